@@ -1,0 +1,120 @@
+/**
+ * Length-prefixed framing: every frame is a protobuf varint length followed by
+ * that many bytes. Pure: bytes in, frames out; sockets feed it.
+ *
+ * The decoded length is checked against the current limit while the varint is
+ * still being read, before any body byte is buffered (DESIGN.md §4), so a peer
+ * claiming a 4 GiB frame costs us five bytes.
+ */
+import { ProtocolCode, ProtocolError } from './errors.js';
+
+/** A varint of a 32-bit length takes at most 5 bytes. */
+const MAX_VARINT_BYTES = 5;
+
+export function varintLength(n: number): number {
+  let len = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    len++;
+  }
+  return len;
+}
+
+/** One framed buffer: varint(length) || payload. */
+export function frame(payload: Uint8Array): Buffer {
+  const n = payload.byteLength;
+  const out = Buffer.allocUnsafe(varintLength(n) + n);
+  let off = 0;
+  let v = n;
+  while (v >= 0x80) {
+    out[off++] = (v & 0x7f) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  out[off++] = v;
+  out.set(payload, off);
+  return out;
+}
+
+export class FrameDecoder {
+  private maxFrameBytes: number;
+  /** Bytes received but not yet returned as whole frames. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Total bytes (header + body) the frame at the head of `pending` needs; -1 if unknown. */
+  private need = -1;
+
+  constructor(maxFrameBytes: number) {
+    this.maxFrameBytes = maxFrameBytes;
+  }
+
+  /** Raise or lower the limit (login lifts it); applies to frames not yet started. */
+  setMaxFrameBytes(n: number): void {
+    this.maxFrameBytes = n;
+  }
+
+  /** Bytes held for an incomplete frame. */
+  get bufferedBytes(): number {
+    return this.pendingBytes;
+  }
+
+  /**
+   * Feed received bytes; returns the frames completed by them, as views that are
+   * valid until the next call (decode them at once). Throws ProtocolError.
+   */
+  push(chunk: Uint8Array): Uint8Array[] {
+    let buf = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.pendingBytes > 0) {
+      if (this.need >= 0 && this.pendingBytes + buf.length < this.need) {
+        this.pending.push(buf);
+        this.pendingBytes += buf.length;
+        return [];
+      }
+      this.pending.push(buf);
+      buf = Buffer.concat(this.pending, this.pendingBytes + buf.length);
+      this.pending = [];
+      this.pendingBytes = 0;
+    }
+    this.need = -1;
+    const frames: Uint8Array[] = [];
+    let off = 0;
+    while (off < buf.length) {
+      let len = 0;
+      let mul = 1;
+      let i = off;
+      let complete = false;
+      while (i < buf.length) {
+        const b = buf[i++]!;
+        len += (b & 0x7f) * mul;
+        if (len > this.maxFrameBytes) {
+          throw new ProtocolError(
+            ProtocolCode.FrameTooLarge,
+            `framing: frame of at least ${len} bytes exceeds the limit of ${this.maxFrameBytes}`,
+          );
+        }
+        if (b < 0x80) {
+          complete = true;
+          break;
+        }
+        mul *= 128;
+        if (i - off >= MAX_VARINT_BYTES) {
+          throw new ProtocolError(ProtocolCode.BadVarint, 'framing: length prefix is too long');
+        }
+      }
+      if (!complete) break;
+      if (buf.length - i < len) {
+        this.need = i - off + len;
+        break;
+      }
+      frames.push(buf.subarray(i, i + len));
+      off = i + len;
+    }
+    if (off < buf.length) {
+      const rest = buf.subarray(off);
+      this.pending = [rest];
+      this.pendingBytes = rest.length;
+    }
+    return frames;
+  }
+}
