@@ -1,0 +1,19 @@
+/** What every session and handler of one relay shares. */
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { Directory } from './directory.js';
+import type { Hub } from './hub.js';
+import type { RelayKey } from './identity.js';
+import type { RelayLimits } from './limits.js';
+import type { Mailbox } from './mailbox.js';
+
+export interface RelayContext {
+  readonly key: RelayKey;
+  readonly name: string;
+  readonly limits: RelayLimits;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly directory: Directory;
+  readonly mailbox: Mailbox;
+  readonly hub: Hub;
+}

@@ -1,0 +1,48 @@
+/**
+ * The relay's long-term signing key (its relay id), kept in the data dir as
+ * relay-key.json (mode 0600). Clients pin the public half. This is the relay's
+ * own key; the relay never loads users' key files.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import nacl from 'tweetnacl';
+import { fromHex, toHex } from '../util/bytes.js';
+import { NatterError } from '../util/errors.js';
+
+export interface RelayKey {
+  publicKey: Uint8Array;
+  secretKey: Uint8Array;
+}
+
+const FILE = 'relay-key.json';
+
+export async function loadOrCreateRelayKey(dataDir: string): Promise<RelayKey> {
+  const path = join(dataDir, FILE);
+  let text: string | null = null;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (text !== null) {
+    try {
+      const parsed = JSON.parse(text) as { version: number; seed: string };
+      const seed = fromHex(parsed.seed);
+      if (parsed.version !== 1 || seed.length !== 32) throw new Error('bad version or seed');
+      const pair = nacl.sign.keyPair.fromSeed(seed);
+      return { publicKey: pair.publicKey, secretKey: pair.secretKey };
+    } catch (err) {
+      throw new NatterError('E_RELAY_KEY_CORRUPT', `relay: ${path} is not a valid relay key`, {
+        cause: err,
+      });
+    }
+  }
+  const seed = new Uint8Array(randomBytes(32));
+  const pair = nacl.sign.keyPair.fromSeed(seed);
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify({ version: 1, seed: toHex(seed) }), { mode: 0o600 });
+  await chmod(tmp, 0o600);
+  await rename(tmp, path);
+  return { publicKey: pair.publicKey, secretKey: pair.secretKey };
+}

@@ -1,0 +1,59 @@
+/**
+ * Relay-side limits (wire limits live in src/wire/limits.ts). Each has its unit
+ * in its name and a reason; tests exceed each one. `RelayLimits` lets tests and
+ * operators lower them; the defaults are what `natter relay` runs with.
+ */
+
+export interface RelayLimits {
+  /** Stored messages waiting for one recipient. The drain benchmark queues 100,000. */
+  maxMailboxMessages: number;
+  /** Stored bytes waiting for one recipient: keeps one absent user from filling the disk. */
+  maxMailboxBytes: number;
+  /** Messages one sender may have waiting across all mailboxes: bounds a spammer. */
+  maxPendingPerSender: number;
+  /** Mail older than this is dropped: 30 days covers holidays, not abandonment. */
+  mailTtlMs: number;
+  /** How often expired mail is swept. */
+  ttlSweepIntervalMs: number;
+  /** Below this much free disk the relay refuses new mail (ACK_DISK_FULL). */
+  minFreeDiskBytes: number;
+  /** How often free disk space is re-read; statfs is cheap but not free. */
+  diskCheckIntervalMs: number;
+  /** A connection must finish Hello..Login within this or it is closed. */
+  handshakeTimeoutMs: number;
+  /** A ready session that sends nothing for this long is closed (clients ping every 30 s). */
+  idleTimeoutMs: number;
+  /**
+   * Unsent bytes allowed to queue for one session before the relay stops pushing
+   * mail to it; the mail waits in LevelDB. 500 clients x 256 KiB = 128 MiB worst case.
+   */
+  maxSessionBufferedBytes: number;
+  /** Sends awaiting their durable ack per session; beyond it the relay stops reading the socket. */
+  maxInflightSendsPerSession: number;
+  /** Concurrent sessions of one user (several devices or terminals). */
+  maxSessionsPerUser: number;
+  /** Open connections in all; refuses beyond it so file descriptors last. */
+  maxConnections: number;
+  /** Mails read from LevelDB per catch-up step for a session that fell behind. */
+  catchUpBatchMessages: number;
+}
+
+export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = Object.freeze({
+  maxMailboxMessages: 200_000,
+  maxMailboxBytes: 512 * 1024 * 1024,
+  maxPendingPerSender: 200_000,
+  mailTtlMs: 30 * 24 * 60 * 60 * 1000,
+  ttlSweepIntervalMs: 60 * 60 * 1000,
+  minFreeDiskBytes: 256 * 1024 * 1024,
+  diskCheckIntervalMs: 5_000,
+  handshakeTimeoutMs: 10_000,
+  idleTimeoutMs: 120_000,
+  maxSessionBufferedBytes: 256 * 1024,
+  maxInflightSendsPerSession: 4096,
+  maxSessionsPerUser: 8,
+  maxConnections: 10_000,
+  catchUpBatchMessages: 512,
+});
+
+/** The relay's TCP port unless configured: one above natter's presence UDP port's neighbour. */
+export const DEFAULT_RELAY_PORT = 47474;
