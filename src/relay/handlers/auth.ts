@@ -44,10 +44,12 @@ export function onRegister(session: Session, frame: FrameOf<'register'>): void {
           code: 'E_AUTH_FAILED',
           message: `register: signature did not verify for '${card.pseudonym}'`,
         });
-  if (refusal) return session.fail(refusal.code, refusal.message);
+  if (refusal) session.fail(refusal.code, refusal.message);
+  return;
   const owner = session.ctx.directory.ownerOf(card.pseudonym);
   if (owner !== undefined && owner !== toHex(card.userId)) {
-    return session.fail('E_PSEUDONYM_TAKEN', `register: '${card.pseudonym}' is already taken`);
+    session.fail('E_PSEUDONYM_TAKEN', `register: '${card.pseudonym}' is already taken`);
+    return;
   }
   void admit(session, card, true);
 }
@@ -55,19 +57,19 @@ export function onRegister(session: Session, frame: FrameOf<'register'>): void {
 export function onLogin(session: Session, frame: FrameOf<'login'>): void {
   const known = session.ctx.directory.byPseudonym(frame.pseudonym);
   if (!known || !bytesEqual(known.userId, frame.userId)) {
-    return session.fail('E_UNKNOWN_USER', `login: no user '${frame.pseudonym}' with this key`);
+    session.fail('E_UNKNOWN_USER', `login: no user '${frame.pseudonym}' with this key`);
+    return;
   }
   if (!proves(session, TAG_LOGIN, known.userId, frame.pseudonym, frame.sig)) {
-    return session.fail(
-      'E_AUTH_FAILED',
-      `login: signature did not verify for '${frame.pseudonym}'`,
-    );
+    session.fail('E_AUTH_FAILED', `login: signature did not verify for '${frame.pseudonym}'`);
+    return;
   }
   // A client may publish a new box key (signed by the same identity key) at login.
   const next = frame.card;
   if (next && bytesEqual(next.userId, known.userId) && !bytesEqual(next.boxPk, known.boxPk)) {
     const refusal = checkCard(next);
-    if (refusal) return session.fail(refusal.code, refusal.message);
+    if (refusal) session.fail(refusal.code, refusal.message);
+    return;
     void admit(session, { ...next, pseudonym: known.pseudonym }, true);
     return;
   }
@@ -81,12 +83,14 @@ async function admit(session: Session, card: Card, store: boolean): Promise<void
     if (store) await ctx.directory.put(card);
   } catch (err) {
     ctx.log.error('directory write failed', describeError(err));
-    return session.fail('E_INTERNAL', 'register: the relay could not store the registration');
+    session.fail('E_INTERNAL', 'register: the relay could not store the registration');
+    return;
   }
   if (session.isClosing()) return;
   session.becomeReady(card);
   if (!ctx.hub.addReady(session)) {
-    return session.fail('E_TOO_MANY_SESSIONS', 'login: too many sessions for this user');
+    session.fail('E_TOO_MANY_SESSIONS', 'login: too many sessions for this user');
+    return;
   }
   session.send({
     type: 'ready',
