@@ -44,8 +44,10 @@ export function onRegister(session: Session, frame: FrameOf<'register'>): void {
           code: 'E_AUTH_FAILED',
           message: `register: signature did not verify for '${card.pseudonym}'`,
         });
-  if (refusal) session.fail(refusal.code, refusal.message);
-  return;
+  if (refusal) {
+    session.fail(refusal.code, refusal.message);
+    return;
+  }
   const owner = session.ctx.directory.ownerOf(card.pseudonym);
   if (owner !== undefined && owner !== toHex(card.userId)) {
     session.fail('E_PSEUDONYM_TAKEN', `register: '${card.pseudonym}' is already taken`);
@@ -68,8 +70,10 @@ export function onLogin(session: Session, frame: FrameOf<'login'>): void {
   const next = frame.card;
   if (next && bytesEqual(next.userId, known.userId) && !bytesEqual(next.boxPk, known.boxPk)) {
     const refusal = checkCard(next);
-    if (refusal) session.fail(refusal.code, refusal.message);
-    return;
+    if (refusal) {
+      session.fail(refusal.code, refusal.message);
+      return;
+    }
     void admit(session, { ...next, pseudonym: known.pseudonym }, true);
     return;
   }
