@@ -31,10 +31,13 @@ export class Hub {
     this.all.add(session);
   }
 
-  /** Registers a session that just became ready. False if the user has too many. */
-  addReady(session: Session): boolean {
+  hasRoomFor(userHex: string): boolean {
+    return (this.byUser.get(userHex)?.size ?? 0) < this.maxSessionsPerUser;
+  }
+
+  /** Registers a session that just became ready (the caller checked hasRoomFor). */
+  addReady(session: Session): void {
     let set = this.byUser.get(session.userHex);
-    if (set && set.size >= this.maxSessionsPerUser) return false;
     const first = !set;
     if (!set) {
       set = new Set();
@@ -43,7 +46,6 @@ export class Hub {
     set.add(session);
     this.sendFullRoster(session);
     if (first) this.announce(session, true);
-    return true;
   }
 
   remove(session: Session): void {

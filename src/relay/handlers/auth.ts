@@ -91,16 +91,19 @@ async function admit(session: Session, card: Card, store: boolean): Promise<void
     return;
   }
   if (session.isClosing()) return;
-  session.becomeReady(card);
-  if (!ctx.hub.addReady(session)) {
+  const userHex = toHex(card.userId);
+  if (!ctx.hub.hasRoomFor(userHex)) {
     session.fail('E_TOO_MANY_SESSIONS', 'login: too many sessions for this user');
     return;
   }
+  // Ready first: the stored mail and roster pushed next must follow it on the wire.
   session.send({
     type: 'ready',
     card,
-    pending: ctx.mailbox.pending(session.userHex),
+    pending: ctx.mailbox.pending(userHex),
     serverTimeMs: ctx.clock.now(),
   });
+  session.becomeReady(card);
+  ctx.hub.addReady(session);
   ctx.log.info('session ready', { session: session.id, user: session.userHex.slice(0, 16) });
 }
