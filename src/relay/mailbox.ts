@@ -186,20 +186,30 @@ export class Mailbox {
       gt: mailKey(recipientHex, afterSeq),
       lt: `${MAIL_PREFIX}${recipientHex}!~`,
       limit,
+      // classic-level stops a nextv() at 16 KiB by default; one catch-up step wants more.
+      highWaterMarkBytes: 1024 * 1024,
     });
+    let done = false;
     try {
-      const entries = await iterator.nextv(limit);
-      raw = entries.length;
-      for (const [key, value] of entries) {
-        const parsed = parseMailKey(key);
-        // Skip mail acked (deleted from the index) while the read was in flight.
-        if (parsed === null || !box.entries.has(parsed.seq)) continue;
-        out.push({ seq: parsed.seq, recipientHex, frame: value.subarray(SENDER_BYTES) });
+      // nextv may return fewer than asked while more remain; only an empty result means the end.
+      while (raw < limit) {
+        const entries = await iterator.nextv(limit - raw);
+        if (entries.length === 0) {
+          done = true;
+          break;
+        }
+        raw += entries.length;
+        for (const [key, value] of entries) {
+          const parsed = parseMailKey(key);
+          // Skip mail acked (deleted from the index) while the read was in flight.
+          if (parsed === null || !box.entries.has(parsed.seq)) continue;
+          out.push({ seq: parsed.seq, recipientHex, frame: value.subarray(SENDER_BYTES) });
+        }
       }
     } finally {
       await iterator.close();
     }
-    return { mails: out, done: raw < limit };
+    return { mails: out, done };
   }
 
   /** Deletes acknowledged mail of this recipient. Unknown seqs are ignored. */

@@ -1,0 +1,18 @@
+/**
+ * `npm run bench [-- NAME]`: prints figures, asserts nothing (benchmarks are
+ * never timed tests). NAME: relay (default: all).
+ */
+import { runRelayBench } from './relay.js';
+
+const benches: Record<string, () => Promise<void>> = { relay: runRelayBench };
+const wanted = process.argv.slice(2);
+const names = wanted.length > 0 ? wanted : Object.keys(benches);
+for (const name of names) {
+  const run = benches[name];
+  if (!run) {
+    console.error(`unknown benchmark '${name}'; have: ${Object.keys(benches).join(', ')}`);
+    process.exit(2);
+  }
+  await run();
+}
+process.exit(0);
