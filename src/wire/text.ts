@@ -33,14 +33,23 @@ export function normalizePseudonym(name: string): string {
   return name.normalize('NFKC');
 }
 
-/** The case-insensitive uniqueness key: NFKC, then Unicode lower case. */
+/**
+ * The case-insensitive uniqueness key. JavaScript has no full case fold, and a
+ * plain toLowerCase leaves pairs apart ('ΣΑΣ' vs 'σασ', 'STRASSE' vs 'straße');
+ * lower → upper → lower maps every case variant of a name to one key, checked
+ * over every accepted code point (test/unit/wire/text.test.ts).
+ */
 export function pseudonymKey(name: string): string {
-  return name.normalize('NFKC').toLowerCase().normalize('NFKC');
+  return name.normalize('NFKC').toLowerCase().toUpperCase().toLowerCase().normalize('NFKC');
 }
 
-/** C0, DEL and C1 controls, bidi overrides/isolates, zero-width characters. */
+/**
+ * C0, DEL and C1 controls, the Arabic letter mark and other bidi marks,
+ * overrides and isolates, zero-width characters, line/paragraph separators,
+ * and the invisible tag characters.
+ */
 const UNSAFE_LINE_CHARS =
-  /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/u;
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\u{e0000}-\u{e007f}]/u;
 
 /** True if a one-line text (status, reason, names) holds no control or bidi characters. */
 export function isSafeLine(text: string): boolean {
