@@ -1,0 +1,306 @@
+/**
+ * The presence socket owner (the only presence module that imports dgram) and
+ * the client beacon: announces us, answers newcomers, feeds the roster
+ * (DESIGN.md §5, issue 3).
+ *
+ * Two UDP sockets per beacon. The listening socket binds the shared presence
+ * port with SO_REUSEADDR so every natter process on a host hears broadcasts;
+ * but the kernel hands a unicast datagram for a shared port to one socket
+ * only, so replies could not reach a particular process there. Everything is
+ * therefore sent from a second socket on an ephemeral port, which makes each
+ * process's source port unique and the unicast reply lands where it should.
+ */
+import type { RemoteInfo } from 'node:dgram';
+import { networkInterfaces } from 'node:os';
+import { DgramAsPromised } from 'dgram-as-promised';
+import { type Identity, randomBytes } from '../crypto/index.js';
+import { toHex } from '../util/bytes.js';
+import type { Clock, Timer } from '../util/clock.js';
+import { describeError, NatterError } from '../util/errors.js';
+import { MAX_STATUS_TEXT_CHARS, QUERY_NONCE_BYTES } from '../wire/limits.js';
+import { isSafeLine, pseudonymProblem } from '../wire/text.js';
+import type { Card, Status } from '../wire/types.js';
+import { MISSED_HEARTBEATS_BEFORE_EXPIRY, OWN_QUERY_NONCES } from './constants.js';
+import { anonymousQuery, SeqCounter, signPresence } from './datagram.js';
+import { TypedEmitter } from './emitter.js';
+import type { DropReason } from './filter.js';
+import { type Accepted, type LinkOptions, type LinkStats, PresenceLink } from './link.js';
+import { LruMap } from './lru.js';
+import { type RelaySighting, RelayTracker } from './relays.js';
+import {
+  type PinLookup,
+  Roster,
+  type RosterChange,
+  type RosterItem,
+  type RosterStats,
+} from './roster.js';
+import { directedBroadcasts } from './targets.js';
+import type { OpenTransport } from './transport.js';
+
+/** The UDP implementation of PresenceTransport. Rejects with E_PRESENCE_BIND if a bind fails. */
+export const openPresenceSocket: OpenTransport = async (options, onDatagram) => {
+  const log = options.logger;
+  const listen = DgramAsPromised.createSocket({ type: 'udp4', reuseAddr: true });
+  const out = DgramAsPromised.createSocket({ type: 'udp4' });
+  // Receive through 'message' events: dgram-as-promised's recv() loop loses
+  // datagrams that arrive while the loop body is awaiting.
+  const onMessage = (msg: Buffer, rinfo: RemoteInfo) =>
+    onDatagram({ bytes: msg, address: rinfo.address, port: rinfo.port });
+  for (const s of [listen, out]) {
+    s.socket.on('message', onMessage);
+    s.socket.on('error', (err) => log.warn('presence: socket error', describeError(err)));
+  }
+  let closed: Promise<void> | null = null;
+  const close = () => {
+    closed ??= Promise.allSettled([listen.close(), out.close()]).then(() => undefined);
+    return closed;
+  };
+  try {
+    await listen.bind({ port: options.port, address: options.bindAddress });
+    await out.bind({ port: 0, address: options.bindAddress });
+    listen.setBroadcast(true);
+    out.setBroadcast(true);
+  } catch (err) {
+    await close();
+    throw new NatterError(
+      'E_PRESENCE_BIND',
+      `presence: cannot bind UDP ${options.bindAddress}:${options.port}`,
+      { cause: err },
+    );
+  }
+  const sendTo = async (bytes: Uint8Array, address: string, port: number) => {
+    try {
+      await out.send(bytes, port, address);
+    } catch (err) {
+      // Unreachable networks and vanished interfaces are normal on laptops.
+      log.debug('presence: send failed', { address, port, ...describeError(err) });
+    }
+  };
+  return {
+    sendTo,
+    broadcast: async (bytes) => {
+      // Recomputed on every send: interfaces come and go (Wi-Fi, VPN, docking).
+      const interfaces = options.broadcastInterfaces ? directedBroadcasts(networkInterfaces()) : [];
+      const targets = new Set([...interfaces, ...options.extraTargets]);
+      await Promise.all([...targets].map((t) => sendTo(bytes, t, options.port)));
+    },
+    close,
+  };
+};
+
+export interface BeaconEvents {
+  'roster:change': RosterChange;
+  /** Every verified, fresh relay beacon (about one per interval per relay). */
+  'relay:seen': RelaySighting;
+  'datagram:dropped': DropReason;
+}
+
+/** See LinkOptions for port, bindAddress, intervalMs, targets, filter, clock and logger. */
+export interface BeaconOptions extends LinkOptions {
+  /** Missed heartbeats before a peer expires. Default MISSED_HEARTBEATS_BEFORE_EXPIRY (3). */
+  missedBeforeExpiry?: number;
+  /** Who we are. Required to announce; a listener (`natter who`) has none. */
+  identity?: Identity;
+  /** Our pseudonym (NFKC). Required with identity when announcing. */
+  pseudonym?: string;
+  /** Send HELLO, heartbeats and BYE, and answer HELLO/QUERY. Default: true when identity is given. */
+  announce?: boolean;
+  /** Initial status. Default 'online'. */
+  status?: Status;
+  /** Initial status text. Default ''. */
+  statusText?: string;
+  /** Pins outranking first-seen ones (e.g. contacts). Ignored when `roster` is given. */
+  pins?: PinLookup;
+  /**
+   * A roster to feed, e.g. one the client also merges relay entries into (changes
+   * from its relay* methods go to their caller; the beacon emits only its own).
+   * Default: a new one built from intervalMs, missedBeforeExpiry and pins.
+   */
+  roster?: Roster;
+  /** Network transport. Default openPresenceSocket (UDP). */
+  openTransport?: OpenTransport;
+}
+
+export interface BeaconStats extends LinkStats {
+  roster: RosterStats;
+}
+
+/**
+ * The client beacon. Announces us (when it has an identity), answers newcomers
+ * at once by unicast, and keeps the roster of LAN peers, expiring the silent.
+ * Our own datagrams (they loop back through the broadcast) are ignored, so we
+ * are never in our own roster.
+ */
+export class Beacon extends TypedEmitter<BeaconEvents> {
+  readonly roster: Roster;
+  private readonly link: PresenceLink;
+  private readonly clock: Clock;
+  private readonly card: Card | null;
+  private readonly signSk: Uint8Array | null;
+  private readonly selfId: string | null;
+  private readonly relayTracker: RelayTracker;
+  private readonly seq = new SeqCounter();
+  private readonly ownQueries = new LruMap<string, true>(OWN_QUERY_NONCES);
+  private status: Status;
+  private statusText: string;
+  private expiryTimer: Timer | null = null;
+
+  constructor(options: BeaconOptions = {}) {
+    super();
+    this.link = new PresenceLink(options, options.openTransport ?? openPresenceSocket, {
+      accepted: (d) => this.accepted(d),
+      dropped: (reason) => this.emit('datagram:dropped', reason),
+      started: () => this.started(),
+      tick: () => this.announce('heartbeat'),
+    });
+    this.clock = this.link.clock;
+    const missed = options.missedBeforeExpiry ?? MISSED_HEARTBEATS_BEFORE_EXPIRY;
+    const id = options.identity;
+    this.selfId = id ? toHex(id.signPk) : null;
+    if (options.announce ?? id !== undefined) {
+      if (id === undefined || options.pseudonym === undefined) {
+        throw new NatterError('E_BAD_ARGUMENT', 'beacon: announcing needs identity and pseudonym');
+      }
+      const problem = pseudonymProblem(options.pseudonym);
+      if (problem) throw new NatterError('E_BAD_ARGUMENT', `beacon: pseudonym ${problem}`);
+      const { signPk: userId, boxPk, boxSig } = id;
+      this.card = { userId, pseudonym: options.pseudonym, boxPk, boxSig };
+      this.signSk = id.signSk;
+    } else {
+      this.card = null;
+      this.signSk = null;
+    }
+    this.status = options.status ?? 'online';
+    this.statusText = checkStatusText(options.statusText ?? '');
+    this.roster =
+      options.roster ??
+      new Roster({
+        intervalMs: this.link.intervalMs,
+        missedBeforeExpiry: missed,
+        ...(options.pins ? { pins: options.pins } : {}),
+      });
+    this.relayTracker = new RelayTracker(this.link.intervalMs * missed);
+  }
+
+  /** Binds, sends HELLO (when announcing) and a QUERY. Idempotent. */
+  start(): Promise<void> {
+    return this.link.start();
+  }
+
+  /**
+   * Sends BYE (unless `bye: false`, which tests use to simulate a crash) and
+   * closes the sockets. Idempotent; a stopped beacon cannot be restarted.
+   */
+  stop(options: { bye?: boolean } = {}): Promise<void> {
+    return this.link.stop(async () => {
+      if (this.expiryTimer) this.clock.clearTimeout(this.expiryTimer);
+      this.expiryTimer = null;
+      if (options.bye !== false && this.card) await this.link.broadcast(() => this.signed('bye'));
+    });
+  }
+
+  /** Changes our status and announces it at once. */
+  async setStatus(status: Status, statusText = ''): Promise<void> {
+    this.statusText = checkStatusText(statusText);
+    this.status = status;
+    if (this.link.running) await this.announce('heartbeat');
+  }
+
+  /** Users heard on the LAN (and merged from the relay, if the roster is shared). */
+  list(): RosterItem[] {
+    return this.roster.list();
+  }
+
+  /** Relays heard recently, most recent first. */
+  relays(): RelaySighting[] {
+    return this.relayTracker.list(this.clock.now());
+  }
+
+  stats(): BeaconStats {
+    return { ...this.link.stats(), roster: this.roster.stats() };
+  }
+
+  private async started(): Promise<void> {
+    await this.announce('hello');
+    const now = this.clock.now();
+    const queryNonce = randomBytes(QUERY_NONCE_BYTES);
+    this.ownQueries.set(toHex(queryNonce), true);
+    const p = { kind: 'query' as const, seq: this.seq.next(now), timestampMs: now, queryNonce };
+    // Announcing peers sign their query; a listener's is anonymous (see filter.ts).
+    await this.link.broadcast(() =>
+      this.card && this.signSk
+        ? signPresence({ ...p, card: this.card }, this.signSk)
+        : anonymousQuery({ ...p, card: null }),
+    );
+  }
+
+  private async announce(kind: 'heartbeat' | 'hello'): Promise<void> {
+    if (this.card) await this.link.broadcast(() => this.signed(kind));
+  }
+
+  private signed(kind: 'heartbeat' | 'hello' | 'bye'): Uint8Array {
+    const now = this.clock.now();
+    const { card, signSk, status, statusText } = this;
+    if (!card || !signSk) throw new NatterError('E_INTERNAL', 'beacon: not announcing');
+    const seq = this.seq.next(now);
+    return signPresence({ kind, card, status, statusText, seq, timestampMs: now }, signSk);
+  }
+
+  private accepted(d: Accepted): void {
+    const p = d.presence;
+    const now = this.clock.now();
+    switch (p.kind) {
+      case 'heartbeat':
+      case 'hello':
+      case 'bye':
+        if (toHex(p.card.userId) === this.selfId) return;
+        this.apply(this.roster.seen(p, d.address, now));
+        if (p.kind === 'hello' && this.card) this.link.reply(d, () => this.signed('heartbeat'));
+        return;
+      case 'query': {
+        const own = p.card
+          ? toHex(p.card.userId) === this.selfId
+          : this.ownQueries.has(toHex(p.queryNonce));
+        if (!own && this.card) this.link.reply(d, () => this.signed('heartbeat'));
+        return;
+      }
+      case 'relay': {
+        const sighting = this.relayTracker.seen(p, d.address, now);
+        if (sighting) this.emit('relay:seen', sighting);
+        return;
+      }
+    }
+  }
+
+  private apply(changes: RosterChange[]): void {
+    this.armExpiry();
+    for (const change of changes) this.emit('roster:change', change);
+  }
+
+  protected override listenerFailed(event: string, err: unknown): void {
+    this.link.log.warn('presence: event listener threw', { event, ...describeError(err) });
+  }
+
+  /** One timer, at the earliest deadline; re-armed after each sweep. */
+  private armExpiry(): void {
+    if (this.expiryTimer !== null || !this.link.running) return;
+    const deadline = this.roster.nextDeadline();
+    if (deadline === null) return;
+    // +1 ms: a timer may fire a millisecond before the wall clock reaches the deadline.
+    const delay = Math.max(0, deadline - this.clock.now()) + 1;
+    this.expiryTimer = this.clock.setTimeout(() => {
+      this.expiryTimer = null;
+      this.apply(this.roster.expire(this.clock.now()));
+    }, delay);
+  }
+}
+
+function checkStatusText(text: string): string {
+  if ([...text].length > MAX_STATUS_TEXT_CHARS || !isSafeLine(text)) {
+    throw new NatterError(
+      'E_BAD_ARGUMENT',
+      `beacon: status text must be one line of at most ${MAX_STATUS_TEXT_CHARS} characters`,
+    );
+  }
+  return text;
+}

@@ -1,0 +1,44 @@
+export {
+  Beacon,
+  type BeaconEvents,
+  type BeaconOptions,
+  type BeaconStats,
+  openPresenceSocket,
+} from './beacon.js';
+export * from './constants.js';
+export { ANONYMOUS_SIGNATURE, anonymousQuery, SeqCounter, signPresence } from './datagram.js';
+export { TypedEmitter } from './emitter.js';
+export {
+  DatagramFilter,
+  DROP_REASONS,
+  type DropReason,
+  type FilterOptions,
+  type FilterResult,
+  type FilterStats,
+} from './filter.js';
+export type { Accepted, LinkOptions, LinkStats } from './link.js';
+export {
+  RelayBeacon,
+  type RelayBeaconOptions,
+  startRelayBeacon,
+} from './relay-beacon.js';
+export { type RelayPresence, type RelaySighting, RelayTracker } from './relays.js';
+export {
+  type LeaveReason,
+  type PeerPresence,
+  type PinLookup,
+  type RelayRosterEntry,
+  Roster,
+  type RosterChange,
+  type RosterItem,
+  type RosterOptions,
+  type RosterSource,
+  type RosterStats,
+} from './roster.js';
+export { directedBroadcasts } from './targets.js';
+export type {
+  OpenTransport,
+  PresenceTransport,
+  ReceivedDatagram,
+  TransportOptions,
+} from './transport.js';

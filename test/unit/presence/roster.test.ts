@@ -1,0 +1,281 @@
+import assert from 'node:assert/strict';
+import { Roster, type RosterChange } from '../../../src/presence/roster.js';
+import { makePeer, presence, T0 } from './fixtures.js';
+
+const INTERVAL = 2000;
+const MISSED = 3;
+const BUDGET = INTERVAL * MISSED;
+const ADDR = '10.77.1.2';
+
+function newRoster(extra: ConstructorParameters<typeof Roster>[0] = {}): Roster {
+  return new Roster({ intervalMs: INTERVAL, missedBeforeExpiry: MISSED, ...extra });
+}
+
+function types(changes: RosterChange[]): string[] {
+  return changes.map((c) => (c.type === 'leave' ? `leave:${c.reason}` : c.type));
+}
+
+describe('presence roster', () => {
+  const alice = makePeer('alice');
+  const bob = makePeer('bob');
+
+  describe('LAN heartbeats', () => {
+    it('lists a new key as joined from the LAN with a deadline of interval times missed', () => {
+      const roster = newRoster();
+      const changes = roster.seen(presence(alice, 1), ADDR, T0);
+      assert.deepEqual(types(changes), ['join']);
+      const item = roster.get(alice.id);
+      assert.ok(item);
+      assert.equal(item.pseudonym, 'alice');
+      assert.equal(item.source, 'lan');
+      assert.equal(item.address, ADDR);
+      assert.equal(item.expiresAtMs, T0 + BUDGET);
+      assert.equal(roster.nextDeadline(), T0 + BUDGET);
+    });
+
+    it('refreshes the deadline without an update when nothing visible changed', () => {
+      const roster = newRoster();
+      roster.seen(presence(alice, 1), ADDR, T0);
+      assert.deepEqual(roster.seen(presence(alice, 2), ADDR, T0 + 1000), []);
+      assert.equal(roster.get(alice.id)?.expiresAtMs, T0 + 1000 + BUDGET);
+    });
+
+    it('reports a status or status text change as an update', () => {
+      const roster = newRoster();
+      roster.seen(presence(alice, 1), ADDR, T0);
+      const changes = roster.seen(
+        presence(alice, 2, { status: 'busy', statusText: 'in a meeting' }),
+        ADDR,
+        T0 + 10,
+      );
+      assert.deepEqual(types(changes), ['update']);
+      assert.equal(changes[0]?.item.status, 'busy');
+      assert.equal(changes[0]?.item.statusText, 'in a meeting');
+    });
+
+    it('keeps a peer until the missed-heartbeat budget has passed, then expires it', () => {
+      const roster = newRoster();
+      roster.seen(presence(alice, 1), ADDR, T0);
+      assert.deepEqual(roster.expire(T0 + BUDGET - 1), []);
+      assert.equal(roster.size, 1);
+      assert.deepEqual(types(roster.expire(T0 + BUDGET)), ['leave:expired']);
+      assert.equal(roster.size, 0);
+      assert.equal(roster.nextDeadline(), null);
+    });
+
+    it('rejects a sequence number that is not above the last one and counts it', () => {
+      const roster = newRoster();
+      roster.seen(presence(alice, 10), ADDR, T0);
+      assert.deepEqual(roster.seen(presence(alice, 10, { status: 'away' }), ADDR, T0 + 1), []);
+      assert.deepEqual(roster.seen(presence(alice, 9, { status: 'away' }), ADDR, T0 + 2), []);
+      assert.equal(roster.get(alice.id)?.status, 'online');
+      assert.equal(roster.stats().staleSeq, 2);
+    });
+
+    it('removes a peer at once on BYE', () => {
+      const roster = newRoster();
+      roster.seen(presence(alice, 1), ADDR, T0);
+      assert.deepEqual(types(roster.seen(presence(alice, 2, { kind: 'bye' }), ADDR, T0 + 5)), [
+        'leave:bye',
+      ]);
+      assert.equal(roster.get(alice.id), undefined);
+    });
+
+    it('does not bring a departed peer back with a replayed older heartbeat', () => {
+      const roster = newRoster();
+      roster.seen(presence(alice, 1), ADDR, T0);
+      roster.seen(presence(alice, 2, { kind: 'bye' }), ADDR, T0 + 5);
+      assert.deepEqual(roster.seen(presence(alice, 1), ADDR, T0 + 10), []);
+      assert.equal(roster.size, 0);
+      assert.deepEqual(types(roster.seen(presence(alice, 3, { kind: 'hello' }), ADDR, T0 + 20)), [
+        'join',
+      ]);
+    });
+
+    it('ignores a BYE from a key it does not list', () => {
+      const roster = newRoster();
+      assert.deepEqual(roster.seen(presence(alice, 1, { kind: 'bye' }), ADDR, T0), []);
+    });
+
+    it('refuses new peers once full and counts them', () => {
+      const roster = newRoster({ maxItems: 1 });
+      roster.seen(presence(alice, 1), ADDR, T0);
+      assert.deepEqual(roster.seen(presence(bob, 1), ADDR, T0), []);
+      assert.equal(roster.stats().full, 1);
+    });
+
+    it('returns snapshots that later heartbeats do not change', () => {
+      const roster = newRoster();
+      const [join] = roster.seen(presence(alice, 1), ADDR, T0);
+      roster.seen(presence(alice, 2, { status: 'away' }), ADDR, T0 + 1);
+      assert.equal(join?.item.status, 'online');
+      assert.ok(Object.isFrozen(join?.item));
+    });
+  });
+
+  describe('ordering', () => {
+    it('lists by pseudonym case-insensitively, and the same way every time', () => {
+      const roster = newRoster();
+      ['bob', 'Alice', 'carol', 'ALBERT', 'dave'].forEach((name, i) => {
+        roster.seen(presence(makePeer(name), 1), ADDR, T0 + i);
+      });
+      const names = roster.list().map((i) => i.pseudonym);
+      assert.deepEqual(names, ['ALBERT', 'Alice', 'bob', 'carol', 'dave']);
+      assert.deepEqual(
+        roster.list().map((i) => i.pseudonym),
+        names,
+      );
+    });
+  });
+
+  describe('pinning', () => {
+    it('reports a different key claiming a first-seen pseudonym as a conflict, never as that user', () => {
+      const roster = newRoster();
+      roster.seen(presence(alice, 1), ADDR, T0);
+      const impostor = makePeer('ALICE');
+      const changes = roster.seen(presence(impostor, 1, { status: 'busy' }), '10.77.1.66', T0 + 1);
+      assert.equal(changes.length, 1);
+      const [conflict] = changes;
+      assert.ok(conflict?.type === 'conflict');
+      assert.equal(conflict.reason, 'pinned-key-mismatch');
+      assert.equal(conflict.pinnedUserIdHex, alice.id);
+      assert.equal(conflict.item.userIdHex, impostor.id);
+      assert.deepEqual(
+        roster.list().map((i) => i.userIdHex),
+        [alice.id],
+      );
+      assert.equal(roster.get(alice.id)?.status, 'online');
+      assert.equal(roster.stats().conflicts, 1);
+      assert.deepEqual(
+        roster.conflicts().map((i) => i.userIdHex),
+        [impostor.id],
+      );
+    });
+
+    it('reports an impostor once while its claim lasts, and keeps refusing it', () => {
+      const roster = newRoster();
+      roster.seen(presence(alice, 1), ADDR, T0);
+      const impostor = makePeer('alice');
+      assert.deepEqual(types(roster.seen(presence(impostor, 1), ADDR, T0)), ['conflict']);
+      assert.deepEqual(roster.seen(presence(impostor, 2), ADDR, T0 + 1), []);
+      assert.equal(roster.size, 1);
+    });
+
+    it('keeps the first-seen pin after the pinned user has left', () => {
+      const roster = newRoster();
+      roster.seen(presence(alice, 1), ADDR, T0);
+      roster.seen(presence(alice, 2, { kind: 'bye' }), ADDR, T0 + 1);
+      const impostor = makePeer('alice');
+      assert.deepEqual(types(roster.seen(presence(impostor, 1), ADDR, T0 + 2)), ['conflict']);
+      assert.equal(roster.size, 0);
+    });
+
+    it('honours pins given as a map even for a pseudonym it has never seen', () => {
+      const roster = newRoster({ pins: new Map([['alice', alice.id]]) });
+      const impostor = makePeer('Alice');
+      assert.deepEqual(types(roster.seen(presence(impostor, 1), ADDR, T0)), ['conflict']);
+      assert.deepEqual(types(roster.seen(presence(alice, 1), ADDR, T0)), ['join']);
+    });
+
+    it('lets pins given as a callback outrank what it saw first', () => {
+      const pins = new Map<string, string>();
+      const roster = newRoster({ pins: (key) => pins.get(key) });
+      const first = makePeer('bob');
+      roster.seen(presence(first, 1), ADDR, T0);
+      pins.set('bob', bob.id);
+      assert.deepEqual(types(roster.seen(presence(bob, 1), ADDR, T0 + 1)), ['join']);
+      assert.deepEqual(types(roster.seen(presence(first, 2), ADDR, T0 + 2)), ['conflict']);
+    });
+
+    it('applies pins to relay-sourced entries too', () => {
+      const roster = newRoster();
+      roster.seen(presence(alice, 1), ADDR, T0);
+      const impostor = makePeer('alice');
+      const changes = roster.relaySeen(
+        { card: impostor.card, status: 'online', statusText: '' },
+        T0 + 1,
+      );
+      assert.deepEqual(types(changes), ['conflict']);
+      assert.equal(roster.get(impostor.id), undefined);
+    });
+  });
+
+  describe('merging the relay and the LAN', () => {
+    const viaRelay = { card: alice.card, status: 'online' as const, statusText: '' };
+
+    it('shows an entry heard through both sources as both', () => {
+      const roster = newRoster();
+      assert.deepEqual(types(roster.relaySeen(viaRelay, T0)), ['join']);
+      assert.equal(roster.get(alice.id)?.source, 'relay');
+      assert.equal(roster.get(alice.id)?.expiresAtMs, null);
+      assert.deepEqual(types(roster.seen(presence(alice, 1), ADDR, T0 + 1)), ['update']);
+      const item = roster.get(alice.id);
+      assert.equal(item?.source, 'both');
+      assert.deepEqual([...(item?.sources ?? [])].sort(), ['lan', 'relay']);
+    });
+
+    it('keeps an entry listed until neither source has it', () => {
+      const roster = newRoster();
+      roster.relaySeen(viaRelay, T0);
+      roster.seen(presence(alice, 1), ADDR, T0);
+      assert.deepEqual(types(roster.seen(presence(alice, 2, { kind: 'bye' }), ADDR, T0 + 1)), [
+        'update',
+      ]);
+      assert.equal(roster.get(alice.id)?.source, 'relay');
+      assert.deepEqual(types(roster.relayGone(alice.id)), ['leave:relay-gone']);
+      assert.equal(roster.size, 0);
+    });
+
+    it('keeps a LAN-expired entry listed while the relay still has it', () => {
+      const roster = newRoster();
+      roster.seen(presence(alice, 1), ADDR, T0);
+      roster.relaySeen(viaRelay, T0);
+      assert.deepEqual(types(roster.expire(T0 + BUDGET)), ['update']);
+      assert.equal(roster.get(alice.id)?.source, 'relay');
+      assert.equal(roster.get(alice.id)?.address, null);
+    });
+
+    it('never expires relay-only entries by time', () => {
+      const roster = newRoster();
+      roster.relaySeen(viaRelay, T0);
+      assert.deepEqual(roster.expire(T0 + 100 * BUDGET), []);
+      assert.equal(roster.nextDeadline(), null);
+      assert.equal(roster.size, 1);
+    });
+
+    it('keeps a LAN entry when the relay says a user it never reported is gone', () => {
+      const roster = newRoster();
+      roster.seen(presence(alice, 1), ADDR, T0);
+      assert.deepEqual(roster.relayGone(alice.id), []);
+      assert.equal(roster.get(alice.id)?.source, 'lan');
+    });
+
+    it('treats a relay entry marked offline as gone', () => {
+      const roster = newRoster();
+      roster.relaySeen(viaRelay, T0);
+      assert.deepEqual(types(roster.relaySeen({ ...viaRelay, online: false }, T0 + 1)), [
+        'leave:relay-gone',
+      ]);
+    });
+
+    it('replaces every relay-sourced entry on a full relay roster', () => {
+      const roster = newRoster();
+      const carol = makePeer('carol');
+      roster.relaySeen(viaRelay, T0);
+      roster.relaySeen({ card: bob.card, status: 'online', statusText: '' }, T0);
+      roster.seen(presence(bob, 1), ADDR, T0);
+      const changes = roster.relayReset(
+        [{ card: carol.card, status: 'away', statusText: 'lunch' }],
+        T0 + 1,
+      );
+      assert.deepEqual(types(changes).sort(), ['join', 'leave:relay-gone', 'update']);
+      assert.deepEqual(
+        roster.list().map((i) => [i.pseudonym, i.source]),
+        [
+          ['bob', 'lan'],
+          ['carol', 'relay'],
+        ],
+      );
+    });
+  });
+});
