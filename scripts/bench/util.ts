@@ -18,12 +18,24 @@ export interface RelayProcess {
 
 export async function spawnRelay(): Promise<RelayProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'natter-bench-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'relay-child.ts'), dir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+  // NATTER_BENCH_PROF=DIR writes a V8 CPU profile of the relay there.
+  const prof = process.env.NATTER_BENCH_PROF;
+  const flags = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+  if (process.env.NATTER_BENCH_TRACE_GC) flags.push('--trace-gc');
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(here, 'relay-child.ts'), dir], {
+    stdio: ['ignore', 'pipe', process.env.NATTER_BENCH_TRACE_GC ? 'pipe' : 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
+  if (process.env.NATTER_BENCH_TRACE_GC) {
+    // --trace-gc writes to stdout after the port line; keep it in a file.
+    const { createWriteStream } = await import('node:fs');
+    const out = createWriteStream(process.env.NATTER_BENCH_TRACE_GC);
+    lines.on('line', (l) => out.write(`${l}\n`));
+  }
   const port = await new Promise<number>((resolve, reject) => {
-    lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
+    lines.on('line', (line) => {
+      if (line.startsWith('{"port"')) resolve((JSON.parse(line) as { port: number }).port);
+    });
     child.once('exit', (code) => reject(new Error(`relay exited with ${code}`)));
   });
   return {
