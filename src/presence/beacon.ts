@@ -13,7 +13,8 @@
 import type { RemoteInfo } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { DgramAsPromised } from 'dgram-as-promised';
-import { type Identity, randomBytes } from '../crypto/index.js';
+import type { Identity } from '../crypto/keys.js';
+import { randomBytes } from '../crypto/random.js';
 import { toHex } from '../util/bytes.js';
 import type { Clock, Timer } from '../util/clock.js';
 import { describeError, NatterError } from '../util/errors.js';

@@ -3,7 +3,7 @@
  * signature = Ed25519(key, domainMessage(TAG_PRESENCE, body)), where key is the
  * card's user id (peers) or the relay id (relay beacons).
  */
-import { domainMessage, sign, TAG_PRESENCE } from '../crypto/index.js';
+import { domainMessage, sign, TAG_PRESENCE } from '../crypto/sign.js';
 import { encodePresence, encodeSignedDatagram } from '../wire/codec.js';
 import { SIGNATURE_BYTES } from '../wire/limits.js';
 import type { Presence } from '../wire/types.js';

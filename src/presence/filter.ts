@@ -10,7 +10,8 @@
  * replies only; identity comes from the signed contents alone.
  */
 import { createHash } from 'node:crypto';
-import { verify as realVerify, verifyBoxKey as realVerifyBoxKey } from '../crypto/index.js';
+import { verifyBoxKey as realVerifyBoxKey } from '../crypto/keys.js';
+import { verify as realVerify } from '../crypto/sign.js';
 import { toHex } from '../util/bytes.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { decodePresence, decodeSignedDatagram } from '../wire/codec.js';

@@ -5,6 +5,7 @@
  */
 import { statfs } from 'node:fs/promises';
 import net from 'node:net';
+import { RelayBeacon, type RelayBeaconOptions } from '../presence/relay-beacon.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import { describeError, NatterError } from '../util/errors.js';
@@ -35,6 +36,12 @@ export interface RelayOptions {
   clock?: Clock;
   /** Lower limits for tests; defaults in limits.ts. */
   limits?: Partial<RelayLimits>;
+  /**
+   * Announce the relay on the LAN with signed UDP relay beacons, so clients find it
+   * with no configuration (DESIGN.md §5). Default: off for the library (tests run
+   * many relays); `natter relay` turns it on with the default presence port.
+   */
+  presence?: false | Omit<RelayBeaconOptions, 'relayId' | 'relaySecretKey' | 'relayPort' | 'name'>;
 }
 
 export interface RunningRelay {
@@ -129,6 +136,25 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const addr = server.address() as net.AddressInfo;
   log.info('relay listening', { host: addr.address, port: addr.port, users: directory.size });
 
+  let beacon: RelayBeacon | null = null;
+  if (options.presence) {
+    beacon = new RelayBeacon({
+      logger: log,
+      ...options.presence,
+      relayId: key.publicKey,
+      relaySecretKey: key.secretKey,
+      relayPort: addr.port,
+      name,
+    });
+    try {
+      await beacon.start();
+    } catch (err) {
+      // Discovery is a convenience: a relay whose UDP port is taken still relays.
+      log.warn('relay beacon could not start; clients need --relay', describeError(err));
+      beacon = null;
+    }
+  }
+
   let closing: Promise<void> | null = null;
   return {
     address: { host: addr.address, port: addr.port },
@@ -145,6 +171,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       closing ??= (async () => {
         clearInterval(diskTimer);
         clearInterval(sweepTimer);
+        await beacon?.stop();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const session of [...hub.connections]) session.close('E_SHUTDOWN');
         await mailbox.close();

@@ -6,11 +6,13 @@ import { join } from 'node:path';
 import { BoxKeyring } from '../../../src/crypto/box.js';
 import { generateIdentity } from '../../../src/crypto/keys.js';
 import { randomBytes } from '../../../src/crypto/random.js';
+import { Beacon } from '../../../src/presence/beacon.js';
 import { type RunningRelay, startRelay } from '../../../src/relay/index.js';
 import { utf8 } from '../../../src/util/bytes.js';
 import { MAX_PRELOGIN_FRAME_BYTES } from '../../../src/wire/limits.js';
 import type { FrameOf } from '../../../src/wire/types.js';
 import { RawClient } from '../../helpers/raw-client.js';
+import { freeUdpPort, loopback } from '../presence/helpers.js';
 
 describe('relay (integration, loopback)', () => {
   let dir: string;
@@ -269,5 +271,32 @@ describe('relay (integration, loopback)', () => {
     sock.resetAndDestroy();
     const alice = await user('alice');
     assert.equal(alice.ready.type, 'ready');
+  });
+});
+
+describe('relay discovery (integration, loopback broadcast)', () => {
+  it('announces itself with a signed beacon that a listening client sees at once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'natter-relay-'));
+    const port = await freeUdpPort();
+    const relay = await startRelay({
+      dataDir: dir,
+      host: '127.0.0.1',
+      port: 0,
+      presence: loopback(port),
+    });
+    const listener = new Beacon(loopback(port));
+    try {
+      const seen = new Promise<{ port: number; relayIdHex: string }>((resolve) =>
+        listener.on('relay:seen', (r) => resolve(r)),
+      );
+      await listener.start();
+      const sighting = await seen;
+      assert.equal(sighting.port, relay.address.port);
+      assert.equal(sighting.relayIdHex, Buffer.from(relay.relayId).toString('hex'));
+    } finally {
+      await listener.stop();
+      await relay.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
