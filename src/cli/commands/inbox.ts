@@ -1,0 +1,94 @@
+/** `natter inbox [--follow] [--json]`: fetch, print and acknowledge waiting messages. */
+import type { Command } from 'commander';
+import type { NatterClient } from '../../peer/client.js';
+import { NatterError } from '../../util/errors.js';
+import { formatMessage, messageJson, sanitize } from '../format.js';
+import type { WithContext } from '../main.js';
+import { parseMs } from '../options.js';
+
+/** After the mailbox is drained, give receipts and queued messages this long to reach the relay. */
+export const INBOX_FLUSH_MS = 2_000;
+
+interface InboxOptions {
+  follow?: boolean;
+  json?: boolean;
+  wait: number;
+}
+
+export function addInboxCommand(program: Command, withContext: WithContext): void {
+  program
+    .command('inbox')
+    .description('print and acknowledge new messages, then exit (or keep following with --follow)')
+    .option('--follow', 'stay connected and print new messages as they arrive, until Ctrl-C')
+    .option(
+      '--json',
+      'one JSON object per message: msgId, from, fingerprint, userId, sentAt, receivedAt, text',
+    )
+    .option('--wait <ms>', 'how long to try to reach the relay', parseMs, 30_000)
+    .action(
+      withContext(async (ctx, opts: InboxOptions) => {
+        const client = await ctx.openClient({ connect: true });
+        const printer = new Printer(client, (line) => ctx.out(line), opts.json === true);
+        // Messages that arrived while another command was connected come first.
+        await printer.print();
+        client.on('message:received', () => printer.schedule());
+        // Held messages are not printed; say why, on stderr, so scripts reading stdout are unaffected.
+        client.on('contact:key-changed', (e) => {
+          const who = sanitize(e.pseudonym);
+          ctx.io.stderr.write(
+            `natter: ${who}'s key changed (${e.oldFingerprint} -> ${e.newFingerprint}); their messages are held until you compare safety numbers (natter fingerprint ${who}) and run natter trust ${who}\n`,
+          );
+        });
+        client.on('message:held', (e) => {
+          ctx.io.stderr.write(
+            `natter: a message from ${sanitize(e.from.pseudonym)} is held (key changed)\n`,
+          );
+        });
+        await client.connect({ timeoutMs: opts.wait });
+        if (opts.follow) {
+          await Promise.race([ctx.io.stopSignal(), fatalError(client)]);
+        } else {
+          await client.waitForInbox();
+        }
+        await printer.print();
+        await client.flush(INBOX_FLUSH_MS);
+        await client.logout();
+      }),
+    );
+}
+
+/** Prints unread messages; runs one at a time so nothing is printed twice or out of order. */
+class Printer {
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly client: NatterClient,
+    private readonly out: (line: string) => void,
+    private readonly json: boolean,
+  ) {}
+
+  /** From an event: a failure shows up in the next awaited print(). */
+  schedule(): void {
+    this.print().catch(() => undefined);
+  }
+
+  print(): Promise<void> {
+    // A failed print does not wedge the ones after it; each reports its own failure.
+    this.chain = this.chain
+      .catch(() => undefined)
+      .then(async () => {
+        for (const m of await this.client.takeUnread())
+          this.out(this.json ? messageJson(m) : formatMessage(m));
+      });
+    return this.chain;
+  }
+}
+
+/** Rejects when the connection gives up for good (refused login, changed relay key). */
+function fatalError(client: NatterClient): Promise<never> {
+  return new Promise((_, reject) => {
+    client.on('error', (e) => {
+      if (e.fatal) reject(new NatterError(e.code, e.message));
+    });
+  });
+}

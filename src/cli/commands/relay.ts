@@ -1,0 +1,87 @@
+/** `natter relay`: run the relay in the foreground until SIGINT/SIGTERM. */
+import { homedir, networkInterfaces } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { fingerprint } from '../../crypto/keys.js';
+import { DEFAULT_RELAY_PORT, startRelay } from '../../relay/index.js';
+import { createLogger } from '../../util/logger.js';
+import { UsageError } from '../context.js';
+import type { WithContext } from '../main.js';
+import { parsePort } from '../options.js';
+
+interface RelayCliOptions {
+  host?: string;
+  port?: number;
+  data?: string;
+  name?: string;
+}
+
+export function addRelayCommand(program: Command, withContext: WithContext): void {
+  program
+    .command('relay')
+    .description('run a relay (stores and forwards encrypted mail) until Ctrl-C')
+    .option('--host <addr>', 'listen address (NATTER_RELAY_HOST; default 0.0.0.0)')
+    .option(
+      '--port <port>',
+      `TCP port (NATTER_RELAY_PORT; default ${DEFAULT_RELAY_PORT})`,
+      parsePort,
+    )
+    .option(
+      '--data <dir>',
+      'data directory (NATTER_RELAY_DATA; default $XDG_DATA_HOME/natter-relay)',
+    )
+    .option('--name <name>', 'name shown to clients (NATTER_RELAY_NAME)')
+    .action(
+      withContext(async (ctx, opts: RelayCliOptions) => {
+        const env = ctx.io.env;
+        const host = opts.host ?? env.NATTER_RELAY_HOST ?? '0.0.0.0';
+        const port = opts.port ?? envPort(env.NATTER_RELAY_PORT);
+        const dataDir = resolve(
+          opts.data ??
+            env.NATTER_RELAY_DATA ??
+            join(
+              env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share'),
+              'natter-relay',
+            ),
+        );
+        const name = opts.name ?? env.NATTER_RELAY_NAME;
+        const relay = await startRelay({
+          host,
+          port,
+          dataDir,
+          logger: createLogger({
+            stream: { write: (line: string) => ctx.io.stderr.write(line) !== false },
+            base: { component: 'relay' },
+          }),
+          ...(name === undefined ? {} : { name }),
+        });
+        const shown = isWildcard(host) ? lanAddress() : relay.address.host;
+        ctx.out(
+          `natter relay listening on ${shown}:${relay.address.port} (relay id ${fingerprint(relay.relayId)}, data ${dataDir})`,
+        );
+        await ctx.io.stopSignal();
+        await relay.close();
+      }),
+    );
+}
+
+function envPort(value: string | undefined): number {
+  if (value === undefined || value === '') return DEFAULT_RELAY_PORT;
+  try {
+    return parsePort(value);
+  } catch {
+    throw new UsageError(`NATTER_RELAY_PORT '${value}' is not a port 0-65535`);
+  }
+}
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '';
+}
+
+/** The address other machines should dial: the first non-internal IPv4 of this host. */
+function lanAddress(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}

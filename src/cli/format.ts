@@ -1,0 +1,74 @@
+/**
+ * Turning peer-controlled text into terminal output. Anything a peer wrote is
+ * hostile until sanitised: escape sequences can rewrite the screen, bidi
+ * overrides and zero-width characters can make one name look like another.
+ */
+import type { ContactInfo, ReceivedMessage } from '../peer/events.js';
+
+/** ESC and other C0 controls except tab and newline, DEL, C1 controls. */
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+/** Bidi embeddings/overrides/isolates and marks, zero-width characters, BOM, line/paragraph separators. */
+const INVISIBLES = /[\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+
+/** Peer text made safe to print: controls and invisible formatting removed. */
+export function sanitize(text: string, options: { multiline?: boolean } = {}): string {
+  const clean = text.replace(CONTROLS, '').replace(INVISIBLES, '');
+  return options.multiline ? clean : clean.replace(/[\n\t]/g, ' ');
+}
+
+/**
+ * JSON that is also safe on a terminal: JSON.stringify escapes C0 controls but
+ * leaves DEL, C1, bidi and zero-width characters raw; those are escaped too.
+ */
+export function safeJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** Local wall-clock time as HH:MM:SS. */
+export function clockTime(ms: number): string {
+  const d = new Date(ms);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()]
+    .map((n) => String(n).padStart(2, '0'))
+    .join(':');
+}
+
+/**
+ * `HH:MM:SS  name (fingerprint): text`. Continuation lines are indented, so a
+ * message cannot print a line that looks like a header from someone else.
+ */
+export function formatMessage(m: ReceivedMessage): string {
+  const body = sanitize(m.text, { multiline: true }).replace(/\n/g, '\n    ');
+  return `${clockTime(m.sentAtMs)}  ${sanitize(m.from.pseudonym)} (${m.from.fingerprint}): ${body}`;
+}
+
+export function messageJson(m: ReceivedMessage): string {
+  return safeJson({
+    msgId: m.msgId,
+    from: m.from.pseudonym,
+    fingerprint: m.from.fingerprint,
+    userId: m.from.userId,
+    sentAt: new Date(m.sentAtMs).toISOString(),
+    receivedAt: new Date(m.receivedAtMs).toISOString(),
+    text: m.text,
+  });
+}
+
+export function formatContact(c: ContactInfo): string {
+  const state = c.keyChanged
+    ? 'KEY CHANGED (natter trust to accept)'
+    : c.verified
+      ? 'verified'
+      : 'unverified';
+  return `${sanitize(c.pseudonym)}  ${c.fingerprint}  ${state}`;
+}
+
+/** 60 digits in 12 groups, shown as three rows of four for reading aloud. */
+export function formatSafetyNumber(n: string): string {
+  const groups = n.split(' ');
+  const rows: string[] = [];
+  for (let i = 0; i < groups.length; i += 4) rows.push(`  ${groups.slice(i, i + 4).join(' ')}`);
+  return rows.join('\n');
+}

@@ -1,0 +1,93 @@
+/**
+ * The `natter` command. Exit status: 0 success; 1 failure, with one line
+ * `natter: <message> (<code>)` on stderr; 2 bad usage. Stack traces only with
+ * NATTER_DEBUG=1: users get the step that failed and a stable code.
+ */
+import { createRequire } from 'node:module';
+import { Command, CommanderError } from 'commander';
+import { describeError } from '../util/errors.js';
+import { addContactsCommands } from './commands/contacts.js';
+import { addInboxCommand } from './commands/inbox.js';
+import { addInitCommand } from './commands/init.js';
+import { addRelayCommand } from './commands/relay.js';
+import { addSendCommand } from './commands/send.js';
+import { CliContext, type GlobalOptions, UsageError } from './context.js';
+import { type CliIo, processIo } from './io.js';
+
+/** Wraps a command body: builds its context from the global options, always disposes it. */
+export type WithContext = <A extends unknown[]>(
+  fn: (ctx: CliContext, ...args: A) => Promise<void>,
+) => (...args: A) => Promise<void>;
+
+function version(): string {
+  try {
+    // src/cli/main.ts and dist/cli/main.js both sit two levels below package.json.
+    return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('natter');
+  program
+    .description('natter: end-to-end encrypted LAN messenger')
+    .version(version())
+    .option(
+      '--profile <dir>',
+      'profile directory (default: NATTER_HOME, else $XDG_DATA_HOME/natter)',
+    )
+    .option('--relay <host:port>', 'relay address (default: NATTER_RELAY, else the profile config)')
+    .option(
+      '--passphrase-file <file>',
+      'file whose first line unlocks the key file (or NATTER_PASSPHRASE_FILE)',
+    )
+    .option('--accept-new-relay-key', 'accept and pin a relay key that differs from the pinned one')
+    .exitOverride()
+    .showHelpAfterError('(run natter --help for usage)')
+    .configureOutput({
+      writeOut: (s) => void io.stdout.write(s),
+      writeErr: (s) => void io.stderr.write(s),
+    });
+  const withContext: WithContext =
+    (fn) =>
+    async (...args) => {
+      const ctx = new CliContext(io, program.opts<GlobalOptions>());
+      try {
+        await fn(ctx, ...args);
+      } finally {
+        await ctx.dispose();
+      }
+    };
+  addInitCommand(program, withContext);
+  addSendCommand(program, withContext);
+  addInboxCommand(program, withContext);
+  addContactsCommands(program, withContext);
+  addRelayCommand(program, withContext);
+  return program;
+}
+
+/** Runs one command line (without `node` and the script path); resolves to the exit status. */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  try {
+    await buildProgram(io).parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    return report(err, io);
+  }
+}
+
+function report(err: unknown, io: CliIo): number {
+  if (err instanceof CommanderError) {
+    // Commander already printed help or the usage error.
+    return err.exitCode === 0 ? 0 : 2;
+  }
+  const { code, message } = describeError(err);
+  io.stderr.write(`natter: ${oneLine(message)} (${code})\n`);
+  if (io.env.NATTER_DEBUG === '1' && err instanceof Error) io.stderr.write(`${err.stack ?? ''}\n`);
+  return err instanceof UsageError ? 2 : 1;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}

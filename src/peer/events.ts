@@ -1,0 +1,135 @@
+/**
+ * The typed event map of the client core: the only contract between the core
+ * and any UI (DESIGN.md §1, STYLE.md §14). Names are `noun:verb`. Payloads are
+ * plain data (ids as lowercase hex) so a UI never needs the wire or crypto types.
+ */
+
+export type ConnectionState = 'connecting' | 'ready' | 'offline' | 'closed';
+
+export interface RelayInfo {
+  /** 'host:port' as dialled. */
+  address: string;
+  /** Relay id (its Ed25519 public key), hex. */
+  relayId: string;
+  relayName: string;
+}
+
+/** Who a message came from, as authenticated by the sealed envelope (never the relay's word). */
+export interface PeerRef {
+  pseudonym: string;
+  /** Hex. */
+  userId: string;
+  fingerprint: string;
+}
+
+export interface ReceivedMessage {
+  /** Conversation id (see conversationId()). */
+  conversation: string;
+  from: PeerRef;
+  text: string;
+  /** The sender's clock: shown, never trusted for ordering across peers. */
+  sentAtMs: number;
+  /** Our clock, when the message became durable locally. */
+  receivedAtMs: number;
+  /** Hex, 16 bytes. */
+  msgId: string;
+}
+
+/**
+ * Life of an outgoing message: queued (in the outbox) → stored (the relay has it
+ * durably) → delivered (the recipient's receipt came back). `held`: the recipient's
+ * key changed and the message waits for trust(); `failed`: the relay refused it for good.
+ */
+export type OutgoingState = 'queued' | 'held' | 'stored' | 'delivered' | 'failed';
+
+export interface ContactInfo {
+  pseudonym: string;
+  userId: string;
+  fingerprint: string;
+  verified: boolean;
+  /** A changed key waits for trust(): messages to and from this contact are held. */
+  keyChanged: boolean;
+}
+
+/** Why a delivered message was dropped (see envelope.ts). */
+export type RejectReason =
+  | 'bad-card'
+  | 'open-failed'
+  | 'malformed'
+  | 'reflected'
+  | 'sender-mismatch'
+  | 'misrouted'
+  | 'msg-id-mismatch'
+  | 'replay';
+
+export interface PeerEventMap {
+  'connection:state': { state: ConnectionState; relay?: RelayInfo };
+  'message:received': ReceivedMessage;
+  'message:status': { msgId: string; conversation: string; state: OutgoingState; reason?: string };
+  'message:rejected': { msgId: string; reason: RejectReason };
+  /** A message from a contact whose key changed: kept, not shown, until trust(). */
+  'message:held': { conversation: string; msgId: string; from: PeerRef };
+  /** Messages from a changed key waited for trust() and are now released. */
+  'message:released': { conversation: string; count: number };
+  'contact:new': ContactInfo;
+  'contact:key-changed': {
+    pseudonym: string;
+    oldFingerprint: string;
+    newFingerprint: string;
+    safetyNumber: string;
+  };
+  'contact:trusted': ContactInfo;
+  /**
+   * Something the user should know. `fatal`: the connection gave up for good (a
+   * refused login, a changed relay key) and will not reconnect by itself.
+   */
+  error: { code: string; message: string; fatal: boolean };
+}
+
+export type PeerEventName = keyof PeerEventMap;
+export type Listener<K extends PeerEventName> = (event: PeerEventMap[K]) => void;
+
+/**
+ * A minimal typed emitter. Not node:events: an 'error' event there throws when
+ * nobody listens, and a core must not crash its host because no UI subscribed.
+ * A listener that throws is isolated from the others and from the emitter.
+ */
+export class PeerEvents {
+  private readonly listeners = new Map<PeerEventName, Set<(event: never) => void>>();
+
+  on<K extends PeerEventName>(name: K, listener: Listener<K>): () => void {
+    let set = this.listeners.get(name);
+    if (set === undefined) {
+      set = new Set();
+      this.listeners.set(name, set);
+    }
+    set.add(listener as (event: never) => void);
+    return () => this.off(name, listener);
+  }
+
+  off<K extends PeerEventName>(name: K, listener: Listener<K>): void {
+    this.listeners.get(name)?.delete(listener as (event: never) => void);
+  }
+
+  once<K extends PeerEventName>(name: K, listener: Listener<K>): () => void {
+    const off = this.on(name, (event) => {
+      off();
+      listener(event);
+    });
+    return off;
+  }
+
+  emit<K extends PeerEventName>(name: K, event: PeerEventMap[K]): void {
+    const set = this.listeners.get(name);
+    if (set === undefined) return;
+    for (const listener of [...set]) {
+      try {
+        (listener as Listener<K>)(event);
+      } catch (err) {
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
+  }
+}

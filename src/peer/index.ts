@@ -1,0 +1,24 @@
+/**
+ * The client core's public surface: what a UI (src/peer/ui, the CLI) may use.
+ * Everything else in src/peer is internal to the core.
+ */
+export { INBOX_IDLE_MS, type Me, NatterClient, type OpenOptions } from './client.js';
+export type {
+  ConnectionState,
+  ContactInfo,
+  OutgoingState,
+  PeerEventMap,
+  PeerEventName,
+  PeerRef,
+  ReceivedMessage,
+  RejectReason,
+  RelayInfo,
+} from './events.js';
+export type { HistoryEntry } from './history.js';
+export {
+  DEFAULT_RELAY_PORT,
+  formatRelayAddress,
+  parseRelayAddress,
+  type RelayAddress,
+  resolveProfileDir,
+} from './profile.js';

@@ -1,0 +1,196 @@
+/**
+ * The profile directory: who this user is and what this client remembers.
+ *
+ *   identity.json   key file (src/crypto/keyfile.ts), mode 0600
+ *   config.json     { pseudonym, relay?, pinnedRelays: { 'host:port': relayIdHex } }, mode 0600
+ *   db/             LevelDB (store.ts)
+ *   natter.log      JSON log lines (never message text, passphrases or keys)
+ *
+ * Several people may share a host, each with their own profile (DESIGN.md §2).
+ */
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { NatterError } from '../util/errors.js';
+
+/** The relay's default TCP port, used when an address names only a host. */
+export const DEFAULT_RELAY_PORT = 47474;
+
+export interface ProfilePaths {
+  dir: string;
+  identity: string;
+  config: string;
+  db: string;
+  log: string;
+}
+
+export interface ProfileConfig {
+  /** The pseudonym chosen at `natter init` (NFKC). */
+  pseudonym?: string;
+  /** Default relay, 'host:port'. */
+  relay?: string;
+  /** Relay ids pinned on first contact, by the address dialled (DESIGN.md §2). */
+  pinnedRelays: Record<string, string>;
+}
+
+export interface RelayAddress {
+  host: string;
+  port: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * `--profile DIR` > NATTER_HOME > $XDG_DATA_HOME/natter > ~/.local/share/natter
+ * (the XDG base directory specification's default data home).
+ */
+export function resolveProfileDir(explicit: string | undefined, env: Env = process.env): string {
+  if (explicit) return resolve(explicit);
+  if (env.NATTER_HOME) return resolve(env.NATTER_HOME);
+  const dataHome = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
+  return resolve(dataHome, 'natter');
+}
+
+export function profilePaths(dir: string): ProfilePaths {
+  return {
+    dir,
+    identity: join(dir, 'identity.json'),
+    config: join(dir, 'config.json'),
+    db: join(dir, 'db'),
+    log: join(dir, 'natter.log'),
+  };
+}
+
+/** Creates the directory if needed and makes it private (0700): it holds keys and history. */
+export async function ensureProfileDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+}
+
+export async function readConfig(paths: ProfilePaths): Promise<ProfileConfig> {
+  let raw: string;
+  try {
+    raw = await readFile(paths.config, 'utf8');
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ENOENT') return { pinnedRelays: {} };
+    throw new NatterError('E_CONFIG', `profile: cannot read ${paths.config}`, { cause: err });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    throw new NatterError('E_CONFIG', `profile: ${paths.config} is not valid JSON`, { cause: err });
+  }
+  if (typeof parsed !== 'object' || parsed === null) {
+    throw new NatterError('E_CONFIG', `profile: ${paths.config} is not a JSON object`);
+  }
+  const p = parsed as Record<string, unknown>;
+  const config: ProfileConfig = { pinnedRelays: {} };
+  if (typeof p.pseudonym === 'string') config.pseudonym = p.pseudonym;
+  if (typeof p.relay === 'string') config.relay = p.relay;
+  if (typeof p.pinnedRelays === 'object' && p.pinnedRelays !== null) {
+    for (const [addr, id] of Object.entries(p.pinnedRelays)) {
+      if (typeof id === 'string' && /^[0-9a-f]{64}$/.test(id)) config.pinnedRelays[addr] = id;
+    }
+  }
+  return config;
+}
+
+/** Write-then-rename, so a crash never leaves half a config (and half the relay pins). */
+export async function writeConfig(paths: ProfilePaths, config: ProfileConfig): Promise<void> {
+  const tmp = `${paths.config}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  await rename(tmp, paths.config);
+}
+
+/** Read-modify-write of config.json. One process owns a profile (the db lock), so no races. */
+export async function updateConfig(
+  paths: ProfilePaths,
+  change: (config: ProfileConfig) => void,
+): Promise<ProfileConfig> {
+  const config = await readConfig(paths);
+  change(config);
+  await writeConfig(paths, config);
+  return config;
+}
+
+/** 'host:port', 'host' (default port) or '[v6]:port'. Throws E_BAD_RELAY_ADDRESS. */
+export function parseRelayAddress(text: string): RelayAddress {
+  const s = text.trim();
+  const bad = () =>
+    new NatterError('E_BAD_RELAY_ADDRESS', `relay address '${text}' is not HOST:PORT`);
+  let host: string;
+  let portText: string | undefined;
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
+  if (v6) {
+    host = v6[1]!;
+    portText = v6[2];
+  } else {
+    const parts = s.split(':');
+    if (parts.length > 2) throw bad();
+    host = parts[0]!;
+    portText = parts[1];
+  }
+  if (host.length === 0 || /\s/.test(host)) throw bad();
+  if (portText === undefined) return { host, port: DEFAULT_RELAY_PORT };
+  if (!/^\d{1,5}$/.test(portText)) throw bad();
+  const port = Number(portText);
+  if (port < 1 || port > 65535) throw bad();
+  return { host, port };
+}
+
+export function formatRelayAddress(address: RelayAddress): string {
+  return address.host.includes(':')
+    ? `[${address.host}]:${address.port}`
+    : `${address.host}:${address.port}`;
+}
+
+export interface RelaySources {
+  /** `--relay HOST:PORT`. */
+  explicit?: string | undefined;
+  env?: Env;
+  config?: ProfileConfig;
+  /**
+   * The relay found by presence discovery (issue 3). Consulted last: a configured
+   * address always wins, so a rogue beacon cannot redirect a configured client.
+   */
+  discovered?: () => RelayAddress | undefined;
+}
+
+/** `--relay` > NATTER_RELAY > config.relay > discovered. Throws E_NO_RELAY if none. */
+export function resolveRelayAddress(sources: RelaySources): RelayAddress {
+  const env = sources.env ?? process.env;
+  const text = sources.explicit || env.NATTER_RELAY || sources.config?.relay;
+  if (text) return parseRelayAddress(text);
+  const found = sources.discovered?.();
+  if (found) return found;
+  throw new NatterError(
+    'E_NO_RELAY',
+    'no relay address: pass --relay HOST:PORT, set NATTER_RELAY, or run natter with --relay once to remember it',
+  );
+}
+
+/**
+ * Relay-key pinning (DESIGN.md §2): the first relay id seen at an address is
+ * pinned; a different one later is refused with E_RELAY_KEY_CHANGED unless the
+ * user explicitly accepts it, which re-pins.
+ */
+export async function checkRelayPin(
+  paths: ProfilePaths,
+  address: string,
+  relayIdHex: string,
+  acceptNew: boolean,
+): Promise<'pinned' | 'match' | 'replaced'> {
+  const config = await readConfig(paths);
+  const pinned = config.pinnedRelays[address];
+  if (pinned === relayIdHex) return 'match';
+  if (pinned !== undefined && !acceptNew) {
+    throw new NatterError(
+      'E_RELAY_KEY_CHANGED',
+      `relay ${address} presented a different key than the one pinned on first contact; if the relay was reinstalled on purpose, retry with --accept-new-relay-key`,
+    );
+  }
+  config.pinnedRelays[address] = relayIdHex;
+  await writeConfig(paths, config);
+  return pinned === undefined ? 'pinned' : 'replaced';
+}

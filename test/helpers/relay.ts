@@ -1,0 +1,31 @@
+/** A real relay on 127.0.0.1, port 0, in a temp data dir: for integration tests. */
+import { type RelayOptions, type RunningRelay, startRelay } from '../../src/relay/index.js';
+import { makeTempDir } from './tmp.js';
+
+export interface TestRelay {
+  relay: RunningRelay;
+  host: string;
+  port: number;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** Starts a relay; pass `dataDir` to restart one on the same data (and key), `port` to reuse its port. */
+export async function startTestRelay(
+  options: Partial<Omit<RelayOptions, 'host'>> = {},
+): Promise<TestRelay> {
+  const dataDir = options.dataDir ?? (await makeTempDir('natter-relay-'));
+  const relay = await startRelay({
+    ...options,
+    host: '127.0.0.1',
+    port: options.port ?? 0,
+    dataDir,
+  });
+  return {
+    relay,
+    host: relay.address.host,
+    port: relay.address.port,
+    dataDir,
+    close: () => relay.close(),
+  };
+}

@@ -1,0 +1,247 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type CliRun, runCli } from '../../helpers/cli.js';
+import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
+import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+
+interface InboxLine {
+  msgId: string;
+  from: string;
+  fingerprint: string;
+  userId: string;
+  sentAt: string;
+  receivedAt: string;
+  text: string;
+}
+
+/** Waits until the profile's log says a session is ready: the follower is connected. */
+async function sessionReady(profile: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const log = await readFile(join(profile, 'natter.log'), 'utf8').catch(() => '');
+    if (log.includes('relay session ready')) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.fail(`no session in ${profile}`);
+}
+
+const jsonLines = (r: CliRun) =>
+  r.stdout
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as InboxLine);
+
+describe('cli against a real relay', () => {
+  let relay: TestRelay;
+  let dir: string;
+  let env: Record<string, string>;
+  const as = (who: string, argv: string[], options: Parameters<typeof runCli>[1] = {}) =>
+    runCli(['--profile', join(dir, who), ...argv], { ...options, env: { ...env, ...options.env } });
+
+  beforeEach(async () => {
+    relay = await startTestRelay();
+    dir = await makeTempDir();
+    env = { NATTER_RELAY: `${relay.host}:${relay.port}` };
+  });
+
+  afterEach(async () => {
+    await relay.close();
+    await removeTempDirs();
+  });
+
+  it('exchanges messages both ways: init, send, inbox', async () => {
+    assert.equal((await as('a', ['init', '--name', 'alice'])).code, 0);
+    const bobInit = await as('b', ['init', '--name', 'bob']);
+    assert.equal(bobInit.code, 0, bobInit.stderr);
+    assert.match(bobInit.stdout, /registered on relay/);
+
+    const sent = await as('a', ['send', '--to', 'bob', 'hello bob']);
+    assert.equal(sent.code, 0, sent.stderr);
+    const inbox = await as('b', ['inbox', '--json']);
+    assert.equal(inbox.code, 0, inbox.stderr);
+    const [m] = jsonLines(inbox);
+    assert.equal(m?.text, 'hello bob');
+    assert.equal(m?.from, 'alice');
+    assert.match(m?.msgId ?? '', /^[0-9a-f]{32}$/);
+    assert.deepEqual(
+      jsonLines(await as('b', ['inbox', '--json'])),
+      [],
+      'each message is shown once',
+    );
+
+    assert.equal((await as('b', ['send', '--to', 'alice', 'hi alice'])).code, 0);
+    const back = await as('a', ['inbox']);
+    assert.match(back.stdout, /^\d\d:\d\d:\d\d {2}bob \([a-z2-7-]{19}\): hi alice\n$/);
+  });
+
+  it('sends stdin as one message with -, and line by line with --each-line, in order', async () => {
+    await as('a', ['init', '--name', 'alice']);
+    await as('b', ['init', '--name', 'bob']);
+    assert.equal(
+      (await as('a', ['send', '--to', 'bob', '-'], { stdin: 'line one\nline two\n' })).code,
+      0,
+    );
+    const lines = Array.from({ length: 50 }, (_, i) => `message ${i}`);
+    const each = await as('a', ['send', '--to', 'bob', '--each-line', '--json'], {
+      stdin: `${lines.join('\n')}\n`,
+    });
+    assert.equal(each.code, 0, each.stderr);
+    assert.equal(each.stdout.trim().split('\n').length, 50);
+    const texts = jsonLines(await as('b', ['inbox', '--json'])).map((m) => m.text);
+    assert.deepEqual(texts, ['line one\nline two', ...lines]);
+  });
+
+  it('fails clearly for an unknown recipient', async () => {
+    await as('a', ['init', '--name', 'alice']);
+    const r = await as('a', ['send', '--to', 'nobody', 'hello?']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /\(E_UNKNOWN_RECIPIENT\)\n$/);
+  });
+
+  it('keeps a message queued when the relay is down and sends it with the next command', async () => {
+    await as('a', ['init', '--name', 'alice']);
+    await as('b', ['init', '--name', 'bob']);
+    await as('a', ['send', '--to', 'bob', 'warm-up']);
+    await relay.close();
+    const down = await as('a', ['send', '--to', 'bob', '--wait', '300', 'while down']);
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, /queued.*\(E_RELAY_UNREACHABLE\)\n$/);
+    relay = await startTestRelay({ dataDir: relay.dataDir, port: relay.port });
+    assert.equal((await as('a', ['inbox'])).code, 0, 'any connecting command flushes the outbox');
+    const texts = jsonLines(await as('b', ['inbox', '--json'])).map((m) => m.text);
+    assert.deepEqual(texts, ['warm-up', 'while down']);
+  });
+
+  it('follows new messages until stopped, then logs out', async () => {
+    await as('a', ['init', '--name', 'alice']);
+    await as('b', ['init', '--name', 'bob']);
+    let stop: (s: string) => void = () => undefined;
+    const stopped = new Promise<string>((resolve) => {
+      stop = resolve;
+    });
+    const follow = as('b', ['inbox', '--follow', '--json'], { stop: stopped });
+    await sessionReady(join(dir, 'b'));
+    // bob's profile is in use by the follower, so alice's messages arrive live.
+    assert.equal((await as('a', ['send', '--to', 'bob', 'live one'])).code, 0);
+    assert.equal((await as('a', ['send', '--to', 'bob', 'live two'])).code, 0);
+    // Each send returned after the relay stored the message; give the push a moment.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    stop('SIGINT');
+    const r = await follow;
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      jsonLines(r).map((m) => m.text),
+      ['live one', 'live two'],
+    );
+  });
+
+  it('refuses a second command on a profile that is in use', async () => {
+    await as('b', ['init', '--name', 'bob']);
+    let stop: (s: string) => void = () => undefined;
+    const follow = as('b', ['inbox', '--follow'], {
+      stop: new Promise<string>((resolve) => {
+        stop = resolve;
+      }),
+    });
+    await sessionReady(join(dir, 'b'));
+    const second = await as('b', ['contacts']);
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, /in use by another natter process \(E_PROFILE_IN_USE\)/);
+    stop('SIGTERM');
+    assert.equal((await follow).code, 0);
+  });
+
+  it('refuses a reinstalled relay, then holds a changed contact key both ways until trust', async () => {
+    await as('a', ['init', '--name', 'alice']);
+    await as('b', ['init', '--name', 'bob']);
+    await as('a', ['send', '--to', 'bob', 'hi old bob']);
+    await relay.close();
+    relay = await startTestRelay({ port: relay.port });
+
+    const refused = await as('a', ['inbox']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /\(E_RELAY_KEY_CHANGED\)\n$/);
+
+    assert.equal((await as('a', ['inbox', '--accept-new-relay-key'])).code, 0);
+    assert.equal((await as('b2', ['init', '--name', 'bob'])).code, 0);
+    assert.equal((await as('b2', ['send', '--to', 'alice', 'new bob here'])).code, 0);
+    const held = await as('a', ['inbox']);
+    assert.equal(held.code, 0, held.stderr);
+    assert.equal(held.stdout, '', 'nothing from the new key is shown');
+    assert.match(held.stderr, /bob's key changed/);
+
+    const blocked = await as('a', ['send', '--to', 'bob', 'is that you?']);
+    assert.equal(blocked.code, 1);
+    assert.match(blocked.stderr, /\(E_KEY_CHANGED\)\n$/);
+
+    const trust = await as('a', ['trust', 'bob', '--json']);
+    assert.equal(trust.code, 0, trust.stderr);
+    assert.deepEqual(
+      (({ accepted, releasedIn, releasedOut }) => ({ accepted, releasedIn, releasedOut }))(
+        JSON.parse(trust.stdout) as { accepted: boolean; releasedIn: number; releasedOut: number },
+      ),
+      { accepted: true, releasedIn: 1, releasedOut: 1 },
+    );
+    const released = await as('a', ['inbox', '--json']);
+    assert.deepEqual(
+      jsonLines(released).map((m) => m.text),
+      ['new bob here'],
+    );
+    assert.deepEqual(
+      jsonLines(await as('b2', ['inbox', '--json'])).map((m) => m.text),
+      ['is that you?'],
+    );
+  });
+
+  it('shows contacts, fingerprints and safety numbers, and marks a contact verified on trust', async () => {
+    await as('a', ['init', '--name', 'alice']);
+    await as('b', ['init', '--name', 'bob']);
+    await as('a', ['send', '--to', 'bob', 'hi']);
+    await as('b', ['inbox']);
+    const contacts = JSON.parse((await as('a', ['contacts', '--json'])).stdout) as {
+      pseudonym: string;
+      verified: boolean;
+    }[];
+    assert.deepEqual(
+      contacts.map((c) => [c.pseudonym, c.verified]),
+      [['bob', false]],
+    );
+    const fromAlice = (await as('a', ['fingerprint', 'bob', '--json'])).stdout;
+    const fromBob = (await as('b', ['fingerprint', 'alice', '--json'])).stdout;
+    const number = (s: string) => (JSON.parse(s) as { safetyNumber: string }).safetyNumber;
+    assert.equal(number(fromAlice), number(fromBob), 'both sides see the same safety number');
+    assert.equal((await as('a', ['trust', 'bob'])).code, 0);
+    assert.match((await as('a', ['contacts'])).stdout, /^bob {2}[a-z2-7-]{19} {2}verified\n$/);
+  });
+});
+
+describe('cli: natter relay', () => {
+  afterEach(removeTempDirs);
+
+  it('prints the address clients should use and the relay id, and stops cleanly on a signal', async () => {
+    const data = await makeTempDir();
+    let stop: (s: string) => void = () => undefined;
+    const stopped = new Promise<string>((resolve) => {
+      stop = resolve;
+    });
+    const running = runCli(['relay', '--host', '127.0.0.1', '--port', '0', '--data', data], {
+      stop: stopped,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    stop('SIGTERM');
+    const r = await running;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /^natter relay listening on 127\.0\.0\.1:\d+ \(relay id [a-z2-7-]{19}, data /,
+    );
+  });
+
+  it('exits 2 on a bad NATTER_RELAY_PORT', async () => {
+    const r = await runCli(['relay', '--data', await makeTempDir()], {
+      env: { NATTER_RELAY_PORT: 'http' },
+    });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /NATTER_RELAY_PORT/);
+  });
+});

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { runCli } from '../../helpers/cli.js';
+import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+
+/** The one-line error format: `natter: <message> (<code>)`. */
+function errorCode(stderr: string): string | undefined {
+  return /^natter: .+ \((E_[A-Z_]+)\)\n$/.exec(stderr)?.[1];
+}
+
+describe('cli: arguments and exit codes', () => {
+  after(removeTempDirs);
+
+  it('prints help for the program and every command with exit code 0', async () => {
+    for (const argv of [
+      ['--help'],
+      ...['init', 'send', 'inbox', 'contacts', 'fingerprint', 'trust', 'relay'].map((c) => [
+        c,
+        '--help',
+      ]),
+    ]) {
+      const r = await runCli(argv);
+      assert.equal(r.code, 0, argv.join(' '));
+      assert.match(r.stdout, /Usage: natter/);
+    }
+  });
+
+  it('exits 2 on an unknown command, an unknown option, a missing option or a bad number', async () => {
+    for (const argv of [
+      ['bogus'],
+      ['inbox', '--bogus'],
+      ['send', 'hi'],
+      ['init'],
+      ['send', '--to', 'bob', '--wait', 'soon', 'hi'],
+    ]) {
+      const r = await runCli(argv);
+      assert.equal(r.code, 2, argv.join(' '));
+      assert.ok(r.stderr.length > 0);
+    }
+  });
+
+  it('exits 2 when send gets both TEXT and --each-line, or neither', async () => {
+    const profile = await makeTempDir();
+    const both = await runCli(['--profile', profile, 'send', '--to', 'bob', '--each-line', 'hi']);
+    assert.equal(both.code, 2);
+    assert.equal(errorCode(both.stderr), 'E_USAGE');
+    const neither = await runCli(['--profile', profile, 'send', '--to', 'bob']);
+    assert.equal(neither.code, 2);
+  });
+
+  it('creates an identity, prints the name and fingerprint, and refuses to overwrite it', async () => {
+    const profile = join(await makeTempDir(), 'p');
+    const first = await runCli(['init', '--name', 'alice', '--profile', profile, '--json']);
+    assert.equal(first.code, 0, first.stderr);
+    const out = JSON.parse(first.stdout) as { pseudonym: string; fingerprint: string };
+    assert.equal(out.pseudonym, 'alice');
+    assert.match(out.fingerprint, /^[a-z2-7]{4}(-[a-z2-7]{4}){3}$/);
+    const again = await runCli(['init', '--name', 'alice', '--profile', profile]);
+    assert.equal(again.code, 1);
+    assert.equal(errorCode(again.stderr), 'E_PROFILE_EXISTS');
+  });
+
+  it('NFKC-normalises the name and refuses names that break the pseudonym rules', async () => {
+    const dir = await makeTempDir();
+    const ok = await runCli([
+      'init',
+      '--name',
+      'ａｌｉｃｅ',
+      '--profile',
+      join(dir, 'a'),
+      '--json',
+    ]);
+    assert.equal((JSON.parse(ok.stdout) as { pseudonym: string }).pseudonym, 'alice');
+    for (const bad of ['two words', 'x'.repeat(33), 'evil\u202egnp', 'zero\u200bwidth']) {
+      const r = await runCli(['init', '--name', bad, '--profile', join(dir, 'b')]);
+      assert.equal(r.code, 1, bad);
+      assert.equal(errorCode(r.stderr), 'E_BAD_PSEUDONYM');
+    }
+  });
+
+  it('seals the key file with the passphrase file and needs it afterwards', async () => {
+    const dir = await makeTempDir();
+    const pass = join(dir, 'pass');
+    await import('node:fs/promises').then((fs) => fs.writeFile(pass, 'correct horse\n'));
+    const profile = join(dir, 'p');
+    assert.equal(
+      (await runCli(['init', '--name', 'sealed', '--profile', profile, '--passphrase-file', pass]))
+        .code,
+      0,
+    );
+    const without = await runCli(['fingerprint', '--profile', profile]);
+    assert.equal(errorCode(without.stderr), 'E_PASSPHRASE_REQUIRED');
+    const withEnv = await runCli(['fingerprint', '--profile', profile], {
+      env: { NATTER_PASSPHRASE_FILE: pass },
+    });
+    assert.equal(withEnv.code, 0, withEnv.stderr);
+    assert.match(withEnv.stdout, /^sealed {2}[a-z2-7-]{19}\n$/);
+  });
+
+  it('says how to create an identity when the profile has none', async () => {
+    const r = await runCli(['contacts', '--profile', await makeTempDir()]);
+    assert.equal(r.code, 1);
+    assert.equal(errorCode(r.stderr), 'E_NO_IDENTITY');
+  });
+
+  it('fails with E_NO_RELAY when no relay address is known anywhere', async () => {
+    const profile = await makeTempDir();
+    await runCli(['init', '--name', 'alice', '--profile', profile]);
+    const r = await runCli(['send', '--to', 'bob', 'hi', '--profile', profile]);
+    assert.equal(r.code, 1);
+    assert.equal(errorCode(r.stderr), 'E_NO_RELAY');
+  });
+
+  it('prints no stack trace unless NATTER_DEBUG=1', async () => {
+    const profile = await makeTempDir();
+    const quiet = await runCli(['contacts', '--profile', profile]);
+    assert.equal(quiet.stderr.split('\n').length, 2);
+    const loud = await runCli(['contacts', '--profile', profile], { env: { NATTER_DEBUG: '1' } });
+    assert.match(loud.stderr, /\n\s+at /);
+  });
+});

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { formatMessage, safeJson, sanitize } from '../../../src/cli/format.js';
+import type { ReceivedMessage } from '../../../src/peer/events.js';
+
+const UNSAFE =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
+
+const message = (text: string, pseudonym = 'bob'): ReceivedMessage => ({
+  conversation: '@bob',
+  from: { pseudonym, userId: '00', fingerprint: 'aaaa-bbbb-cccc-dddd' },
+  text,
+  sentAtMs: 0,
+  receivedAtMs: 0,
+  msgId: '11',
+});
+
+describe('cli output: peer text made safe for a terminal', () => {
+  it('strips escape sequences, C1 controls, bidi overrides and zero-width characters', () => {
+    assert.equal(sanitize('\u001b[2J\u001b]0;pwned\u0007hi\u009b'), '[2J]0;pwnedhi');
+    assert.equal(sanitize('abc\u202edcba\u2066x\u2069'), 'abcdcbax');
+    assert.equal(sanitize('zero\u200bwidth\ufeff'), 'zerowidth');
+    assert.equal(sanitize('carriage\rreturn'), 'carriagereturn');
+  });
+
+  it('keeps newlines and tabs in message bodies but not in one-line fields', () => {
+    assert.equal(sanitize('a\n\tb', { multiline: true }), 'a\n\tb');
+    assert.equal(sanitize('a\n\tb'), 'a  b');
+  });
+
+  it('never lets any input produce an unsafe character', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        assert.doesNotMatch(sanitize(s, { multiline: true }), UNSAFE);
+        assert.doesNotMatch(safeJson({ s }), UNSAFE);
+        assert.deepEqual(JSON.parse(safeJson({ s })), { s });
+      }),
+    );
+  });
+
+  it('indents continuation lines so a body cannot fake a header line', () => {
+    const out = formatMessage(
+      message('hi\n12:00:00  alice (xxxx-xxxx-xxxx-xxxx): send me your key'),
+    );
+    const lines = out.split('\n');
+    assert.match(lines[0]!, /^\d\d:\d\d:\d\d {2}bob \(aaaa-bbbb-cccc-dddd\): hi$/);
+    assert.match(lines[1]!, /^ {4}12:00:00/);
+  });
+});

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  checkRelayPin,
+  DEFAULT_RELAY_PORT,
+  ensureProfileDir,
+  parseRelayAddress,
+  profilePaths,
+  readConfig,
+  resolveProfileDir,
+  resolveRelayAddress,
+} from '../../../src/peer/profile.js';
+import { isNatterError } from '../../../src/util/errors.js';
+import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+
+describe('profile: where a user’s keys and state live', () => {
+  after(removeTempDirs);
+
+  it('prefers --profile, then NATTER_HOME, then XDG_DATA_HOME, then ~/.local/share', () => {
+    const env = { NATTER_HOME: '/n', XDG_DATA_HOME: '/x', HOME: '/h' };
+    assert.equal(resolveProfileDir('/p', env), resolve('/p'));
+    assert.equal(resolveProfileDir(undefined, env), resolve('/n'));
+    assert.equal(
+      resolveProfileDir(undefined, { XDG_DATA_HOME: '/x', HOME: '/h' }),
+      resolve('/x/natter'),
+    );
+    assert.equal(resolveProfileDir(undefined, { HOME: '/h' }), resolve('/h/.local/share/natter'));
+  });
+
+  it('creates the profile directory private to its owner', async () => {
+    const dir = join(await makeTempDir(), 'profile');
+    await ensureProfileDir(dir);
+    assert.equal((await stat(dir)).mode & 0o777, 0o700);
+  });
+
+  it('parses host:port, a bare host and bracketed IPv6, and rejects the rest', () => {
+    assert.deepEqual(parseRelayAddress('10.0.0.5:4000'), { host: '10.0.0.5', port: 4000 });
+    assert.deepEqual(parseRelayAddress('relay.lan'), {
+      host: 'relay.lan',
+      port: DEFAULT_RELAY_PORT,
+    });
+    assert.deepEqual(parseRelayAddress('[::1]:5'), { host: '::1', port: 5 });
+    for (const bad of ['', ':80', 'h:0', 'h:65536', 'h:x', 'a:b:c', 'h o:1']) {
+      assert.throws(
+        () => parseRelayAddress(bad),
+        (e) => isNatterError(e, 'E_BAD_RELAY_ADDRESS'),
+        bad,
+      );
+    }
+  });
+
+  it('takes the relay from --relay, then NATTER_RELAY, then the config, then discovery', () => {
+    const config = { relay: 'c:3', pinnedRelays: {} };
+    const discovered = () => ({ host: 'd', port: 4 });
+    const env = { NATTER_RELAY: 'e:2' };
+    assert.equal(resolveRelayAddress({ explicit: 'x:1', env, config, discovered }).host, 'x');
+    assert.equal(resolveRelayAddress({ env, config, discovered }).host, 'e');
+    assert.equal(resolveRelayAddress({ env: {}, config, discovered }).host, 'c');
+    assert.equal(resolveRelayAddress({ env: {}, discovered }).host, 'd');
+    assert.throws(
+      () => resolveRelayAddress({ env: {} }),
+      (e) => isNatterError(e, 'E_NO_RELAY'),
+    );
+  });
+
+  it('pins a relay key on first contact and refuses a different one unless told to accept it', async () => {
+    const paths = profilePaths(await makeTempDir());
+    const a = 'a'.repeat(64);
+    const b = 'b'.repeat(64);
+    assert.equal(await checkRelayPin(paths, 'r:1', a, false), 'pinned');
+    assert.equal(await checkRelayPin(paths, 'r:1', a, false), 'match');
+    await assert.rejects(checkRelayPin(paths, 'r:1', b, false), (e) =>
+      isNatterError(e, 'E_RELAY_KEY_CHANGED'),
+    );
+    assert.equal((await readConfig(paths)).pinnedRelays['r:1'], a, 'a refusal changes nothing');
+    assert.equal(await checkRelayPin(paths, 'r:1', b, true), 'replaced');
+    assert.equal((await readConfig(paths)).pinnedRelays['r:1'], b);
+    assert.equal(await checkRelayPin(paths, 'other:1', a, false), 'pinned', 'pins are per address');
+  });
+});

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { composeText } from '../../../src/peer/compose.js';
+import { Lookups } from '../../../src/peer/lookups.js';
+import { OutboxSender } from '../../../src/peer/sender.js';
+import { fromHex, toHex } from '../../../src/util/bytes.js';
+import { ManualClock } from '../../../src/util/clock.js';
+import { isNatterError } from '../../../src/util/errors.js';
+import type { AckCode, Card, Frame, FrameOf } from '../../../src/wire/types.js';
+import { memoryPeer, person } from '../../helpers/peer-fixtures.js';
+
+const me = person('alice');
+const bob = person('bob');
+
+/** An OutboxSender over memory, a fake relay directory and a frame log. */
+async function rig(directory: Record<string, Card> = { bob: bob.card }, unansweredLookups = 0) {
+  const p = await memoryPeer(me);
+  const clock = new ManualClock();
+  const sent: FrameOf<'send'>[] = [];
+  let ready = true;
+  let lookups: Lookups;
+  const send = (f: Frame): boolean => {
+    if (!ready) return false;
+    if (f.type === 'send') sent.push(f);
+    if (f.type === 'lookup' && unansweredLookups > 0) unansweredLookups--;
+    else if (f.type === 'lookup') {
+      const name = 'pseudonym' in f.by ? f.by.pseudonym.toLowerCase() : '';
+      const card = directory[name] ?? null;
+      queueMicrotask(() =>
+        lookups.onResult({ type: 'lookup-result', requestId: f.requestId, card, online: true }),
+      );
+    }
+    return true;
+  };
+  lookups = new Lookups(send, clock);
+  const sender = new OutboxSender({
+    outbox: p.outbox,
+    history: p.history,
+    contacts: p.contacts,
+    lookups,
+    keyring: me.keyring,
+    events: p.events,
+    me: { userId: me.id.signPk, pseudonym: me.name },
+    send,
+    isReady: () => ready,
+    clock,
+    random: () => 0.5,
+  });
+  const queue = async (to: string, text: string) => {
+    const m = composeText({ ...p, myName: me.name }, to, text, clock.now());
+    await p.store.write(m.ops);
+    sender.kick();
+    return m.msgId;
+  };
+  const ack = (msgId: string, code: AckCode) =>
+    sender.onSendAck({ type: 'send-ack', msgId: fromHex(msgId), code, reason: '' });
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+  return { ...p, clock, sent, sender, queue, ack, settle, setReady: (r: boolean) => (ready = r) };
+}
+
+describe('outbox sender: from outbox to relay and back', () => {
+  it('looks up a new recipient, pins them and sends a box that only they can open', async () => {
+    const r = await rig();
+    const id = await r.queue('bob', 'hello');
+    await r.settle();
+    assert.equal(r.sent.length, 1);
+    assert.equal(toHex(r.sent[0]!.msgId), id);
+    assert.deepEqual(r.sent[0]!.to, bob.id.signPk);
+    assert.ok(r.contacts.get('bob'), 'pinned on first use');
+    const opened = bob.keyring.open(me.card.boxPk, r.sent[0]!.nonce, r.sent[0]!.ciphertext);
+    assert.ok(opened.ok);
+  });
+
+  it('drops the entry and records stored when the relay acknowledges it', async () => {
+    const r = await rig();
+    const id = await r.queue('bob', 'hello');
+    await r.settle();
+    await r.ack(id, 'stored');
+    assert.equal(r.outbox.get(id), undefined);
+    assert.equal((await r.history.byMsgId(id))?.state, 'stored');
+    assert.deepEqual(
+      r.log['message:status']?.map((s) => s.state),
+      ['stored'],
+    );
+  });
+
+  it('fails a message for good on unknown-recipient and too-large', async () => {
+    for (const code of ['unknown-recipient', 'too-large'] as const) {
+      const r = await rig();
+      const id = await r.queue('bob', 'x');
+      await r.settle();
+      await r.ack(id, code);
+      assert.equal(r.outbox.get(id), undefined);
+      const h = await r.history.byMsgId(id);
+      assert.equal(h?.state, 'failed');
+      assert.equal(h?.reason, code);
+    }
+  });
+
+  it('fails a message to a name the relay does not know without sending it', async () => {
+    const r = await rig({});
+    const id = await r.queue('nobody', 'x');
+    await r.settle();
+    assert.equal(r.sent.length, 0);
+    assert.equal((await r.history.byMsgId(id))?.reason, 'unknown-recipient');
+  });
+
+  it('keeps a message refused for now and resends the same bytes after the backoff', async () => {
+    const r = await rig();
+    const id = await r.queue('bob', 'x');
+    await r.settle();
+    await r.ack(id, 'recipient-quota');
+    assert.equal(r.outbox.get(id)?.attempts, 1);
+    r.sender.kick();
+    await r.settle();
+    assert.equal(r.sent.length, 1, 'not before the backoff');
+    r.clock.advance(60_000);
+    await r.settle();
+    assert.equal(r.sent.length, 2);
+    assert.deepEqual(r.sent[1]!.ciphertext, r.sent[0]!.ciphertext);
+  });
+
+  it('sends messages whose recipient lookup went unanswered once the relay answers a retry', async () => {
+    const r = await rig({ bob: bob.card }, 1);
+    await r.queue('bob', 'one');
+    await r.queue('bob', 'two');
+    await r.settle();
+    assert.equal(r.sent.length, 0);
+    r.clock.advance(10_000);
+    await r.settle();
+    r.clock.advance(1_000);
+    await r.settle();
+    assert.deepEqual(r.sent.length, 2);
+  });
+
+  it('resends everything unacknowledged after a reconnect', async () => {
+    const r = await rig();
+    await r.queue('bob', 'one');
+    await r.queue('bob', 'two');
+    await r.settle();
+    assert.equal(r.sent.length, 2);
+    r.setReady(false);
+    r.sender.onOffline();
+    r.setReady(true);
+    r.sender.onReady();
+    await r.settle();
+    assert.equal(r.sent.length, 4);
+  });
+
+  it('holds messages to a contact whose key changed and seals them to the new key only after trust', async () => {
+    const r = await rig();
+    await r.contacts.observe(bob.card);
+    const newBob = person('bob');
+    await r.contacts.observe(newBob.card);
+    const id = await r.queue('bob', 'for the real bob');
+    await r.sender.holdFor('bob');
+    await r.settle();
+    assert.equal(r.sent.length, 0);
+    assert.equal(r.outbox.get(id)?.state, 'held');
+    assert.equal((await r.history.byMsgId(id))?.state, 'held');
+    await r.contacts.trust('bob');
+    assert.equal(await r.sender.releaseFor('bob'), 1);
+    await r.settle();
+    assert.equal(r.sent.length, 1);
+    assert.deepEqual(r.sent[0]!.to, newBob.id.signPk);
+    assert.ok(newBob.keyring.open(me.card.boxPk, r.sent[0]!.nonce, r.sent[0]!.ciphertext).ok);
+  });
+
+  it('sends nothing while offline and keeps the message queued', async () => {
+    const r = await rig();
+    r.setReady(false);
+    const id = await r.queue('bob', 'later');
+    await r.settle();
+    assert.equal(r.sent.length, 0);
+    assert.equal(r.outbox.get(id)?.state, 'queued');
+  });
+
+  it('refuses to compose a message to myself, an empty one or one over the size limit', async () => {
+    const r = await rig();
+    await assert.rejects(r.queue('ALICE', 'hi'), (e) => isNatterError(e, 'E_SELF'));
+    await assert.rejects(r.queue('bob', ''), (e) => isNatterError(e, 'E_EMPTY_MESSAGE'));
+    await assert.rejects(r.queue('bob', 'x'.repeat(64 * 1024 + 1)), (e) =>
+      isNatterError(e, 'E_TOO_LARGE'),
+    );
+    await assert.rejects(r.queue('bad name', 'hi'), (e) => isNatterError(e, 'E_BAD_PSEUDONYM'));
+  });
+});
