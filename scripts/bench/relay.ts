@@ -58,7 +58,13 @@ function sendOne(p: Peer, sentAt?: Map<string, number>): void {
   p.inflight++;
   p.client.writeRaw(
     framed(
-      encodeFrame({ type: 'send', to: p.to, msgId, nonce: p.sealed.nonce, ciphertext: p.sealed.ciphertext }),
+      encodeFrame({
+        type: 'send',
+        to: p.to,
+        msgId,
+        nonce: p.sealed.nonce,
+        ciphertext: p.sealed.ciphertext,
+      }),
     ),
   );
 }
@@ -173,7 +179,13 @@ async function drain(relay: RelayProcess, total: number) {
   const t0 = performance.now();
   const { client } = await RawClient.login(relay.port, target, 'drain-target', 'login');
   client.keep = false;
-  const peer: Peer = { id: target, client, sealed: senders[0]!.sealed, to: target.signPk, inflight: 0 };
+  const peer: Peer = {
+    id: target,
+    client,
+    sealed: senders[0]!.sealed,
+    to: target.signPk,
+    inflight: 0,
+  };
   const got = instrument([peer]);
   let peak = before.peakMb;
   while (got.delivered < total) {

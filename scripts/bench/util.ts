@@ -22,9 +22,13 @@ export async function spawnRelay(): Promise<RelayProcess> {
   const prof = process.env.NATTER_BENCH_PROF;
   const flags = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
   if (process.env.NATTER_BENCH_TRACE_GC) flags.push('--trace-gc');
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(here, 'relay-child.ts'), dir], {
-    stdio: ['ignore', 'pipe', process.env.NATTER_BENCH_TRACE_GC ? 'pipe' : 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...flags, '--import', 'tsx', join(here, 'relay-child.ts'), dir],
+    {
+      stdio: ['ignore', 'pipe', process.env.NATTER_BENCH_TRACE_GC ? 'pipe' : 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout! });
   if (process.env.NATTER_BENCH_TRACE_GC) {
     // --trace-gc writes to stdout after the port line; keep it in a file.
@@ -64,5 +68,8 @@ export function percentile(sorted: number[], p: number): number {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function fmt(n: number, digits = 0): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  return n.toLocaleString('en-US', {
+    maximumFractionDigits: digits,
+    minimumFractionDigits: digits,
+  });
 }

@@ -16,10 +16,21 @@ interface InboxLine {
 }
 
 /** Waits until the profile's log says a session is ready: the follower is connected. */
-async function sessionReady(profile: string): Promise<void> {
+const readyLines = async (profile: string) =>
+  (await readFile(join(profile, 'natter.log'), 'utf8').catch(() => ''))
+    .split('\n')
+    .filter((l) => l.includes('relay session ready')).length;
+
+/**
+ * Starts `run` and waits until it has logged a new relay session: earlier
+ * commands on the same profile (init registers at once) logged their own.
+ */
+async function sessionReady<T>(profile: string, run: () => T): Promise<{ running: T }> {
+  const before = await readyLines(profile);
+  // Wrapped: returning a promise from an async function would wait for it to settle.
+  const running = run();
   for (let i = 0; i < 500; i++) {
-    const log = await readFile(join(profile, 'natter.log'), 'utf8').catch(() => '');
-    if (log.includes('relay session ready')) return;
+    if ((await readyLines(profile)) > before) return { running };
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   assert.fail(`no session in ${profile}`);
@@ -119,8 +130,9 @@ describe('cli against a real relay', () => {
     const stopped = new Promise<string>((resolve) => {
       stop = resolve;
     });
-    const follow = as('b', ['inbox', '--follow', '--json'], { stop: stopped });
-    await sessionReady(join(dir, 'b'));
+    const { running: follow } = await sessionReady(join(dir, 'b'), () =>
+      as('b', ['inbox', '--follow', '--json'], { stop: stopped }),
+    );
     // bob's profile is in use by the follower, so alice's messages arrive live.
     assert.equal((await as('a', ['send', '--to', 'bob', 'live one'])).code, 0);
     assert.equal((await as('a', ['send', '--to', 'bob', 'live two'])).code, 0);
@@ -138,12 +150,13 @@ describe('cli against a real relay', () => {
   it('refuses a second command on a profile that is in use', async () => {
     await as('b', ['init', '--name', 'bob']);
     let stop: (s: string) => void = () => undefined;
-    const follow = as('b', ['inbox', '--follow'], {
-      stop: new Promise<string>((resolve) => {
-        stop = resolve;
+    const { running: follow } = await sessionReady(join(dir, 'b'), () =>
+      as('b', ['inbox', '--follow'], {
+        stop: new Promise<string>((resolve) => {
+          stop = resolve;
+        }),
       }),
-    });
-    await sessionReady(join(dir, 'b'));
+    );
     const second = await as('b', ['contacts']);
     assert.equal(second.code, 1);
     assert.match(second.stderr, /in use by another natter process \(E_PROFILE_IN_USE\)/);
