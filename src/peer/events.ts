@@ -62,7 +62,40 @@ export type RejectReason =
   | 'msg-id-mismatch'
   | 'replay';
 
+/** A user's presence status (DESIGN.md §5). */
+export type PresenceStatus = 'online' | 'away' | 'busy';
+
+/**
+ * Someone online right now, merged from LAN heartbeats and the relay's roster
+ * (DESIGN.md §5). Text fields are peer-supplied: sanitise before display.
+ */
+export interface OnlinePeer {
+  pseudonym: string;
+  /** Hex. */
+  userId: string;
+  fingerprint: string;
+  status: PresenceStatus;
+  statusText: string;
+  /** Where we know it from: signed LAN heartbeats, the relay's roster, or both. */
+  source: 'lan' | 'relay' | 'both';
+  /** The LAN datagram's source address, for display only (never trusted). */
+  address?: string;
+  /** True when this is a contact whose pinned key differs (see contact:key-changed). */
+  keyChanged: boolean;
+  /** True when the contact has been verified by safety number. */
+  verified: boolean;
+}
+
 export interface PeerEventMap {
+  /** The online list changed: someone appeared, changed status, or left. */
+  'roster:change': { type: 'join' | 'update' | 'leave'; peer: OnlinePeer; reason?: string };
+  /**
+   * A heartbeat claimed a pseudonym pinned to a different key: shown as a
+   * conflict, never as that user.
+   */
+  'roster:conflict': { pseudonym: string; claimedFingerprint: string; pinnedFingerprint: string };
+  /** A relay beacon was seen on the LAN (zero-configuration discovery). */
+  'relay:discovered': { address: string; relayId: string; name: string };
   'connection:state': { state: ConnectionState; relay?: RelayInfo };
   'message:received': ReceivedMessage;
   'message:status': { msgId: string; conversation: string; state: OutgoingState; reason?: string };
