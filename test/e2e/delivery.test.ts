@@ -1,0 +1,184 @@
+/**
+ * Issue 2's end-to-end guarantee, with real `natter` processes: five senders
+ * each send 1,000 messages to recipients who are offline, while the relay is
+ * killed with SIGKILL and restarted at least three times (and once more while
+ * the recipients drain their mail). Every message the relay acknowledged is
+ * delivered exactly once, and none is shown twice.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const cli = join(root, 'dist', 'cli.js');
+const SENDERS = 5;
+const PER_SENDER = 1000;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function natter(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<Run> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [cli, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.stdin.end(stdin ?? '');
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+async function freeTcpPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+async function listening(port: number, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  for (;;) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        r(true);
+      });
+      s.once('error', () => r(false));
+    });
+    if (ok) return;
+    if (Date.now() - start > timeoutMs) throw new Error(`relay not listening on ${port}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('e2e: durable delivery through relay crashes (spawned processes)', function () {
+  this.timeout(240_000);
+  let dir: string;
+  let port: number;
+  let relay: ChildProcess | null = null;
+
+  async function startRelay(): Promise<void> {
+    relay = spawn(
+      process.execPath,
+      [cli, 'relay', '--host', '127.0.0.1', '--port', String(port), '--data', join(dir, 'relay')],
+      { stdio: 'ignore', env: { ...process.env, NATTER_RELAY_PRESENCE: '0' } },
+    );
+    await listening(port);
+  }
+
+  async function killRelay(): Promise<void> {
+    const child = relay;
+    relay = null;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  const env = (name: string) => ({
+    NATTER_HOME: join(dir, name),
+    NATTER_RELAY: `127.0.0.1:${port}`,
+  });
+
+  before(function () {
+    if (!existsSync(cli)) this.skip(); // `npm test` builds dist first
+  });
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'natter-e2e-'));
+    port = await freeTcpPort();
+    await startRelay();
+  });
+
+  afterEach(async () => {
+    await killRelay();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('delivers every acknowledged message exactly once across repeated kill -9 of the relay', async () => {
+    const names = Array.from({ length: SENDERS }, (_, i) => [`sender${i}`, `reader${i}`] as const);
+    for (const [s, r] of names) {
+      for (const who of [s, r]) {
+        const init = await natter(['init', '--name', who], env(who));
+        assert.equal(init.code, 0, init.stderr);
+      }
+    }
+    // Senders run while the relay dies under them; recipients stay offline.
+    const sends = names.map(([s, r], i) => {
+      const lines = Array.from({ length: PER_SENDER }, (_, n) => `m-${i}-${n}`).join('\n');
+      return natter(['send', '--to', r, '--each-line', '--wait', '180000'], env(s), lines);
+    });
+    let kills = 0;
+    let sending = true;
+    const killer = (async () => {
+      while (sending || kills < 3) {
+        await new Promise((r) => setTimeout(r, 400));
+        await killRelay();
+        kills++;
+        await new Promise((r) => setTimeout(r, 200));
+        await startRelay();
+      }
+    })();
+    const results = await Promise.all(sends);
+    const killsWhileSending = kills;
+    sending = false;
+    await killer;
+    for (const r of results) assert.equal(r.code, 0, `a sender failed: ${r.stderr}`);
+    assert.ok(kills >= 3, `the relay was killed ${kills} times`);
+    // The kills must hit senders mid-flight, not an idle relay.
+    assert.ok(killsWhileSending >= 3, `only ${killsWhileSending} kills while sending`);
+
+    // Recipients drain; the relay is killed once more mid-drain, and each
+    // recipient runs inbox until nothing new arrives.
+    const seen = new Map<string, number>();
+    const drainKill = (async () => {
+      await new Promise((r) => setTimeout(r, 150));
+      await killRelay();
+      kills++;
+      await new Promise((r) => setTimeout(r, 300));
+      await startRelay();
+    })();
+    await Promise.all(
+      names.map(async ([, r]) => {
+        for (let attempt = 0; attempt < 6; attempt++) {
+          const run = await natter(['inbox', '--json', '--wait', '20000'], env(r));
+          for (const line of run.stdout.split('\n').filter(Boolean)) {
+            const { text } = JSON.parse(line) as { text: string };
+            seen.set(text, (seen.get(text) ?? 0) + 1);
+          }
+          const mine = [...seen.keys()].filter((t) => t.startsWith(`m-${r.slice(6)}-`)).length;
+          if (run.code === 0 && mine === PER_SENDER) break;
+        }
+      }),
+    );
+    await drainKill;
+
+    const dupes = [...seen].filter(([, n]) => n > 1).map(([t]) => t);
+    assert.deepEqual(dupes, [], 'no message shown twice');
+    for (let i = 0; i < SENDERS; i++) {
+      const missing = Array.from({ length: PER_SENDER }, (_, n) => `m-${i}-${n}`).filter(
+        (t) => !seen.has(t),
+      );
+      assert.deepEqual(missing.slice(0, 5), [], `reader${i} is missing ${missing.length}`);
+    }
+    assert.equal(seen.size, SENDERS * PER_SENDER);
+    assert.ok(kills >= 4);
+  });
+});
