@@ -290,14 +290,34 @@ const STDOUT_WRITE =
 
 /** Each rule returns every violation in `files`, one line each naming the file and the import. */
 const rules: Record<string, (files: SourceFile[]) => string[]> = {
-  'the relay never imports seal/open or the key file (src/crypto/box.ts, keyfile.ts)': (files) =>
-    files
-      .filter((f) => areaOf(f.path) === 'relay')
-      .flatMap((f) =>
-        f.imports
-          .filter((ref) => ref.target === 'src/crypto/box' || ref.target === 'src/crypto/keyfile')
-          .map((ref) => violation(f, ref, 'the relay handles ciphertext only')),
-      ),
+  // Transitive: a re-export (src/crypto/index.ts) or another layer must not
+  // carry seal/open into the relay process either.
+  'the relay never reaches seal/open or the key file (src/crypto/box.ts, keyfile.ts), even indirectly':
+    (files) => {
+      const idOf = (path: string) => resolveTarget('', `./${path}`).replace(/^\.\//, '');
+      const byId = new Map(files.map((f) => [idOf(f.path), f]));
+      const forbidden = new Set(['src/crypto/box', 'src/crypto/keyfile']);
+      const out: string[] = [];
+      for (const start of files.filter((f) => areaOf(f.path) === 'relay')) {
+        const seen = new Set<string>();
+        const walk = (file: SourceFile, chain: string[], first: ImportRef | null): void => {
+          for (const ref of file.imports) {
+            if (!ref.specifier.startsWith('.') || seen.has(ref.target)) continue;
+            seen.add(ref.target);
+            const via = [...chain, ref.target];
+            const origin = first ?? ref;
+            if (forbidden.has(ref.target)) {
+              out.push(violation(start, origin, `reaches ${via.join(' -> ')}`));
+              continue;
+            }
+            const next = byId.get(ref.target);
+            if (next) walk(next, via, origin);
+          }
+        };
+        walk(start, [], null);
+      }
+      return out;
+    },
 
   'nothing outside src/wire imports the generated protobuf code': (files) =>
     crossings(
@@ -465,6 +485,8 @@ describe('module boundaries (DESIGN.md §1)', () => {
         "import { sign } from '../crypto/sign.js';",
       ]),
       fakeFile('src/presence/beacon.ts', ["import dgram from 'node:dgram';"]),
+      fakeFile('src/crypto/index.ts', ["export { BoxKeyring } from './box.js';"]),
+      fakeFile('src/relay/y.ts', ["import { verify } from '../crypto/index.js';"]),
       fakeFile('src/relay/handlers/x.ts', [
         "import { BoxKeyring } from '../../crypto/box.js';",
         "import { loadKeys } from '../../crypto/keyfile.js';",
@@ -493,10 +515,8 @@ describe('module boundaries (DESIGN.md §1)', () => {
       Object.entries(rules).map(([name, rule]) => [name, rule(fake).map((v) => v.split(' ')[0])]),
     );
     assert.deepEqual(flagged, {
-      'the relay never imports seal/open or the key file (src/crypto/box.ts, keyfile.ts)': [
-        'src/relay/handlers/x.ts:1',
-        'src/relay/handlers/x.ts:2',
-      ],
+      'the relay never reaches seal/open or the key file (src/crypto/box.ts, keyfile.ts), even indirectly':
+        ['src/relay/handlers/x.ts:1', 'src/relay/handlers/x.ts:2', 'src/relay/y.ts:1'],
       'nothing outside src/wire imports the generated protobuf code': ['src/peer/core.ts:3'],
       'only the socket owners import node:net, node:dgram or dgram-as-promised': [
         'src/relay/handlers/x.ts:5',
