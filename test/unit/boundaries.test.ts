@@ -516,7 +516,7 @@ describe('module boundaries (DESIGN.md §1)', () => {
     );
     assert.deepEqual(flagged, {
       'the relay never reaches seal/open or the key file (src/crypto/box.ts, keyfile.ts), even indirectly':
-        ['src/relay/handlers/x.ts:1', 'src/relay/handlers/x.ts:2', 'src/relay/y.ts:1'],
+        ['src/relay/y.ts:1', 'src/relay/handlers/x.ts:1', 'src/relay/handlers/x.ts:2'],
       'nothing outside src/wire imports the generated protobuf code': ['src/peer/core.ts:3'],
       'only the socket owners import node:net, node:dgram or dgram-as-promised': [
         'src/relay/handlers/x.ts:5',
