@@ -92,7 +92,6 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     socket.on('error', () => {});
     hub.attach(new Session(socket, ctx, remote));
   });
-  server.on('error', (err) => log.error('listener error', describeError(err)));
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
@@ -113,6 +112,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     await db.close();
     throw err;
   });
+  // Only after listen succeeded: a bind failure is reported once, as E_ADDRESS_IN_USE.
+  server.on('error', (err) => log.error('listener error', describeError(err)));
 
   const checkDisk = async () => {
     try {
