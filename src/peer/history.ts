@@ -51,6 +51,7 @@ const convPrefix = (conversation: string) => `${PREFIX.history}${toHex(utf8(conv
 export class History {
   private seq = 0;
   private taking: Promise<unknown> = Promise.resolve();
+  private readonly updating = new Map<string, Promise<void>>();
 
   private constructor(private readonly store: PeerStore) {}
 
@@ -82,10 +83,31 @@ export class History {
    * Moves an outgoing message to `state` (never backwards, see RANK) and applies
    * `patch`. Returns the updated entry, or undefined if unknown or unchanged.
    */
-  async update(
+  update(
     msgId: string,
     state: OutgoingState,
     patch: Partial<Pick<HistoryEntry, 'peer' | 'reason'>> = {},
+  ): Promise<HistoryEntry | undefined> {
+    // Read-modify-write: two updates of one message in flight at once (the sealer
+    // filling in the peer id, a SendAck marking it stored) would lose one of them.
+    // Updates of the same message run one after another.
+    const previous = this.updating.get(msgId) ?? Promise.resolve();
+    const run = previous.then(() => this.apply(msgId, state, patch));
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.updating.set(msgId, settled);
+    void settled.then(() => {
+      if (this.updating.get(msgId) === settled) this.updating.delete(msgId);
+    });
+    return run;
+  }
+
+  private async apply(
+    msgId: string,
+    state: OutgoingState,
+    patch: Partial<Pick<HistoryEntry, 'peer' | 'reason'>>,
   ): Promise<HistoryEntry | undefined> {
     const key = await this.store.getJson<string>(PREFIX.historyById + msgId);
     if (key === undefined) return undefined;
