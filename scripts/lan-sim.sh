@@ -10,6 +10,9 @@
 #   lan-sim.sh list                   hosts and their IPv4 addresses
 #   lan-sim.sh down                   kill what runs inside, remove everything; idempotent
 #
+# NATTER_LAN_PREFIX (default natter; 1-8 of a-z0-9, starting with a letter) names
+# the namespaces PREFIX-sw and PREFIX-hN, so two test runs can each have a LAN.
+#
 # Everything lives in namespaces this script creates: the switch is a bridge in
 # its own namespace (natter-sw), each host is a namespace (natter-hN) joined to
 # it by a veth pair, with eth0 (and eth1) addressed inside 10.77.0.0/16 with a
@@ -17,7 +20,7 @@
 # -E: the ERR trap also fires inside functions, so a failed step tears down.
 set -Eeuo pipefail
 
-readonly PREFIX=natter
+readonly PREFIX="${NATTER_LAN_PREFIX:-natter}"
 readonly SWITCH_NS="${PREFIX}-sw"
 readonly MAX_HOSTS=60
 
@@ -25,6 +28,8 @@ die() {
   echo "lan-sim: $*" >&2
   exit 1
 }
+
+[[ "$PREFIX" =~ ^[a-z][a-z0-9]{0,7}$ ]] || die "NATTER_LAN_PREFIX must be 1-8 of a-z0-9, starting with a letter"
 
 require_root() {
   [[ "$(id -u)" -eq 0 ]] || die "must run as root (network namespaces)"
@@ -184,7 +189,7 @@ main() {
   list) require_root && list ;;
   down) require_root && down ;;
   *)
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     [[ -z "$cmd" || "$cmd" == help || "$cmd" == -h || "$cmd" == --help ]] || exit 2
     ;;
   esac

@@ -1,10 +1,14 @@
 /**
  * `npm run bench [-- NAME]`: prints figures, asserts nothing (benchmarks are
- * never timed tests). NAME: relay (default: all).
+ * never timed tests). NAME: relay, presence (default: all).
  */
+import { runPresenceBench } from './presence.js';
 import { runRelayBench } from './relay.js';
 
-const benches: Record<string, () => Promise<void>> = { relay: runRelayBench };
+const benches: Record<string, () => Promise<void>> = {
+  relay: runRelayBench,
+  presence: runPresenceBench,
+};
 const wanted = process.argv.slice(2);
 const names = wanted.length > 0 ? wanted : Object.keys(benches);
 for (const name of names) {

@@ -5,6 +5,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { NatterClient } from '../peer/client.js';
+import type { PresenceOptions } from '../peer/presence.js';
 import {
   ensureProfileDir,
   type ProfilePaths,
@@ -14,9 +15,11 @@ import {
   resolveProfileDir,
   resolveRelayAddress,
 } from '../peer/profile.js';
-import { NatterError } from '../util/errors.js';
+import { describeError, isNatterError, NatterError } from '../util/errors.js';
 import { createLogger, type Logger } from '../util/logger.js';
+import { type ControlServer, controlSocketPath, startControlServer } from './control.js';
 import type { CliIo } from './io.js';
+import { clientPresenceAllowed, type PresenceFlags, presenceNetwork } from './presence.js';
 
 /** Bad command-line usage: exit status 2, like commander's own parse errors. */
 export class UsageError extends NatterError {
@@ -31,12 +34,24 @@ export interface GlobalOptions {
   relay?: string;
   passphraseFile?: string;
   acceptNewRelayKey?: boolean;
+  presencePort?: number;
+}
+
+export interface OpenClientOptions {
+  /** The command connects to a relay: resolve its address (or plan discovery) first. */
+  connect?: boolean;
+  /**
+   * A long-running command (`inbox --follow`, `chat`): announce presence with these
+   * flags (see addPresenceOptions) and serve the control socket until dispose().
+   */
+  announce?: PresenceFlags;
 }
 
 export class CliContext {
   private logStream: WriteStream | null = null;
   private log: Logger | null = null;
   private client: NatterClient | null = null;
+  private control: ControlServer | null = null;
 
   constructor(
     readonly io: CliIo,
@@ -90,13 +105,45 @@ export class CliContext {
     return this.log;
   }
 
+  /** The configured relay, or undefined if none is (then a client may discover one). */
+  async configuredRelay(): Promise<RelayAddress | undefined> {
+    try {
+      return await this.relay();
+    } catch (err) {
+      if (isNatterError(err, 'E_NO_RELAY')) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Presence for a client: announced for long-running commands, else listen-only
+   * (used only to discover a relay when none is configured); false when switched off.
+   */
+  presence(announce: PresenceFlags | undefined): PresenceOptions | false {
+    if (!clientPresenceAllowed(this.io.env) || announce?.presence === false) return false;
+    return {
+      ...presenceNetwork(this.io.env, this.global.presencePort),
+      announce: announce !== undefined,
+      ...(announce?.status === undefined ? {} : { status: announce.status }),
+      ...(announce?.statusText === undefined ? {} : { statusText: announce.statusText }),
+    };
+  }
+
   /**
    * Opens the profile's client (identity, store). With `connect`, the relay address
-   * is resolved first (E_NO_RELAY before anything else happens); connect separately.
+   * is resolved first: E_NO_RELAY before anything else happens, unless presence may
+   * find one on the LAN (connect() does that). With `announce`, the client announces
+   * itself from connect() on, and its control socket (natter status, natter who)
+   * runs until dispose(). Connect separately.
    */
-  async openClient(options: { connect?: boolean } = {}): Promise<NatterClient> {
+  async openClient(options: OpenClientOptions = {}): Promise<NatterClient> {
     if (this.client !== null) return this.client;
-    const relay = options.connect ? await this.relay() : undefined;
+    const presence = this.presence(options.announce);
+    const relay = !options.connect
+      ? undefined
+      : presence === false
+        ? await this.relay()
+        : await this.configuredRelay();
     const passphrase = await this.passphrase();
     try {
       this.client = await NatterClient.open({
@@ -105,6 +152,7 @@ export class CliContext {
         ...(passphrase === undefined ? {} : { passphrase }),
         ...(this.global.acceptNewRelayKey ? { acceptNewRelayKey: true } : {}),
         ...(relay === undefined ? {} : { relay }),
+        presence: options.connect || options.announce ? presence : false,
       });
     } catch (err) {
       if (err instanceof NatterError && err.code === 'E_KEYFILE_MISSING') {
@@ -116,15 +164,31 @@ export class CliContext {
       }
       throw err;
     }
+    if (options.announce !== undefined) await this.serveControl(this.client);
     return this.client;
   }
 
-  /** Closes the client (if still open) and the log file. */
+  /** Closes the control socket, the client (if still open: BYE, then the store) and the log file. */
   async dispose(): Promise<void> {
+    await this.control?.close();
+    this.control = null;
     await this.client?.close();
     this.client = null;
     const stream = this.logStream;
     this.logStream = null;
     if (stream !== null) await new Promise<void>((resolve) => stream.end(resolve));
+  }
+
+  /** A control socket path the OS refuses (too long) costs only `natter status`. */
+  private async serveControl(client: NatterClient): Promise<void> {
+    const log = await this.logger();
+    try {
+      this.control = await startControlServer(controlSocketPath(this.paths.dir), client, log);
+    } catch (err) {
+      log.warn('control socket unavailable', describeError(err));
+      this.io.stderr.write(
+        `natter: control socket unavailable (${describeError(err).code}); natter status cannot reach this client\n`,
+      );
+    }
   }
 }

@@ -11,7 +11,7 @@ import { fingerprint as fingerprintOf } from '../crypto/keys.js';
 import type { BackoffOptions } from '../util/backoff.js';
 import { toHex } from '../util/bytes.js';
 import { type Clock, systemClock } from '../util/clock.js';
-import { describeError, NatterError } from '../util/errors.js';
+import { describeError, isNatterError, NatterError } from '../util/errors.js';
 import { type Logger, silentLogger } from '../util/logger.js';
 import { normalizePseudonym, pseudonymKey } from '../wire/text.js';
 import type { Frame } from '../wire/types.js';
@@ -19,14 +19,17 @@ import { composeText } from './compose.js';
 import { Contacts } from './contacts.js';
 import {
   type ContactInfo,
+  type OnlinePeer,
   type OutgoingState,
   PeerEvents,
+  type PresenceStatus,
   type ReceivedMessage,
 } from './events.js';
 import { conversationId, History, type HistoryEntry, toReceived } from './history.js';
 import { Incoming } from './incoming.js';
 import { Lookups } from './lookups.js';
 import { Outbox } from './outbox.js';
+import { ClientPresence, type DiscoveredRelay, type PresenceOptions } from './presence.js';
 import {
   ensureProfileDir,
   type ProfilePaths,
@@ -52,10 +55,18 @@ export interface OpenOptions {
   /** Default: NATTER_RELAY, then the profile's config.relay. */
   relay?: RelayAddress;
   /**
-   * A relay found by presence discovery (issue 3), consulted only when no address
-   * is configured (`relay`, NATTER_RELAY, config.relay).
+   * A relay found by the caller's own means, consulted only when no address is
+   * configured (`relay`, NATTER_RELAY, config.relay). Without it, and with presence
+   * not false, connect() listens for a relay beacon instead (see discoverRelay()).
    */
   discoverRelay?: () => RelayAddress | undefined;
+  /**
+   * LAN presence (DESIGN.md §5, docs/presence.md). Default false: no UDP at all,
+   * so library users and tests opt in; the relay's roster still feeds online().
+   * With an object, connect() starts announcing (unless `announce: false`), and
+   * finds a relay on the LAN when none is configured.
+   */
+  presence?: false | PresenceOptions;
   logger?: Logger;
   /** Re-pin a relay whose key differs from the pinned one. Default false. */
   acceptNewRelayKey?: boolean;
@@ -76,7 +87,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class NatterClient {
   private session: RelaySession | null = null;
+  private opening: Promise<RelaySession> | null = null;
   private closing: Promise<void> | null = null;
+  private readonly presence: ClientPresence;
   private readonly incoming: Incoming;
   private readonly sender: OutboxSender;
   private readonly receipts: Receipts;
@@ -100,6 +113,15 @@ export class NatterClient {
     const send = (frame: Frame) => this.session?.send(frame) ?? false;
     this.lookups = new Lookups(send, clock);
     const userId = identity.signPk;
+    this.presence = new ClientPresence({
+      self: { identity, pseudonym: me.pseudonym },
+      contacts: contactBook,
+      events: this.events,
+      settings: opts.presence ?? false,
+      sendToRelay: (frame) => (this.session?.ready ? this.session.send(frame) : false),
+      clock,
+      logger: log,
+    });
     this.sender = new OutboxSender({
       outbox,
       history,
@@ -179,23 +201,54 @@ export class NatterClient {
   }
 
   /**
-   * Starts the relay session (registering on first contact with a relay, logging in
-   * afterwards) and resolves once it is ready. Keeps reconnecting in the background
-   * after a loss. Rejects with the refusal (E_PSEUDONYM_TAKEN, E_AUTH_FAILED,
-   * E_RELAY_KEY_CHANGED, ...) or, after `timeoutMs`, E_RELAY_TIMEOUT.
+   * Starts presence (if enabled) and the relay session (registering on first
+   * contact with a relay, logging in afterwards), and resolves once it is ready.
+   * Keeps reconnecting in the background after a loss. With no relay configured
+   * and presence enabled, first waits for a relay beacon: up to `discoverMs`
+   * (default: all of `timeoutMs`).
+   * Rejects with the refusal (E_PSEUDONYM_TAKEN, E_AUTH_FAILED,
+   * E_RELAY_KEY_CHANGED, E_RELAY_ID_MISMATCH, ...), E_NO_RELAY, or, after
+   * `timeoutMs`, E_RELAY_TIMEOUT. A presence socket that cannot bind is reported
+   * as a non-fatal 'error' event: messaging works without it.
    */
-  async connect(options: { timeoutMs?: number } = {}): Promise<void> {
+  async connect(options: { timeoutMs?: number; discoverMs?: number } = {}): Promise<void> {
     if (this.closing !== null) throw new NatterError('E_CLOSED', 'connect: the client was closed');
-    if (this.session === null) {
-      const address =
-        this.opts.relay ??
-        resolveRelayAddress({
-          config: await readConfig(this.paths),
-          ...(this.opts.discoverRelay ? { discovered: this.opts.discoverRelay } : {}),
-        });
-      this.session ??= this.sessionFor(address);
-    }
-    await this.session.waitReady(options.timeoutMs ?? 30_000);
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const deadline = Date.now() + timeoutMs;
+    await this.startPresence();
+    this.opening ??= this.openSession(Math.min(timeoutMs, options.discoverMs ?? timeoutMs)).catch(
+      (err: unknown) => {
+        this.opening = null;
+        throw err;
+      },
+    );
+    const session = await this.opening;
+    await session.waitReady(Math.max(0, deadline - Date.now()));
+  }
+
+  /** Who is online (LAN and relay merged), sorted by pseudonym case-insensitively. */
+  online(): OnlinePeer[] {
+    return this.presence.online();
+  }
+
+  /**
+   * Sets our status: a heartbeat goes out at once and, when connected, a SetStatus
+   * to the relay (sent again after every reconnect). Rejects with E_BAD_STATUS.
+   */
+  setStatus(status: PresenceStatus, text = ''): Promise<void> {
+    return this.presence.setStatus(status, text);
+  }
+
+  /**
+   * Listens up to `timeoutMs` for a signed relay beacon; undefined if none was
+   * heard. Relays answer a QUERY at once, so this is quick when one is there. A
+   * relay whose id is already pinned in this profile is preferred. connect()
+   * calls this itself when no relay is configured; the relay must then prove the
+   * beacon's relay id in its Challenge.
+   */
+  async discoverRelay(timeoutMs: number): Promise<DiscoveredRelay | undefined> {
+    const config = await readConfig(this.paths);
+    return this.presence.discoverRelay(timeoutMs, new Set(Object.values(config.pinnedRelays)));
   }
 
   on: PeerEvents['on'] = (name, listener) => this.events.on(name, listener);
@@ -292,16 +345,18 @@ export class NatterClient {
     return { contact: info, accepted, releasedIn, releasedOut };
   }
 
-  /** Clean logout: Goodbye to the relay, then close. */
+  /** Clean logout: BYE on the LAN, Goodbye to the relay, then close. */
   async logout(): Promise<void> {
+    await this.stopPresence();
     await this.incoming.idle();
     await this.session?.logout();
     await this.close();
   }
 
-  /** Stops everything and closes the store. Safe to call repeatedly. */
+  /** Stops everything (sending BYE) and closes the store. Safe to call repeatedly. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      await this.stopPresence();
       this.sender.stop();
       this.session?.close();
       this.lookups.failAll();
@@ -324,9 +379,56 @@ export class NatterClient {
     });
   }
 
-  private sessionFor(address: RelayAddress): RelaySession {
+  private async startPresence(): Promise<void> {
+    try {
+      await this.presence.start();
+    } catch (err) {
+      const { code, message } = describeError(err);
+      this.log.warn('presence could not start', { code });
+      this.events.emit('error', { code, message, fatal: false });
+    }
+  }
+
+  private async stopPresence(): Promise<void> {
+    await this.presence.stop().catch((err: unknown) => {
+      this.log.warn('presence did not stop cleanly', describeError(err));
+    });
+  }
+
+  /** The configured relay (option, NATTER_RELAY, config), else one found on the LAN. */
+  private async openSession(discoverMs: number): Promise<RelaySession> {
+    if (this.session !== null) return this.session;
+    let address = this.opts.relay;
+    let expectRelayId: string | undefined;
+    if (address === undefined) {
+      try {
+        address = resolveRelayAddress({
+          config: await readConfig(this.paths),
+          ...(this.opts.discoverRelay ? { discovered: this.opts.discoverRelay } : {}),
+        });
+      } catch (err) {
+        if (!isNatterError(err, 'E_NO_RELAY') || !this.presence.canDiscover) throw err;
+        const found = await this.discoverRelay(discoverMs);
+        if (found === undefined) {
+          throw new NatterError(
+            'E_NO_RELAY',
+            `no relay configured, and none announced itself on the LAN within ${discoverMs} ms: start one with natter relay, or pass --relay HOST:PORT`,
+          );
+        }
+        this.log.info('relay discovered', { relayId: found.relayId });
+        address = { host: found.host, port: found.port };
+        expectRelayId = found.relayId;
+      }
+    }
+    if (this.closing !== null) throw new NatterError('E_CLOSED', 'connect: the client was closed');
+    this.session = this.sessionFor(address, expectRelayId);
+    return this.session;
+  }
+
+  private sessionFor(address: RelayAddress, expectRelayId?: string): RelaySession {
     return new RelaySession({
       address,
+      ...(expectRelayId === undefined ? {} : { expectRelayId }),
       paths: this.paths,
       store: this.store,
       identity: this.identity,
@@ -337,17 +439,21 @@ export class NatterClient {
       onReady: (info) => {
         this.incoming.newSession(info.pending);
         this.sender.onReady();
+        this.presence.onRelayReady();
       },
       onOffline: () => {
         this.sender.onOffline();
         this.lookups.failAll();
+        this.presence.onRelayOffline();
       },
       handlers: {
         deliver: (f) => this.incoming.push(f),
         'send-ack': (f) => this.background(this.sender.onSendAck(f)),
         'lookup-result': (f) => this.lookups.onResult(f),
-        'roster-update': (f) =>
-          this.background(this.contactBook.observeKnown(f.entries.map((e) => e.card))),
+        'roster-update': (f) => {
+          this.presence.onRelayRoster(f);
+          this.background(this.contactBook.observeKnown(f.entries.map((e) => e.card)));
+        },
       },
     });
   }

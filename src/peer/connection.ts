@@ -275,6 +275,11 @@ export class RelayConnection {
     if (this.socket !== socket) return;
     this.pendingAuth = { relayId: ch.relayId, relayName: ch.relayName, mode };
     this.phase = 'auth';
+    // The relay has proven its pinned key, so the pre-login cap has done its job.
+    // Lifted now, not at Ready: the relay writes Ready and the full roster in one
+    // tick, so they arrive in one chunk, and the roster of a busy relay is far
+    // over 2 KiB (the decoder applies its limit to the whole chunk at once).
+    this.decoder.setMaxFrameBytes(MAX_FRAME_BYTES);
     this.write(authFrame(this.opts.identity, this.opts.pseudonym, mode, ch));
   }
 

@@ -6,15 +6,19 @@ export { INBOX_IDLE_MS, type Me, NatterClient, type OpenOptions } from './client
 export type {
   ConnectionState,
   ContactInfo,
+  OnlinePeer,
   OutgoingState,
   PeerEventMap,
   PeerEventName,
   PeerRef,
+  PresenceStatus,
   ReceivedMessage,
   RejectReason,
   RelayInfo,
 } from './events.js';
 export type { HistoryEntry } from './history.js';
+export { type ListenerOptions, PresenceListener } from './listener.js';
+export type { DiscoveredRelay, PresenceOptions } from './presence.js';
 export {
   DEFAULT_RELAY_PORT,
   formatRelayAddress,

@@ -40,6 +40,12 @@ export interface RelaySessionOptions {
   connect?: (address: RelayAddress) => Promise<Duplex>;
   /** Re-pin a relay whose key differs from the pinned one. Default false. */
   acceptNewRelayKey?: boolean;
+  /**
+   * The relay id (hex) the relay must prove, when the address came from a relay
+   * beacon: a beacon's source address is only a hint, so a relay that answers
+   * there with another key is refused (E_RELAY_ID_MISMATCH) before pinning.
+   */
+  expectRelayId?: string;
   reconnect?: BackoffOptions;
   clock?: Clock;
   logger?: Logger;
@@ -65,6 +71,12 @@ export class RelaySession {
       ...(o.logger ? { logger: o.logger } : {}),
       checkRelay: async (relayId) => {
         this.relayId = relayId;
+        if (o.expectRelayId !== undefined && toHex(relayId) !== o.expectRelayId) {
+          throw new NatterError(
+            'E_RELAY_ID_MISMATCH',
+            `connect: the relay at ${this.addr} is not the one whose beacon announced it (a different relay key)`,
+          );
+        }
         await checkRelayPin(o.paths, this.addr, toHex(relayId), o.acceptNewRelayKey === true);
       },
       authMode: async (relayId): Promise<AuthMode> =>

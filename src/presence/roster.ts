@@ -196,6 +196,23 @@ export class Roster {
     return this.dropSource(userIdHex, 'relay', 'relay-gone');
   }
 
+  /**
+   * The relay says the last connection of a user it had listed closed. A process
+   * that dies (kill -9, a crash) loses its TCP connection at once but its LAN
+   * entry would linger for the whole missed-heartbeat budget, so the user leaves
+   * both sources now: issue 3, "do not wait for heartbeat expiry when the relay
+   * already knows". A user who is in fact still running (only their relay link
+   * broke) is listed again by their next heartbeat. A user the relay never listed
+   * keeps their LAN entry (relayGone's rule): the relay cannot vouch for them.
+   */
+  relayLeft(userIdHex: string): RosterChange[] {
+    const entry = this.items.get(userIdHex);
+    if (entry === undefined || !entry.sources.has('relay')) return [];
+    this.items.delete(userIdHex);
+    // The snapshot keeps the sources it had, so a UI can tell what the relay cut short.
+    return [{ type: 'leave', item: snapshot(userIdHex, entry), reason: 'relay-gone' }];
+  }
+
   /** A full relay roster replaces every relay-sourced entry (new session, reconnect). */
   relayReset(entries: readonly RelayRosterEntry[], now: number): RosterChange[] {
     const present = new Set(
@@ -302,6 +319,13 @@ export class Roster {
       };
       this.items.set(id, created);
       return [{ type: 'join', item: snapshot(id, created) }];
+    }
+    // While the user is heard on the LAN, their own signed heartbeats say their
+    // status: the relay's copy lags (a new session is 'online' until the client's
+    // SetStatus arrives), and taking it would make the status flicker.
+    if (source === 'relay' && entry.sources.has('lan')) {
+      status = entry.status;
+      statusText = entry.statusText;
     }
     const visible =
       entry.status !== status ||

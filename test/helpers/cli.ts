@@ -23,8 +23,14 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
     stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
-    // A clean environment: nothing from the developer's shell leaks into a test.
-    env: { HOME: '/nonexistent-home', ...options.env },
+    // A clean environment: nothing from the developer's shell leaks into a test,
+    // and no UDP presence unless a test asks for it (on its own port, on loopback).
+    env: {
+      HOME: '/nonexistent-home',
+      NATTER_PRESENCE: '0',
+      NATTER_RELAY_PRESENCE: '0',
+      ...options.env,
+    },
     stopSignal: () => options.stop ?? new Promise(() => undefined),
   };
   const code = await main(argv, io);

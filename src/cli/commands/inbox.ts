@@ -5,56 +5,71 @@ import { NatterError } from '../../util/errors.js';
 import { formatMessage, messageJson, sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
+import { addPresenceOptions, type PresenceFlags } from '../presence.js';
 
 /** After the mailbox is drained, give receipts and queued messages this long to reach the relay. */
 export const INBOX_FLUSH_MS = 2_000;
 
-interface InboxOptions {
+interface InboxOptions extends PresenceFlags {
   follow?: boolean;
   json?: boolean;
   wait: number;
 }
 
 export function addInboxCommand(program: Command, withContext: WithContext): void {
-  program
+  const command = program
     .command('inbox')
-    .description('print and acknowledge new messages, then exit (or keep following with --follow)')
+    .description(
+      'print and acknowledge new messages, then exit (or keep following with --follow, announced on the LAN)',
+    )
     .option('--follow', 'stay connected and print new messages as they arrive, until Ctrl-C')
     .option(
       '--json',
       'one JSON object per message: msgId, from, fingerprint, userId, sentAt, receivedAt, text',
     )
-    .option('--wait <ms>', 'how long to try to reach the relay', parseMs, 30_000)
-    .action(
-      withContext(async (ctx, opts: InboxOptions) => {
-        const client = await ctx.openClient({ connect: true });
-        const printer = new Printer(client, (line) => ctx.out(line), opts.json === true);
-        // Messages that arrived while another command was connected come first.
-        await printer.print();
-        client.on('message:received', () => printer.schedule());
-        // Held messages are not printed; say why, on stderr, so scripts reading stdout are unaffected.
-        client.on('contact:key-changed', (e) => {
-          const who = sanitize(e.pseudonym);
-          ctx.io.stderr.write(
-            `natter: ${who}'s key changed (${e.oldFingerprint} -> ${e.newFingerprint}); their messages are held until you compare safety numbers (natter fingerprint ${who}) and run natter trust ${who}\n`,
-          );
-        });
-        client.on('message:held', (e) => {
-          ctx.io.stderr.write(
-            `natter: a message from ${sanitize(e.from.pseudonym)} is held (key changed)\n`,
-          );
-        });
-        await client.connect({ timeoutMs: opts.wait });
-        if (opts.follow) {
-          await Promise.race([ctx.io.stopSignal(), fatalError(client)]);
-        } else {
-          await client.waitForInbox();
+    .option('--wait <ms>', 'how long to try to reach (or find) the relay', parseMs, 30_000);
+  // With --follow the client announces itself until stopped: natter who lists it,
+  // natter status changes its status.
+  addPresenceOptions(command).action(
+    withContext(async (ctx, opts: InboxOptions) => {
+      const client = await ctx.openClient({
+        connect: true,
+        ...(opts.follow ? { announce: opts } : {}),
+      });
+      const printer = new Printer(client, (line) => ctx.out(line), opts.json === true);
+      // Messages that arrived while another command was connected come first.
+      await printer.print();
+      client.on('message:received', () => printer.schedule());
+      // Held messages are not printed; say why, on stderr, so scripts reading stdout are unaffected.
+      client.on('contact:key-changed', (e) => {
+        const who = sanitize(e.pseudonym);
+        ctx.io.stderr.write(
+          `natter: ${who}'s key changed (${e.oldFingerprint} -> ${e.newFingerprint}); their messages are held until you compare safety numbers (natter fingerprint ${who}) and run natter trust ${who}\n`,
+        );
+      });
+      client.on('message:held', (e) => {
+        ctx.io.stderr.write(
+          `natter: a message from ${sanitize(e.from.pseudonym)} is held (key changed)\n`,
+        );
+      });
+      if (opts.follow) {
+        // Listening for Ctrl-C/SIGTERM from the start: the client is announced
+        // (and must say BYE) while it is still looking for the relay.
+        const stopped = ctx.io.stopSignal().then(() => 'stopped' as const);
+        const connected = client.connect({ timeoutMs: opts.wait });
+        connected.catch(() => undefined);
+        if ((await Promise.race([connected, stopped])) !== 'stopped') {
+          await Promise.race([stopped, fatalError(client)]);
         }
-        await printer.print();
-        await client.flush(INBOX_FLUSH_MS);
-        await client.logout();
-      }),
-    );
+      } else {
+        await client.connect({ timeoutMs: opts.wait });
+        await client.waitForInbox();
+      }
+      await printer.print();
+      await client.flush(INBOX_FLUSH_MS);
+      await client.logout();
+    }),
+  );
 }
 
 /** Prints unread messages; runs one at a time so nothing is printed twice or out of order. */

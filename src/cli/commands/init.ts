@@ -17,6 +17,9 @@ import { safeJson, sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
 
+/** How long `natter init` listens for a relay beacon when no relay is configured. */
+export const INIT_DISCOVERY_MS = 1_000;
+
 export function addInitCommand(program: Command, withContext: WithContext): void {
   program
     .command('init')
@@ -83,47 +86,49 @@ export function addInitCommand(program: Command, withContext: WithContext): void
 }
 
 /**
- * Claims the name on the relay now, if one is known, so others can message this
- * user before they first run send or inbox. A taken name undoes the init, so the
- * user can simply pick another; an unreachable relay is only a note (registration
- * then happens on the first connect).
+ * Claims the name on the relay now, if one is known or announces itself on the
+ * LAN, so others can message this user before they first run send or inbox. A
+ * taken name undoes the init, so the user can simply pick another; an
+ * unreachable relay is only a note (registration then happens on the first
+ * connect).
  */
 async function register(
   ctx: CliContext,
   waitMs: number,
 ): Promise<{ relay?: string; note: string }> {
-  let relay: string;
-  try {
-    relay = formatRelayAddress(await ctx.relay());
-  } catch (err) {
-    if (isNatterError(err, 'E_NO_RELAY')) {
-      return {
-        note: 'no relay known yet: the name is registered the first time you connect (--relay HOST:PORT)',
-      };
-    }
-    throw err;
-  }
+  const noRelay = {
+    note: 'no relay known yet: the name is registered the first time you connect (--relay HOST:PORT, or a relay on the LAN)',
+  };
+  const configured = await ctx.configuredRelay();
+  if (configured === undefined && ctx.presence(undefined) === false) return noRelay;
+  let address = configured === undefined ? undefined : formatRelayAddress(configured);
+  const label = () => (address === undefined ? 'the relay' : `relay ${address}`);
   const client = await ctx.openClient({ connect: true });
+  client.on('connection:state', (e) => {
+    if (e.relay) address = e.relay.address;
+  });
   try {
-    await client.connect({ timeoutMs: waitMs });
+    // A relay on the LAN answers our QUERY at once: no need to wait long for one.
+    await client.connect({ timeoutMs: waitMs, discoverMs: INIT_DISCOVERY_MS });
   } catch (err) {
+    if (isNatterError(err, 'E_NO_RELAY')) return noRelay;
     if (isNatterError(err, 'E_PSEUDONYM_TAKEN')) {
       await ctx.dispose();
       await rm(ctx.paths.identity, { force: true });
       throw new NatterError(
         'E_PSEUDONYM_TAKEN',
-        `the name '${client.me.pseudonym}' is taken on relay ${relay}; choose another`,
+        `the name '${client.me.pseudonym}' is taken on ${label()}; choose another`,
       );
     }
     if (isNatterError(err, 'E_RELAY_TIMEOUT')) {
       return {
-        note: `relay ${relay} not reachable now: the name is registered the first time you connect`,
+        note: `${label()} not reachable now: the name is registered the first time you connect`,
       };
     }
     throw err;
   }
   await client.logout();
-  return { relay, note: `registered on relay ${relay}` };
+  return { ...(address === undefined ? {} : { relay: address }), note: `registered on ${label()}` };
 }
 
 async function exists(path: string): Promise<boolean> {

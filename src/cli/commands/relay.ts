@@ -8,12 +8,15 @@ import { createLogger } from '../../util/logger.js';
 import { UsageError } from '../context.js';
 import type { WithContext } from '../main.js';
 import { parsePort } from '../options.js';
+import { presenceNetwork, relayPresenceAllowed } from '../presence.js';
 
 interface RelayCliOptions {
   host?: string;
   port?: number;
   data?: string;
   name?: string;
+  /** false with --no-presence. */
+  presence?: boolean;
 }
 
 export function addRelayCommand(program: Command, withContext: WithContext): void {
@@ -31,6 +34,10 @@ export function addRelayCommand(program: Command, withContext: WithContext): voi
       'data directory (NATTER_RELAY_DATA; default $XDG_DATA_HOME/natter-relay)',
     )
     .option('--name <name>', 'name shown to clients (NATTER_RELAY_NAME)')
+    .option(
+      '--no-presence',
+      'do not announce the relay on the LAN with signed UDP beacons (NATTER_RELAY_PRESENCE=0); clients then need --relay',
+    )
     .action(
       withContext(async (ctx, opts: RelayCliOptions) => {
         const env = ctx.io.env;
@@ -45,6 +52,11 @@ export function addRelayCommand(program: Command, withContext: WithContext): voi
             ),
         );
         const name = opts.name ?? env.NATTER_RELAY_NAME;
+        // Announced by default, so clients on the LAN need no configuration.
+        const presence =
+          opts.presence !== false && relayPresenceAllowed(env)
+            ? presenceNetwork(env, ctx.global.presencePort)
+            : false;
         const relay = await startRelay({
           host,
           port,
@@ -54,6 +66,7 @@ export function addRelayCommand(program: Command, withContext: WithContext): voi
             base: { component: 'relay' },
           }),
           ...(name === undefined ? {} : { name }),
+          presence,
         });
         const shown = isWildcard(host) ? lanAddress() : relay.address.host;
         ctx.out(

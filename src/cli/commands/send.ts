@@ -23,7 +23,7 @@ export function addSendCommand(program: Command, withContext: WithContext): void
     .requiredOption('--to <name>', 'recipient pseudonym')
     .argument('[text]', "message text, or '-' to read the message from stdin")
     .option('--each-line', 'send each line of stdin as its own message')
-    .option('--wait <ms>', 'how long to try to reach the relay', parseMs, 30_000)
+    .option('--wait <ms>', 'how long to try to reach (or find) the relay', parseMs, 30_000)
     .option('--json', 'print {msgId, state} for each message as JSON lines')
     .action(
       withContext(async (ctx, text: string | undefined, opts: SendOptions) => {
@@ -32,15 +32,20 @@ export function addSendCommand(program: Command, withContext: WithContext): void
         const deadline = Date.now() + opts.wait;
         // All queued in one turn: one durable batch, order kept.
         const ids = await Promise.all(texts.map((t) => client.send(opts.to, t)));
-        const relay = formatRelayAddress(await ctx.relay());
+        // A relay found on the LAN has no configured address to name.
+        const configured = await ctx.configuredRelay();
+        const relay = configured ? `relay ${formatRelayAddress(configured)}` : 'the relay';
         const queuedNote = `${ids.length} message(s) stay queued and will be sent the next time natter connects`;
         try {
           await client.connect({ timeoutMs: opts.wait });
         } catch (err) {
+          if (isNatterError(err, 'E_NO_RELAY')) {
+            throw new NatterError('E_NO_RELAY', `${err.message}; ${queuedNote}`);
+          }
           if (isNatterError(err, 'E_RELAY_TIMEOUT')) {
             throw new NatterError(
               'E_RELAY_UNREACHABLE',
-              `relay ${relay} not reachable within ${opts.wait} ms; ${queuedNote}`,
+              `${relay} not reachable within ${opts.wait} ms; ${queuedNote}`,
             );
           }
           throw err;
@@ -48,7 +53,7 @@ export function addSendCommand(program: Command, withContext: WithContext): void
         if (!(await client.flush(Math.max(0, deadline - Date.now())))) {
           throw new NatterError(
             'E_RELAY_TIMEOUT',
-            `relay ${relay} did not store everything within ${opts.wait} ms; ${queuedNote}`,
+            `${relay} did not store everything within ${opts.wait} ms; ${queuedNote}`,
           );
         }
         await report(client, ids, opts, (line) => ctx.out(line));

@@ -14,10 +14,17 @@ describe('cli: arguments and exit codes', () => {
   it('prints help for the program and every command with exit code 0', async () => {
     for (const argv of [
       ['--help'],
-      ...['init', 'send', 'inbox', 'contacts', 'fingerprint', 'trust', 'relay'].map((c) => [
-        c,
-        '--help',
-      ]),
+      ...[
+        'init',
+        'send',
+        'inbox',
+        'contacts',
+        'fingerprint',
+        'trust',
+        'relay',
+        'who',
+        'status',
+      ].map((c) => [c, '--help']),
     ]) {
       const r = await runCli(argv);
       assert.equal(r.code, 0, argv.join(' '));

@@ -231,6 +231,32 @@ describe('relay connection: handshake, keepalive and reconnection', () => {
     r.conn.close();
   });
 
+  it('accepts a roster far over the pre-login cap arriving in the same chunk as Ready', async () => {
+    const cards = Array.from({ length: 50 }, (_, i) => {
+      const id = generateIdentity();
+      return { userId: id.signPk, pseudonym: `user${i}`, boxPk: id.boxPk, boxSig: id.boxSig };
+    });
+    const roster: Frame = {
+      type: 'roster-update',
+      full: true,
+      entries: cards.map((card) => ({ card, status: 'online', statusText: '', online: true })),
+    };
+    const r = rig((relay, f) => {
+      if (f.type === 'hello') relay.sendChallenge(f.clientNonce);
+      if (f.type === 'register' || f.type === 'login') {
+        const ready = framed(
+          encodeFrame({ type: 'ready', card: myCard, pending: 0, serverTimeMs: 1 }),
+        );
+        relay.socket.write(Buffer.concat([ready, framed(encodeFrame(roster))]));
+      }
+    });
+    r.conn.start();
+    await until(() => r.frames.length === 1, 'the roster');
+    assert.equal(r.relays.length, 1, 'no reconnect');
+    assert.equal((r.frames[0] as { entries: unknown[] }).entries.length, 50);
+    r.conn.close();
+  });
+
   it('passes frames after Ready to its owner, answers pings, and pings when quiet', async () => {
     const clock = new ManualClock();
     const r = rig(honest, { clock, pingIntervalMs: 1000 });

@@ -3,64 +3,12 @@ import { generateIdentity, generateSigningKeyPair } from '../../../src/crypto/in
 import { Beacon, type BeaconOptions } from '../../../src/presence/beacon.js';
 import { RelayBeacon } from '../../../src/presence/relay-beacon.js';
 import type { RosterChange } from '../../../src/presence/roster.js';
-import type { OpenTransport, PresenceTransport } from '../../../src/presence/transport.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { isNatterError } from '../../../src/util/errors.js';
+import { MemoryLan as Hub } from '../../helpers/memory-lan.js';
 
 const INTERVAL = 1000;
 const MISSED = 3;
-
-/**
- * An in-memory LAN: every broadcast reaches every open transport (the sender's
- * own included, as real broadcast does); a unicast reaches the transport whose
- * outgoing address and port it names. Deliveries are asynchronous, like UDP.
- */
-class Hub {
-  private nodes: {
-    address: string;
-    port: number;
-    receive: (b: Uint8Array, a: string, p: number) => void;
-    open: boolean;
-  }[] = [];
-  private nextPort = 50000;
-  unicasts = 0;
-
-  at(address: string): OpenTransport {
-    return async (_options, onDatagram) => {
-      const node = {
-        address,
-        port: this.nextPort++,
-        receive: (bytes: Uint8Array, from: string, port: number) =>
-          onDatagram({ bytes, address: from, port }),
-        open: true,
-      };
-      this.nodes.push(node);
-      const deliver = (bytes: Uint8Array, to: typeof this.nodes) =>
-        queueMicrotask(() => {
-          for (const n of to) if (n.open) n.receive(bytes, node.address, node.port);
-        });
-      const transport: PresenceTransport = {
-        broadcast: async (bytes) => deliver(bytes, this.nodes),
-        sendTo: async (bytes, to, port) => {
-          this.unicasts++;
-          deliver(
-            bytes,
-            this.nodes.filter((n) => n.address === to && n.port === port),
-          );
-        },
-        close: async () => {
-          node.open = false;
-        },
-      };
-      return transport;
-    };
-  }
-
-  /** Inject raw bytes as if sent from `address`. */
-  inject(bytes: Uint8Array, address: string, port: number): void {
-    for (const n of this.nodes) if (n.open) n.receive(bytes, address, port);
-  }
-}
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 

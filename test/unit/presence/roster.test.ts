@@ -214,6 +214,17 @@ describe('presence roster', () => {
       assert.deepEqual([...(item?.sources ?? [])].sort(), ['lan', 'relay']);
     });
 
+    it("takes the status from the user's own heartbeats while they are heard on the LAN", () => {
+      const roster = newRoster();
+      roster.seen(presence(alice, 1, { status: 'away', statusText: 'lunch' }), ADDR, T0);
+      assert.deepEqual(types(roster.relaySeen(viaRelay, T0 + 1)), ['update'], 'the source only');
+      assert.equal(roster.get(alice.id)?.status, 'away');
+      assert.equal(roster.get(alice.id)?.statusText, 'lunch');
+      roster.seen(presence(alice, 2, { kind: 'bye' }), ADDR, T0 + 2);
+      roster.relaySeen({ ...viaRelay, status: 'busy' }, T0 + 3);
+      assert.equal(roster.get(alice.id)?.status, 'busy', 'the relay speaks once the LAN is silent');
+    });
+
     it('keeps an entry listed until neither source has it', () => {
       const roster = newRoster();
       roster.relaySeen(viaRelay, T0);
@@ -256,6 +267,26 @@ describe('presence roster', () => {
       assert.deepEqual(types(roster.relaySeen({ ...viaRelay, online: false }, T0 + 1)), [
         'leave:relay-gone',
       ]);
+    });
+
+    it('removes a user from both sources when the relay says their connection closed', () => {
+      const roster = newRoster();
+      roster.seen(presence(alice, 1), ADDR, T0);
+      roster.relaySeen(viaRelay, T0);
+      const changes = roster.relayLeft(alice.id);
+      assert.deepEqual(types(changes), ['leave:relay-gone']);
+      assert.equal(changes[0]?.item.source, 'both', 'the leave shows what it had');
+      assert.equal(roster.size, 0);
+      assert.equal(roster.nextDeadline(), null);
+      assert.deepEqual(types(roster.seen(presence(alice, 2), ADDR, T0 + 1)), ['join']);
+      assert.deepEqual(roster.seen(presence(alice, 1), ADDR, T0 + 2), [], 'no replay after it');
+    });
+
+    it('keeps a LAN entry the relay never listed when it reports that user gone', () => {
+      const roster = newRoster();
+      roster.seen(presence(alice, 1), ADDR, T0);
+      assert.deepEqual(roster.relayLeft(alice.id), []);
+      assert.equal(roster.get(alice.id)?.source, 'lan');
     });
 
     it('replaces every relay-sourced entry on a full relay roster', () => {

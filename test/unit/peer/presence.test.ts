@@ -1,0 +1,382 @@
+import assert from 'node:assert/strict';
+import {
+  fingerprint,
+  generateIdentity,
+  generateSigningKeyPair,
+} from '../../../src/crypto/index.js';
+import type { Contact } from '../../../src/peer/contacts.js';
+import { type PeerEventMap, PeerEvents } from '../../../src/peer/events.js';
+import {
+  ClientPresence,
+  DISCOVERY_SETTLE_MS,
+  type PresenceOptions,
+} from '../../../src/peer/presence.js';
+import { RelayBeacon } from '../../../src/presence/relay-beacon.js';
+import { toHex } from '../../../src/util/bytes.js';
+import { ManualClock } from '../../../src/util/clock.js';
+import { isNatterError } from '../../../src/util/errors.js';
+import { pseudonymKey } from '../../../src/wire/text.js';
+import type { Card, Frame, RosterEntry } from '../../../src/wire/types.js';
+import { MemoryLan } from '../../helpers/memory-lan.js';
+import { makePeer, type TestPeer } from '../presence/fixtures.js';
+
+const INTERVAL = 1000;
+const MISSED = 3;
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+interface Node {
+  presence: ClientPresence;
+  events: PeerEvents;
+  changes: PeerEventMap['roster:change'][];
+  conflicts: PeerEventMap['roster:conflict'][];
+  relays: PeerEventMap['relay:discovered'][];
+  sent: Frame[];
+  contacts: Map<string, Contact>;
+  peer: TestPeer;
+}
+
+const entry = (peer: TestPeer, extra: Partial<RosterEntry> = {}): RosterEntry => ({
+  card: peer.card,
+  status: 'online',
+  statusText: '',
+  online: true,
+  ...extra,
+});
+
+const contactOf = (card: Card, extra: Partial<Contact> = {}): Contact => ({
+  pseudonym: card.pseudonym,
+  card,
+  verified: false,
+  pending: null,
+  ...extra,
+});
+
+describe('client presence (in-memory LAN, injected clock)', () => {
+  let lan: MemoryLan;
+  let clock: ManualClock;
+  let nodes: Node[];
+
+  beforeEach(() => {
+    lan = new MemoryLan();
+    clock = new ManualClock();
+    nodes = [];
+  });
+
+  afterEach(async () => {
+    await Promise.all(nodes.map((n) => n.presence.stop()));
+  });
+
+  async function node(
+    name: string | null,
+    address: string,
+    settings: PresenceOptions = {},
+    start = true,
+  ): Promise<Node> {
+    const events = new PeerEvents();
+    const contacts = new Map<string, Contact>();
+    const peer = makePeer(name ?? 'listener', generateIdentity());
+    const sent: Frame[] = [];
+    const presence = new ClientPresence({
+      ...(name === null ? {} : { self: { identity: peer.identity, pseudonym: name } }),
+      contacts: { get: (n) => contacts.get(pseudonymKey(n)) },
+      events,
+      settings: {
+        intervalMs: INTERVAL,
+        missedBeforeExpiry: MISSED,
+        openTransport: lan.at(address),
+        ...settings,
+      },
+      sendToRelay: (frame) => {
+        sent.push(frame);
+        return true;
+      },
+      clock,
+    });
+    const n: Node = {
+      presence,
+      events,
+      changes: [],
+      conflicts: [],
+      relays: [],
+      sent,
+      contacts,
+      peer,
+    };
+    events.on('roster:change', (e) => n.changes.push(e));
+    events.on('roster:conflict', (e) => n.conflicts.push(e));
+    events.on('relay:discovered', (e) => n.relays.push(e));
+    nodes.push(n);
+    if (start) await presence.start();
+    await flush();
+    return n;
+  }
+
+  const names = (n: Node) => n.presence.online().map((p) => p.pseudonym);
+
+  it('lists a LAN peer as an OnlinePeer with its fingerprint, source and address', async () => {
+    const alice = await node('alice', '10.0.0.1');
+    const bob = await node('bob', '10.0.0.2', { status: 'away', statusText: 'lunch' });
+    const [seen] = alice.presence.online();
+    assert.deepEqual(seen, {
+      pseudonym: 'bob',
+      userId: bob.peer.id,
+      fingerprint: fingerprint(bob.peer.identity.signPk),
+      status: 'away',
+      statusText: 'lunch',
+      source: 'lan',
+      address: '10.0.0.2',
+      keyChanged: false,
+      verified: false,
+    });
+    assert.deepEqual(
+      alice.changes.map((c) => [c.type, c.peer.pseudonym]),
+      [['join', 'bob']],
+    );
+    assert.deepEqual(names(bob), ['alice']);
+  });
+
+  it('merges the relay roster: ignores its own entry, drops unsigned cards, shows both sources', async () => {
+    const alice = await node('alice', '10.0.0.1');
+    const bob = await node('bob', '10.0.0.2');
+    const carol = makePeer('carol');
+    const forged = makePeer('mallory');
+    const unsigned = { ...forged.card, boxSig: new Uint8Array(64).fill(7) };
+    alice.presence.onRelayRoster({
+      type: 'roster-update',
+      full: true,
+      entries: [
+        entry(alice.peer),
+        entry(bob.peer),
+        entry(carol),
+        { ...entry(forged), card: unsigned },
+      ],
+    });
+    assert.deepEqual(
+      alice.presence.online().map((p) => [p.pseudonym, p.source]),
+      [
+        ['bob', 'both'],
+        ['carol', 'relay'],
+      ],
+    );
+    assert.equal(alice.presence.online()[1]?.address, undefined);
+  });
+
+  it('removes a user the relay reports gone at once, even one also heard on the LAN', async () => {
+    const alice = await node('alice', '10.0.0.1');
+    const bob = await node('bob', '10.0.0.2');
+    alice.presence.onRelayRoster({ type: 'roster-update', full: true, entries: [entry(bob.peer)] });
+    assert.equal(alice.presence.online()[0]?.source, 'both');
+    alice.presence.onRelayRoster({
+      type: 'roster-update',
+      full: false,
+      entries: [entry(bob.peer, { online: false })],
+    });
+    assert.deepEqual(names(alice), []);
+    assert.equal(alice.changes.at(-1)?.type, 'leave');
+    assert.equal(alice.changes.at(-1)?.reason, 'relay-gone');
+  });
+
+  it('drops only relay-sourced entries when the relay link goes', async () => {
+    const alice = await node('alice', '10.0.0.1');
+    const bob = await node('bob', '10.0.0.2');
+    const carol = makePeer('carol');
+    alice.presence.onRelayRoster({
+      type: 'roster-update',
+      full: true,
+      entries: [entry(bob.peer), entry(carol)],
+    });
+    alice.presence.onRelayOffline();
+    assert.deepEqual(
+      alice.presence.online().map((p) => [p.pseudonym, p.source]),
+      [['bob', 'lan']],
+    );
+  });
+
+  it("reports a heartbeat claiming a contact's pseudonym with another key as a conflict, never as them", async () => {
+    const alice = await node('alice', '10.0.0.1', {}, false);
+    const realBob = makePeer('bob');
+    alice.contacts.set(pseudonymKey('bob'), contactOf(realBob.card));
+    await alice.presence.start();
+    const impostor = await node('bob', '10.0.0.66');
+    assert.deepEqual(names(alice), []);
+    assert.deepEqual(alice.conflicts, [
+      {
+        pseudonym: 'bob',
+        claimedFingerprint: fingerprint(impostor.peer.identity.signPk),
+        pinnedFingerprint: fingerprint(realBob.identity.signPk),
+      },
+    ]);
+  });
+
+  it('never lists someone else under our own pseudonym', async () => {
+    const alice = await node('alice', '10.0.0.1');
+    await node('alice', '10.0.0.66');
+    assert.deepEqual(names(alice), []);
+    assert.equal(alice.conflicts[0]?.pinnedFingerprint, fingerprint(alice.peer.identity.signPk));
+  });
+
+  it('marks contacts as verified, and a pinned contact with a pending key change as keyChanged', async () => {
+    const alice = await node('alice', '10.0.0.1', {}, false);
+    const bob = makePeer('bob');
+    const carol = makePeer('carol');
+    alice.contacts.set(pseudonymKey('bob'), contactOf(bob.card, { verified: true }));
+    alice.contacts.set(
+      pseudonymKey('carol'),
+      contactOf(carol.card, { pending: makePeer('carol').card }),
+    );
+    alice.presence.onRelayRoster({
+      type: 'roster-update',
+      full: true,
+      entries: [entry(bob), entry(carol)],
+    });
+    assert.deepEqual(
+      alice.presence.online().map((p) => [p.pseudonym, p.verified, p.keyChanged]),
+      [
+        ['bob', true, false],
+        ['carol', false, true],
+      ],
+    );
+  });
+
+  it('lists a relay-reported claim once trust() re-pins the contact to that key', async () => {
+    const alice = await node('alice', '10.0.0.1', {}, false);
+    const oldBob = makePeer('bob');
+    const newBob = makePeer('bob');
+    alice.contacts.set(pseudonymKey('bob'), contactOf(oldBob.card));
+    alice.presence.onRelayRoster({ type: 'roster-update', full: true, entries: [entry(newBob)] });
+    assert.equal(alice.conflicts.length, 1);
+    assert.deepEqual(names(alice), []);
+    alice.contacts.set(pseudonymKey('bob'), contactOf(newBob.card, { verified: true }));
+    alice.events.emit('contact:trusted', {
+      pseudonym: 'bob',
+      userId: newBob.id,
+      fingerprint: fingerprint(newBob.identity.signPk),
+      verified: true,
+      keyChanged: false,
+    });
+    assert.deepEqual(
+      alice.presence.online().map((p) => [p.pseudonym, p.userId, p.verified]),
+      [['bob', newBob.id, true]],
+    );
+  });
+
+  it('announces a status change at once and sends SetStatus to the relay', async () => {
+    const alice = await node('alice', '10.0.0.1');
+    const bob = await node('bob', '10.0.0.2');
+    await bob.presence.setStatus('busy', 'in a meeting');
+    await flush();
+    assert.equal(alice.presence.online()[0]?.status, 'busy');
+    assert.equal(alice.presence.online()[0]?.statusText, 'in a meeting');
+    assert.equal(alice.changes.at(-1)?.type, 'update');
+    assert.deepEqual(bob.sent, [
+      { type: 'set-status', status: 'busy', statusText: 'in a meeting' },
+    ]);
+    await assert.rejects(bob.presence.setStatus('busy', 'x'.repeat(81)), (e) =>
+      isNatterError(e, 'E_BAD_STATUS'),
+    );
+    await assert.rejects(bob.presence.setStatus('gone' as 'busy'), (e) =>
+      isNatterError(e, 'E_BAD_STATUS'),
+    );
+  });
+
+  it('tells a new relay session a non-default status, and nothing otherwise', async () => {
+    const plain = await node('alice', '10.0.0.1');
+    plain.presence.onRelayReady();
+    assert.deepEqual(plain.sent, []);
+    const away = await node('bob', '10.0.0.2', { status: 'away' });
+    away.presence.onRelayReady();
+    assert.deepEqual(away.sent, [{ type: 'set-status', status: 'away', statusText: '' }]);
+  });
+
+  it('expires a silent LAN peer after the missed-heartbeat budget', async () => {
+    const alice = await node('alice', '10.0.0.1');
+    const bob = await node('bob', '10.0.0.2');
+    await bob.presence.stop({ bye: false });
+    clock.advance(INTERVAL * MISSED - 10);
+    await flush();
+    assert.deepEqual(names(alice), ['bob']);
+    clock.advance(INTERVAL + 20);
+    await flush();
+    assert.deepEqual(names(alice), []);
+    assert.equal(alice.changes.at(-1)?.reason, 'expired');
+  });
+
+  it('removes a peer at once when it stops with BYE', async () => {
+    const alice = await node('alice', '10.0.0.1');
+    const bob = await node('bob', '10.0.0.2');
+    await bob.presence.stop();
+    await flush();
+    assert.deepEqual(names(alice), []);
+    assert.equal(alice.changes.at(-1)?.reason, 'bye');
+  });
+
+  it('as a listener, hears everyone and announces nothing', async () => {
+    const alice = await node('alice', '10.0.0.1');
+    const listener = await node(null, '10.0.0.9');
+    assert.deepEqual(names(listener), ['alice']);
+    assert.deepEqual(names(alice), []);
+  });
+
+  it('does not bind or send anything when not announcing, until asked to discover', async () => {
+    const quiet = await node('alice', '10.0.0.1', { announce: false });
+    const bob = await node('bob', '10.0.0.2');
+    assert.deepEqual(names(bob), []);
+    assert.deepEqual(names(quiet), []);
+    assert.equal(quiet.presence.canDiscover, true);
+  });
+
+  describe('relay discovery', () => {
+    async function relayBeacon(address: string, name: string) {
+      const key = generateSigningKeyPair();
+      const beacon = new RelayBeacon({
+        relayId: key.publicKey,
+        relaySecretKey: key.secretKey,
+        relayPort: 47474,
+        name,
+        intervalMs: INTERVAL,
+        clock,
+        openTransport: lan.at(address),
+      });
+      await beacon.start();
+      nodes.push({ presence: { stop: () => beacon.stop() } } as unknown as Node);
+      return toHex(key.publicKey);
+    }
+
+    it('finds a relay from its beacon and reports it once', async () => {
+      const relayId = await relayBeacon('10.0.0.5', 'office');
+      const alice = await node('alice', '10.0.0.1');
+      const found = await alice.presence.discoverRelay(1000);
+      assert.deepEqual(found, { host: '10.0.0.5', port: 47474, relayId, name: 'office' });
+      clock.advance(INTERVAL * 2);
+      await flush();
+      assert.deepEqual(alice.relays, [{ address: '10.0.0.5:47474', relayId, name: 'office' }]);
+    });
+
+    it('listens briefly when not announcing, and prefers a relay it has pinned', async () => {
+      await relayBeacon('10.0.0.5', 'first');
+      const pinned = await relayBeacon('10.0.0.6', 'pinned');
+      const quiet = await node('alice', '10.0.0.1', { announce: false });
+      const found = quiet.presence.discoverRelay(1000, new Set([pinned]));
+      await flush();
+      clock.advance(DISCOVERY_SETTLE_MS);
+      assert.equal((await found)?.name, 'pinned');
+    });
+
+    it('takes an unpinned relay after a short settle when no pinned one answers', async () => {
+      await relayBeacon('10.0.0.5', 'only');
+      const alice = await node('alice', '10.0.0.1');
+      const found = alice.presence.discoverRelay(1000, new Set(['00'.repeat(32)]));
+      await flush();
+      clock.advance(DISCOVERY_SETTLE_MS);
+      assert.equal((await found)?.name, 'only');
+    });
+
+    it('gives up after the timeout when no relay answers', async () => {
+      const alice = await node('alice', '10.0.0.1');
+      const pending = alice.presence.discoverRelay(500);
+      await flush();
+      clock.advance(500);
+      assert.equal(await pending, undefined);
+    });
+  });
+});
