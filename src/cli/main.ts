@@ -6,13 +6,17 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { describeError } from '../util/errors.js';
+import { addChatCommand } from './commands/chat.js';
 import { addContactsCommands } from './commands/contacts.js';
 import { addInboxCommand } from './commands/inbox.js';
 import { addInitCommand } from './commands/init.js';
 import { addRelayCommand } from './commands/relay.js';
 import { addSendCommand } from './commands/send.js';
+import { addStatusCommand } from './commands/status.js';
+import { addWhoCommand } from './commands/who.js';
 import { CliContext, type GlobalOptions, UsageError } from './context.js';
 import { type CliIo, processIo } from './io.js';
+import { parsePort } from './options.js';
 
 /** Wraps a command body: builds its context from the global options, always disposes it. */
 export type WithContext = <A extends unknown[]>(
@@ -37,12 +41,20 @@ export function buildProgram(io: CliIo): Command {
       '--profile <dir>',
       'profile directory (default: NATTER_HOME, else $XDG_DATA_HOME/natter)',
     )
-    .option('--relay <host:port>', 'relay address (default: NATTER_RELAY, else the profile config)')
+    .option(
+      '--relay <host:port>',
+      'relay address (default: NATTER_RELAY, else the profile config, else one found on the LAN)',
+    )
     .option(
       '--passphrase-file <file>',
       'file whose first line unlocks the key file (or NATTER_PASSPHRASE_FILE)',
     )
     .option('--accept-new-relay-key', 'accept and pin a relay key that differs from the pinned one')
+    .option(
+      '--presence-port <port>',
+      'UDP port of LAN presence (NATTER_PRESENCE_PORT; default 47475)',
+      parsePort,
+    )
     .exitOverride()
     .showHelpAfterError('(run natter --help for usage)')
     .configureOutput({
@@ -64,6 +76,9 @@ export function buildProgram(io: CliIo): Command {
   addInboxCommand(program, withContext);
   addContactsCommands(program, withContext);
   addRelayCommand(program, withContext);
+  addWhoCommand(program, withContext);
+  addStatusCommand(program, withContext);
+  addChatCommand(program, withContext);
   return program;
 }
 

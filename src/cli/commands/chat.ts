@@ -1,0 +1,323 @@
+/**
+ * `natter chat`: the terminal client. On first run it asks for a pseudonym and an
+ * optional passphrase and creates the identity; a sealed key is unlocked with a
+ * passphrase prompt; then it opens the screen (src/peer/ui) and connects, to the
+ * configured relay or to one found on the LAN. Ctrl-C or /quit logs out cleanly.
+ *
+ * Files in the profile, besides the core's: ui.json (settings, see
+ * src/peer/ui/settings.ts and docs/chat.md) and ui-state.json (the conversation
+ * list and unread counts, rewritten as they change).
+ */
+import { access, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { isIdentitySealed, saveIdentity } from '../../crypto/keyfile.js';
+import { generateIdentity } from '../../crypto/keys.js';
+import type { NatterClient } from '../../peer/client.js';
+import type { PeerEventMap } from '../../peer/events.js';
+import {
+  ensureProfileDir,
+  formatRelayAddress,
+  parseRelayAddress,
+  updateConfig,
+} from '../../peer/profile.js';
+import { ChatApp } from '../../peer/ui/app.js';
+import { ask, type PromptIo } from '../../peer/ui/prompt.js';
+import { BlessedTerminal } from '../../peer/ui/screen.js';
+import { MAX_AUTO_AWAY_MINUTES, parseSettings, type UiSettings } from '../../peer/ui/settings.js';
+import type { SavedState } from '../../peer/ui/state.js';
+import { describeError, isNatterError, NatterError } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
+import { normalizePseudonym, pseudonymProblem } from '../../wire/text.js';
+import { CliContext } from '../context.js';
+import type { WithContext } from '../main.js';
+import { addPresenceOptions, type PresenceFlags } from '../presence.js';
+
+interface ChatOptions extends PresenceFlags {
+  autoAway?: number;
+  bell?: boolean;
+  notify?: UiSettings['desktopNotifications'];
+}
+
+/** First run: how long registering the new name may take before the screen opens anyway. */
+const FIRST_CONNECT_MS = 10_000;
+/** Wrong passphrases before giving up. */
+const PASSPHRASE_ATTEMPTS = 3;
+/** Conversations remembered in ui-state.json. */
+const MAX_SAVED_CONVERSATIONS = 1_000;
+
+export function addChatCommand(program: Command, withContext: WithContext): void {
+  const command = program
+    .command('chat')
+    .description('the terminal client: who is online, conversations, end-to-end encrypted chat')
+    .option(
+      '--auto-away <minutes>',
+      `go away after this many idle minutes, 0 never (ui.json autoAwayMinutes; default 5)`,
+      parseMinutes,
+    )
+    .option('--no-bell', 'no terminal bell for messages in other conversations (ui.json bell)')
+    .addOption(
+      new Option(
+        '--notify <kind>',
+        'desktop notifications through the terminal (ui.json desktopNotifications; default off)',
+      ).choices(['off', 'osc9', 'osc777']),
+    );
+  addPresenceOptions(command).action(
+    withContext(async (base, opts: ChatOptions) => {
+      const flags: Record<string, unknown> = {};
+      if (opts.autoAway !== undefined) flags.autoAwayMinutes = opts.autoAway;
+      if (command.getOptionValueSource('bell') === 'cli') flags.bell = opts.bell;
+      if (opts.notify !== undefined) flags.desktopNotifications = opts.notify;
+      await runChat(base, opts, flags);
+    }),
+  );
+}
+
+/** The last connection state a client reported before the screen subscribed. */
+const lastConnection = new WeakMap<NatterClient, PeerEventMap['connection:state']>();
+
+/** A context whose passphrase can also come from a prompt. */
+class ChatContext extends CliContext {
+  typed: string | undefined;
+
+  override async passphrase(): Promise<string | undefined> {
+    return this.typed ?? super.passphrase();
+  }
+}
+
+async function runChat(
+  base: CliContext,
+  opts: ChatOptions,
+  flags: Record<string, unknown>,
+): Promise<void> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    throw new NatterError(
+      'E_NOT_A_TERMINAL',
+      'chat: needs a terminal on stdin and stdout; scripts use natter send and natter inbox',
+    );
+  }
+  const io: PromptIo = { input: base.io.stdin, output: base.io.stderr };
+  // The first run may start over (a taken name) with a fresh context: dispose the last one.
+  const holder = { ctx: new ChatContext(base.io, base.global) };
+  try {
+    const ctx = holder.ctx;
+    const client = (await exists(ctx.paths.identity))
+      ? await unlock(ctx, io, opts)
+      : await firstRun(holder, io, opts);
+    const dir = holder.ctx.paths.dir;
+    const { settings, problems } = await loadSettings(dir, flags);
+    const log = await holder.ctx.logger();
+    for (const p of problems) log.warn('ui settings ignored', { problem: p });
+    const stateFile = new StateFile(join(dir, 'ui-state.json'), log);
+    const term = new BlessedTerminal({ tmux: Boolean(base.io.env.TMUX) });
+    const app = new ChatApp(client, term, {
+      settings,
+      logger: log,
+      saved: await stateFile.load(),
+      // The first run connected before the screen existed: what it reported.
+      connection: lastConnection.get(client),
+      save: (s) => stateFile.save(s),
+      ...(opts.status === undefined && opts.statusText === undefined
+        ? {}
+        : { initialStatus: { status: opts.status ?? 'online', text: opts.statusText ?? '' } }),
+    });
+    try {
+      await app.start();
+      if (problems[0] !== undefined) app.notice(`${problems[0]} (see natter chat --help)`, 'warn');
+      void base.io.stopSignal().then(() => app.quit());
+      await app.done;
+    } finally {
+      term.destroy();
+      await stateFile.flush();
+    }
+  } finally {
+    await holder.ctx.dispose();
+  }
+}
+
+/** Opens the profile's client, asking for the passphrase of a sealed key file. */
+async function unlock(
+  ctx: ChatContext,
+  io: PromptIo,
+  announce: PresenceFlags,
+): Promise<NatterClient> {
+  if ((await ctx.passphrase()) !== undefined || !(await isIdentitySealed(ctx.paths.identity))) {
+    return ctx.openClient({ connect: true, announce });
+  }
+  for (let attempt = 1; ; attempt++) {
+    ctx.typed = await ask(io, 'passphrase: ', { hidden: true });
+    try {
+      return await ctx.openClient({ connect: true, announce });
+    } catch (err) {
+      if (!isNatterError(err, 'E_BAD_PASSPHRASE') || attempt >= PASSPHRASE_ATTEMPTS) throw err;
+      io.output.write('wrong passphrase, try again\n');
+    }
+  }
+}
+
+/**
+ * Creates the identity from prompted answers and registers the name, so a taken
+ * name can be chosen again here rather than found out later. An unreachable
+ * relay is not an error: the screen opens and keeps trying.
+ */
+async function firstRun(
+  holder: { ctx: ChatContext },
+  io: PromptIo,
+  announce: PresenceFlags,
+): Promise<NatterClient> {
+  io.output.write(`Welcome to natter. A new identity will be created in ${holder.ctx.paths.dir}\n`);
+  for (;;) {
+    const ctx = holder.ctx;
+    const name = await askName(io);
+    const passphrase = await askNewPassphrase(io);
+    await createIdentity(ctx, name, passphrase);
+    ctx.typed = passphrase;
+    const client = await ctx.openClient({ connect: true, announce });
+    client.on('connection:state', (e) => lastConnection.set(client, e));
+    io.output.write('registering…\n');
+    try {
+      await client.connect({ timeoutMs: FIRST_CONNECT_MS });
+      return client;
+    } catch (err) {
+      // Not reachable now: the screen opens anyway and keeps trying.
+      if (isNatterError(err, 'E_RELAY_TIMEOUT') || isNatterError(err, 'E_NO_RELAY')) return client;
+      if (!isNatterError(err, 'E_PSEUDONYM_TAKEN')) throw err;
+      await ctx.dispose();
+      await rm(ctx.paths.identity, { force: true });
+      io.output.write(`the name '${name}' is taken on this relay; choose another\n`);
+      holder.ctx = new ChatContext(ctx.io, ctx.global);
+    }
+  }
+}
+
+async function askName(io: PromptIo): Promise<string> {
+  for (;;) {
+    const name = normalizePseudonym(
+      (await ask(io, 'pseudonym (1-32 characters, no spaces): ')).trim(),
+    );
+    const problem = pseudonymProblem(name);
+    if (problem === null) return name;
+    io.output.write(`that name ${problem}\n`);
+  }
+}
+
+async function askNewPassphrase(io: PromptIo): Promise<string | undefined> {
+  for (;;) {
+    const first = await ask(io, 'passphrase to seal your key (empty for none): ', { hidden: true });
+    if (first === '') return undefined;
+    if ((await ask(io, 'again: ', { hidden: true })) === first) return first;
+    io.output.write('the two did not match\n');
+  }
+}
+
+/**
+ * What `natter init` does offline (src/cli/commands/init.ts keeps its own copy
+ * while presence work is in flight there; see the hand-over notes).
+ */
+async function createIdentity(
+  ctx: CliContext,
+  name: string,
+  passphrase: string | undefined,
+): Promise<void> {
+  const paths = ctx.paths;
+  await ensureProfileDir(paths.dir);
+  await saveIdentity(
+    paths.identity,
+    generateIdentity(),
+    passphrase === undefined ? {} : { passphrase },
+  );
+  const relayText = ctx.global.relay ?? ctx.io.env.NATTER_RELAY;
+  await updateConfig(paths, (c) => {
+    c.pseudonym = name;
+    if (relayText) c.relay = formatRelayAddress(parseRelayAddress(relayText));
+  });
+}
+
+/** ui.json, then the flags over it. A missing file is the defaults; a bad one is reported. */
+export async function loadSettings(
+  dir: string,
+  flags: Record<string, unknown>,
+): Promise<{ settings: UiSettings; problems: string[] }> {
+  let raw: unknown;
+  const problems: string[] = [];
+  try {
+    raw = JSON.parse(await readFile(join(dir, 'ui.json'), 'utf8'));
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'ENOENT')
+      problems.push('ui.json is not valid JSON: ignored');
+  }
+  const file = parseSettings(raw);
+  const withFlags = parseSettings(flags, file.settings);
+  return {
+    settings: withFlags.settings,
+    problems: [...problems, ...file.problems, ...withFlags.problems],
+  };
+}
+
+/** ui-state.json: read once, rewritten (write-then-rename) one save at a time. */
+class StateFile {
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly path: string,
+    private readonly log: Logger,
+  ) {}
+
+  async load(): Promise<SavedState | undefined> {
+    try {
+      return parseSaved(JSON.parse(await readFile(this.path, 'utf8')));
+    } catch {
+      return undefined;
+    }
+  }
+
+  save(state: SavedState): void {
+    this.chain = this.chain.then(async () => {
+      const tmp = `${this.path}.${process.pid}.tmp`;
+      try {
+        await writeFile(tmp, `${JSON.stringify(state)}\n`, { mode: 0o600 });
+        await rename(tmp, this.path);
+      } catch (err) {
+        // Losing unread counts is not worth a crash; the next save tries again.
+        this.log.warn('ui state not saved', { code: describeError(err).code });
+      }
+    });
+  }
+
+  flush(): Promise<void> {
+    return this.chain;
+  }
+}
+
+/** The saved list, checked field by field: the file is ours, but may be damaged. */
+export function parseSaved(raw: unknown): SavedState | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as { conversations?: unknown; active?: unknown };
+  if (!Array.isArray(r.conversations)) return undefined;
+  const conversations: SavedState['conversations'] = [];
+  for (const c of r.conversations.slice(0, MAX_SAVED_CONVERSATIONS)) {
+    const { id, name, unread, mentioned } = (c ?? {}) as Record<string, unknown>;
+    if (typeof id !== 'string' || typeof name !== 'string' || pseudonymProblem(name) !== null)
+      continue;
+    const count = Number.isInteger(unread) && (unread as number) >= 0 ? (unread as number) : 0;
+    conversations.push({ id, name, unread: count, mentioned: mentioned === true });
+  }
+  return { conversations, active: typeof r.active === 'string' ? r.active : null };
+}
+
+function parseMinutes(value: string): number {
+  const n = Number(value);
+  if (!/^\d{1,6}$/.test(value) || n > MAX_AUTO_AWAY_MINUTES) {
+    throw new InvalidArgumentError(`expected whole minutes, 0-${MAX_AUTO_AWAY_MINUTES}`);
+  }
+  return n;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

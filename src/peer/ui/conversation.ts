@@ -1,0 +1,199 @@
+/**
+ * A conversation as display lines: history from the local store and the
+ * screen's own notes, in time order, with day separators, wrapped to the pane,
+ * own messages in their own colour with their delivery state, mentions of the
+ * user highlighted. Pure: entries in, styled lines out.
+ */
+import type { HistoryEntry, OutgoingState } from '../index.js';
+import type { Grid, Span, StyleName } from './grid.js';
+import type { Rect } from './layout.js';
+import type { Note } from './state.js';
+import { displayWidth, findMentions, type Segment, sanitize, truncate, wrap } from './text.js';
+
+export type Line = Span[];
+
+/** Continuation lines start under the text, after the time. */
+const INDENT = 6;
+/** A long pseudonym is cut so the message keeps at least this many columns. */
+const MIN_TEXT_COLS = 12;
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** 'queued → stored on the relay → delivered', as a short mark after one's own message. */
+export const STATE_MARKS: Record<OutgoingState, { text: string; style: StyleName }> = {
+  queued: { text: '…', style: 'dim' },
+  stored: { text: '✓', style: 'dim' },
+  delivered: { text: '✓✓', style: 'ok' },
+  held: { text: '! held: their key changed', style: 'warn' },
+  failed: { text: '✗ not sent', style: 'error' },
+};
+
+/** Local wall-clock HH:MM. */
+export function clock(ms: number): string {
+  const d = new Date(ms);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+/** 'Tue 4 Mar 2025' in local time (fixed English names: no locale surprises in a terminal). */
+export function dayLabel(ms: number): string {
+  const d = new Date(ms);
+  return `${WEEKDAYS[d.getDay()]} ${d.getDate()} ${MONTHS[d.getMonth()]} ${d.getFullYear()}`;
+}
+
+function dayKey(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+}
+
+/** When an entry happened on this machine's clock (the sender's clock is shown nowhere). */
+export function entryTime(e: HistoryEntry): number {
+  return e.direction === 'in' ? (e.receivedAtMs ?? e.sentAtMs) : e.sentAtMs;
+}
+
+type Item = { atMs: number; entry: HistoryEntry } | { atMs: number; note: Note };
+
+export interface ConversationOptions {
+  /** The user's pseudonym: names own messages, and is highlighted where mentioned. */
+  me: string;
+  width: number;
+}
+
+export function conversationLines(
+  entries: readonly HistoryEntry[],
+  notes: readonly Note[],
+  options: ConversationOptions,
+): Line[] {
+  const items: Item[] = [
+    ...entries.map((entry) => ({ atMs: entryTime(entry), entry })),
+    ...notes.map((note) => ({ atMs: note.atMs, note })),
+  ];
+  // Stable: entries keep the store's order among themselves.
+  items.sort((a, b) => a.atMs - b.atMs);
+  const out: Line[] = [];
+  let day = '';
+  for (const item of items) {
+    if (dayKey(item.atMs) !== day) {
+      day = dayKey(item.atMs);
+      out.push(daySeparator(item.atMs, options.width));
+    }
+    if ('entry' in item) out.push(...entryLines(item.entry, options));
+    else out.push(...noteLines(item.note, options.width));
+  }
+  return out;
+}
+
+function daySeparator(ms: number, width: number): Line {
+  const label = truncate(` ${dayLabel(ms)} `, width);
+  const rest = Math.max(0, width - displayWidth(label));
+  const left = Math.floor(rest / 2);
+  return [{ text: `${'─'.repeat(left)}${label}${'─'.repeat(rest - left)}`, style: 'separator' }];
+}
+
+function entryLines(e: HistoryEntry, { me, width }: ConversationOptions): Line[] {
+  const own = e.direction === 'out';
+  const time = `${clock(entryTime(e))} `;
+  const maxName = Math.max(1, width - time.length - 2 - MIN_TEXT_COLS);
+  const name = truncate(sanitize(own ? me : e.peer.pseudonym), maxName);
+  const head: Span[] = [
+    { text: time, style: 'dim' },
+    { text: name, style: own ? 'own' : 'peer' },
+    { text: ': ', style: 'dim' },
+  ];
+  const headWidth = displayWidth(time) + displayWidth(name) + 2;
+  const text = sanitize(e.text, { multiline: true });
+  const highlights = own ? [] : findMentions(text, me);
+  const segments = wrap(text, Math.max(1, width - headWidth), Math.max(1, width - INDENT));
+  const lines: Line[] = segments.map((seg, i) => [
+    ...(i === 0 ? head : [{ text: ' '.repeat(INDENT), style: 'default' as const }]),
+    ...styled(text, seg, highlights, 'default'),
+  ]);
+  if (own) {
+    const mark = STATE_MARKS[e.state ?? 'queued'];
+    const reason = e.state === 'failed' && e.reason ? ` (${sanitize(e.reason)})` : '';
+    const suffix: Span = { text: ` ${mark.text}${reason}`, style: mark.style };
+    const last = lines[lines.length - 1]!;
+    const used = last.reduce((w, s) => w + displayWidth(s.text), 0);
+    if (used + displayWidth(suffix.text) <= width) last.push(suffix);
+    else
+      lines.push([
+        { text: ' '.repeat(INDENT), style: 'default' },
+        { ...suffix, text: suffix.text.trimStart() },
+      ]);
+  }
+  return lines;
+}
+
+/** The text of one wrapped segment, mentions in their own style. */
+function styled(
+  text: string,
+  seg: Segment,
+  highlights: readonly Segment[],
+  base: StyleName,
+): Span[] {
+  const spans: Span[] = [];
+  let at = seg.start;
+  for (const h of highlights) {
+    if (h.end <= at || h.start >= seg.end) continue;
+    const from = Math.max(h.start, at);
+    const to = Math.min(h.end, seg.end);
+    if (from > at) spans.push({ text: text.slice(at, from), style: base });
+    spans.push({ text: text.slice(from, to), style: 'mention' });
+    at = to;
+  }
+  if (at < seg.end) spans.push({ text: text.slice(at, seg.end), style: base });
+  return spans;
+}
+
+function noteLines(note: Note, width: number): Line[] {
+  const style: StyleName = note.kind === 'info' ? 'system' : note.kind;
+  const head = `${clock(note.atMs)} * `;
+  const text = sanitize(note.text);
+  return wrap(text, Math.max(1, width - displayWidth(head)), Math.max(1, width - INDENT)).map(
+    (seg, i) => [
+      { text: i === 0 ? head : ' '.repeat(INDENT), style: i === 0 ? 'dim' : 'default' },
+      { text: text.slice(seg.start, seg.end), style },
+    ],
+  );
+}
+
+/**
+ * Paints `lines` into `rect`, scrolled by `scroll` (clamped; returned). Anchored
+ * at the bottom (a conversation: `scroll` lines up from the newest, lines sit
+ * next to the input as in most chat clients) or at the top (a panel: `scroll`
+ * lines down from its start).
+ */
+export function paintLines(
+  grid: Grid,
+  rect: Rect,
+  lines: readonly Line[],
+  scroll: number,
+  anchor: 'top' | 'bottom' = 'bottom',
+): number {
+  const max = Math.max(0, lines.length - rect.h);
+  const s = Math.max(0, Math.min(scroll, max));
+  const start = anchor === 'top' ? s : Math.max(0, lines.length - s - rect.h);
+  const shown = lines.slice(start, start + rect.h);
+  const top = anchor === 'top' ? rect.y : rect.y + rect.h - shown.length;
+  shown.forEach((line, i) => {
+    grid.spans(rect.x, top + i, line, rect.x + rect.w);
+  });
+  return s;
+}
+
+/** A styled line wrapped to `width`; continuation lines are indented by `indent`. */
+export function wrapSpans(line: Line, width: number, indent = 4): Line[] {
+  const text = line.map((s) => s.text).join('');
+  const segments = wrap(text, Math.max(1, width), Math.max(1, width - indent));
+  return segments.map((seg, i) => {
+    const out: Span[] = i === 0 ? [] : [{ text: ' '.repeat(indent), style: 'default' }];
+    let offset = 0;
+    for (const span of line) {
+      const from = Math.max(seg.start, offset);
+      const to = Math.min(seg.end, offset + span.text.length);
+      if (from < to) out.push({ text: text.slice(from, to), style: span.style });
+      offset += span.text.length;
+    }
+    return out;
+  });
+}

@@ -1,0 +1,36 @@
+/**
+ * The part of the client core the chat screen uses: NatterClient's API and typed
+ * events (STYLE.md §14), and nothing else. A narrow interface so that screen tests
+ * can drive the UI with a fake core emitting events.
+ */
+import type {
+  ContactInfo,
+  HistoryEntry,
+  OnlinePeer,
+  PeerEventMap,
+  PeerEventName,
+  PresenceStatus,
+  ReceivedMessage,
+} from '../index.js';
+
+export interface ChatCore {
+  readonly me: { pseudonym: string; userId: string; fingerprint: string };
+  on<K extends PeerEventName>(name: K, listener: (event: PeerEventMap[K]) => void): () => void;
+  connect(options?: { timeoutMs?: number }): Promise<void>;
+  send(to: string, text: string): Promise<string>;
+  /** The last `limit` entries of the conversation with `name`, oldest first. */
+  conversation(name: string, limit?: number): Promise<HistoryEntry[]>;
+  /** Received messages not yet taken (by `natter inbox` or this screen). */
+  takeUnread(): Promise<ReceivedMessage[]>;
+  contacts(): ContactInfo[];
+  contact(name: string): ContactInfo | undefined;
+  /** Own fingerprint, or the safety number shared with `name`. */
+  fingerprint(name?: string): string;
+  trust(name: string): Promise<{ contact: ContactInfo; accepted: boolean }>;
+  /** Who is online now (presence, issue 3); [] when presence is off. */
+  online(): OnlinePeer[];
+  /** Announces the user's own status (presence, issue 3). */
+  setStatus(status: PresenceStatus, text?: string): Promise<void>;
+  /** Goodbye to the relay and BYE on the LAN, then close. */
+  logout(): Promise<void>;
+}

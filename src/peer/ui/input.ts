@@ -1,0 +1,188 @@
+/**
+ * The input line: an editable buffer (multi-line through paste or Ctrl-J), a
+ * cursor, its own history (Up/Down), and its layout in rows of a given width.
+ * Pure; app.ts maps keys to these methods.
+ */
+import { codePointWidth, sanitize } from './text.js';
+
+/** Lines of input history kept (per session). */
+export const MAX_INPUT_HISTORY = 200;
+
+export interface InputView {
+  /** Text of each row, after `indent` columns (the prompt on the first row). */
+  rows: string[];
+  indent: number;
+  cursorRow: number;
+  cursorCol: number;
+}
+
+export class LineEditor {
+  private buffer = '';
+  private at = 0;
+  private readonly history: string[] = [];
+  /** Position while browsing history; history.length means "the draft". */
+  private browsing = 0;
+  private draft = '';
+
+  get text(): string {
+    return this.buffer;
+  }
+
+  get cursor(): number {
+    return this.at;
+  }
+
+  /** Replaces the buffer (completion, history), cursor at `cursor` or the end. */
+  set(text: string, cursor = text.length): void {
+    this.buffer = text;
+    this.at = Math.max(0, Math.min(text.length, cursor));
+  }
+
+  /** Inserts typed or pasted text: controls removed, tabs as spaces, newlines kept. */
+  insert(text: string): void {
+    const clean = sanitize(text.replace(/\r\n?/g, '\n'), { multiline: true });
+    this.buffer = this.buffer.slice(0, this.at) + clean + this.buffer.slice(this.at);
+    this.at += clean.length;
+  }
+
+  backspace(): void {
+    if (this.at === 0) return;
+    const from = prevBoundary(this.buffer, this.at);
+    this.buffer = this.buffer.slice(0, from) + this.buffer.slice(this.at);
+    this.at = from;
+  }
+
+  deleteForward(): void {
+    const to = nextBoundary(this.buffer, this.at);
+    this.buffer = this.buffer.slice(0, this.at) + this.buffer.slice(to);
+  }
+
+  left(): void {
+    this.at = prevBoundary(this.buffer, this.at);
+  }
+
+  right(): void {
+    this.at = nextBoundary(this.buffer, this.at);
+  }
+
+  /** Home / Ctrl-A: start of the current line. */
+  home(): void {
+    this.at = this.buffer.lastIndexOf('\n', this.at - 1) + 1;
+  }
+
+  /** End / Ctrl-E: end of the current line. */
+  end(): void {
+    const nl = this.buffer.indexOf('\n', this.at);
+    this.at = nl === -1 ? this.buffer.length : nl;
+  }
+
+  /** Ctrl-W: the word before the cursor. */
+  deleteWordBack(): void {
+    const head = this.buffer.slice(0, this.at).replace(/\S*\s*$/, '');
+    this.buffer = head + this.buffer.slice(this.at);
+    this.at = head.length;
+  }
+
+  /** Ctrl-U: everything before the cursor. */
+  killToStart(): void {
+    this.buffer = this.buffer.slice(this.at);
+    this.at = 0;
+  }
+
+  /** Ctrl-K: everything after the cursor. */
+  killToEnd(): void {
+    this.buffer = this.buffer.slice(0, this.at);
+  }
+
+  /** Up: an older history entry (the unsent draft is kept). */
+  older(): void {
+    if (this.browsing === 0) return;
+    if (this.browsing === this.history.length) this.draft = this.buffer;
+    this.browsing--;
+    this.set(this.history[this.browsing] ?? '');
+  }
+
+  /** Down: a newer history entry, then back to the draft. */
+  newer(): void {
+    if (this.browsing >= this.history.length) return;
+    this.browsing++;
+    this.set(
+      this.browsing === this.history.length ? this.draft : (this.history[this.browsing] ?? ''),
+    );
+  }
+
+  /** Enter: returns the text, remembers it, clears the buffer. */
+  submit(): string {
+    const text = this.buffer;
+    if (text.trim().length > 0 && this.history[this.history.length - 1] !== text) {
+      this.history.push(text);
+      if (this.history.length > MAX_INPUT_HISTORY) this.history.shift();
+    }
+    this.browsing = this.history.length;
+    this.draft = '';
+    this.set('');
+    return text;
+  }
+
+  /**
+   * The buffer laid out in rows of `width` columns after a prompt of `promptWidth`
+   * columns (later rows are indented to line up with the first), and where the
+   * cursor is.
+   */
+  view(width: number, promptWidth: number): InputView {
+    const indentWidth = Math.min(promptWidth, Math.max(0, width - 2));
+    const rows: string[] = [''];
+    let col = indentWidth;
+    let cursorRow = 0;
+    let cursorCol = col;
+    const newRow = () => {
+      rows.push('');
+      col = indentWidth;
+    };
+    let offset = 0;
+    for (const ch of this.buffer) {
+      if (offset === this.at) {
+        cursorRow = rows.length - 1;
+        cursorCol = col;
+      }
+      const w = ch === '\n' ? 0 : codePointWidth(ch.codePointAt(0)!);
+      if (ch === '\n') newRow();
+      else {
+        if (w > 0 && col + w > width) newRow();
+        rows[rows.length - 1] += ch;
+        col += w;
+      }
+      offset += ch.length;
+    }
+    if (this.at >= this.buffer.length) {
+      if (col >= width) newRow();
+      cursorRow = rows.length - 1;
+      cursorCol = col;
+    }
+    return { rows, indent: indentWidth, cursorRow, cursorCol };
+  }
+}
+
+/** The offset after the character at `i` and its combining marks. */
+function nextBoundary(text: string, i: number): number {
+  if (i >= text.length) return text.length;
+  let j = i + (text.codePointAt(i)! > 0xffff ? 2 : 1);
+  while (j < text.length && codePointWidth(text.codePointAt(j)!) === 0 && text[j] !== '\n') {
+    j += text.codePointAt(j)! > 0xffff ? 2 : 1;
+  }
+  return j;
+}
+
+/** The offset of the character before `i`, marks included. */
+function prevBoundary(text: string, i: number): number {
+  let j = i;
+  while (j > 0) {
+    j -=
+      j >= 2 && /[\udc00-\udfff]/.test(text[j - 1]!) && /[\ud800-\udbff]/.test(text[j - 2]!)
+        ? 2
+        : 1;
+    const cp = text.codePointAt(j)!;
+    if (codePointWidth(cp) !== 0 || text[j] === '\n') break;
+  }
+  return j;
+}

@@ -1,0 +1,192 @@
+/**
+ * Full-pane views that replace the conversation until Esc: /help, /who,
+ * /verify, /search. Pure builders of styled lines.
+ */
+import type { ContactInfo, HistoryEntry } from '../index.js';
+import { COMMANDS } from './commands.js';
+import { clock, dayLabel, entryTime } from './conversation.js';
+import type { Span, StyleName } from './grid.js';
+import type { UiSettings } from './settings.js';
+import { STATUS_GLYPHS, TRUST_MARKS } from './sidebar.js';
+import type { ChatState, Panel } from './state.js';
+import { displayWidth, padEnd, sanitize, truncate, wrap } from './text.js';
+
+const line = (text: string, style: StyleName = 'default'): Span[] => [{ text, style }];
+
+const KEYS: [string, string][] = [
+  ['Enter', 'send / run the command'],
+  ['Ctrl-J', 'new line (pasting several lines works too)'],
+  ['Tab', 'complete; with empty input, next conversation'],
+  ['Shift-Tab', 'previous conversation'],
+  ['Alt-1..9', 'conversation by number'],
+  ['PgUp/PgDn', 'scroll back through history'],
+  ['Up/Down', 'input history'],
+  ['Esc', 'close this panel'],
+  ['Ctrl-C', 'log out and quit'],
+];
+
+export function helpPanel(settings: UiSettings, profileDir?: string): Panel {
+  const lines: Span[][] = [line('Commands', 'title')];
+  for (const c of COMMANDS)
+    lines.push([
+      { text: padEnd(`  ${c.usage}`, 36), style: 'bold' },
+      { text: c.help, style: 'default' },
+    ]);
+  lines.push(line(''), line('Keys', 'title'));
+  for (const [k, what] of KEYS)
+    lines.push([
+      { text: padEnd(`  ${k}`, 14), style: 'bold' },
+      { text: what, style: 'default' },
+    ]);
+  lines.push(
+    line(''),
+    line('Sidebar', 'title'),
+    line('  ● online  ◐ away  ⊘ busy;  lan / relay / both: where we see them'),
+    line('  ? unverified  ✓ verified (/verify)  ! key changed (/trust)'),
+    line('  n: unread messages, @n: one of them mentions you'),
+    line(''),
+    line('Settings (ui.json in the profile, or natter chat flags)', 'title'),
+    line(
+      `  autoAwayMinutes ${settings.autoAwayMinutes}  bell ${settings.bell}  desktopNotifications ${settings.desktopNotifications}`,
+    ),
+    line(`  sidebarWidth ${settings.sidebarWidth}  historyPageSize ${settings.historyPageSize}`),
+  );
+  if (profileDir !== undefined) lines.push(line(`  ${profileDir}`, 'dim'));
+  return { title: 'Help', lines };
+}
+
+export function whoPanel(state: ChatState): Panel {
+  const peers = state.onlineList();
+  const lines: Span[][] = [
+    line(
+      `you: ${sanitize(state.me.pseudonym)}  ${state.me.fingerprint}  ${state.ownStatus}`,
+      'dim',
+    ),
+    line(''),
+  ];
+  if (peers.length === 0) lines.push(line('Nobody else is online (that we can see).', 'dim'));
+  for (const p of peers) {
+    const g = STATUS_GLYPHS[p.status];
+    const trust = TRUST_MARKS[p.keyChanged ? 'changed' : p.verified ? 'verified' : 'unverified'];
+    lines.push([
+      { text: `${g.text} `, style: g.style },
+      { text: sanitize(p.pseudonym), style: 'peer' },
+      { text: trust.text, style: trust.style },
+      { text: `  ${p.status}`, style: g.style },
+      { text: `  via ${p.source}${p.address ? ` ${sanitize(p.address)}` : ''}`, style: 'dim' },
+    ]);
+    const text = sanitize(p.statusText);
+    lines.push(line(`    ${p.fingerprint}${text ? `  “${text}”` : ''}`, 'dim'));
+  }
+  return { title: `Online: ${peers.length}`, lines };
+}
+
+/** 60 digits as three rows of four groups, for reading aloud. */
+export function safetyRows(safety: string): string[] {
+  const groups = safety.split(/\s+/).filter((g) => g.length > 0);
+  const rows: string[] = [];
+  for (let i = 0; i < groups.length; i += 4) rows.push(groups.slice(i, i + 4).join(' '));
+  return rows;
+}
+
+export function verifyPanel(contact: ContactInfo, safety: string): Panel {
+  const name = sanitize(contact.pseudonym);
+  const lines: Span[][] = [
+    line(`Safety number with ${name}${contact.keyChanged ? ' (for their NEW key)' : ''}:`),
+    line(''),
+    ...safetyRows(safety).map((r) => line(`    ${r}`, 'bold')),
+    line(''),
+    line(`Compare it with what ${name} sees (in person or by voice).`),
+  ];
+  if (contact.keyChanged) {
+    lines.push(
+      line(
+        `Their key CHANGED: messages to and from ${name} are held until you accept it.`,
+        'error',
+      ),
+    );
+  } else if (contact.verified) {
+    lines.push(line(`${name} is already verified ✓`, 'ok'));
+  }
+  lines.push(
+    line('If the numbers match, answer y below; anything else leaves things as they are.', 'dim'),
+  );
+  return { title: `Verify ${name}`, lines };
+}
+
+export interface SearchHit {
+  name: string;
+  entry: HistoryEntry;
+}
+
+/** Results, newest first; the query highlighted where it matches. */
+export function searchPanel(
+  query: string,
+  hits: readonly SearchHit[],
+  me: string,
+  width: number,
+): Panel {
+  const q = sanitize(query);
+  const lines: Span[][] = [];
+  if (hits.length === 0) lines.push(line(`Nothing in the local history matches “${q}”.`, 'dim'));
+  for (const { name, entry } of hits) {
+    const at = entryTime(entry);
+    const head = `${dayLabel(at).replace(/ \d{4}$/, '')} ${clock(at)} `;
+    const who = truncate(sanitize(entry.direction === 'out' ? me : name), 16);
+    const text = sanitize(entry.text);
+    const room = Math.max(8, width - displayWidth(head) - displayWidth(who) - 2);
+    const hit = text.toLowerCase().indexOf(q.toLowerCase());
+    // A long message is shown around the match, a short one whole.
+    const from = displayWidth(text) <= room ? 0 : Math.max(0, hit - Math.floor(room / 3));
+    const snippet = truncate((from > 0 ? '…' : '') + text.slice(from), room);
+    const spans: Span[] = [
+      { text: head, style: 'dim' },
+      { text: who, style: entry.direction === 'out' ? 'own' : 'peer' },
+      { text: ': ', style: 'dim' },
+    ];
+    let pos = 0;
+    for (const m of findPlain(snippet, q)) {
+      spans.push(
+        { text: snippet.slice(pos, m.start), style: 'default' },
+        { text: snippet.slice(m.start, m.end), style: 'mention' },
+      );
+      pos = m.end;
+    }
+    spans.push({ text: snippet.slice(pos), style: 'default' });
+    lines.push(spans);
+  }
+  return {
+    title: `Search “${truncate(q, 30)}”: ${hits.length}${hits.length >= MAX_SEARCH_HITS ? '+' : ''} found`,
+    lines,
+  };
+}
+
+/** Shown at most; the newest win. */
+export const MAX_SEARCH_HITS = 200;
+
+function findPlain(text: string, query: string): { start: number; end: number }[] {
+  if (query.length === 0) return [];
+  const out: { start: number; end: number }[] = [];
+  const hay = text.toLowerCase();
+  const needle = query.toLowerCase();
+  // Lower-casing can change lengths outside ASCII; fall back to no highlight then.
+  if (hay.length !== text.length) return [];
+  let i = hay.indexOf(needle);
+  while (i !== -1) {
+    out.push({ start: i, end: i + needle.length });
+    i = hay.indexOf(needle, i + needle.length);
+  }
+  return out;
+}
+
+/** What the pane shows before any conversation is open. */
+export function welcomeLines(me: string, fingerprint: string, width: number): Span[][] {
+  const text = [
+    `Welcome, ${sanitize(me)}. Your fingerprint: ${fingerprint}`,
+    '',
+    'People online appear on the left. /msg NAME starts a conversation, Tab completes names, /help lists commands and keys, Ctrl-C logs out.',
+  ].join('\n');
+  return wrap(text, Math.max(1, width)).map((seg, i) => [
+    { text: text.slice(seg.start, seg.end), style: i === 0 ? 'bold' : 'default' },
+  ]);
+}

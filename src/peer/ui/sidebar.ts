@@ -1,0 +1,166 @@
+/**
+ * The sidebar: who is online (status, where the entry came from, trust) and the
+ * conversations (Alt-number, unread count, mention mark). Pure painting.
+ *
+ *   Online 2
+ *   ● bob?         lan
+ *   ◐ carol!     relay
+ *   Chats
+ *   1 ● bob          3
+ *   2   dave        @1
+ */
+import type { OnlinePeer, PresenceStatus } from '../index.js';
+import type { Grid, StyleName } from './grid.js';
+import type { Rect } from './layout.js';
+import type { ChatState } from './state.js';
+import { displayWidth, padEnd, padStart, sanitize } from './text.js';
+
+export const STATUS_GLYPHS: Record<PresenceStatus, { text: string; style: StyleName }> = {
+  online: { text: '●', style: 'online' },
+  away: { text: '◐', style: 'away' },
+  busy: { text: '⊘', style: 'busy' },
+};
+
+/** After a name: '?' not verified by safety number, '!' key changed, '✓' verified. */
+export const TRUST_MARKS = {
+  unverified: { text: '?', style: 'dim' },
+  changed: { text: '!', style: 'error' },
+  verified: { text: '✓', style: 'ok' },
+} as const satisfies Record<string, { text: string; style: StyleName }>;
+
+const SOURCE_LABELS: Record<OnlinePeer['source'], string> = {
+  lan: 'lan',
+  relay: 'relay',
+  both: 'both',
+};
+
+export function paintSidebar(grid: Grid, rect: Rect, state: ChatState): void {
+  if (rect.h <= 0 || rect.w <= 2) return;
+  const w = rect.w - 1;
+  const online = state.onlineList();
+  const chats = state.conversations;
+  // Both sections get room; the chats keep at least half when space is short.
+  const chatRows = Math.min(chats.length + 1, Math.max(2, Math.ceil(rect.h / 2)));
+  const onlineRows = Math.max(1, Math.min(online.length + 2, rect.h - chatRows));
+  let y = rect.y;
+  const bottom = rect.y + rect.h;
+
+  grid.write(rect.x, y++, padEnd(`Online ${online.length}`, w), 'title', rect.x + w);
+  const onlineFit = onlineRows - 2;
+  online
+    .slice(0, Math.max(0, online.length > onlineFit ? onlineFit - 1 : onlineFit))
+    .forEach((p) => {
+      if (y < bottom) paintPeer(grid, rect.x, y++, w, p, state);
+    });
+  if (online.length > onlineFit && y < bottom) {
+    grid.write(
+      rect.x,
+      y++,
+      `  +${online.length - Math.max(0, onlineFit - 1)} more (/who)`,
+      'dim',
+      rect.x + w,
+    );
+  }
+  if (online.length === 0 && y < bottom) grid.write(rect.x, y++, '  nobody yet', 'dim', rect.x + w);
+  y = Math.max(y, Math.min(bottom - chatRows, rect.y + onlineRows));
+  if (y >= bottom) return;
+
+  grid.write(
+    rect.x,
+    y++,
+    padEnd(`Chats ${state.totalUnread() || ''}`.trimEnd(), w),
+    'title',
+    rect.x + w,
+  );
+  // Too many to show: a window that keeps the open one in view, and a count of the rest.
+  const room = bottom - y;
+  const shown = chats.length <= room ? chats.length : Math.max(1, room - 1);
+  const at = chats.findIndex((c) => c.id === state.activeId);
+  const first = Math.max(0, Math.min(at - shown + 1, chats.length - shown));
+  chats.slice(first, first + shown).forEach((conv, k) => {
+    const i = first + k;
+    const active = conv.id === state.activeId;
+    const index = i < 9 ? String(i + 1) : ' ';
+    const badge = conv.unread > 0 ? `${conv.mentioned ? '@' : ''}${conv.unread}` : '';
+    const peer = state.onlinePeer(conv.name);
+    const glyph = peer ? STATUS_GLYPHS[peer.status] : { text: ' ', style: 'default' as const };
+    const nameStyle: StyleName = active
+      ? 'selected'
+      : conv.mentioned
+        ? 'mention'
+        : conv.unread > 0
+          ? 'unread'
+          : 'default';
+    const base: StyleName = active ? 'selected' : 'default';
+    grid.fill(rect.x, y, w, base);
+    let x = grid.write(rect.x, y, `${index} `, active ? 'selected' : 'dim');
+    x = grid.write(x, y, glyph.text, active ? 'selected' : glyph.style);
+    x = grid.write(x, y, ' ', base);
+    const badgeWidth = badge === '' ? 0 : displayWidth(badge) + 1;
+    const nameWidth = Math.max(1, rect.x + w - x - badgeWidth - 1);
+    const mark = TRUST_MARKS[state.trustOf(conv.name)];
+    x = writeName(grid, x, y, conv.name, nameWidth, nameStyle, mark, active);
+    if (badge !== '') {
+      grid.write(
+        rect.x + w - badgeWidth,
+        y,
+        padStart(badge, badgeWidth),
+        active ? 'selected' : conv.mentioned ? 'mention' : 'unread',
+      );
+    }
+    y++;
+  });
+  if (shown < chats.length && y < bottom) {
+    grid.write(rect.x, y, `  +${chats.length - shown} more (Tab)`, 'dim', rect.x + w);
+  }
+}
+
+function paintPeer(
+  grid: Grid,
+  x0: number,
+  y: number,
+  w: number,
+  p: OnlinePeer,
+  state: ChatState,
+): void {
+  const glyph = STATUS_GLYPHS[p.status];
+  let x = grid.write(x0, y, glyph.text, glyph.style);
+  x = grid.write(x, y, ' ', 'default');
+  const source = SOURCE_LABELS[p.source];
+  const nameWidth = Math.max(1, x0 + w - x - source.length - 1);
+  const trust = p.keyChanged ? 'changed' : p.verified ? 'verified' : state.trustOf(p.pseudonym);
+  writeName(
+    grid,
+    x,
+    y,
+    p.pseudonym,
+    nameWidth,
+    p.status === 'online' ? 'default' : p.status,
+    TRUST_MARKS[trust],
+    false,
+  );
+  grid.write(x0 + w - source.length, y, source, 'dim', x0 + w);
+}
+
+/** A sanitised name and its trust mark, cut to `width` columns in all. */
+function writeName(
+  grid: Grid,
+  x: number,
+  y: number,
+  raw: string,
+  width: number,
+  style: StyleName,
+  mark: { text: string; style: StyleName },
+  active: boolean,
+): number {
+  const name = padEnd(sanitize(raw), Math.max(0, width - 1));
+  const trimmed = name.replace(/ +$/, '');
+  let col = grid.write(x, y, trimmed, style);
+  col = grid.write(col, y, mark.text, active ? 'selected' : mark.style);
+  return grid.write(
+    col,
+    y,
+    ' '.repeat(Math.max(0, width - displayWidth(trimmed) - 1)),
+    active ? 'selected' : 'default',
+  );
+}

@@ -1,0 +1,252 @@
+/**
+ * What the chat screen knows, driven by the core's events: conversations and
+ * their unread counts, who is online, contacts' trust, the connection, the
+ * user's own status. Pure: no I/O, no timers, no blessed; app.ts feeds it.
+ */
+import type {
+  ConnectionState,
+  ContactInfo,
+  OnlinePeer,
+  PeerEventMap,
+  PresenceStatus,
+  ReceivedMessage,
+  RelayInfo,
+} from '../index.js';
+import type { Span } from './grid.js';
+import { conversationIdOf, findMentions, nameKey } from './text.js';
+
+export type NoteKind = 'info' | 'warn' | 'error';
+
+/** A line the screen adds to a conversation (joins, leaves, key changes): never stored by the core. */
+export interface Note {
+  atMs: number;
+  text: string;
+  kind: NoteKind;
+}
+
+export interface Conversation {
+  /** The core's conversation id: '@' + the case-insensitive name key. */
+  id: string;
+  /** The other party's pseudonym, as they spell it (peer text: sanitise to show). */
+  name: string;
+  unread: number;
+  /** An unread message mentions the user by name. */
+  mentioned: boolean;
+  lastMs: number;
+  notes: Note[];
+}
+
+/** A full-pane view replacing the conversation until Esc: help, /who, /search, /verify. */
+export interface Panel {
+  title: string;
+  lines: Span[][];
+}
+
+/** What survives a restart (ui-state.json): the conversation list and unread counts. */
+export interface SavedState {
+  conversations: { id: string; name: string; unread: number; mentioned: boolean }[];
+  active: string | null;
+}
+
+/** Notes kept per conversation; older ones scroll away for good. */
+export const MAX_NOTES_PER_CONVERSATION = 200;
+
+export class ChatState {
+  readonly conversations: Conversation[] = [];
+  activeId: string | null = null;
+  panel: Panel | null = null;
+  notice: { text: string; kind: NoteKind } | null = null;
+  connection: { state: ConnectionState; relay?: RelayInfo } = { state: 'connecting' };
+  discoveredRelay: string | null = null;
+  ownStatus: PresenceStatus = 'online';
+  ownStatusText = '';
+  /** The current 'away' was set by the idle timer, not the user. */
+  autoAway = false;
+  private readonly onlineByUser = new Map<string, OnlinePeer>();
+  private readonly contactsByKey = new Map<string, ContactInfo>();
+
+  constructor(readonly me: { pseudonym: string; fingerprint: string }) {}
+
+  // -- conversations ---------------------------------------------------------
+
+  get(id: string): Conversation | undefined {
+    return this.conversations.find((c) => c.id === id);
+  }
+
+  /** The conversation with `name`, created at the end of the list if new. */
+  ensure(name: string, id = conversationIdOf(name)): Conversation {
+    let conv = this.get(id);
+    if (conv === undefined) {
+      conv = { id, name, unread: 0, mentioned: false, lastMs: 0, notes: [] };
+      this.conversations.push(conv);
+    }
+    return conv;
+  }
+
+  active(): Conversation | undefined {
+    return this.activeId === null ? undefined : this.get(this.activeId);
+  }
+
+  /** Shows a conversation: closes any panel and marks it read. */
+  activate(id: string): void {
+    const conv = this.get(id);
+    if (conv === undefined) return;
+    this.activeId = id;
+    this.panel = null;
+    conv.unread = 0;
+    conv.mentioned = false;
+  }
+
+  /** Tab / Shift-Tab: the next or previous conversation, wrapping around. */
+  cycle(delta: number): void {
+    const n = this.conversations.length;
+    if (n === 0) return;
+    const at = this.conversations.findIndex((c) => c.id === this.activeId);
+    const next = at === -1 ? (delta > 0 ? 0 : n - 1) : (((at + delta) % n) + n) % n;
+    this.activate(this.conversations[next]!.id);
+  }
+
+  /** Alt-1..9: the n-th conversation (1-based); false if there is none. */
+  activateIndex(n: number): boolean {
+    const conv = this.conversations[n - 1];
+    if (conv === undefined) return false;
+    this.activate(conv.id);
+    return true;
+  }
+
+  /** True when new messages in `id` are seen as they arrive. */
+  isOnScreen(id: string): boolean {
+    return this.activeId === id && this.panel === null;
+  }
+
+  /** A message arrived: counts it as unread unless its conversation is on screen. */
+  received(m: ReceivedMessage): {
+    onScreen: boolean;
+    mention: boolean;
+    conversation: Conversation;
+  } {
+    const conv = this.ensure(m.from.pseudonym, m.conversation);
+    conv.name = m.from.pseudonym;
+    conv.lastMs = Math.max(conv.lastMs, m.receivedAtMs);
+    const onScreen = this.isOnScreen(conv.id);
+    const mention = mentions(m.text, this.me.pseudonym);
+    if (!onScreen) {
+      conv.unread++;
+      if (mention) conv.mentioned = true;
+    }
+    return { onScreen, mention, conversation: conv };
+  }
+
+  note(id: string, note: Note): void {
+    const conv = this.get(id);
+    if (conv === undefined) return;
+    conv.notes.push(note);
+    if (conv.notes.length > MAX_NOTES_PER_CONVERSATION) conv.notes.shift();
+  }
+
+  totalUnread(): number {
+    return this.conversations.reduce((sum, c) => sum + c.unread, 0);
+  }
+
+  snapshot(): SavedState {
+    return {
+      conversations: this.conversations.map(({ id, name, unread, mentioned }) => ({
+        id,
+        name,
+        unread,
+        mentioned,
+      })),
+      active: this.activeId,
+    };
+  }
+
+  /** Puts back a saved list (before anything else is added). Ids are recomputed from names. */
+  restore(saved: SavedState): void {
+    for (const s of saved.conversations) {
+      const conv = this.ensure(s.name);
+      conv.unread += s.unread;
+      conv.mentioned ||= s.mentioned;
+    }
+    if (saved.active !== null && this.get(saved.active)) this.activeId = saved.active;
+  }
+
+  // -- presence --------------------------------------------------------------
+
+  setOnline(peers: readonly OnlinePeer[]): void {
+    this.onlineByUser.clear();
+    for (const p of peers) this.onlineByUser.set(p.userId, p);
+  }
+
+  roster(e: PeerEventMap['roster:change']): void {
+    if (e.type === 'leave') this.onlineByUser.delete(e.peer.userId);
+    else this.onlineByUser.set(e.peer.userId, e.peer);
+  }
+
+  /** Online peers, by name (case-insensitively), without the user themself. */
+  onlineList(): OnlinePeer[] {
+    return [...this.onlineByUser.values()]
+      .filter((p) => nameKey(p.pseudonym) !== nameKey(this.me.pseudonym))
+      .sort((a, b) => compareNames(a.pseudonym, b.pseudonym));
+  }
+
+  onlinePeer(name: string): OnlinePeer | undefined {
+    const key = nameKey(name);
+    for (const p of this.onlineByUser.values()) if (nameKey(p.pseudonym) === key) return p;
+    return undefined;
+  }
+
+  // -- contacts --------------------------------------------------------------
+
+  setContacts(list: readonly ContactInfo[]): void {
+    this.contactsByKey.clear();
+    for (const c of list) this.contactsByKey.set(nameKey(c.pseudonym), c);
+  }
+
+  contactUpdate(info: ContactInfo): void {
+    this.contactsByKey.set(nameKey(info.pseudonym), info);
+  }
+
+  /** Marks a contact's key as changed (until trust). */
+  keyChanged(name: string): void {
+    const c = this.contactsByKey.get(nameKey(name));
+    if (c !== undefined)
+      this.contactsByKey.set(nameKey(name), { ...c, keyChanged: true, verified: false });
+  }
+
+  contact(name: string): ContactInfo | undefined {
+    return this.contactsByKey.get(nameKey(name));
+  }
+
+  /** Trust of a name as the sidebar shows it. */
+  trustOf(name: string): 'verified' | 'unverified' | 'changed' {
+    const c = this.contact(name);
+    const p = this.onlinePeer(name);
+    if (c?.keyChanged || p?.keyChanged) return 'changed';
+    if (c?.verified || p?.verified) return 'verified';
+    return 'unverified';
+  }
+
+  /** Every name the user might mean: online peers, contacts, conversations (for Tab). */
+  names(): string[] {
+    const byKey = new Map<string, string>();
+    const add = (n: string) => {
+      if (!byKey.has(nameKey(n)) && nameKey(n) !== nameKey(this.me.pseudonym))
+        byKey.set(nameKey(n), n);
+    };
+    for (const p of this.onlineByUser.values()) add(p.pseudonym);
+    for (const c of this.contactsByKey.values()) add(c.pseudonym);
+    for (const c of this.conversations) add(c.name);
+    return [...byKey.values()].sort(compareNames);
+  }
+}
+
+export function compareNames(a: string, b: string): number {
+  const ka = nameKey(a);
+  const kb = nameKey(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/** True if `text` mentions `name` as a word, case-insensitively. */
+export function mentions(text: string, name: string): boolean {
+  return findMentions(text, name).length > 0;
+}

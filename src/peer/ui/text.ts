@@ -1,0 +1,263 @@
+/**
+ * Peer text made safe and measured for a terminal. Pure: no blessed, no I/O.
+ *
+ * Everything a peer controls (pseudonym, message, status text) goes through
+ * sanitize() before it is drawn. Widths are our own (blessed's tables are from
+ * 2013 and get emoji wrong): East Asian Wide/Fullwidth and Emoji_Presentation
+ * characters take two columns, combining marks and other zero-width characters
+ * none, everything else one — what wcwidth()-based terminals and tmux do.
+ */
+import { WIDE_RANGES } from './width-table.js';
+
+/** C0 controls except tab and newline (ESC included), DEL, C1 controls. */
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+/**
+ * Invisible characters that can make one text look like another or reorder what
+ * follows, as [first, last] code points: soft hyphen, combining grapheme joiner,
+ * Arabic letter mark, Hangul fillers, Khmer inherent vowels, Mongolian
+ * separators, zero-width space/joiners, LRM/RLM, bidi embeddings/overrides/
+ * isolates, word joiner and invisible operators, Hangul filler, BOM, halfwidth
+ * Hangul filler, interlinear annotations, tag characters.
+ */
+const INVISIBLE_RANGES: readonly [number, number][] = [
+  [0x00ad, 0x00ad],
+  [0x034f, 0x034f],
+  [0x061c, 0x061c],
+  [0x115f, 0x1160],
+  [0x17b4, 0x17b5],
+  [0x180b, 0x180f],
+  [0x200b, 0x200f],
+  [0x202a, 0x202e],
+  [0x2060, 0x206f],
+  [0x3164, 0x3164],
+  [0xfeff, 0xfeff],
+  [0xffa0, 0xffa0],
+  [0xfff9, 0xfffb],
+  [0xe0000, 0xe007f],
+];
+// Built from numbers: several of these are combining characters, which a regex
+// literal's character class would visually attach to their neighbours.
+const INVISIBLES = new RegExp(
+  `[${INVISIBLE_RANGES.map(([a, b]) => `\\u{${a.toString(16)}}-\\u{${b.toString(16)}}`).join('')}]`,
+  'gu',
+);
+/** Line and paragraph separators: newlines to a terminal-minded reader, not to the terminal. */
+const SEPARATORS = /[\u2028\u2029]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Peer text with controls, escape sequences' introducers and invisible formatting
+ * removed. One line unless `multiline` (then newlines are kept); tabs become spaces.
+ */
+export function sanitize(text: string, options: { multiline?: boolean } = {}): string {
+  const clean = text
+    .replace(LONE_SURROGATE, '\ufffd')
+    .replace(SEPARATORS, '\n')
+    .replace(CONTROLS, '')
+    .replace(INVISIBLES, '')
+    .replace(/\t/g, ' ');
+  return options.multiline ? clean : clean.replace(/\n/g, ' ');
+}
+
+/** Zero columns: combining marks (Mn, Me) and format characters (Cf) not already stripped. */
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}]$/u;
+const EMOJI_PRESENTATION = /^\p{Emoji_Presentation}$/u;
+
+function inWideTable(cp: number): boolean {
+  let lo = 0;
+  let hi = WIDE_RANGES.length / 2 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const first = WIDE_RANGES[mid * 2]!;
+    const last = WIDE_RANGES[mid * 2 + 1]!;
+    if (cp < first) hi = mid - 1;
+    else if (cp > last) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+/** Columns a terminal gives one code point: 0, 1 or 2. */
+export function codePointWidth(cp: number): 0 | 1 | 2 {
+  if (cp >= 0x20 && cp < 0x7f) return 1;
+  if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return 0;
+  // Hangul Jamo medial vowels and final consonants join the preceding syllable.
+  if (cp >= 0x1160 && cp <= 0x11ff) return 0;
+  const ch = String.fromCodePoint(cp);
+  if (ZERO_WIDTH.test(ch)) return 0;
+  if (inWideTable(cp) || EMOJI_PRESENTATION.test(ch)) return 2;
+  return 1;
+}
+
+/** Display width of a string in terminal columns. */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const ch of text) width += codePointWidth(ch.codePointAt(0)!);
+  return width;
+}
+
+/**
+ * Combining marks kept on one character. Beyond a few, "zalgo" text only draws
+ * over the lines above and below it in many terminals.
+ */
+export const MAX_MARKS_PER_CELL = 4;
+
+/** What one screen cell (or two, for a wide character) shows. */
+export interface TextCell {
+  /** A base character with its combining marks. */
+  text: string;
+  width: 1 | 2;
+}
+
+/**
+ * Splits text into cells: each base character with the zero-width characters
+ * that follow it. Zero-width characters with nothing to attach to are dropped,
+ * so they cannot combine with whatever the screen drew just before.
+ */
+export function toCells(text: string): TextCell[] {
+  const cells: TextCell[] = [];
+  let marks = 0;
+  for (const ch of text) {
+    const width = codePointWidth(ch.codePointAt(0)!);
+    if (width === 0) {
+      const last = cells[cells.length - 1];
+      if (last !== undefined && marks < MAX_MARKS_PER_CELL && !/[\n\t]/.test(ch)) {
+        last.text += ch;
+        marks++;
+      }
+      continue;
+    }
+    cells.push({ text: ch, width });
+    marks = 0;
+  }
+  return cells;
+}
+
+/** At most `width` columns of `text`, ending in `ellipsis` when something was cut. */
+export function truncate(text: string, width: number, ellipsis = '…'): string {
+  if (width <= 0) return '';
+  if (displayWidth(text) <= width) return text;
+  const room = width - displayWidth(ellipsis);
+  if (room < 0) return truncate(ellipsis, width, '');
+  let out = '';
+  let used = 0;
+  for (const cell of toCells(text)) {
+    if (used + cell.width > room) break;
+    out += cell.text;
+    used += cell.width;
+  }
+  return out + ellipsis;
+}
+
+/** Exactly `width` columns: truncated, or padded with spaces on the right. */
+export function padEnd(text: string, width: number): string {
+  const cut = truncate(text, width);
+  return cut + ' '.repeat(Math.max(0, width - displayWidth(cut)));
+}
+
+/** Exactly `width` columns, text on the right. */
+export function padStart(text: string, width: number): string {
+  const cut = truncate(text, width);
+  return ' '.repeat(Math.max(0, width - displayWidth(cut))) + cut;
+}
+
+/** A wrapped line as offsets into the text it came from. */
+export interface Segment {
+  start: number;
+  end: number;
+}
+
+/**
+ * Word-wraps `text` (newlines are hard breaks): the first line gets `firstWidth`
+ * columns, the others `restWidth`. Words longer than a line are broken between
+ * cells; spaces at a break are dropped. Offsets are UTF-16 indices into `text`,
+ * so callers can keep styled ranges (mentions) across the wrap.
+ */
+export function wrap(text: string, firstWidth: number, restWidth = firstWidth): Segment[] {
+  const out: Segment[] = [];
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    wrapLine(line, offset, () => (out.length === 0 ? firstWidth : restWidth), out);
+    offset += line.length + 1;
+  }
+  return out;
+}
+
+function wrapLine(line: string, base: number, widthNow: () => number, out: Segment[]): void {
+  // Cells with their offsets; a cell's marks travel with it.
+  const cells: { start: number; end: number; width: number; space: boolean }[] = [];
+  let pos = 0;
+  for (const cell of toCellsWithRaw(line)) {
+    cells.push({
+      start: base + pos,
+      end: base + pos + cell.raw.length,
+      width: cell.width,
+      space: cell.raw === ' ',
+    });
+    pos += cell.raw.length;
+  }
+  if (cells.length === 0) {
+    out.push({ start: base, end: base });
+    return;
+  }
+  let i = 0;
+  while (i < cells.length) {
+    const width = Math.max(1, widthNow());
+    let used = 0;
+    let j = i;
+    let lastSpace = -1;
+    while (j < cells.length && used + cells[j]!.width <= width) {
+      if (cells[j]!.space) lastSpace = j;
+      used += cells[j]!.width;
+      j++;
+    }
+    if (j === i) j = i + 1; // a wide cell in a one-column line: take it anyway
+    let end = j;
+    if (j < cells.length && !cells[j]!.space && lastSpace > i) end = lastSpace;
+    out.push({ start: cells[i]!.start, end: cells[end - 1]!.end });
+    i = end;
+    while (i < cells.length && cells[i]!.space) i++;
+  }
+}
+
+/** Like toCells, but keeping every code unit (dropped marks included) so offsets add up. */
+function toCellsWithRaw(text: string): { raw: string; width: 0 | 1 | 2 }[] {
+  const cells: { raw: string; width: 0 | 1 | 2 }[] = [];
+  for (const ch of text) {
+    const width = codePointWidth(ch.codePointAt(0)!);
+    const last = cells[cells.length - 1];
+    if (width === 0) {
+      if (last !== undefined) last.raw += ch;
+      else cells.push({ raw: ch, width: 0 });
+      continue;
+    }
+    cells.push({ raw: ch, width });
+  }
+  return cells;
+}
+
+/**
+ * The case-insensitive key the core uses for pseudonyms (and so for conversation
+ * ids, '@' + key): NFKC, then lower → upper → lower, which brings every case
+ * variant of a name to one form. Mirrors src/wire/text.ts pseudonymKey, which the
+ * UI may not import (DESIGN.md §1: the UI sees only the core's API).
+ */
+export function nameKey(name: string): string {
+  return name.normalize('NFKC').toLowerCase().toUpperCase().toLowerCase().normalize('NFKC');
+}
+
+/** The core's conversation id for a 1:1 chat with `name`. */
+export function conversationIdOf(name: string): string {
+  return `@${nameKey(name)}`;
+}
+
+/**
+ * Where `name` is mentioned in `text`, as [start, end) offsets: case-insensitive,
+ * not inside a longer word.
+ */
+export function findMentions(text: string, name: string): Segment[] {
+  if (name.length === 0) return [];
+  const escaped = name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const re = new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, 'giu');
+  return [...text.matchAll(re)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
+}

@@ -1,0 +1,146 @@
+/**
+ * The whole screen, painted into a Grid from the state: sidebar, conversation
+ * header and body (or a panel), the notice line, the input and the status bar.
+ * Pure: app.ts passes everything in and hands the grid to the terminal.
+ */
+import { type Line, paintLines } from './conversation.js';
+import { Grid, type Span, type StyleName } from './grid.js';
+import type { LineEditor } from './input.js';
+import { computeLayout, type Layout, type Rect } from './layout.js';
+import { paintSidebar, STATUS_GLYPHS } from './sidebar.js';
+import type { ChatState } from './state.js';
+import { displayWidth, padEnd, sanitize, truncate } from './text.js';
+
+export interface ViewInput {
+  state: ChatState;
+  /** Display lines of the active conversation (or of the panel when one is open). */
+  lines: readonly Line[];
+  scroll: number;
+  editor: LineEditor;
+  /** Shown before the input: the conversation's name, or a question. */
+  prompt: string;
+  sidebarCols?: number;
+}
+
+export interface ViewOutput {
+  grid: Grid;
+  layout: Layout;
+  /** Where the terminal cursor goes (in the input). */
+  cursor: { x: number; y: number };
+  /** The scroll offset actually used (clamped to the history shown). */
+  scroll: number;
+}
+
+const CONNECTION_TEXT = {
+  connecting: 'connecting…',
+  ready: 'connected',
+  offline: 'offline, retrying',
+  closed: 'closed',
+} as const;
+
+export function paintScreen(cols: number, rows: number, v: ViewInput): ViewOutput {
+  const promptWidth = displayWidth(v.prompt);
+  // Lay out once to learn the input's width, then again with its row count.
+  const width = Math.max(1, cols);
+  const input = v.editor.view(width, promptWidth);
+  const layout = computeLayout(cols, rows, {
+    inputRows: input.rows.length,
+    ...(v.sidebarCols === undefined ? {} : { sidebarCols: v.sidebarCols }),
+  });
+  const grid = new Grid(layout.cols, layout.rows);
+  if (layout.sidebar) paintSidebar(grid, layout.sidebar, v.state);
+  if (layout.divider) {
+    for (let y = 0; y < layout.divider.h; y++) grid.write(layout.divider.x, y, '│', 'separator');
+  }
+  paintHeader(grid, layout.header, v);
+  const scroll = paintLines(grid, layout.body, v.lines, v.scroll, v.state.panel ? 'top' : 'bottom');
+  paintNotice(grid, layout.notice, v.state);
+
+  // The input: the rows around the cursor when it is taller than its area.
+  const first = Math.max(
+    0,
+    Math.min(input.cursorRow - layout.input.h + 1, input.rows.length - layout.input.h),
+  );
+  grid.write(0, layout.input.y, truncate(v.prompt, Math.max(0, width - 1)), 'bold');
+  for (let i = 0; i < layout.input.h; i++) {
+    const row = input.rows[first + i];
+    if (row !== undefined) grid.write(input.indent, layout.input.y + i, row, 'default');
+  }
+  const cursor = {
+    x: Math.min(input.cursorCol, width - 1),
+    y: layout.input.y + Math.max(0, Math.min(layout.input.h - 1, input.cursorRow - first)),
+  };
+  paintStatus(grid, layout.status, v.state);
+  return { grid, layout, cursor, scroll };
+}
+
+function paintHeader(grid: Grid, rect: Rect, v: ViewInput): void {
+  if (rect.h === 0) return;
+  const s = v.state;
+  const spans: Span[] = [{ text: ' ', style: 'default' }];
+  const conv = s.active();
+  if (s.panel) {
+    spans.push({ text: s.panel.title, style: 'title' }, { text: '  (Esc closes)', style: 'dim' });
+  } else if (conv) {
+    spans.push({ text: sanitize(conv.name), style: 'title' }, { text: ' ', style: 'default' });
+    const peer = s.onlinePeer(conv.name);
+    if (peer) {
+      const g = STATUS_GLYPHS[peer.status];
+      spans.push({ text: `${g.text} ${peer.status}`, style: g.style });
+      const text = sanitize(peer.statusText);
+      if (text) spans.push({ text: ` “${text}”`, style: 'dim' });
+    } else {
+      spans.push({ text: '○ offline', style: 'dim' });
+    }
+    const trust = s.trustOf(conv.name);
+    const trustSpan: Record<typeof trust, Span> = {
+      verified: { text: ' · verified ✓', style: 'ok' },
+      unverified: { text: ` · unverified (/verify)`, style: 'dim' },
+      changed: { text: ' · KEY CHANGED (/verify, /trust)', style: 'error' },
+    };
+    spans.push(trustSpan[trust]);
+  } else {
+    spans.push(
+      { text: 'natter', style: 'title' },
+      { text: '  /msg NAME to start, /help', style: 'dim' },
+    );
+  }
+  grid.spans(rect.x, rect.y, spans, rect.x + rect.w);
+  if (v.scroll > 0 && !s.panel) {
+    const tag = ' ↑ scrolled, PgDn ';
+    grid.write(
+      rect.x + Math.max(0, rect.w - displayWidth(tag)),
+      rect.y,
+      tag,
+      'warn',
+      rect.x + rect.w,
+    );
+  }
+}
+
+function paintNotice(grid: Grid, rect: Rect, s: ChatState): void {
+  grid.fill(rect.x, rect.y, rect.w, 'separator', '─');
+  if (s.notice === null) return;
+  const style: StyleName = s.notice.kind === 'info' ? 'system' : s.notice.kind;
+  grid.write(
+    rect.x + 1,
+    rect.y,
+    ` ${truncate(sanitize(s.notice.text), Math.max(0, rect.w - 4))} `,
+    style,
+  );
+}
+
+function paintStatus(grid: Grid, rect: Rect, s: ChatState): void {
+  grid.fill(rect.x, rect.y, rect.w, 'statusbar');
+  const own = STATUS_GLYPHS[s.ownStatus];
+  const text = sanitize(s.ownStatusText);
+  const relay = s.connection.relay;
+  const idle = s.autoAway ? ' (idle)' : '';
+  const parts = [
+    `${sanitize(s.me.pseudonym)} ${own.text} ${s.ownStatus}${idle}${text ? ` “${text}”` : ''}`,
+    `relay ${CONNECTION_TEXT[s.connection.state]}${relay ? ` ${sanitize(relay.address)}` : ''}`,
+  ];
+  const unread = s.totalUnread();
+  if (unread > 0) parts.push(`${unread} unread`);
+  grid.write(rect.x, rect.y, padEnd(` ${parts.join(' │ ')}`, rect.w), 'statusbar');
+}

@@ -1,0 +1,170 @@
+/**
+ * A fake client core for screen tests: the ChatCore API over in-memory history,
+ * driven by the test through emit(). Records what the UI asked of it.
+ */
+import {
+  type ContactInfo,
+  type OnlinePeer,
+  type PeerEventMap,
+  PeerEvents,
+  type PresenceStatus,
+  type ReceivedMessage,
+} from '../../../src/peer/events.js';
+import type { HistoryEntry } from '../../../src/peer/history.js';
+import type { ChatCore } from '../../../src/peer/ui/core.js';
+import { conversationIdOf, nameKey } from '../../../src/peer/ui/text.js';
+
+export const peer = (name: string, over: Partial<OnlinePeer> = {}): OnlinePeer => ({
+  pseudonym: name,
+  userId: `id-${name}`,
+  fingerprint: 'abcd-efgh-ijkl-mnop',
+  status: 'online',
+  statusText: '',
+  source: 'lan',
+  keyChanged: false,
+  verified: false,
+  ...over,
+});
+
+export const contact = (name: string, over: Partial<ContactInfo> = {}): ContactInfo => ({
+  pseudonym: name,
+  userId: `id-${name}`,
+  fingerprint: 'abcd-efgh-ijkl-mnop',
+  verified: false,
+  keyChanged: false,
+  ...over,
+});
+
+export class FakeCore implements ChatCore {
+  readonly events = new PeerEvents();
+  readonly me = { pseudonym: 'alice', userId: 'id-alice', fingerprint: 'aaaa-bbbb-cccc-dddd' };
+  readonly history = new Map<string, HistoryEntry[]>();
+  readonly sent: { to: string; text: string }[] = [];
+  readonly statuses: { status: PresenceStatus; text: string | undefined }[] = [];
+  readonly trusted: string[] = [];
+  onlineNow: OnlinePeer[] = [];
+  contactList: ContactInfo[] = [];
+  unread: ReceivedMessage[] = [];
+  loggedOut = false;
+  connects = 0;
+  private seq = 0;
+  now = Date.UTC(2025, 2, 4, 12, 0, 0);
+
+  on<K extends keyof PeerEventMap>(name: K, listener: (e: PeerEventMap[K]) => void): () => void {
+    return this.events.on(name, listener);
+  }
+
+  emit<K extends keyof PeerEventMap>(name: K, event: PeerEventMap[K]): void {
+    this.events.emit(name, event);
+  }
+
+  /** A message from `from` lands in history and is announced, as the core does. */
+  receive(from: string, text: string): ReceivedMessage {
+    const at = this.now + ++this.seq * 1_000;
+    const m: ReceivedMessage = {
+      conversation: conversationIdOf(from),
+      from: { pseudonym: from, userId: `id-${from}`, fingerprint: 'abcd-efgh-ijkl-mnop' },
+      text,
+      sentAtMs: at,
+      receivedAtMs: at,
+      msgId: `m${this.seq}`,
+    };
+    this.entries(m.conversation).push({
+      conversation: m.conversation,
+      direction: 'in',
+      msgId: m.msgId,
+      peer: { pseudonym: from, userId: m.from.userId },
+      text,
+      sentAtMs: at,
+      receivedAtMs: at,
+    });
+    this.emit('message:received', m);
+    return m;
+  }
+
+  async connect(): Promise<void> {
+    this.connects++;
+    this.emit('connection:state', {
+      state: 'ready',
+      relay: { address: '127.0.0.1:4747', relayId: 'ff', relayName: 'test relay' },
+    });
+  }
+
+  async send(to: string, text: string): Promise<string> {
+    this.sent.push({ to, text });
+    const msgId = `out${++this.seq}`;
+    const conversation = conversationIdOf(to);
+    this.entries(conversation).push({
+      conversation,
+      direction: 'out',
+      msgId,
+      peer: { pseudonym: to, userId: '' },
+      text,
+      sentAtMs: this.now + this.seq * 1_000,
+      state: 'queued',
+    });
+    return msgId;
+  }
+
+  /** Moves an outgoing message on, as receipts and acks do. */
+  setState(msgId: string, state: HistoryEntry['state'] & string): void {
+    for (const list of this.history.values()) {
+      const e = list.find((x) => x.msgId === msgId);
+      if (e) {
+        e.state = state;
+        this.emit('message:status', { msgId, conversation: e.conversation, state });
+      }
+    }
+  }
+
+  async conversation(name: string, limit = 100): Promise<HistoryEntry[]> {
+    return this.entries(conversationIdOf(name)).slice(-limit);
+  }
+
+  async takeUnread(): Promise<ReceivedMessage[]> {
+    return this.unread.splice(0);
+  }
+
+  contacts(): ContactInfo[] {
+    return this.contactList;
+  }
+
+  contact(name: string): ContactInfo | undefined {
+    return this.contactList.find((c) => nameKey(c.pseudonym) === nameKey(name));
+  }
+
+  fingerprint(name?: string): string {
+    return name === undefined
+      ? this.me.fingerprint
+      : '12345 67890 12345 67890 12345 67890 12345 67890 12345 67890 12345 67890';
+  }
+
+  async trust(name: string): Promise<{ contact: ContactInfo; accepted: boolean }> {
+    this.trusted.push(name);
+    const c = this.contact(name)!;
+    const updated = { ...c, verified: true, keyChanged: false };
+    this.contactList = this.contactList.map((x) => (x === c ? updated : x));
+    return { contact: updated, accepted: c.keyChanged };
+  }
+
+  online(): OnlinePeer[] {
+    return this.onlineNow;
+  }
+
+  async setStatus(status: PresenceStatus, text?: string): Promise<void> {
+    this.statuses.push({ status, text });
+  }
+
+  async logout(): Promise<void> {
+    this.loggedOut = true;
+  }
+
+  private entries(conversation: string): HistoryEntry[] {
+    let list = this.history.get(conversation);
+    if (list === undefined) {
+      list = [];
+      this.history.set(conversation, list);
+    }
+    return list;
+  }
+}

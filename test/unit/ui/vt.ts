@@ -1,0 +1,135 @@
+/**
+ * A tiny terminal for tests: replays what the screen wrote (cursor moves,
+ * erases, text) into a grid of columns, measuring characters the way
+ * wcwidth()-based terminals do, so a test can check that the bytes on the
+ * wire draw the picture blessed's buffer holds. Colours and modes are ignored.
+ */
+import { codePointWidth } from '../../../src/peer/ui/text.js';
+
+export class VirtualTerminal {
+  private cells: string[][];
+  private x = 0;
+  private y = 0;
+  private saved: [number, number] = [0, 0];
+
+  constructor(
+    readonly cols: number,
+    readonly rows: number,
+  ) {
+    this.cells = Array.from({ length: rows }, () => Array.from({ length: cols }, () => ' '));
+  }
+
+  write(data: string): void {
+    let i = 0;
+    while (i < data.length) {
+      const c = data[i]!;
+      if (c === '\x1b') {
+        i = this.escape(data, i);
+        continue;
+      }
+      if (c === '\r') this.x = 0;
+      else if (c === '\n') this.y = Math.min(this.rows - 1, this.y + 1);
+      else if (c === '\b') this.x = Math.max(0, this.x - 1);
+      else if (c >= ' ') {
+        const ch = String.fromCodePoint(data.codePointAt(i)!);
+        this.put(ch);
+        i += ch.length;
+        continue;
+      }
+      i++;
+    }
+  }
+
+  lines(): string[] {
+    return this.cells.map((row) => row.join(''));
+  }
+
+  private put(ch: string): void {
+    const w = codePointWidth(ch.codePointAt(0)!);
+    if (w === 0) {
+      const row = this.cells[this.y]!;
+      const at = Math.max(0, this.x - 1);
+      row[at] = `${row[at]}${ch}`;
+      return;
+    }
+    if (this.x + w > this.cols) return;
+    const row = this.cells[this.y]!;
+    // Overwriting half of a wide character erases the other half, as terminals do.
+    if (row[this.x] === '' && this.x > 0) row[this.x - 1] = ' ';
+    if (row[this.x + w] === '') row[this.x + w] = ' ';
+    row[this.x] = ch;
+    if (w === 2) row[this.x + 1] = '';
+    this.x += w;
+  }
+
+  private escape(data: string, start: number): number {
+    const next = data[start + 1];
+    if (next === '7') {
+      this.saved = [this.x, this.y];
+      return start + 2;
+    }
+    if (next === '8') {
+      [this.x, this.y] = this.saved;
+      return start + 2;
+    }
+    if (next === ']') {
+      const bel = data.indexOf('\x07', start);
+      const st = data.indexOf('\x1b\\', start);
+      const end = bel === -1 ? st : st === -1 ? bel : Math.min(bel, st);
+      return end === -1 ? data.length : end + (end === st ? 2 : 1);
+    }
+    if (next === '(' || next === ')') return start + 3;
+    if (next !== '[') return start + 2;
+    const m = /^\x1b\[([?>]?)([\d;]*)([ -/]*)([@-~])/.exec(data.slice(start));
+    if (m === null) return start + 2;
+    const args = m[2]!.split(';').map((a) => (a === '' ? undefined : Number(a)));
+    const n = (k: number, d: number) => args[k] ?? d;
+    if (m[1] === '') this.csi(m[4]!, n);
+    return start + m[0].length;
+  }
+
+  private csi(final: string, n: (k: number, d: number) => number): void {
+    switch (final) {
+      case 'H':
+      case 'f':
+        this.y = Math.min(this.rows - 1, n(0, 1) - 1);
+        this.x = Math.min(this.cols - 1, n(1, 1) - 1);
+        break;
+      case 'C':
+        this.x = Math.min(this.cols - 1, this.x + n(0, 1));
+        break;
+      case 'D':
+        this.x = Math.max(0, this.x - n(0, 1));
+        break;
+      case 'A':
+        this.y = Math.max(0, this.y - n(0, 1));
+        break;
+      case 'B':
+        this.y = Math.min(this.rows - 1, this.y + n(0, 1));
+        break;
+      case 'G':
+        this.x = Math.min(this.cols - 1, n(0, 1) - 1);
+        break;
+      case 'd':
+        this.y = Math.min(this.rows - 1, n(0, 1) - 1);
+        break;
+      case 'K': {
+        const row = this.cells[this.y]!;
+        const mode = n(0, 0);
+        const [from, to] =
+          mode === 0 ? [this.x, this.cols] : mode === 1 ? [0, this.x + 1] : [0, this.cols];
+        for (let x = from; x < to; x++) row[x] = ' ';
+        break;
+      }
+      case 'J':
+        if (n(0, 0) === 2) {
+          this.cells = Array.from({ length: this.rows }, () =>
+            Array.from({ length: this.cols }, () => ' '),
+          );
+        }
+        break;
+      default:
+        break;
+    }
+  }
+}
