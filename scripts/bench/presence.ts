@@ -194,6 +194,8 @@ async function killWithRelay(
     removal.push((await watch.all('left', v.userId, EXPIRY_BUDGET_MS + 2000)) - killed);
     await sleep(100);
   }
+  if (process.env.NATTER_BENCH_SAMPLES)
+    console.log('  samples:', removal.map((x) => Math.round(x)).join(' '));
   stats('kill -9 -> removed by all (relay)', removal, '<= 500 ms');
 }
 
