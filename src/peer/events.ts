@@ -94,6 +94,11 @@ export interface PeerEventMap {
    * conflict, never as that user.
    */
   'roster:conflict': { pseudonym: string; claimedFingerprint: string; pinnedFingerprint: string };
+  /**
+   * Our own status changed, by this process or through the control socket
+   * (`natter status` from another terminal): a UI shows it.
+   */
+  'presence:self': { status: PresenceStatus; statusText: string };
   /** A relay beacon was seen on the LAN (zero-configuration discovery). */
   'relay:discovered': { address: string; relayId: string; name: string };
   'connection:state': { state: ConnectionState; relay?: RelayInfo };

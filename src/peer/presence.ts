@@ -166,6 +166,7 @@ export class ClientPresence {
   async setStatus(status: PresenceStatus, text = ''): Promise<void> {
     this.status = checkStatus(status);
     this.statusText = checkStatusText(text);
+    this.o.events.emit('presence:self', { status: this.status, statusText: this.statusText });
     await this.beacon?.setStatus(this.status, this.statusText);
     this.o.sendToRelay?.({ type: 'set-status', status: this.status, statusText: this.statusText });
   }

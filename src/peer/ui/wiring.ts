@@ -94,6 +94,13 @@ export function wireEvents(core: ChatCore, app: EventHost): (() => void)[] {
         true,
       ),
     ),
+    // Our status may change from another terminal (`natter status` via the control socket).
+    core.on('presence:self', (e) => {
+      if (s.ownStatus === e.status && s.ownStatusText === e.statusText) return;
+      Object.assign(s, { ownStatus: e.status, ownStatusText: e.statusText });
+      if (e.status !== 'away') s.autoAway = false;
+      app.render();
+    }),
     core.on('relay:discovered', (e) => {
       s.discoveredRelay = e.address;
       app.relayDiscovered();

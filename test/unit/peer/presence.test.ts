@@ -263,8 +263,11 @@ describe('client presence (in-memory LAN, injected clock)', () => {
   it('announces a status change at once and sends SetStatus to the relay', async () => {
     const alice = await node('alice', '10.0.0.1');
     const bob = await node('bob', '10.0.0.2');
+    const selves: PeerEventMap['presence:self'][] = [];
+    bob.events.on('presence:self', (e) => selves.push(e));
     await bob.presence.setStatus('busy', 'in a meeting');
     await flush();
+    assert.deepEqual(selves, [{ status: 'busy', statusText: 'in a meeting' }]);
     assert.equal(alice.presence.online()[0]?.status, 'busy');
     assert.equal(alice.presence.online()[0]?.statusText, 'in a meeting');
     assert.equal(alice.changes.at(-1)?.type, 'update');

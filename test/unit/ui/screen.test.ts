@@ -382,6 +382,13 @@ describe('ui screen: blessed on fake streams, driven by a fake core', () => {
     assert.match(h.rows()[23]!, /alice ● online/);
   });
 
+  it('shows a status set from another terminal (natter status) in the status bar', async () => {
+    const h = await start();
+    h.core.emit('presence:self', { status: 'busy', statusText: 'in a call' });
+    await h.settle();
+    assert.match(h.rows()[23]!, /alice ⊘ busy “in a call”/);
+  });
+
   it('logs out on Ctrl-C', async () => {
     const h = await start();
     await h.type('\x03');
