@@ -144,11 +144,17 @@ export class RelaySession {
     this.connection.close();
   }
 
-  /** After Ready: Login from now on, and remember the first relay that worked. */
+  /**
+   * After Ready: Login from now on, and remember the first relay that worked,
+   * unless it was found by discovery: that one is found again on every run (it
+   * answers a QUERY in milliseconds), so a relay that moves to another address is
+   * followed instead of dialled at its old one forever.
+   */
   private async remember(info: ReadyInfo): Promise<void> {
     if (info.mode === 'register') {
       await this.o.store.write([putJson(registeredKey(info.relayId), Date.now())]);
     }
+    if (this.o.expectRelayId !== undefined) return;
     const config = await readConfig(this.o.paths);
     if (config.relay === undefined) {
       await updateConfig(this.o.paths, (c) => {

@@ -216,6 +216,27 @@ describe('client presence (integration: loopback broadcast and a real relay)', f
     assert.equal(found?.relayId, Buffer.from(relay.relay.relayId).toString('hex'));
   });
 
+  it('follows a discovered relay that moved to another port, instead of dialling the old one', async () => {
+    const presence = { port, extraTargets: ['127.255.255.255'], broadcastInterfaces: false };
+    relay = await startTestRelay({ presence });
+    const { dataDir } = relay;
+    const profile = await makeProfile('alice');
+    const first = await NatterClient.open({ profileDir: profile.dir, presence: lan });
+    await first.connect({ timeoutMs: 3000 });
+    await first.close();
+    const oldPort = relay.port;
+    await relay.close();
+    // Same relay (same data dir, same key), another port.
+    relay = await startTestRelay({ presence, dataDir });
+    assert.notEqual(relay.port, oldPort);
+    const again = await NatterClient.open({ profileDir: profile.dir, presence: lan });
+    clients.push(again);
+    const discovered: PeerEventMap['relay:discovered'][] = [];
+    again.on('relay:discovered', (e) => discovered.push(e));
+    await again.connect({ timeoutMs: 3000 });
+    assert.equal(discovered[0]?.address, `127.0.0.1:${relay.port}`);
+  });
+
   it('refuses a discovered address whose relay does not prove the beacon relay id', async () => {
     relay = await startTestRelay();
     // A beacon signed by another key, pointing at the real relay's port.
