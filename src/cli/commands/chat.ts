@@ -11,16 +11,9 @@
 import { access, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { isIdentitySealed, saveIdentity } from '../../crypto/keyfile.js';
-import { generateIdentity } from '../../crypto/keys.js';
+import { isIdentitySealed, } from '../../crypto/keyfile.js';
 import type { NatterClient } from '../../peer/client.js';
 import type { PeerEventMap } from '../../peer/events.js';
-import {
-  ensureProfileDir,
-  formatRelayAddress,
-  parseRelayAddress,
-  updateConfig,
-} from '../../peer/profile.js';
 import { ChatApp } from '../../peer/ui/app.js';
 import { ask, type PromptIo } from '../../peer/ui/prompt.js';
 import { BlessedTerminal } from '../../peer/ui/screen.js';
@@ -32,6 +25,7 @@ import { normalizePseudonym, pseudonymProblem } from '../../wire/text.js';
 import { CliContext } from '../context.js';
 import type { WithContext } from '../main.js';
 import { addPresenceOptions, type PresenceFlags } from '../presence.js';
+import { createIdentity } from './init.js';
 
 interface ChatOptions extends PresenceFlags {
   autoAway?: number;
@@ -208,29 +202,6 @@ async function askNewPassphrase(io: PromptIo): Promise<string | undefined> {
     if ((await ask(io, 'again: ', { hidden: true })) === first) return first;
     io.output.write('the two did not match\n');
   }
-}
-
-/**
- * What `natter init` does offline (src/cli/commands/init.ts keeps its own copy
- * while presence work is in flight there; see the hand-over notes).
- */
-async function createIdentity(
-  ctx: CliContext,
-  name: string,
-  passphrase: string | undefined,
-): Promise<void> {
-  const paths = ctx.paths;
-  await ensureProfileDir(paths.dir);
-  await saveIdentity(
-    paths.identity,
-    generateIdentity(),
-    passphrase === undefined ? {} : { passphrase },
-  );
-  const relayText = ctx.global.relay ?? ctx.io.env.NATTER_RELAY;
-  await updateConfig(paths, (c) => {
-    c.pseudonym = name;
-    if (relayText) c.relay = formatRelayAddress(parseRelayAddress(relayText));
-  });
 }
 
 /** ui.json, then the flags over it. A missing file is the defaults; a bad one is reported. */

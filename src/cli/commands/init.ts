@@ -2,7 +2,7 @@
 import { access, rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { saveIdentity } from '../../crypto/keyfile.js';
-import { fingerprint, generateIdentity } from '../../crypto/keys.js';
+import { fingerprint, generateIdentity, type Identity } from '../../crypto/keys.js';
 import {
   ensureProfileDir,
   formatRelayAddress,
@@ -50,18 +50,7 @@ export function addInitCommand(program: Command, withContext: WithContext): void
           );
         }
         const passphrase = await ctx.passphrase();
-        await ensureProfileDir(paths.dir);
-        const identity = generateIdentity();
-        await saveIdentity(
-          paths.identity,
-          identity,
-          passphrase === undefined ? {} : { passphrase },
-        );
-        const relayText = ctx.global.relay ?? ctx.io.env.NATTER_RELAY;
-        await updateConfig(paths, (c) => {
-          c.pseudonym = name;
-          if (relayText) c.relay = formatRelayAddress(parseRelayAddress(relayText));
-        });
+        const identity = await createIdentity(ctx, name, passphrase);
         const fp = fingerprint(identity.signPk);
         const registered = await register(ctx, opts.wait);
         if (opts.json) {
@@ -83,6 +72,28 @@ export function addInitCommand(program: Command, withContext: WithContext): void
         ctx.out(registered.note);
       }),
     );
+}
+
+/**
+ * The offline half of `init` (also used by `natter chat` on first run): a new
+ * identity in the profile, sealed with the passphrase if one is given, and the
+ * pseudonym (and a relay named with --relay or NATTER_RELAY) in its config.
+ */
+export async function createIdentity(
+  ctx: CliContext,
+  name: string,
+  passphrase: string | undefined,
+): Promise<Identity> {
+  const paths = ctx.paths;
+  await ensureProfileDir(paths.dir);
+  const identity = generateIdentity();
+  await saveIdentity(paths.identity, identity, passphrase === undefined ? {} : { passphrase });
+  const relayText = ctx.global.relay ?? ctx.io.env.NATTER_RELAY;
+  await updateConfig(paths, (c) => {
+    c.pseudonym = name;
+    if (relayText) c.relay = formatRelayAddress(parseRelayAddress(relayText));
+  });
+  return identity;
 }
 
 /**
