@@ -11,7 +11,7 @@
 import { access, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { isIdentitySealed, } from '../../crypto/keyfile.js';
+import { isIdentitySealed } from '../../crypto/keyfile.js';
 import type { NatterClient } from '../../peer/client.js';
 import type { PeerEventMap } from '../../peer/events.js';
 import { ChatApp } from '../../peer/ui/app.js';
