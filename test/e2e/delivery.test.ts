@@ -92,9 +92,11 @@ describe('e2e: durable delivery through relay crashes (spawned processes)', func
     await exited;
   }
 
+  // No LAN presence: tests never broadcast on the machine's real interfaces.
   const env = (name: string) => ({
     NATTER_HOME: join(dir, name),
     NATTER_RELAY: `127.0.0.1:${port}`,
+    NATTER_PRESENCE: '0',
   });
 
   before(function () {
