@@ -131,7 +131,7 @@ describe('e2e: natter chat in tmux, two users and a relay found on the LAN', fun
     if (env === undefined) return;
     await tmux('kill-server').catch(() => undefined);
     relay?.kill('SIGTERM');
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   });
 
   function startChat(who: string): Promise<string> {

@@ -111,7 +111,7 @@ describe('e2e: durable delivery through relay crashes (spawned processes)', func
 
   afterEach(async () => {
     await killRelay();
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   });
 
   it('delivers every acknowledged message exactly once across repeated kill -9 of the relay', async () => {

@@ -280,7 +280,7 @@ function scenario(title: string, lan: Lan): void {
       if (!running) return;
       await Promise.all(procs.map((p) => p.stop('SIGKILL')));
       await lan.down();
-      if (dir) await rm(dir, { recursive: true, force: true });
+      if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     });
 
     it('(a) finds the relay with no relay address configured anywhere', async () => {

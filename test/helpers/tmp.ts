@@ -12,8 +12,13 @@ export async function makeTempDir(prefix = 'natter-test-'): Promise<string> {
   return dir;
 }
 
-/** Removes every directory made by makeTempDir() so far (call from an after/afterEach hook). */
+/**
+ * Removes every directory made by makeTempDir() so far (call from an after/afterEach
+ * hook). Retries: a process or LevelDB still finishing a write makes rm see ENOTEMPTY.
+ */
 export async function removeTempDirs(): Promise<void> {
   const dirs = created.splice(0);
-  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  await Promise.all(
+    dirs.map((d) => rm(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 })),
+  );
 }

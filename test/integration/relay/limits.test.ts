@@ -67,7 +67,7 @@ describe('relay limits (integration, loopback)', () => {
     for (const c of clients.splice(0)) c.close();
     await relay?.close();
     relay = null;
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   });
 
   it('refuses mail beyond maxPendingPerSender with ACK_SENDER_QUOTA', async () => {

@@ -50,7 +50,7 @@ describe('relay (integration, loopback)', () => {
   afterEach(async () => {
     for (const c of clients.splice(0)) c.close();
     await relay.close();
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   });
 
   it('registers a pseudonym and logs in again with the same key', async () => {
@@ -296,7 +296,7 @@ describe('relay discovery (integration, loopback broadcast)', () => {
     } finally {
       await listener.stop();
       await relay.close();
-      await rm(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     }
   });
 });

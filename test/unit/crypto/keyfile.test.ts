@@ -55,7 +55,7 @@ describe('crypto/keyfile', () => {
   });
 
   afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   });
 
   it('round-trips an unsealed identity through a 0600 file, leaving no temp files', async () => {

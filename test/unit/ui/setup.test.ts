@@ -48,7 +48,7 @@ describe('natter chat: ui.json and ui-state.json', () => {
     dir = await mkdtemp(join(tmpdir(), 'natter-ui-'));
   });
   afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   });
 
   it('reads ui.json, lets flags win, and reports what it ignored', async () => {
