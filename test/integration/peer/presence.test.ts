@@ -83,7 +83,9 @@ describe('client presence (integration: loopback broadcast and a real relay)', f
     return c;
   }
 
-  it('lists each client in the other within 200 ms, from both the LAN and the relay', async () => {
+  // Bounds here prove which mechanism acted (heartbeats are SLOW_MS apart), not speed:
+  // speed is measured by `npm run bench -- presence`, never asserted in tests.
+  it('lists each client in the other at once (HELLO/QUERY), from both the LAN and the relay', async () => {
     relay = await startTestRelay();
     const alice = await client('alice');
     await alice.connect();
@@ -92,7 +94,7 @@ describe('client presence (integration: loopback broadcast and a real relay)', f
     await bob.connect();
     await waitFor(
       () => names(alice).includes('bob') && names(bob).includes('alice'),
-      200 - (performance.now() - started),
+      2000 - (performance.now() - started),
       'alice and bob to see each other',
     );
     await waitFor(
@@ -128,7 +130,7 @@ describe('client presence (integration: loopback broadcast and a real relay)', f
     const updates: PeerEventMap['roster:change'][] = [];
     alice.on('roster:change', (e) => updates.push(e));
     await bob.setStatus('busy', 'in a meeting');
-    await waitFor(() => find(alice, 'bob')?.status === 'busy', 200, 'the new status');
+    await waitFor(() => find(alice, 'bob')?.status === 'busy', 2000, 'the new status');
     assert.equal(find(alice, 'bob')?.statusText, 'in a meeting');
     assert.ok(updates.every((u) => u.type === 'update'));
     await assert.rejects(bob.setStatus('busy', 'two\nlines'), (e) =>
@@ -149,7 +151,7 @@ describe('client presence (integration: loopback broadcast and a real relay)', f
     });
     const stopped = performance.now();
     await bob.logout();
-    await waitFor(() => !names(alice).includes('bob'), 200, 'bob to leave');
+    await waitFor(() => !names(alice).includes('bob'), 2000, 'bob to leave');
     assert.ok(performance.now() - stopped < 1000);
     assert.equal(leaves.length, 1);
   });
@@ -168,15 +170,16 @@ describe('client presence (integration: loopback broadcast and a real relay)', f
     });
     net.crash();
     await bob.close(); // drops the TCP connection without Goodbye; the BYE goes nowhere
-    const elapsed = await waitFor(() => !names(alice).includes('bob'), 500, 'bob to be removed');
-    assert.ok(elapsed < 500);
+    const elapsed = await waitFor(() => !names(alice).includes('bob'), 2000, 'bob to be removed');
+    assert.ok(elapsed < 2000, 'through the relay roster, long before any heartbeat expiry');
     assert.equal(leaves[0]?.reason, 'relay-gone');
     assert.equal(leaves[0]?.peer.pseudonym, 'bob');
   });
 
   it('keeps LAN entries when the relay goes, and expires a crashed client after the budget', async () => {
     relay = await startTestRelay();
-    const fast = { intervalMs: 100, missedBeforeExpiry: 3 };
+    // Budget 3 x 300 ms: wide enough that a busy machine cannot fake an early expiry.
+    const fast = { intervalMs: 300, missedBeforeExpiry: 3 };
     const alice = await client('alice', fast);
     const net = crashable();
     const bob = await client('bob', { ...fast, openTransport: net.openTransport });
@@ -193,11 +196,12 @@ describe('client presence (integration: loopback broadcast and a real relay)', f
     net.crash();
     const crashedAt = performance.now();
     await bob.close();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 150));
     assert.ok(names(alice).includes('bob'), 'still listed within the budget');
-    await waitFor(() => !names(alice).includes('bob'), 1000, 'bob to expire');
+    await waitFor(() => !names(alice).includes('bob'), 4000, 'bob to expire');
     const after = performance.now() - crashedAt;
-    assert.ok(after >= 190 && after < 700, `expired after ${after} ms`);
+    // Last heartbeat at most one interval before the crash: expiry 600..900 ms after it.
+    assert.ok(after >= 590 && after < 4000, `expired after ${after} ms`);
     assert.equal(leaves[0]?.reason, 'expired');
   });
 

@@ -24,7 +24,9 @@ describe('presence beacon (integration, loopback broadcast)', function () {
     await Promise.all(cleanup.map((fn) => fn()));
   });
 
-  it('lists a newcomer in every other roster within 200 ms, and the newcomer lists them', async () => {
+  // Bounds prove which mechanism acted (HELLO/QUERY/BYE: heartbeats are SLOW_MS apart),
+  // not speed: `npm run bench -- presence` measures that.
+  it('lists a newcomer in every other roster at once, and the newcomer lists them', async () => {
     const slow = { intervalMs: SLOW_MS };
     const others = [
       await set.start('alice', slow),
@@ -35,10 +37,10 @@ describe('presence beacon (integration, loopback broadcast)', function () {
     const { beacon: dave } = await set.start('dave', slow);
     const elapsed = await waitFor(
       () => others.every((o) => names(o.beacon).includes('dave')) && dave.list().length === 3,
-      200,
+      2000,
       'dave to appear everywhere',
     );
-    assert.ok(elapsed <= 200);
+    assert.ok(elapsed <= 2000);
     assert.deepEqual(names(dave), ['alice', 'bob', 'carol']);
     assert.equal(dave.list()[0]?.address, '127.0.0.1');
   });
@@ -52,7 +54,7 @@ describe('presence beacon (integration, loopback broadcast)', function () {
     await bob.beacon.stop();
     await waitFor(
       () => !names(alice.beacon).includes('bob') && !names(carol.beacon).includes('bob'),
-      200,
+      2000,
       'bob to leave',
     );
     const leave = alice.changes.find((c) => c.type === 'leave');
@@ -61,19 +63,20 @@ describe('presence beacon (integration, loopback broadcast)', function () {
   });
 
   it('expires a peer that dies without BYE after the missed-heartbeat budget', async () => {
-    const fast = { intervalMs: 100, missedBeforeExpiry: 3 };
+    // Budget 3 x 300 ms: wide enough that a busy machine cannot fake an early expiry.
+    const fast = { intervalMs: 300, missedBeforeExpiry: 3 };
     const alice = await set.start('alice', fast);
     const bob = await set.start('bob', fast);
-    await waitFor(() => names(alice.beacon).includes('bob'), 1000, 'bob to appear');
-    await sleep(250); // a few heartbeats, so expiry is not just the first one's deadline
+    await waitFor(() => names(alice.beacon).includes('bob'), 2000, 'bob to appear');
+    await sleep(700); // a few heartbeats, so expiry is not just the first one's deadline
     await bob.beacon.stop({ bye: false });
     const diedAt = performance.now();
     await sleep(150);
     assert.deepEqual(names(alice.beacon), ['bob'], 'still listed within the budget');
-    await waitFor(() => names(alice.beacon).length === 0, 1000, 'bob to expire');
+    await waitFor(() => names(alice.beacon).length === 0, 4000, 'bob to expire');
     const removedAfter = performance.now() - diedAt;
-    // Last heartbeat was at most one interval before the crash: budget is 200..300 ms after it.
-    assert.ok(removedAfter >= 190 && removedAfter < 600, `removed after ${removedAfter} ms`);
+    // Last heartbeat was at most one interval before the crash: budget is 600..900 ms after it.
+    assert.ok(removedAfter >= 590 && removedAfter < 4000, `removed after ${removedAfter} ms`);
     const leave = alice.changes.find((c) => c.type === 'leave');
     assert.equal(leave?.type === 'leave' && leave.reason, 'expired');
   });
@@ -97,7 +100,7 @@ describe('presence beacon (integration, loopback broadcast)', function () {
     const bob = await set.start('bob', slow);
     await waitFor(() => names(alice.beacon).length === 1, 1000, 'alice and bob to meet');
     const who = await set.start(null);
-    await waitFor(() => who.beacon.list().length === 2, 200, 'the listener to see both');
+    await waitFor(() => who.beacon.list().length === 2, 2000, 'the listener to see both');
     assert.deepEqual(names(who.beacon), ['alice', 'bob']);
     await sleep(50);
     assert.deepEqual(names(alice.beacon), ['bob']);
@@ -117,7 +120,7 @@ describe('presence beacon (integration, loopback broadcast)', function () {
     cleanup.push(() => relay.stop());
     await relay.start();
     const who = await set.start(null);
-    await waitFor(() => who.beacon.relays().length === 1, 200, 'the relay');
+    await waitFor(() => who.beacon.relays().length === 1, 2000, 'the relay');
     const [sighting] = who.beacon.relays();
     assert.equal(sighting?.name, 'office');
     assert.equal(sighting?.port, 47474);

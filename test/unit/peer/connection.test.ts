@@ -110,12 +110,14 @@ function rig(
 
 const tick = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(test: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+/** Polls until `test` holds; the bound is generous because CI machines are busy. */
+async function until(test: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
     if (test()) return;
     await tick(5);
   }
-  assert.fail(`timed out waiting for ${what}`);
+  if (!test()) assert.fail(`timed out waiting for ${what}`);
 }
 
 describe('relay connection: handshake, keepalive and reconnection', () => {
