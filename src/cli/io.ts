@@ -2,6 +2,7 @@
  * What a CLI run touches of the outside world, as one parameter, so tests can run
  * `main()` in-process with captured output, their own environment and stdin.
  */
+import { access } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 
 export interface CliIo {
@@ -37,4 +38,14 @@ export async function readAll(stream: Readable): Promise<string> {
     chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** True if something exists at `path` (a key file, a settings file). */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -8,7 +8,7 @@
  * src/peer/ui/settings.ts and docs/chat.md) and ui-state.json (the conversation
  * list and unread counts, rewritten as they change).
  */
-import { access, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { isIdentitySealed } from '../../crypto/keyfile.js';
@@ -23,6 +23,7 @@ import { describeError, isNatterError, NatterError } from '../../util/errors.js'
 import type { Logger } from '../../util/logger.js';
 import { normalizePseudonym, pseudonymProblem } from '../../wire/text.js';
 import { CliContext } from '../context.js';
+import { exists } from '../io.js';
 import type { WithContext } from '../main.js';
 import { addPresenceOptions, type PresenceFlags } from '../presence.js';
 import { createIdentity } from './init.js';
@@ -282,13 +283,4 @@ function parseMinutes(value: string): number {
     throw new InvalidArgumentError(`expected whole minutes, 0-${MAX_AUTO_AWAY_MINUTES}`);
   }
   return n;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

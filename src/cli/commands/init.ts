@@ -1,5 +1,5 @@
 /** `natter init --name NAME`: create the profile's identity (offline; registration happens on first connect). */
-import { access, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { saveIdentity } from '../../crypto/keyfile.js';
 import { fingerprint, generateIdentity, type Identity } from '../../crypto/keys.js';
@@ -14,6 +14,7 @@ import { isNatterError, NatterError } from '../../util/errors.js';
 import { normalizePseudonym, pseudonymProblem } from '../../wire/text.js';
 import type { CliContext } from '../context.js';
 import { safeJson, sanitize } from '../format.js';
+import { exists } from '../io.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
 
@@ -140,13 +141,4 @@ async function register(
   }
   await client.logout();
   return { ...(address === undefined ? {} : { relay: address }), note: `registered on ${label()}` };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
