@@ -275,16 +275,7 @@ export class Roster {
     this.counters.conflicts++;
     const untilMs = now + this.budgetMs;
     const previous = this.conflictSeen.peek(id);
-    const item = snapshot(id, {
-      card,
-      status,
-      statusText,
-      sources: new Set([source]),
-      address,
-      firstSeenMs: now,
-      lastSeenMs: now,
-      expiresAtMs: null,
-    });
+    const item = snapshot(id, freshEntry(card, status, statusText, source, address, now, null));
     this.conflictSeen.set(id, { item, untilMs });
     // Report each impostor claim once while it lasts, not on every heartbeat.
     if (previous !== undefined && previous.item.pseudonym === card.pseudonym) return [];
@@ -307,16 +298,15 @@ export class Roster {
         this.counters.full++;
         return [];
       }
-      const created: Entry = {
+      const created = freshEntry(
         card,
         status,
         statusText,
-        sources: new Set([source]),
+        source,
         address,
-        firstSeenMs: now,
-        lastSeenMs: now,
-        expiresAtMs: expiresAtMs ?? null,
-      };
+        now,
+        expiresAtMs ?? null,
+      );
       this.items.set(id, created);
       return [{ type: 'join', item: snapshot(id, created) }];
     }
@@ -378,4 +368,26 @@ function snapshot(id: string, e: Entry): RosterItem {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** An entry first seen now, from one source. */
+function freshEntry(
+  card: Card,
+  status: Status,
+  statusText: string,
+  source: RosterSource,
+  address: string | null,
+  now: number,
+  expiresAtMs: number | null,
+): Entry {
+  return {
+    card,
+    status,
+    statusText,
+    sources: new Set([source]),
+    address,
+    firstSeenMs: now,
+    lastSeenMs: now,
+    expiresAtMs,
+  };
 }
