@@ -7,7 +7,7 @@
 import type { Duplex } from 'node:stream';
 import { describeError } from '../util/errors.js';
 import { decodeFrame, encodeFrame } from '../wire/codec.js';
-import { FrameDecoder, frame as framed } from '../wire/framing.js';
+import { FrameDecoder, frame as framed, lengthPrefix } from '../wire/framing.js';
 import { MAX_FRAME_BYTES, MAX_PRELOGIN_FRAME_BYTES } from '../wire/limits.js';
 import type { Card, Frame, Status } from '../wire/types.js';
 import type { RelayContext } from './context.js';
@@ -71,12 +71,16 @@ export class Session {
     this.sendEncoded(encodeFrame(frame));
   }
 
-  /** Queues an encoded frame body; all frames of one turn go out in one write. */
+  /**
+   * Queues an encoded frame body; all frames of one turn go out in one write.
+   * The prefix and the body are queued side by side (the body is never mutated
+   * after encoding), so each byte is copied once, into the turn's single write.
+   */
   sendEncoded(body: Uint8Array): void {
     if (this.state === 'closing') return;
-    const buf = framed(body);
-    this.out.push(buf);
-    this.outBytes += buf.length;
+    const prefix = lengthPrefix(body.byteLength);
+    this.out.push(prefix, Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+    this.outBytes += prefix.length + body.byteLength;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());

@@ -20,10 +20,23 @@ export function varintLength(n: number): number {
   return len;
 }
 
+/** The length prefix alone: varint(length). */
+export function lengthPrefix(length: number): Buffer {
+  const out = Buffer.allocUnsafe(varintLength(length));
+  writeVarint(out, length);
+  return out;
+}
+
 /** One framed buffer: varint(length) || payload. */
 export function frame(payload: Uint8Array): Buffer {
   const n = payload.byteLength;
   const out = Buffer.allocUnsafe(varintLength(n) + n);
+  out.set(payload, writeVarint(out, n));
+  return out;
+}
+
+/** Writes `n` as a varint at the start of `out`; returns the bytes written. */
+function writeVarint(out: Buffer, n: number): number {
   let off = 0;
   let v = n;
   while (v >= 0x80) {
@@ -31,8 +44,7 @@ export function frame(payload: Uint8Array): Buffer {
     v = Math.floor(v / 128);
   }
   out[off++] = v;
-  out.set(payload, off);
-  return out;
+  return off;
 }
 
 export class FrameDecoder {
