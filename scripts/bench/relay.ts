@@ -9,6 +9,7 @@
  *  3. drain: 100,000 messages queued for an offline client, then it connects
  *     and acks as it reads; deliveries per second and relay peak RSS.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BoxKeyring } from '../../src/crypto/box.js';
 import { generateIdentity, type Identity } from '../../src/crypto/keys.js';
 import { randomBytes } from '../../src/crypto/random.js';
@@ -175,7 +176,8 @@ async function drain(relay: RelayProcess, total: number) {
     ),
   );
   if (counters.acked !== total) throw new Error(`only ${counters.acked} of ${total} stored`);
-  const before = await relay.memory();
+  // VmHWM so far is the fill phase's peak; the drain's own peak is sampled below.
+  const filled = await relay.memory();
   const t0 = performance.now();
   const { client } = await RawClient.login(relay.port, target, 'drain-target', 'login');
   client.keep = false;
@@ -187,7 +189,7 @@ async function drain(relay: RelayProcess, total: number) {
     inflight: 0,
   };
   const got = instrument([peer]);
-  let peak = before.peakMb;
+  let peak = filled.rssMb;
   while (got.delivered < total) {
     await sleep(100);
     peak = Math.max(peak, (await relay.memory()).rssMb);
@@ -196,7 +198,7 @@ async function drain(relay: RelayProcess, total: number) {
   const seconds = (performance.now() - t0) / 1000;
   for (const s of senders) s.client.close();
   client.close();
-  return { rate: total / seconds, seconds, peakMb: peak };
+  return { rate: total / seconds, seconds, peakMb: peak, fillPeakMb: filled.peakMb };
 }
 
 export async function runRelayBench(): Promise<void> {
@@ -210,7 +212,18 @@ export async function runRelayBench(): Promise<void> {
       // Let LevelDB finish compacting the saturation run's writes and deletes, so
       // the latency figure is steady half load, not the tail of the overload.
       await sleep(3000);
+      const genLoop = monitorEventLoopDelay({ resolution: 5 });
+      genLoop.enable();
+      relay.child.kill('SIGUSR2'); // resets the relay's event-loop histogram
       const lat = await latency(peers, rate / 2, 8);
+      if (process.env.NATTER_BENCH_LOOP) {
+        relay.child.kill('SIGUSR2');
+        const ms = (ns: number) => (ns / 1e6).toFixed(1);
+        console.log(
+          `  generator event loop: p50 ${ms(genLoop.percentile(50))} ms, p99 ${ms(genLoop.percentile(99))} ms, max ${ms(genLoop.max)} ms`,
+        );
+      }
+      genLoop.disable();
       const mem = await relay.memory();
       console.log(
         `  ${String(n).padStart(3)} clients: ${fmt(rate)} msg/s delivered at saturation; ` +
@@ -228,7 +241,8 @@ export async function runRelayBench(): Promise<void> {
     const d = await drain(relay, 100_000);
     console.log(
       `  drain: 100,000 queued messages to a reconnecting client in ${fmt(d.seconds, 2)} s = ` +
-        `${fmt(d.rate)} msg/s; relay peak RSS during drain ${fmt(d.peakMb)} MB`,
+        `${fmt(d.rate)} msg/s; relay peak RSS during drain ${fmt(d.peakMb)} MB ` +
+        `(while 10 senders filled the mailbox as fast as they could: ${fmt(d.fillPeakMb)} MB)`,
     );
   } finally {
     await relay.stop();
