@@ -5,32 +5,58 @@
  * payloads of 200 bytes of plaintext, durable on the relay before each ack.
  *  1. saturation: every client keeps a window of sends in flight; we count
  *     deliveries per second at the recipients;
- *  2. latency at half that rate: sends paced evenly, time from send to delivery;
+ *  2. latency at half that rate: sends paced by the clock (a late timer sends
+ *     what is owed, so the offered rate is the stated one), time from send to
+ *     delivery, and to the sender's durable ack;
  *  3. drain: 100,000 messages queued for an offline client, then it connects
  *     and acks as it reads; deliveries per second and relay peak RSS.
+ *
+ * Switches: NATTER_BENCH_CLIENTS=50,500 (0: the drain alone); NATTER_BENCH_SKIP_DRAIN=1;
+ * NATTER_BENCH_RATES=8000,16000 (extra fixed-rate latency phases first, for a
+ * latency curve); NATTER_BENCH_LOOP=1 (event-loop delay of relay and generator);
+ * NATTER_BENCH_PHASE_PROF=FILE (relay CPU profile of the half-load phase).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BoxKeyring } from '../../src/crypto/box.js';
-import { generateIdentity, type Identity } from '../../src/crypto/keys.js';
+import { generateIdentity } from '../../src/crypto/keys.js';
 import { randomBytes } from '../../src/crypto/random.js';
-import { toHex } from '../../src/util/bytes.js';
 import { encodeFrame } from '../../src/wire/codec.js';
 import { frame as framed } from '../../src/wire/framing.js';
 import { MAX_ACK_SEQS } from '../../src/wire/limits.js';
 import { RawClient } from '../../test/helpers/raw-client.js';
+import { peek, type SendTemplate, sendTemplate, stamp, TickWriter } from './lean-wire.js';
 import { fmt, percentile, type RelayProcess, sleep, spawnRelay } from './util.js';
 
 const PLAINTEXT_BYTES = 200;
 const WINDOW = 32;
+/**
+ * The real client acknowledges deliveries after its own group-committed history
+ * write, so acks leave in bursts every few milliseconds, not one per delivery.
+ * The generator does the same: every ACK_EVERY_MS, each peer acks what it got.
+ */
+const ACK_EVERY_MS = 10;
 
 interface Peer {
-  id: Identity;
   client: RawClient;
-  /** A pre-sealed payload to the next peer; the relay cannot tell it from a fresh one. */
-  sealed: { nonce: Uint8Array; ciphertext: Uint8Array };
-  to: Uint8Array;
+  /** Send to the next peer, pre-sealed: the relay cannot tell it from a fresh one. */
+  send: SendTemplate;
   inflight: number;
   onAck?: () => void;
+}
+
+const writer = new TickWriter();
+// A message id carries its send time (float64 ms) and a counter: unique, and the
+// receiver reads the latency from the id itself; no random bytes, no lookup table.
+let idCounter = 0;
+
+function sendOne(p: Peer): void {
+  p.inflight++;
+  writer.write(p.client.socket, stamp(p.send, performance.now(), idCounter++));
+}
+
+function templateTo(from: Uint8Array, to: { boxPk: Uint8Array; signPk: Uint8Array }) {
+  const sealed = new BoxKeyring(from).seal(to.boxPk, randomBytes(PLAINTEXT_BYTES));
+  return sendTemplate(to.signPk, sealed.nonce, sealed.ciphertext);
 }
 
 async function connectPeers(relay: RelayProcess, n: number, prefix: string): Promise<Peer[]> {
@@ -46,62 +72,60 @@ async function connectPeers(relay: RelayProcess, n: number, prefix: string): Pro
     clients.forEach((client, j) => {
       const id = ids[i + j]!;
       const next = ids[(i + j + 1) % n]!;
-      const sealed = new BoxKeyring(id.boxSk).seal(next.boxPk, randomBytes(PLAINTEXT_BYTES));
-      peers.push({ id, client, sealed, to: next.signPk, inflight: 0 });
+      peers.push({ client, send: templateTo(id.boxSk, next), inflight: 0 });
     });
   }
   return peers;
 }
 
-function sendOne(p: Peer, sentAt?: Map<string, number>): void {
-  const msgId = randomBytes(16);
-  if (sentAt) sentAt.set(toHex(msgId), performance.now());
-  p.inflight++;
-  p.client.writeRaw(
-    framed(
-      encodeFrame({
-        type: 'send',
-        to: p.to,
-        msgId,
-        nonce: p.sealed.nonce,
-        ciphertext: p.sealed.ciphertext,
-      }),
-    ),
-  );
+interface Probes {
+  /** Send to delivery, per delivered message. */
+  delivered?: (latencyMs: number) => void;
+  /** Send to the sender's durable ack. */
+  stored?: (latencyMs: number) => void;
 }
 
-/** Wires acks and deliveries; returns counters. Recipients ack every delivery (batched per tick). */
-function instrument(peers: Peer[], onDeliver?: (msgIdHex: string) => void) {
+/** Wires acks and deliveries; returns counters and a stop function for the ack timer. */
+function instrument(peers: Peer[], probes: Probes = {}) {
   const counters = { delivered: 0, acked: 0, refused: 0 };
+  const owed = new Map<Peer, number[]>();
   for (const p of peers) {
-    let pendingAcks: number[] = [];
-    p.client.onFrame = (f) => {
-      if (f.type === 'send-ack') {
+    p.client.onRawFrame = (bytes) => {
+      const f = peek(bytes);
+      if (f === null) return false;
+      const now = performance.now();
+      if (f.kind === 'send-ack') {
         p.inflight--;
-        if (f.code === 'stored') counters.acked++;
-        else counters.refused++;
+        if (f.stored) {
+          counters.acked++;
+          probes.stored?.(now - f.sentAtMs);
+        } else counters.refused++;
         p.onAck?.();
-      } else if (f.type === 'deliver') {
+      } else {
         counters.delivered++;
-        onDeliver?.(toHex(f.msgId));
-        if (pendingAcks.length === 0) {
-          setImmediate(() => {
-            for (let i = 0; i < pendingAcks.length; i += MAX_ACK_SEQS) {
-              p.client.send({ type: 'deliver-ack', seqs: pendingAcks.slice(i, i + MAX_ACK_SEQS) });
-            }
-            pendingAcks = [];
-          });
-        }
-        pendingAcks.push(f.seq);
+        probes.delivered?.(now - f.sentAtMs);
+        const seqs = owed.get(p);
+        if (seqs) seqs.push(f.seq);
+        else owed.set(p, [f.seq]);
       }
+      return true;
     };
   }
-  return counters;
+  const timer = setInterval(() => {
+    for (const [p, seqs] of owed) {
+      for (let i = 0; i < seqs.length; i += MAX_ACK_SEQS) {
+        const ack = encodeFrame({ type: 'deliver-ack', seqs: seqs.slice(i, i + MAX_ACK_SEQS) });
+        writer.write(p.client.socket, Buffer.from(framed(ack)));
+      }
+    }
+    owed.clear();
+  }, ACK_EVERY_MS);
+  return { counters, stop: () => clearInterval(timer) };
 }
 
 async function saturation(peers: Peer[], seconds: number): Promise<number> {
   let running = true;
-  const counters = instrument(peers);
+  const { counters, stop } = instrument(peers);
   for (const p of peers) {
     p.onAck = () => {
       if (running) sendOne(p);
@@ -116,37 +140,52 @@ async function saturation(peers: Peer[], seconds: number): Promise<number> {
   running = false;
   while (peers.some((p) => p.inflight > 0)) await sleep(50);
   await sleep(300);
+  stop();
   return rate;
 }
 
 async function latency(peers: Peer[], rate: number, seconds: number) {
-  const sentAt = new Map<string, number>();
-  const samples: number[] = [];
-  instrument(peers, (id) => {
-    const t = sentAt.get(id);
-    if (t !== undefined) {
-      samples.push(performance.now() - t);
-      sentAt.delete(id);
-    }
+  const delivered: number[] = [];
+  const stored: number[] = [];
+  const { stop } = instrument(peers, {
+    delivered: (ms) => delivered.push(ms),
+    stored: (ms) => stored.push(ms),
   });
   for (const p of peers) delete p.onAck;
+  // Every tick sends what the elapsed time owes, so a late timer does not lower the rate.
   const tickMs = 5;
-  const perTick = (rate * tickMs) / 1000;
-  let owed = 0;
+  let sent = 0;
   let next = 0;
   const t0 = performance.now();
-  while (performance.now() - t0 < seconds * 1000) {
-    owed += perTick;
-    while (owed >= 1) {
-      sendOne(peers[next]!, sentAt);
+  for (let elapsed = 0; elapsed < seconds * 1000; elapsed = performance.now() - t0) {
+    for (const owed = Math.floor((rate * elapsed) / 1000); sent < owed; sent++) {
+      sendOne(peers[next]!);
       next = (next + 1) % peers.length;
-      owed--;
     }
     await sleep(tickMs);
   }
+  const offered = (sent * 1000) / (performance.now() - t0);
   await sleep(500);
-  samples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99), n: samples.length };
+  stop();
+  delivered.sort((a, b) => a - b);
+  stored.sort((a, b) => a - b);
+  return {
+    offered,
+    n: delivered.length,
+    p50: percentile(delivered, 50),
+    p99: percentile(delivered, 99),
+    ackP50: percentile(stored, 50),
+    ackP99: percentile(stored, 99),
+  };
+}
+
+type Latency = Awaited<ReturnType<typeof latency>>;
+
+function describeLatency(l: Latency): string {
+  return (
+    `at ${fmt(l.offered)} msg/s: delivery p50 ${fmt(l.p50, 2)} ms, p99 ${fmt(l.p99, 2)} ms ` +
+    `(${fmt(l.n)} samples); sender's durable ack p50 ${fmt(l.ackP50, 2)} ms, p99 ${fmt(l.ackP99, 2)} ms`
+  );
 }
 
 async function drain(relay: RelayProcess, total: number) {
@@ -155,8 +194,8 @@ async function drain(relay: RelayProcess, total: number) {
   const reg = await RawClient.login(relay.port, target, 'drain-target');
   reg.client.close();
   await sleep(100);
-  for (const s of senders) s.to = target.signPk;
-  const counters = instrument(senders);
+  for (const s of senders) s.send = templateTo(generateIdentity().boxSk, target);
+  const { counters, stop: stopSenders } = instrument(senders);
   const per = total / senders.length;
   await Promise.all(
     senders.map(
@@ -181,14 +220,8 @@ async function drain(relay: RelayProcess, total: number) {
   const t0 = performance.now();
   const { client } = await RawClient.login(relay.port, target, 'drain-target', 'login');
   client.keep = false;
-  const peer: Peer = {
-    id: target,
-    client,
-    sealed: senders[0]!.sealed,
-    to: target.signPk,
-    inflight: 0,
-  };
-  const got = instrument([peer]);
+  const reader: Peer = { client, send: senders[0]!.send, inflight: 0 };
+  const { counters: got, stop } = instrument([reader]);
   let peak = filled.rssMb;
   while (got.delivered < total) {
     await sleep(100);
@@ -196,6 +229,8 @@ async function drain(relay: RelayProcess, total: number) {
     if (performance.now() - t0 > 120_000) throw new Error(`drain stalled at ${got.delivered}`);
   }
   const seconds = (performance.now() - t0) / 1000;
+  stop();
+  stopSenders();
   for (const s of senders) s.client.close();
   client.close();
   return { rate: total / seconds, seconds, peakMb: peak, fillPeakMb: filled.peakMb };
@@ -203,32 +238,38 @@ async function drain(relay: RelayProcess, total: number) {
 
 export async function runRelayBench(): Promise<void> {
   console.log('relay benchmark: 1:1 sealed messages (200-byte plaintext), durable before ack');
-  const sizes = process.env.NATTER_BENCH_CLIENTS?.split(',').map(Number) ?? [50, 500];
+  const sizes = (process.env.NATTER_BENCH_CLIENTS?.split(',').map(Number) ?? [50, 500]).filter(
+    (n) => n > 0,
+  );
+  const extraRates = process.env.NATTER_BENCH_RATES?.split(',').map(Number) ?? [];
   for (const n of sizes) {
     const relay = await spawnRelay();
     try {
       const peers = await connectPeers(relay, n, `c${n}-`);
       const rate = await saturation(peers, 5);
+      console.log(`  ${String(n).padStart(3)} clients: ${fmt(rate)} msg/s delivered at saturation`);
       // Let LevelDB finish compacting the saturation run's writes and deletes, so
       // the latency figure is steady half load, not the tail of the overload.
       await sleep(3000);
+      for (const r of extraRates) {
+        console.log(`      ${describeLatency(await latency(peers, r, 6))}`);
+        await sleep(2000);
+      }
       const genLoop = monitorEventLoopDelay({ resolution: 5 });
       genLoop.enable();
-      relay.child.kill('SIGUSR2'); // resets the relay's event-loop histogram
+      relay.child.kill('SIGUSR2'); // starts the phase: loop histogram reset, phase profile
       const lat = await latency(peers, rate / 2, 8);
+      relay.child.kill('SIGUSR2'); // ends it: loop figures, phase profile written
+      genLoop.disable();
       if (process.env.NATTER_BENCH_LOOP) {
-        relay.child.kill('SIGUSR2');
         const ms = (ns: number) => (ns / 1e6).toFixed(1);
         console.log(
-          `  generator event loop: p50 ${ms(genLoop.percentile(50))} ms, p99 ${ms(genLoop.percentile(99))} ms, max ${ms(genLoop.max)} ms`,
+          `      generator event loop: p50 ${ms(genLoop.percentile(50))} ms, p99 ${ms(genLoop.percentile(99))} ms, max ${ms(genLoop.max)} ms`,
         );
       }
-      genLoop.disable();
       const mem = await relay.memory();
       console.log(
-        `  ${String(n).padStart(3)} clients: ${fmt(rate)} msg/s delivered at saturation; ` +
-          `at ${fmt(rate / 2)} msg/s: p50 ${fmt(lat.p50, 2)} ms, p99 ${fmt(lat.p99, 2)} ms ` +
-          `(${fmt(lat.n)} samples); relay RSS ${fmt(mem.rssMb)} MB (peak ${fmt(mem.peakMb)} MB)`,
+        `      half load ${describeLatency(lat)}; relay RSS ${fmt(mem.rssMb)} MB (peak ${fmt(mem.peakMb)} MB)`,
       );
       for (const p of peers) p.client.close();
     } finally {

@@ -22,13 +22,9 @@ export async function spawnRelay(): Promise<RelayProcess> {
   const prof = process.env.NATTER_BENCH_PROF;
   const flags = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
   if (process.env.NATTER_BENCH_TRACE_GC) flags.push('--trace-gc');
-  const child = spawn(
-    process.execPath,
-    [...flags, '--import', 'tsx', join(here, 'relay-child.ts'), dir],
-    {
-      stdio: ['ignore', 'pipe', process.env.NATTER_BENCH_TRACE_GC ? 'pipe' : 'inherit'],
-    },
-  );
+  const child = spawn(process.execPath, [...flags, join(here, 'relay-child.mjs'), dir], {
+    stdio: ['ignore', 'pipe', process.env.NATTER_BENCH_TRACE_GC ? 'pipe' : 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout! });
   if (process.env.NATTER_BENCH_TRACE_GC) {
     // --trace-gc writes to stdout after the port line; keep it in a file.

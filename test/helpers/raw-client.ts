@@ -33,6 +33,8 @@ export class RawClient {
   private out: Buffer[] = [];
   private scheduled = false;
   onFrame: ((f: Frame) => void) | null = null;
+  /** Sees each frame's bytes first; returning true skips decoding it (the benchmark's lean path). */
+  onRawFrame: ((bytes: Uint8Array) => boolean) | null = null;
   /** Keep received frames in `frames` (tests); the benchmark turns this off. */
   keep = true;
   closed: Promise<void>;
@@ -42,6 +44,7 @@ export class RawClient {
     socket.setNoDelay(true);
     socket.on('data', (chunk) => {
       for (const bytes of this.decoder.push(chunk)) {
+        if (this.onRawFrame?.(bytes)) continue;
         const f = decodeFrame(bytes);
         if (this.keep) this.frames.push(f);
         this.onFrame?.(f);

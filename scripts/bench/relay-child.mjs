@@ -1,0 +1,46 @@
+/**
+ * The relay under test, in its own process so it gets its own core, as in real
+ * use, and run as shipped: the compiled dist/ (npm run bench builds it first),
+ * without the TypeScript loader, whose thread and caches would count in the
+ * relay's memory. Prints {"port": N} once listening; exits cleanly on SIGTERM.
+ */
+import { writeFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { startRelay } from '../../dist/relay/index.js';
+
+const dataDir = process.argv[2];
+if (!dataDir) throw new Error('usage: relay-child.mjs DATA_DIR');
+const relay = await startRelay({ dataDir, host: '127.0.0.1', port: 0 });
+process.stdout.write(`${JSON.stringify({ port: relay.address.port })}\n`);
+// NATTER_BENCH_LOOP=1: on SIGUSR2, print this process's event-loop delay since the last one.
+const loop = monitorEventLoopDelay({ resolution: 5 });
+loop.enable();
+// NATTER_BENCH_PHASE_PROF=FILE: a CPU profile of the relay between the two SIGUSR2s
+// that bracket the latency phase (the whole-run profile is NATTER_BENCH_PROF).
+const phaseProf = process.env.NATTER_BENCH_PHASE_PROF;
+const inspector = phaseProf ? new (await import('node:inspector')).Session() : null;
+let profiling = false;
+if (inspector) {
+  inspector.connect();
+  inspector.post('Profiler.enable');
+  inspector.post('Profiler.setSamplingInterval', { interval: 200 });
+}
+process.on('SIGUSR2', () => {
+  if (inspector && phaseProf) {
+    if (!profiling) inspector.post('Profiler.start');
+    else
+      inspector.post('Profiler.stop', (err, res) => {
+        if (!err) writeFileSync(phaseProf, JSON.stringify(res.profile));
+      });
+    profiling = !profiling;
+  }
+  const ms = (ns) => (ns / 1e6).toFixed(1);
+  if (process.env.NATTER_BENCH_LOOP)
+    process.stderr.write(
+      `relay event loop: p50 ${ms(loop.percentile(50))} ms, p99 ${ms(loop.percentile(99))} ms, max ${ms(loop.max)} ms\n`,
+    );
+  loop.reset();
+});
+process.on('SIGTERM', () => {
+  void relay.close().then(() => process.exit(0));
+});
