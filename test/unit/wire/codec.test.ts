@@ -7,6 +7,7 @@ import {
   decodePresence,
   decodeSignedDatagram,
   encodeFrame,
+  encodeFrameReference,
   encodeInner,
   encodePresence,
   encodeSignedDatagram,
@@ -302,7 +303,7 @@ describe('wire/codec', () => {
     const golden = JSON.parse(
       readFileSync(new URL('../../fixtures/golden-frames.json', import.meta.url), 'utf8'),
     ) as { frames: Record<string, string> };
-    const goldenTypes = ['hello', 'send', 'send-ack', 'deliver-ack'] as const;
+    const goldenTypes = ['hello', 'send', 'send-ack', 'deliver', 'deliver-ack'] as const;
 
     it('holds exactly the expected golden frames', () => {
       assert.deepEqual(Object.keys(golden.frames).sort(), [...goldenTypes].sort());
@@ -322,6 +323,26 @@ describe('wire/codec', () => {
       // Spelled out by hand from proto/natter.proto, independently of the fixture.
       const expected = `0a24 0801 1220 ${hex(bytes(32, 0x00))}`.replaceAll(' ', '');
       assert.equal(hex(encodeFrame(samples.hello)), expected);
+    });
+  });
+
+  describe('the hand-written Deliver encoder', () => {
+    it('gives the same bytes as protobufjs for any seq, name, payload and time', () => {
+      const names = ['a', 'alice', 'Ünïcødé_名前', 'x'.repeat(32)];
+      const numbers = [0, 1, 127, 128, 2 ** 31, 2 ** 32 + 5, 2 ** 53 - 1];
+      for (const [i, seq] of numbers.entries()) {
+        for (const name of names) {
+          const frame: Frame = {
+            ...samples.deliver,
+            seq,
+            from: { ...alice, pseudonym: name },
+            ciphertext: bytes(16 + i * 41, i),
+            storedAtMs: numbers[(i + 3) % numbers.length]!,
+          };
+          assert.equal(hex(encodeFrame(frame)), hex(encodeFrameReference(frame)), `${seq} ${name}`);
+          assert.deepEqual(decodeFrame(encodeFrame(frame)), frame);
+        }
+      }
     });
   });
 
