@@ -66,10 +66,18 @@ export class Hub {
     return this.byUser.has(userHex);
   }
 
+  /** Newly stored mail, to every session of its recipient. */
   deliver(mail: StoredMail): void {
     const set = this.byUser.get(mail.recipientHex);
     if (!set) return;
     for (const session of set) session.offer(mail);
+  }
+
+  /** Mail still being written, to the sessions of its recipient that can take it now. */
+  deliverEarly(mail: StoredMail, prevSeq: number): void {
+    const set = this.byUser.get(mail.recipientHex);
+    if (!set) return;
+    for (const session of set) session.offerEarly(mail, prevSeq);
   }
 
   statusChanged(session: Session): void {

@@ -32,9 +32,26 @@ export interface StoredMail {
   frame: Uint8Array;
 }
 
-export type EnqueueResult =
-  | { code: 'stored'; mail: StoredMail }
-  | { code: Exclude<AckCode, 'stored'>; reason: string };
+export type Refusal = { code: Exclude<AckCode, 'stored'>; reason: string };
+
+export type EnqueueResult = { code: 'stored'; mail: StoredMail } | Refusal;
+
+/**
+ * What `enqueue` returns at once: a refusal, or the mail, the seq of the mail
+ * issued to the same recipient just before it (0 if none since the relay
+ * started), and the durable write.
+ */
+export type Enqueued =
+  | { code: 'queued'; mail: StoredMail; prevSeq: number; durable: Promise<EnqueueResult> }
+  | Refusal;
+
+/**
+ * How far `open` moves the sequence on each start. It must exceed the seqs one
+ * run can issue without writing them (bounded by sends in flight: connections x
+ * maxInflightSendsPerSession, 10,000 x 4,096 < 2^32). 2^53 / 2^32 leaves two
+ * million restarts.
+ */
+export const SEQ_RESTART_GAP = 2 ** 32;
 
 interface IndexEntry {
   senderHex: string;
@@ -68,6 +85,8 @@ function parseMailKey(key: string): { recipientHex: string; seq: number } | null
 export class Mailbox {
   private readonly boxes = new Map<string, Box>();
   private readonly perSender = new Map<string, number>();
+  /** Highest seq issued per recipient (kept after acks), for `Enqueued.prevSeq`. */
+  private readonly lastIssued = new Map<string, number>();
   private lastSeq = 0;
   private puts: PendingPut[] = [];
   private deletes: string[] = [];
@@ -102,8 +121,14 @@ export class Mailbox {
         storedAtMs,
       };
       this.index(parsed.recipientHex, parsed.seq, entry);
+      this.lastIssued.set(parsed.recipientHex, parsed.seq);
       if (parsed.seq > this.lastSeq) this.lastSeq = parsed.seq;
     }
+    this.lastSeq += SEQ_RESTART_GAP;
+    if (!Number.isSafeInteger(this.lastSeq + SEQ_RESTART_GAP)) {
+      throw new NatterError('E_STORE_SEQ', 'mailbox: sequence numbers exhausted');
+    }
+    await this.db.put(SEQ_KEY, this.seqValue(), { sync: true });
   }
 
   /** Messages waiting for a recipient. */
@@ -123,8 +148,9 @@ export class Mailbox {
   }
 
   /**
-   * Stores one message durably. Resolves with `stored` after the synced batch
-   * that holds it, or at once with a refusal code; never rejects for quota reasons.
+   * Stores one message durably: returns at once with a refusal code, or with the
+   * mail (its seq assigned) and `durable`, which resolves with `stored` after the
+   * synced batch that holds it. Never throws or rejects for quota reasons.
    */
   enqueue(
     from: Card,
@@ -132,16 +158,16 @@ export class Mailbox {
     msgId: Uint8Array,
     nonce: Uint8Array,
     ciphertext: Uint8Array,
-  ): Promise<EnqueueResult> {
-    if (this.closed) return Promise.resolve({ code: 'internal', reason: 'relay is shutting down' });
-    if (this.diskFull) return Promise.resolve({ code: 'disk-full', reason: 'relay disk is full' });
+  ): Enqueued {
+    if (this.closed) return { code: 'internal', reason: 'relay is shutting down' };
+    if (this.diskFull) return { code: 'disk-full', reason: 'relay disk is full' };
     const senderHex = toHexCached(from.userId);
     const box = this.boxes.get(toHex);
     if (box && box.entries.size >= this.limits.maxMailboxMessages) {
-      return Promise.resolve({ code: 'recipient-quota', reason: 'recipient mailbox is full' });
+      return { code: 'recipient-quota', reason: 'recipient mailbox is full' };
     }
     if ((this.perSender.get(senderHex) ?? 0) >= this.limits.maxPendingPerSender) {
-      return Promise.resolve({ code: 'sender-quota', reason: 'too many undelivered messages' });
+      return { code: 'sender-quota', reason: 'too many undelivered messages' };
     }
     const seq = ++this.lastSeq;
     const storedAtMs = this.clock.now();
@@ -149,7 +175,7 @@ export class Mailbox {
     const bytes = SENDER_BYTES + frame.byteLength;
     if (box && box.bytes + bytes > this.limits.maxMailboxBytes) {
       this.lastSeq--;
-      return Promise.resolve({ code: 'recipient-quota', reason: 'recipient mailbox is full' });
+      return { code: 'recipient-quota', reason: 'recipient mailbox is full' };
     }
     const value = new Uint8Array(bytes);
     value.set(from.userId, 0);
@@ -157,16 +183,14 @@ export class Mailbox {
     const entry: IndexEntry = { senderHex, bytes, storedAtMs };
     // Reserve quota now so a burst within one turn cannot overshoot it.
     this.index(toHex, seq, entry);
-    return new Promise((resolve) => {
-      this.puts.push({
-        key: mailKey(toHex, seq),
-        value,
-        mail: { seq, recipientHex: toHex, frame },
-        entry,
-        resolve,
-      });
+    const prevSeq = this.lastIssued.get(toHex) ?? 0;
+    this.lastIssued.set(toHex, seq);
+    const mail: StoredMail = { seq, recipientHex: toHex, frame };
+    const durable = new Promise<EnqueueResult>((resolve) => {
+      this.puts.push({ key: mailKey(toHex, seq), value, mail, entry, resolve });
       this.scheduleFlush();
     });
+    return { code: 'queued', mail, prevSeq, durable };
   }
 
   /**
@@ -252,6 +276,10 @@ export class Mailbox {
     }
   }
 
+  private seqValue(): Uint8Array {
+    return Buffer.from(this.lastSeq.toString(16).padStart(SEQ_DIGITS, '0'), 'utf8');
+  }
+
   private index(recipientHex: string, seq: number, entry: IndexEntry): void {
     let box = this.boxes.get(recipientHex);
     if (!box) {
@@ -291,15 +319,7 @@ export class Mailbox {
     if (puts.length === 0 && deletes.length === 0) return Promise.resolve();
     this.puts = [];
     this.deletes = [];
-    // A chained batch: about 2-3x the puts/s of db.batch([...]) here, whose
-    // per-operation preparation topped the relay's CPU profile under load.
-    const batch = this.db.batch();
-    for (const p of puts) batch.put(p.key, p.value);
-    if (puts.length > 0) {
-      batch.put(SEQ_KEY, Buffer.from(this.lastSeq.toString(16).padStart(SEQ_DIGITS, '0'), 'utf8'));
-    }
-    for (const key of deletes) batch.del(key);
-    const write = batch.write({ sync: puts.length > 0 }).then(
+    const write = this.writeBatch(puts, deletes).then(
       () => {
         for (const p of puts) p.resolve({ code: 'stored', mail: p.mail });
       },
@@ -319,6 +339,21 @@ export class Mailbox {
       if (this.puts.length > 0 || this.deletes.length > 0) this.scheduleFlush();
     });
     return this.writing;
+  }
+
+  /** One synced batch; a store that fails at once (closed, say) fails the promise, never the caller. */
+  private writeBatch(puts: PendingPut[], deletes: string[]): Promise<void> {
+    try {
+      // A chained batch: about 2-3x the puts/s of db.batch([...]) here, whose
+      // per-operation preparation topped the relay's CPU profile under load.
+      const batch = this.db.batch();
+      for (const p of puts) batch.put(p.key, p.value);
+      if (puts.length > 0) batch.put(SEQ_KEY, this.seqValue());
+      for (const key of deletes) batch.del(key);
+      return batch.write({ sync: puts.length > 0 });
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Called when a batch fails (logged by the server). */

@@ -111,6 +111,20 @@ export class Session {
     this.cursor = mail.seq;
   }
 
+  /**
+   * Mail still being written (docs/decisions.md, "Deliver while storing"): pushed
+   * only to a live session that is keeping up and has already been pushed the
+   * recipient's previous mail (`prevSeq`), so nothing before it can be missing.
+   * Anything else waits for `offer`, once the mail is durable; pushes stay in
+   * seq order either way.
+   */
+  offerEarly(mail: StoredMail, prevSeq: number): void {
+    if (this.state !== 'ready' || this.catchingUp || this.cursor !== prevSeq) return;
+    if (this.bufferedBytes >= this.ctx.limits.maxSessionBufferedBytes) return;
+    this.sendEncoded(mail.frame);
+    this.cursor = mail.seq;
+  }
+
   /** Counts a Send awaiting its durable ack; stops reading the socket past the limit. */
   sendStarted(): void {
     this.inflightSends++;
