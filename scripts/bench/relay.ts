@@ -54,8 +54,8 @@ function sendOne(p: Peer): void {
   writer.write(p.client.socket, stamp(p.send, performance.now(), idCounter++));
 }
 
-function templateTo(from: Uint8Array, to: { boxPk: Uint8Array; signPk: Uint8Array }) {
-  const sealed = new BoxKeyring(from).seal(to.boxPk, randomBytes(PLAINTEXT_BYTES));
+function templateTo(boxSk: Uint8Array, to: { boxPk: Uint8Array; signPk: Uint8Array }) {
+  const sealed = new BoxKeyring(boxSk).seal(to.boxPk, randomBytes(PLAINTEXT_BYTES));
   return sendTemplate(to.signPk, sealed.nonce, sealed.ciphertext);
 }
 

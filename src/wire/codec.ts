@@ -16,6 +16,7 @@ import {
   uint,
 } from './check.js';
 import { ProtocolCode, ProtocolError } from './errors.js';
+import { varintLength, writeVarint } from './framing.js';
 import { natter as pb } from './gen/natter.js';
 import {
   BOX_OVERHEAD_BYTES,
@@ -182,27 +183,16 @@ const FRAME_DELIVER_FIELD = 8;
 const WIRE_VARINT = 0;
 const WIRE_BYTES = 2;
 
-function varintSize(n: number): number {
-  let size = 1;
-  for (let v = n; v >= 0x80; v = Math.floor(v / 0x80)) size++;
-  return size;
-}
-
 /** Encoded size of a field, 0 when proto3 leaves it out. */
-const varintField = (n: number) => (n === 0 ? 0 : 1 + varintSize(n));
-const bytesField = (len: number) => (len === 0 ? 0 : 1 + varintSize(len) + len);
+const varintField = (n: number) => (n === 0 ? 0 : 1 + varintLength(n));
+const bytesField = (len: number) => (len === 0 ? 0 : 1 + varintLength(len) + len);
 
 class Out {
   at = 0;
   constructor(readonly bytes: Buffer) {}
 
   varint(n: number): void {
-    let v = n;
-    while (v >= 0x80) {
-      this.bytes[this.at++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    this.bytes[this.at++] = v;
+    this.at = writeVarint(this.bytes, n, this.at);
   }
 
   tag(field: number, wire: number): void {
@@ -242,13 +232,13 @@ function encodeDeliver(f: FrameOf<'deliver'>): Uint8Array {
   const bodyLen =
     varintField(f.seq) +
     1 +
-    varintSize(cardLen) +
+    varintLength(cardLen) +
     cardLen +
     bytesField(f.msgId.byteLength) +
     bytesField(f.nonce.byteLength) +
     bytesField(f.ciphertext.byteLength) +
     varintField(f.storedAtMs);
-  const out = new Out(Buffer.allocUnsafe(1 + varintSize(bodyLen) + bodyLen));
+  const out = new Out(Buffer.allocUnsafe(1 + varintLength(bodyLen) + bodyLen));
   out.tag(FRAME_DELIVER_FIELD, WIRE_BYTES);
   out.varint(bodyLen);
   out.varintField(1, f.seq);

@@ -23,7 +23,7 @@ export function varintLength(n: number): number {
 /** The length prefix alone: varint(length). */
 export function lengthPrefix(length: number): Buffer {
   const out = Buffer.allocUnsafe(varintLength(length));
-  writeVarint(out, length);
+  writeVarint(out, length, 0);
   return out;
 }
 
@@ -31,13 +31,13 @@ export function lengthPrefix(length: number): Buffer {
 export function frame(payload: Uint8Array): Buffer {
   const n = payload.byteLength;
   const out = Buffer.allocUnsafe(varintLength(n) + n);
-  out.set(payload, writeVarint(out, n));
+  out.set(payload, writeVarint(out, n, 0));
   return out;
 }
 
-/** Writes `n` as a varint at the start of `out`; returns the bytes written. */
-function writeVarint(out: Buffer, n: number): number {
-  let off = 0;
+/** Writes `n` (any safe integer >= 0) as a varint at `at` in `out`; returns the offset after it. */
+export function writeVarint(out: Uint8Array, n: number, at: number): number {
+  let off = at;
   let v = n;
   while (v >= 0x80) {
     out[off++] = (v & 0x7f) | 0x80;
