@@ -9,6 +9,10 @@
  *   NATTER_PRESENCE=0                             clients use no UDP at all
  *   NATTER_RELAY_PRESENCE=0                       `natter relay` sends no beacon
  *
+ * The relay's beacon goes only to the interfaces its --host listens on (all of
+ * them for 0.0.0.0 or ::, only 127.255.255.255 for a loopback address); the
+ * extra targets always apply (src/presence/targets.ts listenScope).
+ *
  * Long-running commands (`inbox --follow`, `chat`) announce; take the flags
  * with addPresenceOptions() and pass them to CliContext.openClient({ announce }).
  */

@@ -11,7 +11,6 @@
  * process's source port unique and the unicast reply lands where it should.
  */
 import type { RemoteInfo } from 'node:dgram';
-import { networkInterfaces } from 'node:os';
 import { DgramAsPromised } from 'dgram-as-promised';
 import type { Identity } from '../crypto/keys.js';
 import { randomBytes } from '../crypto/random.js';
@@ -56,18 +55,16 @@ export const openPresenceSocket: OpenTransport = async (options, onDatagram) => 
     closed ??= Promise.allSettled([listen.close(), out.close()]).then(() => undefined);
     return closed;
   };
+  let step = `${options.bindAddress}:${options.port}`;
   try {
     await listen.bind({ port: options.port, address: options.bindAddress });
-    await out.bind({ port: 0, address: options.bindAddress });
+    step = `${options.sendAddress} (sending socket)`;
+    await out.bind({ port: 0, address: options.sendAddress });
     listen.setBroadcast(true);
     out.setBroadcast(true);
   } catch (err) {
     await close();
-    throw new NatterError(
-      'E_PRESENCE_BIND',
-      `presence: cannot bind UDP ${options.bindAddress}:${options.port}`,
-      { cause: err },
-    );
+    throw new NatterError('E_PRESENCE_BIND', `presence: cannot bind UDP ${step}`, { cause: err });
   }
   const sendTo = async (bytes: Uint8Array, address: string, port: number) => {
     try {
@@ -80,10 +77,7 @@ export const openPresenceSocket: OpenTransport = async (options, onDatagram) => 
   return {
     sendTo,
     broadcast: async (bytes) => {
-      // Recomputed on every send: interfaces come and go (Wi-Fi, VPN, docking).
-      const interfaces = options.broadcastInterfaces ? directedBroadcasts(networkInterfaces()) : [];
-      const targets = new Set([...interfaces, ...options.extraTargets]);
-      await Promise.all([...targets].map((t) => sendTo(bytes, t, options.port)));
+      await Promise.all(options.targets().map((t) => sendTo(bytes, t, options.port)));
     },
     close,
   };
@@ -153,6 +147,7 @@ export class Beacon extends TypedEmitter<BeaconEvents> {
       dropped: (reason) => this.emit('datagram:dropped', reason),
       started: () => this.started(),
       tick: () => this.announce('heartbeat'),
+      interfaceTargets: directedBroadcasts,
     });
     this.clock = this.link.clock;
     const missed = options.missedBeforeExpiry ?? MISSED_HEARTBEATS_BEFORE_EXPIRY;

@@ -20,6 +20,7 @@ export type { Accepted, LinkOptions, LinkStats } from './link.js';
 export {
   RelayBeacon,
   type RelayBeaconOptions,
+  type RelayBeaconStats,
   startRelayBeacon,
 } from './relay-beacon.js';
 export { type RelayPresence, type RelaySighting, RelayTracker } from './relays.js';
@@ -35,7 +36,15 @@ export {
   type RosterSource,
   type RosterStats,
 } from './roster.js';
-export { directedBroadcasts } from './targets.js';
+export {
+  directedBroadcasts,
+  type InterfaceList,
+  type ListenScope,
+  LOOPBACK_BROADCAST,
+  listenScope,
+  type Subnet,
+  scopeReaches,
+} from './targets.js';
 export type {
   OpenTransport,
   PresenceTransport,

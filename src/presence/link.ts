@@ -2,8 +2,10 @@
  * What the client beacon and the relay beacon share: the transport's lifecycle
  * (idempotent start and stop, ordered teardown), a periodic tick on the
  * injected clock, the receive filter, and rate-limited unicast replies. The
- * owner supplies what to send and what to do with accepted datagrams.
+ * owner supplies what to send, which interface broadcasts to send it to, and
+ * what to do with accepted datagrams.
  */
+import { networkInterfaces as osNetworkInterfaces } from 'node:os';
 import { type Clock, systemClock, type Timer } from '../util/clock.js';
 import { describeError, NatterError } from '../util/errors.js';
 import { type Logger, silentLogger } from '../util/logger.js';
@@ -23,20 +25,29 @@ import {
   type FilterStats,
 } from './filter.js';
 import { ReplyLimiter } from './rate-limit.js';
+import type { InterfaceList } from './targets.js';
 import type { OpenTransport, PresenceTransport } from './transport.js';
 
 /** Options common to both beacons; each is documented with its default. */
 export interface LinkOptions {
   /** Shared UDP presence port. Default DEFAULT_PRESENCE_PORT (47475). */
   port?: number;
-  /** Local address to bind. Default '0.0.0.0'. */
+  /**
+   * Local address the sockets bind (a relay beacon on a specific listenHost sends
+   * from that instead). Default '0.0.0.0'.
+   */
   bindAddress?: string;
   /** Time between periodic sends. Default HEARTBEAT_INTERVAL_MS (2000). */
   intervalMs?: number;
   /** Extra targets besides interface broadcasts, e.g. ['127.255.255.255']. Default []. */
   extraTargets?: readonly string[];
-  /** Broadcast on every non-internal IPv4 interface. Default true; tests turn it off. */
+  /**
+   * Broadcast on the interfaces (every non-internal IPv4 one for a client; the
+   * relay's listening ones for a relay beacon). Default true; tests turn it off.
+   */
   broadcastInterfaces?: boolean;
+  /** The interface list, asked before each broadcast. Default os.networkInterfaces; tests pass fixed data. */
+  networkInterfaces?: () => InterfaceList;
   /** Receive-pipeline options (limits, verify spies). Its clock defaults to `clock`. */
   filter?: FilterOptions;
   /** Time source for ticks, expiry and filtering. Default systemClock. */
@@ -47,6 +58,12 @@ export interface LinkOptions {
 
 export type Accepted = Extract<FilterResult, { ok: true }>;
 
+/** LinkOptions plus what the owning beacon decides rather than its caller. */
+export interface LinkSetup extends LinkOptions {
+  /** Local address of the sending socket (the source of every datagram). Default bindAddress. */
+  sendAddress?: string;
+}
+
 export interface LinkHandlers {
   /** Each datagram that passed the filter. */
   accepted(datagram: Accepted): void;
@@ -56,6 +73,8 @@ export interface LinkHandlers {
   started(): Promise<void>;
   /** Every interval while running. */
   tick(): Promise<void>;
+  /** The interface broadcast targets, from the current list; asked on every broadcast. */
+  interfaceTargets(interfaces: InterfaceList): readonly string[];
 }
 
 export interface LinkStats {
@@ -69,6 +88,8 @@ export class PresenceLink {
   readonly clock: Clock;
   readonly log: Logger;
   readonly intervalMs: number;
+  /** The current interface list (options.networkInterfaces). */
+  readonly interfaces: () => InterfaceList;
   private readonly filter: DatagramFilter;
   private readonly replies = new ReplyLimiter({
     ratePerSecond: REPLY_RATE_PER_SECOND,
@@ -83,13 +104,14 @@ export class PresenceLink {
   private counters = { sent: 0, replies: 0, repliesSuppressed: 0 };
 
   constructor(
-    private readonly options: LinkOptions,
+    private readonly options: LinkSetup,
     private readonly openTransport: OpenTransport,
     private readonly handlers: LinkHandlers,
   ) {
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? silentLogger;
     this.intervalMs = options.intervalMs ?? HEARTBEAT_INTERVAL_MS;
+    this.interfaces = options.networkInterfaces ?? osNetworkInterfaces;
     if (!(this.intervalMs > 0))
       throw new NatterError('E_BAD_ARGUMENT', 'presence: intervalMs must be > 0');
     this.filter = new DatagramFilter({ clock: this.clock, ...options.filter });
@@ -149,12 +171,13 @@ export class PresenceLink {
   private async doStart(): Promise<void> {
     if (this.stopping) throw new NatterError('E_BEACON_STOPPED', 'presence: start after stop');
     const o = this.options;
+    const bindAddress = o.bindAddress ?? '0.0.0.0';
     this.transport = await this.openTransport(
       {
         port: o.port ?? DEFAULT_PRESENCE_PORT,
-        bindAddress: o.bindAddress ?? '0.0.0.0',
-        broadcastInterfaces: o.broadcastInterfaces ?? true,
-        extraTargets: o.extraTargets ?? [],
+        bindAddress,
+        sendAddress: o.sendAddress ?? bindAddress,
+        targets: () => this.targets(),
         logger: this.log,
       },
       (d) => this.onDatagram(d.bytes, d.address, d.port),
@@ -174,6 +197,14 @@ export class PresenceLink {
     } finally {
       await transport.close();
     }
+  }
+
+  /** Interface targets (while broadcastInterfaces is on) and the extra targets, deduplicated. */
+  private targets(): string[] {
+    const o = this.options;
+    const fromInterfaces =
+      (o.broadcastInterfaces ?? true) ? this.handlers.interfaceTargets(this.interfaces()) : [];
+    return [...new Set([...fromInterfaces, ...(o.extraTargets ?? [])])];
   }
 
   private schedule(): void {

@@ -3,13 +3,26 @@
  * PRESENCE_RELAY beacon every interval, and an immediate unicast answer to
  * every QUERY, so a starting client finds the relay with no configuration.
  * The sockets come from beacon.ts (the one socket owner).
+ *
+ * The beacon goes only where the relay's TCP listener can be reached (issue 8,
+ * finding 8: a relay on 127.0.0.1 announced itself on the LAN): targets.ts's
+ * listenScope() picks the interfaces, the beacon is sent from the listen
+ * address (a client dials a beacon's source address), and a QUERY from outside
+ * the scope is not answered.
  */
 import { NatterError } from '../util/errors.js';
 import { MAX_RELAY_NAME_CHARS } from '../wire/limits.js';
 import { isSafeLine } from '../wire/text.js';
 import { openPresenceSocket } from './beacon.js';
 import { SeqCounter, signPresence } from './datagram.js';
-import { type LinkOptions, type LinkStats, PresenceLink } from './link.js';
+import { type Accepted, type LinkOptions, type LinkStats, PresenceLink } from './link.js';
+import {
+  type InterfaceList,
+  type ListenScope,
+  listenScope,
+  scopeReaches,
+  specificIPv4,
+} from './targets.js';
 import type { OpenTransport } from './transport.js';
 
 /** See LinkOptions for port (UDP), bindAddress, intervalMs, targets, filter, clock and logger. */
@@ -22,13 +35,32 @@ export interface RelayBeaconOptions extends LinkOptions {
   relayPort: number;
   /** Display name in the beacon: one line of at most MAX_RELAY_NAME_CHARS. */
   name: string;
+  /**
+   * The address the relay's TCP listener is bound to (best: server.address().address).
+   * A wildcard ('0.0.0.0', '::') beacons on every interface; a loopback address
+   * only to 127.255.255.255; another IPv4 address only on the interfaces holding
+   * it, and beacons are sent from it; an IPv6 address, a host name or an address
+   * no interface holds, on no interface (with one warning). extraTargets always
+   * apply. Default '0.0.0.0'.
+   */
+  listenHost?: string;
   /** Default openPresenceSocket (UDP). */
   openTransport?: OpenTransport;
+}
+
+export interface RelayBeaconStats extends LinkStats {
+  /** QUERYs not answered because their source cannot reach the relay's listen address. */
+  queriesOutOfScope: number;
 }
 
 export class RelayBeacon {
   private readonly link: PresenceLink;
   private readonly seq = new SeqCounter();
+  private readonly listenHost: string;
+  /** Recomputed on every broadcast, and at the first QUERY after each tick. */
+  private scope: ListenScope | null = null;
+  private warned: string | null = null;
+  private queriesOutOfScope = 0;
 
   constructor(private readonly options: RelayBeaconOptions) {
     const { relayPort, name } = options;
@@ -38,15 +70,24 @@ export class RelayBeacon {
     if ([...name].length > MAX_RELAY_NAME_CHARS || !isSafeLine(name)) {
       throw new NatterError('E_BAD_ARGUMENT', 'relay beacon: name must be one short line');
     }
-    this.link = new PresenceLink(options, options.openTransport ?? openPresenceSocket, {
-      // Only QUERYs concern the relay: heartbeats and other relays are not its business.
-      accepted: (d) => {
-        if (d.presence.kind === 'query') this.link.reply(d, () => this.beacon());
+    this.listenHost = options.listenHost ?? '0.0.0.0';
+    // The listening socket stays on bindAddress (the wildcard by default): bound to a
+    // unicast address, it would not hear the broadcast QUERYs of starting clients.
+    const sendAddress = specificIPv4(this.listenHost);
+    this.link = new PresenceLink(
+      sendAddress === null ? options : { ...options, sendAddress },
+      options.openTransport ?? openPresenceSocket,
+      {
+        accepted: (d) => this.accepted(d),
+        dropped: () => undefined,
+        started: () => this.link.broadcast(() => this.beacon()),
+        tick: () => {
+          this.scope = null;
+          return this.link.broadcast(() => this.beacon());
+        },
+        interfaceTargets: (interfaces) => this.refreshScope(interfaces).targets,
       },
-      dropped: () => undefined,
-      started: () => this.link.broadcast(() => this.beacon()),
-      tick: () => this.link.broadcast(() => this.beacon()),
-    });
+    );
   }
 
   /** Binds and sends the first beacon at once. Idempotent. */
@@ -59,8 +100,32 @@ export class RelayBeacon {
     return this.link.stop();
   }
 
-  stats(): LinkStats {
-    return this.link.stats();
+  stats(): RelayBeaconStats {
+    return { ...this.link.stats(), queriesOutOfScope: this.queriesOutOfScope };
+  }
+
+  /** Only QUERYs concern the relay: heartbeats and other relays are not its business. */
+  private accepted(d: Accepted): void {
+    if (d.presence.kind !== 'query') return;
+    const scope = this.scope ?? this.refreshScope(this.link.interfaces());
+    if (!scopeReaches(scope, d.address)) {
+      this.queriesOutOfScope++;
+      return;
+    }
+    this.link.reply(d, () => this.beacon());
+  }
+
+  private refreshScope(interfaces: InterfaceList): ListenScope {
+    const scope = listenScope(interfaces, this.listenHost);
+    this.scope = scope;
+    if (scope.problem !== null && scope.problem !== this.warned) {
+      this.link.log.warn('relay beacon: announced on no interface', {
+        listenHost: this.listenHost,
+        problem: scope.problem,
+      });
+    }
+    this.warned = scope.problem;
+    return scope;
   }
 
   private beacon(): Uint8Array {

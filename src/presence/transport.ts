@@ -24,12 +24,22 @@ export interface PresenceTransport {
 export interface TransportOptions {
   /** UDP port shared by every natter process on the LAN. */
   port: number;
-  /** Local address to bind. */
+  /**
+   * Local address the listening socket binds. It must hear broadcasts, and on
+   * Linux a socket bound to a unicast address does not, so this is normally the
+   * wildcard.
+   */
   bindAddress: string;
-  /** Send to the directed broadcast address of every non-internal IPv4 interface. */
-  broadcastInterfaces: boolean;
-  /** Further broadcast or unicast targets, e.g. '127.255.255.255' in tests. */
-  extraTargets: readonly string[];
+  /**
+   * Local address the sending socket binds: the source address of every datagram
+   * we send, which receivers answer and which a client dials to reach a relay.
+   */
+  sendAddress: string;
+  /**
+   * Where broadcast() sends: interface broadcasts and extra targets, deduplicated.
+   * Asked on every send, because interfaces come and go (Wi-Fi, VPN, docking).
+   */
+  targets(): readonly string[];
   logger: Logger;
 }
 
