@@ -1,11 +1,13 @@
 /** What every session and handler of one relay shares. */
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
+import type { ByteBudget } from './budget.js';
 import type { Directory } from './directory.js';
 import type { Hub } from './hub.js';
 import type { RelayKey } from './identity.js';
 import type { RelayLimits } from './limits.js';
 import type { Mailbox } from './mailbox.js';
+import type { Session } from './session.js';
 
 export interface RelayContext {
   readonly key: RelayKey;
@@ -16,4 +18,6 @@ export interface RelayContext {
   readonly directory: Directory;
   readonly mailbox: Mailbox;
   readonly hub: Hub;
+  /** What all connections hold, against maxRelayBufferedBytes. */
+  readonly budget: ByteBudget<Session>;
 }

@@ -2,15 +2,23 @@
  * Who is registered on this relay: user id -> card, pseudonym key -> user id.
  * Held in memory (a LAN has hundreds of users, not millions) and written
  * through to LevelDB with `sync: true` before a registration is confirmed.
+ *
+ * Registration is atomic (issue 8, finding 3): a name is reserved in memory
+ * before its write starts and released if the write fails, so two identities
+ * racing for one name cannot both be told yes; an identity has at most one
+ * registration in flight, so it cannot end up holding two names. The name index
+ * is keyed by `pseudonymKey`, which folds case and look-alike characters.
  */
-import { fromHex, toHex } from '../util/bytes.js';
+import { toHex } from '../util/bytes.js';
+import type { Logger } from '../util/logger.js';
 import { decodeFrame, encodeFrame } from '../wire/codec.js';
 import { pseudonymKey } from '../wire/text.js';
 import type { Card } from '../wire/types.js';
-import type { RelayBatchOp, RelayDb } from './store.js';
+import type { RelayStore, StoreRefusal } from './store.js';
 
 const USER_PREFIX = 'u1!';
-const NAME_PREFIX = 'n1!';
+/** The name index of earlier versions; rebuilt from the cards at open, so no longer stored. */
+const LEGACY_NAME_PREFIX = 'n1!';
 
 // Cards are stored as an encoded lookup-result frame: the codec validates them on the way back in.
 function encodeCard(card: Card): Uint8Array {
@@ -26,19 +34,47 @@ function decodeCard(bytes: Uint8Array): Card | null {
   }
 }
 
+export type ReserveRefusal = {
+  code: 'E_PSEUDONYM_TAKEN' | 'E_REGISTRATION_BUSY';
+  message: string;
+};
+
+/** A name held for one identity while its registration is written. */
+export interface Reservation {
+  readonly card: Card;
+  readonly idHex: string;
+  readonly nameKey: string;
+}
+
 export class Directory {
   private readonly byId = new Map<string, Card>();
   private readonly byName = new Map<string, string>();
+  /** Names being registered: name key -> user id hex. */
+  private readonly reservedNames = new Map<string, string>();
+  /** Identities with a registration in flight. */
+  private readonly reservedIds = new Set<string>();
 
-  constructor(private readonly db: RelayDb) {}
+  constructor(
+    private readonly store: RelayStore,
+    private readonly log: Logger,
+  ) {
+    store.onReopen(() => this.load());
+  }
 
   async open(): Promise<void> {
-    for await (const [key, value] of this.db.iterator({ gt: USER_PREFIX, lt: `${USER_PREFIX}~` })) {
-      const card = decodeCard(value);
-      if (card === null) continue;
-      const idHex = key.slice(USER_PREFIX.length);
-      this.byId.set(idHex, card);
-      this.byName.set(pseudonymKey(card.pseudonym), idHex);
+    await this.load();
+    const legacy: string[] = [];
+    for await (const key of this.store.db.keys({
+      gt: LEGACY_NAME_PREFIX,
+      lt: `${LEGACY_NAME_PREFIX}~`,
+    })) {
+      legacy.push(key);
+    }
+    if (legacy.length > 0) {
+      await this.store.db.batch(
+        legacy.map((key) => ({ type: 'del' as const, key })),
+        { sync: true },
+      );
     }
   }
 
@@ -55,29 +91,94 @@ export class Directory {
     return idHex === undefined ? undefined : this.byId.get(idHex);
   }
 
-  /** The user id that owns a pseudonym (case-insensitively), if any. */
+  /** The user id that owns a pseudonym (case- and confusable-insensitively), if any. */
   ownerOf(name: string): string | undefined {
     return this.byName.get(pseudonymKey(name));
   }
 
   /**
-   * Stores a card durably. The caller has checked that the pseudonym is free or
-   * already this user's; a user who registers a new pseudonym gives up the old one.
+   * Holds the card's pseudonym for its identity until `commit` settles, or says
+   * why not: the name is owned or being registered by another identity, or this
+   * identity already has a registration in flight. Synchronous, so nothing can
+   * slip between the check and the hold.
    */
-  async put(card: Card): Promise<void> {
+  reserve(card: Card): Reservation | ReserveRefusal {
     const idHex = toHex(card.userId);
-    const old = this.byId.get(idHex);
-    const ops: RelayBatchOp[] = [
-      { type: 'put', key: USER_PREFIX + idHex, value: encodeCard(card) },
-      { type: 'put', key: NAME_PREFIX + pseudonymKey(card.pseudonym), value: fromHex(idHex) },
-    ];
-    const oldKey = old ? pseudonymKey(old.pseudonym) : undefined;
-    if (oldKey !== undefined && oldKey !== pseudonymKey(card.pseudonym)) {
-      ops.push({ type: 'del', key: NAME_PREFIX + oldKey });
+    const nameKey = pseudonymKey(card.pseudonym);
+    if (this.reservedIds.has(idHex)) {
+      return {
+        code: 'E_REGISTRATION_BUSY',
+        message: 'register: this identity already has a registration in progress',
+      };
     }
-    await this.db.batch(ops, { sync: true });
-    if (oldKey !== undefined) this.byName.delete(oldKey);
+    const owner = this.byName.get(nameKey) ?? this.reservedNames.get(nameKey);
+    if (owner !== undefined && owner !== idHex) {
+      return {
+        code: 'E_PSEUDONYM_TAKEN',
+        message: `register: '${card.pseudonym}' is already taken (or looks like a taken name)`,
+      };
+    }
+    this.reservedIds.add(idHex);
+    this.reservedNames.set(nameKey, idHex);
+    return { card, idHex, nameKey };
+  }
+
+  /**
+   * Writes a reserved card durably, then publishes it; releases the reservation
+   * either way. A user who registers a new pseudonym gives up the old one.
+   * Resolves null once stored, or with the store's refusal.
+   */
+  async commit(r: Reservation): Promise<StoreRefusal | null> {
+    const value = encodeCard(r.card);
+    try {
+      const refused = await this.store.write((batch) => batch.put(USER_PREFIX + r.idHex, value), {
+        sync: true,
+        bytes: value.byteLength + USER_PREFIX.length + r.idHex.length,
+      });
+      if (refused) return refused;
+      this.publish(r.idHex, r.card);
+      return null;
+    } finally {
+      this.reservedIds.delete(r.idHex);
+      if (this.reservedNames.get(r.nameKey) === r.idHex) this.reservedNames.delete(r.nameKey);
+    }
+  }
+
+  private publish(idHex: string, card: Card): void {
+    const old = this.byId.get(idHex);
+    if (old) {
+      const oldKey = pseudonymKey(old.pseudonym);
+      if (this.byName.get(oldKey) === idHex) this.byName.delete(oldKey);
+    }
     this.byId.set(idHex, card);
     this.byName.set(pseudonymKey(card.pseudonym), idHex);
+  }
+
+  /**
+   * (Re)builds the maps from the store. Names that fold to one key (registered
+   * before look-alike folding, or by the race this module now prevents) keep
+   * the first owner in key order; the others can still log in by their id.
+   */
+  private async load(): Promise<void> {
+    this.byId.clear();
+    this.byName.clear();
+    let clashes = 0;
+    for await (const [key, value] of this.store.db.iterator({
+      gt: USER_PREFIX,
+      lt: `${USER_PREFIX}~`,
+    })) {
+      const card = decodeCard(value);
+      if (card === null) continue;
+      const idHex = key.slice(USER_PREFIX.length);
+      this.byId.set(idHex, card);
+      const nameKey = pseudonymKey(card.pseudonym);
+      if (this.byName.has(nameKey)) clashes++;
+      else this.byName.set(nameKey, idHex);
+    }
+    if (clashes > 0) {
+      this.log.warn('registered names that fold together; the first owner keeps the name', {
+        clashes,
+      });
+    }
   }
 }

@@ -15,10 +15,12 @@ export interface RelayLimits {
   mailTtlMs: number;
   /** How often expired mail is swept. */
   ttlSweepIntervalMs: number;
-  /** Below this much free disk the relay refuses new mail (ACK_DISK_FULL). */
+  /**
+   * Below this much free disk (read before every batch) the relay refuses new
+   * mail (ACK_DISK_FULL) and registrations: LevelDB needs room to compact, and
+   * a write that meets a full disk stops all writes until the store is reopened.
+   */
   minFreeDiskBytes: number;
-  /** How often free disk space is re-read; statfs is cheap but not free. */
-  diskCheckIntervalMs: number;
   /** A connection must finish Hello..Login within this or it is closed. */
   handshakeTimeoutMs: number;
   /** A ready session that sends nothing for this long is closed (clients ping every 30 s). */
@@ -30,6 +32,26 @@ export interface RelayLimits {
   maxSessionBufferedBytes: number;
   /** Sends awaiting their durable ack per session; beyond it the relay stops reading the socket. */
   maxInflightSendsPerSession: number;
+  /**
+   * Output queued for a ready session (replies, roster, pushes) beyond which the
+   * relay stops reading it; 4x this closes it at once (E_SLOW_CONSUMER). Above
+   * the push cap (maxSessionBufferedBytes) so replies still fit while mail waits.
+   */
+  maxSessionQueuedBytes: number;
+  /** The same before login, where a client has no business queueing more than a challenge. */
+  maxPreloginQueuedBytes: number;
+  /** A session that stays over its output budget this long is closed (E_SLOW_CONSUMER). */
+  slowConsumerTimeoutMs: number;
+  /**
+   * A frame that has started arriving must be complete within this (E_FRAME_TIMEOUT):
+   * 256 KiB takes milliseconds on a LAN and 2 s at 1 Mbit/s; a trickle holds a buffer.
+   */
+  partialFrameTimeoutMs: number;
+  /**
+   * All bytes held for all connections together; beyond it the largest holder is
+   * closed (E_RELAY_OVERLOADED). 500 busy clients at the push cap hold 128 MiB.
+   */
+  maxRelayBufferedBytes: number;
   /** Concurrent sessions of one user (several devices or terminals). */
   maxSessionsPerUser: number;
   /** Open connections in all; refuses beyond it so file descriptors last. */
@@ -45,11 +67,15 @@ export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = Object.freeze({
   mailTtlMs: 30 * 24 * 60 * 60 * 1000,
   ttlSweepIntervalMs: 60 * 60 * 1000,
   minFreeDiskBytes: 256 * 1024 * 1024,
-  diskCheckIntervalMs: 5_000,
   handshakeTimeoutMs: 10_000,
   idleTimeoutMs: 120_000,
   maxSessionBufferedBytes: 256 * 1024,
   maxInflightSendsPerSession: 4096,
+  maxSessionQueuedBytes: 1024 * 1024,
+  maxPreloginQueuedBytes: 64 * 1024,
+  slowConsumerTimeoutMs: 30_000,
+  partialFrameTimeoutMs: 15_000,
+  maxRelayBufferedBytes: 192 * 1024 * 1024,
   maxSessionsPerUser: 8,
   maxConnections: 10_000,
   catchUpBatchMessages: 512,

@@ -11,6 +11,9 @@
  * - `ack` deletes only mail of the acknowledging recipient.
  * - An in-memory index (rebuilt at open) keeps per-recipient and per-sender
  *   counts for quotas and TTL sweeps without reading values back.
+ * - Writes go through RelayStore: a refused or failed batch refuses every mail
+ *   in it (the senders keep and retry them), and after the store reopens the
+ *   index is rebuilt from what LevelDB really holds (`reload`).
  */
 import { toHex } from '../util/bytes.js';
 import type { Clock } from '../util/clock.js';
@@ -18,7 +21,7 @@ import { NatterError } from '../util/errors.js';
 import { decodeFrame, encodeFrame } from '../wire/codec.js';
 import type { AckCode, Card } from '../wire/types.js';
 import type { RelayLimits } from './limits.js';
-import type { RelayDb } from './store.js';
+import { REFUSED_CLOSED, type RelayStore } from './store.js';
 
 const MAIL_PREFIX = 'm1!';
 const SEQ_KEY = 's1!seq';
@@ -89,17 +92,23 @@ export class Mailbox {
   private readonly lastIssued = new Map<string, number>();
   private lastSeq = 0;
   private puts: PendingPut[] = [];
+  private putBytes = 0;
   private deletes: string[] = [];
   private flushScheduled = false;
   private writing: Promise<void> | null = null;
-  private diskFull = false;
   private closed = false;
 
   constructor(
-    private readonly db: RelayDb,
+    private readonly store: RelayStore,
     private readonly limits: RelayLimits,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    store.onReopen(() => this.reload());
+  }
+
+  private get db() {
+    return this.store.db;
+  }
 
   /** Rebuilds the index from the store. Call once before use. */
   async open(): Promise<void> {
@@ -131,6 +140,24 @@ export class Mailbox {
     await this.db.put(SEQ_KEY, this.seqValue(), { sync: true });
   }
 
+  /**
+   * After the store reopened: the index is rebuilt from what LevelDB holds, then
+   * acks that were not written yet are applied again (their mail reappeared).
+   * The seq moves on by the restart gap, as at any open.
+   */
+  private async reload(): Promise<void> {
+    this.boxes.clear();
+    this.perSender.clear();
+    this.lastIssued.clear();
+    await this.open();
+    for (const key of this.deletes) {
+      const parsed = parseMailKey(key);
+      const box = parsed && this.boxes.get(parsed.recipientHex);
+      if (parsed && box) this.unindex(parsed.recipientHex, box, parsed.seq);
+    }
+    if (this.deletes.length > 0) this.scheduleFlush();
+  }
+
   /** Messages waiting for a recipient. */
   pending(recipientHex: string): number {
     return this.boxes.get(recipientHex)?.entries.size ?? 0;
@@ -141,10 +168,6 @@ export class Mailbox {
     let n = 0;
     for (const box of this.boxes.values()) n += box.entries.size;
     return n;
-  }
-
-  setDiskFull(full: boolean): void {
-    this.diskFull = full;
   }
 
   /**
@@ -159,8 +182,9 @@ export class Mailbox {
     nonce: Uint8Array,
     ciphertext: Uint8Array,
   ): Enqueued {
-    if (this.closed) return { code: 'internal', reason: 'relay is shutting down' };
-    if (this.diskFull) return { code: 'disk-full', reason: 'relay disk is full' };
+    if (this.closed) return REFUSED_CLOSED;
+    const refused = this.store.refusal();
+    if (refused) return refused;
     const senderHex = toHexCached(from.userId);
     const box = this.boxes.get(toHex);
     if (box && box.entries.size >= this.limits.maxMailboxMessages) {
@@ -188,6 +212,7 @@ export class Mailbox {
     const mail: StoredMail = { seq, recipientHex: toHex, frame };
     const durable = new Promise<EnqueueResult>((resolve) => {
       this.puts.push({ key: mailKey(toHex, seq), value, mail, entry, resolve });
+      this.putBytes += value.byteLength;
       this.scheduleFlush();
     });
     return { code: 'queued', mail, prevSeq, durable };
@@ -202,6 +227,7 @@ export class Mailbox {
     afterSeq: number,
     limit: number,
   ): Promise<{ mails: StoredMail[]; done: boolean }> {
+    await this.store.whenOpen();
     const box = this.boxes.get(recipientHex);
     if (!box || box.entries.size === 0) return { mails: [], done: true };
     const out: StoredMail[] = [];
@@ -270,7 +296,9 @@ export class Mailbox {
   /** Writes everything pending and stops accepting mail. Idempotent. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.writing || this.puts.length > 0 || this.deletes.length > 0) {
+    // Acks left while the store is down are lost with the process; their mail is
+    // delivered again after the restart and dropped as a duplicate by the client.
+    while (this.writing || this.puts.length > 0 || (this.deletes.length > 0 && this.store.isOpen)) {
       if (this.writing) await this.writing;
       else await this.flush();
     }
@@ -317,47 +345,44 @@ export class Mailbox {
     const puts = this.puts;
     const deletes = this.deletes;
     if (puts.length === 0 && deletes.length === 0) return Promise.resolve();
+    // Acks wait while the store recovers: reload applies them again, then they are written.
+    if (puts.length === 0 && !this.store.isOpen) return Promise.resolve();
+    const bytes = this.putBytes;
     this.puts = [];
+    this.putBytes = 0;
     this.deletes = [];
-    const write = this.writeBatch(puts, deletes).then(
-      () => {
-        for (const p of puts) p.resolve({ code: 'stored', mail: p.mail });
-      },
-      (err: unknown) => {
+    const write = this.store
+      .write(
+        (batch) => {
+          // A chained batch: about 2-3x the puts/s of db.batch([...]) here, whose
+          // per-operation preparation topped the relay's CPU profile under load.
+          for (const p of puts) batch.put(p.key, p.value);
+          if (puts.length > 0) batch.put(SEQ_KEY, this.seqValue());
+          for (const key of deletes) batch.del(key);
+        },
+        { sync: puts.length > 0, bytes },
+      )
+      .then((refused) => {
+        if (refused === null) {
+          for (const p of puts) p.resolve({ code: 'stored', mail: p.mail });
+          return;
+        }
         for (const p of puts) {
           const box = this.boxes.get(p.mail.recipientHex);
           if (box) this.unindex(p.mail.recipientHex, box, p.mail.seq);
-          p.resolve({ code: 'internal', reason: 'relay could not store the message' });
+          p.resolve(refused);
         }
-        this.onWriteError?.(
-          new NatterError('E_STORE_WRITE', 'mailbox: batch write failed', { cause: err }),
-        );
-      },
-    );
+        // The acks were not written: keep them for the next batch (or for reload).
+        this.deletes = deletes.concat(this.deletes);
+      });
     this.writing = write.finally(() => {
       this.writing = null;
-      if (this.puts.length > 0 || this.deletes.length > 0) this.scheduleFlush();
+      if (this.puts.length > 0 || (this.deletes.length > 0 && this.store.isOpen)) {
+        this.scheduleFlush();
+      }
     });
     return this.writing;
   }
-
-  /** One synced batch; a store that fails at once (closed, say) fails the promise, never the caller. */
-  private writeBatch(puts: PendingPut[], deletes: string[]): Promise<void> {
-    try {
-      // A chained batch: about 2-3x the puts/s of db.batch([...]) here, whose
-      // per-operation preparation topped the relay's CPU profile under load.
-      const batch = this.db.batch();
-      for (const p of puts) batch.put(p.key, p.value);
-      if (puts.length > 0) batch.put(SEQ_KEY, this.seqValue());
-      for (const key of deletes) batch.del(key);
-      return batch.write({ sync: puts.length > 0 });
-    } catch (err) {
-      return Promise.reject(err);
-    }
-  }
-
-  /** Called when a batch fails (logged by the server). */
-  onWriteError: ((err: NatterError) => void) | null = null;
 }
 
 // Sender ids repeat constantly; hex-encoding the same 32 bytes for every message

@@ -3,7 +3,6 @@
  * connections, sets TCP_NODELAY (with Nagle on, light-load p99 rises from under
  * 1 ms to about 39 ms: DESIGN.md §4), and hands each socket to a Session.
  */
-import { statfs } from 'node:fs/promises';
 import net from 'node:net';
 import { RelayBeacon, type RelayBeaconOptions } from '../presence/relay-beacon.js';
 import type { Clock } from '../util/clock.js';
@@ -11,6 +10,7 @@ import { systemClock } from '../util/clock.js';
 import { describeError, NatterError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { silentLogger } from '../util/logger.js';
+import { ByteBudget } from './budget.js';
 import type { RelayContext } from './context.js';
 import { Directory } from './directory.js';
 import { Hub } from './hub.js';
@@ -19,7 +19,7 @@ import type { RelayLimits } from './limits.js';
 import { DEFAULT_RELAY_LIMITS, DEFAULT_RELAY_PORT } from './limits.js';
 import { Mailbox } from './mailbox.js';
 import { Session } from './session.js';
-import { openRelayDb } from './store.js';
+import { RelayStore } from './store.js';
 
 export interface RelayOptions {
   /** Data directory (LevelDB store and relay key). Required. */
@@ -36,6 +36,8 @@ export interface RelayOptions {
   clock?: Clock;
   /** Lower limits for tests; defaults in limits.ts. */
   limits?: Partial<RelayLimits>;
+  /** Free bytes on the data dir's file system (tests); default statfs. */
+  freeBytes?: (dir: string) => Promise<number | null>;
   /**
    * Announce the relay on the LAN with signed UDP relay beacons, so clients find it
    * with no configuration (DESIGN.md §5). Default: off for the library (tests run
@@ -66,21 +68,27 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const clock = options.clock ?? systemClock;
   const log = options.logger ?? silentLogger;
   const name = options.name ?? 'natter relay';
-  const db = await openRelayDb(options.dataDir);
+  const store = await RelayStore.open({
+    dataDir: options.dataDir,
+    minFreeDiskBytes: limits.minFreeDiskBytes,
+    clock,
+    log,
+    ...(options.freeBytes ? { freeBytes: options.freeBytes } : {}),
+  });
   let key: Awaited<ReturnType<typeof loadOrCreateRelayKey>>;
-  const directory = new Directory(db);
-  const mailbox = new Mailbox(db, limits, clock);
+  const directory = new Directory(store, log);
+  const mailbox = new Mailbox(store, limits, clock);
   try {
     key = await loadOrCreateRelayKey(options.dataDir);
     await directory.open();
     await mailbox.open();
   } catch (err) {
-    await db.close();
+    await store.close();
     throw err;
   }
-  mailbox.onWriteError = (err) => log.error('store write failed', describeError(err));
   const hub = new Hub(limits.maxSessionsPerUser);
-  const ctx: RelayContext = { key, name, limits, clock, log, directory, mailbox, hub };
+  const budget = new ByteBudget<Session>(limits.maxRelayBufferedBytes);
+  const ctx: RelayContext = { key, name, limits, clock, log, directory, mailbox, hub, budget };
 
   const server = net.createServer({ noDelay: true, keepAlive: true }, (socket) => {
     socket.setNoDelay(true);
@@ -109,29 +117,18 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       resolve();
     });
   }).catch(async (err) => {
-    await db.close();
+    await store.close();
     throw err;
   });
   // Only after listen succeeded: a bind failure is reported once, as E_ADDRESS_IN_USE.
   server.on('error', (err) => log.error('listener error', describeError(err)));
 
-  const checkDisk = async () => {
-    try {
-      const s = await statfs(options.dataDir);
-      mailbox.setDiskFull(s.bavail * s.bsize < limits.minFreeDiskBytes);
-    } catch {
-      // statfs unsupported: never refuse for disk space.
-    }
-  };
-  await checkDisk();
-  const diskTimer = setInterval(checkDisk, limits.diskCheckIntervalMs);
   const sweep = () => {
     const dropped = mailbox.sweep();
     if (dropped > 0) log.info('expired mail dropped', { count: dropped });
   };
   sweep();
   const sweepTimer = setInterval(sweep, limits.ttlSweepIntervalMs);
-  diskTimer.unref();
   sweepTimer.unref();
 
   const addr = server.address() as net.AddressInfo;
@@ -145,6 +142,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       relayId: key.publicKey,
       relaySecretKey: key.secretKey,
       relayPort: addr.port,
+      listenHost: addr.address,
       name,
     });
     try {
@@ -170,14 +168,13 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     }),
     close() {
       closing ??= (async () => {
-        clearInterval(diskTimer);
         clearInterval(sweepTimer);
         await beacon?.stop();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const session of [...hub.connections]) session.close('E_SHUTDOWN');
         await mailbox.close();
         await closed;
-        await db.close();
+        await store.close();
         log.info('relay stopped');
       })();
       return closing;

@@ -3,11 +3,20 @@
  * decoder, coalesced writes, and the delivery cursor; takes any Duplex, so unit
  * tests can drive it through an in-memory pair. Hostile input ends this session
  * with a coded Error frame, never the relay.
+ *
+ * Every byte held for the connection has a budget (issue 8, findings 2 and 5):
+ * - queued output: past the soft budget the session stops being read (frames
+ *   already received wait, decoded, in `backlog`); if it stays there for
+ *   slowConsumerTimeoutMs, or reaches the hard cap at all, it is closed with
+ *   E_SLOW_CONSUMER. Mail pushes stop earlier (maxSessionBufferedBytes).
+ * - a partial incoming frame: must complete within partialFrameTimeoutMs.
+ * - all of it counts towards the relay-wide budget (budget.ts).
  */
 import type { Duplex } from 'node:stream';
+import type { Timer } from '../util/clock.js';
 import { describeError } from '../util/errors.js';
 import { decodeFrame, encodeFrame } from '../wire/codec.js';
-import { FrameDecoder, frame as framed, lengthPrefix } from '../wire/framing.js';
+import { FrameDecoder, lengthPrefix } from '../wire/framing.js';
 import { MAX_FRAME_BYTES, MAX_PRELOGIN_FRAME_BYTES } from '../wire/limits.js';
 import type { Card, Frame, Status } from '../wire/types.js';
 import type { RelayContext } from './context.js';
@@ -17,6 +26,11 @@ import type { StoredMail } from './mailbox.js';
 export type SessionState = 'hello' | 'challenge' | 'auth' | 'ready' | 'closing';
 
 let nextSessionId = 1;
+
+/** Past this multiple of the soft output budget a session is closed at once, paused or not. */
+export const SLOW_CONSUMER_HARD_FACTOR = 4;
+/** How long a closing session may take to read its last bytes before the socket is destroyed. */
+export const CLOSE_LINGER_MS = 2_000;
 
 export class Session {
   readonly id = nextSessionId++;
@@ -35,7 +49,15 @@ export class Session {
   private outBytes = 0;
   private flushScheduled = false;
   private inflightSends = 0;
+  /** Not reading the socket: too many sends in flight, or too much output queued. */
   private paused = false;
+  /** Frames received but not dispatched while paused (copies: the decoder reuses its views). */
+  private backlog: Uint8Array[] = [];
+  private backlogBytes = 0;
+  private slowTimer: Timer | null = null;
+  /** When the partial frame now held began arriving; null when none is held. */
+  private partialSinceMs: number | null = null;
+  private partialTimer: Timer | null = null;
   private timer: object | null = null;
   private lastFrameAtMs: number;
 
@@ -54,7 +76,11 @@ export class Session {
     this.connectedAtMs = ctx.clock.now();
     this.lastFrameAtMs = this.connectedAtMs;
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
-    stream.on('drain', () => void this.pump());
+    stream.on('drain', () => {
+      this.account();
+      this.updateReading();
+      void this.pump();
+    });
     stream.on('error', () => {
       // 'close' follows; a reset by the peer is not worth a log line.
     });
@@ -65,6 +91,17 @@ export class Session {
   /** Bytes accepted for this connection and not yet handed to the kernel. */
   get bufferedBytes(): number {
     return this.outBytes + this.stream.writableLength;
+  }
+
+  /** Everything the relay holds for this connection: output, the partial frame, the backlog. */
+  get heldBytes(): number {
+    return this.bufferedBytes + this.decoder.bufferedBytes + this.backlogBytes;
+  }
+
+  /** Soft output budget for the current state: past it the session is not read. */
+  private get softBudget(): number {
+    const { limits } = this.ctx;
+    return this.state === 'ready' ? limits.maxSessionQueuedBytes : limits.maxPreloginQueuedBytes;
   }
 
   send(frame: Frame): void {
@@ -78,7 +115,14 @@ export class Session {
    */
   sendEncoded(body: Uint8Array): void {
     if (this.state === 'closing') return;
-    const prefix = lengthPrefix(body.byteLength);
+    this.queue(lengthPrefix(body.byteLength), body);
+    if (this.bufferedBytes > this.softBudget * SLOW_CONSUMER_HARD_FACTOR) {
+      this.fail('E_SLOW_CONSUMER', 'session: the client does not read what it asked for');
+    }
+  }
+
+  /** The one way bytes join the outgoing queue, so `outBytes` always counts them. */
+  private queue(prefix: Buffer, body: Uint8Array): void {
     this.out.push(prefix, Buffer.from(body.buffer, body.byteOffset, body.byteLength));
     this.outBytes += prefix.length + body.byteLength;
     if (!this.flushScheduled) {
@@ -129,37 +173,40 @@ export class Session {
   sendStarted(): void {
     this.inflightSends++;
     if (!this.paused && this.inflightSends >= this.ctx.limits.maxInflightSendsPerSession) {
-      this.paused = true;
-      this.stream.pause();
+      this.updateReading();
     }
   }
 
   sendFinished(): void {
     this.inflightSends--;
-    if (this.paused && this.inflightSends < this.ctx.limits.maxInflightSendsPerSession / 2) {
-      this.paused = false;
-      this.stream.resume();
-    }
+    if (this.paused) this.updateReading();
   }
 
-  /** Ends the session with a coded Error frame (protocol fault or refusal). */
+  /** Ends the session with a coded Error frame (protocol fault or refusal), its last bytes. */
   fail(code: string, message: string): void {
     if (this.isClosing()) return;
     this.ctx.log.info('session closed on error', { session: this.id, code, remote: this.remote });
-    this.out.push(framed(encodeFrame({ type: 'error', code, message: message.slice(0, 200) })));
+    const body = encodeFrame({ type: 'error', code, message: message.slice(0, 200) });
+    this.queue(lengthPrefix(body.byteLength), body);
     this.close();
   }
 
   /** Ends the session cleanly: flush what is queued, then close. Idempotent. */
   close(goodbye?: string): void {
     if (this.isClosing()) return;
-    if (goodbye !== undefined)
-      this.out.push(framed(encodeFrame({ type: 'goodbye', reason: goodbye })));
-    this.flush();
+    if (goodbye !== undefined) {
+      const body = encodeFrame({ type: 'goodbye', reason: goodbye });
+      this.queue(lengthPrefix(body.byteLength), body);
+    }
     this.state = 'closing';
+    this.flush();
+    this.clearTimers();
+    this.ctx.budget.update(this, 0);
+    this.backlog = [];
+    this.backlogBytes = 0;
     this.stream.end();
     // A peer that never reads its last bytes must not hold the socket open.
-    const t = setTimeout(() => this.stream.destroy(), 2_000);
+    const t = setTimeout(() => this.stream.destroy(), CLOSE_LINGER_MS);
     t.unref();
   }
 
@@ -178,9 +225,24 @@ export class Session {
       this.fail(code, message);
       return;
     }
-    if (frames.length > 0) this.lastFrameAtMs = this.ctx.clock.now();
-    for (const bytes of frames) {
+    const now = this.ctx.clock.now();
+    if (frames.length > 0) this.lastFrameAtMs = now;
+    this.trackPartial(frames.length > 0, now);
+    this.dispatchAll(frames, false);
+    this.account();
+  }
+
+  /** Dispatches frames in order; once the session pauses, the rest wait in the backlog. */
+  private dispatchAll(frames: Uint8Array[], fromBacklog: boolean): void {
+    for (let i = 0; i < frames.length; i++) {
       if (this.isClosing()) return;
+      const bytes = frames[i]!;
+      if (this.paused) {
+        const keep = fromBacklog ? frames.slice(i) : frames.slice(i).map((f) => Uint8Array.from(f));
+        this.backlog = keep.concat(this.backlog);
+        for (const f of keep) this.backlogBytes += f.byteLength;
+        return;
+      }
       try {
         dispatch(this, decodeFrame(bytes));
       } catch (err) {
@@ -188,7 +250,79 @@ export class Session {
         this.fail(code, message);
         return;
       }
+      if (this.bufferedBytes >= this.softBudget) this.updateReading();
     }
+  }
+
+  /**
+   * Pauses or resumes reading. Paused while too many sends await their ack or
+   * the queued output is over the soft budget; resumed below half of both, after
+   * the backlog is dispatched. Paused over the output budget too long: closed.
+   */
+  private updateReading(): void {
+    if (this.isClosing()) return;
+    const { limits, clock } = this.ctx;
+    const outputFull = this.bufferedBytes >= this.softBudget;
+    if (!this.paused) {
+      if (!outputFull && this.inflightSends < limits.maxInflightSendsPerSession) return;
+      this.paused = true;
+      this.stream.pause();
+    } else if (
+      this.bufferedBytes >= this.softBudget / 2 ||
+      this.inflightSends >= limits.maxInflightSendsPerSession / 2
+    ) {
+      // Still over: stay paused.
+    } else {
+      this.paused = false;
+      if (this.slowTimer) clock.clearTimeout(this.slowTimer);
+      this.slowTimer = null;
+      const backlog = this.backlog;
+      this.backlog = [];
+      this.backlogBytes = 0;
+      this.dispatchAll(backlog, true);
+      if (!this.paused && !this.isClosing()) this.stream.resume();
+      this.account();
+      return;
+    }
+    if (outputFull && this.slowTimer === null) {
+      this.slowTimer = clock.setTimeout(() => {
+        this.slowTimer = null;
+        if (this.paused && this.bufferedBytes >= this.softBudget / 2) {
+          this.fail('E_SLOW_CONSUMER', 'session: the client stopped reading its replies');
+        }
+      }, limits.slowConsumerTimeoutMs);
+    }
+  }
+
+  /**
+   * Partial-frame deadline: a frame that has started arriving must finish within
+   * partialFrameTimeoutMs (a 256 KiB frame takes milliseconds on a LAN), so a
+   * trickling or stalled sender cannot hold a frame buffer for minutes.
+   */
+  private trackPartial(completed: boolean, now: number): void {
+    if (this.decoder.bufferedBytes === 0) {
+      this.partialSinceMs = null;
+      return;
+    }
+    if (this.partialSinceMs === null || completed) this.partialSinceMs = now;
+    if (this.partialTimer !== null) return;
+    const { clock, limits } = this.ctx;
+    const check = () => {
+      this.partialTimer = null;
+      if (this.isClosing() || this.partialSinceMs === null) return;
+      const waited = clock.now() - this.partialSinceMs;
+      if (waited >= limits.partialFrameTimeoutMs) {
+        this.fail('E_FRAME_TIMEOUT', 'framing: a frame did not arrive in time');
+        return;
+      }
+      this.partialTimer = clock.setTimeout(check, limits.partialFrameTimeoutMs - waited);
+    };
+    this.partialTimer = clock.setTimeout(check, limits.partialFrameTimeoutMs);
+  }
+
+  /** Reports what this session holds to the relay-wide budget. */
+  private account(): void {
+    this.ctx.budget.update(this, this.isClosing() ? 0 : this.heldBytes);
   }
 
   private flush(): void {
@@ -198,7 +332,10 @@ export class Session {
     this.out = [];
     this.outBytes = 0;
     this.stream.write(buf);
-    // If the kernel took it all, no 'drain' will come: a stalled catch-up resumes here.
+    if (this.isClosing()) return;
+    this.account();
+    // If the kernel took it all, no 'drain' will come: resume reading and a stalled catch-up here.
+    if (this.paused) this.updateReading();
     if (this.catchingUp && !this.pumping && this.state === 'ready') void this.pump();
   }
 
@@ -254,12 +391,22 @@ export class Session {
     this.timer = this.ctx.clock.setTimeout(check, ms);
   }
 
-  private onClose(): void {
-    if (this.timer) this.ctx.clock.clearTimeout(this.timer);
+  private clearTimers(): void {
+    const { clock } = this.ctx;
+    for (const t of [this.timer, this.slowTimer, this.partialTimer]) if (t) clock.clearTimeout(t);
     this.timer = null;
+    this.slowTimer = null;
+    this.partialTimer = null;
+  }
+
+  private onClose(): void {
+    this.clearTimers();
     this.state = 'closing';
     this.out = [];
     this.outBytes = 0;
+    this.backlog = [];
+    this.backlogBytes = 0;
+    this.ctx.budget.update(this, 0);
     this.ctx.hub.remove(this);
   }
 }

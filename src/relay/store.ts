@@ -1,7 +1,23 @@
 /**
- * The relay's LevelDB: one database per data dir, opened once. LevelDB's own
- * LOCK file makes a second relay on the same dir fail fast; we turn that into
- * a clear, coded error.
+ * The relay's LevelDB: one database per data dir, opened once, and the one path
+ * every durable write takes (docs/decisions.md, "Store failure is fail-stop").
+ *
+ * A write that fails leaves LevelDB's log with a torn record; writes appended
+ * after it are acknowledged by LevelDB but dropped when the log is replayed at
+ * the next open (issue 8: 200 acknowledged messages lost after a full disk).
+ * So a failed write stops every acknowledgement: the store refuses writes,
+ * closes and reopens the database (recovery replays the log up to the torn
+ * record and starts a new one), has its owners reload their in-memory indexes,
+ * and only then accepts writes again. A write that completes after another
+ * failed is reported as failed too: it may sit behind the torn record.
+ *
+ * Free space is read before every batch that adds bytes, not on a timer, so a
+ * disk filled by another process is refused with `disk-full` before LevelDB
+ * runs into it, in the common case; the rare write that still hits ENOSPC
+ * takes the recovery path above.
+ *
+ * LevelDB's own LOCK file makes a second relay on the same dir fail fast; we
+ * turn that into a clear, coded error.
  *
  * Key spaces (versioned prefixes; see mailbox.ts and directory.ts):
  *   m1!<recipient hex>!<seq, 16 hex digits>   stored mail, in delivery order
@@ -9,14 +25,62 @@
  *   n1!<pseudonym key>                        pseudonym -> user id hex
  *   s1!seq                                    last mail sequence number issued
  */
-import { mkdir } from 'node:fs/promises';
+import { statfs as fsStatfs, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AbstractBatchOperation } from 'abstract-level';
+import type { AbstractBatchOperation, AbstractChainedBatch } from 'abstract-level';
 import { Level } from 'level';
-import { NatterError } from '../util/errors.js';
+import { Backoff } from '../util/backoff.js';
+import type { Clock, Timer } from '../util/clock.js';
+import { describeError, NatterError } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
 
 export type RelayDb = Level<string, Uint8Array>;
 export type RelayBatchOp = AbstractBatchOperation<RelayDb, string, Uint8Array>;
+export type RelayBatch = AbstractChainedBatch<RelayDb, string, Uint8Array>;
+
+/** Why the store will not take a write now; relayed to senders as an ack code. */
+export type StoreRefusal = { code: 'disk-full' | 'internal'; reason: string };
+
+export const REFUSED_DISK_FULL: StoreRefusal = Object.freeze({
+  code: 'disk-full',
+  reason: 'relay disk is full',
+});
+export const REFUSED_RECOVERING: StoreRefusal = Object.freeze({
+  code: 'internal',
+  reason: 'relay store is recovering from a write error',
+});
+export const REFUSED_CLOSED: StoreRefusal = Object.freeze({
+  code: 'internal',
+  reason: 'relay is shutting down',
+});
+
+/**
+ * While the disk is below the watermark, how often free space is read again so
+ * that writes resume once space is freed (only then; otherwise every batch reads it).
+ */
+export const DISK_FULL_RECHECK_MS = 1_000;
+/** First and largest pause between attempts to reopen a store that failed. */
+export const RECOVERY_BACKOFF_BASE_MS = 100;
+export const RECOVERY_BACKOFF_MAX_MS = 5_000;
+
+export interface RelayStoreOptions {
+  dataDir: string;
+  /** Below this much free disk (after the batch) writes that add bytes are refused. */
+  minFreeDiskBytes: number;
+  clock: Clock;
+  log: Logger;
+  /** Free bytes on the data dir's file system; default statfs. null: unknown (never refuse). */
+  freeBytes?: (dir: string) => Promise<number | null>;
+}
+
+async function statfsFree(dir: string): Promise<number | null> {
+  try {
+    const s = await fsStatfs(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return null;
+  }
+}
 
 export async function openRelayDb(dataDir: string): Promise<RelayDb> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -40,4 +104,203 @@ export async function openRelayDb(dataDir: string): Promise<RelayDb> {
     });
   }
   return db;
+}
+
+type Health = 'open' | 'recovering' | 'closed';
+
+export class RelayStore {
+  private health: Health = 'open';
+  /** Bumped by every failure: a write that started in an older generation is not trusted. */
+  private generation = 0;
+  private inflight = 0;
+  private idle: (() => void)[] = [];
+  private openWaiters: (() => void)[] = [];
+  private diskFull = false;
+  private recheckTimer: Timer | null = null;
+  private recovery: Promise<void> | null = null;
+  /** Ends a recovery's pause early (on close). */
+  private wakeRecovery: (() => void) | null = null;
+  private readonly reloaders: (() => Promise<void>)[] = [];
+  private readonly freeBytes: (dir: string) => Promise<number | null>;
+  private readonly dir: string;
+  /** Failed writes and recoveries since start, for stats and tests. */
+  readonly counters = { writeFailures: 0, recoveries: 0, diskFullRefusals: 0 };
+
+  constructor(
+    readonly db: RelayDb,
+    private readonly options: RelayStoreOptions,
+  ) {
+    this.freeBytes = options.freeBytes ?? statfsFree;
+    this.dir = options.dataDir;
+  }
+
+  static async open(options: RelayStoreOptions): Promise<RelayStore> {
+    const store = new RelayStore(await openRelayDb(options.dataDir), options);
+    await store.checkSpace(0);
+    return store;
+  }
+
+  /** Registers an owner's reload, run after a reopen and before writes resume. */
+  onReopen(reload: () => Promise<void>): void {
+    this.reloaders.push(reload);
+  }
+
+  get isOpen(): boolean {
+    return this.health === 'open';
+  }
+
+  /** Why a write that adds `bytes` would be refused right now, or null. Synchronous. */
+  refusal(bytes = 1): StoreRefusal | null {
+    if (this.health === 'closed') return REFUSED_CLOSED;
+    if (bytes > 0 && this.diskFull) return REFUSED_DISK_FULL;
+    if (this.health === 'recovering') return REFUSED_RECOVERING;
+    return null;
+  }
+
+  /** Resolves when the store is open (at once if it is); rejects once it is closed. */
+  whenOpen(): Promise<void> {
+    if (this.health === 'open') return Promise.resolve();
+    if (this.health === 'closed') return Promise.reject(this.closedError());
+    return new Promise((resolve) => this.openWaiters.push(resolve));
+  }
+
+  /**
+   * Writes one batch. Resolves null once it is written (synced with `sync`) and
+   * no failure happened meanwhile, or with the refusal that stopped it; never
+   * rejects. `bytes` is what the batch adds (0 for deletes only): free space
+   * is checked against it first.
+   */
+  async write(
+    fill: (batch: RelayBatch) => void,
+    opts: { sync: boolean; bytes: number },
+  ): Promise<StoreRefusal | null> {
+    const refused = this.refusal(opts.bytes);
+    if (refused) return refused;
+    if (opts.bytes > 0 && !(await this.checkSpace(opts.bytes))) {
+      this.counters.diskFullRefusals++;
+      return REFUSED_DISK_FULL;
+    }
+    const after = this.refusal(opts.bytes);
+    if (after) return after;
+    const generation = this.generation;
+    this.inflight++;
+    try {
+      const batch = this.db.batch();
+      fill(batch);
+      await batch.write({ sync: opts.sync });
+    } catch (err) {
+      this.fail(err);
+      return this.refusal(opts.bytes) ?? REFUSED_RECOVERING;
+    } finally {
+      this.inflight--;
+      if (this.inflight === 0) for (const wake of this.idle.splice(0)) wake();
+    }
+    // Another write failed while this one was in flight: this one may follow the
+    // torn record in the log, and would then vanish at the next open.
+    if (generation !== this.generation) return this.refusal(opts.bytes) ?? REFUSED_RECOVERING;
+    return null;
+  }
+
+  /** Waits for writes in flight and any recovery, then closes the database. Idempotent. */
+  async close(): Promise<void> {
+    if (this.health === 'closed') return;
+    const recovering = this.recovery;
+    this.health = 'closed';
+    if (this.recheckTimer) this.options.clock.clearTimeout(this.recheckTimer);
+    await this.drained();
+    this.wakeRecovery?.();
+    if (recovering) await recovering;
+    for (const wake of this.openWaiters.splice(0)) wake();
+    if (this.db.status === 'open' || this.db.status === 'opening') await this.db.close();
+  }
+
+  private closedError(): NatterError {
+    return new NatterError('E_STORE_CLOSED', 'relay store: closed');
+  }
+
+  private drained(): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  /** Reads free space; false (and disk-full mode) when the batch would leave too little. */
+  private async checkSpace(bytes: number): Promise<boolean> {
+    const free = await this.freeBytes(this.dir);
+    const full = free !== null && free - bytes < this.options.minFreeDiskBytes;
+    this.setDiskFull(full);
+    return !full;
+  }
+
+  private setDiskFull(full: boolean): void {
+    if (full === this.diskFull) return;
+    this.diskFull = full;
+    const { log, clock } = this.options;
+    if (full) {
+      log.warn('disk below the free-space watermark; refusing new mail', {
+        minFreeBytes: this.options.minFreeDiskBytes,
+      });
+      const recheck = () => {
+        this.recheckTimer = null;
+        if (this.health === 'closed' || !this.diskFull) return;
+        void this.checkSpace(0).then(() => {
+          if (this.diskFull && this.health !== 'closed')
+            this.recheckTimer = clock.setTimeout(recheck, DISK_FULL_RECHECK_MS);
+        });
+      };
+      this.recheckTimer = clock.setTimeout(recheck, DISK_FULL_RECHECK_MS);
+    } else {
+      log.info('disk space available again; accepting mail');
+      if (this.recheckTimer) clock.clearTimeout(this.recheckTimer);
+      this.recheckTimer = null;
+    }
+  }
+
+  private fail(err: unknown): void {
+    this.counters.writeFailures++;
+    this.generation++;
+    this.options.log.error('store write failed; refusing writes until the store is reopened', {
+      ...describeError(err),
+      cause: describeError((err as { cause?: unknown }).cause).message,
+    });
+    void this.checkSpace(0);
+    if (this.health !== 'open') return;
+    this.health = 'recovering';
+    this.recovery = this.recover().finally(() => {
+      this.recovery = null;
+    });
+  }
+
+  /** Close, reopen (LevelDB replays the log up to the torn record), reload the owners. */
+  private async recover(): Promise<void> {
+    const { log, clock } = this.options;
+    const backoff = new Backoff({
+      baseMs: RECOVERY_BACKOFF_BASE_MS,
+      maxMs: RECOVERY_BACKOFF_MAX_MS,
+    });
+    await this.drained();
+    for (let attempt = 1; ; attempt++) {
+      if (this.health === 'closed') return;
+      try {
+        if (this.db.status === 'open') await this.db.close();
+        await this.db.open();
+        for (const reload of this.reloaders) await reload();
+        if (this.health !== 'recovering') return;
+        this.health = 'open';
+        this.counters.recoveries++;
+        log.info('store reopened; accepting writes again', { attempt });
+        for (const wake of this.openWaiters.splice(0)) wake();
+        return;
+      } catch (err) {
+        log.warn('store reopen failed; retrying', { attempt, ...describeError(err) });
+        await new Promise<void>((resolve) => {
+          const timer = clock.setTimeout(resolve, backoff.next());
+          this.wakeRecovery = () => {
+            clock.clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wakeRecovery = null;
+      }
+    }
+  }
 }

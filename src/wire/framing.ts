@@ -47,6 +47,15 @@ export function writeVarint(out: Uint8Array, n: number, at: number): number {
   return off;
 }
 
+/**
+ * What a decoder keeps of a chunk while a frame is incomplete: a copy when the
+ * chunk is a small view of a larger buffer, so a peer trickling a frame a few
+ * bytes per read does not pin a whole read buffer per byte (issue 8, finding 5).
+ */
+function retained(chunk: Buffer): Buffer {
+  return chunk.byteLength * 2 < chunk.buffer.byteLength ? Buffer.from(chunk) : chunk;
+}
+
 export class FrameDecoder {
   private maxFrameBytes: number;
   /** Bytes received but not yet returned as whole frames. */
@@ -79,7 +88,7 @@ export class FrameDecoder {
       : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.pendingBytes > 0) {
       if (this.need >= 0 && this.pendingBytes + buf.length < this.need) {
-        this.pending.push(buf);
+        this.pending.push(retained(buf));
         this.pendingBytes += buf.length;
         return [];
       }
@@ -123,7 +132,7 @@ export class FrameDecoder {
       off = i + len;
     }
     if (off < buf.length) {
-      const rest = buf.subarray(off);
+      const rest = retained(buf.subarray(off));
       this.pending = [rest];
       this.pendingBytes = rest.length;
     }

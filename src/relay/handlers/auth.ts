@@ -13,8 +13,9 @@ import {
   verify,
 } from '../../crypto/sign.js';
 import { bytesEqual, toHex, utf8 } from '../../util/bytes.js';
-import { describeError } from '../../util/errors.js';
+import { pseudonymKey } from '../../wire/text.js';
 import type { Card, FrameOf } from '../../wire/types.js';
+import type { Reservation } from '../directory.js';
 import type { Session } from '../session.js';
 
 type Refusal = { code: string; message: string };
@@ -48,17 +49,19 @@ export function onRegister(session: Session, frame: FrameOf<'register'>): void {
     session.fail(refusal.code, refusal.message);
     return;
   }
-  const owner = session.ctx.directory.ownerOf(card.pseudonym);
-  if (owner !== undefined && owner !== toHex(card.userId)) {
-    session.fail('E_PSEUDONYM_TAKEN', `register: '${card.pseudonym}' is already taken`);
+  const reserved = session.ctx.directory.reserve(card);
+  if ('code' in reserved) {
+    session.fail(reserved.code, reserved.message);
     return;
   }
-  void admit(session, card, true);
+  void admit(session, card, reserved);
 }
 
 export function onLogin(session: Session, frame: FrameOf<'login'>): void {
-  const known = session.ctx.directory.byPseudonym(frame.pseudonym);
-  if (!known || !bytesEqual(known.userId, frame.userId)) {
+  const { directory } = session.ctx;
+  // By id, not by name: two legacy owners of names that now fold together can both log in.
+  const known = directory.byUserId(toHex(frame.userId));
+  if (!known || pseudonymKey(known.pseudonym) !== pseudonymKey(frame.pseudonym)) {
     session.fail('E_UNKNOWN_USER', `login: no user '${frame.pseudonym}' with this key`);
     return;
   }
@@ -74,21 +77,33 @@ export function onLogin(session: Session, frame: FrameOf<'login'>): void {
       session.fail(refusal.code, refusal.message);
       return;
     }
-    void admit(session, { ...next, pseudonym: known.pseudonym }, true);
+    const card = { ...next, pseudonym: known.pseudonym };
+    const reserved = directory.reserve(card);
+    if ('code' in reserved) {
+      session.fail(reserved.code, reserved.message);
+      return;
+    }
+    void admit(session, card, reserved);
     return;
   }
-  void admit(session, known, false);
+  void admit(session, known, null);
 }
 
-async function admit(session: Session, card: Card, store: boolean): Promise<void> {
+/** Store refusals as session error codes: the client shows them as the reason. */
+const STORE_REFUSAL_CODES = { 'disk-full': 'E_DISK_FULL', internal: 'E_INTERNAL' } as const;
+
+async function admit(session: Session, card: Card, reserved: Reservation | null): Promise<void> {
   session.state = 'auth';
   const { ctx } = session;
-  try {
-    if (store) await ctx.directory.put(card);
-  } catch (err) {
-    ctx.log.error('directory write failed', describeError(err));
-    session.fail('E_INTERNAL', 'register: the relay could not store the registration');
-    return;
+  if (reserved) {
+    const refused = await ctx.directory.commit(reserved);
+    if (refused) {
+      session.fail(
+        STORE_REFUSAL_CODES[refused.code],
+        `register: the relay could not store the registration: ${refused.reason}`,
+      );
+      return;
+    }
   }
   if (session.isClosing()) return;
   const userHex = toHex(card.userId);

@@ -99,14 +99,34 @@ describe('relay limits (integration, loopback)', () => {
     assert.deepEqual(codes, ['stored', 'stored', 'recipient-quota']);
   });
 
-  it('refuses new mail with ACK_DISK_FULL below the free-disk watermark, and keeps serving', async () => {
-    await start({ minFreeDiskBytes: Number.MAX_SAFE_INTEGER });
+  it('refuses new mail and registrations below the free-disk watermark, read before each batch, and keeps serving', async () => {
+    let free: number | null = 1 << 30;
+    relay = await startRelay({
+      dataDir: dir,
+      host: '127.0.0.1',
+      port: 0,
+      limits: { minFreeDiskBytes: 1 << 20 },
+      freeBytes: async () => free,
+    });
     const alice = await user('alice');
     const bob = await user('bob');
+    assert.deepEqual(await codesOf(alice.client, [send(bob.id.signPk)]), ['stored']);
+    free = 1 << 19; // no timer: the next batch reads it
     assert.deepEqual(await codesOf(alice.client, [send(bob.id.signPk)]), ['disk-full']);
+    assert.deepEqual(await codesOf(alice.client, [send(bob.id.signPk)]), ['disk-full']);
+    await assert.rejects(user('carol'), (e: { code?: string }) => e.code === 'E_DISK_FULL');
     alice.client.send({ type: 'ping', nonce: 7 });
     const pong = await alice.client.next((f) => f.type === 'pong');
     assert.equal(pong.type === 'pong' && pong.nonce, 7);
+    free = 1 << 30;
+    // Accepting again once the periodic recheck (only while full) sees the space.
+    const deadline = Date.now() + 5_000;
+    let code: AckCode | undefined = 'disk-full';
+    while (code === 'disk-full' && Date.now() < deadline) {
+      [code] = await codesOf(alice.client, [send(bob.id.signPk)]);
+      if (code === 'disk-full') await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(code, 'stored');
   });
 
   it('drops mail older than mailTtlMs, even across a restart', async () => {

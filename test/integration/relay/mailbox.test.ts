@@ -8,8 +8,9 @@ import { generateIdentity } from '../../../src/crypto/keys.js';
 import { randomBytes } from '../../../src/crypto/random.js';
 import { DEFAULT_RELAY_LIMITS } from '../../../src/relay/limits.js';
 import { Mailbox, mailKey, SEQ_RESTART_GAP } from '../../../src/relay/mailbox.js';
-import { openRelayDb } from '../../../src/relay/store.js';
+import { RelayStore } from '../../../src/relay/store.js';
 import { systemClock } from '../../../src/util/clock.js';
+import { silentLogger } from '../../../src/util/logger.js';
 import { cardOf } from '../../helpers/raw-client.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
@@ -17,10 +18,15 @@ const alice = cardOf(generateIdentity(), 'alice');
 const bobHex = Buffer.from(generateIdentity().signPk).toString('hex');
 
 async function open(dir: string) {
-  const db = await openRelayDb(dir);
-  const mailbox = new Mailbox(db, DEFAULT_RELAY_LIMITS, systemClock);
+  const store = await RelayStore.open({
+    dataDir: dir,
+    minFreeDiskBytes: 0,
+    clock: systemClock,
+    log: silentLogger,
+  });
+  const mailbox = new Mailbox(store, DEFAULT_RELAY_LIMITS, systemClock);
   await mailbox.open();
-  return { db, mailbox };
+  return { db: store.db, store, mailbox };
 }
 
 function enqueue(mailbox: Mailbox) {
@@ -42,7 +48,7 @@ describe('relay mailbox (integration, LevelDB)', () => {
     await lost.durable;
     await first.mailbox.close();
     await first.db.del(mailKey(bobHex, lost.mail.seq));
-    await first.db.close();
+    await first.store.close();
 
     const second = await open(dir);
     const next = enqueue(second.mailbox);
@@ -51,7 +57,7 @@ describe('relay mailbox (integration, LevelDB)', () => {
     assert.ok(next.mail.seq > written.mail.seq + SEQ_RESTART_GAP - 1);
     assert.equal(second.mailbox.pending(bobHex), 2, 'both written mails are still there');
     await second.mailbox.close();
-    await second.db.close();
+    await second.store.close();
   });
 
   it('moves the sequence durably at open, before any mail is accepted', async () => {
@@ -60,26 +66,26 @@ describe('relay mailbox (integration, LevelDB)', () => {
     const issued = enqueue(first.mailbox).mail.seq;
     // Dies before the batch is written (nothing awaited, nothing closed cleanly
     // except the handle), then dies again right after the next start.
-    await first.db.close().catch(() => {});
+    await first.store.close();
     const second = await open(dir);
-    await second.db.close();
+    await second.store.close();
     const third = await open(dir);
     const next = enqueue(third.mailbox);
     await next.durable;
     assert.ok(next.mail.seq > issued + SEQ_RESTART_GAP, 'each start moves past the last one');
     await third.mailbox.close();
-    await third.db.close();
+    await third.store.close();
   });
 
   it('tells the caller which mail of the same recipient came just before', async () => {
     const dir = await makeTempDir();
-    const { db, mailbox } = await open(dir);
+    const { store, mailbox } = await open(dir);
     const a = enqueue(mailbox);
     const b = enqueue(mailbox);
     assert.equal(a.prevSeq, 0);
     assert.equal(b.prevSeq, a.mail.seq);
     await Promise.all([a.durable, b.durable]);
     await mailbox.close();
-    await db.close();
+    await store.close();
   });
 });

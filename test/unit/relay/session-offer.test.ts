@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { generateIdentity } from '../../../src/crypto/keys.js';
 import { randomBytes } from '../../../src/crypto/random.js';
+import { ByteBudget } from '../../../src/relay/budget.js';
 import type { RelayContext } from '../../../src/relay/context.js';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from '../../../src/relay/limits.js';
 import type { StoredMail } from '../../../src/relay/mailbox.js';
@@ -51,6 +52,7 @@ function setup(limits: Partial<RelayLimits> = {}) {
     log: silentLogger,
     mailbox,
     hub: { remove() {} },
+    budget: new ByteBudget(Number.MAX_SAFE_INTEGER),
   } as unknown as RelayContext;
   const [relaySide, clientSide] = duplexPair();
   const session = new Session(relaySide, ctx, 'test');
