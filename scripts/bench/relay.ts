@@ -10,19 +10,25 @@
  *     delivery, and to the sender's durable ack;
  *  3. drain: 100,000 messages queued for an offline client, then it connects
  *     and acks as it reads; deliveries per second and relay peak RSS.
+ *  4. hostile (issue 8): the half-load latency phase again while one logged-in
+ *     client floods Lookups and never reads (reconnecting whenever it is closed)
+ *     and one unauthenticated client floods Pings after Hello; relay peak RSS
+ *     sampled every 100 ms, and the others' latency beside the quiet figure.
  *
  * Switches: NATTER_BENCH_CLIENTS=50,500 (0: the drain alone); NATTER_BENCH_SKIP_DRAIN=1;
  * NATTER_BENCH_RATES=8000,16000 (extra fixed-rate latency phases first, for a
  * latency curve); NATTER_BENCH_LOOP=1 (event-loop delay of relay and generator);
  * NATTER_BENCH_PHASE_PROF=FILE (relay CPU profile of the half-load phase).
  */
+
+import net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BoxKeyring } from '../../src/crypto/box.js';
 import { generateIdentity } from '../../src/crypto/keys.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import { encodeFrame } from '../../src/wire/codec.js';
 import { frame as framed } from '../../src/wire/framing.js';
-import { MAX_ACK_SEQS } from '../../src/wire/limits.js';
+import { MAX_ACK_SEQS, PROTOCOL_VERSION } from '../../src/wire/limits.js';
 import { RawClient } from '../../test/helpers/raw-client.js';
 import { peek, type SendTemplate, sendTemplate, stamp, TickWriter } from './lean-wire.js';
 import { fmt, percentile, type RelayProcess, sleep, spawnRelay } from './util.js';
@@ -236,6 +242,100 @@ async function drain(relay: RelayProcess, total: number) {
   return { rate: total / seconds, seconds, peakMb: peak, fillPeakMb: filled.peakMb };
 }
 
+/**
+ * Writes `unit` as fast as the relay reads it and never reads a byte back; a new
+ * connection (made by `connect`) whenever the relay closes one.
+ */
+function flood(connect: () => Promise<net.Socket>, unit: Buffer) {
+  let running = true;
+  let closedByRelay = 0;
+  let bytes = 0;
+  let socket: net.Socket | null = null;
+  const loop = async () => {
+    while (running) {
+      const s = await connect().catch(() => null);
+      if (!s) {
+        await sleep(100);
+        continue;
+      }
+      socket = s;
+      s.pause();
+      s.removeAllListeners('data');
+      s.on('error', () => {});
+      const closed = new Promise<void>((resolve) => s.once('close', () => resolve()));
+      const write = () => {
+        while (running && !s.destroyed) {
+          bytes += unit.length;
+          if (!s.write(unit)) {
+            s.once('drain', write);
+            return;
+          }
+        }
+      };
+      write();
+      await closed;
+      if (running) closedByRelay++;
+    }
+  };
+  const done = loop();
+  return {
+    async stop() {
+      running = false;
+      socket?.destroy();
+      await done;
+      return { closedByRelay, mb: bytes / 1e6 };
+    },
+  };
+}
+
+async function hostile(relay: RelayProcess, peers: Peer[], rate: number, seconds: number) {
+  const lookups = framed(
+    encodeFrame({ type: 'lookup', requestId: 1, by: { pseudonym: 'c500-1' } }),
+  );
+  const floodLookups = flood(
+    async () => {
+      const { client } = await RawClient.login(
+        relay.port,
+        generateIdentity(),
+        `flood${idCounter++}`,
+      );
+      return client.socket;
+    },
+    Buffer.concat(Array.from({ length: 1024 }, () => lookups)),
+  );
+  const hello = framed(
+    encodeFrame({ type: 'hello', version: PROTOCOL_VERSION, clientNonce: randomBytes(32) }),
+  );
+  const ping = framed(encodeFrame({ type: 'ping', nonce: 1 }));
+  const floodPings = flood(
+    async () => {
+      const socket = net.connect({ port: relay.port, host: '127.0.0.1' });
+      await new Promise((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('error', reject);
+      });
+      socket.write(hello);
+      return socket;
+    },
+    Buffer.concat(Array.from({ length: 1024 }, () => ping)),
+  );
+  let peak = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peak = Math.max(peak, (await relay.memory()).rssMb);
+      await sleep(100);
+    }
+  })();
+  await sleep(1000); // the floods get going: the relay is holding what it will hold
+  const lat = await latency(peers, rate, seconds);
+  sampling = false;
+  await sampler;
+  const lookupsSent = await floodLookups.stop();
+  const pingsSent = await floodPings.stop();
+  return { lat, peakMb: peak, lookupsSent, pingsSent };
+}
+
 export async function runRelayBench(): Promise<void> {
   console.log('relay benchmark: 1:1 sealed messages (200-byte plaintext), durable before ack');
   const sizes = (process.env.NATTER_BENCH_CLIENTS?.split(',').map(Number) ?? [50, 500]).filter(
@@ -271,6 +371,17 @@ export async function runRelayBench(): Promise<void> {
       console.log(
         `      half load ${describeLatency(lat)}; relay RSS ${fmt(mem.rssMb)} MB (peak ${fmt(mem.peakMb)} MB)`,
       );
+      if (!process.env.NATTER_BENCH_SKIP_HOSTILE) {
+        await sleep(2000);
+        const h = await hostile(relay, peers, rate / 2, 8);
+        console.log(
+          `      half load with a non-reading Lookup flooder and a pre-login Ping flooder: ` +
+            `${describeLatency(h.lat)}; relay peak RSS in the phase ${fmt(h.peakMb)} MB; ` +
+            `p99 ${fmt(h.lat.p99 / lat.p99, 2)}x the quiet run's; flooders wrote ` +
+            `${fmt(h.lookupsSent.mb, 1)} MB / ${fmt(h.pingsSent.mb, 1)} MB and were closed ` +
+            `${h.lookupsSent.closedByRelay} / ${h.pingsSent.closedByRelay} times`,
+        );
+      }
       for (const p of peers) p.client.close();
     } finally {
       await relay.stop();

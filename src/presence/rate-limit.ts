@@ -2,6 +2,7 @@
  * Token buckets keyed by source. Pure: the caller passes `now` (ms), so tests
  * and the filter's injected clock drive refill.
  */
+import { TokenBucket } from '../util/token-bucket.js';
 import { LruMap } from './lru.js';
 
 export interface TokenBucketOptions {
@@ -13,40 +14,25 @@ export interface TokenBucketOptions {
   maxKeys: number;
 }
 
-interface Bucket {
-  tokens: number;
-  atMs: number;
-}
-
 export class KeyedTokenBuckets {
-  private readonly buckets: LruMap<string, Bucket>;
-  private readonly ratePerMs: number;
-  private readonly burst: number;
+  private readonly buckets: LruMap<string, TokenBucket>;
 
-  constructor(options: TokenBucketOptions) {
+  constructor(private readonly options: TokenBucketOptions) {
     if (!(options.ratePerSecond > 0) || !(options.burst >= 1)) {
       throw new RangeError('KeyedTokenBuckets: rate must be > 0 and burst >= 1');
     }
-    this.ratePerMs = options.ratePerSecond / 1000;
-    this.burst = options.burst;
     this.buckets = new LruMap(options.maxKeys);
   }
 
   /** Takes one token for `key`; false when its bucket is empty. */
   take(key: string, now: number): boolean {
-    const bucket = this.buckets.get(key);
+    let bucket = this.buckets.get(key);
     if (bucket === undefined) {
       // A forgotten key starts full: forgetting must never lock an honest source out.
-      this.buckets.set(key, { tokens: this.burst - 1, atMs: now });
-      return true;
+      bucket = new TokenBucket(this.options.ratePerSecond, this.options.burst, now);
+      this.buckets.set(key, bucket);
     }
-    // A clock that steps backwards refills nothing rather than going negative.
-    const elapsed = Math.max(0, now - bucket.atMs);
-    bucket.tokens = Math.min(this.burst, bucket.tokens + elapsed * this.ratePerMs);
-    bucket.atMs = Math.max(bucket.atMs, now);
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
-    return true;
+    return bucket.take(now);
   }
 
   get size(): number {

@@ -1,8 +1,15 @@
 /**
  * The dispatch table (STYLE.md §6): every frame kind names the states in which
- * a client may send it and its handler, or `null` for kinds only the relay
- * sends. The table is typed over every FrameType, so a new kind without an
- * entry does not compile. State checks happen here, once, never in handlers.
+ * a client may send it, its rate class, and its handler, or `null` for kinds
+ * only the relay sends. The table is typed over every FrameType, so a new kind
+ * without an entry does not compile. State and rate checks happen here, once,
+ * never in handlers.
+ *
+ * Rate classes (issue 8): a frame whose class has no token left is not
+ * handled now; the session holds it and stops reading until a token is due, so
+ * a flood of cheap requests (Pings before login, Lookups after) costs the
+ * relay neither memory nor the CPU the other users need. Sends and acks are
+ * not rated: their cost is bounded by sends in flight and by the store.
  */
 import { ProtocolCode, ProtocolError } from '../wire/errors.js';
 import type { Frame, FrameOf, FrameType } from '../wire/types.js';
@@ -15,8 +22,13 @@ import { onSend } from './handlers/send.js';
 import { onSetStatus } from './handlers/status.js';
 import type { Session, SessionState } from './session.js';
 
+/** `handshake`: every frame before login; `request`: replies the relay computes on demand. */
+export type RateClass = 'handshake' | 'request';
+
 export interface Route<T extends FrameType> {
   states: readonly SessionState[];
+  /** Rated frames use a token of the session's bucket for that class; null: not rated. */
+  rate: RateClass | null;
   handle: (session: Session, frame: FrameOf<T>) => void;
 }
 
@@ -24,18 +36,20 @@ type Table = { [T in FrameType]: Route<T> | null };
 
 const READY = ['ready'] as const;
 
+const PRE_LOGIN = ['hello', 'challenge', 'auth'] as const;
+
 export const routes: Table = {
-  hello: { states: ['hello'], handle: onHello },
-  register: { states: ['challenge'], handle: onRegister },
-  login: { states: ['challenge'], handle: onLogin },
-  send: { states: READY, handle: onSend },
-  'deliver-ack': { states: READY, handle: onDeliverAck },
-  lookup: { states: READY, handle: onLookup },
-  'set-status': { states: READY, handle: onSetStatus },
-  ping: { states: ['challenge', 'ready'], handle: onPing },
-  pong: { states: ['challenge', 'ready'], handle: onPong },
-  goodbye: { states: ['hello', 'challenge', 'auth', 'ready'], handle: onGoodbye },
-  error: { states: ['hello', 'challenge', 'auth', 'ready'], handle: onError },
+  hello: { states: ['hello'], rate: 'handshake', handle: onHello },
+  register: { states: ['challenge'], rate: 'handshake', handle: onRegister },
+  login: { states: ['challenge'], rate: 'handshake', handle: onLogin },
+  send: { states: READY, rate: null, handle: onSend },
+  'deliver-ack': { states: READY, rate: null, handle: onDeliverAck },
+  lookup: { states: READY, rate: 'request', handle: onLookup },
+  'set-status': { states: READY, rate: 'request', handle: onSetStatus },
+  ping: { states: ['challenge', 'ready'], rate: 'request', handle: onPing },
+  pong: { states: ['challenge', 'ready'], rate: 'request', handle: onPong },
+  goodbye: { states: [...PRE_LOGIN, 'ready'], rate: null, handle: onGoodbye },
+  error: { states: [...PRE_LOGIN, 'ready'], rate: null, handle: onError },
   // Relay-to-client only:
   challenge: null,
   ready: null,
@@ -45,7 +59,12 @@ export const routes: Table = {
   'roster-update': null,
 };
 
-export function dispatch(session: Session, frame: Frame): void {
+/**
+ * Checks the frame's route and runs its handler. Returns false, without
+ * handling it, when its rate class has no token: the caller keeps the frame and
+ * offers it again later. Throws ProtocolError for frames not allowed now.
+ */
+export function dispatch(session: Session, frame: Frame): boolean {
   const route = routes[frame.type] as Route<FrameType> | null;
   if (route === null) {
     throw new ProtocolError(
@@ -59,5 +78,9 @@ export function dispatch(session: Session, frame: Frame): void {
       `dispatch: ${frame.type} is not allowed in state ${session.state}`,
     );
   }
+  // Before login every frame counts as handshake, whatever its class after.
+  const rate = session.state === 'ready' ? route.rate : 'handshake';
+  if (rate !== null && !session.takeToken(rate)) return false;
   route.handle(session, frame as FrameOf<FrameType>);
+  return true;
 }

@@ -40,6 +40,19 @@ export interface RelayLimits {
   maxSessionQueuedBytes: number;
   /** The same before login, where a client has no business queueing more than a challenge. */
   maxPreloginQueuedBytes: number;
+  /**
+   * Frames before login: a handshake takes 2-3, so a small burst and a slow refill;
+   * beyond it the connection is not read (and the handshake deadline ends it).
+   */
+  handshakeFramesBurst: number;
+  handshakeFramesPerSecond: number;
+  /**
+   * Lookups, pings and status changes after login: a client starting with a
+   * few hundred contacts looks them all up at once; nothing needs more than a
+   * few a second after that. Beyond it the session is not read until a token is due.
+   */
+  requestBurst: number;
+  requestsPerSecond: number;
   /** A session that stays over its output budget this long is closed (E_SLOW_CONSUMER). */
   slowConsumerTimeoutMs: number;
   /**
@@ -73,6 +86,10 @@ export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = Object.freeze({
   maxInflightSendsPerSession: 4096,
   maxSessionQueuedBytes: 1024 * 1024,
   maxPreloginQueuedBytes: 64 * 1024,
+  handshakeFramesBurst: 16,
+  handshakeFramesPerSecond: 2,
+  requestBurst: 1000,
+  requestsPerSecond: 200,
   slowConsumerTimeoutMs: 30_000,
   partialFrameTimeoutMs: 15_000,
   maxRelayBufferedBytes: 192 * 1024 * 1024,

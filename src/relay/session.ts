@@ -11,16 +11,19 @@
  *   E_SLOW_CONSUMER. Mail pushes stop earlier (maxSessionBufferedBytes).
  * - a partial incoming frame: must complete within partialFrameTimeoutMs.
  * - all of it counts towards the relay-wide budget (budget.ts).
+ * Rated frames (dispatch.ts) beyond their token bucket are held the same way:
+ * the session stops reading until a token is due.
  */
 import type { Duplex } from 'node:stream';
 import type { Timer } from '../util/clock.js';
 import { describeError } from '../util/errors.js';
+import { TokenBucket } from '../util/token-bucket.js';
 import { decodeFrame, encodeFrame } from '../wire/codec.js';
 import { FrameDecoder, lengthPrefix } from '../wire/framing.js';
 import { MAX_FRAME_BYTES, MAX_PRELOGIN_FRAME_BYTES } from '../wire/limits.js';
 import type { Card, Frame, Status } from '../wire/types.js';
 import type { RelayContext } from './context.js';
-import { dispatch } from './dispatch.js';
+import { dispatch, type RateClass } from './dispatch.js';
 import type { StoredMail } from './mailbox.js';
 
 export type SessionState = 'hello' | 'challenge' | 'auth' | 'ready' | 'closing';
@@ -55,6 +58,9 @@ export class Session {
   private backlog: Uint8Array[] = [];
   private backlogBytes = 0;
   private slowTimer: Timer | null = null;
+  /** Set while a rated frame waits for its token; the timer ends the wait. */
+  private rateTimer: Timer | null = null;
+  private readonly buckets: Record<RateClass, TokenBucket>;
   /** When the partial frame now held began arriving; null when none is held. */
   private partialSinceMs: number | null = null;
   private partialTimer: Timer | null = null;
@@ -75,6 +81,15 @@ export class Session {
   ) {
     this.connectedAtMs = ctx.clock.now();
     this.lastFrameAtMs = this.connectedAtMs;
+    const { limits } = ctx;
+    this.buckets = {
+      handshake: new TokenBucket(
+        limits.handshakeFramesPerSecond,
+        limits.handshakeFramesBurst,
+        this.connectedAtMs,
+      ),
+      request: new TokenBucket(limits.requestsPerSecond, limits.requestBurst, this.connectedAtMs),
+    };
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('drain', () => {
       this.account();
@@ -169,6 +184,27 @@ export class Session {
     this.cursor = mail.seq;
   }
 
+  /**
+   * For the dispatcher: takes a token of `rate`; when there is none, the session
+   * stops reading until one is due and the caller holds the frame.
+   */
+  takeToken(rate: RateClass): boolean {
+    const { clock } = this.ctx;
+    const now = clock.now();
+    const bucket = this.buckets[rate];
+    if (bucket.take(now)) return true;
+    if (this.rateTimer === null) {
+      this.rateTimer = clock.setTimeout(
+        () => {
+          this.rateTimer = null;
+          this.updateReading();
+        },
+        Math.max(1, bucket.msUntilToken(now)),
+      );
+    }
+    return false;
+  }
+
   /** Counts a Send awaiting its durable ack; stops reading the socket past the limit. */
   sendStarted(): void {
     this.inflightSends++;
@@ -243,12 +279,19 @@ export class Session {
         for (const f of keep) this.backlogBytes += f.byteLength;
         return;
       }
+      let handled: boolean;
       try {
-        dispatch(this, decodeFrame(bytes));
+        handled = dispatch(this, decodeFrame(bytes));
       } catch (err) {
         const { code, message } = describeError(err);
         this.fail(code, message);
         return;
+      }
+      if (!handled) {
+        // Out of tokens: this frame and the rest wait until the rate timer.
+        this.updateReading();
+        i--;
+        continue;
       }
       if (this.bufferedBytes >= this.softBudget) this.updateReading();
     }
@@ -264,10 +307,17 @@ export class Session {
     const { limits, clock } = this.ctx;
     const outputFull = this.bufferedBytes >= this.softBudget;
     if (!this.paused) {
-      if (!outputFull && this.inflightSends < limits.maxInflightSendsPerSession) return;
+      if (
+        !outputFull &&
+        this.rateTimer === null &&
+        this.inflightSends < limits.maxInflightSendsPerSession
+      ) {
+        return;
+      }
       this.paused = true;
       this.stream.pause();
     } else if (
+      this.rateTimer !== null ||
       this.bufferedBytes >= this.softBudget / 2 ||
       this.inflightSends >= limits.maxInflightSendsPerSession / 2
     ) {
@@ -393,7 +443,10 @@ export class Session {
 
   private clearTimers(): void {
     const { clock } = this.ctx;
-    for (const t of [this.timer, this.slowTimer, this.partialTimer]) if (t) clock.clearTimeout(t);
+    for (const t of [this.timer, this.slowTimer, this.partialTimer, this.rateTimer]) {
+      if (t) clock.clearTimeout(t);
+    }
+    this.rateTimer = null;
     this.timer = null;
     this.slowTimer = null;
     this.partialTimer = null;

@@ -121,7 +121,13 @@ describe('relay against hostile clients (integration, loopback)', () => {
   after(removeTempDirs);
 
   it('stops reading a logged-in client that floods Lookups without reading, then closes it with E_SLOW_CONSUMER as its last frame', async () => {
-    const limits = { maxSessionQueuedBytes: 256 * 1024, slowConsumerTimeoutMs: 600 };
+    // Rate limits out of the way: this is about the output budget.
+    const limits = {
+      maxSessionQueuedBytes: 256 * 1024,
+      slowConsumerTimeoutMs: 600,
+      requestBurst: 1e9,
+      requestsPerSecond: 1e9,
+    };
     await start(limits);
     const bob = await user('bob');
     const flood = await user('mallory');
@@ -144,6 +150,30 @@ describe('relay against hostile clients (integration, loopback)', () => {
     assert.equal(last?.type === 'error' && last.code, 'E_SLOW_CONSUMER');
     await serves(bob.client);
     assert.equal(relay!.stats().connections, 1);
+  });
+
+  it('answers Lookups beyond the request rate only as tokens come, holding the rest unread', async () => {
+    await start({ requestBurst: 50, requestsPerSecond: 200 });
+    const bob = await user('bob');
+    const eager = await user('eager');
+    let answered = 0;
+    eager.client.keep = false;
+    eager.client.onFrame = (f) => {
+      if (f.type === 'lookup-result') answered++;
+    };
+    const t0 = Date.now();
+    eager.client.writeRaw(
+      repeated({ type: 'lookup', requestId: 1, by: { pseudonym: 'bob' } }, 500),
+    );
+    await sleep(500);
+    const elapsed = (Date.now() - t0) / 1000;
+    assert.ok(answered >= 50, `answered ${answered}`);
+    assert.ok(answered <= 50 + 200 * elapsed + 5, `answered ${answered} in ${elapsed} s`);
+    await serves(bob.client);
+    // Nothing is dropped: every Lookup is answered in the end, in order, at the rate.
+    const deadline = Date.now() + 10_000;
+    while (answered < 500 && Date.now() < deadline) await sleep(100);
+    assert.equal(answered, 500);
   });
 
   it('bounds a Ping flood before login and closes it at the handshake deadline', async () => {
