@@ -8,7 +8,12 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { generateIdentity, type Identity } from '../../../src/crypto/keys.js';
 import { randomBytes } from '../../../src/crypto/random.js';
-import { type RelayLimits, type RunningRelay, startRelay } from '../../../src/relay/index.js';
+import {
+  DEFAULT_RELAY_LIMITS,
+  type RelayLimits,
+  type RunningRelay,
+  startRelay,
+} from '../../../src/relay/index.js';
 import { SLOW_CONSUMER_HARD_FACTOR } from '../../../src/relay/session.js';
 import { decodeFrame, encodeFrame } from '../../../src/wire/codec.js';
 import { FrameDecoder, frame as framed } from '../../../src/wire/framing.js';
@@ -176,30 +181,44 @@ describe('relay against hostile clients (integration, loopback)', () => {
     assert.equal(answered, 500);
   });
 
-  it('bounds a Ping flood before login and closes it at the handshake deadline', async () => {
-    await start({ handshakeTimeoutMs: 800 });
-    const bob = await user('bob');
-    const socket = net.connect({ port: relay!.address.port, host: '127.0.0.1' });
-    await new Promise((r) => socket.once('connect', r));
-    const hello = framed(
-      encodeFrame({ type: 'hello', version: PROTOCOL_VERSION, clientNonce: randomBytes(32) }),
-    );
-    socket.write(hello);
-    const flooder = new Flooder(socket, repeated({ type: 'ping', nonce: 1 }, 1024));
-    flooder.start();
-    let most = 0;
-    for (let i = 0; i < 10; i++) {
-      await sleep(50);
-      most = Math.max(most, relay!.stats().maxBufferedBytes);
-    }
-    await serves(bob.client);
-    const cap = 64 * 1024 * SLOW_CONSUMER_HARD_FACTOR;
-    assert.ok(most <= cap, `relay held ${most} bytes for a pre-login flood (cap ${cap})`);
-    await closedOnError('E_HANDSHAKE_TIMEOUT');
-    const frames = await flooder.drain();
-    const last = frames.at(-1);
-    assert.equal(last?.type === 'error' && last.code, 'E_HANDSHAKE_TIMEOUT');
-  });
+  for (const lifted of [false, true]) {
+    const what = lifted
+      ? 'with the handshake rate lifted, holds at most the pre-login output budget'
+      : 'answers only the handshake burst';
+    it(`bounds a Ping flood before login (${what}) and closes it at the handshake deadline`, async () => {
+      await start({
+        handshakeTimeoutMs: 800,
+        ...(lifted ? { handshakeFramesBurst: 1e9, handshakeFramesPerSecond: 1e9 } : {}),
+      });
+      const bob = await user('bob');
+      const socket = net.connect({ port: relay!.address.port, host: '127.0.0.1' });
+      await new Promise((r) => socket.once('connect', r));
+      const hello = framed(
+        encodeFrame({ type: 'hello', version: PROTOCOL_VERSION, clientNonce: randomBytes(32) }),
+      );
+      socket.write(hello);
+      const flooder = new Flooder(socket, repeated({ type: 'ping', nonce: 1 }, 1024));
+      flooder.start();
+      let most = 0;
+      for (let i = 0; i < 10; i++) {
+        await sleep(50);
+        most = Math.max(most, relay!.stats().maxBufferedBytes);
+      }
+      await serves(bob.client);
+      const cap = DEFAULT_RELAY_LIMITS.maxPreloginQueuedBytes * SLOW_CONSUMER_HARD_FACTOR;
+      assert.ok(most <= cap, `relay held ${most} bytes for a pre-login flood (cap ${cap})`);
+      await closedOnError('E_HANDSHAKE_TIMEOUT');
+      const frames = await flooder.drain();
+      const last = frames.at(-1);
+      assert.equal(last?.type === 'error' && last.code, 'E_HANDSHAKE_TIMEOUT');
+      const pongs = frames.filter((f) => f.type === 'pong').length;
+      if (!lifted) {
+        // Hello took one token of the burst; the pings got the rest and the refill.
+        const most = DEFAULT_RELAY_LIMITS.handshakeFramesBurst + 2;
+        assert.ok(pongs <= most, `${pongs} pongs before login`);
+      }
+    });
+  }
 
   it('sends the coded Error frame after replies already queued (a Ping and a bad frame in one write)', async () => {
     await start();
