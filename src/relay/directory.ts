@@ -7,12 +7,12 @@
  * before its write starts and released if the write fails, so two identities
  * racing for one name cannot both be told yes; an identity has at most one
  * registration in flight, so it cannot end up holding two names. The name index
- * is keyed by `pseudonymKey`, which folds case and look-alike characters.
+ * is keyed by `lookalikeKey`, which folds case and look-alike characters.
  */
 import { toHex } from '../util/bytes.js';
 import type { Logger } from '../util/logger.js';
 import { decodeFrame, encodeFrame } from '../wire/codec.js';
-import { pseudonymKey } from '../wire/text.js';
+import { lookalikeKey } from '../wire/text.js';
 import type { Card } from '../wire/types.js';
 import type { RelayStore, StoreRefusal } from './store.js';
 
@@ -87,13 +87,13 @@ export class Directory {
   }
 
   byPseudonym(name: string): Card | undefined {
-    const idHex = this.byName.get(pseudonymKey(name));
+    const idHex = this.byName.get(lookalikeKey(name));
     return idHex === undefined ? undefined : this.byId.get(idHex);
   }
 
   /** The user id that owns a pseudonym (case- and confusable-insensitively), if any. */
   ownerOf(name: string): string | undefined {
-    return this.byName.get(pseudonymKey(name));
+    return this.byName.get(lookalikeKey(name));
   }
 
   /**
@@ -104,7 +104,7 @@ export class Directory {
    */
   reserve(card: Card): Reservation | ReserveRefusal {
     const idHex = toHex(card.userId);
-    const nameKey = pseudonymKey(card.pseudonym);
+    const nameKey = lookalikeKey(card.pseudonym);
     if (this.reservedIds.has(idHex)) {
       return {
         code: 'E_REGISTRATION_BUSY',
@@ -147,11 +147,11 @@ export class Directory {
   private publish(idHex: string, card: Card): void {
     const old = this.byId.get(idHex);
     if (old) {
-      const oldKey = pseudonymKey(old.pseudonym);
+      const oldKey = lookalikeKey(old.pseudonym);
       if (this.byName.get(oldKey) === idHex) this.byName.delete(oldKey);
     }
     this.byId.set(idHex, card);
-    this.byName.set(pseudonymKey(card.pseudonym), idHex);
+    this.byName.set(lookalikeKey(card.pseudonym), idHex);
   }
 
   /**
@@ -171,7 +171,7 @@ export class Directory {
       if (card === null) continue;
       const idHex = key.slice(USER_PREFIX.length);
       this.byId.set(idHex, card);
-      const nameKey = pseudonymKey(card.pseudonym);
+      const nameKey = lookalikeKey(card.pseudonym);
       if (this.byName.has(nameKey)) clashes++;
       else this.byName.set(nameKey, idHex);
     }

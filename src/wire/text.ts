@@ -3,6 +3,7 @@
  * and one-line texts. Display code sanitises again; these rules keep the worst
  * out of the relay's directory in the first place.
  */
+import { codePointLabel, lookalikeKey, mixedScriptProblem, skeleton } from './confusables.js';
 import { MAX_PSEUDONYM_CHARS } from './limits.js';
 
 /**
@@ -14,18 +15,56 @@ import { MAX_PSEUDONYM_CHARS } from './limits.js';
  */
 const PSEUDONYM_CHAR = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
 
-/** Why a pseudonym is refused, or null if it is acceptable. Input must already be NFKC. */
+/**
+ * First characters a pseudonym may not have, and why (issue 8): a leading '-' makes
+ * `natter send -bob` an option, '/' makes a chat line a command, '@' is how chat
+ * mentions a name.
+ */
+const LEADING_PROBLEMS: ReadonlyMap<string, string> = new Map([
+  ['-', "starts with '-', which a command line takes for an option"],
+  ['/', "starts with '/', which chat takes for a command"],
+  ['@', "starts with '@', which chat uses to mention a name"],
+]);
+
+/**
+ * A leading punctuation or symbol is judged by its skeleton: '‐' U+2010, '−' U+2212
+ * and '∕' U+2215 read as '-' and '/' to whoever has to type the name. Letters are
+ * not: Katakana 'ノ' (as in ノリコ) has '/' for a skeleton.
+ */
+const PUNCTUATION_OR_SYMBOL = /^[\p{P}\p{S}]$/u;
+
+/**
+ * Why a pseudonym is not a valid name on the wire, or null. Input must already be
+ * NFKC. Every frame that carries a name is checked against this; it stays as it
+ * was when names were first registered, so a name a relay once accepted still
+ * decodes. New names must also pass newPseudonymProblem.
+ */
 export function pseudonymProblem(name: string): string | null {
   if (name !== name.normalize('NFKC')) return 'is not NFKC-normalised';
   const chars = [...name];
   if (chars.length === 0) return 'is empty';
   if (chars.length > MAX_PSEUDONYM_CHARS) return `is longer than ${MAX_PSEUDONYM_CHARS} characters`;
   for (const c of chars) {
-    if (!PSEUDONYM_CHAR.test(c)) {
-      return `contains the disallowed character U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-    }
+    if (!PSEUDONYM_CHAR.test(c)) return `contains the disallowed character ${codePointLabel(c)}`;
   }
   return null;
+}
+
+/**
+ * Why a name may not be registered now, or null (issue 8): a valid wire name
+ * that does not start with '-', '/' or '@' (or a punctuation look-alike of them)
+ * and does not mix scripts (TR39 "highly restrictive", confusables.ts). The relay
+ * applies it to Register; `init` and the chat's name prompt say it before asking.
+ */
+export function newPseudonymProblem(name: string): string | null {
+  const problem = pseudonymProblem(name);
+  if (problem !== null) return problem;
+  const head = [...name][0]!;
+  const leading = LEADING_PROBLEMS.get(
+    PUNCTUATION_OR_SYMBOL.test(head) ? skeleton(head).charAt(0) : head,
+  );
+  if (leading !== undefined) return leading;
+  return mixedScriptProblem(name);
 }
 
 /** What a user typed, in the form the relay stores: NFKC. */
@@ -34,14 +73,26 @@ export function normalizePseudonym(name: string): string {
 }
 
 /**
- * The case-insensitive uniqueness key. JavaScript has no full case fold, and a
- * plain toLowerCase leaves pairs apart ('ΣΑΣ' vs 'σασ', 'STRASSE' vs 'straße');
- * lower → upper → lower maps every case variant of a name to one key, checked
- * over every accepted code point (test/unit/wire/text.test.ts).
+ * The case-insensitive key of a name, under which clients file contacts,
+ * conversations and the outbox (stored keys: it must never change). JavaScript
+ * has no full case fold, and a plain toLowerCase leaves pairs apart ('ΣΑΣ' vs
+ * 'σασ', 'STRASSE' vs 'straße'); lower → upper → lower maps every case variant of
+ * a name to one key, checked over every accepted code point
+ * (test/unit/wire/text.test.ts). Look-alike names are kept apart by the relay,
+ * which refuses them at registration (lookalikeKey).
  */
 export function pseudonymKey(name: string): string {
   return name.normalize('NFKC').toLowerCase().toUpperCase().toLowerCase().normalize('NFKC');
 }
+
+/**
+ * The relay's uniqueness key: names that differ only in case, compatibility form
+ * ('ａｌｉｃｅ') or TR39 confusables ('аlice' with a Cyrillic 'а', 'aIice', 'rn'
+ * for 'm') get one key, so only one identity can hold any of them (issue 8). See
+ * confusables.ts for how the case fold and the skeleton are ordered. An index
+ * key, not a display form ('alice' keys as 'allce').
+ */
+export { lookalikeKey };
 
 /**
  * C0, DEL and C1 controls, the Arabic letter mark and other bidi marks,

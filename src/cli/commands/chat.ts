@@ -21,7 +21,7 @@ import { MAX_AUTO_AWAY_MINUTES, parseSettings, type UiSettings } from '../../pee
 import type { SavedState } from '../../peer/ui/state.js';
 import { describeError, isNatterError, NatterError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
-import { normalizePseudonym, pseudonymProblem } from '../../wire/text.js';
+import { newPseudonymProblem, normalizePseudonym, pseudonymProblem } from '../../wire/text.js';
 import { CliContext } from '../context.js';
 import { exists } from '../io.js';
 import type { WithContext } from '../main.js';
@@ -190,7 +190,7 @@ async function askName(io: PromptIo): Promise<string> {
     const name = normalizePseudonym(
       (await ask(io, 'pseudonym (1-32 characters, no spaces): ')).trim(),
     );
-    const problem = pseudonymProblem(name);
+    const problem = newPseudonymProblem(name);
     if (problem === null) return name;
     io.output.write(`that name ${problem}\n`);
   }

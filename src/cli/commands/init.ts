@@ -11,7 +11,7 @@ import {
 } from '../../peer/profile.js';
 import { toHex } from '../../util/bytes.js';
 import { isNatterError, NatterError } from '../../util/errors.js';
-import { normalizePseudonym, pseudonymProblem } from '../../wire/text.js';
+import { newPseudonymProblem, normalizePseudonym } from '../../wire/text.js';
 import type { CliContext } from '../context.js';
 import { safeJson, sanitize } from '../format.js';
 import { exists } from '../io.js';
@@ -39,7 +39,7 @@ export function addInitCommand(program: Command, withContext: WithContext): void
     .action(
       withContext(async (ctx, opts: { name: string; json?: boolean; wait: number }) => {
         const name = normalizePseudonym(opts.name);
-        const problem = pseudonymProblem(name);
+        const problem = newPseudonymProblem(name);
         if (problem !== null) {
           throw new NatterError('E_BAD_PSEUDONYM', `init: the name ${problem}`);
         }

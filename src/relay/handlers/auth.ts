@@ -13,7 +13,7 @@ import {
   verify,
 } from '../../crypto/sign.js';
 import { bytesEqual, toHex, utf8 } from '../../util/bytes.js';
-import { pseudonymKey } from '../../wire/text.js';
+import { newPseudonymProblem, pseudonymKey } from '../../wire/text.js';
 import type { Card, FrameOf } from '../../wire/types.js';
 import type { Reservation } from '../directory.js';
 import type { Session } from '../session.js';
@@ -47,6 +47,15 @@ export function onRegister(session: Session, frame: FrameOf<'register'>): void {
         });
   if (refusal) {
     session.fail(refusal.code, refusal.message);
+    return;
+  }
+  // Names registered before today's rules keep working for their owner; new names meet them.
+  const current = session.ctx.directory.byUserId(toHex(card.userId));
+  const renewing =
+    current !== undefined && pseudonymKey(current.pseudonym) === pseudonymKey(card.pseudonym);
+  const problem = renewing ? null : newPseudonymProblem(card.pseudonym);
+  if (problem !== null) {
+    session.fail('E_BAD_PSEUDONYM', `register: the name '${card.pseudonym}' ${problem}`);
     return;
   }
   const reserved = session.ctx.directory.reserve(card);

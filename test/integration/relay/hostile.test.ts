@@ -331,4 +331,29 @@ describe('relay against hostile clients (integration, loopback)', () => {
     await start();
     assert.deepEqual(await held(), now);
   });
+
+  it('refuses a look-alike of a taken name, a mixed-script name and a name that starts like an option', async () => {
+    await start();
+    await user('alice');
+    const refused = async (name: string) => {
+      try {
+        const { client } = await RawClient.login(relay!.address.port, generateIdentity(), name);
+        client.close();
+        return 'accepted';
+      } catch (err) {
+        return (err as { code?: string }).code;
+      }
+    };
+    // All-Cyrillic 'аӀісе' (U+0430 U+04C0 U+0456 U+0441 U+0435) is one script and looks like 'alice'.
+    const cyrillic = '\u0430\u04c0\u0456\u0441\u0435';
+    for (const lookalike of [cyrillic, 'ALICE', 'aIice', '\uff41lice'.normalize('NFKC')]) {
+      assert.equal(await refused(lookalike), 'E_PSEUDONYM_TAKEN', lookalike);
+    }
+    assert.equal(await refused('\u0430lice'), 'E_BAD_PSEUDONYM', 'Cyrillic а among Latin letters');
+    assert.equal(await refused('p\u0430ypal'), 'E_BAD_PSEUDONYM');
+    for (const name of ['-bob', '/me', '@carol']) {
+      assert.equal(await refused(name), 'E_BAD_PSEUDONYM', name);
+    }
+    assert.equal(await refused('Дмитрий'), 'accepted');
+  });
 });
