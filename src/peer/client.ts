@@ -17,11 +17,14 @@ import { normalizePseudonym, pseudonymKey } from '../wire/text.js';
 import type { Frame } from '../wire/types.js';
 import { composeText } from './compose.js';
 import { Contacts } from './contacts.js';
+import { DamagedReports } from './damaged.js';
 import {
   type ContactInfo,
+  type DamagedMessage,
   type OnlinePeer,
   type OutgoingState,
   PeerEvents,
+  type PeerStats,
   type PresenceStatus,
   type ReceivedMessage,
 } from './events.js';
@@ -94,6 +97,7 @@ export class NatterClient {
   private readonly sender: OutboxSender;
   private readonly receipts: Receipts;
   private readonly lookups: Lookups;
+  private readonly damaged: DamagedReports;
 
   private constructor(
     /** Subscribe here (or with on()); see events.ts for the map. */
@@ -142,11 +146,13 @@ export class NatterClient {
       events: this.events,
       kick: () => this.sender.kick(),
     });
+    this.damaged = new DamagedReports(store);
     this.incoming = new Incoming({
       store,
       contacts: contactBook,
       history,
       seen: new SeenSet(store),
+      damaged: this.damaged,
       keyring,
       events: this.events,
       me: userId,
@@ -271,11 +277,14 @@ export class NatterClient {
     return message.msgId;
   }
 
-  /** Waits until nothing is queued for the relay; false if `timeoutMs` passed first. */
-  async flush(timeoutMs: number): Promise<boolean> {
+  /**
+   * Waits until nothing is queued for the relay; false if `timeoutMs` passed first,
+   * or `signal` was aborted (a caller that stopped waiting for another reason).
+   */
+  async flush(timeoutMs: number, options: { signal?: AbortSignal } = {}): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (this.outbox.count('queued') > 0) {
-      if (Date.now() >= deadline) return false;
+      if (Date.now() >= deadline || options.signal?.aborted) return false;
       await sleep(POLL_MS);
     }
     return true;
@@ -307,6 +316,20 @@ export class NatterClient {
   /** Received messages not yet taken, oldest first; each is returned exactly once. */
   async takeUnread(): Promise<ReceivedMessage[]> {
     return (await this.history.takeUnread()).map(toReceived);
+  }
+
+  /**
+   * Reports of deliveries dropped as damaged or forged ('message:damaged') that no
+   * UI has taken yet, oldest first; each is returned exactly once. A UI shows them
+   * and takes them, like takeUnread(), so the next one does not repeat them.
+   */
+  takeDamaged(): Promise<DamagedMessage[]> {
+    return this.damaged.take();
+  }
+
+  /** Counters since open(): damaged and duplicate deliveries, refusals for now. */
+  stats(): PeerStats {
+    return { ...this.incoming.stats(), refusedSends: this.sender.refusals() };
   }
 
   conversation(name: string, limit?: number): Promise<HistoryEntry[]> {

@@ -3,6 +3,7 @@
  * and any UI (DESIGN.md §1, STYLE.md §14). Names are `noun:verb`. Payloads are
  * plain data (ids as lowercase hex) so a UI never needs the wire or crypto types.
  */
+import type { RelayRefusalCode, TemporaryRefusal } from './refusals.js';
 
 export type ConnectionState = 'connecting' | 'ready' | 'offline' | 'closed';
 
@@ -62,6 +63,69 @@ export type RejectReason =
   | 'msg-id-mismatch'
   | 'replay';
 
+/**
+ * Rejections a user is told about: the delivery was damaged on the way or forged.
+ * 'replay' is not one of them: at-least-once delivery redelivers a message whose
+ * ack was lost, and the copy already shown is all the user needs (counted in
+ * stats().duplicateDeliveries).
+ */
+export type DamageReason = Exclude<RejectReason, 'replay'>;
+
+/** The one stable code of every damaged or forged delivery. */
+export const MESSAGE_DAMAGED_CODE = 'E_MESSAGE_DAMAGED';
+
+/**
+ * A delivery that did not open or did not check out (envelope.ts), dropped and
+ * acknowledged (so the relay deletes it), and reported to the user.
+ */
+export interface DamagedMessage {
+  code: typeof MESSAGE_DAMAGED_CODE;
+  reason: DamageReason;
+  /**
+   * Who the relay says sent it: routing metadata only, never authenticated
+   * (DESIGN.md §3). Show it as "claimed to be from", sanitised: it is peer text.
+   */
+  claimedFrom: PeerRef;
+  /** The conversation with the claimed sender. */
+  conversation: string;
+  /** Hex, as the relay labelled it. */
+  msgId: string;
+  /** The relay's mailbox sequence number of the delivery. */
+  seq: number;
+  /** Our clock, when it was dropped. */
+  receivedAtMs: number;
+}
+
+/**
+ * The relay refused a message for now (SendAck disk-full, internal,
+ * recipient-quota, sender-quota): it stays queued in the outbox and is retried
+ * with backoff. Emitted on every refusal, retries included.
+ */
+export interface RefusedMessage {
+  msgId: string;
+  conversation: string;
+  /** The relay's SendAck code. */
+  refusal: TemporaryRefusal;
+  /** Stable error code for it (E_RELAY_DISK_FULL, ...). */
+  code: RelayRefusalCode;
+  /** The user's words for it ("relay disk is full"); never the relay's free text. */
+  message: string;
+  /** Refusals of this message so far. */
+  attempts: number;
+  /** Our clock: the next try is not before this. */
+  retryAtMs: number;
+}
+
+/** Counters since the client was opened. */
+export interface PeerStats {
+  /** Deliveries dropped as damaged or forged (each one a 'message:damaged'). */
+  damagedMessages: number;
+  /** Deliveries of a message already accepted (at-least-once redelivery), dropped quietly. */
+  duplicateDeliveries: number;
+  /** SendAck refusals for now, receipts included (a text message's is a 'message:refused'). */
+  refusedSends: number;
+}
+
 /** A user's presence status (DESIGN.md §5). */
 export type PresenceStatus = 'online' | 'away' | 'busy';
 
@@ -104,7 +168,16 @@ export interface PeerEventMap {
   'connection:state': { state: ConnectionState; relay?: RelayInfo };
   'message:received': ReceivedMessage;
   'message:status': { msgId: string; conversation: string; state: OutgoingState; reason?: string };
+  /** Every dropped delivery, duplicates included: for logs and tests; users see 'message:damaged'. */
   'message:rejected': { msgId: string; reason: RejectReason };
+  /**
+   * A delivery arrived damaged or forged and was dropped: the user must be told.
+   * Emitted once the report is durable (takeDamaged() returns it until some UI
+   * takes it) and the delivery acknowledged.
+   */
+  'message:damaged': DamagedMessage;
+  /** The relay refused a message for now; it stays queued and is retried. */
+  'message:refused': RefusedMessage;
   /** A message from a contact whose key changed: kept, not shown, until trust(). */
   'message:held': { conversation: string; msgId: string; from: PeerRef };
   /** Messages from a changed key waited for trust() and are now released. */

@@ -6,10 +6,14 @@
  * only what is safe here) and are the messages announced.
  *
  * Every delivery is acknowledged, rejected ones too: they will never open, and
- * leaving them in the mailbox would redeliver them forever. Messages from a
- * contact whose key changed are kept aside, undisplayed, until trust().
+ * leaving them in the mailbox would redeliver them forever. A rejected one that
+ * was damaged or forged (anything but a duplicate) is not dropped silently: a
+ * report is written with the batch (damaged.ts), counted, and announced as
+ * 'message:damaged' (issue 8). Messages from a contact whose key changed are
+ * kept aside, undisplayed, until trust().
  */
 import type { BoxKeyring } from '../crypto/box.js';
+import { fingerprint } from '../crypto/keys.js';
 import { bytesEqual, fromHex, toHex, utf8 } from '../util/bytes.js';
 import { describeError } from '../util/errors.js';
 import { type Logger, silentLogger } from '../util/logger.js';
@@ -17,8 +21,16 @@ import { MAX_ACK_SEQS } from '../wire/limits.js';
 import { pseudonymKey } from '../wire/text.js';
 import type { Card, FrameOf } from '../wire/types.js';
 import type { Contacts } from './contacts.js';
+import type { DamagedReports } from './damaged.js';
 import { openDeliver } from './envelope.js';
-import type { PeerEvents, ReceivedMessage } from './events.js';
+import {
+  type DamagedMessage,
+  MESSAGE_DAMAGED_CODE,
+  type PeerEvents,
+  type PeerStats,
+  type ReceivedMessage,
+  type RejectReason,
+} from './events.js';
 import { conversationId, type History, type HistoryEntry, toReceived } from './history.js';
 import type { SeenSet } from './seen.js';
 import { del, fixedWidth, type KvOp, type PeerStore, PREFIX, putJson } from './store.js';
@@ -28,6 +40,7 @@ export interface IncomingDeps {
   contacts: Contacts;
   history: History;
   seen: SeenSet;
+  damaged: DamagedReports;
   keyring: BoxKeyring;
   events: PeerEvents;
   me: Uint8Array;
@@ -56,6 +69,8 @@ export class Incoming {
   /** Ready.pending of this session: what the relay had waiting at login. */
   private pendingAtReady = 0;
   private lastDeliveryMs = 0;
+  private damagedMessages = 0;
+  private duplicateDeliveries = 0;
   private readonly now: () => number;
   private readonly log: Logger;
 
@@ -93,6 +108,14 @@ export class Incoming {
     }
   }
 
+  /** Rejected deliveries since this object was made (they are part of PeerStats). */
+  stats(): Pick<PeerStats, 'damagedMessages' | 'duplicateDeliveries'> {
+    return {
+      damagedMessages: this.damagedMessages,
+      duplicateDeliveries: this.duplicateDeliveries,
+    };
+  }
+
   /** Resolves when every delivery received so far has been handled. */
   async idle(): Promise<void> {
     while (this.running !== null) await this.running;
@@ -125,18 +148,31 @@ export class Incoming {
     const acceptedIds: Uint8Array[] = [];
     const receiptsIn: { from: string; ids: string[] }[] = [];
     const heldBack: HistoryEntry[] = [];
+    const damaged: DamagedMessage[] = [];
+    let duplicates = 0;
+    const reject = (deliver: FrameOf<'deliver'>, reason: RejectReason) => {
+      this.d.events.emit('message:rejected', { msgId: toHex(deliver.msgId), reason });
+      if (reason === 'replay') {
+        this.log.info('dropped a duplicate delivery', { seq: deliver.seq });
+        duplicates++;
+        return;
+      }
+      this.log.warn('dropped a damaged or forged delivery', { reason, seq: deliver.seq });
+      const report = damagedReport(deliver, reason, now);
+      ops.push(...this.d.damaged.recordOps(report));
+      damaged.push(report);
+    };
     for (const deliver of batch) {
       const r = await openDeliver(this.d.keyring, this.d.me, deliver, this.d.seen);
       if (!r.ok) {
-        this.log.info('dropped delivered message', { reason: r.reason, seq: deliver.seq });
-        this.d.events.emit('message:rejected', { msgId: toHex(deliver.msgId), reason: r.reason });
+        reject(deliver, r.reason);
         continue;
       }
       let seenAs: Awaited<ReturnType<Contacts['observe']>>;
       try {
         seenAs = await this.d.contacts.observe(r.from);
       } catch {
-        this.d.events.emit('message:rejected', { msgId: toHex(deliver.msgId), reason: 'bad-card' });
+        reject(deliver, 'bad-card');
         continue;
       }
       const { inner, from } = r;
@@ -182,6 +218,9 @@ export class Incoming {
     const seqs = batch.map((b) => b.seq);
     for (let i = 0; i < seqs.length; i += MAX_ACK_SEQS) this.d.ack(seqs.slice(i, i + MAX_ACK_SEQS));
     this.handled += batch.length;
+    this.duplicateDeliveries += duplicates;
+    this.damagedMessages += damaged.length;
+    for (const report of damaged) this.d.events.emit('message:damaged', report);
     this.announce(accepted);
     for (const e of heldBack) {
       const { from } = toReceived(e);
@@ -229,4 +268,26 @@ export class Incoming {
     }
     for (const [name, ids] of bySender) this.d.accepted(name, ids);
   }
+}
+
+/** The report of a dropped delivery; the sender named is only the relay's claim. */
+function damagedReport(
+  deliver: FrameOf<'deliver'>,
+  reason: Exclude<RejectReason, 'replay'>,
+  now: number,
+): DamagedMessage {
+  const claimed = deliver.from;
+  return {
+    code: MESSAGE_DAMAGED_CODE,
+    reason,
+    claimedFrom: {
+      pseudonym: claimed.pseudonym,
+      userId: toHex(claimed.userId),
+      fingerprint: fingerprint(claimed.userId),
+    },
+    conversation: conversationId(claimed.pseudonym),
+    msgId: toHex(deliver.msgId),
+    seq: deliver.seq,
+    receivedAtMs: now,
+  };
 }

@@ -2,7 +2,9 @@
  * Moves the outbox to the relay: seals entries when their recipient's key is
  * known and trusted, sends them, and applies the relay's SendAck
  * (docs/protocol.md "Refusals"): stored → done; unknown recipient or too large →
- * failed for good; quota, disk full, internal → retried with backoff.
+ * failed for good; quota, disk full, internal → kept, retried with backoff, and
+ * announced at once as 'message:refused' with a stable code (refusals.ts), so a
+ * user is never left guessing at a timeout (issue 8).
  *
  * Everything still queued goes out again after each Ready: an ack lost with the
  * connection means the relay may or may not have the message, and the receiver
@@ -21,13 +23,17 @@ import type { OutgoingState, PeerEvents } from './events.js';
 import { conversationId, type History } from './history.js';
 import type { Lookups } from './lookups.js';
 import type { Outbox, OutboxEntry, SealedPayload } from './outbox.js';
+import {
+  describeRefusal,
+  isPermanentRefusal,
+  isTemporaryRefusal,
+  type TemporaryRefusal,
+} from './refusals.js';
 
 /** First retry ceiling after a temporary refusal; doubles per attempt. */
 export const RETRY_BASE_MS = 1_000;
 /** Largest retry ceiling: a full relay gets polled about once a minute per message. */
 export const RETRY_MAX_MS = 60_000;
-
-const PERMANENT = new Set(['unknown-recipient', 'too-large']);
 
 export interface SenderDeps {
   outbox: Outbox;
@@ -54,6 +60,7 @@ export class OutboxSender {
   private running = false;
   private again = false;
   private retryTimer: Timer | null = null;
+  private refusedSends = 0;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly random: () => number;
@@ -94,6 +101,11 @@ export class OutboxSender {
     this.inFlight.clear();
   }
 
+  /** Refusals for now since this object was made (part of PeerStats). */
+  refusals(): number {
+    return this.refusedSends;
+  }
+
   stop(): void {
     if (this.retryTimer !== null) this.clock.clearTimeout(this.retryTimer);
     this.retryTimer = null;
@@ -109,15 +121,10 @@ export class OutboxSender {
       await this.setStatus(entry, 'stored');
       await this.d.outbox.remove(msgId);
       this.notBefore.delete(msgId);
-    } else if (PERMANENT.has(ack.code)) {
+    } else if (isPermanentRefusal(ack.code)) {
       await this.fail(entry, ack.code);
-    } else {
-      const attempts = entry.attempts + 1;
-      await this.d.outbox.update(msgId, { attempts, reason: ack.code });
-      const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(attempts, 16));
-      this.notBefore.set(msgId, this.clock.now() + Math.floor(this.random() * ceiling));
-      this.log.info('relay refused message for now', { code: ack.code, attempts });
-      this.scheduleRetry();
+    } else if (isTemporaryRefusal(ack.code)) {
+      await this.refusedForNow(entry, ack.code);
     }
   }
 
@@ -234,6 +241,31 @@ export class OutboxSender {
       );
     }
     return sealed;
+  }
+
+  /**
+   * Refused for now: the entry stays queued (with the reason, for status()), the
+   * next try waits for a jittered, doubling backoff, and the user hears of it at once.
+   */
+  private async refusedForNow(entry: OutboxEntry, refusal: TemporaryRefusal): Promise<void> {
+    const attempts = entry.attempts + 1;
+    await this.d.outbox.update(entry.msgId, { attempts, reason: refusal });
+    const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(attempts, 16));
+    const retryAtMs = this.clock.now() + Math.floor(this.random() * ceiling);
+    this.notBefore.set(entry.msgId, retryAtMs);
+    this.refusedSends++;
+    this.log.info('relay refused message for now', { code: refusal, attempts });
+    this.scheduleRetry();
+    // Receipts are never shown, so a refused one is nobody's news; it is retried all the same.
+    if (entry.kind !== 'text') return;
+    this.d.events.emit('message:refused', {
+      msgId: entry.msgId,
+      conversation: conversationId(entry.toName),
+      refusal,
+      ...describeRefusal(refusal),
+      attempts,
+      retryAtMs,
+    });
   }
 
   /** Refused for good: the history keeps the verdict, the outbox lets go of it. */

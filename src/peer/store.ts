@@ -21,6 +21,7 @@ export const PREFIX = {
   unread: 'v1!unread!',
   seen: 'v1!seen!',
   heldIn: 'v1!heldin!',
+  damaged: 'v1!damaged!',
 } as const;
 
 export type KvOp = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };

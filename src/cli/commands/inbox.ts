@@ -1,8 +1,15 @@
-/** `natter inbox [--follow] [--json]`: fetch, print and acknowledge waiting messages. */
+/**
+ * `natter inbox [--follow] [--json]`: fetch, print and acknowledge waiting messages.
+ *
+ * A delivery that arrived damaged or forged (issue 8) is dropped by the core and
+ * reported here: a line on stderr, and with --json an entry of `type: "damaged"`
+ * on stdout. The exit status stays 0: the inbox was fetched, and nothing a rerun
+ * could do would bring the message back.
+ */
 import type { Command } from 'commander';
-import type { NatterClient } from '../../peer/client.js';
+import type { DamagedMessage, NatterClient } from '../../peer/index.js';
 import { NatterError } from '../../util/errors.js';
-import { formatMessage, messageJson, sanitize } from '../format.js';
+import { formatMessage, messageJson, safeJson, sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
 import { addPresenceOptions, type PresenceFlags } from '../presence.js';
@@ -25,7 +32,7 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
     .option('--follow', 'stay connected and print new messages as they arrive, until Ctrl-C')
     .option(
       '--json',
-      'one JSON object per message: msgId, from, fingerprint, userId, sentAt, receivedAt, text',
+      'one JSON object per message: msgId, from, fingerprint, userId, sentAt, receivedAt, text; a damaged or forged delivery is an object with type "damaged"',
     )
     .option('--wait <ms>', 'how long to try to reach (or find) the relay', parseMs, 30_000);
   // With --follow the client announces itself until stopped: natter who lists it,
@@ -36,10 +43,16 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
         connect: true,
         ...(opts.follow ? { announce: opts } : {}),
       });
-      const printer = new Printer(client, (line) => ctx.out(line), opts.json === true);
+      const printer = new Printer(
+        client,
+        (line) => ctx.out(line),
+        (line) => ctx.io.stderr.write(`${line}\n`),
+        opts.json === true,
+      );
       // Messages that arrived while another command was connected come first.
       await printer.print();
       client.on('message:received', () => printer.schedule());
+      client.on('message:damaged', () => printer.schedule());
       // Held messages are not printed; say why, on stderr, so scripts reading stdout are unaffected.
       client.on('contact:key-changed', (e) => {
         const who = sanitize(e.pseudonym);
@@ -72,13 +85,17 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
   );
 }
 
-/** Prints unread messages; runs one at a time so nothing is printed twice or out of order. */
+/**
+ * Prints unread messages and reports of damaged ones; runs one at a time so
+ * nothing is printed twice or out of order.
+ */
 class Printer {
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly client: NatterClient,
     private readonly out: (line: string) => void,
+    private readonly err: (line: string) => void,
     private readonly json: boolean,
   ) {}
 
@@ -94,6 +111,10 @@ class Printer {
       .then(async () => {
         for (const m of await this.client.takeUnread())
           this.out(this.json ? messageJson(m) : formatMessage(m));
+        for (const d of await this.client.takeDamaged()) {
+          this.err(formatDamaged(d));
+          if (this.json) this.out(damagedJson(d));
+        }
       });
     return this.chain;
   }
@@ -105,5 +126,28 @@ function fatalError(client: NatterClient): Promise<never> {
     client.on('error', (e) => {
       if (e.fatal) reject(new NatterError(e.code, e.message));
     });
+  });
+}
+
+/**
+ * The stderr line for a dropped delivery. The name is the relay's routing claim,
+ * not an authenticated sender (DESIGN.md §3), and peer text: said as such, sanitised.
+ */
+export function formatDamaged(d: DamagedMessage): string {
+  const who = `${sanitize(d.claimedFrom.pseudonym)} (${d.claimedFrom.fingerprint})`;
+  return `natter: a message claimed to be from ${who} arrived damaged or forged and was dropped: ${d.reason} (${d.code})`;
+}
+
+export function damagedJson(d: DamagedMessage): string {
+  return safeJson({
+    type: 'damaged',
+    code: d.code,
+    reason: d.reason,
+    claimedFrom: d.claimedFrom.pseudonym,
+    claimedFingerprint: d.claimedFrom.fingerprint,
+    claimedUserId: d.claimedFrom.userId,
+    msgId: d.msgId,
+    seq: d.seq,
+    receivedAt: new Date(d.receivedAtMs).toISOString(),
   });
 }

@@ -1,7 +1,18 @@
-/** `natter send --to NAME TEXT`: queue durably, connect, and exit 0 once the relay has stored it all. */
+/**
+ * `natter send --to NAME TEXT`: queue durably, connect, and exit 0 once the relay
+ * has stored it all. A refusal for now (relay disk full, a quota, an internal
+ * error) ends the command at once with its own code (E_RELAY_DISK_FULL, ...)
+ * instead of a timeout; the message stays queued and the next command that
+ * connects sends it (issue 8).
+ */
 import type { Command } from 'commander';
-import type { NatterClient } from '../../peer/client.js';
-import { formatRelayAddress } from '../../peer/profile.js';
+import {
+  formatRelayAddress,
+  type NatterClient,
+  type RefusedMessage,
+  type RelayAddress,
+  relayRefusalError,
+} from '../../peer/index.js';
 import { isNatterError, NatterError } from '../../util/errors.js';
 import { UsageError } from '../context.js';
 import { safeJson, sanitize } from '../format.js';
@@ -19,12 +30,14 @@ interface SendOptions {
 export function addSendCommand(program: Command, withContext: WithContext): void {
   program
     .command('send')
-    .description('send an end-to-end encrypted message; exits 0 once the relay has stored it')
+    .description(
+      'send an end-to-end encrypted message; exits 0 once the relay has stored it, 1 at once if the relay refuses it (it stays queued)',
+    )
     .requiredOption('--to <name>', 'recipient pseudonym')
     .argument('[text]', "message text, or '-' to read the message from stdin")
     .option('--each-line', 'send each line of stdin as its own message')
     .option('--wait <ms>', 'how long to try to reach (or find) the relay', parseMs, 30_000)
-    .option('--json', 'print {msgId, state} for each message as JSON lines')
+    .option('--json', 'print {msgId, state, reason} for each message as JSON lines')
     .action(
       withContext(async (ctx, text: string | undefined, opts: SendOptions) => {
         const texts = await messagesFrom(text, opts, () => readAll(ctx.io.stdin));
@@ -32,34 +45,123 @@ export function addSendCommand(program: Command, withContext: WithContext): void
         const deadline = Date.now() + opts.wait;
         // All queued in one turn: one durable batch, order kept.
         const ids = await Promise.all(texts.map((t) => client.send(opts.to, t)));
-        // A relay found on the LAN has no configured address to name.
-        const configured = await ctx.configuredRelay();
-        const relay = configured ? `relay ${formatRelayAddress(configured)}` : 'the relay';
-        const queuedNote = `${ids.length} message(s) stay queued and will be sent the next time natter connects`;
+        const out = (line: string) => ctx.out(line);
+        // Listening before connecting: the relay answers as soon as the session is ready.
+        const answers = new RelayAnswers(client, ids);
+        let refused: RefusedMessage[];
         try {
-          await client.connect({ timeoutMs: opts.wait });
-        } catch (err) {
-          if (isNatterError(err, 'E_NO_RELAY')) {
-            throw new NatterError('E_NO_RELAY', `${err.message}; ${queuedNote}`);
-          }
-          if (isNatterError(err, 'E_RELAY_TIMEOUT')) {
-            throw new NatterError(
-              'E_RELAY_UNREACHABLE',
-              `${relay} not reachable within ${opts.wait} ms; ${queuedNote}`,
-            );
-          }
-          throw err;
+          refused = await deliver(
+            client,
+            ids,
+            opts,
+            deadline,
+            answers,
+            await ctx.configuredRelay(),
+          );
+        } finally {
+          answers.off();
         }
-        if (!(await client.flush(Math.max(0, deadline - Date.now())))) {
-          throw new NatterError(
-            'E_RELAY_TIMEOUT',
-            `${relay} did not store everything within ${opts.wait} ms; ${queuedNote}`,
+        const [first] = refused;
+        if (first !== undefined) {
+          await printStates(client, ids, opts, out);
+          await client.logout();
+          throw relayRefusalError(
+            first.refusal,
+            `${refused.length} of ${ids.length} message(s) stay queued and will be sent the next time natter connects`,
           );
         }
-        await report(client, ids, opts, (line) => ctx.out(line));
+        await report(client, ids, opts, out);
         await client.logout();
       }),
     );
+}
+
+/**
+ * Connects and waits until the relay has stored everything ([]), or has answered
+ * every message of this run and refused some of them for now (those refusals).
+ */
+async function deliver(
+  client: NatterClient,
+  ids: string[],
+  opts: SendOptions,
+  deadline: number,
+  answers: RelayAnswers,
+  configured: RelayAddress | undefined,
+): Promise<RefusedMessage[]> {
+  // A relay found on the LAN has no configured address to name.
+  const relay = configured ? `relay ${formatRelayAddress(configured)}` : 'the relay';
+  const queuedNote = `${ids.length} message(s) stay queued and will be sent the next time natter connects`;
+  try {
+    await client.connect({ timeoutMs: opts.wait });
+  } catch (err) {
+    if (isNatterError(err, 'E_NO_RELAY')) {
+      throw new NatterError('E_NO_RELAY', `${err.message}; ${queuedNote}`);
+    }
+    if (isNatterError(err, 'E_RELAY_TIMEOUT')) {
+      throw new NatterError(
+        'E_RELAY_UNREACHABLE',
+        `${relay} not reachable within ${opts.wait} ms; ${queuedNote}`,
+      );
+    }
+    throw err;
+  }
+  const stopFlush = new AbortController();
+  const flushed = client
+    .flush(Math.max(0, deadline - Date.now()), { signal: stopFlush.signal })
+    .then((stored) => (stored ? [] : null));
+  const outcome = await Promise.race([flushed, answers.refused]);
+  stopFlush.abort();
+  if (outcome === null) {
+    throw new NatterError(
+      'E_RELAY_TIMEOUT',
+      `${relay} did not store everything within ${opts.wait} ms; ${queuedNote}`,
+    );
+  }
+  return outcome;
+}
+
+/**
+ * The relay's answer to each message of this run, from the core's events:
+ * stored, failed, held, or refused for now. `refused` resolves once every message
+ * has an answer and at least one was a refusal for now; otherwise it never does,
+ * and flush() decides.
+ */
+class RelayAnswers {
+  readonly refused: Promise<RefusedMessage[]>;
+  private readonly waiting: Set<string>;
+  private readonly refusals = new Map<string, RefusedMessage>();
+  private readonly unsubscribe: (() => void)[];
+  private resolve: (refused: RefusedMessage[]) => void = () => undefined;
+
+  constructor(client: NatterClient, ids: string[]) {
+    this.waiting = new Set(ids);
+    this.refused = new Promise((resolve) => {
+      this.resolve = resolve;
+    });
+    this.unsubscribe = [
+      client.on('message:refused', (e) => {
+        if (!this.waiting.has(e.msgId) && !this.refusals.has(e.msgId)) return;
+        this.refusals.set(e.msgId, e);
+        this.answered(e.msgId);
+      }),
+      client.on('message:status', (e) => {
+        if (e.state === 'queued') return;
+        // A retry may have gone through meanwhile.
+        this.refusals.delete(e.msgId);
+        this.answered(e.msgId);
+      }),
+    ];
+  }
+
+  off(): void {
+    for (const off of this.unsubscribe) off();
+  }
+
+  private answered(msgId: string): void {
+    this.waiting.delete(msgId);
+    if (this.waiting.size === 0 && this.refusals.size > 0)
+      this.resolve([...this.refusals.values()]);
+  }
 }
 
 async function messagesFrom(
@@ -78,6 +180,20 @@ async function messagesFrom(
   return [(await stdin()).replace(/\r?\n$/, '')];
 }
 
+/** With --json, one line per message: its state and, if refused, why. */
+async function printStates(
+  client: NatterClient,
+  ids: string[],
+  opts: SendOptions,
+  out: (line: string) => void,
+): Promise<void> {
+  if (!opts.json) return;
+  for (const msgId of ids) {
+    const status = await client.status(msgId);
+    out(safeJson({ msgId, state: status?.state ?? 'unknown', reason: status?.reason }));
+  }
+}
+
 /** Prints states; fails (exit 1) if any message was refused or is held for a key change. */
 async function report(
   client: NatterClient,
@@ -85,12 +201,11 @@ async function report(
   opts: SendOptions,
   out: (line: string) => void,
 ): Promise<void> {
+  await printStates(client, ids, opts, out);
   let held = 0;
   let failed: string | undefined;
   for (const msgId of ids) {
     const status = await client.status(msgId);
-    if (opts.json)
-      out(safeJson({ msgId, state: status?.state ?? 'unknown', reason: status?.reason }));
     if (status?.state === 'held') held++;
     if (status?.state === 'failed') failed ??= status.reason ?? 'refused';
   }

@@ -7,7 +7,7 @@
 import { type Clock, systemClock, type Timer } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import { type Logger, silentLogger } from '../../util/logger.js';
-import type { PeerEventMap, PresenceStatus } from '../index.js';
+import type { DamagedMessage, PeerEventMap, PresenceStatus } from '../index.js';
 import { type CommandHost, runCommand } from './actions.js';
 import { parseInput } from './commands.js';
 import { Completer } from './completer.js';
@@ -104,6 +104,8 @@ export class ChatApp implements CommandHost, KeyTarget {
     await this.discoverConversations();
     // Messages another command received and nobody has shown yet.
     for (const m of await this.core.takeUnread()) this.messageReceived(m, { quiet: true });
+    // Damaged or forged deliveries another command dropped and nobody has reported yet.
+    for (const d of await this.core.takeDamaged()) this.showDamaged(d);
     const first = this.state.conversations[0];
     if (this.state.activeId === null && first) this.state.activate(first.id);
     this.term.onKey((key) => this.onKey(key));
@@ -139,6 +141,30 @@ export class ChatApp implements CommandHost, KeyTarget {
       this.track(this.core.takeUnread());
     }
     this.render();
+  }
+
+  damagedReported(): void {
+    // Taken, not read from the event: shown once here, and `natter inbox` need not repeat it.
+    this.track(
+      this.core.takeDamaged().then((reports) => {
+        for (const d of reports) this.showDamaged(d);
+      }),
+    );
+  }
+
+  /**
+   * A warning in the conversation with the claimed sender. The name is the relay's
+   * routing claim, not an authenticated sender (DESIGN.md §3): said as such.
+   */
+  private showDamaged(d: DamagedMessage): void {
+    this.state.ensure(d.claimedFrom.pseudonym, d.conversation);
+    this.scheduleSave();
+    this.note(
+      d.conversation,
+      `a message claimed to be from ${sanitize(d.claimedFrom.pseudonym)} arrived damaged or forged and was dropped: ${d.reason} (${d.code})`,
+      'error',
+      true,
+    );
   }
 
   /** A conversation's history changed in the store (delivery state, release): reload if shown. */

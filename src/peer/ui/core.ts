@@ -5,6 +5,7 @@
  */
 import type {
   ContactInfo,
+  DamagedMessage,
   HistoryEntry,
   OnlinePeer,
   PeerEventMap,
@@ -22,6 +23,8 @@ export interface ChatCore {
   conversation(name: string, limit?: number): Promise<HistoryEntry[]>;
   /** Received messages not yet taken (by `natter inbox` or this screen). */
   takeUnread(): Promise<ReceivedMessage[]>;
+  /** Reports of deliveries dropped as damaged or forged, not yet shown (each returned once). */
+  takeDamaged(): Promise<DamagedMessage[]>;
   contacts(): ContactInfo[];
   contact(name: string): ContactInfo | undefined;
   /** Own fingerprint, or the safety number shared with `name`. */

@@ -11,6 +11,8 @@ import { conversationIdOf, sanitize } from './text.js';
 export interface EventHost {
   readonly state: ChatState;
   messageReceived(m: PeerEventMap['message:received']): void;
+  /** A delivery was dropped as damaged or forged: show the reports not shown yet. */
+  damagedReported(): void;
   historyChanged(conversation: string): void;
   /** A note in a conversation (null: none), optionally also in the notice line. */
   note(conversation: string | null, text: string, kind?: NoteKind, alsoNotice?: boolean): void;
@@ -23,9 +25,28 @@ export function wireEvents(core: ChatCore, app: EventHost): (() => void)[] {
   const s = app.state;
   /** The conversation with `name`, if there is one. */
   const convOf = (name: string) => s.get(conversationIdOf(name))?.id ?? null;
+  /**
+   * The refusal last shown per conversation: a full relay refuses every retry,
+   * and one note per cause is enough until something gets through.
+   */
+  const refusedShown = new Map<string, string>();
   return [
     core.on('message:received', (m) => app.messageReceived(m)),
-    core.on('message:status', (e) => app.historyChanged(e.conversation)),
+    core.on('message:status', (e) => {
+      if (e.state !== 'queued') refusedShown.delete(e.conversation);
+      app.historyChanged(e.conversation);
+    }),
+    core.on('message:damaged', () => app.damagedReported()),
+    core.on('message:refused', (e) => {
+      if (refusedShown.get(e.conversation) === e.code) return;
+      refusedShown.set(e.conversation, e.code);
+      app.note(
+        s.get(e.conversation)?.id ?? null,
+        `the relay refused a message for now: ${e.message} (${e.code}). It stays queued and is retried`,
+        'warn',
+        true,
+      );
+    }),
     core.on('message:released', (e) => {
       app.historyChanged(e.conversation);
       app.note(e.conversation, `${e.count} held message(s) released`);

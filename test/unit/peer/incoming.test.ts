@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { DamagedReports } from '../../../src/peer/damaged.js';
+import type { DamagedMessage } from '../../../src/peer/events.js';
+import { conversationId } from '../../../src/peer/history.js';
 import { Incoming } from '../../../src/peer/incoming.js';
 import { SeenSet } from '../../../src/peer/seen.js';
 import { PREFIX } from '../../../src/peer/store.js';
@@ -21,11 +24,20 @@ async function rig() {
   const durableAtAck: Set<string>[] = [];
   const receiptsOut: { name: string; ids: string[] }[] = [];
   const receiptsIn: { from: string; ids: string[] }[] = [];
+  const damagedReports = new DamagedReports(p.store);
+  const damaged: DamagedMessage[] = [];
+  /** How many DeliverAcks had gone out when each 'message:damaged' was emitted. */
+  const acksAtDamaged: number[] = [];
+  p.events.on('message:damaged', (e) => {
+    damaged.push(e);
+    acksAtDamaged.push(acks.length);
+  });
   const incoming = new Incoming({
     store: p.store,
     contacts: p.contacts,
     history: p.history,
     seen: new SeenSet(p.store),
+    damaged: damagedReports,
     keyring: me.keyring,
     events: p.events,
     me: me.id.signPk,
@@ -42,7 +54,18 @@ async function rig() {
     for (const f of frames) incoming.push(f);
     await incoming.idle();
   };
-  return { ...p, incoming, acks, durableAtAck, receiptsOut, receiptsIn, deliver };
+  return {
+    ...p,
+    incoming,
+    acks,
+    durableAtAck,
+    receiptsOut,
+    receiptsIn,
+    deliver,
+    damaged,
+    damagedReports,
+    acksAtDamaged,
+  };
 }
 
 describe('incoming: delivered mail to history', () => {
@@ -91,6 +114,95 @@ describe('incoming: delivered mail to history', () => {
     await r.deliver(d);
     assert.deepEqual(r.acks, [[9]]);
     assert.equal(r.log['message:received'], undefined);
+  });
+
+  it('reports a tampered message as damaged: recorded before the ack, acknowledged, counted, announced', async () => {
+    const r = await rig();
+    const good = textInner(alice, me, 'intact');
+    const d = deliverOf(textInner(alice, me, 'tampered'), alice, me, { seq: 9 });
+    d.ciphertext[5]! ^= 0x10;
+    await r.deliver(deliverOf(good, alice, me, { seq: 8 }), d);
+    assert.deepEqual(r.acks, [[8, 9]], 'still acknowledged, so the relay deletes it');
+    assert.deepEqual(texts(r.log['message:received']), ['intact']);
+    assert.equal(r.damaged.length, 1);
+    const [report] = r.damaged;
+    assert.equal(report?.code, 'E_MESSAGE_DAMAGED');
+    assert.equal(report?.reason, 'open-failed');
+    assert.equal(report?.seq, 9);
+    assert.equal(report?.msgId, toHex(d.msgId));
+    assert.equal(report?.claimedFrom.pseudonym, 'alice');
+    assert.equal(report?.claimedFrom.userId, toHex(alice.id.signPk));
+    assert.equal(report?.conversation, conversationId('alice'));
+    assert.deepEqual(r.acksAtDamaged, [1], 'announced once the ack is out');
+    assert.ok(
+      [...(r.durableAtAck[0] ?? [])].some((k) => k.startsWith(PREFIX.damaged)),
+      'the report is durable before the ack',
+    );
+    assert.deepEqual(r.incoming.stats(), { damagedMessages: 1, duplicateDeliveries: 0 });
+    assert.deepEqual(
+      (await r.damagedReports.take()).map((x) => [x.reason, x.seq]),
+      [['open-failed', 9]],
+    );
+    assert.deepEqual(await r.damagedReports.take(), [], 'each report is taken once');
+  });
+
+  it('reports forgeries that open but do not check out, each with its reason', async () => {
+    const r = await rig();
+    const carol = person('carol');
+    const misrouted = textInner(alice, me, 'for carol', { recipient: carol.id.signPk });
+    const reflected = textInner(me, alice, 'mine');
+    const badCard = { ...alice.card, boxSig: new Uint8Array(64) };
+    await r.deliver(
+      deliverOf(misrouted, alice, me, { seq: 1 }),
+      deliverOf(reflected, me, alice, { seq: 2, fromCard: alice.card }),
+      deliverOf(textInner(alice, me), alice, me, { seq: 3, fromCard: badCard }),
+      deliverOf(textInner(alice, me), alice, me, { seq: 4, msgId: new Uint8Array(16).fill(7) }),
+    );
+    assert.deepEqual(r.acks, [[1, 2, 3, 4]]);
+    assert.deepEqual(
+      r.damaged.map((x) => [x.seq, x.reason]),
+      [
+        [1, 'misrouted'],
+        [2, 'reflected'],
+        [3, 'bad-card'],
+        [4, 'msg-id-mismatch'],
+      ],
+    );
+    assert.equal(r.incoming.stats().damagedMessages, 4);
+    assert.equal(r.log['message:received'], undefined);
+  });
+
+  it('drops a duplicate delivery quietly: counted, never reported as damaged', async () => {
+    const r = await rig();
+    const a = textInner(alice, me, 'twice');
+    await r.deliver(deliverOf(a, alice, me, { seq: 1 }));
+    await r.deliver(deliverOf(a, alice, me, { seq: 2 }));
+    assert.deepEqual(r.acks, [[1], [2]]);
+    assert.deepEqual(r.damaged, []);
+    assert.deepEqual(await r.damagedReports.take(), []);
+    assert.deepEqual(r.incoming.stats(), { damagedMessages: 0, duplicateDeliveries: 1 });
+  });
+
+  it('neither acknowledges nor announces a damaged delivery whose report could not be stored', async () => {
+    const r = await rig();
+    const realBatch = r.kv.batch.bind(r.kv);
+    let failNext = true;
+    r.kv.batch = async (ops) => {
+      if (failNext && ops.some((o) => o.key.startsWith(PREFIX.damaged))) {
+        failNext = false;
+        throw new Error('disk full');
+      }
+      return realBatch(ops);
+    };
+    const d = deliverOf(textInner(alice, me), alice, me, { seq: 3 });
+    d.ciphertext[0]! ^= 1;
+    await r.deliver(d);
+    assert.deepEqual(r.acks, []);
+    assert.deepEqual(r.damaged, []);
+    await r.deliver(d);
+    assert.deepEqual(r.acks, [[3]]);
+    assert.equal(r.damaged.length, 1);
+    assert.equal(r.incoming.stats().damagedMessages, 1);
   });
 
   it('holds messages from a changed key undisplayed and releases them when that key is trusted', async () => {

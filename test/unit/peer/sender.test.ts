@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { composeText } from '../../../src/peer/compose.js';
+import type { PeerEventMap } from '../../../src/peer/events.js';
+import { conversationId } from '../../../src/peer/history.js';
 import { Lookups } from '../../../src/peer/lookups.js';
+import { relayRefusalError } from '../../../src/peer/refusals.js';
 import { OutboxSender } from '../../../src/peer/sender.js';
 import { fromHex, toHex } from '../../../src/util/bytes.js';
 import { ManualClock } from '../../../src/util/clock.js';
@@ -117,6 +120,40 @@ describe('outbox sender: from outbox to relay and back', () => {
     await r.settle();
     assert.equal(r.sent.length, 2);
     assert.deepEqual(r.sent[1]!.ciphertext, r.sent[0]!.ciphertext);
+  });
+
+  it('announces a refusal for now at once, with its stable code, and keeps the message queued', async () => {
+    const expected = {
+      'disk-full': 'E_RELAY_DISK_FULL',
+      internal: 'E_RELAY_INTERNAL',
+      'recipient-quota': 'E_RELAY_RECIPIENT_QUOTA',
+      'sender-quota': 'E_RELAY_SENDER_QUOTA',
+    } as const;
+    for (const [refusal, code] of Object.entries(expected) as [keyof typeof expected, string][]) {
+      const r = await rig();
+      const refused: PeerEventMap['message:refused'][] = [];
+      r.events.on('message:refused', (e) => refused.push(e));
+      const id = await r.queue('bob', 'x');
+      await r.settle();
+      await r.ack(id, refusal);
+      assert.equal(refused.length, 1, refusal);
+      assert.equal(refused[0]?.code, code);
+      assert.equal(refused[0]?.refusal, refusal);
+      assert.equal(refused[0]?.msgId, id);
+      assert.equal(refused[0]?.conversation, conversationId('bob'));
+      assert.equal(refused[0]?.attempts, 1);
+      assert.ok((refused[0]?.retryAtMs ?? 0) >= r.clock.now());
+      assert.equal(r.outbox.get(id)?.state, 'queued');
+      assert.equal(r.outbox.get(id)?.reason, refusal);
+      assert.equal(r.sender.refusals(), 1);
+      assert.equal(r.log['message:status'], undefined, 'still queued: no state change');
+    }
+  });
+
+  it('says "relay disk is full (E_RELAY_DISK_FULL)" through the refusal error factory', () => {
+    const err = relayRefusalError('disk-full', '1 message(s) stay queued');
+    assert.ok(isNatterError(err, 'E_RELAY_DISK_FULL'));
+    assert.equal(err.message, 'relay disk is full; 1 message(s) stay queued');
   });
 
   it('sends messages whose recipient lookup went unanswered once the relay answers a retry', async () => {

@@ -4,6 +4,8 @@
  */
 import {
   type ContactInfo,
+  type DamagedMessage,
+  type DamageReason,
   type OnlinePeer,
   type PeerEventMap,
   PeerEvents,
@@ -45,6 +47,8 @@ export class FakeCore implements ChatCore {
   onlineNow: OnlinePeer[] = [];
   contactList: ContactInfo[] = [];
   unread: ReceivedMessage[] = [];
+  /** Reports of damaged deliveries not yet taken, as the core keeps them. */
+  damagedReports: DamagedMessage[] = [];
   loggedOut = false;
   connects = 0;
   private seq = 0;
@@ -80,6 +84,22 @@ export class FakeCore implements ChatCore {
     });
     this.emit('message:received', m);
     return m;
+  }
+
+  /** A delivery claimed to be from `from` is dropped as damaged: recorded, then announced, as the core does. */
+  damage(from: string, reason: DamageReason = 'open-failed'): DamagedMessage {
+    const d: DamagedMessage = {
+      code: 'E_MESSAGE_DAMAGED',
+      reason,
+      claimedFrom: { pseudonym: from, userId: `id-${from}`, fingerprint: 'abcd-efgh-ijkl-mnop' },
+      conversation: conversationIdOf(from),
+      msgId: `d${++this.seq}`,
+      seq: this.seq,
+      receivedAtMs: this.now + this.seq * 1_000,
+    };
+    this.damagedReports.push(d);
+    this.emit('message:damaged', d);
+    return d;
   }
 
   async connect(): Promise<void> {
@@ -123,6 +143,10 @@ export class FakeCore implements ChatCore {
 
   async takeUnread(): Promise<ReceivedMessage[]> {
     return this.unread.splice(0);
+  }
+
+  async takeDamaged(): Promise<DamagedMessage[]> {
+    return this.damagedReports.splice(0);
   }
 
   contacts(): ContactInfo[] {

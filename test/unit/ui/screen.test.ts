@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream';
 import { ChatApp } from '../../../src/peer/ui/app.js';
 import { BlessedTerminal } from '../../../src/peer/ui/screen.js';
 import { DEFAULT_SETTINGS, type UiSettings } from '../../../src/peer/ui/settings.js';
-import { displayWidth } from '../../../src/peer/ui/text.js';
+import { conversationIdOf, displayWidth } from '../../../src/peer/ui/text.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { contact, FakeCore, peer } from './fake-core.js';
 import { VirtualTerminal } from './vt.js';
@@ -387,6 +387,64 @@ describe('ui screen: blessed on fake streams, driven by a fake core', () => {
     h.core.emit('presence:self', { status: 'busy', statusText: 'in a call' });
     await h.settle();
     assert.match(h.rows()[23]!, /alice ⊘ busy “in a call”/);
+  });
+
+  it('warns in the conversation, and in the notice line, when a message arrived damaged or forged', async () => {
+    const h = await start();
+    h.core.receive('bob', 'an intact one');
+    h.app.open('bob');
+    await h.settle();
+    h.core.damage('bob');
+    await h.settle();
+    const text = screenText(h);
+    assert.match(text, /\* a message claimed to be from bob arrived damaged/);
+    assert.match(text, /or forged and was dropped: open-failed/);
+    assert.match(text, /\(E_MESSAGE_DAMAGED\)/);
+    assert.match(h.rows()[21]!, /^─ a message claimed to be from bob arrived damaged or forged/);
+    assert.deepEqual(h.core.damagedReports, [], 'taken, so natter inbox does not repeat it');
+  });
+
+  it('shows damaged deliveries another command dropped, in a conversation of their own, with the name sanitised', async () => {
+    const h = await start({
+      setup: (core) => {
+        core.damage('carol');
+        core.damage('m\x1b[31mallory', 'misrouted');
+      },
+    });
+    assert.deepEqual(h.core.damagedReports, []);
+    assert.match(screenText(h), /^\d +carol\? +│/m);
+    h.app.open('carol');
+    await h.settle();
+    assert.match(screenText(h), /\* a message claimed to be from carol arrived/);
+    h.app.open('m\x1b[31mallory');
+    await h.settle();
+    assert.match(screenText(h), /claimed to be from m\[31mallory arrived damaged/);
+    assert.match(screenText(h), /dropped: misrouted/);
+    assert.ok(!h.written().includes('\x1b[31mallory'), 'no escape from the claimed name');
+  });
+
+  it('tells at once that the relay refused a message for now, once per cause', async () => {
+    const h = await start();
+    h.app.open('bob');
+    await h.settle();
+    await h.type('hello bob\r');
+    const refused = {
+      msgId: 'out1',
+      conversation: conversationIdOf('bob'),
+      refusal: 'disk-full',
+      code: 'E_RELAY_DISK_FULL',
+      message: 'relay disk is full',
+      attempts: 1,
+      retryAtMs: h.core.now + 1_000,
+    } as const;
+    h.core.emit('message:refused', refused);
+    h.core.emit('message:refused', { ...refused, attempts: 2 });
+    await h.settle();
+    const text = screenText(h);
+    assert.match(h.rows()[21]!, /^─ the relay refused a message for now: relay disk is full/);
+    assert.equal(text.match(/refused a message for now/g)?.length, 2, 'one note, one notice');
+    assert.match(text, /\(E_RELAY_DISK_FULL\)/);
+    assert.match(text, /stays queued/);
   });
 
   it('logs out on Ctrl-C', async () => {
