@@ -1,7 +1,7 @@
 import { scrypt } from 'node:crypto';
-import { type FileHandle, mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, stat } from 'node:fs/promises';
 import nacl from 'tweetnacl';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { bytesEqual, fromHex, toHex, utf8 } from '../util/bytes.js';
 import { NatterError } from '../util/errors.js';
 import { NONCE_BYTES, SECRET_KEY_BYTES } from './box.js';
@@ -299,43 +299,15 @@ function hexField(json: Record<string, unknown>, name: string, bytes?: number): 
 }
 
 async function writeAtomically(path: string, text: string): Promise<void> {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${toHex(randomBytes(6))}.tmp`);
   const data = Buffer.from(text, 'utf8');
-  let fh: FileHandle | undefined;
   try {
-    // Only a directory we create gets 0700; an existing one is the user's choice.
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    fh = await open(tmp, 'wx', 0o600);
-    await fh.chmod(0o600); // the umask may have narrowed the mode; make it exact
-    await fh.writeFile(data);
-    await fh.sync();
-    await fh.close();
-    fh = undefined;
-    await rename(tmp, path);
+    await writeFileAtomic(path, data);
   } catch (err) {
-    await fh?.close().catch(() => undefined);
-    await rm(tmp, { force: true }).catch(() => undefined);
     throw new NatterError('E_KEYFILE_WRITE', `save identity: could not write ${path}`, {
       cause: err,
     });
   } finally {
     data.fill(0);
-  }
-  await syncDirectory(dir);
-}
-
-// Makes the rename itself durable. Windows cannot open directories; the rename is still atomic.
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // best effort: see above
   }
 }
 

@@ -3,6 +3,8 @@
  * and any UI (DESIGN.md §1, STYLE.md §14). Names are `noun:verb`. Payloads are
  * plain data (ids as lowercase hex) so a UI never needs the wire or crypto types.
  */
+
+import { TypedEmitter } from '../util/emitter.js';
 import type { RelayRefusalCode, TemporaryRefusal } from './refusals.js';
 
 export type ConnectionState = 'connecting' | 'ready' | 'offline' | 'closed';
@@ -201,46 +203,19 @@ export type PeerEventName = keyof PeerEventMap;
 export type Listener<K extends PeerEventName> = (event: PeerEventMap[K]) => void;
 
 /**
- * A minimal typed emitter. Not node:events: an 'error' event there throws when
- * nobody listens, and a core must not crash its host because no UI subscribed.
- * A listener that throws is isolated from the others and from the emitter.
+ * The core's emitter (util/emitter.ts). Not node:events: an 'error' event there
+ * throws when nobody listens, and a core must not crash its host because no UI
+ * subscribed. A listener that throws is isolated from the others and from the
+ * emitter; its error is rethrown on its own, so a UI's bug is not swallowed.
  */
-export class PeerEvents {
-  private readonly listeners = new Map<PeerEventName, Set<(event: never) => void>>();
-
-  on<K extends PeerEventName>(name: K, listener: Listener<K>): () => void {
-    let set = this.listeners.get(name);
-    if (set === undefined) {
-      set = new Set();
-      this.listeners.set(name, set);
-    }
-    set.add(listener as (event: never) => void);
-    return () => this.off(name, listener);
+export class PeerEvents extends TypedEmitter<PeerEventMap> {
+  override emit<K extends PeerEventName>(name: K, event: PeerEventMap[K]): void {
+    super.emit(name, event);
   }
 
-  off<K extends PeerEventName>(name: K, listener: Listener<K>): void {
-    this.listeners.get(name)?.delete(listener as (event: never) => void);
-  }
-
-  once<K extends PeerEventName>(name: K, listener: Listener<K>): () => void {
-    const off = this.on(name, (event) => {
-      off();
-      listener(event);
+  protected override listenerFailed(_event: string, err: unknown): void {
+    queueMicrotask(() => {
+      throw err;
     });
-    return off;
-  }
-
-  emit<K extends PeerEventName>(name: K, event: PeerEventMap[K]): void {
-    const set = this.listeners.get(name);
-    if (set === undefined) return;
-    for (const listener of [...set]) {
-      try {
-        (listener as Listener<K>)(event);
-      } catch (err) {
-        queueMicrotask(() => {
-          throw err;
-        });
-      }
-    }
   }
 }

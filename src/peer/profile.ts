@@ -8,9 +8,10 @@
  *
  * Several people may share a host, each with their own profile (DESIGN.md §2).
  */
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { NatterError } from '../util/errors.js';
 
 /** The relay's default TCP port, used when an address names only a host. */
@@ -98,9 +99,7 @@ export async function readConfig(paths: ProfilePaths): Promise<ProfileConfig> {
 
 /** Write-then-rename, so a crash never leaves half a config (and half the relay pins). */
 export async function writeConfig(paths: ProfilePaths, config: ProfileConfig): Promise<void> {
-  const tmp = `${paths.config}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-  await rename(tmp, paths.config);
+  await writeFileAtomic(paths.config, `${JSON.stringify(config, null, 2)}\n`);
 }
 
 /** Read-modify-write of config.json. One process owns a profile (the db lock), so no races. */

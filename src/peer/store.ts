@@ -10,6 +10,7 @@
  */
 import { Level } from 'level';
 import { isNatterError, NatterError } from '../util/errors.js';
+import { GroupCommit } from '../util/group-commit.js';
 
 /** Key prefixes, versioned (STYLE.md §11). Values are JSON. */
 export const PREFIX = {
@@ -136,13 +137,18 @@ export class MemoryKv implements Kv {
  * is durable; ops in one `write()` call are always in the same batch (atomic).
  */
 export class PeerStore {
-  private queued: KvOp[] = [];
-  private waiters: { resolve: () => void; reject: (err: unknown) => void }[] = [];
-  private scheduled = false;
-  private writing: Promise<void> = Promise.resolve();
+  private readonly commits: GroupCommit<KvOp>;
   private closed = false;
 
-  constructor(readonly kv: Kv) {}
+  constructor(readonly kv: Kv) {
+    this.commits = new GroupCommit((ops) =>
+      this.kv.batch(ops, { sync: true }).catch((err: unknown) => {
+        throw isNatterError(err)
+          ? err
+          : new NatterError('E_STORE', 'store: batch write failed', { cause: err });
+      }),
+    );
+  }
 
   static async open(dbDir: string, profileDir: string): Promise<PeerStore> {
     return new PeerStore(await LevelKv.open(dbDir, profileDir));
@@ -171,45 +177,14 @@ export class PeerStore {
       return Promise.reject(new NatterError('E_STORE_CLOSED', 'store: write after close'));
     }
     if (ops.length === 0) return Promise.resolve();
-    this.queued.push(...ops);
-    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.commit());
-    }
-    return done;
-  }
-
-  private commit(): void {
-    this.scheduled = false;
-    const ops = this.queued;
-    const waiters = this.waiters;
-    this.queued = [];
-    this.waiters = [];
-    // Batches are chained so they reach the disk in the order they were submitted.
-    this.writing = this.writing
-      .then(() => this.kv.batch(ops, { sync: true }))
-      .then(
-        () => {
-          for (const w of waiters) w.resolve();
-        },
-        (err: unknown) => {
-          const wrapped = isNatterError(err)
-            ? err
-            : new NatterError('E_STORE', 'store: batch write failed', { cause: err });
-          for (const w of waiters) w.reject(wrapped);
-        },
-      );
+    return this.commits.submit(ops);
   }
 
   /** Waits for pending writes, then closes the database. Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.scheduled || this.queued.length > 0) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
     this.closed = true;
-    await this.writing;
+    await this.commits.drain();
     await this.kv.close();
   }
 }

@@ -4,30 +4,27 @@
  * 0.2 M to 1.6-2.4 M deliveries/s with that alone).
  */
 import type { Duplex } from 'node:stream';
+import { TickBatcher } from '../util/tick-batcher.js';
 import { encodeFrame } from '../wire/codec.js';
 import { frame as lengthPrefix } from '../wire/framing.js';
 import type { Frame } from '../wire/types.js';
 
 export class FrameWriter {
-  private queue: Buffer[] = [];
-  private scheduled = false;
+  private readonly batch = new TickBatcher<Buffer>((frames) => this.writeAll(frames));
 
   constructor(private readonly socket: Duplex) {}
 
   write(frame: Frame): void {
-    this.queue.push(lengthPrefix(encodeFrame(frame)));
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
+    this.batch.push(lengthPrefix(encodeFrame(frame)));
   }
 
   /** Writes what is queued now (also called by the tick). */
   flush(): void {
-    this.scheduled = false;
-    if (this.queue.length === 0 || this.socket.destroyed) return;
-    const data = this.queue.length === 1 ? this.queue[0]! : Buffer.concat(this.queue);
-    this.queue = [];
-    this.socket.write(data);
+    this.batch.flushNow();
+  }
+
+  private writeAll(frames: Buffer[]): void {
+    if (this.socket.destroyed) return;
+    this.socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
   }
 }

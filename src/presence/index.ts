@@ -1,3 +1,4 @@
+export { TypedEmitter } from '../util/emitter.js';
 export {
   Beacon,
   type BeaconEvents,
@@ -7,7 +8,6 @@ export {
 } from './beacon.js';
 export * from './constants.js';
 export { ANONYMOUS_SIGNATURE, anonymousQuery, SeqCounter, signPresence } from './datagram.js';
-export { TypedEmitter } from './emitter.js';
 export {
   DatagramFilter,
   DROP_REASONS,

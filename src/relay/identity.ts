@@ -4,9 +4,10 @@
  * own key; the relay never loads users' key files.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nacl from 'tweetnacl';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { fromHex, toHex } from '../util/bytes.js';
 import { NatterError } from '../util/errors.js';
 
@@ -40,9 +41,6 @@ export async function loadOrCreateRelayKey(dataDir: string): Promise<RelayKey> {
   }
   const seed = new Uint8Array(randomBytes(32));
   const pair = nacl.sign.keyPair.fromSeed(seed);
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify({ version: 1, seed: toHex(seed) }), { mode: 0o600 });
-  await chmod(tmp, 0o600);
-  await rename(tmp, path);
+  await writeFileAtomic(path, JSON.stringify({ version: 1, seed: toHex(seed) }));
   return { publicKey: pair.publicKey, secretKey: pair.secretKey };
 }

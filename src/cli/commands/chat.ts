@@ -8,7 +8,7 @@
  * src/peer/ui/settings.ts and docs/chat.md) and ui-state.json (the conversation
  * list and unread counts, rewritten as they change).
  */
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { isIdentitySealed } from '../../crypto/keyfile.js';
@@ -19,6 +19,7 @@ import { ask, type PromptIo } from '../../peer/ui/prompt.js';
 import { BlessedTerminal } from '../../peer/ui/screen.js';
 import { MAX_AUTO_AWAY_MINUTES, parseSettings, type UiSettings } from '../../peer/ui/settings.js';
 import type { SavedState } from '../../peer/ui/state.js';
+import { writeFileAtomic } from '../../util/atomic-file.js';
 import { describeError, isNatterError, NatterError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { newPseudonymProblem, normalizePseudonym, pseudonymProblem } from '../../wire/text.js';
@@ -245,10 +246,8 @@ class StateFile {
 
   save(state: SavedState): void {
     this.chain = this.chain.then(async () => {
-      const tmp = `${this.path}.${process.pid}.tmp`;
       try {
-        await writeFile(tmp, `${JSON.stringify(state)}\n`, { mode: 0o600 });
-        await rename(tmp, this.path);
+        await writeFileAtomic(this.path, `${JSON.stringify(state)}\n`);
       } catch (err) {
         // Losing unread counts is not worth a crash; the next save tries again.
         this.log.warn('ui state not saved', { code: describeError(err).code });

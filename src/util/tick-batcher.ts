@@ -1,0 +1,44 @@
+/**
+ * Collects items produced in one event-loop turn and hands them over together
+ * at the end of it (setImmediate), so a burst of frames leaves as one socket
+ * write or one roster update (DESIGN.md §4: group fan-out went from about 0.2 M
+ * to 1.6-2.4 M deliveries/s with per-tick coalescing alone). One mechanism for
+ * every socket writer and batch in natter.
+ */
+export class TickBatcher<T> {
+  private items: T[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly flush: (items: T[]) => void,
+    private readonly schedule: (fn: () => void) => void = setImmediate,
+  ) {}
+
+  /** Adds an item; the flush runs once at the end of this turn. */
+  push(item: T): void {
+    this.items.push(item);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      this.schedule(() => this.flushNow());
+    }
+  }
+
+  /** Items waiting for the flush. */
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** Flushes what is queued now (the scheduled run then finds nothing). */
+  flushNow(): void {
+    this.scheduled = false;
+    if (this.items.length === 0) return;
+    const items = this.items;
+    this.items = [];
+    this.flush(items);
+  }
+
+  /** Forgets what is queued (a closed socket). */
+  clear(): void {
+    this.items = [];
+  }
+}
