@@ -62,7 +62,23 @@ const verifyKeys = new Map<string, KeyObject | null>();
 const signKeys = new Map<string, KeyObject>();
 
 export function generateSigningKeyPair(): SigningKeyPair {
-  return nacl.sign.keyPair.fromSeed(randomBytes(SIGN_SEED_BYTES));
+  return signingKeyPairFromSeed(randomBytes(SIGN_SEED_BYTES));
+}
+
+/** The key pair of a 32-byte seed (a stored relay key, say). Throws E_BAD_KEY on another length. */
+export function signingKeyPairFromSeed(seed: Uint8Array): SigningKeyPair {
+  if (seed.length !== SIGN_SEED_BYTES) {
+    throw new NatterError(
+      'E_BAD_KEY',
+      `sign: a seed is ${SIGN_SEED_BYTES} bytes, not ${seed.length}`,
+    );
+  }
+  return nacl.sign.keyPair.fromSeed(seed);
+}
+
+/** A fresh random 32-byte seed. */
+export function newSigningSeed(): Uint8Array {
+  return randomBytes(SIGN_SEED_BYTES);
 }
 
 /** A 64-byte detached Ed25519 signature. Throws E_BAD_KEY on a malformed secret key. */

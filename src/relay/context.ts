@@ -3,6 +3,7 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { ByteBudget } from './budget.js';
 import type { Directory } from './directory.js';
+import type { Fanout } from './fanout.js';
 import type { Hub } from './hub.js';
 import type { RelayKey } from './identity.js';
 import type { RelayLimits } from './limits.js';
@@ -17,7 +18,8 @@ export interface RelayContext {
   readonly log: Logger;
   readonly directory: Directory;
   readonly mailbox: Mailbox;
-  readonly hub: Hub;
+  readonly hub: Hub<Session>;
+  readonly fanout: Fanout;
   /** What all connections hold, against maxRelayBufferedBytes. */
   readonly budget: ByteBudget<Session>;
 }

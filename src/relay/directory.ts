@@ -14,7 +14,8 @@ import type { Logger } from '../util/logger.js';
 import { decodeFrame, encodeFrame } from '../wire/codec.js';
 import { lookalikeKey } from '../wire/text.js';
 import type { Card } from '../wire/types.js';
-import type { RelayStore, StoreRefusal } from './store.js';
+import { SessionCode } from './errors.js';
+import { type RelayStore, type StoreRefusal, scan } from './store/index.js';
 
 const USER_PREFIX = 'u1!';
 /** The name index of earlier versions; rebuilt from the cards at open, so no longer stored. */
@@ -35,7 +36,7 @@ function decodeCard(bytes: Uint8Array): Card | null {
 }
 
 export type ReserveRefusal = {
-  code: 'E_PSEUDONYM_TAKEN' | 'E_REGISTRATION_BUSY';
+  code: typeof SessionCode.PseudonymTaken | typeof SessionCode.RegistrationBusy;
   message: string;
 };
 
@@ -64,14 +65,10 @@ export class Directory {
   async open(): Promise<void> {
     await this.load();
     const legacy: string[] = [];
-    for await (const key of this.store.db.keys({
-      gt: LEGACY_NAME_PREFIX,
-      lt: `${LEGACY_NAME_PREFIX}~`,
-    })) {
-      legacy.push(key);
-    }
+    const range = { gt: LEGACY_NAME_PREFIX, lt: `${LEGACY_NAME_PREFIX}~` };
+    for await (const [key] of scan(this.store.kv, range)) legacy.push(key);
     if (legacy.length > 0) {
-      await this.store.db.batch(
+      await this.store.kv.write(
         legacy.map((key) => ({ type: 'del' as const, key })),
         { sync: true },
       );
@@ -107,14 +104,14 @@ export class Directory {
     const nameKey = lookalikeKey(card.pseudonym);
     if (this.reservedIds.has(idHex)) {
       return {
-        code: 'E_REGISTRATION_BUSY',
+        code: SessionCode.RegistrationBusy,
         message: 'register: this identity already has a registration in progress',
       };
     }
     const owner = this.byName.get(nameKey) ?? this.reservedNames.get(nameKey);
     if (owner !== undefined && owner !== idHex) {
       return {
-        code: 'E_PSEUDONYM_TAKEN',
+        code: SessionCode.PseudonymTaken,
         message: `register: '${card.pseudonym}' is already taken (or looks like a taken name)`,
       };
     }
@@ -131,7 +128,7 @@ export class Directory {
   async commit(r: Reservation): Promise<StoreRefusal | null> {
     const value = encodeCard(r.card);
     try {
-      const refused = await this.store.write((batch) => batch.put(USER_PREFIX + r.idHex, value), {
+      const refused = await this.store.write([{ type: 'put', key: USER_PREFIX + r.idHex, value }], {
         sync: true,
         bytes: value.byteLength + USER_PREFIX.length + r.idHex.length,
       });
@@ -163,7 +160,7 @@ export class Directory {
     this.byId.clear();
     this.byName.clear();
     let clashes = 0;
-    for await (const [key, value] of this.store.db.iterator({
+    for await (const [key, value] of scan(this.store.kv, {
       gt: USER_PREFIX,
       lt: `${USER_PREFIX}~`,
     })) {

@@ -1,25 +1,43 @@
 /**
- * Who is connected right now: ready sessions by user. Routes newly stored mail
- * to every session of its recipient, and tells every ready session who joined,
- * left or changed status (the relay half of presence, DESIGN.md §5). Roster
- * changes of one event-loop turn go out as one RosterUpdate per session.
+ * Who is connected right now: ready recipients by user id. Routes newly stored
+ * mail to every session of its recipient, and tells every ready session who
+ * joined, left or changed status (the relay half of presence, DESIGN.md §5).
+ * Roster changes of one event-loop turn go out as one RosterUpdate per session.
+ * The hub knows sessions only through the small Recipient interface.
  */
+import { TickBatcher } from '../util/tick-batcher.js';
 import { encodeFrame } from '../wire/codec.js';
 import { MAX_ROSTER_ENTRIES } from '../wire/limits.js';
-import type { RosterEntry } from '../wire/types.js';
+import type { Card, Frame, RosterEntry, Status } from '../wire/types.js';
 import type { StoredMail } from './mailbox.js';
-import type { Session } from './session.js';
 
-export class Hub {
-  private readonly byUser = new Map<string, Set<Session>>();
-  private readonly all = new Set<Session>();
-  private changed = new Map<string, RosterEntry>();
-  private flushScheduled = false;
+/** A ready connection of one user, as the hub sees it. */
+export interface Recipient {
+  readonly userHex: string;
+  readonly card: Card | null;
+  readonly status: Status;
+  readonly statusText: string;
+  /** Ready and not closing. */
+  readonly ready: boolean;
+  /** Durable mail for this user. */
+  offer(mail: StoredMail): void;
+  /** Mail still being written, pushed only if this recipient is keeping up. */
+  offerEarly(mail: StoredMail, prevSeq: number): void;
+  send(frame: Frame): void;
+  sendEncoded(body: Uint8Array): void;
+}
 
-  constructor(private readonly maxSessionsPerUser: number) {}
+export class Hub<R extends Recipient = Recipient> {
+  private readonly byUser = new Map<string, Set<R>>();
+  private readonly all = new Set<R>();
+  private readonly roster: TickBatcher<[string, RosterEntry]>;
+
+  constructor(private readonly maxSessionsPerUser: number) {
+    this.roster = new TickBatcher((changes) => this.flushRoster(changes));
+  }
 
   /** Every live connection, ready or not (for shutdown and limits). */
-  get connections(): ReadonlySet<Session> {
+  get connections(): ReadonlySet<R> {
     return this.all;
   }
 
@@ -27,34 +45,34 @@ export class Hub {
     return this.byUser.size;
   }
 
-  attach(session: Session): void {
-    this.all.add(session);
+  attach(r: R): void {
+    this.all.add(r);
   }
 
   hasRoomFor(userHex: string): boolean {
     return (this.byUser.get(userHex)?.size ?? 0) < this.maxSessionsPerUser;
   }
 
-  /** Registers a session that just became ready (the caller checked hasRoomFor). */
-  addReady(session: Session): void {
-    let set = this.byUser.get(session.userHex);
+  /** Registers a recipient that just became ready (the caller checked hasRoomFor). */
+  addReady(r: R): void {
+    let set = this.byUser.get(r.userHex);
     const first = !set;
     if (!set) {
       set = new Set();
-      this.byUser.set(session.userHex, set);
+      this.byUser.set(r.userHex, set);
     }
-    set.add(session);
-    this.sendFullRoster(session);
-    if (first) this.announce(session, true);
+    set.add(r);
+    this.sendFullRoster(r);
+    if (first) this.announce(r, true);
   }
 
-  remove(session: Session): void {
-    this.all.delete(session);
-    const set = this.byUser.get(session.userHex);
-    if (!set?.delete(session)) return;
+  remove(r: R): void {
+    this.all.delete(r);
+    const set = this.byUser.get(r.userHex);
+    if (!set?.delete(r)) return;
     if (set.size === 0) {
-      this.byUser.delete(session.userHex);
-      this.announce(session, false);
+      this.byUser.delete(r.userHex);
+      this.announce(r, false);
     } else {
       // Another session of this user remains: its status is what others see now.
       const [other] = set;
@@ -70,25 +88,25 @@ export class Hub {
   deliver(mail: StoredMail): void {
     const set = this.byUser.get(mail.recipientHex);
     if (!set) return;
-    for (const session of set) session.offer(mail);
+    for (const r of set) r.offer(mail);
   }
 
   /** Mail still being written, to the sessions of its recipient that can take it now. */
   deliverEarly(mail: StoredMail, prevSeq: number): void {
     const set = this.byUser.get(mail.recipientHex);
     if (!set) return;
-    for (const session of set) session.offerEarly(mail, prevSeq);
+    for (const r of set) r.offerEarly(mail, prevSeq);
   }
 
-  statusChanged(session: Session): void {
-    this.announce(session, true);
+  statusChanged(r: R): void {
+    this.announce(r, true);
   }
 
-  private entryOf(session: Session, online: boolean): RosterEntry {
-    return { card: session.card!, status: session.status, statusText: session.statusText, online };
+  private entryOf(r: R, online: boolean): RosterEntry {
+    return { card: r.card!, status: r.status, statusText: r.statusText, online };
   }
 
-  private sendFullRoster(to: Session): void {
+  private sendFullRoster(to: R): void {
     const entries: RosterEntry[] = [];
     for (const set of this.byUser.values()) {
       const [s] = set;
@@ -103,27 +121,22 @@ export class Hub {
     }
   }
 
-  private announce(session: Session, online: boolean): void {
-    if (!session.card) return;
-    this.changed.set(session.userHex, this.entryOf(session, online));
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flushRoster());
+  private announce(r: R, online: boolean): void {
+    if (r.card) this.roster.push([r.userHex, this.entryOf(r, online)]);
   }
 
-  private flushRoster(): void {
-    this.flushScheduled = false;
-    const entries = [...this.changed.values()];
-    this.changed = new Map();
+  private flushRoster(changes: [string, RosterEntry][]): void {
+    // The last change of each user in this turn is what counts.
+    const entries = [...new Map(changes).values()];
     for (let i = 0; i < entries.length; i += MAX_ROSTER_ENTRIES) {
       const chunk = entries.slice(i, i + MAX_ROSTER_ENTRIES);
       // Encode once, push the same bytes to everyone.
       let encoded: Uint8Array | null = null;
       for (const set of this.byUser.values()) {
-        for (const s of set) {
-          if (s.state !== 'ready') continue;
+        for (const r of set) {
+          if (!r.ready) continue;
           encoded ??= encodeFrame({ type: 'roster-update', full: false, entries: chunk });
-          s.sendEncoded(encoded);
+          r.sendEncoded(encoded);
         }
       }
     }

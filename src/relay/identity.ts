@@ -1,15 +1,15 @@
 /**
  * The relay's long-term signing key (its relay id), kept in the data dir as
- * relay-key.json (mode 0600). Clients pin the public half. This is the relay's
- * own key; the relay never loads users' key files.
+ * relay-key.json (mode 0600, written atomically). Clients pin the public half.
+ * This is the relay's own key; the relay never loads users' key files. Key
+ * material comes from src/crypto, like every other key in natter.
  */
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import nacl from 'tweetnacl';
+import { newSigningSeed, signingKeyPairFromSeed } from '../crypto/sign.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { fromHex, toHex } from '../util/bytes.js';
-import { NatterError } from '../util/errors.js';
+import { RelayFailureCode, relayFailure } from './errors.js';
 
 export interface RelayKey {
   publicKey: Uint8Array;
@@ -31,16 +31,16 @@ export async function loadOrCreateRelayKey(dataDir: string): Promise<RelayKey> {
       const parsed = JSON.parse(text) as { version: number; seed: string };
       const seed = fromHex(parsed.seed);
       if (parsed.version !== 1 || seed.length !== 32) throw new Error('bad version or seed');
-      const pair = nacl.sign.keyPair.fromSeed(seed);
-      return { publicKey: pair.publicKey, secretKey: pair.secretKey };
+      return signingKeyPairFromSeed(seed);
     } catch (err) {
-      throw new NatterError('E_RELAY_KEY_CORRUPT', `relay: ${path} is not a valid relay key`, {
-        cause: err,
-      });
+      throw relayFailure(
+        RelayFailureCode.KeyCorrupt,
+        `relay: ${path} is not a valid relay key`,
+        err,
+      );
     }
   }
-  const seed = new Uint8Array(randomBytes(32));
-  const pair = nacl.sign.keyPair.fromSeed(seed);
+  const seed = newSigningSeed();
   await writeFileAtomic(path, JSON.stringify({ version: 1, seed: toHex(seed) }));
-  return { publicKey: pair.publicKey, secretKey: pair.secretKey };
+  return signingKeyPairFromSeed(seed);
 }

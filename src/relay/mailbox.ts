@@ -1,27 +1,36 @@
 /**
- * Durable store-and-forward queue (DESIGN.md §4).
+ * Durable store-and-forward queue of opaque records, one queue per recipient
+ * (DESIGN.md §4). What a record holds is its owner's business (fanout.ts
+ * stores the encoded Deliver frame, so a push or a catch-up hands stored bytes
+ * to the socket unchanged); the mailbox never encodes or decodes frames.
  *
- * - `enqueue` resolves only after the mail is in LevelDB through a `sync: true`
- *   batch. Every enqueue of one event-loop turn joins one batch, and while a
- *   batch is being written the next one accumulates (group commit): one fsync
- *   serves thousands of messages under load, and one message alone under light load.
+ * - `enqueue` returns at once with the record's seq; its `durable` promise
+ *   resolves only after the record is in a `sync: true` batch. Records of one
+ *   event-loop turn, and those arriving while a batch is written, share the
+ *   next batch (util/group-commit.ts).
  * - Keys sort in delivery order: m1!<recipient hex>!<seq as 16 hex digits>.
- * - The value is [sender id (32 bytes)] || [the encoded Deliver frame], so a
- *   push or a catch-up read hands the stored bytes to the socket unchanged.
+ *   The value is [sender id (32 bytes)] || [record].
  * - `ack` deletes only mail of the acknowledging recipient.
  * - An in-memory index (rebuilt at open) keeps per-recipient and per-sender
  *   counts for quotas and TTL sweeps without reading values back.
- * - Writes go through RelayStore: a refused or failed batch refuses every mail
- *   in it (the senders keep and retry them), and after the store reopens the
- *   index is rebuilt from what LevelDB really holds (`reload`).
+ * - Writes go through RelayStore: a refused or failed batch refuses every
+ *   record in it (the senders keep and retry them); after the store reopens,
+ *   the index is rebuilt from what LevelDB really holds (`reload`) and acks not
+ *   yet written are applied again.
  */
 import { toHex } from '../util/bytes.js';
 import type { Clock } from '../util/clock.js';
-import { NatterError } from '../util/errors.js';
-import { decodeFrame, encodeFrame } from '../wire/codec.js';
-import type { AckCode, Card } from '../wire/types.js';
+import { GroupCommit } from '../util/group-commit.js';
+import type { AckCode } from '../wire/types.js';
+import { RelayFailureCode, relayFailure } from './errors.js';
 import type { RelayLimits } from './limits.js';
-import { REFUSED_CLOSED, type RelayStore } from './store.js';
+import {
+  type KvOp,
+  REFUSED_CLOSED,
+  type RelayStore,
+  type StoreRefusal,
+  scan,
+} from './store/index.js';
 
 const MAIL_PREFIX = 'm1!';
 const SEQ_KEY = 's1!seq';
@@ -31,8 +40,8 @@ const SENDER_BYTES = 32;
 export interface StoredMail {
   seq: number;
   recipientHex: string;
-  /** The encoded Deliver frame body (unframed). */
-  frame: Uint8Array;
+  /** The owner's record, as stored (for 1:1 mail: the encoded Deliver frame). */
+  record: Uint8Array;
 }
 
 export type Refusal = { code: Exclude<AckCode, 'stored'>; reason: string };
@@ -56,6 +65,9 @@ export type Enqueued =
  */
 export const SEQ_RESTART_GAP = 2 ** 32;
 
+/** Mail records read per batch when the index is rebuilt at open. */
+const OPEN_SCAN_BATCH = 4096;
+
 interface IndexEntry {
   senderHex: string;
   bytes: number;
@@ -67,12 +79,11 @@ interface Box {
   bytes: number;
 }
 
-interface PendingPut {
-  key: string;
-  value: Uint8Array;
-  mail: StoredMail;
-  entry: IndexEntry;
-  resolve: (r: EnqueueResult) => void;
+export interface MailboxOptions {
+  limits: RelayLimits;
+  clock: Clock;
+  /** When a stored record was stored (for the TTL), read back at open; null: unknown. */
+  storedAtOf: (record: Uint8Array) => number | null;
 }
 
 export function mailKey(recipientHex: string, seq: number): string {
@@ -91,43 +102,36 @@ export class Mailbox {
   /** Highest seq issued per recipient (kept after acks), for `Enqueued.prevSeq`. */
   private readonly lastIssued = new Map<string, number>();
   private lastSeq = 0;
-  private puts: PendingPut[] = [];
-  private putBytes = 0;
-  private deletes: string[] = [];
-  private flushScheduled = false;
-  private writing: Promise<void> | null = null;
+  /** Acks whose delete was refused (store recovering): applied again after the reload. */
+  private deferredDeletes: string[] = [];
   private closed = false;
+  private readonly commits: GroupCommit<KvOp, StoreRefusal | null>;
+  private readonly limits: RelayLimits;
+  private readonly clock: Clock;
 
   constructor(
     private readonly store: RelayStore,
-    private readonly limits: RelayLimits,
-    private readonly clock: Clock,
+    private readonly options: MailboxOptions,
   ) {
+    this.limits = options.limits;
+    this.clock = options.clock;
+    this.commits = new GroupCommit((ops) => this.writeBatch(ops));
     store.onReopen(() => this.reload());
   }
 
-  private get db() {
-    return this.store.db;
-  }
-
-  /** Rebuilds the index from the store. Call once before use. */
+  /** Rebuilds the index from the store and moves the sequence on. Call once before use. */
   async open(): Promise<void> {
-    const seq = await this.db.get(SEQ_KEY);
+    const seq = await this.store.kv.get(SEQ_KEY);
     if (seq !== undefined) this.lastSeq = Number.parseInt(Buffer.from(seq).toString('utf8'), 16);
-    for await (const [key, value] of this.db.iterator({ gt: MAIL_PREFIX, lt: `${MAIL_PREFIX}~` })) {
+    const range = { gt: MAIL_PREFIX, lt: `${MAIL_PREFIX}~` };
+    for await (const [key, value] of scan(this.store.kv, range, OPEN_SCAN_BATCH)) {
       const parsed = parseMailKey(key);
       if (parsed === null || value.byteLength <= SENDER_BYTES) continue;
-      let storedAtMs = this.clock.now();
-      try {
-        const frame = decodeFrame(value.subarray(SENDER_BYTES));
-        if (frame.type === 'deliver') storedAtMs = frame.storedAtMs;
-      } catch {
-        // An unreadable record is still counted (and swept by TTL from now).
-      }
       const entry: IndexEntry = {
         senderHex: toHex(value.subarray(0, SENDER_BYTES)),
         bytes: value.byteLength,
-        storedAtMs,
+        // An unreadable record is still counted (and swept by TTL from now).
+        storedAtMs: this.options.storedAtOf(value.subarray(SENDER_BYTES)) ?? this.clock.now(),
       };
       this.index(parsed.recipientHex, parsed.seq, entry);
       this.lastIssued.set(parsed.recipientHex, parsed.seq);
@@ -135,27 +139,11 @@ export class Mailbox {
     }
     this.lastSeq += SEQ_RESTART_GAP;
     if (!Number.isSafeInteger(this.lastSeq + SEQ_RESTART_GAP)) {
-      throw new NatterError('E_STORE_SEQ', 'mailbox: sequence numbers exhausted');
+      throw relayFailure(RelayFailureCode.SeqExhausted, 'mailbox: sequence numbers exhausted');
     }
-    await this.db.put(SEQ_KEY, this.seqValue(), { sync: true });
-  }
-
-  /**
-   * After the store reopened: the index is rebuilt from what LevelDB holds, then
-   * acks that were not written yet are applied again (their mail reappeared).
-   * The seq moves on by the restart gap, as at any open.
-   */
-  private async reload(): Promise<void> {
-    this.boxes.clear();
-    this.perSender.clear();
-    this.lastIssued.clear();
-    await this.open();
-    for (const key of this.deletes) {
-      const parsed = parseMailKey(key);
-      const box = parsed && this.boxes.get(parsed.recipientHex);
-      if (parsed && box) this.unindex(parsed.recipientHex, box, parsed.seq);
-    }
-    if (this.deletes.length > 0) this.scheduleFlush();
+    await this.store.kv.write([{ type: 'put', key: SEQ_KEY, value: this.seqValue() }], {
+      sync: true,
+    });
   }
 
   /** Messages waiting for a recipient. */
@@ -171,50 +159,51 @@ export class Mailbox {
   }
 
   /**
-   * Stores one message durably: returns at once with a refusal code, or with the
-   * mail (its seq assigned) and `durable`, which resolves with `stored` after the
-   * synced batch that holds it. Never throws or rejects for quota reasons.
+   * Stores one record durably: returns at once with a refusal code, or with the
+   * mail (its seq assigned, its record built by `build(seq, storedAtMs)`) and
+   * `durable`, which resolves with `stored` after the synced batch that holds
+   * it, or with the refusal that stopped the batch. Never throws for quotas.
    */
   enqueue(
-    from: Card,
-    toHex: string,
-    msgId: Uint8Array,
-    nonce: Uint8Array,
-    ciphertext: Uint8Array,
+    senderId: Uint8Array,
+    recipientHex: string,
+    build: (seq: number, storedAtMs: number) => Uint8Array,
   ): Enqueued {
     if (this.closed) return REFUSED_CLOSED;
     const refused = this.store.refusal();
     if (refused) return refused;
-    const senderHex = toHexCached(from.userId);
-    const box = this.boxes.get(toHex);
+    const senderHex = toHexCached(senderId);
+    const box = this.boxes.get(recipientHex);
     if (box && box.entries.size >= this.limits.maxMailboxMessages) {
       return { code: 'recipient-quota', reason: 'recipient mailbox is full' };
     }
     if ((this.perSender.get(senderHex) ?? 0) >= this.limits.maxPendingPerSender) {
       return { code: 'sender-quota', reason: 'too many undelivered messages' };
     }
-    const seq = ++this.lastSeq;
+    const seq = this.lastSeq + 1;
     const storedAtMs = this.clock.now();
-    const frame = encodeFrame({ type: 'deliver', seq, from, msgId, nonce, ciphertext, storedAtMs });
-    const bytes = SENDER_BYTES + frame.byteLength;
+    const record = build(seq, storedAtMs);
+    const bytes = SENDER_BYTES + record.byteLength;
     if (box && box.bytes + bytes > this.limits.maxMailboxBytes) {
-      this.lastSeq--;
       return { code: 'recipient-quota', reason: 'recipient mailbox is full' };
     }
+    this.lastSeq = seq;
     const value = new Uint8Array(bytes);
-    value.set(from.userId, 0);
-    value.set(frame, SENDER_BYTES);
-    const entry: IndexEntry = { senderHex, bytes, storedAtMs };
+    value.set(senderId, 0);
+    value.set(record, SENDER_BYTES);
     // Reserve quota now so a burst within one turn cannot overshoot it.
-    this.index(toHex, seq, entry);
-    const prevSeq = this.lastIssued.get(toHex) ?? 0;
-    this.lastIssued.set(toHex, seq);
-    const mail: StoredMail = { seq, recipientHex: toHex, frame };
-    const durable = new Promise<EnqueueResult>((resolve) => {
-      this.puts.push({ key: mailKey(toHex, seq), value, mail, entry, resolve });
-      this.putBytes += value.byteLength;
-      this.scheduleFlush();
-    });
+    this.index(recipientHex, seq, { senderHex, bytes, storedAtMs });
+    const prevSeq = this.lastIssued.get(recipientHex) ?? 0;
+    this.lastIssued.set(recipientHex, seq);
+    const mail: StoredMail = { seq, recipientHex, record };
+    const durable = this.commits
+      .submit({ type: 'put', key: mailKey(recipientHex, seq), value })
+      .then((refusal): EnqueueResult => {
+        if (refusal === null) return { code: 'stored', mail };
+        const held = this.boxes.get(recipientHex);
+        if (held) this.unindex(recipientHex, held, seq);
+        return refusal;
+      });
     return { code: 'queued', mail, prevSeq, durable };
   }
 
@@ -230,78 +219,93 @@ export class Mailbox {
     await this.store.whenOpen();
     const box = this.boxes.get(recipientHex);
     if (!box || box.entries.size === 0) return { mails: [], done: true };
-    const out: StoredMail[] = [];
-    let raw = 0;
-    const iterator = this.db.iterator({
+    const entries = await this.store.kv.range({
       gt: mailKey(recipientHex, afterSeq),
       lt: `${MAIL_PREFIX}${recipientHex}!~`,
       limit,
-      // classic-level stops a nextv() at 16 KiB by default; one catch-up step wants more.
-      highWaterMarkBytes: 1024 * 1024,
     });
-    let done = false;
-    try {
-      // nextv may return fewer than asked while more remain; only an empty result means the end.
-      while (raw < limit) {
-        const entries = await iterator.nextv(limit - raw);
-        if (entries.length === 0) {
-          done = true;
-          break;
-        }
-        raw += entries.length;
-        for (const [key, value] of entries) {
-          const parsed = parseMailKey(key);
-          // Skip mail acked (deleted from the index) while the read was in flight.
-          if (parsed === null || !box.entries.has(parsed.seq)) continue;
-          out.push({ seq: parsed.seq, recipientHex, frame: value.subarray(SENDER_BYTES) });
-        }
-      }
-    } finally {
-      await iterator.close();
+    const mails: StoredMail[] = [];
+    for (const [key, value] of entries) {
+      const parsed = parseMailKey(key);
+      // Skip mail acked (deleted from the index) while the read was in flight.
+      if (parsed === null || !box.entries.has(parsed.seq)) continue;
+      mails.push({ seq: parsed.seq, recipientHex, record: value.subarray(SENDER_BYTES) });
     }
-    return { mails: out, done };
+    return { mails, done: entries.length < limit };
   }
 
   /** Deletes acknowledged mail of this recipient. Unknown seqs are ignored. */
   ack(recipientHex: string, seqs: readonly number[]): number {
     const box = this.boxes.get(recipientHex);
     if (!box) return 0;
-    let n = 0;
+    const keys: string[] = [];
     for (const seq of seqs) {
-      if (this.unindex(recipientHex, box, seq)) {
-        this.deletes.push(mailKey(recipientHex, seq));
-        n++;
-      }
+      if (this.unindex(recipientHex, box, seq)) keys.push(mailKey(recipientHex, seq));
     }
-    if (n > 0) this.scheduleFlush();
-    return n;
+    this.delete(keys);
+    return keys.length;
   }
 
   /** Drops mail older than the TTL. Returns how many were dropped. */
   sweep(): number {
     const cutoff = this.clock.now() - this.limits.mailTtlMs;
-    let n = 0;
+    const keys: string[] = [];
     for (const [recipientHex, box] of this.boxes) {
       for (const [seq, entry] of box.entries) {
         if (entry.storedAtMs < cutoff && this.unindex(recipientHex, box, seq)) {
-          this.deletes.push(mailKey(recipientHex, seq));
-          n++;
+          keys.push(mailKey(recipientHex, seq));
         }
       }
     }
-    if (n > 0) this.scheduleFlush();
-    return n;
+    this.delete(keys);
+    return keys.length;
   }
 
-  /** Writes everything pending and stops accepting mail. Idempotent. */
+  /**
+   * Writes everything pending and stops accepting mail. Idempotent. Acks left
+   * while the store is down are lost with the process; their mail is delivered
+   * again after the restart and dropped as a duplicate by the client.
+   */
   async close(): Promise<void> {
     this.closed = true;
-    // Acks left while the store is down are lost with the process; their mail is
-    // delivered again after the restart and dropped as a duplicate by the client.
-    while (this.writing || this.puts.length > 0 || (this.deletes.length > 0 && this.store.isOpen)) {
-      if (this.writing) await this.writing;
-      else await this.flush();
+    await this.commits.drain();
+  }
+
+  /** Deletes are not synced: a delete lost in a crash is a redelivery, which the client drops. */
+  private delete(keys: string[]): void {
+    if (keys.length === 0) return;
+    void this.commits.submit(keys.map((key) => ({ type: 'del', key }) as const)).then((refusal) => {
+      if (refusal !== null) this.deferredDeletes.push(...keys);
+    });
+  }
+
+  /** One batch: the puts and deletes given, the sequence's high-water mark with any put. */
+  private writeBatch(ops: KvOp[]): Promise<StoreRefusal | null> {
+    let bytes = 0;
+    for (const op of ops) if (op.type === 'put') bytes += op.value.byteLength;
+    if (bytes > 0) ops.push({ type: 'put', key: SEQ_KEY, value: this.seqValue() });
+    return this.store.write(ops, { sync: bytes > 0, bytes });
+  }
+
+  /**
+   * After the store reopened: the index is rebuilt from what LevelDB holds, then
+   * acks that were not written are applied again (their mail reappeared).
+   */
+  private async reload(): Promise<void> {
+    this.boxes.clear();
+    this.perSender.clear();
+    this.lastIssued.clear();
+    await this.open();
+    const keys = this.deferredDeletes;
+    this.deferredDeletes = [];
+    const again: string[] = [];
+    for (const key of keys) {
+      const parsed = parseMailKey(key);
+      const box = parsed && this.boxes.get(parsed.recipientHex);
+      if (parsed && box && this.unindex(parsed.recipientHex, box, parsed.seq)) again.push(key);
     }
+    // After the store is open again (reload runs before it is marked open).
+    if (again.length > 0) void this.store.whenOpen().then(() => this.delete(again));
   }
 
   private seqValue(): Uint8Array {
@@ -330,63 +334,10 @@ export class Mailbox {
     else this.perSender.delete(entry.senderHex);
     return true;
   }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.writing) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      void this.flush();
-    });
-  }
-
-  private flush(): Promise<void> {
-    if (this.writing) return this.writing;
-    const puts = this.puts;
-    const deletes = this.deletes;
-    if (puts.length === 0 && deletes.length === 0) return Promise.resolve();
-    // Acks wait while the store recovers: reload applies them again, then they are written.
-    if (puts.length === 0 && !this.store.isOpen) return Promise.resolve();
-    const bytes = this.putBytes;
-    this.puts = [];
-    this.putBytes = 0;
-    this.deletes = [];
-    const write = this.store
-      .write(
-        (batch) => {
-          // A chained batch: about 2-3x the puts/s of db.batch([...]) here, whose
-          // per-operation preparation topped the relay's CPU profile under load.
-          for (const p of puts) batch.put(p.key, p.value);
-          if (puts.length > 0) batch.put(SEQ_KEY, this.seqValue());
-          for (const key of deletes) batch.del(key);
-        },
-        { sync: puts.length > 0, bytes },
-      )
-      .then((refused) => {
-        if (refused === null) {
-          for (const p of puts) p.resolve({ code: 'stored', mail: p.mail });
-          return;
-        }
-        for (const p of puts) {
-          const box = this.boxes.get(p.mail.recipientHex);
-          if (box) this.unindex(p.mail.recipientHex, box, p.mail.seq);
-          p.resolve(refused);
-        }
-        // The acks were not written: keep them for the next batch (or for reload).
-        this.deletes = deletes.concat(this.deletes);
-      });
-    this.writing = write.finally(() => {
-      this.writing = null;
-      if (this.puts.length > 0 || (this.deletes.length > 0 && this.store.isOpen)) {
-        this.scheduleFlush();
-      }
-    });
-    return this.writing;
-  }
 }
 
 // Sender ids repeat constantly; hex-encoding the same 32 bytes for every message
-// showed up in profiles, so remember the last few.
+// showed up in profiles, so remember them per id object.
 const hexCache = new WeakMap<Uint8Array, string>();
 function toHexCached(bytes: Uint8Array): string {
   let hex = hexCache.get(bytes);

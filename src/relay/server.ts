@@ -5,21 +5,24 @@
  */
 import net from 'node:net';
 import { RelayBeacon, type RelayBeaconOptions } from '../presence/relay-beacon.js';
-import type { Clock } from '../util/clock.js';
+import type { Clock, Timer } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
-import { describeError, NatterError } from '../util/errors.js';
+import { describeError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { silentLogger } from '../util/logger.js';
+import { decodeFrame } from '../wire/codec.js';
 import { ByteBudget } from './budget.js';
 import type { RelayContext } from './context.js';
 import { Directory } from './directory.js';
+import { RelayFailureCode, relayFailure } from './errors.js';
+import { Fanout } from './fanout.js';
 import { Hub } from './hub.js';
 import { loadOrCreateRelayKey } from './identity.js';
 import type { RelayLimits } from './limits.js';
 import { DEFAULT_RELAY_LIMITS, DEFAULT_RELAY_PORT } from './limits.js';
 import { Mailbox } from './mailbox.js';
 import { Session } from './session.js';
-import { RelayStore } from './store.js';
+import { RelayStore } from './store/index.js';
 
 export interface RelayOptions {
   /** Data directory (LevelDB store and relay key). Required. */
@@ -77,7 +80,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   });
   let key: Awaited<ReturnType<typeof loadOrCreateRelayKey>>;
   const directory = new Directory(store, log);
-  const mailbox = new Mailbox(store, limits, clock);
+  const mailbox = new Mailbox(store, { limits, clock, storedAtOf: deliverStoredAt });
   try {
     key = await loadOrCreateRelayKey(options.dataDir);
     await directory.open();
@@ -86,9 +89,21 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     await store.close();
     throw err;
   }
-  const hub = new Hub(limits.maxSessionsPerUser);
+  const hub = new Hub<Session>(limits.maxSessionsPerUser);
+  const fanout = new Fanout(mailbox, hub);
   const budget = new ByteBudget<Session>(limits.maxRelayBufferedBytes);
-  const ctx: RelayContext = { key, name, limits, clock, log, directory, mailbox, hub, budget };
+  const ctx: RelayContext = {
+    key,
+    name,
+    limits,
+    clock,
+    log,
+    directory,
+    mailbox,
+    hub,
+    fanout,
+    budget,
+  };
 
   const server = net.createServer({ noDelay: true, keepAlive: true }, (socket) => {
     socket.setNoDelay(true);
@@ -105,9 +120,11 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     const onError = (err: NodeJS.ErrnoException) => {
       reject(
         err.code === 'EADDRINUSE'
-          ? new NatterError('E_ADDRESS_IN_USE', `relay: port ${options.port} is already in use`, {
-              cause: err,
-            })
+          ? relayFailure(
+              RelayFailureCode.AddressInUse,
+              `relay: port ${options.port} is already in use`,
+              err,
+            )
           : err,
       );
     };
@@ -123,13 +140,15 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   // Only after listen succeeded: a bind failure is reported once, as E_ADDRESS_IN_USE.
   server.on('error', (err) => log.error('listener error', describeError(err)));
 
+  // The TTL sweep, on the injected clock (each run arms the next).
+  let sweepTimer: Timer | null = null;
   const sweep = () => {
     const dropped = mailbox.sweep();
     if (dropped > 0) log.info('expired mail dropped', { count: dropped });
+    sweepTimer = clock.setTimeout(sweep, limits.ttlSweepIntervalMs);
+    (sweepTimer as { unref?: () => void }).unref?.();
   };
   sweep();
-  const sweepTimer = setInterval(sweep, limits.ttlSweepIntervalMs);
-  sweepTimer.unref();
 
   const addr = server.address() as net.AddressInfo;
   log.info('relay listening', { host: addr.address, port: addr.port, users: directory.size });
@@ -168,7 +187,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     }),
     close() {
       closing ??= (async () => {
-        clearInterval(sweepTimer);
+        if (sweepTimer) clock.clearTimeout(sweepTimer);
         await beacon?.stop();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const session of [...hub.connections]) session.close('E_SHUTDOWN');
@@ -180,4 +199,14 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       return closing;
     },
   };
+}
+
+/** When a stored 1:1 record (an encoded Deliver frame) was stored, for the TTL; null if unreadable. */
+function deliverStoredAt(record: Uint8Array): number | null {
+  try {
+    const frame = decodeFrame(record);
+    return frame.type === 'deliver' ? frame.storedAtMs : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,12 +1,14 @@
 /**
- * One client connection. Owns the state machine (DESIGN.md §4), the frame
- * decoder, coalesced writes, and the delivery cursor; takes any Duplex, so unit
- * tests can drive it through an in-memory pair. Hostile input ends this session
- * with a coded Error frame, never the relay.
+ * One client connection: the state machine (DESIGN.md §4), the frame decoder,
+ * reading and its backpressure, and the outgoing queue; delivery (delivery.ts)
+ * and deadlines (deadlines.ts) are its parts. It takes any Duplex, so unit tests
+ * drive it through an in-memory pair. Handlers change its state only through
+ * its methods. Hostile input ends this session with a coded Error frame, never
+ * the relay.
  *
  * Every byte held for the connection has a budget (issue 8, findings 2 and 5):
  * - queued output: past the soft budget the session stops being read (frames
- *   already received wait, decoded, in `backlog`); if it stays there for
+ *   already received wait in `backlog`); if it stays there for
  *   slowConsumerTimeoutMs, or reaches the hard cap at all, it is closed with
  *   E_SLOW_CONSUMER. Mail pushes stop earlier (maxSessionBufferedBytes).
  * - a partial incoming frame: must complete within partialFrameTimeoutMs.
@@ -19,12 +21,16 @@ import type { Timer } from '../util/clock.js';
 import { describeError } from '../util/errors.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import { decodeFrame, encodeFrame } from '../wire/codec.js';
-import { FrameDecoder, lengthPrefix } from '../wire/framing.js';
+import { FrameDecoder } from '../wire/framing.js';
 import { MAX_FRAME_BYTES, MAX_PRELOGIN_FRAME_BYTES } from '../wire/limits.js';
 import type { Card, Frame, Status } from '../wire/types.js';
 import type { RelayContext } from './context.js';
+import { Deadlines } from './deadlines.js';
+import { Delivery } from './delivery.js';
 import { dispatch, type RateClass } from './dispatch.js';
+import { type RelayWireCode, SessionCode } from './errors.js';
 import type { StoredMail } from './mailbox.js';
+import { Outbound } from './outbound.js';
 
 export type SessionState = 'hello' | 'challenge' | 'auth' | 'ready' | 'closing';
 
@@ -37,75 +43,76 @@ export const CLOSE_LINGER_MS = 2_000;
 
 export class Session {
   readonly id = nextSessionId++;
-  state: SessionState = 'hello';
-  /** Set by the Hello handler. */
-  challenge: Uint8Array | null = null;
-  /** Set on login. */
-  card: Card | null = null;
-  userHex = '';
-  status: Status = 'online';
-  statusText = '';
-  readonly connectedAtMs: number;
+  private state_: SessionState = 'hello';
+  private challenge_: Uint8Array | null = null;
+  private card_: Card | null = null;
+  private userHex_ = '';
+  private status_: Status = 'online';
+  private statusText_ = '';
 
   private readonly decoder = new FrameDecoder(MAX_PRELOGIN_FRAME_BYTES);
-  private out: Buffer[] = [];
-  private outBytes = 0;
-  private flushScheduled = false;
+  private readonly outbound: Outbound;
+  private readonly delivery: Delivery;
+  private readonly deadlines: Deadlines;
+  private readonly buckets: Record<RateClass, TokenBucket>;
   private inflightSends = 0;
-  /** Not reading the socket: too many sends in flight, or too much output queued. */
+  /** Not reading the socket: sends in flight, output over budget, or waiting for a token. */
   private paused = false;
   /** Frames received but not dispatched while paused (copies: the decoder reuses its views). */
   private backlog: Uint8Array[] = [];
   private backlogBytes = 0;
   private slowTimer: Timer | null = null;
-  /** Set while a rated frame waits for its token; the timer ends the wait. */
   private rateTimer: Timer | null = null;
-  private readonly buckets: Record<RateClass, TokenBucket>;
-  /** When the partial frame now held began arriving; null when none is held. */
-  private partialSinceMs: number | null = null;
-  private partialTimer: Timer | null = null;
-  private timer: object | null = null;
-  private lastFrameAtMs: number;
-
-  // Delivery: `cursor` is the highest seq pushed on this connection. While
-  // `catchingUp`, pushes come from the store (pump) instead of the live path.
-  private cursor = 0;
-  private catchingUp = false;
-  private pumping = false;
-  private latestOffered = 0;
 
   constructor(
     private readonly stream: Duplex,
     readonly ctx: RelayContext,
     readonly remote: string,
   ) {
-    this.connectedAtMs = ctx.clock.now();
-    this.lastFrameAtMs = this.connectedAtMs;
-    const { limits } = ctx;
+    const { limits, clock } = ctx;
+    const now = clock.now();
     this.buckets = {
-      handshake: new TokenBucket(
-        limits.handshakeFramesPerSecond,
-        limits.handshakeFramesBurst,
-        this.connectedAtMs,
-      ),
-      request: new TokenBucket(limits.requestsPerSecond, limits.requestBurst, this.connectedAtMs),
+      handshake: new TokenBucket(limits.handshakeFramesPerSecond, limits.handshakeFramesBurst, now),
+      request: new TokenBucket(limits.requestsPerSecond, limits.requestBurst, now),
     };
+    this.outbound = new Outbound(stream, () => this.afterWrite());
+    this.delivery = new Delivery(this, ctx.mailbox, limits, ctx.log.child({ session: this.id }));
+    this.deadlines = new Deadlines(clock, limits, (code, message) => this.fail(code, message));
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
-    stream.on('drain', () => {
-      this.account();
-      this.updateReading();
-      void this.pump();
-    });
+    stream.on('drain', () => this.afterWrite());
     stream.on('error', () => {
       // 'close' follows; a reset by the peer is not worth a log line.
     });
     stream.on('close', () => this.onClose());
-    this.armTimer(ctx.limits.handshakeTimeoutMs, 'E_HANDSHAKE_TIMEOUT', 'handshake took too long');
+  }
+
+  get state(): SessionState {
+    return this.state_;
+  }
+  /** Set by the Hello handler (issueChallenge). */
+  get challenge(): Uint8Array | null {
+    return this.challenge_;
+  }
+  /** Set on login. */
+  get card(): Card | null {
+    return this.card_;
+  }
+  get userHex(): string {
+    return this.userHex_;
+  }
+  get status(): Status {
+    return this.status_;
+  }
+  get statusText(): string {
+    return this.statusText_;
+  }
+  get ready(): boolean {
+    return this.state_ === 'ready';
   }
 
   /** Bytes accepted for this connection and not yet handed to the kernel. */
   get bufferedBytes(): number {
-    return this.outBytes + this.stream.writableLength;
+    return this.outbound.bufferedBytes;
   }
 
   /** Everything the relay holds for this connection: output, the partial frame, the backlog. */
@@ -113,75 +120,56 @@ export class Session {
     return this.bufferedBytes + this.decoder.bufferedBytes + this.backlogBytes;
   }
 
-  /** Soft output budget for the current state: past it the session is not read. */
-  private get softBudget(): number {
-    const { limits } = this.ctx;
-    return this.state === 'ready' ? limits.maxSessionQueuedBytes : limits.maxPreloginQueuedBytes;
+  /** A method, not a field read: handlers change the state behind TypeScript's narrowing. */
+  isClosing(): boolean {
+    return this.state_ === 'closing';
+  }
+
+  /** Hello answered: the login must sign this challenge. */
+  issueChallenge(challenge: Uint8Array): void {
+    this.challenge_ = challenge;
+    this.state_ = 'challenge';
+  }
+
+  /** Register or Login verified; the relay is storing or checking it. */
+  startAuth(): void {
+    this.state_ = 'auth';
+  }
+
+  /** Moves to `ready`: lifts the frame limit and starts delivering stored mail. */
+  becomeReady(card: Card): void {
+    this.state_ = 'ready';
+    this.card_ = card;
+    this.userHex_ = Buffer.from(card.userId).toString('hex');
+    this.decoder.setMaxFrameBytes(MAX_FRAME_BYTES);
+    this.deadlines.ready();
+    this.delivery.start();
+  }
+
+  setStatus(status: Status, text: string): void {
+    this.status_ = status;
+    this.statusText_ = text;
+  }
+
+  offer(mail: StoredMail): void {
+    this.delivery.offer(mail);
+  }
+
+  offerEarly(mail: StoredMail, prevSeq: number): void {
+    this.delivery.offerEarly(mail, prevSeq);
   }
 
   send(frame: Frame): void {
     this.sendEncoded(encodeFrame(frame));
   }
 
-  /**
-   * Queues an encoded frame body; all frames of one turn go out in one write.
-   * The prefix and the body are queued side by side (the body is never mutated
-   * after encoding), so each byte is copied once, into the turn's single write.
-   */
+  /** Queues an encoded frame body; all frames of one turn go out in one write. */
   sendEncoded(body: Uint8Array): void {
-    if (this.state === 'closing') return;
-    this.queue(lengthPrefix(body.byteLength), body);
+    if (this.isClosing()) return;
+    this.outbound.queue(body);
     if (this.bufferedBytes > this.softBudget * SLOW_CONSUMER_HARD_FACTOR) {
-      this.fail('E_SLOW_CONSUMER', 'session: the client does not read what it asked for');
+      this.fail(SessionCode.SlowConsumer, 'session: the client does not read what it asked for');
     }
-  }
-
-  /** The one way bytes join the outgoing queue, so `outBytes` always counts them. */
-  private queue(prefix: Buffer, body: Uint8Array): void {
-    this.out.push(prefix, Buffer.from(body.buffer, body.byteOffset, body.byteLength));
-    this.outBytes += prefix.length + body.byteLength;
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
-  }
-
-  /** Moves to `ready`: lifts the frame limit and starts delivering stored mail. */
-  becomeReady(card: Card): void {
-    this.state = 'ready';
-    this.card = card;
-    this.userHex = Buffer.from(card.userId).toString('hex');
-    this.decoder.setMaxFrameBytes(MAX_FRAME_BYTES);
-    this.armTimer(this.ctx.limits.idleTimeoutMs, 'E_IDLE_TIMEOUT', 'no frame for too long');
-    this.catchingUp = true;
-    void this.pump();
-  }
-
-  /** Live path: the hub offers each newly stored mail for this user. */
-  offer(mail: StoredMail): void {
-    if (this.state !== 'ready' || mail.seq <= this.cursor) return;
-    if (this.catchingUp || this.bufferedBytes >= this.ctx.limits.maxSessionBufferedBytes) {
-      // Slow reader: stop pushing; the mail is durable and the pump reads it back on drain.
-      if (mail.seq > this.latestOffered) this.latestOffered = mail.seq;
-      if (!this.catchingUp) this.catchingUp = true;
-      return;
-    }
-    this.sendEncoded(mail.frame);
-    this.cursor = mail.seq;
-  }
-
-  /**
-   * Mail still being written (docs/decisions.md, "Deliver while storing"): pushed
-   * only to a live session that is keeping up and has already been pushed the
-   * recipient's previous mail (`prevSeq`), so nothing before it can be missing.
-   * Anything else waits for `offer`, once the mail is durable; pushes stay in
-   * seq order either way.
-   */
-  offerEarly(mail: StoredMail, prevSeq: number): void {
-    if (this.state !== 'ready' || this.catchingUp || this.cursor !== prevSeq) return;
-    if (this.bufferedBytes >= this.ctx.limits.maxSessionBufferedBytes) return;
-    this.sendEncoded(mail.frame);
-    this.cursor = mail.seq;
   }
 
   /**
@@ -193,15 +181,13 @@ export class Session {
     const now = clock.now();
     const bucket = this.buckets[rate];
     if (bucket.take(now)) return true;
-    if (this.rateTimer === null) {
-      this.rateTimer = clock.setTimeout(
-        () => {
-          this.rateTimer = null;
-          this.updateReading();
-        },
-        Math.max(1, bucket.msUntilToken(now)),
-      );
-    }
+    this.rateTimer ??= clock.setTimeout(
+      () => {
+        this.rateTimer = null;
+        this.updateReading();
+      },
+      Math.max(1, bucket.msUntilToken(now)),
+    );
     return false;
   }
 
@@ -219,23 +205,20 @@ export class Session {
   }
 
   /** Ends the session with a coded Error frame (protocol fault or refusal), its last bytes. */
-  fail(code: string, message: string): void {
+  fail(code: RelayWireCode, message: string): void {
     if (this.isClosing()) return;
     this.ctx.log.info('session closed on error', { session: this.id, code, remote: this.remote });
-    const body = encodeFrame({ type: 'error', code, message: message.slice(0, 200) });
-    this.queue(lengthPrefix(body.byteLength), body);
+    this.outbound.queue(encodeFrame({ type: 'error', code, message: message.slice(0, 200) }));
     this.close();
   }
 
   /** Ends the session cleanly: flush what is queued, then close. Idempotent. */
   close(goodbye?: string): void {
     if (this.isClosing()) return;
-    if (goodbye !== undefined) {
-      const body = encodeFrame({ type: 'goodbye', reason: goodbye });
-      this.queue(lengthPrefix(body.byteLength), body);
-    }
-    this.state = 'closing';
-    this.flush();
+    if (goodbye !== undefined)
+      this.outbound.queue(encodeFrame({ type: 'goodbye', reason: goodbye }));
+    this.state_ = 'closing';
+    this.outbound.flush();
     this.clearTimers();
     this.ctx.budget.update(this, 0);
     this.backlog = [];
@@ -246,24 +229,23 @@ export class Session {
     t.unref();
   }
 
-  /** A method, not a field read: handlers change `state` behind TypeScript's narrowing. */
-  isClosing(): boolean {
-    return this.state === 'closing';
+  /** Soft output budget for the current state: past it the session is not read. */
+  private get softBudget(): number {
+    const { limits } = this.ctx;
+    return this.ready ? limits.maxSessionQueuedBytes : limits.maxPreloginQueuedBytes;
   }
 
   private onData(chunk: Buffer): void {
-    if (this.state === 'closing') return;
+    if (this.isClosing()) return;
     let frames: Uint8Array[];
     try {
       frames = this.decoder.push(chunk);
     } catch (err) {
       const { code, message } = describeError(err);
-      this.fail(code, message);
+      this.fail(code as RelayWireCode, message);
       return;
     }
-    const now = this.ctx.clock.now();
-    if (frames.length > 0) this.lastFrameAtMs = now;
-    this.trackPartial(frames.length > 0, now);
+    this.deadlines.received(frames.length, this.decoder.bufferedBytes, this.ctx.clock.now());
     this.dispatchAll(frames, false);
     this.account();
   }
@@ -272,23 +254,23 @@ export class Session {
   private dispatchAll(frames: Uint8Array[], fromBacklog: boolean): void {
     for (let i = 0; i < frames.length; i++) {
       if (this.isClosing()) return;
-      const bytes = frames[i]!;
       if (this.paused) {
-        const keep = fromBacklog ? frames.slice(i) : frames.slice(i).map((f) => Uint8Array.from(f));
+        const rest = frames.slice(i);
+        const keep = fromBacklog ? rest : rest.map((f) => Uint8Array.from(f));
         this.backlog = keep.concat(this.backlog);
         for (const f of keep) this.backlogBytes += f.byteLength;
         return;
       }
       let handled: boolean;
       try {
-        handled = dispatch(this, decodeFrame(bytes));
+        handled = dispatch(this, decodeFrame(frames[i]!));
       } catch (err) {
         const { code, message } = describeError(err);
-        this.fail(code, message);
+        this.fail(code as RelayWireCode, message);
         return;
       }
       if (!handled) {
-        // Out of tokens: this frame and the rest wait until the rate timer.
+        // Out of tokens: this frame and the rest wait for the rate timer.
         this.updateReading();
         i--;
         continue;
@@ -298,31 +280,25 @@ export class Session {
   }
 
   /**
-   * Pauses or resumes reading. Paused while too many sends await their ack or
-   * the queued output is over the soft budget; resumed below half of both, after
-   * the backlog is dispatched. Paused over the output budget too long: closed.
+   * Pauses or resumes reading. Paused while too many sends await their ack, the
+   * output is over the soft budget, or a rated frame waits for its token;
+   * resumed below half of both limits, after the backlog is dispatched. Paused
+   * over the output budget for too long: closed.
    */
   private updateReading(): void {
     if (this.isClosing()) return;
     const { limits, clock } = this.ctx;
     const outputFull = this.bufferedBytes >= this.softBudget;
     if (!this.paused) {
-      if (
-        !outputFull &&
-        this.rateTimer === null &&
-        this.inflightSends < limits.maxInflightSendsPerSession
-      ) {
-        return;
-      }
+      const busy = this.inflightSends >= limits.maxInflightSendsPerSession;
+      if (!outputFull && this.rateTimer === null && !busy) return;
       this.paused = true;
       this.stream.pause();
     } else if (
-      this.rateTimer !== null ||
-      this.bufferedBytes >= this.softBudget / 2 ||
-      this.inflightSends >= limits.maxInflightSendsPerSession / 2
+      this.rateTimer === null &&
+      this.bufferedBytes < this.softBudget / 2 &&
+      this.inflightSends < limits.maxInflightSendsPerSession / 2
     ) {
-      // Still over: stay paused.
-    } else {
       this.paused = false;
       if (this.slowTimer) clock.clearTimeout(this.slowTimer);
       this.slowTimer = null;
@@ -338,36 +314,18 @@ export class Session {
       this.slowTimer = clock.setTimeout(() => {
         this.slowTimer = null;
         if (this.paused && this.bufferedBytes >= this.softBudget / 2) {
-          this.fail('E_SLOW_CONSUMER', 'session: the client stopped reading its replies');
+          this.fail(SessionCode.SlowConsumer, 'session: the client stopped reading its replies');
         }
       }, limits.slowConsumerTimeoutMs);
     }
   }
 
-  /**
-   * Partial-frame deadline: a frame that has started arriving must finish within
-   * partialFrameTimeoutMs (a 256 KiB frame takes milliseconds on a LAN), so a
-   * trickling or stalled sender cannot hold a frame buffer for minutes.
-   */
-  private trackPartial(completed: boolean, now: number): void {
-    if (this.decoder.bufferedBytes === 0) {
-      this.partialSinceMs = null;
-      return;
-    }
-    if (this.partialSinceMs === null || completed) this.partialSinceMs = now;
-    if (this.partialTimer !== null) return;
-    const { clock, limits } = this.ctx;
-    const check = () => {
-      this.partialTimer = null;
-      if (this.isClosing() || this.partialSinceMs === null) return;
-      const waited = clock.now() - this.partialSinceMs;
-      if (waited >= limits.partialFrameTimeoutMs) {
-        this.fail('E_FRAME_TIMEOUT', 'framing: a frame did not arrive in time');
-        return;
-      }
-      this.partialTimer = clock.setTimeout(check, limits.partialFrameTimeoutMs - waited);
-    };
-    this.partialTimer = clock.setTimeout(check, limits.partialFrameTimeoutMs);
+  /** After a write or a drain: budgets, reading, and a catch-up that waited for room. */
+  private afterWrite(): void {
+    if (this.isClosing()) return;
+    this.account();
+    if (this.paused) this.updateReading();
+    this.delivery.resume();
   }
 
   /** Reports what this session holds to the relay-wide budget. */
@@ -375,88 +333,17 @@ export class Session {
     this.ctx.budget.update(this, this.isClosing() ? 0 : this.heldBytes);
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.out.length === 0 || this.stream.destroyed) return;
-    const buf = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out, this.outBytes);
-    this.out = [];
-    this.outBytes = 0;
-    this.stream.write(buf);
-    if (this.isClosing()) return;
-    this.account();
-    // If the kernel took it all, no 'drain' will come: resume reading and a stalled catch-up here.
-    if (this.paused) this.updateReading();
-    if (this.catchingUp && !this.pumping && this.state === 'ready') void this.pump();
-  }
-
-  /** Catch-up: reads stored mail after the cursor until caught up or the socket is full. */
-  private async pump(): Promise<void> {
-    if (this.pumping) return;
-    this.pumping = true;
-    const { mailbox, limits } = this.ctx;
-    try {
-      while (this.state === 'ready' && this.catchingUp) {
-        if (this.bufferedBytes >= limits.maxSessionBufferedBytes) return; // resumed by 'drain'
-        const { mails, done } = await mailbox.read(
-          this.userHex,
-          this.cursor,
-          limits.catchUpBatchMessages,
-        );
-        if (this.state !== 'ready') return;
-        let full = false;
-        for (const mail of mails) {
-          if (mail.seq <= this.cursor) continue;
-          if (this.bufferedBytes >= limits.maxSessionBufferedBytes) {
-            full = true;
-            break;
-          }
-          this.sendEncoded(mail.frame);
-          this.cursor = mail.seq;
-        }
-        if (!full && done && this.cursor >= this.latestOffered) this.catchingUp = false;
-      }
-    } catch (err) {
-      this.ctx.log.error('catch-up read failed', { session: this.id, ...describeError(err) });
-      this.fail('E_INTERNAL', 'relay could not read stored mail');
-    } finally {
-      this.pumping = false;
-    }
-  }
-
-  private armTimer(ms: number, code: string, message: string): void {
-    if (this.timer) this.ctx.clock.clearTimeout(this.timer);
-    const check = () => {
-      if (this.state === 'closing') return;
-      if (code === 'E_IDLE_TIMEOUT') {
-        const idle = this.ctx.clock.now() - this.lastFrameAtMs;
-        if (idle < ms) {
-          this.timer = this.ctx.clock.setTimeout(check, ms - idle);
-          return;
-        }
-      } else if (this.state === 'ready') {
-        return;
-      }
-      this.fail(code, message);
-    };
-    this.timer = this.ctx.clock.setTimeout(check, ms);
-  }
-
   private clearTimers(): void {
-    const { clock } = this.ctx;
-    for (const t of [this.timer, this.slowTimer, this.partialTimer, this.rateTimer]) {
-      if (t) clock.clearTimeout(t);
-    }
-    this.rateTimer = null;
-    this.timer = null;
+    this.deadlines.clear();
+    for (const t of [this.slowTimer, this.rateTimer]) if (t) this.ctx.clock.clearTimeout(t);
     this.slowTimer = null;
-    this.partialTimer = null;
+    this.rateTimer = null;
   }
 
   private onClose(): void {
     this.clearTimers();
-    this.state = 'closing';
-    this.out = [];
-    this.outBytes = 0;
+    this.state_ = 'closing';
+    this.outbound.clear();
     this.backlog = [];
     this.backlogBytes = 0;
     this.ctx.budget.update(this, 0);

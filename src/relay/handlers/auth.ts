@@ -13,19 +13,21 @@ import {
   verify,
 } from '../../crypto/sign.js';
 import { bytesEqual, toHex, utf8 } from '../../util/bytes.js';
+import { ProtocolCode } from '../../wire/errors.js';
 import { newPseudonymProblem, pseudonymKey } from '../../wire/text.js';
 import type { Card, FrameOf } from '../../wire/types.js';
 import type { Reservation } from '../directory.js';
+import { SessionCode, type SessionCodeValue } from '../errors.js';
 import type { Session } from '../session.js';
 
-type Refusal = { code: string; message: string };
+type Refusal = { code: SessionCodeValue; message: string };
 
 function checkCard(card: Card): Refusal | null {
   if (!isValidSignPublicKey(card.userId) || !isValidBoxPublicKey(card.boxPk)) {
-    return { code: 'E_BAD_KEY', message: 'register: the card holds an invalid public key' };
+    return { code: SessionCode.BadKey, message: 'register: the card holds an invalid public key' };
   }
   if (!verifyBoxKey(card.userId, card.boxPk, card.boxSig)) {
-    return { code: 'E_BAD_KEY', message: 'register: the box key signature did not verify' };
+    return { code: SessionCode.BadKey, message: 'register: the box key signature did not verify' };
   }
   return null;
 }
@@ -42,7 +44,7 @@ export function onRegister(session: Session, frame: FrameOf<'register'>): void {
     (proves(session, TAG_REGISTER, card.userId, card.pseudonym, sig)
       ? null
       : {
-          code: 'E_AUTH_FAILED',
+          code: SessionCode.AuthFailed,
           message: `register: signature did not verify for '${card.pseudonym}'`,
         });
   if (refusal) {
@@ -55,7 +57,7 @@ export function onRegister(session: Session, frame: FrameOf<'register'>): void {
     current !== undefined && pseudonymKey(current.pseudonym) === pseudonymKey(card.pseudonym);
   const problem = renewing ? null : newPseudonymProblem(card.pseudonym);
   if (problem !== null) {
-    session.fail('E_BAD_PSEUDONYM', `register: the name '${card.pseudonym}' ${problem}`);
+    session.fail(ProtocolCode.BadPseudonym, `register: the name '${card.pseudonym}' ${problem}`);
     return;
   }
   const reserved = session.ctx.directory.reserve(card);
@@ -71,11 +73,14 @@ export function onLogin(session: Session, frame: FrameOf<'login'>): void {
   // By id, not by name: two legacy owners of names that now fold together can both log in.
   const known = directory.byUserId(toHex(frame.userId));
   if (!known || pseudonymKey(known.pseudonym) !== pseudonymKey(frame.pseudonym)) {
-    session.fail('E_UNKNOWN_USER', `login: no user '${frame.pseudonym}' with this key`);
+    session.fail(SessionCode.UnknownUser, `login: no user '${frame.pseudonym}' with this key`);
     return;
   }
   if (!proves(session, TAG_LOGIN, known.userId, frame.pseudonym, frame.sig)) {
-    session.fail('E_AUTH_FAILED', `login: signature did not verify for '${frame.pseudonym}'`);
+    session.fail(
+      SessionCode.AuthFailed,
+      `login: signature did not verify for '${frame.pseudonym}'`,
+    );
     return;
   }
   // A client may publish a new box key (signed by the same identity key) at login.
@@ -99,10 +104,13 @@ export function onLogin(session: Session, frame: FrameOf<'login'>): void {
 }
 
 /** Store refusals as session error codes: the client shows them as the reason. */
-const STORE_REFUSAL_CODES = { 'disk-full': 'E_DISK_FULL', internal: 'E_INTERNAL' } as const;
+const STORE_REFUSAL_CODES = {
+  'disk-full': SessionCode.DiskFull,
+  internal: SessionCode.Internal,
+} as const;
 
 async function admit(session: Session, card: Card, reserved: Reservation | null): Promise<void> {
-  session.state = 'auth';
+  session.startAuth();
   const { ctx } = session;
   if (reserved) {
     const refused = await ctx.directory.commit(reserved);
@@ -117,7 +125,7 @@ async function admit(session: Session, card: Card, reserved: Reservation | null)
   if (session.isClosing()) return;
   const userHex = toHex(card.userId);
   if (!ctx.hub.hasRoomFor(userHex)) {
-    session.fail('E_TOO_MANY_SESSIONS', 'login: too many sessions for this user');
+    session.fail(SessionCode.TooManySessions, 'login: too many sessions for this user');
     return;
   }
   // Ready first: the stored mail and roster pushed next must follow it on the wire.

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../../crypto/random.js';
 import { domainMessage, sign, TAG_RELAY } from '../../crypto/sign.js';
 import { ProtocolCode, ProtocolError } from '../../wire/errors.js';
 import { CHALLENGE_BYTES, PROTOCOL_VERSION } from '../../wire/limits.js';
@@ -14,9 +14,8 @@ export function onHello(session: Session, frame: FrameOf<'hello'>): void {
     );
   }
   const { key, name } = session.ctx;
-  const challenge = new Uint8Array(randomBytes(CHALLENGE_BYTES));
-  session.challenge = challenge;
-  session.state = 'challenge';
+  const challenge = randomBytes(CHALLENGE_BYTES);
+  session.issueChallenge(challenge);
   session.send({
     type: 'challenge',
     version: PROTOCOL_VERSION,

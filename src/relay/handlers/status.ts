@@ -3,7 +3,6 @@ import type { Session } from '../session.js';
 
 /** SetStatus: remember it for this session and tell everyone connected. */
 export function onSetStatus(session: Session, frame: FrameOf<'set-status'>): void {
-  session.status = frame.status;
-  session.statusText = frame.statusText;
+  session.setStatus(frame.status, frame.statusText);
   session.ctx.hub.statusChanged(session);
 }

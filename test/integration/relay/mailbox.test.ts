@@ -8,7 +8,7 @@ import { generateIdentity } from '../../../src/crypto/keys.js';
 import { randomBytes } from '../../../src/crypto/random.js';
 import { DEFAULT_RELAY_LIMITS } from '../../../src/relay/limits.js';
 import { Mailbox, mailKey, SEQ_RESTART_GAP } from '../../../src/relay/mailbox.js';
-import { RelayStore } from '../../../src/relay/store.js';
+import { RelayStore } from '../../../src/relay/store/index.js';
 import { systemClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { cardOf } from '../../helpers/raw-client.js';
@@ -24,13 +24,17 @@ async function open(dir: string) {
     clock: systemClock,
     log: silentLogger,
   });
-  const mailbox = new Mailbox(store, DEFAULT_RELAY_LIMITS, systemClock);
+  const mailbox = new Mailbox(store, {
+    limits: DEFAULT_RELAY_LIMITS,
+    clock: systemClock,
+    storedAtOf: () => null,
+  });
   await mailbox.open();
-  return { db: store.db, store, mailbox };
+  return { store, mailbox };
 }
 
 function enqueue(mailbox: Mailbox) {
-  const q = mailbox.enqueue(alice, bobHex, randomBytes(16), randomBytes(24), randomBytes(40));
+  const q = mailbox.enqueue(alice.userId, bobHex, () => randomBytes(80));
   if (q.code !== 'queued') throw new Error(`refused: ${q.code}`);
   return q;
 }
@@ -47,7 +51,9 @@ describe('relay mailbox (integration, LevelDB)', () => {
     const lost = enqueue(first.mailbox);
     await lost.durable;
     await first.mailbox.close();
-    await first.db.del(mailKey(bobHex, lost.mail.seq));
+    await first.store.kv.write([{ type: 'del', key: mailKey(bobHex, lost.mail.seq) }], {
+      sync: true,
+    });
     await first.store.close();
 
     const second = await open(dir);

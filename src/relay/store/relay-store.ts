@@ -1,6 +1,6 @@
 /**
- * The relay's LevelDB: one database per data dir, opened once, and the one path
- * every durable write takes (docs/decisions.md, "Store failure is fail-stop").
+ * The one path every durable relay write takes (docs/decisions.md, "Store
+ * failure is fail-stop").
  *
  * A write that fails leaves LevelDB's log with a torn record; writes appended
  * after it are acknowledged by LevelDB but dropped when the log is replayed at
@@ -16,27 +16,20 @@
  * runs into it, in the common case; the rare write that still hits ENOSPC
  * takes the recovery path above.
  *
- * LevelDB's own LOCK file makes a second relay on the same dir fail fast; we
- * turn that into a clear, coded error.
- *
  * Key spaces (versioned prefixes; see mailbox.ts and directory.ts):
  *   m1!<recipient hex>!<seq, 16 hex digits>   stored mail, in delivery order
  *   u1!<user id hex>                          directory card
- *   n1!<pseudonym key>                        pseudonym -> user id hex
  *   s1!seq                                    last mail sequence number issued
+ *   (n1!<name key> held a name index until issue 8; deleted at open)
  */
-import { statfs as fsStatfs, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { AbstractBatchOperation, AbstractChainedBatch } from 'abstract-level';
-import { Level } from 'level';
-import { Backoff } from '../util/backoff.js';
-import type { Clock, Timer } from '../util/clock.js';
-import { describeError, NatterError } from '../util/errors.js';
-import type { Logger } from '../util/logger.js';
-
-export type RelayDb = Level<string, Uint8Array>;
-export type RelayBatchOp = AbstractBatchOperation<RelayDb, string, Uint8Array>;
-export type RelayBatch = AbstractChainedBatch<RelayDb, string, Uint8Array>;
+import { statfs as fsStatfs } from 'node:fs/promises';
+import { Backoff } from '../../util/backoff.js';
+import type { Clock, Timer } from '../../util/clock.js';
+import { describeError } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
+import { RelayFailureCode, relayFailure } from '../errors.js';
+import type { KvOp, RelayKv } from './kv.js';
+import { LevelKv } from './level.js';
 
 /** Why the store will not take a write now; relayed to senders as an ack code. */
 export type StoreRefusal = { code: 'disk-full' | 'internal'; reason: string };
@@ -71,6 +64,8 @@ export interface RelayStoreOptions {
   log: Logger;
   /** Free bytes on the data dir's file system; default statfs. null: unknown (never refuse). */
   freeBytes?: (dir: string) => Promise<number | null>;
+  /** The key-value store; default LevelDB in dataDir/store. */
+  kv?: RelayKv;
 }
 
 async function statfsFree(dir: string): Promise<number | null> {
@@ -80,30 +75,6 @@ async function statfsFree(dir: string): Promise<number | null> {
   } catch {
     return null;
   }
-}
-
-export async function openRelayDb(dataDir: string): Promise<RelayDb> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const db = new Level<string, Uint8Array>(join(dataDir, 'store'), {
-    keyEncoding: 'utf8',
-    valueEncoding: 'view',
-  });
-  try {
-    await db.open();
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause;
-    if (cause?.code === 'LEVEL_LOCKED') {
-      throw new NatterError(
-        'E_RELAY_LOCKED',
-        `relay: data dir ${dataDir} is in use by another relay process`,
-        { cause: err },
-      );
-    }
-    throw new NatterError('E_STORE_OPEN', `relay: could not open the store in ${dataDir}`, {
-      cause: err,
-    });
-  }
-  return db;
 }
 
 type Health = 'open' | 'recovering' | 'closed';
@@ -127,7 +98,7 @@ export class RelayStore {
   readonly counters = { writeFailures: 0, recoveries: 0, diskFullRefusals: 0 };
 
   constructor(
-    readonly db: RelayDb,
+    readonly kv: RelayKv,
     private readonly options: RelayStoreOptions,
   ) {
     this.freeBytes = options.freeBytes ?? statfsFree;
@@ -135,7 +106,7 @@ export class RelayStore {
   }
 
   static async open(options: RelayStoreOptions): Promise<RelayStore> {
-    const store = new RelayStore(await openRelayDb(options.dataDir), options);
+    const store = new RelayStore(options.kv ?? (await LevelKv.open(options.dataDir)), options);
     await store.checkSpace(0);
     return store;
   }
@@ -171,7 +142,7 @@ export class RelayStore {
    * is checked against it first.
    */
   async write(
-    fill: (batch: RelayBatch) => void,
+    ops: readonly KvOp[],
     opts: { sync: boolean; bytes: number },
   ): Promise<StoreRefusal | null> {
     const refused = this.refusal(opts.bytes);
@@ -185,9 +156,7 @@ export class RelayStore {
     const generation = this.generation;
     this.inflight++;
     try {
-      const batch = this.db.batch();
-      fill(batch);
-      await batch.write({ sync: opts.sync });
+      await this.kv.write(ops, { sync: opts.sync });
     } catch (err) {
       this.fail(err);
       return this.refusal(opts.bytes) ?? REFUSED_RECOVERING;
@@ -211,11 +180,11 @@ export class RelayStore {
     this.wakeRecovery?.();
     if (recovering) await recovering;
     for (const wake of this.openWaiters.splice(0)) wake();
-    if (this.db.status === 'open' || this.db.status === 'opening') await this.db.close();
+    await this.kv.close();
   }
 
-  private closedError(): NatterError {
-    return new NatterError('E_STORE_CLOSED', 'relay store: closed');
+  private closedError(): Error {
+    return relayFailure(RelayFailureCode.StoreClosed, 'relay store: closed');
   }
 
   private drained(): Promise<void> {
@@ -281,8 +250,8 @@ export class RelayStore {
     for (let attempt = 1; ; attempt++) {
       if (this.health === 'closed') return;
       try {
-        if (this.db.status === 'open') await this.db.close();
-        await this.db.open();
+        await this.kv.close();
+        await this.kv.open();
         for (const reload of this.reloaders) await reload();
         if (this.health !== 'recovering') return;
         this.health = 'open';

@@ -34,7 +34,7 @@ function mail(seq: number): StoredMail {
     ciphertext: randomBytes(40),
     storedAtMs: 1,
   });
-  return { seq, recipientHex, frame };
+  return { seq, recipientHex, record: frame };
 }
 
 /** A ready session for bob, the seqs it pushes, and the store its catch-up reads. */

@@ -1,0 +1,111 @@
+/**
+ * Delivery to one ready session: the cursor (highest seq pushed on this
+ * connection), the live and early offers, and catch-up from the store. While
+ * `catchingUp`, pushes come from the store (pump) instead of the live path, so
+ * a session receives each mail once, in seq order, whatever mix of paths it
+ * sees (docs/decisions.md, "Deliver while storing").
+ */
+import { describeError } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
+import { SessionCode, type SessionCodeValue } from './errors.js';
+import type { RelayLimits } from './limits.js';
+import type { Mailbox, StoredMail } from './mailbox.js';
+
+/** What delivery needs of its connection. */
+export interface DeliveryLink {
+  readonly userHex: string;
+  /** Ready and not closing. */
+  readonly ready: boolean;
+  /** Bytes queued and not yet taken by the kernel. */
+  readonly bufferedBytes: number;
+  sendEncoded(body: Uint8Array): void;
+  fail(code: SessionCodeValue, message: string): void;
+}
+
+export class Delivery {
+  private cursor = 0;
+  private catchingUp = false;
+  private pumping = false;
+  private latestOffered = 0;
+
+  constructor(
+    private readonly link: DeliveryLink,
+    private readonly mailbox: Mailbox,
+    private readonly limits: RelayLimits,
+    private readonly log: Logger,
+  ) {}
+
+  /** The session just became ready: deliver what is stored. */
+  start(): void {
+    this.catchingUp = true;
+    void this.pump();
+  }
+
+  /** Durable mail for this user (the live path). */
+  offer(mail: StoredMail): void {
+    if (!this.link.ready || mail.seq <= this.cursor) return;
+    if (this.catchingUp || this.full()) {
+      // Slow reader: stop pushing; the mail is durable and the pump reads it back on drain.
+      if (mail.seq > this.latestOffered) this.latestOffered = mail.seq;
+      this.catchingUp = true;
+      return;
+    }
+    this.push(mail);
+  }
+
+  /**
+   * Mail still being written: pushed only while keeping up and already pushed
+   * the recipient's previous mail (`prevSeq`), so nothing before it can be
+   * missing. Anything else waits for `offer`, once the mail is durable.
+   */
+  offerEarly(mail: StoredMail, prevSeq: number): void {
+    if (!this.link.ready || this.catchingUp || this.cursor !== prevSeq || this.full()) return;
+    this.push(mail);
+  }
+
+  /** The socket drained or a write went out whole: resume a stalled catch-up. */
+  resume(): void {
+    if (this.catchingUp && !this.pumping && this.link.ready) void this.pump();
+  }
+
+  private full(): boolean {
+    return this.link.bufferedBytes >= this.limits.maxSessionBufferedBytes;
+  }
+
+  private push(mail: StoredMail): void {
+    this.link.sendEncoded(mail.record);
+    this.cursor = mail.seq;
+  }
+
+  /** Catch-up: reads stored mail after the cursor until caught up or the socket is full. */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.link.ready && this.catchingUp) {
+        if (this.full()) return; // resumed on drain
+        const { mails, done } = await this.mailbox.read(
+          this.link.userHex,
+          this.cursor,
+          this.limits.catchUpBatchMessages,
+        );
+        if (!this.link.ready) return;
+        let stopped = false;
+        for (const mail of mails) {
+          if (mail.seq <= this.cursor) continue;
+          if (this.full()) {
+            stopped = true;
+            break;
+          }
+          this.push(mail);
+        }
+        if (!stopped && done && this.cursor >= this.latestOffered) this.catchingUp = false;
+      }
+    } catch (err) {
+      this.log.error('catch-up read failed', describeError(err));
+      this.link.fail(SessionCode.Internal, 'relay could not read stored mail');
+    } finally {
+      this.pumping = false;
+    }
+  }
+}

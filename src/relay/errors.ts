@@ -1,0 +1,67 @@
+/**
+ * Every code the relay puts in an Error frame (before it closes that
+ * connection), as one union with the codec's ProtocolCode, and the codes of its
+ * own operational failures (thrown and logged, never sent). docs/protocol.md
+ * lists the sent ones; a test holds the two to each other.
+ */
+import { NatterError } from '../util/errors.js';
+import { ProtocolCode, type ProtocolCodeValue } from '../wire/errors.js';
+
+/** Codes of the session and its handlers, in Error frames. */
+export const SessionCode = {
+  /** Hello..Login not finished within handshakeTimeoutMs. */
+  HandshakeTimeout: 'E_HANDSHAKE_TIMEOUT',
+  /** A ready session sent nothing for idleTimeoutMs. */
+  IdleTimeout: 'E_IDLE_TIMEOUT',
+  /** A frame that started arriving was not complete within partialFrameTimeoutMs. */
+  FrameTimeout: 'E_FRAME_TIMEOUT',
+  /** The client did not read what it asked for (output over its budget). */
+  SlowConsumer: 'E_SLOW_CONSUMER',
+  /** The relay-wide byte budget closed this, the largest holder. */
+  RelayOverloaded: 'E_RELAY_OVERLOADED',
+  PseudonymTaken: 'E_PSEUDONYM_TAKEN',
+  /** This identity already has a registration in flight. */
+  RegistrationBusy: 'E_REGISTRATION_BUSY',
+  UnknownUser: 'E_UNKNOWN_USER',
+  AuthFailed: 'E_AUTH_FAILED',
+  BadKey: 'E_BAD_KEY',
+  TooManySessions: 'E_TOO_MANY_SESSIONS',
+  /** A registration refused because the disk is below the watermark. */
+  DiskFull: 'E_DISK_FULL',
+  /** A registration or catch-up the store could not serve. */
+  Internal: 'E_INTERNAL',
+  /** The relay is stopping (sent as the Goodbye reason). */
+  Shutdown: 'E_SHUTDOWN',
+} as const;
+
+export type SessionCodeValue = (typeof SessionCode)[keyof typeof SessionCode];
+
+/** Everything a relay may send as Error.code. */
+export type RelayWireCode = SessionCodeValue | ProtocolCodeValue;
+
+/** Every code in RelayWireCode, for the documentation test. */
+export const RELAY_WIRE_CODES: readonly RelayWireCode[] = [
+  ...Object.values(SessionCode),
+  ...Object.values(ProtocolCode),
+];
+
+/** The relay's own failures: thrown from startRelay or logged, never sent. */
+export const RelayFailureCode = {
+  AddressInUse: 'E_ADDRESS_IN_USE',
+  Locked: 'E_RELAY_LOCKED',
+  KeyCorrupt: 'E_RELAY_KEY_CORRUPT',
+  StoreOpen: 'E_STORE_OPEN',
+  StoreClosed: 'E_STORE_CLOSED',
+  SeqExhausted: 'E_STORE_SEQ',
+} as const;
+
+export type RelayFailureCodeValue = (typeof RelayFailureCode)[keyof typeof RelayFailureCode];
+
+/** A relay failure with its stable code. */
+export function relayFailure(
+  code: RelayFailureCodeValue,
+  message: string,
+  cause?: unknown,
+): NatterError {
+  return new NatterError(code, message, cause === undefined ? undefined : { cause });
+}

@@ -1,0 +1,58 @@
+/**
+ * The send choreography, for N recipients (1:1 is N = 1): store the record in
+ * each recipient's mailbox, push it at once to recipients keeping up (while it
+ * is being written: docs/decisions.md, "Deliver while storing"), acknowledge
+ * the sender after the durable write (DESIGN.md §4, guarantee 1), and offer
+ * the durable mail to every session of each recipient.
+ */
+
+import { encodeFrame } from '../wire/codec.js';
+import type { Card, FrameOf } from '../wire/types.js';
+import type { Hub } from './hub.js';
+import type { EnqueueResult, Mailbox } from './mailbox.js';
+
+/** What fanout needs of the sending session. */
+export interface Sender {
+  /** Counts a send awaiting its durable ack (the session stops reading past a limit). */
+  sendStarted(): void;
+  sendFinished(): void;
+  send(frame: FrameOf<'send-ack'>): void;
+}
+
+/** One sealed message: its id and the opaque bytes each recipient receives. */
+export interface Outgoing {
+  msgId: Uint8Array;
+  nonce: Uint8Array;
+  ciphertext: Uint8Array;
+}
+
+export class Fanout {
+  constructor(
+    private readonly mailbox: Mailbox,
+    private readonly hub: Hub,
+  ) {}
+
+  /** Stores and delivers `msg` from `from` to `recipientHex`; acks the sender once it is durable. */
+  send(sender: Sender, from: Card, recipientHex: string, msg: Outgoing): void {
+    const { msgId, nonce, ciphertext } = msg;
+    const queued = this.mailbox.enqueue(from.userId, recipientHex, (seq, storedAtMs) =>
+      encodeFrame({ type: 'deliver', seq, from, msgId, nonce, ciphertext, storedAtMs }),
+    );
+    if (queued.code !== 'queued') {
+      sender.send({ type: 'send-ack', msgId: msg.msgId, code: queued.code, reason: queued.reason });
+      return;
+    }
+    sender.sendStarted();
+    this.hub.deliverEarly(queued.mail, queued.prevSeq);
+    void queued.durable.then((result: EnqueueResult) => {
+      sender.sendFinished();
+      sender.send({
+        type: 'send-ack',
+        msgId: msg.msgId,
+        code: result.code,
+        reason: result.code === 'stored' ? '' : result.reason,
+      });
+      if (result.code === 'stored') this.hub.deliver(result.mail);
+    });
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The relay's LevelDB (classic-level through `level`): one database per data
+ * dir. LevelDB's own LOCK file makes a second relay on the same dir fail fast;
+ * that becomes a clear, coded error.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Level } from 'level';
+import { RelayFailureCode, relayFailure } from '../errors.js';
+import type { KvOp, KvRange, RelayKv } from './kv.js';
+
+/** classic-level stops a nextv() at 16 KiB by default; one catch-up step wants more. */
+const RANGE_HIGH_WATER_BYTES = 1024 * 1024;
+
+export class LevelKv implements RelayKv {
+  private constructor(
+    private readonly db: Level<string, Uint8Array>,
+    private readonly dataDir: string,
+  ) {}
+
+  static async open(dataDir: string): Promise<LevelKv> {
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    const kv = new LevelKv(
+      new Level<string, Uint8Array>(join(dataDir, 'store'), {
+        keyEncoding: 'utf8',
+        valueEncoding: 'view',
+      }),
+      dataDir,
+    );
+    await kv.open();
+    return kv;
+  }
+
+  get isOpen(): boolean {
+    return this.db.status === 'open';
+  }
+
+  async open(): Promise<void> {
+    try {
+      await this.db.open();
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause;
+      if (cause?.code === 'LEVEL_LOCKED') {
+        throw relayFailure(
+          RelayFailureCode.Locked,
+          `relay: data dir ${this.dataDir} is in use by another relay process`,
+          err,
+        );
+      }
+      throw relayFailure(
+        RelayFailureCode.StoreOpen,
+        `relay: could not open the store in ${this.dataDir}`,
+        err,
+      );
+    }
+  }
+
+  get(key: string): Promise<Uint8Array | undefined> {
+    return this.db.get(key);
+  }
+
+  async range(range: KvRange): Promise<[string, Uint8Array][]> {
+    const iterator = this.db.iterator({ ...range, highWaterMarkBytes: RANGE_HIGH_WATER_BYTES });
+    const out: [string, Uint8Array][] = [];
+    try {
+      // nextv may return fewer than asked while more remain; only an empty result means the end.
+      while (out.length < range.limit) {
+        const entries = await iterator.nextv(range.limit - out.length);
+        if (entries.length === 0) break;
+        for (const entry of entries) out.push(entry);
+      }
+    } finally {
+      await iterator.close();
+    }
+    return out;
+  }
+
+  write(ops: readonly KvOp[], options: { sync: boolean }): Promise<void> {
+    try {
+      // A chained batch: about 2-3x the puts/s of db.batch([...]) here, whose
+      // per-operation preparation topped the relay's CPU profile under load.
+      const batch = this.db.batch();
+      for (const op of ops) {
+        if (op.type === 'put') batch.put(op.key, op.value);
+        else batch.del(op.key);
+      }
+      return batch.write({ sync: options.sync });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.status === 'open' || this.db.status === 'opening') await this.db.close();
+  }
+}
