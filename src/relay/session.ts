@@ -225,8 +225,8 @@ export class Session {
     this.backlogBytes = 0;
     this.stream.end();
     // A peer that never reads its last bytes must not hold the socket open.
-    const t = setTimeout(() => this.stream.destroy(), CLOSE_LINGER_MS);
-    t.unref();
+    const t = this.ctx.clock.setTimeout(() => this.stream.destroy(), CLOSE_LINGER_MS);
+    (t as { unref?: () => void }).unref?.();
   }
 
   /** Soft output budget for the current state: past it the session is not read. */
