@@ -103,6 +103,21 @@ export function count<T>(field: string, value: T[] | null | undefined, max: numb
   return list;
 }
 
+/**
+ * Runs a generated decoder over untrusted bytes: whatever it throws (truncation, a
+ * bad wire type, depth) becomes one coded Malformed error. The decoder is passed by
+ * reference, so no closure is allocated per frame.
+ */
+export function parse<T>(what: string, decode: (bytes: Uint8Array) => T, bytes: Uint8Array): T {
+  try {
+    return decode(bytes);
+  } catch (err) {
+    throw new ProtocolError(ProtocolCode.Malformed, `decode: ${what} is not valid protobuf`, {
+      cause: err,
+    });
+  }
+}
+
 export function required<T>(field: string, value: T | null | undefined): T {
   if (value === null || value === undefined) {
     throw new ProtocolError(ProtocolCode.MissingField, `decode: ${field} is missing`);

@@ -466,9 +466,9 @@ describe('module boundaries (DESIGN.md §1)', () => {
       assert.equal(areaOf('src/index'), 'src');
     });
 
-    it('reads the real tree (src/wire/codec.ts imports the generated code)', () => {
-      const codec = files.find((f) => f.path === 'src/wire/codec.ts');
-      assert.ok(codec, 'src/wire/codec.ts was not found under src/');
+    it('reads the real tree (src/wire/codec/frames.ts imports the generated code)', () => {
+      const codec = files.find((f) => f.path === 'src/wire/codec/frames.ts');
+      assert.ok(codec, 'src/wire/codec/frames.ts was not found under src/');
       assert.ok(codec.imports.some((ref) => ref.target === 'src/wire/gen/natter'));
       assert.ok(!files.some((f) => f.path.startsWith('src/wire/gen/')), 'src/wire/gen is skipped');
     });

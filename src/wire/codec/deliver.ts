@@ -1,0 +1,88 @@
+/**
+ * Deliver, by hand: the relay encodes one per stored message, and protobufjs
+ * building it (nested card included) was the largest single cost of a Send in
+ * the relay's profile. Same bytes as protobufjs: fields in number order, and
+ * proto3 defaults (0, empty) left out; unit tests hold the two together
+ * (encodeFrameReference in frames.ts) and pin the layout with golden bytes.
+ */
+import { varintLength, writeVarint } from '../framing.js';
+import type { FrameOf } from '../types.js';
+
+/** Frame.deliver in proto/natter.proto; Deliver's and Card's own field numbers are inline below. */
+const FRAME_DELIVER_FIELD = 8;
+const WIRE_VARINT = 0;
+const WIRE_BYTES = 2;
+
+/** Encoded size of a field, 0 when proto3 leaves it out. */
+const varintField = (n: number) => (n === 0 ? 0 : 1 + varintLength(n));
+const bytesField = (len: number) => (len === 0 ? 0 : 1 + varintLength(len) + len);
+
+class Out {
+  at = 0;
+  constructor(readonly bytes: Buffer) {}
+
+  varint(n: number): void {
+    this.at = writeVarint(this.bytes, n, this.at);
+  }
+
+  tag(field: number, wire: number): void {
+    this.bytes[this.at++] = (field << 3) | wire;
+  }
+
+  varintField(field: number, n: number): void {
+    if (n === 0) return;
+    this.tag(field, WIRE_VARINT);
+    this.varint(n);
+  }
+
+  bytesField(field: number, b: Uint8Array): void {
+    if (b.byteLength === 0) return;
+    this.tag(field, WIRE_BYTES);
+    this.varint(b.byteLength);
+    this.bytes.set(b, this.at);
+    this.at += b.byteLength;
+  }
+
+  stringField(field: number, s: string, byteLength: number): void {
+    if (byteLength === 0) return;
+    this.tag(field, WIRE_BYTES);
+    this.varint(byteLength);
+    this.at += this.bytes.write(s, this.at, 'utf8');
+  }
+}
+
+/** One whole Frame body holding a Deliver (no length prefix; see framing.ts). */
+export function encodeDeliver(f: FrameOf<'deliver'>): Uint8Array {
+  const { from } = f;
+  const nameBytes = Buffer.byteLength(from.pseudonym, 'utf8');
+  const cardLen =
+    bytesField(from.userId.byteLength) +
+    bytesField(nameBytes) +
+    bytesField(from.boxPk.byteLength) +
+    bytesField(from.boxSig.byteLength);
+  const bodyLen =
+    varintField(f.seq) +
+    1 +
+    varintLength(cardLen) +
+    cardLen +
+    bytesField(f.msgId.byteLength) +
+    bytesField(f.nonce.byteLength) +
+    bytesField(f.ciphertext.byteLength) +
+    varintField(f.storedAtMs);
+  const out = new Out(Buffer.allocUnsafe(1 + varintLength(bodyLen) + bodyLen));
+  out.tag(FRAME_DELIVER_FIELD, WIRE_BYTES);
+  out.varint(bodyLen);
+  out.varintField(1, f.seq);
+  // A present sub-message is written even when empty, as protobufjs does.
+  out.tag(2, WIRE_BYTES);
+  out.varint(cardLen);
+  out.bytesField(1, from.userId);
+  out.stringField(2, from.pseudonym, nameBytes);
+  out.bytesField(3, from.boxPk);
+  out.bytesField(4, from.boxSig);
+  out.bytesField(3, f.msgId);
+  out.bytesField(4, f.nonce);
+  out.bytesField(5, f.ciphertext);
+  out.varintField(6, f.storedAtMs);
+  return out.bytes;
+}

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { decodeFrame, encodeFrame } from '../../../../src/wire/codec.js';
+import type { Frame, FrameOf } from '../../../../src/wire/types.js';
+import { bytes, hex, moreFrames, returnsOrThrowsCoded, samples, unhex } from './samples.js';
+
+/** The oneof field names of `Frame` in the schema, in kebab case ('send_ack' -> 'send-ack'). */
+function schemaFrameKinds(): string[] {
+  const proto = readFileSync(new URL('../../../../proto/natter.proto', import.meta.url), 'utf8');
+  const frame = /message Frame \{\s*oneof body \{([^}]*)\}/.exec(proto);
+  assert.ok(frame?.[1], 'proto/natter.proto has no `message Frame { oneof body { ... } }`');
+  return [...frame[1].matchAll(/^\s*\w+\s+(\w+)\s*=\s*\d+\s*;/gm)].map((m) =>
+    (m[1] ?? '').replaceAll('_', '-'),
+  );
+}
+
+describe('wire/codec: relay frames', () => {
+  describe('round trips', () => {
+    it('has a sample for every frame kind in the schema', () => {
+      assert.deepEqual(Object.keys(samples).sort(), schemaFrameKinds().sort());
+    });
+
+    for (const sample of Object.values(samples)) {
+      it(`decodes an encoded ${sample.type} frame to an equal value`, () => {
+        assert.deepEqual(decodeFrame(encodeFrame(sample)), sample);
+      });
+    }
+
+    it('round-trips frame variants: optional cards, lookup by id, empty lists, every enum value', () => {
+      for (const f of moreFrames) assert.deepEqual(decodeFrame(encodeFrame(f)), f);
+    });
+
+    it('round-trips any safe integer in a uint64 field', () => {
+      fc.assert(
+        fc.property(fc.maxSafeNat(), fc.maxSafeNat(), (seq, storedAtMs) => {
+          const f: Frame = { ...samples.deliver, seq, storedAtMs };
+          assert.deepEqual(decodeFrame(encodeFrame(f)), f);
+        }),
+      );
+    });
+  });
+
+  describe('golden bytes', () => {
+    // Computed once from the samples in samples.ts and committed. A changed field number,
+    // wire type or enum order changes these bytes; that must be a deliberate,
+    // protocol-versioned decision (STYLE.md §11), never an accident.
+    const golden = JSON.parse(
+      readFileSync(new URL('../../../fixtures/golden-frames.json', import.meta.url), 'utf8'),
+    ) as { frames: Record<string, string> };
+    const goldenTypes = ['hello', 'send', 'send-ack', 'deliver', 'deliver-ack'] as const;
+
+    it('holds exactly the expected golden frames', () => {
+      assert.deepEqual(Object.keys(golden.frames).sort(), [...goldenTypes].sort());
+    });
+
+    for (const type of goldenTypes) {
+      it(`encodes the sample ${type} frame to its committed bytes`, () => {
+        assert.equal(hex(encodeFrame(samples[type])), golden.frames[type]);
+      });
+
+      it(`decodes the committed ${type} bytes to the sample`, () => {
+        assert.deepEqual(decodeFrame(unhex(golden.frames[type] ?? '')), samples[type]);
+      });
+    }
+
+    it('lays out hello as field 1 holding version (field 1) and client_nonce (field 2)', () => {
+      // Spelled out by hand from proto/natter.proto, independently of the fixture.
+      const expected = `0a24 0801 1220 ${hex(bytes(32, 0x00))}`.replaceAll(' ', '');
+      assert.equal(hex(encodeFrame(samples.hello)), expected);
+    });
+  });
+
+  describe('decoded bytes are copies', () => {
+    const clobber = (input: Uint8Array) => input.fill(0xee);
+
+    it('keeps frame byte fields intact when the input buffer is overwritten', () => {
+      for (const sample of [samples.send, samples.register, samples.deliver, samples.challenge]) {
+        const input = Buffer.from(encodeFrame(sample));
+        const decoded = decodeFrame(input);
+        clobber(input);
+        assert.deepEqual(decoded, sample);
+      }
+    });
+
+    it('returns byte fields that do not share memory with the input', () => {
+      const input = Buffer.from(encodeFrame(samples.send));
+      const decoded = decodeFrame(input) as FrameOf<'send'>;
+      for (const field of [decoded.to, decoded.msgId, decoded.nonce, decoded.ciphertext]) {
+        assert.notEqual(field.buffer, input.buffer);
+      }
+    });
+  });
+
+  describe('hostile input', () => {
+    it('returns a value or throws a coded ProtocolError for arbitrary bytes, never anything else', () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 512 }), (input) => {
+          returnsOrThrowsCoded(decodeFrame, input);
+        }),
+        { numRuns: 2000 },
+      );
+    });
+
+    it('returns a value or throws a coded ProtocolError for valid encodings with bytes changed or cut', () => {
+      const valid = [...Object.values(samples), ...moreFrames].map((f) => encodeFrame(f));
+      fc.assert(
+        fc.property(
+          fc.nat({ max: valid.length - 1 }),
+          fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
+          fc.option(fc.nat(), { nil: undefined }),
+          (which, edits, cut) => {
+            const input = Uint8Array.from(valid[which]!);
+            for (const [pos, value] of edits) {
+              if (input.length > 0) input[pos % input.length] = value;
+            }
+            returnsOrThrowsCoded(
+              decodeFrame,
+              cut === undefined ? input : input.subarray(0, cut % (input.length + 1)),
+            );
+          },
+        ),
+        { numRuns: 3000 },
+      );
+    });
+  });
+});

@@ -1,0 +1,229 @@
+/**
+ * Shared by the codec's tests (one file per schema family, like src/wire/codec/):
+ * helpers to build hostile input and assert coded errors, and one valid sample of
+ * every kind. Golden bytes (test/fixtures/golden-frames.json) are computed from
+ * some of these samples, so changing a sample means regenerating that file.
+ */
+import assert from 'node:assert/strict';
+import { encodePresence } from '../../../../src/wire/codec.js';
+import {
+  ProtocolCode,
+  type ProtocolCodeValue,
+  ProtocolError,
+} from '../../../../src/wire/errors.js';
+// Tests may use the generated code to craft hostile input; production code outside src/wire may not.
+import { natter as pb } from '../../../../src/wire/gen/natter.js';
+import { PROTOCOL_VERSION } from '../../../../src/wire/limits.js';
+import type {
+  AckCode,
+  Card,
+  Frame,
+  FrameOf,
+  FrameType,
+  Inner,
+  Presence,
+  PresenceKind,
+  SignedDatagram,
+  Status,
+} from '../../../../src/wire/types.js';
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+/** `n` recognisable bytes first, first+1, ... (mod 256). */
+export const bytes = (n: number, first = 0): Uint8Array =>
+  Uint8Array.from({ length: n }, (_, i) => (first + i) & 0xff);
+
+export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+export const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
+
+/** assert.throws validator: a ProtocolError with exactly this code. */
+export function protocolError(code: ProtocolCodeValue) {
+  return (err: unknown): boolean => {
+    assert.ok(err instanceof ProtocolError, `expected a ProtocolError, got ${String(err)}`);
+    assert.equal(err.code, code);
+    return true;
+  };
+}
+
+/** A decoder either returns a value or throws a coded ProtocolError; nothing else. */
+export function returnsOrThrowsCoded(decode: (b: Uint8Array) => unknown, input: Uint8Array): void {
+  try {
+    decode(input);
+  } catch (err) {
+    assert.ok(err instanceof ProtocolError, `threw a non-protocol error: ${String(err)}`);
+    assert.ok(Object.values(ProtocolCode).includes(err.code as ProtocolCodeValue), err.code);
+  }
+}
+
+/** An enum number the schema does not define (the generated types only admit defined ones). */
+export const unknownEnum = (n: number): never => n as never;
+
+export const rawFrame = (props: pb.Frame.$Properties): Uint8Array =>
+  pb.Frame.encode(props).finish();
+export const rawInner = (props: pb.Inner.$Properties): Uint8Array =>
+  pb.Inner.encode(props).finish();
+export const rawPresence = (props: pb.PresenceBody.$Properties): Uint8Array =>
+  pb.PresenceBody.encode(props).finish();
+
+// ---------------------------------------------------------------------------
+// Samples: one valid value of every kind. Golden bytes are computed from some of
+// these, so changing a sample means regenerating test/fixtures/golden-frames.json.
+
+export const alice: Card = {
+  userId: bytes(32, 0x10),
+  pseudonym: 'alice',
+  boxPk: bytes(32, 0x30),
+  boxSig: bytes(64, 0x50),
+};
+export const bob: Card = {
+  userId: bytes(32, 0x90),
+  pseudonym: 'Bob_2',
+  boxPk: bytes(32, 0xb0),
+  boxSig: bytes(64, 0xd0),
+};
+
+/** Keyed by every FrameType: a new frame kind without a sample does not compile. */
+export const samples: { [T in FrameType]: FrameOf<T> } = {
+  hello: { type: 'hello', version: PROTOCOL_VERSION, clientNonce: bytes(32, 0x00) },
+  challenge: {
+    type: 'challenge',
+    version: PROTOCOL_VERSION,
+    relayId: bytes(32, 0x20),
+    challenge: bytes(32, 0x40),
+    relaySig: bytes(64, 0x60),
+    relayName: 'office relay',
+  },
+  register: { type: 'register', card: alice, sig: bytes(64, 0x70) },
+  login: {
+    type: 'login',
+    pseudonym: 'alice',
+    userId: alice.userId,
+    sig: bytes(64, 0x71),
+    card: null,
+  },
+  ready: { type: 'ready', card: alice, pending: 3, serverTimeMs: 1_700_000_000_123 },
+  send: {
+    type: 'send',
+    to: bob.userId,
+    msgId: bytes(16, 0x60),
+    nonce: bytes(24, 0x70),
+    ciphertext: bytes(20, 0xa0),
+  },
+  'send-ack': {
+    type: 'send-ack',
+    msgId: bytes(16, 0x60),
+    code: 'recipient-quota',
+    reason: 'mailbox full',
+  },
+  deliver: {
+    type: 'deliver',
+    seq: 42,
+    from: alice,
+    msgId: bytes(16, 0x61),
+    nonce: bytes(24, 0x71),
+    ciphertext: bytes(40, 0xa1),
+    storedAtMs: 1_700_000_000_456,
+  },
+  'deliver-ack': { type: 'deliver-ack', seqs: [1, 300, 2 ** 40] },
+  lookup: { type: 'lookup', requestId: 7, by: { pseudonym: 'Bob_2' } },
+  'lookup-result': { type: 'lookup-result', requestId: 7, card: bob, online: true },
+  error: { type: 'error', code: 'E_AUTH_FAILED', message: 'login: signature did not verify' },
+  goodbye: { type: 'goodbye', reason: 'logout' },
+  ping: { type: 'ping', nonce: 2 ** 40 + 5 },
+  pong: { type: 'pong', nonce: 2 ** 40 + 5 },
+  'roster-update': {
+    type: 'roster-update',
+    full: true,
+    entries: [
+      { card: alice, status: 'online', statusText: '', online: true },
+      { card: bob, status: 'busy', statusText: 'in a meeting until 3', online: false },
+    ],
+  },
+  'set-status': { type: 'set-status', status: 'away', statusText: 'lunch ☕' },
+};
+
+/** Variants the one-per-type table cannot hold. */
+export const moreFrames: Frame[] = [
+  { ...samples.login, card: bob },
+  { type: 'lookup', requestId: 0xffffffff, by: { userId: bob.userId } },
+  { type: 'lookup-result', requestId: 8, card: null, online: false },
+  { type: 'roster-update', full: false, entries: [] },
+  { type: 'deliver-ack', seqs: [] },
+  { type: 'ping', nonce: 0 },
+  { type: 'ping', nonce: Number.MAX_SAFE_INTEGER },
+  { type: 'goodbye', reason: '' },
+  ...(
+    ['stored', 'unknown-recipient', 'sender-quota', 'disk-full', 'too-large', 'internal'] as const
+  ).map((code: AckCode): Frame => ({ ...samples['send-ack'], code })),
+  ...(['online', 'busy'] as const).map(
+    (status: Status): Frame => ({ type: 'set-status', status, statusText: '' }),
+  ),
+];
+
+export const innerSamples: { [K in Inner['content']['kind']]: Inner } = {
+  text: {
+    sender: alice.userId,
+    recipient: bob.userId,
+    msgId: bytes(16, 0x60),
+    counter: 1,
+    sentAtMs: 1_700_000_000_789,
+    senderName: 'alice',
+    content: { kind: 'text', body: 'hello Bob\nsecond line, tab\there, émoji 🦊' },
+  },
+  receipt: {
+    sender: bob.userId,
+    recipient: alice.userId,
+    msgId: bytes(16, 0x80),
+    counter: 2 ** 33,
+    sentAtMs: 1_700_000_000_999,
+    senderName: 'Bob_2',
+    content: { kind: 'receipt', msgIds: [bytes(16, 0x60), bytes(16, 0x61)] },
+  },
+};
+
+export const presenceSamples: { [K in PresenceKind]: Presence & { kind: K } } = {
+  heartbeat: {
+    kind: 'heartbeat',
+    card: alice,
+    status: 'online',
+    statusText: 'around',
+    seq: 17,
+    timestampMs: 1_700_000_001_000,
+  },
+  hello: { kind: 'hello', card: bob, status: 'busy', statusText: '', seq: 1, timestampMs: 5 },
+  bye: { kind: 'bye', card: alice, status: 'away', statusText: 'gone', seq: 18, timestampMs: 9 },
+  query: { kind: 'query', card: bob, seq: 2, timestampMs: 10, queryNonce: bytes(16, 0xc0) },
+  relay: {
+    kind: 'relay',
+    relayId: bytes(32, 0x20),
+    relayPort: 7469,
+    relayName: 'office relay',
+    seq: 3,
+    timestampMs: 11,
+  },
+};
+export const anonymousQuery: Presence & { kind: 'query' } = {
+  kind: 'query',
+  card: null,
+  seq: 0,
+  timestampMs: 12,
+  queryNonce: bytes(16, 0xd0),
+};
+
+export const datagramSample: SignedDatagram = {
+  // encode* return Buffers under Node; decoded fields are plain Uint8Arrays.
+  body: new Uint8Array(encodePresence(presenceSamples.heartbeat)),
+  signature: bytes(64, 0xe0),
+};
+
+/** `n` small distinct integers, to fill repeated fields up to (and past) their limits. */
+export const many = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/** One validation case: `input` must make `decode` throw a ProtocolError with `code`. */
+export interface Case {
+  what: string;
+  code: ProtocolCodeValue;
+  input: () => Uint8Array;
+  decode?: (b: Uint8Array) => unknown;
+}
