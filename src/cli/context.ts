@@ -4,17 +4,17 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { NatterClient } from '../peer/client.js';
-import type { PresenceOptions } from '../peer/presence.js';
 import {
   ensureProfileDir,
+  NatterClient,
+  type PresenceOptions,
   type ProfilePaths,
   profilePaths,
   type RelayAddress,
   readConfig,
   resolveProfileDir,
   resolveRelayAddress,
-} from '../peer/profile.js';
+} from '../peer/index.js';
 import { describeError, isNatterError, NatterError } from '../util/errors.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { type ControlServer, controlSocketPath, startControlServer } from './control.js';

@@ -14,10 +14,14 @@
 import { chmod, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
-import type { OnlinePeer, PeerEventMap, PresenceStatus } from '../peer/events.js';
+import {
+  type OnlinePeer,
+  type PeerEventMap,
+  PRESENCE_STATUSES,
+  type PresenceStatus,
+} from '../peer/index.js';
 import { describeError, NatterError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
-import { STATUSES } from '../wire/types.js';
 
 export const CONTROL_SOCKET_NAME = 'control.sock';
 
@@ -139,8 +143,11 @@ function serve(socket: net.Socket, target: ControlTarget, log: Logger): void {
         case 'status': {
           const status = r.status;
           const text = r.text ?? '';
-          if (!STATUSES.includes(status as PresenceStatus) || typeof text !== 'string') {
-            throw new NatterError('E_BAD_STATUS', `status: expected ${STATUSES.join('|')}`);
+          if (!PRESENCE_STATUSES.includes(status as PresenceStatus) || typeof text !== 'string') {
+            throw new NatterError(
+              'E_BAD_STATUS',
+              `status: expected ${PRESENCE_STATUSES.join('|')}`,
+            );
           }
           await target.setStatus(status as PresenceStatus, text);
           write({ ok: true });

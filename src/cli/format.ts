@@ -3,7 +3,7 @@
  * hostile until sanitised: escape sequences can rewrite the screen, bidi
  * overrides and zero-width characters can make one name look like another.
  */
-import type { ContactInfo, ReceivedMessage } from '../peer/events.js';
+import type { ContactInfo, ReceivedMessage } from '../peer/index.js';
 
 /** ESC and other C0 controls except tab and newline, DEL, C1 controls. */
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;

@@ -17,10 +17,12 @@
  * with addPresenceOptions() and pass them to CliContext.openClient({ announce }).
  */
 import { type Command, Option } from 'commander';
-import type { PresenceStatus } from '../peer/events.js';
-import type { ListenerOptions } from '../peer/listener.js';
-import { parseIPv4 } from '../presence/targets.js';
-import { STATUSES } from '../wire/types.js';
+import {
+  type ListenerOptions,
+  type PresenceStatus,
+  parseIPv4,
+  PRESENCE_STATUSES as STATUSES,
+} from '../peer/index.js';
 import { UsageError } from './context.js';
 
 /** The flags addPresenceOptions() adds, as commander parses them. */
@@ -31,6 +33,7 @@ export interface PresenceFlags {
   presence?: boolean;
 }
 
+/** The core's one status list, for commander's choices. */
 export const PRESENCE_STATUSES: readonly PresenceStatus[] = STATUSES;
 
 /** Adds --status, --status-text and --no-presence to a long-running command. */

@@ -1,55 +1,37 @@
 /**
- * NatterClient: the client core's facade. It composes the modules that own the
- * state (contacts, outbox, history, seen-set, relay connection) and wires their
- * events; the logic lives in those modules. A UI uses this API and the typed
- * events (events.ts) and nothing else.
+ * NatterClient: the client core's facade, its API and typed events (events.ts)
+ * and nothing else. The parts that own the state (contacts, outbox, history,
+ * relay link, presence) come as one components object (components.ts); each
+ * method here is a call into the part that owns what it asks about. A UI uses
+ * this API and the events, and nothing else.
  */
 import type { Duplex } from 'node:stream';
-import { BoxKeyring } from '../crypto/box.js';
-import { loadIdentity } from '../crypto/keyfile.js';
-import { fingerprint as fingerprintOf } from '../crypto/keys.js';
 import type { BackoffOptions } from '../util/backoff.js';
-import { toHex } from '../util/bytes.js';
-import { type Clock, systemClock } from '../util/clock.js';
-import { describeError, isNatterError, NatterError } from '../util/errors.js';
-import { type Logger, silentLogger } from '../util/logger.js';
+import type { Clock } from '../util/clock.js';
+import { describeError, NatterError } from '../util/errors.js';
+import type { Logger } from '../util/logger.js';
 import { normalizePseudonym, pseudonymKey } from '../wire/text.js';
-import type { Frame } from '../wire/types.js';
-import { composeText } from './compose.js';
-import { Contacts } from './contacts.js';
-import { DamagedReports } from './damaged.js';
-import {
-  type ContactInfo,
-  type DamagedMessage,
-  type OnlinePeer,
-  type OutgoingState,
+import { type ClientComponents, openComponents } from './components.js';
+import { type ConversationId, directConversation } from './conversations/ids.js';
+import type {
+  ContactInfo,
+  DamagedMessage,
+  OnlinePeer,
+  OutgoingState,
   PeerEvents,
-  type PeerStats,
-  type PresenceStatus,
-  type ReceivedMessage,
+  PeerStats,
+  PresenceStatus,
+  ReceivedMessage,
 } from './events.js';
-import { conversationId, History, type HistoryEntry, toReceived } from './history.js';
-import { Incoming } from './incoming.js';
-import { Lookups } from './lookups.js';
-import { Outbox } from './outbox.js';
-import { ClientPresence, type DiscoveredRelay, type PresenceOptions } from './presence.js';
-import {
-  ensureProfileDir,
-  type ProfilePaths,
-  profilePaths,
-  type RelayAddress,
-  readConfig,
-  resolveRelayAddress,
-} from './profile.js';
-import { Receipts } from './receipts.js';
-import { SeenSet } from './seen.js';
-import { OutboxSender } from './sender.js';
-import { RelaySession } from './session.js';
-import { PeerStore } from './store.js';
+import { composeText } from './messaging/compose.js';
+import { type HistoryEntry, toReceived } from './messaging/history.js';
+import type { DiscoveredRelay, PresenceOptions } from './presence/client-presence.js';
+import type { Me, RelayAddress } from './profile.js';
+
+export type { Me } from './profile.js';
 
 /** `waitForInbox`: the mailbox counts as drained after this long without a delivery. */
 export const INBOX_IDLE_MS = 500;
-const POLL_MS = 20;
 
 export interface OpenOptions {
   profileDir: string;
@@ -75,135 +57,26 @@ export interface OpenOptions {
   acceptNewRelayKey?: boolean;
   /** Transport factory (tests). Default connectTcp. */
   connect?: (address: RelayAddress) => Promise<Duplex>;
+  /** Time for every timer and timestamp of the core. Default the system clock. */
   clock?: Clock;
   /** Reconnect delays. Default: Backoff's (250 ms doubling to 10 s, full jitter). */
   reconnect?: BackoffOptions;
 }
 
-export interface Me {
-  pseudonym: string;
-  userId: string;
-  fingerprint: string;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export class NatterClient {
-  private session: RelaySession | null = null;
-  private opening: Promise<RelaySession> | null = null;
+  /** Subscribe here (or with on()); see events.ts for the map. */
+  readonly events: PeerEvents;
+  readonly me: Me;
   private closing: Promise<void> | null = null;
-  private readonly presence: ClientPresence;
-  private readonly incoming: Incoming;
-  private readonly sender: OutboxSender;
-  private readonly receipts: Receipts;
-  private readonly lookups: Lookups;
-  private readonly damaged: DamagedReports;
 
-  private constructor(
-    /** Subscribe here (or with on()); see events.ts for the map. */
-    readonly events: PeerEvents,
-    readonly me: Me,
-    private readonly identity: Awaited<ReturnType<typeof loadIdentity>>,
-    private readonly paths: ProfilePaths,
-    private readonly store: PeerStore,
-    private readonly contactBook: Contacts,
-    private readonly history: History,
-    private readonly outbox: Outbox,
-    private readonly opts: OpenOptions,
-    private readonly log: Logger,
-  ) {
-    const keyring = new BoxKeyring(identity.boxSk);
-    const clock = opts.clock ?? systemClock;
-    const send = (frame: Frame) => this.session?.send(frame) ?? false;
-    this.lookups = new Lookups(send, clock);
-    const userId = identity.signPk;
-    this.presence = new ClientPresence({
-      self: { identity, pseudonym: me.pseudonym },
-      contacts: contactBook,
-      events: this.events,
-      settings: opts.presence ?? false,
-      sendToRelay: (frame) => (this.session?.ready ? this.session.send(frame) : false),
-      clock,
-      logger: log,
-    });
-    this.sender = new OutboxSender({
-      outbox,
-      history,
-      contacts: contactBook,
-      lookups: this.lookups,
-      keyring,
-      events: this.events,
-      me: { userId, pseudonym: me.pseudonym },
-      send,
-      isReady: () => this.session?.ready ?? false,
-      clock,
-      logger: log,
-    });
-    this.receipts = new Receipts({
-      store,
-      outbox,
-      history,
-      events: this.events,
-      kick: () => this.sender.kick(),
-    });
-    this.damaged = new DamagedReports(store);
-    this.incoming = new Incoming({
-      store,
-      contacts: contactBook,
-      history,
-      seen: new SeenSet(store),
-      damaged: this.damaged,
-      keyring,
-      events: this.events,
-      me: userId,
-      ack: (seqs) => send({ type: 'deliver-ack', seqs }),
-      accepted: (name, ids) => this.background(this.receipts.send(name, ids)),
-      receipt: (from, ids) => this.receipts.received(from, ids),
-      logger: log,
-    });
-    this.events.on('contact:key-changed', (e) => this.background(this.sender.holdFor(e.pseudonym)));
+  private constructor(private readonly c: ClientComponents) {
+    this.events = c.events;
+    this.me = c.me;
   }
 
   /** Opens a profile: identity, local store (E_PROFILE_IN_USE if another process has it). */
   static async open(opts: OpenOptions): Promise<NatterClient> {
-    const paths = profilePaths(opts.profileDir);
-    await ensureProfileDir(paths.dir);
-    const config = await readConfig(paths);
-    const identity = await loadIdentity(
-      paths.identity,
-      opts.passphrase === undefined ? {} : { passphrase: opts.passphrase },
-    );
-    if (config.pseudonym === undefined) {
-      throw new NatterError(
-        'E_PROFILE_INCOMPLETE',
-        `profile ${paths.dir} has no pseudonym: run natter init`,
-      );
-    }
-    const log = (opts.logger ?? silentLogger).child({ component: 'peer' });
-    const store = await PeerStore.open(paths.db, paths.dir);
-    try {
-      const me: Me = {
-        pseudonym: config.pseudonym,
-        userId: toHex(identity.signPk),
-        fingerprint: fingerprintOf(identity.signPk),
-      };
-      const events = new PeerEvents();
-      return new NatterClient(
-        events,
-        me,
-        identity,
-        paths,
-        store,
-        await Contacts.load(store, events, identity.signPk),
-        await History.load(store),
-        await Outbox.load(store),
-        opts,
-        log,
-      );
-    } catch (err) {
-      await store.close();
-      throw err;
-    }
+    return new NatterClient(await openComponents(opts));
   }
 
   /**
@@ -220,21 +93,14 @@ export class NatterClient {
   async connect(options: { timeoutMs?: number; discoverMs?: number } = {}): Promise<void> {
     if (this.closing !== null) throw new NatterError('E_CLOSED', 'connect: the client was closed');
     const timeoutMs = options.timeoutMs ?? 30_000;
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.c.clock.now() + timeoutMs;
     await this.startPresence();
-    this.opening ??= this.openSession(Math.min(timeoutMs, options.discoverMs ?? timeoutMs)).catch(
-      (err: unknown) => {
-        this.opening = null;
-        throw err;
-      },
-    );
-    const session = await this.opening;
-    await session.waitReady(Math.max(0, deadline - Date.now()));
+    await this.c.link.connect(deadline, Math.min(timeoutMs, options.discoverMs ?? timeoutMs));
   }
 
   /** Who is online (LAN and relay merged), sorted by pseudonym case-insensitively. */
   online(): OnlinePeer[] {
-    return this.presence.online();
+    return this.c.presence.online();
   }
 
   /**
@@ -242,7 +108,7 @@ export class NatterClient {
    * to the relay (sent again after every reconnect). Rejects with E_BAD_STATUS.
    */
   setStatus(status: PresenceStatus, text = ''): Promise<void> {
-    return this.presence.setStatus(status, text);
+    return this.c.presence.setStatus(status, text);
   }
 
   /**
@@ -252,28 +118,29 @@ export class NatterClient {
    * calls this itself when no relay is configured; the relay must then prove the
    * beacon's relay id in its Challenge.
    */
-  async discoverRelay(timeoutMs: number): Promise<DiscoveredRelay | undefined> {
-    const config = await readConfig(this.paths);
-    return this.presence.discoverRelay(timeoutMs, new Set(Object.values(config.pinnedRelays)));
+  discoverRelay(timeoutMs: number): Promise<DiscoveredRelay | undefined> {
+    return this.c.link.discover(timeoutMs);
   }
 
-  on: PeerEvents['on'] = (name, listener) => this.events.on(name, listener);
+  on: PeerEvents['on'] = (name, listener) => this.c.events.on(name, listener);
 
   /**
-   * Queues a text message durably and returns its id (hex); it goes out when
-   * connected. Throws E_BAD_PSEUDONYM, E_SELF, E_EMPTY_MESSAGE, E_TOO_LARGE.
+   * Queues a text message to `to` (a pseudonym) durably and returns its id (hex);
+   * it goes out when connected. Throws E_BAD_PSEUDONYM, E_SELF, E_EMPTY_MESSAGE,
+   * E_TOO_LARGE.
    */
   async send(to: string, text: string): Promise<string> {
+    const c = this.c;
     const deps = {
-      outbox: this.outbox,
-      history: this.history,
-      contacts: this.contactBook,
-      myName: this.me.pseudonym,
+      outbox: c.outbox,
+      history: c.history,
+      contacts: c.contacts,
+      myName: c.me.pseudonym,
     };
-    const message = composeText(deps, to, text, Date.now());
-    await this.store.write(message.ops);
-    if (message.held) await this.sender.holdFor(message.to);
-    this.sender.kick();
+    const message = composeText(deps, to, text, c.clock.now());
+    await c.store.write(message.ops);
+    if (message.held) await c.sender.holdFor(message.conversation);
+    c.sender.kick();
     return message.msgId;
   }
 
@@ -281,28 +148,33 @@ export class NatterClient {
    * Waits until nothing is queued for the relay; false if `timeoutMs` passed first,
    * or `signal` was aborted (a caller that stopped waiting for another reason).
    */
-  async flush(timeoutMs: number, options: { signal?: AbortSignal } = {}): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.outbox.count('queued') > 0) {
-      if (Date.now() >= deadline || options.signal?.aborted) return false;
-      await sleep(POLL_MS);
-    }
-    return true;
+  flush(timeoutMs: number, options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    const { clock, outbox } = this.c;
+    if (outbox.count('queued') === 0) return Promise.resolve(true);
+    if (options.signal?.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (flushed: boolean) => {
+        clock.clearTimeout(timer);
+        cancel();
+        options.signal?.removeEventListener('abort', gaveUp);
+        resolve(flushed);
+      };
+      const gaveUp = () => done(false);
+      const timer = clock.setTimeout(gaveUp, Math.max(0, timeoutMs));
+      const cancel = outbox.onNoneQueued(() => done(true));
+      options.signal?.addEventListener('abort', gaveUp, { once: true });
+    });
   }
 
   /** State of an outgoing message from history, if known. */
   async status(msgId: string): Promise<{ state: OutgoingState; reason?: string } | undefined> {
     // The outbox is updated first, so it is the fresher source while an entry is in it.
-    const queued = this.outbox.get(msgId);
-    if (queued !== undefined) {
-      return {
-        state: queued.state,
-        ...(queued.reason === undefined ? {} : { reason: queued.reason }),
-      };
-    }
-    const entry = await this.history.byMsgId(msgId);
-    if (entry?.state === undefined) return undefined;
-    return { state: entry.state, ...(entry.reason === undefined ? {} : { reason: entry.reason }) };
+    const queued = this.c.outbox.get(msgId) ?? (await this.c.history.byMsgId(msgId));
+    if (queued?.state === undefined) return undefined;
+    return {
+      state: queued.state,
+      ...(queued.reason === undefined ? {} : { reason: queued.reason }),
+    };
   }
 
   /**
@@ -310,12 +182,12 @@ export class NatterClient {
    * been handled, or when no delivery has arrived for `idleMs`.
    */
   async waitForInbox(options: { idleMs?: number; timeoutMs?: number } = {}): Promise<void> {
-    await this.incoming.drained(options.idleMs ?? INBOX_IDLE_MS, options.timeoutMs ?? 60_000);
+    await this.c.incoming.drained(options.idleMs ?? INBOX_IDLE_MS, options.timeoutMs ?? 60_000);
   }
 
   /** Received messages not yet taken, oldest first; each is returned exactly once. */
   async takeUnread(): Promise<ReceivedMessage[]> {
-    return (await this.history.takeUnread()).map(toReceived);
+    return (await this.c.history.takeUnread()).map(toReceived);
   }
 
   /**
@@ -324,32 +196,38 @@ export class NatterClient {
    * and takes them, like takeUnread(), so the next one does not repeat them.
    */
   takeDamaged(): Promise<DamagedMessage[]> {
-    return this.damaged.take();
+    return this.c.damaged.take();
   }
 
   /** Counters since open(): damaged and duplicate deliveries, refusals for now. */
   stats(): PeerStats {
-    return { ...this.incoming.stats(), refusedSends: this.sender.refusals() };
+    return { ...this.c.incoming.stats(), refusedSends: this.c.sender.refusals() };
   }
 
+  /** The last `limit` entries of the conversation with `name`, oldest first. */
   conversation(name: string, limit?: number): Promise<HistoryEntry[]> {
-    return this.history.list(conversationId(normalizePseudonym(name)), limit);
+    return this.history(directConversation(normalizePseudonym(name)), limit);
+  }
+
+  /** The last `limit` (default 100) entries of a conversation, oldest first. */
+  history(conversation: ConversationId, limit?: number): Promise<HistoryEntry[]> {
+    return this.c.history.list(conversation, limit);
   }
 
   contacts(): ContactInfo[] {
-    return this.contactBook.list();
+    return this.c.contacts.list();
   }
 
   contact(name: string): ContactInfo | undefined {
     const key = pseudonymKey(normalizePseudonym(name));
-    return this.contactBook.list().find((c) => pseudonymKey(c.pseudonym) === key);
+    return this.c.contacts.list().find((c) => pseudonymKey(c.pseudonym) === key);
   }
 
   /** Own fingerprint, or the safety number with a contact (E_UNKNOWN_CONTACT). */
   fingerprint(name?: string): string {
     return name === undefined
       ? this.me.fingerprint
-      : this.contactBook.safetyNumber(normalizePseudonym(name));
+      : this.c.contacts.safetyNumber(normalizePseudonym(name));
   }
 
   /**
@@ -360,131 +238,47 @@ export class NatterClient {
   async trust(
     name: string,
   ): Promise<{ contact: ContactInfo; accepted: boolean; releasedIn: number; releasedOut: number }> {
-    const { contact, info, accepted } = await this.contactBook.trust(normalizePseudonym(name));
-    const releasedIn = accepted
-      ? await this.incoming.releaseHeld(contact.pseudonym, contact.card)
-      : 0;
-    const releasedOut = await this.sender.releaseFor(contact.pseudonym);
+    const { contact, info, accepted } = await this.c.contacts.trust(normalizePseudonym(name));
+    const conversation = directConversation(contact.pseudonym);
+    const releasedIn = accepted ? await this.c.incoming.releaseHeld(conversation, contact.card) : 0;
+    const releasedOut = await this.c.sender.releaseFor(conversation);
     return { contact: info, accepted, releasedIn, releasedOut };
   }
 
   /** Clean logout: BYE on the LAN, Goodbye to the relay, then close. */
   async logout(): Promise<void> {
     await this.stopPresence();
-    await this.incoming.idle();
-    await this.session?.logout();
+    await this.c.incoming.idle();
+    await this.c.link.logout();
     await this.close();
   }
 
   /** Stops everything (sending BYE) and closes the store. Safe to call repeatedly. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.c.tasks.close();
       await this.stopPresence();
-      this.sender.stop();
-      this.session?.close();
-      this.lookups.failAll();
-      await this.incoming.idle();
-      await this.store.close();
+      this.c.sender.stop();
+      this.c.link.close();
+      await this.c.incoming.idle();
+      await this.c.store.close();
     })();
     return this.closing;
   }
 
-  /**
-   * Work started from an event handler: a failure (typically the store closing
-   * under it at shutdown) is logged and reported, never left as an unhandled
-   * rejection that would take the host process down.
-   */
-  private background(work: Promise<unknown>): void {
-    work.catch((err: unknown) => {
-      const { code, message } = describeError(err);
-      this.log.warn('background task failed', { code });
-      if (this.closing === null) this.events.emit('error', { code, message, fatal: false });
-    });
-  }
-
   private async startPresence(): Promise<void> {
     try {
-      await this.presence.start();
+      await this.c.presence.start();
     } catch (err) {
       const { code, message } = describeError(err);
-      this.log.warn('presence could not start', { code });
-      this.events.emit('error', { code, message, fatal: false });
+      this.c.log.warn('presence could not start', { code });
+      this.c.events.emit('error', { code, message, fatal: false });
     }
   }
 
   private async stopPresence(): Promise<void> {
-    await this.presence.stop().catch((err: unknown) => {
-      this.log.warn('presence did not stop cleanly', describeError(err));
+    await this.c.presence.stop().catch((err: unknown) => {
+      this.c.log.warn('presence did not stop cleanly', describeError(err));
     });
   }
-
-  /** The configured relay (option, NATTER_RELAY, config), else one found on the LAN. */
-  private async openSession(discoverMs: number): Promise<RelaySession> {
-    if (this.session !== null) return this.session;
-    let address = this.opts.relay;
-    let expectRelayId: string | undefined;
-    if (address === undefined) {
-      try {
-        address = resolveRelayAddress({
-          config: await readConfig(this.paths),
-          ...(this.opts.discoverRelay ? { discovered: this.opts.discoverRelay } : {}),
-        });
-      } catch (err) {
-        if (!isNatterError(err, 'E_NO_RELAY') || !this.presence.canDiscover) throw err;
-        const found = await this.discoverRelay(discoverMs);
-        if (found === undefined) {
-          throw new NatterError(
-            'E_NO_RELAY',
-            `no relay configured, and none announced itself on the LAN within ${discoverMs} ms: start one with natter relay, or pass --relay HOST:PORT`,
-          );
-        }
-        this.log.info('relay discovered', { relayId: found.relayId });
-        address = { host: found.host, port: found.port };
-        expectRelayId = found.relayId;
-      }
-    }
-    if (this.closing !== null) throw new NatterError('E_CLOSED', 'connect: the client was closed');
-    this.session = this.sessionFor(address, expectRelayId);
-    return this.session;
-  }
-
-  private sessionFor(address: RelayAddress, expectRelayId?: string): RelaySession {
-    return new RelaySession({
-      address,
-      ...(expectRelayId === undefined ? {} : { expectRelayId }),
-      paths: this.paths,
-      store: this.store,
-      identity: this.identity,
-      pseudonym: this.me.pseudonym,
-      events: this.events,
-      ...pick(this.opts, ['connect', 'acceptNewRelayKey', 'reconnect', 'clock']),
-      logger: this.log,
-      onReady: (info) => {
-        this.incoming.newSession(info.pending);
-        this.sender.onReady();
-        this.presence.onRelayReady();
-      },
-      onOffline: () => {
-        this.sender.onOffline();
-        this.lookups.failAll();
-        this.presence.onRelayOffline();
-      },
-      handlers: {
-        deliver: (f) => this.incoming.push(f),
-        'send-ack': (f) => this.background(this.sender.onSendAck(f)),
-        'lookup-result': (f) => this.lookups.onResult(f),
-        'roster-update': (f) => {
-          this.presence.onRelayRoster(f);
-          this.background(this.contactBook.observeKnown(f.entries.map((e) => e.card)));
-        },
-      },
-    });
-  }
-}
-
-/** The options that are set, so `exactOptionalPropertyTypes` holds when passing them on. */
-function pick<T extends object, K extends keyof T>(obj: T, keys: K[]): Partial<Pick<T, K>> {
-  const out: Partial<Pick<T, K>> = {};
-  for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k];
-  return out;
 }

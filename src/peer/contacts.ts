@@ -9,6 +9,7 @@
 import { fingerprint, verifyBoxKey } from '../crypto/keys.js';
 import { safetyNumber } from '../crypto/safety.js';
 import { bytesEqual, fromHex, toHex, utf8 } from '../util/bytes.js';
+import { type Clock, systemClock } from '../util/clock.js';
 import { NatterError } from '../util/errors.js';
 import { pseudonymKey } from '../wire/text.js';
 import type { Card } from '../wire/types.js';
@@ -66,16 +67,16 @@ export class Contacts {
     private readonly store: PeerStore,
     private readonly events: PeerEvents,
     private readonly me: Uint8Array,
-    private readonly now: () => number,
+    private readonly clock: Clock,
   ) {}
 
   static async load(
     store: PeerStore,
     events: PeerEvents,
     me: Uint8Array,
-    now: () => number = Date.now,
+    clock: Clock = systemClock,
   ): Promise<Contacts> {
-    const contacts = new Contacts(store, events, me, now);
+    const contacts = new Contacts(store, events, me, clock);
     for await (const [, c] of store.scan<StoredContact>(PREFIX.contact)) {
       contacts.byName.set(pseudonymKey(c.pseudonym), c);
     }
@@ -115,7 +116,7 @@ export class Contacts {
     const name = pseudonymKey(card.pseudonym);
     const existing = this.byName.get(name);
     if (existing === undefined) {
-      const contact: StoredContact = { ...seen, verified: false, addedAtMs: this.now() };
+      const contact: StoredContact = { ...seen, verified: false, addedAtMs: this.clock.now() };
       this.byName.set(name, contact);
       await this.store.write([putJson(contactKey(card.pseudonym), contact)]);
       this.events.emit('contact:new', this.info(contact));
@@ -126,7 +127,7 @@ export class Contacts {
     const updated: StoredContact = {
       ...existing,
       verified: false,
-      pending: { ...seen, seenAtMs: this.now() },
+      pending: { ...seen, seenAtMs: this.clock.now() },
     };
     this.byName.set(name, updated);
     await this.store.write([putJson(contactKey(card.pseudonym), updated)]);

@@ -5,7 +5,9 @@
  */
 
 import { TypedEmitter } from '../util/emitter.js';
-import type { RelayRefusalCode, TemporaryRefusal } from './refusals.js';
+import { STATUSES } from '../wire/types.js';
+import type { ConversationId } from './conversations/ids.js';
+import type { RelayRefusalCode, TemporaryRefusal } from './messaging/refusals.js';
 
 export type ConnectionState = 'connecting' | 'ready' | 'offline' | 'closed';
 
@@ -26,8 +28,8 @@ export interface PeerRef {
 }
 
 export interface ReceivedMessage {
-  /** Conversation id (see conversationId()). */
-  conversation: string;
+  /** The conversation it belongs to (conversations/ids.ts). */
+  conversation: ConversationId;
   from: PeerRef;
   text: string;
   /** The sender's clock: shown, never trusted for ordering across peers. */
@@ -89,7 +91,7 @@ export interface DamagedMessage {
    */
   claimedFrom: PeerRef;
   /** The conversation with the claimed sender. */
-  conversation: string;
+  conversation: ConversationId;
   /** Hex, as the relay labelled it. */
   msgId: string;
   /** The relay's mailbox sequence number of the delivery. */
@@ -105,7 +107,7 @@ export interface DamagedMessage {
  */
 export interface RefusedMessage {
   msgId: string;
-  conversation: string;
+  conversation: ConversationId;
   /** The relay's SendAck code. */
   refusal: TemporaryRefusal;
   /** Stable error code for it (E_RELAY_DISK_FULL, ...). */
@@ -130,6 +132,9 @@ export interface PeerStats {
 
 /** A user's presence status (DESIGN.md §5). */
 export type PresenceStatus = 'online' | 'away' | 'busy';
+
+/** Every status, in the wire's order: the one list a UI or CLI offers. */
+export const PRESENCE_STATUSES: readonly PresenceStatus[] = STATUSES;
 
 /**
  * Someone online right now, merged from LAN heartbeats and the relay's roster
@@ -169,7 +174,12 @@ export interface PeerEventMap {
   'relay:discovered': { address: string; relayId: string; name: string };
   'connection:state': { state: ConnectionState; relay?: RelayInfo };
   'message:received': ReceivedMessage;
-  'message:status': { msgId: string; conversation: string; state: OutgoingState; reason?: string };
+  'message:status': {
+    msgId: string;
+    conversation: ConversationId;
+    state: OutgoingState;
+    reason?: string;
+  };
   /** Every dropped delivery, duplicates included: for logs and tests; users see 'message:damaged'. */
   'message:rejected': { msgId: string; reason: RejectReason };
   /**
@@ -181,9 +191,9 @@ export interface PeerEventMap {
   /** The relay refused a message for now; it stays queued and is retried. */
   'message:refused': RefusedMessage;
   /** A message from a contact whose key changed: kept, not shown, until trust(). */
-  'message:held': { conversation: string; msgId: string; from: PeerRef };
+  'message:held': { conversation: ConversationId; msgId: string; from: PeerRef };
   /** Messages from a changed key waited for trust() and are now released. */
-  'message:released': { conversation: string; count: number };
+  'message:released': { conversation: ConversationId; count: number };
   'contact:new': ContactInfo;
   'contact:key-changed': {
     pseudonym: string;

@@ -2,7 +2,25 @@
  * The client core's public surface: what a UI (src/peer/ui, the CLI) may use.
  * Everything else in src/peer is internal to the core.
  */
+
+/** Key file and fingerprints, for the CLI's prompts and output. */
+export { isIdentitySealed } from '../crypto/keyfile.js';
+export { fingerprint } from '../crypto/keys.js';
+/** IPv4 parsing for the presence settings (NATTER_PRESENCE_TARGETS). */
+export { parseIPv4 } from '../presence/targets.js';
+/** Names: what may be typed and registered, and how to normalise it (src/wire/text.ts). */
+export { newPseudonymProblem, normalizePseudonym, pseudonymProblem } from '../wire/text.js';
 export { INBOX_IDLE_MS, type Me, NatterClient, type OpenOptions } from './client.js';
+export {
+  type ConversationId,
+  type ConversationKind,
+  type ConversationRef,
+  directConversation,
+  groupConversation,
+  isConversationId,
+  parseConversationId,
+  pseudonymKey,
+} from './conversations/ids.js';
 export {
   type ConnectionState,
   type ContactInfo,
@@ -15,25 +33,35 @@ export {
   type PeerEventName,
   type PeerRef,
   type PeerStats,
+  PRESENCE_STATUSES,
   type PresenceStatus,
   type ReceivedMessage,
   type RefusedMessage,
   type RejectReason,
   type RelayInfo,
 } from './events.js';
-export type { HistoryEntry } from './history.js';
-export { type ListenerOptions, PresenceListener } from './listener.js';
-export type { DiscoveredRelay, PresenceOptions } from './presence.js';
-export {
-  DEFAULT_RELAY_PORT,
-  formatRelayAddress,
-  parseRelayAddress,
-  type RelayAddress,
-  resolveProfileDir,
-} from './profile.js';
+export type { HistoryEntry } from './messaging/history.js';
 export {
   type PermanentRefusal,
   type RelayRefusalCode,
   relayRefusalError,
   type TemporaryRefusal,
-} from './refusals.js';
+} from './messaging/refusals.js';
+export type { DiscoveredRelay, PresenceOptions } from './presence/client-presence.js';
+export { type ListenerOptions, PresenceListener } from './presence/listener.js';
+export {
+  checkNewIdentity,
+  createIdentity,
+  DEFAULT_RELAY_PORT,
+  ensureProfileDir,
+  formatRelayAddress,
+  type NewIdentityOptions,
+  type ProfileConfig,
+  type ProfilePaths,
+  parseRelayAddress,
+  profilePaths,
+  type RelayAddress,
+  readConfig,
+  resolveProfileDir,
+  resolveRelayAddress,
+} from './profile.js';

@@ -8,11 +8,15 @@
  *
  * Several people may share a host, each with their own profile (DESIGN.md §2).
  */
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { access, chmod, mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { saveIdentity } from '../crypto/keyfile.js';
+import { fingerprint, generateIdentity } from '../crypto/keys.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import { toHex } from '../util/bytes.js';
 import { NatterError } from '../util/errors.js';
+import { newPseudonymProblem, normalizePseudonym } from '../wire/text.js';
 
 /** The relay's default TCP port, used when an address names only a host. */
 export const DEFAULT_RELAY_PORT = 47474;
@@ -39,6 +43,24 @@ export interface RelayAddress {
   port: number;
 }
 
+/** Who a profile is, as the UI shows it. */
+export interface Me {
+  pseudonym: string;
+  /** Hex of the signing public key. */
+  userId: string;
+  fingerprint: string;
+}
+
+export interface NewIdentityOptions {
+  profileDir: string;
+  /** The pseudonym to claim; normalised (NFKC) and checked as a new name. */
+  pseudonym: string;
+  /** Seals the secret keys (scrypt → secretbox). Default: not sealed. */
+  passphrase?: string;
+  /** Remembered as the profile's relay. Default: none (configured or discovered later). */
+  relay?: RelayAddress;
+}
+
 type Env = Record<string, string | undefined>;
 
 /**
@@ -60,6 +82,57 @@ export function profilePaths(dir: string): ProfilePaths {
     db: join(dir, 'db'),
     log: join(dir, 'natter.log'),
   };
+}
+
+/**
+ * The offline half of `natter init` (and of `natter chat` on first run): a new
+ * identity in the profile, sealed with the passphrase if one is given, and the
+ * pseudonym (and relay, if given) in its config. Registration happens on the
+ * first connect. Throws E_BAD_PSEUDONYM, or E_PROFILE_EXISTS rather than
+ * replacing the keys of an existing identity.
+ */
+export async function createIdentity(options: NewIdentityOptions): Promise<Me> {
+  const name = await checkNewIdentity(options);
+  const paths = profilePaths(options.profileDir);
+  await ensureProfileDir(paths.dir);
+  const identity = generateIdentity();
+  const { passphrase, relay } = options;
+  await saveIdentity(paths.identity, identity, passphrase === undefined ? {} : { passphrase });
+  await updateConfig(paths, (c) => {
+    c.pseudonym = name;
+    if (relay !== undefined) c.relay = formatRelayAddress(relay);
+  });
+  return {
+    pseudonym: name,
+    userId: toHex(identity.signPk),
+    fingerprint: fingerprint(identity.signPk),
+  };
+}
+
+/**
+ * What createIdentity() checks first, for callers that ask for a passphrase only
+ * once the name is known to be good: returns the name as it will be stored (NFKC).
+ * Throws E_BAD_PSEUDONYM or E_PROFILE_EXISTS.
+ */
+export async function checkNewIdentity(
+  options: Pick<NewIdentityOptions, 'profileDir' | 'pseudonym'>,
+): Promise<string> {
+  const name = normalizePseudonym(options.pseudonym);
+  const problem = newPseudonymProblem(name);
+  if (problem !== null) throw new NatterError('E_BAD_PSEUDONYM', `init: the name ${problem}`);
+  const paths = profilePaths(options.profileDir);
+  if (
+    await access(paths.identity).then(
+      () => true,
+      () => false,
+    )
+  ) {
+    throw new NatterError(
+      'E_PROFILE_EXISTS',
+      `profile ${paths.dir} already has an identity; use another --profile to create a second one`,
+    );
+  }
+  return name;
 }
 
 /** Creates the directory if needed and makes it private (0700): it holds keys and history. */

@@ -12,11 +12,15 @@ import { Level } from 'level';
 import { isNatterError, NatterError } from '../util/errors.js';
 import { GroupCommit } from '../util/group-commit.js';
 
-/** Key prefixes, versioned (STYLE.md §11). Values are JSON. */
+/**
+ * Key prefixes, versioned (STYLE.md §11). Values are JSON, except under
+ * `outbox2`, whose records are bytes (messaging/outbox-record.ts).
+ */
 export const PREFIX = {
   meta: 'v1!meta!',
   contact: 'v1!contact!',
   outbox: 'v1!outbox!',
+  outbox2: 'v2!outbox!',
   history: 'v1!hist!',
   historyById: 'v1!histid!',
   unread: 'v1!unread!',
@@ -25,7 +29,10 @@ export const PREFIX = {
   damaged: 'v1!damaged!',
 } as const;
 
-export type KvOp = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
+/** A put of a string stores its UTF-8; a put of bytes stores them as they are. */
+export type KvOp =
+  | { type: 'put'; key: string; value: string | Uint8Array }
+  | { type: 'del'; key: string };
 
 export interface KvRange {
   gte?: string;
@@ -37,9 +44,13 @@ export interface KvRange {
 /** The storage interface every peer module uses. */
 export interface Kv {
   get(key: string): Promise<string | undefined>;
+  /** A value as the bytes stored (a string's UTF-8). */
+  getBytes(key: string): Promise<Uint8Array | undefined>;
   /** Applies all ops atomically; with `sync`, returns once they are on disk. */
   batch(ops: KvOp[], options: { sync: boolean }): Promise<void>;
   entries(range: KvRange): AsyncIterable<[string, string]>;
+  /** Like entries(), with each value as the bytes stored. */
+  entriesBytes(range: KvRange): AsyncIterable<[string, Uint8Array]>;
   close(): Promise<void>;
 }
 
@@ -82,12 +93,28 @@ export class LevelKv implements Kv {
     return this.db.get(key);
   }
 
+  async getBytes(key: string): Promise<Uint8Array | undefined> {
+    const value = await this.db.get<string, Uint8Array>(key, { valueEncoding: 'view' });
+    return value === undefined ? undefined : plainBytes(value);
+  }
+
   batch(ops: KvOp[], options: { sync: boolean }): Promise<void> {
-    return this.db.batch(ops, { sync: options.sync });
+    // Bytes go in as they are ('view'); strings in the database's utf8 encoding.
+    const encoded = ops.map((op) =>
+      op.type === 'put' && typeof op.value !== 'string'
+        ? { type: 'put' as const, key: op.key, value: op.value, valueEncoding: 'view' as const }
+        : op,
+    );
+    return this.db.batch<string, string | Uint8Array>(encoded, { sync: options.sync });
   }
 
   async *entries(range: KvRange): AsyncIterable<[string, string]> {
     for await (const entry of this.db.iterator(range)) yield entry;
+  }
+
+  async *entriesBytes(range: KvRange): AsyncIterable<[string, Uint8Array]> {
+    const it = this.db.iterator<string, Uint8Array>({ ...range, valueEncoding: 'view' });
+    for await (const [key, value] of it) yield [key, plainBytes(value)];
   }
 
   close(): Promise<void> {
@@ -97,23 +124,37 @@ export class LevelKv implements Kv {
 
 /** The same contract in memory, for unit tests. */
 export class MemoryKv implements Kv {
-  readonly data = new Map<string, string>();
+  /** Values as stored: a string's UTF-8, or the bytes put. */
+  readonly data = new Map<string, Uint8Array>();
   /** Counts batches written; tests use it to check group commit. */
   batches = 0;
 
   async get(key: string): Promise<string | undefined> {
-    return this.data.get(key);
+    const value = this.data.get(key);
+    return value === undefined ? undefined : Buffer.from(value).toString('utf8');
+  }
+
+  async getBytes(key: string): Promise<Uint8Array | undefined> {
+    const value = this.data.get(key);
+    return value === undefined ? undefined : value.slice();
   }
 
   async batch(ops: KvOp[]): Promise<void> {
     this.batches++;
     for (const op of ops) {
-      if (op.type === 'put') this.data.set(op.key, op.value);
-      else this.data.delete(op.key);
+      if (op.type === 'del') this.data.delete(op.key);
+      else if (typeof op.value === 'string') this.data.set(op.key, utf8Bytes(op.value));
+      else this.data.set(op.key, op.value.slice());
     }
   }
 
   async *entries(range: KvRange): AsyncIterable<[string, string]> {
+    for await (const [key, value] of this.entriesBytes(range)) {
+      yield [key, Buffer.from(value).toString('utf8')];
+    }
+  }
+
+  async *entriesBytes(range: KvRange): AsyncIterable<[string, Uint8Array]> {
     let keys = [...this.data.keys()]
       .filter(
         (k) =>
@@ -124,12 +165,18 @@ export class MemoryKv implements Kv {
     if (range.limit !== undefined && range.limit >= 0) keys = keys.slice(0, range.limit);
     for (const key of keys) {
       const value = this.data.get(key);
-      if (value !== undefined) yield [key, value];
+      if (value !== undefined) yield [key, value.slice()];
     }
   }
 
   async close(): Promise<void> {}
 }
+
+const utf8Bytes = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'utf8'));
+
+/** classic-level hands out Buffers for 'view'; callers get plain Uint8Arrays either way. */
+const plainBytes = (value: Uint8Array): Uint8Array =>
+  new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
 
 /**
  * The store the peer modules share: reads go straight to the Kv; writes are
@@ -170,6 +217,11 @@ export class PeerStore {
     for await (const [key, value] of this.kv.entries(prefixRange(prefix, extra))) {
       yield [key, JSON.parse(value) as T];
     }
+  }
+
+  /** Every key under `prefix` with its value as bytes, in key order. */
+  scanBytes(prefix: string): AsyncIterable<[string, Uint8Array]> {
+    return this.kv.entriesBytes(prefixRange(prefix));
   }
 
   write(ops: KvOp[]): Promise<void> {

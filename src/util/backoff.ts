@@ -27,8 +27,15 @@ export class Backoff {
 
   /** The delay before the next attempt; each call counts one more failure. */
   next(): number {
-    const ceiling = Math.min(this.maxMs, this.baseMs * 2 ** Math.min(this.failures, 30));
-    this.failures++;
+    return this.delayAfter(this.failures++);
+  }
+
+  /**
+   * The delay after `failures` failures, counted by the caller (the outbox keeps
+   * each message's attempts durably); counts nothing here.
+   */
+  delayAfter(failures: number): number {
+    const ceiling = Math.min(this.maxMs, this.baseMs * 2 ** Math.min(failures, 30));
     return Math.floor(this.random() * ceiling);
   }
 

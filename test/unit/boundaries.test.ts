@@ -282,9 +282,17 @@ const isNot =
 const SOCKET_MODULES = new Set(['node:net', 'net', 'node:dgram', 'dgram', 'dgram-as-promised']);
 const SOCKET_OWNERS = new Set([
   'src/relay/server.ts',
-  'src/peer/transport.ts',
+  'src/peer/link/transport.ts',
   'src/presence/beacon.ts',
 ]);
+/** An import from node:crypto: group 1 holds the named bindings; undefined for namespace/default. */
+const CRYPTO_IMPORT =
+  /\bimport\s+(?:type\s+)?(?:\{([^}]*)\}|[\w$]+|\*\s*as\s+[\w$]+)\s*from\s*['"](?:node:)?crypto['"]/g;
+const RANDOMNESS =
+  /\b(?:randomBytes|randomUUID|randomInt|randomFill(?:Sync)?|getRandomValues|webcrypto)\b/;
+const CLOCK_OWNERS = new Set(['src/util/clock.ts', 'src/relay/server.ts', 'src/cli.ts']);
+const WALL_CLOCK = /\bDate\s*\.\s*now\s*\(|\bsetInterval\s*\(/g;
+const SHORT_TIMER = /\bsetTimeout\s*\([^;]*?,\s*(?:[0-9]|[1-4][0-9])\s*\)/g;
 const STDOUT_WRITE =
   /\bprocess\s*(?:\.\s*stdout\b|\[\s*['"]stdout['"]\s*\])|\bconsole\s*\.\s*(?:log|info|debug|dir|dirxml|table)\b/g;
 
@@ -383,6 +391,61 @@ const rules: Record<string, (files: SourceFile[]) => string[]> = {
 
   'nothing but src/cli.ts and src/cli/ imports src/cli': (files) =>
     crossings(files, isNot('cli'), is('cli'), 'the cli is the top layer'),
+
+  'tweetnacl and node:crypto randomness only inside src/crypto': (files) =>
+    files
+      .filter((f) => areaOf(f.path) !== 'crypto')
+      .flatMap((f) => [
+        ...f.imports
+          .filter((ref) => ref.specifier === 'tweetnacl' || ref.specifier.startsWith('tweetnacl/'))
+          .map((ref) => violation(f, ref, 'primitives live in src/crypto')),
+        ...[...f.code.matchAll(CRYPTO_IMPORT)]
+          .filter((m) => m[1] === undefined || RANDOMNESS.test(m[1]))
+          .map(
+            (m) =>
+              `${f.path}:${f.code.slice(0, m.index).split('\n').length} imports randomness from node:crypto (use src/crypto/random.ts)`,
+          ),
+      ]),
+
+  "the CLI and the UI use only the peer core's public index (and util)": (files) =>
+    files
+      .filter((f) => is('cli', 'peer/ui')(areaOf(f.path)))
+      .flatMap((f) =>
+        f.imports
+          .filter((ref) => ref.specifier.startsWith('.'))
+          .filter((ref) => {
+            const target = areaOf(ref.target);
+            if (target === 'util' || target === areaOf(f.path) || target === 'outside')
+              return false;
+            if (target === 'peer') return ref.target !== 'src/peer';
+            // The CLI composes the relay process (natter relay) and the screen (natter chat),
+            // each through its index.
+            if (areaOf(f.path) === 'cli' && target === 'relay') return ref.target !== 'src/relay';
+            if (areaOf(f.path) === 'cli' && target === 'peer/ui')
+              return ref.target !== 'src/peer/ui';
+            return areaOf(f.path) === 'peer/ui' ? target !== 'peer/ui' : target !== 'src';
+          })
+          .map((ref) => violation(f, ref, 'go through src/peer/index.ts')),
+      ),
+
+  'time comes from the injected clock: no Date.now() or setInterval outside util/clock.ts and composition roots':
+    (files) =>
+      files
+        .filter((f) => !CLOCK_OWNERS.has(f.path) && areaOf(f.path) !== 'cli')
+        .flatMap((f) =>
+          [...f.code.matchAll(WALL_CLOCK)].map(
+            (m) =>
+              `${f.path}:${f.code.slice(0, m.index).split('\n').length} uses '${m[0]}' (take a Clock)`,
+          ),
+        ),
+
+  'no polling: no short literal timer delays (wait for the event instead)': (files) =>
+    files.flatMap((f) =>
+      [...f.code.matchAll(SHORT_TIMER)].map(
+        (m) =>
+          `${f.path}:${f.code.slice(0, m.index).split('\n').length} uses '${m[0]}' (a polling delay)`,
+      ),
+    ),
 };
 
 /** An in-memory source file, for checking that each rule does catch what it should. */
@@ -508,7 +571,22 @@ describe('module boundaries (DESIGN.md §1)', () => {
         "import { Hub } from '../../relay/hub.js';",
         "console.log('the UI may print');",
       ]),
-      fakeFile('src/cli/x.ts', ["import net from 'node:net';", "import '../relay/index.js';"]),
+      fakeFile('src/cli/x.ts', [
+        "import net from 'node:net';",
+        "import '../relay/index.js';",
+        "import { Contacts } from '../peer/contacts.js';",
+        "import { NatterClient } from '../peer/index.js';",
+        "import { encodeFrame } from '../wire/codec.js';",
+        'const t = Date.now();',
+      ]),
+      fakeFile('src/presence/clock.ts', [
+        "import { createHash, randomBytes } from 'node:crypto';",
+        "import nacl from 'tweetnacl';",
+        'const at = Date.now();',
+        'setInterval(tick, 1000);',
+        'await new Promise((r) => setTimeout(r, 20));',
+        'setTimeout(expire, 2000);',
+      ]),
       fakeFile('src/cli.ts', ["import { main } from './cli/main.js';"]),
     ];
     const flagged = Object.fromEntries(
@@ -533,6 +611,20 @@ describe('module boundaries (DESIGN.md §1)', () => {
         'src/peer/ui/app.ts:2',
       ],
       'nothing but src/cli.ts and src/cli/ imports src/cli': ['src/peer/core.ts:4'],
+      'tweetnacl and node:crypto randomness only inside src/crypto': [
+        'src/presence/clock.ts:2',
+        'src/presence/clock.ts:1',
+      ],
+      "the CLI and the UI use only the peer core's public index (and util)": [
+        'src/peer/ui/app.ts:2',
+        'src/cli/x.ts:3',
+        'src/cli/x.ts:5',
+      ],
+      'time comes from the injected clock: no Date.now() or setInterval outside util/clock.ts and composition roots':
+        ['src/presence/clock.ts:3', 'src/presence/clock.ts:4'],
+      'no polling: no short literal timer delays (wait for the event instead)': [
+        'src/presence/clock.ts:5',
+      ],
     });
   });
 

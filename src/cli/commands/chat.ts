@@ -11,18 +11,27 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { isIdentitySealed } from '../../crypto/keyfile.js';
-import type { NatterClient } from '../../peer/client.js';
-import type { PeerEventMap } from '../../peer/events.js';
-import { ChatApp } from '../../peer/ui/app.js';
-import { ask, type PromptIo } from '../../peer/ui/prompt.js';
-import { BlessedTerminal } from '../../peer/ui/screen.js';
-import { MAX_AUTO_AWAY_MINUTES, parseSettings, type UiSettings } from '../../peer/ui/settings.js';
-import type { SavedState } from '../../peer/ui/state.js';
+import {
+  isIdentitySealed,
+  type NatterClient,
+  newPseudonymProblem,
+  normalizePseudonym,
+  type PeerEventMap,
+  pseudonymProblem,
+} from '../../peer/index.js';
+import {
+  ask,
+  BlessedTerminal,
+  ChatApp,
+  MAX_AUTO_AWAY_MINUTES,
+  type PromptIo,
+  parseSettings,
+  type SavedState,
+  type UiSettings,
+} from '../../peer/ui/index.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { describeError, isNatterError, NatterError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
-import { newPseudonymProblem, normalizePseudonym, pseudonymProblem } from '../../wire/text.js';
 import { CliContext } from '../context.js';
 import { exists } from '../io.js';
 import type { WithContext } from '../main.js';

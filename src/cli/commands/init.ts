@@ -1,20 +1,16 @@
 /** `natter init --name NAME`: create the profile's identity (offline; registration happens on first connect). */
 import { rm } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { saveIdentity } from '../../crypto/keyfile.js';
-import { fingerprint, generateIdentity, type Identity } from '../../crypto/keys.js';
 import {
-  ensureProfileDir,
+  checkNewIdentity,
+  createIdentity as createProfileIdentity,
   formatRelayAddress,
+  type Me,
   parseRelayAddress,
-  updateConfig,
-} from '../../peer/profile.js';
-import { toHex } from '../../util/bytes.js';
+} from '../../peer/index.js';
 import { isNatterError, NatterError } from '../../util/errors.js';
-import { newPseudonymProblem, normalizePseudonym } from '../../wire/text.js';
 import type { CliContext } from '../context.js';
 import { safeJson, sanitize } from '../format.js';
-import { exists } from '../io.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
 
@@ -38,28 +34,19 @@ export function addInitCommand(program: Command, withContext: WithContext): void
     )
     .action(
       withContext(async (ctx, opts: { name: string; json?: boolean; wait: number }) => {
-        const name = normalizePseudonym(opts.name);
-        const problem = newPseudonymProblem(name);
-        if (problem !== null) {
-          throw new NatterError('E_BAD_PSEUDONYM', `init: the name ${problem}`);
-        }
         const paths = ctx.paths;
-        if (await exists(paths.identity)) {
-          throw new NatterError(
-            'E_PROFILE_EXISTS',
-            `profile ${paths.dir} already has an identity; use another --profile to create a second one`,
-          );
-        }
+        // Before the passphrase prompt: a bad or taken name is said at once.
+        const name = await checkNewIdentity({ profileDir: paths.dir, pseudonym: opts.name });
         const passphrase = await ctx.passphrase();
-        const identity = await createIdentity(ctx, name, passphrase);
-        const fp = fingerprint(identity.signPk);
+        const me = await createIdentity(ctx, name, passphrase);
+        const fp = me.fingerprint;
         const registered = await register(ctx, opts.wait);
         if (opts.json) {
           ctx.out(
             safeJson({
               pseudonym: name,
               fingerprint: fp,
-              userId: toHex(identity.signPk),
+              userId: me.userId,
               profile: paths.dir,
               registered: registered.relay ?? null,
             }),
@@ -76,25 +63,23 @@ export function addInitCommand(program: Command, withContext: WithContext): void
 }
 
 /**
- * The offline half of `init` (also used by `natter chat` on first run): a new
- * identity in the profile, sealed with the passphrase if one is given, and the
- * pseudonym (and a relay named with --relay or NATTER_RELAY) in its config.
+ * The offline half of `init` (also used by `natter chat` on first run), done by
+ * the core (peer/profile.ts createIdentity): a new identity in the profile,
+ * sealed with the passphrase if one is given, with the pseudonym and a relay
+ * named with --relay or NATTER_RELAY.
  */
-export async function createIdentity(
+export function createIdentity(
   ctx: CliContext,
   name: string,
   passphrase: string | undefined,
-): Promise<Identity> {
-  const paths = ctx.paths;
-  await ensureProfileDir(paths.dir);
-  const identity = generateIdentity();
-  await saveIdentity(paths.identity, identity, passphrase === undefined ? {} : { passphrase });
+): Promise<Me> {
   const relayText = ctx.global.relay ?? ctx.io.env.NATTER_RELAY;
-  await updateConfig(paths, (c) => {
-    c.pseudonym = name;
-    if (relayText) c.relay = formatRelayAddress(parseRelayAddress(relayText));
+  return createProfileIdentity({
+    profileDir: ctx.paths.dir,
+    pseudonym: name,
+    ...(passphrase === undefined ? {} : { passphrase }),
+    ...(relayText ? { relay: parseRelayAddress(relayText) } : {}),
   });
-  return identity;
 }
 
 /**

@@ -2,7 +2,7 @@
 import { homedir, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { fingerprint } from '../../crypto/keys.js';
+import { fingerprint } from '../../peer/index.js';
 import { DEFAULT_RELAY_PORT, startRelay } from '../../relay/index.js';
 import { createLogger } from '../../util/logger.js';
 import { UsageError } from '../context.js';

@@ -5,7 +5,7 @@
  * running there is nobody to change: exit 1 with E_NOT_RUNNING.
  */
 import { Argument, type Command } from 'commander';
-import type { PresenceStatus } from '../../peer/events.js';
+import type { PresenceStatus } from '../../peer/index.js';
 import { NatterError } from '../../util/errors.js';
 import { ControlClient, controlSocketPath } from '../control.js';
 import { safeJson, sanitize } from '../format.js';

@@ -9,8 +9,7 @@
  * to a relay either: a login would list this user as online to everyone.
  */
 import type { Command } from 'commander';
-import type { OnlinePeer, PeerEventMap } from '../../peer/events.js';
-import { PresenceListener } from '../../peer/listener.js';
+import { type OnlinePeer, type PeerEventMap, PresenceListener } from '../../peer/index.js';
 import { isNatterError, NatterError } from '../../util/errors.js';
 import type { CliContext } from '../context.js';
 import { ControlClient, controlSocketPath } from '../control.js';

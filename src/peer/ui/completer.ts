@@ -3,7 +3,7 @@
  * several complete their common prefix, and Tab again cycles through them
  * (Shift-Tab backwards). The candidates are shown in the notice line.
  */
-import { applyCompletion, type Completion, commonPrefix, completionAt } from './commands.js';
+import { applyCompletion, type Completion, commonPrefix, completionAt } from './completion.js';
 import type { LineEditor } from './input.js';
 import { nameKey, sanitize, truncate } from './text.js';
 

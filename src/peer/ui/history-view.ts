@@ -1,35 +1,55 @@
 /**
- * The open conversation's history as the screen holds it: the entries loaded
- * from the local store (the latest `limit`), and how far the view is scrolled
- * back. Scrolling past what is loaded asks for an older page.
+ * The open conversation's history as the screen holds it: the latest `limit`
+ * entries, and how far the view is scrolled back. The store is read when a
+ * conversation is shown and when scrolling back needs an older page; after
+ * that the core's events keep the entries current (a message received, an
+ * outgoing message's new state), so nothing is re-read per event. Events that
+ * arrive while a read is in flight are applied again to its result, which may
+ * predate them.
  */
-import type { HistoryEntry } from '../index.js';
+import type { ConversationId, HistoryEntry, OutgoingState, ReceivedMessage } from '../index.js';
+
+/** What an event does to the entries: one more entry, or a new state for one. */
+type Change =
+  | { type: 'add'; entry: HistoryEntry }
+  | { type: 'state'; msgId: string; state: OutgoingState; reason?: string };
 
 export class ConversationView {
   entries: HistoryEntry[] = [];
   /** Lines up from the bottom; 0 follows new messages. */
   scroll = 0;
+  /** The conversation shown (the core's id); null before the first. */
+  private shown: ConversationId | null = null;
   private limit: number;
   private lineCount = 0;
   /** The last load added older entries above: the view must not move. */
   private grewAtTop = false;
   private seq = 0;
+  /** Reads started and not finished: changes meanwhile are kept to apply to their result. */
+  private loading = 0;
+  private changes: Change[] = [];
 
   constructor(private readonly pageSize: number) {
     this.limit = pageSize;
   }
 
-  /** Another conversation: the newest page, at the bottom. */
-  reset(): void {
+  get conversation(): ConversationId | null {
+    return this.shown;
+  }
+
+  /** Shows `conversation` (again): no entries until load(), the newest page, at the bottom. */
+  show(conversation: ConversationId): void {
+    this.shown = conversation;
     this.entries = [];
     this.scroll = 0;
     this.limit = this.pageSize;
     this.lineCount = 0;
+    this.changes = [];
     this.seq++;
   }
 
   /**
-   * Loads the latest `limit` entries. False when a later load, or `stillCurrent`
+   * Reads the latest `limit` entries. False when a later load, or `stillCurrent`
    * turning false (the user switched away), overtook this one.
    */
   async load(
@@ -37,8 +57,18 @@ export class ConversationView {
     stillCurrent: () => boolean,
   ): Promise<boolean> {
     const seq = ++this.seq;
-    const entries = await fetch(this.limit);
-    if (seq !== this.seq || !stillCurrent()) return false;
+    this.loading++;
+    let entries: HistoryEntry[];
+    try {
+      entries = await fetch(this.limit);
+    } finally {
+      this.loading--;
+    }
+    const current = seq === this.seq && stillCurrent();
+    if (current) for (const change of this.changes) entries = apply(entries, change);
+    // The latest read has them now; earlier reads still running are discarded when they end.
+    if (current || this.loading === 0) this.changes = [];
+    if (!current) return false;
     const oldLast = this.entries[this.entries.length - 1]?.msgId;
     this.grewAtTop =
       entries.length > this.entries.length &&
@@ -46,6 +76,33 @@ export class ConversationView {
       entries[entries.length - 1]?.msgId === oldLast;
     this.entries = entries;
     return true;
+  }
+
+  /** A message arrived (message:received): appended if it belongs here. True if it did. */
+  received(m: ReceivedMessage): boolean {
+    if (m.conversation !== this.shown) return false;
+    return this.change({ type: 'add', entry: receivedEntry(m) });
+  }
+
+  /**
+   * An outgoing message moved on (message:status). True if it is one of the
+   * entries held; one outside them is older than the page shown (this screen's
+   * own sends are read back by the caller, see ChatApp.say), so there is nothing to draw.
+   */
+  outgoing(e: {
+    conversation: ConversationId;
+    msgId: string;
+    state: OutgoingState;
+    reason?: string;
+  }): boolean {
+    if (e.conversation !== this.shown) return false;
+    const { msgId, state, reason } = e;
+    return this.change({
+      type: 'state',
+      msgId,
+      state,
+      ...(reason === undefined ? {} : { reason }),
+    });
   }
 
   /** PageUp (1) / PageDown (-1) by `page` lines. True when an older page should be loaded. */
@@ -69,4 +126,41 @@ export class ConversationView {
     this.grewAtTop = false;
     this.lineCount = lineCount;
   }
+
+  private change(change: Change): boolean {
+    if (this.loading > 0) this.changes.push(change);
+    const before = this.entries;
+    this.entries = apply(before, change);
+    return this.entries !== before;
+  }
+}
+
+/** The history entry the core stored for a received message (history.ts). */
+export function receivedEntry(m: ReceivedMessage): HistoryEntry {
+  return {
+    conversation: m.conversation,
+    direction: 'in',
+    msgId: m.msgId,
+    peer: { pseudonym: m.from.pseudonym, userId: m.from.userId },
+    text: m.text,
+    sentAtMs: m.sentAtMs,
+    receivedAtMs: m.receivedAtMs,
+  };
+}
+
+/** `entries` with `change` made; the same array when it changes nothing. Entries are never mutated. */
+function apply(entries: HistoryEntry[], change: Change): HistoryEntry[] {
+  if (change.type === 'add') {
+    if (entries.some((e) => e.msgId === change.entry.msgId)) return entries;
+    return [...entries, change.entry];
+  }
+  const at = entries.findIndex((e) => e.msgId === change.msgId && e.direction === 'out');
+  const old = entries[at];
+  if (old === undefined) return entries;
+  const updated: HistoryEntry = {
+    ...old,
+    state: change.state,
+    ...(change.reason === undefined ? {} : { reason: change.reason }),
+  };
+  return [...entries.slice(0, at), updated, ...entries.slice(at + 1)];
 }

@@ -3,7 +3,7 @@
  * /verify, /search. Pure builders of styled lines.
  */
 import type { ContactInfo, HistoryEntry } from '../index.js';
-import { COMMANDS } from './commands.js';
+import type { CommandInfo } from './commands/index.js';
 import { clock, dayLabel, entryTime } from './conversation.js';
 import type { Span, StyleName } from './grid.js';
 import type { UiSettings } from './settings.js';
@@ -25,12 +25,17 @@ const KEYS: [string, string][] = [
   ['Ctrl-C', 'log out and quit'],
 ];
 
-export function helpPanel(settings: UiSettings, profileDir?: string): Panel {
+/** /help: the commands (the command table, in its order), the keys, the sidebar, the settings. */
+export function helpPanel(
+  commands: readonly CommandInfo[],
+  settings: UiSettings,
+  profileDir?: string,
+): Panel {
   const lines: Span[][] = [line('Commands', 'title')];
-  for (const c of COMMANDS)
+  for (const c of commands)
     lines.push([
       { text: padEnd(`  ${c.usage}`, 36), style: 'bold' },
-      { text: c.help, style: 'default' },
+      { text: c.summary, style: 'default' },
     ]);
   lines.push(line(''), line('Keys', 'title'));
   for (const [k, what] of KEYS)

@@ -6,6 +6,7 @@
 import type {
   ConnectionState,
   ContactInfo,
+  ConversationId,
   OnlinePeer,
   PeerEventMap,
   PresenceStatus,
@@ -25,8 +26,8 @@ export interface Note {
 }
 
 export interface Conversation {
-  /** The core's conversation id: '@' + the case-insensitive name key. */
-  id: string;
+  /** The core's conversation id (for a 1:1 chat '@' + the name's key). */
+  id: ConversationId;
   /** The other party's pseudonym, as they spell it (peer text: sanitise to show). */
   name: string;
   unread: number;
@@ -53,7 +54,7 @@ export const MAX_NOTES_PER_CONVERSATION = 200;
 
 export class ChatState {
   readonly conversations: Conversation[] = [];
-  activeId: string | null = null;
+  activeId: ConversationId | null = null;
   panel: Panel | null = null;
   notice: { text: string; kind: NoteKind } | null = null;
   connection: { state: ConnectionState; relay?: RelayInfo } = { state: 'connecting' };
@@ -74,7 +75,7 @@ export class ChatState {
   }
 
   /** The conversation with `name`, created at the end of the list if new. */
-  ensure(name: string, id = conversationIdOf(name)): Conversation {
+  ensure(name: string, id: ConversationId = conversationIdOf(name)): Conversation {
     let conv = this.get(id);
     if (conv === undefined) {
       conv = { id, name, unread: 0, mentioned: false, lastMs: 0, notes: [] };
@@ -91,7 +92,7 @@ export class ChatState {
   activate(id: string): void {
     const conv = this.get(id);
     if (conv === undefined) return;
-    this.activeId = id;
+    this.activeId = conv.id;
     this.panel = null;
     conv.unread = 0;
     conv.mentioned = false;
@@ -167,7 +168,8 @@ export class ChatState {
       conv.unread += s.unread;
       conv.mentioned ||= s.mentioned;
     }
-    if (saved.active !== null && this.get(saved.active)) this.activeId = saved.active;
+    const active = saved.active === null ? undefined : this.get(saved.active);
+    if (active) this.activeId = active.id;
   }
 
   // -- presence --------------------------------------------------------------

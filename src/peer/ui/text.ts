@@ -237,19 +237,14 @@ function toCellsWithRaw(text: string): { raw: string; width: 0 | 1 | 2 }[] {
 }
 
 /**
- * The case-insensitive key the core uses for pseudonyms (and so for conversation
- * ids, '@' + key): NFKC, then lower → upper → lower, which brings every case
- * variant of a name to one form. Mirrors src/wire/text.ts pseudonymKey, which the
- * UI may not import (DESIGN.md §1: the UI sees only the core's API).
+ * Names and conversation ids by the core's rules, never a copy of them (DESIGN.md
+ * §1: the core hands out conversation ids): nameKey is the case-insensitive key
+ * of a pseudonym, conversationIdOf the id of the 1:1 chat with a name.
  */
-export function nameKey(name: string): string {
-  return name.normalize('NFKC').toLowerCase().toUpperCase().toLowerCase().normalize('NFKC');
-}
-
-/** The core's conversation id for a 1:1 chat with `name`. */
-export function conversationIdOf(name: string): string {
-  return `@${nameKey(name)}`;
-}
+export {
+  directConversation as conversationIdOf,
+  pseudonymKey as nameKey,
+} from '../index.js';
 
 /**
  * Where `name` is mentioned in `text`, as [start, end) offsets: case-insensitive,

@@ -1,28 +1,16 @@
 /**
- * The core's events, turned into screen updates. One subscription per event,
- * all undone by the returned function list (at quit).
+ * What the core's events do to the screen, from their payloads: nothing here
+ * reads the core back, except taking damaged reports (takeDamaged). One
+ * subscription per event, all undone by the returned function list (at quit).
  */
-import type { PeerEventMap } from '../index.js';
-import type { ChatCore } from './core.js';
-import type { ChatState, NoteKind } from './state.js';
+import type { DamagedMessage, PeerEventMap } from '../index.js';
+import { desktopNotification, notificationFor } from './notify.js';
+import type { ScreenParts } from './parts.js';
+import type { NoteKind } from './state.js';
 import { conversationIdOf, sanitize } from './text.js';
 
-/** What the wiring needs from the app. */
-export interface EventHost {
-  readonly state: ChatState;
-  messageReceived(m: PeerEventMap['message:received']): void;
-  /** A delivery was dropped as damaged or forged: show the reports not shown yet. */
-  damagedReported(): void;
-  historyChanged(conversation: string): void;
-  /** A note in a conversation (null: none), optionally also in the notice line. */
-  note(conversation: string | null, text: string, kind?: NoteKind, alsoNotice?: boolean): void;
-  render(): void;
-  /** A relay beacon was seen: connect if we were waiting for one. */
-  relayDiscovered(): void;
-}
-
-export function wireEvents(core: ChatCore, app: EventHost): (() => void)[] {
-  const s = app.state;
+export function wireEvents(p: ScreenParts): (() => void)[] {
+  const { core, state: s } = p;
   /** The conversation with `name`, if there is one. */
   const convOf = (name: string) => s.get(conversationIdOf(name))?.id ?? null;
   /**
@@ -31,30 +19,32 @@ export function wireEvents(core: ChatCore, app: EventHost): (() => void)[] {
    */
   const refusedShown = new Map<string, string>();
   return [
-    core.on('message:received', (m) => app.messageReceived(m)),
+    core.on('message:received', (m) => showReceived(p, m)),
     core.on('message:status', (e) => {
       if (e.state !== 'queued') refusedShown.delete(e.conversation);
-      app.historyChanged(e.conversation);
+      p.conversation.outgoing(e);
     }),
-    core.on('message:damaged', () => app.damagedReported()),
+    core.on('message:damaged', () => takeDamaged(p)),
     core.on('message:refused', (e) => {
       if (refusedShown.get(e.conversation) === e.code) return;
       refusedShown.set(e.conversation, e.code);
-      app.note(
+      note(
+        p,
         s.get(e.conversation)?.id ?? null,
         `the relay refused a message for now: ${e.message} (${e.code}). It stays queued and is retried`,
         'warn',
         true,
       );
     }),
-    core.on('message:released', (e) => {
-      app.historyChanged(e.conversation);
-      app.note(e.conversation, `${e.count} held message(s) released`);
-    }),
+    // The released messages themselves came just before, each as a message:received.
+    core.on('message:released', (e) =>
+      note(p, e.conversation, `${e.count} held message(s) released`),
+    ),
     core.on('message:held', (e) => {
       const who = sanitize(e.from.pseudonym);
       s.ensure(e.from.pseudonym, e.conversation);
-      app.note(
+      note(
+        p,
         e.conversation,
         `a message from ${who} is held: their key changed. Compare safety numbers (/verify ${who}), then /trust ${who}`,
         'warn',
@@ -63,11 +53,12 @@ export function wireEvents(core: ChatCore, app: EventHost): (() => void)[] {
     }),
     core.on('contact:new', (c) => {
       s.contactUpdate(c);
-      app.render();
+      p.render();
     }),
     core.on('contact:trusted', (c) => {
       s.contactUpdate(c);
-      app.note(
+      note(
+        p,
         convOf(c.pseudonym),
         `${sanitize(c.pseudonym)} is ${c.verified ? 'verified ✓' : 'trusted'}`,
       );
@@ -76,7 +67,8 @@ export function wireEvents(core: ChatCore, app: EventHost): (() => void)[] {
       const who = sanitize(e.pseudonym);
       s.keyChanged(e.pseudonym);
       const conv = s.ensure(e.pseudonym).id;
-      app.note(
+      note(
+        p,
         conv,
         `${who}'s KEY CHANGED (${e.oldFingerprint} → ${e.newFingerprint}). Messages are held: /verify ${who}, then /trust ${who}`,
         'error',
@@ -85,10 +77,10 @@ export function wireEvents(core: ChatCore, app: EventHost): (() => void)[] {
     }),
     core.on('connection:state', (e) => {
       s.connection = { state: e.state, ...(e.relay ? { relay: e.relay } : {}) };
-      app.render();
+      p.render();
     }),
     core.on('error', (e) =>
-      app.note(null, `${e.message} (${e.code})`, e.fatal ? 'error' : 'warn', true),
+      note(p, null, `${e.message} (${e.code})`, e.fatal ? 'error' : 'warn', true),
     ),
     core.on('roster:change', (e) => {
       const before = s.onlinePeer(e.peer.pseudonym);
@@ -96,19 +88,20 @@ export function wireEvents(core: ChatCore, app: EventHost): (() => void)[] {
       const who = sanitize(e.peer.pseudonym);
       const conv = convOf(e.peer.pseudonym);
       if (e.type === 'join' && before === undefined) {
-        app.note(conv, `${who} is online`, 'info', conv === null || s.activeId !== conv);
+        note(p, conv, `${who} is online`, 'info', conv === null || s.activeId !== conv);
       } else if (e.type === 'leave') {
         const why = leaveReason(e.reason);
-        app.note(conv, `${who} ${why}`, 'info', conv === null || s.activeId !== conv);
+        note(p, conv, `${who} ${why}`, 'info', conv === null || s.activeId !== conv);
       } else if (before?.status !== e.peer.status || before?.statusText !== e.peer.statusText) {
         const text = sanitize(e.peer.statusText);
-        app.note(conv, `${who} is ${e.peer.status}${text ? `: ${text}` : ''}`);
+        note(p, conv, `${who} is ${e.peer.status}${text ? `: ${text}` : ''}`);
       } else {
-        app.render();
+        p.render();
       }
     }),
     core.on('roster:conflict', (e) =>
-      app.note(
+      note(
+        p,
         convOf(e.pseudonym),
         `someone on the LAN claims to be ${sanitize(e.pseudonym)} with another key (${e.claimedFingerprint}); not shown`,
         'warn',
@@ -120,14 +113,85 @@ export function wireEvents(core: ChatCore, app: EventHost): (() => void)[] {
       if (s.ownStatus === e.status && s.ownStatusText === e.statusText) return;
       Object.assign(s, { ownStatus: e.status, ownStatusText: e.statusText });
       if (e.status !== 'away') s.autoAway = false;
-      app.render();
+      p.render();
     }),
     core.on('relay:discovered', (e) => {
       s.discoveredRelay = e.address;
-      app.relayDiscovered();
-      app.render();
+      p.connector.relayDiscovered();
+      p.render();
     }),
   ];
+}
+
+/**
+ * A message to show: counted unread unless its conversation is on screen,
+ * added to the open conversation if it is that one, announced by bell or
+ * desktop notification as the settings and the user's status say. `quiet`: one
+ * from before the screen opened (takeUnread at start), counted only.
+ */
+export function showReceived(
+  p: ScreenParts,
+  m: PeerEventMap['message:received'],
+  options: { quiet?: boolean } = {},
+): void {
+  const { onScreen, conversation } = p.state.received(m);
+  p.saver.schedule();
+  p.conversation.received(m);
+  if (!options.quiet) {
+    const kind = p.settings.desktopNotifications;
+    const n = notificationFor({ onScreen }, p.state.ownStatus, {
+      bell: p.settings.bell,
+      desktop: kind,
+    });
+    if (n.bell) p.term.bell();
+    if (n.desktop && kind !== 'off')
+      p.term.osc(desktopNotification(kind, conversation.name, m.text));
+    // Shown (or counted) here: `natter inbox` need not print it again.
+    p.tasks.track(p.core.takeUnread());
+  }
+  p.render();
+}
+
+/**
+ * message:damaged: the reports are taken, not read from the event. Taking is
+ * what marks a report shown (so `natter inbox` does not repeat it), and it
+ * returns exactly those not shown yet, so none is shown twice.
+ */
+function takeDamaged(p: ScreenParts): void {
+  p.tasks.track(
+    p.core.takeDamaged().then((reports) => {
+      for (const d of reports) showDamaged(p, d);
+    }),
+  );
+}
+
+/**
+ * A warning in the conversation with the claimed sender. The name is the relay's
+ * routing claim, not an authenticated sender (DESIGN.md §3): said as such.
+ */
+export function showDamaged(p: ScreenParts, d: DamagedMessage): void {
+  p.state.ensure(d.claimedFrom.pseudonym, d.conversation);
+  p.saver.schedule();
+  note(
+    p,
+    d.conversation,
+    `a message claimed to be from ${sanitize(d.claimedFrom.pseudonym)} arrived damaged or forged and was dropped: ${d.reason} (${d.code})`,
+    'error',
+    true,
+  );
+}
+
+/** A note in a conversation (null: none), optionally also in the notice line; then draws. */
+function note(
+  p: ScreenParts,
+  conversation: string | null,
+  text: string,
+  kind: NoteKind = 'info',
+  alsoNotice = false,
+): void {
+  if (conversation !== null) p.state.note(conversation, { atMs: p.clock.now(), text, kind });
+  if (alsoNotice) p.state.notice = { text, kind };
+  p.render();
 }
 
 /** 'bye' (they quit) and 'relay-gone' (they logged out of the relay) both read as leaving. */

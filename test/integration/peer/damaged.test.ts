@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { loadIdentity } from '../../../src/crypto/keyfile.js';
 import type { Identity } from '../../../src/crypto/keys.js';
 import type { NatterClient } from '../../../src/peer/client.js';
-import { sealInner } from '../../../src/peer/envelope.js';
+import { sealInner } from '../../../src/peer/conversations/envelope.js';
 import type { PeerEventMap } from '../../../src/peer/events.js';
 import { profilePaths } from '../../../src/peer/profile.js';
 import { toHex } from '../../../src/util/bytes.js';

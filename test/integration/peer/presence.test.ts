@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { generateSigningKeyPair } from '../../../src/crypto/index.js';
 import { NatterClient } from '../../../src/peer/client.js';
 import type { OnlinePeer, PeerEventMap } from '../../../src/peer/events.js';
-import type { PresenceOptions } from '../../../src/peer/presence.js';
+import type { PresenceOptions } from '../../../src/peer/index.js';
 import { openPresenceSocket } from '../../../src/presence/beacon.js';
 import { RelayBeacon } from '../../../src/presence/relay-beacon.js';
 import type { OpenTransport } from '../../../src/presence/transport.js';

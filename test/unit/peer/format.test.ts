@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { formatMessage, safeJson, sanitize } from '../../../src/cli/format.js';
-import type { ReceivedMessage } from '../../../src/peer/events.js';
+import { directConversation, type ReceivedMessage } from '../../../src/peer/index.js';
 
 const UNSAFE =
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
 
 const message = (text: string, pseudonym = 'bob'): ReceivedMessage => ({
-  conversation: '@bob',
+  conversation: directConversation('bob'),
   from: { pseudonym, userId: '00', fingerprint: 'aaaa-bbbb-cccc-dddd' },
   text,
   sentAtMs: 0,

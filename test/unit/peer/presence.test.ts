@@ -8,9 +8,9 @@ import type { Contact } from '../../../src/peer/contacts.js';
 import { type PeerEventMap, PeerEvents } from '../../../src/peer/events.js';
 import {
   ClientPresence,
-  DISCOVERY_SETTLE_MS,
   type PresenceOptions,
-} from '../../../src/peer/presence.js';
+} from '../../../src/peer/presence/client-presence.js';
+import { DISCOVERY_SETTLE_MS } from '../../../src/peer/presence/discovery.js';
 import { RelayBeacon } from '../../../src/presence/relay-beacon.js';
 import { toHex } from '../../../src/util/bytes.js';
 import { ManualClock } from '../../../src/util/clock.js';
@@ -86,9 +86,12 @@ describe('client presence (in-memory LAN, injected clock)', () => {
         openTransport: lan.at(address),
         ...settings,
       },
-      sendToRelay: (frame) => {
-        sent.push(frame);
-        return true;
+      relay: {
+        ready: true,
+        send: (frame) => {
+          sent.push(frame);
+          return true;
+        },
       },
       clock,
     });

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { loadIdentity } from '../../../src/crypto/keyfile.js';
+import { fingerprint } from '../../../src/crypto/keys.js';
 import {
   checkRelayPin,
+  createIdentity,
   DEFAULT_RELAY_PORT,
   ensureProfileDir,
   parseRelayAddress,
@@ -11,6 +14,7 @@ import {
   resolveProfileDir,
   resolveRelayAddress,
 } from '../../../src/peer/profile.js';
+import { toHex } from '../../../src/util/bytes.js';
 import { isNatterError } from '../../../src/util/errors.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
@@ -77,5 +81,43 @@ describe('profile: where a user’s keys and state live', () => {
     assert.equal(await checkRelayPin(paths, 'r:1', b, true), 'replaced');
     assert.equal((await readConfig(paths)).pinnedRelays['r:1'], b);
     assert.equal(await checkRelayPin(paths, 'other:1', a, false), 'pinned', 'pins are per address');
+  });
+
+  it('creates an identity with its pseudonym (NFKC) and relay, and never replaces one', async () => {
+    const dir = join(await makeTempDir(), 'p');
+    const me = await createIdentity({
+      profileDir: dir,
+      pseudonym: 'ａｌｉｃｅ',
+      passphrase: 'correct horse',
+      relay: { host: '127.0.0.1', port: 9 },
+    });
+    const paths = profilePaths(dir);
+    const identity = await loadIdentity(paths.identity, { passphrase: 'correct horse' });
+    assert.deepEqual(me, {
+      pseudonym: 'alice',
+      userId: toHex(identity.signPk),
+      fingerprint: fingerprint(identity.signPk),
+    });
+    const config = await readConfig(paths);
+    assert.equal(config.pseudonym, 'alice');
+    assert.equal(config.relay, '127.0.0.1:9');
+    assert.equal((await stat(paths.identity)).mode & 0o777, 0o600);
+    await assert.rejects(createIdentity({ profileDir: dir, pseudonym: 'bob' }), (e) =>
+      isNatterError(e, 'E_PROFILE_EXISTS'),
+    );
+    assert.deepEqual(
+      (await loadIdentity(paths.identity, { passphrase: 'correct horse' })).signPk,
+      identity.signPk,
+    );
+  });
+
+  it('refuses a name that may not be registered, before writing anything', async () => {
+    const dir = join(await makeTempDir(), 'p');
+    for (const bad of ['', 'has space', '-bob', '@bob']) {
+      await assert.rejects(createIdentity({ profileDir: dir, pseudonym: bad }), (e) =>
+        isNatterError(e, 'E_BAD_PSEUDONYM'),
+      );
+    }
+    await assert.rejects(stat(dir), 'no profile directory was made');
   });
 });

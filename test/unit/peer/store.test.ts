@@ -52,6 +52,29 @@ for (const [name, open] of [
       assert.equal(await kv.get('b'), '2');
     });
 
+    it('stores bytes as they are, next to strings, and reads either as bytes', async () => {
+      const bytes = new Uint8Array([0, 0xff, 0x80, 0xc3, 0x28, 10]);
+      await kv.batch(
+        [
+          { type: 'put', key: 'b!1', value: bytes },
+          { type: 'put', key: 'b!2', value: 'é' },
+        ],
+        { sync: true },
+      );
+      assert.deepEqual(await kv.getBytes('b!1'), bytes);
+      assert.deepEqual(await kv.getBytes('b!2'), new Uint8Array([0xc3, 0xa9]));
+      assert.equal(await kv.get('b!2'), 'é');
+      assert.equal(await kv.getBytes('nope'), undefined);
+      const listed: [string, Uint8Array][] = [];
+      for await (const entry of kv.entriesBytes(prefixRange('b!'))) listed.push(entry);
+      assert.deepEqual(listed, [
+        ['b!1', bytes],
+        ['b!2', new Uint8Array([0xc3, 0xa9])],
+      ]);
+      bytes[0] = 7;
+      assert.equal((await kv.getBytes('b!1'))?.[0], 0, 'the store kept its own copy');
+    });
+
     it('lists a prefix in key order, fixed-width numbers in numeric order, and nothing outside it', async () => {
       const ops = [9, 10, 100, 2].map((n) => ({
         type: 'put' as const,

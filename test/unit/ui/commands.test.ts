@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict';
 import {
-  applyCompletion,
-  commonPrefix,
-  completionAt,
+  COMMAND_LIST,
+  COMMANDS,
+  type CommandTable,
+  commandNamed,
   parseInput,
-} from '../../../src/peer/ui/commands.js';
+} from '../../../src/peer/ui/commands/index.js';
+import type { SlashCommand } from '../../../src/peer/ui/commands/types.js';
 import { Completer } from '../../../src/peer/ui/completer.js';
+import { applyCompletion, commonPrefix, completionAt } from '../../../src/peer/ui/completion.js';
 import { LineEditor } from '../../../src/peer/ui/input.js';
 import { actionFor } from '../../../src/peer/ui/keys.js';
+import { helpPanel } from '../../../src/peer/ui/panels.js';
 import type { KeyPress } from '../../../src/peer/ui/screen.js';
+import { DEFAULT_SETTINGS } from '../../../src/peer/ui/settings.js';
 
 const ok = (line: string) => {
   const r = parseInput(line);
@@ -61,6 +66,69 @@ describe('ui commands: parsing the input line', () => {
   });
 });
 
+describe('ui commands: one table for help, completion and dispatch', () => {
+  it('lists every command in /help, in the table order, with its usage and summary', () => {
+    const text = helpPanel(COMMAND_LIST, DEFAULT_SETTINGS).lines.map((l) =>
+      l.map((s) => s.text).join(''),
+    );
+    const listed = text.filter((l) => l.startsWith('  /')).map((l) => l.trim().split(/\s+/)[0]);
+    assert.deepEqual(listed, [
+      '/msg',
+      '/who',
+      '/status',
+      '/verify',
+      '/trust',
+      '/search',
+      '/help',
+      '/quit',
+    ]);
+    for (const c of COMMAND_LIST) {
+      assert.ok(
+        text.some((l) => l.includes(c.usage) && l.includes(c.summary)),
+        `${c.name} in the help`,
+      );
+    }
+  });
+
+  it('files each command under its own name, and finds it by any alias', () => {
+    for (const [name, c] of Object.entries(COMMANDS)) assert.equal(c.name, name);
+    for (const c of COMMAND_LIST) {
+      for (const spelling of [c.name, ...(c.aliases ?? [])])
+        assert.equal(commandNamed(spelling.toUpperCase())?.name, c.name, spelling);
+    }
+    assert.equal(commandNamed('frobnicate'), undefined);
+  });
+
+  it('answers arguments a command cannot take with that command’s usage line', () => {
+    for (const c of COMMAND_LIST) {
+      const r = parseInput(`/${c.name} a b c`);
+      if (!r.ok) assert.equal(r.error, `usage: ${c.usage}`);
+      else assert.equal(r.command.kind, c.name);
+    }
+  });
+
+  it('is typed: a command missing from the table, or an entry without its pieces, does not compile', () => {
+    const { msg, who, status, verify, trust, search, help } = COMMANDS;
+    // @ts-expect-error: /quit is missing
+    const missing: CommandTable = { msg, who, status, verify, trust, search, help };
+    // @ts-expect-error: /who filed under /quit's name
+    const misfiled: CommandTable = { ...COMMANDS, quit: who };
+    // @ts-expect-error: no summary
+    const incomplete: SlashCommand<'who'> = {
+      name: 'who',
+      usage: '/who',
+      parse: () => ({ kind: 'who' }),
+      run: () => undefined,
+    };
+    const wrongArgs: SlashCommand<'trust'> = {
+      ...COMMANDS.trust,
+      // @ts-expect-error: parse() must produce this command's arguments (a name)
+      parse: () => ({ kind: 'trust' }),
+    };
+    assert.ok([missing, misfiled, incomplete, wrongArgs].every((t) => t !== undefined));
+  });
+});
+
 describe('ui commands: Tab completion', () => {
   const names = ['bob', 'Bobby', 'carol', '{bold}evil{/bold}'];
 
@@ -75,6 +143,12 @@ describe('ui commands: Tab completion', () => {
     assert.deepEqual(completionAt('/trust {', 8, names)?.candidates, ['{bold}evil{/bold}']);
     assert.deepEqual(completionAt('/verify C', 9, names)?.candidates, ['carol']);
     assert.equal(completionAt('/msg bob hi', 11, names), null, 'only the first argument');
+  });
+
+  it('completes command names after /help, and aliases like the command they name', () => {
+    assert.deepEqual(completionAt('/help s', 7, names)?.candidates, ['search', 'status']);
+    assert.deepEqual(completionAt('/query ca', 9, names)?.candidates, ['carol']);
+    assert.equal(completionAt('/who b', 6, names), null, '/who takes no argument');
   });
 
   it('completes statuses after /status, and a name in a message', () => {

@@ -12,7 +12,7 @@ import {
   type PresenceStatus,
   type ReceivedMessage,
 } from '../../../src/peer/events.js';
-import type { HistoryEntry } from '../../../src/peer/history.js';
+import type { HistoryEntry } from '../../../src/peer/index.js';
 import type { ChatCore } from '../../../src/peer/ui/core.js';
 import { conversationIdOf, nameKey } from '../../../src/peer/ui/text.js';
 
@@ -44,6 +44,8 @@ export class FakeCore implements ChatCore {
   readonly sent: { to: string; text: string }[] = [];
   readonly statuses: { status: PresenceStatus; text: string | undefined }[] = [];
   readonly trusted: string[] = [];
+  /** Names whose history the UI read, one per read (conversation()). */
+  readonly reads: string[] = [];
   onlineNow: OnlinePeer[] = [];
   contactList: ContactInfo[] = [];
   unread: ReceivedMessage[] = [];
@@ -137,8 +139,10 @@ export class FakeCore implements ChatCore {
     }
   }
 
+  /** Copies, as a store reads them: the UI cannot see later changes through shared objects. */
   async conversation(name: string, limit = 100): Promise<HistoryEntry[]> {
-    return this.entries(conversationIdOf(name)).slice(-limit);
+    this.reads.push(name);
+    return structuredClone(this.entries(conversationIdOf(name)).slice(-limit));
   }
 
   async takeUnread(): Promise<ReceivedMessage[]> {

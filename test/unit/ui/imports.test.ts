@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -32,21 +32,30 @@ function specifiers(path: string): string[] {
 }
 
 const UI = 'src/peer/ui/';
-/** What a UI module may import besides its siblings. */
+/** What a UI module may import, relative ones resolved from the repository root. */
 const ALLOWED = [
-  /^\.\/[\w-]+\.js$/, // the UI's own modules
-  /^\.\.\/index\.js$/, // the core's public surface: NatterClient's API and event types
-  /^\.\.\/\.\.\/util\/(clock|errors|logger)\.js$/, // the bottom layer
+  /^src\/peer\/ui\/[\w/-]+\.js$/, // the UI's own modules (commands/ included)
+  /^src\/peer\/index\.js$/, // the core's public surface: NatterClient's API and event types
+  /^src\/util\/(clock|errors|logger)\.js$/, // the bottom layer
   /^node:(stream|string_decoder)$/,
   /^blessed$/,
 ];
+
+/** A relative specifier as a path from the repository root; others as written. */
+function resolved(file: string, spec: string): string {
+  if (!spec.startsWith('.')) return spec;
+  return relative(ROOT, join(ROOT, dirname(file), spec))
+    .split('\\')
+    .join('/');
+}
 
 describe('ui boundaries: the UI is a client of the core', () => {
   it('imports nothing from the core but its public surface, and no sockets, store, wire or crypto', () => {
     const bad: string[] = [];
     for (const file of sources(UI)) {
       for (const spec of specifiers(file)) {
-        if (!ALLOWED.some((re) => re.test(spec))) bad.push(`${file} imports '${spec}'`);
+        if (!ALLOWED.some((re) => re.test(resolved(file, spec))))
+          bad.push(`${file} imports '${spec}'`);
       }
     }
     assert.deepEqual(bad, []);
@@ -59,8 +68,20 @@ describe('ui boundaries: the UI is a client of the core', () => {
     assert.deepEqual(users, ['src/peer/ui/screen.ts']);
   });
 
-  it('is found by the checks above (they scan real files)', () => {
+  it('is found by the checks above (they scan real files, in subfolders too)', () => {
     assert.ok(sources(UI).length >= 10);
+    assert.ok(sources(UI).includes('src/peer/ui/commands/msg.ts'));
     assert.ok(specifiers('src/peer/ui/screen.ts').includes('blessed'));
+  });
+
+  it('resolves relative imports before judging them: a way out of src/peer/ui is caught', () => {
+    const ok = (file: string, spec: string) => ALLOWED.some((re) => re.test(resolved(file, spec)));
+    assert.ok(ok('src/peer/ui/commands/msg.ts', '../text.js'));
+    assert.ok(ok('src/peer/ui/commands/status.ts', '../../index.js'));
+    assert.ok(ok('src/peer/ui/app.ts', '../../util/clock.js'));
+    assert.ok(!ok('src/peer/ui/commands/msg.ts', '../../history.js'), 'a core internal');
+    assert.ok(!ok('src/peer/ui/app.ts', '../history.js'), 'a core internal, one level up');
+    assert.ok(!ok('src/peer/ui/commands/msg.ts', '../../../wire/text.js'), 'the wire');
+    assert.ok(!ok('src/peer/ui/commands/msg.ts', 'node:net'), 'a socket');
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   codePointWidth,
+  conversationIdOf,
   displayWidth,
   findMentions,
   MAX_MARKS_PER_CELL,
@@ -203,6 +204,7 @@ describe('ui text: names', () => {
       'ｂｏｂ',
     ]) {
       assert.equal(nameKey(name), pseudonymKey(name), name);
+      assert.equal(conversationIdOf(name), `@${pseudonymKey(name)}`, name);
     }
   });
 

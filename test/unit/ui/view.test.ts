@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { HistoryEntry } from '../../../src/peer/history.js';
+import { directConversation, type HistoryEntry } from '../../../src/peer/index.js';
 import { conversationLines, dayLabel, wrapSpans } from '../../../src/peer/ui/conversation.js';
 import { Grid } from '../../../src/peer/ui/grid.js';
 import { LineEditor } from '../../../src/peer/ui/input.js';
@@ -61,7 +61,7 @@ describe('ui layout', () => {
 });
 
 const entry = (over: Partial<HistoryEntry>): HistoryEntry => ({
-  conversation: '@bob',
+  conversation: directConversation('bob'),
   direction: 'in',
   msgId: 'm',
   peer: { pseudonym: 'bob', userId: 'b' },
@@ -225,7 +225,7 @@ describe('ui view: any terminal size', () => {
     ]);
     state.activate(state.ensure('bob').id);
     state.received({
-      conversation: '@bob',
+      conversation: directConversation('bob'),
       from: { pseudonym: 'bob', userId: 'b', fingerprint: 'f' },
       text: 'x',
       sentAtMs: 0,

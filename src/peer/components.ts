@@ -1,0 +1,196 @@
+/**
+ * The client core's parts, made once per opened profile and handed to the
+ * facade (client.ts) as one typed object (STYLE.md: inject one components
+ * object instead of wiring with constructor closures). Each part gets the parts
+ * it uses as objects; the few reactions to the relay link and to contact events
+ * are wired here, in one place (wire()).
+ */
+import { BoxKeyring } from '../crypto/box.js';
+import { loadIdentity } from '../crypto/keyfile.js';
+import type { Identity } from '../crypto/keys.js';
+import { fingerprint as fingerprintOf } from '../crypto/keys.js';
+import { toHex } from '../util/bytes.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { NatterError } from '../util/errors.js';
+import { type Logger, silentLogger } from '../util/logger.js';
+import { BackgroundTasks } from './background.js';
+import type { OpenOptions } from './client.js';
+import { Contacts } from './contacts.js';
+import { DirectConversations } from './conversations/direct.js';
+import { directConversation } from './conversations/ids.js';
+import { PeerEvents } from './events.js';
+import { Lookups } from './link/lookups.js';
+import { Requests } from './link/requests.js';
+import { DamagedReports } from './messaging/damaged.js';
+import { HeldMessages } from './messaging/held.js';
+import { History } from './messaging/history.js';
+import { Incoming } from './messaging/incoming.js';
+import { Outbox } from './messaging/outbox.js';
+import { Receipts } from './messaging/receipts.js';
+import { SeenSet } from './messaging/seen.js';
+import { OutboxSender } from './messaging/sender.js';
+import { ClientPresence } from './presence/client-presence.js';
+import {
+  ensureProfileDir,
+  type Me,
+  type ProfilePaths,
+  profilePaths,
+  readConfig,
+} from './profile.js';
+import { RelayLink } from './relay-link.js';
+import { PeerStore } from './store.js';
+
+export interface ClientComponents {
+  readonly me: Me;
+  readonly paths: ProfilePaths;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly events: PeerEvents;
+  readonly tasks: BackgroundTasks;
+  readonly store: PeerStore;
+  readonly contacts: Contacts;
+  readonly history: History;
+  readonly outbox: Outbox;
+  readonly damaged: DamagedReports;
+  readonly link: RelayLink;
+  readonly presence: ClientPresence;
+  readonly direct: DirectConversations;
+  readonly sender: OutboxSender;
+  readonly incoming: Incoming;
+}
+
+/**
+ * Opens a profile: identity, local store (E_PROFILE_IN_USE if another process
+ * has it), and every part on top of them. E_PROFILE_INCOMPLETE without a pseudonym.
+ */
+export async function openComponents(opts: OpenOptions): Promise<ClientComponents> {
+  const paths = profilePaths(opts.profileDir);
+  await ensureProfileDir(paths.dir);
+  const config = await readConfig(paths);
+  const identity = await loadIdentity(
+    paths.identity,
+    opts.passphrase === undefined ? {} : { passphrase: opts.passphrase },
+  );
+  const pseudonym = config.pseudonym;
+  if (pseudonym === undefined) {
+    throw new NatterError(
+      'E_PROFILE_INCOMPLETE',
+      `profile ${paths.dir} has no pseudonym: run natter init`,
+    );
+  }
+  const store = await PeerStore.open(paths.db, paths.dir);
+  try {
+    const clock = opts.clock ?? systemClock;
+    const events = new PeerEvents();
+    const c = build({
+      me: {
+        pseudonym,
+        userId: toHex(identity.signPk),
+        fingerprint: fingerprintOf(identity.signPk),
+      },
+      identity,
+      paths,
+      opts,
+      clock,
+      log: (opts.logger ?? silentLogger).child({ component: 'peer' }),
+      events,
+      store,
+      contacts: await Contacts.load(store, events, identity.signPk, clock),
+      history: await History.load(store),
+      outbox: await Outbox.load(store),
+    });
+    wire(c);
+    return c;
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+type Loaded = Pick<
+  ClientComponents,
+  'me' | 'paths' | 'clock' | 'log' | 'events' | 'store' | 'contacts' | 'history' | 'outbox'
+> & { identity: Identity; opts: OpenOptions };
+
+/** The parts above the loaded state, each given the parts it uses. */
+function build(l: Loaded): ClientComponents {
+  const { clock, events, store, log } = l;
+  const me = { userId: l.identity.signPk, pseudonym: l.me.pseudonym };
+  const keyring = new BoxKeyring(l.identity.boxSk);
+  const tasks = new BackgroundTasks(events, log);
+  const requests = new Requests({ send: (frame) => link.send(frame), clock });
+  const link: RelayLink = new RelayLink({
+    paths: l.paths,
+    store,
+    identity: l.identity,
+    pseudonym: me.pseudonym,
+    events,
+    requests,
+    options: l.opts,
+    clock,
+    logger: log,
+  });
+  const presence = new ClientPresence({
+    self: { identity: l.identity, pseudonym: me.pseudonym },
+    contacts: l.contacts,
+    events,
+    settings: l.opts.presence ?? false,
+    relay: link,
+    clock,
+    logger: log,
+  });
+  const direct = new DirectConversations({
+    contacts: l.contacts,
+    lookups: new Lookups(requests),
+    keyring,
+    me,
+    logger: log,
+  });
+  const sender = new OutboxSender({ ...l, direct, link, clock, logger: log });
+  const receipts = new Receipts({ ...l, sender, clock });
+  const damaged = new DamagedReports(store);
+  const incoming = new Incoming({
+    ...l,
+    held: new HeldMessages(store),
+    seen: new SeenSet(store),
+    damaged,
+    keyring,
+    audience: direct,
+    link,
+    receipts,
+    tasks,
+    clock,
+    logger: log,
+  });
+  // The identity's secret keys stay with the parts that use them (link, keyring).
+  const { identity: _identity, opts: _opts, ...loaded } = l;
+  return { ...loaded, tasks, damaged, link, presence, direct, sender, incoming };
+}
+
+/** The core's reactions to its relay link and to a key change, as one table. */
+function wire(c: ClientComponents): void {
+  c.link.bind({
+    discovery: c.presence,
+    onReady: (info) => {
+      c.incoming.newSession(info.pending);
+      c.sender.onReady();
+      c.presence.onRelayReady();
+    },
+    onOffline: () => {
+      c.sender.onOffline();
+      c.presence.onRelayOffline();
+    },
+    onWritable: () => c.sender.kick(),
+    handlers: {
+      deliver: (f) => c.incoming.push(f),
+      'send-ack': (f) => c.tasks.run(c.sender.onSendAck(f)),
+      'roster-update': (f) => {
+        c.presence.onRelayRoster(f);
+        c.tasks.run(c.contacts.observeKnown(f.entries.map((e) => e.card)));
+      },
+    },
+  });
+  c.events.on('contact:key-changed', (e) =>
+    c.tasks.run(c.sender.holdFor(directConversation(e.pseudonym))),
+  );
+}

@@ -1,0 +1,88 @@
+/**
+ * The profile's policy toward one relay (DESIGN.md §2): which relay key to
+ * accept (the pin, kept by profile.ts per address), whether to Register or
+ * Login there (a per-relay 'registered' flag in the store), and which address
+ * to remember. Owns the relay id the last handshake proved.
+ */
+import { toHex } from '../../util/bytes.js';
+import { type Clock, systemClock } from '../../util/clock.js';
+import type { NatterError } from '../../util/errors.js';
+import { checkRelayPin, type ProfilePaths, readConfig, updateConfig } from '../profile.js';
+import { del, type PeerStore, PREFIX, putJson } from '../store.js';
+import { LinkCode, linkError } from './errors.js';
+import type { AuthMode, ReadyInfo, RelayPolicy } from './handshake.js';
+
+export interface RelayPinningOptions {
+  /** 'host:port' as dialled: pins are per address. */
+  address: string;
+  paths: ProfilePaths;
+  store: PeerStore;
+  /** Re-pin a relay whose key differs from the pinned one. Default false. */
+  acceptNewRelayKey?: boolean;
+  /**
+   * The relay id (hex) the relay must prove, when the address came from a relay
+   * beacon: a beacon's source address is only a hint, so a relay that answers
+   * there with another key is refused (E_RELAY_ID_MISMATCH) before pinning.
+   */
+  expectRelayId?: string;
+  clock?: Clock;
+}
+
+/** Set once a relay has accepted our Register: from then on we Login there. */
+const registeredKey = (relayId: Uint8Array) => `${PREFIX.meta}registered!${toHex(relayId)}`;
+
+export class RelayPinning implements RelayPolicy {
+  private relayId: Uint8Array | null = null;
+  private readonly clock: Clock;
+
+  constructor(private readonly o: RelayPinningOptions) {
+    this.clock = o.clock ?? systemClock;
+  }
+
+  /** Refuses a relay that is not the beacon's, or whose key differs from the pin. */
+  async checkRelay(relayId: Uint8Array): Promise<void> {
+    this.relayId = relayId;
+    if (this.o.expectRelayId !== undefined && toHex(relayId) !== this.o.expectRelayId) {
+      throw linkError(
+        LinkCode.RelayIdMismatch,
+        `connect: the relay at ${this.o.address} is not the one whose beacon announced it (a different relay key)`,
+      );
+    }
+    await checkRelayPin(
+      this.o.paths,
+      this.o.address,
+      toHex(relayId),
+      this.o.acceptNewRelayKey === true,
+    );
+  }
+
+  /** Register on first contact with a relay, Login afterwards. */
+  async authMode(relayId: Uint8Array): Promise<AuthMode> {
+    return (await this.o.store.get(registeredKey(relayId))) === undefined ? 'register' : 'login';
+  }
+
+  /**
+   * After Ready: Login from now on, and remember the first relay that worked,
+   * unless it was found by discovery: that one is found again on every run (it
+   * answers a QUERY in milliseconds), so a relay that moves to another address is
+   * followed instead of dialled at its old one forever.
+   */
+  async remember(info: ReadyInfo): Promise<void> {
+    if (info.mode === 'register') {
+      await this.o.store.write([putJson(registeredKey(info.relayId), this.clock.now())]);
+    }
+    if (this.o.expectRelayId !== undefined) return;
+    const config = await readConfig(this.o.paths);
+    if (config.relay === undefined) {
+      await updateConfig(this.o.paths, (c) => {
+        c.relay = this.o.address;
+      });
+    }
+  }
+
+  /** The relay forgot us (its directory was reset): register again next time. */
+  async refused(err: NatterError): Promise<void> {
+    if (err.code !== 'E_UNKNOWN_USER' || this.relayId === null) return;
+    await this.o.store.write([del(registeredKey(this.relayId))]);
+  }
+}

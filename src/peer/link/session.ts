@@ -1,0 +1,164 @@
+/**
+ * The client's relay session: one RelayConnection with the profile's pinning
+ * policy, its life reported as 'connection:state' events, and the waits the
+ * client needs (Ready, writable) as promises on the link's events, never polled.
+ */
+import type { Duplex } from 'node:stream';
+import { Backoff, type BackoffOptions } from '../../util/backoff.js';
+import { toHex } from '../../util/bytes.js';
+import { type Clock, systemClock } from '../../util/clock.js';
+import { describeError, type NatterError } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
+import type { Frame } from '../../wire/types.js';
+import type { PeerEvents } from '../events.js';
+import { formatRelayAddress, type ProfilePaths, type RelayAddress } from '../profile.js';
+import type { PeerStore } from '../store.js';
+import { RelayConnection } from './connection.js';
+import { LinkCode, linkError } from './errors.js';
+import type { ReadyInfo, SigningIdentity } from './handshake.js';
+import { RelayPinning } from './pinning.js';
+import type { Requests } from './requests.js';
+import type { SessionHandlers } from './routes.js';
+import { connectTcp } from './transport.js';
+
+export interface RelaySessionOptions {
+  address: RelayAddress;
+  paths: ProfilePaths;
+  store: PeerStore;
+  identity: SigningIdentity;
+  pseudonym: string;
+  events: PeerEvents;
+  onReady: (info: ReadyInfo) => void;
+  onOffline: () => void;
+  /** The link was full and takes frames again (a sender that stopped may go on). */
+  onWritable?: () => void;
+  handlers: SessionHandlers;
+  /** Where request replies go; failed at once when the link drops. Default: the link's own. */
+  requests?: Requests;
+  /** Default connectTcp. */
+  connect?: (address: RelayAddress) => Promise<Duplex>;
+  /** Re-pin a relay whose key differs from the pinned one. Default false. */
+  acceptNewRelayKey?: boolean;
+  /** The relay id (hex) a relay found by its beacon must prove (pinning.ts). */
+  expectRelayId?: string;
+  reconnect?: BackoffOptions;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export class RelaySession {
+  readonly connection: RelayConnection;
+  private readonly addr: string;
+  private readonly clock: Clock;
+
+  constructor(o: RelaySessionOptions) {
+    this.addr = formatRelayAddress(o.address);
+    this.clock = o.clock ?? systemClock;
+    const pinning = new RelayPinning({
+      address: this.addr,
+      paths: o.paths,
+      store: o.store,
+      clock: this.clock,
+      ...(o.acceptNewRelayKey === undefined ? {} : { acceptNewRelayKey: o.acceptNewRelayKey }),
+      ...(o.expectRelayId === undefined ? {} : { expectRelayId: o.expectRelayId }),
+    });
+    const dial = o.connect ?? ((a: RelayAddress) => connectTcp(a.host, a.port));
+    const connection = new RelayConnection({
+      connect: () => dial(o.address),
+      identity: o.identity,
+      pseudonym: o.pseudonym,
+      backoff: new Backoff(o.reconnect),
+      clock: this.clock,
+      ...(o.logger ? { logger: o.logger } : {}),
+      ...(o.requests ? { requests: o.requests } : {}),
+      checkRelay: (relayId) => pinning.checkRelay(relayId),
+      authMode: (relayId) => pinning.authMode(relayId),
+      handlers: o.handlers,
+    });
+    connection.on('state', (state) => {
+      if (state === 'ready') return;
+      o.onOffline();
+      o.events.emit('connection:state', { state });
+    });
+    connection.on('ready', (info) => {
+      pinning
+        .remember(info)
+        .catch((err: unknown) =>
+          o.logger?.warn('could not record relay details', describeError(err)),
+        );
+      o.onReady(info);
+      o.events.emit('connection:state', {
+        state: 'ready',
+        relay: { address: this.addr, relayId: toHex(info.relayId), relayName: info.relayName },
+      });
+    });
+    connection.on('fatal', (err) => {
+      pinning.refused(err).catch(() => undefined);
+      o.events.emit('error', { code: err.code, message: err.message, fatal: true });
+    });
+    if (o.onWritable) connection.on('drain', o.onWritable);
+    this.connection = connection;
+  }
+
+  get ready(): boolean {
+    return this.connection.ready;
+  }
+
+  /** Ready and not pushing back (writer.ts): bulk senders wait for whenWritable() otherwise. */
+  get writable(): boolean {
+    return this.connection.writable;
+  }
+
+  send(frame: Frame): boolean {
+    return this.connection.send(frame);
+  }
+
+  whenWritable(): Promise<void> {
+    return this.connection.whenWritable();
+  }
+
+  /**
+   * Starts (if needed) and waits for Ready. Rejects with the refusal that stopped
+   * the connection, E_CLOSED, or E_RELAY_TIMEOUT; a timeout leaves it retrying.
+   */
+  waitReady(timeoutMs: number): Promise<void> {
+    const conn = this.connection;
+    conn.start();
+    if (conn.ready) return Promise.resolve();
+    const stopped = this.stopped();
+    if (stopped !== null) return Promise.reject(stopped);
+    return new Promise<void>((resolve, reject) => {
+      const off = conn.on('state', (state) => {
+        if (state !== 'ready' && state !== 'closed') return;
+        this.clock.clearTimeout(timer);
+        off();
+        if (state === 'ready') resolve();
+        else reject(this.stopped());
+      });
+      const timer = this.clock.setTimeout(() => {
+        off();
+        reject(
+          linkError(
+            LinkCode.RelayTimeout,
+            `connect: relay ${this.addr} not reachable within ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+    });
+  }
+
+  logout(): Promise<void> {
+    return this.connection.logout();
+  }
+
+  close(): void {
+    this.connection.close();
+  }
+
+  /** Why the connection stopped for good, if it did. */
+  private stopped(): NatterError | null {
+    if (this.connection.fatalError) return this.connection.fatalError;
+    if (this.connection.closed) return linkError(LinkCode.Closed, 'connect: the client was closed');
+    return null;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * A new outgoing text message: validated, then written to the outbox and the
+ * history in one batch, so it is either in both or in neither. Sealing happens
+ * later (sender.ts), when the recipient's key is known and trusted.
+ */
+import { randomBytes } from '../../crypto/random.js';
+import { toHex } from '../../util/bytes.js';
+import { NatterError } from '../../util/errors.js';
+import { MAX_TEXT_BYTES, MSG_ID_BYTES } from '../../wire/limits.js';
+import { normalizePseudonym, pseudonymKey, pseudonymProblem } from '../../wire/text.js';
+import type { Contacts } from '../contacts.js';
+import { type ConversationId, directConversation } from '../conversations/ids.js';
+import type { KvOp } from '../store.js';
+import type { History, HistoryEntry } from './history.js';
+import type { Outbox } from './outbox.js';
+
+export interface Composed {
+  msgId: string;
+  conversation: ConversationId;
+  ops: KvOp[];
+  /** The recipient's key changed: the message must be held, not sent. */
+  held: boolean;
+}
+
+/** Throws E_BAD_PSEUDONYM, E_SELF, E_EMPTY_MESSAGE or E_TOO_LARGE. */
+export function composeText(
+  deps: { outbox: Outbox; history: History; contacts: Contacts; myName: string },
+  to: string,
+  text: string,
+  nowMs: number,
+): Composed {
+  const name = normalizePseudonym(to);
+  const problem = pseudonymProblem(name);
+  if (problem !== null) throw new NatterError('E_BAD_PSEUDONYM', `send: recipient name ${problem}`);
+  if (pseudonymKey(name) === pseudonymKey(deps.myName)) {
+    throw new NatterError('E_SELF', 'send: you cannot message yourself');
+  }
+  if (text.length === 0) throw new NatterError('E_EMPTY_MESSAGE', 'send: the message is empty');
+  if (Buffer.byteLength(text, 'utf8') > MAX_TEXT_BYTES) {
+    throw new NatterError('E_TOO_LARGE', `send: the message is over ${MAX_TEXT_BYTES} bytes`);
+  }
+  const contact = deps.contacts.get(name);
+  const msgId = toHex(randomBytes(MSG_ID_BYTES));
+  const conversation = directConversation(name);
+  const { ops } = deps.outbox.enqueueOps({
+    msgId,
+    conversation,
+    peerName: name,
+    content: { kind: 'text', body: text },
+    sentAtMs: nowMs,
+  });
+  const entry: HistoryEntry = {
+    conversation,
+    direction: 'out',
+    msgId,
+    peer: {
+      pseudonym: contact?.pseudonym ?? name,
+      userId: contact ? toHex(contact.card.userId) : '',
+    },
+    text,
+    sentAtMs: nowMs,
+    state: 'queued',
+  };
+  return {
+    msgId,
+    conversation,
+    ops: [...ops, ...deps.history.appendOps(entry, { atMs: nowMs })],
+    held: contact?.pending != null,
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * What a delivered plaintext does, by content kind (STYLE.md §6: dispatch is a
+ * table). The table is typed over the Inner content union, so a new kind (group
+ * control, file offer) without a handler here does not compile. Each handler
+ * adds to the batch it is part of; incoming.ts writes the batch, acknowledges
+ * it, and only then announces what the handlers collected.
+ */
+import { toHex } from '../../util/bytes.js';
+import type { Card, Inner, InnerContent } from '../../wire/types.js';
+import type { Observation } from '../contacts.js';
+import type { ConversationId } from '../conversations/ids.js';
+import type { ReceivedMessage } from '../events.js';
+import type { KvOp } from '../store.js';
+import type { HeldMessages } from './held.js';
+import { type History, type HistoryEntry, toReceived } from './history.js';
+
+export type InnerKind = InnerContent['kind'];
+
+/** One delivery that opened and checked out (envelope.ts), with its content narrowed to K. */
+export interface Accepted<K extends InnerKind = InnerKind> {
+  inner: Inner & { content: Extract<InnerContent, { kind: K }> };
+  /** The sender's card, authenticated by the box. */
+  from: Card;
+  /** The conversation the envelope check placed it in. */
+  conversation: ConversationId;
+  /** What observing the sender's card meant (contacts.ts). */
+  seenAs: Observation;
+}
+
+/** What one batch of deliveries collects before it is written. */
+export class IncomingBatch {
+  readonly ops: KvOp[] = [];
+  /** To announce as 'message:received' (and receipt) once durable and acknowledged. */
+  readonly shown: ReceivedMessage[] = [];
+  /** From a changed key: announced as 'message:held'. */
+  readonly held: HistoryEntry[] = [];
+  /** Receipts for our messages, from whom (user id hex). */
+  readonly receipts: { from: string; ids: string[] }[] = [];
+
+  constructor(readonly now: number) {}
+}
+
+export interface KindDeps {
+  history: History;
+  held: HeldMessages;
+}
+
+type Handler<K extends InnerKind> = (msg: Accepted<K>, batch: IncomingBatch, d: KindDeps) => void;
+
+/** Changed or pending: the card is not the pinned one, so nothing it says is shown yet. */
+const trusted = (seenAs: Observation) => seenAs === 'new' || seenAs === 'known';
+
+export const CONTENT_KINDS: { [K in InnerKind]: Handler<K> } = {
+  text: ({ inner, from, conversation, seenAs }, batch, d) => {
+    const entry: HistoryEntry = {
+      conversation,
+      direction: 'in',
+      msgId: toHex(inner.msgId),
+      peer: { pseudonym: inner.senderName, userId: toHex(from.userId) },
+      text: inner.content.body,
+      sentAtMs: inner.sentAtMs,
+      receivedAtMs: batch.now,
+    };
+    if (!trusted(seenAs)) {
+      batch.ops.push(...d.held.holdOps(entry, from, batch.now));
+      batch.held.push(entry);
+      return;
+    }
+    batch.ops.push(...d.history.appendOps(entry, { unread: true, atMs: batch.now }));
+    batch.shown.push(toReceived(entry));
+  },
+
+  // Receipts from a key we have not accepted prove nothing: ignored.
+  receipt: ({ inner, from, seenAs }, batch) => {
+    if (!trusted(seenAs)) return;
+    batch.receipts.push({ from: toHex(from.userId), ids: inner.content.msgIds.map(toHex) });
+  },
+};
+
+/** Hands `msg` to the handler of its content kind. */
+export function routeContent(msg: Accepted, batch: IncomingBatch, d: KindDeps): void {
+  const handler = CONTENT_KINDS[msg.inner.content.kind] as Handler<InnerKind>;
+  handler(msg, batch, d);
+}

@@ -1,0 +1,220 @@
+/**
+ * Delivered mail, from frame to screen. Deliveries that arrive together are
+ * handled as one batch: each is opened and checked (conversations/envelope.ts),
+ * its sender observed (contacts.ts), and routed by content kind
+ * (incoming-kinds.ts); everything the batch accepted is written with its seen-ids
+ * in one synced batch; only then does the DeliverAck go out (so the relay deletes
+ * only what is safe here) and are the messages announced.
+ *
+ * Every delivery is acknowledged, rejected ones too: they will never open, and
+ * leaving them in the mailbox would redeliver them forever. A rejected one that
+ * was damaged or forged (anything but a duplicate) is not dropped silently: a
+ * report is written with the batch (damaged.ts), counted, and announced as
+ * 'message:damaged' (issue 8). Messages from a contact whose key changed are
+ * kept aside, undisplayed, until trust() (held.ts).
+ */
+import type { BoxKeyring } from '../../crypto/box.js';
+import { toHex } from '../../util/bytes.js';
+import { type Clock, systemClock } from '../../util/clock.js';
+import { describeError } from '../../util/errors.js';
+import { type Logger, silentLogger } from '../../util/logger.js';
+import { TickBatcher } from '../../util/tick-batcher.js';
+import { MAX_ACK_SEQS } from '../../wire/limits.js';
+import type { Card, Frame, FrameOf } from '../../wire/types.js';
+import type { BackgroundTasks } from '../background.js';
+import type { Contacts, Observation } from '../contacts.js';
+import { type Audience, openDeliver } from '../conversations/envelope.js';
+import type { ConversationId } from '../conversations/ids.js';
+import type { PeerEvents, PeerStats, ReceivedMessage, RejectReason } from '../events.js';
+import type { PeerStore } from '../store.js';
+import { type DamagedReports, damagedReport } from './damaged.js';
+import type { HeldMessages } from './held.js';
+import { type History, toReceived } from './history.js';
+import { InboxProgress } from './inbox-wait.js';
+import { type Accepted, IncomingBatch, routeContent } from './incoming-kinds.js';
+import type { Receipts } from './receipts.js';
+import type { SeenSet } from './seen.js';
+
+export interface IncomingDeps {
+  store: PeerStore;
+  contacts: Contacts;
+  history: History;
+  held: HeldMessages;
+  seen: SeenSet;
+  damaged: DamagedReports;
+  keyring: BoxKeyring;
+  /** The conversations this client is in (conversations/direct.ts). */
+  audience: Audience;
+  events: PeerEvents;
+  /** Where DeliverAcks go. */
+  link: { send(frame: Frame): boolean };
+  receipts: Pick<Receipts, 'send' | 'received'>;
+  tasks: BackgroundTasks;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export class Incoming {
+  /** Deliveries of one event-loop turn join one batch. */
+  private readonly arrivals: TickBatcher<FrameOf<'deliver'>>;
+  private queue: FrameOf<'deliver'>[] = [];
+  private running: Promise<void> | null = null;
+  private readonly progress: InboxProgress;
+  private damagedMessages = 0;
+  private duplicateDeliveries = 0;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+
+  constructor(private readonly d: IncomingDeps) {
+    this.clock = d.clock ?? systemClock;
+    this.log = d.logger ?? silentLogger;
+    this.progress = new InboxProgress(this.clock);
+    this.arrivals = new TickBatcher((frames) => this.enqueue(frames));
+  }
+
+  push(deliver: FrameOf<'deliver'>): void {
+    this.progress.delivered();
+    this.arrivals.push(deliver);
+  }
+
+  /** A new session: the relay has `pending` messages waiting for us. */
+  newSession(pending: number): void {
+    this.progress.newSession(pending);
+  }
+
+  /**
+   * Resolves once the mail waiting at login has been handled, or when nothing has
+   * been delivered for `idleMs`, or at `timeoutMs` (inbox-wait.ts).
+   */
+  async drained(idleMs: number, timeoutMs: number): Promise<void> {
+    await this.progress.wait(idleMs, timeoutMs);
+    await this.idle();
+  }
+
+  /** Rejected deliveries since this object was made (they are part of PeerStats). */
+  stats(): Pick<PeerStats, 'damagedMessages' | 'duplicateDeliveries'> {
+    return {
+      damagedMessages: this.damagedMessages,
+      duplicateDeliveries: this.duplicateDeliveries,
+    };
+  }
+
+  /** Resolves when every delivery received so far has been handled. */
+  async idle(): Promise<void> {
+    this.arrivals.flushNow();
+    while (this.running !== null) await this.running;
+  }
+
+  /**
+   * The user accepted `card` for `conversation`: messages held from exactly that
+   * key join the history (unread); any held from another key are dropped.
+   */
+  async releaseHeld(conversation: ConversationId, card: Card): Promise<number> {
+    const now = this.clock.now();
+    const { entries, ops } = await this.d.held.release(conversation, card);
+    for (const e of entries) ops.push(...this.d.history.appendOps(e, { unread: true, atMs: now }));
+    await this.d.store.write(ops);
+    if (entries.length > 0) {
+      this.announce(entries.map(toReceived));
+      this.d.events.emit('message:released', { conversation, count: entries.length });
+    }
+    return entries.length;
+  }
+
+  private enqueue(frames: FrameOf<'deliver'>[]): void {
+    this.queue.push(...frames);
+    this.running ??= this.drain();
+  }
+
+  /** One batch at a time; what arrives meanwhile is the next batch. */
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const frames = this.queue;
+        this.queue = [];
+        try {
+          await this.handleBatch(frames);
+        } catch (err) {
+          // Unacknowledged mail stays on the relay and comes back next session.
+          this.log.error('could not handle delivered messages', describeError(err));
+          this.d.events.emit('error', { ...describeError(err), fatal: false });
+        }
+      }
+    } finally {
+      this.running = null;
+    }
+  }
+
+  private async handleBatch(frames: FrameOf<'deliver'>[]): Promise<void> {
+    const batch = new IncomingBatch(this.clock.now());
+    const damaged: ReturnType<typeof damagedReport>[] = [];
+    const acceptedIds: Uint8Array[] = [];
+    let duplicates = 0;
+    const reject = (deliver: FrameOf<'deliver'>, reason: RejectReason) => {
+      this.d.events.emit('message:rejected', { msgId: toHex(deliver.msgId), reason });
+      if (reason === 'replay') {
+        this.log.info('dropped a duplicate delivery', { seq: deliver.seq });
+        duplicates++;
+        return;
+      }
+      this.log.warn('dropped a damaged or forged delivery', { reason, seq: deliver.seq });
+      const report = damagedReport(deliver, reason, batch.now);
+      batch.ops.push(...this.d.damaged.recordOps(report));
+      damaged.push(report);
+    };
+    for (const deliver of frames) {
+      const r = await openDeliver(this.d.keyring, this.d.audience, deliver, this.d.seen);
+      if (!r.ok) {
+        reject(deliver, r.reason);
+        continue;
+      }
+      let seenAs: Observation;
+      try {
+        seenAs = await this.d.contacts.observe(r.from);
+      } catch {
+        reject(deliver, 'bad-card');
+        continue;
+      }
+      batch.ops.push(...this.d.seen.addOps(r.inner.msgId, batch.now));
+      acceptedIds.push(r.inner.msgId);
+      routeContent({ ...r, seenAs } as Accepted, batch, this.d);
+    }
+    try {
+      await this.d.store.write(batch.ops);
+    } catch (err) {
+      // Not durable, so not acknowledged: the relay keeps the mail and redelivers it.
+      this.d.seen.forget(acceptedIds);
+      this.log.error('could not store delivered messages', describeError(err));
+      this.d.events.emit('error', { ...describeError(err), fatal: false });
+      return;
+    }
+    const seqs = frames.map((f) => f.seq);
+    for (let i = 0; i < seqs.length; i += MAX_ACK_SEQS) {
+      this.d.link.send({ type: 'deliver-ack', seqs: seqs.slice(i, i + MAX_ACK_SEQS) });
+    }
+    this.progress.handledBatch(frames.length);
+    this.duplicateDeliveries += duplicates;
+    this.damagedMessages += damaged.length;
+    for (const report of damaged) this.d.events.emit('message:damaged', report);
+    this.announce(batch.shown);
+    for (const e of batch.held) {
+      const { from } = toReceived(e);
+      this.d.events.emit('message:held', { conversation: e.conversation, msgId: e.msgId, from });
+    }
+    for (const r of batch.receipts) await this.d.receipts.received(r.from, r.ids);
+  }
+
+  /** Announces shown messages and queues one receipt per conversation for them. */
+  private announce(messages: ReceivedMessage[]): void {
+    const byConversation = new Map<ConversationId, { name: string; ids: string[] }>();
+    for (const m of messages) {
+      this.d.events.emit('message:received', m);
+      const slot = byConversation.get(m.conversation) ?? { name: m.from.pseudonym, ids: [] };
+      slot.ids.push(m.msgId);
+      byConversation.set(m.conversation, slot);
+    }
+    for (const [conversation, { name, ids }] of byConversation) {
+      this.d.tasks.run(this.d.receipts.send(conversation, name, ids));
+    }
+  }
+}

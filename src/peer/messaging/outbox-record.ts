@@ -1,0 +1,143 @@
+/**
+ * How an outbox entry is stored (STYLE.md §11: stored formats are frozen).
+ *
+ *   v2!outbox!<local seq, 16 digits>  → bytes:
+ *     u8    record format (1)
+ *     u32   big-endian length of the header
+ *     ...   header: the entry as UTF-8 JSON, without its sealed payload
+ *     ...   sealed payload, if any: recipient user id (32) ‖ nonce (24) ‖ ciphertext (the rest)
+ *
+ * The sealed payload is kept as the bytes that go on the wire (issue 9: it used
+ * to be hex and base64 inside JSON). Entries written before issue 9 live under
+ * v1!outbox! as JSON ({ toName, kind, body | receiptFor, sealed: { to, nonce,
+ * ciphertext } } in hex and base64); they are still read and sent, and move to
+ * v2 the first time they are written (outbox.ts).
+ */
+import { concatBytes, copyBytes, fromHex } from '../../util/bytes.js';
+import { NatterError } from '../../util/errors.js';
+import { KEY_BYTES, NONCE_BYTES } from '../../wire/limits.js';
+import { type ConversationId, directConversation } from '../conversations/ids.js';
+
+/** What an outgoing message carries; group and file kinds join this union later. */
+export type OutgoingContent =
+  | { kind: 'text'; body: string }
+  /** "I have your messages" (receipts.ts): the acknowledged message ids, hex. */
+  | { kind: 'receipt'; msgIds: string[] };
+
+export type OutgoingKind = OutgoingContent['kind'];
+
+/** The sealed form of an entry: exactly what a Send frame carries. */
+export interface SealedPayload {
+  /** Recipient user id. */
+  to: Uint8Array;
+  nonce: Uint8Array;
+  ciphertext: Uint8Array;
+}
+
+/**
+ * queued: to be sent; held: the recipient's key changed, waits for trust().
+ * Refused messages leave the outbox; their history entry says 'failed' and why.
+ */
+export type OutboxState = 'queued' | 'held';
+
+export interface OutboxEntry {
+  /** Hex, 16 bytes. */
+  msgId: string;
+  conversation: ConversationId;
+  /**
+   * One-to-one: the recipient's name as the user typed it (NFKC). The relay is
+   * asked for that name while the contact is not pinned; the conversation id is
+   * only its case-folded key.
+   */
+  peerName?: string;
+  content: OutgoingContent;
+  counter: number;
+  sentAtMs: number;
+  sealed?: SealedPayload;
+  state: OutboxState;
+  attempts: number;
+  reason?: string;
+}
+
+/** The record format written today. */
+const FORMAT = 1;
+const HEADER_AT = 5;
+
+type Header = Omit<OutboxEntry, 'sealed'>;
+
+export function encodeOutboxRecord(entry: OutboxEntry): Uint8Array {
+  const { sealed, ...header } = entry;
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const head = Buffer.alloc(HEADER_AT);
+  head.writeUInt8(FORMAT, 0);
+  head.writeUInt32BE(json.length, 1);
+  const parts: Uint8Array[] = [head, json];
+  if (sealed !== undefined) parts.push(sealed.to, sealed.nonce, sealed.ciphertext);
+  return concatBytes(...parts);
+}
+
+/** Throws E_STORE_CORRUPT for a record this version cannot read. */
+export function decodeOutboxRecord(bytes: Uint8Array): OutboxEntry {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length < HEADER_AT || buf.readUInt8(0) !== FORMAT) {
+    throw corrupt('unknown record format');
+  }
+  const end = HEADER_AT + buf.readUInt32BE(1);
+  if (end > buf.length) throw corrupt('header runs past the record');
+  const header = JSON.parse(buf.subarray(HEADER_AT, end).toString('utf8')) as Header;
+  if (end === buf.length) return header;
+  const sealedAt = end + KEY_BYTES + NONCE_BYTES;
+  if (sealedAt >= buf.length) throw corrupt('sealed payload is cut short');
+  return {
+    ...header,
+    sealed: {
+      to: copyBytes(buf.subarray(end, end + KEY_BYTES)),
+      nonce: copyBytes(buf.subarray(end + KEY_BYTES, sealedAt)),
+      ciphertext: copyBytes(buf.subarray(sealedAt)),
+    },
+  };
+}
+
+/** An entry as written before issue 9 (v1!outbox!, JSON). */
+export interface LegacyOutboxEntry {
+  msgId: string;
+  kind: 'text' | 'receipt';
+  toName: string;
+  body?: string;
+  receiptFor?: string[];
+  counter: number;
+  sentAtMs: number;
+  sealed?: { to: string; nonce: string; ciphertext: string };
+  state: OutboxState;
+  attempts: number;
+  reason?: string;
+}
+
+/** A pre-issue-9 entry in today's shape: same message, same sealed bytes. */
+export function fromLegacyEntry(old: LegacyOutboxEntry): OutboxEntry {
+  const entry: OutboxEntry = {
+    msgId: old.msgId,
+    conversation: directConversation(old.toName),
+    peerName: old.toName,
+    content:
+      old.kind === 'text'
+        ? { kind: 'text', body: old.body ?? '' }
+        : { kind: 'receipt', msgIds: old.receiptFor ?? [] },
+    counter: old.counter,
+    sentAtMs: old.sentAtMs,
+    state: old.state,
+    attempts: old.attempts,
+  };
+  if (old.reason !== undefined) entry.reason = old.reason;
+  if (old.sealed !== undefined) {
+    entry.sealed = {
+      to: fromHex(old.sealed.to),
+      nonce: fromHex(old.sealed.nonce),
+      ciphertext: new Uint8Array(Buffer.from(old.sealed.ciphertext, 'base64')),
+    };
+  }
+  return entry;
+}
+
+const corrupt = (why: string) =>
+  new NatterError('E_STORE_CORRUPT', `outbox: a stored entry does not decode: ${why}`);

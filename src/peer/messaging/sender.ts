@@ -1,0 +1,296 @@
+/**
+ * Moves the outbox to the relay: seals entries when their conversation's keys
+ * are known and trusted (conversations/direct.ts), sends them, and applies the
+ * relay's SendAck (docs/protocol.md "Refusals"): stored → done; unknown recipient
+ * or too large → failed for good; quota, disk full, internal → kept, retried
+ * with backoff, and announced at once as 'message:refused' with a stable code
+ * (refusals.ts), so a user is never left guessing at a timeout (issue 8).
+ *
+ * Everything still queued goes out again after each Ready: an ack lost with the
+ * connection means the relay may or may not have the message, and the receiver
+ * drops duplicates by msg id.
+ */
+
+import { Backoff } from '../../util/backoff.js';
+import { fromHex, toHex } from '../../util/bytes.js';
+import { type Clock, systemClock } from '../../util/clock.js';
+import { describeError } from '../../util/errors.js';
+import { type Logger, silentLogger } from '../../util/logger.js';
+import type { Frame, FrameOf, InnerContent } from '../../wire/types.js';
+import type { DirectConversations } from '../conversations/direct.js';
+import { type ConversationId, parseConversationId } from '../conversations/ids.js';
+import type { OutgoingState, PeerEvents } from '../events.js';
+import type { History } from './history.js';
+import type {
+  Outbox,
+  OutboxEntry,
+  OutgoingContent,
+  OutgoingKind,
+  SealedPayload,
+} from './outbox.js';
+import {
+  describeRefusal,
+  isPermanentRefusal,
+  isTemporaryRefusal,
+  type TemporaryRefusal,
+} from './refusals.js';
+import { RetrySchedule } from './retry.js';
+
+/** First retry ceiling after a temporary refusal; doubles per attempt. */
+export const RETRY_BASE_MS = 1_000;
+/** Largest retry ceiling: a full relay gets polled about once a minute per message. */
+export const RETRY_MAX_MS = 60_000;
+
+/** The relay link as the sender sees it (link/). */
+export interface Uplink {
+  /** Queues a frame on the live session; false when offline. */
+  send(frame: Frame): boolean;
+  /** Ready, and not pushing back (the link's writer is below its high-water mark). */
+  readonly writable: boolean;
+}
+
+export interface SenderDeps {
+  outbox: Outbox;
+  history: History;
+  direct: DirectConversations;
+  events: PeerEvents;
+  link: Uplink;
+  clock?: Clock;
+  logger?: Logger;
+  random?: () => number;
+}
+
+/** Each content kind as sealed, and whether the user sees it (history, status events). */
+const KINDS: {
+  [K in OutgoingKind]: {
+    inner: (c: Extract<OutgoingContent, { kind: K }>) => InnerContent;
+    shown: boolean;
+  };
+} = {
+  text: { inner: (c) => ({ kind: 'text', body: c.body }), shown: true },
+  // Receipts are never shown, so their fate is nobody's news; they are retried all the same.
+  receipt: { inner: (c) => ({ kind: 'receipt', msgIds: c.msgIds.map(fromHex) }), shown: false },
+};
+
+const innerContent = (c: OutgoingContent): InnerContent =>
+  (KINDS[c.kind].inner as (c: OutgoingContent) => InnerContent)(c);
+
+export class OutboxSender {
+  private readonly inFlight = new Set<string>();
+  private readonly writes: Promise<unknown>[] = [];
+  private readonly retries: RetrySchedule;
+  private readonly backoff: Backoff;
+  private running = false;
+  private again = false;
+  private refusedSends = 0;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+
+  constructor(private readonly d: SenderDeps) {
+    this.clock = d.clock ?? systemClock;
+    this.log = d.logger ?? silentLogger;
+    this.retries = new RetrySchedule(this.clock, () => this.kick());
+    this.backoff = new Backoff({
+      baseMs: RETRY_BASE_MS,
+      maxMs: RETRY_MAX_MS,
+      ...(d.random === undefined ? {} : { random: d.random }),
+    });
+  }
+
+  /** Sends whatever can go now. Cheap to call often: runs coalesce. */
+  kick(): void {
+    if (!this.d.link.writable) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    void this.run()
+      .catch((err: unknown) => this.log.warn('outbox run failed', describeError(err)))
+      .finally(() => {
+        this.running = false;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** A new session: whatever was in flight may or may not have arrived, so resend it all. */
+  onReady(): void {
+    this.inFlight.clear();
+    this.d.direct.newSession();
+    this.kick();
+  }
+
+  onOffline(): void {
+    this.inFlight.clear();
+  }
+
+  /** Refusals for now since this object was made (part of PeerStats). */
+  refusals(): number {
+    return this.refusedSends;
+  }
+
+  stop(): void {
+    this.retries.stop();
+  }
+
+  async onSendAck(ack: FrameOf<'send-ack'>): Promise<void> {
+    const msgId = toHex(ack.msgId);
+    const entry = this.d.outbox.get(msgId);
+    this.inFlight.delete(msgId);
+    if (entry === undefined) return;
+    if (ack.code === 'stored') {
+      // History first: once the outbox entry is gone, flush() callers read the state.
+      await this.setStatus(entry, 'stored');
+      await this.d.outbox.remove(msgId);
+      this.retries.forget(msgId);
+    } else if (ack.code === 'unknown-recipient') {
+      await this.unknownRecipient(entry);
+    } else if (isPermanentRefusal(ack.code)) {
+      await this.fail(entry, ack.code);
+    } else if (isTemporaryRefusal(ack.code)) {
+      await this.refusedForNow(entry, ack.code);
+    }
+  }
+
+  /** The conversation's key changed: hold its queued messages (shown as 'held'). */
+  async holdFor(conversation: ConversationId): Promise<void> {
+    const held = await this.d.outbox.holdFor(conversation);
+    for (const e of held) this.inFlight.delete(e.msgId);
+    await Promise.all(held.map((e) => this.setStatus(e, 'held')));
+  }
+
+  /** The user accepted the new key: held messages are sealed to it and sent. */
+  async releaseFor(conversation: ConversationId): Promise<number> {
+    const released = await this.d.outbox.releaseFor(conversation);
+    await Promise.all(released.map((e) => this.setStatus(e, 'queued')));
+    this.kick();
+    return released.length;
+  }
+
+  private async run(): Promise<void> {
+    const now = this.clock.now();
+    /** Conversations that cannot be sealed for in this run: their other entries wait too. */
+    const blocked = new Set<ConversationId>();
+    for (const entry of this.d.outbox.list('queued')) {
+      if (!this.d.link.writable) break;
+      if (this.inFlight.has(entry.msgId) || this.retries.waiting(entry.msgId, now)) continue;
+      if (blocked.has(entry.conversation)) continue;
+      const sealed = entry.sealed ?? (await this.seal(entry, blocked));
+      if (sealed === null || this.d.outbox.get(entry.msgId)?.state !== 'queued') continue;
+      const frame: Frame = {
+        type: 'send',
+        to: sealed.to,
+        msgId: fromHex(entry.msgId),
+        nonce: sealed.nonce,
+        ciphertext: sealed.ciphertext,
+      };
+      if (this.d.link.send(frame)) this.inFlight.add(entry.msgId);
+    }
+    await Promise.all(this.writes.splice(0));
+  }
+
+  /** Resolves whom to seal to and seals; null if the entry cannot go now. */
+  private async seal(
+    entry: OutboxEntry,
+    blocked: Set<ConversationId>,
+  ): Promise<SealedPayload | null> {
+    const ref = parseConversationId(entry.conversation);
+    if (ref.kind !== 'direct') {
+      // Group sealing (sender keys, DESIGN.md §6) arrives with groups.
+      await this.fail(entry, 'unsupported-conversation');
+      return null;
+    }
+    const to = await this.d.direct.resolve(entry);
+    if (!to.ok) {
+      blocked.add(entry.conversation);
+      if (to.why === 'retry') {
+        this.retries.delay(entry.msgId, this.clock.now() + RETRY_BASE_MS);
+      } else if (to.why === 'held') {
+        await this.holdFor(entry.conversation);
+      } else if (to.why !== 'bad-card') {
+        blocked.delete(entry.conversation);
+        await this.fail(entry, to.why);
+      }
+      return null;
+    }
+    const { contact } = to;
+    const box = this.d.direct.seal(contact, {
+      msgId: fromHex(entry.msgId),
+      counter: entry.counter,
+      sentAtMs: entry.sentAtMs,
+      content: innerContent(entry.content),
+    });
+    const sealed: SealedPayload = { to: contact.card.userId, ...box };
+    // Not awaited one by one: a run seals many entries and their writes share one
+    // batch (run() awaits them together). Sending before the sealed form is durable
+    // is safe: after a crash it is sealed again under the same msg id, and the
+    // receiver drops duplicates by id.
+    this.writes.push(this.d.outbox.update(entry.msgId, { sealed }));
+    if (KINDS[entry.content.kind].shown) {
+      const peer = { pseudonym: contact.pseudonym, userId: toHex(contact.card.userId) };
+      this.writes.push(this.d.history.update(entry.msgId, 'queued', { peer }));
+    }
+    return sealed;
+  }
+
+  /**
+   * unknown-recipient: final, unless the message went to a pinned card without a
+   * lookup and the relay now has another key for the name; then the conversation
+   * is held for trust(), as a key change found before sealing would have been.
+   */
+  private async unknownRecipient(entry: OutboxEntry): Promise<void> {
+    const verdict = await this.d.direct.recheck(entry);
+    if (verdict === 'held') await this.holdFor(entry.conversation);
+    else if (verdict === 'retry') this.retries.delay(entry.msgId, this.clock.now() + RETRY_BASE_MS);
+    else await this.fail(entry, 'unknown-recipient');
+  }
+
+  /**
+   * Refused for now: the entry stays queued (with the reason, for status()), the
+   * next try waits for a jittered, doubling backoff, and the user hears of it at once.
+   */
+  private async refusedForNow(entry: OutboxEntry, refusal: TemporaryRefusal): Promise<void> {
+    const attempts = entry.attempts + 1;
+    await this.d.outbox.update(entry.msgId, { attempts, reason: refusal });
+    const retryAtMs = this.clock.now() + this.backoff.delayAfter(attempts);
+    this.retries.delay(entry.msgId, retryAtMs);
+    this.refusedSends++;
+    this.log.info('relay refused message for now', { code: refusal, attempts });
+    if (!KINDS[entry.content.kind].shown) return;
+    this.d.events.emit('message:refused', {
+      msgId: entry.msgId,
+      conversation: entry.conversation,
+      refusal,
+      ...describeRefusal(refusal),
+      attempts,
+      retryAtMs,
+    });
+  }
+
+  /** Refused for good: the history keeps the verdict, the outbox lets go of it. */
+  private async fail(entry: OutboxEntry, reason: string): Promise<void> {
+    await this.setStatus(entry, 'failed', reason);
+    await this.d.outbox.remove(entry.msgId);
+    this.retries.forget(entry.msgId);
+  }
+
+  private async setStatus(
+    entry: OutboxEntry,
+    state: OutgoingState,
+    reason?: string,
+  ): Promise<void> {
+    if (!KINDS[entry.content.kind].shown) return;
+    const patch = reason === undefined ? {} : { reason };
+    const updated = await this.d.history.update(entry.msgId, state, patch);
+    if (updated === undefined && state !== 'queued') return;
+    this.d.events.emit('message:status', {
+      msgId: entry.msgId,
+      conversation: entry.conversation,
+      state,
+      ...patch,
+    });
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * The client's presence (DESIGN.md §5, issue 3), composed into NatterClient.
+ *
+ * One roster, two feeds: the LAN beacon (signed UDP heartbeats, which the
+ * beacon verifies before they reach the roster) and the relay's RosterUpdate
+ * frames (whose cards are checked here: the box key must be signed by the user
+ * id). Pseudonyms of contacts are pinned to their contact keys, and our own to
+ * ours, so a heartbeat claiming a known name with another key is a conflict,
+ * never that user. Roster changes become the core's 'roster:change' and
+ * 'roster:conflict' events; relay beacons become 'relay:discovered'.
+ *
+ * Without an identity (`self`) this is a listener, as `natter who` uses: it
+ * hears and queries but never announces.
+ */
+import { type Identity, verifyBoxKey } from '../../crypto/keys.js';
+import { Beacon, type BeaconOptions } from '../../presence/beacon.js';
+import { BOX_KEY_CACHE_ENTRIES, MAX_TRACKED_RELAYS } from '../../presence/constants.js';
+import { LruMap } from '../../presence/lru.js';
+import type { RelaySighting } from '../../presence/relays.js';
+import { Roster, type RosterChange } from '../../presence/roster.js';
+import { toHex } from '../../util/bytes.js';
+import { type Clock, systemClock } from '../../util/clock.js';
+import { describeError } from '../../util/errors.js';
+import { type Logger, silentLogger } from '../../util/logger.js';
+import { pseudonymKey } from '../../wire/text.js';
+import type { Card, Frame, FrameOf } from '../../wire/types.js';
+import type { OnlinePeer, PeerEvents, PresenceStatus } from '../events.js';
+import { pick } from '../pick.js';
+import { formatRelayAddress } from '../profile.js';
+import { type DiscoveredRelay, waitForRelay } from './discovery.js';
+import { type ContactLookup, presenceEvent, toOnlinePeer } from './online.js';
+import { checkStatus, checkStatusText, type PresenceOptions } from './options.js';
+
+export type { DiscoveredRelay } from './discovery.js';
+export type { PresenceOptions } from './options.js';
+
+export interface ClientPresenceOptions {
+  /** Who we are. Absent for a listener, which never announces. */
+  self?: { identity: Identity; pseudonym: string };
+  contacts: ContactLookup;
+  events: PeerEvents;
+  /** false: no UDP at all (the relay's roster still feeds online()). */
+  settings: PresenceOptions | false;
+  /** The relay link: SetStatus goes there while a session is ready. */
+  relay?: { readonly ready: boolean; send(frame: Frame): boolean };
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export class ClientPresence {
+  private readonly roster: Roster;
+  private readonly beacon: Beacon | null;
+  private readonly network: BeaconOptions;
+  private readonly selfId: string | null;
+  private readonly selfKey: string | null;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  /** Relays already reported by 'relay:discovered', with the address reported. */
+  private readonly reportedRelays = new LruMap<string, string>(MAX_TRACKED_RELAYS);
+  /** Relay-roster cards whose box-key signature verified. */
+  private readonly goodCards = new LruMap<string, true>(BOX_KEY_CACHE_ENTRIES);
+  private status: PresenceStatus;
+  private statusText: string;
+  private starting: Promise<void> | null = null;
+  private beaconUp = false;
+  private stopped = false;
+
+  constructor(private readonly o: ClientPresenceOptions) {
+    const s: PresenceOptions = o.settings === false ? {} : o.settings;
+    this.clock = o.clock ?? systemClock;
+    this.log = o.logger ?? silentLogger;
+    this.status = checkStatus(s.status ?? 'online');
+    this.statusText = checkStatusText(s.statusText ?? '');
+    this.selfId = o.self ? toHex(o.self.identity.signPk) : null;
+    this.selfKey = o.self ? pseudonymKey(o.self.pseudonym) : null;
+    this.roster = new Roster({
+      ...pick(s, ['intervalMs', 'missedBeforeExpiry']),
+      pins: (name) => this.pinFor(name),
+    });
+    this.network = {
+      ...pick(s, [
+        'port',
+        'extraTargets',
+        'broadcastInterfaces',
+        'intervalMs',
+        'missedBeforeExpiry',
+        'openTransport',
+      ]),
+      clock: this.clock,
+      logger: this.log,
+    };
+    const active = o.settings !== false && (o.self === undefined || s.announce !== false);
+    this.beacon = active ? this.makeBeacon() : null;
+    o.events.on('contact:trusted', (c) => this.recheckConflicts(c.pseudonym));
+  }
+
+  /** True when connect() may look for a relay on the LAN (presence is not switched off). */
+  get canDiscover(): boolean {
+    return this.o.settings !== false;
+  }
+
+  /**
+   * Binds and announces (HELLO + QUERY), or for a listener sends a QUERY.
+   * Idempotent; a no-op when not announcing. Rejects with E_PRESENCE_BIND.
+   */
+  start(): Promise<void> {
+    this.starting ??= (async () => {
+      if (this.beacon === null || this.stopped) return;
+      await this.beacon.start();
+      this.beaconUp = true;
+    })();
+    return this.starting;
+  }
+
+  /** Sends BYE (unless `bye: false`) and closes the sockets. Idempotent. */
+  async stop(options: { bye?: boolean } = {}): Promise<void> {
+    this.stopped = true;
+    this.beaconUp = false;
+    await this.beacon?.stop(options);
+  }
+
+  /** Everyone listed, sorted by pseudonym (case-insensitively). */
+  online(): OnlinePeer[] {
+    return this.roster
+      .list()
+      .map((item) => toOnlinePeer(item, this.o.contacts.get(item.pseudonym)));
+  }
+
+  /** Our status now: announced at once on the LAN and sent to the relay if connected. */
+  async setStatus(status: PresenceStatus, text = ''): Promise<void> {
+    this.status = checkStatus(status);
+    this.statusText = checkStatusText(text);
+    this.o.events.emit('presence:self', { status: this.status, statusText: this.statusText });
+    await this.beacon?.setStatus(this.status, this.statusText);
+    this.toRelay({ type: 'set-status', status: this.status, statusText: this.statusText });
+  }
+
+  /** A relay session became ready: the relay assumes 'online', so tell it otherwise. */
+  onRelayReady(): void {
+    if (this.status === 'online' && this.statusText === '') return;
+    this.toRelay({ type: 'set-status', status: this.status, statusText: this.statusText });
+  }
+
+  /**
+   * A RosterUpdate from the relay: full (the first after Ready) replaces every
+   * relay-sourced entry; deltas add, update, or remove (online: false) one user.
+   */
+  onRelayRoster(frame: FrameOf<'roster-update'>): void {
+    const now = this.clock.now();
+    const entries = frame.entries.filter((e) => this.acceptCard(e.card));
+    if (frame.full) {
+      this.apply(this.roster.relayReset(entries, now));
+      return;
+    }
+    for (const e of entries) {
+      this.apply(
+        e.online ? this.roster.relaySeen(e, now) : this.roster.relayLeft(toHex(e.card.userId)),
+      );
+    }
+  }
+
+  /** The relay link is gone: its entries go (they may be stale), LAN entries stay. */
+  onRelayOffline(): void {
+    this.apply(this.roster.relayReset([], this.clock.now()));
+  }
+
+  /**
+   * Waits up to `timeoutMs` for a relay beacon and returns where to dial. Relays
+   * answer our QUERY at once, so this takes milliseconds when one is there.
+   * Among relays heard, one whose id is in `preferred` (already pinned) wins.
+   * Uses the running beacon, or a short-lived listener when not announcing.
+   */
+  async discoverRelay(
+    timeoutMs: number,
+    preferred: ReadonlySet<string> = new Set(),
+  ): Promise<DiscoveredRelay | undefined> {
+    if (this.beacon !== null) await this.start().catch(() => undefined);
+    if (this.beaconUp && this.beacon !== null) {
+      return waitForRelay(this.beacon, this.clock, timeoutMs, preferred);
+    }
+    if (this.stopped) return undefined;
+    const listener = new Beacon({ ...this.network, announce: false });
+    listener.on('relay:seen', (s) => this.relaySeen(s));
+    try {
+      await listener.start();
+      return await waitForRelay(listener, this.clock, timeoutMs, preferred);
+    } finally {
+      await listener.stop();
+    }
+  }
+
+  private toRelay(frame: Frame): void {
+    if (this.o.relay?.ready) this.o.relay.send(frame);
+  }
+
+  private makeBeacon(): Beacon {
+    const self = this.o.self;
+    const beacon = new Beacon({
+      ...this.network,
+      roster: this.roster,
+      ...(self === undefined
+        ? { announce: false }
+        : {
+            identity: self.identity,
+            pseudonym: self.pseudonym,
+            status: this.status,
+            statusText: this.statusText,
+          }),
+    });
+    beacon.on('roster:change', (c) => this.apply([c]));
+    beacon.on('relay:seen', (s) => this.relaySeen(s));
+    return beacon;
+  }
+
+  private relaySeen(s: RelaySighting): void {
+    const address = formatRelayAddress({ host: s.address, port: s.port });
+    if (this.reportedRelays.get(s.relayIdHex) === address) return;
+    this.reportedRelays.set(s.relayIdHex, address);
+    this.o.events.emit('relay:discovered', { address, relayId: s.relayIdHex, name: s.name });
+  }
+
+  /** Relay-roster cards: never our own, and only with a box key signed by the user id. */
+  private acceptCard(card: Card): boolean {
+    const id = toHex(card.userId);
+    if (id === this.selfId) return false;
+    const key = `${id}${toHex(card.boxPk)}${toHex(card.boxSig)}`;
+    if (this.goodCards.get(key)) return true;
+    if (!verifyBoxKey(card.userId, card.boxPk, card.boxSig)) {
+      this.log.warn('relay roster: dropped a card whose box key is not signed', { userId: id });
+      return false;
+    }
+    this.goodCards.set(key, true);
+    return true;
+  }
+
+  /** Our own pseudonym is pinned to us, a contact's to the contact's key. */
+  private pinFor(name: string): string | undefined {
+    if (name === this.selfKey && this.selfId !== null) return this.selfId;
+    const contact = this.o.contacts.get(name);
+    return contact === undefined ? undefined : toHex(contact.card.userId);
+  }
+
+  /**
+   * After trust() re-pinned a contact, a relay-reported claim that was a conflict
+   * may now be that contact: the relay only sends changes, so apply it again
+   * (a LAN claim comes back with the next heartbeat by itself).
+   */
+  private recheckConflicts(pseudonym: string): void {
+    const name = pseudonymKey(pseudonym);
+    const now = this.clock.now();
+    for (const c of this.roster.conflicts()) {
+      if (pseudonymKey(c.pseudonym) !== name || !c.sources.has('relay')) continue;
+      this.apply(
+        this.roster.relaySeen({ card: c.card, status: c.status, statusText: c.statusText }, now),
+      );
+    }
+  }
+
+  private apply(changes: RosterChange[]): void {
+    for (const change of changes) {
+      try {
+        const e = presenceEvent(change, this.o.contacts);
+        if (e.name === 'roster:change') this.o.events.emit(e.name, e.event);
+        else this.o.events.emit(e.name, e.event);
+      } catch (err) {
+        this.log.warn('presence: could not report a roster change', describeError(err));
+      }
+    }
+  }
+}

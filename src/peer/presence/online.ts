@@ -1,0 +1,62 @@
+/**
+ * Turning the presence roster (src/presence/roster.ts) into the core's event
+ * payloads (events.ts): plain data with hex ids and fingerprints, contact state
+ * folded in, so a UI never sees wire or crypto types.
+ */
+import { fingerprint } from '../../crypto/keys.js';
+import type { RosterChange, RosterItem } from '../../presence/roster.js';
+import { fromHex } from '../../util/bytes.js';
+import { type Contact, isPinned } from '../contacts.js';
+import type { OnlinePeer, PeerEventMap } from '../events.js';
+
+/** What the roster needs to know about contacts: the pinned card of a pseudonym, if any. */
+export interface ContactLookup {
+  get(name: string): Contact | undefined;
+}
+
+/**
+ * One listed user as an OnlinePeer. `keyChanged` and `verified` come from the
+ * contact book: a contact whose pinned key is this one is verified if the user
+ * compared safety numbers; a changed key waiting for trust() shows as keyChanged.
+ * Strangers are neither.
+ */
+export function toOnlinePeer(item: RosterItem, contact: Contact | undefined): OnlinePeer {
+  const pinned = isPinned(contact, item.card);
+  return {
+    pseudonym: item.pseudonym,
+    userId: item.userIdHex,
+    fingerprint: fingerprint(item.card.userId),
+    status: item.status,
+    statusText: item.statusText,
+    source: item.source,
+    ...(item.address === null ? {} : { address: item.address }),
+    keyChanged: contact !== undefined && (!pinned || contact.pending !== null),
+    verified: contact !== undefined && pinned && contact.verified && contact.pending === null,
+  };
+}
+
+export type PresenceEvent =
+  | { name: 'roster:change'; event: PeerEventMap['roster:change'] }
+  | { name: 'roster:conflict'; event: PeerEventMap['roster:conflict'] };
+
+/** The event a roster change becomes. */
+export function presenceEvent(change: RosterChange, contacts: ContactLookup): PresenceEvent {
+  if (change.type === 'conflict') {
+    return {
+      name: 'roster:conflict',
+      event: {
+        pseudonym: change.item.pseudonym,
+        claimedFingerprint: fingerprint(change.item.card.userId),
+        pinnedFingerprint: fingerprint(fromHex(change.pinnedUserIdHex)),
+      },
+    };
+  }
+  const peer = toOnlinePeer(change.item, contacts.get(change.item.pseudonym));
+  return {
+    name: 'roster:change',
+    event:
+      change.type === 'leave'
+        ? { type: 'leave', peer, reason: change.reason }
+        : { type: change.type, peer },
+  };
+}

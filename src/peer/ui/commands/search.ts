@@ -1,0 +1,39 @@
+/** /search TEXT: searches the local history of every known conversation, in a panel. */
+import { entryTime } from '../conversation.js';
+import { MAX_SEARCH_HITS, type SearchHit, searchPanel } from '../panels.js';
+import { nameKey, sanitize } from '../text.js';
+import type { CommandHost, SlashCommand } from './types.js';
+
+/** /search reads at most this many of the latest messages per conversation. */
+export const SEARCH_DEPTH = 2_000;
+
+export const search: SlashCommand<'search'> = {
+  name: 'search',
+  usage: '/search TEXT',
+  summary: 'search the local history',
+  parse: ({ text }) => (text === '' ? null : { kind: 'search', text }),
+  async run(cmd, host) {
+    const hits = await searchHistory(host, cmd.text);
+    host.showPanel(searchPanel(cmd.text, hits, host.core.me.pseudonym, host.paneWidth()));
+  },
+};
+
+/**
+ * Local history search (the core has no index): the latest SEARCH_DEPTH messages
+ * of every known conversation, case-insensitive substring, newest first.
+ */
+async function searchHistory(host: CommandHost, query: string): Promise<SearchHit[]> {
+  const needle = query.toLowerCase();
+  const hits: SearchHit[] = [];
+  const names = new Map<string, string>();
+  for (const c of host.state.conversations) names.set(nameKey(c.name), c.name);
+  for (const c of host.core.contacts())
+    if (!names.has(nameKey(c.pseudonym))) names.set(nameKey(c.pseudonym), c.pseudonym);
+  for (const name of names.values()) {
+    for (const entry of await host.core.conversation(name, SEARCH_DEPTH)) {
+      if (sanitize(entry.text).toLowerCase().includes(needle)) hits.push({ name, entry });
+    }
+  }
+  hits.sort((a, b) => entryTime(b.entry) - entryTime(a.entry));
+  return hits.slice(0, MAX_SEARCH_HITS);
+}

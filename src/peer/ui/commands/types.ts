@@ -1,0 +1,93 @@
+/**
+ * The slash-command language's shapes: what each command parses to
+ * (CommandArgs), what one command file provides (SlashCommand), and what running
+ * a command may do to the screen (CommandHost, implemented by app.ts). The table
+ * in index.ts is typed against CommandArgs, so a command named here without its
+ * file, or a file without its pieces, does not compile (STYLE.md §6).
+ */
+import type { PresenceStatus } from '../../index.js';
+import type { ChatCore } from '../core.js';
+import type { UiSettings } from '../settings.js';
+import type { ChatState, NoteKind, Panel } from '../state.js';
+
+type NoArgs = Record<never, never>;
+
+/** Every slash command, by name, with the arguments its parse() produces. */
+export interface CommandArgs {
+  msg: { name: string; text?: string };
+  who: NoArgs;
+  status: { status: PresenceStatus; text?: string };
+  verify: { name: string };
+  trust: { name: string };
+  search: { text: string };
+  help: NoArgs;
+  quit: NoArgs;
+}
+
+export type CommandName = keyof CommandArgs;
+
+/** One slash command as parsed, its name in `kind` (for N a union: one of them). */
+export type Invocation<N extends CommandName = CommandName> = {
+  [K in N]: { kind: K } & CommandArgs[K];
+}[N];
+
+/** A parsed input line: a message to send, or a slash command with its arguments. */
+export type Command = { kind: 'say'; text: string } | Invocation;
+
+/** The words after the command name, split once for every parse(). */
+export interface Args {
+  /** Everything after the command name, trimmed. */
+  text: string;
+  /** The first word ('' when there is none). */
+  first: string;
+  /** How many words follow the first. */
+  more: number;
+  /** What follows the first word, trimmed. */
+  tail: string;
+}
+
+/** What Tab offers for a command's first argument: known names, command names, or fixed words. */
+export type ArgCompletion = 'name' | 'command' | readonly string[];
+
+/** What /help and Tab know of a command. */
+export interface CommandInfo {
+  readonly name: CommandName;
+  /** Other spellings people reach for ('/query' for /msg). */
+  readonly aliases?: readonly string[];
+  /** Shown by /help and in the error for bad arguments. */
+  readonly usage: string;
+  /** One line for /help. */
+  readonly summary: string;
+  /** What the first argument completes to; none when absent. */
+  readonly completes?: ArgCompletion;
+}
+
+/** One file per command exports one of these (commands/msg.ts, ...). */
+export interface SlashCommand<N extends CommandName> extends CommandInfo {
+  readonly name: N;
+  /** The command's arguments, or null when they do not fit (the answer is then the usage line). */
+  parse(args: Args): Invocation<N> | null;
+  /** Carries it out through the core's API; a rejection becomes a notice. */
+  run(command: Invocation<N>, host: CommandHost): Promise<void> | void;
+}
+
+/** What a command may do: the core's API, and the screen's state and operations. */
+export interface CommandHost {
+  readonly core: ChatCore;
+  readonly state: ChatState;
+  readonly settings: UiSettings;
+  /** Opens (creating if needed) the conversation with `name`. */
+  open(name: string): void;
+  /** Sends `text` in the active conversation. */
+  say(text: string): Promise<void>;
+  showPanel(panel: Panel): void;
+  /** The help panel: commands (from the table), keys, sidebar legend, settings. */
+  showHelp(): void;
+  notice(text: string, kind?: NoteKind): void;
+  /** Asks a yes/no question in the input line; `onYes` runs on 'y' or 'yes'. */
+  ask(question: string, onYes: () => Promise<void>): void;
+  setOwnStatus(status: PresenceStatus, text: string): Promise<void>;
+  /** Body width, for panels that lay text out. */
+  paneWidth(): number;
+  quit(): Promise<void>;
+}

@@ -1,0 +1,98 @@
+/**
+ * Tab completion rules, pure: command names after '/', a command's first
+ * argument as its table entry says (commands/), and names in a message.
+ * completer.ts keeps the state of repeated Tabs.
+ */
+import { COMMAND_LIST, commandNamed } from './commands/index.js';
+import { nameKey } from './text.js';
+
+/** What Tab can do at the cursor: replace [start, end) with one of `candidates`. */
+export interface Completion {
+  start: number;
+  end: number;
+  /** The text being completed. */
+  word: string;
+  /** Full replacements, sorted; a trailing space is added by applyCompletion. */
+  candidates: string[];
+}
+
+/**
+ * Completion at `cursor` (a UTF-16 offset): command names after '/', the first
+ * argument of a command that says what it completes to (names after /msg,
+ * statuses after /status, ...), and in a message, a name the word being typed
+ * starts (case-insensitively). Null if nothing applies.
+ */
+export function completionAt(
+  line: string,
+  cursor: number,
+  names: readonly string[],
+): Completion | null {
+  const before = line.slice(0, cursor);
+  const start = before.search(/\S*$/);
+  const word = before.slice(start);
+  const endMatch = /^\S*/.exec(line.slice(cursor));
+  const end = cursor + (endMatch?.[0].length ?? 0);
+  const words = before
+    .slice(0, start)
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w.length > 0);
+  const matchFrom = (options: readonly string[], prefix: string) =>
+    options
+      .filter((o) => nameKey(o).startsWith(nameKey(prefix)))
+      .sort((a, b) => (nameKey(a) < nameKey(b) ? -1 : nameKey(a) > nameKey(b) ? 1 : 0));
+
+  if (line.startsWith('/') && !line.startsWith('//')) {
+    if (words.length === 0) {
+      if (!word.startsWith('/')) return null;
+      const candidates = COMMAND_LIST.map((c) => `/${c.name}`)
+        .filter((c) => c.startsWith(word.toLowerCase()))
+        .sort();
+      return { start, end, word, candidates };
+    }
+    if (words.length !== 1) return null;
+    const completes = commandNamed(words[0]!.slice(1))?.completes;
+    if (completes === undefined) return null;
+    const options =
+      completes === 'name'
+        ? names
+        : completes === 'command'
+          ? COMMAND_LIST.map((c) => c.name)
+          : completes;
+    return { start, end, word, candidates: matchFrom(options, word) };
+  }
+  if (word.length === 0) return null;
+  const at = word.startsWith('@') ? 1 : 0;
+  const prefix = word.slice(at);
+  if (prefix.length === 0 && at === 0) return null;
+  const candidates = matchFrom(names, prefix).map((n) => (at ? `@${n}` : n));
+  return { start, end, word, candidates };
+}
+
+/** The longest prefix all candidates share (case-insensitively), in the first one's spelling. */
+export function commonPrefix(candidates: readonly string[]): string {
+  const [first, ...rest] = candidates;
+  if (first === undefined) return '';
+  const chars = [...first];
+  let n = chars.length;
+  for (const other of rest) {
+    const o = [...other];
+    let i = 0;
+    while (i < n && i < o.length && nameKey(chars[i]!) === nameKey(o[i]!)) i++;
+    n = i;
+  }
+  return chars.slice(0, n).join('');
+}
+
+/** `line` with [start, end) replaced; a space follows a complete (unique) choice. */
+export function applyCompletion(
+  line: string,
+  completion: Pick<Completion, 'start' | 'end'>,
+  replacement: string,
+  complete: boolean,
+): { line: string; cursor: number } {
+  const after = line.slice(completion.end);
+  const space = complete && !after.startsWith(' ') ? ' ' : '';
+  const head = line.slice(0, completion.start) + replacement + space;
+  return { line: head + after, cursor: head.length + (complete && space === '' ? 1 : 0) };
+}

@@ -1,0 +1,11 @@
+/**
+ * The terminal client's surface for the CLI (`natter chat`, src/cli/commands/chat.ts):
+ * the screen, the terminal adapter, the prompts before the screen opens, the
+ * settings (ui.json) and the saved list (ui-state.json). Everything else in
+ * src/peer/ui is internal to the screen.
+ */
+export { ChatApp, type ChatAppOptions } from './app.js';
+export { ask, type PromptIo } from './prompt.js';
+export { BlessedTerminal } from './screen.js';
+export { MAX_AUTO_AWAY_MINUTES, parseSettings, type UiSettings } from './settings.js';
+export type { SavedState } from './state.js';

@@ -1,0 +1,61 @@
+/**
+ * The input line's state: the text being edited (LineEditor), a Tab completion
+ * in progress (Completer), and a pending yes/no question (/verify's "mark bob
+ * verified? (y/n)") that the next Enter answers.
+ */
+import { Completer } from './completer.js';
+import { LineEditor } from './input.js';
+import type { Conversation } from './state.js';
+import { sanitize, truncate } from './text.js';
+
+/** What Enter handed over: an answer to the pending question, or a line to run. */
+export type Submitted =
+  | { type: 'answer'; yes: boolean; onYes: () => Promise<void> }
+  | { type: 'line'; text: string };
+
+export class InputLine {
+  readonly editor = new LineEditor();
+  private readonly completer = new Completer();
+  private question: { text: string; onYes: () => Promise<void> } | null = null;
+
+  /** Cycling through several candidates: Tab and Shift-Tab belong to completion. */
+  get completing(): boolean {
+    return this.completer.active;
+  }
+
+  /** A key other than Tab, or a paste: the completion cycle ends. */
+  stopCompleting(): void {
+    this.completer.reset();
+  }
+
+  /** One Tab (1) or Shift-Tab (-1) over `names`. Returns a hint for the notice line, or null. */
+  complete(names: readonly string[], direction: 1 | -1): string | null {
+    return this.completer.step(this.editor, names, direction);
+  }
+
+  ask(question: string, onYes: () => Promise<void>): void {
+    this.question = { text: question, onYes };
+  }
+
+  /** Esc, or switching away from the panel it came with: true if a question was pending. */
+  dropQuestion(): boolean {
+    const had = this.question !== null;
+    this.question = null;
+    return had;
+  }
+
+  /** Enter: takes the text, as the answer to the pending question if there is one. */
+  submit(): Submitted {
+    const text = this.editor.submit();
+    const question = this.question;
+    if (question === null) return { type: 'line', text };
+    this.question = null;
+    return { type: 'answer', yes: /^\s*y(es)?\s*$/i.test(text), onYes: question.onYes };
+  }
+
+  /** Shown before the input: the question, or the open conversation's name. */
+  prompt(conversation: Conversation | undefined): string {
+    if (this.question) return `${this.question.text} `;
+    return conversation ? `${truncate(sanitize(conversation.name), 16)}> ` : '> ';
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * What the keys do besides editing (dispatch.ts calls these): Tab completes or
+ * switches, Enter runs the line (or answers the pending question), PageUp and
+ * PageDown scroll, Esc backs out. Commands run through the command table with
+ * the app as their host.
+ */
+import { describeError } from '../../util/errors.js';
+import { type CommandHost, parseInput, runCommand } from './commands/index.js';
+import type { KeyTarget } from './dispatch.js';
+import type { LineEditor } from './input.js';
+import type { ScreenParts } from './parts.js';
+
+export class Keyboard implements KeyTarget {
+  constructor(
+    private readonly p: ScreenParts,
+    private readonly host: CommandHost,
+  ) {}
+
+  get editor(): LineEditor {
+    return this.p.input.editor;
+  }
+
+  complete(direction: 1 | -1): void {
+    const hint = this.p.input.complete(this.p.state.names(), direction);
+    if (hint !== null) this.p.state.notice = { text: hint, kind: 'info' };
+  }
+
+  switchBy(delta: 1 | -1): void {
+    this.p.state.cycle(delta);
+    this.p.switched();
+  }
+
+  switchTo(index: number): void {
+    if (this.p.state.activateIndex(index)) this.p.switched();
+  }
+
+  scroll(pages: 1 | -1): void {
+    if (this.p.display.scroll(pages)) this.p.tasks.track(this.p.conversation.read());
+  }
+
+  escape(): void {
+    const s = this.p.state;
+    if (!this.p.input.dropQuestion() && s.panel) s.panel = null;
+    s.notice = null;
+  }
+
+  submit(): void {
+    const { input, state, tasks } = this.p;
+    const submitted = input.submit();
+    if (submitted.type === 'answer') {
+      state.panel = null;
+      if (submitted.yes) tasks.track(submitted.onYes(), (err) => this.failed(err));
+      else this.p.notice('nothing changed');
+      return;
+    }
+    if (submitted.text.trim().length === 0) return;
+    const parsed = parseInput(submitted.text);
+    if (!parsed.ok) {
+      this.p.notice(parsed.error, 'error');
+      return;
+    }
+    state.notice = null;
+    tasks.track(runCommand(parsed.command, this.host), (err) => this.failed(err));
+  }
+
+  quit(): void {
+    void this.host.quit();
+  }
+
+  /** A command's failure becomes a notice, never an unhandled rejection. */
+  private failed(err: unknown): void {
+    const { code, message } = describeError(err);
+    this.p.notice(`${message} (${code})`, 'error');
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The conversation on screen and its history. The store is read when it is
+ * shown, when scrolling back needs an older page, and after the user's own
+ * send (send() answers with the message id only, not the entry as stored); in
+ * between, the core's events keep it current from their payloads
+ * (history-view.ts).
+ */
+import type { PeerEventMap } from '../index.js';
+import type { ChatCore } from './core.js';
+import { ConversationView } from './history-view.js';
+import type { ChatState } from './state.js';
+import type { Tasks } from './tasks.js';
+
+export class OpenConversation {
+  readonly view: ConversationView;
+
+  constructor(
+    private readonly o: {
+      core: ChatCore;
+      state: ChatState;
+      tasks: Tasks;
+      /** History entries per read, and per older page. */
+      pageSize: number;
+      /** Something to draw changed. */
+      changed: () => void;
+    },
+  ) {
+    this.view = new ConversationView(o.pageSize);
+  }
+
+  /** The active conversation was (re)opened: its newest page, at the bottom. */
+  switched(): void {
+    const conv = this.o.state.active();
+    if (conv) this.view.show(conv.id);
+    this.o.tasks.track(this.read());
+  }
+
+  /** Reads the active conversation's latest page (see the file comment for when). */
+  async read(): Promise<void> {
+    const { core, state } = this.o;
+    const conv = state.active();
+    if (conv === undefined) return;
+    if (this.view.conversation !== conv.id) this.view.show(conv.id);
+    const fresh = await this.view.load(
+      (limit) => core.conversation(conv.name, limit),
+      () => state.activeId === conv.id,
+    );
+    if (fresh) this.o.changed();
+  }
+
+  /** The user's own message went to the core: back to the bottom, and read back. */
+  async sent(): Promise<void> {
+    this.view.scroll = 0;
+    await this.read();
+  }
+
+  /** message:received: shown at once if its conversation is the open one. */
+  received(m: PeerEventMap['message:received']): void {
+    if (this.view.received(m)) this.o.changed();
+  }
+
+  /** message:status: an own message's mark changes, if it is on the page shown. */
+  outgoing(e: PeerEventMap['message:status']): void {
+    if (this.view.outgoing(e)) this.o.changed();
+  }
+}

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { generateIdentity } from '../../../src/crypto/keys.js';
+import { type PeerEventMap, PeerEvents } from '../../../src/peer/events.js';
+import { RelaySession, type RelaySessionOptions } from '../../../src/peer/link/session.js';
+import { ensureProfileDir, profilePaths, readConfig } from '../../../src/peer/profile.js';
+import { MemoryKv, PeerStore, PREFIX } from '../../../src/peer/store.js';
+import { toHex } from '../../../src/util/bytes.js';
+import { ManualClock } from '../../../src/util/clock.js';
+import { isNatterError } from '../../../src/util/errors.js';
+import { duplexPair } from '../../helpers/duplex.js';
+import {
+  FAKE_RELAY_KEY,
+  FakeRelay,
+  honestRelay,
+  type RelayScript,
+} from '../../helpers/fake-relay.js';
+import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+
+const me = generateIdentity();
+const myCard = { userId: me.signPk, pseudonym: 'alice', boxPk: me.boxPk, boxSig: me.boxSig };
+const honest = honestRelay(myCard);
+const silent: RelayScript = () => undefined;
+
+/** A profile directory and store, shared by the sessions made from it. */
+async function profile() {
+  const dir = await makeTempDir('natter-link-');
+  await ensureProfileDir(dir);
+  return { paths: profilePaths(dir), store: new PeerStore(new MemoryKv()) };
+}
+
+function session(
+  p: Awaited<ReturnType<typeof profile>>,
+  script: RelayScript = honest,
+  overrides: Partial<RelaySessionOptions> = {},
+) {
+  const relays: FakeRelay[] = [];
+  const states: PeerEventMap['connection:state'][] = [];
+  const events = new PeerEvents();
+  events.on('connection:state', (e) => states.push(e));
+  events.on('error', () => undefined);
+  const s = new RelaySession({
+    address: { host: 'relay.test', port: 4747 },
+    ...p,
+    identity: me,
+    pseudonym: 'alice',
+    events,
+    onReady: () => undefined,
+    onOffline: () => undefined,
+    handlers: {
+      deliver: () => undefined,
+      'send-ack': () => undefined,
+      'roster-update': () => undefined,
+    },
+    connect: async () => {
+      const [client, server] = duplexPair();
+      relays.push(new FakeRelay(server, script));
+      return client;
+    },
+    reconnect: { baseMs: 1, maxMs: 2 },
+    ...overrides,
+  });
+  return { session: s, relays, states };
+}
+
+describe('relay session: pinning, registration, and waiting for Ready on events', () => {
+  after(removeTempDirs);
+
+  it('registers on first contact and pins the relay, then logs in there', async () => {
+    const p = await profile();
+    const first = session(p);
+    await first.session.waitReady(5000);
+    assert.ok(first.relays[0]!.frames.some((f) => f.type === 'register'));
+    const ready = first.states.find((e) => e.state === 'ready');
+    assert.equal(ready?.relay?.relayId, toHex(FAKE_RELAY_KEY.publicKey));
+    assert.equal(
+      (await readConfig(p.paths)).pinnedRelays['relay.test:4747'],
+      toHex(FAKE_RELAY_KEY.publicKey),
+    );
+    // remember() runs beside Ready: the registered flag lands through the store's group commit.
+    const flag = `${PREFIX.meta}registered!${toHex(FAKE_RELAY_KEY.publicKey)}`;
+    for (let i = 0; i < 500 && (await p.store.get(flag)) === undefined; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.notEqual(await p.store.get(flag), undefined, 'registered here');
+    first.session.close();
+
+    const second = session(p);
+    await second.session.waitReady(5000);
+    assert.ok(second.relays[0]!.frames.some((f) => f.type === 'login'));
+    second.session.close();
+  });
+
+  it('gives up waiting after the timeout on the injected clock, and keeps trying', async () => {
+    const clock = new ManualClock();
+    const s = session(await profile(), silent, { clock });
+    const waiting = s.session.waitReady(5000);
+    clock.advance(4999);
+    let settled = false;
+    waiting.catch(() => undefined).finally(() => (settled = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(settled, false, 'still waiting before the deadline');
+    clock.advance(1);
+    await assert.rejects(waiting, (e) => isNatterError(e, 'E_RELAY_TIMEOUT'));
+    assert.equal(s.session.connection.closed, false, 'a timeout leaves it retrying');
+    s.session.close();
+  });
+
+  it("rejects at once with the refusal that stopped it, signing nothing for a relay that is not the beacon's", async () => {
+    const s = session(await profile(), honest, { expectRelayId: 'ab'.repeat(32) });
+    await assert.rejects(s.session.waitReady(60_000), (e) =>
+      isNatterError(e, 'E_RELAY_ID_MISMATCH'),
+    );
+    assert.deepEqual(
+      s.relays[0]!.frames.map((f) => f.type),
+      ['hello'],
+    );
+    await assert.rejects(s.session.waitReady(60_000), (e) =>
+      isNatterError(e, 'E_RELAY_ID_MISMATCH'),
+    );
+  });
+
+  it('rejects with E_CLOSED when closed while waiting', async () => {
+    const s = session(await profile(), silent);
+    const waiting = s.session.waitReady(60_000);
+    s.session.close();
+    await assert.rejects(waiting, (e) => isNatterError(e, 'E_CLOSED'));
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * The chat screen in-process, for the screen tests: blessed on fake streams (an
+ * 80x24 "terminal" by default), driven by a fake core emitting events, keys
+ * typed into the input stream. Tests assert on blessed's screen buffer, as the
+ * terminal would show it, and on the bytes written to the terminal.
+ */
+import { PassThrough } from 'node:stream';
+import { ChatApp } from '../../../src/peer/ui/app.js';
+import { BlessedTerminal } from '../../../src/peer/ui/screen.js';
+import { DEFAULT_SETTINGS, type UiSettings } from '../../../src/peer/ui/settings.js';
+import { ManualClock } from '../../../src/util/clock.js';
+import { FakeCore } from './fake-core.js';
+
+export type FakeTty = PassThrough & {
+  isTTY: boolean;
+  columns: number;
+  rows: number;
+  setRawMode?: () => void;
+};
+
+export interface Harness {
+  core: FakeCore;
+  app: ChatApp;
+  term: BlessedTerminal;
+  clock: ManualClock;
+  input: FakeTty;
+  output: FakeTty;
+  /** Everything written to the terminal so far. */
+  written(): string;
+  /** The screen as the terminal shows it, one string per row. */
+  rows(): string[];
+  type(text: string): Promise<void>;
+  settle(): Promise<void>;
+  resize(cols: number, rows: number): Promise<void>;
+}
+
+export const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+const harnesses: Harness[] = [];
+
+/** Destroys the terminals of every harness started so far (afterEach). */
+export function destroyAll(): void {
+  for (const h of harnesses.splice(0)) h.term.destroy();
+}
+
+export async function start(
+  options: {
+    cols?: number;
+    rows?: number;
+    settings?: Partial<UiSettings>;
+    setup?: (core: FakeCore) => void;
+  } = {},
+): Promise<Harness> {
+  const input = new PassThrough() as FakeTty;
+  input.isTTY = true;
+  input.setRawMode = () => undefined;
+  const output = new PassThrough() as FakeTty;
+  output.isTTY = true;
+  output.columns = options.cols ?? 80;
+  output.rows = options.rows ?? 24;
+  let written = '';
+  output.on('data', (d: Buffer) => {
+    written += d.toString('utf8');
+  });
+  const core = new FakeCore();
+  options.setup?.(core);
+  const term = new BlessedTerminal({ input, output, terminal: 'xterm-256color' });
+  const clock = new ManualClock(core.now);
+  const app = new ChatApp(core, term, {
+    settings: { ...DEFAULT_SETTINGS, ...options.settings },
+    clock,
+  });
+  const settle = async () => {
+    await tick();
+    await app.settled();
+    await tick();
+  };
+  const h: Harness = {
+    core,
+    app,
+    term,
+    clock,
+    input,
+    output,
+    written: () => written,
+    rows: () => term.lines(),
+    type: async (text) => {
+      input.write(text);
+      await settle();
+    },
+    settle,
+    resize: async (cols, rows) => {
+      output.columns = cols;
+      output.rows = rows;
+      output.emit('resize');
+      await settle();
+    },
+  };
+  harnesses.push(h);
+  await app.start();
+  await settle();
+  return h;
+}
+
+export const screenText = (h: Harness) => h.rows().join('\n');

@@ -1,0 +1,112 @@
+/**
+ * The chat screen's input: typing, Tab completion, pastes, scrolling and the
+ * slash commands, through the keys a terminal sends (harness.ts).
+ */
+import assert from 'node:assert/strict';
+import { contact, peer } from './fake-core.js';
+import { destroyAll, screenText, start } from './harness.js';
+
+describe('ui screen: keys, pastes and commands', () => {
+  afterEach(destroyAll);
+
+  it('opens a conversation with /msg and Tab completion, and sends with Enter', async () => {
+    const h = await start({ setup: (core) => (core.onlineNow = [peer('bob'), peer('barbara')]) });
+    await h.type('/msg bo');
+    await h.type('\t');
+    assert.match(h.rows()[22]!, /^> \/msg bob +$/);
+    await h.type('\r');
+    assert.match(h.rows()[22]!, /^bob> +$/);
+    await h.type('hello bob');
+    await h.type('\r');
+    assert.deepEqual(h.core.sent, [{ to: 'bob', text: 'hello bob' }]);
+    assert.match(screenText(h), /\d\d:\d\d alice: hello bob …/);
+    h.core.setState(h.core.history.get('@bob')![0]!.msgId, 'stored');
+    await h.settle();
+    assert.match(screenText(h), /alice: hello bob ✓ /);
+    h.core.setState(h.core.history.get('@bob')![0]!.msgId, 'delivered');
+    await h.settle();
+    assert.match(screenText(h), /alice: hello bob ✓✓/);
+  });
+
+  it('takes a bracketed paste as one multi-line message, sent only on Enter', async () => {
+    const h = await start();
+    h.app.open('bob');
+    await h.settle();
+    await h.type('\x1b[200~line one\nline two\x1b[201~');
+    assert.equal(h.core.sent.length, 0, 'the pasted newline did not send');
+    assert.equal(h.app.editor.text, 'line one\nline two');
+    assert.match(h.rows()[21]!, /^bob> line one/);
+    assert.match(h.rows()[22]!, /^ {5}line two/);
+    await h.type('\r');
+    assert.deepEqual(h.core.sent, [{ to: 'bob', text: 'line one\nline two' }]);
+  });
+
+  it('puts a paste back together across chunks, even inside a UTF-8 character', async () => {
+    const h = await start();
+    const bytes = Buffer.from('\x1b[200~héllo\nwörld 😀\x1b[201~');
+    for (const cut of [
+      [0, 8],
+      [8, 9],
+      [9, 17],
+      [17, 24],
+      [24, bytes.length],
+    ]) {
+      h.input.write(bytes.subarray(cut[0], cut[1]));
+      await h.settle();
+    }
+    assert.equal(h.app.editor.text, 'héllo\nwörld 😀');
+    await h.type('x');
+    assert.equal(h.app.editor.text, 'héllo\nwörld 😀x', 'keys work again after the paste');
+  });
+
+  it('scrolls back with PageUp and returns with PageDown', async () => {
+    const h = await start();
+    for (let i = 0; i < 60; i++) h.core.receive('bob', `message ${i}`);
+    await h.type('\x1b1');
+    assert.match(screenText(h), /message 59/);
+    await h.type('\x1b[5~'); // PageUp
+    assert.doesNotMatch(screenText(h), /message 59/);
+    assert.match(h.rows()[0]!, /↑ scrolled, PgDn/);
+    await h.type('\x1b[5~\x1b[5~\x1b[5~');
+    assert.match(screenText(h), /message 0\b/);
+    await h.type('\x1b[6~\x1b[6~\x1b[6~\x1b[6~');
+    assert.match(screenText(h), /message 59/);
+  });
+
+  it('/verify shows the safety number and marks the contact verified on y', async () => {
+    const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
+    await h.type('/verify bob\r');
+    const text = screenText(h);
+    assert.match(text, /Verify bob/);
+    assert.match(text, /12345 67890 12345 67890/);
+    assert.match(h.rows()[22]!, /^mark bob verified\? \(y\/n\)/);
+    await h.type('y\r');
+    assert.deepEqual(h.core.trusted, ['bob']);
+    assert.match(h.rows()[21]!, /bob is verified ✓/);
+  });
+
+  it('lists who is online, with /who', async () => {
+    const h = await start({
+      setup: (core) =>
+        (core.onlineNow = [peer('bob', { statusText: 'coffee', address: '10.0.0.2' })]),
+    });
+    await h.type('/who\r');
+    const text = screenText(h);
+    assert.match(text, /Online: 1/);
+    assert.match(text, /● bob\? {2}online {2}via lan 10\.0\.0\.2/);
+    assert.match(text, /abcd-efgh-ijkl-mnop {2}“coffee”/);
+    await h.type('\x1b');
+    assert.doesNotMatch(screenText(h), /Online: 1/);
+  });
+
+  it('searches the local history with /search', async () => {
+    const h = await start({
+      setup: (core) => (core.contactList = [contact('bob'), contact('carol')]),
+    });
+    h.core.receive('bob', 'the launch code is banana');
+    h.core.receive('carol', 'nothing here');
+    await h.type('/search BANANA\r');
+    assert.match(screenText(h), /Search “BANANA”: 1 found/);
+    assert.match(screenText(h), /bob: the launch code is banana/);
+  });
+});
