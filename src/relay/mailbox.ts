@@ -11,8 +11,8 @@
  * - Keys sort in delivery order: m1!<recipient hex>!<seq as 16 hex digits>.
  *   The value is [sender id (32 bytes)] || [record].
  * - `ack` deletes only mail of the acknowledging recipient.
- * - An in-memory index (rebuilt at open) keeps per-recipient and per-sender
- *   counts for quotas and TTL sweeps without reading values back.
+ * - An in-memory index (mail-index.ts, rebuilt at open) answers quotas and TTL
+ *   sweeps without reading values back.
  * - Writes go through RelayStore: a refused or failed batch refuses every
  *   record in it (the senders keep and retry them); after the store reopens,
  *   the index is rebuilt from what LevelDB really holds (`reload`) and acks not
@@ -24,6 +24,7 @@ import { GroupCommit } from '../util/group-commit.js';
 import type { AckCode } from '../wire/types.js';
 import { RelayFailureCode, relayFailure } from './errors.js';
 import type { RelayLimits } from './limits.js';
+import { MailIndex } from './mail-index.js';
 import {
   type KvOp,
   REFUSED_CLOSED,
@@ -68,17 +69,6 @@ export const SEQ_RESTART_GAP = 2 ** 32;
 /** Mail records read per batch when the index is rebuilt at open. */
 const OPEN_SCAN_BATCH = 4096;
 
-interface IndexEntry {
-  senderHex: string;
-  bytes: number;
-  storedAtMs: number;
-}
-
-interface Box {
-  entries: Map<number, IndexEntry>;
-  bytes: number;
-}
-
 export interface MailboxOptions {
   limits: RelayLimits;
   clock: Clock;
@@ -97,8 +87,7 @@ function parseMailKey(key: string): { recipientHex: string; seq: number } | null
 }
 
 export class Mailbox {
-  private readonly boxes = new Map<string, Box>();
-  private readonly perSender = new Map<string, number>();
+  private readonly index = new MailIndex();
   /** Highest seq issued per recipient (kept after acks), for `Enqueued.prevSeq`. */
   private readonly lastIssued = new Map<string, number>();
   private lastSeq = 0;
@@ -127,13 +116,12 @@ export class Mailbox {
     for await (const [key, value] of scan(this.store.kv, range, OPEN_SCAN_BATCH)) {
       const parsed = parseMailKey(key);
       if (parsed === null || value.byteLength <= SENDER_BYTES) continue;
-      const entry: IndexEntry = {
+      this.index.add(parsed.recipientHex, parsed.seq, {
         senderHex: toHex(value.subarray(0, SENDER_BYTES)),
         bytes: value.byteLength,
         // An unreadable record is still counted (and swept by TTL from now).
         storedAtMs: this.options.storedAtOf(value.subarray(SENDER_BYTES)) ?? this.clock.now(),
-      };
-      this.index(parsed.recipientHex, parsed.seq, entry);
+      });
       this.lastIssued.set(parsed.recipientHex, parsed.seq);
       if (parsed.seq > this.lastSeq) this.lastSeq = parsed.seq;
     }
@@ -148,14 +136,12 @@ export class Mailbox {
 
   /** Messages waiting for a recipient. */
   pending(recipientHex: string): number {
-    return this.boxes.get(recipientHex)?.entries.size ?? 0;
+    return this.index.count(recipientHex);
   }
 
   /** Total stored messages. */
   get size(): number {
-    let n = 0;
-    for (const box of this.boxes.values()) n += box.entries.size;
-    return n;
+    return this.index.size;
   }
 
   /**
@@ -173,18 +159,17 @@ export class Mailbox {
     const refused = this.store.refusal();
     if (refused) return refused;
     const senderHex = toHexCached(senderId);
-    const box = this.boxes.get(recipientHex);
-    if (box && box.entries.size >= this.limits.maxMailboxMessages) {
+    if (this.index.count(recipientHex) >= this.limits.maxMailboxMessages) {
       return { code: 'recipient-quota', reason: 'recipient mailbox is full' };
     }
-    if ((this.perSender.get(senderHex) ?? 0) >= this.limits.maxPendingPerSender) {
+    if (this.index.pendingFrom(senderHex) >= this.limits.maxPendingPerSender) {
       return { code: 'sender-quota', reason: 'too many undelivered messages' };
     }
     const seq = this.lastSeq + 1;
     const storedAtMs = this.clock.now();
     const record = build(seq, storedAtMs);
     const bytes = SENDER_BYTES + record.byteLength;
-    if (box && box.bytes + bytes > this.limits.maxMailboxBytes) {
+    if (this.index.bytes(recipientHex) + bytes > this.limits.maxMailboxBytes) {
       return { code: 'recipient-quota', reason: 'recipient mailbox is full' };
     }
     this.lastSeq = seq;
@@ -192,7 +177,7 @@ export class Mailbox {
     value.set(senderId, 0);
     value.set(record, SENDER_BYTES);
     // Reserve quota now so a burst within one turn cannot overshoot it.
-    this.index(recipientHex, seq, { senderHex, bytes, storedAtMs });
+    this.index.add(recipientHex, seq, { senderHex, bytes, storedAtMs });
     const prevSeq = this.lastIssued.get(recipientHex) ?? 0;
     this.lastIssued.set(recipientHex, seq);
     const mail: StoredMail = { seq, recipientHex, record };
@@ -200,8 +185,7 @@ export class Mailbox {
       .submit({ type: 'put', key: mailKey(recipientHex, seq), value })
       .then((refusal): EnqueueResult => {
         if (refusal === null) return { code: 'stored', mail };
-        const held = this.boxes.get(recipientHex);
-        if (held) this.unindex(recipientHex, held, seq);
+        this.index.remove(recipientHex, seq);
         return refusal;
       });
     return { code: 'queued', mail, prevSeq, durable };
@@ -217,8 +201,7 @@ export class Mailbox {
     limit: number,
   ): Promise<{ mails: StoredMail[]; done: boolean }> {
     await this.store.whenOpen();
-    const box = this.boxes.get(recipientHex);
-    if (!box || box.entries.size === 0) return { mails: [], done: true };
+    if (this.index.count(recipientHex) === 0) return { mails: [], done: true };
     const entries = await this.store.kv.range({
       gt: mailKey(recipientHex, afterSeq),
       lt: `${MAIL_PREFIX}${recipientHex}!~`,
@@ -228,7 +211,7 @@ export class Mailbox {
     for (const [key, value] of entries) {
       const parsed = parseMailKey(key);
       // Skip mail acked (deleted from the index) while the read was in flight.
-      if (parsed === null || !box.entries.has(parsed.seq)) continue;
+      if (parsed === null || !this.index.has(recipientHex, parsed.seq)) continue;
       mails.push({ seq: parsed.seq, recipientHex, record: value.subarray(SENDER_BYTES) });
     }
     return { mails, done: entries.length < limit };
@@ -236,11 +219,9 @@ export class Mailbox {
 
   /** Deletes acknowledged mail of this recipient. Unknown seqs are ignored. */
   ack(recipientHex: string, seqs: readonly number[]): number {
-    const box = this.boxes.get(recipientHex);
-    if (!box) return 0;
     const keys: string[] = [];
     for (const seq of seqs) {
-      if (this.unindex(recipientHex, box, seq)) keys.push(mailKey(recipientHex, seq));
+      if (this.index.remove(recipientHex, seq)) keys.push(mailKey(recipientHex, seq));
     }
     this.delete(keys);
     return keys.length;
@@ -250,12 +231,8 @@ export class Mailbox {
   sweep(): number {
     const cutoff = this.clock.now() - this.limits.mailTtlMs;
     const keys: string[] = [];
-    for (const [recipientHex, box] of this.boxes) {
-      for (const [seq, entry] of box.entries) {
-        if (entry.storedAtMs < cutoff && this.unindex(recipientHex, box, seq)) {
-          keys.push(mailKey(recipientHex, seq));
-        }
-      }
+    for (const [recipientHex, seq] of [...this.index.olderThan(cutoff)]) {
+      if (this.index.remove(recipientHex, seq)) keys.push(mailKey(recipientHex, seq));
     }
     this.delete(keys);
     return keys.length;
@@ -292,8 +269,7 @@ export class Mailbox {
    * acks that were not written are applied again (their mail reappeared).
    */
   private async reload(): Promise<void> {
-    this.boxes.clear();
-    this.perSender.clear();
+    this.index.clear();
     this.lastIssued.clear();
     await this.open();
     const keys = this.deferredDeletes;
@@ -301,8 +277,7 @@ export class Mailbox {
     const again: string[] = [];
     for (const key of keys) {
       const parsed = parseMailKey(key);
-      const box = parsed && this.boxes.get(parsed.recipientHex);
-      if (parsed && box && this.unindex(parsed.recipientHex, box, parsed.seq)) again.push(key);
+      if (parsed && this.index.remove(parsed.recipientHex, parsed.seq)) again.push(key);
     }
     // After the store is open again (reload runs before it is marked open).
     if (again.length > 0) void this.store.whenOpen().then(() => this.delete(again));
@@ -310,29 +285,6 @@ export class Mailbox {
 
   private seqValue(): Uint8Array {
     return Buffer.from(this.lastSeq.toString(16).padStart(SEQ_DIGITS, '0'), 'utf8');
-  }
-
-  private index(recipientHex: string, seq: number, entry: IndexEntry): void {
-    let box = this.boxes.get(recipientHex);
-    if (!box) {
-      box = { entries: new Map(), bytes: 0 };
-      this.boxes.set(recipientHex, box);
-    }
-    box.entries.set(seq, entry);
-    box.bytes += entry.bytes;
-    this.perSender.set(entry.senderHex, (this.perSender.get(entry.senderHex) ?? 0) + 1);
-  }
-
-  private unindex(recipientHex: string, box: Box, seq: number): boolean {
-    const entry = box.entries.get(seq);
-    if (!entry) return false;
-    box.entries.delete(seq);
-    box.bytes -= entry.bytes;
-    if (box.entries.size === 0) this.boxes.delete(recipientHex);
-    const left = (this.perSender.get(entry.senderHex) ?? 1) - 1;
-    if (left > 0) this.perSender.set(entry.senderHex, left);
-    else this.perSender.delete(entry.senderHex);
-    return true;
   }
 }
 

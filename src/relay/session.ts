@@ -17,9 +17,7 @@
  * the session stops reading until a token is due.
  */
 import type { Duplex } from 'node:stream';
-import type { Timer } from '../util/clock.js';
 import { describeError } from '../util/errors.js';
-import { TokenBucket } from '../util/token-bucket.js';
 import { decodeFrame, encodeFrame } from '../wire/codec.js';
 import { FrameDecoder } from '../wire/framing.js';
 import { MAX_FRAME_BYTES, MAX_PRELOGIN_FRAME_BYTES } from '../wire/limits.js';
@@ -31,6 +29,7 @@ import { dispatch, type RateClass } from './dispatch.js';
 import { type RelayWireCode, SessionCode } from './errors.js';
 import type { StoredMail } from './mailbox.js';
 import { Outbound } from './outbound.js';
+import { ReadGate } from './read-gate.js';
 
 export type SessionState = 'hello' | 'challenge' | 'auth' | 'ready' | 'closing';
 
@@ -54,15 +53,10 @@ export class Session {
   private readonly outbound: Outbound;
   private readonly delivery: Delivery;
   private readonly deadlines: Deadlines;
-  private readonly buckets: Record<RateClass, TokenBucket>;
-  private inflightSends = 0;
-  /** Not reading the socket: sends in flight, output over budget, or waiting for a token. */
-  private paused = false;
+  private readonly gate: ReadGate;
   /** Frames received but not dispatched while paused (copies: the decoder reuses its views). */
   private backlog: Uint8Array[] = [];
   private backlogBytes = 0;
-  private slowTimer: Timer | null = null;
-  private rateTimer: Timer | null = null;
 
   constructor(
     private readonly stream: Duplex,
@@ -70,11 +64,7 @@ export class Session {
     readonly remote: string,
   ) {
     const { limits, clock } = ctx;
-    const now = clock.now();
-    this.buckets = {
-      handshake: new TokenBucket(limits.handshakeFramesPerSecond, limits.handshakeFramesBurst, now),
-      request: new TokenBucket(limits.requestsPerSecond, limits.requestBurst, now),
-    };
+    this.gate = new ReadGate(this, limits, clock);
     this.outbound = new Outbound(stream, () => this.afterWrite());
     this.delivery = new Delivery(this, ctx.mailbox, limits, ctx.log.child({ session: this.id }));
     this.deadlines = new Deadlines(clock, limits, (code, message) => this.fail(code, message));
@@ -172,36 +162,37 @@ export class Session {
     }
   }
 
-  /**
-   * For the dispatcher: takes a token of `rate`; when there is none, the session
-   * stops reading until one is due and the caller holds the frame.
-   */
+  /** For the dispatcher: a token of `rate`; without one, the session stops reading until it is due. */
   takeToken(rate: RateClass): boolean {
-    const { clock } = this.ctx;
-    const now = clock.now();
-    const bucket = this.buckets[rate];
-    if (bucket.take(now)) return true;
-    this.rateTimer ??= clock.setTimeout(
-      () => {
-        this.rateTimer = null;
-        this.updateReading();
-      },
-      Math.max(1, bucket.msUntilToken(now)),
-    );
-    return false;
+    return this.gate.takeToken(rate);
   }
 
   /** Counts a Send awaiting its durable ack; stops reading the socket past the limit. */
   sendStarted(): void {
-    this.inflightSends++;
-    if (!this.paused && this.inflightSends >= this.ctx.limits.maxInflightSendsPerSession) {
-      this.updateReading();
-    }
+    this.gate.sendStarted();
   }
 
   sendFinished(): void {
-    this.inflightSends--;
-    if (this.paused) this.updateReading();
+    this.gate.sendFinished();
+  }
+
+  /** For the read gate. */
+  get closing(): boolean {
+    return this.isClosing();
+  }
+
+  pauseReading(): void {
+    this.stream.pause();
+  }
+
+  /** Dispatches the frames held while paused, then reads the socket again (unless paused anew). */
+  resumeReading(): void {
+    const backlog = this.backlog;
+    this.backlog = [];
+    this.backlogBytes = 0;
+    this.dispatchAll(backlog, true);
+    if (!this.gate.paused && !this.isClosing()) this.stream.resume();
+    this.account();
   }
 
   /** Ends the session with a coded Error frame (protocol fault or refusal), its last bytes. */
@@ -230,7 +221,7 @@ export class Session {
   }
 
   /** Soft output budget for the current state: past it the session is not read. */
-  private get softBudget(): number {
+  get softBudget(): number {
     const { limits } = this.ctx;
     return this.ready ? limits.maxSessionQueuedBytes : limits.maxPreloginQueuedBytes;
   }
@@ -254,7 +245,7 @@ export class Session {
   private dispatchAll(frames: Uint8Array[], fromBacklog: boolean): void {
     for (let i = 0; i < frames.length; i++) {
       if (this.isClosing()) return;
-      if (this.paused) {
+      if (this.gate.paused) {
         const rest = frames.slice(i);
         const keep = fromBacklog ? rest : rest.map((f) => Uint8Array.from(f));
         this.backlog = keep.concat(this.backlog);
@@ -270,53 +261,11 @@ export class Session {
         return;
       }
       if (!handled) {
-        // Out of tokens: this frame and the rest wait for the rate timer.
-        this.updateReading();
+        // Out of tokens (the gate paused): this frame and the rest wait for the rate timer.
         i--;
         continue;
       }
-      if (this.bufferedBytes >= this.softBudget) this.updateReading();
-    }
-  }
-
-  /**
-   * Pauses or resumes reading. Paused while too many sends await their ack, the
-   * output is over the soft budget, or a rated frame waits for its token;
-   * resumed below half of both limits, after the backlog is dispatched. Paused
-   * over the output budget for too long: closed.
-   */
-  private updateReading(): void {
-    if (this.isClosing()) return;
-    const { limits, clock } = this.ctx;
-    const outputFull = this.bufferedBytes >= this.softBudget;
-    if (!this.paused) {
-      const busy = this.inflightSends >= limits.maxInflightSendsPerSession;
-      if (!outputFull && this.rateTimer === null && !busy) return;
-      this.paused = true;
-      this.stream.pause();
-    } else if (
-      this.rateTimer === null &&
-      this.bufferedBytes < this.softBudget / 2 &&
-      this.inflightSends < limits.maxInflightSendsPerSession / 2
-    ) {
-      this.paused = false;
-      if (this.slowTimer) clock.clearTimeout(this.slowTimer);
-      this.slowTimer = null;
-      const backlog = this.backlog;
-      this.backlog = [];
-      this.backlogBytes = 0;
-      this.dispatchAll(backlog, true);
-      if (!this.paused && !this.isClosing()) this.stream.resume();
-      this.account();
-      return;
-    }
-    if (outputFull && this.slowTimer === null) {
-      this.slowTimer = clock.setTimeout(() => {
-        this.slowTimer = null;
-        if (this.paused && this.bufferedBytes >= this.softBudget / 2) {
-          this.fail(SessionCode.SlowConsumer, 'session: the client stopped reading its replies');
-        }
-      }, limits.slowConsumerTimeoutMs);
+      if (this.bufferedBytes >= this.softBudget) this.gate.update();
     }
   }
 
@@ -324,7 +273,7 @@ export class Session {
   private afterWrite(): void {
     if (this.isClosing()) return;
     this.account();
-    if (this.paused) this.updateReading();
+    if (this.gate.paused) this.gate.update();
     this.delivery.resume();
   }
 
@@ -335,9 +284,7 @@ export class Session {
 
   private clearTimers(): void {
     this.deadlines.clear();
-    for (const t of [this.slowTimer, this.rateTimer]) if (t) this.ctx.clock.clearTimeout(t);
-    this.slowTimer = null;
-    this.rateTimer = null;
+    this.gate.clear();
   }
 
   private onClose(): void {
