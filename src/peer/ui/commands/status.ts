@@ -1,9 +1,9 @@
 /** /status online|away|busy [TEXT]: the user's own status, announced through the core. */
-import type { PresenceStatus } from '../../index.js';
+import { PRESENCE_STATUSES, type PresenceStatus } from '../../index.js';
 import type { SlashCommand } from './types.js';
 
-/** The statuses a user can choose (DESIGN.md §5), in the order Tab offers them. */
-const STATUSES: readonly PresenceStatus[] = ['online', 'away', 'busy'];
+/** The statuses a user can choose (DESIGN.md §5), in the order Tab offers them: the core's list. */
+const STATUSES: readonly PresenceStatus[] = PRESENCE_STATUSES;
 
 export const status: SlashCommand<'status'> = {
   name: 'status',
