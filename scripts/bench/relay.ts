@@ -129,7 +129,11 @@ function instrument(peers: Peer[], probes: Probes = {}) {
   return { counters, stop: () => clearInterval(timer) };
 }
 
-async function saturation(peers: Peer[], seconds: number): Promise<number> {
+async function saturation(
+  relay: RelayProcess,
+  peers: Peer[],
+  seconds: number,
+): Promise<{ rate: number; cpuUsPerMessage: number }> {
   let running = true;
   const { counters, stop } = instrument(peers);
   for (const p of peers) {
@@ -140,14 +144,17 @@ async function saturation(peers: Peer[], seconds: number): Promise<number> {
   }
   await sleep(1000); // warm-up
   const start = counters.delivered;
+  const cpu0 = await relay.cpuSeconds();
   const t0 = performance.now();
   await sleep(seconds * 1000);
-  const rate = ((counters.delivered - start) * 1000) / (performance.now() - t0);
+  const delivered = counters.delivered - start;
+  const rate = (delivered * 1000) / (performance.now() - t0);
+  const cpuUsPerMessage = (((await relay.cpuSeconds()) - cpu0) * 1e6) / delivered;
   running = false;
   while (peers.some((p) => p.inflight > 0)) await sleep(50);
   await sleep(300);
   stop();
-  return rate;
+  return { rate, cpuUsPerMessage };
 }
 
 async function latency(peers: Peer[], rate: number, seconds: number) {
@@ -346,8 +353,11 @@ export async function runRelayBench(): Promise<void> {
     const relay = await spawnRelay();
     try {
       const peers = await connectPeers(relay, n, `c${n}-`);
-      const rate = await saturation(peers, 5);
-      console.log(`  ${String(n).padStart(3)} clients: ${fmt(rate)} msg/s delivered at saturation`);
+      const { rate, cpuUsPerMessage } = await saturation(relay, peers, 5);
+      console.log(
+        `  ${String(n).padStart(3)} clients: ${fmt(rate)} msg/s delivered at saturation; ` +
+          `relay CPU ${fmt(cpuUsPerMessage, 1)} µs per message`,
+      );
       // Let LevelDB finish compacting the saturation run's writes and deletes, so
       // the latency figure is steady half load, not the tail of the overload.
       await sleep(3000);

@@ -13,6 +13,8 @@ export interface RelayProcess {
   child: ChildProcess;
   /** Resident set size now and at peak, in MB, from /proc. */
   memory(): Promise<{ rssMb: number; peakMb: number }>;
+  /** CPU seconds (user + system) the relay has used so far, from /proc. */
+  cpuSeconds(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -46,6 +48,12 @@ export async function spawnRelay(): Promise<RelayProcess> {
       const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
       return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
     },
+    async cpuSeconds() {
+      const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+    },
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
@@ -54,6 +62,9 @@ export async function spawnRelay(): Promise<RelayProcess> {
     },
   };
 }
+
+/** USER_HZ: Linux reports /proc CPU times in 1/100 s on every architecture natter runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
