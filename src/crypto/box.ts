@@ -1,6 +1,6 @@
 import nacl from 'tweetnacl';
 import { copyBytes, toHex } from '../util/bytes.js';
-import { NatterError } from '../util/errors.js';
+import { CryptoCode, cryptoError } from './errors.js';
 import { BOX_SECRET_KEY_BYTES, isValidBoxPublicKey } from './keys.js';
 import { randomBytes } from './random.js';
 
@@ -48,11 +48,11 @@ export class BoxKeyring {
 
   constructor(boxSk: Uint8Array, options: BoxKeyringOptions = {}) {
     if (!(boxSk instanceof Uint8Array) || boxSk.byteLength !== BOX_SECRET_KEY_BYTES) {
-      throw new NatterError('E_BAD_KEY', `box: secret key must be ${BOX_SECRET_KEY_BYTES} bytes`);
+      throw cryptoError(CryptoCode.BadKey, `box: secret key must be ${BOX_SECRET_KEY_BYTES} bytes`);
     }
     const cacheSize = options.cacheSize ?? DEFAULT_BOX_CACHE_ENTRIES;
     if (!Number.isSafeInteger(cacheSize) || cacheSize < 1) {
-      throw new NatterError('E_BAD_ARGUMENT', 'box: cacheSize must be a positive integer');
+      throw cryptoError(CryptoCode.BadArgument, 'box: cacheSize must be a positive integer');
     }
     this.#secretKey = copyBytes(boxSk);
     this.#cacheSize = cacheSize;
@@ -62,7 +62,7 @@ export class BoxKeyring {
   seal(theirBoxPk: Uint8Array, plaintext: Uint8Array): Sealed {
     const shared = this.#sharedKey(theirBoxPk);
     if (shared === null) {
-      throw new NatterError('E_BAD_KEY', 'box seal: recipient key is not a valid X25519 key');
+      throw cryptoError(CryptoCode.BadKey, 'box seal: recipient key is not a valid X25519 key');
     }
     const nonce = randomBytes(NONCE_BYTES);
     return { nonce, ciphertext: nacl.box.after(plaintext, nonce, shared) };
@@ -134,10 +134,10 @@ export function secretSealWithNonce(
   plaintext: Uint8Array,
 ): Uint8Array {
   if (!isBytes(key32, SECRET_KEY_BYTES)) {
-    throw new NatterError('E_BAD_KEY', `secretbox: key must be ${SECRET_KEY_BYTES} bytes`);
+    throw cryptoError(CryptoCode.BadKey, `secretbox: key must be ${SECRET_KEY_BYTES} bytes`);
   }
   if (!isBytes(nonce24, NONCE_BYTES)) {
-    throw new NatterError('E_BAD_NONCE', `secretbox: nonce must be ${NONCE_BYTES} bytes`);
+    throw cryptoError(CryptoCode.BadNonce, `secretbox: nonce must be ${NONCE_BYTES} bytes`);
   }
   return nacl.secretbox(plaintext, nonce24, key32);
 }

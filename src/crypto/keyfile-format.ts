@@ -12,8 +12,9 @@
  */
 
 import { fromHex, toHex, utf8 } from '../util/bytes.js';
-import { NatterError } from '../util/errors.js';
+import type { NatterError } from '../util/errors.js';
 import { NONCE_BYTES } from './box.js';
+import { CryptoCode, cryptoError } from './errors.js';
 import {
   MIN_SEALED_BOX_BYTES,
   SALT_BYTES,
@@ -81,8 +82,8 @@ export function decodeKeyFile(bytes: Uint8Array): KeyFile {
   if (!isRecord(json)) throw corrupt('not a JSON object');
   if (typeof json.version !== 'number') throw corrupt('missing version');
   if (json.version !== KEYFILE_VERSION) {
-    throw new NatterError(
-      'E_KEYFILE_UNSUPPORTED',
+    throw cryptoError(
+      CryptoCode.KeyfileUnsupported,
       `load identity: unsupported key file version ${json.version}`,
     );
   }
@@ -100,7 +101,7 @@ export function decodeKeyFile(bytes: Uint8Array): KeyFile {
 
 /** E_KEYFILE_CORRUPT: the file is not a key file this version can use. */
 export function corrupt(detail: string): NatterError {
-  return new NatterError('E_KEYFILE_CORRUPT', `load identity: ${detail}`);
+  return cryptoError(CryptoCode.KeyfileCorrupt, `load identity: ${detail}`);
 }
 
 function secretsDoc(secrets: Secrets): { signSeed: string; boxSk: string } {

@@ -8,6 +8,7 @@
 import { open, stat } from 'node:fs/promises';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { NatterError } from '../util/errors.js';
+import { CryptoCode, cryptoError } from './errors.js';
 import { corrupt } from './keyfile-format.js';
 
 /** A real key file is under 1 KiB; anything much bigger is not ours and is not parsed. */
@@ -35,7 +36,7 @@ export async function writeKeyFile(path: string, text: string): Promise<void> {
   try {
     await writeFileAtomic(path, data);
   } catch (err) {
-    throw new NatterError('E_KEYFILE_WRITE', `save identity: could not write ${path}`, {
+    throw cryptoError(CryptoCode.KeyfileWrite, `save identity: could not write ${path}`, {
       cause: err,
     });
   } finally {
@@ -59,7 +60,7 @@ export async function keyFileModeIsPrivate(path: string): Promise<boolean> {
 function ioError(step: string, err: unknown): NatterError {
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'ENOENT') {
-    return new NatterError('E_KEYFILE_MISSING', `${step}: no key file`, { cause: err });
+    return cryptoError(CryptoCode.KeyfileMissing, `${step}: no key file`, { cause: err });
   }
-  return new NatterError('E_KEYFILE_UNREADABLE', `${step}: cannot read key file`, { cause: err });
+  return cryptoError(CryptoCode.KeyfileUnreadable, `${step}: cannot read key file`, { cause: err });
 }

@@ -6,8 +6,8 @@
 
 import { scrypt } from 'node:crypto';
 import nacl from 'tweetnacl';
-import { NatterError } from '../util/errors.js';
 import { NONCE_BYTES, SECRET_KEY_BYTES } from './box.js';
+import { CryptoCode, cryptoError } from './errors.js';
 import { randomBytes } from './random.js';
 
 /** scrypt cost for new files: 32 MiB and ~100-200 ms. Stored per file, so it can be raised later. */
@@ -85,7 +85,7 @@ async function deriveKey(
   try {
     return await new Promise<Uint8Array>((resolve, reject) => {
       scrypt(password, salt, SECRET_KEY_BYTES, { N, r, p, maxmem }, (err, key) => {
-        if (err) reject(new NatterError('E_KDF', 'key file: scrypt failed', { cause: err }));
+        if (err) reject(cryptoError(CryptoCode.Kdf, 'key file: scrypt failed', { cause: err }));
         else resolve(new Uint8Array(key));
       });
     });

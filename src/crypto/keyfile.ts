@@ -9,7 +9,7 @@
  */
 
 import { bytesEqual } from '../util/bytes.js';
-import { NatterError } from '../util/errors.js';
+import { CryptoCode, cryptoError } from './errors.js';
 import {
   corrupt,
   decodeKeyFile,
@@ -50,7 +50,7 @@ export async function saveIdentity(
     return;
   }
   if (options.passphrase.length === 0) {
-    throw new NatterError('E_PASSPHRASE_EMPTY', 'save identity: passphrase must not be empty');
+    throw cryptoError(CryptoCode.PassphraseEmpty, 'save identity: passphrase must not be empty');
   }
   const plaintext = encodeSecrets(secret);
   const sealed = await sealSecrets(plaintext, options.passphrase).finally(() => plaintext.fill(0));
@@ -85,11 +85,11 @@ async function readAndDecode(path: string): Promise<KeyFile> {
 
 async function unseal(sealed: SealedSecrets, options: KeyFileOptions): Promise<Secrets> {
   if (options.passphrase === undefined) {
-    throw new NatterError('E_PASSPHRASE_REQUIRED', 'load identity: key file is sealed');
+    throw cryptoError(CryptoCode.PassphraseRequired, 'load identity: key file is sealed');
   }
   const opened = await openSealedSecrets(sealed, options.passphrase);
   if (opened === null) {
-    throw new NatterError('E_BAD_PASSPHRASE', 'load identity: wrong passphrase');
+    throw cryptoError(CryptoCode.BadPassphrase, 'load identity: wrong passphrase');
   }
   try {
     return decodeSecrets(opened);
@@ -106,7 +106,7 @@ function assertConsistent(identity: Identity): void {
     boxSk.byteLength !== BOX_SECRET_KEY_BYTES ||
     !publicPartsMatch(identityFromSecrets(signSk.subarray(0, SIGN_SEED_BYTES), boxSk), identity)
   ) {
-    throw new NatterError('E_BAD_KEY', 'save identity: public keys do not match the secret keys');
+    throw cryptoError(CryptoCode.BadKey, 'save identity: public keys do not match the secret keys');
   }
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import nacl from 'tweetnacl';
 import { copyBytes } from '../util/bytes.js';
-import { NatterError } from '../util/errors.js';
+import { CryptoCode, cryptoError } from './errors.js';
 import { randomBytes } from './random.js';
 import {
   domainMessage,
@@ -63,11 +63,11 @@ export function generateIdentity(): Identity {
 /** Deterministic: the same two secrets always give the same identity (key files, tests). */
 export function identityFromSecrets(signSeed32: Uint8Array, boxSk32: Uint8Array): Identity {
   if (signSeed32.byteLength !== SIGN_SEED_BYTES) {
-    throw new NatterError('E_BAD_KEY', `identity: signing seed must be ${SIGN_SEED_BYTES} bytes`);
+    throw cryptoError(CryptoCode.BadKey, `identity: signing seed must be ${SIGN_SEED_BYTES} bytes`);
   }
   if (boxSk32.byteLength !== BOX_SECRET_KEY_BYTES) {
-    throw new NatterError(
-      'E_BAD_KEY',
+    throw cryptoError(
+      CryptoCode.BadKey,
       `identity: box secret must be ${BOX_SECRET_KEY_BYTES} bytes`,
     );
   }
@@ -102,13 +102,13 @@ export function isValidBoxPublicKey(publicKey: Uint8Array): boolean {
 
 export function assertValidSignPublicKey(publicKey: Uint8Array, what = 'signing key'): void {
   if (!isValidSignPublicKey(publicKey)) {
-    throw new NatterError('E_BAD_KEY', `${what}: not a valid Ed25519 public key`);
+    throw cryptoError(CryptoCode.BadKey, `${what}: not a valid Ed25519 public key`);
   }
 }
 
 export function assertValidBoxPublicKey(publicKey: Uint8Array, what = 'box key'): void {
   if (!isValidBoxPublicKey(publicKey)) {
-    throw new NatterError('E_BAD_KEY', `${what}: not a valid X25519 public key`);
+    throw cryptoError(CryptoCode.BadKey, `${what}: not a valid X25519 public key`);
   }
 }
 
@@ -119,8 +119,8 @@ export function assertValidBoxPublicKey(publicKey: Uint8Array, what = 'box key')
  */
 export function fingerprint(userId: Uint8Array): string {
   if (userId.byteLength !== SIGN_PUBLIC_KEY_BYTES) {
-    throw new NatterError(
-      'E_BAD_KEY',
+    throw cryptoError(
+      CryptoCode.BadKey,
       `fingerprint: user id must be ${SIGN_PUBLIC_KEY_BYTES} bytes`,
     );
   }

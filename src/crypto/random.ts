@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import { NatterError } from '../util/errors.js';
+import { CryptoCode, cryptoError } from './errors.js';
 
 /**
  * `n` bytes from the operating system's CSPRNG. Every key, nonce, salt and id in
@@ -9,7 +9,7 @@ import { NatterError } from '../util/errors.js';
  */
 export function randomBytes(n: number): Uint8Array<ArrayBuffer> {
   if (!Number.isSafeInteger(n) || n < 0) {
-    throw new NatterError('E_BAD_ARGUMENT', `randomBytes: length must be a non-negative integer`);
+    throw cryptoError(CryptoCode.BadArgument, `randomBytes: length must be a non-negative integer`);
   }
   return randomFillSync(new Uint8Array(n));
 }

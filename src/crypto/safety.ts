@@ -1,6 +1,6 @@
 import { createHash, hash } from 'node:crypto';
 import { toHex } from '../util/bytes.js';
-import { NatterError } from '../util/errors.js';
+import { CryptoCode, cryptoError } from './errors.js';
 import { SIGN_PUBLIC_KEY_BYTES } from './sign.js';
 
 /**
@@ -34,8 +34,8 @@ const halves = new Map<string, string>();
 export function safetyNumber(userIdA: Uint8Array, userIdB: Uint8Array): string {
   for (const id of [userIdA, userIdB]) {
     if (id.byteLength !== SIGN_PUBLIC_KEY_BYTES) {
-      throw new NatterError(
-        'E_BAD_KEY',
+      throw cryptoError(
+        CryptoCode.BadKey,
         `safety number: user id must be ${SIGN_PUBLIC_KEY_BYTES} bytes`,
       );
     }

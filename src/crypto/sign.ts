@@ -8,7 +8,7 @@ import {
 } from 'node:crypto';
 import nacl from 'tweetnacl';
 import { bytesEqual, concatBytes, toHex, utf8 } from '../util/bytes.js';
-import { NatterError } from '../util/errors.js';
+import { CryptoCode, cryptoError } from './errors.js';
 import { randomBytes } from './random.js';
 
 /** Ed25519 signatures (RFC 8032): tweetnacl for key generation, node:crypto for sign/verify. */
@@ -68,8 +68,8 @@ export function generateSigningKeyPair(): SigningKeyPair {
 /** The key pair of a 32-byte seed (a stored relay key, say). Throws E_BAD_KEY on another length. */
 export function signingKeyPairFromSeed(seed: Uint8Array): SigningKeyPair {
   if (seed.length !== SIGN_SEED_BYTES) {
-    throw new NatterError(
-      'E_BAD_KEY',
+    throw cryptoError(
+      CryptoCode.BadKey,
       `sign: a seed is ${SIGN_SEED_BYTES} bytes, not ${seed.length}`,
     );
   }
@@ -116,7 +116,7 @@ export function verify(publicKey: Uint8Array, message: Uint8Array, signature: Ui
  */
 export function domainMessage(tag: string, ...parts: Uint8Array[]): Uint8Array {
   if (tag.length === 0 || tag.includes('\0')) {
-    throw new NatterError('E_BAD_TAG', 'domainMessage: tag must be non-empty and free of NUL');
+    throw cryptoError(CryptoCode.BadTag, 'domainMessage: tag must be non-empty and free of NUL');
   }
   return concatBytes(utf8(tag), new Uint8Array([0]), ...parts);
 }
@@ -190,7 +190,7 @@ function verifyingKeyFor(publicKey: Uint8Array): KeyObject | null {
 
 function signingKeyFor(secretKey: Uint8Array): KeyObject {
   if (!(secretKey instanceof Uint8Array) || secretKey.byteLength !== SIGN_SECRET_KEY_BYTES) {
-    throw new NatterError('E_BAD_KEY', `sign: secret key must be ${SIGN_SECRET_KEY_BYTES} bytes`);
+    throw cryptoError(CryptoCode.BadKey, `sign: secret key must be ${SIGN_SECRET_KEY_BYTES} bytes`);
   }
   // Keyed by a hash so the cache holds no secret material as strings.
   const id = createHash('sha256').update(secretKey).digest('hex');
@@ -203,7 +203,7 @@ function signingKeyFor(secretKey: Uint8Array): KeyObject {
   // key whose halves disagree rather than silently signing for a different public key.
   const spki = createPublicKey(key).export({ format: 'der', type: 'spki' });
   if (!bytesEqual(spki.subarray(SPKI_PREFIX.length), secretKey.subarray(SIGN_SEED_BYTES))) {
-    throw new NatterError('E_BAD_KEY', 'sign: secret key does not match its public half');
+    throw cryptoError(CryptoCode.BadKey, 'sign: secret key does not match its public half');
   }
   lruSet(signKeys, id, key, SIGN_KEY_CACHE_ENTRIES);
   return key;

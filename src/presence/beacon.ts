@@ -17,12 +17,13 @@ import { randomBytes } from '../crypto/random.js';
 import { toHex } from '../util/bytes.js';
 import type { Clock, Timer } from '../util/clock.js';
 import { TypedEmitter } from '../util/emitter.js';
-import { describeError, NatterError } from '../util/errors.js';
+import { describeError } from '../util/errors.js';
 import { MAX_STATUS_TEXT_CHARS, QUERY_NONCE_BYTES } from '../wire/limits.js';
 import { isSafeLine, pseudonymProblem } from '../wire/text.js';
 import type { Card, Status } from '../wire/types.js';
 import { MISSED_HEARTBEATS_BEFORE_EXPIRY, OWN_QUERY_NONCES } from './constants.js';
 import { anonymousQuery, SeqCounter, signPresence } from './datagram.js';
+import { PresenceCode, presenceError } from './errors.js';
 import type { DropReason } from './filter.js';
 import { type Accepted, type LinkOptions, type LinkStats, PresenceLink } from './link.js';
 import { LruMap } from './lru.js';
@@ -64,7 +65,9 @@ export const openPresenceSocket: OpenTransport = async (options, onDatagram) => 
     out.setBroadcast(true);
   } catch (err) {
     await close();
-    throw new NatterError('E_PRESENCE_BIND', `presence: cannot bind UDP ${step}`, { cause: err });
+    throw presenceError(PresenceCode.PresenceBind, `presence: cannot bind UDP ${step}`, {
+      cause: err,
+    });
   }
   const sendTo = async (bytes: Uint8Array, address: string, port: number) => {
     try {
@@ -155,10 +158,13 @@ export class Beacon extends TypedEmitter<BeaconEvents> {
     this.selfId = id ? toHex(id.signPk) : null;
     if (options.announce ?? id !== undefined) {
       if (id === undefined || options.pseudonym === undefined) {
-        throw new NatterError('E_BAD_ARGUMENT', 'beacon: announcing needs identity and pseudonym');
+        throw presenceError(
+          PresenceCode.BadArgument,
+          'beacon: announcing needs identity and pseudonym',
+        );
       }
       const problem = pseudonymProblem(options.pseudonym);
-      if (problem) throw new NatterError('E_BAD_ARGUMENT', `beacon: pseudonym ${problem}`);
+      if (problem) throw presenceError(PresenceCode.BadArgument, `beacon: pseudonym ${problem}`);
       const { signPk: userId, boxPk, boxSig } = id;
       this.card = { userId, pseudonym: options.pseudonym, boxPk, boxSig };
       this.signSk = id.signSk;
@@ -237,7 +243,7 @@ export class Beacon extends TypedEmitter<BeaconEvents> {
   private signed(kind: 'heartbeat' | 'hello' | 'bye'): Uint8Array {
     const now = this.clock.now();
     const { card, signSk, status, statusText } = this;
-    if (!card || !signSk) throw new NatterError('E_INTERNAL', 'beacon: not announcing');
+    if (!card || !signSk) throw presenceError(PresenceCode.Internal, 'beacon: not announcing');
     const seq = this.seq.next(now);
     return signPresence({ kind, card, status, statusText, seq, timestampMs: now }, signSk);
   }
@@ -293,8 +299,8 @@ export class Beacon extends TypedEmitter<BeaconEvents> {
 
 function checkStatusText(text: string): string {
   if ([...text].length > MAX_STATUS_TEXT_CHARS || !isSafeLine(text)) {
-    throw new NatterError(
-      'E_BAD_ARGUMENT',
+    throw presenceError(
+      PresenceCode.BadArgument,
       `beacon: status text must be one line of at most ${MAX_STATUS_TEXT_CHARS} characters`,
     );
   }

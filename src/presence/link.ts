@@ -7,7 +7,7 @@
  */
 import { networkInterfaces as osNetworkInterfaces } from 'node:os';
 import { type Clock, systemClock, type Timer } from '../util/clock.js';
-import { describeError, NatterError } from '../util/errors.js';
+import { describeError } from '../util/errors.js';
 import { type Logger, silentLogger } from '../util/logger.js';
 import {
   DEFAULT_PRESENCE_PORT,
@@ -17,6 +17,7 @@ import {
   REPLY_MIN_GAP_MS,
   REPLY_RATE_PER_SECOND,
 } from './constants.js';
+import { PresenceCode, presenceError } from './errors.js';
 import {
   DatagramFilter,
   type DropReason,
@@ -113,7 +114,7 @@ export class PresenceLink {
     this.intervalMs = options.intervalMs ?? HEARTBEAT_INTERVAL_MS;
     this.interfaces = options.networkInterfaces ?? osNetworkInterfaces;
     if (!(this.intervalMs > 0))
-      throw new NatterError('E_BAD_ARGUMENT', 'presence: intervalMs must be > 0');
+      throw presenceError(PresenceCode.BadArgument, 'presence: intervalMs must be > 0');
     this.filter = new DatagramFilter({ clock: this.clock, ...options.filter });
   }
 
@@ -169,7 +170,8 @@ export class PresenceLink {
   }
 
   private async doStart(): Promise<void> {
-    if (this.stopping) throw new NatterError('E_BEACON_STOPPED', 'presence: start after stop');
+    if (this.stopping)
+      throw presenceError(PresenceCode.BeaconStopped, 'presence: start after stop');
     const o = this.options;
     const bindAddress = o.bindAddress ?? '0.0.0.0';
     this.transport = await this.openTransport(

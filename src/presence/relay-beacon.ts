@@ -1,20 +1,8 @@
-/**
- * The relay's side of presence (DESIGN.md §5, issue 3 §2): a signed
- * PRESENCE_RELAY beacon every interval, and an immediate unicast answer to
- * every QUERY, so a starting client finds the relay with no configuration.
- * The sockets come from beacon.ts (the one socket owner).
- *
- * The beacon goes only where the relay's TCP listener can be reached (issue 8,
- * finding 8: a relay on 127.0.0.1 announced itself on the LAN): targets.ts's
- * listenScope() picks the interfaces, the beacon is sent from the listen
- * address (a client dials a beacon's source address), and a QUERY from outside
- * the scope is not answered.
- */
-import { NatterError } from '../util/errors.js';
 import { MAX_RELAY_NAME_CHARS } from '../wire/limits.js';
 import { isSafeLine } from '../wire/text.js';
 import { openPresenceSocket } from './beacon.js';
 import { SeqCounter, signPresence } from './datagram.js';
+import { PresenceCode, presenceError } from './errors.js';
 import { type Accepted, type LinkOptions, type LinkStats, PresenceLink } from './link.js';
 import {
   type InterfaceList,
@@ -65,10 +53,10 @@ export class RelayBeacon {
   constructor(private readonly options: RelayBeaconOptions) {
     const { relayPort, name } = options;
     if (!Number.isInteger(relayPort) || relayPort < 1 || relayPort > 65535) {
-      throw new NatterError('E_BAD_ARGUMENT', 'relay beacon: relayPort must be 1..65535');
+      throw presenceError(PresenceCode.BadArgument, 'relay beacon: relayPort must be 1..65535');
     }
     if ([...name].length > MAX_RELAY_NAME_CHARS || !isSafeLine(name)) {
-      throw new NatterError('E_BAD_ARGUMENT', 'relay beacon: name must be one short line');
+      throw presenceError(PresenceCode.BadArgument, 'relay beacon: name must be one short line');
     }
     this.listenHost = options.listenHost ?? '0.0.0.0';
     // The listening socket stays on bindAddress (the wildcard by default): bound to a

@@ -3,10 +3,10 @@
  * (tests and callers branch on it, never on message text), a message naming the
  * step that failed, and `cause` when it wraps another error.
  */
-export class NatterError extends Error {
-  readonly code: string;
+export class NatterError<C extends string = string> extends Error {
+  readonly code: C;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'NatterError';
     this.code = code;
