@@ -19,8 +19,9 @@ import { chmod, cp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NatterClient } from '../../../src/peer/client.js';
-import type { PeerEventMap, ReceivedMessage } from '../../../src/peer/index.js';
+import type { ReceivedMessage } from '../../../src/peer/index.js';
 import { PeerStore, PREFIX } from '../../../src/peer/store.js';
+import { nextEvent } from '../../helpers/events.js';
 import { makeClient, type TestProfile } from '../../helpers/profile.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
@@ -57,22 +58,6 @@ async function outboxKeys(profileDir: string): Promise<string[]> {
   return keys;
 }
 
-function next<K extends keyof PeerEventMap>(
-  client: NatterClient,
-  name: K,
-  test: (e: PeerEventMap[K]) => boolean,
-): Promise<PeerEventMap[K]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${name} in time`)), 10_000);
-    const off = client.on(name, (e) => {
-      if (!test(e)) return;
-      clearTimeout(timer);
-      off();
-      resolve(e);
-    });
-  });
-}
-
 describe('a profile written before issue 9 (integration, loopback)', () => {
   let relay: TestRelay;
   const clients: NatterClient[] = [];
@@ -101,7 +86,7 @@ describe('a profile written before issue 9 (integration, loopback)', () => {
     await bob.connect();
     const got: ReceivedMessage[] = [];
     bob.on('message:received', (m) => got.push(m));
-    const delivered = next(bob, 'message:status', (e) => e.msgId === ids.helloId);
+    const delivered = nextEvent(bob, 'message:status', (e) => e.msgId === ids.helloId, 10_000);
 
     const alice = await makeClient('alice', relay, { profile: aliceProfile });
     clients.push(alice);
@@ -109,7 +94,7 @@ describe('a profile written before issue 9 (integration, loopback)', () => {
     assert.equal((await alice.status(ids.sealedId))?.reason, 'disk-full');
     assert.equal((await alice.status(ids.offlineId))?.state, 'queued');
     const receipted = [ids.sealedId, ids.offlineId].map((id) =>
-      next(alice, 'message:status', (e) => e.msgId === id && e.state === 'delivered'),
+      nextEvent(alice, 'message:status', (e) => e.msgId === id && e.state === 'delivered', 10_000),
     );
     await alice.connect();
     assert.equal(await alice.flush(10_000), true);

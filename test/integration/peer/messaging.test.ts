@@ -1,31 +1,13 @@
 import assert from 'node:assert/strict';
 import type { NatterClient } from '../../../src/peer/client.js';
-import type { PeerEventMap, ReceivedMessage } from '../../../src/peer/events.js';
+import type { ReceivedMessage } from '../../../src/peer/events.js';
 import { isNatterError } from '../../../src/util/errors.js';
+import { nextEvent } from '../../helpers/events.js';
 import { makeClient, makeProfile } from '../../helpers/profile.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { removeTempDirs } from '../../helpers/tmp.js';
 
 /** Resolves with the next `name` event matching `test`. */
-function next<K extends keyof PeerEventMap>(
-  client: NatterClient,
-  name: K,
-  test: (e: PeerEventMap[K]) => boolean = () => true,
-  timeoutMs = 5000,
-): Promise<PeerEventMap[K]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no ${name} within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    const off = client.on(name, (e) => {
-      if (!test(e)) return;
-      clearTimeout(timer);
-      off();
-      resolve(e);
-    });
-  });
-}
 
 async function received(client: NatterClient, count: number): Promise<ReceivedMessage[]> {
   const out: ReceivedMessage[] = [];
@@ -86,7 +68,7 @@ describe('peer messaging through a real relay', () => {
     const alice = await client('alice');
     const bob = await client('bob');
     await Promise.all([alice.connect(), bob.connect()]);
-    const delivered = next(alice, 'message:status', (e) => e.state === 'delivered');
+    const delivered = nextEvent(alice, 'message:status', (e) => e.state === 'delivered');
     const atBob = received(bob, 1);
     const id = await alice.send('bob', 'hello bob');
     const [m] = await atBob;
@@ -173,14 +155,14 @@ describe('peer key changes and the outbox through a real relay', () => {
     });
     const newBob = await client('bob', relay2);
     // Noticed by whichever comes first: the relay's roster, a lookup, or bob's message.
-    const changed = next(alice2, 'contact:key-changed');
+    const changed = nextEvent(alice2, 'contact:key-changed');
     await Promise.all([alice2.connect(), newBob.connect()]);
 
-    const heldOut = next(alice2, 'message:status', (e) => e.state === 'held');
+    const heldOut = nextEvent(alice2, 'message:status', (e) => e.state === 'held');
     let shown = 0;
     alice2.on('message:received', () => shown++);
     const change = await changed;
-    const heldIn = next(alice2, 'message:held');
+    const heldIn = nextEvent(alice2, 'message:held');
     await newBob.send('alice', 'it is me, honest');
     assert.equal((await heldIn).from.userId, newBob.me.userId);
     assert.equal(change.pseudonym, 'bob');
@@ -224,7 +206,7 @@ describe('peer key changes and the outbox through a real relay', () => {
     assert.equal((await alice.status(id))?.state, 'queued');
     assert.equal(await alice.flush(200), false);
     const atBob = received(bob, 1);
-    const stored = next(
+    const stored = nextEvent(
       alice,
       'message:status',
       (e) => e.msgId === id && e.state === 'stored',

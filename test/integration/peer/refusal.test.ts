@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { NatterClient } from '../../../src/peer/client.js';
-import type { PeerEventMap } from '../../../src/peer/events.js';
 import { runCli } from '../../helpers/cli.js';
+import { nextEvent } from '../../helpers/events.js';
 import { makeClient } from '../../helpers/profile.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
@@ -20,23 +20,6 @@ const FULL_DISK = { minFreeDiskBytes: Number.MAX_SAFE_INTEGER };
 const SEND_WAIT_MS = 20_000;
 
 /** Resolves with the next `name` event. */
-function next<K extends keyof PeerEventMap>(
-  client: NatterClient,
-  name: K,
-  timeoutMs = 5000,
-): Promise<PeerEventMap[K]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no ${name} within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    const off = client.on(name, (e) => {
-      clearTimeout(timer);
-      off();
-      resolve(e);
-    });
-  });
-}
 
 describe('a relay that refuses mail for now (integration, loopback)', () => {
   let relay: TestRelay;
@@ -69,7 +52,7 @@ describe('a relay that refuses mail for now (integration, loopback)', () => {
 
     const full = await makeClient('alice', relay, { profile: alice.profile });
     clients.push(full);
-    const refused = next(full, 'message:refused');
+    const refused = nextEvent(full, 'message:refused');
     const id = await full.send('bob', 'written while the disk was full');
     await full.connect();
     const e = await refused;
@@ -91,7 +74,7 @@ describe('a relay that refuses mail for now (integration, loopback)', () => {
     assert.equal((await later.status(id))?.state, 'stored');
     const reader = await makeClient('bob', relay, { profile: bob.profile });
     clients.push(reader);
-    const received = next(reader, 'message:received');
+    const received = nextEvent(reader, 'message:received');
     await reader.connect();
     assert.equal((await received).text, 'written while the disk was full');
   });
