@@ -18,6 +18,7 @@ import {
 import { describeError, isNatterError, NatterError } from '../util/errors.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { type ControlServer, controlSocketPath, startControlServer } from './control.js';
+import { CliCode, cliError } from './errors.js';
 import type { CliIo } from './io.js';
 import { clientPresenceAllowed, type PresenceFlags, presenceNetwork } from './presence.js';
 
@@ -74,13 +75,13 @@ export class CliContext {
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      throw new NatterError('E_PASSPHRASE_FILE', `cannot read passphrase file ${file}`, {
+      throw cliError(CliCode.PassphraseFile, `cannot read passphrase file ${file}`, {
         cause: err,
       });
     }
     const line = text.split(/\r?\n/)[0] ?? '';
     if (line.length === 0)
-      throw new NatterError('E_PASSPHRASE_EMPTY', `passphrase file ${file} is empty`);
+      throw cliError(CliCode.PassphraseEmpty, `passphrase file ${file} is empty`);
     return line;
   }
 
@@ -156,8 +157,8 @@ export class CliContext {
       });
     } catch (err) {
       if (err instanceof NatterError && err.code === 'E_KEYFILE_MISSING') {
-        throw new NatterError(
-          'E_NO_IDENTITY',
+        throw cliError(
+          CliCode.NoIdentity,
           `no identity in profile ${this.paths.dir}: run natter init --name NAME first`,
           { cause: err },
         );

@@ -20,8 +20,9 @@ import {
   PRESENCE_STATUSES,
   type PresenceStatus,
 } from '../peer/index.js';
-import { describeError, NatterError } from '../util/errors.js';
+import { describeError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
+import { CliCode, cliError } from './errors.js';
 
 export const CONTROL_SOCKET_NAME = 'control.sock';
 
@@ -144,10 +145,7 @@ function serve(socket: net.Socket, target: ControlTarget, log: Logger): void {
           const status = r.status;
           const text = r.text ?? '';
           if (!PRESENCE_STATUSES.includes(status as PresenceStatus) || typeof text !== 'string') {
-            throw new NatterError(
-              'E_BAD_STATUS',
-              `status: expected ${PRESENCE_STATUSES.join('|')}`,
-            );
+            throw cliError(CliCode.BadStatus, `status: expected ${PRESENCE_STATUSES.join('|')}`);
           }
           await target.setStatus(status as PresenceStatus, text);
           write({ ok: true });
@@ -165,7 +163,7 @@ function serve(socket: net.Socket, target: ControlTarget, log: Logger): void {
           write({ ok: true, peers: target.online() });
           return;
         default:
-          throw new NatterError('E_BAD_REQUEST', 'control: unknown op');
+          throw cliError(CliCode.BadRequest, 'control: unknown op');
       }
     } catch (err) {
       const { code, message } = describeError(err);
@@ -212,8 +210,8 @@ export class ControlClient {
       socket.once('error', (err: NodeJS.ErrnoException) => {
         socket.destroy();
         reject(
-          new NatterError(
-            'E_NOT_RUNNING',
+          cliError(
+            CliCode.NotRunning,
             `no natter client is running for profile ${profileDir} (natter status and natter who talk to a running natter inbox --follow or natter chat)`,
             { cause: err },
           ),
@@ -227,7 +225,7 @@ export class ControlClient {
     this.socket.write(`${JSON.stringify(request)}\n`);
     const line = await this.next(timeoutMs);
     if (line === null) {
-      throw new NatterError('E_CONTROL', 'control: the running client closed the connection');
+      throw cliError(CliCode.Control, 'control: the running client closed the connection');
     }
     return line as ControlAnswer;
   }
@@ -239,7 +237,7 @@ export class ControlClient {
     try {
       return JSON.parse(line);
     } catch (err) {
-      throw new NatterError('E_CONTROL', 'control: the running client sent a bad line', {
+      throw cliError(CliCode.Control, 'control: the running client sent a bad line', {
         cause: err,
       });
     }
@@ -256,7 +254,7 @@ export class ControlClient {
           ? null
           : setTimeout(() => {
               this.waiting = null;
-              reject(new NatterError('E_CONTROL', 'control: the running client did not answer'));
+              reject(cliError(CliCode.Control, 'control: the running client did not answer'));
             }, timeoutMs);
       this.waiting = (line) => {
         if (timer) clearTimeout(timer);

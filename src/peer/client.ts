@@ -8,11 +8,12 @@
 import type { Duplex } from 'node:stream';
 import type { BackoffOptions } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
-import { describeError, NatterError } from '../util/errors.js';
+import { describeError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { normalizePseudonym, pseudonymKey } from '../wire/text.js';
 import { type ClientComponents, openComponents } from './components.js';
 import { type ConversationId, directConversation } from './conversations/ids.js';
+import { PeerCode, peerError } from './errors.js';
 import type {
   ContactInfo,
   DamagedMessage,
@@ -91,7 +92,7 @@ export class NatterClient {
    * as a non-fatal 'error' event: messaging works without it.
    */
   async connect(options: { timeoutMs?: number; discoverMs?: number } = {}): Promise<void> {
-    if (this.closing !== null) throw new NatterError('E_CLOSED', 'connect: the client was closed');
+    if (this.closing !== null) throw peerError(PeerCode.Closed, 'connect: the client was closed');
     const timeoutMs = options.timeoutMs ?? 30_000;
     const deadline = this.c.clock.now() + timeoutMs;
     await this.startPresence();

@@ -11,13 +11,13 @@ import type { Identity } from '../crypto/keys.js';
 import { fingerprint as fingerprintOf } from '../crypto/keys.js';
 import { toHex } from '../util/bytes.js';
 import { type Clock, systemClock } from '../util/clock.js';
-import { NatterError } from '../util/errors.js';
 import { type Logger, silentLogger } from '../util/logger.js';
 import { BackgroundTasks } from './background.js';
 import type { OpenOptions } from './client.js';
 import { Contacts } from './contacts.js';
 import { DirectConversations } from './conversations/direct.js';
 import { directConversation } from './conversations/ids.js';
+import { PeerCode, peerError } from './errors.js';
 import { PeerEvents } from './events.js';
 import { Lookups } from './link/lookups.js';
 import { Requests } from './link/requests.js';
@@ -73,8 +73,8 @@ export async function openComponents(opts: OpenOptions): Promise<ClientComponent
   );
   const pseudonym = config.pseudonym;
   if (pseudonym === undefined) {
-    throw new NatterError(
-      'E_PROFILE_INCOMPLETE',
+    throw peerError(
+      PeerCode.ProfileIncomplete,
       `profile ${paths.dir} has no pseudonym: run natter init`,
     );
   }

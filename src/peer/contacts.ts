@@ -10,9 +10,9 @@ import { fingerprint, verifyBoxKey } from '../crypto/keys.js';
 import { safetyNumber } from '../crypto/safety.js';
 import { bytesEqual, fromHex, toHex, utf8 } from '../util/bytes.js';
 import { type Clock, systemClock } from '../util/clock.js';
-import { NatterError } from '../util/errors.js';
 import { pseudonymKey } from '../wire/text.js';
 import type { Card } from '../wire/types.js';
+import { PeerCode, peerError } from './errors.js';
 import type { ContactInfo, PeerEvents } from './events.js';
 import { type PeerStore, PREFIX, putJson } from './store.js';
 
@@ -107,8 +107,8 @@ export class Contacts {
    */
   async observe(card: Card): Promise<Observation> {
     if (!verifyBoxKey(card.userId, card.boxPk, card.boxSig)) {
-      throw new NatterError(
-        'E_BAD_CARD',
+      throw peerError(
+        PeerCode.BadCard,
         `contacts: the card for '${card.pseudonym}' is not self-signed`,
       );
     }
@@ -160,7 +160,7 @@ export class Contacts {
   async trust(name: string): Promise<{ contact: Contact; info: ContactInfo; accepted: boolean }> {
     const existing = this.byName.get(pseudonymKey(name));
     if (existing === undefined) {
-      throw new NatterError('E_UNKNOWN_CONTACT', `trust: '${name}' is not a contact`);
+      throw peerError(PeerCode.UnknownContact, `trust: '${name}' is not a contact`);
     }
     const { pending, ...rest } = existing;
     const updated: StoredContact =
@@ -177,7 +177,7 @@ export class Contacts {
   /** Safety number with a contact (of the pending key while a change is pending). */
   safetyNumber(name: string): string {
     const c = this.get(name);
-    if (c === undefined) throw new NatterError('E_UNKNOWN_CONTACT', `'${name}' is not a contact`);
+    if (c === undefined) throw peerError(PeerCode.UnknownContact, `'${name}' is not a contact`);
     return safetyNumber(this.me, (c.pending ?? c.card).userId);
   }
 

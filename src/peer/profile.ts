@@ -15,8 +15,8 @@ import { saveIdentity } from '../crypto/keyfile.js';
 import { fingerprint, generateIdentity } from '../crypto/keys.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { toHex } from '../util/bytes.js';
-import { NatterError } from '../util/errors.js';
 import { newPseudonymProblem, normalizePseudonym } from '../wire/text.js';
+import { PeerCode, peerError } from './errors.js';
 
 /** The relay's default TCP port, used when an address names only a host. */
 export const DEFAULT_RELAY_PORT = 47474;
@@ -119,7 +119,7 @@ export async function checkNewIdentity(
 ): Promise<string> {
   const name = normalizePseudonym(options.pseudonym);
   const problem = newPseudonymProblem(name);
-  if (problem !== null) throw new NatterError('E_BAD_PSEUDONYM', `init: the name ${problem}`);
+  if (problem !== null) throw peerError(PeerCode.BadPseudonym, `init: the name ${problem}`);
   const paths = profilePaths(options.profileDir);
   if (
     await access(paths.identity).then(
@@ -127,8 +127,8 @@ export async function checkNewIdentity(
       () => false,
     )
   ) {
-    throw new NatterError(
-      'E_PROFILE_EXISTS',
+    throw peerError(
+      PeerCode.ProfileExists,
       `profile ${paths.dir} already has an identity; use another --profile to create a second one`,
     );
   }
@@ -147,16 +147,16 @@ export async function readConfig(paths: ProfilePaths): Promise<ProfileConfig> {
     raw = await readFile(paths.config, 'utf8');
   } catch (err) {
     if ((err as { code?: unknown }).code === 'ENOENT') return { pinnedRelays: {} };
-    throw new NatterError('E_CONFIG', `profile: cannot read ${paths.config}`, { cause: err });
+    throw peerError(PeerCode.Config, `profile: cannot read ${paths.config}`, { cause: err });
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch (err) {
-    throw new NatterError('E_CONFIG', `profile: ${paths.config} is not valid JSON`, { cause: err });
+    throw peerError(PeerCode.Config, `profile: ${paths.config} is not valid JSON`, { cause: err });
   }
   if (typeof parsed !== 'object' || parsed === null) {
-    throw new NatterError('E_CONFIG', `profile: ${paths.config} is not a JSON object`);
+    throw peerError(PeerCode.Config, `profile: ${paths.config} is not a JSON object`);
   }
   const p = parsed as Record<string, unknown>;
   const config: ProfileConfig = { pinnedRelays: {} };
@@ -189,8 +189,7 @@ export async function updateConfig(
 /** 'host:port', 'host' (default port) or '[v6]:port'. Throws E_BAD_RELAY_ADDRESS. */
 export function parseRelayAddress(text: string): RelayAddress {
   const s = text.trim();
-  const bad = () =>
-    new NatterError('E_BAD_RELAY_ADDRESS', `relay address '${text}' is not HOST:PORT`);
+  const bad = () => peerError(PeerCode.BadRelayAddress, `relay address '${text}' is not HOST:PORT`);
   let host: string;
   let portText: string | undefined;
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
@@ -236,8 +235,8 @@ export function resolveRelayAddress(sources: RelaySources): RelayAddress {
   if (text) return parseRelayAddress(text);
   const found = sources.discovered?.();
   if (found) return found;
-  throw new NatterError(
-    'E_NO_RELAY',
+  throw peerError(
+    PeerCode.NoRelay,
     'no relay address: pass --relay HOST:PORT, set NATTER_RELAY, or run natter with --relay once to remember it',
   );
 }
@@ -257,8 +256,8 @@ export async function checkRelayPin(
   const pinned = config.pinnedRelays[address];
   if (pinned === relayIdHex) return 'match';
   if (pinned !== undefined && !acceptNew) {
-    throw new NatterError(
-      'E_RELAY_KEY_CHANGED',
+    throw peerError(
+      PeerCode.RelayKeyChanged,
       `relay ${address} presented a different key than the one pinned on first contact; if the relay was reinstalled on purpose, retry with --accept-new-relay-key`,
     );
   }

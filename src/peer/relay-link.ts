@@ -8,9 +8,10 @@
 import type { Duplex } from 'node:stream';
 import type { BackoffOptions } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
-import { isNatterError, NatterError } from '../util/errors.js';
+import { isNatterError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import type { Frame } from '../wire/types.js';
+import { PeerCode, peerError } from './errors.js';
 import type { PeerEvents } from './events.js';
 import type { ReadyInfo, SigningIdentity } from './link/handshake.js';
 import type { Requests } from './link/requests.js';
@@ -126,7 +127,7 @@ export class RelayLink {
   }
 
   private bound(): LinkHooks {
-    if (this.hooks === null) throw new NatterError('E_INTERNAL', 'relay link: used before bind');
+    if (this.hooks === null) throw peerError(PeerCode.Internal, 'relay link: used before bind');
     return this.hooks;
   }
 
@@ -146,8 +147,8 @@ export class RelayLink {
         if (!isNatterError(err, 'E_NO_RELAY') || !this.bound().discovery.canDiscover) throw err;
         const found = await this.discover(discoverMs);
         if (found === undefined) {
-          throw new NatterError(
-            'E_NO_RELAY',
+          throw peerError(
+            PeerCode.NoRelay,
             `no relay configured, and none announced itself on the LAN within ${discoverMs} ms: start one with natter relay, or pass --relay HOST:PORT`,
           );
         }
@@ -156,7 +157,7 @@ export class RelayLink {
         expectRelayId = found.relayId;
       }
     }
-    if (this.closed) throw new NatterError('E_CLOSED', 'connect: the client was closed');
+    if (this.closed) throw peerError(PeerCode.Closed, 'connect: the client was closed');
     const { discovery: _discovery, ...hooks } = this.bound();
     this.session = new RelaySession({
       address,

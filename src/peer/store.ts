@@ -9,8 +9,9 @@
  * ~5.6 k/s one by one), so durability costs one fsync per turn, not per message.
  */
 import { Level } from 'level';
-import { isNatterError, NatterError } from '../util/errors.js';
+import { isNatterError } from '../util/errors.js';
 import { GroupCommit } from '../util/group-commit.js';
+import { PeerCode, peerError } from './errors.js';
 
 /**
  * Key prefixes, versioned (STYLE.md §11). Values are JSON, except under
@@ -78,13 +79,13 @@ export class LevelKv implements Kv {
     } catch (err) {
       const cause = (err as { cause?: { code?: unknown } }).cause;
       if (cause?.code === 'LEVEL_LOCKED') {
-        throw new NatterError(
-          'E_PROFILE_IN_USE',
+        throw peerError(
+          PeerCode.ProfileInUse,
           `profile ${profileDir} is in use by another natter process`,
           { cause: err },
         );
       }
-      throw new NatterError('E_STORE', `store: cannot open ${dir}`, { cause: err });
+      throw peerError(PeerCode.Store, `store: cannot open ${dir}`, { cause: err });
     }
     return new LevelKv(db);
   }
@@ -192,7 +193,7 @@ export class PeerStore {
       this.kv.batch(ops, { sync: true }).catch((err: unknown) => {
         throw isNatterError(err)
           ? err
-          : new NatterError('E_STORE', 'store: batch write failed', { cause: err });
+          : peerError(PeerCode.Store, 'store: batch write failed', { cause: err });
       }),
     );
   }
@@ -226,7 +227,7 @@ export class PeerStore {
 
   write(ops: KvOp[]): Promise<void> {
     if (this.closed) {
-      return Promise.reject(new NatterError('E_STORE_CLOSED', 'store: write after close'));
+      return Promise.reject(peerError(PeerCode.StoreClosed, 'store: write after close'));
     }
     if (ops.length === 0) return Promise.resolve();
     return this.commits.submit(ops);

@@ -30,9 +30,10 @@ import {
   type UiSettings,
 } from '../../peer/ui/index.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
-import { describeError, isNatterError, NatterError } from '../../util/errors.js';
+import { describeError, isNatterError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { CliContext } from '../context.js';
+import { CliCode, cliError } from '../errors.js';
 import { exists } from '../io.js';
 import type { WithContext } from '../main.js';
 import { addPresenceOptions, type PresenceFlags } from '../presence.js';
@@ -96,8 +97,8 @@ async function runChat(
   flags: Record<string, unknown>,
 ): Promise<void> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    throw new NatterError(
-      'E_NOT_A_TERMINAL',
+    throw cliError(
+      CliCode.NotATerminal,
       'chat: needs a terminal on stdin and stdout; scripts use natter send and natter inbox',
     );
   }

@@ -8,8 +8,9 @@ import {
   type Me,
   parseRelayAddress,
 } from '../../peer/index.js';
-import { isNatterError, NatterError } from '../../util/errors.js';
+import { isNatterError } from '../../util/errors.js';
 import type { CliContext } from '../context.js';
+import { CliCode, cliError } from '../errors.js';
 import { safeJson, sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
@@ -112,8 +113,8 @@ async function register(
     if (isNatterError(err, 'E_PSEUDONYM_TAKEN')) {
       await ctx.dispose();
       await rm(ctx.paths.identity, { force: true });
-      throw new NatterError(
-        'E_PSEUDONYM_TAKEN',
+      throw cliError(
+        CliCode.PseudonymTaken,
         `the name '${client.me.pseudonym}' is taken on ${label()}; choose another`,
       );
     }

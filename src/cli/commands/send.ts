@@ -13,8 +13,9 @@ import {
   type RelayAddress,
   relayRefusalError,
 } from '../../peer/index.js';
-import { isNatterError, NatterError } from '../../util/errors.js';
+import { isNatterError } from '../../util/errors.js';
 import { UsageError } from '../context.js';
+import { CliCode, cliError } from '../errors.js';
 import { safeJson, sanitize } from '../format.js';
 import { readAll } from '../io.js';
 import type { WithContext } from '../main.js';
@@ -95,11 +96,11 @@ async function deliver(
     await client.connect({ timeoutMs: opts.wait });
   } catch (err) {
     if (isNatterError(err, 'E_NO_RELAY')) {
-      throw new NatterError('E_NO_RELAY', `${err.message}; ${queuedNote}`);
+      throw cliError(CliCode.NoRelay, `${err.message}; ${queuedNote}`);
     }
     if (isNatterError(err, 'E_RELAY_TIMEOUT')) {
-      throw new NatterError(
-        'E_RELAY_UNREACHABLE',
+      throw cliError(
+        CliCode.RelayUnreachable,
         `${relay} not reachable within ${opts.wait} ms; ${queuedNote}`,
       );
     }
@@ -112,8 +113,8 @@ async function deliver(
   const outcome = await Promise.race([flushed, answers.refused]);
   stopFlush.abort();
   if (outcome === null) {
-    throw new NatterError(
-      'E_RELAY_TIMEOUT',
+    throw cliError(
+      CliCode.RelayTimeout,
       `${relay} did not store everything within ${opts.wait} ms; ${queuedNote}`,
     );
   }
@@ -211,14 +212,14 @@ async function report(
   }
   const to = sanitize(opts.to);
   if (held > 0) {
-    throw new NatterError(
-      'E_KEY_CHANGED',
+    throw cliError(
+      CliCode.KeyChanged,
       `${to}'s key changed: ${held} message(s) held; compare safety numbers (natter fingerprint ${to}), then run natter trust ${to}`,
     );
   }
   if (failed === 'unknown-recipient') {
-    throw new NatterError('E_UNKNOWN_RECIPIENT', `no user '${to}' on this relay`);
+    throw cliError(CliCode.UnknownRecipient, `no user '${to}' on this relay`);
   }
   if (failed !== undefined)
-    throw new NatterError('E_SEND_FAILED', `the relay refused the message: ${failed}`);
+    throw cliError(CliCode.SendFailed, `the relay refused the message: ${failed}`);
 }

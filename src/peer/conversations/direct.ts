@@ -18,11 +18,12 @@
  */
 import type { BoxKeyring } from '../../crypto/box.js';
 import { bytesEqual } from '../../util/bytes.js';
-import { describeError, NatterError } from '../../util/errors.js';
+import { describeError } from '../../util/errors.js';
 import { type Logger, silentLogger } from '../../util/logger.js';
 import { pseudonymKey } from '../../wire/text.js';
 import type { Card, Inner } from '../../wire/types.js';
 import type { Contact, Contacts } from '../contacts.js';
+import { PeerCode, peerError } from '../errors.js';
 import { type Audience, type Sealed, sealInner } from './envelope.js';
 import { type ConversationId, directConversation, directPeerKey } from './ids.js';
 
@@ -160,7 +161,7 @@ export class DirectConversations implements Audience {
 function lookupName(to: DirectAddress): string {
   const name = to.peerName ?? directPeerKey(to.conversation);
   if (name === undefined) {
-    throw new NatterError('E_BAD_CONVERSATION', `direct: ${to.conversation} is not one-to-one`);
+    throw peerError(PeerCode.BadConversation, `direct: ${to.conversation} is not one-to-one`);
   }
   return name;
 }

@@ -10,8 +10,8 @@
  * exactly `@${pseudonymKey(name)}`, with the case-only fold of src/wire/text.ts.
  */
 import { toHex, utf8 } from '../../util/bytes.js';
-import { NatterError } from '../../util/errors.js';
 import { pseudonymKey } from '../../wire/text.js';
+import { PeerCode, peerError } from '../errors.js';
 
 declare const conversationBrand: unique symbol;
 
@@ -48,7 +48,7 @@ export function directConversation(pseudonym: string): ConversationId {
 export function groupConversation(groupIdHex: string): ConversationId {
   const id = groupIdHex.toLowerCase();
   if (!GROUP_ID.test(id)) {
-    throw new NatterError('E_BAD_CONVERSATION', 'conversation: a group id is 32 hex digits');
+    throw peerError(PeerCode.BadConversation, 'conversation: a group id is 32 hex digits');
   }
   return `#${id}` as ConversationId;
 }
@@ -67,8 +67,8 @@ export function parseConversationId(text: string): ConversationRef {
   if (head === '#' && GROUP_ID.test(rest)) {
     return { kind: 'group', conversation: text as ConversationId, groupId: rest };
   }
-  throw new NatterError(
-    'E_BAD_CONVERSATION',
+  throw peerError(
+    PeerCode.BadConversation,
     `conversation: '${text.slice(0, 40)}' is not a conversation id ('@name' or '#group')`,
   );
 }

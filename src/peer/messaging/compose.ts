@@ -5,11 +5,11 @@
  */
 import { randomBytes } from '../../crypto/random.js';
 import { toHex } from '../../util/bytes.js';
-import { NatterError } from '../../util/errors.js';
 import { MAX_TEXT_BYTES, MSG_ID_BYTES } from '../../wire/limits.js';
 import { normalizePseudonym, pseudonymKey, pseudonymProblem } from '../../wire/text.js';
 import type { Contacts } from '../contacts.js';
 import { type ConversationId, directConversation } from '../conversations/ids.js';
+import { PeerCode, peerError } from '../errors.js';
 import type { KvOp } from '../store.js';
 import type { History, HistoryEntry } from './history.js';
 import type { Outbox } from './outbox.js';
@@ -31,13 +31,13 @@ export function composeText(
 ): Composed {
   const name = normalizePseudonym(to);
   const problem = pseudonymProblem(name);
-  if (problem !== null) throw new NatterError('E_BAD_PSEUDONYM', `send: recipient name ${problem}`);
+  if (problem !== null) throw peerError(PeerCode.BadPseudonym, `send: recipient name ${problem}`);
   if (pseudonymKey(name) === pseudonymKey(deps.myName)) {
-    throw new NatterError('E_SELF', 'send: you cannot message yourself');
+    throw peerError(PeerCode.Self, 'send: you cannot message yourself');
   }
-  if (text.length === 0) throw new NatterError('E_EMPTY_MESSAGE', 'send: the message is empty');
+  if (text.length === 0) throw peerError(PeerCode.EmptyMessage, 'send: the message is empty');
   if (Buffer.byteLength(text, 'utf8') > MAX_TEXT_BYTES) {
-    throw new NatterError('E_TOO_LARGE', `send: the message is over ${MAX_TEXT_BYTES} bytes`);
+    throw peerError(PeerCode.TooLarge, `send: the message is over ${MAX_TEXT_BYTES} bytes`);
   }
   const contact = deps.contacts.get(name);
   const msgId = toHex(randomBytes(MSG_ID_BYTES));

@@ -14,9 +14,9 @@
  * v2 the first time they are written (outbox.ts).
  */
 import { concatBytes, copyBytes, fromHex } from '../../util/bytes.js';
-import { NatterError } from '../../util/errors.js';
 import { KEY_BYTES, NONCE_BYTES } from '../../wire/limits.js';
 import { type ConversationId, directConversation } from '../conversations/ids.js';
+import { PeerCode, peerError } from '../errors.js';
 
 /** What an outgoing message carries; group and file kinds join this union later. */
 export type OutgoingContent =
@@ -140,4 +140,4 @@ export function fromLegacyEntry(old: LegacyOutboxEntry): OutboxEntry {
 }
 
 const corrupt = (why: string) =>
-  new NatterError('E_STORE_CORRUPT', `outbox: a stored entry does not decode: ${why}`);
+  peerError(PeerCode.StoreCorrupt, `outbox: a stored entry does not decode: ${why}`);

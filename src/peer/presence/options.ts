@@ -3,10 +3,10 @@
  * checks on our own status before it is announced.
  */
 import type { OpenTransport } from '../../presence/transport.js';
-import { NatterError } from '../../util/errors.js';
 import { MAX_STATUS_TEXT_CHARS } from '../../wire/limits.js';
 import { isSafeLine } from '../../wire/text.js';
 import { STATUSES } from '../../wire/types.js';
+import { PeerCode, peerError } from '../errors.js';
 import type { PresenceStatus } from '../events.js';
 
 /** OpenOptions.presence: how the client takes part in LAN presence. Each default is stated. */
@@ -38,10 +38,7 @@ export interface PresenceOptions {
 /** Throws E_BAD_STATUS unless `status` is one of STATUSES. */
 export function checkStatus(status: PresenceStatus): PresenceStatus {
   if (!STATUSES.includes(status)) {
-    throw new NatterError(
-      'E_BAD_STATUS',
-      `status: '${status}' is not one of ${STATUSES.join(', ')}`,
-    );
+    throw peerError(PeerCode.BadStatus, `status: '${status}' is not one of ${STATUSES.join(', ')}`);
   }
   return status;
 }
@@ -49,8 +46,8 @@ export function checkStatus(status: PresenceStatus): PresenceStatus {
 /** Throws E_BAD_STATUS unless `text` is one safe line of at most MAX_STATUS_TEXT_CHARS. */
 export function checkStatusText(text: string): string {
   if ([...text].length > MAX_STATUS_TEXT_CHARS || !isSafeLine(text)) {
-    throw new NatterError(
-      'E_BAD_STATUS',
+    throw peerError(
+      PeerCode.BadStatus,
       `status: the text must be one line of at most ${MAX_STATUS_TEXT_CHARS} characters, without control characters`,
     );
   }

@@ -4,7 +4,7 @@
  * passphrase never appears, elsewhere (pipes, tests) it reads a plain line.
  */
 import type { Readable } from 'node:stream';
-import { NatterError } from '../../util/errors.js';
+import { UiCode, uiError } from './errors.js';
 
 export interface PromptIo {
   input: Readable & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
@@ -34,7 +34,7 @@ export function ask(
       if (err) reject(err);
       else resolve(answer);
     };
-    const onEnd = () => finish(new NatterError('E_CANCELLED', 'prompt: input ended'));
+    const onEnd = () => finish(uiError(UiCode.Cancelled, 'prompt: input ended'));
     const onData = (chunk: Buffer | string) => {
       const text = chunk.toString();
       let i = 0;
@@ -45,7 +45,7 @@ export function ask(
         if (done || cancelled) {
           // What follows belongs to the next prompt (piped answers arrive together).
           const rest = text.slice(text[i - 1] === '\r' && text[i] === '\n' ? i + 1 : i);
-          finish(cancelled ? new NatterError('E_CANCELLED', 'prompt: cancelled') : null);
+          finish(cancelled ? uiError(UiCode.Cancelled, 'prompt: cancelled') : null);
           if (rest.length > 0) io.input.unshift(Buffer.from(rest));
           return;
         }

@@ -1,0 +1,33 @@
+/**
+ * The command line's own failure codes, as one union with a factory.
+ */
+import { NatterError } from '../util/errors.js';
+
+export const CliCode = {
+  BadRequest: 'E_BAD_REQUEST',
+  BadStatus: 'E_BAD_STATUS',
+  Control: 'E_CONTROL',
+  KeyChanged: 'E_KEY_CHANGED',
+  NotATerminal: 'E_NOT_A_TERMINAL',
+  NotRunning: 'E_NOT_RUNNING',
+  NoIdentity: 'E_NO_IDENTITY',
+  NoRelay: 'E_NO_RELAY',
+  PassphraseEmpty: 'E_PASSPHRASE_EMPTY',
+  PassphraseFile: 'E_PASSPHRASE_FILE',
+  PseudonymTaken: 'E_PSEUDONYM_TAKEN',
+  RelayTimeout: 'E_RELAY_TIMEOUT',
+  RelayUnreachable: 'E_RELAY_UNREACHABLE',
+  SendFailed: 'E_SEND_FAILED',
+  UnknownRecipient: 'E_UNKNOWN_RECIPIENT',
+} as const;
+
+export type CliCodeValue = (typeof CliCode)[keyof typeof CliCode];
+
+/** An error of this layer with its stable code. */
+export function cliError(
+  code: CliCodeValue,
+  message: string,
+  options?: { cause?: unknown },
+): NatterError<CliCodeValue> {
+  return new NatterError(code, message, options);
+}

@@ -1,0 +1,39 @@
+/**
+ * The client core's own failure codes (the link has its own: link/errors.ts), as one
+ * union with a factory; the UI and the CLI branch on these, never on message text.
+ */
+import { NatterError } from '../util/errors.js';
+
+export const PeerCode = {
+  BadCard: 'E_BAD_CARD',
+  BadConversation: 'E_BAD_CONVERSATION',
+  BadPseudonym: 'E_BAD_PSEUDONYM',
+  BadRelayAddress: 'E_BAD_RELAY_ADDRESS',
+  BadStatus: 'E_BAD_STATUS',
+  Closed: 'E_CLOSED',
+  Config: 'E_CONFIG',
+  EmptyMessage: 'E_EMPTY_MESSAGE',
+  Internal: 'E_INTERNAL',
+  NoRelay: 'E_NO_RELAY',
+  ProfileExists: 'E_PROFILE_EXISTS',
+  ProfileIncomplete: 'E_PROFILE_INCOMPLETE',
+  ProfileInUse: 'E_PROFILE_IN_USE',
+  RelayKeyChanged: 'E_RELAY_KEY_CHANGED',
+  Self: 'E_SELF',
+  Store: 'E_STORE',
+  StoreClosed: 'E_STORE_CLOSED',
+  StoreCorrupt: 'E_STORE_CORRUPT',
+  TooLarge: 'E_TOO_LARGE',
+  UnknownContact: 'E_UNKNOWN_CONTACT',
+} as const;
+
+export type PeerCodeValue = (typeof PeerCode)[keyof typeof PeerCode];
+
+/** An error of this layer with its stable code. */
+export function peerError(
+  code: PeerCodeValue,
+  message: string,
+  options?: { cause?: unknown },
+): NatterError<PeerCodeValue> {
+  return new NatterError(code, message, options);
+}
