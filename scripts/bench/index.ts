@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- NAME]`: prints figures, asserts nothing (benchmarks are
- * never timed tests). NAME: relay, presence (default: all).
+ * never timed tests). NAME: relay, presence, send-path (default: all).
  */
 import { runPresenceBench } from './presence.js';
 import { runRelayBench } from './relay.js';
@@ -8,6 +8,10 @@ import { runRelayBench } from './relay.js';
 const benches: Record<string, () => Promise<void>> = {
   relay: runRelayBench,
   presence: runPresenceBench,
+  // The client's send and receive paths through the built CLI (send-path.mjs runs on import).
+  'send-path': async () => {
+    await import('./send-path.mjs');
+  },
 };
 const wanted = process.argv.slice(2);
 const names = wanted.length > 0 ? wanted : Object.keys(benches);
