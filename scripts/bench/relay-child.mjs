@@ -3,6 +3,8 @@
  * use, and run as shipped: the compiled dist/ (npm run bench builds it first),
  * without the TypeScript loader, whose thread and caches would count in the
  * relay's memory. Prints {"port": N} once listening; exits cleanly on SIGTERM.
+ * NATTER_BENCH_PLAIN=1 serves plain TCP instead of TLS 1.3 (startRelay's
+ * benchmark-only `tls: false`), the baseline the TLS figures are set beside.
  */
 import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -10,7 +12,8 @@ import { startRelay } from '../../dist/relay/index.js';
 
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: relay-child.mjs DATA_DIR');
-const relay = await startRelay({ dataDir, host: '127.0.0.1', port: 0 });
+const plain = process.env.NATTER_BENCH_PLAIN === '1';
+const relay = await startRelay({ dataDir, host: '127.0.0.1', port: 0, tls: !plain });
 process.stdout.write(`${JSON.stringify({ port: relay.address.port })}\n`);
 // NATTER_BENCH_LOOP=1: on SIGUSR2, print this process's event-loop delay since the last one.
 const loop = monitorEventLoopDelay({ resolution: 5 });

@@ -15,13 +15,24 @@
  *     and one unauthenticated client floods Pings after Hello; relay peak RSS
  *     sampled every 100 ms, and the others' latency beside the quiet figure.
  *
- * Switches: NATTER_BENCH_CLIENTS=50,500 (0: the drain alone); NATTER_BENCH_SKIP_DRAIN=1;
+ *  5. connection setup: one client at a time, TCP (and TLS) connect, then Hello to
+ *     Ready (a login); and the time to connect all N clients, 50 at a time.
+ *
+ * Every phase runs twice in the same run (issue 10): against a relay with the secure
+ * channel (TLS 1.3, as shipped) and against the same relay serving plain TCP
+ * (NATTER_BENCH_PLAIN, the baseline), at the same offered load, and the ratios are
+ * printed against issue 10's floor (throughput >= 0.8x, p99 <= 1.25x of plain).
+ * The hostile phase runs on the TLS relay only.
+ *
+ * Switches: NATTER_BENCH_LINKS=tls,plain (which links, in that order; the first one's
+ * saturation rate sets the half load for all); NATTER_BENCH_CLIENTS=50,500 (0: the
+ * drain alone); NATTER_BENCH_SKIP_DRAIN=1; NATTER_BENCH_SKIP_HOSTILE=1;
  * NATTER_BENCH_RATES=8000,16000 (extra fixed-rate latency phases first, for a
  * latency curve); NATTER_BENCH_LOOP=1 (event-loop delay of relay and generator);
  * NATTER_BENCH_PHASE_PROF=FILE (relay CPU profile of the half-load phase).
  */
 
-import net from 'node:net';
+import type net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { BoxKeyring } from '../../src/crypto/box.js';
 import { generateIdentity } from '../../src/crypto/keys.js';
@@ -65,12 +76,18 @@ function templateTo(boxSk: Uint8Array, to: { boxPk: Uint8Array; signPk: Uint8Arr
   return sendTemplate(to.signPk, sealed.nonce, sealed.ciphertext);
 }
 
+type Link = 'tls' | 'plain';
+
+const linkName = (relay: RelayProcess): string => (relay.plain ? 'plain' : 'TLS');
+
 async function connectPeers(relay: RelayProcess, n: number, prefix: string): Promise<Peer[]> {
   const ids = Array.from({ length: n }, () => generateIdentity());
   const peers: Peer[] = [];
   for (let i = 0; i < n; i += 50) {
     const batch = ids.slice(i, i + 50).map(async (id, j) => {
-      const { client } = await RawClient.login(relay.port, id, `${prefix}${i + j}`);
+      const { client } = await RawClient.login(relay.port, id, `${prefix}${i + j}`, 'register', {
+        plain: relay.plain,
+      });
       client.keep = false;
       return client;
     });
@@ -204,7 +221,8 @@ function describeLatency(l: Latency): string {
 async function drain(relay: RelayProcess, total: number) {
   const senders = await connectPeers(relay, 10, 'drain-s');
   const target = generateIdentity();
-  const reg = await RawClient.login(relay.port, target, 'drain-target');
+  const plain = { plain: relay.plain };
+  const reg = await RawClient.login(relay.port, target, 'drain-target', 'register', plain);
   reg.client.close();
   await sleep(100);
   for (const s of senders) s.send = templateTo(generateIdentity().boxSk, target);
@@ -231,7 +249,7 @@ async function drain(relay: RelayProcess, total: number) {
   // VmHWM so far is the fill phase's peak; the drain's own peak is sampled below.
   const filled = await relay.memory();
   const t0 = performance.now();
-  const { client } = await RawClient.login(relay.port, target, 'drain-target', 'login');
+  const { client } = await RawClient.login(relay.port, target, 'drain-target', 'login', plain);
   client.keep = false;
   const reader: Peer = { client, send: senders[0]!.send, inflight: 0 };
   const { counters: got, stop } = instrument([reader]);
@@ -305,6 +323,8 @@ async function hostile(relay: RelayProcess, peers: Peer[], rate: number, seconds
         relay.port,
         generateIdentity(),
         `flood${idCounter++}`,
+        'register',
+        { plain: relay.plain },
       );
       return client.socket;
     },
@@ -316,11 +336,7 @@ async function hostile(relay: RelayProcess, peers: Peer[], rate: number, seconds
   const ping = framed(encodeFrame({ type: 'ping', nonce: 1 }));
   const floodPings = flood(
     async () => {
-      const socket = net.connect({ port: relay.port, host: '127.0.0.1' });
-      await new Promise((resolve, reject) => {
-        socket.once('connect', resolve);
-        socket.once('error', reject);
-      });
+      const { socket } = await RawClient.connect(relay.port, { plain: relay.plain });
       socket.write(hello);
       return socket;
     },
@@ -343,70 +359,168 @@ async function hostile(relay: RelayProcess, peers: Peer[], rate: number, seconds
   return { lat, peakMb: peak, lookupsSent, pingsSent };
 }
 
+/**
+ * Connection setup per client: `count` registered identities log in one at a time, each on
+ * a new connection (TCP and, on the TLS relay, the TLS 1.3 handshake), then Hello to Ready.
+ */
+async function setupTimes(relay: RelayProcess, count: number, prefix: string) {
+  const plain = { plain: relay.plain };
+  const ids = Array.from({ length: count }, () => generateIdentity());
+  for (let i = 0; i < count; i += 50) {
+    const batch = ids.slice(i, i + 50).map(async (id, j) => {
+      const { client } = await RawClient.login(
+        relay.port,
+        id,
+        `${prefix}${i + j}`,
+        'register',
+        plain,
+      );
+      client.close();
+      await client.closed;
+    });
+    await Promise.all(batch);
+  }
+  const channelMs: number[] = [];
+  const readyMs: number[] = [];
+  for (const [i, id] of ids.entries()) {
+    const t0 = performance.now();
+    const client = await RawClient.connect(relay.port, plain);
+    channelMs.push(performance.now() - t0);
+    client.send(client.authFrame(await client.hello(), id, `${prefix}${i}`, 'login'));
+    const reply = await client.next((f) => f.type === 'ready' || f.type === 'error');
+    if (reply.type !== 'ready') throw new Error(`bench: login refused: ${JSON.stringify(reply)}`);
+    readyMs.push(performance.now() - t0);
+    client.close();
+    await client.closed;
+  }
+  channelMs.sort((a, b) => a - b);
+  readyMs.sort((a, b) => a - b);
+  return {
+    channelP50: percentile(channelMs, 50),
+    channelP99: percentile(channelMs, 99),
+    readyP50: percentile(readyMs, 50),
+    readyP99: percentile(readyMs, 99),
+  };
+}
+
+interface LinkFigures {
+  rate: number;
+  cpuUsPerMessage: number;
+  lat: Latency;
+  connectAllMs: number;
+}
+
+/** Saturation, then the half-load latency at `halfRate` (or half this run's saturation). */
+async function measureLink(
+  relay: RelayProcess,
+  n: number,
+  extraRates: number[],
+  halfRate: number | null,
+): Promise<LinkFigures> {
+  const label = linkName(relay).padEnd(5);
+  const t0 = performance.now();
+  const peers = await connectPeers(relay, n, `c${n}-`);
+  const connectAllMs = performance.now() - t0;
+  try {
+    const { rate, cpuUsPerMessage } = await saturation(relay, peers, 5);
+    console.log(
+      `  ${String(n).padStart(3)} clients, ${label}: ${fmt(rate)} msg/s delivered at saturation; ` +
+        `relay CPU ${fmt(cpuUsPerMessage, 1)} µs per message; all ${n} connected in ` +
+        `${fmt(connectAllMs)} ms (50 at a time)`,
+    );
+    // Let LevelDB finish compacting the saturation run's writes and deletes, so
+    // the latency figure is steady half load, not the tail of the overload.
+    await sleep(3000);
+    for (const r of extraRates) {
+      console.log(`      ${label} ${describeLatency(await latency(peers, r, 6))}`);
+      await sleep(2000);
+    }
+    const genLoop = monitorEventLoopDelay({ resolution: 5 });
+    genLoop.enable();
+    relay.child.kill('SIGUSR2'); // starts the phase: loop histogram reset, phase profile
+    const lat = await latency(peers, halfRate ?? rate / 2, 8);
+    relay.child.kill('SIGUSR2'); // ends it: loop figures, phase profile written
+    genLoop.disable();
+    if (process.env.NATTER_BENCH_LOOP) {
+      const ms = (ns: number) => (ns / 1e6).toFixed(1);
+      console.log(
+        `      generator event loop: p50 ${ms(genLoop.percentile(50))} ms, p99 ${ms(genLoop.percentile(99))} ms, max ${ms(genLoop.max)} ms`,
+      );
+    }
+    const mem = await relay.memory();
+    console.log(
+      `      ${label} half load ${describeLatency(lat)}; relay RSS ${fmt(mem.rssMb)} MB (peak ${fmt(mem.peakMb)} MB)`,
+    );
+    if (!relay.plain && !process.env.NATTER_BENCH_SKIP_HOSTILE) {
+      await sleep(2000);
+      const h = await hostile(relay, peers, halfRate ?? rate / 2, 8);
+      console.log(
+        `      ${label} half load with a non-reading Lookup flooder and a pre-login Ping flooder: ` +
+          `${describeLatency(h.lat)}; relay peak RSS in the phase ${fmt(h.peakMb)} MB; ` +
+          `p99 ${fmt(h.lat.p99 / lat.p99, 2)}x the quiet run's; flooders wrote ` +
+          `${fmt(h.lookupsSent.mb, 1)} MB / ${fmt(h.pingsSent.mb, 1)} MB and were closed ` +
+          `${h.lookupsSent.closedByRelay} / ${h.pingsSent.closedByRelay} times`,
+      );
+    }
+    const setup = await setupTimes(relay, 200, `setup${n}-`);
+    console.log(
+      `      ${label} connection setup per client (one at a time, 200 logins): ` +
+        `${relay.plain ? 'TCP connect' : 'TCP + TLS 1.3 handshake'} p50 ${fmt(setup.channelP50, 2)} ms, ` +
+        `p99 ${fmt(setup.channelP99, 2)} ms; to Ready p50 ${fmt(setup.readyP50, 2)} ms, p99 ${fmt(setup.readyP99, 2)} ms`,
+    );
+    return { rate, cpuUsPerMessage, lat, connectAllMs };
+  } finally {
+    for (const p of peers) p.client.close();
+  }
+}
+
 export async function runRelayBench(): Promise<void> {
   console.log('relay benchmark: 1:1 sealed messages (200-byte plaintext), durable before ack');
   const sizes = (process.env.NATTER_BENCH_CLIENTS?.split(',').map(Number) ?? [50, 500]).filter(
     (n) => n > 0,
   );
   const extraRates = process.env.NATTER_BENCH_RATES?.split(',').map(Number) ?? [];
+  const links = (process.env.NATTER_BENCH_LINKS ?? 'tls,plain')
+    .split(',')
+    .filter((l): l is Link => l === 'tls' || l === 'plain');
   for (const n of sizes) {
-    const relay = await spawnRelay();
-    try {
-      const peers = await connectPeers(relay, n, `c${n}-`);
-      const { rate, cpuUsPerMessage } = await saturation(relay, peers, 5);
+    const figures: Partial<Record<Link, LinkFigures>> = {};
+    let halfRate: number | null = null;
+    for (const link of links) {
+      const relay = await spawnRelay({ plain: link === 'plain' });
+      try {
+        const f = await measureLink(relay, n, extraRates, halfRate);
+        figures[link] = f;
+        // The same offered load for every link, so the p99s compare like with like.
+        halfRate ??= f.rate / 2;
+      } finally {
+        await relay.stop();
+      }
+    }
+    const { tls, plain } = figures;
+    if (tls && plain) {
+      const throughput = tls.rate / plain.rate;
+      const p99 = tls.lat.p99 / plain.lat.p99;
       console.log(
-        `  ${String(n).padStart(3)} clients: ${fmt(rate)} msg/s delivered at saturation; ` +
-          `relay CPU ${fmt(cpuUsPerMessage, 1)} µs per message`,
+        `      TLS / plain at ${n} clients: throughput ${fmt(throughput, 2)}x (floor 0.8x: ` +
+          `${throughput >= 0.8 ? 'met' : 'NOT met'}), half-load delivery p99 ${fmt(p99, 2)}x ` +
+          `(ceiling 1.25x: ${p99 <= 1.25 ? 'met' : 'NOT met'}), CPU per message ` +
+          `${fmt(tls.cpuUsPerMessage / plain.cpuUsPerMessage, 2)}x`,
       );
-      // Let LevelDB finish compacting the saturation run's writes and deletes, so
-      // the latency figure is steady half load, not the tail of the overload.
-      await sleep(3000);
-      for (const r of extraRates) {
-        console.log(`      ${describeLatency(await latency(peers, r, 6))}`);
-        await sleep(2000);
-      }
-      const genLoop = monitorEventLoopDelay({ resolution: 5 });
-      genLoop.enable();
-      relay.child.kill('SIGUSR2'); // starts the phase: loop histogram reset, phase profile
-      const lat = await latency(peers, rate / 2, 8);
-      relay.child.kill('SIGUSR2'); // ends it: loop figures, phase profile written
-      genLoop.disable();
-      if (process.env.NATTER_BENCH_LOOP) {
-        const ms = (ns: number) => (ns / 1e6).toFixed(1);
-        console.log(
-          `      generator event loop: p50 ${ms(genLoop.percentile(50))} ms, p99 ${ms(genLoop.percentile(99))} ms, max ${ms(genLoop.max)} ms`,
-        );
-      }
-      const mem = await relay.memory();
-      console.log(
-        `      half load ${describeLatency(lat)}; relay RSS ${fmt(mem.rssMb)} MB (peak ${fmt(mem.peakMb)} MB)`,
-      );
-      if (!process.env.NATTER_BENCH_SKIP_HOSTILE) {
-        await sleep(2000);
-        const h = await hostile(relay, peers, rate / 2, 8);
-        console.log(
-          `      half load with a non-reading Lookup flooder and a pre-login Ping flooder: ` +
-            `${describeLatency(h.lat)}; relay peak RSS in the phase ${fmt(h.peakMb)} MB; ` +
-            `p99 ${fmt(h.lat.p99 / lat.p99, 2)}x the quiet run's; flooders wrote ` +
-            `${fmt(h.lookupsSent.mb, 1)} MB / ${fmt(h.pingsSent.mb, 1)} MB and were closed ` +
-            `${h.lookupsSent.closedByRelay} / ${h.pingsSent.closedByRelay} times`,
-        );
-      }
-      for (const p of peers) p.client.close();
-    } finally {
-      await relay.stop();
     }
   }
   if (process.env.NATTER_BENCH_SKIP_DRAIN) return;
-  const relay = await spawnRelay();
-  try {
-    const d = await drain(relay, 100_000);
-    console.log(
-      `  drain: 100,000 queued messages to a reconnecting client in ${fmt(d.seconds, 2)} s = ` +
-        `${fmt(d.rate)} msg/s; relay peak RSS during drain ${fmt(d.peakMb)} MB ` +
-        `(while 10 senders filled the mailbox as fast as they could: ${fmt(d.fillPeakMb)} MB)`,
-    );
-  } finally {
-    await relay.stop();
+  for (const link of links) {
+    const relay = await spawnRelay({ plain: link === 'plain' });
+    try {
+      const d = await drain(relay, 100_000);
+      console.log(
+        `  drain, ${linkName(relay)}: 100,000 queued messages to a reconnecting client in ${fmt(d.seconds, 2)} s = ` +
+          `${fmt(d.rate)} msg/s; relay peak RSS during drain ${fmt(d.peakMb)} MB ` +
+          `(while 10 senders filled the mailbox as fast as they could: ${fmt(d.fillPeakMb)} MB)`,
+      );
+    } finally {
+      await relay.stop();
+    }
   }
 }

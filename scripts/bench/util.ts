@@ -10,6 +10,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export interface RelayProcess {
   port: number;
+  /** Plain TCP (NATTER_BENCH_PLAIN) rather than TLS 1.3. */
+  plain: boolean;
   child: ChildProcess;
   /** Resident set size now and at peak, in MB, from /proc. */
   memory(): Promise<{ rssMb: number; peakMb: number }>;
@@ -18,7 +20,9 @@ export interface RelayProcess {
   stop(): Promise<void>;
 }
 
-export async function spawnRelay(): Promise<RelayProcess> {
+/** Spawns relay-child.mjs; `plain` serves plain TCP, the baseline for the TLS figures. */
+export async function spawnRelay(options: { plain?: boolean } = {}): Promise<RelayProcess> {
+  const plain = options.plain ?? false;
   const dir = await mkdtemp(join(tmpdir(), 'natter-bench-'));
   // NATTER_BENCH_PROF=DIR writes a V8 CPU profile of the relay there.
   const prof = process.env.NATTER_BENCH_PROF;
@@ -26,6 +30,7 @@ export async function spawnRelay(): Promise<RelayProcess> {
   if (process.env.NATTER_BENCH_TRACE_GC) flags.push('--trace-gc');
   const child = spawn(process.execPath, [...flags, join(here, 'relay-child.mjs'), dir], {
     stdio: ['ignore', 'pipe', process.env.NATTER_BENCH_TRACE_GC ? 'pipe' : 'inherit'],
+    env: { ...process.env, NATTER_BENCH_PLAIN: plain ? '1' : '0' },
   });
   const lines = createInterface({ input: child.stdout! });
   if (process.env.NATTER_BENCH_TRACE_GC) {
@@ -42,6 +47,7 @@ export async function spawnRelay(): Promise<RelayProcess> {
   });
   return {
     port,
+    plain,
     child,
     async memory() {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');

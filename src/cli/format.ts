@@ -56,13 +56,22 @@ export function messageJson(m: ReceivedMessage): string {
   });
 }
 
+/**
+ * `name  fingerprint  state`; while the key changed, one indented line follows per
+ * new key waiting, so a second change is as visible as the first.
+ */
 export function formatContact(c: ContactInfo): string {
+  const name = sanitize(c.pseudonym);
   const state = c.keyChanged
-    ? 'KEY CHANGED (natter trust to accept)'
+    ? `KEY CHANGED (compare: natter fingerprint ${name}; accept: natter trust ${name} --safety-number N)`
     : c.verified
       ? 'verified'
       : 'unverified';
-  return `${sanitize(c.pseudonym)}  ${c.fingerprint}  ${state}`;
+  const keys = c.pendingKeys.map(
+    (k, i) =>
+      `    new key ${i + 1} of ${c.pendingKeys.length}: ${k.fingerprint}  first seen ${clockTime(k.seenAtMs)}`,
+  );
+  return [`${name}  ${c.fingerprint}  ${state}`, ...keys].join('\n');
 }
 
 /** 60 digits in 12 groups, shown as three rows of four for reading aloud. */

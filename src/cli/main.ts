@@ -13,6 +13,7 @@ import { addInitCommand } from './commands/init.js';
 import { addRelayCommand } from './commands/relay.js';
 import { addSendCommand } from './commands/send.js';
 import { addStatusCommand } from './commands/status.js';
+import { addTrustCommand } from './commands/trust.js';
 import { addWhoCommand } from './commands/who.js';
 import { CliContext, type GlobalOptions, UsageError } from './context.js';
 import { type CliIo, processIo } from './io.js';
@@ -42,8 +43,8 @@ export function buildProgram(io: CliIo): Command {
       'profile directory (default: NATTER_HOME, else $XDG_DATA_HOME/natter)',
     )
     .option(
-      '--relay <host:port>',
-      'relay address (default: NATTER_RELAY, else the profile config, else one found on the LAN)',
+      '--relay [host:port]',
+      'relay address (default: NATTER_RELAY, else the profile config, else the relay found on the LAN); natter fingerprint --relay takes none',
     )
     .option(
       '--passphrase-file <file>',
@@ -61,10 +62,22 @@ export function buildProgram(io: CliIo): Command {
       writeOut: (s) => void io.stdout.write(s),
       writeErr: (s) => void io.stderr.write(s),
     });
+  // `--relay` without an address is `natter fingerprint --relay` (commands/fingerprint.ts).
+  program.hook('preAction', (_program, command) => {
+    if (
+      program.opts<{ relay?: string | true }>().relay === true &&
+      command.name() !== 'fingerprint'
+    ) {
+      throw new UsageError('--relay needs HOST:PORT');
+    }
+  });
   const withContext: WithContext =
     (fn) =>
     async (...args) => {
-      const ctx = new CliContext(io, program.opts<GlobalOptions>());
+      const { relay, ...global } = program.opts<
+        Omit<GlobalOptions, 'relay'> & { relay?: string | true }
+      >();
+      const ctx = new CliContext(io, typeof relay === 'string' ? { ...global, relay } : global);
       try {
         await fn(ctx, ...args);
       } finally {
@@ -75,6 +88,7 @@ export function buildProgram(io: CliIo): Command {
   addSendCommand(program, withContext);
   addInboxCommand(program, withContext);
   addContactsCommands(program, withContext);
+  addTrustCommand(program, withContext);
   addRelayCommand(program, withContext);
   addWhoCommand(program, withContext);
   addStatusCommand(program, withContext);

@@ -33,6 +33,7 @@ export {
 export { randomBytes } from './random.js';
 export { SAFETY_NUMBER_ITERATIONS, safetyNumber } from './safety.js';
 export {
+  authMessage,
   domainMessage,
   generateSigningKeyPair,
   isValidSignPublicKey,
@@ -43,9 +44,9 @@ export {
   type SigningKeyPair,
   sign,
   TAG_BOXKEY,
-  TAG_LOGIN,
+  TAG_LOGIN_V2,
   TAG_PRESENCE,
-  TAG_REGISTER,
+  TAG_REGISTER_V2,
   TAG_RELAY,
   verify,
 } from './sign.js';

@@ -26,8 +26,12 @@ export const SIGN_KEY_CACHE_ENTRIES = 64;
 /** Domain tags: every signature in natter is over domainMessage(tag, ...), one tag per purpose. */
 export const TAG_BOXKEY = 'natter-boxkey-v1';
 export const TAG_RELAY = 'natter-relay-v1';
-export const TAG_REGISTER = 'natter-register-v1';
-export const TAG_LOGIN = 'natter-login-v1';
+/**
+ * Protocol 2's Register and Login also sign the channel binding (authMessage), so they have
+ * new tags: a v1 signature (no binding) can never be taken for a v2 one.
+ */
+export const TAG_REGISTER_V2 = 'natter-register-v2';
+export const TAG_LOGIN_V2 = 'natter-login-v2';
 export const TAG_PRESENCE = 'natter-presence-v1';
 
 export interface SigningKeyPair {
@@ -119,6 +123,43 @@ export function domainMessage(tag: string, ...parts: Uint8Array[]): Uint8Array {
     throw cryptoError(CryptoCode.BadTag, 'domainMessage: tag must be non-empty and free of NUL');
   }
   return concatBytes(utf8(tag), new Uint8Array([0]), ...parts);
+}
+
+/** The fixed-length parts of authMessage: relay id, challenge, channel binding. */
+const AUTH_PART_BYTES = 32;
+
+/**
+ * What Register and Login sign (DESIGN.md §2, issue 10): the tag, the relay id, the
+ * relay's challenge, the channel binding of the connection the frame travels on (the
+ * TLS exporter, tls-cert.ts), then the pseudonym. A relay checks it against its own
+ * socket's binding, so a signature made on a channel that a proxy terminated does not
+ * verify on the proxy's own channel to the relay. Throws E_BAD_ARGUMENT on a part that is
+ * not 32 bytes (the layout is unambiguous only with fixed-length parts before the name).
+ */
+export function authMessage(
+  tag: typeof TAG_REGISTER_V2 | typeof TAG_LOGIN_V2,
+  relayId: Uint8Array,
+  challenge: Uint8Array,
+  binding: Uint8Array,
+  pseudonym: string,
+): Uint8Array {
+  for (const part of [relayId, challenge, binding]) {
+    if (part.byteLength !== AUTH_PART_BYTES) {
+      throw cryptoError(
+        CryptoCode.BadArgument,
+        `authMessage: relay id, challenge and channel binding are ${AUTH_PART_BYTES} bytes each`,
+      );
+    }
+  }
+  return domainMessage(tag, relayId, challenge, binding, utf8(pseudonym));
+}
+
+/**
+ * The node:crypto private key of a 64-byte secret key, for APIs that take a KeyObject
+ * (the relay's TLS certificate, tls-cert.ts). Throws E_BAD_KEY like sign().
+ */
+export function signingKeyObject(secretKey: Uint8Array): KeyObject {
+  return signingKeyFor(secretKey);
 }
 
 /**

@@ -5,7 +5,6 @@
  * method here is a call into the part that owns what it asks about. A UI uses
  * this API and the events, and nothing else.
  */
-import type { Duplex } from 'node:stream';
 import type { BackoffOptions } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
 import { describeError } from '../util/errors.js';
@@ -16,20 +15,36 @@ import { type ConversationId, directConversation } from './conversations/ids.js'
 import { PeerCode, peerError } from './errors.js';
 import type {
   ContactInfo,
+  ConversationNotice,
   DamagedMessage,
   OnlinePeer,
   OutgoingState,
   PeerEvents,
   PeerStats,
+  PendingKey,
   PresenceStatus,
   ReceivedMessage,
 } from './events.js';
+import type { RelayChannel } from './link/channel.js';
 import { composeText } from './messaging/compose.js';
 import { type HistoryEntry, toReceived } from './messaging/history.js';
 import type { DiscoveredRelay, PresenceOptions } from './presence/client-presence.js';
 import type { Me, RelayAddress } from './profile.js';
 
 export type { Me } from './profile.js';
+
+/** What trust() did. */
+export interface TrustResult {
+  contact: ContactInfo;
+  /** True when a changed key was accepted; false when the pinned key was marked verified. */
+  accepted: boolean;
+  /** Other changed keys that were pending, now forgotten (messages held from them dropped). */
+  discarded: PendingKey[];
+  /** Held messages from the accepted key, now in history (unread). */
+  releasedIn: number;
+  /** Held messages to the contact, now queued for the accepted key. */
+  releasedOut: number;
+}
 
 /** `waitForInbox`: the mailbox counts as drained after this long without a delivery. */
 export const INBOX_IDLE_MS = 500;
@@ -56,8 +71,8 @@ export interface OpenOptions {
   logger?: Logger;
   /** Re-pin a relay whose key differs from the pinned one. Default false. */
   acceptNewRelayKey?: boolean;
-  /** Transport factory (tests). Default connectTcp. */
-  connect?: (address: RelayAddress) => Promise<Duplex>;
+  /** Secure-channel factory (tests). Default connectTls: TLS 1.3, never plain TCP. */
+  connect?: (address: RelayAddress) => Promise<RelayChannel>;
   /** Time for every timer and timestamp of the core. Default the system clock. */
   clock?: Clock;
   /** Reconnect delays. Default: Backoff's (250 ms doubling to 10 s, full jitter). */
@@ -170,7 +185,7 @@ export class NatterClient {
   /** State of an outgoing message from history, if known. */
   async status(msgId: string): Promise<{ state: OutgoingState; reason?: string } | undefined> {
     // The outbox is updated first, so it is the fresher source while an entry is in it.
-    const queued = this.c.outbox.get(msgId) ?? (await this.c.history.byMsgId(msgId));
+    const queued = this.c.outbox.get(msgId) ?? (await this.c.history.outgoing(msgId));
     if (queued?.state === undefined) return undefined;
     return {
       state: queued.state,
@@ -200,6 +215,14 @@ export class NatterClient {
     return this.c.damaged.take();
   }
 
+  /**
+   * Gaps and rewinds in senders' numbering ('conversation:notice') that no UI has
+   * taken yet, oldest first; each is returned exactly once, like takeDamaged().
+   */
+  takeNotices(): Promise<ConversationNotice[]> {
+    return this.c.notices.take();
+  }
+
   /** Counters since open(): damaged and duplicate deliveries, refusals for now. */
   stats(): PeerStats {
     return { ...this.c.incoming.stats(), refusedSends: this.c.sender.refusals() };
@@ -224,7 +247,10 @@ export class NatterClient {
     return this.c.contacts.list().find((c) => pseudonymKey(c.pseudonym) === key);
   }
 
-  /** Own fingerprint, or the safety number with a contact (E_UNKNOWN_CONTACT). */
+  /**
+   * Own fingerprint, or the safety number with a contact (E_UNKNOWN_CONTACT): of the
+   * newest pending key while the key changed (contact().pendingKeys lists every one).
+   */
   fingerprint(name?: string): string {
     return name === undefined
       ? this.me.fingerprint
@@ -232,18 +258,24 @@ export class NatterClient {
   }
 
   /**
-   * Accepts a contact's changed key (or marks an unchanged one verified) after the
-   * user compared safety numbers. Held incoming messages are released, held
-   * outgoing ones are sealed to the new key and sent.
+   * The user compared `safetyNumber` with the contact (60 digits, spaces allowed):
+   * accepts the changed key it belongs to (or marks an unchanged key verified). Held
+   * incoming messages from exactly that key are released and those from other keys
+   * dropped; held outgoing ones are sealed to it and sent. Other pending keys are
+   * forgotten and returned as `discarded`. Rejects with E_SAFETY_NUMBER_MISMATCH when
+   * it is not the number of a pending key (or, with none pending, of the pinned one):
+   * a card that came while the user compared cannot be accepted by that comparison.
+   * Also E_BAD_SAFETY_NUMBER, E_UNKNOWN_CONTACT.
    */
-  async trust(
-    name: string,
-  ): Promise<{ contact: ContactInfo; accepted: boolean; releasedIn: number; releasedOut: number }> {
-    const { contact, info, accepted } = await this.c.contacts.trust(normalizePseudonym(name));
+  async trust(name: string, compared: { safetyNumber: string }): Promise<TrustResult> {
+    const { contact, info, accepted, discarded } = await this.c.contacts.trust(
+      normalizePseudonym(name),
+      compared.safetyNumber,
+    );
     const conversation = directConversation(contact.pseudonym);
     const releasedIn = accepted ? await this.c.incoming.releaseHeld(conversation, contact.card) : 0;
     const releasedOut = await this.c.sender.releaseFor(conversation);
-    return { contact: info, accepted, releasedIn, releasedOut };
+    return { contact: info, accepted, discarded, releasedIn, releasedOut };
   }
 
   /** Clean logout: BYE on the LAN, Goodbye to the relay, then close. */

@@ -21,10 +21,12 @@ import { PeerCode, peerError } from './errors.js';
 import { PeerEvents } from './events.js';
 import { Lookups } from './link/lookups.js';
 import { Requests } from './link/requests.js';
+import { CounterWindows } from './messaging/counters.js';
 import { DamagedReports } from './messaging/damaged.js';
 import { HeldMessages } from './messaging/held.js';
 import { History } from './messaging/history.js';
 import { Incoming } from './messaging/incoming.js';
+import { ConversationNotices } from './messaging/notices.js';
 import { Outbox } from './messaging/outbox.js';
 import { Receipts } from './messaging/receipts.js';
 import { SeenSet } from './messaging/seen.js';
@@ -52,6 +54,7 @@ export interface ClientComponents {
   readonly history: History;
   readonly outbox: Outbox;
   readonly damaged: DamagedReports;
+  readonly notices: ConversationNotices;
   readonly link: RelayLink;
   readonly presence: ClientPresence;
   readonly direct: DirectConversations;
@@ -149,11 +152,14 @@ function build(l: Loaded): ClientComponents {
   const sender = new OutboxSender({ ...l, direct, link, clock, logger: log });
   const receipts = new Receipts({ ...l, sender, clock });
   const damaged = new DamagedReports(store);
+  const notices = new ConversationNotices(store);
   const incoming = new Incoming({
     ...l,
     held: new HeldMessages(store),
     seen: new SeenSet(store),
+    counters: new CounterWindows(store),
     damaged,
+    notices,
     keyring,
     audience: direct,
     link,
@@ -164,7 +170,7 @@ function build(l: Loaded): ClientComponents {
   });
   // The identity's secret keys stay with the parts that use them (link, keyring).
   const { identity: _identity, opts: _opts, ...loaded } = l;
-  return { ...loaded, tasks, damaged, link, presence, direct, sender, incoming };
+  return { ...loaded, tasks, damaged, notices, link, presence, direct, sender, incoming };
 }
 
 /** The core's reactions to its relay link and to a key change, as one table. */

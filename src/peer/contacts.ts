@@ -2,9 +2,14 @@
  * Contacts pinned on first use (DESIGN.md §3). The first card seen for a
  * pseudonym, in either direction (a lookup before sending, or a message
  * received), is pinned. A later card for that pseudonym with a different user id
- * or box key is a key change: it is kept as `pending`, "verified" is cleared, and
+ * or box key is a key change: it is kept as pending, "verified" is cleared, and
  * the owner holds traffic both ways until the user accepts it with trust().
  * Nothing ever switches to a new key silently.
+ *
+ * Every further change while one is pending is kept beside it and announced on
+ * its own (issue 10, finding 2: a single pending slot let a card pushed while the
+ * user compared safety numbers take the place of the one compared). trust() takes
+ * the safety number the user compared and accepts only the pending key it belongs to.
  */
 import { fingerprint, verifyBoxKey } from '../crypto/keys.js';
 import { safetyNumber } from '../crypto/safety.js';
@@ -13,8 +18,20 @@ import { type Clock, systemClock } from '../util/clock.js';
 import { pseudonymKey } from '../wire/text.js';
 import type { Card } from '../wire/types.js';
 import { PeerCode, peerError } from './errors.js';
-import type { ContactInfo, PeerEvents } from './events.js';
+import type { ContactInfo, PeerEvents, PendingKey } from './events.js';
 import { type PeerStore, PREFIX, putJson } from './store.js';
+
+/**
+ * Changed keys kept per contact while one is pending. Anyone who can show us cards (a
+ * relay, a proxy on the link) can mint identities at will; each kept key is stored in the
+ * contact's record and costs a safety-number computation (~10 ms) when listed. Past this,
+ * the oldest key after the first is forgotten: the first is the one the user was told
+ * about first, and the newest is the latest news.
+ */
+export const MAX_PENDING_KEYS = 8;
+
+/** Digits in a safety number (crypto/safety.ts: 12 groups of 5). */
+const SAFETY_NUMBER_DIGITS = 60;
 
 interface StoredCard {
   pseudonym: string;
@@ -23,23 +40,43 @@ interface StoredCard {
   boxSig: string;
 }
 
+interface StoredPending extends StoredCard {
+  seenAtMs: number;
+}
+
+/**
+ * One contact under v1!contact!. `pending` is the first changed card, as records
+ * written before issue 10 hold it (so they load unchanged, and an older client
+ * reading a newer record still sees a change pending); `laterPending` holds the
+ * changes that came after it, oldest first, and is absent when there are none.
+ */
 interface StoredContact extends StoredCard {
   verified: boolean;
   addedAtMs: number;
-  /** A changed card waiting for trust(). */
-  pending?: StoredCard & { seenAtMs: number };
+  pending?: StoredPending;
+  laterPending?: StoredPending[];
 }
 
 export interface Contact {
   pseudonym: string;
   card: Card;
   verified: boolean;
-  /** The changed card waiting for trust(), if any. */
+  /** The newest changed card waiting for trust(), if any. */
   pending: Card | null;
 }
 
 /** What observing a card meant. 'changed' is new news; 'pending' is a card already held. */
 export type Observation = 'known' | 'new' | 'changed' | 'pending';
+
+/** What trust() did. */
+export interface TrustOutcome {
+  contact: Contact;
+  info: ContactInfo;
+  /** True when a pending key was accepted (and is now the pinned one). */
+  accepted: boolean;
+  /** The other pending keys, forgotten: they were not the one compared. */
+  discarded: PendingKey[];
+}
 
 const toStored = (card: Card): StoredCard => ({
   pseudonym: card.pseudonym,
@@ -55,7 +92,38 @@ const fromStored = (s: StoredCard): Card => ({
   boxSig: fromHex(s.boxSig),
 });
 
+const cardOf = ({ pseudonym, userId, boxPk, boxSig }: StoredCard): StoredCard => ({
+  pseudonym,
+  userId,
+  boxPk,
+  boxSig,
+});
+
 const sameKeys = (a: StoredCard, b: StoredCard) => a.userId === b.userId && a.boxPk === b.boxPk;
+
+/** Every pending card of a record, oldest first. */
+const pendingOf = (c: StoredContact): StoredPending[] =>
+  c.pending === undefined ? [] : [c.pending, ...(c.laterPending ?? [])];
+
+/** `c` with exactly `list` pending (fields absent, not undefined, when there are none). */
+function withPending(c: StoredContact, list: StoredPending[]): StoredContact {
+  const { pending: _first, laterPending: _later, ...rest } = c;
+  const [first, ...later] = list;
+  if (first === undefined) return rest;
+  return later.length === 0
+    ? { ...rest, pending: first }
+    : { ...rest, pending: first, laterPending: later };
+}
+
+/**
+ * A safety number as typed or pasted: 60 digits, with or without spaces (or other
+ * separators people copy along), as 12 groups of 5; null when it is not one.
+ */
+export function parseSafetyNumber(text: string): string | null {
+  const digits = text.replace(/[\s-]/g, '');
+  if (!/^\d+$/.test(digits) || digits.length !== SAFETY_NUMBER_DIGITS) return null;
+  return (digits.match(/.{5}/g) ?? []).join(' ');
+}
 
 /** Store keys are ASCII: the name is hex-encoded, so any pseudonym sorts and ranges safely. */
 const contactKey = (name: string) => PREFIX.contact + toHex(utf8(pseudonymKey(name)));
@@ -104,6 +172,7 @@ export class Contacts {
   /**
    * TOFU: pins an unknown pseudonym's card, or detects a key change. The card's box
    * key must be signed by its user id; an unsigned card is refused (E_BAD_CARD), not pinned.
+   * A change while others are pending joins them and is announced like the first.
    */
   async observe(card: Card): Promise<Observation> {
     if (!verifyBoxKey(card.userId, card.boxPk, card.boxSig)) {
@@ -123,19 +192,20 @@ export class Contacts {
       return 'new';
     }
     if (sameKeys(existing, seen)) return 'known';
-    if (existing.pending !== undefined && sameKeys(existing.pending, seen)) return 'pending';
-    const updated: StoredContact = {
-      ...existing,
-      verified: false,
-      pending: { ...seen, seenAtMs: this.clock.now() },
-    };
+    const pending = pendingOf(existing);
+    if (pending.some((p) => sameKeys(p, seen))) return 'pending';
+    pending.push({ ...seen, seenAtMs: this.clock.now() });
+    if (pending.length > MAX_PENDING_KEYS) pending.splice(1, 1);
+    const updated = withPending({ ...existing, verified: false }, pending);
     this.byName.set(name, updated);
     await this.store.write([putJson(contactKey(card.pseudonym), updated)]);
     this.events.emit('contact:key-changed', {
       pseudonym: existing.pseudonym,
       oldFingerprint: fingerprint(fromHex(existing.userId)),
       newFingerprint: fingerprint(card.userId),
+      newUserId: seen.userId,
       safetyNumber: safetyNumber(this.me, card.userId),
+      pendingKeys: pending.length,
     });
     return 'changed';
   }
@@ -153,50 +223,104 @@ export class Contacts {
   }
 
   /**
-   * The user's decision after comparing safety numbers: accepts a pending key (the
-   * old one is forgotten) and marks the contact verified. Returns the contact and
-   * whether a key change was accepted. E_UNKNOWN_CONTACT if there is no such contact.
+   * The user's decision after comparing `compared`, the safety number they read with
+   * the contact. While keys are pending, it accepts the pending key that number belongs
+   * to (the newest, if two cards share its user id), forgets the old key and the other
+   * pending ones, and marks the contact verified; with none pending, it marks the pinned
+   * key verified. E_SAFETY_NUMBER_MISMATCH when it is no such key's number (the key
+   * changed while the user compared), E_BAD_SAFETY_NUMBER when it is not a safety
+   * number, E_UNKNOWN_CONTACT if there is no such contact.
    */
-  async trust(name: string): Promise<{ contact: Contact; info: ContactInfo; accepted: boolean }> {
+  async trust(name: string, compared: string): Promise<TrustOutcome> {
     const existing = this.byName.get(pseudonymKey(name));
     if (existing === undefined) {
       throw peerError(PeerCode.UnknownContact, `trust: '${name}' is not a contact`);
     }
-    const { pending, ...rest } = existing;
-    const updated: StoredContact =
-      pending === undefined
-        ? { ...rest, verified: true }
-        : { ...rest, ...toStored(fromStored(pending)), verified: true };
+    const wanted = parseSafetyNumber(compared);
+    if (wanted === null) {
+      throw peerError(
+        PeerCode.BadSafetyNumber,
+        `trust: a safety number is ${SAFETY_NUMBER_DIGITS} digits (spaces allowed)`,
+      );
+    }
+    const pending = pendingOf(existing);
+    const chosen =
+      pending.length === 0
+        ? this.numberOf(existing) === wanted
+          ? existing
+          : undefined
+        : pending.findLast((p) => this.numberOf(p) === wanted);
+    if (chosen === undefined) throw this.mismatch(existing, pending.length, wanted);
+    const updated: StoredContact = {
+      ...withPending(existing, []),
+      ...cardOf(chosen),
+      verified: true,
+    };
     this.byName.set(pseudonymKey(name), updated);
     await this.store.write([putJson(contactKey(existing.pseudonym), updated)]);
     const info = this.info(updated);
     this.events.emit('contact:trusted', info);
-    return { contact: this.toContact(updated), info, accepted: pending !== undefined };
+    return {
+      contact: this.toContact(updated),
+      info,
+      accepted: pending.length > 0,
+      discarded: pending.filter((p) => p !== chosen).map((p) => this.pendingKey(p)),
+    };
   }
 
-  /** Safety number with a contact (of the pending key while a change is pending). */
+  /** Safety number with a contact (of the newest pending key while a change is pending). */
   safetyNumber(name: string): string {
-    const c = this.get(name);
+    const c = this.byName.get(pseudonymKey(name));
     if (c === undefined) throw peerError(PeerCode.UnknownContact, `'${name}' is not a contact`);
-    return safetyNumber(this.me, (c.pending ?? c.card).userId);
+    return this.numberOf(pendingOf(c).at(-1) ?? c);
+  }
+
+  private numberOf(card: StoredCard): string {
+    return safetyNumber(this.me, fromHex(card.userId));
+  }
+
+  private mismatch(c: StoredContact, pending: number, wanted: string) {
+    const who = c.pseudonym;
+    const why =
+      pending === 0
+        ? `it is not the safety number of ${who}'s key (did it change while you compared?)`
+        : wanted === this.numberOf(c)
+          ? `it is the number of ${who}'s old key, and ${pending} changed key(s) are pending`
+          : `it is the number of none of ${who}'s ${pending} pending key(s) (did one arrive while you compared?)`;
+    return peerError(
+      PeerCode.SafetyNumberMismatch,
+      `trust: nothing accepted for '${who}': ${why}; compare the numbers again`,
+    );
+  }
+
+  private pendingKey(p: StoredPending): PendingKey {
+    return {
+      userId: p.userId,
+      fingerprint: fingerprint(fromHex(p.userId)),
+      safetyNumber: this.numberOf(p),
+      seenAtMs: p.seenAtMs,
+    };
   }
 
   private toContact(c: StoredContact): Contact {
+    const newest = pendingOf(c).at(-1);
     return {
       pseudonym: c.pseudonym,
       card: fromStored(c),
       verified: c.verified,
-      pending: c.pending === undefined ? null : fromStored(c.pending),
+      pending: newest === undefined ? null : fromStored(newest),
     };
   }
 
   private info(c: StoredContact): ContactInfo {
+    const pending = pendingOf(c);
     return {
       pseudonym: c.pseudonym,
       userId: c.userId,
       fingerprint: fingerprint(fromHex(c.userId)),
       verified: c.verified,
-      keyChanged: c.pending !== undefined,
+      keyChanged: pending.length > 0,
+      pendingKeys: pending.map((p) => this.pendingKey(p)),
     };
   }
 }

@@ -47,6 +47,17 @@ export interface ReceivedMessage {
  */
 export type OutgoingState = 'queued' | 'held' | 'stored' | 'delivered' | 'failed';
 
+/** A changed key of a contact, waiting for trust() (each one announced by 'contact:key-changed'). */
+export interface PendingKey {
+  /** Hex. */
+  userId: string;
+  fingerprint: string;
+  /** What the user compares for this key, and what trust() must be given to accept it. */
+  safetyNumber: string;
+  /** Our clock, when its card was first seen. */
+  seenAtMs: number;
+}
+
 export interface ContactInfo {
   pseudonym: string;
   userId: string;
@@ -54,6 +65,12 @@ export interface ContactInfo {
   verified: boolean;
   /** A changed key waits for trust(): messages to and from this contact are held. */
   keyChanged: boolean;
+  /**
+   * Every changed key waiting, oldest first (empty unless keyChanged). More than one:
+   * another card came while one was pending; trust() accepts only the one whose safety
+   * number it is given.
+   */
+  pendingKeys: PendingKey[];
 }
 
 /** Why a delivered message was dropped (see envelope.ts). */
@@ -65,6 +82,15 @@ export type RejectReason =
   | 'sender-mismatch'
   | 'misrouted'
   | 'msg-id-mismatch'
+  /** Sent before the oldest mail a relay may still hold (envelope.ts MAX_MESSAGE_AGE_MS). */
+  | 'expired'
+  /** Sent too far ahead of our clock (envelope.ts MAX_FUTURE_SKEW_MS). */
+  | 'future-dated'
+  /**
+   * A counter this sender already used in this conversation, on a message no newer
+   * than their newest: a copy of old mail (messaging/counters.ts).
+   */
+  | 'counter-reused'
   | 'replay';
 
 /**
@@ -98,6 +124,32 @@ export interface DamagedMessage {
   seq: number;
   /** Our clock, when it was dropped. */
   receivedAtMs: number;
+}
+
+/**
+ * Something about the order of a conversation's messages (messaging/counters.ts):
+ * a notice, not an error; nothing was dropped (a dropped delivery is a
+ * 'message:damaged'). The sender numbers its messages in each conversation.
+ * - 'gap': `missing` messages numbered before this one have not arrived. They may
+ *   still be on their way (a send the relay refused for now is retried later) or be
+ *   lost; any that arrive are shown as usual.
+ * - 'rewound': the sender's numbering went back, with a newer send time: their
+ *   profile was probably restored from a backup, or is used on a second device.
+ *   Their messages are still accepted (by send time); copies of old ones are not.
+ */
+export interface ConversationNotice {
+  kind: 'gap' | 'rewound';
+  conversation: ConversationId;
+  /** The sender, as authenticated by the sealed envelope. */
+  from: PeerRef;
+  /** The counter of the message that showed it. */
+  counter: number;
+  /** The highest counter accepted from the sender before it. */
+  previousCounter: number;
+  /** 'gap': how many are missing (counter - previousCounter - 1); 'rewound': 0. */
+  missing: number;
+  /** Our clock, when it was noticed. */
+  atMs: number;
 }
 
 /**
@@ -190,16 +242,31 @@ export interface PeerEventMap {
   'message:damaged': DamagedMessage;
   /** The relay refused a message for now; it stays queued and is retried. */
   'message:refused': RefusedMessage;
+  /**
+   * A gap or a rewind in a sender's numbering, for a note in the conversation.
+   * Emitted once the notice is durable (takeNotices() returns it until some UI
+   * takes it) and the delivery that showed it acknowledged.
+   */
+  'conversation:notice': ConversationNotice;
   /** A message from a contact whose key changed: kept, not shown, until trust(). */
   'message:held': { conversation: ConversationId; msgId: string; from: PeerRef };
   /** Messages from a changed key waited for trust() and are now released. */
   'message:released': { conversation: ConversationId; count: number };
   'contact:new': ContactInfo;
+  /**
+   * A card with a new key for a contact, kept as pending: emitted for every such card,
+   * including each one that comes while others are pending (none replaces another).
+   */
   'contact:key-changed': {
     pseudonym: string;
     oldFingerprint: string;
     newFingerprint: string;
+    /** The new key's user id, hex. */
+    newUserId: string;
+    /** The safety number of the new key: trust() takes it. */
     safetyNumber: string;
+    /** How many changed keys now wait for trust(), this one included. */
+    pendingKeys: number;
   };
   'contact:trusted': ContactInfo;
   /**

@@ -10,7 +10,15 @@ export { fingerprint } from '../crypto/keys.js';
 export { parseIPv4 } from '../presence/targets.js';
 /** Names: what may be typed and registered, and how to normalise it (src/wire/text.ts). */
 export { newPseudonymProblem, normalizePseudonym, pseudonymProblem } from '../wire/text.js';
-export { INBOX_IDLE_MS, type Me, NatterClient, type OpenOptions } from './client.js';
+export {
+  INBOX_IDLE_MS,
+  type Me,
+  NatterClient,
+  type OpenOptions,
+  type TrustResult,
+} from './client.js';
+/** Safety numbers as typed: what trust() accepts. */
+export { parseSafetyNumber } from './contacts.js';
 export {
   type ConversationId,
   type ConversationKind,
@@ -24,6 +32,7 @@ export {
 export {
   type ConnectionState,
   type ContactInfo,
+  type ConversationNotice,
   type DamagedMessage,
   type DamageReason,
   MESSAGE_DAMAGED_CODE,
@@ -33,6 +42,7 @@ export {
   type PeerEventName,
   type PeerRef,
   type PeerStats,
+  type PendingKey,
   PRESENCE_STATUSES,
   type PresenceStatus,
   type ReceivedMessage,
@@ -59,9 +69,11 @@ export {
   type ProfileConfig,
   type ProfilePaths,
   parseRelayAddress,
+  pinnedRelayId,
   profilePaths,
   type RelayAddress,
   readConfig,
+  relayFingerprint,
   resolveProfileDir,
   resolveRelayAddress,
 } from './profile.js';

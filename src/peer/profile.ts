@@ -2,7 +2,7 @@
  * The profile directory: who this user is and what this client remembers.
  *
  *   identity.json   key file (src/crypto/keyfile.ts), mode 0600
- *   config.json     { pseudonym, relay?, pinnedRelays: { 'host:port': relayIdHex } }, mode 0600
+ *   config.json     { pseudonym, relay?, relayId?, pinnedRelays }, mode 0600
  *   db/             LevelDB (store.ts)
  *   natter.log      JSON log lines (never message text, passphrases or keys)
  *
@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { saveIdentity } from '../crypto/keyfile.js';
 import { fingerprint, generateIdentity } from '../crypto/keys.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
-import { toHex } from '../util/bytes.js';
+import { fromHex, toHex } from '../util/bytes.js';
 import { newPseudonymProblem, normalizePseudonym } from '../wire/text.js';
 import { PeerCode, peerError } from './errors.js';
 
@@ -34,7 +34,18 @@ export interface ProfileConfig {
   pseudonym?: string;
   /** Default relay, 'host:port'. */
   relay?: string;
-  /** Relay ids pinned on first contact, by the address dialled (DESIGN.md §2). */
+  /**
+   * The relay id (hex) this profile registered with, whether its address was
+   * configured or discovered (DESIGN.md §2, issue 10): a relay must prove it
+   * wherever it answers, and discovery takes only its beacons. Saved when a
+   * relay proves its id, before we register or log in there; replaced only when
+   * the user accepts a new relay (`acceptNewRelayKey`, `--accept-new-relay-key`).
+   */
+  relayId?: string;
+  /**
+   * Relay ids pinned per address dialled, by profiles from before issue 10. Read
+   * while `relayId` is unset (pinnedRelayId()); kept as found, never added to.
+   */
   pinnedRelays: Record<string, string>;
 }
 
@@ -141,6 +152,9 @@ export async function ensureProfileDir(dir: string): Promise<void> {
   await chmod(dir, 0o700);
 }
 
+/** A relay id as config.json stores it: 32 bytes, lowercase hex. */
+const RELAY_ID_HEX = /^[0-9a-f]{64}$/;
+
 export async function readConfig(paths: ProfilePaths): Promise<ProfileConfig> {
   let raw: string;
   try {
@@ -162,9 +176,10 @@ export async function readConfig(paths: ProfilePaths): Promise<ProfileConfig> {
   const config: ProfileConfig = { pinnedRelays: {} };
   if (typeof p.pseudonym === 'string') config.pseudonym = p.pseudonym;
   if (typeof p.relay === 'string') config.relay = p.relay;
+  if (typeof p.relayId === 'string' && RELAY_ID_HEX.test(p.relayId)) config.relayId = p.relayId;
   if (typeof p.pinnedRelays === 'object' && p.pinnedRelays !== null) {
     for (const [addr, id] of Object.entries(p.pinnedRelays)) {
-      if (typeof id === 'string' && /^[0-9a-f]{64}$/.test(id)) config.pinnedRelays[addr] = id;
+      if (typeof id === 'string' && RELAY_ID_HEX.test(id)) config.pinnedRelays[addr] = id;
     }
   }
   return config;
@@ -242,26 +257,47 @@ export function resolveRelayAddress(sources: RelaySources): RelayAddress {
 }
 
 /**
- * Relay-key pinning (DESIGN.md §2): the first relay id seen at an address is
- * pinned; a different one later is refused with E_RELAY_KEY_CHANGED unless the
- * user explicitly accepts it, which re-pins.
+ * The relay id this profile trusts: the one it registered with, else (a profile
+ * from before issue 10) the id pinned for `address`, if given.
+ */
+export function pinnedRelayId(config: ProfileConfig, address?: string): string | undefined {
+  return config.relayId ?? (address === undefined ? undefined : config.pinnedRelays[address]);
+}
+
+/**
+ * Relay-id pinning (DESIGN.md §2): a relay that proves another id than the one
+ * this profile registered with is refused with E_RELAY_KEY_CHANGED, wherever it
+ * answers, unless the user explicitly accepts it. Writes nothing: pinRelay()
+ * saves the id once accepted.
  */
 export async function checkRelayPin(
   paths: ProfilePaths,
   address: string,
   relayIdHex: string,
   acceptNew: boolean,
-): Promise<'pinned' | 'match' | 'replaced'> {
-  const config = await readConfig(paths);
-  const pinned = config.pinnedRelays[address];
+): Promise<'new' | 'match' | 'replaced'> {
+  const pinned = pinnedRelayId(await readConfig(paths), address);
   if (pinned === relayIdHex) return 'match';
-  if (pinned !== undefined && !acceptNew) {
+  if (pinned === undefined) return 'new';
+  if (!acceptNew) {
     throw peerError(
       PeerCode.RelayKeyChanged,
-      `relay ${address} presented a different key than the one pinned on first contact; if the relay was reinstalled on purpose, retry with --accept-new-relay-key`,
+      `relay ${address} proved relay id ${relayFingerprint(relayIdHex)}, but this profile registered with ${relayFingerprint(pinned)} (natter fingerprint --relay); if the relay was reinstalled on purpose and its startup line shows the new id, retry with --accept-new-relay-key`,
     );
   }
-  config.pinnedRelays[address] = relayIdHex;
-  await writeConfig(paths, config);
-  return pinned === undefined ? 'pinned' : 'replaced';
+  return 'replaced';
+}
+
+/** Saves a relay id that checkRelayPin() accepted as this profile's relay. True if it changed. */
+export async function pinRelay(paths: ProfilePaths, relayIdHex: string): Promise<boolean> {
+  if ((await readConfig(paths)).relayId === relayIdHex) return false;
+  await updateConfig(paths, (c) => {
+    c.relayId = relayIdHex;
+  });
+  return true;
+}
+
+/** The short form of a relay id (hex), as `natter relay` prints it at start. */
+export function relayFingerprint(relayIdHex: string): string {
+  return fingerprint(fromHex(relayIdHex));
 }

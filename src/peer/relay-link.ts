@@ -1,40 +1,48 @@
 /**
- * The client's way to its relay: which relay (the configured address, else one
- * that announces itself on the LAN), the one RelaySession to it (link/), and the
- * hooks through which the core hears from it. The rest of the core sends through
- * this object whether or not a session exists yet: send() is false and
- * `writable` false until one is ready.
+ * The client's way to its relay: which relay (the configured address, else the
+ * relay this profile registered with, found where it announces itself on the
+ * LAN: relay-candidates.ts), the one RelaySession to it (link/), and the hooks
+ * through which the core hears from it. The rest of the core sends through this
+ * object whether or not a session exists yet: send() is false and `writable`
+ * false until one is ready.
  */
-import type { Duplex } from 'node:stream';
 import type { BackoffOptions } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
-import { isNatterError } from '../util/errors.js';
+import { isNatterError, type NatterError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import type { Frame } from '../wire/types.js';
 import { PeerCode, peerError } from './errors.js';
 import type { PeerEvents } from './events.js';
+import type { RelayChannel } from './link/channel.js';
 import type { ReadyInfo, SigningIdentity } from './link/handshake.js';
 import type { Requests } from './link/requests.js';
 import type { SessionHandlers } from './link/routes.js';
 import { RelaySession } from './link/session.js';
 import { pick } from './pick.js';
-import type { DiscoveredRelay } from './presence/client-presence.js';
+import type {
+  DiscoveredRelay,
+  DiscoveryResult,
+  IgnoredRelay,
+  RelayQuery,
+} from './presence/discovery.js';
 import {
+  type ProfileConfig,
   type ProfilePaths,
   type RelayAddress,
   readConfig,
+  relayFingerprint,
   resolveRelayAddress,
 } from './profile.js';
+import { connectCandidates } from './relay-candidates.js';
 import type { PeerStore } from './store.js';
 
-/** How a relay is found on the LAN (presence.ts). */
+/** How a relay is found on the LAN (presence/client-presence.ts). */
 export interface RelayDiscovery {
   /** False when presence is switched off: no UDP at all. */
   readonly canDiscover: boolean;
-  discoverRelay(
-    timeoutMs: number,
-    preferred: ReadonlySet<string>,
-  ): Promise<DiscoveredRelay | undefined>;
+  /** The LAN's beacon interval: a relay is heard again within it. */
+  readonly beaconIntervalMs: number;
+  discoverRelay(timeoutMs: number, query: RelayQuery): Promise<DiscoveryResult>;
 }
 
 /** What the core does when the link changes or a frame arrives (wired in components.ts). */
@@ -52,7 +60,7 @@ export interface LinkOptions {
   relay?: RelayAddress;
   discoverRelay?: () => RelayAddress | undefined;
   acceptNewRelayKey?: boolean;
-  connect?: (address: RelayAddress) => Promise<Duplex>;
+  connect?: (address: RelayAddress) => Promise<RelayChannel>;
   clock?: Clock;
   reconnect?: BackoffOptions;
 }
@@ -101,7 +109,7 @@ export class RelayLink {
    * With no relay configured, first listens up to `discoverMs` for a relay beacon.
    */
   async connect(deadlineMs: number, discoverMs: number): Promise<void> {
-    this.opening ??= this.open(discoverMs).catch((err: unknown) => {
+    this.opening ??= this.open(deadlineMs, discoverMs).catch((err: unknown) => {
       this.opening = null;
       throw err;
     });
@@ -109,11 +117,13 @@ export class RelayLink {
     await session.waitReady(Math.max(0, deadlineMs - this.d.clock.now()));
   }
 
-  /** A relay beacon heard within `timeoutMs`, preferring relays pinned in this profile. */
+  /**
+   * A relay heard within `timeoutMs` that this profile may use: the one it
+   * registered with, or any when it has none or the user accepts a new relay.
+   */
   async discover(timeoutMs: number): Promise<DiscoveredRelay | undefined> {
-    const config = await readConfig(this.d.paths);
-    const pinned = new Set(Object.values(config.pinnedRelays));
-    return this.bound().discovery.discoverRelay(timeoutMs, pinned);
+    const query = this.relayQuery(await readConfig(this.d.paths));
+    return (await this.bound().discovery.discoverRelay(timeoutMs, query)).found;
   }
 
   logout(): Promise<void> {
@@ -131,33 +141,85 @@ export class RelayLink {
     return this.hooks;
   }
 
+  /**
+   * What discovery may take: only the relay this profile registered with, unless
+   * the user accepts a new one (then it is still preferred). A profile from
+   * before issue 10 prefers the relays it pinned per address, as it did.
+   */
+  private relayQuery(config: ProfileConfig): RelayQuery {
+    if (config.relayId !== undefined) {
+      return {
+        preferred: new Set([config.relayId]),
+        preferredOnly: this.d.options.acceptNewRelayKey !== true,
+      };
+    }
+    return { preferred: new Set(Object.values(config.pinnedRelays)) };
+  }
+
   /** The configured relay (option, NATTER_RELAY, config), else one found on the LAN. */
-  private async open(discoverMs: number): Promise<RelaySession> {
+  private async open(deadlineMs: number, discoverMs: number): Promise<RelaySession> {
     if (this.session !== null) return this.session;
     const o = this.d.options;
     let address = o.relay;
-    let expectRelayId: string | undefined;
     if (address === undefined) {
+      const config = await readConfig(this.d.paths);
       try {
         address = resolveRelayAddress({
-          config: await readConfig(this.d.paths),
+          config,
           ...(o.discoverRelay ? { discovered: o.discoverRelay } : {}),
         });
       } catch (err) {
         if (!isNatterError(err, 'E_NO_RELAY') || !this.bound().discovery.canDiscover) throw err;
-        const found = await this.discover(discoverMs);
-        if (found === undefined) {
-          throw peerError(
-            PeerCode.NoRelay,
-            `no relay configured, and none announced itself on the LAN within ${discoverMs} ms: start one with natter relay, or pass --relay HOST:PORT`,
-          );
-        }
-        this.d.logger.info('relay discovered', { relayId: found.relayId });
-        address = { host: found.host, port: found.port };
-        expectRelayId = found.relayId;
+        return this.openDiscovered(config, deadlineMs, discoverMs);
       }
     }
+    return this.start(address, undefined, this.d.events);
+  }
+
+  /** Listens for the relay, then tries the addresses announcing it (relay-candidates.ts). */
+  private async openDiscovered(
+    config: ProfileConfig,
+    deadlineMs: number,
+    discoverMs: number,
+  ): Promise<RelaySession> {
+    const discovery = this.bound().discovery;
+    const query = this.relayQuery(config);
+    const { found, ignored } = await discovery.discoverRelay(discoverMs, query);
+    if (found === undefined) throw notFound(discoverMs, config.relayId, ignored);
+    this.d.logger.info('relay discovered', {
+      relayId: found.relayId,
+      candidates: found.candidates.length,
+    });
+    const session = connectCandidates(found, deadlineMs, {
+      clock: this.d.clock,
+      logger: this.d.logger,
+      events: this.d.events,
+      beaconIntervalMs: discovery.beaconIntervalMs,
+      open: (address, relayId, events) => this.start(address, relayId, events),
+      rediscover: async (exclude, timeoutMs) => {
+        const again = await discovery.discoverRelay(timeoutMs, {
+          preferred: new Set([found.relayId]),
+          preferredOnly: true,
+          exclude,
+        });
+        return again.found?.candidates ?? [];
+      },
+    });
+    return session.catch((err: unknown) => {
+      // Every address refused: nothing to keep; the next connect() listens again.
+      this.session = null;
+      throw err;
+    });
+  }
+
+  /** The session to `address` (whose relay must prove `expectRelayId`, if given), as this link's own. */
+  private start(
+    address: RelayAddress,
+    expectRelayId: string | undefined,
+    events: PeerEvents,
+  ): RelaySession {
     if (this.closed) throw peerError(PeerCode.Closed, 'connect: the client was closed');
+    const o = this.d.options;
     const { discovery: _discovery, ...hooks } = this.bound();
     this.session = new RelaySession({
       address,
@@ -166,7 +228,7 @@ export class RelayLink {
       store: this.d.store,
       identity: this.d.identity,
       pseudonym: this.d.pseudonym,
-      events: this.d.events,
+      events,
       requests: this.d.requests,
       ...pick(o, ['connect', 'acceptNewRelayKey', 'reconnect', 'clock']),
       logger: this.d.logger,
@@ -174,4 +236,25 @@ export class RelayLink {
     });
     return this.session;
   }
+}
+
+/** No relay this profile may use answered within `discoverMs`. */
+function notFound(
+  discoverMs: number,
+  pinned: string | undefined,
+  ignored: IgnoredRelay[],
+): NatterError {
+  const other = ignored[0];
+  if (pinned !== undefined && other !== undefined) {
+    return peerError(
+      PeerCode.RelayKeyChanged,
+      `the relay this profile registered with (${relayFingerprint(pinned)}) did not announce itself on the LAN within ${discoverMs} ms; relay '${other.name}' at ${other.address} did, with another relay id (${relayFingerprint(other.relayId)}): if your relay was reinstalled on purpose and its startup line shows that id, retry with --accept-new-relay-key`,
+    );
+  }
+  return peerError(
+    PeerCode.NoRelay,
+    pinned === undefined
+      ? `no relay configured, and none announced itself on the LAN within ${discoverMs} ms: start one with natter relay, or pass --relay HOST:PORT`
+      : `the relay this profile registered with (${relayFingerprint(pinned)}) did not announce itself on the LAN within ${discoverMs} ms: is it running? Or pass --relay HOST:PORT`,
+  );
 }

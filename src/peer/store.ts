@@ -23,11 +23,18 @@ export const PREFIX = {
   outbox: 'v1!outbox!',
   outbox2: 'v2!outbox!',
   history: 'v1!hist!',
+  /** Before issue 10: one global msg id namespace; read, never written. */
   historyById: 'v1!histid!',
+  historyById2: 'v2!histid!',
   unread: 'v1!unread!',
+  /** Before issue 10: msg id alone → receive time; read and pruned, never written. */
   seen: 'v1!seen!',
+  seen2: 'v2!seen!',
+  seenByTime: 'v2!seenat!',
+  inCounters: 'v1!inctr!',
   heldIn: 'v1!heldin!',
   damaged: 'v1!damaged!',
+  notices: 'v1!notice!',
 } as const;
 
 /** A put of a string stores its UTF-8; a put of bytes stores them as they are. */

@@ -88,7 +88,7 @@ export const openPresenceSocket: OpenTransport = async (options, onDatagram) => 
 
 export interface BeaconEvents {
   'roster:change': RosterChange;
-  /** Every verified, fresh relay beacon (about one per interval per relay). */
+  /** Every verified beacon with a new seq for its source address (about one per interval per relay). */
   'relay:seen': RelaySighting;
   'datagram:dropped': DropReason;
 }
@@ -213,9 +213,14 @@ export class Beacon extends TypedEmitter<BeaconEvents> {
     return this.roster.list();
   }
 
-  /** Relays heard recently, most recent first. */
+  /** Relays heard recently, each at its best address, most recent first. */
   relays(): RelaySighting[] {
     return this.relayTracker.list(this.clock.now());
+  }
+
+  /** Every address heard recently for one relay id (hex), best first (relays.ts). */
+  relayCandidates(relayIdHex: string): RelaySighting[] {
+    return this.relayTracker.candidates(relayIdHex, this.clock.now());
   }
 
   stats(): BeaconStats {

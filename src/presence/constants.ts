@@ -47,9 +47,10 @@ export const SOURCE_BURST_DATAGRAMS = 40;
 export const MAX_TRACKED_SOURCES = 4096;
 
 /**
- * Recently accepted datagram bodies remembered to drop duplicates. Each send goes
- * to several targets, so one host may receive the same body two or three times;
- * 4096 covers many seconds of a busy LAN at about 40 bytes an entry.
+ * Recently accepted (source address, datagram body) pairs remembered to drop
+ * duplicates. Each send goes to several targets, so one host may receive the same
+ * body two or three times; 4096 covers many seconds of a busy LAN at about 60
+ * bytes an entry.
  */
 export const DEDUP_CACHE_ENTRIES = 4096;
 
@@ -85,6 +86,15 @@ export const MAX_TRACKED_CONFLICTS = 256;
 
 /** Relays tracked from their beacons; a LAN has one or two. */
 export const MAX_TRACKED_RELAYS = 16;
+
+/**
+ * Source addresses remembered per relay id (issue 10). A relay's beacons come
+ * from one address, or one per interface; the others are replays, kept as
+ * candidates for the link to refuse. Past this the stalest is forgotten, so
+ * replays from spoofed sources cannot push the relay's own address out: it is
+ * the first to deliver each new sequence number.
+ */
+export const MAX_ADDRESSES_PER_RELAY = 8;
 
 /** Recent anonymous QUERY nonces of our own, to ignore them when they loop back. */
 export const OWN_QUERY_NONCES = 8;

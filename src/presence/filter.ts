@@ -2,7 +2,8 @@
  * The receive pipeline for presence datagrams (DESIGN.md §5), cheapest checks
  * first so that hostile traffic costs as little as possible:
  *
- *   size -> per-source rate -> decode envelope -> duplicate -> decode body
+ *   size -> per-source rate -> decode envelope -> duplicate (per source address)
+ *        -> decode body
  *        -> timestamp window -> signature -> box key signature -> accepted
  *
  * Pure apart from the injected clock. Every drop is counted by reason and never
@@ -67,7 +68,7 @@ export interface FilterOptions {
   burst?: number;
   /** Sources tracked for rate limiting. Default MAX_TRACKED_SOURCES. */
   maxSources?: number;
-  /** Accepted bodies remembered for duplicate detection. Default DEDUP_CACHE_ENTRIES. */
+  /** Accepted (source address, body) pairs remembered to drop duplicates. Default DEDUP_CACHE_ENTRIES. */
   dedupEntries?: number;
 }
 
@@ -115,7 +116,12 @@ export class DatagramFilter {
     } catch {
       return this.drop('malformed');
     }
-    const bodyId = createHash('sha256').update(body).digest('base64');
+    // Keyed with the source address (issue 10): keyed by the body alone, a replay
+    // of a genuine beacon from another host that arrived first would get the
+    // genuine copy dropped as its duplicate, leaving only the replay's address to
+    // dial. The same body from the same source (one send reaching us through
+    // several broadcast targets) is still dropped here, unverified.
+    const bodyId = `${address}|${createHash('sha256').update(body).digest('base64')}`;
     if (this.seenBodies.has(bodyId)) return this.drop('duplicate');
 
     let presence: Presence;

@@ -23,7 +23,7 @@ export {
   type RelayBeaconStats,
   startRelayBeacon,
 } from './relay-beacon.js';
-export { type RelayPresence, type RelaySighting, RelayTracker } from './relays.js';
+export { type RelayPresence, type RelaySighting, RelayTracker, rankSightings } from './relays.js';
 export {
   type LeaveReason,
   type PeerPresence,

@@ -1,9 +1,9 @@
 /**
- * The relay's composition root and its only socket owner: accepts TCP
- * connections, sets TCP_NODELAY (with Nagle on, light-load p99 rises from under
- * 1 ms to about 39 ms: DESIGN.md §4), and hands each socket to a Session.
+ * The relay's composition root: the store, the relay key and its TLS certificate,
+ * the listener (listener.ts: TCP, the connection cap, TLS 1.3), a Session for each
+ * connection whose channel is up, and the TTL sweep.
  */
-import net from 'node:net';
+import { relayCertificate } from '../crypto/tls-cert.js';
 import { RelayBeacon, type RelayBeaconOptions } from '../presence/relay-beacon.js';
 import type { Clock, Timer } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
@@ -20,6 +20,7 @@ import { Hub } from './hub.js';
 import { loadOrCreateRelayKey } from './identity.js';
 import type { RelayLimits } from './limits.js';
 import { DEFAULT_RELAY_LIMITS, DEFAULT_RELAY_PORT } from './limits.js';
+import { RelayListener } from './listener.js';
 import { Mailbox } from './mailbox.js';
 import { Session } from './session.js';
 import { RelayStore } from './store/index.js';
@@ -47,6 +48,12 @@ export interface RelayOptions {
    * many relays); `natter relay` turns it on with the default presence port.
    */
   presence?: false | Omit<RelayBeaconOptions, 'relayId' | 'relaySecretKey' | 'relayPort' | 'name'>;
+  /**
+   * Default true: every connection runs inside TLS 1.3 (DESIGN.md §2). false serves
+   * plain TCP so `npm run bench` can set the TLS figures beside plain ones; no client
+   * can use such a relay (the client speaks TLS only) and the CLI never sets it.
+   */
+  tls?: boolean;
 }
 
 export interface RunningRelay {
@@ -79,10 +86,13 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     ...(options.freeBytes ? { freeBytes: options.freeBytes } : {}),
   });
   let key: Awaited<ReturnType<typeof loadOrCreateRelayKey>>;
+  let credentials: Awaited<ReturnType<typeof relayCertificate>> | null = null;
   const directory = new Directory(store, log);
   const mailbox = new Mailbox(store, { limits, clock, storedAtOf: deliverStoredAt });
   try {
     key = await loadOrCreateRelayKey(options.dataDir);
+    // A new certificate at every start: it carries nothing but the relay id's key.
+    if (options.tls !== false) credentials = await relayCertificate(key);
     await directory.open();
     await mailbox.open();
   } catch (err) {
@@ -105,40 +115,27 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     budget,
   };
 
-  const server = net.createServer({ noDelay: true, keepAlive: true }, (socket) => {
-    socket.setNoDelay(true);
-    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
-    if (hub.connections.size >= limits.maxConnections) {
-      socket.destroy();
-      return;
-    }
-    socket.on('error', () => {});
-    hub.attach(new Session(socket, ctx, remote));
+  const listener = new RelayListener({
+    host: options.host ?? '0.0.0.0',
+    port: options.port ?? DEFAULT_RELAY_PORT,
+    credentials,
+    limits,
+    clock,
+    log,
+    accepted: (stream, binding, remote) => hub.attach(new Session(stream, ctx, remote, binding)),
   });
-
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      reject(
-        err.code === 'EADDRINUSE'
-          ? relayFailure(
-              RelayFailureCode.AddressInUse,
-              `relay: port ${options.port} is already in use`,
-              err,
-            )
-          : err,
-      );
-    };
-    server.once('error', onError);
-    server.listen(options.port ?? DEFAULT_RELAY_PORT, options.host ?? '0.0.0.0', () => {
-      server.off('error', onError);
-      resolve();
-    });
-  }).catch(async (err) => {
+  const addr = await listener.listen().catch(async (err: NodeJS.ErrnoException) => {
     await store.close();
-    throw err;
+    throw err.code === 'EADDRINUSE'
+      ? relayFailure(
+          RelayFailureCode.AddressInUse,
+          `relay: port ${options.port} is already in use`,
+          err,
+        )
+      : err;
   });
   // Only after listen succeeded: a bind failure is reported once, as E_ADDRESS_IN_USE.
-  server.on('error', (err) => log.error('listener error', describeError(err)));
+  listener.onError((err) => log.error('listener error', describeError(err)));
 
   // The TTL sweep, on the injected clock (each run arms the next).
   let sweepTimer: Timer | null = null;
@@ -150,8 +147,12 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   };
   sweep();
 
-  const addr = server.address() as net.AddressInfo;
-  log.info('relay listening', { host: addr.address, port: addr.port, users: directory.size });
+  log.info('relay listening', {
+    host: addr.address,
+    port: addr.port,
+    users: directory.size,
+    tls: credentials !== null,
+  });
 
   let beacon: RelayBeacon | null = null;
   if (options.presence) {
@@ -189,7 +190,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       closing ??= (async () => {
         if (sweepTimer) clock.clearTimeout(sweepTimer);
         await beacon?.stop();
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        const closed = listener.close();
         for (const session of [...hub.connections]) session.close('E_SHUTDOWN');
         await mailbox.close();
         await closed;

@@ -58,10 +58,16 @@ export class Session {
   private backlog: Uint8Array[] = [];
   private backlogBytes = 0;
 
+  /**
+   * `stream` is the cleartext side of the connection's TLS channel (listener.ts), or an
+   * in-memory pair in unit tests; `channelBinding` is that channel's TLS exporter
+   * (crypto/tls-cert.ts), which Register and Login must have signed (handlers/auth.ts).
+   */
   constructor(
     private readonly stream: Duplex,
     readonly ctx: RelayContext,
     readonly remote: string,
+    readonly channelBinding: Uint8Array,
   ) {
     const { limits, clock } = ctx;
     this.gate = new ReadGate(this, limits, clock);
@@ -71,7 +77,9 @@ export class Session {
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('drain', () => this.afterWrite());
     stream.on('error', () => {
-      // 'close' follows; a reset by the peer is not worth a log line.
+      // A reset by the peer is not worth a log line. node:tls reports a record that does
+      // not authenticate (altered bytes) as an error without closing: the session ends.
+      stream.destroy();
     });
     stream.on('close', () => this.onClose());
   }

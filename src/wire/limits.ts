@@ -3,8 +3,15 @@
  * for its value. Each one has a test that exceeds it (test/unit/wire).
  */
 
-/** Wire protocol version spoken by this build; Hello and Challenge carry it. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Wire protocol version spoken by this build; Hello and Challenge carry it. 2: the link
+ * runs inside TLS 1.3 and Register/Login sign its channel binding (issue 10). A version-1
+ * client speaks plain TCP and gets a plaintext E_BAD_VERSION refusal (src/relay/listener.ts).
+ */
+export const PROTOCOL_VERSION = 2;
+
+/** The protocol before the secure channel: what the relay's plaintext refusal answers. */
+export const LEGACY_PROTOCOL_VERSION = 1;
 
 /**
  * Largest frame before login. Hello/Challenge/Register/Login with a 32-character

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
+import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -20,7 +20,7 @@ import { encodeFrame } from '../../src/wire/codec.js';
 import { frame as framed } from '../../src/wire/framing.js';
 import { PROTOCOL_VERSION } from '../../src/wire/limits.js';
 import type { Frame } from '../../src/wire/types.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { connectRelayTls, RawClient } from '../helpers/raw-client.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const cli = join(root, 'dist', 'cli.js');
@@ -107,8 +107,7 @@ describe('e2e: relay memory under non-reading flooders (spawned natter relay)', 
       bad.client.socket,
       many({ type: 'lookup', requestId: 1, by: { pseudonym: 'good' } }, 1024),
     );
-    const pre = net.connect({ port, host: '127.0.0.1' });
-    await new Promise((r) => pre.once('connect', r));
+    const { socket: pre } = await connectRelayTls(port);
     pre.write(
       framed(
         encodeFrame({ type: 'hello', version: PROTOCOL_VERSION, clientNonce: randomBytes(32) }),

@@ -2,6 +2,7 @@
 import type { Duplex } from 'node:stream';
 import { randomBytes } from '../../src/crypto/random.js';
 import { domainMessage, generateSigningKeyPair, sign, TAG_RELAY } from '../../src/crypto/sign.js';
+import type { RelayChannel } from '../../src/peer/link/channel.js';
 import { decodeFrame, encodeFrame } from '../../src/wire/codec.js';
 import { FrameDecoder, frame as framed } from '../../src/wire/framing.js';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../../src/wire/limits.js';
@@ -9,6 +10,21 @@ import type { Card, Frame } from '../../src/wire/types.js';
 
 /** The signing key every FakeRelay proves unless given another. */
 export const FAKE_RELAY_KEY = generateSigningKeyPair();
+
+/** The channel binding of every fake channel (a real one is the TLS exporter). */
+export const FAKE_BINDING: Uint8Array = new Uint8Array(32).fill(0xcb);
+
+/**
+ * The client end of an in-memory pair as a secure channel, as if TLS had been keyed
+ * by `relayKey` (default: FAKE_RELAY_KEY's, the key a FakeRelay proves).
+ */
+export function fakeChannel(
+  stream: Duplex,
+  relayKey: Uint8Array = FAKE_RELAY_KEY.publicKey,
+  binding: Uint8Array = FAKE_BINDING,
+): RelayChannel {
+  return { stream, relayKey, binding };
+}
 
 export type RelayScript = (relay: FakeRelay, f: Frame) => void;
 

@@ -1,20 +1,25 @@
 /**
  * A minimal protocol client over a real socket: handshake, send, receive, ack.
  * For relay tests and the benchmark, which need the wire without the client
- * core's stores. It does check the relay's signature on the challenge.
+ * core's stores. Like the real client it speaks TLS 1.3, checks that the key
+ * of the TLS channel is the relay id the Challenge claims and the relay's
+ * signature on the challenge, and signs the channel binding at login.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { generateIdentity, type Identity } from '../../src/crypto/keys.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import {
+  authMessage,
   domainMessage,
   sign,
-  TAG_LOGIN,
-  TAG_REGISTER,
+  TAG_LOGIN_V2,
+  TAG_REGISTER_V2,
   TAG_RELAY,
   verify,
 } from '../../src/crypto/sign.js';
-import { utf8 } from '../../src/util/bytes.js';
+import { certificateSignKey, channelBinding, TLS_VERSION } from '../../src/crypto/tls-cert.js';
+import { bytesEqual } from '../../src/util/bytes.js';
 import { decodeFrame, encodeFrame } from '../../src/wire/codec.js';
 import { FrameDecoder, frame as framed } from '../../src/wire/framing.js';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../../src/wire/limits.js';
@@ -22,6 +27,62 @@ import type { Card, Frame, FrameOf } from '../../src/wire/types.js';
 
 export function cardOf(id: Identity, pseudonym: string): Card {
   return { userId: id.signPk, pseudonym, boxPk: id.boxPk, boxSig: id.boxSig };
+}
+
+export interface RawConnectOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Plain TCP, for a relay started with `tls: false` (the benchmark's baseline). */
+  plain?: boolean;
+  /**
+   * Sign for whatever key the TLS channel has, as a client that skipped the key check
+   * would: what a TLS-terminating proxy hopes for (the relay must still refuse it).
+   */
+  trustAnyKey?: boolean;
+}
+
+/** The binding a plain-TCP session signs (the relay's PLAIN_CHANNEL_BINDING). */
+const PLAIN_BINDING = new Uint8Array(32);
+
+/**
+ * A TLS 1.3 connection to a relay as the real client makes one (no CA; the key is
+ * checked by the caller), with its channel's key and binding.
+ */
+export async function connectRelayTls(
+  port: number,
+  host = '127.0.0.1',
+): Promise<{ socket: tls.TLSSocket; relayKey: Uint8Array; binding: Uint8Array }> {
+  const socket = tls.connect({
+    port,
+    host,
+    minVersion: TLS_VERSION,
+    maxVersion: TLS_VERSION,
+    rejectUnauthorized: false,
+  });
+  await new Promise<void>((resolve, reject) => {
+    const done = (err?: Error) => {
+      socket.off('secureConnect', secure);
+      socket.off('error', done);
+      socket.off('close', closed);
+      if (err === undefined) resolve();
+      else {
+        socket.destroy();
+        reject(err);
+      }
+    };
+    const secure = () => done();
+    const closed = () => done(new Error('closed before the TLS handshake completed'));
+    socket.once('secureConnect', secure);
+    socket.once('error', done);
+    socket.once('close', closed);
+  });
+  socket.on('error', () => {});
+  socket.setNoDelay(true);
+  return {
+    socket,
+    relayKey: certificateSignKey(socket.getPeerX509Certificate()),
+    binding: channelBinding(socket),
+  };
 }
 
 export class RawClient {
@@ -39,7 +100,14 @@ export class RawClient {
   keep = true;
   closed: Promise<void>;
 
-  private constructor(socket: net.Socket) {
+  private constructor(
+    socket: net.Socket,
+    /** The key that authenticated the TLS channel; null over plain TCP. */
+    readonly relayKey: Uint8Array | null,
+    /** What Register and Login sign besides the challenge. */
+    readonly binding: Uint8Array,
+    private readonly trustAnyKey = false,
+  ) {
     this.socket = socket;
     socket.setNoDelay(true);
     socket.on('data', (chunk) => {
@@ -56,16 +124,22 @@ export class RawClient {
       }
     });
     this.closed = new Promise((resolve) => socket.on('close', () => resolve()));
-    socket.on('error', () => {});
+    // node:tls reports an altered record as an error without closing the socket.
+    socket.on('error', () => socket.destroy());
   }
 
-  static async connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
-    const socket = net.connect({ port, host });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
-    return new RawClient(socket);
+  static async connect(port: number, options: RawConnectOptions = {}): Promise<RawClient> {
+    const host = options.host ?? '127.0.0.1';
+    if (options.plain) {
+      const socket = net.connect({ port, host });
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('error', reject);
+      });
+      return new RawClient(socket, null, PLAIN_BINDING);
+    }
+    const { socket, relayKey, binding } = await connectRelayTls(port, host);
+    return new RawClient(socket, relayKey, binding, options.trustAnyKey);
   }
 
   /** Connect, handshake and register (or log in); resolves with the Ready frame. */
@@ -74,25 +148,11 @@ export class RawClient {
     id: Identity,
     pseudonym: string,
     mode: 'register' | 'login' = 'register',
+    options: RawConnectOptions = {},
   ): Promise<{ client: RawClient; ready: FrameOf<'ready'> }> {
-    const client = await RawClient.connect(port);
+    const client = await RawClient.connect(port, options);
     const challenge = await client.hello();
-    const parts = [challenge.relayId, challenge.challenge, utf8(pseudonym)] as const;
-    if (mode === 'register') {
-      client.send({
-        type: 'register',
-        card: cardOf(id, pseudonym),
-        sig: sign(id.signSk, domainMessage(TAG_REGISTER, ...parts)),
-      });
-    } else {
-      client.send({
-        type: 'login',
-        pseudonym,
-        userId: id.signPk,
-        sig: sign(id.signSk, domainMessage(TAG_LOGIN, ...parts)),
-        card: null,
-      });
-    }
+    client.send(client.authFrame(challenge, id, pseudonym, mode));
     const reply = await client.next((f) => f.type === 'ready' || f.type === 'error');
     if (reply.type !== 'ready') {
       throw Object.assign(new Error(`login refused: ${JSON.stringify(reply)}`), {
@@ -107,9 +167,29 @@ export class RawClient {
     this.send({ type: 'hello', version: PROTOCOL_VERSION, clientNonce });
     const f = await this.next((x) => x.type === 'challenge');
     if (f.type !== 'challenge') throw new Error('no challenge');
+    if (this.relayKey !== null && !this.trustAnyKey && !bytesEqual(this.relayKey, f.relayId)) {
+      throw Object.assign(new Error('the TLS key is not the relay id'), {
+        code: 'E_RELAY_TLS_KEY_MISMATCH',
+      });
+    }
     const ok = verify(f.relayId, domainMessage(TAG_RELAY, clientNonce, f.challenge), f.relaySig);
     if (!ok) throw new Error('relay signature did not verify');
     return f;
+  }
+
+  /** A Register or Login for `challenge`, signed over this connection's channel binding. */
+  authFrame(
+    challenge: FrameOf<'challenge'>,
+    id: Identity,
+    pseudonym: string,
+    mode: 'register' | 'login',
+  ): Frame {
+    const tag = mode === 'register' ? TAG_REGISTER_V2 : TAG_LOGIN_V2;
+    const msg = authMessage(tag, challenge.relayId, challenge.challenge, this.binding, pseudonym);
+    const sig = sign(id.signSk, msg);
+    return mode === 'register'
+      ? { type: 'register', card: cardOf(id, pseudonym), sig }
+      : { type: 'login', pseudonym, userId: id.signPk, sig, card: null };
   }
 
   send(f: Frame): void {

@@ -279,9 +279,17 @@ const isNot =
   (area: Area): boolean =>
     !areas.includes(area);
 
-const SOCKET_MODULES = new Set(['node:net', 'net', 'node:dgram', 'dgram', 'dgram-as-promised']);
+const SOCKET_MODULES = new Set([
+  'node:net',
+  'net',
+  'node:tls',
+  'tls',
+  'node:dgram',
+  'dgram',
+  'dgram-as-promised',
+]);
 const SOCKET_OWNERS = new Set([
-  'src/relay/server.ts',
+  'src/relay/listener.ts',
   'src/peer/link/transport.ts',
   'src/presence/beacon.ts',
 ]);
@@ -295,6 +303,8 @@ const WALL_CLOCK = /\bDate\s*\.\s*now\s*\(|\bsetInterval\s*\(/g;
 const SHORT_TIMER = /\bsetTimeout\s*\([^;]*?,\s*(?:[0-9]|[1-4][0-9])\s*\)/g;
 const STDOUT_WRITE =
   /\bprocess\s*(?:\.\s*stdout\b|\[\s*['"]stdout['"]\s*\])|\bconsole\s*\.\s*(?:log|info|debug|dir|dirxml|table)\b/g;
+/** startRelay's benchmark-only switch (RelayOptions.tls): the CLI never passes it. */
+const RELAY_TLS_OPTION = /\btls\s*:/g;
 
 /** Each rule returns every violation in `files`, one line each naming the file and the import. */
 const rules: Record<string, (files: SourceFile[]) => string[]> = {
@@ -338,7 +348,7 @@ const rules: Record<string, (files: SourceFile[]) => string[]> = {
       'generated types never leave src/wire',
     ),
 
-  'only the socket owners import node:net, node:dgram or dgram-as-promised': (files) =>
+  'only the socket owners import node:net, node:tls, node:dgram or dgram-as-promised': (files) =>
     files
       .filter((f) => !SOCKET_OWNERS.has(f.path) && areaOf(f.path) !== 'cli')
       .flatMap((f) =>
@@ -449,6 +459,16 @@ const rules: Record<string, (files: SourceFile[]) => string[]> = {
           `${f.path}:${f.code.slice(0, m.index).split('\n').length} uses '${m[0]}' (a polling delay)`,
       ),
     ),
+
+  "the CLI never sets the relay's TLS option (plain TCP is for benchmarks only)": (files) =>
+    files
+      .filter((f) => areaOf(f.path) === 'cli')
+      .flatMap((f) =>
+        [...f.code.matchAll(RELAY_TLS_OPTION)].map(
+          (m) =>
+            `${f.path}:${f.code.slice(0, m.index).split('\n').length} sets '${m[0]}' (every relay a user runs speaks TLS)`,
+        ),
+      ),
 };
 
 /** An in-memory source file, for checking that each rule does catch what it should. */
@@ -560,7 +580,10 @@ describe('module boundaries (DESIGN.md §1)', () => {
         "import { verify } from '../../crypto/sign.js';",
         "import { Contacts } from '../../peer/contacts.js';",
         "import net from 'node:net';",
+        "import tls from 'node:tls';",
+        "import type { TLSSocket } from 'node:tls';",
       ]),
+      fakeFile('src/relay/listener.ts', ["import tls from 'node:tls';"]),
       fakeFile('src/peer/core.ts', [
         "import blessed from 'blessed';",
         "import { App } from './ui/app.js';",
@@ -582,6 +605,7 @@ describe('module boundaries (DESIGN.md §1)', () => {
         "import { NatterClient } from '../peer/index.js';",
         "import { encodeFrame } from '../wire/codec.js';",
         'const t = Date.now();',
+        "await startRelay({ dataDir: '.', tls: false });",
       ]),
       fakeFile('src/presence/clock.ts', [
         "import { createHash, randomBytes } from 'node:crypto';",
@@ -605,8 +629,9 @@ describe('module boundaries (DESIGN.md §1)', () => {
           'src/relay/handlers/x.ts:3',
         ],
       'nothing outside src/wire imports the generated protobuf code': ['src/peer/core.ts:3'],
-      'only the socket owners import node:net, node:dgram or dgram-as-promised': [
+      'only the socket owners import node:net, node:tls, node:dgram or dgram-as-promised': [
         'src/relay/handlers/x.ts:6',
+        'src/relay/handlers/x.ts:7',
       ],
       'the peer core never imports blessed': ['src/peer/core.ts:1'],
       'the peer core never writes to stdout': ['src/peer/core.ts:6', 'src/peer/core.ts:7'],
@@ -633,6 +658,9 @@ describe('module boundaries (DESIGN.md §1)', () => {
         ['src/presence/clock.ts:3', 'src/presence/clock.ts:4'],
       'no polling: no short literal timer delays (wait for the event instead)': [
         'src/presence/clock.ts:5',
+      ],
+      "the CLI never sets the relay's TLS option (plain TCP is for benchmarks only)": [
+        'src/cli/x.ts:7',
       ],
     });
   });

@@ -1,7 +1,9 @@
-/** `natter contacts`, `natter fingerprint [NAME]`, `natter trust NAME`: local, no relay needed. */
+/** `natter contacts`, `natter fingerprint [NAME]`: local, no relay needed (trust: trust.ts). */
 import type { Command } from 'commander';
-import { formatContact, formatSafetyNumber, safeJson, sanitize } from '../format.js';
+import { formatContact, safeJson, sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
+import { relayFlag, showRelayFingerprint } from './fingerprint.js';
+import { compareLines } from './trust.js';
 
 export function addContactsCommands(program: Command, withContext: WithContext): void {
   program
@@ -20,11 +22,14 @@ export function addContactsCommands(program: Command, withContext: WithContext):
 
   program
     .command('fingerprint')
-    .description('show your own fingerprint, or the safety number you share with NAME')
+    .description(
+      "show your own fingerprint, the safety number you share with NAME, or (--relay) your relay's",
+    )
     .argument('[name]', 'a contact; compare the safety number with them in person or by voice')
     .option('--json', 'print as JSON')
     .action(
-      withContext(async (ctx, name: string | undefined, opts: { json?: boolean }) => {
+      withContext(async (ctx, name: string | undefined, opts: { json?: boolean }, cmd: Command) => {
+        if (relayFlag(cmd)) return showRelayFingerprint(ctx, name, opts);
         const client = await ctx.openClient();
         if (name === undefined) {
           const { pseudonym, fingerprint, userId } = client.me;
@@ -38,41 +43,10 @@ export function addContactsCommands(program: Command, withContext: WithContext):
           ctx.out(safeJson({ contact: contact ?? null, safetyNumber: safety }));
           return;
         }
-        ctx.out(
-          `safety number with ${sanitize(name)}${contact?.keyChanged ? ' (for the NEW key)' : ''}:`,
-        );
-        ctx.out(formatSafetyNumber(safety));
+        for (const l of compareLines(name, contact, safety)) ctx.out(l);
         if (contact?.keyChanged)
-          ctx.out(`if it matches on their screen too, run: natter trust ${sanitize(name)}`);
-      }),
-    );
-
-  program
-    .command('trust')
-    .description(
-      "accept a contact's changed key (or mark a contact verified) after comparing safety numbers",
-    )
-    .argument('<name>', 'the contact')
-    .option('--json', 'print as JSON')
-    .action(
-      withContext(async (ctx, name: string, opts: { json?: boolean }) => {
-        const client = await ctx.openClient();
-        const result = await client.trust(name);
-        if (opts.json) {
-          ctx.out(safeJson(result));
-          return;
-        }
-        const who = sanitize(result.contact.pseudonym);
-        ctx.out(
-          `${who} (${result.contact.fingerprint}) is ${result.accepted ? 'trusted with the new key' : 'verified'}`,
-        );
-        if (result.releasedIn > 0)
           ctx.out(
-            `${result.releasedIn} held message(s) from ${who}: run natter inbox to read them`,
-          );
-        if (result.releasedOut > 0)
-          ctx.out(
-            `${result.releasedOut} held message(s) to ${who} will be sent the next time natter connects`,
+            `if it matches on their screen too, run: natter trust ${sanitize(name)} --safety-number N (N: the number you compared)`,
           );
       }),
     );

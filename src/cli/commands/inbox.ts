@@ -7,7 +7,7 @@
  * could do would bring the message back.
  */
 import type { Command } from 'commander';
-import type { DamagedMessage, NatterClient } from '../../peer/index.js';
+import type { ConversationNotice, DamagedMessage, NatterClient } from '../../peer/index.js';
 import { NatterError } from '../../util/errors.js';
 import { formatMessage, messageJson, safeJson, sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
@@ -53,6 +53,7 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
       await printer.print();
       client.on('message:received', () => printer.schedule());
       client.on('message:damaged', () => printer.schedule());
+      client.on('conversation:notice', () => printer.schedule());
       // Held messages are not printed; say why, on stderr, so scripts reading stdout are unaffected.
       client.on('contact:key-changed', (e) => {
         const who = sanitize(e.pseudonym);
@@ -115,9 +116,38 @@ class Printer {
           this.err(formatDamaged(d));
           if (this.json) this.out(damagedJson(d));
         }
+        for (const n of await this.client.takeNotices()) {
+          this.err(formatNotice(n));
+          if (this.json) this.out(noticeJson(n));
+        }
       });
     return this.chain;
   }
+}
+
+/**
+ * The stderr line for a gap or a rewound counter in a sender's messages (issue 10):
+ * a notice, not an error: missing messages may still be on their way.
+ */
+export function formatNotice(n: ConversationNotice): string {
+  const who = `${sanitize(n.from.pseudonym)} (${n.from.fingerprint})`;
+  return n.kind === 'gap'
+    ? `natter: ${n.missing} earlier message(s) from ${who} have not arrived (yet); they may still be on their way`
+    : `natter: ${who}'s messages are numbered from an earlier point (a profile restored from a backup, or another device); new messages are still shown`;
+}
+
+function noticeJson(n: ConversationNotice): string {
+  return safeJson({
+    type: 'notice',
+    kind: n.kind,
+    conversation: n.conversation,
+    from: n.from.pseudonym,
+    fromFingerprint: n.from.fingerprint,
+    counter: n.counter,
+    previousCounter: n.previousCounter,
+    missing: n.missing,
+    at: new Date(n.atMs).toISOString(),
+  });
 }
 
 /** Rejects when the connection gives up for good (refused login, changed relay key). */

@@ -6,8 +6,12 @@
  * chooses `from` and `msg_id`, and it can replay stored mail. So after the box opens
  * the receiver checks that the authenticated plaintext agrees with the routing:
  * sender = the key that opened it (reflection), addressed to a conversation I am
- * in (misrouting: for 1:1, recipient = me), msg id = the outer one, and the id
- * was never seen before (replay).
+ * in (misrouting: for 1:1, recipient = me), msg id = the outer one, the sender
+ * never had this id accepted before (replay; ids are the sender's namespace, so
+ * another user's message with the same id is not a copy of it), and the send time
+ * is within the mail lifetime (issue 10: without it, a relay that kept old mail
+ * could replay it to a profile whose seen-set is gone). The sender's counter is
+ * checked next, against what was accepted from them before (messaging/counters.ts).
  */
 import type { BoxKeyring } from '../../crypto/box.js';
 import { verifyBoxKey } from '../../crypto/keys.js';
@@ -38,10 +42,35 @@ export interface Audience {
   conversationOf(inner: Inner): ConversationId | null;
 }
 
-/** Anything that can say whether a message id was already accepted (seen.ts). */
+/** Anything that can say whether a sender's message id was already accepted (seen.ts). */
 export interface SeenLookup {
-  has(msgId: Uint8Array): boolean | Promise<boolean>;
+  has(sender: Uint8Array, msgId: Uint8Array): boolean | Promise<boolean>;
 }
+
+/**
+ * How long the relay keeps undelivered mail: its TTL (src/relay/limits.ts
+ * `mailTtlMs`; a test holds the two equal). Mail older than this plus the slack
+ * cannot come from an honest relay.
+ */
+export const MAIL_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
+
+/**
+ * Send time is when the message was written, not when the relay stored it: it may
+ * wait in its sender's outbox first (a laptop closed over a week off, a contact
+ * held for trust(), a full relay), and clocks drift. Older than lifetime + slack
+ * is refused as 'expired'.
+ */
+export const SEND_TIME_SLACK_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** The oldest send time accepted, as an age: also how long a seen id must be kept (seen.ts). */
+export const MAX_MESSAGE_AGE_MS = MAIL_LIFETIME_MS + SEND_TIME_SLACK_MS;
+
+/**
+ * How far ahead of ours a sender's clock may run before its message is refused as
+ * 'future-dated': a machine whose time zone is set wrong is whole hours off. It
+ * also bounds how long a seen id can outlive its pruning window.
+ */
+export const MAX_FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
 
 /** Seals `inner` for the holder of `recipientBoxPk`; the keyring picks the nonce. */
 export function sealInner(keyring: BoxKeyring, recipientBoxPk: Uint8Array, inner: Inner): Sealed {
@@ -55,14 +84,16 @@ const reject = (reason: RejectReason, detail: string): OpenResult => ({
 });
 
 /**
- * Opens one delivered message for `audience`. Never throws: every failure is a
- * typed reason, so one hostile message costs its own drop and nothing else.
+ * Opens one delivered message for `audience`, at `nowMs` on our clock. Never
+ * throws: every failure is a typed reason, so one hostile message costs its own
+ * drop and nothing else.
  */
 export async function openDeliver(
   keyring: BoxKeyring,
   audience: Audience,
   deliver: FrameOf<'deliver'>,
   seen: SeenLookup,
+  nowMs: number,
 ): Promise<OpenResult> {
   const from = deliver.from;
   try {
@@ -94,7 +125,17 @@ export async function openDeliver(
       return reject('msg-id-mismatch', 'inner message id differs from the outer one');
     }
     if (inner.counter < 1) return reject('malformed', 'inner counter must start at 1');
-    if (await seen.has(inner.msgId)) return reject('replay', 'message id already accepted');
+    if (await seen.has(inner.sender, inner.msgId)) {
+      return reject('replay', "the sender's message id was already accepted");
+    }
+    // After the seen-set: a copy of a message accepted here is a quiet duplicate
+    // while its id is remembered, and ids are kept exactly as long as this refuses.
+    if (inner.sentAtMs < nowMs - MAX_MESSAGE_AGE_MS) {
+      return reject('expired', 'sent before the oldest mail a relay may still hold');
+    }
+    if (inner.sentAtMs > nowMs + MAX_FUTURE_SKEW_MS) {
+      return reject('future-dated', "sent further ahead of our clock than a sender's may run");
+    }
     return { ok: true, inner, from, conversation };
   } catch (err) {
     return reject('malformed', `unexpected: ${(err as Error).message}`);

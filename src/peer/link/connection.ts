@@ -1,20 +1,21 @@
 /**
  * One client's link to its relay: the phases of a connection and the moves
  * between them (docs/protocol.md "Session"). The transport is a parameter
- * (`connect`), so unit tests use in-memory duplex pairs. The parts own their
+ * (`connect`, giving a secure channel: channel.ts), so unit tests use in-memory
+ * duplex pairs. The parts own their
  * state: socket.ts, handshake.ts, keepalive.ts, dialer.ts, requests.ts, and
  * routes.ts says which frame goes where. A lost link is dialled again unless
  * closed or refused for good (a refused login must not hammer the relay).
  */
-import type { Duplex } from 'node:stream';
 import { Backoff } from '../../util/backoff.js';
 import { toHex } from '../../util/bytes.js';
 import { type Clock, systemClock } from '../../util/clock.js';
 import { TypedEmitter } from '../../util/emitter.js';
-import { describeError, type NatterError } from '../../util/errors.js';
+import { describeError, isNatterError, type NatterError } from '../../util/errors.js';
 import { type Logger, silentLogger } from '../../util/logger.js';
 import type { Frame, FrameOf } from '../../wire/types.js';
 import type { ConnectionState } from '../events.js';
+import type { RelayChannel } from './channel.js';
 import { Dialer } from './dialer.js';
 import { LinkCode, linkError } from './errors.js';
 import {
@@ -33,7 +34,8 @@ import { LinkSocket } from './socket.js';
 import type { FrameWriterOptions } from './writer.js';
 
 export interface RelayConnectionOptions extends RelayPolicy {
-  connect: () => Promise<Duplex>;
+  /** Opens a secure channel to the relay (transport.ts connectTls). */
+  connect: () => Promise<RelayChannel>;
   identity: SigningIdentity;
   /** NFKC pseudonym to register or log in as. */
   pseudonym: string;
@@ -70,6 +72,7 @@ export class RelayConnection extends TypedEmitter<LinkEvents> {
   private link: LinkSocket | null = null;
   private handshake: ClientHandshake | null = null;
   private fatal: NatterError | null = null;
+  private lastDialFailure: NatterError | null = null;
   private closedReported = false;
   private readonly clock: Clock;
   private readonly dialer: Dialer;
@@ -83,10 +86,14 @@ export class RelayConnection extends TypedEmitter<LinkEvents> {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.logger ?? silentLogger;
     this.dialer = new Dialer(opts.connect, this.clock, opts.backoff ?? new Backoff(), {
-      connected: (socket) => this.attach(socket),
+      connected: (channel) => this.attach(channel),
       failed: (err) => {
         this.log.info('relay unreachable', describeError(err));
-        if (this.phase === 'dialling') this.lost();
+        if (isNatterError(err)) this.lastDialFailure = err;
+        if (this.phase !== 'dialling') return;
+        // A channel keyed by something that cannot be a relay id: stop, like a wrong key.
+        if (isFinal(err)) this.giveUp(err);
+        else this.lost();
       },
     });
     this.requests = opts.requests ?? new Requests({ send: (f) => this.send(f), clock: this.clock });
@@ -119,6 +126,11 @@ export class RelayConnection extends TypedEmitter<LinkEvents> {
   /** The error that stopped the connection for good, if any. */
   get fatalError(): NatterError | null {
     return this.fatal;
+  }
+
+  /** Why the last dial failed (unreachable, no TLS), until a session is ready; for messages. */
+  get dialFailure(): NatterError | null {
+    return this.lastDialFailure;
   }
 
   /** Ready and not pushing back: a bulk sender may write now. */
@@ -188,20 +200,21 @@ export class RelayConnection extends TypedEmitter<LinkEvents> {
     void this.dialer.dial();
   }
 
-  /** A new socket: Hello, under the handshake's deadline. False if we stopped dialling meanwhile. */
-  private attach(socket: Duplex): boolean {
+  /** A new channel: Hello, under the handshake's deadline. False if we stopped dialling meanwhile. */
+  private attach(channel: RelayChannel): boolean {
     if (this.phase !== 'dialling') return false;
     this.phase = 'hello';
     this.keepalive.heard();
     const handshake = new ClientHandshake(
       this.opts.identity,
       this.opts.pseudonym,
+      channel,
       this.clock,
       this.opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
       () => this.drop('handshake timed out'),
     );
     const link = new LinkSocket(
-      socket,
+      channel.stream,
       {
         heard: () => this.keepalive.heard(),
         frame: (frame) => this.route(frame),
@@ -245,6 +258,7 @@ export class RelayConnection extends TypedEmitter<LinkEvents> {
   private onReady(frame: FrameOf<'ready'>): void {
     const info = this.handshake!.ready(frame);
     this.phase = 'ready';
+    this.lastDialFailure = null;
     this.dialer.succeeded();
     this.keepalive.start();
     this.log.info('relay session ready', {

@@ -1,16 +1,16 @@
 /**
- * Getting a socket to the relay: one connect attempt at a time, and after a
+ * Getting a channel to the relay: one connect attempt at a time, and after a
  * lost link the next one after a jittered, doubling delay (util/backoff.ts) on
  * the injected clock, so many clients that lost the same relay do not come
  * back in lockstep. Owns the pending delay and the backoff's count.
  */
-import type { Duplex } from 'node:stream';
 import type { Backoff } from '../../util/backoff.js';
 import type { Clock, Timer } from '../../util/clock.js';
+import type { RelayChannel } from './channel.js';
 
 export interface DialerHooks {
-  /** A socket is open. False: nobody wants it any more (it is destroyed). */
-  connected: (socket: Duplex) => boolean;
+  /** A channel is open. False: nobody wants it any more (it is destroyed). */
+  connected: (channel: RelayChannel) => boolean;
   /** connect() failed. */
   failed: (err: unknown) => void;
 }
@@ -19,7 +19,7 @@ export class Dialer {
   private timer: Timer | null = null;
 
   constructor(
-    private readonly connect: () => Promise<Duplex>,
+    private readonly connect: () => Promise<RelayChannel>,
     private readonly clock: Clock,
     private readonly backoff: Backoff,
     private readonly hooks: DialerHooks,
@@ -28,14 +28,14 @@ export class Dialer {
   /** Connects now. */
   async dial(): Promise<void> {
     this.cancel();
-    let socket: Duplex;
+    let channel: RelayChannel;
     try {
-      socket = await this.connect();
+      channel = await this.connect();
     } catch (err) {
       this.hooks.failed(err);
       return;
     }
-    if (!this.hooks.connected(socket)) socket.destroy();
+    if (!this.hooks.connected(channel)) channel.stream.destroy();
   }
 
   /** Runs `dial` after the next backoff delay (replacing a pending one). */

@@ -14,6 +14,13 @@ export const LinkCode = {
   RelayTimeout: 'E_RELAY_TIMEOUT',
   /** TCP connect failed or timed out. */
   Unreachable: 'E_RELAY_UNREACHABLE',
+  /** TCP connected but no TLS 1.3 handshake completed: a natter 1 relay, or not a relay. */
+  TlsFailed: 'E_RELAY_TLS_FAILED',
+  /**
+   * The key that authenticated the TLS channel is not the relay id the Challenge claims
+   * (or no Ed25519 key at all): something in between terminated the channel.
+   */
+  TlsKeyMismatch: 'E_RELAY_TLS_KEY_MISMATCH',
   /** The relay's Challenge was not signed by the relay id it claims. */
   BadRelaySignature: 'E_RELAY_BAD_SIGNATURE',
   /** A relay found by its beacon answered with another key than the beacon's. */

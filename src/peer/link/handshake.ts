@@ -1,25 +1,29 @@
 /**
  * The client's half of the handshake (docs/protocol.md "Session", signature
- * table): Hello{client nonce} → Challenge (relay_sig proves the relay holds
- * relay_id) → Register | Login → Ready. `ClientHandshake` owns one attempt's
- * state (our nonce, the relay it answered for); the checks are pure functions,
+ * table), inside the TLS channel (channel.ts): Hello{client nonce} → Challenge
+ * (its relay_id must be the key that authenticated the channel, and relay_sig
+ * proves the relay holds it over our nonce) → Register | Login, signed over the
+ * channel binding too → Ready. `ClientHandshake` owns one attempt's state (our
+ * nonce, the channel, the relay it answered for); the checks are pure functions,
  * testable without a socket.
  */
 import type { Identity } from '../../crypto/keys.js';
 import { randomBytes } from '../../crypto/random.js';
 import {
+  authMessage,
   domainMessage,
   sign,
-  TAG_LOGIN,
-  TAG_REGISTER,
+  TAG_LOGIN_V2,
+  TAG_REGISTER_V2,
   TAG_RELAY,
   verify,
 } from '../../crypto/sign.js';
-import { bytesEqual, utf8 } from '../../util/bytes.js';
+import { bytesEqual, toHex } from '../../util/bytes.js';
 import type { Clock, Timer } from '../../util/clock.js';
 import { isNatterError, NatterError } from '../../util/errors.js';
 import { CHALLENGE_BYTES, PROTOCOL_VERSION } from '../../wire/limits.js';
 import type { Card, Frame, FrameOf } from '../../wire/types.js';
+import type { RelayChannel } from './channel.js';
 import { LinkCode, linkError } from './errors.js';
 
 export type AuthMode = 'register' | 'login';
@@ -47,6 +51,7 @@ export const FINAL_CODES: ReadonlySet<string> = new Set([
 export const UNTRUSTED_RELAY_CODES: ReadonlySet<string> = new Set([
   LinkCode.BadRelaySignature,
   LinkCode.RelayIdMismatch,
+  LinkCode.TlsKeyMismatch,
   'E_RELAY_KEY_CHANGED',
 ]);
 
@@ -79,14 +84,27 @@ export interface RelayPolicy {
 }
 
 /**
- * The relay must prove it holds relay_id by signing our fresh nonce with its
- * challenge; without that, anyone could replay a recorded Challenge.
+ * The relay id the Challenge claims must be the key that authenticated the TLS
+ * channel: otherwise something in between terminated our channel with its own key
+ * and forwards the real relay's frames (issue 10). Then the relay must prove it
+ * holds relay_id by signing our fresh nonce with its challenge; without that,
+ * anyone could replay a recorded Challenge.
  */
-export function checkChallenge(clientNonce: Uint8Array, ch: FrameOf<'challenge'>): void {
+export function checkChallenge(
+  clientNonce: Uint8Array,
+  ch: FrameOf<'challenge'>,
+  channelKey: Uint8Array,
+): void {
   if (ch.version !== PROTOCOL_VERSION) {
     throw linkError(
       LinkCode.BadVersion,
       `handshake: relay speaks version ${ch.version}, we speak ${PROTOCOL_VERSION}`,
+    );
+  }
+  if (!bytesEqual(ch.relayId, channelKey)) {
+    throw linkError(
+      LinkCode.TlsKeyMismatch,
+      `handshake: refused: the relay claims id ${toHex(ch.relayId).slice(0, 16)}… but its TLS channel is keyed ${toHex(channelKey).slice(0, 16)}…: something between us and the relay terminated the connection; nothing was signed`,
     );
   }
   if (!verify(ch.relayId, domainMessage(TAG_RELAY, clientNonce, ch.challenge), ch.relaySig)) {
@@ -94,15 +112,16 @@ export function checkChallenge(clientNonce: Uint8Array, ch: FrameOf<'challenge'>
   }
 }
 
-/** Register or Login, signed over (tag, relay id, challenge, pseudonym). */
+/** Register or Login, signed over (tag, relay id, challenge, channel binding, pseudonym). */
 export function authFrame(
   identity: SigningIdentity,
   pseudonym: string,
   mode: AuthMode,
   ch: FrameOf<'challenge'>,
+  binding: Uint8Array,
 ): Frame {
-  const tag = mode === 'register' ? TAG_REGISTER : TAG_LOGIN;
-  const sig = sign(identity.signSk, domainMessage(tag, ch.relayId, ch.challenge, utf8(pseudonym)));
+  const tag = mode === 'register' ? TAG_REGISTER_V2 : TAG_LOGIN_V2;
+  const sig = sign(identity.signSk, authMessage(tag, ch.relayId, ch.challenge, binding, pseudonym));
   const card: Card = {
     userId: identity.signPk,
     pseudonym,
@@ -115,8 +134,9 @@ export function authFrame(
 }
 
 /**
- * One handshake attempt on one socket: a fresh nonce, the relay it proved, and
- * its deadline (Hello to Ready), on the injected clock.
+ * One handshake attempt on one channel: a fresh nonce, the channel's key and
+ * binding, the relay it proved, and its deadline (Hello to Ready), on the
+ * injected clock.
  */
 export class ClientHandshake {
   private readonly clientNonce = randomBytes(CHALLENGE_BYTES);
@@ -126,6 +146,7 @@ export class ClientHandshake {
   constructor(
     private readonly identity: SigningIdentity,
     private readonly pseudonym: string,
+    private readonly channel: Pick<RelayChannel, 'relayKey' | 'binding'>,
     private readonly clock: Clock,
     timeoutMs: number,
     expired: () => void,
@@ -153,11 +174,11 @@ export class ClientHandshake {
 
   /** Checks the Challenge, asks the policy, and returns our signed Register or Login. */
   async answer(ch: FrameOf<'challenge'>, policy: RelayPolicy): Promise<Frame> {
-    checkChallenge(this.clientNonce, ch);
+    checkChallenge(this.clientNonce, ch, this.channel.relayKey);
     await policy.checkRelay(ch.relayId);
     const mode = await policy.authMode(ch.relayId);
     this.proven = { relayId: ch.relayId, relayName: ch.relayName, mode };
-    return authFrame(this.identity, this.pseudonym, mode, ch);
+    return authFrame(this.identity, this.pseudonym, mode, ch, this.channel.binding);
   }
 
   /** Ready must name us; with the relay proven at the Challenge, that is the session. */

@@ -1,23 +1,30 @@
 /**
- * The profile's policy toward one relay (DESIGN.md §2): which relay key to
- * accept (the pin, kept by profile.ts per address), whether to Register or
- * Login there (a per-relay 'registered' flag in the store), and which address
- * to remember. Owns the relay id the last handshake proved.
+ * The profile's policy toward one relay (DESIGN.md §2, issue 10): which relay id
+ * to accept (the one this profile registered with, kept by profile.ts whatever
+ * the address), whether to Register or Login there (a per-relay 'registered'
+ * flag in the store), and what to remember once a session is ready. Owns the
+ * relay id the last handshake proved.
  */
 import { toHex } from '../../util/bytes.js';
 import { type Clock, systemClock } from '../../util/clock.js';
 import type { NatterError } from '../../util/errors.js';
-import { checkRelayPin, type ProfilePaths, readConfig, updateConfig } from '../profile.js';
+import {
+  checkRelayPin,
+  type ProfilePaths,
+  pinRelay,
+  readConfig,
+  updateConfig,
+} from '../profile.js';
 import { del, type PeerStore, PREFIX, putJson } from '../store.js';
 import { LinkCode, linkError } from './errors.js';
 import type { AuthMode, ReadyInfo, RelayPolicy } from './handshake.js';
 
 export interface RelayPinningOptions {
-  /** 'host:port' as dialled: pins are per address. */
+  /** 'host:port' as dialled (profiles from before issue 10 pinned per address). */
   address: string;
   paths: ProfilePaths;
   store: PeerStore;
-  /** Re-pin a relay whose key differs from the pinned one. Default false. */
+  /** Accept (and re-pin) a relay whose id differs from the pinned one. Default false. */
   acceptNewRelayKey?: boolean;
   /**
    * The relay id (hex) the relay must prove, when the address came from a relay
@@ -39,7 +46,10 @@ export class RelayPinning implements RelayPolicy {
     this.clock = o.clock ?? systemClock;
   }
 
-  /** Refuses a relay that is not the beacon's, or whose key differs from the pin. */
+  /**
+   * Refuses a relay that is not the beacon's, or whose id differs from the pin
+   * (unless the user accepts a new relay); pins the id of one it accepts.
+   */
   async checkRelay(relayId: Uint8Array): Promise<void> {
     this.relayId = relayId;
     if (this.o.expectRelayId !== undefined && toHex(relayId) !== this.o.expectRelayId) {
@@ -48,12 +58,11 @@ export class RelayPinning implements RelayPolicy {
         `connect: the relay at ${this.o.address} is not the one whose beacon announced it (a different relay key)`,
       );
     }
-    await checkRelayPin(
-      this.o.paths,
-      this.o.address,
-      toHex(relayId),
-      this.o.acceptNewRelayKey === true,
-    );
+    const hex = toHex(relayId);
+    await checkRelayPin(this.o.paths, this.o.address, hex, this.o.acceptNewRelayKey === true);
+    // Pinned before we sign anything for it, so the pin is on disk once connect()
+    // resolves, whatever the caller does next (a short command exits at once).
+    await pinRelay(this.o.paths, hex);
   }
 
   /** Register on first contact with a relay, Login afterwards. */
@@ -62,10 +71,11 @@ export class RelayPinning implements RelayPolicy {
   }
 
   /**
-   * After Ready: Login from now on, and remember the first relay that worked,
-   * unless it was found by discovery: that one is found again on every run (it
-   * answers a QUERY in milliseconds), so a relay that moves to another address is
-   * followed instead of dialled at its old one forever.
+   * After Ready: Login from now on, and remember the first configured address
+   * that worked. A discovered one is not remembered (its relay id is, by
+   * checkRelay): it is found again on every run (it answers a QUERY in
+   * milliseconds, and only with the pinned id is it taken), so a relay that moves
+   * to another address is followed instead of dialled at its old one forever.
    */
   async remember(info: ReadyInfo): Promise<void> {
     if (info.mode === 'register') {

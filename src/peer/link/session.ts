@@ -3,7 +3,6 @@
  * policy, its life reported as 'connection:state' events, and the waits the
  * client needs (Ready, writable) as promises on the link's events, never polled.
  */
-import type { Duplex } from 'node:stream';
 import { Backoff, type BackoffOptions } from '../../util/backoff.js';
 import { toHex } from '../../util/bytes.js';
 import { type Clock, systemClock } from '../../util/clock.js';
@@ -13,13 +12,14 @@ import type { Frame } from '../../wire/types.js';
 import type { PeerEvents } from '../events.js';
 import { formatRelayAddress, type ProfilePaths, type RelayAddress } from '../profile.js';
 import type { PeerStore } from '../store.js';
+import type { RelayChannel } from './channel.js';
 import { RelayConnection } from './connection.js';
 import { LinkCode, linkError } from './errors.js';
 import type { ReadyInfo, SigningIdentity } from './handshake.js';
 import { RelayPinning } from './pinning.js';
 import type { Requests } from './requests.js';
 import type { SessionHandlers } from './routes.js';
-import { connectTcp } from './transport.js';
+import { connectTls } from './transport.js';
 
 export interface RelaySessionOptions {
   address: RelayAddress;
@@ -35,8 +35,8 @@ export interface RelaySessionOptions {
   handlers: SessionHandlers;
   /** Where request replies go; failed at once when the link drops. Default: the link's own. */
   requests?: Requests;
-  /** Default connectTcp. */
-  connect?: (address: RelayAddress) => Promise<Duplex>;
+  /** Opens the secure channel. Default connectTls (TLS 1.3; there is no plaintext link). */
+  connect?: (address: RelayAddress) => Promise<RelayChannel>;
   /** Re-pin a relay whose key differs from the pinned one. Default false. */
   acceptNewRelayKey?: boolean;
   /** The relay id (hex) a relay found by its beacon must prove (pinning.ts). */
@@ -62,7 +62,7 @@ export class RelaySession {
       ...(o.acceptNewRelayKey === undefined ? {} : { acceptNewRelayKey: o.acceptNewRelayKey }),
       ...(o.expectRelayId === undefined ? {} : { expectRelayId: o.expectRelayId }),
     });
-    const dial = o.connect ?? ((a: RelayAddress) => connectTcp(a.host, a.port));
+    const dial = o.connect ?? ((a: RelayAddress) => connectTls(a.host, a.port));
     const connection = new RelayConnection({
       connect: () => dial(o.address),
       identity: o.identity,
@@ -137,10 +137,14 @@ export class RelaySession {
       });
       const timer = this.clock.setTimeout(() => {
         off();
+        // Say why, when a dial said so: "no TLS 1.3 there" reads better than a bare timeout.
+        const why = conn.dialFailure;
         reject(
           linkError(
             LinkCode.RelayTimeout,
-            `connect: relay ${this.addr} not reachable within ${timeoutMs} ms`,
+            `connect: relay ${this.addr} not reachable within ${timeoutMs} ms` +
+              (why === null ? '' : ` (last attempt: ${why.message})`),
+            ...(why === null ? [] : [{ cause: why }]),
           ),
         );
       }, timeoutMs);

@@ -46,6 +46,9 @@ export class LinkSocket {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => {
       if (this.live) this.hooks.error(err);
+      // node:tls reports a record that does not authenticate (altered bytes) as an error
+      // without closing; nothing after it can be trusted, so the socket goes ('close' follows).
+      socket.destroy();
     });
     socket.on('close', () => {
       this.writer.close();

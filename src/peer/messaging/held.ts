@@ -3,7 +3,9 @@
  * undisplayed, with the card they came from, until the user accepts that card
  * with trust(); messages from any other card are then dropped.
  *
- *   heldin!<conversation store key>!<time, 16 digits>!<msg id hex>  → { card, entry }
+ *   heldin!<conversation store key>!<time, 16 digits>!<sender user id hex>!<msg id hex>  → { card, entry }
+ *
+ * (Before issue 10 the key ended `<time>!<msg id hex>`; such keys are read the same.)
  */
 import { bytesEqual, fromHex, toHex } from '../../util/bytes.js';
 import type { Card } from '../../wire/types.js';
@@ -28,7 +30,10 @@ export class HeldMessages {
       card: { userId: toHex(card.userId), boxPk: toHex(card.boxPk) },
       entry,
     };
-    return [putJson(`${heldPrefix(entry.conversation)}${fixedWidth(atMs)}!${entry.msgId}`, held)];
+    // The sender's id beside the msg id: ids are each sender's own namespace (issue 10).
+    // Keys written before it end in the msg id alone; release() reads both alike.
+    const key = `${heldPrefix(entry.conversation)}${fixedWidth(atMs)}!${held.card.userId}!${entry.msgId}`;
+    return [putJson(key, held)];
   }
 
   /**

@@ -1,9 +1,16 @@
 /**
  * Local message history, per conversation, in the profile's LevelDB.
  *
- *   hist!<conv hex>!<time, 16 digits>!<local seq, 16 digits>  → entry   (sorted per conversation)
- *   histid!<msg id hex>                                       → hist key (status updates)
- *   unread!<local seq, 16 digits>                             → hist key (not yet shown by `inbox`)
+ *   v1!hist!<conv hex>!<time, 16 digits>!<local seq, 16 digits>  → entry   (sorted per conversation)
+ *   v2!histid!out!<msg id hex>                                 → hist key (my messages: status updates)
+ *   v2!histid!in!<sender user id hex>!<msg id hex>             → hist key (received messages)
+ *   v1!unread!<local seq, 16 digits>                           → hist key (not yet shown by `inbox`)
+ *
+ * Message ids are chosen by their senders, so they are looked up in the sender's
+ * namespace (issue 10): a message from someone else that carries the id of mine,
+ * or of another sender's, neither replaces nor is taken for it. Before issue 10
+ * the index was one namespace (v1!histid!<msg id hex>); those keys are still read,
+ * and what they point to is used only if its direction and sender match.
  *
  * The local sequence number breaks ties between equal timestamps and keeps keys
  * unique; it is persisted with every batch that uses it (meta!seq).
@@ -44,6 +51,14 @@ const RANK: Record<OutgoingState, number> = {
 const convPrefix = (conversation: ConversationId) =>
   `${PREFIX.history}${toHex(utf8(conversation))}!`;
 
+const outKey = (msgId: string) => `${PREFIX.historyById2}out!${msgId}`;
+const inKey = (senderUserId: string, msgId: string) =>
+  `${PREFIX.historyById2}in!${senderUserId}!${msgId}`;
+
+/** The id key of an entry: in the namespace of whoever chose its id. */
+const idKey = (e: HistoryEntry) =>
+  e.direction === 'out' ? outKey(e.msgId) : inKey(e.peer.userId, e.msgId);
+
 export class History {
   private seq = 0;
   private taking: Promise<unknown> = Promise.resolve();
@@ -63,20 +78,40 @@ export class History {
     const key = `${convPrefix(entry.conversation)}${fixedWidth(options.atMs)}!${fixedWidth(seq)}`;
     const ops: KvOp[] = [
       putJson(key, entry),
-      putJson(PREFIX.historyById + entry.msgId, key),
+      putJson(idKey(entry), key),
       { type: 'put', key: SEQ_KEY, value: String(this.seq) },
     ];
     if (options.unread) ops.push(putJson(PREFIX.unread + fixedWidth(seq), key));
     return ops;
   }
 
-  async byMsgId(msgId: string): Promise<HistoryEntry | undefined> {
-    const key = await this.store.getJson<string>(PREFIX.historyById + msgId);
-    return key === undefined ? undefined : this.store.getJson<HistoryEntry>(key);
+  /** One of my messages, by its id (hex). */
+  async outgoing(msgId: string): Promise<HistoryEntry | undefined> {
+    return (await this.find(outKey(msgId), msgId, (e) => e.direction === 'out'))?.entry;
+  }
+
+  /** A message received from `senderUserId` (hex), by its id (hex). */
+  async incoming(senderUserId: string, msgId: string): Promise<HistoryEntry | undefined> {
+    const mine = (e: HistoryEntry) => e.direction === 'in' && e.peer.userId === senderUserId;
+    return (await this.find(inKey(senderUserId, msgId), msgId, mine))?.entry;
+  }
+
+  /** The entry under `namespaced`, or under the pre-issue-10 global key if it is `wanted`. */
+  private async find(
+    namespaced: string,
+    msgId: string,
+    wanted: (e: HistoryEntry) => boolean,
+  ): Promise<{ key: string; entry: HistoryEntry } | undefined> {
+    for (const indexKey of [namespaced, PREFIX.historyById + msgId]) {
+      const key = await this.store.getJson<string>(indexKey);
+      const entry = key === undefined ? undefined : await this.store.getJson<HistoryEntry>(key);
+      if (key !== undefined && entry !== undefined && wanted(entry)) return { key, entry };
+    }
+    return undefined;
   }
 
   /**
-   * Moves an outgoing message to `state` (never backwards, see RANK) and applies
+   * Moves one of my messages to `state` (never backwards, see RANK) and applies
    * `patch`. Returns the updated entry, or undefined if unknown or unchanged.
    */
   update(
@@ -105,10 +140,9 @@ export class History {
     state: OutgoingState,
     patch: Partial<Pick<HistoryEntry, 'peer' | 'reason'>>,
   ): Promise<HistoryEntry | undefined> {
-    const key = await this.store.getJson<string>(PREFIX.historyById + msgId);
-    if (key === undefined) return undefined;
-    const entry = await this.store.getJson<HistoryEntry>(key);
-    if (entry === undefined || entry.direction !== 'out') return undefined;
+    const found = await this.find(outKey(msgId), msgId, (e) => e.direction === 'out');
+    if (found === undefined) return undefined;
+    const { key, entry } = found;
     const current = entry.state ?? 'queued';
     const forward = RANK[state] > RANK[current] || (current === 'held' && state === 'queued');
     if (!forward && patch.peer === undefined) return undefined;

@@ -9,7 +9,7 @@ import { toHex } from '../../util/bytes.js';
 import type { Card, Inner, InnerContent } from '../../wire/types.js';
 import type { Observation } from '../contacts.js';
 import type { ConversationId } from '../conversations/ids.js';
-import type { ReceivedMessage } from '../events.js';
+import type { ConversationNotice, ReceivedMessage } from '../events.js';
 import type { KvOp } from '../store.js';
 import type { HeldMessages } from './held.js';
 import { type History, type HistoryEntry, toReceived } from './history.js';
@@ -34,8 +34,10 @@ export class IncomingBatch {
   readonly shown: ReceivedMessage[] = [];
   /** From a changed key: announced as 'message:held'. */
   readonly held: HistoryEntry[] = [];
-  /** Receipts for our messages, from whom (user id hex). */
-  readonly receipts: { from: string; ids: string[] }[] = [];
+  /** Receipts for our messages: from whom (user id hex), in which conversation. */
+  readonly receipts: { from: string; conversation: ConversationId; ids: string[] }[] = [];
+  /** Gaps and rewinds in senders' numbering, announced as 'conversation:notice'. */
+  readonly notices: ConversationNotice[] = [];
 
   constructor(readonly now: number) {}
 }
@@ -71,9 +73,13 @@ export const CONTENT_KINDS: { [K in InnerKind]: Handler<K> } = {
   },
 
   // Receipts from a key we have not accepted prove nothing: ignored.
-  receipt: ({ inner, from, seenAs }, batch) => {
+  receipt: ({ inner, from, conversation, seenAs }, batch) => {
     if (!trusted(seenAs)) return;
-    batch.receipts.push({ from: toHex(from.userId), ids: inner.content.msgIds.map(toHex) });
+    batch.receipts.push({
+      from: toHex(from.userId),
+      conversation,
+      ids: inner.content.msgIds.map(toHex),
+    });
   },
 };
 

@@ -10,8 +10,11 @@
  * leaving them in the mailbox would redeliver them forever. A rejected one that
  * was damaged or forged (anything but a duplicate) is not dropped silently: a
  * report is written with the batch (damaged.ts), counted, and announced as
- * 'message:damaged' (issue 8). Messages from a contact whose key changed are
- * kept aside, undisplayed, until trust() (held.ts).
+ * 'message:damaged' (issue 8). Old mail replayed is one of those (issue 10): a
+ * send time outside the mail lifetime (envelope.ts) or a counter its sender
+ * already used (counters.ts). A gap or rewind in a sender's counters is a
+ * notice, written and announced like a report (notices.ts). Messages from a
+ * contact whose key changed are kept aside, undisplayed, until trust() (held.ts).
  */
 import type { BoxKeyring } from '../../crypto/box.js';
 import { toHex } from '../../util/bytes.js';
@@ -27,11 +30,13 @@ import { type Audience, openDeliver } from '../conversations/envelope.js';
 import type { ConversationId } from '../conversations/ids.js';
 import type { PeerEvents, PeerStats, ReceivedMessage, RejectReason } from '../events.js';
 import type { PeerStore } from '../store.js';
+import type { CounterWindows } from './counters.js';
 import { type DamagedReports, damagedReport } from './damaged.js';
 import type { HeldMessages } from './held.js';
 import { type History, toReceived } from './history.js';
 import { InboxProgress } from './inbox-wait.js';
 import { type Accepted, IncomingBatch, routeContent } from './incoming-kinds.js';
+import { type ConversationNotices, noticeOf } from './notices.js';
 import type { Receipts } from './receipts.js';
 import type { SeenSet } from './seen.js';
 
@@ -41,7 +46,9 @@ export interface IncomingDeps {
   history: History;
   held: HeldMessages;
   seen: SeenSet;
+  counters: CounterWindows;
   damaged: DamagedReports;
+  notices: ConversationNotices;
   keyring: BoxKeyring;
   /** The conversations this client is in (conversations/direct.ts). */
   audience: Audience;
@@ -146,9 +153,19 @@ export class Incoming {
   }
 
   private async handleBatch(frames: FrameOf<'deliver'>[]): Promise<void> {
+    try {
+      await this.acceptBatch(frames);
+    } finally {
+      // Written or not (a failed batch was never accepted), the store now answers
+      // for the ids this batch held in memory (seen.ts).
+      this.d.seen.settled();
+    }
+  }
+
+  private async acceptBatch(frames: FrameOf<'deliver'>[]): Promise<void> {
     const batch = new IncomingBatch(this.clock.now());
+    const counters = this.d.counters.draft();
     const damaged: ReturnType<typeof damagedReport>[] = [];
-    const acceptedIds: Uint8Array[] = [];
     let duplicates = 0;
     const reject = (deliver: FrameOf<'deliver'>, reason: RejectReason) => {
       this.d.events.emit('message:rejected', { msgId: toHex(deliver.msgId), reason });
@@ -162,10 +179,17 @@ export class Incoming {
       batch.ops.push(...this.d.damaged.recordOps(report));
       damaged.push(report);
     };
+    batch.ops.push(...(await this.d.seen.pruneOps(batch.now)));
     for (const deliver of frames) {
-      const r = await openDeliver(this.d.keyring, this.d.audience, deliver, this.d.seen);
+      const r = await openDeliver(this.d.keyring, this.d.audience, deliver, this.d.seen, batch.now);
       if (!r.ok) {
         reject(deliver, r.reason);
+        continue;
+      }
+      // Before observe(): a replayed old card must not raise a key change.
+      const judged = await counters.judge(r.from.userId, r.conversation, r.inner);
+      if (judged.verdict.kind === 'duplicate' || judged.verdict.kind === 'reused') {
+        reject(deliver, judged.verdict.kind === 'duplicate' ? 'replay' : 'counter-reused');
         continue;
       }
       let seenAs: Observation;
@@ -175,19 +199,25 @@ export class Incoming {
         reject(deliver, 'bad-card');
         continue;
       }
-      batch.ops.push(...this.d.seen.addOps(r.inner.msgId, batch.now));
-      acceptedIds.push(r.inner.msgId);
+      counters.accept(judged);
+      const notice = noticeOf(judged.verdict, r, batch.now);
+      if (notice !== undefined) {
+        batch.ops.push(...this.d.notices.recordOps(notice));
+        batch.notices.push(notice);
+      }
+      batch.ops.push(...this.d.seen.addOps(r.inner.sender, r.inner.msgId, r.inner.sentAtMs));
       routeContent({ ...r, seenAs } as Accepted, batch, this.d);
     }
+    batch.ops.push(...counters.ops());
     try {
       await this.d.store.write(batch.ops);
     } catch (err) {
       // Not durable, so not acknowledged: the relay keeps the mail and redelivers it.
-      this.d.seen.forget(acceptedIds);
       this.log.error('could not store delivered messages', describeError(err));
       this.d.events.emit('error', { ...describeError(err), fatal: false });
       return;
     }
+    counters.commit();
     const seqs = frames.map((f) => f.seq);
     for (let i = 0; i < seqs.length; i += MAX_ACK_SEQS) {
       this.d.link.send({ type: 'deliver-ack', seqs: seqs.slice(i, i + MAX_ACK_SEQS) });
@@ -196,12 +226,13 @@ export class Incoming {
     this.duplicateDeliveries += duplicates;
     this.damagedMessages += damaged.length;
     for (const report of damaged) this.d.events.emit('message:damaged', report);
+    for (const notice of batch.notices) this.d.events.emit('conversation:notice', notice);
     this.announce(batch.shown);
     for (const e of batch.held) {
       const { from } = toReceived(e);
       this.d.events.emit('message:held', { conversation: e.conversation, msgId: e.msgId, from });
     }
-    for (const r of batch.receipts) await this.d.receipts.received(r.from, r.ids);
+    for (const r of batch.receipts) await this.d.receipts.received(r.from, r.conversation, r.ids);
   }
 
   /** Announces shown messages and queues one receipt per conversation for them. */

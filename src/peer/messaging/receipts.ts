@@ -49,15 +49,19 @@ export class Receipts {
   }
 
   /**
-   * A receipt from `fromUserId` (hex): marks those of our messages delivered, but
-   * only messages that were sent to that very user; anyone else's receipt for
-   * them is ignored.
+   * A receipt from `fromUserId` (hex) in `conversation`: marks those of our
+   * messages delivered, but only messages we sent to that very user in that
+   * conversation. The ids name our messages (history looks them up among ours
+   * only, issue 10); anyone else's receipt for them is ignored.
    */
-  async received(fromUserId: string, msgIds: string[]): Promise<void> {
+  async received(
+    fromUserId: string,
+    conversation: ConversationId,
+    msgIds: string[],
+  ): Promise<void> {
     for (const msgId of msgIds) {
-      const entry = await this.d.history.byMsgId(msgId);
-      if (entry === undefined || entry.direction !== 'out' || entry.peer.userId !== fromUserId)
-        continue;
+      const entry = await this.d.history.outgoing(msgId);
+      if (entry?.peer.userId !== fromUserId || entry.conversation !== conversation) continue;
       const updated = await this.d.history.update(msgId, 'delivered');
       if (updated !== undefined) {
         this.d.events.emit('message:status', {

@@ -14,7 +14,11 @@
  */
 import { type Identity, verifyBoxKey } from '../../crypto/keys.js';
 import { Beacon, type BeaconOptions } from '../../presence/beacon.js';
-import { BOX_KEY_CACHE_ENTRIES, MAX_TRACKED_RELAYS } from '../../presence/constants.js';
+import {
+  BOX_KEY_CACHE_ENTRIES,
+  HEARTBEAT_INTERVAL_MS,
+  MAX_TRACKED_RELAYS,
+} from '../../presence/constants.js';
 import { LruMap } from '../../presence/lru.js';
 import type { RelaySighting } from '../../presence/relays.js';
 import { Roster, type RosterChange } from '../../presence/roster.js';
@@ -27,11 +31,11 @@ import type { Card, Frame, FrameOf } from '../../wire/types.js';
 import type { OnlinePeer, PeerEvents, PresenceStatus } from '../events.js';
 import { pick } from '../pick.js';
 import { formatRelayAddress } from '../profile.js';
-import { type DiscoveredRelay, waitForRelay } from './discovery.js';
+import { type DiscoveryResult, type RelayQuery, waitForRelay } from './discovery.js';
 import { type ContactLookup, presenceEvent, toOnlinePeer } from './online.js';
 import { checkStatus, checkStatusText, type PresenceOptions } from './options.js';
 
-export type { DiscoveredRelay } from './discovery.js';
+export type { DiscoveredRelay, DiscoveryResult, RelayQuery } from './discovery.js';
 export type { PresenceOptions } from './options.js';
 
 export interface ClientPresenceOptions {
@@ -55,7 +59,7 @@ export class ClientPresence {
   private readonly selfKey: string | null;
   private readonly clock: Clock;
   private readonly log: Logger;
-  /** Relays already reported by 'relay:discovered', with the address reported. */
+  /** Relays already reported by 'relay:discovered', with the (best) address reported. */
   private readonly reportedRelays = new LruMap<string, string>(MAX_TRACKED_RELAYS);
   /** Relay-roster cards whose box-key signature verified. */
   private readonly goodCards = new LruMap<string, true>(BOX_KEY_CACHE_ENTRIES);
@@ -97,6 +101,11 @@ export class ClientPresence {
   /** True when connect() may look for a relay on the LAN (presence is not switched off). */
   get canDiscover(): boolean {
     return this.o.settings !== false;
+  }
+
+  /** The beacon interval: a relay on the LAN is heard again within it. */
+  get beaconIntervalMs(): number {
+    return this.network.intervalMs ?? HEARTBEAT_INTERVAL_MS;
   }
 
   /**
@@ -165,25 +174,23 @@ export class ClientPresence {
   }
 
   /**
-   * Waits up to `timeoutMs` for a relay beacon and returns where to dial. Relays
-   * answer our QUERY at once, so this takes milliseconds when one is there.
-   * Among relays heard, one whose id is in `preferred` (already pinned) wins.
-   * Uses the running beacon, or a short-lived listener when not announcing.
+   * Waits up to `timeoutMs` for a relay beacon the query allows (discovery.ts)
+   * and returns the addresses announcing it, best first. Relays answer our QUERY
+   * at once, so this takes milliseconds when one is there. Uses the running
+   * beacon, or a short-lived listener (which sends its own QUERY) when not
+   * announcing.
    */
-  async discoverRelay(
-    timeoutMs: number,
-    preferred: ReadonlySet<string> = new Set(),
-  ): Promise<DiscoveredRelay | undefined> {
+  async discoverRelay(timeoutMs: number, query: RelayQuery = {}): Promise<DiscoveryResult> {
     if (this.beacon !== null) await this.start().catch(() => undefined);
     if (this.beaconUp && this.beacon !== null) {
-      return waitForRelay(this.beacon, this.clock, timeoutMs, preferred);
+      return waitForRelay(this.beacon, this.clock, timeoutMs, query);
     }
-    if (this.stopped) return undefined;
+    if (this.stopped) return { found: undefined, ignored: [] };
     const listener = new Beacon({ ...this.network, announce: false });
-    listener.on('relay:seen', (s) => this.relaySeen(s));
+    listener.on('relay:seen', (s) => this.relaySeen(listener, s));
     try {
       await listener.start();
-      return await waitForRelay(listener, this.clock, timeoutMs, preferred);
+      return await waitForRelay(listener, this.clock, timeoutMs, query);
     } finally {
       await listener.stop();
     }
@@ -208,12 +215,14 @@ export class ClientPresence {
           }),
     });
     beacon.on('roster:change', (c) => this.apply([c]));
-    beacon.on('relay:seen', (s) => this.relaySeen(s));
+    beacon.on('relay:seen', (s) => this.relaySeen(beacon, s));
     return beacon;
   }
 
-  private relaySeen(s: RelaySighting): void {
-    const address = formatRelayAddress({ host: s.address, port: s.port });
+  /** Reported at the relay's best address, so a replay from elsewhere does not move it. */
+  private relaySeen(beacon: Beacon, s: RelaySighting): void {
+    const best = beacon.relayCandidates(s.relayIdHex)[0] ?? s;
+    const address = formatRelayAddress({ host: best.address, port: best.port });
     if (this.reportedRelays.get(s.relayIdHex) === address) return;
     this.reportedRelays.set(s.relayIdHex, address);
     this.o.events.emit('relay:discovered', { address, relayId: s.relayIdHex, name: s.name });

@@ -1,12 +1,16 @@
 /**
- * Finding a relay on the LAN (DESIGN.md §5, issue 3): relays answer a QUERY at
- * once with a signed beacon; among those heard, one whose id this profile has
- * pinned wins.
+ * Finding a relay on the LAN (DESIGN.md §2 and §5, issues 3 and 10): relays
+ * answer a QUERY at once with a signed beacon. A profile that has registered
+ * with a relay takes only beacons carrying that relay's id, from any address (the
+ * relay may move); another relay counts only when the user accepts a new one.
+ * Once a relay id is chosen, every address announcing it within a short window
+ * is a candidate: no single first arrival decides where to dial, and the link
+ * refuses an address whose relay does not prove the id (relay-candidates.ts).
  */
-import type { Beacon } from '../../presence/beacon.js';
 import type { RelaySighting } from '../../presence/relays.js';
+import { rankSightings } from '../../presence/relays.js';
 import type { Clock, Timer } from '../../util/clock.js';
-import type { RelayAddress } from '../profile.js';
+import { formatRelayAddress, type RelayAddress } from '../profile.js';
 
 /**
  * When discovery hears a relay that is not pinned in the profile, how long it
@@ -15,50 +19,154 @@ import type { RelayAddress } from '../profile.js';
  */
 export const DISCOVERY_SETTLE_MS = 50;
 
-/** A relay heard through its signed beacon. host:port is where to dial; relayId must then match. */
+/**
+ * Once a relay id is chosen, how long discovery keeps collecting addresses that
+ * announce it. The relay's answer to our QUERY and a replay of its beacon by
+ * another host both arrive within milliseconds of the QUERY; taking only the
+ * first would let whoever is faster choose where we dial.
+ */
+export const CANDIDATE_WINDOW_MS = 50;
+
+/** A relay heard through its signed beacon. host:port is where to dial first; relayId must then be proven. */
 export interface DiscoveredRelay extends RelayAddress {
-  /** The relay id from the signed beacon, hex. The relay's Challenge must prove this key. */
+  /** The relay id from the signed beacon, hex. The relay must prove this key on the link. */
   relayId: string;
   name: string;
+  /** Every address heard announcing relayId, best first (host:port is the first). */
+  candidates: RelayAddress[];
 }
 
+/** A relay heard but not taken: its id is not the one this profile registered with. */
+export interface IgnoredRelay {
+  relayId: string;
+  name: string;
+  /** 'host:port' of its best address. */
+  address: string;
+}
+
+export interface RelayQuery {
+  /** Relay ids pinned in the profile: one of them is taken before any other. Default none. */
+  preferred?: ReadonlySet<string>;
+  /** Take only relays in `preferred`; others are ignored (and listed in `ignored`). Default false. */
+  preferredOnly?: boolean;
+  /** Addresses ('host:port') already refused: never returned. Default none. */
+  exclude?: ReadonlySet<string>;
+}
+
+export interface DiscoveryResult {
+  found: DiscoveredRelay | undefined;
+  /** Relays heard that `preferredOnly` kept out. */
+  ignored: IgnoredRelay[];
+}
+
+/** What discovery listens to: a running beacon, or a short-lived listener (presence/beacon.ts). */
+export interface RelaySource {
+  relays(): RelaySighting[];
+  relayCandidates(relayIdHex: string): RelaySighting[];
+  on(event: 'relay:seen', listener: (s: RelaySighting) => void): () => void;
+}
+
+const addressOf = (s: RelaySighting) => formatRelayAddress({ host: s.address, port: s.port });
+
 /**
- * Waits up to `timeoutMs` for `beacon` to hear a relay; a pinned one (in
- * `preferred`) is taken at once, another after DISCOVERY_SETTLE_MS.
+ * Waits up to `timeoutMs` for `source` to hear a relay the query allows: a
+ * preferred one is chosen at once, another (unless `preferredOnly`) after
+ * DISCOVERY_SETTLE_MS. Then collects the chosen relay's addresses for
+ * CANDIDATE_WINDOW_MS (cut short by the timeout).
  */
 export function waitForRelay(
-  beacon: Beacon,
+  source: RelaySource,
   clock: Clock,
   timeoutMs: number,
-  preferred: ReadonlySet<string>,
-): Promise<DiscoveredRelay | undefined> {
+  query: RelayQuery = {},
+): Promise<DiscoveryResult> {
+  const preferred = query.preferred ?? new Set<string>();
+  const exclude = query.exclude ?? new Set<string>();
+  const usable = (s: RelaySighting) => !exclude.has(addressOf(s));
+  const ignored = new Map<string, IgnoredRelay>();
+  /** Each relay heard, at its best address not excluded. */
+  const heard = () =>
+    source
+      .relays()
+      .map((r) => source.relayCandidates(r.relayIdHex).find(usable))
+      .filter((s) => s !== undefined);
+  const acceptable = () => {
+    const all = heard();
+    const pinned = all.find((s) => preferred.has(s.relayIdHex));
+    const others = all.filter((s) => !preferred.has(s.relayIdHex));
+    if (query.preferredOnly) {
+      for (const s of others) {
+        ignored.set(s.relayIdHex, { relayId: s.relayIdHex, name: s.name, address: addressOf(s) });
+      }
+      return { pinned, other: undefined };
+    }
+    return { pinned, other: others[0] };
+  };
+
   return new Promise((resolve) => {
+    let chosen: string | null = null;
+    const candidates = new Map<string, RelaySighting>();
     let settle: Timer | null = null;
-    const finish = (found: RelaySighting | undefined) => {
+    let window: Timer | null = null;
+    const finish = () => {
       off();
-      clock.clearTimeout(timer);
-      if (settle !== null) clock.clearTimeout(settle);
-      resolve(
-        found && {
-          host: found.address,
-          port: found.port,
-          relayId: found.relayIdHex,
-          name: found.name,
-        },
-      );
+      for (const t of [timer, settle, window]) if (t !== null) clock.clearTimeout(t);
+      const ranked = rankSightings(candidates.values());
+      const best = ranked[0];
+      resolve({
+        found:
+          chosen === null || best === undefined
+            ? undefined
+            : {
+                host: best.address,
+                port: best.port,
+                relayId: chosen,
+                name: best.name,
+                candidates: ranked.map((s) => ({ host: s.address, port: s.port })),
+              },
+        ignored: [...ignored.values()],
+      });
+    };
+    const add = (s: RelaySighting) => {
+      if (s.relayIdHex === chosen && usable(s)) candidates.set(s.address, s);
+    };
+    const choose = (relayIdHex: string) => {
+      chosen = relayIdHex;
+      for (const s of source.relayCandidates(relayIdHex)) add(s);
+    };
+    const chooseAndCollect = (relayIdHex: string) => {
+      choose(relayIdHex);
+      window = clock.setTimeout(finish, CANDIDATE_WINDOW_MS);
     };
     const check = () => {
-      const heard = beacon.relays();
-      const pinned = heard.find((r) => preferred.has(r.relayIdHex));
-      if (pinned !== undefined || (heard.length > 0 && preferred.size === 0)) {
-        finish(pinned ?? heard[0]);
-      } else if (heard.length > 0 && settle === null) {
+      if (chosen !== null) return;
+      const { pinned, other } = acceptable();
+      if (pinned !== undefined) {
+        chooseAndCollect(pinned.relayIdHex);
+      } else if (other !== undefined && preferred.size === 0) {
+        chooseAndCollect(other.relayIdHex);
+      } else if (other !== undefined && settle === null) {
         // A relay we have pinned may answer a moment later: give it that moment.
-        settle = clock.setTimeout(() => finish(beacon.relays()[0]), DISCOVERY_SETTLE_MS);
+        settle = clock.setTimeout(() => {
+          settle = null;
+          const late = acceptable();
+          const pick = late.pinned ?? late.other;
+          if (pick !== undefined) chooseAndCollect(pick.relayIdHex);
+        }, DISCOVERY_SETTLE_MS);
       }
     };
-    const off = beacon.on('relay:seen', check);
-    const timer = clock.setTimeout(() => finish(beacon.relays()[0]), Math.max(0, timeoutMs));
+    const off = source.on('relay:seen', (s) => (chosen === null ? check() : add(s)));
+    const timer: Timer = clock.setTimeout(
+      () => {
+        if (chosen === null) {
+          const { pinned, other } = acceptable();
+          const pick = pinned ?? other;
+          if (pick !== undefined) choose(pick.relayIdHex);
+        }
+        finish();
+      },
+      Math.max(0, timeoutMs),
+    );
     check();
   });
 }

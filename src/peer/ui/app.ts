@@ -35,7 +35,7 @@ import type { UiSettings } from './settings.js';
 import { ChatState, type NoteKind, type Panel, type SavedState } from './state.js';
 import { Tasks } from './tasks.js';
 import { sanitize } from './text.js';
-import { showDamaged, showReceived, wireEvents } from './wiring.js';
+import { showDamaged, showNotice, showReceived, wireEvents } from './wiring.js';
 
 export interface ChatAppOptions {
   settings: UiSettings;
@@ -146,6 +146,7 @@ export class ChatApp implements CommandHost {
     for (const m of await core.takeUnread()) showReceived(this.parts, m, { quiet: true });
     // Damaged or forged deliveries another command dropped and nobody has reported yet.
     for (const d of await core.takeDamaged()) showDamaged(this.parts, d);
+    for (const n of await core.takeNotices()) showNotice(this.parts, n);
     const first = state.conversations[0];
     if (state.activeId === null && first) state.activate(first.id);
     term.onKey((key) => this.onKey(key));

@@ -5,11 +5,13 @@
  */
 import type {
   ContactInfo,
+  ConversationNotice,
   DamagedMessage,
   HistoryEntry,
   OnlinePeer,
   PeerEventMap,
   PeerEventName,
+  PendingKey,
   PresenceStatus,
   ReceivedMessage,
 } from '../index.js';
@@ -25,11 +27,20 @@ export interface ChatCore {
   takeUnread(): Promise<ReceivedMessage[]>;
   /** Reports of deliveries dropped as damaged or forged, not yet shown (each returned once). */
   takeDamaged(): Promise<DamagedMessage[]>;
+  /** Gaps and rewound counters in senders' messages, not yet shown (each returned once). */
+  takeNotices(): Promise<ConversationNotice[]>;
   contacts(): ContactInfo[];
   contact(name: string): ContactInfo | undefined;
   /** Own fingerprint, or the safety number shared with `name`. */
   fingerprint(name?: string): string;
-  trust(name: string): Promise<{ contact: ContactInfo; accepted: boolean }>;
+  /**
+   * Accepts the key whose safety number the user compared (or marks the pinned key
+   * verified); E_SAFETY_NUMBER_MISMATCH when it is no longer such a key's number.
+   */
+  trust(
+    name: string,
+    compared: { safetyNumber: string },
+  ): Promise<{ contact: ContactInfo; accepted: boolean; discarded: PendingKey[] }>;
   /** Who is online now (presence, issue 3); [] when presence is off. */
   online(): OnlinePeer[];
   /** Announces the user's own status (presence, issue 3). */

@@ -94,10 +94,24 @@ export function safetyRows(safety: string): string[] {
   return rows;
 }
 
-export function verifyPanel(contact: ContactInfo, safety: string): Panel {
+/**
+ * /verify: the one safety number the y/n below it accepts. `key` is the pending key it
+ * belongs to, with its place among several (1-based); none for the pinned key.
+ */
+export function verifyPanel(
+  contact: ContactInfo,
+  safety: string,
+  key?: { index: number; of: number; fingerprint: string },
+): Panel {
   const name = sanitize(contact.pseudonym);
+  const which =
+    key === undefined
+      ? ''
+      : key.of > 1
+        ? ` (for NEW key ${key.index} of ${key.of}, ${key.fingerprint})`
+        : ' (for their NEW key)';
   const lines: Span[][] = [
-    line(`Safety number with ${name}${contact.keyChanged ? ' (for their NEW key)' : ''}:`),
+    line(`Safety number with ${name}${which}:`),
     line(''),
     ...safetyRows(safety).map((r) => line(`    ${r}`, 'bold')),
     line(''),
@@ -114,7 +128,33 @@ export function verifyPanel(contact: ContactInfo, safety: string): Panel {
     lines.push(line(`${name} is already verified ✓`, 'ok'));
   }
   lines.push(
-    line('If the numbers match, answer y below; anything else leaves things as they are.', 'dim'),
+    line('If the numbers match, answer y below: this number, and no other, is accepted.', 'dim'),
+  );
+  return { title: `Verify ${name}`, lines };
+}
+
+/**
+ * /verify with several changed keys pending: every one, numbered, with its safety
+ * number. At most one can be the contact's; the user picks it by number.
+ */
+export function pendingKeysPanel(contact: ContactInfo): Panel {
+  const name = sanitize(contact.pseudonym);
+  const keys = contact.pendingKeys;
+  const lines: Span[][] = [
+    line(
+      `${keys.length} NEW keys arrived for ${name}; at most one of them is really theirs.`,
+      'error',
+    ),
+    line(''),
+  ];
+  keys.forEach((k, i) => {
+    lines.push(line(`  ${i + 1}. ${k.fingerprint}  first seen ${clock(k.seenAtMs)}`));
+    lines.push(...safetyRows(k.safetyNumber).map((r) => line(`       ${r}`, 'bold')));
+    lines.push(line(''));
+  });
+  lines.push(
+    line(`Compare with what ${name} sees, then /verify ${name} N for the key that matches.`),
+    line('If none matches, accept none: messages stay held.', 'dim'),
   );
   return { title: `Verify ${name}`, lines };
 }

@@ -3,7 +3,7 @@
  * reads the core back, except taking damaged reports (takeDamaged). One
  * subscription per event, all undone by the returned function list (at quit).
  */
-import type { DamagedMessage, PeerEventMap } from '../index.js';
+import type { ConversationNotice, DamagedMessage, PeerEventMap } from '../index.js';
 import { desktopNotification, notificationFor } from './notify.js';
 import type { ScreenParts } from './parts.js';
 import type { NoteKind } from './state.js';
@@ -25,6 +25,7 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
       p.conversation.outgoing(e);
     }),
     core.on('message:damaged', () => takeDamaged(p)),
+    core.on('conversation:notice', () => takeNotices(p)),
     core.on('message:refused', (e) => {
       if (refusedShown.get(e.conversation) === e.code) return;
       refusedShown.set(e.conversation, e.code);
@@ -67,13 +68,12 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
       const who = sanitize(e.pseudonym);
       s.keyChanged(e.pseudonym);
       const conv = s.ensure(e.pseudonym).id;
-      note(
-        p,
-        conv,
-        `${who}'s KEY CHANGED (${e.oldFingerprint} → ${e.newFingerprint}). Messages are held: /verify ${who}, then /trust ${who}`,
-        'error',
-        true,
-      );
+      // Every change is told, a second one while the first is pending included (issue 10).
+      const text =
+        e.pendingKeys > 1
+          ? `ANOTHER new key for ${who} (${e.newFingerprint}): ${e.pendingKeys} new keys wait, at most one is really theirs. Messages stay held: /verify ${who}`
+          : `${who}'s KEY CHANGED (${e.oldFingerprint} → ${e.newFingerprint}). Messages are held: compare safety numbers with /verify ${who}`;
+      note(p, conv, text, 'error', true);
     }),
     core.on('connection:state', (e) => {
       s.connection = { state: e.state, ...(e.relay ? { relay: e.relay } : {}) };
@@ -162,6 +162,31 @@ function takeDamaged(p: ScreenParts): void {
     p.core.takeDamaged().then((reports) => {
       for (const d of reports) showDamaged(p, d);
     }),
+  );
+}
+
+/** conversation:notice: taken like damaged reports, so each is shown once. */
+export function takeNotices(p: ScreenParts): void {
+  p.tasks.track(
+    p.core.takeNotices().then((notices) => {
+      for (const n of notices) showNotice(p, n);
+    }),
+  );
+}
+
+/** A gap or a rewound counter, as an information line in that conversation. */
+export function showNotice(p: ScreenParts, n: ConversationNotice): void {
+  const who = sanitize(n.from.pseudonym);
+  p.state.ensure(n.from.pseudonym, n.conversation);
+  p.saver.schedule();
+  note(
+    p,
+    n.conversation,
+    n.kind === 'gap'
+      ? `${n.missing} earlier message(s) from ${who} have not arrived (yet); they may still be on their way`
+      : `${who}'s messages are numbered from an earlier point (a restored profile or another device)`,
+    'info',
+    false,
   );
 }
 

@@ -1,18 +1,21 @@
 /**
  * Register and Login (DESIGN.md §2). Both prove possession of the user's
- * signing key by a signature over (tag, relay id, challenge, pseudonym); no
+ * signing key by a signature over (tag, relay id, challenge, channel binding,
+ * pseudonym): crypto/sign.ts authMessage. The binding is this session's own TLS
+ * exporter, so a login signed on a channel that a proxy terminated (with its own
+ * key) does not verify when the proxy forwards it on its channel to us. No
  * password crosses the wire. A refusal ends the connection with a coded error.
  */
 
 import { isValidBoxPublicKey, verifyBoxKey } from '../../crypto/keys.js';
 import {
-  domainMessage,
+  authMessage,
   isValidSignPublicKey,
-  TAG_LOGIN,
-  TAG_REGISTER,
+  TAG_LOGIN_V2,
+  TAG_REGISTER_V2,
   verify,
 } from '../../crypto/sign.js';
-import { bytesEqual, toHex, utf8 } from '../../util/bytes.js';
+import { bytesEqual, toHex } from '../../util/bytes.js';
 import { ProtocolCode } from '../../wire/errors.js';
 import { newPseudonymProblem, pseudonymKey } from '../../wire/text.js';
 import type { Card, FrameOf } from '../../wire/types.js';
@@ -32,8 +35,15 @@ function checkCard(card: Card): Refusal | null {
   return null;
 }
 
-function proves(session: Session, tag: string, userId: Uint8Array, name: string, sig: Uint8Array) {
-  const msg = domainMessage(tag, session.ctx.key.publicKey, session.challenge!, utf8(name));
+function proves(
+  session: Session,
+  tag: typeof TAG_REGISTER_V2 | typeof TAG_LOGIN_V2,
+  userId: Uint8Array,
+  name: string,
+  sig: Uint8Array,
+) {
+  const { ctx, challenge, channelBinding } = session;
+  const msg = authMessage(tag, ctx.key.publicKey, challenge!, channelBinding, name);
   return verify(userId, msg, sig);
 }
 
@@ -41,7 +51,7 @@ export function onRegister(session: Session, frame: FrameOf<'register'>): void {
   const { card, sig } = frame;
   const refusal =
     checkCard(card) ??
-    (proves(session, TAG_REGISTER, card.userId, card.pseudonym, sig)
+    (proves(session, TAG_REGISTER_V2, card.userId, card.pseudonym, sig)
       ? null
       : {
           code: SessionCode.AuthFailed,
@@ -76,7 +86,7 @@ export function onLogin(session: Session, frame: FrameOf<'login'>): void {
     session.fail(SessionCode.UnknownUser, `login: no user '${frame.pseudonym}' with this key`);
     return;
   }
-  if (!proves(session, TAG_LOGIN, known.userId, frame.pseudonym, frame.sig)) {
+  if (!proves(session, TAG_LOGIN_V2, known.userId, frame.pseudonym, frame.sig)) {
     session.fail(
       SessionCode.AuthFailed,
       `login: signature did not verify for '${frame.pseudonym}'`,

@@ -187,7 +187,23 @@ describe('cli against a real relay', () => {
     assert.equal(blocked.code, 1);
     assert.match(blocked.stderr, /\(E_KEY_CHANGED\)\n$/);
 
-    const trust = await as('a', ['trust', 'bob', '--json']);
+    const asked = await as('a', ['trust', 'bob']);
+    assert.equal(asked.code, 2, 'no number compared, nothing accepted');
+    assert.match(
+      asked.stdout,
+      /safety number with bob \(for the NEW key\):\n( {2}(\d{5} ){3}\d{5}\n){3}/,
+    );
+    assert.match(asked.stderr, /--safety-number is required.*\(E_USAGE\)\n$/);
+    const compared = JSON.parse((await as('a', ['fingerprint', 'bob', '--json'])).stdout) as {
+      safetyNumber: string;
+    };
+    const trust = await as('a', [
+      'trust',
+      'bob',
+      '--safety-number',
+      compared.safetyNumber,
+      '--json',
+    ]);
     assert.equal(trust.code, 0, trust.stderr);
     assert.deepEqual(
       (({ accepted, releasedIn, releasedOut }) => ({ accepted, releasedIn, releasedOut }))(
@@ -223,7 +239,15 @@ describe('cli against a real relay', () => {
     const fromBob = (await as('b', ['fingerprint', 'alice', '--json'])).stdout;
     const number = (s: string) => (JSON.parse(s) as { safetyNumber: string }).safetyNumber;
     assert.equal(number(fromAlice), number(fromBob), 'both sides see the same safety number');
-    assert.equal((await as('a', ['trust', 'bob'])).code, 0);
+    const wrong = number(fromAlice).replace(/^\d/, (d) => String((Number(d) + 1) % 10));
+    const refused = await as('a', ['trust', 'bob', '--safety-number', wrong]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /nothing accepted for 'bob'.*\(E_SAFETY_NUMBER_MISMATCH\)\n$/);
+    assert.match((await as('a', ['contacts'])).stdout, /^bob {2}[a-z2-7-]{19} {2}unverified\n$/);
+    const typed = number(fromBob).replaceAll(' ', '');
+    const trusted = await as('a', ['trust', 'bob', '--safety-number', typed]);
+    assert.equal(trusted.code, 0, trusted.stderr);
+    assert.match(trusted.stdout, /^bob \([a-z2-7-]{19}\) is verified\n$/);
     assert.match((await as('a', ['contacts'])).stdout, /^bob {2}[a-z2-7-]{19} {2}verified\n$/);
   });
 });

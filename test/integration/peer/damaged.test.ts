@@ -75,8 +75,13 @@ async function sendIntactAndTampered(
   const { client } = await RawClient.login(relay.port, alice.id, alice.name);
   try {
     const inners = [
-      textInner(alice, alice, 'intact', { recipient: bobCard.userId }),
-      textInner(alice, alice, 'tampered', { recipient: bobCard.userId, counter: 2 }),
+      // Sent now: the fixtures' fixed send time is older than the mail lifetime.
+      textInner(alice, alice, 'intact', { recipient: bobCard.userId, sentAtMs: Date.now() }),
+      textInner(alice, alice, 'tampered', {
+        recipient: bobCard.userId,
+        counter: 2,
+        sentAtMs: Date.now(),
+      }),
     ];
     const frames = inners.map((inner) => {
       const sealed = sealInner(alice.keyring, bobCard.boxPk, inner);

@@ -21,12 +21,26 @@ import { fileURLToPath } from 'node:url';
 import type { NatterClient } from '../../../src/peer/client.js';
 import type { ReceivedMessage } from '../../../src/peer/index.js';
 import { PeerStore, PREFIX } from '../../../src/peer/store.js';
+import { type Clock, systemClock } from '../../../src/util/clock.js';
 import { nextEvent } from '../../helpers/events.js';
 import { makeClient, type TestProfile } from '../../helpers/profile.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/profile-v1/', import.meta.url));
+
+/**
+ * When the fixture was made (its commit): its messages carry send times from then,
+ * and a receiver refuses mail older than the mail lifetime (issue 10). Both
+ * clients run on a clock that starts there, so the test does not expire with its
+ * fixture; only now() moves, timers are the system's.
+ */
+const FIXTURE_MADE_MS = Date.parse('2026-12-02T01:45:02Z');
+
+function fixtureClock(): Clock {
+  const startedAt = systemClock.now();
+  return { ...systemClock, now: () => FIXTURE_MADE_MS + (systemClock.now() - startedAt) };
+}
 
 interface FixtureIds {
   /** Bob's message to alice; alice's queued receipt is for it. */
@@ -81,14 +95,15 @@ describe('a profile written before issue 9 (integration, loopback)', () => {
       3,
     );
 
-    const bob = await makeClient('bob', relay, { profile: bobProfile });
+    const clock = fixtureClock();
+    const bob = await makeClient('bob', relay, { profile: bobProfile, clock });
     clients.push(bob);
     await bob.connect();
     const got: ReceivedMessage[] = [];
     bob.on('message:received', (m) => got.push(m));
     const delivered = nextEvent(bob, 'message:status', (e) => e.msgId === ids.helloId, 10_000);
 
-    const alice = await makeClient('alice', relay, { profile: aliceProfile });
+    const alice = await makeClient('alice', relay, { profile: aliceProfile, clock });
     clients.push(alice);
     assert.equal((await alice.status(ids.sealedId))?.state, 'queued');
     assert.equal((await alice.status(ids.sealedId))?.reason, 'disk-full');

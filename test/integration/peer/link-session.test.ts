@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { generateIdentity } from '../../../src/crypto/keys.js';
 import { type PeerEventMap, PeerEvents } from '../../../src/peer/events.js';
 import { RelaySession, type RelaySessionOptions } from '../../../src/peer/link/session.js';
-import { ensureProfileDir, profilePaths, readConfig } from '../../../src/peer/profile.js';
+import {
+  ensureProfileDir,
+  profilePaths,
+  readConfig,
+  updateConfig,
+} from '../../../src/peer/profile.js';
 import { MemoryKv, PeerStore, PREFIX } from '../../../src/peer/store.js';
 import { toHex } from '../../../src/util/bytes.js';
 import { ManualClock } from '../../../src/util/clock.js';
@@ -11,6 +16,7 @@ import { duplexPair } from '../../helpers/duplex.js';
 import {
   FAKE_RELAY_KEY,
   FakeRelay,
+  fakeChannel,
   honestRelay,
   type RelayScript,
 } from '../../helpers/fake-relay.js';
@@ -54,7 +60,7 @@ function session(
     connect: async () => {
       const [client, server] = duplexPair();
       relays.push(new FakeRelay(server, script));
-      return client;
+      return fakeChannel(client);
     },
     reconnect: { baseMs: 1, maxMs: 2 },
     ...overrides,
@@ -73,21 +79,48 @@ describe('relay session: pinning, registration, and waiting for Ready on events'
     const ready = first.states.find((e) => e.state === 'ready');
     assert.equal(ready?.relay?.relayId, toHex(FAKE_RELAY_KEY.publicKey));
     assert.equal(
-      (await readConfig(p.paths)).pinnedRelays['relay.test:4747'],
+      (await readConfig(p.paths)).relayId,
       toHex(FAKE_RELAY_KEY.publicKey),
+      'the relay id is pinned before Ready',
     );
-    // remember() runs beside Ready: the registered flag lands through the store's group commit.
+    // remember() runs beside Ready: the registered flag (through the store's group
+    // commit) and the address land a moment later.
     const flag = `${PREFIX.meta}registered!${toHex(FAKE_RELAY_KEY.publicKey)}`;
     for (let i = 0; i < 500 && (await p.store.get(flag)) === undefined; i++) {
       await new Promise((resolve) => setImmediate(resolve));
     }
     assert.notEqual(await p.store.get(flag), undefined, 'registered here');
+    for (let i = 0; i < 500 && (await readConfig(p.paths)).relay === undefined; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const config = await readConfig(p.paths);
+    assert.equal(config.relay, 'relay.test:4747', 'a configured address is remembered');
     first.session.close();
 
     const second = session(p);
     await second.session.waitReady(5000);
     assert.ok(second.relays[0]!.frames.some((f) => f.type === 'login'));
     second.session.close();
+  });
+
+  it('refuses a relay that proves another id than the pinned one, at any address, unless told to accept it', async () => {
+    const p = await profile();
+    await updateConfig(p.paths, (c) => {
+      c.relayId = 'ab'.repeat(32);
+    });
+    const refused = session(p, honest, { address: { host: 'elsewhere.test', port: 1 } });
+    await assert.rejects(refused.session.waitReady(5000), (e) =>
+      isNatterError(e, 'E_RELAY_KEY_CHANGED'),
+    );
+    assert.deepEqual(
+      refused.relays[0]!.frames.map((f) => f.type),
+      ['hello'],
+      'nothing signed for it',
+    );
+    const accepted = session(p, honest, { acceptNewRelayKey: true });
+    await accepted.session.waitReady(5000);
+    assert.equal((await readConfig(p.paths)).relayId, toHex(FAKE_RELAY_KEY.publicKey));
+    accepted.session.close();
   });
 
   it('gives up waiting after the timeout on the injected clock, and keeps trying', async () => {

@@ -174,7 +174,7 @@ describe('peer key changes and the outbox through a real relay', () => {
 
     const atNewBob = received(newBob, 1);
     const released = received(alice2, 1);
-    const result = await alice2.trust('bob');
+    const result = await alice2.trust('bob', { safetyNumber: change.safetyNumber });
     assert.equal(result.accepted, true);
     assert.equal(result.releasedIn, 1);
     assert.equal(result.releasedOut, 1);

@@ -8,6 +8,7 @@ import { generateSigningKeyPair } from '../../../src/crypto/index.js';
 import { NatterClient } from '../../../src/peer/client.js';
 import type { OnlinePeer, PeerEventMap } from '../../../src/peer/events.js';
 import type { PresenceOptions } from '../../../src/peer/index.js';
+import { profilePaths, readConfig } from '../../../src/peer/profile.js';
 import { openPresenceSocket } from '../../../src/presence/beacon.js';
 import { RelayBeacon } from '../../../src/presence/relay-beacon.js';
 import type { OpenTransport } from '../../../src/presence/transport.js';
@@ -76,11 +77,11 @@ describe('client presence (integration: loopback broadcast and a real relay)', f
   }
 
   /** A client with no relay configured anywhere. */
-  async function unconfigured(name: string): Promise<NatterClient> {
+  async function unconfigured(name: string): Promise<NatterClient & { profileDir: string }> {
     const profile = await makeProfile(name);
     const c = await NatterClient.open({ profileDir: profile.dir, presence: lan });
     clients.push(c);
-    return c;
+    return Object.assign(c, { profileDir: profile.dir });
   }
 
   // Bounds here prove which mechanism acted (heartbeats are SLOW_MS apart), not speed:
@@ -217,7 +218,10 @@ describe('client presence (integration: loopback broadcast and a real relay)', f
     assert.equal(discovered[0]?.name, 'natter relay');
     const found = await alice.discoverRelay(500);
     assert.equal(found?.port, relay.port);
-    assert.equal(found?.relayId, Buffer.from(relay.relay.relayId).toString('hex'));
+    const relayId = Buffer.from(relay.relay.relayId).toString('hex');
+    assert.equal(found?.relayId, relayId);
+    const config = await readConfig(profilePaths(alice.profileDir));
+    assert.equal(config.relayId, relayId, 'the relay id is pinned');
   });
 
   it('follows a discovered relay that moved to another port, instead of dialling the old one', async () => {
@@ -257,7 +261,8 @@ describe('client presence (integration: loopback broadcast and a real relay)', f
     await beacon.start();
     try {
       const alice = await unconfigured('alice');
-      await assert.rejects(alice.connect({ timeoutMs: 3000 }), (e) =>
+      // After the refusal it listens until the deadline for another address of that relay.
+      await assert.rejects(alice.connect({ timeoutMs: 1000 }), (e) =>
         isNatterError(e, 'E_RELAY_ID_MISMATCH'),
       );
     } finally {

@@ -5,7 +5,7 @@
  * last thing it is sent; registration is atomic; everyone else keeps working.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
+import type net from 'node:net';
 import { generateIdentity, type Identity } from '../../../src/crypto/keys.js';
 import { randomBytes } from '../../../src/crypto/random.js';
 import {
@@ -19,7 +19,7 @@ import { decodeFrame, encodeFrame } from '../../../src/wire/codec.js';
 import { FrameDecoder, frame as framed } from '../../../src/wire/framing.js';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../../../src/wire/limits.js';
 import type { Frame } from '../../../src/wire/types.js';
-import { RawClient } from '../../helpers/raw-client.js';
+import { connectRelayTls, RawClient } from '../../helpers/raw-client.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -191,8 +191,7 @@ describe('relay against hostile clients (integration, loopback)', () => {
         ...(lifted ? { handshakeFramesBurst: 1e9, handshakeFramesPerSecond: 1e9 } : {}),
       });
       const bob = await user('bob');
-      const socket = net.connect({ port: relay!.address.port, host: '127.0.0.1' });
-      await new Promise((r) => socket.once('connect', r));
+      const { socket } = await connectRelayTls(relay!.address.port);
       const hello = framed(
         encodeFrame({ type: 'hello', version: PROTOCOL_VERSION, clientNonce: randomBytes(32) }),
       );

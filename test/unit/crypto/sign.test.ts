@@ -9,15 +9,16 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import nacl from 'tweetnacl';
 import {
+  authMessage,
   domainMessage,
   generateSigningKeyPair,
   isValidSignPublicKey,
   SIGN_SECRET_KEY_BYTES,
   sign,
   TAG_BOXKEY,
-  TAG_LOGIN,
+  TAG_LOGIN_V2,
   TAG_PRESENCE,
-  TAG_REGISTER,
+  TAG_REGISTER_V2,
   TAG_RELAY,
   VERIFY_KEY_CACHE_ENTRIES,
   verify,
@@ -210,13 +211,13 @@ describe('crypto/sign', () => {
     });
 
     it('uses distinct tags, so a signature for one purpose never verifies for another', () => {
-      const tags = [TAG_BOXKEY, TAG_RELAY, TAG_REGISTER, TAG_LOGIN, TAG_PRESENCE];
+      const tags = [TAG_BOXKEY, TAG_RELAY, TAG_REGISTER_V2, TAG_LOGIN_V2, TAG_PRESENCE];
       assert.equal(new Set(tags).size, tags.length);
       const pair = generateSigningKeyPair();
       const payload = utf8('same bytes');
-      const sig = sign(pair.secretKey, domainMessage(TAG_LOGIN, payload));
-      assert.equal(verify(pair.publicKey, domainMessage(TAG_LOGIN, payload), sig), true);
-      assert.equal(verify(pair.publicKey, domainMessage(TAG_REGISTER, payload), sig), false);
+      const sig = sign(pair.secretKey, domainMessage(TAG_LOGIN_V2, payload));
+      assert.equal(verify(pair.publicKey, domainMessage(TAG_LOGIN_V2, payload), sig), true);
+      assert.equal(verify(pair.publicKey, domainMessage(TAG_REGISTER_V2, payload), sig), false);
     });
 
     it('rejects an empty tag or a tag containing NUL', () => {
@@ -227,6 +228,69 @@ describe('crypto/sign', () => {
       assert.equal(
         codeOf(() => domainMessage('a\0b')),
         'E_BAD_TAG',
+      );
+    });
+  });
+
+  describe('authMessage (Register and Login, protocol 2)', () => {
+    const relayId = new Uint8Array(32).fill(0x11);
+    const challenge = new Uint8Array(32).fill(0x22);
+    const binding = new Uint8Array(32).fill(0x33);
+
+    it('lays out the v2 tag, relay id, challenge, channel binding, then the pseudonym', () => {
+      assert.equal(
+        toHex(authMessage(TAG_LOGIN_V2, relayId, challenge, binding, 'bob')),
+        toHex(
+          concatBytes(
+            utf8('natter-login-v2'),
+            new Uint8Array([0]),
+            relayId,
+            challenge,
+            binding,
+            utf8('bob'),
+          ),
+        ),
+      );
+    });
+
+    it('gives a signature that verifies on its own channel only', () => {
+      const pair = generateSigningKeyPair();
+      const sig = sign(
+        pair.secretKey,
+        authMessage(TAG_LOGIN_V2, relayId, challenge, binding, 'bob'),
+      );
+      const proxied = new Uint8Array(32).fill(0x44);
+      assert.equal(
+        verify(pair.publicKey, authMessage(TAG_LOGIN_V2, relayId, challenge, binding, 'bob'), sig),
+        true,
+      );
+      assert.equal(
+        verify(pair.publicKey, authMessage(TAG_LOGIN_V2, relayId, challenge, proxied, 'bob'), sig),
+        false,
+      );
+      assert.equal(
+        verify(
+          pair.publicKey,
+          authMessage(TAG_REGISTER_V2, relayId, challenge, binding, 'bob'),
+          sig,
+        ),
+        false,
+      );
+    });
+
+    it('refuses parts that are not 32 bytes (the layout is unambiguous only then)', () => {
+      const short = new Uint8Array(31);
+      assert.equal(
+        codeOf(() => authMessage(TAG_LOGIN_V2, short, challenge, binding, 'b')),
+        'E_BAD_ARGUMENT',
+      );
+      assert.equal(
+        codeOf(() => authMessage(TAG_LOGIN_V2, relayId, short, binding, 'b')),
+        'E_BAD_ARGUMENT',
+      );
+      assert.equal(
+        codeOf(() => authMessage(TAG_LOGIN_V2, relayId, challenge, short, 'b')),
+        'E_BAD_ARGUMENT',
       );
     });
   });

@@ -1,13 +1,18 @@
 import assert from 'node:assert/strict';
 import { generateIdentity, identityFromSecrets } from '../../../src/crypto/keys.js';
 import { randomBytes } from '../../../src/crypto/random.js';
-import { Contacts } from '../../../src/peer/contacts.js';
+import { safetyNumber } from '../../../src/crypto/safety.js';
+import { Contacts, MAX_PENDING_KEYS, parseSafetyNumber } from '../../../src/peer/contacts.js';
+import { PREFIX, putJson } from '../../../src/peer/store.js';
+import { toHex, utf8 } from '../../../src/util/bytes.js';
 import { isNatterError } from '../../../src/util/errors.js';
-import { memoryPeer, person } from '../../helpers/peer-fixtures.js';
+import { memoryPeer, type Person, person } from '../../helpers/peer-fixtures.js';
+
+const me = person('me');
+/** The safety number `me` shares with `other`'s key: what the user would compare. */
+const numberWith = (other: Person) => safetyNumber(me.id.signPk, other.id.signPk);
 
 describe('contacts: trust on first use', () => {
-  const me = person('me');
-
   it('pins the first card seen for a pseudonym and announces the new contact', async () => {
     const p = await memoryPeer(me);
     const bob = person('bob');
@@ -34,7 +39,7 @@ describe('contacts: trust on first use', () => {
     const bob = person('bob');
     const impostor = person('bob');
     await p.contacts.observe(bob.card);
-    await p.contacts.trust('bob');
+    await p.contacts.trust('bob', numberWith(bob));
     assert.equal(await p.contacts.observe(impostor.card), 'changed');
     assert.equal(await p.contacts.observe(impostor.card), 'pending');
     const c = p.contacts.get('bob');
@@ -44,7 +49,9 @@ describe('contacts: trust on first use', () => {
     const change = p.log['contact:key-changed']?.[0];
     assert.equal(change?.pseudonym, 'bob');
     assert.notEqual(change?.oldFingerprint, change?.newFingerprint);
-    assert.match(change?.safetyNumber ?? '', /^(\d{5} ){11}\d{5}$/);
+    assert.equal(change?.safetyNumber, numberWith(impostor));
+    assert.equal(change?.newUserId, toHex(impostor.id.signPk));
+    assert.equal(change?.pendingKeys, 1);
   });
 
   it('treats a new box key under the same user id as a key change', async () => {
@@ -54,6 +61,9 @@ describe('contacts: trust on first use', () => {
     const p = await memoryPeer(me);
     await p.contacts.observe(first.card);
     assert.equal(await p.contacts.observe(rotated.card), 'changed');
+    const { contact, accepted } = await p.contacts.trust('bob', numberWith(rotated));
+    assert.equal(accepted, true, 'the same identity: its number accepts the new box key');
+    assert.deepEqual(contact.card.boxPk, rotated.id.boxPk);
   });
 
   it('switches to the pending key only on trust, and marks the contact verified', async () => {
@@ -62,7 +72,7 @@ describe('contacts: trust on first use', () => {
     const newBob = person('bob');
     await p.contacts.observe(bob.card);
     await p.contacts.observe(newBob.card);
-    const { contact, accepted } = await p.contacts.trust('bob');
+    const { contact, accepted } = await p.contacts.trust('bob', numberWith(newBob));
     assert.equal(accepted, true);
     assert.deepEqual(contact.card.userId, newBob.id.signPk);
     assert.equal(contact.pending, null);
@@ -73,7 +83,7 @@ describe('contacts: trust on first use', () => {
 
   it('refuses to trust someone who is not a contact', async () => {
     const p = await memoryPeer(me);
-    await assert.rejects(p.contacts.trust('nobody'), (err) =>
+    await assert.rejects(p.contacts.trust('nobody', numberWith(me)), (err) =>
       isNatterError(err, 'E_UNKNOWN_CONTACT'),
     );
   });
@@ -101,11 +111,185 @@ describe('contacts: trust on first use', () => {
     const carol = person('carol');
     await p.contacts.observe(bob.card);
     await p.contacts.observe(carol.card);
-    await p.contacts.trust('carol');
+    await p.contacts.trust('carol', numberWith(carol));
     await p.contacts.observe(person('bob').card);
     const reloaded = await Contacts.load(p.store, p.events, me.id.signPk);
     assert.ok(reloaded.get('bob')?.pending);
     assert.equal(reloaded.get('carol')?.verified, true);
     assert.equal(reloaded.safetyNumber('carol'), p.contacts.safetyNumber('carol'));
+  });
+});
+
+describe('contacts: trust by the safety number compared (issue 10)', () => {
+  it('refuses a stale safety number: a card that came while the user compared is not verified', async () => {
+    const p = await memoryPeer(me);
+    const bob = person('bob');
+    await p.contacts.observe(bob.card);
+    const compared = p.contacts.safetyNumber('bob');
+    const swapped = person('bob');
+    assert.equal(await p.contacts.observe(swapped.card), 'changed');
+    await assert.rejects(p.contacts.trust('bob', compared), (err) =>
+      isNatterError(err, 'E_SAFETY_NUMBER_MISMATCH'),
+    );
+    const c = p.contacts.get('bob');
+    assert.deepEqual(c?.card.userId, bob.id.signPk, 'the pinned key is unchanged');
+    assert.deepEqual(c?.pending?.userId, swapped.id.signPk, 'the swapped key is still pending');
+    assert.equal(c?.verified, false);
+    assert.equal(p.log['contact:trusted'], undefined);
+  });
+
+  it('refuses a number that belongs to no key of the contact, and text that is no safety number', async () => {
+    const p = await memoryPeer(me);
+    const bob = person('bob');
+    await p.contacts.observe(bob.card);
+    await assert.rejects(p.contacts.trust('bob', numberWith(person('eve'))), (err) =>
+      isNatterError(err, 'E_SAFETY_NUMBER_MISMATCH'),
+    );
+    for (const bad of ['', '12345', `${numberWith(bob)} 1`, numberWith(bob).replace('0', 'o')]) {
+      await assert.rejects(p.contacts.trust('bob', bad), (err) =>
+        isNatterError(err, 'E_BAD_SAFETY_NUMBER'),
+      );
+    }
+    assert.equal(p.contacts.get('bob')?.verified, false);
+  });
+
+  it('accepts the number with or without spaces', async () => {
+    const p = await memoryPeer(me);
+    const bob = person('bob');
+    await p.contacts.observe(bob.card);
+    const { accepted, info } = await p.contacts.trust('bob', numberWith(bob).replaceAll(' ', ''));
+    assert.equal(accepted, false, 'no key change: the pinned key is marked verified');
+    assert.equal(info.verified, true);
+    assert.equal(parseSafetyNumber(` ${numberWith(bob).replaceAll(' ', '  ')} `), numberWith(bob));
+  });
+
+  it('announces two card changes while pending, and trusting the first number does not verify the second key', async () => {
+    const p = await memoryPeer(me);
+    const bob = person('bob');
+    const first = person('bob');
+    const second = person('bob');
+    await p.contacts.observe(bob.card);
+    assert.equal(await p.contacts.observe(first.card), 'changed');
+    assert.equal(await p.contacts.observe(second.card), 'changed');
+    assert.equal(await p.contacts.observe(first.card), 'pending', 'the first is still kept');
+    assert.deepEqual(
+      p.log['contact:key-changed']?.map((e) => [e.newUserId, e.safetyNumber, e.pendingKeys]),
+      [
+        [toHex(first.id.signPk), numberWith(first), 1],
+        [toHex(second.id.signPk), numberWith(second), 2],
+      ],
+    );
+    const [listed] = p.contacts.list();
+    assert.equal(listed?.keyChanged, true);
+    assert.deepEqual(
+      listed?.pendingKeys.map((k) => [k.userId, k.safetyNumber]),
+      [
+        [toHex(first.id.signPk), numberWith(first)],
+        [toHex(second.id.signPk), numberWith(second)],
+      ],
+    );
+
+    const { contact, accepted, discarded } = await p.contacts.trust('bob', numberWith(first));
+    assert.equal(accepted, true);
+    assert.deepEqual(contact.card.userId, first.id.signPk, 'the compared key is pinned');
+    assert.equal(contact.pending, null);
+    assert.deepEqual(
+      discarded.map((k) => k.userId),
+      [toHex(second.id.signPk)],
+    );
+    assert.equal(p.contacts.byUserId(second.id.signPk), undefined);
+    assert.equal(
+      await p.contacts.observe(second.card),
+      'changed',
+      'the second key is a new change again, never verified',
+    );
+    assert.equal(p.contacts.get('bob')?.verified, false);
+  });
+
+  it('can accept a later pending key by its own number', async () => {
+    const p = await memoryPeer(me);
+    const bob = person('bob');
+    const first = person('bob');
+    const second = person('bob');
+    await p.contacts.observe(bob.card);
+    await p.contacts.observe(first.card);
+    await p.contacts.observe(second.card);
+    assert.equal(p.contacts.safetyNumber('bob'), numberWith(second), 'the newest is shown');
+    const { contact, discarded } = await p.contacts.trust('bob', numberWith(second));
+    assert.deepEqual(contact.card.userId, second.id.signPk);
+    assert.deepEqual(
+      discarded.map((k) => k.userId),
+      [toHex(first.id.signPk)],
+    );
+  });
+
+  it('refuses the old key number while changed keys are pending', async () => {
+    const p = await memoryPeer(me);
+    const bob = person('bob');
+    await p.contacts.observe(bob.card);
+    await p.contacts.observe(person('bob').card);
+    await assert.rejects(p.contacts.trust('bob', numberWith(bob)), (err) =>
+      isNatterError(err, 'E_SAFETY_NUMBER_MISMATCH'),
+    );
+    assert.ok(p.contacts.get('bob')?.pending);
+  });
+
+  it(`keeps at most ${MAX_PENDING_KEYS} changed keys: the first and the newest, each announced`, async () => {
+    const p = await memoryPeer(me);
+    await p.contacts.observe(person('bob').card);
+    const changes = Array.from({ length: MAX_PENDING_KEYS + 2 }, () => person('bob'));
+    for (const c of changes) assert.equal(await p.contacts.observe(c.card), 'changed');
+    assert.equal(p.log['contact:key-changed']?.length, MAX_PENDING_KEYS + 2);
+    const kept = p.contacts.list()[0]?.pendingKeys.map((k) => k.userId);
+    assert.equal(kept?.length, MAX_PENDING_KEYS);
+    assert.deepEqual(
+      kept,
+      [changes[0], ...changes.slice(3)].map((c) => toHex(c!.id.signPk)),
+    );
+    const forgotten = changes[1]!;
+    await assert.rejects(p.contacts.trust('bob', numberWith(forgotten)), (err) =>
+      isNatterError(err, 'E_SAFETY_NUMBER_MISMATCH'),
+    );
+    assert.equal(await p.contacts.observe(forgotten.card), 'changed', 'told again if it returns');
+  });
+
+  it('loads a contact stored before issue 10 and keeps the first pending card where it was', async () => {
+    const p = await memoryPeer(me);
+    const bob = person('bob');
+    const first = person('bob');
+    const hex = (c: Person) => ({
+      pseudonym: 'bob',
+      userId: toHex(c.id.signPk),
+      boxPk: toHex(c.id.boxPk),
+      boxSig: toHex(c.id.boxSig),
+    });
+    const key = PREFIX.contact + toHex(utf8('bob'));
+    await p.store.write([
+      putJson(key, {
+        ...hex(bob),
+        verified: false,
+        addedAtMs: 1,
+        pending: { ...hex(first), seenAtMs: 2 },
+      }),
+    ]);
+    const loaded = await Contacts.load(p.store, p.events, me.id.signPk);
+    assert.deepEqual(loaded.get('bob')?.pending?.userId, first.id.signPk);
+    assert.deepEqual(loaded.list()[0]?.pendingKeys[0]?.seenAtMs, 2);
+    const second = person('bob');
+    assert.equal(await loaded.observe(second.card), 'changed');
+    const stored = await p.store.getJson<{
+      pending: { userId: string };
+      laterPending: { userId: string }[];
+    }>(key);
+    assert.equal(stored?.pending.userId, toHex(first.id.signPk), 'an older client still sees it');
+    assert.deepEqual(
+      stored?.laterPending.map((c) => c.userId),
+      [toHex(second.id.signPk)],
+    );
+    await loaded.trust('bob', numberWith(first));
+    const trusted = await p.store.getJson<Record<string, unknown>>(key);
+    assert.equal(trusted?.pending, undefined);
+    assert.equal(trusted?.laterPending, undefined);
+    assert.equal(trusted?.userId, toHex(first.id.signPk));
   });
 });

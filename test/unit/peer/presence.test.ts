@@ -10,7 +10,8 @@ import {
   ClientPresence,
   type PresenceOptions,
 } from '../../../src/peer/presence/client-presence.js';
-import { DISCOVERY_SETTLE_MS } from '../../../src/peer/presence/discovery.js';
+import { CANDIDATE_WINDOW_MS, DISCOVERY_SETTLE_MS } from '../../../src/peer/presence/discovery.js';
+import { signPresence } from '../../../src/presence/datagram.js';
 import { RelayBeacon } from '../../../src/presence/relay-beacon.js';
 import { toHex } from '../../../src/util/bytes.js';
 import { ManualClock } from '../../../src/util/clock.js';
@@ -256,6 +257,7 @@ describe('client presence (in-memory LAN, injected clock)', () => {
       fingerprint: fingerprint(newBob.identity.signPk),
       verified: true,
       keyChanged: false,
+      pendingKeys: [],
     });
     assert.deepEqual(
       alice.presence.online().map((p) => [p.pseudonym, p.userId, p.verified]),
@@ -332,8 +334,7 @@ describe('client presence (in-memory LAN, injected clock)', () => {
   });
 
   describe('relay discovery', () => {
-    async function relayBeacon(address: string, name: string) {
-      const key = generateSigningKeyPair();
+    async function relayBeacon(address: string, name: string, key = generateSigningKeyPair()) {
       const beacon = new RelayBeacon({
         relayId: key.publicKey,
         relaySecretKey: key.secretKey,
@@ -348,11 +349,24 @@ describe('client presence (in-memory LAN, injected clock)', () => {
       return toHex(key.publicKey);
     }
 
+    /** Lets the LAN deliver, then closes the candidate window on the injected clock. */
+    async function settled<T>(pending: Promise<T>, ms = CANDIDATE_WINDOW_MS): Promise<T> {
+      await flush();
+      clock.advance(ms);
+      return pending;
+    }
+
     it('finds a relay from its beacon and reports it once', async () => {
       const relayId = await relayBeacon('10.0.0.5', 'office');
       const alice = await node('alice', '10.0.0.1');
-      const found = await alice.presence.discoverRelay(1000);
-      assert.deepEqual(found, { host: '10.0.0.5', port: 47474, relayId, name: 'office' });
+      const { found } = await settled(alice.presence.discoverRelay(1000));
+      assert.deepEqual(found, {
+        host: '10.0.0.5',
+        port: 47474,
+        relayId,
+        name: 'office',
+        candidates: [{ host: '10.0.0.5', port: 47474 }],
+      });
       clock.advance(INTERVAL * 2);
       await flush();
       assert.deepEqual(alice.relays, [{ address: '10.0.0.5:47474', relayId, name: 'office' }]);
@@ -362,19 +376,80 @@ describe('client presence (in-memory LAN, injected clock)', () => {
       await relayBeacon('10.0.0.5', 'first');
       const pinned = await relayBeacon('10.0.0.6', 'pinned');
       const quiet = await node('alice', '10.0.0.1', { announce: false });
-      const found = quiet.presence.discoverRelay(1000, new Set([pinned]));
-      await flush();
-      clock.advance(DISCOVERY_SETTLE_MS);
-      assert.equal((await found)?.name, 'pinned');
+      const found = quiet.presence.discoverRelay(1000, { preferred: new Set([pinned]) });
+      assert.equal((await settled(found, DISCOVERY_SETTLE_MS)).found?.name, 'pinned');
     });
 
-    it('takes an unpinned relay after a short settle when no pinned one answers', async () => {
+    it('takes an unpinned relay after a short settle when no pinned one answers and the query allows it', async () => {
       await relayBeacon('10.0.0.5', 'only');
       const alice = await node('alice', '10.0.0.1');
-      const found = alice.presence.discoverRelay(1000, new Set(['00'.repeat(32)]));
+      const found = alice.presence.discoverRelay(1000, { preferred: new Set(['00'.repeat(32)]) });
       await flush();
       clock.advance(DISCOVERY_SETTLE_MS);
-      assert.equal((await found)?.name, 'only');
+      assert.equal((await settled(found)).found?.name, 'only');
+    });
+
+    it('ignores a relay with another id once one is pinned, and says which it ignored', async () => {
+      const other = await relayBeacon('10.0.0.5', 'not ours');
+      const alice = await node('alice', '10.0.0.1');
+      const pending = alice.presence.discoverRelay(500, {
+        preferred: new Set(['ab'.repeat(32)]),
+        preferredOnly: true,
+      });
+      const { found, ignored } = await settled(pending, 500);
+      assert.equal(found, undefined);
+      assert.deepEqual(ignored, [{ relayId: other, name: 'not ours', address: '10.0.0.5:47474' }]);
+    });
+
+    it('takes the pinned relay from whatever address it announces itself, beside another relay', async () => {
+      const key = generateSigningKeyPair();
+      await relayBeacon('10.0.0.5', 'not ours');
+      const pinned = await relayBeacon('10.0.0.77', 'moved', key);
+      const alice = await node('alice', '10.0.0.1');
+      const pending = alice.presence.discoverRelay(1000, {
+        preferred: new Set([pinned]),
+        preferredOnly: true,
+      });
+      const { found } = await settled(pending);
+      assert.deepEqual([found?.relayId, found?.host], [pinned, '10.0.0.77']);
+    });
+
+    it('keeps every address announcing the relay as a candidate, not only the first to arrive', async () => {
+      const key = generateSigningKeyPair();
+      const relayId = toHex(key.publicKey);
+      const alice = await node('alice', '10.0.0.1', { announce: false });
+      const pending = alice.presence.discoverRelay(1000, { preferred: new Set([relayId]) });
+      await flush();
+      // A recorded genuine beacon, replayed by 10.0.0.66 before the relay's own copy arrives.
+      const recorded = signPresence(
+        {
+          kind: 'relay',
+          relayId: key.publicKey,
+          relayPort: 47474,
+          relayName: 'office',
+          seq: 41,
+          timestampMs: clock.now(),
+        },
+        key.secretKey,
+      );
+      lan.inject(recorded, '10.0.0.66', 47475);
+      lan.inject(recorded, '10.0.0.5', 47475);
+      const { found } = await settled(pending);
+      assert.deepEqual(found?.candidates, [
+        { host: '10.0.0.66', port: 47474 },
+        { host: '10.0.0.5', port: 47474 },
+      ]);
+    });
+
+    it('skips addresses already refused', async () => {
+      const relayId = await relayBeacon('10.0.0.5', 'office');
+      const alice = await node('alice', '10.0.0.1');
+      const pending = alice.presence.discoverRelay(300, {
+        preferred: new Set([relayId]),
+        preferredOnly: true,
+        exclude: new Set(['10.0.0.5:47474']),
+      });
+      assert.equal((await settled(pending, 300)).found, undefined);
     });
 
     it('gives up after the timeout when no relay answers', async () => {
@@ -382,7 +457,7 @@ describe('client presence (in-memory LAN, injected clock)', () => {
       const pending = alice.presence.discoverRelay(500);
       await flush();
       clock.advance(500);
-      assert.equal(await pending, undefined);
+      assert.deepEqual(await pending, { found: undefined, ignored: [] });
     });
   });
 });

@@ -9,10 +9,13 @@ import {
   DEFAULT_RELAY_PORT,
   ensureProfileDir,
   parseRelayAddress,
+  pinnedRelayId,
+  pinRelay,
   profilePaths,
   readConfig,
   resolveProfileDir,
   resolveRelayAddress,
+  writeConfig,
 } from '../../../src/peer/profile.js';
 import { toHex } from '../../../src/util/bytes.js';
 import { isNatterError } from '../../../src/util/errors.js';
@@ -68,19 +71,56 @@ describe('profile: where a user’s keys and state live', () => {
     );
   });
 
-  it('pins a relay key on first contact and refuses a different one unless told to accept it', async () => {
+  it('pins the relay id it registered with, whatever the address, and refuses another unless told to accept it', async () => {
     const paths = profilePaths(await makeTempDir());
+    await ensureProfileDir(paths.dir);
     const a = 'a'.repeat(64);
     const b = 'b'.repeat(64);
-    assert.equal(await checkRelayPin(paths, 'r:1', a, false), 'pinned');
+    assert.equal(await checkRelayPin(paths, 'r:1', a, false), 'new');
+    assert.equal((await readConfig(paths)).relayId, undefined, 'checking writes nothing');
+    assert.equal(await pinRelay(paths, a), true);
+    assert.equal(await pinRelay(paths, a), false, 'already pinned');
+    assert.equal((await readConfig(paths)).relayId, a);
     assert.equal(await checkRelayPin(paths, 'r:1', a, false), 'match');
+    assert.equal(
+      await checkRelayPin(paths, 'moved:2', a, false),
+      'match',
+      'the pin is not per address',
+    );
+    for (const address of ['r:1', 'elsewhere:3']) {
+      await assert.rejects(checkRelayPin(paths, address, b, false), (e) =>
+        isNatterError(e, 'E_RELAY_KEY_CHANGED'),
+      );
+    }
+    assert.equal((await readConfig(paths)).relayId, a, 'a refusal changes nothing');
+    assert.equal(await checkRelayPin(paths, 'r:1', b, true), 'replaced');
+    assert.equal((await readConfig(paths)).relayId, a, 'checking writes nothing');
+  });
+
+  it('reads the per-address pins of a profile from before issue 10 until a relay id is pinned', async () => {
+    const paths = profilePaths(await makeTempDir());
+    await ensureProfileDir(paths.dir);
+    const a = 'a'.repeat(64);
+    const b = 'b'.repeat(64);
+    await writeConfig(paths, { relay: 'r:1', pinnedRelays: { 'r:1': a, 'junk:1': 'not hex' } });
+    const legacy = await readConfig(paths);
+    assert.deepEqual(legacy.pinnedRelays, { 'r:1': a });
+    assert.equal(pinnedRelayId(legacy, 'r:1'), a);
+    assert.equal(pinnedRelayId(legacy, 'other:1'), undefined);
     await assert.rejects(checkRelayPin(paths, 'r:1', b, false), (e) =>
       isNatterError(e, 'E_RELAY_KEY_CHANGED'),
     );
-    assert.equal((await readConfig(paths)).pinnedRelays['r:1'], a, 'a refusal changes nothing');
-    assert.equal(await checkRelayPin(paths, 'r:1', b, true), 'replaced');
-    assert.equal((await readConfig(paths)).pinnedRelays['r:1'], b);
-    assert.equal(await checkRelayPin(paths, 'other:1', a, false), 'pinned', 'pins are per address');
+    await pinRelay(paths, b);
+    const now = await readConfig(paths);
+    assert.equal(pinnedRelayId(now, 'r:1'), b, 'the relay id wins over an old per-address pin');
+    assert.deepEqual(now.pinnedRelays, { 'r:1': a }, 'old pins are kept as found');
+  });
+
+  it('ignores a relay id in config.json that is not 32 bytes of lowercase hex', async () => {
+    const paths = profilePaths(await makeTempDir());
+    await ensureProfileDir(paths.dir);
+    await writeConfig(paths, { relayId: 'AB'.repeat(32), pinnedRelays: {} });
+    assert.equal((await readConfig(paths)).relayId, undefined);
   });
 
   it('creates an identity with its pseudonym (NFKC) and relay, and never replaces one', async () => {

@@ -72,14 +72,36 @@ describe('presence filter', () => {
     assert.equal(reasonOf(filter.accept(bytes, SRC, PORT)), 'malformed');
   });
 
-  it('drops a replayed datagram as a duplicate without verifying it again', () => {
+  it('drops a repeat of a datagram from the same source as a duplicate without verifying it again', () => {
     const { filter, calls } = spiedFilter();
     const bytes = datagramOf(alice, presence(alice, 1));
     assert.equal(reasonOf(filter.accept(bytes, SRC, PORT)), 'accepted');
     const before = calls.verify;
-    assert.equal(reasonOf(filter.accept(bytes, '10.77.1.10', PORT)), 'duplicate');
+    assert.equal(reasonOf(filter.accept(bytes, SRC, PORT + 1)), 'duplicate');
     assert.equal(calls.verify, before);
     assert.equal(filter.stats().duplicate, 1);
+  });
+
+  it('keys duplicates with the source address: a replay that arrives first does not get the genuine copy dropped', () => {
+    const { filter, calls } = spiedFilter();
+    const relay = generateSigningKeyPair();
+    const beacon = signPresence(
+      {
+        kind: 'relay',
+        relayId: relay.publicKey,
+        relayPort: 47474,
+        relayName: 'office',
+        seq: 9,
+        timestampMs: T0,
+      },
+      relay.secretKey,
+    );
+    const replay = filter.accept(beacon, '10.77.1.66', PORT);
+    const genuine = filter.accept(beacon, SRC, PORT);
+    assert.ok(replay.ok && genuine.ok, 'both copies pass, each with its own source address');
+    assert.deepEqual([replay.address, genuine.address], ['10.77.1.66', SRC]);
+    assert.equal(calls.verify, 2);
+    assert.equal(reasonOf(filter.accept(beacon, SRC, PORT)), 'duplicate');
   });
 
   it('drops a timestamp outside the window, in the past or the future, as stale', () => {

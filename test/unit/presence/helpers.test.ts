@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { NetworkInterfaceInfo } from 'node:os';
 import { generateSigningKeyPair } from '../../../src/crypto/index.js';
+import { MAX_ADDRESSES_PER_RELAY } from '../../../src/presence/constants.js';
 import { SeqCounter } from '../../../src/presence/datagram.js';
 import { LruMap } from '../../../src/presence/lru.js';
 import { ReplyLimiter } from '../../../src/presence/rate-limit.js';
@@ -103,23 +104,59 @@ describe('presence helpers', () => {
   });
 
   describe('relay tracker', () => {
-    it('lists a relay until its budget passes and ignores replayed older beacons', () => {
-      const relay = generateSigningKeyPair();
+    const relay = generateSigningKeyPair();
+    const beacon = (seq: number, relayPort = 47474) => ({
+      kind: 'relay' as const,
+      relayId: relay.publicKey,
+      relayPort,
+      relayName: 'office',
+      seq,
+      timestampMs: T0,
+    });
+    const id = Buffer.from(relay.publicKey).toString('hex');
+
+    it('lists a relay until its budget passes and ignores a repeated older beacon from the same address', () => {
       const tracker = new RelayTracker(1000);
-      const beacon = (seq: number, relayPort = 47474) => ({
-        kind: 'relay' as const,
-        relayId: relay.publicKey,
-        relayPort,
-        relayName: 'office',
-        seq,
-        timestampMs: T0,
-      });
       const seen = tracker.seen(beacon(5), '10.77.1.1', T0);
       assert.equal(seen?.port, 47474);
       assert.equal(seen?.address, '10.77.1.1');
-      assert.equal(tracker.seen(beacon(5, 1), '10.77.1.66', T0 + 1), null);
+      assert.equal(tracker.seen(beacon(5), '10.77.1.1', T0 + 1), null);
+      assert.equal(tracker.seen(beacon(4), '10.77.1.1', T0 + 1), null);
       assert.equal(tracker.list(T0 + 999).length, 1);
       assert.equal(tracker.list(T0 + 1000).length, 0);
+    });
+
+    it('keeps a replay from another address beside the genuine one, freshest first', () => {
+      const tracker = new RelayTracker(1000);
+      // The replay of seq 5 arrives first; the relay's own answer carries seq 6.
+      assert.ok(tracker.seen(beacon(5), '10.77.1.66', T0));
+      assert.ok(tracker.seen(beacon(5), '10.77.1.1', T0 + 1), 'the same seq from another address');
+      assert.deepEqual(
+        tracker.candidates(id, T0 + 2).map((s) => s.address),
+        ['10.77.1.66', '10.77.1.1'],
+        'same seq: the first to deliver it leads (the link decides which is the relay)',
+      );
+      assert.ok(tracker.seen(beacon(6), '10.77.1.1', T0 + 3));
+      assert.deepEqual(
+        tracker.candidates(id, T0 + 4).map((s) => s.address),
+        ['10.77.1.1', '10.77.1.66'],
+      );
+      assert.equal(tracker.list(T0 + 4)[0]?.address, '10.77.1.1', 'listed at its best address');
+      assert.equal(tracker.list(T0 + 4).length, 1, 'one relay');
+    });
+
+    it(`remembers at most MAX_ADDRESSES_PER_RELAY (${MAX_ADDRESSES_PER_RELAY}) addresses per relay, forgetting the stalest, never the freshest`, () => {
+      const tracker = new RelayTracker(10_000);
+      assert.ok(tracker.seen(beacon(10), '10.77.1.1', T0));
+      // Replays of an older beacon from spoofed sources, more than the limit.
+      for (let i = 0; i < MAX_ADDRESSES_PER_RELAY + 5; i++) {
+        tracker.seen(beacon(9), `10.77.2.${i}`, T0 + 1 + i);
+      }
+      const kept = tracker.candidates(id, T0 + 100);
+      assert.equal(kept.length, MAX_ADDRESSES_PER_RELAY);
+      assert.equal(kept[0]?.address, '10.77.1.1');
+      // A replay that would be the stalest is not kept at all.
+      assert.equal(tracker.seen(beacon(8), '10.77.3.1', T0 + 200), null);
     });
   });
 });

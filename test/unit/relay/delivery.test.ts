@@ -55,7 +55,8 @@ function setup(limits: Partial<RelayLimits> = {}) {
     budget: new ByteBudget(Number.MAX_SAFE_INTEGER),
   } as unknown as RelayContext;
   const [relaySide, clientSide] = duplexPair();
-  const session = new Session(relaySide, ctx, 'test');
+  // In memory there is no TLS: a fixed binding stands in for the exporter.
+  const session = new Session(relaySide, ctx, 'test', new Uint8Array(32).fill(0xcb));
   const pushed: number[] = [];
   const decoder = new FrameDecoder(MAX_FRAME_BYTES);
   clientSide.on('data', (chunk: Buffer) => {

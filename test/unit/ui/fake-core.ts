@@ -4,17 +4,20 @@
  */
 import {
   type ContactInfo,
+  type ConversationNotice,
   type DamagedMessage,
   type DamageReason,
   type OnlinePeer,
   type PeerEventMap,
   PeerEvents,
+  type PendingKey,
   type PresenceStatus,
   type ReceivedMessage,
 } from '../../../src/peer/events.js';
 import type { HistoryEntry } from '../../../src/peer/index.js';
 import type { ChatCore } from '../../../src/peer/ui/core.js';
 import { conversationIdOf, nameKey } from '../../../src/peer/ui/text.js';
+import { NatterError } from '../../../src/util/errors.js';
 
 export const peer = (name: string, over: Partial<OnlinePeer> = {}): OnlinePeer => ({
   pseudonym: name,
@@ -34,6 +37,20 @@ export const contact = (name: string, over: Partial<ContactInfo> = {}): ContactI
   fingerprint: 'abcd-efgh-ijkl-mnop',
   verified: false,
   keyChanged: false,
+  pendingKeys: [],
+  ...over,
+});
+
+/** The safety number the fake core shares with every contact's pinned key. */
+export const PINNED_SAFETY_NUMBER =
+  '12345 67890 12345 67890 12345 67890 12345 67890 12345 67890 12345 67890';
+
+/** A changed key of a contact, for `contact(name, { keyChanged: true, pendingKeys: [...] })`. */
+export const pendingKey = (digit: string, over: Partial<PendingKey> = {}): PendingKey => ({
+  userId: `id-${digit}`,
+  fingerprint: `${digit}${digit}${digit}${digit}-new0-key0-${digit}${digit}${digit}${digit}`,
+  safetyNumber: Array.from({ length: 12 }, () => digit.repeat(5)).join(' '),
+  seenAtMs: Date.UTC(2025, 2, 4, 11, 0, 0),
   ...over,
 });
 
@@ -43,7 +60,8 @@ export class FakeCore implements ChatCore {
   readonly history = new Map<string, HistoryEntry[]>();
   readonly sent: { to: string; text: string }[] = [];
   readonly statuses: { status: PresenceStatus; text: string | undefined }[] = [];
-  readonly trusted: string[] = [];
+  /** Every trust() asked for, with the safety number it was given. */
+  readonly trusted: { name: string; safetyNumber: string }[] = [];
   /** Names whose history the UI read, one per read (conversation()). */
   readonly reads: string[] = [];
   onlineNow: OnlinePeer[] = [];
@@ -153,6 +171,13 @@ export class FakeCore implements ChatCore {
     return this.damagedReports.splice(0);
   }
 
+  /** Notices the test queued; taken once, as the core hands them out. */
+  notices: ConversationNotice[] = [];
+
+  async takeNotices(): Promise<ConversationNotice[]> {
+    return this.notices.splice(0);
+  }
+
   contacts(): ContactInfo[] {
     return this.contactList;
   }
@@ -161,18 +186,43 @@ export class FakeCore implements ChatCore {
     return this.contactList.find((c) => nameKey(c.pseudonym) === nameKey(name));
   }
 
+  /** Like the core: the newest pending key's number while the key changed. */
   fingerprint(name?: string): string {
-    return name === undefined
-      ? this.me.fingerprint
-      : '12345 67890 12345 67890 12345 67890 12345 67890 12345 67890 12345 67890';
+    if (name === undefined) return this.me.fingerprint;
+    return this.contact(name)?.pendingKeys.at(-1)?.safetyNumber ?? PINNED_SAFETY_NUMBER;
   }
 
-  async trust(name: string): Promise<{ contact: ContactInfo; accepted: boolean }> {
-    this.trusted.push(name);
+  /** Like the core: accepts only the pending key (or, with none, the pinned key) of that number. */
+  async trust(
+    name: string,
+    compared: { safetyNumber: string },
+  ): Promise<{ contact: ContactInfo; accepted: boolean; discarded: PendingKey[] }> {
+    this.trusted.push({ name, safetyNumber: compared.safetyNumber });
     const c = this.contact(name)!;
-    const updated = { ...c, verified: true, keyChanged: false };
+    const pending = c.pendingKeys;
+    const chosen =
+      pending.length === 0
+        ? compared.safetyNumber === PINNED_SAFETY_NUMBER
+          ? c
+          : undefined
+        : pending.findLast((k) => k.safetyNumber === compared.safetyNumber);
+    if (chosen === undefined) {
+      throw new NatterError('E_SAFETY_NUMBER_MISMATCH', `trust: nothing accepted for '${name}'`);
+    }
+    const updated: ContactInfo = {
+      ...c,
+      userId: chosen.userId,
+      fingerprint: chosen.fingerprint,
+      verified: true,
+      keyChanged: false,
+      pendingKeys: [],
+    };
     this.contactList = this.contactList.map((x) => (x === c ? updated : x));
-    return { contact: updated, accepted: c.keyChanged };
+    return {
+      contact: updated,
+      accepted: pending.length > 0,
+      discarded: pending.filter((k) => k !== chosen),
+    };
   }
 
   online(): OnlinePeer[] {

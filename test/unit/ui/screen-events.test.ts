@@ -58,6 +58,26 @@ describe('ui screen: following the core', () => {
     assert.deepEqual(h.core.damagedReports, [], 'taken, so natter inbox does not repeat it');
   });
 
+  it("notes a gap in a sender's messages in that conversation, taken once", async () => {
+    const h = await start();
+    h.core.receive('bob', 'number five');
+    h.app.open('bob');
+    await h.settle();
+    h.core.notices.push({
+      kind: 'gap',
+      conversation: conversationIdOf('bob'),
+      from: { pseudonym: 'bob', userId: '00'.repeat(32), fingerprint: 'abcd-efgh' },
+      counter: 5,
+      previousCounter: 2,
+      missing: 2,
+      atMs: Date.UTC(2026, 0, 1),
+    });
+    h.core.emit('conversation:notice', h.core.notices[0]!);
+    await h.settle();
+    assert.match(screenText(h), /2 earlier message\(s\) from bob have not arrived/);
+    assert.deepEqual(h.core.notices, [], 'taken, so natter inbox does not repeat it');
+  });
+
   it('shows damaged deliveries another command dropped, in a conversation of their own, with the name sanitised', async () => {
     const h = await start({
       setup: (core) => {

@@ -3,7 +3,7 @@
  * slash commands, through the keys a terminal sends (harness.ts).
  */
 import assert from 'node:assert/strict';
-import { contact, peer } from './fake-core.js';
+import { contact, PINNED_SAFETY_NUMBER, peer } from './fake-core.js';
 import { destroyAll, screenText, start } from './harness.js';
 
 describe('ui screen: keys, pastes and commands', () => {
@@ -81,7 +81,7 @@ describe('ui screen: keys, pastes and commands', () => {
     assert.match(text, /12345 67890 12345 67890/);
     assert.match(h.rows()[22]!, /^mark bob verified\? \(y\/n\)/);
     await h.type('y\r');
-    assert.deepEqual(h.core.trusted, ['bob']);
+    assert.deepEqual(h.core.trusted, [{ name: 'bob', safetyNumber: PINNED_SAFETY_NUMBER }]);
     assert.match(h.rows()[21]!, /bob is verified ✓/);
   });
 

@@ -101,6 +101,7 @@ describe('ui state: who is online, and names', () => {
       fingerprint: 'f',
       verified: false,
       keyChanged: false,
+      pendingKeys: [],
     };
     s.setContacts([contact]);
     assert.equal(s.trustOf('BOB'), 'unverified');
@@ -114,7 +115,14 @@ describe('ui state: who is online, and names', () => {
     const s = new ChatState({ pseudonym: 'alice', fingerprint: 'f' });
     s.setOnline([peer('Bob'), peer('alice')]);
     s.setContacts([
-      { pseudonym: 'bob', userId: 'b', fingerprint: 'f', verified: false, keyChanged: false },
+      {
+        pseudonym: 'bob',
+        userId: 'b',
+        fingerprint: 'f',
+        verified: false,
+        keyChanged: false,
+        pendingKeys: [],
+      },
     ]);
     s.ensure('carol');
     assert.deepEqual(s.names(), ['Bob', 'carol']);

@@ -1,31 +1,30 @@
-/** /trust NAME: accepts a contact's changed key (or marks it verified), through the core. */
+/**
+ * /trust NAME [SAFETY NUMBER]: accepts the key whose safety number was compared (or
+ * marks the contact verified). Without a number, it shows the one to compare and
+ * asks, like /verify.
+ */
+import { parseSafetyNumber } from '../../index.js';
 import { sanitize } from '../text.js';
-import type { CommandHost, SlashCommand } from './types.js';
+import { compareAndAsk, trustContact } from './compare.js';
+import type { SlashCommand } from './types.js';
 
 export const trust: SlashCommand<'trust'> = {
   name: 'trust',
-  usage: '/trust NAME',
-  summary: "accept a contact's changed key",
+  usage: '/trust NAME [SAFETY NUMBER]',
+  summary: 'accept the key whose safety number you compared',
   completes: 'name',
-  parse: ({ first, more }) => (first === '' || more > 0 ? null : { kind: 'trust', name: first }),
+  parse: ({ first, more, tail }) => {
+    if (first === '') return null;
+    if (more === 0) return { kind: 'trust', name: first };
+    const safetyNumber = parseSafetyNumber(tail);
+    return safetyNumber === null ? null : { kind: 'trust', name: first, safetyNumber };
+  },
   async run(cmd, host) {
     if (host.core.contact(cmd.name) === undefined) {
       host.notice(`no contact ${sanitize(cmd.name)}`, 'error');
       return;
     }
-    await trustContact(host, cmd.name);
+    if (cmd.safetyNumber === undefined) compareAndAsk(host, cmd.name);
+    else await trustContact(host, cmd.name, cmd.safetyNumber);
   },
 };
-
-/** Trusts `name`'s current key (also /verify's 'y'), and says what changed. */
-export async function trustContact(host: CommandHost, name: string): Promise<void> {
-  const result = await host.core.trust(name);
-  host.state.contactUpdate(result.contact);
-  const who = sanitize(result.contact.pseudonym);
-  host.notice(
-    result.accepted
-      ? `accepted ${who}'s new key; held messages are released`
-      : `${who} is verified ✓`,
-    'info',
-  );
-}

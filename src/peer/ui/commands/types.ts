@@ -17,8 +17,10 @@ export interface CommandArgs {
   msg: { name: string; text?: string };
   who: NoArgs;
   status: { status: PresenceStatus; text?: string };
-  verify: { name: string };
-  trust: { name: string };
+  /** `key`: which of several pending keys to compare (1-based). */
+  verify: { name: string; key?: number };
+  /** `safetyNumber`: the number compared, as typed (parseSafetyNumber accepts it). */
+  trust: { name: string; safetyNumber?: string };
   search: { text: string };
   help: NoArgs;
   quit: NoArgs;

@@ -1,29 +1,19 @@
-/** /verify NAME: shows the safety number to compare, then asks to mark the contact verified. */
-import { verifyPanel } from '../panels.js';
-import { sanitize } from '../text.js';
-import { trustContact } from './trust.js';
+/**
+ * /verify NAME [N]: shows the safety number to compare, then asks to accept exactly
+ * that number. N picks one of several changed keys pending (they are listed without it).
+ */
+import { compareAndAsk } from './compare.js';
 import type { SlashCommand } from './types.js';
 
 export const verify: SlashCommand<'verify'> = {
   name: 'verify',
-  usage: '/verify NAME',
+  usage: '/verify NAME [N]',
   summary: 'compare safety numbers, mark verified',
   completes: 'name',
-  parse: ({ first, more }) => (first === '' || more > 0 ? null : { kind: 'verify', name: first }),
-  run(cmd, host) {
-    const contact = host.core.contact(cmd.name);
-    if (contact === undefined) {
-      host.notice(
-        `no contact ${sanitize(cmd.name)} yet: safety numbers exist after a first message`,
-        'error',
-      );
-      return;
-    }
-    host.showPanel(verifyPanel(contact, host.core.fingerprint(contact.pseudonym)));
-    const name = sanitize(contact.pseudonym);
-    const question = contact.keyChanged
-      ? `accept ${name}'s new key? (y/n)`
-      : `mark ${name} verified? (y/n)`;
-    host.ask(question, () => trustContact(host, contact.pseudonym));
+  parse: ({ first, more, tail }) => {
+    if (first === '' || more > 1) return null;
+    if (more === 0) return { kind: 'verify', name: first };
+    return /^[1-9]\d{0,2}$/.test(tail) ? { kind: 'verify', name: first, key: Number(tail) } : null;
   },
+  run: (cmd, host) => compareAndAsk(host, cmd.name, cmd.key),
 };

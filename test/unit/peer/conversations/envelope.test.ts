@@ -2,14 +2,20 @@ import assert from 'node:assert/strict';
 import { directAudience } from '../../../../src/peer/conversations/direct.js';
 import {
   type Audience,
+  MAIL_LIFETIME_MS,
+  MAX_FUTURE_SKEW_MS,
+  MAX_MESSAGE_AGE_MS,
   type OpenResult,
   openDeliver,
 } from '../../../../src/peer/conversations/envelope.js';
 import { groupConversation } from '../../../../src/peer/conversations/ids.js';
+import { DEFAULT_RELAY_LIMITS } from '../../../../src/relay/limits.js';
 import { bytesEqual, toHex } from '../../../../src/util/bytes.js';
 import { deliverOf, person, textInner } from '../../../helpers/peer-fixtures.js';
 
 const nothingSeen = { has: () => false };
+/** Our clock: just after the fixtures' send time. */
+const NOW = 1_700_000_000_100;
 
 function reason(r: OpenResult): string {
   return r.ok ? 'ok' : r.reason;
@@ -27,6 +33,7 @@ describe('envelope: opening a delivered message', () => {
       directAudience(bob.id.signPk),
       deliverOf(inner, alice, bob),
       nothingSeen,
+      NOW,
     );
     assert.ok(r.ok);
     assert.deepEqual(r.inner.content, { kind: 'text', body: 'hello' });
@@ -38,7 +45,7 @@ describe('envelope: opening a delivered message', () => {
     const d = deliverOf(textInner(alice, bob), alice, bob);
     d.ciphertext[d.ciphertext.length - 1]! ^= 1;
     assert.equal(
-      reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, nothingSeen)),
+      reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, nothingSeen, NOW)),
       'open-failed',
     );
   });
@@ -47,7 +54,7 @@ describe('envelope: opening a delivered message', () => {
     const d = deliverOf(textInner(alice, bob), alice, bob);
     d.nonce[0]! ^= 0x80;
     assert.equal(
-      reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, nothingSeen)),
+      reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, nothingSeen, NOW)),
       'open-failed',
     );
   });
@@ -58,7 +65,13 @@ describe('envelope: opening a delivered message', () => {
     const reflected = deliverOf(inner, alice, bob, { fromCard: bob.card });
     assert.equal(
       reason(
-        await openDeliver(alice.keyring, directAudience(alice.id.signPk), reflected, nothingSeen),
+        await openDeliver(
+          alice.keyring,
+          directAudience(alice.id.signPk),
+          reflected,
+          nothingSeen,
+          NOW,
+        ),
       ),
       'reflected',
     );
@@ -68,7 +81,9 @@ describe('envelope: opening a delivered message', () => {
     const forBob = textInner(alice, bob);
     const d = deliverOf(forBob, alice, carol);
     assert.equal(
-      reason(await openDeliver(carol.keyring, directAudience(carol.id.signPk), d, nothingSeen)),
+      reason(
+        await openDeliver(carol.keyring, directAudience(carol.id.signPk), d, nothingSeen, NOW),
+      ),
       'misrouted',
     );
   });
@@ -89,18 +104,21 @@ describe('envelope: opening a delivered message', () => {
       alice,
       bob,
     );
-    const r = await openDeliver(bob.keyring, inGroup, toGroup, nothingSeen);
+    const r = await openDeliver(bob.keyring, inGroup, toGroup, nothingSeen, NOW);
     assert.ok(r.ok);
     assert.equal(r.conversation, `#${'5a'.repeat(16)}`);
     const toBob = deliverOf(textInner(alice, bob), alice, bob);
-    assert.equal(reason(await openDeliver(bob.keyring, inGroup, toBob, nothingSeen)), 'misrouted');
+    assert.equal(
+      reason(await openDeliver(bob.keyring, inGroup, toBob, nothingSeen, NOW)),
+      'misrouted',
+    );
   });
 
   it('rejects a message whose inner sender is not the key that sealed it', async () => {
     const forged = textInner(alice, bob, 'I am alice', { senderName: 'carol' });
     const d = deliverOf({ ...forged }, carol, bob);
     assert.equal(
-      reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, nothingSeen)),
+      reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, nothingSeen, NOW)),
       'sender-mismatch',
     );
   });
@@ -109,7 +127,7 @@ describe('envelope: opening a delivered message', () => {
     const inner = textInner(alice, bob);
     const d = deliverOf(inner, alice, bob, { fromCard: { ...alice.card, pseudonym: 'admin' } });
     assert.equal(
-      reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, nothingSeen)),
+      reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, nothingSeen, NOW)),
       'sender-mismatch',
     );
   });
@@ -119,19 +137,77 @@ describe('envelope: opening a delivered message', () => {
     const other = new Uint8Array(16).fill(7);
     const d = deliverOf(inner, alice, bob, { msgId: other });
     assert.equal(
-      reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, nothingSeen)),
+      reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, nothingSeen, NOW)),
       'msg-id-mismatch',
     );
   });
 
-  it('rejects a message id that was already accepted (replay)', async () => {
+  it('rejects a message id that was already accepted from the same sender (replay)', async () => {
     const inner = textInner(alice, bob);
     const d = deliverOf(inner, alice, bob);
-    const seen = { has: (id: Uint8Array) => bytesEqual(id, inner.msgId) };
+    const seen = {
+      has: (sender: Uint8Array, id: Uint8Array) =>
+        bytesEqual(sender, alice.id.signPk) && bytesEqual(id, inner.msgId),
+    };
     assert.equal(
-      reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, seen)),
+      reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, seen, NOW)),
       'replay',
     );
+  });
+
+  it("asks about the authenticated sender's id: carol's message with alice's id is no replay", async () => {
+    const fromAlice = textInner(alice, bob);
+    const fromCarol = textInner(carol, bob, 'same id', { msgId: fromAlice.msgId });
+    const seen = {
+      has: (sender: Uint8Array, id: Uint8Array) =>
+        bytesEqual(sender, alice.id.signPk) && bytesEqual(id, fromAlice.msgId),
+    };
+    const audience = directAudience(bob.id.signPk);
+    const r = await openDeliver(bob.keyring, audience, deliverOf(fromCarol, carol, bob), seen, NOW);
+    assert.equal(reason(r), 'ok');
+  });
+
+  it('holds the mail lifetime to the relay TTL', () => {
+    assert.equal(MAIL_LIFETIME_MS, DEFAULT_RELAY_LIMITS.mailTtlMs);
+    assert.ok(MAX_MESSAGE_AGE_MS > MAIL_LIFETIME_MS, 'with slack for the outbox and clock drift');
+  });
+
+  it('rejects a send time older than the mail lifetime plus slack as expired, and accepts one at the limit', async () => {
+    const audience = directAudience(bob.id.signPk);
+    const at = (sentAtMs: number) =>
+      openDeliver(
+        bob.keyring,
+        audience,
+        deliverOf(textInner(alice, bob, 'old', { sentAtMs }), alice, bob),
+        nothingSeen,
+        NOW,
+      );
+    assert.equal(reason(await at(NOW - MAX_MESSAGE_AGE_MS - 1)), 'expired');
+    assert.equal(reason(await at(0)), 'expired');
+    assert.equal(reason(await at(NOW - MAX_MESSAGE_AGE_MS)), 'ok');
+  });
+
+  it('rejects a send time further ahead than the skew bound as future-dated, and accepts one at it', async () => {
+    const audience = directAudience(bob.id.signPk);
+    const at = (sentAtMs: number) =>
+      openDeliver(
+        bob.keyring,
+        audience,
+        deliverOf(textInner(alice, bob, 'later', { sentAtMs }), alice, bob),
+        nothingSeen,
+        NOW,
+      );
+    assert.equal(reason(await at(NOW + MAX_FUTURE_SKEW_MS + 1)), 'future-dated');
+    assert.equal(reason(await at(Number.MAX_SAFE_INTEGER)), 'future-dated');
+    assert.equal(reason(await at(NOW + MAX_FUTURE_SKEW_MS)), 'ok');
+  });
+
+  it('treats a copy still in the seen-set as a quiet duplicate, whatever its age', async () => {
+    const inner = textInner(alice, bob, 'old', { sentAtMs: NOW - MAX_MESSAGE_AGE_MS - 1 });
+    const seen = { has: () => true };
+    const audience = directAudience(bob.id.signPk);
+    const r = await openDeliver(bob.keyring, audience, deliverOf(inner, alice, bob), seen, NOW);
+    assert.equal(reason(r), 'replay');
   });
 
   it('rejects a card whose box key is not signed by its user id', async () => {
@@ -139,7 +215,7 @@ describe('envelope: opening a delivered message', () => {
       fromCard: { ...alice.card, boxSig: carol.card.boxSig },
     });
     assert.equal(
-      reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, nothingSeen)),
+      reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, nothingSeen, NOW)),
       'bad-card',
     );
   });
@@ -150,7 +226,7 @@ describe('envelope: opening a delivered message', () => {
     d.nonce = garbage.nonce;
     d.ciphertext = garbage.ciphertext;
     assert.equal(
-      reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, nothingSeen)),
+      reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, nothingSeen, NOW)),
       'malformed',
     );
   });
@@ -159,7 +235,7 @@ describe('envelope: opening a delivered message', () => {
     const inner = textInner(alice, bob, 'x', { counter: 0 });
     const d = deliverOf(inner, alice, bob);
     assert.equal(
-      reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, nothingSeen)),
+      reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, nothingSeen, NOW)),
       'malformed',
     );
   });
@@ -172,7 +248,7 @@ describe('envelope: opening a delivered message', () => {
       },
     };
     assert.equal(
-      reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, broken)),
+      reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, broken, NOW)),
       'malformed',
     );
   });

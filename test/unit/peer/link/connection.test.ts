@@ -3,10 +3,10 @@ import type { Duplex } from 'node:stream';
 import { generateIdentity } from '../../../../src/crypto/keys.js';
 import { randomBytes } from '../../../../src/crypto/random.js';
 import {
-  domainMessage,
+  authMessage,
   generateSigningKeyPair,
-  TAG_LOGIN,
-  TAG_REGISTER,
+  TAG_LOGIN_V2,
+  TAG_REGISTER_V2,
   verify,
 } from '../../../../src/crypto/sign.js';
 import type { ConnectionState } from '../../../../src/peer/events.js';
@@ -16,7 +16,6 @@ import {
 } from '../../../../src/peer/link/connection.js';
 import type { AuthMode } from '../../../../src/peer/link/handshake.js';
 import { Backoff } from '../../../../src/util/backoff.js';
-import { utf8 } from '../../../../src/util/bytes.js';
 import { ManualClock } from '../../../../src/util/clock.js';
 import { isNatterError, NatterError } from '../../../../src/util/errors.js';
 import { encodeFrame } from '../../../../src/wire/codec.js';
@@ -24,8 +23,10 @@ import { frame as framed } from '../../../../src/wire/framing.js';
 import type { Frame } from '../../../../src/wire/types.js';
 import { backpressuredPair, duplexPair } from '../../../helpers/duplex.js';
 import {
+  FAKE_BINDING,
   FAKE_RELAY_KEY,
   FakeRelay,
+  fakeChannel,
   honestRelay,
   type RelayScript,
 } from '../../../helpers/fake-relay.js';
@@ -41,6 +42,7 @@ function rig(
   script: RelayScript = honest,
   overrides: Partial<RelayConnectionOptions> = {},
   pair: () => [Duplex, Duplex] = duplexPair,
+  channelKey: Uint8Array = relayKey.publicKey,
 ) {
   const relays: FakeRelay[] = [];
   const states: ConnectionState[] = [];
@@ -51,7 +53,7 @@ function rig(
     connect: async () => {
       const [client, server] = pair();
       relays.push(new FakeRelay(server, script));
-      return client;
+      return fakeChannel(client, channelKey);
     },
     identity: me,
     pseudonym: 'alice',
@@ -86,15 +88,30 @@ async function until(test: () => boolean, what: string, timeoutMs = 5000): Promi
 }
 
 describe('relay connection: handshake, keepalive and reconnection', () => {
-  it('registers with a signature over the relay id, the challenge and the pseudonym', async () => {
+  it('registers with a signature over the relay id, the challenge, the channel binding and the pseudonym', async () => {
     const r = rig();
     r.conn.start();
     await until(() => r.conn.ready, 'ready');
     const relay = r.relays[0]!;
     const reg = relay.frames.find((f) => f.type === 'register');
     assert.ok(reg && reg.type === 'register');
-    const msg = domainMessage(TAG_REGISTER, relayKey.publicKey, relay.challenge, utf8('alice'));
+    const msg = authMessage(
+      TAG_REGISTER_V2,
+      relayKey.publicKey,
+      relay.challenge,
+      FAKE_BINDING,
+      'alice',
+    );
     assert.ok(verify(me.signPk, msg, reg.sig));
+    const elsewhere = new Uint8Array(32).fill(0x01);
+    const other = authMessage(
+      TAG_REGISTER_V2,
+      relayKey.publicKey,
+      relay.challenge,
+      elsewhere,
+      'alice',
+    );
+    assert.equal(verify(me.signPk, other, reg.sig), false, 'bound to this channel only');
     assert.deepEqual(r.readies, ['register']);
     assert.deepEqual(r.states, ['connecting', 'ready']);
     r.conn.close();
@@ -107,7 +124,13 @@ describe('relay connection: handshake, keepalive and reconnection', () => {
     const relay = r.relays[0]!;
     const login = relay.frames.find((f) => f.type === 'login');
     assert.ok(login && login.type === 'login');
-    const msg = domainMessage(TAG_LOGIN, relayKey.publicKey, relay.challenge, utf8('alice'));
+    const msg = authMessage(
+      TAG_LOGIN_V2,
+      relayKey.publicKey,
+      relay.challenge,
+      FAKE_BINDING,
+      'alice',
+    );
     assert.ok(verify(me.signPk, msg, login.sig));
     r.conn.close();
   });
@@ -122,6 +145,62 @@ describe('relay connection: handshake, keepalive and reconnection', () => {
     assert.ok(isNatterError(r.fatal(), 'E_RELAY_BAD_SIGNATURE'));
     assert.equal(r.relays[0]!.frames.filter((f) => f.type === 'register').length, 0);
     assert.equal(r.conn.closed, true);
+  });
+
+  it('refuses a relay whose TLS channel is keyed by another key than the relay id, signing nothing', async () => {
+    // A proxy that terminates TLS with its own key and forwards the real relay's Challenge:
+    // the Challenge and its signature are genuine, the channel is not the relay's.
+    const proxyKey = generateSigningKeyPair().publicKey;
+    let pinChecked = false;
+    const r = rig(
+      honest,
+      {
+        checkRelay: async () => {
+          pinChecked = true;
+        },
+      },
+      duplexPair,
+      proxyKey,
+    );
+    r.conn.start();
+    await until(() => r.fatal() !== null, 'fatal');
+    assert.ok(isNatterError(r.fatal(), 'E_RELAY_TLS_KEY_MISMATCH'));
+    assert.deepEqual(
+      r.relays[0]!.frames.map((f) => f.type),
+      ['hello'],
+      'no Register or Login left',
+    );
+    assert.equal(pinChecked, false, 'refused before the pin is even consulted');
+    assert.equal(r.conn.closed, true, 'final: not dialled again');
+  });
+
+  it('stops at once when the transport reports a channel that cannot be a relay', async () => {
+    let dials = 0;
+    const r = rig(honest, {
+      connect: async () => {
+        dials++;
+        throw new NatterError('E_RELAY_TLS_KEY_MISMATCH', 'certificate holds an RSA key');
+      },
+    });
+    r.conn.start();
+    await until(() => r.fatal() !== null, 'fatal');
+    assert.ok(isNatterError(r.fatal(), 'E_RELAY_TLS_KEY_MISMATCH'));
+    await tick(30);
+    assert.equal(dials, 1);
+  });
+
+  it('keeps dialling a relay that does not complete TLS (it may be upgraded)', async () => {
+    let dials = 0;
+    const r = rig(honest, {
+      connect: async () => {
+        dials++;
+        throw new NatterError('E_RELAY_TLS_FAILED', 'wrong version number');
+      },
+    });
+    r.conn.start();
+    await until(() => dials >= 3, 'three dials');
+    assert.equal(r.fatal(), null);
+    r.conn.close();
   });
 
   it('stops without logging in when the relay key differs from the pinned one', async () => {

@@ -1,7 +1,22 @@
 import assert from 'node:assert/strict';
 import { directConversation } from '../../../../src/peer/conversations/ids.js';
-import { History } from '../../../../src/peer/messaging/history.js';
-import { MemoryKv, PeerStore } from '../../../../src/peer/store.js';
+import { History, type HistoryEntry } from '../../../../src/peer/messaging/history.js';
+import { MemoryKv, PeerStore, PREFIX, putJson } from '../../../../src/peer/store.js';
+
+const ALICE = 'a1'.repeat(32);
+const MALLORY = 'ee'.repeat(32);
+
+function received(from: string, name: string, msgId: string, text: string): HistoryEntry {
+  return {
+    conversation: directConversation(name),
+    direction: 'in',
+    msgId,
+    peer: { pseudonym: name, userId: from },
+    text,
+    sentAtMs: 2,
+    receivedAtMs: 2,
+  };
+}
 
 describe('peer/history', () => {
   async function withOutgoing() {
@@ -22,7 +37,7 @@ describe('peer/history', () => {
         { atMs: 1 },
       ),
     );
-    return { history, msgId };
+    return { history, msgId, store };
   }
 
   it('keeps both of two concurrent updates of one message (peer id and stored state)', async () => {
@@ -31,7 +46,7 @@ describe('peer/history', () => {
       history.update(msgId, 'queued', { peer: { pseudonym: 'bob', userId: 'bb'.repeat(32) } }),
       history.update(msgId, 'stored'),
     ]);
-    const entry = await history.byMsgId(msgId);
+    const entry = await history.outgoing(msgId);
     assert.equal(entry?.state, 'stored');
     assert.equal(entry?.peer.userId, 'bb'.repeat(32));
   });
@@ -40,6 +55,54 @@ describe('peer/history', () => {
     const { history, msgId } = await withOutgoing();
     await history.update(msgId, 'delivered');
     assert.equal(await history.update(msgId, 'stored'), undefined);
-    assert.equal((await history.byMsgId(msgId))?.state, 'delivered');
+    assert.equal((await history.outgoing(msgId))?.state, 'delivered');
+  });
+
+  it("files message ids under whoever chose them: nobody else's message with my id replaces mine", async () => {
+    const { history, msgId, store } = await withOutgoing();
+    await store.write(
+      history.appendOps(received(MALLORY, 'mallory', msgId, 'same id'), { atMs: 3 }),
+    );
+    assert.equal((await history.outgoing(msgId))?.text, 'hi');
+    assert.equal((await history.update(msgId, 'stored'))?.state, 'stored');
+    assert.equal((await history.incoming(MALLORY, msgId))?.text, 'same id');
+    assert.equal(await history.incoming(ALICE, msgId), undefined);
+  });
+
+  it("keeps two senders' messages with one id apart", async () => {
+    const store = new PeerStore(new MemoryKv());
+    const history = await History.load(store);
+    const msgId = 'cc'.repeat(16);
+    await store.write([
+      ...history.appendOps(received(ALICE, 'alice', msgId, 'genuine'), { atMs: 1 }),
+      ...history.appendOps(received(MALLORY, 'mallory', msgId, 'pre-empted'), { atMs: 2 }),
+    ]);
+    assert.equal((await history.incoming(ALICE, msgId))?.text, 'genuine');
+    assert.equal((await history.incoming(MALLORY, msgId))?.text, 'pre-empted');
+    assert.equal(await history.outgoing(msgId), undefined, 'neither is mine');
+  });
+
+  it('still reads the index written before ids were namespaced, but only for a matching entry', async () => {
+    const store = new PeerStore(new MemoryKv());
+    const history = await History.load(store);
+    const mine = 'dd'.repeat(16);
+    const theirs = 'ab'.repeat(16);
+    const outKey = `${PREFIX.history}old!0000000000000001!0000000000000001`;
+    const inKey = `${PREFIX.history}old!0000000000000001!0000000000000002`;
+    await store.write([
+      putJson(outKey, {
+        ...received('', 'bob', mine, 'old mine'),
+        direction: 'out',
+        state: 'stored',
+      }),
+      putJson(PREFIX.historyById + mine, outKey),
+      putJson(inKey, received(ALICE, 'alice', theirs, 'old theirs')),
+      putJson(PREFIX.historyById + theirs, inKey),
+    ]);
+    assert.equal((await history.outgoing(mine))?.text, 'old mine');
+    assert.equal((await history.update(mine, 'delivered'))?.state, 'delivered');
+    assert.equal((await history.incoming(ALICE, theirs))?.text, 'old theirs');
+    assert.equal(await history.outgoing(theirs), undefined, 'a received message is not mine');
+    assert.equal(await history.incoming(MALLORY, theirs), undefined, 'nor from someone else');
   });
 });

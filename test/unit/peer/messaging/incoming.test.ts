@@ -1,14 +1,21 @@
 import assert from 'node:assert/strict';
 import { BackgroundTasks } from '../../../../src/peer/background.js';
 import { directAudience } from '../../../../src/peer/conversations/direct.js';
+import {
+  MAX_FUTURE_SKEW_MS,
+  MAX_MESSAGE_AGE_MS,
+} from '../../../../src/peer/conversations/envelope.js';
 import { directConversation } from '../../../../src/peer/conversations/ids.js';
-import type { DamagedMessage } from '../../../../src/peer/events.js';
+import type { ConversationNotice, DamagedMessage } from '../../../../src/peer/events.js';
+import { CounterWindows } from '../../../../src/peer/messaging/counters.js';
 import { DamagedReports } from '../../../../src/peer/messaging/damaged.js';
 import { HeldMessages } from '../../../../src/peer/messaging/held.js';
 import { Incoming } from '../../../../src/peer/messaging/incoming.js';
-import { SeenSet } from '../../../../src/peer/messaging/seen.js';
+import { ConversationNotices } from '../../../../src/peer/messaging/notices.js';
+import { SEEN_PRUNE_INTERVAL_MS, SeenSet } from '../../../../src/peer/messaging/seen.js';
 import { PREFIX } from '../../../../src/peer/store.js';
 import { toHex } from '../../../../src/util/bytes.js';
+import { ManualClock } from '../../../../src/util/clock.js';
 import { silentLogger } from '../../../../src/util/logger.js';
 import type { Frame, FrameOf } from '../../../../src/wire/types.js';
 import { deliverOf, memoryPeer, person, textInner } from '../../../helpers/peer-fixtures.js';
@@ -21,15 +28,30 @@ function texts(list: { text: string }[] | undefined): string[] {
   return (list ?? []).map((m) => m.text);
 }
 
-async function rig() {
-  const p = await memoryPeer(me);
+/** The fixtures' send time (textInner) plus a little: mail that is fresh. */
+const NOW = 1_700_000_000_100;
+
+/** A client's incoming side over `p` (a fresh in-memory profile unless given: a restart). */
+async function rig(
+  existing?: Awaited<ReturnType<typeof memoryPeer>>,
+  clock = new ManualClock(NOW),
+) {
+  const p = existing ?? (await memoryPeer(me));
   const acks: number[][] = [];
   /** The store's keys at the moment each DeliverAck went out. */
   const durableAtAck: Set<string>[] = [];
   const receiptsOut: { conversation: string; name: string; ids: string[] }[] = [];
-  const receiptsIn: { from: string; ids: string[] }[] = [];
+  const receiptsIn: { from: string; conversation: string; ids: string[] }[] = [];
   const damagedReports = new DamagedReports(p.store);
   const damaged: DamagedMessage[] = [];
+  const noticeLog = new ConversationNotices(p.store);
+  const notices: ConversationNotice[] = [];
+  /** How many DeliverAcks had gone out when each 'conversation:notice' was emitted. */
+  const acksAtNotice: number[] = [];
+  p.events.on('conversation:notice', (e) => {
+    notices.push(e);
+    acksAtNotice.push(acks.length);
+  });
   /** How many DeliverAcks had gone out when each 'message:damaged' was emitted. */
   const acksAtDamaged: number[] = [];
   p.events.on('message:damaged', (e) => {
@@ -42,7 +64,9 @@ async function rig() {
     history: p.history,
     held: new HeldMessages(p.store),
     seen: new SeenSet(p.store),
+    counters: new CounterWindows(p.store),
     damaged: damagedReports,
+    notices: noticeLog,
     keyring: me.keyring,
     audience: directAudience(me.id.signPk),
     events: p.events,
@@ -58,11 +82,12 @@ async function rig() {
       send: async (conversation, name, ids) => {
         receiptsOut.push({ conversation, name, ids });
       },
-      received: async (from, ids) => {
-        receiptsIn.push({ from, ids });
+      received: async (from, conversation, ids) => {
+        receiptsIn.push({ from, conversation, ids });
       },
     },
     tasks: new BackgroundTasks(p.events, silentLogger),
+    clock,
   });
   const deliver = async (...frames: FrameOf<'deliver'>[]) => {
     for (const f of frames) incoming.push(f);
@@ -79,6 +104,11 @@ async function rig() {
     damaged,
     damagedReports,
     acksAtDamaged,
+    notices,
+    noticeLog,
+    acksAtNotice,
+    clock,
+    peer: p,
   };
 }
 
@@ -89,13 +119,21 @@ describe('incoming: delivered mail to history', () => {
     const b = textInner(alice, me, 'two', { counter: 2 });
     await r.deliver(deliverOf(a, alice, me, { seq: 1 }), deliverOf(b, alice, me, { seq: 2 }));
     assert.deepEqual(r.acks, [[1, 2]]);
+    const sender = toHex(alice.id.signPk);
     for (const id of [a.msgId, b.msgId]) {
-      assert.ok(r.durableAtAck[0]?.has(PREFIX.seen + toHex(id)), 'seen-set written before the ack');
       assert.ok(
-        r.durableAtAck[0]?.has(PREFIX.historyById + toHex(id)),
+        r.durableAtAck[0]?.has(`${PREFIX.seen2}${sender}!${toHex(id)}`),
+        'seen-set written before the ack',
+      );
+      assert.ok(
+        r.durableAtAck[0]?.has(`${PREFIX.historyById2}in!${sender}!${toHex(id)}`),
         'history written before the ack',
       );
     }
+    assert.ok(
+      [...(r.durableAtAck[0] ?? [])].some((k) => k.startsWith(PREFIX.inCounters)),
+      "the sender's counter written before the ack",
+    );
     assert.deepEqual(
       r.log['message:received']?.map((m) => m.text),
       ['one', 'two'],
@@ -231,7 +269,7 @@ describe('incoming: delivered mail to history', () => {
     assert.equal(r.log['message:held']?.length, 1);
     assert.equal(r.receiptsOut.length, 0, 'no receipt to an unaccepted key');
     assert.deepEqual(await r.history.takeUnread(), []);
-    const { contact } = await r.contacts.trust('alice');
+    const { contact } = await r.contacts.trust('alice', r.contacts.safetyNumber('alice'));
     assert.equal(await r.incoming.releaseHeld(directConversation('alice'), contact.card), 1);
     assert.deepEqual(texts(r.log['message:received']), ['trust me']);
     assert.deepEqual(
@@ -250,7 +288,9 @@ describe('incoming: delivered mail to history', () => {
     const ids = [new Uint8Array(16).fill(1), new Uint8Array(16).fill(2)];
     const receipt = textInner(alice, me, '', { content: { kind: 'receipt', msgIds: ids } });
     await r.deliver(deliverOf(receipt, alice, me));
-    assert.deepEqual(r.receiptsIn, [{ from: toHex(alice.id.signPk), ids: ids.map(toHex) }]);
+    assert.deepEqual(r.receiptsIn, [
+      { from: toHex(alice.id.signPk), conversation: '@alice', ids: ids.map(toHex) },
+    ]);
     assert.equal(r.log['message:received'], undefined);
     assert.equal(r.receiptsOut.length, 0);
   });
@@ -261,7 +301,7 @@ describe('incoming: delivered mail to history', () => {
     const realBatch = r.kv.batch.bind(r.kv);
     let failNext = false;
     r.kv.batch = async (ops) => {
-      if (failNext && ops.some((o) => o.key.startsWith(PREFIX.seen))) {
+      if (failNext && ops.some((o) => o.key.startsWith(PREFIX.seen2))) {
         failNext = false;
         throw new Error('disk full');
       }
@@ -277,6 +317,236 @@ describe('incoming: delivered mail to history', () => {
     assert.deepEqual(
       r.log['message:received']?.map((m) => m.text),
       ['retry me'],
+    );
+  });
+});
+
+describe('incoming: replay and ordering (issue 10)', () => {
+  const mallory = person('mallory');
+  const aliceHex = toHex(alice.id.signPk);
+
+  /** Forgets every seen message, as a profile restored without its seen-set would. */
+  function wipeSeen(kv: Awaited<ReturnType<typeof memoryPeer>>['kv']): void {
+    for (const key of [...kv.data.keys()]) {
+      if (key.startsWith(PREFIX.seen2) || key.startsWith(PREFIX.seenByTime)) kv.data.delete(key);
+    }
+  }
+
+  it('refuses mail replayed to a profile whose seen-set is gone, by counter', async () => {
+    const r = await rig();
+    const sent = [1, 2, 3].map((n) =>
+      textInner(alice, me, `m${n}`, { counter: n, sentAtMs: NOW - 100 + n }),
+    );
+    await r.deliver(...sent.map((m, i) => deliverOf(m, alice, me, { seq: i + 1 })));
+    assert.deepEqual(texts(r.log['message:received']), ['m1', 'm2', 'm3']);
+    wipeSeen(r.kv);
+
+    const restarted = await rig(r.peer);
+    await restarted.deliver(...sent.map((m, i) => deliverOf(m, alice, me, { seq: 10 + i })));
+    assert.deepEqual(restarted.acks, [[10, 11, 12]], 'refused, and acknowledged');
+    assert.deepEqual(texts(r.log['message:received']), ['m1', 'm2', 'm3'], 'nothing shown again');
+    assert.deepEqual(
+      restarted.damaged.map((d) => [d.seq, d.reason]),
+      [
+        [10, 'counter-reused'],
+        [11, 'counter-reused'],
+      ],
+    );
+    assert.deepEqual(
+      r.log['message:rejected']?.map((x) => x.reason),
+      ['counter-reused', 'counter-reused', 'replay'],
+      'the newest one is known by its id in the counter window: a quiet duplicate',
+    );
+    assert.equal((await r.history.takeUnread()).length, 3);
+  });
+
+  it('refuses mail older than the mail lifetime replayed to a profile that lost everything, by time', async () => {
+    const sent = [1, 2].map((n) => textInner(alice, me, `old ${n}`, { counter: n }));
+    const sentAtMs = sent[0]?.sentAtMs ?? 0;
+    const r = await rig(undefined, new ManualClock(sentAtMs + MAX_MESSAGE_AGE_MS + 1));
+    await r.deliver(...sent.map((m, i) => deliverOf(m, alice, me, { seq: i + 1 })));
+    assert.deepEqual(r.acks, [[1, 2]]);
+    assert.equal(r.log['message:received'], undefined);
+    assert.deepEqual(
+      r.damaged.map((d) => [d.reason, d.code]),
+      [
+        ['expired', 'E_MESSAGE_DAMAGED'],
+        ['expired', 'E_MESSAGE_DAMAGED'],
+      ],
+    );
+    assert.deepEqual(await r.history.takeUnread(), []);
+  });
+
+  it('refuses a future-dated message as damaged, acknowledged, without moving the counter', async () => {
+    const r = await rig();
+    const ahead = textInner(alice, me, 'from tomorrow', {
+      counter: 5,
+      sentAtMs: NOW + MAX_FUTURE_SKEW_MS + 1,
+    });
+    await r.deliver(deliverOf(ahead, alice, me, { seq: 1 }));
+    assert.deepEqual(r.acks, [[1]]);
+    assert.deepEqual(
+      r.damaged.map((d) => d.reason),
+      ['future-dated'],
+    );
+    assert.equal(r.log['message:received'], undefined);
+    await r.deliver(deliverOf(textInner(alice, me, 'now', { counter: 1 }), alice, me, { seq: 2 }));
+    assert.deepEqual(texts(r.log['message:received']), ['now']);
+    assert.deepEqual(r.notices, [], 'the refused counter left no gap behind');
+  });
+
+  it("does not let another sender pre-empt a message id: both are shown, each in its sender's history", async () => {
+    const r = await rig();
+    // x: mallory's copy of the id comes first; y: it comes after alice's message.
+    const x = textInner(alice, me, 'genuine x', { counter: 1 });
+    const y = textInner(alice, me, 'genuine y', { counter: 2 });
+    const preemptX = textInner(mallory, me, 'pre-empted x', { msgId: x.msgId, counter: 1 });
+    const overwriteY = textInner(mallory, me, 'over y', { msgId: y.msgId, counter: 2 });
+    await r.deliver(deliverOf(preemptX, mallory, me, { seq: 1 }));
+    await r.deliver(deliverOf(x, alice, me, { seq: 2 }), deliverOf(y, alice, me, { seq: 3 }));
+    await r.deliver(deliverOf(overwriteY, mallory, me, { seq: 4 }));
+    assert.deepEqual(texts(r.log['message:received']), [
+      'pre-empted x',
+      'genuine x',
+      'genuine y',
+      'over y',
+    ]);
+    assert.equal(r.log['message:rejected'], undefined);
+    const malloryHex = toHex(mallory.id.signPk);
+    assert.equal((await r.history.incoming(aliceHex, toHex(x.msgId)))?.text, 'genuine x');
+    assert.equal((await r.history.incoming(aliceHex, toHex(y.msgId)))?.text, 'genuine y');
+    assert.equal((await r.history.incoming(malloryHex, toHex(x.msgId)))?.text, 'pre-empted x');
+    assert.equal((await r.history.incoming(malloryHex, toHex(y.msgId)))?.text, 'over y');
+  });
+
+  it('still counts seen entries written before ids were namespaced', async () => {
+    const r = await rig();
+    const old = textInner(alice, me, 'seen long ago');
+    await r.kv.batch([{ type: 'put', key: PREFIX.seen + toHex(old.msgId), value: String(NOW) }]);
+    await r.deliver(deliverOf(old, alice, me, { seq: 1 }));
+    assert.deepEqual(r.acks, [[1]]);
+    assert.deepEqual(
+      r.log['message:rejected']?.map((x) => x.reason),
+      ['replay'],
+    );
+    assert.equal(r.log['message:received'], undefined);
+  });
+
+  it('notes a gap in the conversation once durable and acknowledged, and takes the late messages', async () => {
+    const r = await rig();
+    const at = (n: number) => textInner(alice, me, `m${n}`, { counter: n });
+    await r.deliver(deliverOf(at(1), alice, me, { seq: 1 }));
+    await r.deliver(deliverOf(at(4), alice, me, { seq: 2 }));
+    assert.equal(r.notices.length, 1);
+    const [gap] = r.notices;
+    assert.equal(gap?.kind, 'gap');
+    assert.equal(gap?.conversation, directConversation('alice'));
+    assert.deepEqual([gap?.previousCounter, gap?.counter, gap?.missing], [1, 4, 2]);
+    assert.equal(gap?.from.userId, aliceHex);
+    assert.deepEqual(r.acksAtNotice, [2], 'announced once the ack is out');
+    assert.ok(
+      [...(r.durableAtAck[1] ?? [])].some((k) => k.startsWith(PREFIX.notices)),
+      'durable before the ack',
+    );
+    await r.deliver(
+      deliverOf(at(3), alice, me, { seq: 3 }),
+      deliverOf(at(2), alice, me, { seq: 4 }),
+    );
+    assert.deepEqual(texts(r.log['message:received']), ['m1', 'm4', 'm3', 'm2']);
+    assert.equal(r.notices.length, 1, 'late arrivals are no news');
+    assert.deepEqual(
+      (await r.noticeLog.take()).map((n) => n.kind),
+      ['gap'],
+    );
+    assert.deepEqual(await r.noticeLog.take(), [], 'each notice is taken once');
+  });
+
+  it('shows new messages from a sender whose numbering went back, with one notice, and still refuses old ones', async () => {
+    const r = await rig();
+    const before = [1, 2].map((n) =>
+      textInner(alice, me, `before ${n}`, { counter: n, sentAtMs: NOW - 50 + n }),
+    );
+    await r.deliver(...before.map((m, i) => deliverOf(m, alice, me, { seq: i + 1 })));
+    const restored = [1, 2].map((n) =>
+      textInner(alice, me, `restored ${n}`, { counter: n, sentAtMs: NOW + n }),
+    );
+    await r.deliver(...restored.map((m, i) => deliverOf(m, alice, me, { seq: 10 + i })));
+    const oldCopy = { ...before[0], msgId: new Uint8Array(16).fill(3) } as (typeof before)[0];
+    await r.deliver(deliverOf(oldCopy, alice, me, { seq: 20 }));
+    assert.deepEqual(texts(r.log['message:received']), [
+      'before 1',
+      'before 2',
+      'restored 1',
+      'restored 2',
+    ]);
+    assert.deepEqual(
+      r.notices.map((n) => [n.kind, n.counter, n.previousCounter]),
+      [['rewound', 1, 2]],
+    );
+    assert.deepEqual(
+      r.damaged.map((d) => d.reason),
+      ['counter-reused'],
+    );
+  });
+
+  it('refuses the second of two messages with one counter in the same batch', async () => {
+    const r = await rig();
+    const first = textInner(alice, me, 'first', { counter: 1 });
+    const second = textInner(alice, me, 'second', { counter: 1 });
+    await r.deliver(
+      deliverOf(first, alice, me, { seq: 1 }),
+      deliverOf(second, alice, me, { seq: 2 }),
+    );
+    assert.deepEqual(r.acks, [[1, 2]]);
+    assert.deepEqual(texts(r.log['message:received']), ['first']);
+    assert.deepEqual(
+      r.damaged.map((d) => [d.seq, d.reason]),
+      [[2, 'counter-reused']],
+    );
+  });
+
+  it('takes a redelivery after a batch that failed before its write, with nothing left half-accepted', async () => {
+    const r = await rig();
+    const first = textInner(alice, me, 'first');
+    const second = textInner(mallory, me, 'second');
+    const realGet = r.kv.get.bind(r.kv);
+    let failing = true;
+    r.kv.get = async (key) => {
+      // mallory's counter window cannot be read, after alice's message was taken.
+      if (failing && key.startsWith(PREFIX.inCounters + toHex(mallory.id.signPk))) {
+        failing = false;
+        throw new Error('disk on fire');
+      }
+      return realGet(key);
+    };
+    const both = () => [
+      deliverOf(first, alice, me, { seq: 1 }),
+      deliverOf(second, mallory, me, { seq: 2 }),
+    ];
+    await r.deliver(...both());
+    assert.deepEqual(r.acks, []);
+    assert.equal(r.log.error?.length, 1);
+    await r.deliver(...both());
+    assert.deepEqual(r.acks, [[1, 2]]);
+    assert.deepEqual(texts(r.log['message:received']), ['first', 'second']);
+  });
+
+  it('prunes seen ids older than the window as it writes deliveries', async () => {
+    const r = await rig();
+    const old = textInner(alice, me, 'old', { counter: 1, sentAtMs: NOW });
+    await r.deliver(deliverOf(old, alice, me, { seq: 1 }));
+    const oldKey = `${PREFIX.seen2}${aliceHex}!${toHex(old.msgId)}`;
+    assert.ok(r.kv.data.has(oldKey));
+    r.clock.advance(MAX_MESSAGE_AGE_MS + SEEN_PRUNE_INTERVAL_MS + 1);
+    const fresh = textInner(alice, me, 'fresh', { counter: 2, sentAtMs: r.clock.now() });
+    await r.deliver(deliverOf(fresh, alice, me, { seq: 2 }));
+    assert.equal(r.kv.data.has(oldKey), false);
+    assert.ok(r.kv.data.has(`${PREFIX.seen2}${aliceHex}!${toHex(fresh.msgId)}`));
+    await r.deliver(deliverOf(old, alice, me, { seq: 3 }));
+    assert.deepEqual(
+      r.damaged.map((d) => d.reason),
+      ['expired'],
+      'a copy of a forgotten message is refused by its time',
     );
   });
 });

@@ -123,8 +123,8 @@ describe('outbox sender: from outbox to relay and back', () => {
     assert.equal(r.log['contact:key-changed']?.length, 1);
     assert.equal(r.outbox.get(id)?.state, 'held');
     assert.equal(r.outbox.get(id)?.sealed, undefined, 'the old sealed form is dropped');
-    assert.equal((await r.history.byMsgId(id))?.state, 'held');
-    await r.contacts.trust('bob');
+    assert.equal((await r.history.outgoing(id))?.state, 'held');
+    await r.contacts.trust('bob', r.contacts.safetyNumber('bob'));
     await r.sender.releaseFor(directConversation('bob'));
     await r.settle();
     assert.deepEqual(r.sent[1]!.to, newBob.id.signPk);
@@ -137,7 +137,7 @@ describe('outbox sender: from outbox to relay and back', () => {
     await r.settle();
     await r.ack(id, 'unknown-recipient');
     assert.equal(r.outbox.get(id), undefined);
-    const h = await r.history.byMsgId(id);
+    const h = await r.history.outgoing(id);
     assert.equal(h?.state, 'failed');
     assert.equal(h?.reason, 'unknown-recipient');
   });
@@ -148,7 +148,7 @@ describe('outbox sender: from outbox to relay and back', () => {
     await r.settle();
     await r.ack(id, 'stored');
     assert.equal(r.outbox.get(id), undefined);
-    assert.equal((await r.history.byMsgId(id))?.state, 'stored');
+    assert.equal((await r.history.outgoing(id))?.state, 'stored');
     assert.deepEqual(
       r.log['message:status']?.map((s) => s.state),
       ['stored'],
@@ -162,7 +162,7 @@ describe('outbox sender: from outbox to relay and back', () => {
       await r.settle();
       await r.ack(id, code);
       assert.equal(r.outbox.get(id), undefined);
-      const h = await r.history.byMsgId(id);
+      const h = await r.history.outgoing(id);
       assert.equal(h?.state, 'failed');
       assert.equal(h?.reason, code);
     }
@@ -173,7 +173,7 @@ describe('outbox sender: from outbox to relay and back', () => {
     const id = await r.queue('nobody', 'x');
     await r.settle();
     assert.equal(r.sent.length, 0);
-    assert.equal((await r.history.byMsgId(id))?.reason, 'unknown-recipient');
+    assert.equal((await r.history.outgoing(id))?.reason, 'unknown-recipient');
   });
 
   it('keeps a message refused for now and resends the same bytes after the backoff', async () => {
@@ -262,8 +262,8 @@ describe('outbox sender: from outbox to relay and back', () => {
     await r.settle();
     assert.equal(r.sent.length, 0);
     assert.equal(r.outbox.get(id)?.state, 'held');
-    assert.equal((await r.history.byMsgId(id))?.state, 'held');
-    await r.contacts.trust('bob');
+    assert.equal((await r.history.outgoing(id))?.state, 'held');
+    await r.contacts.trust('bob', r.contacts.safetyNumber('bob'));
     assert.equal(await r.sender.releaseFor(directConversation('bob')), 1);
     await r.settle();
     assert.equal(r.sent.length, 1);

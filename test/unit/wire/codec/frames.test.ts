@@ -65,8 +65,9 @@ describe('wire/codec: relay frames', () => {
     }
 
     it('lays out hello as field 1 holding version (field 1) and client_nonce (field 2)', () => {
-      // Spelled out by hand from proto/natter.proto, independently of the fixture.
-      const expected = `0a24 0801 1220 ${hex(bytes(32, 0x00))}`.replaceAll(' ', '');
+      // Spelled out by hand from proto/natter.proto, independently of the fixture
+      // (version 2: the secure channel, issue 10).
+      const expected = `0a24 0802 1220 ${hex(bytes(32, 0x00))}`.replaceAll(' ', '');
       assert.equal(hex(encodeFrame(samples.hello)), expected);
     });
   });

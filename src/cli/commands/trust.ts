@@ -1,0 +1,81 @@
+/**
+ * `natter trust NAME --safety-number N`: accepts the key whose safety number the user
+ * compared with NAME (or marks NAME verified). Without the number it prints what to
+ * compare and refuses: trust is a decision about one key, and a card that came while
+ * the user compared must not be the one it lands on (issue 10, finding 2).
+ */
+import type { Command } from 'commander';
+import type { ContactInfo } from '../../peer/index.js';
+import { UsageError } from '../context.js';
+import { clockTime, formatSafetyNumber, safeJson, sanitize } from '../format.js';
+import type { WithContext } from '../main.js';
+
+/**
+ * What to compare with `c`: `safety` (the pinned key's number, or the only pending
+ * key's), or each pending key's number when several wait.
+ */
+export function compareLines(name: string, c: ContactInfo | undefined, safety: string): string[] {
+  const who = sanitize(c?.pseudonym ?? name);
+  const keys = c?.pendingKeys ?? [];
+  if (keys.length <= 1) {
+    return [
+      `safety number with ${who}${keys.length === 1 ? ' (for the NEW key)' : ''}:`,
+      formatSafetyNumber(keys[0]?.safetyNumber ?? safety),
+    ];
+  }
+  const lines = [
+    `${keys.length} NEW keys arrived for ${who}; at most one of them is really theirs:`,
+  ];
+  keys.forEach((k, i) => {
+    lines.push(`key ${i + 1}  ${k.fingerprint}  first seen ${clockTime(k.seenAtMs)}`);
+    lines.push(formatSafetyNumber(k.safetyNumber));
+  });
+  return lines;
+}
+
+export function addTrustCommand(program: Command, withContext: WithContext): void {
+  program
+    .command('trust')
+    .description(
+      "accept a contact's changed key (or mark a contact verified) by the safety number you compared with them",
+    )
+    .argument('<name>', 'the contact')
+    .option(
+      '--safety-number <digits>',
+      'the safety number you compared (60 digits, spaces allowed); without it, prints the number to compare',
+    )
+    .option('--json', 'print as JSON')
+    .action(
+      withContext(async (ctx, name: string, opts: { safetyNumber?: string; json?: boolean }) => {
+        const client = await ctx.openClient();
+        if (opts.safetyNumber === undefined) {
+          const safety = client.fingerprint(name);
+          const contact = client.contact(name);
+          if (opts.json) ctx.out(safeJson({ contact: contact ?? null, safetyNumber: safety }));
+          else for (const l of compareLines(name, contact, safety)) ctx.out(l);
+          throw new UsageError(
+            `trust: --safety-number is required: compare the number with ${sanitize(name)}, then run natter trust ${sanitize(name)} --safety-number N`,
+          );
+        }
+        const result = await client.trust(name, { safetyNumber: opts.safetyNumber });
+        if (opts.json) {
+          ctx.out(safeJson(result));
+          return;
+        }
+        const who = sanitize(result.contact.pseudonym);
+        ctx.out(
+          `${who} (${result.contact.fingerprint}) is ${result.accepted ? 'trusted with the new key' : 'verified'}`,
+        );
+        for (const k of result.discarded)
+          ctx.out(`not accepted: another new key for ${who} (${k.fingerprint}), now forgotten`);
+        if (result.releasedIn > 0)
+          ctx.out(
+            `${result.releasedIn} held message(s) from ${who}: run natter inbox to read them`,
+          );
+        if (result.releasedOut > 0)
+          ctx.out(
+            `${result.releasedOut} held message(s) to ${who} will be sent the next time natter connects`,
+          );
+      }),
+    );
+}

@@ -1,0 +1,87 @@
+/**
+ * What /verify and /trust share: showing the one safety number to compare, and
+ * trusting exactly the number shown (issue 10: the y/n must not accept whatever
+ * key is pending by the time the user answers).
+ */
+import { isNatterError } from '../../../util/errors.js';
+import { pendingKeysPanel, verifyPanel } from '../panels.js';
+import { sanitize } from '../text.js';
+import type { CommandHost } from './types.js';
+
+/**
+ * Shows `name`'s safety number and asks y/n; 'y' trusts that number and no other.
+ * With several changed keys pending, `key` (1-based) picks the one to compare;
+ * without it, every pending key is listed and nothing is asked.
+ */
+export function compareAndAsk(host: CommandHost, name: string, key?: number): void {
+  const contact = host.core.contact(name);
+  if (contact === undefined) {
+    host.notice(
+      `no contact ${sanitize(name)} yet: safety numbers exist after a first message`,
+      'error',
+    );
+    return;
+  }
+  const who = sanitize(contact.pseudonym);
+  const pending = contact.pendingKeys;
+  if (key === undefined && pending.length > 1) {
+    host.showPanel(pendingKeysPanel(contact));
+    host.notice(
+      `${pending.length} new keys wait for ${who}: /verify ${who} N compares key N`,
+      'warn',
+    );
+    return;
+  }
+  const index = key ?? 1;
+  const chosen = pending[index - 1];
+  if (chosen === undefined && (key !== undefined || pending.length > 0)) {
+    const range = pending.length === 0 ? 'no new key' : `new keys 1 to ${pending.length}`;
+    host.notice(`${who} has ${range}: /verify ${who}`, 'error');
+    return;
+  }
+  const shown = chosen?.safetyNumber ?? host.core.fingerprint(contact.pseudonym);
+  host.showPanel(
+    verifyPanel(
+      contact,
+      shown,
+      chosen === undefined
+        ? undefined
+        : { index, of: pending.length, fingerprint: chosen.fingerprint },
+    ),
+  );
+  const question =
+    chosen === undefined
+      ? `mark ${who} verified? (y/n)`
+      : `accept ${who}'s new key ${chosen.fingerprint}? (y/n)`;
+  host.ask(question, () => trustContact(host, contact.pseudonym, shown));
+}
+
+/** Trusts `name`'s key whose safety number is `safetyNumber`, and says what changed. */
+export async function trustContact(
+  host: CommandHost,
+  name: string,
+  safetyNumber: string,
+): Promise<void> {
+  let result: Awaited<ReturnType<CommandHost['core']['trust']>>;
+  try {
+    result = await host.core.trust(name, { safetyNumber });
+  } catch (err) {
+    if (!isNatterError(err, 'E_SAFETY_NUMBER_MISMATCH')) throw err;
+    const who = sanitize(name);
+    host.notice(
+      `not accepted: ${who}'s key changed meanwhile (E_SAFETY_NUMBER_MISMATCH); /verify ${who} again`,
+      'error',
+    );
+    return;
+  }
+  host.state.contactUpdate(result.contact);
+  const who = sanitize(result.contact.pseudonym);
+  const others =
+    result.discarded.length === 0 ? '' : `; ${result.discarded.length} other new key(s) dropped`;
+  host.notice(
+    result.accepted
+      ? `accepted ${who}'s new key, held messages released${others}`
+      : `${who} is verified ✓`,
+    'info',
+  );
+}

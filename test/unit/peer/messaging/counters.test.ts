@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { directConversation } from '../../../../src/peer/conversations/ids.js';
+import {
+  type CounterVerdict,
+  type CounterWindow,
+  CounterWindows,
+  judgeCounter,
+  MAX_COUNTER_GAPS,
+} from '../../../../src/peer/messaging/counters.js';
+import { MemoryKv, PeerStore, PREFIX } from '../../../../src/peer/store.js';
+import { person, textInner } from '../../../helpers/peer-fixtures.js';
+
+const T = 1_700_000_000_000;
+
+/** Feeds messages (counter, id, send time) through judgeCounter, accepting what it accepts. */
+function run(messages: [number, string, number][]): {
+  kinds: CounterVerdict['kind'][];
+  window: CounterWindow | undefined;
+} {
+  let window: CounterWindow | undefined;
+  const kinds: CounterVerdict['kind'][] = [];
+  for (const [counter, msgId, sentAtMs] of messages) {
+    const v = judgeCounter(window, { counter, msgId, sentAtMs });
+    kinds.push(v.kind);
+    if ('next' in v) window = v.next;
+  }
+  return { kinds, window };
+}
+
+describe('counters: what a sender’s message counter says', () => {
+  it('accepts counters that go up, and a copy of the newest as a duplicate', () => {
+    const { kinds, window } = run([
+      [1, 'a', T],
+      [2, 'b', T + 1],
+      [2, 'b', T + 1],
+    ]);
+    assert.deepEqual(kinds, ['new', 'new', 'duplicate']);
+    assert.equal(window?.high, 2);
+  });
+
+  it('refuses an old counter again, even under a new message id (a replay the seen-set missed)', () => {
+    const { kinds } = run([
+      [1, 'a', T],
+      [2, 'b', T + 1],
+      [3, 'c', T + 2],
+      [2, 'b', T + 1],
+      [1, 'x', T],
+      [3, 'y', T + 2],
+    ]);
+    assert.deepEqual(kinds, ['new', 'new', 'new', 'reused', 'reused', 'reused']);
+  });
+
+  it('reports the size of a gap, and takes a message that fills it late, once', () => {
+    let w: CounterWindow | undefined;
+    const step = (counter: number, id: string, sentAtMs: number) => {
+      const v = judgeCounter(w, { counter, msgId: id, sentAtMs });
+      if ('next' in v) w = v.next;
+      return v;
+    };
+    step(1, 'a', T);
+    const jump = step(5, 'e', T + 5);
+    assert.equal(jump.kind, 'new');
+    assert.deepEqual(jump.kind === 'new' && [jump.previous, jump.missing], [1, 3]);
+    assert.deepEqual(w?.gaps, [[2, 4]]);
+    assert.equal(step(3, 'c', T + 3).kind, 'late');
+    assert.deepEqual(w?.gaps, [
+      [2, 2],
+      [4, 4],
+    ]);
+    assert.equal(step(3, 'c2', T + 3).kind, 'reused', 'a gap is filled once');
+    assert.equal(step(2, 'b', T + 2).kind, 'late');
+    assert.equal(step(4, 'd', T + 4).kind, 'late');
+    assert.deepEqual(w?.gaps, []);
+    assert.equal(w?.newestSentAtMs, T + 5);
+  });
+
+  it('counts from the first message seen: nothing below it is a gap', () => {
+    const { kinds, window } = run([
+      [7, 'g', T + 7],
+      [3, 'c', T + 3],
+    ]);
+    assert.deepEqual(kinds, ['new', 'reused']);
+    assert.deepEqual(window?.gaps, []);
+  });
+
+  it('accepts a reused counter that is newer than everything accepted (the sender went back), noticing it once', () => {
+    let w: CounterWindow | undefined;
+    const step = (counter: number, id: string, sentAtMs: number) => {
+      const v = judgeCounter(w, { counter, msgId: id, sentAtMs });
+      if ('next' in v) w = v.next;
+      return v;
+    };
+    step(1, 'a', T);
+    step(2, 'b', T + 1);
+    step(3, 'c', T + 2);
+    const first = step(1, 'restored-1', T + 100);
+    assert.deepEqual(first.kind === 'rewound' && [first.notice, first.previous], [true, 3]);
+    const second = step(2, 'restored-2', T + 101);
+    assert.deepEqual(second.kind === 'rewound' && second.notice, false, 'noticed once');
+    assert.equal(step(2, 'b', T + 1).kind, 'reused', 'a copy of old mail is still refused');
+    assert.equal(step(4, 'd', T + 102).kind, 'new');
+    assert.equal(w?.rewound, undefined, 'cleared once the numbering is past the old highest');
+  });
+
+  it(`remembers at most ${MAX_COUNTER_GAPS} gaps; the oldest forgotten count as used`, () => {
+    const messages: [number, string, number][] = [[1, 'm1', T]];
+    for (let i = 0; i <= MAX_COUNTER_GAPS; i++) {
+      messages.push([3 + 2 * i, `m${3 + 2 * i}`, T + i]);
+    }
+    const { window } = run(messages);
+    assert.equal(window?.gaps.length, MAX_COUNTER_GAPS);
+    assert.deepEqual(window?.gaps[0], [4, 4], 'the gap at 2 was forgotten');
+    assert.equal(judgeCounter(window, { counter: 2, msgId: 'late', sentAtMs: T }).kind, 'reused');
+    assert.equal(judgeCounter(window, { counter: 4, msgId: 'late', sentAtMs: T }).kind, 'late');
+  });
+
+  describe('windows in the store', () => {
+    const alice = person('alice');
+    const bob = person('bob');
+    const conversation = directConversation('alice');
+
+    it('keeps nothing from a batch until it is committed, and sees the batch’s own acceptances', async () => {
+      const kv = new MemoryKv();
+      const windows = new CounterWindows(new PeerStore(kv));
+      const one = textInner(alice, bob, 'one', { counter: 1 });
+      const draft = windows.draft();
+      draft.accept(await draft.judge(alice.id.signPk, conversation, one));
+      const again = await draft.judge(alice.id.signPk, conversation, {
+        ...one,
+        msgId: new Uint8Array(16),
+      });
+      assert.equal(again.verdict.kind, 'reused', 'the batch sees its own first message');
+      const discarded = windows.draft();
+      assert.equal((await discarded.judge(alice.id.signPk, conversation, one)).verdict.kind, 'new');
+
+      await new PeerStore(kv).write(draft.ops());
+      draft.commit();
+      const later = windows.draft();
+      assert.equal(
+        (await later.judge(alice.id.signPk, conversation, one)).verdict.kind,
+        'duplicate',
+      );
+      assert.ok([...kv.data.keys()].some((k) => k.startsWith(PREFIX.inCounters)));
+    });
+
+    it('reads windows back from the store after a restart', async () => {
+      const kv = new MemoryKv();
+      const store = new PeerStore(kv);
+      const before = new CounterWindows(store).draft();
+      const inner = textInner(alice, bob, 'two', { counter: 2 });
+      before.accept(await before.judge(alice.id.signPk, conversation, inner));
+      await store.write(before.ops());
+      const after = new CounterWindows(new PeerStore(kv)).draft();
+      const old = textInner(alice, bob, 'one', { counter: 1 });
+      assert.equal((await after.judge(alice.id.signPk, conversation, old)).verdict.kind, 'reused');
+      const carol = person('carol');
+      const carols = textInner(carol, bob, 'one', { counter: 1 });
+      assert.equal(
+        (await after.judge(carol.id.signPk, directConversation('carol'), carols)).verdict.kind,
+        'new',
+        'each sender counts on their own',
+      );
+    });
+  });
+});

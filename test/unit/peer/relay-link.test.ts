@@ -1,0 +1,262 @@
+/**
+ * Connecting to a discovered relay (issue 10): the addresses announcing the
+ * relay id are tried in turn and the link decides which is the relay. In-memory
+ * links to fake relays; discovery is a stub.
+ */
+import assert from 'node:assert/strict';
+import { generateIdentity } from '../../../src/crypto/keys.js';
+import { generateSigningKeyPair } from '../../../src/crypto/sign.js';
+import { type PeerEventMap, PeerEvents } from '../../../src/peer/events.js';
+import type { RelayChannel } from '../../../src/peer/link/channel.js';
+import { LinkCode, linkError } from '../../../src/peer/link/errors.js';
+import { Requests } from '../../../src/peer/link/requests.js';
+import type {
+  DiscoveredRelay,
+  DiscoveryResult,
+  RelayQuery,
+} from '../../../src/peer/presence/discovery.js';
+import {
+  ensureProfileDir,
+  profilePaths,
+  type RelayAddress,
+  readConfig,
+  updateConfig,
+} from '../../../src/peer/profile.js';
+import { type RelayDiscovery, RelayLink } from '../../../src/peer/relay-link.js';
+import { MemoryKv, PeerStore } from '../../../src/peer/store.js';
+import { toHex } from '../../../src/util/bytes.js';
+import { systemClock } from '../../../src/util/clock.js';
+import { isNatterError } from '../../../src/util/errors.js';
+import { silentLogger } from '../../../src/util/logger.js';
+import { duplexPair } from '../../helpers/duplex.js';
+import {
+  FAKE_RELAY_KEY,
+  FakeRelay,
+  fakeChannel,
+  honestRelay,
+  type RelayScript,
+} from '../../helpers/fake-relay.js';
+import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+
+const me = generateIdentity();
+const myCard = { userId: me.signPk, pseudonym: 'alice', boxPk: me.boxPk, boxSig: me.boxSig };
+const RELAY_ID = toHex(FAKE_RELAY_KEY.publicKey);
+const IMPOSTOR_KEY = generateSigningKeyPair();
+
+const GENUINE = '10.0.0.5';
+const IMPOSTOR = '10.0.0.66';
+const NOBODY = '10.0.0.99';
+const at = (host: string): RelayAddress => ({ host, port: 47474 });
+
+function discovered(...hosts: string[]): DiscoveredRelay {
+  const candidates = hosts.map(at);
+  return { ...at(hosts[0] ?? GENUINE), relayId: RELAY_ID, name: 'office', candidates };
+}
+
+/** Discovery that answers from a list, one result per call, and records each query. */
+class StubDiscovery implements RelayDiscovery {
+  readonly canDiscover = true;
+  readonly beaconIntervalMs = 100;
+  readonly queries: RelayQuery[] = [];
+  constructor(private readonly results: DiscoveryResult[]) {}
+  async discoverRelay(_timeoutMs: number, query: RelayQuery): Promise<DiscoveryResult> {
+    this.queries.push(query);
+    return this.results.shift() ?? { found: undefined, ignored: [] };
+  }
+}
+
+interface Harness {
+  link: RelayLink;
+  discovery: StubDiscovery;
+  dialled: string[];
+  relays: Map<string, FakeRelay>;
+  errors: PeerEventMap['error'][];
+  states: PeerEventMap['connection:state'][];
+  paths: ReturnType<typeof profilePaths>;
+}
+
+async function harness(
+  results: DiscoveryResult[],
+  options: { acceptNewRelayKey?: boolean; refuseWith?: string } = {},
+): Promise<Harness> {
+  const dir = await makeTempDir('natter-relay-link-');
+  await ensureProfileDir(dir);
+  const paths = profilePaths(dir);
+  const events = new PeerEvents();
+  const errors: PeerEventMap['error'][] = [];
+  const states: PeerEventMap['connection:state'][] = [];
+  events.on('error', (e) => errors.push(e));
+  events.on('connection:state', (e) => states.push(e));
+  const dialled: string[] = [];
+  const relays = new Map<string, FakeRelay>();
+  const refuseWith = options.refuseWith;
+  const connect = async (address: RelayAddress): Promise<RelayChannel> => {
+    dialled.push(address.host);
+    if (address.host === NOBODY) {
+      throw linkError(LinkCode.Unreachable, `connect: cannot reach relay ${address.host}`);
+    }
+    const [client, server] = duplexPair();
+    const key = address.host === IMPOSTOR ? IMPOSTOR_KEY : FAKE_RELAY_KEY;
+    const script: RelayScript =
+      refuseWith === undefined
+        ? honestRelay(myCard)
+        : (relay, f) => {
+            if (f.type === 'hello') relay.sendChallenge(f.clientNonce);
+            if (f.type === 'register')
+              relay.send({ type: 'error', code: refuseWith, message: 'no' });
+          };
+    relays.set(address.host, new FakeRelay(server, script, key));
+    return fakeChannel(client, key.publicKey);
+  };
+  const discovery = new StubDiscovery(results);
+  let link: RelayLink;
+  const requests = new Requests({ send: (f) => link.send(f), clock: systemClock });
+  link = new RelayLink({
+    paths,
+    store: new PeerStore(new MemoryKv()),
+    identity: me,
+    pseudonym: 'alice',
+    events,
+    requests,
+    options: {
+      connect,
+      reconnect: { baseMs: 1, maxMs: 2 },
+      ...(options.acceptNewRelayKey ? { acceptNewRelayKey: true } : {}),
+    },
+    clock: systemClock,
+    logger: silentLogger,
+  });
+  link.bind({
+    discovery,
+    onReady: () => undefined,
+    onOffline: () => undefined,
+    onWritable: () => undefined,
+    handlers: {
+      deliver: () => undefined,
+      'send-ack': () => undefined,
+      'roster-update': () => undefined,
+    },
+  });
+  links.push(link);
+  return { link, discovery, dialled, relays, errors, states, paths };
+}
+
+const links: RelayLink[] = [];
+const connect = (h: Harness, timeoutMs = 5000) =>
+  h.link.connect(systemClock.now() + timeoutMs, timeoutMs);
+
+/** The relay id pinned in the profile: on disk before connect() resolves. */
+const pinnedId = async (h: Harness) => (await readConfig(h.paths)).relayId;
+
+describe('relay link: a discovered relay, tried at every address announcing it', () => {
+  afterEach(() => {
+    for (const link of links.splice(0)) link.close();
+  });
+  after(removeTempDirs);
+
+  it('tries the next address when one proves another relay id, signing nothing there', async () => {
+    const h = await harness([{ found: discovered(IMPOSTOR, GENUINE), ignored: [] }]);
+    await connect(h);
+    assert.deepEqual(h.dialled, [IMPOSTOR, GENUINE]);
+    assert.deepEqual(
+      h.relays.get(IMPOSTOR)?.frames.map((f) => f.type),
+      ['hello'],
+    );
+    assert.ok(h.relays.get(GENUINE)?.frames.some((f) => f.type === 'register'));
+    const ready = h.states.find((s) => s.state === 'ready');
+    assert.equal(ready?.relay?.address, `${GENUINE}:47474`);
+    assert.deepEqual(
+      h.errors.map((e) => [e.code, e.fatal]),
+      [['E_RELAY_ID_MISMATCH', false]],
+      'the refused address is reported, and not as the link giving up',
+    );
+    assert.ok(!h.states.some((s) => s.state === 'closed'));
+    assert.equal(await pinnedId(h), RELAY_ID, 'the relay id is saved after registering');
+  });
+
+  it('gives an unreachable address up for the next one', async () => {
+    const h = await harness([{ found: discovered(NOBODY, GENUINE), ignored: [] }]);
+    await connect(h);
+    assert.deepEqual(h.dialled, [NOBODY, GENUINE]);
+    assert.deepEqual(h.errors, []);
+  });
+
+  it('listens again, without the refused addresses, when every address heard was refused', async () => {
+    const h = await harness([
+      { found: discovered(IMPOSTOR), ignored: [] },
+      { found: discovered(GENUINE), ignored: [] },
+    ]);
+    await connect(h);
+    assert.deepEqual(h.dialled, [IMPOSTOR, GENUINE]);
+    const again = h.discovery.queries[1];
+    assert.deepEqual(
+      [again?.preferred, again?.preferredOnly, again?.exclude],
+      [new Set([RELAY_ID]), true, new Set([`${IMPOSTOR}:47474`])],
+    );
+  });
+
+  it('fails with the last refusal when no address proves the relay id, and listens again on the next connect', async () => {
+    const h = await harness([
+      { found: discovered(IMPOSTOR), ignored: [] },
+      { found: undefined, ignored: [] },
+      { found: discovered(GENUINE), ignored: [] },
+    ]);
+    await assert.rejects(connect(h), (e) => isNatterError(e, 'E_RELAY_ID_MISMATCH'));
+    assert.deepEqual(
+      h.errors.map((e) => [e.code, e.fatal]),
+      [
+        ['E_RELAY_ID_MISMATCH', false],
+        ['E_RELAY_ID_MISMATCH', true],
+      ],
+    );
+    assert.equal((await readConfig(h.paths)).relayId, undefined, 'nothing pinned');
+    await connect(h);
+    assert.deepEqual(h.dialled, [IMPOSTOR, GENUINE]);
+  });
+
+  it('stops at a refusal from the relay itself: that relay proved its id', async () => {
+    const h = await harness([{ found: discovered(GENUINE, IMPOSTOR), ignored: [] }], {
+      refuseWith: 'E_PSEUDONYM_TAKEN',
+    });
+    await assert.rejects(connect(h), (e) => isNatterError(e, 'E_PSEUDONYM_TAKEN'));
+    assert.deepEqual(h.dialled, [GENUINE]);
+  });
+
+  it('asks discovery for the pinned relay id only, unless the user accepts a new relay', async () => {
+    const strict = await harness([{ found: discovered(GENUINE), ignored: [] }]);
+    await updateConfig(strict.paths, (c) => {
+      c.relayId = RELAY_ID;
+    });
+    await connect(strict);
+    assert.deepEqual(strict.discovery.queries[0], {
+      preferred: new Set([RELAY_ID]),
+      preferredOnly: true,
+    });
+
+    const accepting = await harness([{ found: discovered(GENUINE), ignored: [] }], {
+      acceptNewRelayKey: true,
+    });
+    await updateConfig(accepting.paths, (c) => {
+      c.relayId = 'ab'.repeat(32);
+    });
+    await connect(accepting);
+    assert.equal(accepting.discovery.queries[0]?.preferredOnly, false);
+    assert.equal(await pinnedId(accepting), RELAY_ID, 're-pinned');
+  });
+
+  it('names the other relay it ignored when the pinned one is not heard', async () => {
+    const other = { relayId: toHex(IMPOSTOR_KEY.publicKey), name: 'evil', address: '10.0.0.66:1' };
+    const h = await harness([{ found: undefined, ignored: [other] }]);
+    await updateConfig(h.paths, (c) => {
+      c.relayId = RELAY_ID;
+    });
+    await assert.rejects(connect(h), (e) => {
+      assert.ok(isNatterError(e, 'E_RELAY_KEY_CHANGED'));
+      assert.match(e.message, /--accept-new-relay-key/);
+      return true;
+    });
+    const none = await harness([]);
+    await assert.rejects(connect(none), (e) => isNatterError(e, 'E_NO_RELAY'));
+    assert.deepEqual(none.dialled, []);
+  });
+});

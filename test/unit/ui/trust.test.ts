@@ -1,0 +1,146 @@
+/**
+ * /verify and /trust accept exactly the safety number the screen showed or the user
+ * typed (issue 10, finding 2): a key that arrives while the user compares is never
+ * the one accepted by that comparison. Driven through keys, over the fake core.
+ */
+import assert from 'node:assert/strict';
+import { parseInput } from '../../../src/peer/ui/commands/index.js';
+import { contact, PINNED_SAFETY_NUMBER, pendingKey } from './fake-core.js';
+import { destroyAll, screenText, start } from './harness.js';
+
+const first = pendingKey('1');
+const second = pendingKey('2');
+
+describe('ui: /verify and /trust pass the number compared', () => {
+  afterEach(destroyAll);
+
+  it('/verify shows the new key number and y passes exactly it, though another key came meanwhile', async () => {
+    const h = await start({
+      setup: (core) =>
+        (core.contactList = [contact('bob', { keyChanged: true, pendingKeys: [first] })]),
+    });
+    await h.type('/verify bob\r');
+    assert.match(screenText(h), /Safety number with bob \(for their NEW key\)/);
+    assert.match(screenText(h), /11111 11111 11111 11111/);
+    assert.match(h.rows()[22]!, /^accept bob's new key 1111-new0-key0-1111\? \(y\/n\)/);
+    // A second changed card lands while the user reads the number aloud.
+    h.core.contactList = [contact('bob', { keyChanged: true, pendingKeys: [first, second] })];
+    await h.type('y\r');
+    assert.deepEqual(h.core.trusted, [{ name: 'bob', safetyNumber: first.safetyNumber }]);
+    assert.equal(h.core.contact('bob')?.userId, first.userId, 'the compared key is accepted');
+    assert.match(
+      h.rows()[21]!,
+      /accepted bob's new key, held messages released; 1 other new key\(s\) dropped/,
+    );
+  });
+
+  it('/verify of an unchanged key refuses on y if the key changed meanwhile', async () => {
+    const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
+    await h.type('/verify bob\r');
+    assert.match(screenText(h), /12345 67890 12345 67890/);
+    assert.match(h.rows()[22]!, /^mark bob verified\? \(y\/n\)/);
+    h.core.contactList = [contact('bob', { keyChanged: true, pendingKeys: [second] })];
+    await h.type('y\r');
+    assert.deepEqual(h.core.trusted, [{ name: 'bob', safetyNumber: PINNED_SAFETY_NUMBER }]);
+    assert.equal(h.core.contact('bob')?.verified, false);
+    assert.match(
+      screenText(h),
+      /not accepted: bob's key changed meanwhile \(E_SAFETY_NUMBER_MISMATCH\)/,
+    );
+  });
+
+  it('/verify lists every pending key when several wait, and /verify NAME N compares key N', async () => {
+    const h = await start({
+      setup: (core) =>
+        (core.contactList = [contact('bob', { keyChanged: true, pendingKeys: [first, second] })]),
+    });
+    await h.type('/verify bob\r');
+    const listed = screenText(h);
+    assert.match(listed, /2 NEW keys arrived for bob/);
+    assert.match(listed, /1\. 1111-new0-key0-1111/);
+    assert.match(listed, /2\. 2222-new0-key0-2222/);
+    assert.match(listed, /11111 11111 11111 11111/);
+    assert.match(listed, /22222 22222 22222 22222/);
+    assert.doesNotMatch(h.rows()[22]!, /\(y\/n\)/, 'nothing is asked until one key is chosen');
+    await h.type('\x1b');
+    await h.type('/verify bob 2\r');
+    assert.match(screenText(h), /for NEW key 2 of 2,/);
+    await h.type('y\r');
+    assert.deepEqual(h.core.trusted, [{ name: 'bob', safetyNumber: second.safetyNumber }]);
+    assert.equal(h.core.contact('bob')?.userId, second.userId);
+  });
+
+  it('/verify NAME N refuses a key number that is not there', async () => {
+    const h = await start({
+      setup: (core) =>
+        (core.contactList = [contact('bob', { keyChanged: true, pendingKeys: [first] })]),
+    });
+    await h.type('/verify bob 3\r');
+    assert.match(screenText(h), /bob has new keys 1 to 1/);
+    assert.deepEqual(h.core.trusted, []);
+  });
+
+  it('/trust NAME NUMBER passes the typed number; without a number it shows one and asks', async () => {
+    const h = await start({
+      setup: (core) =>
+        (core.contactList = [contact('bob', { keyChanged: true, pendingKeys: [first, second] })]),
+    });
+    await h.type(`/trust bob ${second.safetyNumber.replaceAll(' ', '')}\r`);
+    assert.deepEqual(h.core.trusted, [{ name: 'bob', safetyNumber: second.safetyNumber }]);
+    assert.equal(h.core.contact('bob')?.userId, second.userId);
+
+    h.core.contactList = [contact('carol')];
+    await h.type('/trust carol\r');
+    assert.match(screenText(h), /Safety number with carol/);
+    await h.type('y\r');
+    assert.deepEqual(h.core.trusted.at(-1), { name: 'carol', safetyNumber: PINNED_SAFETY_NUMBER });
+  });
+
+  it('announces a second key change while one is pending in the conversation', async () => {
+    const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
+    h.app.open('bob');
+    h.core.emit('contact:key-changed', {
+      pseudonym: 'bob',
+      oldFingerprint: 'abcd-efgh-ijkl-mnop',
+      newFingerprint: first.fingerprint,
+      newUserId: first.userId,
+      safetyNumber: first.safetyNumber,
+      pendingKeys: 1,
+    });
+    h.core.emit('contact:key-changed', {
+      pseudonym: 'bob',
+      oldFingerprint: 'abcd-efgh-ijkl-mnop',
+      newFingerprint: second.fingerprint,
+      newUserId: second.userId,
+      safetyNumber: second.safetyNumber,
+      pendingKeys: 2,
+    });
+    await h.settle();
+    const text = screenText(h);
+    assert.match(text, /bob's KEY CHANGED \(abcd-efgh-ijkl-mnop →/);
+    assert.match(text, /ANOTHER new key for bob \(2222-new0-key0-2222\): 2 /);
+  });
+
+  it('parses a key number after /verify and a safety number after /trust', () => {
+    const ok = (line: string) => {
+      const r = parseInput(line);
+      assert.ok(r.ok, line);
+      return r.command;
+    };
+    assert.deepEqual(ok('/verify bob 2'), { kind: 'verify', name: 'bob', key: 2 });
+    assert.deepEqual(ok(`/trust bob ${'1234567890'.repeat(6)}`), {
+      kind: 'trust',
+      name: 'bob',
+      safetyNumber: PINNED_SAFETY_NUMBER,
+    });
+    for (const bad of [
+      '/verify bob two',
+      '/verify bob 0',
+      '/trust bob 12345',
+      '/trust bob x'.repeat(1),
+    ]) {
+      const r = parseInput(bad);
+      assert.equal(r.ok, false, bad);
+    }
+  });
+});
