@@ -6,6 +6,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import {
   ensureProfileDir,
+  keyFileModeIsPrivate,
   NatterClient,
   type PresenceOptions,
   type ProfilePaths,
@@ -165,8 +166,17 @@ export class CliContext {
       }
       throw err;
     }
+    await this.warnIfKeyFileShared();
     if (options.announce !== undefined) await this.serveControl(this.client);
     return this.client;
+  }
+
+  /** Issue 10: a key file that group or others may read is said, on every command, with the fix. */
+  private async warnIfKeyFileShared(): Promise<void> {
+    if (await keyFileModeIsPrivate(this.paths.identity).catch(() => true)) return;
+    this.io.stderr.write(
+      `natter: warning: your key file ${this.paths.identity} can be read by other users; run: chmod 600 ${this.paths.identity}\n`,
+    );
   }
 
   /** Closes the control socket, the client (if still open: BYE, then the store) and the log file. */

@@ -16,6 +16,11 @@ export const SCRYPT_R = 8;
 export const SCRYPT_P = 1;
 /** Upper bound on the scrypt memory a file may ask for, so a hostile file cannot exhaust RAM. */
 export const MAX_SCRYPT_MEMORY_BYTES = 256 * 1024 * 1024;
+/**
+ * Largest N·r·p a key file may ask for: 16x the cost we seal with. The memory
+ * bound alone lets N·p reach 10^12 with r = 1 (hours of CPU); issue 10.
+ */
+export const MAX_SCRYPT_WORK = 16 * SCRYPT_N * SCRYPT_R * SCRYPT_P;
 export const SALT_BYTES = 16;
 /** A sealed box is at least its authenticator: anything shorter cannot open. */
 export const MIN_SEALED_BOX_BYTES = nacl.secretbox.overheadLength;
@@ -38,9 +43,14 @@ export interface SealedSecrets extends ScryptParams {
  * memory bound. Callers check first that all three are positive integers.
  */
 export function scryptParamsAllowed(params: ScryptParams): boolean {
-  const { N } = params;
+  const { N, r, p } = params;
   // The memory bound comes first: it keeps N small enough for the 32-bit power-of-two test.
-  return scryptMemoryBytes(params) <= MAX_SCRYPT_MEMORY_BYTES && N >= 2 && (N & (N - 1)) === 0;
+  return (
+    scryptMemoryBytes(params) <= MAX_SCRYPT_MEMORY_BYTES &&
+    N * r * p <= MAX_SCRYPT_WORK &&
+    N >= 2 &&
+    (N & (N - 1)) === 0
+  );
 }
 
 /** Seals `plaintext` (the caller zeroes it) under a fresh salt and nonce at the current cost. */

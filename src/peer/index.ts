@@ -4,7 +4,7 @@
  */
 
 /** Key file and fingerprints, for the CLI's prompts and output. */
-export { isIdentitySealed } from '../crypto/keyfile.js';
+export { isIdentitySealed, keyFileModeIsPrivate } from '../crypto/keyfile.js';
 export { fingerprint } from '../crypto/keys.js';
 /** IPv4 parsing for the presence settings (NATTER_PRESENCE_TARGETS). */
 export { parseIPv4 } from '../presence/targets.js';

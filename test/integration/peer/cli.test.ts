@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type CliRun, runCli } from '../../helpers/cli.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
@@ -219,6 +219,19 @@ describe('cli against a real relay', () => {
     assert.deepEqual(
       jsonLines(await as('b2', ['inbox', '--json'])).map((m) => m.text),
       ['is that you?'],
+    );
+  });
+
+  it('warns, with the fix, when the key file can be read by other users', async () => {
+    await as('a', ['init', '--name', 'alice']);
+    const quiet = await as('a', ['contacts']);
+    assert.doesNotMatch(quiet.stderr, /can be read by other users/);
+    await chmod(join(dir, 'a', 'identity.json'), 0o644);
+    const warned = await as('a', ['contacts']);
+    assert.equal(warned.code, 0);
+    assert.match(
+      warned.stderr,
+      /key file .*identity\.json can be read by other users; run: chmod 600/,
     );
   });
 

@@ -200,6 +200,14 @@ describe('crypto/keyfile', () => {
           sealed: sealedParams(2 ** 30),
         }),
       ],
+      [
+        'scrypt parameters within the memory bound that would take hours (N·r·p past MAX_SCRYPT_WORK)',
+        (j) => ({
+          ...j,
+          secret: undefined,
+          sealed: { ...sealedParams(2 ** 17), r: 1, p: 1000 },
+        }),
+      ],
     ];
 
     for (const [name, mutate] of cases) {
