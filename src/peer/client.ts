@@ -260,10 +260,11 @@ export class NatterClient {
   /**
    * The user compared `safetyNumber` with the contact (60 digits, spaces allowed):
    * accepts the changed key it belongs to (or marks an unchanged key verified). Held
-   * incoming messages from exactly that key are released and those from other keys
-   * dropped; held outgoing ones are sealed to it and sent. Other pending keys are
-   * forgotten and returned as `discarded`. Rejects with E_SAFETY_NUMBER_MISMATCH when
-   * it is not the number of a pending key (or, with none pending, of the pinned one):
+   * incoming messages from exactly that key are released and those from the
+   * discarded keys dropped (a key that arrived meanwhile keeps its own, still held);
+   * held outgoing ones are sealed to it and sent. Other pending keys are forgotten
+   * and returned as `discarded`. Rejects with E_SAFETY_NUMBER_MISMATCH when it is
+   * not the number of a pending key (or, with none pending, of the pinned one):
    * a card that came while the user compared cannot be accepted by that comparison.
    * Also E_BAD_SAFETY_NUMBER, E_UNKNOWN_CONTACT.
    */
@@ -273,7 +274,9 @@ export class NatterClient {
       compared.safetyNumber,
     );
     const conversation = directConversation(contact.pseudonym);
-    const releasedIn = accepted ? await this.c.incoming.releaseHeld(conversation, contact.card) : 0;
+    const releasedIn = accepted
+      ? await this.c.incoming.releaseHeld(conversation, contact.card, discarded)
+      : 0;
     const releasedOut = await this.c.sender.releaseFor(conversation);
     return { contact: info, accepted, discarded, releasedIn, releasedOut };
   }

@@ -26,7 +26,8 @@ export interface RosterItem {
   readonly expiresAtMs: number | null;
 }
 
-export type LeaveReason = 'bye' | 'expired' | 'relay-gone';
+/** 'outranked': a relay-registered user took the pseudonym this LAN-only claimant held. */
+export type LeaveReason = 'bye' | 'expired' | 'relay-gone' | 'outranked';
 
 export type RosterChange =
   | { type: 'join'; item: RosterItem }

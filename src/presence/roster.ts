@@ -172,8 +172,22 @@ export class Roster {
     };
   }
 
-  /** A claim is listed unless it breaks a pin, which makes it a conflict instead. */
+  /**
+   * A claim is listed unless it breaks a pin, which makes it a conflict instead.
+   * A relay-registered user outranks a LAN-only first-seen claim to their
+   * pseudonym: the LAN claimant leaves ('outranked') and is reported as a conflict.
+   */
   private admit(id: string, claim: Claim, now: number): RosterChange[] {
-    return this.pins.check(id, claim, now) ?? this.entries.upsert(id, claim, now);
+    const changes: RosterChange[] = [];
+    const squatter = this.pins.relayTakeover(id, claim);
+    if (squatter !== null) {
+      const item = this.entries.get(squatter);
+      if (item !== undefined) {
+        changes.push(...this.entries.dropUser(squatter, 'lan', 'outranked'));
+        changes.push(...this.pins.demote(item, id, now));
+      }
+    }
+    changes.push(...(this.pins.check(id, claim, now) ?? this.entries.upsert(id, claim, now)));
+    return changes;
   }
 }

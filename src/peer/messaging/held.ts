@@ -1,7 +1,8 @@
 /**
  * Incoming messages from a contact whose key changed (DESIGN.md §3): kept aside,
  * undisplayed, with the card they came from, until the user accepts that card
- * with trust(); messages from any other card are then dropped.
+ * with trust(); messages from the cards that trust() discarded are then dropped,
+ * and those from cards still pending (one may arrive while trust() runs) kept.
  *
  *   heldin!<conversation store key>!<time, 16 digits>!<sender user id hex>!<msg id hex>  → { card, entry }
  *
@@ -38,22 +39,27 @@ export class HeldMessages {
 
   /**
    * The user accepted `card`: returns the entries held from exactly that card, and
-   * the ops that forget every held entry of the conversation (write them together
-   * with the entries' history).
+   * the ops that forget them and every entry held from a `discarded` user id (hex),
+   * the keys trust() let go of (write them together with the entries' history).
+   * Entries from any other key stay held: that key is still pending.
    */
   async release(
     conversation: ConversationId,
     card: Card,
+    discarded: readonly string[],
   ): Promise<{ entries: HistoryEntry[]; ops: KvOp[] }> {
+    const dropped = new Set(discarded.map((id) => id.toLowerCase()));
     const entries: HistoryEntry[] = [];
     const ops: KvOp[] = [];
     for await (const [key, held] of this.store.scan<HeldMessage>(heldPrefix(conversation))) {
-      ops.push(del(key));
       if (
         bytesEqual(fromHex(held.card.userId), card.userId) &&
         bytesEqual(fromHex(held.card.boxPk), card.boxPk)
       ) {
         entries.push(held.entry);
+        ops.push(del(key));
+      } else if (dropped.has(held.card.userId.toLowerCase())) {
+        ops.push(del(key));
       }
     }
     return { entries, ops };

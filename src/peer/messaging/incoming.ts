@@ -114,11 +114,20 @@ export class Incoming {
 
   /**
    * The user accepted `card` for `conversation`: messages held from exactly that
-   * key join the history (unread); any held from another key are dropped.
+   * key join the history (unread); those held from the `discarded` keys (user ids,
+   * hex: the ones trust() forgot) are dropped; any from a key still pending stay held.
    */
-  async releaseHeld(conversation: ConversationId, card: Card): Promise<number> {
+  async releaseHeld(
+    conversation: ConversationId,
+    card: Card,
+    discarded: readonly { userId: string }[],
+  ): Promise<number> {
     const now = this.clock.now();
-    const { entries, ops } = await this.d.held.release(conversation, card);
+    const { entries, ops } = await this.d.held.release(
+      conversation,
+      card,
+      discarded.map((k) => k.userId),
+    );
     for (const e of entries) ops.push(...this.d.history.appendOps(e, { unread: true, atMs: now }));
     await this.d.store.write(ops);
     if (entries.length > 0) {

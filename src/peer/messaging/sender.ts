@@ -9,6 +9,10 @@
  * Everything still queued goes out again after each Ready: an ack lost with the
  * connection means the relay may or may not have the message, and the receiver
  * drops duplicates by msg id.
+ *
+ * An entry written longer ago than recipients accept (envelope.ts
+ * MAX_MESSAGE_AGE_MS: mail lifetime plus slack) is never sent: it fails for good
+ * as 'expired', as a permanent refusal would.
  */
 
 import { Backoff } from '../../util/backoff.js';
@@ -18,6 +22,7 @@ import { describeError } from '../../util/errors.js';
 import { type Logger, silentLogger } from '../../util/logger.js';
 import type { Frame, FrameOf, InnerContent } from '../../wire/types.js';
 import type { DirectConversations } from '../conversations/direct.js';
+import { MAX_MESSAGE_AGE_MS } from '../conversations/envelope.js';
 import { type ConversationId, parseConversationId } from '../conversations/ids.js';
 import type { OutgoingState, PeerEvents } from '../events.js';
 import type { History } from './history.js';
@@ -71,6 +76,10 @@ const KINDS: {
   // Receipts are never shown, so their fate is nobody's news; they are retried all the same.
   receipt: { inner: (c) => ({ kind: 'receipt', msgIds: c.msgIds.map(fromHex) }), shown: false },
 };
+
+/** Older than any recipient accepts (envelope.ts refuses it as 'expired'). */
+const isExpired = (entry: OutboxEntry, nowMs: number): boolean =>
+  entry.sentAtMs < nowMs - MAX_MESSAGE_AGE_MS;
 
 const innerContent = (c: OutgoingContent): InnerContent =>
   (KINDS[c.kind].inner as (c: OutgoingContent) => InnerContent)(c);
@@ -176,7 +185,13 @@ export class OutboxSender {
     const blocked = new Set<ConversationId>();
     for (const entry of this.d.outbox.list('queued')) {
       if (!this.d.link.writable) break;
-      if (this.inFlight.has(entry.msgId) || this.retries.waiting(entry.msgId, now)) continue;
+      if (this.inFlight.has(entry.msgId)) continue;
+      if (isExpired(entry, now)) {
+        // Its recipient would refuse it by its send time: say so now, not never.
+        await this.fail(entry, 'expired');
+        continue;
+      }
+      if (this.retries.waiting(entry.msgId, now)) continue;
       if (blocked.has(entry.conversation)) continue;
       const sealed = entry.sealed ?? (await this.seal(entry, blocked));
       if (sealed === null || this.d.outbox.get(entry.msgId)?.state !== 'queued') continue;

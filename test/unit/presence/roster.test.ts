@@ -188,7 +188,8 @@ describe('presence roster', () => {
     });
 
     it('applies pins to relay-sourced entries too', () => {
-      const roster = newRoster();
+      // An owner's pin: a first-seen LAN pin yields to the relay (see the squatter tests).
+      const roster = newRoster({ pins: new Map([['alice', alice.id]]) });
       roster.seen(presence(alice, 1), ADDR, T0);
       const impostor = makePeer('alice');
       const changes = roster.relaySeen(
@@ -197,6 +198,81 @@ describe('presence roster', () => {
       );
       assert.deepEqual(types(changes), ['conflict']);
       assert.equal(roster.get(impostor.id), undefined);
+    });
+
+    it('lets a relay-registered user outrank a LAN squatter that claimed the name first', () => {
+      const roster = newRoster();
+      const squatter = makePeer('alice');
+      roster.seen(presence(squatter, 1), '10.77.1.66', T0);
+      const changes = roster.relaySeen(
+        { card: alice.card, status: 'online', statusText: '' },
+        T0 + 1,
+      );
+      assert.deepEqual(types(changes), ['leave:outranked', 'conflict', 'join']);
+      const conflict = changes[1];
+      assert.ok(conflict?.type === 'conflict');
+      assert.equal(conflict.item.userIdHex, squatter.id);
+      assert.equal(conflict.pinnedUserIdHex, alice.id);
+      assert.deepEqual(
+        roster.list().map((i) => i.userIdHex),
+        [alice.id],
+      );
+      assert.deepEqual(
+        roster.conflicts().map((i) => i.userIdHex),
+        [squatter.id],
+      );
+      assert.equal(roster.stats().conflicts, 1);
+      // The squatter's next heartbeats stay refused, reported once; the real user's LAN
+      // heartbeats merge into their entry.
+      assert.deepEqual(roster.seen(presence(squatter, 2), '10.77.1.66', T0 + 2), []);
+      assert.deepEqual(types(roster.seen(presence(alice, 1), ADDR, T0 + 3)), ['update']);
+      assert.equal(roster.get(alice.id)?.source, 'both');
+      assert.equal(roster.get(squatter.id), undefined);
+    });
+
+    it('takes the name from a squatter that is no longer listed, without a conflict', () => {
+      const roster = newRoster();
+      const squatter = makePeer('alice');
+      roster.seen(presence(squatter, 1), ADDR, T0);
+      roster.seen(presence(squatter, 2, { kind: 'bye' }), ADDR, T0 + 1);
+      const viaRelay = { card: alice.card, status: 'online' as const, statusText: '' };
+      assert.deepEqual(types(roster.relaySeen(viaRelay, T0 + 2)), ['join']);
+      assert.deepEqual(types(roster.seen(presence(squatter, 3), ADDR, T0 + 3)), ['conflict']);
+    });
+
+    it('keeps a name the relay already vouched for against another relay entry', () => {
+      const roster = newRoster();
+      const first = makePeer('alice');
+      roster.seen(presence(first, 1), ADDR, T0);
+      roster.relaySeen({ card: first.card, status: 'online', statusText: '' }, T0 + 1);
+      const changes = roster.relaySeen(
+        { card: alice.card, status: 'online', statusText: '' },
+        T0 + 2,
+      );
+      assert.deepEqual(types(changes), ['conflict']);
+      assert.deepEqual(
+        roster.list().map((i) => i.userIdHex),
+        [first.id],
+      );
+    });
+
+    it('keeps a contact pin above a relay-registered user and the LAN alike', () => {
+      const contact = makePeer('alice');
+      const roster = newRoster({ pins: new Map([['alice', contact.id]]) });
+      assert.deepEqual(types(roster.seen(presence(contact, 1), ADDR, T0)), ['join']);
+      const changes = roster.relaySeen(
+        { card: alice.card, status: 'online', statusText: '' },
+        T0 + 1,
+      );
+      assert.deepEqual(types(changes), ['conflict']);
+      assert.deepEqual(
+        roster.list().map((i) => i.userIdHex),
+        [contact.id],
+      );
+      assert.deepEqual(
+        roster.conflicts().map((i) => i.userIdHex),
+        [alice.id],
+      );
     });
   });
 

@@ -269,18 +269,56 @@ describe('incoming: delivered mail to history', () => {
     assert.equal(r.log['message:held']?.length, 1);
     assert.equal(r.receiptsOut.length, 0, 'no receipt to an unaccepted key');
     assert.deepEqual(await r.history.takeUnread(), []);
-    const { contact } = await r.contacts.trust('alice', r.contacts.safetyNumber('alice'));
-    assert.equal(await r.incoming.releaseHeld(directConversation('alice'), contact.card), 1);
+    const { contact, discarded } = await r.contacts.trust(
+      'alice',
+      r.contacts.safetyNumber('alice'),
+    );
+    assert.equal(
+      await r.incoming.releaseHeld(directConversation('alice'), contact.card, discarded),
+      1,
+    );
     assert.deepEqual(texts(r.log['message:received']), ['trust me']);
     assert.deepEqual(
       (await r.history.takeUnread()).map((e) => e.text),
       ['trust me'],
     );
     assert.equal(
-      await r.incoming.releaseHeld(directConversation('alice'), contact.card),
+      await r.incoming.releaseHeld(directConversation('alice'), contact.card, discarded),
       0,
       'released once',
     );
+  });
+
+  it('keeps a message from a card that arrived between trust and release held, dropping the discarded key', async () => {
+    const r = await rig();
+    await r.contacts.observe(alice.card);
+    const dropped = person('alice');
+    const compared = person('alice');
+    await r.deliver(deliverOf(textInner(dropped, me, 'discarded'), dropped, me, { seq: 1 }));
+    await r.deliver(deliverOf(textInner(compared, me, 'compared'), compared, me, { seq: 2 }));
+    // The newest pending key's number: `compared` is accepted, `dropped` discarded.
+    const { contact, discarded } = await r.contacts.trust(
+      'alice',
+      r.contacts.safetyNumber('alice'),
+    );
+    assert.deepEqual(
+      discarded.map((k) => k.userId),
+      [toHex(dropped.id.signPk)],
+    );
+    // A brand-new card, and a message from it, before the release runs.
+    const late = person('alice');
+    await r.deliver(deliverOf(textInner(late, me, 'from the late card'), late, me, { seq: 3 }));
+    const conversation = directConversation('alice');
+    assert.equal(await r.incoming.releaseHeld(conversation, contact.card, discarded), 1);
+    assert.deepEqual(texts(r.log['message:received']), ['compared']);
+    const next = await r.contacts.trust('alice', r.contacts.safetyNumber('alice'));
+    assert.deepEqual(next.contact.card.userId, late.id.signPk);
+    assert.equal(
+      await r.incoming.releaseHeld(conversation, next.contact.card, next.discarded),
+      1,
+      'the late card kept its message until it was accepted in turn',
+    );
+    assert.deepEqual(texts(r.log['message:received']), ['compared', 'from the late card']);
   });
 
   it('passes receipts on without showing them or receipting them', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { DirectConversations } from '../../../../src/peer/conversations/direct.js';
+import { MAX_MESSAGE_AGE_MS } from '../../../../src/peer/conversations/envelope.js';
 import { directConversation } from '../../../../src/peer/conversations/ids.js';
 import type { PeerEventMap } from '../../../../src/peer/events.js';
 import { Lookups } from '../../../../src/peer/link/lookups.js';
@@ -166,6 +167,50 @@ describe('outbox sender: from outbox to relay and back', () => {
       assert.equal(h?.state, 'failed');
       assert.equal(h?.reason, code);
     }
+  });
+
+  it('fails an entry older than recipients accept as expired instead of sending it', async () => {
+    const r = await rig();
+    await r.contacts.observe(bob.card);
+    r.setReady(false);
+    const old = await r.queue('bob', 'written before the relay went away');
+    r.clock.advance(MAX_MESSAGE_AGE_MS - 1);
+    const recent = await r.queue('bob', 'still fresh');
+    r.clock.advance(2);
+    r.setReady(true);
+    r.sender.onReady();
+    await r.settle();
+    assert.deepEqual(
+      r.sent.map((f) => toHex(f.msgId)),
+      [recent],
+      'only the entry within the window goes out',
+    );
+    assert.equal(r.outbox.get(old), undefined, 'the outbox lets go of it');
+    const h = await r.history.outgoing(old);
+    assert.equal(h?.state, 'failed');
+    assert.equal(h?.reason, 'expired');
+    assert.deepEqual(
+      r.log['message:status']?.filter((s) => s.msgId === old).map((s) => [s.state, s.reason]),
+      [['failed', 'expired']],
+    );
+  });
+
+  it('expires an entry already sealed (and in retry backoff) rather than resending it', async () => {
+    const r = await rig();
+    await r.contacts.observe(bob.card);
+    const id = await r.queue('bob', 'relay full');
+    await r.settle();
+    r.clock.advance(MAX_MESSAGE_AGE_MS - 10_000);
+    await r.ack(id, 'recipient-quota');
+    assert.ok(r.outbox.get(id)?.sealed, 'sealed and kept');
+    r.setReady(false);
+    r.clock.advance(20_000);
+    r.setReady(true);
+    r.sender.onReady();
+    await r.settle();
+    assert.equal(r.sent.length, 1, 'no resend after it expired');
+    assert.equal(r.outbox.get(id), undefined);
+    assert.equal((await r.history.outgoing(id))?.reason, 'expired');
   });
 
   it('fails a message to a name the relay does not know without sending it', async () => {
