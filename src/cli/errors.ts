@@ -1,7 +1,7 @@
 /**
  * The command line's own failure codes, as one union with a factory.
  */
-import { NatterError } from '../util/errors.js';
+import { errorFactory } from '../util/errors.js';
 
 export const CliCode = {
   BadRequest: 'E_BAD_REQUEST',
@@ -24,10 +24,4 @@ export const CliCode = {
 export type CliCodeValue = (typeof CliCode)[keyof typeof CliCode];
 
 /** An error of this layer with its stable code. */
-export function cliError(
-  code: CliCodeValue,
-  message: string,
-  options?: { cause?: unknown },
-): NatterError<CliCodeValue> {
-  return new NatterError(code, message, options);
-}
+export const cliError = errorFactory<CliCodeValue>();

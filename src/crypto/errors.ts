@@ -2,7 +2,7 @@
  * The codes of src/crypto's failures, as one union with a factory (the style of
  * src/relay/errors.ts): callers and tests branch on these, never on message text.
  */
-import { NatterError } from '../util/errors.js';
+import { errorFactory } from '../util/errors.js';
 
 export const CryptoCode = {
   BadArgument: 'E_BAD_ARGUMENT',
@@ -23,10 +23,4 @@ export const CryptoCode = {
 export type CryptoCodeValue = (typeof CryptoCode)[keyof typeof CryptoCode];
 
 /** An error of this layer with its stable code. */
-export function cryptoError(
-  code: CryptoCodeValue,
-  message: string,
-  options?: { cause?: unknown },
-): NatterError<CryptoCodeValue> {
-  return new NatterError(code, message, options);
-}
+export const cryptoError = errorFactory<CryptoCodeValue>();

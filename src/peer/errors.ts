@@ -2,7 +2,7 @@
  * The client core's own failure codes (the link has its own: link/errors.ts), as one
  * union with a factory; the UI and the CLI branch on these, never on message text.
  */
-import { NatterError } from '../util/errors.js';
+import { errorFactory } from '../util/errors.js';
 
 export const PeerCode = {
   BadCard: 'E_BAD_CARD',
@@ -32,10 +32,4 @@ export const PeerCode = {
 export type PeerCodeValue = (typeof PeerCode)[keyof typeof PeerCode];
 
 /** An error of this layer with its stable code. */
-export function peerError(
-  code: PeerCodeValue,
-  message: string,
-  options?: { cause?: unknown },
-): NatterError<PeerCodeValue> {
-  return new NatterError(code, message, options);
-}
+export const peerError = errorFactory<PeerCodeValue>();

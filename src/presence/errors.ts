@@ -2,7 +2,7 @@
  * The codes of src/presence's failures, as one union with a factory (the style
  * of src/relay/errors.ts).
  */
-import { NatterError } from '../util/errors.js';
+import { errorFactory } from '../util/errors.js';
 
 export const PresenceCode = {
   BadArgument: 'E_BAD_ARGUMENT',
@@ -14,10 +14,4 @@ export const PresenceCode = {
 export type PresenceCodeValue = (typeof PresenceCode)[keyof typeof PresenceCode];
 
 /** An error of this layer with its stable code. */
-export function presenceError(
-  code: PresenceCodeValue,
-  message: string,
-  options?: { cause?: unknown },
-): NatterError<PresenceCodeValue> {
-  return new NatterError(code, message, options);
-}
+export const presenceError = errorFactory<PresenceCodeValue>();

@@ -27,3 +27,12 @@ export function describeError(err: unknown): { code: string; message: string } {
   }
   return { code: 'E_INTERNAL', message: String(err) };
 }
+
+/**
+ * A layer's error factory, typed to its code union: `export const cryptoError =
+ * errorFactory<CryptoCodeValue>()` (each layer's errors.ts declares the union).
+ */
+export function errorFactory<C extends string>() {
+  return (code: C, message: string, options?: { cause?: unknown }): NatterError<C> =>
+    new NatterError(code, message, options);
+}

@@ -3,7 +3,7 @@
  * (the style of src/relay/errors.ts). Relay refusals keep the relay's own codes
  * (handshake.ts FINAL_CODES); these are the link's own failures.
  */
-import { NatterError } from '../../util/errors.js';
+import { errorFactory } from '../../util/errors.js';
 
 export const LinkCode = {
   /** No live session: a frame or request could not be sent, or the link dropped under it. */
@@ -41,10 +41,4 @@ export const LinkCode = {
 
 export type LinkCodeValue = (typeof LinkCode)[keyof typeof LinkCode];
 
-export function linkError(
-  code: LinkCodeValue,
-  message: string,
-  options?: { cause?: unknown },
-): NatterError {
-  return new NatterError(code, message, options);
-}
+export const linkError = errorFactory<LinkCodeValue>();

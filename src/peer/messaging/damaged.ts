@@ -15,36 +15,25 @@ import { toHex } from '../../util/bytes.js';
 import type { FrameOf } from '../../wire/types.js';
 import { directConversation } from '../conversations/ids.js';
 import { type DamagedMessage, type DamageReason, MESSAGE_DAMAGED_CODE } from '../events.js';
-import { del, fixedWidth, type KvOp, type PeerStore, PREFIX, putJson } from '../store.js';
+import { fixedWidth, type KvOp, type PeerStore, PREFIX } from '../store.js';
+import { TakeOnce } from './take-once.js';
 
 export class DamagedReports {
-  private taking: Promise<unknown> = Promise.resolve();
+  private readonly records: TakeOnce<DamagedMessage>;
 
-  constructor(private readonly store: PeerStore) {}
+  constructor(store: PeerStore) {
+    this.records = new TakeOnce(store, PREFIX.damaged);
+  }
 
   /** The op that makes a report durable; write it before acknowledging the delivery. */
   recordOps(report: DamagedMessage): KvOp[] {
-    const key = `${PREFIX.damaged}${fixedWidth(report.receivedAtMs)}!${fixedWidth(report.seq)}!${report.msgId}`;
-    return [putJson(key, report)];
+    const key = `${fixedWidth(report.receivedAtMs)}!${fixedWidth(report.seq)}!${report.msgId}`;
+    return this.records.recordOps(key, report);
   }
 
   /** Reports not yet taken, oldest first; each is returned exactly once. */
   take(): Promise<DamagedMessage[]> {
-    // Serialised: two overlapping calls must not both return the same reports.
-    const run = this.taking.then(() => this.takeNow());
-    this.taking = run.catch(() => undefined);
-    return run;
-  }
-
-  private async takeNow(): Promise<DamagedMessage[]> {
-    const ops: KvOp[] = [];
-    const reports: DamagedMessage[] = [];
-    for await (const [key, report] of this.store.scan<DamagedMessage>(PREFIX.damaged)) {
-      ops.push(del(key));
-      reports.push(report);
-    }
-    await this.store.write(ops);
-    return reports;
+    return this.records.take();
   }
 }
 

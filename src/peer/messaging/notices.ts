@@ -13,38 +13,27 @@ import { fingerprint } from '../../crypto/keys.js';
 import { toHex } from '../../util/bytes.js';
 import { conversationStoreKey } from '../conversations/ids.js';
 import type { ConversationNotice } from '../events.js';
-import { del, fixedWidth, type KvOp, type PeerStore, PREFIX, putJson } from '../store.js';
+import { fixedWidth, type KvOp, type PeerStore, PREFIX } from '../store.js';
 import type { CounterVerdict } from './counters.js';
 import type { Accepted } from './incoming-kinds.js';
+import { TakeOnce } from './take-once.js';
 
 export class ConversationNotices {
-  private taking: Promise<unknown> = Promise.resolve();
+  private readonly records: TakeOnce<ConversationNotice>;
 
-  constructor(private readonly store: PeerStore) {}
+  constructor(store: PeerStore) {
+    this.records = new TakeOnce(store, PREFIX.notices);
+  }
 
   /** The op that makes a notice durable; write it before acknowledging its delivery. */
   recordOps(n: ConversationNotice): KvOp[] {
-    const key = `${PREFIX.notices}${fixedWidth(n.atMs)}!${n.from.userId}!${fixedWidth(n.counter)}!${conversationStoreKey(n.conversation)}`;
-    return [putJson(key, n)];
+    const key = `${fixedWidth(n.atMs)}!${n.from.userId}!${fixedWidth(n.counter)}!${conversationStoreKey(n.conversation)}`;
+    return this.records.recordOps(key, n);
   }
 
   /** Notices not yet taken, oldest first; each is returned exactly once. */
   take(): Promise<ConversationNotice[]> {
-    // Serialised: two overlapping calls must not both return the same notices.
-    const run = this.taking.then(() => this.takeNow());
-    this.taking = run.catch(() => undefined);
-    return run;
-  }
-
-  private async takeNow(): Promise<ConversationNotice[]> {
-    const ops: KvOp[] = [];
-    const notices: ConversationNotice[] = [];
-    for await (const [key, n] of this.store.scan<ConversationNotice>(PREFIX.notices)) {
-      ops.push(del(key));
-      notices.push(n);
-    }
-    await this.store.write(ops);
-    return notices;
+    return this.records.take();
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The terminal UI's own failure codes, as one union with a factory.
  */
-import { NatterError } from '../../util/errors.js';
+import { errorFactory } from '../../util/errors.js';
 
 export const UiCode = {
   Cancelled: 'E_CANCELLED',
@@ -10,10 +10,4 @@ export const UiCode = {
 export type UiCodeValue = (typeof UiCode)[keyof typeof UiCode];
 
 /** An error of this layer with its stable code. */
-export function uiError(
-  code: UiCodeValue,
-  message: string,
-  options?: { cause?: unknown },
-): NatterError<UiCodeValue> {
-  return new NatterError(code, message, options);
-}
+export const uiError = errorFactory<UiCodeValue>();
