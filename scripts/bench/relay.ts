@@ -22,7 +22,7 @@
  * channel (TLS 1.3, as shipped) and against the same relay serving plain TCP
  * (NATTER_BENCH_PLAIN, the baseline), at the same offered load, and the ratios are
  * printed against issue 10's floor (throughput >= 0.8x, p99 <= 1.25x of plain).
- * The hostile phase runs on the TLS relay only.
+ * The hostile phase runs on a fresh TLS relay, quiet and then flooded at the same rate.
  *
  * Switches: NATTER_BENCH_LINKS=tls,plain (which links, in that order; the first one's
  * saturation rate sets the half load for all); NATTER_BENCH_CLIENTS=50,500 (0: the
@@ -451,17 +451,6 @@ async function measureLink(
     console.log(
       `      ${label} half load ${describeLatency(lat)}; relay RSS ${fmt(mem.rssMb)} MB (peak ${fmt(mem.peakMb)} MB)`,
     );
-    if (!relay.plain && !process.env.NATTER_BENCH_SKIP_HOSTILE) {
-      await sleep(2000);
-      const h = await hostile(relay, peers, halfRate ?? rate / 2, 8);
-      console.log(
-        `      ${label} half load with a non-reading Lookup flooder and a pre-login Ping flooder: ` +
-          `${describeLatency(h.lat)}; relay peak RSS in the phase ${fmt(h.peakMb)} MB; ` +
-          `p99 ${fmt(h.lat.p99 / lat.p99, 2)}x the quiet run's; flooders wrote ` +
-          `${fmt(h.lookupsSent.mb, 1)} MB / ${fmt(h.pingsSent.mb, 1)} MB and were closed ` +
-          `${h.lookupsSent.closedByRelay} / ${h.pingsSent.closedByRelay} times`,
-      );
-    }
     const setup = await setupTimes(relay, 200, `setup${n}-`);
     console.log(
       `      ${label} connection setup per client (one at a time, 200 logins): ` +
@@ -471,6 +460,37 @@ async function measureLink(
     return { rate, cpuUsPerMessage, lat, connectAllMs };
   } finally {
     for (const p of peers) p.client.close();
+  }
+}
+
+/**
+ * Issue 8's floor, on a fresh TLS relay (no saturation phase before it, whose
+ * garbage would count in RSS): n clients at `rate`, first quiet, then while one
+ * client floods Lookups without reading and one floods Pings before login.
+ */
+async function hostileFresh(n: number, rate: number): Promise<void> {
+  const relay = await spawnRelay({ plain: false });
+  const peers = await connectPeers(relay, n, `h${n}-`);
+  try {
+    await sleep(2000);
+    const quiet = await latency(peers, rate, 8);
+    const quietMem = await relay.memory();
+    await sleep(1000);
+    const h = await hostile(relay, peers, rate, 8);
+    console.log(
+      `  ${String(n).padStart(3)} clients on a fresh relay at ${fmt(rate)} msg/s: quiet ${describeLatency(quiet)}; ` +
+        `relay RSS ${fmt(quietMem.rssMb)} MB`,
+    );
+    console.log(
+      `      with a non-reading Lookup flooder and a pre-login Ping flooder: ${describeLatency(h.lat)}; ` +
+        `relay peak RSS in the phase ${fmt(h.peakMb)} MB (floor < 300 MB); p99 ${fmt(h.lat.p99 / quiet.p99, 2)}x ` +
+        `the quiet run's (floor: not doubled); flooders wrote ${fmt(h.lookupsSent.mb, 1)} MB / ` +
+        `${fmt(h.pingsSent.mb, 1)} MB and were closed ${h.lookupsSent.closedByRelay} / ` +
+        `${h.pingsSent.closedByRelay} times`,
+    );
+  } finally {
+    for (const p of peers) p.client.close();
+    await relay.stop();
   }
 }
 
@@ -496,6 +516,9 @@ export async function runRelayBench(): Promise<void> {
       } finally {
         await relay.stop();
       }
+    }
+    if (!process.env.NATTER_BENCH_SKIP_HOSTILE && halfRate !== null) {
+      await hostileFresh(n, halfRate);
     }
     const { tls, plain } = figures;
     if (tls && plain) {
