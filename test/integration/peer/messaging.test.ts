@@ -6,6 +6,7 @@ import { nextEvent } from '../../helpers/events.js';
 import { makeClient, makeProfile } from '../../helpers/profile.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { removeTempDirs } from '../../helpers/tmp.js';
+import { testWorld } from '../../helpers/world.js';
 
 /** Resolves with the next `name` event matching `test`. */
 
@@ -108,28 +109,10 @@ describe('peer messaging through a real relay', () => {
 });
 
 describe('peer key changes and the outbox through a real relay', () => {
-  const clients: NatterClient[] = [];
-  const relays: TestRelay[] = [];
-  const fast = { reconnect: { baseMs: 20, maxMs: 100 } };
-
-  const client = async (
-    name: string,
-    relay: TestRelay,
-    options: Parameters<typeof makeClient>[2] = {},
-  ) => {
-    const c = await makeClient(name, relay, { ...fast, ...options });
-    clients.push(c);
-    return c;
-  };
-  const relayOn = async (options: Parameters<typeof startTestRelay>[0] = {}) => {
-    const r = await startTestRelay(options);
-    relays.push(r);
-    return r;
-  };
+  const { client, relayOn, closeAll } = testWorld();
 
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-    await Promise.all(relays.splice(0).map((r) => r.close()));
+    await closeAll();
     await removeTempDirs();
   });
 

@@ -5,38 +5,16 @@
  * the messages it sent.
  */
 import assert from 'node:assert/strict';
-import type { NatterClient } from '../../../src/peer/client.js';
 import type { PeerEventMap } from '../../../src/peer/events.js';
 import { isNatterError } from '../../../src/util/errors.js';
 import { runCli } from '../../helpers/cli.js';
 import { nextEvent } from '../../helpers/events.js';
 import { makeClient, type TestProfile } from '../../helpers/profile.js';
-import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { removeTempDirs } from '../../helpers/tmp.js';
+import { testWorld } from '../../helpers/world.js';
 
 describe('trust by the safety number compared, through real relays', () => {
-  const clients: NatterClient[] = [];
-  const relays: TestRelay[] = [];
-  const fast = { reconnect: { baseMs: 20, maxMs: 100 } };
-
-  const client = async (
-    name: string,
-    relay: TestRelay,
-    options: Parameters<typeof makeClient>[2] = {},
-  ) => {
-    const c = await makeClient(name, relay, { ...fast, ...options });
-    clients.push(c);
-    return c;
-  };
-  const relayOn = async (options: Parameters<typeof startTestRelay>[0] = {}) => {
-    const r = await startTestRelay(options);
-    relays.push(r);
-    return r;
-  };
-  const closeAll = async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-    await Promise.all(relays.splice(0).map((r) => r.close()));
-  };
+  const { client, relayOn, closeAll, adopt } = testWorld();
 
   afterEach(async () => {
     await closeAll();
@@ -118,7 +96,7 @@ describe('trust by the safety number compared, through real relays', () => {
       { host: '127.0.0.1', port },
       { profile: alice.profile },
     );
-    clients.push(reopened);
+    adopt(reopened);
     assert.deepEqual(
       (await reopened.takeUnread()).map((m) => [m.text, m.from.userId]),
       [['from the first new bob', first.newUserId]],

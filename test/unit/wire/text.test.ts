@@ -69,6 +69,31 @@ function neverAcceptsInvisible(problem: (name: string) => string | null): void {
   );
 }
 
+/** What both name keys do: fold case and compatibility forms, and keep different names apart. */
+function keyFoldsCaseAndCompatibility(key: (name: string) => string): void {
+  it('gives names differing only in ASCII case the same key', () => {
+    assert.equal(key('Alice'), key('ALICE'));
+    assert.equal(key('alice'), key('ALICE'));
+  });
+
+  it('gives names differing in non-ASCII case the same key', () => {
+    assert.equal(key('ÉMILE'), key('émile'));
+    assert.equal(key('ВАСЯ'), key('вася'));
+  });
+
+  it('folds compatibility forms: ligatures, fullwidth letters, decomposed accents', () => {
+    assert.equal(key('ﬁona'), key('fiona'));
+    assert.equal(key('ＡＬＩＣＥ'), key('alice'));
+    assert.equal(key('E\u0301mile'), key('émile'));
+  });
+
+  it('keeps different names apart', () => {
+    assert.notEqual(key('alice'), key('alicf'));
+    assert.notEqual(key('bob'), key('bob_'));
+    assert.notEqual(key('李雷'), key('李'));
+  });
+}
+
 describe('wire/text', () => {
   describe('newPseudonymProblem (what Register accepts)', () => {
     const accepted: Array<[string, string]> = [
@@ -170,27 +195,7 @@ describe('wire/text', () => {
   });
 
   describe("lookalikeKey (the relay's uniqueness key)", () => {
-    it('gives names differing only in ASCII case the same key', () => {
-      assert.equal(lookalikeKey('Alice'), lookalikeKey('ALICE'));
-      assert.equal(lookalikeKey('alice'), lookalikeKey('ALICE'));
-    });
-
-    it('gives names differing in non-ASCII case the same key', () => {
-      assert.equal(lookalikeKey('ÉMILE'), lookalikeKey('émile'));
-      assert.equal(lookalikeKey('ВАСЯ'), lookalikeKey('вася'));
-    });
-
-    it('folds compatibility forms: ligatures, fullwidth letters, decomposed accents', () => {
-      assert.equal(lookalikeKey('ﬁona'), lookalikeKey('fiona'));
-      assert.equal(lookalikeKey('ＡＬＩＣＥ'), lookalikeKey('alice'));
-      assert.equal(lookalikeKey('E\u0301mile'), lookalikeKey('émile'));
-    });
-
-    it('keeps different names apart', () => {
-      assert.notEqual(lookalikeKey('alice'), lookalikeKey('alicf'));
-      assert.notEqual(lookalikeKey('bob'), lookalikeKey('bob_'));
-      assert.notEqual(lookalikeKey('李雷'), lookalikeKey('李'));
-    });
+    keyFoldsCaseAndCompatibility(lookalikeKey);
 
     // Issue 8: look-alike names collide (UTS #39 skeletons, confusables.txt via unhomoglyph).
     const lookalikes: Array<[string, string, string]> = [
@@ -430,27 +435,7 @@ describe('wire/text', () => {
   });
 
   describe("pseudonymKey (the clients' stored case-only key)", () => {
-    it('gives names differing only in ASCII case the same key', () => {
-      assert.equal(pseudonymKey('Alice'), pseudonymKey('ALICE'));
-      assert.equal(pseudonymKey('alice'), pseudonymKey('ALICE'));
-    });
-
-    it('gives names differing in non-ASCII case the same key', () => {
-      assert.equal(pseudonymKey('ÉMILE'), pseudonymKey('émile'));
-      assert.equal(pseudonymKey('ВАСЯ'), pseudonymKey('вася'));
-    });
-
-    it('folds compatibility forms: ligatures, fullwidth letters, decomposed accents', () => {
-      assert.equal(pseudonymKey('ﬁona'), pseudonymKey('fiona'));
-      assert.equal(pseudonymKey('ＡＬＩＣＥ'), pseudonymKey('alice'));
-      assert.equal(pseudonymKey('E\u0301mile'), pseudonymKey('émile'));
-    });
-
-    it('keeps different names apart', () => {
-      assert.notEqual(pseudonymKey('alice'), pseudonymKey('alicf'));
-      assert.notEqual(pseudonymKey('bob'), pseudonymKey('bob_'));
-      assert.notEqual(pseudonymKey('李雷'), pseudonymKey('李'));
-    });
+    keyFoldsCaseAndCompatibility(pseudonymKey);
 
     it('is a fixed point: the key of a key is itself', () => {
       fc.assert(
