@@ -92,6 +92,8 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
  */
 class Printer {
   private chain: Promise<void> = Promise.resolve();
+  /** A print is queued and has not started: events need not queue another. */
+  private queued = false;
 
   constructor(
     private readonly client: NatterClient,
@@ -100,16 +102,23 @@ class Printer {
     private readonly json: boolean,
   ) {}
 
-  /** From an event: a failure shows up in the next awaited print(). */
+  /**
+   * From an event: a failure shows up in the next awaited print(). A burst of
+   * deliveries queues one print, not one per message (each print reads the store).
+   */
   schedule(): void {
+    if (this.queued) return;
     this.print().catch(() => undefined);
   }
 
   print(): Promise<void> {
+    this.queued = true;
     // A failed print does not wedge the ones after it; each reports its own failure.
     this.chain = this.chain
       .catch(() => undefined)
       .then(async () => {
+        // From here on, a new event must queue another print: this one may have read already.
+        this.queued = false;
         for (const m of await this.client.takeUnread())
           this.out(this.json ? messageJson(m) : formatMessage(m));
         for (const d of await this.client.takeDamaged()) {

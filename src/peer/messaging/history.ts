@@ -39,6 +39,16 @@ export interface HistoryEntry {
 
 const SEQ_KEY = `${PREFIX.meta}seq`;
 
+/**
+ * My messages this process appended or updated, kept in memory so the SendAck and
+ * receipt that follow each one do not read it back from LevelDB (two reads per
+ * message on the send path). The profile's LevelDB is locked to one process, so
+ * nothing else changes these entries under us; if the batch carrying an append
+ * fails, the send fails with it and nothing asks for that (random) id again. A few thousand: a send of a large
+ * batch finds its entries while their acks arrive; older ones are read from disk.
+ */
+export const RECENT_OUTGOING_ENTRIES = 4096;
+
 /** Later states win; a late SendAck must not turn 'delivered' back into 'stored'. */
 const RANK: Record<OutgoingState, number> = {
   queued: 0,
@@ -63,6 +73,8 @@ export class History {
   private seq = 0;
   private taking: Promise<unknown> = Promise.resolve();
   private readonly updating = new Map<string, Promise<void>>();
+  /** msg id (hex) → where and what my message is; see RECENT_OUTGOING_ENTRIES. */
+  private readonly recentOut = new Map<string, { key: string; entry: HistoryEntry }>();
 
   private constructor(private readonly store: PeerStore) {}
 
@@ -82,11 +94,23 @@ export class History {
       { type: 'put', key: SEQ_KEY, value: String(this.seq) },
     ];
     if (options.unread) ops.push(putJson(PREFIX.unread + fixedWidth(seq), key));
+    if (entry.direction === 'out') this.remember(entry.msgId, key, entry);
     return ops;
+  }
+
+  private remember(msgId: string, key: string, entry: HistoryEntry): void {
+    this.recentOut.delete(msgId);
+    this.recentOut.set(msgId, { key, entry });
+    if (this.recentOut.size > RECENT_OUTGOING_ENTRIES) {
+      const oldest = this.recentOut.keys().next().value;
+      if (oldest !== undefined) this.recentOut.delete(oldest);
+    }
   }
 
   /** One of my messages, by its id (hex). */
   async outgoing(msgId: string): Promise<HistoryEntry | undefined> {
+    const recent = this.recentOut.get(msgId);
+    if (recent !== undefined) return recent.entry;
     return (await this.find(outKey(msgId), msgId, (e) => e.direction === 'out'))?.entry;
   }
 
@@ -140,7 +164,9 @@ export class History {
     state: OutgoingState,
     patch: Partial<Pick<HistoryEntry, 'peer' | 'reason'>>,
   ): Promise<HistoryEntry | undefined> {
-    const found = await this.find(outKey(msgId), msgId, (e) => e.direction === 'out');
+    const found =
+      this.recentOut.get(msgId) ??
+      (await this.find(outKey(msgId), msgId, (e) => e.direction === 'out'));
     if (found === undefined) return undefined;
     const { key, entry } = found;
     const current = entry.state ?? 'queued';
@@ -148,6 +174,7 @@ export class History {
     if (!forward && patch.peer === undefined) return undefined;
     const updated: HistoryEntry = { ...entry, ...patch, state: forward ? state : current };
     await this.store.write([putJson(key, updated)]);
+    this.remember(msgId, key, updated);
     return forward ? updated : undefined;
   }
 
