@@ -15,8 +15,19 @@ export interface DialerHooks {
   failed: (err: unknown) => void;
 }
 
+/**
+ * How long a session must stay up before its loss counts as a fresh start (the
+ * next attempt after the shortest delay). A link that is cut just after each
+ * login (a forwarder on the path that alters bytes, a relay that crashes on
+ * our first frame) keeps backing off instead of reconnecting every few hundred
+ * milliseconds, each time paying a TLS handshake and a login signature on both sides.
+ */
+export const STABLE_SESSION_MS = 10_000;
+
 export class Dialer {
   private timer: Timer | null = null;
+  /** When the current session reached Ready; null: no session since the last loss. */
+  private readyAtMs: number | null = null;
 
   constructor(
     private readonly connect: () => Promise<RelayChannel>,
@@ -41,15 +52,19 @@ export class Dialer {
   /** Runs `dial` after the next backoff delay (replacing a pending one). */
   later(dial: () => void): void {
     this.cancel();
+    if (this.readyAtMs !== null && this.clock.now() - this.readyAtMs >= STABLE_SESSION_MS) {
+      this.backoff.reset();
+    }
+    this.readyAtMs = null;
     this.timer = this.clock.setTimeout(() => {
       this.timer = null;
       dial();
     }, this.backoff.next());
   }
 
-  /** A session reached Ready: the next loss starts from the shortest delay. */
+  /** A session reached Ready: if it lasts STABLE_SESSION_MS, its loss starts from the shortest delay. */
   succeeded(): void {
-    this.backoff.reset();
+    this.readyAtMs = this.clock.now();
   }
 
   cancel(): void {
