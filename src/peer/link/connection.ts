@@ -221,7 +221,8 @@ export class RelayConnection extends TypedEmitter<LinkEvents> {
         failed: (err) => this.failed(err),
         garbage: (err) => this.drop(`bad frame from relay: ${describeError(err).code}`),
         closed: () => this.lost(),
-        error: (err) => this.log.info('relay socket error', { message: err.message }),
+        // TLS errors carry OpenSSL's code (ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC: altered bytes).
+        error: (err) => this.log.info('relay socket error', describeError(err)),
       },
       this.opts.writer,
     );
