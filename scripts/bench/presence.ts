@@ -25,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { signCard } from '../../src/crypto/card.js';
 import { saveIdentity } from '../../src/crypto/keyfile.js';
 import { generateIdentity } from '../../src/crypto/keys.js';
 import { randomBytes } from '../../src/crypto/random.js';
@@ -242,12 +243,7 @@ async function flood(): Promise<void> {
   );
   const cards = peers.map(({ identity, name }) => ({
     kind: 'heartbeat' as const,
-    card: {
-      userId: identity.signPk,
-      pseudonym: name,
-      boxPk: identity.boxPk,
-      boxSig: identity.boxSig,
-    },
+    card: signCard(identity, name),
     status: 'busy' as const,
     statusText: 'forged',
     seq: 0,

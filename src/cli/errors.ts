@@ -9,6 +9,7 @@ export const CliCode = {
   Control: 'E_CONTROL',
   KeyChanged: 'E_KEY_CHANGED',
   NotATerminal: 'E_NOT_A_TERMINAL',
+  NotGroupMember: 'E_NOT_GROUP_MEMBER',
   NotRunning: 'E_NOT_RUNNING',
   NoIdentity: 'E_NO_IDENTITY',
   NoRelay: 'E_NO_RELAY',

@@ -3,7 +3,7 @@
  * hostile until sanitised: escape sequences can rewrite the screen, bidi
  * overrides and zero-width characters can make one name look like another.
  */
-import type { ContactInfo, ReceivedMessage } from '../peer/index.js';
+import { type ContactInfo, parseConversationId, type ReceivedMessage } from '../peer/index.js';
 
 /** ESC and other C0 controls except tab and newline, DEL, C1 controls. */
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
@@ -36,12 +36,21 @@ export function clockTime(ms: number): string {
 }
 
 /**
- * `HH:MM:SS  name (fingerprint): text`. Continuation lines are indented, so a
- * message cannot print a line that looks like a header from someone else.
+ * `HH:MM:SS  name (fingerprint): text`, in a group `HH:MM:SS  #group name
+ * (fingerprint): text`. Continuation lines are indented, so a message cannot
+ * print a line that looks like a header from someone else.
  */
 export function formatMessage(m: ReceivedMessage): string {
   const body = sanitize(m.text, { multiline: true }).replace(/\n/g, '\n    ');
-  return `${clockTime(m.sentAtMs)}  ${sanitize(m.from.pseudonym)} (${m.from.fingerprint}): ${body}`;
+  const where = m.group === undefined ? '' : `#${sanitize(m.group.name)} `;
+  return `${clockTime(m.sentAtMs)}  ${where}${sanitize(m.from.pseudonym)} (${m.from.fingerprint}): ${body}`;
+}
+
+/** A group message's group for JSON: its name and id (hex); undefined for a 1:1 message. */
+function messageGroup(m: ReceivedMessage): { name: string; id: string } | undefined {
+  if (m.group === undefined) return undefined;
+  const ref = parseConversationId(m.conversation);
+  return { name: m.group.name, id: ref.kind === 'group' ? ref.groupId : m.conversation };
 }
 
 export function messageJson(m: ReceivedMessage): string {
@@ -53,6 +62,7 @@ export function messageJson(m: ReceivedMessage): string {
     sentAt: new Date(m.sentAtMs).toISOString(),
     receivedAt: new Date(m.receivedAtMs).toISOString(),
     text: m.text,
+    ...(m.group === undefined ? {} : { group: messageGroup(m) }),
   });
 }
 

@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { describeError } from '../util/errors.js';
 import { addChatCommand } from './commands/chat.js';
 import { addContactsCommands } from './commands/contacts.js';
+import { addGroupCommands } from './commands/group.js';
 import { addInboxCommand } from './commands/inbox.js';
 import { addInitCommand } from './commands/init.js';
 import { addRelayCommand } from './commands/relay.js';
@@ -87,6 +88,7 @@ export function buildProgram(io: CliIo): Command {
   addInitCommand(program, withContext);
   addSendCommand(program, withContext);
   addInboxCommand(program, withContext);
+  addGroupCommands(program, withContext);
   addContactsCommands(program, withContext);
   addTrustCommand(program, withContext);
   addRelayCommand(program, withContext);

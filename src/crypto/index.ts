@@ -18,6 +18,62 @@ export {
   secretSealWithNonce,
 } from './box.js';
 export {
+  type CardSigner,
+  cardMessage,
+  type SignedCard,
+  signCard,
+  TAG_CARD,
+  verifyCard,
+} from './card.js';
+export {
+  checkChangeShape,
+  GENESIS_PREV_HASH,
+  GROUP_HASH_BYTES,
+  GROUP_ID_BYTES,
+  type GroupChange,
+  type GroupChangeBase,
+  type GroupChangeBody,
+  type GroupMember,
+  type GroupOp,
+  type GroupRole,
+  groupChangeBytes,
+  groupChangeHash,
+  groupNameProblem,
+  MAX_GROUP_MEMBERS,
+  MAX_GROUP_NAME_CHARS,
+  MAX_GROUP_SEQ,
+  TAG_GROUP_CHANGE,
+  targetOf,
+  type UnsignedGroupChange,
+} from './group-change.js';
+export { GroupCode, type GroupCodeValue, groupError } from './group-errors.js';
+export {
+  applyChange,
+  type GroupState,
+  memberRole,
+  newGroupId,
+  prepareChange,
+  prepareCreate,
+  signChange,
+  verifyLog,
+} from './group-log.js';
+export {
+  encodeGroupMessageHeader,
+  GROUP_MESSAGE_FORMAT,
+  GROUP_MESSAGE_HEADER_BYTES,
+  GROUP_MESSAGE_ID_BYTES,
+  GROUP_NONCE_BYTES,
+  GROUP_TAG_BYTES,
+  type GroupMessageContext,
+  type GroupMessageHeader,
+  MAX_GROUP_CHAIN_INDEX,
+  MIN_GROUP_MESSAGE_BYTES,
+  type ParsedGroupMessage,
+  parseGroupMessage,
+  peekGroupMessageHeader,
+  TAG_GROUP_MESSAGE,
+} from './group-message.js';
+export {
   assertValidBoxPublicKey,
   assertValidSignPublicKey,
   BOX_PUBLIC_KEY_BYTES,
@@ -28,10 +84,34 @@ export {
   type Identity,
   identityFromSecrets,
   isValidBoxPublicKey,
-  verifyBoxKey,
 } from './keys.js';
 export { randomBytes } from './random.js';
 export { SAFETY_NUMBER_ITERATIONS, safetyNumber } from './safety.js';
+export {
+  CHAIN_KEY_BYTES,
+  MAX_SKIPPED_GROUP_KEYS,
+  newReceiverChain,
+  newSenderChain,
+  type OpenedGroupMessage,
+  openGroupMessage,
+  type ReceiverChain,
+  ratchetStep,
+  type SenderChain,
+  type SenderChainShare,
+  sealGroupMessage,
+  senderChainShare,
+} from './sender-keys.js';
+export {
+  CHAIN_SHARE_FORMAT,
+  decodeReceiverChain,
+  decodeSenderChain,
+  decodeSenderChainShare,
+  encodeReceiverChain,
+  encodeSenderChain,
+  encodeSenderChainShare,
+  RECEIVER_CHAIN_FORMAT,
+  SENDER_CHAIN_FORMAT,
+} from './sender-keys-codec.js';
 export {
   authMessage,
   domainMessage,
@@ -50,3 +130,10 @@ export {
   TAG_RELAY,
   verify,
 } from './sign.js';
+export {
+  type StatusClaim,
+  signStatus,
+  statusMessage,
+  TAG_STATUS,
+  verifyStatus,
+} from './status.js';

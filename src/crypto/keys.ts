@@ -22,8 +22,9 @@ export const FINGERPRINT_BYTES = 10;
 
 /**
  * Who you are (Ed25519, `signPk` is the user id) and what others encrypt to (X25519). The box
- * key is signed by the signing key (`boxSig` over domainMessage(TAG_BOXKEY, boxPk)), so nobody
- * can swap one without the other.
+ * key is signed by the signing key (`boxSig` over domainMessage(TAG_BOXKEY, boxPk)): the key
+ * file's self-check of its public parts. What others verify is the card (card.ts), signed
+ * over user id, pseudonym and box key when it is built for a pseudonym.
  */
 export interface Identity {
   signPk: Uint8Array;
@@ -83,7 +84,11 @@ export function identityFromSecrets(signSeed32: Uint8Array, boxSk32: Uint8Array)
   };
 }
 
-/** True when `boxSig` is userId's signature over `boxPk` and both keys are valid. */
+/**
+ * True when `boxSig` is userId's signature over `boxPk` and both keys are valid. For the key
+ * file's self-check only: a card is checked with verifyCard (card.ts), which covers the
+ * pseudonym too.
+ */
 export function verifyBoxKey(userId: Uint8Array, boxPk: Uint8Array, boxSig: Uint8Array): boolean {
   if (!isValidBoxPublicKey(boxPk)) return false;
   return verify(userId, domainMessage(TAG_BOXKEY, boxPk), boxSig);

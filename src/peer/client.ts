@@ -17,6 +17,8 @@ import type {
   ContactInfo,
   ConversationNotice,
   DamagedMessage,
+  GroupInfo,
+  GroupUpdate,
   OnlinePeer,
   OutgoingState,
   PeerEvents,
@@ -27,7 +29,7 @@ import type {
 } from './events.js';
 import type { RelayChannel } from './link/channel.js';
 import { composeText } from './messaging/compose.js';
-import { type HistoryEntry, toReceived } from './messaging/history.js';
+import type { HistoryEntry } from './messaging/history.js';
 import type { DiscoveredRelay, PresenceOptions } from './presence/client-presence.js';
 import type { Me, RelayAddress } from './profile.js';
 
@@ -48,6 +50,13 @@ export interface TrustResult {
 
 /** `waitForInbox`: the mailbox counts as drained after this long without a delivery. */
 export const INBOX_IDLE_MS = 500;
+
+/**
+ * `waitForInbox`: groups count as caught up after this long after Ready without a group
+ * item (the relay pushes every group's backlog at once after Ready; on a LAN the first
+ * item comes within milliseconds, and a backlog streams without pauses this long).
+ */
+export const GROUP_QUIET_MS = 200;
 
 export interface OpenOptions {
   profileDir: string;
@@ -195,15 +204,20 @@ export class NatterClient {
 
   /**
    * After connect(): resolves once the mail waiting at login (Ready.pending) has
-   * been handled, or when no delivery has arrived for `idleMs`.
+   * been handled, or when no delivery has arrived for `idleMs`, and no group item
+   * for GROUP_QUIET_MS.
    */
   async waitForInbox(options: { idleMs?: number; timeoutMs?: number } = {}): Promise<void> {
     await this.c.incoming.drained(options.idleMs ?? INBOX_IDLE_MS, options.timeoutMs ?? 60_000);
+    await this.c.groups.caughtUp(GROUP_QUIET_MS, options.timeoutMs ?? 60_000);
   }
 
-  /** Received messages not yet taken, oldest first; each is returned exactly once. */
+  /**
+   * Received messages not yet taken, 1:1 and group ones (with `group`), oldest first;
+   * each is returned exactly once.
+   */
   async takeUnread(): Promise<ReceivedMessage[]> {
-    return (await this.c.history.takeUnread()).map(toReceived);
+    return (await this.c.history.takeUnread()).map((e) => this.c.groups.received(e));
   }
 
   /**
@@ -223,9 +237,15 @@ export class NatterClient {
     return this.c.notices.take();
   }
 
-  /** Counters since open(): damaged and duplicate deliveries, refusals for now. */
+  /** Counters since open(): damaged and duplicate deliveries, refusals for now, dropped statuses. */
   stats(): PeerStats {
-    return { ...this.c.incoming.stats(), refusedSends: this.c.sender.refusals() };
+    const incoming = this.c.incoming.stats();
+    return {
+      ...incoming,
+      damagedMessages: incoming.damagedMessages + this.c.groups.damagedMessages(),
+      refusedSends: this.c.sender.refusals(),
+      ...this.c.presence.stats(),
+    };
   }
 
   /** The last `limit` entries of the conversation with `name`, oldest first. */
@@ -278,7 +298,86 @@ export class NatterClient {
       ? await this.c.incoming.releaseHeld(conversation, contact.card, discarded)
       : 0;
     const releasedOut = await this.c.sender.releaseFor(conversation);
-    return { contact: info, accepted, discarded, releasedIn, releasedOut };
+    const releasedInGroups = await this.c.groups.trusted(contact.pseudonym);
+    return {
+      contact: info,
+      accepted,
+      discarded,
+      releasedIn: releasedIn + releasedInGroups,
+      releasedOut,
+    };
+  }
+
+  // Groups (issue 11, docs/groups.md). A group ref is a group's name (or '#name'), its
+  // conversation id, or a unique prefix of its id: E_UNKNOWN_GROUP, E_AMBIGUOUS_GROUP.
+  // Membership changes need the relay: each resolves once the relay applied it (and it
+  // came back verified), and rejects with the relay's code (E_GROUP_NOT_ADMIN, ...) if
+  // refused, or with the same code before asking when this client's check refuses it.
+
+  /**
+   * A new group: me its admin, `members` (pseudonyms; contacts, or else looked up and
+   * pinned) its members. E_BAD_GROUP_NAME, E_UNKNOWN_USER, E_KEY_CHANGED (trust() first),
+   * E_SELF, E_OFFLINE.
+   */
+  async createGroup(name: string, members: string[]): Promise<GroupInfo> {
+    return this.c.groups.create(name, members);
+  }
+
+  /** Adds `member` (a pseudonym); they get the group from now on, nothing sent before. */
+  async addToGroup(group: string, member: string): Promise<GroupInfo> {
+    return this.c.groups.add(group, member);
+  }
+
+  /** Removes a member (E_NOT_GROUP_MEMBER); a new epoch starts: they read nothing after. */
+  async removeFromGroup(group: string, member: string): Promise<GroupInfo> {
+    return this.c.groups.about(group, 'remove', member);
+  }
+
+  async promoteInGroup(group: string, member: string): Promise<GroupInfo> {
+    return this.c.groups.about(group, 'promote', member);
+  }
+
+  /** E_GROUP_LAST_ADMIN for the only admin. */
+  async demoteInGroup(group: string, member: string): Promise<GroupInfo> {
+    return this.c.groups.about(group, 'demote', member);
+  }
+
+  async renameGroup(group: string, newName: string): Promise<GroupInfo> {
+    return this.c.groups.rename(group, newName);
+  }
+
+  /** Leaves (the only admin promotes someone first: E_GROUP_LAST_ADMIN); kept read-only. */
+  async leaveGroup(group: string): Promise<void> {
+    await this.c.groups.leave(group);
+  }
+
+  /**
+   * Membership changes applied and refused ('group:changed', 'group:warning') that no
+   * UI has taken yet, oldest first; each is returned exactly once, like takeDamaged():
+   * a change that came while another command was connected is still told.
+   */
+  takeGroupUpdates(): Promise<GroupUpdate[]> {
+    return this.c.groups.takeUpdates();
+  }
+
+  /** Every group I am in or was in (myRole null), by name. */
+  async groups(): Promise<GroupInfo[]> {
+    return this.c.groups.list();
+  }
+
+  async group(ref: string): Promise<GroupInfo> {
+    return this.c.groups.info(ref);
+  }
+
+  /**
+   * Queues a message to every member durably (sealed once; it goes out when connected)
+   * and returns its id. E_NOT_GROUP_MEMBER, E_EMPTY_MESSAGE, E_TOO_LARGE.
+   */
+  async sendToGroup(
+    group: string,
+    text: string,
+  ): Promise<{ msgId: string; conversation: ConversationId }> {
+    return this.c.groups.send(group, text);
   }
 
   /** Clean logout: BYE on the LAN, Goodbye to the relay, then close. */
@@ -297,6 +396,7 @@ export class NatterClient {
       this.c.sender.stop();
       this.c.link.close();
       await this.c.incoming.idle();
+      await this.c.groups.idle();
       await this.c.store.close();
     })();
     return this.closing;

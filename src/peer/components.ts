@@ -6,6 +6,7 @@
  * are wired here, in one place (wire()).
  */
 import { BoxKeyring } from '../crypto/box.js';
+import { signChange } from '../crypto/group-log.js';
 import { loadIdentity } from '../crypto/keyfile.js';
 import type { Identity } from '../crypto/keys.js';
 import { fingerprint as fingerprintOf } from '../crypto/keys.js';
@@ -19,6 +20,7 @@ import { DirectConversations } from './conversations/direct.js';
 import { directConversation } from './conversations/ids.js';
 import { PeerCode, peerError } from './errors.js';
 import { PeerEvents } from './events.js';
+import { Groups, type GroupsLoaded } from './groups/groups.js';
 import { Lookups } from './link/lookups.js';
 import { Requests } from './link/requests.js';
 import { CounterWindows } from './messaging/counters.js';
@@ -60,6 +62,7 @@ export interface ClientComponents {
   readonly direct: DirectConversations;
   readonly sender: OutboxSender;
   readonly incoming: Incoming;
+  readonly groups: Groups;
 }
 
 /**
@@ -101,6 +104,7 @@ export async function openComponents(opts: OpenOptions): Promise<ClientComponent
       contacts: await Contacts.load(store, events, identity.signPk, clock),
       history: await History.load(store),
       outbox: await Outbox.load(store),
+      groupsLoaded: await Groups.load(store, clock),
     });
     wire(c);
     return c;
@@ -113,7 +117,7 @@ export async function openComponents(opts: OpenOptions): Promise<ClientComponent
 type Loaded = Pick<
   ClientComponents,
   'me' | 'paths' | 'clock' | 'log' | 'events' | 'store' | 'contacts' | 'history' | 'outbox'
-> & { identity: Identity; opts: OpenOptions };
+> & { identity: Identity; opts: OpenOptions; groupsLoaded: GroupsLoaded };
 
 /** The parts above the loaded state, each given the parts it uses. */
 function build(l: Loaded): ClientComponents {
@@ -142,9 +146,10 @@ function build(l: Loaded): ClientComponents {
     clock,
     logger: log,
   });
+  const lookups = new Lookups(requests);
   const direct = new DirectConversations({
     contacts: l.contacts,
-    lookups: new Lookups(requests),
+    lookups,
     keyring,
     me,
     logger: log,
@@ -153,7 +158,28 @@ function build(l: Loaded): ClientComponents {
   const receipts = new Receipts({ ...l, sender, clock });
   const damaged = new DamagedReports(store);
   const notices = new ConversationNotices(store);
-  const incoming = new Incoming({
+  const groups = new Groups(
+    {
+      store,
+      contacts: l.contacts,
+      history: l.history,
+      outbox: l.outbox,
+      events,
+      me,
+      damaged,
+      requests,
+      lookups,
+      link,
+      // The identity's secret key signs membership changes here and nowhere else.
+      sign: (unsigned) => signChange(l.identity.signSk, unsigned),
+      clock,
+      logger: log,
+      activity: () => incoming.activity(),
+      kick: () => sender.kick(),
+    },
+    l.groupsLoaded,
+  );
+  const incoming: Incoming = new Incoming({
     ...l,
     held: new HeldMessages(store),
     seen: new SeenSet(store),
@@ -164,13 +190,14 @@ function build(l: Loaded): ClientComponents {
     audience: direct,
     link,
     receipts,
+    senderKeys: groups,
     tasks,
     clock,
     logger: log,
   });
-  // The identity's secret keys stay with the parts that use them (link, keyring).
-  const { identity: _identity, opts: _opts, ...loaded } = l;
-  return { ...loaded, tasks, damaged, notices, link, presence, direct, sender, incoming };
+  // The identity's secret keys stay with the parts that use them (link, keyring, groups).
+  const { identity: _identity, opts: _opts, groupsLoaded: _groups, ...loaded } = l;
+  return { ...loaded, tasks, damaged, notices, link, presence, direct, sender, incoming, groups };
 }
 
 /** The core's reactions to its relay link and to a key change, as one table. */
@@ -180,6 +207,7 @@ function wire(c: ClientComponents): void {
     onReady: (info) => {
       c.incoming.newSession(info.pending);
       c.sender.onReady();
+      c.groups.onReady();
       c.presence.onRelayReady();
     },
     onOffline: () => {
@@ -189,6 +217,7 @@ function wire(c: ClientComponents): void {
     onWritable: () => c.sender.kick(),
     handlers: {
       deliver: (f) => c.incoming.push(f),
+      'group-deliver': (f) => c.groups.push(f),
       'send-ack': (f) => c.tasks.run(c.sender.onSendAck(f)),
       'roster-update': (f) => {
         c.presence.onRelayRoster(f);

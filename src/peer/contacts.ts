@@ -10,8 +10,16 @@
  * its own (issue 10, finding 2: a single pending slot let a card pushed while the
  * user compared safety numbers take the place of the one compared). trust() takes
  * the safety number the user compared and accepts only the pending key it belongs to.
+ *
+ * Every card is checked before it is observed: its signature must cover its user
+ * id, its pseudonym and its box key (crypto/card.ts). A record keeps the signature
+ * its card came with under the JSON name `boxSig` (stored keys are frozen): in
+ * records written before that signature existed it is a box-key-only signature.
+ * Nothing re-verifies a stored record (the pin is the keys, trusted on first use);
+ * the next verified card with the same keys and name replaces it (docs/decisions.md).
  */
-import { fingerprint, verifyBoxKey } from '../crypto/keys.js';
+import { verifyCard } from '../crypto/card.js';
+import { fingerprint } from '../crypto/keys.js';
 import { safetyNumber } from '../crypto/safety.js';
 import { bytesEqual, fromHex, toHex, utf8 } from '../util/bytes.js';
 import { type Clock, systemClock } from '../util/clock.js';
@@ -37,6 +45,7 @@ interface StoredCard {
   pseudonym: string;
   userId: string;
   boxPk: string;
+  /** The card's signature, hex (a box-key-only one in records from before protocol 2's cards). */
   boxSig: string;
 }
 
@@ -82,14 +91,14 @@ const toStored = (card: Card): StoredCard => ({
   pseudonym: card.pseudonym,
   userId: toHex(card.userId),
   boxPk: toHex(card.boxPk),
-  boxSig: toHex(card.boxSig),
+  boxSig: toHex(card.cardSig),
 });
 
 const fromStored = (s: StoredCard): Card => ({
   pseudonym: s.pseudonym,
   userId: fromHex(s.userId),
   boxPk: fromHex(s.boxPk),
-  boxSig: fromHex(s.boxSig),
+  cardSig: fromHex(s.boxSig),
 });
 
 const cardOf = ({ pseudonym, userId, boxPk, boxSig }: StoredCard): StoredCard => ({
@@ -170,15 +179,16 @@ export class Contacts {
   }
 
   /**
-   * TOFU: pins an unknown pseudonym's card, or detects a key change. The card's box
-   * key must be signed by its user id; an unsigned card is refused (E_BAD_CARD), not pinned.
+   * TOFU: pins an unknown pseudonym's card, or detects a key change. The card must be
+   * signed by its user id over exactly its user id, pseudonym and box key; any other card
+   * (unsigned, or re-labelled with another name) is refused (E_BAD_CARD), not pinned.
    * A change while others are pending joins them and is announced like the first.
    */
   async observe(card: Card): Promise<Observation> {
-    if (!verifyBoxKey(card.userId, card.boxPk, card.boxSig)) {
+    if (!verifyCard(card)) {
       throw peerError(
         PeerCode.BadCard,
-        `contacts: the card for '${card.pseudonym}' is not self-signed`,
+        `contacts: the card for '${card.pseudonym}' is not signed by its key as it reads`,
       );
     }
     const seen = toStored(card);
@@ -191,7 +201,10 @@ export class Contacts {
       this.events.emit('contact:new', this.info(contact));
       return 'new';
     }
-    if (sameKeys(existing, seen)) return 'known';
+    if (sameKeys(existing, seen)) {
+      await this.refreshSignature(existing, seen);
+      return 'known';
+    }
     const pending = pendingOf(existing);
     if (pending.some((p) => sameKeys(p, seen))) return 'pending';
     pending.push({ ...seen, seenAtMs: this.clock.now() });
@@ -208,6 +221,18 @@ export class Contacts {
       pendingKeys: pending.length,
     });
     return 'changed';
+  }
+
+  /**
+   * The pinned card seen again, verified, with another signature under the same
+   * name: a record from before protocol 2's card signature. Keep the new one, so the
+   * record holds a signature that covers its name. Nothing else changes.
+   */
+  private async refreshSignature(existing: StoredContact, seen: StoredCard): Promise<void> {
+    if (existing.boxSig === seen.boxSig || existing.pseudonym !== seen.pseudonym) return;
+    const updated: StoredContact = { ...existing, boxSig: seen.boxSig };
+    this.byName.set(pseudonymKey(existing.pseudonym), updated);
+    await this.store.write([putJson(contactKey(existing.pseudonym), updated)]);
   }
 
   /**

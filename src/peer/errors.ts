@@ -5,8 +5,11 @@
 import { errorFactory } from '../util/errors.js';
 
 export const PeerCode = {
+  /** A group ref that names more than one of my groups (a shared name, a short id prefix). */
+  AmbiguousGroup: 'E_AMBIGUOUS_GROUP',
   BadCard: 'E_BAD_CARD',
   BadConversation: 'E_BAD_CONVERSATION',
+  BadGroupName: 'E_BAD_GROUP_NAME',
   BadPseudonym: 'E_BAD_PSEUDONYM',
   BadRelayAddress: 'E_BAD_RELAY_ADDRESS',
   BadSafetyNumber: 'E_BAD_SAFETY_NUMBER',
@@ -15,7 +18,11 @@ export const PeerCode = {
   Config: 'E_CONFIG',
   EmptyMessage: 'E_EMPTY_MESSAGE',
   Internal: 'E_INTERNAL',
+  /** The contact's key changed and waits for trust(): not added to a group meanwhile. */
+  KeyChanged: 'E_KEY_CHANGED',
   NoRelay: 'E_NO_RELAY',
+  /** I am not (or no longer) a member of the group, or the person named is not one. */
+  NotGroupMember: 'E_NOT_GROUP_MEMBER',
   ProfileExists: 'E_PROFILE_EXISTS',
   ProfileIncomplete: 'E_PROFILE_INCOMPLETE',
   ProfileInUse: 'E_PROFILE_IN_USE',
@@ -27,6 +34,9 @@ export const PeerCode = {
   StoreCorrupt: 'E_STORE_CORRUPT',
   TooLarge: 'E_TOO_LARGE',
   UnknownContact: 'E_UNKNOWN_CONTACT',
+  UnknownGroup: 'E_UNKNOWN_GROUP',
+  /** Nobody of that name is registered on the relay. */
+  UnknownUser: 'E_UNKNOWN_USER',
 } as const;
 
 export type PeerCodeValue = (typeof PeerCode)[keyof typeof PeerCode];

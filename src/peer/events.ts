@@ -38,7 +38,66 @@ export interface ReceivedMessage {
   receivedAtMs: number;
   /** Hex, 16 bytes. */
   msgId: string;
+  /** A group message (conversation '#…'): the group's name as it is now. */
+  group?: { name: string };
 }
+
+/** One member of a group (docs/groups.md), as the core knows them. */
+export interface GroupMemberInfo {
+  /** Hex. */
+  userId: string;
+  /** From the member's signed card; peer text, sanitise before display. */
+  pseudonym: string;
+  fingerprint: string;
+  role: 'admin' | 'member';
+}
+
+/** A group as this client's verified copy of its membership log says it is now. */
+export interface GroupInfo {
+  conversation: ConversationId;
+  /** Hex, 16 bytes. */
+  groupId: string;
+  /** Chosen by an admin: peer text, sanitise before display. */
+  name: string;
+  /** Goes up whenever a member goes (removed or left): sender keys are renewed then. */
+  epoch: number;
+  /** In the order they joined. */
+  members: GroupMemberInfo[];
+  /** null: I was removed or left (the group is kept, read-only). */
+  myRole: 'admin' | 'member' | null;
+}
+
+/** A membership change applied ('group:changed'): `group` is the group after it. */
+export interface GroupChanged {
+  group: GroupInfo;
+  notice: GroupNotice;
+  /** Our clock, when it was applied. */
+  atMs: number;
+}
+
+/** A membership change refused ('group:warning'): `code` is the check that failed (E_GROUP_...). */
+export interface GroupWarning {
+  conversation: ConversationId;
+  groupName: string;
+  code: string;
+  reason: string;
+}
+
+/**
+ * A 'group:changed' or 'group:warning' as kept until a UI takes it
+ * (takeGroupUpdates()): whichever command was connected when it came (`natter send`
+ * receives group items too), the next `natter inbox` or `natter chat` can still tell.
+ */
+export type GroupUpdate =
+  | ({ type: 'changed' } & GroupChanged)
+  | ({ type: 'warning'; atMs: number } & GroupWarning);
+
+/** One membership change, in the words a conversation shows ("alice added carol"); names are pseudonyms. */
+export type GroupNotice =
+  | { kind: 'created'; by: string }
+  | { kind: 'added' | 'removed' | 'promoted' | 'demoted'; by: string; member: string }
+  | { kind: 'renamed'; by: string; from: string; to: string }
+  | { kind: 'left'; member: string };
 
 /**
  * Life of an outgoing message: queued (in the outbox) → stored (the relay has it
@@ -91,6 +150,16 @@ export type RejectReason =
    * than their newest: a copy of old mail (messaging/counters.ts).
    */
   | 'counter-reused'
+  /** A group message (groups/receive.ts) not signed by its sender's chain key: forged. */
+  | 'bad-signature'
+  /** A group message sealed for another epoch than the group was in when it came. */
+  | 'wrong-epoch'
+  /** A group message from someone who was not a member when it came. */
+  | 'not-a-member'
+  /** Its chain index is before the chain we hold, evicted, or too far ahead (sender-keys.ts). */
+  | 'key-unavailable'
+  /** Its sender's key has not come and the group already holds MAX_HELD_GROUP_MESSAGES. */
+  | 'too-many-held'
   | 'replay';
 
 /**
@@ -180,6 +249,10 @@ export interface PeerStats {
   duplicateDeliveries: number;
   /** SendAck refusals for now, receipts included (a text message's is a 'message:refused'). */
   refusedSends: number;
+  /** Statuses in the relay's roster dropped: the user's signature did not verify (or was missing). */
+  forgedStatuses: number;
+  /** Statuses in the relay's roster dropped: older than one the user had signed since (a replay). */
+  staleStatuses: number;
 }
 
 /** A user's presence status (DESIGN.md §5). */
@@ -269,6 +342,16 @@ export interface PeerEventMap {
     pendingKeys: number;
   };
   'contact:trusted': ContactInfo;
+  /**
+   * A membership change applied (from the relay's stream, mine included): `group` is
+   * the group after it. Every member's client checked its signature and chain.
+   */
+  'group:changed': GroupChanged;
+  /**
+   * A membership change that did not verify (forged, unsigned, not by an admin, off
+   * the chain): refused, not applied. `code` is the check that failed (E_GROUP_...).
+   */
+  'group:warning': GroupWarning;
   /**
    * Something the user should know. `fatal`: the connection gave up for good (a
    * refused login, a changed relay key) and will not reconnect by itself.

@@ -15,7 +15,8 @@ import { PeerCode, peerError } from './errors.js';
 
 /**
  * Key prefixes, versioned (STYLE.md §11). Values are JSON, except under
- * `outbox2`, whose records are bytes (messaging/outbox-record.ts).
+ * `outbox2`, whose records are bytes (messaging/outbox-record.ts), and the group
+ * log and receiver chains, stored as their codecs' bytes (groups/keys.ts).
  */
 export const PREFIX = {
   meta: 'v1!meta!',
@@ -35,6 +36,17 @@ export const PREFIX = {
   heldIn: 'v1!heldin!',
   damaged: 'v1!damaged!',
   notices: 'v1!notice!',
+  /** Groups (issue 11; docs/groups.md "Client"; key layouts in groups/keys.ts). */
+  groupState: 'v1!gstate!',
+  groupLog: 'v1!glog!',
+  groupSeq: 'v1!gseq!',
+  senderChain: 'v1!gsend!',
+  receiverChain: 'v1!grecv!',
+  heldGroup: 'v1!gheld!',
+  heldGroupTrust: 'v1!gtrust!',
+  owedShare: 'v1!gowe!',
+  memberName: 'v1!gname!',
+  groupUpdates: 'v1!gupdate!',
 } as const;
 
 /** A put of a string stores its UTF-8; a put of bytes stores them as they are. */

@@ -12,6 +12,7 @@
  */
 import type { RemoteInfo } from 'node:dgram';
 import { DgramAsPromised } from 'dgram-as-promised';
+import { signCard } from '../crypto/card.js';
 import type { Identity } from '../crypto/keys.js';
 import { randomBytes } from '../crypto/random.js';
 import { toHex } from '../util/bytes.js';
@@ -165,8 +166,8 @@ export class Beacon extends TypedEmitter<BeaconEvents> {
       }
       const problem = pseudonymProblem(options.pseudonym);
       if (problem) throw presenceError(PresenceCode.BadArgument, `beacon: pseudonym ${problem}`);
-      const { signPk: userId, boxPk, boxSig } = id;
-      this.card = { userId, pseudonym: options.pseudonym, boxPk, boxSig };
+      // Signed here, for the name this beacon announces (crypto/card.ts).
+      this.card = signCard(id, options.pseudonym);
       this.signSk = id.signSk;
     } else {
       this.card = null;

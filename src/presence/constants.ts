@@ -54,8 +54,8 @@ export const MAX_TRACKED_SOURCES = 4096;
  */
 export const DEDUP_CACHE_ENTRIES = 4096;
 
-/** Verified (user id, box key, box signature) triples cached; one per peer. */
-export const BOX_KEY_CACHE_ENTRIES = 1024;
+/** Verified cards (user id, pseudonym, box key, card signature) cached; one per peer. */
+export const CARD_CACHE_ENTRIES = 1024;
 
 /**
  * Replies (unicast answers to HELLO/QUERY) sent per second in total, and their

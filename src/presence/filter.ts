@@ -4,14 +4,14 @@
  *
  *   size -> per-source rate -> decode envelope -> duplicate (per source address)
  *        -> decode body
- *        -> timestamp window -> signature -> box key signature -> accepted
+ *        -> timestamp window -> signature -> card signature -> accepted
  *
  * Pure apart from the injected clock. Every drop is counted by reason and never
  * throws. The source address is passed through for display and for addressing
  * replies only; identity comes from the signed contents alone.
  */
 import { createHash } from 'node:crypto';
-import { verifyBoxKey as realVerifyBoxKey } from '../crypto/keys.js';
+import { verifyCard as realVerifyCard } from '../crypto/card.js';
 import { verify as realVerify } from '../crypto/sign.js';
 import { toHex } from '../util/bytes.js';
 import { type Clock, systemClock } from '../util/clock.js';
@@ -19,7 +19,7 @@ import { decodePresence, decodeSignedDatagram } from '../wire/codec.js';
 import { MAX_DATAGRAM_BYTES } from '../wire/limits.js';
 import type { Card, Presence } from '../wire/types.js';
 import {
-  BOX_KEY_CACHE_ENTRIES,
+  CARD_CACHE_ENTRIES,
   DEDUP_CACHE_ENTRIES,
   MAX_TRACKED_SOURCES,
   SOURCE_BURST_DATAGRAMS,
@@ -51,15 +51,15 @@ export type VerifyFn = (
   message: Uint8Array,
   signature: Uint8Array,
 ) => boolean;
-export type VerifyBoxKeyFn = (userId: Uint8Array, boxPk: Uint8Array, boxSig: Uint8Array) => boolean;
+export type VerifyCardFn = (card: Card) => boolean;
 
 export interface FilterOptions {
   /** Time source for rate buckets and the timestamp window. Default systemClock. */
   clock?: Clock;
   /** Ed25519 verify. Default: src/crypto verify (node:crypto). Tests pass a spy. */
   verify?: VerifyFn;
-  /** Box key signature check. Default: src/crypto verifyBoxKey. */
-  verifyBoxKey?: VerifyBoxKeyFn;
+  /** Card signature check (user id, pseudonym, box key). Default: src/crypto verifyCard. */
+  verifyCard?: VerifyCardFn;
   /** Allowed distance of a datagram's timestamp from now. Default TIMESTAMP_WINDOW_MS. */
   timestampWindowMs?: number;
   /** Sustained datagrams per second per source. Default SOURCE_RATE_PER_SECOND. */
@@ -75,11 +75,11 @@ export interface FilterOptions {
 export class DatagramFilter {
   private readonly clock: Clock;
   private readonly verify: VerifyFn;
-  private readonly verifyBoxKey: VerifyBoxKeyFn;
+  private readonly verifyCard: VerifyCardFn;
   private readonly windowMs: number;
   private readonly rate: KeyedTokenBuckets;
   private readonly seenBodies: LruMap<string, true>;
-  private readonly goodBoxKeys = new LruMap<string, true>(BOX_KEY_CACHE_ENTRIES);
+  private readonly goodCards = new LruMap<string, true>(CARD_CACHE_ENTRIES);
   private readonly counters: FilterStats = {
     accepted: 0,
     oversize: 0,
@@ -93,7 +93,7 @@ export class DatagramFilter {
   constructor(options: FilterOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.verify = options.verify ?? realVerify;
-    this.verifyBoxKey = options.verifyBoxKey ?? realVerifyBoxKey;
+    this.verifyCard = options.verifyCard ?? realVerifyCard;
     this.windowMs = options.timestampWindowMs ?? TIMESTAMP_WINDOW_MS;
     this.rate = new KeyedTokenBuckets({
       ratePerSecond: options.ratePerSecond ?? SOURCE_RATE_PER_SECOND,
@@ -151,14 +151,18 @@ export class DatagramFilter {
     // it only asks for heartbeats that are broadcast anyway, and replies are
     // rate-limited by the beacon.
     if (p.card === null) return true;
-    return this.verify(p.card.userId, presenceMessage(body), signature) && this.boxKeyValid(p.card);
+    return this.verify(p.card.userId, presenceMessage(body), signature) && this.cardValid(p.card);
   }
 
-  private boxKeyValid(card: Card): boolean {
-    const id = `${toHex(card.userId)}${toHex(card.boxPk)}${toHex(card.boxSig)}`;
-    if (this.goodBoxKeys.get(id)) return true;
-    if (!this.verifyBoxKey(card.userId, card.boxPk, card.boxSig)) return false;
-    this.goodBoxKeys.set(id, true);
+  /**
+   * The datagram's signature proves its sender holds the key; the card's proves the
+   * key holder named itself so. A card copied from one name to another fails here.
+   */
+  private cardValid(card: Card): boolean {
+    const id = cardCacheKey(card);
+    if (this.goodCards.get(id)) return true;
+    if (!this.verifyCard(card)) return false;
+    this.goodCards.set(id, true);
     return true;
   }
 
@@ -166,4 +170,9 @@ export class DatagramFilter {
     this.counters[reason]++;
     return { ok: false, reason };
   }
+}
+
+/** A verified card's cache key: every field the signature covers, and the signature. */
+export function cardCacheKey(card: Card): string {
+  return `${toHex(card.userId)}|${toHex(card.boxPk)}|${toHex(card.cardSig)}|${card.pseudonym}`;
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../util/logger.js';
 import type { ByteBudget } from './budget.js';
 import type { Directory } from './directory.js';
 import type { Fanout } from './fanout.js';
+import type { RelayGroups } from './groups/index.js';
 import type { Hub } from './hub.js';
 import type { RelayKey } from './identity.js';
 import type { RelayLimits } from './limits.js';
@@ -20,6 +21,8 @@ export interface RelayContext {
   readonly mailbox: Mailbox;
   readonly hub: Hub<Session>;
   readonly fanout: Fanout;
+  /** Group registry, streams and choreography (docs/groups.md). */
+  readonly groups: RelayGroups;
   /** What all connections hold, against maxRelayBufferedBytes. */
   readonly budget: ByteBudget<Session>;
 }

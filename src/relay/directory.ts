@@ -9,6 +9,7 @@
  * registration in flight, so it cannot end up holding two names. The name index
  * is keyed by `lookalikeKey`, which folds case and look-alike characters.
  */
+import { verifyCard } from '../crypto/card.js';
 import { toHex } from '../util/bytes.js';
 import type { Logger } from '../util/logger.js';
 import { decodeFrame, encodeFrame } from '../wire/codec.js';
@@ -160,17 +161,27 @@ export class Directory {
     this.byId.clear();
     this.byName.clear();
     let clashes = 0;
+    let unsigned = 0;
     for await (const [key, value] of scan(this.store.kv, {
       gt: USER_PREFIX,
       lt: `${USER_PREFIX}~`,
     })) {
       const card = decodeCard(value);
       if (card === null) continue;
+      if (!verifyCard(card)) unsigned++;
       const idHex = key.slice(USER_PREFIX.length);
       this.byId.set(idHex, card);
       const nameKey = lookalikeKey(card.pseudonym);
       if (this.byName.has(nameKey)) clashes++;
       else this.byName.set(nameKey, idHex);
+    }
+    if (unsigned > 0) {
+      // Registered before the card signature covered the name (its field held a
+      // box-key signature): clients refuse these cards until the owner logs in
+      // again and the Login card replaces it (handlers/auth.ts).
+      this.log.warn('registered cards without a card signature; replaced at next login', {
+        unsigned,
+      });
     }
     if (clashes > 0) {
       this.log.warn('registered names that fold together; the first owner keeps the name', {

@@ -8,14 +8,20 @@
  * Rate classes (issue 8): a frame whose class has no token left is not
  * handled now; the session holds it and stops reading until a token is due, so
  * a flood of cheap requests (Pings before login, Lookups after) costs the
- * relay neither memory nor the CPU the other users need. Sends and acks are
- * not rated: their cost is bounded by sends in flight and by the store.
+ * relay neither memory nor the CPU the other users need. Group changes (a
+ * signature check each) and log requests (a store read) are requests too.
+ * Sends and acks, 1:1 and group, are not rated: their cost is bounded by sends
+ * in flight and by the store.
  */
 import { ProtocolCode, ProtocolError } from '../wire/errors.js';
 import type { Frame, FrameOf, FrameType } from '../wire/types.js';
 import { onLogin, onRegister } from './handlers/auth.js';
 import { onError, onGoodbye, onPing, onPong } from './handlers/control.js';
 import { onDeliverAck } from './handlers/deliver-ack.js';
+import { onGroupAck } from './handlers/group-ack.js';
+import { onGroupChange } from './handlers/group-change.js';
+import { onGroupLogRequest } from './handlers/group-log.js';
+import { onGroupSend } from './handlers/group-send.js';
 import { onHello } from './handlers/hello.js';
 import { onLookup } from './handlers/lookup.js';
 import { onSend } from './handlers/send.js';
@@ -48,6 +54,10 @@ export const routes: Table = {
   'set-status': { states: READY, rate: 'request', handle: onSetStatus },
   ping: { states: ['challenge', 'ready'], rate: 'request', handle: onPing },
   pong: { states: ['challenge', 'ready'], rate: 'request', handle: onPong },
+  'group-change': { states: READY, rate: 'request', handle: onGroupChange },
+  'group-log-request': { states: READY, rate: 'request', handle: onGroupLogRequest },
+  'group-send': { states: READY, rate: null, handle: onGroupSend },
+  'group-ack': { states: READY, rate: null, handle: onGroupAck },
   goodbye: { states: [...PRE_LOGIN, 'ready'], rate: null, handle: onGoodbye },
   error: { states: [...PRE_LOGIN, 'ready'], rate: null, handle: onError },
   // Relay-to-client only:
@@ -57,6 +67,9 @@ export const routes: Table = {
   deliver: null,
   'lookup-result': null,
   'roster-update': null,
+  'group-change-result': null,
+  'group-deliver': null,
+  'group-log-result': null,
 };
 
 /**

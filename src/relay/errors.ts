@@ -4,6 +4,7 @@
  * own operational failures (thrown and logged, never sent). docs/protocol.md
  * lists the sent ones; a test holds the two to each other.
  */
+import { GroupCode } from '../crypto/group-errors.js';
 import { NatterError } from '../util/errors.js';
 import { ProtocolCode, type ProtocolCodeValue } from '../wire/errors.js';
 
@@ -25,6 +26,8 @@ export const SessionCode = {
   UnknownUser: 'E_UNKNOWN_USER',
   AuthFailed: 'E_AUTH_FAILED',
   BadKey: 'E_BAD_KEY',
+  /** A SetStatus whose signature does not verify for the session's user, or whose seq went back. */
+  BadStatus: 'E_BAD_STATUS',
   TooManySessions: 'E_TOO_MANY_SESSIONS',
   /** A registration refused because the disk is below the watermark. */
   DiskFull: 'E_DISK_FULL',
@@ -36,13 +39,56 @@ export const SessionCode = {
 
 export type SessionCodeValue = (typeof SessionCode)[keyof typeof SessionCode];
 
-/** Everything a relay may send as Error.code. */
-export type RelayWireCode = SessionCodeValue | ProtocolCodeValue;
+/**
+ * The relay's own codes in GroupChangeResult.code (docs/groups.md): the change
+ * is refused and the connection stays open.
+ */
+export const GroupResultCode = {
+  /** A change other than create for a group this relay does not hold. */
+  Unknown: 'E_GROUP_UNKNOWN',
+  /** A change sent by a user who is not a member of the group. */
+  NotMember: 'E_NOT_GROUP_MEMBER',
+  /** The change would put a user in more than maxGroupsPerUser groups. */
+  TooManyGroups: 'E_GROUP_TOO_MANY_GROUPS',
+  /** The change is signed by another user than the session's (each user sends its own). */
+  NotAuthor: 'E_GROUP_NOT_AUTHOR',
+} as const;
+
+/**
+ * The codes of src/crypto's applyChange that the relay forwards in
+ * GroupChangeResult.code, unchanged, so client and relay name a refusal alike.
+ */
+export const GROUP_CHANGE_CODES = [
+  GroupCode.BadSignature,
+  GroupCode.NotAdmin,
+  GroupCode.ChainBroken,
+  GroupCode.BadChange,
+  GroupCode.LastAdmin,
+  GroupCode.TooManyMembers,
+  GroupCode.WrongGroup,
+] as const;
+
+/**
+ * Every non-empty GroupChangeResult.code: the relay's, the chain's, a member who is
+ * not registered (E_UNKNOWN_USER), and a store that refused the write
+ * (E_DISK_FULL, E_INTERNAL: try again later).
+ */
+export type GroupResultCodeValue =
+  | (typeof GroupResultCode)[keyof typeof GroupResultCode]
+  | (typeof GROUP_CHANGE_CODES)[number]
+  | typeof SessionCode.UnknownUser
+  | typeof SessionCode.DiskFull
+  | typeof SessionCode.Internal;
+
+/** Everything a relay may send as Error.code or GroupChangeResult.code. */
+export type RelayWireCode = SessionCodeValue | ProtocolCodeValue | GroupResultCodeValue;
 
 /** Every code in RelayWireCode, for the documentation test. */
 export const RELAY_WIRE_CODES: readonly RelayWireCode[] = [
   ...Object.values(SessionCode),
   ...Object.values(ProtocolCode),
+  ...Object.values(GroupResultCode),
+  ...GROUP_CHANGE_CODES,
 ];
 
 /** The relay's own failures: thrown from startRelay or logged, never sent. */

@@ -1,6 +1,7 @@
 /**
  * Who is connected right now: ready recipients by user id. Routes newly stored
- * mail to every session of its recipient, and tells every ready session who
+ * mail to every session of its recipient, and group items to every session of
+ * each member, and tells every ready session who
  * joined, left or changed status (the relay half of presence, DESIGN.md §5).
  * Roster changes of one event-loop turn go out as one RosterUpdate per session.
  * The hub knows sessions only through the small Recipient interface.
@@ -8,7 +9,8 @@
 import { TickBatcher } from '../util/tick-batcher.js';
 import { encodeFrame } from '../wire/codec.js';
 import { MAX_ROSTER_ENTRIES } from '../wire/limits.js';
-import type { Card, Frame, RosterEntry, Status } from '../wire/types.js';
+import type { Card, Frame, RosterEntry, Status, StatusSignature } from '../wire/types.js';
+import type { GroupItemOut } from './groups/stream.js';
 import type { StoredMail } from './mailbox.js';
 
 /** A ready connection of one user, as the hub sees it. */
@@ -17,12 +19,18 @@ export interface Recipient {
   readonly card: Card | null;
   readonly status: Status;
   readonly statusText: string;
+  /** The user's signature over status and statusText, forwarded as it came; null before one. */
+  readonly signedStatus: StatusSignature | null;
   /** Ready and not closing. */
   readonly ready: boolean;
   /** Durable mail for this user. */
   offer(mail: StoredMail): void;
   /** Mail still being written, pushed only if this recipient is keeping up. */
   offerEarly(mail: StoredMail, prevSeq: number): void;
+  /** A durable item of one of this user's groups. */
+  offerGroup(item: GroupItemOut): void;
+  /** A group item still being written, pushed only if this recipient is keeping up. */
+  offerGroupEarly(item: GroupItemOut, prevGseq: number): void;
   send(frame: Frame): void;
   sendEncoded(body: Uint8Array): void;
 }
@@ -98,12 +106,34 @@ export class Hub<R extends Recipient = Recipient> {
     for (const r of set) r.offerEarly(mail, prevSeq);
   }
 
+  /** A durable group item, to every session of each of `recipients` (user ids in hex). */
+  deliverGroup(item: GroupItemOut, recipients: readonly string[]): void {
+    for (const userHex of recipients) {
+      const set = this.byUser.get(userHex);
+      if (set) for (const r of set) r.offerGroup(item);
+    }
+  }
+
+  /** A group item still being written, to the sessions of `recipients` that can take it now. */
+  deliverGroupEarly(item: GroupItemOut, prevGseq: number, recipients: readonly string[]): void {
+    for (const userHex of recipients) {
+      const set = this.byUser.get(userHex);
+      if (set) for (const r of set) r.offerGroupEarly(item, prevGseq);
+    }
+  }
+
   statusChanged(r: R): void {
     this.announce(r, true);
   }
 
   private entryOf(r: R, online: boolean): RosterEntry {
-    return { card: r.card!, status: r.status, statusText: r.statusText, online };
+    return {
+      card: r.card!,
+      status: r.status,
+      statusText: r.statusText,
+      online,
+      signed: r.signedStatus,
+    };
   }
 
   private sendFullRoster(to: R): void {

@@ -71,7 +71,32 @@ export interface RelayLimits {
   maxConnections: number;
   /** Mails read from LevelDB per catch-up step for a session that fell behind. */
   catchUpBatchMessages: number;
+  /** Groups one user may be a member of (MAX_GROUPS_PER_USER). */
+  maxGroupsPerUser: number;
+  /** Items one group may hold that some member has not acknowledged (MAX_PENDING_GROUP_MESSAGES). */
+  maxPendingGroupMessages: number;
+  /** Bytes of those items (MAX_PENDING_GROUP_BYTES). */
+  maxPendingGroupBytes: number;
 }
+
+/**
+ * Groups per user. People belong to tens of groups; each membership costs the
+ * relay a cursor and an index entry and each login a catch-up check per group,
+ * so 500 leaves a lot of room and still bounds what one user can make the relay
+ * track (a create or add beyond it: E_GROUP_TOO_MANY_GROUPS). Members per group
+ * are bounded by src/crypto's MAX_GROUP_MEMBERS (256).
+ */
+export const MAX_GROUPS_PER_USER = 500;
+/**
+ * Items a group holds that some member has not acknowledged; a message beyond it
+ * is refused with ACK_RECIPIENT_QUOTA (the sender retries). Stored once per group,
+ * not per member: one member away for a month from a group that posts a few
+ * thousand messages a day stays under it; the cure for a member gone for good is
+ * to remove them (changes are never refused for this quota).
+ */
+export const MAX_PENDING_GROUP_MESSAGES = 100_000;
+/** The same in bytes: one group cannot fill the disk (the mailbox's per-recipient bound). */
+export const MAX_PENDING_GROUP_BYTES = 512 * 1024 * 1024;
 
 export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = Object.freeze({
   maxMailboxMessages: 200_000,
@@ -96,6 +121,9 @@ export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = Object.freeze({
   maxSessionsPerUser: 8,
   maxConnections: 10_000,
   catchUpBatchMessages: 512,
+  maxGroupsPerUser: MAX_GROUPS_PER_USER,
+  maxPendingGroupMessages: MAX_PENDING_GROUP_MESSAGES,
+  maxPendingGroupBytes: MAX_PENDING_GROUP_BYTES,
 });
 
 /** The relay's TCP port unless configured: one above natter's presence UDP port's neighbour. */

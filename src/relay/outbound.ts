@@ -33,6 +33,15 @@ export class Outbound {
     this.queuedBytes += prefix.length + body.byteLength;
   }
 
+  /**
+   * Queues a frame already framed (length prefix included), shared with other
+   * connections and never mutated: a group item costs each session one queue entry.
+   */
+  queueFramed(framed: Buffer): void {
+    this.batch.push(framed);
+    this.queuedBytes += framed.byteLength;
+  }
+
   /** Writes what is queued now. */
   flush(): void {
     this.batch.flushNow();

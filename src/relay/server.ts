@@ -1,7 +1,8 @@
 /**
  * The relay's composition root: the store, the relay key and its TLS certificate,
- * the listener (listener.ts: TCP, the connection cap, TLS 1.3), a Session for each
- * connection whose channel is up, and the TTL sweep.
+ * the listener (listener.ts: TCP, the connection cap, TLS 1.3), the groups
+ * (groups/index.ts), a Session for each connection whose channel is up, and the
+ * TTL sweep.
  */
 import { relayCertificate } from '../crypto/tls-cert.js';
 import { RelayBeacon, type RelayBeaconOptions } from '../presence/relay-beacon.js';
@@ -16,6 +17,7 @@ import type { RelayContext } from './context.js';
 import { Directory } from './directory.js';
 import { RelayFailureCode, relayFailure } from './errors.js';
 import { Fanout } from './fanout.js';
+import { createGroups } from './groups/index.js';
 import { Hub } from './hub.js';
 import { loadOrCreateRelayKey } from './identity.js';
 import type { RelayLimits } from './limits.js';
@@ -66,6 +68,9 @@ export interface RunningRelay {
     onlineUsers: number;
     storedMessages: number;
     users: number;
+    groups: number;
+    /** Group items held (each stored once, whatever the number of members). */
+    storedGroupItems: number;
     /** Largest number of bytes queued for any one connection right now. */
     maxBufferedBytes: number;
   };
@@ -89,17 +94,26 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   let credentials: Awaited<ReturnType<typeof relayCertificate>> | null = null;
   const directory = new Directory(store, log);
   const mailbox = new Mailbox(store, { limits, clock, storedAtOf: deliverStoredAt });
+  const hub = new Hub<Session>(limits.maxSessionsPerUser);
+  const groups = createGroups({
+    store,
+    hub,
+    limits,
+    clock,
+    log,
+    isRegistered: (userHex) => directory.byUserId(userHex) !== undefined,
+  });
   try {
     key = await loadOrCreateRelayKey(options.dataDir);
     // A new certificate at every start: it carries nothing but the relay id's key.
     if (options.tls !== false) credentials = await relayCertificate(key);
     await directory.open();
     await mailbox.open();
+    await groups.streams.open();
   } catch (err) {
     await store.close();
     throw err;
   }
-  const hub = new Hub<Session>(limits.maxSessionsPerUser);
   const fanout = new Fanout(mailbox, hub);
   const budget = new ByteBudget<Session>(limits.maxRelayBufferedBytes);
   const ctx: RelayContext = {
@@ -112,6 +126,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     mailbox,
     hub,
     fanout,
+    groups,
     budget,
   };
 
@@ -142,6 +157,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const sweep = () => {
     const dropped = mailbox.sweep();
     if (dropped > 0) log.info('expired mail dropped', { count: dropped });
+    const expired = groups.streams.sweep();
+    if (expired > 0) log.info('expired group items dropped', { count: expired });
     sweepTimer = clock.setTimeout(sweep, limits.ttlSweepIntervalMs);
     (sweepTimer as { unref?: () => void }).unref?.();
   };
@@ -184,6 +201,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       onlineUsers: hub.onlineUsers,
       storedMessages: mailbox.size,
       users: directory.size,
+      groups: groups.registry.size,
+      storedGroupItems: groups.streams.heldItems,
       maxBufferedBytes: Math.max(0, ...[...hub.connections].map((s) => s.bufferedBytes)),
     }),
     close() {
@@ -193,6 +212,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         const closed = listener.close();
         for (const session of [...hub.connections]) session.close('E_SHUTDOWN');
         await mailbox.close();
+        await groups.streams.close();
         await closed;
         await store.close();
         log.info('relay stopped');

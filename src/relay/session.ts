@@ -1,7 +1,7 @@
 /**
  * One client connection: the state machine (DESIGN.md §4), the frame decoder,
- * reading and its backpressure, and the outgoing queue; delivery (delivery.ts)
- * and deadlines (deadlines.ts) are its parts. It takes any Duplex, so unit tests
+ * reading and its backpressure, and the outgoing queue; delivery (delivery.ts),
+ * group delivery (groups/delivery.ts) and deadlines (deadlines.ts) are its parts. It takes any Duplex, so unit tests
  * drive it through an in-memory pair. Handlers change its state only through
  * its methods. Hostile input ends this session with a coded Error frame, never
  * the relay.
@@ -21,12 +21,13 @@ import { describeError } from '../util/errors.js';
 import { decodeFrame, encodeFrame } from '../wire/codec.js';
 import { FrameDecoder } from '../wire/framing.js';
 import { MAX_FRAME_BYTES, MAX_PRELOGIN_FRAME_BYTES } from '../wire/limits.js';
-import type { Card, Frame, Status } from '../wire/types.js';
+import type { Card, Frame, Status, StatusSignature } from '../wire/types.js';
 import type { RelayContext } from './context.js';
 import { Deadlines } from './deadlines.js';
 import { Delivery } from './delivery.js';
 import { dispatch, type RateClass } from './dispatch.js';
 import { type RelayWireCode, SessionCode } from './errors.js';
+import { GroupDelivery, type GroupItemOut } from './groups/index.js';
 import type { StoredMail } from './mailbox.js';
 import { Outbound } from './outbound.js';
 import { ReadGate } from './read-gate.js';
@@ -48,10 +49,12 @@ export class Session {
   private userHex_ = '';
   private status_: Status = 'online';
   private statusText_ = '';
+  private signedStatus_: StatusSignature | null = null;
 
   private readonly decoder = new FrameDecoder(MAX_PRELOGIN_FRAME_BYTES);
   private readonly outbound: Outbound;
   private readonly delivery: Delivery;
+  private readonly groupDelivery: GroupDelivery;
   private readonly deadlines: Deadlines;
   private readonly gate: ReadGate;
   /** Frames received but not dispatched while paused (copies: the decoder reuses its views). */
@@ -72,7 +75,9 @@ export class Session {
     const { limits, clock } = ctx;
     this.gate = new ReadGate(this, limits, clock);
     this.outbound = new Outbound(stream, () => this.afterWrite());
-    this.delivery = new Delivery(this, ctx.mailbox, limits, ctx.log.child({ session: this.id }));
+    const log = ctx.log.child({ session: this.id });
+    this.delivery = new Delivery(this, ctx.mailbox, limits, log);
+    this.groupDelivery = new GroupDelivery(this, ctx.groups.streams, limits, log);
     this.deadlines = new Deadlines(clock, limits, (code, message) => this.fail(code, message));
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('drain', () => this.afterWrite());
@@ -103,6 +108,10 @@ export class Session {
   }
   get statusText(): string {
     return this.statusText_;
+  }
+  /** The user's signature over status and statusText; null until the client sends SetStatus. */
+  get signedStatus(): StatusSignature | null {
+    return this.signedStatus_;
   }
   get ready(): boolean {
     return this.state_ === 'ready';
@@ -142,11 +151,14 @@ export class Session {
     this.decoder.setMaxFrameBytes(MAX_FRAME_BYTES);
     this.deadlines.ready();
     this.delivery.start();
+    this.groupDelivery.start();
   }
 
-  setStatus(status: Status, text: string): void {
+  /** A status the user signed (the SetStatus handler checked `signed`). */
+  setStatus(status: Status, text: string, signed: StatusSignature): void {
     this.status_ = status;
     this.statusText_ = text;
+    this.signedStatus_ = signed;
   }
 
   offer(mail: StoredMail): void {
@@ -157,6 +169,14 @@ export class Session {
     this.delivery.offerEarly(mail, prevSeq);
   }
 
+  offerGroup(item: GroupItemOut): void {
+    this.groupDelivery.offer(item);
+  }
+
+  offerGroupEarly(item: GroupItemOut, prevGseq: number): void {
+    this.groupDelivery.offerEarly(item, prevGseq);
+  }
+
   send(frame: Frame): void {
     this.sendEncoded(encodeFrame(frame));
   }
@@ -165,6 +185,17 @@ export class Session {
   sendEncoded(body: Uint8Array): void {
     if (this.isClosing()) return;
     this.outbound.queue(body);
+    this.checkHardBudget();
+  }
+
+  /** Queues a group item's shared bytes (length prefix included). */
+  sendFramed(framed: Buffer): void {
+    if (this.isClosing()) return;
+    this.outbound.queueFramed(framed);
+    this.checkHardBudget();
+  }
+
+  private checkHardBudget(): void {
     if (this.bufferedBytes > this.softBudget * SLOW_CONSUMER_HARD_FACTOR) {
       this.fail(SessionCode.SlowConsumer, 'session: the client does not read what it asked for');
     }
@@ -283,6 +314,7 @@ export class Session {
     this.account();
     if (this.gate.paused) this.gate.update();
     this.delivery.resume();
+    this.groupDelivery.resume();
   }
 
   /** Reports what this session holds to the relay-wide budget. */

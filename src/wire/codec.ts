@@ -15,6 +15,12 @@
  */
 
 export { decodeFrame, encodeFrame, encodeFrameReference } from './codec/frames.js';
+export {
+  decodeGroupChangeRecord,
+  decodeGroupPlain,
+  encodeGroupChangeRecord,
+  encodeGroupPlain,
+} from './codec/groups.js';
 export { decodeInner, encodeInner } from './codec/inner.js';
 export {
   decodePresence,

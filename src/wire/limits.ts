@@ -5,8 +5,10 @@
 
 /**
  * Wire protocol version spoken by this build; Hello and Challenge carry it. 2: the link
- * runs inside TLS 1.3 and Register/Login sign its channel binding (issue 10). A version-1
- * client speaks plain TCP and gets a plaintext E_BAD_VERSION refusal (src/relay/listener.ts).
+ * runs inside TLS 1.3 and Register/Login sign its channel binding; a card's signature
+ * covers user id, pseudonym and box key; a status is signed by its user (all issue 10).
+ * A version-1 client speaks plain TCP and gets a plaintext E_BAD_VERSION refusal
+ * (src/relay/listener.ts).
  */
 export const PROTOCOL_VERSION = 2;
 
@@ -44,8 +46,13 @@ export const MAX_ACK_SEQS = 1024;
 /** Msg ids in one end-to-end receipt. */
 export const MAX_RECEIPT_IDS = 256;
 
-/** Entries in one RosterUpdate; larger rosters go in several frames. */
-export const MAX_ROSTER_ENTRIES = 1024;
+/**
+ * Entries in one RosterUpdate; larger rosters go in several frames. The largest entry
+ * (a 32-character name and an 80-character status text of 4-byte characters, the card
+ * signature, the status seq and signature) is about 680 bytes, so 256 of them stay
+ * within MAX_FRAME_BYTES; 1024 such entries would not (a test holds the two together).
+ */
+export const MAX_ROSTER_ENTRIES = 256;
 
 /** Error/goodbye/refusal texts: one line for a human. */
 export const MAX_REASON_CHARS = 200;
@@ -67,3 +74,27 @@ export const BOX_OVERHEAD_BYTES = 16;
 export const MSG_ID_BYTES = 16;
 export const CHALLENGE_BYTES = 32;
 export const QUERY_NONCE_BYTES = 16;
+
+/** A group id: 128 random bits (DESIGN.md §6; src/crypto/group-change.ts GROUP_ID_BYTES). */
+export const GROUP_ID_BYTES = 16;
+/** A group change's prev_hash: SHA-256 (src/crypto/group-change.ts GROUP_HASH_BYTES). */
+export const GROUP_HASH_BYTES = 32;
+/** Members in a create record: src/crypto/group-change.ts MAX_GROUP_MEMBERS (a test holds them equal). */
+export const MAX_GROUP_MEMBERS = 256;
+/** Group name in code points: src/crypto/group-change.ts MAX_GROUP_NAME_CHARS. */
+export const MAX_GROUP_NAME_CHARS = 64;
+/**
+ * Changes in one GroupLogResult. The largest change (a 256-member create) is about
+ * 12 KiB and the others about 200 bytes, so 512 stay far under MAX_FRAME_BYTES;
+ * a longer log is read in pages (GroupLogRequest.from_seq).
+ */
+export const MAX_GROUP_LOG_PAGE_CHANGES = 512;
+/**
+ * A sealed group message (src/crypto/group-message.ts layout): the same bound as a
+ * 1:1 box (MAX_SEALED_BYTES) plus its 73-byte header, nonce and signature.
+ */
+export const MAX_GROUP_MESSAGE_BYTES = MAX_SEALED_BYTES + 256;
+/** A sender chain share (src/crypto/sender-keys-codec.ts): 1 + 32 + 4 + 32 bytes. */
+export const SENDER_KEY_SHARE_BYTES = 69;
+/** The stable code in a GroupChangeResult (E_GROUP_...), as in Error.code. */
+export const MAX_GROUP_CODE_CHARS = 64;

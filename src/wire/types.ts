@@ -7,7 +7,10 @@
 export type Status = 'online' | 'away' | 'busy';
 export const STATUSES: readonly Status[] = ['online', 'away', 'busy'];
 
-/** A user's public card: identity key, pseudonym, box key signed by the identity key. */
+/**
+ * A user's public card: identity key, pseudonym and box key, all three signed by the
+ * identity key (src/crypto/card.ts), so none can be swapped or re-labelled alone.
+ */
 export interface Card {
   /** Ed25519 public key (32 bytes): the user id. */
   userId: Uint8Array;
@@ -15,8 +18,8 @@ export interface Card {
   pseudonym: string;
   /** X25519 public key (32 bytes). */
   boxPk: Uint8Array;
-  /** Ed25519(userId, "natter-boxkey-v1" || boxPk), 64 bytes. */
-  boxSig: Uint8Array;
+  /** Ed25519(userId, "natter-card-v2" || userId || len-prefixed pseudonym || boxPk), 64 bytes. */
+  cardSig: Uint8Array;
 }
 
 export type AckCode =
@@ -28,11 +31,23 @@ export type AckCode =
   | 'too-large'
   | 'internal';
 
+/**
+ * A status as its user signed it (SetStatus), or null when the user's session has
+ * not sent one. `seq` increases strictly per user.
+ */
+export interface StatusSignature {
+  seq: number;
+  /** Ed25519 over (src/crypto/status.ts) user id, status, text, seq; 64 bytes. */
+  sig: Uint8Array;
+}
+
 export interface RosterEntry {
   card: Card;
   status: Status;
   statusText: string;
   online: boolean;
+  /** The user's signature over status and statusText, forwarded by the relay unchanged. */
+  signed: StatusSignature | null;
 }
 
 export type Frame =
@@ -67,7 +82,64 @@ export type Frame =
   | { type: 'ping'; nonce: number }
   | { type: 'pong'; nonce: number }
   | { type: 'roster-update'; full: boolean; entries: RosterEntry[] }
-  | { type: 'set-status'; status: Status; statusText: string };
+  | { type: 'set-status'; status: Status; statusText: string; seq: number; sig: Uint8Array }
+  | { type: 'group-change'; requestId: number; change: GroupChange }
+  | { type: 'group-change-result'; requestId: number; code: string; reason: string; gseq: number }
+  | { type: 'group-send'; groupId: Uint8Array; msgId: Uint8Array; body: Uint8Array }
+  | {
+      type: 'group-deliver';
+      groupId: Uint8Array;
+      gseq: number;
+      storedAtMs: number;
+      item: GroupItem;
+    }
+  | { type: 'group-ack'; groupId: Uint8Array; throughGseq: number }
+  | { type: 'group-log-request'; requestId: number; groupId: Uint8Array; fromSeq: number }
+  | {
+      type: 'group-log-result';
+      requestId: number;
+      found: boolean;
+      changes: GroupChange[];
+      more: boolean;
+    };
+
+export type GroupRole = 'admin' | 'member';
+export type GroupOp = 'create' | 'add' | 'remove' | 'promote' | 'demote' | 'rename' | 'leave';
+
+export interface GroupMember {
+  userId: Uint8Array;
+  role: GroupRole;
+}
+
+/**
+ * One record of a group's membership log (docs/groups.md), the same shape as
+ * src/crypto/group-change.ts GroupChange, so the relay and the client hand a decoded
+ * change to applyChange as it is. The codec checks lengths; the signature and the
+ * chain are checked by applyChange.
+ */
+export type GroupChange = {
+  groupId: Uint8Array;
+  seq: number;
+  prevHash: Uint8Array;
+  author: Uint8Array;
+  signature: Uint8Array;
+} & (
+  | { op: 'create'; name: string; members: GroupMember[] }
+  | { op: 'add' | 'remove' | 'promote' | 'demote' | 'leave'; target: Uint8Array }
+  | { op: 'rename'; name: string }
+);
+
+/** One item of a group's stream: a membership change or a sealed group message. */
+export type GroupItem =
+  | { kind: 'change'; change: GroupChange }
+  | { kind: 'message'; from: Uint8Array; msgId: Uint8Array; body: Uint8Array };
+
+/** The plaintext inside a group message's secretbox. */
+export interface GroupPlain {
+  sentAtMs: number;
+  senderName: string;
+  text: string;
+}
 
 export type FrameType = Frame['type'];
 export type FrameOf<T extends FrameType> = Extract<Frame, { type: T }>;
@@ -75,7 +147,9 @@ export type FrameOf<T extends FrameType> = Extract<Frame, { type: T }>;
 /** Content of an end-to-end message. */
 export type InnerContent =
   | { kind: 'text'; body: string }
-  | { kind: 'receipt'; msgIds: Uint8Array[] };
+  | { kind: 'receipt'; msgIds: Uint8Array[] }
+  /** A sender chain share for one group epoch (docs/groups.md). */
+  | { kind: 'sender-key'; groupId: Uint8Array; epoch: number; share: Uint8Array };
 
 /** The plaintext sealed inside every box (DESIGN.md §3). */
 export interface Inner {

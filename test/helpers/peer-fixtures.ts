@@ -1,5 +1,6 @@
 /** Identities, cards and in-memory peer modules for unit tests (no disk, no sockets). */
 import { BoxKeyring } from '../../src/crypto/box.js';
+import { signCard } from '../../src/crypto/card.js';
 import { generateIdentity, type Identity } from '../../src/crypto/keys.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import { Contacts } from '../../src/peer/contacts.js';
@@ -22,7 +23,7 @@ export function person(name: string, id: Identity = generateIdentity()): Person 
   return {
     name,
     id,
-    card: { userId: id.signPk, pseudonym: name, boxPk: id.boxPk, boxSig: id.boxSig },
+    card: signCard(id, name),
     keyring: new BoxKeyring(id.boxSk),
   };
 }

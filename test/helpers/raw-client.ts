@@ -7,6 +7,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { signCard } from '../../src/crypto/card.js';
 import { generateIdentity, type Identity } from '../../src/crypto/keys.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import {
@@ -18,15 +19,28 @@ import {
   TAG_RELAY,
   verify,
 } from '../../src/crypto/sign.js';
+import { signStatus } from '../../src/crypto/status.js';
 import { certificateSignKey, channelBinding, TLS_VERSION } from '../../src/crypto/tls-cert.js';
 import { bytesEqual } from '../../src/util/bytes.js';
 import { decodeFrame, encodeFrame } from '../../src/wire/codec.js';
 import { FrameDecoder, frame as framed } from '../../src/wire/framing.js';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../../src/wire/limits.js';
-import type { Card, Frame, FrameOf } from '../../src/wire/types.js';
+import type { Card, Frame, FrameOf, Status } from '../../src/wire/types.js';
 
+/** The card of `id` under `pseudonym`, signed as the real client signs it. */
 export function cardOf(id: Identity, pseudonym: string): Card {
-  return { userId: id.signPk, pseudonym, boxPk: id.boxPk, boxSig: id.boxSig };
+  return signCard(id, pseudonym);
+}
+
+/** A SetStatus signed by `id`, as the real client sends it. */
+export function signedStatus(
+  id: Identity,
+  status: Status,
+  statusText: string,
+  seq: number,
+): FrameOf<'set-status'> {
+  const claim = { status, statusText, seq };
+  return { type: 'set-status', ...claim, sig: signStatus(id, claim) };
 }
 
 export interface RawConnectOptions {
@@ -39,6 +53,11 @@ export interface RawConnectOptions {
    * would: what a TLS-terminating proxy hopes for (the relay must still refuse it).
    */
   trustAnyKey?: boolean;
+  /**
+   * The card Register or Login carries. Default: the identity's card signed for the
+   * pseudonym on Register, none on Login.
+   */
+  card?: Card;
 }
 
 /** The binding a plain-TCP session signs (the relay's PLAIN_CHANNEL_BINDING). */
@@ -152,7 +171,7 @@ export class RawClient {
   ): Promise<{ client: RawClient; ready: FrameOf<'ready'> }> {
     const client = await RawClient.connect(port, options);
     const challenge = await client.hello();
-    client.send(client.authFrame(challenge, id, pseudonym, mode));
+    client.send(client.authFrame(challenge, id, pseudonym, mode, options.card));
     const reply = await client.next((f) => f.type === 'ready' || f.type === 'error');
     if (reply.type !== 'ready') {
       throw Object.assign(new Error(`login refused: ${JSON.stringify(reply)}`), {
@@ -183,13 +202,14 @@ export class RawClient {
     id: Identity,
     pseudonym: string,
     mode: 'register' | 'login',
+    card?: Card,
   ): Frame {
     const tag = mode === 'register' ? TAG_REGISTER_V2 : TAG_LOGIN_V2;
     const msg = authMessage(tag, challenge.relayId, challenge.challenge, this.binding, pseudonym);
     const sig = sign(id.signSk, msg);
     return mode === 'register'
-      ? { type: 'register', card: cardOf(id, pseudonym), sig }
-      : { type: 'login', pseudonym, userId: id.signPk, sig, card: null };
+      ? { type: 'register', card: card ?? cardOf(id, pseudonym), sig }
+      : { type: 'login', pseudonym, userId: id.signPk, sig, card: card ?? null };
   }
 
   send(f: Frame): void {

@@ -305,6 +305,9 @@ const STDOUT_WRITE =
   /\bprocess\s*(?:\.\s*stdout\b|\[\s*['"]stdout['"]\s*\])|\bconsole\s*\.\s*(?:log|info|debug|dir|dirxml|table)\b/g;
 /** startRelay's benchmark-only switch (RelayOptions.tls): the CLI never passes it. */
 const RELAY_TLS_OPTION = /\btls\s*:/g;
+/** The box-key-only signature check: the key file's self-check, never a card's (issue 10). */
+const BOX_KEY_CHECK = /\bverifyBoxKey\b/g;
+const BOX_KEY_CHECKERS = new Set(['src/crypto/keys.ts', 'src/crypto/keyfile.ts']);
 
 /** Each rule returns every violation in `files`, one line each naming the file and the import. */
 const rules: Record<string, (files: SourceFile[]) => string[]> = {
@@ -469,6 +472,16 @@ const rules: Record<string, (files: SourceFile[]) => string[]> = {
             `${f.path}:${f.code.slice(0, m.index).split('\n').length} sets '${m[0]}' (every relay a user runs speaks TLS)`,
         ),
       ),
+
+  'cards are checked with verifyCard: only the key file checks a box-key-only signature': (files) =>
+    files
+      .filter((f) => !BOX_KEY_CHECKERS.has(f.path))
+      .flatMap((f) =>
+        [...f.code.matchAll(BOX_KEY_CHECK)].map(
+          (m) =>
+            `${f.path}:${f.code.slice(0, m.index).split('\n').length} uses '${m[0]}' (it does not cover the pseudonym: use verifyCard)`,
+        ),
+      ),
 };
 
 /** An in-memory source file, for checking that each rule does catch what it should. */
@@ -616,6 +629,11 @@ describe('module boundaries (DESIGN.md §1)', () => {
         'setTimeout(expire, 2000);',
       ]),
       fakeFile('src/cli.ts', ["import { main } from './cli/main.js';"]),
+      fakeFile('src/peer/cards.ts', [
+        '// verifyBoxKey in a comment is fine',
+        'if (!verifyBoxKey(card.userId, card.boxPk, card.cardSig)) return;',
+      ]),
+      fakeFile('src/crypto/keyfile.ts', ['const ok = verifyBoxKey(signPk, boxPk, boxSig);']),
     ];
     const flagged = Object.fromEntries(
       Object.entries(rules).map(([name, rule]) => [name, rule(fake).map((v) => v.split(' ')[0])]),
@@ -661,6 +679,9 @@ describe('module boundaries (DESIGN.md §1)', () => {
       ],
       "the CLI never sets the relay's TLS option (plain TCP is for benchmarks only)": [
         'src/cli/x.ts:7',
+      ],
+      'cards are checked with verifyCard: only the key file checks a box-key-only signature': [
+        'src/peer/cards.ts:2',
       ],
     });
   });

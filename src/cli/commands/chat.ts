@@ -12,6 +12,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import {
+  isConversationId,
   isIdentitySealed,
   type NatterClient,
   newPseudonymProblem,
@@ -51,6 +52,8 @@ const FIRST_CONNECT_MS = 10_000;
 const PASSPHRASE_ATTEMPTS = 3;
 /** Conversations remembered in ui-state.json. */
 const MAX_SAVED_CONVERSATIONS = 1_000;
+/** A saved group name longer than this is damage, not a name (the core's names are far shorter). */
+const MAX_SAVED_GROUP_NAME_CHARS = 256;
 
 export function addChatCommand(program: Command, withContext: WithContext): void {
   const command = program
@@ -278,7 +281,11 @@ export function parseSaved(raw: unknown): SavedState | undefined {
   const conversations: SavedState['conversations'] = [];
   for (const c of r.conversations.slice(0, MAX_SAVED_CONVERSATIONS)) {
     const { id, name, unread, mentioned } = (c ?? {}) as Record<string, unknown>;
-    if (typeof id !== 'string' || typeof name !== 'string' || pseudonymProblem(name) !== null)
+    if (typeof id !== 'string' || typeof name !== 'string') continue;
+    // A group keeps its id; its name is only shown until the core's groups() replaces it.
+    const group = id.startsWith('#');
+    if (group && !isConversationId(id)) continue;
+    if (group ? name.length > MAX_SAVED_GROUP_NAME_CHARS : pseudonymProblem(name) !== null)
       continue;
     const count = Number.isInteger(unread) && (unread as number) >= 0 ? (unread as number) : 0;
     conversations.push({ id, name, unread: count, mentioned: mentioned === true });

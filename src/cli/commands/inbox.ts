@@ -7,9 +7,20 @@
  * could do would bring the message back.
  */
 import type { Command } from 'commander';
-import type { ConversationNotice, DamagedMessage, NatterClient } from '../../peer/index.js';
+import type {
+  ConversationNotice,
+  DamagedMessage,
+  GroupUpdate,
+  NatterClient,
+} from '../../peer/index.js';
 import { NatterError } from '../../util/errors.js';
 import { formatMessage, messageJson, safeJson, sanitize } from '../format.js';
+import {
+  formatGroupChange,
+  formatGroupWarning,
+  groupChangeJson,
+  groupWarningJson,
+} from '../group-format.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
 import { addPresenceOptions, type PresenceFlags } from '../presence.js';
@@ -32,7 +43,7 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
     .option('--follow', 'stay connected and print new messages as they arrive, until Ctrl-C')
     .option(
       '--json',
-      'one JSON object per message: msgId, from, fingerprint, userId, sentAt, receivedAt, text; a damaged or forged delivery is an object with type "damaged"',
+      'one JSON object per message: msgId, from, fingerprint, userId, sentAt, receivedAt, text, and group {name, id} in a group; a damaged or forged delivery is an object with type "damaged", a membership change one with type "group"',
     )
     .option('--wait <ms>', 'how long to try to reach (or find) the relay', parseMs, 30_000);
   // With --follow the client announces itself until stopped: natter who lists it,
@@ -54,6 +65,10 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
       client.on('message:received', () => printer.schedule());
       client.on('message:damaged', () => printer.schedule());
       client.on('conversation:notice', () => printer.schedule());
+      // Membership changes are kept by the core until a UI takes them (whichever command
+      // was connected when they came), then printed in order with the messages around them.
+      client.on('group:changed', () => printer.schedule());
+      client.on('group:warning', () => printer.schedule());
       // Held messages are not printed; say why, on stderr, so scripts reading stdout are unaffected.
       client.on('contact:key-changed', (e) => {
         const who = sanitize(e.pseudonym);
@@ -111,6 +126,17 @@ class Printer {
     this.print().catch(() => undefined);
   }
 
+  /** A membership change or a refused one: text on stderr, like notices; an object with --json. */
+  private printGroupUpdate(u: GroupUpdate): void {
+    if (u.type === 'changed') {
+      this.err(formatGroupChange(u.group, u.notice, this.client.me.pseudonym));
+      if (this.json) this.out(groupChangeJson(u.group, u.notice, u.atMs));
+    } else {
+      this.err(formatGroupWarning(u));
+      if (this.json) this.out(groupWarningJson(u));
+    }
+  }
+
   print(): Promise<void> {
     this.queued = true;
     // A failed print does not wedge the ones after it; each reports its own failure.
@@ -119,8 +145,16 @@ class Printer {
       .then(async () => {
         // From here on, a new event must queue another print: this one may have read already.
         this.queued = false;
-        for (const m of await this.client.takeUnread())
-          this.out(this.json ? messageJson(m) : formatMessage(m));
+        // Messages and membership changes in the order they became durable here.
+        const messages = (await this.client.takeUnread()).map((m) => ({
+          atMs: m.receivedAtMs,
+          print: () => this.out(this.json ? messageJson(m) : formatMessage(m)),
+        }));
+        const updates = (await this.client.takeGroupUpdates()).map((u) => ({
+          atMs: u.atMs,
+          print: () => this.printGroupUpdate(u),
+        }));
+        for (const line of [...messages, ...updates].sort((a, b) => a.atMs - b.atMs)) line.print();
         for (const d of await this.client.takeDamaged()) {
           this.err(formatDamaged(d));
           if (this.json) this.out(damagedJson(d));

@@ -1,6 +1,6 @@
 /**
- * `natter send --to NAME TEXT`: queue durably, connect, and exit 0 once the relay
- * has stored it all. A refusal for now (relay disk full, a quota, an internal
+ * `natter send --to NAME TEXT` (or `--group GROUP`): queue durably, connect, and
+ * exit 0 once the relay has stored it all. A refusal for now (relay disk full, a quota, an internal
  * error) ends the command at once with its own code (E_RELAY_DISK_FULL, ...)
  * instead of a timeout; the message stays queued and the next command that
  * connects sends it (issue 8).
@@ -17,12 +17,15 @@ import { isNatterError } from '../../util/errors.js';
 import { UsageError } from '../context.js';
 import { CliCode, cliError } from '../errors.js';
 import { safeJson, sanitize } from '../format.js';
+import { groupLabel } from '../group-format.js';
 import { readAll } from '../io.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
+import { tellGroupChanges } from './group.js';
 
 interface SendOptions {
-  to: string;
+  to?: string;
+  group?: string;
   eachLine?: boolean;
   wait: number;
   json?: boolean;
@@ -34,45 +37,53 @@ export function addSendCommand(program: Command, withContext: WithContext): void
     .description(
       'send an end-to-end encrypted message; exits 0 once the relay has stored it, 1 at once if the relay refuses it (it stays queued)',
     )
-    .requiredOption('--to <name>', 'recipient pseudonym')
+    .option('--to <name>', 'recipient pseudonym')
+    .option('--group <group>', 'or a group: its name, #name or an id prefix (natter group list)')
     .argument('[text]', "message text, or '-' to read the message from stdin")
     .option('--each-line', 'send each line of stdin as its own message')
     .option('--wait <ms>', 'how long to try to reach (or find) the relay', parseMs, 30_000)
     .option('--json', 'print {msgId, state, reason} for each message as JSON lines')
     .action(
       withContext(async (ctx, text: string | undefined, opts: SendOptions) => {
+        const target = sendTarget(opts);
         const texts = await messagesFrom(text, opts, () => readAll(ctx.io.stdin));
         const client = await ctx.openClient({ connect: true });
-        const deadline = Date.now() + opts.wait;
-        // All queued in one turn: one durable batch, order kept.
-        const ids = await Promise.all(texts.map((t) => client.send(opts.to, t)));
-        const out = (line: string) => ctx.out(line);
-        // Listening before connecting: the relay answers as soon as the session is ready.
-        const answers = new RelayAnswers(client, ids);
-        let refused: RefusedMessage[];
+        const told = tellGroupChanges(ctx, client);
         try {
-          refused = await deliver(
-            client,
-            ids,
-            opts,
-            deadline,
-            answers,
-            await ctx.configuredRelay(),
-          );
-        } finally {
-          answers.off();
-        }
-        const [first] = refused;
-        if (first !== undefined) {
-          await printStates(client, ids, opts, out);
+          const deadline = Date.now() + opts.wait;
+          const ids = await queue(client, target, texts);
+          const out = (line: string) => ctx.out(line);
+          // Listening before connecting: the relay answers as soon as the session is ready.
+          const answers = new RelayAnswers(client, ids);
+          let refused: RefusedMessage[];
+          try {
+            refused = await deliver(
+              client,
+              ids,
+              opts,
+              deadline,
+              answers,
+              await ctx.configuredRelay(),
+            );
+          } finally {
+            answers.off();
+          }
+          const [first] = refused;
+          if (first !== undefined) {
+            await printStates(client, ids, opts, out);
+            await told();
+            await client.logout();
+            throw relayRefusalError(
+              first.refusal,
+              `${refused.length} of ${ids.length} message(s) stay queued and will be sent the next time natter connects`,
+            );
+          }
+          await report(client, ids, opts, out, target);
+          await told();
           await client.logout();
-          throw relayRefusalError(
-            first.refusal,
-            `${refused.length} of ${ids.length} message(s) stay queued and will be sent the next time natter connects`,
-          );
+        } finally {
+          await told();
         }
-        await report(client, ids, opts, out);
-        await client.logout();
       }),
     );
 }
@@ -165,6 +176,27 @@ class RelayAnswers {
   }
 }
 
+/** Whom to send to: exactly one of --to and --group. */
+type Target = { kind: 'direct'; to: string } | { kind: 'group'; group: string };
+
+function sendTarget(opts: SendOptions): Target {
+  if (opts.to !== undefined && opts.group !== undefined)
+    throw new UsageError('send: --to or --group, not both');
+  if (opts.to !== undefined) return { kind: 'direct', to: opts.to };
+  if (opts.group !== undefined) return { kind: 'group', group: opts.group };
+  throw new UsageError('send: missing --to NAME or --group GROUP');
+}
+
+/** Queues every text durably; resolves with their message ids, in order. */
+async function queue(client: NatterClient, target: Target, texts: string[]): Promise<string[]> {
+  // All queued in one turn: one durable batch, order kept.
+  if (target.kind === 'direct') return Promise.all(texts.map((t) => client.send(target.to, t)));
+  // One at a time: each takes the next index of my sender chain (DESIGN.md §6).
+  const ids: string[] = [];
+  for (const t of texts) ids.push((await client.sendToGroup(target.group, t)).msgId);
+  return ids;
+}
+
 async function messagesFrom(
   text: string | undefined,
   opts: SendOptions,
@@ -201,6 +233,7 @@ async function report(
   ids: string[],
   opts: SendOptions,
   out: (line: string) => void,
+  target: Target,
 ): Promise<void> {
   await printStates(client, ids, opts, out);
   let held = 0;
@@ -210,7 +243,26 @@ async function report(
     if (status?.state === 'held') held++;
     if (status?.state === 'failed') failed ??= status.reason ?? 'refused';
   }
-  const to = sanitize(opts.to);
+  if (target.kind === 'group') {
+    const label = groupLabel((await client.group(target.group)).name);
+    if (held > 0) {
+      throw cliError(
+        CliCode.KeyChanged,
+        `${held} message(s) to ${label} held: a member's key changed; find them with natter contacts, compare safety numbers (natter fingerprint NAME), then run natter trust NAME`,
+      );
+    }
+    // The relay knows the membership before this profile does (removed while away).
+    if (failed === 'unknown-recipient') {
+      throw cliError(
+        CliCode.NotGroupMember,
+        `the relay refused the message: you are no longer a member of ${label} (natter inbox brings the change)`,
+      );
+    }
+    if (failed !== undefined)
+      throw cliError(CliCode.SendFailed, `the relay refused the message to ${label}: ${failed}`);
+    return;
+  }
+  const to = sanitize(target.to);
   if (held > 0) {
     throw cliError(
       CliCode.KeyChanged,

@@ -17,7 +17,7 @@
  * its (authenticated) sender name.
  */
 import type { BoxKeyring } from '../../crypto/box.js';
-import { bytesEqual } from '../../util/bytes.js';
+import { bytesEqual, toHex } from '../../util/bytes.js';
 import { describeError } from '../../util/errors.js';
 import { type Logger, silentLogger } from '../../util/logger.js';
 import { pseudonymKey } from '../../wire/text.js';
@@ -106,6 +106,18 @@ export class DirectConversations implements Audience {
     if (contact.pending !== null) return { ok: false, why: 'held' };
     if (bytesEqual(contact.card.userId, this.d.me.userId)) return { ok: false, why: 'self' };
     return { ok: true, contact };
+  }
+
+  /**
+   * Like resolve(), for what only user `userId` (hex) may read (a group's sender key,
+   * sealed to that member's card): never sealed to another key the name has now.
+   */
+  async resolveMember(to: DirectAddress, userId: string): Promise<Resolution> {
+    const resolved = await this.resolve(to);
+    if (!resolved.ok || toHex(resolved.contact.card.userId) === userId.toLowerCase()) {
+      return resolved;
+    }
+    return { ok: false, why: 'unknown-recipient' };
   }
 
   /**

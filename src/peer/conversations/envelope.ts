@@ -14,7 +14,7 @@
  * checked next, against what was accepted from them before (messaging/counters.ts).
  */
 import type { BoxKeyring } from '../../crypto/box.js';
-import { verifyBoxKey } from '../../crypto/keys.js';
+import { verifyCard } from '../../crypto/card.js';
 import { bytesEqual } from '../../util/bytes.js';
 import { decodeInner, encodeInner } from '../../wire/codec.js';
 import { pseudonymKey } from '../../wire/text.js';
@@ -97,8 +97,11 @@ export async function openDeliver(
 ): Promise<OpenResult> {
   const from = deliver.from;
   try {
-    if (!verifyBoxKey(from.userId, from.boxPk, from.boxSig)) {
-      return reject('bad-card', "the sender's box key is not signed by their identity key");
+    if (!verifyCard(from)) {
+      return reject(
+        'bad-card',
+        "the sender's card is not signed by their identity key as it reads",
+      );
     }
     const opened = keyring.open(from.boxPk, deliver.nonce, deliver.ciphertext);
     if (!opened.ok) return reject('open-failed', `box did not open: ${opened.reason}`);

@@ -4,7 +4,7 @@
  * so a plain string cannot pass for one by accident.
  *
  *   '@' + pseudonymKey(name)   a one-to-one conversation (what users think of as "the chat with bob")
- *   '#' + group id, hex        a group conversation (DESIGN.md §6; groups come later)
+ *   '#' + group id, hex        a group conversation (DESIGN.md §6, docs/groups.md)
  *
  * A direct id is a stored key (history keys, the outbox's counters): it must stay
  * exactly `@${pseudonymKey(name)}`, with the case-only fold of src/wire/text.ts.

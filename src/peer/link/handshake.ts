@@ -7,6 +7,7 @@
  * nonce, the channel, the relay it answered for); the checks are pure functions,
  * testable without a socket.
  */
+import { signCard } from '../../crypto/card.js';
 import type { Identity } from '../../crypto/keys.js';
 import { randomBytes } from '../../crypto/random.js';
 import {
@@ -31,7 +32,7 @@ export type AuthMode = 'register' | 'login';
 /** Hello to Ready must finish within this (the relay enforces its own limit too). */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
-export type SigningIdentity = Pick<Identity, 'signPk' | 'signSk' | 'boxPk' | 'boxSig'>;
+export type SigningIdentity = Pick<Identity, 'signPk' | 'signSk' | 'boxPk'>;
 
 /** Relay refusals that retrying cannot fix: surfaced once, never looped on. */
 export const FINAL_CODES: ReadonlySet<string> = new Set([
@@ -112,7 +113,10 @@ export function checkChallenge(
   }
 }
 
-/** Register or Login, signed over (tag, relay id, challenge, channel binding, pseudonym). */
+/**
+ * Register or Login, signed over (tag, relay id, challenge, channel binding, pseudonym),
+ * with our card signed for this pseudonym (crypto/card.ts).
+ */
 export function authFrame(
   identity: SigningIdentity,
   pseudonym: string,
@@ -122,12 +126,7 @@ export function authFrame(
 ): Frame {
   const tag = mode === 'register' ? TAG_REGISTER_V2 : TAG_LOGIN_V2;
   const sig = sign(identity.signSk, authMessage(tag, ch.relayId, ch.challenge, binding, pseudonym));
-  const card: Card = {
-    userId: identity.signPk,
-    pseudonym,
-    boxPk: identity.boxPk,
-    boxSig: identity.boxSig,
-  };
+  const card: Card = signCard(identity, pseudonym);
   return mode === 'register'
     ? { type: 'register', card, sig }
     : { type: 'login', pseudonym, userId: identity.signPk, sig, card };

@@ -1,6 +1,7 @@
 /**
  * Request/reply over the relay link, matched by request id: Lookup →
- * LookupResult today, group and file requests next. Owns the ids and the
+ * LookupResult, GroupChangeRequest → GroupChangeResult, GroupLogRequest →
+ * GroupLogResult (file requests next). Owns the ids and the
  * callers waiting for answers. Each request has a timeout on the injected
  * clock; at most `maxOutstanding` wait at once; a lost link fails every waiting
  * request at once (E_OFFLINE) rather than leaving it to time out.
@@ -17,6 +18,8 @@ import { LinkCode, linkError } from './errors.js';
  */
 export interface ReplyKinds {
   lookup: 'lookup-result';
+  'group-change': 'group-change-result';
+  'group-log-request': 'group-log-result';
 }
 
 export type RequestType = keyof ReplyKinds;
@@ -179,4 +182,6 @@ export class Requests {
 /** ReplyKinds as a value, for checking what arrives. */
 const REPLY_OF: { [K in RequestType]: ReplyKinds[K] } = {
   lookup: 'lookup-result',
+  'group-change': 'group-change-result',
+  'group-log-request': 'group-log-result',
 };

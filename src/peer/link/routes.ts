@@ -14,7 +14,7 @@ import type { ReplyType } from './requests.js';
 export type LinkPhase = 'hello' | 'auth' | 'ready';
 
 /** What a ready link hands its owner (everything else it handles itself). */
-export type SessionFrame = 'deliver' | 'send-ack' | 'roster-update';
+export type SessionFrame = 'deliver' | 'send-ack' | 'roster-update' | 'group-deliver';
 
 /** The owner's handlers: typed over SessionFrame, so none can be forgotten. */
 export type SessionHandlers = { [T in SessionFrame]: (frame: FrameOf<T>) => void };
@@ -55,6 +55,9 @@ export const routes: RouteTable = {
   deliver: { phases: READY, handle: (link, f) => link.owner.deliver(f) },
   'send-ack': { phases: READY, handle: (link, f) => link.owner['send-ack'](f) },
   'roster-update': { phases: READY, handle: (link, f) => link.owner['roster-update'](f) },
+  'group-deliver': { phases: READY, handle: (link, f) => link.owner['group-deliver'](f) },
+  'group-change-result': { phases: READY, handle: (link, f) => link.reply(f) },
+  'group-log-result': { phases: READY, handle: (link, f) => link.reply(f) },
   // Client-to-relay only:
   hello: null,
   register: null,
@@ -63,6 +66,10 @@ export const routes: RouteTable = {
   'deliver-ack': null,
   lookup: null,
   'set-status': null,
+  'group-change': null,
+  'group-send': null,
+  'group-ack': null,
+  'group-log-request': null,
 };
 
 /** Runs the frame's route; throws E_UNEXPECTED_FRAME for a frame not allowed in `phase`. */

@@ -10,6 +10,7 @@ import type { Card, Inner, InnerContent } from '../../wire/types.js';
 import type { Observation } from '../contacts.js';
 import type { ConversationId } from '../conversations/ids.js';
 import type { ConversationNotice, ReceivedMessage } from '../events.js';
+import type { IncomingShare } from '../groups/shares-in.js';
 import type { KvOp } from '../store.js';
 import type { HeldMessages } from './held.js';
 import { type History, type HistoryEntry, toReceived } from './history.js';
@@ -38,6 +39,8 @@ export class IncomingBatch {
   readonly receipts: { from: string; conversation: ConversationId; ids: string[] }[] = [];
   /** Gaps and rewinds in senders' numbering, announced as 'conversation:notice'. */
   readonly notices: ConversationNotice[] = [];
+  /** Group sender keys (groups/shares-in.ts), made durable before this batch is acknowledged. */
+  readonly senderKeys: IncomingShare[] = [];
 
   constructor(readonly now: number) {}
 }
@@ -80,6 +83,13 @@ export const CONTENT_KINDS: { [K in InnerKind]: Handler<K> } = {
       conversation,
       ids: inner.content.msgIds.map(toHex),
     });
+  },
+
+  // A member's chain for a group epoch. From a key we have not accepted: proves nothing, ignored.
+  'sender-key': ({ inner, from, seenAs }, batch) => {
+    if (!trusted(seenAs)) return;
+    const { groupId, epoch, share } = inner.content;
+    batch.senderKeys.push({ from: from.userId, groupId, epoch, share });
   },
 };
 

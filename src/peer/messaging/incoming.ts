@@ -29,6 +29,7 @@ import type { Contacts, Observation } from '../contacts.js';
 import { type Audience, openDeliver } from '../conversations/envelope.js';
 import type { ConversationId } from '../conversations/ids.js';
 import type { PeerEvents, PeerStats, ReceivedMessage, RejectReason } from '../events.js';
+import type { IncomingShare } from '../groups/shares-in.js';
 import type { PeerStore } from '../store.js';
 import type { CounterWindows } from './counters.js';
 import { type DamagedReports, damagedReport } from './damaged.js';
@@ -56,6 +57,8 @@ export interface IncomingDeps {
   /** Where DeliverAcks go. */
   link: { send(frame: Frame): boolean };
   receipts: Pick<Receipts, 'send' | 'received'>;
+  /** Where group sender keys go (groups/groups.ts); durable when the promise resolves. */
+  senderKeys?: { acceptShares(shares: readonly IncomingShare[]): Promise<void> };
   tasks: BackgroundTasks;
   clock?: Clock;
   logger?: Logger;
@@ -82,6 +85,11 @@ export class Incoming {
   push(deliver: FrameOf<'deliver'>): void {
     this.progress.delivered();
     this.arrivals.push(deliver);
+  }
+
+  /** Something else came from the relay for us (a group item): the inbox is not idle yet. */
+  activity(): void {
+    this.progress.delivered();
   }
 
   /** A new session: the relay has `pending` messages waiting for us. */
@@ -219,6 +227,9 @@ export class Incoming {
     }
     batch.ops.push(...counters.ops());
     try {
+      // Shares first, in the groups' own batch: a redelivery after a crash between the
+      // two writes finds the chain already held, which changes nothing (shares-in.ts).
+      if (batch.senderKeys.length > 0) await this.d.senderKeys?.acceptShares(batch.senderKeys);
       await this.d.store.write(batch.ops);
     } catch (err) {
       // Not durable, so not acknowledged: the relay keeps the mail and redelivers it.

@@ -7,6 +7,12 @@
  *     ...   header: the entry as UTF-8 JSON, without its sealed payload
  *     ...   sealed payload, if any: recipient user id (32) ‖ nonce (24) ‖ ciphertext (the rest)
  *
+ *   or, for a group message (issue 11), sealed once for the whole group when composed:
+ *     u8    record format (2)
+ *     u32   big-endian length of the header
+ *     ...   header: the entry as UTF-8 JSON, without its sealed message
+ *     ...   the sealed group message (src/crypto/group-message.ts layout): the rest
+ *
  * The sealed payload is kept as the bytes that go on the wire (issue 9: it used
  * to be hex and base64 inside JSON). Entries written before issue 9 live under
  * v1!outbox! as JSON ({ toName, kind, body | receiptFor, sealed: { to, nonce,
@@ -18,11 +24,18 @@ import { KEY_BYTES, NONCE_BYTES } from '../../wire/limits.js';
 import { type ConversationId, directConversation } from '../conversations/ids.js';
 import { PeerCode, peerError } from '../errors.js';
 
-/** What an outgoing message carries; group and file kinds join this union later. */
+/** What an outgoing message carries; file kinds join this union later. */
 export type OutgoingContent =
   | { kind: 'text'; body: string }
   /** "I have your messages" (receipts.ts): the acknowledged message ids, hex. */
-  | { kind: 'receipt'; msgIds: string[] };
+  | { kind: 'receipt'; msgIds: string[] }
+  /**
+   * My sender chain of a group epoch, for one member (groups/shares.ts): sealed only to
+   * the card of user id `to` (hex), never to another key that the name may have now.
+   */
+  | { kind: 'sender-key'; groupId: string; epoch: number; share: string; to: string }
+  /** A group message (conversation '#<group id>'): its sealed form is `sealedGroup`. */
+  | { kind: 'group-text'; body: string };
 
 export type OutgoingKind = OutgoingContent['kind'];
 
@@ -54,37 +67,44 @@ export interface OutboxEntry {
   counter: number;
   sentAtMs: number;
   sealed?: SealedPayload;
+  /** A group message, sealed once when composed: exactly what a GroupSend frame carries. */
+  sealedGroup?: Uint8Array;
   state: OutboxState;
   attempts: number;
   reason?: string;
 }
 
-/** The record format written today. */
+/** The record formats: one-to-one (sealed per recipient), and a group message. */
 const FORMAT = 1;
+const GROUP_FORMAT = 2;
 const HEADER_AT = 5;
 
-type Header = Omit<OutboxEntry, 'sealed'>;
+type Header = Omit<OutboxEntry, 'sealed' | 'sealedGroup'>;
 
 export function encodeOutboxRecord(entry: OutboxEntry): Uint8Array {
-  const { sealed, ...header } = entry;
+  const { sealed, sealedGroup, ...header } = entry;
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const head = Buffer.alloc(HEADER_AT);
-  head.writeUInt8(FORMAT, 0);
+  head.writeUInt8(sealedGroup === undefined ? FORMAT : GROUP_FORMAT, 0);
   head.writeUInt32BE(json.length, 1);
   const parts: Uint8Array[] = [head, json];
-  if (sealed !== undefined) parts.push(sealed.to, sealed.nonce, sealed.ciphertext);
+  if (sealedGroup !== undefined) parts.push(sealedGroup);
+  else if (sealed !== undefined) parts.push(sealed.to, sealed.nonce, sealed.ciphertext);
   return concatBytes(...parts);
 }
 
 /** Throws E_STORE_CORRUPT for a record this version cannot read. */
 export function decodeOutboxRecord(bytes: Uint8Array): OutboxEntry {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < HEADER_AT || buf.readUInt8(0) !== FORMAT) {
-    throw corrupt('unknown record format');
-  }
+  const format = buf.length < HEADER_AT ? 0 : buf.readUInt8(0);
+  if (format !== FORMAT && format !== GROUP_FORMAT) throw corrupt('unknown record format');
   const end = HEADER_AT + buf.readUInt32BE(1);
   if (end > buf.length) throw corrupt('header runs past the record');
   const header = JSON.parse(buf.subarray(HEADER_AT, end).toString('utf8')) as Header;
+  if (format === GROUP_FORMAT) {
+    if (end === buf.length) throw corrupt('the sealed group message is missing');
+    return { ...header, sealedGroup: copyBytes(buf.subarray(end)) };
+  }
   if (end === buf.length) return header;
   const sealedAt = end + KEY_BYTES + NONCE_BYTES;
   if (sealedAt >= buf.length) throw corrupt('sealed payload is cut short');

@@ -144,6 +144,18 @@ export class Outbox {
     return slot.entry;
   }
 
+  /**
+   * Replaces fields of an entry in memory and returns the ops that store it, for the
+   * caller's batch (a group message sealed again under a new epoch, with the chain
+   * state that sealed it: groups/send.ts).
+   */
+  replaceOps(msgId: string, patch: Partial<Omit<OutboxEntry, 'msgId'>>): KvOp[] {
+    const slot = this.slots.get(msgId);
+    if (slot === undefined) return [];
+    this.replace(slot, { ...slot.entry, ...patch });
+    return this.writeOps(slot);
+  }
+
   /** The relay stored it (or refused it for good): the outbox's job is done. */
   async remove(msgId: string): Promise<void> {
     const slot = this.slots.get(msgId);

@@ -13,6 +13,11 @@
  * An entry written longer ago than recipients accept (envelope.ts
  * MAX_MESSAGE_AGE_MS: mail lifetime plus slack) is never sent: it fails for good
  * as 'expired', as a permanent refusal would.
+ *
+ * Group messages (issue 11) leave as GroupSend, byte for byte as composed (sealed once
+ * for every member: groups/send.ts), and their SendAcks are applied like any other;
+ * a group's sender keys are 1:1 messages sealed to one member's key only
+ * (outgoing-kinds.ts has what each content kind is on the wire).
  */
 
 import { Backoff } from '../../util/backoff.js';
@@ -20,19 +25,14 @@ import { fromHex, toHex } from '../../util/bytes.js';
 import { type Clock, systemClock } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import { type Logger, silentLogger } from '../../util/logger.js';
-import type { Frame, FrameOf, InnerContent } from '../../wire/types.js';
+import type { Frame, FrameOf } from '../../wire/types.js';
 import type { DirectConversations } from '../conversations/direct.js';
 import { MAX_MESSAGE_AGE_MS } from '../conversations/envelope.js';
 import { type ConversationId, parseConversationId } from '../conversations/ids.js';
 import type { OutgoingState, PeerEvents } from '../events.js';
 import type { History } from './history.js';
-import type {
-  Outbox,
-  OutboxEntry,
-  OutgoingContent,
-  OutgoingKind,
-  SealedPayload,
-} from './outbox.js';
+import type { Outbox, OutboxEntry, SealedPayload } from './outbox.js';
+import { groupIdOf, innerContent, isShown } from './outgoing-kinds.js';
 import {
   describeRefusal,
   isPermanentRefusal,
@@ -65,24 +65,9 @@ export interface SenderDeps {
   random?: () => number;
 }
 
-/** Each content kind as sealed, and whether the user sees it (history, status events). */
-const KINDS: {
-  [K in OutgoingKind]: {
-    inner: (c: Extract<OutgoingContent, { kind: K }>) => InnerContent;
-    shown: boolean;
-  };
-} = {
-  text: { inner: (c) => ({ kind: 'text', body: c.body }), shown: true },
-  // Receipts are never shown, so their fate is nobody's news; they are retried all the same.
-  receipt: { inner: (c) => ({ kind: 'receipt', msgIds: c.msgIds.map(fromHex) }), shown: false },
-};
-
 /** Older than any recipient accepts (envelope.ts refuses it as 'expired'). */
 const isExpired = (entry: OutboxEntry, nowMs: number): boolean =>
   entry.sentAtMs < nowMs - MAX_MESSAGE_AGE_MS;
-
-const innerContent = (c: OutgoingContent): InnerContent =>
-  (KINDS[c.kind].inner as (c: OutgoingContent) => InnerContent)(c);
 
 export class OutboxSender {
   private readonly inFlight = new Set<string>();
@@ -193,6 +178,16 @@ export class OutboxSender {
       }
       if (this.retries.waiting(entry.msgId, now)) continue;
       if (blocked.has(entry.conversation)) continue;
+      if (entry.sealedGroup !== undefined) {
+        // Sealed once for the whole group when composed (groups/send.ts); the relay fans out.
+        this.sendFrame(entry.msgId, {
+          type: 'group-send',
+          groupId: fromHex(groupIdOf(entry.conversation)),
+          msgId: fromHex(entry.msgId),
+          body: entry.sealedGroup,
+        });
+        continue;
+      }
       const sealed = entry.sealed ?? (await this.seal(entry, blocked));
       if (sealed === null || this.d.outbox.get(entry.msgId)?.state !== 'queued') continue;
       const frame: Frame = {
@@ -202,9 +197,13 @@ export class OutboxSender {
         nonce: sealed.nonce,
         ciphertext: sealed.ciphertext,
       };
-      if (this.d.link.send(frame)) this.inFlight.add(entry.msgId);
+      this.sendFrame(entry.msgId, frame);
     }
     await Promise.all(this.writes.splice(0));
+  }
+
+  private sendFrame(msgId: string, frame: Frame): void {
+    if (this.d.link.send(frame)) this.inFlight.add(msgId);
   }
 
   /** Resolves whom to seal to and seals; null if the entry cannot go now. */
@@ -212,13 +211,18 @@ export class OutboxSender {
     entry: OutboxEntry,
     blocked: Set<ConversationId>,
   ): Promise<SealedPayload | null> {
-    const ref = parseConversationId(entry.conversation);
-    if (ref.kind !== 'direct') {
-      // Group sealing (sender keys, DESIGN.md §6) arrives with groups.
+    const content = entry.content;
+    const inner = innerContent(content);
+    if (parseConversationId(entry.conversation).kind !== 'direct' || inner === null) {
+      // A group message without its sealed form: nothing this version can send.
       await this.fail(entry, 'unsupported-conversation');
       return null;
     }
-    const to = await this.d.direct.resolve(entry);
+    // A group's sender key goes to the member's own key only, never to a new one of the name.
+    const to =
+      content.kind === 'sender-key'
+        ? await this.d.direct.resolveMember(entry, content.to)
+        : await this.d.direct.resolve(entry);
     if (!to.ok) {
       blocked.add(entry.conversation);
       if (to.why === 'retry') {
@@ -236,7 +240,7 @@ export class OutboxSender {
       msgId: fromHex(entry.msgId),
       counter: entry.counter,
       sentAtMs: entry.sentAtMs,
-      content: innerContent(entry.content),
+      content: inner,
     });
     const sealed: SealedPayload = { to: contact.card.userId, ...box };
     // Not awaited one by one: a run seals many entries and their writes share one
@@ -244,7 +248,7 @@ export class OutboxSender {
     // is safe: after a crash it is sealed again under the same msg id, and the
     // receiver drops duplicates by id.
     this.writes.push(this.d.outbox.update(entry.msgId, { sealed }));
-    if (KINDS[entry.content.kind].shown) {
+    if (isShown(entry.content)) {
       const peer = { pseudonym: contact.pseudonym, userId: toHex(contact.card.userId) };
       this.writes.push(this.d.history.update(entry.msgId, 'queued', { peer }));
     }
@@ -257,6 +261,11 @@ export class OutboxSender {
    * is held for trust(), as a key change found before sealing would have been.
    */
   private async unknownRecipient(entry: OutboxEntry): Promise<void> {
+    // A group message: the relay does not know the group, or me in it (removed meanwhile).
+    if (parseConversationId(entry.conversation).kind === 'group') {
+      await this.fail(entry, 'unknown-recipient');
+      return;
+    }
     const verdict = await this.d.direct.recheck(entry);
     if (verdict === 'held') await this.holdFor(entry.conversation);
     else if (verdict === 'retry') this.retries.delay(entry.msgId, this.clock.now() + RETRY_BASE_MS);
@@ -274,7 +283,7 @@ export class OutboxSender {
     this.retries.delay(entry.msgId, retryAtMs);
     this.refusedSends++;
     this.log.info('relay refused message for now', { code: refusal, attempts });
-    if (!KINDS[entry.content.kind].shown) return;
+    if (!isShown(entry.content)) return;
     this.d.events.emit('message:refused', {
       msgId: entry.msgId,
       conversation: entry.conversation,
@@ -297,7 +306,7 @@ export class OutboxSender {
     state: OutgoingState,
     reason?: string,
   ): Promise<void> {
-    if (!KINDS[entry.content.kind].shown) return;
+    if (!isShown(entry.content)) return;
     const patch = reason === undefined ? {} : { reason };
     const updated = await this.d.history.update(entry.msgId, state, patch);
     if (updated === undefined && state !== 'queued') return;

@@ -3,22 +3,28 @@
  *
  * One roster, two feeds: the LAN beacon (signed UDP heartbeats, which the
  * beacon verifies before they reach the roster) and the relay's RosterUpdate
- * frames (whose cards are checked here: the box key must be signed by the user
- * id). Pseudonyms of contacts are pinned to their contact keys, and our own to
- * ours, so a heartbeat claiming a known name with another key is a conflict,
- * never that user. Roster changes become the core's 'roster:change' and
- * 'roster:conflict' events; relay beacons become 'relay:discovered'.
+ * frames (whose cards are checked here: signed by the user id over id, pseudonym
+ * and box key; and whose statuses must carry the user's signature and a seq not
+ * below the last seen, relay-statuses.ts). Our own status goes to the relay signed
+ * the same way, with a seq from our clock. Pseudonyms of contacts are pinned to
+ * their contact keys, and our own to ours, so a heartbeat claiming a known name
+ * with another key is a conflict, never that user. Roster changes become the
+ * core's 'roster:change' and 'roster:conflict' events; relay beacons become
+ * 'relay:discovered'.
  *
  * Without an identity (`self`) this is a listener, as `natter who` uses: it
  * hears and queries but never announces.
  */
-import { type Identity, verifyBoxKey } from '../../crypto/keys.js';
+import { verifyCard } from '../../crypto/card.js';
+import type { Identity } from '../../crypto/keys.js';
+import { signStatus } from '../../crypto/status.js';
 import { Beacon, type BeaconOptions } from '../../presence/beacon.js';
 import {
-  BOX_KEY_CACHE_ENTRIES,
+  CARD_CACHE_ENTRIES,
   HEARTBEAT_INTERVAL_MS,
   MAX_TRACKED_RELAYS,
 } from '../../presence/constants.js';
+import { cardCacheKey } from '../../presence/filter.js';
 import { LruMap } from '../../presence/lru.js';
 import type { RelaySighting } from '../../presence/relays.js';
 import { Roster, type RosterChange } from '../../presence/roster.js';
@@ -27,13 +33,14 @@ import { type Clock, systemClock } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import { type Logger, silentLogger } from '../../util/logger.js';
 import { pseudonymKey } from '../../wire/text.js';
-import type { Card, Frame, FrameOf } from '../../wire/types.js';
+import type { Card, Frame, FrameOf, RosterEntry } from '../../wire/types.js';
 import type { OnlinePeer, PeerEvents, PresenceStatus } from '../events.js';
 import { pick } from '../pick.js';
 import { formatRelayAddress } from '../profile.js';
 import { type DiscoveryResult, type RelayQuery, waitForRelay } from './discovery.js';
 import { type ContactLookup, presenceEvent, toOnlinePeer } from './online.js';
 import { checkStatus, checkStatusText, type PresenceOptions } from './options.js';
+import { RelayStatuses, type RelayStatusStats } from './relay-statuses.js';
 
 export type { DiscoveredRelay, DiscoveryResult, RelayQuery } from './discovery.js';
 export type { PresenceOptions } from './options.js';
@@ -61,8 +68,12 @@ export class ClientPresence {
   private readonly log: Logger;
   /** Relays already reported by 'relay:discovered', with the (best) address reported. */
   private readonly reportedRelays = new LruMap<string, string>(MAX_TRACKED_RELAYS);
-  /** Relay-roster cards whose box-key signature verified. */
-  private readonly goodCards = new LruMap<string, true>(BOX_KEY_CACHE_ENTRIES);
+  /** Relay-roster cards whose signature verified. */
+  private readonly goodCards = new LruMap<string, true>(CARD_CACHE_ENTRIES);
+  /** Relayed statuses: the last signed one per user, and what was dropped. */
+  private readonly relayStatuses = new RelayStatuses();
+  /** The seq of the last status we signed; the next is above it and our clock. */
+  private statusSeq = 0;
   private status: PresenceStatus;
   private statusText: string;
   private starting: Promise<void> | null = null;
@@ -141,13 +152,23 @@ export class ClientPresence {
     this.statusText = checkStatusText(text);
     this.o.events.emit('presence:self', { status: this.status, statusText: this.statusText });
     await this.beacon?.setStatus(this.status, this.statusText);
-    this.toRelay({ type: 'set-status', status: this.status, statusText: this.statusText });
+    this.statusToRelay();
   }
 
-  /** A relay session became ready: the relay assumes 'online', so tell it otherwise. */
+  /**
+   * A relay session became ready: the relay lists us as 'online' with nothing signed,
+   * which others show as 'online', so sign and send any other status. The default is
+   * not sent: a short-lived session (`natter send` beside a running chat) would
+   * otherwise outdate, with a newer seq, the status the chat signed.
+   */
   onRelayReady(): void {
     if (this.status === 'online' && this.statusText === '') return;
-    this.toRelay({ type: 'set-status', status: this.status, statusText: this.statusText });
+    this.statusToRelay();
+  }
+
+  /** Relayed statuses dropped as forged or stale (part of PeerStats). */
+  stats(): RelayStatusStats {
+    return this.relayStatuses.stats();
   }
 
   /**
@@ -156,7 +177,18 @@ export class ClientPresence {
    */
   onRelayRoster(frame: FrameOf<'roster-update'>): void {
     const now = this.clock.now();
-    const entries = frame.entries.filter((e) => this.acceptCard(e.card));
+    const entries: RosterEntry[] = [];
+    for (const e of frame.entries) {
+      if (!this.acceptCard(e.card)) continue;
+      const checked = this.relayStatuses.check(e);
+      if (typeof checked === 'string') {
+        this.log.warn(`relay roster: dropped a ${checked} status`, {
+          userId: toHex(e.card.userId),
+        });
+        continue;
+      }
+      entries.push(checked);
+    }
     if (frame.full) {
       this.apply(this.roster.relayReset(entries, now));
       return;
@@ -196,8 +228,17 @@ export class ClientPresence {
     }
   }
 
-  private toRelay(frame: Frame): void {
-    if (this.o.relay?.ready) this.o.relay.send(frame);
+  /** Our status, signed (crypto/status.ts), to the relay if a session is ready. */
+  private statusToRelay(): void {
+    const self = this.o.self;
+    if (self === undefined || !this.o.relay?.ready) return;
+    // Our clock's milliseconds, so a restarted client's statuses still grow; never
+    // below the last we signed, so they grow in one run whatever the clock does.
+    const seq = Math.max(this.clock.now(), this.statusSeq + 1);
+    this.statusSeq = seq;
+    const claim = { status: this.status, statusText: this.statusText, seq };
+    const sig = signStatus(self.identity, claim);
+    this.o.relay.send({ type: 'set-status', ...claim, sig } satisfies Frame);
   }
 
   private makeBeacon(): Beacon {
@@ -228,14 +269,17 @@ export class ClientPresence {
     this.o.events.emit('relay:discovered', { address, relayId: s.relayIdHex, name: s.name });
   }
 
-  /** Relay-roster cards: never our own, and only with a box key signed by the user id. */
+  /**
+   * Relay-roster cards: never our own, and only signed by the user id over exactly
+   * this id, pseudonym and box key (a card re-labelled with another name fails).
+   */
   private acceptCard(card: Card): boolean {
     const id = toHex(card.userId);
     if (id === this.selfId) return false;
-    const key = `${id}${toHex(card.boxPk)}${toHex(card.boxSig)}`;
+    const key = cardCacheKey(card);
     if (this.goodCards.get(key)) return true;
-    if (!verifyBoxKey(card.userId, card.boxPk, card.boxSig)) {
-      this.log.warn('relay roster: dropped a card whose box key is not signed', { userId: id });
+    if (!verifyCard(card)) {
+      this.log.warn('relay roster: dropped a card that is not signed as it reads', { userId: id });
       return false;
     }
     this.goodCards.set(key, true);

@@ -15,12 +15,13 @@ import { type Clock, systemClock } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import { type Logger, silentLogger } from '../../util/logger.js';
 import type { PeerEventMap, PresenceStatus } from '../index.js';
+import { discoverConversations, sendText } from './addressing.js';
 import { COMMAND_LIST, type CommandHost } from './commands/index.js';
 import { Connector } from './connector.js';
-import { entryTime } from './conversation.js';
 import type { ChatCore } from './core.js';
 import { dispatch } from './dispatch.js';
 import { Display } from './display.js';
+import { takeGroupUpdates, wireGroupEvents } from './group-events.js';
 import type { LineEditor } from './input.js';
 import { InputLine } from './input-line.js';
 import { Keyboard } from './keyboard.js';
@@ -32,7 +33,7 @@ import type { ScreenParts } from './parts.js';
 import { Saver } from './saver.js';
 import type { KeyPress, Terminal } from './screen.js';
 import type { UiSettings } from './settings.js';
-import { ChatState, type NoteKind, type Panel, type SavedState } from './state.js';
+import { ChatState, labelOf, type NoteKind, type Panel, type SavedState } from './state.js';
 import { Tasks } from './tasks.js';
 import { sanitize } from './text.js';
 import { showDamaged, showNotice, showReceived, wireEvents } from './wiring.js';
@@ -137,16 +138,17 @@ export class ChatApp implements CommandHost {
   /** Subscribes to the core, restores the last session's list, draws, then connects. */
   async start(): Promise<void> {
     const { core, state, term } = this.parts;
-    this.unsubscribe = wireEvents(this.parts);
+    this.unsubscribe = [...wireEvents(this.parts), ...wireGroupEvents(this.parts)];
     state.setContacts(core.contacts());
     state.setOnline(core.online());
     if (this.options.saved) state.restore(this.options.saved);
-    await this.discoverConversations();
+    await discoverConversations(core, state);
     // Messages another command received and nobody has shown yet.
     for (const m of await core.takeUnread()) showReceived(this.parts, m, { quiet: true });
     // Damaged or forged deliveries another command dropped and nobody has reported yet.
     for (const d of await core.takeDamaged()) showDamaged(this.parts, d);
     for (const n of await core.takeNotices()) showNotice(this.parts, n);
+    await takeGroupUpdates(this.parts);
     const first = state.conversations[0];
     if (state.activeId === null && first) state.activate(first.id);
     term.onKey((key) => this.onKey(key));
@@ -170,7 +172,11 @@ export class ChatApp implements CommandHost {
   // -- CommandHost (commands/) --------------------------------------------------
 
   open(name: string): void {
-    this.state.activate(this.state.ensure(name).id);
+    this.showConversation(this.state.ensure(name).id);
+  }
+
+  showConversation(id: string): void {
+    this.state.activate(id);
     this.switched();
   }
 
@@ -182,8 +188,12 @@ export class ChatApp implements CommandHost {
       this.notice(why, 'error');
       return;
     }
+    if (conv.kind === 'group' && this.state.groups.get(conv.id)?.myRole === null) {
+      this.notice(`not sent: you are no longer a member of ${sanitize(labelOf(conv))}`, 'error');
+      return;
+    }
     try {
-      await this.core.send(conv.name, text);
+      await sendText(this.core, conv, text);
     } catch (err) {
       const { code, message } = describeError(err);
       this.notice(`not sent: ${message} (${code})`, 'error');
@@ -272,17 +282,6 @@ export class ChatApp implements CommandHost {
     this.parts.input.dropQuestion();
     this.parts.conversation.switched();
     this.parts.saver.schedule();
-  }
-
-  /** Contacts with history become conversations, most recent first. */
-  private async discoverConversations(): Promise<void> {
-    const found: { name: string; lastMs: number }[] = [];
-    for (const c of this.core.contacts()) {
-      const last = (await this.core.conversation(c.pseudonym, 1))[0];
-      if (last !== undefined) found.push({ name: c.pseudonym, lastMs: entryTime(last) });
-    }
-    found.sort((a, b) => b.lastMs - a.lastMs);
-    for (const f of found) this.state.ensure(f.name).lastMs = f.lastMs;
   }
 }
 

@@ -19,8 +19,16 @@ export class Completer {
     this.cycle = null;
   }
 
-  /** One Tab (1) or Shift-Tab (-1). Returns a hint for the notice line, or null. */
-  step(editor: LineEditor, names: readonly string[], direction: 1 | -1): string | null {
+  /**
+   * One Tab (1) or Shift-Tab (-1) over `names` (in a group, `members` too; see
+   * completionAt). Returns a hint for the notice line, or null.
+   */
+  step(
+    editor: LineEditor,
+    names: readonly string[],
+    direction: 1 | -1,
+    members?: readonly string[],
+  ): string | null {
     if (this.cycle !== null) {
       const { base, completion } = this.cycle;
       const n = completion.candidates.length;
@@ -34,7 +42,7 @@ export class Completer {
       editor.set(next.line, next.cursor);
       return hint(completion.candidates, this.cycle.index);
     }
-    const completion = completionAt(editor.text, editor.cursor, names);
+    const completion = completionAt(editor.text, editor.cursor, names, members);
     if (completion === null) return null;
     const { candidates } = completion;
     if (candidates.length === 0) return 'no match';

@@ -1,7 +1,7 @@
 /**
  * Tab completion rules, pure: command names after '/', a command's first
- * argument as its table entry says (commands/), and names in a message.
- * completer.ts keeps the state of repeated Tabs.
+ * argument as its table entry says (commands/), and names in a message (in a
+ * group, its members). completer.ts keeps the state of repeated Tabs.
  */
 import { COMMAND_LIST, commandNamed } from './commands/index.js';
 import { nameKey } from './text.js';
@@ -19,13 +19,16 @@ export interface Completion {
 /**
  * Completion at `cursor` (a UTF-16 offset): command names after '/', the first
  * argument of a command that says what it completes to (names after /msg,
- * statuses after /status, ...), and in a message, a name the word being typed
- * starts (case-insensitively). Null if nothing applies.
+ * members after /kick, statuses after /status, ...), and in a message, a name
+ * the word being typed starts (case-insensitively). `members`: the open group's
+ * members, offered in a message instead of `names`; undefined outside a group.
+ * Null if nothing applies.
  */
 export function completionAt(
   line: string,
   cursor: number,
   names: readonly string[],
+  members?: readonly string[],
 ): Completion | null {
   const before = line.slice(0, cursor);
   const start = before.search(/\S*$/);
@@ -56,16 +59,18 @@ export function completionAt(
     const options =
       completes === 'name'
         ? names
-        : completes === 'command'
-          ? COMMAND_LIST.map((c) => c.name)
-          : completes;
+        : completes === 'member'
+          ? (members ?? [])
+          : completes === 'command'
+            ? COMMAND_LIST.map((c) => c.name)
+            : completes;
     return { start, end, word, candidates: matchFrom(options, word) };
   }
   if (word.length === 0) return null;
   const at = word.startsWith('@') ? 1 : 0;
   const prefix = word.slice(at);
   if (prefix.length === 0 && at === 0) return null;
-  const candidates = matchFrom(names, prefix).map((n) => (at ? `@${n}` : n));
+  const candidates = matchFrom(members ?? names, prefix).map((n) => (at ? `@${n}` : n));
   return { start, end, word, candidates };
 }
 

@@ -5,8 +5,11 @@
  */
 import type {
   ContactInfo,
+  ConversationId,
   ConversationNotice,
   DamagedMessage,
+  GroupInfo,
+  GroupUpdate,
   HistoryEntry,
   OnlinePeer,
   PeerEventMap,
@@ -23,12 +26,16 @@ export interface ChatCore {
   send(to: string, text: string): Promise<string>;
   /** The last `limit` entries of the conversation with `name`, oldest first. */
   conversation(name: string, limit?: number): Promise<HistoryEntry[]>;
+  /** The same by conversation id: how the screen reads a group's history. */
+  history(conversation: ConversationId, limit?: number): Promise<HistoryEntry[]>;
   /** Received messages not yet taken (by `natter inbox` or this screen). */
   takeUnread(): Promise<ReceivedMessage[]>;
   /** Reports of deliveries dropped as damaged or forged, not yet shown (each returned once). */
   takeDamaged(): Promise<DamagedMessage[]>;
   /** Gaps and rewound counters in senders' messages, not yet shown (each returned once). */
   takeNotices(): Promise<ConversationNotice[]>;
+  /** Membership changes applied or refused, not yet shown (each returned once). */
+  takeGroupUpdates(): Promise<GroupUpdate[]>;
   contacts(): ContactInfo[];
   contact(name: string): ContactInfo | undefined;
   /** Own fingerprint, or the safety number shared with `name`. */
@@ -45,6 +52,18 @@ export interface ChatCore {
   online(): OnlinePeer[];
   /** Announces the user's own status (presence, issue 3). */
   setStatus(status: PresenceStatus, text?: string): Promise<void>;
+  // Groups (issue 11). A group ref is a name, '#name', the conversation id or an id prefix;
+  // the screen passes conversation ids. Changes resolve once the relay applied them.
+  groups(): Promise<GroupInfo[]>;
+  createGroup(name: string, members: string[]): Promise<GroupInfo>;
+  addToGroup(group: string, member: string): Promise<GroupInfo>;
+  removeFromGroup(group: string, member: string): Promise<GroupInfo>;
+  renameGroup(group: string, newName: string): Promise<GroupInfo>;
+  leaveGroup(group: string): Promise<void>;
+  sendToGroup(
+    group: string,
+    text: string,
+  ): Promise<{ msgId: string; conversation: ConversationId }>;
   /** Goodbye to the relay and BYE on the LAN, then close. */
   logout(): Promise<void>;
 }

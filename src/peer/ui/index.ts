@@ -1,10 +1,13 @@
 /**
  * The terminal client's surface for the CLI (`natter chat`, src/cli/commands/chat.ts):
  * the screen, the terminal adapter, the prompts before the screen opens, the
- * settings (ui.json) and the saved list (ui-state.json). Everything else in
+ * settings (ui.json), the saved list (ui-state.json), and the words for group
+ * changes (`natter inbox` prints them too). Everything else in
  * src/peer/ui is internal to the screen.
  */
 export { ChatApp, type ChatAppOptions } from './app.js';
+/** A membership change in words ("alice added carol"), shared with `natter inbox`. */
+export { groupNoticeText } from './groups.js';
 export { ask, type PromptIo } from './prompt.js';
 export { BlessedTerminal } from './screen.js';
 export { MAX_AUTO_AWAY_MINUTES, parseSettings, type UiSettings } from './settings.js';

@@ -5,7 +5,7 @@
  */
 import { Completer } from './completer.js';
 import { LineEditor } from './input.js';
-import type { Conversation } from './state.js';
+import { type Conversation, labelOf } from './state.js';
 import { sanitize, truncate } from './text.js';
 
 /** What Enter handed over: an answer to the pending question, or a line to run. */
@@ -28,9 +28,16 @@ export class InputLine {
     this.completer.reset();
   }
 
-  /** One Tab (1) or Shift-Tab (-1) over `names`. Returns a hint for the notice line, or null. */
-  complete(names: readonly string[], direction: 1 | -1): string | null {
-    return this.completer.step(this.editor, names, direction);
+  /**
+   * One Tab (1) or Shift-Tab (-1) over `names`, and in a group its `members`.
+   * Returns a hint for the notice line, or null.
+   */
+  complete(
+    names: readonly string[],
+    direction: 1 | -1,
+    members?: readonly string[],
+  ): string | null {
+    return this.completer.step(this.editor, names, direction, members);
   }
 
   ask(question: string, onYes: () => Promise<void>): void {
@@ -56,6 +63,6 @@ export class InputLine {
   /** Shown before the input: the question, or the open conversation's name. */
   prompt(conversation: Conversation | undefined): string {
     if (this.question) return `${this.question.text} `;
-    return conversation ? `${truncate(sanitize(conversation.name), 16)}> ` : '> ';
+    return conversation ? `${truncate(sanitize(labelOf(conversation)), 16)}> ` : '> ';
   }
 }

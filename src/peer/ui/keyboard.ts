@@ -21,7 +21,8 @@ export class Keyboard implements KeyTarget {
   }
 
   complete(direction: 1 | -1): void {
-    const hint = this.p.input.complete(this.p.state.names(), direction);
+    const s = this.p.state;
+    const hint = this.p.input.complete(s.names(), direction, s.members(s.activeId));
     if (hint !== null) this.p.state.notice = { text: hint, kind: 'info' };
   }
 

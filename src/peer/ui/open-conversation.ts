@@ -6,6 +6,7 @@
  * (history-view.ts).
  */
 import type { PeerEventMap } from '../index.js';
+import { readHistory } from './addressing.js';
 import type { ChatCore } from './core.js';
 import { ConversationView } from './history-view.js';
 import type { ChatState } from './state.js';
@@ -42,7 +43,7 @@ export class OpenConversation {
     if (conv === undefined) return;
     if (this.view.conversation !== conv.id) this.view.show(conv.id);
     const fresh = await this.view.load(
-      (limit) => core.conversation(conv.name, limit),
+      (limit) => readHistory(core, conv, limit),
       () => state.activeId === conv.id,
     );
     if (fresh) this.o.changed();

@@ -48,7 +48,8 @@ export function helpPanel(
     line('Sidebar', 'title'),
     line('  ● online  ◐ away  ⊘ busy;  lan / relay / both: where we see them'),
     line('  ? unverified  ✓ verified (/verify)  ! key changed (/trust)'),
-    line('  n: unread messages, @n: one of them mentions you'),
+    line('  n: unread messages, @n: one of them mentions you (in a group: @yourname)'),
+    line('  #name: a group (/members, /invite, /kick, /rename, /leave)'),
     line(''),
     line('Settings (ui.json in the profile, or natter chat flags)', 'title'),
     line(
@@ -160,7 +161,10 @@ export function pendingKeysPanel(contact: ContactInfo): Panel {
 }
 
 export interface SearchHit {
+  /** Who wrote it (for my own messages, whom I wrote to). */
   name: string;
+  /** In a group: its label ('#team'), shown before the name. */
+  where?: string;
   entry: HistoryEntry;
 }
 
@@ -174,9 +178,9 @@ export function searchPanel(
   const q = sanitize(query);
   const lines: Span[][] = [];
   if (hits.length === 0) lines.push(line(`Nothing in the local history matches “${q}”.`, 'dim'));
-  for (const { name, entry } of hits) {
+  for (const { name, where, entry } of hits) {
     const at = entryTime(entry);
-    const head = `${dayLabel(at).replace(/ \d{4}$/, '')} ${clock(at)} `;
+    const head = `${dayLabel(at).replace(/ \d{4}$/, '')} ${clock(at)} ${where === undefined ? '' : `${truncate(sanitize(where), 16)} `}`;
     const who = truncate(sanitize(entry.direction === 'out' ? me : name), 16);
     const text = sanitize(entry.text);
     const room = Math.max(8, width - displayWidth(head) - displayWidth(who) - 2);
@@ -229,7 +233,7 @@ export function welcomeLines(me: string, fingerprint: string, width: number): Sp
   const text = [
     `Welcome, ${sanitize(me)}. Your fingerprint: ${fingerprint}`,
     '',
-    'People online appear on the left. /msg NAME starts a conversation, Tab completes names, /help lists commands and keys, Ctrl-C logs out.',
+    'People online appear on the left. /msg NAME starts a conversation, /group create NAME a group, Tab completes names, /help lists commands and keys, Ctrl-C logs out.',
   ].join('\n');
   return wrap(text, Math.max(1, width)).map((seg, i) => [
     { text: text.slice(seg.start, seg.end), style: i === 0 ? 'bold' : 'default' },

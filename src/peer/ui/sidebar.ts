@@ -1,6 +1,7 @@
 /**
  * The sidebar: who is online (status, where the entry came from, trust) and the
- * conversations (Alt-number, unread count, mention mark). Pure painting.
+ * conversations (Alt-number, unread count, mention mark; a group as '#name',
+ * marked '!' while a member's key changed). Pure painting.
  *
  *   Online 2
  *   ● bob?         lan
@@ -8,11 +9,12 @@
  *   Chats
  *   1 ● bob          3
  *   2   dave        @1
+ *   3   #team       @2
  */
 import type { OnlinePeer, PresenceStatus } from '../index.js';
 import type { Grid, StyleName } from './grid.js';
 import type { Rect } from './layout.js';
-import type { ChatState } from './state.js';
+import { type ChatState, type Conversation, labelOf } from './state.js';
 import { displayWidth, padEnd, padStart, sanitize } from './text.js';
 
 export const STATUS_GLYPHS: Record<PresenceStatus, { text: string; style: StyleName }> = {
@@ -82,15 +84,18 @@ export function paintSidebar(grid: Grid, rect: Rect, state: ChatState): void {
     const active = conv.id === state.activeId;
     const index = i < 9 ? String(i + 1) : ' ';
     const badge = conv.unread > 0 ? `${conv.mentioned ? '@' : ''}${conv.unread}` : '';
-    const peer = state.onlinePeer(conv.name);
+    const peer = conv.kind === 'direct' ? state.onlinePeer(conv.name) : undefined;
     const glyph = peer ? STATUS_GLYPHS[peer.status] : { text: ' ', style: 'default' as const };
+    const gone = conv.kind === 'group' && state.groups.get(conv.id)?.myRole === null;
     const nameStyle: StyleName = active
       ? 'selected'
       : conv.mentioned
         ? 'mention'
         : conv.unread > 0
           ? 'unread'
-          : 'default';
+          : gone
+            ? 'dim'
+            : 'default';
     const base: StyleName = active ? 'selected' : 'default';
     grid.fill(rect.x, y, w, base);
     let x = grid.write(rect.x, y, `${index} `, active ? 'selected' : 'dim');
@@ -98,8 +103,8 @@ export function paintSidebar(grid: Grid, rect: Rect, state: ChatState): void {
     x = grid.write(x, y, ' ', base);
     const badgeWidth = badge === '' ? 0 : displayWidth(badge) + 1;
     const nameWidth = Math.max(1, rect.x + w - x - badgeWidth - 1);
-    const mark = TRUST_MARKS[state.trustOf(conv.name)];
-    x = writeName(grid, x, y, conv.name, nameWidth, nameStyle, mark, active);
+    const mark = conversationMark(conv, state);
+    x = writeName(grid, x, y, labelOf(conv), nameWidth, nameStyle, mark, active);
     if (badge !== '') {
       grid.write(
         rect.x + w - badgeWidth,
@@ -113,6 +118,18 @@ export function paintSidebar(grid: Grid, rect: Rect, state: ChatState): void {
   if (shown < chats.length && y < bottom) {
     grid.write(rect.x, y, `  +${chats.length - shown} more (Tab)`, 'dim', rect.x + w);
   }
+}
+
+/** A 1:1 chat: the peer's trust. A group: '!' while a member's key changed, else nothing. */
+function conversationMark(
+  conv: Conversation,
+  state: ChatState,
+): { text: string; style: StyleName } {
+  if (conv.kind === 'direct') return TRUST_MARKS[state.trustOf(conv.name)];
+  const changed = state.groups
+    .memberNames(conv.id, state.me.pseudonym)
+    .some((n) => state.trustOf(n) === 'changed');
+  return changed ? TRUST_MARKS.changed : { text: '', style: 'default' };
 }
 
 function paintPeer(

@@ -7,13 +7,17 @@ import type {
   ConnectionState,
   ContactInfo,
   ConversationId,
+  ConversationKind,
+  GroupInfo,
   OnlinePeer,
   PeerEventMap,
   PresenceStatus,
   ReceivedMessage,
   RelayInfo,
 } from '../index.js';
+import { isConversationId } from '../index.js';
 import type { Span } from './grid.js';
+import { GroupBook } from './group-book.js';
 import { conversationIdOf, findMentions, nameKey } from './text.js';
 
 export type NoteKind = 'info' | 'warn' | 'error';
@@ -26,9 +30,13 @@ export interface Note {
 }
 
 export interface Conversation {
-  /** The core's conversation id (for a 1:1 chat '@' + the name's key). */
+  /** The core's conversation id ('@' + the name's key for a 1:1 chat, '#' + hex for a group). */
   id: ConversationId;
-  /** The other party's pseudonym, as they spell it (peer text: sanitise to show). */
+  kind: ConversationKind;
+  /**
+   * The other party's pseudonym as they spell it, or the group's name without '#'
+   * (peer text: sanitise to show; labelOf() gives what the screen shows).
+   */
   name: string;
   unread: number;
   /** An unread message mentions the user by name. */
@@ -63,6 +71,8 @@ export class ChatState {
   ownStatusText = '';
   /** The current 'away' was set by the idle timer, not the user. */
   autoAway = false;
+  /** The groups, as the core last described them; each has a conversation here. */
+  readonly groups = new GroupBook();
   private readonly onlineByUser = new Map<string, OnlinePeer>();
   private readonly contactsByKey = new Map<string, ContactInfo>();
 
@@ -74,13 +84,26 @@ export class ChatState {
     return this.conversations.find((c) => c.id === id);
   }
 
-  /** The conversation with `name`, created at the end of the list if new. */
+  /**
+   * The conversation `id` (by default the 1:1 chat with `name`), created at the end
+   * of the list if new. A group's is named by the group when known, else `name`.
+   */
   ensure(name: string, id: ConversationId = conversationIdOf(name)): Conversation {
     let conv = this.get(id);
     if (conv === undefined) {
-      conv = { id, name, unread: 0, mentioned: false, lastMs: 0, notes: [] };
+      const kind: ConversationKind = id.startsWith('#') ? 'group' : 'direct';
+      const label = kind === 'group' ? (this.groups.get(id)?.name ?? name) : name;
+      conv = { id, kind, name: label, unread: 0, mentioned: false, lastMs: 0, notes: [] };
       this.conversations.push(conv);
     }
+    return conv;
+  }
+
+  /** A group as the core now describes it: its conversation is created or renamed. */
+  setGroup(info: GroupInfo): Conversation {
+    this.groups.set(info);
+    const conv = this.ensure(info.name, info.conversation);
+    conv.name = info.name;
     return conv;
   }
 
@@ -126,11 +149,16 @@ export class ChatState {
     mention: boolean;
     conversation: Conversation;
   } {
-    const conv = this.ensure(m.from.pseudonym, m.conversation);
-    conv.name = m.from.pseudonym;
+    const conv = this.ensure(m.group?.name ?? m.from.pseudonym, m.conversation);
+    // A group keeps the name its changes gave it; a 1:1 chat takes the sender's spelling.
+    if (conv.kind === 'direct') conv.name = m.from.pseudonym;
     conv.lastMs = Math.max(conv.lastMs, m.receivedAtMs);
     const onScreen = this.isOnScreen(conv.id);
-    const mention = mentions(m.text, this.me.pseudonym);
+    // In a group only '@name' calls someone; in a 1:1 chat the name alone does.
+    const mention = mentions(
+      m.text,
+      conv.kind === 'group' ? `@${this.me.pseudonym}` : this.me.pseudonym,
+    );
     if (!onScreen) {
       conv.unread++;
       if (mention) conv.mentioned = true;
@@ -161,10 +189,16 @@ export class ChatState {
     };
   }
 
-  /** Puts back a saved list (before anything else is added). Ids are recomputed from names. */
+  /**
+   * Puts back a saved list (before anything else is added). 1:1 ids are recomputed
+   * from names; a group keeps its id (its name is refreshed from the core).
+   */
   restore(saved: SavedState): void {
     for (const s of saved.conversations) {
-      const conv = this.ensure(s.name);
+      const conv =
+        s.id.startsWith('#') && isConversationId(s.id)
+          ? this.ensure(s.name, s.id)
+          : this.ensure(s.name);
       conv.unread += s.unread;
       conv.mentioned ||= s.mentioned;
     }
@@ -237,9 +271,21 @@ export class ChatState {
     };
     for (const p of this.onlineByUser.values()) add(p.pseudonym);
     for (const c of this.contactsByKey.values()) add(c.pseudonym);
-    for (const c of this.conversations) add(c.name);
+    for (const c of this.conversations) if (c.kind === 'direct') add(c.name);
     return [...byKey.values()].sort(compareNames);
   }
+
+  /** Tab's names in the conversation `id`: a group's members (not me); undefined for a 1:1 chat. */
+  members(id: string | null): string[] | undefined {
+    const conv = id === null ? undefined : this.get(id);
+    if (conv?.kind !== 'group') return undefined;
+    return this.groups.memberNames(conv.id, this.me.pseudonym).sort(compareNames);
+  }
+}
+
+/** What the screen calls a conversation: the peer's name, or '#' and the group's name (unsanitised). */
+export function labelOf(conv: Pick<Conversation, 'kind' | 'name'>): string {
+  return conv.kind === 'group' ? `#${conv.name}` : conv.name;
 }
 
 export function compareNames(a: string, b: string): number {

@@ -8,7 +8,7 @@ import { Grid, type Span, type StyleName } from './grid.js';
 import type { LineEditor } from './input.js';
 import { computeLayout, type Layout, type Rect } from './layout.js';
 import { paintSidebar, STATUS_GLYPHS } from './sidebar.js';
-import type { ChatState } from './state.js';
+import { type ChatState, type Conversation, labelOf } from './state.js';
 import { displayWidth, padEnd, sanitize, truncate } from './text.js';
 
 export interface ViewInput {
@@ -81,6 +81,8 @@ function paintHeader(grid: Grid, rect: Rect, v: ViewInput): void {
   const conv = s.active();
   if (s.panel) {
     spans.push({ text: s.panel.title, style: 'title' }, { text: '  (Esc closes)', style: 'dim' });
+  } else if (conv?.kind === 'group') {
+    spans.push(...groupHeader(conv, s));
   } else if (conv) {
     spans.push({ text: sanitize(conv.name), style: 'title' }, { text: ' ', style: 'default' });
     const peer = s.onlinePeer(conv.name);
@@ -116,6 +118,18 @@ function paintHeader(grid: Grid, rect: Rect, v: ViewInput): void {
       rect.x + rect.w,
     );
   }
+}
+
+/** '#team · 3 members · admin', or that I am no longer a member. */
+function groupHeader(conv: Conversation, s: ChatState): Span[] {
+  const spans: Span[] = [{ text: sanitize(labelOf(conv)), style: 'title' }];
+  const group = s.groups.get(conv.id);
+  if (group === undefined) return spans;
+  const n = group.members.length;
+  spans.push({ text: ` · ${n} member${n === 1 ? '' : 's'}`, style: 'dim' });
+  if (group.myRole === null) spans.push({ text: ' · you are no longer a member', style: 'warn' });
+  else if (group.myRole === 'admin') spans.push({ text: ' · admin', style: 'dim' });
+  return spans;
 }
 
 function paintNotice(grid: Grid, rect: Rect, s: ChatState): void {

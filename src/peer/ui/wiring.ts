@@ -6,7 +6,7 @@
 import type { ConversationNotice, DamagedMessage, PeerEventMap } from '../index.js';
 import { desktopNotification, notificationFor } from './notify.js';
 import type { ScreenParts } from './parts.js';
-import type { NoteKind } from './state.js';
+import { labelOf, type NoteKind } from './state.js';
 import { conversationIdOf, sanitize } from './text.js';
 
 export function wireEvents(p: ScreenParts): (() => void)[] {
@@ -144,8 +144,13 @@ export function showReceived(
       desktop: kind,
     });
     if (n.bell) p.term.bell();
-    if (n.desktop && kind !== 'off')
-      p.term.osc(desktopNotification(kind, conversation.name, m.text));
+    if (n.desktop && kind !== 'off') {
+      const title =
+        conversation.kind === 'group'
+          ? `${m.from.pseudonym} in ${labelOf(conversation)}`
+          : conversation.name;
+      p.term.osc(desktopNotification(kind, title, m.text));
+    }
     // Shown (or counted) here: `natter inbox` need not print it again.
     p.tasks.track(p.core.takeUnread());
   }
@@ -207,7 +212,7 @@ export function showDamaged(p: ScreenParts, d: DamagedMessage): void {
 }
 
 /** A note in a conversation (null: none), optionally also in the notice line; then draws. */
-function note(
+export function note(
   p: ScreenParts,
   conversation: string | null,
   text: string,

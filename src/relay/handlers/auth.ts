@@ -4,10 +4,12 @@
  * pseudonym): crypto/sign.ts authMessage. The binding is this session's own TLS
  * exporter, so a login signed on a channel that a proxy terminated (with its own
  * key) does not verify when the proxy forwards it on its channel to us. No
- * password crosses the wire. A refusal ends the connection with a coded error.
+ * password crosses the wire. The card must be signed as a whole (user id,
+ * pseudonym, box key). A refusal ends the connection with a coded error.
  */
 
-import { isValidBoxPublicKey, verifyBoxKey } from '../../crypto/keys.js';
+import { verifyCard } from '../../crypto/card.js';
+import { isValidBoxPublicKey } from '../../crypto/keys.js';
 import {
   authMessage,
   isValidSignPublicKey,
@@ -25,15 +27,28 @@ import type { Session } from '../session.js';
 
 type Refusal = { code: SessionCodeValue; message: string };
 
-function checkCard(card: Card): Refusal | null {
+/**
+ * Valid keys, and the card signature over user id, this exact pseudonym and box key
+ * (crypto/card.ts): a card re-labelled with another name after signing is refused.
+ */
+function checkCard(card: Card, step: 'register' | 'login'): Refusal | null {
   if (!isValidSignPublicKey(card.userId) || !isValidBoxPublicKey(card.boxPk)) {
-    return { code: SessionCode.BadKey, message: 'register: the card holds an invalid public key' };
+    return { code: SessionCode.BadKey, message: `${step}: the card holds an invalid public key` };
   }
-  if (!verifyBoxKey(card.userId, card.boxPk, card.boxSig)) {
-    return { code: SessionCode.BadKey, message: 'register: the box key signature did not verify' };
+  if (!verifyCard(card)) {
+    return {
+      code: SessionCode.BadKey,
+      message: `${step}: the card signature did not verify for '${card.pseudonym}'`,
+    };
   }
   return null;
 }
+
+const sameCard = (a: Card, b: Card) =>
+  a.pseudonym === b.pseudonym &&
+  bytesEqual(a.userId, b.userId) &&
+  bytesEqual(a.boxPk, b.boxPk) &&
+  bytesEqual(a.cardSig, b.cardSig);
 
 function proves(
   session: Session,
@@ -50,7 +65,7 @@ function proves(
 export function onRegister(session: Session, frame: FrameOf<'register'>): void {
   const { card, sig } = frame;
   const refusal =
-    checkCard(card) ??
+    checkCard(card, 'register') ??
     (proves(session, TAG_REGISTER_V2, card.userId, card.pseudonym, sig)
       ? null
       : {
@@ -93,24 +108,42 @@ export function onLogin(session: Session, frame: FrameOf<'login'>): void {
     );
     return;
   }
-  // A client may publish a new box key (signed by the same identity key) at login.
-  const next = frame.card;
-  if (next && bytesEqual(next.userId, known.userId) && !bytesEqual(next.boxPk, known.boxPk)) {
-    const refusal = checkCard(next);
-    if (refusal) {
-      session.fail(refusal.code, refusal.message);
-      return;
-    }
-    const card = { ...next, pseudonym: known.pseudonym };
-    const reserved = directory.reserve(card);
-    if ('code' in reserved) {
-      session.fail(reserved.code, reserved.message);
-      return;
-    }
-    void admit(session, card, reserved);
+  const update = cardUpdate(known, frame.card);
+  if (update === null) {
+    void admit(session, known, null);
     return;
   }
-  void admit(session, known, null);
+  if ('code' in update) {
+    session.fail(update.code, update.message);
+    return;
+  }
+  const reserved = directory.reserve(update);
+  if ('code' in reserved) {
+    session.fail(reserved.code, reserved.message);
+    return;
+  }
+  void admit(session, update, reserved);
+}
+
+/**
+ * The card a Login brings, to replace ours when it differs: a new box key, or the
+ * same keys signed as a card rather than as a box key alone (a registration from
+ * before protocol 2's card signature, docs/decisions.md). The signature covers
+ * the name, so the relay cannot re-label a card: one that spells the name
+ * otherwise than it was registered is ignored (null: keep ours), unless it brings
+ * a new box key, which is refused (publishing it under another name is not ours
+ * to do).
+ */
+function cardUpdate(known: Card, next: Card | null): Card | Refusal | null {
+  if (next === null || !bytesEqual(next.userId, known.userId) || sameCard(next, known)) {
+    return null;
+  }
+  if (next.pseudonym === known.pseudonym) return checkCard(next, 'login') ?? next;
+  if (bytesEqual(next.boxPk, known.boxPk)) return null;
+  return {
+    code: SessionCode.BadKey,
+    message: `login: a new card must name the user as registered ('${known.pseudonym}')`,
+  };
 }
 
 /** Store refusals as session error codes: the client shows them as the reason. */

@@ -59,7 +59,7 @@ export function encodeDeliver(f: FrameOf<'deliver'>): Uint8Array {
     bytesField(from.userId.byteLength) +
     bytesField(nameBytes) +
     bytesField(from.boxPk.byteLength) +
-    bytesField(from.boxSig.byteLength);
+    bytesField(from.cardSig.byteLength);
   const bodyLen =
     varintField(f.seq) +
     1 +
@@ -79,7 +79,7 @@ export function encodeDeliver(f: FrameOf<'deliver'>): Uint8Array {
   out.bytesField(1, from.userId);
   out.stringField(2, from.pseudonym, nameBytes);
   out.bytesField(3, from.boxPk);
-  out.bytesField(4, from.boxSig);
+  out.bytesField(4, from.cardSig);
   out.bytesField(3, f.msgId);
   out.bytesField(4, f.nonce);
   out.bytesField(5, f.ciphertext);

@@ -36,6 +36,7 @@ import type { Frame, FrameOf, FrameType, RosterEntry } from '../types.js';
 import { decodeCard, encodeCard } from './cards.js';
 import { encodeDeliver } from './deliver.js';
 import { ACK_TABLE, STATUS_TABLE, statusNumber } from './enums.js';
+import { groupDecoders, groupEncoders } from './groups.js';
 
 // ---------------------------------------------------------------------------
 // Encoding
@@ -106,12 +107,14 @@ const encoders: Encoders = {
         status: statusNumber(e.status),
         statusText: e.statusText,
         online: e.online,
+        ...(e.signed ? { statusSeq: e.signed.seq, statusSig: e.signed.sig } : {}),
       })),
     },
   }),
   'set-status': (f) => ({
-    setStatus: { status: statusNumber(f.status), statusText: f.statusText },
+    setStatus: { status: statusNumber(f.status), statusText: f.statusText, seq: f.seq, sig: f.sig },
   }),
+  ...groupEncoders,
 };
 
 /**
@@ -139,6 +142,25 @@ const sealed = (field: string, nonce: unknown, ciphertext: unknown) => ({
   nonce: exactBytes(`${field}.nonce`, nonce, NONCE_BYTES),
   ciphertext: boundedBytes(`${field}.ciphertext`, ciphertext, BOX_OVERHEAD_BYTES, MAX_SEALED_BYTES),
 });
+
+/**
+ * A roster entry's status signature: both fields or neither (a user whose session
+ * has not signed a status yet); a seq without a signature is refused.
+ */
+function statusSignature(seq: unknown, sig: unknown): RosterEntry['signed'] {
+  const present = sig instanceof Uint8Array && sig.byteLength > 0;
+  const n = uint('roster_update.entries.status_seq', seq);
+  if (!present) {
+    if (n !== 0) {
+      throw new ProtocolError(
+        ProtocolCode.BadValue,
+        'decode: roster_update.entries.status_seq without a status_sig',
+      );
+    }
+    return null;
+  }
+  return { seq: n, sig: exactBytes('roster_update.entries.status_sig', sig, SIGNATURE_BYTES) };
+}
 
 const decoders: Decoders = {
   hello: (m) => ({
@@ -236,6 +258,7 @@ const decoders: Decoders = {
         status: enumValue('roster_update.entries.status', e.status, STATUS_TABLE),
         statusText: text('roster_update.entries.status_text', e.statusText, MAX_STATUS_TEXT_CHARS),
         online: e.online === true,
+        signed: statusSignature(e.statusSeq, e.statusSig),
       }),
     ),
   }),
@@ -243,7 +266,10 @@ const decoders: Decoders = {
     type: 'set-status',
     status: enumValue('set_status.status', m.status, STATUS_TABLE),
     statusText: text('set_status.status_text', m.statusText, MAX_STATUS_TEXT_CHARS),
+    seq: uint('set_status.seq', m.seq),
+    sig: exactBytes('set_status.sig', m.sig, SIGNATURE_BYTES),
   }),
+  ...groupDecoders,
 };
 
 /** Decode and validate one frame body. Throws ProtocolError. */

@@ -12,6 +12,7 @@ import { ProtocolCode, ProtocolError } from '../errors.js';
 import { natter as pb } from '../gen/natter.js';
 import { KEY_BYTES, MAX_RECEIPT_IDS, MAX_TEXT_BYTES, MSG_ID_BYTES } from '../limits.js';
 import type { Inner, InnerContent } from '../types.js';
+import { senderKeyContent } from './groups.js';
 
 type ContentKind = InnerContent['kind'];
 type ContentOf<K extends ContentKind> = Extract<InnerContent, { kind: K }>;
@@ -53,6 +54,7 @@ const CONTENT = {
       };
     },
   },
+  'sender-key': senderKeyContent,
 } satisfies { [K in ContentKind]: Entry<K> };
 
 type AnyCodec = ContentCodec<ContentKind, ContentField>;

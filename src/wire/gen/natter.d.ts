@@ -74,8 +74,29 @@ export namespace natter {
         /** Frame setStatus. */
         setStatus?: (natter.SetStatus.$Properties|null);
 
+        /** Frame groupChange. */
+        groupChange?: (natter.GroupChangeRequest.$Properties|null);
+
+        /** Frame groupChangeResult. */
+        groupChangeResult?: (natter.GroupChangeResult.$Properties|null);
+
+        /** Frame groupSend. */
+        groupSend?: (natter.GroupSend.$Properties|null);
+
+        /** Frame groupDeliver. */
+        groupDeliver?: (natter.GroupDeliver.$Properties|null);
+
+        /** Frame groupAck. */
+        groupAck?: (natter.GroupAck.$Properties|null);
+
+        /** Frame groupLogRequest. */
+        groupLogRequest?: (natter.GroupLogRequest.$Properties|null);
+
+        /** Frame groupLogResult. */
+        groupLogResult?: (natter.GroupLogResult.$Properties|null);
+
         /** Frame body. */
-        body?: ("hello"|"challenge"|"register"|"login"|"ready"|"send"|"sendAck"|"deliver"|"deliverAck"|"lookup"|"lookupResult"|"error"|"goodbye"|"ping"|"pong"|"rosterUpdate"|"setStatus");
+        body?: ("hello"|"challenge"|"register"|"login"|"ready"|"send"|"sendAck"|"deliver"|"deliverAck"|"lookup"|"lookupResult"|"error"|"goodbye"|"ping"|"pong"|"rosterUpdate"|"setStatus"|"groupChange"|"groupChangeResult"|"groupSend"|"groupDeliver"|"groupAck"|"groupLogRequest"|"groupLogResult");
 
         /**
          * Encodes the specified Frame message. Does not implicitly {@link natter.Frame.verify|verify} messages.
@@ -159,8 +180,29 @@ export namespace natter {
             /** Frame setStatus */
             setStatus?: (natter.SetStatus.$Properties|null);
 
+            /** Frame groupChange */
+            groupChange?: (natter.GroupChangeRequest.$Properties|null);
+
+            /** Frame groupChangeResult */
+            groupChangeResult?: (natter.GroupChangeResult.$Properties|null);
+
+            /** Frame groupSend */
+            groupSend?: (natter.GroupSend.$Properties|null);
+
+            /** Frame groupDeliver */
+            groupDeliver?: (natter.GroupDeliver.$Properties|null);
+
+            /** Frame groupAck */
+            groupAck?: (natter.GroupAck.$Properties|null);
+
+            /** Frame groupLogRequest */
+            groupLogRequest?: (natter.GroupLogRequest.$Properties|null);
+
+            /** Frame groupLogResult */
+            groupLogResult?: (natter.GroupLogResult.$Properties|null);
+
             /** Frame body */
-            body?: ("hello"|"challenge"|"register"|"login"|"ready"|"send"|"sendAck"|"deliver"|"deliverAck"|"lookup"|"lookupResult"|"error"|"goodbye"|"ping"|"pong"|"rosterUpdate"|"setStatus");
+            body?: ("hello"|"challenge"|"register"|"login"|"ready"|"send"|"sendAck"|"deliver"|"deliverAck"|"lookup"|"lookupResult"|"error"|"goodbye"|"ping"|"pong"|"rosterUpdate"|"setStatus"|"groupChange"|"groupChangeResult"|"groupSend"|"groupDeliver"|"groupAck"|"groupLogRequest"|"groupLogResult");
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
@@ -185,9 +227,16 @@ export namespace natter {
           pong?: natter.Pong.$Shape|null;
           rosterUpdate?: natter.RosterUpdate.$Shape|null;
           setStatus?: natter.SetStatus.$Shape|null;
+          groupChange?: natter.GroupChangeRequest.$Shape|null;
+          groupChangeResult?: natter.GroupChangeResult.$Shape|null;
+          groupSend?: natter.GroupSend.$Shape|null;
+          groupDeliver?: natter.GroupDeliver.$Shape|null;
+          groupAck?: natter.GroupAck.$Shape|null;
+          groupLogRequest?: natter.GroupLogRequest.$Shape|null;
+          groupLogResult?: natter.GroupLogResult.$Shape|null;
           $unknowns?: Uint8Array[];
         } & (
-          ({ body?: undefined; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "hello"; hello: natter.Hello.$Shape; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "challenge"; hello?: null; challenge: natter.Challenge.$Shape; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "register"; hello?: null; challenge?: null; register: natter.Register.$Shape; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "login"; hello?: null; challenge?: null; register?: null; login: natter.Login.$Shape; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "ready"; hello?: null; challenge?: null; register?: null; login?: null; ready: natter.Ready.$Shape; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "send"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send: natter.Send.$Shape; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "sendAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck: natter.SendAck.$Shape; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "deliver"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver: natter.Deliver.$Shape; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "deliverAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck: natter.DeliverAck.$Shape; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "lookup"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup: natter.Lookup.$Shape; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "lookupResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult: natter.LookupResult.$Shape; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "error"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error: natter.Error.$Shape; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "goodbye"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye: natter.Goodbye.$Shape; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "ping"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping: natter.Ping.$Shape; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "pong"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong: natter.Pong.$Shape; rosterUpdate?: null; setStatus?: null }|{ body?: "rosterUpdate"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate: natter.RosterUpdate.$Shape; setStatus?: null }|{ body?: "setStatus"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus: natter.SetStatus.$Shape })
+          ({ body?: undefined; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "hello"; hello: natter.Hello.$Shape; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "challenge"; hello?: null; challenge: natter.Challenge.$Shape; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "register"; hello?: null; challenge?: null; register: natter.Register.$Shape; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "login"; hello?: null; challenge?: null; register?: null; login: natter.Login.$Shape; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "ready"; hello?: null; challenge?: null; register?: null; login?: null; ready: natter.Ready.$Shape; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "send"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send: natter.Send.$Shape; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "sendAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck: natter.SendAck.$Shape; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "deliver"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver: natter.Deliver.$Shape; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "deliverAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck: natter.DeliverAck.$Shape; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "lookup"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup: natter.Lookup.$Shape; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "lookupResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult: natter.LookupResult.$Shape; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "error"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error: natter.Error.$Shape; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "goodbye"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye: natter.Goodbye.$Shape; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "ping"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping: natter.Ping.$Shape; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "pong"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong: natter.Pong.$Shape; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "rosterUpdate"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate: natter.RosterUpdate.$Shape; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "setStatus"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus: natter.SetStatus.$Shape; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupChange"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange: natter.GroupChangeRequest.$Shape; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupChangeResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult: natter.GroupChangeResult.$Shape; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupSend"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend: natter.GroupSend.$Shape; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupDeliver"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver: natter.GroupDeliver.$Shape; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck: natter.GroupAck.$Shape; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupLogRequest"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest: natter.GroupLogRequest.$Shape; groupLogResult?: null }|{ body?: "groupLogResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult: natter.GroupLogResult.$Shape })
         );
     }
 
@@ -219,8 +268,8 @@ export namespace natter {
         /** Card boxPk. */
         boxPk: Uint8Array;
 
-        /** Card boxSig. */
-        boxSig: Uint8Array;
+        /** Card cardSig. */
+        cardSig: Uint8Array;
 
         /**
          * Encodes the specified Card message. Does not implicitly {@link natter.Card.verify|verify} messages.
@@ -262,8 +311,8 @@ export namespace natter {
             /** Card boxPk */
             boxPk?: (Uint8Array|null);
 
-            /** Card boxSig */
-            boxSig?: (Uint8Array|null);
+            /** Card cardSig */
+            cardSig?: (Uint8Array|null);
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
@@ -1464,6 +1513,12 @@ export namespace natter {
         /** RosterEntry online. */
         online: boolean;
 
+        /** RosterEntry statusSeq. */
+        statusSeq: number;
+
+        /** RosterEntry statusSig. */
+        statusSig: Uint8Array;
+
         /**
          * Encodes the specified RosterEntry message. Does not implicitly {@link natter.RosterEntry.verify|verify} messages.
          * @param message RosterEntry message or plain object to encode
@@ -1506,6 +1561,12 @@ export namespace natter {
 
             /** RosterEntry online */
             online?: (boolean|null);
+
+            /** RosterEntry statusSeq */
+            statusSeq?: (number|null);
+
+            /** RosterEntry statusSig */
+            statusSig?: (Uint8Array|null);
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
@@ -1610,6 +1671,12 @@ export namespace natter {
         /** SetStatus statusText. */
         statusText: string;
 
+        /** SetStatus seq. */
+        seq: number;
+
+        /** SetStatus sig. */
+        sig: Uint8Array;
+
         /**
          * Encodes the specified SetStatus message. Does not implicitly {@link natter.SetStatus.verify|verify} messages.
          * @param message SetStatus message or plain object to encode
@@ -1646,6 +1713,12 @@ export namespace natter {
 
             /** SetStatus statusText */
             statusText?: (string|null);
+
+            /** SetStatus seq */
+            seq?: (number|null);
+
+            /** SetStatus sig */
+            sig?: (Uint8Array|null);
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
@@ -1698,8 +1771,11 @@ export namespace natter {
         /** Inner receipt. */
         receipt?: (natter.Receipt.$Properties|null);
 
+        /** Inner senderKey. */
+        senderKey?: (natter.SenderKey.$Properties|null);
+
         /** Inner content. */
-        content?: ("text"|"receipt");
+        content?: ("text"|"receipt"|"senderKey");
 
         /**
          * Encodes the specified Inner message. Does not implicitly {@link natter.Inner.verify|verify} messages.
@@ -1756,8 +1832,11 @@ export namespace natter {
             /** Inner receipt */
             receipt?: (natter.Receipt.$Properties|null);
 
+            /** Inner senderKey */
+            senderKey?: (natter.SenderKey.$Properties|null);
+
             /** Inner content */
-            content?: ("text"|"receipt");
+            content?: ("text"|"receipt"|"senderKey");
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
@@ -1773,10 +1852,87 @@ export namespace natter {
           senderName?: string|null;
           text?: natter.Text.$Shape|null;
           receipt?: natter.Receipt.$Shape|null;
+          senderKey?: natter.SenderKey.$Shape|null;
           $unknowns?: Uint8Array[];
         } & (
-          ({ content?: undefined; text?: null; receipt?: null }|{ content?: "text"; text: natter.Text.$Shape; receipt?: null }|{ content?: "receipt"; text?: null; receipt: natter.Receipt.$Shape })
+          ({ content?: undefined; text?: null; receipt?: null; senderKey?: null }|{ content?: "text"; text: natter.Text.$Shape; receipt?: null; senderKey?: null }|{ content?: "receipt"; text?: null; receipt: natter.Receipt.$Shape; senderKey?: null }|{ content?: "senderKey"; text?: null; receipt?: null; senderKey: natter.SenderKey.$Shape })
         );
+    }
+
+    /**
+     * Properties of a SenderKey.
+     * @deprecated Use natter.SenderKey.$Properties instead.
+     */
+    interface ISenderKey extends natter.SenderKey.$Properties {
+    }
+
+    /** Represents a SenderKey. */
+    class SenderKey {
+
+        /**
+         * Constructs a new SenderKey.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.SenderKey.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** SenderKey groupId. */
+        groupId: Uint8Array;
+
+        /** SenderKey epoch. */
+        epoch: number;
+
+        /** SenderKey share. */
+        share: Uint8Array;
+
+        /**
+         * Encodes the specified SenderKey message. Does not implicitly {@link natter.SenderKey.verify|verify} messages.
+         * @param message SenderKey message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.SenderKey.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a SenderKey message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.SenderKey & natter.SenderKey.$Shape} SenderKey
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.SenderKey & natter.SenderKey.$Shape;
+
+        /**
+         * Gets the type url for SenderKey
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace SenderKey {
+
+        /** Properties of a SenderKey. */
+        interface $Properties {
+
+            /** SenderKey groupId */
+            groupId?: (Uint8Array|null);
+
+            /** SenderKey epoch */
+            epoch?: (number|null);
+
+            /** SenderKey share */
+            share?: (Uint8Array|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a SenderKey. */
+        type $Shape = natter.SenderKey.$Properties;
     }
 
     /**
@@ -2112,5 +2268,933 @@ export namespace natter {
 
         /** Shape of a PresenceBody. */
         type $Shape = natter.PresenceBody.$Properties;
+    }
+
+    /** GroupOp enum. */
+    enum GroupOp {
+
+        /** GROUP_CREATE value */
+        GROUP_CREATE = 0,
+
+        /** GROUP_ADD value */
+        GROUP_ADD = 1,
+
+        /** GROUP_REMOVE value */
+        GROUP_REMOVE = 2,
+
+        /** GROUP_PROMOTE value */
+        GROUP_PROMOTE = 3,
+
+        /** GROUP_DEMOTE value */
+        GROUP_DEMOTE = 4,
+
+        /** GROUP_RENAME value */
+        GROUP_RENAME = 5,
+
+        /** GROUP_LEAVE value */
+        GROUP_LEAVE = 6
+    }
+
+    /** GroupRole enum. */
+    enum GroupRole {
+
+        /** GROUP_MEMBER value */
+        GROUP_MEMBER = 0,
+
+        /** GROUP_ADMIN value */
+        GROUP_ADMIN = 1
+    }
+
+    /**
+     * Properties of a GroupMember.
+     * @deprecated Use natter.GroupMember.$Properties instead.
+     */
+    interface IGroupMember extends natter.GroupMember.$Properties {
+    }
+
+    /** Represents a GroupMember. */
+    class GroupMember {
+
+        /**
+         * Constructs a new GroupMember.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.GroupMember.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** GroupMember userId. */
+        userId: Uint8Array;
+
+        /** GroupMember role. */
+        role: natter.GroupRole;
+
+        /**
+         * Encodes the specified GroupMember message. Does not implicitly {@link natter.GroupMember.verify|verify} messages.
+         * @param message GroupMember message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.GroupMember.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a GroupMember message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.GroupMember & natter.GroupMember.$Shape} GroupMember
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.GroupMember & natter.GroupMember.$Shape;
+
+        /**
+         * Gets the type url for GroupMember
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace GroupMember {
+
+        /** Properties of a GroupMember. */
+        interface $Properties {
+
+            /** GroupMember userId */
+            userId?: (Uint8Array|null);
+
+            /** GroupMember role */
+            role?: (natter.GroupRole|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a GroupMember. */
+        type $Shape = natter.GroupMember.$Properties;
+    }
+
+    /**
+     * Properties of a GroupChange.
+     * @deprecated Use natter.GroupChange.$Properties instead.
+     */
+    interface IGroupChange extends natter.GroupChange.$Properties {
+    }
+
+    /** Represents a GroupChange. */
+    class GroupChange {
+
+        /**
+         * Constructs a new GroupChange.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.GroupChange.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** GroupChange groupId. */
+        groupId: Uint8Array;
+
+        /** GroupChange seq. */
+        seq: number;
+
+        /** GroupChange prevHash. */
+        prevHash: Uint8Array;
+
+        /** GroupChange op. */
+        op: natter.GroupOp;
+
+        /** GroupChange author. */
+        author: Uint8Array;
+
+        /** GroupChange target. */
+        target: Uint8Array;
+
+        /** GroupChange name. */
+        name: string;
+
+        /** GroupChange members. */
+        members: natter.GroupMember.$Properties[];
+
+        /** GroupChange signature. */
+        signature: Uint8Array;
+
+        /**
+         * Encodes the specified GroupChange message. Does not implicitly {@link natter.GroupChange.verify|verify} messages.
+         * @param message GroupChange message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.GroupChange.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a GroupChange message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.GroupChange & natter.GroupChange.$Shape} GroupChange
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.GroupChange & natter.GroupChange.$Shape;
+
+        /**
+         * Gets the type url for GroupChange
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace GroupChange {
+
+        /** Properties of a GroupChange. */
+        interface $Properties {
+
+            /** GroupChange groupId */
+            groupId?: (Uint8Array|null);
+
+            /** GroupChange seq */
+            seq?: (number|null);
+
+            /** GroupChange prevHash */
+            prevHash?: (Uint8Array|null);
+
+            /** GroupChange op */
+            op?: (natter.GroupOp|null);
+
+            /** GroupChange author */
+            author?: (Uint8Array|null);
+
+            /** GroupChange target */
+            target?: (Uint8Array|null);
+
+            /** GroupChange name */
+            name?: (string|null);
+
+            /** GroupChange members */
+            members?: (natter.GroupMember.$Properties[]|null);
+
+            /** GroupChange signature */
+            signature?: (Uint8Array|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a GroupChange. */
+        type $Shape = natter.GroupChange.$Properties;
+    }
+
+    /**
+     * Properties of a GroupChangeRequest.
+     * @deprecated Use natter.GroupChangeRequest.$Properties instead.
+     */
+    interface IGroupChangeRequest extends natter.GroupChangeRequest.$Properties {
+    }
+
+    /** Represents a GroupChangeRequest. */
+    class GroupChangeRequest {
+
+        /**
+         * Constructs a new GroupChangeRequest.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.GroupChangeRequest.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** GroupChangeRequest requestId. */
+        requestId: number;
+
+        /** GroupChangeRequest change. */
+        change?: (natter.GroupChange.$Properties|null);
+
+        /**
+         * Encodes the specified GroupChangeRequest message. Does not implicitly {@link natter.GroupChangeRequest.verify|verify} messages.
+         * @param message GroupChangeRequest message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.GroupChangeRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a GroupChangeRequest message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.GroupChangeRequest & natter.GroupChangeRequest.$Shape} GroupChangeRequest
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.GroupChangeRequest & natter.GroupChangeRequest.$Shape;
+
+        /**
+         * Gets the type url for GroupChangeRequest
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace GroupChangeRequest {
+
+        /** Properties of a GroupChangeRequest. */
+        interface $Properties {
+
+            /** GroupChangeRequest requestId */
+            requestId?: (number|null);
+
+            /** GroupChangeRequest change */
+            change?: (natter.GroupChange.$Properties|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a GroupChangeRequest. */
+        type $Shape = natter.GroupChangeRequest.$Properties;
+    }
+
+    /**
+     * Properties of a GroupChangeResult.
+     * @deprecated Use natter.GroupChangeResult.$Properties instead.
+     */
+    interface IGroupChangeResult extends natter.GroupChangeResult.$Properties {
+    }
+
+    /** Represents a GroupChangeResult. */
+    class GroupChangeResult {
+
+        /**
+         * Constructs a new GroupChangeResult.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.GroupChangeResult.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** GroupChangeResult requestId. */
+        requestId: number;
+
+        /** GroupChangeResult code. */
+        code: string;
+
+        /** GroupChangeResult reason. */
+        reason: string;
+
+        /** GroupChangeResult gseq. */
+        gseq: number;
+
+        /**
+         * Encodes the specified GroupChangeResult message. Does not implicitly {@link natter.GroupChangeResult.verify|verify} messages.
+         * @param message GroupChangeResult message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.GroupChangeResult.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a GroupChangeResult message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.GroupChangeResult & natter.GroupChangeResult.$Shape} GroupChangeResult
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.GroupChangeResult & natter.GroupChangeResult.$Shape;
+
+        /**
+         * Gets the type url for GroupChangeResult
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace GroupChangeResult {
+
+        /** Properties of a GroupChangeResult. */
+        interface $Properties {
+
+            /** GroupChangeResult requestId */
+            requestId?: (number|null);
+
+            /** GroupChangeResult code */
+            code?: (string|null);
+
+            /** GroupChangeResult reason */
+            reason?: (string|null);
+
+            /** GroupChangeResult gseq */
+            gseq?: (number|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a GroupChangeResult. */
+        type $Shape = natter.GroupChangeResult.$Properties;
+    }
+
+    /**
+     * Properties of a GroupSend.
+     * @deprecated Use natter.GroupSend.$Properties instead.
+     */
+    interface IGroupSend extends natter.GroupSend.$Properties {
+    }
+
+    /** Represents a GroupSend. */
+    class GroupSend {
+
+        /**
+         * Constructs a new GroupSend.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.GroupSend.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** GroupSend groupId. */
+        groupId: Uint8Array;
+
+        /** GroupSend msgId. */
+        msgId: Uint8Array;
+
+        /** GroupSend body. */
+        body: Uint8Array;
+
+        /**
+         * Encodes the specified GroupSend message. Does not implicitly {@link natter.GroupSend.verify|verify} messages.
+         * @param message GroupSend message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.GroupSend.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a GroupSend message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.GroupSend & natter.GroupSend.$Shape} GroupSend
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.GroupSend & natter.GroupSend.$Shape;
+
+        /**
+         * Gets the type url for GroupSend
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace GroupSend {
+
+        /** Properties of a GroupSend. */
+        interface $Properties {
+
+            /** GroupSend groupId */
+            groupId?: (Uint8Array|null);
+
+            /** GroupSend msgId */
+            msgId?: (Uint8Array|null);
+
+            /** GroupSend body */
+            body?: (Uint8Array|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a GroupSend. */
+        type $Shape = natter.GroupSend.$Properties;
+    }
+
+    /**
+     * Properties of a GroupMessage.
+     * @deprecated Use natter.GroupMessage.$Properties instead.
+     */
+    interface IGroupMessage extends natter.GroupMessage.$Properties {
+    }
+
+    /** Represents a GroupMessage. */
+    class GroupMessage {
+
+        /**
+         * Constructs a new GroupMessage.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.GroupMessage.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** GroupMessage from. */
+        from: Uint8Array;
+
+        /** GroupMessage msgId. */
+        msgId: Uint8Array;
+
+        /** GroupMessage body. */
+        body: Uint8Array;
+
+        /**
+         * Encodes the specified GroupMessage message. Does not implicitly {@link natter.GroupMessage.verify|verify} messages.
+         * @param message GroupMessage message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.GroupMessage.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a GroupMessage message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.GroupMessage & natter.GroupMessage.$Shape} GroupMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.GroupMessage & natter.GroupMessage.$Shape;
+
+        /**
+         * Gets the type url for GroupMessage
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace GroupMessage {
+
+        /** Properties of a GroupMessage. */
+        interface $Properties {
+
+            /** GroupMessage from */
+            from?: (Uint8Array|null);
+
+            /** GroupMessage msgId */
+            msgId?: (Uint8Array|null);
+
+            /** GroupMessage body */
+            body?: (Uint8Array|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a GroupMessage. */
+        type $Shape = natter.GroupMessage.$Properties;
+    }
+
+    /**
+     * Properties of a GroupDeliver.
+     * @deprecated Use natter.GroupDeliver.$Properties instead.
+     */
+    interface IGroupDeliver extends natter.GroupDeliver.$Properties {
+    }
+
+    /** Represents a GroupDeliver. */
+    class GroupDeliver {
+
+        /**
+         * Constructs a new GroupDeliver.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.GroupDeliver.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** GroupDeliver groupId. */
+        groupId: Uint8Array;
+
+        /** GroupDeliver gseq. */
+        gseq: number;
+
+        /** GroupDeliver storedAtMs. */
+        storedAtMs: number;
+
+        /** GroupDeliver change. */
+        change?: (natter.GroupChange.$Properties|null);
+
+        /** GroupDeliver message. */
+        message?: (natter.GroupMessage.$Properties|null);
+
+        /** GroupDeliver item. */
+        item?: ("change"|"message");
+
+        /**
+         * Encodes the specified GroupDeliver message. Does not implicitly {@link natter.GroupDeliver.verify|verify} messages.
+         * @param message GroupDeliver message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.GroupDeliver.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a GroupDeliver message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.GroupDeliver & natter.GroupDeliver.$Shape} GroupDeliver
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.GroupDeliver & natter.GroupDeliver.$Shape;
+
+        /**
+         * Gets the type url for GroupDeliver
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace GroupDeliver {
+
+        /** Properties of a GroupDeliver. */
+        interface $Properties {
+
+            /** GroupDeliver groupId */
+            groupId?: (Uint8Array|null);
+
+            /** GroupDeliver gseq */
+            gseq?: (number|null);
+
+            /** GroupDeliver storedAtMs */
+            storedAtMs?: (number|null);
+
+            /** GroupDeliver change */
+            change?: (natter.GroupChange.$Properties|null);
+
+            /** GroupDeliver message */
+            message?: (natter.GroupMessage.$Properties|null);
+
+            /** GroupDeliver item */
+            item?: ("change"|"message");
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Narrowed shape of a GroupDeliver. */
+        type $Shape = {
+          groupId?: Uint8Array|null;
+          gseq?: number|null;
+          storedAtMs?: number|null;
+          change?: natter.GroupChange.$Shape|null;
+          message?: natter.GroupMessage.$Shape|null;
+          $unknowns?: Uint8Array[];
+        } & (
+          ({ item?: undefined; change?: null; message?: null }|{ item?: "change"; change: natter.GroupChange.$Shape; message?: null }|{ item?: "message"; change?: null; message: natter.GroupMessage.$Shape })
+        );
+    }
+
+    /**
+     * Properties of a GroupAck.
+     * @deprecated Use natter.GroupAck.$Properties instead.
+     */
+    interface IGroupAck extends natter.GroupAck.$Properties {
+    }
+
+    /** Represents a GroupAck. */
+    class GroupAck {
+
+        /**
+         * Constructs a new GroupAck.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.GroupAck.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** GroupAck groupId. */
+        groupId: Uint8Array;
+
+        /** GroupAck throughGseq. */
+        throughGseq: number;
+
+        /**
+         * Encodes the specified GroupAck message. Does not implicitly {@link natter.GroupAck.verify|verify} messages.
+         * @param message GroupAck message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.GroupAck.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a GroupAck message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.GroupAck & natter.GroupAck.$Shape} GroupAck
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.GroupAck & natter.GroupAck.$Shape;
+
+        /**
+         * Gets the type url for GroupAck
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace GroupAck {
+
+        /** Properties of a GroupAck. */
+        interface $Properties {
+
+            /** GroupAck groupId */
+            groupId?: (Uint8Array|null);
+
+            /** GroupAck throughGseq */
+            throughGseq?: (number|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a GroupAck. */
+        type $Shape = natter.GroupAck.$Properties;
+    }
+
+    /**
+     * Properties of a GroupLogRequest.
+     * @deprecated Use natter.GroupLogRequest.$Properties instead.
+     */
+    interface IGroupLogRequest extends natter.GroupLogRequest.$Properties {
+    }
+
+    /** Represents a GroupLogRequest. */
+    class GroupLogRequest {
+
+        /**
+         * Constructs a new GroupLogRequest.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.GroupLogRequest.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** GroupLogRequest requestId. */
+        requestId: number;
+
+        /** GroupLogRequest groupId. */
+        groupId: Uint8Array;
+
+        /** GroupLogRequest fromSeq. */
+        fromSeq: number;
+
+        /**
+         * Encodes the specified GroupLogRequest message. Does not implicitly {@link natter.GroupLogRequest.verify|verify} messages.
+         * @param message GroupLogRequest message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.GroupLogRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a GroupLogRequest message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.GroupLogRequest & natter.GroupLogRequest.$Shape} GroupLogRequest
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.GroupLogRequest & natter.GroupLogRequest.$Shape;
+
+        /**
+         * Gets the type url for GroupLogRequest
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace GroupLogRequest {
+
+        /** Properties of a GroupLogRequest. */
+        interface $Properties {
+
+            /** GroupLogRequest requestId */
+            requestId?: (number|null);
+
+            /** GroupLogRequest groupId */
+            groupId?: (Uint8Array|null);
+
+            /** GroupLogRequest fromSeq */
+            fromSeq?: (number|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a GroupLogRequest. */
+        type $Shape = natter.GroupLogRequest.$Properties;
+    }
+
+    /**
+     * Properties of a GroupLogResult.
+     * @deprecated Use natter.GroupLogResult.$Properties instead.
+     */
+    interface IGroupLogResult extends natter.GroupLogResult.$Properties {
+    }
+
+    /** Represents a GroupLogResult. */
+    class GroupLogResult {
+
+        /**
+         * Constructs a new GroupLogResult.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.GroupLogResult.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** GroupLogResult requestId. */
+        requestId: number;
+
+        /** GroupLogResult found. */
+        found: boolean;
+
+        /** GroupLogResult changes. */
+        changes: natter.GroupChange.$Properties[];
+
+        /** GroupLogResult more. */
+        more: boolean;
+
+        /**
+         * Encodes the specified GroupLogResult message. Does not implicitly {@link natter.GroupLogResult.verify|verify} messages.
+         * @param message GroupLogResult message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.GroupLogResult.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a GroupLogResult message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.GroupLogResult & natter.GroupLogResult.$Shape} GroupLogResult
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.GroupLogResult & natter.GroupLogResult.$Shape;
+
+        /**
+         * Gets the type url for GroupLogResult
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace GroupLogResult {
+
+        /** Properties of a GroupLogResult. */
+        interface $Properties {
+
+            /** GroupLogResult requestId */
+            requestId?: (number|null);
+
+            /** GroupLogResult found */
+            found?: (boolean|null);
+
+            /** GroupLogResult changes */
+            changes?: (natter.GroupChange.$Properties[]|null);
+
+            /** GroupLogResult more */
+            more?: (boolean|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a GroupLogResult. */
+        type $Shape = natter.GroupLogResult.$Properties;
+    }
+
+    /**
+     * Properties of a GroupPlain.
+     * @deprecated Use natter.GroupPlain.$Properties instead.
+     */
+    interface IGroupPlain extends natter.GroupPlain.$Properties {
+    }
+
+    /** Represents a GroupPlain. */
+    class GroupPlain {
+
+        /**
+         * Constructs a new GroupPlain.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.GroupPlain.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** GroupPlain sentAtMs. */
+        sentAtMs: number;
+
+        /** GroupPlain senderName. */
+        senderName: string;
+
+        /** GroupPlain text. */
+        text?: (natter.Text.$Properties|null);
+
+        /**
+         * Encodes the specified GroupPlain message. Does not implicitly {@link natter.GroupPlain.verify|verify} messages.
+         * @param message GroupPlain message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.GroupPlain.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a GroupPlain message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.GroupPlain & natter.GroupPlain.$Shape} GroupPlain
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.GroupPlain & natter.GroupPlain.$Shape;
+
+        /**
+         * Gets the type url for GroupPlain
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace GroupPlain {
+
+        /** Properties of a GroupPlain. */
+        interface $Properties {
+
+            /** GroupPlain sentAtMs */
+            sentAtMs?: (number|null);
+
+            /** GroupPlain senderName */
+            senderName?: (string|null);
+
+            /** GroupPlain text */
+            text?: (natter.Text.$Properties|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a GroupPlain. */
+        type $Shape = natter.GroupPlain.$Properties;
     }
 }

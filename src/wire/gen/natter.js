@@ -40,7 +40,14 @@ export const natter = $root.natter = (() => {
          * @property {natter.Pong.$Properties|null} [pong] Frame pong
          * @property {natter.RosterUpdate.$Properties|null} [rosterUpdate] Frame rosterUpdate
          * @property {natter.SetStatus.$Properties|null} [setStatus] Frame setStatus
-         * @property {"hello"|"challenge"|"register"|"login"|"ready"|"send"|"sendAck"|"deliver"|"deliverAck"|"lookup"|"lookupResult"|"error"|"goodbye"|"ping"|"pong"|"rosterUpdate"|"setStatus"} [body] Frame body
+         * @property {natter.GroupChangeRequest.$Properties|null} [groupChange] Frame groupChange
+         * @property {natter.GroupChangeResult.$Properties|null} [groupChangeResult] Frame groupChangeResult
+         * @property {natter.GroupSend.$Properties|null} [groupSend] Frame groupSend
+         * @property {natter.GroupDeliver.$Properties|null} [groupDeliver] Frame groupDeliver
+         * @property {natter.GroupAck.$Properties|null} [groupAck] Frame groupAck
+         * @property {natter.GroupLogRequest.$Properties|null} [groupLogRequest] Frame groupLogRequest
+         * @property {natter.GroupLogResult.$Properties|null} [groupLogResult] Frame groupLogResult
+         * @property {"hello"|"challenge"|"register"|"login"|"ready"|"send"|"sendAck"|"deliver"|"deliverAck"|"lookup"|"lookupResult"|"error"|"goodbye"|"ping"|"pong"|"rosterUpdate"|"setStatus"|"groupChange"|"groupChangeResult"|"groupSend"|"groupDeliver"|"groupAck"|"groupLogRequest"|"groupLogResult"} [body] Frame body
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -72,9 +79,16 @@ export const natter = $root.natter = (() => {
          *   pong?: natter.Pong.$Shape|null;
          *   rosterUpdate?: natter.RosterUpdate.$Shape|null;
          *   setStatus?: natter.SetStatus.$Shape|null;
+         *   groupChange?: natter.GroupChangeRequest.$Shape|null;
+         *   groupChangeResult?: natter.GroupChangeResult.$Shape|null;
+         *   groupSend?: natter.GroupSend.$Shape|null;
+         *   groupDeliver?: natter.GroupDeliver.$Shape|null;
+         *   groupAck?: natter.GroupAck.$Shape|null;
+         *   groupLogRequest?: natter.GroupLogRequest.$Shape|null;
+         *   groupLogResult?: natter.GroupLogResult.$Shape|null;
          *   $unknowns?: Array.<Uint8Array>;
          * } & (
-         *   ({ body?: undefined; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "hello"; hello: natter.Hello.$Shape; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "challenge"; hello?: null; challenge: natter.Challenge.$Shape; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "register"; hello?: null; challenge?: null; register: natter.Register.$Shape; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "login"; hello?: null; challenge?: null; register?: null; login: natter.Login.$Shape; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "ready"; hello?: null; challenge?: null; register?: null; login?: null; ready: natter.Ready.$Shape; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "send"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send: natter.Send.$Shape; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "sendAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck: natter.SendAck.$Shape; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "deliver"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver: natter.Deliver.$Shape; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "deliverAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck: natter.DeliverAck.$Shape; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "lookup"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup: natter.Lookup.$Shape; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "lookupResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult: natter.LookupResult.$Shape; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "error"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error: natter.Error.$Shape; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "goodbye"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye: natter.Goodbye.$Shape; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "ping"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping: natter.Ping.$Shape; pong?: null; rosterUpdate?: null; setStatus?: null }|{ body?: "pong"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong: natter.Pong.$Shape; rosterUpdate?: null; setStatus?: null }|{ body?: "rosterUpdate"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate: natter.RosterUpdate.$Shape; setStatus?: null }|{ body?: "setStatus"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus: natter.SetStatus.$Shape })
+         *   ({ body?: undefined; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "hello"; hello: natter.Hello.$Shape; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "challenge"; hello?: null; challenge: natter.Challenge.$Shape; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "register"; hello?: null; challenge?: null; register: natter.Register.$Shape; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "login"; hello?: null; challenge?: null; register?: null; login: natter.Login.$Shape; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "ready"; hello?: null; challenge?: null; register?: null; login?: null; ready: natter.Ready.$Shape; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "send"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send: natter.Send.$Shape; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "sendAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck: natter.SendAck.$Shape; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "deliver"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver: natter.Deliver.$Shape; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "deliverAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck: natter.DeliverAck.$Shape; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "lookup"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup: natter.Lookup.$Shape; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "lookupResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult: natter.LookupResult.$Shape; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "error"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error: natter.Error.$Shape; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "goodbye"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye: natter.Goodbye.$Shape; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "ping"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping: natter.Ping.$Shape; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "pong"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong: natter.Pong.$Shape; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "rosterUpdate"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate: natter.RosterUpdate.$Shape; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "setStatus"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus: natter.SetStatus.$Shape; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupChange"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange: natter.GroupChangeRequest.$Shape; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupChangeResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult: natter.GroupChangeResult.$Shape; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupSend"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend: natter.GroupSend.$Shape; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupDeliver"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver: natter.GroupDeliver.$Shape; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck: natter.GroupAck.$Shape; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupLogRequest"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest: natter.GroupLogRequest.$Shape; groupLogResult?: null }|{ body?: "groupLogResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult: natter.GroupLogResult.$Shape })
          * )} natter.Frame.$Shape
          */
 
@@ -229,17 +243,73 @@ export const natter = $root.natter = (() => {
          */
         Frame.prototype.setStatus = null;
 
+        /**
+         * Frame groupChange.
+         * @member {natter.GroupChangeRequest.$Properties|null|undefined} groupChange
+         * @memberof natter.Frame
+         * @instance
+         */
+        Frame.prototype.groupChange = null;
+
+        /**
+         * Frame groupChangeResult.
+         * @member {natter.GroupChangeResult.$Properties|null|undefined} groupChangeResult
+         * @memberof natter.Frame
+         * @instance
+         */
+        Frame.prototype.groupChangeResult = null;
+
+        /**
+         * Frame groupSend.
+         * @member {natter.GroupSend.$Properties|null|undefined} groupSend
+         * @memberof natter.Frame
+         * @instance
+         */
+        Frame.prototype.groupSend = null;
+
+        /**
+         * Frame groupDeliver.
+         * @member {natter.GroupDeliver.$Properties|null|undefined} groupDeliver
+         * @memberof natter.Frame
+         * @instance
+         */
+        Frame.prototype.groupDeliver = null;
+
+        /**
+         * Frame groupAck.
+         * @member {natter.GroupAck.$Properties|null|undefined} groupAck
+         * @memberof natter.Frame
+         * @instance
+         */
+        Frame.prototype.groupAck = null;
+
+        /**
+         * Frame groupLogRequest.
+         * @member {natter.GroupLogRequest.$Properties|null|undefined} groupLogRequest
+         * @memberof natter.Frame
+         * @instance
+         */
+        Frame.prototype.groupLogRequest = null;
+
+        /**
+         * Frame groupLogResult.
+         * @member {natter.GroupLogResult.$Properties|null|undefined} groupLogResult
+         * @memberof natter.Frame
+         * @instance
+         */
+        Frame.prototype.groupLogResult = null;
+
         // OneOf field names bound to virtual getters and setters
         let $oneOfFields;
 
         /**
          * Frame body.
-         * @member {"hello"|"challenge"|"register"|"login"|"ready"|"send"|"sendAck"|"deliver"|"deliverAck"|"lookup"|"lookupResult"|"error"|"goodbye"|"ping"|"pong"|"rosterUpdate"|"setStatus"|undefined} body
+         * @member {"hello"|"challenge"|"register"|"login"|"ready"|"send"|"sendAck"|"deliver"|"deliverAck"|"lookup"|"lookupResult"|"error"|"goodbye"|"ping"|"pong"|"rosterUpdate"|"setStatus"|"groupChange"|"groupChangeResult"|"groupSend"|"groupDeliver"|"groupAck"|"groupLogRequest"|"groupLogResult"|undefined} body
          * @memberof natter.Frame
          * @instance
          */
         $Object.defineProperty(Frame.prototype, "body", {
-            get: $util.oneOfGetter($oneOfFields = ["hello", "challenge", "register", "login", "ready", "send", "sendAck", "deliver", "deliverAck", "lookup", "lookupResult", "error", "goodbye", "ping", "pong", "rosterUpdate", "setStatus"]),
+            get: $util.oneOfGetter($oneOfFields = ["hello", "challenge", "register", "login", "ready", "send", "sendAck", "deliver", "deliverAck", "lookup", "lookupResult", "error", "goodbye", "ping", "pong", "rosterUpdate", "setStatus", "groupChange", "groupChangeResult", "groupSend", "groupDeliver", "groupAck", "groupLogRequest", "groupLogResult"]),
             set: $util.oneOfSetter($oneOfFields)
         });
 
@@ -293,6 +363,20 @@ export const natter = $root.natter = (() => {
                 $root.natter.RosterUpdate.encode(message.rosterUpdate, writer.uint32(/* id 16, wireType 2 =*/130).fork(), _depth + 1).ldelim();
             if (message.setStatus != null && $Object.hasOwnProperty.call(message, "setStatus"))
                 $root.natter.SetStatus.encode(message.setStatus, writer.uint32(/* id 17, wireType 2 =*/138).fork(), _depth + 1).ldelim();
+            if (message.groupChange != null && $Object.hasOwnProperty.call(message, "groupChange"))
+                $root.natter.GroupChangeRequest.encode(message.groupChange, writer.uint32(/* id 18, wireType 2 =*/146).fork(), _depth + 1).ldelim();
+            if (message.groupChangeResult != null && $Object.hasOwnProperty.call(message, "groupChangeResult"))
+                $root.natter.GroupChangeResult.encode(message.groupChangeResult, writer.uint32(/* id 19, wireType 2 =*/154).fork(), _depth + 1).ldelim();
+            if (message.groupSend != null && $Object.hasOwnProperty.call(message, "groupSend"))
+                $root.natter.GroupSend.encode(message.groupSend, writer.uint32(/* id 20, wireType 2 =*/162).fork(), _depth + 1).ldelim();
+            if (message.groupDeliver != null && $Object.hasOwnProperty.call(message, "groupDeliver"))
+                $root.natter.GroupDeliver.encode(message.groupDeliver, writer.uint32(/* id 21, wireType 2 =*/170).fork(), _depth + 1).ldelim();
+            if (message.groupAck != null && $Object.hasOwnProperty.call(message, "groupAck"))
+                $root.natter.GroupAck.encode(message.groupAck, writer.uint32(/* id 22, wireType 2 =*/178).fork(), _depth + 1).ldelim();
+            if (message.groupLogRequest != null && $Object.hasOwnProperty.call(message, "groupLogRequest"))
+                $root.natter.GroupLogRequest.encode(message.groupLogRequest, writer.uint32(/* id 23, wireType 2 =*/186).fork(), _depth + 1).ldelim();
+            if (message.groupLogResult != null && $Object.hasOwnProperty.call(message, "groupLogResult"))
+                $root.natter.GroupLogResult.encode(message.groupLogResult, writer.uint32(/* id 24, wireType 2 =*/194).fork(), _depth + 1).ldelim();
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -456,6 +540,55 @@ export const natter = $root.natter = (() => {
                         message.body = "setStatus";
                         continue;
                     }
+                case 18: {
+                        if (wireType !== 2)
+                            break;
+                        message.groupChange = $root.natter.GroupChangeRequest.decode(reader, reader.size(), $undefined, _depth + 1, message.groupChange);
+                        message.body = "groupChange";
+                        continue;
+                    }
+                case 19: {
+                        if (wireType !== 2)
+                            break;
+                        message.groupChangeResult = $root.natter.GroupChangeResult.decode(reader, reader.size(), $undefined, _depth + 1, message.groupChangeResult);
+                        message.body = "groupChangeResult";
+                        continue;
+                    }
+                case 20: {
+                        if (wireType !== 2)
+                            break;
+                        message.groupSend = $root.natter.GroupSend.decode(reader, reader.size(), $undefined, _depth + 1, message.groupSend);
+                        message.body = "groupSend";
+                        continue;
+                    }
+                case 21: {
+                        if (wireType !== 2)
+                            break;
+                        message.groupDeliver = $root.natter.GroupDeliver.decode(reader, reader.size(), $undefined, _depth + 1, message.groupDeliver);
+                        message.body = "groupDeliver";
+                        continue;
+                    }
+                case 22: {
+                        if (wireType !== 2)
+                            break;
+                        message.groupAck = $root.natter.GroupAck.decode(reader, reader.size(), $undefined, _depth + 1, message.groupAck);
+                        message.body = "groupAck";
+                        continue;
+                    }
+                case 23: {
+                        if (wireType !== 2)
+                            break;
+                        message.groupLogRequest = $root.natter.GroupLogRequest.decode(reader, reader.size(), $undefined, _depth + 1, message.groupLogRequest);
+                        message.body = "groupLogRequest";
+                        continue;
+                    }
+                case 24: {
+                        if (wireType !== 2)
+                            break;
+                        message.groupLogResult = $root.natter.GroupLogResult.decode(reader, reader.size(), $undefined, _depth + 1, message.groupLogResult);
+                        message.body = "groupLogResult";
+                        continue;
+                    }
                 }
                 reader.skipType(wireType, _depth, tag);
                 if (!reader.discardUnknown) {
@@ -498,7 +631,7 @@ export const natter = $root.natter = (() => {
          * @property {Uint8Array|null} [userId] Card userId
          * @property {string|null} [pseudonym] Card pseudonym
          * @property {Uint8Array|null} [boxPk] Card boxPk
-         * @property {Uint8Array|null} [boxSig] Card boxSig
+         * @property {Uint8Array|null} [cardSig] Card cardSig
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -555,12 +688,12 @@ export const natter = $root.natter = (() => {
         Card.prototype.boxPk = $util.newBuffer([]);
 
         /**
-         * Card boxSig.
-         * @member {Uint8Array} boxSig
+         * Card cardSig.
+         * @member {Uint8Array} cardSig
          * @memberof natter.Card
          * @instance
          */
-        Card.prototype.boxSig = $util.newBuffer([]);
+        Card.prototype.cardSig = $util.newBuffer([]);
 
         /**
          * Encodes the specified Card message. Does not implicitly {@link natter.Card.verify|verify} messages.
@@ -584,8 +717,8 @@ export const natter = $root.natter = (() => {
                 writer.uint32(/* id 2, wireType 2 =*/18).string(message.pseudonym);
             if (message.boxPk != null && $Object.hasOwnProperty.call(message, "boxPk") && message.boxPk.length)
                 writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.boxPk);
-            if (message.boxSig != null && $Object.hasOwnProperty.call(message, "boxSig") && message.boxSig.length)
-                writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.boxSig);
+            if (message.cardSig != null && $Object.hasOwnProperty.call(message, "cardSig") && message.cardSig.length)
+                writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.cardSig);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -661,9 +794,9 @@ export const natter = $root.natter = (() => {
                         if (wireType !== 2)
                             break;
                         if ((value = reader.bytes()).length)
-                            message.boxSig = value;
+                            message.cardSig = value;
                         else
-                            delete message.boxSig;
+                            delete message.cardSig;
                         continue;
                     }
                 }
@@ -3530,6 +3663,8 @@ export const natter = $root.natter = (() => {
          * @property {natter.Status|null} [status] RosterEntry status
          * @property {string|null} [statusText] RosterEntry statusText
          * @property {boolean|null} [online] RosterEntry online
+         * @property {number|null} [statusSeq] RosterEntry statusSeq
+         * @property {Uint8Array|null} [statusSig] RosterEntry statusSig
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -3594,6 +3729,22 @@ export const natter = $root.natter = (() => {
         RosterEntry.prototype.online = false;
 
         /**
+         * RosterEntry statusSeq.
+         * @member {number} statusSeq
+         * @memberof natter.RosterEntry
+         * @instance
+         */
+        RosterEntry.prototype.statusSeq = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * RosterEntry statusSig.
+         * @member {Uint8Array} statusSig
+         * @memberof natter.RosterEntry
+         * @instance
+         */
+        RosterEntry.prototype.statusSig = $util.newBuffer([]);
+
+        /**
          * Encodes the specified RosterEntry message. Does not implicitly {@link natter.RosterEntry.verify|verify} messages.
          * @function encode
          * @memberof natter.RosterEntry
@@ -3617,6 +3768,10 @@ export const natter = $root.natter = (() => {
                 writer.uint32(/* id 3, wireType 2 =*/26).string(message.statusText);
             if (message.online != null && $Object.hasOwnProperty.call(message, "online") && message.online !== false)
                 writer.uint32(/* id 4, wireType 0 =*/32).bool(message.online);
+            if (message.statusSeq != null && $Object.hasOwnProperty.call(message, "statusSeq") && (typeof message.statusSeq === "object" ? message.statusSeq.low || message.statusSeq.high : message.statusSeq !== 0))
+                writer.uint32(/* id 5, wireType 0 =*/40).uint64(message.statusSeq);
+            if (message.statusSig != null && $Object.hasOwnProperty.call(message, "statusSig") && message.statusSig.length)
+                writer.uint32(/* id 6, wireType 2 =*/50).bytes(message.statusSig);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -3692,6 +3847,24 @@ export const natter = $root.natter = (() => {
                             message.online = value;
                         else
                             delete message.online;
+                        continue;
+                    }
+                case 5: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.statusSeq = value;
+                        else
+                            delete message.statusSeq;
+                        continue;
+                    }
+                case 6: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.statusSig = value;
+                        else
+                            delete message.statusSig;
                         continue;
                     }
                 }
@@ -3906,6 +4079,8 @@ export const natter = $root.natter = (() => {
          * @typedef {Object} natter.SetStatus.$Properties
          * @property {natter.Status|null} [status] SetStatus status
          * @property {string|null} [statusText] SetStatus statusText
+         * @property {number|null} [seq] SetStatus seq
+         * @property {Uint8Array|null} [sig] SetStatus sig
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -3954,6 +4129,22 @@ export const natter = $root.natter = (() => {
         SetStatus.prototype.statusText = "";
 
         /**
+         * SetStatus seq.
+         * @member {number} seq
+         * @memberof natter.SetStatus
+         * @instance
+         */
+        SetStatus.prototype.seq = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * SetStatus sig.
+         * @member {Uint8Array} sig
+         * @memberof natter.SetStatus
+         * @instance
+         */
+        SetStatus.prototype.sig = $util.newBuffer([]);
+
+        /**
          * Encodes the specified SetStatus message. Does not implicitly {@link natter.SetStatus.verify|verify} messages.
          * @function encode
          * @memberof natter.SetStatus
@@ -3973,6 +4164,10 @@ export const natter = $root.natter = (() => {
                 writer.uint32(/* id 1, wireType 0 =*/8).int32(message.status);
             if (message.statusText != null && $Object.hasOwnProperty.call(message, "statusText") && message.statusText !== "")
                 writer.uint32(/* id 2, wireType 2 =*/18).string(message.statusText);
+            if (message.seq != null && $Object.hasOwnProperty.call(message, "seq") && (typeof message.seq === "object" ? message.seq.low || message.seq.high : message.seq !== 0))
+                writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.seq);
+            if (message.sig != null && $Object.hasOwnProperty.call(message, "sig") && message.sig.length)
+                writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.sig);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -4035,6 +4230,24 @@ export const natter = $root.natter = (() => {
                             delete message.statusText;
                         continue;
                     }
+                case 3: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.seq = value;
+                        else
+                            delete message.seq;
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.sig = value;
+                        else
+                            delete message.sig;
+                        continue;
+                    }
                 }
                 reader.skipType(wireType, _depth, tag);
                 if (!reader.discardUnknown) {
@@ -4082,7 +4295,8 @@ export const natter = $root.natter = (() => {
          * @property {string|null} [senderName] Inner senderName
          * @property {natter.Text.$Properties|null} [text] Inner text
          * @property {natter.Receipt.$Properties|null} [receipt] Inner receipt
-         * @property {"text"|"receipt"} [content] Inner content
+         * @property {natter.SenderKey.$Properties|null} [senderKey] Inner senderKey
+         * @property {"text"|"receipt"|"senderKey"} [content] Inner content
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -4105,9 +4319,10 @@ export const natter = $root.natter = (() => {
          *   senderName?: string|null;
          *   text?: natter.Text.$Shape|null;
          *   receipt?: natter.Receipt.$Shape|null;
+         *   senderKey?: natter.SenderKey.$Shape|null;
          *   $unknowns?: Array.<Uint8Array>;
          * } & (
-         *   ({ content?: undefined; text?: null; receipt?: null }|{ content?: "text"; text: natter.Text.$Shape; receipt?: null }|{ content?: "receipt"; text?: null; receipt: natter.Receipt.$Shape })
+         *   ({ content?: undefined; text?: null; receipt?: null; senderKey?: null }|{ content?: "text"; text: natter.Text.$Shape; receipt?: null; senderKey?: null }|{ content?: "receipt"; text?: null; receipt: natter.Receipt.$Shape; senderKey?: null }|{ content?: "senderKey"; text?: null; receipt?: null; senderKey: natter.SenderKey.$Shape })
          * )} natter.Inner.$Shape
          */
 
@@ -4190,17 +4405,25 @@ export const natter = $root.natter = (() => {
          */
         Inner.prototype.receipt = null;
 
+        /**
+         * Inner senderKey.
+         * @member {natter.SenderKey.$Properties|null|undefined} senderKey
+         * @memberof natter.Inner
+         * @instance
+         */
+        Inner.prototype.senderKey = null;
+
         // OneOf field names bound to virtual getters and setters
         let $oneOfFields;
 
         /**
          * Inner content.
-         * @member {"text"|"receipt"|undefined} content
+         * @member {"text"|"receipt"|"senderKey"|undefined} content
          * @memberof natter.Inner
          * @instance
          */
         $Object.defineProperty(Inner.prototype, "content", {
-            get: $util.oneOfGetter($oneOfFields = ["text", "receipt"]),
+            get: $util.oneOfGetter($oneOfFields = ["text", "receipt", "senderKey"]),
             set: $util.oneOfSetter($oneOfFields)
         });
 
@@ -4236,6 +4459,8 @@ export const natter = $root.natter = (() => {
                 $root.natter.Text.encode(message.text, writer.uint32(/* id 10, wireType 2 =*/82).fork(), _depth + 1).ldelim();
             if (message.receipt != null && $Object.hasOwnProperty.call(message, "receipt"))
                 $root.natter.Receipt.encode(message.receipt, writer.uint32(/* id 11, wireType 2 =*/90).fork(), _depth + 1).ldelim();
+            if (message.senderKey != null && $Object.hasOwnProperty.call(message, "senderKey"))
+                $root.natter.SenderKey.encode(message.senderKey, writer.uint32(/* id 12, wireType 2 =*/98).fork(), _depth + 1).ldelim();
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -4348,6 +4573,13 @@ export const natter = $root.natter = (() => {
                         message.content = "receipt";
                         continue;
                     }
+                case 12: {
+                        if (wireType !== 2)
+                            break;
+                        message.senderKey = $root.natter.SenderKey.decode(reader, reader.size(), $undefined, _depth + 1, message.senderKey);
+                        message.content = "senderKey";
+                        continue;
+                    }
                 }
                 reader.skipType(wireType, _depth, tag);
                 if (!reader.discardUnknown) {
@@ -4380,6 +4612,196 @@ export const natter = $root.natter = (() => {
         };
 
         return Inner;
+    })();
+
+    natter.SenderKey = (function() {
+
+        /**
+         * Properties of a SenderKey.
+         * @typedef {Object} natter.SenderKey.$Properties
+         * @property {Uint8Array|null} [groupId] SenderKey groupId
+         * @property {number|null} [epoch] SenderKey epoch
+         * @property {Uint8Array|null} [share] SenderKey share
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a SenderKey.
+         * @memberof natter
+         * @interface ISenderKey
+         * @augments natter.SenderKey.$Properties
+         * @deprecated Use natter.SenderKey.$Properties instead.
+         */
+
+        /**
+         * Shape of a SenderKey.
+         * @typedef {natter.SenderKey.$Properties} natter.SenderKey.$Shape
+         */
+
+        /**
+         * Constructs a new SenderKey.
+         * @memberof natter
+         * @classdesc Represents a SenderKey.
+         * @constructor
+         * @param {natter.SenderKey.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const SenderKey = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * SenderKey groupId.
+         * @member {Uint8Array} groupId
+         * @memberof natter.SenderKey
+         * @instance
+         */
+        SenderKey.prototype.groupId = $util.newBuffer([]);
+
+        /**
+         * SenderKey epoch.
+         * @member {number} epoch
+         * @memberof natter.SenderKey
+         * @instance
+         */
+        SenderKey.prototype.epoch = 0;
+
+        /**
+         * SenderKey share.
+         * @member {Uint8Array} share
+         * @memberof natter.SenderKey
+         * @instance
+         */
+        SenderKey.prototype.share = $util.newBuffer([]);
+
+        /**
+         * Encodes the specified SenderKey message. Does not implicitly {@link natter.SenderKey.verify|verify} messages.
+         * @function encode
+         * @memberof natter.SenderKey
+         * @static
+         * @param {natter.SenderKey.$Properties} message SenderKey message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        SenderKey.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.groupId != null && $Object.hasOwnProperty.call(message, "groupId") && message.groupId.length)
+                writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.groupId);
+            if (message.epoch != null && $Object.hasOwnProperty.call(message, "epoch") && message.epoch !== 0)
+                writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.epoch);
+            if (message.share != null && $Object.hasOwnProperty.call(message, "share") && message.share.length)
+                writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.share);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a SenderKey message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.SenderKey
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.SenderKey & natter.SenderKey.$Shape} SenderKey
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        SenderKey.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.SenderKey();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.groupId = value;
+                        else
+                            delete message.groupId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.epoch = value;
+                        else
+                            delete message.epoch;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.share = value;
+                        else
+                            delete message.share;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for SenderKey
+         * @function getTypeUrl
+         * @memberof natter.SenderKey
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        SenderKey.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.SenderKey";
+        };
+
+        return SenderKey;
     })();
 
     natter.Text = (function() {
@@ -5198,6 +5620,2290 @@ export const natter = $root.natter = (() => {
         };
 
         return PresenceBody;
+    })();
+
+    /**
+     * GroupOp enum.
+     * @name natter.GroupOp
+     * @enum {number}
+     * @property {number} GROUP_CREATE=0 GROUP_CREATE value
+     * @property {number} GROUP_ADD=1 GROUP_ADD value
+     * @property {number} GROUP_REMOVE=2 GROUP_REMOVE value
+     * @property {number} GROUP_PROMOTE=3 GROUP_PROMOTE value
+     * @property {number} GROUP_DEMOTE=4 GROUP_DEMOTE value
+     * @property {number} GROUP_RENAME=5 GROUP_RENAME value
+     * @property {number} GROUP_LEAVE=6 GROUP_LEAVE value
+     */
+    natter.GroupOp = (function() {
+        const valuesById = $Object.create(null), values = $Object.create(valuesById);
+        values[valuesById[0] = "GROUP_CREATE"] = 0;
+        values[valuesById[1] = "GROUP_ADD"] = 1;
+        values[valuesById[2] = "GROUP_REMOVE"] = 2;
+        values[valuesById[3] = "GROUP_PROMOTE"] = 3;
+        values[valuesById[4] = "GROUP_DEMOTE"] = 4;
+        values[valuesById[5] = "GROUP_RENAME"] = 5;
+        values[valuesById[6] = "GROUP_LEAVE"] = 6;
+        return values;
+    })();
+
+    /**
+     * GroupRole enum.
+     * @name natter.GroupRole
+     * @enum {number}
+     * @property {number} GROUP_MEMBER=0 GROUP_MEMBER value
+     * @property {number} GROUP_ADMIN=1 GROUP_ADMIN value
+     */
+    natter.GroupRole = (function() {
+        const valuesById = $Object.create(null), values = $Object.create(valuesById);
+        values[valuesById[0] = "GROUP_MEMBER"] = 0;
+        values[valuesById[1] = "GROUP_ADMIN"] = 1;
+        return values;
+    })();
+
+    natter.GroupMember = (function() {
+
+        /**
+         * Properties of a GroupMember.
+         * @typedef {Object} natter.GroupMember.$Properties
+         * @property {Uint8Array|null} [userId] GroupMember userId
+         * @property {natter.GroupRole|null} [role] GroupMember role
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a GroupMember.
+         * @memberof natter
+         * @interface IGroupMember
+         * @augments natter.GroupMember.$Properties
+         * @deprecated Use natter.GroupMember.$Properties instead.
+         */
+
+        /**
+         * Shape of a GroupMember.
+         * @typedef {natter.GroupMember.$Properties} natter.GroupMember.$Shape
+         */
+
+        /**
+         * Constructs a new GroupMember.
+         * @memberof natter
+         * @classdesc Represents a GroupMember.
+         * @constructor
+         * @param {natter.GroupMember.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const GroupMember = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * GroupMember userId.
+         * @member {Uint8Array} userId
+         * @memberof natter.GroupMember
+         * @instance
+         */
+        GroupMember.prototype.userId = $util.newBuffer([]);
+
+        /**
+         * GroupMember role.
+         * @member {natter.GroupRole} role
+         * @memberof natter.GroupMember
+         * @instance
+         */
+        GroupMember.prototype.role = 0;
+
+        /**
+         * Encodes the specified GroupMember message. Does not implicitly {@link natter.GroupMember.verify|verify} messages.
+         * @function encode
+         * @memberof natter.GroupMember
+         * @static
+         * @param {natter.GroupMember.$Properties} message GroupMember message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        GroupMember.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.userId != null && $Object.hasOwnProperty.call(message, "userId") && message.userId.length)
+                writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.userId);
+            if (message.role != null && $Object.hasOwnProperty.call(message, "role") && message.role !== 0)
+                writer.uint32(/* id 2, wireType 0 =*/16).int32(message.role);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a GroupMember message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.GroupMember
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.GroupMember & natter.GroupMember.$Shape} GroupMember
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        GroupMember.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.GroupMember();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.userId = value;
+                        else
+                            delete message.userId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.int32())
+                            message.role = value;
+                        else
+                            delete message.role;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for GroupMember
+         * @function getTypeUrl
+         * @memberof natter.GroupMember
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        GroupMember.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.GroupMember";
+        };
+
+        return GroupMember;
+    })();
+
+    natter.GroupChange = (function() {
+
+        /**
+         * Properties of a GroupChange.
+         * @typedef {Object} natter.GroupChange.$Properties
+         * @property {Uint8Array|null} [groupId] GroupChange groupId
+         * @property {number|null} [seq] GroupChange seq
+         * @property {Uint8Array|null} [prevHash] GroupChange prevHash
+         * @property {natter.GroupOp|null} [op] GroupChange op
+         * @property {Uint8Array|null} [author] GroupChange author
+         * @property {Uint8Array|null} [target] GroupChange target
+         * @property {string|null} [name] GroupChange name
+         * @property {Array.<natter.GroupMember.$Properties>|null} [members] GroupChange members
+         * @property {Uint8Array|null} [signature] GroupChange signature
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a GroupChange.
+         * @memberof natter
+         * @interface IGroupChange
+         * @augments natter.GroupChange.$Properties
+         * @deprecated Use natter.GroupChange.$Properties instead.
+         */
+
+        /**
+         * Shape of a GroupChange.
+         * @typedef {natter.GroupChange.$Properties} natter.GroupChange.$Shape
+         */
+
+        /**
+         * Constructs a new GroupChange.
+         * @memberof natter
+         * @classdesc Represents a GroupChange.
+         * @constructor
+         * @param {natter.GroupChange.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const GroupChange = function (properties) {
+            this.members = [];
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * GroupChange groupId.
+         * @member {Uint8Array} groupId
+         * @memberof natter.GroupChange
+         * @instance
+         */
+        GroupChange.prototype.groupId = $util.newBuffer([]);
+
+        /**
+         * GroupChange seq.
+         * @member {number} seq
+         * @memberof natter.GroupChange
+         * @instance
+         */
+        GroupChange.prototype.seq = 0;
+
+        /**
+         * GroupChange prevHash.
+         * @member {Uint8Array} prevHash
+         * @memberof natter.GroupChange
+         * @instance
+         */
+        GroupChange.prototype.prevHash = $util.newBuffer([]);
+
+        /**
+         * GroupChange op.
+         * @member {natter.GroupOp} op
+         * @memberof natter.GroupChange
+         * @instance
+         */
+        GroupChange.prototype.op = 0;
+
+        /**
+         * GroupChange author.
+         * @member {Uint8Array} author
+         * @memberof natter.GroupChange
+         * @instance
+         */
+        GroupChange.prototype.author = $util.newBuffer([]);
+
+        /**
+         * GroupChange target.
+         * @member {Uint8Array} target
+         * @memberof natter.GroupChange
+         * @instance
+         */
+        GroupChange.prototype.target = $util.newBuffer([]);
+
+        /**
+         * GroupChange name.
+         * @member {string} name
+         * @memberof natter.GroupChange
+         * @instance
+         */
+        GroupChange.prototype.name = "";
+
+        /**
+         * GroupChange members.
+         * @member {Array.<natter.GroupMember.$Properties>} members
+         * @memberof natter.GroupChange
+         * @instance
+         */
+        GroupChange.prototype.members = $util.emptyArray;
+
+        /**
+         * GroupChange signature.
+         * @member {Uint8Array} signature
+         * @memberof natter.GroupChange
+         * @instance
+         */
+        GroupChange.prototype.signature = $util.newBuffer([]);
+
+        /**
+         * Encodes the specified GroupChange message. Does not implicitly {@link natter.GroupChange.verify|verify} messages.
+         * @function encode
+         * @memberof natter.GroupChange
+         * @static
+         * @param {natter.GroupChange.$Properties} message GroupChange message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        GroupChange.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.groupId != null && $Object.hasOwnProperty.call(message, "groupId") && message.groupId.length)
+                writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.groupId);
+            if (message.seq != null && $Object.hasOwnProperty.call(message, "seq") && message.seq !== 0)
+                writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.seq);
+            if (message.prevHash != null && $Object.hasOwnProperty.call(message, "prevHash") && message.prevHash.length)
+                writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.prevHash);
+            if (message.op != null && $Object.hasOwnProperty.call(message, "op") && message.op !== 0)
+                writer.uint32(/* id 4, wireType 0 =*/32).int32(message.op);
+            if (message.author != null && $Object.hasOwnProperty.call(message, "author") && message.author.length)
+                writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.author);
+            if (message.target != null && $Object.hasOwnProperty.call(message, "target") && message.target.length)
+                writer.uint32(/* id 6, wireType 2 =*/50).bytes(message.target);
+            if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                writer.uint32(/* id 7, wireType 2 =*/58).string(message.name);
+            if (message.members != null && message.members.length)
+                for (let i = 0; i < message.members.length; ++i)
+                    $root.natter.GroupMember.encode(message.members[i], writer.uint32(/* id 8, wireType 2 =*/66).fork(), _depth + 1).ldelim();
+            if (message.signature != null && $Object.hasOwnProperty.call(message, "signature") && message.signature.length)
+                writer.uint32(/* id 9, wireType 2 =*/74).bytes(message.signature);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a GroupChange message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.GroupChange
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.GroupChange & natter.GroupChange.$Shape} GroupChange
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        GroupChange.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.GroupChange();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.groupId = value;
+                        else
+                            delete message.groupId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.seq = value;
+                        else
+                            delete message.seq;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.prevHash = value;
+                        else
+                            delete message.prevHash;
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.int32())
+                            message.op = value;
+                        else
+                            delete message.op;
+                        continue;
+                    }
+                case 5: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.author = value;
+                        else
+                            delete message.author;
+                        continue;
+                    }
+                case 6: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.target = value;
+                        else
+                            delete message.target;
+                        continue;
+                    }
+                case 7: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.name = value;
+                        else
+                            delete message.name;
+                        continue;
+                    }
+                case 8: {
+                        if (wireType !== 2)
+                            break;
+                        if (!(message.members && message.members.length))
+                            message.members = [];
+                        message.members.push($root.natter.GroupMember.decode(reader, reader.size(), $undefined, _depth + 1));
+                        continue;
+                    }
+                case 9: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.signature = value;
+                        else
+                            delete message.signature;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for GroupChange
+         * @function getTypeUrl
+         * @memberof natter.GroupChange
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        GroupChange.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.GroupChange";
+        };
+
+        return GroupChange;
+    })();
+
+    natter.GroupChangeRequest = (function() {
+
+        /**
+         * Properties of a GroupChangeRequest.
+         * @typedef {Object} natter.GroupChangeRequest.$Properties
+         * @property {number|null} [requestId] GroupChangeRequest requestId
+         * @property {natter.GroupChange.$Properties|null} [change] GroupChangeRequest change
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a GroupChangeRequest.
+         * @memberof natter
+         * @interface IGroupChangeRequest
+         * @augments natter.GroupChangeRequest.$Properties
+         * @deprecated Use natter.GroupChangeRequest.$Properties instead.
+         */
+
+        /**
+         * Shape of a GroupChangeRequest.
+         * @typedef {natter.GroupChangeRequest.$Properties} natter.GroupChangeRequest.$Shape
+         */
+
+        /**
+         * Constructs a new GroupChangeRequest.
+         * @memberof natter
+         * @classdesc Represents a GroupChangeRequest.
+         * @constructor
+         * @param {natter.GroupChangeRequest.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const GroupChangeRequest = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * GroupChangeRequest requestId.
+         * @member {number} requestId
+         * @memberof natter.GroupChangeRequest
+         * @instance
+         */
+        GroupChangeRequest.prototype.requestId = 0;
+
+        /**
+         * GroupChangeRequest change.
+         * @member {natter.GroupChange.$Properties|null|undefined} change
+         * @memberof natter.GroupChangeRequest
+         * @instance
+         */
+        GroupChangeRequest.prototype.change = null;
+
+        /**
+         * Encodes the specified GroupChangeRequest message. Does not implicitly {@link natter.GroupChangeRequest.verify|verify} messages.
+         * @function encode
+         * @memberof natter.GroupChangeRequest
+         * @static
+         * @param {natter.GroupChangeRequest.$Properties} message GroupChangeRequest message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        GroupChangeRequest.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.requestId != null && $Object.hasOwnProperty.call(message, "requestId") && message.requestId !== 0)
+                writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.requestId);
+            if (message.change != null && $Object.hasOwnProperty.call(message, "change"))
+                $root.natter.GroupChange.encode(message.change, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a GroupChangeRequest message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.GroupChangeRequest
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.GroupChangeRequest & natter.GroupChangeRequest.$Shape} GroupChangeRequest
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        GroupChangeRequest.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.GroupChangeRequest();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.requestId = value;
+                        else
+                            delete message.requestId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        message.change = $root.natter.GroupChange.decode(reader, reader.size(), $undefined, _depth + 1, message.change);
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for GroupChangeRequest
+         * @function getTypeUrl
+         * @memberof natter.GroupChangeRequest
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        GroupChangeRequest.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.GroupChangeRequest";
+        };
+
+        return GroupChangeRequest;
+    })();
+
+    natter.GroupChangeResult = (function() {
+
+        /**
+         * Properties of a GroupChangeResult.
+         * @typedef {Object} natter.GroupChangeResult.$Properties
+         * @property {number|null} [requestId] GroupChangeResult requestId
+         * @property {string|null} [code] GroupChangeResult code
+         * @property {string|null} [reason] GroupChangeResult reason
+         * @property {number|null} [gseq] GroupChangeResult gseq
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a GroupChangeResult.
+         * @memberof natter
+         * @interface IGroupChangeResult
+         * @augments natter.GroupChangeResult.$Properties
+         * @deprecated Use natter.GroupChangeResult.$Properties instead.
+         */
+
+        /**
+         * Shape of a GroupChangeResult.
+         * @typedef {natter.GroupChangeResult.$Properties} natter.GroupChangeResult.$Shape
+         */
+
+        /**
+         * Constructs a new GroupChangeResult.
+         * @memberof natter
+         * @classdesc Represents a GroupChangeResult.
+         * @constructor
+         * @param {natter.GroupChangeResult.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const GroupChangeResult = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * GroupChangeResult requestId.
+         * @member {number} requestId
+         * @memberof natter.GroupChangeResult
+         * @instance
+         */
+        GroupChangeResult.prototype.requestId = 0;
+
+        /**
+         * GroupChangeResult code.
+         * @member {string} code
+         * @memberof natter.GroupChangeResult
+         * @instance
+         */
+        GroupChangeResult.prototype.code = "";
+
+        /**
+         * GroupChangeResult reason.
+         * @member {string} reason
+         * @memberof natter.GroupChangeResult
+         * @instance
+         */
+        GroupChangeResult.prototype.reason = "";
+
+        /**
+         * GroupChangeResult gseq.
+         * @member {number} gseq
+         * @memberof natter.GroupChangeResult
+         * @instance
+         */
+        GroupChangeResult.prototype.gseq = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * Encodes the specified GroupChangeResult message. Does not implicitly {@link natter.GroupChangeResult.verify|verify} messages.
+         * @function encode
+         * @memberof natter.GroupChangeResult
+         * @static
+         * @param {natter.GroupChangeResult.$Properties} message GroupChangeResult message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        GroupChangeResult.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.requestId != null && $Object.hasOwnProperty.call(message, "requestId") && message.requestId !== 0)
+                writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.requestId);
+            if (message.code != null && $Object.hasOwnProperty.call(message, "code") && message.code !== "")
+                writer.uint32(/* id 2, wireType 2 =*/18).string(message.code);
+            if (message.reason != null && $Object.hasOwnProperty.call(message, "reason") && message.reason !== "")
+                writer.uint32(/* id 3, wireType 2 =*/26).string(message.reason);
+            if (message.gseq != null && $Object.hasOwnProperty.call(message, "gseq") && (typeof message.gseq === "object" ? message.gseq.low || message.gseq.high : message.gseq !== 0))
+                writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.gseq);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a GroupChangeResult message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.GroupChangeResult
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.GroupChangeResult & natter.GroupChangeResult.$Shape} GroupChangeResult
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        GroupChangeResult.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.GroupChangeResult();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.requestId = value;
+                        else
+                            delete message.requestId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.code = value;
+                        else
+                            delete message.code;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.reason = value;
+                        else
+                            delete message.reason;
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.gseq = value;
+                        else
+                            delete message.gseq;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for GroupChangeResult
+         * @function getTypeUrl
+         * @memberof natter.GroupChangeResult
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        GroupChangeResult.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.GroupChangeResult";
+        };
+
+        return GroupChangeResult;
+    })();
+
+    natter.GroupSend = (function() {
+
+        /**
+         * Properties of a GroupSend.
+         * @typedef {Object} natter.GroupSend.$Properties
+         * @property {Uint8Array|null} [groupId] GroupSend groupId
+         * @property {Uint8Array|null} [msgId] GroupSend msgId
+         * @property {Uint8Array|null} [body] GroupSend body
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a GroupSend.
+         * @memberof natter
+         * @interface IGroupSend
+         * @augments natter.GroupSend.$Properties
+         * @deprecated Use natter.GroupSend.$Properties instead.
+         */
+
+        /**
+         * Shape of a GroupSend.
+         * @typedef {natter.GroupSend.$Properties} natter.GroupSend.$Shape
+         */
+
+        /**
+         * Constructs a new GroupSend.
+         * @memberof natter
+         * @classdesc Represents a GroupSend.
+         * @constructor
+         * @param {natter.GroupSend.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const GroupSend = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * GroupSend groupId.
+         * @member {Uint8Array} groupId
+         * @memberof natter.GroupSend
+         * @instance
+         */
+        GroupSend.prototype.groupId = $util.newBuffer([]);
+
+        /**
+         * GroupSend msgId.
+         * @member {Uint8Array} msgId
+         * @memberof natter.GroupSend
+         * @instance
+         */
+        GroupSend.prototype.msgId = $util.newBuffer([]);
+
+        /**
+         * GroupSend body.
+         * @member {Uint8Array} body
+         * @memberof natter.GroupSend
+         * @instance
+         */
+        GroupSend.prototype.body = $util.newBuffer([]);
+
+        /**
+         * Encodes the specified GroupSend message. Does not implicitly {@link natter.GroupSend.verify|verify} messages.
+         * @function encode
+         * @memberof natter.GroupSend
+         * @static
+         * @param {natter.GroupSend.$Properties} message GroupSend message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        GroupSend.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.groupId != null && $Object.hasOwnProperty.call(message, "groupId") && message.groupId.length)
+                writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.groupId);
+            if (message.msgId != null && $Object.hasOwnProperty.call(message, "msgId") && message.msgId.length)
+                writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.msgId);
+            if (message.body != null && $Object.hasOwnProperty.call(message, "body") && message.body.length)
+                writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.body);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a GroupSend message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.GroupSend
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.GroupSend & natter.GroupSend.$Shape} GroupSend
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        GroupSend.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.GroupSend();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.groupId = value;
+                        else
+                            delete message.groupId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.msgId = value;
+                        else
+                            delete message.msgId;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.body = value;
+                        else
+                            delete message.body;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for GroupSend
+         * @function getTypeUrl
+         * @memberof natter.GroupSend
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        GroupSend.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.GroupSend";
+        };
+
+        return GroupSend;
+    })();
+
+    natter.GroupMessage = (function() {
+
+        /**
+         * Properties of a GroupMessage.
+         * @typedef {Object} natter.GroupMessage.$Properties
+         * @property {Uint8Array|null} [from] GroupMessage from
+         * @property {Uint8Array|null} [msgId] GroupMessage msgId
+         * @property {Uint8Array|null} [body] GroupMessage body
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a GroupMessage.
+         * @memberof natter
+         * @interface IGroupMessage
+         * @augments natter.GroupMessage.$Properties
+         * @deprecated Use natter.GroupMessage.$Properties instead.
+         */
+
+        /**
+         * Shape of a GroupMessage.
+         * @typedef {natter.GroupMessage.$Properties} natter.GroupMessage.$Shape
+         */
+
+        /**
+         * Constructs a new GroupMessage.
+         * @memberof natter
+         * @classdesc Represents a GroupMessage.
+         * @constructor
+         * @param {natter.GroupMessage.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const GroupMessage = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * GroupMessage from.
+         * @member {Uint8Array} from
+         * @memberof natter.GroupMessage
+         * @instance
+         */
+        GroupMessage.prototype.from = $util.newBuffer([]);
+
+        /**
+         * GroupMessage msgId.
+         * @member {Uint8Array} msgId
+         * @memberof natter.GroupMessage
+         * @instance
+         */
+        GroupMessage.prototype.msgId = $util.newBuffer([]);
+
+        /**
+         * GroupMessage body.
+         * @member {Uint8Array} body
+         * @memberof natter.GroupMessage
+         * @instance
+         */
+        GroupMessage.prototype.body = $util.newBuffer([]);
+
+        /**
+         * Encodes the specified GroupMessage message. Does not implicitly {@link natter.GroupMessage.verify|verify} messages.
+         * @function encode
+         * @memberof natter.GroupMessage
+         * @static
+         * @param {natter.GroupMessage.$Properties} message GroupMessage message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        GroupMessage.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.from != null && $Object.hasOwnProperty.call(message, "from") && message.from.length)
+                writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.from);
+            if (message.msgId != null && $Object.hasOwnProperty.call(message, "msgId") && message.msgId.length)
+                writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.msgId);
+            if (message.body != null && $Object.hasOwnProperty.call(message, "body") && message.body.length)
+                writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.body);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a GroupMessage message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.GroupMessage
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.GroupMessage & natter.GroupMessage.$Shape} GroupMessage
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        GroupMessage.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.GroupMessage();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.from = value;
+                        else
+                            delete message.from;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.msgId = value;
+                        else
+                            delete message.msgId;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.body = value;
+                        else
+                            delete message.body;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for GroupMessage
+         * @function getTypeUrl
+         * @memberof natter.GroupMessage
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        GroupMessage.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.GroupMessage";
+        };
+
+        return GroupMessage;
+    })();
+
+    natter.GroupDeliver = (function() {
+
+        /**
+         * Properties of a GroupDeliver.
+         * @typedef {Object} natter.GroupDeliver.$Properties
+         * @property {Uint8Array|null} [groupId] GroupDeliver groupId
+         * @property {number|null} [gseq] GroupDeliver gseq
+         * @property {number|null} [storedAtMs] GroupDeliver storedAtMs
+         * @property {natter.GroupChange.$Properties|null} [change] GroupDeliver change
+         * @property {natter.GroupMessage.$Properties|null} [message] GroupDeliver message
+         * @property {"change"|"message"} [item] GroupDeliver item
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a GroupDeliver.
+         * @memberof natter
+         * @interface IGroupDeliver
+         * @augments natter.GroupDeliver.$Properties
+         * @deprecated Use natter.GroupDeliver.$Properties instead.
+         */
+
+        /**
+         * Narrowed shape of a GroupDeliver.
+         * @typedef {{
+         *   groupId?: Uint8Array|null;
+         *   gseq?: number|null;
+         *   storedAtMs?: number|null;
+         *   change?: natter.GroupChange.$Shape|null;
+         *   message?: natter.GroupMessage.$Shape|null;
+         *   $unknowns?: Array.<Uint8Array>;
+         * } & (
+         *   ({ item?: undefined; change?: null; message?: null }|{ item?: "change"; change: natter.GroupChange.$Shape; message?: null }|{ item?: "message"; change?: null; message: natter.GroupMessage.$Shape })
+         * )} natter.GroupDeliver.$Shape
+         */
+
+        /**
+         * Constructs a new GroupDeliver.
+         * @memberof natter
+         * @classdesc Represents a GroupDeliver.
+         * @constructor
+         * @param {natter.GroupDeliver.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const GroupDeliver = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * GroupDeliver groupId.
+         * @member {Uint8Array} groupId
+         * @memberof natter.GroupDeliver
+         * @instance
+         */
+        GroupDeliver.prototype.groupId = $util.newBuffer([]);
+
+        /**
+         * GroupDeliver gseq.
+         * @member {number} gseq
+         * @memberof natter.GroupDeliver
+         * @instance
+         */
+        GroupDeliver.prototype.gseq = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * GroupDeliver storedAtMs.
+         * @member {number} storedAtMs
+         * @memberof natter.GroupDeliver
+         * @instance
+         */
+        GroupDeliver.prototype.storedAtMs = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * GroupDeliver change.
+         * @member {natter.GroupChange.$Properties|null|undefined} change
+         * @memberof natter.GroupDeliver
+         * @instance
+         */
+        GroupDeliver.prototype.change = null;
+
+        /**
+         * GroupDeliver message.
+         * @member {natter.GroupMessage.$Properties|null|undefined} message
+         * @memberof natter.GroupDeliver
+         * @instance
+         */
+        GroupDeliver.prototype.message = null;
+
+        // OneOf field names bound to virtual getters and setters
+        let $oneOfFields;
+
+        /**
+         * GroupDeliver item.
+         * @member {"change"|"message"|undefined} item
+         * @memberof natter.GroupDeliver
+         * @instance
+         */
+        $Object.defineProperty(GroupDeliver.prototype, "item", {
+            get: $util.oneOfGetter($oneOfFields = ["change", "message"]),
+            set: $util.oneOfSetter($oneOfFields)
+        });
+
+        /**
+         * Encodes the specified GroupDeliver message. Does not implicitly {@link natter.GroupDeliver.verify|verify} messages.
+         * @function encode
+         * @memberof natter.GroupDeliver
+         * @static
+         * @param {natter.GroupDeliver.$Properties} message GroupDeliver message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        GroupDeliver.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.groupId != null && $Object.hasOwnProperty.call(message, "groupId") && message.groupId.length)
+                writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.groupId);
+            if (message.gseq != null && $Object.hasOwnProperty.call(message, "gseq") && (typeof message.gseq === "object" ? message.gseq.low || message.gseq.high : message.gseq !== 0))
+                writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.gseq);
+            if (message.storedAtMs != null && $Object.hasOwnProperty.call(message, "storedAtMs") && (typeof message.storedAtMs === "object" ? message.storedAtMs.low || message.storedAtMs.high : message.storedAtMs !== 0))
+                writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.storedAtMs);
+            if (message.change != null && $Object.hasOwnProperty.call(message, "change"))
+                $root.natter.GroupChange.encode(message.change, writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+            if (message.message != null && $Object.hasOwnProperty.call(message, "message"))
+                $root.natter.GroupMessage.encode(message.message, writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a GroupDeliver message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.GroupDeliver
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.GroupDeliver & natter.GroupDeliver.$Shape} GroupDeliver
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        GroupDeliver.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.GroupDeliver();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.groupId = value;
+                        else
+                            delete message.groupId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.gseq = value;
+                        else
+                            delete message.gseq;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.storedAtMs = value;
+                        else
+                            delete message.storedAtMs;
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 2)
+                            break;
+                        message.change = $root.natter.GroupChange.decode(reader, reader.size(), $undefined, _depth + 1, message.change);
+                        message.item = "change";
+                        continue;
+                    }
+                case 5: {
+                        if (wireType !== 2)
+                            break;
+                        message.message = $root.natter.GroupMessage.decode(reader, reader.size(), $undefined, _depth + 1, message.message);
+                        message.item = "message";
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for GroupDeliver
+         * @function getTypeUrl
+         * @memberof natter.GroupDeliver
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        GroupDeliver.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.GroupDeliver";
+        };
+
+        return GroupDeliver;
+    })();
+
+    natter.GroupAck = (function() {
+
+        /**
+         * Properties of a GroupAck.
+         * @typedef {Object} natter.GroupAck.$Properties
+         * @property {Uint8Array|null} [groupId] GroupAck groupId
+         * @property {number|null} [throughGseq] GroupAck throughGseq
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a GroupAck.
+         * @memberof natter
+         * @interface IGroupAck
+         * @augments natter.GroupAck.$Properties
+         * @deprecated Use natter.GroupAck.$Properties instead.
+         */
+
+        /**
+         * Shape of a GroupAck.
+         * @typedef {natter.GroupAck.$Properties} natter.GroupAck.$Shape
+         */
+
+        /**
+         * Constructs a new GroupAck.
+         * @memberof natter
+         * @classdesc Represents a GroupAck.
+         * @constructor
+         * @param {natter.GroupAck.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const GroupAck = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * GroupAck groupId.
+         * @member {Uint8Array} groupId
+         * @memberof natter.GroupAck
+         * @instance
+         */
+        GroupAck.prototype.groupId = $util.newBuffer([]);
+
+        /**
+         * GroupAck throughGseq.
+         * @member {number} throughGseq
+         * @memberof natter.GroupAck
+         * @instance
+         */
+        GroupAck.prototype.throughGseq = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * Encodes the specified GroupAck message. Does not implicitly {@link natter.GroupAck.verify|verify} messages.
+         * @function encode
+         * @memberof natter.GroupAck
+         * @static
+         * @param {natter.GroupAck.$Properties} message GroupAck message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        GroupAck.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.groupId != null && $Object.hasOwnProperty.call(message, "groupId") && message.groupId.length)
+                writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.groupId);
+            if (message.throughGseq != null && $Object.hasOwnProperty.call(message, "throughGseq") && (typeof message.throughGseq === "object" ? message.throughGseq.low || message.throughGseq.high : message.throughGseq !== 0))
+                writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.throughGseq);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a GroupAck message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.GroupAck
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.GroupAck & natter.GroupAck.$Shape} GroupAck
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        GroupAck.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.GroupAck();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.groupId = value;
+                        else
+                            delete message.groupId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.throughGseq = value;
+                        else
+                            delete message.throughGseq;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for GroupAck
+         * @function getTypeUrl
+         * @memberof natter.GroupAck
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        GroupAck.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.GroupAck";
+        };
+
+        return GroupAck;
+    })();
+
+    natter.GroupLogRequest = (function() {
+
+        /**
+         * Properties of a GroupLogRequest.
+         * @typedef {Object} natter.GroupLogRequest.$Properties
+         * @property {number|null} [requestId] GroupLogRequest requestId
+         * @property {Uint8Array|null} [groupId] GroupLogRequest groupId
+         * @property {number|null} [fromSeq] GroupLogRequest fromSeq
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a GroupLogRequest.
+         * @memberof natter
+         * @interface IGroupLogRequest
+         * @augments natter.GroupLogRequest.$Properties
+         * @deprecated Use natter.GroupLogRequest.$Properties instead.
+         */
+
+        /**
+         * Shape of a GroupLogRequest.
+         * @typedef {natter.GroupLogRequest.$Properties} natter.GroupLogRequest.$Shape
+         */
+
+        /**
+         * Constructs a new GroupLogRequest.
+         * @memberof natter
+         * @classdesc Represents a GroupLogRequest.
+         * @constructor
+         * @param {natter.GroupLogRequest.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const GroupLogRequest = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * GroupLogRequest requestId.
+         * @member {number} requestId
+         * @memberof natter.GroupLogRequest
+         * @instance
+         */
+        GroupLogRequest.prototype.requestId = 0;
+
+        /**
+         * GroupLogRequest groupId.
+         * @member {Uint8Array} groupId
+         * @memberof natter.GroupLogRequest
+         * @instance
+         */
+        GroupLogRequest.prototype.groupId = $util.newBuffer([]);
+
+        /**
+         * GroupLogRequest fromSeq.
+         * @member {number} fromSeq
+         * @memberof natter.GroupLogRequest
+         * @instance
+         */
+        GroupLogRequest.prototype.fromSeq = 0;
+
+        /**
+         * Encodes the specified GroupLogRequest message. Does not implicitly {@link natter.GroupLogRequest.verify|verify} messages.
+         * @function encode
+         * @memberof natter.GroupLogRequest
+         * @static
+         * @param {natter.GroupLogRequest.$Properties} message GroupLogRequest message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        GroupLogRequest.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.requestId != null && $Object.hasOwnProperty.call(message, "requestId") && message.requestId !== 0)
+                writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.requestId);
+            if (message.groupId != null && $Object.hasOwnProperty.call(message, "groupId") && message.groupId.length)
+                writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.groupId);
+            if (message.fromSeq != null && $Object.hasOwnProperty.call(message, "fromSeq") && message.fromSeq !== 0)
+                writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.fromSeq);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a GroupLogRequest message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.GroupLogRequest
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.GroupLogRequest & natter.GroupLogRequest.$Shape} GroupLogRequest
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        GroupLogRequest.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.GroupLogRequest();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.requestId = value;
+                        else
+                            delete message.requestId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.groupId = value;
+                        else
+                            delete message.groupId;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.fromSeq = value;
+                        else
+                            delete message.fromSeq;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for GroupLogRequest
+         * @function getTypeUrl
+         * @memberof natter.GroupLogRequest
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        GroupLogRequest.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.GroupLogRequest";
+        };
+
+        return GroupLogRequest;
+    })();
+
+    natter.GroupLogResult = (function() {
+
+        /**
+         * Properties of a GroupLogResult.
+         * @typedef {Object} natter.GroupLogResult.$Properties
+         * @property {number|null} [requestId] GroupLogResult requestId
+         * @property {boolean|null} [found] GroupLogResult found
+         * @property {Array.<natter.GroupChange.$Properties>|null} [changes] GroupLogResult changes
+         * @property {boolean|null} [more] GroupLogResult more
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a GroupLogResult.
+         * @memberof natter
+         * @interface IGroupLogResult
+         * @augments natter.GroupLogResult.$Properties
+         * @deprecated Use natter.GroupLogResult.$Properties instead.
+         */
+
+        /**
+         * Shape of a GroupLogResult.
+         * @typedef {natter.GroupLogResult.$Properties} natter.GroupLogResult.$Shape
+         */
+
+        /**
+         * Constructs a new GroupLogResult.
+         * @memberof natter
+         * @classdesc Represents a GroupLogResult.
+         * @constructor
+         * @param {natter.GroupLogResult.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const GroupLogResult = function (properties) {
+            this.changes = [];
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * GroupLogResult requestId.
+         * @member {number} requestId
+         * @memberof natter.GroupLogResult
+         * @instance
+         */
+        GroupLogResult.prototype.requestId = 0;
+
+        /**
+         * GroupLogResult found.
+         * @member {boolean} found
+         * @memberof natter.GroupLogResult
+         * @instance
+         */
+        GroupLogResult.prototype.found = false;
+
+        /**
+         * GroupLogResult changes.
+         * @member {Array.<natter.GroupChange.$Properties>} changes
+         * @memberof natter.GroupLogResult
+         * @instance
+         */
+        GroupLogResult.prototype.changes = $util.emptyArray;
+
+        /**
+         * GroupLogResult more.
+         * @member {boolean} more
+         * @memberof natter.GroupLogResult
+         * @instance
+         */
+        GroupLogResult.prototype.more = false;
+
+        /**
+         * Encodes the specified GroupLogResult message. Does not implicitly {@link natter.GroupLogResult.verify|verify} messages.
+         * @function encode
+         * @memberof natter.GroupLogResult
+         * @static
+         * @param {natter.GroupLogResult.$Properties} message GroupLogResult message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        GroupLogResult.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.requestId != null && $Object.hasOwnProperty.call(message, "requestId") && message.requestId !== 0)
+                writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.requestId);
+            if (message.found != null && $Object.hasOwnProperty.call(message, "found") && message.found !== false)
+                writer.uint32(/* id 2, wireType 0 =*/16).bool(message.found);
+            if (message.changes != null && message.changes.length)
+                for (let i = 0; i < message.changes.length; ++i)
+                    $root.natter.GroupChange.encode(message.changes[i], writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+            if (message.more != null && $Object.hasOwnProperty.call(message, "more") && message.more !== false)
+                writer.uint32(/* id 4, wireType 0 =*/32).bool(message.more);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a GroupLogResult message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.GroupLogResult
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.GroupLogResult & natter.GroupLogResult.$Shape} GroupLogResult
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        GroupLogResult.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.GroupLogResult();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.requestId = value;
+                        else
+                            delete message.requestId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.bool())
+                            message.found = value;
+                        else
+                            delete message.found;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 2)
+                            break;
+                        if (!(message.changes && message.changes.length))
+                            message.changes = [];
+                        message.changes.push($root.natter.GroupChange.decode(reader, reader.size(), $undefined, _depth + 1));
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.bool())
+                            message.more = value;
+                        else
+                            delete message.more;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for GroupLogResult
+         * @function getTypeUrl
+         * @memberof natter.GroupLogResult
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        GroupLogResult.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.GroupLogResult";
+        };
+
+        return GroupLogResult;
+    })();
+
+    natter.GroupPlain = (function() {
+
+        /**
+         * Properties of a GroupPlain.
+         * @typedef {Object} natter.GroupPlain.$Properties
+         * @property {number|null} [sentAtMs] GroupPlain sentAtMs
+         * @property {string|null} [senderName] GroupPlain senderName
+         * @property {natter.Text.$Properties|null} [text] GroupPlain text
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a GroupPlain.
+         * @memberof natter
+         * @interface IGroupPlain
+         * @augments natter.GroupPlain.$Properties
+         * @deprecated Use natter.GroupPlain.$Properties instead.
+         */
+
+        /**
+         * Shape of a GroupPlain.
+         * @typedef {natter.GroupPlain.$Properties} natter.GroupPlain.$Shape
+         */
+
+        /**
+         * Constructs a new GroupPlain.
+         * @memberof natter
+         * @classdesc Represents a GroupPlain.
+         * @constructor
+         * @param {natter.GroupPlain.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const GroupPlain = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * GroupPlain sentAtMs.
+         * @member {number} sentAtMs
+         * @memberof natter.GroupPlain
+         * @instance
+         */
+        GroupPlain.prototype.sentAtMs = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * GroupPlain senderName.
+         * @member {string} senderName
+         * @memberof natter.GroupPlain
+         * @instance
+         */
+        GroupPlain.prototype.senderName = "";
+
+        /**
+         * GroupPlain text.
+         * @member {natter.Text.$Properties|null|undefined} text
+         * @memberof natter.GroupPlain
+         * @instance
+         */
+        GroupPlain.prototype.text = null;
+
+        /**
+         * Encodes the specified GroupPlain message. Does not implicitly {@link natter.GroupPlain.verify|verify} messages.
+         * @function encode
+         * @memberof natter.GroupPlain
+         * @static
+         * @param {natter.GroupPlain.$Properties} message GroupPlain message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        GroupPlain.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.sentAtMs != null && $Object.hasOwnProperty.call(message, "sentAtMs") && (typeof message.sentAtMs === "object" ? message.sentAtMs.low || message.sentAtMs.high : message.sentAtMs !== 0))
+                writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.sentAtMs);
+            if (message.senderName != null && $Object.hasOwnProperty.call(message, "senderName") && message.senderName !== "")
+                writer.uint32(/* id 2, wireType 2 =*/18).string(message.senderName);
+            if (message.text != null && $Object.hasOwnProperty.call(message, "text"))
+                $root.natter.Text.encode(message.text, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a GroupPlain message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.GroupPlain
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.GroupPlain & natter.GroupPlain.$Shape} GroupPlain
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        GroupPlain.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.GroupPlain();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.sentAtMs = value;
+                        else
+                            delete message.sentAtMs;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.senderName = value;
+                        else
+                            delete message.senderName;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 2)
+                            break;
+                        message.text = $root.natter.Text.decode(reader, reader.size(), $undefined, _depth + 1, message.text);
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for GroupPlain
+         * @function getTypeUrl
+         * @memberof natter.GroupPlain
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        GroupPlain.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.GroupPlain";
+        };
+
+        return GroupPlain;
     })();
 
     return natter;

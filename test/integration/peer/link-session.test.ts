@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { signCard } from '../../../src/crypto/card.js';
 import { generateIdentity } from '../../../src/crypto/keys.js';
 import { type PeerEventMap, PeerEvents } from '../../../src/peer/events.js';
 import { RelaySession, type RelaySessionOptions } from '../../../src/peer/link/session.js';
@@ -23,7 +24,7 @@ import {
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
 const me = generateIdentity();
-const myCard = { userId: me.signPk, pseudonym: 'alice', boxPk: me.boxPk, boxSig: me.boxSig };
+const myCard = signCard(me, 'alice');
 const honest = honestRelay(myCard);
 const silent: RelayScript = () => undefined;
 
@@ -56,6 +57,7 @@ function session(
       deliver: () => undefined,
       'send-ack': () => undefined,
       'roster-update': () => undefined,
+      'group-deliver': () => undefined,
     },
     connect: async () => {
       const [client, server] = duplexPair();

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { generateSigningKeyPair } from '../../../src/crypto/index.js';
+import { generateIdentity, generateSigningKeyPair, signCard } from '../../../src/crypto/index.js';
+import { signPresence } from '../../../src/presence/datagram.js';
 import { RelayBeacon } from '../../../src/presence/relay-beacon.js';
 import { isNatterError } from '../../../src/util/errors.js';
 import { encodePresence, encodeSignedDatagram } from '../../../src/wire/codec.js';
+import type { Card } from '../../../src/wire/types.js';
 import { BeaconSet, freeUdpPort, loopback, names, sleep, waitFor } from './helpers.js';
 
 /** Long enough that only HELLO/QUERY/BYE, not heartbeats or expiry, can explain what a test sees. */
@@ -160,6 +162,31 @@ describe('presence beacon (integration, loopback broadcast)', function () {
     assert.ok(stats.forged <= 60, `at most one burst plus refill verified: ${stats.forged}`);
     assert.deepEqual(names(alice.beacon), ['bob']);
     assert.equal(alice.beacon.list()[0]?.status, 'online');
+  });
+
+  it("drops a heartbeat whose card was re-labelled with another name, though the card's own key signed it", async () => {
+    const alice = await set.start('alice', { intervalMs: SLOW_MS });
+    // Dave's key signs the datagram, but the card in it is his card signed for 'dave',
+    // shown as 'bob': without a signature over the name, this would list dave as bob.
+    const dave = generateIdentity();
+    const sender = createSocket('udp4');
+    cleanup.push(() => new Promise((resolve) => sender.close(() => resolve())));
+    await new Promise<void>((resolve) => sender.bind(0, '127.0.0.1', () => resolve()));
+    sender.setBroadcast(true);
+    const send = (card: Card, seq: number) =>
+      sender.send(
+        signPresence(
+          { kind: 'hello', card, status: 'online', statusText: '', seq, timestampMs: Date.now() },
+          dave.signSk,
+        ),
+        set.port,
+        '127.255.255.255',
+      );
+    send({ ...signCard(dave, 'dave'), pseudonym: 'bob' }, 1);
+    await waitFor(() => alice.beacon.stats().filter.forged === 1, 1000, 'the re-labelled card');
+    assert.deepEqual(names(alice.beacon), []);
+    send(signCard(dave, 'dave'), 2);
+    await waitFor(() => names(alice.beacon).includes('dave'), 1000, 'dave as he signed');
   });
 
   it('fails to start with E_PRESENCE_BIND when another program holds the port exclusively', async () => {

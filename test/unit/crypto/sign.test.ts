@@ -8,6 +8,7 @@ import {
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import nacl from 'tweetnacl';
+import { TAG_CARD } from '../../../src/crypto/card.js';
 import {
   authMessage,
   domainMessage,
@@ -23,6 +24,7 @@ import {
   VERIFY_KEY_CACHE_ENTRIES,
   verify,
 } from '../../../src/crypto/sign.js';
+import { TAG_STATUS } from '../../../src/crypto/status.js';
 import { concatBytes, fromHex, toHex, utf8 } from '../../../src/util/bytes.js';
 import { isNatterError } from '../../../src/util/errors.js';
 
@@ -211,7 +213,15 @@ describe('crypto/sign', () => {
     });
 
     it('uses distinct tags, so a signature for one purpose never verifies for another', () => {
-      const tags = [TAG_BOXKEY, TAG_RELAY, TAG_REGISTER_V2, TAG_LOGIN_V2, TAG_PRESENCE];
+      const tags = [
+        TAG_BOXKEY,
+        TAG_CARD,
+        TAG_RELAY,
+        TAG_REGISTER_V2,
+        TAG_LOGIN_V2,
+        TAG_PRESENCE,
+        TAG_STATUS,
+      ];
       assert.equal(new Set(tags).size, tags.length);
       const pair = generateSigningKeyPair();
       const payload = utf8('same bytes');

@@ -96,6 +96,51 @@ describe('contacts: trust on first use', () => {
     assert.equal(p.contacts.list().length, 0);
   });
 
+  it('refuses a card whose pseudonym was changed after it was signed, for a stranger or a contact', async () => {
+    const p = await memoryPeer(me);
+    const bob = person('bob');
+    const carol = person('carol');
+    await p.contacts.observe(carol.card);
+    for (const name of ['mallory', 'carol', 'Bob']) {
+      await assert.rejects(p.contacts.observe({ ...bob.card, pseudonym: name }), (err) =>
+        isNatterError(err, 'E_BAD_CARD'),
+      );
+    }
+    assert.deepEqual(
+      p.contacts.list().map((c) => [c.pseudonym, c.keyChanged]),
+      [['carol', false]],
+      'nothing pinned, no key change raised',
+    );
+  });
+
+  it('keeps a contact stored with a box-key-only signature, and stores the card signature when its card is next seen', async () => {
+    const p = await memoryPeer(me);
+    const bob = person('bob');
+    const key = PREFIX.contact + toHex(utf8('bob'));
+    const legacy = {
+      pseudonym: 'bob',
+      userId: toHex(bob.id.signPk),
+      boxPk: toHex(bob.id.boxPk),
+      boxSig: toHex(bob.id.boxSig),
+      verified: true,
+      addedAtMs: 1,
+    };
+    await p.store.write([putJson(key, legacy)]);
+    const loaded = await Contacts.load(p.store, p.events, me.id.signPk);
+    assert.deepEqual(loaded.get('bob')?.card.boxPk, bob.id.boxPk, 'still the pinned key');
+    // From the wire, a card carrying the old signature is refused like any card not signed as it reads...
+    await assert.rejects(loaded.observe({ ...bob.card, cardSig: bob.id.boxSig }), (err) =>
+      isNatterError(err, 'E_BAD_CARD'),
+    );
+    // ...and the genuine card is the known contact, whose record now holds its signature.
+    assert.equal(await loaded.observe(bob.card), 'known');
+    const stored = await p.store.getJson<typeof legacy>(key);
+    assert.equal(stored?.boxSig, toHex(bob.card.cardSig));
+    assert.equal(stored?.verified, true, 'still verified: the keys did not change');
+    assert.equal(p.log['contact:key-changed'], undefined);
+    assert.equal(await loaded.observe(bob.card), 'known');
+  });
+
   it('checks roster cards against known contacts without pinning strangers', async () => {
     const p = await memoryPeer(me);
     const bob = person('bob');

@@ -3,6 +3,8 @@ import {
   fingerprint,
   generateIdentity,
   generateSigningKeyPair,
+  signStatus,
+  verifyStatus,
 } from '../../../src/crypto/index.js';
 import type { Contact } from '../../../src/peer/contacts.js';
 import { type PeerEventMap, PeerEvents } from '../../../src/peer/events.js';
@@ -17,7 +19,7 @@ import { toHex } from '../../../src/util/bytes.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { isNatterError } from '../../../src/util/errors.js';
 import { pseudonymKey } from '../../../src/wire/text.js';
-import type { Card, Frame, RosterEntry } from '../../../src/wire/types.js';
+import type { Card, Frame, RosterEntry, Status } from '../../../src/wire/types.js';
 import { MemoryLan } from '../../helpers/memory-lan.js';
 import { makePeer, type TestPeer } from '../presence/fixtures.js';
 
@@ -36,13 +38,21 @@ interface Node {
   peer: TestPeer;
 }
 
+/** A relay roster entry for a session that has not signed a status (the relay's default). */
 const entry = (peer: TestPeer, extra: Partial<RosterEntry> = {}): RosterEntry => ({
   card: peer.card,
   status: 'online',
   statusText: '',
   online: true,
+  signed: null,
   ...extra,
 });
+
+/** A relay roster entry carrying the status `peer` signed. */
+function signedEntry(peer: TestPeer, status: Status, statusText: string, seq: number): RosterEntry {
+  const sig = signStatus(peer.identity, { status, statusText, seq });
+  return { card: peer.card, status, statusText, online: true, signed: { seq, sig } };
+}
 
 const contactOf = (card: Card, extra: Partial<Contact> = {}): Contact => ({
   pseudonym: card.pseudonym,
@@ -144,7 +154,7 @@ describe('client presence (in-memory LAN, injected clock)', () => {
     const bob = await node('bob', '10.0.0.2');
     const carol = makePeer('carol');
     const forged = makePeer('mallory');
-    const unsigned = { ...forged.card, boxSig: new Uint8Array(64).fill(7) };
+    const unsigned = { ...forged.card, cardSig: new Uint8Array(64).fill(7) };
     alice.presence.onRelayRoster({
       type: 'roster-update',
       full: true,
@@ -163,6 +173,93 @@ describe('client presence (in-memory LAN, injected clock)', () => {
       ],
     );
     assert.equal(alice.presence.online()[1]?.address, undefined);
+  });
+
+  it('drops a relay roster card whose pseudonym was changed after it was signed', async () => {
+    const alice = await node('alice', '10.0.0.1');
+    const carol = makePeer('carol');
+    alice.presence.onRelayRoster({
+      type: 'roster-update',
+      full: true,
+      entries: [{ ...entry(carol), card: { ...carol.card, pseudonym: 'dave' } }],
+    });
+    assert.deepEqual(names(alice), []);
+    alice.presence.onRelayRoster({ type: 'roster-update', full: true, entries: [entry(carol)] });
+    assert.deepEqual(names(alice), ['carol']);
+  });
+
+  it("shows a status from the relay only with the user's signature, and counts forged ones", async () => {
+    const alice = await node('alice', '10.0.0.1');
+    const carol = makePeer('carol');
+    const dave = makePeer('dave');
+    const busy = signedEntry(carol, 'busy', 'in a meeting', 100);
+    alice.presence.onRelayRoster({ type: 'roster-update', full: true, entries: [busy] });
+    assert.deepEqual(
+      alice.presence.online().map((p) => [p.pseudonym, p.status, p.statusText]),
+      [['carol', 'busy', 'in a meeting']],
+    );
+    // The relay rewrites carol's text, then claims an unsigned status for dave.
+    alice.presence.onRelayRoster({
+      type: 'roster-update',
+      full: false,
+      entries: [
+        { ...busy, statusText: 'resigned today' },
+        { ...signedEntry(carol, 'away', 'x', 101), status: 'busy' },
+        entry(dave, { status: 'away', statusText: 'on holiday' }),
+      ],
+    });
+    assert.deepEqual(
+      alice.presence.online().map((p) => [p.pseudonym, p.status, p.statusText]),
+      [['carol', 'busy', 'in a meeting']],
+    );
+    assert.deepEqual(alice.presence.stats(), { forgedStatuses: 3, staleStatuses: 0 });
+  });
+
+  it('drops a replayed older status from the relay, and takes the same one again', async () => {
+    const alice = await node('alice', '10.0.0.1');
+    const carol = makePeer('carol');
+    const older = signedEntry(carol, 'busy', 'in a meeting', 100);
+    const newer = signedEntry(carol, 'online', 'back', 200);
+    for (const e of [older, newer, older]) {
+      alice.presence.onRelayRoster({ type: 'roster-update', full: false, entries: [e] });
+    }
+    assert.deepEqual(
+      alice.presence.online().map((p) => [p.status, p.statusText]),
+      [['online', 'back']],
+    );
+    assert.deepEqual(alice.presence.stats(), { forgedStatuses: 0, staleStatuses: 1 });
+    // A full roster after a reconnect repeats the newest status: not a replay.
+    alice.presence.onRelayRoster({ type: 'roster-update', full: true, entries: [newer] });
+    assert.deepEqual(alice.presence.stats(), { forgedStatuses: 0, staleStatuses: 1 });
+    assert.equal(alice.presence.online()[0]?.statusText, 'back');
+  });
+
+  it("shows an unsigned relay entry (a session that has not signed) as 'online', whatever was signed before", async () => {
+    const alice = await node('alice', '10.0.0.1');
+    const carol = makePeer('carol');
+    const dave = makePeer('dave');
+    alice.presence.onRelayRoster({
+      type: 'roster-update',
+      full: true,
+      entries: [signedEntry(carol, 'away', 'lunch', 100), entry(dave)],
+    });
+    // carol comes back in a session that keeps the default status: nothing signed.
+    alice.presence.onRelayRoster({ type: 'roster-update', full: false, entries: [entry(carol)] });
+    assert.deepEqual(
+      alice.presence.online().map((p) => [p.pseudonym, p.status, p.statusText]),
+      [
+        ['carol', 'online', ''],
+        ['dave', 'online', ''],
+      ],
+    );
+    // The old signed status is still older than what carol signed last: not taken again.
+    alice.presence.onRelayRoster({
+      type: 'roster-update',
+      full: false,
+      entries: [signedEntry(carol, 'busy', 'old', 99)],
+    });
+    assert.equal(alice.presence.online()[0]?.status, 'online');
+    assert.deepEqual(alice.presence.stats(), { forgedStatuses: 0, staleStatuses: 1 });
   });
 
   it('removes a user the relay reports gone at once, even one also heard on the LAN', async () => {
@@ -276,9 +373,10 @@ describe('client presence (in-memory LAN, injected clock)', () => {
     assert.equal(alice.presence.online()[0]?.status, 'busy');
     assert.equal(alice.presence.online()[0]?.statusText, 'in a meeting');
     assert.equal(alice.changes.at(-1)?.type, 'update');
-    assert.deepEqual(bob.sent, [
-      { type: 'set-status', status: 'busy', statusText: 'in a meeting' },
-    ]);
+    const [sent] = bob.sent;
+    assert.ok(sent?.type === 'set-status');
+    assert.deepEqual([bob.sent.length, sent.status, sent.statusText], [1, 'busy', 'in a meeting']);
+    assert.ok(verifyStatus(bob.peer.identity.signPk, sent, sent.sig), "signed with bob's key");
     await assert.rejects(bob.presence.setStatus('busy', 'x'.repeat(81)), (e) =>
       isNatterError(e, 'E_BAD_STATUS'),
     );
@@ -287,13 +385,23 @@ describe('client presence (in-memory LAN, injected clock)', () => {
     );
   });
 
-  it('tells a new relay session a non-default status, and nothing otherwise', async () => {
+  it('tells a new relay session a non-default status, signed with a seq that always grows, and nothing otherwise', async () => {
     const plain = await node('alice', '10.0.0.1');
     plain.presence.onRelayReady();
     assert.deepEqual(plain.sent, []);
     const away = await node('bob', '10.0.0.2', { status: 'away' });
     away.presence.onRelayReady();
-    assert.deepEqual(away.sent, [{ type: 'set-status', status: 'away', statusText: '' }]);
+    away.presence.onRelayReady(); // the same millisecond on the injected clock
+    const statuses = away.sent.map((f) => {
+      assert.ok(f.type === 'set-status');
+      assert.ok(verifyStatus(away.peer.identity.signPk, f, f.sig));
+      return [f.status, f.statusText, f.seq];
+    });
+    const now = clock.now();
+    assert.deepEqual(statuses, [
+      ['away', '', now],
+      ['away', '', now + 1],
+    ]);
   });
 
   it('expires a silent LAN peer after the missed-heartbeat budget', async () => {

@@ -4,6 +4,7 @@
  * links to fake relays; discovery is a stub.
  */
 import assert from 'node:assert/strict';
+import { signCard } from '../../../src/crypto/card.js';
 import { generateIdentity } from '../../../src/crypto/keys.js';
 import { generateSigningKeyPair } from '../../../src/crypto/sign.js';
 import { type PeerEventMap, PeerEvents } from '../../../src/peer/events.js';
@@ -39,7 +40,7 @@ import {
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
 const me = generateIdentity();
-const myCard = { userId: me.signPk, pseudonym: 'alice', boxPk: me.boxPk, boxSig: me.boxSig };
+const myCard = signCard(me, 'alice');
 const RELAY_ID = toHex(FAKE_RELAY_KEY.publicKey);
 const IMPOSTOR_KEY = generateSigningKeyPair();
 
@@ -135,6 +136,7 @@ async function harness(
       deliver: () => undefined,
       'send-ack': () => undefined,
       'roster-update': () => undefined,
+      'group-deliver': () => undefined,
     },
   });
   links.push(link);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { generateSigningKeyPair, verify, verifyBoxKey } from '../../../src/crypto/index.js';
+import { generateSigningKeyPair, verify, verifyCard } from '../../../src/crypto/index.js';
 import { anonymousQuery, signPresence } from '../../../src/presence/datagram.js';
 import { DatagramFilter, type FilterOptions } from '../../../src/presence/filter.js';
 import { ManualClock } from '../../../src/util/clock.js';
@@ -13,16 +13,16 @@ const PORT = 40001;
 /** A filter whose verify calls are counted. */
 function spiedFilter(options: FilterOptions = {}) {
   const clock = new ManualClock(T0);
-  const calls = { verify: 0, boxKey: 0 };
+  const calls = { verify: 0, card: 0 };
   const filter = new DatagramFilter({
     clock,
     verify: (pk, msg, sig) => {
       calls.verify++;
       return verify(pk, msg, sig);
     },
-    verifyBoxKey: (id, pk, sig) => {
-      calls.boxKey++;
-      return verifyBoxKey(id, pk, sig);
+    verifyCard: (card) => {
+      calls.card++;
+      return verifyCard(card);
     },
     ...options,
   });
@@ -139,16 +139,31 @@ describe('presence filter', () => {
     const tampered = { ...alice, card: { ...alice.card, boxPk: other.card.boxPk } };
     const bytes = signPresence(presence(tampered, 1), alice.identity.signSk);
     assert.equal(reasonOf(filter.accept(bytes, SRC, PORT)), 'forged');
-    assert.equal(calls.boxKey, 1);
+    assert.equal(calls.card, 1);
   });
 
-  it('checks a box key signature once and then trusts its cache', () => {
+  it('drops a heartbeat whose card pseudonym was changed after the card was signed', () => {
+    // The datagram itself is signed by alice's key over the re-labelled card: only the
+    // card signature, which covers the name, tells that alice never called herself bob.
+    const { filter, calls } = spiedFilter();
+    const relabelled = { ...alice, card: { ...alice.card, pseudonym: 'bob' } };
+    const bytes = signPresence(presence(relabelled, 1), alice.identity.signSk);
+    assert.equal(reasonOf(filter.accept(bytes, SRC, PORT)), 'forged');
+    assert.equal(calls.card, 1);
+    assert.equal(filter.stats().forged, 1);
+  });
+
+  it('checks a card signature once and then trusts its cache, for that name only', () => {
     const { filter, calls } = spiedFilter();
     for (let seq = 1; seq <= 3; seq++) {
       assert.ok(filter.accept(datagramOf(alice, presence(alice, seq)), SRC, PORT).ok);
     }
     assert.equal(calls.verify, 3);
-    assert.equal(calls.boxKey, 1);
+    assert.equal(calls.card, 1);
+    const relabelled = { ...alice, card: { ...alice.card, pseudonym: 'Alice' } };
+    const bytes = signPresence(presence(relabelled, 4), alice.identity.signSk);
+    assert.equal(reasonOf(filter.accept(bytes, SRC, PORT)), 'forged', 'not the cached card');
+    assert.equal(calls.card, 2);
   });
 
   it('is not poisoned by a forgery sent ahead of the genuine datagram with the same body', () => {

@@ -1,5 +1,5 @@
 /** Shared builders for presence tests: real identities, real signatures. */
-import { generateIdentity, type Identity } from '../../../src/crypto/index.js';
+import { generateIdentity, type Identity, signCard } from '../../../src/crypto/index.js';
 import { signPresence } from '../../../src/presence/datagram.js';
 import type { PeerPresence } from '../../../src/presence/roster.js';
 import { toHex } from '../../../src/util/bytes.js';
@@ -14,12 +14,7 @@ export interface TestPeer {
 }
 
 export function makePeer(pseudonym: string, identity: Identity = generateIdentity()): TestPeer {
-  const card = {
-    userId: identity.signPk,
-    pseudonym,
-    boxPk: identity.boxPk,
-    boxSig: identity.boxSig,
-  };
+  const card = signCard(identity, pseudonym);
   return { identity, card, id: toHex(identity.signPk) };
 }
 

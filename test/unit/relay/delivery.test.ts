@@ -51,6 +51,8 @@ function setup(limits: Partial<RelayLimits> = {}) {
     clock: new ManualClock(),
     log: silentLogger,
     mailbox,
+    // No groups here: the session's group delivery finds none to catch up.
+    groups: { streams: { trackedGroupsOf: () => [] } },
     hub: { remove() {} },
     budget: new ByteBudget(Number.MAX_SAFE_INTEGER),
   } as unknown as RelayContext;

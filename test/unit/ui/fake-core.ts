@@ -14,10 +14,16 @@ import {
   type PresenceStatus,
   type ReceivedMessage,
 } from '../../../src/peer/events.js';
-import type { HistoryEntry } from '../../../src/peer/index.js';
+import type {
+  ConversationId,
+  GroupInfo,
+  GroupUpdate,
+  HistoryEntry,
+} from '../../../src/peer/index.js';
 import type { ChatCore } from '../../../src/peer/ui/core.js';
 import { conversationIdOf, nameKey } from '../../../src/peer/ui/text.js';
 import { NatterError } from '../../../src/util/errors.js';
+import { FakeGroups } from './fake-groups.js';
 
 export const peer = (name: string, over: Partial<OnlinePeer> = {}): OnlinePeer => ({
   pseudonym: name,
@@ -57,7 +63,8 @@ export const pendingKey = (digit: string, over: Partial<PendingKey> = {}): Pendi
 export class FakeCore implements ChatCore {
   readonly events = new PeerEvents();
   readonly me = { pseudonym: 'alice', userId: 'id-alice', fingerprint: 'aaaa-bbbb-cccc-dddd' };
-  readonly history = new Map<string, HistoryEntry[]>();
+  /** Every conversation's entries, by conversation id, as the store keeps them. */
+  readonly stored = new Map<string, HistoryEntry[]>();
   readonly sent: { to: string; text: string }[] = [];
   readonly statuses: { status: PresenceStatus; text: string | undefined }[] = [];
   /** Every trust() asked for, with the safety number it was given. */
@@ -73,13 +80,31 @@ export class FakeCore implements ChatCore {
   connects = 0;
   private seq = 0;
   now = Date.UTC(2025, 2, 4, 12, 0, 0);
+  readonly groupBook = new FakeGroups(this);
 
   on<K extends keyof PeerEventMap>(name: K, listener: (e: PeerEventMap[K]) => void): () => void {
     return this.events.on(name, listener);
   }
 
   emit<K extends keyof PeerEventMap>(name: K, event: PeerEventMap[K]): void {
+    // As the core does: a membership change (or a refused one) is kept until a UI takes it, then announced.
+    if (name === 'group:changed') {
+      this.groupUpdates.push({ type: 'changed', ...(event as PeerEventMap['group:changed']) });
+    } else if (name === 'group:warning') {
+      this.groupUpdates.push({
+        type: 'warning',
+        atMs: this.now,
+        ...(event as PeerEventMap['group:warning']),
+      });
+    }
     this.events.emit(name, event);
+  }
+
+  /** Membership changes announced and not yet taken. */
+  groupUpdates: GroupUpdate[] = [];
+
+  async takeGroupUpdates(): Promise<GroupUpdate[]> {
+    return this.groupUpdates.splice(0);
   }
 
   /** A message from `from` lands in history and is announced, as the core does. */
@@ -148,7 +173,7 @@ export class FakeCore implements ChatCore {
 
   /** Moves an outgoing message on, as receipts and acks do. */
   setState(msgId: string, state: HistoryEntry['state'] & string): void {
-    for (const list of this.history.values()) {
+    for (const list of this.stored.values()) {
       const e = list.find((x) => x.msgId === msgId);
       if (e) {
         e.state = state;
@@ -161,6 +186,54 @@ export class FakeCore implements ChatCore {
   async conversation(name: string, limit = 100): Promise<HistoryEntry[]> {
     this.reads.push(name);
     return structuredClone(this.entries(conversationIdOf(name)).slice(-limit));
+  }
+
+  async history(conversation: ConversationId, limit = 100): Promise<HistoryEntry[]> {
+    this.reads.push(conversation);
+    return structuredClone(this.entries(conversation).slice(-limit));
+  }
+
+  async groups(): Promise<GroupInfo[]> {
+    return [...this.groupBook.byId.values()];
+  }
+
+  async createGroup(name: string, members: string[]): Promise<GroupInfo> {
+    return this.groupBook.create(name, members);
+  }
+
+  async addToGroup(group: string, name: string): Promise<GroupInfo> {
+    return this.groupBook.add(group, name);
+  }
+
+  async removeFromGroup(group: string, name: string): Promise<GroupInfo> {
+    return this.groupBook.remove(group, name);
+  }
+
+  async renameGroup(group: string, name: string): Promise<GroupInfo> {
+    return this.groupBook.rename(group, name);
+  }
+
+  async leaveGroup(group: string): Promise<void> {
+    this.groupBook.leave(group);
+  }
+
+  async sendToGroup(
+    group: string,
+    text: string,
+  ): Promise<{ msgId: string; conversation: ConversationId }> {
+    const { conversation } = this.groupBook.resolve(group);
+    this.sent.push({ to: conversation, text });
+    const msgId = `out${++this.seq}`;
+    this.entries(conversation).push({
+      conversation,
+      direction: 'out',
+      msgId,
+      peer: { pseudonym: '', userId: '' },
+      text,
+      sentAtMs: this.now + this.seq * 1_000,
+      state: 'queued',
+    });
+    return { msgId, conversation };
   }
 
   async takeUnread(): Promise<ReceivedMessage[]> {
@@ -237,11 +310,11 @@ export class FakeCore implements ChatCore {
     this.loggedOut = true;
   }
 
-  private entries(conversation: string): HistoryEntry[] {
-    let list = this.history.get(conversation);
+  entries(conversation: string): HistoryEntry[] {
+    let list = this.stored.get(conversation);
     if (list === undefined) {
       list = [];
-      this.history.set(conversation, list);
+      this.stored.set(conversation, list);
     }
     return list;
   }

@@ -137,7 +137,7 @@ describe('ui screen: painting from the events, not from the store', () => {
     h.app.open('bob');
     await h.settle();
     await h.type('hello bob\r');
-    const out = h.core.history.get('@bob')![0]!.msgId;
+    const out = h.core.stored.get('@bob')![0]!.msgId;
     const reads = h.core.reads.length;
     h.core.receive('bob', 'hi alice');
     h.core.setState(out, 'stored');
@@ -188,7 +188,7 @@ describe('ui screen: painting from the events, not from the store', () => {
     await h.settle();
     for (let i = 0; i < 8; i++) await h.type(`m${i}\r`);
     const reads = h.core.reads.length;
-    h.core.setState(h.core.history.get('@bob')![0]!.msgId, 'delivered');
+    h.core.setState(h.core.stored.get('@bob')![0]!.msgId, 'delivered');
     await h.settle();
     assert.equal(h.core.reads.length, reads);
     assert.doesNotMatch(screenText(h), /✓✓/);

@@ -20,10 +20,10 @@ describe('ui screen: keys, pastes and commands', () => {
     await h.type('\r');
     assert.deepEqual(h.core.sent, [{ to: 'bob', text: 'hello bob' }]);
     assert.match(screenText(h), /\d\d:\d\d alice: hello bob …/);
-    h.core.setState(h.core.history.get('@bob')![0]!.msgId, 'stored');
+    h.core.setState(h.core.stored.get('@bob')![0]!.msgId, 'stored');
     await h.settle();
     assert.match(screenText(h), /alice: hello bob ✓ /);
-    h.core.setState(h.core.history.get('@bob')![0]!.msgId, 'delivered');
+    h.core.setState(h.core.stored.get('@bob')![0]!.msgId, 'delivered');
     await h.settle();
     assert.match(screenText(h), /alice: hello bob ✓✓/);
   });

@@ -92,4 +92,22 @@ describe('natter chat: ui.json and ui-state.json', () => {
       },
     );
   });
+
+  it('keeps a group by its id, whatever its name, and drops a malformed group id', () => {
+    const team = `#${'ab'.repeat(16)}`;
+    assert.deepEqual(
+      parseSaved({
+        conversations: [
+          { id: team, name: 'the team', unread: 3, mentioned: true },
+          { id: '#nothex', name: 'x' },
+          { id: `#${'cd'.repeat(16)}`, name: 'n'.repeat(257) },
+        ],
+        active: team,
+      }),
+      {
+        conversations: [{ id: team, name: 'the team', unread: 3, mentioned: true }],
+        active: team,
+      },
+    );
+  });
 });

@@ -6,11 +6,15 @@ describe('wire/codec: the public entry', () => {
   it('exports exactly the encoders and decoders of each schema family, nothing generated', () => {
     assert.deepEqual(Object.keys(codec).sort(), [
       'decodeFrame',
+      'decodeGroupChangeRecord',
+      'decodeGroupPlain',
       'decodeInner',
       'decodePresence',
       'decodeSignedDatagram',
       'encodeFrame',
       'encodeFrameReference',
+      'encodeGroupChangeRecord',
+      'encodeGroupPlain',
       'encodeInner',
       'encodePresence',
       'encodeSignedDatagram',

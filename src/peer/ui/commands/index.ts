@@ -4,9 +4,15 @@
  * table, one file each: /help lists it, Tab completes from it (completion.ts),
  * and parseInput and runCommand dispatch through it.
  */
+import { group } from './group.js';
 import { help } from './help.js';
+import { invite } from './invite.js';
+import { kick } from './kick.js';
+import { leave } from './leave.js';
+import { members } from './members.js';
 import { msg } from './msg.js';
 import { quit } from './quit.js';
+import { rename } from './rename.js';
 import { search } from './search.js';
 import { status } from './status.js';
 import { trust } from './trust.js';
@@ -28,7 +34,22 @@ export type { Command, CommandHost, CommandInfo, CommandName } from './types.js'
 export type CommandTable = { readonly [N in CommandName]: SlashCommand<N> };
 
 /** Every slash command, in the order /help lists them. */
-export const COMMANDS: CommandTable = { msg, who, status, verify, trust, search, help, quit };
+export const COMMANDS: CommandTable = {
+  msg,
+  who,
+  status,
+  verify,
+  trust,
+  group,
+  invite,
+  kick,
+  members,
+  rename,
+  leave,
+  search,
+  help,
+  quit,
+};
 
 /** The table as a list, in help order. */
 export const COMMAND_LIST: readonly CommandInfo[] = Object.values(COMMANDS);

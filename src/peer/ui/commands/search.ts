@@ -1,6 +1,8 @@
 /** /search TEXT: searches the local history of every known conversation, in a panel. */
+import { readHistory } from '../addressing.js';
 import { entryTime } from '../conversation.js';
 import { MAX_SEARCH_HITS, type SearchHit, searchPanel } from '../panels.js';
+import { labelOf } from '../state.js';
 import { nameKey, sanitize } from '../text.js';
 import type { CommandHost, SlashCommand } from './types.js';
 
@@ -26,13 +28,19 @@ async function searchHistory(host: CommandHost, query: string): Promise<SearchHi
   const needle = query.toLowerCase();
   const hits: SearchHit[] = [];
   const names = new Map<string, string>();
-  for (const c of host.state.conversations) names.set(nameKey(c.name), c.name);
+  for (const c of host.state.conversations)
+    if (c.kind === 'direct') names.set(nameKey(c.name), c.name);
   for (const c of host.core.contacts())
     if (!names.has(nameKey(c.pseudonym))) names.set(nameKey(c.pseudonym), c.pseudonym);
+  const found = (entry: { text: string }) => sanitize(entry.text).toLowerCase().includes(needle);
   for (const name of names.values()) {
-    for (const entry of await host.core.conversation(name, SEARCH_DEPTH)) {
-      if (sanitize(entry.text).toLowerCase().includes(needle)) hits.push({ name, entry });
-    }
+    for (const entry of await host.core.conversation(name, SEARCH_DEPTH))
+      if (found(entry)) hits.push({ name, entry });
+  }
+  for (const conv of host.state.conversations) {
+    if (conv.kind !== 'group') continue;
+    for (const entry of await readHistory(host.core, conv, SEARCH_DEPTH))
+      if (found(entry)) hits.push({ name: entry.peer.pseudonym, where: labelOf(conv), entry });
   }
   hits.sort((a, b) => entryTime(b.entry) - entryTime(a.entry));
   return hits.slice(0, MAX_SEARCH_HITS);

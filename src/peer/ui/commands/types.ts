@@ -22,6 +22,13 @@ export interface CommandArgs {
   /** `safetyNumber`: the number compared, as typed (parseSafetyNumber accepts it). */
   trust: { name: string; safetyNumber?: string };
   search: { text: string };
+  /** `/group create NAME [MEMBERS...]`: the only subcommand; the rest act on the open group. */
+  group: { action: 'create'; name: string; members: string[] };
+  invite: { name: string };
+  kick: { name: string };
+  members: NoArgs;
+  rename: { name: string };
+  leave: NoArgs;
   help: NoArgs;
   quit: NoArgs;
 }
@@ -48,8 +55,11 @@ export interface Args {
   tail: string;
 }
 
-/** What Tab offers for a command's first argument: known names, command names, or fixed words. */
-export type ArgCompletion = 'name' | 'command' | readonly string[];
+/**
+ * What Tab offers for a command's first argument: known names, the open group's
+ * members, command names, or fixed words.
+ */
+export type ArgCompletion = 'name' | 'member' | 'command' | readonly string[];
 
 /** What /help and Tab know of a command. */
 export interface CommandInfo {
@@ -80,6 +90,8 @@ export interface CommandHost {
   readonly settings: UiSettings;
   /** Opens (creating if needed) the conversation with `name`. */
   open(name: string): void;
+  /** Shows the conversation `id` (a group's, once the state has it). */
+  showConversation(id: string): void;
   /** Sends `text` in the active conversation. */
   say(text: string): Promise<void>;
   showPanel(panel: Panel): void;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { signCard } from '../../../../src/crypto/card.js';
 import { directAudience } from '../../../../src/peer/conversations/direct.js';
 import {
   type Audience,
@@ -124,8 +125,9 @@ describe('envelope: opening a delivered message', () => {
   });
 
   it('rejects a relay card whose pseudonym differs from the authenticated sender name', async () => {
+    // A card alice did sign, for another name: valid as a card, not for this message.
     const inner = textInner(alice, bob);
-    const d = deliverOf(inner, alice, bob, { fromCard: { ...alice.card, pseudonym: 'admin' } });
+    const d = deliverOf(inner, alice, bob, { fromCard: signCard(alice.id, 'admin') });
     assert.equal(
       reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, nothingSeen, NOW)),
       'sender-mismatch',
@@ -212,8 +214,28 @@ describe('envelope: opening a delivered message', () => {
 
   it('rejects a card whose box key is not signed by its user id', async () => {
     const d = deliverOf(textInner(alice, bob), alice, bob, {
-      fromCard: { ...alice.card, boxSig: carol.card.boxSig },
+      fromCard: { ...alice.card, cardSig: carol.card.cardSig },
     });
+    assert.equal(
+      reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, nothingSeen, NOW)),
+      'bad-card',
+    );
+  });
+
+  it('rejects a sender card whose pseudonym was changed after signing, before opening the box', async () => {
+    // Alice's genuine card and box, re-labelled 'mallory' on the way (the inner name too,
+    // as if alice had written it): only the card signature says the name is not hers.
+    const inner = textInner(alice, bob, 'hi', { senderName: 'mallory' });
+    const d = deliverOf(inner, alice, bob, { fromCard: { ...alice.card, pseudonym: 'mallory' } });
+    assert.equal(
+      reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, nothingSeen, NOW)),
+      'bad-card',
+    );
+  });
+
+  it('rejects a sender card signed the old way (over the box key alone)', async () => {
+    const legacy = { ...alice.card, cardSig: alice.id.boxSig };
+    const d = deliverOf(textInner(alice, bob), alice, bob, { fromCard: legacy });
     assert.equal(
       reason(await openDeliver(bob.keyring, directAudience(bob.id.signPk), d, nothingSeen, NOW)),
       'bad-card',

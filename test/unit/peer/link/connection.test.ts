@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Duplex } from 'node:stream';
+import { signCard } from '../../../../src/crypto/card.js';
 import { generateIdentity } from '../../../../src/crypto/keys.js';
 import { randomBytes } from '../../../../src/crypto/random.js';
 import {
@@ -33,7 +34,7 @@ import {
 
 const relayKey = FAKE_RELAY_KEY;
 const me = generateIdentity();
-const myCard = { userId: me.signPk, pseudonym: 'alice', boxPk: me.boxPk, boxSig: me.boxSig };
+const myCard = signCard(me, 'alice');
 
 /** A well-behaved relay: challenge, then Ready for any Register/Login. */
 const honest = honestRelay(myCard);
@@ -63,6 +64,7 @@ function rig(
       deliver: (f) => frames.push(f),
       'send-ack': (f) => frames.push(f),
       'roster-update': (f) => frames.push(f),
+      'group-deliver': (f) => frames.push(f),
     },
     backoff: new Backoff({ baseMs: 1, maxMs: 2 }),
     ...overrides,
@@ -280,12 +282,18 @@ describe('relay connection: handshake, keepalive and reconnection', () => {
   it('accepts a roster far over the pre-login cap arriving in the same chunk as Ready', async () => {
     const cards = Array.from({ length: 50 }, (_, i) => {
       const id = generateIdentity();
-      return { userId: id.signPk, pseudonym: `user${i}`, boxPk: id.boxPk, boxSig: id.boxSig };
+      return signCard(id, `user${i}`);
     });
     const roster: Frame = {
       type: 'roster-update',
       full: true,
-      entries: cards.map((card) => ({ card, status: 'online', statusText: '', online: true })),
+      entries: cards.map((card) => ({
+        card,
+        status: 'online',
+        statusText: '',
+        online: true,
+        signed: null,
+      })),
     };
     const r = rig((relay, f) => {
       if (f.type === 'hello') relay.sendChallenge(f.clientNonce);

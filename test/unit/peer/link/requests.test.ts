@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { signCard } from '../../../../src/crypto/card.js';
 import { generateIdentity } from '../../../../src/crypto/keys.js';
 import { Lookups } from '../../../../src/peer/link/lookups.js';
 import { MAX_OUTSTANDING_REQUESTS, Requests } from '../../../../src/peer/link/requests.js';
@@ -9,7 +10,7 @@ import type { Frame, FrameOf } from '../../../../src/wire/types.js';
 const bobId = generateIdentity();
 const bob = {
   id: bobId,
-  card: { userId: bobId.signPk, pseudonym: 'bob', boxPk: bobId.boxPk, boxSig: bobId.boxSig },
+  card: signCard(bobId, 'bob'),
 };
 
 function rig(options: { connected?: boolean; maxOutstanding?: number; timeoutMs?: number } = {}) {

@@ -22,7 +22,12 @@ function recorder() {
     relayError: note('relayError'),
     goodbye: note('goodbye'),
     reply: note('reply'),
-    owner: { deliver: note('owner'), 'send-ack': note('owner'), 'roster-update': note('owner') },
+    owner: {
+      deliver: note('owner'),
+      'send-ack': note('owner'),
+      'roster-update': note('owner'),
+      'group-deliver': note('owner'),
+    },
   };
   return { calls, target };
 }
@@ -57,7 +62,7 @@ describe('link routes: a table over what the relay sends', () => {
       userId: new Uint8Array(32),
       pseudonym: 'a',
       boxPk: new Uint8Array(32),
-      boxSig: new Uint8Array(64),
+      cardSig: new Uint8Array(64),
     };
     await route(target, 'hello', {
       type: 'challenge',
@@ -77,6 +82,32 @@ describe('link routes: a table over what the relay sends', () => {
       online: false,
     });
     await route(target, 'ready', { type: 'roster-update', full: true, entries: [] });
+    await route(target, 'ready', {
+      type: 'group-deliver',
+      groupId: new Uint8Array(16),
+      gseq: 1,
+      storedAtMs: 0,
+      item: {
+        kind: 'message',
+        from: new Uint8Array(32),
+        msgId: new Uint8Array(16),
+        body: new Uint8Array(1),
+      },
+    });
+    await route(target, 'ready', {
+      type: 'group-change-result',
+      requestId: 2,
+      code: '',
+      reason: '',
+      gseq: 1,
+    });
+    await route(target, 'ready', {
+      type: 'group-log-result',
+      requestId: 3,
+      found: false,
+      changes: [],
+      more: false,
+    });
     await route(target, 'hello', { type: 'error', code: 'E_X', message: '' });
     await route(target, 'auth', { type: 'goodbye', reason: '' });
     assert.deepEqual(calls, [
@@ -85,6 +116,9 @@ describe('link routes: a table over what the relay sends', () => {
       'ping:ping',
       'reply:lookup-result',
       'owner:roster-update',
+      'owner:group-deliver',
+      'reply:group-change-result',
+      'reply:group-log-result',
       'relayError:error',
       'goodbye:goodbye',
     ]);

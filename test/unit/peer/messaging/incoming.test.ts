@@ -7,6 +7,7 @@ import {
 } from '../../../../src/peer/conversations/envelope.js';
 import { directConversation } from '../../../../src/peer/conversations/ids.js';
 import type { ConversationNotice, DamagedMessage } from '../../../../src/peer/events.js';
+import type { IncomingShare } from '../../../../src/peer/groups/shares-in.js';
 import { CounterWindows } from '../../../../src/peer/messaging/counters.js';
 import { DamagedReports } from '../../../../src/peer/messaging/damaged.js';
 import { HeldMessages } from '../../../../src/peer/messaging/held.js';
@@ -58,6 +59,8 @@ async function rig(
     damaged.push(e);
     acksAtDamaged.push(acks.length);
   });
+  /** Group sender keys handed on, and how many DeliverAcks had gone out by then. */
+  const sharesIn: { shares: IncomingShare[]; acksBefore: number }[] = [];
   const incoming = new Incoming({
     store: p.store,
     contacts: p.contacts,
@@ -86,6 +89,11 @@ async function rig(
         receiptsIn.push({ from, conversation, ids });
       },
     },
+    senderKeys: {
+      acceptShares: async (shares) => {
+        sharesIn.push({ shares: [...shares], acksBefore: acks.length });
+      },
+    },
     tasks: new BackgroundTasks(p.events, silentLogger),
     clock,
   });
@@ -96,6 +104,7 @@ async function rig(
   return {
     ...p,
     incoming,
+    sharesIn,
     acks,
     durableAtAck,
     receiptsOut,
@@ -113,6 +122,33 @@ async function rig(
 }
 
 describe('incoming: delivered mail to history', () => {
+  it('hands a group sender key on before acknowledging it, and only from a trusted key', async () => {
+    const r = await rig();
+    const content = {
+      kind: 'sender-key' as const,
+      groupId: new Uint8Array(16).fill(7),
+      epoch: 3,
+      share: new Uint8Array(69).fill(0x4b),
+    };
+    await r.deliver(deliverOf(textInner(alice, me, '', { content }), alice, me, { seq: 1 }));
+    assert.deepEqual(r.sharesIn, [
+      {
+        shares: [
+          { from: alice.id.signPk, groupId: content.groupId, epoch: 3, share: content.share },
+        ],
+        acksBefore: 0,
+      },
+    ]);
+    assert.deepEqual(r.acks, [[1]]);
+    assert.equal(r.log['message:received'], undefined, 'never shown');
+    assert.deepEqual(r.receiptsOut, [], 'never receipted');
+    const newAlice = person('alice');
+    const later = textInner(newAlice, me, '', { content, counter: 1 });
+    await r.deliver(deliverOf(later, newAlice, me, { seq: 2 }));
+    assert.equal(r.sharesIn.length, 1, 'a changed key proves nothing: ignored');
+    assert.deepEqual(r.acks, [[1], [2]]);
+  });
+
   it('stores, acknowledges and announces a message, and asks for one receipt per sender', async () => {
     const r = await rig();
     const a = textInner(alice, me, 'one');
@@ -205,7 +241,7 @@ describe('incoming: delivered mail to history', () => {
     const carol = person('carol');
     const misrouted = textInner(alice, me, 'for carol', { recipient: carol.id.signPk });
     const reflected = textInner(me, alice, 'mine');
-    const badCard = { ...alice.card, boxSig: new Uint8Array(64) };
+    const badCard = { ...alice.card, cardSig: new Uint8Array(64) };
     await r.deliver(
       deliverOf(misrouted, alice, me, { seq: 1 }),
       deliverOf(reflected, me, alice, { seq: 2, fromCard: alice.card }),

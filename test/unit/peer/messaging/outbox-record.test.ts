@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { directConversation } from '../../../../src/peer/conversations/ids.js';
+import { directConversation, groupConversation } from '../../../../src/peer/conversations/ids.js';
 import { Outbox } from '../../../../src/peer/messaging/outbox.js';
 import {
   decodeOutboxRecord,
@@ -55,6 +55,23 @@ describe('outbox records: sealed payloads stored as bytes', () => {
     assert.deepEqual(decodeOutboxRecord(encodeOutboxRecord(receipt)), receipt);
   });
 
+  it('keeps a group message sealed once, as raw bytes in a record of its own format', () => {
+    const body = new Uint8Array(200).map((_, i) => (i * 7) & 0xff);
+    const group = entry({
+      conversation: groupConversation('ab'.repeat(16)),
+      content: { kind: 'group-text', body: 'hello team' },
+      sealedGroup: body,
+    });
+    const bytes = encodeOutboxRecord(group);
+    assert.equal(bytes[0], 2);
+    assert.ok(Buffer.from(bytes).includes(Buffer.from(body)));
+    assert.deepEqual(decodeOutboxRecord(bytes), group);
+    const share = entry({
+      content: { kind: 'sender-key', groupId: 'ab'.repeat(16), epoch: 3, share: '4b', to: 'cd' },
+    });
+    assert.deepEqual(decodeOutboxRecord(encodeOutboxRecord(share)), share);
+  });
+
   it('keeps the ciphertext as raw bytes, with neither hex nor base64 of it in the record', () => {
     const bytes = Buffer.from(encodeOutboxRecord(entry({ sealed })));
     assert.ok(bytes.includes(Buffer.from(sealed.ciphertext)));
@@ -68,7 +85,9 @@ describe('outbox records: sealed payloads stored as bytes', () => {
   it('refuses a record of an unknown format or cut short, with E_STORE_CORRUPT', () => {
     const good = encodeOutboxRecord(entry({ sealed }));
     const corrupt = (e: unknown) => isNatterError(e, 'E_STORE_CORRUPT');
-    assert.throws(() => decodeOutboxRecord(Uint8Array.of(2, ...good.slice(1))), corrupt);
+    assert.throws(() => decodeOutboxRecord(Uint8Array.of(3, ...good.slice(1))), corrupt);
+    const group = encodeOutboxRecord(entry({ sealedGroup: Uint8Array.of(1, 2) }));
+    assert.throws(() => decodeOutboxRecord(group.slice(0, group.length - 2)), corrupt);
     assert.throws(() => decodeOutboxRecord(good.slice(0, 3)), corrupt);
     const headerOnly = encodeOutboxRecord(entry());
     assert.throws(() => decodeOutboxRecord(Uint8Array.of(...headerOnly, 1, 2, 3)), corrupt);

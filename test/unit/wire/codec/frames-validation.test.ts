@@ -4,6 +4,7 @@ import { ProtocolCode } from '../../../../src/wire/errors.js';
 import {
   BOX_OVERHEAD_BYTES,
   MAX_ACK_SEQS,
+  MAX_FRAME_BYTES,
   MAX_PSEUDONYM_CHARS,
   MAX_REASON_CHARS,
   MAX_RELAY_NAME_CHARS,
@@ -131,9 +132,66 @@ describe('wire/codec: relay frames', () => {
         input: () => encodeFrame({ ...samples.register, card: card33 }),
       },
       {
-        what: 'a register whose card box signature is 63 bytes',
+        what: 'a register whose card signature is 63 bytes',
         code: ProtocolCode.BadLength,
-        input: () => encodeFrame({ ...samples.register, card: { ...alice, boxSig: bytes(63) } }),
+        input: () => encodeFrame({ ...samples.register, card: { ...alice, cardSig: bytes(63) } }),
+      },
+      {
+        what: 'a register whose card has no signature',
+        code: ProtocolCode.MissingField,
+        input: () => encodeFrame({ ...samples.register, card: { ...alice, cardSig: bytes(0) } }),
+      },
+      {
+        what: 'a set-status without a signature',
+        code: ProtocolCode.MissingField,
+        input: () => rawFrame({ setStatus: { status: 1, statusText: 'x', seq: 5 } }),
+      },
+      {
+        what: 'a set-status whose signature is 63 bytes',
+        code: ProtocolCode.BadLength,
+        input: () => encodeFrame({ ...samples['set-status'], sig: bytes(63) }),
+      },
+      {
+        what: 'a set-status whose seq is 2^53, beyond a safe integer',
+        code: ProtocolCode.BadValue,
+        input: () => encodeFrame({ ...samples['set-status'], seq: 2 ** 53 }),
+      },
+      {
+        what: 'a roster entry whose status signature is 65 bytes',
+        code: ProtocolCode.BadLength,
+        input: () =>
+          encodeFrame({
+            ...samples['roster-update'],
+            entries: [
+              {
+                card: alice,
+                status: 'away',
+                statusText: '',
+                online: true,
+                signed: { seq: 9, sig: bytes(65) },
+              },
+            ],
+          }),
+      },
+      {
+        what: 'a roster entry with a status seq but no status signature',
+        code: ProtocolCode.BadValue,
+        input: () =>
+          rawFrame({
+            rosterUpdate: {
+              entries: [
+                {
+                  card: {
+                    userId: alice.userId,
+                    pseudonym: alice.pseudonym,
+                    boxPk: alice.boxPk,
+                    cardSig: alice.cardSig,
+                  },
+                  statusSeq: 9,
+                },
+              ],
+            },
+          }),
       },
       {
         what: 'a login whose signature is 65 bytes',
@@ -151,7 +209,9 @@ describe('wire/codec: relay frames', () => {
         input: () =>
           encodeFrame({
             ...samples['roster-update'],
-            entries: [{ card: card33, status: 'online', statusText: '', online: true }],
+            entries: [
+              { card: card33, status: 'online', statusText: '', online: true, signed: null },
+            ],
           }),
       },
 
@@ -172,8 +232,7 @@ describe('wire/codec: relay frames', () => {
         code: ProtocolCode.BadLength,
         input: () =>
           encodeFrame({
-            type: 'set-status',
-            status: 'away',
+            ...samples['set-status'],
             statusText: 's'.repeat(MAX_STATUS_TEXT_CHARS + 1),
           }),
       },
@@ -190,7 +249,7 @@ describe('wire/codec: relay frames', () => {
       {
         what: 'a status text holding an ANSI escape sequence',
         code: ProtocolCode.BadValue,
-        input: () => encodeFrame({ type: 'set-status', status: 'away', statusText: '\u001b[2J' }),
+        input: () => encodeFrame({ ...samples['set-status'], statusText: '\u001b[2J' }),
       },
       {
         what: 'a roster entry status text holding a newline',
@@ -198,7 +257,9 @@ describe('wire/codec: relay frames', () => {
         input: () =>
           encodeFrame({
             ...samples['roster-update'],
-            entries: [{ card: alice, status: 'online', statusText: 'a\nb', online: true }],
+            entries: [
+              { card: alice, status: 'online', statusText: 'a\nb', online: true, signed: null },
+            ],
           }),
       },
       {
@@ -247,7 +308,7 @@ describe('wire/codec: relay frames', () => {
                     userId: alice.userId,
                     pseudonym: alice.pseudonym,
                     boxPk: alice.boxPk,
-                    boxSig: alice.boxSig,
+                    cardSig: alice.cardSig,
                   },
                   status: unknownEnum(9),
                 },
@@ -302,6 +363,7 @@ describe('wire/codec: relay frames', () => {
               status: 'online' as const,
               statusText: '',
               online: true,
+              signed: null,
             })),
           }),
       },
@@ -319,9 +381,9 @@ describe('wire/codec: relay frames', () => {
         input: () => unhex('c20200'),
       },
       {
-        what: 'a frame whose only field is the reserved number 18',
+        what: 'a frame whose only field is the reserved number 25',
         code: ProtocolCode.UnknownKind,
-        input: () => unhex('920100'),
+        input: () => unhex('ca0100'),
       },
       {
         what: 'a truncated send frame',
@@ -342,6 +404,31 @@ describe('wire/codec: relay frames', () => {
       });
     }
 
+    it('fits MAX_ROSTER_ENTRIES of the largest roster entries in one frame of MAX_FRAME_BYTES', () => {
+      const widest = '🦊'.repeat(MAX_PSEUDONYM_CHARS);
+      const entry = {
+        card: { ...alice, pseudonym: widest },
+        status: 'away' as const,
+        statusText: '🦊'.repeat(MAX_STATUS_TEXT_CHARS),
+        online: true,
+        signed: { seq: Number.MAX_SAFE_INTEGER, sig: bytes(64) },
+      };
+      const roster: Frame = {
+        type: 'roster-update',
+        full: true,
+        entries: many(MAX_ROSTER_ENTRIES).map(() => entry),
+      };
+      const encoded = encodeFrame(roster);
+      assert.ok(
+        encoded.byteLength <= MAX_FRAME_BYTES,
+        `${encoded.byteLength} bytes > ${MAX_FRAME_BYTES}`,
+      );
+      assert.equal(
+        (decodeFrame(encoded) as FrameOf<'roster-update'>).entries.length,
+        MAX_ROSTER_ENTRIES,
+      );
+    });
+
     it('accepts values exactly at each limit', () => {
       const frames: Frame[] = [
         { type: 'deliver-ack', seqs: many(MAX_ACK_SEQS) },
@@ -349,7 +436,7 @@ describe('wire/codec: relay frames', () => {
         { ...samples.send, ciphertext: bytes(BOX_OVERHEAD_BYTES) },
         { type: 'goodbye', reason: 'x'.repeat(MAX_REASON_CHARS) },
         // 80 astral code points are 160 UTF-16 units: the limit counts code points.
-        { type: 'set-status', status: 'away', statusText: '🦊'.repeat(MAX_STATUS_TEXT_CHARS) },
+        { ...samples['set-status'], statusText: '🦊'.repeat(MAX_STATUS_TEXT_CHARS) },
         { ...samples.challenge, relayName: 'r'.repeat(MAX_RELAY_NAME_CHARS) },
         { ...samples.hello, version: 0xffff },
       ];
@@ -363,6 +450,7 @@ describe('wire/codec: relay frames', () => {
           status: 'online' as const,
           statusText: '',
           online: true,
+          signed: null,
         })),
       };
       assert.equal(

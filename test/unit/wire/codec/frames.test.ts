@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { decodeFrame, encodeFrame } from '../../../../src/wire/codec.js';
 import type { Frame, FrameOf } from '../../../../src/wire/types.js';
-import { bytes, hex, moreFrames, returnsOrThrowsCoded, samples, unhex } from './samples.js';
+import { alice, bytes, hex, moreFrames, returnsOrThrowsCoded, samples, unhex } from './samples.js';
 
 /** The oneof field names of `Frame` in the schema, in kebab case ('send_ack' -> 'send-ack'). */
 function schemaFrameKinds(): string[] {
@@ -48,7 +48,15 @@ describe('wire/codec: relay frames', () => {
     const golden = JSON.parse(
       readFileSync(new URL('../../../fixtures/golden-frames.json', import.meta.url), 'utf8'),
     ) as { frames: Record<string, string> };
-    const goldenTypes = ['hello', 'send', 'send-ack', 'deliver', 'deliver-ack'] as const;
+    const goldenTypes = [
+      'hello',
+      'send',
+      'send-ack',
+      'deliver',
+      'deliver-ack',
+      'set-status',
+      'roster-update',
+    ] as const;
 
     it('holds exactly the expected golden frames', () => {
       assert.deepEqual(Object.keys(golden.frames).sort(), [...goldenTypes].sort());
@@ -69,6 +77,20 @@ describe('wire/codec: relay frames', () => {
       // (version 2: the secure channel, issue 10).
       const expected = `0a24 0802 1220 ${hex(bytes(32, 0x00))}`.replaceAll(' ', '');
       assert.equal(hex(encodeFrame(samples.hello)), expected);
+    });
+
+    it('lays out set-status as field 17 holding status, text, seq (field 3) and sig (field 4)', () => {
+      // By hand from proto/natter.proto (issue 10: the user's signature on a status).
+      // 8a01: field 17, length-delimited; 0801: AWAY; 1209: 9 bytes of "lunch ☕";
+      // 18 + varint 1_700_000_000_321; 2240: 64 signature bytes.
+      const text = hex(new TextEncoder().encode('lunch ☕'));
+      const expected = `8a01 56 0801 1209 ${text} 18 c1d295ffbc31 2240 ${hex(bytes(64, 0x72))}`;
+      assert.equal(hex(encodeFrame(samples['set-status'])), expected.replaceAll(' ', ''));
+    });
+
+    it('keeps the card signature in field 4 of Card, where the box-key signature was', () => {
+      const encoded = hex(encodeFrame(samples.register));
+      assert.ok(encoded.includes(`2240${hex(alice.cardSig)}`));
     });
   });
 

@@ -20,6 +20,7 @@ import type {
   Frame,
   FrameOf,
   FrameType,
+  GroupChange,
   Inner,
   Presence,
   PresenceKind,
@@ -74,13 +75,38 @@ export const alice: Card = {
   userId: bytes(32, 0x10),
   pseudonym: 'alice',
   boxPk: bytes(32, 0x30),
-  boxSig: bytes(64, 0x50),
+  cardSig: bytes(64, 0x50),
 };
 export const bob: Card = {
   userId: bytes(32, 0x90),
   pseudonym: 'Bob_2',
   boxPk: bytes(32, 0xb0),
-  boxSig: bytes(64, 0xd0),
+  cardSig: bytes(64, 0xd0),
+};
+
+/** A group's first change: alice creates "team" with bob as a member. */
+export const groupCreate: GroupChange = {
+  groupId: bytes(16, 0x31),
+  seq: 0,
+  prevHash: bytes(32, 0x00),
+  author: alice.userId,
+  signature: bytes(64, 0x34),
+  op: 'create',
+  name: 'team ☕',
+  members: [
+    { userId: alice.userId, role: 'admin' },
+    { userId: bob.userId, role: 'member' },
+  ],
+};
+
+export const groupAdd: GroupChange = {
+  groupId: bytes(16, 0x31),
+  seq: 1,
+  prevHash: bytes(32, 0x35),
+  author: alice.userId,
+  signature: bytes(64, 0x36),
+  op: 'add',
+  target: bytes(32, 0x37),
 };
 
 /** Keyed by every FrameType: a new frame kind without a sample does not compile. */
@@ -136,11 +162,58 @@ export const samples: { [T in FrameType]: FrameOf<T> } = {
     type: 'roster-update',
     full: true,
     entries: [
-      { card: alice, status: 'online', statusText: '', online: true },
-      { card: bob, status: 'busy', statusText: 'in a meeting until 3', online: false },
+      { card: alice, status: 'online', statusText: '', online: true, signed: null },
+      {
+        card: bob,
+        status: 'busy',
+        statusText: 'in a meeting until 3',
+        online: true,
+        signed: { seq: 1_700_000_000_777, sig: bytes(64, 0xe1) },
+      },
     ],
   },
-  'set-status': { type: 'set-status', status: 'away', statusText: 'lunch ☕' },
+  'set-status': {
+    type: 'set-status',
+    status: 'away',
+    statusText: 'lunch ☕',
+    seq: 1_700_000_000_321,
+    sig: bytes(64, 0x72),
+  },
+  'group-change': { type: 'group-change', requestId: 11, change: groupCreate },
+  'group-change-result': {
+    type: 'group-change-result',
+    requestId: 11,
+    code: 'E_GROUP_NOT_ADMIN',
+    reason: 'only an admin may add members',
+    gseq: 0,
+  },
+  'group-send': {
+    type: 'group-send',
+    groupId: bytes(16, 0x31),
+    msgId: bytes(16, 0x32),
+    body: bytes(200, 0x33),
+  },
+  'group-deliver': {
+    type: 'group-deliver',
+    groupId: bytes(16, 0x31),
+    gseq: 7,
+    storedAtMs: 1_700_000_000_777,
+    item: { kind: 'message', from: alice.userId, msgId: bytes(16, 0x32), body: bytes(200, 0x33) },
+  },
+  'group-ack': { type: 'group-ack', groupId: bytes(16, 0x31), throughGseq: 7 },
+  'group-log-request': {
+    type: 'group-log-request',
+    requestId: 12,
+    groupId: bytes(16, 0x31),
+    fromSeq: 0,
+  },
+  'group-log-result': {
+    type: 'group-log-result',
+    requestId: 12,
+    found: true,
+    changes: [groupCreate, groupAdd],
+    more: false,
+  },
 };
 
 /** Variants the one-per-type table cannot hold. */
@@ -157,8 +230,50 @@ export const moreFrames: Frame[] = [
     ['stored', 'unknown-recipient', 'sender-quota', 'disk-full', 'too-large', 'internal'] as const
   ).map((code: AckCode): Frame => ({ ...samples['send-ack'], code })),
   ...(['online', 'busy'] as const).map(
-    (status: Status): Frame => ({ type: 'set-status', status, statusText: '' }),
+    (status: Status): Frame => ({
+      type: 'set-status',
+      status,
+      statusText: '',
+      seq: 0,
+      sig: bytes(64, 0x73),
+    }),
   ),
+  { ...samples['set-status'], seq: Number.MAX_SAFE_INTEGER },
+  {
+    type: 'group-deliver',
+    groupId: bytes(16, 0x31),
+    gseq: 1,
+    storedAtMs: 1,
+    item: { kind: 'change', change: groupAdd },
+  },
+  {
+    type: 'group-change',
+    requestId: 0,
+    change: {
+      groupId: groupAdd.groupId,
+      seq: 2,
+      prevHash: bytes(32, 0x38),
+      author: alice.userId,
+      signature: bytes(64, 0x39),
+      op: 'rename',
+      name: 'lunch',
+    },
+  },
+  { type: 'group-change-result', requestId: 3, code: '', reason: '', gseq: 9 },
+  { type: 'group-log-result', requestId: 4, found: false, changes: [], more: false },
+  {
+    type: 'roster-update',
+    full: false,
+    entries: [
+      {
+        card: bob,
+        status: 'away',
+        statusText: '',
+        online: false,
+        signed: { seq: 0, sig: bytes(64, 0xe2) },
+      },
+    ],
+  },
 ];
 
 export const innerSamples: { [K in Inner['content']['kind']]: Inner } = {
@@ -179,6 +294,15 @@ export const innerSamples: { [K in Inner['content']['kind']]: Inner } = {
     sentAtMs: 1_700_000_000_999,
     senderName: 'Bob_2',
     content: { kind: 'receipt', msgIds: [bytes(16, 0x60), bytes(16, 0x61)] },
+  },
+  'sender-key': {
+    sender: alice.userId,
+    recipient: bob.userId,
+    msgId: bytes(16, 0x90),
+    counter: 3,
+    sentAtMs: 1_700_000_001_000,
+    senderName: 'alice',
+    content: { kind: 'sender-key', groupId: bytes(16, 0x31), epoch: 2, share: bytes(69, 0x4b) },
   },
 };
 

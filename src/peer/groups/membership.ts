@@ -1,0 +1,179 @@
+/**
+ * My membership changes (create, add, remove, promote, demote, rename, leave):
+ * signed here with my identity key over the state held here, checked here by the same
+ * applyChange every member and the relay run (so a change the relay would refuse is
+ * refused before it leaves, with the same code), then sent as a GroupChangeRequest.
+ * The relay answers once it applied the change and stored it durably as item `gseq`
+ * of the group's stream, or refuses with a stable code (E_GROUP_NOT_ADMIN,
+ * E_GROUP_CHAIN_BROKEN, ...), thrown as that code.
+ *
+ * The change comes back in my own stream like everyone's, and is applied from there,
+ * in stream order (stream.ts): the call waits for that, up to CHANGE_APPLIED_WAIT_MS,
+ * and otherwise applies it itself (it extends the state held here; the stream's copy
+ * is then recognised as applied).
+ */
+import {
+  type GroupChange,
+  groupNameProblem,
+  type UnsignedGroupChange,
+} from '../../crypto/group-change.js';
+import {
+  applyChange,
+  type GroupState,
+  memberRole,
+  prepareChange,
+  prepareCreate,
+} from '../../crypto/group-log.js';
+import { bytesEqual, toHex } from '../../util/bytes.js';
+import { NatterError } from '../../util/errors.js';
+import type { GroupChange as WireGroupChange } from '../../wire/types.js';
+import { PeerCode, peerError } from '../errors.js';
+import type { Requests } from '../link/requests.js';
+import type { ChangeApplier } from './apply.js';
+import type { GroupBook } from './book.js';
+import type { MemberNames } from './members.js';
+import { SerialQueue } from './queue.js';
+import type { GroupUnits } from './units.js';
+
+/** How long a change the relay took may take to come back in my stream before I apply it myself. */
+export const CHANGE_APPLIED_WAIT_MS = 3_000;
+
+/** Signs a change with my identity key (the key stays with components.ts). */
+export type ChangeSigner = <C extends UnsignedGroupChange>(
+  unsigned: C,
+) => C & { readonly signature: Uint8Array };
+
+/** A change other than create, as the caller describes it. */
+export type ChangeBody =
+  | { op: 'add' | 'remove' | 'promote' | 'demote' | 'leave'; target: Uint8Array }
+  | { op: 'rename'; name: string };
+
+export interface MembershipDeps {
+  book: GroupBook;
+  names: MemberNames;
+  requests: Pick<Requests, 'request'>;
+  sign: ChangeSigner;
+  me: { userId: Uint8Array };
+  units: Pick<GroupUnits, 'run'>;
+  applier: Pick<ChangeApplier, 'apply'>;
+  /** Default CHANGE_APPLIED_WAIT_MS. */
+  appliedWaitMs?: number;
+}
+
+export class Membership {
+  /** My changes go one at a time: each is signed over the state the one before left. */
+  private readonly mine = new SerialQueue();
+
+  constructor(private readonly d: MembershipDeps) {}
+
+  /**
+   * A new group named `name` with me as its admin and `members` (pseudonyms) as
+   * members. Returns its id (hex). E_BAD_GROUP_NAME, E_GROUP_NAME_TAKEN, and what
+   * members.ts cardFor() throws for a member.
+   */
+  create(name: string, members: readonly string[]): Promise<string> {
+    return this.mine.run(() => this.createNow(name, members));
+  }
+
+  private async createNow(name: string, members: readonly string[]): Promise<string> {
+    this.checkName(name);
+    const ids: Uint8Array[] = [];
+    for (const member of members) {
+      const { userId } = await this.d.names.cardFor(member);
+      if (!ids.some((id) => bytesEqual(id, userId))) ids.push(userId);
+    }
+    const change = this.d.sign(prepareCreate(this.d.me.userId, name, ids));
+    applyChange(null, change);
+    const gid = toHex(change.groupId);
+    await this.submit(gid, change);
+    return gid;
+  }
+
+  /** Adds the person the user calls `member` (members.ts cardFor()). */
+  async add(gid: string, member: string): Promise<void> {
+    const { userId } = await this.d.names.cardFor(member);
+    await this.change(gid, { op: 'add', target: userId });
+  }
+
+  /** Removes, promotes or demotes the member called `member`. E_NOT_GROUP_MEMBER. */
+  async about(gid: string, op: 'remove' | 'promote' | 'demote', member: string): Promise<void> {
+    const state = this.state(gid);
+    const target = this.d.names.memberNamed(
+      state.members.map((m) => m.userId),
+      member,
+    );
+    if (target === undefined) {
+      throw peerError(
+        PeerCode.NotGroupMember,
+        `group: '${member}' is not a member of ${state.name}`,
+      );
+    }
+    await this.change(gid, { op, target });
+  }
+
+  async rename(gid: string, name: string): Promise<void> {
+    this.checkName(name);
+    await this.change(gid, { op: 'rename', name });
+  }
+
+  async leave(gid: string): Promise<void> {
+    await this.change(gid, { op: 'leave', target: this.d.me.userId });
+  }
+
+  private change(gid: string, body: ChangeBody): Promise<void> {
+    return this.mine.run(() => this.changeNow(gid, body));
+  }
+
+  private async changeNow(gid: string, body: ChangeBody): Promise<void> {
+    const state = this.state(gid);
+    if (memberRole(state, this.d.me.userId) === null) {
+      throw peerError(
+        PeerCode.NotGroupMember,
+        `group: you are no longer a member of ${state.name}`,
+      );
+    }
+    const change = this.d.sign(prepareChange(state, this.d.me.userId, body));
+    applyChange(state, change);
+    await this.submit(gid, change);
+  }
+
+  private async submit(gid: string, signed: GroupChange): Promise<void> {
+    const change = toWire(signed);
+    const result = await this.d.requests.request('group-change', { change });
+    if (result.code !== '') {
+      throw new NatterError(
+        result.code,
+        `group: the relay refused to ${change.op} (${result.code})`,
+      );
+    }
+    const waitMs = this.d.appliedWaitMs ?? CHANGE_APPLIED_WAIT_MS;
+    if (await this.d.book.applied(gid, result.gseq, waitMs)) return;
+    // Not back in my stream (yet): it extends the state held here, so it applies here.
+    await this.d.units.run(async (work) => {
+      const state = work.state(gid);
+      if (state === undefined || state.seq < change.seq) {
+        await this.d.applier.apply(work, gid, change);
+      }
+    });
+  }
+
+  private state(gid: string): GroupState {
+    const entry = this.d.book.get(gid);
+    if (entry === undefined) throw peerError(PeerCode.UnknownGroup, `group: no group ${gid}`);
+    return entry.state;
+  }
+
+  /**
+   * Names need not be unique: other people name the groups they add me to, so two of
+   * mine can share a name anyway, and a ref then says E_AMBIGUOUS_GROUP (book.ts).
+   */
+  private checkName(name: string): void {
+    const problem = groupNameProblem(name);
+    if (problem !== null) throw peerError(PeerCode.BadGroupName, `group: the name ${problem}`);
+  }
+}
+
+/** A signed change as the wire types hold it (the same fields; a create's members copied). */
+function toWire(c: GroupChange): WireGroupChange {
+  return c.op === 'create' ? { ...c, members: [...c.members] } : { ...c };
+}

@@ -1,0 +1,151 @@
+/**
+ * A group message from the stream, to the screen (docs/groups.md "Client"). Before
+ * any key is touched, the readable header must agree with the stream: sender = the
+ * relay's `from`, message id = the outer one, this group, a member of the group at
+ * this point of the stream, sealed for the epoch the group is in there. Then the
+ * sender's receiver chain opens it (sender-keys.ts checks the chain's signature, the
+ * index, the box). A message whose chain has not come yet is held (held.ts); one that
+ * fails a check is dropped and reported like a damaged 1:1 delivery ('message:damaged',
+ * takeDamaged()); one from a member whose key changed waits for trust(), as in 1:1.
+ */
+import { GroupCode } from '../../crypto/group-errors.js';
+import { type GroupState, memberRole } from '../../crypto/group-log.js';
+import { peekGroupMessageHeader } from '../../crypto/group-message.js';
+import { fingerprint } from '../../crypto/keys.js';
+import { openGroupMessage, type ReceiverChain } from '../../crypto/sender-keys.js';
+import { bytesEqual, fromHex, toHex } from '../../util/bytes.js';
+import { describeError } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
+import { decodeGroupPlain } from '../../wire/codec.js';
+import type { GroupPlain } from '../../wire/types.js';
+import type { Contacts } from '../contacts.js';
+import {
+  type DamagedMessage,
+  type DamageReason,
+  MESSAGE_DAMAGED_CODE,
+  type PeerRef,
+} from '../events.js';
+import type { DamagedReports } from '../messaging/damaged.js';
+import { type History, type HistoryEntry, toReceived } from '../messaging/history.js';
+import { conversationOf } from './book.js';
+import { type HeldGroupMessages, MAX_HELD_GROUP_MESSAGES, type MessageItem } from './held.js';
+import type { MemberNames } from './members.js';
+import type { GroupWork } from './work.js';
+
+export interface ReceiveDeps {
+  me: { userId: Uint8Array };
+  contacts: Contacts;
+  names: MemberNames;
+  history: History;
+  held: HeldGroupMessages;
+  damaged: DamagedReports;
+  logger: Logger;
+}
+
+/** How each failure of openGroupMessage is reported. */
+const REASON_OF: Record<string, DamageReason> = {
+  [GroupCode.BadMessage]: 'malformed',
+  [GroupCode.WrongGroup]: 'misrouted',
+  [GroupCode.WrongEpoch]: 'wrong-epoch',
+  [GroupCode.WrongSender]: 'sender-mismatch',
+  [GroupCode.BadSignature]: 'bad-signature',
+  [GroupCode.Replay]: 'counter-reused',
+  [GroupCode.KeyUnavailable]: 'key-unavailable',
+  [GroupCode.TooFarAhead]: 'key-unavailable',
+  [GroupCode.Undecryptable]: 'open-failed',
+};
+
+export class GroupMessages {
+  constructor(private readonly d: ReceiveDeps) {}
+
+  /** A message item of the stream, with `state` the group as it is at that item. */
+  async receive(work: GroupWork, state: GroupState, item: MessageItem): Promise<void> {
+    const me = this.d.me.userId;
+    // Not mine to read (the relay ends my stream at my removal), or my own message back.
+    if (memberRole(state, me) === null || bytesEqual(item.from, me)) return;
+    let header: ReturnType<typeof peekGroupMessageHeader>;
+    try {
+      header = peekGroupMessageHeader(item.body);
+    } catch {
+      return this.damage(work, item, 'malformed');
+    }
+    if (!bytesEqual(header.sender, item.from)) return this.damage(work, item, 'sender-mismatch');
+    if (!bytesEqual(header.messageId, item.msgId)) {
+      return this.damage(work, item, 'msg-id-mismatch');
+    }
+    if (!bytesEqual(header.groupId, fromHex(item.gid))) return this.damage(work, item, 'misrouted');
+    if (memberRole(state, header.sender) === null) return this.damage(work, item, 'not-a-member');
+    if (header.epoch !== state.epoch) return this.damage(work, item, 'wrong-epoch');
+    const sender = toHex(header.sender);
+    const chain = await work.receiver(item.gid, header.epoch, sender);
+    if (chain !== undefined) return this.open(work, item, header.epoch, chain);
+    if ((await work.heldCount(item.gid)) >= MAX_HELD_GROUP_MESSAGES) {
+      return this.damage(work, item, 'too-many-held');
+    }
+    work.ops.push(...this.d.held.holdOps(header.epoch, sender, item));
+    work.heldOne(item.gid, 1);
+  }
+
+  /**
+   * Opens `item` with its sender's `chain` of `epoch` (the chain advances, and is
+   * written with the work's batch) and files it: history and 'message:received', or
+   * held for trust(), or a damage report.
+   */
+  open(work: GroupWork, item: MessageItem, epoch: number, chain: ReceiverChain): void {
+    const sender = toHex(item.from);
+    const groupId = fromHex(item.gid);
+    let plain: GroupPlain;
+    try {
+      const opened = openGroupMessage(chain, { groupId, epoch, sender: item.from }, item.body);
+      work.setReceiver(item.gid, epoch, sender, chain);
+      plain = decodeGroupPlain(opened.plaintext);
+    } catch (err) {
+      const { code, message } = describeError(err);
+      this.d.logger.warn('dropped a group message', { code, message });
+      this.damage(work, item, REASON_OF[code] ?? 'malformed');
+      return;
+    }
+    const conversation = conversationOf(item.gid);
+    const entry: HistoryEntry = {
+      conversation,
+      direction: 'in',
+      msgId: toHex(item.msgId),
+      peer: { pseudonym: this.d.names.of(sender), userId: sender },
+      text: plain.text,
+      sentAtMs: plain.sentAtMs,
+      receivedAtMs: work.now,
+    };
+    // The contact pinned to this key, or the one whose name this key's card carries (the
+    // key is then a pending one of theirs): either way, a key in question waits for trust().
+    const name = this.d.names.known(sender);
+    const contact =
+      this.d.contacts.byUserId(item.from) ??
+      (name === undefined ? undefined : this.d.contacts.get(name));
+    if (contact?.pending != null) {
+      work.ops.push(...this.d.held.trustHoldOps(contact.pseudonym, item.gid, entry, work.now));
+      work.held.push({ conversation, msgId: entry.msgId, from: this.ref(sender, item.from) });
+      return;
+    }
+    work.ops.push(...this.d.history.appendOps(entry, { unread: true, atMs: work.now }));
+    work.shown.push({ ...toReceived(entry), group: { name: work.state(item.gid)?.name ?? '' } });
+  }
+
+  /** Dropped, reported (takeDamaged()) and counted, like a damaged 1:1 delivery. */
+  damage(work: GroupWork, item: MessageItem, reason: DamageReason): void {
+    const report: DamagedMessage = {
+      code: MESSAGE_DAMAGED_CODE,
+      reason,
+      claimedFrom: this.ref(toHex(item.from), item.from),
+      conversation: conversationOf(item.gid),
+      msgId: toHex(item.msgId),
+      seq: item.gseq,
+      receivedAtMs: work.now,
+    };
+    work.ops.push(...this.d.damaged.recordOps(report));
+    work.damaged.push(report);
+  }
+
+  private ref(userId: string, bytes: Uint8Array): PeerRef {
+    return { pseudonym: this.d.names.of(userId), userId, fingerprint: fingerprint(bytes) };
+  }
+}

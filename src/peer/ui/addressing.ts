@@ -1,0 +1,46 @@
+/**
+ * How the screen names a conversation to the core: a 1:1 chat by the peer's
+ * name (the core resolves and keys it), a group by its conversation id (a group's
+ * name may change, or be shared by two groups; its id never is).
+ */
+import type { HistoryEntry } from '../index.js';
+import { entryTime } from './conversation.js';
+import type { ChatCore } from './core.js';
+import type { ChatState, Conversation } from './state.js';
+
+/** The last `limit` entries of `conv`, oldest first. */
+export function readHistory(
+  core: ChatCore,
+  conv: Pick<Conversation, 'id' | 'kind' | 'name'>,
+  limit?: number,
+): Promise<HistoryEntry[]> {
+  return conv.kind === 'group' ? core.history(conv.id, limit) : core.conversation(conv.name, limit);
+}
+
+/** Sends `text` in `conv`; resolves with the message id once the core has it queued. */
+export async function sendText(core: ChatCore, conv: Conversation, text: string): Promise<string> {
+  if (conv.kind === 'group') return (await core.sendToGroup(conv.id, text)).msgId;
+  return core.send(conv.name, text);
+}
+
+/**
+ * At start: contacts with history and every group become conversations, most
+ * recent first, after those already restored from the last run.
+ */
+export async function discoverConversations(core: ChatCore, state: ChatState): Promise<void> {
+  const found: { add: () => Conversation; lastMs: number }[] = [];
+  for (const c of core.contacts()) {
+    const last = (await core.conversation(c.pseudonym, 1))[0];
+    if (last !== undefined)
+      found.push({ add: () => state.ensure(c.pseudonym), lastMs: entryTime(last) });
+  }
+  for (const g of await core.groups()) {
+    const last = (await core.history(g.conversation, 1))[0];
+    found.push({ add: () => state.setGroup(g), lastMs: last === undefined ? 0 : entryTime(last) });
+  }
+  found.sort((a, b) => b.lastMs - a.lastMs);
+  for (const f of found) {
+    const conv = f.add();
+    conv.lastMs = Math.max(conv.lastMs, f.lastMs);
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * Group frames and records (issue 11, docs/groups.md): the membership change, the
+ * group stream's items, and the plaintext inside a group message. Lengths, counts and
+ * enum values are checked here; signatures and the hash chain by src/crypto's
+ * applyChange, which takes the decoded change as it is.
+ */
+
+import {
+  boundedBytes,
+  count,
+  enumValue,
+  exactBytes,
+  parse,
+  pseudonym,
+  text,
+  uint,
+} from '../check.js';
+import { ProtocolCode, ProtocolError } from '../errors.js';
+import { natter as pb } from '../gen/natter.js';
+import {
+  GROUP_HASH_BYTES,
+  GROUP_ID_BYTES,
+  KEY_BYTES,
+  MAX_GROUP_CODE_CHARS,
+  MAX_GROUP_LOG_PAGE_CHANGES,
+  MAX_GROUP_MEMBERS,
+  MAX_GROUP_MESSAGE_BYTES,
+  MAX_GROUP_NAME_CHARS,
+  MAX_REASON_CHARS,
+  MAX_TEXT_BYTES,
+  MSG_ID_BYTES,
+  SENDER_KEY_SHARE_BYTES,
+  SIGNATURE_BYTES,
+} from '../limits.js';
+import type {
+  FrameOf,
+  GroupChange,
+  GroupItem,
+  GroupMember,
+  GroupOp,
+  GroupPlain,
+  GroupRole,
+} from '../types.js';
+
+/** natter.GroupOp: index = wire number. */
+export const GROUP_OP_TABLE: readonly GroupOp[] = [
+  'create',
+  'add',
+  'remove',
+  'promote',
+  'demote',
+  'rename',
+  'leave',
+];
+
+/** natter.GroupRole: index = wire number. */
+export const GROUP_ROLE_TABLE: readonly GroupRole[] = ['member', 'admin'];
+
+const U32_MAX = 0xffff_ffff;
+const EMPTY = new Uint8Array(0);
+
+// ---------------------------------------------------------------------------
+// The change record
+
+export function encodeGroupChange(c: GroupChange): pb.IGroupChange {
+  return {
+    groupId: c.groupId,
+    seq: c.seq,
+    prevHash: c.prevHash,
+    op: GROUP_OP_TABLE.indexOf(c.op),
+    author: c.author,
+    target: 'target' in c ? c.target : EMPTY,
+    name: 'name' in c ? c.name : '',
+    members:
+      c.op === 'create'
+        ? c.members.map((m) => ({ userId: m.userId, role: GROUP_ROLE_TABLE.indexOf(m.role) }))
+        : [],
+    signature: c.signature,
+  };
+}
+
+function noneOf(field: string, present: boolean): void {
+  if (present) {
+    throw new ProtocolError(ProtocolCode.BadValue, `decode: ${field} is not allowed for this op`);
+  }
+}
+
+/** A change as the wire carries it; each op has exactly the fields it uses. */
+export function decodeGroupChange(
+  field: string,
+  m: pb.IGroupChange | null | undefined,
+): GroupChange {
+  if (!m) throw new ProtocolError(ProtocolCode.MissingField, `decode: ${field} is missing`);
+  const head = {
+    groupId: exactBytes(`${field}.group_id`, m.groupId, GROUP_ID_BYTES),
+    seq: uint(`${field}.seq`, m.seq, U32_MAX),
+    prevHash: exactBytes(`${field}.prev_hash`, m.prevHash, GROUP_HASH_BYTES),
+    author: exactBytes(`${field}.author`, m.author, KEY_BYTES),
+    signature: exactBytes(`${field}.signature`, m.signature, SIGNATURE_BYTES),
+  };
+  const op = enumValue(`${field}.op`, m.op, GROUP_OP_TABLE);
+  const hasTarget = (m.target?.byteLength ?? 0) > 0;
+  const hasName = (m.name ?? '') !== '';
+  const members = count(`${field}.members`, m.members, MAX_GROUP_MEMBERS);
+  if (op === 'create') {
+    noneOf(`${field}.target`, hasTarget);
+    return {
+      ...head,
+      op,
+      name: text(`${field}.name`, m.name, MAX_GROUP_NAME_CHARS, { required: true }),
+      members: members.map(
+        (x): GroupMember => ({
+          userId: exactBytes(`${field}.members.user_id`, x.userId, KEY_BYTES),
+          role: enumValue(`${field}.members.role`, x.role, GROUP_ROLE_TABLE),
+        }),
+      ),
+    };
+  }
+  noneOf(`${field}.members`, members.length > 0);
+  if (op === 'rename') {
+    noneOf(`${field}.target`, hasTarget);
+    return {
+      ...head,
+      op,
+      name: text(`${field}.name`, m.name, MAX_GROUP_NAME_CHARS, { required: true }),
+    };
+  }
+  noneOf(`${field}.name`, hasName);
+  return { ...head, op, target: exactBytes(`${field}.target`, m.target, KEY_BYTES) };
+}
+
+// ---------------------------------------------------------------------------
+// Frames: the entries frames.ts puts in its tables
+
+export const groupEncoders = {
+  'group-change': (f: FrameOf<'group-change'>): pb.Frame.$Properties => ({
+    groupChange: { requestId: f.requestId, change: encodeGroupChange(f.change) },
+  }),
+  'group-change-result': (f: FrameOf<'group-change-result'>): pb.Frame.$Properties => ({
+    groupChangeResult: { requestId: f.requestId, code: f.code, reason: f.reason, gseq: f.gseq },
+  }),
+  'group-send': (f: FrameOf<'group-send'>): pb.Frame.$Properties => ({
+    groupSend: { groupId: f.groupId, msgId: f.msgId, body: f.body },
+  }),
+  'group-deliver': (f: FrameOf<'group-deliver'>): pb.Frame.$Properties => ({
+    groupDeliver: {
+      groupId: f.groupId,
+      gseq: f.gseq,
+      storedAtMs: f.storedAtMs,
+      ...(f.item.kind === 'change'
+        ? { change: encodeGroupChange(f.item.change) }
+        : { message: { from: f.item.from, msgId: f.item.msgId, body: f.item.body } }),
+    },
+  }),
+  'group-ack': (f: FrameOf<'group-ack'>): pb.Frame.$Properties => ({
+    groupAck: { groupId: f.groupId, throughGseq: f.throughGseq },
+  }),
+  'group-log-request': (f: FrameOf<'group-log-request'>): pb.Frame.$Properties => ({
+    groupLogRequest: { requestId: f.requestId, groupId: f.groupId, fromSeq: f.fromSeq },
+  }),
+  'group-log-result': (f: FrameOf<'group-log-result'>): pb.Frame.$Properties => ({
+    groupLogResult: {
+      requestId: f.requestId,
+      found: f.found,
+      changes: f.changes.map(encodeGroupChange),
+      more: f.more,
+    },
+  }),
+};
+
+const groupMessageBody = (field: string, body: unknown) =>
+  boundedBytes(field, body, 1, MAX_GROUP_MESSAGE_BYTES);
+
+function decodeItem(m: pb.IGroupDeliver): GroupItem {
+  if (m.change)
+    return { kind: 'change', change: decodeGroupChange('group_deliver.change', m.change) };
+  if (m.message) {
+    return {
+      kind: 'message',
+      from: exactBytes('group_deliver.message.from', m.message.from, KEY_BYTES),
+      msgId: exactBytes('group_deliver.message.msg_id', m.message.msgId, MSG_ID_BYTES),
+      body: groupMessageBody('group_deliver.message.body', m.message.body),
+    };
+  }
+  throw new ProtocolError(ProtocolCode.MissingField, 'decode: group_deliver has no item');
+}
+
+export const groupDecoders = {
+  groupChange: (m: pb.IGroupChangeRequest): FrameOf<'group-change'> => ({
+    type: 'group-change',
+    requestId: uint('group_change.request_id', m.requestId, U32_MAX),
+    change: decodeGroupChange('group_change.change', m.change),
+  }),
+  groupChangeResult: (m: pb.IGroupChangeResult): FrameOf<'group-change-result'> => ({
+    type: 'group-change-result',
+    requestId: uint('group_change_result.request_id', m.requestId, U32_MAX),
+    code: text('group_change_result.code', m.code, MAX_GROUP_CODE_CHARS),
+    reason: text('group_change_result.reason', m.reason, MAX_REASON_CHARS),
+    gseq: uint('group_change_result.gseq', m.gseq),
+  }),
+  groupSend: (m: pb.IGroupSend): FrameOf<'group-send'> => ({
+    type: 'group-send',
+    groupId: exactBytes('group_send.group_id', m.groupId, GROUP_ID_BYTES),
+    msgId: exactBytes('group_send.msg_id', m.msgId, MSG_ID_BYTES),
+    body: groupMessageBody('group_send.body', m.body),
+  }),
+  groupDeliver: (m: pb.IGroupDeliver): FrameOf<'group-deliver'> => ({
+    type: 'group-deliver',
+    groupId: exactBytes('group_deliver.group_id', m.groupId, GROUP_ID_BYTES),
+    gseq: uint('group_deliver.gseq', m.gseq),
+    storedAtMs: uint('group_deliver.stored_at_ms', m.storedAtMs),
+    item: decodeItem(m),
+  }),
+  groupAck: (m: pb.IGroupAck): FrameOf<'group-ack'> => ({
+    type: 'group-ack',
+    groupId: exactBytes('group_ack.group_id', m.groupId, GROUP_ID_BYTES),
+    throughGseq: uint('group_ack.through_gseq', m.throughGseq),
+  }),
+  groupLogRequest: (m: pb.IGroupLogRequest): FrameOf<'group-log-request'> => ({
+    type: 'group-log-request',
+    requestId: uint('group_log_request.request_id', m.requestId, U32_MAX),
+    groupId: exactBytes('group_log_request.group_id', m.groupId, GROUP_ID_BYTES),
+    fromSeq: uint('group_log_request.from_seq', m.fromSeq, U32_MAX),
+  }),
+  groupLogResult: (m: pb.IGroupLogResult): FrameOf<'group-log-result'> => ({
+    type: 'group-log-result',
+    requestId: uint('group_log_result.request_id', m.requestId, U32_MAX),
+    found: m.found === true,
+    changes: count('group_log_result.changes', m.changes, MAX_GROUP_LOG_PAGE_CHANGES).map((c) =>
+      decodeGroupChange('group_log_result.changes', c),
+    ),
+    more: m.more === true,
+  }),
+};
+
+// ---------------------------------------------------------------------------
+// Inner content and the group plaintext
+
+export const senderKeyContent = {
+  field: 'senderKey' as const,
+  encode: (c: { groupId: Uint8Array; epoch: number; share: Uint8Array }) => ({
+    groupId: c.groupId,
+    epoch: c.epoch,
+    share: c.share,
+  }),
+  decode: (m: pb.ISenderKey | null | undefined) => ({
+    kind: 'sender-key' as const,
+    groupId: exactBytes('inner.sender_key.group_id', m?.groupId, GROUP_ID_BYTES),
+    epoch: uint('inner.sender_key.epoch', m?.epoch, U32_MAX),
+    share: exactBytes('inner.sender_key.share', m?.share, SENDER_KEY_SHARE_BYTES),
+  }),
+};
+
+export function encodeGroupPlain(p: GroupPlain): Uint8Array {
+  return pb.GroupPlain.encode({
+    sentAtMs: p.sentAtMs,
+    senderName: p.senderName,
+    text: { body: p.text },
+  }).finish();
+}
+
+export function decodeGroupPlain(bytes: Uint8Array): GroupPlain {
+  const m = parse('group plaintext', pb.GroupPlain.decode, bytes);
+  const body = text('group_plain.text.body', m.text?.body, MAX_TEXT_BYTES, { multiline: true });
+  if (Buffer.byteLength(body, 'utf8') > MAX_TEXT_BYTES) {
+    throw new ProtocolError(ProtocolCode.BadLength, 'decode: group_plain.text.body is too long');
+  }
+  return {
+    sentAtMs: uint('group_plain.sent_at_ms', m.sentAtMs),
+    senderName: pseudonym('group_plain.sender_name', m.senderName),
+    text: body,
+  };
+}
+
+/** A change as stored bytes (the relay's log, the client's profile). */
+export function encodeGroupChangeRecord(c: GroupChange): Uint8Array {
+  return pb.GroupChange.encode(encodeGroupChange(c)).finish();
+}
+
+export function decodeGroupChangeRecord(bytes: Uint8Array): GroupChange {
+  return decodeGroupChange('group change', parse('group change', pb.GroupChange.decode, bytes));
+}

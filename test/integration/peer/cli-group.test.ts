@@ -1,0 +1,206 @@
+/**
+ * `natter group` and `natter send --group` against a real relay on loopback, each
+ * command a fresh in-process CLI run, as a user at a shell would: create, add,
+ * list, show, send, inbox, remove, rename, and the refusals.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { type CliRun, runCli } from '../../helpers/cli.js';
+import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
+import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+
+interface GroupJson {
+  id: string;
+  conversation: string;
+  name: string;
+  epoch: number;
+  myRole: 'admin' | 'member' | null;
+  members: { pseudonym: string; userId: string; fingerprint: string; role: string }[];
+}
+
+interface InboxJson {
+  type?: string;
+  from?: string;
+  text?: string;
+  kind?: string;
+  member?: string;
+  group?: { name: string; id: string };
+}
+
+const lines = (r: CliRun) =>
+  r.stdout
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as InboxJson);
+const messages = (r: CliRun) => lines(r).filter((l) => l.type === undefined);
+const errorCode = (r: CliRun) => /\((E_[A-Z_]+)\)\n$/.exec(r.stderr)?.[1];
+
+describe('cli groups against a real relay', function () {
+  this.timeout(60_000);
+  let relay: TestRelay;
+  let dir: string;
+  let env: Record<string, string>;
+  const as = (who: string, argv: string[], options: Parameters<typeof runCli>[1] = {}) =>
+    runCli(['--profile', join(dir, who), ...argv], { ...options, env: { ...env, ...options.env } });
+  const ok = async (who: string, argv: string[], options: Parameters<typeof runCli>[1] = {}) => {
+    const r = await as(who, argv, options);
+    assert.equal(r.code, 0, `${who}: natter ${argv.join(' ')}: ${r.stderr}`);
+    return r;
+  };
+
+  beforeEach(async () => {
+    relay = await startTestRelay();
+    dir = await makeTempDir();
+    env = { NATTER_RELAY: `${relay.host}:${relay.port}` };
+    for (const [who, name] of [
+      ['a', 'alice'],
+      ['b', 'bob'],
+      ['c', 'carol'],
+    ]) {
+      await ok(who!, ['init', '--name', name!]);
+    }
+  });
+
+  afterEach(async () => {
+    await relay.close();
+    await removeTempDirs();
+  });
+
+  it('creates a group, adds a member, lists and shows it, and talks in it both ways', async () => {
+    const created = await ok('a', ['group', 'create', 'team', '--members', 'bob']);
+    assert.match(created.stdout, /^created #team \(id [0-9a-f]{32}\): alice \(admin\), bob\n$/);
+    const added = await ok('a', ['group', 'add', 'team', 'carol']);
+    assert.equal(added.stdout, 'added carol to #team\n');
+
+    const list = await ok('a', ['group', 'list']);
+    assert.match(list.stdout, /^#team {2}[0-9a-f]{8} {2}3 members {2}admin\n$/);
+    const [team] = JSON.parse((await ok('a', ['group', 'list', '--json'])).stdout) as GroupJson[];
+    assert.equal(team?.name, 'team');
+    assert.deepEqual(
+      team?.members.map((m) => [m.pseudonym, m.role]),
+      [
+        ['alice', 'admin'],
+        ['bob', 'member'],
+        ['carol', 'member'],
+      ],
+    );
+    const show = await ok('a', ['group', 'show', '#team']);
+    assert.match(
+      show.stdout,
+      new RegExp(`^#team {2}id ${team!.id} {2}epoch 0\nyou: admin\n3 members:\n`),
+    );
+    const byPrefix = JSON.parse(
+      (await ok('a', ['group', 'show', team!.id.slice(0, 8), '--json'])).stdout,
+    );
+    assert.equal((byPrefix as GroupJson).conversation, `#${team!.id}`);
+
+    await ok('a', ['send', '--group', 'team', 'hello team']);
+    // bob learns of the group from the relay, then reads the message with its group.
+    const bobInbox = await ok('b', ['inbox', '--json']);
+    const [hello] = messages(bobInbox);
+    assert.equal(hello?.text, 'hello team');
+    assert.equal(hello?.from, 'alice');
+    assert.deepEqual(hello?.group, { name: 'team', id: team!.id });
+    const bobGroups = JSON.parse(
+      (await ok('b', ['group', 'list', '--json'])).stdout,
+    ) as GroupJson[];
+    assert.equal(bobGroups[0]?.myRole, 'member');
+
+    await ok('b', ['send', '--group', 'team', '--each-line'], { stdin: 'one\ntwo\n' });
+    const aliceInbox = await ok('a', ['inbox']);
+    assert.match(aliceInbox.stdout, /^\d\d:\d\d:\d\d {2}#team bob \([a-z2-7-]{19}\): one\n/m);
+    assert.match(aliceInbox.stdout, /#team bob \([a-z2-7-]{19}\): two\n$/);
+    const carol = messages(await ok('c', ['inbox', '--json'])).map((m) => `${m.from}: ${m.text}`);
+    assert.deepEqual(carol, ['alice: hello team', 'bob: one', 'bob: two']);
+  });
+
+  it('removes a member, who gets nothing afterwards, and shows a rename to those left', async () => {
+    await ok('a', ['group', 'create', 'team', '--members', 'bob,carol']);
+    await ok('a', ['send', '--group', 'team', 'before']);
+    assert.deepEqual(
+      messages(await ok('b', ['inbox', '--json'])).map((m) => m.text),
+      ['before'],
+    );
+    assert.equal(
+      (await ok('a', ['group', 'remove', 'team', 'bob'])).stdout,
+      'removed bob from #team\n',
+    );
+    await ok('a', ['send', '--group', 'team', 'after']);
+    const renamed = await ok('a', ['group', 'rename', 'team', 'ops']);
+    assert.equal(renamed.stdout, 'renamed #team to #ops\n');
+
+    // bob's profile still has him in: the relay, which knows better, refuses his message.
+    const late = await as('b', ['send', '--group', 'team', 'am I still in?']);
+    assert.equal(late.code, 1);
+    assert.equal(errorCode(late), 'E_NOT_GROUP_MEMBER');
+    assert.match(
+      late.stderr,
+      /^natter: #team: alice removed you$/m,
+      `the change it met on the way: ${late.stderr}`,
+    );
+    const bob = await ok('b', ['inbox', '--json']);
+    assert.deepEqual(messages(bob), [], 'nothing sent after the removal');
+    const carol = await ok('c', ['inbox', '--json']);
+    assert.deepEqual(
+      messages(carol).map((m) => m.text),
+      ['before', 'after'],
+    );
+    assert.match(carol.stderr, /natter: #\w+: alice removed bob/);
+    assert.match(carol.stderr, /alice renamed the group to ops/);
+    const changes = lines(carol).filter((l) => l.type === 'group');
+    assert.ok(changes.some((c) => c.kind === 'removed' && c.member === 'bob'));
+    assert.match((await ok('c', ['group', 'list'])).stdout, /^#ops /);
+    assert.match((await ok('b', ['group', 'list'])).stdout, /not a member/);
+    const known = await as('b', ['send', '--group', 'team', 'and now?']);
+    assert.equal(errorCode(known), 'E_NOT_GROUP_MEMBER', 'refused before it is sent');
+    assert.deepEqual(messages(await ok('c', ['inbox', '--json'])), []);
+  });
+
+  it('refuses what the user may not do, with codes, exit 1', async () => {
+    await ok('a', ['group', 'create', 'team', '--members', 'bob']);
+    await ok('b', ['inbox']);
+    const notAdmin = await as('b', ['group', 'add', 'team', 'carol']);
+    assert.equal(notAdmin.code, 1);
+    assert.equal(errorCode(notAdmin), 'E_GROUP_NOT_ADMIN');
+    const unknown = await as('a', ['group', 'show', 'nope']);
+    assert.equal(unknown.code, 1);
+    assert.equal(errorCode(unknown), 'E_UNKNOWN_GROUP');
+    const send = await as('c', ['send', '--group', 'team', 'let me in']);
+    assert.equal(send.code, 1);
+    assert.equal(errorCode(send), 'E_UNKNOWN_GROUP', 'carol does not know the group');
+    await ok('a', ['group', 'create', 'Team', '--members', 'carol']);
+    const ambiguous = await as('a', ['send', '--group', 'team', 'which one?']);
+    assert.equal(ambiguous.code, 1);
+    assert.equal(errorCode(ambiguous), 'E_AMBIGUOUS_GROUP');
+  });
+
+  it('leaves a group, and promotes and demotes', async () => {
+    await ok('a', ['group', 'create', 'team', '--members', 'bob,carol']);
+    assert.equal(
+      (await ok('a', ['group', 'promote', 'team', 'bob'])).stdout,
+      'bob is now an admin of #team\n',
+    );
+    await ok('b', ['inbox']);
+    assert.equal(
+      (await ok('b', ['group', 'demote', 'team', 'alice'])).stdout,
+      'alice is no longer an admin of #team\n',
+    );
+    assert.equal((await ok('c', ['inbox'])).code, 0);
+    assert.equal((await ok('c', ['group', 'leave', 'team'])).stdout, 'left #team\n');
+    const shown = JSON.parse(
+      (await ok('b', ['group', 'show', 'team', '--json'])).stdout,
+    ) as GroupJson;
+    await ok('b', ['inbox']);
+    const after = JSON.parse(
+      (await ok('b', ['group', 'show', 'team', '--json'])).stdout,
+    ) as GroupJson;
+    assert.ok(shown.members.some((m) => m.pseudonym === 'carol'));
+    assert.deepEqual(
+      after.members.map((m) => [m.pseudonym, m.role]),
+      [
+        ['alice', 'member'],
+        ['bob', 'admin'],
+      ],
+    );
+  });
+});

@@ -1,0 +1,193 @@
+/**
+ * Groups on the chat screen (harness.ts, 80x24): the sidebar's '#name' rows with
+ * their badges, the group commands through the keys, membership changes and
+ * warnings as lines in the conversation, and Tab over the members.
+ */
+import assert from 'node:assert/strict';
+import { contact } from './fake-core.js';
+import { groupConv, member } from './fake-groups.js';
+import { destroyAll, type Harness, screenText, start } from './harness.js';
+
+const TEAM = groupConv('7');
+
+/** alice (the fake core's user) in #team with bob and carol, as `myRole`. */
+function withTeam(myRole: 'admin' | 'member' = 'admin') {
+  return start({
+    setup: (core) => {
+      core.groupBook.put(
+        '7',
+        'team',
+        [
+          member('alice', myRole),
+          member('bob', myRole === 'admin' ? 'member' : 'admin'),
+          member('carol'),
+        ],
+        myRole,
+      );
+    },
+  });
+}
+
+/** The sidebar row of the conversation labelled `label`. */
+const row = (h: Harness, label: string) =>
+  h.rows().find((r) => /^\d /.test(r) && r.includes(label)) ?? '';
+
+describe('ui screen: groups', () => {
+  afterEach(destroyAll);
+
+  it('lists a group as #name, with unread and mention badges', async () => {
+    const h = await withTeam();
+    h.app.open('dave');
+    await h.settle();
+    h.core.groupBook.receive(TEAM, 'bob', 'morning all');
+    await h.settle();
+    assert.match(row(h, '#team'), /^\d {3}#team +1 │/);
+    h.core.groupBook.receive(TEAM, 'carol', 'where is @Alice?');
+    await h.settle();
+    assert.match(row(h, '#team'), /#team +@2 │/);
+    await h.type('\x1b1');
+    assert.match(h.rows()[0]!, /#team · 3 members · admin/);
+    assert.match(screenText(h), /bob: morning all/);
+    assert.match(screenText(h), /carol: where is @Alice\?/);
+    assert.match(row(h, '#team'), /#team +│/, 'read once shown');
+  });
+
+  it('creates a group with /group create, opens it and sends to it', async () => {
+    const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
+    await h.type('/group create team bob carol\r');
+    assert.deepEqual(h.core.groupBook.calls, ['create team bob,carol']);
+    assert.match(h.rows()[0]!, /#team · 3 members/);
+    assert.match(screenText(h), /\* you created the group/);
+    assert.match(h.rows()[22]!, /^#team> /);
+    await h.type('hello team\r');
+    const conv = [...h.core.groupBook.byId.keys()][0]!;
+    assert.deepEqual(h.core.sent, [{ to: conv, text: 'hello team' }]);
+    assert.match(screenText(h), /alice: hello team …/);
+  });
+
+  it('invites, kicks with a completed member name, and renames, each change a line', async () => {
+    const h = await withTeam();
+    await h.type('\x1b1');
+    await h.type('/invite dave\r');
+    assert.match(screenText(h), /\* you added dave/);
+    await h.type('/kick c\t');
+    assert.equal(h.app.editor.text, '/kick carol ');
+    await h.type('\r');
+    assert.match(screenText(h), /\* you removed carol/);
+    await h.type('/rename ops\r');
+    assert.match(screenText(h), /\* you renamed the group to ops/);
+    assert.match(h.rows()[0]!, /#ops · 3 members/);
+    assert.match(row(h, '#ops'), /^1 {3}#ops/);
+    assert.deepEqual(h.core.groupBook.calls, [
+      `add ${TEAM} dave`,
+      `remove ${TEAM} carol`,
+      `rename ${TEAM} ops`,
+    ]);
+  });
+
+  it('shows changes made by others, and a warning the core raised, in the conversation', async () => {
+    const h = await withTeam('member');
+    await h.type('\x1b1');
+    const g = h.core.groupBook.resolve(TEAM);
+    h.core.groupBook.change(
+      { ...g, members: [...g.members, member('dave')] },
+      { kind: 'added', by: 'bob', member: 'dave' },
+    );
+    h.core.groupBook.change(
+      { ...g, name: 'x' },
+      { kind: 'renamed', by: 'bob', from: 'team', to: 'x' },
+    );
+    h.core.groupBook.change(g, { kind: 'left', member: 'carol' });
+    h.core.emit('group:warning', {
+      conversation: TEAM,
+      groupName: 'team',
+      code: 'E_GROUP_BAD_SIGNATURE',
+      reason: 'a change not signed by an admin was refused',
+    });
+    await h.settle();
+    const text = screenText(h);
+    assert.match(text, /\* bob added dave/);
+    assert.match(text, /\* bob renamed the group to x/);
+    assert.match(text, /\* carol left/);
+    assert.match(
+      text,
+      /\* warning: a change not signed by an admin was\s+│\s+refused \(E_GROUP_BAD_SIGNATURE\)/,
+    );
+    assert.match(h.rows()[21]!, /#team: warning: a change not signed by an admin was refused/);
+  });
+
+  it('tells me when I was added to a group I am not looking at, and when I was removed', async () => {
+    const h = await start();
+    h.app.open('bob');
+    await h.settle();
+    const info = h.core.groupBook.put(
+      '3',
+      'fresh',
+      [member('bob', 'admin'), member('alice')],
+      'member',
+    );
+    h.core.groupBook.change(info, { kind: 'added', by: 'bob', member: 'alice' });
+    await h.settle();
+    assert.match(h.rows()[21]!, /#fresh: bob added you/);
+    assert.match(row(h, '#fresh'), /#fresh/);
+    h.core.groupBook.change(
+      { ...info, members: [member('bob', 'admin')], myRole: null },
+      { kind: 'removed', by: 'bob', member: 'alice' },
+    );
+    await h.settle();
+    assert.match(h.rows()[21]!, /#fresh: bob removed you/);
+    await h.type('\x1b2');
+    assert.match(h.rows()[0]!, /you are no longer a member/);
+    await h.type('still here?\r');
+    assert.deepEqual(h.core.sent, []);
+    assert.match(h.rows()[21]!, /not sent: you are no longer a member of #fresh/);
+  });
+
+  it('refuses group commands outside a group, and admin commands to a member, clearly', async () => {
+    const h = await withTeam('member');
+    h.app.open('bob');
+    await h.settle();
+    for (const cmd of ['/invite dave', '/kick bob', '/members', '/rename x', '/leave']) {
+      await h.type(`${cmd}\r`);
+      assert.match(h.rows()[21]!, /acts on a group conversation, and this is not one/, cmd);
+    }
+    await h.type('\x1b1');
+    await h.type('/kick bob\r');
+    assert.match(h.rows()[21]!, /only an admin of #team can \/kick/);
+    await h.type('/invite carol\r');
+    assert.match(h.rows()[21]!, /only an admin/);
+    assert.deepEqual(h.core.groupBook.calls, []);
+  });
+
+  it('lists the members in a panel, and leaves after a yes', async () => {
+    const h = await withTeam();
+    await h.type('\x1b1');
+    await h.type('/members\r');
+    const panel = screenText(h);
+    assert.match(panel, /#team: 3 members/);
+    assert.match(panel, /alice \(you\) {2}admin {3}abcd/);
+    assert.match(panel, /○ bob\? {9}member {2}abcd-efgh-ijkl-mnop/);
+    await h.type('\x1b');
+    await h.type('/leave\r');
+    assert.match(h.rows()[22]!, /^leave #team\? only an admin can add you back \(y\/n\)/);
+    await h.type('y\r');
+    assert.deepEqual(h.core.groupBook.calls, [`leave ${TEAM}`]);
+    assert.match(screenText(h), /\* you left/);
+    assert.match(h.rows()[0]!, /you are no longer a member/);
+  });
+
+  it('flags a member’s changed key in the group too', async () => {
+    const h = await withTeam();
+    await h.type('\x1b1');
+    h.core.emit('contact:key-changed', {
+      pseudonym: 'bob',
+      oldFingerprint: 'aaaa-aaaa-aaaa-aaaa',
+      newFingerprint: 'bbbb-bbbb-bbbb-bbbb',
+      newUserId: 'id-bob2',
+      safetyNumber: '1',
+      pendingKeys: 1,
+    });
+    await h.settle();
+    assert.match(screenText(h), /bob's KEY CHANGED: their messages here are held/);
+  });
+});
