@@ -19,6 +19,7 @@ import { toHex } from '../util/bytes.js';
 import type { Clock, Timer } from '../util/clock.js';
 import { TypedEmitter } from '../util/emitter.js';
 import { describeError } from '../util/errors.js';
+import { LruMap } from '../util/lru.js';
 import { MAX_STATUS_TEXT_CHARS, QUERY_NONCE_BYTES } from '../wire/limits.js';
 import { isSafeLine, pseudonymProblem } from '../wire/text.js';
 import type { Card, Status } from '../wire/types.js';
@@ -27,7 +28,6 @@ import { anonymousQuery, SeqCounter, signPresence } from './datagram.js';
 import { PresenceCode, presenceError } from './errors.js';
 import type { DropReason } from './filter.js';
 import { type Accepted, type LinkOptions, type LinkStats, PresenceLink } from './link.js';
-import { LruMap } from './lru.js';
 import { type RelaySighting, RelayTracker } from './relays.js';
 import {
   type PinLookup,

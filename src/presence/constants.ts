@@ -54,9 +54,6 @@ export const MAX_TRACKED_SOURCES = 4096;
  */
 export const DEDUP_CACHE_ENTRIES = 4096;
 
-/** Verified cards (user id, pseudonym, box key, card signature) cached; one per peer. */
-export const CARD_CACHE_ENTRIES = 1024;
-
 /**
  * Replies (unicast answers to HELLO/QUERY) sent per second in total, and their
  * burst. 50 clients starting together each need one answer; the cap bounds how

@@ -13,13 +13,12 @@
 import { createHash } from 'node:crypto';
 import { verifyCard as realVerifyCard } from '../crypto/card.js';
 import { verify as realVerify } from '../crypto/sign.js';
-import { toHex } from '../util/bytes.js';
 import { type Clock, systemClock } from '../util/clock.js';
+import { LruMap } from '../util/lru.js';
 import { decodePresence, decodeSignedDatagram } from '../wire/codec.js';
 import { MAX_DATAGRAM_BYTES } from '../wire/limits.js';
 import type { Card, Presence } from '../wire/types.js';
 import {
-  CARD_CACHE_ENTRIES,
   DEDUP_CACHE_ENTRIES,
   MAX_TRACKED_SOURCES,
   SOURCE_BURST_DATAGRAMS,
@@ -27,7 +26,6 @@ import {
   TIMESTAMP_WINDOW_MS,
 } from './constants.js';
 import { presenceMessage } from './datagram.js';
-import { LruMap } from './lru.js';
 import { KeyedTokenBuckets } from './rate-limit.js';
 
 export type DropReason = 'oversize' | 'rate' | 'malformed' | 'duplicate' | 'stale' | 'forged';
@@ -79,7 +77,6 @@ export class DatagramFilter {
   private readonly windowMs: number;
   private readonly rate: KeyedTokenBuckets;
   private readonly seenBodies: LruMap<string, true>;
-  private readonly goodCards = new LruMap<string, true>(CARD_CACHE_ENTRIES);
   private readonly counters: FilterStats = {
     accepted: 0,
     oversize: 0,
@@ -159,20 +156,11 @@ export class DatagramFilter {
    * key holder named itself so. A card copied from one name to another fails here.
    */
   private cardValid(card: Card): boolean {
-    const id = cardCacheKey(card);
-    if (this.goodCards.get(id)) return true;
-    if (!this.verifyCard(card)) return false;
-    this.goodCards.set(id, true);
-    return true;
+    return this.verifyCard(card);
   }
 
   private drop(reason: DropReason): FilterResult {
     this.counters[reason]++;
     return { ok: false, reason };
   }
-}
-
-/** A verified card's cache key: every field the signature covers, and the signature. */
-export function cardCacheKey(card: Card): string {
-  return `${toHex(card.userId)}|${toHex(card.boxPk)}|${toHex(card.cardSig)}|${card.pseudonym}`;
 }

@@ -2,8 +2,9 @@
  * Token buckets keyed by source. Pure: the caller passes `now` (ms), so tests
  * and the filter's injected clock drive refill.
  */
+
+import { LruMap } from '../util/lru.js';
 import { TokenBucket } from '../util/token-bucket.js';
-import { LruMap } from './lru.js';
 
 export interface TokenBucketOptions {
   /** Tokens added per second (sustained rate). */

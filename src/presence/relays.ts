@@ -14,9 +14,9 @@
  * the link decides which address is the relay.
  */
 import { toHex } from '../util/bytes.js';
+import { LruMap } from '../util/lru.js';
 import type { Presence } from '../wire/types.js';
 import { MAX_ADDRESSES_PER_RELAY, MAX_TRACKED_RELAYS } from './constants.js';
-import { LruMap } from './lru.js';
 
 export type RelayPresence = Extract<Presence, { kind: 'relay' }>;
 

@@ -7,9 +7,9 @@
  * heartbeat), and its LAN claimant becomes the conflict.
  */
 
+import { LruMap } from '../util/lru.js';
 import { pseudonymKey } from '../wire/text.js';
 import { MAX_REMEMBERED_KEYS, MAX_TRACKED_CONFLICTS } from './constants.js';
-import { LruMap } from './lru.js';
 import type { ListedUsers } from './roster-entries.js';
 import {
   type Claim,

@@ -3,8 +3,8 @@
  * replayed older heartbeat cannot bring them back.
  */
 
+import { LruMap } from '../util/lru.js';
 import { MAX_REMEMBERED_KEYS } from './constants.js';
-import { LruMap } from './lru.js';
 import type { ListedUsers } from './roster-entries.js';
 
 export class RosterSeqs {

@@ -19,19 +19,14 @@ import { verifyCard } from '../../crypto/card.js';
 import type { Identity } from '../../crypto/keys.js';
 import { signStatus } from '../../crypto/status.js';
 import { Beacon, type BeaconOptions } from '../../presence/beacon.js';
-import {
-  CARD_CACHE_ENTRIES,
-  HEARTBEAT_INTERVAL_MS,
-  MAX_TRACKED_RELAYS,
-} from '../../presence/constants.js';
-import { cardCacheKey } from '../../presence/filter.js';
-import { LruMap } from '../../presence/lru.js';
+import { HEARTBEAT_INTERVAL_MS, MAX_TRACKED_RELAYS } from '../../presence/constants.js';
 import type { RelaySighting } from '../../presence/relays.js';
 import { Roster, type RosterChange } from '../../presence/roster.js';
 import { toHex } from '../../util/bytes.js';
 import { type Clock, systemClock } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import { type Logger, silentLogger } from '../../util/logger.js';
+import { LruMap } from '../../util/lru.js';
 import { pseudonymKey } from '../../wire/text.js';
 import type { Card, Frame, FrameOf, RosterEntry } from '../../wire/types.js';
 import type { OnlinePeer, PeerEvents, PresenceStatus } from '../events.js';
@@ -68,8 +63,6 @@ export class ClientPresence {
   private readonly log: Logger;
   /** Relays already reported by 'relay:discovered', with the (best) address reported. */
   private readonly reportedRelays = new LruMap<string, string>(MAX_TRACKED_RELAYS);
-  /** Relay-roster cards whose signature verified. */
-  private readonly goodCards = new LruMap<string, true>(CARD_CACHE_ENTRIES);
   /** Relayed statuses: the last signed one per user, and what was dropped. */
   private readonly relayStatuses = new RelayStatuses();
   /** The seq of the last status we signed; the next is above it and our clock. */
@@ -276,13 +269,10 @@ export class ClientPresence {
   private acceptCard(card: Card): boolean {
     const id = toHex(card.userId);
     if (id === this.selfId) return false;
-    const key = cardCacheKey(card);
-    if (this.goodCards.get(key)) return true;
     if (!verifyCard(card)) {
       this.log.warn('relay roster: dropped a card that is not signed as it reads', { userId: id });
       return false;
     }
-    this.goodCards.set(key, true);
     return true;
   }
 

@@ -15,8 +15,8 @@
  * user say what they did not.
  */
 import { verifyStatus } from '../../crypto/status.js';
-import { LruMap } from '../../presence/lru.js';
 import { bytesEqual, toHex } from '../../util/bytes.js';
+import { LruMap } from '../../util/lru.js';
 import type { RosterEntry, Status } from '../../wire/types.js';
 
 /**

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { cardMessage, signCard, TAG_CARD, verifyCard } from '../../../src/crypto/card.js';
+import {
+  cardMessage,
+  cardSignatureChecks,
+  signCard,
+  TAG_CARD,
+  verifyCard,
+} from '../../../src/crypto/card.js';
 import { generateIdentity, identityFromSecrets } from '../../../src/crypto/keys.js';
 import { domainMessage, sign, TAG_BOXKEY } from '../../../src/crypto/sign.js';
 import { fromHex, toHex, utf8 } from '../../../src/util/bytes.js';
@@ -95,6 +101,20 @@ describe('crypto/card: the card signature binds user id, pseudonym and box key',
       cardSig: sign(alice.signSk, cardMessage(alice.signPk, 'alice', zero)),
     };
     assert.equal(verifyCard(signedZero), false, 'a signed low-order box key is still refused');
+  });
+
+  it('verifies a card once and remembers it; a re-labelled or forged card is checked every time', () => {
+    const card = signCard(generateIdentity(), 'remembered');
+    const before = cardSignatureChecks();
+    for (let i = 0; i < 5; i++) assert.ok(verifyCard(card));
+    assert.equal(cardSignatureChecks() - before, 1);
+    const relabelled = { ...card, pseudonym: 'Remembered' };
+    assert.ok(!verifyCard(relabelled));
+    assert.ok(!verifyCard(relabelled));
+    assert.equal(cardSignatureChecks() - before, 3, 'a failure is never remembered');
+    const forged = { ...card, cardSig: card.cardSig.map((b, i) => (i === 0 ? b ^ 1 : b)) };
+    assert.ok(!verifyCard(forged));
+    assert.equal(cardSignatureChecks() - before, 4);
   });
 
   it('refuses to build a message from keys of the wrong size (E_BAD_ARGUMENT)', () => {

@@ -3,10 +3,10 @@ import type { NetworkInterfaceInfo } from 'node:os';
 import { generateSigningKeyPair } from '../../../src/crypto/index.js';
 import { MAX_ADDRESSES_PER_RELAY } from '../../../src/presence/constants.js';
 import { SeqCounter } from '../../../src/presence/datagram.js';
-import { LruMap } from '../../../src/presence/lru.js';
 import { ReplyLimiter } from '../../../src/presence/rate-limit.js';
 import { RelayTracker } from '../../../src/presence/relays.js';
 import { directedBroadcasts, parseIPv4 } from '../../../src/presence/targets.js';
+import { LruMap } from '../../../src/util/lru.js';
 import { T0 } from './fixtures.js';
 
 function iface(address: string, netmask: string, internal = false): NetworkInterfaceInfo {
