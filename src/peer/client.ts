@@ -10,6 +10,8 @@ import type { Clock } from '../util/clock.js';
 import { describeError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { normalizePseudonym, pseudonymKey } from '../wire/text.js';
+import { ClientGroups } from './client-groups.js';
+import type { OpenOptions, TrustResult } from './client-options.js';
 import { type ClientComponents, openComponents } from './components.js';
 import { type ConversationId, directConversation } from './conversations/ids.js';
 import { PeerCode, peerError } from './errors.js';
@@ -17,8 +19,6 @@ import type {
   ContactInfo,
   ConversationNotice,
   DamagedMessage,
-  GroupInfo,
-  GroupUpdate,
   OnlinePeer,
   OutgoingState,
   PeerEvents,
@@ -33,20 +33,8 @@ import type { HistoryEntry } from './messaging/history.js';
 import type { DiscoveredRelay, PresenceOptions } from './presence/client-presence.js';
 import type { Me, RelayAddress } from './profile.js';
 
+export type { OpenOptions, TrustResult } from './client-options.js';
 export type { Me } from './profile.js';
-
-/** What trust() did. */
-export interface TrustResult {
-  contact: ContactInfo;
-  /** True when a changed key was accepted; false when the pinned key was marked verified. */
-  accepted: boolean;
-  /** Other changed keys that were pending, now forgotten (messages held from them dropped). */
-  discarded: PendingKey[];
-  /** Held messages from the accepted key, now in history (unread). */
-  releasedIn: number;
-  /** Held messages to the contact, now queued for the accepted key. */
-  releasedOut: number;
-}
 
 /** `waitForInbox`: the mailbox counts as drained after this long without a delivery. */
 export const INBOX_IDLE_MS = 500;
@@ -58,43 +46,14 @@ export const INBOX_IDLE_MS = 500;
  */
 export const GROUP_QUIET_MS = 200;
 
-export interface OpenOptions {
-  profileDir: string;
-  /** Unseals a passphrase-protected key file. */
-  passphrase?: string;
-  /** Default: NATTER_RELAY, then the profile's config.relay. */
-  relay?: RelayAddress;
-  /**
-   * A relay found by the caller's own means, consulted only when no address is
-   * configured (`relay`, NATTER_RELAY, config.relay). Without it, and with presence
-   * not false, connect() listens for a relay beacon instead (see discoverRelay()).
-   */
-  discoverRelay?: () => RelayAddress | undefined;
-  /**
-   * LAN presence (DESIGN.md §5, docs/presence.md). Default false: no UDP at all,
-   * so library users and tests opt in; the relay's roster still feeds online().
-   * With an object, connect() starts announcing (unless `announce: false`), and
-   * finds a relay on the LAN when none is configured.
-   */
-  presence?: false | PresenceOptions;
-  logger?: Logger;
-  /** Re-pin a relay whose key differs from the pinned one. Default false. */
-  acceptNewRelayKey?: boolean;
-  /** Secure-channel factory (tests). Default connectTls: TLS 1.3, never plain TCP. */
-  connect?: (address: RelayAddress) => Promise<RelayChannel>;
-  /** Time for every timer and timestamp of the core. Default the system clock. */
-  clock?: Clock;
-  /** Reconnect delays. Default: Backoff's (250 ms doubling to 10 s, full jitter). */
-  reconnect?: BackoffOptions;
-}
-
-export class NatterClient {
+export class NatterClient extends ClientGroups {
   /** Subscribe here (or with on()); see events.ts for the map. */
   readonly events: PeerEvents;
   readonly me: Me;
   private closing: Promise<void> | null = null;
 
-  private constructor(private readonly c: ClientComponents) {
+  private constructor(c: ClientComponents) {
+    super(c);
     this.events = c.events;
     this.me = c.me;
   }
@@ -306,78 +265,6 @@ export class NatterClient {
       releasedIn: releasedIn + releasedInGroups,
       releasedOut,
     };
-  }
-
-  // Groups (issue 11, docs/groups.md). A group ref is a group's name (or '#name'), its
-  // conversation id, or a unique prefix of its id: E_UNKNOWN_GROUP, E_AMBIGUOUS_GROUP.
-  // Membership changes need the relay: each resolves once the relay applied it (and it
-  // came back verified), and rejects with the relay's code (E_GROUP_NOT_ADMIN, ...) if
-  // refused, or with the same code before asking when this client's check refuses it.
-
-  /**
-   * A new group: me its admin, `members` (pseudonyms; contacts, or else looked up and
-   * pinned) its members. E_BAD_GROUP_NAME, E_UNKNOWN_USER, E_KEY_CHANGED (trust() first),
-   * E_SELF, E_OFFLINE.
-   */
-  async createGroup(name: string, members: string[]): Promise<GroupInfo> {
-    return this.c.groups.create(name, members);
-  }
-
-  /** Adds `member` (a pseudonym); they get the group from now on, nothing sent before. */
-  async addToGroup(group: string, member: string): Promise<GroupInfo> {
-    return this.c.groups.add(group, member);
-  }
-
-  /** Removes a member (E_NOT_GROUP_MEMBER); a new epoch starts: they read nothing after. */
-  async removeFromGroup(group: string, member: string): Promise<GroupInfo> {
-    return this.c.groups.about(group, 'remove', member);
-  }
-
-  async promoteInGroup(group: string, member: string): Promise<GroupInfo> {
-    return this.c.groups.about(group, 'promote', member);
-  }
-
-  /** E_GROUP_LAST_ADMIN for the only admin. */
-  async demoteInGroup(group: string, member: string): Promise<GroupInfo> {
-    return this.c.groups.about(group, 'demote', member);
-  }
-
-  async renameGroup(group: string, newName: string): Promise<GroupInfo> {
-    return this.c.groups.rename(group, newName);
-  }
-
-  /** Leaves (the only admin promotes someone first: E_GROUP_LAST_ADMIN); kept read-only. */
-  async leaveGroup(group: string): Promise<void> {
-    await this.c.groups.leave(group);
-  }
-
-  /**
-   * Membership changes applied and refused ('group:changed', 'group:warning') that no
-   * UI has taken yet, oldest first; each is returned exactly once, like takeDamaged():
-   * a change that came while another command was connected is still told.
-   */
-  takeGroupUpdates(): Promise<GroupUpdate[]> {
-    return this.c.groups.takeUpdates();
-  }
-
-  /** Every group I am in or was in (myRole null), by name. */
-  async groups(): Promise<GroupInfo[]> {
-    return this.c.groups.list();
-  }
-
-  async group(ref: string): Promise<GroupInfo> {
-    return this.c.groups.info(ref);
-  }
-
-  /**
-   * Queues a message to every member durably (sealed once; it goes out when connected)
-   * and returns its id. E_NOT_GROUP_MEMBER, E_EMPTY_MESSAGE, E_TOO_LARGE.
-   */
-  async sendToGroup(
-    group: string,
-    text: string,
-  ): Promise<{ msgId: string; conversation: ConversationId }> {
-    return this.c.groups.send(group, text);
   }
 
   /** Clean logout: BYE on the LAN, Goodbye to the relay, then close. */

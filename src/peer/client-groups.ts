@@ -1,0 +1,83 @@
+/**
+ * The group half of the client's API (issue 11, docs/groups.md); NatterClient (client.ts)
+ * extends it, so the UI and the CLI see one facade.
+ */
+import type { ClientComponents } from './components.js';
+import type { ConversationId } from './conversations/ids.js';
+import type { GroupInfo, GroupUpdate } from './events.js';
+
+export class ClientGroups {
+  protected constructor(protected readonly c: ClientComponents) {}
+
+  // Groups (issue 11, docs/groups.md). A group ref is a group's name (or '#name'), its
+  // conversation id, or a unique prefix of its id: E_UNKNOWN_GROUP, E_AMBIGUOUS_GROUP.
+  // Membership changes need the relay: each resolves once the relay applied it (and it
+  // came back verified), and rejects with the relay's code (E_GROUP_NOT_ADMIN, ...) if
+  // refused, or with the same code before asking when this client's check refuses it.
+
+  /**
+   * A new group: me its admin, `members` (pseudonyms; contacts, or else looked up and
+   * pinned) its members. E_BAD_GROUP_NAME, E_UNKNOWN_USER, E_KEY_CHANGED (trust() first),
+   * E_SELF, E_OFFLINE.
+   */
+  async createGroup(name: string, members: string[]): Promise<GroupInfo> {
+    return this.c.groups.create(name, members);
+  }
+
+  /** Adds `member` (a pseudonym); they get the group from now on, nothing sent before. */
+  async addToGroup(group: string, member: string): Promise<GroupInfo> {
+    return this.c.groups.add(group, member);
+  }
+
+  /** Removes a member (E_NOT_GROUP_MEMBER); a new epoch starts: they read nothing after. */
+  async removeFromGroup(group: string, member: string): Promise<GroupInfo> {
+    return this.c.groups.about(group, 'remove', member);
+  }
+
+  async promoteInGroup(group: string, member: string): Promise<GroupInfo> {
+    return this.c.groups.about(group, 'promote', member);
+  }
+
+  /** E_GROUP_LAST_ADMIN for the only admin. */
+  async demoteInGroup(group: string, member: string): Promise<GroupInfo> {
+    return this.c.groups.about(group, 'demote', member);
+  }
+
+  async renameGroup(group: string, newName: string): Promise<GroupInfo> {
+    return this.c.groups.rename(group, newName);
+  }
+
+  /** Leaves (the only admin promotes someone first: E_GROUP_LAST_ADMIN); kept read-only. */
+  async leaveGroup(group: string): Promise<void> {
+    await this.c.groups.leave(group);
+  }
+
+  /**
+   * Membership changes applied and refused ('group:changed', 'group:warning') that no
+   * UI has taken yet, oldest first; each is returned exactly once, like takeDamaged():
+   * a change that came while another command was connected is still told.
+   */
+  takeGroupUpdates(): Promise<GroupUpdate[]> {
+    return this.c.groups.takeUpdates();
+  }
+
+  /** Every group I am in or was in (myRole null), by name. */
+  async groups(): Promise<GroupInfo[]> {
+    return this.c.groups.list();
+  }
+
+  async group(ref: string): Promise<GroupInfo> {
+    return this.c.groups.info(ref);
+  }
+
+  /**
+   * Queues a message to every member durably (sealed once; it goes out when connected)
+   * and returns its id. E_NOT_GROUP_MEMBER, E_EMPTY_MESSAGE, E_TOO_LARGE.
+   */
+  async sendToGroup(
+    group: string,
+    text: string,
+  ): Promise<{ msgId: string; conversation: ConversationId }> {
+    return this.c.groups.send(group, text);
+  }
+}

@@ -1,0 +1,51 @@
+/** The client's options and results (client.ts). */
+import type { BackoffOptions } from '../util/backoff.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { ContactInfo, PendingKey } from './events.js';
+import type { RelayChannel } from './link/channel.js';
+import type { PresenceOptions } from './presence/client-presence.js';
+import type { RelayAddress } from './profile.js';
+
+/** What trust() did. */
+export interface TrustResult {
+  contact: ContactInfo;
+  /** True when a changed key was accepted; false when the pinned key was marked verified. */
+  accepted: boolean;
+  /** Other changed keys that were pending, now forgotten (messages held from them dropped). */
+  discarded: PendingKey[];
+  /** Held messages from the accepted key, now in history (unread). */
+  releasedIn: number;
+  /** Held messages to the contact, now queued for the accepted key. */
+  releasedOut: number;
+}
+
+export interface OpenOptions {
+  profileDir: string;
+  /** Unseals a passphrase-protected key file. */
+  passphrase?: string;
+  /** Default: NATTER_RELAY, then the profile's config.relay. */
+  relay?: RelayAddress;
+  /**
+   * A relay found by the caller's own means, consulted only when no address is
+   * configured (`relay`, NATTER_RELAY, config.relay). Without it, and with presence
+   * not false, connect() listens for a relay beacon instead (see discoverRelay()).
+   */
+  discoverRelay?: () => RelayAddress | undefined;
+  /**
+   * LAN presence (DESIGN.md §5, docs/presence.md). Default false: no UDP at all,
+   * so library users and tests opt in; the relay's roster still feeds online().
+   * With an object, connect() starts announcing (unless `announce: false`), and
+   * finds a relay on the LAN when none is configured.
+   */
+  presence?: false | PresenceOptions;
+  logger?: Logger;
+  /** Re-pin a relay whose key differs from the pinned one. Default false. */
+  acceptNewRelayKey?: boolean;
+  /** Secure-channel factory (tests). Default connectTls: TLS 1.3, never plain TCP. */
+  connect?: (address: RelayAddress) => Promise<RelayChannel>;
+  /** Time for every timer and timestamp of the core. Default the system clock. */
+  clock?: Clock;
+  /** Reconnect delays. Default: Backoff's (250 ms doubling to 10 s, full jitter). */
+  reconnect?: BackoffOptions;
+}
