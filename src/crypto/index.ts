@@ -26,6 +26,28 @@ export {
   verifyCard,
 } from './card.js';
 export {
+  type FileCipherName,
+  fileCipherName,
+} from './file-cipher.js';
+export { FileCode, type FileCodeValue, fileError } from './file-errors.js';
+export {
+  ChunkOpener,
+  checkFileStreamParams,
+  DEFAULT_FILE_CHUNK_BYTES,
+  FILE_CHUNK_TAG_BYTES,
+  FILE_HASH_BYTES,
+  FILE_KEY_BYTES,
+  FILE_NONCE_PREFIX_BYTES,
+  type FileKey,
+  type FileStreamParams,
+  fileChunkCount,
+  MAX_FILE_BYTES,
+  MAX_FILE_CHUNK_BYTES,
+  MIN_FILE_CHUNK_BYTES,
+  newFileKey,
+  sealChunk,
+} from './file-stream.js';
+export {
   checkChangeShape,
   GENESIS_PREV_HASH,
   GROUP_HASH_BYTES,

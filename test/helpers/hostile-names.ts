@@ -1,0 +1,38 @@
+/**
+ * The hostile file-name corpus of issue 12: traversal, absolute and drive paths, Windows device
+ * names, NUL, terminal escapes, bidi overrides, over-long names, dot names and empty.
+ */
+export const HOSTILE_NAMES = [
+  '../../x',
+  '..\\x',
+  '/etc/x',
+  '/etc/passwd',
+  'C:\\x',
+  'C:x',
+  '\\\\server\\share\\x',
+  'CON',
+  'con.txt',
+  'Nul.tar.gz',
+  'LPT1',
+  'COM¹.log',
+  'a\0b',
+  '\x1b[31mred\x1b[0m.txt',
+  '\x1b]0;pwned\x07title',
+  'invoice\u202Efdp.exe',
+  'a\u2066b\u2069c\u200bd\ufeff',
+  'line\nbreak\r.txt',
+  'x'.repeat(300),
+  `${'y'.repeat(296)}.txt`,
+  `${'€'.repeat(120)}.pdf`,
+  `${'👨‍👩‍👧'.repeat(40)}.png`,
+  '.',
+  '..',
+  '...',
+  '',
+  ' ',
+  '.bashrc',
+  'trailing. . .',
+  'name.txt:stream',
+  'a/b\\c<d>e:f"g|h?i*j',
+  '\ud800lone',
+];
