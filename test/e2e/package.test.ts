@@ -1,0 +1,324 @@
+/**
+ * Issue 13, "Installing on a client machine": the tarball `npm pack` makes is all a
+ * client machine needs. The package is packed from a copy of the working tree (its
+ * `prepack` cleans and builds there, so the checkout's own dist/ is never touched),
+ * installed with `npm install -g --prefix TMP` as the README says, and the installed
+ * `natter` (TMP/bin/natter, through its shebang) prints its version, runs a relay on
+ * 127.0.0.1 and carries a message each way between two profiles it initialised.
+ *
+ * The install needs the npm registry or a warm npm cache (`npm ci` fills it): when npm
+ * can reach neither, the test skips and says why. No LAN presence: the relay and the
+ * clients run with presence off, on loopback only.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, delimiter, dirname, join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..', '..');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The environment of a user's shell, not of the `npm test` that runs this file: npm
+ * exports its own settings to scripts (npm_config_local_prefix would point the inner
+ * npm at the checkout, npm_config_allow_scripts= would override the flag under test).
+ * Only the settings that decide how the registry is reached are kept.
+ */
+function shellEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const keep =
+    /^npm_config_(registry|cache|userconfig|globalconfig|cafile|ca|proxy|https_proxy|noproxy|strict_ssl|offline|prefer_offline)$/i;
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^npm_/i.test(k) && !keep.test(k)) continue;
+    if (k === 'INIT_CWD') continue;
+    env[k] = v;
+  }
+  // The installed bin's `#!/usr/bin/env node` finds the node running this test first.
+  env.PATH = [dirname(process.execPath), env.PATH ?? ''].join(delimiter);
+  return { ...env, ...extra };
+}
+
+function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Run> {
+  return new Promise((done) => {
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd ?? root,
+      env: opts.env ?? shellEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    // A command still running at its deadline is killed (never left behind the test)
+    // and reported as ETIMEDOUT.
+    const timer =
+      opts.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            stderr += `\nkilled after ${opts.timeoutMs} ms (ETIMEDOUT)`;
+            child.kill('SIGKILL');
+          }, opts.timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      done({ code: null, stdout, stderr: `${stderr}${err.message}` });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+async function freeTcpPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+async function listening(port: number, relay: ChildProcess, timeoutMs = 15_000): Promise<void> {
+  const start = Date.now();
+  for (;;) {
+    if (relay.exitCode !== null) throw new Error(`relay exited with ${relay.exitCode}`);
+    const ok = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        r(true);
+      });
+      s.once('error', () => r(false));
+    });
+    if (ok) return;
+    if (Date.now() - start > timeoutMs) throw new Error(`relay not listening on ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** npm failed because no registry (and no cached copy) could be reached. */
+function unreachable(out: string): boolean {
+  return /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|ENOTCACHED)\b/.test(
+    out,
+  );
+}
+
+/** Top-level entries left out of the copy that is packed: built, installed or VCS state. */
+const NOT_COPIED = new Set(['node_modules', '.git', 'dist', 'coverage', '.nyc_output', 'tmp']);
+
+describe('e2e: the packed tarball installs and runs (npm pack, npm install -g)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let relay: ChildProcess | null = null;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'natter-pack-'));
+  });
+
+  after(async () => {
+    const child = relay;
+    relay = null;
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+  });
+
+  it('packs only what runs, installs with npm install -g, and chats through its own relay', async function () {
+    const started = Date.now();
+    const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+      name: string;
+      version: string;
+    };
+
+    // 1. Pack from a copy of the working tree, with the checkout's node_modules (the
+    //    build needs tsc). A stale file in dist/ shows that prepack starts clean.
+    const src = join(dir, 'src');
+    await cp(root, src, {
+      recursive: true,
+      filter: (from) => dirname(from) !== root || !NOT_COPIED.has(basename(from)),
+    });
+    await symlink(join(root, 'node_modules'), join(src, 'node_modules'), 'dir');
+    await mkdir(join(src, 'dist'), { recursive: true });
+    await writeFile(join(src, 'dist', 'stale-from-a-deleted-source.js'), 'export {};\n');
+    const out = join(dir, 'out');
+    await mkdir(out);
+    const pack = await run('npm', ['pack', '--json', '--pack-destination', out], { cwd: src });
+    if (pack.code === null && /ENOENT/.test(pack.stderr)) {
+      console.log('      skipped: npm is not on PATH');
+      this.skip();
+    }
+    assert.equal(pack.code, 0, `npm pack failed:\n${pack.stderr}`);
+    const [packed] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
+    assert.ok(packed, pack.stdout);
+    assert.equal(packed.filename, `${pkg.name}-${pkg.version}.tgz`);
+    const files = packed.files.map((f) => f.path);
+    assert.ok(files.includes('dist/cli.js'), 'the bin is packed');
+    assert.ok(files.includes('README.md'));
+    assert.ok(files.includes('contrib/natter-relay.service'), 'the systemd unit is packed');
+    const foreign = files.filter(
+      (f) =>
+        !/^(dist|docs|contrib)\//.test(f) && !['package.json', 'README.md', 'LICENSE'].includes(f),
+    );
+    assert.deepEqual(
+      foreign,
+      [],
+      'nothing but dist/, docs/, contrib/, README, LICENSE and package.json',
+    );
+    assert.ok(!files.includes('dist/stale-from-a-deleted-source.js'), 'prepack cleans dist/ first');
+    const cliHead = await readFile(join(src, 'dist', 'cli.js'), 'utf8');
+    assert.match(cliHead, /^#!\/usr\/bin\/env node\n/, 'dist/cli.js starts with the shebang');
+
+    // 2. Install it the README's way, into a private prefix: from the npm cache alone
+    //    first (`npm ci` filled it), then from the registry, briefly. With neither,
+    //    skip rather than fail.
+    const prefix = join(dir, 'prefix');
+    const installArgs = [
+      'install',
+      '-g',
+      '--allow-scripts=classic-level',
+      '--no-audit',
+      '--no-fund',
+      '--prefix',
+      prefix,
+      join(out, packed.filename),
+    ];
+    let install = await run('npm', [...installArgs, '--offline'], { cwd: dir, timeoutMs: 30_000 });
+    if (install.code !== 0 && /\bENOTCACHED\b/.test(install.stdout + install.stderr)) {
+      install = await run(
+        'npm',
+        [
+          ...installArgs,
+          '--prefer-offline',
+          '--fetch-retries=1',
+          '--fetch-retry-mintimeout=500',
+          '--fetch-retry-maxtimeout=1000',
+          '--fetch-timeout=20000',
+        ],
+        { cwd: dir, timeoutMs: 60_000 },
+      );
+      if (install.code !== 0 && unreachable(install.stdout + install.stderr)) {
+        const why = (install.stdout + install.stderr).split('\n').find((l) => unreachable(l));
+        console.log(
+          `      skipped: npm cannot reach a registry and has no cached copy (${why?.trim()})`,
+        );
+        this.skip();
+      }
+    }
+    assert.equal(install.code, 0, `npm install -g failed:\n${install.stdout}${install.stderr}`);
+    assert.doesNotMatch(
+      install.stderr,
+      /npm warn install-scripts/,
+      'the README install command leaves no install script unapproved',
+    );
+    // Every package the shipped code imports or requires is a declared runtime
+    // dependency (not a devDependency that happened to be in the checkout) and was
+    // installed with it; optional ones may be missing on some platforms.
+    const installed = join(prefix, 'lib', 'node_modules', pkg.name);
+    const manifest = JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+    };
+    const bare = new Set<string>();
+    for (const entry of await readdir(join(installed, 'dist'), { recursive: true })) {
+      if (!entry.endsWith('.js')) continue;
+      const code = await readFile(join(installed, 'dist', entry), 'utf8');
+      for (const m of code.matchAll(
+        /(?:(?<=[\s}])from\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*|\bcreateRequire\([^)]*\)\s*\(\s*)['"]([^'"\s]+)['"]/g,
+      )) {
+        const spec = m[1] ?? '';
+        if (spec.startsWith('.') || spec.startsWith('node:') || spec.startsWith('/')) continue;
+        bare.add(
+          spec.startsWith('@')
+            ? spec.split('/').slice(0, 2).join('/')
+            : (spec.split('/')[0] ?? spec),
+        );
+      }
+    }
+    assert.ok(bare.has('commander'), `the import scan works: ${[...bare].join(', ')}`);
+    for (const name of bare) {
+      const required = name in (manifest.dependencies ?? {});
+      const optional = name in (manifest.optionalDependencies ?? {});
+      assert.ok(required || optional, `${name} is imported by dist/ but not a runtime dependency`);
+      if (required) {
+        assert.ok(
+          existsSync(join(installed, 'node_modules', name, 'package.json')),
+          `${name} installed`,
+        );
+      }
+    }
+
+    const natterBin = join(prefix, 'bin', 'natter');
+    const natter = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+      run(natterBin, args, { cwd: dir, env: shellEnv({ HOME: join(dir, 'home'), ...env }) });
+
+    // 3. The installed command: version, relay, two profiles, a message each way.
+    const version = await natter(['--version']);
+    assert.equal(version.code, 0, version.stderr);
+    assert.equal(version.stdout.trim(), pkg.version);
+
+    const port = await freeTcpPort();
+    relay = spawn(
+      natterBin,
+      ['relay', '--host', '127.0.0.1', '--port', String(port), '--data', join(dir, 'relay')],
+      {
+        cwd: dir,
+        stdio: 'ignore',
+        env: shellEnv({ HOME: join(dir, 'home'), NATTER_RELAY_PRESENCE: '0' }),
+      },
+    );
+    await listening(port, relay);
+
+    const as = (name: string) => ({
+      NATTER_HOME: join(dir, name),
+      NATTER_RELAY: `127.0.0.1:${port}`,
+      NATTER_PRESENCE: '0',
+    });
+    for (const name of ['alice', 'bob']) {
+      const init = await natter(['init', '--name', name], as(name));
+      assert.equal(init.code, 0, `init ${name}: ${init.stderr}`);
+    }
+    const sent = await natter(['send', '--to', 'bob', 'hello from the tarball'], as('alice'));
+    assert.equal(sent.code, 0, `send: ${sent.stderr}`);
+    const inbox = await natter(['inbox', '--json'], as('bob'));
+    assert.equal(inbox.code, 0, `bob's inbox: ${inbox.stderr}`);
+    const got = inbox.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { from?: unknown; text?: unknown });
+    assert.deepEqual(
+      got.map((m) => m.text),
+      ['hello from the tarball'],
+      inbox.stdout,
+    );
+
+    const reply = await natter(['send', '--to', 'alice', 'hello back'], as('bob'));
+    assert.equal(reply.code, 0, `reply: ${reply.stderr}`);
+    const aliceInbox = await natter(['inbox', '--json'], as('alice'));
+    assert.equal(aliceInbox.code, 0, `alice's inbox: ${aliceInbox.stderr}`);
+    assert.match(aliceInbox.stdout, /"text":"hello back"/);
+
+    console.log(
+      `      packed, installed and chatted in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+  });
+});
