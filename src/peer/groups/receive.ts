@@ -91,9 +91,16 @@ export class GroupMessages {
    * written with the work's batch) and files it: history and 'message:received', or
    * held for trust(), or a damage report.
    */
-  open(work: GroupWork, item: MessageItem, epoch: number, chain: ReceiverChain): void {
+  async open(
+    work: GroupWork,
+    item: MessageItem,
+    epoch: number,
+    chain: ReceiverChain,
+  ): Promise<void> {
     const sender = toHex(item.from);
     const groupId = fromHex(item.gid);
+    const msgId = toHex(item.msgId);
+    const copyKey = `${sender}!${msgId}`;
     let plain: GroupPlain;
     try {
       const opened = openGroupMessage(chain, { groupId, epoch, sender: item.from }, item.body);
@@ -101,15 +108,22 @@ export class GroupMessages {
       plain = decodeGroupPlain(opened.plaintext);
     } catch (err) {
       const { code, message } = describeError(err);
+      // Signed by the sender's chain (checked first), its key already used: a copy if its id
+      // was opened already (isCopy), else a replay, reported.
+      const used = code === GroupCode.Replay || code === GroupCode.KeyUnavailable;
+      if (used && (await this.isCopy(work, copyKey, sender, msgId))) return;
       this.d.logger.warn('dropped a group message', { code, message });
       this.damage(work, item, REASON_OF[code] ?? 'malformed');
       return;
     }
+    // Sealed again under a new epoch (the old seal was stored too), it opens with that epoch's chain.
+    if (await this.isCopy(work, copyKey, sender, msgId)) return;
+    work.opened.add(copyKey);
     const conversation = conversationOf(item.gid);
     const entry: HistoryEntry = {
       conversation,
       direction: 'in',
-      msgId: toHex(item.msgId),
+      msgId,
       peer: { pseudonym: this.d.names.of(sender), userId: sender },
       text: plain.text,
       sentAtMs: plain.sentAtMs,
@@ -128,6 +142,25 @@ export class GroupMessages {
     }
     work.ops.push(...this.d.history.appendOps(entry, { unread: true, atMs: work.now }));
     work.shown.push({ ...toReceived(entry), group: { name: work.state(item.gid)?.name ?? '' } });
+  }
+
+  /**
+   * A message already opened (this unit, or in history), come again: its sender sent it
+   * again after losing the SendAck (a relay that died after its synced write), perhaps
+   * sealed again under a new epoch meanwhile, and the relay stored it twice. Dropped
+   * quietly, as a 1:1 copy is (docs/protocol.md, "drop duplicates by (sender, msg_id)"):
+   * neither shown twice nor reported as damaged.
+   */
+  private async isCopy(
+    work: GroupWork,
+    copyKey: string,
+    sender: string,
+    msgId: string,
+  ): Promise<boolean> {
+    if (!work.opened.has(copyKey) && (await this.d.history.incoming(sender, msgId)) === undefined)
+      return false;
+    this.d.logger.info('dropped a copy of a group message', { msgId });
+    return true;
   }
 
   /** Dropped, reported (takeDamaged()) and counted, like a damaged 1:1 delivery. */

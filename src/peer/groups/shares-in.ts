@@ -77,7 +77,7 @@ export class IncomingShares {
       for (const { item, forget } of await this.d.held.forChain(gid, s.epoch, sender)) {
         work.ops.push(forget);
         work.heldOne(gid, -1);
-        this.d.messages.open(work, item, s.epoch, chain);
+        await this.d.messages.open(work, item, s.epoch, chain);
       }
     }
   }

@@ -37,6 +37,8 @@ export class GroupWork {
   readonly damaged: DamagedMessage[] = [];
   readonly changed: PeerEventMap['group:changed'][] = [];
   readonly warnings: PeerEventMap['group:warning'][] = [];
+  /** "sender hex!msg id hex" of each message this work opened: a copy later in the unit is caught. */
+  readonly opened = new Set<string>();
   /** Outbox entries were queued: the sender is kicked once they are durable. */
   queued = false;
   private readonly states = new Map<string, GroupState>();
