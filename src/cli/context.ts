@@ -21,13 +21,23 @@ import { createLogger, type Logger } from '../util/logger.js';
 import { type ControlServer, controlSocketPath, startControlServer } from './control.js';
 import { CliCode, cliError } from './errors.js';
 import type { CliIo } from './io.js';
+import { Output } from './output.js';
 import { clientPresenceAllowed, type PresenceFlags, presenceNetwork } from './presence.js';
+import { QueuedNotes } from './queued.js';
 
 /** Bad command-line usage: exit status 2, like commander's own parse errors. */
 export class UsageError extends NatterError {
   constructor(message: string) {
     super('E_USAGE', message);
     this.name = 'UsageError';
+  }
+}
+
+/** The user stopped a command (Ctrl-C, SIGTERM): exit status 130, as a shell reports SIGINT. */
+export class InterruptedError extends NatterError {
+  constructor(message: string) {
+    super('E_INTERRUPTED', message);
+    this.name = 'InterruptedError';
   }
 }
 
@@ -47,6 +57,11 @@ export interface OpenClientOptions {
    * flags (see addPresenceOptions) and serve the control socket until dispose().
    */
   announce?: PresenceFlags;
+  /**
+   * Say at the end what became of the messages already queued (queued.ts): sent,
+   * refused, or still waiting, with how to see or cancel them.
+   */
+  tellQueued?: boolean;
 }
 
 export class CliContext {
@@ -54,18 +69,42 @@ export class CliContext {
   private log: Logger | null = null;
   private client: NatterClient | null = null;
   private control: ControlServer | null = null;
+  private queued: QueuedNotes | null = null;
+  /** Stdout, knowing which lines were written (output.ts). */
+  readonly output: Output;
+  /**
+   * The command line gave --wait: the user said how long to try, so a refused address
+   * is retried for that long instead of failing fast (connect.ts).
+   */
+  waitGiven = false;
 
   constructor(
     readonly io: CliIo,
     readonly global: GlobalOptions,
-  ) {}
+  ) {
+    this.output = new Output(io.stdout);
+  }
 
   get paths(): ProfilePaths {
     return profilePaths(resolveProfileDir(this.global.profile, this.io.env));
   }
 
+  /**
+   * A line on stdout. Once the reader has gone, lines are dropped: the command ends
+   * with exit 0 when it returns (main.ts), a long-running one when stopped() resolves.
+   */
   out(line: string): void {
-    this.io.stdout.write(`${line}\n`);
+    if (!this.output.isClosed) void this.output.line(line);
+  }
+
+  /** Resolves when a long-running command should stop: Ctrl-C, SIGTERM, or stdout closed. */
+  stopped(): Promise<string> {
+    return Promise.race([this.io.stopSignal(), this.output.closed.then(() => 'stdout closed')]);
+  }
+
+  /** A line on stderr. */
+  err(line: string): void {
+    this.io.stderr.write(`${line}\n`);
   }
 
   /** `--passphrase-file F` or NATTER_PASSPHRASE_FILE: the file's first line. */
@@ -167,6 +206,7 @@ export class CliContext {
       throw err;
     }
     await this.warnIfKeyFileShared();
+    if (options.tellQueued) this.queued = new QueuedNotes(this.client);
     if (options.announce !== undefined) await this.serveControl(this.client);
     return this.client;
   }
@@ -181,6 +221,8 @@ export class CliContext {
 
   /** Closes the control socket, the client (if still open: BYE, then the store) and the log file. */
   async dispose(): Promise<void> {
+    for (const line of this.queued?.lines() ?? []) this.err(line);
+    this.queued = null;
     await this.control?.close();
     this.control = null;
     await this.client?.close();

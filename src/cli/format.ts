@@ -35,6 +35,15 @@ export function clockTime(ms: number): string {
     .join(':');
 }
 
+/** Local date and time as YYYY-MM-DD HH:MM:SS. */
+export function dateTime(ms: number): string {
+  const d = new Date(ms);
+  const date = [d.getFullYear(), d.getMonth() + 1, d.getDate()]
+    .map((n, i) => String(n).padStart(i === 0 ? 4 : 2, '0'))
+    .join('-');
+  return `${date} ${clockTime(ms)}`;
+}
+
 /**
  * `HH:MM:SS  name (fingerprint): text`, in a group `HH:MM:SS  #group name
  * (fingerprint): text`. Continuation lines are indented, so a message cannot
@@ -67,11 +76,13 @@ export function messageJson(m: ReceivedMessage): string {
 }
 
 /**
- * `name  fingerprint  state`; while the key changed, one indented line follows per
- * new key waiting, so a second change is as visible as the first.
+ * `name  fingerprint  state`, the name padded to `nameWidth` characters so a list's
+ * columns line up; while the key changed, one indented line follows per new key
+ * waiting, so a second change is as visible as the first.
  */
-export function formatContact(c: ContactInfo): string {
+export function formatContact(c: ContactInfo, nameWidth = 0): string {
   const name = sanitize(c.pseudonym);
+  const padded = name + ' '.repeat(Math.max(0, nameWidth - [...name].length));
   const state = c.keyChanged
     ? `KEY CHANGED (compare: natter fingerprint ${name}; accept: natter trust ${name} --safety-number N)`
     : c.verified
@@ -81,7 +92,13 @@ export function formatContact(c: ContactInfo): string {
     (k, i) =>
       `    new key ${i + 1} of ${c.pendingKeys.length}: ${k.fingerprint}  first seen ${clockTime(k.seenAtMs)}`,
   );
-  return [`${name}  ${c.fingerprint}  ${state}`, ...keys].join('\n');
+  return [`${padded}  ${c.fingerprint}  ${state}`, ...keys].join('\n');
+}
+
+/** Contacts one per line (formatContact), their names padded to the longest. */
+export function formatContacts(list: ContactInfo[]): string[] {
+  const width = Math.max(0, ...list.map((c) => [...sanitize(c.pseudonym)].length));
+  return list.map((c) => formatContact(c, width));
 }
 
 /** 60 digits in 12 groups, shown as three rows of four for reading aloud. */

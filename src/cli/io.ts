@@ -5,9 +5,19 @@
 import { access } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 
+/**
+ * Where output goes. `callback` runs once the chunk was written, with an error if it
+ * was not (EPIPE: the reader went away, `natter inbox | head -1`): output.ts.
+ */
+export interface CliWriter {
+  write(chunk: string, callback?: (err?: Error | null) => void): unknown;
+  /** A terminal: progress lines go to stderr only then. */
+  readonly isTTY?: boolean;
+}
+
 export interface CliIo {
-  stdout: { write(chunk: string): unknown };
-  stderr: { write(chunk: string): unknown };
+  stdout: CliWriter;
+  stderr: CliWriter;
   stdin: Readable;
   env: Record<string, string | undefined>;
   /** Resolves when the user asks a long-running command to stop (SIGINT/SIGTERM). */

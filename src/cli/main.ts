@@ -1,6 +1,7 @@
 /**
- * The `natter` command. Exit status: 0 success; 1 failure, with one line
- * `natter: <message> (<code>)` on stderr; 2 bad usage. Stack traces only with
+ * The `natter` command. Exit status: 0 success (also when stdout's reader went
+ * away: output.ts); 1 failure, with one line `natter: <message> (<code>)` on
+ * stderr; 2 bad usage; 130 stopped by Ctrl-C. Stack traces only with
  * NATTER_DEBUG=1: users get the step that failed and a stable code.
  */
 import { createRequire } from 'node:module';
@@ -9,16 +10,19 @@ import { describeError } from '../util/errors.js';
 import { addChatCommand } from './commands/chat.js';
 import { addContactsCommands } from './commands/contacts.js';
 import { addGroupCommands } from './commands/group.js';
+import { addHistoryCommand } from './commands/history.js';
 import { addInboxCommand } from './commands/inbox.js';
 import { addInitCommand } from './commands/init.js';
+import { addOutboxCommands } from './commands/outbox.js';
 import { addRelayCommand } from './commands/relay.js';
 import { addSendCommand } from './commands/send.js';
 import { addStatusCommand } from './commands/status.js';
 import { addTrustCommand } from './commands/trust.js';
 import { addWhoCommand } from './commands/who.js';
-import { CliContext, type GlobalOptions, UsageError } from './context.js';
+import { CliContext, type GlobalOptions, InterruptedError, UsageError } from './context.js';
 import { type CliIo, processIo } from './io.js';
 import { parsePort } from './options.js';
+import { StdoutClosed } from './output.js';
 
 /** Wraps a command body: builds its context from the global options, always disposes it. */
 export type WithContext = <A extends unknown[]>(
@@ -79,8 +83,12 @@ export function buildProgram(io: CliIo): Command {
         Omit<GlobalOptions, 'relay'> & { relay?: string | true }
       >();
       const ctx = new CliContext(io, typeof relay === 'string' ? { ...global, relay } : global);
+      // Commander passes the command last.
+      const command = args.at(-1);
+      ctx.waitGiven = command instanceof Command && command.getOptionValueSource('wait') === 'cli';
       try {
         await fn(ctx, ...args);
+        await ctx.output.flushed();
       } finally {
         await ctx.dispose();
       }
@@ -88,6 +96,8 @@ export function buildProgram(io: CliIo): Command {
   addInitCommand(program, withContext);
   addSendCommand(program, withContext);
   addInboxCommand(program, withContext);
+  addHistoryCommand(program, withContext);
+  addOutboxCommands(program, withContext);
   addGroupCommands(program, withContext);
   addContactsCommands(program, withContext);
   addTrustCommand(program, withContext);
@@ -113,9 +123,12 @@ function report(err: unknown, io: CliIo): number {
     // Commander already printed help or the usage error.
     return err.exitCode === 0 ? 0 : 2;
   }
+  // The reader went away (natter inbox | head -1): done, as for other Unix tools.
+  if (err instanceof StdoutClosed) return 0;
   const { code, message } = describeError(err);
   io.stderr.write(`natter: ${oneLine(message)} (${code})\n`);
   if (io.env.NATTER_DEBUG === '1' && err instanceof Error) io.stderr.write(`${err.stack ?? ''}\n`);
+  if (err instanceof InterruptedError) return 130;
   return err instanceof UsageError ? 2 : 1;
 }
 

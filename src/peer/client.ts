@@ -1,14 +1,4 @@
-/**
- * NatterClient: the client core's facade, its API and typed events (events.ts)
- * and nothing else. The parts that own the state (contacts, outbox, history,
- * relay link, presence) come as one components object (components.ts); each
- * method here is a call into the part that owns what it asks about. A UI uses
- * this API and the events, and nothing else.
- */
-import type { BackoffOptions } from '../util/backoff.js';
-import type { Clock } from '../util/clock.js';
 import { describeError } from '../util/errors.js';
-import type { Logger } from '../util/logger.js';
 import { normalizePseudonym, pseudonymKey } from '../wire/text.js';
 import { ClientGroups } from './client-groups.js';
 import type { OpenOptions, TrustResult } from './client-options.js';
@@ -23,18 +13,23 @@ import type {
   OutgoingState,
   PeerEvents,
   PeerStats,
-  PendingKey,
   PresenceStatus,
   ReceivedMessage,
 } from './events.js';
-import type { RelayChannel } from './link/channel.js';
 import { composeText } from './messaging/compose.js';
 import type { HistoryEntry } from './messaging/history.js';
-import type { DiscoveredRelay, PresenceOptions } from './presence/client-presence.js';
-import type { Me, RelayAddress } from './profile.js';
+import { type QueuedMessage, toQueued } from './messaging/queued.js';
+import type { DiscoveredRelay } from './presence/client-presence.js';
+import type { Me } from './profile.js';
 
 export type { OpenOptions, TrustResult } from './client-options.js';
+export type { QueuedMessage } from './messaging/queued.js';
 export type { Me } from './profile.js';
+
+/** An unread message (unread()); `unreadMark` is what markRead() clears. */
+export interface UnreadMessage extends ReceivedMessage {
+  unreadMark: string;
+}
 
 /** `waitForInbox`: the mailbox counts as drained after this long without a delivery. */
 export const INBOX_IDLE_MS = 500;
@@ -73,13 +68,19 @@ export class NatterClient extends ClientGroups {
    * E_RELAY_KEY_CHANGED, E_RELAY_ID_MISMATCH, ...), E_NO_RELAY, or, after
    * `timeoutMs`, E_RELAY_TIMEOUT. A presence socket that cannot bind is reported
    * as a non-fatal 'error' event: messaging works without it.
+   * `failFastMs` (default: off): when every attempt to reach a configured address
+   * within it was refused or could not resolve the host, reject then with
+   * E_RELAY_UNREACHABLE, its cause named (issue 13); the link keeps retrying.
    */
-  async connect(options: { timeoutMs?: number; discoverMs?: number } = {}): Promise<void> {
+  async connect(
+    options: { timeoutMs?: number; discoverMs?: number; failFastMs?: number } = {},
+  ): Promise<void> {
     if (this.closing !== null) throw peerError(PeerCode.Closed, 'connect: the client was closed');
     const timeoutMs = options.timeoutMs ?? 30_000;
     const deadline = this.c.clock.now() + timeoutMs;
     await this.startPresence();
-    await this.c.link.connect(deadline, Math.min(timeoutMs, options.discoverMs ?? timeoutMs));
+    const discoverMs = Math.min(timeoutMs, options.discoverMs ?? timeoutMs);
+    await this.c.link.connect(deadline, discoverMs, options.failFastMs);
   }
 
   /** Who is online (LAN and relay merged), sorted by pseudonym case-insensitively. */
@@ -177,6 +178,37 @@ export class NatterClient extends ClientGroups {
    */
   async takeUnread(): Promise<ReceivedMessage[]> {
     return (await this.c.history.takeUnread()).map((e) => this.c.groups.received(e));
+  }
+
+  /**
+   * Received messages still unread, oldest first, without taking them: a UI shows
+   * them, then passes those it showed to markRead(), so a message whose write failed
+   * (a closed pipe: issue 13) stays unread.
+   */
+  async unread(): Promise<UnreadMessage[]> {
+    const entries = await this.c.history.unread();
+    return entries.map(({ mark, entry }) => ({
+      ...this.c.groups.received(entry),
+      unreadMark: mark,
+    }));
+  }
+
+  /** Marks messages from unread() read, durably; they are not returned again. */
+  markRead(messages: readonly Pick<UnreadMessage, 'unreadMark'>[]): Promise<void> {
+    return this.c.history.markRead(messages.map((m) => m.unreadMark));
+  }
+
+  /** My messages the relay has not stored yet (queued, or held for a key change), in send order. */
+  queued(): QueuedMessage[] {
+    return this.c.outbox.list().flatMap((e) => toQueued(e) ?? []);
+  }
+
+  /**
+   * Cancels one of queued(): it is never sent, and its history entry says failed,
+   * 'cancelled' ('message:status'). False if it is not queued (any more).
+   */
+  cancelQueued(msgId: string): Promise<boolean> {
+    return this.c.sender.cancel(msgId);
   }
 
   /**

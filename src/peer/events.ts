@@ -251,6 +251,12 @@ export interface PeerEventMap {
   /** A relay beacon was seen on the LAN (zero-configuration discovery). */
   'relay:discovered': { address: string; relayId: string; name: string };
   'connection:state': { state: ConnectionState; relay?: RelayInfo };
+  /**
+   * One attempt to reach the relay failed (the link tries again after a backoff), for a
+   * progress line: `code` E_RELAY_UNREACHABLE or E_RELAY_TLS_FAILED, ...; `errno` the
+   * system's (ECONNREFUSED, ENOTFOUND, ETIMEDOUT) when there is one; `reason` in words.
+   */
+  'connection:failed': { address: string; code: string; errno?: string; reason: string };
   'message:received': ReceivedMessage;
   'message:status': {
     msgId: string;

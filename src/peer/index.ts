@@ -8,6 +8,8 @@ export { isIdentitySealed, keyFileModeIsPrivate } from '../crypto/keyfile.js';
 export { fingerprint } from '../crypto/keys.js';
 /** IPv4 parsing for the presence settings (NATTER_PRESENCE_TARGETS). */
 export { parseIPv4 } from '../presence/targets.js';
+/** The largest text message, UTF-8 bytes: `natter send` checks all its input before queueing any. */
+export { MAX_TEXT_BYTES } from '../wire/limits.js';
 /** Names: what may be typed and registered, and how to normalise it (src/wire/text.ts). */
 export { newPseudonymProblem, normalizePseudonym, pseudonymProblem } from '../wire/text.js';
 export {
@@ -15,7 +17,9 @@ export {
   type Me,
   NatterClient,
   type OpenOptions,
+  type QueuedMessage,
   type TrustResult,
+  type UnreadMessage,
 } from './client.js';
 /** Safety numbers as typed: what trust() accepts. */
 export { parseSafetyNumber } from './contacts.js';

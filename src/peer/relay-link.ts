@@ -82,6 +82,8 @@ export class RelayLink {
   private opening: Promise<RelaySession> | null = null;
   private hooks: LinkHooks | null = null;
   private closed = false;
+  /** The session's address was configured (option, NATTER_RELAY, config), not discovered. */
+  private configured = false;
 
   constructor(private readonly d: RelayLinkDeps) {}
 
@@ -107,14 +109,17 @@ export class RelayLink {
   /**
    * Opens the session (once) and waits for Ready until `deadlineMs` (clock time).
    * With no relay configured, first listens up to `discoverMs` for a relay beacon.
+   * `failFastMs` (RelaySession.waitReady) applies to a configured address only: the
+   * addresses a beacon named are tried in turn instead (relay-candidates.ts).
    */
-  async connect(deadlineMs: number, discoverMs: number): Promise<void> {
+  async connect(deadlineMs: number, discoverMs: number, failFastMs?: number): Promise<void> {
     this.opening ??= this.open(deadlineMs, discoverMs).catch((err: unknown) => {
       this.opening = null;
       throw err;
     });
     const session = await this.opening;
-    await session.waitReady(Math.max(0, deadlineMs - this.d.clock.now()));
+    const fast = failFastMs !== undefined && this.configured ? { failFastMs } : {};
+    await session.waitReady(Math.max(0, deadlineMs - this.d.clock.now()), fast);
   }
 
   /**
@@ -173,6 +178,7 @@ export class RelayLink {
         return this.openDiscovered(config, deadlineMs, discoverMs);
       }
     }
+    this.configured = true;
     return this.start(address, undefined, this.d.events);
   }
 

@@ -14,14 +14,43 @@ export interface CliOptions {
   stdin?: string;
   /** Resolves when a long-running command (inbox --follow, relay) should stop. */
   stop?: Promise<string>;
+  /**
+   * Stdout's reader goes away after this many lines (`| head -N`): every later
+   * write fails with EPIPE, as a closed pipe's does.
+   */
+  stdoutLines?: number;
+  /** Stderr is a terminal (progress lines). */
+  stderrTTY?: boolean;
+}
+
+/** A write to a pipe whose reader has gone. */
+function epipe(): Error {
+  return Object.assign(new Error('write EPIPE'), { code: 'EPIPE', syscall: 'write' });
 }
 
 export async function runCli(argv: string[], options: CliOptions = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
+  let lines = 0;
   const io: CliIo = {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
+    stdout: {
+      write: (s: string, callback?: (err?: Error | null) => void) => {
+        lines += s.split('\n').length - 1;
+        const open = options.stdoutLines === undefined || lines <= options.stdoutLines;
+        if (open) stdout += s;
+        // Like a stream: the callback comes later, with the error if the write failed.
+        queueMicrotask(() => callback?.(open ? null : epipe()));
+        return open;
+      },
+    },
+    stderr: {
+      write: (s: string, callback?: (err?: Error | null) => void) => {
+        stderr += s;
+        queueMicrotask(() => callback?.(null));
+        return true;
+      },
+      isTTY: options.stderrTTY === true,
+    },
     stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
     // A clean environment: nothing from the developer's shell leaks into a test,
     // and no UDP presence unless a test asks for it (on its own port, on loopback).

@@ -1,6 +1,6 @@
 /** `natter contacts`, `natter fingerprint [NAME]`: local, no relay needed (trust: trust.ts). */
 import type { Command } from 'commander';
-import { formatContact, safeJson, sanitize } from '../format.js';
+import { formatContacts, safeJson, sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
 import { relayFlag, showRelayFingerprint } from './fingerprint.js';
 import { compareLines } from './trust.js';
@@ -16,7 +16,7 @@ export function addContactsCommands(program: Command, withContext: WithContext):
         const list = client.contacts();
         if (opts.json) ctx.out(safeJson(list));
         else if (list.length === 0) ctx.out('no contacts yet');
-        else for (const c of list) ctx.out(formatContact(c));
+        else for (const line of formatContacts(list)) ctx.out(line);
       }),
     );
 

@@ -14,6 +14,7 @@ import {
   type NatterClient,
   pseudonymKey,
 } from '../../peer/index.js';
+import { connectRelay } from '../connect.js';
 import type { CliContext } from '../context.js';
 import { safeJson, sanitize } from '../format.js';
 import {
@@ -231,10 +232,10 @@ async function changing<T>(
   opts: ChangeOptions,
   change: (client: NatterClient) => Promise<T>,
 ): Promise<T> {
-  const client = await ctx.openClient({ connect: true });
+  const client = await ctx.openClient({ connect: true, tellQueued: true });
   const told = tellGroupChanges(ctx, client);
   try {
-    await client.connect({ timeoutMs: opts.wait });
+    await connectRelay(ctx, client, { waitMs: opts.wait });
     const result = await change(client);
     await client.flush(GROUP_FLUSH_MS);
     await told();

@@ -1,5 +1,7 @@
 /**
- * `natter inbox [--follow] [--json]`: fetch, print and acknowledge waiting messages.
+ * `natter inbox [--follow] [--json]`: fetch and print waiting messages, and mark each
+ * read once its line was written (issue 13: a closed pipe leaves the rest unread;
+ * `natter history` shows every message either way).
  *
  * A delivery that arrived damaged or forged (issue 8) is dropped by the core and
  * reported here: a line on stderr, and with --json an entry of `type: "damaged"`
@@ -12,8 +14,11 @@ import type {
   DamagedMessage,
   GroupUpdate,
   NatterClient,
+  UnreadMessage,
 } from '../../peer/index.js';
 import { NatterError } from '../../util/errors.js';
+import { connectRelay } from '../connect.js';
+import type { CliContext } from '../context.js';
 import { formatMessage, messageJson, safeJson, sanitize } from '../format.js';
 import {
   formatGroupChange,
@@ -23,6 +28,7 @@ import {
 } from '../group-format.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
+import { type Output, StdoutClosed } from '../output.js';
 import { addPresenceOptions, type PresenceFlags } from '../presence.js';
 
 /** After the mailbox is drained, give receipts and queued messages this long to reach the relay. */
@@ -38,30 +44,29 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
   const command = program
     .command('inbox')
     .description(
-      'print and acknowledge new messages, then exit (or keep following with --follow, announced on the LAN)',
+      'print new messages and mark them read once written out, then exit (or keep following with --follow, announced on the LAN); "no new messages" goes to stderr',
     )
     .option('--follow', 'stay connected and print new messages as they arrive, until Ctrl-C')
     .option(
       '--json',
       'one JSON object per message: msgId, from, fingerprint, userId, sentAt, receivedAt, text, and group {name, id} in a group; a damaged or forged delivery is an object with type "damaged", a membership change one with type "group"',
     )
-    .option('--wait <ms>', 'how long to try to reach (or find) the relay', parseMs, 30_000);
+    .option(
+      '--wait <ms>',
+      'how long to try to reach (or find) the relay (default 30000); without it a refused or unresolvable address fails within a second',
+      parseMs,
+      30_000,
+    );
   // With --follow the client announces itself until stopped: natter who lists it,
   // natter status changes its status.
   addPresenceOptions(command).action(
     withContext(async (ctx, opts: InboxOptions) => {
       const client = await ctx.openClient({
         connect: true,
+        tellQueued: true,
         ...(opts.follow ? { announce: opts } : {}),
       });
-      const printer = new Printer(
-        client,
-        (line) => ctx.out(line),
-        (line) => ctx.io.stderr.write(`${line}\n`),
-        opts.json === true,
-      );
-      // Messages that arrived while another command was connected come first.
-      await printer.print();
+      const printer = new Printer(client, ctx, opts.json === true);
       client.on('message:received', () => printer.schedule());
       client.on('message:damaged', () => printer.schedule());
       client.on('conversation:notice', () => printer.schedule());
@@ -72,29 +77,36 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
       // Held messages are not printed; say why, on stderr, so scripts reading stdout are unaffected.
       client.on('contact:key-changed', (e) => {
         const who = sanitize(e.pseudonym);
-        ctx.io.stderr.write(
-          `natter: ${who}'s key changed (${e.oldFingerprint} -> ${e.newFingerprint}); their messages are held until you compare safety numbers (natter fingerprint ${who}) and run natter trust ${who}\n`,
+        ctx.err(
+          `natter: ${who}'s key changed (${e.oldFingerprint} -> ${e.newFingerprint}); their messages are held until you compare safety numbers (natter fingerprint ${who}) and run natter trust ${who}`,
         );
       });
       client.on('message:held', (e) => {
-        ctx.io.stderr.write(
-          `natter: a message from ${sanitize(e.from.pseudonym)} is held (key changed)\n`,
-        );
+        ctx.err(`natter: a message from ${sanitize(e.from.pseudonym)} is held (key changed)`);
       });
-      if (opts.follow) {
-        // Listening for Ctrl-C/SIGTERM from the start: the client is announced
-        // (and must say BYE) while it is still looking for the relay.
-        const stopped = ctx.io.stopSignal().then(() => 'stopped' as const);
-        const connected = client.connect({ timeoutMs: opts.wait });
-        connected.catch(() => undefined);
-        if ((await Promise.race([connected, stopped])) !== 'stopped') {
-          await Promise.race([stopped, fatalError(client)]);
+      try {
+        // Messages that arrived while another command was connected come first.
+        await printer.print();
+        if (opts.follow) {
+          // Listening for Ctrl-C/SIGTERM from the start: the client is announced
+          // (and must say BYE) while it is still looking for the relay.
+          // Stdout closed counts as stopped too (ctx.stopped()).
+          const stopped = ctx.stopped().then(() => 'stopped' as const);
+          const connected = connectRelay(ctx, client, { waitMs: opts.wait });
+          connected.catch(() => undefined);
+          if ((await Promise.race([connected, stopped])) !== 'stopped') {
+            await Promise.race([stopped, fatalError(client)]);
+          }
+        } else {
+          await connectRelay(ctx, client, { waitMs: opts.wait });
+          await client.waitForInbox();
         }
-      } else {
-        await client.connect({ timeoutMs: opts.wait });
-        await client.waitForInbox();
+        await printer.print();
+        if (!opts.follow && printer.printed === 0) ctx.err('natter: no new messages');
+      } catch (err) {
+        // Stdout closed: what was not written stays unread; still send receipts and say BYE.
+        if (!(err instanceof StdoutClosed)) throw err;
       }
-      await printer.print();
       await client.flush(INBOX_FLUSH_MS);
       await client.logout();
     }),
@@ -103,19 +115,24 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
 
 /**
  * Prints unread messages and reports of damaged ones; runs one at a time so
- * nothing is printed twice or out of order.
+ * nothing is printed twice or out of order. A message is marked read only once
+ * its line was written (issue 13): with stdout closed early, the rest stay unread.
  */
 class Printer {
+  /** Messages written so far. */
+  printed = 0;
   private chain: Promise<void> = Promise.resolve();
   /** A print is queued and has not started: events need not queue another. */
   private queued = false;
+  private readonly out: Output;
 
   constructor(
     private readonly client: NatterClient,
-    private readonly out: (line: string) => void,
-    private readonly err: (line: string) => void,
+    private readonly ctx: CliContext,
     private readonly json: boolean,
-  ) {}
+  ) {
+    this.out = ctx.output;
+  }
 
   /**
    * From an event: a failure shows up in the next awaited print(). A burst of
@@ -129,11 +146,11 @@ class Printer {
   /** A membership change or a refused one: text on stderr, like notices; an object with --json. */
   private printGroupUpdate(u: GroupUpdate): void {
     if (u.type === 'changed') {
-      this.err(formatGroupChange(u.group, u.notice, this.client.me.pseudonym));
-      if (this.json) this.out(groupChangeJson(u.group, u.notice, u.atMs));
+      this.ctx.err(formatGroupChange(u.group, u.notice, this.client.me.pseudonym));
+      if (this.json) this.ctx.out(groupChangeJson(u.group, u.notice, u.atMs));
     } else {
-      this.err(formatGroupWarning(u));
-      if (this.json) this.out(groupWarningJson(u));
+      this.ctx.err(formatGroupWarning(u));
+      if (this.json) this.ctx.out(groupWarningJson(u));
     }
   }
 
@@ -145,26 +162,42 @@ class Printer {
       .then(async () => {
         // From here on, a new event must queue another print: this one may have read already.
         this.queued = false;
-        // Messages and membership changes in the order they became durable here.
-        const messages = (await this.client.takeUnread()).map((m) => ({
-          atMs: m.receivedAtMs,
-          print: () => this.out(this.json ? messageJson(m) : formatMessage(m)),
-        }));
-        const updates = (await this.client.takeGroupUpdates()).map((u) => ({
-          atMs: u.atMs,
-          print: () => this.printGroupUpdate(u),
-        }));
-        for (const line of [...messages, ...updates].sort((a, b) => a.atMs - b.atMs)) line.print();
-        for (const d of await this.client.takeDamaged()) {
-          this.err(formatDamaged(d));
-          if (this.json) this.out(damagedJson(d));
-        }
-        for (const n of await this.client.takeNotices()) {
-          this.err(formatNotice(n));
-          if (this.json) this.out(noticeJson(n));
-        }
+        await this.printNow();
       });
     return this.chain;
+  }
+
+  private async printNow(): Promise<void> {
+    // Messages and membership changes in the order they became durable here.
+    const items: { atMs: number; message?: UnreadMessage; update?: GroupUpdate }[] = [
+      ...(await this.client.unread()).map((message) => ({ atMs: message.receivedAtMs, message })),
+      ...(await this.client.takeGroupUpdates()).map((update) => ({ atMs: update.atMs, update })),
+    ].sort((a, b) => a.atMs - b.atMs);
+    const written: Promise<UnreadMessage | null>[] = [];
+    let closed = false;
+    try {
+      for (const { message, update } of items) {
+        if (update !== undefined) this.printGroupUpdate(update);
+        if (message === undefined) continue;
+        const line = this.json ? messageJson(message) : formatMessage(message);
+        written.push(this.out.line(line).then((ok) => (ok ? message : null)));
+      }
+    } catch (err) {
+      if (!(err instanceof StdoutClosed)) throw err;
+      closed = true;
+    }
+    const shown = (await Promise.all(written)).filter((m): m is UnreadMessage => m !== null);
+    await this.client.markRead(shown);
+    this.printed += shown.length;
+    if (closed || this.out.isClosed) throw new StdoutClosed();
+    for (const d of await this.client.takeDamaged()) {
+      this.ctx.err(formatDamaged(d));
+      if (this.json) this.ctx.out(damagedJson(d));
+    }
+    for (const n of await this.client.takeNotices()) {
+      this.ctx.err(formatNotice(n));
+      if (this.json) this.ctx.out(noticeJson(n));
+    }
   }
 }
 

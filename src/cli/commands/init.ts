@@ -9,6 +9,7 @@ import {
   parseRelayAddress,
 } from '../../peer/index.js';
 import { isNatterError } from '../../util/errors.js';
+import { connectRelay } from '../connect.js';
 import type { CliContext } from '../context.js';
 import { CliCode, cliError } from '../errors.js';
 import { safeJson, sanitize } from '../format.js';
@@ -106,8 +107,9 @@ async function register(
     if (e.relay) address = e.relay.address;
   });
   try {
-    // A relay on the LAN answers our QUERY at once: no need to wait long for one.
-    await client.connect({ timeoutMs: waitMs, discoverMs: INIT_DISCOVERY_MS });
+    // A relay on the LAN answers our QUERY at once: no need to wait long for one. A
+    // refused or unresolvable address is said within a second (connect.ts).
+    await connectRelay(ctx, client, { waitMs, discoverMs: INIT_DISCOVERY_MS });
   } catch (err) {
     if (isNatterError(err, 'E_NO_RELAY')) return noRelay;
     if (isNatterError(err, 'E_PSEUDONYM_TAKEN')) {
@@ -117,6 +119,11 @@ async function register(
         CliCode.PseudonymTaken,
         `the name '${client.me.pseudonym}' is taken on ${label()}; choose another`,
       );
+    }
+    if (isNatterError(err, 'E_RELAY_UNREACHABLE')) {
+      return {
+        note: `${err.message.replace(/^connect: /, '')}; the name is registered the first time you connect`,
+      };
     }
     if (isNatterError(err, 'E_RELAY_TIMEOUT')) {
       return {

@@ -1,11 +1,15 @@
 /** `natter relay`: run the relay in the foreground until SIGINT/SIGTERM. */
+import { stat } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { homedir, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { fingerprint } from '../../peer/index.js';
 import { DEFAULT_RELAY_PORT, startRelay } from '../../relay/index.js';
+import { isNatterError } from '../../util/errors.js';
 import { createLogger } from '../../util/logger.js';
 import { UsageError } from '../context.js';
+import { CliCode, cliError } from '../errors.js';
 import type { WithContext } from '../main.js';
 import { parsePort } from '../options.js';
 import { presenceNetwork, relayPresenceAllowed } from '../presence.js';
@@ -57,6 +61,8 @@ export function addRelayCommand(program: Command, withContext: WithContext): voi
           opts.presence !== false && relayPresenceAllowed(env)
             ? presenceNetwork(env, ctx.global.presencePort)
             : false;
+        checkHost(host);
+        await checkDataDir(dataDir);
         const relay = await startRelay({
           host,
           port,
@@ -67,6 +73,8 @@ export function addRelayCommand(program: Command, withContext: WithContext): voi
           }),
           ...(name === undefined ? {} : { name }),
           presence,
+        }).catch((err: unknown) => {
+          throw startError(err, host, port, dataDir);
         });
         const shown = isWildcard(host) ? lanAddress() : relay.address.host;
         ctx.out(
@@ -76,6 +84,53 @@ export function addRelayCommand(program: Command, withContext: WithContext): voi
         await relay.close();
       }),
     );
+}
+
+/** A dotted quad that is no IPv4 address (999.1.1.1) is a typo, not a host name to look up. */
+function checkHost(host: string): void {
+  if (isIP(host) === 0 && /^[\d.]+$/.test(host))
+    throw new UsageError(`relay: --host ${host} is not an IPv4 address`);
+}
+
+/** A data path that exists must be a directory (EEXIST from mkdir says nothing useful). */
+async function checkDataDir(dataDir: string): Promise<void> {
+  const found = await stat(dataDir).catch(() => null);
+  if (found !== null && !found.isDirectory())
+    throw cliError(
+      CliCode.RelayData,
+      `relay: --data ${dataDir} is a file, not a directory: name a directory (it is created if missing)`,
+    );
+}
+
+/**
+ * A system error from starting the relay as a coded one-liner with the cause (issue 13):
+ * the address to listen on, or the data directory. Coded errors pass through.
+ */
+function startError(err: unknown, host: string, port: number, dataDir: string): unknown {
+  if (isNatterError(err) || !(err instanceof Error)) return err;
+  const { code = '', syscall = '' } = err as NodeJS.ErrnoException;
+  const because = { cause: err };
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME')
+    return cliError(CliCode.RelayListen, `relay: cannot resolve --host ${host} (${code})`, because);
+  if (code === 'EADDRNOTAVAIL')
+    return cliError(
+      CliCode.RelayListen,
+      `relay: ${host} is not an address of this machine (${code})`,
+      because,
+    );
+  if (syscall === 'listen' || syscall === 'bind')
+    return cliError(
+      CliCode.RelayListen,
+      `relay: cannot listen on ${host}:${port} (${code})`,
+      because,
+    );
+  if (code.startsWith('E'))
+    return cliError(
+      CliCode.RelayData,
+      `relay: cannot use the data directory ${dataDir} (${code})`,
+      because,
+    );
+  return err;
 }
 
 function envPort(value: string | undefined): number {

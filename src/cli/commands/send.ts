@@ -3,30 +3,30 @@
  * exit 0 once the relay has stored it all. A refusal for now (relay disk full, a quota, an internal
  * error) ends the command at once with its own code (E_RELAY_DISK_FULL, ...)
  * instead of a timeout; the message stays queued and the next command that
- * connects sends it (issue 8).
+ * connects sends it (issue 8). All input is checked before any of it is queued,
+ * and whatever stays queued is said with how to see or cancel it (issue 13).
  */
 import type { Command } from 'commander';
 import {
   formatRelayAddress,
   type NatterClient,
   type RefusedMessage,
-  type RelayAddress,
   relayRefusalError,
 } from '../../peer/index.js';
 import { isNatterError } from '../../util/errors.js';
-import { UsageError } from '../context.js';
+import { connectRelay } from '../connect.js';
+import { type CliContext, InterruptedError } from '../context.js';
 import { CliCode, cliError } from '../errors.js';
 import { safeJson, sanitize } from '../format.js';
 import { groupLabel } from '../group-format.js';
 import { readAll } from '../io.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
+import { OUTBOX_HINT } from '../queued.js';
+import { messagesFrom, type SendInputOptions, sendTarget, type Target } from '../send-input.js';
 import { tellGroupChanges } from './group.js';
 
-interface SendOptions {
-  to?: string;
-  group?: string;
-  eachLine?: boolean;
+interface SendOptions extends SendInputOptions {
   wait: number;
   json?: boolean;
 }
@@ -40,34 +40,42 @@ export function addSendCommand(program: Command, withContext: WithContext): void
     .option('--to <name>', 'recipient pseudonym')
     .option('--group <group>', 'or a group: its name, #name or an id prefix (natter group list)')
     .argument('[text]', "message text, or '-' to read the message from stdin")
-    .option('--each-line', 'send each line of stdin as its own message')
-    .option('--wait <ms>', 'how long to try to reach (or find) the relay', parseMs, 30_000)
+    .option(
+      '--each-line',
+      'send each line of stdin as its own message (empty lines skipped); nothing is queued if a line is over the limit',
+    )
+    .option(
+      '--wait <ms>',
+      'how long to try to reach (or find) the relay (default 30000); without it a refused or unresolvable address fails within a second',
+      parseMs,
+      30_000,
+    )
     .option('--json', 'print {msgId, state, reason} for each message as JSON lines')
     .action(
       withContext(async (ctx, text: string | undefined, opts: SendOptions) => {
+        // All of it checked before anything is queued: a bad line queues nothing.
         const target = sendTarget(opts);
         const texts = await messagesFrom(text, opts, () => readAll(ctx.io.stdin));
-        const client = await ctx.openClient({ connect: true });
+        const client = await ctx.openClient({ connect: true, tellQueued: true });
         const told = tellGroupChanges(ctx, client);
         try {
+          if (target.kind === 'group') await client.group(target.group);
           const deadline = Date.now() + opts.wait;
           const ids = await queue(client, target, texts);
           const out = (line: string) => ctx.out(line);
           // Listening before connecting: the relay answers as soon as the session is ready.
           const answers = new RelayAnswers(client, ids);
-          let refused: RefusedMessage[];
+          // Ctrl-C while waiting for the relay: what stays queued is said, with the way out.
+          const stopped = ctx.io.stopSignal().then(() => null);
+          let refused: RefusedMessage[] | null;
           try {
-            refused = await deliver(
-              client,
-              ids,
-              opts,
-              deadline,
-              answers,
-              await ctx.configuredRelay(),
-            );
+            const delivering = deliver(ctx, client, ids, opts, deadline, answers);
+            delivering.catch(() => undefined);
+            refused = await Promise.race([delivering, stopped]);
           } finally {
             answers.off();
           }
+          if (refused === null) throw await interrupted(client, ids);
           const [first] = refused;
           if (first !== undefined) {
             await printStates(client, ids, opts, out);
@@ -75,7 +83,7 @@ export function addSendCommand(program: Command, withContext: WithContext): void
             await client.logout();
             throw relayRefusalError(
               first.refusal,
-              `${refused.length} of ${ids.length} message(s) stay queued and will be sent the next time natter connects`,
+              `${refused.length} of ${ids.length} message(s) stay queued and will be sent the next time natter connects; ${OUTBOX_HINT}`,
             );
           }
           await report(client, ids, opts, out, target);
@@ -93,27 +101,27 @@ export function addSendCommand(program: Command, withContext: WithContext): void
  * every message of this run and refused some of them for now (those refusals).
  */
 async function deliver(
+  ctx: CliContext,
   client: NatterClient,
   ids: string[],
   opts: SendOptions,
   deadline: number,
   answers: RelayAnswers,
-  configured: RelayAddress | undefined,
 ): Promise<RefusedMessage[]> {
   // A relay found on the LAN has no configured address to name.
+  const configured = await ctx.configuredRelay();
   const relay = configured ? `relay ${formatRelayAddress(configured)}` : 'the relay';
-  const queuedNote = `${ids.length} message(s) stay queued and will be sent the next time natter connects`;
+  const queuedNote = `${ids.length} message(s) stay queued and will be sent the next time natter connects; ${OUTBOX_HINT}`;
   try {
-    await client.connect({ timeoutMs: opts.wait });
+    await connectRelay(ctx, client, { waitMs: opts.wait });
   } catch (err) {
     if (isNatterError(err, 'E_NO_RELAY')) {
       throw cliError(CliCode.NoRelay, `${err.message}; ${queuedNote}`);
     }
-    if (isNatterError(err, 'E_RELAY_TIMEOUT')) {
-      throw cliError(
-        CliCode.RelayUnreachable,
-        `${relay} not reachable within ${opts.wait} ms; ${queuedNote}`,
-      );
+    if (isNatterError(err, 'E_RELAY_UNREACHABLE') || isNatterError(err, 'E_RELAY_TIMEOUT')) {
+      const code =
+        err.code === 'E_RELAY_UNREACHABLE' ? CliCode.RelayUnreachable : CliCode.RelayTimeout;
+      throw cliError(code, `${err.message}; ${queuedNote}`, { cause: err });
     }
     throw err;
   }
@@ -176,17 +184,6 @@ class RelayAnswers {
   }
 }
 
-/** Whom to send to: exactly one of --to and --group. */
-type Target = { kind: 'direct'; to: string } | { kind: 'group'; group: string };
-
-function sendTarget(opts: SendOptions): Target {
-  if (opts.to !== undefined && opts.group !== undefined)
-    throw new UsageError('send: --to or --group, not both');
-  if (opts.to !== undefined) return { kind: 'direct', to: opts.to };
-  if (opts.group !== undefined) return { kind: 'group', group: opts.group };
-  throw new UsageError('send: missing --to NAME or --group GROUP');
-}
-
 /** Queues every text durably; resolves with their message ids, in order. */
 async function queue(client: NatterClient, target: Target, texts: string[]): Promise<string[]> {
   // All queued in one turn: one durable batch, order kept.
@@ -197,20 +194,18 @@ async function queue(client: NatterClient, target: Target, texts: string[]): Pro
   return ids;
 }
 
-async function messagesFrom(
-  text: string | undefined,
-  opts: SendOptions,
-  stdin: () => Promise<string>,
-): Promise<string[]> {
-  if (opts.eachLine) {
-    if (text !== undefined && text !== '-')
-      throw new UsageError("send: --each-line reads stdin; pass no TEXT (or '-')");
-    return (await stdin()).split(/\r?\n/).filter((line) => line.length > 0);
+/** Ctrl-C: how many of this run's messages stay queued (or held), and how to see or cancel them. */
+async function interrupted(client: NatterClient, ids: string[]): Promise<InterruptedError> {
+  let waiting = 0;
+  for (const msgId of ids) {
+    const state = (await client.status(msgId))?.state;
+    if (state === 'queued' || state === 'held') waiting++;
   }
-  if (text === undefined) throw new UsageError("send: missing TEXT (or '-' to read stdin)");
-  if (text !== '-') return [text];
-  // `echo hi | natter send --to bob -` sends "hi", not "hi\n".
-  return [(await stdin()).replace(/\r?\n$/, '')];
+  return new InterruptedError(
+    waiting === 0
+      ? `send: interrupted; the relay had stored all ${ids.length} message(s)`
+      : `send: interrupted; ${waiting} of ${ids.length} message(s) stay queued and will be sent the next time natter connects; ${OUTBOX_HINT}`,
+  );
 }
 
 /** With --json, one line per message: its state and, if refused, why. */

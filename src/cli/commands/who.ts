@@ -60,7 +60,7 @@ export function addWhoCommand(program: Command, withContext: WithContext): void 
           if (opts.watch) {
             listener.on('roster:change', (e) => print.change({ kind: 'peer', ...e }));
             listener.on('roster:conflict', (e) => print.change({ kind: 'conflict', ...e }));
-            await ctx.io.stopSignal();
+            await ctx.stopped();
           } else {
             await new Promise((resolve) => setTimeout(resolve, opts.wait));
             print.list(listener.online(), `no one answered on the LAN within ${opts.wait} ms`);
@@ -97,7 +97,7 @@ async function viaClient(
   }
   // The current list first, as joins, so a watcher sees the same stream either way.
   for (const peer of peers) print.change({ kind: 'peer', type: 'join', peer });
-  const stopped = ctx.io.stopSignal();
+  const stopped = ctx.stopped();
   let done = false;
   void stopped.then(() => {
     done = true;

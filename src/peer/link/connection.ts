@@ -62,6 +62,8 @@ export interface LinkEvents {
   fatal: NatterError;
   /** The link was full (`writable` false) and takes frames again. */
   drain: undefined;
+  /** One dial failed (no TCP, no TLS); 'state' follows ('offline', or 'closed' if final). */
+  'dial-failed': unknown;
 }
 
 type Phase = 'idle' | 'dialling' | LinkPhase | 'closed';
@@ -91,6 +93,7 @@ export class RelayConnection extends TypedEmitter<LinkEvents> {
         this.log.info('relay unreachable', describeError(err));
         if (isNatterError(err)) this.lastDialFailure = err;
         if (this.phase !== 'dialling') return;
+        this.emit('dial-failed', err);
         // A channel keyed by something that cannot be a relay id: stop, like a wrong key.
         if (isFinal(err)) this.giveUp(err);
         else this.lost();
@@ -148,6 +151,16 @@ export class RelayConnection extends TypedEmitter<LinkEvents> {
 
   /** Starts dialling. A no-op unless idle. */
   start(): void {
+    this.dial();
+  }
+
+  /**
+   * Dials now instead of after the pending backoff delay: a caller about to give up
+   * wants an answer from now, not from the last attempt. A no-op unless waiting to redial.
+   */
+  retryNow(): void {
+    if (this.phase !== 'idle') return;
+    this.dialer.cancel();
     this.dial();
   }
 

@@ -14,6 +14,7 @@ import { formatRelayAddress, type ProfilePaths, type RelayAddress } from '../pro
 import type { PeerStore } from '../store.js';
 import type { RelayChannel } from './channel.js';
 import { RelayConnection } from './connection.js';
+import { describeDialFailure, dialErrno, isDefiniteDialFailure } from './dial-cause.js';
 import { LinkCode, linkError } from './errors.js';
 import type { ReadyInfo, SigningIdentity } from './handshake.js';
 import { RelayPinning } from './pinning.js';
@@ -96,6 +97,15 @@ export class RelaySession {
       pinning.refused(err).catch(() => undefined);
       o.events.emit('error', { code: err.code, message: err.message, fatal: true });
     });
+    connection.on('dial-failed', (err) => {
+      const errno = dialErrno(err);
+      o.events.emit('connection:failed', {
+        address: this.addr,
+        code: describeError(err).code,
+        ...(errno === undefined ? {} : { errno }),
+        reason: describeDialFailure(err),
+      });
+    });
     if (o.onWritable) connection.on('drain', o.onWritable);
     this.connection = connection;
   }
@@ -120,30 +130,72 @@ export class RelaySession {
   /**
    * Starts (if needed) and waits for Ready. Rejects with the refusal that stopped
    * the connection, E_CLOSED, or E_RELAY_TIMEOUT; a timeout leaves it retrying.
+   * With `failFastMs`: when every dial of this wait was refused or could not resolve
+   * the host (dial-cause.ts), one more dial is made at `failFastMs`, and if it fails
+   * so too, rejects with its E_RELAY_UNREACHABLE (issue 13: a wrong address is said
+   * in about a second, not after `timeoutMs`; a relay back from a restart by then
+   * answers that dial). That too leaves the connection retrying.
    */
-  waitReady(timeoutMs: number): Promise<void> {
+  waitReady(timeoutMs: number, options: { failFastMs?: number } = {}): Promise<void> {
     const conn = this.connection;
     conn.start();
     if (conn.ready) return Promise.resolve();
     const stopped = this.stopped();
     if (stopped !== null) return Promise.reject(stopped);
+    const { failFastMs } = options;
+    const startedMs = this.clock.now();
     return new Promise<void>((resolve, reject) => {
-      const off = conn.on('state', (state) => {
-        if (state !== 'ready' && state !== 'closed') return;
+      /** The last definite dial failure; `mixed` once any attempt of this wait was not one. */
+      let definite: unknown = null;
+      let mixed = false;
+      let dialFailures = 0;
+      let offlines = 0;
+      const finish = (err: unknown) => {
         this.clock.clearTimeout(timer);
+        if (fastTimer !== null) this.clock.clearTimeout(fastTimer);
         off();
-        if (state === 'ready') resolve();
-        else reject(this.stopped());
+        offDial();
+        if (err === null) resolve();
+        else reject(err);
+      };
+      const failFast = () => {
+        if (failFastMs === undefined || mixed || definite === null) return;
+        if (this.clock.now() - startedMs < failFastMs) return;
+        finish(
+          linkError(
+            LinkCode.Unreachable,
+            `connect: relay ${this.addr} not reachable: ${describeDialFailure(definite)}`,
+            { cause: definite },
+          ),
+        );
+      };
+      const offDial = conn.on('dial-failed', (err) => {
+        dialFailures++;
+        if (isDefiniteDialFailure(err)) definite = err;
+        else mixed = true;
+        failFast();
       });
+      const off = conn.on('state', (state) => {
+        // An offline without a dial failure: a channel opened and dropped, so the relay is there.
+        if (state === 'offline' && ++offlines > dialFailures) mixed = true;
+        if (state === 'ready') finish(null);
+        else if (state === 'closed') finish(this.stopped());
+      });
+      // The last attempt may be a backoff delay old: dial afresh, and its answer decides.
+      const fastTimer =
+        failFastMs === undefined
+          ? null
+          : this.clock.setTimeout(() => {
+              if (!mixed) conn.retryNow();
+            }, failFastMs);
       const timer = this.clock.setTimeout(() => {
-        off();
         // Say why, when a dial said so: "no TLS 1.3 there" reads better than a bare timeout.
         const why = conn.dialFailure;
-        reject(
+        finish(
           linkError(
             LinkCode.RelayTimeout,
             `connect: relay ${this.addr} not reachable within ${timeoutMs} ms` +
-              (why === null ? '' : ` (last attempt: ${why.message})`),
+              (why === null ? '' : ` (last attempt: ${lastAttempt(why)})`),
             ...(why === null ? [] : [{ cause: why }]),
           ),
         );
@@ -165,4 +217,9 @@ export class RelaySession {
     if (this.connection.closed) return linkError(LinkCode.Closed, 'connect: the client was closed');
     return null;
   }
+}
+
+/** A failure with a system cause in words ('connection refused (ECONNREFUSED)'), else its message. */
+function lastAttempt(err: NatterError): string {
+  return dialErrno(err) === undefined ? err.message : describeDialFailure(err);
 }

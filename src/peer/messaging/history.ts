@@ -191,6 +191,34 @@ export class History {
   }
 
   /**
+   * Every unread incoming entry, oldest first, with the mark markRead() clears; clears
+   * nothing. A UI that must not lose a message to a failed write (`natter inbox | head -1`,
+   * issue 13) shows the entries first and then clears the marks of those it showed.
+   */
+  unread(): Promise<{ mark: string; entry: HistoryEntry }[]> {
+    const run = this.taking.then(async () => {
+      const marks: [string, string][] = [];
+      for await (const pair of this.store.scan<string>(PREFIX.unread)) marks.push(pair);
+      const out: { mark: string; entry: HistoryEntry }[] = [];
+      for (const [mark, key] of marks) {
+        const entry = await this.store.getJson<HistoryEntry>(key);
+        if (entry !== undefined) out.push({ mark, entry });
+      }
+      return out;
+    });
+    this.taking = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Durably clears unread marks from unread(); marks of other keys are ignored. */
+  markRead(marks: readonly string[]): Promise<void> {
+    const ops = marks.filter((m) => m.startsWith(PREFIX.unread)).map((m) => del(m));
+    const run = this.taking.then(() => (ops.length === 0 ? undefined : this.store.write(ops)));
+    this.taking = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
    * Takes every unread incoming entry, oldest first, and durably clears the unread
    * marks before returning, so a message is shown at most once even if the caller
    * crashes while printing (it stays in history either way).

@@ -164,6 +164,20 @@ export class OutboxSender {
     return released.length;
   }
 
+  /**
+   * The user cancelled one of their queued or held messages (issue 13): it fails as
+   * 'cancelled' and is never sent again. False if it is not in the outbox, or is
+   * plumbing (a receipt, a sender key). One already written to a live session may
+   * still reach the relay; `natter outbox cancel` runs without one.
+   */
+  async cancel(msgId: string): Promise<boolean> {
+    const entry = this.d.outbox.get(msgId);
+    if (entry === undefined || !isShown(entry.content)) return false;
+    this.inFlight.delete(msgId);
+    await this.fail(entry, 'cancelled');
+    return true;
+  }
+
   private async run(): Promise<void> {
     const now = this.clock.now();
     /** Conversations that cannot be sealed for in this run: their other entries wait too. */

@@ -213,7 +213,11 @@ describe('a tampered message through a real relay (integration, loopback)', () =
         'acknowledged, so the relay deleted it',
       );
       const rerun = await as('b', ['inbox']);
-      assert.deepEqual([rerun.code, rerun.stdout, rerun.stderr], [0, '', ''], 'reported once');
+      assert.deepEqual(
+        [rerun.code, rerun.stdout, rerun.stderr],
+        [0, '', 'natter: no new messages\n'],
+        'reported once',
+      );
     });
 
     it('lists it in --json as an entry of type "damaged"', async () => {

@@ -109,7 +109,7 @@ describe('a relay that refuses mail for now (integration, loopback)', () => {
       assert.equal(r.code, 1, r.stderr);
       assert.match(
         r.stderr,
-        /^natter: relay disk is full; 1 of 1 message\(s\) stay queued and will be sent the next time natter connects \(E_RELAY_DISK_FULL\)\n$/,
+        /^natter: relay disk is full; 1 of 1 message\(s\) stay queued and will be sent the next time natter connects; natter outbox lists them, natter outbox cancel ID\|--all drops them \(E_RELAY_DISK_FULL\)\n$/,
       );
       assert.doesNotMatch(r.stderr, /E_RELAY_TIMEOUT/);
       assert.ok(tookMs < SEND_WAIT_MS / 2, `exited after ${tookMs} ms, as if waiting out --wait`);

@@ -24,7 +24,10 @@ describe('cli: arguments and exit codes', () => {
         'relay',
         'who',
         'status',
+        'history',
+        'outbox',
       ].map((c) => [c, '--help']),
+      ['outbox', 'cancel', '--help'],
     ]) {
       const r = await runCli(argv);
       assert.equal(r.code, 0, argv.join(' '));
@@ -53,6 +56,18 @@ describe('cli: arguments and exit codes', () => {
     assert.equal(errorCode(both.stderr), 'E_USAGE');
     const neither = await runCli(['--profile', profile, 'send', '--to', 'bob']);
     assert.equal(neither.code, 2);
+  });
+
+  it('exits 2 on a recipient name that is no pseudonym, a bad --since or --limit, before opening a profile', async () => {
+    for (const argv of [
+      ['send', '--to', 'bad name', 'hi'],
+      ['send', '--to', '', 'hi'],
+      ['history', '--since', 'yesterday'],
+      ['history', '--limit', '0'],
+    ]) {
+      const r = await runCli(['--profile', '/nonexistent-profile', ...argv]);
+      assert.equal(r.code, 2, argv.join(' '));
+    }
   });
 
   it('creates an identity, prints the name and fingerprint, and refuses to overwrite it', async () => {

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { formatMessage, safeJson, sanitize } from '../../../src/cli/format.js';
-import { directConversation, type ReceivedMessage } from '../../../src/peer/index.js';
+import { formatContacts, formatMessage, safeJson, sanitize } from '../../../src/cli/format.js';
+import {
+  type ContactInfo,
+  directConversation,
+  type ReceivedMessage,
+} from '../../../src/peer/index.js';
 
 const UNSAFE =
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
@@ -45,5 +49,30 @@ describe('cli output: peer text made safe for a terminal', () => {
     const lines = out.split('\n');
     assert.match(lines[0]!, /^\d\d:\d\d:\d\d {2}bob \(aaaa-bbbb-cccc-dddd\): hi$/);
     assert.match(lines[1]!, /^ {4}12:00:00/);
+  });
+});
+
+describe('cli output: contacts in aligned columns', () => {
+  const contact = (pseudonym: string, verified: boolean): ContactInfo =>
+    ({
+      pseudonym,
+      userId: '00'.repeat(32),
+      fingerprint: 'abcd-efgh-ijkl-mnop',
+      verified,
+      keyChanged: false,
+      pendingKeys: [],
+    }) as unknown as ContactInfo;
+
+  it('pads every name to the longest, so fingerprints and states line up', () => {
+    const lines = formatContacts([
+      contact('bo', true),
+      contact('alexandra', false),
+      contact('éa', false),
+    ]);
+    assert.deepEqual(lines, [
+      'bo         abcd-efgh-ijkl-mnop  verified',
+      'alexandra  abcd-efgh-ijkl-mnop  unverified',
+      'éa         abcd-efgh-ijkl-mnop  unverified',
+    ]);
   });
 });

@@ -105,4 +105,30 @@ describe('peer/history', () => {
     assert.equal(await history.outgoing(theirs), undefined, 'a received message is not mine');
     assert.equal(await history.incoming(MALLORY, theirs), undefined, 'nor from someone else');
   });
+
+  it('lists unread entries without taking them, and forgets only the marks it is given', async () => {
+    const store = new PeerStore(new MemoryKv());
+    const history = await History.load(store);
+    for (const [i, text] of ['one', 'two', 'three'].entries()) {
+      const e = received(ALICE, 'alice', `${i}`.repeat(32), text);
+      await store.write(history.appendOps(e, { unread: true, atMs: i }));
+    }
+    const unread = await history.unread();
+    assert.deepEqual(
+      unread.map((u) => u.entry.text),
+      ['one', 'two', 'three'],
+    );
+    assert.equal((await history.unread()).length, 3, 'reading takes nothing');
+    await history.markRead(unread.slice(0, 1).map((u) => u.mark));
+    await history.markRead(['v1!hist!not-a-mark']);
+    assert.deepEqual(
+      (await history.unread()).map((u) => u.entry.text),
+      ['two', 'three'],
+    );
+    assert.deepEqual(
+      (await history.takeUnread()).map((e) => e.text),
+      ['two', 'three'],
+    );
+    assert.equal((await history.list(directConversation('alice'))).length, 3, 'all kept');
+  });
 });

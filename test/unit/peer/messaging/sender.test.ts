@@ -325,6 +325,29 @@ describe('outbox sender: from outbox to relay and back', () => {
     assert.equal(r.outbox.get(id)?.state, 'queued');
   });
 
+  it('cancels a queued message for good: never sent, failed as cancelled; plumbing is not cancellable', async () => {
+    const r = await rig();
+    r.setReady(false);
+    const id = await r.queue('bob', 'never mind');
+    assert.equal(await r.sender.cancel(id), true);
+    assert.equal(await r.sender.cancel(id), false, 'once');
+    assert.equal(r.outbox.get(id), undefined);
+    const entry = await r.history.outgoing(id);
+    assert.deepEqual([entry?.state, entry?.reason], ['failed', 'cancelled']);
+    r.setReady(true);
+    r.sender.kick();
+    await r.settle();
+    assert.equal(r.sent.length, 0);
+    const receipt = r.outbox.enqueueOps({
+      msgId: 'cc'.repeat(16),
+      conversation: directConversation('bob'),
+      content: { kind: 'receipt', msgIds: [] },
+      sentAtMs: 0,
+    });
+    await r.store.write(receipt.ops);
+    assert.equal(await r.sender.cancel(receipt.entry.msgId), false);
+  });
+
   it('refuses to compose a message to myself, an empty one or one over the size limit', async () => {
     const r = await rig();
     await assert.rejects(r.queue('ALICE', 'hi'), (e) => isNatterError(e, 'E_SELF'));

@@ -1,0 +1,91 @@
+/**
+ * Connecting a command to its relay (issue 13): one code for one condition, the
+ * cause in the one-line error, and progress on a terminal while waiting.
+ *
+ *   E_RELAY_UNREACHABLE  no connection could be made: refused or unresolvable (said
+ *                        within about FAIL_FAST_MS unless --wait was given), or
+ *                        nothing answered within --wait
+ *   E_RELAY_TIMEOUT      something answered, but no session was ready within --wait
+ *
+ * Other failures (a refused login, a changed relay key, E_NO_RELAY) pass through.
+ */
+import { formatRelayAddress, type NatterClient } from '../peer/index.js';
+import { isNatterError } from '../util/errors.js';
+import type { CliContext } from './context.js';
+import { CliCode, cliError } from './errors.js';
+
+/**
+ * A configured relay address whose every attempt within this long was refused (or its
+ * host unresolvable) fails the command then, unless the user gave --wait: docs/decisions.md,
+ * "A wrong relay address fails in about a second".
+ */
+export const FAIL_FAST_MS = 1_000;
+
+/** On a terminal, a command still waiting for its relay after this long says so. */
+export const PROGRESS_AFTER_MS = 1_000;
+
+export interface ConnectOptions {
+  /** --wait: how long to try. */
+  waitMs: number;
+  /** How long to listen for a relay beacon when none is configured (default: all of waitMs). */
+  discoverMs?: number;
+}
+
+export async function connectRelay(
+  ctx: CliContext,
+  client: NatterClient,
+  options: ConnectOptions,
+): Promise<void> {
+  const progress = ctx.io.stderr.isTTY ? await Progress.start(ctx, client) : null;
+  try {
+    await client.connect({
+      timeoutMs: options.waitMs,
+      ...(ctx.waitGiven ? {} : { failFastMs: FAIL_FAST_MS }),
+      ...(options.discoverMs === undefined ? {} : { discoverMs: options.discoverMs }),
+    });
+  } catch (err) {
+    // The core says "timeout" whatever the dials said; no connection at all is unreachable.
+    if (isNatterError(err, 'E_RELAY_TIMEOUT') && isNatterError(err.cause, 'E_RELAY_UNREACHABLE'))
+      throw cliError(CliCode.RelayUnreachable, err.message, { cause: err });
+    throw err;
+  } finally {
+    progress?.stop();
+  }
+}
+
+/** `natter: waiting for relay HOST:PORT: connection refused (ECONNREFUSED)…`, once per cause. */
+class Progress {
+  private said = '';
+  private readonly timer: NodeJS.Timeout;
+  private readonly off: () => void;
+
+  private constructor(
+    private readonly ctx: CliContext,
+    client: NatterClient,
+    label: string,
+  ) {
+    this.off = client.on('connection:failed', (e) =>
+      this.say(`waiting for relay ${e.address}: ${e.reason}`),
+    );
+    this.timer = setTimeout(() => {
+      if (this.said === '') this.say(`waiting for ${label}`);
+    }, PROGRESS_AFTER_MS);
+  }
+
+  static async start(ctx: CliContext, client: NatterClient): Promise<Progress> {
+    const configured = await ctx.configuredRelay();
+    const label = configured ? `relay ${formatRelayAddress(configured)}` : 'a relay on the LAN';
+    return new Progress(ctx, client, label);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.off();
+  }
+
+  private say(line: string): void {
+    if (line === this.said) return;
+    this.said = line;
+    this.ctx.io.stderr.write(`natter: ${line}…\n`);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * What `natter send` is asked to send, checked whole before anything is queued
+ * (issue 13): a bad recipient name is bad usage (exit 2), and a line over the
+ * limit is named by its line number, with nothing queued.
+ */
+import { MAX_TEXT_BYTES, normalizePseudonym, pseudonymProblem } from '../peer/index.js';
+import { UsageError } from './context.js';
+import { CliCode, cliError } from './errors.js';
+import { sanitize } from './format.js';
+
+export interface SendInputOptions {
+  to?: string;
+  group?: string;
+  eachLine?: boolean;
+}
+
+/** Whom to send to: exactly one of --to and --group. */
+export type Target = { kind: 'direct'; to: string } | { kind: 'group'; group: string };
+
+/** Line numbers named in one error before "and N more". */
+const MAX_LINES_NAMED = 5;
+
+export function sendTarget(opts: SendInputOptions): Target {
+  if (opts.to !== undefined && opts.group !== undefined)
+    throw new UsageError('send: --to or --group, not both');
+  if (opts.to !== undefined) {
+    const problem = pseudonymProblem(normalizePseudonym(opts.to));
+    if (problem !== null)
+      throw new UsageError(`send: --to '${sanitize(opts.to)}' is not a pseudonym: it ${problem}`);
+    return { kind: 'direct', to: opts.to };
+  }
+  if (opts.group !== undefined) return { kind: 'group', group: opts.group };
+  throw new UsageError('send: missing --to NAME or --group GROUP');
+}
+
+/**
+ * The messages to send, each within MAX_TEXT_BYTES. With --each-line every line of
+ * stdin is one message and empty lines are skipped (a trailing newline, blank
+ * separators); E_TOO_LARGE names the lines over the limit.
+ */
+export async function messagesFrom(
+  text: string | undefined,
+  opts: SendInputOptions,
+  stdin: () => Promise<string>,
+): Promise<string[]> {
+  if (opts.eachLine) {
+    if (text !== undefined && text !== '-')
+      throw new UsageError("send: --each-line reads stdin; pass no TEXT (or '-')");
+    const lines = (await stdin()).split(/\r?\n/);
+    const over = lines.flatMap((line, i) => (tooLarge(line) ? [i + 1] : []));
+    if (over.length > 0) {
+      const named = over.slice(0, MAX_LINES_NAMED).join(', ');
+      const more =
+        over.length > MAX_LINES_NAMED ? ` and ${over.length - MAX_LINES_NAMED} more` : '';
+      throw cliError(
+        CliCode.TooLarge,
+        `send: line${over.length > 1 ? 's' : ''} ${named}${more} of stdin over the ${MAX_TEXT_BYTES}-byte limit of a message; nothing was queued`,
+      );
+    }
+    return lines.filter((line) => line.length > 0);
+  }
+  if (text === undefined) throw new UsageError("send: missing TEXT (or '-' to read stdin)");
+  // `echo hi | natter send --to bob -` sends "hi", not "hi\n".
+  const message = text === '-' ? (await stdin()).replace(/\r?\n$/, '') : text;
+  if (tooLarge(message)) {
+    throw cliError(
+      CliCode.TooLarge,
+      `send: the message is ${Buffer.byteLength(message, 'utf8')} bytes, over the ${MAX_TEXT_BYTES}-byte limit; nothing was queued`,
+    );
+  }
+  return [message];
+}
+
+function tooLarge(text: string): boolean {
+  return Buffer.byteLength(text, 'utf8') > MAX_TEXT_BYTES;
+}

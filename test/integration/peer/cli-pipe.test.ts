@@ -1,0 +1,166 @@
+/**
+ * Output to a reader that goes away, and the history that keeps every message
+ * (issue 13 item 1): `natter inbox | head -1` ends quietly with exit 0 and marks
+ * read only what it wrote; `natter history` shows everything, sent and received.
+ * In-process runs with a stdout that fails like a closed pipe, and spawned
+ * processes whose stdout pipe we close ourselves.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { type CliRun, runCli } from '../../helpers/cli.js';
+import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
+import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+
+const root = resolve(import.meta.dirname, '..', '..', '..');
+
+interface Line {
+  text: string;
+  from: string;
+  to?: string;
+  direction?: string;
+  state?: string;
+  reason?: string;
+  group?: { name: string; id: string };
+}
+
+const json = (r: CliRun) =>
+  r.stdout
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as Line);
+
+describe('cli: a closed stdout, and natter history', function () {
+  this.timeout(60_000);
+  let relay: TestRelay;
+  let dir: string;
+  let env: Record<string, string>;
+  const as = (who: string, argv: string[], options: Parameters<typeof runCli>[1] = {}) =>
+    runCli(['--profile', join(dir, who), ...argv], { ...options, env: { ...env, ...options.env } });
+  const ok = async (who: string, argv: string[], options: Parameters<typeof runCli>[1] = {}) => {
+    const r = await as(who, argv, options);
+    assert.equal(r.code, 0, `${who}: natter ${argv.join(' ')}: ${r.stderr}`);
+    return r;
+  };
+
+  /** `natter ARGV` as its own process, its stdout pipe closed before it writes. */
+  function spawnClosed(
+    who: string,
+    argv: string[],
+  ): Promise<{ code: number | null; stderr: string }> {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', '--profile', join(dir, who), ...argv],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '', HOME: dir, NATTER_PRESENCE: '0', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    return new Promise((done) => child.on('close', (code) => done({ code, stderr })));
+  }
+
+  beforeEach(async () => {
+    relay = await startTestRelay();
+    dir = await makeTempDir();
+    env = { NATTER_RELAY: `${relay.host}:${relay.port}` };
+    await ok('a', ['init', '--name', 'alice']);
+    await ok('b', ['init', '--name', 'bob']);
+  });
+
+  afterEach(async () => {
+    await relay.close();
+    await removeTempDirs();
+  });
+
+  it('inbox | head -1: exit 0, no error, and only the message written is marked read', async () => {
+    await ok('a', ['send', '--to', 'bob', '--each-line'], { stdin: 'one\ntwo\nthree\n' });
+    const head = await as('b', ['inbox'], { stdoutLines: 1 });
+    assert.equal(head.code, 0, head.stderr);
+    assert.equal(head.stderr, '', 'no error, no stack trace');
+    assert.match(head.stdout, /^\d\d:\d\d:\d\d {2}alice \([a-z2-7-]{19}\): one\n$/);
+    const rest = await ok('b', ['inbox', '--json']);
+    assert.deepEqual(
+      json(rest).map((m) => m.text),
+      ['two', 'three'],
+      'what was not written is still unread',
+    );
+    const empty = await ok('b', ['inbox', '--json']);
+    assert.equal(empty.stdout, '');
+    assert.equal(empty.stderr, 'natter: no new messages\n', 'said on stderr; stdout stays clean');
+  });
+
+  it('inbox --follow stops, exit 0, when its stdout closes, leaving the message unread', async () => {
+    await ok('a', ['send', '--to', 'bob', 'for a closed pipe']);
+    const follow = await as('b', ['inbox', '--follow'], { stdoutLines: 0 });
+    assert.equal(follow.code, 0, follow.stderr);
+    assert.deepEqual(
+      json(await ok('b', ['inbox', '--json'])).map((m) => m.text),
+      ['for a closed pipe'],
+    );
+  });
+
+  it('inbox, contacts and fingerprint end quietly with exit 0 when the stdout pipe is closed', async () => {
+    await ok('a', ['send', '--to', 'bob', 'first']);
+    await ok('a', ['send', '--to', 'bob', 'second']);
+    for (const argv of [['inbox'], ['contacts'], ['fingerprint'], ['history']]) {
+      const r = await spawnClosed('b', argv);
+      assert.equal(r.code, 0, `${argv[0]}: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /EPIPE|\n\s+at /, argv[0]);
+    }
+    assert.deepEqual(
+      json(await ok('b', ['inbox', '--json'])).map((m) => m.text),
+      ['first', 'second'],
+      'nothing was marked read: nothing was written',
+    );
+  });
+
+  it('history shows both directions, one conversation or all, with --json, --since and --limit', async () => {
+    await ok('a', ['send', '--to', 'bob', 'hi bob']);
+    await ok('b', ['inbox']);
+    await ok('b', ['send', '--to', 'alice', 'hi alice\nsecond line']);
+    await ok('a', ['group', 'create', 'team', '--members', 'bob']);
+    await ok('a', ['send', '--group', 'team', 'standup']);
+
+    const withBob = await ok('a', ['history', 'bob']);
+    const [mine, theirs, ...none] = withBob.stdout.split(/\n(?! {4})/).filter((l) => l.length > 0);
+    assert.deepEqual(none, []);
+    assert.match(
+      mine ?? '',
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}me → bob: hi bob {2}\[(stored|delivered)\]$/,
+    );
+    assert.match(
+      theirs ?? '',
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}bob \([a-z2-7-]{19}\): hi alice\n {4}second line$/,
+    );
+
+    const all = json(await ok('a', ['history', '--json']));
+    assert.deepEqual(
+      all.map((m) => [m.direction, m.from, m.to, m.text, m.group?.name]),
+      [
+        ['out', 'alice', 'bob', 'hi bob', undefined],
+        ['in', 'bob', undefined, 'hi alice\nsecond line', undefined],
+        ['out', 'alice', undefined, 'standup', 'team'],
+      ],
+    );
+    assert.deepEqual(
+      json(await ok('a', ['history', '#team', '--json'])).map((m) => m.text),
+      ['standup'],
+    );
+    assert.deepEqual(
+      json(await ok('a', ['history', '--json', '--limit', '2'])).map((m) => m.text),
+      ['hi alice\nsecond line', 'standup'],
+      'the latest',
+    );
+    const later = await ok('a', ['history', '--since', '2099-01-01']);
+    assert.equal(later.stdout, '');
+    assert.match(later.stderr, /no messages since then/);
+    assert.equal(json(await ok('a', ['history', '--since', '1h', '--json'])).length, 3);
+    assert.equal((await as('a', ['history', 'bad name'])).code, 2);
+  });
+});

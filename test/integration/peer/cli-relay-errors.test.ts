@@ -1,0 +1,165 @@
+/**
+ * A wrong relay address, and a relay that cannot start (issue 13 items 4 and 10):
+ * one coded line with the cause, within about a second, and the same code from
+ * every command. Loopback only: a refused port is one we bound and closed.
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { runCli } from '../../helpers/cli.js';
+import { startTestRelay } from '../../helpers/relay.js';
+import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+
+/** A loopback port nothing listens on: bound, then closed. */
+async function refusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** The code of the last line of stderr: `natter: ... (E_CODE)`. */
+const codeOf = (stderr: string) => /\((E_[A-Z_]+)\)\n$/.exec(stderr)?.[1];
+
+describe('cli: a refused relay address fails fast, with the cause', () => {
+  let dir: string;
+  let relay: string;
+  const as = (argv: string[], options: Parameters<typeof runCli>[1] = {}) =>
+    runCli(['--profile', join(dir, 'a'), '--relay', relay, ...argv], options);
+
+  beforeEach(async () => {
+    dir = await makeTempDir();
+    relay = `127.0.0.1:${await refusedPort()}`;
+    assert.equal((await runCli(['--profile', join(dir, 'a'), 'init', '--name', 'alice'])).code, 0);
+  });
+
+  afterEach(removeTempDirs);
+
+  it('send and inbox both exit 1 with E_RELAY_UNREACHABLE and ECONNREFUSED within about a second', async () => {
+    for (const argv of [['send', '--to', 'bob', 'hello?'], ['inbox']]) {
+      const startedAt = Date.now();
+      const r = await as(argv);
+      const tookMs = Date.now() - startedAt;
+      assert.equal(r.code, 1, argv[0]);
+      assert.equal(codeOf(r.stderr), 'E_RELAY_UNREACHABLE', r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(`relay ${relay} not reachable: connection refused \\(ECONNREFUSED\\)`),
+      );
+      assert.ok(tookMs < 3_000, `${argv[0]} took ${tookMs} ms (--wait is 30 s)`);
+    }
+  });
+
+  it('with --wait, tries a refused address for that long: the user said how long to wait', async () => {
+    const startedAt = Date.now();
+    const r = await as(['inbox', '--wait', '2500']);
+    const tookMs = Date.now() - startedAt;
+    assert.equal(codeOf(r.stderr), 'E_RELAY_UNREACHABLE', r.stderr);
+    assert.match(
+      r.stderr,
+      /not reachable within 2500 ms \(last attempt: connection refused \(ECONNREFUSED\)\)/,
+    );
+    assert.ok(tookMs >= 2_400, `gave up after ${tookMs} ms`);
+  });
+
+  it('init notes the refused relay within about a second, and keeps the identity', async () => {
+    const startedAt = Date.now();
+    const r = await runCli([
+      '--profile',
+      join(dir, 'z'),
+      '--relay',
+      relay,
+      'init',
+      '--name',
+      'zed',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /not reachable: connection refused \(ECONNREFUSED\); the name is registered/,
+    );
+    assert.ok(Date.now() - startedAt < 3_000);
+  });
+
+  it('says what it waits for on a terminal, and nothing of the kind when stderr is not one', async () => {
+    const tty = await as(['inbox'], { stderrTTY: true });
+    assert.match(
+      tty.stderr,
+      new RegExp(`^natter: waiting for relay ${relay}: connection refused \\(ECONNREFUSED\\)…\n`),
+    );
+    assert.equal(codeOf(tty.stderr), 'E_RELAY_UNREACHABLE');
+    const piped = await as(['inbox']);
+    assert.doesNotMatch(piped.stderr, /waiting for/);
+    assert.equal(piped.stderr.split('\n').length, 2, 'one line');
+  });
+
+  it('still finds a relay that comes back within the first second', async () => {
+    const [, port] = relay.split(':');
+    const send = as(['send', '--to', 'alice2', 'are you there?']);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const back = await startTestRelay({ port: Number(port) });
+    try {
+      const r = await send;
+      // The relay answered: the name is unknown there, which is not an unreachable relay.
+      assert.equal(codeOf(r.stderr), 'E_UNKNOWN_RECIPIENT', r.stderr);
+    } finally {
+      await back.close();
+    }
+  });
+});
+
+describe('cli: natter relay that cannot start', () => {
+  afterEach(removeTempDirs);
+
+  const start = (argv: string[]) =>
+    runCli(['relay', '--port', '0', ...argv], {
+      stop: new Promise((resolve) => setTimeout(() => resolve('SIGTERM'), 2_000)),
+    });
+
+  it('says a --data that is a file, with a code, not EEXIST', async () => {
+    const file = join(await makeTempDir(), 'not-a-dir');
+    await writeFile(file, 'x');
+    const r = await start(['--host', '127.0.0.1', '--data', file]);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /^natter: relay: --data .*not-a-dir is a file, not a directory.*\(E_RELAY_DATA\)\n$/,
+    );
+  });
+
+  it('refuses --host 999.1.1.1 as bad usage, without looking it up', async () => {
+    const r = await start(['--host', '999.1.1.1', '--data', await makeTempDir()]);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /^natter: relay: --host 999\.1\.1\.1 is not an IPv4 address \(E_USAGE\)\n$/,
+    );
+  });
+
+  it('says an address of another machine, or a port in use, in one coded line', async () => {
+    const other = await start(['--host', '192.0.2.1', '--data', await makeTempDir()]);
+    assert.equal(other.code, 1);
+    assert.match(
+      other.stderr,
+      /^natter: relay: 192\.0\.2\.1 is not an address of this machine \(EADDRNOTAVAIL\) \(E_RELAY_LISTEN\)\n$/,
+    );
+    const taken = await startTestRelay();
+    try {
+      const r = await runCli([
+        'relay',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(taken.port),
+        '--data',
+        await makeTempDir(),
+      ]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^natter: relay: port \d+ is already in use \(E_ADDRESS_IN_USE\)\n$/);
+    } finally {
+      await taken.close();
+    }
+  });
+});
