@@ -22,6 +22,7 @@ import { type ControlServer, controlSocketPath, startControlServer } from './con
 import { CliCode, cliError } from './errors.js';
 import type { CliIo } from './io.js';
 import { Output } from './output.js';
+import { withPassphrase } from './passphrase.js';
 import { clientPresenceAllowed, type PresenceFlags, presenceNetwork } from './presence.js';
 import { QueuedNotes } from './queued.js';
 
@@ -62,6 +63,8 @@ export interface OpenClientOptions {
    * refused, or still waiting, with how to see or cancel them.
    */
   tellQueued?: boolean;
+  /** Claim this pseudonym instead of the profile's (`natter rename`; OpenOptions.pseudonym). */
+  pseudonym?: string;
 }
 
 export class CliContext {
@@ -107,8 +110,12 @@ export class CliContext {
     this.io.stderr.write(`${line}\n`);
   }
 
+  /** A passphrase typed at a prompt in this run (`init --seal`): not asked for again. */
+  typed: string | undefined;
+
   /** `--passphrase-file F` or NATTER_PASSPHRASE_FILE: the file's first line. */
   async passphrase(): Promise<string | undefined> {
+    if (this.typed !== undefined) return this.typed;
     const file = this.global.passphraseFile ?? this.io.env.NATTER_PASSPHRASE_FILE;
     if (!file) return undefined;
     let text: string;
@@ -185,16 +192,24 @@ export class CliContext {
       : presence === false
         ? await this.relay()
         : await this.configuredRelay();
-    const passphrase = await this.passphrase();
+    const logger = await this.logger();
     try {
-      this.client = await NatterClient.open({
-        profileDir: this.paths.dir,
-        logger: await this.logger(),
-        ...(passphrase === undefined ? {} : { passphrase }),
-        ...(this.global.acceptNewRelayKey ? { acceptNewRelayKey: true } : {}),
-        ...(relay === undefined ? {} : { relay }),
-        presence: options.connect || options.announce ? presence : false,
-      });
+      // A sealed key: the passphrase file, else asked on a terminal (passphrase.ts).
+      this.client = await withPassphrase(
+        this.io,
+        this.paths.identity,
+        await this.passphrase(),
+        (passphrase) =>
+          NatterClient.open({
+            profileDir: this.paths.dir,
+            logger,
+            ...(passphrase === undefined ? {} : { passphrase }),
+            ...(this.global.acceptNewRelayKey ? { acceptNewRelayKey: true } : {}),
+            ...(relay === undefined ? {} : { relay }),
+            ...(options.pseudonym === undefined ? {} : { pseudonym: options.pseudonym }),
+            presence: options.connect || options.announce ? presence : false,
+          }),
+      );
     } catch (err) {
       if (err instanceof NatterError && err.code === 'E_KEYFILE_MISSING') {
         throw cliError(

@@ -1,59 +1,53 @@
 /**
  * The control socket of a long-running client (`natter inbox --follow`,
  * `natter chat`): a Unix socket `control.sock` in the profile directory, mode
- * 0600 inside the 0700 profile, so only the profile's owner reaches it. Other
- * natter commands use it to talk to the running client, which holds the
- * profile's lock. Line-delimited JSON, one request a line, one answer a line:
+ * 0600 inside the 0700 profile, so only the profile's owner reaches it (Node
+ * cannot read a Unix socket peer's credentials; the file modes are the check,
+ * made by the server before it listens and by the client before it connects).
+ * Other natter commands use it to act through the running client, which holds
+ * the profile's lock (issue 13 item 3). Line-delimited JSON, one request a line,
+ * one answer a line, in order:
  *
- *   {"op":"status","status":"away","text":"lunch"}  -> {"ok":true}
- *   {"op":"who"}                                    -> {"ok":true,"peers":[OnlinePeer...]}
- *   {"op":"watch"}                                  -> {"ok":true,"peers":[...]}, then one
- *       {"event":"roster:change"|"roster:conflict", ...payload} line per change until closed
- *   anything else                                   -> {"ok":false,"code":"E_...","message":"..."}
+ *   {"op":"<kind>", ...fields}  -> {"ok":true, ...answer}
+ *                               or {"ok":false,"code":"E_...","message":"..."}
+ *
+ * The kinds, their fields and answers are the table in control-ops.ts. `watch`
+ * streams {"event":...} lines after its answer until the connection closes.
  */
-import { chmod, rm } from 'node:fs/promises';
+import { chmod, lstat, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
-import { join } from 'node:path';
-import {
-  type OnlinePeer,
-  type PeerEventMap,
-  PRESENCE_STATUSES,
-  type PresenceStatus,
-} from '../peer/index.js';
+import { dirname, join } from 'node:path';
+import type { OnlinePeer } from '../peer/index.js';
 import { describeError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
+import {
+  type AnyControlRequest,
+  type ControlEvent,
+  type ControlTarget,
+  controlDispatch,
+} from './control-ops.js';
 import { CliCode, cliError } from './errors.js';
+import { LineSplitter } from './line-splitter.js';
+
+export type { ControlEvent, ControlTarget };
 
 export const CONTROL_SOCKET_NAME = 'control.sock';
 
-/** Longest request line. A status request is under 400 bytes; more is not a natter client. */
-export const MAX_CONTROL_LINE_BYTES = 4096;
+/**
+ * Longest line either way. A `send` of many lines is one request, so that it is
+ * queued as one batch; the socket is its owner's alone, so this bounds mistakes
+ * (a runaway pipe into --each-line), not attacks.
+ */
+export const MAX_CONTROL_LINE_BYTES = 16 * 1024 * 1024;
 
 /** How long a command waits for the running client to answer (it answers in milliseconds). */
 export const CONTROL_TIMEOUT_MS = 3000;
 
-/** What the control socket may do with the running client. */
-export interface ControlTarget {
-  setStatus(status: PresenceStatus, text?: string): Promise<void>;
-  online(): OnlinePeer[];
-  on<K extends 'roster:change' | 'roster:conflict'>(
-    name: K,
-    listener: (event: PeerEventMap[K]) => void,
-  ): () => void;
-}
-
-export type ControlRequest =
-  | { op: 'status'; status: PresenceStatus; text?: string }
-  | { op: 'who' }
-  | { op: 'watch' };
+export type ControlRequest = AnyControlRequest;
 
 export type ControlAnswer =
   | { ok: true; peers?: OnlinePeer[] }
   | { ok: false; code: string; message: string };
-
-export type ControlEvent =
-  | ({ event: 'roster:change' } & PeerEventMap['roster:change'])
-  | ({ event: 'roster:conflict' } & PeerEventMap['roster:conflict']);
 
 export function controlSocketPath(profileDir: string): string {
   return join(profileDir, CONTROL_SOCKET_NAME);
@@ -63,20 +57,47 @@ export interface ControlServer {
   close(): Promise<void>;
 }
 
+/** One connection, as a request handler sees it. */
+export interface ControlSession {
+  /** Writes one line (an event after the answer); dropped once the connection closed. */
+  write(value: unknown): void;
+  /** Runs `fn` when the connection closes (unsubscribe, give up a wait). */
+  onClose(fn: () => void): void;
+}
+
+/** Answers one parsed request line: the answer's fields, or throws a coded error. */
+export type ControlDispatch = (
+  request: Record<string, unknown>,
+  session: ControlSession,
+) => Promise<object>;
+
+/** True when only the owner may enter `dir` or use `path` (no group or other bits). */
+const ownerOnly = (mode: number) => (mode & 0o077) === 0;
+
 /**
  * Listens on `path`. The caller holds the profile lock, so a socket file left
- * there is a crashed client's and is replaced.
+ * there is a crashed client's and is replaced. E_CONTROL_UNSAFE when the
+ * directory lets others in: between listen() and chmod() the socket has the
+ * umask's mode, and only an owner-only directory keeps others out meanwhile.
  */
 export async function startControlServer(
   path: string,
   target: ControlTarget,
   log: Logger,
 ): Promise<ControlServer> {
+  const dir = dirname(path);
+  if (!ownerOnly((await stat(dir)).mode)) {
+    throw cliError(
+      CliCode.ControlUnsafe,
+      `control: ${dir} can be entered by other users; run: chmod 700 ${dir}`,
+    );
+  }
+  const dispatch = controlDispatch(target);
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    serve(socket, target, log);
+    serve(socket, dispatch, log);
   });
   await rm(path, { force: true });
   await new Promise<void>((resolve, reject) => {
@@ -103,32 +124,35 @@ export async function startControlServer(
 }
 
 /** One connection: requests answered in order; a watch streams until the peer hangs up. */
-function serve(socket: net.Socket, target: ControlTarget, log: Logger): void {
-  let buffered = '';
+function serve(socket: net.Socket, dispatch: ControlDispatch, log: Logger): void {
   let chain = Promise.resolve();
-  const unsubscribe: (() => void)[] = [];
+  const closers: (() => void)[] = [];
   const write = (value: unknown) => {
     if (!socket.destroyed) socket.write(`${JSON.stringify(value)}\n`);
+  };
+  const session: ControlSession = {
+    write,
+    onClose: (fn) => {
+      if (socket.destroyed) fn();
+      else closers.push(fn);
+    },
   };
   socket.setEncoding('utf8');
   socket.on('error', () => undefined);
   socket.on('close', () => {
-    for (const off of unsubscribe.splice(0)) off();
+    for (const off of closers.splice(0)) off();
   });
-  socket.on('data', (chunk: string) => {
-    buffered += chunk;
-    let nl = buffered.indexOf('\n');
-    while (nl !== -1) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
+  const lines = new LineSplitter(
+    MAX_CONTROL_LINE_BYTES,
+    (line) => {
       chain = chain.then(() => answer(line));
-      nl = buffered.indexOf('\n');
-    }
-    if (Buffer.byteLength(buffered) > MAX_CONTROL_LINE_BYTES) {
+    },
+    () => {
       write({ ok: false, code: 'E_BAD_REQUEST', message: 'control: request line too long' });
       socket.destroy();
-    }
-  });
+    },
+  );
+  socket.on('data', (chunk: string) => lines.push(chunk));
 
   const answer = async (line: string): Promise<void> => {
     let request: unknown;
@@ -138,33 +162,12 @@ function serve(socket: net.Socket, target: ControlTarget, log: Logger): void {
       write({ ok: false, code: 'E_BAD_REQUEST', message: 'control: request is not JSON' });
       return;
     }
-    const r = request as Record<string, unknown>;
     try {
-      switch (r?.op) {
-        case 'status': {
-          const status = r.status;
-          const text = r.text ?? '';
-          if (!PRESENCE_STATUSES.includes(status as PresenceStatus) || typeof text !== 'string') {
-            throw cliError(CliCode.BadStatus, `status: expected ${PRESENCE_STATUSES.join('|')}`);
-          }
-          await target.setStatus(status as PresenceStatus, text);
-          write({ ok: true });
-          return;
-        }
-        case 'who':
-          write({ ok: true, peers: target.online() });
-          return;
-        case 'watch':
-          // Subscribed before the snapshot is written, so no change falls in between.
-          unsubscribe.push(
-            target.on('roster:change', (e) => write({ event: 'roster:change', ...e })),
-            target.on('roster:conflict', (e) => write({ event: 'roster:conflict', ...e })),
-          );
-          write({ ok: true, peers: target.online() });
-          return;
-        default:
-          throw cliError(CliCode.BadRequest, 'control: unknown op');
+      if (typeof request !== 'object' || request === null || Array.isArray(request)) {
+        throw cliError(CliCode.BadRequest, 'control: a request is a JSON object');
       }
+      const answered = await dispatch(request as Record<string, unknown>, session);
+      write({ ok: true, ...answered });
     } catch (err) {
       const { code, message } = describeError(err);
       log.info('control request failed', { code });
@@ -175,22 +178,18 @@ function serve(socket: net.Socket, target: ControlTarget, log: Logger): void {
 
 /** A connection to a running client's control socket. */
 export class ControlClient {
-  private buffered = '';
   private readonly lines: string[] = [];
   private waiting: ((line: string | null) => void) | null = null;
   private ended = false;
 
   private constructor(private readonly socket: net.Socket) {
     socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      this.buffered += chunk;
-      let nl = this.buffered.indexOf('\n');
-      while (nl !== -1) {
-        this.push(this.buffered.slice(0, nl));
-        this.buffered = this.buffered.slice(nl + 1);
-        nl = this.buffered.indexOf('\n');
-      }
-    });
+    const splitter = new LineSplitter(
+      MAX_CONTROL_LINE_BYTES,
+      (line) => this.push(line),
+      () => socket.destroy(),
+    );
+    socket.on('data', (chunk: string) => splitter.push(chunk));
     socket.on('close', () => {
       this.ended = true;
       this.waiting?.(null);
@@ -199,8 +198,27 @@ export class ControlClient {
     socket.on('error', () => undefined);
   }
 
-  /** Connects; E_NOT_RUNNING when no client listens there. */
-  static connect(path: string, profileDir: string): Promise<ControlClient> {
+  /**
+   * Connects; E_NOT_RUNNING when no client listens there, E_CONTROL_UNSAFE when the
+   * socket is not this user's alone (then it is not our client's).
+   */
+  static async connect(path: string, profileDir: string): Promise<ControlClient> {
+    const notRunning = (cause: unknown) =>
+      cliError(
+        CliCode.NotRunning,
+        `no natter client is running for profile ${profileDir} (natter inbox --follow or natter chat)`,
+        { cause },
+      );
+    const s = await lstat(path).catch((err: unknown) => {
+      throw notRunning(err);
+    });
+    const uid = process.getuid?.();
+    if (!s.isSocket() || !ownerOnly(s.mode) || (uid !== undefined && s.uid !== uid)) {
+      throw cliError(
+        CliCode.ControlUnsafe,
+        `control: ${path} is not a socket only you can use; not talking to it`,
+      );
+    }
     return new Promise((resolve, reject) => {
       const socket = net.connect(path);
       socket.once('connect', () => {
@@ -209,25 +227,32 @@ export class ControlClient {
       });
       socket.once('error', (err: NodeJS.ErrnoException) => {
         socket.destroy();
-        reject(
-          cliError(
-            CliCode.NotRunning,
-            `no natter client is running for profile ${profileDir} (natter status and natter who talk to a running natter inbox --follow or natter chat)`,
-            { cause: err },
-          ),
-        );
+        reject(notRunning(err));
       });
     });
   }
 
-  /** Sends one request and waits for its answer. */
-  async request(request: ControlRequest, timeoutMs = CONTROL_TIMEOUT_MS): Promise<ControlAnswer> {
-    this.socket.write(`${JSON.stringify(request)}\n`);
-    const line = await this.next(timeoutMs);
-    if (line === null) {
+  /**
+   * Sends one request and waits for its answer; `timeoutMs` null waits as long as
+   * the connection lasts (a send waiting for the relay, an inbox --follow).
+   */
+  async request(
+    request: ControlRequest,
+    timeoutMs: number | null = CONTROL_TIMEOUT_MS,
+  ): Promise<ControlAnswer> {
+    const line = `${JSON.stringify(request)}\n`;
+    if (Buffer.byteLength(line) > MAX_CONTROL_LINE_BYTES) {
+      throw cliError(
+        CliCode.TooLarge,
+        `control: the request is over the ${MAX_CONTROL_LINE_BYTES}-byte limit of one request to a running client; send it in parts`,
+      );
+    }
+    this.socket.write(line);
+    const answer = await this.next(timeoutMs ?? undefined);
+    if (answer === null) {
       throw cliError(CliCode.Control, 'control: the running client closed the connection');
     }
-    return line as ControlAnswer;
+    return answer as ControlAnswer;
   }
 
   /** The next line (parsed), or null once the running client has gone. */

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { describeError } from '../util/errors.js';
 import { addChatCommand } from './commands/chat.js';
+import { addConfigCommands } from './commands/config.js';
 import { addContactsCommands } from './commands/contacts.js';
 import { addGroupCommands } from './commands/group.js';
 import { addHistoryCommand } from './commands/history.js';
@@ -15,6 +16,7 @@ import { addInboxCommand } from './commands/inbox.js';
 import { addInitCommand } from './commands/init.js';
 import { addOutboxCommands } from './commands/outbox.js';
 import { addRelayCommand } from './commands/relay.js';
+import { addRenameCommand } from './commands/rename.js';
 import { addSendCommand } from './commands/send.js';
 import { addStatusCommand } from './commands/status.js';
 import { addTrustCommand } from './commands/trust.js';
@@ -105,6 +107,8 @@ export function buildProgram(io: CliIo): Command {
   addWhoCommand(program, withContext);
   addStatusCommand(program, withContext);
   addChatCommand(program, withContext);
+  addConfigCommands(program, withContext);
+  addRenameCommand(program, withContext);
   return program;
 }
 

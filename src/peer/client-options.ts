@@ -24,6 +24,14 @@ export interface OpenOptions {
   profileDir: string;
   /** Unseals a passphrase-protected key file. */
   passphrase?: string;
+  /**
+   * Claim this pseudonym instead of the profile's (`natter rename`): connect()
+   * Registers it, and the relay moves this identity to it and frees the old name
+   * (docs/protocol.md "Register"). Checked as a new name (E_BAD_PSEUDONYM). The
+   * caller saves it as the profile's pseudonym once connect() resolves; until
+   * then the profile keeps its old name. Default: the profile's pseudonym.
+   */
+  pseudonym?: string;
   /** Default: NATTER_RELAY, then the profile's config.relay. */
   relay?: RelayAddress;
   /**

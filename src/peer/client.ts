@@ -83,6 +83,17 @@ export class NatterClient extends ClientGroups {
     await this.c.link.connect(deadline, discoverMs, options.failFastMs);
   }
 
+  /**
+   * connect() again after the connection gave up for good ('error' with `fatal`:
+   * E_RELAY_KEY_CHANGED, ...), with the same checks: a relay with another key is
+   * refused again, the one this profile registered with is taken back. While the
+   * connection lives, the same as connect().
+   */
+  reconnect(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.c.link.restart();
+    return this.connect(options);
+  }
+
   /** Who is online (LAN and relay merged), sorted by pseudonym case-insensitively. */
   online(): OnlinePeer[] {
     return this.c.presence.online();

@@ -13,6 +13,7 @@ import { fingerprint as fingerprintOf } from '../crypto/keys.js';
 import { toHex } from '../util/bytes.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Logger, silentLogger } from '../util/logger.js';
+import { newPseudonymProblem, normalizePseudonym } from '../wire/text.js';
 import { BackgroundTasks } from './background.js';
 import type { OpenOptions } from './client.js';
 import { Contacts } from './contacts.js';
@@ -77,7 +78,7 @@ export async function openComponents(opts: OpenOptions): Promise<ClientComponent
     paths.identity,
     opts.passphrase === undefined ? {} : { passphrase: opts.passphrase },
   );
-  const pseudonym = config.pseudonym;
+  const pseudonym = opts.pseudonym === undefined ? config.pseudonym : claimable(opts.pseudonym);
   if (pseudonym === undefined) {
     throw peerError(
       PeerCode.ProfileIncomplete,
@@ -112,6 +113,14 @@ export async function openComponents(opts: OpenOptions): Promise<ClientComponent
     await store.close();
     throw err;
   }
+}
+
+/** A name to claim (OpenOptions.pseudonym), as the relay will check it. */
+function claimable(name: string): string {
+  const normal = normalizePseudonym(name);
+  const problem = newPseudonymProblem(normal);
+  if (problem !== null) throw peerError(PeerCode.BadPseudonym, `rename: the name ${problem}`);
+  return normal;
 }
 
 type Loaded = Pick<

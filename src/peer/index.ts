@@ -86,4 +86,5 @@ export {
   relayFingerprint,
   resolveProfileDir,
   resolveRelayAddress,
+  updateConfig,
 } from './profile.js';

@@ -190,15 +190,33 @@ export async function writeConfig(paths: ProfilePaths, config: ProfileConfig): P
   await writeFileAtomic(paths.config, `${JSON.stringify(config, null, 2)}\n`);
 }
 
-/** Read-modify-write of config.json. One process owns a profile (the db lock), so no races. */
-export async function updateConfig(
+/** Config updates in flight, per config file: one at a time, so none is lost. */
+const configUpdates = new Map<string, Promise<unknown>>();
+
+/**
+ * Read-modify-write of config.json. One process owns a profile (the db lock);
+ * within it, updates run one after another (a rename's new name and the address
+ * a session saves after Ready may race: neither may undo the other).
+ */
+export function updateConfig(
   paths: ProfilePaths,
   change: (config: ProfileConfig) => void,
 ): Promise<ProfileConfig> {
-  const config = await readConfig(paths);
-  change(config);
-  await writeConfig(paths, config);
-  return config;
+  const key = paths.config;
+  const update = (configUpdates.get(key) ?? Promise.resolve())
+    .catch(() => undefined)
+    .then(async () => {
+      const config = await readConfig(paths);
+      change(config);
+      await writeConfig(paths, config);
+      return config;
+    });
+  configUpdates.set(key, update);
+  const forget = () => {
+    if (configUpdates.get(key) === update) configUpdates.delete(key);
+  };
+  update.then(forget, forget);
+  return update;
 }
 
 /** 'host:port', 'host' (default port) or '[v6]:port'. Throws E_BAD_RELAY_ADDRESS. */

@@ -131,6 +131,18 @@ export class RelayLink {
     return (await this.bound().discovery.discoverRelay(timeoutMs, query)).found;
   }
 
+  /**
+   * Forgets a session that gave up for good, so the next connect() dials afresh
+   * and checks the relay again (issue 13: a chat that met a relay with another key
+   * waits for its own relay to return). False, doing nothing, otherwise.
+   */
+  restart(): boolean {
+    if (this.closed || this.session === null || !this.session.gaveUp) return false;
+    this.session = null;
+    this.opening = null;
+    return true;
+  }
+
   logout(): Promise<void> {
     return this.session?.logout() ?? Promise.resolve();
   }

@@ -21,6 +21,10 @@ export interface CliOptions {
   stdoutLines?: number;
   /** Stderr is a terminal (progress lines). */
   stderrTTY?: boolean;
+  /** Stdin is a terminal: commands may prompt (the answers come from `stdin`). */
+  stdinTTY?: boolean;
+  /** Called with each stdout chunk as it is written (to follow a long-running command). */
+  onStdout?: (chunk: string) => void;
 }
 
 /** A write to a pipe whose reader has gone. */
@@ -37,7 +41,10 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
       write: (s: string, callback?: (err?: Error | null) => void) => {
         lines += s.split('\n').length - 1;
         const open = options.stdoutLines === undefined || lines <= options.stdoutLines;
-        if (open) stdout += s;
+        if (open) {
+          stdout += s;
+          options.onStdout?.(s);
+        }
         // Like a stream: the callback comes later, with the error if the write failed.
         queueMicrotask(() => callback?.(open ? null : epipe()));
         return open;
@@ -51,7 +58,10 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
       },
       isTTY: options.stderrTTY === true,
     },
-    stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
+    stdin: Object.assign(
+      Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
+      options.stdinTTY ? { isTTY: true } : {},
+    ),
     // A clean environment: nothing from the developer's shell leaks into a test,
     // and no UDP presence unless a test asks for it (on its own port, on loopback).
     env: {

@@ -15,8 +15,6 @@ import {
   isConversationId,
   isIdentitySealed,
   type NatterClient,
-  newPseudonymProblem,
-  normalizePseudonym,
   type PeerEventMap,
   pseudonymProblem,
 } from '../../peer/index.js';
@@ -33,11 +31,13 @@ import {
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { describeError, isNatterError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
+import { askName, connectOrRename } from '../chat-register.js';
 import { CliContext } from '../context.js';
 import { CliCode, cliError } from '../errors.js';
 import { exists } from '../io.js';
 import type { WithContext } from '../main.js';
 import { addPresenceOptions, type PresenceFlags } from '../presence.js';
+import { refuseIfRunning } from '../via-control.js';
 import { createIdentity } from './init.js';
 
 interface ChatOptions extends PresenceFlags {
@@ -85,20 +85,13 @@ export function addChatCommand(program: Command, withContext: WithContext): void
 /** The last connection state a client reported before the screen subscribed. */
 const lastConnection = new WeakMap<NatterClient, PeerEventMap['connection:state']>();
 
-/** A context whose passphrase can also come from a prompt. */
-class ChatContext extends CliContext {
-  typed: string | undefined;
-
-  override async passphrase(): Promise<string | undefined> {
-    return this.typed ?? super.passphrase();
-  }
-}
-
 async function runChat(
   base: CliContext,
   opts: ChatOptions,
   flags: Record<string, unknown>,
 ): Promise<void> {
+  // Issue 13 item 3: a chat already running on the profile is said before any prompt.
+  await refuseIfRunning(base);
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     throw cliError(
       CliCode.NotATerminal,
@@ -107,11 +100,13 @@ async function runChat(
   }
   const io: PromptIo = { input: base.io.stdin, output: base.io.stderr };
   // The first run may start over (a taken name) with a fresh context: dispose the last one.
-  const holder = { ctx: new ChatContext(base.io, base.global) };
+  const holder = { ctx: new CliContext(base.io, base.global) };
   try {
     const ctx = holder.ctx;
+    const track = (c: NatterClient) => c.on('connection:state', (e) => lastConnection.set(c, e));
+    // An existing profile whose name was taken meanwhile picks another here (chat-register.ts).
     const client = (await exists(ctx.paths.identity))
-      ? await unlock(ctx, io, opts)
+      ? await connectOrRename(holder, io, { announce: opts }, await unlock(ctx, io, opts), track)
       : await firstRun(holder, io, opts);
     const dir = holder.ctx.paths.dir;
     const { settings, problems } = await loadSettings(dir, flags);
@@ -146,7 +141,7 @@ async function runChat(
 
 /** Opens the profile's client, asking for the passphrase of a sealed key file. */
 async function unlock(
-  ctx: ChatContext,
+  ctx: CliContext,
   io: PromptIo,
   announce: PresenceFlags,
 ): Promise<NatterClient> {
@@ -170,7 +165,7 @@ async function unlock(
  * relay is not an error: the screen opens and keeps trying.
  */
 async function firstRun(
-  holder: { ctx: ChatContext },
+  holder: { ctx: CliContext },
   io: PromptIo,
   announce: PresenceFlags,
 ): Promise<NatterClient> {
@@ -194,19 +189,8 @@ async function firstRun(
       await ctx.dispose();
       await rm(ctx.paths.identity, { force: true });
       io.output.write(`the name '${name}' is taken on this relay; choose another\n`);
-      holder.ctx = new ChatContext(ctx.io, ctx.global);
+      holder.ctx = new CliContext(ctx.io, ctx.global);
     }
-  }
-}
-
-async function askName(io: PromptIo): Promise<string> {
-  for (;;) {
-    const name = normalizePseudonym(
-      (await ask(io, 'pseudonym (1-32 characters, no spaces): ')).trim(),
-    );
-    const problem = newPseudonymProblem(name);
-    if (problem === null) return name;
-    io.output.write(`that name ${problem}\n`);
   }
 }
 

@@ -1,7 +1,11 @@
-/** `natter contacts`, `natter fingerprint [NAME]`: local, no relay needed (trust: trust.ts). */
+/**
+ * `natter contacts`, `natter fingerprint [NAME]`: local, no relay needed (trust:
+ * trust.ts); beside a running client, read through it (via-control.ts).
+ */
 import type { Command } from 'commander';
 import { formatContacts, safeJson, sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
+import { perform } from '../via-control.js';
 import { relayFlag, showRelayFingerprint } from './fingerprint.js';
 import { compareLines } from './trust.js';
 
@@ -12,8 +16,7 @@ export function addContactsCommands(program: Command, withContext: WithContext):
     .option('--json', 'print a JSON array')
     .action(
       withContext(async (ctx, opts: { json?: boolean }) => {
-        const client = await ctx.openClient();
-        const list = client.contacts();
+        const { contacts: list } = await perform(ctx, 'contacts', {});
         if (opts.json) ctx.out(safeJson(list));
         else if (list.length === 0) ctx.out('no contacts yet');
         else for (const line of formatContacts(list)) ctx.out(line);
@@ -30,20 +33,21 @@ export function addContactsCommands(program: Command, withContext: WithContext):
     .action(
       withContext(async (ctx, name: string | undefined, opts: { json?: boolean }, cmd: Command) => {
         if (relayFlag(cmd)) return showRelayFingerprint(ctx, name, opts);
-        const client = await ctx.openClient();
-        if (name === undefined) {
-          const { pseudonym, fingerprint, userId } = client.me;
+        const view = await perform(ctx, 'fingerprint', name === undefined ? {} : { name });
+        if ('me' in view) {
+          const { pseudonym, fingerprint, userId } = view.me;
           if (opts.json) ctx.out(safeJson({ pseudonym, fingerprint, userId }));
           else ctx.out(`${sanitize(pseudonym)}  ${fingerprint}`);
           return;
         }
-        const safety = client.fingerprint(name);
-        const contact = client.contact(name);
+        // A contact's view answers a NAME only.
+        if (name === undefined) return;
+        const { contact, safetyNumber: safety } = view;
         if (opts.json) {
           ctx.out(safeJson({ contact: contact ?? null, safetyNumber: safety }));
           return;
         }
-        for (const l of compareLines(name, contact, safety)) ctx.out(l);
+        for (const l of compareLines(name, contact ?? undefined, safety)) ctx.out(l);
         if (contact?.keyChanged)
           ctx.out(
             `if it matches on their screen too, run: natter trust ${sanitize(name)} --safety-number N (N: the number you compared)`,

@@ -2,29 +2,21 @@
  * `natter history [NAME|#GROUP] [--json] [--since T] [--limit N]`: messages sent and
  * received, from the profile's own history (issue 13): nothing received is ever
  * only visible in the chat, or lost to a closed pipe. Local: needs no relay, and
- * marks nothing read.
+ * marks nothing read; beside a running client it reads through it (via-control.ts).
  *
  * Without NAME the latest messages of every conversation with a contact and of
  * every group are merged by time, so `natter history --since 1h` is "what
  * happened in the last hour".
  */
 import type { Command } from 'commander';
-import {
-  type ConversationId,
-  directConversation,
-  fingerprint,
-  type HistoryEntry,
-  type NatterClient,
-  normalizePseudonym,
-  parseConversationId,
-  pseudonymProblem,
-} from '../../peer/index.js';
+import { fingerprint } from '../../peer/index.js';
 import { fromHex } from '../../util/bytes.js';
-import { UsageError } from '../context.js';
 import { dateTime, safeJson, sanitize } from '../format.js';
 import { groupLabel } from '../group-format.js';
+import { atMs, type Shown } from '../history-read.js';
 import type { WithContext } from '../main.js';
 import { parseLimit, parseSince } from '../options.js';
+import { perform } from '../via-control.js';
 
 /** `--limit` when none is given: a screenful or two. */
 export const DEFAULT_HISTORY_LIMIT = 50;
@@ -33,12 +25,6 @@ interface HistoryOptions {
   json?: boolean;
   since?: number;
   limit: number;
-}
-
-/** One entry with where it belongs: the group's name for a group conversation. */
-interface Shown {
-  entry: HistoryEntry;
-  group?: { name: string; id: string };
 }
 
 export function addHistoryCommand(program: Command, withContext: WithContext): void {
@@ -68,8 +54,12 @@ export function addHistoryCommand(program: Command, withContext: WithContext): v
     )
     .action(
       withContext(async (ctx, ref: string | undefined, opts: HistoryOptions) => {
-        const client = await ctx.openClient();
-        const shown = await readHistory(client, ref, opts);
+        // Beside a running client, read through it (issue 13): the same entries.
+        const { shown, me } = await perform(ctx, 'history', {
+          ...(ref === undefined ? {} : { ref }),
+          ...(opts.since === undefined ? {} : { since: opts.since }),
+          limit: opts.limit,
+        });
         if (shown.length === 0) {
           const where =
             ref === undefined
@@ -80,54 +70,9 @@ export function addHistoryCommand(program: Command, withContext: WithContext): v
           ctx.err(`natter: no messages${where}${opts.since === undefined ? '' : ' since then'}`);
           return;
         }
-        const me = client.me.pseudonym;
         for (const s of shown) ctx.out(opts.json ? historyJson(s, me) : formatHistory(s));
       }),
     );
-}
-
-/** When an entry happened here: received (incoming) or written (mine). */
-const atMs = (e: HistoryEntry): number =>
-  e.direction === 'in' ? (e.receivedAtMs ?? e.sentAtMs) : e.sentAtMs;
-
-async function readHistory(
-  client: NatterClient,
-  ref: string | undefined,
-  opts: HistoryOptions,
-): Promise<Shown[]> {
-  const groups = new Map((await client.groups()).map((g) => [g.conversation, g]));
-  let conversations: ConversationId[];
-  if (ref === undefined) {
-    conversations = [
-      ...client.contacts().map((c) => directConversation(c.pseudonym)),
-      ...groups.keys(),
-    ];
-  } else if (ref.startsWith('#')) {
-    const group = await client.group(ref);
-    groups.set(group.conversation, group);
-    conversations = [group.conversation];
-  } else {
-    const problem = pseudonymProblem(normalizePseudonym(ref));
-    if (problem !== null)
-      throw new UsageError(`history: '${sanitize(ref)}' is not a pseudonym: it ${problem}`);
-    conversations = [directConversation(normalizePseudonym(ref))];
-  }
-  const entries: Shown[] = [];
-  for (const conversation of conversations) {
-    // The latest `limit` of each, then of all: the same as the latest `limit` overall.
-    for (const entry of await client.history(conversation, opts.limit)) {
-      if (opts.since !== undefined && atMs(entry) < opts.since) continue;
-      const g = groups.get(conversation);
-      const ref = parseConversationId(conversation);
-      entries.push(
-        g === undefined || ref.kind !== 'group'
-          ? { entry }
-          : { entry, group: { name: g.name, id: ref.groupId } },
-      );
-    }
-  }
-  entries.sort((a, b) => atMs(a.entry) - atMs(b.entry));
-  return entries.slice(-opts.limit);
 }
 
 /**

@@ -7,29 +7,31 @@
  * reported here: a line on stderr, and with --json an entry of `type: "damaged"`
  * on stdout. The exit status stays 0: the inbox was fetched, and nothing a rerun
  * could do would bring the message back.
+ *
+ * Beside a running client (`natter chat`, another `inbox --follow`) it reads
+ * through that client's control socket instead (inbox-via.ts), printing the same.
  */
 import type { Command } from 'commander';
-import type {
-  ConversationNotice,
-  DamagedMessage,
-  GroupUpdate,
-  NatterClient,
-  UnreadMessage,
-} from '../../peer/index.js';
+import type { GroupUpdate, NatterClient, UnreadMessage } from '../../peer/index.js';
 import { NatterError } from '../../util/errors.js';
 import { connectRelay } from '../connect.js';
 import type { CliContext } from '../context.js';
-import { formatMessage, messageJson, safeJson, sanitize } from '../format.js';
+import { formatMessage, messageJson } from '../format.js';
 import {
-  formatGroupChange,
-  formatGroupWarning,
-  groupChangeJson,
-  groupWarningJson,
-} from '../group-format.js';
+  damagedJson,
+  formatDamaged,
+  formatNotice,
+  heldLine,
+  keyChangedLine,
+  noticeJson,
+  printGroupUpdate,
+} from '../inbox-format.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
 import { type Output, StdoutClosed } from '../output.js';
 import { addPresenceOptions, type PresenceFlags } from '../presence.js';
+import { runningClient } from '../via-control.js';
+import { inboxThroughRunning } from './inbox-via.js';
 
 /** After the mailbox is drained, give receipts and queued messages this long to reach the relay. */
 export const INBOX_FLUSH_MS = 2_000;
@@ -61,6 +63,9 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
   // natter status changes its status.
   addPresenceOptions(command).action(
     withContext(async (ctx, opts: InboxOptions) => {
+      // Beside a running client on this profile, through it (issue 13 item 3).
+      const control = await runningClient(ctx);
+      if (control !== null) return inboxThroughRunning(ctx, control, opts);
       const client = await ctx.openClient({
         connect: true,
         tellQueued: true,
@@ -75,15 +80,8 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
       client.on('group:changed', () => printer.schedule());
       client.on('group:warning', () => printer.schedule());
       // Held messages are not printed; say why, on stderr, so scripts reading stdout are unaffected.
-      client.on('contact:key-changed', (e) => {
-        const who = sanitize(e.pseudonym);
-        ctx.err(
-          `natter: ${who}'s key changed (${e.oldFingerprint} -> ${e.newFingerprint}); their messages are held until you compare safety numbers (natter fingerprint ${who}) and run natter trust ${who}`,
-        );
-      });
-      client.on('message:held', (e) => {
-        ctx.err(`natter: a message from ${sanitize(e.from.pseudonym)} is held (key changed)`);
-      });
+      client.on('contact:key-changed', (e) => ctx.err(keyChangedLine(e)));
+      client.on('message:held', (e) => ctx.err(heldLine(e)));
       try {
         // Messages that arrived while another command was connected come first.
         await printer.print();
@@ -143,17 +141,6 @@ class Printer {
     this.print().catch(() => undefined);
   }
 
-  /** A membership change or a refused one: text on stderr, like notices; an object with --json. */
-  private printGroupUpdate(u: GroupUpdate): void {
-    if (u.type === 'changed') {
-      this.ctx.err(formatGroupChange(u.group, u.notice, this.client.me.pseudonym));
-      if (this.json) this.ctx.out(groupChangeJson(u.group, u.notice, u.atMs));
-    } else {
-      this.ctx.err(formatGroupWarning(u));
-      if (this.json) this.ctx.out(groupWarningJson(u));
-    }
-  }
-
   print(): Promise<void> {
     this.queued = true;
     // A failed print does not wedge the ones after it; each reports its own failure.
@@ -177,7 +164,8 @@ class Printer {
     let closed = false;
     try {
       for (const { message, update } of items) {
-        if (update !== undefined) this.printGroupUpdate(update);
+        if (update !== undefined)
+          printGroupUpdate(this.ctx, update, this.client.me.pseudonym, this.json);
         if (message === undefined) continue;
         const line = this.json ? messageJson(message) : formatMessage(message);
         written.push(this.out.line(line).then((ok) => (ok ? message : null)));
@@ -201,59 +189,11 @@ class Printer {
   }
 }
 
-/**
- * The stderr line for a gap or a rewound counter in a sender's messages (issue 10):
- * a notice, not an error: missing messages may still be on their way.
- */
-export function formatNotice(n: ConversationNotice): string {
-  const who = `${sanitize(n.from.pseudonym)} (${n.from.fingerprint})`;
-  return n.kind === 'gap'
-    ? `natter: ${n.missing} earlier message(s) from ${who} have not arrived (yet); they may still be on their way`
-    : `natter: ${who}'s messages are numbered from an earlier point (a profile restored from a backup, or another device); new messages are still shown`;
-}
-
-function noticeJson(n: ConversationNotice): string {
-  return safeJson({
-    type: 'notice',
-    kind: n.kind,
-    conversation: n.conversation,
-    from: n.from.pseudonym,
-    fromFingerprint: n.from.fingerprint,
-    counter: n.counter,
-    previousCounter: n.previousCounter,
-    missing: n.missing,
-    at: new Date(n.atMs).toISOString(),
-  });
-}
-
 /** Rejects when the connection gives up for good (refused login, changed relay key). */
 function fatalError(client: NatterClient): Promise<never> {
   return new Promise((_, reject) => {
     client.on('error', (e) => {
       if (e.fatal) reject(new NatterError(e.code, e.message));
     });
-  });
-}
-
-/**
- * The stderr line for a dropped delivery. The name is the relay's routing claim,
- * not an authenticated sender (DESIGN.md §3), and peer text: said as such, sanitised.
- */
-export function formatDamaged(d: DamagedMessage): string {
-  const who = `${sanitize(d.claimedFrom.pseudonym)} (${d.claimedFrom.fingerprint})`;
-  return `natter: a message claimed to be from ${who} arrived damaged or forged and was dropped: ${d.reason} (${d.code})`;
-}
-
-export function damagedJson(d: DamagedMessage): string {
-  return safeJson({
-    type: 'damaged',
-    code: d.code,
-    reason: d.reason,
-    claimedFrom: d.claimedFrom.pseudonym,
-    claimedFingerprint: d.claimedFrom.fingerprint,
-    claimedUserId: d.claimedFrom.userId,
-    msgId: d.msgId,
-    seq: d.seq,
-    receivedAt: new Date(d.receivedAtMs).toISOString(),
   });
 }

@@ -15,9 +15,17 @@ import { CliCode, cliError } from '../errors.js';
 import { safeJson, sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
+import { askNewPassphrase } from '../passphrase.js';
 
 /** How long `natter init` listens for a relay beacon when no relay is configured. */
 export const INIT_DISCOVERY_MS = 1_000;
+
+interface InitOptions {
+  name: string;
+  json?: boolean;
+  seal?: boolean;
+  wait: number;
+}
 
 export function addInitCommand(program: Command, withContext: WithContext): void {
   program
@@ -29,17 +37,23 @@ export function addInitCommand(program: Command, withContext: WithContext): void
     )
     .option('--json', 'print the result as JSON')
     .option(
+      '--seal',
+      'seal the key with a passphrase: from --passphrase-file (or NATTER_PASSPHRASE_FILE), else asked on the terminal',
+    )
+    .option(
       '--wait <ms>',
       'how long to try to register with the relay, if one is known',
       parseMs,
       5_000,
     )
     .action(
-      withContext(async (ctx, opts: { name: string; json?: boolean; wait: number }) => {
+      withContext(async (ctx, opts: InitOptions) => {
         const paths = ctx.paths;
         // Before the passphrase prompt: a bad or taken name is said at once.
         const name = await checkNewIdentity({ profileDir: paths.dir, pseudonym: opts.name });
-        const passphrase = await ctx.passphrase();
+        const given = await ctx.passphrase();
+        const passphrase = given ?? (opts.seal ? await askNewPassphrase(ctx.io) : undefined);
+        ctx.typed = passphrase;
         const me = await createIdentity(ctx, name, passphrase);
         const fp = me.fingerprint;
         const registered = await register(ctx, opts.wait);

@@ -16,17 +16,18 @@ import {
 import { isNatterError } from '../../util/errors.js';
 import { connectRelay } from '../connect.js';
 import { type CliContext, InterruptedError } from '../context.js';
+import { queue, RelayAnswers, statesOf } from '../delivery.js';
 import { CliCode, cliError } from '../errors.js';
-import { safeJson, sanitize } from '../format.js';
-import { groupLabel } from '../group-format.js';
 import { readAll } from '../io.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
 import { OUTBOX_HINT } from '../queued.js';
-import { messagesFrom, type SendInputOptions, sendTarget, type Target } from '../send-input.js';
+import { messagesFrom, type SendInputOptions, sendTarget } from '../send-input.js';
+import { printStates, report } from '../send-report.js';
 import { tellGroupChanges } from './group.js';
+import { sendThroughRunning } from './send-via.js';
 
-interface SendOptions extends SendInputOptions {
+export interface SendOptions extends SendInputOptions {
   wait: number;
   json?: boolean;
 }
@@ -56,6 +57,8 @@ export function addSendCommand(program: Command, withContext: WithContext): void
         // All of it checked before anything is queued: a bad line queues nothing.
         const target = sendTarget(opts);
         const texts = await messagesFrom(text, opts, () => readAll(ctx.io.stdin));
+        // Beside a running client on this profile, it sends them (issue 13).
+        if (await sendThroughRunning(ctx, target, texts, opts)) return;
         const client = await ctx.openClient({ connect: true, tellQueued: true });
         const told = tellGroupChanges(ctx, client);
         try {
@@ -78,7 +81,7 @@ export function addSendCommand(program: Command, withContext: WithContext): void
           if (refused === null) throw await interrupted(client, ids);
           const [first] = refused;
           if (first !== undefined) {
-            await printStates(client, ids, opts, out);
+            printStates(await statesOf(client, ids), opts, out);
             await told();
             await client.logout();
             throw relayRefusalError(
@@ -86,7 +89,9 @@ export function addSendCommand(program: Command, withContext: WithContext): void
               `${refused.length} of ${ids.length} message(s) stay queued and will be sent the next time natter connects; ${OUTBOX_HINT}`,
             );
           }
-          await report(client, ids, opts, out, target);
+          const name =
+            target.kind === 'group' ? (await client.group(target.group)).name : undefined;
+          report(await statesOf(client, ids), opts, out, target, name);
           await told();
           await client.logout();
         } finally {
@@ -140,60 +145,6 @@ async function deliver(
   return outcome;
 }
 
-/**
- * The relay's answer to each message of this run, from the core's events:
- * stored, failed, held, or refused for now. `refused` resolves once every message
- * has an answer and at least one was a refusal for now; otherwise it never does,
- * and flush() decides.
- */
-class RelayAnswers {
-  readonly refused: Promise<RefusedMessage[]>;
-  private readonly waiting: Set<string>;
-  private readonly refusals = new Map<string, RefusedMessage>();
-  private readonly unsubscribe: (() => void)[];
-  private resolve: (refused: RefusedMessage[]) => void = () => undefined;
-
-  constructor(client: NatterClient, ids: string[]) {
-    this.waiting = new Set(ids);
-    this.refused = new Promise((resolve) => {
-      this.resolve = resolve;
-    });
-    this.unsubscribe = [
-      client.on('message:refused', (e) => {
-        if (!this.waiting.has(e.msgId) && !this.refusals.has(e.msgId)) return;
-        this.refusals.set(e.msgId, e);
-        this.answered(e.msgId);
-      }),
-      client.on('message:status', (e) => {
-        if (e.state === 'queued') return;
-        // A retry may have gone through meanwhile.
-        this.refusals.delete(e.msgId);
-        this.answered(e.msgId);
-      }),
-    ];
-  }
-
-  off(): void {
-    for (const off of this.unsubscribe) off();
-  }
-
-  private answered(msgId: string): void {
-    this.waiting.delete(msgId);
-    if (this.waiting.size === 0 && this.refusals.size > 0)
-      this.resolve([...this.refusals.values()]);
-  }
-}
-
-/** Queues every text durably; resolves with their message ids, in order. */
-async function queue(client: NatterClient, target: Target, texts: string[]): Promise<string[]> {
-  // All queued in one turn: one durable batch, order kept.
-  if (target.kind === 'direct') return Promise.all(texts.map((t) => client.send(target.to, t)));
-  // One at a time: each takes the next index of my sender chain (DESIGN.md §6).
-  const ids: string[] = [];
-  for (const t of texts) ids.push((await client.sendToGroup(target.group, t)).msgId);
-  return ids;
-}
-
 /** Ctrl-C: how many of this run's messages stay queued (or held), and how to see or cancel them. */
 async function interrupted(client: NatterClient, ids: string[]): Promise<InterruptedError> {
   let waiting = 0;
@@ -206,67 +157,4 @@ async function interrupted(client: NatterClient, ids: string[]): Promise<Interru
       ? `send: interrupted; the relay had stored all ${ids.length} message(s)`
       : `send: interrupted; ${waiting} of ${ids.length} message(s) stay queued and will be sent the next time natter connects; ${OUTBOX_HINT}`,
   );
-}
-
-/** With --json, one line per message: its state and, if refused, why. */
-async function printStates(
-  client: NatterClient,
-  ids: string[],
-  opts: SendOptions,
-  out: (line: string) => void,
-): Promise<void> {
-  if (!opts.json) return;
-  for (const msgId of ids) {
-    const status = await client.status(msgId);
-    out(safeJson({ msgId, state: status?.state ?? 'unknown', reason: status?.reason }));
-  }
-}
-
-/** Prints states; fails (exit 1) if any message was refused or is held for a key change. */
-async function report(
-  client: NatterClient,
-  ids: string[],
-  opts: SendOptions,
-  out: (line: string) => void,
-  target: Target,
-): Promise<void> {
-  await printStates(client, ids, opts, out);
-  let held = 0;
-  let failed: string | undefined;
-  for (const msgId of ids) {
-    const status = await client.status(msgId);
-    if (status?.state === 'held') held++;
-    if (status?.state === 'failed') failed ??= status.reason ?? 'refused';
-  }
-  if (target.kind === 'group') {
-    const label = groupLabel((await client.group(target.group)).name);
-    if (held > 0) {
-      throw cliError(
-        CliCode.KeyChanged,
-        `${held} message(s) to ${label} held: a member's key changed; find them with natter contacts, compare safety numbers (natter fingerprint NAME), then run natter trust NAME`,
-      );
-    }
-    // The relay knows the membership before this profile does (removed while away).
-    if (failed === 'unknown-recipient') {
-      throw cliError(
-        CliCode.NotGroupMember,
-        `the relay refused the message: you are no longer a member of ${label} (natter inbox brings the change)`,
-      );
-    }
-    if (failed !== undefined)
-      throw cliError(CliCode.SendFailed, `the relay refused the message to ${label}: ${failed}`);
-    return;
-  }
-  const to = sanitize(target.to);
-  if (held > 0) {
-    throw cliError(
-      CliCode.KeyChanged,
-      `${to}'s key changed: ${held} message(s) held; compare safety numbers (natter fingerprint ${to}), then run natter trust ${to}`,
-    );
-  }
-  if (failed === 'unknown-recipient') {
-    throw cliError(CliCode.UnknownRecipient, `no user '${to}' on this relay`);
-  }
-  if (failed !== undefined)
-    throw cliError(CliCode.SendFailed, `the relay refused the message: ${failed}`);
 }

@@ -9,6 +9,7 @@ import type { ContactInfo } from '../../peer/index.js';
 import { UsageError } from '../context.js';
 import { clockTime, formatSafetyNumber, safeJson, sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
+import { perform } from '../via-control.js';
 
 /**
  * What to compare with `c`: `safety` (the pinned key's number, or the only pending
@@ -47,17 +48,19 @@ export function addTrustCommand(program: Command, withContext: WithContext): voi
     .option('--json', 'print as JSON')
     .action(
       withContext(async (ctx, name: string, opts: { safetyNumber?: string; json?: boolean }) => {
-        const client = await ctx.openClient();
-        if (opts.safetyNumber === undefined) {
-          const safety = client.fingerprint(name);
-          const contact = client.contact(name);
-          if (opts.json) ctx.out(safeJson({ contact: contact ?? null, safetyNumber: safety }));
-          else for (const l of compareLines(name, contact, safety)) ctx.out(l);
+        const view = await perform(ctx, 'trust', {
+          name,
+          ...(opts.safetyNumber === undefined ? {} : { safetyNumber: opts.safetyNumber }),
+        });
+        if ('compare' in view) {
+          const { contact, safetyNumber: safety } = view.compare;
+          if (opts.json) ctx.out(safeJson({ contact, safetyNumber: safety }));
+          else for (const l of compareLines(name, contact ?? undefined, safety)) ctx.out(l);
           throw new UsageError(
             `trust: --safety-number is required: compare the number with ${sanitize(name)}, then run natter trust ${sanitize(name)} --safety-number N`,
           );
         }
-        const result = await client.trust(name, { safetyNumber: opts.safetyNumber });
+        const { result } = view;
         if (opts.json) {
           ctx.out(safeJson(result));
           return;

@@ -3,19 +3,33 @@
  *
  * With this profile's client running (`inbox --follow`, `chat`), its view is
  * used through the control socket: the LAN and the relay's roster merged, with
- * contact pins and verified/changed-key marks. Otherwise `who` listens on the
- * LAN itself: it sends an anonymous QUERY, which peers answer at once, and
- * never announces, so running it makes nobody appear online. It does not log in
- * to a relay either: a login would list this user as online to everyone.
+ * contact pins and verified/changed-key marks. Otherwise `who --watch` on a
+ * profile registered with a relay opens the profile's own client, listening on
+ * the LAN without announcing and logged in to the relay, so a peer whose
+ * connection drops (a crash) leaves at once, as in `chat` (issue 13; the login
+ * lists this user as online while it watches: docs/decisions.md). Otherwise, and
+ * always with --lan, `who` listens on the LAN only: it sends an anonymous QUERY,
+ * which peers answer at once, and never announces, so running it makes nobody
+ * appear online; a one-shot `who` never logs in.
  */
 import type { Command } from 'commander';
-import { type OnlinePeer, type PeerEventMap, PresenceListener } from '../../peer/index.js';
-import { isNatterError, NatterError } from '../../util/errors.js';
+import {
+  isIdentitySealed,
+  type OnlinePeer,
+  type PeerEventMap,
+  PresenceListener,
+  pinnedRelayId,
+  readConfig,
+} from '../../peer/index.js';
+import { describeError, isNatterError, NatterError } from '../../util/errors.js';
+import { connectRelay } from '../connect.js';
 import type { CliContext } from '../context.js';
 import { ControlClient, controlSocketPath } from '../control.js';
 import { clockTime, safeJson, sanitize } from '../format.js';
+import { exists } from '../io.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
+import { canPrompt, PASSPHRASE_HINT } from '../passphrase.js';
 import { presenceNetwork } from '../presence.js';
 
 /** Long enough for every peer's unicast answer to our QUERY, even on a busy Wi-Fi. */
@@ -52,6 +66,10 @@ export function addWhoCommand(program: Command, withContext: WithContext): void 
           }
           return;
         }
+        if (opts.watch && !opts.lan && (await registered(ctx))) {
+          await watchViaRelay(ctx, print);
+          return;
+        }
         // No logger: a listener needs no profile, and must not create one to log into.
         const listener = await PresenceListener.start(
           presenceNetwork(ctx.io.env, ctx.global.presencePort),
@@ -70,6 +88,48 @@ export function addWhoCommand(program: Command, withContext: WithContext): void 
         }
       }),
     );
+}
+
+/** How long `who --watch` waits for its relay before watching the LAN alone meanwhile. */
+export const WHO_CONNECT_MS = 5_000;
+
+/**
+ * The profile has an identity and has proven a relay (it registered, or tried to),
+ * and its key can be opened: a sealed one in a script without a passphrase file
+ * watches the LAN only, as before, and says so.
+ */
+async function registered(ctx: CliContext): Promise<boolean> {
+  if (!(await exists(ctx.paths.identity))) return false;
+  const config = await readConfig(ctx.paths);
+  if (pinnedRelayId(config, config.relay) === undefined) return false;
+  const sealed = await isIdentitySealed(ctx.paths.identity).catch(() => false);
+  if (sealed && !canPrompt(ctx.io) && (await ctx.passphrase()) === undefined) {
+    ctx.err(
+      `natter: your key is sealed and no passphrase was given: watching the LAN only (${PASSPHRASE_HINT})`,
+    );
+    return false;
+  }
+  return true;
+}
+
+/**
+ * `who --watch` through the profile's own client: changes from the LAN (listen
+ * only) and the relay's roster, merged as in `chat`. A relay not reachable now is
+ * said once; the client keeps trying, and the LAN is watched meanwhile.
+ */
+async function watchViaRelay(ctx: CliContext, print: ReturnType<typeof printer>): Promise<void> {
+  const client = await ctx.openClient({ connect: true });
+  client.on('roster:change', (e) => print.change({ kind: 'peer', ...e }));
+  client.on('roster:conflict', (e) => print.change({ kind: 'conflict', ...e }));
+  try {
+    await connectRelay(ctx, client, { waitMs: WHO_CONNECT_MS });
+  } catch (err) {
+    if (!isNatterError(err, 'E_RELAY_UNREACHABLE') && !isNatterError(err, 'E_RELAY_TIMEOUT'))
+      throw err;
+    ctx.err(`natter: ${describeError(err).message}; watching the LAN and still trying`);
+  }
+  await ctx.stopped();
+  await client.logout();
 }
 
 async function runningClient(ctx: CliContext): Promise<ControlClient | null> {

@@ -22,6 +22,11 @@ import type { AuthMode, ReadyInfo, RelayPolicy } from './handshake.js';
 export interface RelayPinningOptions {
   /** 'host:port' as dialled (profiles from before issue 10 pinned per address). */
   address: string;
+  /**
+   * The pseudonym this session claims. One other than the profile's saved name is
+   * a rename (OpenOptions.pseudonym): Registered, even where the old one is.
+   */
+  pseudonym: string;
   paths: ProfilePaths;
   store: PeerStore;
   /** Accept (and re-pin) a relay whose id differs from the pinned one. Default false. */
@@ -65,17 +70,23 @@ export class RelayPinning implements RelayPolicy {
     await pinRelay(this.o.paths, hex);
   }
 
-  /** Register on first contact with a relay, Login afterwards. */
+  /** Register on first contact with a relay, and to move to a new name; Login otherwise. */
   async authMode(relayId: Uint8Array): Promise<AuthMode> {
+    const saved = (await readConfig(this.o.paths)).pseudonym;
+    if (saved !== undefined && saved !== this.o.pseudonym) return 'register';
     return (await this.o.store.get(registeredKey(relayId))) === undefined ? 'register' : 'login';
   }
 
   /**
-   * After Ready: Login from now on, and remember the first configured address
-   * that worked. A discovered one is not remembered (its relay id is, by
-   * checkRelay): it is found again on every run (it answers a QUERY in
-   * milliseconds, and only with the pinned id is it taken), so a relay that moves
-   * to another address is followed instead of dialled at its old one forever.
+   * After Ready: Login from now on, and save the configured address that worked
+   * as the profile's relay (issue 13: an address saved by `init --relay` is not
+   * stuck forever). Ready means the relay passed checkRelay: it proved the pinned
+   * relay id, or was the first relay, or the user accepted its new id; an address
+   * whose relay proves another id never gets here (docs/decisions.md). A
+   * discovered address is not saved (its relay id is, by checkRelay): it is found
+   * again on every run (it answers a QUERY in milliseconds, and only with the
+   * pinned id is it taken), so a relay that moves to another address is followed
+   * instead of dialled at its old one forever.
    */
   async remember(info: ReadyInfo): Promise<void> {
     if (info.mode === 'register') {
@@ -83,7 +94,7 @@ export class RelayPinning implements RelayPolicy {
     }
     if (this.o.expectRelayId !== undefined) return;
     const config = await readConfig(this.o.paths);
-    if (config.relay === undefined) {
+    if (config.relay !== this.o.address) {
       await updateConfig(this.o.paths, (c) => {
         c.relay = this.o.address;
       });

@@ -57,6 +57,7 @@ export class RelaySession {
     this.clock = o.clock ?? systemClock;
     const pinning = new RelayPinning({
       address: this.addr,
+      pseudonym: o.pseudonym,
       paths: o.paths,
       store: o.store,
       clock: this.clock,
@@ -112,6 +113,11 @@ export class RelaySession {
 
   get ready(): boolean {
     return this.connection.ready;
+  }
+
+  /** The connection gave up for good (a refusal, a changed relay key): it will not reconnect. */
+  get gaveUp(): boolean {
+    return this.connection.fatalError !== null;
   }
 
   /** Ready and not pushing back (writer.ts): bulk senders wait for whenWritable() otherwise. */

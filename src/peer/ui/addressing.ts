@@ -3,10 +3,13 @@
  * name (the core resolves and keys it), a group by its conversation id (a group's
  * name may change, or be shared by two groups; its id never is).
  */
+import { describeError } from '../../util/errors.js';
 import type { HistoryEntry } from '../index.js';
 import { entryTime } from './conversation.js';
 import type { ChatCore } from './core.js';
-import type { ChatState, Conversation } from './state.js';
+import type { ScreenParts } from './parts.js';
+import { type ChatState, type Conversation, labelOf } from './state.js';
+import { sanitize } from './text.js';
 
 /** The last `limit` entries of `conv`, oldest first. */
 export function readHistory(
@@ -43,4 +46,31 @@ export async function discoverConversations(core: ChatCore, state: ChatState): P
     const conv = f.add();
     conv.lastMs = Math.max(conv.lastMs, f.lastMs);
   }
+}
+
+/**
+ * Sends `text` in the conversation on screen, or says why not; then reads it back
+ * (send() answers with the message id only).
+ */
+export async function say(p: ScreenParts, text: string): Promise<void> {
+  const conv = p.state.active();
+  if (conv === undefined || p.state.panel !== null) {
+    const why =
+      conv === undefined ? 'no conversation open: /msg NAME first' : 'Esc closes the panel first';
+    p.notice(why, 'error');
+    return;
+  }
+  if (conv.kind === 'group' && p.state.groups.get(conv.id)?.myRole === null) {
+    p.notice(`not sent: you are no longer a member of ${sanitize(labelOf(conv))}`, 'error');
+    return;
+  }
+  try {
+    await sendText(p.core, conv, text);
+  } catch (err) {
+    const { code, message } = describeError(err);
+    p.notice(`not sent: ${message} (${code})`, 'error');
+    return;
+  }
+  conv.lastMs = p.clock.now();
+  await p.conversation.sent();
 }

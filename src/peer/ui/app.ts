@@ -15,7 +15,7 @@ import { type Clock, systemClock } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import { type Logger, silentLogger } from '../../util/logger.js';
 import type { PeerEventMap, PresenceStatus } from '../index.js';
-import { discoverConversations, sendText } from './addressing.js';
+import { discoverConversations, say } from './addressing.js';
 import { COMMAND_LIST, type CommandHost } from './commands/index.js';
 import { Connector } from './connector.js';
 import type { ChatCore } from './core.js';
@@ -26,6 +26,7 @@ import type { LineEditor } from './input.js';
 import { InputLine } from './input-line.js';
 import { Keyboard } from './keyboard.js';
 import { actionFor } from './keys.js';
+import { NoticeExpiry } from './notice.js';
 import { OpenConversation } from './open-conversation.js';
 import { OwnStatus } from './own-status.js';
 import { helpPanel } from './panels.js';
@@ -33,8 +34,8 @@ import type { ScreenParts } from './parts.js';
 import { Saver } from './saver.js';
 import type { KeyPress, Terminal } from './screen.js';
 import type { UiSettings } from './settings.js';
-import { ChatState, labelOf, type NoteKind, type Panel, type SavedState } from './state.js';
-import { Tasks } from './tasks.js';
+import { ChatState, type NoteKind, type Panel, type SavedState } from './state.js';
+import { Tasks, withTimeout } from './tasks.js';
 import { sanitize } from './text.js';
 import { showDamaged, showNotice, showReceived, wireEvents } from './wiring.js';
 
@@ -54,6 +55,9 @@ export interface ChatAppOptions {
   logoutTimeoutMs?: number;
 }
 
+/** Asked at quit while messages wait unsent. */
+const QUIT_QUESTION = 'quit anyway? (y/n)';
+
 export class ChatApp implements CommandHost {
   readonly state: ChatState;
   readonly settings: UiSettings;
@@ -62,6 +66,7 @@ export class ChatApp implements CommandHost {
   private readonly keyboard: Keyboard;
   private readonly own: OwnStatus;
   private readonly log: Logger;
+  private readonly expiry: NoticeExpiry;
   private unsubscribe: (() => void)[] = [];
   private quitting: Promise<void> | null = null;
   private resolveDone: () => void = () => undefined;
@@ -77,7 +82,12 @@ export class ChatApp implements CommandHost {
     const state = new ChatState({ pseudonym: core.me.pseudonym, fingerprint: core.me.fingerprint });
     const tasks = new Tasks(log);
     const input = new InputLine();
-    const render = () => this.parts.display.render();
+    const expiry = new NoticeExpiry(clock, state, () => this.render());
+    const render = () => {
+      expiry.watch();
+      this.parts.display.render();
+    };
+    this.expiry = expiry;
     const conversation = new OpenConversation({
       core,
       state,
@@ -101,8 +111,9 @@ export class ChatApp implements CommandHost {
         state,
         tasks,
         log,
+        clock,
         changed: render,
-        notice: (text, kind) => this.notice(text, kind),
+        notice: (text, kind, sticky) => this.notice(text, kind, sticky),
       }),
       render,
       notice: (text, kind) => this.notice(text, kind),
@@ -166,7 +177,7 @@ export class ChatApp implements CommandHost {
   }
 
   render(): void {
-    this.parts.display.render();
+    this.parts.render();
   }
 
   // -- CommandHost (commands/) --------------------------------------------------
@@ -175,32 +186,17 @@ export class ChatApp implements CommandHost {
     this.showConversation(this.state.ensure(name).id);
   }
 
+  closeConversation(id: string): void {
+    if (this.state.close(id)) this.switched();
+  }
+
   showConversation(id: string): void {
     this.state.activate(id);
     this.switched();
   }
 
-  async say(text: string): Promise<void> {
-    const conv = this.state.active();
-    if (conv === undefined || this.state.panel !== null) {
-      const why =
-        conv === undefined ? 'no conversation open: /msg NAME first' : 'Esc closes the panel first';
-      this.notice(why, 'error');
-      return;
-    }
-    if (conv.kind === 'group' && this.state.groups.get(conv.id)?.myRole === null) {
-      this.notice(`not sent: you are no longer a member of ${sanitize(labelOf(conv))}`, 'error');
-      return;
-    }
-    try {
-      await sendText(this.core, conv, text);
-    } catch (err) {
-      const { code, message } = describeError(err);
-      this.notice(`not sent: ${message} (${code})`, 'error');
-      return;
-    }
-    conv.lastMs = this.parts.clock.now();
-    await this.parts.conversation.sent();
+  say(text: string): Promise<void> {
+    return say(this.parts, text);
   }
 
   showPanel(panel: Panel): void {
@@ -213,8 +209,8 @@ export class ChatApp implements CommandHost {
     this.showPanel(helpPanel(COMMAND_LIST, this.settings));
   }
 
-  notice(text: string, kind: NoteKind = 'info'): void {
-    this.state.notice = { text, kind };
+  notice(text: string, kind: NoteKind = 'info', sticky = false): void {
+    this.state.notice = { text, kind, ...(sticky ? { sticky } : {}) };
     this.render();
   }
 
@@ -237,12 +233,31 @@ export class ChatApp implements CommandHost {
     return this.parts.display.paneWidth();
   }
 
+  /**
+   * /quit and Ctrl-C: quits, but first asks while messages wait unsent (issue 13);
+   * y, or Ctrl-C again, quits then.
+   */
+  requestQuit(): void {
+    const waiting = this.core.queued().length;
+    if (waiting === 0 || this.parts.input.asking === QUIT_QUESTION) {
+      void this.quit();
+      return;
+    }
+    this.notice(
+      `${waiting} message(s) not sent yet: they go out when natter next reaches the relay (natter outbox lists them)`,
+      'warn',
+    );
+    this.ask(QUIT_QUESTION, () => this.quit());
+  }
+
   /** Logs out (BYE on the LAN, goodbye to the relay) and resolves `done`. Idempotent. */
   quit(): Promise<void> {
     this.quitting ??= (async () => {
       this.notice('logging out…');
       for (const off of this.unsubscribe) off();
       this.own.stop();
+      this.expiry.close();
+      this.parts.connector.stop();
       this.parts.saver.final();
       try {
         await withTimeout(this.core.logout(), this.options.logoutTimeoutMs ?? 5_000);
@@ -283,12 +298,4 @@ export class ChatApp implements CommandHost {
     this.parts.conversation.switched();
     this.parts.saver.schedule();
   }
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,8 +1,12 @@
 /**
  * Connecting to the relay from the screen: one attempt at start, bounded; the
  * core keeps retrying after it. With no relay configured and none found yet,
- * the next relay beacon on the LAN starts another attempt.
+ * the next relay beacon on the LAN starts another attempt. When the connection
+ * gives up for good because the relay answered with another key (issue 13: the
+ * chat stayed "relay closed" forever), the screen says so and tries again every
+ * RELAY_RETRY_MS, so it is back as soon as the relay this profile knows returns.
  */
+import type { Clock, Timer } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { ChatCore } from './core.js';
@@ -11,10 +15,20 @@ import type { Tasks } from './tasks.js';
 
 /** One connect attempt (discovery included); the core keeps retrying after it. */
 export const CONNECT_TIMEOUT_MS = 15_000;
+/** After the relay showed another key: how often the known relay is tried again. */
+export const RELAY_RETRY_MS = 15_000;
+
+/** Refusals after which the relay this profile registered with may still come back. */
+const OTHER_RELAY_CODES: ReadonlySet<string> = new Set([
+  'E_RELAY_KEY_CHANGED',
+  'E_RELAY_ID_MISMATCH',
+]);
 
 export class Connector {
   /** The last attempt found no relay (E_NO_RELAY): a beacon is worth another. */
   private waitingForRelay = false;
+  private retry: Timer | null = null;
+  private stopped = false;
 
   constructor(
     private readonly o: {
@@ -22,33 +36,80 @@ export class Connector {
       state: ChatState;
       tasks: Tasks;
       log: Logger;
+      clock: Clock;
       changed: () => void;
-      notice: (text: string, kind: NoteKind) => void;
+      notice: (text: string, kind: NoteKind, sticky?: boolean) => void;
     },
   ) {}
 
   connect(): void {
-    const { core, state, log } = this.o;
+    this.attempt(() => this.o.core.connect({ timeoutMs: CONNECT_TIMEOUT_MS }));
+  }
+
+  /** A relay beacon was seen (relay:discovered): connect if we were waiting for one. */
+  relayDiscovered(): void {
+    if (this.waitingForRelay) this.connect();
+  }
+
+  /**
+   * The connection gave up for good ('error' with fatal). Another relay key: said
+   * once, sticky, and the known relay is tried again every RELAY_RETRY_MS. Any
+   * other refusal is only said.
+   */
+  gaveUp(e: { code: string; message: string }): void {
+    const { state } = this.o;
+    if (!OTHER_RELAY_CODES.has(e.code)) {
+      this.o.notice(`${e.message} (${e.code})`, 'error', true);
+      return;
+    }
+    const again = state.relayRefusal?.code === e.code;
+    state.relayRefusal = { code: e.code, message: e.message };
+    if (!again) {
+      this.o.notice(
+        `NOT CONNECTED: the relay answered with ANOTHER KEY (${e.code}). The chat tries the relay it knows every ${RELAY_RETRY_MS / 1000} s; /accept-relay-key says how to accept the new one`,
+        'error',
+        true,
+      );
+    }
+    this.scheduleRetry();
+  }
+
+  /** Quit: no retry is left behind. */
+  stop(): void {
+    this.stopped = true;
+    if (this.retry !== null) this.o.clock.clearTimeout(this.retry);
+    this.retry = null;
+  }
+
+  private scheduleRetry(): void {
+    if (this.retry !== null || this.stopped) return;
+    this.retry = this.o.clock.setTimeout(() => {
+      this.retry = null;
+      if (this.stopped) return;
+      this.attempt(() => this.o.core.reconnect({ timeoutMs: CONNECT_TIMEOUT_MS }));
+    }, RELAY_RETRY_MS);
+  }
+
+  private attempt(connect: () => Promise<void>): void {
+    const { state, log } = this.o;
     this.waitingForRelay = false;
     const ready = () => {
       // Ready before we subscribed (a first run registers before the screen opens).
       if (state.connection.state === 'ready') return;
       state.connection = { ...state.connection, state: 'ready' };
+      state.relayRefusal = null;
       this.o.changed();
     };
     const failed = (err: unknown) => {
       const { code, message } = describeError(err);
       log.warn('connect failed', { code });
       if (code === 'E_NO_RELAY') this.waitingForRelay = true;
-      if (code === 'E_RELAY_TIMEOUT')
+      // Said by gaveUp(), from the core's 'error' event.
+      if (OTHER_RELAY_CODES.has(code)) this.gaveUp({ code, message });
+      else if (code === 'E_RELAY_TIMEOUT')
         this.o.notice('relay not reachable yet; still trying', 'warn');
       else this.o.notice(`${message} (${code})`, 'error');
     };
-    this.o.tasks.track(core.connect({ timeoutMs: CONNECT_TIMEOUT_MS }).then(ready, failed));
-  }
-
-  /** A relay beacon was seen (relay:discovered): connect if we were waiting for one. */
-  relayDiscovered(): void {
-    if (this.waitingForRelay) this.connect();
+    this.o.tasks.track(connect().then(ready, failed));
   }
 }

@@ -7,6 +7,7 @@
 import type { HistoryEntry, OutgoingState } from '../index.js';
 import type { Grid, Span, StyleName } from './grid.js';
 import type { Rect } from './layout.js';
+import { failedReason } from './reasons.js';
 import type { Note } from './state.js';
 import { displayWidth, findMentions, type Segment, sanitize, truncate, wrap } from './text.js';
 
@@ -57,6 +58,8 @@ export interface ConversationOptions {
   /** The user's pseudonym: names own messages, and is highlighted where mentioned. */
   me: string;
   width: number;
+  /** The last this many received messages are new: a "new messages" line goes above them. */
+  newCount?: number;
 }
 
 export function conversationLines(
@@ -70,17 +73,40 @@ export function conversationLines(
   ];
   // Stable: entries keep the store's order among themselves.
   items.sort((a, b) => a.atMs - b.atMs);
+  const firstNew = firstNewItem(items, options.newCount ?? 0);
   const out: Line[] = [];
   let day = '';
-  for (const item of items) {
+  for (const [i, item] of items.entries()) {
     if (dayKey(item.atMs) !== day) {
       day = dayKey(item.atMs);
       out.push(daySeparator(item.atMs, options.width));
     }
+    if (i === firstNew) out.push(newMessagesLine(options.width));
     if ('entry' in item) out.push(...entryLines(item.entry, options));
     else out.push(...noteLines(item.note, options.width));
   }
   return out;
+}
+
+/** The index of the first of the last `count` received entries; -1 when none is new. */
+function firstNewItem(items: readonly Item[], count: number): number {
+  if (count <= 0) return -1;
+  let seen = 0;
+  let first = -1;
+  for (let i = items.length - 1; i >= 0 && seen < count; i--) {
+    const item = items[i]!;
+    if ('entry' in item && item.entry.direction === 'in') {
+      seen++;
+      first = i;
+    }
+  }
+  return first;
+}
+
+function newMessagesLine(width: number): Line {
+  const label = truncate(' new messages ', width);
+  const rest = Math.max(0, width - displayWidth(label));
+  return [{ text: `${'─'.repeat(2)}${label}${'─'.repeat(Math.max(0, rest - 2))}`, style: 'warn' }];
 }
 
 function daySeparator(ms: number, width: number): Line {
@@ -110,7 +136,7 @@ function entryLines(e: HistoryEntry, { me, width }: ConversationOptions): Line[]
   ]);
   if (own) {
     const mark = STATE_MARKS[e.state ?? 'queued'];
-    const reason = e.state === 'failed' && e.reason ? ` (${sanitize(e.reason)})` : '';
+    const reason = e.state === 'failed' ? `: ${failedReason(e.reason)}` : '';
     const suffix: Span = { text: ` ${mark.text}${reason}`, style: mark.style };
     const last = lines[lines.length - 1]!;
     const used = last.reduce((w, s) => w + displayWidth(s.text), 0);

@@ -16,6 +16,7 @@ import type {
   PeerEventName,
   PendingKey,
   PresenceStatus,
+  QueuedMessage,
   ReceivedMessage,
 } from '../index.js';
 
@@ -23,6 +24,8 @@ export interface ChatCore {
   readonly me: { pseudonym: string; userId: string; fingerprint: string };
   on<K extends PeerEventName>(name: K, listener: (event: PeerEventMap[K]) => void): () => void;
   connect(options?: { timeoutMs?: number }): Promise<void>;
+  /** connect() again after the connection gave up for good (a relay with another key). */
+  reconnect(options?: { timeoutMs?: number }): Promise<void>;
   send(to: string, text: string): Promise<string>;
   /** The last `limit` entries of the conversation with `name`, oldest first. */
   conversation(name: string, limit?: number): Promise<HistoryEntry[]>;
@@ -64,6 +67,8 @@ export interface ChatCore {
     group: string,
     text: string,
   ): Promise<{ msgId: string; conversation: ConversationId }>;
+  /** My messages the relay has not stored yet (queued, or held for a key change). */
+  queued(): QueuedMessage[];
   /** Goodbye to the relay and BYE on the LAN, then close. */
   logout(): Promise<void>;
 }

@@ -74,7 +74,11 @@ export class Display {
     if (conv) {
       // Between a switch and its read the history still holds another conversation.
       const entries = this.history.conversation === conv.id ? this.history.entries : [];
-      return conversationLines(entries, conv.notes, { me: s.me.pseudonym, width });
+      return conversationLines(entries, conv.notes, {
+        me: s.me.pseudonym,
+        width,
+        newCount: conv.unreadAtOpen,
+      });
     }
     return welcomeLines(s.me.pseudonym, s.me.fingerprint, width);
   }

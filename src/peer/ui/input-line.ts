@@ -40,6 +40,11 @@ export class InputLine {
     return this.completer.step(this.editor, names, direction, members);
   }
 
+  /** The question waiting for Enter, if any. */
+  get asking(): string | null {
+    return this.question?.text ?? null;
+  }
+
   ask(question: string, onYes: () => Promise<void>): void {
     this.question = { text: question, onYes };
   }

@@ -39,9 +39,11 @@ export class Keyboard implements KeyTarget {
     if (this.p.display.scroll(pages)) this.p.tasks.track(this.p.conversation.read());
   }
 
+  /** One Esc backs out of everything at once: the question and the panel it came with (issue 13). */
   escape(): void {
     const s = this.p.state;
-    if (!this.p.input.dropQuestion() && s.panel) s.panel = null;
+    this.p.input.dropQuestion();
+    if (s.panel) s.closePanel();
     s.notice = null;
   }
 
@@ -49,7 +51,7 @@ export class Keyboard implements KeyTarget {
     const { input, state, tasks } = this.p;
     const submitted = input.submit();
     if (submitted.type === 'answer') {
-      state.panel = null;
+      if (state.panel) state.closePanel();
       if (submitted.yes) tasks.track(submitted.onYes(), (err) => this.failed(err));
       else this.p.notice('nothing changed');
       return;
@@ -65,7 +67,7 @@ export class Keyboard implements KeyTarget {
   }
 
   quit(): void {
-    void this.host.quit();
+    this.host.requestQuit();
   }
 
   /** A command's failure becomes a notice, never an unhandled rejection. */

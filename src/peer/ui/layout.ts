@@ -4,7 +4,7 @@
  *   ┌ sidebar ┐│ header (who the conversation is with)
  *   │ online  ││ conversation body (history, scrolls)
  *   │ chats   ││
- *   ─────────── notice line (hints, errors, completions)
+ *   ─────────── notice line (hints, errors, completions; a long one wraps upwards)
  *   input (1 to MAX_INPUT_ROWS rows, full width)
  *   status bar (own status, relay connection, unread total)
  */
@@ -39,7 +39,7 @@ export const DEFAULT_SIDEBAR_COLS = 22;
 export function computeLayout(
   cols: number,
   rows: number,
-  options: { inputRows?: number; sidebarCols?: number } = {},
+  options: { inputRows?: number; noticeRows?: number; sidebarCols?: number } = {},
 ): Layout {
   const c = Math.max(1, cols);
   const r = Math.max(1, rows);
@@ -48,7 +48,9 @@ export function computeLayout(
   const roomForInput = Math.max(1, r - 6);
   const inputRows = clamp(options.inputRows ?? 1, 1, Math.min(MAX_INPUT_ROWS, roomForInput));
   const input: Rect = { x: 0, y: Math.max(0, r - 1 - inputRows), w: c, h: inputRows };
-  const notice: Rect = { x: 0, y: Math.max(0, input.y - 1), w: c, h: 1 };
+  // A long notice wraps upwards, leaving a header and three rows of conversation.
+  const noticeRows = clamp(options.noticeRows ?? 1, 1, Math.max(1, input.y - 4));
+  const notice: Rect = { x: 0, y: Math.max(0, input.y - noticeRows), w: c, h: noticeRows };
   const topRows = Math.max(0, notice.y);
 
   let sidebar: Rect | null = null;

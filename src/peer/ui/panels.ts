@@ -2,7 +2,7 @@
  * Full-pane views that replace the conversation until Esc: /help, /who,
  * /verify, /search. Pure builders of styled lines.
  */
-import type { ContactInfo, HistoryEntry } from '../index.js';
+import type { ContactInfo, ConversationId, HistoryEntry } from '../index.js';
 import type { CommandInfo } from './commands/index.js';
 import { clock, dayLabel, entryTime } from './conversation.js';
 import type { Span, StyleName } from './grid.js';
@@ -163,12 +163,15 @@ export function pendingKeysPanel(contact: ContactInfo): Panel {
 export interface SearchHit {
   /** Who wrote it (for my own messages, whom I wrote to). */
   name: string;
-  /** In a group: its label ('#team'), shown before the name. */
-  where?: string;
+  /** The conversation it is from: its id, and its label ('bob', '#team'), shown before the name. */
+  conversation: { id: ConversationId; label: string };
   entry: HistoryEntry;
 }
 
-/** Results, newest first; the query highlighted where it matches. */
+/**
+ * Results, newest first, numbered for /open N, each with the conversation it is
+ * from; the query highlighted where it matches.
+ */
 export function searchPanel(
   query: string,
   hits: readonly SearchHit[],
@@ -178,9 +181,12 @@ export function searchPanel(
   const q = sanitize(query);
   const lines: Span[][] = [];
   if (hits.length === 0) lines.push(line(`Nothing in the local history matches “${q}”.`, 'dim'));
-  for (const { name, where, entry } of hits) {
+  const numberWidth = String(hits.length).length;
+  for (const [i, { name, conversation, entry }] of hits.entries()) {
     const at = entryTime(entry);
-    const head = `${dayLabel(at).replace(/ \d{4}$/, '')} ${clock(at)} ${where === undefined ? '' : `${truncate(sanitize(where), 16)} `}`;
+    const n = `${String(i + 1).padStart(numberWidth)}.`;
+    const where = `[${truncate(sanitize(conversation.label), 16)}]`;
+    const head = `${n} ${dayLabel(at).replace(/ \d{4}$/, '')} ${clock(at)} ${where} `;
     const who = truncate(sanitize(entry.direction === 'out' ? me : name), 16);
     const text = sanitize(entry.text);
     const room = Math.max(8, width - displayWidth(head) - displayWidth(who) - 2);
@@ -204,6 +210,7 @@ export function searchPanel(
     spans.push({ text: snippet.slice(pos), style: 'default' });
     lines.push(spans);
   }
+  if (hits.length > 0) lines.push(line(''), line('/open N opens the conversation of hit N', 'dim'));
   return {
     title: `Search “${truncate(q, 30)}”: ${hits.length}${hits.length >= MAX_SEARCH_HITS ? '+' : ''} found`,
     lines,

@@ -5,12 +5,9 @@
  */
 import type {
   ConnectionState,
-  ContactInfo,
   ConversationId,
   ConversationKind,
   GroupInfo,
-  OnlinePeer,
-  PeerEventMap,
   PresenceStatus,
   ReceivedMessage,
   RelayInfo,
@@ -18,7 +15,10 @@ import type {
 import { isConversationId } from '../index.js';
 import type { Span } from './grid.js';
 import { GroupBook } from './group-book.js';
+import { compareNames, People } from './people.js';
 import { conversationIdOf, findMentions, nameKey } from './text.js';
+
+export { compareNames } from './people.js';
 
 export type NoteKind = 'info' | 'warn' | 'error';
 
@@ -43,6 +43,8 @@ export interface Conversation {
   mentioned: boolean;
   lastMs: number;
   notes: Note[];
+  /** Messages that were unread when it was last opened: the "new messages" line goes above them. */
+  unreadAtOpen: number;
 }
 
 /** A full-pane view replacing the conversation until Esc: help, /who, /search, /verify. */
@@ -60,23 +62,24 @@ export interface SavedState {
 /** Notes kept per conversation; older ones scroll away for good. */
 export const MAX_NOTES_PER_CONVERSATION = 200;
 
-export class ChatState {
+export class ChatState extends People {
   readonly conversations: Conversation[] = [];
   activeId: ConversationId | null = null;
   panel: Panel | null = null;
-  notice: { text: string; kind: NoteKind } | null = null;
+  /** The notice line; a sticky one stays until Esc or the next (notice.ts). */
+  notice: { text: string; kind: NoteKind; sticky?: boolean } | null = null;
   connection: { state: ConnectionState; relay?: RelayInfo } = { state: 'connecting' };
   discoveredRelay: string | null = null;
+  /** The relay answered with another key and the connection gave up (connector.ts); null once ready. */
+  relayRefusal: { code: string; message: string } | null = null;
   ownStatus: PresenceStatus = 'online';
   ownStatusText = '';
   /** The current 'away' was set by the idle timer, not the user. */
   autoAway = false;
+  /** The conversations of the last /search's hits, in the numbers it showed (for /open N). */
+  lastSearch: readonly { id: ConversationId; name: string }[] = [];
   /** The groups, as the core last described them; each has a conversation here. */
   readonly groups = new GroupBook();
-  private readonly onlineByUser = new Map<string, OnlinePeer>();
-  private readonly contactsByKey = new Map<string, ContactInfo>();
-
-  constructor(readonly me: { pseudonym: string; fingerprint: string }) {}
 
   // -- conversations ---------------------------------------------------------
 
@@ -93,7 +96,16 @@ export class ChatState {
     if (conv === undefined) {
       const kind: ConversationKind = id.startsWith('#') ? 'group' : 'direct';
       const label = kind === 'group' ? (this.groups.get(id)?.name ?? name) : name;
-      conv = { id, kind, name: label, unread: 0, mentioned: false, lastMs: 0, notes: [] };
+      conv = {
+        id,
+        kind,
+        name: label,
+        unread: 0,
+        mentioned: false,
+        lastMs: 0,
+        notes: [],
+        unreadAtOpen: 0,
+      };
       this.conversations.push(conv);
     }
     return conv;
@@ -117,8 +129,39 @@ export class ChatState {
     if (conv === undefined) return;
     this.activeId = conv.id;
     this.panel = null;
+    conv.unreadAtOpen = conv.unread;
     conv.unread = 0;
     conv.mentioned = false;
+  }
+
+  /**
+   * Esc on a panel: the conversation under it is on screen again, and what came
+   * meanwhile is read (below a "new messages" line).
+   */
+  closePanel(): void {
+    this.panel = null;
+    const conv = this.active();
+    if (conv === undefined || conv.unread === 0) return;
+    conv.unreadAtOpen = conv.unread;
+    conv.unread = 0;
+    conv.mentioned = false;
+  }
+
+  /**
+   * /close: the conversation leaves the list (its history stays in the store, and
+   * a new message brings it back). The next one in the list is shown, else the
+   * previous one, else none. False if there is no such conversation.
+   */
+  close(id: string): boolean {
+    const at = this.conversations.findIndex((c) => c.id === id);
+    if (at === -1) return false;
+    this.conversations.splice(at, 1);
+    if (this.activeId === id) {
+      this.activeId = null;
+      const next = this.conversations[at] ?? this.conversations[at - 1];
+      if (next !== undefined) this.activate(next.id);
+    }
+    return true;
   }
 
   /** Tab / Shift-Tab: the next or previous conversation, wrapping around. */
@@ -206,62 +249,6 @@ export class ChatState {
     if (active) this.activeId = active.id;
   }
 
-  // -- presence --------------------------------------------------------------
-
-  setOnline(peers: readonly OnlinePeer[]): void {
-    this.onlineByUser.clear();
-    for (const p of peers) this.onlineByUser.set(p.userId, p);
-  }
-
-  roster(e: PeerEventMap['roster:change']): void {
-    if (e.type === 'leave') this.onlineByUser.delete(e.peer.userId);
-    else this.onlineByUser.set(e.peer.userId, e.peer);
-  }
-
-  /** Online peers, by name (case-insensitively), without the user themself. */
-  onlineList(): OnlinePeer[] {
-    return [...this.onlineByUser.values()]
-      .filter((p) => nameKey(p.pseudonym) !== nameKey(this.me.pseudonym))
-      .sort((a, b) => compareNames(a.pseudonym, b.pseudonym));
-  }
-
-  onlinePeer(name: string): OnlinePeer | undefined {
-    const key = nameKey(name);
-    for (const p of this.onlineByUser.values()) if (nameKey(p.pseudonym) === key) return p;
-    return undefined;
-  }
-
-  // -- contacts --------------------------------------------------------------
-
-  setContacts(list: readonly ContactInfo[]): void {
-    this.contactsByKey.clear();
-    for (const c of list) this.contactsByKey.set(nameKey(c.pseudonym), c);
-  }
-
-  contactUpdate(info: ContactInfo): void {
-    this.contactsByKey.set(nameKey(info.pseudonym), info);
-  }
-
-  /** Marks a contact's key as changed (until trust). */
-  keyChanged(name: string): void {
-    const c = this.contactsByKey.get(nameKey(name));
-    if (c !== undefined)
-      this.contactsByKey.set(nameKey(name), { ...c, keyChanged: true, verified: false });
-  }
-
-  contact(name: string): ContactInfo | undefined {
-    return this.contactsByKey.get(nameKey(name));
-  }
-
-  /** Trust of a name as the sidebar shows it. */
-  trustOf(name: string): 'verified' | 'unverified' | 'changed' {
-    const c = this.contact(name);
-    const p = this.onlinePeer(name);
-    if (c?.keyChanged || p?.keyChanged) return 'changed';
-    if (c?.verified || p?.verified) return 'verified';
-    return 'unverified';
-  }
-
   /** Every name the user might mean: online peers, contacts, conversations (for Tab). */
   names(): string[] {
     const byKey = new Map<string, string>();
@@ -269,8 +256,7 @@ export class ChatState {
       if (!byKey.has(nameKey(n)) && nameKey(n) !== nameKey(this.me.pseudonym))
         byKey.set(nameKey(n), n);
     };
-    for (const p of this.onlineByUser.values()) add(p.pseudonym);
-    for (const c of this.contactsByKey.values()) add(c.pseudonym);
+    this.knownNames(add);
     for (const c of this.conversations) if (c.kind === 'direct') add(c.name);
     return [...byKey.values()].sort(compareNames);
   }
@@ -286,12 +272,6 @@ export class ChatState {
 /** What the screen calls a conversation: the peer's name, or '#' and the group's name (unsanitised). */
 export function labelOf(conv: Pick<Conversation, 'kind' | 'name'>): string {
   return conv.kind === 'group' ? `#${conv.name}` : conv.name;
-}
-
-export function compareNames(a: string, b: string): number {
-  const ka = nameKey(a);
-  const kb = nameKey(b);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 /** True if `text` mentions `name` as a word, case-insensitively. */

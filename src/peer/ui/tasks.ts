@@ -29,3 +29,12 @@ export class Tasks {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 }
+
+/** `work`, or a rejection once `ms` passed first (the goodbye at quit). */
+export function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

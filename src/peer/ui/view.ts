@@ -7,6 +7,7 @@ import { type Line, paintLines } from './conversation.js';
 import { Grid, type Span, type StyleName } from './grid.js';
 import type { LineEditor } from './input.js';
 import { computeLayout, type Layout, type Rect } from './layout.js';
+import { noticeRows } from './notice.js';
 import { paintSidebar, STATUS_GLYPHS } from './sidebar.js';
 import { type ChatState, type Conversation, labelOf } from './state.js';
 import { displayWidth, padEnd, sanitize, truncate } from './text.js';
@@ -43,8 +44,10 @@ export function paintScreen(cols: number, rows: number, v: ViewInput): ViewOutpu
   // Lay out once to learn the input's width, then again with its row count.
   const width = Math.max(1, cols);
   const input = v.editor.view(width, promptWidth);
+  const notice = v.state.notice === null ? [] : noticeRows(v.state.notice.text, width - 4);
   const layout = computeLayout(cols, rows, {
     inputRows: input.rows.length,
+    noticeRows: notice.length,
     ...(v.sidebarCols === undefined ? {} : { sidebarCols: v.sidebarCols }),
   });
   const grid = new Grid(layout.cols, layout.rows);
@@ -54,7 +57,7 @@ export function paintScreen(cols: number, rows: number, v: ViewInput): ViewOutpu
   }
   paintHeader(grid, layout.header, v);
   const scroll = paintLines(grid, layout.body, v.lines, v.scroll, v.state.panel ? 'top' : 'bottom');
-  paintNotice(grid, layout.notice, v.state);
+  paintNotice(grid, layout.notice, v.state, notice);
 
   // The input: the rows around the cursor when it is taller than its area.
   const first = Math.max(
@@ -132,16 +135,13 @@ function groupHeader(conv: Conversation, s: ChatState): Span[] {
   return spans;
 }
 
-function paintNotice(grid: Grid, rect: Rect, s: ChatState): void {
+function paintNotice(grid: Grid, rect: Rect, s: ChatState, rows: readonly string[]): void {
   grid.fill(rect.x, rect.y, rect.w, 'separator', '─');
   if (s.notice === null) return;
   const style: StyleName = s.notice.kind === 'info' ? 'system' : s.notice.kind;
-  grid.write(
-    rect.x + 1,
-    rect.y,
-    ` ${truncate(sanitize(s.notice.text), Math.max(0, rect.w - 4))} `,
-    style,
-  );
+  rows.slice(0, rect.h).forEach((row, i) => {
+    grid.write(rect.x + 1, rect.y + i, ` ${truncate(row, Math.max(0, rect.w - 4))} `, style);
+  });
 }
 
 function paintStatus(grid: Grid, rect: Rect, s: ChatState): void {
@@ -152,7 +152,9 @@ function paintStatus(grid: Grid, rect: Rect, s: ChatState): void {
   const idle = s.autoAway ? ' (idle)' : '';
   const parts = [
     `${sanitize(s.me.pseudonym)} ${own.text} ${s.ownStatus}${idle}${text ? ` “${text}”` : ''}`,
-    `relay ${CONNECTION_TEXT[s.connection.state]}${relay ? ` ${sanitize(relay.address)}` : ''}`,
+    s.relayRefusal !== null && s.connection.state !== 'ready'
+      ? 'relay: ANOTHER KEY, retrying (/accept-relay-key)'
+      : `relay ${CONNECTION_TEXT[s.connection.state]}${relay ? ` ${sanitize(relay.address)}` : ''}`,
   ];
   const unread = s.totalUnread();
   if (unread > 0) parts.push(`${unread} unread`);

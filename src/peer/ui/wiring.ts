@@ -77,11 +77,21 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
     }),
     core.on('connection:state', (e) => {
       s.connection = { state: e.state, ...(e.relay ? { relay: e.relay } : {}) };
+      if (e.state === 'ready' && s.relayRefusal !== null) {
+        s.relayRefusal = null;
+        s.notice = { text: 'connected to the relay again', kind: 'info' };
+      }
       p.render();
     }),
-    core.on('error', (e) =>
-      note(p, null, `${e.message} (${e.code})`, e.fatal ? 'error' : 'warn', true),
-    ),
+    core.on('error', (e) => {
+      if (!e.fatal) {
+        note(p, null, `${e.message} (${e.code})`, 'warn', true);
+        return;
+      }
+      // In full in the conversation on screen, once (the retries meet it again).
+      if (s.relayRefusal?.code !== e.code) note(p, s.activeId, `${e.message} (${e.code})`, 'error');
+      p.connector.gaveUp(e);
+    }),
     core.on('roster:change', (e) => {
       const before = s.onlinePeer(e.peer.pseudonym);
       s.roster(e);

@@ -1,6 +1,6 @@
 /** The control socket of a running client (src/cli/control.ts), over a real Unix socket. */
 import assert from 'node:assert/strict';
-import { stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
 import {
@@ -27,7 +27,8 @@ const peer: OnlinePeer = {
   verified: false,
 };
 
-class FakeClient implements ControlTarget {
+/** The presence requests use only these; the profile requests are tested in cli-control.test.ts. */
+class FakeClient implements Pick<ControlTarget, 'setStatus' | 'online' | 'on'> {
   readonly events = new PeerEvents();
   statuses: [PresenceStatus, string | undefined][] = [];
   setStatus = async (status: PresenceStatus, text?: string) => {
@@ -67,7 +68,7 @@ describe('control socket (a running client, steered by other natter commands)', 
     dir = await makeTempDir();
     path = join(dir, 'control.sock');
     target = new FakeClient();
-    server = await startControlServer(path, target, silentLogger);
+    server = await startControlServer(path, target as unknown as ControlTarget, silentLogger);
   });
 
   afterEach(async () => {
@@ -89,7 +90,7 @@ describe('control socket (a running client, steered by other natter commands)', 
   it('replaces a socket file left behind by a crashed client', async () => {
     await server.close();
     await writeFile(path, 'stale');
-    server = await startControlServer(path, target, silentLogger);
+    server = await startControlServer(path, target as unknown as ControlTarget, silentLogger);
     const c = await ControlClient.connect(path, dir);
     assert.deepEqual(await c.request({ op: 'who' }), { ok: true, peers: [peer] });
     c.close();
@@ -119,6 +120,51 @@ describe('control socket (a running client, steered by other natter commands)', 
     const lines = await raw(path, 'x'.repeat(MAX_CONTROL_LINE_BYTES + 1), 5);
     assert.equal(lines.length, 1);
     assert.equal((JSON.parse(lines[0]!) as { code: string }).code, 'E_BAD_REQUEST');
+  });
+
+  it('refuses to listen in a directory others may enter, and to talk to a socket others may use', async () => {
+    const shared = join(dir, 'shared');
+    await mkdir(shared, { mode: 0o755 });
+    await chmod(shared, 0o755);
+    await assert.rejects(
+      startControlServer(
+        join(shared, 'control.sock'),
+        target as unknown as ControlTarget,
+        silentLogger,
+      ),
+      (e) => isNatterError(e, 'E_CONTROL_UNSAFE'),
+    );
+    await chmod(path, 0o666);
+    await assert.rejects(ControlClient.connect(path, dir), (e) =>
+      isNatterError(e, 'E_CONTROL_UNSAFE'),
+    );
+    await writeFile(join(dir, 'not-a-socket'), '');
+    await chmod(join(dir, 'not-a-socket'), 0o600);
+    await assert.rejects(ControlClient.connect(join(dir, 'not-a-socket'), dir), (e) =>
+      isNatterError(e, 'E_CONTROL_UNSAFE'),
+    );
+  });
+
+  it('refuses requests whose fields are missing or of the wrong type, with a code', async () => {
+    const lines = await raw(
+      path,
+      [
+        '[]',
+        '{"op":"trust"}',
+        '{"op":"fingerprint","name":7}',
+        '{"op":"history","limit":"ten"}',
+        '{"op":"send","target":{"kind":"broadcast"},"texts":[],"waitMs":1}',
+        '{"op":"send","target":{"kind":"direct","to":"bob"},"texts":[1],"waitMs":1}',
+        '{"op":"inbox.wait","after":0.5}',
+        '{"op":"__proto__"}',
+        '',
+      ].join('\n'),
+      8,
+    );
+    assert.deepEqual(
+      lines.map((l) => (JSON.parse(l) as { code?: string }).code),
+      Array(8).fill('E_BAD_REQUEST'),
+    );
   });
 
   it('streams roster changes after the current list, until the watcher hangs up', async () => {

@@ -46,6 +46,9 @@ describe('ui commands: parsing the input line', () => {
     assert.deepEqual(ok('/verify {bold}x{/bold}'), { kind: 'verify', name: '{bold}x{/bold}' });
     assert.deepEqual(ok('/trust bob'), { kind: 'trust', name: 'bob' });
     assert.deepEqual(ok('/search two words'), { kind: 'search', text: 'two words' });
+    assert.deepEqual(ok('/open 12'), { kind: 'open', hit: 12 });
+    assert.deepEqual(ok('/close'), { kind: 'close' });
+    assert.deepEqual(ok('/accept-relay-key'), { kind: 'accept-relay-key' });
     assert.deepEqual(ok('/help'), { kind: 'help' });
     assert.deepEqual(ok('/quit'), { kind: 'quit' });
   });
@@ -62,6 +65,9 @@ describe('ui commands: parsing the input line', () => {
     assert.match(err('/verify'), /usage: \/verify NAME/);
     assert.match(err('/trust a b'), /usage: \/trust NAME/);
     assert.match(err('/search   '), /usage: \/search TEXT/);
+    assert.match(err('/open two'), /usage: \/open N/);
+    assert.match(err('/open 0'), /usage: \/open N/);
+    assert.match(err('/close bob'), /usage: \/close/);
     assert.match(err('/frobnicate'), /unknown command \/frobnicate/);
   });
 });
@@ -74,6 +80,7 @@ describe('ui commands: one table for help, completion and dispatch', () => {
     const listed = text.filter((l) => l.startsWith('  /')).map((l) => l.trim().split(/\s+/)[0]);
     assert.deepEqual(listed, [
       '/msg',
+      '/close',
       '/who',
       '/status',
       '/verify',
@@ -85,6 +92,8 @@ describe('ui commands: one table for help, completion and dispatch', () => {
       '/rename',
       '/leave',
       '/search',
+      '/open',
+      '/accept-relay-key',
       '/help',
       '/quit',
     ]);

@@ -19,6 +19,7 @@ import type {
   GroupInfo,
   GroupUpdate,
   HistoryEntry,
+  QueuedMessage,
 } from '../../../src/peer/index.js';
 import type { ChatCore } from '../../../src/peer/ui/core.js';
 import { conversationIdOf, nameKey } from '../../../src/peer/ui/text.js';
@@ -153,6 +154,19 @@ export class FakeCore implements ChatCore {
       state: 'ready',
       relay: { address: '127.0.0.1:4747', relayId: 'ff', relayName: 'test relay' },
     });
+  }
+
+  /** While set, reconnect() meets a relay with another key, as the core reports it. */
+  relayRefusal: { code: string; message: string } | null = null;
+  reconnects = 0;
+
+  async reconnect(): Promise<void> {
+    this.reconnects++;
+    const refusal = this.relayRefusal;
+    if (refusal === null) return this.connect();
+    this.emit('connection:state', { state: 'closed' });
+    this.emit('error', { ...refusal, fatal: true });
+    throw new NatterError(refusal.code, refusal.message);
   }
 
   async send(to: string, text: string): Promise<string> {
@@ -304,6 +318,13 @@ export class FakeCore implements ChatCore {
 
   async setStatus(status: PresenceStatus, text?: string): Promise<void> {
     this.statuses.push({ status, text });
+  }
+
+  /** What queued() answers: the test sets it (sends here stay 'queued' in history). */
+  queuedNow: QueuedMessage[] = [];
+
+  queued(): QueuedMessage[] {
+    return this.queuedNow;
   }
 
   async logout(): Promise<void> {

@@ -103,3 +103,23 @@ export async function start(
 }
 
 export const screenText = (h: Harness) => h.rows().join('\n');
+
+/**
+ * The notice line as the screen shows it: its rows (a long notice wraps upwards)
+ * above a one-row input, joined with single spaces.
+ */
+export function noticeText(h: Harness): string {
+  const rows = h.rows();
+  const out: string[] = [];
+  for (let y = rows.length - 3; y >= 0; y--) {
+    const row = rows[y]!;
+    out.unshift(
+      row
+        .replace(/─+\s*$/, '')
+        .replace(/^─ /, '')
+        .trim(),
+    );
+    if (row.startsWith('─')) break;
+  }
+  return out.join(' ').trim();
+}

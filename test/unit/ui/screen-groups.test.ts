@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { contact } from './fake-core.js';
 import { groupConv, member } from './fake-groups.js';
-import { destroyAll, type Harness, screenText, start } from './harness.js';
+import { destroyAll, type Harness, noticeText, screenText, start } from './harness.js';
 
 const TEAM = groupConv('7');
 
@@ -113,7 +113,7 @@ describe('ui screen: groups', () => {
       text,
       /\* warning: a change not signed by an admin was\s+│\s+refused \(E_GROUP_BAD_SIGNATURE\)/,
     );
-    assert.match(h.rows()[21]!, /#team: warning: a change not signed by an admin was refused/);
+    assert.match(noticeText(h), /#team: warning: a change not signed by an admin was refused/);
   });
 
   it('tells me when I was added to a group I am not looking at, and when I was removed', async () => {
@@ -128,19 +128,19 @@ describe('ui screen: groups', () => {
     );
     h.core.groupBook.change(info, { kind: 'added', by: 'bob', member: 'alice' });
     await h.settle();
-    assert.match(h.rows()[21]!, /#fresh: bob added you/);
+    assert.match(noticeText(h), /#fresh: bob added you/);
     assert.match(row(h, '#fresh'), /#fresh/);
     h.core.groupBook.change(
       { ...info, members: [member('bob', 'admin')], myRole: null },
       { kind: 'removed', by: 'bob', member: 'alice' },
     );
     await h.settle();
-    assert.match(h.rows()[21]!, /#fresh: bob removed you/);
+    assert.match(noticeText(h), /#fresh: bob removed you/);
     await h.type('\x1b2');
     assert.match(h.rows()[0]!, /you are no longer a member/);
     await h.type('still here?\r');
     assert.deepEqual(h.core.sent, []);
-    assert.match(h.rows()[21]!, /not sent: you are no longer a member of #fresh/);
+    assert.match(noticeText(h), /not sent: you are no longer a member of #fresh/);
   });
 
   it('refuses group commands outside a group, and admin commands to a member, clearly', async () => {
@@ -149,13 +149,13 @@ describe('ui screen: groups', () => {
     await h.settle();
     for (const cmd of ['/invite dave', '/kick bob', '/members', '/rename x', '/leave']) {
       await h.type(`${cmd}\r`);
-      assert.match(h.rows()[21]!, /acts on a group conversation, and this is not one/, cmd);
+      assert.match(noticeText(h), /acts on a group conversation, and this is not one/, cmd);
     }
     await h.type('\x1b1');
     await h.type('/kick bob\r');
-    assert.match(h.rows()[21]!, /only an admin of #team can \/kick/);
+    assert.match(noticeText(h), /only an admin of #team can \/kick/);
     await h.type('/invite carol\r');
-    assert.match(h.rows()[21]!, /only an admin/);
+    assert.match(noticeText(h), /only an admin/);
     assert.deepEqual(h.core.groupBook.calls, []);
   });
 

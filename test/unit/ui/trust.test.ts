@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { parseInput } from '../../../src/peer/ui/commands/index.js';
 import { contact, PINNED_SAFETY_NUMBER, pendingKey } from './fake-core.js';
-import { destroyAll, screenText, start } from './harness.js';
+import { destroyAll, noticeText, screenText, start } from './harness.js';
 
 const first = pendingKey('1');
 const second = pendingKey('2');
@@ -29,7 +29,7 @@ describe('ui: /verify and /trust pass the number compared', () => {
     assert.deepEqual(h.core.trusted, [{ name: 'bob', safetyNumber: first.safetyNumber }]);
     assert.equal(h.core.contact('bob')?.userId, first.userId, 'the compared key is accepted');
     assert.match(
-      h.rows()[21]!,
+      noticeText(h),
       /accepted bob's new key, held messages released; 1 other new key\(s\) dropped/,
     );
   });

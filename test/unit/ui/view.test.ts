@@ -101,7 +101,7 @@ describe('ui conversation: history as display lines', () => {
       assert.equal(line?.[1]?.style, 'own');
       return text(line!).slice('09:05 alice: x '.length);
     });
-    assert.deepEqual(marks, ['…', '✓', '✓✓', '! held: their key changed', '✗ not sent (quota)']);
+    assert.deepEqual(marks, ['…', '✓', '✓✓', '! held: their key changed', '✗ not sent: refused']);
   });
 
   it('highlights mentions of the user in incoming messages', () => {

@@ -4,6 +4,8 @@
  * table, one file each: /help lists it, Tab completes from it (completion.ts),
  * and parseInput and runCommand dispatch through it.
  */
+import { acceptRelayKey } from './accept-relay-key.js';
+import { close } from './close.js';
 import { group } from './group.js';
 import { help } from './help.js';
 import { invite } from './invite.js';
@@ -11,6 +13,7 @@ import { kick } from './kick.js';
 import { leave } from './leave.js';
 import { members } from './members.js';
 import { msg } from './msg.js';
+import { open } from './open.js';
 import { quit } from './quit.js';
 import { rename } from './rename.js';
 import { search } from './search.js';
@@ -36,6 +39,7 @@ export type CommandTable = { readonly [N in CommandName]: SlashCommand<N> };
 /** Every slash command, in the order /help lists them. */
 export const COMMANDS: CommandTable = {
   msg,
+  close,
   who,
   status,
   verify,
@@ -47,6 +51,8 @@ export const COMMANDS: CommandTable = {
   rename,
   leave,
   search,
+  open,
+  'accept-relay-key': acceptRelayKey,
   help,
   quit,
 };

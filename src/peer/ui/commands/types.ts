@@ -22,6 +22,9 @@ export interface CommandArgs {
   /** `safetyNumber`: the number compared, as typed (parseSafetyNumber accepts it). */
   trust: { name: string; safetyNumber?: string };
   search: { text: string };
+  /** `hit`: a /search hit's number (1-based). */
+  open: { hit: number };
+  close: NoArgs;
   /** `/group create NAME [MEMBERS...]`: the only subcommand; the rest act on the open group. */
   group: { action: 'create'; name: string; members: string[] };
   invite: { name: string };
@@ -29,6 +32,7 @@ export interface CommandArgs {
   members: NoArgs;
   rename: { name: string };
   leave: NoArgs;
+  'accept-relay-key': NoArgs;
   help: NoArgs;
   quit: NoArgs;
 }
@@ -92,6 +96,8 @@ export interface CommandHost {
   open(name: string): void;
   /** Shows the conversation `id` (a group's, once the state has it). */
   showConversation(id: string): void;
+  /** Takes the conversation `id` off the list (its history stays) and shows another. */
+  closeConversation(id: string): void;
   /** Sends `text` in the active conversation. */
   say(text: string): Promise<void>;
   showPanel(panel: Panel): void;
@@ -104,4 +110,6 @@ export interface CommandHost {
   /** Body width, for panels that lay text out. */
   paneWidth(): number;
   quit(): Promise<void>;
+  /** Quits, after a y/n while messages wait unsent. */
+  requestQuit(): void;
 }

@@ -1,0 +1,81 @@
+/**
+ * `natter chat` before its screen opens: the pseudonym prompt, and an existing
+ * profile's first connection of the run, so that a name someone took while this
+ * profile was away can be replaced here, by prompt, instead of leaving the
+ * profile unusable (issue 13; `natter rename` does the same from a script).
+ */
+import {
+  type NatterClient,
+  newPseudonymProblem,
+  normalizePseudonym,
+  readConfig,
+  updateConfig,
+} from '../peer/index.js';
+import { ask, type PromptIo } from '../peer/ui/index.js';
+import { isNatterError } from '../util/errors.js';
+import { FAIL_FAST_MS } from './connect.js';
+import { CliContext, type OpenClientOptions } from './context.js';
+import { sanitize } from './format.js';
+
+/**
+ * How long an existing profile's chat waits for its relay before the screen opens
+ * anyway (and keeps trying there): long enough for a relay on the LAN to answer.
+ */
+export const EXISTING_CONNECT_MS = 2_000;
+
+export async function askName(io: PromptIo): Promise<string> {
+  for (;;) {
+    const name = normalizePseudonym(
+      (await ask(io, 'pseudonym (1-32 characters, no spaces): ')).trim(),
+    );
+    const problem = newPseudonymProblem(name);
+    if (problem === null) return name;
+    io.output.write(`that name ${problem}\n`);
+  }
+}
+
+/**
+ * Connects the opened client; a name the relay refuses as taken asks for another
+ * and claims it with a fresh context (the profile saves it once the relay agreed).
+ * Anything else (no relay yet, another relay key) is left to the screen, which
+ * connects again and says it.
+ */
+export async function connectOrRename(
+  holder: { ctx: CliContext },
+  io: PromptIo,
+  options: OpenClientOptions,
+  opened: NatterClient,
+  track: (client: NatterClient) => void,
+): Promise<NatterClient> {
+  let client = opened;
+  for (;;) {
+    track(client);
+    io.output.write('connecting…\n');
+    try {
+      await client.connect({
+        timeoutMs: EXISTING_CONNECT_MS,
+        discoverMs: EXISTING_CONNECT_MS,
+        failFastMs: FAIL_FAST_MS,
+      });
+    } catch (err) {
+      if (!isNatterError(err, 'E_PSEUDONYM_TAKEN')) return client;
+      io.output.write(
+        `the name '${sanitize(client.me.pseudonym)}' is taken on this relay; choose another\n`,
+      );
+      const name = await askName(io);
+      const { typed } = holder.ctx;
+      await holder.ctx.dispose();
+      holder.ctx = new CliContext(holder.ctx.io, holder.ctx.global);
+      holder.ctx.typed = typed;
+      client = await holder.ctx.openClient({ ...options, pseudonym: name });
+      continue;
+    }
+    const paths = holder.ctx.paths;
+    if ((await readConfig(paths)).pseudonym !== client.me.pseudonym) {
+      await updateConfig(paths, (c) => {
+        c.pseudonym = client.me.pseudonym;
+      });
+    }
+    return client;
+  }
+}

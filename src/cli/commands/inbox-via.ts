@@ -1,0 +1,91 @@
+/**
+ * `natter inbox [--follow]` beside a running client (issue 13 item 3): the
+ * running client reads its store and marks read (control-inbox.ts); this command
+ * prints each batch exactly as inbox.ts does alone and tells the running client
+ * which messages were written out, so a closed pipe leaves the rest unread.
+ * Its connection to the relay is the running client's: no --wait, no flush.
+ */
+
+import type { CliContext } from '../context.js';
+import type { ControlClient } from '../control.js';
+import type { InboxBatch } from '../control-inbox.js';
+import { formatMessage, messageJson } from '../format.js';
+import {
+  damagedJson,
+  formatDamaged,
+  formatNotice,
+  heldLine,
+  keyChangedLine,
+  noticeJson,
+  printGroupUpdate,
+} from '../inbox-format.js';
+import { StdoutClosed } from '../output.js';
+import { callControl } from '../via-control.js';
+
+export async function inboxThroughRunning(
+  ctx: CliContext,
+  control: ControlClient,
+  opts: { follow?: boolean; json?: boolean },
+): Promise<void> {
+  const json = opts.json === true;
+  const stopped = ctx.stopped().then(() => null);
+  let printed = 0;
+  try {
+    for (;;) {
+      const batch = await callControl(control, 'inbox.take', {});
+      printed += await printBatch(ctx, control, batch, json);
+      if (!opts.follow) break;
+      // Until something arrives after this batch, or the user stops.
+      const next = callControl(control, 'inbox.wait', { after: batch.mark }, null);
+      next.catch(() => undefined);
+      if ((await Promise.race([next, stopped])) === null) break;
+    }
+  } catch (err) {
+    // Stdout closed: what was not written stays unread.
+    if (!(err instanceof StdoutClosed)) throw err;
+  } finally {
+    control.close();
+  }
+  if (!opts.follow && printed === 0 && !ctx.output.isClosed) ctx.err('natter: no new messages');
+}
+
+/** One batch, as inbox.ts's Printer prints it; resolves with the messages written out. */
+async function printBatch(
+  ctx: CliContext,
+  control: ControlClient,
+  batch: InboxBatch,
+  json: boolean,
+): Promise<number> {
+  for (const a of batch.alerts) ctx.err(a.kind === 'key-changed' ? keyChangedLine(a) : heldLine(a));
+  const written: Promise<{ mark?: string } | null>[] = [];
+  let closed = false;
+  try {
+    for (const item of batch.items) {
+      if ('update' in item) {
+        printGroupUpdate(ctx, item.update, batch.me, json);
+        continue;
+      }
+      const { message, unreadMark } = item;
+      const line = json ? messageJson(message) : formatMessage(message);
+      const shown = unreadMark === undefined ? {} : { mark: unreadMark };
+      written.push(ctx.output.line(line).then((ok) => (ok ? shown : null)));
+    }
+  } catch (err) {
+    if (!(err instanceof StdoutClosed)) throw err;
+    closed = true;
+  }
+  const shown = (await Promise.all(written)).filter((m) => m !== null);
+  closed ||= ctx.output.isClosed;
+  const marks = shown.flatMap((m) => (m.mark === undefined ? [] : [m.mark]));
+  const reports = await callControl(control, 'inbox.read', { marks, reports: !closed });
+  if (closed) throw new StdoutClosed();
+  for (const d of reports.damaged) {
+    ctx.err(formatDamaged(d));
+    if (json) ctx.out(damagedJson(d));
+  }
+  for (const n of reports.notices) {
+    ctx.err(formatNotice(n));
+    if (json) ctx.out(noticeJson(n));
+  }
+  return shown.length;
+}

@@ -1,0 +1,60 @@
+/**
+ * `natter send` beside a running client (issue 13 item 3): the running client
+ * queues and sends the messages (the `send` request, control-ops.ts) and this
+ * command prints and fails as it does alone (send-report.ts). What stays queued
+ * stays in the running client, which keeps sending it: said with each failure.
+ */
+import { relayRefusalError } from '../../peer/index.js';
+import { type CliContext, InterruptedError } from '../context.js';
+import { CONTROL_TIMEOUT_MS } from '../control.js';
+import { CliCode, cliError } from '../errors.js';
+import type { Target } from '../send-input.js';
+import { printStates, report } from '../send-report.js';
+import { callControl, runningClient } from '../via-control.js';
+
+const KEPT = 'the running natter client keeps them queued and sends them when it can';
+
+/** True when a running client took the send (done, or thrown); false: send alone. */
+export async function sendThroughRunning(
+  ctx: CliContext,
+  target: Target,
+  texts: string[],
+  opts: { wait: number; json?: boolean },
+): Promise<boolean> {
+  const control = await runningClient(ctx);
+  if (control === null) return false;
+  try {
+    const sending = callControl(
+      control,
+      'send',
+      { target, texts, waitMs: opts.wait },
+      opts.wait + CONTROL_TIMEOUT_MS,
+    );
+    sending.catch(() => undefined);
+    const stopped = ctx.io.stopSignal().then(() => null);
+    const delivery = await Promise.race([sending, stopped]);
+    // Ctrl-C: the messages are the running client's now; it goes on sending them.
+    if (delivery === null)
+      throw new InterruptedError(`send: interrupted; ${texts.length} message(s): ${KEPT}`);
+    const out = (line: string) => ctx.out(line);
+    const { states, refused, groupName } = delivery;
+    if (refused === null) {
+      throw cliError(
+        CliCode.RelayTimeout,
+        `the relay did not store everything within ${opts.wait} ms; ${states.length} message(s): ${KEPT}`,
+      );
+    }
+    const [first] = refused;
+    if (first !== undefined) {
+      printStates(states, opts, out);
+      throw relayRefusalError(
+        first.refusal,
+        `${refused.length} of ${states.length} message(s) stay queued: ${KEPT}`,
+      );
+    }
+    report(states, opts, out, target, groupName);
+    return true;
+  } finally {
+    control.close();
+  }
+}

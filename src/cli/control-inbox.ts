@@ -1,0 +1,151 @@
+/**
+ * `natter inbox` through the running client (issue 13 item 3), the running
+ * client's side. The command pulls, so that a message is marked read only once
+ * its line was written (issue 13 item 1), as when it runs alone:
+ *
+ *   inbox.take            -> the unread messages and membership changes, in order,
+ *                            with the key changes and held messages seen since the
+ *                            last take, and a mark (how many events so far)
+ *   inbox.read {marks}    -> marks those it printed read; then (reports: true) takes
+ *                            the damaged-delivery and numbering reports
+ *   inbox.wait {after}    -> answers once something arrived after that mark (--follow)
+ *
+ * A chat takes every message as it shows it (it marks them read), so beside a chat
+ * few stay unread: from its first take on, a connection also gets every message
+ * that arrives while it is open, taken by the chat or not, so `inbox --follow`
+ * beside a chat prints each new message, as when it runs alone.
+ */
+import type {
+  ConversationNotice,
+  DamagedMessage,
+  GroupUpdate,
+  PeerEventMap,
+  ReceivedMessage,
+} from '../peer/index.js';
+import type { ControlSession } from './control.js';
+import type { ControlTarget } from './control-ops.js';
+
+/** What a remote inbox prints on stderr as it happens (inbox.ts says the same). */
+export type InboxAlert =
+  | ({ kind: 'key-changed' } & PeerEventMap['contact:key-changed'])
+  | ({ kind: 'held' } & PeerEventMap['message:held']);
+
+/** One line of the inbox, in the order things became durable here. */
+export type InboxItem = { message: ReceivedMessage; unreadMark?: string } | { update: GroupUpdate };
+
+export interface InboxBatch {
+  items: InboxItem[];
+  alerts: InboxAlert[];
+  /** Events seen so far on this connection: inbox.wait {after: mark} waits for the next. */
+  mark: number;
+  /** My pseudonym: membership changes name me as "you". */
+  me: string;
+}
+
+export interface InboxReports {
+  damaged: DamagedMessage[];
+  notices: ConversationNotice[];
+}
+
+/** Alerts and live messages kept for one connection before its next take. */
+const MAX_KEPT = 10_000;
+
+/** What one connection has seen since its first take. */
+class InboxWatch {
+  events = 0;
+  readonly live = new Map<string, ReceivedMessage>();
+  alerts: InboxAlert[] = [];
+  private wake: (() => void) | null = null;
+
+  constructor(target: ControlTarget, session: ControlSession) {
+    const bump = () => {
+      this.events++;
+      this.wake?.();
+    };
+    const offs = [
+      target.on('message:received', (m) => {
+        if (this.live.size < MAX_KEPT) this.live.set(m.msgId, m);
+        bump();
+      }),
+      target.on('message:damaged', bump),
+      target.on('conversation:notice', bump),
+      target.on('group:changed', bump),
+      target.on('group:warning', bump),
+      target.on('contact:key-changed', (e) => this.alert({ kind: 'key-changed', ...e }, bump)),
+      target.on('message:held', (e) => this.alert({ kind: 'held', ...e }, bump)),
+    ];
+    session.onClose(() => {
+      for (const off of offs) off();
+      this.wake?.();
+    });
+  }
+
+  /** Resolves once an event after `after` was seen, or the connection closed. */
+  until(after: number): Promise<void> {
+    if (this.events > after) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.wake = () => {
+        this.wake = null;
+        resolve();
+      };
+    });
+  }
+
+  private alert(a: InboxAlert, bump: () => void): void {
+    if (this.alerts.length < MAX_KEPT) this.alerts.push(a);
+    bump();
+  }
+}
+
+const watches = new WeakMap<ControlSession, InboxWatch>();
+
+function watchOf(target: ControlTarget, session: ControlSession): InboxWatch {
+  let w = watches.get(session);
+  if (w === undefined) {
+    w = new InboxWatch(target, session);
+    watches.set(session, w);
+  }
+  return w;
+}
+
+export async function inboxTake(
+  target: ControlTarget,
+  session: ControlSession,
+): Promise<InboxBatch> {
+  const w = watchOf(target, session);
+  // Counted before reading: an event during the reads wakes the next wait at once.
+  const mark = w.events;
+  const live = [...w.live.values()];
+  w.live.clear();
+  const alerts = w.alerts.splice(0);
+  const unread = await target.unread();
+  const byId = new Map<string, { atMs: number; item: InboxItem }>();
+  for (const m of live) byId.set(m.msgId, { atMs: m.receivedAtMs, item: { message: m } });
+  // Still unread: the same message, with what marks it read.
+  for (const { unreadMark, ...m } of unread) {
+    byId.set(m.msgId, { atMs: m.receivedAtMs, item: { message: m, unreadMark } });
+  }
+  const updates = (await target.takeGroupUpdates()).map((update) => ({
+    atMs: update.atMs,
+    item: { update },
+  }));
+  const items = [...byId.values(), ...updates].sort((a, b) => a.atMs - b.atMs).map((x) => x.item);
+  return { items, alerts, mark, me: target.me.pseudonym };
+}
+
+export async function inboxRead(
+  target: ControlTarget,
+  marks: string[],
+  reports: boolean,
+): Promise<InboxReports> {
+  await target.markRead(marks.map((unreadMark) => ({ unreadMark })));
+  if (!reports) return { damaged: [], notices: [] };
+  return { damaged: await target.takeDamaged(), notices: await target.takeNotices() };
+}
+
+export async function inboxWait(session: ControlSession, after: number): Promise<{ mark: number }> {
+  const w = watches.get(session);
+  if (w === undefined) return { mark: after };
+  await w.until(after);
+  return { mark: w.events };
+}

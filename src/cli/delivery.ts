@@ -1,0 +1,124 @@
+/**
+ * Queueing a send and hearing the relay's answers, shared by `natter send` alone
+ * (commands/send.ts) and by the running client a send goes through (the control
+ * socket's `send` request, control-ops.ts): the same states either way.
+ */
+import type { NatterClient, OutgoingState, RefusedMessage } from '../peer/index.js';
+import type { Target } from './send-input.js';
+
+/** What became of one message: printed by `send --json`, checked by its report. */
+export interface MessageState {
+  msgId: string;
+  state: OutgoingState | 'unknown';
+  reason?: string;
+}
+
+type Sender = Pick<NatterClient, 'on' | 'send' | 'sendToGroup' | 'status'>;
+
+/** The state of each message, in order. */
+export async function statesOf(client: Sender, ids: string[]): Promise<MessageState[]> {
+  const states: MessageState[] = [];
+  for (const msgId of ids) {
+    const status = await client.status(msgId);
+    states.push({
+      msgId,
+      state: status?.state ?? 'unknown',
+      ...(status?.reason === undefined ? {} : { reason: status.reason }),
+    });
+  }
+  return states;
+}
+
+/**
+ * The relay's answer to each message of this run, from the core's events:
+ * stored, failed, held, or refused for now. `refused` resolves once every message
+ * has an answer and at least one was a refusal for now; otherwise it never does,
+ * and flush() decides.
+ */
+export class RelayAnswers {
+  readonly refused: Promise<RefusedMessage[]>;
+  private readonly waiting: Set<string>;
+  private readonly refusals = new Map<string, RefusedMessage>();
+  private readonly unsubscribe: (() => void)[];
+  private resolve: (refused: RefusedMessage[]) => void = () => undefined;
+
+  constructor(client: Sender, ids: string[]) {
+    this.waiting = new Set(ids);
+    this.refused = new Promise((resolve) => {
+      this.resolve = resolve;
+    });
+    this.unsubscribe = [
+      client.on('message:refused', (e) => {
+        if (!this.waiting.has(e.msgId) && !this.refusals.has(e.msgId)) return;
+        this.refusals.set(e.msgId, e);
+        this.answered(e.msgId);
+      }),
+      client.on('message:status', (e) => {
+        if (e.state === 'queued') return;
+        // A retry may have gone through meanwhile.
+        this.refusals.delete(e.msgId);
+        this.answered(e.msgId);
+      }),
+    ];
+  }
+
+  off(): void {
+    for (const off of this.unsubscribe) off();
+  }
+
+  private answered(msgId: string): void {
+    this.waiting.delete(msgId);
+    if (this.waiting.size === 0 && this.refusals.size > 0)
+      this.resolve([...this.refusals.values()]);
+  }
+}
+
+/** Queues every text durably; resolves with their message ids, in order. */
+export async function queue(client: Sender, target: Target, texts: string[]): Promise<string[]> {
+  // All queued in one turn: one durable batch, order kept.
+  if (target.kind === 'direct') return Promise.all(texts.map((t) => client.send(target.to, t)));
+  // One at a time: each takes the next index of my sender chain (DESIGN.md §6).
+  const ids: string[] = [];
+  for (const t of texts) ids.push((await client.sendToGroup(target.group, t)).msgId);
+  return ids;
+}
+
+/** A send done by the running client for a command that went through it (control-ops.ts). */
+export interface Delivery {
+  states: MessageState[];
+  /** The refusals for now, when every message was answered and some refused; null: not all stored in time. */
+  refused: RefusedMessage[] | null;
+  /** A group send: the group's name now, for the report. */
+  groupName?: string;
+}
+
+/**
+ * Queues `texts` in an already running client and waits up to `waitMs` for the
+ * relay to store them all, or to have answered each and refused some for now.
+ */
+export async function sendAndWait(
+  client: Sender & Pick<NatterClient, 'flush' | 'group'>,
+  target: Target,
+  texts: string[],
+  waitMs: number,
+): Promise<Delivery> {
+  const groupName = target.kind === 'group' ? (await client.group(target.group)).name : undefined;
+  const ids = await queue(client, target, texts);
+  const answers = new RelayAnswers(client, ids);
+  const stop = new AbortController();
+  let refused: RefusedMessage[] | null;
+  try {
+    const flushed = client
+      .flush(waitMs, { signal: stop.signal })
+      .then((stored) => (stored ? [] : null));
+    refused = await Promise.race([flushed, answers.refused]);
+  } finally {
+    stop.abort();
+    answers.off();
+  }
+  return {
+    states: await statesOf(client, ids),
+    refused,
+    ...(groupName === undefined ? {} : { groupName }),
+  };
+}

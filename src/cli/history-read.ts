@@ -1,0 +1,71 @@
+/**
+ * Reading the local history for `natter history` (issue 13), alone or in the
+ * running client it talks to through the control socket (control-ops.ts): the
+ * same entries either way.
+ */
+import {
+  type ConversationId,
+  directConversation,
+  type HistoryEntry,
+  type NatterClient,
+  normalizePseudonym,
+  parseConversationId,
+  pseudonymProblem,
+} from '../peer/index.js';
+import { UsageError } from './context.js';
+import { sanitize } from './format.js';
+
+export interface HistoryQuery {
+  since?: number;
+  limit: number;
+}
+
+/** One entry with where it belongs: the group's name for a group conversation. */
+export interface Shown {
+  entry: HistoryEntry;
+  group?: { name: string; id: string };
+}
+
+/** When an entry happened here: received (incoming) or written (mine). */
+export const atMs = (e: HistoryEntry): number =>
+  e.direction === 'in' ? (e.receivedAtMs ?? e.sentAtMs) : e.sentAtMs;
+
+export async function readHistory(
+  client: Pick<NatterClient, 'groups' | 'group' | 'contacts' | 'history'>,
+  ref: string | undefined,
+  opts: HistoryQuery,
+): Promise<Shown[]> {
+  const groups = new Map((await client.groups()).map((g) => [g.conversation, g]));
+  let conversations: ConversationId[];
+  if (ref === undefined) {
+    conversations = [
+      ...client.contacts().map((c) => directConversation(c.pseudonym)),
+      ...groups.keys(),
+    ];
+  } else if (ref.startsWith('#')) {
+    const group = await client.group(ref);
+    groups.set(group.conversation, group);
+    conversations = [group.conversation];
+  } else {
+    const problem = pseudonymProblem(normalizePseudonym(ref));
+    if (problem !== null)
+      throw new UsageError(`history: '${sanitize(ref)}' is not a pseudonym: it ${problem}`);
+    conversations = [directConversation(normalizePseudonym(ref))];
+  }
+  const entries: Shown[] = [];
+  for (const conversation of conversations) {
+    // The latest `limit` of each, then of all: the same as the latest `limit` overall.
+    for (const entry of await client.history(conversation, opts.limit)) {
+      if (opts.since !== undefined && atMs(entry) < opts.since) continue;
+      const g = groups.get(conversation);
+      const ref = parseConversationId(conversation);
+      entries.push(
+        g === undefined || ref.kind !== 'group'
+          ? { entry }
+          : { entry, group: { name: g.name, id: ref.groupId } },
+      );
+    }
+  }
+  entries.sort((a, b) => atMs(a.entry) - atMs(b.entry));
+  return entries.slice(-opts.limit);
+}

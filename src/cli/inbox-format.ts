@@ -1,0 +1,88 @@
+/**
+ * What `natter inbox` prints besides messages, alone or through the running
+ * client (commands/inbox-via.ts): stderr lines for everyone, objects on stdout
+ * with --json.
+ */
+import type {
+  ConversationNotice,
+  DamagedMessage,
+  GroupUpdate,
+  PeerEventMap,
+} from '../peer/index.js';
+import type { CliContext } from './context.js';
+import { safeJson, sanitize } from './format.js';
+import {
+  formatGroupChange,
+  formatGroupWarning,
+  groupChangeJson,
+  groupWarningJson,
+} from './group-format.js';
+
+/** A membership change or a refused one: text on stderr, like notices; an object with --json. */
+export function printGroupUpdate(ctx: CliContext, u: GroupUpdate, me: string, json: boolean): void {
+  if (u.type === 'changed') {
+    ctx.err(formatGroupChange(u.group, u.notice, me));
+    if (json) ctx.out(groupChangeJson(u.group, u.notice, u.atMs));
+  } else {
+    ctx.err(formatGroupWarning(u));
+    if (json) ctx.out(groupWarningJson(u));
+  }
+}
+
+/** Held messages are not printed; why goes to stderr, so scripts reading stdout are unaffected. */
+export function keyChangedLine(e: PeerEventMap['contact:key-changed']): string {
+  const who = sanitize(e.pseudonym);
+  return `natter: ${who}'s key changed (${e.oldFingerprint} -> ${e.newFingerprint}); their messages are held until you compare safety numbers (natter fingerprint ${who}) and run natter trust ${who}`;
+}
+
+export function heldLine(e: PeerEventMap['message:held']): string {
+  return `natter: a message from ${sanitize(e.from.pseudonym)} is held (key changed)`;
+}
+
+/**
+ * The stderr line for a gap or a rewound counter in a sender's messages (issue 10):
+ * a notice, not an error: missing messages may still be on their way.
+ */
+export function formatNotice(n: ConversationNotice): string {
+  const who = `${sanitize(n.from.pseudonym)} (${n.from.fingerprint})`;
+  return n.kind === 'gap'
+    ? `natter: ${n.missing} earlier message(s) from ${who} have not arrived (yet); they may still be on their way`
+    : `natter: ${who}'s messages are numbered from an earlier point (a profile restored from a backup, or another device); new messages are still shown`;
+}
+
+export function noticeJson(n: ConversationNotice): string {
+  return safeJson({
+    type: 'notice',
+    kind: n.kind,
+    conversation: n.conversation,
+    from: n.from.pseudonym,
+    fromFingerprint: n.from.fingerprint,
+    counter: n.counter,
+    previousCounter: n.previousCounter,
+    missing: n.missing,
+    at: new Date(n.atMs).toISOString(),
+  });
+}
+
+/**
+ * The stderr line for a dropped delivery. The name is the relay's routing claim,
+ * not an authenticated sender (DESIGN.md §3), and peer text: said as such, sanitised.
+ */
+export function formatDamaged(d: DamagedMessage): string {
+  const who = `${sanitize(d.claimedFrom.pseudonym)} (${d.claimedFrom.fingerprint})`;
+  return `natter: a message claimed to be from ${who} arrived damaged or forged and was dropped: ${d.reason} (${d.code})`;
+}
+
+export function damagedJson(d: DamagedMessage): string {
+  return safeJson({
+    type: 'damaged',
+    code: d.code,
+    reason: d.reason,
+    claimedFrom: d.claimedFrom.pseudonym,
+    claimedFingerprint: d.claimedFrom.fingerprint,
+    claimedUserId: d.claimedFrom.userId,
+    msgId: d.msgId,
+    seq: d.seq,
+    receivedAt: new Date(d.receivedAtMs).toISOString(),
+  });
+}

@@ -1,0 +1,67 @@
+/**
+ * What `natter send` prints and how it fails, from the messages' states: the same
+ * whether it sent alone or through the running client (issue 13).
+ */
+import type { MessageState } from './delivery.js';
+import { CliCode, cliError } from './errors.js';
+import { safeJson, sanitize } from './format.js';
+import { groupLabel } from './group-format.js';
+import type { Target } from './send-input.js';
+
+/** With --json, one line per message: its state and, if refused, why. */
+export function printStates(
+  states: MessageState[],
+  opts: { json?: boolean },
+  out: (line: string) => void,
+): void {
+  if (!opts.json) return;
+  for (const { msgId, state, reason } of states) out(safeJson({ msgId, state, reason }));
+}
+
+/**
+ * Prints states; fails (exit 1) if any message was refused or is held for a key
+ * change. `groupName`: the group's name now, for a group send.
+ */
+export function report(
+  states: MessageState[],
+  opts: { json?: boolean },
+  out: (line: string) => void,
+  target: Target,
+  groupName: string | undefined,
+): void {
+  printStates(states, opts, out);
+  const held = states.filter((s) => s.state === 'held').length;
+  const failed = states.find((s) => s.state === 'failed');
+  const failure = failed === undefined ? undefined : (failed.reason ?? 'refused');
+  if (target.kind === 'group') {
+    const label = groupLabel(groupName ?? target.group);
+    if (held > 0) {
+      throw cliError(
+        CliCode.KeyChanged,
+        `${held} message(s) to ${label} held: a member's key changed; find them with natter contacts, compare safety numbers (natter fingerprint NAME), then run natter trust NAME`,
+      );
+    }
+    // The relay knows the membership before this profile does (removed while away).
+    if (failure === 'unknown-recipient') {
+      throw cliError(
+        CliCode.NotGroupMember,
+        `the relay refused the message: you are no longer a member of ${label} (natter inbox brings the change)`,
+      );
+    }
+    if (failure !== undefined)
+      throw cliError(CliCode.SendFailed, `the relay refused the message to ${label}: ${failure}`);
+    return;
+  }
+  const to = sanitize(target.to);
+  if (held > 0) {
+    throw cliError(
+      CliCode.KeyChanged,
+      `${to}'s key changed: ${held} message(s) held; compare safety numbers (natter fingerprint ${to}), then run natter trust ${to}`,
+    );
+  }
+  if (failure === 'unknown-recipient') {
+    throw cliError(CliCode.UnknownRecipient, `no user '${to}' on this relay`);
+  }
+  if (failure !== undefined)
+    throw cliError(CliCode.SendFailed, `the relay refused the message: ${failure}`);
+}

@@ -1,0 +1,96 @@
+/**
+ * Commands beside a running client (issue 13 item 3; docs/decisions.md, "Issue 13:
+ * commands beside a running client"). While `natter chat` or `natter inbox
+ * --follow` runs on a profile it holds the profile's lock, and `send`, `inbox`,
+ * `history`, `contacts`, `fingerprint` and `trust` act through its control socket
+ * instead of failing E_PROFILE_IN_USE. With no client running they open the
+ * profile themselves and run the same handler (control-ops.ts) in-process, so
+ * what they print is the same either way. No passphrase is needed through the
+ * socket: the running client has unlocked the key, and the socket is its owner's
+ * alone (control.ts).
+ */
+import { isNatterError, NatterError } from '../util/errors.js';
+import { type CliContext, InterruptedError, UsageError } from './context.js';
+import { ControlClient, controlSocketPath } from './control.js';
+import {
+  type ControlOp,
+  type ControlOps,
+  type ControlTarget,
+  runControlOp,
+} from './control-ops.js';
+import { CliCode, cliError } from './errors.js';
+
+/** This profile's running client, or null when none listens on its control socket. */
+export async function runningClient(ctx: CliContext): Promise<ControlClient | null> {
+  try {
+    return await ControlClient.connect(controlSocketPath(ctx.paths.dir), ctx.paths.dir);
+  } catch (err) {
+    if (isNatterError(err, 'E_NOT_RUNNING')) return null;
+    throw err;
+  }
+}
+
+/**
+ * One request through the running client; its refusal is rethrown as the same
+ * error the command would have thrown alone (E_USAGE exits 2, as alone).
+ * `timeoutMs` null: as long as the connection lasts.
+ */
+export async function callControl<K extends ControlOp>(
+  control: ControlClient,
+  op: K,
+  request: ControlOps[K]['request'],
+  timeoutMs?: number | null,
+): Promise<ControlOps[K]['answer']> {
+  const answer = (await control.request(
+    { op, ...request } as Parameters<ControlClient['request']>[0],
+    timeoutMs,
+  )) as unknown as { ok: boolean; code?: unknown; message?: unknown };
+  if (answer.ok === true) {
+    const { ok: _ok, ...fields } = answer;
+    return fields as ControlOps[K]['answer'];
+  }
+  const code = typeof answer.code === 'string' ? answer.code : 'E_CONTROL';
+  const message = typeof answer.message === 'string' ? answer.message : 'control: refused';
+  if (code === 'E_USAGE') throw new UsageError(message);
+  if (code === 'E_INTERRUPTED') throw new InterruptedError(message);
+  throw new NatterError(code, message);
+}
+
+/** A session for a handler run in-process: nothing streams, nothing to close. */
+const inProcess = { write: () => undefined, onClose: () => undefined };
+
+/**
+ * Runs a one-answer request kind through the running client if there is one,
+ * else on this command's own client (opened without a relay).
+ */
+export async function perform<K extends Exclude<ControlOp, `inbox.${string}` | 'watch'>>(
+  ctx: CliContext,
+  op: K,
+  request: ControlOps[K]['request'],
+): Promise<ControlOps[K]['answer']> {
+  const control = await runningClient(ctx);
+  if (control === null) {
+    const client: ControlTarget = await ctx.openClient();
+    return runControlOp(op, client, request, inProcess);
+  }
+  try {
+    return await callControl(control, op, request);
+  } finally {
+    control.close();
+  }
+}
+
+/**
+ * `natter chat` on a profile whose client runs already: said before any
+ * passphrase is asked for (issue 13 item 3). A client without a control socket
+ * (a `natter send` in progress) is found by the lock, after the prompt, as before.
+ */
+export async function refuseIfRunning(ctx: CliContext): Promise<void> {
+  const control = await runningClient(ctx);
+  if (control === null) return;
+  control.close();
+  throw cliError(
+    CliCode.ProfileInUse,
+    `chat: a natter client (natter chat or natter inbox --follow) is already running on profile ${ctx.paths.dir}; use that one, or stop it first (natter send, inbox, history, contacts, fingerprint and trust work beside it)`,
+  );
+}

@@ -1,0 +1,211 @@
+/**
+ * Commands beside a running client (issue 13 item 3): with a client running on a
+ * profile and serving its control socket, send, inbox, history, contacts,
+ * fingerprint and trust on that profile act through it, printing what they
+ * print alone; a second chat says the profile is in use before any prompt.
+ * A real relay on 127.0.0.1 and real Unix sockets in temp dirs; no presence.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import {
+  type ControlServer,
+  controlSocketPath,
+  startControlServer,
+} from '../../../src/cli/control.js';
+import { NatterClient } from '../../../src/peer/client.js';
+import { silentLogger } from '../../../src/util/logger.js';
+import { type CliRun, runCli } from '../../helpers/cli.js';
+import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
+import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+
+interface JsonLine {
+  msgId: string;
+  text?: string;
+  state?: string;
+}
+
+const jsonLines = (r: CliRun) =>
+  r.stdout
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as JsonLine);
+
+const until = async (check: () => boolean | Promise<boolean>, what: string) => {
+  for (let i = 0; i < 500; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+};
+
+describe('cli beside a running client (issue 13: one process per profile no more)', function () {
+  this.timeout(30_000);
+  let relay: TestRelay;
+  let dir: string;
+  let env: Record<string, string>;
+  /** bob's running client: a NatterClient serving the control socket, as chat does. */
+  let bob: NatterClient | null;
+  let control: ControlServer | null;
+  const as = (who: string, argv: string[], options: Parameters<typeof runCli>[1] = {}) =>
+    runCli(['--profile', join(dir, who), ...argv], { ...options, env: { ...env, ...options.env } });
+
+  beforeEach(async () => {
+    relay = await startTestRelay();
+    dir = await makeTempDir();
+    env = { NATTER_RELAY: `${relay.host}:${relay.port}`, NATTER_PRESENCE_INTERFACES: '0' };
+    bob = null;
+    control = null;
+    assert.equal((await as('a', ['init', '--name', 'alice'])).code, 0);
+    assert.equal((await as('b', ['init', '--name', 'bob'])).code, 0);
+  });
+
+  afterEach(async () => {
+    await control?.close();
+    await bob?.close();
+    await relay.close();
+    await removeTempDirs();
+  });
+
+  /** Starts bob's client the way chat does: open, serve the control socket, connect. */
+  async function runBob(): Promise<NatterClient> {
+    const profileDir = join(dir, 'b');
+    const client = await NatterClient.open({
+      profileDir,
+      relay: { host: relay.host, port: relay.port },
+      presence: false,
+    });
+    bob = client;
+    control = await startControlServer(controlSocketPath(profileDir), client, silentLogger);
+    await client.connect();
+    return client;
+  }
+
+  it('lists contacts, fingerprints and safety numbers, and refuses trust without a number, as alone', async () => {
+    assert.equal((await as('a', ['send', '--to', 'bob', 'hi'])).code, 0);
+    assert.equal((await as('b', ['inbox'])).code, 0);
+    const runs = [
+      ['contacts'],
+      ['contacts', '--json'],
+      ['fingerprint'],
+      ['fingerprint', '--json'],
+      ['fingerprint', 'alice'],
+      ['fingerprint', 'alice', '--json'],
+      ['fingerprint', 'nobody'],
+      ['trust', 'alice'],
+      ['trust', 'alice', '--json'],
+      ['history'],
+      ['history', 'alice', '--json'],
+      ['history', 'bad name'],
+      ['history', 'carol'],
+    ];
+    const alone: CliRun[] = [];
+    for (const argv of runs) alone.push(await as('b', argv));
+    await runBob();
+    // Without the socket these would fail E_PROFILE_IN_USE: bob's client holds the lock.
+    for (const [i, argv] of runs.entries()) {
+      assert.deepEqual(await as('b', argv), alone[i], `natter ${argv.join(' ')}`);
+    }
+    assert.equal(alone[7]?.code, 2, 'trust without a number is bad usage either way');
+    assert.equal(alone[6]?.code, 1);
+    assert.match(alone[6]?.stderr ?? '', /E_UNKNOWN_CONTACT/);
+  });
+
+  it('trusts through the running client: the safety number is checked there', async () => {
+    assert.equal((await as('a', ['send', '--to', 'bob', 'hi'])).code, 0);
+    const client = await runBob();
+    await until(() => client.contact('alice') !== undefined, 'alice as a contact');
+    const safety = client.fingerprint('alice');
+    const wrong = await as('b', ['trust', 'alice', '--safety-number', '1'.repeat(60)]);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /E_SAFETY_NUMBER_MISMATCH/);
+    const ok = await as('b', ['trust', 'alice', '--safety-number', safety, '--json']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal(client.contact('alice')?.verified, true);
+    assert.equal((JSON.parse(ok.stdout) as { accepted: boolean }).accepted, false);
+  });
+
+  it('sends through the running client, which waits for the relay, and prints the states as alone', async () => {
+    const alone = await as('b', ['send', '--to', 'alice', '--json', 'alone']);
+    await runBob();
+    const through = await as('b', ['send', '--to', 'alice', '--json', 'through']);
+    assert.equal(through.code, 0, through.stderr);
+    assert.equal(through.stderr, alone.stderr);
+    assert.deepEqual(
+      jsonLines(through).map((l) => l.state),
+      jsonLines(alone).map((l) => l.state),
+    );
+    const lines = await as('b', ['send', '--to', 'alice', '--each-line'], { stdin: 'one\ntwo\n' });
+    assert.equal(lines.code, 0, lines.stderr);
+    assert.equal(lines.stdout, '');
+    const unknown = await as('b', ['send', '--to', 'carol', 'anyone?']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no user 'carol' on this relay \(E_UNKNOWN_RECIPIENT\)/);
+    const usage = await as('b', ['send', '--to', 'bad name', 'x']);
+    assert.equal(usage.code, 2);
+    const inbox = jsonLines(await as('a', ['inbox', '--json'])).map((m) => m.text);
+    assert.deepEqual(inbox, ['alone', 'through', 'one', 'two']);
+  });
+
+  it('takes unread messages through the running client, marking read only what was written', async () => {
+    const client = await runBob();
+    let received = 0;
+    client.on('message:received', () => received++);
+    for (const text of ['first', 'second', 'third']) {
+      assert.equal((await as('a', ['send', '--to', 'bob', text])).code, 0);
+    }
+    await until(() => received === 3, 'three messages at bob');
+    // `natter inbox --json | head -1`: one line written, so one message taken.
+    const head = await as('b', ['inbox', '--json'], { stdoutLines: 1 });
+    assert.equal(head.code, 0, head.stderr);
+    assert.deepEqual(
+      jsonLines(head).map((m) => m.text),
+      ['first'],
+    );
+    const rest = await as('b', ['inbox']);
+    assert.equal(rest.code, 0, rest.stderr);
+    assert.match(
+      rest.stdout,
+      /^[\d:]+ {2}alice \([\w-]+\): second\n[\d:]+ {2}alice \([\w-]+\): third\n$/,
+    );
+    const empty = await as('b', ['inbox']);
+    assert.deepEqual(empty, { code: 0, stdout: '', stderr: 'natter: no new messages\n' });
+    // Taken, not lost: the history still has them all.
+    const history = await as('b', ['history', 'alice', '--json']);
+    assert.deepEqual(
+      jsonLines(history).map((m) => m.text),
+      ['first', 'second', 'third'],
+    );
+  });
+
+  it('follows through the running client until stopped, even when the running client took the messages', async () => {
+    const client = await runBob();
+    let stop: (s: string) => void = () => undefined;
+    const following = as('b', ['inbox', '--follow', '--json'], {
+      stop: new Promise<string>((resolve) => {
+        stop = resolve;
+      }),
+    });
+    // Give the follower its first take before anything arrives.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A chat takes each message as it shows it: the follower still prints it.
+    client.on('message:received', () => void client.takeUnread());
+    assert.equal((await as('a', ['send', '--to', 'bob', 'live one'])).code, 0);
+    assert.equal((await as('a', ['send', '--to', 'bob', 'live two'])).code, 0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    stop('SIGINT');
+    const r = await following;
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      jsonLines(r).map((m) => m.text),
+      ['live one', 'live two'],
+    );
+  });
+
+  it('refuses a second chat on the profile before asking for anything', async () => {
+    await runBob();
+    const chat = await as('b', ['chat']);
+    assert.equal(chat.code, 1);
+    assert.match(chat.stderr, /already running on profile .*\(E_PROFILE_IN_USE\)\n$/);
+    assert.doesNotMatch(chat.stderr, /passphrase|pseudonym:/);
+  });
+});

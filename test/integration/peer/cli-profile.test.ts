@@ -1,0 +1,173 @@
+/**
+ * The profile's settings from the command line (issue 13, items 5-7): the saved
+ * relay address follows a --relay that proves the pinned relay, `natter config`
+ * shows and changes it, `natter rename` claims another name for the identity, and
+ * a sealed key is asked for on a terminal.
+ */
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { profilePaths, readConfig } from '../../../src/peer/profile.js';
+import { runCli } from '../../helpers/cli.js';
+import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
+import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+
+describe('cli: the profile settings', () => {
+  let relay: TestRelay;
+  let dir: string;
+  let env: Record<string, string>;
+  const relayAt = () => `${relay.host}:${relay.port}`;
+  const as = (who: string, argv: string[], options: Parameters<typeof runCli>[1] = {}) =>
+    runCli(['--profile', join(dir, who), ...argv], { ...options, env: { ...env, ...options.env } });
+  const config = (who: string) => readConfig(profilePaths(join(dir, who)));
+
+  beforeEach(async () => {
+    relay = await startTestRelay();
+    dir = await makeTempDir();
+    env = { NATTER_RELAY: relayAt() };
+  });
+
+  afterEach(async () => {
+    await relay.close();
+    await removeTempDirs();
+  });
+
+  describe('the saved relay address', () => {
+    it('replaces a mistyped address with a --relay that reached the relay', async () => {
+      const init = await as('a', ['init', '--name', 'alice', '--relay', '127.0.0.1:1'], {
+        env: { NATTER_RELAY: undefined },
+      });
+      assert.equal(init.code, 0, init.stderr);
+      assert.equal((await config('a')).relay, '127.0.0.1:1');
+      const inbox = await as('a', ['--relay', relayAt(), 'inbox'], {
+        env: { NATTER_RELAY: undefined },
+      });
+      assert.equal(inbox.code, 0, inbox.stderr);
+      assert.equal((await config('a')).relay, relayAt());
+      // Saved: the next command needs no --relay.
+      const again = await as('a', ['inbox'], { env: { NATTER_RELAY: undefined } });
+      assert.equal(again.code, 0, again.stderr);
+    });
+
+    it('keeps the saved address when a --relay proves another relay id', async () => {
+      assert.equal((await as('a', ['init', '--name', 'alice'])).code, 0);
+      const other = await startTestRelay();
+      try {
+        const r = await as('a', ['--relay', `${other.host}:${other.port}`, 'inbox']);
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /\(E_RELAY_KEY_CHANGED\)\n$/);
+        assert.equal((await config('a')).relay, relayAt());
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('shows the settings and sets a valid relay address with natter config', async () => {
+      assert.equal((await as('a', ['init', '--name', 'alice'])).code, 0);
+      const all = await as('a', ['config', 'get', '--json']);
+      assert.equal(all.code, 0, all.stderr);
+      const settings = JSON.parse(all.stdout) as Record<string, string | null>;
+      assert.equal(settings.pseudonym, 'alice');
+      assert.equal(settings.relay, relayAt());
+      assert.match(settings.relayId ?? '', /^[0-9a-f]{64}$/);
+      const one = await as('a', ['config', 'get', 'relay']);
+      assert.match(one.stdout, new RegExp(`^relay +${relayAt()}\\nrelay id +\\S+`));
+
+      const bad = await as('a', ['config', 'set', 'relay', 'no such:host:1']);
+      assert.equal(bad.code, 2);
+      assert.equal((await as('a', ['config', 'set', 'pseudonym', 'x'])).code, 2);
+      const set = await as('a', ['config', 'set', 'relay', 'relay.example:4000']);
+      assert.equal(set.code, 0, set.stderr);
+      assert.equal((await config('a')).relay, 'relay.example:4000');
+      assert.match(set.stderr, /must prove relay id/);
+      const none = await as('nobody', ['config', 'get']);
+      assert.equal(none.code, 1);
+      assert.match(none.stderr, /\(E_NO_IDENTITY\)\n$/);
+    });
+  });
+
+  describe('natter rename', () => {
+    it('moves the identity to a new name and frees the old one', async () => {
+      assert.equal((await as('a', ['init', '--name', 'alice'])).code, 0);
+      assert.equal((await as('b', ['init', '--name', 'bob'])).code, 0);
+      const renamed = await as('a', ['rename', 'alicia', '--json']);
+      assert.equal(renamed.code, 0, renamed.stderr);
+      assert.deepEqual(JSON.parse(renamed.stdout), {
+        from: 'alice',
+        to: 'alicia',
+        relay: relayAt(),
+      });
+      assert.equal((await config('a')).pseudonym, 'alicia');
+      // The old name is free for someone else; the new one reaches the same identity.
+      assert.equal((await as('c', ['init', '--name', 'alice'])).code, 0);
+      assert.equal((await as('b', ['send', '--to', 'alicia', 'hello again'])).code, 0);
+      const inbox = await as('a', ['inbox', '--json']);
+      assert.equal(inbox.code, 0, inbox.stderr);
+      assert.match(inbox.stdout, /"text":"hello again"/);
+    });
+
+    it('refuses a taken name and changes nothing', async () => {
+      assert.equal((await as('a', ['init', '--name', 'alice'])).code, 0);
+      assert.equal((await as('b', ['init', '--name', 'bob'])).code, 0);
+      const r = await as('a', ['rename', 'BOB']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /your name stays 'alice'.*\(E_PSEUDONYM_TAKEN\)\n$/);
+      assert.equal((await config('a')).pseudonym, 'alice');
+      assert.equal((await as('a', ['send', '--to', 'bob', 'still me'])).code, 0);
+      assert.equal((await as('a', ['rename', 'bad name'])).code, 2);
+    });
+
+    it('rescues a profile whose name was taken before it could register', async () => {
+      // Created while the relay was unreachable; meanwhile someone took the name.
+      const offline = { env: { NATTER_RELAY: '127.0.0.1:1' } };
+      const init = await as('a', ['init', '--name', 'alice'], offline);
+      assert.equal(init.code, 0, init.stderr);
+      assert.equal((await as('c', ['init', '--name', 'alice'])).code, 0);
+      const stuck = await as('a', ['inbox']);
+      assert.equal(stuck.code, 1);
+      assert.match(stuck.stderr, /\(E_PSEUDONYM_TAKEN\)\n$/);
+      const renamed = await as('a', ['rename', 'alice2']);
+      assert.equal(renamed.code, 0, renamed.stderr);
+      const inbox = await as('a', ['inbox']);
+      assert.equal(inbox.code, 0, inbox.stderr);
+      assert.equal((await as('c', ['send', '--to', 'alice2', 'found you'])).code, 0);
+    });
+  });
+
+  describe('a sealed key', () => {
+    const secret = 'correct horse battery staple';
+
+    it('is sealed by init --seal on a terminal, then asked for by every command there', async () => {
+      const init = await as('a', ['init', '--name', 'alice', '--seal'], {
+        stdinTTY: true,
+        stdin: `${secret}\n${secret}\n`,
+      });
+      assert.equal(init.code, 0, init.stderr);
+      assert.match(init.stdout, /sealed with your passphrase/);
+
+      const script = await as('a', ['contacts']);
+      assert.equal(script.code, 1);
+      assert.match(script.stderr, /--passphrase-file FILE or set NATTER_PASSPHRASE_FILE/);
+      assert.match(script.stderr, /\(E_PASSPHRASE_REQUIRED\)\n$/);
+
+      const typed = await as('a', ['contacts'], { stdinTTY: true, stdin: `wrong\n${secret}\n` });
+      assert.equal(typed.code, 0, typed.stderr);
+      assert.match(typed.stderr, /wrong passphrase, try again/);
+
+      const file = join(dir, 'pass');
+      await writeFile(file, `${secret}\n`, { mode: 0o600 });
+      const scripted = await as('a', ['inbox'], {
+        env: { NATTER_PASSPHRASE_FILE: file },
+      });
+      assert.equal(scripted.code, 0, scripted.stderr);
+      const log = await readFile(join(dir, 'a', 'natter.log'), 'utf8');
+      assert.ok(!log.includes('horse'), 'no passphrase in the log');
+    });
+
+    it('refuses init --seal without a terminal or a passphrase file', async () => {
+      const r = await as('a', ['init', '--name', 'alice', '--seal']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /\(E_PASSPHRASE_REQUIRED\)\n$/);
+    });
+  });
+});

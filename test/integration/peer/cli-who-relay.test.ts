@@ -1,0 +1,107 @@
+/**
+ * `natter who --watch` on a registered profile uses the relay's roster as `chat`
+ * does (issue 13, item 9): a peer whose process is killed leaves at once, when the
+ * relay sees its connection drop, not after the LAN's heartbeat expiry (~6 s).
+ * Real relay, real UDP on loopback broadcast, the crashed peer a real process.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { runCli } from '../../helpers/cli.js';
+import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
+import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+import { freeUdpPort, waitFor } from '../presence/helpers.js';
+
+const root = resolve(import.meta.dirname, '..', '..', '..');
+
+interface WatchLine {
+  type: string;
+  pseudonym: string;
+  source: string;
+  reason?: string;
+}
+
+describe('cli: who --watch through the relay', function () {
+  this.timeout(30_000);
+  let relay: TestRelay;
+  let dir: string;
+  let env: Record<string, string>;
+  let children: ChildProcess[];
+
+  beforeEach(async () => {
+    const port = await freeUdpPort();
+    relay = await startTestRelay({
+      presence: { port, extraTargets: ['127.255.255.255'], broadcastInterfaces: false },
+    });
+    dir = await makeTempDir();
+    env = {
+      NATTER_PRESENCE: '1',
+      NATTER_PRESENCE_PORT: String(port),
+      NATTER_PRESENCE_TARGETS: '127.255.255.255',
+      NATTER_PRESENCE_INTERFACES: '0',
+    };
+    children = [];
+  });
+
+  afterEach(async () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await relay.close();
+    await removeTempDirs();
+  });
+
+  const as = (who: string, argv: string[], options: Parameters<typeof runCli>[1] = {}) =>
+    runCli(['--profile', join(dir, who), ...argv], { ...options, env: { ...env, ...options.env } });
+
+  it('drops a killed peer as soon as the relay sees its connection go', async () => {
+    for (const name of ['alice', 'carol']) {
+      const init = await as(name, ['init', '--name', name]);
+      assert.equal(init.code, 0, init.stderr);
+    }
+    const carol = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', '--profile', join(dir, 'carol'), 'inbox', '--follow'],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '', HOME: dir, ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    children.push(carol);
+
+    const lines: WatchLine[] = [];
+    let buffered = '';
+    let stop: (s: string) => void = () => undefined;
+    const watching = as('alice', ['who', '--watch', '--json'], {
+      stop: new Promise<string>((resolve) => {
+        stop = resolve;
+      }),
+      onStdout: (chunk) => {
+        buffered += chunk;
+        const parts = buffered.split('\n');
+        buffered = parts.pop() ?? '';
+        for (const l of parts) if (l.length > 0) lines.push(JSON.parse(l) as WatchLine);
+      },
+    });
+    await waitFor(
+      () => lines.some((l) => l.pseudonym === 'carol' && l.type === 'join'),
+      15_000,
+      'carol to join',
+    );
+    // Past a heartbeat interval (2 s): the LAN has heard her too, and alone would keep
+    // her listed until her heartbeats expire (about 6 s).
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+
+    carol.kill('SIGKILL');
+    const elapsed = await waitFor(
+      () => lines.some((l) => l.pseudonym === 'carol' && l.type === 'leave'),
+      1_500,
+      'carol to leave',
+    );
+    assert.ok(elapsed < 1_500);
+    assert.equal(lines.find((l) => l.type === 'leave')?.reason, 'relay-gone');
+
+    stop('SIGINT');
+    const r = await watching;
+    assert.equal(r.code, 0, r.stderr);
+  });
+});

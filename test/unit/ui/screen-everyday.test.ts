@@ -1,0 +1,163 @@
+/**
+ * The chat in everyday use (issue 13 item 8), on the screen (harness.ts): panels
+ * and Esc, closing conversations, failures and notices in words, the "new
+ * messages" line, /search hits that open, quitting with mail still queued.
+ */
+import assert from 'node:assert/strict';
+import { NOTICE_MAX_MS, NOTICE_MIN_MS } from '../../../src/peer/ui/notice.js';
+import { conversationIdOf } from '../../../src/peer/ui/text.js';
+import { contact } from './fake-core.js';
+import { destroyAll, noticeText, screenText, start } from './harness.js';
+
+describe('ui screen: everyday use', () => {
+  afterEach(destroyAll);
+
+  for (const command of ['/help', '/who', '/verify bob']) {
+    it(`shows a message that came while ${command} was open after one Esc, as read`, async () => {
+      const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
+      h.core.receive('bob', 'before');
+      h.app.open('bob');
+      await h.settle();
+      await h.type(`${command}\r`);
+      h.core.receive('bob', 'behind the panel');
+      await h.settle();
+      assert.doesNotMatch(screenText(h), /behind the panel/);
+      await h.type('\x1b');
+      assert.match(screenText(h), /bob: behind the panel/);
+      assert.match(h.rows()[22]!, /^bob> /, 'no question left');
+      assert.doesNotMatch(h.rows()[23]!, /unread/, 'on screen, so read');
+      assert.match(h.rows()[3]!, /^1 {3}bob\? +│/, 'no unread badge');
+    });
+  }
+
+  it('/close takes the conversation off the list and out of Tab, and keeps its history', async () => {
+    const h = await start();
+    h.core.receive('carol', 'hi');
+    h.app.open('carol');
+    await h.settle();
+    await h.type('/msg bad\r');
+    assert.match(screenText(h), /2 {3}bad/);
+    await h.type('/close\r');
+    assert.doesNotMatch(screenText(h), /\d {3}bad/);
+    assert.match(noticeText(h), /closed bad; the history is kept/);
+    assert.match(h.rows()[0]!, /│ carol/, 'the one left is shown');
+    await h.type('/msg b\t');
+    assert.equal(h.app.editor.text, '/msg b', 'bad is no longer a name to complete');
+    await h.type('\x15/close\r');
+    assert.deepEqual(h.app.state.conversations, []);
+    assert.equal(h.core.stored.get(conversationIdOf('carol'))?.length, 1, 'history kept');
+    h.core.receive('carol', 'back again');
+    await h.settle();
+    assert.match(screenText(h), /1 {3}carol\? +1 │/, 'a new message brings it back');
+  });
+
+  it('says why a message was not sent in words, not as a code', async () => {
+    const h = await start();
+    h.app.open('nobody');
+    await h.settle();
+    await h.type('hello?\r');
+    const msgId = h.core.stored.get(conversationIdOf('nobody'))![0]!.msgId;
+    h.core.stored.get(conversationIdOf('nobody'))![0]!.state = 'failed';
+    h.core.emit('message:status', {
+      msgId,
+      conversation: conversationIdOf('nobody'),
+      state: 'failed',
+      reason: 'unknown-recipient',
+    });
+    await h.settle();
+    assert.match(screenText(h), /alice: hello\?\s+(│\s+)?✗ not sent: no such user on this relay/);
+    assert.doesNotMatch(screenText(h), /unknown-recipient/);
+  });
+
+  it('wraps a long notice in full, and clears notices after a time that grows with their length', async () => {
+    const h = await start();
+    const long = `${'word '.repeat(40)}THE END`;
+    h.app.notice(long, 'warn');
+    await h.settle();
+    assert.match(noticeText(h), /word word .*THE END$/);
+    assert.equal(noticeText(h), long);
+    h.clock.advance(NOTICE_MIN_MS + 1);
+    await h.settle();
+    assert.equal(noticeText(h), long, 'a long one stays longer than a short one');
+    h.clock.advance(NOTICE_MAX_MS);
+    await h.settle();
+    assert.equal(noticeText(h), '');
+    h.app.notice('short');
+    h.clock.advance(NOTICE_MIN_MS - 1);
+    assert.equal(noticeText(h), 'short');
+    h.clock.advance(1_000);
+    assert.equal(noticeText(h), '');
+    assert.match(h.rows()[21]!, /^─{80}$/, 'the notice line is one row again');
+  });
+
+  it('draws a "new messages" line above what was unread when a conversation is opened', async () => {
+    const h = await start();
+    h.core.receive('bob', 'old one');
+    h.app.open('bob');
+    await h.settle();
+    h.app.open('carol');
+    await h.settle();
+    h.core.receive('bob', 'new one');
+    h.core.receive('bob', 'newer one');
+    await h.settle();
+    await h.type('\x1b1');
+    const text = screenText(h);
+    assert.match(
+      text,
+      /bob: old one[\s\S]*─ new messages ─+[\s\S]*bob: new one[\s\S]*bob: newer one/,
+    );
+    await h.type('\x1b2\x1b1');
+    assert.doesNotMatch(screenText(h), /new messages/, 'gone once read');
+  });
+
+  it('numbers /search hits with their conversation, and /open N opens it', async () => {
+    const h = await start({
+      setup: (core) => (core.contactList = [contact('bob'), contact('carol')]),
+    });
+    h.core.receive('bob', 'banana bread');
+    h.core.receive('carol', 'banana split');
+    await h.type('/search banana\r');
+    const text = screenText(h);
+    assert.match(text, /1\. .* \[carol\] carol: banana split/);
+    assert.match(text, /2\. .* \[bob\] bob: banana bread/);
+    assert.match(text, /\/open N opens the conversation of hit N/);
+    await h.type('/open 2\r');
+    assert.match(h.rows()[0]!, /│ bob /);
+    assert.match(screenText(h), /bob: banana bread/);
+    await h.type('/open 3\r');
+    assert.match(noticeText(h), /no hit 3: hits are 1 to 2/);
+  });
+
+  it('asks before quitting while messages wait unsent; n stays, y or a second Ctrl-C quits', async () => {
+    const h = await start();
+    h.core.queuedNow = [
+      {
+        msgId: 'q1',
+        conversation: conversationIdOf('bob'),
+        to: 'bob',
+        text: 'later',
+        sentAtMs: h.core.now,
+        state: 'queued',
+        attempts: 0,
+      },
+    ];
+    await h.type('/quit\r');
+    assert.equal(h.core.loggedOut, false);
+    assert.match(noticeText(h), /1 message\(s\) not sent yet/);
+    assert.match(h.rows()[22]!, /^quit anyway\? \(y\/n\)/);
+    await h.type('n\r');
+    assert.equal(h.core.loggedOut, false);
+    await h.type('\x03');
+    assert.equal(h.core.loggedOut, false, 'the first Ctrl-C asks too');
+    await h.type('\x03');
+    await h.app.done;
+    assert.equal(h.core.loggedOut, true);
+  });
+
+  it('quits at once when nothing is queued', async () => {
+    const h = await start();
+    await h.type('/quit\r');
+    await h.app.done;
+    assert.equal(h.core.loggedOut, true);
+  });
+});
