@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- NAME]`: prints figures, asserts nothing (benchmarks are
- * never timed tests). NAME: relay, presence, send-path (default: all).
+ * never timed tests). NAME: relay, presence, send-path, groups (default: all).
  */
+import { runGroupsBench } from './groups.js';
 import { runPresenceBench } from './presence.js';
 import { runRelayBench } from './relay.js';
 
@@ -12,6 +13,7 @@ const benches: Record<string, () => Promise<void>> = {
   'send-path': async () => {
     await import('./send-path.mjs');
   },
+  groups: runGroupsBench,
 };
 const wanted = process.argv.slice(2);
 const names = wanted.length > 0 ? wanted : Object.keys(benches);
