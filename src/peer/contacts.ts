@@ -21,121 +21,39 @@
 import { verifyCard } from '../crypto/card.js';
 import { fingerprint } from '../crypto/keys.js';
 import { safetyNumber } from '../crypto/safety.js';
-import { bytesEqual, fromHex, toHex, utf8 } from '../util/bytes.js';
+import { bytesEqual, fromHex, toHex } from '../util/bytes.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { pseudonymKey } from '../wire/text.js';
 import type { Card } from '../wire/types.js';
+import {
+  type Contact,
+  cardOf,
+  contactKey,
+  fromStored,
+  MAX_PENDING_KEYS,
+  type Observation,
+  parseSafetyNumber,
+  pendingOf,
+  SAFETY_NUMBER_DIGITS,
+  type StoredCard,
+  type StoredContact,
+  type StoredPending,
+  sameKeys,
+  type TrustOutcome,
+  toStored,
+  withPending,
+} from './contact-records.js';
 import { PeerCode, peerError } from './errors.js';
 import type { ContactInfo, PeerEvents, PendingKey } from './events.js';
 import { type PeerStore, PREFIX, putJson } from './store.js';
 
-/**
- * Changed keys kept per contact while one is pending. Anyone who can show us cards (a
- * relay, a proxy on the link) can mint identities at will; each kept key is stored in the
- * contact's record and costs a safety-number computation (~10 ms) when listed. Past this,
- * the oldest key after the first is forgotten: the first is the one the user was told
- * about first, and the newest is the latest news.
- */
-export const MAX_PENDING_KEYS = 8;
-
-/** Digits in a safety number (crypto/safety.ts: 12 groups of 5). */
-const SAFETY_NUMBER_DIGITS = 60;
-
-interface StoredCard {
-  pseudonym: string;
-  userId: string;
-  boxPk: string;
-  /** The card's signature, hex (a box-key-only one in records from before protocol 2's cards). */
-  boxSig: string;
-}
-
-interface StoredPending extends StoredCard {
-  seenAtMs: number;
-}
-
-/**
- * One contact under v1!contact!. `pending` is the first changed card, as records
- * written before issue 10 hold it (so they load unchanged, and an older client
- * reading a newer record still sees a change pending); `laterPending` holds the
- * changes that came after it, oldest first, and is absent when there are none.
- */
-interface StoredContact extends StoredCard {
-  verified: boolean;
-  addedAtMs: number;
-  pending?: StoredPending;
-  laterPending?: StoredPending[];
-}
-
-export interface Contact {
-  pseudonym: string;
-  card: Card;
-  verified: boolean;
-  /** The newest changed card waiting for trust(), if any. */
-  pending: Card | null;
-}
-
-/** What observing a card meant. 'changed' is new news; 'pending' is a card already held. */
-export type Observation = 'known' | 'new' | 'changed' | 'pending';
-
-/** What trust() did. */
-export interface TrustOutcome {
-  contact: Contact;
-  info: ContactInfo;
-  /** True when a pending key was accepted (and is now the pinned one). */
-  accepted: boolean;
-  /** The other pending keys, forgotten: they were not the one compared. */
-  discarded: PendingKey[];
-}
-
-const toStored = (card: Card): StoredCard => ({
-  pseudonym: card.pseudonym,
-  userId: toHex(card.userId),
-  boxPk: toHex(card.boxPk),
-  boxSig: toHex(card.cardSig),
-});
-
-const fromStored = (s: StoredCard): Card => ({
-  pseudonym: s.pseudonym,
-  userId: fromHex(s.userId),
-  boxPk: fromHex(s.boxPk),
-  cardSig: fromHex(s.boxSig),
-});
-
-const cardOf = ({ pseudonym, userId, boxPk, boxSig }: StoredCard): StoredCard => ({
-  pseudonym,
-  userId,
-  boxPk,
-  boxSig,
-});
-
-const sameKeys = (a: StoredCard, b: StoredCard) => a.userId === b.userId && a.boxPk === b.boxPk;
-
-/** Every pending card of a record, oldest first. */
-const pendingOf = (c: StoredContact): StoredPending[] =>
-  c.pending === undefined ? [] : [c.pending, ...(c.laterPending ?? [])];
-
-/** `c` with exactly `list` pending (fields absent, not undefined, when there are none). */
-function withPending(c: StoredContact, list: StoredPending[]): StoredContact {
-  const { pending: _first, laterPending: _later, ...rest } = c;
-  const [first, ...later] = list;
-  if (first === undefined) return rest;
-  return later.length === 0
-    ? { ...rest, pending: first }
-    : { ...rest, pending: first, laterPending: later };
-}
-
-/**
- * A safety number as typed or pasted: 60 digits, with or without spaces (or other
- * separators people copy along), as 12 groups of 5; null when it is not one.
- */
-export function parseSafetyNumber(text: string): string | null {
-  const digits = text.replace(/[\s-]/g, '');
-  if (!/^\d+$/.test(digits) || digits.length !== SAFETY_NUMBER_DIGITS) return null;
-  return (digits.match(/.{5}/g) ?? []).join(' ');
-}
-
-/** Store keys are ASCII: the name is hex-encoded, so any pseudonym sorts and ranges safely. */
-const contactKey = (name: string) => PREFIX.contact + toHex(utf8(pseudonymKey(name)));
+export {
+  type Contact,
+  MAX_PENDING_KEYS,
+  type Observation,
+  parseSafetyNumber,
+  type TrustOutcome,
+} from './contact-records.js';
 
 export class Contacts {
   private readonly byName = new Map<string, StoredContact>();

@@ -1,0 +1,119 @@
+/**
+ * What contacts.ts keeps per contact, as stored (the JSON of its records, frozen:
+ * STYLE.md §11), and the small pure helpers over those records: cards to and from
+ * records, pending keys, safety numbers as typed, store keys.
+ */
+import { fromHex, toHex, utf8 } from '../util/bytes.js';
+import { pseudonymKey } from '../wire/text.js';
+import type { Card } from '../wire/types.js';
+import type { ContactInfo, PendingKey } from './events.js';
+import { PREFIX } from './store.js';
+
+/**
+ * Changed keys kept per contact while one is pending. Anyone who can show us cards (a
+ * relay, a proxy on the link) can mint identities at will; each kept key is stored in the
+ * contact's record and costs a safety-number computation (~10 ms) when listed. Past this,
+ * the oldest key after the first is forgotten: the first is the one the user was told
+ * about first, and the newest is the latest news.
+ */
+export const MAX_PENDING_KEYS = 8;
+
+/** Digits in a safety number (crypto/safety.ts: 12 groups of 5). */
+export const SAFETY_NUMBER_DIGITS = 60;
+
+export interface StoredCard {
+  pseudonym: string;
+  userId: string;
+  boxPk: string;
+  /** The card's signature, hex (a box-key-only one in records from before protocol 2's cards). */
+  boxSig: string;
+}
+
+export interface StoredPending extends StoredCard {
+  seenAtMs: number;
+}
+
+/**
+ * One contact under v1!contact!. `pending` is the first changed card, as records
+ * written before issue 10 hold it (so they load unchanged, and an older client
+ * reading a newer record still sees a change pending); `laterPending` holds the
+ * changes that came after it, oldest first, and is absent when there are none.
+ */
+export interface StoredContact extends StoredCard {
+  verified: boolean;
+  addedAtMs: number;
+  pending?: StoredPending;
+  laterPending?: StoredPending[];
+}
+
+export interface Contact {
+  pseudonym: string;
+  card: Card;
+  verified: boolean;
+  /** The newest changed card waiting for trust(), if any. */
+  pending: Card | null;
+}
+
+/** What observing a card meant. 'changed' is new news; 'pending' is a card already held. */
+export type Observation = 'known' | 'new' | 'changed' | 'pending';
+
+/** What trust() did. */
+export interface TrustOutcome {
+  contact: Contact;
+  info: ContactInfo;
+  /** True when a pending key was accepted (and is now the pinned one). */
+  accepted: boolean;
+  /** The other pending keys, forgotten: they were not the one compared. */
+  discarded: PendingKey[];
+}
+
+export const toStored = (card: Card): StoredCard => ({
+  pseudonym: card.pseudonym,
+  userId: toHex(card.userId),
+  boxPk: toHex(card.boxPk),
+  boxSig: toHex(card.cardSig),
+});
+
+export const fromStored = (s: StoredCard): Card => ({
+  pseudonym: s.pseudonym,
+  userId: fromHex(s.userId),
+  boxPk: fromHex(s.boxPk),
+  cardSig: fromHex(s.boxSig),
+});
+
+export const cardOf = ({ pseudonym, userId, boxPk, boxSig }: StoredCard): StoredCard => ({
+  pseudonym,
+  userId,
+  boxPk,
+  boxSig,
+});
+
+export const sameKeys = (a: StoredCard, b: StoredCard) =>
+  a.userId === b.userId && a.boxPk === b.boxPk;
+
+/** Every pending card of a record, oldest first. */
+export const pendingOf = (c: StoredContact): StoredPending[] =>
+  c.pending === undefined ? [] : [c.pending, ...(c.laterPending ?? [])];
+
+/** `c` with exactly `list` pending (fields absent, not undefined, when there are none). */
+export function withPending(c: StoredContact, list: StoredPending[]): StoredContact {
+  const { pending: _first, laterPending: _later, ...rest } = c;
+  const [first, ...later] = list;
+  if (first === undefined) return rest;
+  return later.length === 0
+    ? { ...rest, pending: first }
+    : { ...rest, pending: first, laterPending: later };
+}
+
+/**
+ * A safety number as typed or pasted: 60 digits, with or without spaces (or other
+ * separators people copy along), as 12 groups of 5; null when it is not one.
+ */
+export function parseSafetyNumber(text: string): string | null {
+  const digits = text.replace(/[\s-]/g, '');
+  if (!/^\d+$/.test(digits) || digits.length !== SAFETY_NUMBER_DIGITS) return null;
+  return (digits.match(/.{5}/g) ?? []).join(' ');
+}
+
+/** Store keys are ASCII: the name is hex-encoded, so any pseudonym sorts and ranges safely. */
+export const contactKey = (name: string) => PREFIX.contact + toHex(utf8(pseudonymKey(name)));
