@@ -2,12 +2,15 @@
  * The group half of the client's API (issue 11, docs/groups.md); NatterClient (client.ts)
  * extends it, so the UI and the CLI see one facade.
  */
+import { ClientReading } from './client-reading.js';
 import type { ClientComponents } from './components.js';
 import type { ConversationId } from './conversations/ids.js';
 import type { GroupInfo, GroupUpdate } from './events.js';
 
-export class ClientGroups {
-  protected constructor(protected readonly c: ClientComponents) {}
+export class ClientGroups extends ClientReading {
+  protected constructor(c: ClientComponents) {
+    super(c);
+  }
 
   // Groups (issue 11, docs/groups.md). A group ref is a group's name (or '#name'), its
   // conversation id, or a unique prefix of its id: E_UNKNOWN_GROUP, E_AMBIGUOUS_GROUP.

@@ -1,35 +1,33 @@
+/**
+ * NatterClient: the client core's facade, its API and typed events (events.ts)
+ * and nothing else. The parts that own the state (contacts, outbox, history,
+ * relay link, presence) come as one components object (components.ts); each
+ * method here is a call into the part that owns what it asks about. A UI uses
+ * this API and the events, and nothing else. The reading half (client-reading.ts)
+ * and the group half (client-groups.ts) are its base classes.
+ */
 import { describeError } from '../util/errors.js';
 import { normalizePseudonym, pseudonymKey } from '../wire/text.js';
 import { ClientGroups } from './client-groups.js';
 import type { OpenOptions, TrustResult } from './client-options.js';
 import { type ClientComponents, openComponents } from './components.js';
-import { type ConversationId, directConversation } from './conversations/ids.js';
+import { directConversation } from './conversations/ids.js';
 import { PeerCode, peerError } from './errors.js';
 import type {
   ContactInfo,
-  ConversationNotice,
-  DamagedMessage,
   OnlinePeer,
   OutgoingState,
   PeerEvents,
-  PeerStats,
   PresenceStatus,
-  ReceivedMessage,
 } from './events.js';
 import { composeText } from './messaging/compose.js';
-import type { HistoryEntry } from './messaging/history.js';
-import { type QueuedMessage, toQueued } from './messaging/queued.js';
 import type { DiscoveredRelay } from './presence/client-presence.js';
 import type { Me } from './profile.js';
 
 export type { OpenOptions, TrustResult } from './client-options.js';
+export type { UnreadMessage } from './client-reading.js';
 export type { QueuedMessage } from './messaging/queued.js';
 export type { Me } from './profile.js';
-
-/** An unread message (unread()); `unreadMark` is what markRead() clears. */
-export interface UnreadMessage extends ReceivedMessage {
-  unreadMark: string;
-}
 
 /** `waitForInbox`: the mailbox counts as drained after this long without a delivery. */
 export const INBOX_IDLE_MS = 500;
@@ -181,83 +179,6 @@ export class NatterClient extends ClientGroups {
   async waitForInbox(options: { idleMs?: number; timeoutMs?: number } = {}): Promise<void> {
     await this.c.incoming.drained(options.idleMs ?? INBOX_IDLE_MS, options.timeoutMs ?? 60_000);
     await this.c.groups.caughtUp(GROUP_QUIET_MS, options.timeoutMs ?? 60_000);
-  }
-
-  /**
-   * Received messages not yet taken, 1:1 and group ones (with `group`), oldest first;
-   * each is returned exactly once.
-   */
-  async takeUnread(): Promise<ReceivedMessage[]> {
-    return (await this.c.history.takeUnread()).map((e) => this.c.groups.received(e));
-  }
-
-  /**
-   * Received messages still unread, oldest first, without taking them: a UI shows
-   * them, then passes those it showed to markRead(), so a message whose write failed
-   * (a closed pipe: issue 13) stays unread.
-   */
-  async unread(): Promise<UnreadMessage[]> {
-    const entries = await this.c.history.unread();
-    return entries.map(({ mark, entry }) => ({
-      ...this.c.groups.received(entry),
-      unreadMark: mark,
-    }));
-  }
-
-  /** Marks messages from unread() read, durably; they are not returned again. */
-  markRead(messages: readonly Pick<UnreadMessage, 'unreadMark'>[]): Promise<void> {
-    return this.c.history.markRead(messages.map((m) => m.unreadMark));
-  }
-
-  /** My messages the relay has not stored yet (queued, or held for a key change), in send order. */
-  queued(): QueuedMessage[] {
-    return this.c.outbox.list().flatMap((e) => toQueued(e) ?? []);
-  }
-
-  /**
-   * Cancels one of queued(): it is never sent, and its history entry says failed,
-   * 'cancelled' ('message:status'). False if it is not queued (any more).
-   */
-  cancelQueued(msgId: string): Promise<boolean> {
-    return this.c.sender.cancel(msgId);
-  }
-
-  /**
-   * Reports of deliveries dropped as damaged or forged ('message:damaged') that no
-   * UI has taken yet, oldest first; each is returned exactly once. A UI shows them
-   * and takes them, like takeUnread(), so the next one does not repeat them.
-   */
-  takeDamaged(): Promise<DamagedMessage[]> {
-    return this.c.damaged.take();
-  }
-
-  /**
-   * Gaps and rewinds in senders' numbering ('conversation:notice') that no UI has
-   * taken yet, oldest first; each is returned exactly once, like takeDamaged().
-   */
-  takeNotices(): Promise<ConversationNotice[]> {
-    return this.c.notices.take();
-  }
-
-  /** Counters since open(): damaged and duplicate deliveries, refusals for now, dropped statuses. */
-  stats(): PeerStats {
-    const incoming = this.c.incoming.stats();
-    return {
-      ...incoming,
-      damagedMessages: incoming.damagedMessages + this.c.groups.damagedMessages(),
-      refusedSends: this.c.sender.refusals(),
-      ...this.c.presence.stats(),
-    };
-  }
-
-  /** The last `limit` entries of the conversation with `name`, oldest first. */
-  conversation(name: string, limit?: number): Promise<HistoryEntry[]> {
-    return this.history(directConversation(normalizePseudonym(name)), limit);
-  }
-
-  /** The last `limit` (default 100) entries of a conversation, oldest first. */
-  history(conversation: ConversationId, limit?: number): Promise<HistoryEntry[]> {
-    return this.c.history.list(conversation, limit);
   }
 
   contacts(): ContactInfo[] {
