@@ -8,7 +8,12 @@ import { TypedEmitter } from '../util/emitter.js';
 import { STATUSES } from '../wire/types.js';
 import type { ConversationId } from './conversations/ids.js';
 import type { GroupChanged, GroupWarning } from './group-events.js';
-import type { RelayRefusalCode, TemporaryRefusal } from './messaging/refusals.js';
+import type {
+  ConversationNotice,
+  DamagedMessage,
+  RefusedMessage,
+  RejectReason,
+} from './report-events.js';
 
 export type {
   GroupChanged,
@@ -18,6 +23,14 @@ export type {
   GroupUpdate,
   GroupWarning,
 } from './group-events.js';
+export {
+  type ConversationNotice,
+  type DamagedMessage,
+  type DamageReason,
+  MESSAGE_DAMAGED_CODE,
+  type RefusedMessage,
+  type RejectReason,
+} from './report-events.js';
 
 export type ConnectionState = 'connecting' | 'ready' | 'offline' | 'closed';
 
@@ -83,115 +96,6 @@ export interface ContactInfo {
    * number it is given.
    */
   pendingKeys: PendingKey[];
-}
-
-/** Why a delivered message was dropped (see envelope.ts). */
-export type RejectReason =
-  | 'bad-card'
-  | 'open-failed'
-  | 'malformed'
-  | 'reflected'
-  | 'sender-mismatch'
-  | 'misrouted'
-  | 'msg-id-mismatch'
-  /** Sent before the oldest mail a relay may still hold (envelope.ts MAX_MESSAGE_AGE_MS). */
-  | 'expired'
-  /** Sent too far ahead of our clock (envelope.ts MAX_FUTURE_SKEW_MS). */
-  | 'future-dated'
-  /**
-   * A counter this sender already used in this conversation, on a message no newer
-   * than their newest: a copy of old mail (messaging/counters.ts).
-   */
-  | 'counter-reused'
-  /** A group message (groups/receive.ts) not signed by its sender's chain key: forged. */
-  | 'bad-signature'
-  /** A group message sealed for another epoch than the group was in when it came. */
-  | 'wrong-epoch'
-  /** A group message from someone who was not a member when it came. */
-  | 'not-a-member'
-  /** Its chain index is before the chain we hold, evicted, or too far ahead (sender-keys.ts). */
-  | 'key-unavailable'
-  /** Its sender's key has not come and the group already holds MAX_HELD_GROUP_MESSAGES. */
-  | 'too-many-held'
-  | 'replay';
-
-/**
- * Rejections a user is told about: the delivery was damaged on the way or forged.
- * 'replay' is not one of them: at-least-once delivery redelivers a message whose
- * ack was lost, and the copy already shown is all the user needs (counted in
- * stats().duplicateDeliveries).
- */
-export type DamageReason = Exclude<RejectReason, 'replay'>;
-
-/** The one stable code of every damaged or forged delivery. */
-export const MESSAGE_DAMAGED_CODE = 'E_MESSAGE_DAMAGED';
-
-/**
- * A delivery that did not open or did not check out (envelope.ts), dropped and
- * acknowledged (so the relay deletes it), and reported to the user.
- */
-export interface DamagedMessage {
-  code: typeof MESSAGE_DAMAGED_CODE;
-  reason: DamageReason;
-  /**
-   * Who the relay says sent it: routing metadata only, never authenticated
-   * (DESIGN.md §3). Show it as "claimed to be from", sanitised: it is peer text.
-   */
-  claimedFrom: PeerRef;
-  /** The conversation with the claimed sender. */
-  conversation: ConversationId;
-  /** Hex, as the relay labelled it. */
-  msgId: string;
-  /** The relay's mailbox sequence number of the delivery. */
-  seq: number;
-  /** Our clock, when it was dropped. */
-  receivedAtMs: number;
-}
-
-/**
- * Something about the order of a conversation's messages (messaging/counters.ts):
- * a notice, not an error; nothing was dropped (a dropped delivery is a
- * 'message:damaged'). The sender numbers its messages in each conversation.
- * - 'gap': `missing` messages numbered before this one have not arrived. They may
- *   still be on their way (a send the relay refused for now is retried later) or be
- *   lost; any that arrive are shown as usual.
- * - 'rewound': the sender's numbering went back, with a newer send time: their
- *   profile was probably restored from a backup, or is used on a second device.
- *   Their messages are still accepted (by send time); copies of old ones are not.
- */
-export interface ConversationNotice {
-  kind: 'gap' | 'rewound';
-  conversation: ConversationId;
-  /** The sender, as authenticated by the sealed envelope. */
-  from: PeerRef;
-  /** The counter of the message that showed it. */
-  counter: number;
-  /** The highest counter accepted from the sender before it. */
-  previousCounter: number;
-  /** 'gap': how many are missing (counter - previousCounter - 1); 'rewound': 0. */
-  missing: number;
-  /** Our clock, when it was noticed. */
-  atMs: number;
-}
-
-/**
- * The relay refused a message for now (SendAck disk-full, internal,
- * recipient-quota, sender-quota): it stays queued in the outbox and is retried
- * with backoff. Emitted on every refusal, retries included.
- */
-export interface RefusedMessage {
-  msgId: string;
-  conversation: ConversationId;
-  /** The relay's SendAck code. */
-  refusal: TemporaryRefusal;
-  /** Stable error code for it (E_RELAY_DISK_FULL, ...). */
-  code: RelayRefusalCode;
-  /** The user's words for it ("relay disk is full"); never the relay's free text. */
-  message: string;
-  /** Refusals of this message so far. */
-  attempts: number;
-  /** Our clock: the next try is not before this. */
-  retryAtMs: number;
 }
 
 /** Counters since the client was opened. */
