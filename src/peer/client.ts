@@ -78,7 +78,7 @@ export class NatterClient extends ClientGroups {
     const deadline = this.c.clock.now() + timeoutMs;
     await this.startPresence();
     const discoverMs = Math.min(timeoutMs, options.discoverMs ?? timeoutMs);
-    await this.c.link.connect(deadline, discoverMs, options.failFastMs);
+    await this.c.link.connect(deadline, discoverMs, options.failFastMs, timeoutMs);
   }
 
   /**

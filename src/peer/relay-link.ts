@@ -111,15 +111,24 @@ export class RelayLink {
    * With no relay configured, first listens up to `discoverMs` for a relay beacon.
    * `failFastMs` (RelaySession.waitReady) applies to a configured address only: the
    * addresses a beacon named are tried in turn instead (relay-candidates.ts).
+   * `waitMs`: the whole wait the caller was given, named in a timeout's message.
    */
-  async connect(deadlineMs: number, discoverMs: number, failFastMs?: number): Promise<void> {
+  async connect(
+    deadlineMs: number,
+    discoverMs: number,
+    failFastMs?: number,
+    waitMs?: number,
+  ): Promise<void> {
     this.opening ??= this.open(deadlineMs, discoverMs).catch((err: unknown) => {
       this.opening = null;
       throw err;
     });
     const session = await this.opening;
     const fast = failFastMs !== undefined && this.configured ? { failFastMs } : {};
-    await session.waitReady(Math.max(0, deadlineMs - this.d.clock.now()), fast);
+    await session.waitReady(Math.max(0, deadlineMs - this.d.clock.now()), {
+      ...fast,
+      ...(waitMs === undefined ? {} : { waitedMs: waitMs }),
+    });
   }
 
   /**

@@ -142,7 +142,10 @@ export class RelaySession {
    * in about a second, not after `timeoutMs`; a relay back from a restart by then
    * answers that dial). That too leaves the connection retrying.
    */
-  waitReady(timeoutMs: number, options: { failFastMs?: number } = {}): Promise<void> {
+  waitReady(
+    timeoutMs: number,
+    options: { failFastMs?: number; waitedMs?: number } = {},
+  ): Promise<void> {
     const conn = this.connection;
     conn.start();
     if (conn.ready) return Promise.resolve();
@@ -200,7 +203,8 @@ export class RelaySession {
         finish(
           linkError(
             LinkCode.RelayTimeout,
-            `connect: relay ${this.addr} not reachable within ${timeoutMs} ms` +
+            // The wait the user gave (--wait), not what was left of it by now.
+            `connect: relay ${this.addr} not reachable within ${options.waitedMs ?? timeoutMs} ms` +
               (why === null ? '' : ` (last attempt: ${lastAttempt(why)})`),
             ...(why === null ? [] : [{ cause: why }]),
           ),
