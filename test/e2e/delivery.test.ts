@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freeTcpPort, listening } from '../helpers/ports.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const cli = join(root, 'dist', 'cli.js');
@@ -41,31 +41,6 @@ function natter(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise
     child.stdin.end(stdin ?? '');
     child.on('close', (code) => done({ code, stdout, stderr }));
   });
-}
-
-async function freeTcpPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-async function listening(port: number, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  for (;;) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        r(true);
-      });
-      s.once('error', () => r(false));
-    });
-    if (ok) return;
-    if (Date.now() - start > timeoutMs) throw new Error(`relay not listening on ${port}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describe('e2e: durable delivery through relay crashes (spawned processes)', function () {

@@ -14,9 +14,9 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
+import { freeTcpPort, listening } from '../helpers/ports.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 
@@ -83,32 +83,6 @@ function run(
       done({ code, stdout, stderr });
     });
   });
-}
-
-async function freeTcpPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-async function listening(port: number, relay: ChildProcess, timeoutMs = 15_000): Promise<void> {
-  const start = Date.now();
-  for (;;) {
-    if (relay.exitCode !== null) throw new Error(`relay exited with ${relay.exitCode}`);
-    const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        r(true);
-      });
-      s.once('error', () => r(false));
-    });
-    if (ok) return;
-    if (Date.now() - start > timeoutMs) throw new Error(`relay not listening on ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** npm failed because no registry (and no cached copy) could be reached. */
@@ -286,7 +260,7 @@ describe('e2e: the packed tarball installs and runs (npm pack, npm install -g)',
         env: shellEnv({ HOME: join(dir, 'home'), NATTER_RELAY_PRESENCE: '0' }),
       },
     );
-    await listening(port, relay);
+    await listening(port, { process: relay, timeoutMs: 15_000, pollMs: 50 });
 
     const as = (name: string) => ({
       NATTER_HOME: join(dir, name),
