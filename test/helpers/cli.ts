@@ -75,3 +75,11 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
   const code = await main(argv, io);
   return { code, stdout, stderr };
 }
+
+/** A command's stdout as JSON lines (`--json` output), one value per non-empty line. */
+export function jsonLines<T>(r: Pick<CliRun, 'stdout'>): T[] {
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as T);
+}

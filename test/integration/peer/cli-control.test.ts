@@ -14,7 +14,7 @@ import {
 } from '../../../src/cli/control.js';
 import { NatterClient } from '../../../src/peer/client.js';
 import { silentLogger } from '../../../src/util/logger.js';
-import { type CliRun, runCli } from '../../helpers/cli.js';
+import { type CliRun, jsonLines, runCli } from '../../helpers/cli.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
@@ -23,12 +23,6 @@ interface JsonLine {
   text?: string;
   state?: string;
 }
-
-const jsonLines = (r: CliRun) =>
-  r.stdout
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as JsonLine);
 
 const until = async (check: () => boolean | Promise<boolean>, what: string) => {
   for (let i = 0; i < 500; i++) {
@@ -131,8 +125,8 @@ describe('cli beside a running client (issue 13: one process per profile no more
     assert.equal(through.code, 0, through.stderr);
     assert.equal(through.stderr, alone.stderr);
     assert.deepEqual(
-      jsonLines(through).map((l) => l.state),
-      jsonLines(alone).map((l) => l.state),
+      jsonLines<JsonLine>(through).map((l) => l.state),
+      jsonLines<JsonLine>(alone).map((l) => l.state),
     );
     const lines = await as('b', ['send', '--to', 'alice', '--each-line'], { stdin: 'one\ntwo\n' });
     assert.equal(lines.code, 0, lines.stderr);
@@ -142,7 +136,7 @@ describe('cli beside a running client (issue 13: one process per profile no more
     assert.match(unknown.stderr, /no user 'carol' on this relay \(E_UNKNOWN_RECIPIENT\)/);
     const usage = await as('b', ['send', '--to', 'bad name', 'x']);
     assert.equal(usage.code, 2);
-    const inbox = jsonLines(await as('a', ['inbox', '--json'])).map((m) => m.text);
+    const inbox = jsonLines<JsonLine>(await as('a', ['inbox', '--json'])).map((m) => m.text);
     assert.deepEqual(inbox, ['alone', 'through', 'one', 'two']);
   });
 
@@ -158,7 +152,7 @@ describe('cli beside a running client (issue 13: one process per profile no more
     const head = await as('b', ['inbox', '--json'], { stdoutLines: 1 });
     assert.equal(head.code, 0, head.stderr);
     assert.deepEqual(
-      jsonLines(head).map((m) => m.text),
+      jsonLines<JsonLine>(head).map((m) => m.text),
       ['first'],
     );
     const rest = await as('b', ['inbox']);
@@ -172,7 +166,7 @@ describe('cli beside a running client (issue 13: one process per profile no more
     // Taken, not lost: the history still has them all.
     const history = await as('b', ['history', 'alice', '--json']);
     assert.deepEqual(
-      jsonLines(history).map((m) => m.text),
+      jsonLines<JsonLine>(history).map((m) => m.text),
       ['first', 'second', 'third'],
     );
   });
@@ -196,7 +190,7 @@ describe('cli beside a running client (issue 13: one process per profile no more
     const r = await following;
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(
-      jsonLines(r).map((m) => m.text),
+      jsonLines<JsonLine>(r).map((m) => m.text),
       ['live one', 'live two'],
     );
   });

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { type CliRun, runCli } from '../../helpers/cli.js';
+import { type CliRun, jsonLines, runCli } from '../../helpers/cli.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
@@ -27,11 +27,7 @@ interface InboxJson {
   group?: { name: string; id: string };
 }
 
-const lines = (r: CliRun) =>
-  r.stdout
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as InboxJson);
+const lines = (r: CliRun) => jsonLines<InboxJson>(r);
 const messages = (r: CliRun) => lines(r).filter((l) => l.type === undefined);
 const errorCode = (r: CliRun) => /\((E_[A-Z_]+)\)\n$/.exec(r.stderr)?.[1];
 

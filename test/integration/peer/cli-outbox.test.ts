@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { type CliRun, runCli } from '../../helpers/cli.js';
+import { type CliRun, jsonLines, runCli } from '../../helpers/cli.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
@@ -17,11 +17,6 @@ interface Queued {
   text: string;
 }
 
-const json = <T>(r: CliRun) =>
-  r.stdout
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as T);
 const codeOf = (r: CliRun) => /\((E_[A-Z_]+)\)\n$/.exec(r.stderr)?.[1];
 
 describe('cli: send checks everything first; natter outbox shows and cancels what stays queued', function () {
@@ -37,7 +32,7 @@ describe('cli: send checks everything first; natter outbox shows and cancels wha
     return r;
   };
   const inboxTexts = async (who: string) =>
-    json<{ text: string }>(await ok(who, ['inbox', '--json'])).map((m) => m.text);
+    jsonLines<{ text: string }>(await ok(who, ['inbox', '--json'])).map((m) => m.text);
 
   beforeEach(async () => {
     relay = await startTestRelay();
@@ -88,7 +83,7 @@ describe('cli: send checks everything first; natter outbox shows and cancels wha
       /1 message\(s\) stay queued.*natter outbox lists them, natter outbox cancel ID\|--all drops them/,
     );
 
-    const [keep, drop, ...more] = json<Queued>(await ok('a', ['outbox', '--json']));
+    const [keep, drop, ...more] = jsonLines<Queued>(await ok('a', ['outbox', '--json']));
     assert.deepEqual(more, []);
     assert.deepEqual([keep?.text, keep?.to, keep?.state], ['keep me', 'bob', 'queued']);
     const listed = await ok('a', ['outbox']);
@@ -109,7 +104,7 @@ describe('cli: send checks everything first; natter outbox shows and cancels wha
     const cancelled = await ok('a', ['outbox', 'cancel', drop?.msgId.slice(0, 6) ?? '']);
     assert.equal(cancelled.stdout, `cancelled 1 message(s): ${drop?.msgId.slice(0, 8)}\n`);
     assert.equal((await as('a', ['outbox', 'cancel', drop?.msgId ?? ''])).code, 1, 'gone');
-    const history = json<{ text: string; state: string; reason?: string }>(
+    const history = jsonLines<{ text: string; state: string; reason?: string }>(
       await ok('a', ['history', 'bob', '--json']),
     );
     assert.deepEqual(history.at(-1), {
@@ -128,7 +123,7 @@ describe('cli: send checks everything first; natter outbox shows and cancels wha
   it('outbox cancel --all drops every queued message; with neither ID nor --all it is bad usage', async () => {
     await relay.close();
     await as('a', ['send', '--to', 'bob', '--each-line', '--wait', '200'], { stdin: 'a\nb\nc\n' });
-    assert.equal(json<Queued>(await ok('a', ['outbox', '--json'])).length, 3);
+    assert.equal(jsonLines<Queued>(await ok('a', ['outbox', '--json'])).length, 3);
     assert.equal((await as('a', ['outbox', 'cancel'])).code, 2);
     assert.match(
       (await ok('a', ['outbox', 'cancel', '--all'])).stdout,
@@ -154,7 +149,7 @@ describe('cli: send checks everything first; natter outbox shows and cancels wha
         /send: interrupted; 1 of 1 message\(s\) stay queued .*natter outbox lists them.*\(E_INTERRUPTED\)\n$/,
       );
       assert.deepEqual(
-        json<Queued>(await ok('a', ['outbox', '--json'])).map((m) => m.text),
+        jsonLines<Queued>(await ok('a', ['outbox', '--json'])).map((m) => m.text),
         ['stuck'],
       );
     } finally {

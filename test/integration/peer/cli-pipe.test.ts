@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { type CliRun, runCli } from '../../helpers/cli.js';
+import { type CliRun, jsonLines, runCli } from '../../helpers/cli.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
@@ -24,11 +24,7 @@ interface Line {
   group?: { name: string; id: string };
 }
 
-const json = (r: CliRun) =>
-  r.stdout
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as Line);
+const json = (r: CliRun) => jsonLines<Line>(r);
 
 describe('cli: a closed stdout, and natter history', function () {
   this.timeout(60_000);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type CliRun, runCli } from '../../helpers/cli.js';
+import { jsonLines, runCli } from '../../helpers/cli.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
@@ -36,12 +36,6 @@ async function sessionReady<T>(profile: string, run: () => T): Promise<{ running
   assert.fail(`no session in ${profile}`);
 }
 
-const jsonLines = (r: CliRun) =>
-  r.stdout
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as InboxLine);
-
 describe('cli against a real relay', () => {
   let relay: TestRelay;
   let dir: string;
@@ -70,12 +64,12 @@ describe('cli against a real relay', () => {
     assert.equal(sent.code, 0, sent.stderr);
     const inbox = await as('b', ['inbox', '--json']);
     assert.equal(inbox.code, 0, inbox.stderr);
-    const [m] = jsonLines(inbox);
+    const [m] = jsonLines<InboxLine>(inbox);
     assert.equal(m?.text, 'hello bob');
     assert.equal(m?.from, 'alice');
     assert.match(m?.msgId ?? '', /^[0-9a-f]{32}$/);
     assert.deepEqual(
-      jsonLines(await as('b', ['inbox', '--json'])),
+      jsonLines<InboxLine>(await as('b', ['inbox', '--json'])),
       [],
       'each message is shown once',
     );
@@ -98,7 +92,7 @@ describe('cli against a real relay', () => {
     });
     assert.equal(each.code, 0, each.stderr);
     assert.equal(each.stdout.trim().split('\n').length, 50);
-    const texts = jsonLines(await as('b', ['inbox', '--json'])).map((m) => m.text);
+    const texts = jsonLines<InboxLine>(await as('b', ['inbox', '--json'])).map((m) => m.text);
     assert.deepEqual(texts, ['line one\nline two', ...lines]);
   });
 
@@ -119,7 +113,7 @@ describe('cli against a real relay', () => {
     assert.match(down.stderr, /queued.*\(E_RELAY_UNREACHABLE\)\n$/);
     relay = await startTestRelay({ dataDir: relay.dataDir, port: relay.port });
     assert.equal((await as('a', ['inbox'])).code, 0, 'any connecting command flushes the outbox');
-    const texts = jsonLines(await as('b', ['inbox', '--json'])).map((m) => m.text);
+    const texts = jsonLines<InboxLine>(await as('b', ['inbox', '--json'])).map((m) => m.text);
     assert.deepEqual(texts, ['warm-up', 'while down']);
   });
 
@@ -142,7 +136,7 @@ describe('cli against a real relay', () => {
     const r = await follow;
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(
-      jsonLines(r).map((m) => m.text),
+      jsonLines<InboxLine>(r).map((m) => m.text),
       ['live one', 'live two'],
     );
   });
@@ -216,11 +210,11 @@ describe('cli against a real relay', () => {
     );
     const released = await as('a', ['inbox', '--json']);
     assert.deepEqual(
-      jsonLines(released).map((m) => m.text),
+      jsonLines<InboxLine>(released).map((m) => m.text),
       ['new bob here'],
     );
     assert.deepEqual(
-      jsonLines(await as('b2', ['inbox', '--json'])).map((m) => m.text),
+      jsonLines<InboxLine>(await as('b2', ['inbox', '--json'])).map((m) => m.text),
       ['is that you?'],
     );
   });
