@@ -4,7 +4,6 @@ export {
   type BeaconEvents,
   type BeaconOptions,
   type BeaconStats,
-  openPresenceSocket,
 } from './beacon.js';
 export * from './constants.js';
 export { ANONYMOUS_SIGNATURE, anonymousQuery, SeqCounter, signPresence } from './datagram.js';
@@ -51,3 +50,4 @@ export type {
   ReceivedDatagram,
   TransportOptions,
 } from './transport.js';
+export { openPresenceSocket } from './udp-socket.js';

@@ -1,6 +1,5 @@
 import { MAX_RELAY_NAME_CHARS } from '../wire/limits.js';
 import { isSafeLine } from '../wire/text.js';
-import { openPresenceSocket } from './beacon.js';
 import { SeqCounter, signPresence } from './datagram.js';
 import { PresenceCode, presenceError } from './errors.js';
 import { type Accepted, type LinkOptions, type LinkStats, PresenceLink } from './link.js';
@@ -12,6 +11,7 @@ import {
   specificIPv4,
 } from './targets.js';
 import type { OpenTransport } from './transport.js';
+import { openPresenceSocket } from './udp-socket.js';
 
 /** See LinkOptions for port (UDP), bindAddress, intervalMs, targets, filter, clock and logger. */
 export interface RelayBeaconOptions extends LinkOptions {

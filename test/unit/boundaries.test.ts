@@ -291,7 +291,7 @@ const SOCKET_MODULES = new Set([
 const SOCKET_OWNERS = new Set([
   'src/relay/listener.ts',
   'src/peer/link/transport.ts',
-  'src/presence/beacon.ts',
+  'src/presence/udp-socket.ts',
 ]);
 /** An import from node:crypto: group 1 holds the named bindings; undefined for namespace/default. */
 const CRYPTO_IMPORT =
@@ -583,7 +583,7 @@ describe('module boundaries (DESIGN.md §1)', () => {
         "import type { RemoteInfo } from 'node:dgram';",
         "import { sign } from '../crypto/sign.js';",
       ]),
-      fakeFile('src/presence/beacon.ts', ["import dgram from 'node:dgram';"]),
+      fakeFile('src/presence/udp-socket.ts', ["import dgram from 'node:dgram';"]),
       fakeFile('src/crypto/index.ts', ["export { BoxKeyring } from './box.js';"]),
       fakeFile('src/relay/y.ts', ["import { verify } from '../crypto/index.js';"]),
       fakeFile('src/relay/handlers/x.ts', [

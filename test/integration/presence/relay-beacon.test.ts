@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { generateSigningKeyPair } from '../../../src/crypto/index.js';
-import { openPresenceSocket } from '../../../src/presence/beacon.js';
 import { RelayBeacon, type RelayBeaconOptions } from '../../../src/presence/relay-beacon.js';
 import { parseIPv4 } from '../../../src/presence/targets.js';
 import type { OpenTransport } from '../../../src/presence/transport.js';
+import { openPresenceSocket } from '../../../src/presence/udp-socket.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { removeTempDirs } from '../../helpers/tmp.js';
 import { BeaconSet, freeUdpPort, waitFor } from './helpers.js';
