@@ -3,9 +3,7 @@
  *
  * One roster, two feeds: the LAN beacon (signed UDP heartbeats, which the
  * beacon verifies before they reach the roster) and the relay's RosterUpdate
- * frames (whose cards are checked here: signed by the user id over id, pseudonym
- * and box key; and whose statuses must carry the user's signature and a seq not
- * below the last seen, relay-statuses.ts). Our own status goes to the relay signed
+ * frames (whose cards and signed statuses relay-feed.ts checks). Our own status goes to the relay signed
  * the same way, with a seq from our clock. Pseudonyms of contacts are pinned to
  * their contact keys, and our own to ours, so a heartbeat claiming a known name
  * with another key is a conflict, never that user. Roster changes become the
@@ -15,7 +13,6 @@
  * Without an identity (`self`) this is a listener, as `natter who` uses: it
  * hears and queries but never announces.
  */
-import { verifyCard } from '../../crypto/card.js';
 import type { Identity } from '../../crypto/keys.js';
 import { signStatus } from '../../crypto/status.js';
 import { Beacon, type BeaconOptions } from '../../presence/beacon.js';
@@ -28,14 +25,15 @@ import { describeError } from '../../util/errors.js';
 import { type Logger, silentLogger } from '../../util/logger.js';
 import { LruMap } from '../../util/lru.js';
 import { pseudonymKey } from '../../wire/text.js';
-import type { Card, Frame, FrameOf, RosterEntry } from '../../wire/types.js';
+import type { Frame, FrameOf } from '../../wire/types.js';
 import type { OnlinePeer, PeerEvents, PresenceStatus } from '../events.js';
 import { pick } from '../pick.js';
 import { formatRelayAddress } from '../profile.js';
 import { type DiscoveryResult, type RelayQuery, waitForRelay } from './discovery.js';
 import { type ContactLookup, presenceEvent, toOnlinePeer } from './online.js';
 import { checkStatus, checkStatusText, type PresenceOptions } from './options.js';
-import { RelayStatuses, type RelayStatusStats } from './relay-statuses.js';
+import { RelayRosterFeed } from './relay-feed.js';
+import type { RelayStatusStats } from './relay-statuses.js';
 
 export type { DiscoveredRelay, DiscoveryResult, RelayQuery } from './discovery.js';
 export type { PresenceOptions } from './options.js';
@@ -63,8 +61,8 @@ export class ClientPresence {
   private readonly log: Logger;
   /** Relays already reported by 'relay:discovered', with the (best) address reported. */
   private readonly reportedRelays = new LruMap<string, string>(MAX_TRACKED_RELAYS);
-  /** Relayed statuses: the last signed one per user, and what was dropped. */
-  private readonly relayStatuses = new RelayStatuses();
+  /** The relay's roster, checked, into ours. */
+  private readonly relayFeed: RelayRosterFeed;
   /** The seq of the last status we signed; the next is above it and our clock. */
   private statusSeq = 0;
   private status: PresenceStatus;
@@ -84,6 +82,13 @@ export class ClientPresence {
     this.roster = new Roster({
       ...pick(s, ['intervalMs', 'missedBeforeExpiry']),
       pins: (name) => this.pinFor(name),
+    });
+    this.relayFeed = new RelayRosterFeed({
+      selfId: this.selfId,
+      roster: this.roster,
+      clock: this.clock,
+      logger: this.log,
+      apply: (changes) => this.apply(changes),
     });
     this.network = {
       ...pick(s, [
@@ -161,41 +166,17 @@ export class ClientPresence {
 
   /** Relayed statuses dropped as forged or stale (part of PeerStats). */
   stats(): RelayStatusStats {
-    return this.relayStatuses.stats();
+    return this.relayFeed.stats();
   }
 
-  /**
-   * A RosterUpdate from the relay: full (the first after Ready) replaces every
-   * relay-sourced entry; deltas add, update, or remove (online: false) one user.
-   */
+  /** A RosterUpdate from the relay (relay-feed.ts). */
   onRelayRoster(frame: FrameOf<'roster-update'>): void {
-    const now = this.clock.now();
-    const entries: RosterEntry[] = [];
-    for (const e of frame.entries) {
-      if (!this.acceptCard(e.card)) continue;
-      const checked = this.relayStatuses.check(e);
-      if (typeof checked === 'string') {
-        this.log.warn(`relay roster: dropped a ${checked} status`, {
-          userId: toHex(e.card.userId),
-        });
-        continue;
-      }
-      entries.push(checked);
-    }
-    if (frame.full) {
-      this.apply(this.roster.relayReset(entries, now));
-      return;
-    }
-    for (const e of entries) {
-      this.apply(
-        e.online ? this.roster.relaySeen(e, now) : this.roster.relayLeft(toHex(e.card.userId)),
-      );
-    }
+    this.relayFeed.onRoster(frame);
   }
 
   /** The relay link is gone: its entries go (they may be stale), LAN entries stay. */
   onRelayOffline(): void {
-    this.apply(this.roster.relayReset([], this.clock.now()));
+    this.relayFeed.onOffline();
   }
 
   /**
@@ -260,20 +241,6 @@ export class ClientPresence {
     if (this.reportedRelays.get(s.relayIdHex) === address) return;
     this.reportedRelays.set(s.relayIdHex, address);
     this.o.events.emit('relay:discovered', { address, relayId: s.relayIdHex, name: s.name });
-  }
-
-  /**
-   * Relay-roster cards: never our own, and only signed by the user id over exactly
-   * this id, pseudonym and box key (a card re-labelled with another name fails).
-   */
-  private acceptCard(card: Card): boolean {
-    const id = toHex(card.userId);
-    if (id === this.selfId) return false;
-    if (!verifyCard(card)) {
-      this.log.warn('relay roster: dropped a card that is not signed as it reads', { userId: id });
-      return false;
-    }
-    return true;
   }
 
   /** Our own pseudonym is pinned to us, a contact's to the contact's key. */
