@@ -7,11 +7,16 @@
  * 127.0.0.1 and carries a message each way between two profiles it initialised.
  *
  * The install needs the npm registry or a warm npm cache (`npm ci` fills it): when npm
- * can reach neither, the test skips and says why. No LAN presence: the relay and the
- * clients run with presence off, on loopback only.
+ * can reach neither, the test skips and says why. No LAN presence there: the relay and
+ * the clients run with presence off, on loopback only.
+ *
+ * Then, as root with iproute2 (CI), the same installed `natter` runs on a second machine:
+ * a LAN of two network namespaces (scripts/lan-sim.sh, its own prefix), a relay on h1,
+ * one user on each host, no relay address given anywhere: each client finds the relay
+ * by its beacon and they chat both ways. Presence broadcasts stay inside the namespaces.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,6 +24,16 @@ import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { freeTcpPort, listening } from '../helpers/ports.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
+const lanSim = join(root, 'scripts', 'lan-sim.sh');
+
+function hasIp(): boolean {
+  try {
+    execFileSync('ip', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 interface Run {
   code: number | null;
@@ -99,21 +114,16 @@ describe('e2e: the packed tarball installs and runs (npm pack, npm install -g)',
   this.timeout(120_000);
   let dir: string;
   let relay: ChildProcess | null = null;
+  /** The installed bin, once the first test installed it. */
+  let natterBin: string | null = null;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'natter-pack-'));
   });
 
   after(async () => {
-    const child = relay;
+    await stop(relay);
     relay = null;
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
     if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   });
 
@@ -241,9 +251,10 @@ describe('e2e: the packed tarball installs and runs (npm pack, npm install -g)',
       }
     }
 
-    const natterBin = join(prefix, 'bin', 'natter');
+    const bin = join(prefix, 'bin', 'natter');
+    natterBin = bin;
     const natter = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-      run(natterBin, args, { cwd: dir, env: shellEnv({ HOME: join(dir, 'home'), ...env }) });
+      run(bin, args, { cwd: dir, env: shellEnv({ HOME: join(dir, 'home'), ...env }) });
 
     // 3. The installed command: version, relay, two profiles, a message each way.
     const version = await natter(['--version']);
@@ -252,7 +263,7 @@ describe('e2e: the packed tarball installs and runs (npm pack, npm install -g)',
 
     const port = await freeTcpPort();
     relay = spawn(
-      natterBin,
+      bin,
       ['relay', '--host', '127.0.0.1', '--port', String(port), '--data', join(dir, 'relay')],
       {
         cwd: dir,
@@ -295,4 +306,84 @@ describe('e2e: the packed tarball installs and runs (npm pack, npm install -g)',
       `      packed, installed and chatted in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
   });
+
+  it('runs on a second machine (a network namespace), finds the relay by its beacon and chats both ways', async function () {
+    if (natterBin === null) this.skip(); // the install above did not happen
+    if (process.getuid?.() !== 0 || !hasIp()) {
+      console.log('      skipped: the namespace LAN needs root and iproute2 (CI has both)');
+      this.skip();
+    }
+    const bin = natterBin as string;
+    const prefix = `np${process.pid % 100_000}`;
+    const sim = (...args: string[]) =>
+      run('bash', [lanSim, ...args], {
+        env: shellEnv({ NATTER_LAN_PREFIX: prefix }),
+        timeoutMs: 30_000,
+      });
+    await sim('down');
+    const up = await sim('up', '2');
+    assert.equal(up.code, 0, `lan-sim up: ${up.stderr}`);
+    let lanRelay: ChildProcess | null = null;
+    try {
+      const home = join(dir, 'lan-home');
+      const onHost = (host: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+        run('ip', ['netns', 'exec', `${prefix}-${host}`, bin, ...args], {
+          cwd: dir,
+          env: shellEnv({ HOME: home, ...env }),
+          timeoutMs: 30_000,
+        });
+      const relayHost = spawn(
+        'ip',
+        ['netns', 'exec', `${prefix}-h1`, bin, 'relay', '--data', join(dir, 'lan-relay')],
+        { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: shellEnv({ HOME: home }) },
+      );
+      lanRelay = relayHost;
+      await new Promise<void>((ready, fail) => {
+        let out = '';
+        relayHost.stdout?.on('data', (d) => {
+          out += d;
+          if (out.includes('listening on')) ready();
+        });
+        relayHost.once('exit', (code) => fail(new Error(`relay exited (${code}): ${out}`)));
+      });
+
+      // carol on the relay's host, dave on the second machine; neither is told where
+      // the relay is: both find it by its beacon on their LAN.
+      const as = (name: string) => ({ NATTER_HOME: join(dir, `lan-${name}`) });
+      for (const [host, name] of [
+        ['h1', 'carol'],
+        ['h2', 'dave'],
+      ] as const) {
+        const init = await onHost(host, ['init', '--name', name], as(name));
+        assert.equal(init.code, 0, `init ${name} on ${host}: ${init.stdout}${init.stderr}`);
+      }
+      const sent = await onHost(
+        'h1',
+        ['send', '--to', 'dave', 'hello, second machine'],
+        as('carol'),
+      );
+      assert.equal(sent.code, 0, `carol's send: ${sent.stderr}`);
+      const inbox = await onHost('h2', ['inbox', '--json'], as('dave'));
+      assert.equal(inbox.code, 0, `dave's inbox: ${inbox.stderr}`);
+      assert.match(inbox.stdout, /"text":"hello, second machine"/);
+      const reply = await onHost('h2', ['send', '--to', 'carol', 'hello from h2'], as('dave'));
+      assert.equal(reply.code, 0, `dave's reply: ${reply.stderr}`);
+      const back = await onHost('h1', ['inbox', '--json'], as('carol'));
+      assert.equal(back.code, 0, `carol's inbox: ${back.stderr}`);
+      assert.match(back.stdout, /"text":"hello from h2"/);
+    } finally {
+      await stop(lanRelay);
+      await sim('down');
+    }
+  });
 });
+
+/** Stops a spawned process: SIGTERM, SIGKILL after 5 s. */
+async function stop(child: ChildProcess | null): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
