@@ -224,6 +224,30 @@ describe('relay link: a discovered relay, tried at every address announcing it',
     assert.deepEqual(h.dialled, [GENUINE]);
   });
 
+  it('restart() forgets a session that gave up, so the next connect dials afresh; a live one stays', async () => {
+    const refused = await harness(
+      [
+        { found: discovered(GENUINE), ignored: [] },
+        { found: discovered(GENUINE), ignored: [] },
+      ],
+      { refuseWith: 'E_PSEUDONYM_TAKEN' },
+    );
+    await assert.rejects(connect(refused), (e) => isNatterError(e, 'E_PSEUDONYM_TAKEN'));
+    // Without restart() the link keeps the session that gave up and dials nothing new.
+    await assert.rejects(connect(refused), (e) => isNatterError(e, 'E_PSEUDONYM_TAKEN'));
+    assert.deepEqual(refused.dialled, [GENUINE]);
+    assert.equal(refused.link.restart(), true);
+    assert.equal(refused.link.restart(), false, 'nothing left to forget');
+    await assert.rejects(connect(refused), (e) => isNatterError(e, 'E_PSEUDONYM_TAKEN'));
+    assert.deepEqual(refused.dialled, [GENUINE, GENUINE], 'dialled again after restart()');
+
+    const live = await harness([{ found: discovered(GENUINE), ignored: [] }]);
+    assert.equal(live.link.restart(), false, 'no session yet');
+    await connect(live);
+    assert.equal(live.link.restart(), false, 'a ready session is kept');
+    assert.equal(live.link.ready, true);
+  });
+
   it('asks discovery for the pinned relay id only, unless the user accepts a new relay', async () => {
     const strict = await harness([{ found: discovered(GENUINE), ignored: [] }]);
     await updateConfig(strict.paths, (c) => {
