@@ -67,7 +67,9 @@ export async function connectOrRename(
       await holder.ctx.dispose();
       holder.ctx = new CliContext(holder.ctx.io, holder.ctx.global);
       holder.ctx.typed = typed;
-      client = await holder.ctx.openClient({ ...options, pseudonym: name });
+      // connect: the relay is resolved as for the first client (--relay, NATTER_RELAY),
+      // not left to the profile's config, which may name another relay.
+      client = await holder.ctx.openClient({ ...options, connect: true, pseudonym: name });
       continue;
     }
     const paths = holder.ctx.paths;
