@@ -11,6 +11,9 @@ import nacl from 'tweetnacl';
  * (not installed, no prebuild for this platform, an ABI mismatch) falls back to tweetnacl.
  *
  * Lengths are the caller's to check (file-stream.ts does): both builds throw on bad sizes.
+ * The -Into variants write into the caller's buffer instead of a new one (the hot path of a
+ * transfer: seal straight into the outgoing frame, open into one reused plaintext buffer);
+ * sodium-native works in place there, tweetnacl computes a new array and copies it over.
  */
 
 export type FileCipherName = 'sodium-native' | 'tweetnacl';
@@ -21,6 +24,16 @@ export interface FileCipher {
   seal(key32: Uint8Array, nonce24: Uint8Array, plaintext: Uint8Array): Uint8Array;
   /** The plaintext, or null when the tag does not verify. */
   open(key32: Uint8Array, nonce24: Uint8Array, sealed: Uint8Array): Uint8Array | null;
+  /**
+   * seal()'s bytes written to `out`, which must be exactly plaintext + 16 bytes long and must
+   * not overlap `plaintext`.
+   */
+  sealInto(key32: Uint8Array, nonce24: Uint8Array, plaintext: Uint8Array, out: Uint8Array): void;
+  /**
+   * open()'s plaintext written to `out` (exactly sealed - 16 bytes, not overlapping `sealed`):
+   * true, or false when the tag does not verify (what `out` then holds is unspecified).
+   */
+  openInto(key32: Uint8Array, nonce24: Uint8Array, sealed: Uint8Array, out: Uint8Array): boolean;
 }
 
 const TAG_BYTES = 16;
@@ -29,6 +42,17 @@ export const tweetnaclCipher: FileCipher = {
   name: 'tweetnacl',
   seal: (key, nonce, plaintext) => nacl.secretbox(plaintext, nonce, key),
   open: (key, nonce, sealed) => nacl.secretbox.open(sealed, nonce, key),
+  sealInto(key, nonce, plaintext, out) {
+    if (out.byteLength !== plaintext.byteLength + TAG_BYTES) throw new RangeError('bad length');
+    out.set(nacl.secretbox(plaintext, nonce, key));
+  },
+  openInto(key, nonce, sealed, out) {
+    if (out.byteLength !== sealed.byteLength - TAG_BYTES) throw new RangeError('bad length');
+    const plaintext = nacl.secretbox.open(sealed, nonce, key);
+    if (plaintext === null) return false;
+    out.set(plaintext);
+    return true;
+  },
 };
 
 /** The part of sodium-native's API used here (it ships no type declarations). */
@@ -62,6 +86,13 @@ export function sodiumCipher(): FileCipher | null {
           if (sealed.byteLength < TAG_BYTES) return null;
           const out = new Uint8Array(sealed.byteLength - TAG_BYTES);
           return native.crypto_secretbox_open_easy(out, sealed, nonce, key) ? out : null;
+        },
+        sealInto(key, nonce, plaintext, out) {
+          native.crypto_secretbox_easy(out, plaintext, nonce, key);
+        },
+        openInto(key, nonce, sealed, out) {
+          if (sealed.byteLength < TAG_BYTES) return false;
+          return native.crypto_secretbox_open_easy(out, sealed, nonce, key);
         },
       };
     }

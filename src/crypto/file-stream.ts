@@ -46,7 +46,7 @@ export const MIN_FILE_CHUNK_BYTES = 4 * 1024;
  * chunk in memory and what one resume may resend. Chunk frames need a wire limit of at least
  * this plus the tag and framing.
  */
-export const MAX_FILE_CHUNK_BYTES = 1024 * 1024;
+export const MAX_FILE_CHUNK_BYTES = 256 * 1024;
 /**
  * The largest file an offer may announce: 64 GiB covers the disk images and videos people pass
  * around a LAN while bounding what one offer may claim against a relay quota or a receiver's
@@ -93,6 +93,50 @@ export function sealChunk(
   last: boolean,
   plaintext: Uint8Array,
 ): Uint8Array {
+  checkSealArgs(key, noncePrefix, index, plaintext);
+  return fileCipher().seal(key, chunkNonce(noncePrefix, index, last), plaintext);
+}
+
+/**
+ * sealChunk's bytes (tag, then ciphertext), written into `out` instead of a new array: the
+ * sender seals straight into the data region of the outgoing FileChunk frame. `out` must be
+ * exactly plaintext + FILE_CHUNK_TAG_BYTES long and must not overlap `plaintext` (E_BAD_ARGUMENT
+ * otherwise); the other checks and codes are sealChunk's.
+ */
+export function sealChunkInto(
+  key: Uint8Array,
+  noncePrefix: Uint8Array,
+  index: number,
+  last: boolean,
+  plaintext: Uint8Array,
+  out: Uint8Array,
+): void {
+  checkSealArgs(key, noncePrefix, index, plaintext);
+  if (
+    !(out instanceof Uint8Array) ||
+    out.byteLength !== plaintext.byteLength + FILE_CHUNK_TAG_BYTES
+  ) {
+    throw cryptoError(
+      CryptoCode.BadArgument,
+      `file chunk ${index}: the output must be the plaintext plus ${FILE_CHUNK_TAG_BYTES} bytes`,
+    );
+  }
+  if (overlaps(out, plaintext)) {
+    throw cryptoError(CryptoCode.BadArgument, `file chunk ${index}: output overlaps the input`);
+  }
+  fillNonce(sealNonce, noncePrefix, index, last);
+  fileCipher().sealInto(key, sealNonce, plaintext, out);
+}
+
+/** sealChunkInto's nonce, reused: sealing is synchronous, so no two calls share it at once. */
+const sealNonce = new Uint8Array(24);
+
+function checkSealArgs(
+  key: Uint8Array,
+  noncePrefix: Uint8Array,
+  index: number,
+  plaintext: Uint8Array,
+): void {
   if (!isBytes(key, FILE_KEY_BYTES)) {
     throw cryptoError(CryptoCode.BadKey, `file chunk: key must be ${FILE_KEY_BYTES} bytes`);
   }
@@ -111,7 +155,6 @@ export function sealChunk(
       `file chunk ${index}: plaintext must be bytes, at most ${MAX_FILE_CHUNK_BYTES}`,
     );
   }
-  return fileCipher().seal(key, chunkNonce(noncePrefix, index, last), plaintext);
 }
 
 /** Throws E_FILE_BAD_OFFER unless `params` are in range (sizes, lengths, limits). */
@@ -149,6 +192,7 @@ export class ChunkOpener {
   readonly #chunkSize: number;
   readonly #expectedHash: Uint8Array;
   readonly #hash: Hash = createHash('sha256');
+  readonly #nonceBuf = new Uint8Array(24);
   #next = 0;
   #received = 0;
   #sawLast = false;
@@ -188,6 +232,44 @@ export class ChunkOpener {
    * E_FILE_CHUNK_SHORT for a short chunk that is not the last.
    */
   open(index: number, last: boolean, sealed: Uint8Array): Uint8Array {
+    const length = this.#check(index, sealed);
+    const plaintext = fileCipher().open(this.#key, this.#nonce(index, last), sealed);
+    if (plaintext === null) {
+      throw fileError(FileCode.ChunkForged, `file chunk ${index}: does not authenticate`);
+    }
+    this.#accept(index, last, plaintext, length);
+    return plaintext;
+  }
+
+  /**
+   * open(), with the plaintext written into `out` rather than a new array: the receiver opens
+   * every chunk into one reused buffer. Returns the plaintext as a view of `out`'s first
+   * bytes; it stays valid until `out` is written again. `out` must hold the chunk's plaintext
+   * (chunkSize bytes hold any chunk; E_BAD_ARGUMENT otherwise) and must not overlap `sealed`.
+   * The checks, their order and their codes are open()'s, and a chunk refused changes nothing
+   * but what `out` holds.
+   */
+  openInto(index: number, last: boolean, sealed: Uint8Array, out: Uint8Array): Uint8Array {
+    const length = this.#check(index, sealed);
+    if (!(out instanceof Uint8Array) || out.byteLength < length) {
+      throw cryptoError(
+        CryptoCode.BadArgument,
+        `file chunk ${index}: the output holds fewer than its ${length} bytes`,
+      );
+    }
+    const plaintext = out.subarray(0, length);
+    if (overlaps(plaintext, sealed)) {
+      throw cryptoError(CryptoCode.BadArgument, `file chunk ${index}: output overlaps the input`);
+    }
+    if (!fileCipher().openInto(this.#key, this.#nonce(index, last), sealed, plaintext)) {
+      throw fileError(FileCode.ChunkForged, `file chunk ${index}: does not authenticate`);
+    }
+    this.#accept(index, last, plaintext, length);
+    return plaintext;
+  }
+
+  /** open()'s checks before any work; the plaintext length. */
+  #check(index: number, sealed: Uint8Array): number {
     if (this.#sawLast) {
       throw fileError(FileCode.AfterLast, `file chunk ${index}: arrived after the last chunk`);
     }
@@ -207,10 +289,11 @@ export class ChunkOpener {
         `file chunk ${index}: ${length} bytes, the chunk size is ${this.#chunkSize}`,
       );
     }
-    const plaintext = fileCipher().open(this.#key, chunkNonce(this.#prefix, index, last), sealed);
-    if (plaintext === null) {
-      throw fileError(FileCode.ChunkForged, `file chunk ${index}: does not authenticate`);
-    }
+    return length;
+  }
+
+  /** open()'s checks of an authentic chunk's length, then the hash and the position move. */
+  #accept(index: number, last: boolean, plaintext: Uint8Array, length: number): void {
     const total = this.#received + length;
     if (total > this.#size || (last && total < this.#size)) {
       throw fileError(
@@ -228,7 +311,46 @@ export class ChunkOpener {
     this.#received = total;
     this.#next += 1;
     this.#sawLast = last;
-    return plaintext;
+  }
+
+  /** The chunk's nonce, in a buffer reused by this opener (opening is synchronous). */
+  #nonce(index: number, last: boolean): Uint8Array {
+    fillNonce(this.#nonceBuf, this.#prefix, index, last);
+    return this.#nonceBuf;
+  }
+
+  /**
+   * Resumes a transfer after a restart: takes the plaintext of chunk `nextIndex` that was
+   * opened and made durable before (the receiver's part file), without its seal, so the hash
+   * and the position continue from there. Held to the same length rules as open(): a full
+   * chunk, or the last one, which must end exactly at the offer's size (E_FILE_CHUNK_SHORT,
+   * E_FILE_SIZE_MISMATCH, E_FILE_AFTER_LAST). The caller vouches for the bytes: finish()
+   * still checks the whole stream's SHA-256, so a damaged part file fails there.
+   */
+  adoptVerified(plaintext: Uint8Array): void {
+    const index = this.#next;
+    if (this.#sawLast) {
+      throw fileError(FileCode.AfterLast, `file chunk ${index}: adopted after the last chunk`);
+    }
+    const length = plaintext.byteLength;
+    const total = this.#received + length;
+    if (length > this.#chunkSize || total > this.#size) {
+      throw fileError(
+        FileCode.SizeMismatch,
+        `file chunk ${index}: ${length} bytes do not fit the offer's ${this.#size}`,
+      );
+    }
+    const last = total === this.#size;
+    if (!last && length !== this.#chunkSize) {
+      throw fileError(
+        FileCode.ChunkShort,
+        `file chunk ${index}: ${length} bytes, not a full chunk`,
+      );
+    }
+    this.#hash.update(plaintext);
+    this.#received = total;
+    this.#next += 1;
+    this.#sawLast = last;
   }
 
   /**
@@ -259,12 +381,31 @@ export class ChunkOpener {
 /** prefix(15) ‖ u64be(index) ‖ last(1): STREAM's nonce for secretbox's 24 bytes. */
 function chunkNonce(prefix: Uint8Array, index: number, last: boolean): Uint8Array {
   const nonce = new Uint8Array(24);
-  nonce.set(prefix, 0);
-  const view = new DataView(nonce.buffer);
-  view.setUint32(FILE_NONCE_PREFIX_BYTES, Math.floor(index / 2 ** 32));
-  view.setUint32(FILE_NONCE_PREFIX_BYTES + 4, index >>> 0);
-  nonce[23] = last ? 1 : 0;
+  fillNonce(nonce, prefix, index, last);
   return nonce;
+}
+
+/** Writes chunkNonce(prefix, index, last) into `nonce` (24 bytes). */
+function fillNonce(nonce: Uint8Array, prefix: Uint8Array, index: number, last: boolean): void {
+  nonce.set(prefix, 0);
+  const high = Math.floor(index / 2 ** 32);
+  const low = index >>> 0;
+  const at = FILE_NONCE_PREFIX_BYTES;
+  nonce[at] = high >>> 24;
+  nonce[at + 1] = (high >>> 16) & 0xff;
+  nonce[at + 2] = (high >>> 8) & 0xff;
+  nonce[at + 3] = high & 0xff;
+  nonce[at + 4] = low >>> 24;
+  nonce[at + 5] = (low >>> 16) & 0xff;
+  nonce[at + 6] = (low >>> 8) & 0xff;
+  nonce[at + 7] = low & 0xff;
+  nonce[23] = last ? 1 : 0;
+}
+
+/** True when the two views share any byte of memory. */
+function overlaps(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.buffer !== b.buffer || a.byteLength === 0 || b.byteLength === 0) return false;
+  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
 }
 
 function isBytes(value: unknown, bytes: number): value is Uint8Array {

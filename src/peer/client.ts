@@ -3,12 +3,13 @@
  * and nothing else. The parts that own the state (contacts, outbox, history,
  * relay link, presence) come as one components object (components.ts); each
  * method here is a call into the part that owns what it asks about. A UI uses
- * this API and the events, and nothing else. The reading half (client-reading.ts)
- * and the group half (client-groups.ts) are its base classes.
+ * this API and the events, and nothing else. The reading half (client-reading.ts),
+ * the group half (client-groups.ts) and the file half (client-files.ts) are its base
+ * classes.
  */
 import { describeError } from '../util/errors.js';
 import { normalizePseudonym, pseudonymKey } from '../wire/text.js';
-import { ClientGroups } from './client-groups.js';
+import { ClientFiles } from './client-files.js';
 import type { OpenOptions, TrustResult } from './client-options.js';
 import { type ClientComponents, openComponents } from './components.js';
 import { directConversation } from './conversations/ids.js';
@@ -39,7 +40,7 @@ export const INBOX_IDLE_MS = 500;
  */
 export const GROUP_QUIET_MS = 200;
 
-export class NatterClient extends ClientGroups {
+export class NatterClient extends ClientFiles {
   /** Subscribe here (or with on()); see events.ts for the map. */
   readonly events: PeerEvents;
   readonly me: Me;
@@ -245,6 +246,7 @@ export class NatterClient extends ClientGroups {
       this.c.tasks.close();
       await this.stopPresence();
       this.c.sender.stop();
+      this.c.files.close();
       this.c.link.close();
       await this.c.incoming.idle();
       await this.c.groups.idle();

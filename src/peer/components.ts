@@ -21,6 +21,11 @@ import { DirectConversations } from './conversations/direct.js';
 import { directConversation } from './conversations/ids.js';
 import { PeerCode, peerError } from './errors.js';
 import { PeerEvents } from './events.js';
+import { OfferPost } from './files/offer-post.js';
+import type { OfferSink } from './files/offer-sink.js';
+import { loadRecords } from './files/records.js';
+import { FILE_SETTINGS_KEY, type FileSettings, parseSettings } from './files/settings.js';
+import { FileTransfers, type TransfersLoaded } from './files/transfers.js';
 import { Groups, type GroupsLoaded } from './groups/groups.js';
 import { Lookups } from './link/lookups.js';
 import { Requests } from './link/requests.js';
@@ -64,6 +69,7 @@ export interface ClientComponents {
   readonly sender: OutboxSender;
   readonly incoming: Incoming;
   readonly groups: Groups;
+  readonly files: FileTransfers;
 }
 
 /**
@@ -106,6 +112,10 @@ export async function openComponents(opts: OpenOptions): Promise<ClientComponent
       history: await History.load(store),
       outbox: await Outbox.load(store),
       groupsLoaded: await Groups.load(store, clock),
+      filesLoaded: {
+        ...(await loadRecords(store)),
+        settings: parseSettings(await store.getJson<Partial<FileSettings>>(FILE_SETTINGS_KEY)),
+      },
     });
     wire(c);
     return c;
@@ -126,7 +136,12 @@ function claimable(name: string): string {
 type Loaded = Pick<
   ClientComponents,
   'me' | 'paths' | 'clock' | 'log' | 'events' | 'store' | 'contacts' | 'history' | 'outbox'
-> & { identity: Identity; opts: OpenOptions; groupsLoaded: GroupsLoaded };
+> & {
+  identity: Identity;
+  opts: OpenOptions;
+  groupsLoaded: GroupsLoaded;
+  filesLoaded: TransfersLoaded;
+};
 
 /** The parts above the loaded state, each given the parts it uses. */
 function build(l: Loaded): ClientComponents {
@@ -167,6 +182,11 @@ function build(l: Loaded): ClientComponents {
   const receipts = new Receipts({ ...l, sender, clock });
   const damaged = new DamagedReports(store);
   const notices = new ConversationNotices(store);
+  // File offers arrive through messaging and groups, built before the files service.
+  const offers: OfferSink = {
+    intakeOps: (offer, meta) => files.intakeOps(offer, meta),
+    arrived: (records) => files.arrived(records),
+  };
   const groups = new Groups(
     {
       store,
@@ -185,6 +205,7 @@ function build(l: Loaded): ClientComponents {
       logger: log,
       activity: () => incoming.activity(),
       kick: () => sender.kick(),
+      offers,
     },
     l.groupsLoaded,
   );
@@ -200,13 +221,52 @@ function build(l: Loaded): ClientComponents {
     link,
     receipts,
     senderKeys: groups,
+    offers,
     tasks,
     clock,
     logger: log,
   });
+  const files: FileTransfers = new FileTransfers(
+    {
+      store,
+      link,
+      requests,
+      poster: new OfferPost({
+        store,
+        outbox: l.outbox,
+        history: l.history,
+        contacts: l.contacts,
+        myName: me.pseudonym,
+        direct,
+        sender,
+        groups,
+      }),
+      events,
+      clock,
+    },
+    l.filesLoaded,
+  );
   // The identity's secret keys stay with the parts that use them (link, keyring, groups).
-  const { identity: _identity, opts: _opts, groupsLoaded: _groups, ...loaded } = l;
-  return { ...loaded, tasks, damaged, notices, link, presence, direct, sender, incoming, groups };
+  const {
+    identity: _identity,
+    opts: _opts,
+    groupsLoaded: _groups,
+    filesLoaded: _files,
+    ...loaded
+  } = l;
+  return {
+    ...loaded,
+    tasks,
+    damaged,
+    notices,
+    link,
+    presence,
+    direct,
+    sender,
+    incoming,
+    groups,
+    files,
+  };
 }
 
 /** The core's reactions to its relay link and to a key change, as one table. */
@@ -217,13 +277,18 @@ function wire(c: ClientComponents): void {
       c.incoming.newSession(info.pending);
       c.sender.onReady();
       c.groups.onReady();
+      c.files.onReady(info.features);
       c.presence.onRelayReady();
     },
     onOffline: () => {
       c.sender.onOffline();
+      c.files.onOffline();
       c.presence.onRelayOffline();
     },
-    onWritable: () => c.sender.kick(),
+    onWritable: () => {
+      c.sender.kick();
+      c.files.onWritable();
+    },
     handlers: {
       deliver: (f) => c.incoming.push(f),
       'group-deliver': (f) => c.groups.push(f),
@@ -232,6 +297,8 @@ function wire(c: ClientComponents): void {
         c.presence.onRelayRoster(f);
         c.tasks.run(c.contacts.observeKnown(f.entries.map((e) => e.card)));
       },
+      'file-chunk': (f) => c.files.onChunk(f),
+      'file-chunk-ack': (f) => c.files.onChunkAck(f),
     },
   });
   c.events.on('contact:key-changed', (e) =>

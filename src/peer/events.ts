@@ -7,6 +7,7 @@
 import { TypedEmitter } from '../util/emitter.js';
 import { STATUSES } from '../wire/types.js';
 import type { ConversationId } from './conversations/ids.js';
+import type { FileEvents } from './files/api.js';
 import type { GroupChanged, GroupWarning } from './group-events.js';
 import type {
   ConversationNotice,
@@ -139,7 +140,8 @@ export interface OnlinePeer {
   verified: boolean;
 }
 
-export interface PeerEventMap {
+/** Every event of the core; the file events (issue 12) are in files/api.ts. */
+export interface PeerEventMap extends FileEvents {
   /** The online list changed: someone appeared, changed status, or left. */
   'roster:change': { type: 'join' | 'update' | 'leave'; peer: OnlinePeer; reason?: string };
   /**

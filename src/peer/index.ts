@@ -21,6 +21,7 @@ export {
   type TrustResult,
   type UnreadMessage,
 } from './client.js';
+export type { FileSettingsChange, FileSettingsView } from './client-files.js';
 /** Safety numbers as typed: what trust() accepts. */
 export { parseSafetyNumber } from './contacts.js';
 export {
@@ -60,6 +61,16 @@ export {
   type RejectReason,
   type RelayInfo,
 } from './events.js';
+export {
+  type FileEvents,
+  type FileTarget,
+  type OfferInfo,
+  type OfferState,
+  TRANSFER_REF_MIN_DIGITS,
+  type TransferDirection,
+  type TransferInfo,
+  type TransferState,
+} from './files/api.js';
 export type { HistoryEntry } from './messaging/history.js';
 export {
   type PermanentRefusal,

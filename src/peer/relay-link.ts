@@ -106,6 +106,11 @@ export class RelayLink {
     return this.session?.send(frame) ?? false;
   }
 
+  /** A frame encoded already, length prefix included (a file chunk): as send(). */
+  sendFramed(bytes: Buffer): boolean {
+    return this.session?.sendFramed(bytes) ?? false;
+  }
+
   /**
    * Opens the session (once) and waits for Ready until `deadlineMs` (clock time).
    * With no relay configured, first listens up to `discoverMs` for a relay beacon.

@@ -4,6 +4,7 @@ import type { Logger } from '../util/logger.js';
 import type { ByteBudget } from './budget.js';
 import type { Directory } from './directory.js';
 import type { Fanout } from './fanout.js';
+import type { RelayFiles } from './files/service.js';
 import type { RelayGroups } from './groups/index.js';
 import type { Hub } from './hub.js';
 import type { RelayKey } from './identity.js';
@@ -23,6 +24,8 @@ export interface RelayContext {
   readonly fanout: Fanout;
   /** Group registry, streams and choreography (docs/groups.md). */
   readonly groups: RelayGroups;
+  /** Stored file transfers (docs/files.md). */
+  readonly files: RelayFiles;
   /** What all connections hold, against maxRelayBufferedBytes. */
   readonly budget: ByteBudget<Session>;
 }

@@ -84,6 +84,8 @@ export class Delivery {
     try {
       while (this.link.ready && this.catchingUp) {
         if (this.full()) return; // resumed on drain
+        // Everything offered before this read is durable, so the read sees it or it is gone.
+        const wanted = this.latestOffered;
         const { mails, done } = await this.mailbox.read(
           this.link.userHex,
           this.cursor,
@@ -99,7 +101,11 @@ export class Delivery {
           }
           this.push(mail);
         }
-        if (!stopped && done && this.cursor >= this.latestOffered) this.catchingUp = false;
+        if (stopped || !done) continue;
+        // Offered mail the read did not return was acknowledged (by another session of the
+        // user) or expired meanwhile: waiting for it would read the store again and again.
+        if (wanted > this.cursor) this.cursor = wanted;
+        if (this.cursor >= this.latestOffered) this.catchingUp = false;
       }
     } catch (err) {
       this.log.error('catch-up read failed', describeError(err));

@@ -11,13 +11,22 @@
  * relay neither memory nor the CPU the other users need. Group changes (a
  * signature check each) and log requests (a store read) are requests too.
  * Sends and acks, 1:1 and group, are not rated: their cost is bounded by sends
- * in flight and by the store.
+ * in flight and by the store. File puts, gets, outcomes and policies are requests
+ * (a store write or a stream each); chunks and acks are not rated: uploads are bounded
+ * by fileUploadPendingBytes (the read gate), downloads by their window and the
+ * session's output budget.
  */
 import { ProtocolCode, ProtocolError } from '../wire/errors.js';
 import type { Frame, FrameOf, FrameType } from '../wire/types.js';
 import { onLogin, onRegister } from './handlers/auth.js';
 import { onError, onGoodbye, onPing, onPong } from './handlers/control.js';
 import { onDeliverAck } from './handlers/deliver-ack.js';
+import { onFileChunk } from './handlers/file-chunk.js';
+import { onFileChunkAck } from './handlers/file-chunk-ack.js';
+import { onFileDone } from './handlers/file-done.js';
+import { onFileGet } from './handlers/file-get.js';
+import { onFilePolicy } from './handlers/file-policy.js';
+import { onFilePut } from './handlers/file-put.js';
 import { onGroupAck } from './handlers/group-ack.js';
 import { onGroupChange } from './handlers/group-change.js';
 import { onGroupLogRequest } from './handlers/group-log.js';
@@ -58,6 +67,12 @@ export const routes: Table = {
   'group-log-request': { states: READY, rate: 'request', handle: onGroupLogRequest },
   'group-send': { states: READY, rate: null, handle: onGroupSend },
   'group-ack': { states: READY, rate: null, handle: onGroupAck },
+  'file-put': { states: READY, rate: 'request', handle: onFilePut },
+  'file-chunk': { states: READY, rate: null, handle: onFileChunk },
+  'file-chunk-ack': { states: READY, rate: null, handle: onFileChunkAck },
+  'file-get': { states: READY, rate: 'request', handle: onFileGet },
+  'file-done': { states: READY, rate: 'request', handle: onFileDone },
+  'file-policy': { states: READY, rate: 'request', handle: onFilePolicy },
   goodbye: { states: [...PRE_LOGIN, 'ready'], rate: null, handle: onGoodbye },
   error: { states: [...PRE_LOGIN, 'ready'], rate: null, handle: onError },
   // Relay-to-client only:
@@ -70,6 +85,8 @@ export const routes: Table = {
   'group-change-result': null,
   'group-deliver': null,
   'group-log-result': null,
+  'file-put-result': null,
+  'file-get-result': null,
 };
 
 /**

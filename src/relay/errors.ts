@@ -7,6 +7,7 @@
 import { GroupCode } from '../crypto/group-errors.js';
 import { NatterError } from '../util/errors.js';
 import { ProtocolCode, type ProtocolCodeValue } from '../wire/errors.js';
+import { FileCode, type FileCodeValue } from './files/codes.js';
 
 /** Codes of the session and its handlers, in Error frames. */
 export const SessionCode = {
@@ -80,8 +81,15 @@ export type GroupResultCodeValue =
   | typeof SessionCode.DiskFull
   | typeof SessionCode.Internal;
 
-/** Everything a relay may send as Error.code or GroupChangeResult.code. */
-export type RelayWireCode = SessionCodeValue | ProtocolCodeValue | GroupResultCodeValue;
+/**
+ * Everything a relay may send as Error.code, GroupChangeResult.code or a file frame's
+ * code (FilePutResult, FileGetResult, FileChunkAck; E_FILE_CHUNK_ORDER in Error).
+ */
+export type RelayWireCode =
+  | SessionCodeValue
+  | ProtocolCodeValue
+  | GroupResultCodeValue
+  | FileCodeValue;
 
 /** Every code in RelayWireCode, for the documentation test. */
 export const RELAY_WIRE_CODES: readonly RelayWireCode[] = [
@@ -89,6 +97,7 @@ export const RELAY_WIRE_CODES: readonly RelayWireCode[] = [
   ...Object.values(ProtocolCode),
   ...Object.values(GroupResultCode),
   ...GROUP_CHANGE_CODES,
+  ...Object.values(FileCode),
 ];
 
 /** The relay's own failures: thrown from startRelay or logged, never sent. */

@@ -3,6 +3,7 @@
  * in its name and a reason; tests exceed each one. `RelayLimits` lets tests and
  * operators lower them; the defaults are what `natter relay` runs with.
  */
+import { MAX_FILE_BYTES } from '../wire/limits.js';
 
 export interface RelayLimits {
   /** Stored messages waiting for one recipient. The drain benchmark queues 100,000. */
@@ -77,6 +78,24 @@ export interface RelayLimits {
   maxPendingGroupMessages: number;
   /** Bytes of those items (MAX_PENDING_GROUP_BYTES). */
   maxPendingGroupBytes: number;
+  /** Stored file bytes per uploader (FILE_QUOTA_BYTES); `natter relay --file-quota`. */
+  fileQuotaBytes: number;
+  /** Stored transfers per uploader (FILE_TRANSFERS_PER_UPLOADER). */
+  maxFileTransfersPerUploader: number;
+  /** A transfer older than this is deleted, whoever has not fetched it (FILE_TTL_MS). */
+  fileTtlMs: number;
+  /** How often expired transfers are swept (FILE_SWEEP_INTERVAL_MS). */
+  fileSweepIntervalMs: number;
+  /** What a user accepts when they never sent a FilePolicy (DEFAULT_MAX_INCOMING_FILE_BYTES). */
+  defaultMaxIncomingFileBytes: number;
+  /** Chunks sent to a downloader beyond the count it acked (FILE_DOWNLOAD_WINDOW_CHUNKS). */
+  fileDownloadWindowChunks: number;
+  /** Chunk bytes of one session waiting for disk before the relay stops reading it (FILE_UPLOAD_PENDING_BYTES). */
+  fileUploadPendingBytes: number;
+  /** Chunks read from a blob in one positional read for a download (FILE_READ_BATCH_CHUNKS). */
+  fileReadBatchChunks: number;
+  /** Output a session may hold before its downloads wait for it to drain (FILE_SEND_BUFFERED_BYTES). */
+  fileSendBufferedBytes: number;
 }
 
 /**
@@ -97,6 +116,51 @@ export const MAX_GROUPS_PER_USER = 500;
 export const MAX_PENDING_GROUP_MESSAGES = 100_000;
 /** The same in bytes: one group cannot fill the disk (the mailbox's per-recipient bound). */
 export const MAX_PENDING_GROUP_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Stored file bytes per uploader, counted at FilePut by the size it announces (so a
+ * refusal comes before any chunk: E_FILE_QUOTA). 8 GiB holds a few disk images or a
+ * season of video per person while 100 users still fit a modest disk.
+ */
+export const FILE_QUOTA_BYTES = 8 * 1024 * 1024 * 1024;
+/**
+ * Stored transfers per uploader, whatever their size: empty files cost nothing against
+ * the byte quota but a record, a blob and a place in every sweep each (E_FILE_QUOTA).
+ */
+export const FILE_TRANSFERS_PER_UPLOADER = 1000;
+/**
+ * A transfer nobody finished is deleted after this: a week covers a recipient away for
+ * a long weekend or on a short holiday, and bounds what an abandoned upload holds.
+ */
+export const FILE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+/** Expiry is coarse (days), so a sweep every ten minutes frees space soon enough. */
+export const FILE_SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+/** Without a FilePolicy a user accepts the largest file an offer may name (wire MAX_FILE_BYTES). */
+export const DEFAULT_MAX_INCOMING_FILE_BYTES = MAX_FILE_BYTES;
+/**
+ * Chunks the relay sends a downloader ahead of its FileChunkAck: 16 x 256 KiB = 4 MiB in
+ * flight covers a LAN's bandwidth-delay product many times over, and bounds what a
+ * resume resends.
+ */
+export const FILE_DOWNLOAD_WINDOW_CHUNKS = 16;
+/**
+ * Chunk bytes one session may have waiting for their blob write and fsync; past it the
+ * relay stops reading that connection until they are on disk, so an uploader faster than
+ * the disk costs 4 MiB (16 chunks), never memory that grows with the file.
+ */
+export const FILE_UPLOAD_PENDING_BYTES = 4 * 1024 * 1024;
+/**
+ * Chunks one positional read fetches for a download: 4 x 256 KiB = 1 MiB amortises the
+ * thread-pool round trip; the read also waits for room in the session's output budget.
+ */
+export const FILE_READ_BATCH_CHUNKS = 4;
+/**
+ * Output a session may hold (queued frames and blob reads in flight) before its downloads
+ * wait for a drain: two 256 KiB chunks keep the socket busy while the next read runs, and
+ * with the one read that may start just under it the total stays below
+ * maxSessionQueuedBytes, so a download never stops the relay reading the downloader's acks.
+ */
+export const FILE_SEND_BUFFERED_BYTES = 512 * 1024;
 
 export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = Object.freeze({
   maxMailboxMessages: 200_000,
@@ -124,6 +188,15 @@ export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = Object.freeze({
   maxGroupsPerUser: MAX_GROUPS_PER_USER,
   maxPendingGroupMessages: MAX_PENDING_GROUP_MESSAGES,
   maxPendingGroupBytes: MAX_PENDING_GROUP_BYTES,
+  fileQuotaBytes: FILE_QUOTA_BYTES,
+  maxFileTransfersPerUploader: FILE_TRANSFERS_PER_UPLOADER,
+  fileTtlMs: FILE_TTL_MS,
+  fileSweepIntervalMs: FILE_SWEEP_INTERVAL_MS,
+  defaultMaxIncomingFileBytes: DEFAULT_MAX_INCOMING_FILE_BYTES,
+  fileDownloadWindowChunks: FILE_DOWNLOAD_WINDOW_CHUNKS,
+  fileUploadPendingBytes: FILE_UPLOAD_PENDING_BYTES,
+  fileReadBatchChunks: FILE_READ_BATCH_CHUNKS,
+  fileSendBufferedBytes: FILE_SEND_BUFFERED_BYTES,
 });
 
 /** The relay's TCP port unless configured: one above natter's presence UDP port's neighbour. */

@@ -2,7 +2,8 @@
  * When a session reads its socket (issue 8). Reading stops while too many
  * sends await their durable ack, while the queued output is over the soft
  * budget, or while a rated frame waits for its token (dispatch.ts rate
- * classes); it resumes below half of both limits once no token is awaited.
+ * classes), or while a file upload's chunks wait for disk past fileUploadPendingBytes;
+ * it resumes below half of every limit once no token is awaited.
  * Paused over the output budget for slowConsumerTimeoutMs: the session is
  * closed (E_SLOW_CONSUMER). The gate owns these counters and timers; the
  * session owns the socket and the frames held meanwhile.
@@ -18,6 +19,8 @@ export interface GatedReader {
   /** Bytes queued for the connection now, and the soft budget they are held to. */
   readonly bufferedBytes: number;
   readonly softBudget: number;
+  /** File chunk bytes waiting for disk (files/session-files.ts), held to fileUploadPendingBytes. */
+  readonly fileUploadBytes: number;
   readonly closing: boolean;
   /** Stop reading the socket. */
   pauseReading(): void;
@@ -84,14 +87,23 @@ export class ReadGate {
     if (r.closing) return;
     const maxInflight = this.limits.maxInflightSendsPerSession;
     const outputFull = r.bufferedBytes >= r.softBudget;
+    const maxFileBytes = this.limits.fileUploadPendingBytes;
     if (!this.paused_) {
-      if (!outputFull && this.rateTimer === null && this.inflightSends < maxInflight) return;
+      if (
+        !outputFull &&
+        this.rateTimer === null &&
+        this.inflightSends < maxInflight &&
+        r.fileUploadBytes < maxFileBytes
+      ) {
+        return;
+      }
       this.paused_ = true;
       r.pauseReading();
     } else if (
       this.rateTimer === null &&
       r.bufferedBytes < r.softBudget / 2 &&
-      this.inflightSends < maxInflight / 2
+      this.inflightSends < maxInflight / 2 &&
+      r.fileUploadBytes < maxFileBytes / 2
     ) {
       this.paused_ = false;
       this.clearSlow();

@@ -17,6 +17,7 @@ import type { RelayContext } from './context.js';
 import { Directory } from './directory.js';
 import { RelayFailureCode, relayFailure } from './errors.js';
 import { Fanout } from './fanout.js';
+import { RelayFiles } from './files/service.js';
 import { createGroups } from './groups/index.js';
 import { Hub } from './hub.js';
 import { loadOrCreateRelayKey } from './identity.js';
@@ -71,6 +72,8 @@ export interface RunningRelay {
     groups: number;
     /** Group items held (each stored once, whatever the number of members). */
     storedGroupItems: number;
+    /** File transfers stored (each once, whatever the number of recipients). */
+    storedFiles: number;
     /** Largest number of bytes queued for any one connection right now. */
     maxBufferedBytes: number;
   };
@@ -103,6 +106,15 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     log,
     isRegistered: (userHex) => directory.byUserId(userHex) !== undefined,
   });
+  const files = new RelayFiles({
+    store,
+    dataDir: options.dataDir,
+    limits,
+    clock,
+    log,
+    isRegistered: (userHex) => directory.byUserId(userHex) !== undefined,
+    groupMembers: (gidHex) => groups.registry.get(gidHex)?.memberHexes,
+  });
   try {
     key = await loadOrCreateRelayKey(options.dataDir);
     // A new certificate at every start: it carries nothing but the relay id's key.
@@ -110,7 +122,9 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     await directory.open();
     await mailbox.open();
     await groups.streams.open();
+    await files.open();
   } catch (err) {
+    await files.close();
     await store.close();
     throw err;
   }
@@ -127,6 +141,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     hub,
     fanout,
     groups,
+    files,
     budget,
   };
 
@@ -140,6 +155,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     accepted: (stream, binding, remote) => hub.attach(new Session(stream, ctx, remote, binding)),
   });
   const addr = await listener.listen().catch(async (err: NodeJS.ErrnoException) => {
+    await files.close();
     await store.close();
     throw err.code === 'EADDRINUSE'
       ? relayFailure(
@@ -203,6 +219,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       users: directory.size,
       groups: groups.registry.size,
       storedGroupItems: groups.streams.heldItems,
+      storedFiles: files.registry.size,
       maxBufferedBytes: Math.max(0, ...[...hub.connections].map((s) => s.bufferedBytes)),
     }),
     close() {
@@ -213,6 +230,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         for (const session of [...hub.connections]) session.close('E_SHUTDOWN');
         await mailbox.close();
         await groups.streams.close();
+        await files.close();
         await closed;
         await store.close();
         log.info('relay stopped');

@@ -27,6 +27,8 @@ import { Deadlines } from './deadlines.js';
 import { Delivery } from './delivery.js';
 import { dispatch, type RateClass } from './dispatch.js';
 import { type RelayWireCode, SessionCode } from './errors.js';
+import type { FileCodeValue } from './files/codes.js';
+import { type FileLink, SessionFiles } from './files/session-files.js';
 import { GroupDelivery, type GroupItemOut } from './groups/index.js';
 import type { StoredMail } from './mailbox.js';
 import { Outbound } from './outbound.js';
@@ -41,7 +43,7 @@ export const SLOW_CONSUMER_HARD_FACTOR = 4;
 /** How long a closing session may take to read its last bytes before the socket is destroyed. */
 export const CLOSE_LINGER_MS = 2_000;
 
-export class Session {
+export class Session implements FileLink {
   readonly id = nextSessionId++;
   private state_: SessionState = 'hello';
   private challenge_: Uint8Array | null = null;
@@ -57,6 +59,8 @@ export class Session {
   private readonly groupDelivery: GroupDelivery;
   private readonly deadlines: Deadlines;
   private readonly gate: ReadGate;
+  /** Uploads and downloads of files (files/session-files.ts). */
+  readonly files: SessionFiles;
   /** Frames received but not dispatched while paused (copies: the decoder reuses its views). */
   private backlog: Uint8Array[] = [];
   private backlogBytes = 0;
@@ -79,6 +83,7 @@ export class Session {
     this.delivery = new Delivery(this, ctx.mailbox, limits, log);
     this.groupDelivery = new GroupDelivery(this, ctx.groups.streams, limits, log);
     this.deadlines = new Deadlines(clock, limits, (code, message) => this.fail(code, message));
+    this.files = new SessionFiles(this, ctx.files, limits, log);
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('drain', () => this.afterWrite());
     stream.on('error', () => {
@@ -122,9 +127,27 @@ export class Session {
     return this.outbound.bufferedBytes;
   }
 
-  /** Everything the relay holds for this connection: output, the partial frame, the backlog. */
+  /** Everything the relay holds for this connection: output, the partial frame, the backlog, files. */
   get heldBytes(): number {
-    return this.bufferedBytes + this.decoder.bufferedBytes + this.backlogBytes;
+    return (
+      this.bufferedBytes + this.decoder.bufferedBytes + this.backlogBytes + this.files.heldBytes
+    );
+  }
+
+  /** For the read gate: file chunk bytes waiting for disk. */
+  get fileUploadBytes(): number {
+    return this.files.uploadBytes;
+  }
+
+  /** For the file state: what it holds changed. */
+  heldChanged(): void {
+    if (this.isClosing()) return;
+    this.account();
+    this.gate.update();
+  }
+
+  failFile(code: FileCodeValue | typeof SessionCode.Internal, message: string): void {
+    this.fail(code, message);
   }
 
   /** A method, not a field read: handlers change the state behind TypeScript's narrowing. */
@@ -235,7 +258,7 @@ export class Session {
   }
 
   /** Ends the session with a coded Error frame (protocol fault or refusal), its last bytes. */
-  fail(code: RelayWireCode, message: string): void {
+  fail(code: RelayWireCode | FileCodeValue, message: string): void {
     if (this.isClosing()) return;
     this.ctx.log.info('session closed on error', { session: this.id, code, remote: this.remote });
     this.outbound.queue(encodeFrame({ type: 'error', code, message: message.slice(0, 200) }));
@@ -250,6 +273,7 @@ export class Session {
     this.state_ = 'closing';
     this.outbound.flush();
     this.clearTimers();
+    this.files.close();
     this.ctx.budget.update(this, 0);
     this.backlog = [];
     this.backlogBytes = 0;
@@ -315,6 +339,7 @@ export class Session {
     if (this.gate.paused) this.gate.update();
     this.delivery.resume();
     this.groupDelivery.resume();
+    this.files.resume();
   }
 
   /** Reports what this session holds to the relay-wide budget. */
@@ -329,6 +354,7 @@ export class Session {
 
   private onClose(): void {
     this.clearTimers();
+    this.files.close();
     this.state_ = 'closing';
     this.outbound.clear();
     this.backlog = [];

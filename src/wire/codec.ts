@@ -9,11 +9,16 @@
  * generated protobuf code (src/wire/gen):
  *   frames.ts    relay frames: the exhaustive encoder/decoder tables, encodeFrameReference
  *   deliver.ts   the hand-written Deliver encoder (the relay's per-message frame)
+ *   chunk.ts     FileChunk by hand both ways: sealed or read in place, data as a view
  *   inner.ts     the sealed inner envelope, a table over its content kinds
  *   presence.ts  presence bodies and signed datagrams
+ *   groups.ts    group frames, the membership change record and the group plaintext
+ *   files.ts     file transfer frames and the offer (docs/files.md)
  *   cards.ts     the user card nested in all of them; enums.ts  the wire enum tables
  */
 
+export { chunkFrame } from './codec/chunk.js';
+export { decodeFileOfferRecord, encodeFileOfferRecord } from './codec/files.js';
 export { decodeFrame, encodeFrame, encodeFrameReference } from './codec/frames.js';
 export {
   decodeGroupChangeRecord,

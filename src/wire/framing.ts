@@ -79,8 +79,11 @@ export class FrameDecoder {
   }
 
   /**
-   * Feed received bytes; returns the frames completed by them, as views that are
-   * valid until the next call (decode them at once). Throws ProtocolError.
+   * Feed received bytes; returns the frames completed by them, as views of buffers
+   * that this decoder never writes to or reuses, so a view stays valid for as long as
+   * it is held (a FileChunk's data is decoded as a view: codec/chunk.ts). Holding one
+   * keeps its whole buffer alive: decode at once, keep only what is needed. Throws
+   * ProtocolError.
    */
   push(chunk: Uint8Array): Uint8Array[] {
     let buf = Buffer.isBuffer(chunk)

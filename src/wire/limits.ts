@@ -12,6 +12,15 @@
  */
 export const PROTOCOL_VERSION = 2;
 
+/**
+ * Challenge.features bits: what a relay serves beyond protocol 2's core. Additive, so a
+ * relay and clients of different builds keep talking: a client uses a feature only when
+ * the relay announced it (an unknown frame would close its session on an older relay).
+ */
+export const RELAY_FEATURE_FILES = 1;
+/** Every feature this build's relay serves. */
+export const RELAY_FEATURES = RELAY_FEATURE_FILES;
+
 /** The protocol before the secure channel: what the relay's plaintext refusal answers. */
 export const LEGACY_PROTOCOL_VERSION = 1;
 
@@ -23,10 +32,25 @@ export const LEGACY_PROTOCOL_VERSION = 1;
 export const MAX_PRELOGIN_FRAME_BYTES = 2 * 1024;
 
 /**
- * Largest frame after login: one sealed message (MAX_SEALED_BYTES) plus headers,
- * or a file chunk later. Bounds per-connection parse memory.
+ * Largest plaintext bytes in one file chunk: src/crypto/file-stream.ts
+ * MAX_FILE_CHUNK_BYTES (a test holds them equal). 256 KiB makes a chunk's fixed costs
+ * (tag, frame, fsync share, ack) vanish beside its bytes while a chunk frame stays the
+ * size of the largest message frame, so files add nothing to per-connection parse memory.
  */
-export const MAX_FRAME_BYTES = 256 * 1024;
+export const MAX_FILE_CHUNK_BYTES = 256 * 1024;
+/** Smallest chunk size an offer or FilePut may name: src/crypto/file-stream.ts MIN_FILE_CHUNK_BYTES. */
+export const MIN_FILE_CHUNK_BYTES = 4 * 1024;
+/** Largest file (plaintext stream) an offer may announce: src/crypto/file-stream.ts MAX_FILE_BYTES. */
+export const MAX_FILE_BYTES = 64 * 1024 * 1024 * 1024;
+/** A chunk on the wire: its plaintext plus the 16-byte secretbox tag. */
+export const MAX_FILE_CHUNK_DATA_BYTES = MAX_FILE_CHUNK_BYTES + 16;
+
+/**
+ * Largest frame after login: one sealed message (MAX_SEALED_BYTES) plus headers, or
+ * one file chunk (MAX_FILE_CHUNK_DATA_BYTES) plus its 1 KiB of framing and ids. Bounds
+ * per-connection parse memory.
+ */
+export const MAX_FRAME_BYTES = MAX_FILE_CHUNK_DATA_BYTES + 1024;
 
 /** Largest text message body, UTF-8 encoded: a long paste, not a file. */
 export const MAX_TEXT_BYTES = 64 * 1024;
@@ -98,3 +122,30 @@ export const MAX_GROUP_MESSAGE_BYTES = MAX_SEALED_BYTES + 256;
 export const SENDER_KEY_SHARE_BYTES = 69;
 /** The stable code in a GroupChangeResult (E_GROUP_...), as in Error.code. */
 export const MAX_GROUP_CODE_CHARS = 64;
+
+/** A transfer id: 128 random bits, chosen by the sender (DESIGN.md §7). */
+export const TRANSFER_ID_BYTES = 16;
+/** SHA-256 of a file's plaintext stream. */
+export const FILE_HASH_BYTES = 32;
+/** A file key (secretbox key): src/crypto/file-stream.ts FILE_KEY_BYTES. */
+export const FILE_KEY_BYTES = 32;
+/** A transfer's nonce prefix: src/crypto/file-stream.ts FILE_NONCE_PREFIX_BYTES. */
+export const FILE_NONCE_PREFIX_BYTES = 15;
+/** A file's display name in an offer, UTF-8 bytes: src/peer/files/safe-name.ts sanitises it again. */
+export const MAX_FILE_NAME_BYTES = 1024;
+/** A folder entry's relative path, UTF-8 bytes: src/peer/files/safe-name.ts MAX_RELATIVE_PATH_BYTES. */
+export const MAX_FILE_PATH_BYTES = 1024;
+/** A MIME type hint ("application/vnd.openxmlformats-officedocument..." is about 75). */
+export const MAX_FILE_MIME_CHARS = 128;
+/**
+ * Files in one folder offer. The offer must also fit one sealed message (MAX_SEALED_BYTES),
+ * which at typical path lengths allows about 2,000; a larger tree goes as an archive.
+ */
+export const MAX_FILE_ENTRIES = 4096;
+/**
+ * Recipients named in one FilePut: a group's members (MAX_GROUP_MEMBERS) is the most a
+ * user can address at once; more would let one put fan a blob out to everyone.
+ */
+export const MAX_FILE_RECIPIENTS = MAX_GROUP_MEMBERS;
+/** The stable code in a FilePutResult or FileGetResult (E_FILE_...). */
+export const MAX_FILE_CODE_CHARS = 64;

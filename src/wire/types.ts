@@ -59,6 +59,8 @@ export type Frame =
       challenge: Uint8Array;
       relaySig: Uint8Array;
       relayName: string;
+      /** RELAY_FEATURE_* bits (wire/limits.ts); 0 from a relay that predates them. */
+      features: number;
     }
   | { type: 'register'; card: Card; sig: Uint8Array }
   | { type: 'login'; pseudonym: string; userId: Uint8Array; sig: Uint8Array; card: Card | null }
@@ -101,7 +103,72 @@ export type Frame =
       found: boolean;
       changes: GroupChange[];
       more: boolean;
-    };
+    }
+  | FileFrame;
+
+/** Where a FilePut sends its blob: named users, or a group's current members. */
+export type FileRecipients = { to: Uint8Array[] } | { groupId: Uint8Array };
+
+/** What a client says when a transfer is over for it (FileDone). */
+export type FileOutcome = 'received' | 'declined' | 'cancelled';
+
+/** File transfer frames (issue 12, docs/files.md). Byte fields are owned copies. */
+export type FileFrame =
+  | {
+      type: 'file-put';
+      requestId: number;
+      transferId: Uint8Array;
+      size: number;
+      chunkBytes: number;
+      recipients: FileRecipients;
+    }
+  | { type: 'file-put-result'; requestId: number; code: string; reason: string; haveChunks: number }
+  | { type: 'file-chunk'; transferId: Uint8Array; index: number; data: Uint8Array }
+  | {
+      type: 'file-chunk-ack';
+      transferId: Uint8Array;
+      through: number;
+      /** Relay -> uploader only: chunk `through` could not be stored (E_FILE_...); else ''. */
+      code: string;
+      reason: string;
+    }
+  | { type: 'file-get'; requestId: number; transferId: Uint8Array; fromIndex: number }
+  | {
+      type: 'file-get-result';
+      requestId: number;
+      code: string;
+      reason: string;
+      size: number;
+      chunkBytes: number;
+      haveChunks: number;
+      /** The uploader's user id; empty when code is set. */
+      from: Uint8Array;
+    }
+  | { type: 'file-done'; transferId: Uint8Array; outcome: FileOutcome }
+  | { type: 'file-policy'; maxIncomingBytes: number };
+
+/** One file of a folder offer, at a relative '/'-separated path the receiver validates. */
+export interface FileEntry {
+  path: string;
+  size: number;
+}
+
+/**
+ * An offer (DESIGN.md §7): everything a receiver needs to fetch, open and check a
+ * transfer. `entries` is empty for a single file; for a folder it lists the files
+ * whose concatenation, in this order, is the stream.
+ */
+export interface FileOffer {
+  transferId: Uint8Array;
+  name: string;
+  size: number;
+  sha256: Uint8Array;
+  chunkBytes: number;
+  mime: string;
+  fileKey: Uint8Array;
+  noncePrefix: Uint8Array;
+  entries: FileEntry[];
+}
 
 export type GroupRole = 'admin' | 'member';
 export type GroupOp = 'create' | 'add' | 'remove' | 'promote' | 'demote' | 'rename' | 'leave';
@@ -138,7 +205,10 @@ export type GroupItem =
 export interface GroupPlain {
   sentAtMs: number;
   senderName: string;
+  /** Empty when the message is a file offer. */
   text: string;
+  /** A file sent to the group (issue 12), or null for a text message. */
+  fileOffer: FileOffer | null;
 }
 
 export type FrameType = Frame['type'];
@@ -149,7 +219,9 @@ export type InnerContent =
   | { kind: 'text'; body: string }
   | { kind: 'receipt'; msgIds: Uint8Array[] }
   /** A sender chain share for one group epoch (docs/groups.md). */
-  | { kind: 'sender-key'; groupId: Uint8Array; epoch: number; share: Uint8Array };
+  | { kind: 'sender-key'; groupId: Uint8Array; epoch: number; share: Uint8Array }
+  /** A file or folder offered to the recipient (docs/files.md). */
+  | { kind: 'file-offer'; offer: FileOffer };
 
 /** The plaintext sealed inside every box (DESIGN.md §3). */
 export interface Inner {

@@ -5,7 +5,7 @@ import { domainMessage, generateSigningKeyPair, sign, TAG_RELAY } from '../../sr
 import type { RelayChannel } from '../../src/peer/link/channel.js';
 import { decodeFrame, encodeFrame } from '../../src/wire/codec.js';
 import { FrameDecoder, frame as framed } from '../../src/wire/framing.js';
-import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../../src/wire/limits.js';
+import { MAX_FRAME_BYTES, PROTOCOL_VERSION, RELAY_FEATURES } from '../../src/wire/limits.js';
 import type { Card, Frame } from '../../src/wire/types.js';
 
 /** The signing key every FakeRelay proves unless given another. */
@@ -32,6 +32,8 @@ export class FakeRelay {
   readonly frames: Frame[] = [];
   private readonly decoder = new FrameDecoder(MAX_FRAME_BYTES);
   challenge = randomBytes(32);
+  /** Challenge.features: this build's relay by default; 0 plays a relay from before files. */
+  features = RELAY_FEATURES;
   constructor(
     readonly socket: Duplex,
     script: RelayScript,
@@ -57,6 +59,7 @@ export class FakeRelay {
       challenge: this.challenge,
       relaySig: sign(signer, domainMessage(TAG_RELAY, clientNonce, this.challenge)),
       relayName: 'test relay',
+      features: this.features,
     });
   }
 }

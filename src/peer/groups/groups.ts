@@ -6,11 +6,12 @@
 import type { Clock } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
-import type { Frame, FrameOf } from '../../wire/types.js';
+import type { FileOffer, Frame, FrameOf } from '../../wire/types.js';
 import type { Contacts } from '../contacts.js';
 import { type ConversationId, parseConversationId } from '../conversations/ids.js';
 import { PeerCode, peerError } from '../errors.js';
 import type { GroupInfo, GroupUpdate, PeerEvents } from '../events.js';
+import type { OfferSink } from '../files/offer-sink.js';
 import type { LookupAnswer, LookupBy } from '../link/lookups.js';
 import type { Requests } from '../link/requests.js';
 import type { DamagedReports } from '../messaging/damaged.js';
@@ -52,6 +53,8 @@ export interface GroupsDeps {
   kick: () => void;
   /** How long my change may take to come back in my stream (membership.ts). */
   appliedWaitMs?: number;
+  /** Where file offers to a group go (files/transfers.ts). */
+  offers?: OfferSink;
 }
 
 /** What Groups.load() read. */
@@ -155,6 +158,15 @@ export class Groups {
   send(ref: string, text: string): Promise<{ msgId: string; conversation: ConversationId }> {
     const gid = this.book.resolve(ref);
     return this.units.run((work) => this.sender.compose(work, gid, text));
+  }
+
+  /** A file offer to group `gid` (hex), queued like a message; `line` is the history's. */
+  sendOffer(
+    gid: string,
+    offer: FileOffer,
+    line: string,
+  ): Promise<{ msgId: string; conversation: ConversationId }> {
+    return this.units.run((work) => this.sender.compose(work, gid, line, offer));
   }
 
   /** Applied and refused changes no UI has taken yet, oldest first; each returned once. */

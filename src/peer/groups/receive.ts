@@ -25,6 +25,8 @@ import {
   MESSAGE_DAMAGED_CODE,
   type PeerRef,
 } from '../events.js';
+import type { OfferSink } from '../files/offer-sink.js';
+import { offerLine } from '../files/offers.js';
 import type { DamagedReports } from '../messaging/damaged.js';
 import { type History, type HistoryEntry, toReceived } from '../messaging/history.js';
 import { conversationOf } from './book.js';
@@ -40,6 +42,8 @@ export interface ReceiveDeps {
   held: HeldGroupMessages;
   damaged: DamagedReports;
   logger: Logger;
+  /** Where a file offer to the group goes (files/transfers.ts). */
+  offers?: OfferSink;
 }
 
 /** How each failure of openGroupMessage is reported. */
@@ -125,7 +129,10 @@ export class GroupMessages {
       direction: 'in',
       msgId,
       peer: { pseudonym: this.d.names.of(sender), userId: sender },
-      text: plain.text,
+      text:
+        plain.fileOffer === null
+          ? plain.text
+          : offerLine(plain.fileOffer.name, plain.fileOffer.size, plain.fileOffer.entries.length),
       sentAtMs: plain.sentAtMs,
       receivedAtMs: work.now,
     };
@@ -141,7 +148,21 @@ export class GroupMessages {
       return;
     }
     work.ops.push(...this.d.history.appendOps(entry, { unread: true, atMs: work.now }));
-    work.shown.push({ ...toReceived(entry), group: { name: work.state(item.gid)?.name ?? '' } });
+    const groupName = work.state(item.gid)?.name ?? '';
+    work.shown.push({ ...toReceived(entry), group: { name: groupName } });
+    if (plain.fileOffer !== null) {
+      const taken = this.d.offers?.intakeOps(plain.fileOffer, {
+        from: entry.peer.pseudonym,
+        fromUserId: item.from,
+        conversation,
+        group: groupName,
+        nowMs: work.now,
+      });
+      if (taken) {
+        work.ops.push(...taken.ops);
+        work.offers.push(taken.record);
+      }
+    }
   }
 
   /**

@@ -14,10 +14,12 @@ import { newSenderChain, sealGroupMessage } from '../../crypto/sender-keys.js';
 import { fromHex, toHex } from '../../util/bytes.js';
 import { encodeGroupPlain } from '../../wire/codec.js';
 import { MAX_TEXT_BYTES, MSG_ID_BYTES } from '../../wire/limits.js';
+import type { FileOffer } from '../../wire/types.js';
 import type { ConversationId } from '../conversations/ids.js';
 import { PeerCode, peerError } from '../errors.js';
+import { loadOffer, storeOffer } from '../files/records.js';
 import type { History } from '../messaging/history.js';
-import type { Outbox } from '../messaging/outbox.js';
+import type { Outbox, OutgoingContent } from '../messaging/outbox.js';
 import { conversationOf } from './book.js';
 import type { Shares } from './shares.js';
 import type { GroupWork } from './work.js';
@@ -42,14 +44,16 @@ export class GroupSender {
 
   /**
    * Seals `text` for group `gid` in `work` (run it in the group queue, then write the
-   * work's batch). E_NOT_GROUP_MEMBER when I was removed or left.
+   * work's batch). E_NOT_GROUP_MEMBER when I was removed or left. With `fileOffer`, the
+   * message is that offer (docs/files.md) and `text` only the history's line for it.
    */
   async compose(
     work: GroupWork,
     gid: string,
     text: string,
+    fileOffer: FileOffer | null = null,
   ): Promise<{ msgId: string; conversation: ConversationId }> {
-    checkText(text);
+    if (fileOffer === null) checkText(text);
     const state = work.state(gid);
     if (state === undefined || memberRole(state, this.d.me.userId) === null) {
       throw peerError(
@@ -58,13 +62,17 @@ export class GroupSender {
       );
     }
     const messageId = randomBytes(MSG_ID_BYTES);
-    const sealedGroup = await this.seal(work, gid, state, messageId, work.now, text);
+    const content: OutgoingContent =
+      fileOffer === null
+        ? { kind: 'group-text', body: text }
+        : { kind: 'group-file-offer', offer: storeOffer(fileOffer) };
+    const sealedGroup = await this.seal(work, gid, state, messageId, work.now, content);
     const msgId = toHex(messageId);
     const conversation = conversationOf(gid);
     const { ops } = this.d.outbox.enqueueOps({
       msgId,
       conversation,
-      content: { kind: 'group-text', body: text },
+      content,
       sentAtMs: work.now,
       sealedGroup,
     });
@@ -96,31 +104,43 @@ export class GroupSender {
     for (const entry of this.d.outbox.list()) {
       const sealed = entry.sealedGroup;
       if (entry.conversation !== conversation || sealed === undefined) continue;
-      if (entry.content.kind !== 'group-text') continue;
+      const kind = entry.content.kind;
+      if (kind !== 'group-text' && kind !== 'group-file-offer') continue;
       if (peekGroupMessageHeader(sealed).epoch >= state.epoch) continue;
-      const text = entry.content.body;
       const messageId = fromHex(entry.msgId);
-      const sealedGroup = await this.seal(work, gid, state, messageId, entry.sentAtMs, text);
+      const sealedGroup = await this.seal(
+        work,
+        gid,
+        state,
+        messageId,
+        entry.sentAtMs,
+        entry.content,
+      );
       work.ops.push(...this.d.outbox.replaceOps(entry.msgId, { sealedGroup }));
       work.queued = true;
     }
   }
 
-  /** `text` sealed under my chain of the group's epoch (made, and shared, first if need be). */
+  /** `content` sealed under my chain of the group's epoch (made, and shared, first if need be). */
   private async seal(
     work: GroupWork,
     gid: string,
     state: GroupState,
     messageId: Uint8Array,
     sentAtMs: number,
-    text: string,
+    content: OutgoingContent,
   ): Promise<Uint8Array> {
     const mine = (await work.mine(gid, state.epoch)) ?? {
       chain: newSenderChain(),
       sharedWith: new Set<string>(),
     };
     work.ops.push(...this.d.shares.shareMissing(gid, state, mine, work.now));
-    const plain = encodeGroupPlain({ sentAtMs, senderName: this.d.me.pseudonym, text });
+    const plain = encodeGroupPlain({
+      sentAtMs,
+      senderName: this.d.me.pseudonym,
+      text: content.kind === 'group-text' ? content.body : '',
+      fileOffer: content.kind === 'group-file-offer' ? loadOffer(content.offer) : null,
+    });
     const header = {
       groupId: fromHex(gid),
       epoch: state.epoch,

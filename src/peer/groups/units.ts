@@ -6,6 +6,7 @@
  */
 import type { Clock } from '../../util/clock.js';
 import type { PeerEvents } from '../events.js';
+import type { OfferSink } from '../files/offer-sink.js';
 import type { PeerStore } from '../store.js';
 import type { GroupBook } from './book.js';
 import type { SenderKeys } from './chains.js';
@@ -22,6 +23,8 @@ export interface UnitsDeps {
   clock: Clock;
   /** Outbox entries were queued: send them. */
   kick: () => void;
+  /** Where file offers to a group go once their unit is durable (files/transfers.ts). */
+  offers?: OfferSink;
 }
 
 export class GroupUnits {
@@ -45,6 +48,7 @@ export class GroupUnits {
       work.commit();
       durable?.(work);
       work.announce(this.d.events);
+      if (work.offers.length > 0) this.d.offers?.arrived(work.offers);
       if (work.queued) this.d.kick();
       return result;
     });

@@ -11,6 +11,7 @@ import type { ReceiverChain } from '../../crypto/sender-keys.js';
 import { decodeGroupChangeRecord, encodeGroupChangeRecord } from '../../wire/codec.js';
 import type { GroupChange } from '../../wire/types.js';
 import type { DamagedMessage, PeerEventMap, PeerEvents, ReceivedMessage } from '../events.js';
+import type { IncomingRecord } from '../files/records.js';
 import type { KvOp } from '../store.js';
 import { GroupBook } from './book.js';
 import type { MyChain, SenderKeys } from './chains.js';
@@ -37,6 +38,8 @@ export class GroupWork {
   readonly damaged: DamagedMessage[] = [];
   readonly changed: PeerEventMap['group:changed'][] = [];
   readonly warnings: PeerEventMap['group:warning'][] = [];
+  /** File offers this unit recorded (docs/files.md), decided once it is durable. */
+  readonly offers: IncomingRecord[] = [];
   /** "sender hex!msg id hex" of each message this work opened: a copy later in the unit is caught. */
   readonly opened = new Set<string>();
   /** Outbox entries were queued: the sender is kicked once they are durable. */

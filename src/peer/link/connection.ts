@@ -174,6 +174,16 @@ export class RelayConnection extends TypedEmitter<LinkEvents> {
     return true;
   }
 
+  /**
+   * send() for a frame encoded already, length prefix included (a FileChunk laid out by
+   * chunkFrame and sealed in place): queued as it is. Same answers and E_LINK_FULL.
+   */
+  sendFramed(bytes: Buffer): boolean {
+    if (this.phase !== 'ready' || this.link === null) return false;
+    this.link.sendFramed(bytes);
+    return true;
+  }
+
   /** Logout: Goodbye, let the queue drain, then close. Without a live session, just closes. */
   async logout(reason = 'logout'): Promise<void> {
     const link = this.link;

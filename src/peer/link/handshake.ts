@@ -74,6 +74,8 @@ export interface ReadyInfo {
   serverTimeMs: number;
   relayId: Uint8Array;
   relayName: string;
+  /** The relay's Challenge.features (RELAY_FEATURE_* bits). */
+  features: number;
   mode: AuthMode;
 }
 
@@ -139,7 +141,12 @@ export function authFrame(
  */
 export class ClientHandshake {
   private readonly clientNonce = randomBytes(CHALLENGE_BYTES);
-  private proven: { relayId: Uint8Array; relayName: string; mode: AuthMode } | null = null;
+  private proven: {
+    relayId: Uint8Array;
+    relayName: string;
+    features: number;
+    mode: AuthMode;
+  } | null = null;
   private deadline: Timer | null;
 
   constructor(
@@ -176,7 +183,7 @@ export class ClientHandshake {
     checkChallenge(this.clientNonce, ch, this.channel.relayKey);
     await policy.checkRelay(ch.relayId);
     const mode = await policy.authMode(ch.relayId);
-    this.proven = { relayId: ch.relayId, relayName: ch.relayName, mode };
+    this.proven = { relayId: ch.relayId, relayName: ch.relayName, features: ch.features, mode };
     return authFrame(this.identity, this.pseudonym, mode, ch, this.channel.binding);
   }
 
@@ -193,6 +200,7 @@ export class ClientHandshake {
       serverTimeMs: ready.serverTimeMs,
       relayId: proven.relayId,
       relayName: proven.relayName,
+      features: proven.features,
       mode: proven.mode,
     };
   }

@@ -1,7 +1,7 @@
 /**
  * Request/reply over the relay link, matched by request id: Lookup →
  * LookupResult, GroupChangeRequest → GroupChangeResult, GroupLogRequest →
- * GroupLogResult (file requests next). Owns the ids and the
+ * GroupLogResult, FilePut → FilePutResult, FileGet → FileGetResult. Owns the ids and the
  * callers waiting for answers. Each request has a timeout on the injected
  * clock; at most `maxOutstanding` wait at once; a lost link fails every waiting
  * request at once (E_OFFLINE) rather than leaving it to time out.
@@ -20,6 +20,10 @@ export interface ReplyKinds {
   lookup: 'lookup-result';
   'group-change': 'group-change-result';
   'group-log-request': 'group-log-result';
+  /** Files (docs/files.md): store a transfer's chunks, or resume its upload. */
+  'file-put': 'file-put-result';
+  /** Files: fetch a transfer's chunks from an index on. */
+  'file-get': 'file-get-result';
 }
 
 export type RequestType = keyof ReplyKinds;
@@ -184,4 +188,6 @@ const REPLY_OF: { [K in RequestType]: ReplyKinds[K] } = {
   lookup: 'lookup-result',
   'group-change': 'group-change-result',
   'group-log-request': 'group-log-result',
+  'file-put': 'file-put-result',
+  'file-get': 'file-get-result',
 };

@@ -14,7 +14,13 @@ import type { ReplyType } from './requests.js';
 export type LinkPhase = 'hello' | 'auth' | 'ready';
 
 /** What a ready link hands its owner (everything else it handles itself). */
-export type SessionFrame = 'deliver' | 'send-ack' | 'roster-update' | 'group-deliver';
+export type SessionFrame =
+  | 'deliver'
+  | 'send-ack'
+  | 'roster-update'
+  | 'group-deliver'
+  | 'file-chunk'
+  | 'file-chunk-ack';
 
 /** The owner's handlers: typed over SessionFrame, so none can be forgotten. */
 export type SessionHandlers = { [T in SessionFrame]: (frame: FrameOf<T>) => void };
@@ -58,6 +64,11 @@ export const routes: RouteTable = {
   'group-deliver': { phases: READY, handle: (link, f) => link.owner['group-deliver'](f) },
   'group-change-result': { phases: READY, handle: (link, f) => link.reply(f) },
   'group-log-result': { phases: READY, handle: (link, f) => link.reply(f) },
+  // Files (docs/files.md): replies to our requests, then the chunks and acks of transfers.
+  'file-put-result': { phases: READY, handle: (link, f) => link.reply(f) },
+  'file-get-result': { phases: READY, handle: (link, f) => link.reply(f) },
+  'file-chunk': { phases: READY, handle: (link, f) => link.owner['file-chunk'](f) },
+  'file-chunk-ack': { phases: READY, handle: (link, f) => link.owner['file-chunk-ack'](f) },
   // Client-to-relay only:
   hello: null,
   register: null,
@@ -70,6 +81,10 @@ export const routes: RouteTable = {
   'group-send': null,
   'group-ack': null,
   'group-log-request': null,
+  'file-put': null,
+  'file-get': null,
+  'file-done': null,
+  'file-policy': null,
 };
 
 /** Runs the frame's route; throws E_UNEXPECTED_FRAME for a frame not allowed in `phase`. */

@@ -129,6 +129,11 @@ export class RelaySession {
     return this.connection.send(frame);
   }
 
+  /** A frame encoded already, length prefix included (connection.ts sendFramed). */
+  sendFramed(bytes: Buffer): boolean {
+    return this.connection.sendFramed(bytes);
+  }
+
   whenWritable(): Promise<void> {
     return this.connection.whenWritable();
   }

@@ -62,6 +62,11 @@ export class LinkSocket {
     this.writer.write(frame);
   }
 
+  /** A frame encoded already, length prefix included (writer.ts writeFramed). */
+  sendFramed(bytes: Buffer): void {
+    this.writer.writeFramed(bytes);
+  }
+
   /** After the relay proved its key: post-login frames may be larger. */
   liftFrameLimit(): void {
     this.decoder.setMaxFrameBytes(MAX_FRAME_BYTES);

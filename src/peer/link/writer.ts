@@ -8,6 +8,8 @@
  *   not pile a file into memory). Callers see it through `writable`, the
  *   'drain' event and `whenWritable()`; one that ignores them meets the hard
  *   bound, MAX_LINK_QUEUED_BYTES, as E_LINK_FULL.
+ * A file chunk arrives already framed (writeFramed: sealed in place in a frame laid out by
+ * codec/chunk.ts) and goes out as it is, counted like any other frame.
  */
 import type { Duplex } from 'node:stream';
 import { TypedEmitter } from '../../util/emitter.js';
@@ -98,7 +100,16 @@ export class FrameWriter extends TypedEmitter<FrameWriterEvents> {
    */
   write(frame: Frame): void {
     if (this.closed || this.ending) return;
-    const bytes = lengthPrefix(encodeFrame(frame));
+    this.writeFramed(lengthPrefix(encodeFrame(frame)));
+  }
+
+  /**
+   * write() for a frame encoded already, length prefix included (a FileChunk from
+   * chunkFrame): queued as it is, never copied or re-encoded, with the same bound and
+   * backpressure. The caller hands `bytes` over and must not change them afterwards.
+   */
+  writeFramed(bytes: Buffer): void {
+    if (this.closed || this.ending) return;
     if (this.queued + bytes.length > this.maxQueuedBytes) {
       throw linkError(
         LinkCode.LinkFull,

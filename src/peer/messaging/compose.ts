@@ -12,7 +12,7 @@ import { type ConversationId, directConversation } from '../conversations/ids.js
 import { PeerCode, peerError } from '../errors.js';
 import type { KvOp } from '../store.js';
 import type { History, HistoryEntry } from './history.js';
-import type { Outbox } from './outbox.js';
+import type { Outbox, OutgoingContent } from './outbox.js';
 
 export interface Composed {
   msgId: string;
@@ -22,23 +22,55 @@ export interface Composed {
   held: boolean;
 }
 
+export interface ComposeDeps {
+  outbox: Outbox;
+  history: History;
+  contacts: Contacts;
+  myName: string;
+}
+
 /** Throws E_BAD_PSEUDONYM, E_SELF, E_EMPTY_MESSAGE or E_TOO_LARGE. */
-export function composeText(
-  deps: { outbox: Outbox; history: History; contacts: Contacts; myName: string },
+export function composeText(deps: ComposeDeps, to: string, text: string, nowMs: number): Composed {
+  const name = checkRecipient(deps, to);
+  if (text.length === 0) throw peerError(PeerCode.EmptyMessage, 'send: the message is empty');
+  if (Buffer.byteLength(text, 'utf8') > MAX_TEXT_BYTES) {
+    throw peerError(PeerCode.TooLarge, `send: the message is over ${MAX_TEXT_BYTES} bytes`);
+  }
+  return compose(deps, name, { kind: 'text', body: text }, text, nowMs);
+}
+
+/**
+ * A file offer to `to` (docs/files.md), queued like any message: `line` is what the
+ * history shows ("sent a file: ..."). Throws E_BAD_PSEUDONYM, E_SELF.
+ */
+export function composeOffer(
+  deps: ComposeDeps,
   to: string,
-  text: string,
+  content: Extract<OutgoingContent, { kind: 'file-offer' }>,
+  line: string,
   nowMs: number,
 ): Composed {
+  return compose(deps, checkRecipient(deps, to), content, line, nowMs);
+}
+
+/** The recipient's name, normalised. E_BAD_PSEUDONYM, E_SELF. */
+function checkRecipient(deps: ComposeDeps, to: string): string {
   const name = normalizePseudonym(to);
   const problem = pseudonymProblem(name);
   if (problem !== null) throw peerError(PeerCode.BadPseudonym, `send: recipient name ${problem}`);
   if (pseudonymKey(name) === pseudonymKey(deps.myName)) {
     throw peerError(PeerCode.Self, 'send: you cannot message yourself');
   }
-  if (text.length === 0) throw peerError(PeerCode.EmptyMessage, 'send: the message is empty');
-  if (Buffer.byteLength(text, 'utf8') > MAX_TEXT_BYTES) {
-    throw peerError(PeerCode.TooLarge, `send: the message is over ${MAX_TEXT_BYTES} bytes`);
-  }
+  return name;
+}
+
+function compose(
+  deps: ComposeDeps,
+  name: string,
+  content: OutgoingContent,
+  text: string,
+  nowMs: number,
+): Composed {
   const contact = deps.contacts.get(name);
   const msgId = toHex(randomBytes(MSG_ID_BYTES));
   const conversation = directConversation(name);
@@ -46,7 +78,7 @@ export function composeText(
     msgId,
     conversation,
     peerName: name,
-    content: { kind: 'text', body: text },
+    content,
     sentAtMs: nowMs,
   });
   const entry: HistoryEntry = {

@@ -10,6 +10,9 @@ import type { Card, Inner, InnerContent } from '../../wire/types.js';
 import type { Observation } from '../contacts.js';
 import type { ConversationId } from '../conversations/ids.js';
 import type { ConversationNotice, ReceivedMessage } from '../events.js';
+import type { OfferSink } from '../files/offer-sink.js';
+import { offerLine } from '../files/offers.js';
+import type { IncomingRecord } from '../files/records.js';
 import type { IncomingShare } from '../groups/shares-in.js';
 import type { KvOp } from '../store.js';
 import type { HeldMessages } from './held.js';
@@ -41,6 +44,8 @@ export class IncomingBatch {
   readonly notices: ConversationNotice[] = [];
   /** Group sender keys (groups/shares-in.ts), made durable before this batch is acknowledged. */
   readonly senderKeys: IncomingShare[] = [];
+  /** File offers (docs/files.md), recorded in this batch, decided once it is durable. */
+  readonly offers: IncomingRecord[] = [];
 
   constructor(readonly now: number) {}
 }
@@ -48,6 +53,8 @@ export class IncomingBatch {
 export interface KindDeps {
   history: History;
   held: HeldMessages;
+  /** Where file offers go (files/transfers.ts); without it an offer is only a history line. */
+  offers?: OfferSink;
 }
 
 type Handler<K extends InnerKind> = (msg: Accepted<K>, batch: IncomingBatch, d: KindDeps) => void;
@@ -55,24 +62,55 @@ type Handler<K extends InnerKind> = (msg: Accepted<K>, batch: IncomingBatch, d: 
 /** Changed or pending: the card is not the pinned one, so nothing it says is shown yet. */
 const trusted = (seenAs: Observation) => seenAs === 'new' || seenAs === 'known';
 
+/** A line in the conversation's history, held while the sender's key is in question. */
+function historyLine(
+  msg: { inner: Inner; from: Card; conversation: ConversationId; seenAs: Observation },
+  text: string,
+  batch: IncomingBatch,
+  d: KindDeps,
+): boolean {
+  const { inner, from, conversation, seenAs } = msg;
+  const entry: HistoryEntry = {
+    conversation,
+    direction: 'in',
+    msgId: toHex(inner.msgId),
+    peer: { pseudonym: inner.senderName, userId: toHex(from.userId) },
+    text,
+    sentAtMs: inner.sentAtMs,
+    receivedAtMs: batch.now,
+  };
+  if (!trusted(seenAs)) {
+    batch.ops.push(...d.held.holdOps(entry, from, batch.now));
+    batch.held.push(entry);
+    return false;
+  }
+  batch.ops.push(...d.history.appendOps(entry, { unread: true, atMs: batch.now }));
+  batch.shown.push(toReceived(entry));
+  return true;
+}
+
 export const CONTENT_KINDS: { [K in InnerKind]: Handler<K> } = {
-  text: ({ inner, from, conversation, seenAs }, batch, d) => {
-    const entry: HistoryEntry = {
-      conversation,
-      direction: 'in',
-      msgId: toHex(inner.msgId),
-      peer: { pseudonym: inner.senderName, userId: toHex(from.userId) },
-      text: inner.content.body,
-      sentAtMs: inner.sentAtMs,
-      receivedAtMs: batch.now,
-    };
-    if (!trusted(seenAs)) {
-      batch.ops.push(...d.held.holdOps(entry, from, batch.now));
-      batch.held.push(entry);
-      return;
-    }
-    batch.ops.push(...d.history.appendOps(entry, { unread: true, atMs: batch.now }));
-    batch.shown.push(toReceived(entry));
+  text: (msg, batch, d) => {
+    historyLine(msg, msg.inner.content.body, batch, d);
+  },
+
+  // A file offer: a history line, and the offer to the transfer service. From a key in
+  // question the line is held like a text and the offer is not taken: nothing is fetched
+  // for a sender nobody vouched for (the sender offers again after trust()).
+  'file-offer': (msg, batch, d) => {
+    const { offer } = msg.inner.content;
+    const line = offerLine(offer.name, offer.size, offer.entries.length);
+    if (!historyLine(msg, line, batch, d) || d.offers === undefined) return;
+    const taken = d.offers.intakeOps(offer, {
+      from: msg.inner.senderName,
+      fromUserId: msg.from.userId,
+      conversation: msg.conversation,
+      group: null,
+      nowMs: batch.now,
+    });
+    if (taken === null) return;
+    batch.ops.push(...taken.ops);
+    batch.offers.push(taken.record);
   },
 
   // Receipts from a key we have not accepted prove nothing: ignored.

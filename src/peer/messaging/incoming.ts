@@ -29,6 +29,7 @@ import type { Contacts, Observation } from '../contacts.js';
 import { type Audience, openDeliver } from '../conversations/envelope.js';
 import type { ConversationId } from '../conversations/ids.js';
 import type { PeerEvents, PeerStats, ReceivedMessage, RejectReason } from '../events.js';
+import type { OfferSink } from '../files/offer-sink.js';
 import type { IncomingShare } from '../groups/shares-in.js';
 import type { PeerStore } from '../store.js';
 import type { CounterWindows } from './counters.js';
@@ -57,6 +58,8 @@ export interface IncomingDeps {
   /** Where DeliverAcks go. */
   link: { send(frame: Frame): boolean };
   receipts: Pick<Receipts, 'send' | 'received'>;
+  /** Where file offers go (files/transfers.ts): recorded in the batch, decided after it. */
+  offers?: OfferSink;
   /** Where group sender keys go (groups/groups.ts); durable when the promise resolves. */
   senderKeys?: { acceptShares(shares: readonly IncomingShare[]): Promise<void> };
   tasks: BackgroundTasks;
@@ -248,6 +251,7 @@ export class Incoming {
     for (const report of damaged) this.d.events.emit('message:damaged', report);
     for (const notice of batch.notices) this.d.events.emit('conversation:notice', notice);
     this.announce(batch.shown);
+    if (batch.offers.length > 0) this.d.offers?.arrived(batch.offers);
     for (const e of batch.held) {
       const { from } = toReceived(e);
       this.d.events.emit('message:held', { conversation: e.conversation, msgId: e.msgId, from });

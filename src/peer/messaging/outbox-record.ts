@@ -23,8 +23,9 @@ import { concatBytes, copyBytes, fromHex } from '../../util/bytes.js';
 import { KEY_BYTES, NONCE_BYTES } from '../../wire/limits.js';
 import { type ConversationId, directConversation } from '../conversations/ids.js';
 import { PeerCode, peerError } from '../errors.js';
+import type { StoredOffer } from '../files/records.js';
 
-/** What an outgoing message carries; file kinds join this union later. */
+/** What an outgoing message carries. */
 export type OutgoingContent =
   | { kind: 'text'; body: string }
   /** "I have your messages" (receipts.ts): the acknowledged message ids, hex. */
@@ -35,7 +36,11 @@ export type OutgoingContent =
    */
   | { kind: 'sender-key'; groupId: string; epoch: number; share: string; to: string }
   /** A group message (conversation '#<group id>'): its sealed form is `sealedGroup`. */
-  | { kind: 'group-text'; body: string };
+  | { kind: 'group-text'; body: string }
+  /** A file offered to one person (docs/files.md): the offer, byte fields in hex. */
+  | { kind: 'file-offer'; offer: StoredOffer }
+  /** A file offered to a group: sealed once, like group-text, in `sealedGroup`. */
+  | { kind: 'group-file-offer'; offer: StoredOffer };
 
 export type OutgoingKind = OutgoingContent['kind'];
 

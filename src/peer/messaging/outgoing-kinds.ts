@@ -7,6 +7,7 @@
 import { fromHex } from '../../util/bytes.js';
 import type { InnerContent } from '../../wire/types.js';
 import { type ConversationId, parseConversationId } from '../conversations/ids.js';
+import { loadOffer } from '../files/records.js';
 import type { OutgoingContent, OutgoingKind } from './outbox.js';
 
 const KINDS: {
@@ -29,6 +30,9 @@ const KINDS: {
     shown: false,
   },
   'group-text': { inner: null, shown: true },
+  // A file offer (docs/files.md): shown in history as "sent a file: ...".
+  'file-offer': { inner: (c) => ({ kind: 'file-offer', offer: loadOffer(c.offer) }), shown: true },
+  'group-file-offer': { inner: null, shown: true },
 };
 
 /** The group id (hex) of a group conversation's outbox entry. */

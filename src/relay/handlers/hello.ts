@@ -1,7 +1,7 @@
 import { randomBytes } from '../../crypto/random.js';
 import { domainMessage, sign, TAG_RELAY } from '../../crypto/sign.js';
 import { ProtocolCode, ProtocolError } from '../../wire/errors.js';
-import { CHALLENGE_BYTES, PROTOCOL_VERSION } from '../../wire/limits.js';
+import { CHALLENGE_BYTES, PROTOCOL_VERSION, RELAY_FEATURES } from '../../wire/limits.js';
 import type { FrameOf } from '../../wire/types.js';
 import type { Session } from '../session.js';
 
@@ -23,5 +23,6 @@ export function onHello(session: Session, frame: FrameOf<'hello'>): void {
     challenge,
     relaySig: sign(key.secretKey, domainMessage(TAG_RELAY, frame.clientNonce, challenge)),
     relayName: name,
+    features: RELAY_FEATURES,
   });
 }

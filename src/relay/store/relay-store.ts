@@ -128,6 +128,29 @@ export class RelayStore {
     return null;
   }
 
+  /**
+   * Why `bytes` more on disk (a file blob, written beside the store) would be refused
+   * now, or null: the store's own refusal, or the free space the watermark needs. Unlike
+   * a write it does not switch the store to disk-full, so a file too large for the disk
+   * refuses that file, not everyone's mail.
+   */
+  async roomFor(bytes: number): Promise<StoreRefusal | null> {
+    const refused = this.refusal(bytes);
+    if (refused) return refused;
+    const free = await this.freeBytes(this.dir);
+    return free !== null && free - bytes < this.options.minFreeDiskBytes ? REFUSED_DISK_FULL : null;
+  }
+
+  /** Free bytes on the data dir's file system now (null: unknown), as the watermark reads them. */
+  freeSpace(): Promise<number | null> {
+    return this.freeBytes(this.dir);
+  }
+
+  /** The free-space watermark: writes that would leave less are refused. */
+  get minFreeDiskBytes(): number {
+    return this.options.minFreeDiskBytes;
+  }
+
   /** Resolves when the store is open (at once if it is); rejects once it is closed. */
   whenOpen(): Promise<void> {
     if (this.health === 'open') return Promise.resolve();

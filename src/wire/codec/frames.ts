@@ -34,8 +34,10 @@ import {
 } from '../limits.js';
 import type { Frame, FrameOf, FrameType, RosterEntry } from '../types.js';
 import { decodeCard, encodeCard } from './cards.js';
+import { decodeFileChunkFast, encodeFileChunk } from './chunk.js';
 import { encodeDeliver } from './deliver.js';
 import { ACK_TABLE, STATUS_TABLE, statusNumber } from './enums.js';
+import { fileDecoders, fileEncoders } from './files.js';
 import { groupDecoders, groupEncoders } from './groups.js';
 
 // ---------------------------------------------------------------------------
@@ -52,6 +54,7 @@ const encoders: Encoders = {
       challenge: f.challenge,
       relaySig: f.relaySig,
       relayName: f.relayName,
+      features: f.features,
     },
   }),
   register: (f) => ({ register: { card: encodeCard(f.card), sig: f.sig } }),
@@ -115,14 +118,17 @@ const encoders: Encoders = {
     setStatus: { status: statusNumber(f.status), statusText: f.statusText, seq: f.seq, sig: f.sig },
   }),
   ...groupEncoders,
+  ...fileEncoders,
 };
 
 /**
  * Encode a frame body (without the length prefix; see framing.ts). Deliver, the
- * relay's per-message frame, takes the hand-written encoder in deliver.ts.
+ * relay's per-message frame, and FileChunk, the frame as big as the file, take the
+ * hand-written encoders in deliver.ts and chunk.ts.
  */
 export function encodeFrame(frame: Frame): Uint8Array {
   if (frame.type === 'deliver') return encodeDeliver(frame);
+  if (frame.type === 'file-chunk') return encodeFileChunk(frame);
   return encodeFrameReference(frame);
 }
 
@@ -175,6 +181,7 @@ const decoders: Decoders = {
     challenge: exactBytes('challenge.challenge', m.challenge, CHALLENGE_BYTES),
     relaySig: exactBytes('challenge.relay_sig', m.relaySig, SIGNATURE_BYTES),
     relayName: text('challenge.relay_name', m.relayName, MAX_RELAY_NAME_CHARS),
+    features: uint('challenge.features', m.features, 0xffff_ffff),
   }),
   register: (m) => ({
     type: 'register',
@@ -270,10 +277,16 @@ const decoders: Decoders = {
     sig: exactBytes('set_status.sig', m.sig, SIGNATURE_BYTES),
   }),
   ...groupDecoders,
+  ...fileDecoders,
 };
 
-/** Decode and validate one frame body. Throws ProtocolError. */
+/**
+ * Decode and validate one frame body. Throws ProtocolError. A FileChunk in the usual
+ * layout is read by hand (chunk.ts), its data a view of `bytes` rather than a copy.
+ */
 export function decodeFrame(bytes: Uint8Array): Frame {
+  const chunk = decodeFileChunkFast(bytes);
+  if (chunk !== null) return chunk;
   const msg = parse('frame', pb.Frame.decode, bytes);
   const kind = msg.body;
   if (kind === undefined) {

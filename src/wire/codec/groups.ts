@@ -41,6 +41,7 @@ import type {
   GroupPlain,
   GroupRole,
 } from '../types.js';
+import { decodeFileOffer, encodeFileOffer } from './files.js';
 
 /** natter.GroupOp: index = wire number. */
 export const GROUP_OP_TABLE: readonly GroupOp[] = [
@@ -256,6 +257,7 @@ export function encodeGroupPlain(p: GroupPlain): Uint8Array {
     sentAtMs: p.sentAtMs,
     senderName: p.senderName,
     text: { body: p.text },
+    ...(p.fileOffer ? { fileOffer: encodeFileOffer(p.fileOffer) } : {}),
   }).finish();
 }
 
@@ -269,6 +271,7 @@ export function decodeGroupPlain(bytes: Uint8Array): GroupPlain {
     sentAtMs: uint('group_plain.sent_at_ms', m.sentAtMs),
     senderName: pseudonym('group_plain.sender_name', m.senderName),
     text: body,
+    fileOffer: m.fileOffer ? decodeFileOffer('group_plain.file_offer', m.fileOffer) : null,
   };
 }
 

@@ -95,8 +95,32 @@ export namespace natter {
         /** Frame groupLogResult. */
         groupLogResult?: (natter.GroupLogResult.$Properties|null);
 
+        /** Frame filePut. */
+        filePut?: (natter.FilePut.$Properties|null);
+
+        /** Frame filePutResult. */
+        filePutResult?: (natter.FilePutResult.$Properties|null);
+
+        /** Frame fileChunk. */
+        fileChunk?: (natter.FileChunk.$Properties|null);
+
+        /** Frame fileChunkAck. */
+        fileChunkAck?: (natter.FileChunkAck.$Properties|null);
+
+        /** Frame fileGet. */
+        fileGet?: (natter.FileGet.$Properties|null);
+
+        /** Frame fileGetResult. */
+        fileGetResult?: (natter.FileGetResult.$Properties|null);
+
+        /** Frame fileDone. */
+        fileDone?: (natter.FileDone.$Properties|null);
+
+        /** Frame filePolicy. */
+        filePolicy?: (natter.FilePolicy.$Properties|null);
+
         /** Frame body. */
-        body?: ("hello"|"challenge"|"register"|"login"|"ready"|"send"|"sendAck"|"deliver"|"deliverAck"|"lookup"|"lookupResult"|"error"|"goodbye"|"ping"|"pong"|"rosterUpdate"|"setStatus"|"groupChange"|"groupChangeResult"|"groupSend"|"groupDeliver"|"groupAck"|"groupLogRequest"|"groupLogResult");
+        body?: ("hello"|"challenge"|"register"|"login"|"ready"|"send"|"sendAck"|"deliver"|"deliverAck"|"lookup"|"lookupResult"|"error"|"goodbye"|"ping"|"pong"|"rosterUpdate"|"setStatus"|"groupChange"|"groupChangeResult"|"groupSend"|"groupDeliver"|"groupAck"|"groupLogRequest"|"groupLogResult"|"filePut"|"filePutResult"|"fileChunk"|"fileChunkAck"|"fileGet"|"fileGetResult"|"fileDone"|"filePolicy");
 
         /**
          * Encodes the specified Frame message. Does not implicitly {@link natter.Frame.verify|verify} messages.
@@ -201,8 +225,32 @@ export namespace natter {
             /** Frame groupLogResult */
             groupLogResult?: (natter.GroupLogResult.$Properties|null);
 
+            /** Frame filePut */
+            filePut?: (natter.FilePut.$Properties|null);
+
+            /** Frame filePutResult */
+            filePutResult?: (natter.FilePutResult.$Properties|null);
+
+            /** Frame fileChunk */
+            fileChunk?: (natter.FileChunk.$Properties|null);
+
+            /** Frame fileChunkAck */
+            fileChunkAck?: (natter.FileChunkAck.$Properties|null);
+
+            /** Frame fileGet */
+            fileGet?: (natter.FileGet.$Properties|null);
+
+            /** Frame fileGetResult */
+            fileGetResult?: (natter.FileGetResult.$Properties|null);
+
+            /** Frame fileDone */
+            fileDone?: (natter.FileDone.$Properties|null);
+
+            /** Frame filePolicy */
+            filePolicy?: (natter.FilePolicy.$Properties|null);
+
             /** Frame body */
-            body?: ("hello"|"challenge"|"register"|"login"|"ready"|"send"|"sendAck"|"deliver"|"deliverAck"|"lookup"|"lookupResult"|"error"|"goodbye"|"ping"|"pong"|"rosterUpdate"|"setStatus"|"groupChange"|"groupChangeResult"|"groupSend"|"groupDeliver"|"groupAck"|"groupLogRequest"|"groupLogResult");
+            body?: ("hello"|"challenge"|"register"|"login"|"ready"|"send"|"sendAck"|"deliver"|"deliverAck"|"lookup"|"lookupResult"|"error"|"goodbye"|"ping"|"pong"|"rosterUpdate"|"setStatus"|"groupChange"|"groupChangeResult"|"groupSend"|"groupDeliver"|"groupAck"|"groupLogRequest"|"groupLogResult"|"filePut"|"filePutResult"|"fileChunk"|"fileChunkAck"|"fileGet"|"fileGetResult"|"fileDone"|"filePolicy");
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
@@ -234,9 +282,17 @@ export namespace natter {
           groupAck?: natter.GroupAck.$Shape|null;
           groupLogRequest?: natter.GroupLogRequest.$Shape|null;
           groupLogResult?: natter.GroupLogResult.$Shape|null;
+          filePut?: natter.FilePut.$Shape|null;
+          filePutResult?: natter.FilePutResult.$Shape|null;
+          fileChunk?: natter.FileChunk.$Shape|null;
+          fileChunkAck?: natter.FileChunkAck.$Shape|null;
+          fileGet?: natter.FileGet.$Shape|null;
+          fileGetResult?: natter.FileGetResult.$Shape|null;
+          fileDone?: natter.FileDone.$Shape|null;
+          filePolicy?: natter.FilePolicy.$Shape|null;
           $unknowns?: Uint8Array[];
         } & (
-          ({ body?: undefined; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "hello"; hello: natter.Hello.$Shape; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "challenge"; hello?: null; challenge: natter.Challenge.$Shape; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "register"; hello?: null; challenge?: null; register: natter.Register.$Shape; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "login"; hello?: null; challenge?: null; register?: null; login: natter.Login.$Shape; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "ready"; hello?: null; challenge?: null; register?: null; login?: null; ready: natter.Ready.$Shape; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "send"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send: natter.Send.$Shape; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "sendAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck: natter.SendAck.$Shape; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "deliver"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver: natter.Deliver.$Shape; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "deliverAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck: natter.DeliverAck.$Shape; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "lookup"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup: natter.Lookup.$Shape; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "lookupResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult: natter.LookupResult.$Shape; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "error"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error: natter.Error.$Shape; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "goodbye"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye: natter.Goodbye.$Shape; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "ping"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping: natter.Ping.$Shape; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "pong"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong: natter.Pong.$Shape; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "rosterUpdate"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate: natter.RosterUpdate.$Shape; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "setStatus"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus: natter.SetStatus.$Shape; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupChange"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange: natter.GroupChangeRequest.$Shape; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupChangeResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult: natter.GroupChangeResult.$Shape; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupSend"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend: natter.GroupSend.$Shape; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupDeliver"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver: natter.GroupDeliver.$Shape; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck: natter.GroupAck.$Shape; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupLogRequest"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest: natter.GroupLogRequest.$Shape; groupLogResult?: null }|{ body?: "groupLogResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult: natter.GroupLogResult.$Shape })
+          ({ body?: undefined; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "hello"; hello: natter.Hello.$Shape; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "challenge"; hello?: null; challenge: natter.Challenge.$Shape; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "register"; hello?: null; challenge?: null; register: natter.Register.$Shape; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "login"; hello?: null; challenge?: null; register?: null; login: natter.Login.$Shape; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "ready"; hello?: null; challenge?: null; register?: null; login?: null; ready: natter.Ready.$Shape; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "send"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send: natter.Send.$Shape; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "sendAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck: natter.SendAck.$Shape; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "deliver"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver: natter.Deliver.$Shape; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "deliverAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck: natter.DeliverAck.$Shape; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "lookup"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup: natter.Lookup.$Shape; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "lookupResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult: natter.LookupResult.$Shape; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "error"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error: natter.Error.$Shape; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "goodbye"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye: natter.Goodbye.$Shape; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "ping"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping: natter.Ping.$Shape; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "pong"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong: natter.Pong.$Shape; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "rosterUpdate"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate: natter.RosterUpdate.$Shape; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "setStatus"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus: natter.SetStatus.$Shape; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "groupChange"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange: natter.GroupChangeRequest.$Shape; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "groupChangeResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult: natter.GroupChangeResult.$Shape; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "groupSend"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend: natter.GroupSend.$Shape; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "groupDeliver"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver: natter.GroupDeliver.$Shape; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "groupAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck: natter.GroupAck.$Shape; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "groupLogRequest"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest: natter.GroupLogRequest.$Shape; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "groupLogResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult: natter.GroupLogResult.$Shape; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "filePut"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut: natter.FilePut.$Shape; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "filePutResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult: natter.FilePutResult.$Shape; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "fileChunk"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk: natter.FileChunk.$Shape; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "fileChunkAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck: natter.FileChunkAck.$Shape; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "fileGet"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet: natter.FileGet.$Shape; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "fileGetResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult: natter.FileGetResult.$Shape; fileDone?: null; filePolicy?: null }|{ body?: "fileDone"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone: natter.FileDone.$Shape; filePolicy?: null }|{ body?: "filePolicy"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy: natter.FilePolicy.$Shape })
         );
     }
 
@@ -426,6 +482,9 @@ export namespace natter {
         /** Challenge relayName. */
         relayName: string;
 
+        /** Challenge features. */
+        features: number;
+
         /**
          * Encodes the specified Challenge message. Does not implicitly {@link natter.Challenge.verify|verify} messages.
          * @param message Challenge message or plain object to encode
@@ -471,6 +530,9 @@ export namespace natter {
 
             /** Challenge relayName */
             relayName?: (string|null);
+
+            /** Challenge features */
+            features?: (number|null);
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
@@ -1774,8 +1836,11 @@ export namespace natter {
         /** Inner senderKey. */
         senderKey?: (natter.SenderKey.$Properties|null);
 
+        /** Inner fileOffer. */
+        fileOffer?: (natter.FileOffer.$Properties|null);
+
         /** Inner content. */
-        content?: ("text"|"receipt"|"senderKey");
+        content?: ("text"|"receipt"|"senderKey"|"fileOffer");
 
         /**
          * Encodes the specified Inner message. Does not implicitly {@link natter.Inner.verify|verify} messages.
@@ -1835,8 +1900,11 @@ export namespace natter {
             /** Inner senderKey */
             senderKey?: (natter.SenderKey.$Properties|null);
 
+            /** Inner fileOffer */
+            fileOffer?: (natter.FileOffer.$Properties|null);
+
             /** Inner content */
-            content?: ("text"|"receipt"|"senderKey");
+            content?: ("text"|"receipt"|"senderKey"|"fileOffer");
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
@@ -1853,9 +1921,10 @@ export namespace natter {
           text?: natter.Text.$Shape|null;
           receipt?: natter.Receipt.$Shape|null;
           senderKey?: natter.SenderKey.$Shape|null;
+          fileOffer?: natter.FileOffer.$Shape|null;
           $unknowns?: Uint8Array[];
         } & (
-          ({ content?: undefined; text?: null; receipt?: null; senderKey?: null }|{ content?: "text"; text: natter.Text.$Shape; receipt?: null; senderKey?: null }|{ content?: "receipt"; text?: null; receipt: natter.Receipt.$Shape; senderKey?: null }|{ content?: "senderKey"; text?: null; receipt?: null; senderKey: natter.SenderKey.$Shape })
+          ({ content?: undefined; text?: null; receipt?: null; senderKey?: null; fileOffer?: null }|{ content?: "text"; text: natter.Text.$Shape; receipt?: null; senderKey?: null; fileOffer?: null }|{ content?: "receipt"; text?: null; receipt: natter.Receipt.$Shape; senderKey?: null; fileOffer?: null }|{ content?: "senderKey"; text?: null; receipt?: null; senderKey: natter.SenderKey.$Shape; fileOffer?: null }|{ content?: "fileOffer"; text?: null; receipt?: null; senderKey?: null; fileOffer: natter.FileOffer.$Shape })
         );
     }
 
@@ -3150,6 +3219,9 @@ export namespace natter {
         /** GroupPlain text. */
         text?: (natter.Text.$Properties|null);
 
+        /** GroupPlain fileOffer. */
+        fileOffer?: (natter.FileOffer.$Properties|null);
+
         /**
          * Encodes the specified GroupPlain message. Does not implicitly {@link natter.GroupPlain.verify|verify} messages.
          * @param message GroupPlain message or plain object to encode
@@ -3190,11 +3262,853 @@ export namespace natter {
             /** GroupPlain text */
             text?: (natter.Text.$Properties|null);
 
+            /** GroupPlain fileOffer */
+            fileOffer?: (natter.FileOffer.$Properties|null);
+
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
         }
 
         /** Shape of a GroupPlain. */
         type $Shape = natter.GroupPlain.$Properties;
+    }
+
+    /**
+     * Properties of a FileEntry.
+     * @deprecated Use natter.FileEntry.$Properties instead.
+     */
+    interface IFileEntry extends natter.FileEntry.$Properties {
+    }
+
+    /** Represents a FileEntry. */
+    class FileEntry {
+
+        /**
+         * Constructs a new FileEntry.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.FileEntry.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** FileEntry path. */
+        path: string;
+
+        /** FileEntry size. */
+        size: number;
+
+        /**
+         * Encodes the specified FileEntry message. Does not implicitly {@link natter.FileEntry.verify|verify} messages.
+         * @param message FileEntry message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.FileEntry.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a FileEntry message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.FileEntry & natter.FileEntry.$Shape} FileEntry
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.FileEntry & natter.FileEntry.$Shape;
+
+        /**
+         * Gets the type url for FileEntry
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace FileEntry {
+
+        /** Properties of a FileEntry. */
+        interface $Properties {
+
+            /** FileEntry path */
+            path?: (string|null);
+
+            /** FileEntry size */
+            size?: (number|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a FileEntry. */
+        type $Shape = natter.FileEntry.$Properties;
+    }
+
+    /**
+     * Properties of a FileOffer.
+     * @deprecated Use natter.FileOffer.$Properties instead.
+     */
+    interface IFileOffer extends natter.FileOffer.$Properties {
+    }
+
+    /** Represents a FileOffer. */
+    class FileOffer {
+
+        /**
+         * Constructs a new FileOffer.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.FileOffer.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** FileOffer transferId. */
+        transferId: Uint8Array;
+
+        /** FileOffer name. */
+        name: string;
+
+        /** FileOffer size. */
+        size: number;
+
+        /** FileOffer sha256. */
+        sha256: Uint8Array;
+
+        /** FileOffer chunkBytes. */
+        chunkBytes: number;
+
+        /** FileOffer mime. */
+        mime: string;
+
+        /** FileOffer fileKey. */
+        fileKey: Uint8Array;
+
+        /** FileOffer noncePrefix. */
+        noncePrefix: Uint8Array;
+
+        /** FileOffer entries. */
+        entries: natter.FileEntry.$Properties[];
+
+        /**
+         * Encodes the specified FileOffer message. Does not implicitly {@link natter.FileOffer.verify|verify} messages.
+         * @param message FileOffer message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.FileOffer.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a FileOffer message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.FileOffer & natter.FileOffer.$Shape} FileOffer
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.FileOffer & natter.FileOffer.$Shape;
+
+        /**
+         * Gets the type url for FileOffer
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace FileOffer {
+
+        /** Properties of a FileOffer. */
+        interface $Properties {
+
+            /** FileOffer transferId */
+            transferId?: (Uint8Array|null);
+
+            /** FileOffer name */
+            name?: (string|null);
+
+            /** FileOffer size */
+            size?: (number|null);
+
+            /** FileOffer sha256 */
+            sha256?: (Uint8Array|null);
+
+            /** FileOffer chunkBytes */
+            chunkBytes?: (number|null);
+
+            /** FileOffer mime */
+            mime?: (string|null);
+
+            /** FileOffer fileKey */
+            fileKey?: (Uint8Array|null);
+
+            /** FileOffer noncePrefix */
+            noncePrefix?: (Uint8Array|null);
+
+            /** FileOffer entries */
+            entries?: (natter.FileEntry.$Properties[]|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a FileOffer. */
+        type $Shape = natter.FileOffer.$Properties;
+    }
+
+    /**
+     * Properties of a FilePut.
+     * @deprecated Use natter.FilePut.$Properties instead.
+     */
+    interface IFilePut extends natter.FilePut.$Properties {
+    }
+
+    /** Represents a FilePut. */
+    class FilePut {
+
+        /**
+         * Constructs a new FilePut.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.FilePut.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** FilePut requestId. */
+        requestId: number;
+
+        /** FilePut transferId. */
+        transferId: Uint8Array;
+
+        /** FilePut size. */
+        size: number;
+
+        /** FilePut chunkBytes. */
+        chunkBytes: number;
+
+        /** FilePut to. */
+        to: Uint8Array[];
+
+        /** FilePut groupId. */
+        groupId: Uint8Array;
+
+        /**
+         * Encodes the specified FilePut message. Does not implicitly {@link natter.FilePut.verify|verify} messages.
+         * @param message FilePut message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.FilePut.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a FilePut message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.FilePut & natter.FilePut.$Shape} FilePut
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.FilePut & natter.FilePut.$Shape;
+
+        /**
+         * Gets the type url for FilePut
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace FilePut {
+
+        /** Properties of a FilePut. */
+        interface $Properties {
+
+            /** FilePut requestId */
+            requestId?: (number|null);
+
+            /** FilePut transferId */
+            transferId?: (Uint8Array|null);
+
+            /** FilePut size */
+            size?: (number|null);
+
+            /** FilePut chunkBytes */
+            chunkBytes?: (number|null);
+
+            /** FilePut to */
+            to?: (Uint8Array[]|null);
+
+            /** FilePut groupId */
+            groupId?: (Uint8Array|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a FilePut. */
+        type $Shape = natter.FilePut.$Properties;
+    }
+
+    /**
+     * Properties of a FilePutResult.
+     * @deprecated Use natter.FilePutResult.$Properties instead.
+     */
+    interface IFilePutResult extends natter.FilePutResult.$Properties {
+    }
+
+    /** Represents a FilePutResult. */
+    class FilePutResult {
+
+        /**
+         * Constructs a new FilePutResult.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.FilePutResult.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** FilePutResult requestId. */
+        requestId: number;
+
+        /** FilePutResult code. */
+        code: string;
+
+        /** FilePutResult reason. */
+        reason: string;
+
+        /** FilePutResult haveChunks. */
+        haveChunks: number;
+
+        /**
+         * Encodes the specified FilePutResult message. Does not implicitly {@link natter.FilePutResult.verify|verify} messages.
+         * @param message FilePutResult message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.FilePutResult.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a FilePutResult message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.FilePutResult & natter.FilePutResult.$Shape} FilePutResult
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.FilePutResult & natter.FilePutResult.$Shape;
+
+        /**
+         * Gets the type url for FilePutResult
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace FilePutResult {
+
+        /** Properties of a FilePutResult. */
+        interface $Properties {
+
+            /** FilePutResult requestId */
+            requestId?: (number|null);
+
+            /** FilePutResult code */
+            code?: (string|null);
+
+            /** FilePutResult reason */
+            reason?: (string|null);
+
+            /** FilePutResult haveChunks */
+            haveChunks?: (number|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a FilePutResult. */
+        type $Shape = natter.FilePutResult.$Properties;
+    }
+
+    /**
+     * Properties of a FileChunk.
+     * @deprecated Use natter.FileChunk.$Properties instead.
+     */
+    interface IFileChunk extends natter.FileChunk.$Properties {
+    }
+
+    /** Represents a FileChunk. */
+    class FileChunk {
+
+        /**
+         * Constructs a new FileChunk.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.FileChunk.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** FileChunk transferId. */
+        transferId: Uint8Array;
+
+        /** FileChunk index. */
+        index: number;
+
+        /** FileChunk data. */
+        data: Uint8Array;
+
+        /**
+         * Encodes the specified FileChunk message. Does not implicitly {@link natter.FileChunk.verify|verify} messages.
+         * @param message FileChunk message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.FileChunk.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a FileChunk message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.FileChunk & natter.FileChunk.$Shape} FileChunk
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.FileChunk & natter.FileChunk.$Shape;
+
+        /**
+         * Gets the type url for FileChunk
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace FileChunk {
+
+        /** Properties of a FileChunk. */
+        interface $Properties {
+
+            /** FileChunk transferId */
+            transferId?: (Uint8Array|null);
+
+            /** FileChunk index */
+            index?: (number|null);
+
+            /** FileChunk data */
+            data?: (Uint8Array|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a FileChunk. */
+        type $Shape = natter.FileChunk.$Properties;
+    }
+
+    /**
+     * Properties of a FileChunkAck.
+     * @deprecated Use natter.FileChunkAck.$Properties instead.
+     */
+    interface IFileChunkAck extends natter.FileChunkAck.$Properties {
+    }
+
+    /** Represents a FileChunkAck. */
+    class FileChunkAck {
+
+        /**
+         * Constructs a new FileChunkAck.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.FileChunkAck.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** FileChunkAck transferId. */
+        transferId: Uint8Array;
+
+        /** FileChunkAck through. */
+        through: number;
+
+        /** FileChunkAck code. */
+        code: string;
+
+        /** FileChunkAck reason. */
+        reason: string;
+
+        /**
+         * Encodes the specified FileChunkAck message. Does not implicitly {@link natter.FileChunkAck.verify|verify} messages.
+         * @param message FileChunkAck message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.FileChunkAck.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a FileChunkAck message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.FileChunkAck & natter.FileChunkAck.$Shape} FileChunkAck
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.FileChunkAck & natter.FileChunkAck.$Shape;
+
+        /**
+         * Gets the type url for FileChunkAck
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace FileChunkAck {
+
+        /** Properties of a FileChunkAck. */
+        interface $Properties {
+
+            /** FileChunkAck transferId */
+            transferId?: (Uint8Array|null);
+
+            /** FileChunkAck through */
+            through?: (number|null);
+
+            /** FileChunkAck code */
+            code?: (string|null);
+
+            /** FileChunkAck reason */
+            reason?: (string|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a FileChunkAck. */
+        type $Shape = natter.FileChunkAck.$Properties;
+    }
+
+    /**
+     * Properties of a FileGet.
+     * @deprecated Use natter.FileGet.$Properties instead.
+     */
+    interface IFileGet extends natter.FileGet.$Properties {
+    }
+
+    /** Represents a FileGet. */
+    class FileGet {
+
+        /**
+         * Constructs a new FileGet.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.FileGet.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** FileGet requestId. */
+        requestId: number;
+
+        /** FileGet transferId. */
+        transferId: Uint8Array;
+
+        /** FileGet fromIndex. */
+        fromIndex: number;
+
+        /**
+         * Encodes the specified FileGet message. Does not implicitly {@link natter.FileGet.verify|verify} messages.
+         * @param message FileGet message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.FileGet.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a FileGet message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.FileGet & natter.FileGet.$Shape} FileGet
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.FileGet & natter.FileGet.$Shape;
+
+        /**
+         * Gets the type url for FileGet
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace FileGet {
+
+        /** Properties of a FileGet. */
+        interface $Properties {
+
+            /** FileGet requestId */
+            requestId?: (number|null);
+
+            /** FileGet transferId */
+            transferId?: (Uint8Array|null);
+
+            /** FileGet fromIndex */
+            fromIndex?: (number|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a FileGet. */
+        type $Shape = natter.FileGet.$Properties;
+    }
+
+    /**
+     * Properties of a FileGetResult.
+     * @deprecated Use natter.FileGetResult.$Properties instead.
+     */
+    interface IFileGetResult extends natter.FileGetResult.$Properties {
+    }
+
+    /** Represents a FileGetResult. */
+    class FileGetResult {
+
+        /**
+         * Constructs a new FileGetResult.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.FileGetResult.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** FileGetResult requestId. */
+        requestId: number;
+
+        /** FileGetResult code. */
+        code: string;
+
+        /** FileGetResult reason. */
+        reason: string;
+
+        /** FileGetResult size. */
+        size: number;
+
+        /** FileGetResult chunkBytes. */
+        chunkBytes: number;
+
+        /** FileGetResult haveChunks. */
+        haveChunks: number;
+
+        /** FileGetResult from. */
+        from: Uint8Array;
+
+        /**
+         * Encodes the specified FileGetResult message. Does not implicitly {@link natter.FileGetResult.verify|verify} messages.
+         * @param message FileGetResult message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.FileGetResult.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a FileGetResult message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.FileGetResult & natter.FileGetResult.$Shape} FileGetResult
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.FileGetResult & natter.FileGetResult.$Shape;
+
+        /**
+         * Gets the type url for FileGetResult
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace FileGetResult {
+
+        /** Properties of a FileGetResult. */
+        interface $Properties {
+
+            /** FileGetResult requestId */
+            requestId?: (number|null);
+
+            /** FileGetResult code */
+            code?: (string|null);
+
+            /** FileGetResult reason */
+            reason?: (string|null);
+
+            /** FileGetResult size */
+            size?: (number|null);
+
+            /** FileGetResult chunkBytes */
+            chunkBytes?: (number|null);
+
+            /** FileGetResult haveChunks */
+            haveChunks?: (number|null);
+
+            /** FileGetResult from */
+            from?: (Uint8Array|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a FileGetResult. */
+        type $Shape = natter.FileGetResult.$Properties;
+    }
+
+    /** FileOutcome enum. */
+    enum FileOutcome {
+
+        /** FILE_RECEIVED value */
+        FILE_RECEIVED = 0,
+
+        /** FILE_DECLINED value */
+        FILE_DECLINED = 1,
+
+        /** FILE_CANCELLED value */
+        FILE_CANCELLED = 2
+    }
+
+    /**
+     * Properties of a FileDone.
+     * @deprecated Use natter.FileDone.$Properties instead.
+     */
+    interface IFileDone extends natter.FileDone.$Properties {
+    }
+
+    /** Represents a FileDone. */
+    class FileDone {
+
+        /**
+         * Constructs a new FileDone.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.FileDone.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** FileDone transferId. */
+        transferId: Uint8Array;
+
+        /** FileDone outcome. */
+        outcome: natter.FileOutcome;
+
+        /**
+         * Encodes the specified FileDone message. Does not implicitly {@link natter.FileDone.verify|verify} messages.
+         * @param message FileDone message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.FileDone.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a FileDone message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.FileDone & natter.FileDone.$Shape} FileDone
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.FileDone & natter.FileDone.$Shape;
+
+        /**
+         * Gets the type url for FileDone
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace FileDone {
+
+        /** Properties of a FileDone. */
+        interface $Properties {
+
+            /** FileDone transferId */
+            transferId?: (Uint8Array|null);
+
+            /** FileDone outcome */
+            outcome?: (natter.FileOutcome|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a FileDone. */
+        type $Shape = natter.FileDone.$Properties;
+    }
+
+    /**
+     * Properties of a FilePolicy.
+     * @deprecated Use natter.FilePolicy.$Properties instead.
+     */
+    interface IFilePolicy extends natter.FilePolicy.$Properties {
+    }
+
+    /** Represents a FilePolicy. */
+    class FilePolicy {
+
+        /**
+         * Constructs a new FilePolicy.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.FilePolicy.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** FilePolicy maxIncomingBytes. */
+        maxIncomingBytes: number;
+
+        /**
+         * Encodes the specified FilePolicy message. Does not implicitly {@link natter.FilePolicy.verify|verify} messages.
+         * @param message FilePolicy message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.FilePolicy.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a FilePolicy message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.FilePolicy & natter.FilePolicy.$Shape} FilePolicy
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.FilePolicy & natter.FilePolicy.$Shape;
+
+        /**
+         * Gets the type url for FilePolicy
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace FilePolicy {
+
+        /** Properties of a FilePolicy. */
+        interface $Properties {
+
+            /** FilePolicy maxIncomingBytes */
+            maxIncomingBytes?: (number|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a FilePolicy. */
+        type $Shape = natter.FilePolicy.$Properties;
     }
 }

@@ -47,7 +47,15 @@ export const natter = $root.natter = (() => {
          * @property {natter.GroupAck.$Properties|null} [groupAck] Frame groupAck
          * @property {natter.GroupLogRequest.$Properties|null} [groupLogRequest] Frame groupLogRequest
          * @property {natter.GroupLogResult.$Properties|null} [groupLogResult] Frame groupLogResult
-         * @property {"hello"|"challenge"|"register"|"login"|"ready"|"send"|"sendAck"|"deliver"|"deliverAck"|"lookup"|"lookupResult"|"error"|"goodbye"|"ping"|"pong"|"rosterUpdate"|"setStatus"|"groupChange"|"groupChangeResult"|"groupSend"|"groupDeliver"|"groupAck"|"groupLogRequest"|"groupLogResult"} [body] Frame body
+         * @property {natter.FilePut.$Properties|null} [filePut] Frame filePut
+         * @property {natter.FilePutResult.$Properties|null} [filePutResult] Frame filePutResult
+         * @property {natter.FileChunk.$Properties|null} [fileChunk] Frame fileChunk
+         * @property {natter.FileChunkAck.$Properties|null} [fileChunkAck] Frame fileChunkAck
+         * @property {natter.FileGet.$Properties|null} [fileGet] Frame fileGet
+         * @property {natter.FileGetResult.$Properties|null} [fileGetResult] Frame fileGetResult
+         * @property {natter.FileDone.$Properties|null} [fileDone] Frame fileDone
+         * @property {natter.FilePolicy.$Properties|null} [filePolicy] Frame filePolicy
+         * @property {"hello"|"challenge"|"register"|"login"|"ready"|"send"|"sendAck"|"deliver"|"deliverAck"|"lookup"|"lookupResult"|"error"|"goodbye"|"ping"|"pong"|"rosterUpdate"|"setStatus"|"groupChange"|"groupChangeResult"|"groupSend"|"groupDeliver"|"groupAck"|"groupLogRequest"|"groupLogResult"|"filePut"|"filePutResult"|"fileChunk"|"fileChunkAck"|"fileGet"|"fileGetResult"|"fileDone"|"filePolicy"} [body] Frame body
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -86,9 +94,17 @@ export const natter = $root.natter = (() => {
          *   groupAck?: natter.GroupAck.$Shape|null;
          *   groupLogRequest?: natter.GroupLogRequest.$Shape|null;
          *   groupLogResult?: natter.GroupLogResult.$Shape|null;
+         *   filePut?: natter.FilePut.$Shape|null;
+         *   filePutResult?: natter.FilePutResult.$Shape|null;
+         *   fileChunk?: natter.FileChunk.$Shape|null;
+         *   fileChunkAck?: natter.FileChunkAck.$Shape|null;
+         *   fileGet?: natter.FileGet.$Shape|null;
+         *   fileGetResult?: natter.FileGetResult.$Shape|null;
+         *   fileDone?: natter.FileDone.$Shape|null;
+         *   filePolicy?: natter.FilePolicy.$Shape|null;
          *   $unknowns?: Array.<Uint8Array>;
          * } & (
-         *   ({ body?: undefined; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "hello"; hello: natter.Hello.$Shape; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "challenge"; hello?: null; challenge: natter.Challenge.$Shape; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "register"; hello?: null; challenge?: null; register: natter.Register.$Shape; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "login"; hello?: null; challenge?: null; register?: null; login: natter.Login.$Shape; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "ready"; hello?: null; challenge?: null; register?: null; login?: null; ready: natter.Ready.$Shape; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "send"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send: natter.Send.$Shape; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "sendAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck: natter.SendAck.$Shape; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "deliver"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver: natter.Deliver.$Shape; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "deliverAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck: natter.DeliverAck.$Shape; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "lookup"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup: natter.Lookup.$Shape; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "lookupResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult: natter.LookupResult.$Shape; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "error"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error: natter.Error.$Shape; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "goodbye"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye: natter.Goodbye.$Shape; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "ping"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping: natter.Ping.$Shape; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "pong"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong: natter.Pong.$Shape; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "rosterUpdate"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate: natter.RosterUpdate.$Shape; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "setStatus"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus: natter.SetStatus.$Shape; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupChange"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange: natter.GroupChangeRequest.$Shape; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupChangeResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult: natter.GroupChangeResult.$Shape; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupSend"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend: natter.GroupSend.$Shape; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupDeliver"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver: natter.GroupDeliver.$Shape; groupAck?: null; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck: natter.GroupAck.$Shape; groupLogRequest?: null; groupLogResult?: null }|{ body?: "groupLogRequest"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest: natter.GroupLogRequest.$Shape; groupLogResult?: null }|{ body?: "groupLogResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult: natter.GroupLogResult.$Shape })
+         *   ({ body?: undefined; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "hello"; hello: natter.Hello.$Shape; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "challenge"; hello?: null; challenge: natter.Challenge.$Shape; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "register"; hello?: null; challenge?: null; register: natter.Register.$Shape; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "login"; hello?: null; challenge?: null; register?: null; login: natter.Login.$Shape; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "ready"; hello?: null; challenge?: null; register?: null; login?: null; ready: natter.Ready.$Shape; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "send"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send: natter.Send.$Shape; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "sendAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck: natter.SendAck.$Shape; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "deliver"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver: natter.Deliver.$Shape; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "deliverAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck: natter.DeliverAck.$Shape; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "lookup"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup: natter.Lookup.$Shape; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "lookupResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult: natter.LookupResult.$Shape; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "error"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error: natter.Error.$Shape; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "goodbye"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye: natter.Goodbye.$Shape; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "ping"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping: natter.Ping.$Shape; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "pong"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong: natter.Pong.$Shape; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "rosterUpdate"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate: natter.RosterUpdate.$Shape; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "setStatus"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus: natter.SetStatus.$Shape; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "groupChange"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange: natter.GroupChangeRequest.$Shape; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "groupChangeResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult: natter.GroupChangeResult.$Shape; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "groupSend"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend: natter.GroupSend.$Shape; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "groupDeliver"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver: natter.GroupDeliver.$Shape; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "groupAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck: natter.GroupAck.$Shape; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "groupLogRequest"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest: natter.GroupLogRequest.$Shape; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "groupLogResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult: natter.GroupLogResult.$Shape; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "filePut"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut: natter.FilePut.$Shape; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "filePutResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult: natter.FilePutResult.$Shape; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "fileChunk"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk: natter.FileChunk.$Shape; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "fileChunkAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck: natter.FileChunkAck.$Shape; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "fileGet"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet: natter.FileGet.$Shape; fileGetResult?: null; fileDone?: null; filePolicy?: null }|{ body?: "fileGetResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult: natter.FileGetResult.$Shape; fileDone?: null; filePolicy?: null }|{ body?: "fileDone"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone: natter.FileDone.$Shape; filePolicy?: null }|{ body?: "filePolicy"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy: natter.FilePolicy.$Shape })
          * )} natter.Frame.$Shape
          */
 
@@ -299,17 +315,81 @@ export const natter = $root.natter = (() => {
          */
         Frame.prototype.groupLogResult = null;
 
+        /**
+         * Frame filePut.
+         * @member {natter.FilePut.$Properties|null|undefined} filePut
+         * @memberof natter.Frame
+         * @instance
+         */
+        Frame.prototype.filePut = null;
+
+        /**
+         * Frame filePutResult.
+         * @member {natter.FilePutResult.$Properties|null|undefined} filePutResult
+         * @memberof natter.Frame
+         * @instance
+         */
+        Frame.prototype.filePutResult = null;
+
+        /**
+         * Frame fileChunk.
+         * @member {natter.FileChunk.$Properties|null|undefined} fileChunk
+         * @memberof natter.Frame
+         * @instance
+         */
+        Frame.prototype.fileChunk = null;
+
+        /**
+         * Frame fileChunkAck.
+         * @member {natter.FileChunkAck.$Properties|null|undefined} fileChunkAck
+         * @memberof natter.Frame
+         * @instance
+         */
+        Frame.prototype.fileChunkAck = null;
+
+        /**
+         * Frame fileGet.
+         * @member {natter.FileGet.$Properties|null|undefined} fileGet
+         * @memberof natter.Frame
+         * @instance
+         */
+        Frame.prototype.fileGet = null;
+
+        /**
+         * Frame fileGetResult.
+         * @member {natter.FileGetResult.$Properties|null|undefined} fileGetResult
+         * @memberof natter.Frame
+         * @instance
+         */
+        Frame.prototype.fileGetResult = null;
+
+        /**
+         * Frame fileDone.
+         * @member {natter.FileDone.$Properties|null|undefined} fileDone
+         * @memberof natter.Frame
+         * @instance
+         */
+        Frame.prototype.fileDone = null;
+
+        /**
+         * Frame filePolicy.
+         * @member {natter.FilePolicy.$Properties|null|undefined} filePolicy
+         * @memberof natter.Frame
+         * @instance
+         */
+        Frame.prototype.filePolicy = null;
+
         // OneOf field names bound to virtual getters and setters
         let $oneOfFields;
 
         /**
          * Frame body.
-         * @member {"hello"|"challenge"|"register"|"login"|"ready"|"send"|"sendAck"|"deliver"|"deliverAck"|"lookup"|"lookupResult"|"error"|"goodbye"|"ping"|"pong"|"rosterUpdate"|"setStatus"|"groupChange"|"groupChangeResult"|"groupSend"|"groupDeliver"|"groupAck"|"groupLogRequest"|"groupLogResult"|undefined} body
+         * @member {"hello"|"challenge"|"register"|"login"|"ready"|"send"|"sendAck"|"deliver"|"deliverAck"|"lookup"|"lookupResult"|"error"|"goodbye"|"ping"|"pong"|"rosterUpdate"|"setStatus"|"groupChange"|"groupChangeResult"|"groupSend"|"groupDeliver"|"groupAck"|"groupLogRequest"|"groupLogResult"|"filePut"|"filePutResult"|"fileChunk"|"fileChunkAck"|"fileGet"|"fileGetResult"|"fileDone"|"filePolicy"|undefined} body
          * @memberof natter.Frame
          * @instance
          */
         $Object.defineProperty(Frame.prototype, "body", {
-            get: $util.oneOfGetter($oneOfFields = ["hello", "challenge", "register", "login", "ready", "send", "sendAck", "deliver", "deliverAck", "lookup", "lookupResult", "error", "goodbye", "ping", "pong", "rosterUpdate", "setStatus", "groupChange", "groupChangeResult", "groupSend", "groupDeliver", "groupAck", "groupLogRequest", "groupLogResult"]),
+            get: $util.oneOfGetter($oneOfFields = ["hello", "challenge", "register", "login", "ready", "send", "sendAck", "deliver", "deliverAck", "lookup", "lookupResult", "error", "goodbye", "ping", "pong", "rosterUpdate", "setStatus", "groupChange", "groupChangeResult", "groupSend", "groupDeliver", "groupAck", "groupLogRequest", "groupLogResult", "filePut", "filePutResult", "fileChunk", "fileChunkAck", "fileGet", "fileGetResult", "fileDone", "filePolicy"]),
             set: $util.oneOfSetter($oneOfFields)
         });
 
@@ -377,6 +457,22 @@ export const natter = $root.natter = (() => {
                 $root.natter.GroupLogRequest.encode(message.groupLogRequest, writer.uint32(/* id 23, wireType 2 =*/186).fork(), _depth + 1).ldelim();
             if (message.groupLogResult != null && $Object.hasOwnProperty.call(message, "groupLogResult"))
                 $root.natter.GroupLogResult.encode(message.groupLogResult, writer.uint32(/* id 24, wireType 2 =*/194).fork(), _depth + 1).ldelim();
+            if (message.filePut != null && $Object.hasOwnProperty.call(message, "filePut"))
+                $root.natter.FilePut.encode(message.filePut, writer.uint32(/* id 25, wireType 2 =*/202).fork(), _depth + 1).ldelim();
+            if (message.filePutResult != null && $Object.hasOwnProperty.call(message, "filePutResult"))
+                $root.natter.FilePutResult.encode(message.filePutResult, writer.uint32(/* id 26, wireType 2 =*/210).fork(), _depth + 1).ldelim();
+            if (message.fileChunk != null && $Object.hasOwnProperty.call(message, "fileChunk"))
+                $root.natter.FileChunk.encode(message.fileChunk, writer.uint32(/* id 27, wireType 2 =*/218).fork(), _depth + 1).ldelim();
+            if (message.fileChunkAck != null && $Object.hasOwnProperty.call(message, "fileChunkAck"))
+                $root.natter.FileChunkAck.encode(message.fileChunkAck, writer.uint32(/* id 28, wireType 2 =*/226).fork(), _depth + 1).ldelim();
+            if (message.fileGet != null && $Object.hasOwnProperty.call(message, "fileGet"))
+                $root.natter.FileGet.encode(message.fileGet, writer.uint32(/* id 29, wireType 2 =*/234).fork(), _depth + 1).ldelim();
+            if (message.fileGetResult != null && $Object.hasOwnProperty.call(message, "fileGetResult"))
+                $root.natter.FileGetResult.encode(message.fileGetResult, writer.uint32(/* id 30, wireType 2 =*/242).fork(), _depth + 1).ldelim();
+            if (message.fileDone != null && $Object.hasOwnProperty.call(message, "fileDone"))
+                $root.natter.FileDone.encode(message.fileDone, writer.uint32(/* id 31, wireType 2 =*/250).fork(), _depth + 1).ldelim();
+            if (message.filePolicy != null && $Object.hasOwnProperty.call(message, "filePolicy"))
+                $root.natter.FilePolicy.encode(message.filePolicy, writer.uint32(/* id 32, wireType 2 =*/258).fork(), _depth + 1).ldelim();
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -587,6 +683,62 @@ export const natter = $root.natter = (() => {
                             break;
                         message.groupLogResult = $root.natter.GroupLogResult.decode(reader, reader.size(), $undefined, _depth + 1, message.groupLogResult);
                         message.body = "groupLogResult";
+                        continue;
+                    }
+                case 25: {
+                        if (wireType !== 2)
+                            break;
+                        message.filePut = $root.natter.FilePut.decode(reader, reader.size(), $undefined, _depth + 1, message.filePut);
+                        message.body = "filePut";
+                        continue;
+                    }
+                case 26: {
+                        if (wireType !== 2)
+                            break;
+                        message.filePutResult = $root.natter.FilePutResult.decode(reader, reader.size(), $undefined, _depth + 1, message.filePutResult);
+                        message.body = "filePutResult";
+                        continue;
+                    }
+                case 27: {
+                        if (wireType !== 2)
+                            break;
+                        message.fileChunk = $root.natter.FileChunk.decode(reader, reader.size(), $undefined, _depth + 1, message.fileChunk);
+                        message.body = "fileChunk";
+                        continue;
+                    }
+                case 28: {
+                        if (wireType !== 2)
+                            break;
+                        message.fileChunkAck = $root.natter.FileChunkAck.decode(reader, reader.size(), $undefined, _depth + 1, message.fileChunkAck);
+                        message.body = "fileChunkAck";
+                        continue;
+                    }
+                case 29: {
+                        if (wireType !== 2)
+                            break;
+                        message.fileGet = $root.natter.FileGet.decode(reader, reader.size(), $undefined, _depth + 1, message.fileGet);
+                        message.body = "fileGet";
+                        continue;
+                    }
+                case 30: {
+                        if (wireType !== 2)
+                            break;
+                        message.fileGetResult = $root.natter.FileGetResult.decode(reader, reader.size(), $undefined, _depth + 1, message.fileGetResult);
+                        message.body = "fileGetResult";
+                        continue;
+                    }
+                case 31: {
+                        if (wireType !== 2)
+                            break;
+                        message.fileDone = $root.natter.FileDone.decode(reader, reader.size(), $undefined, _depth + 1, message.fileDone);
+                        message.body = "fileDone";
+                        continue;
+                    }
+                case 32: {
+                        if (wireType !== 2)
+                            break;
+                        message.filePolicy = $root.natter.FilePolicy.decode(reader, reader.size(), $undefined, _depth + 1, message.filePolicy);
+                        message.body = "filePolicy";
                         continue;
                     }
                 }
@@ -1013,6 +1165,7 @@ export const natter = $root.natter = (() => {
          * @property {Uint8Array|null} [challenge] Challenge challenge
          * @property {Uint8Array|null} [relaySig] Challenge relaySig
          * @property {string|null} [relayName] Challenge relayName
+         * @property {number|null} [features] Challenge features
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -1085,6 +1238,14 @@ export const natter = $root.natter = (() => {
         Challenge.prototype.relayName = "";
 
         /**
+         * Challenge features.
+         * @member {number} features
+         * @memberof natter.Challenge
+         * @instance
+         */
+        Challenge.prototype.features = 0;
+
+        /**
          * Encodes the specified Challenge message. Does not implicitly {@link natter.Challenge.verify|verify} messages.
          * @function encode
          * @memberof natter.Challenge
@@ -1110,6 +1271,8 @@ export const natter = $root.natter = (() => {
                 writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.relaySig);
             if (message.relayName != null && $Object.hasOwnProperty.call(message, "relayName") && message.relayName !== "")
                 writer.uint32(/* id 5, wireType 2 =*/42).string(message.relayName);
+            if (message.features != null && $Object.hasOwnProperty.call(message, "features") && message.features !== 0)
+                writer.uint32(/* id 6, wireType 0 =*/48).uint32(message.features);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -1197,6 +1360,15 @@ export const natter = $root.natter = (() => {
                             message.relayName = value;
                         else
                             delete message.relayName;
+                        continue;
+                    }
+                case 6: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.features = value;
+                        else
+                            delete message.features;
                         continue;
                     }
                 }
@@ -4296,7 +4468,8 @@ export const natter = $root.natter = (() => {
          * @property {natter.Text.$Properties|null} [text] Inner text
          * @property {natter.Receipt.$Properties|null} [receipt] Inner receipt
          * @property {natter.SenderKey.$Properties|null} [senderKey] Inner senderKey
-         * @property {"text"|"receipt"|"senderKey"} [content] Inner content
+         * @property {natter.FileOffer.$Properties|null} [fileOffer] Inner fileOffer
+         * @property {"text"|"receipt"|"senderKey"|"fileOffer"} [content] Inner content
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -4320,9 +4493,10 @@ export const natter = $root.natter = (() => {
          *   text?: natter.Text.$Shape|null;
          *   receipt?: natter.Receipt.$Shape|null;
          *   senderKey?: natter.SenderKey.$Shape|null;
+         *   fileOffer?: natter.FileOffer.$Shape|null;
          *   $unknowns?: Array.<Uint8Array>;
          * } & (
-         *   ({ content?: undefined; text?: null; receipt?: null; senderKey?: null }|{ content?: "text"; text: natter.Text.$Shape; receipt?: null; senderKey?: null }|{ content?: "receipt"; text?: null; receipt: natter.Receipt.$Shape; senderKey?: null }|{ content?: "senderKey"; text?: null; receipt?: null; senderKey: natter.SenderKey.$Shape })
+         *   ({ content?: undefined; text?: null; receipt?: null; senderKey?: null; fileOffer?: null }|{ content?: "text"; text: natter.Text.$Shape; receipt?: null; senderKey?: null; fileOffer?: null }|{ content?: "receipt"; text?: null; receipt: natter.Receipt.$Shape; senderKey?: null; fileOffer?: null }|{ content?: "senderKey"; text?: null; receipt?: null; senderKey: natter.SenderKey.$Shape; fileOffer?: null }|{ content?: "fileOffer"; text?: null; receipt?: null; senderKey?: null; fileOffer: natter.FileOffer.$Shape })
          * )} natter.Inner.$Shape
          */
 
@@ -4413,17 +4587,25 @@ export const natter = $root.natter = (() => {
          */
         Inner.prototype.senderKey = null;
 
+        /**
+         * Inner fileOffer.
+         * @member {natter.FileOffer.$Properties|null|undefined} fileOffer
+         * @memberof natter.Inner
+         * @instance
+         */
+        Inner.prototype.fileOffer = null;
+
         // OneOf field names bound to virtual getters and setters
         let $oneOfFields;
 
         /**
          * Inner content.
-         * @member {"text"|"receipt"|"senderKey"|undefined} content
+         * @member {"text"|"receipt"|"senderKey"|"fileOffer"|undefined} content
          * @memberof natter.Inner
          * @instance
          */
         $Object.defineProperty(Inner.prototype, "content", {
-            get: $util.oneOfGetter($oneOfFields = ["text", "receipt", "senderKey"]),
+            get: $util.oneOfGetter($oneOfFields = ["text", "receipt", "senderKey", "fileOffer"]),
             set: $util.oneOfSetter($oneOfFields)
         });
 
@@ -4461,6 +4643,8 @@ export const natter = $root.natter = (() => {
                 $root.natter.Receipt.encode(message.receipt, writer.uint32(/* id 11, wireType 2 =*/90).fork(), _depth + 1).ldelim();
             if (message.senderKey != null && $Object.hasOwnProperty.call(message, "senderKey"))
                 $root.natter.SenderKey.encode(message.senderKey, writer.uint32(/* id 12, wireType 2 =*/98).fork(), _depth + 1).ldelim();
+            if (message.fileOffer != null && $Object.hasOwnProperty.call(message, "fileOffer"))
+                $root.natter.FileOffer.encode(message.fileOffer, writer.uint32(/* id 13, wireType 2 =*/106).fork(), _depth + 1).ldelim();
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -4578,6 +4762,13 @@ export const natter = $root.natter = (() => {
                             break;
                         message.senderKey = $root.natter.SenderKey.decode(reader, reader.size(), $undefined, _depth + 1, message.senderKey);
                         message.content = "senderKey";
+                        continue;
+                    }
+                case 13: {
+                        if (wireType !== 2)
+                            break;
+                        message.fileOffer = $root.natter.FileOffer.decode(reader, reader.size(), $undefined, _depth + 1, message.fileOffer);
+                        message.content = "fileOffer";
                         continue;
                     }
                 }
@@ -7727,6 +7918,7 @@ export const natter = $root.natter = (() => {
          * @property {number|null} [sentAtMs] GroupPlain sentAtMs
          * @property {string|null} [senderName] GroupPlain senderName
          * @property {natter.Text.$Properties|null} [text] GroupPlain text
+         * @property {natter.FileOffer.$Properties|null} [fileOffer] GroupPlain fileOffer
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -7783,6 +7975,14 @@ export const natter = $root.natter = (() => {
         GroupPlain.prototype.text = null;
 
         /**
+         * GroupPlain fileOffer.
+         * @member {natter.FileOffer.$Properties|null|undefined} fileOffer
+         * @memberof natter.GroupPlain
+         * @instance
+         */
+        GroupPlain.prototype.fileOffer = null;
+
+        /**
          * Encodes the specified GroupPlain message. Does not implicitly {@link natter.GroupPlain.verify|verify} messages.
          * @function encode
          * @memberof natter.GroupPlain
@@ -7804,6 +8004,8 @@ export const natter = $root.natter = (() => {
                 writer.uint32(/* id 2, wireType 2 =*/18).string(message.senderName);
             if (message.text != null && $Object.hasOwnProperty.call(message, "text"))
                 $root.natter.Text.encode(message.text, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+            if (message.fileOffer != null && $Object.hasOwnProperty.call(message, "fileOffer"))
+                $root.natter.FileOffer.encode(message.fileOffer, writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -7872,6 +8074,12 @@ export const natter = $root.natter = (() => {
                         message.text = $root.natter.Text.decode(reader, reader.size(), $undefined, _depth + 1, message.text);
                         continue;
                     }
+                case 4: {
+                        if (wireType !== 2)
+                            break;
+                        message.fileOffer = $root.natter.FileOffer.decode(reader, reader.size(), $undefined, _depth + 1, message.fileOffer);
+                        continue;
+                    }
                 }
                 reader.skipType(wireType, _depth, tag);
                 if (!reader.discardUnknown) {
@@ -7904,6 +8112,2144 @@ export const natter = $root.natter = (() => {
         };
 
         return GroupPlain;
+    })();
+
+    natter.FileEntry = (function() {
+
+        /**
+         * Properties of a FileEntry.
+         * @typedef {Object} natter.FileEntry.$Properties
+         * @property {string|null} [path] FileEntry path
+         * @property {number|null} [size] FileEntry size
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a FileEntry.
+         * @memberof natter
+         * @interface IFileEntry
+         * @augments natter.FileEntry.$Properties
+         * @deprecated Use natter.FileEntry.$Properties instead.
+         */
+
+        /**
+         * Shape of a FileEntry.
+         * @typedef {natter.FileEntry.$Properties} natter.FileEntry.$Shape
+         */
+
+        /**
+         * Constructs a new FileEntry.
+         * @memberof natter
+         * @classdesc Represents a FileEntry.
+         * @constructor
+         * @param {natter.FileEntry.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const FileEntry = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * FileEntry path.
+         * @member {string} path
+         * @memberof natter.FileEntry
+         * @instance
+         */
+        FileEntry.prototype.path = "";
+
+        /**
+         * FileEntry size.
+         * @member {number} size
+         * @memberof natter.FileEntry
+         * @instance
+         */
+        FileEntry.prototype.size = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * Encodes the specified FileEntry message. Does not implicitly {@link natter.FileEntry.verify|verify} messages.
+         * @function encode
+         * @memberof natter.FileEntry
+         * @static
+         * @param {natter.FileEntry.$Properties} message FileEntry message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        FileEntry.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.path != null && $Object.hasOwnProperty.call(message, "path") && message.path !== "")
+                writer.uint32(/* id 1, wireType 2 =*/10).string(message.path);
+            if (message.size != null && $Object.hasOwnProperty.call(message, "size") && (typeof message.size === "object" ? message.size.low || message.size.high : message.size !== 0))
+                writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.size);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a FileEntry message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.FileEntry
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.FileEntry & natter.FileEntry.$Shape} FileEntry
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        FileEntry.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.FileEntry();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.path = value;
+                        else
+                            delete message.path;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.size = value;
+                        else
+                            delete message.size;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for FileEntry
+         * @function getTypeUrl
+         * @memberof natter.FileEntry
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        FileEntry.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.FileEntry";
+        };
+
+        return FileEntry;
+    })();
+
+    natter.FileOffer = (function() {
+
+        /**
+         * Properties of a FileOffer.
+         * @typedef {Object} natter.FileOffer.$Properties
+         * @property {Uint8Array|null} [transferId] FileOffer transferId
+         * @property {string|null} [name] FileOffer name
+         * @property {number|null} [size] FileOffer size
+         * @property {Uint8Array|null} [sha256] FileOffer sha256
+         * @property {number|null} [chunkBytes] FileOffer chunkBytes
+         * @property {string|null} [mime] FileOffer mime
+         * @property {Uint8Array|null} [fileKey] FileOffer fileKey
+         * @property {Uint8Array|null} [noncePrefix] FileOffer noncePrefix
+         * @property {Array.<natter.FileEntry.$Properties>|null} [entries] FileOffer entries
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a FileOffer.
+         * @memberof natter
+         * @interface IFileOffer
+         * @augments natter.FileOffer.$Properties
+         * @deprecated Use natter.FileOffer.$Properties instead.
+         */
+
+        /**
+         * Shape of a FileOffer.
+         * @typedef {natter.FileOffer.$Properties} natter.FileOffer.$Shape
+         */
+
+        /**
+         * Constructs a new FileOffer.
+         * @memberof natter
+         * @classdesc Represents a FileOffer.
+         * @constructor
+         * @param {natter.FileOffer.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const FileOffer = function (properties) {
+            this.entries = [];
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * FileOffer transferId.
+         * @member {Uint8Array} transferId
+         * @memberof natter.FileOffer
+         * @instance
+         */
+        FileOffer.prototype.transferId = $util.newBuffer([]);
+
+        /**
+         * FileOffer name.
+         * @member {string} name
+         * @memberof natter.FileOffer
+         * @instance
+         */
+        FileOffer.prototype.name = "";
+
+        /**
+         * FileOffer size.
+         * @member {number} size
+         * @memberof natter.FileOffer
+         * @instance
+         */
+        FileOffer.prototype.size = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * FileOffer sha256.
+         * @member {Uint8Array} sha256
+         * @memberof natter.FileOffer
+         * @instance
+         */
+        FileOffer.prototype.sha256 = $util.newBuffer([]);
+
+        /**
+         * FileOffer chunkBytes.
+         * @member {number} chunkBytes
+         * @memberof natter.FileOffer
+         * @instance
+         */
+        FileOffer.prototype.chunkBytes = 0;
+
+        /**
+         * FileOffer mime.
+         * @member {string} mime
+         * @memberof natter.FileOffer
+         * @instance
+         */
+        FileOffer.prototype.mime = "";
+
+        /**
+         * FileOffer fileKey.
+         * @member {Uint8Array} fileKey
+         * @memberof natter.FileOffer
+         * @instance
+         */
+        FileOffer.prototype.fileKey = $util.newBuffer([]);
+
+        /**
+         * FileOffer noncePrefix.
+         * @member {Uint8Array} noncePrefix
+         * @memberof natter.FileOffer
+         * @instance
+         */
+        FileOffer.prototype.noncePrefix = $util.newBuffer([]);
+
+        /**
+         * FileOffer entries.
+         * @member {Array.<natter.FileEntry.$Properties>} entries
+         * @memberof natter.FileOffer
+         * @instance
+         */
+        FileOffer.prototype.entries = $util.emptyArray;
+
+        /**
+         * Encodes the specified FileOffer message. Does not implicitly {@link natter.FileOffer.verify|verify} messages.
+         * @function encode
+         * @memberof natter.FileOffer
+         * @static
+         * @param {natter.FileOffer.$Properties} message FileOffer message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        FileOffer.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.transferId != null && $Object.hasOwnProperty.call(message, "transferId") && message.transferId.length)
+                writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.transferId);
+            if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                writer.uint32(/* id 2, wireType 2 =*/18).string(message.name);
+            if (message.size != null && $Object.hasOwnProperty.call(message, "size") && (typeof message.size === "object" ? message.size.low || message.size.high : message.size !== 0))
+                writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.size);
+            if (message.sha256 != null && $Object.hasOwnProperty.call(message, "sha256") && message.sha256.length)
+                writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.sha256);
+            if (message.chunkBytes != null && $Object.hasOwnProperty.call(message, "chunkBytes") && message.chunkBytes !== 0)
+                writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.chunkBytes);
+            if (message.mime != null && $Object.hasOwnProperty.call(message, "mime") && message.mime !== "")
+                writer.uint32(/* id 6, wireType 2 =*/50).string(message.mime);
+            if (message.fileKey != null && $Object.hasOwnProperty.call(message, "fileKey") && message.fileKey.length)
+                writer.uint32(/* id 7, wireType 2 =*/58).bytes(message.fileKey);
+            if (message.noncePrefix != null && $Object.hasOwnProperty.call(message, "noncePrefix") && message.noncePrefix.length)
+                writer.uint32(/* id 8, wireType 2 =*/66).bytes(message.noncePrefix);
+            if (message.entries != null && message.entries.length)
+                for (let i = 0; i < message.entries.length; ++i)
+                    $root.natter.FileEntry.encode(message.entries[i], writer.uint32(/* id 9, wireType 2 =*/74).fork(), _depth + 1).ldelim();
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a FileOffer message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.FileOffer
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.FileOffer & natter.FileOffer.$Shape} FileOffer
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        FileOffer.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.FileOffer();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.transferId = value;
+                        else
+                            delete message.transferId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.name = value;
+                        else
+                            delete message.name;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.size = value;
+                        else
+                            delete message.size;
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.sha256 = value;
+                        else
+                            delete message.sha256;
+                        continue;
+                    }
+                case 5: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.chunkBytes = value;
+                        else
+                            delete message.chunkBytes;
+                        continue;
+                    }
+                case 6: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.mime = value;
+                        else
+                            delete message.mime;
+                        continue;
+                    }
+                case 7: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.fileKey = value;
+                        else
+                            delete message.fileKey;
+                        continue;
+                    }
+                case 8: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.noncePrefix = value;
+                        else
+                            delete message.noncePrefix;
+                        continue;
+                    }
+                case 9: {
+                        if (wireType !== 2)
+                            break;
+                        if (!(message.entries && message.entries.length))
+                            message.entries = [];
+                        message.entries.push($root.natter.FileEntry.decode(reader, reader.size(), $undefined, _depth + 1));
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for FileOffer
+         * @function getTypeUrl
+         * @memberof natter.FileOffer
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        FileOffer.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.FileOffer";
+        };
+
+        return FileOffer;
+    })();
+
+    natter.FilePut = (function() {
+
+        /**
+         * Properties of a FilePut.
+         * @typedef {Object} natter.FilePut.$Properties
+         * @property {number|null} [requestId] FilePut requestId
+         * @property {Uint8Array|null} [transferId] FilePut transferId
+         * @property {number|null} [size] FilePut size
+         * @property {number|null} [chunkBytes] FilePut chunkBytes
+         * @property {Array.<Uint8Array>|null} [to] FilePut to
+         * @property {Uint8Array|null} [groupId] FilePut groupId
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a FilePut.
+         * @memberof natter
+         * @interface IFilePut
+         * @augments natter.FilePut.$Properties
+         * @deprecated Use natter.FilePut.$Properties instead.
+         */
+
+        /**
+         * Shape of a FilePut.
+         * @typedef {natter.FilePut.$Properties} natter.FilePut.$Shape
+         */
+
+        /**
+         * Constructs a new FilePut.
+         * @memberof natter
+         * @classdesc Represents a FilePut.
+         * @constructor
+         * @param {natter.FilePut.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const FilePut = function (properties) {
+            this.to = [];
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * FilePut requestId.
+         * @member {number} requestId
+         * @memberof natter.FilePut
+         * @instance
+         */
+        FilePut.prototype.requestId = 0;
+
+        /**
+         * FilePut transferId.
+         * @member {Uint8Array} transferId
+         * @memberof natter.FilePut
+         * @instance
+         */
+        FilePut.prototype.transferId = $util.newBuffer([]);
+
+        /**
+         * FilePut size.
+         * @member {number} size
+         * @memberof natter.FilePut
+         * @instance
+         */
+        FilePut.prototype.size = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * FilePut chunkBytes.
+         * @member {number} chunkBytes
+         * @memberof natter.FilePut
+         * @instance
+         */
+        FilePut.prototype.chunkBytes = 0;
+
+        /**
+         * FilePut to.
+         * @member {Array.<Uint8Array>} to
+         * @memberof natter.FilePut
+         * @instance
+         */
+        FilePut.prototype.to = $util.emptyArray;
+
+        /**
+         * FilePut groupId.
+         * @member {Uint8Array} groupId
+         * @memberof natter.FilePut
+         * @instance
+         */
+        FilePut.prototype.groupId = $util.newBuffer([]);
+
+        /**
+         * Encodes the specified FilePut message. Does not implicitly {@link natter.FilePut.verify|verify} messages.
+         * @function encode
+         * @memberof natter.FilePut
+         * @static
+         * @param {natter.FilePut.$Properties} message FilePut message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        FilePut.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.requestId != null && $Object.hasOwnProperty.call(message, "requestId") && message.requestId !== 0)
+                writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.requestId);
+            if (message.transferId != null && $Object.hasOwnProperty.call(message, "transferId") && message.transferId.length)
+                writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.transferId);
+            if (message.size != null && $Object.hasOwnProperty.call(message, "size") && (typeof message.size === "object" ? message.size.low || message.size.high : message.size !== 0))
+                writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.size);
+            if (message.chunkBytes != null && $Object.hasOwnProperty.call(message, "chunkBytes") && message.chunkBytes !== 0)
+                writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.chunkBytes);
+            if (message.to != null && message.to.length)
+                for (let i = 0; i < message.to.length; ++i)
+                    writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.to[i]);
+            if (message.groupId != null && $Object.hasOwnProperty.call(message, "groupId") && message.groupId.length)
+                writer.uint32(/* id 6, wireType 2 =*/50).bytes(message.groupId);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a FilePut message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.FilePut
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.FilePut & natter.FilePut.$Shape} FilePut
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        FilePut.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.FilePut();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.requestId = value;
+                        else
+                            delete message.requestId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.transferId = value;
+                        else
+                            delete message.transferId;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.size = value;
+                        else
+                            delete message.size;
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.chunkBytes = value;
+                        else
+                            delete message.chunkBytes;
+                        continue;
+                    }
+                case 5: {
+                        if (wireType !== 2)
+                            break;
+                        if (!(message.to && message.to.length))
+                            message.to = [];
+                        message.to.push(reader.bytes());
+                        continue;
+                    }
+                case 6: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.groupId = value;
+                        else
+                            delete message.groupId;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for FilePut
+         * @function getTypeUrl
+         * @memberof natter.FilePut
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        FilePut.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.FilePut";
+        };
+
+        return FilePut;
+    })();
+
+    natter.FilePutResult = (function() {
+
+        /**
+         * Properties of a FilePutResult.
+         * @typedef {Object} natter.FilePutResult.$Properties
+         * @property {number|null} [requestId] FilePutResult requestId
+         * @property {string|null} [code] FilePutResult code
+         * @property {string|null} [reason] FilePutResult reason
+         * @property {number|null} [haveChunks] FilePutResult haveChunks
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a FilePutResult.
+         * @memberof natter
+         * @interface IFilePutResult
+         * @augments natter.FilePutResult.$Properties
+         * @deprecated Use natter.FilePutResult.$Properties instead.
+         */
+
+        /**
+         * Shape of a FilePutResult.
+         * @typedef {natter.FilePutResult.$Properties} natter.FilePutResult.$Shape
+         */
+
+        /**
+         * Constructs a new FilePutResult.
+         * @memberof natter
+         * @classdesc Represents a FilePutResult.
+         * @constructor
+         * @param {natter.FilePutResult.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const FilePutResult = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * FilePutResult requestId.
+         * @member {number} requestId
+         * @memberof natter.FilePutResult
+         * @instance
+         */
+        FilePutResult.prototype.requestId = 0;
+
+        /**
+         * FilePutResult code.
+         * @member {string} code
+         * @memberof natter.FilePutResult
+         * @instance
+         */
+        FilePutResult.prototype.code = "";
+
+        /**
+         * FilePutResult reason.
+         * @member {string} reason
+         * @memberof natter.FilePutResult
+         * @instance
+         */
+        FilePutResult.prototype.reason = "";
+
+        /**
+         * FilePutResult haveChunks.
+         * @member {number} haveChunks
+         * @memberof natter.FilePutResult
+         * @instance
+         */
+        FilePutResult.prototype.haveChunks = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * Encodes the specified FilePutResult message. Does not implicitly {@link natter.FilePutResult.verify|verify} messages.
+         * @function encode
+         * @memberof natter.FilePutResult
+         * @static
+         * @param {natter.FilePutResult.$Properties} message FilePutResult message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        FilePutResult.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.requestId != null && $Object.hasOwnProperty.call(message, "requestId") && message.requestId !== 0)
+                writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.requestId);
+            if (message.code != null && $Object.hasOwnProperty.call(message, "code") && message.code !== "")
+                writer.uint32(/* id 2, wireType 2 =*/18).string(message.code);
+            if (message.reason != null && $Object.hasOwnProperty.call(message, "reason") && message.reason !== "")
+                writer.uint32(/* id 3, wireType 2 =*/26).string(message.reason);
+            if (message.haveChunks != null && $Object.hasOwnProperty.call(message, "haveChunks") && (typeof message.haveChunks === "object" ? message.haveChunks.low || message.haveChunks.high : message.haveChunks !== 0))
+                writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.haveChunks);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a FilePutResult message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.FilePutResult
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.FilePutResult & natter.FilePutResult.$Shape} FilePutResult
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        FilePutResult.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.FilePutResult();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.requestId = value;
+                        else
+                            delete message.requestId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.code = value;
+                        else
+                            delete message.code;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.reason = value;
+                        else
+                            delete message.reason;
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.haveChunks = value;
+                        else
+                            delete message.haveChunks;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for FilePutResult
+         * @function getTypeUrl
+         * @memberof natter.FilePutResult
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        FilePutResult.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.FilePutResult";
+        };
+
+        return FilePutResult;
+    })();
+
+    natter.FileChunk = (function() {
+
+        /**
+         * Properties of a FileChunk.
+         * @typedef {Object} natter.FileChunk.$Properties
+         * @property {Uint8Array|null} [transferId] FileChunk transferId
+         * @property {number|null} [index] FileChunk index
+         * @property {Uint8Array|null} [data] FileChunk data
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a FileChunk.
+         * @memberof natter
+         * @interface IFileChunk
+         * @augments natter.FileChunk.$Properties
+         * @deprecated Use natter.FileChunk.$Properties instead.
+         */
+
+        /**
+         * Shape of a FileChunk.
+         * @typedef {natter.FileChunk.$Properties} natter.FileChunk.$Shape
+         */
+
+        /**
+         * Constructs a new FileChunk.
+         * @memberof natter
+         * @classdesc Represents a FileChunk.
+         * @constructor
+         * @param {natter.FileChunk.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const FileChunk = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * FileChunk transferId.
+         * @member {Uint8Array} transferId
+         * @memberof natter.FileChunk
+         * @instance
+         */
+        FileChunk.prototype.transferId = $util.newBuffer([]);
+
+        /**
+         * FileChunk index.
+         * @member {number} index
+         * @memberof natter.FileChunk
+         * @instance
+         */
+        FileChunk.prototype.index = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * FileChunk data.
+         * @member {Uint8Array} data
+         * @memberof natter.FileChunk
+         * @instance
+         */
+        FileChunk.prototype.data = $util.newBuffer([]);
+
+        /**
+         * Encodes the specified FileChunk message. Does not implicitly {@link natter.FileChunk.verify|verify} messages.
+         * @function encode
+         * @memberof natter.FileChunk
+         * @static
+         * @param {natter.FileChunk.$Properties} message FileChunk message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        FileChunk.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.transferId != null && $Object.hasOwnProperty.call(message, "transferId") && message.transferId.length)
+                writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.transferId);
+            if (message.index != null && $Object.hasOwnProperty.call(message, "index") && (typeof message.index === "object" ? message.index.low || message.index.high : message.index !== 0))
+                writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.index);
+            if (message.data != null && $Object.hasOwnProperty.call(message, "data") && message.data.length)
+                writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.data);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a FileChunk message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.FileChunk
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.FileChunk & natter.FileChunk.$Shape} FileChunk
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        FileChunk.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.FileChunk();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.transferId = value;
+                        else
+                            delete message.transferId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.index = value;
+                        else
+                            delete message.index;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.data = value;
+                        else
+                            delete message.data;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for FileChunk
+         * @function getTypeUrl
+         * @memberof natter.FileChunk
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        FileChunk.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.FileChunk";
+        };
+
+        return FileChunk;
+    })();
+
+    natter.FileChunkAck = (function() {
+
+        /**
+         * Properties of a FileChunkAck.
+         * @typedef {Object} natter.FileChunkAck.$Properties
+         * @property {Uint8Array|null} [transferId] FileChunkAck transferId
+         * @property {number|null} [through] FileChunkAck through
+         * @property {string|null} [code] FileChunkAck code
+         * @property {string|null} [reason] FileChunkAck reason
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a FileChunkAck.
+         * @memberof natter
+         * @interface IFileChunkAck
+         * @augments natter.FileChunkAck.$Properties
+         * @deprecated Use natter.FileChunkAck.$Properties instead.
+         */
+
+        /**
+         * Shape of a FileChunkAck.
+         * @typedef {natter.FileChunkAck.$Properties} natter.FileChunkAck.$Shape
+         */
+
+        /**
+         * Constructs a new FileChunkAck.
+         * @memberof natter
+         * @classdesc Represents a FileChunkAck.
+         * @constructor
+         * @param {natter.FileChunkAck.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const FileChunkAck = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * FileChunkAck transferId.
+         * @member {Uint8Array} transferId
+         * @memberof natter.FileChunkAck
+         * @instance
+         */
+        FileChunkAck.prototype.transferId = $util.newBuffer([]);
+
+        /**
+         * FileChunkAck through.
+         * @member {number} through
+         * @memberof natter.FileChunkAck
+         * @instance
+         */
+        FileChunkAck.prototype.through = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * FileChunkAck code.
+         * @member {string} code
+         * @memberof natter.FileChunkAck
+         * @instance
+         */
+        FileChunkAck.prototype.code = "";
+
+        /**
+         * FileChunkAck reason.
+         * @member {string} reason
+         * @memberof natter.FileChunkAck
+         * @instance
+         */
+        FileChunkAck.prototype.reason = "";
+
+        /**
+         * Encodes the specified FileChunkAck message. Does not implicitly {@link natter.FileChunkAck.verify|verify} messages.
+         * @function encode
+         * @memberof natter.FileChunkAck
+         * @static
+         * @param {natter.FileChunkAck.$Properties} message FileChunkAck message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        FileChunkAck.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.transferId != null && $Object.hasOwnProperty.call(message, "transferId") && message.transferId.length)
+                writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.transferId);
+            if (message.through != null && $Object.hasOwnProperty.call(message, "through") && (typeof message.through === "object" ? message.through.low || message.through.high : message.through !== 0))
+                writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.through);
+            if (message.code != null && $Object.hasOwnProperty.call(message, "code") && message.code !== "")
+                writer.uint32(/* id 3, wireType 2 =*/26).string(message.code);
+            if (message.reason != null && $Object.hasOwnProperty.call(message, "reason") && message.reason !== "")
+                writer.uint32(/* id 4, wireType 2 =*/34).string(message.reason);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a FileChunkAck message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.FileChunkAck
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.FileChunkAck & natter.FileChunkAck.$Shape} FileChunkAck
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        FileChunkAck.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.FileChunkAck();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.transferId = value;
+                        else
+                            delete message.transferId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.through = value;
+                        else
+                            delete message.through;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.code = value;
+                        else
+                            delete message.code;
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.reason = value;
+                        else
+                            delete message.reason;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for FileChunkAck
+         * @function getTypeUrl
+         * @memberof natter.FileChunkAck
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        FileChunkAck.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.FileChunkAck";
+        };
+
+        return FileChunkAck;
+    })();
+
+    natter.FileGet = (function() {
+
+        /**
+         * Properties of a FileGet.
+         * @typedef {Object} natter.FileGet.$Properties
+         * @property {number|null} [requestId] FileGet requestId
+         * @property {Uint8Array|null} [transferId] FileGet transferId
+         * @property {number|null} [fromIndex] FileGet fromIndex
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a FileGet.
+         * @memberof natter
+         * @interface IFileGet
+         * @augments natter.FileGet.$Properties
+         * @deprecated Use natter.FileGet.$Properties instead.
+         */
+
+        /**
+         * Shape of a FileGet.
+         * @typedef {natter.FileGet.$Properties} natter.FileGet.$Shape
+         */
+
+        /**
+         * Constructs a new FileGet.
+         * @memberof natter
+         * @classdesc Represents a FileGet.
+         * @constructor
+         * @param {natter.FileGet.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const FileGet = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * FileGet requestId.
+         * @member {number} requestId
+         * @memberof natter.FileGet
+         * @instance
+         */
+        FileGet.prototype.requestId = 0;
+
+        /**
+         * FileGet transferId.
+         * @member {Uint8Array} transferId
+         * @memberof natter.FileGet
+         * @instance
+         */
+        FileGet.prototype.transferId = $util.newBuffer([]);
+
+        /**
+         * FileGet fromIndex.
+         * @member {number} fromIndex
+         * @memberof natter.FileGet
+         * @instance
+         */
+        FileGet.prototype.fromIndex = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * Encodes the specified FileGet message. Does not implicitly {@link natter.FileGet.verify|verify} messages.
+         * @function encode
+         * @memberof natter.FileGet
+         * @static
+         * @param {natter.FileGet.$Properties} message FileGet message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        FileGet.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.requestId != null && $Object.hasOwnProperty.call(message, "requestId") && message.requestId !== 0)
+                writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.requestId);
+            if (message.transferId != null && $Object.hasOwnProperty.call(message, "transferId") && message.transferId.length)
+                writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.transferId);
+            if (message.fromIndex != null && $Object.hasOwnProperty.call(message, "fromIndex") && (typeof message.fromIndex === "object" ? message.fromIndex.low || message.fromIndex.high : message.fromIndex !== 0))
+                writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.fromIndex);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a FileGet message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.FileGet
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.FileGet & natter.FileGet.$Shape} FileGet
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        FileGet.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.FileGet();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.requestId = value;
+                        else
+                            delete message.requestId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.transferId = value;
+                        else
+                            delete message.transferId;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.fromIndex = value;
+                        else
+                            delete message.fromIndex;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for FileGet
+         * @function getTypeUrl
+         * @memberof natter.FileGet
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        FileGet.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.FileGet";
+        };
+
+        return FileGet;
+    })();
+
+    natter.FileGetResult = (function() {
+
+        /**
+         * Properties of a FileGetResult.
+         * @typedef {Object} natter.FileGetResult.$Properties
+         * @property {number|null} [requestId] FileGetResult requestId
+         * @property {string|null} [code] FileGetResult code
+         * @property {string|null} [reason] FileGetResult reason
+         * @property {number|null} [size] FileGetResult size
+         * @property {number|null} [chunkBytes] FileGetResult chunkBytes
+         * @property {number|null} [haveChunks] FileGetResult haveChunks
+         * @property {Uint8Array|null} [from] FileGetResult from
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a FileGetResult.
+         * @memberof natter
+         * @interface IFileGetResult
+         * @augments natter.FileGetResult.$Properties
+         * @deprecated Use natter.FileGetResult.$Properties instead.
+         */
+
+        /**
+         * Shape of a FileGetResult.
+         * @typedef {natter.FileGetResult.$Properties} natter.FileGetResult.$Shape
+         */
+
+        /**
+         * Constructs a new FileGetResult.
+         * @memberof natter
+         * @classdesc Represents a FileGetResult.
+         * @constructor
+         * @param {natter.FileGetResult.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const FileGetResult = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * FileGetResult requestId.
+         * @member {number} requestId
+         * @memberof natter.FileGetResult
+         * @instance
+         */
+        FileGetResult.prototype.requestId = 0;
+
+        /**
+         * FileGetResult code.
+         * @member {string} code
+         * @memberof natter.FileGetResult
+         * @instance
+         */
+        FileGetResult.prototype.code = "";
+
+        /**
+         * FileGetResult reason.
+         * @member {string} reason
+         * @memberof natter.FileGetResult
+         * @instance
+         */
+        FileGetResult.prototype.reason = "";
+
+        /**
+         * FileGetResult size.
+         * @member {number} size
+         * @memberof natter.FileGetResult
+         * @instance
+         */
+        FileGetResult.prototype.size = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * FileGetResult chunkBytes.
+         * @member {number} chunkBytes
+         * @memberof natter.FileGetResult
+         * @instance
+         */
+        FileGetResult.prototype.chunkBytes = 0;
+
+        /**
+         * FileGetResult haveChunks.
+         * @member {number} haveChunks
+         * @memberof natter.FileGetResult
+         * @instance
+         */
+        FileGetResult.prototype.haveChunks = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * FileGetResult from.
+         * @member {Uint8Array} from
+         * @memberof natter.FileGetResult
+         * @instance
+         */
+        FileGetResult.prototype.from = $util.newBuffer([]);
+
+        /**
+         * Encodes the specified FileGetResult message. Does not implicitly {@link natter.FileGetResult.verify|verify} messages.
+         * @function encode
+         * @memberof natter.FileGetResult
+         * @static
+         * @param {natter.FileGetResult.$Properties} message FileGetResult message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        FileGetResult.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.requestId != null && $Object.hasOwnProperty.call(message, "requestId") && message.requestId !== 0)
+                writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.requestId);
+            if (message.code != null && $Object.hasOwnProperty.call(message, "code") && message.code !== "")
+                writer.uint32(/* id 2, wireType 2 =*/18).string(message.code);
+            if (message.reason != null && $Object.hasOwnProperty.call(message, "reason") && message.reason !== "")
+                writer.uint32(/* id 3, wireType 2 =*/26).string(message.reason);
+            if (message.size != null && $Object.hasOwnProperty.call(message, "size") && (typeof message.size === "object" ? message.size.low || message.size.high : message.size !== 0))
+                writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.size);
+            if (message.chunkBytes != null && $Object.hasOwnProperty.call(message, "chunkBytes") && message.chunkBytes !== 0)
+                writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.chunkBytes);
+            if (message.haveChunks != null && $Object.hasOwnProperty.call(message, "haveChunks") && (typeof message.haveChunks === "object" ? message.haveChunks.low || message.haveChunks.high : message.haveChunks !== 0))
+                writer.uint32(/* id 6, wireType 0 =*/48).uint64(message.haveChunks);
+            if (message.from != null && $Object.hasOwnProperty.call(message, "from") && message.from.length)
+                writer.uint32(/* id 7, wireType 2 =*/58).bytes(message.from);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a FileGetResult message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.FileGetResult
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.FileGetResult & natter.FileGetResult.$Shape} FileGetResult
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        FileGetResult.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.FileGetResult();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.requestId = value;
+                        else
+                            delete message.requestId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.code = value;
+                        else
+                            delete message.code;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.reason = value;
+                        else
+                            delete message.reason;
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.size = value;
+                        else
+                            delete message.size;
+                        continue;
+                    }
+                case 5: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.chunkBytes = value;
+                        else
+                            delete message.chunkBytes;
+                        continue;
+                    }
+                case 6: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.haveChunks = value;
+                        else
+                            delete message.haveChunks;
+                        continue;
+                    }
+                case 7: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.from = value;
+                        else
+                            delete message.from;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for FileGetResult
+         * @function getTypeUrl
+         * @memberof natter.FileGetResult
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        FileGetResult.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.FileGetResult";
+        };
+
+        return FileGetResult;
+    })();
+
+    /**
+     * FileOutcome enum.
+     * @name natter.FileOutcome
+     * @enum {number}
+     * @property {number} FILE_RECEIVED=0 FILE_RECEIVED value
+     * @property {number} FILE_DECLINED=1 FILE_DECLINED value
+     * @property {number} FILE_CANCELLED=2 FILE_CANCELLED value
+     */
+    natter.FileOutcome = (function() {
+        const valuesById = $Object.create(null), values = $Object.create(valuesById);
+        values[valuesById[0] = "FILE_RECEIVED"] = 0;
+        values[valuesById[1] = "FILE_DECLINED"] = 1;
+        values[valuesById[2] = "FILE_CANCELLED"] = 2;
+        return values;
+    })();
+
+    natter.FileDone = (function() {
+
+        /**
+         * Properties of a FileDone.
+         * @typedef {Object} natter.FileDone.$Properties
+         * @property {Uint8Array|null} [transferId] FileDone transferId
+         * @property {natter.FileOutcome|null} [outcome] FileDone outcome
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a FileDone.
+         * @memberof natter
+         * @interface IFileDone
+         * @augments natter.FileDone.$Properties
+         * @deprecated Use natter.FileDone.$Properties instead.
+         */
+
+        /**
+         * Shape of a FileDone.
+         * @typedef {natter.FileDone.$Properties} natter.FileDone.$Shape
+         */
+
+        /**
+         * Constructs a new FileDone.
+         * @memberof natter
+         * @classdesc Represents a FileDone.
+         * @constructor
+         * @param {natter.FileDone.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const FileDone = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * FileDone transferId.
+         * @member {Uint8Array} transferId
+         * @memberof natter.FileDone
+         * @instance
+         */
+        FileDone.prototype.transferId = $util.newBuffer([]);
+
+        /**
+         * FileDone outcome.
+         * @member {natter.FileOutcome} outcome
+         * @memberof natter.FileDone
+         * @instance
+         */
+        FileDone.prototype.outcome = 0;
+
+        /**
+         * Encodes the specified FileDone message. Does not implicitly {@link natter.FileDone.verify|verify} messages.
+         * @function encode
+         * @memberof natter.FileDone
+         * @static
+         * @param {natter.FileDone.$Properties} message FileDone message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        FileDone.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.transferId != null && $Object.hasOwnProperty.call(message, "transferId") && message.transferId.length)
+                writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.transferId);
+            if (message.outcome != null && $Object.hasOwnProperty.call(message, "outcome") && message.outcome !== 0)
+                writer.uint32(/* id 2, wireType 0 =*/16).int32(message.outcome);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a FileDone message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.FileDone
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.FileDone & natter.FileDone.$Shape} FileDone
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        FileDone.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.FileDone();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.transferId = value;
+                        else
+                            delete message.transferId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.int32())
+                            message.outcome = value;
+                        else
+                            delete message.outcome;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for FileDone
+         * @function getTypeUrl
+         * @memberof natter.FileDone
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        FileDone.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.FileDone";
+        };
+
+        return FileDone;
+    })();
+
+    natter.FilePolicy = (function() {
+
+        /**
+         * Properties of a FilePolicy.
+         * @typedef {Object} natter.FilePolicy.$Properties
+         * @property {number|null} [maxIncomingBytes] FilePolicy maxIncomingBytes
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a FilePolicy.
+         * @memberof natter
+         * @interface IFilePolicy
+         * @augments natter.FilePolicy.$Properties
+         * @deprecated Use natter.FilePolicy.$Properties instead.
+         */
+
+        /**
+         * Shape of a FilePolicy.
+         * @typedef {natter.FilePolicy.$Properties} natter.FilePolicy.$Shape
+         */
+
+        /**
+         * Constructs a new FilePolicy.
+         * @memberof natter
+         * @classdesc Represents a FilePolicy.
+         * @constructor
+         * @param {natter.FilePolicy.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const FilePolicy = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * FilePolicy maxIncomingBytes.
+         * @member {number} maxIncomingBytes
+         * @memberof natter.FilePolicy
+         * @instance
+         */
+        FilePolicy.prototype.maxIncomingBytes = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * Encodes the specified FilePolicy message. Does not implicitly {@link natter.FilePolicy.verify|verify} messages.
+         * @function encode
+         * @memberof natter.FilePolicy
+         * @static
+         * @param {natter.FilePolicy.$Properties} message FilePolicy message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        FilePolicy.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.maxIncomingBytes != null && $Object.hasOwnProperty.call(message, "maxIncomingBytes") && (typeof message.maxIncomingBytes === "object" ? message.maxIncomingBytes.low || message.maxIncomingBytes.high : message.maxIncomingBytes !== 0))
+                writer.uint32(/* id 1, wireType 0 =*/8).uint64(message.maxIncomingBytes);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a FilePolicy message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.FilePolicy
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.FilePolicy & natter.FilePolicy.$Shape} FilePolicy
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        FilePolicy.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.FilePolicy();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.maxIncomingBytes = value;
+                        else
+                            delete message.maxIncomingBytes;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for FilePolicy
+         * @function getTypeUrl
+         * @memberof natter.FilePolicy
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        FilePolicy.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.FilePolicy";
+        };
+
+        return FilePolicy;
     })();
 
     return natter;

@@ -58,6 +58,8 @@ function session(
       'send-ack': () => undefined,
       'roster-update': () => undefined,
       'group-deliver': () => undefined,
+      'file-chunk': () => undefined,
+      'file-chunk-ack': () => undefined,
     },
     connect: async () => {
       const [client, server] = duplexPair();

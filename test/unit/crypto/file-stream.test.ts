@@ -19,6 +19,7 @@ import {
   MIN_FILE_CHUNK_BYTES,
   newFileKey,
   sealChunk,
+  sealChunkInto,
 } from '../../../src/crypto/file-stream.js';
 import { randomBytes } from '../../../src/crypto/random.js';
 import { fromHex, toHex, utf8 } from '../../../src/util/bytes.js';
@@ -131,6 +132,122 @@ describe('file chunks (STREAM over secretbox)', () => {
       assert.equal(tweetnaclCipher.open(fk.key, nonce, byJs), null);
     }
     assert.equal(sodium.open(fk0().key, new Uint8Array(24), new Uint8Array(15)), null);
+  });
+
+  it('the into-variants give the same bytes: sealInto as seal and openInto as open, each build opening what the other sealed', function () {
+    const sodium = sodiumCipher();
+    if (sodium === null) {
+      console.warn('      skipped: sodium-native does not load here (tweetnacl is in use)');
+      this.skip();
+    }
+    for (const size of [0, 1, 15, 16, 17, 4096, DEFAULT_FILE_CHUNK_BYTES, MAX_FILE_CHUNK_BYTES]) {
+      const fk = newFileKey();
+      const nonce = nonceOf(fk.noncePrefix, size, true);
+      const plaintext = randomBytes(size);
+      const expected = toHex(nacl.secretbox(plaintext, nonce, fk.key));
+      // Into views at an offset of a larger buffer, as the sender's frame is.
+      const frame = new Uint8Array(size + 16 + 40).fill(0xee);
+      for (const cipher of [sodium, tweetnaclCipher]) {
+        const out = frame.subarray(33, 33 + size + 16);
+        cipher.sealInto(fk.key, nonce, plaintext, out);
+        assert.equal(toHex(out), expected, `${cipher.name} sealInto, ${size} bytes`);
+        assert.ok(
+          frame.subarray(0, 33).every((b) => b === 0xee),
+          'nothing written before',
+        );
+        assert.ok(
+          frame.subarray(33 + size + 16).every((b) => b === 0xee),
+          'nothing after',
+        );
+      }
+      const sealed = fromHex(expected);
+      for (const [by, other] of [
+        [sodium, tweetnaclCipher],
+        [tweetnaclCipher, sodium],
+      ] as const) {
+        const into = new Uint8Array(size + 16);
+        by.sealInto(fk.key, nonce, plaintext, into);
+        const opened = new Uint8Array(size + 7).subarray(7);
+        assert.equal(other.openInto(fk.key, nonce, into, opened), true);
+        assert.equal(toHex(opened), toHex(plaintext), `${other.name} opens ${by.name}'s`);
+      }
+      const tampered = new Uint8Array(sealed);
+      tampered[tampered.length - 1]! ^= 1;
+      for (const cipher of [sodium, tweetnaclCipher]) {
+        assert.equal(cipher.openInto(fk.key, nonce, tampered, new Uint8Array(size)), false);
+      }
+    }
+    const nothing = new Uint8Array(0);
+    assert.equal(
+      sodium.openInto(fk0().key, new Uint8Array(24), new Uint8Array(15), nothing),
+      false,
+    );
+  });
+
+  it("sealChunkInto writes sealChunk's bytes, and ChunkOpener.openInto opens like open()", () => {
+    for (const size of [0, 1, MIN_FILE_CHUNK_BYTES, 3 * MIN_FILE_CHUNK_BYTES + 5]) {
+      const file = randomBytes(size);
+      const fk = newFileKey();
+      const chunks = sealFile(file, MIN_FILE_CHUNK_BYTES, fk);
+      const plain = new Uint8Array(MIN_FILE_CHUNK_BYTES);
+      const into = new ChunkOpener(paramsOf(file, MIN_FILE_CHUNK_BYTES, fk));
+      const parts: Uint8Array[] = [];
+      for (const c of chunks) {
+        const part = file.subarray(
+          c.index * MIN_FILE_CHUNK_BYTES,
+          (c.index + 1) * MIN_FILE_CHUNK_BYTES,
+        );
+        const frame = new Uint8Array(part.byteLength + 16 + 3);
+        const out = frame.subarray(3);
+        sealChunkInto(fk.key, fk.noncePrefix, c.index, c.last, part, out);
+        assert.equal(toHex(out), toHex(c.sealed), `chunk ${c.index} of ${size}`);
+        const opened = into.openInto(c.index, c.last, out, plain);
+        assert.equal(opened.buffer, plain.buffer, 'a view of the buffer given');
+        parts.push(new Uint8Array(opened));
+      }
+      into.finish();
+      assert.equal(toHex(Buffer.concat(parts)), toHex(file));
+      assert.equal(into.receivedBytes, size);
+    }
+  });
+
+  it('openInto refuses as open() does, changing nothing, and refuses a short or overlapping output', () => {
+    const { file, params, chunks } = transfer(3 * MIN_FILE_CHUNK_BYTES);
+    const opener = new ChunkOpener(params);
+    const out = new Uint8Array(MIN_FILE_CHUNK_BYTES);
+    const [c0, c1] = chunks as [Chunk, Chunk];
+    const forged = new Uint8Array(c0.sealed);
+    forged[20]! ^= 1;
+    assert.equal(
+      codeOf(() => opener.openInto(0, false, forged, out)),
+      FileCode.ChunkForged,
+    );
+    assert.equal(
+      codeOf(() => opener.openInto(1, false, c1.sealed, out)),
+      FileCode.ChunkOrder,
+    );
+    assert.equal(
+      codeOf(() => opener.openInto(0, true, c0.sealed, out)),
+      FileCode.ChunkForged,
+    );
+    assert.equal(
+      codeOf(() => opener.openInto(0, false, c0.sealed, out.subarray(1))),
+      'E_BAD_ARGUMENT',
+    );
+    const shared = new Uint8Array(2 * MIN_FILE_CHUNK_BYTES + 16);
+    shared.set(c0.sealed, 0);
+    const overlapping = shared.subarray(MIN_FILE_CHUNK_BYTES);
+    assert.equal(
+      codeOf(() =>
+        opener.openInto(0, false, shared.subarray(0, c0.sealed.byteLength), overlapping),
+      ),
+      'E_BAD_ARGUMENT',
+    );
+    assert.equal(opener.nextIndex, 0, 'nothing moved');
+    const opened = opener.openInto(0, false, c0.sealed, out);
+    assert.equal(toHex(opened), toHex(file.subarray(0, MIN_FILE_CHUNK_BYTES)));
+    assert.equal(opener.nextIndex, 1);
+    assert.equal(opener.receivedBytes, MIN_FILE_CHUNK_BYTES);
   });
 
   it('names the build in use: sodium-native when it loads, tweetnacl otherwise', () => {
@@ -442,6 +559,22 @@ describe('file chunks (STREAM over secretbox)', () => {
       assert.equal(seal(key, noncePrefix.subarray(1), 0, 1), 'E_BAD_NONCE');
       assert.equal(seal(key, noncePrefix, -1, 1), 'E_BAD_ARGUMENT');
       assert.equal(seal(key, noncePrefix, 0.5, 1), 'E_BAD_ARGUMENT');
+      const into = (size: number, out: Uint8Array) =>
+        codeOf(() => sealChunkInto(key, noncePrefix, 0, false, new Uint8Array(size), out));
+      assert.equal(into(1, new Uint8Array(17)), undefined);
+      assert.equal(into(1, new Uint8Array(18)), 'E_BAD_ARGUMENT');
+      assert.equal(into(1, new Uint8Array(16)), 'E_BAD_ARGUMENT');
+      assert.equal(
+        into(MAX_FILE_CHUNK_BYTES + 1, new Uint8Array(MAX_FILE_CHUNK_BYTES + 17)),
+        FileCode.ChunkTooLarge,
+      );
+      const buf = new Uint8Array(64);
+      assert.equal(
+        codeOf(() =>
+          sealChunkInto(key, noncePrefix, 0, false, buf.subarray(0, 8), buf.subarray(4, 28)),
+        ),
+        'E_BAD_ARGUMENT',
+      );
     });
   });
 });

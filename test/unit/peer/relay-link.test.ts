@@ -137,6 +137,8 @@ async function harness(
       'send-ack': () => undefined,
       'roster-update': () => undefined,
       'group-deliver': () => undefined,
+      'file-chunk': () => undefined,
+      'file-chunk-ack': () => undefined,
     },
   });
   links.push(link);

@@ -5,12 +5,15 @@ import * as codec from '../../../src/wire/codec.js';
 describe('wire/codec: the public entry', () => {
   it('exports exactly the encoders and decoders of each schema family, nothing generated', () => {
     assert.deepEqual(Object.keys(codec).sort(), [
+      'chunkFrame',
+      'decodeFileOfferRecord',
       'decodeFrame',
       'decodeGroupChangeRecord',
       'decodeGroupPlain',
       'decodeInner',
       'decodePresence',
       'decodeSignedDatagram',
+      'encodeFileOfferRecord',
       'encodeFrame',
       'encodeFrameReference',
       'encodeGroupChangeRecord',

@@ -65,6 +65,8 @@ function rig(
       'send-ack': (f) => frames.push(f),
       'roster-update': (f) => frames.push(f),
       'group-deliver': (f) => frames.push(f),
+      'file-chunk': (f) => frames.push(f),
+      'file-chunk-ack': (f) => frames.push(f),
     },
     backoff: new Backoff({ baseMs: 1, maxMs: 2 }),
     ...overrides,

@@ -27,6 +27,8 @@ function recorder() {
       'send-ack': note('owner'),
       'roster-update': note('owner'),
       'group-deliver': note('owner'),
+      'file-chunk': note('owner'),
+      'file-chunk-ack': note('owner'),
     },
   };
   return { calls, target };
@@ -43,8 +45,8 @@ describe('link routes: a table over what the relay sends', () => {
     }
     assert.deepEqual(
       both.sort(),
-      ['error', 'goodbye', 'ping', 'pong'],
-      'only control frames go both ways',
+      ['error', 'file-chunk', 'file-chunk-ack', 'goodbye', 'ping', 'pong'],
+      'only control frames and file chunks and their acks go both ways',
     );
     assert.deepEqual(Object.keys(routes).sort(), Object.keys(relayRoutes).sort());
   });
@@ -71,6 +73,7 @@ describe('link routes: a table over what the relay sends', () => {
       challenge: new Uint8Array(32),
       relaySig: new Uint8Array(64),
       relayName: 'r',
+      features: 0,
     });
     await route(target, 'auth', { type: 'ready', card, pending: 0, serverTimeMs: 0 });
     await route(target, 'ready', { type: 'ping', nonce: 1 });

@@ -6,8 +6,8 @@ import {
   WRITE_SLICE_BYTES,
 } from '../../../../src/peer/link/writer.js';
 import { isNatterError } from '../../../../src/util/errors.js';
-import { decodeFrame } from '../../../../src/wire/codec.js';
-import { FrameDecoder } from '../../../../src/wire/framing.js';
+import { decodeFrame, encodeFrame } from '../../../../src/wire/codec.js';
+import { FrameDecoder, frame as lengthPrefix } from '../../../../src/wire/framing.js';
 import { MAX_FRAME_BYTES } from '../../../../src/wire/limits.js';
 import type { Frame } from '../../../../src/wire/types.js';
 import { backpressuredPair, duplexPair } from '../../../helpers/duplex.js';
@@ -140,6 +140,35 @@ describe('link writer: coalescing and backpressure', () => {
     assert.deepEqual(
       r.got,
       Array.from({ length: accepted }, (_, i) => i),
+    );
+  });
+
+  it('sends a frame framed already (writeFramed) as it is, in order, counted against the bound', async () => {
+    const [client, relay] = backpressuredPair(16 * KIB);
+    const r = reader(relay);
+    const writer = new FrameWriter(client, { highWaterBytes: 64 * KIB, maxQueuedBytes: 256 * KIB });
+    const framed = (n: number) => lengthPrefix(encodeFrame(numbered(n, 40 * KIB)));
+    writer.write(numbered(0, 100));
+    writer.writeFramed(framed(1));
+    writer.write(numbered(2, 100));
+    assert.ok(writer.queuedBytes > 40 * KIB, 'the framed bytes are queued like any frame');
+    let sent = 3;
+    let refusal: unknown;
+    while (refusal === undefined && sent < 20) {
+      try {
+        writer.writeFramed(framed(sent));
+        sent++;
+      } catch (err) {
+        refusal = err;
+      }
+    }
+    assert.ok(isNatterError(refusal, 'E_LINK_FULL'), 'the bound holds for framed bytes too');
+    assert.ok(writer.queuedBytes <= 256 * KIB);
+    r.resume();
+    await until(() => r.got.length === sent, 'every accepted frame');
+    assert.deepEqual(
+      r.got,
+      Array.from({ length: sent }, (_, i) => i),
     );
   });
 

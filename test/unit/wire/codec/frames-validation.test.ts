@@ -381,9 +381,9 @@ describe('wire/codec: relay frames', () => {
         input: () => unhex('c20200'),
       },
       {
-        what: 'a frame whose only field is the reserved number 25',
+        what: 'a frame whose only field is the reserved number 33',
         code: ProtocolCode.UnknownKind,
-        input: () => unhex('ca0100'),
+        input: () => unhex('8a0200'),
       },
       {
         what: 'a truncated send frame',

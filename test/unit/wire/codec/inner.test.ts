@@ -67,6 +67,23 @@ describe('wire/codec: inner envelope', () => {
               ...head,
               senderKey: { groupId: content.groupId, epoch: content.epoch, share: content.share },
             };
+          case 'file-offer': {
+            const o = content.offer;
+            return {
+              ...head,
+              fileOffer: {
+                transferId: o.transferId,
+                name: o.name,
+                size: o.size,
+                sha256: o.sha256,
+                chunkBytes: o.chunkBytes,
+                mime: o.mime,
+                fileKey: o.fileKey,
+                noncePrefix: o.noncePrefix,
+                entries: o.entries.map((e) => ({ path: e.path, size: e.size })),
+              },
+            };
+          }
         }
       };
       for (const inner of Object.values(innerSamples)) {

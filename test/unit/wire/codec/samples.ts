@@ -17,6 +17,7 @@ import { PROTOCOL_VERSION } from '../../../../src/wire/limits.js';
 import type {
   AckCode,
   Card,
+  FileOffer,
   Frame,
   FrameOf,
   FrameType,
@@ -119,6 +120,7 @@ export const samples: { [T in FrameType]: FrameOf<T> } = {
     challenge: bytes(32, 0x40),
     relaySig: bytes(64, 0x60),
     relayName: 'office relay',
+    features: 0,
   },
   register: { type: 'register', card: alice, sig: bytes(64, 0x70) },
   login: {
@@ -214,6 +216,63 @@ export const samples: { [T in FrameType]: FrameOf<T> } = {
     changes: [groupCreate, groupAdd],
     more: false,
   },
+  'file-put': {
+    type: 'file-put',
+    requestId: 13,
+    transferId: bytes(16, 0xa1),
+    size: 3 * 256 * 1024 + 5,
+    chunkBytes: 256 * 1024,
+    recipients: { to: [bob.userId] },
+  },
+  'file-put-result': {
+    type: 'file-put-result',
+    requestId: 13,
+    code: '',
+    reason: '',
+    haveChunks: 2,
+  },
+  'file-chunk': {
+    type: 'file-chunk',
+    transferId: bytes(16, 0xa1),
+    index: 3,
+    data: bytes(21, 0xa2),
+  },
+  'file-chunk-ack': {
+    type: 'file-chunk-ack',
+    transferId: bytes(16, 0xa1),
+    through: 4,
+    code: '',
+    reason: '',
+  },
+  'file-get': { type: 'file-get', requestId: 14, transferId: bytes(16, 0xa1), fromIndex: 1 },
+  'file-get-result': {
+    type: 'file-get-result',
+    requestId: 14,
+    code: '',
+    reason: '',
+    size: 3 * 256 * 1024 + 5,
+    chunkBytes: 256 * 1024,
+    haveChunks: 4,
+    from: alice.userId,
+  },
+  'file-done': { type: 'file-done', transferId: bytes(16, 0xa1), outcome: 'received' },
+  'file-policy': { type: 'file-policy', maxIncomingBytes: 2 * 1024 ** 3 },
+};
+
+/** A folder offer: two files whose sizes add up to the stream's. */
+export const folderOffer: FileOffer = {
+  transferId: bytes(16, 0xa1),
+  name: 'holiday photos',
+  size: 300_000,
+  sha256: bytes(32, 0xa3),
+  chunkBytes: 64 * 1024,
+  mime: '',
+  fileKey: bytes(32, 0xa4),
+  noncePrefix: bytes(15, 0xa5),
+  entries: [
+    { path: 'day 1/beach.jpg', size: 200_000 },
+    { path: 'day 2/café.jpg', size: 100_000 },
+  ],
 };
 
 /** Variants the one-per-type table cannot hold. */
@@ -261,6 +320,36 @@ export const moreFrames: Frame[] = [
   },
   { type: 'group-change-result', requestId: 3, code: '', reason: '', gseq: 9 },
   { type: 'group-log-result', requestId: 4, found: false, changes: [], more: false },
+  { ...samples.challenge, features: 1 },
+  { ...samples.challenge, features: 0xffff_ffff },
+  { ...samples['file-put'], recipients: { groupId: bytes(16, 0x31) } },
+  { ...samples['file-put'], size: 0, chunkBytes: 4096 },
+  {
+    type: 'file-put-result',
+    requestId: 15,
+    code: 'E_FILE_QUOTA',
+    reason: 'over your quota',
+    haveChunks: 0,
+  },
+  {
+    ...samples['file-chunk-ack'],
+    through: 7,
+    code: 'E_FILE_DISK_FULL',
+    reason: 'the relay is short of disk',
+  },
+  {
+    type: 'file-get-result',
+    requestId: 16,
+    code: 'E_FILE_UNKNOWN',
+    reason: 'no such transfer',
+    size: 0,
+    chunkBytes: 0,
+    haveChunks: 0,
+    from: new Uint8Array(0),
+  },
+  ...(['declined', 'cancelled'] as const).map(
+    (outcome): Frame => ({ ...samples['file-done'], outcome }),
+  ),
   {
     type: 'roster-update',
     full: false,
@@ -303,6 +392,15 @@ export const innerSamples: { [K in Inner['content']['kind']]: Inner } = {
     sentAtMs: 1_700_000_001_000,
     senderName: 'alice',
     content: { kind: 'sender-key', groupId: bytes(16, 0x31), epoch: 2, share: bytes(69, 0x4b) },
+  },
+  'file-offer': {
+    sender: alice.userId,
+    recipient: bob.userId,
+    msgId: bytes(16, 0x91),
+    counter: 4,
+    sentAtMs: 1_700_000_002_000,
+    senderName: 'alice',
+    content: { kind: 'file-offer', offer: folderOffer },
   },
 };
 

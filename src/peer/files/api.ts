@@ -1,0 +1,79 @@
+/**
+ * What the UI and the CLI see of file transfers (issue 12, docs/files.md): the records
+ * the facade hands out and the payloads of its 'file:*' and 'transfer:*' events. All
+ * text in them that a peer chose (names, paths) is already sanitised for a terminal.
+ */
+import type { ConversationId } from '../conversations/ids.js';
+
+/** Where a file goes: a person (pseudonym) or a group (name, '#name' or id prefix). */
+export type FileTarget = { to: string } | { group: string };
+
+export type OfferState = 'offered' | 'accepted' | 'declined' | 'received' | 'failed';
+
+/** An incoming offer, as `natter files` lists it. */
+export interface OfferInfo {
+  /** The transfer id in hex (32 digits); users type a unique prefix (TRANSFER_REF_MIN_DIGITS). */
+  id: string;
+  /** The first 8 hex digits: what lists show. */
+  shortId: string;
+  conversation: ConversationId;
+  /** The sender's pseudonym. */
+  from: string;
+  /** The group's name when sent to a group, else null. */
+  group: string | null;
+  /** Display name (sanitised), the folder's name for a folder. */
+  name: string;
+  size: number;
+  /** Files in a folder offer; 0 for a single file. */
+  files: number;
+  mime: string;
+  offeredAtMs: number;
+  state: OfferState;
+  /** Where it was saved, once received. */
+  savedAs: string | null;
+  /** Why it failed (state 'failed'): a code and words for a person. */
+  error: { code: string; message: string } | null;
+}
+
+export type TransferDirection = 'upload' | 'download';
+
+export type TransferState =
+  /** Waiting for the relay (offline) or for the user to accept. */
+  'waiting' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** A transfer in progress or just finished, as `natter transfers` lists it. */
+export interface TransferInfo {
+  id: string;
+  shortId: string;
+  direction: TransferDirection;
+  /** Display name of the file or folder. */
+  name: string;
+  /** The other side: '@bob' or '#team'. */
+  peer: string;
+  size: number;
+  /** Plaintext bytes durable at the other end (upload: relay acked; download: written). */
+  doneBytes: number;
+  /** Bytes per second over the last few seconds; 0 when idle. */
+  rateBytesPerSec: number;
+  /** Milliseconds left at that rate, or null when unknown. */
+  etaMs: number | null;
+  state: TransferState;
+  /** Upload: every chunk is on the relay. Download: the saved path. */
+  savedAs: string | null;
+  error: { code: string; message: string } | null;
+}
+
+/** Payloads of the file events, keyed by event name (merged into ClientEvents). */
+export interface FileEvents {
+  /** A new offer arrived (after auto-accept decided; state says which). */
+  'file:offer': OfferInfo;
+  /** A download finished and was verified and saved (savedAs set). */
+  'file:received': OfferInfo;
+  /** Progress, at most a few times a second per transfer. */
+  'transfer:progress': TransferInfo;
+  /** A transfer reached done, failed or cancelled. */
+  'transfer:finished': TransferInfo;
+}
+
+/** Unique hex prefix a user must type to name a transfer. */
+export const TRANSFER_REF_MIN_DIGITS = 4;

@@ -1,0 +1,194 @@
+/**
+ * The transfers of a profile, by id: how a user's ref picks one (a unique hex prefix of at
+ * least TRANSFER_REF_MIN_DIGITS), their progress meters, the events the UI hears about them
+ * and the callers waiting for one to end. The service (transfers.ts) drives them.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { Clock } from '../../util/clock.js';
+import type { Frame } from '../../wire/types.js';
+import type { PeerEvents } from '../events.js';
+import type { KvOp } from '../store.js';
+import { TRANSFER_REF_MIN_DIGITS, type TransferInfo } from './api.js';
+import { Download } from './downloads.js';
+import { decide, offerInfo, overLimit } from './offers.js';
+import { ProgressMeter } from './progress.js';
+import { incomingOps, type TransferError } from './records.js';
+import { downloadDirOf, type FileSettings } from './settings.js';
+import { TransferCode, transferError } from './transfer-errors.js';
+import type { Upload } from './uploads.js';
+import { downloadInfo, isTerminal, uploadInfo } from './views.js';
+
+type Transfer = Upload | Download;
+
+export class TransferBook {
+  private readonly all = new Map<string, Transfer>();
+  private readonly meters = new Map<string, ProgressMeter>();
+  private readonly waiters = new Map<string, ((info: TransferInfo) => void)[]>();
+  private readonly told = new Set<string>();
+
+  constructor(
+    private readonly events: PeerEvents,
+    private readonly clock: Clock,
+    public settings: FileSettings,
+    private readonly write: (ops: KvOp[]) => Promise<void>,
+    private readonly link: { send(frame: Frame): boolean },
+  ) {}
+
+  addUpload(u: Upload): void {
+    this.add(u.record.offer.transferId, u);
+  }
+
+  addDownload(d: Download): void {
+    this.add(d.record.offer.transferId, d);
+  }
+
+  has(id: string): boolean {
+    return this.all.has(id);
+  }
+
+  upload(id: string): Upload | undefined {
+    const t = this.all.get(id);
+    return t === undefined || t instanceof Download ? undefined : t;
+  }
+
+  download(id: string): Download | undefined {
+    const t = this.all.get(id);
+    return t instanceof Download ? t : undefined;
+  }
+
+  uploads(): Upload[] {
+    return [...this.all.values()].filter((t): t is Upload => !(t instanceof Download));
+  }
+
+  downloads(): Download[] {
+    return [...this.all.values()].filter((t): t is Download => t instanceof Download);
+  }
+
+  /** The transfer whose id starts with `ref`. E_UNKNOWN_TRANSFER, E_AMBIGUOUS_TRANSFER. */
+  ref(ref: string): Transfer {
+    const prefix = ref.trim().toLowerCase();
+    if (!/^[0-9a-f]+$/.test(prefix) || prefix.length < TRANSFER_REF_MIN_DIGITS) {
+      throw transferError(
+        TransferCode.UnknownTransfer,
+        `transfer: '${ref}' is not a transfer id (at least ${TRANSFER_REF_MIN_DIGITS} hex digits)`,
+      );
+    }
+    const found = [...this.all.entries()].filter(([id]) => id.startsWith(prefix));
+    if (found.length === 0) {
+      throw transferError(TransferCode.UnknownTransfer, `transfer: no transfer ${prefix}`);
+    }
+    if (found.length > 1) {
+      throw transferError(
+        TransferCode.AmbiguousTransfer,
+        `transfer: ${found.length} transfers start with ${prefix}: type more digits`,
+      );
+    }
+    return found[0]![1];
+  }
+
+  /** Like ref(), for an incoming offer only. */
+  downloadRef(ref: string): Download {
+    const t = this.ref(ref);
+    if (!(t instanceof Download)) {
+      throw transferError(TransferCode.UnknownTransfer, `transfer: ${ref} is not an incoming file`);
+    }
+    return t;
+  }
+
+  info(t: Transfer): TransferInfo {
+    const id = t.record.offer.transferId;
+    const meter = this.meters.get(id) ?? new ProgressMeter();
+    const now = this.clock.now();
+    return t instanceof Download ? downloadInfo(t, meter, now) : uploadInfo(t, meter, now);
+  }
+
+  /** Uploads, and downloads once accepted, oldest first. */
+  list(): TransferInfo[] {
+    return [...this.all.values()]
+      .filter((t) => !(t instanceof Download) || t.record.dir !== null)
+      .map((t) => this.info(t));
+  }
+
+  /** Resolves once the transfer is done, failed or cancelled (at once if it is). */
+  wait(ref: string): Promise<TransferInfo> {
+    const t = this.ref(ref);
+    const info = this.info(t);
+    if (isTerminal(info.state)) return Promise.resolve(info);
+    const id = t.record.offer.transferId;
+    return new Promise((resolve) => {
+      const list = this.waiters.get(id) ?? [];
+      list.push(resolve);
+      this.waiters.set(id, list);
+    });
+  }
+
+  /** Progress or a state change: the meter, the events, the waiters. */
+  changed(t: Transfer): void {
+    const id = t.record.offer.transferId;
+    const now = this.clock.now();
+    const meter = this.meters.get(id) ?? new ProgressMeter();
+    this.meters.set(id, meter);
+    meter.record(now, t.doneBytes);
+    const info = this.info(t);
+    if (!isTerminal(info.state)) {
+      if (meter.shouldEmit(now)) this.events.emit('transfer:progress', info);
+      return;
+    }
+    if (this.told.has(id)) return;
+    this.told.add(id);
+    if (t instanceof Download && t.record.state === 'received') {
+      this.events.emit('file:received', offerInfo(t.record));
+    }
+    this.events.emit('transfer:finished', info);
+    const waiting = this.waiters.get(id) ?? [];
+    this.waiters.delete(id);
+    for (const w of waiting) w(info);
+  }
+
+  /** A new offer is durable: decide about it unasked, then announce it. */
+  async arrived(id: string, accept: (dl: Download) => Promise<void>): Promise<void> {
+    const dl = this.download(id);
+    if (dl === undefined) return;
+    const decision = decide(dl.record, this.settings);
+    try {
+      if (decision === 'decline') {
+        await this.finishDownload(dl, overLimit(dl.record, this.settings));
+      } else if (decision === 'accept') {
+        await accept(dl);
+      }
+    } finally {
+      // Announced whatever happened: an auto-accept that failed leaves it offered.
+      this.events.emit('file:offer', offerInfo(dl.record));
+    }
+  }
+
+  /** Accepted: the folder made (0700), the record durable. */
+  async acceptDownload(dl: Download, dir: string | null): Promise<void> {
+    const folder = dir ?? downloadDirOf(this.settings);
+    await mkdir(folder, { recursive: true, mode: 0o700 });
+    dl.record.dir = folder;
+    dl.record.state = 'accepted';
+    dl.record.durableChunks = 0;
+    await this.write(incomingOps(dl.record));
+    this.changed(dl);
+  }
+
+  /** Declined (by the user, or over the limit): the relay told, the part file removed. */
+  async finishDownload(dl: Download, error: TransferError | null): Promise<void> {
+    await dl.stop(true);
+    dl.record.state = 'declined';
+    dl.record.error = error;
+    dl.record.doneSent = this.link.send({
+      type: 'file-done',
+      transferId: dl.transferId,
+      outcome: 'declined',
+    });
+    await this.write(incomingOps(dl.record));
+    this.changed(dl);
+  }
+
+  private add(id: string, t: Transfer): void {
+    this.all.set(id, t);
+    if (isTerminal(this.info(t).state)) this.told.add(id);
+  }
+}

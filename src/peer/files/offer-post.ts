@@ -1,0 +1,87 @@
+/**
+ * Offers leave as ordinary end-to-end messages (docs/files.md "The offer"): 1:1 through the
+ * outbox (compose.ts), to a group sealed once for every member (groups/send.ts), so an offer
+ * to someone offline waits on the relay like any message and is resent after reconnects.
+ * Also where a FileTarget becomes the FilePut's recipients.
+ */
+import { toHex } from '../../util/bytes.js';
+import { normalizePseudonym } from '../../wire/text.js';
+import type { FileOffer } from '../../wire/types.js';
+import type { DirectConversations } from '../conversations/direct.js';
+import { directConversation } from '../conversations/ids.js';
+import { PeerCode, peerError } from '../errors.js';
+import type { Groups } from '../groups/groups.js';
+import { LinkCode, linkError } from '../link/errors.js';
+import { type ComposeDeps, composeOffer } from '../messaging/compose.js';
+import type { OutboxSender } from '../messaging/sender.js';
+import type { PeerStore } from '../store.js';
+import type { FileTarget } from './api.js';
+import type { ResolvedTarget } from './offer-build.js';
+import { offerLine } from './offers.js';
+import { storeOffer } from './records.js';
+import type { OfferPoster } from './transfers.js';
+
+export interface OfferPostDeps extends ComposeDeps {
+  store: PeerStore;
+  direct: Pick<DirectConversations, 'resolve'>;
+  sender: Pick<OutboxSender, 'holdFor' | 'kick'>;
+  groups: Pick<Groups, 'info' | 'sendOffer'>;
+}
+
+export class OfferPost implements OfferPoster {
+  constructor(private readonly d: OfferPostDeps) {}
+
+  /** E_UNKNOWN_USER, E_KEY_CHANGED, E_SELF, E_OFFLINE; for a group E_UNKNOWN_GROUP, E_NOT_GROUP_MEMBER. */
+  async resolve(target: FileTarget): Promise<ResolvedTarget> {
+    if ('group' in target) {
+      const g = await this.d.groups.info(target.group);
+      if (g.myRole === null) {
+        throw peerError(PeerCode.NotGroupMember, `send file: you are no longer in ${g.name}`);
+      }
+      return {
+        peer: `#${g.name}`,
+        conversation: g.conversation,
+        recipients: { groupId: g.groupId },
+      };
+    }
+    const name = normalizePseudonym(target.to);
+    const conversation = directConversation(name);
+    const r = await this.d.direct.resolve({ conversation, peerName: name });
+    if (r.ok) {
+      return {
+        peer: `@${r.contact.pseudonym}`,
+        conversation,
+        recipients: { to: [toHex(r.contact.card.userId)] },
+      };
+    }
+    switch (r.why) {
+      case 'retry':
+        throw linkError(LinkCode.Offline, `send file: the relay did not answer about ${name}`);
+      case 'held':
+        throw peerError(PeerCode.KeyChanged, `send file: ${name}'s key changed: trust() first`);
+      case 'self':
+        throw peerError(PeerCode.Self, 'send file: you cannot send yourself a file');
+      default:
+        throw peerError(PeerCode.UnknownUser, `send file: nobody is registered as ${name}`);
+    }
+  }
+
+  async post(target: ResolvedTarget, offer: FileOffer, nowMs: number): Promise<void> {
+    const line = offerLine(offer.name, offer.size, offer.entries.length);
+    if ('groupId' in target.recipients) {
+      await this.d.groups.sendOffer(target.recipients.groupId, offer, line);
+      return;
+    }
+    const to = target.peer.slice(1);
+    const message = composeOffer(
+      this.d,
+      to,
+      { kind: 'file-offer', offer: storeOffer(offer) },
+      line,
+      nowMs,
+    );
+    await this.d.store.write(message.ops);
+    if (message.held) await this.d.sender.holdFor(message.conversation);
+    this.d.sender.kick();
+  }
+}

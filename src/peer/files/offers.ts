@@ -1,0 +1,124 @@
+/**
+ * Incoming offers (docs/files.md "On the receiving machine"): what a sender offered, made
+ * safe before anyone sees or stores it (the name sanitised, every folder entry's path checked,
+ * the stream parameters in range), and what happens to it unasked: accepted when the sender
+ * is on the auto-accept list and the size within the limit, declined at once when over the
+ * limit, otherwise left for the user. Pure: the service (transfers.ts) does the I/O.
+ */
+import { checkFileStreamParams } from '../../crypto/file-stream.js';
+import { toHex } from '../../util/bytes.js';
+import { describeError } from '../../util/errors.js';
+import type { FileOffer } from '../../wire/types.js';
+import type { ConversationId } from '../conversations/ids.js';
+import type { OfferInfo } from './api.js';
+import { checkEntries } from './folder-split.js';
+import { type IncomingRecord, storeOffer } from './records.js';
+import { safeDisplayName } from './safe-name.js';
+import { autoAccepts, type FileSettings } from './settings.js';
+import { TransferCode } from './transfer-errors.js';
+
+/** Hex digits of a transfer id that lists show. */
+export const SHORT_ID_DIGITS = 8;
+
+export interface OfferMeta {
+  /** The sender's pseudonym from the authenticated plaintext. */
+  from: string;
+  fromUserId: Uint8Array;
+  conversation: ConversationId;
+  group: string | null;
+  nowMs: number;
+}
+
+/**
+ * The record of a new offer: 'offered', or 'failed' with the reason when its parameters or
+ * one of its paths are unsafe (nothing is ever fetched for it).
+ */
+export function intakeOffer(offer: FileOffer, meta: OfferMeta): IncomingRecord {
+  const stored = storeOffer(offer);
+  stored.name = safeDisplayName(offer.name);
+  const record: IncomingRecord = {
+    offer: stored,
+    from: safeDisplayName(meta.from),
+    fromUserId: toHex(meta.fromUserId),
+    conversation: meta.conversation,
+    group: meta.group === null ? null : safeDisplayName(meta.group),
+    offeredAtMs: meta.nowMs,
+    state: 'offered',
+    dir: null,
+    savedAs: null,
+    error: null,
+  };
+  try {
+    checkFileStreamParams({
+      key: offer.fileKey,
+      noncePrefix: offer.noncePrefix,
+      size: offer.size,
+      chunkSize: offer.chunkBytes,
+      sha256: offer.sha256,
+    });
+    checkEntries(offer.entries);
+  } catch (err) {
+    record.state = 'failed';
+    record.error = describeError(err);
+  }
+  return record;
+}
+
+export type Decision = 'accept' | 'decline' | 'ask';
+
+/** What to do with a new offer unasked. */
+export function decide(record: IncomingRecord, settings: FileSettings): Decision {
+  if (record.state !== 'offered') return 'ask';
+  if (record.offer.size > settings.maxIncomingBytes) return 'decline';
+  return autoAccepts(settings, record.from) ? 'accept' : 'ask';
+}
+
+/** The error an offer over the limit is declined with. */
+export function overLimit(record: IncomingRecord, settings: FileSettings) {
+  return {
+    code: TransferCode.TooLarge,
+    message: `declined: ${record.offer.size} bytes is over your limit of ${settings.maxIncomingBytes}`,
+  };
+}
+
+export function offerInfo(r: IncomingRecord): OfferInfo {
+  return {
+    id: r.offer.transferId,
+    shortId: r.offer.transferId.slice(0, SHORT_ID_DIGITS),
+    conversation: r.conversation,
+    from: r.from,
+    group: r.group,
+    name: r.offer.name,
+    size: r.offer.size,
+    files: r.offer.entries.length,
+    mime: r.offer.mime,
+    offeredAtMs: r.offeredAtMs,
+    state: r.state,
+    savedAs: r.savedAs,
+    error: r.error,
+  };
+}
+
+/**
+ * "sent a file: report.pdf (2.1 MiB)": how an offer reads in a conversation's history. The
+ * name is the sender's, so it is sanitised here like everywhere else it is shown.
+ */
+export function offerLine(name: string, size: number, files: number): string {
+  const shown = safeDisplayName(name);
+  const what =
+    files > 0
+      ? `${shown}/ (${files} files, ${formatBytes(size)})`
+      : `${shown} (${formatBytes(size)})`;
+  return `sent a file: ${what}`;
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
+}

@@ -1,0 +1,34 @@
+/**
+ * The codes of the transfer service (transfers.ts, docs/files.md "Codes"): what sendFile,
+ * acceptFile and the transfers themselves fail with on this side. The relay's own refusals
+ * (E_FILE_QUOTA, E_FILE_TOO_LARGE, E_FILE_DISK_FULL, E_FILE_UNKNOWN, ...) are passed on with
+ * the relay's code, as the relay said it.
+ */
+import { errorFactory } from '../../util/errors.js';
+
+export const TransferCode = {
+  /** A path to send does not exist or is not a file or folder. */
+  NotFound: 'E_FILE_NOT_FOUND',
+  /** A file being sent changed (size or modification time) after it was offered. */
+  SourceChanged: 'E_FILE_SOURCE_CHANGED',
+  /** Larger than MAX_FILE_BYTES, or than a recipient takes (the relay says so too). */
+  TooLarge: 'E_FILE_TOO_LARGE',
+  /** A folder with more files than one offer may list (MAX_FILE_ENTRIES). */
+  TooMany: 'E_FILE_TOO_MANY',
+  /** No transfer's id starts with that ref, or the ref is too short or not hex. */
+  UnknownTransfer: 'E_UNKNOWN_TRANSFER',
+  /** Several transfers' ids start with that ref. */
+  AmbiguousTransfer: 'E_AMBIGUOUS_TRANSFER',
+  /** The transfer is not in a state that allows this (accepting a declined offer, ...). */
+  BadState: 'E_FILE_BAD_STATE',
+  /** The user or the sender cancelled it. */
+  Cancelled: 'E_FILE_CANCELLED',
+  /** The relay is from before file transfer (its Challenge announced no RELAY_FEATURE_FILES). */
+  RelayNoFiles: 'E_RELAY_NO_FILES',
+  /** The relay said something this client cannot use (a wrong size, a wrong uploader). */
+  BadRelayAnswer: 'E_FILE_BAD_ANSWER',
+} as const;
+
+export type TransferCodeValue = (typeof TransferCode)[keyof typeof TransferCode];
+
+export const transferError = errorFactory<TransferCodeValue>();

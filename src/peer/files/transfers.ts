@@ -1,0 +1,329 @@
+/**
+ * The file-transfer service (issue 12, docs/files.md): owns every upload and download of the
+ * profile, their records in the store, the receiver's settings, and the wiring to the relay
+ * link (components.ts calls onReady, onOffline, onWritable and the frame handlers). The
+ * facade (client-files.ts) calls the methods below; the offer messages themselves go through
+ * the ordinary outbox (OfferPoster), so an offer to someone offline waits like any message.
+ */
+import { toHex } from '../../util/bytes.js';
+import type { Clock, Timer } from '../../util/clock.js';
+import { describeError, NatterError } from '../../util/errors.js';
+import { RELAY_FEATURE_FILES } from '../../wire/limits.js';
+import type { FileOffer, Frame, FrameOf } from '../../wire/types.js';
+import type { PeerEvents } from '../events.js';
+import { LinkCode, linkError } from '../link/errors.js';
+import type { ReplyTo, RequestBody, Requests } from '../link/requests.js';
+import type { KvOp, PeerStore } from '../store.js';
+import type { FileTarget, OfferInfo, TransferInfo } from './api.js';
+import { TransferBook } from './book.js';
+import { Download } from './downloads.js';
+import { buildOutgoing, chunkBytesOf, type ResolvedTarget } from './offer-build.js';
+import type { OfferSink } from './offer-sink.js';
+import { intakeOffer, type OfferMeta, offerInfo } from './offers.js';
+import { type IncomingRecord, incomingOps, type OutgoingRecord, outgoingOps } from './records.js';
+import { type FileSettings, mergeSettings, settingsOps } from './settings.js';
+import { planStream } from './stream-source.js';
+import { TransferCode, transferError } from './transfer-errors.js';
+import { putBody, Upload } from './uploads.js';
+
+export type { ResolvedTarget } from './offer-build.js';
+
+/** Posts offers through the outbox (offer-post.ts): 1:1 or to a group. */
+export interface OfferPoster {
+  resolve(target: FileTarget): Promise<ResolvedTarget>;
+  post(target: ResolvedTarget, offer: FileOffer, nowMs: number): Promise<void>;
+}
+
+export interface TransfersDeps {
+  store: PeerStore;
+  link: {
+    readonly ready: boolean;
+    readonly writable: boolean;
+    send(frame: Frame): boolean;
+    /** A frame encoded already, length prefix included (file chunks: uploads.ts). */
+    sendFramed(bytes: Buffer): boolean;
+  };
+  requests: Pick<Requests, 'request'>;
+  poster: OfferPoster;
+  events: PeerEvents;
+  clock: Clock;
+}
+
+/** What load() read from the store. */
+export interface TransfersLoaded {
+  outgoing: OutgoingRecord[];
+  incoming: IncomingRecord[];
+  settings: FileSettings;
+}
+
+export class FileTransfers implements OfferSink {
+  readonly book: TransferBook;
+  private readonly timers = new Set<Timer>();
+  private closed = false;
+  /** The ready relay announced RELAY_FEATURE_FILES; false before the first Ready. */
+  private relayServesFiles = false;
+
+  constructor(
+    private readonly d: TransfersDeps,
+    loaded: TransfersLoaded,
+  ) {
+    this.book = new TransferBook(
+      d.events,
+      d.clock,
+      loaded.settings,
+      (ops) => d.store.write(ops),
+      d.link,
+    );
+    for (const r of loaded.outgoing) this.book.addUpload(new Upload(r, this.uploadDeps()));
+    for (const r of loaded.incoming) this.book.addDownload(new Download(r, this.downloadDeps()));
+  }
+
+  // --- the link
+
+  /**
+   * A session is ready with a relay that announced `features` (Challenge.features). A relay
+   * from before file transfer would close the session on any file frame: nothing is sent
+   * to it, and sending or accepting says E_RELAY_NO_FILES until a relay that serves files.
+   */
+  onReady(features: number): void {
+    this.relayServesFiles = (features & RELAY_FEATURE_FILES) !== 0;
+    if (!this.relayServesFiles) return;
+    this.d.link.send({
+      type: 'file-policy',
+      maxIncomingBytes: this.book.settings.maxIncomingBytes,
+    });
+    for (const u of this.book.uploads()) void u.resume();
+    for (const dl of this.book.downloads()) void dl.resume();
+    this.tellOutcomes();
+  }
+
+  private checkRelayServesFiles(step: string): void {
+    if (this.relayServesFiles) return;
+    throw transferError(
+      TransferCode.RelayNoFiles,
+      `${step}: the relay predates file transfer (update the relay to natter with files)`,
+    );
+  }
+
+  onOffline(): void {
+    for (const u of this.book.uploads()) u.offline();
+    for (const dl of this.book.downloads()) dl.offline();
+  }
+
+  onWritable(): void {
+    for (const u of this.book.uploads()) if (u.active) void u.pump();
+  }
+
+  onChunk(frame: FrameOf<'file-chunk'>): void {
+    this.book.download(toHex(frame.transferId))?.onChunk(frame);
+  }
+
+  onChunkAck(frame: FrameOf<'file-chunk-ack'>): void {
+    this.book.upload(toHex(frame.transferId))?.onAck(frame);
+  }
+
+  // --- sending
+
+  /** See ClientFiles.sendFile. */
+  async send(
+    target: FileTarget,
+    paths: string[],
+    opts: { chunkBytes?: number } = {},
+  ): Promise<TransferInfo> {
+    const chunkBytes = chunkBytesOf(opts.chunkBytes);
+    const plan = await planStream(paths);
+    if (!this.d.link.ready) {
+      throw linkError(LinkCode.Offline, 'send file: not connected to the relay');
+    }
+    this.checkRelayServesFiles('send file');
+    const dest = await this.d.poster.resolve(target);
+    const { offer, record } = await buildOutgoing(plan, chunkBytes, dest, this.d.clock.now());
+    const upload = new Upload(record, this.uploadDeps());
+    const reply = await this.d.requests.request('file-put', putBody(record));
+    if (reply.code !== '') {
+      throw new NatterError(
+        reply.code,
+        `send file: the relay refused ${plan.name}: ${reply.reason}`,
+      );
+    }
+    await this.d.store.write(outgoingOps(record));
+    await this.d.poster.post(dest, offer, record.createdAtMs);
+    this.book.addUpload(upload);
+    upload.started(Number(reply.haveChunks));
+    return this.book.info(upload);
+  }
+
+  // --- receiving
+
+  /**
+   * A new offer in a delivery batch: the record's ops, or none for a transfer known already
+   * (never overwritten). It joins the book only once the batch is durable (arrived()): a
+   * batch that fails to write is redelivered and taken afresh.
+   */
+  intakeOps(
+    offer: FileOffer,
+    meta: OfferMeta,
+  ): { ops: ReturnType<typeof incomingOps>; record: IncomingRecord } | null {
+    const id = toHex(offer.transferId);
+    if (this.book.has(id)) return null;
+    const record = intakeOffer(offer, meta);
+    return { ops: incomingOps(record), record };
+  }
+
+  /** Offers of a batch that is durable now: decided, announced. */
+  arrived(records: IncomingRecord[]): void {
+    for (const r of records) {
+      if (this.book.has(r.offer.transferId)) continue;
+      this.book.addDownload(new Download(r, this.downloadDeps()));
+      this.book
+        .arrived(r.offer.transferId, (dl) => this.startDownload(dl, null))
+        .catch((err: unknown) => {
+          // Auto-accept could not make the folder, say: the offer stays, the user is told.
+          this.d.events.emit('error', { ...describeError(err), fatal: false });
+        });
+    }
+  }
+
+  async accept(ref: string, opts: { dir?: string } = {}): Promise<TransferInfo> {
+    const dl = this.book.downloadRef(ref);
+    this.checkRelayServesFiles('accept');
+    if (dl.record.state !== 'offered') {
+      throw transferError(
+        TransferCode.BadState,
+        `accept: ${dl.record.offer.name} is ${dl.record.state}, not offered`,
+      );
+    }
+    await this.startDownload(dl, opts.dir ?? null);
+    return this.book.info(dl);
+  }
+
+  async decline(ref: string): Promise<void> {
+    const dl = this.book.downloadRef(ref);
+    if (dl.record.state !== 'offered' && dl.record.state !== 'accepted') {
+      throw transferError(
+        TransferCode.BadState,
+        `decline: ${dl.record.offer.name} is ${dl.record.state}`,
+      );
+    }
+    await this.book.finishDownload(dl, null);
+  }
+
+  /**
+   * An upload, running or done (its blob waits on the relay for recipients), is dropped for
+   * everyone; a download is declined. E_FILE_BAD_STATE once failed or cancelled.
+   */
+  async cancel(ref: string): Promise<void> {
+    const t = this.book.ref(ref);
+    if (t instanceof Download) return this.decline(ref);
+    if (t.record.state === 'failed' || t.record.state === 'cancelled') {
+      throw transferError(
+        TransferCode.BadState,
+        `cancel: ${t.record.offer.name} is ${t.record.state} already`,
+      );
+    }
+    t.record.state = 'cancelled';
+    t.record.error = { code: TransferCode.Cancelled, message: 'cancelled by you' };
+    t.record.doneSent = this.d.link.send({
+      type: 'file-done',
+      transferId: t.transferId,
+      outcome: 'cancelled',
+    });
+    await t.stop();
+    await this.d.store.write(outgoingOps(t.record));
+    this.book.changed(t);
+  }
+
+  /** Chunks sent by an upload in all, resends included. */
+  chunksSent(ref: string): number {
+    const t = this.book.ref(ref);
+    return t instanceof Download ? 0 : t.chunksSent;
+  }
+
+  offers(): OfferInfo[] {
+    return this.book.downloads().map((dl) => offerInfo(dl.record));
+  }
+
+  async setSettings(partial: Partial<FileSettings>): Promise<FileSettings> {
+    const next = mergeSettings(this.book.settings, partial);
+    await this.d.store.write(settingsOps(next));
+    this.book.settings = next;
+    if (this.d.link.ready && this.relayServesFiles)
+      this.d.link.send({ type: 'file-policy', maxIncomingBytes: next.maxIncomingBytes });
+    return next;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) this.d.clock.clearTimeout(t);
+    this.timers.clear();
+    for (const u of this.book.uploads()) void u.stop();
+    for (const dl of this.book.downloads()) void dl.stop(false);
+  }
+
+  /**
+   * FileDone for what ended while offline (or whose FileDone went nowhere), so the relay
+   * frees the blob now rather than at its TTL. The relay ignores a FileDone it no longer needs.
+   */
+  private tellOutcomes(): void {
+    const ops: KvOp[] = [];
+    for (const u of this.book.uploads()) {
+      const r = u.record;
+      if ((r.state !== 'cancelled' && r.state !== 'failed') || r.doneSent === true) continue;
+      r.doneSent = this.d.link.send({
+        type: 'file-done',
+        transferId: u.transferId,
+        outcome: 'cancelled',
+      });
+      if (r.doneSent) ops.push(...outgoingOps(r));
+    }
+    for (const dl of this.book.downloads()) {
+      const r = dl.record;
+      if ((r.state !== 'received' && r.state !== 'declined') || r.doneSent === true) continue;
+      const outcome = r.state;
+      r.doneSent = this.d.link.send({ type: 'file-done', transferId: dl.transferId, outcome });
+      if (r.doneSent) ops.push(...incomingOps(r));
+    }
+    void this.d.store.write(ops).catch(() => undefined);
+  }
+
+  private async startDownload(dl: Download, dir: string | null): Promise<void> {
+    await this.book.acceptDownload(dl, dir);
+    if (dl.record.state === 'accepted' && this.relayServesFiles) void dl.resume();
+  }
+
+  /** Runs `fn` in `ms` on the clock, unless the service closed meanwhile. */
+  private later(fn: () => void, ms: number): void {
+    if (this.closed) return;
+    const t = this.d.clock.setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private uploadDeps() {
+    return {
+      link: this.d.link,
+      put: (body: RequestBody<'file-put'>): Promise<ReplyTo<'file-put'>> =>
+        this.d.requests.request('file-put', body),
+      changed: (u: Upload, persist: boolean) => {
+        if (persist) void this.d.store.write(outgoingOps(u.record)).catch(() => undefined);
+        this.book.changed(u);
+      },
+      later: (fn: () => void, ms: number) => this.later(fn, ms),
+    };
+  }
+
+  private downloadDeps() {
+    return {
+      link: this.d.link,
+      later: (fn: () => void, ms: number) => this.later(fn, ms),
+      get: (body: RequestBody<'file-get'>): Promise<ReplyTo<'file-get'>> =>
+        this.d.requests.request('file-get', body),
+      changed: (dl: Download, durable: boolean) => {
+        if (durable) void this.d.store.write(incomingOps(dl.record)).catch(() => undefined);
+        this.book.changed(dl);
+      },
+    };
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * TransferInfo for the UI (api.ts): an upload or a download as `natter transfers` lists it,
+ * with its rate and ETA from its ProgressMeter.
+ */
+import type { OfferState, TransferInfo, TransferState } from './api.js';
+import type { Download } from './downloads.js';
+import { SHORT_ID_DIGITS } from './offers.js';
+import type { ProgressMeter } from './progress.js';
+import type { Upload } from './uploads.js';
+
+const DOWNLOAD_STATE: { [S in OfferState]: TransferState } = {
+  offered: 'waiting',
+  accepted: 'running',
+  declined: 'cancelled',
+  received: 'done',
+  failed: 'failed',
+};
+
+const TERMINAL: ReadonlySet<TransferState> = new Set(['done', 'failed', 'cancelled']);
+
+export const isTerminal = (state: TransferState): boolean => TERMINAL.has(state);
+
+export function uploadInfo(u: Upload, meter: ProgressMeter, nowMs: number): TransferInfo {
+  const r = u.record;
+  return view(r.offer.transferId, 'upload', r.offer.name, r.peer, r.offer.size, u.doneBytes, {
+    meter,
+    nowMs,
+    state: r.state,
+    savedAs: null,
+    error: r.error,
+  });
+}
+
+export function downloadInfo(d: Download, meter: ProgressMeter, nowMs: number): TransferInfo {
+  const r = d.record;
+  const peer = r.group === null ? `@${r.from}` : `#${r.group}`;
+  const done = r.state === 'received' ? r.offer.size : d.doneBytes;
+  return view(r.offer.transferId, 'download', r.offer.name, peer, r.offer.size, done, {
+    meter,
+    nowMs,
+    state: DOWNLOAD_STATE[r.state],
+    savedAs: r.savedAs,
+    error: r.error,
+  });
+}
+
+function view(
+  id: string,
+  direction: TransferInfo['direction'],
+  name: string,
+  peer: string,
+  size: number,
+  doneBytes: number,
+  s: {
+    meter: ProgressMeter;
+    nowMs: number;
+    state: TransferState;
+    savedAs: string | null;
+    error: TransferInfo['error'];
+  },
+): TransferInfo {
+  const running = s.state === 'running';
+  return {
+    id,
+    shortId: id.slice(0, SHORT_ID_DIGITS),
+    direction,
+    name,
+    peer,
+    size,
+    doneBytes,
+    rateBytesPerSec: running ? Math.round(s.meter.rate(s.nowMs)) : 0,
+    etaMs: running ? s.meter.etaMs(s.nowMs, size - doneBytes) : s.state === 'done' ? 0 : null,
+    state: s.state,
+    savedAs: s.savedAs,
+    error: s.error,
+  };
+}

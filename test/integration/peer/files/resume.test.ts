@@ -1,0 +1,198 @@
+/**
+ * File transfers that resume (issue 12, docs/files.md "Resume"), and a group's file stored
+ * once: a real relay, real clients, and a proxy that cuts the uploader's connection.
+ */
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileChunkCount } from '../../../../src/crypto/file-stream.js';
+import type { NatterClient } from '../../../../src/peer/client.js';
+import { FILE_UPLOAD_WINDOW_CHUNKS } from '../../../../src/peer/files/uploads.js';
+import { nextEvent } from '../../../helpers/events.js';
+import { makeTempDir, removeTempDirs } from '../../../helpers/tmp.js';
+import { testWorld } from '../../../helpers/world.js';
+import { type CutProxy, sha256File, startCutProxy, writePattern } from './helpers.js';
+
+const MiB = 1024 * 1024;
+/** Small chunks: many of them, so a cut lands mid-transfer and the resend bound is visible. */
+const CHUNK = 16 * 1024;
+
+describe('file transfer: resume and groups', function () {
+  this.timeout(60_000);
+  const world = testWorld();
+  const proxies: CutProxy[] = [];
+
+  afterEach(async () => {
+    await world.closeAll();
+    await Promise.all(proxies.splice(0).map((p) => p.close()));
+    await removeTempDirs();
+  });
+
+  for (const fraction of [0.1, 0.5, 0.99]) {
+    it(`resumes an upload cut at ${fraction * 100} %, resending at most one window`, async () => {
+      const relay = await world.relayOn();
+      const proxy = await startCutProxy(relay);
+      proxies.push(proxy);
+      const alice = await world.client('alice', { ...relay, host: proxy.host, port: proxy.port });
+      const bob = await world.client('bob', relay);
+      await Promise.all([alice.connect(), bob.connect()]);
+      const downloads = await makeTempDir('natter-dl-');
+      await bob.setFileSettings({ downloadDir: downloads, autoAcceptFrom: ['alice'] });
+      const src = await makeTempDir('natter-src-');
+      const size = 4 * MiB + 5;
+      const hash = await writePattern(join(src, 'big.bin'), size, 11);
+      let cuts = 0;
+      const start = proxy.up;
+      proxy.when('up', start + Math.floor(size * fraction), () => {
+        cuts++;
+        proxy.cut();
+      });
+      const sent = await alice.sendFile({ to: 'bob' }, [join(src, 'big.bin')], {
+        chunkBytes: CHUNK,
+      });
+      const up = await alice.waitForTransfer(sent.id);
+      assert.equal(up.state, 'done', JSON.stringify(up.error));
+      assert.equal(cuts, 1, 'the connection was cut once');
+      const count = fileChunkCount(size, CHUNK);
+      const sentChunks = alice.uploadChunksSent(sent.id);
+      assert.ok(
+        sentChunks - count <= FILE_UPLOAD_WINDOW_CHUNKS,
+        `${sentChunks - count} chunks sent twice, at most ${FILE_UPLOAD_WINDOW_CHUNKS}`,
+      );
+      const down = await bob.waitForTransfer(sent.id);
+      assert.equal(down.state, 'done', JSON.stringify(down.error));
+      assert.equal(await sha256File(down.savedAs!), hash);
+    });
+  }
+
+  it('resumes an upload after the sender closed mid-upload and opened again', async () => {
+    const relay = await world.relayOn();
+    const proxy = await startCutProxy(relay);
+    proxies.push(proxy);
+    const alice = await world.client('alice', { ...relay, host: proxy.host, port: proxy.port });
+    const bob = await world.client('bob', relay);
+    await Promise.all([alice.connect(), bob.connect()]);
+    const downloads = await makeTempDir('natter-dl-');
+    await bob.setFileSettings({ downloadDir: downloads, autoAcceptFrom: ['alice'] });
+    const src = await makeTempDir('natter-src-');
+    const size = 4 * MiB + 9;
+    const hash = await writePattern(join(src, 'backup.tar'), size, 14);
+    const closed = new Promise<void>((resolve, reject) => {
+      proxy.when('up', proxy.up + Math.floor(size * 0.4), () => {
+        alice.close().then(resolve, reject);
+      });
+    });
+    const sent = await alice.sendFile({ to: 'bob' }, [join(src, 'backup.tar')], {
+      chunkBytes: CHUNK,
+    });
+    await closed;
+    const again = await world.client('alice', relay, {
+      profile: (alice as NatterClient & { profile: never }).profile,
+    });
+    assert.equal(again.transfers().find((t) => t.id === sent.id)?.state, 'running');
+    await again.connect();
+    const up = await again.waitForTransfer(sent.id);
+    assert.equal(up.state, 'done', JSON.stringify(up.error));
+    assert.ok(again.uploadChunksSent(sent.id) < fileChunkCount(size, CHUNK), 'went on, not over');
+    const down = await bob.waitForTransfer(sent.id);
+    assert.equal(down.state, 'done', JSON.stringify(down.error));
+    assert.equal(await sha256File(down.savedAs!), hash);
+  });
+
+  it('fails an upload whose source changed before the resume: E_FILE_SOURCE_CHANGED', async () => {
+    const relay = await world.relayOn();
+    const proxy = await startCutProxy(relay);
+    proxies.push(proxy);
+    const alice = await world.client('alice', { ...relay, host: proxy.host, port: proxy.port });
+    const bob = await world.client('bob', relay);
+    await Promise.all([alice.connect(), bob.connect()]);
+    const src = await makeTempDir('natter-src-');
+    const path = join(src, 'notes.txt');
+    const size = 2 * MiB;
+    await writePattern(path, size, 15);
+    const closed = new Promise<void>((resolve, reject) => {
+      proxy.when('up', proxy.up + Math.floor(size * 0.3), () => {
+        alice.close().then(resolve, reject);
+      });
+    });
+    const sent = await alice.sendFile({ to: 'bob' }, [path], { chunkBytes: CHUNK });
+    await closed;
+    await writePattern(path, size + 1, 16);
+    const again = await world.client('alice', relay, {
+      profile: (alice as NatterClient & { profile: never }).profile,
+    });
+    await again.connect();
+    const up = await again.waitForTransfer(sent.id);
+    assert.equal(up.state, 'failed');
+    assert.equal(up.error?.code, 'E_FILE_SOURCE_CHANGED');
+  });
+
+  it('resumes a download after the receiver closed mid-download and opened again', async () => {
+    const relay = await world.relayOn();
+    const proxy = await startCutProxy(relay);
+    proxies.push(proxy);
+    const alice = await world.client('alice', relay);
+    const bob = await world.client('bob', { ...relay, host: proxy.host, port: proxy.port });
+    await Promise.all([alice.connect(), bob.connect()]);
+    const downloads = await makeTempDir('natter-dl-');
+    await bob.setFileSettings({ downloadDir: downloads });
+    const src = await makeTempDir('natter-src-');
+    const size = 6 * MiB + 77;
+    const hash = await writePattern(join(src, 'disk.img'), size, 12);
+    const offered = nextEvent(bob, 'file:offer', (o) => o.name === 'disk.img', 10_000);
+    const sent = await alice.sendFile({ to: 'bob' }, [join(src, 'disk.img')], {
+      chunkBytes: CHUNK,
+    });
+    assert.equal((await alice.waitForTransfer(sent.id)).state, 'done');
+    const offer = await offered;
+    const closed = new Promise<void>((resolve, reject) => {
+      proxy.when('down', proxy.down + Math.floor(size / 2), () => {
+        bob.close().then(resolve, reject);
+      });
+    });
+    await bob.acceptFile(offer.id);
+    await closed;
+    const parts = (await readdir(downloads)).filter((n) => n.endsWith('.part'));
+    assert.equal(parts.length, 1, 'the part file stays for the resume');
+    const again = await world.client('bob', relay, {
+      profile: (bob as NatterClient & { profile: never }).profile,
+    });
+    const finished = nextEvent(again, 'transfer:finished', (t) => t.id === sent.id, 30_000);
+    await again.connect();
+    const down = await finished;
+    assert.equal(down.state, 'done', JSON.stringify(down.error));
+    assert.equal(await sha256File(down.savedAs!), hash);
+    assert.deepEqual(await readdir(downloads), ['disk.img']);
+  });
+
+  it('sends a file to a group: stored once on the relay, received by both members', async () => {
+    const relay = await world.relayOn();
+    const alice = await world.client('alice', relay);
+    const bob = await world.client('bob', relay);
+    const carol = await world.client('carol', relay);
+    await Promise.all([alice.connect(), bob.connect(), carol.connect()]);
+    const created = nextEvent(carol, 'group:changed');
+    await alice.createGroup('team', ['bob', 'carol']);
+    await created;
+    const dirs = [await makeTempDir('natter-dl-'), await makeTempDir('natter-dl-')];
+    await bob.setFileSettings({ downloadDir: dirs[0]! });
+    await carol.setFileSettings({ downloadDir: dirs[1]! });
+    const src = await makeTempDir('natter-src-');
+    const hash = await writePattern(join(src, 'slides.pdf'), 2 * MiB + 3, 13);
+    const offers = [bob, carol].map((c) =>
+      nextEvent(c, 'file:offer', (o) => o.name === 'slides.pdf', 10_000),
+    );
+    const sent = await alice.sendFile({ group: 'team' }, [join(src, 'slides.pdf')]);
+    assert.equal(sent.peer, '#team');
+    assert.equal((await alice.waitForTransfer(sent.id)).state, 'done');
+    assert.equal((await readdir(join(relay.dataDir, 'blobs'))).length, 1, 'stored once');
+    for (const [i, c] of [bob, carol].entries()) {
+      const o = await offers[i]!;
+      assert.equal(o.group, 'team');
+      await c.acceptFile(o.id);
+      const down = await c.waitForTransfer(o.id);
+      assert.equal(down.state, 'done', JSON.stringify(down.error));
+      assert.equal(await sha256File(down.savedAs!), hash);
+    }
+  });
+});

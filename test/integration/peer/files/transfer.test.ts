@@ -1,0 +1,219 @@
+/**
+ * File transfer end to end (issue 12, docs/files.md): a real relay and real clients on
+ * loopback, temp profiles and download folders.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { NatterClient } from '../../../../src/peer/client.js';
+import { nextEvent } from '../../../helpers/events.js';
+import { makeTempDir, removeTempDirs } from '../../../helpers/tmp.js';
+import { testWorld } from '../../../helpers/world.js';
+import { sha256File, writePattern } from './helpers.js';
+
+const MiB = 1024 * 1024;
+
+describe('file transfer through a real relay', function () {
+  this.timeout(60_000);
+  const world = testWorld();
+
+  afterEach(async () => {
+    await world.closeAll();
+    await removeTempDirs();
+  });
+
+  /** Alice and Bob registered, Bob's downloads in a temp folder. */
+  async function pair() {
+    const relay = await world.relayOn();
+    const alice = await world.client('alice', relay);
+    const bob = await world.client('bob', relay);
+    await alice.connect();
+    await bob.connect();
+    const downloads = await makeTempDir('natter-dl-');
+    await bob.setFileSettings({ downloadDir: downloads });
+    return { relay, alice, bob, downloads };
+  }
+
+  async function acceptNext(bob: NatterClient, name: string) {
+    const offer = await nextEvent(bob, 'file:offer', (o) => o.name === name, 10_000);
+    assert.equal(offer.state, 'offered');
+    return bob.acceptFile(offer.shortId);
+  }
+
+  it('sends a few MiB 1:1: offered, accepted, received with its SHA-256', async () => {
+    const { alice, bob, downloads } = await pair();
+    const src = await makeTempDir('natter-src-');
+    const hash = await writePattern(join(src, 'report.pdf'), 3 * MiB + 123);
+    const offered = acceptNext(bob, 'report.pdf');
+    const sent = await alice.sendFile({ to: 'bob' }, [join(src, 'report.pdf')]);
+    assert.equal(sent.direction, 'upload');
+    assert.equal(sent.peer, '@bob');
+    const accepted = await offered;
+    const [up, down] = await Promise.all([
+      alice.waitForTransfer(sent.id),
+      bob.waitForTransfer(accepted.id),
+    ]);
+    assert.equal(up.state, 'done', JSON.stringify(up.error));
+    assert.equal(down.state, 'done', JSON.stringify(down.error));
+    assert.equal(down.savedAs, join(downloads, 'report.pdf'));
+    assert.equal(await sha256File(down.savedAs!), hash);
+    const offer = bob.fileOffers().find((o) => o.id === sent.id);
+    assert.equal(offer?.state, 'received');
+    assert.equal(offer?.from, 'alice');
+    const history = await bob.conversation('alice');
+    assert.ok(history.some((e) => e.text.startsWith('sent a file: report.pdf')));
+  });
+
+  it('keeps an offer for a recipient who is offline, who accepts and downloads on return', async () => {
+    const relay = await world.relayOn();
+    const alice = await world.client('alice', relay);
+    const bob = await world.client('bob', relay);
+    await bob.connect();
+    await bob.close();
+    await alice.connect();
+    const src = await makeTempDir('natter-src-');
+    const hash = await writePattern(join(src, 'movie.bin'), 2 * MiB, 2);
+    const sent = await alice.sendFile({ to: 'bob' }, [join(src, 'movie.bin')]);
+    assert.equal((await alice.waitForTransfer(sent.id)).state, 'done');
+    const again = await world.client('bob', relay, {
+      profile: (bob as never as { profile: never }).profile,
+    });
+    const downloads = await makeTempDir('natter-dl-');
+    await again.setFileSettings({ downloadDir: downloads });
+    const offer = nextEvent(again, 'file:offer', (o) => o.name === 'movie.bin', 10_000);
+    await again.connect();
+    const o = await offer;
+    await again.acceptFile(o.id.slice(0, 6));
+    const down = await again.waitForTransfer(o.id);
+    assert.equal(down.state, 'done', JSON.stringify(down.error));
+    assert.equal(await sha256File(down.savedAs!), hash);
+  });
+
+  it('sends a folder that arrives intact, its files at their relative paths', async () => {
+    const { alice, bob, downloads } = await pair();
+    const src = await makeTempDir('natter-src-');
+    const root = join(src, 'photos');
+    await mkdir(join(root, '2024', 'summer'), { recursive: true });
+    const hashes = {
+      'a.jpg': await writePattern(join(root, 'a.jpg'), 300_000, 3),
+      '2024/summer/b.jpg': await writePattern(join(root, '2024', 'summer', 'b.jpg'), 700_001, 4),
+      'empty.txt': await writePattern(join(root, 'empty.txt'), 0, 5),
+    };
+    const offered = acceptNext(bob, 'photos');
+    const sent = await alice.sendFile({ to: 'bob' }, [root]);
+    const accepted = await offered;
+    const down = await bob.waitForTransfer(accepted.id);
+    assert.equal(down.state, 'done', JSON.stringify(down.error));
+    assert.equal(down.savedAs, join(downloads, 'photos'));
+    for (const [rel, h] of Object.entries(hashes)) {
+      assert.equal(await sha256File(join(downloads, 'photos', rel)), h, rel);
+    }
+    assert.equal(bob.fileOffers().find((o) => o.id === sent.id)?.files, 3);
+  });
+
+  it('refuses a file over the recipient limit before any upload: E_FILE_TOO_LARGE', async () => {
+    const { alice, bob } = await pair();
+    await bob.setFileSettings({ maxIncomingBytes: 1000 });
+    // The FilePolicy goes out with the change; a lookup round trip lets the relay apply it.
+    await new Promise((r) => setTimeout(r, 200));
+    const src = await makeTempDir('natter-src-');
+    await writePattern(join(src, 'big.bin'), 5000, 6);
+    await assert.rejects(alice.sendFile({ to: 'bob' }, [join(src, 'big.bin')]), {
+      code: 'E_FILE_TOO_LARGE',
+    });
+    assert.deepEqual(alice.transfers(), []);
+  });
+
+  it('refuses a file over the uploader quota before any upload: E_FILE_QUOTA', async () => {
+    const relay = await world.relayOn({ limits: { fileQuotaBytes: 100_000 } });
+    const alice = await world.client('alice', relay);
+    const bob = await world.client('bob', relay);
+    await alice.connect();
+    await bob.connect();
+    const src = await makeTempDir('natter-src-');
+    await writePattern(join(src, 'big.bin'), 200_000, 7);
+    await assert.rejects(alice.sendFile({ to: 'bob' }, [join(src, 'big.bin')]), {
+      code: 'E_FILE_QUOTA',
+    });
+  });
+
+  it('refuses a missing path with E_FILE_NOT_FOUND and an unknown user with E_UNKNOWN_USER', async () => {
+    const { alice } = await pair();
+    const src = await makeTempDir('natter-src-');
+    await assert.rejects(alice.sendFile({ to: 'bob' }, [join(src, 'nope')]), {
+      code: 'E_FILE_NOT_FOUND',
+    });
+    await writeFile(join(src, 'f'), 'x');
+    await assert.rejects(alice.sendFile({ to: 'nobody' }, [join(src, 'f')]), {
+      code: 'E_UNKNOWN_USER',
+    });
+  });
+
+  it('declines by itself an offer over the limit set while it waited, telling why', async () => {
+    const relay = await world.relayOn();
+    const alice = await world.client('alice', relay);
+    const bob = await world.client('bob', relay);
+    await bob.connect();
+    await bob.close();
+    await alice.connect();
+    const src = await makeTempDir('natter-src-');
+    await writePattern(join(src, 'huge.iso'), 50_000, 10);
+    const sent = await alice.sendFile({ to: 'bob' }, [join(src, 'huge.iso')]);
+    const again = await world.client('bob', relay, {
+      profile: (bob as NatterClient & { profile: never }).profile,
+    });
+    await again.setFileSettings({ maxIncomingBytes: 10_000 });
+    const offer = nextEvent(again, 'file:offer', (o) => o.id === sent.id, 10_000);
+    await again.connect();
+    const o = await offer;
+    assert.equal(o.state, 'declined');
+    assert.equal(o.error?.code, 'E_FILE_TOO_LARGE');
+    assert.deepEqual(again.transfers(), []);
+  });
+
+  it('cancels an upload for everyone: an accept after it fails with E_FILE_UNKNOWN', async () => {
+    const { alice, bob } = await pair();
+    const src = await makeTempDir('natter-src-');
+    await writePattern(join(src, 'oops.bin'), 300_000, 9);
+    const offered = nextEvent(bob, 'file:offer', (o) => o.name === 'oops.bin', 10_000);
+    const sent = await alice.sendFile({ to: 'bob' }, [join(src, 'oops.bin')]);
+    await alice.waitForTransfer(sent.id);
+    await alice.cancelTransfer(sent.id.slice(0, 4));
+    assert.equal(alice.transfers().find((t) => t.id === sent.id)?.state, 'cancelled');
+    const o = await offered;
+    await new Promise((r) => setTimeout(r, 200));
+    await bob.acceptFile(o.id);
+    const down = await bob.waitForTransfer(o.id);
+    assert.equal(down.state, 'failed');
+    assert.equal(down.error?.code, 'E_FILE_UNKNOWN');
+  });
+
+  it('names transfers by a unique hex prefix: E_UNKNOWN_TRANSFER, E_AMBIGUOUS_TRANSFER', async () => {
+    const { alice } = await pair();
+    assert.throws(() => alice.transfers() && alice.waitForTransfer('zz'), {
+      code: 'E_UNKNOWN_TRANSFER',
+    });
+    await assert.rejects(alice.declineFile('abcdef'), { code: 'E_UNKNOWN_TRANSFER' });
+  });
+
+  it('auto-accepts from a chosen contact, reporting progress on the way', async () => {
+    const { alice, bob, downloads } = await pair();
+    await bob.setFileSettings({ autoAcceptFrom: ['Alice'] });
+    const src = await makeTempDir('natter-src-');
+    const hash = await writePattern(join(src, 'auto.txt'), 10_000, 8);
+    const offer = nextEvent(bob, 'file:offer', (o) => o.name === 'auto.txt', 10_000);
+    const progress: number[] = [];
+    bob.on('transfer:progress', (t) => progress.push(t.doneBytes));
+    const sent = await alice.sendFile({ to: 'bob' }, [join(src, 'auto.txt')]);
+    assert.equal((await offer).state, 'accepted');
+    const down = await bob.waitForTransfer(sent.id);
+    assert.ok(progress.length >= 1, 'progress was reported');
+    assert.deepEqual(
+      progress,
+      [...progress].sort((a, b) => a - b),
+      'and only moved forward',
+    );
+    assert.equal(await sha256File(down.savedAs!), hash);
+    assert.deepEqual(await readdir(downloads), ['auto.txt']);
+  });
+});

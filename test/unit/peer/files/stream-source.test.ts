@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { planStream, StreamReader } from '../../../../src/peer/files/stream-source.js';
+import { makeTempDir, removeTempDirs } from '../../../helpers/tmp.js';
+
+const bytes = (n: number, seed: number) => {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) & 0xff;
+  return b;
+};
+
+describe('files: a file or folder as one stream', () => {
+  after(removeTempDirs);
+
+  it('walks a folder: regular files only, sorted relative paths, symlinks skipped', async () => {
+    const dir = await makeTempDir();
+    const root = join(dir, 'photos');
+    await mkdir(join(root, 'b', 'c'), { recursive: true });
+    await writeFile(join(root, 'z.txt'), bytes(10, 1));
+    await writeFile(join(root, 'a.txt'), bytes(5, 2));
+    await writeFile(join(root, 'b', 'c', 'd.bin'), bytes(7, 3));
+    await symlink('/etc/passwd', join(root, 'link'));
+    const plan = await planStream([root]);
+    assert.equal(plan.name, 'photos');
+    assert.equal(plan.folder, true);
+    assert.deepEqual(
+      plan.files.map((f) => [f.relative, f.size]),
+      [
+        ['a.txt', 5],
+        ['b/c/d.bin', 7],
+        ['z.txt', 10],
+      ],
+    );
+    assert.equal(plan.size, 22);
+  });
+
+  it('reads chunk i across file boundaries by positional reads, and hashes the whole', async () => {
+    const dir = await makeTempDir();
+    const parts = [bytes(5000, 1), bytes(0, 0), bytes(9000, 2), bytes(3, 3)];
+    for (const [i, p] of parts.entries()) await writeFile(join(dir, `f${i}`), p);
+    const plan = await planStream(parts.map((_, i) => join(dir, `f${i}`)));
+    const reader = new StreamReader(plan.files);
+    const whole = Buffer.concat(parts);
+    try {
+      for (const [at, len] of [
+        [0, 4096],
+        [4096, 4096],
+        [8192, 4096],
+        [12288, 4096],
+      ] as const) {
+        assert.deepEqual(Buffer.from(await reader.read(at, len)), whole.subarray(at, at + len));
+      }
+      const sha = createHash('sha256').update(whole).digest();
+      assert.deepEqual(Buffer.from(await reader.sha256()), sha);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('reports a source that changed since it was planned as E_FILE_SOURCE_CHANGED', async () => {
+    const dir = await makeTempDir();
+    const path = join(dir, 'f');
+    await writeFile(path, bytes(100, 1));
+    const plan = await planStream([path]);
+    const reader = new StreamReader(plan.files);
+    await reader.checkUnchanged();
+    await utimes(path, new Date(), new Date(Date.now() + 5_000));
+    await assert.rejects(reader.checkUnchanged(), { code: 'E_FILE_SOURCE_CHANGED' });
+    await reader.close();
+  });
+
+  it('refuses a path that does not exist with E_FILE_NOT_FOUND', async () => {
+    const dir = await makeTempDir();
+    await assert.rejects(planStream([join(dir, 'nope')]), { code: 'E_FILE_NOT_FOUND' });
+    await assert.rejects(planStream([]), { code: 'E_FILE_NOT_FOUND' });
+  });
+});
