@@ -19,6 +19,7 @@ import {
   type TrustResult,
 } from '../peer/index.js';
 import type { ControlDispatch, ControlSession } from './control.js';
+import { FILE_OPS, type FileControlOps, type FileControlTarget } from './control-files.js';
 import {
   type InboxBatch,
   type InboxReports,
@@ -54,7 +55,8 @@ export type ControlTarget = Pick<
   | 'sendToGroup'
   | 'status'
   | 'flush'
->;
+> &
+  FileControlTarget;
 
 type NoFields = Record<never, never>;
 
@@ -68,8 +70,8 @@ export type TrustView =
   | { compare: { contact: ContactInfo | null; safetyNumber: string } }
   | { result: TrustResult };
 
-/** Each request kind: its fields and its answer's (besides `ok`). */
-export interface ControlOps {
+/** Each request kind: its fields and its answer's (besides `ok`); files: control-files.ts. */
+export interface ControlOps extends FileControlOps {
   status: { request: { status: PresenceStatus; text?: string }; answer: NoFields };
   who: { request: NoFields; answer: { peers: OnlinePeer[] } };
   /** Then one {"event": "roster:change"|"roster:conflict", ...} line per change. */
@@ -223,6 +225,7 @@ const OPS: { [K in ControlOp]: OpHandler<K> } = {
     parse: (raw) => ({ after: count(raw, 'after') }),
     run: (_t, r, session) => inboxWait(session, r.after),
   },
+  ...FILE_OPS,
 };
 
 /** Runs one request kind on `target`: the socket's dispatcher, and a command running alone. */

@@ -15,6 +15,8 @@ export const CliCode = {
   NotRunning: 'E_NOT_RUNNING',
   NoIdentity: 'E_NO_IDENTITY',
   NoRelay: 'E_NO_RELAY',
+  /** send-file: a path that is missing, unreadable, or neither a file nor a folder. */
+  NoSuchFile: 'E_FILE_NOT_FOUND',
   ProfileInUse: 'E_PROFILE_IN_USE',
   PassphraseEmpty: 'E_PASSPHRASE_EMPTY',
   PassphraseFile: 'E_PASSPHRASE_FILE',

@@ -35,6 +35,7 @@ import { askName, connectOrRename } from '../chat-register.js';
 import { CliContext } from '../context.js';
 import { CliCode, cliError } from '../errors.js';
 import { exists } from '../io.js';
+import { localFiles } from '../local-files.js';
 import type { WithContext } from '../main.js';
 import { addPresenceOptions, type PresenceFlags } from '../presence.js';
 import { refuseIfRunning } from '../via-control.js';
@@ -116,6 +117,7 @@ async function runChat(
     const term = new BlessedTerminal({ tmux: Boolean(base.io.env.TMUX) });
     const app = new ChatApp(client, term, {
       settings,
+      localFiles: localFiles(),
       logger: log,
       saved: await stateFile.load(),
       // The first run connected before the screen existed: what it reported.

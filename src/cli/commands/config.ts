@@ -1,8 +1,11 @@
 /**
- * `natter config get [KEY] [--json]` and `natter config set relay HOST:PORT`: the
- * profile's saved settings (config.json), read and changed without the key file
- * or a relay. The pseudonym is changed only by `natter rename` (the relay must
- * agree), and the relay id only by a relay that proves a new one with
+ * `natter config get [KEY] [--json]` and `natter config set KEY VALUE`: the profile's
+ * saved settings. The relay address is in config.json, read and changed without the
+ * key file or a relay. The file settings (issue 12: download-dir, auto-accept,
+ * max-incoming) are in the profile's store: file-settings.ts opens the profile for
+ * them, or asks the running client; `config get` without a KEY shows them when it
+ * can without asking for a passphrase, and says why not otherwise. The pseudonym is changed only by `natter rename`
+ * (the relay must agree), and the relay id only by a relay that proves a new one with
  * --accept-new-relay-key: neither is settable here.
  */
 import type { Command } from 'commander';
@@ -15,15 +18,27 @@ import {
   relayFingerprint,
   updateConfig,
 } from '../../peer/index.js';
+import { describeError } from '../../util/errors.js';
 import { type CliContext, UsageError } from '../context.js';
 import { CliCode, cliError } from '../errors.js';
+import {
+  FILE_KEYS,
+  type FileKey,
+  fileSettingLines,
+  fileSettings,
+  fileSettingsObject,
+  isFileKey,
+  parseFileSetting,
+} from '../file-settings.js';
 import { safeJson, sanitize } from '../format.js';
 import { exists } from '../io.js';
 import type { WithContext } from '../main.js';
 
-/** The settings `config get` names; `config set` takes only `relay`. */
-const KEYS = ['pseudonym', 'relay'] as const;
+/** The settings `config get` names; `config set` takes all but the pseudonym. */
+const KEYS = ['pseudonym', 'relay', ...FILE_KEYS] as const;
 type Key = (typeof KEYS)[number];
+/** Column of the values in `config get`. */
+const PAD = 13;
 
 export function addConfigCommands(program: Command, withContext: WithContext): void {
   const config = program
@@ -31,44 +46,57 @@ export function addConfigCommands(program: Command, withContext: WithContext): v
     .description("show or change the profile's settings (config.json)");
   config
     .command('get')
-    .description('print the saved settings: pseudonym, relay address and the pinned relay id')
+    .description(
+      'print the saved settings: pseudonym, relay address, the pinned relay id, and the file settings (download-dir, auto-accept, max-incoming)',
+    )
     .argument('[key]', `one of them: ${KEYS.join(', ')}`)
     .option('--json', 'print them as a JSON object')
     .action(
       withContext(async (ctx, key: string | undefined, opts: { json?: boolean }) => {
         const wanted = key === undefined ? undefined : settingKey(key);
         const settings = view(await readProfileConfig(ctx));
+        const files = await filesPart(ctx, wanted);
         if (opts.json) {
-          ctx.out(
-            safeJson(
-              wanted === 'pseudonym'
-                ? { pseudonym: settings.pseudonym }
-                : wanted === 'relay'
-                  ? relayPart(settings)
-                  : settings,
-            ),
-          );
+          const base =
+            wanted === 'pseudonym'
+              ? { pseudonym: settings.pseudonym }
+              : wanted === 'relay'
+                ? relayPart(settings)
+                : wanted === undefined
+                  ? settings
+                  : {};
+          ctx.out(safeJson({ ...base, ...files.json }));
           return;
         }
-        if (wanted !== 'relay') ctx.out(`pseudonym  ${sanitize(settings.pseudonym ?? '-')}`);
-        if (wanted !== 'pseudonym') {
-          ctx.out(`relay      ${settings.relay ?? '-'}`);
+        if (wanted === undefined || wanted === 'pseudonym')
+          ctx.out(`${'pseudonym'.padEnd(PAD)}${sanitize(settings.pseudonym ?? '-')}`);
+        if (wanted === undefined || wanted === 'relay') {
+          ctx.out(`${'relay'.padEnd(PAD)}${settings.relay ?? '-'}`);
           ctx.out(
-            `relay id   ${settings.relayFingerprint ?? '- (not registered with a relay yet)'}`,
+            `${'relay id'.padEnd(PAD)}${settings.relayFingerprint ?? '- (not registered with a relay yet)'}`,
           );
         }
+        for (const line of files.lines) ctx.out(line);
       }),
     );
   config
     .command('set')
     .description(
-      'change a setting: relay HOST:PORT (the relay there must prove the pinned relay id)',
+      "change a setting: relay HOST:PORT (the relay there must prove the pinned relay id); download-dir DIR ('' for the default); auto-accept NAME,NAME ('' for none); max-incoming SIZE (500M, 2G)",
     )
-    .argument('<key>', 'relay')
-    .argument('<value>', 'HOST:PORT (HOST alone means port 47474)')
+    .argument('<key>', `relay, ${FILE_KEYS.join(', ')}`)
+    .argument('<value>', 'HOST:PORT (HOST alone means port 47474), a folder, names, or a size')
     .action(
       withContext(async (ctx, key: string, value: string) => {
-        if (settingKey(key) !== 'relay') {
+        const k = settingKey(key);
+        if (isFileKey(k)) {
+          const change = parseFileSetting(k, value);
+          await readProfileConfig(ctx);
+          const saved = await fileSettings(ctx, change);
+          for (const line of saved === null ? [] : fileSettingLines(saved, k)) ctx.out(line);
+          return;
+        }
+        if (k !== 'relay') {
           throw new UsageError(
             `config set: only relay can be set (the pseudonym changes with natter rename)`,
           );
@@ -85,7 +113,7 @@ export function addConfigCommands(program: Command, withContext: WithContext): v
             c.relay = address;
           }),
         );
-        ctx.out(`relay      ${address}`);
+        ctx.out(`${'relay'.padEnd(PAD)}${address}`);
         if (saved.relayFingerprint !== null) {
           ctx.err(
             `natter: the relay at ${address} must prove relay id ${saved.relayFingerprint}, which this profile registered with; a relay with another id is refused unless you pass --accept-new-relay-key`,
@@ -99,6 +127,34 @@ function settingKey(key: string): Key {
   const found = KEYS.find((k) => k === key);
   if (found === undefined) throw new UsageError(`config: no setting '${key}' (${KEYS.join(', ')})`);
   return found;
+}
+
+/**
+ * The file settings for `config get`: all of them without a KEY (left out, with the
+ * reason on stderr, when the profile cannot be opened, or would ask for a sealed key's
+ * passphrase), the one asked for, or none when another key was asked for.
+ */
+async function filesPart(
+  ctx: CliContext,
+  wanted: Key | undefined,
+): Promise<{ lines: string[]; json: Record<string, unknown> }> {
+  if (wanted !== undefined && !isFileKey(wanted)) return { lines: [], json: {} };
+  const only: FileKey | undefined = wanted;
+  try {
+    const s = await fileSettings(ctx, undefined, { quiet: only === undefined });
+    if (s === null) {
+      ctx.err(
+        'natter: the file settings are not shown: the key is sealed (natter config get download-dir asks for the passphrase)',
+      );
+      return { lines: [], json: {} };
+    }
+    return { lines: fileSettingLines(s, only), json: fileSettingsObject(s, only) };
+  } catch (err) {
+    if (only !== undefined) throw err;
+    const { code, message } = describeError(err);
+    ctx.err(`natter: the file settings are not shown: ${message} (${code})`);
+    return { lines: [], json: {} };
+  }
 }
 
 /** config.json of a profile that has an identity (E_NO_IDENTITY otherwise). */

@@ -5,7 +5,7 @@ import { homedir, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { fingerprint } from '../../peer/index.js';
-import { DEFAULT_RELAY_PORT, startRelay } from '../../relay/index.js';
+import { DEFAULT_RELAY_LIMITS, DEFAULT_RELAY_PORT, startRelay } from '../../relay/index.js';
 import { isNatterError } from '../../util/errors.js';
 import { createLogger } from '../../util/logger.js';
 import { UsageError } from '../context.js';
@@ -13,6 +13,7 @@ import { CliCode, cliError } from '../errors.js';
 import type { WithContext } from '../main.js';
 import { parsePort } from '../options.js';
 import { presenceNetwork, relayPresenceAllowed } from '../presence.js';
+import { formatSize, parseSize } from '../sizes.js';
 
 interface RelayCliOptions {
   host?: string;
@@ -21,6 +22,8 @@ interface RelayCliOptions {
   name?: string;
   /** false with --no-presence. */
   presence?: boolean;
+  /** Stored file bytes per uploader. */
+  fileQuota?: number;
 }
 
 export function addRelayCommand(program: Command, withContext: WithContext): void {
@@ -38,6 +41,11 @@ export function addRelayCommand(program: Command, withContext: WithContext): voi
       'data directory (NATTER_RELAY_DATA; default $XDG_DATA_HOME/natter-relay)',
     )
     .option('--name <name>', 'name shown to clients (NATTER_RELAY_NAME)')
+    .option(
+      '--file-quota <size>',
+      `stored file bytes per uploader, e.g. 20G (default ${formatSize(DEFAULT_RELAY_LIMITS.fileQuotaBytes)})`,
+      parseSize,
+    )
     .option(
       '--no-presence',
       'do not announce the relay on the LAN with signed UDP beacons (NATTER_RELAY_PRESENCE=0); clients then need --relay',
@@ -72,6 +80,7 @@ export function addRelayCommand(program: Command, withContext: WithContext): voi
             base: { component: 'relay' },
           }),
           ...(name === undefined ? {} : { name }),
+          ...(opts.fileQuota === undefined ? {} : { limits: { fileQuotaBytes: opts.fileQuota } }),
           presence,
         }).catch((err: unknown) => {
           throw startError(err, host, port, dataDir);

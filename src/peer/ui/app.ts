@@ -21,6 +21,7 @@ import { Connector } from './connector.js';
 import type { ChatCore } from './core.js';
 import { dispatch } from './dispatch.js';
 import { Display } from './display.js';
+import { loadOffers, wireFileEvents } from './file-events.js';
 import { takeGroupUpdates, wireGroupEvents } from './group-events.js';
 import type { LineEditor } from './input.js';
 import { InputLine } from './input-line.js';
@@ -31,13 +32,14 @@ import { OpenConversation } from './open-conversation.js';
 import { OwnStatus } from './own-status.js';
 import { helpPanel } from './panels.js';
 import type { ScreenParts } from './parts.js';
+import { expandHome, type LocalFiles } from './path-completion.js';
 import { Saver } from './saver.js';
 import type { KeyPress, Terminal } from './screen.js';
 import type { UiSettings } from './settings.js';
 import { ChatState, type NoteKind, type Panel, type SavedState } from './state.js';
 import { Tasks, withTimeout } from './tasks.js';
 import { sanitize } from './text.js';
-import { showDamaged, showNotice, showReceived, wireEvents } from './wiring.js';
+import { note, showDamaged, showNotice, showReceived, wireEvents } from './wiring.js';
 
 export interface ChatAppOptions {
   settings: UiSettings;
@@ -51,6 +53,8 @@ export interface ChatAppOptions {
   initialStatus?: { status: PresenceStatus; text?: string };
   /** The connection as last reported, if the caller connected before the screen opened. */
   connection?: PeerEventMap['connection:state'] | undefined;
+  /** The local file system, for /send: Tab completes paths, `~` is the home folder. */
+  localFiles?: LocalFiles;
   /** Bounds the goodbye at quit. Default 5 s. */
   logoutTimeoutMs?: number;
 }
@@ -81,7 +85,7 @@ export class ChatApp implements CommandHost {
     const log = (options.logger ?? silentLogger).child({ component: 'ui' });
     const state = new ChatState({ pseudonym: core.me.pseudonym, fingerprint: core.me.fingerprint });
     const tasks = new Tasks(log);
-    const input = new InputLine();
+    const input = new InputLine(options.localFiles);
     const expiry = new NoticeExpiry(clock, state, () => this.render());
     const render = () => {
       expiry.watch();
@@ -149,7 +153,11 @@ export class ChatApp implements CommandHost {
   /** Subscribes to the core, restores the last session's list, draws, then connects. */
   async start(): Promise<void> {
     const { core, state, term } = this.parts;
-    this.unsubscribe = [...wireEvents(this.parts), ...wireGroupEvents(this.parts)];
+    this.unsubscribe = [
+      ...wireEvents(this.parts),
+      ...wireGroupEvents(this.parts),
+      ...wireFileEvents(this.parts),
+    ];
     state.setContacts(core.contacts());
     state.setOnline(core.online());
     if (this.options.saved) state.restore(this.options.saved);
@@ -160,6 +168,7 @@ export class ChatApp implements CommandHost {
     for (const d of await core.takeDamaged()) showDamaged(this.parts, d);
     for (const n of await core.takeNotices()) showNotice(this.parts, n);
     await takeGroupUpdates(this.parts);
+    loadOffers(this.parts);
     const first = state.conversations[0];
     if (state.activeId === null && first) state.activate(first.id);
     term.onKey((key) => this.onKey(key));
@@ -212,6 +221,19 @@ export class ChatApp implements CommandHost {
   notice(text: string, kind: NoteKind = 'info', sticky = false): void {
     this.state.notice = { text, kind, ...(sticky ? { sticky } : {}) };
     this.render();
+  }
+
+  note(id: string, text: string, kind: NoteKind = 'info'): void {
+    note(this.parts, id, text, kind);
+  }
+
+  expandPath(path: string): string {
+    const files = this.options.localFiles;
+    return files === undefined ? path : files.absolute(expandHome(path, files.home));
+  }
+
+  reread(): Promise<void> {
+    return this.parts.conversation.sent();
   }
 
   ask(question: string, onYes: () => Promise<void>): void {

@@ -5,6 +5,7 @@
  */
 import { applyCompletion, type Completion, commonPrefix, completionAt } from './completion.js';
 import type { LineEditor } from './input.js';
+import type { LocalFiles } from './path-completion.js';
 import { nameKey, sanitize, truncate } from './text.js';
 
 export class Completer {
@@ -20,14 +21,15 @@ export class Completer {
   }
 
   /**
-   * One Tab (1) or Shift-Tab (-1) over `names` (in a group, `members` too; see
-   * completionAt). Returns a hint for the notice line, or null.
+   * One Tab (1) or Shift-Tab (-1) over `names` (in a group, `members` too; after /send,
+   * paths over `files`; see completionAt). Returns a hint for the notice line, or null.
    */
   step(
     editor: LineEditor,
     names: readonly string[],
     direction: 1 | -1,
     members?: readonly string[],
+    files?: LocalFiles,
   ): string | null {
     if (this.cycle !== null) {
       const { base, completion } = this.cycle;
@@ -42,7 +44,7 @@ export class Completer {
       editor.set(next.line, next.cursor);
       return hint(completion.candidates, this.cycle.index);
     }
-    const completion = completionAt(editor.text, editor.cursor, names, members);
+    const completion = completionAt(editor.text, editor.cursor, names, members, files);
     if (completion === null) return null;
     const { candidates } = completion;
     if (candidates.length === 0) return 'no match';

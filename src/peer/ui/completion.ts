@@ -4,6 +4,7 @@
  * group, its members). completer.ts keeps the state of repeated Tabs.
  */
 import { COMMAND_LIST, commandNamed } from './commands/index.js';
+import { type LocalFiles, pathCandidates } from './path-completion.js';
 import { nameKey } from './text.js';
 
 /** What Tab can do at the cursor: replace [start, end) with one of `candidates`. */
@@ -22,13 +23,15 @@ export interface Completion {
  * members after /kick, statuses after /status, ...), and in a message, a name
  * the word being typed starts (case-insensitively). `members`: the open group's
  * members, offered in a message instead of `names`; undefined outside a group.
- * Null if nothing applies.
+ * After a command that takes paths (/send), every argument completes over `files`
+ * (path-completion.ts). Null if nothing applies.
  */
 export function completionAt(
   line: string,
   cursor: number,
   names: readonly string[],
   members?: readonly string[],
+  files?: LocalFiles,
 ): Completion | null {
   const before = line.slice(0, cursor);
   const start = before.search(/\S*$/);
@@ -53,9 +56,15 @@ export function completionAt(
         .sort();
       return { start, end, word, candidates };
     }
-    if (words.length !== 1) return null;
     const completes = commandNamed(words[0]!.slice(1))?.completes;
-    if (completes === undefined) return null;
+    if (completes === 'path') {
+      if (files === undefined) return null;
+      // A path's word runs back over escaped spaces (`my\ report.pdf`).
+      const path = /(?:\\[\s\S]|[^\s\\])*$/.exec(before)?.[0] ?? '';
+      const from = cursor - path.length;
+      return { start: from, end, word: path, candidates: pathCandidates(path, files) };
+    }
+    if (words.length !== 1 || completes === undefined) return null;
     const options =
       completes === 'name'
         ? names
@@ -89,7 +98,10 @@ export function commonPrefix(candidates: readonly string[]): string {
   return chars.slice(0, n).join('');
 }
 
-/** `line` with [start, end) replaced; a space follows a complete (unique) choice. */
+/**
+ * `line` with [start, end) replaced; a space follows a complete (unique) choice, except
+ * a folder's ('dir/'), where the path goes on.
+ */
 export function applyCompletion(
   line: string,
   completion: Pick<Completion, 'start' | 'end'>,
@@ -97,7 +109,9 @@ export function applyCompletion(
   complete: boolean,
 ): { line: string; cursor: number } {
   const after = line.slice(completion.end);
-  const space = complete && !after.startsWith(' ') ? ' ' : '';
+  const goesOn = replacement.endsWith('/');
+  const space = complete && !goesOn && !after.startsWith(' ') ? ' ' : '';
   const head = line.slice(0, completion.start) + replacement + space;
-  return { line: head + after, cursor: head.length + (complete && space === '' ? 1 : 0) };
+  const skip = complete && !goesOn && space === '' ? 1 : 0;
+  return { line: head + after, cursor: head.length + skip };
 }

@@ -8,9 +8,11 @@ import type {
   ConversationId,
   ConversationNotice,
   DamagedMessage,
+  FileTarget,
   GroupInfo,
   GroupUpdate,
   HistoryEntry,
+  OfferInfo,
   OnlinePeer,
   PeerEventMap,
   PeerEventName,
@@ -18,6 +20,7 @@ import type {
   PresenceStatus,
   QueuedMessage,
   ReceivedMessage,
+  TransferInfo,
 } from '../index.js';
 
 export interface ChatCore {
@@ -67,6 +70,16 @@ export interface ChatCore {
     group: string,
     text: string,
   ): Promise<{ msgId: string; conversation: ConversationId }>;
+  // Files (issue 12). A ref is a unique hex prefix of a transfer id (at least 4 digits).
+  /** Offers `paths` (files or folders) and starts the upload; resolves once the offer is out. */
+  sendFile(target: FileTarget, paths: string[]): Promise<TransferInfo>;
+  /** Offers made to the user, as the profile keeps them. */
+  fileOffers(): OfferInfo[];
+  /** Starts downloading an offer (into `dir`, else the download folder). */
+  acceptFile(ref: string, options?: { dir?: string }): Promise<TransferInfo>;
+  declineFile(ref: string): Promise<void>;
+  /** Uploads and downloads in progress or waiting to resume. */
+  transfers(): TransferInfo[];
   /** My messages the relay has not stored yet (queued, or held for a key change). */
   queued(): QueuedMessage[];
   /** Goodbye to the relay and BYE on the LAN, then close. */

@@ -5,6 +5,7 @@
  */
 import { Completer } from './completer.js';
 import { LineEditor } from './input.js';
+import type { LocalFiles } from './path-completion.js';
 import { type Conversation, labelOf } from './state.js';
 import { sanitize, truncate } from './text.js';
 
@@ -17,6 +18,9 @@ export class InputLine {
   readonly editor = new LineEditor();
   private readonly completer = new Completer();
   private question: { text: string; onYes: () => Promise<void> } | null = null;
+
+  /** `files`: where /send's paths complete from; none, no path completion. */
+  constructor(private readonly files?: LocalFiles) {}
 
   /** Cycling through several candidates: Tab and Shift-Tab belong to completion. */
   get completing(): boolean {
@@ -37,7 +41,7 @@ export class InputLine {
     direction: 1 | -1,
     members?: readonly string[],
   ): string | null {
-    return this.completer.step(this.editor, names, direction, members);
+    return this.completer.step(this.editor, names, direction, members, this.files);
   }
 
   /** The question waiting for Enter, if any. */

@@ -13,6 +13,7 @@ import type {
   RelayInfo,
 } from '../index.js';
 import { isConversationId } from '../index.js';
+import { FileBook } from './file-book.js';
 import type { Span } from './grid.js';
 import { GroupBook } from './group-book.js';
 import { compareNames, People } from './people.js';
@@ -80,6 +81,8 @@ export class ChatState extends People {
   lastSearch: readonly { id: ConversationId; name: string }[] = [];
   /** The groups, as the core last described them; each has a conversation here. */
   readonly groups = new GroupBook();
+  /** Files offered to the user and transfers in progress (issue 12). */
+  readonly files = new FileBook();
 
   // -- conversations ---------------------------------------------------------
 

@@ -4,6 +4,7 @@
  * Pure: app.ts passes everything in and hands the grid to the terminal.
  */
 import { type Line, paintLines } from './conversation.js';
+import { transferStatus } from './file-words.js';
 import { Grid, type Span, type StyleName } from './grid.js';
 import type { LineEditor } from './input.js';
 import { computeLayout, type Layout, type Rect } from './layout.js';
@@ -150,13 +151,17 @@ function paintStatus(grid: Grid, rect: Rect, s: ChatState): void {
   const text = sanitize(s.ownStatusText);
   const relay = s.connection.relay;
   const idle = s.autoAway ? ' (idle)' : '';
+  // A transfer's progress takes the room of the relay's address while it runs.
+  const files = transferStatus(s.files.active());
+  const address = relay && files === null ? ` ${sanitize(relay.address)}` : '';
   const parts = [
     `${sanitize(s.me.pseudonym)} ${own.text} ${s.ownStatus}${idle}${text ? ` “${text}”` : ''}`,
     s.relayRefusal !== null && s.connection.state !== 'ready'
       ? 'relay: ANOTHER KEY, retrying (/accept-relay-key)'
-      : `relay ${CONNECTION_TEXT[s.connection.state]}${relay ? ` ${sanitize(relay.address)}` : ''}`,
+      : `relay ${CONNECTION_TEXT[s.connection.state]}${address}`,
   ];
   const unread = s.totalUnread();
   if (unread > 0) parts.push(`${unread} unread`);
+  if (files !== null) parts.push(files);
   grid.write(rect.x, rect.y, padEnd(` ${parts.join(' │ ')}`, rect.w), 'statusbar');
 }

@@ -91,6 +91,10 @@ describe('ui commands: one table for help, completion and dispatch', () => {
       '/members',
       '/rename',
       '/leave',
+      '/send',
+      '/accept',
+      '/decline',
+      '/files',
       '/search',
       '/open',
       '/accept-relay-key',
@@ -150,7 +154,7 @@ describe('ui commands: Tab completion', () => {
   it('completes command names', () => {
     const c = completionAt('/ve', 3, names);
     assert.deepEqual(c?.candidates, ['/verify']);
-    assert.deepEqual(completionAt('/s', 2, names)?.candidates, ['/search', '/status']);
+    assert.deepEqual(completionAt('/s', 2, names)?.candidates, ['/search', '/send', '/status']);
   });
 
   it('completes names after /msg, /verify and /trust, case-insensitively', () => {
@@ -161,7 +165,7 @@ describe('ui commands: Tab completion', () => {
   });
 
   it('completes command names after /help, and aliases like the command they name', () => {
-    assert.deepEqual(completionAt('/help s', 7, names)?.candidates, ['search', 'status']);
+    assert.deepEqual(completionAt('/help s', 7, names)?.candidates, ['search', 'send', 'status']);
     assert.deepEqual(completionAt('/query ca', 9, names)?.candidates, ['carol']);
     assert.equal(completionAt('/who b', 6, names), null, '/who takes no argument');
   });

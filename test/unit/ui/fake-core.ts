@@ -16,14 +16,18 @@ import {
 } from '../../../src/peer/events.js';
 import type {
   ConversationId,
+  FileTarget,
   GroupInfo,
   GroupUpdate,
   HistoryEntry,
+  OfferInfo,
   QueuedMessage,
+  TransferInfo,
 } from '../../../src/peer/index.js';
 import type { ChatCore } from '../../../src/peer/ui/core.js';
 import { conversationIdOf, nameKey } from '../../../src/peer/ui/text.js';
 import { NatterError } from '../../../src/util/errors.js';
+import { FakeFiles } from './fake-files.js';
 import { FakeGroups } from './fake-groups.js';
 
 export const peer = (name: string, over: Partial<OnlinePeer> = {}): OnlinePeer => ({
@@ -82,6 +86,7 @@ export class FakeCore implements ChatCore {
   private seq = 0;
   now = Date.UTC(2025, 2, 4, 12, 0, 0);
   readonly groupBook = new FakeGroups(this);
+  readonly files = new FakeFiles(this);
 
   on<K extends keyof PeerEventMap>(name: K, listener: (e: PeerEventMap[K]) => void): () => void {
     return this.events.on(name, listener);
@@ -322,6 +327,26 @@ export class FakeCore implements ChatCore {
 
   /** What queued() answers: the test sets it (sends here stay 'queued' in history). */
   queuedNow: QueuedMessage[] = [];
+
+  sendFile(target: FileTarget, paths: string[]): Promise<TransferInfo> {
+    return this.files.send(target, paths);
+  }
+
+  fileOffers(): OfferInfo[] {
+    return this.files.list();
+  }
+
+  acceptFile(ref: string): Promise<TransferInfo> {
+    return this.files.accept(ref);
+  }
+
+  declineFile(ref: string): Promise<void> {
+    return this.files.decline(ref);
+  }
+
+  transfers(): TransferInfo[] {
+    return this.files.running();
+  }
 
   queued(): QueuedMessage[] {
     return this.queuedNow;

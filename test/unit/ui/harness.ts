@@ -6,6 +6,7 @@
  */
 import { PassThrough } from 'node:stream';
 import { ChatApp } from '../../../src/peer/ui/app.js';
+import type { LocalFiles } from '../../../src/peer/ui/path-completion.js';
 import { BlessedTerminal } from '../../../src/peer/ui/screen.js';
 import { DEFAULT_SETTINGS, type UiSettings } from '../../../src/peer/ui/settings.js';
 import { ManualClock } from '../../../src/util/clock.js';
@@ -49,6 +50,8 @@ export async function start(
     rows?: number;
     settings?: Partial<UiSettings>;
     setup?: (core: FakeCore) => void;
+    /** The file system /send completes over (none: no path completion). */
+    localFiles?: LocalFiles;
   } = {},
 ): Promise<Harness> {
   const input = new PassThrough() as FakeTty;
@@ -69,6 +72,7 @@ export async function start(
   const app = new ChatApp(core, term, {
     settings: { ...DEFAULT_SETTINGS, ...options.settings },
     clock,
+    ...(options.localFiles === undefined ? {} : { localFiles: options.localFiles }),
   });
   const settle = async () => {
     await tick();

@@ -4,8 +4,11 @@
  * table, one file each: /help lists it, Tab completes from it (completion.ts),
  * and parseInput and runCommand dispatch through it.
  */
+import { accept } from './accept.js';
 import { acceptRelayKey } from './accept-relay-key.js';
 import { close } from './close.js';
+import { decline } from './decline.js';
+import { files } from './files.js';
 import { group } from './group.js';
 import { help } from './help.js';
 import { invite } from './invite.js';
@@ -17,6 +20,7 @@ import { open } from './open.js';
 import { quit } from './quit.js';
 import { rename } from './rename.js';
 import { search } from './search.js';
+import { send } from './send.js';
 import { status } from './status.js';
 import { trust } from './trust.js';
 import type {
@@ -50,6 +54,10 @@ export const COMMANDS: CommandTable = {
   members,
   rename,
   leave,
+  send,
+  accept,
+  decline,
+  files,
   search,
   open,
   'accept-relay-key': acceptRelayKey,

@@ -32,6 +32,12 @@ export interface CommandArgs {
   members: NoArgs;
   rename: { name: string };
   leave: NoArgs;
+  /** `/send PATH...`: files or folders to offer in the open conversation (as typed). */
+  send: { paths: string[] };
+  /** `ref`: an offer's id prefix; none: the newest offer waiting in the open conversation. */
+  accept: { ref?: string };
+  decline: { ref?: string };
+  files: NoArgs;
   'accept-relay-key': NoArgs;
   help: NoArgs;
   quit: NoArgs;
@@ -61,9 +67,10 @@ export interface Args {
 
 /**
  * What Tab offers for a command's first argument: known names, the open group's
- * members, command names, or fixed words.
+ * members, command names, or fixed words; 'path': every argument is a path on the
+ * local file system.
  */
-export type ArgCompletion = 'name' | 'member' | 'command' | readonly string[];
+export type ArgCompletion = 'name' | 'member' | 'command' | 'path' | readonly string[];
 
 /** What /help and Tab know of a command. */
 export interface CommandInfo {
@@ -104,6 +111,12 @@ export interface CommandHost {
   /** The help panel: commands (from the table), keys, sidebar legend, settings. */
   showHelp(): void;
   notice(text: string, kind?: NoteKind): void;
+  /** Adds the screen's own line to conversation `id` (never stored), and draws. */
+  note(id: string, text: string, kind?: NoteKind): void;
+  /** A path as typed made absolute, `~` expanded (path-completion.ts). */
+  expandPath(path: string): string;
+  /** Reads the open conversation again: the core wrote to it (a file offer sent). */
+  reread(): Promise<void>;
   /** Asks a yes/no question in the input line; `onYes` runs on 'y' or 'yes'. */
   ask(question: string, onYes: () => Promise<void>): void;
   setOwnStatus(status: PresenceStatus, text: string): Promise<void>;

@@ -1,0 +1,55 @@
+/**
+ * `natter decline ID` (issue 12): says no to an offered file or folder. The sender's
+ * relay is told (FileDone declined), so it can drop the blob once no one else wants it;
+ * nothing is downloaded. Beside a running client (natter chat), that client declines.
+ */
+import type { Command } from 'commander';
+import { TRANSFER_REF_MIN_DIGITS } from '../../peer/index.js';
+import { connectRelay } from '../connect.js';
+import { findOffer } from '../control-files.js';
+import { describeFile } from '../file-format.js';
+import { sanitize } from '../format.js';
+import type { WithContext } from '../main.js';
+import { parseMs } from '../options.js';
+import { fetchOfferIfNew, transferRef } from './accept.js';
+import { declineThroughRunning } from './file-control.js';
+
+/** After declining, how long the word to the relay may take to go out before the command exits. */
+export const DECLINE_FLUSH_MS = 2_000;
+
+export function addDeclineCommand(program: Command, withContext: WithContext): void {
+  program
+    .command('decline')
+    .description('refuse a file or folder offered to you (natter files lists them)')
+    .argument(
+      '<id>',
+      `the offer's id from natter files (at least ${TRANSFER_REF_MIN_DIGITS} hex digits)`,
+    )
+    .option(
+      '--wait <ms>',
+      'how long to try to reach (or find) the relay (default 30000); without it a refused or unresolvable address fails within a second',
+      parseMs,
+      30_000,
+    )
+    .action(
+      withContext(async (ctx, id: string, opts: { wait: number }) => {
+        const ref = transferRef(id, 'decline');
+        const through = await declineThroughRunning(ctx, ref);
+        let offer = through?.offer ?? null;
+        if (through === null) {
+          const client = await ctx.openClient({ connect: true, tellQueued: true });
+          await connectRelay(ctx, client, { waitMs: opts.wait });
+          await fetchOfferIfNew(client, ref, opts.wait);
+          offer = findOffer(client.fileOffers(), ref) ?? null;
+          await client.declineFile(ref);
+          await client.flush(DECLINE_FLUSH_MS);
+          await client.logout();
+        }
+        ctx.out(
+          offer === null
+            ? `declined ${ref}`
+            : `declined ${describeFile(offer)} from ${sanitize(offer.from)} (${offer.shortId})`,
+        );
+      }),
+    );
+}

@@ -1,0 +1,139 @@
+/**
+ * Offers and transfers as the CLI prints them (`natter files`, `natter transfers`,
+ * the progress lines of `send-file` and `accept`; issue 12). Names and peers are
+ * peer text: the core sanitised them already (api.ts), and they go through
+ * sanitize() here anyway, as every other command's peer text does.
+ */
+import type { OfferInfo, TransferInfo } from '../peer/index.js';
+import { safeJson, sanitize } from './format.js';
+import { groupLabel } from './group-format.js';
+import { formatEta, formatRate, formatSize, percentDone } from './sizes.js';
+
+/** `report.pdf (2.1 MiB)`, or `photos/ (12 files, 40.0 MiB)` for a folder. */
+export function describeFile(f: { name: string; size: number; files?: number }): string {
+  const name = sanitize(f.name);
+  if (f.files !== undefined && f.files > 0)
+    return `${name}/ (${f.files} file${f.files === 1 ? '' : 's'}, ${formatSize(f.size)})`;
+  return `${name} (${formatSize(f.size)})`;
+}
+
+/** What an offer's state says in a list: a failure with its reason, a received one with its path. */
+function offerState(o: OfferInfo): string {
+  if (o.state === 'received' && o.savedAs !== null) return `received → ${sanitize(o.savedAs)}`;
+  if (o.state === 'failed' && o.error !== null)
+    return `failed: ${sanitize(o.error.message)} (${o.error.code})`;
+  return o.state;
+}
+
+/** `natter files`: one aligned row per offer: short id, from, group, name, size, state. */
+export function offerRows(offers: readonly OfferInfo[]): string[] {
+  const rows = offers.map((o) => [
+    o.shortId,
+    sanitize(o.from),
+    o.group === null ? '-' : groupLabel(o.group),
+    o.files > 0 ? `${sanitize(o.name)}/` : sanitize(o.name),
+    o.files > 0 ? `${formatSize(o.size)} (${o.files} files)` : formatSize(o.size),
+    offerState(o),
+  ]);
+  return alignRows(rows);
+}
+
+export function offerObject(o: OfferInfo) {
+  return {
+    id: o.id,
+    shortId: o.shortId,
+    conversation: o.conversation,
+    from: o.from,
+    group: o.group,
+    name: o.name,
+    size: o.size,
+    files: o.files,
+    mime: o.mime,
+    offeredAt: new Date(o.offeredAtMs).toISOString(),
+    state: o.state,
+    savedAs: o.savedAs,
+    error: o.error,
+  };
+}
+
+export const offerJson = (o: OfferInfo) => safeJson(offerObject(o));
+
+/** `natter transfers`: id, ↑/↓, peer, name, bytes done of size and %, rate, time left, state. */
+export function transferRows(list: readonly TransferInfo[]): string[] {
+  const rows = list.map((t) => [
+    t.shortId,
+    t.direction === 'upload' ? '↑' : '↓',
+    sanitize(t.peer),
+    sanitize(t.name),
+    `${formatSize(t.doneBytes)} of ${formatSize(t.size)}`,
+    `${percentDone(t.doneBytes, t.size)}%`,
+    formatRate(t.rateBytesPerSec),
+    t.state === 'running' ? `ETA ${formatEta(t.etaMs)}` : '',
+    transferState(t),
+  ]);
+  return alignRows(rows);
+}
+
+function transferState(t: TransferInfo): string {
+  if (t.error !== null && (t.state === 'failed' || t.state === 'cancelled'))
+    return `${t.state}: ${sanitize(t.error.message)} (${t.error.code})`;
+  if (t.state === 'waiting') return t.direction === 'upload' ? 'waiting for the relay' : 'waiting';
+  return t.state;
+}
+
+export function transferObject(t: TransferInfo) {
+  return {
+    id: t.id,
+    shortId: t.shortId,
+    direction: t.direction,
+    name: t.name,
+    peer: t.peer,
+    size: t.size,
+    doneBytes: t.doneBytes,
+    rateBytesPerSec: t.rateBytesPerSec,
+    etaMs: t.etaMs,
+    state: t.state,
+    savedAs: t.savedAs,
+    error: t.error,
+  };
+}
+
+export const transferJson = (t: TransferInfo) => safeJson(transferObject(t));
+
+/**
+ * One plain progress line (stdout not a terminal):
+ * `1a2b3c4d ↑ report.pdf  1.0 MiB of 2.1 MiB  47%  3.4 MiB/s  ETA 0:01`.
+ */
+export function progressLine(t: TransferInfo): string {
+  const arrow = t.direction === 'upload' ? '↑' : '↓';
+  const parts = [
+    `${t.shortId} ${arrow} ${sanitize(t.name)}`,
+    `${formatSize(t.doneBytes)} of ${formatSize(t.size)}`,
+    `${percentDone(t.doneBytes, t.size)}%`,
+    formatRate(t.rateBytesPerSec),
+    `ETA ${formatEta(t.etaMs)}`,
+  ];
+  return parts.join('  ');
+}
+
+/** With --json, a progress line as an object of type "progress". */
+export function progressJson(t: TransferInfo): string {
+  return safeJson({ type: 'progress', ...transferObject(t) });
+}
+
+/** Cells padded to each column's widest, two spaces apart; the last column is not padded. */
+function alignRows(rows: readonly string[][]): string[] {
+  const width = (s: string) => [...s].length;
+  const cols = Math.max(0, ...rows.map((r) => r.length));
+  const widths = Array.from({ length: cols }, (_, i) =>
+    Math.max(0, ...rows.map((r) => width(r[i] ?? ''))),
+  );
+  return rows.map((r) =>
+    r
+      .map((cell, i) =>
+        i < r.length - 1 ? cell + ' '.repeat((widths[i] ?? 0) - width(cell)) : cell,
+      )
+      .join('  ')
+      .trimEnd(),
+  );
+}

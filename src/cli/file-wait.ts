@@ -1,0 +1,96 @@
+/**
+ * What the file commands share (issue 12): the target of `send-file`, and waiting for
+ * one transfer with its progress on screen until it is done, failed, cancelled or the
+ * user presses Ctrl-C. The core does the transfer; this only watches its events.
+ */
+import type { FileTarget, NatterClient, TransferInfo } from '../peer/index.js';
+import { NatterError } from '../util/errors.js';
+import { type CliContext, UsageError } from './context.js';
+import { sanitize } from './format.js';
+import { transferProgress } from './progress.js';
+import { formatSize, percentDone } from './sizes.js';
+
+/** Exactly one of --to NAME and --group GROUP. */
+export function fileTarget(opts: { to?: string; group?: string }, command: string): FileTarget {
+  if (opts.to !== undefined && opts.group !== undefined)
+    throw new UsageError(`${command}: --to or --group, not both`);
+  if (opts.to !== undefined) return { to: opts.to };
+  if (opts.group !== undefined) return { group: opts.group };
+  throw new UsageError(`${command}: missing --to NAME or --group GROUP`);
+}
+
+/** A transfer that ended without being done: its error, with the code the core gave. */
+export function transferError(command: string, t: TransferInfo): NatterError {
+  const code = t.error?.code ?? (t.state === 'cancelled' ? 'E_FILE_CANCELLED' : 'E_FILE_FAILED');
+  const why = t.error === null ? t.state : sanitize(t.error.message);
+  return new NatterError(code, `${command}: ${sanitize(t.name)}: ${why}`);
+}
+
+/** `47% (1.0 MiB of 2.1 MiB)`: how far a transfer got, for the line said at Ctrl-C. */
+export function howFar(t: TransferInfo): string {
+  return `${percentDone(t.doneBytes, t.size)}% (${formatSize(t.doneBytes)} of ${formatSize(t.size)})`;
+}
+
+/**
+ * One transfer's progress as a command sees it: the core's events in-process, or the
+ * lines a running client streams over its control socket (file-control.ts).
+ */
+export interface TransferFeed {
+  /** Calls `fn` with each new state of the transfer; returns the unsubscribe. */
+  subscribe(fn: (t: TransferInfo) => void): () => void;
+  /** Resolves with the transfer once it is done, failed or cancelled. */
+  finished(): Promise<TransferInfo>;
+}
+
+/** The feed of transfer `id` from the client core itself. */
+export function clientFeed(
+  client: Pick<NatterClient, 'on' | 'waitForTransfer'>,
+  id: string,
+): TransferFeed {
+  return {
+    subscribe(fn) {
+      const seen = (t: TransferInfo) => {
+        if (t.id === id) fn(t);
+      };
+      const offs = [client.on('transfer:progress', seen), client.on('transfer:finished', seen)];
+      return () => {
+        for (const off of offs) off();
+      };
+    },
+    finished: () => client.waitForTransfer(id),
+  };
+}
+
+/**
+ * Shows the progress of transfer `first` until it finished (`finished`: its last state,
+ * whatever it is) or the user stopped the command (`finished` null; `last` is the last
+ * state seen).
+ */
+export async function watchTransfer(
+  ctx: CliContext,
+  feed: TransferFeed,
+  first: TransferInfo,
+  opts: { json?: boolean },
+): Promise<{ finished: TransferInfo | null; last: TransferInfo }> {
+  const progress = transferProgress(ctx, opts);
+  let last = first;
+  const seen = (t: TransferInfo) => {
+    last = t;
+    progress.update(t);
+  };
+  const off = feed.subscribe(seen);
+  try {
+    progress.update(first);
+    if (first.state === 'done' || first.state === 'failed' || first.state === 'cancelled')
+      return { finished: first, last };
+    const finishing = feed.finished();
+    finishing.catch(() => undefined);
+    const stopped = ctx.io.stopSignal().then(() => null);
+    const finished = await Promise.race([finishing, stopped]);
+    if (finished !== null) seen(finished);
+    return { finished, last };
+  } finally {
+    off();
+    progress.stop();
+  }
+}

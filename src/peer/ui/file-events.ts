@@ -1,0 +1,92 @@
+/**
+ * What the core's file events do to the screen (issue 12; wiring.ts does the rest): an
+ * offer adds its line to its conversation ("bob offers report.pdf (2.1 MiB) — /accept
+ * 1a2b or /decline 1a2b"), a received file says where it was saved (and notifies as a
+ * message would), transfers show their progress in the status bar, and a failure is
+ * told in words in its conversation.
+ */
+import type { OfferInfo, TransferInfo } from '../index.js';
+import { finishedText, offerText, receivedText } from './file-words.js';
+import { desktopNotification, notificationFor } from './notify.js';
+import type { ScreenParts } from './parts.js';
+import type { Conversation } from './state.js';
+import { sanitize } from './text.js';
+import { note } from './wiring.js';
+
+export function wireFileEvents(p: ScreenParts): (() => void)[] {
+  const { core, state: s } = p;
+  return [
+    core.on('file:offer', (o) => showOffer(p, o)),
+    core.on('file:received', (o) => {
+      s.files.offer(o);
+      const conv = conversationFor(p, o);
+      const text = receivedText(o);
+      note(p, conv.id, text, 'info', true);
+      announce(p, conv, o.from, text);
+    }),
+    core.on('transfer:progress', (t) => {
+      s.files.progress(t);
+      p.render();
+    }),
+    core.on('transfer:finished', (t) => finished(p, t)),
+  ];
+}
+
+/** At start: offers that came while the screen was closed are known, and the waiting ones said. */
+export function loadOffers(p: ScreenParts): void {
+  const s = p.state;
+  for (const o of p.core.fileOffers()) s.files.offer(o);
+  for (const t of p.core.transfers()) s.files.progress(t);
+  const waiting = s.files.pending().length;
+  if (waiting > 0)
+    s.notice = {
+      text: `${waiting} file(s) offered to you wait for an answer: /files lists them`,
+      kind: 'info',
+    };
+}
+
+/**
+ * A new offer: its line in its conversation, with the ID to type, and in the notice
+ * line when the conversation is not on screen. The offer also came as a message ("sent
+ * a file: ..."), which counts as unread and rings as any message does: not again here.
+ */
+export function showOffer(p: ScreenParts, o: OfferInfo): void {
+  const s = p.state;
+  s.files.offer(o);
+  const conv = conversationFor(p, o);
+  conv.lastMs = Math.max(conv.lastMs, o.offeredAtMs);
+  const text = offerText(o, s.files.refOf(o.id));
+  p.saver.schedule();
+  note(p, conv.id, text, o.state === 'failed' ? 'warn' : 'info', !s.isOnScreen(conv.id));
+}
+
+/** A transfer ended: out of the status bar; a failure (or an upload that is up) told. */
+function finished(p: ScreenParts, t: TransferInfo): void {
+  const s = p.state;
+  s.files.progress(t);
+  const said = finishedText(t);
+  if (said === null) {
+    p.render();
+    return;
+  }
+  const conv = s.files.conversationOf(t);
+  const where = conv !== null && s.get(conv) !== undefined ? conv : null;
+  const alsoNotice = said.kind === 'error' || where === null || !s.isOnScreen(where);
+  note(p, where, said.text, said.kind, alsoNotice);
+}
+
+/** The conversation an offer belongs to: the sender's, or the group's. */
+function conversationFor(p: ScreenParts, o: OfferInfo): Conversation {
+  return p.state.ensure(o.group ?? o.from, o.conversation);
+}
+
+/** Bell and desktop notification for a file, under the same rules as a message. */
+function announce(p: ScreenParts, conv: Conversation, from: string, text: string): void {
+  const kind = p.settings.desktopNotifications;
+  const n = notificationFor({ onScreen: p.state.isOnScreen(conv.id) }, p.state.ownStatus, {
+    bell: p.settings.bell,
+    desktop: kind,
+  });
+  if (n.bell) p.term.bell();
+  if (n.desktop && kind !== 'off') p.term.osc(desktopNotification(kind, sanitize(from), text));
+}

@@ -1,0 +1,130 @@
+/**
+ * Files in words for the chat screen (issue 12): the line an offer adds to its
+ * conversation, what became of a transfer, the status bar's progress and the /files
+ * panel. Every name is peer text: sanitised here, though the core sanitised it already.
+ * Pure.
+ */
+import { formatEta, formatRate, formatSize, percentDone } from '../../util/sizes.js';
+import type { OfferInfo, TransferInfo } from '../index.js';
+import type { Span } from './grid.js';
+import type { Panel } from './state.js';
+import { padEnd, sanitize, truncate } from './text.js';
+
+/** Columns of a file name in the status bar: the rest is for the numbers. */
+const STATUS_NAME_COLS = 20;
+
+/**
+ * What a failure means, for the codes a person can act on (docs/files.md "Codes");
+ * any other code is said with the core's own message.
+ */
+const FAILURES: Readonly<Record<string, string>> = {
+  E_FILE_QUOTA: 'your space on the relay is used up until recipients fetch what you sent',
+  E_FILE_TOO_LARGE: 'it is larger than a recipient accepts',
+  E_FILE_DISK_FULL: 'the relay is short of disk space',
+  E_FILE_UNKNOWN: 'the relay no longer has it (expired or cancelled)',
+  E_FILE_NOT_MEMBER: 'you are not a member of that group',
+  E_FILE_NO_RECIPIENT: 'no such user on this relay',
+  E_FILE_NOT_FOUND: 'no such file or folder',
+  E_FILE_SOURCE_CHANGED: 'the file changed on disk while it was being sent',
+  E_FILE_HASH_MISMATCH: 'what arrived does not match what was offered, so nothing was kept',
+  E_FILE_CANCELLED: 'cancelled',
+};
+
+/** `report.pdf (2.1 MiB)`, `photos/ (12 files, 40.0 MiB)`. */
+export function fileLabel(f: { name: string; size: number; files?: number }): string {
+  const name = sanitize(f.name);
+  if (f.files !== undefined && f.files > 0)
+    return `${name}/ (${f.files} file${f.files === 1 ? '' : 's'}, ${formatSize(f.size)})`;
+  return `${name} (${formatSize(f.size)})`;
+}
+
+/** A failure in words, with its code. */
+export function failureText(error: { code: string; message: string } | null): string {
+  if (error === null) return 'it failed';
+  const words = Object.hasOwn(FAILURES, error.code)
+    ? FAILURES[error.code]!
+    : sanitize(error.message);
+  return `${words} (${error.code})`;
+}
+
+/**
+ * The line a new offer adds to its conversation: what to type to take it or leave
+ * it, or what was done with it unasked (auto-accept, the size limit, an unsafe offer).
+ */
+export function offerText(o: OfferInfo, ref: string): string {
+  const who = sanitize(o.from);
+  const what = fileLabel(o);
+  switch (o.state) {
+    case 'offered':
+      return `${who} offers ${what} — /accept ${ref} or /decline ${ref}`;
+    case 'accepted':
+      return `${who} sends ${what}: accepted automatically (auto-accept), downloading`;
+    case 'declined':
+      return `${who} offered ${what}: declined, ${failureText(o.error)}`;
+    case 'received':
+      return `${who} sent ${what}${o.savedAs === null ? '' : `: saved as ${sanitize(o.savedAs)}`}`;
+    case 'failed':
+      return `${who} offered ${what}, which cannot be taken: ${failureText(o.error)}`;
+  }
+}
+
+/** A received file: where it went. */
+export function receivedText(o: OfferInfo): string {
+  const where = o.savedAs === null ? 'saved' : `saved as ${sanitize(o.savedAs)}`;
+  return `${fileLabel(o)} from ${sanitize(o.from)} ${where}`;
+}
+
+/** What a finished transfer says, or null when another event says it (a received file). */
+export function finishedText(t: TransferInfo): { text: string; kind: 'info' | 'error' } | null {
+  const what = sanitize(t.name);
+  const peer = sanitize(t.peer.replace(/^@/, ''));
+  if (t.state === 'done')
+    return t.direction === 'upload'
+      ? { text: `${what} is on the relay: ${peer} can fetch it now`, kind: 'info' }
+      : null;
+  const verb = t.direction === 'upload' ? `sending ${what} to ${peer}` : `receiving ${what}`;
+  if (t.state === 'cancelled') return { text: `${verb}: cancelled`, kind: 'info' };
+  return { text: `${verb} failed: ${failureText(t.error)}`, kind: 'error' };
+}
+
+/** The status bar's part: `↓ report.pdf 47% 3.4 MiB/s ETA 0:07`, `+2` when more run. */
+export function transferStatus(active: readonly TransferInfo[]): string | null {
+  const [first] = active;
+  if (first === undefined) return null;
+  const arrow = first.direction === 'upload' ? '↑' : '↓';
+  const name = truncate(sanitize(first.name), STATUS_NAME_COLS);
+  const rest = active.length > 1 ? ` +${active.length - 1}` : '';
+  if (first.state === 'waiting') return `${arrow} ${name} waiting${rest}`;
+  const pct = percentDone(first.doneBytes, first.size);
+  const rate = first.rateBytesPerSec > 0 ? ` ${formatRate(first.rateBytesPerSec)}` : '';
+  const eta = first.etaMs === null ? '' : ` ETA ${formatEta(first.etaMs)}`;
+  return `${arrow} ${name} ${pct}%${rate}${eta}${rest}`;
+}
+
+/** /files: every offer known, newest first: ref, from, group, name and size, state. */
+export function filesPanel(offers: readonly OfferInfo[], refOf: (id: string) => string): Panel {
+  const line = (text: string, style: Span['style'] = 'default'): Span[] => [{ text, style }];
+  const lines: Span[][] = [];
+  if (offers.length === 0) lines.push(line('Nobody has offered you a file yet.', 'dim'));
+  for (const o of offers) {
+    const where = o.group === null ? '' : ` in #${sanitize(o.group)}`;
+    const state: Span =
+      o.state === 'offered'
+        ? { text: 'waiting for you', style: 'warn' }
+        : o.state === 'failed'
+          ? { text: `failed: ${failureText(o.error)}`, style: 'error' }
+          : o.state === 'received' && o.savedAs !== null
+            ? { text: `saved as ${sanitize(o.savedAs)}`, style: 'ok' }
+            : { text: o.state, style: 'dim' };
+    lines.push([
+      { text: padEnd(`  ${refOf(o.id)}`, 12), style: 'bold' },
+      { text: `${sanitize(o.from)}${where}: `, style: 'peer' },
+      { text: `${fileLabel(o)}  `, style: 'default' },
+      state,
+    ]);
+  }
+  if (offers.some((o) => o.state === 'offered'))
+    lines.push(line(''), line('/accept ID downloads one, /decline ID refuses it', 'dim'));
+  const waiting = offers.filter((o) => o.state === 'offered').length;
+  return { title: `Files: ${offers.length} offered, ${waiting} waiting`, lines };
+}

@@ -1,0 +1,153 @@
+/**
+ * How the file commands print offers, transfers and progress (issue 12): aligned rows,
+ * peer text sanitised, JSON that is safe on a terminal, and progress lines at most once
+ * a second however many events come.
+ */
+import assert from 'node:assert/strict';
+import {
+  describeFile,
+  offerJson,
+  offerRows,
+  progressJson,
+  progressLine,
+  transferRows,
+} from '../../../src/cli/file-format.js';
+import { LineProgress, PROGRESS_LINE_MS } from '../../../src/cli/progress.js';
+import type { OfferInfo, TransferInfo } from '../../../src/peer/index.js';
+
+const ID = '1a2b3c4d'.padEnd(32, '0');
+
+const offer = (over: Partial<OfferInfo> = {}): OfferInfo => ({
+  id: ID,
+  shortId: ID.slice(0, 8),
+  conversation: '@bob' as OfferInfo['conversation'],
+  from: 'bob',
+  group: null,
+  name: 'report.pdf',
+  size: 2_202_009,
+  files: 0,
+  mime: 'application/pdf',
+  offeredAtMs: Date.UTC(2025, 2, 4, 12),
+  state: 'offered',
+  savedAs: null,
+  error: null,
+  ...over,
+});
+
+const transfer = (over: Partial<TransferInfo> = {}): TransferInfo => ({
+  id: ID,
+  shortId: ID.slice(0, 8),
+  direction: 'upload',
+  name: 'report.pdf',
+  peer: '@bob',
+  size: 2 * 1024 * 1024,
+  doneBytes: 1024 * 1024,
+  rateBytesPerSec: 512 * 1024,
+  etaMs: 2_000,
+  state: 'running',
+  savedAs: null,
+  error: null,
+  ...over,
+});
+
+describe('cli file formatting', () => {
+  it('describes a file and a folder with their sizes', () => {
+    assert.equal(describeFile(offer()), 'report.pdf (2.1 MiB)');
+    assert.equal(
+      describeFile(offer({ name: 'photos', files: 12, size: 40 * 1024 ** 2 })),
+      'photos/ (12 files, 40.0 MiB)',
+    );
+  });
+
+  it('lists offers in aligned columns: id, from, group, name, size, state', () => {
+    const rows = offerRows([
+      offer(),
+      offer({
+        id: `ffff${ID.slice(4)}`,
+        shortId: 'ffff3c4d',
+        from: 'carol',
+        group: 'team',
+        name: 'photos',
+        files: 3,
+        size: 5 * 1024 ** 2,
+        state: 'received',
+        savedAs: '/home/a/Downloads/natter/photos',
+      }),
+    ]);
+    assert.deepEqual(rows, [
+      '1a2b3c4d  bob    -      report.pdf  2.1 MiB            offered',
+      'ffff3c4d  carol  #team  photos/     5.0 MiB (3 files)  received → /home/a/Downloads/natter/photos',
+    ]);
+  });
+
+  it('says why an offer failed, with its code', () => {
+    const [row] = offerRows([
+      offer({
+        state: 'failed',
+        error: { code: 'E_FILE_BAD_PATH', message: 'an entry leaves the folder' },
+      }),
+    ]);
+    assert.match(row!, /failed: an entry leaves the folder \(E_FILE_BAD_PATH\)$/);
+  });
+
+  it('sanitises peer text in rows, and escapes it in JSON', () => {
+    const evil = offer({ from: 'bo\x1b[31mb', name: 'a\u202egpj.exe' });
+    const [row] = offerRows([evil]);
+    assert.doesNotMatch(row!, /[\x1b\u202e]/);
+    const json = offerJson(evil);
+    assert.doesNotMatch(json, /\u202e/);
+    const parsed = JSON.parse(json) as { name: string; from: string; offeredAt: string };
+    assert.equal(parsed.name, 'a\u202egpj.exe', 'JSON keeps the text, escaped');
+    assert.equal(parsed.offeredAt, '2025-03-04T12:00:00.000Z');
+  });
+
+  it('lists transfers with bytes, percent, rate and time left', () => {
+    const rows = transferRows([
+      transfer(),
+      transfer({
+        id: `9999${ID.slice(4)}`,
+        shortId: '99993c4d',
+        direction: 'download',
+        peer: '#team',
+        name: 'big.iso',
+        doneBytes: 0,
+        rateBytesPerSec: 0,
+        etaMs: null,
+        state: 'waiting',
+      }),
+    ]);
+    assert.match(
+      rows[0]!,
+      /^1a2b3c4d {2}↑ {2}@bob {3}report\.pdf {2}1\.0 MiB of 2\.0 MiB {2}50% {2}512\.0 KiB\/s {2}ETA 0:02 {2}running$/,
+    );
+    assert.match(rows[1]!, /^99993c4d {2}↓ {2}#team {2}big\.iso +0 B of 2\.0 MiB +0% +- +waiting$/);
+  });
+
+  it('prints one progress line with the numbers of the core', () => {
+    assert.equal(
+      progressLine(transfer()),
+      '1a2b3c4d ↑ report.pdf  1.0 MiB of 2.0 MiB  50%  512.0 KiB/s  ETA 0:02',
+    );
+    const json = JSON.parse(progressJson(transfer())) as Record<string, unknown>;
+    assert.equal(json.type, 'progress');
+    assert.equal(json.doneBytes, 1024 * 1024);
+    assert.equal(json.etaMs, 2_000);
+  });
+
+  it('writes a progress line at most every PROGRESS_LINE_MS, and always the last', () => {
+    let now = 0;
+    const lines: string[] = [];
+    const p = new LineProgress(
+      (l) => lines.push(l),
+      (t) => String(t.doneBytes),
+      () => now,
+    );
+    for (let done = 0; done <= 100; done += 10) {
+      p.update(transfer({ size: 100, doneBytes: done }));
+      now += PROGRESS_LINE_MS / 4;
+    }
+    assert.deepEqual(lines, ['0', '40', '80', '100']);
+    p.update(transfer({ size: 100, doneBytes: 100 }));
+    assert.equal(lines.length, 4, 'no repeat of the same state');
+  });
+});

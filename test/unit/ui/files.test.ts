@@ -1,0 +1,334 @@
+/**
+ * Files on the chat screen (issue 12; harness.ts, 80x24): an offer is a line in its
+ * conversation with the ID to type, /accept and /decline (without an ID: the newest
+ * offer here), /send with paths completed by Tab, progress in the status bar, where a
+ * received file was saved (and a notification), and failures in words.
+ */
+import assert from 'node:assert/strict';
+import type { OfferInfo, TransferInfo } from '../../../src/peer/index.js';
+import { completionAt } from '../../../src/peer/ui/completion.js';
+import {
+  failureText,
+  finishedText,
+  offerText,
+  transferStatus,
+} from '../../../src/peer/ui/file-words.js';
+import {
+  escapePath,
+  expandHome,
+  type LocalFiles,
+  pathCandidates,
+  splitPaths,
+} from '../../../src/peer/ui/path-completion.js';
+import { contact } from './fake-core.js';
+import { groupConv, member } from './fake-groups.js';
+import { destroyAll, noticeText, screenText, start } from './harness.js';
+
+/** A file system of a few folders, relative to /work (the "current folder"). */
+const DISK: Record<string, { name: string; folder: boolean }[]> = {
+  '/work': [
+    { name: 'report.pdf', folder: false },
+    { name: 'reports', folder: true },
+    { name: 'my notes.txt', folder: false },
+    { name: '.hidden', folder: false },
+  ],
+  '/work/reports': [{ name: 'q1.pdf', folder: false }],
+  '/home/alice': [{ name: 'Downloads', folder: true }],
+};
+
+const files: LocalFiles = {
+  home: '/home/alice',
+  listDir: (dir) =>
+    DISK[
+      dir === ''
+        ? '/work'
+        : dir.startsWith('/')
+          ? dir.replace(/\/$/, '')
+          : `/work/${dir.replace(/\/$/, '')}`
+    ] ?? [],
+  absolute: (path) => (path.startsWith('/') ? path : `/work/${path}`),
+};
+
+const ID = '1a2b'.padEnd(32, '0');
+const offer = (over: Partial<OfferInfo> = {}): OfferInfo => ({
+  id: ID,
+  shortId: ID.slice(0, 8),
+  conversation: '@bob' as OfferInfo['conversation'],
+  from: 'bob',
+  group: null,
+  name: 'report.pdf',
+  size: 2_202_009,
+  files: 0,
+  mime: '',
+  offeredAtMs: 0,
+  state: 'offered',
+  savedAs: null,
+  error: null,
+  ...over,
+});
+const transfer = (over: Partial<TransferInfo> = {}): TransferInfo => ({
+  id: ID,
+  shortId: ID.slice(0, 8),
+  direction: 'upload',
+  name: 'report.pdf',
+  peer: '@bob',
+  size: 100,
+  doneBytes: 40,
+  rateBytesPerSec: 0,
+  etaMs: null,
+  state: 'running',
+  savedAs: null,
+  error: null,
+  ...over,
+});
+
+describe('ui files: in words', () => {
+  it('says what became of an offer in each state, peer text sanitised', () => {
+    assert.equal(
+      offerText(offer(), '1a2b'),
+      'bob offers report.pdf (2.1 MiB) — /accept 1a2b or /decline 1a2b',
+    );
+    assert.match(
+      offerText(offer({ state: 'accepted' }), '1a2b'),
+      /accepted automatically \(auto-accept\), downloading$/,
+    );
+    const over = offer({
+      state: 'declined',
+      error: { code: 'E_FILE_TOO_LARGE', message: 'declined: too big' },
+    });
+    assert.match(
+      offerText(over, '1a2b'),
+      /declined, it is larger than a recipient accepts \(E_FILE_TOO_LARGE\)$/,
+    );
+    const unsafe = offer({
+      state: 'failed',
+      files: 2,
+      error: { code: 'E_FILE_BAD_PATH', message: 'entry ../x leaves\x1b[2J the folder' },
+    });
+    assert.equal(
+      offerText(unsafe, '1a2b'),
+      'bob offered report.pdf/ (2 files, 2.1 MiB), which cannot be taken: entry ../x leaves[2J the folder (E_FILE_BAD_PATH)',
+    );
+    assert.match(offerText(offer({ from: 'e\u202evil' }), '1a2b'), /^evil offers/);
+  });
+
+  it('says a finished upload, and a failure with its words and code; a download is said elsewhere', () => {
+    assert.deepEqual(finishedText(transfer({ state: 'done' })), {
+      text: 'report.pdf is on the relay: bob can fetch it now',
+      kind: 'info',
+    });
+    assert.equal(finishedText(transfer({ state: 'done', direction: 'download' })), null);
+    assert.deepEqual(
+      finishedText(
+        transfer({
+          direction: 'download',
+          state: 'failed',
+          error: { code: 'E_FILE_HASH_MISMATCH', message: 'x' },
+        }),
+      ),
+      {
+        text: 'receiving report.pdf failed: what arrived does not match what was offered, so nothing was kept (E_FILE_HASH_MISMATCH)',
+        kind: 'error',
+      },
+    );
+    assert.equal(
+      failureText({ code: 'E_SOMETHING_NEW', message: 'relay said no' }),
+      'relay said no (E_SOMETHING_NEW)',
+    );
+  });
+
+  it('puts the first transfer in the status bar, and how many more run', () => {
+    assert.equal(transferStatus([]), null);
+    assert.equal(transferStatus([transfer()]), '↑ report.pdf 40%');
+    assert.equal(
+      transferStatus([
+        transfer({ rateBytesPerSec: 2048, etaMs: 30_000 }),
+        transfer(),
+        transfer({ state: 'waiting' }),
+      ]),
+      '↑ report.pdf 40% 2.0 KiB/s ETA 0:30 +2',
+    );
+    assert.equal(
+      transferStatus([transfer({ state: 'waiting', direction: 'download' })]),
+      '↓ report.pdf waiting',
+    );
+  });
+});
+
+describe('ui files: paths as typed', () => {
+  it('splits on spaces a backslash does not escape, and escapes them back', () => {
+    assert.deepEqual(splitPaths('a.pdf my\\ notes.txt  b'), ['a.pdf', 'my notes.txt', 'b']);
+    assert.deepEqual(splitPaths(''), []);
+    assert.equal(escapePath('my notes.txt'), 'my\\ notes.txt');
+    assert.deepEqual(splitPaths(escapePath('a\\b c')), ['a\\b c']);
+    assert.equal(expandHome('~/x.pdf', '/home/alice/'), '/home/alice/x.pdf');
+    assert.equal(expandHome('~', '/home/alice'), '/home/alice');
+    assert.equal(expandHome('~bob/x', '/home/alice'), '~bob/x', 'only the own home');
+  });
+
+  it('completes names in the folder typed, folders with a slash, hidden ones only when asked', () => {
+    assert.deepEqual(pathCandidates('rep', files), ['report.pdf', 'reports/']);
+    assert.deepEqual(pathCandidates('reports/', files), ['reports/q1.pdf']);
+    assert.deepEqual(pathCandidates('my', files), ['my\\ notes.txt']);
+    assert.deepEqual(pathCandidates('', files), ['my\\ notes.txt', 'report.pdf', 'reports/']);
+    assert.deepEqual(pathCandidates('.h', files), ['.hidden']);
+    assert.deepEqual(pathCandidates('~/Do', files), ['~/Downloads/']);
+    assert.deepEqual(pathCandidates('nothing/', files), []);
+  });
+
+  it('completes every argument of /send, and nothing without a file system', () => {
+    const line = '/send report.pdf rep';
+    const c = completionAt(line, line.length, [], undefined, files);
+    assert.deepEqual(c?.candidates, ['report.pdf', 'reports/']);
+    assert.equal(c?.start, '/send report.pdf '.length);
+    const escaped = '/send my\\ no';
+    assert.equal(completionAt(escaped, escaped.length, [], undefined, files)?.start, 6);
+    assert.equal(completionAt(line, line.length, []), null);
+  });
+});
+
+/** The screen with wrapped lines joined: each row's pane text after the sidebar, spaces collapsed. */
+const flat = (h: Parameters<typeof screenText>[0]) =>
+  screenText(h).replace(/\s*\n[^│\n]*│\s*/g, ' ');
+
+describe('ui files: on the screen', () => {
+  afterEach(destroyAll);
+
+  it('shows an offer in its conversation with the ID to accept or decline it', async () => {
+    const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
+    h.app.open('bob');
+    await h.settle();
+    h.core.files.offer('bob', 'report.pdf', 2_202_009);
+    await h.settle();
+    assert.match(screenText(h), /\* bob offers report\.pdf \(2\.1 MiB\) — \/accept 0001 or/);
+  });
+
+  it('says an offer elsewhere in the notice line, counted once with its message', async () => {
+    const h = await start();
+    h.app.open('carol');
+    await h.settle();
+    // As the core does: the offer comes as a message too, then as the offer.
+    h.core.receive('bob', 'sent a file: report.pdf (1000 B)');
+    h.core.files.offer('bob', 'report.pdf', 1000);
+    await h.settle();
+    assert.match(
+      noticeText(h),
+      /bob offers report\.pdf \(1000 B\) — \/accept 0001 or \/decline 0001/,
+    );
+    assert.ok(
+      h.rows().some((r) => /bob\?? +1 │/.test(r)),
+      'an unread badge',
+    );
+  });
+
+  it('/accept without an ID takes the newest offer waiting here, and shows the download', async () => {
+    const h = await start();
+    h.app.open('bob');
+    await h.settle();
+    h.core.files.offer('bob', 'old.txt', 10);
+    const newest = h.core.files.offer('bob', 'report.pdf', 2 * 1024 * 1024);
+    await h.settle();
+    await h.type('/accept\r');
+    assert.deepEqual(h.core.files.calls, [`accept ${newest.id}`]);
+    assert.match(noticeText(h), /downloading report\.pdf \(2\.0 MiB\)/);
+    h.core.files.progress(newest.id, 1024 * 1024, 512 * 1024);
+    await h.settle();
+    assert.match(h.rows()[23]!, /↓ report\.pdf 50% 512\.0 KiB\/s ETA 0:07/);
+    h.core.files.receive(newest.id, '/home/alice/Downloads/natter/report.pdf');
+    await h.settle();
+    assert.doesNotMatch(h.rows()[23]!, /report\.pdf/, 'out of the status bar');
+    assert.match(
+      flat(h),
+      /\* report\.pdf \(2\.0 MiB\) from bob saved as \/home\/alice\/Downloads\/natter\/report\.pdf/,
+    );
+  });
+
+  it('notifies on the desktop where a received file was saved, when not on screen', async () => {
+    const h = await start({ settings: { desktopNotifications: 'osc9' } });
+    const o = h.core.files.offer('bob', 'a.txt', 3);
+    await h.settle();
+    await h.type('/accept 0001\r');
+    assert.deepEqual(h.core.files.calls, [`accept ${o.id}`]);
+    h.app.open('carol');
+    await h.settle();
+    h.core.files.receive(o.id, '/dl/a.txt');
+    await h.settle();
+    assert.ok(h.written().includes('\x1b]9;bob: a.txt (3 B) from bob saved as /dl/a.txt\x07'));
+  });
+
+  it('says when nothing waits here, and /decline refuses the newest offer', async () => {
+    const h = await start();
+    h.app.open('bob');
+    await h.settle();
+    await h.type('/accept\r');
+    assert.match(noticeText(h), /no file offered to you waits for an answer/);
+    const o = h.core.files.offer('bob', 'spam.exe', 100);
+    await h.settle();
+    await h.type('/decline\r');
+    assert.deepEqual(h.core.files.calls, [`decline ${o.id}`]);
+    assert.match(screenText(h), /\* you declined spam\.exe \(100 B\) from bob/);
+    await h.type('/accept zz\r');
+    assert.match(noticeText(h), /usage: \/accept \[ID\]/);
+  });
+
+  it('sends from the open conversation with /send, paths made absolute, Tab completing', async () => {
+    const h = await start({
+      localFiles: files,
+      setup: (core) =>
+        core.groupBook.put('7', 'team', [member('alice', 'admin'), member('bob')], 'admin'),
+    });
+    h.app.showConversation(groupConv('7'));
+    await h.settle();
+    await h.type('/send rep\t');
+    assert.equal(h.app.editor.text, '/send report', 'the common part');
+    assert.match(noticeText(h), /report\.pdf {2}reports\//);
+    await h.type('s\t');
+    assert.equal(h.app.editor.text, '/send reports/', 'a folder: no space, the path goes on');
+    await h.type('\t');
+    assert.equal(h.app.editor.text, '/send reports/q1.pdf ');
+    await h.type('~/Downloads/x.iso\r');
+    assert.deepEqual(h.core.files.sends, [
+      {
+        target: { group: groupConv('7') },
+        paths: ['/work/reports/q1.pdf', '/home/alice/Downloads/x.iso'],
+      },
+    ]);
+    assert.match(noticeText(h), /offered files \(1000 B\) to #team: uploading/);
+  });
+
+  it('tells a failed transfer in words, in its conversation and the notice line', async () => {
+    const h = await start();
+    h.app.open('bob');
+    await h.settle();
+    await h.type('/send big.iso\r');
+    const [sent] = h.core.files.running();
+    h.core.files.fail(sent!.id, 'E_FILE_QUOTA', 'quota exceeded');
+    await h.settle();
+    assert.match(
+      noticeText(h),
+      /sending big\.iso to bob failed: your space on the relay is used up until recipients fetch what you sent \(E_FILE_QUOTA\)/,
+    );
+    assert.match(screenText(h), /\* sending big\.iso to bob failed: your space on the/);
+  });
+
+  it('/files lists every offer with its ID and state', async () => {
+    const h = await start();
+    h.core.files.offer('bob', 'report.pdf', 2_202_009);
+    h.core.files.offer('carol', 'photos', 5 * 1024 ** 2, {
+      conversation: groupConv('7'),
+      files: 3,
+      group: 'team',
+      state: 'received',
+      savedAs: '/dl/photos',
+    });
+    await h.settle();
+    await h.type('/files\r');
+    const text = flat(h);
+    assert.match(text, /Files: 2 offered, 1 waiting/);
+    assert.match(
+      text,
+      /0002 +carol in #team: photos\/ \(3 files, 5\.0 MiB\) saved as \/dl\/photos/,
+    );
+    assert.match(text, /0001 +bob: report\.pdf \(2\.1 MiB\) +waiting for you/);
+  });
+});
