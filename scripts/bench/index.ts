@@ -1,7 +1,10 @@
 /**
  * `npm run bench [-- NAME]`: prints figures, asserts nothing (benchmarks are
- * never timed tests). NAME: relay, presence, send-path, groups (default: all).
+ * never timed tests). NAME: relay, presence, send-path, groups, files, compare
+ * (default: all).
  */
+import { runCompareBench } from './compare.js';
+import { runFilesBench } from './files.js';
 import { runGroupsBench } from './groups.js';
 import { runPresenceBench } from './presence.js';
 import { runRelayBench } from './relay.js';
@@ -14,6 +17,8 @@ const benches: Record<string, () => Promise<void>> = {
     await import('./send-path.mjs');
   },
   groups: runGroupsBench,
+  files: runFilesBench,
+  compare: runCompareBench,
 };
 const wanted = process.argv.slice(2);
 const names = wanted.length > 0 ? wanted : Object.keys(benches);

@@ -1,0 +1,49 @@
+/**
+ * The bare relay of the side-by-side benchmark (compare.ts): what routing alone costs
+ * in Node, with nothing else. Frames are u32 BE length || body. A client's first frame
+ * is its id (u32 BE); each later frame is u32 BE recipient id || payload, and is written
+ * as it is, length included, to the recipient's socket. No store, no acks, no checks.
+ * Usage: bare-relay.mjs [CERT KEY] (TLS 1.3 with them). Prints {"port": N}.
+ */
+
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
+
+const [certPath, keyPath] = process.argv.slice(2);
+const clients = new Map();
+
+function onConnection(socket) {
+  socket.setNoDelay(true);
+  socket.on('error', () => socket.destroy());
+  let id = -1;
+  let pend = null;
+  socket.on('data', (chunk) => {
+    const buf = pend === null ? chunk : Buffer.concat([pend, chunk]);
+    let i = 0;
+    while (buf.length - i >= 4) {
+      const end = i + 4 + buf.readUInt32BE(i);
+      if (end > buf.length) break;
+      if (id < 0) {
+        id = buf.readUInt32BE(i + 4);
+        clients.set(id, socket);
+      } else clients.get(buf.readUInt32BE(i + 4))?.write(buf.subarray(i, end));
+      i = end;
+    }
+    pend = i < buf.length ? buf.subarray(i) : null;
+  });
+  socket.on('close', () => {
+    if (clients.get(id) === socket) clients.delete(id);
+  });
+}
+
+const server = certPath
+  ? tls.createServer(
+      { cert: readFileSync(certPath), key: readFileSync(keyPath), minVersion: 'TLSv1.3' },
+      onConnection,
+    )
+  : net.createServer(onConnection);
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
+});
+process.on('SIGTERM', () => process.exit(0));

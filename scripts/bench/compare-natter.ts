@@ -1,0 +1,209 @@
+/**
+ * natter's side of the side-by-side benchmark: the relay as shipped (relay-child.mjs on
+ * dist/, via util.ts spawnRelay), with its secure channel (TLS 1.3) or plain TCP
+ * (NATTER_BENCH_PLAIN, the relay bench's baseline). Every client registers and logs in
+ * for real (RawClient); its Sends are real sealed boxes (200 bytes of plaintext, one
+ * per recipient, encoded once as lean-wire.ts does) with the 16-byte message id patched
+ * per message: f64 send time, u32 sender, u32 counter. Deliveries are acked every 10 ms,
+ * in bursts, as the client acks after its own group-committed history write.
+ */
+import { BoxKeyring } from '../../src/crypto/box.js';
+import { generateIdentity } from '../../src/crypto/keys.js';
+import { randomBytes } from '../../src/crypto/random.js';
+import { encodeFrame } from '../../src/wire/codec.js';
+import { frame as framed } from '../../src/wire/framing.js';
+import { MAX_ACK_SEQS } from '../../src/wire/limits.js';
+import { RawClient } from '../../test/helpers/raw-client.js';
+import { type Fleet, PAYLOAD_BYTES, type Server, type Variant } from './compare-load.js';
+import { inBatches, reap, TickWriter } from './compare-util.js';
+import { type SendTemplate, sendTemplate } from './lean-wire.js';
+import { spawnRelay } from './util.js';
+
+const ACK_EVERY_MS = 10;
+const FRAME_SEND_ACK = 7;
+const FRAME_DELIVER = 8;
+const FRAME_DELIVER_ACK = 9;
+
+export function natterVariant(secure: boolean): Variant {
+  return {
+    system: 'natter',
+    label: secure ? 'natter TLS' : 'natter plain',
+    tls: secure,
+    start: async (): Promise<Server> => {
+      const relay = await spawnRelay({ plain: !secure });
+      reap(relay.child);
+      return {
+        pid: relay.child.pid!,
+        connect: (n) => NatterFleet.connect(relay.port, !secure, n),
+        stop: () => relay.stop(),
+      };
+    },
+  };
+}
+
+/** Bytes of varint `n` (any safe integer). */
+function varint(out: number[], n: number): void {
+  while (n >= 0x80) {
+    out.push((n % 128) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+}
+
+/** A framed DeliverAck of `seqs`, encoded by hand (checked against encodeFrame once). */
+function deliverAck(seqs: number[]): Buffer {
+  const packed: number[] = [];
+  for (const s of seqs) varint(packed, s);
+  const inner: number[] = [0x0a];
+  varint(inner, packed.length);
+  const body: number[] = [(FRAME_DELIVER_ACK << 3) | 2];
+  varint(body, inner.length + packed.length);
+  const head: number[] = [];
+  varint(head, body.length + inner.length + packed.length);
+  return Buffer.from([...head, ...body, ...inner, ...packed]);
+}
+
+let checked = false;
+function checkDeliverAck(): void {
+  if (checked) return;
+  const seqs = [1, 127, 128, 300, 2 ** 40];
+  const mine = deliverAck(seqs);
+  const codec = Buffer.from(framed(encodeFrame({ type: 'deliver-ack', seqs })));
+  if (!mine.equals(codec)) {
+    throw new Error(
+      `bench: DeliverAck by hand ${mine.toString('hex')} != ${codec.toString('hex')}`,
+    );
+  }
+  checked = true;
+}
+
+/** The parts of a Deliver or SendAck the generator reads, from the frame's bytes. */
+class Peek {
+  kind = 0;
+  seq = 0;
+  code = 0;
+  /** Offset of the 16-byte message id, or -1. */
+  idAt = -1;
+  private i = 0;
+
+  read(b: Uint8Array): boolean {
+    this.i = 0;
+    const tag = this.varint(b);
+    this.kind = tag >>> 3;
+    if ((this.kind !== FRAME_DELIVER && this.kind !== FRAME_SEND_ACK) || (tag & 7) !== 2) {
+      return false;
+    }
+    const end = this.varint(b) + this.i;
+    this.seq = 0;
+    this.code = 0;
+    this.idAt = -1;
+    const idField = this.kind === FRAME_DELIVER ? 3 : 1;
+    while (this.i < end) {
+      const t = this.varint(b);
+      const wire = t & 7;
+      if (wire === 0) {
+        const v = this.varint(b);
+        if (this.kind === FRAME_DELIVER && t >>> 3 === 1) this.seq = v;
+        else if (this.kind === FRAME_SEND_ACK && t >>> 3 === 2) this.code = v;
+      } else if (wire === 2) {
+        const len = this.varint(b);
+        if (t >>> 3 === idField && len === 16) this.idAt = this.i;
+        this.i += len;
+      } else return false;
+    }
+    return this.idAt >= 0;
+  }
+
+  private varint(b: Uint8Array): number {
+    let v = 0;
+    let mul = 1;
+    for (;;) {
+      const byte = b[this.i++]!;
+      v += (byte & 0x7f) * mul;
+      if (byte < 0x80) return v;
+      mul *= 128;
+    }
+  }
+}
+
+class NatterFleet implements Fleet {
+  onDelivered: Fleet['onDelivered'] = () => {};
+  onRefused: Fleet['onRefused'] = () => {};
+  private readonly writer = new TickWriter();
+  private readonly owed: number[][];
+  private readonly timer: NodeJS.Timeout;
+  private counter = 0;
+
+  private constructor(
+    private readonly clientsOf: RawClient[],
+    private readonly templates: SendTemplate[],
+  ) {
+    this.owed = clientsOf.map(() => []);
+    const peek = new Peek();
+    clientsOf.forEach((client, i) => {
+      let arrivedAt = 0;
+      client.socket.prependListener('data', () => {
+        arrivedAt = performance.now();
+      });
+      client.onRawFrame = (bytes) => {
+        if (!peek.read(bytes)) return false;
+        const view = Buffer.from(bytes.buffer, bytes.byteOffset + peek.idAt, 16);
+        const sender = view.readUInt32LE(8);
+        if (peek.kind === FRAME_SEND_ACK) {
+          if (peek.code !== 0) this.onRefused(sender);
+        } else {
+          this.owed[i]!.push(peek.seq);
+          this.onDelivered(sender, view.readDoubleLE(0), arrivedAt);
+        }
+        return true;
+      };
+    });
+    this.timer = setInterval(() => this.ack(), ACK_EVERY_MS);
+  }
+
+  get clients(): number {
+    return this.clientsOf.length;
+  }
+
+  static async connect(port: number, plain: boolean, n: number): Promise<NatterFleet> {
+    checkDeliverAck();
+    const ids = Array.from({ length: n }, () => generateIdentity());
+    const sealer = new BoxKeyring(generateIdentity().boxSk);
+    const templates = ids.map((to) => {
+      const sealed = sealer.seal(to.boxPk, randomBytes(PAYLOAD_BYTES));
+      return sendTemplate(to.signPk, sealed.nonce, sealed.ciphertext);
+    });
+    const clients = await inBatches(n, async (i) => {
+      const { client } = await RawClient.login(port, ids[i]!, `c${i}`, 'register', { plain });
+      client.keep = false;
+      return client;
+    });
+    return new NatterFleet(clients, templates);
+  }
+
+  send(s: number, r: number, sentAtMs: number): void {
+    const t = this.templates[r]!;
+    const out = Buffer.allocUnsafe(t.bytes.length);
+    t.bytes.copy(out);
+    out.writeDoubleLE(sentAtMs, t.idOffset);
+    out.writeUInt32LE(s, t.idOffset + 8);
+    out.writeUInt32LE(this.counter++ >>> 0, t.idOffset + 12);
+    this.writer.write(this.clientsOf[s]!.socket, out);
+  }
+
+  private ack(): void {
+    for (let i = 0; i < this.owed.length; i++) {
+      const seqs = this.owed[i]!;
+      if (seqs.length === 0) continue;
+      for (let j = 0; j < seqs.length; j += MAX_ACK_SEQS) {
+        this.writer.write(this.clientsOf[i]!.socket, deliverAck(seqs.slice(j, j + MAX_ACK_SEQS)));
+      }
+      this.owed[i] = [];
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    for (const c of this.clientsOf) c.close();
+  }
+}
