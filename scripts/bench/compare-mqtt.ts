@@ -7,8 +7,7 @@
  * (f64 send time, u32 sender) patched into the payload; a QoS 1 PUBLISH received is
  * PUBACKed in the same tick's write. Plain TCP or TLS 1.3 (a throwaway certificate).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,32 +25,13 @@ import {
   throwawayCert,
 } from './compare-util.js';
 import { unitReader } from './groups-load.js';
+import { findOrInstall } from './util.js';
 
 const MOSQUITTO_PATHS = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'];
 
 /** The mosquitto binary, installed with apt-get when missing and we are root; else null. */
 export function findMosquitto(): string | null {
-  const found = () =>
-    MOSQUITTO_PATHS.find((p) => {
-      try {
-        accessSync(p, constants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    }) ?? null;
-  const path = found();
-  if (path !== null || process.getuid?.() !== 0) return path;
-  try {
-    console.log('  mosquitto is missing: apt-get install -y -qq mosquitto');
-    execFileSync('apt-get', ['install', '-y', '-qq', 'mosquitto'], {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-  } catch {
-    return null;
-  }
-  return found();
+  return findOrInstall(MOSQUITTO_PATHS, 'mosquitto');
 }
 
 export function mosquittoVariant(binary: string, qos: 0 | 1, secure: boolean): Variant {

@@ -9,8 +9,7 @@
  * PUBs go out in one write followed by a PING, and its PONG answers them all (what
  * a NATS client's flush waits for), as natter's SendAck answers a send.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,7 +18,7 @@ import tls from 'node:tls';
 import { generateSigningKeyPair } from '../../src/crypto/sign.js';
 import { relayCertificate, TLS_VERSION } from '../../src/crypto/tls-cert.js';
 import { type Fleet, type Tracker, unitReader } from './groups-load.js';
-import { sleep } from './util.js';
+import { findOrInstall, sleep } from './util.js';
 
 const SUBJECT = 'natter.bench.group';
 const CRLF = Buffer.from('\r\n');
@@ -41,27 +40,7 @@ const NATS_SERVER_PATHS = ['/usr/sbin/nats-server', '/usr/bin/nats-server'];
 
 /** The nats-server binary, installed with apt-get when missing and we are root; else null. */
 export function findNatsServer(): string | null {
-  const found = () =>
-    NATS_SERVER_PATHS.find((p) => {
-      try {
-        accessSync(p, constants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    }) ?? null;
-  const path = found();
-  if (path !== null || process.getuid?.() !== 0) return path;
-  try {
-    console.log('  nats-server is missing: apt-get install -y -qq nats-server');
-    execFileSync('apt-get', ['install', '-y', '-qq', 'nats-server'], {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-  } catch {
-    return null;
-  }
-  return found();
+  return findOrInstall(NATS_SERVER_PATHS, 'nats-server');
 }
 
 /** A free TCP port on 127.0.0.1: nats-server wants an explicit one. */

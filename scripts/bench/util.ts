@@ -1,5 +1,6 @@
 /** Shared benchmark plumbing: spawn the relay, read its memory, percentiles. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -85,4 +86,33 @@ export function fmt(n: number, digits = 0): string {
     maximumFractionDigits: digits,
     minimumFractionDigits: digits,
   });
+}
+
+/**
+ * A peer server's binary (mosquitto, nats-server) at one of `paths`, installed with
+ * apt-get (Debian package `pkg`) when missing and we are root; else null. Benchmarks only:
+ * tests never install anything.
+ */
+export function findOrInstall(paths: readonly string[], pkg: string): string | null {
+  const found = () =>
+    paths.find((p) => {
+      try {
+        accessSync(p, constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    }) ?? null;
+  const path = found();
+  if (path !== null || process.getuid?.() !== 0) return path;
+  try {
+    console.log(`  ${pkg} is missing: apt-get install -y -qq ${pkg}`);
+    execFileSync('apt-get', ['install', '-y', '-qq', pkg], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  } catch {
+    return null;
+  }
+  return found();
 }
