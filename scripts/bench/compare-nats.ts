@@ -6,13 +6,15 @@
  * wants); the generator speaks the text protocol by hand, PUBs encoded once per
  * recipient and copied with the stamp (f64 send time, u32 sender) patched in.
  */
-import net from 'node:net';
-import tls from 'node:tls';
-import { TLS_VERSION } from '../../src/crypto/tls-cert.js';
+import type net from 'node:net';
 import { type Fleet, PAYLOAD_BYTES, type Server, type Variant } from './compare-load.js';
 import { filler, inBatches, reap, TickWriter } from './compare-util.js';
 import { unitReader } from './groups-load.js';
-import { type NatsServer, startNatsServer } from './groups-nats.js';
+import {
+  connectNats as connectNatsSocket,
+  type NatsServer,
+  startNatsServer,
+} from './groups-nats.js';
 
 export { findNatsServer } from './groups-nats.js';
 
@@ -47,39 +49,12 @@ export function natsVariant(binary: string, secure: boolean): Variant {
   };
 }
 
-/** A connection to `server`, upgraded to TLS 1.3 after INFO when the server wants TLS. */
+/** groups-nats.ts's connection (TLS 1.3 after INFO when the server wants it), without Nagle. */
 async function connectNats(server: NatsServer): Promise<net.Socket> {
-  const socket = net.connect({ port: server.port, host: '127.0.0.1' });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
+  const socket = await connectNatsSocket(server);
   socket.setNoDelay(true);
   socket.on('error', () => {});
-  if (!server.tls) return socket;
-  await new Promise<void>((resolve) => {
-    let seen = '';
-    const onData = (chunk: Buffer) => {
-      seen += chunk.toString('latin1');
-      if (!seen.includes('\r\n')) return;
-      socket.off('data', onData);
-      socket.pause();
-      resolve();
-    };
-    socket.on('data', onData);
-  });
-  const secure = tls.connect({
-    socket,
-    rejectUnauthorized: false,
-    minVersion: TLS_VERSION,
-    maxVersion: TLS_VERSION,
-  });
-  await new Promise<void>((resolve, reject) => {
-    secure.once('secureConnect', resolve);
-    secure.once('error', reject);
-  });
-  secure.on('error', () => {});
-  return secure;
+  return socket;
 }
 
 class NatsFleet implements Fleet {

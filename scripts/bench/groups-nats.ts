@@ -179,7 +179,7 @@ class NatsConn {
 }
 
 /** A connection to `server`, upgraded to TLS 1.3 after INFO when the server wants TLS. */
-async function connectNats(server: NatsServer): Promise<net.Socket> {
+export async function connectNats(server: NatsServer): Promise<net.Socket> {
   const socket = net.connect({ port: server.port, host: '127.0.0.1' });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
