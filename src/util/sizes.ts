@@ -17,7 +17,7 @@ export function formatSize(n: number): string {
     value /= 1024;
     unit = u;
   }
-  // One decimal always ('2.1 MiB', '512.0 MiB'), as the core's history lines have it.
+  // One decimal always ('2.1 MiB', '512.0 MiB'): the core's history lines use this too.
   return `${value.toFixed(1)} ${unit}`;
 }
 

@@ -8,6 +8,7 @@
 import { checkFileStreamParams } from '../../crypto/file-stream.js';
 import { toHex } from '../../util/bytes.js';
 import { describeError } from '../../util/errors.js';
+import { formatSize } from '../../util/sizes.js';
 import type { FileOffer } from '../../wire/types.js';
 import type { ConversationId } from '../conversations/ids.js';
 import type { OfferInfo } from './api.js';
@@ -107,18 +108,7 @@ export function offerLine(name: string, size: number, files: number): string {
   const shown = safeDisplayName(name);
   const what =
     files > 0
-      ? `${shown}/ (${files} files, ${formatBytes(size)})`
-      : `${shown} (${formatBytes(size)})`;
+      ? `${shown}/ (${files} files, ${formatSize(size)})`
+      : `${shown} (${formatSize(size)})`;
   return `sent a file: ${what}`;
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
 }
