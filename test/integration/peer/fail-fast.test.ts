@@ -61,7 +61,10 @@ describe('connect: failing fast on a refused or unresolvable relay address', () 
       return true;
     });
     const tookMs = Date.now() - startedAt;
-    assert.ok(tookMs >= 1_000 && tookMs < 2_500, `took ${tookMs} ms`);
+    // Not before the fail-fast deadline, and by it rather than by the 30 s timeout: the
+    // bound tells the two mechanisms apart with room for a busy CI machine (2.5 s once
+    // failed there at 2,526 ms); how fast it is, is not this test's to time.
+    assert.ok(tookMs >= 1_000 && tookMs < 10_000, `took ${tookMs} ms`);
     assert.ok(dials >= 2, 'a fresh dial at the deadline decided');
     assert.deepEqual(failures[0], {
       address: 'relay.example:7777',
