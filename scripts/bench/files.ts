@@ -24,9 +24,7 @@
  * clock has stopped); NATTER_BENCH_PROF=DIR (CPU profiles of the relay and of every client).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createHash, randomFillSync } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -34,6 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { generateSigningKeyPair } from '../../src/crypto/sign.js';
 import { relayCertificate } from '../../src/crypto/tls-cert.js';
+import { sha256Of, writeRandomFile } from '../../test/helpers/random-file.js';
 import { fmt, type RelayProcess, sleep, spawnRelay } from './util.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -151,29 +150,6 @@ async function loadAverage(): Promise<string> {
   return (await readFile('/proc/loadavg', 'utf8').catch(() => '?')).split(' ')[0] ?? '?';
 }
 const rate = (bytes: number, ms: number) => bytes / MB / (ms / 1000);
-
-/** FILE_BYTES of random-looking bytes (incompressible, as a video or an archive), and their SHA-256. */
-async function makeFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  const block = Buffer.alloc(MIB);
-  const fh = await open(path, 'w');
-  try {
-    for (let i = 0; i < FILE_MIB; i++) {
-      randomFillSync(block);
-      hash.update(block);
-      await fh.write(block);
-    }
-  } finally {
-    await fh.close();
-  }
-  return hash.digest('hex');
-}
-
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: MIB })) hash.update(chunk);
-  return hash.digest('hex');
-}
 
 // ---------------------------------------------------------------------------
 // The anchor: Node sockets alone
@@ -447,7 +423,7 @@ export async function runFilesBench(): Promise<void> {
   try {
     const file = join(dir, 'payload.bin');
     const t0 = now();
-    const sha256 = await makeFile(file);
+    const sha256 = await writeRandomFile(file, FILE_MIB);
     console.log(
       `  (made the file in ${fmt((now() - t0) / 1000, 1)} s under ${dir}; load average ${await loadAverage()})`,
     );

@@ -18,12 +18,12 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash, randomFillSync } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freeTcpPort, listening } from '../helpers/ports.js';
+import { sha256Of, writeRandomFile } from '../helpers/random-file.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const cli = join(root, 'dist', 'cli.js');
@@ -115,29 +115,6 @@ async function ok(label: string, args: string[], env: NodeJS.ProcessEnv): Promis
   const run = await natter(label, args, env).done;
   assert.equal(run.code, 0, `${label}: natter ${args[0]} exited ${run.code}: ${run.stderr}`);
   return run;
-}
-
-/** A file of random bytes (incompressible; no chunk repeats), and its SHA-256. */
-async function makeFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  const block = Buffer.alloc(MIB);
-  const fh = await open(path, 'w');
-  try {
-    for (let i = 0; i < FILE_MIB; i++) {
-      randomFillSync(block);
-      hash.update(block);
-      await fh.write(block);
-    }
-  } finally {
-    await fh.close();
-  }
-  return hash.digest('hex');
-}
-
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: MIB })) hash.update(chunk);
-  return hash.digest('hex');
 }
 
 /** Bytes in the largest file of `dir` whose name passes `match`; 0 when there is none. */
@@ -239,7 +216,7 @@ describe('e2e: a 200 MiB file through a relay killed mid-transfer (spawned proce
       ok('bob', ['init', '--name', 'bob'], env('bob')),
     ]);
     const source = join(dir, 'report.bin');
-    const sha256 = await makeFile(source);
+    const sha256 = await writeRandomFile(source, FILE_MIB);
     const out = join(dir, 'bob-saved');
     await mkdir(out);
     phase('profiles and the file ready');
