@@ -20,6 +20,7 @@ import {
 } from '../peer/index.js';
 import type { ControlDispatch, ControlSession } from './control.js';
 import { FILE_OPS, type FileControlOps, type FileControlTarget } from './control-files.js';
+import { GROUP_OPS, type GroupControlOps, type GroupControlTarget } from './control-groups.js';
 import {
   type InboxBatch,
   type InboxReports,
@@ -27,6 +28,7 @@ import {
   inboxTake,
   inboxWait,
 } from './control-inbox.js';
+import { OUTBOX_OPS, type OutboxControlOps, type OutboxControlTarget } from './control-outbox.js';
 import { type Delivery, sendAndWait } from './delivery.js';
 import { CliCode, cliError } from './errors.js';
 import { readHistory, type Shown } from './history-read.js';
@@ -56,7 +58,9 @@ export type ControlTarget = Pick<
   | 'status'
   | 'flush'
 > &
-  FileControlTarget;
+  FileControlTarget &
+  GroupControlTarget &
+  OutboxControlTarget;
 
 type NoFields = Record<never, never>;
 
@@ -70,8 +74,11 @@ export type TrustView =
   | { compare: { contact: ContactInfo | null; safetyNumber: string } }
   | { result: TrustResult };
 
-/** Each request kind: its fields and its answer's (besides `ok`); files: control-files.ts. */
-export interface ControlOps extends FileControlOps {
+/**
+ * Each request kind: its fields and its answer's (besides `ok`); files, groups and
+ * the outbox: control-files.ts, control-groups.ts, control-outbox.ts.
+ */
+export interface ControlOps extends FileControlOps, GroupControlOps, OutboxControlOps {
   status: { request: { status: PresenceStatus; text?: string }; answer: NoFields };
   who: { request: NoFields; answer: { peers: OnlinePeer[] } };
   /** Then one {"event": "roster:change"|"roster:conflict", ...} line per change. */
@@ -226,6 +233,8 @@ const OPS: { [K in ControlOp]: OpHandler<K> } = {
     run: (_t, r, session) => inboxWait(session, r.after),
   },
   ...FILE_OPS,
+  ...GROUP_OPS,
+  ...OUTBOX_OPS,
 };
 
 /** Runs one request kind on `target`: the socket's dispatcher, and a command running alone. */

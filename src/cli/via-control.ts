@@ -2,7 +2,8 @@
  * Commands beside a running client (issue 13 item 3; docs/decisions.md, "Issue 13:
  * commands beside a running client"). While `natter chat` or `natter inbox
  * --follow` runs on a profile it holds the profile's lock, and `send`, `inbox`,
- * `history`, `contacts`, `fingerprint` and `trust` act through its control socket
+ * `history`, `outbox`, `group`, `contacts`, `fingerprint`, `trust` and the file
+ * commands (control-files.ts) act through its control socket
  * instead of failing E_PROFILE_IN_USE. With no client running they open the
  * profile themselves and run the same handler (control-ops.ts) in-process, so
  * what they print is the same either way. No passphrase is needed through the
@@ -86,11 +87,26 @@ export async function perform<K extends Exclude<ControlOp, `inbox.${string}` | '
  * (a `natter send` in progress) is found by the lock, after the prompt, as before.
  */
 export async function refuseIfRunning(ctx: CliContext): Promise<void> {
+  await refuseBesideRunning(ctx, 'chat', 'use that one, or stop it first');
+}
+
+/**
+ * What cannot be done beside a running client, said before anything is asked or
+ * changed: a second chat, and changes to the login itself that the running client
+ * would undo (`rename`: it is logged in under the old name; `config set relay`:
+ * it saves the address it connected to). docs/decisions.md, "Issue 13: commands
+ * beside a running client".
+ */
+export async function refuseBesideRunning(
+  ctx: CliContext,
+  command: string,
+  instead: string,
+): Promise<void> {
   const control = await runningClient(ctx);
   if (control === null) return;
   control.close();
   throw cliError(
     CliCode.ProfileInUse,
-    `chat: a natter client (natter chat or natter inbox --follow) is already running on profile ${ctx.paths.dir}; use that one, or stop it first (natter send, inbox, history, contacts, fingerprint and trust work beside it)`,
+    `${command}: a natter client (natter chat or natter inbox --follow) is already running on profile ${ctx.paths.dir}; ${instead} (natter send, inbox, history, outbox, group, contacts, fingerprint, trust and the file commands work beside it)`,
   );
 }

@@ -33,6 +33,7 @@ import {
 import { safeJson, sanitize } from '../format.js';
 import { exists } from '../io.js';
 import type { WithContext } from '../main.js';
+import { refuseBesideRunning } from '../via-control.js';
 
 /** The settings `config get` names; `config set` takes all but the pseudonym. */
 const KEYS = ['pseudonym', 'relay', ...FILE_KEYS] as const;
@@ -108,6 +109,11 @@ export function addConfigCommands(program: Command, withContext: WithContext): v
           throw new UsageError(`config set relay: '${value}' is not HOST:PORT`);
         }
         await readProfileConfig(ctx);
+        await refuseBesideRunning(
+          ctx,
+          'config set relay',
+          'it would save the address it is connected to again: quit it first',
+        );
         const saved = view(
           await updateConfig(ctx.paths, (c) => {
             c.relay = address;

@@ -8,14 +8,15 @@
  * `natter group list`), as the core resolves it.
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import {
-  type GroupInfo,
-  type GroupUpdate,
-  type NatterClient,
-  pseudonymKey,
-} from '../../peer/index.js';
+import { type GroupUpdate, type NatterClient, pseudonymKey } from '../../peer/index.js';
 import { connectRelay } from '../connect.js';
 import type { CliContext } from '../context.js';
+import {
+  applyGroupChange,
+  type GroupChange,
+  type GroupChanged,
+  type MemberVerb,
+} from '../control-groups.js';
 import { safeJson, sanitize } from '../format.js';
 import {
   formatGroupChange,
@@ -28,6 +29,7 @@ import {
 } from '../group-format.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
+import { callControl, perform, runningClient } from '../via-control.js';
 
 /**
  * After a change, how long queued work (sender keys for an added member, receipts)
@@ -55,22 +57,18 @@ export function parseMemberList(value: string, previous: string[] = []): string[
 const MEMBER_VERBS = {
   add: {
     summary: 'add NAME to the group (admins)',
-    run: (c: NatterClient, g: string, n: string) => c.addToGroup(g, n),
     done: (n: string, g: string) => `added ${n} to ${g}`,
   },
   remove: {
     summary: 'remove NAME from the group (admins); they cannot read anything sent afterwards',
-    run: (c: NatterClient, g: string, n: string) => c.removeFromGroup(g, n),
     done: (n: string, g: string) => `removed ${n} from ${g}`,
   },
   promote: {
     summary: 'make NAME an admin of the group (admins)',
-    run: (c: NatterClient, g: string, n: string) => c.promoteInGroup(g, n),
     done: (n: string, g: string) => `${n} is now an admin of ${g}`,
   },
   demote: {
     summary: 'make admin NAME a plain member again (admins)',
-    run: (c: NatterClient, g: string, n: string) => c.demoteInGroup(g, n),
     done: (n: string, g: string) => `${n} is no longer an admin of ${g}`,
   },
 } as const;
@@ -88,7 +86,11 @@ export function addGroupCommands(program: Command, withContext: WithContext): vo
       .option('--members <names>', 'members to add, separated by commas', parseMemberList, []),
   ).action(
     withContext(async (ctx, name: string, opts: ChangeOptions & { members: string[] }) => {
-      const info = await changing(ctx, opts, (c) => c.createGroup(name, opts.members));
+      const { after: info } = await changing(ctx, opts, {
+        verb: 'create',
+        name,
+        members: opts.members,
+      });
       if (opts.json) return ctx.out(groupJson(info));
       const who = info.members.map(
         (m) => `${sanitize(m.pseudonym)}${m.role === 'admin' ? ' (admin)' : ''}`,
@@ -106,7 +108,8 @@ export function addGroupCommands(program: Command, withContext: WithContext): vo
         .argument('<name>', 'the member'),
     ).action(
       withContext(async (ctx, ref: string, name: string, opts: ChangeOptions) => {
-        const info = await changing(ctx, opts, (c) => v.run(c, ref, name));
+        const change = { verb: verb as MemberVerb, group: ref, member: name };
+        const { after: info } = await changing(ctx, opts, change);
         ctx.out(opts.json ? groupJson(info) : v.done(sanitize(name), groupLabel(info.name)));
       }),
     );
@@ -120,12 +123,9 @@ export function addGroupCommands(program: Command, withContext: WithContext): vo
       .argument('<newname>', 'the new name'),
   ).action(
     withContext(async (ctx, ref: string, newName: string, opts: ChangeOptions) => {
-      const { before, after } = await changing(ctx, opts, async (c) => {
-        const was: GroupInfo = await c.group(ref);
-        return { before: was, after: await c.renameGroup(ref, newName) };
-      });
+      const { before, after } = await changing(ctx, opts, { verb: 'rename', group: ref, newName });
       if (opts.json) return ctx.out(groupJson(after));
-      ctx.out(`renamed ${groupLabel(before.name)} to ${groupLabel(after.name)}`);
+      ctx.out(`renamed ${groupLabel(before?.name ?? '')} to ${groupLabel(after.name)}`);
     }),
   );
 
@@ -136,11 +136,7 @@ export function addGroupCommands(program: Command, withContext: WithContext): vo
     .option('--wait <ms>', 'how long to try to reach (or find) the relay', parseMs, 30_000)
     .action(
       withContext(async (ctx, ref: string, opts: ChangeOptions) => {
-        const info = await changing(ctx, opts, async (c) => {
-          const g = await c.group(ref);
-          await c.leaveGroup(ref);
-          return g;
-        });
+        const { after: info } = await changing(ctx, opts, { verb: 'leave', group: ref });
         ctx.out(`left ${groupLabel(info.name)}`);
       }),
     );
@@ -151,7 +147,7 @@ export function addGroupCommands(program: Command, withContext: WithContext): vo
     .option('--json', 'a JSON array of groups with their members')
     .action(
       withContext(async (ctx, opts: { json?: boolean }) => {
-        const groups = await (await ctx.openClient()).groups();
+        const { groups } = await perform(ctx, 'groups.list', {});
         if (opts.json) ctx.out(safeJson(groups.map(groupObject)));
         else if (groups.length === 0) ctx.out('no groups yet: natter group create NAME');
         else for (const row of groupRows(groups)) ctx.out(row);
@@ -165,7 +161,7 @@ export function addGroupCommands(program: Command, withContext: WithContext): vo
     .option('--json', 'print as JSON')
     .action(
       withContext(async (ctx, ref: string, opts: { json?: boolean }) => {
-        const info = await (await ctx.openClient()).group(ref);
+        const { group: info } = await perform(ctx, 'group.show', { ref });
         if (opts.json) ctx.out(groupJson(info));
         else for (const line of groupDetail(info)) ctx.out(line);
       }),
@@ -226,17 +222,29 @@ function updateKey(u: GroupUpdate): string {
     : `w|${u.conversation}|${u.code}|${u.reason}`;
 }
 
-/** Connects, makes the change, gives queued work a moment to go out, logs out. */
-async function changing<T>(
+/**
+ * Makes the change through the running client (natter chat) when one holds the
+ * profile: it is connected already, and tells the change itself. Else connects,
+ * makes the change, gives queued work a moment to go out, and logs out.
+ */
+async function changing(
   ctx: CliContext,
   opts: ChangeOptions,
-  change: (client: NatterClient) => Promise<T>,
-): Promise<T> {
+  change: GroupChange,
+): Promise<GroupChanged> {
+  const control = await runningClient(ctx);
+  if (control !== null) {
+    try {
+      return await callControl(control, 'group.change', { change }, opts.wait);
+    } finally {
+      control.close();
+    }
+  }
   const client = await ctx.openClient({ connect: true, tellQueued: true });
   const told = tellGroupChanges(ctx, client);
   try {
     await connectRelay(ctx, client, { waitMs: opts.wait });
-    const result = await change(client);
+    const result = await applyGroupChange(client, change);
     await client.flush(GROUP_FLUSH_MS);
     await told();
     await client.logout();

@@ -1,24 +1,26 @@
 /**
  * `natter outbox [--json]` and `natter outbox cancel ID|--all` (issue 13): the
- * messages you wrote that the relay has not stored yet, and a way to stop them.
- * Local: no relay is contacted, so nothing is in flight while a message is
- * cancelled; it is never sent, and `natter history` shows it as failed, cancelled.
- * A recipient may later be told that a message from you did not arrive (a gap in
- * your numbering), which is then the truth.
+ * messages you wrote that the relay has not stored yet, the files whose chunks are
+ * not all on the relay yet, and a way to stop them. Local: no relay is contacted,
+ * so nothing is in flight while a message is cancelled; it is never sent, and
+ * `natter history` shows it as failed, cancelled. A recipient may later be told
+ * that a message from you did not arrive (a gap in your numbering), which is then
+ * the truth. A cancelled file's recipients are told when the client next connects.
+ * Beside a running client (natter chat), both act through it (via-control.ts).
  */
 import type { Command } from 'commander';
-import { type NatterClient, parseConversationId, type QueuedMessage } from '../../peer/index.js';
+import { parseConversationId, type QueuedMessage, type TransferInfo } from '../../peer/index.js';
 import { UsageError } from '../context.js';
-import { CliCode, cliError } from '../errors.js';
+import type { OutboxView } from '../control-outbox.js';
+import { describeFile, transferObject } from '../file-format.js';
 import { dateTime, safeJson, sanitize } from '../format.js';
 import { groupLabel, SHORT_GROUP_ID_DIGITS } from '../group-format.js';
 import type { WithContext } from '../main.js';
+import { formatSize, percentDone } from '../sizes.js';
+import { perform } from '../via-control.js';
 
 /** Hex digits of a message id shown in the list; `cancel` takes any unique prefix. */
 export const SHORT_MSG_ID_DIGITS = 8;
-
-/** The shortest id prefix `cancel` accepts: fewer would match by accident. */
-const MIN_ID_PREFIX_DIGITS = 4;
 
 /** Characters of a message shown in the list: the start of it, on one line. */
 const PREVIEW_CHARS = 60;
@@ -27,77 +29,77 @@ export function addOutboxCommands(program: Command, withContext: WithContext): v
   const outbox = program
     .command('outbox')
     .description(
-      'list your messages the relay has not stored yet (queued, or held after a key change); natter outbox cancel ID|--all drops them',
+      'list your messages the relay has not stored yet (queued, or held after a key change) and files not yet all on the relay; natter outbox cancel ID|--all drops them',
     )
     .option(
       '--json',
-      'one JSON object per message: msgId, conversation, to, group, state, reason, attempts, sentAt, text',
+      'one JSON object per entry: messages {msgId, conversation, to, group, state, reason, attempts, sentAt, text}, files {file: {id, name, peer, size, doneBytes, state, ...}}',
     )
     .action(
       withContext(async (ctx, opts: { json?: boolean }) => {
-        const client = await ctx.openClient();
-        const queued = client.queued();
-        if (queued.length === 0) {
+        const view = await perform(ctx, 'outbox.list', {});
+        if (view.messages.length === 0 && view.files.length === 0) {
           ctx.err('natter: the outbox is empty');
           return;
         }
-        const names = await groupNames(client);
-        for (const m of queued) ctx.out(opts.json ? queuedJson(m, names) : formatQueued(m, names));
+        for (const line of outboxLines(view, opts.json === true)) ctx.out(line);
       }),
     );
 
   outbox
     .command('cancel')
     .description(
-      'cancel queued messages: they are never sent (natter history shows them as cancelled)',
+      'cancel queued messages (never sent; natter history shows them as cancelled) or unfinished file sends',
     )
     .argument(
       '[id]',
-      'the message id, or a unique prefix of it (natter outbox shows the first 8 digits)',
+      'the message or file id, or a unique prefix of it (natter outbox shows the first 8 digits)',
     )
-    .option('--all', 'cancel every queued and held message')
-    .option('--json', 'print the cancelled message ids as a JSON array')
+    .option('--all', 'cancel every queued and held message and every unfinished file send')
+    .option('--json', 'print {messages, files}: the cancelled ids')
     .action(
       withContext(async (ctx, id: string | undefined, opts: { all?: boolean; json?: boolean }) => {
         if ((id === undefined) === (opts.all !== true))
           throw new UsageError('outbox cancel: give one message ID, or --all');
-        const client = await ctx.openClient();
-        const chosen = opts.all ? client.queued() : [find(client.queued(), id ?? '')];
-        const cancelled: string[] = [];
-        for (const m of chosen) if (await client.cancelQueued(m.msgId)) cancelled.push(m.msgId);
-        if (opts.json) ctx.out(safeJson(cancelled));
-        else if (cancelled.length === 0) ctx.err('natter: the outbox is empty');
-        else ctx.out(`cancelled ${cancelled.length} message(s): ${cancelled.map(short).join(' ')}`);
+        const done = await perform(
+          ctx,
+          'outbox.cancel',
+          opts.all ? { all: true } : { ref: id ?? '', all: false },
+        );
+        const count = done.messages.length + done.files.length;
+        // `outbox cancel --all --json`: the parent's --json is the same wish.
+        if (opts.json === true || outbox.opts().json === true) ctx.out(safeJson(done));
+        else if (count === 0) ctx.err('natter: the outbox is empty');
+        else {
+          const parts = [];
+          if (done.messages.length > 0)
+            parts.push(`${done.messages.length} message(s): ${done.messages.map(short).join(' ')}`);
+          if (done.files.length > 0)
+            parts.push(`${done.files.length} file(s): ${done.files.map(short).join(' ')}`);
+          ctx.out(`cancelled ${parts.join('; ')}`);
+        }
       }),
     );
 }
 
-const short = (msgId: string) => msgId.slice(0, SHORT_MSG_ID_DIGITS);
+const short = (id: string) => id.slice(0, SHORT_MSG_ID_DIGITS);
 
-/** The queued message whose id starts with `prefix`: E_NOT_QUEUED, or bad usage if ambiguous. */
-function find(queued: QueuedMessage[], prefix: string): QueuedMessage {
-  const p = prefix.toLowerCase();
-  if (!/^[0-9a-f]+$/.test(p) || p.length < MIN_ID_PREFIX_DIGITS)
-    throw new UsageError(
-      `outbox cancel: '${sanitize(prefix)}' is not a message id (at least ${MIN_ID_PREFIX_DIGITS} hex digits: natter outbox)`,
-    );
-  const matches = queued.filter((m) => m.msgId.startsWith(p));
-  const [only] = matches;
-  if (only === undefined)
-    throw cliError(
-      CliCode.NotQueued,
-      `outbox cancel: no queued message ${p} (natter outbox lists them)`,
-    );
-  if (matches.length > 1)
-    throw new UsageError(
-      `outbox cancel: ${p} matches ${matches.length} messages; give more digits`,
-    );
-  return only;
+/** The outbox as `natter outbox` prints it: messages in send order, then files. */
+export function outboxLines(view: OutboxView, json: boolean): string[] {
+  const names = new Map(view.groups);
+  return [
+    ...view.messages.map((m) => (json ? queuedJson(m, names) : formatQueued(m, names))),
+    ...view.files.map((t) => (json ? safeJson({ file: transferObject(t) }) : formatFile(t))),
+  ];
 }
 
-/** Group conversation id → name, for the list. */
-async function groupNames(client: NatterClient): Promise<Map<string, string>> {
-  return new Map((await client.groups()).map((g) => [g.conversation, g.name]));
+/** `1a2b3c4d  file  → @bob  waiting for the relay, 0% on it  report.pdf (2.1 MiB)`. */
+export function formatFile(t: TransferInfo): string {
+  const state =
+    t.state === 'waiting'
+      ? 'waiting for the relay'
+      : `${formatSize(t.doneBytes)} on the relay (${percentDone(t.doneBytes, t.size)}%)`;
+  return `${t.shortId}  file  → ${sanitize(t.peer)}  ${state}  ${describeFile(t)}`;
 }
 
 /** `3f2a9c1b  2025-01-31 09:00:12  → bob  queued  lunch?` (held, or the last refusal, instead of queued). */

@@ -25,6 +25,7 @@ import { safeJson, sanitize } from '../format.js';
 import { exists } from '../io.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
+import { refuseBesideRunning } from '../via-control.js';
 import { INIT_DISCOVERY_MS } from './init.js';
 
 /** What became of a rename. */
@@ -56,6 +57,11 @@ export function addRenameCommand(program: Command, withContext: WithContext): vo
             `no identity in profile ${ctx.paths.dir}: run natter init --name NAME first`,
           );
         }
+        await refuseBesideRunning(
+          ctx,
+          'rename',
+          'a new name needs a new login: quit it, run natter rename, and start it again',
+        );
         const r = await claimName(ctx, name, opts.wait);
         if (opts.json) ctx.out(safeJson(r));
         else

@@ -15,6 +15,7 @@ import {
 import { NatterClient } from '../../../src/peer/client.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { type CliRun, jsonLines, runCli } from '../../helpers/cli.js';
+import { writeRandomFile } from '../../helpers/random-file.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
@@ -192,6 +193,115 @@ describe('cli beside a running client (issue 13: one process per profile no more
     assert.deepEqual(
       jsonLines<JsonLine>(r).map((m) => m.text),
       ['live one', 'live two'],
+    );
+  });
+
+  it('creates, shows, renames and leaves groups through the running client, as alone', async () => {
+    assert.equal((await as('a', ['send', '--to', 'bob', 'hi'])).code, 0);
+    const client = await runBob();
+    const created = await as('b', ['group', 'create', 'team', '--members', 'alice']);
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /^created #team \(id [0-9a-f]+\): bob \(admin\), alice\n$/);
+    assert.deepEqual(
+      (await client.groups()).map((g) => g.name),
+      ['team'],
+      'made by the running client, on its live link',
+    );
+    const renamed = await as('b', ['group', 'rename', 'team', 'crew']);
+    assert.equal(renamed.stdout, 'renamed #team to #crew\n', renamed.stderr);
+    const promoted = await as('b', ['group', 'promote', 'crew', 'alice']);
+    assert.equal(promoted.stdout, 'alice is now an admin of #crew\n', promoted.stderr);
+    const refused = await as('b', ['group', 'add', 'crew', 'carol']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /\(E_UNKNOWN_USER\)\n$/);
+    const left = await as('b', ['group', 'leave', 'crew']);
+    assert.equal(left.stdout, 'left #crew\n', left.stderr);
+    assert.equal((await client.groups())[0]?.myRole, null);
+    const through = [
+      await as('b', ['group', 'list']),
+      await as('b', ['group', 'show', 'crew', '--json']),
+      await as('b', ['group', 'show', 'nothing']),
+    ];
+    assert.equal(through[0]?.code, 0, through[0]?.stderr);
+    assert.match(through[0]?.stdout ?? '', /#crew/);
+    assert.equal(through[2]?.code, 1);
+    // Alice sees every change the running client made.
+    const aliceGroups = await as('a', ['inbox']);
+    assert.equal(aliceGroups.code, 0, aliceGroups.stderr);
+    const show = JSON.parse((await as('a', ['group', 'show', 'crew', '--json'])).stdout) as {
+      members: { pseudonym: string; role: string }[];
+    };
+    assert.deepEqual(
+      show.members.map((m) => [m.pseudonym, m.role]),
+      [['alice', 'admin']],
+    );
+    // Alone, the reading commands print what they printed through the client.
+    await control?.close();
+    await bob?.close();
+    control = null;
+    bob = null;
+    const alone = [
+      await as('b', ['group', 'list']),
+      await as('b', ['group', 'show', 'crew', '--json']),
+      await as('b', ['group', 'show', 'nothing']),
+    ];
+    assert.deepEqual(through, alone);
+  });
+
+  it('lists and cancels queued messages and unsent files through the running client', async () => {
+    const client = await runBob();
+    let state = 'connected';
+    client.on('connection:state', (e) => {
+      state = e.state;
+    });
+    const file = join(dir, 'notes.bin');
+    await writeRandomFile(file, 16);
+    // The relay runs in this process: closed before more than a few chunks reach it.
+    const upload = await client.sendFile({ to: 'alice' }, [file]);
+    await relay.close();
+    await until(() => state !== 'connected', 'bob to notice the relay is gone');
+    const queued = await client.send('alice', 'never mind');
+    const listed = await as('b', ['outbox']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const lines = listed.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 2, listed.stdout);
+    assert.match(
+      lines[0] ?? '',
+      new RegExp(`^${queued.slice(0, 8)} .*→ alice {2}queued {2}never mind$`),
+    );
+    assert.match(
+      lines[1] ?? '',
+      new RegExp(`^${upload.shortId} {2}file {2}→ @alice {2}.* {2}notes\\.bin \\(16\\.0 MiB\\)$`),
+    );
+    const json = jsonLines<{ msgId?: string; file?: { id: string; state: string } }>(
+      await as('b', ['outbox', '--json']),
+    );
+    assert.deepEqual(
+      json.map((e) => e.msgId ?? e.file?.id),
+      [queued, upload.id],
+    );
+    const one = await as('b', ['outbox', 'cancel', upload.id.slice(0, 6)]);
+    assert.equal(one.stdout, `cancelled 1 file(s): ${upload.shortId}\n`, one.stderr);
+    assert.equal(client.transfers().find((t) => t.id === upload.id)?.state, 'cancelled');
+    const rest = await as('b', ['outbox', 'cancel', '--all', '--json']);
+    assert.deepEqual(JSON.parse(rest.stdout), { messages: [queued], files: [] });
+    assert.deepEqual(client.queued(), []);
+    assert.equal((await as('b', ['outbox'])).stderr, 'natter: the outbox is empty\n');
+  });
+
+  it('refuses rename and config set relay beside the running client, saying why', async () => {
+    await runBob();
+    for (const argv of [
+      ['rename', 'robert'],
+      ['config', 'set', 'relay', '127.0.0.1:1'],
+    ]) {
+      const r = await as('b', argv);
+      assert.equal(r.code, 1, argv.join(' '));
+      assert.match(r.stderr, /already running on profile .*quit it.*\(E_PROFILE_IN_USE\)\n$/);
+    }
+    assert.equal(
+      JSON.parse((await as('b', ['config', 'get', 'relay', '--json'])).stdout).relay,
+      `${relay.host}:${relay.port}`,
     );
   });
 
