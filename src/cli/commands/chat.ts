@@ -262,7 +262,7 @@ class StateFile {
 /** The saved list, checked field by field: the file is ours, but may be damaged. */
 export function parseSaved(raw: unknown): SavedState | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
-  const r = raw as { conversations?: unknown; active?: unknown };
+  const r = raw as { conversations?: unknown; active?: unknown; closed?: unknown };
   if (!Array.isArray(r.conversations)) return undefined;
   const conversations: SavedState['conversations'] = [];
   for (const c of r.conversations.slice(0, MAX_SAVED_CONVERSATIONS)) {
@@ -276,7 +276,13 @@ export function parseSaved(raw: unknown): SavedState | undefined {
     const count = Number.isInteger(unread) && (unread as number) >= 0 ? (unread as number) : 0;
     conversations.push({ id, name, unread: count, mentioned: mentioned === true });
   }
-  return { conversations, active: typeof r.active === 'string' ? r.active : null };
+  const closed: SavedState['closed'] = [];
+  for (const c of Array.isArray(r.closed) ? r.closed.slice(-MAX_SAVED_CONVERSATIONS) : []) {
+    const { id, lastMs } = (c ?? {}) as Record<string, unknown>;
+    if (typeof id !== 'string' || !isConversationId(id)) continue;
+    closed.push({ id, lastMs: Number.isSafeInteger(lastMs) ? (lastMs as number) : 0 });
+  }
+  return { conversations, active: typeof r.active === 'string' ? r.active : null, closed };
 }
 
 function parseMinutes(value: string): number {

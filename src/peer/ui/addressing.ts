@@ -9,7 +9,7 @@ import { entryTime } from './conversation.js';
 import type { ChatCore } from './core.js';
 import type { ScreenParts } from './parts.js';
 import { type ChatState, type Conversation, labelOf } from './state.js';
-import { sanitize } from './text.js';
+import { conversationIdOf, sanitize } from './text.js';
 
 /** The last `limit` entries of `conv`, oldest first. */
 export function readHistory(
@@ -28,17 +28,22 @@ export async function sendText(core: ChatCore, conv: Conversation, text: string)
 
 /**
  * At start: contacts with history and every group become conversations, most
- * recent first, after those already restored from the last run.
+ * recent first, after those already restored from the last run; one the user
+ * closed stays closed until something newer arrives in it (closed.ts).
  */
 export async function discoverConversations(core: ChatCore, state: ChatState): Promise<void> {
   const found: { add: () => Conversation; lastMs: number }[] = [];
   for (const c of core.contacts()) {
     const last = (await core.conversation(c.pseudonym, 1))[0];
-    if (last !== undefined)
+    if (last !== undefined && !state.closed.hides(conversationIdOf(c.pseudonym), entryTime(last)))
       found.push({ add: () => state.ensure(c.pseudonym), lastMs: entryTime(last) });
   }
   for (const g of await core.groups()) {
     const last = (await core.history(g.conversation, 1))[0];
+    if (state.closed.hides(g.conversation, last === undefined ? 0 : entryTime(last))) {
+      state.groups.set(g);
+      continue;
+    }
     found.push({ add: () => state.setGroup(g), lastMs: last === undefined ? 0 : entryTime(last) });
   }
   found.sort((a, b) => b.lastMs - a.lastMs);

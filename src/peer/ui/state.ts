@@ -13,6 +13,7 @@ import type {
   RelayInfo,
 } from '../index.js';
 import { isConversationId } from '../index.js';
+import { ClosedConversations, type ClosedEntry } from './closed.js';
 import { FileBook } from './file-book.js';
 import type { Span } from './grid.js';
 import { GroupBook } from './group-book.js';
@@ -54,10 +55,11 @@ export interface Panel {
   lines: Span[][];
 }
 
-/** What survives a restart (ui-state.json): the conversation list and unread counts. */
+/** What survives a restart (ui-state.json): the conversation list, unread counts, /close. */
 export interface SavedState {
   conversations: { id: string; name: string; unread: number; mentioned: boolean }[];
   active: string | null;
+  closed: ClosedEntry[];
 }
 
 /** Notes kept per conversation; older ones scroll away for good. */
@@ -65,6 +67,8 @@ export const MAX_NOTES_PER_CONVERSATION = 200;
 
 export class ChatState extends People {
   readonly conversations: Conversation[] = [];
+  /** What /close took off the list, kept off it at the next start (closed.ts). */
+  readonly closed = new ClosedConversations();
   activeId: ConversationId | null = null;
   panel: Panel | null = null;
   /** The notice line; a sticky one stays until Esc or the next (notice.ts). */
@@ -110,6 +114,7 @@ export class ChatState extends People {
         unreadAtOpen: 0,
       };
       this.conversations.push(conv);
+      this.closed.reopened(id);
     }
     return conv;
   }
@@ -158,7 +163,8 @@ export class ChatState extends People {
   close(id: string): boolean {
     const at = this.conversations.findIndex((c) => c.id === id);
     if (at === -1) return false;
-    this.conversations.splice(at, 1);
+    const [gone] = this.conversations.splice(at, 1);
+    if (gone !== undefined) this.closed.close(gone.id, gone.lastMs);
     if (this.activeId === id) {
       this.activeId = null;
       const next = this.conversations[at] ?? this.conversations[at - 1];
@@ -232,6 +238,7 @@ export class ChatState extends People {
         mentioned,
       })),
       active: this.activeId,
+      closed: this.closed.snapshot(),
     };
   }
 
@@ -248,6 +255,7 @@ export class ChatState extends People {
       conv.unread += s.unread;
       conv.mentioned ||= s.mentioned;
     }
+    this.closed.restore(saved.closed);
     const active = saved.active === null ? undefined : this.get(saved.active);
     if (active) this.activeId = active.id;
   }

@@ -52,6 +52,8 @@ export async function start(
     setup?: (core: FakeCore) => void;
     /** The file system /send completes over (none: no path completion). */
     localFiles?: LocalFiles;
+    /** The list the last run saved (ui-state.json). */
+    saved?: SavedState;
   } = {},
 ): Promise<Harness> {
   const input = new PassThrough() as FakeTty;
@@ -73,6 +75,7 @@ export async function start(
     settings: { ...DEFAULT_SETTINGS, ...options.settings },
     clock,
     ...(options.localFiles === undefined ? {} : { localFiles: options.localFiles }),
+    ...(options.saved === undefined ? {} : { saved: options.saved }),
   });
   const settle = async () => {
     await tick();

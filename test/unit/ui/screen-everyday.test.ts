@@ -6,8 +6,10 @@
 import assert from 'node:assert/strict';
 import { NOTICE_MAX_MS, NOTICE_MIN_MS } from '../../../src/peer/ui/notice.js';
 import { conversationIdOf } from '../../../src/peer/ui/text.js';
-import { contact } from './fake-core.js';
-import { destroyAll, noticeText, screenText, start } from './harness.js';
+import { contact, type FakeCore } from './fake-core.js';
+import { destroyAll, type Harness, noticeText, screenText, start } from './harness.js';
+
+const names = (h: Harness) => h.app.state.conversations.map((c) => c.name);
 
 describe('ui screen: everyday use', () => {
   afterEach(destroyAll);
@@ -49,6 +51,35 @@ describe('ui screen: everyday use', () => {
     h.core.receive('carol', 'back again');
     await h.settle();
     assert.match(screenText(h), /1 {3}carol\? +1 │/, 'a new message brings it back');
+  });
+
+  it('keeps a closed conversation closed at the next start, until a newer message arrives', async () => {
+    const setup = (core: FakeCore) => {
+      core.contactList = [contact('carol'), contact('dave')];
+      core.receive('carol', 'hi');
+      core.receive('dave', 'yo');
+    };
+    const h = await start({ setup });
+    assert.deepEqual(names(h), ['dave', 'carol']);
+    h.app.open('carol');
+    await h.settle();
+    await h.type('/close\r');
+    const saved = h.app.state.snapshot();
+    assert.deepEqual(
+      saved.closed.map((c) => c.id),
+      [conversationIdOf('carol')],
+    );
+    const restarted = await start({ setup, saved });
+    assert.deepEqual(names(restarted), ['dave'], 'the history alone does not bring it back');
+    const newer = await start({
+      setup: (core) => {
+        setup(core);
+        core.receive('carol', 'while you were away');
+      },
+      saved,
+    });
+    assert.deepEqual(names(newer), ['dave', 'carol'], 'a newer message does (after the restored list)');
+    assert.deepEqual(newer.app.state.snapshot().closed, []);
   });
 
   it('says why a message was not sent in words, not as a code', async () => {

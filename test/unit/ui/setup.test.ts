@@ -89,8 +89,25 @@ describe('natter chat: ui.json and ui-state.json', () => {
           { id: '@dave', name: 'dave', unread: 0, mentioned: false },
         ],
         active: '@bob',
+        closed: [],
       },
     );
+  });
+
+  it('keeps the closed conversations that are well formed, and none from a file before /close', () => {
+    const team = `#${'ab'.repeat(16)}`;
+    assert.deepEqual(
+      parseSaved({
+        conversations: [],
+        active: null,
+        closed: [{ id: '@bob', lastMs: 5 }, { id: team }, { id: '#nothex', lastMs: 1 }, 'x'],
+      })?.closed,
+      [
+        { id: '@bob', lastMs: 5 },
+        { id: team, lastMs: 0 },
+      ],
+    );
+    assert.deepEqual(parseSaved({ conversations: [], active: null })?.closed, []);
   });
 
   it('keeps a group by its id, whatever its name, and drops a malformed group id', () => {
@@ -107,6 +124,7 @@ describe('natter chat: ui.json and ui-state.json', () => {
       {
         conversations: [{ id: team, name: 'the team', unread: 3, mentioned: true }],
         active: team,
+        closed: [],
       },
     );
   });
