@@ -9,6 +9,7 @@ import { ChatApp } from '../../../src/peer/ui/app.js';
 import type { LocalFiles } from '../../../src/peer/ui/path-completion.js';
 import { BlessedTerminal } from '../../../src/peer/ui/screen.js';
 import { DEFAULT_SETTINGS, type UiSettings } from '../../../src/peer/ui/settings.js';
+import type { SavedState } from '../../../src/peer/ui/state.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { FakeCore } from './fake-core.js';
 
