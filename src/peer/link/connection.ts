@@ -2,10 +2,10 @@
  * One client's link to its relay: the phases of a connection and the moves
  * between them (docs/protocol.md "Session"). The transport is a parameter
  * (`connect`, giving a secure channel: channel.ts), so unit tests use in-memory
- * duplex pairs. The parts own their
- * state: socket.ts, handshake.ts, keepalive.ts, dialer.ts, requests.ts, and
- * routes.ts says which frame goes where. A lost link is dialled again unless
- * closed or refused for good (a refused login must not hammer the relay).
+ * duplex pairs. The parts own their state: attempt.ts (one channel's socket,
+ * handshake and keepalive), dialer.ts, requests.ts, and routes.ts says which
+ * frame goes where. A lost link is dialled again unless closed or refused for
+ * good (a refused login must not hammer the relay).
  */
 import { Backoff } from '../../util/backoff.js';
 import { toHex } from '../../util/bytes.js';
@@ -15,30 +15,17 @@ import { describeError, isNatterError, type NatterError } from '../../util/error
 import { type Logger, silentLogger } from '../../util/logger.js';
 import type { Frame, FrameOf } from '../../wire/types.js';
 import type { ConnectionState } from '../events.js';
+import { type AttemptOptions, LinkAttempt } from './attempt.js';
 import type { RelayChannel } from './channel.js';
 import { Dialer } from './dialer.js';
 import { LinkCode, linkError } from './errors.js';
-import {
-  ClientHandshake,
-  HANDSHAKE_TIMEOUT_MS,
-  isFinal,
-  type ReadyInfo,
-  type RelayPolicy,
-  refusalOf,
-  type SigningIdentity,
-} from './handshake.js';
-import { Keepalive, PING_INTERVAL_MS } from './keepalive.js';
+import { isFinal, type ReadyInfo, type RelayPolicy, refusalOf } from './handshake.js';
 import { Requests } from './requests.js';
 import { type LinkPhase, type LinkTarget, route, type SessionHandlers } from './routes.js';
-import { LinkSocket } from './socket.js';
-import type { FrameWriterOptions } from './writer.js';
 
-export interface RelayConnectionOptions extends RelayPolicy {
+export interface RelayConnectionOptions extends RelayPolicy, AttemptOptions {
   /** Opens a secure channel to the relay (transport.ts connectTls). */
   connect: () => Promise<RelayChannel>;
-  identity: SigningIdentity;
-  /** NFKC pseudonym to register or log in as. */
-  pseudonym: string;
   /** Frames after Ready that the owner handles (see SessionFrame). */
   handlers: SessionHandlers;
   /** Where replies go and who is failed on a lost link. Default: a new one sending here. */
@@ -47,12 +34,6 @@ export interface RelayConnectionOptions extends RelayPolicy {
   /** Default: Backoff defaults (250 ms doubling to 10 s, full jitter). */
   backoff?: Backoff;
   logger?: Logger;
-  /** Default PING_INTERVAL_MS. */
-  pingIntervalMs?: number;
-  /** Default HANDSHAKE_TIMEOUT_MS. */
-  handshakeTimeoutMs?: number;
-  /** Default: FrameWriter's defaults. */
-  writer?: FrameWriterOptions;
 }
 
 export interface LinkEvents {
@@ -71,15 +52,14 @@ type Phase = 'idle' | 'dialling' | LinkPhase | 'closed';
 export class RelayConnection extends TypedEmitter<LinkEvents> {
   readonly requests: Requests;
   private phase: Phase = 'idle';
-  private link: LinkSocket | null = null;
-  private handshake: ClientHandshake | null = null;
+  /** The current channel's socket, handshake and keepalive; null while dialling or idle. */
+  private attempt: LinkAttempt | null = null;
   private fatal: NatterError | null = null;
   private lastDialFailure: NatterError | null = null;
   private closedReported = false;
   private readonly clock: Clock;
   private readonly dialer: Dialer;
   private readonly log: Logger;
-  private readonly keepalive: Keepalive;
   /** What the routes may ask of this connection (routes.ts). */
   private readonly target: LinkTarget;
 
@@ -100,14 +80,10 @@ export class RelayConnection extends TypedEmitter<LinkEvents> {
       },
     });
     this.requests = opts.requests ?? new Requests({ send: (f) => this.send(f), clock: this.clock });
-    this.keepalive = new Keepalive(this.clock, opts.pingIntervalMs ?? PING_INTERVAL_MS, {
-      ping: (nonce) => this.write({ type: 'ping', nonce }),
-      silent: () => this.drop('relay went silent'),
-    });
     this.target = {
       challenge: (f) => this.onChallenge(f),
       ready: (f) => this.onReady(f),
-      ping: (f) => this.write({ type: 'pong', nonce: f.nonce }),
+      ping: (f) => this.attempt?.write({ type: 'pong', nonce: f.nonce }),
       relayError: (f) => this.onRelayError(f),
       goodbye: (f) => {
         this.log.info('relay said goodbye', { reason: f.reason });
@@ -138,15 +114,15 @@ export class RelayConnection extends TypedEmitter<LinkEvents> {
 
   /** Ready and not pushing back: a bulk sender may write now. */
   get writable(): boolean {
-    return this.phase === 'ready' && this.link !== null && this.link.writer.writable;
+    return this.phase === 'ready' && this.attempt !== null && this.attempt.writable;
   }
 
   /** Resolves once writable; rejects with E_OFFLINE when not ready or when the link drops. */
   whenWritable(): Promise<void> {
-    if (this.phase !== 'ready' || this.link === null) {
+    if (this.phase !== 'ready' || this.attempt === null) {
       return Promise.reject(linkError(LinkCode.Offline, 'link: not connected to the relay'));
     }
-    return this.link.writer.whenWritable();
+    return this.attempt.whenWritable();
   }
 
   /** Starts dialling. A no-op unless idle. */
@@ -169,8 +145,8 @@ export class RelayConnection extends TypedEmitter<LinkEvents> {
    * throws E_LINK_FULL from a caller that wrote on past `writable` to the bound.
    */
   send(frame: Frame): boolean {
-    if (this.phase !== 'ready' || this.link === null) return false;
-    this.link.send(frame);
+    if (this.phase !== 'ready' || this.attempt === null) return false;
+    this.attempt.send(frame);
     return true;
   }
 
@@ -179,19 +155,18 @@ export class RelayConnection extends TypedEmitter<LinkEvents> {
    * chunkFrame and sealed in place): queued as it is. Same answers and E_LINK_FULL.
    */
   sendFramed(bytes: Buffer): boolean {
-    if (this.phase !== 'ready' || this.link === null) return false;
-    this.link.sendFramed(bytes);
+    if (this.phase !== 'ready' || this.attempt === null) return false;
+    this.attempt.sendFramed(bytes);
     return true;
   }
 
   /** Logout: Goodbye, let the queue drain, then close. Without a live session, just closes. */
   async logout(reason = 'logout'): Promise<void> {
-    const link = this.link;
-    if (this.phase === 'ready' && link !== null) {
-      this.write({ type: 'goodbye', reason });
+    const attempt = this.attempt;
+    if (this.phase === 'ready' && attempt !== null) {
+      attempt.write({ type: 'goodbye', reason });
       this.phase = 'closed';
-      this.keepalive.stop();
-      await link.end(this.clock);
+      await attempt.end();
     }
     this.close();
   }
@@ -200,11 +175,9 @@ export class RelayConnection extends TypedEmitter<LinkEvents> {
   close(): void {
     this.phase = 'closed';
     this.dialer.cancel();
-    this.handshake?.stop();
-    this.keepalive.stop();
-    const link = this.link;
-    this.link = null;
-    link?.destroy();
+    const attempt = this.attempt;
+    this.attempt = null;
+    attempt?.destroy();
     this.requests.cancelAll('the link to the relay was closed');
     if (!this.closedReported) {
       this.closedReported = true;
@@ -227,34 +200,15 @@ export class RelayConnection extends TypedEmitter<LinkEvents> {
   private attach(channel: RelayChannel): boolean {
     if (this.phase !== 'dialling') return false;
     this.phase = 'hello';
-    this.keepalive.heard();
-    const handshake = new ClientHandshake(
-      this.opts.identity,
-      this.opts.pseudonym,
-      channel,
-      this.clock,
-      this.opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
-      () => this.drop('handshake timed out'),
-    );
-    const link = new LinkSocket(
-      channel.stream,
-      {
-        heard: () => this.keepalive.heard(),
-        frame: (frame) => this.route(frame),
-        failed: (err) => this.failed(err),
-        garbage: (err) => this.drop(`bad frame from relay: ${describeError(err).code}`),
-        closed: () => this.lost(),
-        // TLS errors carry OpenSSL's code (ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC: altered bytes).
-        error: (err) => this.log.info('relay socket error', describeError(err)),
+    this.attempt = new LinkAttempt(channel, this.opts, this.clock, this.log, {
+      frame: (frame) => this.route(frame),
+      failed: (err) => this.failed(err),
+      drop: (why) => this.drop(why),
+      closed: () => this.lost(),
+      drain: () => {
+        if (this.phase === 'ready') this.emit('drain', undefined);
       },
-      this.opts.writer,
-    );
-    link.writer.on('drain', () => {
-      if (this.link === link && this.phase === 'ready') this.emit('drain', undefined);
     });
-    this.link = link;
-    this.handshake = handshake;
-    link.send(handshake.hello());
     return true;
   }
 
@@ -265,26 +219,15 @@ export class RelayConnection extends TypedEmitter<LinkEvents> {
   }
 
   private async onChallenge(ch: FrameOf<'challenge'>): Promise<void> {
-    const link = this.link;
-    const handshake = this.handshake;
-    if (link === null || handshake === null) return;
-    const answer = await handshake.answer(ch, this.opts);
-    if (this.link !== link) return;
-    this.phase = 'auth';
-    // The relay has proven its pinned key, so the pre-login cap has done its job.
-    // Lifted now, not at Ready: the relay writes Ready and the full roster in one
-    // tick, so they arrive in one chunk, and the roster of a busy relay is far
-    // over 2 KiB (the decoder applies its limit to the whole chunk at once).
-    link.liftFrameLimit();
-    link.send(answer);
+    // False: the link was lost while the policy was asked.
+    if (await this.attempt?.answer(ch, this.opts)) this.phase = 'auth';
   }
 
   private onReady(frame: FrameOf<'ready'>): void {
-    const info = this.handshake!.ready(frame);
+    const info = this.attempt!.ready(frame);
     this.phase = 'ready';
     this.lastDialFailure = null;
     this.dialer.succeeded();
-    this.keepalive.start();
     this.log.info('relay session ready', {
       relayId: toHex(info.relayId),
       mode: info.mode,
@@ -295,7 +238,7 @@ export class RelayConnection extends TypedEmitter<LinkEvents> {
   }
 
   private onRelayError(err: FrameOf<'error'>): void {
-    const refusal = refusalOf(err, this.handshake?.mode);
+    const refusal = refusalOf(err, this.attempt?.mode);
     if (refusal !== null) this.giveUp(refusal);
     else this.drop(`relay error ${err.code}`);
   }
@@ -314,32 +257,21 @@ export class RelayConnection extends TypedEmitter<LinkEvents> {
   }
 
   private drop(why: string): void {
-    const link = this.link;
-    if (link === null) return;
+    const attempt = this.attempt;
+    if (attempt === null) return;
     this.log.info('dropping relay connection', { why });
-    link.destroy();
+    attempt.destroy();
     this.lost();
   }
 
   /** The link is gone: fail its requests, tell the owner, then retry after a jittered delay. */
   private lost(): void {
-    this.handshake?.stop();
-    this.keepalive.stop();
-    this.link = null;
-    this.handshake = null;
+    this.attempt?.stop();
+    this.attempt = null;
     this.requests.cancelAll();
     if (this.phase === 'closed') return;
     this.phase = 'idle';
     this.emit('state', 'offline');
     this.dialer.later(() => this.dial());
-  }
-
-  /** The link's own frames (Hello, Pong, Ping, Goodbye): a full link costs one, not the process. */
-  private write(frame: Frame): void {
-    try {
-      this.link?.send(frame);
-    } catch (err) {
-      this.log.info('link full: frame not queued', { type: frame.type, ...describeError(err) });
-    }
   }
 }

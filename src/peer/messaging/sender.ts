@@ -5,6 +5,7 @@
  * or too large → failed for good; quota, disk full, internal → kept, retried
  * with backoff, and announced at once as 'message:refused' with a stable code
  * (refusals.ts), so a user is never left guessing at a timeout (issue 8).
+ * outcomes.ts records each verdict and owns the retry times.
  *
  * Everything still queued goes out again after each Ready: an ack lost with the
  * connection means the relay may or may not have the message, and the receiver
@@ -20,7 +21,6 @@
  * (outgoing-kinds.ts has what each content kind is on the wire).
  */
 
-import { Backoff } from '../../util/backoff.js';
 import { fromHex, toHex } from '../../util/bytes.js';
 import { type Clock, systemClock } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
@@ -29,22 +29,12 @@ import type { Frame, FrameOf } from '../../wire/types.js';
 import type { DirectConversations } from '../conversations/direct.js';
 import { MAX_MESSAGE_AGE_MS } from '../conversations/envelope.js';
 import { type ConversationId, parseConversationId } from '../conversations/ids.js';
-import type { OutgoingState, PeerEvents } from '../events.js';
+import type { PeerEvents } from '../events.js';
 import type { History } from './history.js';
 import type { Outbox, OutboxEntry, SealedPayload } from './outbox.js';
+import { SendOutcomes } from './outcomes.js';
 import { groupIdOf, innerContent, isShown } from './outgoing-kinds.js';
-import {
-  describeRefusal,
-  isPermanentRefusal,
-  isTemporaryRefusal,
-  type TemporaryRefusal,
-} from './refusals.js';
-import { RetrySchedule } from './retry.js';
-
-/** First retry ceiling after a temporary refusal; doubles per attempt. */
-export const RETRY_BASE_MS = 1_000;
-/** Largest retry ceiling: a full relay gets polled about once a minute per message. */
-export const RETRY_MAX_MS = 60_000;
+import { isPermanentRefusal, isTemporaryRefusal } from './refusals.js';
 
 /** The relay link as the sender sees it (link/). */
 export interface Uplink {
@@ -72,22 +62,24 @@ const isExpired = (entry: OutboxEntry, nowMs: number): boolean =>
 export class OutboxSender {
   private readonly inFlight = new Set<string>();
   private readonly writes: Promise<unknown>[] = [];
-  private readonly retries: RetrySchedule;
-  private readonly backoff: Backoff;
+  /** Stored, failed, or waiting to retry: each answer's effect on the entry. */
+  private readonly outcomes: SendOutcomes;
   private running = false;
   private again = false;
-  private refusedSends = 0;
   private readonly clock: Clock;
   private readonly log: Logger;
 
   constructor(private readonly d: SenderDeps) {
     this.clock = d.clock ?? systemClock;
     this.log = d.logger ?? silentLogger;
-    this.retries = new RetrySchedule(this.clock, () => this.kick());
-    this.backoff = new Backoff({
-      baseMs: RETRY_BASE_MS,
-      maxMs: RETRY_MAX_MS,
+    this.outcomes = new SendOutcomes({
+      outbox: d.outbox,
+      history: d.history,
+      events: d.events,
+      clock: this.clock,
+      logger: this.log,
       ...(d.random === undefined ? {} : { random: d.random }),
+      due: () => this.kick(),
     });
   }
 
@@ -123,11 +115,11 @@ export class OutboxSender {
 
   /** Refusals for now since this object was made (part of PeerStats). */
   refusals(): number {
-    return this.refusedSends;
+    return this.outcomes.refusals();
   }
 
   stop(): void {
-    this.retries.stop();
+    this.outcomes.stop();
   }
 
   async onSendAck(ack: FrameOf<'send-ack'>): Promise<void> {
@@ -136,16 +128,13 @@ export class OutboxSender {
     this.inFlight.delete(msgId);
     if (entry === undefined) return;
     if (ack.code === 'stored') {
-      // History first: once the outbox entry is gone, flush() callers read the state.
-      await this.setStatus(entry, 'stored');
-      await this.d.outbox.remove(msgId);
-      this.retries.forget(msgId);
+      await this.outcomes.stored(entry);
     } else if (ack.code === 'unknown-recipient') {
       await this.unknownRecipient(entry);
     } else if (isPermanentRefusal(ack.code)) {
-      await this.fail(entry, ack.code);
+      await this.outcomes.fail(entry, ack.code);
     } else if (isTemporaryRefusal(ack.code)) {
-      await this.refusedForNow(entry, ack.code);
+      await this.outcomes.refusedForNow(entry, ack.code);
     }
   }
 
@@ -153,13 +142,13 @@ export class OutboxSender {
   async holdFor(conversation: ConversationId): Promise<void> {
     const held = await this.d.outbox.holdFor(conversation);
     for (const e of held) this.inFlight.delete(e.msgId);
-    await Promise.all(held.map((e) => this.setStatus(e, 'held')));
+    await Promise.all(held.map((e) => this.outcomes.setStatus(e, 'held')));
   }
 
   /** The user accepted the new key: held messages are sealed to it and sent. */
   async releaseFor(conversation: ConversationId): Promise<number> {
     const released = await this.d.outbox.releaseFor(conversation);
-    await Promise.all(released.map((e) => this.setStatus(e, 'queued')));
+    await Promise.all(released.map((e) => this.outcomes.setStatus(e, 'queued')));
     this.kick();
     return released.length;
   }
@@ -174,7 +163,7 @@ export class OutboxSender {
     const entry = this.d.outbox.get(msgId);
     if (entry === undefined || !isShown(entry.content)) return false;
     this.inFlight.delete(msgId);
-    await this.fail(entry, 'cancelled');
+    await this.outcomes.fail(entry, 'cancelled');
     return true;
   }
 
@@ -187,10 +176,10 @@ export class OutboxSender {
       if (this.inFlight.has(entry.msgId)) continue;
       if (isExpired(entry, now)) {
         // Its recipient would refuse it by its send time: say so now, not never.
-        await this.fail(entry, 'expired');
+        await this.outcomes.fail(entry, 'expired');
         continue;
       }
-      if (this.retries.waiting(entry.msgId, now)) continue;
+      if (this.outcomes.waiting(entry.msgId, now)) continue;
       if (blocked.has(entry.conversation)) continue;
       if (entry.sealedGroup !== undefined) {
         // Sealed once for the whole group when composed (groups/send.ts); the relay fans out.
@@ -229,7 +218,7 @@ export class OutboxSender {
     const inner = innerContent(content);
     if (parseConversationId(entry.conversation).kind !== 'direct' || inner === null) {
       // A group message without its sealed form: nothing this version can send.
-      await this.fail(entry, 'unsupported-conversation');
+      await this.outcomes.fail(entry, 'unsupported-conversation');
       return null;
     }
     // A group's sender key goes to the member's own key only, never to a new one of the name.
@@ -240,12 +229,12 @@ export class OutboxSender {
     if (!to.ok) {
       blocked.add(entry.conversation);
       if (to.why === 'retry') {
-        this.retries.delay(entry.msgId, this.clock.now() + RETRY_BASE_MS);
+        this.outcomes.retrySoon(entry.msgId);
       } else if (to.why === 'held') {
         await this.holdFor(entry.conversation);
       } else if (to.why !== 'bad-card') {
         blocked.delete(entry.conversation);
-        await this.fail(entry, to.why);
+        await this.outcomes.fail(entry, to.why);
       }
       return null;
     }
@@ -277,58 +266,12 @@ export class OutboxSender {
   private async unknownRecipient(entry: OutboxEntry): Promise<void> {
     // A group message: the relay does not know the group, or me in it (removed meanwhile).
     if (parseConversationId(entry.conversation).kind === 'group') {
-      await this.fail(entry, 'unknown-recipient');
+      await this.outcomes.fail(entry, 'unknown-recipient');
       return;
     }
     const verdict = await this.d.direct.recheck(entry);
     if (verdict === 'held') await this.holdFor(entry.conversation);
-    else if (verdict === 'retry') this.retries.delay(entry.msgId, this.clock.now() + RETRY_BASE_MS);
-    else await this.fail(entry, 'unknown-recipient');
-  }
-
-  /**
-   * Refused for now: the entry stays queued (with the reason, for status()), the
-   * next try waits for a jittered, doubling backoff, and the user hears of it at once.
-   */
-  private async refusedForNow(entry: OutboxEntry, refusal: TemporaryRefusal): Promise<void> {
-    const attempts = entry.attempts + 1;
-    await this.d.outbox.update(entry.msgId, { attempts, reason: refusal });
-    const retryAtMs = this.clock.now() + this.backoff.delayAfter(attempts);
-    this.retries.delay(entry.msgId, retryAtMs);
-    this.refusedSends++;
-    this.log.info('relay refused message for now', { code: refusal, attempts });
-    if (!isShown(entry.content)) return;
-    this.d.events.emit('message:refused', {
-      msgId: entry.msgId,
-      conversation: entry.conversation,
-      refusal,
-      ...describeRefusal(refusal),
-      attempts,
-      retryAtMs,
-    });
-  }
-
-  /** Refused for good: the history keeps the verdict, the outbox lets go of it. */
-  private async fail(entry: OutboxEntry, reason: string): Promise<void> {
-    await this.setStatus(entry, 'failed', reason);
-    await this.d.outbox.remove(entry.msgId);
-    this.retries.forget(entry.msgId);
-  }
-
-  private async setStatus(
-    entry: OutboxEntry,
-    state: OutgoingState,
-    reason?: string,
-  ): Promise<void> {
-    if (!isShown(entry.content)) return;
-    const patch = reason === undefined ? {} : { reason };
-    const updated = await this.d.history.update(entry.msgId, state, patch);
-    if (updated === undefined && state !== 'queued') return;
-    this.d.events.emit('message:status', {
-      msgId: entry.msgId,
-      conversation: entry.conversation,
-      state,
-      ...patch,
-    });
+    else if (verdict === 'retry') this.outcomes.retrySoon(entry.msgId);
+    else await this.outcomes.fail(entry, 'unknown-recipient');
   }
 }
