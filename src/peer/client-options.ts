@@ -5,7 +5,7 @@ import type { Logger } from '../util/logger.js';
 import type { ContactInfo, PendingKey } from './events.js';
 import type { RelayChannel } from './link/channel.js';
 import type { PresenceOptions } from './presence/client-presence.js';
-import type { RelayAddress } from './profile.js';
+import type { RelayAddress } from './relay-address.js';
 
 /** What trust() did. */
 export interface TrustResult {

@@ -83,19 +83,21 @@ export { type ListenerOptions, PresenceListener } from './presence/listener.js';
 export {
   checkNewIdentity,
   createIdentity,
-  DEFAULT_RELAY_PORT,
   ensureProfileDir,
-  formatRelayAddress,
   type NewIdentityOptions,
   type ProfileConfig,
   type ProfilePaths,
-  parseRelayAddress,
   pinnedRelayId,
   profilePaths,
-  type RelayAddress,
   readConfig,
   relayFingerprint,
   resolveProfileDir,
-  resolveRelayAddress,
   updateConfig,
 } from './profile.js';
+export {
+  DEFAULT_RELAY_PORT,
+  formatRelayAddress,
+  parseRelayAddress,
+  type RelayAddress,
+  resolveRelayAddress,
+} from './relay-address.js';

@@ -18,7 +18,8 @@ import { LinkCode } from './link/errors.js';
 import { FINAL_CODES } from './link/handshake.js';
 import type { RelaySession } from './link/session.js';
 import { CANDIDATE_WINDOW_MS, type DiscoveredRelay } from './presence/discovery.js';
-import { formatRelayAddress, type RelayAddress, relayFingerprint } from './profile.js';
+import { relayFingerprint } from './profile.js';
+import { formatRelayAddress, type RelayAddress } from './relay-address.js';
 
 export interface CandidateDeps {
   clock: Clock;

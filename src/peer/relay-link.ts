@@ -25,14 +25,8 @@ import type {
   IgnoredRelay,
   RelayQuery,
 } from './presence/discovery.js';
-import {
-  type ProfileConfig,
-  type ProfilePaths,
-  type RelayAddress,
-  readConfig,
-  relayFingerprint,
-  resolveRelayAddress,
-} from './profile.js';
+import { type ProfileConfig, type ProfilePaths, readConfig, relayFingerprint } from './profile.js';
+import { type RelayAddress, resolveRelayAddress } from './relay-address.js';
 import { connectCandidates } from './relay-candidates.js';
 import type { PeerStore } from './store.js';
 

@@ -28,7 +28,7 @@ import { pseudonymKey } from '../../wire/text.js';
 import type { Frame, FrameOf } from '../../wire/types.js';
 import type { OnlinePeer, PeerEvents, PresenceStatus } from '../events.js';
 import { pick } from '../pick.js';
-import { formatRelayAddress } from '../profile.js';
+import { formatRelayAddress } from '../relay-address.js';
 import { type DiscoveryResult, type RelayQuery, waitForRelay } from './discovery.js';
 import { type ContactLookup, presenceEvent, toOnlinePeer } from './online.js';
 import { checkStatus, checkStatusText, type PresenceOptions } from './options.js';

@@ -10,7 +10,7 @@
 import type { RelaySighting } from '../../presence/relays.js';
 import { rankSightings } from '../../presence/relays.js';
 import type { Clock, Timer } from '../../util/clock.js';
-import { formatRelayAddress, type RelayAddress } from '../profile.js';
+import { formatRelayAddress, type RelayAddress } from '../relay-address.js';
 
 /**
  * When discovery hears a relay that is not pinned in the profile, how long it

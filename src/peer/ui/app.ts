@@ -1,60 +1,48 @@
 /**
- * The chat screen: builds its parts (parts.ts) around a terminal and the core,
- * and is the host the slash commands run against (commands/). The core's events
- * drive it through wiring.ts, keys through keyboard.ts (STYLE.md §14: the UI is
- * a client of the core). Lifecycle: start() subscribes, loads and connects;
- * quit() logs out; `done` resolves after that. The caller owns the terminal and
- * destroys it.
+ * The chat screen: its parts (parts.ts, made by assembly.ts) around a terminal
+ * and the core, and the host the slash commands run against (commands/). The
+ * core's events drive it through wiring.ts, keys through keyboard.ts (STYLE.md
+ * §14: the UI is a client of the core). Lifecycle: start() subscribes, loads
+ * and connects; quit() logs out; `done` resolves after that. The caller owns
+ * the terminal and destroys it.
  *
  * The store is read at start (the conversation list, messages and reports not
  * yet shown), when a conversation is shown or scrolled back past what is loaded,
  * and after the user's own send (open-conversation.ts); every other event
  * paints from its payload.
  */
-import { type Clock, systemClock } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
-import { type Logger, silentLogger } from '../../util/logger.js';
+import type { Logger } from '../../util/logger.js';
 import type { PeerEventMap, PresenceStatus } from '../index.js';
 import { discoverConversations, say } from './addressing.js';
+import { assembleScreen, type ScreenOptions } from './assembly.js';
 import { COMMAND_LIST, type CommandHost } from './commands/index.js';
-import { Connector } from './connector.js';
 import type { ChatCore } from './core.js';
 import { dispatch } from './dispatch.js';
-import { Display } from './display.js';
 import { loadOffers, wireFileEvents } from './file-events.js';
 import { takeGroupUpdates, wireGroupEvents } from './group-events.js';
 import type { LineEditor } from './input.js';
-import { InputLine } from './input-line.js';
 import { Keyboard } from './keyboard.js';
 import { actionFor } from './keys.js';
-import { NoticeExpiry } from './notice.js';
-import { OpenConversation } from './open-conversation.js';
-import { OwnStatus } from './own-status.js';
+import type { NoticeExpiry } from './notice.js';
+import type { OwnStatus } from './own-status.js';
 import { helpPanel } from './panels.js';
 import type { ScreenParts } from './parts.js';
-import { expandHome, type LocalFiles } from './path-completion.js';
-import { Saver } from './saver.js';
+import { expandHome } from './path-completion.js';
 import type { KeyPress, Terminal } from './screen.js';
 import type { UiSettings } from './settings.js';
-import { ChatState, type NoteKind, type Panel, type SavedState } from './state.js';
-import { Tasks, withTimeout } from './tasks.js';
+import type { ChatState, NoteKind, Panel, SavedState } from './state.js';
+import { withTimeout } from './tasks.js';
 import { sanitize } from './text.js';
 import { note, showDamaged, showNotice, showReceived, wireEvents } from './wiring.js';
 
-export interface ChatAppOptions {
-  settings: UiSettings;
-  clock?: Clock;
-  logger?: Logger;
+export interface ChatAppOptions extends ScreenOptions {
   /** The conversation list and unread counts of the last run. */
   saved?: SavedState | undefined;
-  /** Called (debounced) when the conversation list or unread counts change. */
-  save?: (state: SavedState) => void;
   /** The status presence starts with (natter chat --status). */
   initialStatus?: { status: PresenceStatus; text?: string };
   /** The connection as last reported, if the caller connected before the screen opened. */
   connection?: PeerEventMap['connection:state'] | undefined;
-  /** The local file system, for /send: Tab completes paths, `~` is the home folder. */
-  localFiles?: LocalFiles;
   /** Bounds the goodbye at quit. Default 5 s. */
   logoutTimeoutMs?: number;
 }
@@ -80,61 +68,18 @@ export class ChatApp implements CommandHost {
     term: Terminal,
     private readonly options: ChatAppOptions,
   ) {
-    const settings = options.settings;
-    const clock = options.clock ?? systemClock;
-    const log = (options.logger ?? silentLogger).child({ component: 'ui' });
-    const state = new ChatState({ pseudonym: core.me.pseudonym, fingerprint: core.me.fingerprint });
-    const tasks = new Tasks(log);
-    const input = new InputLine(options.localFiles);
-    const expiry = new NoticeExpiry(clock, state, () => this.render());
-    const render = () => {
-      expiry.watch();
-      this.parts.display.render();
-    };
-    this.expiry = expiry;
-    const conversation = new OpenConversation({
-      core,
-      state,
-      tasks,
-      pageSize: settings.historyPageSize,
-      changed: render,
-    });
-    this.parts = {
-      core,
-      state,
-      settings,
-      term,
-      clock,
-      input,
-      conversation,
-      display: new Display(term, state, input, conversation.view, settings),
-      tasks,
-      saver: new Saver(clock, () => state.snapshot(), options.save),
-      connector: new Connector({
-        core,
-        state,
-        tasks,
-        log,
-        clock,
-        changed: render,
-        notice: (text, kind, sticky) => this.notice(text, kind, sticky),
-      }),
-      render,
-      notice: (text, kind) => this.notice(text, kind),
+    const screen = assembleScreen(core, term, options, {
+      notice: (text, kind, sticky) => this.notice(text, kind, sticky),
       switched: () => this.switched(),
-    };
-    this.keyboard = new Keyboard(this.parts, this);
-    this.state = state;
-    this.settings = settings;
-    this.log = log;
-    this.own = new OwnStatus({
-      state,
-      announce: (status, text) => core.setStatus(status, text),
-      clock,
-      autoAwayMinutes: settings.autoAwayMinutes,
-      changed: render,
-      failed: (err) => log.warn('status not announced', { code: describeError(err).code }),
     });
+    const state = screen.parts.state;
+    this.parts = screen.parts;
+    this.own = screen.own;
+    this.expiry = screen.expiry;
+    this.log = screen.log;
+    this.state = state;
+    this.settings = options.settings;
+    this.keyboard = new Keyboard(this.parts, this);
     if (options.connection) state.connection = { ...options.connection };
     if (options.initialStatus) {
       state.ownStatus = options.initialStatus.status;

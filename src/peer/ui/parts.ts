@@ -1,5 +1,5 @@
 /**
- * The chat screen's parts, built once by app.ts and handed as one typed object
+ * The chat screen's parts, built once by assembly.ts and handed as one typed object
  * to the modules that drive them: wiring.ts (the core's events) and
  * keyboard.ts (what keys do). Each part owns its own state; the three methods
  * are the screen-wide operations app.ts provides.

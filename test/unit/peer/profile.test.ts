@@ -6,15 +6,12 @@ import { fingerprint } from '../../../src/crypto/keys.js';
 import {
   checkRelayPin,
   createIdentity,
-  DEFAULT_RELAY_PORT,
   ensureProfileDir,
-  parseRelayAddress,
   pinnedRelayId,
   pinRelay,
   profilePaths,
   readConfig,
   resolveProfileDir,
-  resolveRelayAddress,
   writeConfig,
 } from '../../../src/peer/profile.js';
 import { toHex } from '../../../src/util/bytes.js';
@@ -39,36 +36,6 @@ describe('profile: where a user’s keys and state live', () => {
     const dir = join(await makeTempDir(), 'profile');
     await ensureProfileDir(dir);
     assert.equal((await stat(dir)).mode & 0o777, 0o700);
-  });
-
-  it('parses host:port, a bare host and bracketed IPv6, and rejects the rest', () => {
-    assert.deepEqual(parseRelayAddress('10.0.0.5:4000'), { host: '10.0.0.5', port: 4000 });
-    assert.deepEqual(parseRelayAddress('relay.lan'), {
-      host: 'relay.lan',
-      port: DEFAULT_RELAY_PORT,
-    });
-    assert.deepEqual(parseRelayAddress('[::1]:5'), { host: '::1', port: 5 });
-    for (const bad of ['', ':80', 'h:0', 'h:65536', 'h:x', 'a:b:c', 'h o:1']) {
-      assert.throws(
-        () => parseRelayAddress(bad),
-        (e) => isNatterError(e, 'E_BAD_RELAY_ADDRESS'),
-        bad,
-      );
-    }
-  });
-
-  it('takes the relay from --relay, then NATTER_RELAY, then the config, then discovery', () => {
-    const config = { relay: 'c:3', pinnedRelays: {} };
-    const discovered = () => ({ host: 'd', port: 4 });
-    const env = { NATTER_RELAY: 'e:2' };
-    assert.equal(resolveRelayAddress({ explicit: 'x:1', env, config, discovered }).host, 'x');
-    assert.equal(resolveRelayAddress({ env, config, discovered }).host, 'e');
-    assert.equal(resolveRelayAddress({ env: {}, config, discovered }).host, 'c');
-    assert.equal(resolveRelayAddress({ env: {}, discovered }).host, 'd');
-    assert.throws(
-      () => resolveRelayAddress({ env: {} }),
-      (e) => isNatterError(e, 'E_NO_RELAY'),
-    );
   });
 
   it('pins the relay id it registered with, whatever the address, and refuses another unless told to accept it', async () => {

@@ -19,10 +19,10 @@ import type {
 import {
   ensureProfileDir,
   profilePaths,
-  type RelayAddress,
   readConfig,
   updateConfig,
 } from '../../../src/peer/profile.js';
+import type { RelayAddress } from '../../../src/peer/relay-address.js';
 import { type RelayDiscovery, RelayLink } from '../../../src/peer/relay-link.js';
 import { MemoryKv, PeerStore } from '../../../src/peer/store.js';
 import { toHex } from '../../../src/util/bytes.js';

@@ -1,0 +1,73 @@
+/**
+ * Relay addresses: 'host:port' as typed, configured and saved, and which one to
+ * dial (`--relay` > NATTER_RELAY > the profile's config > presence discovery).
+ * Pure: the caller reads the config and the environment; nothing here touches
+ * the profile directory (profile.ts) or a socket.
+ */
+import { PeerCode, peerError } from './errors.js';
+
+/** The relay's default TCP port, used when an address names only a host. */
+export const DEFAULT_RELAY_PORT = 47474;
+
+export interface RelayAddress {
+  host: string;
+  port: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** 'host:port', 'host' (default port) or '[v6]:port'. Throws E_BAD_RELAY_ADDRESS. */
+export function parseRelayAddress(text: string): RelayAddress {
+  const s = text.trim();
+  const bad = () => peerError(PeerCode.BadRelayAddress, `relay address '${text}' is not HOST:PORT`);
+  let host: string;
+  let portText: string | undefined;
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
+  if (v6) {
+    host = v6[1]!;
+    portText = v6[2];
+  } else {
+    const parts = s.split(':');
+    if (parts.length > 2) throw bad();
+    host = parts[0]!;
+    portText = parts[1];
+  }
+  if (host.length === 0 || /\s/.test(host)) throw bad();
+  if (portText === undefined) return { host, port: DEFAULT_RELAY_PORT };
+  if (!/^\d{1,5}$/.test(portText)) throw bad();
+  const port = Number(portText);
+  if (port < 1 || port > 65535) throw bad();
+  return { host, port };
+}
+
+export function formatRelayAddress(address: RelayAddress): string {
+  return address.host.includes(':')
+    ? `[${address.host}]:${address.port}`
+    : `${address.host}:${address.port}`;
+}
+
+export interface RelaySources {
+  /** `--relay HOST:PORT`. */
+  explicit?: string | undefined;
+  env?: Env;
+  /** The profile's config (config.json, profile.ts): its remembered `relay`. */
+  config?: { relay?: string };
+  /**
+   * The relay found by presence discovery (issue 3). Consulted last: a configured
+   * address always wins, so a rogue beacon cannot redirect a configured client.
+   */
+  discovered?: () => RelayAddress | undefined;
+}
+
+/** `--relay` > NATTER_RELAY > config.relay > discovered. Throws E_NO_RELAY if none. */
+export function resolveRelayAddress(sources: RelaySources): RelayAddress {
+  const env = sources.env ?? process.env;
+  const text = sources.explicit || env.NATTER_RELAY || sources.config?.relay;
+  if (text) return parseRelayAddress(text);
+  const found = sources.discovered?.();
+  if (found) return found;
+  throw peerError(
+    PeerCode.NoRelay,
+    'no relay address: pass --relay HOST:PORT, set NATTER_RELAY, or run natter with --relay once to remember it',
+  );
+}
