@@ -78,7 +78,11 @@ describe('ui screen: everyday use', () => {
       },
       saved,
     });
-    assert.deepEqual(names(newer), ['dave', 'carol'], 'a newer message does (after the restored list)');
+    assert.deepEqual(
+      names(newer),
+      ['dave', 'carol'],
+      'a newer message does (after the restored list)',
+    );
     assert.deepEqual(newer.app.state.snapshot().closed, []);
   });
 
