@@ -6,7 +6,8 @@
  * it resumes below half of every limit once no token is awaited.
  * Paused over the output budget for slowConsumerTimeoutMs: the session is
  * closed (E_SLOW_CONSUMER). The gate owns these counters and timers; the
- * session owns the socket and the frames held meanwhile.
+ * connection's inbound side (inbound.ts) owns the socket's reading and the
+ * frames held meanwhile.
  */
 import type { Clock, Timer } from '../util/clock.js';
 import { TokenBucket } from '../util/token-bucket.js';

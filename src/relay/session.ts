@@ -1,38 +1,32 @@
 /**
- * One client connection: the state machine (DESIGN.md §4), the frame decoder,
- * reading and its backpressure, and the outgoing queue; delivery (delivery.ts),
- * group delivery (groups/delivery.ts) and deadlines (deadlines.ts) are its parts. It takes any Duplex, so unit tests
- * drive it through an in-memory pair. Handlers change its state only through
- * its methods. Hostile input ends this session with a coded Error frame, never
- * the relay.
+ * One client connection: the state machine (DESIGN.md §4) and the outgoing queue;
+ * the incoming side (inbound.ts: decoder, reading and its backpressure, deadlines),
+ * delivery (delivery.ts), group delivery (groups/delivery.ts) and files
+ * (files/session-files.ts) are its parts. It takes any Duplex, so unit tests drive it
+ * through an in-memory pair. Handlers change its state only through its methods.
+ * Hostile input ends this session with a coded Error frame, never the relay.
  *
  * Every byte held for the connection has a budget (issue 8, findings 2 and 5):
  * - queued output: past the soft budget the session stops being read (frames
- *   already received wait in `backlog`); if it stays there for
+ *   already received wait in the inbound backlog); if it stays there for
  *   slowConsumerTimeoutMs, or reaches the hard cap at all, it is closed with
  *   E_SLOW_CONSUMER. Mail pushes stop earlier (maxSessionBufferedBytes).
- * - a partial incoming frame: must complete within partialFrameTimeoutMs.
+ * - incoming bytes: a partial frame, and rated frames held for a token (inbound.ts).
  * - all of it counts towards the relay-wide budget (budget.ts).
- * Rated frames (dispatch.ts) beyond their token bucket are held the same way:
- * the session stops reading until a token is due.
  */
 import type { Duplex } from 'node:stream';
-import { describeError } from '../util/errors.js';
-import { decodeFrame, encodeFrame } from '../wire/codec.js';
-import { FrameDecoder } from '../wire/framing.js';
-import { MAX_FRAME_BYTES, MAX_PRELOGIN_FRAME_BYTES } from '../wire/limits.js';
+import { encodeFrame } from '../wire/codec.js';
 import type { Card, Frame, Status, StatusSignature } from '../wire/types.js';
 import type { RelayContext } from './context.js';
-import { Deadlines } from './deadlines.js';
 import { Delivery } from './delivery.js';
 import { dispatch, type RateClass } from './dispatch.js';
 import { type RelayWireCode, SessionCode } from './errors.js';
 import type { FileCodeValue } from './files/codes.js';
 import { type FileLink, SessionFiles } from './files/session-files.js';
 import { GroupDelivery, type GroupItemOut } from './groups/index.js';
+import { Inbound, type InboundLink } from './inbound.js';
 import type { StoredMail } from './mailbox.js';
 import { Outbound } from './outbound.js';
-import { ReadGate } from './read-gate.js';
 
 export type SessionState = 'hello' | 'challenge' | 'auth' | 'ready' | 'closing';
 
@@ -43,7 +37,7 @@ export const SLOW_CONSUMER_HARD_FACTOR = 4;
 /** How long a closing session may take to read its last bytes before the socket is destroyed. */
 export const CLOSE_LINGER_MS = 2_000;
 
-export class Session implements FileLink {
+export class Session implements FileLink, InboundLink {
   readonly id = nextSessionId++;
   private state_: SessionState = 'hello';
   private challenge_: Uint8Array | null = null;
@@ -53,17 +47,12 @@ export class Session implements FileLink {
   private statusText_ = '';
   private signedStatus_: StatusSignature | null = null;
 
-  private readonly decoder = new FrameDecoder(MAX_PRELOGIN_FRAME_BYTES);
+  private readonly inbound: Inbound;
   private readonly outbound: Outbound;
   private readonly delivery: Delivery;
   private readonly groupDelivery: GroupDelivery;
-  private readonly deadlines: Deadlines;
-  private readonly gate: ReadGate;
   /** Uploads and downloads of files (files/session-files.ts). */
   readonly files: SessionFiles;
-  /** Frames received but not dispatched while paused (copies: the decoder reuses its views). */
-  private backlog: Uint8Array[] = [];
-  private backlogBytes = 0;
 
   /**
    * `stream` is the cleartext side of the connection's TLS channel (listener.ts), or an
@@ -77,14 +66,12 @@ export class Session implements FileLink {
     readonly channelBinding: Uint8Array,
   ) {
     const { limits, clock } = ctx;
-    this.gate = new ReadGate(this, limits, clock);
+    this.inbound = new Inbound(stream, this, (frame) => dispatch(this, frame), limits, clock);
     this.outbound = new Outbound(stream, () => this.afterWrite());
     const log = ctx.log.child({ session: this.id });
     this.delivery = new Delivery(this, ctx.mailbox, limits, log);
     this.groupDelivery = new GroupDelivery(this, ctx.groups.streams, limits, log);
-    this.deadlines = new Deadlines(clock, limits, (code, message) => this.fail(code, message));
     this.files = new SessionFiles(this, ctx.files, limits, log);
-    stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('drain', () => this.afterWrite());
     stream.on('error', () => {
       // A reset by the peer is not worth a log line. node:tls reports a record that does
@@ -129,12 +116,10 @@ export class Session implements FileLink {
 
   /** Everything the relay holds for this connection: output, the partial frame, the backlog, files. */
   get heldBytes(): number {
-    return (
-      this.bufferedBytes + this.decoder.bufferedBytes + this.backlogBytes + this.files.heldBytes
-    );
+    return this.bufferedBytes + this.inbound.heldBytes + this.files.heldBytes;
   }
 
-  /** For the read gate: file chunk bytes waiting for disk. */
+  /** For the incoming side's read gate: file chunk bytes waiting for disk. */
   get fileUploadBytes(): number {
     return this.files.uploadBytes;
   }
@@ -143,7 +128,7 @@ export class Session implements FileLink {
   heldChanged(): void {
     if (this.isClosing()) return;
     this.account();
-    this.gate.update();
+    this.inbound.update();
   }
 
   failFile(code: FileCodeValue | typeof SessionCode.Internal, message: string): void {
@@ -171,8 +156,7 @@ export class Session implements FileLink {
     this.state_ = 'ready';
     this.card_ = card;
     this.userHex_ = Buffer.from(card.userId).toString('hex');
-    this.decoder.setMaxFrameBytes(MAX_FRAME_BYTES);
-    this.deadlines.ready();
+    this.inbound.ready();
     this.delivery.start();
     this.groupDelivery.start();
   }
@@ -226,35 +210,16 @@ export class Session implements FileLink {
 
   /** For the dispatcher: a token of `rate`; without one, the session stops reading until it is due. */
   takeToken(rate: RateClass): boolean {
-    return this.gate.takeToken(rate);
+    return this.inbound.takeToken(rate);
   }
 
   /** Counts a Send awaiting its durable ack; stops reading the socket past the limit. */
   sendStarted(): void {
-    this.gate.sendStarted();
+    this.inbound.sendStarted();
   }
 
   sendFinished(): void {
-    this.gate.sendFinished();
-  }
-
-  /** For the read gate. */
-  get closing(): boolean {
-    return this.isClosing();
-  }
-
-  pauseReading(): void {
-    this.stream.pause();
-  }
-
-  /** Dispatches the frames held while paused, then reads the socket again (unless paused anew). */
-  resumeReading(): void {
-    const backlog = this.backlog;
-    this.backlog = [];
-    this.backlogBytes = 0;
-    this.dispatchAll(backlog, true);
-    if (!this.gate.paused && !this.isClosing()) this.stream.resume();
-    this.account();
+    this.inbound.sendFinished();
   }
 
   /** Ends the session with a coded Error frame (protocol fault or refusal), its last bytes. */
@@ -272,11 +237,10 @@ export class Session implements FileLink {
       this.outbound.queue(encodeFrame({ type: 'goodbye', reason: goodbye }));
     this.state_ = 'closing';
     this.outbound.flush();
-    this.clearTimers();
+    this.inbound.clearTimers();
     this.files.close();
     this.ctx.budget.update(this, 0);
-    this.backlog = [];
-    this.backlogBytes = 0;
+    this.inbound.clearBacklog();
     this.stream.end();
     // A peer that never reads its last bytes must not hold the socket open.
     const t = this.ctx.clock.setTimeout(() => this.stream.destroy(), CLOSE_LINGER_MS);
@@ -289,76 +253,27 @@ export class Session implements FileLink {
     return this.ready ? limits.maxSessionQueuedBytes : limits.maxPreloginQueuedBytes;
   }
 
-  private onData(chunk: Buffer): void {
-    if (this.isClosing()) return;
-    let frames: Uint8Array[];
-    try {
-      frames = this.decoder.push(chunk);
-    } catch (err) {
-      const { code, message } = describeError(err);
-      this.fail(code as RelayWireCode, message);
-      return;
-    }
-    this.deadlines.received(frames.length, this.decoder.bufferedBytes, this.ctx.clock.now());
-    this.dispatchAll(frames, false);
-    this.account();
-  }
-
-  /** Dispatches frames in order; once the session pauses, the rest wait in the backlog. */
-  private dispatchAll(frames: Uint8Array[], fromBacklog: boolean): void {
-    for (let i = 0; i < frames.length; i++) {
-      if (this.isClosing()) return;
-      if (this.gate.paused) {
-        const rest = frames.slice(i);
-        const keep = fromBacklog ? rest : rest.map((f) => Uint8Array.from(f));
-        this.backlog = keep.concat(this.backlog);
-        for (const f of keep) this.backlogBytes += f.byteLength;
-        return;
-      }
-      let handled: boolean;
-      try {
-        handled = dispatch(this, decodeFrame(frames[i]!));
-      } catch (err) {
-        const { code, message } = describeError(err);
-        this.fail(code as RelayWireCode, message);
-        return;
-      }
-      if (!handled) {
-        // Out of tokens (the gate paused): this frame and the rest wait for the rate timer.
-        i--;
-        continue;
-      }
-      if (this.bufferedBytes >= this.softBudget) this.gate.update();
-    }
-  }
-
   /** After a write or a drain: budgets, reading, and a catch-up that waited for room. */
   private afterWrite(): void {
     if (this.isClosing()) return;
     this.account();
-    if (this.gate.paused) this.gate.update();
+    this.inbound.written();
     this.delivery.resume();
     this.groupDelivery.resume();
     this.files.resume();
   }
 
   /** Reports what this session holds to the relay-wide budget. */
-  private account(): void {
+  account(): void {
     this.ctx.budget.update(this, this.isClosing() ? 0 : this.heldBytes);
   }
 
-  private clearTimers(): void {
-    this.deadlines.clear();
-    this.gate.clear();
-  }
-
   private onClose(): void {
-    this.clearTimers();
+    this.inbound.clearTimers();
     this.files.close();
     this.state_ = 'closing';
     this.outbound.clear();
-    this.backlog = [];
-    this.backlogBytes = 0;
+    this.inbound.clearBacklog();
     this.ctx.budget.update(this, 0);
     this.ctx.hub.remove(this);
   }
