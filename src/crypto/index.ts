@@ -25,13 +25,13 @@ export {
   TAG_CARD,
   verifyCard,
 } from './card.js';
+export { ChunkOpener } from './chunk-opener.js';
 export {
   type FileCipherName,
   fileCipherName,
 } from './file-cipher.js';
 export { FileCode, type FileCodeValue, fileError } from './file-errors.js';
 export {
-  ChunkOpener,
   checkFileStreamParams,
   DEFAULT_FILE_CHUNK_BYTES,
   FILE_CHUNK_TAG_BYTES,

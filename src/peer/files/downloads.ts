@@ -1,37 +1,27 @@
 /**
  * One download (docs/files.md "On the receiving machine"): the chunks from the relay opened
  * in order (ChunkOpener: position, end mark and tag checked) into one reused plaintext
- * buffer, written to the part file in the download folder, and acknowledged once written:
- * the ack is the relay's flow control only (it deletes nothing before FileDone), so it waits
- * for no disk. Durability comes at checkpoints instead: every FILE_DOWNLOAD_CHECKPOINT_BYTES
- * the part file is fdatasynced in the background while chunks keep arriving, and once that
- * sync is done the chunks it covered are recorded as durable in the transfer's record
- * (durableChunks). At the last chunk the file is synced once more, the hash checked, and the
- * file (or folder, folder-split.ts) given its final name. After a restart the part file is
- * cut back to the durable count (what came after the last checkpoint may never have reached
- * the disk), those chunks are read back through the hash (adoptVerified), and the FileGet
- * asks for the rest.
+ * buffer, written to the part file (part-file.ts), and acknowledged once written: the ack is
+ * the relay's flow control only (it deletes nothing before FileDone), so it waits for no disk.
+ * Each checkpoint of the part file is recorded in the transfer's record (durableChunks). At
+ * the last chunk the file is synced once more, the hash checked, and the file (or folder,
+ * folder-split.ts) given its final name. After a restart the part file is cut back to the
+ * durable count and read back through the hash, and the FileGet asks for the rest.
  */
-import type { FileHandle } from 'node:fs/promises';
-import { unlink } from 'node:fs/promises';
-import { ChunkOpener, fileChunkCount } from '../../crypto/file-stream.js';
+import { ChunkOpener } from '../../crypto/chunk-opener.js';
+import { fileChunkCount } from '../../crypto/file-stream.js';
 import { bytesEqual, fromHex } from '../../util/bytes.js';
 import { describeError } from '../../util/errors.js';
 import type { Frame, FrameOf } from '../../wire/types.js';
 import type { ReplyTo, RequestBody } from '../link/requests.js';
-import { finalizeDownload, openPartFile } from './download-path.js';
+import { finalizeDownload } from './download-path.js';
 import { saveFolder } from './folder-split.js';
+import { PartFile, type PartFileOwner } from './part-file.js';
 import { type IncomingRecord, loadOffer, type TransferError } from './records.js';
 import { TransferCode, transferError } from './transfer-errors.js';
 
 /** After an unanswered FileGet on a live link, it is asked again this late. */
 export const DOWNLOAD_RETRY_MS = 5_000;
-/**
- * Plaintext bytes written between two fdatasyncs of the part file. The relay's blob and the
- * download folder often share one disk, so a sync per batch would halve what the relay gets;
- * one every 64 MiB costs the disk little, and a crash costs at most this much fetched again.
- */
-export const FILE_DOWNLOAD_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 /** Chunks written before an ack is sent, even while more are queued: the relay's window moves. */
 export const FILE_DOWNLOAD_ACK_CHUNKS = 4;
 
@@ -45,15 +35,15 @@ export interface DownloadDeps {
    * `durable`) and tell the UI.
    */
   changed(download: Download, durable: boolean): void;
-  /** Bytes between checkpoints; default FILE_DOWNLOAD_CHECKPOINT_BYTES (tests make it small). */
+  /** Bytes between checkpoints; default FILE_DOWNLOAD_CHECKPOINT_BYTES (part-file.ts). */
   checkpointBytes?: number;
 }
 
-export class Download {
+export class Download implements PartFileOwner {
   readonly count: number;
   readonly transferId: Uint8Array;
   private opener: ChunkOpener | null = null;
-  private part: { path: string; handle: FileHandle } | null = null;
+  private part: PartFile | null = null;
   /** Chunks that arrived and wait to be opened and written, in arrival order. */
   private queue: FrameOf<'file-chunk'>[] = [];
   private working: Promise<void> | null = null;
@@ -61,15 +51,8 @@ export class Download {
   private starting = false;
   /** Every chunk is opened into this one buffer (chunkBytes), then written from it. */
   private plain: Uint8Array | null = null;
-  /** Chunks in the part file: opened and written (not necessarily durable yet). */
-  private written = 0;
-  /** `written` when the last checkpoint began. */
-  private syncedFrom = 0;
-  /** The checkpoint's fdatasync in flight, if any: one at a time. */
-  private syncing: Promise<void> | null = null;
   /** The last `through` acked to the relay. */
   private ackedThrough = 0;
-  private readonly checkpointChunks: number;
 
   constructor(
     readonly record: IncomingRecord,
@@ -77,8 +60,6 @@ export class Download {
   ) {
     this.count = fileChunkCount(record.offer.size, record.offer.chunkBytes);
     this.transferId = fromHex(record.offer.transferId);
-    const every = d.checkpointBytes ?? FILE_DOWNLOAD_CHECKPOINT_BYTES;
-    this.checkpointChunks = Math.max(1, Math.floor(every / record.offer.chunkBytes));
   }
 
   get active(): boolean {
@@ -152,20 +133,20 @@ export class Download {
     this.session++;
     this.queue = [];
     await this.idle();
-    await this.syncing;
+    await this.part?.settled();
     const part = this.part;
     this.part = null;
     this.plain = null;
-    if (part !== null && !discard && this.active && this.written > this.durableChunks) {
-      const through = this.written;
-      const synced = await part.handle.datasync().then(
+    if (part !== null && !discard && this.active && part.written > this.durableChunks) {
+      const through = part.written;
+      const synced = await part.sync().then(
         () => true,
         () => false,
       );
-      if (synced) this.markDurable(through);
+      if (synced) this.partDurable(through);
     }
-    await part?.handle.close().catch(() => undefined);
-    if (discard && part !== null) await unlink(part.path).catch(() => undefined);
+    await part?.close().catch(() => undefined);
+    if (discard && part !== null) await part.remove();
   }
 
   fail(error: TransferError): void {
@@ -174,6 +155,18 @@ export class Download {
     this.record.error = error;
     void this.stop(true);
     this.d.changed(this, true);
+  }
+
+  /** The part file holds `through` chunks durably: recorded and stored. */
+  partDurable(through: number): void {
+    if (through <= this.durableChunks || !this.active) return;
+    this.record.durableChunks = through;
+    this.d.changed(this, true);
+  }
+
+  /** A checkpoint's fdatasync failed: so does the download. */
+  partFailed(err: unknown): void {
+    this.fail(describeError(err));
   }
 
   private async idle(): Promise<void> {
@@ -185,17 +178,13 @@ export class Download {
     return this.record.durableChunks ?? 0;
   }
 
-  /**
-   * The part file, cut back to its durable chunks, and the opener fed them. The durable count
-   * is the record's durableChunks; a record without one comes from before checkpoints, when
-   * every chunk was fsynced before its ack, so there the part file's whole chunks count.
-   */
+  /** The part file, cut back to its durable chunks (PartFile.restore), and the opener fed them. */
   private async reopen(): Promise<void> {
     const dir = this.record.dir;
     if (dir === null) throw transferError(TransferCode.BadState, 'download: no folder chosen');
-    const { path, handle, size } = await openPartFile(dir, this.record.offer.transferId);
-    this.part = { path, handle };
     const o = this.record.offer;
+    const opts = { chunkBytes: o.chunkBytes, checkpointBytes: this.d.checkpointBytes };
+    this.part = await PartFile.open(dir, o.transferId, opts, this);
     const offer = loadOffer(o);
     const opener = new ChunkOpener({
       key: offer.fileKey,
@@ -204,23 +193,8 @@ export class Download {
       chunkSize: o.chunkBytes,
       sha256: offer.sha256,
     });
-    const inFile = size >= o.size ? this.count : Math.floor(size / o.chunkBytes);
-    const durable = this.record.durableChunks;
-    const whole = durable === undefined ? inFile : Math.min(inFile, durable);
-    const keep = Math.min(o.size, whole * o.chunkBytes);
-    if (size !== keep) await handle.truncate(keep);
-    const buf = new Uint8Array(o.chunkBytes);
-    for (let i = 0; i < whole && o.size > 0; i++) {
-      const length = Math.min(o.chunkBytes, o.size - i * o.chunkBytes);
-      const { bytesRead } = await handle.read(buf, 0, length, i * o.chunkBytes);
-      if (bytesRead !== length)
-        throw transferError(TransferCode.BadState, 'download: part file shrank');
-      opener.adoptVerified(buf.subarray(0, length));
-    }
-    if (o.size === 0 && whole > 0) opener.adoptVerified(new Uint8Array(0));
+    const whole = await this.part.restore(o.size, this.count, this.record.durableChunks, opener);
     this.opener = opener;
-    this.written = whole;
-    this.syncedFrom = whole;
     this.ackedThrough = whole;
     this.record.durableChunks = whole;
   }
@@ -234,6 +208,7 @@ export class Download {
       const opener = this.opener;
       const part = this.part;
       if (opener === null || part === null) return;
+      const live = () => session === this.session;
       try {
         for (const f of frames) {
           const index = Number(f.index);
@@ -242,66 +217,33 @@ export class Download {
           this.plain ??= new Uint8Array(chunkBytes);
           const out = this.plain;
           const plain = opener.openInto(index, index === this.count - 1, f.data, out);
-          await writeAll(part.handle, plain, index * chunkBytes);
-          this.written = opener.nextIndex;
+          await part.write(index, plain);
           if (session !== this.session) return;
-          this.checkpoint(part.handle);
-          if (this.written - this.ackedThrough >= FILE_DOWNLOAD_ACK_CHUNKS) this.ack();
+          part.checkpoint(live);
+          if (part.written - this.ackedThrough >= FILE_DOWNLOAD_ACK_CHUNKS) this.ack(part.written);
         }
       } catch (err) {
         this.fail(describeError(err));
         return;
       }
       if (session !== this.session) return;
-      this.ack();
+      this.ack(part.written);
       this.d.changed(this, false);
       if (opener.sawLast) await this.complete();
     }
   }
 
-  /** Tells the relay how far the part file goes: its flow control, not a durability claim. */
-  private ack(): void {
-    if (this.written === this.ackedThrough) return;
-    this.ackedThrough = this.written;
+  /** Tells the relay the part file holds `written` chunks: flow control, no durability claim. */
+  private ack(written: number): void {
+    if (written === this.ackedThrough) return;
+    this.ackedThrough = written;
     this.d.link.send({
       type: 'file-chunk-ack',
       transferId: this.transferId,
-      through: this.written,
+      through: written,
       code: '',
       reason: '',
     });
-  }
-
-  /**
-   * Starts a checkpoint once FILE_DOWNLOAD_CHECKPOINT_BYTES were written since the last one
-   * began (if one is still running, as soon as it ends): an fdatasync in the background,
-   * after which the chunks written before it began are recorded as durable. Chunks keep
-   * being written meanwhile; a failed sync fails the download.
-   */
-  private checkpoint(handle: FileHandle): void {
-    if (this.syncing !== null || this.written - this.syncedFrom < this.checkpointChunks) return;
-    const through = this.written;
-    const session = this.session;
-    this.syncedFrom = through;
-    this.syncing = handle.datasync().then(
-      () => {
-        this.syncing = null;
-        this.markDurable(through);
-        // Chunks written meanwhile may make the next checkpoint due already.
-        if (session === this.session && this.part?.handle === handle) this.checkpoint(handle);
-      },
-      (err: unknown) => {
-        this.syncing = null;
-        if (session === this.session) this.fail(describeError(err));
-      },
-    );
-  }
-
-  /** The part file holds `through` chunks durably: recorded and stored. */
-  private markDurable(through: number): void {
-    if (through <= this.durableChunks || !this.active) return;
-    this.record.durableChunks = through;
-    this.d.changed(this, true);
   }
 
   /** Every chunk is here: check the hash, name the file (or build the folder), tell the relay. */
@@ -311,10 +253,10 @@ export class Download {
     if (opener === null || part === null || !this.active) return;
     try {
       opener.finish();
-      await this.syncing;
-      await part.handle.datasync();
-      this.record.durableChunks = this.written;
-      await part.handle.close();
+      await part.settled();
+      await part.sync();
+      this.record.durableChunks = part.written;
+      await part.close();
       this.part = null;
       this.plain = null;
       const dir = this.record.dir!;
@@ -334,14 +276,5 @@ export class Download {
       outcome: 'received',
     });
     this.d.changed(this, true);
-  }
-}
-
-/** Writes all of `bytes` at `position`. */
-async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
-  let written = 0;
-  while (written < bytes.byteLength) {
-    const r = await handle.write(bytes, written, bytes.byteLength - written, position + written);
-    written += r.bytesWritten;
   }
 }

@@ -6,23 +6,25 @@
  * the ordinary outbox (OfferPoster), so an offer to someone offline waits like any message.
  */
 import { toHex } from '../../util/bytes.js';
-import type { Clock, Timer } from '../../util/clock.js';
+import type { Clock } from '../../util/clock.js';
 import { describeError, NatterError } from '../../util/errors.js';
 import { RELAY_FEATURE_FILES } from '../../wire/limits.js';
 import type { FileOffer, Frame, FrameOf } from '../../wire/types.js';
 import type { PeerEvents } from '../events.js';
 import { LinkCode, linkError } from '../link/errors.js';
-import type { ReplyTo, RequestBody, Requests } from '../link/requests.js';
-import type { KvOp, PeerStore } from '../store.js';
+import type { Requests } from '../link/requests.js';
+import type { PeerStore } from '../store.js';
 import type { FileTarget, OfferInfo, TransferInfo } from './api.js';
 import { TransferBook } from './book.js';
 import { Download } from './downloads.js';
 import { buildOutgoing, chunkBytesOf, type ResolvedTarget } from './offer-build.js';
 import type { OfferSink } from './offer-sink.js';
 import { intakeOffer, type OfferMeta, offerInfo } from './offers.js';
+import { tellOutcomes } from './outcomes.js';
 import { type IncomingRecord, incomingOps, type OutgoingRecord, outgoingOps } from './records.js';
 import { type FileSettings, mergeSettings, settingsOps } from './settings.js';
 import { planStream } from './stream-source.js';
+import { TransferEnv } from './transfer-env.js';
 import { TransferCode, transferError } from './transfer-errors.js';
 import { putBody, Upload } from './uploads.js';
 
@@ -58,8 +60,8 @@ export interface TransfersLoaded {
 
 export class FileTransfers implements OfferSink {
   readonly book: TransferBook;
-  private readonly timers = new Set<Timer>();
-  private closed = false;
+  /** What each upload and download is given; owns their retry timers. */
+  private readonly env: TransferEnv;
   /** The ready relay announced RELAY_FEATURE_FILES; false before the first Ready. */
   private relayServesFiles = false;
 
@@ -74,8 +76,10 @@ export class FileTransfers implements OfferSink {
       (ops) => d.store.write(ops),
       d.link,
     );
-    for (const r of loaded.outgoing) this.book.addUpload(new Upload(r, this.uploadDeps()));
-    for (const r of loaded.incoming) this.book.addDownload(new Download(r, this.downloadDeps()));
+    this.env = new TransferEnv({ ...d, book: this.book });
+    for (const r of loaded.outgoing) this.book.addUpload(new Upload(r, this.env.uploadDeps()));
+    for (const r of loaded.incoming)
+      this.book.addDownload(new Download(r, this.env.downloadDeps()));
   }
 
   // --- the link
@@ -94,7 +98,8 @@ export class FileTransfers implements OfferSink {
     });
     for (const u of this.book.uploads()) void u.resume();
     for (const dl of this.book.downloads()) void dl.resume();
-    this.tellOutcomes();
+    const told = tellOutcomes(this.book.uploads(), this.book.downloads(), this.d.link);
+    void this.d.store.write(told).catch(() => undefined);
   }
 
   private checkRelayServesFiles(step: string): void {
@@ -138,7 +143,7 @@ export class FileTransfers implements OfferSink {
     this.checkRelayServesFiles('send file');
     const dest = await this.d.poster.resolve(target);
     const { offer, record } = await buildOutgoing(plan, chunkBytes, dest, this.d.clock.now());
-    const upload = new Upload(record, this.uploadDeps());
+    const upload = new Upload(record, this.env.uploadDeps());
     const reply = await this.d.requests.request('file-put', putBody(record));
     if (reply.code !== '') {
       throw new NatterError(
@@ -174,7 +179,7 @@ export class FileTransfers implements OfferSink {
   arrived(records: IncomingRecord[]): void {
     for (const r of records) {
       if (this.book.has(r.offer.transferId)) continue;
-      this.book.addDownload(new Download(r, this.downloadDeps()));
+      this.book.addDownload(new Download(r, this.env.downloadDeps()));
       this.book
         .arrived(r.offer.transferId, (dl) => this.startDownload(dl, null))
         .catch((err: unknown) => {
@@ -253,77 +258,13 @@ export class FileTransfers implements OfferSink {
   }
 
   close(): void {
-    this.closed = true;
-    for (const t of this.timers) this.d.clock.clearTimeout(t);
-    this.timers.clear();
+    this.env.close();
     for (const u of this.book.uploads()) void u.stop();
     for (const dl of this.book.downloads()) void dl.stop(false);
-  }
-
-  /**
-   * FileDone for what ended while offline (or whose FileDone went nowhere), so the relay
-   * frees the blob now rather than at its TTL. The relay ignores a FileDone it no longer needs.
-   */
-  private tellOutcomes(): void {
-    const ops: KvOp[] = [];
-    for (const u of this.book.uploads()) {
-      const r = u.record;
-      if ((r.state !== 'cancelled' && r.state !== 'failed') || r.doneSent === true) continue;
-      r.doneSent = this.d.link.send({
-        type: 'file-done',
-        transferId: u.transferId,
-        outcome: 'cancelled',
-      });
-      if (r.doneSent) ops.push(...outgoingOps(r));
-    }
-    for (const dl of this.book.downloads()) {
-      const r = dl.record;
-      if ((r.state !== 'received' && r.state !== 'declined') || r.doneSent === true) continue;
-      const outcome = r.state;
-      r.doneSent = this.d.link.send({ type: 'file-done', transferId: dl.transferId, outcome });
-      if (r.doneSent) ops.push(...incomingOps(r));
-    }
-    void this.d.store.write(ops).catch(() => undefined);
   }
 
   private async startDownload(dl: Download, dir: string | null): Promise<void> {
     await this.book.acceptDownload(dl, dir);
     if (dl.record.state === 'accepted' && this.relayServesFiles) void dl.resume();
-  }
-
-  /** Runs `fn` in `ms` on the clock, unless the service closed meanwhile. */
-  private later(fn: () => void, ms: number): void {
-    if (this.closed) return;
-    const t = this.d.clock.setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, ms);
-    this.timers.add(t);
-  }
-
-  private uploadDeps() {
-    return {
-      link: this.d.link,
-      put: (body: RequestBody<'file-put'>): Promise<ReplyTo<'file-put'>> =>
-        this.d.requests.request('file-put', body),
-      changed: (u: Upload, persist: boolean) => {
-        if (persist) void this.d.store.write(outgoingOps(u.record)).catch(() => undefined);
-        this.book.changed(u);
-      },
-      later: (fn: () => void, ms: number) => this.later(fn, ms),
-    };
-  }
-
-  private downloadDeps() {
-    return {
-      link: this.d.link,
-      later: (fn: () => void, ms: number) => this.later(fn, ms),
-      get: (body: RequestBody<'file-get'>): Promise<ReplyTo<'file-get'>> =>
-        this.d.requests.request('file-get', body),
-      changed: (dl: Download, durable: boolean) => {
-        if (durable) void this.d.store.write(incomingOps(dl.record)).catch(() => undefined);
-        this.book.changed(dl);
-      },
-    };
   }
 }

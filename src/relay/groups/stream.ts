@@ -13,40 +13,30 @@
  *   chains onto it; if its write is refused, the group is read back from the
  *   store (the truth) and refused meanwhile.
  * - Writes go through RelayStore (fail-stop, issue 8): after the store reopens,
- *   every group is read back and cursors ahead of the store are written again.
+ *   every group is read back and cursors ahead of the store are written again
+ *   (reload.ts). The batches and their high-water marks are batches.ts's.
  */
 import type { Clock } from '../../util/clock.js';
-import { describeError } from '../../util/errors.js';
-import { GroupCommit } from '../../util/group-commit.js';
 import type { Logger } from '../../util/logger.js';
 import { encodeFrame } from '../../wire/codec.js';
 import { frame } from '../../wire/framing.js';
 import type { GroupChange, GroupItem } from '../../wire/types.js';
 import type { RelayLimits } from '../limits.js';
-import { type Refusal, SEQ_RESTART_GAP } from '../mailbox.js';
+import type { Refusal } from '../mailbox.js';
 import {
-  type KvOp,
-  type KvRange,
   REFUSED_CLOSED,
   REFUSED_RECOVERING,
   type RelayStore,
   type StoreRefusal,
 } from '../store/index.js';
+import { GroupBatches, type StreamOp } from './batches.js';
 import { CursorWriter } from './cursors.js';
-import {
-  encodeLogValue,
-  encodeU64,
-  GROUP_PREFIX,
-  groupPrefix,
-  highWaterKey,
-  itemKey,
-  logKey,
-} from './keys.js';
+import { encodeLogValue, itemKey, logKey } from './keys.js';
 import { GroupLedger } from './ledger.js';
 import { Ledgers } from './ledgers.js';
-import { type LoadedGroup, loadGroups } from './load.js';
 import { type GroupItemOut, readItems, readLog } from './reads.js';
-import { type ChangeCheck, type GroupRecord, type GroupRegistry, recordOf } from './registry.js';
+import type { ChangeCheck, GroupRecord, GroupRegistry } from './registry.js';
+import { GroupReloader } from './reload.js';
 
 export type { GroupItemOut } from './reads.js';
 
@@ -61,11 +51,6 @@ export interface Appended {
   durable: Promise<StoreRefusal | null>;
 }
 
-/** A put that must be synced before its sender is answered; cursor puts and deletes are not. */
-type Op = KvOp & { durable?: true };
-
-const ALL_GROUPS: Omit<KvRange, 'limit'> = { gt: GROUP_PREFIX, lt: `${GROUP_PREFIX}~` };
-
 export interface GroupStreamsOptions {
   limits: RelayLimits;
   clock: Clock;
@@ -74,12 +59,9 @@ export interface GroupStreamsOptions {
 
 export class GroupStreams {
   private readonly ledgers = new Ledgers();
+  private readonly batches: GroupBatches;
   private readonly cursors: CursorWriter;
-  /** Groups being read back from the store after a refused change: refused meanwhile. */
-  private readonly reloading = new Set<string>();
-  /** Groups with items issued since the last batch: their high-water mark goes in it. */
-  private readonly highWater = new Set<string>();
-  private readonly commits: GroupCommit<Op, StoreRefusal | null>;
+  private readonly reloader: GroupReloader;
   private closed = false;
 
   constructor(
@@ -87,22 +69,18 @@ export class GroupStreams {
     private readonly registry: GroupRegistry,
     private readonly options: GroupStreamsOptions,
   ) {
-    this.commits = new GroupCommit((ops) => this.writeBatch(ops));
-    this.cursors = new CursorWriter(this.ledgers, (ops) => void this.commits.submit(ops));
-    store.onReopen(() => this.reload());
+    const { ledgers } = this;
+    this.batches = new GroupBatches(store, ledgers);
+    this.cursors = new CursorWriter(ledgers, (ops) => void this.batches.submit(ops));
+    const { batches, cursors } = this;
+    const { clock, log } = options;
+    this.reloader = new GroupReloader({ store, registry, ledgers, cursors, batches, clock, log });
+    store.onReopen(() => this.reloader.reloadAll());
   }
 
   /** Reads every group back and moves each high-water mark on (SEQ_RESTART_GAP). Once, before use. */
-  async open(): Promise<void> {
-    const ops: KvOp[] = [];
-    for (const group of await this.load(ALL_GROUPS)) {
-      // A restart never reuses a gseq, not even one pushed early and never written.
-      group.ledger.lastIssued += SEQ_RESTART_GAP;
-      const value = encodeU64(group.ledger.lastIssued);
-      ops.push({ type: 'put', key: highWaterKey(group.gidHex), value });
-      this.install(group);
-    }
-    if (ops.length > 0) await this.store.kv.write(ops, { sync: true });
+  open(): Promise<void> {
+    return this.reloader.open();
   }
 
   get size(): number {
@@ -121,7 +99,7 @@ export class GroupStreams {
 
   /** False while the group is being read back from the store. */
   available(gidHex: string): boolean {
-    return !this.reloading.has(gidHex);
+    return !this.reloader.reloading(gidHex);
   }
 
   /** Groups with items `userHex` may still need: its groups, and those it left owed items. */
@@ -160,11 +138,11 @@ export class GroupStreams {
     }
     this.registry.set(next);
     const value = encodeLogValue(gseq, change);
-    const log: Op = { type: 'put', key: logKey(gidHex, change.seq), value, durable: true };
-    const durable = this.commits.submit([log, issued.put]).then((refusal) => {
+    const log: StreamOp = { type: 'put', key: logKey(gidHex, change.seq), value, durable: true };
+    const durable = this.batches.submit([log, issued.put]).then((refusal) => {
       if (refusal !== null) {
         this.ledgers.get(gidHex)?.removeItem(gseq);
-        this.reloadGroup(gidHex);
+        this.reloader.reloadGroup(gidHex);
       }
       return refusal;
     });
@@ -190,7 +168,7 @@ export class GroupStreams {
       return { code: 'recipient-quota', reason: 'the group holds too many unacknowledged items' };
     }
     const issued = this.issue(ledger, record, { kind: 'message', from, msgId, body });
-    const durable = this.commits.submit(issued.put).then((refusal) => {
+    const durable = this.batches.submit(issued.put).then((refusal) => {
       if (refusal !== null) this.ledgers.get(record.gidHex)?.removeItem(issued.item.gseq);
       return refusal;
     });
@@ -218,7 +196,7 @@ export class GroupStreams {
    */
   sweep(): number {
     const cutoff = this.options.clock.now() - this.options.limits.mailTtlMs;
-    const dels: Op[] = [];
+    const dels: StreamOp[] = [];
     for (const [gidHex, ledger] of this.ledgers.entries()) {
       for (const gseq of ledger.dropWhile((e) => e.storedAtMs < cutoff)) {
         dels.push({ type: 'del', key: itemKey(gidHex, gseq) });
@@ -229,20 +207,21 @@ export class GroupStreams {
         if (last < firstHeld && ledger.ack(userHex, last)) this.cursors.mark(gidHex, userHex);
       }
     }
-    if (dels.length > 0) void this.commits.submit(dels);
+    if (dels.length > 0) void this.batches.submit(dels);
     return dels.length;
   }
 
   /** Writes what is pending and stops accepting items. Idempotent. */
   async close(): Promise<void> {
     this.closed = true;
+    this.reloader.close();
     this.cursors.flushNow();
-    await this.commits.drain();
+    await this.batches.drain();
   }
 
   private refusal(gidHex: string): StoreRefusal | null {
     if (this.closed) return REFUSED_CLOSED;
-    if (this.reloading.has(gidHex)) return REFUSED_RECOVERING;
+    if (this.reloader.reloading(gidHex)) return REFUSED_RECOVERING;
     return this.store.refusal();
   }
 
@@ -256,8 +235,8 @@ export class GroupStreams {
     const prevGseq = ledger.lastIssued;
     ledger.lastIssued = gseq;
     ledger.addItem({ gseq, bytes: body.byteLength, storedAtMs });
-    this.highWater.add(record.gidHex);
-    const put: Op = {
+    this.batches.issued(record.gidHex);
+    const put: StreamOp = {
       type: 'put',
       key: itemKey(record.gidHex, gseq),
       // The frame without its prefix, as a view of the one copy sessions write.
@@ -266,68 +245,5 @@ export class GroupStreams {
     };
     const out: GroupItemOut = { gidHex: record.gidHex, gseq, framed };
     return { item: out, prevGseq, put };
-  }
-
-  /** One batch: synced if it holds an item or a log entry, with the high-water marks of new items. */
-  private writeBatch(ops: Op[]): Promise<StoreRefusal | null> {
-    let bytes = 0;
-    for (const op of ops) if (op.type === 'put' && op.durable) bytes += op.value.byteLength;
-    for (const gidHex of this.highWater) {
-      const ledger = this.ledgers.get(gidHex);
-      if (ledger) {
-        ops.push({ type: 'put', key: highWaterKey(gidHex), value: encodeU64(ledger.lastIssued) });
-      }
-    }
-    this.highWater.clear();
-    return this.store.write(ops, { sync: bytes > 0, bytes });
-  }
-
-  private load(range: Omit<KvRange, 'limit'>): Promise<LoadedGroup[]> {
-    return loadGroups(this.store.kv, range, this.options.log, this.options.clock.now());
-  }
-
-  private install(group: LoadedGroup, previous?: GroupLedger): void {
-    const { gidHex, ledger, state } = group;
-    const ahead = this.ledgers.install(gidHex, ledger, previous);
-    this.registry.set(recordOf(gidHex, state));
-    for (const userHex of ahead) this.cursors.mark(gidHex, userHex);
-    // Deletes the store missed are made again by the next flush of the group.
-    if (previous) for (const userHex of ledger.tracks.keys()) this.cursors.mark(gidHex, userHex);
-  }
-
-  /** After the store reopened: every group from the store, with the acks it missed. */
-  private async reload(): Promise<void> {
-    const previous = new Map(this.ledgers.entries());
-    this.ledgers.clear();
-    this.registry.clear();
-    for (const group of await this.load(ALL_GROUPS)) {
-      this.install(group, previous.get(group.gidHex));
-    }
-  }
-
-  /** After a refused change: the group as the store holds it, once its queued writes settle. */
-  private reloadGroup(gidHex: string): void {
-    if (this.reloading.has(gidHex)) return;
-    this.reloading.add(gidHex);
-    const previous = this.ledgers.get(gidHex);
-    // A put queued behind everything the group has queued: once it settles, so have they.
-    const value = encodeU64(previous?.lastIssued ?? 0);
-    const range = { gte: groupPrefix(gidHex), lt: `${groupPrefix(gidHex)}~` };
-    void this.commits
-      .submit({ type: 'put', key: highWaterKey(gidHex), value })
-      .then(() => this.store.whenOpen())
-      .then(() => this.load(range))
-      .then(([group]) => {
-        if (group) this.install(group, previous);
-        else {
-          this.ledgers.delete(gidHex);
-          this.registry.delete(gidHex);
-        }
-      })
-      .catch((err: unknown) => {
-        // Closing the store ends a reload that waited for it: nothing to report then.
-        if (!this.closed) this.options.log.error('group reload failed', describeError(err));
-      })
-      .finally(() => this.reloading.delete(gidHex));
   }
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { ChunkOpener, newFileKey, sealChunk } from '../../../src/crypto/file-stream.js';
+import { ChunkOpener } from '../../../src/crypto/chunk-opener.js';
+import { newFileKey, sealChunk } from '../../../src/crypto/file-stream.js';
 
 const CHUNK = 4096;
 

@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import nacl from 'tweetnacl';
+import { ChunkOpener } from '../../../src/crypto/chunk-opener.js';
 import { fileCipherName, sodiumCipher, tweetnaclCipher } from '../../../src/crypto/file-cipher.js';
 import { FileCode } from '../../../src/crypto/file-errors.js';
 import {
-  ChunkOpener,
   checkFileStreamParams,
   DEFAULT_FILE_CHUNK_BYTES,
   FILE_KEY_BYTES,
