@@ -13,7 +13,6 @@ import { fingerprint as fingerprintOf } from '../crypto/keys.js';
 import { toHex } from '../util/bytes.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Logger, silentLogger } from '../util/logger.js';
-import { newPseudonymProblem, normalizePseudonym } from '../wire/text.js';
 import { BackgroundTasks } from './background.js';
 import type { OpenOptions } from './client.js';
 import { Contacts } from './contacts.js';
@@ -23,9 +22,7 @@ import { PeerCode, peerError } from './errors.js';
 import { PeerEvents } from './events.js';
 import { OfferPost } from './files/offer-post.js';
 import type { OfferSink } from './files/offer-sink.js';
-import { loadRecords } from './files/records.js';
-import { FILE_SETTINGS_KEY, type FileSettings, parseSettings } from './files/settings.js';
-import { FileTransfers, type TransfersLoaded } from './files/transfers.js';
+import { FileTransfers, loadTransfers, type TransfersLoaded } from './files/transfers.js';
 import { Groups, type GroupsLoaded } from './groups/groups.js';
 import { Lookups } from './link/lookups.js';
 import { Requests } from './link/requests.js';
@@ -41,6 +38,7 @@ import { SeenSet } from './messaging/seen.js';
 import { OutboxSender } from './messaging/sender.js';
 import { ClientPresence } from './presence/client-presence.js';
 import {
+  claimablePseudonym,
   ensureProfileDir,
   type Me,
   type ProfilePaths,
@@ -84,7 +82,8 @@ export async function openComponents(opts: OpenOptions): Promise<ClientComponent
     paths.identity,
     opts.passphrase === undefined ? {} : { passphrase: opts.passphrase },
   );
-  const pseudonym = opts.pseudonym === undefined ? config.pseudonym : claimable(opts.pseudonym);
+  const pseudonym =
+    opts.pseudonym === undefined ? config.pseudonym : claimablePseudonym(opts.pseudonym, 'rename');
   if (pseudonym === undefined) {
     throw peerError(
       PeerCode.ProfileIncomplete,
@@ -112,10 +111,7 @@ export async function openComponents(opts: OpenOptions): Promise<ClientComponent
       history: await History.load(store),
       outbox: await Outbox.load(store),
       groupsLoaded: await Groups.load(store, clock),
-      filesLoaded: {
-        ...(await loadRecords(store)),
-        settings: parseSettings(await store.getJson<Partial<FileSettings>>(FILE_SETTINGS_KEY)),
-      },
+      filesLoaded: await loadTransfers(store),
     });
     wire(c);
     return c;
@@ -123,14 +119,6 @@ export async function openComponents(opts: OpenOptions): Promise<ClientComponent
     await store.close();
     throw err;
   }
-}
-
-/** A name to claim (OpenOptions.pseudonym), as the relay will check it. */
-function claimable(name: string): string {
-  const normal = normalizePseudonym(name);
-  const problem = newPseudonymProblem(normal);
-  if (problem !== null) throw peerError(PeerCode.BadPseudonym, `rename: the name ${problem}`);
-  return normal;
 }
 
 type Loaded = Pick<

@@ -118,12 +118,18 @@ export async function createIdentity(options: NewIdentityOptions): Promise<Me> {
  * once the name is known to be good: returns the name as it will be stored (NFKC).
  * Throws E_BAD_PSEUDONYM or E_PROFILE_EXISTS.
  */
+/** A name to claim (init, rename), as the relay will check it (NFKC); E_BAD_PSEUDONYM. */
+export function claimablePseudonym(name: string, step: string): string {
+  const normal = normalizePseudonym(name);
+  const problem = newPseudonymProblem(normal);
+  if (problem !== null) throw peerError(PeerCode.BadPseudonym, `${step}: the name ${problem}`);
+  return normal;
+}
+
 export async function checkNewIdentity(
   options: Pick<NewIdentityOptions, 'profileDir' | 'pseudonym'>,
 ): Promise<string> {
-  const name = normalizePseudonym(options.pseudonym);
-  const problem = newPseudonymProblem(name);
-  if (problem !== null) throw peerError(PeerCode.BadPseudonym, `init: the name ${problem}`);
+  const name = claimablePseudonym(options.pseudonym, 'init');
   const paths = profilePaths(options.profileDir);
   if (
     await access(paths.identity).then(

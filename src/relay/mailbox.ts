@@ -50,9 +50,8 @@ export type Refusal = { code: Exclude<AckCode, 'stored'>; reason: string };
 export type EnqueueResult = { code: 'stored'; mail: StoredMail } | Refusal;
 
 /**
- * What `enqueue` returns at once: a refusal, or the mail, the seq of the mail
- * issued to the same recipient just before it (0 if none since the relay
- * started), and the durable write.
+ * What `enqueue` returns at once: a refusal, or the mail, the seq of the mail issued
+ * to the same recipient just before it (0 if none since start), and the durable write.
  */
 export type Enqueued =
   | { code: 'queued'; mail: StoredMail; prevSeq: number; durable: Promise<EnqueueResult> }

@@ -308,6 +308,9 @@ const RELAY_TLS_OPTION = /\btls\s*:/g;
 /** The box-key-only signature check: the key file's self-check, never a card's (issue 10). */
 const BOX_KEY_CHECK = /\bverifyBoxKey\b/g;
 const BOX_KEY_CHECKERS = new Set(['src/crypto/keys.ts', 'src/crypto/keyfile.ts']);
+/** STYLE.md rule 9 ("about 300 lines is plenty"), issue 9: a module that owns one thing. */
+const MAX_SOURCE_LINES = 300;
+const lineCount = (code: string) => code.split('\n').length - (code.endsWith('\n') ? 1 : 0);
 
 /** Each rule returns every violation in `files`, one line each naming the file and the import. */
 const rules: Record<string, (files: SourceFile[]) => string[]> = {
@@ -473,6 +476,12 @@ const rules: Record<string, (files: SourceFile[]) => string[]> = {
         ),
       ),
 
+  [`small modules: no source file over ${MAX_SOURCE_LINES} lines (split it by the state it owns)`]:
+    (files) =>
+      files
+        .filter((f) => lineCount(f.code) > MAX_SOURCE_LINES)
+        .map((f) => `${f.path}:${lineCount(f.code)} lines`),
+
   'cards are checked with verifyCard: only the key file checks a box-key-only signature': (files) =>
     files
       .filter((f) => !BOX_KEY_CHECKERS.has(f.path))
@@ -634,6 +643,8 @@ describe('module boundaries (DESIGN.md §1)', () => {
         'if (!verifyBoxKey(card.userId, card.boxPk, card.cardSig)) return;',
       ]),
       fakeFile('src/crypto/keyfile.ts', ['const ok = verifyBoxKey(signPk, boxPk, boxSig);']),
+      fakeFile('src/util/long.ts', Array(MAX_SOURCE_LINES + 1).fill('export const x = 1;')),
+      fakeFile('src/util/fits.ts', [...Array(MAX_SOURCE_LINES).fill('// one line'), '']),
     ];
     const flagged = Object.fromEntries(
       Object.entries(rules).map(([name, rule]) => [name, rule(fake).map((v) => v.split(' ')[0])]),
@@ -680,6 +691,8 @@ describe('module boundaries (DESIGN.md §1)', () => {
       "the CLI never sets the relay's TLS option (plain TCP is for benchmarks only)": [
         'src/cli/x.ts:7',
       ],
+      [`small modules: no source file over ${MAX_SOURCE_LINES} lines (split it by the state it owns)`]:
+        [`src/util/long.ts:${MAX_SOURCE_LINES + 1}`],
       'cards are checked with verifyCard: only the key file checks a box-key-only signature': [
         'src/peer/cards.ts:2',
       ],

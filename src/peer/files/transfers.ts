@@ -21,8 +21,20 @@ import { buildOutgoing, chunkBytesOf, type ResolvedTarget } from './offer-build.
 import type { OfferSink } from './offer-sink.js';
 import { intakeOffer, type OfferMeta, offerInfo } from './offers.js';
 import { tellOutcomes } from './outcomes.js';
-import { type IncomingRecord, incomingOps, type OutgoingRecord, outgoingOps } from './records.js';
-import { type FileSettings, mergeSettings, settingsOps } from './settings.js';
+import {
+  type IncomingRecord,
+  incomingOps,
+  loadRecords,
+  type OutgoingRecord,
+  outgoingOps,
+} from './records.js';
+import {
+  FILE_SETTINGS_KEY,
+  type FileSettings,
+  mergeSettings,
+  parseSettings,
+  settingsOps,
+} from './settings.js';
 import { planStream } from './stream-source.js';
 import { TransferEnv } from './transfer-env.js';
 import { TransferCode, transferError } from './transfer-errors.js';
@@ -51,11 +63,17 @@ export interface TransfersDeps {
   clock: Clock;
 }
 
-/** What load() read from the store. */
+/** What loadTransfers() read from the store. */
 export interface TransfersLoaded {
   outgoing: OutgoingRecord[];
   incoming: IncomingRecord[];
   settings: FileSettings;
+}
+
+/** The transfer records and the file settings, as the profile keeps them. */
+export async function loadTransfers(store: PeerStore): Promise<TransfersLoaded> {
+  const settings = await store.getJson<Partial<FileSettings>>(FILE_SETTINGS_KEY);
+  return { ...(await loadRecords(store)), settings: parseSettings(settings) };
 }
 
 export class FileTransfers implements OfferSink {
