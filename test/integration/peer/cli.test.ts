@@ -151,12 +151,14 @@ describe('cli against a real relay', () => {
         }),
       }),
     );
-    // contacts acts through the follower's control socket (issue 13); outbox cannot.
+    // contacts and outbox act through the follower's control socket (issue 13); rename cannot.
     const contacts = await as('b', ['contacts']);
     assert.deepEqual(contacts, { code: 0, stdout: 'no contacts yet\n', stderr: '' });
-    const second = await as('b', ['outbox']);
+    const outbox = await as('b', ['outbox']);
+    assert.deepEqual(outbox, { code: 0, stdout: '', stderr: 'natter: the outbox is empty\n' });
+    const second = await as('b', ['rename', 'robert']);
     assert.equal(second.code, 1);
-    assert.match(second.stderr, /in use by another natter process \(E_PROFILE_IN_USE\)/);
+    assert.match(second.stderr, /already running on profile .*\(E_PROFILE_IN_USE\)/);
     stop('SIGTERM');
     assert.equal((await follow).code, 0);
   });
