@@ -81,6 +81,8 @@ export class ClientGroups extends ClientReading {
     group: string,
     text: string,
   ): Promise<{ msgId: string; conversation: ConversationId }> {
-    return this.c.groups.send(group, text);
+    const sent = await this.c.groups.send(group, text);
+    this.c.events.emit('message:queued', sent);
+    return sent;
   }
 }

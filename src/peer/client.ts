@@ -136,7 +136,9 @@ export class NatterClient extends ClientFiles {
     await c.store.write(message.ops);
     if (message.held) await c.sender.holdFor(message.conversation);
     c.sender.kick();
-    return message.msgId;
+    const { conversation, msgId } = message;
+    c.events.emit('message:queued', { conversation, msgId, to });
+    return msgId;
   }
 
   /**

@@ -164,6 +164,12 @@ export interface PeerEventMap extends FileEvents {
    */
   'connection:failed': { address: string; code: string; errno?: string; reason: string };
   'message:received': ReceivedMessage;
+  /**
+   * A message of mine was queued, by this process's UI or by anyone else steering the
+   * same client (a script through the control socket): a UI shows it. `to` is the
+   * recipient's name as given, for a 1:1 message.
+   */
+  'message:queued': { conversation: ConversationId; msgId: string; to?: string };
   'message:status': {
     msgId: string;
     conversation: ConversationId;

@@ -70,7 +70,7 @@ export async function say(p: ScreenParts, text: string): Promise<void> {
     return;
   }
   try {
-    await sendText(p.core, conv, text);
+    await p.conversation.own(() => sendText(p.core, conv, text));
   } catch (err) {
     const { code, message } = describeError(err);
     p.notice(`not sent: ${message} (${code})`, 'error');

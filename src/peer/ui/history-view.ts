@@ -37,6 +37,11 @@ export class ConversationView {
     return this.shown;
   }
 
+  /** The entry `msgId` is among those held. */
+  holds(msgId: string): boolean {
+    return this.entries.some((e) => e.msgId === msgId);
+  }
+
   /** Shows `conversation` (again): no entries until load(), the newest page, at the bottom. */
   show(conversation: ConversationId): void {
     this.shown = conversation;

@@ -14,6 +14,8 @@ import type { Tasks } from './tasks.js';
 
 export class OpenConversation {
   readonly view: ConversationView;
+  /** The screen's own sends under way (own()). */
+  private sending = 0;
 
   constructor(
     private readonly o: {
@@ -58,6 +60,29 @@ export class OpenConversation {
   /** message:received: shown at once if its conversation is the open one. */
   received(m: PeerEventMap['message:received']): void {
     if (this.view.received(m)) this.o.changed();
+  }
+
+  /**
+   * Runs the screen's own send: its message:queued is not read back on its own, since
+   * sent() reads once the send returns (one read per send).
+   */
+  async own<T>(send: () => Promise<T>): Promise<T> {
+    this.sending++;
+    try {
+      return await send();
+    } finally {
+      this.sending--;
+    }
+  }
+
+  /**
+   * message:queued: a message of mine in the open conversation that this screen did not
+   * write (a script through the control socket) is read back, as the screen's own are.
+   */
+  queued(e: PeerEventMap['message:queued']): void {
+    if (this.sending > 0 || e.conversation !== this.view.conversation) return;
+    if (this.view.holds(e.msgId)) return;
+    this.o.tasks.track(this.read());
   }
 
   /** message:status: an own message's mark changes, if it is on the page shown. */

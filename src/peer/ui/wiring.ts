@@ -20,6 +20,13 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
   const refusedShown = new Map<string, string>();
   return [
     core.on('message:received', (m) => showReceived(p, m)),
+    core.on('message:queued', (e) => {
+      const conv = s.get(e.conversation) ?? (e.to === undefined ? undefined : s.ensure(e.to));
+      if (conv !== undefined) conv.lastMs = Math.max(conv.lastMs, p.clock.now());
+      p.saver.schedule();
+      p.conversation.queued(e);
+      p.render();
+    }),
     core.on('message:status', (e) => {
       if (e.state !== 'queued') refusedShown.delete(e.conversation);
       p.conversation.outgoing(e);

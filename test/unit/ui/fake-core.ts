@@ -187,6 +187,8 @@ export class FakeCore implements ChatCore {
       sentAtMs: this.now + this.seq * 1_000,
       state: 'queued',
     });
+    // As the core does, whoever sent it (this screen, or a script through the control socket).
+    this.emit('message:queued', { conversation, msgId, to });
     return msgId;
   }
 

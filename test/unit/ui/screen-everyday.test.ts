@@ -86,6 +86,21 @@ describe('ui screen: everyday use', () => {
     assert.deepEqual(newer.app.state.snapshot().closed, []);
   });
 
+  it('shows a message a script sent through the running client, in the open conversation and the list', async () => {
+    const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
+    h.core.receive('bob', 'hello');
+    h.app.open('bob');
+    await h.settle();
+    // `natter send` beside the chat: the running client's core queues it, not the screen.
+    await h.core.send('bob', 'sent by a script');
+    await h.settle();
+    assert.match(screenText(h), /alice: sent by a script/);
+    await h.core.send('carol', 'to someone new');
+    await h.settle();
+    assert.deepEqual(names(h), ['bob', 'carol']);
+    assert.match(screenText(h), /alice: sent by a script/, 'the open conversation stays');
+  });
+
   it('says why a message was not sent in words, not as a code', async () => {
     const h = await start();
     h.app.open('nobody');
