@@ -282,7 +282,12 @@ describe('e2e: a 200 MiB file through a relay killed mid-transfer (spawned proce
     );
     // The clients see the connection drop and retry against a closed port for a moment.
     await sleep(500);
-    assert.ok(sender.running, `send-file gave up while the relay was down: ${sender.stderr}`);
+    if (!sender.running) {
+      const r = await sender.done;
+      assert.fail(
+        `send-file gave up while the relay was down: exit ${r.code}, ${r.stderr}, last output ${r.stdout.slice(-400)}`,
+      );
+    }
     await startRelay();
     phase('relay restarted on the same data directory and port');
 
