@@ -1,5 +1,13 @@
-#!/usr/bin/env node
-/** The `natter` executable (package bin: dist/cli.js). */
+#!/usr/bin/env -S node --initial-old-space-size=64
+/**
+ * The `natter` executable (package bin: dist/cli.js). The V8 flag on the first line
+ * gives the old generation a 64 MB start: a file transfer's 256 KiB chunk buffers
+ * live a few milliseconds too long to die young, and with V8's small default start
+ * every ~20 MB of them promoted forced a full mark-compact of the heap (80 per
+ * 512 MiB through the relay, a third of its CPU; issue 12, docs/decisions.md "Issue
+ * 12: the data path"). `npm start` passes the same flag (package.json, held to this
+ * line by test/unit/cli/node-flags.test.ts); the benchmarks read it from here.
+ */
 import { main } from './cli/main.js';
 
 // A reader that went away (natter inbox | head -1) makes the next write fail with

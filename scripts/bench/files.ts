@@ -33,7 +33,7 @@ import { promisify } from 'node:util';
 import { generateSigningKeyPair } from '../../src/crypto/sign.js';
 import { relayCertificate } from '../../src/crypto/tls-cert.js';
 import { sha256Of, writeRandomFile } from '../../test/helpers/random-file.js';
-import { fmt, type RelayProcess, sleep, spawnRelay } from './util.js';
+import { fmt, type RelayProcess, shippedNodeFlags, sleep, spawnRelay } from './util.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', '..', 'dist', 'cli.js');
@@ -284,7 +284,12 @@ async function runNatter(dir: string, file: string, sha256: string): Promise<Nat
   // NATTER_BENCH_PROF=DIR: CPU profiles of the clients too, beside the relay's.
   const prof = process.env.NATTER_BENCH_PROF;
   const peer = join(here, 'files-peer.mjs');
-  const peerArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`, peer] : [peer];
+  // As `natter` runs them: with the node flags of its executable (util.ts).
+  const peerArgs = [
+    ...shippedNodeFlags(),
+    ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []),
+    peer,
+  ];
   const relay = await spawnRelay();
   const orphan = () => relay.child.kill('SIGKILL');
   process.once('exit', orphan);

@@ -28,7 +28,8 @@
  * saturation rate sets the half load for all); NATTER_BENCH_CLIENTS=50,500 (0: the
  * drain alone); NATTER_BENCH_SKIP_DRAIN=1; NATTER_BENCH_SKIP_HOSTILE=1;
  * NATTER_BENCH_RATES=8000,16000 (extra fixed-rate latency phases first, for a
- * latency curve); NATTER_BENCH_LOOP=1 (event-loop delay of relay and generator);
+ * latency curve); NATTER_BENCH_HALF_RATE=N (the half-load and hostile phases at N msgs/s,
+ * for A/B runs); NATTER_BENCH_LOOP=1 (event-loop delay of relay and generator);
  * NATTER_BENCH_PHASE_PROF=FILE (relay CPU profile of the half-load phase).
  */
 
@@ -505,7 +506,8 @@ export async function runRelayBench(): Promise<void> {
     .filter((l): l is Link => l === 'tls' || l === 'plain');
   for (const n of sizes) {
     const figures: Partial<Record<Link, LinkFigures>> = {};
-    let halfRate: number | null = null;
+    // NATTER_BENCH_HALF_RATE=N: this offered load instead of half the first saturation (A/B runs).
+    let halfRate: number | null = Number(process.env.NATTER_BENCH_HALF_RATE) || null;
     for (const link of links) {
       const relay = await spawnRelay({ plain: link === 'plain' });
       try {

@@ -1,6 +1,6 @@
 /** Shared benchmark plumbing: spawn the relay, read its memory, percentiles. */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -8,6 +8,25 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * The node flags natter ships with: those on dist/cli.js's first line
+ * (`#!/usr/bin/env -S node FLAGS`), so a process the benchmarks spawn on dist/ runs
+ * as `natter` itself does; NATTER_BENCH_NODE_FLAGS replaces them.
+ */
+export function shippedNodeFlags(): string[] {
+  // NATTER_BENCH_NODE_FLAGS='...' instead ('' for none): the same run without them, A/B.
+  const given = process.env.NATTER_BENCH_NODE_FLAGS;
+  if (given !== undefined) return given.split(/\s+/).filter((f) => f.length > 0);
+  const first = readFileSync(join(here, '..', '..', 'dist', 'cli.js'), 'utf8').split('\n')[0] ?? '';
+  const m = /^#!\/usr\/bin\/env -S node(.*)$/.exec(first);
+  return (
+    m?.[1]
+      ?.trim()
+      .split(/\s+/)
+      .filter((f) => f.length > 0) ?? []
+  );
+}
 
 export interface RelayProcess {
   port: number;
@@ -27,7 +46,7 @@ export async function spawnRelay(options: { plain?: boolean } = {}): Promise<Rel
   const dir = await mkdtemp(join(tmpdir(), 'natter-bench-'));
   // NATTER_BENCH_PROF=DIR writes a V8 CPU profile of the relay there.
   const prof = process.env.NATTER_BENCH_PROF;
-  const flags = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+  const flags = [...shippedNodeFlags(), ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [])];
   if (process.env.NATTER_BENCH_TRACE_GC) flags.push('--trace-gc');
   const child = spawn(process.execPath, [...flags, join(here, 'relay-child.mjs'), dir], {
     stdio: ['ignore', 'pipe', process.env.NATTER_BENCH_TRACE_GC ? 'pipe' : 'inherit'],
