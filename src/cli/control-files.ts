@@ -15,8 +15,12 @@ import type {
   TransferInfo,
 } from '../peer/index.js';
 import { describeError } from '../util/errors.js';
-import type { ControlSession } from './control.js';
-import { CliCode, cliError } from './errors.js';
+import {
+  badRequest as bad,
+  type HandlerTable,
+  type NoFields,
+  textField as text,
+} from './control-fields.js';
 
 /** What the running client must offer for these requests. */
 export type FileControlTarget = Pick<
@@ -31,8 +35,6 @@ export type FileControlTarget = Pick<
   | 'setFileSettings'
   | 'on'
 >;
-
-type NoFields = Record<never, never>;
 
 /** Each file request kind: its fields and its answer's (merged into ControlOps). */
 export interface FileControlOps {
@@ -64,14 +66,6 @@ export type TransferEvent =
 /** Paths in one send-file request: a shell's glob, not a backup. */
 export const MAX_CONTROL_FILE_PATHS = 10_000;
 
-const bad = (what: string) => cliError(CliCode.BadRequest, `control: ${what}`);
-
-function text(raw: Record<string, unknown>, key: string): string {
-  const v = raw[key];
-  if (typeof v !== 'string' || v.length === 0) throw bad(`${key} must be a string`);
-  return v;
-}
-
 function fileTarget(raw: unknown): FileTarget {
   const t = (raw ?? {}) as Record<string, unknown>;
   if (typeof t.to === 'string') return { to: t.to };
@@ -90,16 +84,7 @@ function absolutePaths(raw: unknown): string[] {
   return raw as string[];
 }
 
-interface Handler<K extends keyof FileControlOps> {
-  parse(raw: Record<string, unknown>): FileControlOps[K]['request'];
-  run(
-    t: FileControlTarget,
-    r: FileControlOps[K]['request'],
-    session: ControlSession,
-  ): Promise<FileControlOps[K]['answer']>;
-}
-
-export const FILE_OPS: { [K in keyof FileControlOps]: Handler<K> } = {
+export const FILE_OPS: HandlerTable<FileControlOps, FileControlTarget> = {
   'files.list': { parse: () => ({}), run: async (t) => ({ offers: t.fileOffers() }) },
   'transfers.list': { parse: () => ({}), run: async (t) => ({ transfers: t.transfers() }) },
   'files.accept': {

@@ -7,7 +7,13 @@
  * Registered in the table of control-ops.ts.
  */
 import type { GroupInfo, NatterClient } from '../peer/index.js';
-import { CliCode, cliError } from './errors.js';
+import {
+  badRequest as bad,
+  type HandlerTable,
+  type NoFields,
+  noFields,
+  textField as text,
+} from './control-fields.js';
 
 /** What the running client must offer for these requests. */
 export type GroupControlTarget = Pick<
@@ -40,8 +46,6 @@ export interface GroupChanged {
   after: GroupInfo;
 }
 
-type NoFields = Record<never, never>;
-
 /** Each group request kind: its fields and its answer's (merged into ControlOps). */
 export interface GroupControlOps {
   'groups.list': { request: NoFields; answer: { groups: GroupInfo[] } };
@@ -51,14 +55,6 @@ export interface GroupControlOps {
 
 /** Members one create request names: more than any group a LAN runs. */
 export const MAX_CONTROL_GROUP_MEMBERS = 10_000;
-
-const bad = (what: string) => cliError(CliCode.BadRequest, `control: ${what}`);
-
-function text(raw: Record<string, unknown>, key: string): string {
-  const v = raw[key];
-  if (typeof v !== 'string' || v.length === 0) throw bad(`${key} must be a string`);
-  return v;
-}
 
 /** The change's fields, checked: the socket is a boundary. */
 export function parseGroupChange(raw: unknown): GroupChange {
@@ -110,16 +106,8 @@ export async function applyGroupChange(
   }
 }
 
-export const GROUP_OPS: {
-  [K in keyof GroupControlOps]: {
-    parse(raw: Record<string, unknown>): GroupControlOps[K]['request'];
-    run(
-      target: GroupControlTarget,
-      request: GroupControlOps[K]['request'],
-    ): Promise<GroupControlOps[K]['answer']>;
-  };
-} = {
-  'groups.list': { parse: () => ({}), run: async (t) => ({ groups: await t.groups() }) },
+export const GROUP_OPS: HandlerTable<GroupControlOps, GroupControlTarget> = {
+  'groups.list': { parse: noFields, run: async (t) => ({ groups: await t.groups() }) },
   'group.show': {
     parse: (raw) => ({ ref: text(raw, 'ref') }),
     run: async (t, r) => ({ group: await t.group(r.ref) }),

@@ -19,6 +19,13 @@ import {
   type TrustResult,
 } from '../peer/index.js';
 import type { ControlDispatch, ControlSession } from './control.js';
+import {
+  badRequest as bad,
+  type HandlerTable,
+  type NoFields,
+  noFields,
+  textField,
+} from './control-fields.js';
 import { FILE_OPS, type FileControlOps, type FileControlTarget } from './control-files.js';
 import { GROUP_OPS, type GroupControlOps, type GroupControlTarget } from './control-groups.js';
 import {
@@ -62,8 +69,6 @@ export type ControlTarget = Pick<
   GroupControlTarget &
   OutboxControlTarget;
 
-type NoFields = Record<never, never>;
-
 /** `natter fingerprint [NAME]`: mine, or the safety number with NAME. */
 export type FingerprintView =
   | { me: { pseudonym: string; fingerprint: string; userId: string } }
@@ -104,26 +109,11 @@ export type ControlEvent =
   | ({ event: 'roster:change' } & PeerEventMap['roster:change'])
   | ({ event: 'roster:conflict' } & PeerEventMap['roster:conflict']);
 
-interface OpHandler<K extends ControlOp> {
-  /** The request's fields, checked (E_BAD_REQUEST): the socket is a boundary. */
-  parse(raw: Record<string, unknown>): ControlOps[K]['request'];
-  run(
-    target: ControlTarget,
-    request: ControlOps[K]['request'],
-    session: ControlSession,
-  ): Promise<ControlOps[K]['answer']>;
-}
-
 /** The most texts one send request carries (a long --each-line is one request). */
 export const MAX_CONTROL_SEND_TEXTS = 100_000;
 
-const bad = (what: string) => cliError(CliCode.BadRequest, `control: ${what}`);
-
-function text(raw: Record<string, unknown>, key: string): string {
-  const v = raw[key];
-  if (typeof v !== 'string') throw bad(`${key} must be a string`);
-  return v;
-}
+const text = (raw: Record<string, unknown>, key: string) =>
+  textField(raw, key, { allowEmpty: true });
 
 function optionalText(raw: Record<string, unknown>, key: string): { [k: string]: string } {
   return raw[key] === undefined ? {} : { [key]: text(raw, key) };
@@ -149,9 +139,9 @@ function target(raw: unknown): Target {
   throw bad('target: direct or group');
 }
 
-const none = (): NoFields => ({});
+const none = noFields;
 
-const OPS: { [K in ControlOp]: OpHandler<K> } = {
+const OPS: HandlerTable<ControlOps, ControlTarget> = {
   status: {
     parse(raw) {
       const status = raw.status;
@@ -244,7 +234,7 @@ export function runControlOp<K extends ControlOp>(
   request: ControlOps[K]['request'],
   session: ControlSession,
 ): Promise<ControlOps[K]['answer']> {
-  const handler: OpHandler<K> = OPS[op];
+  const handler = OPS[op];
   return handler.run(target, request, session);
 }
 
@@ -263,6 +253,6 @@ function dispatchOne<K extends ControlOp>(
   raw: Record<string, unknown>,
   session: ControlSession,
 ): Promise<object> {
-  const handler: OpHandler<K> = OPS[op];
+  const handler = OPS[op];
   return handler.run(target, handler.parse(raw), session);
 }

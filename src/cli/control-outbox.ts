@@ -8,6 +8,7 @@
  */
 import type { NatterClient, QueuedMessage, TransferInfo } from '../peer/index.js';
 import { UsageError } from './context.js';
+import { badRequest, type HandlerTable, type NoFields, noFields } from './control-fields.js';
 import { CliCode, cliError } from './errors.js';
 import { sanitize } from './format.js';
 
@@ -30,8 +31,6 @@ export interface OutboxCancelled {
   messages: string[];
   files: string[];
 }
-
-type NoFields = Record<never, never>;
 
 export interface OutboxControlOps {
   'outbox.list': { request: NoFields; answer: OutboxView };
@@ -98,23 +97,13 @@ function find(
   return { messages: m, files: f };
 }
 
-const bad = (what: string) => cliError(CliCode.BadRequest, `control: ${what}`);
-
-export const OUTBOX_OPS: {
-  [K in keyof OutboxControlOps]: {
-    parse(raw: Record<string, unknown>): OutboxControlOps[K]['request'];
-    run(
-      target: OutboxControlTarget,
-      request: OutboxControlOps[K]['request'],
-    ): Promise<OutboxControlOps[K]['answer']>;
-  };
-} = {
-  'outbox.list': { parse: () => ({}), run: (t) => outboxView(t) },
+export const OUTBOX_OPS: HandlerTable<OutboxControlOps, OutboxControlTarget> = {
+  'outbox.list': { parse: noFields, run: (t) => outboxView(t) },
   'outbox.cancel': {
     parse(raw) {
       const all = raw.all === true;
       if (all) return { all };
-      if (typeof raw.ref !== 'string') throw bad('ref must be a string, or all true');
+      if (typeof raw.ref !== 'string') throw badRequest('ref must be a string, or all true');
       return { ref: raw.ref, all };
     },
     run: (t, r) => outboxCancel(t, r),
