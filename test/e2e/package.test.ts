@@ -170,7 +170,12 @@ describe('e2e: the packed tarball installs and runs (npm pack, npm install -g)',
     );
     assert.ok(!files.includes('dist/stale-from-a-deleted-source.js'), 'prepack cleans dist/ first');
     const cliHead = await readFile(join(src, 'dist', 'cli.js'), 'utf8');
-    assert.match(cliHead, /^#!\/usr\/bin\/env node\n/, 'dist/cli.js starts with the shebang');
+    // `env -S node FLAGS` (src/cli.ts): the installed `natter` below runs through it.
+    assert.match(
+      cliHead,
+      /^#!\/usr\/bin\/env -S node( --[a-z-]+=\d+)+\n/,
+      'dist/cli.js starts with the shebang',
+    );
 
     // 2. Install it the README's way, into a private prefix: from the npm cache alone
     //    first (`npm ci` filled it), then from the registry, briefly. With neither,
