@@ -15,7 +15,8 @@ if (!dataDir) throw new Error('usage: relay-child.mjs DATA_DIR');
 const plain = process.env.NATTER_BENCH_PLAIN === '1';
 const relay = await startRelay({ dataDir, host: '127.0.0.1', port: 0, tls: !plain });
 process.stdout.write(`${JSON.stringify({ port: relay.address.port })}\n`);
-// NATTER_BENCH_LOOP=1: on SIGUSR2, print this process's event-loop delay since the last one.
+// NATTER_BENCH_LOOP=1: on SIGUSR2, print this process's event-loop delay since the last one,
+// and where its memory is (RSS, the V8 heap, external and array-buffer bytes).
 const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
 // NATTER_BENCH_PHASE_PROF=FILE: a CPU profile of the relay between the two SIGUSR2s
@@ -38,10 +39,13 @@ process.on('SIGUSR2', () => {
     profiling = !profiling;
   }
   const ms = (ns) => (ns / 1e6).toFixed(1);
-  if (process.env.NATTER_BENCH_LOOP)
+  if (process.env.NATTER_BENCH_LOOP) {
+    const mb = (n) => (n / 2 ** 20).toFixed(0);
+    const m = process.memoryUsage();
     process.stderr.write(
-      `relay event loop: p50 ${ms(loop.percentile(50))} ms, p99 ${ms(loop.percentile(99))} ms, max ${ms(loop.max)} ms\n`,
+      `relay event loop: p50 ${ms(loop.percentile(50))} ms, p99 ${ms(loop.percentile(99))} ms, max ${ms(loop.max)} ms; memory: RSS ${mb(m.rss)} MB, V8 heap ${mb(m.heapUsed)} of ${mb(m.heapTotal)} MB, external ${mb(m.external)} MB (array buffers ${mb(m.arrayBuffers)} MB)\n`,
     );
+  }
   loop.reset();
 });
 process.on('SIGTERM', () => {

@@ -18,7 +18,7 @@
  *   the index is rebuilt from what LevelDB really holds (`reload`) and acks not
  *   yet written are applied again.
  */
-import { toHex } from '../util/bytes.js';
+import { allocBytes, toHex } from '../util/bytes.js';
 import type { Clock } from '../util/clock.js';
 import { GroupCommit } from '../util/group-commit.js';
 import type { AckCode } from '../wire/types.js';
@@ -172,7 +172,7 @@ export class Mailbox {
       return { code: 'recipient-quota', reason: 'recipient mailbox is full' };
     }
     this.lastSeq = seq;
-    const value = new Uint8Array(bytes);
+    const value = allocBytes(bytes);
     value.set(senderId, 0);
     value.set(record, SENDER_BYTES);
     // Reserve quota now so a burst within one turn cannot overshoot it.

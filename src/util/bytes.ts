@@ -15,9 +15,31 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   );
 }
 
+/**
+ * Up to this many bytes V8 keeps a typed array's contents on its heap, which is cheap;
+ * above it, `new Uint8Array(n)` is an ArrayBuffer of its own off the heap (a zeroed
+ * allocation, tracked and swept by the GC: about 1.5 µs for 300 bytes on the issue 14
+ * machine, against 0.2 µs for a slice of Node's buffer pool).
+ */
+const ON_HEAP_MAX_BYTES = 64;
+
+/**
+ * `n` uninitialised bytes that the caller owns and fills: above ON_HEAP_MAX_BYTES a
+ * slice of Node's shared buffer pool (Buffer.allocUnsafe, 8 KiB slabs), handed out as a
+ * plain Uint8Array so that `.slice()` still copies. A slice keeps its slab alive while
+ * it lives, so this is for the many values a message path makes and drops.
+ */
+export function allocBytes(n: number): Uint8Array {
+  if (n <= ON_HEAP_MAX_BYTES) return new Uint8Array(n);
+  const pooled = Buffer.allocUnsafe(n);
+  return new Uint8Array(pooled.buffer, pooled.byteOffset, n);
+}
+
 /** A copy that owns its memory (decoders return views into frame buffers). */
 export function copyBytes(bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(bytes);
+  const out = allocBytes(bytes.byteLength);
+  out.set(bytes);
+  return out;
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {

@@ -3,6 +3,7 @@
  * may be absent, empty, the wrong size or out of range (STYLE.md §2). Each helper
  * returns an owned, checked value or throws a coded ProtocolError naming the field.
  */
+import { copyBytes } from '../util/bytes.js';
 import { ProtocolCode, ProtocolError } from './errors.js';
 import { isSafeLine, pseudonymProblem } from './text.js';
 
@@ -17,7 +18,7 @@ export function exactBytes(field: string, value: unknown, len: number): Uint8Arr
       `decode: ${field} is ${value.byteLength} bytes, expected ${len}`,
     );
   }
-  return new Uint8Array(value);
+  return copyBytes(value);
 }
 
 /** Between min and max bytes, copied. */
@@ -32,7 +33,7 @@ export function boundedBytes(field: string, value: unknown, min: number, max: nu
       `decode: ${field} is ${len} bytes, expected ${min}..${max}`,
     );
   }
-  return new Uint8Array(value as Uint8Array);
+  return copyBytes(value as Uint8Array);
 }
 
 /** A non-negative integer within Number.MAX_SAFE_INTEGER (uint64 fields may decode as Long). */
