@@ -182,7 +182,9 @@ export class CliContext {
    * is resolved first: E_NO_RELAY before anything else happens, unless presence may
    * find one on the LAN (connect() does that). With `announce`, the client announces
    * itself from connect() on, and its control socket (natter status, natter who)
-   * runs until dispose(). Connect separately.
+   * runs until dispose(). Without it the relay session is quiet (OpenOptions.quiet):
+   * a one-shot command (send, inbox, who) does not show its user online to others.
+   * Connect separately.
    */
   async openClient(options: OpenClientOptions = {}): Promise<NatterClient> {
     if (this.client !== null) return this.client;
@@ -208,6 +210,7 @@ export class CliContext {
             ...(relay === undefined ? {} : { relay }),
             ...(options.pseudonym === undefined ? {} : { pseudonym: options.pseudonym }),
             presence: options.connect || options.announce ? presence : false,
+            ...(options.announce === undefined ? { quiet: true } : {}),
           }),
       );
     } catch (err) {

@@ -56,4 +56,12 @@ export interface OpenOptions {
   clock?: Clock;
   /** Reconnect delays. Default: Backoff's (250 ms doubling to 10 s, full jitter). */
   reconnect?: BackoffOptions;
+  /**
+   * Log in quietly (proto Login.quiet): the session gets mail and the roster, and
+   * sends, as any other, but the relay does not announce it, so others do not see
+   * this user come online for a one-shot command (send, inbox, who). Default false:
+   * a client that stays (chat, inbox --follow) is announced. A first Register is
+   * announced either way.
+   */
+  quiet?: boolean;
 }

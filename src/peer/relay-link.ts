@@ -52,6 +52,7 @@ export interface LinkHooks {
 /** The OpenOptions the link uses (see client.ts for each one's meaning and default). */
 export interface LinkOptions {
   relay?: RelayAddress;
+  quiet?: boolean;
   discoverRelay?: () => RelayAddress | undefined;
   acceptNewRelayKey?: boolean;
   connect?: (address: RelayAddress) => Promise<RelayChannel>;
@@ -256,7 +257,7 @@ export class RelayLink {
       pseudonym: this.d.pseudonym,
       events,
       requests: this.d.requests,
-      ...pick(o, ['connect', 'acceptNewRelayKey', 'reconnect', 'clock']),
+      ...pick(o, ['connect', 'acceptNewRelayKey', 'reconnect', 'clock', 'quiet']),
       logger: this.d.logger,
       ...hooks,
     });

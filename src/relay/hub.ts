@@ -23,6 +23,8 @@ export interface Recipient {
   readonly signedStatus: StatusSignature | null;
   /** Ready and not closing. */
   readonly ready: boolean;
+  /** Logged in quietly: gets mail and the roster, but is not announced in it. */
+  readonly quiet: boolean;
   /** Durable mail for this user. */
   offer(mail: StoredMail): void;
   /** Mail still being written, pushed only if this recipient is keeping up. */
@@ -64,32 +66,38 @@ export class Hub<R extends Recipient = Recipient> {
   /** Registers a recipient that just became ready (the caller checked hasRoomFor). */
   addReady(r: R): void {
     let set = this.byUser.get(r.userHex);
-    const first = !set;
     if (!set) {
       set = new Set();
       this.byUser.set(r.userHex, set);
     }
+    const wasVisible = this.visibleOf(set) !== undefined;
     set.add(r);
     this.sendFullRoster(r);
-    if (first) this.announce(r, true);
+    if (!r.quiet && !wasVisible) this.announce(r, true);
   }
 
   remove(r: R): void {
     this.all.delete(r);
     const set = this.byUser.get(r.userHex);
     if (!set?.delete(r)) return;
-    if (set.size === 0) {
-      this.byUser.delete(r.userHex);
-      this.announce(r, false);
-    } else {
-      // Another session of this user remains: its status is what others see now.
-      const [other] = set;
-      if (other) this.announce(other, true);
-    }
+    if (set.size === 0) this.byUser.delete(r.userHex);
+    // A quiet session was never announced, so its going changes nothing others see.
+    if (r.quiet) return;
+    // Another visible session of this user remains: its status is what others see now.
+    const other = this.visibleOf(set);
+    this.announce(other ?? r, other !== undefined);
   }
 
+  /** Online as others see it: a session that is not quiet. */
   isOnline(userHex: string): boolean {
-    return this.byUser.has(userHex);
+    const set = this.byUser.get(userHex);
+    return set !== undefined && this.visibleOf(set) !== undefined;
+  }
+
+  /** The session whose status others see: the first that is not quiet. */
+  private visibleOf(set: Set<R>): R | undefined {
+    for (const s of set) if (!s.quiet) return s;
+    return undefined;
   }
 
   /** Newly stored mail, to every session of its recipient. */
@@ -123,7 +131,7 @@ export class Hub<R extends Recipient = Recipient> {
   }
 
   statusChanged(r: R): void {
-    this.announce(r, true);
+    if (!r.quiet) this.announce(r, true);
   }
 
   private entryOf(r: R, online: boolean): RosterEntry {
@@ -139,7 +147,7 @@ export class Hub<R extends Recipient = Recipient> {
   private sendFullRoster(to: R): void {
     const entries: RosterEntry[] = [];
     for (const set of this.byUser.values()) {
-      const [s] = set;
+      const s = this.visibleOf(set);
       if (s?.card) entries.push(this.entryOf(s, true));
     }
     for (let i = 0; i === 0 || i < entries.length; i += MAX_ROSTER_ENTRIES) {

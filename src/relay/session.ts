@@ -42,6 +42,7 @@ export class Session implements FileLink, InboundLink {
   private state_: SessionState = 'hello';
   private challenge_: Uint8Array | null = null;
   private card_: Card | null = null;
+  private quiet_ = false;
   private userHex_ = '';
   private status_: Status = 'online';
   private statusText_ = '';
@@ -108,6 +109,10 @@ export class Session implements FileLink, InboundLink {
   get ready(): boolean {
     return this.state_ === 'ready';
   }
+  /** Logged in quietly (Login.quiet): not announced in the roster (hub.ts). */
+  get quiet(): boolean {
+    return this.quiet_;
+  }
 
   /** Bytes accepted for this connection and not yet handed to the kernel. */
   get bufferedBytes(): number {
@@ -152,9 +157,10 @@ export class Session implements FileLink, InboundLink {
   }
 
   /** Moves to `ready`: lifts the frame limit and starts delivering stored mail. */
-  becomeReady(card: Card): void {
+  becomeReady(card: Card, quiet: boolean): void {
     this.state_ = 'ready';
     this.card_ = card;
+    this.quiet_ = quiet;
     this.userHex_ = Buffer.from(card.userId).toString('hex');
     this.inbound.ready();
     this.delivery.start();

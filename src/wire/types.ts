@@ -63,7 +63,15 @@ export type Frame =
       features: number;
     }
   | { type: 'register'; card: Card; sig: Uint8Array }
-  | { type: 'login'; pseudonym: string; userId: Uint8Array; sig: Uint8Array; card: Card | null }
+  | {
+      type: 'login';
+      pseudonym: string;
+      userId: Uint8Array;
+      sig: Uint8Array;
+      card: Card | null;
+      /** Not announced in the roster (a one-shot command); proto Login.quiet. */
+      quiet: boolean;
+    }
   | { type: 'ready'; card: Card; pending: number; serverTimeMs: number }
   | { type: 'send'; to: Uint8Array; msgId: Uint8Array; nonce: Uint8Array; ciphertext: Uint8Array }
   | { type: 'send-ack'; msgId: Uint8Array; code: AckCode; reason: string }

@@ -58,6 +58,8 @@ export interface RawConnectOptions {
    * pseudonym on Register, none on Login.
    */
   card?: Card;
+  /** Log in quietly (Login.quiet): not announced in the roster. */
+  quiet?: boolean;
 }
 
 /** The binding a plain-TCP session signs (the relay's PLAIN_CHANNEL_BINDING). */
@@ -171,7 +173,7 @@ export class RawClient {
   ): Promise<{ client: RawClient; ready: FrameOf<'ready'> }> {
     const client = await RawClient.connect(port, options);
     const challenge = await client.hello();
-    client.send(client.authFrame(challenge, id, pseudonym, mode, options.card));
+    client.send(client.authFrame(challenge, id, pseudonym, mode, options.card, options.quiet));
     const reply = await client.next((f) => f.type === 'ready' || f.type === 'error');
     if (reply.type !== 'ready') {
       throw Object.assign(new Error(`login refused: ${JSON.stringify(reply)}`), {
@@ -203,13 +205,14 @@ export class RawClient {
     pseudonym: string,
     mode: 'register' | 'login',
     card?: Card,
+    quiet = false,
   ): Frame {
     const tag = mode === 'register' ? TAG_REGISTER_V2 : TAG_LOGIN_V2;
     const msg = authMessage(tag, challenge.relayId, challenge.challenge, this.binding, pseudonym);
     const sig = sign(id.signSk, msg);
     return mode === 'register'
       ? { type: 'register', card: card ?? cardOf(id, pseudonym), sig }
-      : { type: 'login', pseudonym, userId: id.signPk, sig, card: card ?? null };
+      : { type: 'login', pseudonym, userId: id.signPk, sig, card: card ?? null, quiet };
   }
 
   send(f: Frame): void {

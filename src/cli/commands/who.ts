@@ -6,11 +6,12 @@
  * contact pins and verified/changed-key marks. Otherwise `who --watch` on a
  * profile registered with a relay opens the profile's own client, listening on
  * the LAN without announcing and logged in to the relay, so a peer whose
- * connection drops (a crash) leaves at once, as in `chat` (issue 13; the login
- * lists this user as online while it watches: docs/decisions.md). Otherwise, and
- * always with --lan, `who` listens on the LAN only: it sends an anonymous QUERY,
- * which peers answer at once, and never announces, so running it makes nobody
- * appear online; a one-shot `who` never logs in.
+ * connection drops (a crash) leaves at once, as in `chat` (issue 13). A one-shot
+ * `who` on such a profile does the same for `--wait` ms and lists what it saw. Both
+ * log in quietly (Login.quiet: the relay does not announce them, so running `who`
+ * makes nobody appear online; docs/decisions.md). Otherwise, and always with --lan,
+ * `who` listens on the LAN only: it sends an anonymous QUERY, which peers answer at
+ * once, and never announces.
  */
 import type { Command } from 'commander';
 import {
@@ -66,8 +67,9 @@ export function addWhoCommand(program: Command, withContext: WithContext): void 
           }
           return;
         }
-        if (opts.watch && !opts.lan && (await registered(ctx))) {
-          await watchViaRelay(ctx, print);
+        if (!opts.lan && (await registered(ctx))) {
+          if (opts.watch) await watchViaRelay(ctx, print);
+          else await onceViaRelay(ctx, opts.wait, print);
           return;
         }
         // No logger: a listener needs no profile, and must not create one to log into.
@@ -113,9 +115,39 @@ async function registered(ctx: CliContext): Promise<boolean> {
 }
 
 /**
- * `who --watch` through the profile's own client: changes from the LAN (listen
- * only) and the relay's roster, merged as in `chat`. A relay not reachable now is
- * said once; the client keeps trying, and the LAN is watched meanwhile.
+ * One-shot `who` through the profile's own client, logged in quietly (the relay
+ * does not announce it): the relay's roster and the LAN's answers within `waitMs`,
+ * merged as in `chat`. A relay not reachable within WHO_CONNECT_MS is said, and
+ * the LAN's answers are listed alone.
+ */
+async function onceViaRelay(
+  ctx: CliContext,
+  waitMs: number,
+  print: ReturnType<typeof printer>,
+): Promise<void> {
+  const client = await ctx.openClient({ connect: true });
+  const listening = new Promise((resolve) => setTimeout(resolve, waitMs));
+  let where = 'on the LAN or at the relay';
+  try {
+    await connectRelay(ctx, client, { waitMs: WHO_CONNECT_MS });
+  } catch (err) {
+    if (!isNatterError(err, 'E_RELAY_UNREACHABLE') && !isNatterError(err, 'E_RELAY_TIMEOUT'))
+      throw err;
+    ctx.err(`natter: ${describeError(err).message}; listing who answered on the LAN`);
+    where = 'on the LAN';
+  }
+  await listening;
+  // The relay sends its roster right behind Ready, in the same write: one turn takes it in.
+  await new Promise((resolve) => setImmediate(resolve));
+  print.list(client.online(), `no one online ${where} (listened ${waitMs} ms)`);
+  await client.logout();
+}
+
+/**
+ * `who --watch` through the profile's own client, logged in quietly: changes from
+ * the LAN (listen only) and the relay's roster, merged as in `chat`. A relay not
+ * reachable now is said once; the client keeps trying, and the LAN is watched
+ * meanwhile.
  */
 async function watchViaRelay(ctx: CliContext, print: ReturnType<typeof printer>): Promise<void> {
   const client = await ctx.openClient({ connect: true });

@@ -30,6 +30,8 @@ export interface AttemptOptions {
   identity: SigningIdentity;
   /** NFKC pseudonym to register or log in as. */
   pseudonym: string;
+  /** Log in quietly: not announced in the relay's roster (OpenOptions.quiet). */
+  quiet?: boolean;
   /** Default HANDSHAKE_TIMEOUT_MS. */
   handshakeTimeoutMs?: number;
   /** Default PING_INTERVAL_MS. */
@@ -77,6 +79,7 @@ export class LinkAttempt {
       clock,
       opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
       () => hooks.drop('handshake timed out'),
+      opts.quiet === true,
     );
     this.socket = new LinkSocket(
       channel.stream,

@@ -125,13 +125,14 @@ export function authFrame(
   mode: AuthMode,
   ch: FrameOf<'challenge'>,
   binding: Uint8Array,
+  quiet = false,
 ): Frame {
   const tag = mode === 'register' ? TAG_REGISTER_V2 : TAG_LOGIN_V2;
   const sig = sign(identity.signSk, authMessage(tag, ch.relayId, ch.challenge, binding, pseudonym));
   const card: Card = signCard(identity, pseudonym);
   return mode === 'register'
     ? { type: 'register', card, sig }
-    : { type: 'login', pseudonym, userId: identity.signPk, sig, card };
+    : { type: 'login', pseudonym, userId: identity.signPk, sig, card, quiet };
 }
 
 /**
@@ -156,6 +157,7 @@ export class ClientHandshake {
     private readonly clock: Clock,
     timeoutMs: number,
     expired: () => void,
+    private readonly quiet = false,
   ) {
     this.deadline = clock.setTimeout(() => {
       this.deadline = null;
@@ -184,7 +186,7 @@ export class ClientHandshake {
     await policy.checkRelay(ch.relayId);
     const mode = await policy.authMode(ch.relayId);
     this.proven = { relayId: ch.relayId, relayName: ch.relayName, features: ch.features, mode };
-    return authFrame(this.identity, this.pseudonym, mode, ch, this.channel.binding);
+    return authFrame(this.identity, this.pseudonym, mode, ch, this.channel.binding, this.quiet);
   }
 
   /** Ready must name us; with the relay proven at the Challenge, that is the session. */

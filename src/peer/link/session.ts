@@ -43,6 +43,8 @@ export interface RelaySessionOptions {
   acceptNewRelayKey?: boolean;
   /** The relay id (hex) a relay found by its beacon must prove (pinning.ts). */
   expectRelayId?: string;
+  /** Log in quietly (OpenOptions.quiet). Default false. */
+  quiet?: boolean;
   reconnect?: BackoffOptions;
   clock?: Clock;
   logger?: Logger;
@@ -70,6 +72,7 @@ export class RelaySession {
       connect: () => dial(o.address),
       identity: o.identity,
       pseudonym: o.pseudonym,
+      ...(o.quiet ? { quiet: true } : {}),
       backoff: new Backoff(o.reconnect),
       clock: this.clock,
       ...(o.logger ? { logger: o.logger } : {}),

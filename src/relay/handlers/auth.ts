@@ -110,7 +110,7 @@ export function onLogin(session: Session, frame: FrameOf<'login'>): void {
   }
   const update = cardUpdate(known, frame.card);
   if (update === null) {
-    void admit(session, known, null);
+    void admit(session, known, null, frame.quiet);
     return;
   }
   if ('code' in update) {
@@ -122,7 +122,7 @@ export function onLogin(session: Session, frame: FrameOf<'login'>): void {
     session.fail(reserved.code, reserved.message);
     return;
   }
-  void admit(session, update, reserved);
+  void admit(session, update, reserved, frame.quiet);
 }
 
 /**
@@ -152,7 +152,12 @@ const STORE_REFUSAL_CODES = {
   internal: SessionCode.Internal,
 } as const;
 
-async function admit(session: Session, card: Card, reserved: Reservation | null): Promise<void> {
+async function admit(
+  session: Session,
+  card: Card,
+  reserved: Reservation | null,
+  quiet = false,
+): Promise<void> {
   session.startAuth();
   const { ctx } = session;
   if (reserved) {
@@ -178,7 +183,7 @@ async function admit(session: Session, card: Card, reserved: Reservation | null)
     pending: ctx.mailbox.pending(userHex),
     serverTimeMs: ctx.clock.now(),
   });
-  session.becomeReady(card);
+  session.becomeReady(card, quiet);
   ctx.hub.addReady(session);
   ctx.log.info('session ready', { session: session.id, user: session.userHex.slice(0, 16) });
 }

@@ -64,6 +64,8 @@ const encoders: Encoders = {
       userId: f.userId,
       sig: f.sig,
       ...(f.card ? { card: encodeCard(f.card) } : {}),
+      // Only when set: a login that is not quiet keeps the bytes it had before the field.
+      ...(f.quiet ? { quiet: true } : {}),
     },
   }),
   ready: (f) => ({
@@ -194,6 +196,7 @@ const decoders: Decoders = {
     userId: exactBytes('login.user_id', m.userId, KEY_BYTES),
     sig: exactBytes('login.sig', m.sig, SIGNATURE_BYTES),
     card: m.card ? decodeCard('login.card', m.card) : null,
+    quiet: m.quiet === true,
   }),
   ready: (m) => ({
     type: 'ready',

@@ -643,6 +643,9 @@ export namespace natter {
         /** Login card. */
         card?: (natter.Card.$Properties|null);
 
+        /** Login quiet. */
+        quiet: boolean;
+
         /**
          * Encodes the specified Login message. Does not implicitly {@link natter.Login.verify|verify} messages.
          * @param message Login message or plain object to encode
@@ -685,6 +688,9 @@ export namespace natter {
 
             /** Login card */
             card?: (natter.Card.$Properties|null);
+
+            /** Login quiet */
+            quiet?: (boolean|null);
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];

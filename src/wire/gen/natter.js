@@ -1581,6 +1581,7 @@ export const natter = $root.natter = (() => {
          * @property {Uint8Array|null} [userId] Login userId
          * @property {Uint8Array|null} [sig] Login sig
          * @property {natter.Card.$Properties|null} [card] Login card
+         * @property {boolean|null} [quiet] Login quiet
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -1645,6 +1646,14 @@ export const natter = $root.natter = (() => {
         Login.prototype.card = null;
 
         /**
+         * Login quiet.
+         * @member {boolean} quiet
+         * @memberof natter.Login
+         * @instance
+         */
+        Login.prototype.quiet = false;
+
+        /**
          * Encodes the specified Login message. Does not implicitly {@link natter.Login.verify|verify} messages.
          * @function encode
          * @memberof natter.Login
@@ -1668,6 +1677,8 @@ export const natter = $root.natter = (() => {
                 writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.sig);
             if (message.card != null && $Object.hasOwnProperty.call(message, "card"))
                 $root.natter.Card.encode(message.card, writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+            if (message.quiet != null && $Object.hasOwnProperty.call(message, "quiet") && message.quiet !== false)
+                writer.uint32(/* id 5, wireType 0 =*/40).bool(message.quiet);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -1743,6 +1754,15 @@ export const natter = $root.natter = (() => {
                         if (wireType !== 2)
                             break;
                         message.card = $root.natter.Card.decode(reader, reader.size(), $undefined, _depth + 1, message.card);
+                        continue;
+                    }
+                case 5: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.bool())
+                            message.quiet = value;
+                        else
+                            delete message.quiet;
                         continue;
                     }
                 }

@@ -1,12 +1,15 @@
 /**
- * `natter who --watch` on a registered profile uses the relay's roster as `chat`
- * does (issue 13, item 9): a peer whose process is killed leaves at once, when the
- * relay sees its connection drop, not after the LAN's heartbeat expiry (~6 s).
+ * `natter who` and `natter who --watch` on a registered profile use the relay's
+ * roster as `chat` does (issue 13, item 9): a peer online only through the relay is
+ * listed, and a peer whose process is killed leaves at once, when the relay sees
+ * its connection drop, not after the LAN's heartbeat expiry (~6 s). Both log in
+ * quietly: the user running `who` is never shown online to others.
  * Real relay, real UDP on loopback broadcast, the crashed peer a real process.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { NatterClient } from '../../../src/peer/client.js';
 import { runCli } from '../../helpers/cli.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
@@ -103,5 +106,38 @@ describe('cli: who --watch through the relay', function () {
     stop('SIGINT');
     const r = await watching;
     assert.equal(r.code, 0, r.stderr);
+  });
+
+  it('lists a peer the relay knows, and does not show its own user online to anyone', async () => {
+    for (const name of ['alice', 'carol']) {
+      const init = await as(name, ['init', '--name', name]);
+      assert.equal(init.code, 0, init.stderr);
+    }
+    // carol is online through the relay only (no LAN presence), as on another subnet.
+    const carol = await NatterClient.open({
+      profileDir: join(dir, 'carol'),
+      relay: { host: relay.host, port: relay.port },
+      presence: false,
+    });
+    try {
+      const seen: string[] = [];
+      carol.on('roster:change', (e) => seen.push(`${e.peer.pseudonym} ${e.type}`));
+      await carol.connect();
+      const r = await as('alice', ['who', '--json', '--wait', '300']);
+      assert.equal(r.code, 0, r.stderr);
+      const listed = (JSON.parse(r.stdout) as { pseudonym: string; source: string }[])[0];
+      assert.deepEqual([listed?.pseudonym, listed?.source], ['carol', 'relay'], r.stdout);
+      const watch = await as('alice', ['who', '--watch'], {
+        stop: new Promise<string>((resolve) => setTimeout(() => resolve('SIGINT'), 1_000)),
+      });
+      assert.equal(watch.code, 0, watch.stderr);
+      assert.deepEqual(
+        seen.filter((s) => s.startsWith('alice')),
+        [],
+        'neither who nor who --watch made alice appear online',
+      );
+    } finally {
+      await carol.close();
+    }
   });
 });

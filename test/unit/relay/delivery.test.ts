@@ -71,7 +71,7 @@ function setup(limits: Partial<RelayLimits> = {}) {
       if (f.type === 'deliver') pushed.push(f.seq);
     }
   });
-  session.becomeReady(recipient);
+  session.becomeReady(recipient, false);
   const settle = async () => {
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
   };

@@ -69,7 +69,7 @@ async function setup(overrides: Partial<RelayLimits>, pair: [Duplex, Duplex] = d
   const [relaySide, clientSide] = pair;
   const session = new Session(relaySide, ctx, 'test', new Uint8Array(32));
   const identity = generateIdentity();
-  session.becomeReady(cardOf(identity, 'alice'));
+  session.becomeReady(cardOf(identity, 'alice'), false);
   const received: Frame[] = [];
   const decoder = new FrameDecoder(MAX_FRAME_BYTES);
   const onData = (chunk: Buffer) => {

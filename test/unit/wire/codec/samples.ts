@@ -129,6 +129,7 @@ export const samples: { [T in FrameType]: FrameOf<T> } = {
     userId: alice.userId,
     sig: bytes(64, 0x71),
     card: null,
+    quiet: false,
   },
   ready: { type: 'ready', card: alice, pending: 3, serverTimeMs: 1_700_000_000_123 },
   send: {
