@@ -47,6 +47,13 @@ export async function connectRelay(
     // The core says "timeout" whatever the dials said; no connection at all is unreachable.
     if (isNatterError(err, 'E_RELAY_TIMEOUT') && isNatterError(err.cause, 'E_RELAY_UNREACHABLE'))
       throw cliError(CliCode.RelayUnreachable, err.message, { cause: err });
+    // Someone else took this profile's name while it was away: say the way out.
+    if (isNatterError(err, 'E_PSEUDONYM_TAKEN') && !err.message.includes('natter rename'))
+      throw cliError(
+        CliCode.PseudonymTaken,
+        `${err.message}; claim another name for this identity with natter rename NEWNAME`,
+        { cause: err },
+      );
     throw err;
   } finally {
     progress?.stop();

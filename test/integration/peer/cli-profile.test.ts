@@ -125,7 +125,7 @@ describe('cli: the profile settings', () => {
       assert.equal((await as('c', ['init', '--name', 'alice'])).code, 0);
       const stuck = await as('a', ['inbox']);
       assert.equal(stuck.code, 1);
-      assert.match(stuck.stderr, /\(E_PSEUDONYM_TAKEN\)\n$/);
+      assert.match(stuck.stderr, /natter rename NEWNAME \(E_PSEUDONYM_TAKEN\)\n$/);
       const renamed = await as('a', ['rename', 'alice2']);
       assert.equal(renamed.code, 0, renamed.stderr);
       const inbox = await as('a', ['inbox']);
