@@ -1,6 +1,10 @@
 /** Option parsers shared by commands; a bad value is a usage error (exit 2). */
 import { InvalidArgumentError } from 'commander';
 
+/** `--wait` of the commands that connect (commander adds its default to the help). */
+export const WAIT_HELP =
+  'how long to try to reach (or find) the relay; without it a refused or unresolvable address fails within a second';
+
 export function parseMs(value: string): number {
   if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError('expected a number of milliseconds');
   return Number(value);

@@ -24,7 +24,7 @@ import {
 } from '../file-wait.js';
 import { sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
-import { parseMs } from '../options.js';
+import { parseMs, WAIT_HELP } from '../options.js';
 import { RUNNING_KEEPS_IT, transferThroughRunning } from './file-control.js';
 
 interface AcceptOptions {
@@ -47,12 +47,7 @@ export function addAcceptCommand(program: Command, withContext: WithContext): vo
       '--out <dir>',
       'save into this folder instead of the download folder (natter config get download-dir)',
     )
-    .option(
-      '--wait <ms>',
-      'how long to try to reach (or find) the relay (default 30000); without it a refused or unresolvable address fails within a second',
-      parseMs,
-      30_000,
-    )
+    .option('--wait <ms>', WAIT_HELP, parseMs, 30_000)
     .option('--json', 'progress as JSON lines of type "progress", then the transfer as JSON')
     .action(
       withContext(async (ctx, id: string, opts: AcceptOptions) => {

@@ -10,7 +10,7 @@ import { findOffer } from '../control-files.js';
 import { describeFile } from '../file-format.js';
 import { sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
-import { parseMs } from '../options.js';
+import { parseMs, WAIT_HELP } from '../options.js';
 import { fetchOfferIfNew, transferRef } from './accept.js';
 import { declineThroughRunning } from './file-control.js';
 
@@ -25,12 +25,7 @@ export function addDeclineCommand(program: Command, withContext: WithContext): v
       '<id>',
       `the offer's id from natter files (at least ${TRANSFER_REF_MIN_DIGITS} hex digits)`,
     )
-    .option(
-      '--wait <ms>',
-      'how long to try to reach (or find) the relay (default 30000); without it a refused or unresolvable address fails within a second',
-      parseMs,
-      30_000,
-    )
+    .option('--wait <ms>', WAIT_HELP, parseMs, 30_000)
     .action(
       withContext(async (ctx, id: string, opts: { wait: number }) => {
         const ref = transferRef(id, 'decline');

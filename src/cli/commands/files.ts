@@ -11,7 +11,7 @@ import { connectRelay } from '../connect.js';
 import type { CliContext } from '../context.js';
 import { offerJson, offerRows } from '../file-format.js';
 import type { WithContext } from '../main.js';
-import { parseMs } from '../options.js';
+import { parseMs, WAIT_HELP } from '../options.js';
 import { filesThroughRunning } from './file-control.js';
 
 interface FilesOptions {
@@ -31,12 +31,7 @@ export function addFilesCommand(program: Command, withContext: WithContext): voi
       'one JSON object per offer: id, shortId, conversation, from, group, name, size, files, mime, offeredAt, state, savedAs, error',
     )
     .option('--local', 'do not contact the relay: list the offers this profile already has')
-    .option(
-      '--wait <ms>',
-      'how long to try to reach (or find) the relay (default 30000); without it a refused or unresolvable address fails within a second',
-      parseMs,
-      30_000,
-    )
+    .option('--wait <ms>', WAIT_HELP, parseMs, 30_000)
     .action(
       withContext(async (ctx, opts: FilesOptions) => {
         const through = await filesThroughRunning(ctx);

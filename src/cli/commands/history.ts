@@ -46,12 +46,7 @@ export function addHistoryCommand(program: Command, withContext: WithContext): v
       'only messages since then: an age (30m, 2h, 7d) or a date (2025-01-31, 2025-01-31T09:00)',
       (v: string) => parseSince(v),
     )
-    .option(
-      '--limit <n>',
-      `at most this many, the latest (default ${DEFAULT_HISTORY_LIMIT})`,
-      parseLimit,
-      DEFAULT_HISTORY_LIMIT,
-    )
+    .option('--limit <n>', 'at most this many, the latest', parseLimit, DEFAULT_HISTORY_LIMIT)
     .action(
       withContext(async (ctx, ref: string | undefined, opts: HistoryOptions) => {
         // Beside a running client, read through it (issue 13): the same entries.

@@ -27,7 +27,7 @@ import {
   printGroupUpdate,
 } from '../inbox-format.js';
 import type { WithContext } from '../main.js';
-import { parseMs } from '../options.js';
+import { parseMs, WAIT_HELP } from '../options.js';
 import { type Output, StdoutClosed } from '../output.js';
 import { addPresenceOptions, type PresenceFlags } from '../presence.js';
 import { runningClient } from '../via-control.js';
@@ -53,12 +53,7 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
       '--json',
       'one JSON object per message: msgId, from, fingerprint, userId, sentAt, receivedAt, text, and group {name, id} in a group; a damaged or forged delivery is an object with type "damaged", a membership change one with type "group"',
     )
-    .option(
-      '--wait <ms>',
-      'how long to try to reach (or find) the relay (default 30000); without it a refused or unresolvable address fails within a second',
-      parseMs,
-      30_000,
-    );
+    .option('--wait <ms>', WAIT_HELP, parseMs, 30_000);
   // With --follow the client announces itself until stopped: natter who lists it,
   // natter status changes its status.
   addPresenceOptions(command).action(

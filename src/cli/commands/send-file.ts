@@ -29,7 +29,7 @@ import {
 } from '../file-wait.js';
 import { sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
-import { parseMs } from '../options.js';
+import { parseMs, WAIT_HELP } from '../options.js';
 import { parseSize } from '../sizes.js';
 import { RUNNING_KEEPS_IT, transferThroughRunning } from './file-control.js';
 import { tellGroupChanges } from './group.js';
@@ -56,12 +56,7 @@ export function addSendFileCommand(program: Command, withContext: WithContext): 
     .option('--to <name>', 'recipient pseudonym')
     .option('--group <group>', 'or a group: its name, #name or an id prefix (natter group list)')
     .argument('<paths...>', 'files or folders (a folder is sent with all its files)')
-    .option(
-      '--wait <ms>',
-      'how long to try to reach (or find) the relay (default 30000); without it a refused or unresolvable address fails within a second',
-      parseMs,
-      30_000,
-    )
+    .option('--wait <ms>', WAIT_HELP, parseMs, 30_000)
     .option(
       '--no-wait',
       'return once the offer is sent; the upload goes on the next time natter connects on this profile',

@@ -20,7 +20,7 @@ import { queue, RelayAnswers, statesOf } from '../delivery.js';
 import { CliCode, cliError } from '../errors.js';
 import { readAll } from '../io.js';
 import type { WithContext } from '../main.js';
-import { parseMs } from '../options.js';
+import { parseMs, WAIT_HELP } from '../options.js';
 import { OUTBOX_HINT } from '../queued.js';
 import { messagesFrom, type SendInputOptions, sendTarget } from '../send-input.js';
 import { printStates, report } from '../send-report.js';
@@ -45,12 +45,7 @@ export function addSendCommand(program: Command, withContext: WithContext): void
       '--each-line',
       'send each line of stdin as its own message (empty lines skipped); nothing is queued if a line is over the limit',
     )
-    .option(
-      '--wait <ms>',
-      'how long to try to reach (or find) the relay (default 30000); without it a refused or unresolvable address fails within a second',
-      parseMs,
-      30_000,
-    )
+    .option('--wait <ms>', WAIT_HELP, parseMs, 30_000)
     .option('--json', 'print {msgId, state, reason} for each message as JSON lines')
     .action(
       withContext(async (ctx, text: string | undefined, opts: SendOptions) => {

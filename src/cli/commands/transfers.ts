@@ -41,7 +41,7 @@ export function addTransfersCommand(program: Command, withContext: WithContext):
     )
     .option(
       '--wait <ms>',
-      'with --follow: how long to try to reach (or find) the relay (default 30000)',
+      'with --follow: how long to try to reach (or find) the relay',
       parseMs,
       30_000,
     )
