@@ -16,6 +16,7 @@
 import type { Command } from 'commander';
 import {
   isIdentitySealed,
+  type NatterClient,
   type OnlinePeer,
   type PeerEventMap,
   PresenceListener,
@@ -127,15 +128,8 @@ async function onceViaRelay(
 ): Promise<void> {
   const client = await ctx.openClient({ connect: true });
   const listening = new Promise((resolve) => setTimeout(resolve, waitMs));
-  let where = 'on the LAN or at the relay';
-  try {
-    await connectRelay(ctx, client, { waitMs: WHO_CONNECT_MS });
-  } catch (err) {
-    if (!isNatterError(err, 'E_RELAY_UNREACHABLE') && !isNatterError(err, 'E_RELAY_TIMEOUT'))
-      throw err;
-    ctx.err(`natter: ${describeError(err).message}; listing who answered on the LAN`);
-    where = 'on the LAN';
-  }
+  const reached = await connectOrLan(ctx, client, 'listing who answered on the LAN');
+  const where = reached ? 'on the LAN or at the relay' : 'on the LAN';
   await listening;
   // The relay sends its roster right behind Ready, in the same write: one turn takes it in.
   await new Promise((resolve) => setImmediate(resolve));
@@ -153,15 +147,29 @@ async function watchViaRelay(ctx: CliContext, print: ReturnType<typeof printer>)
   const client = await ctx.openClient({ connect: true });
   client.on('roster:change', (e) => print.change({ kind: 'peer', ...e }));
   client.on('roster:conflict', (e) => print.change({ kind: 'conflict', ...e }));
+  await connectOrLan(ctx, client, 'watching the LAN and still trying');
+  await ctx.stopped();
+  await client.logout();
+}
+
+/**
+ * Connects within WHO_CONNECT_MS: true once the relay answered. A relay not reachable
+ * is said, with what `who` does instead; false then (the LAN still answers).
+ */
+async function connectOrLan(
+  ctx: CliContext,
+  client: NatterClient,
+  instead: string,
+): Promise<boolean> {
   try {
     await connectRelay(ctx, client, { waitMs: WHO_CONNECT_MS });
+    return true;
   } catch (err) {
     if (!isNatterError(err, 'E_RELAY_UNREACHABLE') && !isNatterError(err, 'E_RELAY_TIMEOUT'))
       throw err;
-    ctx.err(`natter: ${describeError(err).message}; watching the LAN and still trying`);
+    ctx.err(`natter: ${describeError(err).message}; ${instead}`);
+    return false;
   }
-  await ctx.stopped();
-  await client.logout();
 }
 
 async function runningClient(ctx: CliContext): Promise<ControlClient | null> {
