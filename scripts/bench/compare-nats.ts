@@ -12,24 +12,15 @@ import { filler, inBatches, reap, TickWriter } from './compare-util.js';
 import { unitReader } from './groups-load.js';
 import {
   connectNats as connectNatsSocket,
+  NATS_CONNECT_OPTIONS,
   type NatsServer,
+  PING,
+  PONG,
   startNatsServer,
 } from './groups-nats.js';
 
 export { findNatsServer } from './groups-nats.js';
 
-const CONNECT_OPTIONS = JSON.stringify({
-  verbose: false,
-  pedantic: false,
-  echo: false,
-  lang: 'node',
-  version: 'natter-bench',
-  protocol: 1,
-  headers: false,
-  no_responders: false,
-});
-const PING = Buffer.from('PING\r\n');
-const PONG = Buffer.from('PONG\r\n');
 const subjectOf = (i: number) => `n.${i}`;
 
 export function natsVariant(binary: string, secure: boolean): Variant {
@@ -116,7 +107,7 @@ class NatsFleet implements Fleet {
         });
         socket.resume();
       });
-      socket.write(`CONNECT ${CONNECT_OPTIONS}\r\nSUB ${subjectOf(i)} 1\r\n`);
+      socket.write(`CONNECT ${NATS_CONNECT_OPTIONS}\r\nSUB ${subjectOf(i)} 1\r\n`);
       socket.write(PING);
       await subscribed;
       return socket;

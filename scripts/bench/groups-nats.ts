@@ -22,20 +22,20 @@ import { findOrInstall, sleep } from './util.js';
 
 const SUBJECT = 'natter.bench.group';
 const CRLF = Buffer.from('\r\n');
-const PING = Buffer.from('PING\r\n');
-const PONG = Buffer.from('PONG\r\n');
-const CONNECT = Buffer.from(
-  `CONNECT ${JSON.stringify({
-    verbose: false,
-    pedantic: false,
-    echo: false,
-    lang: 'node',
-    version: 'natter-bench',
-    protocol: 1,
-    headers: false,
-    no_responders: false,
-  })}\r\nSUB ${SUBJECT} 1\r\n`,
-);
+export const PING = Buffer.from('PING\r\n');
+export const PONG = Buffer.from('PONG\r\n');
+/** The CONNECT options of every bench connection: no echo, no acks, protocol 1. */
+export const NATS_CONNECT_OPTIONS = JSON.stringify({
+  verbose: false,
+  pedantic: false,
+  echo: false,
+  lang: 'node',
+  version: 'natter-bench',
+  protocol: 1,
+  headers: false,
+  no_responders: false,
+});
+const CONNECT = Buffer.from(`CONNECT ${NATS_CONNECT_OPTIONS}\r\nSUB ${SUBJECT} 1\r\n`);
 const NATS_SERVER_PATHS = ['/usr/sbin/nats-server', '/usr/bin/nats-server'];
 
 /** The nats-server binary, installed with apt-get when missing and we are root; else null. */
