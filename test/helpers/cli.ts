@@ -1,4 +1,6 @@
 /** Runs the natter CLI in-process with captured output, its own env and stdin. */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { CliIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
@@ -82,4 +84,24 @@ export function jsonLines<T>(r: Pick<CliRun, 'stdout'>): T[] {
     .split('\n')
     .filter((l) => l.length > 0)
     .map((l) => JSON.parse(l) as T);
+}
+
+/**
+ * `natter --profile DIR/WHO ...` with the test's environment (`as`), and the same
+ * expecting exit 0 (`ok`). `where` is read at each call: a beforeEach sets both.
+ */
+export function profileCli(where: () => { dir: string; env: Record<string, string> }) {
+  const as = (who: string, argv: string[], options: CliOptions = {}) => {
+    const { dir, env } = where();
+    return runCli(['--profile', join(dir, who), ...argv], {
+      ...options,
+      env: { ...env, ...options.env },
+    });
+  };
+  const ok = async (who: string, argv: string[], options: CliOptions = {}) => {
+    const r = await as(who, argv, options);
+    assert.equal(r.code, 0, `${who}: natter ${argv.join(' ')}: ${r.stderr}`);
+    return r;
+  };
+  return { as, ok };
 }

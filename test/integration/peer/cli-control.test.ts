@@ -14,7 +14,7 @@ import {
 } from '../../../src/cli/control.js';
 import { NatterClient } from '../../../src/peer/client.js';
 import { silentLogger } from '../../../src/util/logger.js';
-import { type CliRun, jsonLines, runCli } from '../../helpers/cli.js';
+import { type CliRun, jsonLines, profileCli } from '../../helpers/cli.js';
 import { writeRandomFile } from '../../helpers/random-file.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
@@ -41,8 +41,7 @@ describe('cli beside a running client (issue 13: one process per profile no more
   /** bob's running client: a NatterClient serving the control socket, as chat does. */
   let bob: NatterClient | null;
   let control: ControlServer | null;
-  const as = (who: string, argv: string[], options: Parameters<typeof runCli>[1] = {}) =>
-    runCli(['--profile', join(dir, who), ...argv], { ...options, env: { ...env, ...options.env } });
+  const { as } = profileCli(() => ({ dir, env }));
 
   beforeEach(async () => {
     relay = await startTestRelay();

@@ -16,7 +16,7 @@ import {
 } from '../../../src/cli/control.js';
 import { NatterClient } from '../../../src/peer/client.js';
 import { silentLogger } from '../../../src/util/logger.js';
-import { type CliRun, jsonLines, runCli } from '../../helpers/cli.js';
+import { type CliRun, jsonLines, profileCli, runCli } from '../../helpers/cli.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
@@ -56,13 +56,7 @@ describe('cli files against a real relay', function () {
   let relay: TestRelay;
   let dir: string;
   let env: Record<string, string>;
-  const as = (who: string, argv: string[], options: Parameters<typeof runCli>[1] = {}) =>
-    runCli(['--profile', join(dir, who), ...argv], { ...options, env: { ...env, ...options.env } });
-  const ok = async (who: string, argv: string[], options: Parameters<typeof runCli>[1] = {}) => {
-    const r = await as(who, argv, options);
-    assert.equal(r.code, 0, `${who}: natter ${argv.join(' ')}: ${r.stderr}`);
-    return r;
-  };
+  const { as, ok } = profileCli(() => ({ dir, env }));
   const offers = async (who: string) => jsonLines<OfferJson>(await ok(who, ['files', '--json']));
 
   beforeEach(async () => {

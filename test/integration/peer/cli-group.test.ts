@@ -4,8 +4,7 @@
  * list, show, send, inbox, remove, rename, and the refusals.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { type CliRun, jsonLines, runCli } from '../../helpers/cli.js';
+import { type CliRun, jsonLines, profileCli } from '../../helpers/cli.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
@@ -36,13 +35,7 @@ describe('cli groups against a real relay', function () {
   let relay: TestRelay;
   let dir: string;
   let env: Record<string, string>;
-  const as = (who: string, argv: string[], options: Parameters<typeof runCli>[1] = {}) =>
-    runCli(['--profile', join(dir, who), ...argv], { ...options, env: { ...env, ...options.env } });
-  const ok = async (who: string, argv: string[], options: Parameters<typeof runCli>[1] = {}) => {
-    const r = await as(who, argv, options);
-    assert.equal(r.code, 0, `${who}: natter ${argv.join(' ')}: ${r.stderr}`);
-    return r;
-  };
+  const { as, ok } = profileCli(() => ({ dir, env }));
 
   beforeEach(async () => {
     relay = await startTestRelay();

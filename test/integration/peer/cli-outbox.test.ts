@@ -5,8 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
-import { type CliRun, jsonLines, runCli } from '../../helpers/cli.js';
+import { type CliRun, jsonLines, profileCli } from '../../helpers/cli.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
@@ -24,13 +23,7 @@ describe('cli: send checks everything first; natter outbox shows and cancels wha
   let relay: TestRelay;
   let dir: string;
   let env: Record<string, string>;
-  const as = (who: string, argv: string[], options: Parameters<typeof runCli>[1] = {}) =>
-    runCli(['--profile', join(dir, who), ...argv], { ...options, env: { ...env, ...options.env } });
-  const ok = async (who: string, argv: string[], options: Parameters<typeof runCli>[1] = {}) => {
-    const r = await as(who, argv, options);
-    assert.equal(r.code, 0, `${who}: natter ${argv.join(' ')}: ${r.stderr}`);
-    return r;
-  };
+  const { as, ok } = profileCli(() => ({ dir, env }));
   const inboxTexts = async (who: string) =>
     jsonLines<{ text: string }>(await ok(who, ['inbox', '--json'])).map((m) => m.text);
 

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { type CliRun, jsonLines, runCli } from '../../helpers/cli.js';
+import { type CliRun, jsonLines, profileCli } from '../../helpers/cli.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
@@ -31,13 +31,7 @@ describe('cli: a closed stdout, and natter history', function () {
   let relay: TestRelay;
   let dir: string;
   let env: Record<string, string>;
-  const as = (who: string, argv: string[], options: Parameters<typeof runCli>[1] = {}) =>
-    runCli(['--profile', join(dir, who), ...argv], { ...options, env: { ...env, ...options.env } });
-  const ok = async (who: string, argv: string[], options: Parameters<typeof runCli>[1] = {}) => {
-    const r = await as(who, argv, options);
-    assert.equal(r.code, 0, `${who}: natter ${argv.join(' ')}: ${r.stderr}`);
-    return r;
-  };
+  const { as, ok } = profileCli(() => ({ dir, env }));
 
   /** `natter ARGV` as its own process, its stdout pipe closed before it writes. */
   function spawnClosed(

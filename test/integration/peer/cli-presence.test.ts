@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { NatterClient } from '../../../src/peer/client.js';
 import type { PeerEventMap } from '../../../src/peer/events.js';
-import { runCli } from '../../helpers/cli.js';
+import { profileCli } from '../../helpers/cli.js';
 import { makeClient } from '../../helpers/profile.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
@@ -61,8 +61,7 @@ describe('cli presence: who, status and an announced follower', function () {
     await removeTempDirs();
   });
 
-  const as = (who: string, argv: string[], options: Parameters<typeof runCli>[1] = {}) =>
-    runCli(['--profile', join(dir, who), ...argv], { ...options, env: { ...env, ...options.env } });
+  const { as } = profileCli(() => ({ dir, env }));
 
   /** `natter inbox --follow` in its own process, as a user runs it. */
   function follow(who: string, extra: string[] = []): ChildProcess {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { profilePaths, readConfig } from '../../../src/peer/profile.js';
-import { runCli } from '../../helpers/cli.js';
+import { profileCli } from '../../helpers/cli.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
@@ -17,8 +17,7 @@ describe('cli: the profile settings', () => {
   let dir: string;
   let env: Record<string, string>;
   const relayAt = () => `${relay.host}:${relay.port}`;
-  const as = (who: string, argv: string[], options: Parameters<typeof runCli>[1] = {}) =>
-    runCli(['--profile', join(dir, who), ...argv], { ...options, env: { ...env, ...options.env } });
+  const { as } = profileCli(() => ({ dir, env }));
   const config = (who: string) => readConfig(profilePaths(join(dir, who)));
 
   beforeEach(async () => {

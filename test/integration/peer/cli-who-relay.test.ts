@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { NatterClient } from '../../../src/peer/client.js';
-import { runCli } from '../../helpers/cli.js';
+import { profileCli } from '../../helpers/cli.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 import { freeUdpPort, waitFor } from '../presence/helpers.js';
@@ -52,8 +52,7 @@ describe('cli: who --watch through the relay', function () {
     await removeTempDirs();
   });
 
-  const as = (who: string, argv: string[], options: Parameters<typeof runCli>[1] = {}) =>
-    runCli(['--profile', join(dir, who), ...argv], { ...options, env: { ...env, ...options.env } });
+  const { as } = profileCli(() => ({ dir, env }));
 
   it('drops a killed peer as soon as the relay sees its connection go', async () => {
     for (const name of ['alice', 'carol']) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { jsonLines, runCli } from '../../helpers/cli.js';
+import { jsonLines, profileCli, runCli } from '../../helpers/cli.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
@@ -40,8 +40,7 @@ describe('cli against a real relay', () => {
   let relay: TestRelay;
   let dir: string;
   let env: Record<string, string>;
-  const as = (who: string, argv: string[], options: Parameters<typeof runCli>[1] = {}) =>
-    runCli(['--profile', join(dir, who), ...argv], { ...options, env: { ...env, ...options.env } });
+  const { as } = profileCli(() => ({ dir, env }));
 
   beforeEach(async () => {
     relay = await startTestRelay();
