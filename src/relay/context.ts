@@ -2,14 +2,14 @@
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { ByteBudget } from './budget.js';
-import type { Directory } from './directory.js';
+import type { DirectoryStore } from './directory.js';
 import type { Fanout } from './fanout.js';
 import type { RelayFiles } from './files/service.js';
 import type { RelayGroups } from './groups/index.js';
 import type { Hub } from './hub.js';
 import type { RelayKey } from './identity.js';
 import type { RelayLimits } from './limits.js';
-import type { Mailbox } from './mailbox.js';
+import type { MailStore } from './mailbox.js';
 import type { Session } from './session.js';
 
 export interface RelayContext {
@@ -18,8 +18,8 @@ export interface RelayContext {
   readonly limits: RelayLimits;
   readonly clock: Clock;
   readonly log: Logger;
-  readonly directory: Directory;
-  readonly mailbox: Mailbox;
+  readonly directory: DirectoryStore;
+  readonly mailbox: MailStore;
   readonly hub: Hub<Session>;
   readonly fanout: Fanout;
   /** Group registry, streams and choreography (docs/groups.md). */

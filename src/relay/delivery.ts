@@ -9,7 +9,7 @@ import { describeError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { SessionCode, type SessionCodeValue } from './errors.js';
 import type { RelayLimits } from './limits.js';
-import type { Mailbox, StoredMail } from './mailbox.js';
+import type { MailStore, StoredMail } from './mailbox.js';
 
 /** What delivery needs of its connection. */
 export interface DeliveryLink {
@@ -30,7 +30,7 @@ export class Delivery {
 
   constructor(
     private readonly link: DeliveryLink,
-    private readonly mailbox: Mailbox,
+    private readonly mailbox: MailStore,
     private readonly limits: RelayLimits,
     private readonly log: Logger,
   ) {}
@@ -44,10 +44,12 @@ export class Delivery {
   /** Durable mail for this user (the live path). */
   offer(mail: StoredMail): void {
     if (!this.link.ready || mail.seq <= this.cursor) return;
-    if (this.catchingUp || this.full()) {
+    // Unordered (a cluster): mail stored before this one may not have been offered yet.
+    if (this.catchingUp || this.full() || !this.mailbox.ordered) {
       // Slow reader: stop pushing; the mail is durable and the pump reads it back on drain.
       if (mail.seq > this.latestOffered) this.latestOffered = mail.seq;
       this.catchingUp = true;
+      if (!this.mailbox.ordered) this.resume();
       return;
     }
     this.push(mail);

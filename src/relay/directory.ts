@@ -23,11 +23,11 @@ const USER_PREFIX = 'u1!';
 const LEGACY_NAME_PREFIX = 'n1!';
 
 // Cards are stored as an encoded lookup-result frame: the codec validates them on the way back in.
-function encodeCard(card: Card): Uint8Array {
+export function encodeCard(card: Card): Uint8Array {
   return encodeFrame({ type: 'lookup-result', requestId: 0, card, online: false });
 }
 
-function decodeCard(bytes: Uint8Array): Card | null {
+export function decodeCard(bytes: Uint8Array): Card | null {
   try {
     const f = decodeFrame(bytes);
     return f.type === 'lookup-result' ? f.card : null;
@@ -48,7 +48,28 @@ export interface Reservation {
   readonly nameKey: string;
 }
 
-export class Directory {
+/** The directory as the relay's handlers use it: LevelDB (Directory) or a NATS cluster (cluster/directory.ts). */
+export interface DirectoryStore {
+  readonly size: number;
+  byUserId(idHex: string): Card | undefined;
+  byPseudonym(name: string): Card | undefined;
+  reserve(card: Card): Reservation | ReserveRefusal;
+  /**
+   * Writes a reserved card durably, then publishes it; releases the reservation
+   * either way. A user who registers a new pseudonym gives up the old one.
+   * Resolves null once stored, or with why not (a store refusal, or, in a
+   * cluster, the name taken meanwhile on another relay).
+   */
+  commit(r: Reservation): Promise<StoreRefusal | ReserveRefusal | null>;
+  open(): Promise<void>;
+}
+
+/**
+ * The in-memory half every directory shares: the maps, and the reservations
+ * that make registration atomic within this process. Subclasses own where the
+ * cards are kept (`persist`) and fill the maps from there.
+ */
+export abstract class DirectoryMaps implements DirectoryStore {
   private readonly byId = new Map<string, Card>();
   private readonly byName = new Map<string, string>();
   /** Names being registered: name key -> user id hex. */
@@ -56,25 +77,10 @@ export class Directory {
   /** Identities with a registration in flight. */
   private readonly reservedIds = new Set<string>();
 
-  constructor(
-    private readonly store: RelayStore,
-    private readonly log: Logger,
-  ) {
-    store.onReopen(() => this.load());
-  }
+  abstract open(): Promise<void>;
 
-  async open(): Promise<void> {
-    await this.load();
-    const legacy: string[] = [];
-    const range = { gt: LEGACY_NAME_PREFIX, lt: `${LEGACY_NAME_PREFIX}~` };
-    for await (const [key] of scan(this.store.kv, range)) legacy.push(key);
-    if (legacy.length > 0) {
-      await this.store.kv.write(
-        legacy.map((key) => ({ type: 'del' as const, key })),
-        { sync: true },
-      );
-    }
-  }
+  /** Stores the reserved card where the directory lives; null once durable. */
+  protected abstract persist(r: Reservation): Promise<StoreRefusal | ReserveRefusal | null>;
 
   get size(): number {
     return this.byId.size;
@@ -87,11 +93,6 @@ export class Directory {
   byPseudonym(name: string): Card | undefined {
     const idHex = this.byName.get(lookalikeKey(name));
     return idHex === undefined ? undefined : this.byId.get(idHex);
-  }
-
-  /** The user id that owns a pseudonym (case- and confusable-insensitively), if any. */
-  ownerOf(name: string): string | undefined {
-    return this.byName.get(lookalikeKey(name));
   }
 
   /**
@@ -110,29 +111,15 @@ export class Directory {
       };
     }
     const owner = this.byName.get(nameKey) ?? this.reservedNames.get(nameKey);
-    if (owner !== undefined && owner !== idHex) {
-      return {
-        code: SessionCode.PseudonymTaken,
-        message: `register: '${card.pseudonym}' is already taken (or looks like a taken name)`,
-      };
-    }
+    if (owner !== undefined && owner !== idHex) return taken(card.pseudonym);
     this.reservedIds.add(idHex);
     this.reservedNames.set(nameKey, idHex);
     return { card, idHex, nameKey };
   }
 
-  /**
-   * Writes a reserved card durably, then publishes it; releases the reservation
-   * either way. A user who registers a new pseudonym gives up the old one.
-   * Resolves null once stored, or with the store's refusal.
-   */
-  async commit(r: Reservation): Promise<StoreRefusal | null> {
-    const value = encodeCard(r.card);
+  async commit(r: Reservation): Promise<StoreRefusal | ReserveRefusal | null> {
     try {
-      const refused = await this.store.write([{ type: 'put', key: USER_PREFIX + r.idHex, value }], {
-        sync: true,
-        bytes: value.byteLength + USER_PREFIX.length + r.idHex.length,
-      });
+      const refused = await this.persist(r);
       if (refused) return refused;
       this.publish(r.idHex, r.card);
       return null;
@@ -142,7 +129,8 @@ export class Directory {
     }
   }
 
-  private publish(idHex: string, card: Card): void {
+  /** Makes `card` the user's card, and its name the user's (the old one is released). */
+  protected publish(idHex: string, card: Card): void {
     const old = this.byId.get(idHex);
     if (old) {
       const oldKey = lookalikeKey(old.pseudonym);
@@ -152,14 +140,71 @@ export class Directory {
     this.byName.set(lookalikeKey(card.pseudonym), idHex);
   }
 
+  /** Forgets every card (before the maps are filled again). */
+  protected clear(): void {
+    this.byId.clear();
+    this.byName.clear();
+  }
+
+  /**
+   * Adds a card read back from the store. Names that fold to one key keep the
+   * first owner added; the others can still log in by their id. False on such a clash.
+   */
+  protected add(idHex: string, card: Card): boolean {
+    this.byId.set(idHex, card);
+    const nameKey = lookalikeKey(card.pseudonym);
+    if (this.byName.has(nameKey)) return false;
+    this.byName.set(nameKey, idHex);
+    return true;
+  }
+}
+
+/** The refusal for a name another identity holds. */
+export function taken(pseudonym: string): ReserveRefusal {
+  return {
+    code: SessionCode.PseudonymTaken,
+    message: `register: '${pseudonym}' is already taken (or looks like a taken name)`,
+  };
+}
+
+/** The embedded directory: cards in LevelDB under u1!, written with `sync: true`. */
+export class Directory extends DirectoryMaps {
+  constructor(
+    private readonly store: RelayStore,
+    private readonly log: Logger,
+  ) {
+    super();
+    store.onReopen(() => this.load());
+  }
+
+  async open(): Promise<void> {
+    await this.load();
+    const legacy: string[] = [];
+    const range = { gt: LEGACY_NAME_PREFIX, lt: `${LEGACY_NAME_PREFIX}~` };
+    for await (const [key] of scan(this.store.kv, range)) legacy.push(key);
+    if (legacy.length > 0) {
+      await this.store.kv.write(
+        legacy.map((key) => ({ type: 'del' as const, key })),
+        { sync: true },
+      );
+    }
+  }
+
+  protected persist(r: Reservation): Promise<StoreRefusal | null> {
+    const value = encodeCard(r.card);
+    return this.store.write([{ type: 'put', key: USER_PREFIX + r.idHex, value }], {
+      sync: true,
+      bytes: value.byteLength + USER_PREFIX.length + r.idHex.length,
+    });
+  }
+
   /**
    * (Re)builds the maps from the store. Names that fold to one key (registered
    * before look-alike folding, or by the race this module now prevents) keep
    * the first owner in key order; the others can still log in by their id.
    */
   private async load(): Promise<void> {
-    this.byId.clear();
-    this.byName.clear();
+    this.clear();
     let clashes = 0;
     let unsigned = 0;
     for await (const [key, value] of scan(this.store.kv, {
@@ -169,11 +214,7 @@ export class Directory {
       const card = decodeCard(value);
       if (card === null) continue;
       if (!verifyCard(card)) unsigned++;
-      const idHex = key.slice(USER_PREFIX.length);
-      this.byId.set(idHex, card);
-      const nameKey = lookalikeKey(card.pseudonym);
-      if (this.byName.has(nameKey)) clashes++;
-      else this.byName.set(nameKey, idHex);
+      if (!this.add(key.slice(USER_PREFIX.length), card)) clashes++;
     }
     if (unsigned > 0) {
       // Registered before the card signature covered the name (its field held a

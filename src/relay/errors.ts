@@ -108,6 +108,8 @@ export const RelayFailureCode = {
   StoreOpen: 'E_STORE_OPEN',
   StoreClosed: 'E_STORE_CLOSED',
   SeqExhausted: 'E_STORE_SEQ',
+  /** --cluster: no NATS server answered, or it has no JetStream. */
+  ClusterUnreachable: 'E_CLUSTER_UNREACHABLE',
 } as const;
 
 export type RelayFailureCodeValue = (typeof RelayFailureCode)[keyof typeof RelayFailureCode];

@@ -9,7 +9,7 @@
 import { encodeFrame } from '../wire/codec.js';
 import type { Card, FrameOf } from '../wire/types.js';
 import type { Hub } from './hub.js';
-import type { EnqueueResult, Mailbox } from './mailbox.js';
+import type { EnqueueResult, MailStore } from './mailbox.js';
 
 /** What fanout needs of the sending session. */
 export interface Sender {
@@ -28,7 +28,7 @@ export interface Outgoing {
 
 export class Fanout {
   constructor(
-    private readonly mailbox: Mailbox,
+    private readonly mailbox: MailStore,
     private readonly hub: Hub,
   ) {}
 
@@ -43,7 +43,7 @@ export class Fanout {
       return;
     }
     sender.sendStarted();
-    this.hub.deliverEarly(queued.mail, queued.prevSeq);
+    if (queued.mail) this.hub.deliverEarly(queued.mail, queued.prevSeq ?? 0);
     void queued.durable.then((result: EnqueueResult) => {
       sender.sendFinished();
       sender.send({

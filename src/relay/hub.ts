@@ -6,6 +6,7 @@
  * Roster changes of one event-loop turn go out as one RosterUpdate per session.
  * The hub knows sessions only through the small Recipient interface.
  */
+import { toHex } from '../util/bytes.js';
 import { TickBatcher } from '../util/tick-batcher.js';
 import { encodeFrame } from '../wire/codec.js';
 import { MAX_ROSTER_ENTRIES } from '../wire/limits.js';
@@ -41,6 +42,10 @@ export class Hub<R extends Recipient = Recipient> {
   private readonly byUser = new Map<string, Set<R>>();
   private readonly all = new Set<R>();
   private readonly roster: TickBatcher<[string, RosterEntry]>;
+  /** In a cluster: users online through other relays, user hex -> relay node -> entry. */
+  private readonly remote = new Map<string, Map<string, RosterEntry>>();
+  /** In a cluster: told of every change others see in this relay's own users. */
+  onLocalChange: ((entry: RosterEntry) => void) | null = null;
 
   constructor(private readonly maxSessionsPerUser: number) {
     this.roster = new TickBatcher((changes) => this.flushRoster(changes));
@@ -88,10 +93,66 @@ export class Hub<R extends Recipient = Recipient> {
     this.announce(other ?? r, other !== undefined);
   }
 
-  /** Online as others see it: a session that is not quiet. */
+  /** Online as others see it: a session that is not quiet, here or on another relay. */
   isOnline(userHex: string): boolean {
+    return this.localVisible(userHex) !== undefined || this.remote.has(userHex);
+  }
+
+  /** The entries of this relay's own visible users (what a cluster peer asks for). */
+  localEntries(): RosterEntry[] {
+    const entries: RosterEntry[] = [];
+    for (const set of this.byUser.values()) {
+      const s = this.visibleOf(set);
+      if (s?.card) entries.push(this.entryOf(s, true));
+    }
+    return entries;
+  }
+
+  /**
+   * What another relay of the cluster says of its users: `full` replaces all it
+   * said before. A user's local session, when there is one, is what others see.
+   */
+  remoteUpdate(node: string, entries: readonly RosterEntry[], full: boolean): void {
+    // user hex -> the latest entry known of the user, for the announcement.
+    const changed = new Map<string, RosterEntry>();
+    if (full) {
+      for (const [userHex, byNode] of this.remote) {
+        const old = byNode.get(node);
+        if (!old) continue;
+        byNode.delete(node);
+        if (byNode.size === 0) this.remote.delete(userHex);
+        changed.set(userHex, old);
+      }
+    }
+    for (const entry of entries) {
+      const userHex = toHex(entry.card.userId);
+      let byNode = this.remote.get(userHex);
+      if (entry.online) {
+        if (!byNode) {
+          byNode = new Map();
+          this.remote.set(userHex, byNode);
+        }
+        byNode.set(node, entry);
+      } else if (byNode?.delete(node) && byNode.size === 0) {
+        this.remote.delete(userHex);
+      }
+      changed.set(userHex, entry);
+    }
+    for (const [userHex, latest] of changed) {
+      if (this.localVisible(userHex)) continue;
+      const other = this.remote.get(userHex)?.values().next().value;
+      this.roster.push([userHex, other ?? { ...latest, online: false }]);
+    }
+  }
+
+  /** Another relay of the cluster is gone: its users are offline unless seen elsewhere. */
+  remoteNodeGone(node: string): void {
+    this.remoteUpdate(node, [], true);
+  }
+
+  private localVisible(userHex: string): R | undefined {
     const set = this.byUser.get(userHex);
-    return set !== undefined && this.visibleOf(set) !== undefined;
+    return set === undefined ? undefined : this.visibleOf(set);
   }
 
   /** The session whose status others see: the first that is not quiet. */
@@ -145,10 +206,10 @@ export class Hub<R extends Recipient = Recipient> {
   }
 
   private sendFullRoster(to: R): void {
-    const entries: RosterEntry[] = [];
-    for (const set of this.byUser.values()) {
-      const s = this.visibleOf(set);
-      if (s?.card) entries.push(this.entryOf(s, true));
+    const entries = this.localEntries();
+    for (const [userHex, byNode] of this.remote) {
+      const entry = byNode.values().next().value;
+      if (entry && !this.localVisible(userHex)) entries.push(entry);
     }
     for (let i = 0; i === 0 || i < entries.length; i += MAX_ROSTER_ENTRIES) {
       to.send({
@@ -160,7 +221,12 @@ export class Hub<R extends Recipient = Recipient> {
   }
 
   private announce(r: R, online: boolean): void {
-    if (r.card) this.roster.push([r.userHex, this.entryOf(r, online)]);
+    if (!r.card) return;
+    const entry = this.entryOf(r, online);
+    this.onLocalChange?.(entry);
+    // Gone from here but online through another relay: that is what others see.
+    const elsewhere = online ? undefined : this.remote.get(r.userHex)?.values().next().value;
+    this.roster.push([r.userHex, elsewhere ?? entry]);
   }
 
   private flushRoster(changes: [string, RosterEntry][]): void {

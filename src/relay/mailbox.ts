@@ -58,6 +58,47 @@ export type Enqueued =
   | Refusal;
 
 /**
+ * What the relay needs of a mail store: LevelDB (Mailbox, here) or a NATS
+ * cluster's stream (cluster/mailbox.ts). fanout.ts, delivery.ts and the
+ * handlers see only this; test/integration/relay/mail-compliance.test.ts runs
+ * one suite against both (STYLE.md §12).
+ */
+export interface MailStore {
+  /**
+   * True when the durable mail offered to a recipient's sessions arrives in seq
+   * order (one relay). In a cluster, mail stored through other relays can be
+   * announced out of order, so an offer only says "read the store from your cursor".
+   */
+  readonly ordered: boolean;
+  /**
+   * Stores one record: a refusal at once, or `durable`, which settles after the
+   * write. `mail` and `prevSeq` come at once only where the seq is known before
+   * the write (LevelDB), for the early push.
+   */
+  enqueue(
+    senderId: Uint8Array,
+    recipientHex: string,
+    build: (seq: number, storedAtMs: number) => Uint8Array,
+  ):
+    | { code: 'queued'; mail?: StoredMail; prevSeq?: number; durable: Promise<EnqueueResult> }
+    | Refusal;
+  read(
+    recipientHex: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<{ mails: StoredMail[]; done: boolean }>;
+  ack(recipientHex: string, seqs: readonly number[]): number;
+  /** Messages waiting for a recipient. */
+  pending(recipientHex: string): number | Promise<number>;
+  /** Stored messages (in a cluster: as last counted). */
+  readonly size: number;
+  /** Drops mail older than the TTL; how many. */
+  sweep(): number;
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
  * How far `open` moves the sequence on each start. It must exceed the seqs one
  * run can issue without writing them (bounded by sends in flight: connections x
  * maxInflightSendsPerSession, 10,000 x 4,096 < 2^32). 2^53 / 2^32 leaves two
@@ -85,7 +126,8 @@ function parseMailKey(key: string): { recipientHex: string; seq: number } | null
   return { recipientHex: parts[1], seq: Number.parseInt(parts[2], 16) };
 }
 
-export class Mailbox {
+export class Mailbox implements MailStore {
+  readonly ordered = true;
   private readonly index = new MailIndex();
   /** Highest seq issued per recipient (kept after acks), for `Enqueued.prevSeq`. */
   private readonly lastIssued = new Map<string, number>();

@@ -11,10 +11,15 @@ import { systemClock } from '../util/clock.js';
 import { describeError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { silentLogger } from '../util/logger.js';
-import { decodeFrame } from '../wire/codec.js';
 import { ByteBudget } from './budget.js';
+import { type ClusterLink, type ClusterOptions, connectCluster } from './cluster/connection.js';
+import { ClusterDirectory } from './cluster/directory.js';
+import { ClusterMailbox } from './cluster/mailbox.js';
+import { ClusterRoster } from './cluster/roster.js';
+import { clusterRelayKey } from './cluster/service-key.js';
 import type { RelayContext } from './context.js';
-import { Directory } from './directory.js';
+import { deliverStoredAt, deliverWithSeq, NO_RECORD } from './deliver-record.js';
+import { Directory, type DirectoryStore } from './directory.js';
 import { RelayFailureCode, relayFailure } from './errors.js';
 import { Fanout } from './fanout.js';
 import { RelayFiles } from './files/service.js';
@@ -24,7 +29,7 @@ import { loadOrCreateRelayKey } from './identity.js';
 import type { RelayLimits } from './limits.js';
 import { DEFAULT_RELAY_LIMITS, DEFAULT_RELAY_PORT } from './limits.js';
 import { RelayListener } from './listener.js';
-import { Mailbox } from './mailbox.js';
+import { Mailbox, type MailStore } from './mailbox.js';
 import { Session } from './session.js';
 import { RelayStore } from './store/index.js';
 
@@ -51,6 +56,12 @@ export interface RelayOptions {
    * many relays); `natter relay` turns it on with the default presence port.
    */
   presence?: false | Omit<RelayBeaconOptions, 'relayId' | 'relaySecretKey' | 'relayPort' | 'name'>;
+  /**
+   * Run as one of several relays acting as one service on NATS JetStream (issue 15,
+   * README "Running several relays"): the directory, stored mail and the online
+   * roster live in the cluster. Default: none (LevelDB in dataDir holds everything).
+   */
+  cluster?: ClusterOptions;
   /**
    * Default true: every connection runs inside TLS 1.3 (DESIGN.md §2). false serves
    * plain TCP so `npm run bench` can set the TLS figures beside plain ones; no client
@@ -95,9 +106,30 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   });
   let key: Awaited<ReturnType<typeof loadOrCreateRelayKey>>;
   let credentials: Awaited<ReturnType<typeof relayCertificate>> | null = null;
-  const directory = new Directory(store, log);
-  const mailbox = new Mailbox(store, { limits, clock, storedAtOf: deliverStoredAt });
   const hub = new Hub<Session>(limits.maxSessionsPerUser);
+  let link: ClusterLink | null = null;
+  if (options.cluster) {
+    try {
+      link = await connectCluster(options.cluster, log);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+  const directory: DirectoryStore & { close?: () => void } = link
+    ? new ClusterDirectory(link, log)
+    : new Directory(store, log);
+  const mailbox: MailStore = link
+    ? new ClusterMailbox(link, {
+        limits,
+        clock,
+        log,
+        withSeq: deliverWithSeq,
+        // Only the seq matters to an unordered offer: the session reads the stream.
+        announced: (recipientHex, seq) => hub.deliver({ seq, recipientHex, record: NO_RECORD }),
+      })
+    : new Mailbox(store, { limits, clock, storedAtOf: deliverStoredAt });
+  const roster = link ? new ClusterRoster(link, hub, clock, log) : null;
   const groups = createGroups({
     store,
     hub,
@@ -117,6 +149,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   });
   try {
     key = await loadOrCreateRelayKey(options.dataDir);
+    if (link) key = await clusterRelayKey(link, key);
     // A new certificate at every start: it carries nothing but the relay id's key.
     if (options.tls !== false) credentials = await relayCertificate(key);
     await directory.open();
@@ -125,9 +158,13 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     await files.open();
   } catch (err) {
     await files.close();
+    directory.close?.();
+    await mailbox.close();
+    await link?.close();
     await store.close();
     throw err;
   }
+  roster?.start();
   const fanout = new Fanout(mailbox, hub);
   const budget = new ByteBudget<Session>(limits.maxRelayBufferedBytes);
   const ctx: RelayContext = {
@@ -156,6 +193,10 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   });
   const addr = await listener.listen().catch(async (err: NodeJS.ErrnoException) => {
     await files.close();
+    roster?.close();
+    directory.close?.();
+    await mailbox.close();
+    await link?.close();
     await store.close();
     throw err.code === 'EADDRINUSE'
       ? relayFailure(
@@ -227,25 +268,18 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         if (sweepTimer) clock.clearTimeout(sweepTimer);
         await beacon?.stop();
         const closed = listener.close();
+        roster?.close();
         for (const session of [...hub.connections]) session.close('E_SHUTDOWN');
         await mailbox.close();
         await groups.streams.close();
         await files.close();
         await closed;
+        directory.close?.();
+        await link?.close();
         await store.close();
         log.info('relay stopped');
       })();
       return closing;
     },
   };
-}
-
-/** When a stored 1:1 record (an encoded Deliver frame) was stored, for the TTL; null if unreadable. */
-function deliverStoredAt(record: Uint8Array): number | null {
-  try {
-    const frame = decodeFrame(record);
-    return frame.type === 'deliver' ? frame.storedAtMs : null;
-  } catch {
-    return null;
-  }
 }

@@ -162,6 +162,10 @@ async function admit(
   const { ctx } = session;
   if (reserved) {
     const refused = await ctx.directory.commit(reserved);
+    if (refused && 'message' in refused) {
+      session.fail(refused.code, refused.message);
+      return;
+    }
     if (refused) {
       session.fail(
         STORE_REFUSAL_CODES[refused.code],
@@ -170,8 +174,9 @@ async function admit(
       return;
     }
   }
-  if (session.isClosing()) return;
   const userHex = toHex(card.userId);
+  const pending = await ctx.mailbox.pending(userHex);
+  if (session.isClosing()) return;
   if (!ctx.hub.hasRoomFor(userHex)) {
     session.fail(SessionCode.TooManySessions, 'login: too many sessions for this user');
     return;
@@ -180,7 +185,7 @@ async function admit(
   session.send({
     type: 'ready',
     card,
-    pending: ctx.mailbox.pending(userHex),
+    pending,
     serverTimeMs: ctx.clock.now(),
   });
   session.becomeReady(card, quiet);

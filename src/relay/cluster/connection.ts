@@ -1,0 +1,137 @@
+/**
+ * The relay's link to a NATS cluster with JetStream (issue 15): one connection,
+ * the JetStream and key-value handles, and the streams and buckets the cluster
+ * stores keep their state in, created on first use and checked at every start.
+ * Everything a relay shares with the others goes through here; sessions,
+ * dispatch, budgets and the protocol stay as on a single relay.
+ *
+ * Names are versioned like LevelDB's key prefixes (STYLE.md §11): a later layout
+ * gets new names and a migration, never a silent change of meaning.
+ */
+
+import { readFile } from 'node:fs/promises';
+import {
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+} from '@nats-io/jetstream';
+import { type KV, Kvm } from '@nats-io/kv';
+import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import { describeError } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
+import { RelayFailureCode, relayFailure } from '../errors.js';
+
+/** The stream of stored 1:1 mail: one subject per recipient. */
+export const MAIL_STREAM = 'NATTER_MAIL_1';
+export const MAIL_SUBJECT_PREFIX = 'natter.1.mail.';
+/** Core NATS subjects (not stored): live pushes, acks, the roster, relay heartbeats. */
+export const LIVE_SUBJECT_PREFIX = 'natter.1.live.';
+export const ACKED_SUBJECT = 'natter.1.acked';
+export const ROSTER_SUBJECT = 'natter.1.roster';
+export const ROSTER_SYNC_SUBJECT = 'natter.1.roster-sync';
+export const NODE_BEAT_SUBJECT = 'natter.1.beat';
+/** Key-value buckets: cards by user id, owners by folded name, the cluster's relay key. */
+export const USERS_BUCKET = 'natter_users_1';
+export const NAMES_BUCKET = 'natter_names_1';
+export const SERVICE_BUCKET = 'natter_service_1';
+
+export interface ClusterOptions {
+  /** NATS server URLs (nats://user:pass@host:port, tls://host:port). */
+  servers: string[];
+  /** A NATS credentials file (JWT + nkey seed), as `nats --creds` takes. */
+  credsFile?: string;
+  /** A CA certificate (PEM) to verify the NATS servers' TLS certificates with. */
+  caFile?: string;
+  /** Replicas of every stream and bucket: 1 on one nats-server, 3 on a three-node cluster. */
+  replicas?: number;
+  /** Name this relay gives its NATS connection (shown by `nats server report connections`). */
+  name?: string;
+}
+
+/** Where a cluster of relays keeps what they share, ready to use. */
+export interface ClusterLink {
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly users: KV;
+  readonly names: KV;
+  readonly service: KV;
+  readonly replicas: number;
+  close(): Promise<void>;
+}
+
+/** NATS_URL-style lists: comma-separated, blanks dropped. */
+export function parseClusterServers(text: string): string[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+export async function connectCluster(options: ClusterOptions, log: Logger): Promise<ClusterLink> {
+  const replicas = options.replicas ?? 1;
+  let nc: NatsConnection;
+  try {
+    const creds = options.credsFile ? await readFile(options.credsFile) : null;
+    const ca = options.caFile ? await readFile(options.caFile, 'utf8') : null;
+    nc = await connect({
+      servers: options.servers,
+      name: options.name ?? 'natter relay',
+      // A relay acts on its own publishes directly; it does not need them back.
+      noEcho: true,
+      // Keep trying: a NATS node restarting must not end the relay.
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      ...(creds ? { authenticator: credsAuthenticator(creds) } : {}),
+      ...(ca ? { tls: { ca } } : {}),
+    });
+  } catch (err) {
+    throw relayFailure(
+      RelayFailureCode.ClusterUnreachable,
+      `relay: cannot reach the NATS cluster at ${options.servers.join(',')}`,
+      err,
+    );
+  }
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') {
+        log.warn('cluster connection', {
+          event: s.type,
+          server: 'server' in s ? String(s.server) : '',
+        });
+      }
+    }
+  })().catch(() => {});
+  try {
+    const jsm = await jetstreamManager(nc);
+    const kvm = new Kvm(nc);
+    const bucket = (name: string, history = 1) => kvm.create(name, { replicas, history });
+    const [users, names, service] = await Promise.all([
+      bucket(USERS_BUCKET),
+      bucket(NAMES_BUCKET),
+      bucket(SERVICE_BUCKET),
+    ]);
+    return {
+      nc,
+      js: jetstream(nc),
+      jsm,
+      users,
+      names,
+      service,
+      replicas,
+      close: async () => {
+        await nc
+          .drain()
+          .catch((err: unknown) => log.warn('cluster drain failed', describeError(err)));
+      },
+    };
+  } catch (err) {
+    await nc.close();
+    throw relayFailure(
+      RelayFailureCode.ClusterUnreachable,
+      'relay: the NATS server has no JetStream (start it with -js) or refused the setup',
+      err,
+    );
+  }
+}

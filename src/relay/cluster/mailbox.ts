@@ -1,0 +1,310 @@
+/**
+ * Stored 1:1 mail in a cluster of relays (issue 15): one JetStream stream,
+ * one subject per recipient (natter.1.mail.<recipient hex>), so the stream's
+ * order is each recipient's delivery order and its sequence number is the
+ * mail's seq. The MailStore contract of mailbox.ts, with these differences:
+ *
+ * - `stored` is answered after JetStream acknowledged the publish, with the
+ *   replication the stream is configured for (DESIGN.md §4, guarantee 1).
+ * - The seq is known only then, so there is no early push, and the record is
+ *   stored with seq 0 and given its seq when read (`withSeq`).
+ * - Mail stored through other relays is announced on a core NATS subject
+ *   (natter.1.live.<recipient>) after it is stored; announcements from
+ *   several relays can cross, so they only tell a session to read the stream
+ *   from its cursor (`ordered` is false). Reads go to the stream's leader, which
+ *   holds everything acknowledged.
+ * - The recipient quota by count is the stream's own per-subject limit
+ *   (discard new per subject): exact across relays. The TTL is the stream's
+ *   max age. The sender quota is kept by each relay for the mail its own
+ *   senders stored (acks anywhere are announced on natter.1.acked); the byte
+ *   quota per recipient is bounded by count x frame size (docs/decisions.md).
+ * - An ack deletes a message only if its subject is the acknowledging user's.
+ */
+import type { MsgRequest, StoredMsg } from '@nats-io/jetstream';
+import { DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { nanos, type Subscription } from '@nats-io/transport-node';
+import { toHex } from '../../util/bytes.js';
+import type { Clock, Timer } from '../../util/clock.js';
+import { describeError } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
+import { MAX_FRAME_BYTES } from '../../wire/limits.js';
+import type { RelayLimits } from '../limits.js';
+import type { EnqueueResult, MailStore, Refusal, StoredMail } from '../mailbox.js';
+import { REFUSED_CLOSED, type StoreRefusal } from '../store/index.js';
+import {
+  ACKED_SUBJECT,
+  type ClusterLink,
+  LIVE_SUBJECT_PREFIX,
+  MAIL_STREAM,
+  MAIL_SUBJECT_PREFIX,
+} from './connection.js';
+
+/** How often the stored-message count (stats only) is read from the stream. */
+export const SIZE_REFRESH_MS = 5_000;
+
+/** JetStream API error codes a publish can meet (nats-server's errors.json). */
+const JS_PER_SUBJECT_LIMIT = 10077;
+const JS_INSUFFICIENT_RESOURCES = 10047;
+const JS_STORE_FAILED = 10074;
+
+const REFUSED_UNREACHABLE: StoreRefusal = Object.freeze({
+  code: 'internal',
+  reason: 'the relay cluster store did not answer',
+});
+
+export interface ClusterMailboxOptions {
+  limits: RelayLimits;
+  clock: Clock;
+  log: Logger;
+  /** The stored record (built with seq 0) as the recipient receives it, with its seq. */
+  withSeq: (record: Uint8Array, seq: number) => Uint8Array;
+  /** Mail for `recipientHex` was stored through another relay (or this one) at `seq`. */
+  announced: (recipientHex: string, seq: number) => void;
+}
+
+/** What this relay remembers of mail its own senders stored: for the sender quota. */
+interface OwnMail {
+  senderHex: string;
+  storedAtMs: number;
+}
+
+export function mailSubject(recipientHex: string): string {
+  return MAIL_SUBJECT_PREFIX + recipientHex;
+}
+
+export class ClusterMailbox implements MailStore {
+  readonly ordered = false;
+  private closed = false;
+  private count = 0;
+  private sizeTimer: Timer | null = null;
+  private readonly subs: Subscription[] = [];
+  private readonly inflight = new Set<Promise<unknown>>();
+  /** recipient:seq -> the sender, for mail stored through this relay and not yet acked. */
+  private readonly own = new Map<string, OwnMail>();
+  private readonly pendingBySender = new Map<string, number>();
+  /** Seqs read for each recipient and not yet acked: acks of these need no check. */
+  private readonly delivered = new Map<string, Set<number>>();
+
+  constructor(
+    private readonly link: ClusterLink,
+    private readonly options: ClusterMailboxOptions,
+  ) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  async open(): Promise<void> {
+    const { limits } = this.options;
+    const config = {
+      name: MAIL_STREAM,
+      subjects: [`${MAIL_SUBJECT_PREFIX}*`],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      num_replicas: this.link.replicas,
+      max_msgs_per_subject: limits.maxMailboxMessages,
+      discard: DiscardPolicy.New,
+      discard_new_per_subject: true,
+      max_age: nanos(limits.mailTtlMs),
+      max_msg_size: MAX_FRAME_BYTES,
+    };
+    try {
+      await this.link.jsm.streams.info(MAIL_STREAM);
+      await this.link.jsm.streams.update(MAIL_STREAM, config);
+    } catch (err) {
+      if ((err as { code?: number }).code !== 10059 && !/not found/i.test(String(err))) throw err;
+      await this.link.jsm.streams.add(config);
+    }
+    const { nc } = this.link;
+    this.subs.push(
+      nc.subscribe(`${LIVE_SUBJECT_PREFIX}*`, {
+        callback: (err, msg) => {
+          if (err) return;
+          const recipientHex = msg.subject.slice(LIVE_SUBJECT_PREFIX.length);
+          const seq = Number(msg.string());
+          if (Number.isSafeInteger(seq) && seq > 0) this.options.announced(recipientHex, seq);
+        },
+      }),
+      nc.subscribe(ACKED_SUBJECT, {
+        callback: (err, msg) => {
+          if (err) return;
+          try {
+            const { r, s } = msg.json<{ r: string; s: number[] }>();
+            for (const seq of s) this.forget(r, seq);
+          } catch {
+            // Only relays publish here; a malformed note costs a quota slot until the TTL.
+          }
+        },
+      }),
+    );
+    await this.refreshSize();
+  }
+
+  enqueue(
+    senderId: Uint8Array,
+    recipientHex: string,
+    build: (seq: number, storedAtMs: number) => Uint8Array,
+  ): { code: 'queued'; durable: Promise<EnqueueResult> } | Refusal {
+    if (this.closed) return REFUSED_CLOSED;
+    const senderHex = toHex(senderId);
+    if ((this.pendingBySender.get(senderHex) ?? 0) >= this.options.limits.maxPendingPerSender) {
+      return { code: 'sender-quota', reason: 'too many undelivered messages' };
+    }
+    const storedAtMs = this.options.clock.now();
+    const record = build(0, storedAtMs);
+    const durable = this.link.js.publish(mailSubject(recipientHex), record).then(
+      (ack): EnqueueResult => {
+        const seq = ack.seq;
+        this.own.set(`${recipientHex}:${seq}`, { senderHex, storedAtMs });
+        this.pendingBySender.set(senderHex, (this.pendingBySender.get(senderHex) ?? 0) + 1);
+        this.link.nc.publish(LIVE_SUBJECT_PREFIX + recipientHex, String(seq));
+        const mail: StoredMail = { seq, recipientHex, record: this.options.withSeq(record, seq) };
+        return { code: 'stored', mail };
+      },
+      (err: unknown): EnqueueResult => this.refusalOf(err),
+    );
+    this.track(durable);
+    return { code: 'queued', durable };
+  }
+
+  async read(
+    recipientHex: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<{ mails: StoredMail[]; done: boolean }> {
+    const subject = mailSubject(recipientHex);
+    const mails: StoredMail[] = [];
+    let next = afterSeq + 1;
+    while (mails.length < limit) {
+      // The leader's API, not a direct get: a replica's copy may lag behind an ack.
+      const m: StoredMsg | null = await this.link.jsm.streams.getMessage(
+        MAIL_STREAM,
+        // nats-server takes next_by_subj on STREAM.MSG.GET (2.9+); the client's type omits it.
+        { next_by_subj: subject, seq: next } as unknown as MsgRequest,
+      );
+      if (m === null) return { mails, done: true };
+      mails.push({ seq: m.seq, recipientHex, record: this.options.withSeq(m.data, m.seq) });
+      this.markDelivered(recipientHex, m.seq);
+      next = m.seq + 1;
+    }
+    return { mails, done: false };
+  }
+
+  ack(recipientHex: string, seqs: readonly number[]): number {
+    const set = this.delivered.get(recipientHex);
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (const seq of seqs) {
+      if (set?.delete(seq)) known.push(seq);
+      else unknown.push(seq);
+    }
+    this.track(this.remove(recipientHex, known, unknown));
+    return known.length;
+  }
+
+  async pending(recipientHex: string): Promise<number> {
+    const subject = mailSubject(recipientHex);
+    try {
+      const info = await this.link.jsm.streams.info(MAIL_STREAM, { subjects_filter: subject });
+      return info.state.subjects?.[subject] ?? 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** The stream expires mail itself (max age); here only this relay's own notes of it go. */
+  sweep(): number {
+    const cutoff = this.options.clock.now() - this.options.limits.mailTtlMs;
+    for (const [key, mail] of this.own) {
+      if (mail.storedAtMs >= cutoff) break; // insertion order is storage order
+      const [recipientHex, seq] = key.split(':') as [string, string];
+      this.forget(recipientHex, Number(seq));
+    }
+    return 0;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.sizeTimer) this.options.clock.clearTimeout(this.sizeTimer);
+    this.sizeTimer = null;
+    await Promise.allSettled([...this.inflight]);
+    for (const sub of this.subs) sub.unsubscribe();
+    this.subs.length = 0;
+  }
+
+  private async remove(recipientHex: string, known: number[], unknown: number[]): Promise<void> {
+    const subject = mailSubject(recipientHex);
+    const { jsm, nc } = this.link;
+    const removed: number[] = [];
+    try {
+      for (const seq of unknown) {
+        // Read through another relay, or not at all: delete only the acknowledging user's mail.
+        const m = await jsm.streams.getMessage(MAIL_STREAM, { seq }).catch(() => null);
+        if (m?.subject === subject) known.push(seq);
+      }
+      for (const seq of known) {
+        // A delete lost is a redelivery, which the client drops as a duplicate.
+        if (await jsm.streams.deleteMessage(MAIL_STREAM, seq, false).catch(() => false)) {
+          removed.push(seq);
+        }
+      }
+    } catch (err) {
+      this.options.log.warn('cluster mail delete failed', describeError(err));
+    }
+    if (removed.length === 0) return;
+    for (const seq of removed) this.forget(recipientHex, seq);
+    nc.publish(ACKED_SUBJECT, JSON.stringify({ r: recipientHex, s: removed }));
+  }
+
+  private forget(recipientHex: string, seq: number): void {
+    const key = `${recipientHex}:${seq}`;
+    const mail = this.own.get(key);
+    if (!mail) return;
+    this.own.delete(key);
+    const n = (this.pendingBySender.get(mail.senderHex) ?? 1) - 1;
+    if (n > 0) this.pendingBySender.set(mail.senderHex, n);
+    else this.pendingBySender.delete(mail.senderHex);
+  }
+
+  private markDelivered(recipientHex: string, seq: number): void {
+    let set = this.delivered.get(recipientHex);
+    if (!set) {
+      set = new Set();
+      this.delivered.set(recipientHex, set);
+    }
+    set.add(seq);
+    // Bounded like the mailbox: mail read and never acked (it expired, or went
+    // elsewhere) ages out first; its ack then costs one check.
+    if (set.size > this.options.limits.maxMailboxMessages) {
+      set.delete(set.values().next().value as number);
+    }
+  }
+
+  private refusalOf(err: unknown): Refusal {
+    const code = (err as { code?: unknown }).code;
+    if (code === JS_PER_SUBJECT_LIMIT) {
+      return { code: 'recipient-quota', reason: 'recipient mailbox is full' };
+    }
+    if (code === JS_INSUFFICIENT_RESOURCES || code === JS_STORE_FAILED) {
+      return { code: 'disk-full', reason: 'the relay cluster has no room' };
+    }
+    this.options.log.warn('cluster mail publish failed', describeError(err));
+    return REFUSED_UNREACHABLE;
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p));
+  }
+
+  private async refreshSize(): Promise<void> {
+    try {
+      this.count = (await this.link.jsm.streams.info(MAIL_STREAM)).state.messages;
+    } catch {
+      // Stats only: keep the last count.
+    }
+    if (this.closed) return;
+    this.sizeTimer = this.options.clock.setTimeout(() => void this.refreshSize(), SIZE_REFRESH_MS);
+    (this.sizeTimer as { unref?: () => void }).unref?.();
+  }
+}
