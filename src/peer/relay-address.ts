@@ -12,12 +12,29 @@ export const DEFAULT_RELAY_PORT = 47474;
 export interface RelayAddress {
   host: string;
   port: number;
+  /**
+   * Other relays of the same service (issue 15: relays on one NATS cluster prove one
+   * relay id), dialled in turn when this one cannot be reached. Written after it,
+   * comma-separated: 'a:47474,b:47474'.
+   */
+  also?: RelayAddress[];
 }
 
 type Env = Record<string, string | undefined>;
 
-/** 'host:port', 'host' (default port) or '[v6]:port'. Throws E_BAD_RELAY_ADDRESS. */
+/**
+ * 'host:port', 'host' (default port) or '[v6]:port'; several, comma-separated, for
+ * the relays of one cluster (the first is dialled first). Throws E_BAD_RELAY_ADDRESS.
+ */
 export function parseRelayAddress(text: string): RelayAddress {
+  if (text.includes(',')) {
+    const [first, ...rest] = text.split(',').map(parseOneAddress);
+    return rest.length === 0 ? first! : { ...first!, also: rest };
+  }
+  return parseOneAddress(text);
+}
+
+function parseOneAddress(text: string): RelayAddress {
   const s = text.trim();
   const bad = () => peerError(PeerCode.BadRelayAddress, `relay address '${text}' is not HOST:PORT`);
   let host: string;
@@ -41,9 +58,16 @@ export function parseRelayAddress(text: string): RelayAddress {
 }
 
 export function formatRelayAddress(address: RelayAddress): string {
-  return address.host.includes(':')
+  const one = address.host.includes(':')
     ? `[${address.host}]:${address.port}`
     : `${address.host}:${address.port}`;
+  return address.also ? [one, ...address.also.map(formatRelayAddress)].join(',') : one;
+}
+
+/** The address and its alternates, in the order they are dialled. */
+export function relayAddresses(address: RelayAddress): RelayAddress[] {
+  const { also = [], ...first } = address;
+  return [first, ...also];
 }
 
 export interface RelaySources {

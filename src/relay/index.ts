@@ -1,3 +1,5 @@
+export type { ClusterOptions } from './cluster/connection.js';
+export { parseClusterServers } from './cluster/connection.js';
 export type { RelayLimits } from './limits.js';
 export { DEFAULT_RELAY_LIMITS, DEFAULT_RELAY_PORT } from './limits.js';
 export type { RelayOptions, RunningRelay } from './server.js';

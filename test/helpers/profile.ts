@@ -3,6 +3,7 @@ import { saveIdentity } from '../../src/crypto/keyfile.js';
 import { generateIdentity, type Identity } from '../../src/crypto/keys.js';
 import { NatterClient, type OpenOptions } from '../../src/peer/client.js';
 import { ensureProfileDir, profilePaths, updateConfig } from '../../src/peer/profile.js';
+import type { RelayAddress } from '../../src/peer/relay-address.js';
 import { makeTempDir } from './tmp.js';
 
 export interface TestProfile {
@@ -34,7 +35,7 @@ export async function makeProfile(
 /** Opens a client for a new (or the given) profile, pointed at `relay`. Close it in the test. */
 export async function makeClient(
   name: string,
-  relay: { host: string; port: number },
+  relay: RelayAddress,
   options: { profile?: TestProfile } & Partial<OpenOptions> = {},
 ): Promise<NatterClient & { profile: TestProfile }> {
   const { profile: given, ...open } = options;

@@ -5,7 +5,13 @@ import { homedir, networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { fingerprint } from '../../peer/index.js';
-import { DEFAULT_RELAY_LIMITS, DEFAULT_RELAY_PORT, startRelay } from '../../relay/index.js';
+import {
+  type ClusterOptions,
+  DEFAULT_RELAY_LIMITS,
+  DEFAULT_RELAY_PORT,
+  parseClusterServers,
+  startRelay,
+} from '../../relay/index.js';
 import { isNatterError } from '../../util/errors.js';
 import { createLogger } from '../../util/logger.js';
 import { UsageError } from '../context.js';
@@ -24,6 +30,11 @@ interface RelayCliOptions {
   presence?: boolean;
   /** Stored file bytes per uploader. */
   fileQuota?: number;
+  /** NATS URLs: run as one relay of a cluster (issue 15). */
+  cluster?: string;
+  clusterCreds?: string;
+  clusterCa?: string;
+  clusterReplicas?: number;
 }
 
 export function addRelayCommand(program: Command, withContext: WithContext): void {
@@ -45,6 +56,23 @@ export function addRelayCommand(program: Command, withContext: WithContext): voi
       '--file-quota <size>',
       `stored file bytes per uploader, e.g. 20G (default ${formatSize(DEFAULT_RELAY_LIMITS.fileQuotaBytes)})`,
       parseSize,
+    )
+    .option(
+      '--cluster <urls>',
+      'run as one of several relays on NATS JetStream: nats://HOST:PORT[,...] (NATTER_RELAY_CLUSTER); README "Running several relays"',
+    )
+    .option(
+      '--cluster-creds <file>',
+      'NATS credentials file for --cluster (NATTER_RELAY_CLUSTER_CREDS)',
+    )
+    .option(
+      '--cluster-ca <file>',
+      'CA certificate (PEM) for tls:// NATS servers (NATTER_RELAY_CLUSTER_CA)',
+    )
+    .option(
+      '--cluster-replicas <n>',
+      'JetStream replicas of the stored mail and directory: 1, or 3 on a three-node NATS cluster (NATTER_RELAY_CLUSTER_REPLICAS; default 1)',
+      parseReplicas,
     )
     .option(
       '--no-presence',
@@ -71,6 +99,7 @@ export function addRelayCommand(program: Command, withContext: WithContext): voi
             : false;
         checkHost(host);
         await checkDataDir(dataDir);
+        const cluster = clusterOptions(opts, env);
         const relay = await startRelay({
           host,
           port,
@@ -82,17 +111,52 @@ export function addRelayCommand(program: Command, withContext: WithContext): voi
           ...(name === undefined ? {} : { name }),
           ...(opts.fileQuota === undefined ? {} : { limits: { fileQuotaBytes: opts.fileQuota } }),
           presence,
+          ...(cluster ? { cluster } : {}),
         }).catch((err: unknown) => {
           throw startError(err, host, port, dataDir);
         });
         const shown = isWildcard(host) ? lanAddress() : relay.address.host;
         ctx.out(
-          `natter relay listening on ${shown}:${relay.address.port} (relay id ${fingerprint(relay.relayId)}, data ${dataDir})`,
+          `natter relay listening on ${shown}:${relay.address.port} (relay id ${fingerprint(relay.relayId)}, data ${dataDir}${cluster ? `, cluster ${cluster.servers.join(',')}` : ''})`,
         );
         await ctx.io.stopSignal();
         await relay.close();
       }),
     );
+}
+
+/** --cluster and its companions (or their NATTER_RELAY_CLUSTER* variables); undefined without one. */
+function clusterOptions(
+  opts: RelayCliOptions,
+  env: Record<string, string | undefined>,
+): ClusterOptions | undefined {
+  const urls = opts.cluster ?? env.NATTER_RELAY_CLUSTER;
+  if (urls === undefined || urls.trim() === '') return undefined;
+  const servers = parseClusterServers(urls);
+  for (const url of servers) {
+    if (!/^(nats|tls):\/\/[^\s/]+$/.test(url) && !/^[^\s/:]+(:\d+)?$/.test(url)) {
+      throw new UsageError(`relay: --cluster ${url} is not nats://HOST:PORT`);
+    }
+  }
+  const creds = opts.clusterCreds ?? env.NATTER_RELAY_CLUSTER_CREDS;
+  const ca = opts.clusterCa ?? env.NATTER_RELAY_CLUSTER_CA;
+  const replicasText = env.NATTER_RELAY_CLUSTER_REPLICAS;
+  const replicas = opts.clusterReplicas ?? (replicasText ? parseReplicas(replicasText) : undefined);
+  return {
+    servers,
+    ...(creds ? { credsFile: resolve(creds) } : {}),
+    ...(ca ? { caFile: resolve(ca) } : {}),
+    ...(replicas === undefined ? {} : { replicas }),
+  };
+}
+
+/** JetStream takes 1 to 5 replicas. */
+function parseReplicas(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 5) {
+    throw new UsageError(`relay: --cluster-replicas ${text} is not 1 to 5`);
+  }
+  return n;
 }
 
 /** A dotted quad that is no IPv4 address (999.1.1.1) is a typo, not a host name to look up. */

@@ -11,7 +11,7 @@ import type { Logger } from '../../util/logger.js';
 import type { Frame } from '../../wire/types.js';
 import type { PeerEvents } from '../events.js';
 import type { ProfilePaths } from '../profile.js';
-import { formatRelayAddress, type RelayAddress } from '../relay-address.js';
+import { formatRelayAddress, type RelayAddress, relayAddresses } from '../relay-address.js';
 import type { PeerStore } from '../store.js';
 import type { RelayChannel } from './channel.js';
 import { RelayConnection } from './connection.js';
@@ -68,8 +68,15 @@ export class RelaySession {
       ...(o.expectRelayId === undefined ? {} : { expectRelayId: o.expectRelayId }),
     });
     const dial = o.connect ?? ((a: RelayAddress) => connectTls(a.host, a.port));
+    // Several relays of one cluster: a dial that fails moves on to the next (issue 15).
+    const addresses = relayAddresses(o.address);
+    let turn = 0;
     const connection = new RelayConnection({
-      connect: () => dial(o.address),
+      connect: () =>
+        dial(addresses[turn % addresses.length]!).catch((err: unknown) => {
+          turn++;
+          throw err;
+        }),
       identity: o.identity,
       pseudonym: o.pseudonym,
       ...(o.quiet ? { quiet: true } : {}),

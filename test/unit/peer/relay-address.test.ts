@@ -3,6 +3,7 @@ import {
   DEFAULT_RELAY_PORT,
   formatRelayAddress,
   parseRelayAddress,
+  relayAddresses,
   resolveRelayAddress,
 } from '../../../src/peer/relay-address.js';
 import { isNatterError } from '../../../src/util/errors.js';
@@ -47,5 +48,20 @@ describe('relay addresses: what to dial', () => {
     ]) {
       assert.deepEqual(parseRelayAddress(formatRelayAddress(address)), address);
     }
+  });
+
+  it('takes several relays of one cluster, comma-separated, dialled in the order given', () => {
+    const address = parseRelayAddress('a.lan:1, [::1]:2,c.lan');
+    assert.deepEqual(relayAddresses(address), [
+      { host: 'a.lan', port: 1 },
+      { host: '::1', port: 2 },
+      { host: 'c.lan', port: DEFAULT_RELAY_PORT },
+    ]);
+    assert.equal(formatRelayAddress(address), `a.lan:1,[::1]:2,c.lan:${DEFAULT_RELAY_PORT}`);
+    assert.deepEqual(parseRelayAddress(formatRelayAddress(address)), address);
+    assert.throws(
+      () => parseRelayAddress('a.lan:1,,b.lan:2'),
+      (e) => isNatterError(e, 'E_BAD_RELAY_ADDRESS'),
+    );
   });
 });
