@@ -170,6 +170,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const ctx: RelayContext = {
     key,
     name,
+    cluster: link !== null,
     limits,
     clock,
     log,
