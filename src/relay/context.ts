@@ -9,7 +9,7 @@ import type { RelayGroups } from './groups/index.js';
 import type { Hub } from './hub.js';
 import type { RelayKey } from './identity.js';
 import type { RelayLimits } from './limits.js';
-import type { MailStore } from './mailbox.js';
+import type { MailStore } from './mail-store.js';
 import type { Session } from './session.js';
 
 export interface RelayContext {

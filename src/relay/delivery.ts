@@ -9,7 +9,7 @@ import { describeError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { SessionCode, type SessionCodeValue } from './errors.js';
 import type { RelayLimits } from './limits.js';
-import type { MailStore, StoredMail } from './mailbox.js';
+import type { MailStore, StoredMail } from './mail-store.js';
 
 /** What delivery needs of its connection. */
 export interface DeliveryLink {

@@ -9,7 +9,7 @@
 import { encodeFrame } from '../wire/codec.js';
 import type { Card, FrameOf } from '../wire/types.js';
 import type { Hub } from './hub.js';
-import type { EnqueueResult, MailStore } from './mailbox.js';
+import type { EnqueueResult, MailStore } from './mail-store.js';
 
 /** What fanout needs of the sending session. */
 export interface Sender {

@@ -12,7 +12,7 @@ import { encodeFrame } from '../wire/codec.js';
 import { MAX_ROSTER_ENTRIES } from '../wire/limits.js';
 import type { Card, Frame, RosterEntry, Status, StatusSignature } from '../wire/types.js';
 import type { GroupItemOut } from './groups/stream.js';
-import type { StoredMail } from './mailbox.js';
+import type { StoredMail } from './mail-store.js';
 
 /** A ready connection of one user, as the hub sees it. */
 export interface Recipient {

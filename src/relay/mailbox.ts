@@ -21,10 +21,10 @@
 import { allocBytes, toHex } from '../util/bytes.js';
 import type { Clock } from '../util/clock.js';
 import { GroupCommit } from '../util/group-commit.js';
-import type { AckCode } from '../wire/types.js';
 import { RelayFailureCode, relayFailure } from './errors.js';
 import type { RelayLimits } from './limits.js';
 import { MailIndex } from './mail-index.js';
+import type { EnqueueResult, MailStore, Refusal, StoredMail } from './mail-store.js';
 import {
   type KvOp,
   REFUSED_CLOSED,
@@ -38,17 +38,6 @@ const SEQ_KEY = 's1!seq';
 const SEQ_DIGITS = 16;
 const SENDER_BYTES = 32;
 
-export interface StoredMail {
-  seq: number;
-  recipientHex: string;
-  /** The owner's record, as stored (for 1:1 mail: the encoded Deliver frame). */
-  record: Uint8Array;
-}
-
-export type Refusal = { code: Exclude<AckCode, 'stored'>; reason: string };
-
-export type EnqueueResult = { code: 'stored'; mail: StoredMail } | Refusal;
-
 /**
  * What `enqueue` returns at once: a refusal, or the mail, the seq of the mail issued
  * to the same recipient just before it (0 if none since start), and the durable write.
@@ -56,47 +45,6 @@ export type EnqueueResult = { code: 'stored'; mail: StoredMail } | Refusal;
 export type Enqueued =
   | { code: 'queued'; mail: StoredMail; prevSeq: number; durable: Promise<EnqueueResult> }
   | Refusal;
-
-/**
- * What the relay needs of a mail store: LevelDB (Mailbox, here) or a NATS
- * cluster's stream (cluster/mailbox.ts). fanout.ts, delivery.ts and the
- * handlers see only this; test/integration/relay/mail-compliance.test.ts runs
- * one suite against both (STYLE.md §12).
- */
-export interface MailStore {
-  /**
-   * True when the durable mail offered to a recipient's sessions arrives in seq
-   * order (one relay). In a cluster, mail stored through other relays can be
-   * announced out of order, so an offer only says "read the store from your cursor".
-   */
-  readonly ordered: boolean;
-  /**
-   * Stores one record: a refusal at once, or `durable`, which settles after the
-   * write. `mail` and `prevSeq` come at once only where the seq is known before
-   * the write (LevelDB), for the early push.
-   */
-  enqueue(
-    senderId: Uint8Array,
-    recipientHex: string,
-    build: (seq: number, storedAtMs: number) => Uint8Array,
-  ):
-    | { code: 'queued'; mail?: StoredMail; prevSeq?: number; durable: Promise<EnqueueResult> }
-    | Refusal;
-  read(
-    recipientHex: string,
-    afterSeq: number,
-    limit: number,
-  ): Promise<{ mails: StoredMail[]; done: boolean }>;
-  ack(recipientHex: string, seqs: readonly number[]): number;
-  /** Messages waiting for a recipient. */
-  pending(recipientHex: string): number | Promise<number>;
-  /** Stored messages (in a cluster: as last counted). */
-  readonly size: number;
-  /** Drops mail older than the TTL; how many. */
-  sweep(): number;
-  open(): Promise<void>;
-  close(): Promise<void>;
-}
 
 /**
  * How far `open` moves the sequence on each start. It must exceed the seqs one

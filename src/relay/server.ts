@@ -29,7 +29,8 @@ import { loadOrCreateRelayKey } from './identity.js';
 import type { RelayLimits } from './limits.js';
 import { DEFAULT_RELAY_LIMITS, DEFAULT_RELAY_PORT } from './limits.js';
 import { RelayListener } from './listener.js';
-import { Mailbox, type MailStore } from './mailbox.js';
+import type { MailStore } from './mail-store.js';
+import { Mailbox } from './mailbox.js';
 import { Session } from './session.js';
 import { RelayStore } from './store/index.js';
 

@@ -25,7 +25,7 @@ import type { FileCodeValue } from './files/codes.js';
 import { type FileLink, SessionFiles } from './files/session-files.js';
 import { GroupDelivery, type GroupItemOut } from './groups/index.js';
 import { Inbound, type InboundLink } from './inbound.js';
-import type { StoredMail } from './mailbox.js';
+import type { StoredMail } from './mail-store.js';
 import { Outbound } from './outbound.js';
 
 export type SessionState = 'hello' | 'challenge' | 'auth' | 'ready' | 'closing';

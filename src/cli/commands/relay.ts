@@ -67,7 +67,7 @@ export function addRelayCommand(program: Command, withContext: WithContext): voi
     )
     .option(
       '--cluster-ca <file>',
-      'CA certificate (PEM) for tls:// NATS servers (NATTER_RELAY_CLUSTER_CA)',
+      'CA certificate (PEM) to check NATS servers that use TLS (NATTER_RELAY_CLUSTER_CA)',
     )
     .option(
       '--cluster-replicas <n>',

@@ -29,7 +29,7 @@ import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { MAX_FRAME_BYTES } from '../../wire/limits.js';
 import type { RelayLimits } from '../limits.js';
-import type { EnqueueResult, MailStore, Refusal, StoredMail } from '../mailbox.js';
+import type { EnqueueResult, MailStore, Refusal, StoredMail } from '../mail-store.js';
 import { REFUSED_CLOSED, type StoreRefusal } from '../store/index.js';
 import {
   ACKED_SUBJECT,
@@ -38,6 +38,7 @@ import {
   MAIL_STREAM,
   MAIL_SUBJECT_PREFIX,
 } from './connection.js';
+import { SenderQuota } from './sender-quota.js';
 
 /** How often the stored-message count (stats only) is read from the stream. */
 export const SIZE_REFRESH_MS = 5_000;
@@ -62,12 +63,6 @@ export interface ClusterMailboxOptions {
   announced: (recipientHex: string, seq: number) => void;
 }
 
-/** What this relay remembers of mail its own senders stored: for the sender quota. */
-interface OwnMail {
-  senderHex: string;
-  storedAtMs: number;
-}
-
 export function mailSubject(recipientHex: string): string {
   return MAIL_SUBJECT_PREFIX + recipientHex;
 }
@@ -79,16 +74,16 @@ export class ClusterMailbox implements MailStore {
   private sizeTimer: Timer | null = null;
   private readonly subs: Subscription[] = [];
   private readonly inflight = new Set<Promise<unknown>>();
-  /** recipient:seq -> the sender, for mail stored through this relay and not yet acked. */
-  private readonly own = new Map<string, OwnMail>();
-  private readonly pendingBySender = new Map<string, number>();
+  private readonly senders: SenderQuota;
   /** Seqs read for each recipient and not yet acked: acks of these need no check. */
   private readonly delivered = new Map<string, Set<number>>();
 
   constructor(
     private readonly link: ClusterLink,
     private readonly options: ClusterMailboxOptions,
-  ) {}
+  ) {
+    this.senders = new SenderQuota(options.limits.maxPendingPerSender);
+  }
 
   get size(): number {
     return this.count;
@@ -130,7 +125,7 @@ export class ClusterMailbox implements MailStore {
           if (err) return;
           try {
             const { r, s } = msg.json<{ r: string; s: number[] }>();
-            for (const seq of s) this.forget(r, seq);
+            for (const seq of s) this.senders.gone(r, seq);
           } catch {
             // Only relays publish here; a malformed note costs a quota slot until the TTL.
           }
@@ -147,7 +142,7 @@ export class ClusterMailbox implements MailStore {
   ): { code: 'queued'; durable: Promise<EnqueueResult> } | Refusal {
     if (this.closed) return REFUSED_CLOSED;
     const senderHex = toHex(senderId);
-    if ((this.pendingBySender.get(senderHex) ?? 0) >= this.options.limits.maxPendingPerSender) {
+    if (this.senders.full(senderHex)) {
       return { code: 'sender-quota', reason: 'too many undelivered messages' };
     }
     const storedAtMs = this.options.clock.now();
@@ -155,11 +150,10 @@ export class ClusterMailbox implements MailStore {
     const durable = this.link.js.publish(mailSubject(recipientHex), record).then(
       (ack): EnqueueResult => {
         const seq = ack.seq;
-        this.own.set(`${recipientHex}:${seq}`, { senderHex, storedAtMs });
-        this.pendingBySender.set(senderHex, (this.pendingBySender.get(senderHex) ?? 0) + 1);
+        this.senders.stored(senderHex, recipientHex, seq, storedAtMs);
         this.link.nc.publish(LIVE_SUBJECT_PREFIX + recipientHex, String(seq));
-        const mail: StoredMail = { seq, recipientHex, record: this.options.withSeq(record, seq) };
-        return { code: 'stored', mail };
+        // An unordered offer needs only the seq: sessions read the record back from the stream.
+        return { code: 'stored', mail: { seq, recipientHex, record } };
       },
       (err: unknown): EnqueueResult => this.refusalOf(err),
     );
@@ -183,9 +177,17 @@ export class ClusterMailbox implements MailStore {
         { next_by_subj: subject, seq: next } as unknown as MsgRequest,
       );
       if (m === null) return { mails, done: true };
-      mails.push({ seq: m.seq, recipientHex, record: this.options.withSeq(m.data, m.seq) });
-      this.markDelivered(recipientHex, m.seq);
       next = m.seq + 1;
+      let record: Uint8Array;
+      try {
+        record = this.options.withSeq(m.data, m.seq);
+      } catch (err) {
+        // Only relays publish here; a record that does not decode is skipped, not served.
+        this.options.log.warn('stored mail unreadable; skipped', { seq: m.seq, ...describeError(err) });
+        continue;
+      }
+      mails.push({ seq: m.seq, recipientHex, record });
+      this.markDelivered(recipientHex, m.seq);
     }
     return { mails, done: false };
   }
@@ -214,12 +216,7 @@ export class ClusterMailbox implements MailStore {
 
   /** The stream expires mail itself (max age); here only this relay's own notes of it go. */
   sweep(): number {
-    const cutoff = this.options.clock.now() - this.options.limits.mailTtlMs;
-    for (const [key, mail] of this.own) {
-      if (mail.storedAtMs >= cutoff) break; // insertion order is storage order
-      const [recipientHex, seq] = key.split(':') as [string, string];
-      this.forget(recipientHex, Number(seq));
-    }
+    this.senders.expire(this.options.clock.now() - this.options.limits.mailTtlMs);
     return 0;
   }
 
@@ -252,18 +249,8 @@ export class ClusterMailbox implements MailStore {
       this.options.log.warn('cluster mail delete failed', describeError(err));
     }
     if (removed.length === 0) return;
-    for (const seq of removed) this.forget(recipientHex, seq);
+    for (const seq of removed) this.senders.gone(recipientHex, seq);
     nc.publish(ACKED_SUBJECT, JSON.stringify({ r: recipientHex, s: removed }));
-  }
-
-  private forget(recipientHex: string, seq: number): void {
-    const key = `${recipientHex}:${seq}`;
-    const mail = this.own.get(key);
-    if (!mail) return;
-    this.own.delete(key);
-    const n = (this.pendingBySender.get(mail.senderHex) ?? 1) - 1;
-    if (n > 0) this.pendingBySender.set(mail.senderHex, n);
-    else this.pendingBySender.delete(mail.senderHex);
   }
 
   private markDelivered(recipientHex: string, seq: number): void {

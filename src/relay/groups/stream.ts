@@ -22,7 +22,7 @@ import { encodeFrame } from '../../wire/codec.js';
 import { frame } from '../../wire/framing.js';
 import type { GroupChange, GroupItem } from '../../wire/types.js';
 import type { RelayLimits } from '../limits.js';
-import type { Refusal } from '../mailbox.js';
+import type { Refusal } from '../mail-store.js';
 import {
   REFUSED_CLOSED,
   REFUSED_RECOVERING,

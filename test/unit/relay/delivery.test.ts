@@ -10,7 +10,7 @@ import { randomBytes } from '../../../src/crypto/random.js';
 import { ByteBudget } from '../../../src/relay/budget.js';
 import type { RelayContext } from '../../../src/relay/context.js';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from '../../../src/relay/limits.js';
-import type { StoredMail } from '../../../src/relay/mailbox.js';
+import type { StoredMail } from '../../../src/relay/mail-store.js';
 import { Session } from '../../../src/relay/session.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/util/logger.js';

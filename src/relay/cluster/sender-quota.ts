@@ -1,0 +1,49 @@
+/**
+ * The sender quota in a cluster (maxPendingPerSender; docs/decisions.md, "Issue
+ * 15: quotas in a cluster"): each relay counts the mail its own senders stored
+ * and nobody has acknowledged yet. Acks through any relay reach it as notes on
+ * natter.1.acked; mail older than the TTL is forgotten, as the stream expires it.
+ * A relay that restarts starts counting afresh: the quota is per relay and
+ * best effort, where the recipient quota (the stream's own limit) is exact.
+ */
+interface OwnMail {
+  senderHex: string;
+  storedAtMs: number;
+}
+
+export class SenderQuota {
+  /** recipient:seq -> who stored it and when, in storage order. */
+  private readonly own = new Map<string, OwnMail>();
+  private readonly bySender = new Map<string, number>();
+
+  constructor(private readonly maxPending: number) {}
+
+  full(senderHex: string): boolean {
+    return (this.bySender.get(senderHex) ?? 0) >= this.maxPending;
+  }
+
+  stored(senderHex: string, recipientHex: string, seq: number, storedAtMs: number): void {
+    this.own.set(`${recipientHex}:${seq}`, { senderHex, storedAtMs });
+    this.bySender.set(senderHex, (this.bySender.get(senderHex) ?? 0) + 1);
+  }
+
+  /** Mail acknowledged (or expired): its sender may store one more. */
+  gone(recipientHex: string, seq: number): void {
+    const key = `${recipientHex}:${seq}`;
+    const mail = this.own.get(key);
+    if (!mail) return;
+    this.own.delete(key);
+    const n = (this.bySender.get(mail.senderHex) ?? 1) - 1;
+    if (n > 0) this.bySender.set(mail.senderHex, n);
+    else this.bySender.delete(mail.senderHex);
+  }
+
+  /** Forgets mail stored before `cutoffMs` (the stream has expired it). */
+  expire(cutoffMs: number): void {
+    for (const [key, mail] of this.own) {
+      if (mail.storedAtMs >= cutoffMs) break; // insertion order is storage order
+      const at = key.lastIndexOf(':');
+      this.gone(key.slice(0, at), Number(key.slice(at + 1)));
+    }
+  }
+}

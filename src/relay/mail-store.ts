@@ -1,0 +1,57 @@
+/**
+ * The mail store the relay's sessions, fanout and handlers see: LevelDB
+ * (mailbox.ts) or a NATS cluster's stream (cluster/mailbox.ts).
+ */
+import type { AckCode } from '../wire/types.js';
+
+export interface StoredMail {
+  seq: number;
+  recipientHex: string;
+  /** The owner's record, as stored (for 1:1 mail: the encoded Deliver frame). */
+  record: Uint8Array;
+}
+
+export type Refusal = { code: Exclude<AckCode, 'stored'>; reason: string };
+
+export type EnqueueResult = { code: 'stored'; mail: StoredMail } | Refusal;
+
+/**
+ * What the relay needs of a mail store: LevelDB (Mailbox, here) or a NATS
+ * cluster's stream (cluster/mailbox.ts). fanout.ts, delivery.ts and the
+ * handlers see only this; test/integration/relay/mail-compliance.test.ts runs
+ * one suite against both (STYLE.md §12).
+ */
+export interface MailStore {
+  /**
+   * True when the durable mail offered to a recipient's sessions arrives in seq
+   * order (one relay). In a cluster, mail stored through other relays can be
+   * announced out of order, so an offer only says "read the store from your cursor".
+   */
+  readonly ordered: boolean;
+  /**
+   * Stores one record: a refusal at once, or `durable`, which settles after the
+   * write. `mail` and `prevSeq` come at once only where the seq is known before
+   * the write (LevelDB), for the early push.
+   */
+  enqueue(
+    senderId: Uint8Array,
+    recipientHex: string,
+    build: (seq: number, storedAtMs: number) => Uint8Array,
+  ):
+    | { code: 'queued'; mail?: StoredMail; prevSeq?: number; durable: Promise<EnqueueResult> }
+    | Refusal;
+  read(
+    recipientHex: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<{ mails: StoredMail[]; done: boolean }>;
+  ack(recipientHex: string, seqs: readonly number[]): number;
+  /** Messages waiting for a recipient. */
+  pending(recipientHex: string): number | Promise<number>;
+  /** Stored messages (in a cluster: as last counted). */
+  readonly size: number;
+  /** Drops mail older than the TTL; how many. */
+  sweep(): number;
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
