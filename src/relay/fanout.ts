@@ -35,8 +35,12 @@ export class Fanout {
   /** Stores and delivers `msg` from `from` to `recipientHex`; acks the sender once it is durable. */
   send(sender: Sender, from: Card, recipientHex: string, msg: Outgoing): void {
     const { msgId, nonce, ciphertext } = msg;
-    const queued = this.mailbox.enqueue(from.userId, recipientHex, (seq, storedAtMs) =>
-      encodeFrame({ type: 'deliver', seq, from, msgId, nonce, ciphertext, storedAtMs }),
+    const queued = this.mailbox.enqueue(
+      from.userId,
+      recipientHex,
+      (seq, storedAtMs) =>
+        encodeFrame({ type: 'deliver', seq, from, msgId, nonce, ciphertext, storedAtMs }),
+      msgId,
     );
     if (queued.code !== 'queued') {
       sender.send({ type: 'send-ack', msgId: msg.msgId, code: queued.code, reason: queued.reason });

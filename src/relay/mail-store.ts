@@ -37,6 +37,8 @@ export interface MailStore {
     senderId: Uint8Array,
     recipientHex: string,
     build: (seq: number, storedAtMs: number) => Uint8Array,
+    /** The sender's message id: in a cluster, the same message sent twice is stored once. */
+    msgId?: Uint8Array,
   ):
     | { code: 'queued'; mail?: StoredMail; prevSeq?: number; durable: Promise<EnqueueResult> }
     | Refusal;

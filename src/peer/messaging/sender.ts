@@ -66,6 +66,14 @@ export class OutboxSender {
   private readonly outcomes: SendOutcomes;
   private running = false;
   private again = false;
+  /**
+   * Bumped by every new session and every loss: a run that began on another
+   * session stops, and the run after Ready starts again from the oldest entry.
+   * Otherwise a run still going through the outbox when the link came back would
+   * send its later entries first, and receivers would see counters jump and then
+   * go back (issue 15: a client that moved to another relay mid-send).
+   */
+  private session = 0;
   private readonly clock: Clock;
   private readonly log: Logger;
 
@@ -104,12 +112,14 @@ export class OutboxSender {
 
   /** A new session: whatever was in flight may or may not have arrived, so resend it all. */
   onReady(): void {
+    this.session++;
     this.inFlight.clear();
     this.d.direct.newSession();
     this.kick();
   }
 
   onOffline(): void {
+    this.session++;
     this.inFlight.clear();
   }
 
@@ -171,8 +181,9 @@ export class OutboxSender {
     const now = this.clock.now();
     /** Conversations that cannot be sealed for in this run: their other entries wait too. */
     const blocked = new Set<ConversationId>();
+    const session = this.session;
     for (const entry of this.d.outbox.list('queued')) {
-      if (!this.d.link.writable) break;
+      if (!this.d.link.writable || this.session !== session) break;
       if (this.inFlight.has(entry.msgId)) continue;
       if (isExpired(entry, now)) {
         // Its recipient would refuse it by its send time: say so now, not never.

@@ -18,6 +18,7 @@ import {
 } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import { systemClock } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { RelayFailureCode, relayFailure } from '../errors.js';
@@ -45,6 +46,8 @@ export interface ClusterOptions {
   caFile?: string;
   /** Replicas of every stream and bucket: 1 on one nats-server, 3 on a three-node cluster. */
   replicas?: number;
+  /** How long to wait for JetStream at start; default CLUSTER_SETUP_TIMEOUT_MS. */
+  setupTimeoutMs?: number;
   /** Name this relay gives its NATS connection (shown by `nats server report connections`). */
   name?: string;
 }
@@ -59,6 +62,36 @@ export interface ClusterLink {
   readonly service: KV;
   readonly replicas: number;
   close(): Promise<void>;
+}
+
+/**
+ * How long a starting relay waits for JetStream to take its buckets: a NATS
+ * cluster that has just started needs a few seconds to elect its leaders, and
+ * relays and NATS nodes are often started together (a machine boots).
+ */
+export const CLUSTER_SETUP_TIMEOUT_MS = 30_000;
+const SETUP_RETRY_MS = 500;
+
+/** The buckets, created or opened; retried until JetStream answers or the time is up. */
+async function setUp(nc: NatsConnection, replicas: number, log: Logger, timeoutMs: number) {
+  const deadline = systemClock.now() + timeoutMs;
+  for (;;) {
+    try {
+      const jsm = await jetstreamManager(nc);
+      const kvm = new Kvm(nc);
+      const bucket = (name: string) => kvm.create(name, { replicas, history: 1 });
+      const [users, names, service] = await Promise.all([
+        bucket(USERS_BUCKET),
+        bucket(NAMES_BUCKET),
+        bucket(SERVICE_BUCKET),
+      ]);
+      return { jsm, users, names, service };
+    } catch (err) {
+      if (systemClock.now() + SETUP_RETRY_MS > deadline) throw err;
+      log.info('waiting for JetStream', describeError(err));
+      await new Promise((r) => setTimeout(r, SETUP_RETRY_MS));
+    }
+  }
 }
 
 /** NATS_URL-style lists: comma-separated, blanks dropped. */
@@ -103,15 +136,9 @@ export async function connectCluster(options: ClusterOptions, log: Logger): Prom
       }
     }
   })().catch(() => {});
+  const timeoutMs = options.setupTimeoutMs ?? CLUSTER_SETUP_TIMEOUT_MS;
   try {
-    const jsm = await jetstreamManager(nc);
-    const kvm = new Kvm(nc);
-    const bucket = (name: string, history = 1) => kvm.create(name, { replicas, history });
-    const [users, names, service] = await Promise.all([
-      bucket(USERS_BUCKET),
-      bucket(NAMES_BUCKET),
-      bucket(SERVICE_BUCKET),
-    ]);
+    const { jsm, users, names, service } = await setUp(nc, replicas, log, timeoutMs);
     return {
       nc,
       js: jetstream(nc),
@@ -130,7 +157,7 @@ export async function connectCluster(options: ClusterOptions, log: Logger): Prom
     await nc.close();
     throw relayFailure(
       RelayFailureCode.ClusterUnreachable,
-      'relay: the NATS server has no JetStream (start it with -js) or refused the setup',
+      `relay: JetStream did not take the relay's buckets within ${timeoutMs} ms (is nats-server running with -js, with ${replicas} JetStream nodes for ${replicas} replicas?)`,
       err,
     );
   }

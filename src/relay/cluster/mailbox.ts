@@ -23,6 +23,7 @@
 import type { MsgRequest, StoredMsg } from '@nats-io/jetstream';
 import { DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { nanos, type Subscription } from '@nats-io/transport-node';
+import { randomBytes } from '../../crypto/random.js';
 import { toHex } from '../../util/bytes.js';
 import type { Clock, Timer } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
@@ -38,6 +39,9 @@ import {
   MAIL_STREAM,
   MAIL_SUBJECT_PREFIX,
 } from './connection.js';
+import { Lanes } from './lanes.js';
+import { MailAcks } from './mail-acks.js';
+import { retrying } from './retry.js';
 import { SenderQuota } from './sender-quota.js';
 
 /** How often the stored-message count (stats only) is read from the stream. */
@@ -47,6 +51,8 @@ export const SIZE_REFRESH_MS = 5_000;
 const JS_PER_SUBJECT_LIMIT = 10077;
 const JS_INSUFFICIENT_RESOURCES = 10047;
 const JS_STORE_FAILED = 10074;
+/** One publish attempt's wait for its ack (retry.ts tries again within its budget). */
+const PUBLISH_TIMEOUT_MS = 2_000;
 
 const REFUSED_UNREACHABLE: StoreRefusal = Object.freeze({
   code: 'internal',
@@ -75,14 +81,24 @@ export class ClusterMailbox implements MailStore {
   private readonly subs: Subscription[] = [];
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly senders: SenderQuota;
-  /** Seqs read for each recipient and not yet acked: acks of these need no check. */
-  private readonly delivered = new Map<string, Set<number>>();
+  private readonly lanes = new Lanes();
+  /** This relay's publishes get ids `<node>-<n>`, so a publish tried again is stored once. */
+  private readonly node = toHex(randomBytes(8));
+  private published = 0;
+  private readonly acks: MailAcks;
 
   constructor(
     private readonly link: ClusterLink,
     private readonly options: ClusterMailboxOptions,
   ) {
     this.senders = new SenderQuota(options.limits.maxPendingPerSender);
+    this.acks = new MailAcks(
+      link,
+      options.clock,
+      options.log,
+      options.limits.maxMailboxMessages,
+      (recipientHex, seq) => this.senders.gone(recipientHex, seq),
+    );
   }
 
   get size(): number {
@@ -139,6 +155,7 @@ export class ClusterMailbox implements MailStore {
     senderId: Uint8Array,
     recipientHex: string,
     build: (seq: number, storedAtMs: number) => Uint8Array,
+    msgId?: Uint8Array,
   ): { code: 'queued'; durable: Promise<EnqueueResult> } | Refusal {
     if (this.closed) return REFUSED_CLOSED;
     const senderHex = toHex(senderId);
@@ -147,10 +164,22 @@ export class ClusterMailbox implements MailStore {
     }
     const storedAtMs = this.options.clock.now();
     const record = build(0, storedAtMs);
-    const durable = this.link.js.publish(mailSubject(recipientHex), record).then(
+    // The same message sent again (its ack lost with a relay or a NATS node) is stored
+    // once, whichever relay it comes through (JetStream's duplicate window).
+    const msgID = msgId
+      ? `${senderHex}.${recipientHex}.${toHex(msgId)}`
+      : `${this.node}-${++this.published}`;
+    const publish = () =>
+      retrying(this.options.clock, () =>
+        this.link.js.publish(mailSubject(recipientHex), record, {
+          msgID,
+          timeout: PUBLISH_TIMEOUT_MS,
+        }),
+      );
+    const durable = this.lanes.run(recipientHex, publish).then(
       (ack): EnqueueResult => {
         const seq = ack.seq;
-        this.senders.stored(senderHex, recipientHex, seq, storedAtMs);
+        if (!ack.duplicate) this.senders.stored(senderHex, recipientHex, seq, storedAtMs);
         this.link.nc.publish(LIVE_SUBJECT_PREFIX + recipientHex, String(seq));
         // An unordered offer needs only the seq: sessions read the record back from the stream.
         return { code: 'stored', mail: { seq, recipientHex, record } };
@@ -171,10 +200,12 @@ export class ClusterMailbox implements MailStore {
     let next = afterSeq + 1;
     while (mails.length < limit) {
       // The leader's API, not a direct get: a replica's copy may lag behind an ack.
-      const m: StoredMsg | null = await this.link.jsm.streams.getMessage(
-        MAIL_STREAM,
-        // nats-server takes next_by_subj on STREAM.MSG.GET (2.9+); the client's type omits it.
-        { next_by_subj: subject, seq: next } as unknown as MsgRequest,
+      const m: StoredMsg | null = await retrying(this.options.clock, () =>
+        this.link.jsm.streams.getMessage(
+          MAIL_STREAM,
+          // nats-server takes next_by_subj on STREAM.MSG.GET (2.9+); the client's type omits it.
+          { next_by_subj: subject, seq: next } as unknown as MsgRequest,
+        ),
       );
       if (m === null) return { mails, done: true };
       next = m.seq + 1;
@@ -183,25 +214,22 @@ export class ClusterMailbox implements MailStore {
         record = this.options.withSeq(m.data, m.seq);
       } catch (err) {
         // Only relays publish here; a record that does not decode is skipped, not served.
-        this.options.log.warn('stored mail unreadable; skipped', { seq: m.seq, ...describeError(err) });
+        this.options.log.warn('stored mail unreadable; skipped', {
+          seq: m.seq,
+          ...describeError(err),
+        });
         continue;
       }
       mails.push({ seq: m.seq, recipientHex, record });
-      this.markDelivered(recipientHex, m.seq);
+      this.acks.delivered(recipientHex, m.seq);
     }
     return { mails, done: false };
   }
 
   ack(recipientHex: string, seqs: readonly number[]): number {
-    const set = this.delivered.get(recipientHex);
-    const known: number[] = [];
-    const unknown: number[] = [];
-    for (const seq of seqs) {
-      if (set?.delete(seq)) known.push(seq);
-      else unknown.push(seq);
-    }
-    this.track(this.remove(recipientHex, known, unknown));
-    return known.length;
+    const { count, done } = this.acks.ack(recipientHex, seqs);
+    this.track(done);
+    return count;
   }
 
   async pending(recipientHex: string): Promise<number> {
@@ -227,44 +255,6 @@ export class ClusterMailbox implements MailStore {
     await Promise.allSettled([...this.inflight]);
     for (const sub of this.subs) sub.unsubscribe();
     this.subs.length = 0;
-  }
-
-  private async remove(recipientHex: string, known: number[], unknown: number[]): Promise<void> {
-    const subject = mailSubject(recipientHex);
-    const { jsm, nc } = this.link;
-    const removed: number[] = [];
-    try {
-      for (const seq of unknown) {
-        // Read through another relay, or not at all: delete only the acknowledging user's mail.
-        const m = await jsm.streams.getMessage(MAIL_STREAM, { seq }).catch(() => null);
-        if (m?.subject === subject) known.push(seq);
-      }
-      for (const seq of known) {
-        // A delete lost is a redelivery, which the client drops as a duplicate.
-        if (await jsm.streams.deleteMessage(MAIL_STREAM, seq, false).catch(() => false)) {
-          removed.push(seq);
-        }
-      }
-    } catch (err) {
-      this.options.log.warn('cluster mail delete failed', describeError(err));
-    }
-    if (removed.length === 0) return;
-    for (const seq of removed) this.senders.gone(recipientHex, seq);
-    nc.publish(ACKED_SUBJECT, JSON.stringify({ r: recipientHex, s: removed }));
-  }
-
-  private markDelivered(recipientHex: string, seq: number): void {
-    let set = this.delivered.get(recipientHex);
-    if (!set) {
-      set = new Set();
-      this.delivered.set(recipientHex, set);
-    }
-    set.add(seq);
-    // Bounded like the mailbox: mail read and never acked (it expired, or went
-    // elsewhere) ages out first; its ack then costs one check.
-    if (set.size > this.options.limits.maxMailboxMessages) {
-      set.delete(set.values().next().value as number);
-    }
   }
 
   private refusalOf(err: unknown): Refusal {

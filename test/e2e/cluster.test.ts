@@ -1,0 +1,202 @@
+/**
+ * Issue 15's end-to-end guarantee, with real processes: a three-node JetStream
+ * cluster started by the test (streams and buckets with 3 replicas), three
+ * relays on it, and senders that know all three relays. While they send, one
+ * relay is killed with SIGKILL (and stays dead) and one NATS node is killed.
+ * Senders on the dead relay carry on through another by themselves; every
+ * message acknowledged is delivered exactly once, collected through the relays
+ * that are left.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { MAIL_STREAM } from '../../src/relay/cluster/connection.js';
+import { type NatsNode, natsServerPath, startNatsCluster } from '../helpers/nats.js';
+import { freeTcpPort, listening } from '../helpers/ports.js';
+import { makeTempDir, removeTempDirs } from '../helpers/tmp.js';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const cli = join(root, 'dist', 'cli.js');
+const SENDERS = 3;
+const PER_SENDER = 300;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function natter(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<Run> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [cli, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.stdin.end(stdin ?? '');
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+/** The number of messages in the mail stream once `test` accepts it (polled). */
+async function storedWhen(
+  url: string,
+  test: (n: number) => boolean,
+  timeoutMs: number,
+): Promise<number> {
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const n = await jsm.streams
+        .info(MAIL_STREAM)
+        .then((i) => i.state.messages)
+        .catch(() => 0);
+      if (test(n) || Date.now() > end) return n;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+(natsServerPath ? describe : describe.skip)(
+  'e2e: relays on a three-node JetStream cluster, one relay and one NATS node killed (spawned processes)',
+  function () {
+    this.timeout(240_000);
+    let dir: string;
+    let nats: NatsNode[] = [];
+    const relays: { process: ChildProcess; port: number }[] = [];
+
+    before(function () {
+      if (!existsSync(cli)) this.skip(); // `npm test` builds dist first
+    });
+
+    beforeEach(async () => {
+      dir = await makeTempDir('natter-e2e-cluster-');
+      nats = await startNatsCluster();
+      const urls = nats.map((n) => n.url);
+      for (let i = 0; i < 3; i++) {
+        const port = await freeTcpPort();
+        // Each relay is given every NATS node, its own first.
+        const servers = [...urls.slice(i), ...urls.slice(0, i)].join(',');
+        const child = spawn(
+          process.execPath,
+          [
+            cli,
+            'relay',
+            '--host',
+            '127.0.0.1',
+            '--port',
+            String(port),
+            '--data',
+            join(dir, `relay${i}`),
+            '--cluster',
+            servers,
+            '--cluster-replicas',
+            '3',
+          ],
+          { stdio: 'ignore', env: { ...process.env, NATTER_RELAY_PRESENCE: '0' } },
+        );
+        relays.push({ process: child, port });
+        await listening(port, { timeoutMs: 60_000, process: child });
+      }
+    });
+
+    afterEach(async () => {
+      for (const r of relays.splice(0)) await kill(r.process);
+      for (const n of nats.splice(0)) await n.kill();
+      await removeTempDirs();
+    });
+
+    it('delivers every acknowledged message exactly once, and clients move off the dead relay', async () => {
+      // A client's relays, the given one first: a dead one is passed over.
+      const relayList = (first: number) =>
+        [0, 1, 2].map((k) => `127.0.0.1:${relays[(first + k) % 3]!.port}`).join(',');
+      const env = (name: string, first: number) => ({
+        NATTER_HOME: join(dir, name),
+        NATTER_RELAY: relayList(first),
+        NATTER_PRESENCE: '0',
+      });
+      const names = Array.from(
+        { length: SENDERS },
+        (_, i) => [`sender${i}`, `reader${i}`] as const,
+      );
+      for (const [i, [s, r]] of names.entries()) {
+        for (const who of [s, r]) {
+          const init = await natter(['init', '--name', who], env(who, i));
+          assert.equal(init.code, 0, init.stderr);
+        }
+      }
+      // Every sender starts on relay 0, the one that dies.
+      const sends = names.map(([s, r], i) => {
+        const lines = Array.from({ length: PER_SENDER }, (_, n) => `m-${i}-${n}`).join('\n');
+        return natter(['send', '--to', r, '--each-line', '--wait', '180000'], env(s, 0), lines);
+      });
+      let finished = 0;
+      for (const s of sends) void s.then(() => finished++);
+      // Once the cluster holds some of the mail: the kill must hit senders mid-flight.
+      const stored = await storedWhen(nats[0]!.url, (n) => n >= 30, 60_000);
+      const finishedAtKill = finished;
+      await kill(relays[0]!.process);
+      await new Promise((r) => setTimeout(r, 300));
+      await nats[2]!.kill();
+      const results = await Promise.all(sends);
+      assert.equal(finishedAtKill, 0, 'the relay died while every sender was still sending');
+      assert.ok(stored < SENDERS * PER_SENDER, `${stored} stored before the kill`);
+      for (const r of results) assert.equal(r.code, 0, `a sender failed: ${r.stderr}`);
+
+      // Readers collect through the relays left (each starts on relay 1 or 2).
+      const seen = new Map<string, number>();
+      const lastRun = new Map<string, Run>();
+      await Promise.all(
+        names.map(async ([, r], i) => {
+          for (let attempt = 0; attempt < 6; attempt++) {
+            const run = await natter(['inbox', '--json', '--wait', '20000'], env(r, 1 + (i % 2)));
+            lastRun.set(r, run);
+            for (const line of run.stdout.split('\n').filter(Boolean)) {
+              const { text, type } = JSON.parse(line) as { text?: string; type?: string };
+              assert.notEqual(type, 'damaged', `a delivery arrived damaged: ${line}`);
+              if (type !== undefined || text === undefined) continue;
+              seen.set(text, (seen.get(text) ?? 0) + 1);
+            }
+            const mine = [...seen.keys()].filter((t) => t.startsWith(`m-${i}-`)).length;
+            if (run.code === 0 && mine === PER_SENDER) break;
+          }
+        }),
+      );
+      const dupes = [...seen].filter(([, n]) => n > 1).map(([t]) => t);
+      assert.deepEqual(dupes, [], 'no message shown twice');
+      for (let i = 0; i < SENDERS; i++) {
+        const missing = Array.from({ length: PER_SENDER }, (_, n) => `m-${i}-${n}`).filter(
+          (t) => !seen.has(t),
+        );
+        const last = lastRun.get(`reader${i}`);
+        assert.deepEqual(
+          missing.slice(0, 5),
+          [],
+          `reader${i} is missing ${missing.length} (inbox exit ${last?.code}: ${last?.stderr})`,
+        );
+      }
+      assert.equal(seen.size, SENDERS * PER_SENDER);
+    });
+  },
+);
