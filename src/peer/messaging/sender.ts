@@ -203,6 +203,8 @@ export class OutboxSender {
         continue;
       }
       const sealed = entry.sealed ?? (await this.seal(entry, blocked));
+      // The link may have come back while sealing: the run after Ready sends this one in turn.
+      if (this.session !== session) break;
       if (sealed === null || this.d.outbox.get(entry.msgId)?.state !== 'queued') continue;
       const frame: Frame = {
         type: 'send',

@@ -18,7 +18,12 @@ const me = person('alice');
 const bob = person('bob');
 
 /** An OutboxSender over memory, a fake relay directory and a frame log. */
-async function rig(directory: Record<string, Card> = { bob: bob.card }, unansweredLookups = 0) {
+async function rig(
+  directory: Record<string, Card> = { bob: bob.card },
+  unansweredLookups = 0,
+  /** Called after each Send frame is taken (a test's way to drop the link mid-run). */
+  afterSend: (f: FrameOf<'send'>) => void = () => {},
+) {
   const p = await memoryPeer(me);
   const clock = new ManualClock();
   const sent: FrameOf<'send'>[] = [];
@@ -27,7 +32,10 @@ async function rig(directory: Record<string, Card> = { bob: bob.card }, unanswer
   const lookedUp: string[] = [];
   const send = (f: Frame): boolean => {
     if (!ready) return false;
-    if (f.type === 'send') sent.push(f);
+    if (f.type === 'send') {
+      sent.push(f);
+      afterSend(f);
+    }
     if (f.type === 'lookup' && 'pseudonym' in f.by) lookedUp.push(f.by.pseudonym);
     if (f.type === 'lookup' && unansweredLookups > 0) unansweredLookups--;
     else if (f.type === 'lookup') {
@@ -295,6 +303,33 @@ describe('outbox sender: from outbox to relay and back', () => {
     r.sender.onReady();
     await r.settle();
     assert.equal(r.sent.length, 4);
+  });
+
+  it('resends in the order written when the link comes back while a run is still sending', async () => {
+    let reconnects = 0;
+    let reconnect = () => {};
+    const r = await rig({ bob: bob.card }, 0, () => {
+      // Not inside send(): the link comes back while the run awaits its next entry.
+      if (reconnects++ === 0) queueMicrotask(() => reconnect());
+    });
+    await r.contacts.observe(bob.card);
+    reconnect = () => {
+      r.sender.onOffline();
+      r.sender.onReady();
+    };
+    const ids: string[] = [];
+    for (const text of ['one', 'two', 'three']) {
+      const m = composeText({ ...r, myName: me.name }, 'bob', text, r.clock.now());
+      await r.store.write(m.ops);
+      ids.push(m.msgId);
+    }
+    r.sender.kick();
+    await r.settle();
+    // The first went out on the old session; the new one gets all three, oldest first.
+    assert.deepEqual(
+      r.sent.slice(1).map((f) => toHex(f.msgId)),
+      ids,
+    );
   });
 
   it('holds messages to a contact whose key changed and seals them to the new key only after trust', async () => {
