@@ -112,7 +112,7 @@ function recipientOf(s: number, n: number): number {
 // into seconds, measuring windows other than the stated one.
 
 /** CPU seconds (user + system, all threads) of `pid`, from /proc/PID/stat (USER_HZ = 100). */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;

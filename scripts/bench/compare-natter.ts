@@ -126,7 +126,7 @@ class Peek {
   }
 }
 
-class NatterFleet implements Fleet {
+export class NatterFleet implements Fleet {
   onDelivered: Fleet['onDelivered'] = () => {};
   onRefused: Fleet['onRefused'] = () => {};
   private readonly writer = new TickWriter();
@@ -165,7 +165,9 @@ class NatterFleet implements Fleet {
     return this.clientsOf.length;
   }
 
-  static async connect(port: number, plain: boolean, n: number): Promise<NatterFleet> {
+  /** `port`, or several relays of one cluster: client i logs in at ports[i % ports.length]. */
+  static async connect(port: number | number[], plain: boolean, n: number): Promise<NatterFleet> {
+    const ports = typeof port === 'number' ? [port] : port;
     checkDeliverAck();
     const ids = Array.from({ length: n }, () => generateIdentity());
     const sealer = new BoxKeyring(generateIdentity().boxSk);
@@ -174,7 +176,15 @@ class NatterFleet implements Fleet {
       return sendTemplate(to.signPk, sealed.nonce, sealed.ciphertext);
     });
     const clients = await inBatches(n, async (i) => {
-      const { client } = await RawClient.login(port, ids[i]!, `c${i}`, 'register', { plain });
+      const { client } = await RawClient.login(
+        ports[i % ports.length]!,
+        ids[i]!,
+        `c${i}`,
+        'register',
+        {
+          plain,
+        },
+      );
       client.keep = false;
       return client;
     });

@@ -1,8 +1,9 @@
 /**
  * `npm run bench [-- NAME]`: prints figures, asserts nothing (benchmarks are
- * never timed tests). NAME: relay, presence, send-path, groups, files, compare
- * (default: all).
+ * never timed tests). NAME: relay, presence, send-path, groups, files, compare,
+ * cluster (default: all).
  */
+import { runClusterBench } from './cluster.js';
 import { runCompareBench } from './compare.js';
 import { runFilesBench } from './files.js';
 import { runGroupsBench } from './groups.js';
@@ -19,6 +20,7 @@ const benches: Record<string, () => Promise<void>> = {
   groups: runGroupsBench,
   files: runFilesBench,
   compare: runCompareBench,
+  cluster: runClusterBench,
 };
 const wanted = process.argv.slice(2);
 const names = wanted.length > 0 ? wanted : Object.keys(benches);

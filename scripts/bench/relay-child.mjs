@@ -13,7 +13,15 @@ import { startRelay } from '../../dist/relay/index.js';
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: relay-child.mjs DATA_DIR');
 const plain = process.env.NATTER_BENCH_PLAIN === '1';
-const relay = await startRelay({ dataDir, host: '127.0.0.1', port: 0, tls: !plain });
+// NATTER_BENCH_CLUSTER=URLS: one relay of a cluster on NATS JetStream (the cluster bench).
+const cluster = process.env.NATTER_BENCH_CLUSTER;
+const relay = await startRelay({
+  dataDir,
+  host: '127.0.0.1',
+  port: 0,
+  tls: !plain,
+  ...(cluster ? { cluster: { servers: cluster.split(',') } } : {}),
+});
 process.stdout.write(`${JSON.stringify({ port: relay.address.port })}\n`);
 // NATTER_BENCH_LOOP=1: on SIGUSR2, print this process's event-loop delay since the last one,
 // and where its memory is (RSS, the V8 heap, external and array-buffer bytes).

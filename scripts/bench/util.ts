@@ -41,7 +41,9 @@ export interface RelayProcess {
 }
 
 /** Spawns relay-child.mjs; `plain` serves plain TCP, the baseline for the TLS figures. */
-export async function spawnRelay(options: { plain?: boolean } = {}): Promise<RelayProcess> {
+export async function spawnRelay(
+  options: { plain?: boolean; cluster?: string } = {},
+): Promise<RelayProcess> {
   const plain = options.plain ?? false;
   const dir = await mkdtemp(join(tmpdir(), 'natter-bench-'));
   // NATTER_BENCH_PROF=DIR writes a V8 CPU profile of the relay there.
@@ -50,7 +52,11 @@ export async function spawnRelay(options: { plain?: boolean } = {}): Promise<Rel
   if (process.env.NATTER_BENCH_TRACE_GC) flags.push('--trace-gc');
   const child = spawn(process.execPath, [...flags, join(here, 'relay-child.mjs'), dir], {
     stdio: ['ignore', 'pipe', process.env.NATTER_BENCH_TRACE_GC ? 'pipe' : 'inherit'],
-    env: { ...process.env, NATTER_BENCH_PLAIN: plain ? '1' : '0' },
+    env: {
+      ...process.env,
+      NATTER_BENCH_PLAIN: plain ? '1' : '0',
+      NATTER_BENCH_CLUSTER: options.cluster ?? '',
+    },
   });
   const lines = createInterface({ input: child.stdout! });
   if (process.env.NATTER_BENCH_TRACE_GC) {

@@ -5,17 +5,54 @@
  * 0 given the seq JetStream assigned (cluster/mailbox.ts).
  */
 import { decodeFrame, encodeFrame } from '../wire/codec.js';
+import { varintLength, writeVarint } from '../wire/framing.js';
 import { RelayFailureCode, relayFailure } from './errors.js';
 
-/** The record of an announcement that carries only a seq (an unordered offer reads the store). */
-export const NO_RECORD = new Uint8Array(0);
+/** Frame.deliver (field 8, length-delimited) and Deliver.seq (field 1, varint) tags. */
+const DELIVER_TAG = (8 << 3) | 2;
+const SEQ_TAG = (1 << 3) | 0;
 
-/** A stored 1:1 record (a Deliver frame stored with seq 0, in a cluster) with its seq. */
+/**
+ * A stored 1:1 record (a Deliver frame stored with seq 0, in a cluster) with its
+ * seq: the seq field goes in front of the others, where encodeDeliver puts it, and
+ * the frame's length grows by it; same bytes as encoding the frame with the seq
+ * (test/unit/relay/deliver-record.test.ts), without decoding it. A record of any
+ * other shape is decoded and encoded again; one that does not decode throws.
+ */
 export function deliverWithSeq(record: Uint8Array, seq: number): Uint8Array {
-  const frame = decodeFrame(record);
-  if (frame.type !== 'deliver')
-    throw relayFailure(RelayFailureCode.StoreOpen, 'stored mail is not a Deliver frame');
-  return encodeFrame({ ...frame, seq });
+  const body = record[0] === DELIVER_TAG ? readVarint(record, 1) : null;
+  if (
+    body === null ||
+    body.end + body.value !== record.byteLength ||
+    record[body.end] === SEQ_TAG
+  ) {
+    const frame = decodeFrame(record);
+    if (frame.type !== 'deliver')
+      throw relayFailure(RelayFailureCode.StoreOpen, 'stored mail is not a Deliver frame');
+    return encodeFrame({ ...frame, seq });
+  }
+  const seqField = 1 + varintLength(seq);
+  const length = body.value + seqField;
+  const out = Buffer.allocUnsafe(1 + varintLength(length) + length);
+  out[0] = DELIVER_TAG;
+  let at = writeVarint(out, length, 1);
+  out[at++] = SEQ_TAG;
+  at = writeVarint(out, seq, at);
+  out.set(record.subarray(body.end), at);
+  return out;
+}
+
+/** A varint at `at`: its value and where it ends; null if it runs past the end or 8 bytes. */
+function readVarint(b: Uint8Array, at: number): { value: number; end: number } | null {
+  let value = 0;
+  let mul = 1;
+  for (let i = at; i < b.byteLength && i < at + 8; i++) {
+    const byte = b[i]!;
+    value += (byte & 0x7f) * mul;
+    if (byte < 0x80) return { value, end: i + 1 };
+    mul *= 128;
+  }
+  return null;
 }
 
 /** When a stored 1:1 record (an encoded Deliver frame) was stored, for the TTL; null if unreadable. */

@@ -22,7 +22,27 @@ export interface DeliveryLink {
   fail(code: SessionCodeValue, message: string): void;
 }
 
-export class Delivery {
+/**
+ * One session's delivery of 1:1 mail, as the session drives it: from a mail
+ * store read back in pages (Delivery, here), or, in a cluster, pushed by a
+ * JetStream consumer (cluster/stream-delivery.ts). MailStore.deliveryFor makes it.
+ */
+export interface SessionDelivery {
+  /** The session just became ready: deliver what is stored. */
+  start(): void;
+  /** Durable mail for this user (the live path). */
+  offer(mail: StoredMail): void;
+  /** Mail still being written (the early push). */
+  offerEarly(mail: StoredMail, prevSeq: number): void;
+  /** The socket drained or a write went out whole. */
+  resume(): void;
+  /** The user acknowledged these seqs (DeliverAck): their mail may go. */
+  ack(seqs: readonly number[]): void;
+  /** The session closed. */
+  stop(): void;
+}
+
+export class Delivery implements SessionDelivery {
   private cursor = 0;
   private catchingUp = false;
   private pumping = false;
@@ -44,12 +64,10 @@ export class Delivery {
   /** Durable mail for this user (the live path). */
   offer(mail: StoredMail): void {
     if (!this.link.ready || mail.seq <= this.cursor) return;
-    // Unordered (a cluster): mail stored before this one may not have been offered yet.
-    if (this.catchingUp || this.full() || !this.mailbox.ordered) {
+    if (this.catchingUp || this.full()) {
       // Slow reader: stop pushing; the mail is durable and the pump reads it back on drain.
       if (mail.seq > this.latestOffered) this.latestOffered = mail.seq;
       this.catchingUp = true;
-      if (!this.mailbox.ordered) this.resume();
       return;
     }
     this.push(mail);
@@ -64,6 +82,13 @@ export class Delivery {
     if (!this.link.ready || this.catchingUp || this.cursor !== prevSeq || this.full()) return;
     this.push(mail);
   }
+
+  ack(seqs: readonly number[]): void {
+    this.mailbox.ack(this.link.userHex, seqs);
+  }
+
+  /** Nothing to release: the pump stops by itself once the link is not ready. */
+  stop(): void {}
 
   /** The socket drained or a write went out whole: resume a stalled catch-up. */
   resume(): void {

@@ -2,7 +2,10 @@
  * The mail store the relay's sessions, fanout and handlers see: LevelDB
  * (mailbox.ts) or a NATS cluster's stream (cluster/mailbox.ts).
  */
+import type { Logger } from '../util/logger.js';
 import type { AckCode } from '../wire/types.js';
+import type { DeliveryLink, SessionDelivery } from './delivery.js';
+import type { RelayLimits } from './limits.js';
 
 export interface StoredMail {
   seq: number;
@@ -22,12 +25,6 @@ export type EnqueueResult = { code: 'stored'; mail: StoredMail } | Refusal;
  * one suite against both (STYLE.md §12).
  */
 export interface MailStore {
-  /**
-   * True when the durable mail offered to a recipient's sessions arrives in seq
-   * order (one relay). In a cluster, mail stored through other relays can be
-   * announced out of order, so an offer only says "read the store from your cursor".
-   */
-  readonly ordered: boolean;
   /**
    * Stores one record: a refusal at once, or `durable`, which settles after the
    * write. `mail` and `prevSeq` come at once only where the seq is known before
@@ -54,6 +51,8 @@ export interface MailStore {
   readonly size: number;
   /** Drops mail older than the TTL; how many. */
   sweep(): number;
+  /** The delivery of one session of `link.userHex` (delivery.ts SessionDelivery). */
+  deliveryFor(link: DeliveryLink, limits: RelayLimits, log: Logger): SessionDelivery;
   open(): Promise<void>;
   close(): Promise<void>;
 }

@@ -21,6 +21,8 @@
 import { allocBytes, toHex } from '../util/bytes.js';
 import type { Clock } from '../util/clock.js';
 import { GroupCommit } from '../util/group-commit.js';
+import type { Logger } from '../util/logger.js';
+import { Delivery, type DeliveryLink, type SessionDelivery } from './delivery.js';
 import { RelayFailureCode, relayFailure } from './errors.js';
 import type { RelayLimits } from './limits.js';
 import { MailIndex } from './mail-index.js';
@@ -75,7 +77,6 @@ function parseMailKey(key: string): { recipientHex: string; seq: number } | null
 }
 
 export class Mailbox implements MailStore {
-  readonly ordered = true;
   private readonly index = new MailIndex();
   /** Highest seq issued per recipient (kept after acks), for `Enqueued.prevSeq`. */
   private readonly lastIssued = new Map<string, number>();
@@ -121,6 +122,10 @@ export class Mailbox implements MailStore {
     await this.store.kv.write([{ type: 'put', key: SEQ_KEY, value: this.seqValue() }], {
       sync: true,
     });
+  }
+
+  deliveryFor(link: DeliveryLink, limits: RelayLimits, log: Logger): SessionDelivery {
+    return new Delivery(link, this, limits, log);
   }
 
   /** Messages waiting for a recipient. */

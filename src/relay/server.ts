@@ -18,7 +18,7 @@ import { ClusterMailbox } from './cluster/mailbox.js';
 import { ClusterRoster } from './cluster/roster.js';
 import { clusterRelayKey } from './cluster/service-key.js';
 import type { RelayContext } from './context.js';
-import { deliverStoredAt, deliverWithSeq, NO_RECORD } from './deliver-record.js';
+import { deliverStoredAt, deliverWithSeq } from './deliver-record.js';
 import { Directory, type DirectoryStore } from './directory.js';
 import { RelayFailureCode, relayFailure } from './errors.js';
 import { Fanout } from './fanout.js';
@@ -126,8 +126,6 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
         clock,
         log,
         withSeq: deliverWithSeq,
-        // Only the seq matters to an unordered offer: the session reads the stream.
-        announced: (recipientHex, seq) => hub.deliver({ seq, recipientHex, record: NO_RECORD }),
       })
     : new Mailbox(store, { limits, clock, storedAtOf: deliverStoredAt });
   const roster = link ? new ClusterRoster(link, hub, clock, log) : null;

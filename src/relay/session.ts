@@ -18,7 +18,7 @@ import type { Duplex } from 'node:stream';
 import { encodeFrame } from '../wire/codec.js';
 import type { Card, Frame, Status, StatusSignature } from '../wire/types.js';
 import type { RelayContext } from './context.js';
-import { Delivery } from './delivery.js';
+import type { SessionDelivery } from './delivery.js';
 import { dispatch, type RateClass } from './dispatch.js';
 import { type RelayWireCode, SessionCode } from './errors.js';
 import type { FileCodeValue } from './files/codes.js';
@@ -50,7 +50,7 @@ export class Session implements FileLink, InboundLink {
 
   private readonly inbound: Inbound;
   private readonly outbound: Outbound;
-  private readonly delivery: Delivery;
+  private readonly delivery: SessionDelivery;
   private readonly groupDelivery: GroupDelivery;
   /** Uploads and downloads of files (files/session-files.ts). */
   readonly files: SessionFiles;
@@ -70,7 +70,7 @@ export class Session implements FileLink, InboundLink {
     this.inbound = new Inbound(stream, this, (frame) => dispatch(this, frame), limits, clock);
     this.outbound = new Outbound(stream, () => this.afterWrite());
     const log = ctx.log.child({ session: this.id });
-    this.delivery = new Delivery(this, ctx.mailbox, limits, log);
+    this.delivery = ctx.mailbox.deliveryFor(this, limits, log);
     this.groupDelivery = new GroupDelivery(this, ctx.groups.streams, limits, log);
     this.files = new SessionFiles(this, ctx.files, limits, log);
     stream.on('drain', () => this.afterWrite());
@@ -182,6 +182,11 @@ export class Session implements FileLink, InboundLink {
     this.delivery.offerEarly(mail, prevSeq);
   }
 
+  /** DeliverAck: this user has these mails safe. */
+  acked(seqs: readonly number[]): void {
+    this.delivery.ack(seqs);
+  }
+
   offerGroup(item: GroupItemOut): void {
     this.groupDelivery.offer(item);
   }
@@ -276,6 +281,7 @@ export class Session implements FileLink, InboundLink {
 
   private onClose(): void {
     this.inbound.clearTimers();
+    this.delivery.stop();
     this.files.close();
     this.state_ = 'closing';
     this.outbound.clear();

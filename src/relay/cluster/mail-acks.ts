@@ -74,6 +74,10 @@ export class MailAcks {
     }
     if (removed.length === 0) return;
     for (const seq of removed) this.removed(recipientHex, seq);
-    nc.publish(ACKED_SUBJECT, JSON.stringify({ r: recipientHex, s: removed }));
+    try {
+      nc.publish(ACKED_SUBJECT, JSON.stringify({ r: recipientHex, s: removed }));
+    } catch {
+      // Closing: the other relays' sender quotas forget this mail at its TTL instead.
+    }
   }
 }

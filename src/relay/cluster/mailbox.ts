@@ -7,12 +7,11 @@
  * - `stored` is answered after JetStream acknowledged the publish, with the
  *   replication the stream is configured for (DESIGN.md §4, guarantee 1).
  * - The seq is known only then, so there is no early push, and the record is
- *   stored with seq 0 and given its seq when read (`withSeq`).
- * - Mail stored through other relays is announced on a core NATS subject
- *   (natter.1.live.<recipient>) after it is stored; announcements from
- *   several relays can cross, so they only tell a session to read the stream
- *   from its cursor (`ordered` is false). Reads go to the stream's leader, which
- *   holds everything acknowledged.
+ *   stored with seq 0 and given its seq when delivered (`withSeq`).
+ * - Sessions are fed by a JetStream consumer each (stream-delivery.ts), on
+ *   whichever relay they are: it is the live path and the catch-up at once.
+ *   `read` (the leader's copy, one message per request) serves the compliance
+ *   suite and tools, not sessions.
  * - The recipient quota by count is the stream's own per-subject limit
  *   (discard new per subject): exact across relays. The TTL is the stream's
  *   max age. The sender quota is kept by each relay for the mail its own
@@ -29,20 +28,17 @@ import type { Clock, Timer } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { MAX_FRAME_BYTES } from '../../wire/limits.js';
+import type { DeliveryLink, SessionDelivery } from '../delivery.js';
 import type { RelayLimits } from '../limits.js';
 import type { EnqueueResult, MailStore, Refusal, StoredMail } from '../mail-store.js';
 import { REFUSED_CLOSED, type StoreRefusal } from '../store/index.js';
-import {
-  ACKED_SUBJECT,
-  type ClusterLink,
-  LIVE_SUBJECT_PREFIX,
-  MAIL_STREAM,
-  MAIL_SUBJECT_PREFIX,
-} from './connection.js';
+import { ACKED_SUBJECT, type ClusterLink, MAIL_STREAM, MAIL_SUBJECT_PREFIX } from './connection.js';
 import { Lanes } from './lanes.js';
 import { MailAcks } from './mail-acks.js';
+import { Publisher } from './publisher.js';
 import { retrying } from './retry.js';
 import { SenderQuota } from './sender-quota.js';
+import { StreamDelivery } from './stream-delivery.js';
 
 /** How often the stored-message count (stats only) is read from the stream. */
 export const SIZE_REFRESH_MS = 5_000;
@@ -51,8 +47,6 @@ export const SIZE_REFRESH_MS = 5_000;
 const JS_PER_SUBJECT_LIMIT = 10077;
 const JS_INSUFFICIENT_RESOURCES = 10047;
 const JS_STORE_FAILED = 10074;
-/** One publish attempt's wait for its ack (retry.ts tries again within its budget). */
-const PUBLISH_TIMEOUT_MS = 2_000;
 
 const REFUSED_UNREACHABLE: StoreRefusal = Object.freeze({
   code: 'internal',
@@ -65,8 +59,6 @@ export interface ClusterMailboxOptions {
   log: Logger;
   /** The stored record (built with seq 0) as the recipient receives it, with its seq. */
   withSeq: (record: Uint8Array, seq: number) => Uint8Array;
-  /** Mail for `recipientHex` was stored through another relay (or this one) at `seq`. */
-  announced: (recipientHex: string, seq: number) => void;
 }
 
 export function mailSubject(recipientHex: string): string {
@@ -74,7 +66,6 @@ export function mailSubject(recipientHex: string): string {
 }
 
 export class ClusterMailbox implements MailStore {
-  readonly ordered = false;
   private closed = false;
   private count = 0;
   private sizeTimer: Timer | null = null;
@@ -82,6 +73,7 @@ export class ClusterMailbox implements MailStore {
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly senders: SenderQuota;
   private readonly lanes = new Lanes();
+  private readonly publisher: Publisher;
   /** This relay's publishes get ids `<node>-<n>`, so a publish tried again is stored once. */
   private readonly node = toHex(randomBytes(8));
   private published = 0;
@@ -92,6 +84,7 @@ export class ClusterMailbox implements MailStore {
     private readonly options: ClusterMailboxOptions,
   ) {
     this.senders = new SenderQuota(options.limits.maxPendingPerSender);
+    this.publisher = new Publisher(link.nc, options.clock);
     this.acks = new MailAcks(
       link,
       options.clock,
@@ -126,22 +119,14 @@ export class ClusterMailbox implements MailStore {
       if ((err as { code?: number }).code !== 10059 && !/not found/i.test(String(err))) throw err;
       await this.link.jsm.streams.add(config);
     }
-    const { nc } = this.link;
     this.subs.push(
-      nc.subscribe(`${LIVE_SUBJECT_PREFIX}*`, {
-        callback: (err, msg) => {
-          if (err) return;
-          const recipientHex = msg.subject.slice(LIVE_SUBJECT_PREFIX.length);
-          const seq = Number(msg.string());
-          if (Number.isSafeInteger(seq) && seq > 0) this.options.announced(recipientHex, seq);
-        },
-      }),
-      nc.subscribe(ACKED_SUBJECT, {
+      this.link.nc.subscribe(ACKED_SUBJECT, {
         callback: (err, msg) => {
           if (err) return;
           try {
-            const { r, s } = msg.json<{ r: string; s: number[] }>();
-            for (const seq of s) this.senders.gone(r, seq);
+            const note = msg.json<{ r: string; s?: number[]; below?: number }>();
+            for (const seq of note.s ?? []) this.senders.gone(note.r, seq);
+            if (note.below !== undefined) this.senders.goneBelow(note.r, note.below);
           } catch {
             // Only relays publish here; a malformed note costs a quota slot until the TTL.
           }
@@ -171,17 +156,13 @@ export class ClusterMailbox implements MailStore {
       : `${this.node}-${++this.published}`;
     const publish = () =>
       retrying(this.options.clock, () =>
-        this.link.js.publish(mailSubject(recipientHex), record, {
-          msgID,
-          timeout: PUBLISH_TIMEOUT_MS,
-        }),
+        this.publisher.publish(mailSubject(recipientHex), record, msgID),
       );
     const durable = this.lanes.run(recipientHex, publish).then(
       (ack): EnqueueResult => {
         const seq = ack.seq;
         if (!ack.duplicate) this.senders.stored(senderHex, recipientHex, seq, storedAtMs);
-        this.link.nc.publish(LIVE_SUBJECT_PREFIX + recipientHex, String(seq));
-        // An unordered offer needs only the seq: sessions read the record back from the stream.
+        // Sessions get the record from their consumer, with its seq (stream-delivery.ts).
         return { code: 'stored', mail: { seq, recipientHex, record } };
       },
       (err: unknown): EnqueueResult => this.refusalOf(err),
@@ -232,6 +213,18 @@ export class ClusterMailbox implements MailStore {
     return count;
   }
 
+  deliveryFor(session: DeliveryLink, limits: RelayLimits, log: Logger): SessionDelivery {
+    return new StreamDelivery(session, {
+      link: this.link,
+      clock: this.options.clock,
+      limits,
+      log,
+      withSeq: this.options.withSeq,
+      purged: (recipientHex, below) => this.senders.goneBelow(recipientHex, below),
+      track: (work) => this.track(work),
+    });
+  }
+
   async pending(recipientHex: string): Promise<number> {
     const subject = mailSubject(recipientHex);
     try {
@@ -253,6 +246,7 @@ export class ClusterMailbox implements MailStore {
     if (this.sizeTimer) this.options.clock.clearTimeout(this.sizeTimer);
     this.sizeTimer = null;
     await Promise.allSettled([...this.inflight]);
+    this.publisher.close();
     for (const sub of this.subs) sub.unsubscribe();
     this.subs.length = 0;
   }

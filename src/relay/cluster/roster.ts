@@ -94,7 +94,13 @@ export class ClusterRoster {
 
   /** Asks every relay for its whole roster, and sends ours. */
   private sync(): void {
-    this.link.nc.publish(ROSTER_SYNC_SUBJECT, '', { headers: this.header() });
+    if (this.closed) return;
+    try {
+      this.link.nc.publish(ROSTER_SYNC_SUBJECT, '', { headers: this.header() });
+    } catch (err) {
+      this.log.warn('cluster roster sync failed', describeError(err));
+      return;
+    }
     this.publishAll();
   }
 

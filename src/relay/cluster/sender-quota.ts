@@ -12,8 +12,8 @@ interface OwnMail {
 }
 
 export class SenderQuota {
-  /** recipient:seq -> who stored it and when, in storage order. */
-  private readonly own = new Map<string, OwnMail>();
+  /** recipient -> seq -> who stored it and when; seqs in storage order. */
+  private readonly own = new Map<string, Map<number, OwnMail>>();
   private readonly bySender = new Map<string, number>();
 
   constructor(private readonly maxPending: number) {}
@@ -23,27 +23,41 @@ export class SenderQuota {
   }
 
   stored(senderHex: string, recipientHex: string, seq: number, storedAtMs: number): void {
-    this.own.set(`${recipientHex}:${seq}`, { senderHex, storedAtMs });
+    let mine = this.own.get(recipientHex);
+    if (!mine) {
+      mine = new Map();
+      this.own.set(recipientHex, mine);
+    }
+    mine.set(seq, { senderHex, storedAtMs });
     this.bySender.set(senderHex, (this.bySender.get(senderHex) ?? 0) + 1);
   }
 
   /** Mail acknowledged (or expired): its sender may store one more. */
   gone(recipientHex: string, seq: number): void {
-    const key = `${recipientHex}:${seq}`;
-    const mail = this.own.get(key);
-    if (!mail) return;
-    this.own.delete(key);
+    const mine = this.own.get(recipientHex);
+    const mail = mine?.get(seq);
+    if (!mine || !mail) return;
+    mine.delete(seq);
+    if (mine.size === 0) this.own.delete(recipientHex);
     const n = (this.bySender.get(mail.senderHex) ?? 1) - 1;
     if (n > 0) this.bySender.set(mail.senderHex, n);
     else this.bySender.delete(mail.senderHex);
   }
 
+  /** Every mail of `recipientHex` below `seq` is gone (a purge). */
+  goneBelow(recipientHex: string, seq: number): void {
+    const mine = this.own.get(recipientHex);
+    if (!mine) return;
+    for (const s of [...mine.keys()]) if (s < seq) this.gone(recipientHex, s);
+  }
+
   /** Forgets mail stored before `cutoffMs` (the stream has expired it). */
   expire(cutoffMs: number): void {
-    for (const [key, mail] of this.own) {
-      if (mail.storedAtMs >= cutoffMs) break; // insertion order is storage order
-      const at = key.lastIndexOf(':');
-      this.gone(key.slice(0, at), Number(key.slice(at + 1)));
+    for (const [recipientHex, mine] of [...this.own]) {
+      for (const [seq, mail] of [...mine]) {
+        if (mail.storedAtMs >= cutoffMs) break; // storage order
+        this.gone(recipientHex, seq);
+      }
     }
   }
 }

@@ -3,5 +3,5 @@ import type { Session } from '../session.js';
 
 /** DeliverAck: the recipient has the mail safe; delete it (only from its own mailbox). */
 export function onDeliverAck(session: Session, frame: FrameOf<'deliver-ack'>): void {
-  session.ctx.mailbox.ack(session.userHex, frame.seqs);
+  session.acked(frame.seqs);
 }

@@ -75,7 +75,6 @@ function natsKind(): Kind {
         clock: systemClock,
         log: silentLogger,
         withSeq: deliverWithSeq,
-        announced: () => {},
       });
       await mailbox.open();
       return mailbox;

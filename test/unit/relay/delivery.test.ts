@@ -9,10 +9,12 @@ import { generateIdentity } from '../../../src/crypto/keys.js';
 import { randomBytes } from '../../../src/crypto/random.js';
 import { ByteBudget } from '../../../src/relay/budget.js';
 import type { RelayContext } from '../../../src/relay/context.js';
+import { Delivery, type DeliveryLink, type SessionDelivery } from '../../../src/relay/delivery.js';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from '../../../src/relay/limits.js';
-import type { StoredMail } from '../../../src/relay/mail-store.js';
+import type { MailStore, StoredMail } from '../../../src/relay/mail-store.js';
 import { Session } from '../../../src/relay/session.js';
 import { ManualClock } from '../../../src/util/clock.js';
+import type { Logger } from '../../../src/util/logger.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { decodeFrame, encodeFrame } from '../../../src/wire/codec.js';
 import { FrameDecoder } from '../../../src/wire/framing.js';
@@ -48,6 +50,9 @@ function setup(limits: Partial<RelayLimits> = {}) {
       await new Promise((r) => setImmediate(r));
       const mails = durable.filter((m) => m.seq > afterSeq).slice(0, limit);
       return { mails, done: mails.length < limit };
+    },
+    deliveryFor(link: DeliveryLink, l: RelayLimits, log: Logger): SessionDelivery {
+      return new Delivery(link, mailbox as unknown as MailStore, l, log);
     },
   };
   const ctx = {

@@ -1,0 +1,207 @@
+/**
+ * `npm run bench -- cluster` (issue 15): 1:1 deliveries through natter's relay on
+ * its embedded LevelDB, through one relay on NATS JetStream, and through two
+ * relays on one JetStream with clients split between them, so that half of the
+ * traffic crosses relays; in one run, on the compare bench's driver and workload
+ * (compare-load.ts: a random sender to a random other client, 200-byte payloads,
+ * real sealed Sends and logins, acks every 10 ms). Each relay and nats-server
+ * is measured apart (CPU from /proc over the whole phase, warm-up and drain
+ * included, per delivery). nats-server is started by the bench (its own port
+ * and store); Debian's, installed when missing.
+ *
+ * Workloads: light (50 clients, 1,000 msgs/s in all, open loop: latency) and
+ * sat50 (50 clients at saturation, WINDOW in flight each: deliveries/s). The
+ * issue's floors: light-load p99 across relays <= 5 ms; relay CPU per delivery
+ * on JetStream <= 2x the LevelDB relay's; nothing lost.
+ *
+ * Switches: NATTER_BENCH_CLUSTER_SECONDS=10 (per phase), NATTER_BENCH_CLUSTER_REPS=1,
+ * NATTER_BENCH_CLUSTER_SETUPS=leveldb,js1,js2, NATTER_BENCH_CLUSTER_WORKLOADS=light,sat50.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  cpuSeconds,
+  type Fleet,
+  type PhaseResult,
+  paced,
+  type Server,
+  saturate,
+  WINDOW,
+} from './compare-load.js';
+import { NatterFleet } from './compare-natter.js';
+import { freePort, kill, listening, reap } from './compare-util.js';
+import { findNatsServer } from './groups-nats.js';
+import { fmt, type RelayProcess, spawnRelay } from './util.js';
+
+const SECONDS = Number(process.env.NATTER_BENCH_CLUSTER_SECONDS ?? 10);
+const REPS = Number(process.env.NATTER_BENCH_CLUSTER_REPS ?? 1);
+const CLIENTS = 50;
+
+interface Setup {
+  label: string;
+  /** Relays' ports and pids, and nats-server's pid if any. */
+  ports: number[];
+  relays: number[];
+  nats: number | null;
+  stop(): Promise<void>;
+}
+
+async function startNats(
+  binary: string,
+): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'natter-bench-nats-'));
+  const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], {
+    stdio: 'ignore',
+  });
+  reap(child);
+  await listening(port, () =>
+    child.exitCode === null ? null : `nats-server exited with ${child.exitCode}`,
+  );
+  return {
+    child,
+    url: `nats://127.0.0.1:${port}`,
+    async stop() {
+      await kill(child);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+type Config = { name: string; label: string; relays: number; jetstream: boolean };
+const CONFIGS: Config[] = [
+  { name: 'leveldb', label: 'one relay, LevelDB', relays: 1, jetstream: false },
+  { name: 'js1', label: 'one relay, JetStream', relays: 1, jetstream: true },
+  { name: 'js2', label: 'two relays, JetStream (half crossing)', relays: 2, jetstream: true },
+];
+const pick = <T extends string>(env: string, all: readonly T[]): T[] => {
+  const v = process.env[env];
+  return v ? all.filter((x) => v.split(',').includes(x)) : [...all];
+};
+
+async function start(config: Config, natsBinary: string | null): Promise<Setup | null> {
+  if (config.jetstream && natsBinary === null) return null;
+  const nats = config.jetstream ? await startNats(natsBinary!) : null;
+  const relays: RelayProcess[] = [];
+  for (let i = 0; i < config.relays; i++) {
+    relays.push(await spawnRelay(nats ? { cluster: nats.url } : {}));
+  }
+  return {
+    label: config.label,
+    ports: relays.map((r) => r.port),
+    relays: relays.map((r) => r.child.pid!),
+    nats: nats?.child.pid ?? null,
+    async stop() {
+      for (const r of relays) await r.stop();
+      await nats?.stop();
+    },
+  };
+}
+
+interface Row {
+  label: string;
+  workload: string;
+  r: PhaseResult;
+  /** CPU per delivery, µs: each relay, all relays, nats-server. */
+  relayUs: number[];
+  relaysUs: number;
+  natsUs: number;
+}
+
+async function phase(setup: Setup, workload: 'light' | 'sat50'): Promise<Row> {
+  const fleet: Fleet = await NatterFleet.connect(setup.ports, false, CLIENTS);
+  const server: Server = {
+    pid: setup.relays[0]!,
+    connect: async () => fleet,
+    stop: async () => {},
+  };
+  const pids = [...setup.relays, ...(setup.nats === null ? [] : [setup.nats])];
+  const before = pids.map(cpuSeconds);
+  const r =
+    workload === 'light'
+      ? await paced(server, fleet, 1000, SECONDS)
+      : await saturate(server, fleet, SECONDS);
+  const spent = pids.map((pid, i) => cpuSeconds(pid) - before[i]!);
+  fleet.close();
+  const per = (s: number) => (s * 1e6) / Math.max(1, r.delivered);
+  const relayUs = spent.slice(0, setup.relays.length).map(per);
+  return {
+    label: setup.label,
+    workload,
+    r,
+    relayUs,
+    relaysUs: relayUs.reduce((a, b) => a + b, 0),
+    natsUs: setup.nats === null ? 0 : per(spent[spent.length - 1]!),
+  };
+}
+
+function print(rows: Row[]): void {
+  const head = [
+    'setup',
+    'deliveries/s',
+    'p50 ms',
+    'p99 ms',
+    'relay CPU µs/deliv',
+    'nats CPU µs/deliv',
+    'sent',
+    'lost+refused',
+  ];
+  const body = rows.map((x) => [
+    x.label,
+    fmt(x.r.rate),
+    fmt(x.r.p50, 2),
+    fmt(x.r.p99, 2),
+    x.relayUs.length > 1
+      ? `${fmt(x.relaysUs, 1)} (${x.relayUs.map((u) => fmt(u, 1)).join(' + ')})`
+      : fmt(x.relaysUs, 1),
+    x.natsUs === 0 ? '-' : fmt(x.natsUs, 1),
+    fmt(x.r.sent),
+    String(x.r.lost + x.r.refused),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: string[]) =>
+    `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}`;
+  console.log(line(head));
+  for (const row of body) console.log(line(row));
+}
+
+export async function runClusterBench(): Promise<void> {
+  console.log('\n== cluster: natter relays on LevelDB and on NATS JetStream (issue 15) ==');
+  const natsBinary = findNatsServer();
+  if (natsBinary === null) console.log('  nats-server: not installed; JetStream rows skipped');
+  const setups = pick('NATTER_BENCH_CLUSTER_SETUPS', CONFIGS.map((c) => c.name));
+  for (const workload of pick('NATTER_BENCH_CLUSTER_WORKLOADS', ['light', 'sat50'] as const)) {
+    const title =
+      workload === 'light'
+        ? `light load: ${CLIENTS} clients, 1,000 msgs/s in all (open loop), ${SECONDS} s`
+        : `${CLIENTS} clients at saturation (${WINDOW} in flight each), ${SECONDS} s`;
+    console.log(`\n  ${title}`);
+    const rows: Row[] = [];
+    for (let rep = 0; rep < REPS; rep++) {
+      for (const config of CONFIGS.filter((c) => setups.includes(c.name))) {
+        const setup = await start(config, natsBinary);
+        if (setup === null) continue;
+        try {
+          rows.push(await phase(setup, workload));
+        } finally {
+          await setup.stop();
+        }
+      }
+    }
+    print(rows);
+    const of = (label: string) => rows.filter((x) => x.label === label);
+    const level = of(CONFIGS[0]!.label)[0];
+    for (const js of [...of(CONFIGS[1]!.label), ...of(CONFIGS[2]!.label)]) {
+      if (level)
+        console.log(
+          `  ${js.label}: relay CPU per delivery ${fmt(js.relaysUs / level.relaysUs, 2)}x the LevelDB relay's (floor <= 2x)`,
+        );
+    }
+    if (workload === 'light') {
+      for (const x of of(CONFIGS[2]!.label))
+        console.log(`  across relays: p99 ${fmt(x.r.p99, 2)} ms (floor <= 5 ms)`);
+    }
+  }
+}

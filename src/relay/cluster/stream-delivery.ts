@@ -1,0 +1,187 @@
+/**
+ * One session's 1:1 mail in a cluster (issue 15): an ordered JetStream
+ * consumer on the recipient's subject pushes the stored mail, from the oldest
+ * still stored, in stream order, to whichever relay the recipient is on,
+ * as soon as it is stored through any relay. No per-message read and no live
+ * announcement: the consumer is both the catch-up and the live path. It pulls
+ * CONSUMER_BUFFER messages ahead at most and is not read while the session's
+ * output is over its budget, so a slow reader costs the relay a bounded buffer.
+ *
+ * Acks: the seqs this session was pushed, in order; once a prefix of them is
+ * acknowledged, one purge of the subject below the next unacknowledged seq
+ * (at most every PURGE_COALESCE_MS) deletes it all (everything stored for the user below it was pushed here, in
+ * order, and acknowledged). Seqs never pushed here are ignored, so an ack cannot
+ * delete another user's mail.
+ */
+import { type ConsumerMessages, DeliverPolicy } from '@nats-io/jetstream';
+import type { Clock, Timer } from '../../util/clock.js';
+import { describeError } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
+import type { DeliveryLink, SessionDelivery } from '../delivery.js';
+import { SessionCode } from '../errors.js';
+import type { RelayLimits } from '../limits.js';
+import { ACKED_SUBJECT, type ClusterLink, MAIL_STREAM, MAIL_SUBJECT_PREFIX } from './connection.js';
+import { retrying } from './retry.js';
+
+/** Messages the consumer holds ahead of the session: enough for a burst, small per session. */
+export const CONSUMER_BUFFER = 256;
+/**
+ * Acks of one session within this long go to JetStream as one purge: a client acks
+ * each batch it stored (every few ms under load), and a purge costs JetStream more
+ * than an append. Acked mail not yet purged when the session ends is purged at once;
+ * if the relay dies first it is delivered again and dropped by the client as a copy.
+ */
+export const PURGE_COALESCE_MS = 100;
+
+export interface StreamDeliveryDeps {
+  link: ClusterLink;
+  clock: Clock;
+  limits: RelayLimits;
+  log: Logger;
+  withSeq: (record: Uint8Array, seq: number) => Uint8Array;
+  /** Work the mailbox waits for before its connection closes. */
+  track: (work: Promise<unknown>) => void;
+  /** Mail of `recipientHex` below `seq` is gone (this relay's sender quota hears it). */
+  purged: (recipientHex: string, belowSeq: number) => void;
+}
+
+export class StreamDelivery implements SessionDelivery {
+  private messages: ConsumerMessages | null = null;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  /** Seqs pushed to this session and not yet purged, in order (`head` is the first). */
+  private pushed: number[] = [];
+  private head = 0;
+  private readonly acked = new Set<number>();
+  private purging: Promise<void> = Promise.resolve();
+  /** The purge wanted (below this seq), the last one started, and the timer that starts the next. */
+  private purgeBelow = 0;
+  private purged = 0;
+  private purgeTimer: Timer | null = null;
+
+  constructor(
+    private readonly session: DeliveryLink,
+    private readonly d: StreamDeliveryDeps,
+  ) {}
+
+  start(): void {
+    void this.run().catch((err: unknown) => {
+      if (this.stopped) return;
+      this.d.log.error('cluster mail consumer failed', describeError(err));
+      this.session.fail(SessionCode.Internal, 'relay could not read stored mail');
+    });
+  }
+
+  /** The consumer pushes everything stored: offers add nothing. */
+  offer(): void {}
+  offerEarly(): void {}
+
+  resume(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  stop(): void {
+    this.flushPurge();
+    this.stopped = true;
+    void this.messages?.close().catch(() => {});
+    this.resume();
+  }
+
+  ack(seqs: readonly number[]): void {
+    const first = this.pushed[this.head];
+    if (first === undefined) return;
+    const last = this.pushed[this.pushed.length - 1]!;
+    for (const seq of seqs) if (seq >= first && seq <= last) this.acked.add(seq);
+    let through = 0;
+    while (this.head < this.pushed.length && this.acked.delete(this.pushed[this.head]!)) {
+      through = this.pushed[this.head]!;
+      this.head++;
+    }
+    if (through === 0) return;
+    if (this.head > 1024 && this.head * 2 > this.pushed.length) {
+      this.pushed = this.pushed.slice(this.head);
+      this.head = 0;
+    }
+    this.purgeBelow = through + 1;
+    if (this.purgeTimer === null) {
+      this.purgeTimer = this.d.clock.setTimeout(() => this.flushPurge(), PURGE_COALESCE_MS);
+      (this.purgeTimer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /** Purges go one after another, each below a higher seq. */
+  private flushPurge(): void {
+    if (this.purgeTimer !== null) this.d.clock.clearTimeout(this.purgeTimer);
+    this.purgeTimer = null;
+    const below = this.purgeBelow;
+    if (below <= this.purged) return;
+    this.purged = below;
+    this.purging = this.purging.then(() => this.purge(below));
+    this.d.track(this.purging);
+  }
+
+  private get subject(): string {
+    return MAIL_SUBJECT_PREFIX + this.session.userHex;
+  }
+
+  private full(): boolean {
+    return this.session.bufferedBytes >= this.d.limits.maxSessionBufferedBytes;
+  }
+
+  private async run(): Promise<void> {
+    const { link, clock } = this.d;
+    const consumer = await retrying(clock, () =>
+      link.js.consumers.get(MAIL_STREAM, {
+        filter_subjects: this.subject,
+        deliver_policy: DeliverPolicy.All,
+      }),
+    );
+    if (this.stopped) return;
+    const messages = await consumer.consume({ max_messages: CONSUMER_BUFFER });
+    this.messages = messages;
+    if (this.stopped) {
+      await messages.close();
+      return;
+    }
+    for await (const m of messages) {
+      while (this.full() && !this.stopped) {
+        await new Promise<void>((r) => {
+          this.wake = r;
+        });
+      }
+      if (this.stopped || !this.session.ready) break;
+      let record: Uint8Array;
+      try {
+        record = this.d.withSeq(m.data, m.seq);
+      } catch (err) {
+        // Only relays publish here; a record that does not decode is skipped, not served.
+        this.d.log.warn('stored mail unreadable; skipped', { seq: m.seq, ...describeError(err) });
+        continue;
+      }
+      this.session.sendEncoded(record);
+      this.pushed.push(m.seq);
+    }
+  }
+
+  private async purge(below: number): Promise<void> {
+    const { link, clock, log } = this.d;
+    const recipientHex = this.session.userHex;
+    try {
+      // A purge lost is a redelivery, which the client drops as a duplicate.
+      await retrying(clock, () =>
+        link.jsm.streams.purge(MAIL_STREAM, { filter: this.subject, seq: below }),
+      );
+    } catch (err) {
+      log.warn('cluster mail purge failed', describeError(err));
+      return;
+    }
+    this.d.purged(recipientHex, below);
+    try {
+      link.nc.publish(ACKED_SUBJECT, JSON.stringify({ r: recipientHex, below }));
+    } catch {
+      // Closing: the other relays' sender quotas forget this mail at its TTL instead.
+    }
+  }
+}
