@@ -171,7 +171,10 @@ export async function runClusterBench(): Promise<void> {
   console.log('\n== cluster: natter relays on LevelDB and on NATS JetStream (issue 15) ==');
   const natsBinary = findNatsServer();
   if (natsBinary === null) console.log('  nats-server: not installed; JetStream rows skipped');
-  const setups = pick('NATTER_BENCH_CLUSTER_SETUPS', CONFIGS.map((c) => c.name));
+  const setups = pick(
+    'NATTER_BENCH_CLUSTER_SETUPS',
+    CONFIGS.map((c) => c.name),
+  );
   for (const workload of pick('NATTER_BENCH_CLUSTER_WORKLOADS', ['light', 'sat50'] as const)) {
     const title =
       workload === 'light'
