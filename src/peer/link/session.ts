@@ -71,12 +71,17 @@ export class RelaySession {
     // Several relays of one cluster: a dial that fails moves on to the next (issue 15).
     const addresses = relayAddresses(o.address);
     let turn = 0;
+    // The address dialled last: what events name (the configured list is `addr`).
+    let dialled = formatRelayAddress(addresses[0]!);
     const connection = new RelayConnection({
-      connect: () =>
-        dial(addresses[turn % addresses.length]!).catch((err: unknown) => {
+      connect: () => {
+        const address = addresses[turn % addresses.length]!;
+        dialled = formatRelayAddress(address);
+        return dial(address).catch((err: unknown) => {
           turn++;
           throw err;
-        }),
+        });
+      },
       identity: o.identity,
       pseudonym: o.pseudonym,
       ...(o.quiet ? { quiet: true } : {}),
@@ -102,7 +107,7 @@ export class RelaySession {
       o.onReady(info);
       o.events.emit('connection:state', {
         state: 'ready',
-        relay: { address: this.addr, relayId: toHex(info.relayId), relayName: info.relayName },
+        relay: { address: dialled, relayId: toHex(info.relayId), relayName: info.relayName },
       });
     });
     connection.on('fatal', (err) => {
@@ -112,7 +117,7 @@ export class RelaySession {
     connection.on('dial-failed', (err) => {
       const errno = dialErrno(err);
       o.events.emit('connection:failed', {
-        address: this.addr,
+        address: dialled,
         code: describeError(err).code,
         ...(errno === undefined ? {} : { errno }),
         reason: describeDialFailure(err),
