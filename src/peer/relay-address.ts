@@ -95,3 +95,17 @@ export function resolveRelayAddress(sources: RelaySources): RelayAddress {
     'no relay address: pass --relay HOST:PORT, set NATTER_RELAY, or run natter with --relay once to remember it',
   );
 }
+
+/**
+ * `address`, with the addresses heard after it for the same relay id (best first)
+ * to dial when it cannot be reached; those before it were tried and refused.
+ */
+export function withAlternates(
+  address: RelayAddress,
+  heard: readonly RelayAddress[],
+): RelayAddress {
+  const key = formatRelayAddress(address);
+  const at = heard.findIndex((a) => formatRelayAddress(a) === key);
+  const also = at < 0 ? [] : heard.slice(at + 1);
+  return also.length === 0 ? address : { ...address, also };
+}

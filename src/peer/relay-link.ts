@@ -26,7 +26,7 @@ import type {
   RelayQuery,
 } from './presence/discovery.js';
 import { type ProfileConfig, type ProfilePaths, readConfig, relayFingerprint } from './profile.js';
-import { formatRelayAddress, type RelayAddress, resolveRelayAddress } from './relay-address.js';
+import { type RelayAddress, resolveRelayAddress, withAlternates } from './relay-address.js';
 import { connectCandidates } from './relay-candidates.js';
 import type { PeerStore } from './store.js';
 
@@ -266,17 +266,6 @@ export class RelayLink {
     });
     return this.session;
   }
-}
-
-/**
- * `address`, with the addresses heard after it for the same relay id (best first)
- * to dial when it cannot be reached; those before it were tried and refused.
- */
-function withAlternates(address: RelayAddress, heard: readonly RelayAddress[]): RelayAddress {
-  const key = formatRelayAddress(address);
-  const at = heard.findIndex((a) => formatRelayAddress(a) === key);
-  const also = at < 0 ? [] : heard.slice(at + 1);
-  return also.length === 0 ? address : { ...address, also };
 }
 
 /** No relay this profile may use answered within `discoverMs`. */

@@ -5,6 +5,7 @@ import {
   parseRelayAddress,
   relayAddresses,
   resolveRelayAddress,
+  withAlternates,
 } from '../../../src/peer/relay-address.js';
 import { isNatterError } from '../../../src/util/errors.js';
 
@@ -63,5 +64,12 @@ describe('relay addresses: what to dial', () => {
       () => parseRelayAddress('a.lan:1,,b.lan:2'),
       (e) => isNatterError(e, 'E_BAD_RELAY_ADDRESS'),
     );
+  });
+
+  it('keeps the addresses heard after the chosen one as its alternates, not those refused before it', () => {
+    const heard = [1, 2, 3].map((i) => ({ host: `10.0.0.${i}`, port: 47474 }));
+    assert.deepEqual(withAlternates(heard[1]!, heard), { ...heard[1]!, also: [heard[2]!] });
+    assert.deepEqual(withAlternates(heard[2]!, heard), heard[2]);
+    assert.deepEqual(withAlternates(heard[0]!, heard).also, heard.slice(1));
   });
 });
