@@ -26,21 +26,29 @@ export async function loadOrCreateRelayKey(dataDir: string): Promise<RelayKey> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  if (text !== null) {
-    try {
-      const parsed = JSON.parse(text) as { version: number; seed: string };
-      const seed = fromHex(parsed.seed);
-      if (parsed.version !== 1 || seed.length !== 32) throw new Error('bad version or seed');
-      return signingKeyPairFromSeed(seed);
-    } catch (err) {
-      throw relayFailure(
-        RelayFailureCode.KeyCorrupt,
-        `relay: ${path} is not a valid relay key`,
-        err,
-      );
-    }
-  }
+  if (text !== null) return relayKeyFromJson(text, path);
   const seed = newSigningSeed();
-  await writeFileAtomic(path, JSON.stringify({ version: 1, seed: toHex(seed) }));
+  await writeFileAtomic(path, relayKeyJson(seed));
   return signingKeyPairFromSeed(seed);
+}
+
+/** A relay key as stored: relay-key.json here, the cluster's in NATS (cluster/service-key.ts). */
+export function relayKeyJson(seed: Uint8Array): string {
+  return JSON.stringify({ version: 1, seed: toHex(seed) });
+}
+
+/** The key stored as `text`; E_RELAY_KEY_CORRUPT naming `where` if it is not one. */
+export function relayKeyFromJson(text: string, where: string): RelayKey {
+  try {
+    const parsed = JSON.parse(text) as { version: number; seed: string };
+    const seed = fromHex(parsed.seed);
+    if (parsed.version !== 1 || seed.length !== 32) throw new Error('bad version or seed');
+    return signingKeyPairFromSeed(seed);
+  } catch (err) {
+    throw relayFailure(
+      RelayFailureCode.KeyCorrupt,
+      `relay: ${where} is not a valid relay key`,
+      err,
+    );
+  }
 }

@@ -10,43 +10,20 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { MAIL_STREAM } from '../../src/relay/cluster/connection.js';
 import { type NatsNode, natsServerPath, startNatsCluster } from '../helpers/nats.js';
 import { freeTcpPort, listening } from '../helpers/ports.js';
+import { builtCli, natterProcess, type Run } from '../helpers/spawn-cli.js';
 import { makeTempDir, removeTempDirs } from '../helpers/tmp.js';
 
-const root = resolve(import.meta.dirname, '..', '..');
-const cli = join(root, 'dist', 'cli.js');
+const cli = builtCli;
 const SENDERS = 3;
 const PER_SENDER = 300;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function natter(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.stdin.end(stdin ?? '');
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const natter = natterProcess;
 
 /** The number of messages in the mail stream once `test` accepts it (polled). */
 async function storedWhen(

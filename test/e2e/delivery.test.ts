@@ -10,38 +10,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { freeTcpPort, listening } from '../helpers/ports.js';
+import { builtCli, natterProcess } from '../helpers/spawn-cli.js';
 
-const root = resolve(import.meta.dirname, '..', '..');
-const cli = join(root, 'dist', 'cli.js');
+const cli = builtCli;
 const SENDERS = 5;
 const PER_SENDER = 1000;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function natter(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.stdin.end(stdin ?? '');
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const natter = natterProcess;
 
 describe('e2e: durable delivery through relay crashes (spawned processes)', function () {
   this.timeout(240_000);

@@ -23,11 +23,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { freeTcpPort, listening } from '../helpers/ports.js';
+import { builtCli, natterProcess, type Run } from '../helpers/spawn-cli.js';
 
-const root = resolve(import.meta.dirname, '..', '..');
-const cli = join(root, 'dist', 'cli.js');
+const cli = builtCli;
 
 const MEMBERS = 20;
 /** u00..u04 send (u00 is the admin); u05..u09 follow the conversation; u10..u19 are offline. */
@@ -42,12 +42,6 @@ const KILLS = 2;
 const FLOWING = 8;
 /** Processes started at once when every profile does the same thing (2-core machines). */
 const PARALLEL = 5;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 interface InboxLine {
   type?: string;
@@ -66,24 +60,7 @@ interface SendLine {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const user = (i: number) => `u${String(i).padStart(2, '0')}`;
 
-function natter(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.stdin.end(stdin ?? '');
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const natter = natterProcess;
 
 function jsonLines<T>(stdout: string): T[] {
   return stdout

@@ -8,30 +8,14 @@
  * The NATS cluster is therefore inside the relay's trust boundary, as its
  * LevelDB directory is for a single relay.
  */
-import { signingKeyPairFromSeed } from '../../crypto/sign.js';
-import { fromHex, toHex } from '../../util/bytes.js';
 import { RelayFailureCode, relayFailure } from '../errors.js';
-import type { RelayKey } from '../identity.js';
+import { type RelayKey, relayKeyFromJson, relayKeyJson } from '../identity.js';
 import type { ClusterLink } from './connection.js';
 
 const KEY = 'relay-key';
 
 function parse(bytes: Uint8Array): RelayKey {
-  try {
-    const parsed = JSON.parse(Buffer.from(bytes).toString('utf8')) as {
-      version: number;
-      seed: string;
-    };
-    const seed = fromHex(parsed.seed);
-    if (parsed.version !== 1 || seed.length !== 32) throw new Error('bad version or seed');
-    return signingKeyPairFromSeed(seed);
-  } catch (err) {
-    throw relayFailure(
-      RelayFailureCode.KeyCorrupt,
-      'relay: the cluster relay key is not valid',
-      err,
-    );
-  }
+  return relayKeyFromJson(Buffer.from(bytes).toString('utf8'), 'the cluster relay key');
 }
 
 /**
@@ -41,10 +25,7 @@ function parse(bytes: Uint8Array): RelayKey {
 export async function clusterRelayKey(link: ClusterLink, own: RelayKey): Promise<RelayKey> {
   const stored = await link.service.get(KEY);
   if (stored && stored.operation === 'PUT') return parse(stored.value);
-  const value = Buffer.from(
-    JSON.stringify({ version: 1, seed: toHex(own.secretKey.subarray(0, 32)) }),
-    'utf8',
-  );
+  const value = Buffer.from(relayKeyJson(own.secretKey.subarray(0, 32)), 'utf8');
   try {
     await link.service.create(KEY, value);
     return own;

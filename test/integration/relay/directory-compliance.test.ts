@@ -5,17 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { generateIdentity } from '../../../src/crypto/keys.js';
-import { type ClusterLink, connectCluster } from '../../../src/relay/cluster/connection.js';
 import { ClusterDirectory } from '../../../src/relay/cluster/directory.js';
 import { Directory, type DirectoryStore } from '../../../src/relay/directory.js';
-import { RelayStore } from '../../../src/relay/store/index.js';
 import { toHex } from '../../../src/util/bytes.js';
-import { systemClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import type { Card } from '../../../src/wire/types.js';
-import { type NatsNode, natsServerPath, startNats } from '../../helpers/nats.js';
+import { natsServerPath } from '../../helpers/nats.js';
 import { cardOf } from '../../helpers/raw-client.js';
-import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+import { clusterLinks, relayStores } from '../../helpers/stores.js';
+import { removeTempDirs } from '../../helpers/tmp.js';
 
 interface Kind {
   /** A directory on the same data as the ones opened before (a restart, or another relay). */
@@ -24,49 +22,27 @@ interface Kind {
 }
 
 function levelKind(): Kind {
-  const opened: RelayStore[] = [];
-  let dir: string | null = null;
+  const stores = relayStores();
   return {
     async open() {
-      dir ??= await makeTempDir('natter-dir-');
-      for (const s of opened.splice(0)) await s.close();
-      const store = await RelayStore.open({
-        dataDir: dir,
-        minFreeDiskBytes: 0,
-        clock: systemClock,
-        log: silentLogger,
-      });
-      opened.push(store);
-      const d = new Directory(store, silentLogger);
+      const d = new Directory(await stores.open(), silentLogger);
       await d.open();
       return d;
     },
-    async teardown() {
-      for (const s of opened.splice(0)) await s.close();
-    },
+    teardown: () => stores.teardown(),
   };
 }
 
 function natsKind(): Kind {
-  let nats: NatsNode | null = null;
-  const links: ClusterLink[] = [];
-  const dirs: ClusterDirectory[] = [];
+  const links = clusterLinks();
   return {
     async open() {
-      nats ??= await startNats();
-      const link = await connectCluster({ servers: [nats.url] }, silentLogger);
-      links.push(link);
-      const d = new ClusterDirectory(link, silentLogger);
-      dirs.push(d);
+      const d = new ClusterDirectory(await links.open(), silentLogger);
+      links.onTeardown(() => d.close());
       await d.open();
       return d;
     },
-    async teardown() {
-      for (const d of dirs.splice(0)) d.close();
-      for (const l of links.splice(0)) await l.close();
-      await nats?.stop();
-      nats = null;
-    },
+    teardown: () => links.teardown(),
   };
 }
 

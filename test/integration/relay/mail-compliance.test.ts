@@ -8,20 +8,19 @@
 import assert from 'node:assert/strict';
 import { generateIdentity } from '../../../src/crypto/keys.js';
 import { randomBytes } from '../../../src/crypto/random.js';
-import { type ClusterLink, connectCluster } from '../../../src/relay/cluster/connection.js';
 import { ClusterMailbox } from '../../../src/relay/cluster/mailbox.js';
 import { deliverStoredAt, deliverWithSeq } from '../../../src/relay/deliver-record.js';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from '../../../src/relay/limits.js';
 import type { MailStore } from '../../../src/relay/mail-store.js';
 import { Mailbox } from '../../../src/relay/mailbox.js';
-import { RelayStore } from '../../../src/relay/store/index.js';
 import { toHex } from '../../../src/util/bytes.js';
 import { systemClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { decodeFrame, encodeFrame } from '../../../src/wire/codec.js';
-import { type NatsNode, natsServerPath, startNats } from '../../helpers/nats.js';
+import { natsServerPath } from '../../helpers/nats.js';
 import { cardOf } from '../../helpers/raw-client.js';
-import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+import { clusterLinks, relayStores } from '../../helpers/stores.js';
+import { removeTempDirs } from '../../helpers/tmp.js';
 
 const alice = cardOf(generateIdentity(), 'alice');
 const bobHex = toHex(generateIdentity().signPk);
@@ -34,21 +33,10 @@ interface Kind {
 }
 
 function levelKind(): Kind {
-  const opened: RelayStore[] = [];
-  let dir: string | null = null;
+  const stores = relayStores();
   return {
     async open(limits = {}) {
-      dir ??= await makeTempDir('natter-mail-');
-      // A restart: the previous process's store is closed first (LevelDB holds a lock).
-      for (const s of opened.splice(0)) await s.close();
-      const store = await RelayStore.open({
-        dataDir: dir,
-        minFreeDiskBytes: 0,
-        clock: systemClock,
-        log: silentLogger,
-      });
-      opened.push(store);
-      const mailbox = new Mailbox(store, {
+      const mailbox = new Mailbox(await stores.open(), {
         limits: { ...DEFAULT_RELAY_LIMITS, ...limits },
         clock: systemClock,
         storedAtOf: deliverStoredAt,
@@ -56,21 +44,15 @@ function levelKind(): Kind {
       await mailbox.open();
       return mailbox;
     },
-    async teardown() {
-      for (const s of opened.splice(0)) await s.close();
-    },
+    teardown: () => stores.teardown(),
   };
 }
 
 function natsKind(): Kind {
-  let nats: NatsNode | null = null;
-  const links: ClusterLink[] = [];
+  const links = clusterLinks();
   return {
     async open(limits = {}) {
-      nats ??= await startNats();
-      const link = await connectCluster({ servers: [nats.url] }, silentLogger);
-      links.push(link);
-      const mailbox = new ClusterMailbox(link, {
+      const mailbox = new ClusterMailbox(await links.open(), {
         limits: { ...DEFAULT_RELAY_LIMITS, ...limits },
         clock: systemClock,
         log: silentLogger,
@@ -79,11 +61,7 @@ function natsKind(): Kind {
       await mailbox.open();
       return mailbox;
     },
-    async teardown() {
-      for (const l of links.splice(0)) await l.close();
-      await nats?.stop();
-      nats = null;
-    },
+    teardown: () => links.teardown(),
   };
 }
 
