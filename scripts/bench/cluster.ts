@@ -14,13 +14,16 @@
  * issue's floors: light-load p99 across relays <= 5 ms; relay CPU per delivery
  * on JetStream <= 2x the LevelDB relay's; nothing lost.
  *
+ * The anchor (cluster-anchor.ts): the same workload on JetStream with no relay between.
+ *
  * Switches: NATTER_BENCH_CLUSTER_SECONDS=10 (per phase), NATTER_BENCH_CLUSTER_REPS=1,
- * NATTER_BENCH_CLUSTER_SETUPS=leveldb,js1,js2, NATTER_BENCH_CLUSTER_WORKLOADS=light,sat50.
+ * NATTER_BENCH_CLUSTER_SETUPS=anchor,leveldb,js1,js2, NATTER_BENCH_CLUSTER_WORKLOADS=light,sat50.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { JetStreamAnchorFleet } from './cluster-anchor.js';
 import {
   cpuSeconds,
   type Fleet,
@@ -41,7 +44,8 @@ const CLIENTS = 50;
 
 interface Setup {
   label: string;
-  /** Relays' ports and pids, and nats-server's pid if any. */
+  /** nats-server's URL, the relays' ports and pids, and nats-server's pid if any. */
+  natsUrl: string | null;
   ports: number[];
   relays: number[];
   nats: number | null;
@@ -72,6 +76,7 @@ async function startNats(
 
 type Config = { name: string; label: string; relays: number; jetstream: boolean };
 const CONFIGS: Config[] = [
+  { name: 'anchor', label: 'anchor: JetStream alone, no relay', relays: 0, jetstream: true },
   { name: 'leveldb', label: 'one relay, LevelDB', relays: 1, jetstream: false },
   { name: 'js1', label: 'one relay, JetStream', relays: 1, jetstream: true },
   { name: 'js2', label: 'two relays, JetStream (half crossing)', relays: 2, jetstream: true },
@@ -90,6 +95,7 @@ async function start(config: Config, natsBinary: string | null): Promise<Setup |
   }
   return {
     label: config.label,
+    natsUrl: nats?.url ?? null,
     ports: relays.map((r) => r.port),
     relays: relays.map((r) => r.child.pid!),
     nats: nats?.child.pid ?? null,
@@ -111,9 +117,12 @@ interface Row {
 }
 
 async function phase(setup: Setup, workload: 'light' | 'sat50'): Promise<Row> {
-  const fleet: Fleet = await NatterFleet.connect(setup.ports, false, CLIENTS);
+  const fleet: Fleet =
+    setup.relays.length === 0
+      ? await JetStreamAnchorFleet.connect(setup.natsUrl!, CLIENTS)
+      : await NatterFleet.connect(setup.ports, false, CLIENTS);
   const server: Server = {
-    pid: setup.relays[0]!,
+    pid: setup.relays[0] ?? setup.nats!,
     connect: async () => fleet,
     stop: async () => {},
   };
@@ -195,16 +204,21 @@ export async function runClusterBench(): Promise<void> {
     }
     print(rows);
     const of = (label: string) => rows.filter((x) => x.label === label);
-    const level = of(CONFIGS[0]!.label)[0];
-    for (const js of [...of(CONFIGS[1]!.label), ...of(CONFIGS[2]!.label)]) {
+    const anchor = of(CONFIGS[0]!.label)[0];
+    const level = of(CONFIGS[1]!.label)[0];
+    for (const js of [...of(CONFIGS[2]!.label), ...of(CONFIGS[3]!.label)]) {
       if (level)
         console.log(
           `  ${js.label}: relay CPU per delivery ${fmt(js.relaysUs / level.relaysUs, 2)}x the LevelDB relay's (floor <= 2x)`,
         );
     }
     if (workload === 'light') {
-      for (const x of of(CONFIGS[2]!.label))
-        console.log(`  across relays: p99 ${fmt(x.r.p99, 2)} ms (floor <= 5 ms)`);
+      for (const x of of(CONFIGS[3]!.label)) {
+        const vs = anchor
+          ? `; ${fmt(x.r.p99 / anchor.r.p99, 2)}x the anchor's ${fmt(anchor.r.p99, 2)} ms`
+          : '';
+        console.log(`  across relays: p99 ${fmt(x.r.p99, 2)} ms (floor <= 5 ms${vs})`);
+      }
     }
   }
 }

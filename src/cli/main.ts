@@ -27,6 +27,7 @@ import { addTransfersCommand } from './commands/transfers.js';
 import { addTrustCommand } from './commands/trust.js';
 import { addWhoCommand } from './commands/who.js';
 import { CliContext, type GlobalOptions, InterruptedError, UsageError } from './context.js';
+import { sanitize } from './format.js';
 import { type CliIo, processIo } from './io.js';
 import { parsePort } from './options.js';
 import { StdoutClosed } from './output.js';
@@ -140,7 +141,8 @@ function report(err: unknown, io: CliIo): number {
   // The reader went away (natter inbox | head -1): done, as for other Unix tools.
   if (err instanceof StdoutClosed) return 0;
   const { code, message } = describeError(err);
-  io.stderr.write(`natter: ${oneLine(message)} (${code})\n`);
+  // Messages can carry a relay's words (a refusal's reason): sanitised like peer text.
+  io.stderr.write(`natter: ${sanitize(oneLine(message))} (${sanitize(code)})\n`);
   if (io.env.NATTER_DEBUG === '1' && err instanceof Error) io.stderr.write(`${err.stack ?? ''}\n`);
   if (err instanceof InterruptedError) return 130;
   return err instanceof UsageError ? 2 : 1;

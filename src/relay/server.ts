@@ -8,7 +8,7 @@ import { relayCertificate } from '../crypto/tls-cert.js';
 import { RelayBeacon, type RelayBeaconOptions } from '../presence/relay-beacon.js';
 import type { Clock, Timer } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
-import { describeError } from '../util/errors.js';
+import { describeError, isNatterError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { silentLogger } from '../util/logger.js';
 import { ByteBudget } from './budget.js';
@@ -161,6 +161,14 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     await mailbox.close();
     await link?.close();
     await store.close();
+    // A timeout from the client library says too little: name the step and the cluster.
+    if (link && !isNatterError(err)) {
+      throw relayFailure(
+        RelayFailureCode.ClusterUnreachable,
+        `relay: JetStream did not answer while the relay set up its mail and directory (${describeError(err).message})`,
+        err,
+      );
+    }
     throw err;
   }
   roster?.start();

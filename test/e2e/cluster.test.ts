@@ -94,8 +94,12 @@ async function kill(child: ChildProcess): Promise<void> {
           { stdio: 'ignore', env: { ...process.env, NATTER_RELAY_PRESENCE: '0' } },
         );
         relays.push({ process: child, port });
-        await listening(port, { timeoutMs: 60_000, process: child });
       }
+      // All three at once on a new cluster, as machines that boot together start them:
+      // they race to create the streams and the relay key while JetStream elects leaders.
+      await Promise.all(
+        relays.map((r) => listening(r.port, { timeoutMs: 60_000, process: r.process })),
+      );
     });
 
     afterEach(async () => {

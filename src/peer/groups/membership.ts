@@ -143,7 +143,8 @@ export class Membership {
     if (result.code !== '') {
       throw new NatterError(
         result.code,
-        `group: the relay refused to ${change.op} (${result.code})`,
+        // The code is printed after the message (cli/errors.ts); the relay says why.
+        `group: the relay refused to ${change.op}${result.reason ? `: ${result.reason}` : ''}`,
       );
     }
     const waitMs = this.d.appliedWaitMs ?? CHANGE_APPLIED_WAIT_MS;

@@ -190,7 +190,12 @@ export class OutboxSender {
         await this.outcomes.fail(entry, 'expired');
         continue;
       }
-      if (this.outcomes.waiting(entry.msgId, now)) continue;
+      if (this.outcomes.waiting(entry.msgId, now)) {
+        // Refused for now: the conversation's later messages wait behind it, so a
+        // recipient gets them in the order written (issue 15).
+        blocked.add(entry.conversation);
+        continue;
+      }
       if (blocked.has(entry.conversation)) continue;
       if (entry.sealedGroup !== undefined) {
         // Sealed once for the whole group when composed (groups/send.ts); the relay fans out.

@@ -8,6 +8,7 @@
  * lookups never wait on the network.
  */
 import { type KvEntry, KvWatchInclude } from '@nats-io/kv';
+import { systemClock } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { lookalikeKey } from '../../wire/text.js';
@@ -20,7 +21,8 @@ import {
   taken,
 } from '../directory.js';
 import type { StoreRefusal } from '../store/index.js';
-import type { ClusterLink } from './connection.js';
+import { CLUSTER_SETUP_TIMEOUT_MS, type ClusterLink } from './connection.js';
+import { retrying } from './retry.js';
 
 /** Cards fetched at once while the directory is read at open. */
 const OPEN_FETCH_BATCH = 64;
@@ -52,11 +54,18 @@ export class ClusterDirectory extends DirectoryMaps {
     void (async () => {
       for await (const entry of watch) this.apply(entry);
     })().catch((err: unknown) => this.log.warn('directory watch ended', describeError(err)));
-    const keys: string[] = [];
-    for await (const key of await this.link.users.keys()) keys.push(key);
+    const keys = await retrying(
+      systemClock,
+      async () => {
+        const found: string[] = [];
+        for await (const key of await this.link.users.keys()) found.push(key);
+        return found;
+      },
+      CLUSTER_SETUP_TIMEOUT_MS,
+    );
     for (let i = 0; i < keys.length; i += OPEN_FETCH_BATCH) {
-      const entries = await Promise.all(
-        keys.slice(i, i + OPEN_FETCH_BATCH).map((k) => this.link.users.get(k)),
+      const entries = await retrying(systemClock, () =>
+        Promise.all(keys.slice(i, i + OPEN_FETCH_BATCH).map((k) => this.link.users.get(k))),
       );
       for (const entry of entries) if (entry) this.apply(entry);
     }

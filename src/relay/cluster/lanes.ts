@@ -6,22 +6,24 @@
  * ones went through; receivers then see a sender's counters jump and come back.
  * The price is one round trip to JetStream per message per recipient, paid only
  * when several messages for one recipient arrive at once.
+ *
+ * A task that fails fails every task queued behind it at the time, untried,
+ * with the same error: the senders keep those messages and send them again in
+ * their order, where storing the later ones now would put them before the one
+ * that failed.
  */
 export class Lanes {
   private readonly tails = new Map<string, Promise<unknown>>();
 
-  /** Runs `task` after every task queued before it in `lane` has settled. */
+  /** Runs `task` after every task queued before it in `lane` succeeded; fails as the first that failed. */
   run<T>(lane: string, task: () => Promise<T>): Promise<T> {
     const before = this.tails.get(lane);
-    const result = before ? before.then(task, task) : task();
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.tails.set(lane, tail);
-    void tail.then(() => {
-      if (this.tails.get(lane) === tail) this.tails.delete(lane);
-    });
+    const result = before ? before.then(task) : task();
+    this.tails.set(lane, result);
+    const settled = () => {
+      if (this.tails.get(lane) === result) this.tails.delete(lane);
+    };
+    result.then(settled, settled);
     return result;
   }
 }

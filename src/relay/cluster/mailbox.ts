@@ -32,7 +32,13 @@ import type { DeliveryLink, SessionDelivery } from '../delivery.js';
 import type { RelayLimits } from '../limits.js';
 import type { EnqueueResult, MailStore, Refusal, StoredMail } from '../mail-store.js';
 import { REFUSED_CLOSED, type StoreRefusal } from '../store/index.js';
-import { ACKED_SUBJECT, type ClusterLink, MAIL_STREAM, MAIL_SUBJECT_PREFIX } from './connection.js';
+import {
+  ACKED_SUBJECT,
+  CLUSTER_SETUP_TIMEOUT_MS,
+  type ClusterLink,
+  MAIL_STREAM,
+  MAIL_SUBJECT_PREFIX,
+} from './connection.js';
 import { Lanes } from './lanes.js';
 import { MailAcks } from './mail-acks.js';
 import { Publisher } from './publisher.js';
@@ -47,6 +53,7 @@ export const SIZE_REFRESH_MS = 5_000;
 const JS_PER_SUBJECT_LIMIT = 10077;
 const JS_INSUFFICIENT_RESOURCES = 10047;
 const JS_STORE_FAILED = 10074;
+const JS_STREAM_NOT_FOUND = 10059;
 
 const REFUSED_UNREACHABLE: StoreRefusal = Object.freeze({
   code: 'internal',
@@ -112,13 +119,24 @@ export class ClusterMailbox implements MailStore {
       max_age: nanos(limits.mailTtlMs),
       max_msg_size: MAX_FRAME_BYTES,
     };
-    try {
-      await this.link.jsm.streams.info(MAIL_STREAM);
-      await this.link.jsm.streams.update(MAIL_STREAM, config);
-    } catch (err) {
-      if ((err as { code?: number }).code !== 10059 && !/not found/i.test(String(err))) throw err;
-      await this.link.jsm.streams.add(config);
-    }
+    // Relays starting together on a new cluster race to create the stream, while
+    // JetStream may still be electing its leaders: tried until it is there.
+    await retrying(
+      this.options.clock,
+      async () => {
+        const { jsm } = this.link;
+        const exists = await jsm.streams.info(MAIL_STREAM).then(
+          () => true,
+          (err: unknown) => {
+            if ((err as { code?: number }).code === JS_STREAM_NOT_FOUND) return false;
+            throw err;
+          },
+        );
+        if (exists) await jsm.streams.update(MAIL_STREAM, config);
+        else await jsm.streams.add(config);
+      },
+      CLUSTER_SETUP_TIMEOUT_MS,
+    );
     this.subs.push(
       this.link.nc.subscribe(ACKED_SUBJECT, {
         callback: (err, msg) => {

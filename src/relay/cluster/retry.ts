@@ -28,6 +28,8 @@ const FINAL_API_CODES = new Set([
 
 export function isFinal(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
+  // natter's own coded errors (a corrupt key, say) are answers, not hiccups.
+  if (typeof code === 'string' && code.startsWith('E_')) return true;
   return typeof code === 'number' && FINAL_API_CODES.has(code);
 }
 

@@ -8,9 +8,12 @@
  * The NATS cluster is therefore inside the relay's trust boundary, as its
  * LevelDB directory is for a single relay.
  */
+
+import { systemClock } from '../../util/clock.js';
 import { RelayFailureCode, relayFailure } from '../errors.js';
 import { type RelayKey, relayKeyFromJson, relayKeyJson } from '../identity.js';
-import type { ClusterLink } from './connection.js';
+import { CLUSTER_SETUP_TIMEOUT_MS, type ClusterLink } from './connection.js';
+import { retrying } from './retry.js';
 
 const KEY = 'relay-key';
 
@@ -22,7 +25,12 @@ function parse(bytes: Uint8Array): RelayKey {
  * The cluster's relay key: the one stored, or `own` (this relay's, whose Ed25519
  * secret key starts with its 32-byte seed) if none is yet.
  */
-export async function clusterRelayKey(link: ClusterLink, own: RelayKey): Promise<RelayKey> {
+export function clusterRelayKey(link: ClusterLink, own: RelayKey): Promise<RelayKey> {
+  // Relays starting together on a new cluster race here, while JetStream may still be electing.
+  return retrying(systemClock, () => agree(link, own), CLUSTER_SETUP_TIMEOUT_MS);
+}
+
+async function agree(link: ClusterLink, own: RelayKey): Promise<RelayKey> {
   const stored = await link.service.get(KEY);
   if (stored && stored.operation === 'PUT') return parse(stored.value);
   const value = Buffer.from(relayKeyJson(own.secretKey.subarray(0, 32)), 'utf8');

@@ -26,6 +26,15 @@ import { retrying } from './retry.js';
 /** Messages the consumer holds ahead of the session: enough for a burst, small per session. */
 export const CONSUMER_BUFFER = 256;
 /**
+ * A consumer whose NATS node died is noticed after two missed heartbeats and made
+ * again from the last seq delivered (the client library's ordered consumer). The
+ * library's defaults (a pull every 30 s, a heartbeat every 15 s) left a session
+ * without mail for half a minute after a node died (a new-user trial in network
+ * namespaces); a heartbeat a second costs the server one small message per session.
+ */
+export const CONSUMER_HEARTBEAT_MS = 1_000;
+export const CONSUMER_PULL_EXPIRES_MS = 5_000;
+/**
  * Acks of one session within this long go to JetStream as one purge: a client acks
  * each batch it stored (every few ms under load), and a purge costs JetStream more
  * than an append. Acked mail not yet purged when the session ends is purged at once;
@@ -139,7 +148,11 @@ export class StreamDelivery implements SessionDelivery {
       }),
     );
     if (this.stopped) return;
-    const messages = await consumer.consume({ max_messages: CONSUMER_BUFFER });
+    const messages = await consumer.consume({
+      max_messages: CONSUMER_BUFFER,
+      expires: CONSUMER_PULL_EXPIRES_MS,
+      idle_heartbeat: CONSUMER_HEARTBEAT_MS,
+    });
     this.messages = messages;
     if (this.stopped) {
       await messages.close();

@@ -244,6 +244,22 @@ describe('outbox sender: from outbox to relay and back', () => {
     assert.deepEqual(r.sent[1]!.ciphertext, r.sent[0]!.ciphertext);
   });
 
+  it('holds a conversation’s later messages behind one refused for now, and sends them in order after it', async () => {
+    const carol = person('carol');
+    const r = await rig({ bob: bob.card, carol: carol.card });
+    const first = await r.queue('bob', 'one');
+    await r.settle();
+    await r.ack(first, 'internal');
+    const second = await r.queue('bob', 'two');
+    const other = await r.queue('carol', 'to someone else');
+    await r.settle();
+    const toHexIds = () => r.sent.map((f) => toHex(f.msgId));
+    assert.deepEqual(toHexIds(), [first, other], 'two waits behind one; carol is not held');
+    r.clock.advance(60_000);
+    await r.settle();
+    assert.deepEqual(toHexIds().slice(2), [first, second]);
+  });
+
   it('announces a refusal for now at once, with its stable code, and keeps the message queued', async () => {
     const expected = {
       'disk-full': 'E_RELAY_DISK_FULL',

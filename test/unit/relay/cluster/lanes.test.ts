@@ -9,7 +9,7 @@ const later = <T>(ms: number, value: T, fail = false) =>
   );
 
 describe('cluster lanes: one publish at a time per recipient', () => {
-  it('runs the tasks of one lane in order, one at a time, whatever each takes', async () => {
+  it('runs the tasks of one lane in order, one at a time, and fails those behind a failure', async () => {
     const lanes = new Lanes();
     const order: string[] = [];
     let running = 0;
@@ -30,11 +30,13 @@ describe('cluster lanes: one publish at a time per recipient', () => {
       lanes.run('bob', task('b', 1, true)),
       lanes.run('bob', task('c', 1)),
     ]);
-    assert.deepEqual(order, ['start a', 'start b', 'start c'], 'a failure does not stop the lane');
+    assert.deepEqual(order, ['start a', 'start b'], 'what was queued behind a failure is not tried');
     assert.deepEqual(
       results.map((r) => r.status),
-      ['fulfilled', 'rejected', 'fulfilled'],
+      ['fulfilled', 'rejected', 'rejected'],
     );
+    // Queued once the lane is clear again: tried.
+    assert.equal(await lanes.run('bob', task('d', 1)), 'd');
   });
 
   it('runs different lanes side by side', async () => {

@@ -10,12 +10,15 @@ import type { Duplex } from 'node:stream';
 import { generateIdentity } from '../../../../src/crypto/keys.js';
 import { ByteBudget } from '../../../../src/relay/budget.js';
 import type { RelayContext } from '../../../../src/relay/context.js';
+import { Delivery, type DeliveryLink } from '../../../../src/relay/delivery.js';
 import { RelayFiles } from '../../../../src/relay/files/service.js';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from '../../../../src/relay/limits.js';
+import type { MailStore } from '../../../../src/relay/mail-store.js';
 import { Session } from '../../../../src/relay/session.js';
 import { MemoryKv, RelayStore } from '../../../../src/relay/store/index.js';
 import { toHex } from '../../../../src/util/bytes.js';
 import { ManualClock } from '../../../../src/util/clock.js';
+import type { Logger } from '../../../../src/util/logger.js';
 import { silentLogger } from '../../../../src/util/logger.js';
 import { decodeFrame, encodeFrame } from '../../../../src/wire/codec.js';
 import { FrameDecoder, frame as framed } from '../../../../src/wire/framing.js';
@@ -60,7 +63,15 @@ async function setup(overrides: Partial<RelayLimits>, pair: [Duplex, Duplex] = d
     limits,
     clock,
     log: silentLogger,
-    mailbox: { read: async () => ({ mails: [], done: true }) },
+    mailbox: {
+      deliveryFor: (link: DeliveryLink, l: RelayLimits, log: Logger) =>
+        new Delivery(
+          link,
+          { read: async () => ({ mails: [], done: true }) } as unknown as MailStore,
+          l,
+          log,
+        ),
+    },
     groups: { streams: { trackedGroupsOf: () => [] } },
     hub: { remove() {} },
     budget: new ByteBudget(Number.MAX_SAFE_INTEGER),
