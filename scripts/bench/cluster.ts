@@ -9,15 +9,17 @@
  * included, per delivery). nats-server is started by the bench (its own port
  * and store); Debian's, installed when missing.
  *
- * Workloads: light (50 clients, 1,000 msgs/s in all, open loop: latency) and
- * sat50 (50 clients at saturation, WINDOW in flight each: deliveries/s). The
+ * Workloads: light (50 clients, 1,000 msgs/s in all, open loop: latency), paced3k
+ * (3,000 msgs/s, under every setup's saturation: CPU per delivery at one rate for
+ * all, where saturation compares a relay batching at 30,000 msgs/s with one at
+ * 6,000) and sat50 (50 clients at saturation, WINDOW in flight each: deliveries/s). The
  * issue's floors: light-load p99 across relays <= 5 ms; relay CPU per delivery
  * on JetStream <= 2x the LevelDB relay's; nothing lost.
  *
  * The anchor (cluster-anchor.ts): the same workload on JetStream with no relay between.
  *
  * Switches: NATTER_BENCH_CLUSTER_SECONDS=10 (per phase), NATTER_BENCH_CLUSTER_REPS=1,
- * NATTER_BENCH_CLUSTER_SETUPS=anchor,leveldb,js1,js2, NATTER_BENCH_CLUSTER_WORKLOADS=light,sat50.
+ * NATTER_BENCH_CLUSTER_SETUPS=anchor,leveldb,js1,js2, NATTER_BENCH_CLUSTER_WORKLOADS=light,paced3k,sat50.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -116,7 +118,10 @@ interface Row {
   natsUs: number;
 }
 
-async function phase(setup: Setup, workload: 'light' | 'sat50'): Promise<Row> {
+type Workload = 'light' | 'paced3k' | 'sat50';
+const RATES: Record<Exclude<Workload, 'sat50'>, number> = { light: 1_000, paced3k: 3_000 };
+
+async function phase(setup: Setup, workload: Workload): Promise<Row> {
   const fleet: Fleet =
     setup.relays.length === 0
       ? await JetStreamAnchorFleet.connect(setup.natsUrl!, CLIENTS)
@@ -129,9 +134,9 @@ async function phase(setup: Setup, workload: 'light' | 'sat50'): Promise<Row> {
   const pids = [...setup.relays, ...(setup.nats === null ? [] : [setup.nats])];
   const before = pids.map(cpuSeconds);
   const r =
-    workload === 'light'
-      ? await paced(server, fleet, 1000, SECONDS)
-      : await saturate(server, fleet, SECONDS);
+    workload === 'sat50'
+      ? await saturate(server, fleet, SECONDS)
+      : await paced(server, fleet, RATES[workload], SECONDS);
   const spent = pids.map((pid, i) => cpuSeconds(pid) - before[i]!);
   fleet.close();
   const per = (s: number) => (s * 1e6) / Math.max(1, r.delivered);
@@ -184,11 +189,12 @@ export async function runClusterBench(): Promise<void> {
     'NATTER_BENCH_CLUSTER_SETUPS',
     CONFIGS.map((c) => c.name),
   );
-  for (const workload of pick('NATTER_BENCH_CLUSTER_WORKLOADS', ['light', 'sat50'] as const)) {
+  const workloads = pick('NATTER_BENCH_CLUSTER_WORKLOADS', ['light', 'paced3k', 'sat50'] as const);
+  for (const workload of workloads) {
     const title =
-      workload === 'light'
-        ? `light load: ${CLIENTS} clients, 1,000 msgs/s in all (open loop), ${SECONDS} s`
-        : `${CLIENTS} clients at saturation (${WINDOW} in flight each), ${SECONDS} s`;
+      workload === 'sat50'
+        ? `${CLIENTS} clients at saturation (${WINDOW} in flight each), ${SECONDS} s`
+        : `${workload === 'light' ? 'light load' : 'below every setup’s saturation'}: ${CLIENTS} clients, ${fmt(RATES[workload])} msgs/s in all (open loop), ${SECONDS} s`;
     console.log(`\n  ${title}`);
     const rows: Row[] = [];
     for (let rep = 0; rep < REPS; rep++) {
