@@ -2,8 +2,9 @@
  * One session's 1:1 mail in a cluster (issue 15): an ordered JetStream
  * consumer on the recipient's subject pushes the stored mail, from the oldest
  * still stored, in stream order, to whichever relay the recipient is on,
- * as soon as it is stored through any relay. No per-message read and no live
- * announcement: the consumer is both the catch-up and the live path. It pulls
+ * as soon as it is stored through any relay. The first BACKLOG_READ_MAX messages
+ * waiting at login are read from the stream's leader instead (readBacklog), then
+ * the consumer takes over after them: no live announcement is needed. It pulls
  * CONSUMER_BUFFER messages ahead at most and is not read while the session's
  * output is over its budget, so a slow reader costs the relay a bounded buffer.
  *
@@ -13,7 +14,7 @@
  * order, and acknowledged). Seqs never pushed here are ignored, so an ack cannot
  * delete another user's mail.
  */
-import { type ConsumerMessages, DeliverPolicy } from '@nats-io/jetstream';
+import { type ConsumerMessages, DeliverPolicy, type MsgRequest } from '@nats-io/jetstream';
 import type { Clock, Timer } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
@@ -23,6 +24,8 @@ import type { RelayLimits } from '../limits.js';
 import { ACKED_SUBJECT, type ClusterLink, MAIL_STREAM, MAIL_SUBJECT_PREFIX } from './connection.js';
 import { retrying } from './retry.js';
 
+/** Messages waiting at login that are read from the stream's leader before the consumer starts. */
+export const BACKLOG_READ_MAX = 64;
 /** Messages the consumer holds ahead of the session: enough for a burst, small per session. */
 export const CONSUMER_BUFFER = 256;
 /**
@@ -141,10 +144,13 @@ export class StreamDelivery implements SessionDelivery {
 
   private async run(): Promise<void> {
     const { link, clock } = this.d;
+    const cursor = await this.readBacklog();
+    if (this.stopped) return;
     const consumer = await retrying(clock, () =>
       link.js.consumers.get(MAIL_STREAM, {
         filter_subjects: this.subject,
-        deliver_policy: DeliverPolicy.All,
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: cursor + 1,
       }),
     );
     if (this.stopped) return;
@@ -159,23 +165,57 @@ export class StreamDelivery implements SessionDelivery {
       return;
     }
     for await (const m of messages) {
-      while (this.full() && !this.stopped) {
-        await new Promise<void>((r) => {
-          this.wake = r;
-        });
-      }
-      if (this.stopped || !this.session.ready) break;
-      let record: Uint8Array;
-      try {
-        record = this.d.withSeq(m.data, m.seq);
-      } catch (err) {
-        // Only relays publish here; a record that does not decode is skipped, not served.
-        this.d.log.warn('stored mail unreadable; skipped', { seq: m.seq, ...describeError(err) });
-        continue;
-      }
-      this.session.sendEncoded(record);
-      this.pushed.push(m.seq);
+      if (!(await this.room())) break;
+      this.push(m.seq, m.data);
     }
+  }
+
+  /**
+   * The first BACKLOG_READ_MAX messages waiting at login, read from the stream's
+   * leader one by one, before the consumer starts after them: a consumer made
+   * while a NATS node is down can take seconds to deliver (a one-shot `natter
+   * inbox` then found nothing; a new-user trial), where the leader answers at once.
+   * Returns the last seq pushed (0: none).
+   */
+  private async readBacklog(): Promise<number> {
+    const { link, clock } = this.d;
+    let cursor = 0;
+    for (let n = 0; n < BACKLOG_READ_MAX; n++) {
+      const m = await retrying(clock, () =>
+        link.jsm.streams.getMessage(
+          MAIL_STREAM,
+          // nats-server takes next_by_subj on STREAM.MSG.GET (2.9+); the client's type omits it.
+          { next_by_subj: this.subject, seq: cursor + 1 } as unknown as MsgRequest,
+        ),
+      );
+      if (m === null || !(await this.room())) break;
+      this.push(m.seq, m.data);
+      cursor = m.seq;
+    }
+    return cursor;
+  }
+
+  /** Waits while the session's output is over its budget; false once it is gone. */
+  private async room(): Promise<boolean> {
+    while (this.full() && !this.stopped) {
+      await new Promise<void>((r) => {
+        this.wake = r;
+      });
+    }
+    return !this.stopped && this.session.ready;
+  }
+
+  private push(seq: number, data: Uint8Array): void {
+    let record: Uint8Array;
+    try {
+      record = this.d.withSeq(data, seq);
+    } catch (err) {
+      // Only relays publish here; a record that does not decode is skipped, not served.
+      this.d.log.warn('stored mail unreadable; skipped', { seq, ...describeError(err) });
+      return;
+    }
+    this.session.sendEncoded(record);
+    this.pushed.push(seq);
   }
 
   private async purge(below: number): Promise<void> {
