@@ -1,0 +1,91 @@
+/**
+ * A three-node JetStream cluster with the mail stream's leader killed (issue 15,
+ * found in a new-user trial): mail stored while the node is down reaches a user
+ * who logs in afterwards at once, every time, on a relay that was connected to it.
+ */
+import assert from 'node:assert/strict';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { BoxKeyring } from '../../../src/crypto/box.js';
+import { generateIdentity } from '../../../src/crypto/keys.js';
+import { randomBytes } from '../../../src/crypto/random.js';
+import { MAIL_STREAM } from '../../../src/relay/cluster/connection.js';
+import { type RunningRelay, startRelay } from '../../../src/relay/index.js';
+import { utf8 } from '../../../src/util/bytes.js';
+import type { FrameOf } from '../../../src/wire/types.js';
+import { type NatsNode, natsServerPath, startNatsCluster } from '../../helpers/nats.js';
+import { RawClient } from '../../helpers/raw-client.js';
+import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+
+const ring = new BoxKeyring(generateIdentity().boxSk);
+const someone = generateIdentity().boxPk;
+function sealedSend(to: Uint8Array, text: string): FrameOf<'send'> {
+  const { nonce, ciphertext } = ring.seal(someone, utf8(text));
+  return { type: 'send', to, msgId: randomBytes(16), nonce, ciphertext };
+}
+
+(natsServerPath ? describe : describe.skip)(
+  'relays on a three-node JetStream with a node down (integration)',
+  function () {
+    this.timeout(90_000);
+    let nats: NatsNode[] = [];
+    const relays: RunningRelay[] = [];
+    const clients: RawClient[] = [];
+
+    afterEach(async () => {
+      for (const c of clients.splice(0)) c.close();
+      for (const r of relays.splice(0)) await r.close();
+      for (const n of nats.splice(0)) await n.kill();
+    });
+    after(removeTempDirs);
+
+    it('delivers mail waiting at login at once, every login, with the stream leader’s node killed', async () => {
+      nats = await startNatsCluster();
+      const servers = nats.map((n) => n.url);
+      for (let i = 0; i < 2; i++) {
+        relays.push(
+          await startRelay({
+            dataDir: await makeTempDir('natter-node-down-'),
+            host: '127.0.0.1',
+            port: 0,
+            cluster: { servers: [...servers.slice(i), ...servers.slice(0, i)], replicas: 3 },
+          }),
+        );
+      }
+      const [a, b] = relays as [RunningRelay, RunningRelay];
+      const alice = await RawClient.login(a.address.port, generateIdentity(), 'alice');
+      const bobId = generateIdentity();
+      const bob = await RawClient.login(b.address.port, bobId, 'bob');
+      clients.push(alice.client, bob.client);
+      bob.client.close();
+
+      // The node that leads the mail stream goes.
+      const nc = await connect({ servers });
+      const leader = (await (await jetstreamManager(nc)).streams.info(MAIL_STREAM)).cluster?.leader;
+      await nc.close();
+      const index = Number(leader?.slice(1));
+      assert.ok(index >= 0 && index < 3, `leader ${leader}`);
+      await nats[index]!.kill();
+
+      const sends = [1, 2, 3, 4, 5].map((i) =>
+        sealedSend(bobId.signPk, `while a node is down ${i}`),
+      );
+      for (const s of sends) {
+        alice.client.send(s);
+        const ack = await alice.client.next((f) => f.type === 'send-ack', 30_000);
+        assert.equal(ack.type === 'send-ack' && ack.code, 'stored');
+      }
+      for (let login = 0; login < 4; login++) {
+        const again = await RawClient.login(b.address.port, bobId, 'bob', 'login');
+        clients.push(again.client);
+        assert.equal(again.ready.pending, 5);
+        for (let i = 0; i < 5; i++) {
+          const got = await again.client.next((f) => f.type === 'deliver', 1_500);
+          assert.ok(got.type === 'deliver');
+          assert.deepEqual(got.ciphertext, sends[i]!.ciphertext, `login ${login}, message ${i}`);
+        }
+        again.client.close();
+      }
+    });
+  },
+);
