@@ -26,7 +26,8 @@ import { RelayFailureCode, relayFailure } from '../errors.js';
 /** The stream of stored 1:1 mail: one subject per recipient. */
 export const MAIL_STREAM = 'NATTER_MAIL_1';
 export const MAIL_SUBJECT_PREFIX = 'natter.1.mail.';
-/** Core NATS subjects (not stored): acks, the roster, relay heartbeats. */
+/** Core NATS subjects (not stored): stored-mail notes, acks, the roster, relay heartbeats. */
+export const LIVE_SUBJECT_PREFIX = 'natter.1.live.';
 export const ACKED_SUBJECT = 'natter.1.acked';
 export const ROSTER_SUBJECT = 'natter.1.roster';
 export const ROSTER_SYNC_SUBJECT = 'natter.1.roster-sync';

@@ -9,38 +9,33 @@
  * - The seq is known only then, so there is no early push, and the record is
  *   stored with seq 0 and given its seq when delivered (`withSeq`).
  * - Sessions are fed by a JetStream consumer each (stream-delivery.ts), on
- *   whichever relay they are: it is the live path and the catch-up at once.
- *   `read` (the leader's copy, one message per request) serves the compliance
- *   suite and tools, not sessions.
- * - The recipient quota by count is the stream's own per-subject limit
- *   (discard new per subject): exact across relays. The TTL is the stream's
- *   max age. The sender quota is kept by each relay for the mail its own
- *   senders stored (acks anywhere are announced on natter.1.acked); the byte
- *   quota per recipient is bounded by count x frame size (docs/decisions.md).
+ *   whichever relay they are, and nudged by a note on natter.1.live.<recipient>
+ *   to read from the leader what the consumer has not pushed soon enough.
+ * - The recipient quota by count is the stream's own limit (mail-stream.ts);
+ *   the TTL its max age; the sender quota is per relay (sender-quota.ts).
  * - An ack deletes a message only if its subject is the acknowledging user's.
  */
 import type { MsgRequest, StoredMsg } from '@nats-io/jetstream';
-import { DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream';
-import { nanos, type Subscription } from '@nats-io/transport-node';
+import type { Subscription } from '@nats-io/transport-node';
 import { randomBytes } from '../../crypto/random.js';
 import { toHex } from '../../util/bytes.js';
 import type { Clock, Timer } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
-import { MAX_FRAME_BYTES } from '../../wire/limits.js';
 import type { DeliveryLink, SessionDelivery } from '../delivery.js';
 import type { RelayLimits } from '../limits.js';
 import type { EnqueueResult, MailStore, Refusal, StoredMail } from '../mail-store.js';
 import { REFUSED_CLOSED, type StoreRefusal } from '../store/index.js';
 import {
   ACKED_SUBJECT,
-  CLUSTER_SETUP_TIMEOUT_MS,
   type ClusterLink,
+  LIVE_SUBJECT_PREFIX,
   MAIL_STREAM,
   MAIL_SUBJECT_PREFIX,
 } from './connection.js';
 import { Lanes } from './lanes.js';
 import { MailAcks } from './mail-acks.js';
+import { ensureMailStream } from './mail-stream.js';
 import { Publisher } from './publisher.js';
 import { retrying } from './retry.js';
 import { SenderQuota } from './sender-quota.js';
@@ -53,7 +48,6 @@ export const SIZE_REFRESH_MS = 5_000;
 const JS_PER_SUBJECT_LIMIT = 10077;
 const JS_INSUFFICIENT_RESOURCES = 10047;
 const JS_STORE_FAILED = 10074;
-const JS_STREAM_NOT_FOUND = 10059;
 
 const REFUSED_UNREACHABLE: StoreRefusal = Object.freeze({
   code: 'internal',
@@ -85,6 +79,8 @@ export class ClusterMailbox implements MailStore {
   private readonly node = toHex(randomBytes(8));
   private published = 0;
   private readonly acks: MailAcks;
+  /** This relay's sessions, by user: told of mail stored through any relay (nudge). */
+  private readonly local = new Map<string, Set<StreamDelivery>>();
 
   constructor(
     private readonly link: ClusterLink,
@@ -106,38 +102,17 @@ export class ClusterMailbox implements MailStore {
   }
 
   async open(): Promise<void> {
-    const { limits } = this.options;
-    const config = {
-      name: MAIL_STREAM,
-      subjects: [`${MAIL_SUBJECT_PREFIX}*`],
-      storage: StorageType.File,
-      retention: RetentionPolicy.Limits,
-      num_replicas: this.link.replicas,
-      max_msgs_per_subject: limits.maxMailboxMessages,
-      discard: DiscardPolicy.New,
-      discard_new_per_subject: true,
-      max_age: nanos(limits.mailTtlMs),
-      max_msg_size: MAX_FRAME_BYTES,
-    };
-    // Relays starting together on a new cluster race to create the stream, while
-    // JetStream may still be electing its leaders: tried until it is there.
-    await retrying(
-      this.options.clock,
-      async () => {
-        const { jsm } = this.link;
-        const exists = await jsm.streams.info(MAIL_STREAM).then(
-          () => true,
-          (err: unknown) => {
-            if ((err as { code?: number }).code === JS_STREAM_NOT_FOUND) return false;
-            throw err;
-          },
-        );
-        if (exists) await jsm.streams.update(MAIL_STREAM, config);
-        else await jsm.streams.add(config);
-      },
-      CLUSTER_SETUP_TIMEOUT_MS,
-    );
+    await ensureMailStream(this.link, this.options.limits, this.options.clock);
     this.subs.push(
+      this.link.nc.subscribe(`${LIVE_SUBJECT_PREFIX}*`, {
+        callback: (err, msg) => {
+          if (err) return;
+          const seq = Number(msg.string());
+          if (Number.isSafeInteger(seq) && seq > 0) {
+            this.nudge(msg.subject.slice(LIVE_SUBJECT_PREFIX.length), seq);
+          }
+        },
+      }),
       this.link.nc.subscribe(ACKED_SUBJECT, {
         callback: (err, msg) => {
           if (err) return;
@@ -180,7 +155,14 @@ export class ClusterMailbox implements MailStore {
       (ack): EnqueueResult => {
         const seq = ack.seq;
         if (!ack.duplicate) this.senders.stored(senderHex, recipientHex, seq, storedAtMs);
-        // Sessions get the record from their consumer, with its seq (stream-delivery.ts).
+        // Sessions get the record from their consumer; this note only lets them check
+        // it came (stream-delivery.ts nudge), here and on the other relays.
+        this.nudge(recipientHex, seq);
+        try {
+          this.link.nc.publish(LIVE_SUBJECT_PREFIX + recipientHex, String(seq));
+        } catch {
+          // Closing: the consumers deliver without it.
+        }
         return { code: 'stored', mail: { seq, recipientHex, record } };
       },
       (err: unknown): EnqueueResult => this.refusalOf(err),
@@ -232,7 +214,7 @@ export class ClusterMailbox implements MailStore {
   }
 
   deliveryFor(session: DeliveryLink, limits: RelayLimits, log: Logger): SessionDelivery {
-    return new StreamDelivery(session, {
+    const delivery = new StreamDelivery(session, {
       link: this.link,
       clock: this.options.clock,
       limits,
@@ -240,7 +222,23 @@ export class ClusterMailbox implements MailStore {
       withSeq: this.options.withSeq,
       purged: (recipientHex, below) => this.senders.goneBelow(recipientHex, below),
       track: (work) => this.track(work),
+      stopped: (d) => this.local.get(session.userHex)?.delete(d),
     });
+    let mine = this.local.get(session.userHex);
+    if (!mine) {
+      mine = new Set();
+      this.local.set(session.userHex, mine);
+    }
+    mine.add(delivery);
+    return delivery;
+  }
+
+  /** Mail stored for `recipientHex` at `seq`: this relay's sessions of that user check they have it. */
+  private nudge(recipientHex: string, seq: number): void {
+    const mine = this.local.get(recipientHex);
+    if (!mine) return;
+    if (mine.size === 0) this.local.delete(recipientHex);
+    for (const d of mine) d.nudge(seq);
   }
 
   async pending(recipientHex: string): Promise<number> {

@@ -24,8 +24,10 @@ import type { RelayLimits } from '../limits.js';
 import { ACKED_SUBJECT, type ClusterLink, MAIL_STREAM, MAIL_SUBJECT_PREFIX } from './connection.js';
 import { retrying } from './retry.js';
 
-/** Messages waiting at login that are read from the stream's leader before the consumer starts. */
+/** Messages read from the stream's leader at once: at login, and when the consumer is behind. */
 export const BACKLOG_READ_MAX = 64;
+/** How long the consumer has to push mail stored for the user before it is read from the leader. */
+export const NUDGE_GRACE_MS = 250;
 /** Messages the consumer holds ahead of the session: enough for a burst, small per session. */
 export const CONSUMER_BUFFER = 256;
 /**
@@ -51,6 +53,8 @@ export interface StreamDeliveryDeps {
   limits: RelayLimits;
   log: Logger;
   withSeq: (record: Uint8Array, seq: number) => Uint8Array;
+  /** This delivery ended (the mailbox stops nudging it). */
+  stopped: (delivery: StreamDelivery) => void;
   /** Work the mailbox waits for before its connection closes. */
   track: (work: Promise<unknown>) => void;
   /** Mail of `recipientHex` below `seq` is gone (this relay's sender quota hears it). */
@@ -63,6 +67,10 @@ export class StreamDelivery implements SessionDelivery {
   private wake: (() => void) | null = null;
   /** Seqs pushed to this session and not yet purged, in order (`head` is the first). */
   private pushed: number[] = [];
+  /** The highest seq pushed (also of skipped unreadable mail), and the reads from the leader. */
+  private lastPushed = 0;
+  private reading: Promise<void> | null = null;
+  private nudgeTimer: Timer | null = null;
   private head = 0;
   private readonly acked = new Set<number>();
   private purging: Promise<void> = Promise.resolve();
@@ -96,6 +104,9 @@ export class StreamDelivery implements SessionDelivery {
 
   stop(): void {
     this.flushPurge();
+    if (this.nudgeTimer !== null) this.d.clock.clearTimeout(this.nudgeTimer);
+    this.nudgeTimer = null;
+    this.d.stopped(this);
     this.stopped = true;
     void this.messages?.close().catch(() => {});
     this.resume();
@@ -142,9 +153,37 @@ export class StreamDelivery implements SessionDelivery {
     return this.session.bufferedBytes >= this.d.limits.maxSessionBufferedBytes;
   }
 
+  /**
+   * Mail was stored for this user at `seq` (cluster/mailbox.ts hears it from
+   * every relay): if the consumer has not pushed it within NUDGE_GRACE_MS, it is
+   * read from the stream's leader. A consumer made while a NATS node is down can
+   * stall for seconds; normally it has pushed the mail long before.
+   */
+  nudge(seq: number): void {
+    if (this.stopped || seq <= this.lastPushed || this.nudgeTimer !== null) return;
+    this.nudgeTimer = this.d.clock.setTimeout(() => {
+      this.nudgeTimer = null;
+      if (this.lastPushed < seq && this.reading === null) void this.readNow();
+    }, NUDGE_GRACE_MS);
+    (this.nudgeTimer as { unref?: () => void }).unref?.();
+  }
+
+  private async readNow(): Promise<void> {
+    this.reading = this.readFromLeader().finally(() => {
+      this.reading = null;
+    });
+    await this.reading.catch((err: unknown) =>
+      this.d.log.warn('cluster mail read failed', describeError(err)),
+    );
+  }
+
   private async run(): Promise<void> {
     const { link, clock } = this.d;
-    const cursor = await this.readBacklog();
+    this.reading = this.readFromLeader().finally(() => {
+      this.reading = null;
+    });
+    await this.reading;
+    const cursor = this.lastPushed;
     if (this.stopped) return;
     const consumer = await retrying(clock, () =>
       link.js.consumers.get(MAIL_STREAM, {
@@ -171,28 +210,25 @@ export class StreamDelivery implements SessionDelivery {
   }
 
   /**
-   * The first BACKLOG_READ_MAX messages waiting at login, read from the stream's
-   * leader one by one, before the consumer starts after them: a consumer made
-   * while a NATS node is down can take seconds to deliver (a one-shot `natter
-   * inbox` then found nothing; a new-user trial), where the leader answers at once.
-   * Returns the last seq pushed (0: none).
+   * Up to BACKLOG_READ_MAX messages after the last pushed, read from the stream's
+   * leader one by one: at login before the consumer starts after them, and when a
+   * nudge finds the consumer behind. A consumer made while a NATS node is down
+   * can take seconds to deliver (a one-shot `natter inbox` then found nothing; a
+   * new-user trial), where the leader answers at once.
    */
-  private async readBacklog(): Promise<number> {
+  private async readFromLeader(): Promise<void> {
     const { link, clock } = this.d;
-    let cursor = 0;
     for (let n = 0; n < BACKLOG_READ_MAX; n++) {
       const m = await retrying(clock, () =>
         link.jsm.streams.getMessage(
           MAIL_STREAM,
           // nats-server takes next_by_subj on STREAM.MSG.GET (2.9+); the client's type omits it.
-          { next_by_subj: this.subject, seq: cursor + 1 } as unknown as MsgRequest,
+          { next_by_subj: this.subject, seq: this.lastPushed + 1 } as unknown as MsgRequest,
         ),
       );
-      if (m === null || !(await this.room())) break;
+      if (m === null || !(await this.room())) return;
       this.push(m.seq, m.data);
-      cursor = m.seq;
     }
-    return cursor;
   }
 
   /** Waits while the session's output is over its budget; false once it is gone. */
@@ -205,7 +241,10 @@ export class StreamDelivery implements SessionDelivery {
     return !this.stopped && this.session.ready;
   }
 
+  /** Pushes the mail at `seq`, unless it (or a later one) was pushed: the consumer and reads meet here. */
   private push(seq: number, data: Uint8Array): void {
+    if (seq <= this.lastPushed) return;
+    this.lastPushed = seq;
     let record: Uint8Array;
     try {
       record = this.d.withSeq(data, seq);

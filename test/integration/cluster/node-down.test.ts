@@ -86,6 +86,16 @@ function sealedSend(to: Uint8Array, text: string): FrameOf<'send'> {
         }
         again.client.close();
       }
+      // A session that began with the node down gets live mail too.
+      const live = await RawClient.login(b.address.port, bobId, 'bob', 'login');
+      clients.push(live.client);
+      for (let i = 0; i < 5; i++) await live.client.next((f) => f.type === 'deliver', 1_500);
+      const later = sealedSend(bobId.signPk, 'live, with a node down');
+      alice.client.send(later);
+      // Not the consumer's seconds-long stall (or never) but at once (stream-delivery.ts nudge).
+      const got = await live.client.next((f) => f.type === 'deliver', 3_000);
+      assert.ok(got.type === 'deliver');
+      assert.deepEqual(got.ciphertext, later.ciphertext);
     });
   },
 );

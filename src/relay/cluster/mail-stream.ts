@@ -1,0 +1,57 @@
+/**
+ * The mail stream of a cluster (cluster/mailbox.ts): its configuration, made or
+ * brought up to date at every start. Relays starting together on a new cluster
+ * race to create it while JetStream may still be electing its leaders, so it
+ * is tried until it is there (CLUSTER_SETUP_TIMEOUT_MS).
+ */
+import { DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import type { Clock } from '../../util/clock.js';
+import { MAX_FRAME_BYTES } from '../../wire/limits.js';
+import type { RelayLimits } from '../limits.js';
+import {
+  CLUSTER_SETUP_TIMEOUT_MS,
+  type ClusterLink,
+  MAIL_STREAM,
+  MAIL_SUBJECT_PREFIX,
+} from './connection.js';
+import { retrying } from './retry.js';
+
+const JS_STREAM_NOT_FOUND = 10059;
+
+export async function ensureMailStream(
+  link: ClusterLink,
+  limits: RelayLimits,
+  clock: Clock,
+): Promise<void> {
+  const config = {
+    name: MAIL_STREAM,
+    subjects: [`${MAIL_SUBJECT_PREFIX}*`],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    num_replicas: link.replicas,
+    // The recipient quota, exact across relays: a publish over it is refused, never
+    // an older message dropped.
+    max_msgs_per_subject: limits.maxMailboxMessages,
+    discard: DiscardPolicy.New,
+    discard_new_per_subject: true,
+    max_age: nanos(limits.mailTtlMs),
+    max_msg_size: MAX_FRAME_BYTES,
+  };
+  await retrying(
+    clock,
+    async () => {
+      const { jsm } = link;
+      const exists = await jsm.streams.info(MAIL_STREAM).then(
+        () => true,
+        (err: unknown) => {
+          if ((err as { code?: number }).code === JS_STREAM_NOT_FOUND) return false;
+          throw err;
+        },
+      );
+      if (exists) await jsm.streams.update(MAIL_STREAM, config);
+      else await jsm.streams.add(config);
+    },
+    CLUSTER_SETUP_TIMEOUT_MS,
+  );
+}
