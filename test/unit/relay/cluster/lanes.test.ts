@@ -30,7 +30,11 @@ describe('cluster lanes: one publish at a time per recipient', () => {
       lanes.run('bob', task('b', 1, true)),
       lanes.run('bob', task('c', 1)),
     ]);
-    assert.deepEqual(order, ['start a', 'start b'], 'what was queued behind a failure is not tried');
+    assert.deepEqual(
+      order,
+      ['start a', 'start b'],
+      'what was queued behind a failure is not tried',
+    );
     assert.deepEqual(
       results.map((r) => r.status),
       ['fulfilled', 'rejected', 'rejected'],
