@@ -7,6 +7,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { BoxKeyring } from '../../src/crypto/box.js';
 import { signCard } from '../../src/crypto/card.js';
 import { generateIdentity, type Identity } from '../../src/crypto/keys.js';
 import { randomBytes } from '../../src/crypto/random.js';
@@ -21,13 +22,23 @@ import {
 } from '../../src/crypto/sign.js';
 import { signStatus } from '../../src/crypto/status.js';
 import { certificateSignKey, channelBinding, TLS_VERSION } from '../../src/crypto/tls-cert.js';
-import { bytesEqual } from '../../src/util/bytes.js';
+import { bytesEqual, utf8 } from '../../src/util/bytes.js';
 import { decodeFrame, encodeFrame } from '../../src/wire/codec.js';
 import { FrameDecoder, frame as framed } from '../../src/wire/framing.js';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../../src/wire/limits.js';
 import type { Card, Frame, FrameOf, Status } from '../../src/wire/types.js';
 
 /** The card of `id` under `pseudonym`, signed as the real client signs it. */
+// The relay never opens boxes: any well-formed sealed payload will do.
+const opaqueRing = new BoxKeyring(generateIdentity().boxSk);
+const opaqueTo = generateIdentity().boxPk;
+
+/** A Send to `to` (a user id) of `text` sealed for nobody in particular: what a relay test needs. */
+export function sealedSend(to: Uint8Array, text: string): FrameOf<'send'> {
+  const { nonce, ciphertext } = opaqueRing.seal(opaqueTo, utf8(text));
+  return { type: 'send', to, msgId: randomBytes(16), nonce, ciphertext };
+}
+
 export function cardOf(id: Identity, pseudonym: string): Card {
   return signCard(id, pseudonym);
 }

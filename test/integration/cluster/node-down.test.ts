@@ -6,23 +6,12 @@
 import assert from 'node:assert/strict';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { BoxKeyring } from '../../../src/crypto/box.js';
 import { generateIdentity } from '../../../src/crypto/keys.js';
-import { randomBytes } from '../../../src/crypto/random.js';
 import { MAIL_STREAM } from '../../../src/relay/cluster/connection.js';
 import { type RunningRelay, startRelay } from '../../../src/relay/index.js';
-import { utf8 } from '../../../src/util/bytes.js';
-import type { FrameOf } from '../../../src/wire/types.js';
 import { type NatsNode, natsServerPath, startNatsCluster } from '../../helpers/nats.js';
-import { RawClient } from '../../helpers/raw-client.js';
+import { RawClient, sealedSend } from '../../helpers/raw-client.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
-
-const ring = new BoxKeyring(generateIdentity().boxSk);
-const someone = generateIdentity().boxPk;
-function sealedSend(to: Uint8Array, text: string): FrameOf<'send'> {
-  const { nonce, ciphertext } = ring.seal(someone, utf8(text));
-  return { type: 'send', to, msgId: randomBytes(16), nonce, ciphertext };
-}
 
 (natsServerPath ? describe : describe.skip)(
   'relays on a three-node JetStream with a node down (integration)',

@@ -4,24 +4,14 @@
  * and delivered through whichever relay the recipient is on, one roster.
  */
 import assert from 'node:assert/strict';
-import { BoxKeyring } from '../../../src/crypto/box.js';
 import { generateIdentity } from '../../../src/crypto/keys.js';
-import { randomBytes } from '../../../src/crypto/random.js';
 import { type RunningRelay, startRelay } from '../../../src/relay/index.js';
-import { utf8 } from '../../../src/util/bytes.js';
 import type { FileRecipients, Frame, FrameOf } from '../../../src/wire/types.js';
 import { makeFile, putFrame } from '../../helpers/file-frames.js';
 import { changeRequest, TestGroup } from '../../helpers/groups.js';
 import { type NatsNode, natsServerPath, startNats } from '../../helpers/nats.js';
-import { RawClient } from '../../helpers/raw-client.js';
+import { RawClient, sealedSend } from '../../helpers/raw-client.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
-
-const ring = new BoxKeyring(generateIdentity().boxSk);
-const someone = generateIdentity().boxPk;
-function sealedSend(to: Uint8Array, text: string): FrameOf<'send'> {
-  const { nonce, ciphertext } = ring.seal(someone, utf8(text));
-  return { type: 'send', to, msgId: randomBytes(16), nonce, ciphertext };
-}
 
 const isType =
   <T extends Frame['type']>(type: T) =>

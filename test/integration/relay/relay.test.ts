@@ -10,8 +10,7 @@ import { Beacon } from '../../../src/presence/beacon.js';
 import { type RunningRelay, startRelay } from '../../../src/relay/index.js';
 import { utf8 } from '../../../src/util/bytes.js';
 import { MAX_PRELOGIN_FRAME_BYTES } from '../../../src/wire/limits.js';
-import type { FrameOf } from '../../../src/wire/types.js';
-import { RawClient } from '../../helpers/raw-client.js';
+import { RawClient, sealedSend } from '../../helpers/raw-client.js';
 import { freeUdpPort, loopback } from '../presence/helpers.js';
 
 describe('relay (integration, loopback)', () => {
@@ -32,14 +31,6 @@ describe('relay (integration, loopback)', () => {
     const { client, ready } = await RawClient.login(relay.address.port, id, name, mode);
     clients.push(client);
     return { client, ready, id };
-  }
-
-  // The relay never opens boxes: any well-formed sealed payload will do.
-  const ring = new BoxKeyring(generateIdentity().boxSk);
-  const someone = generateIdentity().boxPk;
-  function sealedSend(to: Uint8Array, text: string): FrameOf<'send'> {
-    const { nonce, ciphertext } = ring.seal(someone, utf8(text));
-    return { type: 'send', to, msgId: randomBytes(16), nonce, ciphertext };
   }
 
   beforeEach(async () => {
