@@ -214,7 +214,7 @@ export class ClusterMailbox implements MailStore {
   }
 
   deliveryFor(session: DeliveryLink, limits: RelayLimits, log: Logger): SessionDelivery {
-    const delivery = new StreamDelivery(session, {
+    return new StreamDelivery(session, {
       link: this.link,
       clock: this.options.clock,
       limits,
@@ -222,15 +222,17 @@ export class ClusterMailbox implements MailStore {
       withSeq: this.options.withSeq,
       purged: (recipientHex, below) => this.senders.goneBelow(recipientHex, below),
       track: (work) => this.track(work),
-      stopped: (d) => this.local.get(session.userHex)?.delete(d),
+      // Known by user once the session is ready (it is made before login).
+      started: (d, userHex) => {
+        let mine = this.local.get(userHex);
+        if (!mine) {
+          mine = new Set();
+          this.local.set(userHex, mine);
+        }
+        mine.add(d);
+      },
+      stopped: (d, userHex) => this.local.get(userHex)?.delete(d),
     });
-    let mine = this.local.get(session.userHex);
-    if (!mine) {
-      mine = new Set();
-      this.local.set(session.userHex, mine);
-    }
-    mine.add(delivery);
-    return delivery;
   }
 
   /** Mail stored for `recipientHex` at `seq`: this relay's sessions of that user check they have it. */

@@ -53,8 +53,10 @@ export interface StreamDeliveryDeps {
   limits: RelayLimits;
   log: Logger;
   withSeq: (record: Uint8Array, seq: number) => Uint8Array;
+  /** The session is ready as `userHex`: the mailbox nudges this delivery from now on. */
+  started: (delivery: StreamDelivery, userHex: string) => void;
   /** This delivery ended (the mailbox stops nudging it). */
-  stopped: (delivery: StreamDelivery) => void;
+  stopped: (delivery: StreamDelivery, userHex: string) => void;
   /** Work the mailbox waits for before its connection closes. */
   track: (work: Promise<unknown>) => void;
   /** Mail of `recipientHex` below `seq` is gone (this relay's sender quota hears it). */
@@ -85,6 +87,7 @@ export class StreamDelivery implements SessionDelivery {
   ) {}
 
   start(): void {
+    this.d.started(this, this.session.userHex);
     void this.run().catch((err: unknown) => {
       if (this.stopped) return;
       this.d.log.error('cluster mail consumer failed', describeError(err));
@@ -106,7 +109,7 @@ export class StreamDelivery implements SessionDelivery {
     this.flushPurge();
     if (this.nudgeTimer !== null) this.d.clock.clearTimeout(this.nudgeTimer);
     this.nudgeTimer = null;
-    this.d.stopped(this);
+    this.d.stopped(this, this.session.userHex);
     this.stopped = true;
     void this.messages?.close().catch(() => {});
     this.resume();
@@ -163,7 +166,14 @@ export class StreamDelivery implements SessionDelivery {
     if (this.stopped || seq <= this.lastPushed || this.nudgeTimer !== null) return;
     this.nudgeTimer = this.d.clock.setTimeout(() => {
       this.nudgeTimer = null;
-      if (this.lastPushed < seq && this.reading === null) void this.readNow();
+      if (this.lastPushed >= seq) return;
+      // A read under way may stop short of `seq`: look again once it is done.
+      if (this.reading === null) void this.readNow();
+      else
+        void this.reading.then(
+          () => this.nudge(seq),
+          () => this.nudge(seq),
+        );
     }, NUDGE_GRACE_MS);
     (this.nudgeTimer as { unref?: () => void }).unref?.();
   }

@@ -13,6 +13,15 @@ import { type NatsNode, natsServerPath, startNatsCluster } from '../../helpers/n
 import { RawClient, sealedSend } from '../../helpers/raw-client.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
+/** `wait`, or an error naming the step that waited in vain. */
+async function step<T>(what: string, wait: Promise<T>): Promise<T> {
+  try {
+    return await wait;
+  } catch (err) {
+    throw new Error(`${what}: ${(err as Error).message}`);
+  }
+}
+
 (natsServerPath ? describe : describe.skip)(
   'relays on a three-node JetStream with a node down (integration)',
   function () {
@@ -78,11 +87,19 @@ import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
       // A session that began with the node down gets live mail too.
       const live = await RawClient.login(b.address.port, bobId, 'bob', 'login');
       clients.push(live.client);
-      for (let i = 0; i < 5; i++) await live.client.next((f) => f.type === 'deliver', 1_500);
+      for (let i = 0; i < 5; i++) {
+        await step(
+          `live login, message ${i}`,
+          live.client.next((f) => f.type === 'deliver', 1_500),
+        );
+      }
       const later = sealedSend(bobId.signPk, 'live, with a node down');
       alice.client.send(later);
       // Not the consumer's seconds-long stall (or never) but at once (stream-delivery.ts nudge).
-      const got = await live.client.next((f) => f.type === 'deliver', 3_000);
+      const got = await step(
+        'live mail',
+        live.client.next((f) => f.type === 'deliver', 3_000),
+      );
       assert.ok(got.type === 'deliver');
       assert.deepEqual(got.ciphertext, later.ciphertext);
     });
