@@ -74,6 +74,8 @@ export class StreamDelivery implements SessionDelivery {
   private reading: Promise<void> | null = null;
   private nudgeTimer: Timer | null = null;
   private head = 0;
+  /** Pushed and not yet acknowledged; acknowledged and waiting for the seqs before them. */
+  private readonly unacked = new Set<number>();
   private readonly acked = new Set<number>();
   private purging: Promise<void> = Promise.resolve();
   /** The purge wanted (below this seq), the last one started, and the timer that starts the next. */
@@ -116,10 +118,9 @@ export class StreamDelivery implements SessionDelivery {
   }
 
   ack(seqs: readonly number[]): void {
-    const first = this.pushed[this.head];
-    if (first === undefined) return;
-    const last = this.pushed[this.pushed.length - 1]!;
-    for (const seq of seqs) if (seq >= first && seq <= last) this.acked.add(seq);
+    // Only seqs pushed here and not yet acknowledged count: what this holds is bounded by
+    // what was pushed, whatever a client acks.
+    for (const seq of seqs) if (this.unacked.delete(seq)) this.acked.add(seq);
     let through = 0;
     while (this.head < this.pushed.length && this.acked.delete(this.pushed[this.head]!)) {
       through = this.pushed[this.head]!;
@@ -265,6 +266,7 @@ export class StreamDelivery implements SessionDelivery {
     }
     this.session.sendEncoded(record);
     this.pushed.push(seq);
+    this.unacked.add(seq);
   }
 
   private async purge(below: number): Promise<void> {
