@@ -9,7 +9,8 @@
 import type { Clock } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
-import { ACKED_SUBJECT, type ClusterLink, MAIL_STREAM, MAIL_SUBJECT_PREFIX } from './connection.js';
+import { ACKED_SUBJECT, type ClusterLink, MAIL_STREAM } from './connection.js';
+import { mailSubject } from './mail-stream.js';
 import { retrying } from './retry.js';
 
 export class MailAcks {
@@ -52,7 +53,7 @@ export class MailAcks {
   }
 
   private async remove(recipientHex: string, known: number[], unknown: number[]): Promise<void> {
-    const subject = MAIL_SUBJECT_PREFIX + recipientHex;
+    const subject = mailSubject(recipientHex);
     const { jsm, nc } = this.link;
     const removed: number[] = [];
     try {

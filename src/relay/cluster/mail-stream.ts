@@ -4,7 +4,13 @@
  * race to create it while JetStream may still be electing its leaders, so it
  * is tried until it is there (CLUSTER_SETUP_TIMEOUT_MS).
  */
-import { DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import {
+  DiscardPolicy,
+  type MsgRequest,
+  RetentionPolicy,
+  StorageType,
+  type StoredMsg,
+} from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { Clock } from '../../util/clock.js';
 import { MAX_FRAME_BYTES } from '../../wire/limits.js';
@@ -53,5 +59,29 @@ export async function ensureMailStream(
       else await jsm.streams.add(config);
     },
     CLUSTER_SETUP_TIMEOUT_MS,
+  );
+}
+
+/** The subject of `recipientHex`'s mail. */
+export function mailSubject(recipientHex: string): string {
+  return MAIL_SUBJECT_PREFIX + recipientHex;
+}
+
+/**
+ * The first message stored on `subject` at or after `fromSeq`, or null, from the
+ * stream's leader (not a direct get: a replica's copy may lag behind an ack).
+ */
+export function nextStoredMail(
+  link: ClusterLink,
+  clock: Clock,
+  subject: string,
+  fromSeq: number,
+): Promise<StoredMsg | null> {
+  return retrying(clock, () =>
+    link.jsm.streams.getMessage(
+      MAIL_STREAM,
+      // nats-server takes next_by_subj on STREAM.MSG.GET (2.9+); the client's type omits it.
+      { next_by_subj: subject, seq: fromSeq } as unknown as MsgRequest,
+    ),
   );
 }

@@ -15,7 +15,6 @@
  *   the TTL its max age; the sender quota is per relay (sender-quota.ts).
  * - An ack deletes a message only if its subject is the acknowledging user's.
  */
-import type { MsgRequest, StoredMsg } from '@nats-io/jetstream';
 import type { Subscription } from '@nats-io/transport-node';
 import { randomBytes } from '../../crypto/random.js';
 import { toHex } from '../../util/bytes.js';
@@ -26,16 +25,10 @@ import type { DeliveryLink, SessionDelivery } from '../delivery.js';
 import type { RelayLimits } from '../limits.js';
 import type { EnqueueResult, MailStore, Refusal, StoredMail } from '../mail-store.js';
 import { REFUSED_CLOSED, type StoreRefusal } from '../store/index.js';
-import {
-  ACKED_SUBJECT,
-  type ClusterLink,
-  LIVE_SUBJECT_PREFIX,
-  MAIL_STREAM,
-  MAIL_SUBJECT_PREFIX,
-} from './connection.js';
+import { ACKED_SUBJECT, type ClusterLink, LIVE_SUBJECT_PREFIX, MAIL_STREAM } from './connection.js';
 import { Lanes } from './lanes.js';
 import { MailAcks } from './mail-acks.js';
-import { ensureMailStream } from './mail-stream.js';
+import { ensureMailStream, mailSubject, nextStoredMail } from './mail-stream.js';
 import { Publisher } from './publisher.js';
 import { retrying } from './retry.js';
 import { SenderQuota } from './sender-quota.js';
@@ -60,10 +53,6 @@ export interface ClusterMailboxOptions {
   log: Logger;
   /** The stored record (built with seq 0) as the recipient receives it, with its seq. */
   withSeq: (record: Uint8Array, seq: number) => Uint8Array;
-}
-
-export function mailSubject(recipientHex: string): string {
-  return MAIL_SUBJECT_PREFIX + recipientHex;
 }
 
 export class ClusterMailbox implements MailStore {
@@ -180,14 +169,7 @@ export class ClusterMailbox implements MailStore {
     const mails: StoredMail[] = [];
     let next = afterSeq + 1;
     while (mails.length < limit) {
-      // The leader's API, not a direct get: a replica's copy may lag behind an ack.
-      const m: StoredMsg | null = await retrying(this.options.clock, () =>
-        this.link.jsm.streams.getMessage(
-          MAIL_STREAM,
-          // nats-server takes next_by_subj on STREAM.MSG.GET (2.9+); the client's type omits it.
-          { next_by_subj: subject, seq: next } as unknown as MsgRequest,
-        ),
-      );
+      const m = await nextStoredMail(this.link, this.options.clock, subject, next);
       if (m === null) return { mails, done: true };
       next = m.seq + 1;
       let record: Uint8Array;

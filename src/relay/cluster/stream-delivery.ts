@@ -14,14 +14,15 @@
  * order, and acknowledged). Seqs never pushed here are ignored, so an ack cannot
  * delete another user's mail.
  */
-import { type ConsumerMessages, DeliverPolicy, type MsgRequest } from '@nats-io/jetstream';
+import { type ConsumerMessages, DeliverPolicy } from '@nats-io/jetstream';
 import type { Clock, Timer } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { DeliveryLink, SessionDelivery } from '../delivery.js';
 import { SessionCode } from '../errors.js';
 import type { RelayLimits } from '../limits.js';
-import { ACKED_SUBJECT, type ClusterLink, MAIL_STREAM, MAIL_SUBJECT_PREFIX } from './connection.js';
+import { ACKED_SUBJECT, type ClusterLink, MAIL_STREAM } from './connection.js';
+import { mailSubject, nextStoredMail } from './mail-stream.js';
 import { retrying } from './retry.js';
 
 /** Messages read from the stream's leader at once: at login, and when the consumer is behind. */
@@ -150,7 +151,7 @@ export class StreamDelivery implements SessionDelivery {
   }
 
   private get subject(): string {
-    return MAIL_SUBJECT_PREFIX + this.session.userHex;
+    return mailSubject(this.session.userHex);
   }
 
   private full(): boolean {
@@ -230,13 +231,7 @@ export class StreamDelivery implements SessionDelivery {
   private async readFromLeader(): Promise<void> {
     const { link, clock } = this.d;
     for (let n = 0; n < BACKLOG_READ_MAX; n++) {
-      const m = await retrying(clock, () =>
-        link.jsm.streams.getMessage(
-          MAIL_STREAM,
-          // nats-server takes next_by_subj on STREAM.MSG.GET (2.9+); the client's type omits it.
-          { next_by_subj: this.subject, seq: this.lastPushed + 1 } as unknown as MsgRequest,
-        ),
-      );
+      const m = await nextStoredMail(link, clock, this.subject, this.lastPushed + 1);
       if (m === null || !(await this.room())) return;
       this.push(m.seq, m.data);
     }
