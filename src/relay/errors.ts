@@ -53,8 +53,6 @@ export const GroupResultCode = {
   TooManyGroups: 'E_GROUP_TOO_MANY_GROUPS',
   /** The change is signed by another user than the session's (each user sends its own). */
   NotAuthor: 'E_GROUP_NOT_AUTHOR',
-  /** A relay of a cluster (--cluster): groups are not carried across relays yet (issue 15). */
-  Cluster: 'E_GROUP_CLUSTER',
 } as const;
 
 /**

@@ -14,6 +14,7 @@ import { silentLogger } from '../util/logger.js';
 import { ByteBudget } from './budget.js';
 import { type ClusterLink, type ClusterOptions, connectCluster } from './cluster/connection.js';
 import { ClusterDirectory } from './cluster/directory.js';
+import { ClusterGroups } from './cluster/groups.js';
 import { ClusterMailbox } from './cluster/mailbox.js';
 import { ClusterRoster } from './cluster/roster.js';
 import { clusterRelayKey } from './cluster/service-key.js';
@@ -23,7 +24,7 @@ import { Directory, type DirectoryStore } from './directory.js';
 import { RelayFailureCode, relayFailure } from './errors.js';
 import { Fanout } from './fanout.js';
 import { RelayFiles } from './files/service.js';
-import { createGroups } from './groups/index.js';
+import { createGroups, type RelayGroups } from './groups/index.js';
 import { Hub } from './hub.js';
 import { loadOrCreateRelayKey } from './identity.js';
 import type { RelayLimits } from './limits.js';
@@ -129,14 +130,10 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       })
     : new Mailbox(store, { limits, clock, storedAtOf: deliverStoredAt });
   const roster = link ? new ClusterRoster(link, hub, clock, log) : null;
-  const groups = createGroups({
-    store,
-    hub,
-    limits,
-    clock,
-    log,
-    isRegistered: (userHex) => directory.byUserId(userHex) !== undefined,
-  });
+  const isRegistered = (userHex: string) => directory.byUserId(userHex) !== undefined;
+  const groups: RelayGroups = link
+    ? new ClusterGroups({ link, hub, limits, clock, log, isRegistered })
+    : createGroups({ store, hub, limits, clock, log, isRegistered });
   const files = new RelayFiles({
     store,
     dataDir: options.dataDir,
@@ -157,6 +154,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     await files.open();
   } catch (err) {
     await files.close();
+    await groups.streams.close();
     directory.close?.();
     await mailbox.close();
     await link?.close();
@@ -201,6 +199,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   });
   const addr = await listener.listen().catch(async (err: NodeJS.ErrnoException) => {
     await files.close();
+    await groups.streams.close();
     roster?.close();
     directory.close?.();
     await mailbox.close();

@@ -179,5 +179,45 @@ async function kill(child: ChildProcess): Promise<void> {
       }
       assert.equal(seen.size, SENDERS * PER_SENDER);
     });
+
+    it('carries a group across the relays, and through the relays left after one dies', async () => {
+      const relayList = (first: number) =>
+        [0, 1, 2].map((k) => `127.0.0.1:${relays[(first + k) % 3]!.port}`).join(',');
+      const env = (i: number) => ({
+        NATTER_HOME: join(dir, `g${i}`),
+        NATTER_RELAY: relayList(i),
+        NATTER_PRESENCE: '0',
+      });
+      const ok = async (i: number, args: string[], stdin?: string) => {
+        const r = await natter(args, env(i), stdin);
+        assert.equal(r.code, 0, `g${i} ${args.join(' ')}: ${r.stderr}`);
+        return r;
+      };
+      const texts = async (i: number) =>
+        (await ok(i, ['inbox', '--json', '--wait', '20000'])).stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { text?: string; type?: string; kind?: string })
+          .filter((l) => {
+            assert.notEqual(l.type, 'damaged', 'nothing arrives damaged');
+            return l.text !== undefined && l.type === undefined;
+          })
+          .map((l) => l.text);
+      for (const i of [0, 1, 2]) await ok(i, ['init', '--name', `g${i}`]);
+      // Made through relay 0; g1 and g2 are on relays 1 and 2.
+      await ok(0, ['group', 'create', 'team', '--members', 'g1,g2']);
+      for (const i of [1, 2]) {
+        const learnt = (await ok(i, ['inbox', '--json'])).stdout;
+        assert.match(learnt, /"kind":"created"/, `g${i} learnt the group`);
+      }
+      await ok(1, ['send', '--group', 'team', 'hello from one']);
+      await ok(2, ['send', '--group', 'team', 'hello from two']);
+      await kill(relays[0]!.process);
+      // g0's first relay is dead: it carries on through another by itself.
+      await ok(0, ['send', '--group', 'team', 'after the kill', '--wait', '30000']);
+      assert.deepEqual((await texts(0)).sort(), ['hello from one', 'hello from two']);
+      assert.deepEqual((await texts(1)).sort(), ['after the kill', 'hello from two']);
+      assert.deepEqual((await texts(2)).sort(), ['after the kill', 'hello from one']);
+    });
   },
 );

@@ -26,6 +26,9 @@ import { RelayFailureCode, relayFailure } from '../errors.js';
 /** The stream of stored 1:1 mail: one subject per recipient. */
 export const MAIL_STREAM = 'NATTER_MAIL_1';
 export const MAIL_SUBJECT_PREFIX = 'natter.1.mail.';
+/** Every group's items, one stream: `<prefix><gid hex>.log` (changes) and `.msg` (messages). */
+export const GROUP_STREAM = 'NATTER_GROUPS_1';
+export const GROUP_SUBJECT_PREFIX = 'natter.1.group.';
 /** Core NATS subjects (not stored): stored-mail notes, acks, the roster, relay heartbeats. */
 export const LIVE_SUBJECT_PREFIX = 'natter.1.live.';
 export const ACKED_SUBJECT = 'natter.1.acked';
@@ -36,6 +39,8 @@ export const NODE_BEAT_SUBJECT = 'natter.1.beat';
 export const USERS_BUCKET = 'natter_users_1';
 export const NAMES_BUCKET = 'natter_names_1';
 export const SERVICE_BUCKET = 'natter_service_1';
+/** Group members' cursors: `<gid hex>.<user hex>` -> the highest gseq acknowledged. */
+export const GROUP_CURSORS_BUCKET = 'natter_gcursors_1';
 
 export interface ClusterOptions {
   /** NATS server URLs (nats://user:pass@host:port, tls://host:port). */

@@ -94,7 +94,7 @@ export class GroupFanout {
       ack('unknown-recipient', 'you are not a member of this group');
       return;
     }
-    const { epoch, sender: from } = this.checkHeader(sender, frame);
+    const { epoch, sender: from } = checkGroupSendHeader(sender.userHex, frame);
     if (epoch !== group.state.epoch) {
       // A change (a member gone) was applied since the client sealed this: it re-seals
       // under the new epoch once it has the change, and sends again.
@@ -114,27 +114,30 @@ export class GroupFanout {
       if (refusal === null) this.hub.deliverGroup(appended.item, appended.recipients);
     });
   }
+}
 
-  /**
-   * The message header, once it is known to name this group, the session's user
-   * and the frame's msg_id. A header that does not is a broken or hostile client:
-   * E_BAD_VALUE ends the connection (STYLE.md §4).
-   */
-  private checkHeader(sender: GroupSender, frame: FrameOf<'group-send'>): GroupMessageHeader {
-    let header: GroupMessageHeader;
-    try {
-      header = peekGroupMessageHeader(frame.body);
-    } catch (err) {
-      throw new ProtocolError(
-        ProtocolCode.BadValue,
-        `group send: the body is not a group message (${describeError(err).message})`,
-      );
-    }
-    const bad = (why: string) =>
-      new ProtocolError(ProtocolCode.BadValue, `group send: the message header ${why}`);
-    if (!bytesEqual(header.groupId, frame.groupId)) throw bad('names another group');
-    if (toHex(header.sender) !== sender.userHex) throw bad('names another sender');
-    if (!bytesEqual(header.messageId, frame.msgId)) throw bad('names another msg_id');
-    return header;
+/**
+ * The message header of a GroupSend, once it is known to name this group, the
+ * session's user and the frame's msg_id. A header that does not is a broken or
+ * hostile client: E_BAD_VALUE ends the connection (STYLE.md §4).
+ */
+export function checkGroupSendHeader(
+  senderHex: string,
+  frame: FrameOf<'group-send'>,
+): GroupMessageHeader {
+  let header: GroupMessageHeader;
+  try {
+    header = peekGroupMessageHeader(frame.body);
+  } catch (err) {
+    throw new ProtocolError(
+      ProtocolCode.BadValue,
+      `group send: the body is not a group message (${describeError(err).message})`,
+    );
   }
+  const bad = (why: string) =>
+    new ProtocolError(ProtocolCode.BadValue, `group send: the message header ${why}`);
+  if (!bytesEqual(header.groupId, frame.groupId)) throw bad('names another group');
+  if (toHex(header.sender) !== senderHex) throw bad('names another sender');
+  if (!bytesEqual(header.messageId, frame.msgId)) throw bad('names another msg_id');
+  return header;
 }

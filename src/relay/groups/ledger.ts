@@ -133,6 +133,23 @@ export class GroupLedger {
     return done;
   }
 
+  /** Up to `limit` gseqs held after `afterGseq` that `userHex` may receive, in order. */
+  heldAfter(userHex: string, afterGseq: number, limit: number): number[] {
+    const out: number[] = [];
+    let lo = this.head;
+    let hi = this.items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.items[mid]!.gseq <= afterGseq) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < this.items.length && out.length < limit; i++) {
+      const { gseq } = this.items[i]!;
+      if (this.entitled(userHex, gseq)) out.push(gseq);
+    }
+    return out;
+  }
+
   /** Holds a new item (gseqs only grow). */
   addItem(entry: ItemEntry): void {
     this.items.push(entry);

@@ -1,0 +1,186 @@
+/**
+ * Groups across the relays of a cluster (issue 15, docs/decisions.md "Groups
+ * in a cluster"): the store the sessions read (GroupStore), on one JetStream
+ * stream (group-stream.ts) and a bucket of cursors (group-cursors.ts), and
+ * the choreography the handlers call (group-fanout.ts). Every relay reads the
+ * whole stream in order (group-applier.ts) and so holds the same registry and
+ * ledgers as the others, and pushes each item to its own sessions.
+ *
+ * - Catch-up reads the items a member may receive after its cursor, by seq,
+ *   from the stream's leader.
+ * - Acks move cursors (group-cursors.ts); items every member is past, and
+ *   items past the mail TTL, are purged from the stream.
+ */
+import type { Clock } from '../../util/clock.js';
+import { describeError } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
+import type { GroupChange } from '../../wire/types.js';
+import type { GroupChoreography, GroupItemOut, GroupStore } from '../groups/index.js';
+import { GroupRegistry } from '../groups/registry.js';
+import type { Hub } from '../hub.js';
+import type { RelayLimits } from '../limits.js';
+import { type ClusterLink, GROUP_STREAM } from './connection.js';
+import { GroupApplier } from './group-applier.js';
+import { GroupCursors } from './group-cursors.js';
+import { ClusterGroupFanout } from './group-fanout.js';
+import {
+  decodeStoredItem,
+  ensureGroupStream,
+  itemOut,
+  msgSubject,
+  openCursorBucket,
+} from './group-stream.js';
+import { retrying } from './retry.js';
+
+export interface ClusterGroupsOptions {
+  link: ClusterLink;
+  hub: Hub;
+  limits: RelayLimits;
+  clock: Clock;
+  log: Logger;
+  isRegistered: (userHex: string) => boolean;
+}
+
+export class ClusterGroups implements GroupStore {
+  readonly registry: GroupRegistry;
+  private readonly applier: GroupApplier;
+  private cursors: GroupCursors | null = null;
+  /** Per group, the gseq below which its messages were purged. */
+  private readonly purgedBelow = new Map<string, number>();
+  private closed = false;
+
+  constructor(private readonly o: ClusterGroupsOptions) {
+    this.registry = new GroupRegistry({
+      maxGroupsPerUser: o.limits.maxGroupsPerUser,
+      isRegistered: o.isRegistered,
+    });
+    this.applier = new GroupApplier(o.link, this.registry, o.hub, o.clock, o.log);
+    const { registry, applier } = this;
+    this.fanout = new ClusterGroupFanout({ ...o, registry, applier });
+  }
+
+  // The RelayGroups shape: the sessions read `streams`, the handlers call `fanout`.
+  get streams(): GroupStore {
+    return this;
+  }
+
+  readonly fanout: GroupChoreography;
+
+  async open(): Promise<void> {
+    const { link, clock, log } = this.o;
+    await ensureGroupStream(link, clock);
+    const kv = await openCursorBucket(link, clock);
+    await this.applier.start();
+    this.cursors = new GroupCursors(kv, this.applier, clock, log, (gidHex, ours) =>
+      this.moved(gidHex, ours),
+    );
+    await this.cursors.start();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.cursors?.close();
+    await this.applier.stop();
+  }
+
+  get heldItems(): number {
+    return this.applier.ledgers.heldItems;
+  }
+
+  trackedGroupsOf(userHex: string): string[] {
+    const { ledgers } = this.applier;
+    const gids = new Set(this.registry.groupsOf(userHex));
+    for (const gidHex of ledgers.departedGroupsOf(userHex)) gids.add(gidHex);
+    return [...gids].filter((gidHex) => ledgers.get(gidHex)?.tracks.has(userHex));
+  }
+
+  cursorOf(gidHex: string, userHex: string): number {
+    const ledger = this.applier.ledgers.get(gidHex);
+    return ledger?.tracks.get(userHex)?.cursor ?? ledger?.lastIssued ?? 0;
+  }
+
+  ack(gidHex: string, userHex: string, throughGseq: number): void {
+    if (this.applier.ledgers.get(gidHex)?.ack(userHex, throughGseq)) {
+      this.cursors?.mark(gidHex, userHex);
+    }
+  }
+
+  /** The items held after `afterGseq` that `userHex` may receive, read from the stream's leader. */
+  async read(
+    gidHex: string,
+    userHex: string,
+    afterGseq: number,
+    limit: number,
+  ): Promise<{ items: GroupItemOut[]; done: boolean }> {
+    const ledger = this.applier.ledgers.get(gidHex);
+    if (!ledger) return { items: [], done: true };
+    const seqs = ledger.heldAfter(userHex, afterGseq, limit);
+    const { link, clock } = this.o;
+    const read = await Promise.all(
+      seqs.map((seq) =>
+        retrying(clock, () => link.jsm.streams.getMessage(GROUP_STREAM, { seq })).catch(
+          (err: unknown) => {
+            // Purged meanwhile (every member past it, or its TTL): nothing to send.
+            if ((err as { code?: number }).code === 10037) return null;
+            throw err;
+          },
+        ),
+      ),
+    );
+    const items: GroupItemOut[] = [];
+    for (const m of read) {
+      const stored = m && decodeStoredItem(m.data);
+      if (m && stored) items.push(itemOut(gidHex, m.seq, stored));
+    }
+    return { items, done: seqs.length < limit };
+  }
+
+  async readLog(
+    gidHex: string,
+    fromSeq: number,
+    limit: number,
+  ): Promise<{ changes: GroupChange[]; more: boolean }> {
+    const changes = this.applier.changesFrom(gidHex, fromSeq);
+    return { changes: changes.slice(0, limit), more: changes.length > limit };
+  }
+
+  sweep(): number {
+    const cutoff = this.o.clock.now() - this.o.limits.mailTtlMs;
+    let dropped = 0;
+    for (const [gidHex, ledger] of this.applier.ledgers.entries()) {
+      const gone = ledger.dropWhile((e) => e.storedAtMs < cutoff);
+      dropped += gone.length;
+      const firstHeld = ledger.firstHeld ?? ledger.lastIssued + 1;
+      for (const userHex of ledger.tracks.keys()) {
+        const last = ledger.lastEntitled(userHex);
+        if (last < firstHeld && ledger.ack(userHex, last)) this.cursors?.mark(gidHex, userHex);
+      }
+      this.purge(gidHex, firstHeld);
+    }
+    return dropped;
+  }
+
+  /** Cursors moved in `gidHex`: forget what every member is past; purge it if we moved them. */
+  private moved(gidHex: string, ours: boolean): void {
+    const ledger = this.applier.ledgers.get(gidHex);
+    if (!ledger) return;
+    for (const [userHex] of ledger.takeDone()) this.applier.ledgers.settle(userHex, gidHex);
+    ledger.dropAcknowledged();
+    if (ours) this.purge(gidHex, ledger.frontier() + 1);
+  }
+
+  /** Purges `gidHex`'s messages below `below` from the stream (the log stays). */
+  private purge(gidHex: string, below: number): void {
+    if (!Number.isFinite(below) || below <= (this.purgedBelow.get(gidHex) ?? 1)) return;
+    this.purgedBelow.set(gidHex, below);
+    const { link, clock, log } = this.o;
+    void retrying(clock, () =>
+      link.jsm.streams.purge(GROUP_STREAM, { filter: msgSubject(gidHex), seq: below }),
+    ).catch((err: unknown) => {
+      // Left in the stream: the next purge of the group, or the sweep, takes it.
+      this.purgedBelow.delete(gidHex);
+      if (!this.closed) log.warn('group purge failed', describeError(err));
+    });
+  }
+}
