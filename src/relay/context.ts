@@ -15,8 +15,6 @@ import type { Session } from './session.js';
 export interface RelayContext {
   readonly key: RelayKey;
   readonly name: string;
-  /** One relay of a cluster on NATS JetStream (issue 15): groups and files are refused. */
-  readonly cluster: boolean;
   readonly limits: RelayLimits;
   readonly clock: Clock;
   readonly log: Logger;

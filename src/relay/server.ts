@@ -14,6 +14,7 @@ import { silentLogger } from '../util/logger.js';
 import { ByteBudget } from './budget.js';
 import { type ClusterLink, type ClusterOptions, connectCluster } from './cluster/connection.js';
 import { ClusterDirectory } from './cluster/directory.js';
+import { ClusterFileStorage } from './cluster/file-storage.js';
 import { ClusterGroups } from './cluster/groups.js';
 import { ClusterMailbox } from './cluster/mailbox.js';
 import { ClusterRoster } from './cluster/roster.js';
@@ -60,8 +61,8 @@ export interface RelayOptions {
   presence?: false | Omit<RelayBeaconOptions, 'relayId' | 'relaySecretKey' | 'relayPort' | 'name'>;
   /**
    * Run as one of several relays acting as one service on NATS JetStream (issue 15,
-   * README "Running several relays"): the directory, stored mail and the online
-   * roster live in the cluster. Default: none (LevelDB in dataDir holds everything).
+   * README "Running several relays"): the directory, stored mail, groups, files and the
+   * online roster live in the cluster. Default: none (LevelDB in dataDir holds everything).
    */
   cluster?: ClusterOptions;
   /**
@@ -142,6 +143,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     log,
     isRegistered: (userHex) => directory.byUserId(userHex) !== undefined,
     groupMembers: (gidHex) => groups.registry.get(gidHex)?.memberHexes,
+    ...(link ? { storage: new ClusterFileStorage(link, { limits, clock, log }) } : {}),
   });
   try {
     key = await loadOrCreateRelayKey(options.dataDir);
@@ -175,7 +177,6 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const ctx: RelayContext = {
     key,
     name,
-    cluster: link !== null,
     limits,
     clock,
     log,

@@ -9,7 +9,9 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -180,7 +182,7 @@ async function kill(child: ChildProcess): Promise<void> {
       assert.equal(seen.size, SENDERS * PER_SENDER);
     });
 
-    it('carries a group across the relays, and through the relays left after one dies', async () => {
+    it('carries a group and a file to it across the relays, and through the relays left after one dies', async () => {
       const relayList = (first: number) =>
         [0, 1, 2].map((k) => `127.0.0.1:${relays[(first + k) % 3]!.port}`).join(',');
       const env = (i: number) => ({
@@ -212,12 +214,37 @@ async function kill(child: ChildProcess): Promise<void> {
       }
       await ok(1, ['send', '--group', 'team', 'hello from one']);
       await ok(2, ['send', '--group', 'team', 'hello from two']);
+      // A file to the group through relay 0, fetched once relay 0 is dead.
+      const source = join(dir, 'notes.bin');
+      const bytes = randomBytes(300_000);
+      await writeFile(source, bytes);
+      await ok(0, ['send-file', '--group', 'team', source]);
       await kill(relays[0]!.process);
+      for (const i of [1, 2]) {
+        const listed = (await ok(i, ['files', '--json'])).stdout
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as { shortId: string; name: string; state: string });
+        const offer = listed.find((o) => o.name === 'notes.bin' && o.state === 'offered');
+        assert.ok(offer, `g${i} sees the offer: ${JSON.stringify(listed)}`);
+        const out = join(dir, `saved${i}`);
+        await mkdir(out);
+        await ok(i, ['accept', offer.shortId, '--out', out, '--wait', '30000']);
+        assert.deepEqual(await readFile(join(out, 'notes.bin')), bytes, `g${i} got the file whole`);
+      }
       // g0's first relay is dead: it carries on through another by itself.
       await ok(0, ['send', '--group', 'team', 'after the kill', '--wait', '30000']);
       assert.deepEqual((await texts(0)).sort(), ['hello from one', 'hello from two']);
-      assert.deepEqual((await texts(1)).sort(), ['after the kill', 'hello from two']);
-      assert.deepEqual((await texts(2)).sort(), ['after the kill', 'hello from one']);
+      assert.deepEqual((await texts(1)).sort(), [
+        'after the kill',
+        'hello from two',
+        'sent a file: notes.bin (293.0 KiB)',
+      ]);
+      assert.deepEqual((await texts(2)).sort(), [
+        'after the kill',
+        'hello from one',
+        'sent a file: notes.bin (293.0 KiB)',
+      ]);
     });
   },
 );

@@ -29,6 +29,9 @@ export const MAIL_SUBJECT_PREFIX = 'natter.1.mail.';
 /** Every group's items, one stream: `<prefix><gid hex>.log` (changes) and `.msg` (messages). */
 export const GROUP_STREAM = 'NATTER_GROUPS_1';
 export const GROUP_SUBJECT_PREFIX = 'natter.1.group.';
+/** The stream of file chunks: one subject per chunk, `<prefix><transfer id hex>.<index>`. */
+export const FILES_STREAM = 'NATTER_FILES_1';
+export const FILE_SUBJECT_PREFIX = 'natter.1.file.';
 /** Core NATS subjects (not stored): stored-mail notes, acks, the roster, relay heartbeats. */
 export const LIVE_SUBJECT_PREFIX = 'natter.1.live.';
 export const ACKED_SUBJECT = 'natter.1.acked';
@@ -39,6 +42,9 @@ export const NODE_BEAT_SUBJECT = 'natter.1.beat';
 export const USERS_BUCKET = 'natter_users_1';
 export const NAMES_BUCKET = 'natter_names_1';
 export const SERVICE_BUCKET = 'natter_service_1';
+/** File transfer records (expire with the file TTL) and users' FilePolicy (kept). */
+export const FILES_BUCKET = 'natter_files_1';
+export const FILE_POLICIES_BUCKET = 'natter_file_policies_1';
 /** Group members' cursors: `<gid hex>.<user hex>` -> the highest gseq acknowledged. */
 export const GROUP_CURSORS_BUCKET = 'natter_gcursors_1';
 

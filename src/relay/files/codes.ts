@@ -19,8 +19,6 @@ export const FileCode = {
   NotMember: 'E_FILE_NOT_MEMBER',
   /** A named recipient is not registered here (or is the sender), or the group has nobody else. */
   NoRecipient: 'E_FILE_NO_RECIPIENT',
-  /** A relay of a cluster (--cluster): files are not carried across relays yet (issue 15). */
-  Cluster: 'E_FILE_CLUSTER',
   /** A chunk out of sequence or of the wrong length: closes the connection. */
   ChunkOrder: 'E_FILE_CHUNK_ORDER',
 } as const;

@@ -1,6 +1,6 @@
 /**
  * One recipient's stream of a transfer (docs/files.md "Streaming"): FileChunk frames from
- * the index it asked for, read from the blob by position, never more than
+ * the index it asked for, read from the storage (the blob by position, or JetStream), never more than
  * fileDownloadWindowChunks beyond the count it acked, and only while the session's
  * output has room (the owner says how much). At the upload's front it parks and the
  * transfer wakes it when `have` grows. Bytes being read count as the session's, so the
@@ -9,7 +9,7 @@
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { chunkFrame } from '../../wire/codec.js';
-import type { BlobStore } from './blob-store.js';
+import type { ChunkSource } from './storage.js';
 import type { Transfer, TransferWatcher } from './transfer.js';
 
 /** The session side of a download. */
@@ -38,7 +38,7 @@ export class Download implements TransferWatcher {
   constructor(
     readonly transfer: Transfer,
     private readonly owner: DownloadOwner,
-    private readonly blobs: BlobStore,
+    private readonly source: ChunkSource,
     private readonly options: DownloadOptions,
     private readonly log: Logger,
     fromIndex: number,
@@ -69,8 +69,8 @@ export class Download implements TransferWatcher {
 
   /**
    * Sends what the window, the durable front and the session's room allow: one read
-   * batch at a time, the blob read straight into the data regions of the FileChunk
-   * frames (one readv; no copy, no encoding), which then go out as they are.
+   * batch at a time, the chunks read straight into the data regions of the FileChunk
+   * frames (on one relay one readv; no encoding), which then go out as they are.
    */
   wake(): void {
     if (this.stopped || this.reading) return;
@@ -97,7 +97,7 @@ export class Download implements TransferWatcher {
     }
     this.reading = true;
     this.owner.reading(bytes);
-    this.blobs.readInto(t.record.blob, offset, targets).then(
+    this.source.readInto(t, from, targets).then(
       () => {
         this.reading = false;
         this.owner.reading(-bytes);
@@ -110,7 +110,7 @@ export class Download implements TransferWatcher {
         this.reading = false;
         this.owner.reading(-bytes);
         if (this.stopped) return;
-        this.log.error('file blob read failed', {
+        this.log.error('file chunk read failed', {
           transfer: t.tidHex.slice(0, 8),
           ...describeError(err),
         });

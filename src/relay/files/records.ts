@@ -52,14 +52,15 @@ const isHex = (s: unknown, length: number): s is string =>
   typeof s === 'string' && s.length === length && /^[0-9a-f]+$/.test(s);
 const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
 
+/** A transfer record's stored value (its id is in the key). */
+export function encodeRecord(record: TransferRecord): Uint8Array {
+  const { tidHex: _tid, ...rest } = record;
+  return utf8(JSON.stringify({ v: RECORD_VERSION, ...rest }));
+}
+
 export function transferOps(record: TransferRecord, lastBlob: number): KvOp[] {
-  const { tidHex, ...rest } = record;
   return [
-    {
-      type: 'put',
-      key: TRANSFER + tidHex,
-      value: utf8(JSON.stringify({ v: RECORD_VERSION, ...rest })),
-    },
+    { type: 'put', key: TRANSFER + record.tidHex, value: encodeRecord(record) },
     { type: 'put', key: BLOB_SEQ, value: utf8(String(lastBlob)) },
   ];
 }
@@ -93,7 +94,8 @@ export function policyOp(userHex: string, maxIncomingBytes: number): KvOp {
     : { type: 'put', key: POLICY + userHex, value: utf8(String(maxIncomingBytes)) };
 }
 
-function parseRecord(tidHex: string, value: Uint8Array): TransferRecord | null {
+/** A stored record back, or null if it does not read as one (never trusted further). */
+export function parseRecord(tidHex: string, value: Uint8Array): TransferRecord | null {
   try {
     const r = json(value) as Record<string, unknown>;
     if (r.v !== RECORD_VERSION || !isHex(r.uploaderHex, 64)) return null;

@@ -1,28 +1,28 @@
 /**
  * The relay's file service (issue 12, docs/files.md "Through the relay"): FilePut
  * (puts.ts: the checks and the durable transfer record), recipients' outcomes, users'
- * FilePolicy, deletion, the TTL sweep, and the start-up load that truncates every blob
- * to its durable `have`. Sessions reach it through session-files.ts; it owns the
- * registry, the blob store and one ChunkWriter per transfer being uploaded. Durable
- * first, memory after: nothing in memory claims more than LevelDB and the blobs hold.
+ * FilePolicy, deletion and the TTL sweep. Sessions reach it through session-files.ts; it
+ * owns the registry and one ChunkWriter per transfer being uploaded. What is durable
+ * lives in a FileStorage (storage.ts): LevelDB and blob files on one relay, JetStream in
+ * a cluster, whose changes by other relays arrive here as FileChanges. Durable first,
+ * memory after: nothing in memory claims more than the storage holds.
  */
 
 import type { Clock } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
-import { GroupCommit } from '../../util/group-commit.js';
 import type { Logger } from '../../util/logger.js';
 import { Periodic } from '../../util/periodic.js';
 import type { FileOutcome, FrameOf } from '../../wire/types.js';
 import type { RelayLimits } from '../limits.js';
-import type { KvOp, RelayStore, StoreRefusal } from '../store/index.js';
-import { BLOB_IDLE_MS, BLOB_OPEN_FILES, BlobStore } from './blob-store.js';
-import { DiskRoom } from './disk-room.js';
-import { restoreFiles } from './load.js';
+import type { RelayStore, StoreRefusal } from '../store/index.js';
+import type { BlobStore } from './blob-store.js';
+import { LocalFileStorage } from './local-storage.js';
 import { FilePuts, type PutResult } from './puts.js';
 import type { RecipientDirectory } from './recipients.js';
-import { deleteOps, doneOp, isHaveOp, policyOp } from './records.js';
+import type { RecipientState } from './records.js';
 import { TransferRegistry } from './registry.js';
-import type { Transfer } from './transfer.js';
+import type { FileChanges, FileStorage, StoredTransfer } from './storage.js';
+import { Transfer } from './transfer.js';
 import { ChunkWriter } from './uploads.js';
 
 /** The directory and group lookups (recipients.ts) come with the relay's parts. */
@@ -32,35 +32,30 @@ export interface RelayFilesOptions extends RecipientDirectory {
   limits: RelayLimits;
   clock: Clock;
   log: Logger;
+  /**
+   * Where transfers are kept. Default: LevelDB and blob files in dataDir (one relay);
+   * a relay of a cluster passes cluster/file-storage.ts (issue 15).
+   */
+  storage?: FileStorage;
 }
 
-export class RelayFiles {
+export class RelayFiles implements FileChanges {
   readonly registry: TransferRegistry;
-  readonly blobs: BlobStore;
+  readonly storage: FileStorage;
   private readonly writers = new Map<string, ChunkWriter>();
   private readonly deleting = new Map<string, Promise<void>>();
   private readonly policies = new Map<string, number>();
-  private readonly commits: GroupCommit<KvOp, StoreRefusal | null>;
-  private readonly disk: DiskRoom;
   private readonly sweeper: Periodic;
-  private readonly idleCloser: Periodic;
   private readonly puts: FilePuts;
 
   constructor(private readonly options: RelayFilesOptions) {
     this.registry = new TransferRegistry(options.limits);
-    this.blobs = new BlobStore(options.dataDir, BLOB_OPEN_FILES, () => options.clock.now());
-    this.disk = new DiskRoom(options.store, options.clock);
-    // One synced LevelDB batch for every `have`, outcome and policy of a turn. A `have`
-    // rewrites a key in place, and its chunks passed the disk watermark (DiskRoom) just
-    // before: a batch of them alone adds no bytes, so it costs no free-space reading.
-    this.commits = new GroupCommit((ops) => {
-      let bytes = 0;
-      for (const op of ops) if (!isHaveOp(op)) bytes += 64;
-      return options.store.write(ops, { sync: true, bytes });
-    });
-    const { clock, limits, log, store } = options;
-    const { registry, disk } = this;
-    this.puts = new FilePuts({ registry, disk, store, clock, directory: options, files: this });
+    const { clock, limits, log } = options;
+    this.storage =
+      options.storage ??
+      new LocalFileStorage({ store: options.store, dataDir: options.dataDir, clock, log });
+    const { registry, storage } = this;
+    this.puts = new FilePuts({ registry, storage, clock, directory: options, files: this });
     this.sweeper = new Periodic(
       clock,
       limits.fileSweepIntervalMs,
@@ -70,38 +65,28 @@ export class RelayFiles {
       },
       (err) => log.error('file sweep failed', describeError(err)),
     );
-    // Every BLOB_IDLE_MS, closes the blob files no transfer used meanwhile.
-    this.idleCloser = new Periodic(
-      clock,
-      BLOB_IDLE_MS,
-      () => this.blobs.closeIdle(),
-      (err) => log.error('closing idle blob files failed', describeError(err)),
-    );
   }
 
-  /** Loads the records, cuts every blob to its durable `have`, removes orphans, starts the sweep. */
+  /** The blob files of a single relay (tests look at them); throws for another storage. */
+  get blobs(): BlobStore {
+    if (this.storage instanceof LocalFileStorage) return this.storage.blobs;
+    throw new Error('relay files: this storage has no blob files');
+  }
+
+  /** Loads the stored transfers and policies, then starts the sweep. */
   async open(): Promise<void> {
-    await this.blobs.open();
-    const restored = await restoreFiles(this.options.store.kv, this.blobs, this.options.log);
-    this.puts.restore(restored.lastBlob);
-    for (const [user, max] of restored.policies) this.policies.set(user, max);
-    for (const t of restored.transfers) {
-      this.registry.add(t);
-      // Every recipient was done when the relay stopped, before the deletion ran.
-      if (t.allDone) void this.remove(t, 'done');
-    }
+    const loaded = await this.storage.open(this);
+    for (const [user, max] of loaded.policies) this.policies.set(user, max);
+    for (const t of loaded.transfers) this.adopt(t);
     this.sweeper.start();
-    this.idleCloser.start();
   }
 
   /** Stops the sweep and waits for uploads and deletions in flight. Idempotent. */
   async close(): Promise<void> {
     this.sweeper.stop();
-    this.idleCloser.stop();
     await Promise.all([...this.writers.values()].map((w) => w.drain()));
     await Promise.all([...this.deleting.values()]);
-    await this.commits.drain();
-    await this.blobs.close();
+    await this.storage.close();
   }
 
   /** A transfer a session may see (its record is durable and it is not being deleted). */
@@ -114,12 +99,7 @@ export class RelayFiles {
     let w = this.writers.get(t.tidHex);
     if (!w) {
       const { log } = this.options;
-      w = new ChunkWriter(t, {
-        blobs: this.blobs,
-        roomFor: (bytes) => this.disk.take(bytes),
-        commit: (ops) => this.commits.submit(ops),
-        log,
-      });
+      w = new ChunkWriter(t, { chunks: this.storage, log });
       this.writers.set(t.tidHex, w);
     }
     return w;
@@ -144,7 +124,7 @@ export class RelayFiles {
       return;
     }
     if (!t.isWaitingFor(userHex)) return;
-    const refused = await this.commits.submit(doneOp(tidHex, userHex, outcome));
+    const refused = await this.storage.settle(tidHex, userHex, outcome);
     if (refused) {
       this.options.log.warn('file outcome not stored', {
         transfer: tidHex.slice(0, 8),
@@ -158,10 +138,9 @@ export class RelayFiles {
 
   /** FilePolicy: the user's max incoming bytes (0: the default), durable before it applies. */
   async setPolicy(userHex: string, maxIncomingBytes: number): Promise<StoreRefusal | null> {
-    const refused = await this.commits.submit(policyOp(userHex, maxIncomingBytes));
+    const refused = await this.storage.setPolicy(userHex, maxIncomingBytes);
     if (refused) return refused;
-    if (maxIncomingBytes === 0) this.policies.delete(userHex);
-    else this.policies.set(userHex, maxIncomingBytes);
+    this.policy(userHex, maxIncomingBytes);
     return null;
   }
 
@@ -174,36 +153,68 @@ export class RelayFiles {
 
   /**
    * Deletes a transfer: uploads and downloads stop at once, writes in flight finish,
-   * then the records go (one synced batch) and then the blob, and its quota is freed.
+   * then the storage deletes the record and then the chunks, and its quota is freed.
    */
   remove(t: Transfer, why: 'done' | 'cancelled' | 'expired'): Promise<void> {
     const running = this.deleting.get(t.tidHex);
     if (running) return running;
     t.markDeleted();
     const work = (async () => {
-      const { log } = this.options;
       await this.writers.get(t.tidHex)?.drain();
       this.writers.delete(t.tidHex);
-      const refused = await this.commits.submit(deleteOps(t.record));
-      if (refused)
-        log.warn('file records not deleted', {
-          transfer: t.tidHex.slice(0, 8),
-          code: refused.code,
-        });
-      else {
-        try {
-          await this.blobs.remove(t.record.blob);
-        } catch (err) {
-          log.warn('file blob not removed', {
-            transfer: t.tidHex.slice(0, 8),
-            ...describeError(err),
-          });
-        }
-      }
+      await this.storage.remove(t);
       this.registry.remove(t);
-      log.info('file transfer deleted', { transfer: t.tidHex.slice(0, 8), why });
+      this.options.log.info('file transfer deleted', { transfer: t.tidHex.slice(0, 8), why });
     })().finally(() => this.deleting.delete(t.tidHex));
     this.deleting.set(t.tidHex, work);
     return work;
+  }
+
+  /** A transfer from the storage (loaded, or put through another relay): held, or merged. */
+  adopt(t: Transfer): Transfer {
+    const held = this.registry.get(t.tidHex);
+    if (held) {
+      held.advance(t.have);
+      for (const r of t.record.recipients) {
+        if (!t.isWaitingFor(r) && held.isWaitingFor(r)) held.setState(r, t.stateOf(r));
+      }
+      return held;
+    }
+    this.registry.add(t);
+    // Every recipient was done when the relay stopped, before the deletion ran.
+    if (t.allDone) void this.remove(t, 'done');
+    return t;
+  }
+
+  // FileChanges: what other relays of a cluster did.
+  added(s: StoredTransfer): void {
+    if (this.puts.isCreating(s.record.tidHex)) return;
+    this.adopt(new Transfer(s.record, s.have, s.done));
+  }
+
+  advanced(tidHex: string, have: number): void {
+    this.registry.get(tidHex)?.advance(have);
+  }
+
+  settled(tidHex: string, userHex: string, state: RecipientState): void {
+    const t = this.registry.get(tidHex);
+    if (!t?.isWaitingFor(userHex) || state === 'pending') return;
+    t.setState(userHex, state);
+    // Whichever relay sees the last outcome deletes it; deleting twice is harmless.
+    if (t.allDone) void this.remove(t, 'done');
+  }
+
+  removed(tidHex: string): void {
+    const t = this.registry.get(tidHex);
+    if (!t || t.deleted || this.puts.isCreating(tidHex)) return;
+    t.markDeleted();
+    const writer = this.writers.get(tidHex);
+    this.writers.delete(tidHex);
+    void (writer?.drain() ?? Promise.resolve()).then(() => this.registry.remove(t));
+  }
+
+  policy(userHex: string, maxIncomingBytes: number): void {
+    if (maxIncomingBytes === 0) this.policies.delete(userHex);
+    else this.policies.set(userHex, maxIncomingBytes);
   }
 }

@@ -193,7 +193,7 @@ export class SessionFiles implements UploadOwner, DownloadOwner {
     const d = new Download(
       t,
       this,
-      this.service.blobs,
+      this.service.storage,
       {
         windowChunks: this.limits.fileDownloadWindowChunks,
         readBatchChunks: this.limits.fileReadBatchChunks,

@@ -88,6 +88,11 @@ export class Transfer {
     return !this.deleted_ && this.states.get(userHex) === 'pending';
   }
 
+  /** A recipient's state (pending for anyone else). */
+  stateOf(userHex: string): RecipientState {
+    return this.states.get(userHex) ?? 'pending';
+  }
+
   isRecipient(userHex: string): boolean {
     return this.states.has(userHex);
   }

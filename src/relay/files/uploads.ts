@@ -1,12 +1,13 @@
 /**
  * A transfer's upload pipeline (docs/files.md "Blob store"): chunks that arrive in one
  * event-loop turn, or while the previous batch is being written, are written together
- * (one writev), with one fdatasync of the blob for the batch, then the new
- * `have` goes into LevelDB through the shared synced batch (RelayFiles.commit), and only
- * then is the uploader acked with FileChunkAck{through: have}. Blob batches of one
- * transfer run one at a time, and so do their commits, in the same order, so `have`
- * only grows; a batch's fsync overlaps the previous batch's commit (fsync latency, not
- * bandwidth, bounds a single upload).
+ * (on one relay one writev, with one fdatasync of the blob for the batch; in a cluster
+ * one JetStream publish each, acked together), then the new `have` is recorded
+ * (ChunkSink.commitHave: LevelDB's shared synced batch, or the cluster's record), and only
+ * then is the uploader acked with FileChunkAck{through: have}. Batches of one transfer
+ * run one at a time, and so do their commits, in the same order, so `have` only grows;
+ * a batch's write overlaps the previous batch's commit (fsync latency, not bandwidth,
+ * bounds a single upload).
  *
  * A refused or failed batch acks with its code (E_FILE_DISK_FULL, E_FILE_STORE) and the
  * durable count, and starts a new upload epoch: chunks already queued are dropped, and
@@ -14,10 +15,9 @@
  */
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
-import type { KvOp, StoreRefusal } from '../store/index.js';
-import type { BlobStore } from './blob-store.js';
+import type { StoreRefusal } from '../store/index.js';
 import { FileCode, type FileCodeValue, ioFileCode } from './codes.js';
-import { haveOp } from './records.js';
+import type { ChunkSink } from './storage.js';
 import type { Transfer } from './transfer.js';
 
 /** The session side of an upload: its acks, and the chunk bytes it held for the write. */
@@ -34,11 +34,8 @@ export interface PendingChunk {
 }
 
 export interface WriterDeps {
-  blobs: BlobStore;
-  /** Why `bytes` more on disk would pass the free-space watermark, or null. */
-  roomFor(bytes: number): Promise<StoreRefusal | null>;
-  /** Writes ops in the shared synced batch; resolves with the refusal, or null once durable. */
-  commit(ops: KvOp[]): Promise<StoreRefusal | null>;
+  /** Where chunks and `have` go (storage.ts). */
+  chunks: ChunkSink;
   log: Logger;
 }
 
@@ -163,17 +160,15 @@ export class ChunkWriter {
         this.fail(first.epoch, owner, FileCode.Store, 'file: chunks out of step with the relay');
         return;
       }
-      const room = await this.deps.roomFor(bytes);
+      const room = await this.deps.chunks.roomFor(bytes);
       if (room) {
         this.fail(first.epoch, owner, refusalCode(room), `file: ${room.reason}`);
         return;
       }
       try {
-        const created = !t.blobCreated;
-        await this.deps.blobs.write(t.record.blob, t.layout.offset(first.index), live, created);
-        t.blobCreated = true;
+        await this.deps.chunks.write(t, first.index, live);
       } catch (err) {
-        this.deps.log.error('file blob write failed', {
+        this.deps.log.error('file chunk write failed', {
           transfer: t.tidHex.slice(0, 8),
           ...describeError(err),
         });
@@ -194,7 +189,7 @@ export class ChunkWriter {
   private async commit(epoch: number, have: number, owner: UploadOwner): Promise<void> {
     const t = this.transfer;
     if (t.deleted) return;
-    const refused = await this.deps.commit([haveOp(t.tidHex, have)]);
+    const refused = await this.deps.chunks.commitHave(t, have);
     if (refused) {
       this.failNow(epoch, owner, refusalCode(refused), `file: ${refused.reason}`);
       return;
