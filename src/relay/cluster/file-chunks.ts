@@ -14,16 +14,11 @@ import type { Clock } from '../../util/clock.js';
 import { MAX_FILE_CHUNK_DATA_BYTES } from '../../wire/limits.js';
 import type { Transfer } from '../files/transfer.js';
 import type { RelayLimits } from '../limits.js';
-import {
-  CLUSTER_SETUP_TIMEOUT_MS,
-  type ClusterLink,
-  FILE_SUBJECT_PREFIX,
-  FILES_STREAM,
-} from './connection.js';
+import { type ClusterLink, FILE_SUBJECT_PREFIX, FILES_STREAM } from './connection.js';
 import { Publisher } from './publisher.js';
 import { retrying } from './retry.js';
+import { ensureStream } from './streams.js';
 
-const JS_STREAM_NOT_FOUND = 10059;
 /** JetStream refusals that mean it has no room (nats-server's errors.json). */
 const NO_ROOM_CODES = new Set([10047, 10039]);
 /**
@@ -63,22 +58,7 @@ export async function ensureFileStream(
     // Chunks are read with direct gets: the bytes as they are, not base64 in JSON.
     allow_direct: true,
   };
-  await retrying(
-    clock,
-    async () => {
-      const { jsm } = link;
-      const exists = await jsm.streams.info(FILES_STREAM).then(
-        () => true,
-        (err: unknown) => {
-          if ((err as { code?: number }).code === JS_STREAM_NOT_FOUND) return false;
-          throw err;
-        },
-      );
-      if (exists) await jsm.streams.update(FILES_STREAM, config);
-      else await jsm.streams.add(config);
-    },
-    CLUSTER_SETUP_TIMEOUT_MS,
-  );
+  await ensureStream(link, clock, config);
 }
 
 /** A coded failure retry.ts takes as final (E_ codes are answers, not hiccups). */

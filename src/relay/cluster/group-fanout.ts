@@ -21,7 +21,7 @@ import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { FrameOf, GroupChange } from '../../wire/types.js';
 import { type GroupResultCodeValue, SessionCode } from '../errors.js';
-import { checkGroupSendHeader, type GroupSender } from '../groups/fanout.js';
+import { checkGroupSend, type GroupSender } from '../groups/fanout.js';
 import type { GroupChoreography } from '../groups/index.js';
 import type { GroupRegistry } from '../groups/registry.js';
 import type { RelayLimits } from '../limits.js';
@@ -94,21 +94,13 @@ export class ClusterGroupFanout implements GroupChoreography {
   send(sender: GroupSender, frame: FrameOf<'group-send'>): void {
     const ack = (code: FrameOf<'send-ack'>['code'], reason: string) =>
       sender.send({ type: 'send-ack', msgId: frame.msgId, code, reason });
-    const gidHex = toHex(frame.groupId);
-    const group = this.d.registry.get(gidHex);
-    if (!group) {
-      ack('unknown-recipient', 'no such group on this relay');
+    const checked = checkGroupSend(this.d.registry, sender.userHex, frame);
+    if (!checked.ok) {
+      ack(checked.code, checked.reason);
       return;
     }
-    if (!group.members.has(sender.userHex)) {
-      ack('unknown-recipient', 'you are not a member of this group');
-      return;
-    }
-    const { epoch, sender: from } = checkGroupSendHeader(sender.userHex, frame);
-    if (epoch !== group.state.epoch) {
-      ack('internal', `stale epoch ${epoch}: the group is at epoch ${group.state.epoch}`);
-      return;
-    }
+    const { group, from, epoch } = checked;
+    const { gidHex } = group;
     const ledger = this.d.applier.ledgers.get(gidHex);
     const { maxPendingGroupMessages, maxPendingGroupBytes } = this.d.limits;
     if (

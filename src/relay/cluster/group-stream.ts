@@ -22,8 +22,8 @@ import {
   GROUP_SUBJECT_PREFIX,
 } from './connection.js';
 import { retrying } from './retry.js';
+import { ensureStream } from './streams.js';
 
-const JS_STREAM_NOT_FOUND = 10059;
 const GID_HEX_CHARS = 32;
 
 export function logSubject(gidHex: string): string {
@@ -63,22 +63,7 @@ export async function ensureGroupStream(link: ClusterLink, clock: Clock): Promis
     // (every member past them, or the mail TTL: cluster/groups.ts sweep).
     max_msg_size: MAX_FRAME_BYTES,
   };
-  await retrying(
-    clock,
-    async () => {
-      const { jsm } = link;
-      const exists = await jsm.streams.info(GROUP_STREAM).then(
-        () => true,
-        (err: unknown) => {
-          if ((err as { code?: number }).code === JS_STREAM_NOT_FOUND) return false;
-          throw err;
-        },
-      );
-      if (exists) await jsm.streams.update(GROUP_STREAM, config);
-      else await jsm.streams.add(config);
-    },
-    CLUSTER_SETUP_TIMEOUT_MS,
-  );
+  await ensureStream(link, clock, config);
 }
 
 /** The cursors' bucket, made or opened. */

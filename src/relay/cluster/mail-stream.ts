@@ -1,8 +1,7 @@
 /**
  * The mail stream of a cluster (cluster/mailbox.ts): its configuration, made or
- * brought up to date at every start. Relays starting together on a new cluster
- * race to create it while JetStream may still be electing its leaders, so it
- * is tried until it is there (CLUSTER_SETUP_TIMEOUT_MS).
+ * brought up to date at every start (streams.ts), its subjects, and the
+ * leader's read of a recipient's next stored mail.
  */
 import {
   DiscardPolicy,
@@ -15,15 +14,9 @@ import { nanos } from '@nats-io/transport-node';
 import type { Clock } from '../../util/clock.js';
 import { MAX_FRAME_BYTES } from '../../wire/limits.js';
 import type { RelayLimits } from '../limits.js';
-import {
-  CLUSTER_SETUP_TIMEOUT_MS,
-  type ClusterLink,
-  MAIL_STREAM,
-  MAIL_SUBJECT_PREFIX,
-} from './connection.js';
+import { type ClusterLink, MAIL_STREAM, MAIL_SUBJECT_PREFIX } from './connection.js';
 import { retrying } from './retry.js';
-
-const JS_STREAM_NOT_FOUND = 10059;
+import { ensureStream } from './streams.js';
 
 export async function ensureMailStream(
   link: ClusterLink,
@@ -44,22 +37,7 @@ export async function ensureMailStream(
     max_age: nanos(limits.mailTtlMs),
     max_msg_size: MAX_FRAME_BYTES,
   };
-  await retrying(
-    clock,
-    async () => {
-      const { jsm } = link;
-      const exists = await jsm.streams.info(MAIL_STREAM).then(
-        () => true,
-        (err: unknown) => {
-          if ((err as { code?: number }).code === JS_STREAM_NOT_FOUND) return false;
-          throw err;
-        },
-      );
-      if (exists) await jsm.streams.update(MAIL_STREAM, config);
-      else await jsm.streams.add(config);
-    },
-    CLUSTER_SETUP_TIMEOUT_MS,
-  );
+  await ensureStream(link, clock, config);
 }
 
 /** The subject of `recipientHex`'s mail. */

@@ -24,7 +24,7 @@ import type { Frame, FrameOf, GroupChange } from '../../wire/types.js';
 import { type GroupResultCodeValue, SessionCode } from '../errors.js';
 import type { Hub } from '../hub.js';
 import type { StoreRefusal } from '../store/index.js';
-import type { GroupRegistry } from './registry.js';
+import type { GroupRecord, GroupRegistry } from './registry.js';
 import type { GroupStreams } from './stream.js';
 
 /** What the choreography needs of the sending session. */
@@ -84,23 +84,12 @@ export class GroupFanout {
   send(sender: GroupSender, frame: FrameOf<'group-send'>): void {
     const ack = (code: FrameOf<'send-ack'>['code'], reason: string) =>
       sender.send({ type: 'send-ack', msgId: frame.msgId, code, reason });
-    const gidHex = toHex(frame.groupId);
-    const group = this.registry.get(gidHex);
-    if (!group) {
-      ack('unknown-recipient', 'no such group on this relay');
+    const checked = checkGroupSend(this.registry, sender.userHex, frame);
+    if (!checked.ok) {
+      ack(checked.code, checked.reason);
       return;
     }
-    if (!group.members.has(sender.userHex)) {
-      ack('unknown-recipient', 'you are not a member of this group');
-      return;
-    }
-    const { epoch, sender: from } = checkGroupSendHeader(sender.userHex, frame);
-    if (epoch !== group.state.epoch) {
-      // A change (a member gone) was applied since the client sealed this: it re-seals
-      // under the new epoch once it has the change, and sends again.
-      ack('internal', `stale epoch ${epoch}: the group is at epoch ${group.state.epoch}`);
-      return;
-    }
+    const { group, from } = checked;
     const appended = this.streams.appendMessage(group, from, frame.msgId, frame.body);
     if (appended.code !== 'queued') {
       ack(appended.code, appended.reason);
@@ -117,14 +106,39 @@ export class GroupFanout {
 }
 
 /**
+ * A GroupSend as both choreographies check it before storing it: the group
+ * exists here, the sender is a member, and the header names this group, the
+ * session's user, the frame's msg_id and the group's current epoch. A stale
+ * epoch means a change (a member gone) was applied since the client sealed it:
+ * it re-seals under the new epoch once it has the change, and sends again.
+ */
+export function checkGroupSend(
+  registry: GroupRegistry,
+  senderHex: string,
+  frame: FrameOf<'group-send'>,
+):
+  | { ok: true; group: GroupRecord; from: Uint8Array; epoch: number }
+  | { ok: false; code: FrameOf<'send-ack'>['code']; reason: string } {
+  const group = registry.get(toHex(frame.groupId));
+  if (!group)
+    return { ok: false, code: 'unknown-recipient', reason: 'no such group on this relay' };
+  if (!group.members.has(senderHex)) {
+    return { ok: false, code: 'unknown-recipient', reason: 'you are not a member of this group' };
+  }
+  const { epoch, sender: from } = checkGroupSendHeader(senderHex, frame);
+  if (epoch !== group.state.epoch) {
+    const reason = `stale epoch ${epoch}: the group is at epoch ${group.state.epoch}`;
+    return { ok: false, code: 'internal', reason };
+  }
+  return { ok: true, group, from, epoch };
+}
+
+/**
  * The message header of a GroupSend, once it is known to name this group, the
  * session's user and the frame's msg_id. A header that does not is a broken or
  * hostile client: E_BAD_VALUE ends the connection (STYLE.md §4).
  */
-export function checkGroupSendHeader(
-  senderHex: string,
-  frame: FrameOf<'group-send'>,
-): GroupMessageHeader {
+function checkGroupSendHeader(senderHex: string, frame: FrameOf<'group-send'>): GroupMessageHeader {
   let header: GroupMessageHeader;
   try {
     header = peekGroupMessageHeader(frame.body);

@@ -12,11 +12,12 @@ import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { generateIdentity, type Identity } from '../../../src/crypto/keys.js';
+import { generateIdentity } from '../../../src/crypto/keys.js';
 import { FILES_STREAM } from '../../../src/relay/cluster/connection.js';
-import { type RelayLimits, type RunningRelay, startRelay } from '../../../src/relay/index.js';
+import type { RunningRelay } from '../../../src/relay/index.js';
 import { MAX_FILE_CHUNK_BYTES } from '../../../src/wire/limits.js';
 import type { FileRecipients, FrameOf } from '../../../src/wire/types.js';
+import { TestCluster, type ClusterUser as User } from '../../helpers/cluster-relays.js';
 import {
   ackFrame,
   chunkFrame,
@@ -26,16 +27,10 @@ import {
   putFrame,
   type TestFile,
 } from '../../helpers/file-frames.js';
-import { type NatsNode, natsServerPath, startNats } from '../../helpers/nats.js';
+import { natsServerPath } from '../../helpers/nats.js';
 import { freeTcpPort, listening } from '../../helpers/ports.js';
 import { RawClient } from '../../helpers/raw-client.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
-
-interface User {
-  id: Identity;
-  name: string;
-  client: RawClient;
-}
 
 const CHUNK = 4096;
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
@@ -50,38 +45,14 @@ const sha256 = (parts: readonly Uint8Array[]) => {
   'files across the relays of a cluster (integration)',
   function () {
     this.timeout(30_000);
-    let nats: NatsNode;
-    const relays: RunningRelay[] = [];
-    const dataDirs = new Map<RunningRelay, string>();
-    const clients: RawClient[] = [];
+    const cluster = new TestCluster();
+    const { relays, clients, dataDirs } = cluster;
     /** Relay processes of a test's own, killed at the end whatever happened. */
     const killed: ChildProcess[] = [];
     let requestId = 1;
 
-    async function relay(limits: Partial<RelayLimits> = {}): Promise<RunningRelay> {
-      const dataDir = await makeTempDir('natter-cluster-files-');
-      const r = await startRelay({
-        dataDir,
-        host: '127.0.0.1',
-        port: 0,
-        cluster: { servers: [nats.url] },
-        limits,
-      });
-      relays.push(r);
-      dataDirs.set(r, dataDir);
-      return r;
-    }
-
-    async function user(
-      on: RunningRelay,
-      name: string,
-      mode: 'register' | 'login' = 'register',
-      id = generateIdentity(),
-    ): Promise<User> {
-      const { client } = await RawClient.login(on.address.port, id, name, mode);
-      clients.push(client);
-      return { id, name, client };
-    }
+    const relay = cluster.relay.bind(cluster);
+    const user = cluster.user.bind(cluster);
 
     /** The same user, logged in on another relay. */
     const on = (r: RunningRelay, u: User) => user(r, u.name, 'login', u.id);
@@ -138,7 +109,7 @@ const sha256 = (parts: readonly Uint8Array[]) => {
 
     /** Messages in the chunk stream, read through a NATS connection of the test's own. */
     async function storedChunks(): Promise<number> {
-      const nc = await connect({ servers: [nats.url] });
+      const nc = await connect({ servers: [cluster.nats.url] });
       try {
         const jsm = await jetstreamManager(nc);
         return (await jsm.streams.info(FILES_STREAM)).state.messages;
@@ -147,15 +118,10 @@ const sha256 = (parts: readonly Uint8Array[]) => {
       }
     }
 
-    beforeEach(async () => {
-      nats = await startNats();
-    });
+    beforeEach(() => cluster.start());
 
     afterEach(async () => {
-      for (const c of clients.splice(0)) c.close();
-      for (const r of relays.splice(0)) await r.close();
-      dataDirs.clear();
-      await nats.stop();
+      await cluster.stop();
     });
 
     after(removeTempDirs);
@@ -284,7 +250,7 @@ const sha256 = (parts: readonly Uint8Array[]) => {
           '--data',
           await makeTempDir('natter-cluster-files-killed-'),
           '--cluster',
-          nats.url,
+          cluster.nats.url,
         ],
         {
           cwd: ROOT,
@@ -296,9 +262,9 @@ const sha256 = (parts: readonly Uint8Array[]) => {
       await listening(port, { timeoutMs: 30_000, process: a });
       const bob0 = await user(b, 'bob');
       const aliceId = generateIdentity();
-      const { client } = await RawClient.login(port, aliceId, 'alice');
+      const { client, ready } = await RawClient.login(port, aliceId, 'alice');
       clients.push(client);
-      const alice: User = { id: aliceId, name: 'alice', client };
+      const alice: User = { id: aliceId, name: 'alice', client, ready };
       const file = makeFile(24 * CHUNK + 99, CHUNK);
       assert.equal((await put(alice, file, toUsers(bob0))).code, '');
       const acked = (await upload(alice, file, 0, 8)).through;

@@ -10,16 +10,15 @@
 import assert from 'node:assert/strict';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { generateIdentity } from '../../../src/crypto/keys.js';
 import { GROUP_STREAM } from '../../../src/relay/cluster/connection.js';
 import { msgSubject, storedItem } from '../../../src/relay/cluster/group-stream.js';
-import { type RunningRelay, startRelay } from '../../../src/relay/index.js';
 import { decodeFrame } from '../../../src/wire/codec.js';
 import type { Frame, FrameOf } from '../../../src/wire/types.js';
+import { TestCluster } from '../../helpers/cluster-relays.js';
 import { changeRequest, TestGroup } from '../../helpers/groups.js';
-import { type NatsNode, natsServerPath, startNats } from '../../helpers/nats.js';
-import { RawClient } from '../../helpers/raw-client.js';
-import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+import { natsServerPath } from '../../helpers/nats.js';
+import type { RawClient } from '../../helpers/raw-client.js';
+import { removeTempDirs } from '../../helpers/tmp.js';
 
 type Deliver = FrameOf<'group-deliver'>;
 
@@ -54,31 +53,9 @@ function textOf(d: Deliver): string {
   'groups across relays on one NATS JetStream (integration)',
   function () {
     this.timeout(30_000);
-    let nats: NatsNode;
-    const relays: RunningRelay[] = [];
-    const clients: RawClient[] = [];
-
-    async function relay(): Promise<RunningRelay> {
-      const r = await startRelay({
-        dataDir: await makeTempDir('natter-cluster-groups-'),
-        host: '127.0.0.1',
-        port: 0,
-        cluster: { servers: [nats.url] },
-      });
-      relays.push(r);
-      return r;
-    }
-
-    async function user(
-      on: RunningRelay,
-      name: string,
-      mode: 'register' | 'login' = 'register',
-      id = generateIdentity(),
-    ) {
-      const { client } = await RawClient.login(on.address.port, id, name, mode);
-      clients.push(client);
-      return { client, id };
-    }
+    const cluster = new TestCluster();
+    const relay = () => cluster.relay();
+    const user = cluster.user.bind(cluster);
 
     async function change(client: RawClient, c: TestGroup['create'], requestId = 1) {
       client.send(changeRequest(c, requestId));
@@ -96,19 +73,8 @@ function textOf(d: Deliver): string {
       return ack as FrameOf<'send-ack'>;
     }
 
-    beforeEach(async () => {
-      nats = await startNats();
-    });
-
-    afterEach(async () => {
-      for (const c of clients.splice(0)) c.close();
-      for (const r of relays.splice(0)) await r.close();
-      await nats.stop();
-    });
-
-    after(removeTempDirs);
-
-    it('carries a group made on one relay to members on the other, in one order', async () => {
+    /** Two relays; alice on A made a group of her, and bob and carol on B. */
+    async function aliceOnABobAndCarolOnB() {
       const a = await relay();
       const b = await relay();
       const alice = await user(a, 'alice');
@@ -117,6 +83,16 @@ function textOf(d: Deliver): string {
       const g = TestGroup.create(alice.id, 'team', [bob.id.signPk, carol.id.signPk]);
       const created = await change(alice.client, g.create);
       assert.equal(created.code, '');
+      return { alice, bob, carol, g, created };
+    }
+
+    beforeEach(() => cluster.start());
+    afterEach(() => cluster.stop());
+
+    after(removeTempDirs);
+
+    it('carries a group made on one relay to members on the other, in one order', async () => {
+      const { alice, bob, carol, g, created } = await aliceOnABobAndCarolOnB();
       const first = g.send(alice.id, 'hello from A');
       assert.equal((await send(alice.client, first)).code, 'stored');
       const reply = g.send(bob.id, 'hello from B');
@@ -187,13 +163,7 @@ function textOf(d: Deliver): string {
     });
 
     it('refuses a message sealed for an epoch a removal through the other relay ended', async () => {
-      const a = await relay();
-      const b = await relay();
-      const alice = await user(a, 'alice');
-      const bob = await user(b, 'bob');
-      const carol = await user(b, 'carol');
-      const g = TestGroup.create(alice.id, 'team', [bob.id.signPk, carol.id.signPk]);
-      assert.equal((await change(alice.client, g.create)).code, '');
+      const { alice, bob, carol, g } = await aliceOnABobAndCarolOnB();
       await items(bob.client, g, 1);
       const oldEpoch = g.state.epoch;
       const stale = g.send(bob.id, 'for the old epoch', oldEpoch);
@@ -210,18 +180,12 @@ function textOf(d: Deliver): string {
     });
 
     it('drops, on every relay alike, a stored message whose epoch a change before it ended', async () => {
-      const a = await relay();
-      const b = await relay();
-      const alice = await user(a, 'alice');
-      const bob = await user(b, 'bob');
-      const carol = await user(b, 'carol');
-      const g = TestGroup.create(alice.id, 'team', [bob.id.signPk, carol.id.signPk]);
-      assert.equal((await change(alice.client, g.create)).code, '');
+      const { alice, bob, carol, g } = await aliceOnABobAndCarolOnB();
       const stale = g.send(bob.id, 'checked before the removal', g.state.epoch);
       const removal = g.change(alice.id, { op: 'remove', target: carol.id.signPk });
       assert.equal((await change(alice.client, removal, 2)).code, '');
       // As a relay that checked it before it saw the removal would have published it.
-      const nc = await connect({ servers: nats.url });
+      const nc = await connect({ servers: cluster.nats.url });
       try {
         const js = jetstream(nc);
         const item = {
@@ -290,7 +254,7 @@ function textOf(d: Deliver): string {
         const got = await items(who.client, g, 5);
         who.client.send({ type: 'group-ack', groupId: g.groupId, throughGseq: got[4]!.gseq });
       }
-      const nc = await connect({ servers: nats.url });
+      const nc = await connect({ servers: cluster.nats.url });
       try {
         const jsm = await jetstreamManager(nc);
         const deadline = Date.now() + 5_000;

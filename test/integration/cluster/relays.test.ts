@@ -4,13 +4,12 @@
  * and delivered through whichever relay the recipient is on, one roster.
  */
 import assert from 'node:assert/strict';
-import { generateIdentity } from '../../../src/crypto/keys.js';
-import { type RunningRelay, startRelay } from '../../../src/relay/index.js';
 import type { FileRecipients, Frame, FrameOf } from '../../../src/wire/types.js';
+import { TestCluster } from '../../helpers/cluster-relays.js';
 import { makeFile, putFrame } from '../../helpers/file-frames.js';
-import { type NatsNode, natsServerPath, startNats } from '../../helpers/nats.js';
-import { RawClient, sealedSend } from '../../helpers/raw-client.js';
-import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+import { natsServerPath } from '../../helpers/nats.js';
+import { sealedSend } from '../../helpers/raw-client.js';
+import { removeTempDirs } from '../../helpers/tmp.js';
 
 const isType =
   <T extends Frame['type']>(type: T) =>
@@ -21,42 +20,13 @@ const isType =
   'relays on one NATS JetStream (integration)',
   function () {
     this.timeout(30_000);
-    let nats: NatsNode;
-    const relays: RunningRelay[] = [];
-    const clients: RawClient[] = [];
+    const cluster = new TestCluster();
+    const { relays } = cluster;
+    const relay = cluster.relay.bind(cluster);
+    const user = cluster.user.bind(cluster);
 
-    async function relay(limits = {}): Promise<RunningRelay> {
-      const r = await startRelay({
-        dataDir: await makeTempDir('natter-cluster-relay-'),
-        host: '127.0.0.1',
-        port: 0,
-        cluster: { servers: [nats.url] },
-        limits,
-      });
-      relays.push(r);
-      return r;
-    }
-
-    async function user(
-      on: RunningRelay,
-      name: string,
-      mode: 'register' | 'login' = 'register',
-      id = generateIdentity(),
-    ) {
-      const { client, ready } = await RawClient.login(on.address.port, id, name, mode);
-      clients.push(client);
-      return { client, ready, id };
-    }
-
-    beforeEach(async () => {
-      nats = await startNats();
-    });
-
-    afterEach(async () => {
-      for (const c of clients.splice(0)) c.close();
-      for (const r of relays.splice(0)) await r.close();
-      await nats.stop();
-    });
+    beforeEach(() => cluster.start());
+    afterEach(() => cluster.stop());
 
     after(removeTempDirs);
 
