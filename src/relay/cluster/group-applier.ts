@@ -15,7 +15,6 @@
  *   relay's check and the stream (a change made through another relay): it is
  *   not delivered, and its sender hears why and seals it again.
  */
-import { type ConsumerMessages, DeliverPolicy } from '@nats-io/jetstream';
 import { applyChange } from '../../crypto/group-log.js';
 import { peekGroupMessageHeader } from '../../crypto/group-message.js';
 import { toHex } from '../../util/bytes.js';
@@ -27,9 +26,9 @@ import { GroupLedger } from '../groups/ledger.js';
 import { Ledgers } from '../groups/ledgers.js';
 import { type GroupRegistry, membershipOf, recordOf } from '../groups/registry.js';
 import type { Hub } from '../hub.js';
-import { type ClusterLink, GROUP_STREAM, GROUP_SUBJECT_PREFIX } from './connection.js';
+import type { ClusterLink } from './connection.js';
+import { GroupStreamReader } from './group-reader.js';
 import { decodeStoredItem, itemOut, parseGroupSubject } from './group-stream.js';
-import { retrying } from './retry.js';
 
 /** An item every relay refused, as its publisher tells the sender. */
 export interface Refused {
@@ -57,51 +56,34 @@ export class GroupApplier {
   private waiters: Waiter[] = [];
   private applied = 0;
   private stopped = false;
-  private messages: ConsumerMessages | null = null;
-  private caughtUp: (() => void) | null = null;
+  private readonly reader: GroupStreamReader;
 
   constructor(
-    private readonly link: ClusterLink,
+    link: ClusterLink,
     private readonly registry: GroupRegistry,
     private readonly hub: Hub,
     private readonly clock: Clock,
     private readonly log: Logger,
-  ) {}
-
-  /** Reads the stream from its start; resolves once it has applied what the stream held. */
-  async start(): Promise<void> {
-    const { link, clock } = this;
-    const info = await retrying(clock, () => link.jsm.streams.info(GROUP_STREAM));
-    const ready = new Promise<void>((resolve) => {
-      this.caughtUp = resolve;
-    });
-    if (info.state.messages === 0) this.markCaughtUp();
-    const consumer = await retrying(clock, () =>
-      link.js.consumers.get(GROUP_STREAM, {
-        filter_subjects: `${GROUP_SUBJECT_PREFIX}>`,
-        deliver_policy: DeliverPolicy.All,
-      }),
+  ) {
+    this.reader = new GroupStreamReader(
+      link,
+      clock,
+      log,
+      (seq, subject, data) => this.apply(seq, subject, data),
+      () => this.waiters.length > 0,
     );
-    const messages = await consumer.consume({ max_messages: 1024, idle_heartbeat: 1_000 });
-    this.messages = messages;
-    void (async () => {
-      for await (const m of messages) {
-        if (this.stopped) break;
-        this.apply(m.seq, m.subject, m.data);
-        if (m.info.pending === 0) this.markCaughtUp();
-      }
-    })().catch((err: unknown) => {
-      if (!this.stopped) this.log.error('group stream reading ended', describeError(err));
-    });
-    await ready;
+  }
+
+  /** Reads the stream from its start (group-reader.ts); resolves once it has applied what it held. */
+  start(): Promise<void> {
+    return this.reader.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.markCaughtUp();
     for (const w of this.waiters) w.resolve(false);
     this.waiters = [];
-    await this.messages?.close();
+    await this.reader.stop();
   }
 
   /** The stream seq of `gidHex`'s last change (0: none): a change is published on it. */
@@ -145,11 +127,6 @@ export class GroupApplier {
     }
     users.set(userHex, Math.max(users.get(userHex) ?? 0, cursor));
     return false;
-  }
-
-  private markCaughtUp(): void {
-    this.caughtUp?.();
-    this.caughtUp = null;
   }
 
   private apply(seq: number, subject: string, data: Uint8Array): void {

@@ -9,6 +9,7 @@ import { connect } from '@nats-io/transport-node';
 import { generateIdentity } from '../../../src/crypto/keys.js';
 import { MAIL_STREAM } from '../../../src/relay/cluster/connection.js';
 import { type RunningRelay, startRelay } from '../../../src/relay/index.js';
+import { changeRequest, TestGroup } from '../../helpers/groups.js';
 import { type NatsNode, natsServerPath, startNatsCluster } from '../../helpers/nats.js';
 import { RawClient, sealedSend } from '../../helpers/raw-client.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
@@ -102,6 +103,96 @@ async function step<T>(what: string, wait: Promise<T>): Promise<T> {
       );
       assert.ok(got.type === 'deliver');
       assert.deepEqual(got.ciphertext, later.ciphertext);
+    });
+
+    it('carries group changes and messages both ways while a NATS node is down, each to every member', async () => {
+      nats = await startNatsCluster();
+      const servers = nats.map((n) => n.url);
+      for (let i = 0; i < 2; i++) {
+        relays.push(
+          await startRelay({
+            dataDir: await makeTempDir('natter-node-down-'),
+            host: '127.0.0.1',
+            port: 0,
+            cluster: { servers: [...servers.slice(i), ...servers.slice(0, i)], replicas: 3 },
+          }),
+        );
+      }
+      const [a, b] = relays as [RunningRelay, RunningRelay];
+      const ids = [generateIdentity(), generateIdentity(), generateIdentity()];
+      const alice = await RawClient.login(a.address.port, ids[0]!, 'alice');
+      const bob = await RawClient.login(b.address.port, ids[1]!, 'bob');
+      const carol = await RawClient.login(b.address.port, ids[2]!, 'carol');
+      clients.push(alice.client, bob.client, carol.client);
+      const g = TestGroup.create(ids[0]!, 'team', [ids[1]!.signPk, ids[2]!.signPk]);
+      alice.client.send(changeRequest(g.create));
+      const made = await step(
+        'the create',
+        alice.client.next((f) => f.type === 'group-change-result'),
+      );
+      assert.ok(made.type === 'group-change-result' && made.code === '');
+      // Relay A's own node goes (its first server): A moves to another node.
+      await nats[0]!.kill();
+      const sent: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        for (const [who, id] of [
+          [alice, ids[0]!],
+          [bob, ids[1]!],
+        ] as const) {
+          const frame = g.send(id, `while a node is down ${i}`);
+          who.client.send(frame);
+          const ack = await step(
+            `the ack of message ${sent.length}`,
+            who.client.next(
+              (f) => f.type === 'send-ack' && Buffer.from(f.msgId).equals(Buffer.from(frame.msgId)),
+              30_000,
+            ),
+          );
+          assert.equal(ack.type === 'send-ack' && ack.code, 'stored');
+          sent.push(Buffer.from(frame.msgId).toString('hex'));
+        }
+      }
+      // A change through B, then a message through A that must follow it.
+      const renamed = g.change(ids[0]!, { op: 'rename', name: 'renamed' });
+      const onB = await step(
+        'alice logging in on B',
+        RawClient.login(b.address.port, ids[0]!, 'alice', 'login'),
+      );
+      clients.push(onB.client);
+      onB.client.send(changeRequest(renamed, 2));
+      const r = await step(
+        'the rename',
+        onB.client.next((f) => f.type === 'group-change-result', 30_000),
+      );
+      assert.ok(r.type === 'group-change-result' && r.code === '', JSON.stringify(r));
+      const last = g.send(ids[0]!, 'after the rename');
+      alice.client.send(last);
+      const lastAck = await step(
+        'the ack after the rename',
+        alice.client.next(
+          (f) => f.type === 'send-ack' && Buffer.from(f.msgId).equals(Buffer.from(last.msgId)),
+          30_000,
+        ),
+      );
+      assert.equal(lastAck.type === 'send-ack' && lastAck.code, 'stored');
+      sent.push(Buffer.from(last.msgId).toString('hex'));
+      for (const [name, who] of [
+        ['alice', alice],
+        ['bob', bob],
+        ['carol', carol],
+      ] as const) {
+        const got: string[] = [];
+        while (got.length < sent.length) {
+          const d = await step(
+            `${name}'s message ${got.length}`,
+            who.client.next((f) => f.type === 'group-deliver' && f.item.kind === 'message', 10_000),
+          );
+          if (d.type === 'group-deliver' && d.item.kind === 'message') {
+            got.push(Buffer.from(d.item.msgId).toString('hex'));
+          }
+        }
+        assert.deepEqual(got, sent, `${name} got every message once, in order`);
+      }
     });
   },
 );

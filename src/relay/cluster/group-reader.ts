@@ -1,0 +1,182 @@
+/**
+ * Reads the groups' stream in order for group-applier.ts, and never skips an
+ * item: every relay must apply every item, or its members miss it and ack past
+ * it (a new-user trial killed a host, relay and NATS node: the other relays'
+ * consumers stalled for minutes, and one came back past twelve items it never
+ * applied, which its members then never received).
+ *
+ * - An ordered consumer pushes the items, with a short pull expiry and a
+ *   heartbeat so a consumer lost with its NATS node is made again within
+ *   seconds (as stream-delivery.ts does for mail).
+ * - An item after a gap (its seq beyond the next expected) is preceded by a read
+ *   of what lies between from the stream's leader: what was purged is not there,
+ *   anything else is applied first.
+ * - While anyone waits for an item (a publishing relay, for its answer), or
+ *   every READ_IDLE_MS anyway, a reader that has heard nothing reads on from the
+ *   leader up to the stream's last seq.
+ */
+import { type ConsumerMessages, DeliverPolicy, type MsgRequest } from '@nats-io/jetstream';
+import type { Clock, Timer } from '../../util/clock.js';
+import { describeError } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
+import { type ClusterLink, GROUP_STREAM, GROUP_SUBJECT_PREFIX } from './connection.js';
+import { retrying } from './retry.js';
+import { CONSUMER_HEARTBEAT_MS, CONSUMER_PULL_EXPIRES_MS } from './stream-delivery.js';
+
+/** How long a waited-for item may be missing from the consumer before the leader is asked. */
+export const READ_STALL_MS = 500;
+/** How often an idle reader compares its position with the stream's last seq. */
+export const READ_IDLE_MS = 5_000;
+/** Items read from the leader per round (the rest at the next round, or by the consumer). */
+const LEADER_READ_MAX = 512;
+const JS_NO_MESSAGE = 10037;
+
+/** Applies one item; called once per stored seq, in seq order. */
+export type ApplyItem = (seq: number, subject: string, data: Uint8Array) => void;
+
+export class GroupStreamReader {
+  /** The highest seq handed to `apply` (or known to be purged). */
+  position = 0;
+  private messages: ConsumerMessages | null = null;
+  private timer: Timer | null = null;
+  private serial: Promise<void> = Promise.resolve();
+  /** What start() waits for: the stream's last seq when it began. */
+  private reached: { seq: number; resolve: () => void } | null = null;
+  private lastHeardMs = 0;
+  private stopped = false;
+  private readonly filter = `${GROUP_SUBJECT_PREFIX}>`;
+
+  constructor(
+    private readonly link: ClusterLink,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly apply: ApplyItem,
+    /** Something waits for an item past `position`: read on from the leader sooner. */
+    private readonly waiting: () => boolean,
+  ) {}
+
+  /** Starts reading from the stream's first item; resolves once everything stored then is applied. */
+  async start(): Promise<void> {
+    const { link, clock } = this;
+    const info = await retrying(clock, () => link.jsm.streams.info(GROUP_STREAM));
+    const target = info.state.last_seq;
+    // The first items from the leader (often all of them), the rest from the consumer.
+    await this.readFromLeader(target, LEADER_READ_MAX);
+    const caughtUp = new Promise<void>((resolve) => {
+      this.reached = { seq: target, resolve };
+    });
+    this.handed();
+    const consumer = await retrying(clock, () =>
+      link.js.consumers.get(GROUP_STREAM, {
+        filter_subjects: this.filter,
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: this.position + 1,
+      }),
+    );
+    const messages = await consumer.consume({
+      max_messages: 1024,
+      expires: CONSUMER_PULL_EXPIRES_MS,
+      idle_heartbeat: CONSUMER_HEARTBEAT_MS,
+    });
+    this.messages = messages;
+    void (async () => {
+      for await (const m of messages) {
+        if (this.stopped) break;
+        this.lastHeardMs = this.clock.now();
+        await this.inTurn(async () => {
+          if (m.seq > this.position + 1) await this.readFromLeader(m.seq - 1);
+          this.hand(m.seq, m.subject, m.data);
+          // Nothing more stored: caught up, even if the stream's last items were purged.
+          if (m.info.pending === 0) this.handed(true);
+        });
+      }
+    })().catch((err: unknown) => {
+      if (!this.stopped) this.log.error('group stream reading ended', describeError(err));
+    });
+    this.schedule();
+    await caughtUp;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.handed(true);
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    await this.messages?.close();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = null;
+      void this.check().finally(() => this.schedule());
+    }, READ_STALL_MS);
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  /** Heard nothing lately while something is owed: read on from the leader. */
+  private async check(): Promise<void> {
+    const quiet = this.clock.now() - this.lastHeardMs;
+    if (quiet < READ_STALL_MS || (!this.waiting() && quiet < READ_IDLE_MS)) return;
+    this.lastHeardMs = this.clock.now();
+    try {
+      const { link, clock } = this;
+      const info = await retrying(clock, () => link.jsm.streams.info(GROUP_STREAM));
+      if (info.state.last_seq > this.position) {
+        await this.inTurn(() => this.readFromLeader(info.state.last_seq, LEADER_READ_MAX));
+      }
+    } catch (err) {
+      if (!this.stopped)
+        this.log.warn('group stream read from the leader failed', describeError(err));
+    }
+  }
+
+  /** Runs `step` after every earlier one: items are handed over strictly in order. */
+  private inTurn(step: () => Promise<void>): Promise<void> {
+    const run = this.serial.then(step);
+    this.serial = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Hands over what the stream holds after `position` up to `through`, read from the
+   * leader, at most `max` items (the rest comes later: from the consumer, or the next
+   * round); without `max`, all of them, as before an item that follows a gap.
+   */
+  private async readFromLeader(through: number, max = Number.POSITIVE_INFINITY): Promise<void> {
+    const { link, clock } = this;
+    for (let n = 0; n < max && this.position < through && !this.stopped; n++) {
+      const m = await retrying(clock, () =>
+        link.jsm.streams.getMessage(GROUP_STREAM, {
+          next_by_subj: this.filter,
+          seq: this.position + 1,
+        } as unknown as MsgRequest),
+      ).catch((err: unknown) => {
+        if ((err as { code?: number }).code === JS_NO_MESSAGE) return null;
+        throw err;
+      });
+      if (m === null || m.seq > through) {
+        // Nothing stored up to `through`: purged (every member past it) or never there.
+        this.position = Math.max(this.position, through);
+        break;
+      }
+      this.hand(m.seq, m.subject, m.data);
+    }
+    this.handed();
+  }
+
+  /** start() is done once the position reaches its target (or `now`: nothing more is stored). */
+  private handed(now = false): void {
+    if (this.reached && (now || this.position >= this.reached.seq)) {
+      this.reached.resolve();
+      this.reached = null;
+    }
+  }
+
+  private hand(seq: number, subject: string, data: Uint8Array): void {
+    if (seq <= this.position) return;
+    this.position = seq;
+    this.apply(seq, subject, data);
+    this.handed();
+  }
+}
