@@ -29,7 +29,9 @@ export type AckCode =
   | 'sender-quota'
   | 'disk-full'
   | 'too-large'
-  | 'internal';
+  | 'internal'
+  /** A group message sealed for an epoch a membership change ended: seal it again. */
+  | 'stale-epoch';
 
 /**
  * A status as its user signed it (SetStatus), or null when the user's session has

@@ -23,6 +23,12 @@ import { RetrySchedule } from './retry.js';
 export const RETRY_BASE_MS = 1_000;
 /** Largest retry ceiling: a full relay gets polled about once a minute per message. */
 export const RETRY_MAX_MS = 60_000;
+/**
+ * First wait before a group message refused as sealed for an old epoch goes again: the
+ * change that ended the epoch is already on its way in the group's stream, and is applied
+ * within milliseconds. Doubles while the answer stays the same, up to RETRY_MAX_MS.
+ */
+export const RESEAL_RETRY_MS = 250;
 
 export interface SendOutcomesDeps {
   outbox: Outbox;
@@ -40,6 +46,8 @@ export class SendOutcomes {
   private readonly retries: RetrySchedule;
   private readonly backoff: Backoff;
   private refusedSends = 0;
+  /** Stale-epoch answers in a row, by message. */
+  private readonly staleAnswers = new Map<string, number>();
 
   constructor(private readonly d: SendOutcomesDeps) {
     this.retries = new RetrySchedule(d.clock, d.due);
@@ -75,6 +83,21 @@ export class SendOutcomes {
     await this.setStatus(entry, 'stored');
     await this.d.outbox.remove(entry.msgId);
     this.retries.forget(entry.msgId);
+    this.staleAnswers.delete(entry.msgId);
+  }
+
+  /**
+   * A group message sealed for an epoch a change ended (the change is on its way in the
+   * group's stream): it stays queued, and goes again after RESEAL_RETRY_MS, by when the
+   * change has usually been applied and the message sealed again (groups/send.ts
+   * reseal). Nothing is said to the user: it is neither failed nor refused, only late.
+   */
+  awaitReseal(entry: OutboxEntry): void {
+    const n = (this.staleAnswers.get(entry.msgId) ?? 0) + 1;
+    this.staleAnswers.set(entry.msgId, n);
+    this.d.logger.info('group message sealed for an old epoch; sent again once sealed anew');
+    const wait = Math.min(RESEAL_RETRY_MS * 2 ** (n - 1), RETRY_MAX_MS);
+    this.retries.delay(entry.msgId, this.d.clock.now() + wait);
   }
 
   /** Refused for good: the history keeps the verdict, the outbox lets go of it. */
@@ -82,6 +105,7 @@ export class SendOutcomes {
     await this.setStatus(entry, 'failed', reason);
     await this.d.outbox.remove(entry.msgId);
     this.retries.forget(entry.msgId);
+    this.staleAnswers.delete(entry.msgId);
   }
 
   /**

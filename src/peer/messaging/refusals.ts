@@ -27,8 +27,13 @@ export type RelayRefusalCode =
   | 'E_RELAY_RECIPIENT_QUOTA'
   | 'E_RELAY_SENDER_QUOTA';
 
-/** Every AckCode has exactly one verdict here: a new code without one fails to compile. */
-const VERDICT: { [K in AckCode]: 'stored' | 'permanent' | 'temporary' } = {
+/**
+ * Every AckCode has exactly one verdict here: a new code without one fails to compile.
+ * 'reseal': a group message sealed for an epoch a change ended, which the client seals
+ * again once it applies that change (groups/send.ts reseal) and sends again, quietly:
+ * it is neither failed nor refused for the user.
+ */
+const VERDICT: { [K in AckCode]: 'stored' | 'permanent' | 'temporary' | 'reseal' } = {
   stored: 'stored',
   'unknown-recipient': 'permanent',
   'too-large': 'permanent',
@@ -36,6 +41,7 @@ const VERDICT: { [K in AckCode]: 'stored' | 'permanent' | 'temporary' } = {
   internal: 'temporary',
   'recipient-quota': 'temporary',
   'sender-quota': 'temporary',
+  'stale-epoch': 'reseal',
 };
 
 const TEMPORARY: { [K in TemporaryRefusal]: { code: RelayRefusalCode; message: string } } = {
@@ -57,6 +63,10 @@ export function isPermanentRefusal(code: AckCode): code is PermanentRefusal {
 
 export function isTemporaryRefusal(code: AckCode): code is TemporaryRefusal {
   return VERDICT[code] === 'temporary';
+}
+
+export function awaitsReseal(code: AckCode): boolean {
+  return VERDICT[code] === 'reseal';
 }
 
 /** The stable code and the user's words for a refusal for now. */

@@ -34,7 +34,7 @@ import type { History } from './history.js';
 import type { Outbox, OutboxEntry, SealedPayload } from './outbox.js';
 import { SendOutcomes } from './outcomes.js';
 import { groupIdOf, innerContent, isShown } from './outgoing-kinds.js';
-import { isPermanentRefusal, isTemporaryRefusal } from './refusals.js';
+import { awaitsReseal, isPermanentRefusal, isTemporaryRefusal } from './refusals.js';
 
 /** The relay link as the sender sees it (link/). */
 export interface Uplink {
@@ -145,6 +145,8 @@ export class OutboxSender {
       await this.outcomes.fail(entry, ack.code);
     } else if (isTemporaryRefusal(ack.code)) {
       await this.outcomes.refusedForNow(entry, ack.code);
+    } else if (awaitsReseal(ack.code)) {
+      this.outcomes.awaitReseal(entry);
     }
   }
 

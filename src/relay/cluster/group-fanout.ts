@@ -30,6 +30,14 @@ import type { GroupApplier, Refused } from './group-applier.js';
 import { logSubject, msgSubject, storedItem } from './group-stream.js';
 import { retrying } from './retry.js';
 
+/** The answer to a message every relay refused (group-applier.ts). */
+const ACK_OF: Record<Refused['kind'], FrameOf<'send-ack'>['code']> = {
+  'not-member': 'unknown-recipient',
+  'stale-epoch': 'stale-epoch',
+  'bad-change': 'internal',
+  unreadable: 'internal',
+};
+
 /** JetStream's "wrong last sequence": the group's log moved since this relay's view. */
 const JS_WRONG_LAST_SEQUENCE = 10071;
 
@@ -124,7 +132,7 @@ export class ClusterGroupFanout implements GroupChoreography {
         if (refused === undefined)
           ack('internal', 'the relay lost track of the message; send again');
         else if (refused === null) ack('stored', '');
-        else ack(refused.kind === 'not-member' ? 'unknown-recipient' : 'internal', refused.reason);
+        else ack(ACK_OF[refused.kind], refused.reason);
       })
       .catch((err: unknown) => {
         this.d.log.warn('group message publish failed', describeError(err));

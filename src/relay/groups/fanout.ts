@@ -128,7 +128,7 @@ export function checkGroupSend(
   const { epoch, sender: from } = checkGroupSendHeader(senderHex, frame);
   if (epoch !== group.state.epoch) {
     const reason = `stale epoch ${epoch}: the group is at epoch ${group.state.epoch}`;
-    return { ok: false, code: 'internal', reason };
+    return { ok: false, code: 'stale-epoch', reason };
   }
   return { ok: true, group, from, epoch };
 }

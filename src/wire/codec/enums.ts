@@ -18,6 +18,7 @@ export const ACK_TABLE: readonly AckCode[] = [
   'disk-full',
   'too-large',
   'internal',
+  'stale-epoch',
 ];
 
 /** natter.PresenceKind */

@@ -893,7 +893,10 @@ export namespace natter {
         ACK_TOO_LARGE = 5,
 
         /** ACK_INTERNAL value */
-        ACK_INTERNAL = 6
+        ACK_INTERNAL = 6,
+
+        /** ACK_STALE_EPOCH value */
+        ACK_STALE_EPOCH = 7
     }
 
     /**

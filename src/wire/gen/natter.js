@@ -2223,6 +2223,7 @@ export const natter = $root.natter = (() => {
      * @property {number} ACK_DISK_FULL=4 ACK_DISK_FULL value
      * @property {number} ACK_TOO_LARGE=5 ACK_TOO_LARGE value
      * @property {number} ACK_INTERNAL=6 ACK_INTERNAL value
+     * @property {number} ACK_STALE_EPOCH=7 ACK_STALE_EPOCH value
      */
     natter.AckCode = (function() {
         const valuesById = $Object.create(null), values = $Object.create(valuesById);
@@ -2233,6 +2234,7 @@ export const natter = $root.natter = (() => {
         values[valuesById[4] = "ACK_DISK_FULL"] = 4;
         values[valuesById[5] = "ACK_TOO_LARGE"] = 5;
         values[valuesById[6] = "ACK_INTERNAL"] = 6;
+        values[valuesById[7] = "ACK_STALE_EPOCH"] = 7;
         return values;
     })();
 

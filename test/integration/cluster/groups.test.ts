@@ -170,7 +170,7 @@ function textOf(d: Deliver): string {
       const removal = g.change(alice.id, { op: 'remove', target: carol.id.signPk });
       assert.equal((await change(alice.client, removal, 2)).code, '');
       const ack = await send(bob.client, stale);
-      assert.notEqual(ack.code, 'stored');
+      assert.equal(ack.code, 'stale-epoch');
       // Carol receives her removal and nothing after it.
       const got = await items(carol.client, g, 2);
       assert.deepEqual(got.map(textOf), ['create', 'remove']);

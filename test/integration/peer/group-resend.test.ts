@@ -107,4 +107,32 @@ describe('a group message sent again after a lost SendAck (integration, loopback
     assert.deepEqual(atBob, ['only once']);
     assert.deepEqual(await bob.takeDamaged(), []);
   });
+
+  it('sends a message sealed before a removal it had not heard of again under the new epoch, quietly', async () => {
+    const relay = await world.relayOn();
+    const alice = await world.client('alice', relay);
+    const bob = await world.client('bob', relay);
+    const carol = await world.client('carol', relay);
+    const dave = await world.client('dave', relay);
+    await Promise.all([alice.connect(), bob.connect(), carol.connect(), dave.connect()]);
+    const joined = nextEvent(carol, 'group:changed');
+    await alice.createGroup('team', ['bob', 'carol', 'dave']);
+    await joined;
+    const carolProfile = carol.profile;
+    await carol.close();
+    // dave goes while carol is away; she writes before she hears of it.
+    await alice.removeFromGroup('team', 'dave');
+    const back = await world.client('carol', relay, { profile: carolProfile });
+    const refused: unknown[] = [];
+    back.on('message:refused', (e) => refused.push(e));
+    const atBob = texts(bob);
+    const sent = await back.sendToGroup('team', 'written before I knew');
+    await back.connect();
+    assert.ok(await back.flush(10_000), 'carol sent it');
+    assert.equal((await back.status(sent.msgId))?.state, 'stored');
+    assert.deepEqual(refused, [], 'nothing refused for the user');
+    await waitFor(() => atBob.length === 1, 10_000, 'bob got it');
+    assert.deepEqual(atBob, ['written before I knew']);
+    assert.deepEqual(await bob.takeDamaged(), []);
+  });
 });

@@ -262,7 +262,7 @@ describe('relay groups (integration, loopback)', () => {
       group.change(alice!.id, { op: 'remove', target: carol!.id.signPk }),
     );
     const stale = await send(bob!, old);
-    assert.equal(stale.code, 'internal');
+    assert.equal(stale.code, 'stale-epoch');
     assert.match(stale.reason, /epoch/);
     assert.equal((await send(bob!, group.send(bob!.id, 'resealed'))).code, 'stored');
   });
