@@ -54,6 +54,12 @@ const MAX_KEPT = 10_000;
 class InboxWatch {
   events = 0;
   readonly live = new Map<string, ReceivedMessage>();
+  /**
+   * Messages already handed to this connection, latest MAX_KEPT: a message read as
+   * unread by one take can have its event fire just after, and was printed twice by
+   * `inbox --follow` beside a chat (3 in 300, a new-user trial).
+   */
+  private readonly handed = new Set<string>();
   alerts: InboxAlert[] = [];
   private wake: (() => void) | null = null;
 
@@ -64,7 +70,7 @@ class InboxWatch {
     };
     const offs = [
       target.on('message:received', (m) => {
-        if (this.live.size < MAX_KEPT) this.live.set(m.msgId, m);
+        if (this.live.size < MAX_KEPT && !this.handed.has(m.msgId)) this.live.set(m.msgId, m);
         bump();
       }),
       target.on('message:damaged', bump),
@@ -89,6 +95,19 @@ class InboxWatch {
         resolve();
       };
     });
+  }
+
+  /** Whether `msgId` goes out in this take: false if an earlier take handed it out. */
+  hand(msgId: string): boolean {
+    if (this.handed.has(msgId)) return false;
+    this.handed.add(msgId);
+    if (this.handed.size > MAX_KEPT) {
+      for (const oldest of this.handed) {
+        this.handed.delete(oldest);
+        break;
+      }
+    }
+    return true;
   }
 
   private alert(a: InboxAlert, bump: () => void): void {
@@ -129,6 +148,10 @@ export async function inboxTake(
     atMs: update.atMs,
     item: { update },
   }));
+  for (const [msgId, entry] of byId) {
+    // Still unread (the command marks it read after printing it): it may come again.
+    if (!w.hand(msgId) && !('message' in entry.item && entry.item.unreadMark)) byId.delete(msgId);
+  }
   const items = [...byId.values(), ...updates].sort((a, b) => a.atMs - b.atMs).map((x) => x.item);
   return { items, alerts, mark, me: target.me.pseudonym };
 }
