@@ -6,9 +6,11 @@
  * Its connection to the relay is the running client's: no --wait, no flush.
  */
 
+import { isNatterError } from '../../util/errors.js';
 import type { CliContext } from '../context.js';
 import type { ControlClient } from '../control.js';
 import type { InboxBatch } from '../control-inbox.js';
+import { CliCode } from '../errors.js';
 import { formatMessage, messageJson } from '../format.js';
 import {
   damagedJson,
@@ -22,11 +24,15 @@ import {
 import { StdoutClosed } from '../output.js';
 import { callControl } from '../via-control.js';
 
+/**
+ * Resolves 'gone' when, while following, the running client went away (the chat
+ * quit): the command then follows on its own (inbox.ts), as it would have alone.
+ */
 export async function inboxThroughRunning(
   ctx: CliContext,
   control: ControlClient,
   opts: { follow?: boolean; json?: boolean },
-): Promise<void> {
+): Promise<'done' | 'gone'> {
   const json = opts.json === true;
   const stopped = ctx.stopped().then(() => null);
   let printed = 0;
@@ -41,12 +47,16 @@ export async function inboxThroughRunning(
       if ((await Promise.race([next, stopped])) === null) break;
     }
   } catch (err) {
+    if (opts.follow && isNatterError(err, CliCode.Control) && !ctx.output.isClosed) {
+      return 'gone';
+    }
     // Stdout closed: what was not written stays unread.
     if (!(err instanceof StdoutClosed)) throw err;
   } finally {
     control.close();
   }
   if (!opts.follow && printed === 0 && !ctx.output.isClosed) ctx.err('natter: no new messages');
+  return 'done';
 }
 
 /** One batch, as inbox.ts's Printer prints it; resolves with the messages written out. */

@@ -13,7 +13,7 @@
  */
 import type { Command } from 'commander';
 import type { GroupUpdate, NatterClient, UnreadMessage } from '../../peer/index.js';
-import { NatterError } from '../../util/errors.js';
+import { isNatterError, NatterError } from '../../util/errors.js';
 import { connectRelay } from '../connect.js';
 import type { CliContext } from '../context.js';
 import { formatMessage, messageJson } from '../format.js';
@@ -35,6 +35,8 @@ import { inboxThroughRunning } from './inbox-via.js';
 
 /** After the mailbox is drained, give receipts and queued messages this long to reach the relay. */
 export const INBOX_FLUSH_MS = 2_000;
+/** How long a follower waits for a quitting chat to let go of the profile. */
+const PROFILE_HANDOVER_MS = 5_000;
 
 interface InboxOptions extends PresenceFlags {
   follow?: boolean;
@@ -60,12 +62,19 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
     withContext(async (ctx, opts: InboxOptions) => {
       // Beside a running client on this profile, through it (issue 13 item 3).
       const control = await runningClient(ctx);
-      if (control !== null) return inboxThroughRunning(ctx, control, opts);
-      const client = await ctx.openClient({
-        connect: true,
-        tellQueued: true,
-        ...(opts.follow ? { announce: opts } : {}),
-      });
+      if (control !== null) {
+        if ((await inboxThroughRunning(ctx, control, opts)) === 'done') return;
+        // The running client (a chat) quit while we followed through it: on our own now.
+        ctx.err('natter: the running client stopped; following on our own');
+      }
+      const open = () =>
+        ctx.openClient({
+          connect: true,
+          tellQueued: true,
+          ...(opts.follow ? { announce: opts } : {}),
+        });
+      // After a running client quit, it may hold the profile for a moment more.
+      const client = control === null ? await open() : await whenProfileFree(open);
       const printer = new Printer(client, ctx, opts.json === true);
       client.on('message:received', () => printer.schedule());
       client.on('message:damaged', () => printer.schedule());
@@ -191,4 +200,17 @@ function fatalError(client: NatterClient): Promise<never> {
       if (e.fatal) reject(new NatterError(e.code, e.message));
     });
   });
+}
+
+/** Opens the profile a quitting client is letting go of: E_PROFILE_IN_USE is tried again, a while. */
+async function whenProfileFree<T>(open: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + PROFILE_HANDOVER_MS;
+  for (;;) {
+    try {
+      return await open();
+    } catch (err) {
+      if (!isNatterError(err, 'E_PROFILE_IN_USE') || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }

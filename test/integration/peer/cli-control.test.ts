@@ -195,6 +195,34 @@ describe('cli beside a running client (issue 13: one process per profile no more
     );
   });
 
+  it('follows on its own when the running client quits under it, and misses nothing', async () => {
+    await runBob();
+    let stop: (s: string) => void = () => undefined;
+    const following = as('b', ['inbox', '--follow', '--json'], {
+      stop: new Promise<string>((resolve) => {
+        stop = resolve;
+      }),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal((await as('a', ['send', '--to', 'bob', 'before the quit'])).code, 0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The chat quits.
+    await control?.close();
+    control = null;
+    await bob?.close();
+    bob = null;
+    assert.equal((await as('a', ['send', '--to', 'bob', 'after the quit'])).code, 0);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    stop('SIGINT');
+    const r = await following;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /following on our own/);
+    assert.deepEqual(
+      jsonLines<JsonLine>(r).map((m) => m.text),
+      ['before the quit', 'after the quit'],
+    );
+  });
+
   it('creates, shows, renames and leaves groups through the running client, as alone', async () => {
     assert.equal((await as('a', ['send', '--to', 'bob', 'hi'])).code, 0);
     const client = await runBob();
