@@ -21,7 +21,11 @@ import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { type ClusterLink, GROUP_STREAM, GROUP_SUBJECT_PREFIX } from './connection.js';
 import { retrying } from './retry.js';
-import { CONSUMER_HEARTBEAT_MS, CONSUMER_PULL_EXPIRES_MS } from './stream-delivery.js';
+import {
+  CONSUMER_HEARTBEAT_MS,
+  CONSUMER_INACTIVE_MS,
+  CONSUMER_PULL_EXPIRES_MS,
+} from './stream-delivery.js';
 
 /** How long a waited-for item may be missing from the consumer before the leader is asked. */
 export const READ_STALL_MS = 500;
@@ -71,6 +75,7 @@ export class GroupStreamReader {
         filter_subjects: this.filter,
         deliver_policy: DeliverPolicy.StartSequence,
         opt_start_seq: this.position + 1,
+        inactive_threshold: CONSUMER_INACTIVE_MS,
       }),
     );
     const messages = await consumer.consume({

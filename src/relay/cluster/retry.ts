@@ -22,7 +22,7 @@ const RETRY_PAUSE_MS = 200;
 const FINAL_API_CODES = new Set([
   10077, // maximum messages per subject exceeded (the recipient quota)
   10047, // insufficient resources (storage full)
-  10054, // maximum messages exceeded
+  10054, // message size exceeds the maximum (too large: no try makes it smaller)
   10039, // maximum bytes exceeded
 ]);
 

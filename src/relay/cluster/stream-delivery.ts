@@ -41,6 +41,13 @@ export const CONSUMER_BUFFER = 256;
 export const CONSUMER_HEARTBEAT_MS = 1_000;
 export const CONSUMER_PULL_EXPIRES_MS = 5_000;
 /**
+ * A consumer nobody pulls from for this long is removed by the server: a relay killed
+ * with its sessions leaves its consumers behind (the client library's default is five
+ * minutes; a new-user trial found them after ten). Pulls are renewed every
+ * CONSUMER_PULL_EXPIRES_MS, so a live consumer is never idle this long.
+ */
+export const CONSUMER_INACTIVE_MS = 15_000;
+/**
  * Acks of one session within this long go to JetStream as one purge: a client acks
  * each batch it stored (every few ms under load), and a purge costs JetStream more
  * than an append. Acked mail not yet purged when the session ends is purged at once;
@@ -202,6 +209,7 @@ export class StreamDelivery implements SessionDelivery {
         filter_subjects: this.subject,
         deliver_policy: DeliverPolicy.StartSequence,
         opt_start_seq: cursor + 1,
+        inactive_threshold: CONSUMER_INACTIVE_MS,
       }),
     );
     if (this.stopped) return;

@@ -4,6 +4,10 @@
  * and delivered through whichever relay the recipient is on, one roster.
  */
 import assert from 'node:assert/strict';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, nanos } from '@nats-io/transport-node';
+import { GROUP_STREAM, MAIL_STREAM } from '../../../src/relay/cluster/connection.js';
+import { CONSUMER_INACTIVE_MS } from '../../../src/relay/cluster/stream-delivery.js';
 import type { FileRecipients, Frame, FrameOf } from '../../../src/wire/types.js';
 import { TestCluster } from '../../helpers/cluster-relays.js';
 import { makeFile, putFrame } from '../../helpers/file-frames.js';
@@ -34,6 +38,24 @@ const isType =
       const a = await relay();
       const b = await relay();
       assert.deepEqual(b.relayId, a.relayId);
+    });
+
+    it('makes consumers the server removes soon after their relay stops pulling (a killed relay leaves none for long)', async () => {
+      const a = await relay();
+      await user(a, 'alice');
+      const nc = await connect({ servers: cluster.nats.url });
+      try {
+        const jsm = await jetstreamManager(nc);
+        for (const stream of [MAIL_STREAM, GROUP_STREAM]) {
+          const consumers = await jsm.consumers.list(stream).next();
+          assert.ok(consumers.length > 0, `${stream} has the relay's consumers`);
+          for (const c of consumers) {
+            assert.equal(c.config.inactive_threshold, nanos(CONSUMER_INACTIVE_MS), stream);
+          }
+        }
+      } finally {
+        await nc.close();
+      }
     });
 
     it('lets a user registered on one relay log in on another', async () => {
