@@ -37,6 +37,9 @@ export async function statesOf(client: Sender, ids: string[]): Promise<MessageSt
  */
 export class RelayAnswers {
   readonly refused: Promise<RefusedMessage[]>;
+  /** Every message of this run stored (or otherwise settled) with none refused for now. */
+  readonly settled: Promise<void>;
+  private settle: () => void = () => undefined;
   private readonly waiting: Set<string>;
   private readonly refusals = new Map<string, RefusedMessage>();
   private readonly unsubscribe: (() => void)[];
@@ -46,6 +49,9 @@ export class RelayAnswers {
     this.waiting = new Set(ids);
     this.refused = new Promise((resolve) => {
       this.resolve = resolve;
+    });
+    this.settled = new Promise((resolve) => {
+      this.settle = resolve;
     });
     this.unsubscribe = [
       client.on('message:refused', (e) => {
@@ -68,8 +74,9 @@ export class RelayAnswers {
 
   private answered(msgId: string): void {
     this.waiting.delete(msgId);
-    if (this.waiting.size === 0 && this.refusals.size > 0)
-      this.resolve([...this.refusals.values()]);
+    if (this.waiting.size > 0) return;
+    if (this.refusals.size > 0) this.resolve([...this.refusals.values()]);
+    else this.settle();
   }
 }
 
@@ -111,7 +118,9 @@ export async function sendAndWait(
     const flushed = client
       .flush(waitMs, { signal: stop.signal })
       .then((stored) => (stored ? [] : null));
-    refused = await Promise.race([flushed, answers.refused]);
+    // This run's messages stored: the rest of the outbox is the running client's.
+    const mine = answers.settled.then(() => []);
+    refused = await Promise.race([flushed, answers.refused, mine]);
   } finally {
     stop.abort();
     answers.off();

@@ -22,6 +22,11 @@ import { readAll } from '../io.js';
 import type { WithContext } from '../main.js';
 import { parseMs, WAIT_HELP } from '../options.js';
 import { OUTBOX_HINT } from '../queued.js';
+
+/** Once this run's messages are stored, how long the rest of the outbox may take before exit. */
+export const OTHERS_GRACE_MS = 2_000;
+const OTHERS_QUEUED = `earlier messages stay queued and will be sent the next time natter connects; ${OUTBOX_HINT}`;
+
 import { messagesFrom, type SendInputOptions, sendTarget } from '../send-input.js';
 import { printStates, report } from '../send-report.js';
 import { tellGroupChanges } from './group.js';
@@ -129,7 +134,14 @@ async function deliver(
   const flushed = client
     .flush(Math.max(0, deadline - Date.now()), { signal: stopFlush.signal })
     .then((stored) => (stored ? [] : null));
-  const outcome = await Promise.race([flushed, answers.refused]);
+  // This run's messages stored: the rest of the outbox (receipts, chain shares, an older
+  // message refused for now) gets a moment, not the whole wait; it stays queued anyway.
+  const mine = answers.settled.then(async () => {
+    const rest = await client.flush(Math.min(OTHERS_GRACE_MS, Math.max(0, deadline - Date.now())));
+    if (!rest) ctx.err(`natter: ${OTHERS_QUEUED}`);
+    return [];
+  });
+  const outcome = await Promise.race([flushed, answers.refused, mine]);
   stopFlush.abort();
   if (outcome === null) {
     throw cliError(

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { NatterClient } from '../../../src/peer/client.js';
+import type { RelayLimits } from '../../../src/relay/index.js';
 import { runCli } from '../../helpers/cli.js';
 import { nextEvent } from '../../helpers/events.js';
 import { makeClient } from '../../helpers/profile.js';
@@ -26,7 +27,7 @@ describe('a relay that refuses mail for now (integration, loopback)', () => {
   const clients: NatterClient[] = [];
 
   /** The same relay (data, key, port) again, with or without a full disk. */
-  const restart = async (limits: typeof FULL_DISK | Record<string, never>) => {
+  const restart = async (limits: Partial<RelayLimits>) => {
     await relay.close();
     relay = await startTestRelay({ dataDir: relay.dataDir, port: relay.port, limits });
   };
@@ -132,6 +133,33 @@ describe('a relay that refuses mail for now (integration, loopback)', () => {
           .split('\n')
           .map((l) => (JSON.parse(l) as { text: string }).text),
         ['kept for later'],
+      );
+    });
+
+    it('does not make a send wait for an older message refused for now: exit 0 once its own is stored', async () => {
+      assert.equal((await as('a', ['init', '--name', 'alice'])).code, 0);
+      assert.equal((await as('b', ['init', '--name', 'bob'])).code, 0);
+      assert.equal((await as('c', ['init', '--name', 'carol'])).code, 0);
+      // carol's mailbox holds one message at most, and is full.
+      await restart({ maxMailboxMessages: 1 });
+      assert.equal((await as('a', ['send', '--to', 'carol', 'fills it'])).code, 0);
+      const stuck = await as('a', ['send', '--to', 'carol', 'over the quota']);
+      assert.equal(stuck.code, 1, stuck.stderr);
+      assert.match(stuck.stderr, /E_RELAY_RECIPIENT_QUOTA/);
+
+      const startedAt = Date.now();
+      const r = await as('a', ['send', '--to', 'bob', '--wait', String(SEND_WAIT_MS), 'to bob']);
+      const tookMs = Date.now() - startedAt;
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /earlier messages stay queued/);
+      assert.ok(tookMs < SEND_WAIT_MS / 2, `exited after ${tookMs} ms, as if waiting out --wait`);
+      const inbox = await as('b', ['inbox', '--json']);
+      assert.deepEqual(
+        inbox.stdout
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as { text: string }).text),
+        ['to bob'],
       );
     });
   });
