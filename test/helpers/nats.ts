@@ -22,6 +22,8 @@ export interface NatsNode {
   /** SIGKILL, as a machine dying would. */
   kill(): Promise<void>;
   stop(): Promise<void>;
+  /** Starts it again (after kill or stop) with the same store and ports. */
+  restart(): Promise<void>;
 }
 
 async function exited(child: ChildProcess): Promise<void> {
@@ -29,11 +31,14 @@ async function exited(child: ChildProcess): Promise<void> {
   await new Promise((r) => child.once('exit', r));
 }
 
-function node(child: ChildProcess, port: number): NatsNode {
+function node(args: string[], port: number): NatsNode {
+  let child = spawn(serverPath(), args, { stdio: 'ignore' });
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
-    process: child,
+    get process() {
+      return child;
+    },
     async kill() {
       child.kill('SIGKILL');
       await exited(child);
@@ -41,6 +46,10 @@ function node(child: ChildProcess, port: number): NatsNode {
     async stop() {
       child.kill('SIGTERM');
       await exited(child);
+    },
+    async restart() {
+      child = spawn(serverPath(), args, { stdio: 'ignore' });
+      await listening(port, { process: child });
     },
   };
 }
@@ -54,11 +63,9 @@ function serverPath(): string {
 export async function startNats(): Promise<NatsNode> {
   const port = await freeTcpPort();
   const dir = await makeTempDir('natter-nats-');
-  const child = spawn(serverPath(), ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], {
-    stdio: 'ignore',
-  });
-  await listening(port, { process: child });
-  return node(child, port);
+  const n = node(['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], port);
+  await listening(port, { process: n.process });
+  return n;
 }
 
 /** Three nats-server nodes on loopback forming one JetStream cluster (streams may have 3 replicas). */
@@ -70,28 +77,28 @@ export async function startNatsCluster(): Promise<NatsNode[]> {
   const nodes: NatsNode[] = [];
   for (const [i, [port, route]] of ports.entries()) {
     const dir = await makeTempDir(`natter-nats-${i}-`);
-    const child = spawn(
-      serverPath(),
-      [
-        '-a',
-        '127.0.0.1',
-        '-p',
-        String(port),
-        '-js',
-        '-sd',
-        join(dir, 'js'),
-        '-n',
-        `n${i}`,
-        '--cluster_name',
-        'natter',
-        '--cluster',
-        `nats://127.0.0.1:${route}`,
-        '--routes',
-        routes,
-      ],
-      { stdio: 'ignore' },
+    nodes.push(
+      node(
+        [
+          '-a',
+          '127.0.0.1',
+          '-p',
+          String(port),
+          '-js',
+          '-sd',
+          join(dir, 'js'),
+          '-n',
+          `n${i}`,
+          '--cluster_name',
+          'natter',
+          '--cluster',
+          `nats://127.0.0.1:${route}`,
+          '--routes',
+          routes,
+        ],
+        port,
+      ),
     );
-    nodes.push(node(child, port));
   }
   await Promise.all(nodes.map((n) => listening(n.port, { process: n.process })));
   return nodes;

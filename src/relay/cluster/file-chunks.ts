@@ -8,7 +8,13 @@
  * acked to the uploader only after JetStream acked its publish; the stream's max_age is
  * the file TTL, and a transfer's chunks go with one purge of its subjects.
  */
-import { DiscardPolicy, type MsgRequest, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import {
+  DeliverPolicy,
+  DiscardPolicy,
+  type MsgRequest,
+  RetentionPolicy,
+  StorageType,
+} from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { Clock } from '../../util/clock.js';
 import { MAX_FILE_CHUNK_DATA_BYTES } from '../../wire/limits.js';
@@ -16,6 +22,11 @@ import type { Transfer } from '../files/transfer.js';
 import type { RelayLimits } from '../limits.js';
 import { type ClusterLink, FILE_SUBJECT_PREFIX, FILES_STREAM } from './connection.js';
 import { Publisher } from './publisher.js';
+
+/** Seqs listed per fetch when a transfer's chunks are deleted, and how long a fetch may wait. */
+const LIST_BATCH = 1024;
+const LIST_EXPIRES_MS = 2_000;
+
 import { retrying } from './retry.js';
 import { ensureStream } from './streams.js';
 
@@ -127,10 +138,34 @@ export class ClusterChunks {
     );
   }
 
-  /** Deletes every chunk of a transfer. */
+  /**
+   * Deletes every chunk of a transfer, one message at a time: their seqs are listed by a
+   * consumer that reads headers only (no chunk's bytes cross the network to delete it).
+   * Not a purge of the transfer's subjects: nats-server 2.9 replays a purge limited to
+   * subjects as a purge of the whole stream when a node recovers, which would take every
+   * other transfer's chunks with it (docs/decisions.md "No purges").
+   */
   async purge(tidHex: string): Promise<void> {
-    await retrying(this.clock, () =>
-      this.link.jsm.streams.purge(FILES_STREAM, { filter: `${FILE_SUBJECT_PREFIX}${tidHex}.*` }),
+    const { link, clock } = this;
+    const consumer = await retrying(clock, () =>
+      link.js.consumers.get(FILES_STREAM, {
+        filter_subjects: `${FILE_SUBJECT_PREFIX}${tidHex}.*`,
+        deliver_policy: DeliverPolicy.All,
+        headers_only: true,
+      }),
+    );
+    const seqs: number[] = [];
+    for (;;) {
+      const batch = await consumer.fetch({ max_messages: LIST_BATCH, expires: LIST_EXPIRES_MS });
+      let last: { seq: number; pending: number } | null = null;
+      for await (const m of batch) {
+        seqs.push(m.seq);
+        last = { seq: m.seq, pending: m.info.pending };
+      }
+      if (last === null || last.pending === 0) break;
+    }
+    await Promise.all(
+      seqs.map((seq) => retrying(clock, () => this.publisher.deleteMessage(FILES_STREAM, seq))),
     );
   }
 

@@ -6,8 +6,9 @@
  * CURSOR_FLUSH_MS (the last value of each cursor, as one relay's cursors.ts
  * does), and every relay watches the bucket.
  *
- * The relay whose write moved a group's frontier purges the group's messages
- * below it from the stream (the log stays: it is the group's membership).
+ * Every relay, told a group's cursors moved, lets go of (and deletes) the
+ * messages every member is past (groups.ts; the log stays: it is the group's
+ * membership).
  */
 import { type KV, KvWatchInclude } from '@nats-io/kv';
 import type { Clock, Timer } from '../../util/clock.js';
@@ -28,8 +29,8 @@ export class GroupCursors {
     private readonly applier: GroupApplier,
     private readonly clock: Clock,
     private readonly log: Logger,
-    /** The group's members moved: its frontier may have too (purge, written by us or not). */
-    private readonly moved: (gidHex: string, ours: boolean) => void,
+    /** The group's members' cursors moved (written here or elsewhere): its frontier may have too. */
+    private readonly moved: (gidHex: string) => void,
   ) {}
 
   /** Reads every cursor and keeps reading them as they change. */
@@ -41,7 +42,7 @@ export class GroupCursors {
         const key = parseCursorKey(entry.key);
         const cursor = Number(entry.string());
         if (!key || !Number.isSafeInteger(cursor)) continue;
-        if (this.applier.cursorRead(key.gidHex, key.userHex, cursor)) this.moved(key.gidHex, false);
+        if (this.applier.cursorRead(key.gidHex, key.userHex, cursor)) this.moved(key.gidHex);
       }
     })().catch((err: unknown) => this.log.warn('group cursor watch ended', describeError(err)));
   }
@@ -88,7 +89,7 @@ export class GroupCursors {
         }
       }),
     );
-    for (const gidHex of groups) this.moved(gidHex, true);
+    for (const gidHex of groups) this.moved(gidHex);
   }
 }
 

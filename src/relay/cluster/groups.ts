@@ -8,8 +8,9 @@
  *
  * - Catch-up reads the items a member may receive after its cursor, by seq,
  *   from the stream's leader.
- * - Acks move cursors (group-cursors.ts); items every member is past, and
- *   items past the mail TTL, are purged from the stream.
+ * - Acks move cursors (group-cursors.ts); messages every member is past, and
+ *   those past the mail TTL, are deleted from the stream (never purged: see
+ *   deleteItems).
  */
 import type { Clock } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
@@ -23,13 +24,8 @@ import { type ClusterLink, GROUP_STREAM } from './connection.js';
 import { GroupApplier } from './group-applier.js';
 import { GroupCursors } from './group-cursors.js';
 import { ClusterGroupFanout } from './group-fanout.js';
-import {
-  decodeStoredItem,
-  ensureGroupStream,
-  itemOut,
-  msgSubject,
-  openCursorBucket,
-} from './group-stream.js';
+import { decodeStoredItem, ensureGroupStream, itemOut, openCursorBucket } from './group-stream.js';
+import { Publisher } from './publisher.js';
 import { retrying } from './retry.js';
 
 export interface ClusterGroupsOptions {
@@ -45,8 +41,7 @@ export class ClusterGroups implements GroupStore {
   readonly registry: GroupRegistry;
   private readonly applier: GroupApplier;
   private cursors: GroupCursors | null = null;
-  /** Per group, the gseq below which its messages were purged. */
-  private readonly purgedBelow = new Map<string, number>();
+  private readonly publisher: Publisher;
   private closed = false;
 
   constructor(private readonly o: ClusterGroupsOptions) {
@@ -55,6 +50,7 @@ export class ClusterGroups implements GroupStore {
       isRegistered: o.isRegistered,
     });
     this.applier = new GroupApplier(o.link, this.registry, o.hub, o.clock, o.log);
+    this.publisher = new Publisher(o.link.nc, o.clock);
     const { registry, applier } = this;
     this.fanout = new ClusterGroupFanout({ ...o, registry, applier });
   }
@@ -71,9 +67,7 @@ export class ClusterGroups implements GroupStore {
     await ensureGroupStream(link, clock);
     const kv = await openCursorBucket(link, clock);
     await this.applier.start();
-    this.cursors = new GroupCursors(kv, this.applier, clock, log, (gidHex, ours) =>
-      this.moved(gidHex, ours),
-    );
+    this.cursors = new GroupCursors(kv, this.applier, clock, log, (gidHex) => this.moved(gidHex));
     await this.cursors.start();
   }
 
@@ -82,6 +76,7 @@ export class ClusterGroups implements GroupStore {
     this.closed = true;
     await this.cursors?.close();
     await this.applier.stop();
+    this.publisher.close();
   }
 
   get heldItems(): number {
@@ -156,31 +151,36 @@ export class ClusterGroups implements GroupStore {
         const last = ledger.lastEntitled(userHex);
         if (last < firstHeld && ledger.ack(userHex, last)) this.cursors?.mark(gidHex, userHex);
       }
-      this.purge(gidHex, firstHeld);
+      this.deleteItems(gidHex, gone);
     }
     return dropped;
   }
 
-  /** Cursors moved in `gidHex`: forget what every member is past; purge it if we moved them. */
-  private moved(gidHex: string, ours: boolean): void {
+  /** Cursors moved in `gidHex`: forget, and delete, what every member is past. */
+  private moved(gidHex: string): void {
     const ledger = this.applier.ledgers.get(gidHex);
     if (!ledger) return;
     for (const [userHex] of ledger.takeDone()) this.applier.ledgers.settle(userHex, gidHex);
-    ledger.dropAcknowledged();
-    if (ours) this.purge(gidHex, ledger.frontier() + 1);
+    this.deleteItems(gidHex, ledger.dropAcknowledged());
   }
 
-  /** Purges `gidHex`'s messages below `below` from the stream (the log stays). */
-  private purge(gidHex: string, below: number): void {
-    if (!Number.isFinite(below) || below <= (this.purgedBelow.get(gidHex) ?? 1)) return;
-    this.purgedBelow.set(gidHex, below);
-    const { link, clock, log } = this.o;
-    void retrying(clock, () =>
-      link.jsm.streams.purge(GROUP_STREAM, { filter: msgSubject(gidHex), seq: below }),
+  /**
+   * Deletes the messages among `seqs` from the stream, one by one (the log stays). Every
+   * relay deletes what its own ledger lets go of, so none is left behind when the last
+   * cursor reached one relay before another; a second delete finds it gone. Not a purge:
+   * nats-server 2.9 replays a purge limited to a subject as a purge of the whole stream
+   * when a node recovers, which took every group's log with it in a new-user trial
+   * (docs/decisions.md "No purges").
+   */
+  private deleteItems(gidHex: string, seqs: readonly number[]): void {
+    const messages = seqs.filter((seq) => !this.applier.isChange(gidHex, seq));
+    if (messages.length === 0) return;
+    const { clock, log } = this.o;
+    void Promise.all(
+      messages.map((seq) => retrying(clock, () => this.publisher.deleteMessage(GROUP_STREAM, seq))),
     ).catch((err: unknown) => {
-      // Left in the stream: the next purge of the group, or the sweep, takes it.
-      this.purgedBelow.delete(gidHex);
-      if (!this.closed) log.warn('group purge failed', describeError(err));
+      // Left in the stream until a restart reads it back and the ledger lets go of it again.
+      if (!this.closed) log.warn('group message delete failed', describeError(err));
     });
   }
 }

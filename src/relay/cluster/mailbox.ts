@@ -203,6 +203,7 @@ export class ClusterMailbox implements MailStore {
       log,
       withSeq: this.options.withSeq,
       purged: (recipientHex, below) => this.senders.goneBelow(recipientHex, below),
+      deleteMail: (seq) => this.publisher.deleteMessage(MAIL_STREAM, seq),
       track: (work) => this.track(work),
       // Known by user once the session is ready (it is made before login).
       started: (d, userHex) => {

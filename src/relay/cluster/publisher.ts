@@ -42,13 +42,24 @@ interface Outgoing {
   id: number;
   subject: string;
   data: Uint8Array;
-  headers: MsgHdrs;
+  headers?: MsgHdrs;
 }
 
 interface Waiting {
   resolve: (ack: PubAck) => void;
   reject: (err: PublishError) => void;
   deadline: number;
+  /** A message delete (STREAM.MSG.DELETE): its answer has no seq. */
+  deletes?: true;
+}
+
+/**
+ * A delete of a message already gone: "no message found" (10037), or "message delete
+ * failed: no message found" (10057, what 2.9 answers STREAM.MSG.DELETE for a deleted seq).
+ */
+function alreadyGone(error: { err_code?: number; description?: string } | undefined): boolean {
+  if (error?.err_code === 10037) return true;
+  return error?.err_code === 10057 && /no message found/i.test(error.description ?? '');
 }
 
 export class Publisher {
@@ -82,6 +93,24 @@ export class Publisher {
   }
 
   /**
+   * Deletes the message at `seq` of `stream` (STREAM.MSG.DELETE, without erasing it):
+   * resolves once JetStream did it, or found it gone already. One message at a time:
+   * nats-server 2.9 replays a purge limited to subjects as a purge of everything before
+   * it when a node recovers (docs/decisions.md "No purges"), so nothing here purges.
+   */
+  deleteMessage(stream: string, seq: number): Promise<void> {
+    const id = ++this.next;
+    const data = new TextEncoder().encode(JSON.stringify({ seq, no_erase: true }));
+    const subject = `$JS.API.STREAM.MSG.DELETE.${stream}`;
+    return new Promise<void>((resolve, reject) => {
+      const deadline = this.clock.now() + PUBLISH_TIMEOUT_MS;
+      this.waiting.set(id, { resolve: () => resolve(), reject, deadline, deletes: true });
+      this.outgoing.push({ id, subject, data });
+      this.timer ??= this.arm();
+    });
+  }
+
+  /**
    * A turn's publishes in one burst: the client library writes what is queued
    * at its next microtask, so publishes from many sessions' reads would each
    * cost a socket write; together they cost one.
@@ -89,7 +118,8 @@ export class Publisher {
   private send(items: Outgoing[]): void {
     for (const o of items) {
       try {
-        this.nc.publish(o.subject, o.data, { reply: this.prefix + o.id, headers: o.headers });
+        const reply = this.prefix + o.id;
+        this.nc.publish(o.subject, o.data, o.headers ? { reply, headers: o.headers } : { reply });
       } catch (err) {
         const w = this.waiting.get(o.id);
         this.waiting.delete(o.id);
@@ -120,9 +150,12 @@ export class Publisher {
       const a = msg.json<{
         seq?: number;
         duplicate?: boolean;
+        success?: boolean;
         error?: { err_code?: number; description?: string };
       }>();
-      if (a.error)
+      if (w.deletes && (a.success === true || alreadyGone(a.error))) {
+        w.resolve({ seq: 0, duplicate: false });
+      } else if (a.error)
         w.reject(
           new PublishError(`publish: ${a.error.description ?? 'refused'}`, a.error.err_code),
         );

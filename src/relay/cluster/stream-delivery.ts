@@ -9,10 +9,13 @@
  * output is over its budget, so a slow reader costs the relay a bounded buffer.
  *
  * Acks: the seqs this session was pushed, in order; once a prefix of them is
- * acknowledged, one purge of the subject below the next unacknowledged seq
- * (at most every PURGE_COALESCE_MS) deletes it all (everything stored for the user below it was pushed here, in
- * order, and acknowledged). Seqs never pushed here are ignored, so an ack cannot
- * delete another user's mail.
+ * acknowledged, its messages are deleted one by one (at most every
+ * PURGE_COALESCE_MS, pipelined through the mailbox's publisher), and the other
+ * relays are told everything below the next unacknowledged seq is gone. Not a
+ * purge of the subject: nats-server 2.9 replays a purge limited to a subject as
+ * a purge of the whole stream when a node recovers (docs/decisions.md "No
+ * purges"). Seqs never pushed here are ignored, so an ack cannot delete
+ * another user's mail.
  */
 import { type ConsumerMessages, DeliverPolicy } from '@nats-io/jetstream';
 import type { Clock, Timer } from '../../util/clock.js';
@@ -69,6 +72,8 @@ export interface StreamDeliveryDeps {
   track: (work: Promise<unknown>) => void;
   /** Mail of `recipientHex` below `seq` is gone (this relay's sender quota hears it). */
   purged: (recipientHex: string, belowSeq: number) => void;
+  /** Deletes one stored message (resolves once done, or found gone). */
+  deleteMail: (seq: number) => Promise<void>;
 }
 
 export class StreamDelivery implements SessionDelivery {
@@ -85,6 +90,8 @@ export class StreamDelivery implements SessionDelivery {
   /** Pushed and not yet acknowledged; acknowledged and waiting for the seqs before them. */
   private readonly unacked = new Set<number>();
   private readonly acked = new Set<number>();
+  /** The acknowledged prefix's seqs, to delete at the next flush. */
+  private toDelete: number[] = [];
   private purging: Promise<void> = Promise.resolve();
   /** The purge wanted (below this seq), the last one started, and the timer that starts the next. */
   private purgeBelow = 0;
@@ -132,6 +139,7 @@ export class StreamDelivery implements SessionDelivery {
     let through = 0;
     while (this.head < this.pushed.length && this.acked.delete(this.pushed[this.head]!)) {
       through = this.pushed[this.head]!;
+      this.toDelete.push(through);
       this.head++;
     }
     if (through === 0) return;
@@ -153,7 +161,9 @@ export class StreamDelivery implements SessionDelivery {
     const below = this.purgeBelow;
     if (below <= this.purged) return;
     this.purged = below;
-    this.purging = this.purging.then(() => this.purge(below));
+    const seqs = this.toDelete;
+    this.toDelete = [];
+    this.purging = this.purging.then(() => this.purge(seqs, below));
     this.d.track(this.purging);
   }
 
@@ -263,8 +273,11 @@ export class StreamDelivery implements SessionDelivery {
     try {
       record = this.d.withSeq(data, seq);
     } catch (err) {
-      // Only relays publish here; a record that does not decode is skipped, not served.
+      // Only relays publish here; a record that does not decode is skipped, not served,
+      // and deleted with the acknowledged prefix it is part of.
       this.d.log.warn('stored mail unreadable; skipped', { seq, ...describeError(err) });
+      this.pushed.push(seq);
+      this.acked.add(seq);
       return;
     }
     this.session.sendEncoded(record);
@@ -272,16 +285,15 @@ export class StreamDelivery implements SessionDelivery {
     this.unacked.add(seq);
   }
 
-  private async purge(below: number): Promise<void> {
+  /** Deletes the acknowledged `seqs`; then everything below `below` is gone. */
+  private async purge(seqs: readonly number[], below: number): Promise<void> {
     const { link, clock, log } = this.d;
     const recipientHex = this.session.userHex;
     try {
-      // A purge lost is a redelivery, which the client drops as a duplicate.
-      await retrying(clock, () =>
-        link.jsm.streams.purge(MAIL_STREAM, { filter: this.subject, seq: below }),
-      );
+      // A delete lost is a redelivery, which the client drops as a duplicate.
+      await Promise.all(seqs.map((seq) => retrying(clock, () => this.d.deleteMail(seq))));
     } catch (err) {
-      log.warn('cluster mail purge failed', describeError(err));
+      log.warn('cluster mail delete failed', describeError(err));
       return;
     }
     this.d.purged(recipientHex, below);

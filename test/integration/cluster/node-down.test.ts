@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { generateIdentity } from '../../../src/crypto/keys.js';
-import { MAIL_STREAM } from '../../../src/relay/cluster/connection.js';
+import { GROUP_STREAM, MAIL_STREAM } from '../../../src/relay/cluster/connection.js';
 import { type RunningRelay, startRelay } from '../../../src/relay/index.js';
 import { changeRequest, TestGroup } from '../../helpers/groups.js';
 import { type NatsNode, natsServerPath, startNatsCluster } from '../../helpers/nats.js';
@@ -193,6 +193,102 @@ async function step<T>(what: string, wait: Promise<T>): Promise<T> {
         }
         assert.deepEqual(got, sent, `${name} got every message once, in order`);
       }
+    });
+
+    it('keeps every group log and waiting mail through node restarts after acks deleted messages (no purges)', async () => {
+      nats = await startNatsCluster();
+      const servers = nats.map((n) => n.url);
+      const startOne = async () => {
+        const r = await startRelay({
+          dataDir: await makeTempDir('natter-node-down-'),
+          host: '127.0.0.1',
+          port: 0,
+          cluster: { servers, replicas: 3 },
+        });
+        relays.push(r);
+        return r;
+      };
+      const a = await startOne();
+      const ids = [generateIdentity(), generateIdentity(), generateIdentity()];
+      const alice = await RawClient.login(a.address.port, ids[0]!, 'alice');
+      const bob = await RawClient.login(a.address.port, ids[1]!, 'bob');
+      const carol = await RawClient.login(a.address.port, ids[2]!, 'carol');
+      clients.push(alice.client, bob.client, carol.client);
+      carol.client.close();
+      // Mail waiting for carol, on another subject than anything deleted below.
+      const waiting = sealedSend(ids[2]!.signPk, 'for carol, waiting');
+      alice.client.send(waiting);
+      const stored = await alice.client.next((f) => f.type === 'send-ack');
+      assert.ok(stored.type === 'send-ack' && stored.code === 'stored');
+      const g = TestGroup.create(ids[0]!, 'team', [ids[1]!.signPk]);
+      alice.client.send(changeRequest(g.create));
+      const made = await alice.client.next((f) => f.type === 'group-change-result');
+      assert.ok(made.type === 'group-change-result' && made.code === '');
+      let through = 0;
+      for (let i = 0; i < 3; i++) {
+        const frame = g.send(ids[0]!, `m${i}`);
+        alice.client.send(frame);
+        await alice.client.next(
+          (f) => f.type === 'send-ack' && Buffer.from(f.msgId).equals(Buffer.from(frame.msgId)),
+        );
+      }
+      for (const who of [alice, bob]) {
+        for (let n = 0; n < 4; n++) {
+          const d = await who.client.next((f) => f.type === 'group-deliver');
+          if (d.type === 'group-deliver') through = Math.max(through, d.gseq);
+        }
+        who.client.send({ type: 'group-ack', groupId: g.groupId, throughGseq: through });
+      }
+      // Every member past the messages: they leave the stream, the log stays.
+      const nc = await connect({ servers });
+      const jsm = await jetstreamManager(nc);
+      const groupItems = async () => (await jsm.streams.info(GROUP_STREAM)).state.messages;
+      for (let i = 0; i < 100 && (await groupItems()) !== 1; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(await groupItems(), 1, 'only the log is left');
+      // Traffic goes on after the deletes.
+      const more = g.send(ids[0]!, 'one more');
+      alice.client.send(more);
+      await alice.client.next(
+        (f) => f.type === 'send-ack' && Buffer.from(f.msgId).equals(Buffer.from(more.msgId)),
+      );
+      const leader = (await jsm.streams.info(GROUP_STREAM)).cluster?.leader;
+      await nc.close();
+      for (const c of clients.splice(0)) c.close();
+      for (const r of relays.splice(0)) await r.close();
+      // The followers die and come back, then the leader dies (nats-server 2.9 replays a
+      // purge limited to subjects as a purge of everything, here, and lost both).
+      const leaderIndex = Number(leader?.slice(1));
+      for (const [i, n] of nats.entries()) {
+        if (i === leaderIndex) continue;
+        await n.kill();
+        await n.restart();
+      }
+      // Back in the cluster and caught up before the leader goes.
+      await new Promise((r) => setTimeout(r, 6_000));
+      await nats[leaderIndex]!.kill();
+      const b = await step('a relay after the restarts', startOne());
+      const aliceB = await RawClient.login(b.address.port, ids[0]!, 'alice', 'login');
+      clients.push(aliceB.client);
+      const after = g.send(ids[0]!, 'after the restarts');
+      aliceB.client.send(after);
+      const ack = await step(
+        'the group send after the restarts',
+        aliceB.client.next(
+          (f) => f.type === 'send-ack' && Buffer.from(f.msgId).equals(Buffer.from(after.msgId)),
+          30_000,
+        ),
+      );
+      assert.equal(ack.type === 'send-ack' && ack.code, 'stored', 'the group is still there');
+      const carolB = await RawClient.login(b.address.port, ids[2]!, 'carol', 'login');
+      clients.push(carolB.client);
+      const got = await step(
+        "carol's waiting mail",
+        carolB.client.next((f) => f.type === 'deliver', 10_000),
+      );
+      assert.ok(got.type === 'deliver');
+      assert.deepEqual(got.ciphertext, waiting.ciphertext);
     });
   },
 );
