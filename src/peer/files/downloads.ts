@@ -83,6 +83,11 @@ export class Download implements PartFileOwner {
       if (opener.sawLast) return await this.complete();
       const reply = await this.d.get({ transferId: this.transferId, fromIndex: opener.nextIndex });
       if (session !== this.session || !this.active) return;
+      if (reply.code === 'E_FILE_STORE') {
+        // A store failure on the relay's side (docs/protocol.md: try again).
+        this.d.later(() => void this.resume(), DOWNLOAD_RETRY_MS);
+        return;
+      }
       if (reply.code !== '') {
         this.fail({ code: reply.code, message: `download: the relay refused: ${reply.reason}` });
         return;

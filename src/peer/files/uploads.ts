@@ -35,6 +35,9 @@ export const UPLOAD_RETRY_MS = 5_000;
 /** Relay refusals that may pass: the upload waits and tries again, as messages do. */
 const TEMPORARY = new Set([
   'E_FILE_DISK_FULL',
+  // Another store failure (docs/protocol.md: try again); in a cluster, JetStream that did not
+  // answer within the relay's retries, as while a NATS node is silently dead (a trial).
+  'E_FILE_STORE',
   'E_INTERNAL',
   'E_OFFLINE',
   'E_REQUEST_TIMEOUT',

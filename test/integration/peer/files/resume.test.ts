@@ -9,6 +9,7 @@ import { fileChunkCount } from '../../../../src/crypto/file-stream.js';
 import type { NatterClient } from '../../../../src/peer/client.js';
 import { FILE_UPLOAD_WINDOW_CHUNKS } from '../../../../src/peer/files/uploads.js';
 import { nextEvent } from '../../../helpers/events.js';
+import { forgeRelayFrames } from '../../../helpers/forging-relay.js';
 import { makeTempDir, removeTempDirs } from '../../../helpers/tmp.js';
 import { testWorld } from '../../../helpers/world.js';
 import { type CutProxy, sha256File, startCutProxy, writePattern } from './helpers.js';
@@ -22,7 +23,11 @@ describe('file transfer: resume and groups', function () {
   const world = testWorld();
   const proxies: CutProxy[] = [];
 
+  let undo = () => {};
+
   afterEach(async () => {
+    undo();
+    undo = () => {};
     await world.closeAll();
     await Promise.all(proxies.splice(0).map((p) => p.close()));
     await removeTempDirs();
@@ -64,6 +69,40 @@ describe('file transfer: resume and groups', function () {
       assert.equal(await sha256File(down.savedAs!), hash);
     });
   }
+
+  it('carries on after the relay says E_FILE_STORE (try again) to a chunk and to a FileGet', async () => {
+    const relay = await world.relayOn();
+    const alice = await world.client('alice', relay);
+    const bob = await world.client('bob', relay);
+    await Promise.all([alice.connect(), bob.connect()]);
+    const downloads = await makeTempDir('natter-dl-');
+    await bob.setFileSettings({ downloadDir: downloads, autoAcceptFrom: ['alice'] });
+    const src = await makeTempDir('natter-src-');
+    const size = 1 * MiB + 7;
+    const hash = await writePattern(join(src, 'store.bin'), size, 5);
+    let ackRefused = 0;
+    let getRefused = 0;
+    undo = forgeRelayFrames((f) => {
+      if (f.type === 'file-chunk-ack' && f.through >= 8 && ackRefused === 0) {
+        ackRefused++;
+        return { ...f, code: 'E_FILE_STORE', reason: 'the store did not answer' };
+      }
+      if (f.type === 'file-get-result' && getRefused === 0) {
+        getRefused++;
+        return { ...f, code: 'E_FILE_STORE', reason: 'the store did not answer' };
+      }
+      return f;
+    });
+    const sent = await alice.sendFile({ to: 'bob' }, [join(src, 'store.bin')], {
+      chunkBytes: CHUNK,
+    });
+    const up = await alice.waitForTransfer(sent.id);
+    assert.equal(up.state, 'done', JSON.stringify(up.error));
+    const down = await bob.waitForTransfer(sent.id);
+    assert.equal(down.state, 'done', JSON.stringify(down.error));
+    assert.equal(await sha256File(down.savedAs!), hash);
+    assert.deepEqual([ackRefused, getRefused], [1, 1], 'both refusals were seen');
+  });
 
   it('resumes an upload after the sender closed mid-upload and opened again', async () => {
     const relay = await world.relayOn();
