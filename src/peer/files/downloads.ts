@@ -47,6 +47,8 @@ export class Download implements PartFileOwner {
   /** Chunks that arrived and wait to be opened and written, in arrival order. */
   private queue: FrameOf<'file-chunk'>[] = [];
   private working: Promise<void> | null = null;
+  /** stop() is under way: chunks arriving are dropped (they are asked for again at resume). */
+  private stopping = false;
   private session = 0;
   private starting = false;
   /** Every chunk is opened into this one buffer (chunkBytes), then written from it. */
@@ -74,6 +76,7 @@ export class Download implements PartFileOwner {
   /** Opens (or reopens) the part file and asks the relay for the rest. */
   async resume(): Promise<void> {
     if (!this.active || this.starting || !this.d.link.ready) return;
+    this.stopping = false;
     this.starting = true;
     const session = ++this.session;
     try {
@@ -122,7 +125,9 @@ export class Download implements PartFileOwner {
 
   /** A chunk from the relay: queued, then opened, written and acked in order. */
   onChunk(frame: FrameOf<'file-chunk'>): void {
-    if (!this.active) return;
+    // Stopping (the client closing, Ctrl-C on accept): a chunk still arriving must not
+    // write to the part file being closed (EBADF failed the download; a new-user trial).
+    if (!this.active || this.stopping) return;
     this.queue.push(frame);
     this.working ??= this.work().finally(() => {
       this.working = null;
@@ -135,6 +140,7 @@ export class Download implements PartFileOwner {
    * checkpoint, so a restart goes on from there.
    */
   async stop(discard: boolean): Promise<void> {
+    this.stopping = true;
     this.session++;
     this.queue = [];
     await this.idle();
@@ -228,7 +234,8 @@ export class Download implements PartFileOwner {
           if (part.written - this.ackedThrough >= FILE_DOWNLOAD_ACK_CHUNKS) this.ack(part.written);
         }
       } catch (err) {
-        this.fail(describeError(err));
+        // A write cut short by a stop is no failure: the next start goes on from the part file.
+        if (session === this.session && !this.stopping) this.fail(describeError(err));
         return;
       }
       if (session !== this.session) return;
