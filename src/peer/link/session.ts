@@ -19,6 +19,7 @@ import { describeDialFailure, dialErrno, isDefiniteDialFailure } from './dial-ca
 import { LinkCode, linkError } from './errors.js';
 import type { ReadyInfo, SigningIdentity } from './handshake.js';
 import { RelayPinning } from './pinning.js';
+import { dialFirst } from './relay-list.js';
 import type { Requests } from './requests.js';
 import type { SessionHandlers } from './routes.js';
 import { connectTls } from './transport.js';
@@ -68,19 +69,27 @@ export class RelaySession {
       ...(o.expectRelayId === undefined ? {} : { expectRelayId: o.expectRelayId }),
     });
     const dial = o.connect ?? ((a: RelayAddress) => connectTls(a.host, a.port));
-    // Several relays of one cluster: a dial that fails moves on to the next (issue 15).
+    // Several relays of one cluster: dialled in turn, staggered, the first up wins; the
+    // next connect starts from the one that answered, or after the one that failed (issue 15).
     const addresses = relayAddresses(o.address);
     let turn = 0;
     // The address dialled last: what events name (the configured list is `addr`).
     let dialled = formatRelayAddress(addresses[0]!);
     const connection = new RelayConnection({
       connect: () => {
-        const address = addresses[turn % addresses.length]!;
-        dialled = formatRelayAddress(address);
-        return dial(address).catch((err: unknown) => {
-          turn++;
-          throw err;
-        });
+        const start = turn % addresses.length;
+        dialled = formatRelayAddress(addresses[start]!);
+        return dialFirst(addresses, start, dial, this.clock).then(
+          ({ channel, index }) => {
+            turn = index;
+            dialled = formatRelayAddress(addresses[index]!);
+            return channel;
+          },
+          (err: unknown) => {
+            turn++;
+            throw err;
+          },
+        );
       },
       identity: o.identity,
       pseudonym: o.pseudonym,
