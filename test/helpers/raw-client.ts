@@ -57,6 +57,8 @@ export function signedStatus(
 export interface RawConnectOptions {
   /** Default 127.0.0.1. */
   host?: string;
+  /** How long login waits for Ready (default 5 s): longer while a NATS node is down. */
+  readyTimeoutMs?: number;
   /** Plain TCP, for a relay started with `tls: false` (the benchmark's baseline). */
   plain?: boolean;
   /**
@@ -185,7 +187,10 @@ export class RawClient {
     const client = await RawClient.connect(port, options);
     const challenge = await client.hello();
     client.send(client.authFrame(challenge, id, pseudonym, mode, options.card, options.quiet));
-    const reply = await client.next((f) => f.type === 'ready' || f.type === 'error');
+    const reply = await client.next(
+      (f) => f.type === 'ready' || f.type === 'error',
+      options.readyTimeoutMs,
+    );
     if (reply.type !== 'ready') {
       throw Object.assign(new Error(`login refused: ${JSON.stringify(reply)}`), {
         code: reply.type === 'error' ? reply.code : 'E_UNEXPECTED',

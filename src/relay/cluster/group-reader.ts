@@ -19,13 +19,18 @@ import { type ConsumerMessages, DeliverPolicy, type MsgRequest } from '@nats-io/
 import type { Clock, Timer } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
-import { type ClusterLink, GROUP_STREAM, GROUP_SUBJECT_PREFIX } from './connection.js';
-import { retrying } from './retry.js';
+import {
+  CLUSTER_SETUP_TIMEOUT_MS,
+  type ClusterLink,
+  GROUP_STREAM,
+  GROUP_SUBJECT_PREFIX,
+} from './connection.js';
 import {
   CONSUMER_HEARTBEAT_MS,
   CONSUMER_INACTIVE_MS,
   CONSUMER_PULL_EXPIRES_MS,
-} from './stream-delivery.js';
+} from './consumers.js';
+import { retrying } from './retry.js';
 
 /** How long a waited-for item may be missing from the consumer before the leader is asked. */
 export const READ_STALL_MS = 500;
@@ -62,7 +67,12 @@ export class GroupStreamReader {
   /** Starts reading from the stream's first item; resolves once everything stored then is applied. */
   async start(): Promise<void> {
     const { link, clock } = this;
-    const info = await retrying(clock, () => link.jsm.streams.info(GROUP_STREAM));
+    // At start, as long as any setup step: a new cluster may still be electing leaders.
+    const info = await retrying(
+      clock,
+      () => link.jsm.streams.info(GROUP_STREAM),
+      CLUSTER_SETUP_TIMEOUT_MS,
+    );
     const target = info.state.last_seq;
     // The first items from the leader (often all of them), the rest from the consumer.
     await this.readFromLeader(target, LEADER_READ_MAX);
@@ -70,13 +80,16 @@ export class GroupStreamReader {
       this.reached = { seq: target, resolve };
     });
     this.handed();
-    const consumer = await retrying(clock, () =>
-      link.js.consumers.get(GROUP_STREAM, {
-        filter_subjects: this.filter,
-        deliver_policy: DeliverPolicy.StartSequence,
-        opt_start_seq: this.position + 1,
-        inactive_threshold: CONSUMER_INACTIVE_MS,
-      }),
+    const consumer = await retrying(
+      clock,
+      () =>
+        link.js.consumers.get(GROUP_STREAM, {
+          filter_subjects: this.filter,
+          deliver_policy: DeliverPolicy.StartSequence,
+          opt_start_seq: this.position + 1,
+          inactive_threshold: CONSUMER_INACTIVE_MS,
+        }),
+      CLUSTER_SETUP_TIMEOUT_MS,
     );
     const messages = await consumer.consume({
       max_messages: 1024,

@@ -25,6 +25,11 @@ import type { DeliveryLink, SessionDelivery } from '../delivery.js';
 import { SessionCode } from '../errors.js';
 import type { RelayLimits } from '../limits.js';
 import { ACKED_SUBJECT, type ClusterLink, MAIL_STREAM } from './connection.js';
+import {
+  CONSUMER_HEARTBEAT_MS,
+  CONSUMER_INACTIVE_MS,
+  CONSUMER_PULL_EXPIRES_MS,
+} from './consumers.js';
 import { mailSubject, nextStoredMail } from './mail-stream.js';
 import { retrying } from './retry.js';
 
@@ -35,26 +40,10 @@ export const NUDGE_GRACE_MS = 250;
 /** Messages the consumer holds ahead of the session: enough for a burst, small per session. */
 export const CONSUMER_BUFFER = 256;
 /**
- * A consumer whose NATS node died is noticed after two missed heartbeats and made
- * again from the last seq delivered (the client library's ordered consumer). The
- * library's defaults (a pull every 30 s, a heartbeat every 15 s) left a session
- * without mail for half a minute after a node died (a new-user trial in network
- * namespaces); a heartbeat a second costs the server one small message per session.
- */
-export const CONSUMER_HEARTBEAT_MS = 1_000;
-export const CONSUMER_PULL_EXPIRES_MS = 5_000;
-/**
- * A consumer nobody pulls from for this long is removed by the server: a relay killed
- * with its sessions leaves its consumers behind (the client library's default is five
- * minutes; a new-user trial found them after ten). Pulls are renewed every
- * CONSUMER_PULL_EXPIRES_MS, so a live consumer is never idle this long.
- */
-export const CONSUMER_INACTIVE_MS = 15_000;
-/**
- * Acks of one session within this long go to JetStream as one purge: a client acks
- * each batch it stored (every few ms under load), and a purge costs JetStream more
- * than an append. Acked mail not yet purged when the session ends is purged at once;
- * if the relay dies first it is delivered again and dropped by the client as a copy.
+ * Acks of one session within this long are deleted together: a client acks each batch
+ * it stored (every few ms under load). Acked mail not yet deleted when the session ends
+ * is deleted at once; if the relay dies first it is delivered again and dropped by the
+ * client as a copy.
  */
 export const PURGE_COALESCE_MS = 100;
 

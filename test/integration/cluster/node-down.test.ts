@@ -14,6 +14,59 @@ import { type NatsNode, natsServerPath, startNatsCluster } from '../../helpers/n
 import { RawClient, sealedSend } from '../../helpers/raw-client.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
+/** Resolves once every replica of every stream reports itself current (polled, 60 s at most). */
+async function everyReplicaCurrent(url: string): Promise<void> {
+  const nc = await connect({ servers: url });
+  try {
+    const end = Date.now() + 60_000;
+    for (;;) {
+      // The API itself may not answer while the restarted nodes rejoin.
+      const streams = await jetstreamManager(nc)
+        .then((jsm) => jsm.streams.list().next())
+        .catch(() => null);
+      const behind =
+        streams?.filter(
+          (si) =>
+            (si.cluster?.replicas ?? []).length < 2 ||
+            si.cluster?.replicas?.some((r) => !r.current),
+        ) ?? null;
+      if (behind !== null && behind.length === 0) return;
+      if (Date.now() > end) {
+        const names = behind?.map((si) => si.config.name).join(', ') ?? 'the API did not answer';
+        throw new Error(`not current: ${names}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Resolves once every stream (and key-value bucket) answers with a leader (polled, 60 s at most). */
+async function everyStreamLed(url: string): Promise<void> {
+  const nc = await connect({ servers: url });
+  try {
+    const end = Date.now() + 60_000;
+    for (;;) {
+      const led = await jetstreamManager(nc)
+        .then(async (jsm) => {
+          const streams = await jsm.streams.list().next();
+          for (const si of streams) {
+            const info = await jsm.streams.info(si.config.name);
+            if (!info.cluster?.leader) return false;
+          }
+          return streams.length > 0;
+        })
+        .catch(() => false);
+      if (led) return;
+      if (Date.now() > end) throw new Error('no leader within 60 s');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
 /** `wait`, or an error naming the step that waited in vain. */
 async function step<T>(what: string, wait: Promise<T>): Promise<T> {
   try {
@@ -156,7 +209,8 @@ async function step<T>(what: string, wait: Promise<T>): Promise<T> {
       const renamed = g.change(ids[0]!, { op: 'rename', name: 'renamed' });
       const onB = await step(
         'alice logging in on B',
-        RawClient.login(b.address.port, ids[0]!, 'alice', 'login'),
+        // JetStream may still be electing the leaders the killed node held.
+        RawClient.login(b.address.port, ids[0]!, 'alice', 'login', { readyTimeoutMs: 30_000 }),
       );
       clients.push(onB.client);
       onB.client.send(changeRequest(renamed, 2));
@@ -195,7 +249,8 @@ async function step<T>(what: string, wait: Promise<T>): Promise<T> {
       }
     });
 
-    it('keeps every group log and waiting mail through node restarts after acks deleted messages (no purges)', async () => {
+    it('keeps every group log and waiting mail through node restarts after acks deleted messages (no purges)', async function () {
+      this.timeout(180_000);
       nats = await startNatsCluster();
       const servers = nats.map((n) => n.url);
       const startOne = async () => {
@@ -203,7 +258,8 @@ async function step<T>(what: string, wait: Promise<T>): Promise<T> {
           dataDir: await makeTempDir('natter-node-down-'),
           host: '127.0.0.1',
           port: 0,
-          cluster: { servers, replicas: 3 },
+          // Leaders are elected again after the restarts: a loaded machine takes a while.
+          cluster: { servers, replicas: 3, setupTimeoutMs: 90_000 },
         });
         relays.push(r);
         return r;
@@ -265,11 +321,23 @@ async function step<T>(what: string, wait: Promise<T>): Promise<T> {
         await n.kill();
         await n.restart();
       }
-      // Back in the cluster and caught up before the leader goes.
-      await new Promise((r) => setTimeout(r, 6_000));
+      // Back in the cluster and caught up (every replica of every stream current) before
+      // the leader goes.
+      await step('the replicas catching up', everyReplicaCurrent(nats[leaderIndex]!.url));
       await nats[leaderIndex]!.kill();
-      const b = await step('a relay after the restarts', startOne());
-      const aliceB = await RawClient.login(b.address.port, ids[0]!, 'alice', 'login');
+      const left = nats.filter((_, i) => i !== leaderIndex)[0]!;
+      await step('new leaders', everyStreamLed(left.url));
+      // A relay that cannot set up while JetStream settles exits, and is started again
+      // (by its service manager); a loaded machine may need a second start.
+      const b = await step(
+        'a relay after the restarts',
+        startOne()
+          .catch(() => startOne())
+          .catch(() => startOne()),
+      );
+      const aliceB = await RawClient.login(b.address.port, ids[0]!, 'alice', 'login', {
+        readyTimeoutMs: 30_000,
+      });
       clients.push(aliceB.client);
       const after = g.send(ids[0]!, 'after the restarts');
       aliceB.client.send(after);
@@ -281,7 +349,9 @@ async function step<T>(what: string, wait: Promise<T>): Promise<T> {
         ),
       );
       assert.equal(ack.type === 'send-ack' && ack.code, 'stored', 'the group is still there');
-      const carolB = await RawClient.login(b.address.port, ids[2]!, 'carol', 'login');
+      const carolB = await RawClient.login(b.address.port, ids[2]!, 'carol', 'login', {
+        readyTimeoutMs: 30_000,
+      });
       clients.push(carolB.client);
       const got = await step(
         "carol's waiting mail",

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, nanos } from '@nats-io/transport-node';
 import { GROUP_STREAM, MAIL_STREAM } from '../../../src/relay/cluster/connection.js';
-import { CONSUMER_INACTIVE_MS } from '../../../src/relay/cluster/stream-delivery.js';
+import { CONSUMER_INACTIVE_MS } from '../../../src/relay/cluster/consumers.js';
 import type { FileRecipients, Frame, FrameOf } from '../../../src/wire/types.js';
 import { TestCluster } from '../../helpers/cluster-relays.js';
 import { makeFile, putFrame } from '../../helpers/file-frames.js';
