@@ -91,7 +91,8 @@ async function step<T>(what: string, wait: Promise<T>): Promise<T> {
     });
     after(removeTempDirs);
 
-    it('delivers mail waiting at login at once, every login, with the stream leader’s node killed', async () => {
+    /** A three-node NATS cluster, and two relays on it, each with its own node first. */
+    async function twoRelaysOnThreeNodes(): Promise<[RunningRelay, RunningRelay]> {
       nats = await startNatsCluster();
       const servers = nats.map((n) => n.url);
       for (let i = 0; i < 2; i++) {
@@ -104,7 +105,11 @@ async function step<T>(what: string, wait: Promise<T>): Promise<T> {
           }),
         );
       }
-      const [a, b] = relays as [RunningRelay, RunningRelay];
+      return relays as [RunningRelay, RunningRelay];
+    }
+
+    it('delivers mail waiting at login at once, every login, with the stream leader’s node killed', async () => {
+      const [a, b] = await twoRelaysOnThreeNodes();
       const alice = await RawClient.login(a.address.port, generateIdentity(), 'alice');
       const bobId = generateIdentity();
       const bob = await RawClient.login(b.address.port, bobId, 'bob');
@@ -112,7 +117,7 @@ async function step<T>(what: string, wait: Promise<T>): Promise<T> {
       bob.client.close();
 
       // The node that leads the mail stream goes.
-      const nc = await connect({ servers });
+      const nc = await connect({ servers: nats.map((n) => n.url) });
       const leader = (await (await jetstreamManager(nc)).streams.info(MAIL_STREAM)).cluster?.leader;
       await nc.close();
       const index = Number(leader?.slice(1));
@@ -159,19 +164,7 @@ async function step<T>(what: string, wait: Promise<T>): Promise<T> {
     });
 
     it('carries group changes and messages both ways while a NATS node is down, each to every member', async () => {
-      nats = await startNatsCluster();
-      const servers = nats.map((n) => n.url);
-      for (let i = 0; i < 2; i++) {
-        relays.push(
-          await startRelay({
-            dataDir: await makeTempDir('natter-node-down-'),
-            host: '127.0.0.1',
-            port: 0,
-            cluster: { servers: [...servers.slice(i), ...servers.slice(0, i)], replicas: 3 },
-          }),
-        );
-      }
-      const [a, b] = relays as [RunningRelay, RunningRelay];
+      const [a, b] = await twoRelaysOnThreeNodes();
       const ids = [generateIdentity(), generateIdentity(), generateIdentity()];
       const alice = await RawClient.login(a.address.port, ids[0]!, 'alice');
       const bob = await RawClient.login(b.address.port, ids[1]!, 'bob');
