@@ -81,6 +81,8 @@ export interface ClusterLink {
  * relays and NATS nodes are often started together (a machine boots).
  */
 export const CLUSTER_SETUP_TIMEOUT_MS = 30_000;
+/** How often a relay pings its NATS node (two unanswered: the connection is given up). */
+export const NATS_PING_MS = 4_000;
 const SETUP_RETRY_MS = 500;
 
 /** The buckets, created or opened; retried until JetStream answers or the time is up. */
@@ -128,6 +130,11 @@ export async function connectCluster(options: ClusterOptions, log: Logger): Prom
       noAsyncTraces: true,
       // Keep trying: a NATS node restarting must not end the relay.
       maxReconnectAttempts: -1,
+      // A node that dies silently (cut off, no RST) is left within about 10 s for another;
+      // the library's default (a ping every 2 min, 2 unanswered) stalled relays for 7+
+      // minutes in a new-user trial.
+      pingInterval: NATS_PING_MS,
+      maxPingOut: 2,
       reconnectTimeWait: 250,
       ...(creds ? { authenticator: credsAuthenticator(creds) } : {}),
       ...(ca ? { tls: { ca } } : {}),

@@ -218,18 +218,35 @@ export class ClusterFileRecords {
     }
   }
 
-  /** Deletes every key of a transfer, the record first (other relays stop serving it). */
-  async remove(record: TransferRecord): Promise<void> {
+  /**
+   * Deletes every key of a transfer, the record first (other relays stop serving it).
+   * False when another relay deleted the record first: it deletes the chunks, so no two
+   * relays delete the same messages at once (which nats-server 2.9 does not take well).
+   */
+  async remove(record: TransferRecord): Promise<boolean> {
     const kv = this.bucket();
     const { tidHex } = record;
-    await retrying(this.options.clock, () => kv.delete(recordKey(tidHex)));
+    const won = await retrying(this.options.clock, async () => {
+      const e = await kv.get(recordKey(tidHex));
+      if (e === null || e.operation !== 'PUT') return false;
+      return kv.delete(recordKey(tidHex), { previousSeq: e.revision }).then(
+        () => true,
+        (err: unknown) => {
+          // Deleted (or changed) meanwhile by another relay: that one deletes the chunks.
+          if ((err as { code?: number }).code === 10071) return false;
+          throw err;
+        },
+      );
+    });
     this.haves.delete(tidHex);
+    if (!won) return false;
     await retrying(this.options.clock, () =>
       Promise.all([
         kv.delete(haveKey(tidHex)),
         ...record.recipients.map((r) => kv.delete(doneKey(tidHex, r))),
       ]),
     );
+    return true;
   }
 
   private bucket(): KV {

@@ -96,7 +96,8 @@ export class ClusterFileStorage implements FileStorage {
   async remove(t: Transfer): Promise<void> {
     const { log } = this.options;
     try {
-      await this.records.remove(t.record);
+      // Another relay deleted the record first: the chunks are its to delete.
+      if (!(await this.records.remove(t.record))) return;
     } catch (err) {
       log.warn('file records not deleted', {
         transfer: t.tidHex.slice(0, 8),
@@ -107,7 +108,10 @@ export class ClusterFileStorage implements FileStorage {
     try {
       await this.chunks.purge(t.tidHex);
     } catch (err) {
-      log.warn('file chunks not purged', { transfer: t.tidHex.slice(0, 8), ...describeError(err) });
+      log.warn('file chunks not deleted', {
+        transfer: t.tidHex.slice(0, 8),
+        ...describeError(err),
+      });
     }
   }
 }

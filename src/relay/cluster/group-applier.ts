@@ -49,10 +49,7 @@ interface Waiter {
 export class GroupApplier {
   readonly ledgers = new Ledgers();
   /** Each group's changes, in order (its log), and the stream seq of the last. */
-  private readonly logs = new Map<
-    string,
-    { changes: GroupChange[]; lastSeq: number; seqs: Set<number> }
-  >();
+  private readonly logs = new Map<string, { changes: GroupChange[]; lastSeq: number }>();
   /** Cursors read before the member's join was applied: user -> gseq, by group. */
   private readonly early = new Map<string, Map<string, number>>();
   private readonly refused = new Map<number, Refused & { atMs: number }>();
@@ -92,11 +89,6 @@ export class GroupApplier {
   /** The stream seq of `gidHex`'s last change (0: none): a change is published on it. */
   lastLogSeq(gidHex: string): number {
     return this.logs.get(gidHex)?.lastSeq ?? 0;
-  }
-
-  /** Whether item `seq` of `gidHex` is a change (its log: never deleted). */
-  isChange(gidHex: string, seq: number): boolean {
-    return this.logs.get(gidHex)?.seqs.has(seq) ?? false;
   }
 
   /** The group's changes from change `fromSeq` on. */
@@ -163,7 +155,7 @@ export class GroupApplier {
   ): void {
     let log = this.logs.get(gidHex);
     if (!log) {
-      log = { changes: [], lastSeq: 0, seqs: new Set() };
+      log = { changes: [], lastSeq: 0 };
       this.logs.set(gidHex, log);
     }
     // Publishes are conditional on this seq, whatever the change's fate.
@@ -181,7 +173,6 @@ export class GroupApplier {
       return;
     }
     log.changes.push(change);
-    log.seqs.add(seq);
     let ledger = this.ledgers.get(gidHex);
     if (!ledger) {
       ledger = new GroupLedger();

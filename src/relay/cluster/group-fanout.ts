@@ -53,6 +53,10 @@ export interface ClusterFanoutDeps {
   limits: RelayLimits;
   clock: Clock;
   log: Logger;
+  /** A message this relay stored at `seq`: this relay deletes it once every member is past it. */
+  published: (gidHex: string, seq: number) => void;
+  /** A message this relay stored that every relay refused (group-applier.ts): deleted now. */
+  discard: (gidHex: string, seq: number) => void;
 }
 
 export class ClusterGroupFanout implements GroupChoreography {
@@ -128,11 +132,15 @@ export class ClusterGroupFanout implements GroupChoreography {
     sender.sendStarted();
     void this.publish(msgSubject(gidHex), data, msgID)
       .then(async (seq) => {
+        this.d.published(gidHex, seq);
         const refused = await this.settled(seq);
         if (refused === undefined)
           ack('internal', 'the relay lost track of the message; send again');
         else if (refused === null) ack('stored', '');
-        else ack(ACK_OF[refused.kind], refused.reason);
+        else {
+          this.d.discard(gidHex, seq);
+          ack(ACK_OF[refused.kind], refused.reason);
+        }
       })
       .catch((err: unknown) => {
         this.d.log.warn('group message publish failed', describeError(err));

@@ -42,6 +42,8 @@ export class ClusterGroups implements GroupStore {
   private readonly applier: GroupApplier;
   private cursors: GroupCursors | null = null;
   private readonly publisher: Publisher;
+  /** Messages this relay published (`<gid>.<seq>`), not yet deleted: it deletes them. */
+  private readonly own = new Set<string>();
   private closed = false;
 
   constructor(private readonly o: ClusterGroupsOptions) {
@@ -52,7 +54,9 @@ export class ClusterGroups implements GroupStore {
     this.applier = new GroupApplier(o.link, this.registry, o.hub, o.clock, o.log);
     this.publisher = new Publisher(o.link.nc, o.clock);
     const { registry, applier } = this;
-    this.fanout = new ClusterGroupFanout({ ...o, registry, applier });
+    const published = (gidHex: string, seq: number) => this.own.add(`${gidHex}.${seq}`);
+    const discard = (gidHex: string, seq: number) => this.deleteItems(gidHex, [seq]);
+    this.fanout = new ClusterGroupFanout({ ...o, registry, applier, published, discard });
   }
 
   // The RelayGroups shape: the sessions read `streams`, the handlers call `fanout`.
@@ -165,15 +169,17 @@ export class ClusterGroups implements GroupStore {
   }
 
   /**
-   * Deletes the messages among `seqs` from the stream, one by one (the log stays). Every
-   * relay deletes what its own ledger lets go of, so none is left behind when the last
-   * cursor reached one relay before another; a second delete finds it gone. Not a purge:
+   * Deletes the messages among `seqs` from the stream, one by one (the log stays), those
+   * this relay published: each message has one deleter, since nats-server 2.9 does not
+   * take two deletes of one message at once well (a trial saw stream resets). A relay
+   * that dies leaves its undeleted messages in the stream (storage only: every relay's
+   * ledger lets go of them). Not a purge:
    * nats-server 2.9 replays a purge limited to a subject as a purge of the whole stream
    * when a node recovers, which took every group's log with it in a new-user trial
    * (docs/decisions.md "No purges").
    */
   private deleteItems(gidHex: string, seqs: readonly number[]): void {
-    const messages = seqs.filter((seq) => !this.applier.isChange(gidHex, seq));
+    const messages = seqs.filter((seq) => this.own.delete(`${gidHex}.${seq}`));
     if (messages.length === 0) return;
     const { clock, log } = this.o;
     void Promise.all(

@@ -59,7 +59,8 @@ interface Waiting {
  */
 function alreadyGone(error: { err_code?: number; description?: string } | undefined): boolean {
   if (error?.err_code === 10037) return true;
-  return error?.err_code === 10057 && /no message found/i.test(error.description ?? '');
+  // "no message found", "sequence N not found": the seq is not (or no longer) stored.
+  return error?.err_code === 10057 && /not found/i.test(error.description ?? '');
 }
 
 export class Publisher {
