@@ -120,7 +120,7 @@ export class ClusterGroups implements GroupStore {
       seqs.map((seq) =>
         retrying(clock, () => link.jsm.streams.getMessage(GROUP_STREAM, { seq })).catch(
           (err: unknown) => {
-            // Purged meanwhile (every member past it, or its TTL): nothing to send.
+            // Deleted meanwhile (every member past it, or its TTL): nothing to send.
             if ((err as { code?: number }).code === 10037) return null;
             throw err;
           },
@@ -169,14 +169,13 @@ export class ClusterGroups implements GroupStore {
   }
 
   /**
-   * Deletes the messages among `seqs` from the stream, one by one (the log stays), those
-   * this relay published: each message has one deleter, since nats-server 2.9 does not
-   * take two deletes of one message at once well (a trial saw stream resets). A relay
-   * that dies leaves its undeleted messages in the stream (storage only: every relay's
-   * ledger lets go of them). Not a purge:
-   * nats-server 2.9 replays a purge limited to a subject as a purge of the whole stream
-   * when a node recovers, which took every group's log with it in a new-user trial
-   * (docs/decisions.md "No purges").
+   * Deletes from the stream, one by one, the messages among `seqs` that this relay
+   * published (the log stays). One deleter per message: nats-server 2.9 does not take
+   * two deletes of one message at once well (a trial saw stream resets). A relay that
+   * dies leaves its undeleted messages in the stream (storage only: every relay's ledger
+   * lets go of them). Never a purge: 2.9 replays a purge limited to a subject as a purge
+   * of the whole stream when a node recovers, which took every group's log with it in a
+   * new-user trial (docs/decisions.md "No purges", "One deleter per message").
    */
   private deleteItems(gidHex: string, seqs: readonly number[]): void {
     const messages = seqs.filter((seq) => this.own.delete(`${gidHex}.${seq}`));
