@@ -11,6 +11,7 @@ import {
 } from '../../src/crypto/file-stream.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import type { FileRecipients, FrameOf } from '../../src/wire/types.js';
+import type { RawClient } from './raw-client.js';
 
 export interface TestFile {
   transferId: Uint8Array;
@@ -65,4 +66,33 @@ export function doneFrame(
   outcome: FrameOf<'file-done'>['outcome'],
 ): FrameOf<'file-done'> {
   return { type: 'file-done', transferId: file.transferId, outcome };
+}
+
+const sameId = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
+
+/** Waits for the relay's FileChunkAck of `file` through `through` (every one on the way must be ''). */
+export async function acksThrough(
+  client: RawClient,
+  file: TestFile,
+  through: number,
+): Promise<FrameOf<'file-chunk-ack'>> {
+  for (;;) {
+    const a = (await client.next(
+      (x) => x.type === 'file-chunk-ack' && sameId(x.transferId, file.transferId),
+    )) as FrameOf<'file-chunk-ack'>;
+    if (a.code !== '') throw new Error(`chunk refused: ${a.code} ${a.reason}`);
+    if (a.through >= through) return a;
+  }
+}
+
+/** Sends FileGet for `file` from chunk `from` and returns the FileGetResult. */
+export async function fileGet(
+  client: RawClient,
+  file: TestFile,
+  from: number,
+  requestId: number,
+): Promise<FrameOf<'file-get-result'>> {
+  client.send(getFrame(file, from, requestId));
+  const f = await client.next((x) => x.type === 'file-get-result' && x.requestId === requestId);
+  return f as FrameOf<'file-get-result'>;
 }

@@ -20,9 +20,10 @@ import type { FileRecipients, FrameOf } from '../../../src/wire/types.js';
 import { TestCluster, type ClusterUser as User } from '../../helpers/cluster-relays.js';
 import {
   ackFrame,
+  acksThrough,
   chunkFrame,
   doneFrame,
-  getFrame,
+  fileGet,
   makeFile,
   putFrame,
   type TestFile,
@@ -69,21 +70,10 @@ const sha256 = (parts: readonly Uint8Array[]) => {
     /** Sends chunks [from, to) and waits for the ack that covers them. */
     async function upload(u: User, file: TestFile, from = 0, to = file.chunks.length) {
       for (let i = from; i < to; i++) u.client.send(chunkFrame(file, i));
-      for (;;) {
-        const a = (await u.client.next(
-          (x) => x.type === 'file-chunk-ack' && sameId(x.transferId, file.transferId),
-        )) as FrameOf<'file-chunk-ack'>;
-        assert.equal(a.code, '', `chunk refused: ${a.code} ${a.reason}`);
-        if (a.through >= to) return a;
-      }
+      return acksThrough(u.client, file, to);
     }
 
-    async function get(u: User, file: TestFile, from = 0) {
-      const id = requestId++;
-      u.client.send(getFrame(file, from, id));
-      const f = await u.client.next((x) => x.type === 'file-get-result' && x.requestId === id);
-      return f as FrameOf<'file-get-result'>;
-    }
+    const get = (u: User, file: TestFile, from = 0) => fileGet(u.client, file, from, requestId++);
 
     /** Receives chunks [from, to), acking each, and returns them as they came. */
     async function receive(u: User, file: TestFile, from: number, to = file.chunks.length) {

@@ -14,9 +14,10 @@ import { MAX_FILE_CHUNK_BYTES } from '../../../src/wire/limits.js';
 import type { FileRecipients, Frame, FrameOf } from '../../../src/wire/types.js';
 import {
   ackFrame,
+  acksThrough,
   chunkFrame,
   doneFrame,
-  getFrame,
+  fileGet,
   makeFile,
   putFrame,
   type TestFile,
@@ -71,22 +72,10 @@ describe('relay files (integration, loopback)', () => {
     return ackThrough(u, file, to);
   }
 
-  async function ackThrough(u: User, file: TestFile, through: number) {
-    for (;;) {
-      const a = (await u.client.next(
-        (x) => x.type === 'file-chunk-ack' && sameId(x.transferId, file.transferId),
-      )) as FrameOf<'file-chunk-ack'>;
-      assert.equal(a.code, '', `chunk refused: ${a.code} ${a.reason}`);
-      if (a.through >= through) return a;
-    }
-  }
+  const ackThrough = (u: User, file: TestFile, through: number) =>
+    acksThrough(u.client, file, through);
 
-  async function get(u: User, file: TestFile, from = 0) {
-    const id = requestId++;
-    u.client.send(getFrame(file, from, id));
-    const f = await u.client.next((x) => x.type === 'file-get-result' && x.requestId === id);
-    return f as FrameOf<'file-get-result'>;
-  }
+  const get = (u: User, file: TestFile, from = 0) => fileGet(u.client, file, from, requestId++);
 
   /** Receives chunks [from, to), acking each as it comes, and checks them against the file. */
   async function receive(u: User, file: TestFile, from: number, to = file.chunks.length) {
