@@ -9,6 +9,7 @@ import { connect } from '@nats-io/transport-node';
 import { generateIdentity } from '../../../src/crypto/keys.js';
 import { GROUP_STREAM, MAIL_STREAM } from '../../../src/relay/cluster/connection.js';
 import { type RunningRelay, startRelay } from '../../../src/relay/index.js';
+import { acksThrough, chunkFrame, makeFile, putFrame } from '../../helpers/file-frames.js';
 import { changeRequest, TestGroup } from '../../helpers/groups.js';
 import { type NatsNode, natsServerPath, startNatsCluster } from '../../helpers/nats.js';
 import { RawClient, sealedSend } from '../../helpers/raw-client.js';
@@ -352,6 +353,42 @@ async function step<T>(what: string, wait: Promise<T>): Promise<T> {
       );
       assert.ok(got.type === 'deliver');
       assert.deepEqual(got.ciphertext, waiting.ciphertext);
+    });
+
+    it('carries on within seconds when the NATS node a relay is on stops answering without a sound', async function () {
+      this.timeout(120_000);
+      const [a, b] = await twoRelaysOnThreeNodes();
+      const aliceId = generateIdentity();
+      const bobId = generateIdentity();
+      const alice = await RawClient.login(a.address.port, aliceId, 'alice');
+      const bob = await RawClient.login(b.address.port, bobId, 'bob');
+      clients.push(alice.client, bob.client);
+      // Relay A's node freezes: its sockets stay open, nothing answers (a cable cut).
+      nats[0]!.process.kill('SIGSTOP');
+      try {
+        // Mail through B to alice on A, and a file put through B that A must learn of.
+        const mail = sealedSend(aliceId.signPk, 'while A’s node is silent');
+        bob.client.send(mail);
+        const got = await step(
+          'mail through A after its node went silent',
+          alice.client.next((f) => f.type === 'deliver', 45_000),
+        );
+        assert.ok(got.type === 'deliver');
+        assert.deepEqual(got.ciphertext, mail.ciphertext);
+        const file = makeFile(3 * 4096, 4096);
+        bob.client.send(putFrame(file, { to: [aliceId.signPk] }));
+        const put = await bob.client.next((f) => f.type === 'file-put-result', 30_000);
+        assert.ok(put.type === 'file-put-result' && put.code === '', JSON.stringify(put));
+        for (let i = 0; i < 3; i++) bob.client.send(chunkFrame(file, i));
+        await step('the chunks acked', acksThrough(bob.client, file, 3));
+        const end = Date.now() + 30_000;
+        while (a.stats().storedFiles !== 1 && Date.now() < end) {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal(a.stats().storedFiles, 1, 'relay A learnt of the transfer');
+      } finally {
+        nats[0]!.process.kill('SIGCONT');
+      }
     });
   },
 );
