@@ -32,10 +32,9 @@ import {
   recordKey,
   stateOf,
 } from './file-keys.js';
+import { readAllEntries } from './kv-read.js';
 import { retrying } from './retry.js';
 
-/** Entries fetched at once while the buckets are read at open. */
-const OPEN_FETCH_BATCH = 64;
 /** A compare-and-set of `have` lost to another relay is tried again at once this often. */
 const HAVE_CAS_TRIES = 4;
 /** JetStream's answer to a compare-and-set on a key that moved (nats-server's errors.json). */
@@ -89,13 +88,13 @@ export class ClusterFileRecords {
       const p = parsePolicy(e);
       if (p) changes.policy(p.userHex, p.maxIncomingBytes);
     });
-    const entries = await this.readAll(records);
+    const entries = await readAllEntries(this.options.clock, records);
     for (const e of entries) {
       const p = parseEntry(e);
       if (p?.kind === 'have') this.noteHave(p);
     }
     const policyMap = new Map<string, number>();
-    for (const e of await this.readAll(policies)) {
+    for (const e of await readAllEntries(this.options.clock, policies)) {
       const p = parsePolicy(e);
       if (p && p.maxIncomingBytes > 0) policyMap.set(p.userHex, p.maxIncomingBytes);
     }
@@ -233,7 +232,7 @@ export class ClusterFileRecords {
         () => true,
         (err: unknown) => {
           // Deleted (or changed) meanwhile by another relay: that one deletes the chunks.
-          if ((err as { code?: number }).code === 10071) return false;
+          if (isWrongSequence(err)) return false;
           throw err;
         },
       );
@@ -265,27 +264,6 @@ export class ClusterFileRecords {
     void (async () => {
       for await (const e of watch) apply(e);
     })().catch((err: unknown) => this.options.log.warn('file watch ended', describeError(err)));
-  }
-
-  /** Every entry a bucket holds now (deleted keys left out). */
-  private async readAll(kv: KV): Promise<KvEntry[]> {
-    const keys = await retrying(
-      this.options.clock,
-      async () => {
-        const found: string[] = [];
-        for await (const key of await kv.keys()) found.push(key);
-        return found;
-      },
-      CLUSTER_SETUP_TIMEOUT_MS,
-    );
-    const out: KvEntry[] = [];
-    for (let i = 0; i < keys.length; i += OPEN_FETCH_BATCH) {
-      const entries = await retrying(this.options.clock, () =>
-        Promise.all(keys.slice(i, i + OPEN_FETCH_BATCH).map((k) => kv.get(k))),
-      );
-      for (const e of entries) if (e?.operation === 'PUT') out.push(e);
-    }
-    return out;
   }
 
   private noteHave(p: { tidHex: string; have: number; revision: number }): void {
