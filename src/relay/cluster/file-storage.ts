@@ -91,7 +91,8 @@ export class ClusterFileStorage implements FileStorage {
 
   /**
    * The record first (every relay stops serving it), then the chunks. Each relay that
-   * sees the last outcome may run this; a second run finds nothing left to delete.
+   * sees the last outcome may run this; only the one whose compare-and-set delete of the
+   * record wins deletes the chunks (one deleter per message: docs/decisions.md).
    */
   async remove(t: Transfer): Promise<void> {
     const { log } = this.options;
