@@ -96,3 +96,26 @@ export async function fileGet(
   const f = await client.next((x) => x.type === 'file-get-result' && x.requestId === requestId);
   return f as FrameOf<'file-get-result'>;
 }
+
+/** Sends FilePut for `file` to `to` and returns the FilePutResult. */
+export async function filePut(
+  client: RawClient,
+  file: TestFile,
+  to: FileRecipients,
+  requestId: number,
+): Promise<FrameOf<'file-put-result'>> {
+  client.send(putFrame(file, to, requestId));
+  const f = await client.next((x) => x.type === 'file-put-result' && x.requestId === requestId);
+  return f as FrameOf<'file-put-result'>;
+}
+
+/** Sends chunks [from, to) of `file` and waits for the ack that covers them. */
+export function uploadChunks(
+  client: RawClient,
+  file: TestFile,
+  from = 0,
+  to = file.chunks.length,
+): Promise<FrameOf<'file-chunk-ack'>> {
+  for (let i = from; i < to; i++) client.send(chunkFrame(file, i));
+  return acksThrough(client, file, to);
+}

@@ -20,13 +20,13 @@ import type { FileRecipients, FrameOf } from '../../../src/wire/types.js';
 import { TestCluster, type ClusterUser as User } from '../../helpers/cluster-relays.js';
 import {
   ackFrame,
-  acksThrough,
   chunkFrame,
   doneFrame,
   fileGet,
+  filePut,
   makeFile,
-  putFrame,
   type TestFile,
+  uploadChunks,
 } from '../../helpers/file-frames.js';
 import { natsServerPath } from '../../helpers/nats.js';
 import { freeTcpPort, listening } from '../../helpers/ports.js';
@@ -58,20 +58,14 @@ const sha256 = (parts: readonly Uint8Array[]) => {
     /** The same user, logged in on another relay. */
     const on = (r: RunningRelay, u: User) => user(r, u.name, 'login', u.id);
 
-    async function put(u: User, file: TestFile, to: FileRecipients) {
-      const id = requestId++;
-      u.client.send(putFrame(file, to, id));
-      const f = await u.client.next((x) => x.type === 'file-put-result' && x.requestId === id);
-      return f as FrameOf<'file-put-result'>;
-    }
+    const put = (u: User, file: TestFile, to: FileRecipients) =>
+      filePut(u.client, file, to, requestId++);
 
     const toUsers = (...us: User[]): FileRecipients => ({ to: us.map((u) => u.id.signPk) });
 
     /** Sends chunks [from, to) and waits for the ack that covers them. */
-    async function upload(u: User, file: TestFile, from = 0, to = file.chunks.length) {
-      for (let i = from; i < to; i++) u.client.send(chunkFrame(file, i));
-      return acksThrough(u.client, file, to);
-    }
+    const upload = (u: User, file: TestFile, from = 0, to = file.chunks.length) =>
+      uploadChunks(u.client, file, from, to);
 
     const get = (u: User, file: TestFile, from = 0) => fileGet(u.client, file, from, requestId++);
 

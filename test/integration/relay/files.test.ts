@@ -18,9 +18,10 @@ import {
   chunkFrame,
   doneFrame,
   fileGet,
+  filePut,
   makeFile,
-  putFrame,
   type TestFile,
+  uploadChunks,
 } from '../../helpers/file-frames.js';
 import { changeRequest, TestGroup } from '../../helpers/groups.js';
 import { RawClient } from '../../helpers/raw-client.js';
@@ -57,22 +58,16 @@ describe('relay files (integration, loopback)', () => {
 
   const back = (u: User) => user(u.name, u.id, 'login');
 
-  async function put(u: User, file: TestFile, to: FileRecipients) {
-    const id = requestId++;
-    u.client.send(putFrame(file, to, id));
-    const f = await u.client.next((x) => x.type === 'file-put-result' && x.requestId === id);
-    return f as FrameOf<'file-put-result'>;
-  }
+  const put = (u: User, file: TestFile, to: FileRecipients) =>
+    filePut(u.client, file, to, requestId++);
 
   const toUsers = (...us: User[]): FileRecipients => ({ to: us.map((u) => u.id.signPk) });
 
   /** Sends chunks [from, to) and waits for the ack that covers them. */
-  async function upload(u: User, file: TestFile, from = 0, to = file.chunks.length) {
-    for (let i = from; i < to; i++) u.client.send(chunkFrame(file, i));
-    return ackThrough(u, file, to);
-  }
+  const upload = (u: User, file: TestFile, from = 0, to = file.chunks.length) =>
+    uploadChunks(u.client, file, from, to);
 
-  const ackThrough = (u: User, file: TestFile, through: number) =>
+  const _ackThrough = (u: User, file: TestFile, through: number) =>
     acksThrough(u.client, file, through);
 
   const get = (u: User, file: TestFile, from = 0) => fileGet(u.client, file, from, requestId++);
