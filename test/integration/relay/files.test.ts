@@ -67,9 +67,6 @@ describe('relay files (integration, loopback)', () => {
   const upload = (u: User, file: TestFile, from = 0, to = file.chunks.length) =>
     uploadChunks(u.client, file, from, to);
 
-  const _ackThrough = (u: User, file: TestFile, through: number) =>
-    acksThrough(u.client, file, through);
-
   const get = (u: User, file: TestFile, from = 0) => fileGet(u.client, file, from, requestId++);
 
   /** Receives chunks [from, to), acking each as it comes, and checks them against the file. */
