@@ -14,7 +14,6 @@ import { MAX_FILE_CHUNK_BYTES } from '../../../src/wire/limits.js';
 import type { FileRecipients, Frame, FrameOf } from '../../../src/wire/types.js';
 import {
   ackFrame,
-  acksThrough,
   chunkFrame,
   doneFrame,
   fileGet,
