@@ -73,16 +73,26 @@ function textOf(d: Deliver): string {
       return ack as FrameOf<'send-ack'>;
     }
 
-    /** Two relays; alice on A made a group of her, and bob and carol on B. */
-    async function aliceOnABobAndCarolOnB() {
+    /** Two relays; alice on A made a group of her and the users `onB` (logged in on B). */
+    async function groupOnTwoRelays(...onB: string[]) {
       const a = await relay();
       const b = await relay();
       const alice = await user(a, 'alice');
-      const bob = await user(b, 'bob');
-      const carol = await user(b, 'carol');
-      const g = TestGroup.create(alice.id, 'team', [bob.id.signPk, carol.id.signPk]);
+      const members: Awaited<ReturnType<typeof user>>[] = [];
+      for (const name of onB) members.push(await user(b, name));
+      const g = TestGroup.create(
+        alice.id,
+        'team',
+        members.map((m) => m.id.signPk),
+      );
       const created = await change(alice.client, g.create);
       assert.equal(created.code, '');
+      return { a, b, alice, members, g, created };
+    }
+
+    async function aliceOnABobAndCarolOnB() {
+      const { alice, members, g, created } = await groupOnTwoRelays('bob', 'carol');
+      const [bob, carol] = members as [(typeof members)[0], (typeof members)[0]];
       return { alice, bob, carol, g, created };
     }
 
@@ -109,12 +119,8 @@ function textOf(d: Deliver): string {
     });
 
     it('lets a member catch up through either relay from where it acknowledged', async () => {
-      const a = await relay();
-      const b = await relay();
-      const alice = await user(a, 'alice');
-      const bob = await user(b, 'bob');
-      const g = TestGroup.create(alice.id, 'team', [bob.id.signPk]);
-      assert.equal((await change(alice.client, g.create)).code, '');
+      const { a, b, alice, members, g } = await groupOnTwoRelays('bob');
+      const bob = members[0]!;
       const [create] = await items(bob.client, g, 1);
       bob.client.send({ type: 'group-ack', groupId: g.groupId, throughGseq: create!.gseq });
       // Let the ack reach the cursors' bucket before bob leaves.
@@ -240,13 +246,9 @@ function textOf(d: Deliver): string {
       assert.equal(log.changes.length, 1);
     });
 
-    it('purges messages every member acknowledged, and keeps the log', async () => {
-      const a = await relay();
-      const b = await relay();
-      const alice = await user(a, 'alice');
-      const bob = await user(b, 'bob');
-      const g = TestGroup.create(alice.id, 'team', [bob.id.signPk]);
-      assert.equal((await change(alice.client, g.create)).code, '');
+    it('deletes messages every member acknowledged, and keeps the log', async () => {
+      const { alice, members, g } = await groupOnTwoRelays('bob');
+      const bob = members[0]!;
       for (let i = 0; i < 4; i++) {
         assert.equal((await send(alice.client, g.send(alice.id, `m${i}`))).code, 'stored');
       }
