@@ -145,7 +145,7 @@ export class ClusterChunks {
    * subjects as a purge of the whole stream when a node recovers, which would take every
    * other transfer's chunks with it (docs/decisions.md "No purges").
    */
-  async purge(tidHex: string): Promise<void> {
+  async deleteAll(tidHex: string): Promise<void> {
     const { link, clock } = this;
     const consumer = await retrying(clock, () =>
       link.js.consumers.get(FILES_STREAM, {

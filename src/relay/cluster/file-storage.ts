@@ -107,7 +107,7 @@ export class ClusterFileStorage implements FileStorage {
       return;
     }
     try {
-      await this.chunks.purge(t.tidHex);
+      await this.chunks.deleteAll(t.tidHex);
     } catch (err) {
       log.warn('file chunks not deleted', {
         transfer: t.tidHex.slice(0, 8),

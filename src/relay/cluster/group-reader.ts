@@ -9,7 +9,7 @@
  *   heartbeat so a consumer lost with its NATS node is made again within
  *   seconds (as stream-delivery.ts does for mail).
  * - An item after a gap (its seq beyond the next expected) is preceded by a read
- *   of what lies between from the stream's leader: what was purged is not there,
+ *   of what lies between from the stream's leader: what was deleted is not there,
  *   anything else is applied first.
  * - While anyone waits for an item (a publishing relay, for its answer), or
  *   every READ_IDLE_MS anyway, a reader that has heard nothing reads on from the
@@ -44,7 +44,7 @@ const JS_NO_MESSAGE = 10037;
 export type ApplyItem = (seq: number, subject: string, data: Uint8Array) => void;
 
 export class GroupStreamReader {
-  /** The highest seq handed to `apply` (or known to be purged). */
+  /** The highest seq handed to `apply` (or known to be deleted). */
   position = 0;
   private messages: ConsumerMessages | null = null;
   private timer: Timer | null = null;
@@ -104,7 +104,7 @@ export class GroupStreamReader {
         await this.inTurn(async () => {
           if (m.seq > this.position + 1) await this.readFromLeader(m.seq - 1);
           this.hand(m.seq, m.subject, m.data);
-          // Nothing more stored: caught up, even if the stream's last items were purged.
+          // Nothing more stored: caught up, even if the stream's last items were deleted.
           if (m.info.pending === 0) this.handed(true);
         });
       }
@@ -174,7 +174,7 @@ export class GroupStreamReader {
         throw err;
       });
       if (m === null || m.seq > through) {
-        // Nothing stored up to `through`: purged (every member past it) or never there.
+        // Nothing stored up to `through`: deleted (every member past it) or never there.
         this.position = Math.max(this.position, through);
         break;
       }

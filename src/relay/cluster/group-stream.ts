@@ -59,7 +59,7 @@ export async function ensureGroupStream(link: ClusterLink, clock: Clock): Promis
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
     num_replicas: link.replicas,
-    // No age limit: a group's log must outlive its messages. Messages leave by purges
+    // No age limit: a group's log must outlive its messages. Messages leave by deletes
     // (every member past them, or the mail TTL: cluster/groups.ts sweep).
     max_msg_size: MAX_FRAME_BYTES,
   };

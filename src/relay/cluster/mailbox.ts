@@ -202,7 +202,7 @@ export class ClusterMailbox implements MailStore {
       limits,
       log,
       withSeq: this.options.withSeq,
-      purged: (recipientHex, below) => this.senders.goneBelow(recipientHex, below),
+      goneBelow: (recipientHex, below) => this.senders.goneBelow(recipientHex, below),
       deleteMail: (seq) => this.publisher.deleteMessage(MAIL_STREAM, seq),
       track: (work) => this.track(work),
       // Known by user once the session is ready (it is made before login).

@@ -10,7 +10,7 @@
  *
  * Acks: the seqs this session was pushed, in order; once a prefix of them is
  * acknowledged, its messages are deleted one by one (at most every
- * PURGE_COALESCE_MS, pipelined through the mailbox's publisher), and the other
+ * DELETE_COALESCE_MS, pipelined through the mailbox's publisher), and the other
  * relays are told everything below the next unacknowledged seq is gone. Not a
  * purge of the subject: nats-server 2.9 replays a purge limited to a subject as
  * a purge of the whole stream when a node recovers (docs/decisions.md "No
@@ -45,7 +45,7 @@ export const CONSUMER_BUFFER = 256;
  * is deleted at once; if the relay dies first it is delivered again and dropped by the
  * client as a copy.
  */
-export const PURGE_COALESCE_MS = 100;
+export const DELETE_COALESCE_MS = 100;
 
 export interface StreamDeliveryDeps {
   link: ClusterLink;
@@ -60,7 +60,7 @@ export interface StreamDeliveryDeps {
   /** Work the mailbox waits for before its connection closes. */
   track: (work: Promise<unknown>) => void;
   /** Mail of `recipientHex` below `seq` is gone (this relay's sender quota hears it). */
-  purged: (recipientHex: string, belowSeq: number) => void;
+  goneBelow: (recipientHex: string, belowSeq: number) => void;
   /** Deletes one stored message (resolves once done, or found gone). */
   deleteMail: (seq: number) => Promise<void>;
 }
@@ -69,7 +69,7 @@ export class StreamDelivery implements SessionDelivery {
   private messages: ConsumerMessages | null = null;
   private stopped = false;
   private wake: (() => void) | null = null;
-  /** Seqs pushed to this session and not yet purged, in order (`head` is the first). */
+  /** Seqs pushed to this session and not yet deleted, in order (`head` is the first). */
   private pushed: number[] = [];
   /** The highest seq pushed (also of skipped unreadable mail), and the reads from the leader. */
   private lastPushed = 0;
@@ -81,11 +81,11 @@ export class StreamDelivery implements SessionDelivery {
   private readonly acked = new Set<number>();
   /** The acknowledged prefix's seqs, to delete at the next flush. */
   private toDelete: number[] = [];
-  private purging: Promise<void> = Promise.resolve();
-  /** The purge wanted (below this seq), the last one started, and the timer that starts the next. */
-  private purgeBelow = 0;
-  private purged = 0;
-  private purgeTimer: Timer | null = null;
+  private deleting: Promise<void> = Promise.resolve();
+  /** Deletes wanted up to below this seq, the last batch started, and the timer that starts the next. */
+  private deleteBelow = 0;
+  private deletedBelow = 0;
+  private deleteTimer: Timer | null = null;
 
   constructor(
     private readonly session: DeliveryLink,
@@ -112,7 +112,7 @@ export class StreamDelivery implements SessionDelivery {
   }
 
   stop(): void {
-    this.flushPurge();
+    this.flushDeletes();
     if (this.nudgeTimer !== null) this.d.clock.clearTimeout(this.nudgeTimer);
     this.nudgeTimer = null;
     this.d.stopped(this, this.session.userHex);
@@ -136,24 +136,24 @@ export class StreamDelivery implements SessionDelivery {
       this.pushed = this.pushed.slice(this.head);
       this.head = 0;
     }
-    this.purgeBelow = through + 1;
-    if (this.purgeTimer === null) {
-      this.purgeTimer = this.d.clock.setTimeout(() => this.flushPurge(), PURGE_COALESCE_MS);
-      (this.purgeTimer as { unref?: () => void }).unref?.();
+    this.deleteBelow = through + 1;
+    if (this.deleteTimer === null) {
+      this.deleteTimer = this.d.clock.setTimeout(() => this.flushDeletes(), DELETE_COALESCE_MS);
+      (this.deleteTimer as { unref?: () => void }).unref?.();
     }
   }
 
-  /** Purges go one after another, each below a higher seq. */
-  private flushPurge(): void {
-    if (this.purgeTimer !== null) this.d.clock.clearTimeout(this.purgeTimer);
-    this.purgeTimer = null;
-    const below = this.purgeBelow;
-    if (below <= this.purged) return;
-    this.purged = below;
+  /** Batches of deletes go one after another, each up to a higher seq. */
+  private flushDeletes(): void {
+    if (this.deleteTimer !== null) this.d.clock.clearTimeout(this.deleteTimer);
+    this.deleteTimer = null;
+    const below = this.deleteBelow;
+    if (below <= this.deletedBelow) return;
+    this.deletedBelow = below;
     const seqs = this.toDelete;
     this.toDelete = [];
-    this.purging = this.purging.then(() => this.purge(seqs, below));
-    this.d.track(this.purging);
+    this.deleting = this.deleting.then(() => this.deleteAcked(seqs, below));
+    this.d.track(this.deleting);
   }
 
   private get subject(): string {
@@ -275,7 +275,7 @@ export class StreamDelivery implements SessionDelivery {
   }
 
   /** Deletes the acknowledged `seqs`; then everything below `below` is gone. */
-  private async purge(seqs: readonly number[], below: number): Promise<void> {
+  private async deleteAcked(seqs: readonly number[], below: number): Promise<void> {
     const { link, clock, log } = this.d;
     const recipientHex = this.session.userHex;
     try {
@@ -285,7 +285,7 @@ export class StreamDelivery implements SessionDelivery {
       log.warn('cluster mail delete failed', describeError(err));
       return;
     }
-    this.d.purged(recipientHex, below);
+    this.d.goneBelow(recipientHex, below);
     try {
       link.nc.publish(ACKED_SUBJECT, JSON.stringify({ r: recipientHex, below }));
     } catch {
