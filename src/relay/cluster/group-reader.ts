@@ -15,7 +15,7 @@
  *   every READ_IDLE_MS anyway, a reader that has heard nothing reads on from the
  *   leader up to the stream's last seq.
  */
-import { type ConsumerMessages, DeliverPolicy, type MsgRequest } from '@nats-io/jetstream';
+import { type ConsumerMessages, DeliverPolicy } from '@nats-io/jetstream';
 import type { Clock, Timer } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
@@ -31,6 +31,7 @@ import {
   CONSUMER_PULL_EXPIRES_MS,
 } from './consumers.js';
 import { retrying } from './retry.js';
+import { nextStored } from './streams.js';
 
 /** How long a waited-for item may be missing from the consumer before the leader is asked. */
 export const READ_STALL_MS = 500;
@@ -38,7 +39,6 @@ export const READ_STALL_MS = 500;
 export const READ_IDLE_MS = 5_000;
 /** Items read from the leader per round (the rest at the next round, or by the consumer). */
 const LEADER_READ_MAX = 512;
-const JS_NO_MESSAGE = 10037;
 
 /** Applies one item; called once per stored seq, in seq order. */
 export type ApplyItem = (seq: number, subject: string, data: Uint8Array) => void;
@@ -164,15 +164,7 @@ export class GroupStreamReader {
   private async readFromLeader(through: number, max = Number.POSITIVE_INFINITY): Promise<void> {
     const { link, clock } = this;
     for (let n = 0; n < max && this.position < through && !this.stopped; n++) {
-      const m = await retrying(clock, () =>
-        link.jsm.streams.getMessage(GROUP_STREAM, {
-          next_by_subj: this.filter,
-          seq: this.position + 1,
-        } as unknown as MsgRequest),
-      ).catch((err: unknown) => {
-        if ((err as { code?: number }).code === JS_NO_MESSAGE) return null;
-        throw err;
-      });
+      const m = await nextStored(link, clock, GROUP_STREAM, this.filter, this.position + 1);
       if (m === null || m.seq > through) {
         // Nothing stored up to `through`: deleted (every member past it) or never there.
         this.position = Math.max(this.position, through);

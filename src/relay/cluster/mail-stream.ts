@@ -3,20 +3,13 @@
  * brought up to date at every start (streams.ts), its subjects, and the
  * leader's read of a recipient's next stored mail.
  */
-import {
-  DiscardPolicy,
-  type MsgRequest,
-  RetentionPolicy,
-  StorageType,
-  type StoredMsg,
-} from '@nats-io/jetstream';
+import { DiscardPolicy, RetentionPolicy, StorageType, type StoredMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { Clock } from '../../util/clock.js';
 import { MAX_FRAME_BYTES } from '../../wire/limits.js';
 import type { RelayLimits } from '../limits.js';
 import { type ClusterLink, MAIL_STREAM, MAIL_SUBJECT_PREFIX } from './connection.js';
-import { retrying } from './retry.js';
-import { ensureStream } from './streams.js';
+import { ensureStream, nextStored } from './streams.js';
 
 export async function ensureMailStream(
   link: ClusterLink,
@@ -55,11 +48,5 @@ export function nextStoredMail(
   subject: string,
   fromSeq: number,
 ): Promise<StoredMsg | null> {
-  return retrying(clock, () =>
-    link.jsm.streams.getMessage(
-      MAIL_STREAM,
-      // nats-server takes next_by_subj on STREAM.MSG.GET (2.9+); the client's type omits it.
-      { next_by_subj: subject, seq: fromSeq } as unknown as MsgRequest,
-    ),
-  );
+  return nextStored(link, clock, MAIL_STREAM, subject, fromSeq);
 }
