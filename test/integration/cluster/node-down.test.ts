@@ -325,9 +325,16 @@ async function step<T>(what: string, wait: Promise<T>): Promise<T> {
       // (by its service manager); a loaded machine may need a second start.
       const b = await step(
         'a relay after the restarts',
-        startOne()
-          .catch(() => startOne())
-          .catch(() => startOne()),
+        (async () => {
+          for (let tries = 1; ; tries++) {
+            try {
+              return await startOne();
+            } catch (err) {
+              if (tries === 6) throw err;
+              await new Promise((r) => setTimeout(r, 2_000));
+            }
+          }
+        })(),
       );
       const aliceB = await RawClient.login(b.address.port, ids[0]!, 'alice', 'login', {
         readyTimeoutMs: 30_000,
