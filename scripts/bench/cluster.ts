@@ -116,6 +116,8 @@ interface Row {
   relayUs: number[];
   relaysUs: number;
   natsUs: number;
+  /** Which repetition (NATTER_BENCH_CLUSTER_REPS) the row is from. */
+  rep?: number;
 }
 
 type Workload = 'light' | 'paced3k' | 'sat50';
@@ -202,17 +204,18 @@ export async function runClusterBench(): Promise<void> {
         const setup = await start(config, natsBinary);
         if (setup === null) continue;
         try {
-          rows.push(await phase(setup, workload));
+          rows.push({ ...(await phase(setup, workload)), rep });
         } finally {
           await setup.stop();
         }
       }
     }
     print(rows);
+    // Each ratio is against the same rep's row: the machine's load drifts between reps.
     const of = (label: string) => rows.filter((x) => x.label === label);
-    const anchor = of(CONFIGS[0]!.label)[0];
-    const level = of(CONFIGS[1]!.label)[0];
+    const sameRep = (label: string, x: Row) => of(label).find((y) => y.rep === x.rep);
     for (const js of [...of(CONFIGS[2]!.label), ...of(CONFIGS[3]!.label)]) {
+      const level = sameRep(CONFIGS[1]!.label, js);
       if (level)
         console.log(
           `  ${js.label}: relay CPU per delivery ${fmt(js.relaysUs / level.relaysUs, 2)}x the LevelDB relay's (floor <= 2x)`,
@@ -220,6 +223,7 @@ export async function runClusterBench(): Promise<void> {
     }
     if (workload === 'light') {
       for (const x of of(CONFIGS[3]!.label)) {
+        const anchor = sameRep(CONFIGS[0]!.label, x);
         const vs = anchor
           ? `; ${fmt(x.r.p99 / anchor.r.p99, 2)}x the anchor's ${fmt(anchor.r.p99, 2)} ms`
           : '';
