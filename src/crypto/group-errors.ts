@@ -26,7 +26,12 @@ export const GroupCode = {
   WrongSender: 'E_GROUP_WRONG_SENDER',
   /** A chain index whose key was already used (and deleted). */
   Replay: 'E_GROUP_REPLAY',
-  /** A chain index before the chain we hold starts, or whose skipped key was evicted. */
+  /**
+   * A chain index before the share our chain started from: sealed before its sender shared the
+   * chain with us (an add keeps the epoch, docs/groups.md), so never meant for us.
+   */
+  BeforeShare: 'E_GROUP_BEFORE_SHARE',
+  /** A chain index after the share we started from whose skipped key was evicted. */
   KeyUnavailable: 'E_GROUP_KEY_UNAVAILABLE',
   /** A chain index more than MAX_SKIPPED_GROUP_KEYS ahead of the next expected one. */
   TooFarAhead: 'E_GROUP_TOO_FAR_AHEAD',

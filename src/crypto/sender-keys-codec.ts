@@ -23,8 +23,16 @@ import {
  *
  *   sender chain   0x53 'S' ‖ chain key 32 ‖ index u32 ‖ signing seed 32
  *   share          0x4b 'K' ‖ chain key 32 ‖ index u32 ‖ signing public key 32
- *   receiver chain 0x52 'R' ‖ signing public key 32 ‖ chain key 32 ‖ next index u32 ‖ floor u32
+ *   receiver chain 0x72 'r' ‖ signing public key 32 ‖ chain key 32 ‖ next index u32 ‖ floor u32
  *                  ‖ count u32 ‖ count × (index u32 ‖ message key 32), indexes ascending
+ *                  ‖ start u32
+ *
+ * The first receiver chain layout, 0x52 'R', is the same without start; it is still decoded,
+ * with start = floor. Start came later, to tell a message sealed before the share the chain
+ * began at (never meant for us: quiet) from one whose key was evicted (reported); it goes last
+ * so both layouts read alike. A 0x52 chain began at its floor unless it has evicted keys
+ * (more than MAX_SKIPPED_GROUP_KEYS skipped, rare with mail in order per sender); in such a
+ * chain the evicted indexes read as before its share.
  *
  * Decoding checks every size, range and invariant and throws E_GROUP_BAD_STATE; the result
  * owns its memory.
@@ -32,12 +40,16 @@ import {
 
 export const SENDER_CHAIN_FORMAT = 0x53;
 export const CHAIN_SHARE_FORMAT = 0x4b;
-export const RECEIVER_CHAIN_FORMAT = 0x52;
+/** The receiver chain layout written now (with start). */
+export const RECEIVER_CHAIN_FORMAT = 0x72;
+/** The first receiver chain layout (no start): decoded only, for chains stored before. */
+export const RECEIVER_CHAIN_FORMAT_WITHOUT_START = 0x52;
 
 const SENDER_CHAIN_BYTES = 1 + CHAIN_KEY_BYTES + 4 + SIGN_SEED_BYTES;
 const CHAIN_SHARE_BYTES = 1 + CHAIN_KEY_BYTES + 4 + SIGN_PUBLIC_KEY_BYTES;
 const RECEIVER_FIXED_BYTES = 1 + SIGN_PUBLIC_KEY_BYTES + CHAIN_KEY_BYTES + 4 + 4 + 4;
 const SKIPPED_ENTRY_BYTES = 4 + CHAIN_KEY_BYTES;
+const START_BYTES = 4;
 
 export function encodeSenderChain(chain: SenderChain): Uint8Array {
   const w = new Writer(SENDER_CHAIN_BYTES);
@@ -49,7 +61,7 @@ export function encodeSenderChain(chain: SenderChain): Uint8Array {
 }
 
 export function decodeSenderChain(bytes: Uint8Array): SenderChain {
-  const r = new Reader(bytes, SENDER_CHAIN_FORMAT, 'sender chain');
+  const r = new Reader(bytes, [SENDER_CHAIN_FORMAT], 'sender chain');
   r.exactLength(SENDER_CHAIN_BYTES);
   const chainKey = r.bytes(CHAIN_KEY_BYTES);
   const index = r.u32();
@@ -71,7 +83,7 @@ export function encodeSenderChainShare(share: SenderChainShare): Uint8Array {
 }
 
 export function decodeSenderChainShare(bytes: Uint8Array): SenderChainShare {
-  const r = new Reader(bytes, CHAIN_SHARE_FORMAT, 'chain share');
+  const r = new Reader(bytes, [CHAIN_SHARE_FORMAT], 'chain share');
   r.exactLength(CHAIN_SHARE_BYTES);
   const chainKey = r.bytes(CHAIN_KEY_BYTES);
   const index = r.u32();
@@ -83,7 +95,7 @@ export function decodeSenderChainShare(bytes: Uint8Array): SenderChainShare {
 
 export function encodeReceiverChain(chain: ReceiverChain): Uint8Array {
   const indexes = [...chain.skipped.keys()].sort((a, b) => a - b);
-  const w = new Writer(RECEIVER_FIXED_BYTES + indexes.length * SKIPPED_ENTRY_BYTES);
+  const w = new Writer(RECEIVER_FIXED_BYTES + indexes.length * SKIPPED_ENTRY_BYTES + START_BYTES);
   w.byte(RECEIVER_CHAIN_FORMAT);
   w.bytes(chain.signingPublicKey, SIGN_PUBLIC_KEY_BYTES);
   w.bytes(chain.chainKey, CHAIN_KEY_BYTES);
@@ -94,11 +106,17 @@ export function encodeReceiverChain(chain: ReceiverChain): Uint8Array {
     w.u32(i);
     w.bytes(chain.skipped.get(i) ?? new Uint8Array(0), CHAIN_KEY_BYTES);
   }
+  w.u32(chain.start);
   return w.done();
 }
 
 export function decodeReceiverChain(bytes: Uint8Array): ReceiverChain {
-  const r = new Reader(bytes, RECEIVER_CHAIN_FORMAT, 'receiver chain');
+  const r = new Reader(
+    bytes,
+    [RECEIVER_CHAIN_FORMAT, RECEIVER_CHAIN_FORMAT_WITHOUT_START],
+    'receiver chain',
+  );
+  const withStart = r.format === RECEIVER_CHAIN_FORMAT;
   const signingPublicKey = r.bytes(SIGN_PUBLIC_KEY_BYTES);
   if (!isValidSignPublicKey(signingPublicKey)) throw r.bad('not a valid Ed25519 signing key');
   const chainKey = r.bytes(CHAIN_KEY_BYTES);
@@ -109,7 +127,7 @@ export function decodeReceiverChain(bytes: Uint8Array): ReceiverChain {
   if (count > MAX_SKIPPED_GROUP_KEYS) {
     throw r.bad(`more than ${MAX_SKIPPED_GROUP_KEYS} skipped keys`);
   }
-  r.exactLength(RECEIVER_FIXED_BYTES + count * SKIPPED_ENTRY_BYTES);
+  r.exactLength(RECEIVER_FIXED_BYTES + count * SKIPPED_ENTRY_BYTES + (withStart ? START_BYTES : 0));
   const skipped = new Map<number, Uint8Array>();
   let previous = -1;
   for (let n = 0; n < count; n++) {
@@ -120,7 +138,9 @@ export function decodeReceiverChain(bytes: Uint8Array): ReceiverChain {
     skipped.set(index, r.bytes(CHAIN_KEY_BYTES));
     previous = index;
   }
-  return { signingPublicKey, chainKey, nextIndex, floor, skipped };
+  const start = withStart ? r.u32() : floor;
+  if (start > floor) throw r.bad('start above the floor');
+  return { signingPublicKey, chainKey, nextIndex, start, floor, skipped };
 }
 
 class Writer {
@@ -162,13 +182,15 @@ class Reader {
   readonly #bytes: Uint8Array;
   readonly #view: DataView;
   readonly #what: string;
+  /** The format byte read, one of those the constructor accepted. */
+  readonly format: number;
   #at = 1;
 
-  constructor(bytes: Uint8Array, format: number, what: string) {
+  constructor(bytes: Uint8Array, formats: readonly number[], what: string) {
     this.#what = what;
-    if (!(bytes instanceof Uint8Array) || bytes.byteLength === 0 || bytes[0] !== format) {
-      throw this.bad('wrong format byte');
-    }
+    const format = bytes instanceof Uint8Array ? bytes[0] : undefined;
+    if (format === undefined || !formats.includes(format)) throw this.bad('wrong format byte');
+    this.format = format;
     this.#bytes = bytes;
     this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }

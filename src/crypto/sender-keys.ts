@@ -74,8 +74,13 @@ export interface ReceiverChain {
   /** The lowest index whose key has not been derived yet. */
   nextIndex: number;
   /**
-   * Indexes below this have no key here: before the share we started from, or evicted from
-   * `skipped`. Indexes from here to nextIndex that are not in `skipped` were used (replays).
+   * The index of the share this chain started from. Messages below it were sealed before the
+   * sender shared its chain with us (we were added meanwhile): never meant for us, not lost.
+   */
+  readonly start: number;
+  /**
+   * Indexes below this have no key here: below `start`, or evicted from `skipped`. Indexes
+   * from here to nextIndex that are not in `skipped` were used (replays).
    */
   floor: number;
   /** Message keys of indexes skipped over, kept for late messages: at most MAX_SKIPPED_GROUP_KEYS. */
@@ -123,6 +128,7 @@ export function newReceiverChain(share: SenderChainShare): ReceiverChain {
     signingPublicKey: copyBytes(share.signingPublicKey),
     chainKey: copyBytes(share.chainKey),
     nextIndex: share.index,
+    start: share.index,
     floor: share.index,
     skipped: new Map(),
   };
@@ -170,10 +176,11 @@ export function sealGroupMessage(
  * The plaintext of `bytes`, after checking, in this order: the layout (E_GROUP_BAD_MESSAGE),
  * that the header names `expected`'s group, epoch and sender (E_GROUP_WRONG_GROUP, _EPOCH,
  * _SENDER), the chain's signature (E_GROUP_BAD_SIGNATURE), that the index has a key here
- * (E_GROUP_REPLAY for a used one, E_GROUP_KEY_UNAVAILABLE before the chain's start or for an
- * evicted one, E_GROUP_TOO_FAR_AHEAD beyond the skipped window), and the box
- * (E_GROUP_UNDECRYPTABLE). Nothing in `chain` changes unless it succeeds; then the key used is
- * deleted, and keys skipped over are kept (the oldest evicted past MAX_SKIPPED_GROUP_KEYS).
+ * (E_GROUP_REPLAY for a used one, E_GROUP_BEFORE_SHARE before the share the chain started
+ * from, E_GROUP_KEY_UNAVAILABLE for an evicted one, E_GROUP_TOO_FAR_AHEAD beyond the skipped
+ * window), and the box (E_GROUP_UNDECRYPTABLE). Nothing in `chain` changes unless it succeeds;
+ * then the key used is deleted, and keys skipped over are kept (the oldest evicted past
+ * MAX_SKIPPED_GROUP_KEYS).
  */
 export function openGroupMessage(
   chain: ReceiverChain,
@@ -209,11 +216,7 @@ export function openGroupMessage(
   const index = header.index;
   if (index < chain.nextIndex) {
     const messageKey = chain.skipped.get(index);
-    if (messageKey === undefined) {
-      throw index >= chain.floor
-        ? groupError(GroupCode.Replay, `group open: key ${index} was already used`)
-        : groupError(GroupCode.KeyUnavailable, `group open: no key for index ${index} any more`);
-    }
+    if (messageKey === undefined) throw missingKey(chain, index);
     const plaintext = openWith(messageKey, parsed.nonce, parsed.ciphertext, index);
     chain.skipped.delete(index);
     messageKey.fill(0);
@@ -252,6 +255,21 @@ export function openGroupMessage(
   chain.nextIndex = index + 1;
   evictSkipped(chain);
   return { header, plaintext };
+}
+
+/** Why `chain` has no key for `index`, below its next index and not among the skipped keys. */
+function missingKey(chain: ReceiverChain, index: number) {
+  if (index >= chain.floor) {
+    return groupError(GroupCode.Replay, `group open: key ${index} was already used`);
+  }
+  // An add keeps the epoch: a member added later gets the chain at the sender's index then.
+  if (index < chain.start) {
+    return groupError(
+      GroupCode.BeforeShare,
+      `group open: message ${index} was sealed before the share this chain starts at (${chain.start})`,
+    );
+  }
+  return groupError(GroupCode.KeyUnavailable, `group open: no key for index ${index} any more`);
 }
 
 /** Drops the oldest skipped keys past MAX_SKIPPED_GROUP_KEYS and raises the floor over them. */

@@ -32,7 +32,7 @@ export type RejectReason =
   | 'wrong-epoch'
   /** A group message from someone who was not a member when it came. */
   | 'not-a-member'
-  /** Its chain index is before the chain we hold, evicted, or too far ahead (sender-keys.ts). */
+  /** Its chain index's key was evicted, or it is too far ahead (sender-keys.ts). */
   | 'key-unavailable'
   /** Its sender's key has not come and the group already holds MAX_HELD_GROUP_MESSAGES. */
   | 'too-many-held'

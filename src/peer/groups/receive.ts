@@ -6,7 +6,8 @@
  * sender's receiver chain opens it (sender-keys.ts checks the chain's signature, the
  * index, the box). A message whose chain has not come yet is held (held.ts); one that
  * fails a check is dropped and reported like a damaged 1:1 delivery ('message:damaged',
- * takeDamaged()); one from a member whose key changed waits for trust(), as in 1:1.
+ * takeDamaged()); one sealed before its sender shared the chain with me is dropped
+ * quietly (notForMe); one from a member whose key changed waits for trust(), as in 1:1.
  */
 import { GroupCode } from '../../crypto/group-errors.js';
 import { type GroupState, memberRole } from '../../crypto/group-log.js';
@@ -112,6 +113,7 @@ export class GroupMessages {
       plain = decodeGroupPlain(opened.plaintext);
     } catch (err) {
       const { code, message } = describeError(err);
+      if (code === GroupCode.BeforeShare) return this.notForMe(code);
       // Signed by the sender's chain (checked first), its key already used: a copy if its id
       // was opened already (isCopy), else a replay, reported.
       const used = code === GroupCode.Replay || code === GroupCode.KeyUnavailable;
@@ -182,6 +184,20 @@ export class GroupMessages {
       return false;
     this.d.logger.info('dropped a copy of a group message', { msgId });
     return true;
+  }
+
+  /**
+   * Signed by its sender's chain, but at an index before the share my chain of it starts
+   * at: the sender sealed it for the members it knew before it learned I was added (an add
+   * keeps the epoch; its share to me is at its index then), and the relay stored it after
+   * the add, so it came to me too. It was never meant for me: neither damaged nor forged,
+   * so dropped quietly, like a copy. The share may come first or after (held.ts): both
+   * paths open here.
+   */
+  private notForMe(code: string): void {
+    this.d.logger.info('dropped a group message sealed before its sender shared its key', {
+      code,
+    });
   }
 
   /** Dropped, reported (takeDamaged()) and counted, like a damaged 1:1 delivery. */

@@ -315,7 +315,7 @@ describe('crypto/sender-keys', () => {
       for (const m of early)
         assert.equal(
           codeOf(() => openGroupMessage(late, ctx, m)),
-          GroupCode.KeyUnavailable,
+          GroupCode.BeforeShare,
         );
       assert.equal(text(openGroupMessage(late, ctx, after)), 'after');
     });
