@@ -83,6 +83,8 @@ export interface ClusterLink {
 export const CLUSTER_SETUP_TIMEOUT_MS = 30_000;
 /** How often a relay pings its NATS node (two unanswered: the connection is given up). */
 export const NATS_PING_MS = 4_000;
+/** How long a NATS node has to answer a new connection before the next one is tried. */
+export const NATS_CONNECT_TIMEOUT_MS = 4_000;
 const SETUP_RETRY_MS = 500;
 
 /** The buckets, created or opened; retried until JetStream answers or the time is up. */
@@ -136,6 +138,9 @@ export async function connectCluster(options: ClusterOptions, log: Logger): Prom
       pingInterval: NATS_PING_MS,
       maxPingOut: 2,
       reconnectTimeWait: 250,
+      // A frozen node still accepts TCP (the kernel does) and never says hello: the
+      // library's default wait (20 s) held a relay that long before it tried the next.
+      timeout: NATS_CONNECT_TIMEOUT_MS,
       ...(creds ? { authenticator: credsAuthenticator(creds) } : {}),
       ...(ca ? { tls: { ca } } : {}),
     });

@@ -7,7 +7,6 @@
  * memory, filled at open and kept current by a watch on the users bucket, so
  * lookups never wait on the network.
  */
-import { type KvEntry, KvWatchInclude } from '@nats-io/kv';
 import { systemClock } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
@@ -21,7 +20,8 @@ import {
   taken,
 } from '../directory.js';
 import type { StoreRefusal } from '../store/index.js';
-import { CLUSTER_SETUP_TIMEOUT_MS, type ClusterLink } from './connection.js';
+import { CLUSTER_SETUP_TIMEOUT_MS, type ClusterLink, USERS_BUCKET } from './connection.js';
+import { KeptWatch, type WatchedEntry } from './kept-watch.js';
 import { retrying } from './retry.js';
 
 /** Cards fetched at once while the directory is read at open. */
@@ -49,11 +49,16 @@ export class ClusterDirectory extends DirectoryMaps {
 
   async open(): Promise<void> {
     // The watch first, so a card written while the rest is read is not missed.
-    const watch = await this.link.users.watch({ include: KvWatchInclude.UpdatesOnly });
+    const watch = new KeptWatch({
+      link: this.link,
+      clock: systemClock,
+      log: this.log,
+      bucket: USERS_BUCKET,
+      from: 'updates',
+      apply: (entry) => this.apply(entry),
+    });
     this.watching = watch;
-    void (async () => {
-      for await (const entry of watch) this.apply(entry);
-    })().catch((err: unknown) => this.log.warn('directory watch ended', describeError(err)));
+    await watch.start();
     const keys = await retrying(
       systemClock,
       async () => {
@@ -112,7 +117,7 @@ export class ClusterDirectory extends DirectoryMaps {
     }
   }
 
-  private apply(entry: KvEntry): void {
+  private apply(entry: WatchedEntry): void {
     if (entry.operation !== 'PUT') return;
     const card = decodeCard(entry.value);
     if (card) this.publish(entry.key, card);

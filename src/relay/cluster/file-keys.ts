@@ -10,9 +10,9 @@
  * out; anything that does not read is left out (only relays write here, but a bucket is
  * not trusted further than a LevelDB key).
  */
-import type { KvEntry } from '@nats-io/kv';
 import { parseRecord, type RecipientState, type TransferRecord } from '../files/records.js';
 import type { StoredTransfer } from '../files/storage.js';
+import type { WatchedEntry } from './kept-watch.js';
 
 const RECORD = 't.';
 const HAVE = 'h.';
@@ -26,12 +26,12 @@ export const haveKey = (tidHex: string) => HAVE + tidHex;
 export const doneKey = (tidHex: string, userHex: string) => `${DONE}${tidHex}.${userHex}`;
 
 /** A count stored as decimal text (0 if it does not read as one). */
-export function countOf(e: KvEntry): number {
+export function countOf(e: WatchedEntry): number {
   const n = Number(decoder.decode(e.value));
   return Number.isSafeInteger(n) && n >= 0 ? n : 0;
 }
 
-export function stateOf(e: KvEntry): RecipientState | null {
+export function stateOf(e: WatchedEntry): RecipientState | null {
   const s = decoder.decode(e.value);
   return s === 'received' || s === 'declined' ? s : null;
 }
@@ -42,7 +42,7 @@ export type FileEntry =
   | { kind: 'have'; tidHex: string; have: number; revision: number }
   | { kind: 'done'; tidHex: string; userHex: string; state: RecipientState };
 
-export function parseEntry(e: KvEntry): FileEntry | null {
+export function parseEntry(e: WatchedEntry): FileEntry | null {
   const put = e.operation === 'PUT';
   if (e.key.startsWith(RECORD)) {
     const tidHex = e.key.slice(RECORD.length);
@@ -68,7 +68,7 @@ export function parseEntry(e: KvEntry): FileEntry | null {
 }
 
 /** The transfers a bucket's entries describe (records with their `have` and outcomes). */
-export function collect(entries: readonly KvEntry[]): StoredTransfer[] {
+export function collect(entries: readonly WatchedEntry[]): StoredTransfer[] {
   const parsed = entries.map(parseEntry);
   const byTid = new Map<string, StoredTransfer & { done: Map<string, RecipientState> }>();
   for (const p of parsed) {
@@ -86,7 +86,7 @@ export function collect(entries: readonly KvEntry[]): StoredTransfer[] {
 }
 
 /** A FilePolicy entry: the user and their limit (0: back to the default). */
-export function parsePolicy(e: KvEntry): { userHex: string; maxIncomingBytes: number } | null {
+export function parsePolicy(e: WatchedEntry): { userHex: string; maxIncomingBytes: number } | null {
   if (!HEX_64.test(e.key)) return null;
   return { userHex: e.key, maxIncomingBytes: e.operation === 'PUT' ? countOf(e) : 0 };
 }

@@ -6,7 +6,7 @@
  * others change (FileChanges), so its memory (quota per uploader, lookups for FileGet,
  * the downloads parked at the upload front) follows the cluster's.
  */
-import { type KV, type KvEntry, Kvm, KvWatchInclude } from '@nats-io/kv';
+import { type KV, Kvm } from '@nats-io/kv';
 import { utf8 } from '../../util/bytes.js';
 import type { Clock } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
@@ -32,6 +32,7 @@ import {
   recordKey,
   stateOf,
 } from './file-keys.js';
+import { KeptWatch, type WatchedEntry } from './kept-watch.js';
 import { readAllEntries } from './kv-read.js';
 import { retrying } from './retry.js';
 
@@ -83,8 +84,8 @@ export class ClusterFileRecords {
     this.policies = policies;
     // The watches first, so a change made while the rest is read is not missed.
     this.gone = new Set();
-    await this.follow(records, (e) => this.apply(parseEntry(e), changes));
-    await this.follow(policies, (e) => {
+    await this.follow(FILES_BUCKET, (e) => this.apply(parseEntry(e), changes));
+    await this.follow(FILE_POLICIES_BUCKET, (e) => {
       const p = parsePolicy(e);
       if (p) changes.policy(p.userHex, p.maxIncomingBytes);
     });
@@ -254,16 +255,11 @@ export class ClusterFileRecords {
     return this.records;
   }
 
-  private async follow(kv: KV, apply: (e: KvEntry) => void): Promise<void> {
-    const watch = await retrying(
-      this.options.clock,
-      () => kv.watch({ include: KvWatchInclude.UpdatesOnly }),
-      CLUSTER_SETUP_TIMEOUT_MS,
-    );
+  private async follow(bucket: string, apply: (e: WatchedEntry) => void): Promise<void> {
+    const { clock, log } = this.options;
+    const watch = new KeptWatch({ link: this.link, clock, log, bucket, from: 'updates', apply });
     this.watches.push(watch);
-    void (async () => {
-      for await (const e of watch) apply(e);
-    })().catch((err: unknown) => this.options.log.warn('file watch ended', describeError(err)));
+    await watch.start();
   }
 
   private noteHave(p: { tidHex: string; have: number; revision: number }): void {

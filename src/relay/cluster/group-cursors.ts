@@ -10,11 +10,13 @@
  * messages every member is past (groups.ts; the log stays: it is the group's
  * membership).
  */
-import { type KV, KvWatchInclude } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import type { Clock, Timer } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
+import { type ClusterLink, GROUP_CURSORS_BUCKET } from './connection.js';
 import type { GroupApplier } from './group-applier.js';
+import { KeptWatch } from './kept-watch.js';
 
 export const CURSOR_FLUSH_MS = 100;
 
@@ -25,6 +27,7 @@ export class GroupCursors {
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
+    private readonly link: ClusterLink,
     private readonly kv: KV,
     private readonly applier: GroupApplier,
     private readonly clock: Clock,
@@ -35,16 +38,22 @@ export class GroupCursors {
 
   /** Reads every cursor and keeps reading them as they change. */
   async start(): Promise<void> {
-    const watch = await this.kv.watch({ include: KvWatchInclude.LastValue, ignoreDeletes: true });
-    this.watching = watch;
-    void (async () => {
-      for await (const entry of watch) {
+    const watch = new KeptWatch({
+      link: this.link,
+      clock: this.clock,
+      log: this.log,
+      bucket: GROUP_CURSORS_BUCKET,
+      from: 'all',
+      ignoreDeletes: true,
+      apply: (entry) => {
         const key = parseCursorKey(entry.key);
         const cursor = Number(entry.string());
-        if (!key || !Number.isSafeInteger(cursor)) continue;
+        if (!key || !Number.isSafeInteger(cursor)) return;
         if (this.applier.cursorRead(key.gidHex, key.userHex, cursor)) this.moved(key.gidHex);
-      }
-    })().catch((err: unknown) => this.log.warn('group cursor watch ended', describeError(err)));
+      },
+    });
+    this.watching = watch;
+    await watch.start();
   }
 
   /** `userHex`'s cursor in `gidHex` moved here: written with the others of this tick. */

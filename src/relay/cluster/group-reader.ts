@@ -6,8 +6,8 @@
  * applied, which its members then never received).
  *
  * - An ordered consumer pushes the items, with a short pull expiry and a
- *   heartbeat so a consumer lost with its NATS node is made again within
- *   seconds (as stream-delivery.ts does for mail).
+ *   heartbeat, made again within seconds when it falls silent or ends
+ *   (kept-consumer.ts, as for a session's mail).
  * - An item after a gap (its seq beyond the next expected) is preceded by a read
  *   of what lies between from the stream's leader: what was deleted is not there,
  *   anything else is applied first.
@@ -15,7 +15,6 @@
  *   every READ_IDLE_MS anyway, a reader that has heard nothing reads on from the
  *   leader up to the stream's last seq.
  */
-import { type ConsumerMessages, DeliverPolicy } from '@nats-io/jetstream';
 import type { Clock, Timer } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
@@ -25,11 +24,7 @@ import {
   GROUP_STREAM,
   GROUP_SUBJECT_PREFIX,
 } from './connection.js';
-import {
-  CONSUMER_HEARTBEAT_MS,
-  CONSUMER_INACTIVE_MS,
-  CONSUMER_PULL_EXPIRES_MS,
-} from './consumers.js';
+import { KeptConsumer } from './kept-consumer.js';
 import { retrying } from './retry.js';
 import { nextStored } from './streams.js';
 
@@ -46,7 +41,7 @@ export type ApplyItem = (seq: number, subject: string, data: Uint8Array) => void
 export class GroupStreamReader {
   /** The highest seq handed to `apply` (or known to be deleted). */
   position = 0;
-  private messages: ConsumerMessages | null = null;
+  private consumer: KeptConsumer | null = null;
   private timer: Timer | null = null;
   private serial: Promise<void> = Promise.resolve();
   /** What start() waits for: the stream's last seq when it began. */
@@ -80,26 +75,16 @@ export class GroupStreamReader {
       this.reached = { seq: target, resolve };
     });
     this.handed();
-    const consumer = await retrying(
+    const consumer = new KeptConsumer({
+      link,
       clock,
-      () =>
-        link.js.consumers.get(GROUP_STREAM, {
-          filter_subjects: this.filter,
-          deliver_policy: DeliverPolicy.StartSequence,
-          opt_start_seq: this.position + 1,
-          inactive_threshold: CONSUMER_INACTIVE_MS,
-        }),
-      CLUSTER_SETUP_TIMEOUT_MS,
-    );
-    const messages = await consumer.consume({
-      max_messages: 1024,
-      expires: CONSUMER_PULL_EXPIRES_MS,
-      idle_heartbeat: CONSUMER_HEARTBEAT_MS,
-    });
-    this.messages = messages;
-    void (async () => {
-      for await (const m of messages) {
-        if (this.stopped) break;
+      log: this.log,
+      stream: GROUP_STREAM,
+      filter: this.filter,
+      maxMessages: 1024,
+      position: () => this.position,
+      take: async (m) => {
+        if (this.stopped) return false;
         this.lastHeardMs = this.clock.now();
         await this.inTurn(async () => {
           if (m.seq > this.position + 1) await this.readFromLeader(m.seq - 1);
@@ -107,10 +92,18 @@ export class GroupStreamReader {
           // Nothing more stored: caught up, even if the stream's last items were deleted.
           if (m.info.pending === 0) this.handed(true);
         });
-      }
-    })().catch((err: unknown) => {
-      if (!this.stopped) this.log.error('group stream reading ended', describeError(err));
+        return true;
+      },
+      // At start, as long as any setup step: a new cluster may still be electing leaders.
+      makeBudgetMs: CLUSTER_SETUP_TIMEOUT_MS,
+      // Later, never given up: every relay must read every item (leader reads meanwhile).
+      failed: (err) => {
+        if (!this.stopped) this.log.warn('group stream consumer not made yet', describeError(err));
+        return !this.stopped;
+      },
     });
+    this.consumer = consumer;
+    await consumer.start();
     this.schedule();
     await caughtUp;
   }
@@ -120,7 +113,7 @@ export class GroupStreamReader {
     this.handed(true);
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
     this.timer = null;
-    await this.messages?.close();
+    await this.consumer?.stop();
   }
 
   private schedule(): void {

@@ -71,7 +71,9 @@ export class ClusterGroups implements GroupStore {
     await ensureGroupStream(link, clock);
     const kv = await openCursorBucket(link, clock);
     await this.applier.start();
-    this.cursors = new GroupCursors(kv, this.applier, clock, log, (gidHex) => this.moved(gidHex));
+    this.cursors = new GroupCursors(link, kv, this.applier, clock, log, (gidHex) =>
+      this.moved(gidHex),
+    );
     await this.cursors.start();
   }
 

@@ -4,7 +4,8 @@
  * still stored, in stream order, to whichever relay the recipient is on,
  * as soon as it is stored through any relay. The first BACKLOG_READ_MAX messages
  * waiting at login are read from the stream's leader instead (readBacklog), then
- * the consumer takes over after them: no live announcement is needed. It pulls
+ * the consumer takes over after them: no live announcement is needed. It is made
+ * again after the last seq pushed when it falls silent (kept-consumer.ts). It pulls
  * CONSUMER_BUFFER messages ahead at most and is not read while the session's
  * output is over its budget, so a slow reader costs the relay a bounded buffer.
  *
@@ -17,7 +18,6 @@
  * purges"). Seqs never pushed here are ignored, so an ack cannot delete
  * another user's mail.
  */
-import { type ConsumerMessages, DeliverPolicy } from '@nats-io/jetstream';
 import type { Clock, Timer } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
@@ -25,11 +25,7 @@ import type { DeliveryLink, SessionDelivery } from '../delivery.js';
 import { SessionCode } from '../errors.js';
 import type { RelayLimits } from '../limits.js';
 import { ACKED_SUBJECT, type ClusterLink, MAIL_STREAM } from './connection.js';
-import {
-  CONSUMER_HEARTBEAT_MS,
-  CONSUMER_INACTIVE_MS,
-  CONSUMER_PULL_EXPIRES_MS,
-} from './consumers.js';
+import { KeptConsumer } from './kept-consumer.js';
 import { mailSubject, nextStoredMail } from './mail-stream.js';
 import { retrying } from './retry.js';
 
@@ -66,7 +62,7 @@ export interface StreamDeliveryDeps {
 }
 
 export class StreamDelivery implements SessionDelivery {
-  private messages: ConsumerMessages | null = null;
+  private consumer: KeptConsumer | null = null;
   private stopped = false;
   private wake: (() => void) | null = null;
   /** Seqs pushed to this session and not yet deleted, in order (`head` is the first). */
@@ -117,7 +113,7 @@ export class StreamDelivery implements SessionDelivery {
     this.nudgeTimer = null;
     this.d.stopped(this, this.session.userHex);
     this.stopped = true;
-    void this.messages?.close().catch(() => {});
+    void this.consumer?.stop();
     this.resume();
   }
 
@@ -196,36 +192,32 @@ export class StreamDelivery implements SessionDelivery {
   }
 
   private async run(): Promise<void> {
-    const { link, clock } = this.d;
+    const { link, clock, log } = this.d;
     this.reading = this.readFromLeader().finally(() => {
       this.reading = null;
     });
     await this.reading;
-    const cursor = this.lastPushed;
     if (this.stopped) return;
-    const consumer = await retrying(clock, () =>
-      link.js.consumers.get(MAIL_STREAM, {
-        filter_subjects: this.subject,
-        deliver_policy: DeliverPolicy.StartSequence,
-        opt_start_seq: cursor + 1,
-        inactive_threshold: CONSUMER_INACTIVE_MS,
-      }),
-    );
-    if (this.stopped) return;
-    const messages = await consumer.consume({
-      max_messages: CONSUMER_BUFFER,
-      expires: CONSUMER_PULL_EXPIRES_MS,
-      idle_heartbeat: CONSUMER_HEARTBEAT_MS,
+    const consumer = new KeptConsumer({
+      link,
+      clock,
+      log,
+      stream: MAIL_STREAM,
+      filter: this.subject,
+      maxMessages: CONSUMER_BUFFER,
+      position: () => this.lastPushed,
+      take: async (m) => {
+        if (!(await this.room())) return false;
+        this.push(m.seq, m.data);
+        return true;
+      },
+      // A consumer lost later is made again for as long as the session lasts (nudges
+      // read from the leader meanwhile); the first failing ends the session (start()).
+      failed: () => !this.stopped,
     });
-    this.messages = messages;
-    if (this.stopped) {
-      await messages.close();
-      return;
-    }
-    for await (const m of messages) {
-      if (!(await this.room())) break;
-      this.push(m.seq, m.data);
-    }
+    this.consumer = consumer;
+    await consumer.start();
+    if (this.stopped) await consumer.stop();
   }
 
   /**
