@@ -6,7 +6,9 @@
  * their recipients' groups directly, as Incoming would after opening them. Tests
  * drive delivery order by hand (hold(), release()).
  */
+
 import { applyChange, type GroupState, signChange } from '../../src/crypto/group-log.js';
+import type { PeerEventMap } from '../../src/peer/events.js';
 import { Groups } from '../../src/peer/groups/groups.js';
 import { LinkCode, linkError } from '../../src/peer/link/errors.js';
 import type { LookupBy } from '../../src/peer/link/lookups.js';
@@ -19,6 +21,13 @@ import type { Card, Frame, FrameOf, GroupChange, GroupItem } from '../../src/wir
 import { memoryPeer, type Person } from './peer-fixtures.js';
 
 export type Member = Awaited<ReturnType<GroupHub['join']>>;
+
+/** Every `name` event `m` emits from now on. */
+export function collect<K extends keyof PeerEventMap>(m: Member, name: K): PeerEventMap[K][] {
+  const out: PeerEventMap[K][] = [];
+  m.events.on(name, (e) => out.push(e));
+  return out;
+}
 
 interface RelayGroup {
   state: GroupState;

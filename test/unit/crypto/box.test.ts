@@ -12,7 +12,7 @@ import {
 } from '../../../src/crypto/box.js';
 import { generateIdentity } from '../../../src/crypto/keys.js';
 import { concatBytes, fromHex, toHex, utf8 } from '../../../src/util/bytes.js';
-import { isNatterError } from '../../../src/util/errors.js';
+import { codeOf } from '../../helpers/codes.js';
 
 interface BoxVector {
   aliceSk: string;
@@ -26,15 +26,6 @@ interface BoxVector {
 const vectors = JSON.parse(
   readFileSync(new URL('../../fixtures/crypto-vectors.json', import.meta.url), 'utf8'),
 ) as { box: BoxVector };
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return isNatterError(err) ? err.code : 'not a NatterError';
-  }
-  return undefined;
-}
 
 function plaintextOf(result: OpenResult): string {
   assert.equal(result.ok, true, result.ok ? '' : `open failed: ${result.reason}`);

@@ -23,7 +23,7 @@ import {
 } from '../../../src/crypto/file-stream.js';
 import { randomBytes } from '../../../src/crypto/random.js';
 import { fromHex, toHex, utf8 } from '../../../src/util/bytes.js';
-import { isNatterError } from '../../../src/util/errors.js';
+import { codeOf } from '../../helpers/codes.js';
 
 interface ChunkVector {
   index: number;
@@ -35,15 +35,6 @@ interface ChunkVector {
 const vectors = JSON.parse(
   readFileSync(new URL('../../fixtures/file-vectors.json', import.meta.url), 'utf8'),
 ) as { key: string; noncePrefix: string; chunks: ChunkVector[] };
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return isNatterError(err) ? err.code : `not a NatterError: ${String(err)}`;
-  }
-  return undefined;
-}
 
 /** The STREAM nonce built independently of src/: prefix ‖ u64be(index) ‖ last. */
 function nonceOf(prefix: Uint8Array, index: number, last: boolean): Uint8Array {

@@ -25,7 +25,7 @@ import {
 } from '../../../src/crypto/group-log.js';
 import { generateSigningKeyPair, type SigningKeyPair } from '../../../src/crypto/sign.js';
 import { bytesEqual, fromHex, toHex } from '../../../src/util/bytes.js';
-import { isNatterError } from '../../../src/util/errors.js';
+import { codeOf } from '../../helpers/codes.js';
 
 interface LogVector {
   authorSeed: string;
@@ -46,15 +46,6 @@ interface LogVector {
 const vectors = JSON.parse(
   readFileSync(new URL('../../fixtures/group-vectors.json', import.meta.url), 'utf8'),
 ) as { groupLog: LogVector };
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return isNatterError(err) ? err.code : `not a NatterError: ${String(err)}`;
-  }
-  return undefined;
-}
 
 type Body = Exclude<GroupChangeBody, { op: 'create' }>;
 

@@ -13,7 +13,7 @@ import {
 } from '../../../src/crypto/keys.js';
 import { domainMessage, sign, TAG_BOXKEY, verify } from '../../../src/crypto/sign.js';
 import { fromHex, toHex } from '../../../src/util/bytes.js';
-import { isNatterError } from '../../../src/util/errors.js';
+import { codeOf } from '../../helpers/codes.js';
 
 const vectors = JSON.parse(
   readFileSync(new URL('../../fixtures/crypto-vectors.json', import.meta.url), 'utf8'),
@@ -44,15 +44,6 @@ function withHighBit(key: Uint8Array): Uint8Array {
   const copy = new Uint8Array(key);
   copy[31] = (copy[31] ?? 0) | 0x80;
   return copy;
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return isNatterError(err) ? err.code : 'not a NatterError';
-  }
-  return undefined;
 }
 
 describe('crypto/keys', () => {

@@ -25,16 +25,7 @@ import {
 } from '../../../src/crypto/sender-keys-codec.js';
 import { generateSigningKeyPair } from '../../../src/crypto/sign.js';
 import { toHex, utf8 } from '../../../src/util/bytes.js';
-import { isNatterError } from '../../../src/util/errors.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return isNatterError(err) ? err.code : `not a NatterError: ${String(err)}`;
-  }
-  return undefined;
-}
+import { codeOf } from '../../helpers/codes.js';
 
 const alice = generateSigningKeyPair().publicKey;
 const ctx: GroupMessageContext = { groupId: randomBytes(16), epoch: 0, sender: alice };

@@ -38,7 +38,7 @@ import {
 } from '../../../src/crypto/sender-keys-codec.js';
 import { domainMessage, generateSigningKeyPair, verify } from '../../../src/crypto/sign.js';
 import { fromHex, toHex, utf8 } from '../../../src/util/bytes.js';
-import { isNatterError } from '../../../src/util/errors.js';
+import { codeOf } from '../../helpers/codes.js';
 
 interface RatchetVector {
   steps: Array<{ index: number; chainKey: string; messageKey: string }>;
@@ -46,15 +46,6 @@ interface RatchetVector {
 const vectors = JSON.parse(
   readFileSync(new URL('../../fixtures/group-vectors.json', import.meta.url), 'utf8'),
 ) as { senderKeyRatchet: RatchetVector };
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return isNatterError(err) ? err.code : `not a NatterError: ${String(err)}`;
-  }
-  return undefined;
-}
 
 function hmac(key: Uint8Array, byte: number): string {
   return createHmac('sha256', key)

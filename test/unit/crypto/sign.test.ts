@@ -26,7 +26,7 @@ import {
 } from '../../../src/crypto/sign.js';
 import { TAG_STATUS } from '../../../src/crypto/status.js';
 import { concatBytes, fromHex, toHex, utf8 } from '../../../src/util/bytes.js';
-import { isNatterError } from '../../../src/util/errors.js';
+import { codeOf } from '../../helpers/codes.js';
 
 interface Ed25519Vector {
   name: string;
@@ -57,15 +57,6 @@ function nodeAccepts(publicKey: Uint8Array, message: Uint8Array, signature: Uint
   const spki = concatBytes(fromHex('302a300506032b6570032100'), publicKey);
   const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
   return nodeVerify(null, message, key, signature);
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return isNatterError(err) ? err.code : 'not a NatterError';
-  }
-  return undefined;
 }
 
 describe('crypto/sign', () => {

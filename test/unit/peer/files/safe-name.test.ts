@@ -16,16 +16,8 @@ import {
   uniqueName,
 } from '../../../../src/peer/files/safe-name.js';
 import { isNatterError } from '../../../../src/util/errors.js';
+import { codeOf } from '../../../helpers/codes.js';
 import { HOSTILE_NAMES } from '../../../helpers/hostile-names.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return isNatterError(err) ? err.code : `not a NatterError: ${String(err)}`;
-  }
-  return undefined;
-}
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;

@@ -14,18 +14,11 @@ import {
   senderChainShare,
 } from '../../../../src/crypto/sender-keys.js';
 import { encodeSenderChainShare } from '../../../../src/crypto/sender-keys-codec.js';
-import type { PeerEventMap } from '../../../../src/peer/events.js';
 import { PREFIX } from '../../../../src/peer/store.js';
 import { fromHex } from '../../../../src/util/bytes.js';
 import { encodeGroupPlain } from '../../../../src/wire/codec.js';
-import { GroupHub, type Member } from '../../../helpers/group-hub.js';
+import { collect, GroupHub, type Member } from '../../../helpers/group-hub.js';
 import { person } from '../../../helpers/peer-fixtures.js';
-
-function collect<K extends keyof PeerEventMap>(m: Member, name: K): PeerEventMap[K][] {
-  const out: PeerEventMap[K][] = [];
-  m.events.on(name, (e) => out.push(e));
-  return out;
-}
 
 async function unread(m: Member): Promise<string[]> {
   return (await m.history.takeUnread()).map((e) => `${e.peer.pseudonym}: ${e.text}`);

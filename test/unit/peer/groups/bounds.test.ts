@@ -13,21 +13,15 @@ import {
   senderChainShare,
 } from '../../../../src/crypto/sender-keys.js';
 import { encodeSenderChainShare } from '../../../../src/crypto/sender-keys-codec.js';
-import type { DamagedMessage, PeerEventMap } from '../../../../src/peer/events.js';
+import type { DamagedMessage } from '../../../../src/peer/events.js';
 import { MAX_GROUP_LOG_PAGES } from '../../../../src/peer/groups/apply.js';
 import { MAX_EARLY_SENDER_KEYS } from '../../../../src/peer/groups/chains.js';
 import { MAX_HELD_GROUP_MESSAGES } from '../../../../src/peer/groups/held.js';
 import { MAX_EPOCHS_AHEAD } from '../../../../src/peer/groups/shares-in.js';
 import { PREFIX } from '../../../../src/peer/store.js';
 import { fromHex } from '../../../../src/util/bytes.js';
-import { GroupHub, type Member } from '../../../helpers/group-hub.js';
+import { collect, GroupHub, type Member } from '../../../helpers/group-hub.js';
 import { person } from '../../../helpers/peer-fixtures.js';
-
-function collect<K extends keyof PeerEventMap>(m: Member, name: K): PeerEventMap[K][] {
-  const out: PeerEventMap[K][] = [];
-  m.events.on(name, (e) => out.push(e));
-  return out;
-}
 
 const keysUnder = (m: Member, prefix: string) =>
   [...m.kv.data.keys()].filter((k) => k.startsWith(prefix));

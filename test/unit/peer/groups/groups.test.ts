@@ -6,19 +6,12 @@
 import assert from 'node:assert/strict';
 import { prepareChange, signChange } from '../../../../src/crypto/group-log.js';
 import { generateIdentity } from '../../../../src/crypto/keys.js';
-import type { PeerEventMap } from '../../../../src/peer/events.js';
 import { MIN_GROUP_ID_PREFIX_CHARS } from '../../../../src/peer/groups/book.js';
 import { PREFIX } from '../../../../src/peer/store.js';
 import { fromHex, toHex } from '../../../../src/util/bytes.js';
 import { isNatterError } from '../../../../src/util/errors.js';
-import { GroupHub, type Member } from '../../../helpers/group-hub.js';
+import { collect, GroupHub, type Member } from '../../../helpers/group-hub.js';
 import { person } from '../../../helpers/peer-fixtures.js';
-
-function collect<K extends keyof PeerEventMap>(m: Member, name: K): PeerEventMap[K][] {
-  const out: PeerEventMap[K][] = [];
-  m.events.on(name, (e) => out.push(e));
-  return out;
-}
 
 async function world() {
   const hub = new GroupHub();
