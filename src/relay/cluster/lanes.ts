@@ -1,11 +1,11 @@
 /**
- * One recipient's mail is published in the order the relay took it, one
- * publish at a time (docs/decisions.md, "Issue 15: one publish at a time per
- * recipient"). Pipelined publishes are stored out of order whenever some of
+ * One sender's mail to one recipient is published in the order the relay took
+ * it, one publish at a time (docs/decisions.md, "One publish at a time per
+ * conversation"). Pipelined publishes are stored out of order whenever some of
  * them are lost with a NATS node or a stream leader and tried again after later
  * ones went through; receivers then see a sender's counters jump and come back.
- * The price is one round trip to JetStream per message per recipient, paid only
- * when several messages for one recipient arrive at once.
+ * The price is one round trip to JetStream per message, paid only when several
+ * messages of one sender for one recipient arrive at once.
  *
  * A task that fails fails every task queued behind it at the time, untried,
  * with the same error: the senders keep those messages and send them again in

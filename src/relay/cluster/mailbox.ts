@@ -140,7 +140,9 @@ export class ClusterMailbox implements MailStore {
       retrying(this.options.clock, () =>
         this.publisher.publish(mailSubject(recipientHex), record, msgID),
       );
-    const durable = this.lanes.run(recipientHex, publish).then(
+    // One lane per conversation: a sender's counters to a recipient must arrive in order;
+    // mail from different senders to one recipient has no order to keep between them.
+    const durable = this.lanes.run(`${senderHex}.${recipientHex}`, publish).then(
       (ack): EnqueueResult => {
         const seq = ack.seq;
         if (!ack.duplicate) this.senders.stored(senderHex, recipientHex, seq, storedAtMs);

@@ -8,7 +8,7 @@ const later = <T>(ms: number, value: T, fail = false) =>
     setTimeout(() => (fail ? reject(new Error('x')) : resolve(value)), ms),
   );
 
-describe('cluster lanes: one publish at a time per recipient', () => {
+describe('cluster lanes: one publish at a time per lane', () => {
   it('runs the tasks of one lane in order, one at a time, and fails those behind a failure', async () => {
     const lanes = new Lanes();
     const order: string[] = [];
