@@ -6,6 +6,7 @@
  */
 import { generateIdentity, type Identity } from '../../src/crypto/keys.js';
 import { type RelayLimits, type RunningRelay, startRelay } from '../../src/relay/index.js';
+import { createLogger } from '../../src/util/logger.js';
 import type { FrameOf } from '../../src/wire/types.js';
 import { type NatsNode, startNats } from './nats.js';
 import { RawClient } from './raw-client.js';
@@ -37,6 +38,9 @@ export class TestCluster {
       port: 0,
       cluster: { servers: [this.nats.url] },
       limits,
+      ...(process.env.NATTER_TEST_LOG
+        ? { logger: createLogger({ base: { relay: this.relays.length } }) }
+        : {}),
     });
     this.relays.push(r);
     this.dataDirs.set(r, dataDir);

@@ -96,9 +96,11 @@ export class ClusterMailbox implements MailStore {
       this.link.nc.subscribe(`${LIVE_SUBJECT_PREFIX}*`, {
         callback: (err, msg) => {
           if (err) return;
-          const seq = Number(msg.string());
+          // "<seq> <msg id>": the id lets a session tell a seq reused after a reset.
+          const [seqText, msgId] = msg.string().split(' ');
+          const seq = Number(seqText);
           if (Number.isSafeInteger(seq) && seq > 0) {
-            this.nudge(msg.subject.slice(LIVE_SUBJECT_PREFIX.length), seq);
+            this.nudge(msg.subject.slice(LIVE_SUBJECT_PREFIX.length), seq, msgId ?? null);
           }
         },
       }),
@@ -148,9 +150,9 @@ export class ClusterMailbox implements MailStore {
         if (!ack.duplicate) this.senders.stored(senderHex, recipientHex, seq, storedAtMs);
         // Sessions get the record from their consumer; this note only lets them check
         // it came (stream-delivery.ts nudge), here and on the other relays.
-        this.nudge(recipientHex, seq);
+        this.nudge(recipientHex, seq, msgID);
         try {
-          this.link.nc.publish(LIVE_SUBJECT_PREFIX + recipientHex, String(seq));
+          this.link.nc.publish(LIVE_SUBJECT_PREFIX + recipientHex, `${seq} ${msgID}`);
         } catch {
           // Closing: the consumers deliver without it.
         }
@@ -205,7 +207,7 @@ export class ClusterMailbox implements MailStore {
       log,
       withSeq: this.options.withSeq,
       goneBelow: (recipientHex, below) => this.senders.goneBelow(recipientHex, below),
-      deleteMail: (seq) => this.publisher.deleteMessage(MAIL_STREAM, seq),
+      deleteMail: (seq, subject, msgId) => this.deleteDelivered(seq, subject, msgId),
       track: (work) => this.track(work),
       // Known by user once the session is ready (it is made before login).
       started: (d, userHex) => {
@@ -221,11 +223,22 @@ export class ClusterMailbox implements MailStore {
   }
 
   /** Mail stored for `recipientHex` at `seq`: this relay's sessions of that user check they have it. */
-  private nudge(recipientHex: string, seq: number): void {
+  private nudge(recipientHex: string, seq: number, msgId: string | null): void {
     const mine = this.local.get(recipientHex);
     if (!mine) return;
     if (mine.size === 0) this.local.delete(recipientHex);
-    for (const d of mine) d.nudge(seq);
+    for (const d of mine) d.nudge(seq, msgId);
+  }
+
+  /** Deletes the mail at `seq` if it still is the one delivered (docs/decisions.md "A reset stream"). */
+  private async deleteDelivered(seq: number, subject: string, msgId: string | null): Promise<void> {
+    const at = await this.publisher.storedAt(MAIL_STREAM, seq);
+    if (at === null) return;
+    if (at.subject !== subject || (msgId !== null && at.msgId !== msgId)) {
+      this.options.log.warn('stored mail at an acked seq is another message; not deleted', { seq });
+      return;
+    }
+    await this.publisher.deleteMessage(MAIL_STREAM, seq);
   }
 
   async pending(recipientHex: string): Promise<number> {

@@ -45,22 +45,40 @@ interface Outgoing {
   headers?: MsgHdrs;
 }
 
+/** What a stream holds at a seq (STREAM.MSG.GET), as far as a delete needs to know. */
+export interface StoredAt {
+  subject: string;
+  /** Its Nats-Msg-Id header, if it has one. */
+  msgId: string | null;
+}
+
 interface Waiting {
   resolve: (ack: PubAck) => void;
   reject: (err: PublishError) => void;
   deadline: number;
   /** A message delete (STREAM.MSG.DELETE): its answer has no seq. */
   deletes?: true;
+  /** A read by seq (STREAM.MSG.GET): the answer goes to `got` instead. */
+  got?: (at: StoredAt | null) => void;
 }
+
+/** JetStream's "no message found". */
+const NO_MESSAGE = 10037;
 
 /**
  * A delete of a message already gone: "no message found" (10037), or "message delete
  * failed: no message found" (10057, what 2.9 answers STREAM.MSG.DELETE for a deleted seq).
  */
 function alreadyGone(error: { err_code?: number; description?: string } | undefined): boolean {
-  if (error?.err_code === 10037) return true;
+  if (error?.err_code === NO_MESSAGE) return true;
   // "no message found", "sequence N not found": the seq is not (or no longer) stored.
   return error?.err_code === 10057 && /not found/i.test(error.description ?? '');
+}
+
+function storedAt(m: { subject?: string; hdrs?: string }): StoredAt {
+  const hdrs = m.hdrs ? Buffer.from(m.hdrs, 'base64').toString('latin1') : '';
+  const msgId = /\r\nNats-Msg-Id:\s*([^\r\n]*)/i.exec(hdrs)?.[1]?.trim() ?? null;
+  return { subject: m.subject ?? '', msgId };
 }
 
 export class Publisher {
@@ -112,6 +130,22 @@ export class Publisher {
   }
 
   /**
+   * The subject and message id stored at `seq` of `stream`, or null if nothing is
+   * (STREAM.MSG.GET through the same inbox: a delete checks what it deletes first).
+   */
+  storedAt(stream: string, seq: number): Promise<StoredAt | null> {
+    const id = ++this.next;
+    const data = new TextEncoder().encode(JSON.stringify({ seq }));
+    const subject = `$JS.API.STREAM.MSG.GET.${stream}`;
+    return new Promise<StoredAt | null>((resolve, reject) => {
+      const deadline = this.clock.now() + PUBLISH_TIMEOUT_MS;
+      this.waiting.set(id, { resolve: () => {}, got: resolve, reject, deadline });
+      this.outgoing.push({ id, subject, data });
+      this.timer ??= this.arm();
+    });
+  }
+
+  /**
    * A turn's publishes in one burst: the client library writes what is queued
    * at its next microtask, so publishes from many sessions' reads would each
    * cost a socket write; together they cost one.
@@ -153,8 +187,11 @@ export class Publisher {
         duplicate?: boolean;
         success?: boolean;
         error?: { err_code?: number; description?: string };
+        message?: { subject?: string; hdrs?: string };
       }>();
-      if (w.deletes && (a.success === true || alreadyGone(a.error))) {
+      if (w.got && (a.message || a.error?.err_code === NO_MESSAGE)) {
+        w.got(a.message ? storedAt(a.message) : null);
+      } else if (w.deletes && (a.success === true || alreadyGone(a.error))) {
         w.resolve({ seq: 0, duplicate: false });
       } else if (a.error)
         w.reject(

@@ -9,14 +9,9 @@
  * CONSUMER_BUFFER messages ahead at most and is not read while the session's
  * output is over its budget, so a slow reader costs the relay a bounded buffer.
  *
- * Acks: the seqs this session was pushed, in order; once a prefix of them is
- * acknowledged, its messages are deleted one by one (at most every
- * DELETE_COALESCE_MS, pipelined through the mailbox's publisher), and the other
- * relays are told everything below the next unacknowledged seq is gone. Not a
- * purge of the subject: nats-server 2.9 replays a purge limited to a subject as
- * a purge of the whole stream when a node recovers (docs/decisions.md "No
- * purges"). Seqs never pushed here are ignored, so an ack cannot delete
- * another user's mail.
+ * Acks, and the deletes they lead to: pushed-mail.ts. A note of mail stored at
+ * a seq this session already passed means the stream was reset: the session ends
+ * and the next one reads from the start (checkReset).
  */
 import type { Clock, Timer } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
@@ -24,10 +19,13 @@ import type { Logger } from '../../util/logger.js';
 import type { DeliveryLink, SessionDelivery } from '../delivery.js';
 import { SessionCode } from '../errors.js';
 import type { RelayLimits } from '../limits.js';
-import { ACKED_SUBJECT, type ClusterLink, MAIL_STREAM } from './connection.js';
+import { type ClusterLink, MAIL_STREAM } from './connection.js';
 import { KeptConsumer } from './kept-consumer.js';
 import { mailSubject, nextStoredMail } from './mail-stream.js';
-import { retrying } from './retry.js';
+import { PushedMail, type PushedMailDeps } from './pushed-mail.js';
+
+/** The header a mail publish carries its message id in (mailbox.ts). */
+const MSG_ID_HEADER = 'Nats-Msg-Id';
 
 /** Messages read from the stream's leader at once: at login, and when the consumer is behind. */
 export const BACKLOG_READ_MAX = 64;
@@ -35,14 +33,6 @@ export const BACKLOG_READ_MAX = 64;
 export const NUDGE_GRACE_MS = 250;
 /** Messages the consumer holds ahead of the session: enough for a burst, small per session. */
 export const CONSUMER_BUFFER = 256;
-/**
- * Acks of one session within this long are deleted together: a client acks each batch
- * it stored (every few ms under load). Acked mail not yet deleted when the session ends
- * is deleted at once; if the relay dies first it is delivered again and dropped by the
- * client as a copy.
- */
-export const DELETE_COALESCE_MS = 100;
-
 export interface StreamDeliveryDeps {
   link: ClusterLink;
   clock: Clock;
@@ -53,40 +43,28 @@ export interface StreamDeliveryDeps {
   started: (delivery: StreamDelivery, userHex: string) => void;
   /** This delivery ended (the mailbox stops nudging it). */
   stopped: (delivery: StreamDelivery, userHex: string) => void;
-  /** Work the mailbox waits for before its connection closes. */
-  track: (work: Promise<unknown>) => void;
-  /** Mail of `recipientHex` below `seq` is gone (this relay's sender quota hears it). */
-  goneBelow: (recipientHex: string, belowSeq: number) => void;
-  /** Deletes one stored message (resolves once done, or found gone). */
-  deleteMail: (seq: number) => Promise<void>;
+  track: PushedMailDeps['track'];
+  goneBelow: PushedMailDeps['goneBelow'];
+  deleteMail: PushedMailDeps['deleteMail'];
 }
 
 export class StreamDelivery implements SessionDelivery {
   private consumer: KeptConsumer | null = null;
   private stopped = false;
   private wake: (() => void) | null = null;
-  /** Seqs pushed to this session and not yet deleted, in order (`head` is the first). */
-  private pushed: number[] = [];
   /** The highest seq pushed (also of skipped unreadable mail), and the reads from the leader. */
   private lastPushed = 0;
   private reading: Promise<void> | null = null;
   private nudgeTimer: Timer | null = null;
-  private head = 0;
-  /** Pushed and not yet acknowledged; acknowledged and waiting for the seqs before them. */
-  private readonly unacked = new Set<number>();
-  private readonly acked = new Set<number>();
-  /** The acknowledged prefix's seqs, to delete at the next flush. */
-  private toDelete: number[] = [];
-  private deleting: Promise<void> = Promise.resolve();
-  /** Deletes wanted up to below this seq, the last batch started, and the timer that starts the next. */
-  private deleteBelow = 0;
-  private deletedBelow = 0;
-  private deleteTimer: Timer | null = null;
+  private readonly mail: PushedMail;
 
   constructor(
     private readonly session: DeliveryLink,
     private readonly d: StreamDeliveryDeps,
-  ) {}
+  ) {
+    const { link, clock, log, track, goneBelow, deleteMail } = d;
+    this.mail = new PushedMail({ link, clock, log, user: session, track, goneBelow, deleteMail });
+  }
 
   start(): void {
     this.d.started(this, this.session.userHex);
@@ -108,7 +86,7 @@ export class StreamDelivery implements SessionDelivery {
   }
 
   stop(): void {
-    this.flushDeletes();
+    this.mail.flush();
     if (this.nudgeTimer !== null) this.d.clock.clearTimeout(this.nudgeTimer);
     this.nudgeTimer = null;
     this.d.stopped(this, this.session.userHex);
@@ -118,38 +96,7 @@ export class StreamDelivery implements SessionDelivery {
   }
 
   ack(seqs: readonly number[]): void {
-    // Only seqs pushed here and not yet acknowledged count: what this holds is bounded by
-    // what was pushed, whatever a client acks.
-    for (const seq of seqs) if (this.unacked.delete(seq)) this.acked.add(seq);
-    let through = 0;
-    while (this.head < this.pushed.length && this.acked.delete(this.pushed[this.head]!)) {
-      through = this.pushed[this.head]!;
-      this.toDelete.push(through);
-      this.head++;
-    }
-    if (through === 0) return;
-    if (this.head > 1024 && this.head * 2 > this.pushed.length) {
-      this.pushed = this.pushed.slice(this.head);
-      this.head = 0;
-    }
-    this.deleteBelow = through + 1;
-    if (this.deleteTimer === null) {
-      this.deleteTimer = this.d.clock.setTimeout(() => this.flushDeletes(), DELETE_COALESCE_MS);
-      (this.deleteTimer as { unref?: () => void }).unref?.();
-    }
-  }
-
-  /** Batches of deletes go one after another, each up to a higher seq. */
-  private flushDeletes(): void {
-    if (this.deleteTimer !== null) this.d.clock.clearTimeout(this.deleteTimer);
-    this.deleteTimer = null;
-    const below = this.deleteBelow;
-    if (below <= this.deletedBelow) return;
-    this.deletedBelow = below;
-    const seqs = this.toDelete;
-    this.toDelete = [];
-    this.deleting = this.deleting.then(() => this.deleteAcked(seqs, below));
-    this.d.track(this.deleting);
+    this.mail.ack(seqs);
   }
 
   private get subject(): string {
@@ -166,8 +113,13 @@ export class StreamDelivery implements SessionDelivery {
    * read from the stream's leader. A consumer made while a NATS node is down can
    * stall for seconds; normally it has pushed the mail long before.
    */
-  nudge(seq: number): void {
-    if (this.stopped || seq <= this.lastPushed || this.nudgeTimer !== null) return;
+  nudge(seq: number, msgId: string | null = null): void {
+    if (this.stopped) return;
+    if (seq <= this.lastPushed) {
+      this.checkReset(seq, msgId);
+      return;
+    }
+    if (this.nudgeTimer !== null) return;
     this.nudgeTimer = this.d.clock.setTimeout(() => {
       this.nudgeTimer = null;
       if (this.lastPushed >= seq) return;
@@ -180,6 +132,43 @@ export class StreamDelivery implements SessionDelivery {
         );
     }, NUDGE_GRACE_MS);
     (this.nudgeTimer as { unref?: () => void }).unref?.();
+  }
+
+  /**
+   * A note for `seq`, at or below what was pushed. Normally the consumer pushed it first.
+   * A seq that names another message than the one pushed there, or a message stored at a
+   * seq already passed, means the stream was reset (nats-server 2.9 resets a stream's
+   * replicas when a node rejoins, and seqs can be given again): the session ends, and the
+   * client's next one reads everything stored from the start (docs/decisions.md "A reset
+   * stream"); it drops what it already has as copies.
+   */
+  private checkReset(seq: number, msgId: string | null): void {
+    if (msgId === null) return;
+    const pushed = this.mail.idAt(seq);
+    if (pushed === msgId) return;
+    if (pushed !== undefined) {
+      this.restart(seq);
+      return;
+    }
+    // Not held: deleted after its ack (a late note), or never pushed. The leader says.
+    void nextStoredMail(this.d.link, this.d.clock, this.subject, seq).then(
+      (m) => {
+        if (
+          m?.seq === seq &&
+          m.header?.get(MSG_ID_HEADER) === msgId &&
+          this.mail.idAt(seq) === undefined
+        ) {
+          this.restart(seq);
+        }
+      },
+      () => {},
+    );
+  }
+
+  private restart(seq: number): void {
+    if (this.stopped) return;
+    this.d.log.warn('the mail stream was reset under a session; it starts again', { seq });
+    this.session.fail(SessionCode.Internal, 'relay lost its place in your mail; log in again');
   }
 
   private async readNow(): Promise<void> {
@@ -208,7 +197,7 @@ export class StreamDelivery implements SessionDelivery {
       position: () => this.lastPushed,
       take: async (m) => {
         if (!(await this.room())) return false;
-        this.push(m.seq, m.data);
+        this.push(m.seq, m.data, m.headers?.get(MSG_ID_HEADER) || null);
         return true;
       },
       // A consumer lost later is made again for as long as the session lasts (nudges
@@ -232,7 +221,7 @@ export class StreamDelivery implements SessionDelivery {
     for (let n = 0; n < BACKLOG_READ_MAX; n++) {
       const m = await nextStoredMail(link, clock, this.subject, this.lastPushed + 1);
       if (m === null || !(await this.room())) return;
-      this.push(m.seq, m.data);
+      this.push(m.seq, m.data, m.header?.get(MSG_ID_HEADER) || null);
     }
   }
 
@@ -247,7 +236,7 @@ export class StreamDelivery implements SessionDelivery {
   }
 
   /** Pushes the mail at `seq`, unless it (or a later one) was pushed: the consumer and reads meet here. */
-  private push(seq: number, data: Uint8Array): void {
+  private push(seq: number, data: Uint8Array, msgId: string | null): void {
     if (seq <= this.lastPushed) return;
     this.lastPushed = seq;
     let record: Uint8Array;
@@ -257,31 +246,10 @@ export class StreamDelivery implements SessionDelivery {
       // Only relays publish here; a record that does not decode is skipped, not served,
       // and deleted with the acknowledged prefix it is part of.
       this.d.log.warn('stored mail unreadable; skipped', { seq, ...describeError(err) });
-      this.pushed.push(seq);
-      this.acked.add(seq);
+      this.mail.pushed(seq, msgId, false);
       return;
     }
     this.session.sendEncoded(record);
-    this.pushed.push(seq);
-    this.unacked.add(seq);
-  }
-
-  /** Deletes the acknowledged `seqs`; then everything below `below` is gone. */
-  private async deleteAcked(seqs: readonly number[], below: number): Promise<void> {
-    const { link, clock, log } = this.d;
-    const recipientHex = this.session.userHex;
-    try {
-      // A delete lost is a redelivery, which the client drops as a duplicate.
-      await Promise.all(seqs.map((seq) => retrying(clock, () => this.d.deleteMail(seq))));
-    } catch (err) {
-      log.warn('cluster mail delete failed', describeError(err));
-      return;
-    }
-    this.d.goneBelow(recipientHex, below);
-    try {
-      link.nc.publish(ACKED_SUBJECT, JSON.stringify({ r: recipientHex, below }));
-    } catch {
-      // Closing: the other relays' sender quotas forget this mail at its TTL instead.
-    }
+    this.mail.pushed(seq, msgId);
   }
 }
