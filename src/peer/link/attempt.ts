@@ -118,11 +118,13 @@ export class LinkAttempt {
   /** Queues a frame for this turn's write; throws E_LINK_FULL at the writer's bound. */
   send(frame: Frame): void {
     this.socket.send(frame);
+    this.keepalive.sent();
   }
 
   /** A frame encoded already, length prefix included; same bound. */
   sendFramed(bytes: Buffer): void {
     this.socket.sendFramed(bytes);
+    this.keepalive.sent();
   }
 
   /** The link's own frames (Pong, Ping, Goodbye): a full link costs one, not the process. */

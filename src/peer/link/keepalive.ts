@@ -15,6 +15,14 @@ export const PING_INTERVAL_MS = 30_000;
  */
 export const SILENCE_LIMIT_INTERVALS = 2.5;
 
+/**
+ * A frame sent (a Send, a Lookup: most are answered) with nothing heard for this long
+ * brings a Ping at once, and nothing heard for as long again means the link is dead.
+ * A relay cut off without a sound was noticed only by the pings above (75 s, and sends
+ * waited it out: a new-user trial); a relay waiting on its store still answers Pings.
+ */
+export const ANSWER_WAIT_MS = 5_000;
+
 export interface KeepaliveHooks {
   ping: (nonce: number) => void;
   /** Nothing heard for SILENCE_LIMIT_INTERVALS intervals. */
@@ -23,7 +31,12 @@ export interface KeepaliveHooks {
 
 export class Keepalive {
   private timer: Timer | null = null;
+  /** Watches for an answer to what was sent (sent()). */
+  private answerTimer: Timer | null = null;
+  private running = false;
   private lastHeardMs = 0;
+  /** Frames heard so far: what sent() compares (a clock's ms can hold both). */
+  private heardCount = 0;
   private nonce = 0;
 
   constructor(
@@ -35,11 +48,28 @@ export class Keepalive {
   /** The relay sent something. */
   heard(): void {
     this.lastHeardMs = this.clock.now();
+    this.heardCount++;
+  }
+
+  /** Something was sent: silence from now on is noticed within 2 × ANSWER_WAIT_MS. */
+  sent(): void {
+    if (!this.running || this.answerTimer !== null) return;
+    const since = this.heardCount;
+    this.answerTimer = this.clock.setTimeout(() => {
+      this.answerTimer = null;
+      if (this.heardCount !== since) return;
+      this.hooks.ping(++this.nonce);
+      this.answerTimer = this.clock.setTimeout(() => {
+        this.answerTimer = null;
+        if (this.heardCount === since) this.hooks.silent();
+      }, ANSWER_WAIT_MS);
+    }, ANSWER_WAIT_MS);
   }
 
   /** Starts pinging (restarts if running). */
   start(): void {
     this.stop();
+    this.running = true;
     this.timer = this.clock.setTimeout(() => {
       this.timer = null;
       if (this.clock.now() - this.lastHeardMs > SILENCE_LIMIT_INTERVALS * this.intervalMs) {
@@ -52,7 +82,10 @@ export class Keepalive {
   }
 
   stop(): void {
+    this.running = false;
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
     this.timer = null;
+    if (this.answerTimer !== null) this.clock.clearTimeout(this.answerTimer);
+    this.answerTimer = null;
   }
 }
