@@ -34,6 +34,7 @@ export {
   parseConversationId,
   pseudonymKey,
 } from './conversations/ids.js';
+export { PeerCode } from './errors.js';
 export {
   type ConnectionState,
   type ContactInfo,

@@ -8,7 +8,8 @@
  * `natter group list`), as the core resolves it.
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import { type GroupUpdate, type NatterClient, pseudonymKey } from '../../peer/index.js';
+import { type GroupUpdate, type NatterClient, PeerCode, pseudonymKey } from '../../peer/index.js';
+import { isNatterError } from '../../util/errors.js';
 import { connectRelay } from '../connect.js';
 import type { CliContext } from '../context.js';
 import {
@@ -40,6 +41,29 @@ export const GROUP_FLUSH_MS = 2_000;
 interface ChangeOptions {
   wait: number;
   json?: boolean;
+}
+
+/**
+ * Makes sure this profile knows group `name` before a send to it (`send --group`,
+ * `send-file --group`). A group someone else added us to is known once the relay has
+ * brought its stream after Ready: a miss connects, waits for that, and looks again
+ * (a new member's first `send --group` failed with E_UNKNOWN_GROUP; a new-user trial).
+ */
+export async function knownGroup(
+  ctx: CliContext,
+  client: NatterClient,
+  name: string,
+  waitMs: number,
+): Promise<void> {
+  try {
+    await client.group(name);
+    return;
+  } catch (err) {
+    if (!isNatterError(err) || err.code !== PeerCode.UnknownGroup) throw err;
+  }
+  await connectRelay(ctx, client, { waitMs });
+  await client.waitForInbox({ timeoutMs: waitMs });
+  await client.group(name);
 }
 
 /** `--members a,b --members c`: names, commas or repeats, blanks dropped. */

@@ -32,7 +32,7 @@ import type { WithContext } from '../main.js';
 import { parseMs, WAIT_HELP } from '../options.js';
 import { parseSize } from '../sizes.js';
 import { RUNNING_KEEPS_IT, transferThroughRunning } from './file-control.js';
-import { tellGroupChanges } from './group.js';
+import { knownGroup, tellGroupChanges } from './group.js';
 
 interface SendFileOptions {
   to?: string;
@@ -85,7 +85,9 @@ export function addSendFileCommand(program: Command, withContext: WithContext): 
         const client = await ctx.openClient({ connect: true, tellQueued: true });
         const told = tellGroupChanges(ctx, client);
         try {
-          await connectRelay(ctx, client, { waitMs: opts.wait === false ? 30_000 : opts.wait });
+          const waitMs = opts.wait === false ? 30_000 : opts.wait;
+          await connectRelay(ctx, client, { waitMs });
+          if ('group' in target) await knownGroup(ctx, client, target.group, waitMs);
           const offered = await offer(ctx, client, target, request.paths, chunk);
           await upload(ctx, clientFeed(client, offered.id), offered, opts, RESUME_HINT);
           await told();

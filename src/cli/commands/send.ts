@@ -29,7 +29,7 @@ const OTHERS_QUEUED = `earlier messages stay queued and will be sent the next ti
 
 import { messagesFrom, type SendInputOptions, sendTarget } from '../send-input.js';
 import { printStates, report } from '../send-report.js';
-import { tellGroupChanges } from './group.js';
+import { knownGroup, tellGroupChanges } from './group.js';
 import { sendThroughRunning } from './send-via.js';
 
 export interface SendOptions extends SendInputOptions {
@@ -62,7 +62,7 @@ export function addSendCommand(program: Command, withContext: WithContext): void
         const client = await ctx.openClient({ connect: true, tellQueued: true });
         const told = tellGroupChanges(ctx, client);
         try {
-          if (target.kind === 'group') await client.group(target.group);
+          if (target.kind === 'group') await knownGroup(ctx, client, target.group, opts.wait);
           const deadline = Date.now() + opts.wait;
           const ids = await queue(client, target, texts);
           const out = (line: string) => ctx.out(line);

@@ -4,6 +4,7 @@
  * list, show, send, inbox, remove, rename, and the refusals.
  */
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { type CliRun, jsonLines, profileCli } from '../../helpers/cli.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
@@ -101,6 +102,19 @@ describe('cli groups against a real relay', function () {
     assert.match(aliceInbox.stdout, /#team bob \([a-z2-7-]{19}\): two\n$/);
     const carol = messages(await ok('c', ['inbox', '--json'])).map((m) => `${m.from}: ${m.text}`);
     assert.deepEqual(carol, ['alice: hello team', 'bob: one', 'bob: two']);
+  });
+
+  it('lets a new member send to the group as its very first command, and send a file to it', async () => {
+    await ok('a', ['group', 'create', 'team', '--members', 'bob,carol']);
+    // bob has never connected since he was added: the relay brings him the group first.
+    await ok('b', ['send', '--group', 'team', 'first words']);
+    const file = `${dir}/notes.txt`;
+    await writeFile(file, 'group notes\n');
+    await ok('c', ['send-file', '--group', 'team', file]);
+    const alice = messages(await ok('a', ['inbox', '--json'])).map((m) => `${m.from}: ${m.text}`);
+    assert.equal(alice[0], 'bob: first words');
+    assert.equal(alice.length, 2, JSON.stringify(alice));
+    assert.match(alice[1]!, /^carol: .*notes\.txt/);
   });
 
   it('removes a member, who gets nothing afterwards, and shows a rename to those left', async () => {
