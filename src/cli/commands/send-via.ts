@@ -39,6 +39,7 @@ export async function sendThroughRunning(
     const out = (line: string) => ctx.out(line);
     const { states, refused, groupName } = delivery;
     if (refused === null) {
+      printStates(states, opts, out);
       throw cliError(
         CliCode.RelayTimeout,
         `the relay did not store everything within ${opts.wait} ms; ${states.length} message(s): ${KEPT}`,

@@ -75,6 +75,10 @@ export function addSendCommand(program: Command, withContext: WithContext): void
             const delivering = deliver(ctx, client, ids, opts, deadline, answers);
             delivering.catch(() => undefined);
             refused = await Promise.race([delivering, stopped]);
+          } catch (err) {
+            // Timed out: --json still says which messages are queued, by id.
+            printStates(await statesOf(client, ids), opts, out);
+            throw err;
           } finally {
             answers.off();
           }
