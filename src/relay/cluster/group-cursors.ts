@@ -83,6 +83,7 @@ export class GroupCursors {
     const keys = [...this.marked];
     this.marked.clear();
     const groups = new Set<string>();
+    const failures: unknown[] = [];
     await Promise.all(
       keys.map(async (key) => {
         const parsed = parseCursorKey(key);
@@ -93,11 +94,16 @@ export class GroupCursors {
           await this.kv.put(key, String(cursor));
           groups.add(parsed.gidHex);
         } catch (err) {
-          // A cursor not written is an item sent again after a reconnect: the client drops it.
-          this.log.warn('group cursor write failed', describeError(err));
+          failures.push(err);
         }
       }),
     );
+    // A cursor not written is an item sent again after a reconnect: the client drops it.
+    // One line per flush: while a NATS node rejoins, every member's write fails alike.
+    if (failures.length > 0) {
+      const count = failures.length;
+      this.log.warn('group cursor writes failed', { count, ...describeError(failures[0]) });
+    }
     for (const gidHex of groups) this.moved(gidHex);
   }
 }

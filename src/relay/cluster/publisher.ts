@@ -71,8 +71,9 @@ const NO_MESSAGE = 10037;
  */
 function alreadyGone(error: { err_code?: number; description?: string } | undefined): boolean {
   if (error?.err_code === NO_MESSAGE) return true;
-  // "no message found", "sequence N not found": the seq is not (or no longer) stored.
-  return error?.err_code === 10057 && /not found/i.test(error.description ?? '');
+  // "message delete failed: no message found", "... sequence N not found": the seq is
+  // not (or no longer) stored (both seen with 10057; a trial logged them as failures).
+  return /no message found|sequence \d+ not found/i.test(error?.description ?? '');
 }
 
 function storedAt(m: { subject?: string; hdrs?: string }): StoredAt {
