@@ -104,7 +104,9 @@ async function step<T>(what: string, wait: Promise<T>): Promise<T> {
             host: '127.0.0.1',
             port: 0,
             cluster: { servers: [...servers.slice(i), ...servers.slice(0, i)], replicas: 3 },
-            ...(process.env.NATTER_TEST_LOG ? { logger: createLogger({ base: { relay: i } }) } : {}),
+            ...(process.env.NATTER_TEST_LOG
+              ? { logger: createLogger({ base: { relay: i } }) }
+              : {}),
           }),
         );
       }
