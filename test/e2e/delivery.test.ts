@@ -25,16 +25,27 @@ describe('e2e: durable delivery through relay crashes (spawned processes)', func
   let dir: string;
   let port: number;
   let relay: ChildProcess | null = null;
+  /** Resolves once the running relay has logged a session ready (a client got through). */
+  let served: Promise<void> = Promise.resolve();
 
   async function startRelay(): Promise<void> {
-    relay = spawn(
+    const child = spawn(
       process.execPath,
       [cli, 'relay', '--host', '127.0.0.1', '--port', String(port), '--data', join(dir, 'relay')],
-      { stdio: 'ignore', env: { ...process.env, NATTER_RELAY_PRESENCE: '0' } },
+      { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NATTER_RELAY_PRESENCE: '0' } },
     );
+    relay = child;
+    served = new Promise<void>((resolve) => {
+      let seen = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        seen = (seen + chunk.toString('utf8')).slice(-4096);
+        if (seen.includes('"session ready"')) resolve();
+      });
+      child.once('exit', () => resolve());
+    });
     // Generous: this test is about durability, and a relay recovering its store after
     // kill -9 on a busy two-core CI machine has taken over 10 s; its speed is the bench's.
-    await listening(port, { timeoutMs: 30_000, process: relay });
+    await listening(port, { timeoutMs: 30_000, process: child });
   }
 
   async function killRelay(): Promise<void> {
@@ -85,6 +96,10 @@ describe('e2e: durable delivery through relay crashes (spawned processes)', func
     let sending = true;
     const killer = (async () => {
       while (sending || kills < 3) {
+        // Each relay lives until a client got through, and 400 ms more: the kills hit
+        // senders mid-flight, not a relay nobody reached yet (on a loaded machine a login
+        // can take longer than a fixed window, and a sender then stored nothing in 180 s).
+        await Promise.race([served, new Promise((r) => setTimeout(r, 15_000))]);
         await new Promise((r) => setTimeout(r, 400));
         await killRelay();
         kills++;
