@@ -75,10 +75,12 @@ export async function acksThrough(
   client: RawClient,
   file: TestFile,
   through: number,
+  timeoutMs?: number,
 ): Promise<FrameOf<'file-chunk-ack'>> {
   for (;;) {
     const a = (await client.next(
       (x) => x.type === 'file-chunk-ack' && sameId(x.transferId, file.transferId),
+      timeoutMs,
     )) as FrameOf<'file-chunk-ack'>;
     if (a.code !== '') throw new Error(`chunk refused: ${a.code} ${a.reason}`);
     if (a.through >= through) return a;

@@ -58,10 +58,22 @@ export class KeptConsumer {
 
   constructor(private readonly o: KeptConsumerOptions) {}
 
-  /** Makes the first consumer; resolves once it consumes (reading goes on in the background). */
+  /**
+   * Makes the first consumer; resolves once it consumes (reading goes on in the
+   * background), or once making it failed for the budget and `failed` said to keep
+   * trying: it starts after the reader's position whenever it is made, so nothing is
+   * skipped meanwhile. (A session whose NATS node froze at its login lost its mail
+   * consumer, and its session, when the first failure was final.)
+   */
   async start(): Promise<void> {
-    const first = await this.make();
-    if (first === null) return;
+    let first: ConsumerMessages | null;
+    try {
+      first = await this.make();
+    } catch (err) {
+      if (!this.o.failed(err)) throw err;
+      first = null;
+    }
+    if (this.stopped) return;
     void this.run(first).catch((err: unknown) => {
       if (!this.stopped) this.o.log.error('cluster consumer ended', describeError(err));
     });
@@ -98,8 +110,8 @@ export class KeptConsumer {
     return messages;
   }
 
-  private async run(first: ConsumerMessages): Promise<void> {
-    let messages: ConsumerMessages | null = first;
+  private async run(first: ConsumerMessages | null): Promise<void> {
+    let messages: ConsumerMessages | null = first ?? (await this.remake());
     while (messages !== null && !this.stopped) {
       const silent = this.watch(messages);
       let reason = 'ended';

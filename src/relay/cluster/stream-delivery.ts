@@ -200,8 +200,7 @@ export class StreamDelivery implements SessionDelivery {
         this.push(m.seq, m.data, m.headers?.get(MSG_ID_HEADER) || null);
         return true;
       },
-      // A consumer lost later is made again for as long as the session lasts (nudges
-      // read from the leader meanwhile); the first failing ends the session (start()).
+      // Made (again) for as long as the session lasts; nudges read from the leader meanwhile.
       failed: () => !this.stopped,
     });
     this.consumer = consumer;
