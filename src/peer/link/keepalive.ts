@@ -35,8 +35,10 @@ export class Keepalive {
   private answerTimer: Timer | null = null;
   private running = false;
   private lastHeardMs = 0;
-  /** Frames heard so far: what sent() compares (a clock's ms can hold both). */
+  /** Frames heard so far: what a Ping's wait compares (a clock's ms can hold both). */
   private heardCount = 0;
+  /** Frames sent since the last one heard. */
+  private sentSinceHeard = 0;
   private nonce = 0;
 
   constructor(
@@ -49,19 +51,31 @@ export class Keepalive {
   heard(): void {
     this.lastHeardMs = this.clock.now();
     this.heardCount++;
+    this.sentSinceHeard = 0;
   }
 
-  /** Something was sent: silence from now on is noticed within 2 × ANSWER_WAIT_MS. */
+  /**
+   * Something was sent. While frames sent have met no frame heard after them, every
+   * ANSWER_WAIT_MS brings a Ping, and a Ping met by silence for ANSWER_WAIT_MS drops the
+   * link: silence after a send is noticed within about 2 × ANSWER_WAIT_MS of it. (Watching
+   * only the first send of a window missed a send made just after an answer: a trial.)
+   */
   sent(): void {
-    if (!this.running || this.answerTimer !== null) return;
-    const since = this.heardCount;
+    if (!this.running) return;
+    this.sentSinceHeard++;
+    if (this.answerTimer === null) this.watch();
+  }
+
+  private watch(): void {
     this.answerTimer = this.clock.setTimeout(() => {
       this.answerTimer = null;
-      if (this.heardCount !== since) return;
+      if (this.sentSinceHeard === 0) return;
+      const since = this.heardCount;
       this.hooks.ping(++this.nonce);
       this.answerTimer = this.clock.setTimeout(() => {
         this.answerTimer = null;
         if (this.heardCount === since) this.hooks.silent();
+        else if (this.sentSinceHeard > 0) this.watch();
       }, ANSWER_WAIT_MS);
     }, ANSWER_WAIT_MS);
   }

@@ -46,6 +46,19 @@ describe('keepalive: a relay gone silent while something awaits an answer', () =
     assert.equal(r.pings.length, 1, 'an answer in time needs no Ping');
   });
 
+  it('watches a frame sent just after an answer to an earlier one', () => {
+    const r = rig();
+    r.k.sent();
+    r.clock.advance(200);
+    r.k.heard(); // the first frame's answer
+    r.clock.advance(200);
+    r.k.sent(); // into a cut: nothing will answer it
+    r.clock.advance(ANSWER_WAIT_MS - 400);
+    assert.equal(r.pings.length, 1, 'a Ping: a frame sent since the last heard');
+    r.clock.advance(ANSWER_WAIT_MS);
+    assert.equal(r.silent(), 1);
+  });
+
   it('watches nothing before start or after stop', () => {
     const r = rig();
     r.k.stop();
