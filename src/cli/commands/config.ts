@@ -122,7 +122,7 @@ export function addConfigCommands(program: Command, withContext: WithContext): v
         ctx.out(`${'relay'.padEnd(PAD)}${address}`);
         if (saved.relayFingerprint !== null) {
           ctx.err(
-            `natter: the relay at ${address} must prove relay id ${saved.relayFingerprint}, which this profile registered with; a relay with another id is refused unless you pass --accept-new-relay-key`,
+            `natter: saved; note: the relay at ${address} must prove relay id ${saved.relayFingerprint}, which this profile registered with (a relay with another id is refused unless you pass --accept-new-relay-key)`,
           );
         }
       }),

@@ -235,7 +235,7 @@ export class ClusterMailbox implements MailStore {
     const at = await this.publisher.storedAt(MAIL_STREAM, seq);
     if (at === null) return;
     if (at.subject !== subject || (msgId !== null && at.msgId !== msgId)) {
-      this.options.log.warn('stored mail at an acked seq is another message; not deleted', { seq });
+      this.options.log.warn('the leader holds other mail at an acked seq; not deleted', { seq });
       return;
     }
     await this.publisher.deleteMessage(MAIL_STREAM, seq);

@@ -167,7 +167,8 @@ export class StreamDelivery implements SessionDelivery {
 
   private restart(seq: number): void {
     if (this.stopped) return;
-    this.d.log.warn('the mail stream was reset under a session; it starts again', { seq });
+    // A reset stream, or a consumer on a replica out of step with the leader (seen in a trial).
+    this.d.log.warn('mail seqs changed under a session; it starts again', { seq });
     this.session.fail(SessionCode.Internal, 'relay lost its place in your mail; log in again');
   }
 
