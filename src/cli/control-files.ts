@@ -212,6 +212,7 @@ function receivedView(o: OfferInfo): TransferInfo {
     direction: 'download',
     name: o.name,
     peer: o.group === null ? `@${o.from}` : `#${o.group}`,
+    from: o.from,
     size: o.size,
     doneBytes: o.size,
     rateBytesPerSec: 0,

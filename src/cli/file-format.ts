@@ -88,6 +88,7 @@ export function transferObject(t: TransferInfo) {
     direction: t.direction,
     name: t.name,
     peer: t.peer,
+    from: t.from,
     size: t.size,
     doneBytes: t.doneBytes,
     rateBytesPerSec: t.rateBytesPerSec,
@@ -99,6 +100,12 @@ export function transferObject(t: TransferInfo) {
 }
 
 export const transferJson = (t: TransferInfo) => safeJson(transferObject(t));
+
+/** Who a download came from: `bob`, or `alice in #team` for a group's file. */
+export function receivedFrom(t: TransferInfo): string {
+  const peer = sanitize(t.peer.replace(/^@/, ''));
+  return t.from !== null && t.peer.startsWith('#') ? `${sanitize(t.from)} in ${peer}` : peer;
+}
 
 /**
  * One plain progress line (stdout not a terminal):

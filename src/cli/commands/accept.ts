@@ -14,7 +14,7 @@ import { TRANSFER_REF_MIN_DIGITS } from '../../peer/index.js';
 import { connectRelay } from '../connect.js';
 import { type CliContext, InterruptedError, UsageError } from '../context.js';
 import { acceptOrResume, findOffer } from '../control-files.js';
-import { describeFile, transferJson } from '../file-format.js';
+import { describeFile, receivedFrom, transferJson } from '../file-format.js';
 import {
   clientFeed,
   howFar,
@@ -113,7 +113,5 @@ async function follow(
     return;
   }
   const where = finished.savedAs === null ? '' : `: saved as ${sanitize(finished.savedAs)}`;
-  ctx.out(
-    `received ${describeFile(finished)} from ${sanitize(finished.peer.replace(/^@/, ''))}${where}`,
-  );
+  ctx.out(`received ${describeFile(finished)} from ${receivedFrom(finished)}${where}`);
 }

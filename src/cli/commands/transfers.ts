@@ -11,7 +11,7 @@ import type { TransferInfo } from '../../peer/index.js';
 import type { NatterError } from '../../util/errors.js';
 import { connectRelay } from '../connect.js';
 import { type CliContext, InterruptedError } from '../context.js';
-import { describeFile, transferJson, transferRows } from '../file-format.js';
+import { describeFile, receivedFrom, transferJson, transferRows } from '../file-format.js';
 import { clientFeed, howFar, transferError, watchTransfer } from '../file-wait.js';
 import { sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
@@ -33,7 +33,7 @@ export function addTransfersCommand(program: Command, withContext: WithContext):
     .description('uploads and downloads in progress: bytes done, rate, time left')
     .option(
       '--json',
-      'one JSON object per transfer: id, shortId, direction, name, peer, size, doneBytes, rateBytesPerSec, etaMs, state, savedAs, error',
+      'one JSON object per transfer: id, shortId, direction, name, peer, from (who sent a download), size, doneBytes, rateBytesPerSec, etaMs, state, savedAs, error',
     )
     .option(
       '--follow',
@@ -90,5 +90,5 @@ function doneLine(t: TransferInfo): string {
   if (t.direction === 'upload')
     return `sent ${describeFile(t)} to ${peer}: every chunk is on the relay (transfer ${t.shortId})`;
   const where = t.savedAs === null ? '' : `: saved as ${sanitize(t.savedAs)}`;
-  return `received ${describeFile(t)} from ${peer}${where}`;
+  return `received ${describeFile(t)} from ${receivedFrom(t)}${where}`;
 }

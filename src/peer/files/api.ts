@@ -50,6 +50,8 @@ export interface TransferInfo {
   name: string;
   /** The other side: '@bob' or '#team'. */
   peer: string;
+  /** A download's sender (display name, sanitised), a group's too; null for an upload. */
+  from: string | null;
   size: number;
   /** Plaintext bytes durable at the other end (upload: relay acked; download: written). */
   doneBytes: number;

@@ -23,6 +23,7 @@ export const isTerminal = (state: TransferState): boolean => TERMINAL.has(state)
 export function uploadInfo(u: Upload, meter: ProgressMeter, nowMs: number): TransferInfo {
   const r = u.record;
   return view(r.offer.transferId, 'upload', r.offer.name, r.peer, r.offer.size, u.doneBytes, {
+    from: null,
     meter,
     nowMs,
     state: r.state,
@@ -36,6 +37,7 @@ export function downloadInfo(d: Download, meter: ProgressMeter, nowMs: number): 
   const peer = r.group === null ? `@${r.from}` : `#${r.group}`;
   const done = r.state === 'received' ? r.offer.size : d.doneBytes;
   return view(r.offer.transferId, 'download', r.offer.name, peer, r.offer.size, done, {
+    from: r.from,
     meter,
     nowMs,
     state: DOWNLOAD_STATE[r.state],
@@ -52,6 +54,7 @@ function view(
   size: number,
   doneBytes: number,
   s: {
+    from: string | null;
     meter: ProgressMeter;
     nowMs: number;
     state: TransferState;
@@ -66,6 +69,7 @@ function view(
     direction,
     name,
     peer,
+    from: s.from,
     size,
     doneBytes,
     rateBytesPerSec: running ? Math.round(s.meter.rate(s.nowMs)) : 0,

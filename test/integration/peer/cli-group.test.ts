@@ -4,7 +4,7 @@
  * list, show, send, inbox, remove, rename, and the refusals.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { type CliRun, jsonLines, profileCli } from '../../helpers/cli.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
@@ -115,6 +115,12 @@ describe('cli groups against a real relay', function () {
     assert.equal(alice[0], 'bob: first words');
     assert.equal(alice.length, 2, JSON.stringify(alice));
     assert.match(alice[1]!, /^carol: .*notes\.txt/);
+    // The received line names the sender, not only the group.
+    const [offer] = jsonLines<{ shortId: string }>(await ok('a', ['files', '--json']));
+    const out = `${dir}/got`;
+    await mkdir(out);
+    const got = await ok('a', ['accept', offer!.shortId, '--out', out]);
+    assert.match(got.stdout, /received notes\.txt \(12 B\) from carol in #team: saved as /);
   });
 
   it('removes a member, who gets nothing afterwards, and shows a rename to those left', async () => {

@@ -38,6 +38,7 @@ const transfer = (over: Partial<TransferInfo> = {}): TransferInfo => ({
   id: ID,
   shortId: ID.slice(0, 8),
   direction: 'upload',
+  from: null,
   name: 'report.pdf',
   peer: '@bob',
   size: 2 * 1024 * 1024,

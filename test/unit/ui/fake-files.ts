@@ -113,6 +113,7 @@ export class FakeFiles {
       id,
       shortId: id.slice(0, 8),
       direction,
+      from: direction === 'download' ? peer.replace(/^[@#]/, '') : null,
       name,
       peer,
       size,

@@ -70,6 +70,7 @@ const transfer = (over: Partial<TransferInfo> = {}): TransferInfo => ({
   id: ID,
   shortId: ID.slice(0, 8),
   direction: 'upload',
+  from: null,
   name: 'report.pdf',
   peer: '@bob',
   size: 100,
