@@ -149,6 +149,7 @@ describe('cli files against a real relay', function () {
       'doneBytes',
       'error',
       'etaMs',
+      'from',
       'id',
       'name',
       'peer',
@@ -161,6 +162,7 @@ describe('cli files against a real relay', function () {
     assert.equal(last.state, 'done');
     assert.equal(last.direction, 'upload');
     assert.equal(last.peer, '@bob');
+    assert.equal((last as { from?: unknown }).from, null, 'an upload has no sender to name');
     assert.equal(last.doneBytes, 20_000);
     assert.ok(sent.slice(0, -1).every((l) => l.type === 'progress'));
 
