@@ -53,8 +53,6 @@ export interface KeptConsumerOptions {
 export class KeptConsumer {
   private messages: ConsumerMessages | null = null;
   private stopped = false;
-  /** Consumers made again so far (stats and tests). */
-  remade = 0;
 
   constructor(private readonly o: KeptConsumerOptions) {}
 
@@ -129,7 +127,6 @@ export class KeptConsumer {
       }
       // The relay is closing its NATS connection: nothing to make again.
       if (this.stopped || this.o.link.nc.isClosed() || this.o.link.nc.isDraining()) return;
-      this.remade++;
       this.o.log.warn('cluster consumer made again', {
         stream: this.o.stream,
         reason: silent.value ? 'silent' : reason,

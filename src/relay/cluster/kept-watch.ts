@@ -55,7 +55,10 @@ export class KeptWatch {
 
   constructor(private readonly o: KeptWatchOptions) {}
 
-  /** Starts watching; resolves once the consumer is made (entries go to `apply` from then on). */
+  /**
+   * Starts watching; resolves once the consumer is made, or once it is being tried again
+   * in the background (it starts after the revision above either way: nothing is skipped).
+   */
   async start(): Promise<void> {
     const { link, clock, log, bucket } = this.o;
     const stream = `KV_${bucket}`;

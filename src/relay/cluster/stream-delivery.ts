@@ -145,7 +145,8 @@ export class StreamDelivery implements SessionDelivery {
   private checkReset(seq: number, msgId: string | null): void {
     if (msgId === null) return;
     const pushed = this.mail.idAt(seq);
-    if (pushed === msgId) return;
+    // The one pushed there, or one without an id to tell by (every mail publish has one).
+    if (pushed === msgId || pushed === null) return;
     if (pushed !== undefined) {
       this.restart(seq);
       return;
