@@ -19,6 +19,9 @@ import { toHex } from '../../util/bytes.js';
 import type { Clock, Timer } from '../../util/clock.js';
 import { TickBatcher } from '../../util/tick-batcher.js';
 
+/** The header a publish carries its message id in (JetStream's duplicate window). */
+export const MSG_ID_HEADER = 'Nats-Msg-Id';
+
 /** One attempt's wait for its ack. */
 export const PUBLISH_TIMEOUT_MS = 2_000;
 const PUBLISH_SWEEP_MS = 250;
@@ -104,7 +107,7 @@ export class Publisher {
   publish(subject: string, data: Uint8Array, msgId: string): Promise<PubAck> {
     const id = ++this.next;
     const h = headers();
-    h.set('Nats-Msg-Id', msgId);
+    h.set(MSG_ID_HEADER, msgId);
     return new Promise<PubAck>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject, deadline: this.clock.now() + PUBLISH_TIMEOUT_MS });
       this.outgoing.push({ id, subject, data, headers: h });

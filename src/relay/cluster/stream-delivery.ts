@@ -22,10 +22,8 @@ import type { RelayLimits } from '../limits.js';
 import { type ClusterLink, MAIL_STREAM } from './connection.js';
 import { KeptConsumer } from './kept-consumer.js';
 import { mailSubject, nextStoredMail } from './mail-stream.js';
+import { MSG_ID_HEADER } from './publisher.js';
 import { PushedMail, type PushedMailDeps } from './pushed-mail.js';
-
-/** The header a mail publish carries its message id in (mailbox.ts). */
-const MSG_ID_HEADER = 'Nats-Msg-Id';
 
 /** Messages read from the stream's leader at once: at login, and when the consumer is behind. */
 export const BACKLOG_READ_MAX = 64;
