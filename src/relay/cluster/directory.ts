@@ -20,12 +20,9 @@ import {
   taken,
 } from '../directory.js';
 import type { StoreRefusal } from '../store/index.js';
-import { CLUSTER_SETUP_TIMEOUT_MS, type ClusterLink, USERS_BUCKET } from './connection.js';
+import { type ClusterLink, USERS_BUCKET } from './connection.js';
 import { KeptWatch, type WatchedEntry } from './kept-watch.js';
-import { retrying } from './retry.js';
-
-/** Cards fetched at once while the directory is read at open. */
-const OPEN_FETCH_BATCH = 64;
+import { readAllEntries } from './kv-read.js';
 
 export const REFUSED_CLUSTER: StoreRefusal = Object.freeze({
   code: 'internal',
@@ -59,21 +56,7 @@ export class ClusterDirectory extends DirectoryMaps {
     });
     this.watching = watch;
     await watch.start();
-    const keys = await retrying(
-      systemClock,
-      async () => {
-        const found: string[] = [];
-        for await (const key of await this.link.users.keys()) found.push(key);
-        return found;
-      },
-      CLUSTER_SETUP_TIMEOUT_MS,
-    );
-    for (let i = 0; i < keys.length; i += OPEN_FETCH_BATCH) {
-      const entries = await retrying(systemClock, () =>
-        Promise.all(keys.slice(i, i + OPEN_FETCH_BATCH).map((k) => this.link.users.get(k))),
-      );
-      for (const entry of entries) if (entry) this.apply(entry);
-    }
+    for (const entry of await readAllEntries(systemClock, this.link.users)) this.apply(entry);
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 /**
- * Reading a whole key-value bucket at start (file-records.ts): its keys, then their
+ * Reading a whole key-value bucket at start (directory.ts, file-records.ts): its keys, then their
  * entries in batches, each step tried again while JetStream elects (retry.ts).
  */
 import type { KV, KvEntry } from '@nats-io/kv';
