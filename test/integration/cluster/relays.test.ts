@@ -47,7 +47,12 @@ const isType =
       try {
         const jsm = await jetstreamManager(nc);
         for (const stream of [MAIL_STREAM, GROUP_STREAM]) {
-          const consumers = await jsm.consumers.list(stream).next();
+          // A session makes its mail consumer after Ready, once its backlog is read from the leader.
+          let consumers = await jsm.consumers.list(stream).next();
+          for (let i = 0; i < 50 && consumers.length === 0; i++) {
+            await new Promise((r) => setTimeout(r, 100));
+            consumers = await jsm.consumers.list(stream).next();
+          }
           assert.ok(consumers.length > 0, `${stream} has the relay's consumers`);
           for (const c of consumers) {
             assert.equal(c.config.inactive_threshold, nanos(CONSUMER_INACTIVE_MS), stream);
