@@ -19,6 +19,8 @@ export const CONSUMER_PULL_EXPIRES_MS = 5_000;
  * A consumer nobody pulls from for this long is removed by the server: a relay killed
  * with its sessions leaves its consumers behind (the client library's default is five
  * minutes; a new-user trial found them after ten). Pulls are renewed every
- * CONSUMER_PULL_EXPIRES_MS, so a live consumer is never idle this long.
+ * CONSUMER_PULL_EXPIRES_MS, so a live consumer is never idle this long. (One the
+ * library makes again by itself, after two missed heartbeats and before kept-consumer.ts
+ * would, takes the library's five minutes: its reset does not keep this setting.)
  */
 export const CONSUMER_INACTIVE_MS = 15_000;
