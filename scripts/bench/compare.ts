@@ -206,6 +206,28 @@ function ratios(rows: Map<string, PhaseResult>, all: Variant[]): void {
   }
 }
 
+/**
+ * Each system's TLS row against its plain row (issue 10's ceiling: natter's half-load p99
+ * over TLS <= 1.25x plain), so natter's ratio stands beside the same ratio for the bare
+ * relay, mosquitto and nats-server on the same workload and machine.
+ */
+function tlsCost(rows: Map<string, PhaseResult>, all: Variant[]): void {
+  for (const secure of all.filter((v) => v.tls)) {
+    const base = secure.label.replace(/ TLS$/, '');
+    const plain = all.find(
+      (v) => !v.tls && v.system === secure.system && (v.label === base || v.system === 'natter'),
+    );
+    const t = rows.get(secure.label);
+    const p = plain && rows.get(plain.label);
+    if (!t || !p || !plain) continue;
+    console.log(
+      `  TLS cost, ${secure.label} / ${plain.label}: p99 ${ratio(t.p99, p.p99)}, p50 ` +
+        `${ratio(t.p50, p.p50)}, CPU per delivery ${ratio(t.cpuUs, p.cpuUs)}, deliveries/s ` +
+        `${ratio(t.rate, p.rate)}`,
+    );
+  }
+}
+
 function floor(what: string, value: number, limit: number, unit: string): string {
   const met = value <= limit;
   return `  floor: ${what} ${fmt(value, 2)}${unit} <= ${fmt(limit, 2)}${unit}: ${met ? 'met' : 'NOT met'}`;
@@ -293,6 +315,7 @@ export async function runCompareBench(): Promise<void> {
     console.log(`\n${w.title}: medians of ${reps}`);
     table([...rows]);
     ratios(rows, all);
+    tlsCost(rows, all);
     floors(w.name, rows);
   }
 }
