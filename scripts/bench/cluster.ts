@@ -16,16 +16,22 @@
  * issue's floors: light-load p99 across relays <= 5 ms; relay CPU per delivery
  * on JetStream <= 2x the LevelDB relay's; nothing lost.
  *
- * The anchor (cluster-anchor.ts): the same workload on JetStream with no relay between.
+ * The anchors: the same workload on JetStream with no relay between (cluster-anchor.ts),
+ * and through one and two bare relays on JetStream (bare-js-relay.mjs: a few dozen lines
+ * that publish each message and forward each client's ordered consumer, over TLS 1.3 as
+ * natter's clients use here), so the floor stands beside what a relay in Node costs at all.
  *
  * Switches: NATTER_BENCH_CLUSTER_SECONDS=10 (per phase), NATTER_BENCH_CLUSTER_REPS=1,
- * NATTER_BENCH_CLUSTER_SETUPS=anchor,leveldb,js1,js2, NATTER_BENCH_CLUSTER_WORKLOADS=light,paced3k,sat50.
+ * NATTER_BENCH_CLUSTER_SETUPS=anchor,leveldb,js1,js2,bare1,bare2,
+ * NATTER_BENCH_CLUSTER_WORKLOADS=light,paced3k,sat50.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { JetStreamAnchorFleet } from './cluster-anchor.js';
+import { BareFleet } from './compare-bare.js';
 import {
   cpuSeconds,
   type Fleet,
@@ -36,13 +42,21 @@ import {
   WINDOW,
 } from './compare-load.js';
 import { NatterFleet } from './compare-natter.js';
-import { freePort, kill, listening, reap } from './compare-util.js';
+import {
+  freePort,
+  kill,
+  listening,
+  reap,
+  spawnNodeWithPort,
+  throwawayCert,
+} from './compare-util.js';
 import { findNatsServer } from './groups-nats.js';
 import { fmt, type RelayProcess, spawnRelay } from './util.js';
 
 const SECONDS = Number(process.env.NATTER_BENCH_CLUSTER_SECONDS ?? 10);
 const REPS = Number(process.env.NATTER_BENCH_CLUSTER_REPS ?? 1);
 const CLIENTS = 50;
+const here = dirname(fileURLToPath(import.meta.url));
 
 interface Setup {
   label: string;
@@ -51,6 +65,8 @@ interface Setup {
   ports: number[];
   relays: number[];
   nats: number | null;
+  /** The relays are bare-js-relay.mjs, not natter. */
+  bare: boolean;
   stop(): Promise<void>;
 }
 
@@ -76,12 +92,32 @@ async function startNats(
   };
 }
 
-type Config = { name: string; label: string; relays: number; jetstream: boolean };
+type Config = {
+  name: string;
+  label: string;
+  relays: number;
+  jetstream: boolean;
+  bare?: boolean;
+};
 const CONFIGS: Config[] = [
   { name: 'anchor', label: 'anchor: JetStream alone, no relay', relays: 0, jetstream: true },
   { name: 'leveldb', label: 'one relay, LevelDB', relays: 1, jetstream: false },
   { name: 'js1', label: 'one relay, JetStream', relays: 1, jetstream: true },
   { name: 'js2', label: 'two relays, JetStream (half crossing)', relays: 2, jetstream: true },
+  {
+    name: 'bare1',
+    label: 'anchor: one bare relay, JetStream',
+    relays: 1,
+    jetstream: true,
+    bare: true,
+  },
+  {
+    name: 'bare2',
+    label: 'anchor: two bare relays, JetStream (half crossing)',
+    relays: 2,
+    jetstream: true,
+    bare: true,
+  },
 ];
 const pick = <T extends string>(env: string, all: readonly T[]): T[] => {
   const v = process.env[env];
@@ -91,6 +127,7 @@ const pick = <T extends string>(env: string, all: readonly T[]): T[] => {
 async function start(config: Config, natsBinary: string | null): Promise<Setup | null> {
   if (config.jetstream && natsBinary === null) return null;
   const nats = config.jetstream ? await startNats(natsBinary!) : null;
+  if (config.bare) return startBare(config, nats!);
   const relays: RelayProcess[] = [];
   for (let i = 0; i < config.relays; i++) {
     relays.push(await spawnRelay(nats ? { cluster: nats.url } : {}));
@@ -101,9 +138,38 @@ async function start(config: Config, natsBinary: string | null): Promise<Setup |
     ports: relays.map((r) => r.port),
     relays: relays.map((r) => r.child.pid!),
     nats: nats?.child.pid ?? null,
+    bare: false,
     async stop() {
       for (const r of relays) await r.stop();
       await nats?.stop();
+    },
+  };
+}
+
+async function startBare(
+  config: Config,
+  nats: Awaited<ReturnType<typeof startNats>>,
+): Promise<Setup> {
+  const dir = await mkdtemp(join(tmpdir(), 'natter-bench-bare-js-'));
+  const { cert, key } = await throwawayCert(dir);
+  const relays: ChildProcess[] = [];
+  const ports: number[] = [];
+  for (let i = 0; i < config.relays; i++) {
+    const r = await spawnNodeWithPort([join(here, 'bare-js-relay.mjs'), nats.url, cert, key]);
+    relays.push(r.child);
+    ports.push(r.port);
+  }
+  return {
+    label: config.label,
+    natsUrl: nats.url,
+    ports,
+    relays: relays.map((r) => r.pid!),
+    nats: nats.child.pid ?? null,
+    bare: true,
+    async stop() {
+      for (const r of relays) await kill(r);
+      await nats.stop();
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }
@@ -127,7 +193,9 @@ async function phase(setup: Setup, workload: Workload): Promise<Row> {
   const fleet: Fleet =
     setup.relays.length === 0
       ? await JetStreamAnchorFleet.connect(setup.natsUrl!, CLIENTS)
-      : await NatterFleet.connect(setup.ports, false, CLIENTS);
+      : setup.bare
+        ? await BareFleet.connect(setup.ports, true, CLIENTS)
+        : await NatterFleet.connect(setup.ports, false, CLIENTS);
   const server: Server = {
     pid: setup.relays[0] ?? setup.nats!,
     connect: async () => fleet,
@@ -224,9 +292,14 @@ export async function runClusterBench(): Promise<void> {
     if (workload === 'light') {
       for (const x of of(CONFIGS[3]!.label)) {
         const anchor = sameRep(CONFIGS[0]!.label, x);
-        const vs = anchor
-          ? `; ${fmt(x.r.p99 / anchor.r.p99, 2)}x the anchor's ${fmt(anchor.r.p99, 2)} ms`
-          : '';
+        const bare = sameRep(CONFIGS[5]!.label, x);
+        const vs =
+          (anchor
+            ? `; ${fmt(x.r.p99 / anchor.r.p99, 2)}x JetStream alone's ${fmt(anchor.r.p99, 2)} ms`
+            : '') +
+          (bare
+            ? `; ${fmt(x.r.p99 / bare.r.p99, 2)}x two bare relays' ${fmt(bare.r.p99, 2)} ms`
+            : '');
         console.log(`  across relays: p99 ${fmt(x.r.p99, 2)} ms (floor <= 5 ms${vs})`);
       }
     }

@@ -39,7 +39,7 @@ async function startBare(secure: boolean): Promise<Server> {
     const { child, port } = await spawnNodeWithPort([join(here, 'bare-relay.mjs'), ...certArgs]);
     return {
       pid: child.pid!,
-      connect: (n) => BareFleet.connect(port, secure, n),
+      connect: (n) => BareFleet.connect([port], secure, n),
       async stop() {
         await kill(child);
         await rm(dir, { recursive: true, force: true });
@@ -51,7 +51,8 @@ async function startBare(secure: boolean): Promise<Server> {
   }
 }
 
-class BareFleet implements Fleet {
+/** Clients of bare relays; with several relays, client i is on relay i mod their number. */
+export class BareFleet implements Fleet {
   onDelivered: Fleet['onDelivered'] = () => {};
   onRefused: Fleet['onRefused'] = () => {};
   private readonly writer = new TickWriter();
@@ -73,10 +74,10 @@ class BareFleet implements Fleet {
     return this.sockets.length;
   }
 
-  static async connect(port: number, secure: boolean, n: number): Promise<BareFleet> {
+  static async connect(ports: number[], secure: boolean, n: number): Promise<BareFleet> {
     let fleet: BareFleet | null = null;
     const sockets = await inBatches(n, async (i) => {
-      const socket = await dial(port, secure);
+      const socket = await dial(ports[i % ports.length]!, secure);
       // Registered once a message to itself comes back (the relay reads in order).
       const registered = new Promise<void>((resolve) => {
         let arrivedAt = 0;

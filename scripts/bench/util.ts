@@ -46,7 +46,8 @@ export async function spawnRelay(
 ): Promise<RelayProcess> {
   const plain = options.plain ?? false;
   const dir = await mkdtemp(join(tmpdir(), 'natter-bench-'));
-  // NATTER_BENCH_PROF=DIR writes a V8 CPU profile of the relay there.
+  // NATTER_BENCH_PROF=DIR writes a V8 CPU profile of the relay there; NATTER_BENCH_TRACE_GC=FILE
+  // V8's --trace-gc of each relay to FILE.PID.
   const prof = process.env.NATTER_BENCH_PROF;
   const flags = [...shippedNodeFlags(), ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [])];
   if (process.env.NATTER_BENCH_TRACE_GC) flags.push('--trace-gc');
@@ -60,9 +61,10 @@ export async function spawnRelay(
   });
   const lines = createInterface({ input: child.stdout! });
   if (process.env.NATTER_BENCH_TRACE_GC) {
-    // --trace-gc writes to stdout after the port line; keep it in a file.
+    // --trace-gc writes to stdout after the port line; keep it in a file, one per relay
+    // (FILE.PID: the cluster bench runs two at once).
     const { createWriteStream } = await import('node:fs');
-    const out = createWriteStream(process.env.NATTER_BENCH_TRACE_GC);
+    const out = createWriteStream(`${process.env.NATTER_BENCH_TRACE_GC}.${child.pid}`);
     lines.on('line', (l) => out.write(`${l}\n`));
   }
   const port = await new Promise<number>((resolve, reject) => {
