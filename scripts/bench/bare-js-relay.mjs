@@ -16,6 +16,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { DeliverPolicy, jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { readFrames } from './bare-frames.mjs';
 
 const STREAM = 'BARE';
 const [natsUrl, certPath, keyPath] = process.argv.slice(2);
@@ -41,23 +42,14 @@ function onConnection(socket) {
   socket.setNoDelay(true);
   socket.on('error', () => socket.destroy());
   let id = -1;
-  let pend = null;
-  socket.on('data', (chunk) => {
-    const buf = pend === null ? chunk : Buffer.concat([pend, chunk]);
-    let i = 0;
-    while (buf.length - i >= 4) {
-      const end = i + 4 + buf.readUInt32BE(i);
-      if (end > buf.length) break;
-      if (id < 0) {
-        id = buf.readUInt32BE(i + 4);
-        void read(socket, id).catch(() => socket.destroy());
-      } else {
-        // Stored as received (length and recipient included), written out as stored.
-        void js.publish(`bare.${buf.readUInt32BE(i + 4)}`, buf.subarray(i, end)).catch(() => {});
-      }
-      i = end;
+  readFrames(socket, (buf, i, end) => {
+    if (id < 0) {
+      id = buf.readUInt32BE(i + 4);
+      void read(socket, id).catch(() => socket.destroy());
+    } else {
+      // Stored as received (length and recipient included), written out as stored.
+      void js.publish(`bare.${buf.readUInt32BE(i + 4)}`, buf.subarray(i, end)).catch(() => {});
     }
-    pend = i < buf.length ? buf.subarray(i) : null;
   });
 }
 

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
+import { readFrames } from './bare-frames.mjs';
 
 const [certPath, keyPath] = process.argv.slice(2);
 const clients = new Map();
@@ -17,20 +18,11 @@ function onConnection(socket) {
   socket.setNoDelay(true);
   socket.on('error', () => socket.destroy());
   let id = -1;
-  let pend = null;
-  socket.on('data', (chunk) => {
-    const buf = pend === null ? chunk : Buffer.concat([pend, chunk]);
-    let i = 0;
-    while (buf.length - i >= 4) {
-      const end = i + 4 + buf.readUInt32BE(i);
-      if (end > buf.length) break;
-      if (id < 0) {
-        id = buf.readUInt32BE(i + 4);
-        clients.set(id, socket);
-      } else clients.get(buf.readUInt32BE(i + 4))?.write(buf.subarray(i, end));
-      i = end;
-    }
-    pend = i < buf.length ? buf.subarray(i) : null;
+  readFrames(socket, (buf, i, end) => {
+    if (id < 0) {
+      id = buf.readUInt32BE(i + 4);
+      clients.set(id, socket);
+    } else clients.get(buf.readUInt32BE(i + 4))?.write(buf.subarray(i, end));
   });
   socket.on('close', () => {
     if (clients.get(id) === socket) clients.delete(id);
