@@ -1,5 +1,13 @@
 /**
- * The bare relays' framing (bare-relay.mjs, bare-js-relay.mjs): u32 BE length || body.
+ * What the bare relays (bare-relay.mjs, bare-js-relay.mjs) share: their framing, u32 BE
+ * length || body, and their listening socket.
+ */
+
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import tls from 'node:tls';
+
+/**
  * Calls `onFrame(buf, start, end)` for each whole frame read from `socket`, in order;
  * `buf.subarray(start, end)` is the frame with its length.
  */
@@ -15,5 +23,18 @@ export function readFrames(socket, onFrame) {
       i = end;
     }
     pend = i < buf.length ? buf.subarray(i) : null;
+  });
+}
+
+/** Listens on 127.0.0.1, port 0: TLS 1.3 with CERT and KEY given, plain TCP without; prints {"port": N}. */
+export function serve(onConnection, certPath, keyPath) {
+  const server = certPath
+    ? tls.createServer(
+        { cert: readFileSync(certPath), key: readFileSync(keyPath), minVersion: 'TLSv1.3' },
+        onConnection,
+      )
+    : net.createServer(onConnection);
+  server.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
   });
 }

@@ -11,12 +11,9 @@
  * talk to natter's relays in the cluster bench). Prints {"port": N}.
  */
 
-import { readFileSync } from 'node:fs';
-import net from 'node:net';
-import tls from 'node:tls';
 import { DeliverPolicy, jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { readFrames } from './bare-frames.mjs';
+import { readFrames, serve } from './bare-frames.mjs';
 
 const STREAM = 'BARE';
 const [natsUrl, certPath, keyPath] = process.argv.slice(2);
@@ -53,13 +50,5 @@ function onConnection(socket) {
   });
 }
 
-const server = certPath
-  ? tls.createServer(
-      { cert: readFileSync(certPath), key: readFileSync(keyPath), minVersion: 'TLSv1.3' },
-      onConnection,
-    )
-  : net.createServer(onConnection);
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
-});
+serve(onConnection, certPath, keyPath);
 process.on('SIGTERM', () => void nc.close().finally(() => process.exit(0)));

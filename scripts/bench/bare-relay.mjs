@@ -6,10 +6,7 @@
  * Usage: bare-relay.mjs [CERT KEY] (TLS 1.3 with them). Prints {"port": N}.
  */
 
-import { readFileSync } from 'node:fs';
-import net from 'node:net';
-import tls from 'node:tls';
-import { readFrames } from './bare-frames.mjs';
+import { readFrames, serve } from './bare-frames.mjs';
 
 const [certPath, keyPath] = process.argv.slice(2);
 const clients = new Map();
@@ -29,13 +26,5 @@ function onConnection(socket) {
   });
 }
 
-const server = certPath
-  ? tls.createServer(
-      { cert: readFileSync(certPath), key: readFileSync(keyPath), minVersion: 'TLSv1.3' },
-      onConnection,
-    )
-  : net.createServer(onConnection);
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
-});
+serve(onConnection, certPath, keyPath);
 process.on('SIGTERM', () => process.exit(0));
