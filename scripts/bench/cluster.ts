@@ -60,13 +60,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 interface Setup {
   label: string;
-  /** nats-server's URL, the relays' ports and pids, and nats-server's pid if any. */
-  natsUrl: string | null;
-  ports: number[];
+  /** The relays' pids, and nats-server's pid if any. */
   relays: number[];
   nats: number | null;
-  /** The relays are bare-js-relay.mjs, not natter. */
-  bare: boolean;
+  /** The clients of this setup (natter's, the bare relays', or JetStream's own). */
+  connect(clients: number): Promise<Fleet>;
   stop(): Promise<void>;
 }
 
@@ -132,13 +130,15 @@ async function start(config: Config, natsBinary: string | null): Promise<Setup |
   for (let i = 0; i < config.relays; i++) {
     relays.push(await spawnRelay(nats ? { cluster: nats.url } : {}));
   }
+  const ports = relays.map((r) => r.port);
   return {
     label: config.label,
-    natsUrl: nats?.url ?? null,
-    ports: relays.map((r) => r.port),
     relays: relays.map((r) => r.child.pid!),
     nats: nats?.child.pid ?? null,
-    bare: false,
+    connect: (n) =>
+      relays.length === 0
+        ? JetStreamAnchorFleet.connect(nats!.url, n)
+        : NatterFleet.connect(ports, false, n),
     async stop() {
       for (const r of relays) await r.stop();
       await nats?.stop();
@@ -161,11 +161,9 @@ async function startBare(
   }
   return {
     label: config.label,
-    natsUrl: nats.url,
-    ports,
     relays: relays.map((r) => r.pid!),
     nats: nats.child.pid ?? null,
-    bare: true,
+    connect: (n) => BareFleet.connect(ports, true, n),
     async stop() {
       for (const r of relays) await kill(r);
       await nats.stop();
@@ -190,12 +188,7 @@ type Workload = 'light' | 'paced3k' | 'sat50';
 const RATES: Record<Exclude<Workload, 'sat50'>, number> = { light: 1_000, paced3k: 3_000 };
 
 async function phase(setup: Setup, workload: Workload): Promise<Row> {
-  const fleet: Fleet =
-    setup.relays.length === 0
-      ? await JetStreamAnchorFleet.connect(setup.natsUrl!, CLIENTS)
-      : setup.bare
-        ? await BareFleet.connect(setup.ports, true, CLIENTS)
-        : await NatterFleet.connect(setup.ports, false, CLIENTS);
+  const fleet = await setup.connect(CLIENTS);
   const server: Server = {
     pid: setup.relays[0] ?? setup.nats!,
     connect: async () => fleet,

@@ -212,11 +212,10 @@ function ratios(rows: Map<string, PhaseResult>, all: Variant[]): void {
  * relay, mosquitto and nats-server on the same workload and machine.
  */
 function tlsCost(rows: Map<string, PhaseResult>, all: Variant[]): void {
+  // One system in one configuration, whatever its link: 'natter TLS' and 'natter plain'.
+  const kind = (v: Variant) => v.label.replace(/ (TLS|plain)$/, '');
   for (const secure of all.filter((v) => v.tls)) {
-    const base = secure.label.replace(/ TLS$/, '');
-    const plain = all.find(
-      (v) => !v.tls && v.system === secure.system && (v.label === base || v.system === 'natter'),
-    );
+    const plain = all.find((v) => !v.tls && kind(v) === kind(secure));
     const t = rows.get(secure.label);
     const p = plain && rows.get(plain.label);
     if (!t || !p || !plain) continue;
