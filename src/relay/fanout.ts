@@ -34,6 +34,7 @@ export class Fanout {
 
   /** Stores and delivers `msg` from `from` to `recipientHex`; acks the sender once it is durable. */
   send(sender: Sender, from: Card, recipientHex: string, msg: Outgoing): void {
+    // The durable ack below keeps only the id: the frame's bytes may go once the record is built.
     const { msgId, nonce, ciphertext } = msg;
     const queued = this.mailbox.enqueue(
       from.userId,
@@ -43,7 +44,7 @@ export class Fanout {
       msgId,
     );
     if (queued.code !== 'queued') {
-      sender.send({ type: 'send-ack', msgId: msg.msgId, code: queued.code, reason: queued.reason });
+      sender.send({ type: 'send-ack', msgId, code: queued.code, reason: queued.reason });
       return;
     }
     sender.sendStarted();
@@ -52,7 +53,7 @@ export class Fanout {
       sender.sendFinished();
       sender.send({
         type: 'send-ack',
-        msgId: msg.msgId,
+        msgId,
         code: result.code,
         reason: result.code === 'stored' ? '' : result.reason,
       });

@@ -47,6 +47,19 @@ export function writeVarint(out: Uint8Array, n: number, at: number): number {
   return off;
 }
 
+/** Reads a varint at `at`; returns [value, next offset], or null past `end` or 2^53. */
+export function readVarint(b: Uint8Array, at: number, end: number): [number, number] | null {
+  let n = 0;
+  let mul = 1;
+  for (let i = at; i < end && i < at + 8; i++) {
+    const x = b[i]!;
+    n += (x & 0x7f) * mul;
+    if (x < 0x80) return Number.isSafeInteger(n) ? [n, i + 1] : null;
+    mul *= 128;
+  }
+  return null;
+}
+
 /**
  * What a decoder keeps of a chunk while a frame is incomplete: a copy when the
  * chunk is a small view of a larger buffer, so a peer trickling a frame a few

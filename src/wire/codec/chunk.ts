@@ -9,7 +9,7 @@
  */
 import { exactBytes } from '../check.js';
 import { ProtocolCode, ProtocolError } from '../errors.js';
-import { varintLength, writeVarint } from '../framing.js';
+import { readVarint, varintLength, writeVarint } from '../framing.js';
 import {
   MAX_FILE_BYTES,
   MAX_FILE_CHUNK_DATA_BYTES,
@@ -95,19 +95,6 @@ function prefixBytes(framed: Uint8Array): number {
   let i = 0;
   while ((framed[i] ?? 0) & 0x80) i++;
   return i + 1;
-}
-
-/** Reads a varint at `at`; returns [value, next offset], or null when it runs past `end`. */
-function readVarint(b: Uint8Array, at: number, end: number): [number, number] | null {
-  let n = 0;
-  let mul = 1;
-  for (let i = at; i < end && i < at + 8; i++) {
-    const x = b[i]!;
-    n += (x & 0x7f) * mul;
-    if (x < 0x80) return [n, i + 1];
-    mul *= 128;
-  }
-  return null;
 }
 
 /**

@@ -34,11 +34,12 @@ import {
 } from '../limits.js';
 import type { Frame, FrameOf, FrameType, RosterEntry } from '../types.js';
 import { decodeCard, encodeCard } from './cards.js';
-import { decodeFileChunkFast, encodeFileChunk } from './chunk.js';
+import { encodeFileChunk } from './chunk.js';
 import { encodeDeliver } from './deliver.js';
 import { ACK_TABLE, STATUS_TABLE, statusNumber } from './enums.js';
 import { fileDecoders, fileEncoders } from './files.js';
 import { groupDecoders, groupEncoders } from './groups.js';
+import { decodeFast, encodeSendAck } from './hot.js';
 
 // ---------------------------------------------------------------------------
 // Encoding
@@ -123,13 +124,10 @@ const encoders: Encoders = {
   ...fileEncoders,
 };
 
-/**
- * Encode a frame body (without the length prefix; see framing.ts). Deliver, the
- * relay's per-message frame, and FileChunk, the frame as big as the file, take the
- * hand-written encoders in deliver.ts and chunk.ts.
- */
+/** A frame body (no length prefix); Deliver, SendAck and FileChunk by hand (deliver, hot, chunk). */
 export function encodeFrame(frame: Frame): Uint8Array {
   if (frame.type === 'deliver') return encodeDeliver(frame);
+  if (frame.type === 'send-ack') return encodeSendAck(frame);
   if (frame.type === 'file-chunk') return encodeFileChunk(frame);
   return encodeFrameReference(frame);
 }
@@ -283,13 +281,10 @@ const decoders: Decoders = {
   ...fileDecoders,
 };
 
-/**
- * Decode and validate one frame body. Throws ProtocolError. A FileChunk in the usual
- * layout is read by hand (chunk.ts), its data a view of `bytes` rather than a copy.
- */
+/** Decode and validate one frame body (Send, DeliverAck, FileChunk by hand: hot.ts). Throws. */
 export function decodeFrame(bytes: Uint8Array): Frame {
-  const chunk = decodeFileChunkFast(bytes);
-  if (chunk !== null) return chunk;
+  const fast = decodeFast(bytes);
+  if (fast !== null) return fast;
   const msg = parse('frame', pb.Frame.decode, bytes);
   const kind = msg.body;
   if (kind === undefined) {
