@@ -15,7 +15,10 @@ if (!dataDir) throw new Error('usage: relay-child.mjs DATA_DIR');
 const plain = process.env.NATTER_BENCH_PLAIN === '1';
 // NATTER_BENCH_CLUSTER=URLS: one relay of a cluster on NATS JetStream (the cluster bench).
 const cluster = process.env.NATTER_BENCH_CLUSTER;
+// NATTER_BENCH_ACK_DELAY_MS=N: another delay for durable SendAcks (A/B; 0 sends them at once).
+const ackDelay = process.env.NATTER_BENCH_ACK_DELAY_MS;
 const relay = await startRelay({
+  ...(ackDelay ? { limits: { sendAckDelayMs: Number(ackDelay) } } : {}),
   dataDir,
   host: '127.0.0.1',
   port: 0,

@@ -1,5 +1,6 @@
 /** What every session and handler of one relay shares. */
 import type { Clock } from '../util/clock.js';
+import type { DelayedFlush } from '../util/delayed-flush.js';
 import type { Logger } from '../util/logger.js';
 import type { ByteBudget } from './budget.js';
 import type { DirectoryStore } from './directory.js';
@@ -26,6 +27,8 @@ export interface RelayContext {
   readonly groups: RelayGroups;
   /** Stored file transfers (docs/files.md). */
   readonly files: RelayFiles;
+  /** Durable SendAcks waiting for company on their connection (limits.sendAckDelayMs). */
+  readonly delayedAcks: DelayedFlush;
   /** What all connections hold, against maxRelayBufferedBytes. */
   readonly budget: ByteBudget<Session>;
 }

@@ -33,6 +33,8 @@ export interface RelayLimits {
   maxSessionBufferedBytes: number;
   /** Sends awaiting their durable ack per session; beyond it the relay stops reading the socket. */
   maxInflightSendsPerSession: number;
+  /** The longest a durable SendAck waits to share a write with other frames (SEND_ACK_DELAY_MS). */
+  sendAckDelayMs: number;
   /**
    * Output queued for a ready session (replies, roster, pushes) beyond which the
    * relay stops reading it; 4x this closes it at once (E_SLOW_CONSUMER). Above
@@ -118,6 +120,16 @@ export const MAX_PENDING_GROUP_MESSAGES = 100_000;
 export const MAX_PENDING_GROUP_BYTES = 512 * 1024 * 1024;
 
 /**
+ * A `stored` SendAck leaves with the next frame for its connection, or after this: a
+ * client sending and receiving tens of messages a second gets most acks in the same
+ * write (one TLS record, one wake-up) as a delivery or another ack, where each used to
+ * cost a write of its own (issue 14: writes were the largest cost left on the relay's
+ * main thread). 25 ms is QUIC's default ack delay, well below what a person sees on the
+ * tick of a sent message, and far below any client's resend timer. Refusals never wait.
+ */
+export const SEND_ACK_DELAY_MS = 25;
+
+/**
  * Stored file bytes per uploader, counted at FilePut by the size it announces (so a
  * refusal comes before any chunk: E_FILE_QUOTA). 8 GiB holds a few disk images or a
  * season of video per person while 100 users still fit a modest disk.
@@ -173,6 +185,7 @@ export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = Object.freeze({
   idleTimeoutMs: 120_000,
   maxSessionBufferedBytes: 256 * 1024,
   maxInflightSendsPerSession: 4096,
+  sendAckDelayMs: SEND_ACK_DELAY_MS,
   maxSessionQueuedBytes: 1024 * 1024,
   maxPreloginQueuedBytes: 64 * 1024,
   handshakeFramesBurst: 16,

@@ -5,6 +5,7 @@
  * is counted, so budgets see what the connection holds.
  */
 import type { Duplex } from 'node:stream';
+import type { DelayedFlush } from '../util/delayed-flush.js';
 import { TickBatcher } from '../util/tick-batcher.js';
 import { lengthPrefix } from '../wire/framing.js';
 
@@ -17,14 +18,25 @@ export const OUTBOUND_JOIN_MAX_BYTES = 16 * 1024;
 
 const isLarge = (b: Buffer): boolean => b.byteLength >= OUTBOUND_JOIN_MAX_BYTES;
 
+/**
+ * Delayed frames (two queue entries each) a connection holds before they leave at the end
+ * of the turn anyway: a client sending fast gets its acks in batches of this size at most,
+ * and never waits the whole delay for them.
+ */
+export const OUTBOUND_DELAYED_MAX_FRAMES = 32;
+
 export class Outbound {
   private queuedBytes = 0;
   private readonly batch: TickBatcher<Buffer>;
 
-  /** `flushed` runs after each write (budgets, resuming reads and catch-up). */
+  /**
+   * `flushed` runs after each write (budgets, resuming reads and catch-up); `delayed`
+   * holds frames queued with queueDelayed until company or its delay comes.
+   */
   constructor(
     private readonly stream: Duplex,
     private readonly flushed: () => void,
+    private readonly delayed: DelayedFlush | null = null,
   ) {
     this.batch = new TickBatcher((chunks) => this.write(chunks));
   }
@@ -40,6 +52,25 @@ export class Outbound {
     this.batch.push(prefix);
     this.batch.push(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
     this.queuedBytes += prefix.length + body.byteLength;
+  }
+
+  /**
+   * Queues a frame that may wait (a durable ack): it leaves with the next frame queued
+   * here, or within the delay of `delayed`, in queue order either way.
+   */
+  queueDelayed(body: Uint8Array): void {
+    const delayed = this.delayed;
+    if (delayed === null || delayed.delayMs === 0) {
+      this.queue(body);
+      return;
+    }
+    const prefix = lengthPrefix(body.byteLength);
+    this.batch.pushQuiet(prefix);
+    this.batch.pushQuiet(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+    this.queuedBytes += prefix.length + body.byteLength;
+    if (this.batch.flushScheduled) return;
+    if (this.batch.size >= 2 * OUTBOUND_DELAYED_MAX_FRAMES) this.batch.flushSoon();
+    else delayed.add(this);
   }
 
   /**

@@ -8,6 +8,7 @@ import { relayCertificate } from '../crypto/tls-cert.js';
 import { RelayBeacon, type RelayBeaconOptions } from '../presence/relay-beacon.js';
 import type { Clock, Timer } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
+import { DelayedFlush } from '../util/delayed-flush.js';
 import { describeError, isNatterError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { silentLogger } from '../util/logger.js';
@@ -187,6 +188,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     groups,
     files,
     budget,
+    delayedAcks: new DelayedFlush(limits.sendAckDelayMs),
   };
 
   const listener = new RelayListener({

@@ -1,9 +1,8 @@
 /**
- * One client connection: the state machine (DESIGN.md §4) and the outgoing queue;
- * the incoming side (inbound.ts: decoder, reading and its backpressure, deadlines),
- * delivery (delivery.ts), group delivery (groups/delivery.ts) and files
- * (files/session-files.ts) are its parts. It takes any Duplex, so unit tests drive it
- * through an in-memory pair. Handlers change its state only through its methods.
+ * One client connection: the state machine (DESIGN.md §4) and the outgoing queue; the
+ * incoming side (inbound.ts), delivery (delivery.ts), group delivery (groups/delivery.ts)
+ * and files (files/session-files.ts) are its parts. It takes any Duplex, so unit tests
+ * drive it through an in-memory pair. Handlers change its state only through its methods.
  * Hostile input ends this session with a coded Error frame, never the relay.
  *
  * Every byte held for the connection has a budget (issue 8, findings 2 and 5):
@@ -68,7 +67,7 @@ export class Session implements FileLink, InboundLink {
   ) {
     const { limits, clock } = ctx;
     this.inbound = new Inbound(stream, this, (frame) => dispatch(this, frame), limits, clock);
-    this.outbound = new Outbound(stream, () => this.afterWrite());
+    this.outbound = new Outbound(stream, () => this.afterWrite(), ctx.delayedAcks);
     const log = ctx.log.child({ session: this.id });
     this.delivery = ctx.mailbox.deliveryFor(this, limits, log);
     this.groupDelivery = new GroupDelivery(this, ctx.groups.streams, limits, log);
@@ -195,8 +194,17 @@ export class Session implements FileLink, InboundLink {
     this.groupDelivery.offerEarly(item, prevGseq);
   }
 
+  /** A `stored` SendAck may wait for company (limits.sendAckDelayMs); anything else may not. */
   send(frame: Frame): void {
-    this.sendEncoded(encodeFrame(frame));
+    if (frame.type === 'send-ack' && frame.code === 'stored') this.sendDelayed(encodeFrame(frame));
+    else this.sendEncoded(encodeFrame(frame));
+  }
+
+  /** Queues an encoded frame that may wait for the next one (Outbound.queueDelayed). */
+  sendDelayed(body: Uint8Array): void {
+    if (this.isClosing()) return;
+    this.outbound.queueDelayed(body);
+    this.checkHardBudget();
   }
 
   /** Queues an encoded frame body; all frames of one turn go out in one write. */

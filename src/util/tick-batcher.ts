@@ -17,6 +17,24 @@ export class TickBatcher<T> {
   /** Adds an item; the flush runs once at the end of this turn. */
   push(item: T): void {
     this.items.push(item);
+    this.flushSoon();
+  }
+
+  /**
+   * Adds an item without scheduling a flush: it leaves with the next one `push`
+   * schedules, or when the owner calls flushSoon or flushNow (util/delayed-flush.ts).
+   */
+  pushQuiet(item: T): void {
+    this.items.push(item);
+  }
+
+  /** True while a flush at the end of this turn is scheduled. */
+  get flushScheduled(): boolean {
+    return this.scheduled;
+  }
+
+  /** The flush runs at the end of this turn. */
+  flushSoon(): void {
     if (!this.scheduled) {
       this.scheduled = true;
       this.schedule(() => this.flushNow());

@@ -21,13 +21,18 @@ export type FrameRewrite = (frame: Frame) => Frame | null;
 export function forgeRelayFrames(rewrite: FrameRewrite): () => void {
   const proto = Session.prototype;
   const original = proto.sendEncoded;
+  const originalDelayed = proto.sendDelayed;
   const originalFramed = proto.sendFramed;
-  proto.sendEncoded = function (this: Session, body: Uint8Array): void {
-    const frame = decodeFrame(body);
-    const out = rewrite(frame);
-    if (out === null) return;
-    original.call(this, out === frame ? body : encodeFrame(out));
-  };
+  const forged = (send: (this: Session, body: Uint8Array) => void) =>
+    function (this: Session, body: Uint8Array): void {
+      const frame = decodeFrame(body);
+      const out = rewrite(frame);
+      if (out === null) return;
+      send.call(this, out === frame ? body : encodeFrame(out));
+    };
+  proto.sendEncoded = forged(original);
+  // Durable SendAcks go out through sendDelayed (they may wait for the next frame).
+  proto.sendDelayed = forged(originalDelayed);
   // Group items go out as shared, already framed bytes (one encoding for every member).
   proto.sendFramed = function (this: Session, framed: Buffer): void {
     for (const body of new FrameDecoder(MAX_FRAME_BYTES).push(framed)) {
@@ -42,6 +47,7 @@ export function forgeRelayFrames(rewrite: FrameRewrite): () => void {
   };
   return () => {
     proto.sendEncoded = original;
+    proto.sendDelayed = originalDelayed;
     proto.sendFramed = originalFramed;
   };
 }

@@ -1,0 +1,83 @@
+/**
+ * A connection's outgoing side on its own (outbound.ts), over a stream that records
+ * each write: frames of one turn leave in one write, and a delayed frame (a durable
+ * SendAck) waits for the next frame of its connection or for its delay, never reordered.
+ */
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { setImmediate as turn } from 'node:timers/promises';
+import { OUTBOUND_DELAYED_MAX_FRAMES, Outbound } from '../../../src/relay/outbound.js';
+import { DelayedFlush } from '../../../src/util/delayed-flush.js';
+import { FrameDecoder } from '../../../src/wire/framing.js';
+
+class Recorder extends Writable {
+  writes: Buffer[] = [];
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.writes.push(chunk);
+    done();
+  }
+  /** The frame bodies written, in order, as their first byte (the tests' frame names). */
+  frames(): number[] {
+    const decoder = new FrameDecoder(1 << 20);
+    return this.writes.flatMap((w) => decoder.push(w)).map((f) => f[0]!);
+  }
+}
+
+const frame = (name: number) => Uint8Array.of(name, 0, 0);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('relay/outbound: one write per turn, and frames that may wait', () => {
+  it('writes every frame of one turn in one write, in order', async () => {
+    const stream = new Recorder();
+    const out = new Outbound(stream as never, () => {});
+    for (const n of [1, 2, 3]) out.queue(frame(n));
+    assert.equal(out.bufferedBytes, 3 * 4);
+    await turn();
+    assert.equal(stream.writes.length, 1);
+    assert.deepEqual(stream.frames(), [1, 2, 3]);
+  });
+
+  it('holds a delayed frame past the turn and sends it with the next frame, first', async () => {
+    const stream = new Recorder();
+    const out = new Outbound(stream as never, () => {}, new DelayedFlush(10_000));
+    out.queueDelayed(frame(7));
+    await turn();
+    assert.equal(stream.writes.length, 0, 'nothing else to send: it waits');
+    assert.equal(out.bufferedBytes, 4, 'and the budgets see it');
+    out.queue(frame(8));
+    await turn();
+    assert.equal(stream.writes.length, 1, 'one write for both');
+    assert.deepEqual(stream.frames(), [7, 8]);
+  });
+
+  it('sends a delayed frame alone once its delay has passed', async () => {
+    const stream = new Recorder();
+    const out = new Outbound(stream as never, () => {}, new DelayedFlush(20));
+    out.queueDelayed(frame(7));
+    out.queueDelayed(frame(9));
+    await turn();
+    assert.equal(stream.writes.length, 0);
+    await sleep(60);
+    assert.equal(stream.writes.length, 1);
+    assert.deepEqual(stream.frames(), [7, 9]);
+  });
+
+  it('does not hold more than OUTBOUND_DELAYED_MAX_FRAMES delayed frames past the turn', async () => {
+    const stream = new Recorder();
+    const out = new Outbound(stream as never, () => {}, new DelayedFlush(10_000));
+    for (let i = 0; i < OUTBOUND_DELAYED_MAX_FRAMES; i++) out.queueDelayed(frame(i));
+    await turn();
+    assert.equal(stream.writes.length, 1);
+    assert.equal(stream.frames().length, OUTBOUND_DELAYED_MAX_FRAMES);
+  });
+
+  it('sends a delayed frame in the turn when the delay is 0 or there is no delayed flush', async () => {
+    for (const delayed of [new DelayedFlush(0), null]) {
+      const stream = new Recorder();
+      const out = new Outbound(stream as never, () => {}, delayed);
+      out.queueDelayed(frame(7));
+      await turn();
+      assert.deepEqual(stream.frames(), [7]);
+    }
+  });
+});
