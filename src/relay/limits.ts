@@ -125,7 +125,8 @@ export const MAX_PENDING_GROUP_BYTES = 512 * 1024 * 1024;
  * write (one TLS record, one wake-up) as a delivery or another ack, where each used to
  * cost a write of its own (issue 14: writes were the largest cost left on the relay's
  * main thread). 25 ms is QUIC's default ack delay, well below what a person sees on the
- * tick of a sent message, and far below any client's resend timer. Refusals never wait.
+ * tick of a sent message, and far below any client's resend timer. Refusals never wait,
+ * and nothing waits while the relay is mostly idle (util/delayed-flush.ts).
  */
 export const SEND_ACK_DELAY_MS = 25;
 

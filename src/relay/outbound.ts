@@ -55,12 +55,13 @@ export class Outbound {
   }
 
   /**
-   * Queues a frame that may wait (a durable ack): it leaves with the next frame queued
-   * here, or within the delay of `delayed`, in queue order either way.
+   * Queues a frame that may wait (a durable ack): while the relay is busy it leaves with
+   * the next frame queued here, or within the delay of `delayed`, in queue order either
+   * way; otherwise at the end of the turn, as any frame.
    */
   queueDelayed(body: Uint8Array): void {
     const delayed = this.delayed;
-    if (delayed === null || delayed.delayMs === 0) {
+    if (delayed === null || !delayed.delaying) {
       this.queue(body);
       return;
     }

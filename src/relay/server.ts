@@ -218,6 +218,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   });
   // Only after listen succeeded: a bind failure is reported once, as E_ADDRESS_IN_USE.
   listener.onError((err) => log.error('listener error', describeError(err)));
+  ctx.delayedAcks.start();
 
   // The TTL sweep, on the injected clock (each run arms the next).
   let sweepTimer: Timer | null = null;
@@ -276,6 +277,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     close() {
       closing ??= (async () => {
         if (sweepTimer) clock.clearTimeout(sweepTimer);
+        ctx.delayedAcks.stop();
         await beacon?.stop();
         const closed = listener.close();
         roster?.close();

@@ -4,10 +4,11 @@
  * SendAck) waits for the next frame of its connection or for its delay, never reordered.
  */
 import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { setImmediate as turn } from 'node:timers/promises';
 import { OUTBOUND_DELAYED_MAX_FRAMES, Outbound } from '../../../src/relay/outbound.js';
-import { DelayedFlush } from '../../../src/util/delayed-flush.js';
+import { DelayedFlush, LOAD_SAMPLE_MS } from '../../../src/util/delayed-flush.js';
 import { FrameDecoder } from '../../../src/wire/framing.js';
 
 class Recorder extends Writable {
@@ -25,6 +26,8 @@ class Recorder extends Writable {
 
 const frame = (name: number) => Uint8Array.of(name, 0, 0);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The relay counts as busy (frames wait only then). */
+const busy = () => true;
 
 describe('relay/outbound: one write per turn, and frames that may wait', () => {
   it('writes every frame of one turn in one write, in order', async () => {
@@ -39,7 +42,7 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
 
   it('holds a delayed frame past the turn and sends it with the next frame, first', async () => {
     const stream = new Recorder();
-    const out = new Outbound(stream as never, () => {}, new DelayedFlush(10_000));
+    const out = new Outbound(stream as never, () => {}, new DelayedFlush(10_000, busy));
     out.queueDelayed(frame(7));
     await turn();
     assert.equal(stream.writes.length, 0, 'nothing else to send: it waits');
@@ -52,7 +55,7 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
 
   it('sends a delayed frame alone once its delay has passed', async () => {
     const stream = new Recorder();
-    const out = new Outbound(stream as never, () => {}, new DelayedFlush(20));
+    const out = new Outbound(stream as never, () => {}, new DelayedFlush(20, busy));
     out.queueDelayed(frame(7));
     out.queueDelayed(frame(9));
     await turn();
@@ -64,7 +67,7 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
 
   it('does not hold more than OUTBOUND_DELAYED_MAX_FRAMES delayed frames past the turn', async () => {
     const stream = new Recorder();
-    const out = new Outbound(stream as never, () => {}, new DelayedFlush(10_000));
+    const out = new Outbound(stream as never, () => {}, new DelayedFlush(10_000, busy));
     for (let i = 0; i < OUTBOUND_DELAYED_MAX_FRAMES; i++) out.queueDelayed(frame(i));
     await turn();
     assert.equal(stream.writes.length, 1);
@@ -72,12 +75,38 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
   });
 
   it('sends a delayed frame in the turn when the delay is 0 or there is no delayed flush', async () => {
-    for (const delayed of [new DelayedFlush(0), null]) {
+    for (const delayed of [new DelayedFlush(0, busy), null]) {
       const stream = new Recorder();
       const out = new Outbound(stream as never, () => {}, delayed);
       out.queueDelayed(frame(7));
       await turn();
       assert.deepEqual(stream.frames(), [7]);
+    }
+  });
+
+  it('sends a delayed frame in the turn while the relay is not busy', async () => {
+    const stream = new Recorder();
+    const out = new Outbound(stream as never, () => {}, new DelayedFlush(10_000, () => false));
+    out.queueDelayed(frame(7));
+    await turn();
+    assert.deepEqual(stream.frames(), [7]);
+  });
+
+  it('counts the process busy after a turn that ran most of the last sample, idle after a quiet one', async () => {
+    const delayed = new DelayedFlush(25);
+    delayed.start();
+    try {
+      assert.equal(delayed.delaying, false, 'idle at start');
+      const until = performance.now() + 3 * LOAD_SAMPLE_MS;
+      while (performance.now() < until) {
+        // a turn that keeps the event loop running past a whole sample
+      }
+      await sleep(LOAD_SAMPLE_MS / 2);
+      assert.equal(delayed.delaying, true);
+      await sleep(3 * LOAD_SAMPLE_MS);
+      assert.equal(delayed.delaying, false);
+    } finally {
+      delayed.stop();
     }
   });
 });
