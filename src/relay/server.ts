@@ -188,7 +188,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     groups,
     files,
     budget,
-    delayedAcks: new DelayedFlush(limits.sendAckDelayMs),
+    delayedAcks: new DelayedFlush(limits.sendAckDelayMs, { clock }),
   };
 
   const listener = new RelayListener({

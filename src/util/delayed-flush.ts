@@ -15,6 +15,8 @@
  * go out in their own turn as any frame.
  */
 import { performance } from 'node:perf_hooks';
+import { type Clock, systemClock } from './clock.js';
+import { Periodic } from './periodic.js';
 
 /** How often the event loop's utilisation is read (a cheap call; the timer is unref'd). */
 export const LOAD_SAMPLE_MS = 250;
@@ -30,17 +32,21 @@ export class DelayedFlush {
   private waiting = new Set<Flushable>();
   private timer: NodeJS.Timeout | null = null;
   private busy_ = false;
-  private sampler: NodeJS.Timeout | null = null;
+  private sampler: Periodic | null = null;
+  private readonly clock: Clock;
 
   /**
    * `delayMs`: the longest an item waits (0: until the end of the turn, as any frame).
-   * `busy`: whether to delay now; by default, whether the event loop was busy lately.
+   * `busy`: whether to delay now; by default, whether the event loop was busy lately, read
+   * every LOAD_SAMPLE_MS on `clock` (a test's manual clock that never advances leaves the
+   * process idle, so nothing waits).
    */
   constructor(
     readonly delayMs: number,
-    busy?: () => boolean,
+    options: { clock?: Clock; busy?: () => boolean } = {},
   ) {
-    if (busy) this.isBusy = busy;
+    this.clock = options.clock ?? systemClock;
+    if (options.busy) this.isBusy = options.busy;
   }
 
   /** Whether items wait now: a delay is set and the process is busy. */
@@ -52,17 +58,18 @@ export class DelayedFlush {
   start(): void {
     if (this.sampler !== null) return;
     let last = performance.eventLoopUtilization();
-    this.sampler = setInterval(() => {
+    const sample = async () => {
       const now = performance.eventLoopUtilization();
       this.busy_ = performance.eventLoopUtilization(now, last).utilization > BUSY_UTILIZATION;
       last = now;
-    }, LOAD_SAMPLE_MS);
-    this.sampler.unref();
+    };
+    this.sampler = new Periodic(this.clock, LOAD_SAMPLE_MS, sample, () => {});
+    this.sampler.start();
   }
 
   /** Stops the sampler (relay close). */
   stop(): void {
-    if (this.sampler !== null) clearInterval(this.sampler);
+    this.sampler?.stop();
     this.sampler = null;
     this.busy_ = false;
   }

@@ -42,7 +42,7 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
 
   it('holds a delayed frame past the turn and sends it with the next frame, first', async () => {
     const stream = new Recorder();
-    const out = new Outbound(stream as never, () => {}, new DelayedFlush(10_000, busy));
+    const out = new Outbound(stream as never, () => {}, new DelayedFlush(10_000, { busy }));
     out.queueDelayed(frame(7));
     await turn();
     assert.equal(stream.writes.length, 0, 'nothing else to send: it waits');
@@ -55,7 +55,7 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
 
   it('sends a delayed frame alone once its delay has passed', async () => {
     const stream = new Recorder();
-    const out = new Outbound(stream as never, () => {}, new DelayedFlush(20, busy));
+    const out = new Outbound(stream as never, () => {}, new DelayedFlush(20, { busy }));
     out.queueDelayed(frame(7));
     out.queueDelayed(frame(9));
     await turn();
@@ -67,7 +67,7 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
 
   it('does not hold more than OUTBOUND_DELAYED_MAX_FRAMES delayed frames past the turn', async () => {
     const stream = new Recorder();
-    const out = new Outbound(stream as never, () => {}, new DelayedFlush(10_000, busy));
+    const out = new Outbound(stream as never, () => {}, new DelayedFlush(10_000, { busy }));
     for (let i = 0; i < OUTBOUND_DELAYED_MAX_FRAMES; i++) out.queueDelayed(frame(i));
     await turn();
     assert.equal(stream.writes.length, 1);
@@ -75,7 +75,7 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
   });
 
   it('sends a delayed frame in the turn when the delay is 0 or there is no delayed flush', async () => {
-    for (const delayed of [new DelayedFlush(0, busy), null]) {
+    for (const delayed of [new DelayedFlush(0, { busy }), null]) {
       const stream = new Recorder();
       const out = new Outbound(stream as never, () => {}, delayed);
       out.queueDelayed(frame(7));
@@ -86,7 +86,11 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
 
   it('sends a delayed frame in the turn while the relay is not busy', async () => {
     const stream = new Recorder();
-    const out = new Outbound(stream as never, () => {}, new DelayedFlush(10_000, () => false));
+    const out = new Outbound(
+      stream as never,
+      () => {},
+      new DelayedFlush(10_000, { busy: () => false }),
+    );
     out.queueDelayed(frame(7));
     await turn();
     assert.deepEqual(stream.frames(), [7]);
