@@ -34,6 +34,7 @@ export class DelayedFlush {
   private busy_ = false;
   private sampler: Periodic | null = null;
   private readonly clock: Clock;
+  private readonly busy: (() => boolean) | null;
 
   /**
    * `delayMs`: the longest an item waits (0: until the end of the turn, as any frame).
@@ -46,12 +47,12 @@ export class DelayedFlush {
     options: { clock?: Clock; busy?: () => boolean } = {},
   ) {
     this.clock = options.clock ?? systemClock;
-    if (options.busy) this.isBusy = options.busy;
+    this.busy = options.busy ?? null;
   }
 
   /** Whether items wait now: a delay is set and the process is busy. */
   get delaying(): boolean {
-    return this.delayMs > 0 && this.isBusy();
+    return this.delayMs > 0 && (this.busy === null ? this.busy_ : this.busy());
   }
 
   /** Starts reading the event loop's utilisation (a relay calls it once it serves). */
@@ -73,8 +74,6 @@ export class DelayedFlush {
     this.sampler = null;
     this.busy_ = false;
   }
-
-  private isBusy: () => boolean = () => this.busy_;
 
   /**
    * `writer` holds an item that must leave within delayMs. A writer that writes sooner

@@ -13,11 +13,12 @@ const FRAME_DELIVER_FIELD = 8;
 const WIRE_VARINT = 0;
 const WIRE_BYTES = 2;
 
-/** Encoded size of a field, 0 when proto3 leaves it out. */
-const varintField = (n: number) => (n === 0 ? 0 : 1 + varintLength(n));
-const bytesField = (len: number) => (len === 0 ? 0 : 1 + varintLength(len) + len);
+/** Encoded size of a field, 0 when proto3 leaves it out (also used by hot.ts). */
+export const varintField = (n: number) => (n === 0 ? 0 : 1 + varintLength(n));
+export const bytesField = (len: number) => (len === 0 ? 0 : 1 + varintLength(len) + len);
 
-class Out {
+/** Writes fields in order into a buffer sized for them (also used by hot.ts). */
+export class Out {
   at = 0;
   constructor(readonly bytes: Buffer) {}
 

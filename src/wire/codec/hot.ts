@@ -10,7 +10,7 @@
  */
 import { boundedBytes, exactBytes } from '../check.js';
 import { ProtocolCode, ProtocolError } from '../errors.js';
-import { readVarint, varintLength, writeVarint } from '../framing.js';
+import { readVarint, varintLength } from '../framing.js';
 import {
   BOX_OVERHEAD_BYTES,
   KEY_BYTES,
@@ -21,19 +21,18 @@ import {
 } from '../limits.js';
 import type { Frame, FrameOf } from '../types.js';
 import { decodeFileChunkFast } from './chunk.js';
+import { bytesField, Out, varintField } from './deliver.js';
 import { ACK_TABLE } from './enums.js';
 
 const WIRE_BYTES = 2;
-/** Frame.send, Frame.send_ack and Frame.deliver_ack in proto/natter.proto. */
+/** Frame.send and Frame.deliver_ack in proto/natter.proto (send_ack, 7: encodeSendAck). */
 const FRAME_SEND_TAG = (6 << 3) | WIRE_BYTES;
-const FRAME_SEND_ACK_TAG = (7 << 3) | WIRE_BYTES;
 const FRAME_DELIVER_ACK_TAG = (9 << 3) | WIRE_BYTES;
 /** Send's fields 1-4 (to, msg_id, nonce, ciphertext) and DeliverAck's packed seqs. */
 const TAG_1 = (1 << 3) | WIRE_BYTES;
 const TAG_2 = (2 << 3) | WIRE_BYTES;
 const TAG_3 = (3 << 3) | WIRE_BYTES;
 const TAG_4 = (4 << 3) | WIRE_BYTES;
-const SEND_ACK_CODE_TAG = 2 << 3;
 
 /** Send, DeliverAck or FileChunk in protobufjs's layout, by the first byte; null otherwise. */
 export function decodeFast(body: Uint8Array): Frame | null {
@@ -56,23 +55,24 @@ function inner(body: Uint8Array, tag: number): [number, number] | null {
   return [len[1], end];
 }
 
+/** A field of `len` bytes (a one-byte length) with tag `tag` at `at`: where its value starts, or -1. */
+function fixedField(body: Uint8Array, at: number, end: number, tag: number, len: number): number {
+  if (at + 2 + len > end || body[at] !== tag || body[at + 1] !== len) return -1;
+  return at + 2;
+}
+
 /** A Send laid out as protobufjs writes it; null for anything else. */
 export function decodeSendFast(body: Uint8Array): FrameOf<'send'> | null {
   const span = inner(body, FRAME_SEND_TAG);
   if (span === null) return null;
-  let [at] = span;
   const end = span[1];
-  const fixed = (tag: number, len: number): number => {
-    if (at + 2 + len > end || body[at] !== tag || body[at + 1] !== len) return -1;
-    at += 2 + len;
-    return at - len;
-  };
-  const to = fixed(TAG_1, KEY_BYTES);
-  if (to < 0) return null;
-  const msgId = fixed(TAG_2, MSG_ID_BYTES);
-  if (msgId < 0) return null;
-  const nonce = fixed(TAG_3, NONCE_BYTES);
-  if (nonce < 0 || body[at] !== TAG_4) return null;
+  // Fixed-size fields 1-3, each `tag, length, bytes`: where each value starts, or -1.
+  const to = fixedField(body, span[0], end, TAG_1, KEY_BYTES);
+  const msgId = to < 0 ? -1 : fixedField(body, to + KEY_BYTES, end, TAG_2, MSG_ID_BYTES);
+  const nonce = msgId < 0 ? -1 : fixedField(body, msgId + MSG_ID_BYTES, end, TAG_3, NONCE_BYTES);
+  if (nonce < 0) return null;
+  const at = nonce + NONCE_BYTES;
+  if (body[at] !== TAG_4) return null;
   const c = readVarint(body, at + 1, end);
   if (c === null || c[1] + c[0] !== end) return null;
   return {
@@ -120,28 +120,12 @@ export function decodeDeliverAckFast(body: Uint8Array): FrameOf<'deliver-ack'> |
 export function encodeSendAck(f: FrameOf<'send-ack'>): Uint8Array {
   const code = ACK_TABLE.indexOf(f.code);
   const reasonBytes = Buffer.byteLength(f.reason, 'utf8');
-  const idLen = f.msgId.byteLength;
-  const bodyLen =
-    (idLen === 0 ? 0 : 1 + varintLength(idLen) + idLen) +
-    (code === 0 ? 0 : 1 + varintLength(code)) +
-    (reasonBytes === 0 ? 0 : 1 + varintLength(reasonBytes) + reasonBytes);
-  const out = Buffer.allocUnsafe(1 + varintLength(bodyLen) + bodyLen);
-  out[0] = FRAME_SEND_ACK_TAG;
-  let at = writeVarint(out, bodyLen, 1);
-  if (idLen !== 0) {
-    out[at++] = TAG_1;
-    at = writeVarint(out, idLen, at);
-    out.set(f.msgId, at);
-    at += idLen;
-  }
-  if (code !== 0) {
-    out[at++] = SEND_ACK_CODE_TAG;
-    at = writeVarint(out, code, at);
-  }
-  if (reasonBytes !== 0) {
-    out[at++] = TAG_3;
-    at = writeVarint(out, reasonBytes, at);
-    out.write(f.reason, at, 'utf8');
-  }
-  return out;
+  const bodyLen = bytesField(f.msgId.byteLength) + varintField(code) + bytesField(reasonBytes);
+  const out = new Out(Buffer.allocUnsafe(1 + varintLength(bodyLen) + bodyLen));
+  out.tag(7, WIRE_BYTES);
+  out.varint(bodyLen);
+  out.bytesField(1, f.msgId);
+  out.varintField(2, code);
+  out.stringField(3, f.reason, reasonBytes);
+  return out.bytes;
 }
