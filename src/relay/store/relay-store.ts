@@ -71,7 +71,7 @@ export interface RelayStoreOptions {
 /**
  * statfs(2) on the calling thread: about 2 µs on a local file system, where the
  * promise version costs about 43 µs of CPU (a thread-pool hop each way), paid before
- * every batch; at light load that was a tenth of the relay's CPU per message.
+ * every batch; at light load that was about 8% of the relay's CPU per message.
  */
 async function statfsFree(dir: string): Promise<number | null> {
   try {
