@@ -68,11 +68,8 @@ export interface RelayStoreOptions {
   kv?: RelayKv;
 }
 
-/**
- * statfs(2) on the calling thread: about 2 µs on a local file system, where the
- * promise version costs about 43 µs of CPU (a thread-pool hop each way), paid before
- * every batch; at light load that was about 8% of the relay's CPU per message.
- */
+// statfs on the calling thread: about 2 µs, where the promise version cost about 43 µs of
+// CPU before every batch, 8% of the relay's CPU per message at light load (docs/decisions.md).
 async function statfsFree(dir: string): Promise<number | null> {
   try {
     const s = statfsSync(dir);
