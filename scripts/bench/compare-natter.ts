@@ -12,11 +12,11 @@ import { generateIdentity } from '../../src/crypto/keys.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import { encodeFrame } from '../../src/wire/codec.js';
 import { frame as framed } from '../../src/wire/framing.js';
-import { MAX_ACK_SEQS } from '../../src/wire/limits.js';
+import { CLIENT_FEATURES, MAX_ACK_SEQS } from '../../src/wire/limits.js';
 import { RawClient } from '../../test/helpers/raw-client.js';
 import { type Fleet, PAYLOAD_BYTES, type Server, type Variant } from './compare-load.js';
 import { inBatches, reap, TickWriter } from './compare-util.js';
-import { type SendTemplate, sendTemplate } from './lean-wire.js';
+import { keptCode, type SendTemplate, sendTemplate } from './lean-wire.js';
 import { spawnRelay } from './util.js';
 
 const ACK_EVERY_MS = 10;
@@ -150,7 +150,7 @@ export class NatterFleet implements Fleet {
         const view = Buffer.from(bytes.buffer, bytes.byteOffset + peek.idAt, 16);
         const sender = view.readUInt32LE(8);
         if (peek.kind === FRAME_SEND_ACK) {
-          if (peek.code !== 0) this.onRefused(sender);
+          if (!keptCode(peek.code)) this.onRefused(sender);
         } else {
           this.owed[i]!.push(peek.seq);
           this.onDelivered(sender, view.readDoubleLE(0), arrivedAt);
@@ -181,9 +181,7 @@ export class NatterFleet implements Fleet {
         ids[i]!,
         `c${i}`,
         'register',
-        {
-          plain,
-        },
+        { plain, features: CLIENT_FEATURES },
       );
       client.keep = false;
       return client;

@@ -9,6 +9,7 @@
  *  - everything written in one tick leaves as one write per socket.
  */
 import type { Socket } from 'node:net';
+import { ACK_TABLE } from '../../src/wire/codec/enums.js';
 import { encodeFrame } from '../../src/wire/codec.js';
 import { frame as framed } from '../../src/wire/framing.js';
 
@@ -50,6 +51,13 @@ export type Peeked =
 
 const FRAME_SEND_ACK = 7;
 const FRAME_DELIVER = 8;
+const ACK_STORED = ACK_TABLE.indexOf('stored');
+const ACK_DELIVERED = ACK_TABLE.indexOf('delivered');
+
+/** A SendAck code that means the message is safe: `stored`, or `delivered` (held-puts.ts). */
+export function keptCode(code: number): boolean {
+  return code === ACK_STORED || code === ACK_DELIVERED;
+}
 
 /** The fields the benchmark reads from a Deliver or SendAck; null for any other frame. */
 export function peek(bytes: Uint8Array): Peeked {
@@ -64,7 +72,7 @@ export function peek(bytes: Uint8Array): Peeked {
   };
   if (body.num === FRAME_SEND_ACK) {
     const code = inner.find((x) => x.num === 2)?.value ?? 0;
-    return { kind: 'send-ack', stored: code === 0, sentAtMs: sentAt(1) };
+    return { kind: 'send-ack', stored: keptCode(code), sentAtMs: sentAt(1) };
   }
   return { kind: 'deliver', seq: inner.find((x) => x.num === 1)?.value ?? 0, sentAtMs: sentAt(3) };
 }

@@ -40,7 +40,7 @@ import { generateIdentity } from '../../src/crypto/keys.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import { encodeFrame } from '../../src/wire/codec.js';
 import { frame as framed } from '../../src/wire/framing.js';
-import { MAX_ACK_SEQS, PROTOCOL_VERSION } from '../../src/wire/limits.js';
+import { CLIENT_FEATURES, MAX_ACK_SEQS, PROTOCOL_VERSION } from '../../src/wire/limits.js';
 import { RawClient } from '../../test/helpers/raw-client.js';
 import { peek, type SendTemplate, sendTemplate, stamp, TickWriter } from './lean-wire.js';
 import { fmt, percentile, type RelayProcess, sleep, spawnRelay } from './util.js';
@@ -88,6 +88,7 @@ async function connectPeers(relay: RelayProcess, n: number, prefix: string): Pro
     const batch = ids.slice(i, i + 50).map(async (id, j) => {
       const { client } = await RawClient.login(relay.port, id, `${prefix}${i + j}`, 'register', {
         plain: relay.plain,
+        features: CLIENT_FEATURES,
       });
       client.keep = false;
       return client;
@@ -332,7 +333,12 @@ async function hostile(relay: RelayProcess, peers: Peer[], rate: number, seconds
     Buffer.concat(Array.from({ length: 1024 }, () => lookups)),
   );
   const hello = framed(
-    encodeFrame({ type: 'hello', version: PROTOCOL_VERSION, clientNonce: randomBytes(32) }),
+    encodeFrame({
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      clientNonce: randomBytes(32),
+      features: 0,
+    }),
   );
   const ping = framed(encodeFrame({ type: 'ping', nonce: 1 }));
   const floodPings = flood(

@@ -32,8 +32,8 @@ export interface SessionDelivery {
   start(): void;
   /** Durable mail for this user (the live path). */
   offer(mail: StoredMail): void;
-  /** Mail still being written (the early push). */
-  offerEarly(mail: StoredMail, prevSeq: number): void;
+  /** Mail still being written (the early push): true if pushed. */
+  offerEarly(mail: StoredMail, prevSeq: number): boolean;
   /** The socket drained or a write went out whole. */
   resume(): void;
   /** The user acknowledged these seqs (DeliverAck): their mail may go. */
@@ -78,9 +78,10 @@ export class Delivery implements SessionDelivery {
    * the recipient's previous mail (`prevSeq`), so nothing before it can be
    * missing. Anything else waits for `offer`, once the mail is durable.
    */
-  offerEarly(mail: StoredMail, prevSeq: number): void {
-    if (!this.link.ready || this.catchingUp || this.cursor !== prevSeq || this.full()) return;
+  offerEarly(mail: StoredMail, prevSeq: number): boolean {
+    if (!this.link.ready || this.catchingUp || this.cursor !== prevSeq || this.full()) return false;
     this.push(mail);
+    return true;
   }
 
   ack(seqs: readonly number[]): void {

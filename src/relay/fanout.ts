@@ -2,8 +2,9 @@
  * The send choreography, for N recipients (1:1 is N = 1): store the record in
  * each recipient's mailbox, push it at once to recipients keeping up (while it
  * is being written: docs/decisions.md, "Deliver while storing"), acknowledge
- * the sender after the durable write (DESIGN.md §4, guarantee 1), and offer
- * the durable mail to every session of each recipient.
+ * the sender after the durable write (DESIGN.md §4, guarantee 1) or, when the
+ * recipient acknowledged it first and the write was held back, with `delivered`
+ * (held-puts.ts), and offer the durable mail to every session of each recipient.
  */
 
 import { encodeFrame } from '../wire/codec.js';
@@ -13,6 +14,8 @@ import type { EnqueueResult, MailStore } from './mail-store.js';
 
 /** What fanout needs of the sending session. */
 export interface Sender {
+  /** The client understands the `delivered` SendAck (Hello.features). */
+  readonly takesDeliveredAck: boolean;
   /** Counts a send awaiting its durable ack (the session stops reading past a limit). */
   sendStarted(): void;
   sendFinished(): void;
@@ -27,9 +30,15 @@ export interface Outgoing {
 }
 
 export class Fanout {
+  /**
+   * `mayHold`: whether the store may hold a write back for the recipient's ack now (the
+   * relay is not busy: under load the group commit shares the writes, and acks come too
+   * late for holding to save them).
+   */
   constructor(
     private readonly mailbox: MailStore,
     private readonly hub: Hub,
+    private readonly mayHold: () => boolean = () => false,
   ) {}
 
   /** Stores and delivers `msg` from `from` to `recipientHex`; acks the sender once it is durable. */
@@ -42,22 +51,22 @@ export class Fanout {
       (seq, storedAtMs) =>
         encodeFrame({ type: 'deliver', seq, from, msgId, nonce, ciphertext, storedAtMs }),
       msgId,
+      (mail, prevSeq) =>
+        this.hub.deliverEarly(mail, prevSeq) && sender.takesDeliveredAck && this.mayHold(),
     );
     if (queued.code !== 'queued') {
       sender.send({ type: 'send-ack', msgId, code: queued.code, reason: queued.reason });
       return;
     }
     sender.sendStarted();
-    if (queued.mail) this.hub.deliverEarly(queued.mail, queued.prevSeq ?? 0);
     void queued.durable.then((result: EnqueueResult) => {
       sender.sendFinished();
-      sender.send({
-        type: 'send-ack',
-        msgId,
-        code: result.code,
-        reason: result.code === 'stored' ? '' : result.reason,
-      });
+      sender.send({ type: 'send-ack', msgId, code: result.code, reason: reasonOf(result) });
       if (result.code === 'stored') this.hub.deliver(result.mail);
     });
   }
+}
+
+function reasonOf(result: EnqueueResult): string {
+  return 'reason' in result ? result.reason : '';
 }

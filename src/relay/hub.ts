@@ -28,8 +28,8 @@ export interface Recipient {
   readonly quiet: boolean;
   /** Durable mail for this user. */
   offer(mail: StoredMail): void;
-  /** Mail still being written, pushed only if this recipient is keeping up. */
-  offerEarly(mail: StoredMail, prevSeq: number): void;
+  /** Mail still being written, pushed only if this recipient is keeping up: true if pushed. */
+  offerEarly(mail: StoredMail, prevSeq: number): boolean;
   /** A durable item of one of this user's groups. */
   offerGroup(item: GroupItemOut): void;
   /** A group item still being written, pushed only if this recipient is keeping up. */
@@ -168,11 +168,13 @@ export class Hub<R extends Recipient = Recipient> {
     for (const r of set) r.offer(mail);
   }
 
-  /** Mail still being written, to the sessions of its recipient that can take it now. */
-  deliverEarly(mail: StoredMail, prevSeq: number): void {
+  /** Mail still being written, to the sessions of its recipient that can take it now: true if one did. */
+  deliverEarly(mail: StoredMail, prevSeq: number): boolean {
     const set = this.byUser.get(mail.recipientHex);
-    if (!set) return;
-    for (const r of set) r.offerEarly(mail, prevSeq);
+    if (!set) return false;
+    let pushed = false;
+    for (const r of set) if (r.offerEarly(mail, prevSeq)) pushed = true;
+    return pushed;
   }
 
   /** A durable group item, to every session of each of `recipients` (user ids in hex). */

@@ -14,9 +14,20 @@ export interface StoredMail {
   record: Uint8Array;
 }
 
-export type Refusal = { code: Exclude<AckCode, 'stored'>; reason: string };
+export type Refusal = { code: Exclude<AckCode, 'stored' | 'delivered'>; reason: string };
 
-export type EnqueueResult = { code: 'stored'; mail: StoredMail } | Refusal;
+/**
+ * `stored`: durable in the store. `delivered`: the recipient acknowledged the mail
+ * before its write, which was then never made (held-puts.ts).
+ */
+export type EnqueueResult = { code: 'stored' | 'delivered'; mail: StoredMail } | Refusal;
+
+/**
+ * The early push (fanout.ts), for a store that knows the seq before the write: pushes
+ * `mail` to the recipient's sessions keeping up. True if one took it and the sender may
+ * hear `delivered`: the store may then hold the write back for the recipient's ack.
+ */
+export type EarlyPush = (mail: StoredMail, prevSeq: number) => boolean;
 
 /**
  * What the relay needs of a mail store: LevelDB (Mailbox, here) or a NATS
@@ -27,8 +38,8 @@ export type EnqueueResult = { code: 'stored'; mail: StoredMail } | Refusal;
 export interface MailStore {
   /**
    * Stores one record: a refusal at once, or `durable`, which settles after the
-   * write. `mail` and `prevSeq` come at once only where the seq is known before
-   * the write (LevelDB), for the early push.
+   * write. Only where the seq is known before the write (LevelDB) do `mail` and
+   * `prevSeq` come at once, and is `early` called with them (the early push).
    */
   enqueue(
     senderId: Uint8Array,
@@ -36,6 +47,7 @@ export interface MailStore {
     build: (seq: number, storedAtMs: number) => Uint8Array,
     /** The sender's message id: in a cluster, the same message sent twice is stored once. */
     msgId?: Uint8Array,
+    early?: EarlyPush,
   ):
     | { code: 'queued'; mail?: StoredMail; prevSeq?: number; durable: Promise<EnqueueResult> }
     | Refusal;

@@ -8,8 +8,9 @@
  *   resolves only after the record is in a `sync: true` batch. Records of one
  *   event-loop turn, and those arriving while a batch is written, share the
  *   next batch (util/group-commit.ts).
- * - Keys sort in delivery order: m1!<recipient hex>!<seq as 16 hex digits>.
- *   The value is [sender id (32 bytes)] || [record].
+ * - Keys sort in delivery order (mail-keys.ts); a value is [sender id (32 bytes)] || [record].
+ * - While the relay is not busy, the put of mail pushed early may wait for the
+ *   recipient's ack, which then takes it back unwritten (held-puts.ts).
  * - `ack` deletes only mail of the acknowledging recipient.
  * - An in-memory index (mail-index.ts, rebuilt at open) answers quotas and TTL
  *   sweeps without reading values back.
@@ -24,20 +25,30 @@ import { GroupCommit } from '../util/group-commit.js';
 import type { Logger } from '../util/logger.js';
 import { Delivery, type DeliveryLink, type SessionDelivery } from './delivery.js';
 import { RelayFailureCode, relayFailure } from './errors.js';
+import { HeldPuts, TAKEN } from './held-puts.js';
 import type { RelayLimits } from './limits.js';
 import { MailIndex } from './mail-index.js';
-import type { EnqueueResult, MailStore, Refusal, StoredMail } from './mail-store.js';
+import {
+  MAIL_PREFIX,
+  MAX_UNWRITTEN_SEQS,
+  mailKey,
+  parseMailKey,
+  parseSeqValue,
+  SEQ_KEY,
+  SEQ_RESTART_GAP,
+  seqValue,
+  toHexCached,
+} from './mail-keys.js';
+import type { EarlyPush, EnqueueResult, MailStore, Refusal, StoredMail } from './mail-store.js';
 import {
   type KvOp,
   REFUSED_CLOSED,
+  REFUSED_RECOVERING,
   type RelayStore,
   type StoreRefusal,
   scan,
 } from './store/index.js';
 
-const MAIL_PREFIX = 'm1!';
-const SEQ_KEY = 's1!seq';
-const SEQ_DIGITS = 16;
 const SENDER_BYTES = 32;
 
 /**
@@ -47,14 +58,6 @@ const SENDER_BYTES = 32;
 export type Enqueued =
   | { code: 'queued'; mail: StoredMail; prevSeq: number; durable: Promise<EnqueueResult> }
   | Refusal;
-
-/**
- * How far `open` moves the sequence on each start. It must exceed the seqs one
- * run can issue without writing them (bounded by sends in flight: connections x
- * maxInflightSendsPerSession, 10,000 x 4,096 < 2^32). 2^53 / 2^32 leaves two
- * million restarts.
- */
-export const SEQ_RESTART_GAP = 2 ** 32;
 
 /** Mail records read per batch when the index is rebuilt at open. */
 const OPEN_SCAN_BATCH = 4096;
@@ -66,16 +69,6 @@ export interface MailboxOptions {
   storedAtOf: (record: Uint8Array) => number | null;
 }
 
-export function mailKey(recipientHex: string, seq: number): string {
-  return `${MAIL_PREFIX}${recipientHex}!${seq.toString(16).padStart(SEQ_DIGITS, '0')}`;
-}
-
-function parseMailKey(key: string): { recipientHex: string; seq: number } | null {
-  const parts = key.split('!');
-  if (parts.length !== 3 || parts[1]?.length !== 64 || parts[2]?.length !== SEQ_DIGITS) return null;
-  return { recipientHex: parts[1], seq: Number.parseInt(parts[2], 16) };
-}
-
 export class Mailbox implements MailStore {
   private readonly index = new MailIndex();
   /** Highest seq issued per recipient (kept after acks), for `Enqueued.prevSeq`. */
@@ -84,7 +77,10 @@ export class Mailbox implements MailStore {
   /** Acks whose delete was refused (store recovering): applied again after the reload. */
   private deferredDeletes: string[] = [];
   private closed = false;
+  /** lastSeq when the last batch with a put (and so the high-water mark) was built. */
+  private seqWritten = 0;
   private readonly commits: GroupCommit<KvOp, StoreRefusal | null>;
+  private readonly held: HeldPuts<StoreRefusal | null>;
   private readonly limits: RelayLimits;
   private readonly clock: Clock;
 
@@ -95,13 +91,16 @@ export class Mailbox implements MailStore {
     this.limits = options.limits;
     this.clock = options.clock;
     this.commits = new GroupCommit((ops) => this.writeBatch(ops));
+    this.held = new HeldPuts(options.limits.holdForAckMs, options.limits.maxHeldPuts, (op) =>
+      this.commits.submit(op),
+    );
     store.onReopen(() => this.reload());
   }
 
   /** Rebuilds the index from the store and moves the sequence on. Call once before use. */
   async open(): Promise<void> {
     const seq = await this.store.kv.get(SEQ_KEY);
-    if (seq !== undefined) this.lastSeq = Number.parseInt(Buffer.from(seq).toString('utf8'), 16);
+    if (seq !== undefined) this.lastSeq = parseSeqValue(seq);
     const range = { gt: MAIL_PREFIX, lt: `${MAIL_PREFIX}~` };
     for await (const [key, value] of scan(this.store.kv, range, OPEN_SCAN_BATCH)) {
       const parsed = parseMailKey(key);
@@ -119,9 +118,9 @@ export class Mailbox implements MailStore {
     if (!Number.isSafeInteger(this.lastSeq + SEQ_RESTART_GAP)) {
       throw relayFailure(RelayFailureCode.SeqExhausted, 'mailbox: sequence numbers exhausted');
     }
-    await this.store.kv.write([{ type: 'put', key: SEQ_KEY, value: this.seqValue() }], {
-      sync: true,
-    });
+    const value = seqValue(this.lastSeq);
+    await this.store.kv.write([{ type: 'put', key: SEQ_KEY, value }], { sync: true });
+    this.seqWritten = this.lastSeq;
   }
 
   deliveryFor(link: DeliveryLink, limits: RelayLimits, log: Logger): SessionDelivery {
@@ -148,6 +147,8 @@ export class Mailbox implements MailStore {
     senderId: Uint8Array,
     recipientHex: string,
     build: (seq: number, storedAtMs: number) => Uint8Array,
+    _msgId?: Uint8Array,
+    early?: EarlyPush,
   ): Enqueued {
     if (this.closed) return REFUSED_CLOSED;
     const refused = this.store.refusal();
@@ -175,14 +176,23 @@ export class Mailbox implements MailStore {
     const prevSeq = this.lastIssued.get(recipientHex) ?? 0;
     this.lastIssued.set(recipientHex, seq);
     const mail: StoredMail = { seq, recipientHex, record };
-    const durable = this.commits
-      .submit({ type: 'put', key: mailKey(recipientHex, seq), value })
-      .then((refusal): EnqueueResult => {
-        if (refusal === null) return { code: 'stored', mail };
-        this.index.remove(recipientHex, seq);
-        return refusal;
-      });
-    return { code: 'queued', mail, prevSeq, durable };
+    const key = mailKey(recipientHex, seq);
+    const op: KvOp = { type: 'put', key, value };
+    const hold =
+      early?.(mail, prevSeq) === true &&
+      this.held.open &&
+      seq - this.seqWritten < MAX_UNWRITTEN_SEQS;
+    // Not held: this recipient's held puts go first, so a read never sees a later mail alone.
+    if (!hold && this.held.holds(recipientHex)) this.held.releaseAll();
+    const written = hold ? this.held.hold(recipientHex, key, op) : this.commits.submit(op);
+    return { code: 'queued', mail, prevSeq, durable: written.then((r) => this.written(r, mail)) };
+  }
+
+  private written(refusal: StoreRefusal | null | typeof TAKEN, mail: StoredMail): EnqueueResult {
+    if (refusal === TAKEN) return { code: 'delivered', mail };
+    if (refusal === null) return { code: 'stored', mail };
+    this.index.remove(mail.recipientHex, mail.seq);
+    return refusal;
   }
 
   /**
@@ -211,19 +221,24 @@ export class Mailbox implements MailStore {
     return { mails, done: entries.length < limit };
   }
 
-  /** Deletes acknowledged mail of this recipient. Unknown seqs are ignored. */
+  /** Deletes acknowledged mail of this recipient (a held put is never written). Unknown seqs are ignored. */
   ack(recipientHex: string, seqs: readonly number[]): number {
     const keys: string[] = [];
+    let acked = 0;
     for (const seq of seqs) {
-      if (this.index.remove(recipientHex, seq)) keys.push(mailKey(recipientHex, seq));
+      if (!this.index.remove(recipientHex, seq)) continue;
+      acked++;
+      const key = mailKey(recipientHex, seq);
+      if (!this.held.take(key)) keys.push(key);
     }
     this.delete(keys);
-    return keys.length;
+    return acked;
   }
 
   /** Drops mail older than the TTL. Returns how many were dropped. */
   sweep(): number {
     const cutoff = this.clock.now() - this.limits.mailTtlMs;
+    this.held.releaseAll(); // first: a delete below must not overtake its put
     const keys: string[] = [];
     for (const [recipientHex, seq] of [...this.index.olderThan(cutoff)]) {
       if (this.index.remove(recipientHex, seq)) keys.push(mailKey(recipientHex, seq));
@@ -239,6 +254,7 @@ export class Mailbox implements MailStore {
    */
   async close(): Promise<void> {
     this.closed = true;
+    this.held.releaseAll();
     await this.commits.drain();
   }
 
@@ -254,7 +270,10 @@ export class Mailbox implements MailStore {
   private writeBatch(ops: KvOp[]): Promise<StoreRefusal | null> {
     let bytes = 0;
     for (const op of ops) if (op.type === 'put') bytes += op.value.byteLength;
-    if (bytes > 0) ops.push({ type: 'put', key: SEQ_KEY, value: this.seqValue() });
+    if (bytes > 0) {
+      ops.push({ type: 'put', key: SEQ_KEY, value: seqValue(this.lastSeq) });
+      this.seqWritten = this.lastSeq;
+    }
     return this.store.write(ops, { sync: bytes > 0, bytes });
   }
 
@@ -263,6 +282,8 @@ export class Mailbox implements MailStore {
    * acks that were not written are applied again (their mail reappeared).
    */
   private async reload(): Promise<void> {
+    // Held puts are not in what the index is rebuilt from: their senders send them again.
+    this.held.dropAll(REFUSED_RECOVERING);
     this.index.clear();
     this.lastIssued.clear();
     await this.open();
@@ -276,20 +297,4 @@ export class Mailbox implements MailStore {
     // After the store is open again (reload runs before it is marked open).
     if (again.length > 0) void this.store.whenOpen().then(() => this.delete(again));
   }
-
-  private seqValue(): Uint8Array {
-    return Buffer.from(this.lastSeq.toString(16).padStart(SEQ_DIGITS, '0'), 'utf8');
-  }
-}
-
-// Sender ids repeat constantly; hex-encoding the same 32 bytes for every message
-// showed up in profiles, so remember them per id object.
-const hexCache = new WeakMap<Uint8Array, string>();
-function toHexCached(bytes: Uint8Array): string {
-  let hex = hexCache.get(bytes);
-  if (hex === undefined) {
-    hex = toHex(bytes);
-    hexCache.set(bytes, hex);
-  }
-  return hex;
 }

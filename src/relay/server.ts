@@ -173,7 +173,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     throw err;
   }
   roster?.start();
-  const fanout = new Fanout(mailbox, hub);
+  const delayedAcks = new DelayedFlush(limits.sendAckDelayMs, { clock });
+  const fanout = new Fanout(mailbox, hub, () => !delayedAcks.busyNow);
   const budget = new ByteBudget<Session>(limits.maxRelayBufferedBytes);
   const ctx: RelayContext = {
     key,
@@ -188,7 +189,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     groups,
     files,
     budget,
-    delayedAcks: new DelayedFlush(limits.sendAckDelayMs, { clock }),
+    delayedAcks,
   };
 
   const listener = new RelayListener({

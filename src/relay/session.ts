@@ -15,6 +15,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { encodeFrame } from '../wire/codec.js';
+import { CLIENT_FEATURE_DELIVERED_ACK } from '../wire/limits.js';
 import type { Card, Frame, Status, StatusSignature } from '../wire/types.js';
 import type { RelayContext } from './context.js';
 import type { SessionDelivery } from './delivery.js';
@@ -25,7 +26,7 @@ import { type FileLink, SessionFiles } from './files/session-files.js';
 import { GroupDelivery, type GroupItemOut } from './groups/index.js';
 import { Inbound, type InboundLink } from './inbound.js';
 import type { StoredMail } from './mail-store.js';
-import { Outbound } from './outbound.js';
+import { mayWait, Outbound } from './outbound.js';
 
 export type SessionState = 'hello' | 'challenge' | 'auth' | 'ready' | 'closing';
 
@@ -40,6 +41,7 @@ export class Session implements FileLink, InboundLink {
   readonly id = nextSessionId++;
   private state_: SessionState = 'hello';
   private challenge_: Uint8Array | null = null;
+  private features_ = 0;
   private card_: Card | null = null;
   private quiet_ = false;
   private userHex_ = '';
@@ -73,11 +75,8 @@ export class Session implements FileLink, InboundLink {
     this.groupDelivery = new GroupDelivery(this, ctx.groups.streams, limits, log);
     this.files = new SessionFiles(this, ctx.files, limits, log);
     stream.on('drain', () => this.afterWrite());
-    stream.on('error', () => {
-      // A reset by the peer is not worth a log line. node:tls reports a record that does
-      // not authenticate (altered bytes) as an error without closing: the session ends.
-      stream.destroy();
-    });
+    // A reset is not worth a log line; node:tls reports an altered record without closing.
+    stream.on('error', () => stream.destroy());
     stream.on('close', () => this.onClose());
   }
 
@@ -87,6 +86,10 @@ export class Session implements FileLink, InboundLink {
   /** Set by the Hello handler (issueChallenge). */
   get challenge(): Uint8Array | null {
     return this.challenge_;
+  }
+  /** The client understands the `delivered` SendAck (fanout.ts Sender; Hello.features). */
+  get takesDeliveredAck(): boolean {
+    return (this.features_ & CLIENT_FEATURE_DELIVERED_ACK) !== 0;
   }
   /** Set on login. */
   get card(): Card | null {
@@ -135,18 +138,15 @@ export class Session implements FileLink, InboundLink {
     this.inbound.update();
   }
 
-  failFile(code: FileCodeValue | typeof SessionCode.Internal, message: string): void {
-    this.fail(code, message);
-  }
-
   /** A method, not a field read: handlers change the state behind TypeScript's narrowing. */
   isClosing(): boolean {
     return this.state_ === 'closing';
   }
 
-  /** Hello answered: the login must sign this challenge. */
-  issueChallenge(challenge: Uint8Array): void {
+  /** Hello answered: the login must sign this challenge. `features`: Hello.features. */
+  issueChallenge(challenge: Uint8Array, features: number): void {
     this.challenge_ = challenge;
+    this.features_ = features;
     this.state_ = 'challenge';
   }
 
@@ -177,8 +177,8 @@ export class Session implements FileLink, InboundLink {
     this.delivery.offer(mail);
   }
 
-  offerEarly(mail: StoredMail, prevSeq: number): void {
-    this.delivery.offerEarly(mail, prevSeq);
+  offerEarly(mail: StoredMail, prevSeq: number): boolean {
+    return this.delivery.offerEarly(mail, prevSeq);
   }
 
   /** DeliverAck: this user has these mails safe. */
@@ -194,9 +194,9 @@ export class Session implements FileLink, InboundLink {
     this.groupDelivery.offerEarly(item, prevGseq);
   }
 
-  /** A `stored` SendAck may wait for company (limits.sendAckDelayMs); anything else may not. */
+  /** A SendAck that is not a refusal may wait for company (limits.sendAckDelayMs); nothing else. */
   send(frame: Frame): void {
-    if (frame.type === 'send-ack' && frame.code === 'stored') this.sendDelayed(encodeFrame(frame));
+    if (mayWait(frame)) this.sendDelayed(encodeFrame(frame));
     else this.sendEncoded(encodeFrame(frame));
   }
 

@@ -21,6 +21,15 @@ export const RELAY_FEATURE_FILES = 1;
 /** Every feature this build's relay serves. */
 export const RELAY_FEATURES = RELAY_FEATURE_FILES;
 
+/**
+ * Hello.features bits: what a client understands beyond protocol 2's core, so a relay
+ * sends a client only what it knows. CLIENT_FEATURE_DELIVERED_ACK: the `delivered`
+ * SendAck (an unknown ack code would close an older client's session).
+ */
+export const CLIENT_FEATURE_DELIVERED_ACK = 1;
+/** Every feature this build's client understands. */
+export const CLIENT_FEATURES = CLIENT_FEATURE_DELIVERED_ACK;
+
 /** The protocol before the secure channel: what the relay's plaintext refusal answers. */
 export const LEGACY_PROTOCOL_VERSION = 1;
 

@@ -31,7 +31,12 @@ export type AckCode =
   | 'too-large'
   | 'internal'
   /** A group message sealed for an epoch a membership change ended: seal it again. */
-  | 'stale-epoch';
+  | 'stale-epoch'
+  /**
+   * The recipient acknowledged the message before the relay wrote it, so it was never
+   * written: as safe as `stored` (docs/decisions.md, "Acknowledged before written").
+   */
+  | 'delivered';
 
 /**
  * A status as its user signed it (SetStatus), or null when the user's session has
@@ -53,7 +58,13 @@ export interface RosterEntry {
 }
 
 export type Frame =
-  | { type: 'hello'; version: number; clientNonce: Uint8Array }
+  | {
+      type: 'hello';
+      version: number;
+      clientNonce: Uint8Array;
+      /** CLIENT_FEATURE_* bits (wire/limits.ts); 0 from a client that predates them. */
+      features: number;
+    }
   | {
       type: 'challenge';
       version: number;

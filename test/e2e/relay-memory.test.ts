@@ -110,7 +110,12 @@ describe('e2e: relay memory under non-reading flooders (spawned natter relay)', 
     const { socket: pre } = await connectRelayTls(port);
     pre.write(
       framed(
-        encodeFrame({ type: 'hello', version: PROTOCOL_VERSION, clientNonce: randomBytes(32) }),
+        encodeFrame({
+          type: 'hello',
+          version: PROTOCOL_VERSION,
+          clientNonce: randomBytes(32),
+          features: 0,
+        }),
       ),
     );
     const stopPings = flood(pre, many({ type: 'ping', nonce: 1 }, 1024));

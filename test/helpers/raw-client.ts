@@ -73,6 +73,11 @@ export interface RawConnectOptions {
   card?: Card;
   /** Log in quietly (Login.quiet): not announced in the roster. */
   quiet?: boolean;
+  /**
+   * Hello.features (CLIENT_FEATURE_*). Default 0: a client from before them, which the
+   * relay answers `stored` only; natter's client and the benches send CLIENT_FEATURES.
+   */
+  features?: number;
 }
 
 /** The binding a plain-TCP session signs (the relay's PLAIN_CHANNEL_BINDING). */
@@ -126,6 +131,8 @@ export class RawClient {
   private waiters: { test: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
   private decoder = new FrameDecoder(MAX_FRAME_BYTES);
   private out: Buffer[] = [];
+  /** Hello.features this client announces (RawConnectOptions.features). */
+  private features = 0;
   private scheduled = false;
   onFrame: ((f: Frame) => void) | null = null;
   /** Sees each frame's bytes first; returning true skips decoding it (the benchmark's lean path). */
@@ -170,10 +177,14 @@ export class RawClient {
         socket.once('connect', resolve);
         socket.once('error', reject);
       });
-      return new RawClient(socket, null, PLAIN_BINDING);
+      const raw = new RawClient(socket, null, PLAIN_BINDING);
+      raw.features = options.features ?? 0;
+      return raw;
     }
     const { socket, relayKey, binding } = await connectRelayTls(port, host);
-    return new RawClient(socket, relayKey, binding, options.trustAnyKey);
+    const raw = new RawClient(socket, relayKey, binding, options.trustAnyKey);
+    raw.features = options.features ?? 0;
+    return raw;
   }
 
   /** Connect, handshake and register (or log in); resolves with the Ready frame. */
@@ -201,7 +212,7 @@ export class RawClient {
 
   async hello(): Promise<FrameOf<'challenge'>> {
     const clientNonce = randomBytes(32);
-    this.send({ type: 'hello', version: PROTOCOL_VERSION, clientNonce });
+    this.send({ type: 'hello', version: PROTOCOL_VERSION, clientNonce, features: this.features });
     const f = await this.next((x) => x.type === 'challenge');
     if (f.type !== 'challenge') throw new Error('no challenge');
     if (this.relayKey !== null && !this.trustAnyKey && !bytesEqual(this.relayKey, f.relayId)) {

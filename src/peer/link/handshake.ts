@@ -22,7 +22,7 @@ import {
 import { bytesEqual, toHex } from '../../util/bytes.js';
 import type { Clock, Timer } from '../../util/clock.js';
 import { isNatterError, NatterError } from '../../util/errors.js';
-import { CHALLENGE_BYTES, PROTOCOL_VERSION } from '../../wire/limits.js';
+import { CHALLENGE_BYTES, CLIENT_FEATURES, PROTOCOL_VERSION } from '../../wire/limits.js';
 import type { Card, Frame, FrameOf } from '../../wire/types.js';
 import type { RelayChannel } from './channel.js';
 import { LinkCode, linkError } from './errors.js';
@@ -177,7 +177,12 @@ export class ClientHandshake {
   }
 
   hello(): Frame {
-    return { type: 'hello', version: PROTOCOL_VERSION, clientNonce: this.clientNonce };
+    return {
+      type: 'hello',
+      version: PROTOCOL_VERSION,
+      clientNonce: this.clientNonce,
+      features: CLIENT_FEATURES,
+    };
   }
 
   /** Checks the Challenge, asks the policy, and returns our signed Register or Login. */

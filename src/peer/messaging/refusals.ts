@@ -35,6 +35,8 @@ export type RelayRefusalCode =
  */
 const VERDICT: { [K in AckCode]: 'stored' | 'permanent' | 'temporary' | 'reseal' } = {
   stored: 'stored',
+  // Held by the recipient instead of the relay: as safe, so the outbox is done with it.
+  delivered: 'stored',
   'unknown-recipient': 'permanent',
   'too-large': 'permanent',
   'disk-full': 'temporary',
@@ -56,6 +58,11 @@ const TEMPORARY: { [K in TemporaryRefusal]: { code: RelayRefusalCode; message: s
     message: 'too many of your messages are waiting on the relay',
   },
 };
+
+/** The message is safe (`stored`, or `delivered`): the outbox may let it go. */
+export function isKept(code: AckCode): boolean {
+  return VERDICT[code] === 'stored';
+}
 
 export function isPermanentRefusal(code: AckCode): code is PermanentRefusal {
   return VERDICT[code] === 'permanent';

@@ -34,7 +34,7 @@ import type { History } from './history.js';
 import type { Outbox, OutboxEntry, SealedPayload } from './outbox.js';
 import { SendOutcomes } from './outcomes.js';
 import { groupIdOf, innerContent, isShown } from './outgoing-kinds.js';
-import { awaitsReseal, isPermanentRefusal, isTemporaryRefusal } from './refusals.js';
+import { awaitsReseal, isKept, isPermanentRefusal, isTemporaryRefusal } from './refusals.js';
 
 /** The relay link as the sender sees it (link/). */
 export interface Uplink {
@@ -137,7 +137,7 @@ export class OutboxSender {
     const entry = this.d.outbox.get(msgId);
     this.inFlight.delete(msgId);
     if (entry === undefined) return;
-    if (ack.code === 'stored') {
+    if (isKept(ack.code)) {
       await this.outcomes.stored(entry);
     } else if (ack.code === 'unknown-recipient') {
       await this.unknownRecipient(entry);

@@ -75,7 +75,9 @@ export class StreamDelivery implements SessionDelivery {
 
   /** The consumer pushes everything stored: offers add nothing. */
   offer(): void {}
-  offerEarly(): void {}
+  offerEarly(): boolean {
+    return false;
+  }
 
   resume(): void {
     const wake = this.wake;

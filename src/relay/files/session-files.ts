@@ -37,7 +37,7 @@ export interface FileLink {
   /** Queues a whole frame (length prefix included), never mutated after. */
   sendFramed(framed: Buffer): void;
   /** Ends the connection with a coded Error frame. */
-  failFile(code: FileCodeValue | 'E_INTERNAL', message: string): void;
+  fail(code: FileCodeValue | 'E_INTERNAL', message: string): void;
   /** What this state holds changed: budgets and the read gate look again. */
   heldChanged(): void;
 }
@@ -123,7 +123,7 @@ export class SessionFiles implements UploadOwner, DownloadOwner {
   onChunk(f: FrameOf<'file-chunk'>): void {
     const c = this.uploadOf(f.transferId);
     if (!c) {
-      this.link.failFile(
+      this.link.fail(
         FileCode.ChunkOrder,
         'file chunk: no FilePut for this transfer in this session',
       );
@@ -133,7 +133,7 @@ export class SessionFiles implements UploadOwner, DownloadOwner {
     if (t.deleted || t.epoch !== c.epoch) return;
     const length = t.layout.chunkLength(f.index);
     if (f.index !== c.next || f.data.byteLength !== length) {
-      this.link.failFile(
+      this.link.fail(
         FileCode.ChunkOrder,
         f.index !== c.next
           ? `file chunk: index ${f.index}, expected ${c.next}`
@@ -282,6 +282,6 @@ export class SessionFiles implements UploadOwner, DownloadOwner {
   readFailed(d: Download): void {
     d.stop();
     if (this.downloads.get(d.transfer.tidHex) === d) this.downloads.delete(d.transfer.tidHex);
-    this.link.failFile('E_INTERNAL', 'file: the relay could not read the stored file');
+    this.link.fail('E_INTERNAL', 'file: the relay could not read the stored file');
   }
 }

@@ -9,7 +9,7 @@
 import type { Clock } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
-import { SEQ_RESTART_GAP } from '../mailbox.js';
+import { SEQ_RESTART_GAP } from '../mail-keys.js';
 import type { KvOp, KvRange, RelayStore } from '../store/index.js';
 import type { GroupBatches } from './batches.js';
 import type { CursorWriter } from './cursors.js';

@@ -15,7 +15,7 @@ export function onHello(session: Session, frame: FrameOf<'hello'>): void {
   }
   const { key, name } = session.ctx;
   const challenge = randomBytes(CHALLENGE_BYTES);
-  session.issueChallenge(challenge);
+  session.issueChallenge(challenge, frame.features);
   session.send({
     type: 'challenge',
     version: PROTOCOL_VERSION,

@@ -19,6 +19,7 @@ export const ACK_TABLE: readonly AckCode[] = [
   'too-large',
   'internal',
   'stale-epoch',
+  'delivered',
 ];
 
 /** natter.PresenceKind */

@@ -47,7 +47,9 @@ import { decodeFast, encodeSendAck } from './hot.js';
 type Encoders = { [T in FrameType]: (f: FrameOf<T>) => pb.Frame.$Properties };
 
 const encoders: Encoders = {
-  hello: (f) => ({ hello: { version: f.version, clientNonce: f.clientNonce } }),
+  hello: (f) => ({
+    hello: { version: f.version, clientNonce: f.clientNonce, features: f.features },
+  }),
   challenge: (f) => ({
     challenge: {
       version: f.version,
@@ -173,6 +175,7 @@ const decoders: Decoders = {
     type: 'hello',
     version: uint('hello.version', m.version, 0xffff),
     clientNonce: exactBytes('hello.client_nonce', m.clientNonce, CHALLENGE_BYTES),
+    features: uint('hello.features', m.features, 0xffff_ffff),
   }),
   challenge: (m) => ({
     type: 'challenge',

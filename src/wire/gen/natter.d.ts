@@ -403,6 +403,9 @@ export namespace natter {
         /** Hello clientNonce. */
         clientNonce: Uint8Array;
 
+        /** Hello features. */
+        features: number;
+
         /**
          * Encodes the specified Hello message. Does not implicitly {@link natter.Hello.verify|verify} messages.
          * @param message Hello message or plain object to encode
@@ -439,6 +442,9 @@ export namespace natter {
 
             /** Hello clientNonce */
             clientNonce?: (Uint8Array|null);
+
+            /** Hello features */
+            features?: (number|null);
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
@@ -896,7 +902,10 @@ export namespace natter {
         ACK_INTERNAL = 6,
 
         /** ACK_STALE_EPOCH value */
-        ACK_STALE_EPOCH = 7
+        ACK_STALE_EPOCH = 7,
+
+        /** ACK_DELIVERED value */
+        ACK_DELIVERED = 8
     }
 
     /**

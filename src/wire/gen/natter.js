@@ -992,6 +992,7 @@ export const natter = $root.natter = (() => {
          * @typedef {Object} natter.Hello.$Properties
          * @property {number|null} [version] Hello version
          * @property {Uint8Array|null} [clientNonce] Hello clientNonce
+         * @property {number|null} [features] Hello features
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -1040,6 +1041,14 @@ export const natter = $root.natter = (() => {
         Hello.prototype.clientNonce = $util.newBuffer([]);
 
         /**
+         * Hello features.
+         * @member {number} features
+         * @memberof natter.Hello
+         * @instance
+         */
+        Hello.prototype.features = 0;
+
+        /**
          * Encodes the specified Hello message. Does not implicitly {@link natter.Hello.verify|verify} messages.
          * @function encode
          * @memberof natter.Hello
@@ -1059,6 +1068,8 @@ export const natter = $root.natter = (() => {
                 writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.version);
             if (message.clientNonce != null && $Object.hasOwnProperty.call(message, "clientNonce") && message.clientNonce.length)
                 writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.clientNonce);
+            if (message.features != null && $Object.hasOwnProperty.call(message, "features") && message.features !== 0)
+                writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.features);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -1119,6 +1130,15 @@ export const natter = $root.natter = (() => {
                             message.clientNonce = value;
                         else
                             delete message.clientNonce;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.uint32())
+                            message.features = value;
+                        else
+                            delete message.features;
                         continue;
                     }
                 }
@@ -2224,6 +2244,7 @@ export const natter = $root.natter = (() => {
      * @property {number} ACK_TOO_LARGE=5 ACK_TOO_LARGE value
      * @property {number} ACK_INTERNAL=6 ACK_INTERNAL value
      * @property {number} ACK_STALE_EPOCH=7 ACK_STALE_EPOCH value
+     * @property {number} ACK_DELIVERED=8 ACK_DELIVERED value
      */
     natter.AckCode = (function() {
         const valuesById = $Object.create(null), values = $Object.create(valuesById);
@@ -2235,6 +2256,7 @@ export const natter = $root.natter = (() => {
         values[valuesById[5] = "ACK_TOO_LARGE"] = 5;
         values[valuesById[6] = "ACK_INTERNAL"] = 6;
         values[valuesById[7] = "ACK_STALE_EPOCH"] = 7;
+        values[valuesById[8] = "ACK_DELIVERED"] = 8;
         return values;
     })();
 

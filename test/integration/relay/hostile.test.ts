@@ -193,7 +193,12 @@ describe('relay against hostile clients (integration, loopback)', () => {
       const bob = await user('bob');
       const { socket } = await connectRelayTls(relay!.address.port);
       const hello = framed(
-        encodeFrame({ type: 'hello', version: PROTOCOL_VERSION, clientNonce: randomBytes(32) }),
+        encodeFrame({
+          type: 'hello',
+          version: PROTOCOL_VERSION,
+          clientNonce: randomBytes(32),
+          features: 0,
+        }),
       );
       socket.write(hello);
       const flooder = new Flooder(socket, repeated({ type: 'ping', nonce: 1 }, 1024));

@@ -84,7 +84,9 @@ async function store(mailbox: MailStore, recipientHex: string, text: string): Pr
   );
   if (q.code !== 'queued') throw Object.assign(new Error(q.reason), { code: q.code });
   const done = await q.durable;
-  if (done.code !== 'stored') throw Object.assign(new Error(done.reason), { code: done.code });
+  if (done.code !== 'stored') {
+    throw Object.assign(new Error('reason' in done ? done.reason : done.code), { code: done.code });
+  }
   return done.mail.seq;
 }
 

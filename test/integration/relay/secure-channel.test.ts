@@ -216,6 +216,7 @@ describe('the secure channel to the relay (TLS 1.3, channel binding; integration
           type: 'hello',
           version: LEGACY_PROTOCOL_VERSION,
           clientNonce: randomBytes(32),
+          features: 0,
         }),
       ),
     );
@@ -230,7 +231,12 @@ describe('the secure channel to the relay (TLS 1.3, channel binding; integration
   it('refuses a version-1 Hello inside TLS with E_BAD_VERSION', async () => {
     const c = await RawClient.connect(relay.port);
     raws.push(c);
-    c.send({ type: 'hello', version: LEGACY_PROTOCOL_VERSION, clientNonce: randomBytes(32) });
+    c.send({
+      type: 'hello',
+      version: LEGACY_PROTOCOL_VERSION,
+      clientNonce: randomBytes(32),
+      features: 0,
+    });
     const f = await c.next((x) => x.type === 'error');
     assert.equal(f.type === 'error' && f.code, 'E_BAD_VERSION');
     await c.closed;

@@ -340,7 +340,7 @@ describe('relay connection: handshake, keepalive and reconnection', () => {
       honest(relay, f);
       if ((f.type === 'register' || f.type === 'login') && first) {
         first = false;
-        relay.send({ type: 'hello', version: 1, clientNonce: randomBytes(32) });
+        relay.send({ type: 'hello', version: 1, clientNonce: randomBytes(32), features: 0 });
       }
     });
     r.conn.start();

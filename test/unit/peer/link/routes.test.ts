@@ -139,7 +139,13 @@ describe('link routes: a table over what the relay sends', () => {
       (e) => isNatterError(e, 'E_UNEXPECTED_FRAME'),
     );
     assert.throws(
-      () => route(target, 'ready', { type: 'hello', version: 1, clientNonce: new Uint8Array(32) }),
+      () =>
+        route(target, 'ready', {
+          type: 'hello',
+          version: 1,
+          clientNonce: new Uint8Array(32),
+          features: 0,
+        }),
       (e) => isNatterError(e, 'E_UNEXPECTED_FRAME'),
     );
     assert.deepEqual(calls, ['ping:ping'], 'nothing out of place reached a handler');

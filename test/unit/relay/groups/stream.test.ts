@@ -8,7 +8,7 @@ import { generateIdentity, type Identity } from '../../../../src/crypto/keys.js'
 import { GroupRegistry } from '../../../../src/relay/groups/registry.js';
 import { GroupStreams } from '../../../../src/relay/groups/stream.js';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from '../../../../src/relay/limits.js';
-import { SEQ_RESTART_GAP } from '../../../../src/relay/mailbox.js';
+import { SEQ_RESTART_GAP } from '../../../../src/relay/mail-keys.js';
 import { MemoryKv, RelayStore } from '../../../../src/relay/store/index.js';
 import { toHex } from '../../../../src/util/bytes.js';
 import { ManualClock } from '../../../../src/util/clock.js';

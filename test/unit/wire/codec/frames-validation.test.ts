@@ -282,9 +282,9 @@ describe('wire/codec: relay frames', () => {
 
       // Enums and ranges
       {
-        what: 'a send ack with ack code 8, one past the last',
+        what: 'a send ack with ack code 9, one past the last',
         code: ProtocolCode.BadValue,
-        input: () => rawFrame({ sendAck: { msgId: bytes(16), code: unknownEnum(8) } }),
+        input: () => rawFrame({ sendAck: { msgId: bytes(16), code: unknownEnum(9) } }),
       },
       {
         what: 'a send ack with ack code -1',

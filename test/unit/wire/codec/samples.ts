@@ -112,7 +112,7 @@ export const groupAdd: GroupChange = {
 
 /** Keyed by every FrameType: a new frame kind without a sample does not compile. */
 export const samples: { [T in FrameType]: FrameOf<T> } = {
-  hello: { type: 'hello', version: PROTOCOL_VERSION, clientNonce: bytes(32, 0x00) },
+  hello: { type: 'hello', version: PROTOCOL_VERSION, clientNonce: bytes(32, 0x00), features: 0 },
   challenge: {
     type: 'challenge',
     version: PROTOCOL_VERSION,
@@ -287,7 +287,15 @@ export const moreFrames: Frame[] = [
   { type: 'ping', nonce: Number.MAX_SAFE_INTEGER },
   { type: 'goodbye', reason: '' },
   ...(
-    ['stored', 'unknown-recipient', 'sender-quota', 'disk-full', 'too-large', 'internal'] as const
+    [
+      'stored',
+      'unknown-recipient',
+      'sender-quota',
+      'disk-full',
+      'too-large',
+      'internal',
+      'delivered',
+    ] as const
   ).map((code: AckCode): Frame => ({ ...samples['send-ack'], code })),
   ...(['online', 'busy'] as const).map(
     (status: Status): Frame => ({
@@ -321,6 +329,8 @@ export const moreFrames: Frame[] = [
   },
   { type: 'group-change-result', requestId: 3, code: '', reason: '', gseq: 9 },
   { type: 'group-log-result', requestId: 4, found: false, changes: [], more: false },
+  { ...samples.hello, features: 1 },
+  { ...samples.hello, features: 0xffff_ffff },
   { ...samples.challenge, features: 1 },
   { ...samples.challenge, features: 0xffff_ffff },
   { ...samples['file-put'], recipients: { groupId: bytes(16, 0x31) } },

@@ -1,0 +1,50 @@
+/**
+ * The mailbox's LevelDB keys (mailbox.ts): m1!<recipient hex>!<seq as 16 hex digits>, so
+ * keys sort in delivery order, and s1!seq for the sequence's high-water mark.
+ */
+import { toHex } from '../util/bytes.js';
+
+export const MAIL_PREFIX = 'm1!';
+export const SEQ_KEY = 's1!seq';
+export const SEQ_DIGITS = 16;
+
+/**
+ * How far the mailbox's `open` moves the sequence on each start. It must exceed the
+ * seqs one run can issue without writing them: sends in flight (connections x
+ * maxInflightSendsPerSession, 10,000 x 4,096 < 2^31) plus the seqs of held puts taken
+ * back unwritten (fewer than MAX_UNWRITTEN_SEQS). 2^53 / 2^32 leaves two million restarts.
+ */
+export const SEQ_RESTART_GAP = 2 ** 32;
+/** Past this many seqs issued since the last put batch, no put is held (held-puts.ts). */
+export const MAX_UNWRITTEN_SEQS = 2 ** 30;
+
+/** The high-water mark as stored under SEQ_KEY. */
+export function seqValue(seq: number): Uint8Array {
+  return Buffer.from(seq.toString(16).padStart(SEQ_DIGITS, '0'), 'utf8');
+}
+
+export function parseSeqValue(value: Uint8Array): number {
+  return Number.parseInt(Buffer.from(value).toString('utf8'), 16);
+}
+
+export function mailKey(recipientHex: string, seq: number): string {
+  return `${MAIL_PREFIX}${recipientHex}!${seq.toString(16).padStart(SEQ_DIGITS, '0')}`;
+}
+
+export function parseMailKey(key: string): { recipientHex: string; seq: number } | null {
+  const parts = key.split('!');
+  if (parts.length !== 3 || parts[1]?.length !== 64 || parts[2]?.length !== SEQ_DIGITS) return null;
+  return { recipientHex: parts[1], seq: Number.parseInt(parts[2], 16) };
+}
+
+// Sender ids repeat constantly; hex-encoding the same 32 bytes for every message
+// showed up in profiles, so remember them per id object.
+const hexCache = new WeakMap<Uint8Array, string>();
+export function toHexCached(bytes: Uint8Array): string {
+  let hex = hexCache.get(bytes);
+  if (hex === undefined) {
+    hex = toHex(bytes);
+    hexCache.set(bytes, hex);
+  }
+  return hex;
+}

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HeldPuts, TAKEN } from '../../../src/relay/held-puts.js';
+import type { KvOp } from '../../../src/relay/store/index.js';
+
+const put = (key: string): KvOp => ({ type: 'put', key, value: new Uint8Array([1]) });
+
+/** HeldPuts whose writes are recorded and answered with `written:<key>`. */
+function fixture(holdMs = 20, maxHeld = 8) {
+  const writes: string[] = [];
+  const held = new HeldPuts<string>(holdMs, maxHeld, async (op) => {
+    writes.push(op.key);
+    return `written:${op.key}`;
+  });
+  return { held, writes };
+}
+
+describe('relay/held-puts', () => {
+  it('takes a put back on its ack: it is never written', async () => {
+    const { held, writes } = fixture();
+    const outcome = held.hold('bob', 'k1', put('k1'));
+    assert.equal(held.take('k1'), true);
+    assert.equal(await outcome, TAKEN);
+    await sleep(40);
+    assert.deepEqual(writes, []);
+    assert.equal(held.size, 0);
+    assert.equal(held.holds('bob'), false);
+  });
+
+  it('writes a put nobody acked once holdMs passed, with the write result', async () => {
+    const { held, writes } = fixture(20);
+    const outcome = held.hold('bob', 'k1', put('k1'));
+    await sleep(5);
+    assert.deepEqual(writes, [], 'written before holdMs');
+    assert.equal(await outcome, 'written:k1');
+    assert.deepEqual(writes, ['k1']);
+    assert.equal(held.take('k1'), false, 'an ack after the write is the mailbox delete');
+  });
+
+  it('writes each put when its own holdMs has passed, oldest first', async () => {
+    const { held, writes } = fixture(30);
+    const first = held.hold('bob', 'k1', put('k1'));
+    await sleep(15);
+    const second = held.hold('carol', 'k2', put('k2'));
+    assert.equal(await first, 'written:k1');
+    assert.deepEqual(writes, ['k1'], 'the second put went with the first');
+    assert.equal(await second, 'written:k2');
+    assert.deepEqual(writes, ['k1', 'k2']);
+  });
+
+  it('releases every held put at once, in order, skipping those taken', async () => {
+    const { held, writes } = fixture(60_000);
+    const outcomes = ['k1', 'k2', 'k3'].map((k) => held.hold('bob', k, put(k)));
+    held.take('k2');
+    held.releaseAll();
+    assert.deepEqual(await Promise.all(outcomes), ['written:k1', TAKEN, 'written:k3']);
+    assert.deepEqual(writes, ['k1', 'k3']);
+    assert.equal(held.holds('bob'), false);
+  });
+
+  it('drops every held put with the result given, writing none', async () => {
+    const { held, writes } = fixture(60_000);
+    const outcome = held.hold('bob', 'k1', put('k1'));
+    held.dropAll('refused');
+    assert.equal(await outcome, 'refused');
+    assert.deepEqual(writes, []);
+    assert.equal(held.take('k1'), false);
+  });
+
+  it('counts held puts per recipient', () => {
+    const { held } = fixture(60_000);
+    void held.hold('bob', 'k1', put('k1'));
+    void held.hold('bob', 'k2', put('k2'));
+    held.take('k1');
+    assert.equal(held.holds('bob'), true);
+    held.take('k2');
+    assert.equal(held.holds('bob'), false);
+  });
+
+  it('is closed past maxHeld puts, and when holdMs is 0', () => {
+    const { held } = fixture(60_000, 2);
+    assert.equal(held.open, true);
+    void held.hold('bob', 'k1', put('k1'));
+    void held.hold('carol', 'k2', put('k2'));
+    assert.equal(held.open, false, 'a third put would exceed maxHeld');
+    held.take('k1');
+    assert.equal(held.open, true);
+    held.releaseAll();
+    assert.equal(fixture(0).held.open, false);
+  });
+});
