@@ -30,15 +30,9 @@ export interface Outgoing {
 }
 
 export class Fanout {
-  /**
-   * `mayHold`: whether the store may hold a write back for the recipient's ack now (the
-   * relay is not busy: under load the group commit shares the writes, and acks come too
-   * late for holding to save them).
-   */
   constructor(
     private readonly mailbox: MailStore,
     private readonly hub: Hub,
-    private readonly mayHold: () => boolean = () => false,
   ) {}
 
   /** Stores and delivers `msg` from `from` to `recipientHex`; acks the sender once it is durable. */
@@ -51,8 +45,7 @@ export class Fanout {
       (seq, storedAtMs) =>
         encodeFrame({ type: 'deliver', seq, from, msgId, nonce, ciphertext, storedAtMs }),
       msgId,
-      (mail, prevSeq) =>
-        this.hub.deliverEarly(mail, prevSeq) && sender.takesDeliveredAck && this.mayHold(),
+      (mail, prevSeq) => this.hub.deliverEarly(mail, prevSeq) && sender.takesDeliveredAck,
     );
     if (queued.code !== 'queued') {
       sender.send({ type: 'send-ack', msgId, code: queued.code, reason: queued.reason });

@@ -10,7 +10,12 @@
  *   `stored` after the synced write, as always.
  * A crash loses only held puts that nobody acknowledged: their senders never had an ack,
  * and resend them. The mailbox keeps each recipient's order: a put that is not held, for a
- * recipient with held puts, first releases every held put (`releaseAll`).
+ * recipient with held puts, first releases that recipient's held puts (`releaseFor`).
+ *
+ * Held only while holding pays (`admit`): when most held puts are acked in time. When
+ * acks come later than holdMs (a relay so loaded that its turns take longer), holding
+ * only delays the writes and the senders' acks, so the mailbox writes at once and holds
+ * one put in HOLD_PROBE_EVERY, to see when acks come in time again.
  *
  * One timer for all held puts (event-loop time, not the injected clock: like the delayed
  * SendAcks, a scheduling choice that no protocol rule depends on).
@@ -20,8 +25,22 @@ import type { KvOp } from './store/index.js';
 /** What a held put came to when the recipient's ack took it back (else: its write's result). */
 export const TAKEN = 'taken';
 
+/** Held puts whose outcome (taken, or written when due) decides whether holding pays. */
+export const HOLD_PAYS_WINDOW = 64;
+/** While holding does not pay, one candidate put in this many is still held (a probe). */
+export const HOLD_PROBE_EVERY = 16;
+
+export interface HeldPutsOptions {
+  /** How long a put waits for its ack (0: never held). */
+  holdMs: number;
+  /** Puts held at once, and the bytes of their values. */
+  maxHeld: number;
+  maxHeldBytes: number;
+}
+
 interface Held<R> {
   key: string;
+  bytes: number;
   recipientHex: string;
   op: KvOp;
   /** performance.now() when held. */
@@ -34,24 +53,47 @@ export class HeldPuts<R> {
   private readonly byKey = new Map<string, Held<R>>();
   /** Every put held and not yet settled, oldest first (settled ones are skipped). */
   private queue: Held<R>[] = [];
-  private readonly perRecipient = new Map<string, number>();
+  /** Each recipient's held puts, oldest first. */
+  private readonly perRecipient = new Map<string, Held<R>[]>();
   private timer: NodeJS.Timeout | null = null;
+  private bytes = 0;
+  /** Outcomes in the current window: taken by an ack, or written when due. */
+  private taken = 0;
+  private expired = 0;
+  private pays = true;
+  private sinceProbe = 0;
+  private readonly holdMs: number;
 
   /** `write` submits a released put to the mailbox's group commit. */
   constructor(
-    private readonly holdMs: number,
-    private readonly maxHeld: number,
+    private readonly options: HeldPutsOptions,
     private readonly write: (op: KvOp) => Promise<R>,
-  ) {}
+  ) {
+    this.holdMs = options.holdMs;
+  }
 
   /** Puts held now. */
   get size(): number {
     return this.byKey.size;
   }
 
-  /** Whether another put may be held now. */
-  get open(): boolean {
-    return this.holdMs > 0 && this.byKey.size < this.maxHeld;
+  /** Whether holding pays now: most held puts of the last window were acked in time. */
+  get paying(): boolean {
+    return this.pays;
+  }
+
+  /**
+   * Whether to hold a put of `bytes` now: within the bounds, while holding pays, and as
+   * a probe otherwise (one candidate in HOLD_PROBE_EVERY).
+   */
+  admit(bytes: number): boolean {
+    const { maxHeld, maxHeldBytes } = this.options;
+    if (this.holdMs <= 0 || this.byKey.size >= maxHeld || this.bytes + bytes > maxHeldBytes) {
+      return false;
+    }
+    if (this.pays) return true;
+    this.sinceProbe = (this.sinceProbe + 1) % HOLD_PROBE_EVERY;
+    return this.sinceProbe === 0;
   }
 
   /** Whether `recipientHex` has puts held. */
@@ -64,6 +106,7 @@ export class HeldPuts<R> {
     return new Promise((settle) => {
       const held: Held<R> = {
         key,
+        bytes: op.type === 'put' ? op.value.byteLength : 0,
         recipientHex,
         op,
         since: performance.now(),
@@ -71,8 +114,11 @@ export class HeldPuts<R> {
         done: false,
       };
       this.byKey.set(key, held);
+      this.bytes += held.bytes;
       this.queue.push(held);
-      this.perRecipient.set(recipientHex, (this.perRecipient.get(recipientHex) ?? 0) + 1);
+      const mine = this.perRecipient.get(recipientHex);
+      if (mine === undefined) this.perRecipient.set(recipientHex, [held]);
+      else mine.push(held);
       this.arm(this.holdMs);
     });
   }
@@ -82,11 +128,17 @@ export class HeldPuts<R> {
     const held = this.byKey.get(key);
     if (held === undefined) return false;
     this.settle(held);
+    this.outcome(true);
     held.settle(TAKEN);
     return true;
   }
 
-  /** Writes every held put now, oldest first (another put must not overtake them; closing). */
+  /** Writes `recipientHex`'s held puts now, oldest first: its next put must not overtake them. */
+  releaseFor(recipientHex: string): void {
+    for (const held of [...(this.perRecipient.get(recipientHex) ?? [])]) this.release(held);
+  }
+
+  /** Writes every held put now, oldest first (the TTL sweep; closing). */
   releaseAll(): void {
     const queue = this.queue;
     this.queue = [];
@@ -109,12 +161,24 @@ export class HeldPuts<R> {
     void this.write(held.op).then(held.settle);
   }
 
+  /** A held put was taken (true) or came due unacked (false): the window's verdict. */
+  private outcome(taken: boolean): void {
+    if (taken) this.taken++;
+    else this.expired++;
+    if (this.taken + this.expired < HOLD_PAYS_WINDOW) return;
+    this.pays = this.taken >= this.expired;
+    this.taken = 0;
+    this.expired = 0;
+  }
+
   private settle(held: Held<R>): void {
     held.done = true;
     this.byKey.delete(held.key);
-    const left = (this.perRecipient.get(held.recipientHex) ?? 1) - 1;
-    if (left > 0) this.perRecipient.set(held.recipientHex, left);
-    else this.perRecipient.delete(held.recipientHex);
+    this.bytes -= held.bytes;
+    const mine = this.perRecipient.get(held.recipientHex);
+    if (mine === undefined) return;
+    if (mine.length === 1) this.perRecipient.delete(held.recipientHex);
+    else mine.splice(mine.indexOf(held), 1);
   }
 
   private arm(ms: number): void {
@@ -134,6 +198,7 @@ export class HeldPuts<R> {
       if (held.done) continue;
       // A timer may fire a little early: within a millisecond counts as due.
       if (now - held.since < this.holdMs - 1) break;
+      this.outcome(false);
       this.release(held);
     }
     // queue[0] is now the oldest put not yet due (the loop stops at no settled one).

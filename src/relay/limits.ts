@@ -37,8 +37,9 @@ export interface RelayLimits {
   sendAckDelayMs: number;
   /** How long a mail put may wait for the recipient's ack instead of a write (HOLD_FOR_ACK_MS; 0: never). */
   holdForAckMs: number;
-  /** Mail puts held for an ack at once (MAX_HELD_PUTS); past it, puts are written at once. */
+  /** Mail puts held for an ack at once, and their bytes (MAX_HELD_PUTS, MAX_HELD_BYTES); past either, puts are written at once. */
   maxHeldPuts: number;
+  maxHeldBytes: number;
   /**
    * Output queued for a ready session (replies, roster, pushes) beyond which the
    * relay stops reading it; 4x this closes it at once (E_SLOW_CONSUMER). Above
@@ -135,23 +136,24 @@ export const MAX_PENDING_GROUP_BYTES = 512 * 1024 * 1024;
 export const SEND_ACK_DELAY_MS = 25;
 
 /**
- * While the relay is not busy, the put of a mail pushed early to its recipient waits
- * this long for the recipient's DeliverAck before it is written; an ack within it means
- * the mail is never written, synced or deleted, and the sender hears `delivered`
- * (held-puts.ts; issue 14: light load, 288-315 -> 117-119 µs of relay CPU per message).
- * natter's client acks right after its own synced history write, a few milliseconds;
- * 30 ms covers that with room, and it is also the most a sender's `stored` ack is
- * delayed when the recipient does not ack in time.
+ * The put of a mail pushed early to its recipient waits this long for the recipient's
+ * DeliverAck before it is written; an ack within it means the mail is never written,
+ * synced or deleted, and the sender hears `delivered` (held-puts.ts; issue 14). natter's
+ * client acks right after its own synced history write, a few milliseconds after the
+ * push at light load and tens of milliseconds at 60,000 msgs/s; 100 ms covers both
+ * (30 ms did not at saturation: the acks came after it). It is also the most a sender's
+ * `stored` ack is delayed when the recipient does not ack in time, and holding stops
+ * altogether while most acks come later than this (HeldPuts.admit).
  */
-export const HOLD_FOR_ACK_MS = 30;
+export const HOLD_FOR_ACK_MS = 100;
 
 /**
- * Puts held for an ack at once. Held only while the relay is not busy, so at most a few
- * hundred are held (30 ms at 10,000 msgs/s is 300); the cap bounds the bytes they keep
- * alive (4 MiB at the 4 KiB a chat message takes; their mail is also counted in the
- * recipient's quota).
+ * Puts held for an ack at once, and the bytes their values keep alive: at 60,000 msgs/s
+ * about 2,200 are held (35 ms each), 1.3 MiB of chat messages; past either cap, puts are
+ * written at once. Their mail also counts in the recipient's quota, as any mail.
  */
-export const MAX_HELD_PUTS = 1024;
+export const MAX_HELD_PUTS = 8192;
+export const MAX_HELD_BYTES = 16 * 1024 * 1024;
 
 /**
  * Stored file bytes per uploader, counted at FilePut by the size it announces (so a
@@ -212,6 +214,7 @@ export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = Object.freeze({
   sendAckDelayMs: SEND_ACK_DELAY_MS,
   holdForAckMs: HOLD_FOR_ACK_MS,
   maxHeldPuts: MAX_HELD_PUTS,
+  maxHeldBytes: MAX_HELD_BYTES,
   maxSessionQueuedBytes: 1024 * 1024,
   maxPreloginQueuedBytes: 64 * 1024,
   handshakeFramesBurst: 16,

@@ -9,7 +9,7 @@
  *   event-loop turn, and those arriving while a batch is written, share the
  *   next batch (util/group-commit.ts).
  * - Keys sort in delivery order (mail-keys.ts); a value is [sender id (32 bytes)] || [record].
- * - While the relay is not busy, the put of mail pushed early may wait for the
+ * - While holding pays, the put of mail pushed early may wait for the
  *   recipient's ack, which then takes it back unwritten (held-puts.ts).
  * - `ack` deletes only mail of the acknowledging recipient.
  * - An in-memory index (mail-index.ts, rebuilt at open) answers quotas and TTL
@@ -91,9 +91,8 @@ export class Mailbox implements MailStore {
     this.limits = options.limits;
     this.clock = options.clock;
     this.commits = new GroupCommit((ops) => this.writeBatch(ops));
-    this.held = new HeldPuts(options.limits.holdForAckMs, options.limits.maxHeldPuts, (op) =>
-      this.commits.submit(op),
-    );
+    const { holdForAckMs: holdMs, maxHeldPuts: maxHeld, maxHeldBytes } = options.limits;
+    this.held = new HeldPuts({ holdMs, maxHeld, maxHeldBytes }, (op) => this.commits.submit(op));
     store.onReopen(() => this.reload());
   }
 
@@ -180,10 +179,10 @@ export class Mailbox implements MailStore {
     const op: KvOp = { type: 'put', key, value };
     const hold =
       early?.(mail, prevSeq) === true &&
-      this.held.open &&
-      seq - this.seqWritten < MAX_UNWRITTEN_SEQS;
+      seq - this.seqWritten < MAX_UNWRITTEN_SEQS &&
+      this.held.admit(bytes);
     // Not held: this recipient's held puts go first, so a read never sees a later mail alone.
-    if (!hold && this.held.holds(recipientHex)) this.held.releaseAll();
+    if (!hold && this.held.holds(recipientHex)) this.held.releaseFor(recipientHex);
     const written = hold ? this.held.hold(recipientHex, key, op) : this.commits.submit(op);
     return { code: 'queued', mail, prevSeq, durable: written.then((r) => this.written(r, mail)) };
   }

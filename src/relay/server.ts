@@ -173,8 +173,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     throw err;
   }
   roster?.start();
-  const delayedAcks = new DelayedFlush(limits.sendAckDelayMs, { clock });
-  const fanout = new Fanout(mailbox, hub, () => !delayedAcks.busyNow);
+  const fanout = new Fanout(mailbox, hub);
   const budget = new ByteBudget<Session>(limits.maxRelayBufferedBytes);
   const ctx: RelayContext = {
     key,
@@ -189,7 +188,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     groups,
     files,
     budget,
-    delayedAcks,
+    delayedAcks: new DelayedFlush(limits.sendAckDelayMs, { clock }),
   };
 
   const listener = new RelayListener({

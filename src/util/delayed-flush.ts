@@ -52,12 +52,7 @@ export class DelayedFlush {
 
   /** Whether items wait now: a delay is set and the process is busy. */
   get delaying(): boolean {
-    return this.delayMs > 0 && this.busyNow;
-  }
-
-  /** Whether the process counts as busy: the `busy` option, or the sampler's last reading. */
-  get busyNow(): boolean {
-    return this.busy === null ? this.busy_ : this.busy();
+    return this.delayMs > 0 && (this.busy === null ? this.busy_ : this.busy());
   }
 
   /** Starts reading the event loop's utilisation (a relay calls it once it serves). */

@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HeldPuts, TAKEN } from '../../../src/relay/held-puts.js';
+import {
+  HeldPuts,
+  HOLD_PAYS_WINDOW,
+  HOLD_PROBE_EVERY,
+  TAKEN,
+} from '../../../src/relay/held-puts.js';
 import type { KvOp } from '../../../src/relay/store/index.js';
 
 const put = (key: string): KvOp => ({ type: 'put', key, value: new Uint8Array([1]) });
 
 /** HeldPuts whose writes are recorded and answered with `written:<key>`. */
-function fixture(holdMs = 20, maxHeld = 8) {
+function fixture(holdMs = 20, maxHeld = 8, maxHeldBytes = 1024) {
   const writes: string[] = [];
-  const held = new HeldPuts<string>(holdMs, maxHeld, async (op) => {
+  const held = new HeldPuts<string>({ holdMs, maxHeld, maxHeldBytes }, async (op) => {
     writes.push(op.key);
     return `written:${op.key}`;
   });
@@ -58,6 +63,18 @@ describe('relay/held-puts', () => {
     assert.equal(held.holds('bob'), false);
   });
 
+  it("releases one recipient's held puts, in order, and no one else's", async () => {
+    const { held, writes } = fixture(60_000);
+    const bob = ['b1', 'b2'].map((k) => held.hold('bob', k, put(k)));
+    void held.hold('carol', 'c1', put('c1'));
+    held.releaseFor('bob');
+    assert.deepEqual(await Promise.all(bob), ['written:b1', 'written:b2']);
+    assert.deepEqual(writes, ['b1', 'b2']);
+    assert.equal(held.holds('bob'), false);
+    assert.equal(held.holds('carol'), true);
+    assert.equal(held.take('c1'), true);
+  });
+
   it('drops every held put with the result given, writing none', async () => {
     const { held, writes } = fixture(60_000);
     const outcome = held.hold('bob', 'k1', put('k1'));
@@ -77,15 +94,40 @@ describe('relay/held-puts', () => {
     assert.equal(held.holds('bob'), false);
   });
 
-  it('is closed past maxHeld puts, and when holdMs is 0', () => {
-    const { held } = fixture(60_000, 2);
-    assert.equal(held.open, true);
+  it('admits no put past maxHeld puts or maxHeldBytes, nor any when holdMs is 0', () => {
+    const { held } = fixture(60_000, 2, 100);
+    assert.equal(held.admit(1), true);
     void held.hold('bob', 'k1', put('k1'));
     void held.hold('carol', 'k2', put('k2'));
-    assert.equal(held.open, false, 'a third put would exceed maxHeld');
+    assert.equal(held.admit(1), false, 'a third put would exceed maxHeld');
     held.take('k1');
-    assert.equal(held.open, true);
+    assert.equal(held.admit(1), true);
+    assert.equal(held.admit(99), true);
+    assert.equal(held.admit(100), false, 'held bytes 1 + 100 would exceed 100');
     held.releaseAll();
-    assert.equal(fixture(0).held.open, false);
+    assert.equal(fixture(0).held.admit(1), false);
+  });
+
+  it('stops holding once most of a window came due unacked, probing, and resumes once probes are taken', async () => {
+    const { held } = fixture(5, 10_000, 1 << 20);
+    const due = [];
+    for (let i = 0; i < HOLD_PAYS_WINDOW; i++) {
+      assert.equal(held.admit(1), true);
+      due.push(held.hold('bob', `d${i}`, put(`d${i}`)));
+    }
+    await Promise.all(due);
+    assert.equal(held.paying, false);
+    const admitted = Array.from({ length: HOLD_PROBE_EVERY * 4 }, () => held.admit(1));
+    assert.equal(admitted.filter(Boolean).length, 4, 'one candidate in HOLD_PROBE_EVERY');
+    // Probes acked in time: after a window of them, holding pays again.
+    let probes = 0;
+    while (probes < HOLD_PAYS_WINDOW) {
+      if (!held.admit(1)) continue;
+      void held.hold('bob', `p${probes}`, put(`p${probes}`));
+      held.take(`p${probes}`);
+      probes++;
+    }
+    assert.equal(held.paying, true);
+    assert.equal(held.admit(1), true);
   });
 });
