@@ -12,6 +12,7 @@ import type { Socket } from 'node:net';
 import { ACK_TABLE } from '../../src/wire/codec/enums.js';
 import { encodeFrame } from '../../src/wire/codec.js';
 import { frame as framed } from '../../src/wire/framing.js';
+import { isKeptAck } from '../../src/wire/types.js';
 
 const ID_BYTES = 16;
 const MARKER = new Uint8Array(ID_BYTES).fill(0xa5);
@@ -51,12 +52,10 @@ export type Peeked =
 
 const FRAME_SEND_ACK = 7;
 const FRAME_DELIVER = 8;
-const ACK_STORED = ACK_TABLE.indexOf('stored');
-const ACK_DELIVERED = ACK_TABLE.indexOf('delivered');
-
-/** A SendAck code that means the message is safe: `stored`, or `delivered` (held-puts.ts). */
+/** A SendAck's wire code that means the message is safe: `stored`, or `delivered` (held-puts.ts). */
 export function keptCode(code: number): boolean {
-  return code === ACK_STORED || code === ACK_DELIVERED;
+  const name = ACK_TABLE[code];
+  return name !== undefined && isKeptAck(name);
 }
 
 /** The fields the benchmark reads from a Deliver or SendAck; null for any other frame. */

@@ -62,15 +62,12 @@ export class HeldPuts<R> {
   private expired = 0;
   private pays = true;
   private sinceProbe = 0;
-  private readonly holdMs: number;
 
   /** `write` submits a released put to the mailbox's group commit. */
   constructor(
     private readonly options: HeldPutsOptions,
     private readonly write: (op: KvOp) => Promise<R>,
-  ) {
-    this.holdMs = options.holdMs;
-  }
+  ) {}
 
   /** Puts held now. */
   get size(): number {
@@ -87,8 +84,8 @@ export class HeldPuts<R> {
    * a probe otherwise (one candidate in HOLD_PROBE_EVERY).
    */
   admit(bytes: number): boolean {
-    const { maxHeld, maxHeldBytes } = this.options;
-    if (this.holdMs <= 0 || this.byKey.size >= maxHeld || this.bytes + bytes > maxHeldBytes) {
+    const { holdMs, maxHeld, maxHeldBytes } = this.options;
+    if (holdMs <= 0 || this.byKey.size >= maxHeld || this.bytes + bytes > maxHeldBytes) {
       return false;
     }
     if (this.pays) return true;
@@ -119,7 +116,7 @@ export class HeldPuts<R> {
       const mine = this.perRecipient.get(recipientHex);
       if (mine === undefined) this.perRecipient.set(recipientHex, [held]);
       else mine.push(held);
-      this.arm(this.holdMs);
+      this.arm(this.options.holdMs);
     });
   }
 
@@ -197,13 +194,13 @@ export class HeldPuts<R> {
       const held = this.queue[i]!;
       if (held.done) continue;
       // A timer may fire a little early: within a millisecond counts as due.
-      if (now - held.since < this.holdMs - 1) break;
+      if (now - held.since < this.options.holdMs - 1) break;
       this.outcome(false);
       this.release(held);
     }
     // queue[0] is now the oldest put not yet due (the loop stops at no settled one).
     this.queue = this.queue.slice(i);
     const oldest = this.queue[0];
-    if (oldest !== undefined) this.arm(Math.max(1, this.holdMs - (now - oldest.since)));
+    if (oldest !== undefined) this.arm(Math.max(1, this.options.holdMs - (now - oldest.since)));
   }
 }

@@ -142,8 +142,8 @@ export const SEND_ACK_DELAY_MS = 25;
  * client acks right after its own synced history write, a few milliseconds after the
  * push at light load and tens of milliseconds at 60,000 msgs/s; 100 ms covers both
  * (30 ms did not at saturation: the acks came after it). It is also the most a sender's
- * `stored` ack is delayed when the recipient does not ack in time, and holding stops
- * altogether while most acks come later than this (HeldPuts.admit).
+ * `stored` ack is delayed when the recipient does not ack in time; while most acks come
+ * later than this, the relay holds only one put in 16 (HeldPuts.admit).
  */
 export const HOLD_FOR_ACK_MS = 100;
 

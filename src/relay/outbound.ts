@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { DelayedFlush } from '../util/delayed-flush.js';
 import { TickBatcher } from '../util/tick-batcher.js';
 import { lengthPrefix } from '../wire/framing.js';
-import type { Frame } from '../wire/types.js';
+import { type Frame, isKeptAck } from '../wire/types.js';
 
 /**
  * A queued buffer at least this large is written as it is rather than copied into the
@@ -28,7 +28,7 @@ export const OUTBOUND_DELAYED_MAX_FRAMES = 32;
 
 /** Whether `frame` may wait for company (queueDelayed): a SendAck that is not a refusal. */
 export function mayWait(frame: Frame): boolean {
-  return frame.type === 'send-ack' && (frame.code === 'stored' || frame.code === 'delivered');
+  return frame.type === 'send-ack' && isKeptAck(frame.code);
 }
 
 export class Outbound {

@@ -38,6 +38,11 @@ export type AckCode =
    */
   | 'delivered';
 
+/** A SendAck code after which the message is safe and never sent again: `stored` or `delivered`. */
+export function isKeptAck(code: AckCode): boolean {
+  return code === 'stored' || code === 'delivered';
+}
+
 /**
  * A status as its user signed it (SetStatus), or null when the user's session has
  * not sent one. `seq` increases strictly per user.

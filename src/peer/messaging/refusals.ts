@@ -59,11 +59,6 @@ const TEMPORARY: { [K in TemporaryRefusal]: { code: RelayRefusalCode; message: s
   },
 };
 
-/** The message is safe (`stored`, or `delivered`): the outbox may let it go. */
-export function isKept(code: AckCode): boolean {
-  return VERDICT[code] === 'stored';
-}
-
 export function isPermanentRefusal(code: AckCode): code is PermanentRefusal {
   return VERDICT[code] === 'permanent';
 }

@@ -25,7 +25,7 @@ import { fromHex, toHex } from '../../util/bytes.js';
 import { type Clock, systemClock } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import { type Logger, silentLogger } from '../../util/logger.js';
-import type { Frame, FrameOf } from '../../wire/types.js';
+import { type Frame, type FrameOf, isKeptAck } from '../../wire/types.js';
 import type { DirectConversations } from '../conversations/direct.js';
 import { MAX_MESSAGE_AGE_MS } from '../conversations/envelope.js';
 import { type ConversationId, parseConversationId } from '../conversations/ids.js';
@@ -34,7 +34,7 @@ import type { History } from './history.js';
 import type { Outbox, OutboxEntry, SealedPayload } from './outbox.js';
 import { SendOutcomes } from './outcomes.js';
 import { groupIdOf, innerContent, isShown } from './outgoing-kinds.js';
-import { awaitsReseal, isKept, isPermanentRefusal, isTemporaryRefusal } from './refusals.js';
+import { awaitsReseal, isPermanentRefusal, isTemporaryRefusal } from './refusals.js';
 
 /** The relay link as the sender sees it (link/). */
 export interface Uplink {
@@ -137,7 +137,7 @@ export class OutboxSender {
     const entry = this.d.outbox.get(msgId);
     this.inFlight.delete(msgId);
     if (entry === undefined) return;
-    if (isKept(ack.code)) {
+    if (isKeptAck(ack.code)) {
       await this.outcomes.stored(entry);
     } else if (ack.code === 'unknown-recipient') {
       await this.unknownRecipient(entry);
