@@ -18,9 +18,14 @@ export const SEQ_RESTART_GAP = 2 ** 32;
 /** Past this many seqs issued since the last put batch, no put is held (held-puts.ts). */
 export const MAX_UNWRITTEN_SEQS = 2 ** 30;
 
+/** A seq as fixed-width hex, so keys and the high-water mark sort as numbers. */
+function seqHex(seq: number): string {
+  return seq.toString(16).padStart(SEQ_DIGITS, '0');
+}
+
 /** The high-water mark as stored under SEQ_KEY. */
 export function seqValue(seq: number): Uint8Array {
-  return Buffer.from(seq.toString(16).padStart(SEQ_DIGITS, '0'), 'utf8');
+  return Buffer.from(seqHex(seq), 'utf8');
 }
 
 export function parseSeqValue(value: Uint8Array): number {
@@ -28,7 +33,7 @@ export function parseSeqValue(value: Uint8Array): number {
 }
 
 export function mailKey(recipientHex: string, seq: number): string {
-  return `${MAIL_PREFIX}${recipientHex}!${seq.toString(16).padStart(SEQ_DIGITS, '0')}`;
+  return `${MAIL_PREFIX}${recipientHex}!${seqHex(seq)}`;
 }
 
 export function parseMailKey(key: string): { recipientHex: string; seq: number } | null {

@@ -26,6 +26,12 @@ describe('relay: mail held for the recipient ack (integration, loopback)', () =>
     relay = await startRelay({ dataDir: dir, host: '127.0.0.1', port: 0, limits });
   }
 
+  /** Stops the relay and starts it again on the same data dir with `limits`. */
+  async function restart(limits: Partial<RelayLimits> = {}) {
+    await relay.close();
+    await start(limits);
+  }
+
   /** Registers `name` the first time, logs in after; `features` as natter's client sends them. */
   async function user(name: string, features = CLIENT_FEATURES) {
     const known = ids.get(name);
@@ -113,8 +119,7 @@ describe('relay: mail held for the recipient ack (integration, loopback)', () =>
     alice.client.send(send);
     await deliver(bob.client);
     assert.equal((await sendAck(alice.client)).code, 'stored');
-    await relay.close();
-    await start();
+    await restart();
     bob.client.close();
     const again = await user('bob');
     assert.equal(again.ready.pending, 1);
@@ -123,23 +128,20 @@ describe('relay: mail held for the recipient ack (integration, loopback)', () =>
 
   it('writes what it holds when it closes', async () => {
     // Long enough that only the close can write it.
-    await relay.close();
-    await start({ holdForAckMs: 60_000 });
+    await restart({ holdForAckMs: 60_000 });
     const alice = await user('alice');
     const bob = await user('bob');
     const send = sealedSend(bob.id.signPk, 'closing');
     alice.client.send(send);
     await deliver(bob.client);
-    await relay.close();
-    await start();
+    await restart();
     bob.client.close();
     const again = await user('bob');
     assert.deepEqual((await deliver(again.client)).msgId, send.msgId);
   });
 
   it('keeps a recipient order when its next mail is not held', async () => {
-    await relay.close();
-    await start({ holdForAckMs: 60_000 });
+    await restart({ holdForAckMs: 60_000 });
     const alice = await user('alice');
     const bob = await user('bob');
     const first = sealedSend(bob.id.signPk, 'first');
@@ -166,8 +168,7 @@ describe('relay: mail held for the recipient ack (integration, loopback)', () =>
   });
 
   it('holds no more than maxHeldPuts: past it, mail is written at once', async () => {
-    await relay.close();
-    await start({ maxHeldPuts: 1, holdForAckMs: 60_000 });
+    await restart({ maxHeldPuts: 1, holdForAckMs: 60_000 });
     const alice = await user('alice');
     const bob = await user('bob');
     const carol = await user('carol');
@@ -187,8 +188,7 @@ describe('relay: mail held for the recipient ack (integration, loopback)', () =>
   });
 
   it('holds nothing when holdForAckMs is 0', async () => {
-    await relay.close();
-    await start({ holdForAckMs: 0 });
+    await restart({ holdForAckMs: 0 });
     const alice = await user('alice');
     const bob = await user('bob');
     alice.client.send(sealedSend(bob.id.signPk, 'never held'));
