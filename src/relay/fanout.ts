@@ -45,7 +45,10 @@ export class Fanout {
       (seq, storedAtMs) =>
         encodeFrame({ type: 'deliver', seq, from, msgId, nonce, ciphertext, storedAtMs }),
       msgId,
-      (mail, prevSeq) => this.hub.deliverEarly(mail, prevSeq) && sender.takesDeliveredAck,
+      {
+        push: (mail, prevSeq) => this.hub.deliverEarly(mail, prevSeq),
+        mayHold: sender.takesDeliveredAck,
+      },
     );
     if (queued.code !== 'queued') {
       sender.send({ type: 'send-ack', msgId, code: queued.code, reason: queued.reason });

@@ -38,23 +38,24 @@ export interface HeldPutsOptions {
   maxHeldBytes: number;
 }
 
-interface Held<R> {
+interface Held<R, Op> {
   key: string;
   bytes: number;
+  /** Whose order the put keeps: its recipient (a cluster: its conversation). */
   recipientHex: string;
-  op: KvOp;
+  op: Op;
   /** performance.now() when held. */
   since: number;
   settle: (outcome: R | typeof TAKEN) => void;
   done: boolean;
 }
 
-export class HeldPuts<R> {
-  private readonly byKey = new Map<string, Held<R>>();
+export class HeldPuts<R, Op = KvOp> {
+  private readonly byKey = new Map<string, Held<R, Op>>();
   /** Every put held and not yet settled, oldest first (settled ones are skipped). */
-  private queue: Held<R>[] = [];
+  private queue: Held<R, Op>[] = [];
   /** Each recipient's held puts, oldest first. */
-  private readonly perRecipient = new Map<string, Held<R>[]>();
+  private readonly perRecipient = new Map<string, Held<R, Op>[]>();
   private timer: NodeJS.Timeout | null = null;
   private bytes = 0;
   /** Outcomes in the current window: taken by an ack, or written when due. */
@@ -63,10 +64,10 @@ export class HeldPuts<R> {
   private pays = true;
   private sinceProbe = 0;
 
-  /** `write` submits a released put to the mailbox's group commit. */
+  /** `write` submits a released put to the mailbox's group commit (a cluster: publishes it). */
   constructor(
     private readonly options: HeldPutsOptions,
-    private readonly write: (op: KvOp) => Promise<R>,
+    private readonly write: (op: Op) => Promise<R>,
   ) {}
 
   /** Puts held now. */
@@ -98,12 +99,12 @@ export class HeldPuts<R> {
     return this.perRecipient.has(recipientHex);
   }
 
-  /** Holds `op` (the put of mail `key`) until its ack or holdMs, whichever comes first. */
-  hold(recipientHex: string, key: string, op: KvOp): Promise<R | typeof TAKEN> {
+  /** Holds `op` (the put of mail `key`, `bytes` long) until its ack or holdMs, whichever comes first. */
+  hold(recipientHex: string, key: string, op: Op, bytes: number): Promise<R | typeof TAKEN> {
     return new Promise((settle) => {
-      const held: Held<R> = {
+      const held: Held<R, Op> = {
         key,
-        bytes: op.type === 'put' ? op.value.byteLength : 0,
+        bytes,
         recipientHex,
         op,
         since: performance.now(),
@@ -130,16 +131,24 @@ export class HeldPuts<R> {
     return true;
   }
 
+  /** Writes the put of mail `key` now, if it is held (its recipient will not ack it: a cluster). */
+  release(key: string): void {
+    const held = this.byKey.get(key);
+    if (held === undefined) return;
+    this.outcome(false);
+    this.releaseHeld(held);
+  }
+
   /** Writes `recipientHex`'s held puts now, oldest first: its next put must not overtake them. */
   releaseFor(recipientHex: string): void {
-    for (const held of [...(this.perRecipient.get(recipientHex) ?? [])]) this.release(held);
+    for (const held of [...(this.perRecipient.get(recipientHex) ?? [])]) this.releaseHeld(held);
   }
 
   /** Writes every held put now, oldest first (the TTL sweep; closing). */
   releaseAll(): void {
     const queue = this.queue;
     this.queue = [];
-    for (const held of queue) if (!held.done) this.release(held);
+    for (const held of queue) if (!held.done) this.releaseHeld(held);
   }
 
   /** Ends every held put with `result` unwritten (the store reopened: the mailbox refuses them). */
@@ -153,7 +162,7 @@ export class HeldPuts<R> {
     }
   }
 
-  private release(held: Held<R>): void {
+  private releaseHeld(held: Held<R, Op>): void {
     this.settle(held);
     void this.write(held.op).then(held.settle);
   }
@@ -168,7 +177,7 @@ export class HeldPuts<R> {
     this.expired = 0;
   }
 
-  private settle(held: Held<R>): void {
+  private settle(held: Held<R, Op>): void {
     held.done = true;
     this.byKey.delete(held.key);
     this.bytes -= held.bytes;
@@ -196,7 +205,7 @@ export class HeldPuts<R> {
       // A timer may fire a little early: within a millisecond counts as due.
       if (now - held.since < this.options.holdMs - 1) break;
       this.outcome(false);
-      this.release(held);
+      this.releaseHeld(held);
     }
     // queue[0] is now the oldest put not yet due (the loop stops at no settled one).
     this.queue = this.queue.slice(i);

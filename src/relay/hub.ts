@@ -145,6 +145,11 @@ export class Hub<R extends Recipient = Recipient> {
     }
   }
 
+  /** In a cluster: a relay that `userHex` is online through, if another relay says so. */
+  nodeOf(userHex: string): string | undefined {
+    return this.remote.get(userHex)?.keys().next().value;
+  }
+
   /** Another relay of the cluster is gone: its users are offline unless seen elsewhere. */
   remoteNodeGone(node: string): void {
     this.remoteUpdate(node, [], true);

@@ -23,11 +23,15 @@ export type Refusal = { code: Exclude<AckCode, 'stored' | 'delivered'>; reason: 
 export type EnqueueResult = { code: 'stored' | 'delivered'; mail: StoredMail } | Refusal;
 
 /**
- * The early push (fanout.ts), for a store that knows the seq before the write: pushes
- * `mail` to the recipient's sessions keeping up. True if one took it and the sender may
- * hear `delivered`: the store may then hold the write back for the recipient's ack.
+ * The early push (fanout.ts): `push` gives `mail` to the recipient's sessions on this
+ * relay that keep up (true if one took it) before its write. `mayHold`: the sender
+ * understands `delivered`, so the store may hold the write back for the recipient's ack
+ * (held-puts.ts; in a cluster also for a recipient on another relay, cluster/held-mail.ts).
  */
-export type EarlyPush = (mail: StoredMail, prevSeq: number) => boolean;
+export interface EarlyPush {
+  push(mail: StoredMail, prevSeq: number): boolean;
+  readonly mayHold: boolean;
+}
 
 /**
  * What the relay needs of a mail store: LevelDB (Mailbox, here) or a NATS
@@ -39,7 +43,8 @@ export interface MailStore {
   /**
    * Stores one record: a refusal at once, or `durable`, which settles after the
    * write. Only where the seq is known before the write (LevelDB) do `mail` and
-   * `prevSeq` come at once, and is `early` called with them (the early push).
+   * `prevSeq` come at once; `early` pushes the mail before its write where the store
+   * can (LevelDB: with its seq; a cluster: with an early seq, only to hold it).
    */
   enqueue(
     senderId: Uint8Array,

@@ -178,12 +178,13 @@ export class Mailbox implements MailStore {
     const key = mailKey(recipientHex, seq);
     const op: KvOp = { type: 'put', key, value };
     const hold =
-      early?.(mail, prevSeq) === true &&
+      early?.push(mail, prevSeq) === true &&
+      early.mayHold &&
       seq - this.seqWritten < MAX_UNWRITTEN_SEQS &&
       this.held.admit(bytes);
     // Not held: this recipient's held puts go first, so a read never sees a later mail alone.
     if (!hold && this.held.holds(recipientHex)) this.held.releaseFor(recipientHex);
-    const written = hold ? this.held.hold(recipientHex, key, op) : this.commits.submit(op);
+    const written = hold ? this.held.hold(recipientHex, key, op, bytes) : this.commits.submit(op);
     return { code: 'queued', mail, prevSeq, durable: written.then((r) => this.written(r, mail)) };
   }
 

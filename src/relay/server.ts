@@ -123,15 +123,18 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const directory: DirectoryStore & { close?: () => void } = link
     ? new ClusterDirectory(link, log)
     : new Directory(store, log);
-  const mailbox: MailStore = link
-    ? new ClusterMailbox(link, {
-        limits,
-        clock,
-        log,
-        withSeq: deliverWithSeq,
-      })
-    : new Mailbox(store, { limits, clock, storedAtOf: deliverStoredAt });
   const roster = link ? new ClusterRoster(link, hub, clock, log) : null;
+  const mailbox: MailStore =
+    link && roster
+      ? new ClusterMailbox(link, {
+          limits,
+          clock,
+          log,
+          withSeq: deliverWithSeq,
+          node: roster.node,
+          locate: (userHex) => hub.nodeOf(userHex),
+        })
+      : new Mailbox(store, { limits, clock, storedAtOf: deliverStoredAt });
   const isRegistered = (userHex: string) => directory.byUserId(userHex) !== undefined;
   const groups: RelayGroups = link
     ? new ClusterGroups({ link, hub, limits, clock, log, isRegistered })

@@ -47,14 +47,17 @@ export class TestCluster {
     return r;
   }
 
-  /** `name` registered (or logged in) on relay `on`. */
+  /** `name` registered (or logged in) on relay `on`, announcing Hello.features `features`. */
   async user(
     on: RunningRelay,
     name: string,
     mode: 'register' | 'login' = 'register',
     id = generateIdentity(),
+    features = 0,
   ): Promise<ClusterUser> {
-    const { client, ready } = await RawClient.login(on.address.port, id, name, mode);
+    const { client, ready } = await RawClient.login(on.address.port, id, name, mode, {
+      features,
+    });
     this.clients.push(client);
     return { id, name, client, ready };
   }

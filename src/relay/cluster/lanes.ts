@@ -15,6 +15,11 @@
 export class Lanes {
   private readonly tails = new Map<string, Promise<unknown>>();
 
+  /** Whether `lane` has a task queued or running. */
+  busy(lane: string): boolean {
+    return this.tails.has(lane);
+  }
+
   /** Runs `task` after every task queued before it in `lane` succeeded; fails as the first that failed. */
   run<T>(lane: string, task: () => Promise<T>): Promise<T> {
     const before = this.tails.get(lane);

@@ -6,8 +6,12 @@
 import { DiscardPolicy, RetentionPolicy, StorageType, type StoredMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { Clock } from '../../util/clock.js';
+import { describeError } from '../../util/errors.js';
+import type { Logger } from '../../util/logger.js';
 import { MAX_FRAME_BYTES } from '../../wire/limits.js';
 import type { RelayLimits } from '../limits.js';
+import type { Refusal } from '../mail-store.js';
+import type { StoreRefusal } from '../store/index.js';
 import { type ClusterLink, MAIL_STREAM, MAIL_SUBJECT_PREFIX } from './connection.js';
 import { ensureStream, nextStored } from './streams.js';
 
@@ -49,4 +53,38 @@ export function nextStoredMail(
   fromSeq: number,
 ): Promise<StoredMsg | null> {
   return nextStored(link, clock, MAIL_STREAM, subject, fromSeq);
+}
+
+/** JetStream API error codes a publish can meet (nats-server's errors.json). */
+const JS_PER_SUBJECT_LIMIT = 10077;
+const JS_INSUFFICIENT_RESOURCES = 10047;
+const JS_STORE_FAILED = 10074;
+
+const REFUSED_UNREACHABLE: StoreRefusal = Object.freeze({
+  code: 'internal',
+  reason: 'the relay cluster store did not answer',
+});
+
+/** The sender's refusal for a mail publish that failed (retry.ts gave up on it). */
+export function refusalOf(err: unknown, log: Logger): Refusal {
+  const code = (err as { code?: unknown }).code;
+  if (code === JS_PER_SUBJECT_LIMIT) {
+    return { code: 'recipient-quota', reason: 'recipient mailbox is full' };
+  }
+  if (code === JS_INSUFFICIENT_RESOURCES || code === JS_STORE_FAILED) {
+    return { code: 'disk-full', reason: 'the relay cluster has no room' };
+  }
+  log.warn('cluster mail publish failed', describeError(err));
+  return REFUSED_UNREACHABLE;
+}
+
+/** Messages stored for `recipientHex` (0 if the stream does not answer). */
+export async function pendingMail(link: ClusterLink, recipientHex: string): Promise<number> {
+  const subject = mailSubject(recipientHex);
+  try {
+    const info = await link.jsm.streams.info(MAIL_STREAM, { subjects_filter: subject });
+    return info.state.subjects?.[subject] ?? 0;
+  } catch {
+    return 0;
+  }
 }

@@ -6,8 +6,9 @@
  *
  * - `stored` is answered after JetStream acknowledged the publish, with the
  *   replication the stream is configured for (DESIGN.md §4, guarantee 1).
- * - The seq is known only then, so there is no early push, and the record is
- *   stored with seq 0 and given its seq when delivered (`withSeq`).
+ * - The seq is known only then: the record is stored with seq 0 and given its
+ *   seq when delivered (`withSeq`). Mail pushed early is held for its ack with
+ *   an early seq instead (held-mail.ts), here or through the recipient's relay.
  * - Sessions are fed by a JetStream consumer each (stream-delivery.ts), on
  *   whichever relay they are, and nudged by a note on natter.1.live.<recipient>
  *   to read from the leader what the consumer has not pushed soon enough.
@@ -23,12 +24,19 @@ import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { DeliveryLink, SessionDelivery } from '../delivery.js';
 import type { RelayLimits } from '../limits.js';
-import type { EnqueueResult, MailStore, Refusal, StoredMail } from '../mail-store.js';
-import { REFUSED_CLOSED, type StoreRefusal } from '../store/index.js';
+import type { EarlyPush, EnqueueResult, MailStore, Refusal, StoredMail } from '../mail-store.js';
+import { REFUSED_CLOSED } from '../store/index.js';
 import { ACKED_SUBJECT, type ClusterLink, LIVE_SUBJECT_PREFIX, MAIL_STREAM } from './connection.js';
+import { HeldMail } from './held-mail.js';
 import { Lanes } from './lanes.js';
 import { MailAcks } from './mail-acks.js';
-import { ensureMailStream, mailSubject, nextStoredMail } from './mail-stream.js';
+import {
+  ensureMailStream,
+  mailSubject,
+  nextStoredMail,
+  pendingMail,
+  refusalOf,
+} from './mail-stream.js';
 import { Publisher } from './publisher.js';
 import { retrying } from './retry.js';
 import { SenderQuota } from './sender-quota.js';
@@ -37,22 +45,15 @@ import { StreamDelivery } from './stream-delivery.js';
 /** How often the stored-message count (stats only) is read from the stream. */
 export const SIZE_REFRESH_MS = 5_000;
 
-/** JetStream API error codes a publish can meet (nats-server's errors.json). */
-const JS_PER_SUBJECT_LIMIT = 10077;
-const JS_INSUFFICIENT_RESOURCES = 10047;
-const JS_STORE_FAILED = 10074;
-
-const REFUSED_UNREACHABLE: StoreRefusal = Object.freeze({
-  code: 'internal',
-  reason: 'the relay cluster store did not answer',
-});
-
 export interface ClusterMailboxOptions {
   limits: RelayLimits;
   clock: Clock;
   log: Logger;
   /** The stored record (built with seq 0) as the recipient receives it, with its seq. */
   withSeq: (record: Uint8Array, seq: number) => Uint8Array;
+  /** This relay's node id in the roster, and where the roster says a user is (held-mail.ts). */
+  node?: string;
+  locate?: (userHex: string) => string | undefined;
 }
 
 export class ClusterMailbox implements MailStore {
@@ -70,6 +71,7 @@ export class ClusterMailbox implements MailStore {
   private readonly acks: MailAcks;
   /** This relay's sessions, by user: told of mail stored through any relay (nudge). */
   private readonly local = new Map<string, Set<StreamDelivery>>();
+  private readonly held: HeldMail;
 
   constructor(
     private readonly link: ClusterLink,
@@ -84,6 +86,19 @@ export class ClusterMailbox implements MailStore {
       options.limits.maxMailboxMessages,
       (recipientHex, seq) => this.senders.gone(recipientHex, seq),
     );
+    this.held = new HeldMail({
+      link,
+      limits: options.limits,
+      node: options.node ?? this.node,
+      locate: options.locate ?? (() => undefined),
+      pushLocal: (mail) => {
+        let pushed = false;
+        for (const d of this.local.get(mail.recipientHex) ?? [])
+          if (d.offerEarly(mail)) pushed = true;
+        return pushed;
+      },
+      withSeq: options.withSeq,
+    });
   }
 
   get size(): number {
@@ -92,6 +107,7 @@ export class ClusterMailbox implements MailStore {
 
   async open(): Promise<void> {
     await ensureMailStream(this.link, this.options.limits, this.options.clock);
+    this.held.open();
     this.subs.push(
       this.link.nc.subscribe(`${LIVE_SUBJECT_PREFIX}*`, {
         callback: (err, msg) => {
@@ -106,14 +122,7 @@ export class ClusterMailbox implements MailStore {
       }),
       this.link.nc.subscribe(ACKED_SUBJECT, {
         callback: (err, msg) => {
-          if (err) return;
-          try {
-            const note = msg.json<{ r: string; s?: number[]; below?: number }>();
-            for (const seq of note.s ?? []) this.senders.gone(note.r, seq);
-            if (note.below !== undefined) this.senders.goneBelow(note.r, note.below);
-          } catch {
-            // Only relays publish here; a malformed note costs a quota slot until the TTL.
-          }
+          if (!err) this.senders.heard(msg);
         },
       }),
     );
@@ -125,6 +134,7 @@ export class ClusterMailbox implements MailStore {
     recipientHex: string,
     build: (seq: number, storedAtMs: number) => Uint8Array,
     msgId?: Uint8Array,
+    early?: EarlyPush,
   ): { code: 'queued'; durable: Promise<EnqueueResult> } | Refusal {
     if (this.closed) return REFUSED_CLOSED;
     const senderHex = toHex(senderId);
@@ -138,28 +148,39 @@ export class ClusterMailbox implements MailStore {
     const msgID = msgId
       ? `${senderHex}.${recipientHex}.${toHex(msgId)}`
       : `${this.node}-${++this.published}`;
-    const publish = () =>
-      retrying(this.options.clock, () =>
-        this.publisher.publish(mailSubject(recipientHex), record, msgID),
-      );
     // One lane per conversation: a sender's counters to a recipient must arrive in order;
     // mail from different senders to one recipient has no order to keep between them.
-    const durable = this.lanes.run(`${senderHex}.${recipientHex}`, publish).then(
-      (ack): EnqueueResult => {
-        const seq = ack.seq;
-        if (!ack.duplicate) this.senders.stored(senderHex, recipientHex, seq, storedAtMs);
-        // Sessions get the record from their consumer; this note only lets them check
-        // it came (stream-delivery.ts nudge), here and on the other relays.
-        this.nudge(recipientHex, seq, msgID);
-        try {
-          this.link.nc.publish(LIVE_SUBJECT_PREFIX + recipientHex, `${seq} ${msgID}`);
-        } catch {
-          // Closing: the consumers deliver without it.
-        }
-        return { code: 'stored', mail: { seq, recipientHex, record } };
-      },
-      (err: unknown): EnqueueResult => this.refusalOf(err),
-    );
+    const lane = `${senderHex}.${recipientHex}`;
+    const publish = () =>
+      this.lanes
+        .run(lane, () =>
+          retrying(this.options.clock, () =>
+            this.publisher.publish(mailSubject(recipientHex), record, msgID),
+          ),
+        )
+        .then(
+          (ack): EnqueueResult => {
+            const seq = ack.seq;
+            if (!ack.duplicate) this.senders.stored(senderHex, recipientHex, seq, storedAtMs);
+            // Sessions get the record from their consumer; this note only lets them check
+            // it came (stream-delivery.ts nudge), here and on the other relays.
+            this.nudge(recipientHex, seq, msgID);
+            try {
+              this.link.nc.publish(LIVE_SUBJECT_PREFIX + recipientHex, `${seq} ${msgID}`);
+            } catch {
+              // Closing: the consumers deliver without it.
+            }
+            return { code: 'stored', mail: { seq, recipientHex, record } };
+          },
+          (err: unknown) => refusalOf(err, this.options.log),
+        );
+    // Held only behind nothing of its conversation still publishing: it must not overtake.
+    const held =
+      early?.mayHold && !this.lanes.busy(lane)
+        ? this.held.hold(recipientHex, lane, record, publish)
+        : null;
+    if (held === null && this.held.holds(lane)) this.held.releaseFor(lane);
+    const durable = held ?? publish();
     this.track(durable);
     return { code: 'queued', durable };
   }
@@ -207,7 +228,12 @@ export class ClusterMailbox implements MailStore {
       log,
       withSeq: this.options.withSeq,
       goneBelow: (recipientHex, below) => this.senders.goneBelow(recipientHex, below),
-      deleteMail: (seq, subject, msgId) => this.deleteDelivered(seq, subject, msgId),
+      earlyAcked: (seq) => this.held.acked(seq),
+      // Only if it still is the one delivered (docs/decisions.md "A reset stream").
+      deleteMail: async (seq, subject, msgId) => {
+        if (await this.publisher.deleteIfStill(MAIL_STREAM, seq, subject, msgId)) return;
+        this.options.log.warn('the leader holds other mail at an acked seq; not deleted', { seq });
+      },
       track: (work) => this.track(work),
       // Known by user once the session is ready (it is made before login).
       started: (d, userHex) => {
@@ -230,25 +256,8 @@ export class ClusterMailbox implements MailStore {
     for (const d of mine) d.nudge(seq, msgId);
   }
 
-  /** Deletes the mail at `seq` if it still is the one delivered (docs/decisions.md "A reset stream"). */
-  private async deleteDelivered(seq: number, subject: string, msgId: string | null): Promise<void> {
-    const at = await this.publisher.storedAt(MAIL_STREAM, seq);
-    if (at === null) return;
-    if (at.subject !== subject || (msgId !== null && at.msgId !== msgId)) {
-      this.options.log.warn('the leader holds other mail at an acked seq; not deleted', { seq });
-      return;
-    }
-    await this.publisher.deleteMessage(MAIL_STREAM, seq);
-  }
-
-  async pending(recipientHex: string): Promise<number> {
-    const subject = mailSubject(recipientHex);
-    try {
-      const info = await this.link.jsm.streams.info(MAIL_STREAM, { subjects_filter: subject });
-      return info.state.subjects?.[subject] ?? 0;
-    } catch {
-      return 0;
-    }
+  pending(recipientHex: string): Promise<number> {
+    return pendingMail(this.link, recipientHex);
   }
 
   /** The stream expires mail itself (max age); here only this relay's own notes of it go. */
@@ -259,24 +268,13 @@ export class ClusterMailbox implements MailStore {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.held.close(); // first: what it holds is published before the connection goes
     if (this.sizeTimer) this.options.clock.clearTimeout(this.sizeTimer);
     this.sizeTimer = null;
     await Promise.allSettled([...this.inflight]);
     this.publisher.close();
     for (const sub of this.subs) sub.unsubscribe();
     this.subs.length = 0;
-  }
-
-  private refusalOf(err: unknown): Refusal {
-    const code = (err as { code?: unknown }).code;
-    if (code === JS_PER_SUBJECT_LIMIT) {
-      return { code: 'recipient-quota', reason: 'recipient mailbox is full' };
-    }
-    if (code === JS_INSUFFICIENT_RESOURCES || code === JS_STORE_FAILED) {
-      return { code: 'disk-full', reason: 'the relay cluster has no room' };
-    }
-    this.options.log.warn('cluster mail publish failed', describeError(err));
-    return REFUSED_UNREACHABLE;
   }
 
   private track(p: Promise<unknown>): void {

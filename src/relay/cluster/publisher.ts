@@ -150,6 +150,23 @@ export class Publisher {
   }
 
   /**
+   * Deletes the message at `seq` of `stream` if it still is the one meant (its subject and
+   * message id): true once deleted or found gone, false if another message is there.
+   */
+  async deleteIfStill(
+    stream: string,
+    seq: number,
+    subject: string,
+    msgId: string | null,
+  ): Promise<boolean> {
+    const at = await this.storedAt(stream, seq);
+    if (at === null) return true;
+    if (at.subject !== subject || (msgId !== null && at.msgId !== msgId)) return false;
+    await this.deleteMessage(stream, seq);
+    return true;
+  }
+
+  /**
    * A turn's publishes in one burst: the client library writes what is queued
    * at its next microtask, so publishes from many sessions' reads would each
    * cost a socket write; together they cost one.

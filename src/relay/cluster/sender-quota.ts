@@ -60,4 +60,15 @@ export class SenderQuota {
       }
     }
   }
+
+  /** Another relay's note on natter.1.acked: that mail is gone. */
+  heard(msg: { json<T>(): T }): void {
+    try {
+      const note = msg.json<{ r: string; s?: number[]; below?: number }>();
+      for (const seq of note.s ?? []) this.gone(note.r, seq);
+      if (note.below !== undefined) this.goneBelow(note.r, note.below);
+    } catch {
+      // Only relays publish here; a malformed note costs a quota slot until the TTL.
+    }
+  }
 }

@@ -9,6 +9,10 @@
  * CONSUMER_BUFFER messages ahead at most and is not read while the session's
  * output is over its budget, so a slow reader costs the relay a bounded buffer.
  *
+ * Mail held for its ack (held-mail.ts) is pushed early, with an early seq, only
+ * while the session has pushed every stored mail it knows of, so it never overtakes
+ * one; its ack goes back to the hold.
+ *
  * Acks, and the deletes they lead to: pushed-mail.ts. A note of mail stored at
  * a seq this session already passed means the stream was reset: the session ends
  * and the next one reads from the start (checkReset).
@@ -19,7 +23,9 @@ import type { Logger } from '../../util/logger.js';
 import type { DeliveryLink, SessionDelivery } from '../delivery.js';
 import { SessionCode } from '../errors.js';
 import type { RelayLimits } from '../limits.js';
+import type { StoredMail } from '../mail-store.js';
 import { type ClusterLink, MAIL_STREAM } from './connection.js';
+import { isEarlySeq } from './held-mail.js';
 import { KeptConsumer } from './kept-consumer.js';
 import { mailSubject, nextStoredMail } from './mail-stream.js';
 import { MSG_ID_HEADER } from './publisher.js';
@@ -31,6 +37,8 @@ export const BACKLOG_READ_MAX = 64;
 export const NUDGE_GRACE_MS = 250;
 /** Messages the consumer holds ahead of the session: enough for a burst, small per session. */
 export const CONSUMER_BUFFER = 256;
+/** Early seqs pushed and not acked that a session remembers; an older one's ack is ignored. */
+export const EARLY_REMEMBERED = 1024;
 export interface StreamDeliveryDeps {
   link: ClusterLink;
   clock: Clock;
@@ -44,6 +52,8 @@ export interface StreamDeliveryDeps {
   track: PushedMailDeps['track'];
   goneBelow: PushedMailDeps['goneBelow'];
   deleteMail: PushedMailDeps['deleteMail'];
+  /** The session acked early mail it was pushed (held-mail.ts). */
+  earlyAcked: (seq: number) => void;
 }
 
 export class StreamDelivery implements SessionDelivery {
@@ -55,6 +65,11 @@ export class StreamDelivery implements SessionDelivery {
   private reading: Promise<void> | null = null;
   private nudgeTimer: Timer | null = null;
   private readonly mail: PushedMail;
+  /** The highest seq of this user's mail known stored (nudges), and whether more may wait unread. */
+  private noted = 0;
+  private behind = true;
+  /** Early seqs pushed and not yet acked, oldest first. */
+  private readonly early = new Set<number>();
 
   constructor(
     private readonly session: DeliveryLink,
@@ -75,8 +90,20 @@ export class StreamDelivery implements SessionDelivery {
 
   /** The consumer pushes everything stored: offers add nothing. */
   offer(): void {}
-  offerEarly(): boolean {
-    return false;
+
+  /**
+   * Mail held for its ack, with an early seq: pushed only while every stored mail known
+   * of is pushed and the output is within its budget. True if pushed.
+   */
+  offerEarly(mail: StoredMail): boolean {
+    if (this.stopped || this.behind || this.lastPushed < this.noted) return false;
+    if (!this.session.ready || this.full()) return false;
+    this.session.sendEncoded(mail.record);
+    this.early.add(mail.seq);
+    if (this.early.size > EARLY_REMEMBERED) {
+      this.early.delete(this.early.values().next().value as number);
+    }
+    return true;
   }
 
   resume(): void {
@@ -96,7 +123,16 @@ export class StreamDelivery implements SessionDelivery {
   }
 
   ack(seqs: readonly number[]): void {
-    this.mail.ack(seqs);
+    if (this.early.size === 0) {
+      this.mail.ack(seqs);
+      return;
+    }
+    const stored: number[] = [];
+    for (const seq of seqs) {
+      if (!isEarlySeq(seq)) stored.push(seq);
+      else if (this.early.delete(seq)) this.d.earlyAcked(seq);
+    }
+    this.mail.ack(stored);
   }
 
   private get subject(): string {
@@ -115,6 +151,7 @@ export class StreamDelivery implements SessionDelivery {
    */
   nudge(seq: number, msgId: string | null = null): void {
     if (this.stopped) return;
+    if (seq > this.noted) this.noted = seq;
     if (seq <= this.lastPushed) {
       this.checkReset(seq, msgId);
       return;
@@ -200,6 +237,7 @@ export class StreamDelivery implements SessionDelivery {
       take: async (m) => {
         if (!(await this.room())) return false;
         this.push(m.seq, m.data, m.headers?.get(MSG_ID_HEADER) || null);
+        if (m.info.pending === 0) this.behind = false;
         return true;
       },
       // Made (again) for as long as the session lasts; nudges read from the leader meanwhile.
@@ -221,6 +259,7 @@ export class StreamDelivery implements SessionDelivery {
     const { link, clock } = this.d;
     for (let n = 0; n < BACKLOG_READ_MAX; n++) {
       const m = await nextStoredMail(link, clock, this.subject, this.lastPushed + 1);
+      if (m === null) this.behind = false;
       if (m === null || !(await this.room())) return;
       this.push(m.seq, m.data, m.header?.get(MSG_ID_HEADER) || null);
     }

@@ -23,7 +23,7 @@ function fixture(holdMs = 20, maxHeld = 8, maxHeldBytes = 1024) {
 describe('relay/held-puts', () => {
   it('takes a put back on its ack: it is never written', async () => {
     const { held, writes } = fixture();
-    const outcome = held.hold('bob', 'k1', put('k1'));
+    const outcome = held.hold('bob', 'k1', put('k1'), 1);
     assert.equal(held.take('k1'), true);
     assert.equal(await outcome, TAKEN);
     await sleep(40);
@@ -34,7 +34,7 @@ describe('relay/held-puts', () => {
 
   it('writes a put nobody acked once holdMs passed, with the write result', async () => {
     const { held, writes } = fixture(20);
-    const outcome = held.hold('bob', 'k1', put('k1'));
+    const outcome = held.hold('bob', 'k1', put('k1'), 1);
     await sleep(5);
     assert.deepEqual(writes, [], 'written before holdMs');
     assert.equal(await outcome, 'written:k1');
@@ -44,9 +44,9 @@ describe('relay/held-puts', () => {
 
   it('writes each put when its own holdMs has passed, oldest first', async () => {
     const { held, writes } = fixture(30);
-    const first = held.hold('bob', 'k1', put('k1'));
+    const first = held.hold('bob', 'k1', put('k1'), 1);
     await sleep(15);
-    const second = held.hold('carol', 'k2', put('k2'));
+    const second = held.hold('carol', 'k2', put('k2'), 1);
     assert.equal(await first, 'written:k1');
     assert.deepEqual(writes, ['k1'], 'the second put went with the first');
     assert.equal(await second, 'written:k2');
@@ -55,7 +55,7 @@ describe('relay/held-puts', () => {
 
   it('releases every held put at once, in order, skipping those taken', async () => {
     const { held, writes } = fixture(60_000);
-    const outcomes = ['k1', 'k2', 'k3'].map((k) => held.hold('bob', k, put(k)));
+    const outcomes = ['k1', 'k2', 'k3'].map((k) => held.hold('bob', k, put(k), 1));
     held.take('k2');
     held.releaseAll();
     assert.deepEqual(await Promise.all(outcomes), ['written:k1', TAKEN, 'written:k3']);
@@ -65,8 +65,8 @@ describe('relay/held-puts', () => {
 
   it("releases one recipient's held puts, in order, and no one else's", async () => {
     const { held, writes } = fixture(60_000);
-    const bob = ['b1', 'b2'].map((k) => held.hold('bob', k, put(k)));
-    void held.hold('carol', 'c1', put('c1'));
+    const bob = ['b1', 'b2'].map((k) => held.hold('bob', k, put(k), 1));
+    void held.hold('carol', 'c1', put('c1'), 1);
     held.releaseFor('bob');
     assert.deepEqual(await Promise.all(bob), ['written:b1', 'written:b2']);
     assert.deepEqual(writes, ['b1', 'b2']);
@@ -77,7 +77,7 @@ describe('relay/held-puts', () => {
 
   it('drops every held put with the result given, writing none', async () => {
     const { held, writes } = fixture(60_000);
-    const outcome = held.hold('bob', 'k1', put('k1'));
+    const outcome = held.hold('bob', 'k1', put('k1'), 1);
     held.dropAll('refused');
     assert.equal(await outcome, 'refused');
     assert.deepEqual(writes, []);
@@ -86,8 +86,8 @@ describe('relay/held-puts', () => {
 
   it('counts held puts per recipient', () => {
     const { held } = fixture(60_000);
-    void held.hold('bob', 'k1', put('k1'));
-    void held.hold('bob', 'k2', put('k2'));
+    void held.hold('bob', 'k1', put('k1'), 1);
+    void held.hold('bob', 'k2', put('k2'), 1);
     held.take('k1');
     assert.equal(held.holds('bob'), true);
     held.take('k2');
@@ -97,8 +97,8 @@ describe('relay/held-puts', () => {
   it('admits no put past maxHeld puts or maxHeldBytes, nor any when holdMs is 0', () => {
     const { held } = fixture(60_000, 2, 100);
     assert.equal(held.admit(1), true);
-    void held.hold('bob', 'k1', put('k1'));
-    void held.hold('carol', 'k2', put('k2'));
+    void held.hold('bob', 'k1', put('k1'), 1);
+    void held.hold('carol', 'k2', put('k2'), 1);
     assert.equal(held.admit(1), false, 'a third put would exceed maxHeld');
     held.take('k1');
     assert.equal(held.admit(1), true);
@@ -113,7 +113,7 @@ describe('relay/held-puts', () => {
     const due = [];
     for (let i = 0; i < HOLD_PAYS_WINDOW; i++) {
       assert.equal(held.admit(1), true);
-      due.push(held.hold('bob', `d${i}`, put(`d${i}`)));
+      due.push(held.hold('bob', `d${i}`, put(`d${i}`), 1));
     }
     await Promise.all(due);
     assert.equal(held.paying, false);
@@ -123,7 +123,7 @@ describe('relay/held-puts', () => {
     let probes = 0;
     while (probes < HOLD_PAYS_WINDOW) {
       if (!held.admit(1)) continue;
-      void held.hold('bob', `p${probes}`, put(`p${probes}`));
+      void held.hold('bob', `p${probes}`, put(`p${probes}`), 1);
       held.take(`p${probes}`);
       probes++;
     }

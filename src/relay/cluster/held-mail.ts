@@ -1,0 +1,187 @@
+/**
+ * Mail held for its recipient's ack in a cluster of relays (docs/decisions.md, "Held
+ * in a cluster"): what held-puts.ts does for the LevelDB relay, where the write is a
+ * JetStream publish and, after the ack, a delete. At light load most mail goes to a
+ * recipient online on some relay, whose client stores it and acks it within a few
+ * milliseconds; publishing it, having a consumer push it, checking and deleting it
+ * was most of a cluster relay's cost per message (issue 15).
+ *
+ * So, while holding pays (HeldPuts.admit) and the sender understands `delivered`:
+ * - the mail is pushed at once, with an early seq, to the recipient's sessions on this
+ *   relay; if there are none, to the relay the roster says the recipient is on, over core
+ *   NATS (`natter.1.early.<node>.<recipient>`), which pushes it with an early seq of its
+ *   own and answers on `natter.1.early-answer.<origin>.<seq>`: "1" once a session acked
+ *   it, "0" at once if no session there took it;
+ * - its publish waits up to holdForAckMs: an ack in time means it is never published,
+ *   and the sender hears `delivered`; otherwise it is published as any mail, the sender
+ *   hears `stored`, and the consumer pushes the stored copy (the client drops it as a
+ *   copy and acks it, which deletes it).
+ * Early seqs start at EARLY_SEQ_BASE, far above any stream seq, and are acked only by
+ * the session they were pushed to (stream-delivery.ts). A relay that dies loses only
+ * held mail nobody acked: its senders had no ack, and send it again.
+ */
+import type { Msg, Subscription } from '@nats-io/transport-node';
+import { HeldPuts, TAKEN } from '../held-puts.js';
+import type { RelayLimits } from '../limits.js';
+import type { EnqueueResult, StoredMail } from '../mail-store.js';
+import { type ClusterLink, EARLY_ANSWER_PREFIX, EARLY_SUBJECT_PREFIX } from './connection.js';
+
+/** Early seqs are above this: no stream reaches it, and every one is an exact JS number. */
+export const EARLY_SEQ_BASE = 2 ** 52;
+
+export function isEarlySeq(seq: number): boolean {
+  return seq > EARLY_SEQ_BASE;
+}
+
+const ACKED = '1';
+const NOT_PUSHED = '0';
+
+export interface HeldMailOptions {
+  link: ClusterLink;
+  limits: RelayLimits;
+  /** This relay's node id in the roster: other relays address its early mail by it. */
+  node: string;
+  /** The relay a user is online through, when not through this one (the roster). */
+  locate: (userHex: string) => string | undefined;
+  /** Pushes early mail to this relay's sessions of its recipient: true if one took it. */
+  pushLocal: (mail: StoredMail) => boolean;
+  /** The stored record (seq 0) with `seq` in it. */
+  withSeq: (record: Uint8Array, seq: number) => Uint8Array;
+}
+
+/** A held publish: run when released, its result the sender's ack. */
+type Publish = () => Promise<EnqueueResult>;
+
+export class HeldMail {
+  private readonly held: HeldPuts<EnqueueResult, Publish>;
+  private next = EARLY_SEQ_BASE;
+  /** Other relays' early mail pushed here: early seq -> where its ack goes; oldest first. */
+  private readonly forwarded = new Map<number, { answer: string; since: number }>();
+  private readonly subs: Subscription[] = [];
+  private readonly answers: string;
+  private readonly early: string;
+
+  constructor(private readonly o: HeldMailOptions) {
+    const { holdForAckMs: holdMs, maxHeldPuts: maxHeld, maxHeldBytes } = o.limits;
+    this.held = new HeldPuts({ holdMs, maxHeld, maxHeldBytes }, (publish) => publish());
+    this.answers = `${EARLY_ANSWER_PREFIX}${o.node}.`;
+    this.early = `${EARLY_SUBJECT_PREFIX}${o.node}.`;
+  }
+
+  open(): void {
+    const { nc } = this.o.link;
+    this.subs.push(
+      nc.subscribe(`${this.early}*`, {
+        callback: (err, msg) => {
+          if (!err) this.arrived(msg);
+        },
+      }),
+      nc.subscribe(`${this.answers}*`, {
+        callback: (err, msg) => {
+          if (!err) this.answered(msg);
+        },
+      }),
+    );
+  }
+
+  /**
+   * Pushes `record` (stored form, seq 0) early and holds `publish` for the ack, in
+   * conversation `lane` (whose order a later publish keeps: releaseFor). Null: not held
+   * (holding does not pay, or nobody could take it now): publish it now.
+   */
+  hold(
+    recipientHex: string,
+    lane: string,
+    record: Uint8Array,
+    publish: Publish,
+  ): Promise<EnqueueResult> | null {
+    if (!this.held.admit(record.byteLength)) return null;
+    const seq = ++this.next;
+    const mail: StoredMail = { seq, recipientHex, record: this.o.withSeq(record, seq) };
+    if (!this.o.pushLocal(mail)) {
+      const node = this.o.locate(recipientHex);
+      if (node === undefined) return null;
+      try {
+        this.o.link.nc.publish(`${EARLY_SUBJECT_PREFIX}${node}.${recipientHex}`, record, {
+          reply: this.answers + seq,
+        });
+      } catch {
+        return null;
+      }
+    }
+    return this.held
+      .hold(lane, String(seq), publish, record.byteLength)
+      .then((outcome) => (outcome === TAKEN ? { code: 'delivered', mail } : outcome));
+  }
+
+  /** Whether mail of conversation `lane` is held (a later publish must not overtake it). */
+  holds(lane: string): boolean {
+    return this.held.holds(lane);
+  }
+
+  /** Publishes `lane`'s held mail now, oldest first. */
+  releaseFor(lane: string): void {
+    this.held.releaseFor(lane);
+  }
+
+  /** A session here acked early `seq`, which was pushed to it. */
+  acked(seq: number): void {
+    const forwarded = this.forwarded.get(seq);
+    if (forwarded === undefined) {
+      this.held.take(String(seq));
+      return;
+    }
+    this.forwarded.delete(seq);
+    this.answer(forwarded.answer, ACKED);
+  }
+
+  /** Publishes everything held (closing), and stops hearing other relays. */
+  close(): void {
+    this.held.releaseAll();
+    for (const sub of this.subs) sub.unsubscribe();
+    this.subs.length = 0;
+  }
+
+  /** Another relay's early mail for a user here. */
+  private arrived(msg: Msg): void {
+    const answer = msg.reply;
+    if (!answer) return;
+    const recipientHex = msg.subject.slice(this.early.length);
+    const seq = ++this.next;
+    let record: Uint8Array;
+    try {
+      record = this.o.withSeq(msg.data, seq);
+    } catch {
+      // Only relays publish here; the origin publishes what does not decode as usual.
+      this.answer(answer, NOT_PUSHED);
+      return;
+    }
+    if (!this.o.pushLocal({ seq, recipientHex, record })) {
+      this.answer(answer, NOT_PUSHED);
+      return;
+    }
+    // Past holdForAckMs the origin has published it: its ack here no longer matters.
+    const now = performance.now();
+    for (const [old, f] of this.forwarded) {
+      const stale = now - f.since > this.o.limits.holdForAckMs;
+      if (!stale && this.forwarded.size < this.o.limits.maxHeldPuts) break;
+      this.forwarded.delete(old);
+    }
+    this.forwarded.set(seq, { answer, since: now });
+  }
+
+  /** The recipient's relay answered for our early mail at `seq`. */
+  private answered(msg: Msg): void {
+    const key = msg.subject.slice(this.answers.length);
+    if (msg.string() === ACKED) this.held.take(key);
+    else this.held.release(key);
+  }
+
+  private answer(subject: string, body: string): void {
+    try {
+      this.o.link.nc.publish(subject, body);
+    } catch {
+      // Closing: the origin publishes the mail when its hold ends.
+    }
+  }
+}

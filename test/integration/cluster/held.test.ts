@@ -1,0 +1,190 @@
+/**
+ * Mail held for its recipient's ack in a cluster (src/relay/cluster/held-mail.ts;
+ * docs/decisions.md, "Held in a cluster"): relays on a throwaway nats-server, raw
+ * clients on loopback. Mail acked in time is never published to JetStream, whether
+ * its recipient is on the sender's relay or on another.
+ */
+import assert from 'node:assert/strict';
+import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { MAIL_STREAM } from '../../../src/relay/cluster/connection.js';
+import { EARLY_SEQ_BASE } from '../../../src/relay/cluster/held-mail.js';
+import type { RunningRelay } from '../../../src/relay/index.js';
+import { CLIENT_FEATURES } from '../../../src/wire/limits.js';
+import type { Frame, FrameOf } from '../../../src/wire/types.js';
+import { type ClusterUser, TestCluster } from '../../helpers/cluster-relays.js';
+import { natsServerPath } from '../../helpers/nats.js';
+import { generateIdentity, sealedSend } from '../../helpers/raw-client.js';
+import { removeTempDirs } from '../../helpers/tmp.js';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+(natsServerPath ? describe : describe.skip)(
+  'relays on one NATS JetStream: mail held for the recipient ack (integration)',
+  function () {
+    this.timeout(30_000);
+    const cluster = new TestCluster();
+    let nc: NatsConnection;
+    let jsm: JetStreamManager;
+
+    /** `name` as natter's client logs in: announcing that it takes the delivered ack. */
+    const user = (on: RunningRelay, name: string, id = generateIdentity()) =>
+      cluster.user(on, name, 'register', id, CLIENT_FEATURES);
+
+    async function sendAck(u: ClusterUser): Promise<FrameOf<'send-ack'>> {
+      return (await u.client.next((f) => f.type === 'send-ack')) as FrameOf<'send-ack'>;
+    }
+
+    async function deliver(u: ClusterUser): Promise<FrameOf<'deliver'>> {
+      return (await u.client.next((f) => f.type === 'deliver')) as FrameOf<'deliver'>;
+    }
+
+    /** Messages ever published to the mail stream (its last seq). */
+    async function published(): Promise<number> {
+      return (await jsm.streams.info(MAIL_STREAM)).state.last_seq;
+    }
+
+    /** `watcher` sees `name` online (the roster reached its relay). */
+    function seesOnline(watcher: ClusterUser, name: string): Promise<Frame> {
+      return watcher.client.next(
+        (f) =>
+          f.type === 'roster-update' && f.entries.some((e) => e.card.pseudonym === name && e.online),
+      );
+    }
+
+    beforeEach(async () => {
+      await cluster.start();
+      nc = await connect({ servers: cluster.nats.url });
+      jsm = await jetstreamManager(nc);
+    });
+
+    afterEach(async () => {
+      await nc.close();
+      await cluster.stop();
+    });
+
+    after(removeTempDirs);
+
+    it('never publishes mail its recipient on the same relay acks in time; the sender hears delivered', async () => {
+      const a = await cluster.relay();
+      const alice = await user(a, 'alice');
+      const bob = await user(a, 'bob');
+      const send = sealedSend(bob.id.signPk, 'straight through');
+      alice.client.send(send);
+      const got = await deliver(bob);
+      assert.ok(got.seq > EARLY_SEQ_BASE, `an early seq, not ${got.seq}`);
+      bob.client.send({ type: 'deliver-ack', seqs: [got.seq] });
+      const ack = await sendAck(alice);
+      assert.equal(ack.code, 'delivered');
+      assert.equal(hex(ack.msgId), hex(send.msgId));
+      assert.equal(await published(), 0);
+    });
+
+    it('never publishes mail its recipient on another relay acks in time', async () => {
+      const a = await cluster.relay();
+      const b = await cluster.relay();
+      const alice = await user(a, 'alice');
+      const online = seesOnline(alice, 'bob');
+      const bob = await user(b, 'bob');
+      await online;
+      const send = sealedSend(bob.id.signPk, 'across relays');
+      alice.client.send(send);
+      const got = await deliver(bob);
+      assert.ok(got.seq > EARLY_SEQ_BASE, `an early seq, not ${got.seq}`);
+      assert.equal(hex(got.msgId), hex(send.msgId));
+      bob.client.send({ type: 'deliver-ack', seqs: [got.seq] });
+      assert.equal((await sendAck(alice)).code, 'delivered');
+      assert.equal(await published(), 0);
+    });
+
+    for (const across of [false, true]) {
+      it(`publishes the mail when its recipient${across ? ' on another relay' : ''} does not ack in time; the stored copy follows and its ack deletes it`, async () => {
+        const a = await cluster.relay();
+        const b = across ? await cluster.relay() : a;
+        const alice = await user(a, 'alice');
+        const online = seesOnline(alice, 'bob');
+        const bob = await user(b, 'bob');
+        if (across) await online;
+        const send = sealedSend(bob.id.signPk, 'no ack yet');
+        alice.client.send(send);
+        const early = await deliver(bob);
+        assert.ok(early.seq > EARLY_SEQ_BASE);
+        assert.equal((await sendAck(alice)).code, 'stored');
+        assert.equal(await published(), 1);
+        const stored = await deliver(bob);
+        assert.equal(hex(stored.msgId), hex(send.msgId));
+        assert.ok(stored.seq < EARLY_SEQ_BASE, `the stream's seq, not ${stored.seq}`);
+        // The early copy's ack comes too late to count; the stored copy's deletes it.
+        bob.client.send({ type: 'deliver-ack', seqs: [early.seq, stored.seq] });
+        for (let i = 0; i < 100 && (await jsm.streams.info(MAIL_STREAM)).state.messages > 0; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.equal((await jsm.streams.info(MAIL_STREAM)).state.messages, 0);
+      });
+    }
+
+    it('answers stored, after the publish, to a sender that did not announce the delivered ack', async () => {
+      const a = await cluster.relay();
+      const alice = await cluster.user(a, 'alice');
+      const bob = await user(a, 'bob');
+      alice.client.send(sealedSend(bob.id.signPk, 'old client'));
+      const got = await deliver(bob);
+      assert.ok(got.seq < EARLY_SEQ_BASE, 'not pushed early');
+      assert.equal((await sendAck(alice)).code, 'stored');
+      assert.equal(await published(), 1);
+    });
+
+    it('ignores an ack of early mail from a session it was not pushed to', async () => {
+      const a = await cluster.relay();
+      const alice = await user(a, 'alice');
+      const bob = await user(a, 'bob');
+      const mallory = await user(a, 'mallory');
+      alice.client.send(sealedSend(bob.id.signPk, 'for bob only'));
+      const got = await deliver(bob);
+      mallory.client.send({ type: 'deliver-ack', seqs: [got.seq] });
+      assert.equal((await sendAck(alice)).code, 'stored');
+      assert.equal(await published(), 1);
+    });
+
+    it('keeps a conversation in order when its recipient leaves with mail held', async () => {
+      const a = await cluster.relay({ holdForAckMs: 60_000 });
+      const alice = await user(a, 'alice');
+      const bobId = generateIdentity();
+      const bob = await user(a, 'bob', bobId);
+      const first = sealedSend(bob.id.signPk, 'first');
+      alice.client.send(first);
+      await deliver(bob); // pushed early, held, not acked
+      bob.client.close();
+      await bob.client.closed;
+      // Bob is offline: this one is not held, and the held one is published before it.
+      const second = sealedSend(bob.id.signPk, 'second');
+      alice.client.send(second);
+      const acks = [await sendAck(alice), await sendAck(alice)];
+      assert.deepEqual(
+        acks.map((x) => x.code),
+        ['stored', 'stored'],
+      );
+      const again = await cluster.user(a, 'bob', 'login', bobId, CLIENT_FEATURES);
+      const order = [await deliver(again), await deliver(again)];
+      assert.deepEqual(
+        order.map((d) => hex(d.msgId)),
+        [first.msgId, second.msgId].map(hex),
+      );
+    });
+
+    it('publishes what it holds when it closes', async () => {
+      const a = await cluster.relay({ holdForAckMs: 60_000 });
+      const alice = await user(a, 'alice');
+      const bobId = generateIdentity();
+      const bob = await user(a, 'bob', bobId);
+      const send = sealedSend(bob.id.signPk, 'closing');
+      alice.client.send(send);
+      await deliver(bob);
+      await cluster.relays.pop()!.close();
+      assert.equal(await published(), 1);
+      const b = await cluster.relay();
+      const again = await cluster.user(b, 'bob', 'login', bobId, CLIENT_FEATURES);
+      assert.equal(hex((await deliver(again)).msgId), hex(send.msgId));
+    });
+  },
+);
