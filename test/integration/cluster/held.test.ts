@@ -48,7 +48,8 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
     function seesOnline(watcher: ClusterUser, name: string): Promise<Frame> {
       return watcher.client.next(
         (f) =>
-          f.type === 'roster-update' && f.entries.some((e) => e.card.pseudonym === name && e.online),
+          f.type === 'roster-update' &&
+          f.entries.some((e) => e.card.pseudonym === name && e.online),
       );
     }
 
