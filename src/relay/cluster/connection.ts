@@ -40,7 +40,7 @@ export const ROSTER_SYNC_SUBJECT = 'natter.1.roster-sync';
 export const NODE_BEAT_SUBJECT = 'natter.1.beat';
 /** Mail held for its ack, pushed through another relay: `<prefix><node>.<recipient hex>`. */
 export const EARLY_SUBJECT_PREFIX = 'natter.1.early.';
-/** That relay's answer: `<prefix><origin node>.<early seq>`, "1" acked, "0" not pushed. */
+/** That relay's answers: `<prefix><origin node>` (held-mail.ts). */
 export const EARLY_ANSWER_PREFIX = 'natter.1.early-answer.';
 /** Key-value buckets: cards by user id, owners by folded name, the cluster's relay key. */
 export const USERS_BUCKET = 'natter_users_1';

@@ -10,8 +10,9 @@
  * - the mail is pushed at once, with an early seq, to the recipient's sessions on this
  *   relay; if there are none, to the relay the roster says the recipient is on, over core
  *   NATS (`natter.1.early.<node>.<recipient>`), which pushes it with an early seq of its
- *   own and answers on `natter.1.early-answer.<origin>.<seq>`: "1" once a session acked
- *   it, "0" at once if no session there took it;
+ *   own and answers on `natter.1.early-answer.<origin>`: `+<seq>` once a session acked
+ *   it, `-<seq>` if no session there took it, with the other answers of the next
+ *   EARLY_ANSWER_DELAY_MS (a NATS write costs a relay about as much as a client's);
  * - its publish waits up to holdForAckMs: an ack in time means it is never published,
  *   and the sender hears `delivered`; otherwise it is published as any mail, the sender
  *   hears `stored`, and the consumer pushes the stored copy (the client drops it as a
@@ -33,8 +34,11 @@ export function isEarlySeq(seq: number): boolean {
   return seq > EARLY_SEQ_BASE;
 }
 
-const ACKED = '1';
-const NOT_PUSHED = '0';
+/**
+ * How long another relay's answers wait to go together: they only let its senders hear
+ * `delivered`, and a sender's SendAck may wait longer (SEND_ACK_DELAY_MS) anyway.
+ */
+export const EARLY_ANSWER_DELAY_MS = 10;
 
 export interface HeldMailOptions {
   link: ClusterLink;
@@ -60,11 +64,14 @@ export class HeldMail {
   private readonly subs: Subscription[] = [];
   private readonly answers: string;
   private readonly early: string;
+  /** Answers waiting to go, by the subject of the relay they go to. */
+  private readonly outgoing = new Map<string, string[]>();
+  private answerTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: HeldMailOptions) {
     const { holdForAckMs: holdMs, maxHeldPuts: maxHeld, maxHeldBytes } = o.limits;
     this.held = new HeldPuts({ holdMs, maxHeld, maxHeldBytes }, (publish) => publish());
-    this.answers = `${EARLY_ANSWER_PREFIX}${o.node}.`;
+    this.answers = `${EARLY_ANSWER_PREFIX}${o.node}`;
     this.early = `${EARLY_SUBJECT_PREFIX}${o.node}.`;
   }
 
@@ -76,7 +83,7 @@ export class HeldMail {
           if (!err) this.arrived(msg);
         },
       }),
-      nc.subscribe(`${this.answers}*`, {
+      nc.subscribe(this.answers, {
         callback: (err, msg) => {
           if (!err) this.answered(msg);
         },
@@ -103,7 +110,7 @@ export class HeldMail {
       if (node === undefined) return null;
       try {
         this.o.link.nc.publish(`${EARLY_SUBJECT_PREFIX}${node}.${recipientHex}`, record, {
-          reply: this.answers + seq,
+          reply: `${this.answers}.${seq}`,
         });
       } catch {
         return null;
@@ -132,12 +139,13 @@ export class HeldMail {
       return;
     }
     this.forwarded.delete(seq);
-    this.answer(forwarded.answer, ACKED);
+    this.answer(forwarded.answer, true);
   }
 
   /** Publishes everything held (closing), and stops hearing other relays. */
   close(): void {
     this.held.releaseAll();
+    this.sendAnswers();
     for (const sub of this.subs) sub.unsubscribe();
     this.subs.length = 0;
   }
@@ -145,7 +153,7 @@ export class HeldMail {
   /** Another relay's early mail for a user here. */
   private arrived(msg: Msg): void {
     const answer = msg.reply;
-    if (!answer) return;
+    if (!answer?.startsWith(EARLY_ANSWER_PREFIX)) return;
     const recipientHex = msg.subject.slice(this.early.length);
     const seq = ++this.next;
     let record: Uint8Array;
@@ -153,11 +161,11 @@ export class HeldMail {
       record = this.o.withSeq(msg.data, seq);
     } catch {
       // Only relays publish here; the origin publishes what does not decode as usual.
-      this.answer(answer, NOT_PUSHED);
+      this.answer(answer, false);
       return;
     }
     if (!this.o.pushLocal({ seq, recipientHex, record })) {
-      this.answer(answer, NOT_PUSHED);
+      this.answer(answer, false);
       return;
     }
     // Past holdForAckMs the origin has published it: its ack here no longer matters.
@@ -170,18 +178,37 @@ export class HeldMail {
     this.forwarded.set(seq, { answer, since: now });
   }
 
-  /** The recipient's relay answered for our early mail at `seq`. */
+  /** Recipients' relays answered for our early mail: `+<seq>` acked, `-<seq>` not pushed. */
   private answered(msg: Msg): void {
-    const key = msg.subject.slice(this.answers.length);
-    if (msg.string() === ACKED) this.held.take(key);
-    else this.held.release(key);
+    for (const item of msg.string().split(' ')) {
+      if (item[0] === '+') this.held.take(item.slice(1));
+      else this.held.release(item.slice(1));
+    }
   }
 
-  private answer(subject: string, body: string): void {
-    try {
-      this.o.link.nc.publish(subject, body);
-    } catch {
-      // Closing: the origin publishes the mail when its hold ends.
+  /** Answers early mail to the relay it came from, `reply` being its answer subject and seq. */
+  private answer(reply: string, acked: boolean): void {
+    const dot = reply.lastIndexOf('.');
+    const subject = reply.slice(0, dot);
+    const item = (acked ? '+' : '-') + reply.slice(dot + 1);
+    const waiting = this.outgoing.get(subject);
+    if (waiting === undefined) this.outgoing.set(subject, [item]);
+    else waiting.push(item);
+    if (this.answerTimer !== null) return;
+    this.answerTimer = setTimeout(() => this.sendAnswers(), EARLY_ANSWER_DELAY_MS);
+    this.answerTimer.unref();
+  }
+
+  private sendAnswers(): void {
+    if (this.answerTimer !== null) clearTimeout(this.answerTimer);
+    this.answerTimer = null;
+    for (const [subject, items] of this.outgoing) {
+      try {
+        this.o.link.nc.publish(subject, items.join(' '));
+      } catch {
+        // Closing: the origin publishes the mail when its hold ends.
+      }
     }
+    this.outgoing.clear();
   }
 }
