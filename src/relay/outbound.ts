@@ -31,6 +31,29 @@ export function mayWait(frame: Frame): boolean {
   return frame.type === 'send-ack' && isKeptAck(frame.code);
 }
 
+/**
+ * The last turn's buffer joined for a connection, and the queue it was joined from. Group
+ * items are queued as shared buffers (queueFramed), so in a busy group most members'
+ * connections queue the very same buffers in the same order in a turn: they all write the
+ * one joined buffer instead of a copy each (issue 11 bench: the copies were 7% of the
+ * relay's time at saturation, 100 members). Queued buffers are never mutated, so the same
+ * buffers in the same order join to the same bytes. Holds one turn of one connection.
+ */
+let lastChunks: readonly Buffer[] = [];
+let lastJoined: Buffer | null = null;
+
+function joined(chunks: readonly Buffer[], bytes: number): Buffer {
+  const last = lastChunks;
+  if (lastJoined !== null && last.length === chunks.length && lastJoined.byteLength === bytes) {
+    let same = true;
+    for (let i = 0; i < chunks.length && same; i++) same = chunks[i] === last[i];
+    if (same) return lastJoined;
+  }
+  lastChunks = chunks;
+  lastJoined = Buffer.concat(chunks as Buffer[], bytes);
+  return lastJoined;
+}
+
 export class Outbound {
   private queuedBytes = 0;
   private readonly batch: TickBatcher<Buffer>;
@@ -105,7 +128,7 @@ export class Outbound {
     this.queuedBytes = 0;
     if (this.stream.destroyed) return;
     if (chunks.length === 1) this.stream.write(chunks[0]!);
-    else if (!chunks.some(isLarge)) this.stream.write(Buffer.concat(chunks, bytes));
+    else if (!chunks.some(isLarge)) this.stream.write(joined(chunks, bytes));
     else this.writeRuns(chunks);
     this.flushed();
   }

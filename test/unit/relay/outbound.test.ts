@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { setImmediate as turn } from 'node:timers/promises';
 import { OUTBOUND_DELAYED_MAX_FRAMES, Outbound } from '../../../src/relay/outbound.js';
 import { DelayedFlush, LOAD_SAMPLE_MS } from '../../../src/util/delayed-flush.js';
-import { FrameDecoder } from '../../../src/wire/framing.js';
+import { FrameDecoder, frame as framed } from '../../../src/wire/framing.js';
 
 class Recorder extends Writable {
   writes: Buffer[] = [];
@@ -112,5 +112,33 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
     } finally {
       delayed.stop();
     }
+  });
+
+  it('writes one joined buffer to every connection that queued the same shared frames in a turn', async () => {
+    const items = [1, 2, 3].map((n) => framed(frame(n)));
+    const streams = [new Recorder(), new Recorder(), new Recorder()];
+    const outs = streams.map((s) => new Outbound(s as never, () => {}));
+    for (const out of outs.slice(0, 2)) for (const item of items) out.queueFramed(item);
+    // The third connection also has a frame of its own: its bytes differ.
+    for (const item of items) outs[2]!.queueFramed(item);
+    outs[2]!.queue(frame(9));
+    await turn();
+    assert.deepEqual(
+      streams.map((s) => s.frames()),
+      [
+        [1, 2, 3],
+        [1, 2, 3],
+        [1, 2, 3, 9],
+      ],
+    );
+    assert.equal(streams[0]!.writes[0], streams[1]!.writes[0], 'one buffer for both');
+    // The next turn's frames are new buffers: joined afresh.
+    for (const out of outs.slice(0, 2)) out.queueFramed(framed(frame(4)));
+    outs[0]!.queueFramed(framed(frame(5)));
+    outs[1]!.queueFramed(framed(frame(5)));
+    await turn();
+    assert.deepEqual(streams[0]!.frames().slice(3), [4, 5]);
+    assert.deepEqual(streams[1]!.frames().slice(3), [4, 5]);
+    assert.notEqual(streams[0]!.writes[1], streams[1]!.writes[1]);
   });
 });
