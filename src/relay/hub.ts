@@ -32,8 +32,8 @@ export interface Recipient {
   offerEarly(mail: StoredMail, prevSeq: number): boolean;
   /** A durable item of one of this user's groups. */
   offerGroup(item: GroupItemOut): void;
-  /** A group item still being written, pushed only if this recipient is keeping up. */
-  offerGroupEarly(item: GroupItemOut, prevGseq: number): void;
+  /** A group item still being written, pushed only if this recipient is keeping up: true if pushed. */
+  offerGroupEarly(item: GroupItemOut, prevGseq: number): boolean;
   send(frame: Frame): void;
   sendEncoded(body: Uint8Array): void;
 }
@@ -44,6 +44,8 @@ export class Hub<R extends Recipient = Recipient> {
   private readonly roster: TickBatcher<[string, RosterEntry]>;
   /** In a cluster: users online through other relays, user hex -> relay node -> entry. */
   private readonly remote = new Map<string, Map<string, RosterEntry>>();
+  /** Sessions made ready so far (deliverGroupEarly's mark). */
+  private readies = 0;
   /** In a cluster: told of every change others see in this relay's own users. */
   onLocalChange: ((entry: RosterEntry) => void) | null = null;
 
@@ -70,6 +72,7 @@ export class Hub<R extends Recipient = Recipient> {
 
   /** Registers a recipient that just became ready (the caller checked hasRoomFor). */
   addReady(r: R): void {
+    this.readies++;
     let set = this.byUser.get(r.userHex);
     if (!set) {
       set = new Set();
@@ -182,20 +185,30 @@ export class Hub<R extends Recipient = Recipient> {
     return pushed;
   }
 
-  /** A durable group item, to every session of each of `recipients` (user ids in hex). */
-  deliverGroup(item: GroupItemOut, recipients: readonly string[]): void {
+  /**
+   * A durable group item, to every session of each of `recipients` (user ids in hex);
+   * none if `reached` (deliverGroupEarly's mark) says the early push reached them all and
+   * no session became ready since.
+   */
+  deliverGroup(item: GroupItemOut, recipients: readonly string[], reached = -1): void {
+    if (reached === this.readies) return;
     for (const userHex of recipients) {
       const set = this.byUser.get(userHex);
       if (set) for (const r of set) r.offerGroup(item);
     }
   }
 
-  /** A group item still being written, to the sessions of `recipients` that can take it now. */
-  deliverGroupEarly(item: GroupItemOut, prevGseq: number, recipients: readonly string[]): void {
+  /**
+   * A group item still being written, to the sessions of `recipients` that can take it now.
+   * Returns the mark for deliverGroup: the readies so far if every session took it, else -1.
+   */
+  deliverGroupEarly(item: GroupItemOut, prevGseq: number, recipients: readonly string[]): number {
+    let all = true;
     for (const userHex of recipients) {
       const set = this.byUser.get(userHex);
-      if (set) for (const r of set) r.offerGroupEarly(item, prevGseq);
+      if (set) for (const r of set) if (!r.offerGroupEarly(item, prevGseq)) all = false;
     }
+    return all ? this.readies : -1;
   }
 
   statusChanged(r: R): void {

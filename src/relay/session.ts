@@ -190,8 +190,8 @@ export class Session implements FileLink, InboundLink {
     this.groupDelivery.offer(item);
   }
 
-  offerGroupEarly(item: GroupItemOut, prevGseq: number): void {
-    this.groupDelivery.offerEarly(item, prevGseq);
+  offerGroupEarly(item: GroupItemOut, prevGseq: number): boolean {
+    return this.groupDelivery.offerEarly(item, prevGseq);
   }
 
   /** A SendAck that is not a refusal may wait for company (limits.sendAckDelayMs); nothing else. */

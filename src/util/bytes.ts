@@ -9,7 +9,13 @@ export function fromHex(hex: string): Uint8Array {
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
+  const n = a.byteLength;
+  if (n !== b.byteLength) return false;
+  if (n <= 64) {
+    // Ids and keys: a loop costs less than two Buffer views and a native call.
+    for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
     Buffer.from(b.buffer, b.byteOffset, b.byteLength),
   );

@@ -89,11 +89,13 @@ export class GroupDelivery {
     this.push(g, item);
   }
 
-  /** An item still being written: pushed only to a session keeping up that has `prevGseq`. */
-  offerEarly(item: GroupItemOut, prevGseq: number): void {
+  /** An item still being written: pushed only to a session keeping up that has `prevGseq`. True if pushed. */
+  offerEarly(item: GroupItemOut, prevGseq: number): boolean {
     const g = this.groups.get(item.gidHex);
-    if (!g || g.catchingUp || g.cursor !== prevGseq || !this.link.ready || this.full()) return;
+    if (!g || g.catchingUp || g.cursor !== prevGseq || !this.link.ready || this.full())
+      return false;
     this.push(g, item);
+    return true;
   }
 
   /** The socket drained or a write went out whole: resume stalled catch-ups. */

@@ -96,11 +96,12 @@ export class GroupFanout {
       return;
     }
     sender.sendStarted();
-    this.hub.deliverGroupEarly(appended.item, appended.prevGseq, appended.recipients);
+    const { item, recipients } = appended;
+    const reached = this.hub.deliverGroupEarly(item, appended.prevGseq, recipients);
     void appended.durable.then((refusal) => {
       sender.sendFinished();
       ack(refusal?.code ?? 'stored', refusal?.reason ?? '');
-      if (refusal === null) this.hub.deliverGroup(appended.item, appended.recipients);
+      if (refusal === null) this.hub.deliverGroup(item, recipients, reached);
     });
   }
 }
