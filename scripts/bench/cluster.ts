@@ -19,10 +19,13 @@
  * The anchors: the same workload on JetStream with no relay between (cluster-anchor.ts),
  * and through one and two bare relays on JetStream (bare-js-relay.mjs: a few dozen lines
  * that publish each message and forward each client's ordered consumer, over TLS 1.3 as
- * natter's clients use here), so the floor stands beside what a relay in Node costs at all.
+ * natter's clients use here), so the floor stands beside what a relay in Node costs at all;
+ * and through one and two bare relays on core NATS (bare-core-relay.mjs: a message for a
+ * client elsewhere is published to that client's relay, as natter pushes held mail), whose
+ * ratio is what splitting the traffic over two Node relays costs relays that do nothing else.
  *
  * Switches: NATTER_BENCH_CLUSTER_SECONDS=10 (per phase), NATTER_BENCH_CLUSTER_REPS=1,
- * NATTER_BENCH_CLUSTER_SETUPS=anchor,leveldb,js1,js2,bare1,bare2,
+ * NATTER_BENCH_CLUSTER_SETUPS=anchor,leveldb,js1,js2,bare1,bare2,core1,core2,
  * NATTER_BENCH_CLUSTER_WORKLOADS=light,paced3k,sat50.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -96,6 +99,8 @@ type Config = {
   relays: number;
   jetstream: boolean;
   bare?: boolean;
+  /** The bare relay over core NATS (bare-core-relay.mjs) instead of JetStream. */
+  core?: boolean;
 };
 const CONFIGS: Config[] = [
   { name: 'anchor', label: 'anchor: JetStream alone, no relay', relays: 0, jetstream: true },
@@ -115,6 +120,22 @@ const CONFIGS: Config[] = [
     relays: 2,
     jetstream: true,
     bare: true,
+  },
+  {
+    name: 'core1',
+    label: 'anchor: one bare relay, core NATS',
+    relays: 1,
+    jetstream: true,
+    bare: true,
+    core: true,
+  },
+  {
+    name: 'core2',
+    label: 'anchor: two bare relays, core NATS (half crossing)',
+    relays: 2,
+    jetstream: true,
+    bare: true,
+    core: true,
   },
 ];
 const pick = <T extends string>(env: string, all: readonly T[]): T[] => {
@@ -155,7 +176,8 @@ async function startBare(
   const relays: ChildProcess[] = [];
   const ports: number[] = [];
   for (let i = 0; i < config.relays; i++) {
-    const r = await spawnNodeWithPort([join(here, 'bare-js-relay.mjs'), nats.url, cert, key]);
+    const script = config.core ? 'bare-core-relay.mjs' : 'bare-js-relay.mjs';
+    const r = await spawnNodeWithPort([join(here, script), nats.url, cert, key]);
     relays.push(r.child);
     ports.push(r.port);
   }
@@ -281,6 +303,22 @@ export async function runClusterBench(): Promise<void> {
         console.log(
           `  ${js.label}: relay CPU per delivery ${fmt(js.relaysUs / level.relaysUs, 2)}x the LevelDB relay's (floor <= 2x)`,
         );
+    }
+    // The anchor for the floor: what splitting the same traffic over two Node relays on
+    // NATS costs relays that do nothing else (bare-core-relay.mjs), set beside natter's.
+    for (const two of of(CONFIGS[7]!.label)) {
+      const one = sameRep(CONFIGS[6]!.label, two);
+      const level = sameRep(CONFIGS[1]!.label, two);
+      const js = sameRep(CONFIGS[3]!.label, two);
+      if (!one) continue;
+      const anchorRatio = two.relaysUs / one.relaysUs;
+      const natter = js && level ? js.relaysUs / level.relaysUs : null;
+      console.log(
+        `  two bare relays on core NATS: relay CPU per delivery ${fmt(anchorRatio, 2)}x one bare relay's` +
+          (natter === null
+            ? ''
+            : `; natter's two relays against its LevelDB relay ${fmt(natter, 2)}x, ${fmt(natter / anchorRatio, 2)}x the anchor's ratio`),
+      );
     }
     if (workload === 'light') {
       for (const x of of(CONFIGS[3]!.label)) {

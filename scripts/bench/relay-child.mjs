@@ -28,8 +28,10 @@ const relay = await startRelay({
 process.stdout.write(`${JSON.stringify({ port: relay.address.port })}\n`);
 // NATTER_BENCH_LOOP=1: on SIGUSR2, print this process's event-loop delay since the last one,
 // and where its memory is (RSS, the V8 heap, external and array-buffer bytes).
-const loop = monitorEventLoopDelay({ resolution: 5 });
-loop.enable();
+// Only then: its timer wakes the relay every 5 ms, which cost an idle relay CPU that the
+// relay as shipped never spends (about 200 wake-ups a second in every figure before).
+const loop = process.env.NATTER_BENCH_LOOP ? monitorEventLoopDelay({ resolution: 5 }) : null;
+loop?.enable();
 // NATTER_BENCH_PHASE_PROF=FILE: a CPU profile of the relay between the two SIGUSR2s
 // that bracket the latency phase (the whole-run profile is NATTER_BENCH_PROF).
 const phaseProf = process.env.NATTER_BENCH_PHASE_PROF;
@@ -50,14 +52,14 @@ process.on('SIGUSR2', () => {
     profiling = !profiling;
   }
   const ms = (ns) => (ns / 1e6).toFixed(1);
-  if (process.env.NATTER_BENCH_LOOP) {
+  if (loop) {
     const mb = (n) => (n / 2 ** 20).toFixed(0);
     const m = process.memoryUsage();
     process.stderr.write(
       `relay event loop: p50 ${ms(loop.percentile(50))} ms, p99 ${ms(loop.percentile(99))} ms, max ${ms(loop.max)} ms; memory: RSS ${mb(m.rss)} MB, V8 heap ${mb(m.heapUsed)} of ${mb(m.heapTotal)} MB, external ${mb(m.external)} MB (array buffers ${mb(m.arrayBuffers)} MB)\n`,
     );
   }
-  loop.reset();
+  loop?.reset();
 });
 process.on('SIGTERM', () => {
   void relay.close().then(() => process.exit(0));

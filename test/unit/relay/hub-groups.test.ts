@@ -4,8 +4,8 @@
  * (it may have read the store before the item was in it) or one did not take it.
  */
 import assert from 'node:assert/strict';
-import { Hub, type Recipient } from '../../../src/relay/hub.js';
 import type { GroupItemOut } from '../../../src/relay/groups/stream.js';
+import { Hub, type Recipient } from '../../../src/relay/hub.js';
 
 class Member {
   readonly card = null;
