@@ -38,7 +38,7 @@ export const ACKED_SUBJECT = 'natter.1.acked';
 export const ROSTER_SUBJECT = 'natter.1.roster';
 export const ROSTER_SYNC_SUBJECT = 'natter.1.roster-sync';
 export const NODE_BEAT_SUBJECT = 'natter.1.beat';
-/** Mail held for its ack, pushed through another relay: `<prefix><node>.<recipient hex>`. */
+/** Mail held for its ack, pushed through another relay: `<prefix><node>.<msg id>` (held-mail.ts). */
 export const EARLY_SUBJECT_PREFIX = 'natter.1.early.';
 /** That relay's answers: `<prefix><origin node>` (held-mail.ts). */
 export const EARLY_ANSWER_PREFIX = 'natter.1.early-answer.';

@@ -9,7 +9,7 @@
  * So, while holding pays (HeldPuts.admit) and the sender understands `delivered`:
  * - the mail is pushed at once, with an early seq, to the recipient's sessions on this
  *   relay; if there are none, to the relay the roster says the recipient is on, over core
- *   NATS (`natter.1.early.<node>.<recipient>`), which pushes it with an early seq of its
+ *   NATS (`natter.1.early.<node>.<msg id>`), which pushes it with an early seq of its
  *   own and answers on `natter.1.early-answer.<origin>`: `+<seq>` once a session acked
  *   it, `-<seq>` if no session there took it, with the other answers of the next
  *   EARLY_ANSWER_DELAY_MS (a NATS write costs a relay about as much as a client's);
@@ -48,10 +48,13 @@ export interface HeldMailOptions {
   /** The relay a user is online through, when not through this one (the roster). */
   locate: (userHex: string) => string | undefined;
   /** Pushes early mail to this relay's sessions of its recipient: true if one took it. */
-  pushLocal: (mail: StoredMail) => boolean;
+  pushLocal: (mail: EarlyMail) => boolean;
   /** The stored record (seq 0) with `seq` in it. */
   withSeq: (record: Uint8Array, seq: number) => Uint8Array;
 }
+
+/** Mail pushed early, with the message id its stored copy would have (early-copies.ts). */
+export type EarlyMail = StoredMail & { msgId: string };
 
 /** A held publish: run when released, its result the sender's ack. */
 type Publish = () => Promise<EnqueueResult>;
@@ -78,7 +81,7 @@ export class HeldMail {
   open(): void {
     const { nc } = this.o.link;
     this.subs.push(
-      nc.subscribe(`${this.early}*`, {
+      nc.subscribe(`${this.early}>`, {
         callback: (err, msg) => {
           if (!err) this.arrived(msg);
         },
@@ -93,23 +96,25 @@ export class HeldMail {
 
   /**
    * Pushes `record` (stored form, seq 0) early and holds `publish` for the ack, in
-   * conversation `lane` (whose order a later publish keeps: releaseFor). Null: not held
-   * (holding does not pay, or nobody could take it now): publish it now.
+   * conversation `lane` (whose order a later publish keeps: releaseFor). `msgId` is its
+   * JetStream message id, `<sender>.<recipient>.<id>` (hex). Null: not held (holding does
+   * not pay, or nobody could take it now): publish it now.
    */
   hold(
     recipientHex: string,
     lane: string,
     record: Uint8Array,
+    msgId: string,
     publish: Publish,
   ): Promise<EnqueueResult> | null {
     if (!this.held.admit(record.byteLength)) return null;
     const seq = ++this.next;
-    const mail: StoredMail = { seq, recipientHex, record: this.o.withSeq(record, seq) };
+    const mail: EarlyMail = { seq, recipientHex, record: this.o.withSeq(record, seq), msgId };
     if (!this.o.pushLocal(mail)) {
       const node = this.o.locate(recipientHex);
       if (node === undefined) return null;
       try {
-        this.o.link.nc.publish(`${EARLY_SUBJECT_PREFIX}${node}.${recipientHex}`, record, {
+        this.o.link.nc.publish(`${EARLY_SUBJECT_PREFIX}${node}.${msgId}`, record, {
           reply: `${this.answers}.${seq}`,
         });
       } catch {
@@ -154,7 +159,9 @@ export class HeldMail {
   private arrived(msg: Msg): void {
     const answer = msg.reply;
     if (!answer?.startsWith(EARLY_ANSWER_PREFIX)) return;
-    const recipientHex = msg.subject.slice(this.early.length);
+    // `<sender>.<recipient>.<id>`: the mail's message id, whose second part is its recipient.
+    const msgId = msg.subject.slice(this.early.length);
+    const recipientHex = msgId.split('.')[1] ?? '';
     const seq = ++this.next;
     let record: Uint8Array;
     try {
@@ -164,7 +171,7 @@ export class HeldMail {
       this.answer(answer, false);
       return;
     }
-    if (!this.o.pushLocal({ seq, recipientHex, record })) {
+    if (!this.o.pushLocal({ seq, recipientHex, record, msgId })) {
       this.answer(answer, false);
       return;
     }

@@ -176,8 +176,8 @@ export class ClusterMailbox implements MailStore {
         );
     // Held only behind nothing of its conversation still publishing: it must not overtake.
     const held =
-      early?.mayHold && !this.lanes.busy(lane)
-        ? this.held.hold(recipientHex, lane, record, publish)
+      early?.mayHold && msgId && !this.lanes.busy(lane)
+        ? this.held.hold(recipientHex, lane, record, msgID, publish)
         : null;
     if (held === null && this.held.holds(lane)) this.held.releaseFor(lane);
     const durable = held ?? publish();

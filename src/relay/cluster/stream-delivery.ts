@@ -11,7 +11,8 @@
  *
  * Mail held for its ack (held-mail.ts) is pushed early, with an early seq, only
  * while the session has pushed every stored mail it knows of, so it never overtakes
- * one; its ack goes back to the hold.
+ * one; its ack goes back to the hold, and its stored copy, if its hold ended first, is
+ * not pushed again (early-copies.ts).
  *
  * Acks, and the deletes they lead to: pushed-mail.ts. A note of mail stored at
  * a seq this session already passed means the stream was reset: the session ends
@@ -25,7 +26,7 @@ import { SessionCode } from '../errors.js';
 import type { RelayLimits } from '../limits.js';
 import type { StoredMail } from '../mail-store.js';
 import { type ClusterLink, MAIL_STREAM } from './connection.js';
-import { isEarlySeq } from './held-mail.js';
+import { EarlyCopies } from './early-copies.js';
 import { KeptConsumer } from './kept-consumer.js';
 import { mailSubject, nextStoredMail } from './mail-stream.js';
 import { MSG_ID_HEADER } from './publisher.js';
@@ -37,8 +38,6 @@ export const BACKLOG_READ_MAX = 64;
 export const NUDGE_GRACE_MS = 250;
 /** Messages the consumer holds ahead of the session: enough for a burst, small per session. */
 export const CONSUMER_BUFFER = 256;
-/** Early seqs pushed and not acked that a session remembers; an older one's ack is ignored. */
-export const EARLY_REMEMBERED = 1024;
 export interface StreamDeliveryDeps {
   link: ClusterLink;
   clock: Clock;
@@ -68,8 +67,7 @@ export class StreamDelivery implements SessionDelivery {
   /** The highest seq of this user's mail known stored (nudges), and whether more may wait unread. */
   private noted = 0;
   private behind = true;
-  /** Early seqs pushed and not yet acked, oldest first. */
-  private readonly early = new Set<number>();
+  private readonly early = new EarlyCopies();
 
   constructor(
     private readonly session: DeliveryLink,
@@ -95,14 +93,11 @@ export class StreamDelivery implements SessionDelivery {
    * Mail held for its ack, with an early seq: pushed only while every stored mail known
    * of is pushed and the output is within its budget. True if pushed.
    */
-  offerEarly(mail: StoredMail): boolean {
+  offerEarly(mail: StoredMail & { msgId?: string }): boolean {
     if (this.stopped || this.behind || this.lastPushed < this.noted) return false;
-    if (!this.session.ready || this.full()) return false;
+    if (!this.session.ready || this.full() || mail.msgId === undefined) return false;
     this.session.sendEncoded(mail.record);
-    this.early.add(mail.seq);
-    if (this.early.size > EARLY_REMEMBERED) {
-      this.early.delete(this.early.values().next().value as number);
-    }
+    this.early.pushed(mail.seq, mail.msgId);
     return true;
   }
 
@@ -123,16 +118,7 @@ export class StreamDelivery implements SessionDelivery {
   }
 
   ack(seqs: readonly number[]): void {
-    if (this.early.size === 0) {
-      this.mail.ack(seqs);
-      return;
-    }
-    const stored: number[] = [];
-    for (const seq of seqs) {
-      if (!isEarlySeq(seq)) stored.push(seq);
-      else if (this.early.delete(seq)) this.d.earlyAcked(seq);
-    }
-    this.mail.ack(stored);
+    this.mail.ack(this.early.ackOf(seqs, this.d.earlyAcked));
   }
 
   private get subject(): string {
@@ -279,6 +265,13 @@ export class StreamDelivery implements SessionDelivery {
   private push(seq: number, data: Uint8Array, msgId: string | null): void {
     if (seq <= this.lastPushed) return;
     this.lastPushed = seq;
+    const copy = this.early.stored(seq, msgId);
+    if (copy !== 'push') {
+      // The client has it, pushed early: acked already, or its ack will ack this too.
+      this.mail.pushed(seq, msgId);
+      if (copy === 'ack') this.mail.ack([seq]);
+      return;
+    }
     let record: Uint8Array;
     try {
       record = this.d.withSeq(data, seq);

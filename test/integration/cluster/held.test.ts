@@ -99,7 +99,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
     });
 
     for (const across of [false, true]) {
-      it(`publishes the mail when its recipient${across ? ' on another relay' : ''} does not ack in time; the stored copy follows and its ack deletes it`, async () => {
+      it(`publishes the mail when its recipient${across ? ' on another relay' : ''} does not ack in time, pushes that session no copy, and deletes it on the early ack`, async () => {
         const a = await cluster.relay();
         const b = across ? await cluster.relay() : a;
         const alice = await user(a, 'alice');
@@ -112,17 +112,37 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
         assert.ok(early.seq > EARLY_SEQ_BASE);
         assert.equal((await sendAck(alice)).code, 'stored');
         assert.equal(await published(), 1);
-        const stored = await deliver(bob);
-        assert.equal(hex(stored.msgId), hex(send.msgId));
-        assert.ok(stored.seq < EARLY_SEQ_BASE, `the stream's seq, not ${stored.seq}`);
-        // The early copy's ack comes too late to count; the stored copy's deletes it.
-        bob.client.send({ type: 'deliver-ack', seqs: [early.seq, stored.seq] });
+        // The stored copy reaches bob's consumer, which knows the session has it.
+        await assert.rejects(
+          bob.client.next((f) => f.type === 'deliver', 1_000),
+          /timed out/,
+          'the stored copy was pushed to the session that had it early',
+        );
+        // The early ack, late for the hold, acks the stored copy: it is deleted.
+        bob.client.send({ type: 'deliver-ack', seqs: [early.seq] });
         for (let i = 0; i < 100 && (await jsm.streams.info(MAIL_STREAM)).state.messages > 0; i++) {
           await new Promise((r) => setTimeout(r, 50));
         }
         assert.equal((await jsm.streams.info(MAIL_STREAM)).state.messages, 0);
       });
     }
+
+    it('delivers the stored copy to the next session when the one pushed early ended without its ack', async () => {
+      const a = await cluster.relay();
+      const alice = await user(a, 'alice');
+      const bobId = generateIdentity();
+      const bob = await user(a, 'bob', bobId);
+      const send = sealedSend(bob.id.signPk, 'read me again');
+      alice.client.send(send);
+      await deliver(bob);
+      assert.equal((await sendAck(alice)).code, 'stored');
+      bob.client.close();
+      await bob.client.closed;
+      const again = await cluster.user(a, 'bob', 'login', bobId, CLIENT_FEATURES);
+      const stored = await deliver(again);
+      assert.equal(hex(stored.msgId), hex(send.msgId));
+      assert.ok(stored.seq < EARLY_SEQ_BASE, `the stream's seq, not ${stored.seq}`);
+    });
 
     it('answers stored, after the publish, to a sender that did not announce the delivered ack', async () => {
       const a = await cluster.relay();

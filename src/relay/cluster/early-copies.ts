@@ -1,0 +1,91 @@
+/**
+ * The mail one session was pushed early (held-mail.ts), by early seq and by message id,
+ * so that the stored copy which follows when a hold ended before the ack (published to
+ * JetStream, then pushed by the session's consumer) is not pushed to the same session
+ * again: the client has it. The copy is still deleted only on the client's ack: of the
+ * early seq, which then acks the stored seq too (at once if it came first). A session
+ * that ends first leaves the copy stored; the next one delivers it, and the client drops
+ * it as a copy. Holds the last EARLY_REMEMBERED early pushes; an older one's copy is
+ * pushed as any mail.
+ */
+
+import { isEarlySeq } from './held-mail.js';
+
+/** Early pushes a session remembers; an older one's ack is ignored and its copy pushed. */
+export const EARLY_REMEMBERED = 1024;
+
+interface Early {
+  readonly seq: number;
+  readonly msgId: string;
+  acked: boolean;
+  /** The stream seq of its stored copy, once that came (0 before). */
+  stored: number;
+}
+
+/** What to do with stored mail: push it, skip it (a copy), or skip it and ack it. */
+export type CopyOutcome = 'push' | 'skip' | 'ack';
+
+export class EarlyCopies {
+  private readonly bySeq = new Map<number, Early>();
+  private readonly byId = new Map<string, Early>();
+
+  /** Pushed early at `seq`; stored, if it ever is, under message id `msgId`. */
+  pushed(seq: number, msgId: string): void {
+    const e: Early = { seq, msgId, acked: false, stored: 0 };
+    this.bySeq.set(seq, e);
+    this.byId.set(msgId, e);
+    if (this.bySeq.size <= EARLY_REMEMBERED) return;
+    const oldest = this.bySeq.values().next().value as Early;
+    this.forget(oldest);
+  }
+
+  /**
+   * The session acked early `seq`: null if it was not pushed here (or was acked before);
+   * else the stream seq of its stored copy to ack with it (0: none came).
+   */
+  private acked(seq: number): number | null {
+    const e = this.bySeq.get(seq);
+    if (e === undefined || e.acked) return null;
+    e.acked = true;
+    if (e.stored !== 0) this.forget(e);
+    return e.stored;
+  }
+
+  /**
+   * A DeliverAck's seqs: each early one pushed here goes to `taken` (its hold), and what
+   * comes back is the stream seqs to ack, the stored copies of early mail among them.
+   */
+  ackOf(seqs: readonly number[], taken: (earlySeq: number) => void): readonly number[] {
+    if (!seqs.some(isEarlySeq)) return seqs;
+    const stored: number[] = [];
+    for (const seq of seqs) {
+      if (!isEarlySeq(seq)) {
+        stored.push(seq);
+        continue;
+      }
+      const copy = this.acked(seq);
+      if (copy === null) continue;
+      taken(seq);
+      if (copy !== 0) stored.push(copy);
+    }
+    return stored;
+  }
+
+  /** Stored mail at stream `seq` with message id `msgId`, about to be pushed. */
+  stored(seq: number, msgId: string | null): CopyOutcome {
+    const e = msgId === null ? undefined : this.byId.get(msgId);
+    if (e === undefined) return 'push';
+    if (e.acked) {
+      this.forget(e);
+      return 'ack';
+    }
+    e.stored = seq;
+    this.byId.delete(e.msgId);
+    return 'skip';
+  }
+
+  private forget(e: Early): void {
+    this.bySeq.delete(e.seq);
+    if (this.byId.get(e.msgId) === e) this.byId.delete(e.msgId);
+  }
+}
