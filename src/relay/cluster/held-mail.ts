@@ -22,6 +22,7 @@
  * held mail nobody acked: its senders had no ack, and send it again.
  */
 import type { Msg, Subscription } from '@nats-io/transport-node';
+import { TickBatcher } from '../../util/tick-batcher.js';
 import { HeldPuts, TAKEN } from '../held-puts.js';
 import type { RelayLimits } from '../limits.js';
 import type { EnqueueResult, StoredMail } from '../mail-store.js';
@@ -67,9 +68,11 @@ export class HeldMail {
   private readonly subs: Subscription[] = [];
   private readonly answers: string;
   private readonly early: string;
-  /** Answers waiting to go, by the subject of the relay they go to. */
-  private readonly outgoing = new Map<string, string[]>();
-  private answerTimer: NodeJS.Timeout | null = null;
+  /** Answers waiting to go: [the answer subject of the relay they go to, `+<seq>`/`-<seq>`]. */
+  private readonly outgoing = new TickBatcher<[string, string]>(
+    (answers) => this.sendAnswers(answers),
+    (send) => setTimeout(send, EARLY_ANSWER_DELAY_MS).unref(),
+  );
 
   constructor(private readonly o: HeldMailOptions) {
     const { holdForAckMs: holdMs, maxHeldPuts: maxHeld, maxHeldBytes } = o.limits;
@@ -150,7 +153,7 @@ export class HeldMail {
   /** Publishes everything held (closing), and stops hearing other relays. */
   close(): void {
     this.held.releaseAll();
-    this.sendAnswers();
+    this.outgoing.flushNow();
     for (const sub of this.subs) sub.unsubscribe();
     this.subs.length = 0;
   }
@@ -196,26 +199,23 @@ export class HeldMail {
   /** Answers early mail to the relay it came from, `reply` being its answer subject and seq. */
   private answer(reply: string, acked: boolean): void {
     const dot = reply.lastIndexOf('.');
-    const subject = reply.slice(0, dot);
-    const item = (acked ? '+' : '-') + reply.slice(dot + 1);
-    const waiting = this.outgoing.get(subject);
-    if (waiting === undefined) this.outgoing.set(subject, [item]);
-    else waiting.push(item);
-    if (this.answerTimer !== null) return;
-    this.answerTimer = setTimeout(() => this.sendAnswers(), EARLY_ANSWER_DELAY_MS);
-    this.answerTimer.unref();
+    this.outgoing.push([reply.slice(0, dot), (acked ? '+' : '-') + reply.slice(dot + 1)]);
   }
 
-  private sendAnswers(): void {
-    if (this.answerTimer !== null) clearTimeout(this.answerTimer);
-    this.answerTimer = null;
-    for (const [subject, items] of this.outgoing) {
+  /** One message per relay for the answers of the last EARLY_ANSWER_DELAY_MS. */
+  private sendAnswers(answers: [string, string][]): void {
+    const bySubject = new Map<string, string[]>();
+    for (const [subject, item] of answers) {
+      const items = bySubject.get(subject);
+      if (items === undefined) bySubject.set(subject, [item]);
+      else items.push(item);
+    }
+    for (const [subject, items] of bySubject) {
       try {
         this.o.link.nc.publish(subject, items.join(' '));
       } catch {
         // Closing: the origin publishes the mail when its hold ends.
       }
     }
-    this.outgoing.clear();
   }
 }

@@ -130,4 +130,15 @@ describe('relay/held-puts', () => {
     assert.equal(held.paying, true);
     assert.equal(held.admit(1), true);
   });
+
+  it('writes a held put at once on release, counting it as not acked in time', async () => {
+    const { held, writes } = fixture(10_000);
+    const outcome = held.hold('bob', 'k1', put('k1'), 1);
+    held.release('k1');
+    assert.equal(await outcome, 'written:k1');
+    assert.deepEqual(writes, ['k1']);
+    assert.equal(held.holds('bob'), false);
+    held.release('k1'); // no longer held: nothing happens
+    assert.deepEqual(writes, ['k1']);
+  });
 });
