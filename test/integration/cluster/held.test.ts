@@ -44,6 +44,18 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
       return (await jsm.streams.info(MAIL_STREAM)).state.last_seq;
     }
 
+    /**
+     * `n` sessions take early mail: each has read its backlog and made its mail consumer
+     * (stream-delivery.ts); mail sent before that is published at once, not held.
+     */
+    async function mailReady(n: number): Promise<void> {
+      for (let i = 0; i < 100; i++) {
+        if ((await jsm.consumers.list(MAIL_STREAM).next()).length >= n) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`fewer than ${n} mail consumers after 5 s`);
+    }
+
     /** `watcher` sees `name` online (the roster reached its relay). */
     function seesOnline(watcher: ClusterUser, name: string): Promise<Frame> {
       return watcher.client.next(
@@ -71,6 +83,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
       const alice = await user(a, 'alice');
       const bob = await user(a, 'bob');
       const send = sealedSend(bob.id.signPk, 'straight through');
+      await mailReady(2);
       alice.client.send(send);
       const got = await deliver(bob);
       assert.ok(got.seq > EARLY_SEQ_BASE, `an early seq, not ${got.seq}`);
@@ -89,6 +102,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
       const bob = await user(b, 'bob');
       await online;
       const send = sealedSend(bob.id.signPk, 'across relays');
+      await mailReady(2);
       alice.client.send(send);
       const got = await deliver(bob);
       assert.ok(got.seq > EARLY_SEQ_BASE, `an early seq, not ${got.seq}`);
@@ -107,6 +121,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
         const bob = await user(b, 'bob');
         if (across) await online;
         const send = sealedSend(bob.id.signPk, 'no ack yet');
+        await mailReady(2);
         alice.client.send(send);
         const early = await deliver(bob);
         assert.ok(early.seq > EARLY_SEQ_BASE);
@@ -133,6 +148,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
       const bobId = generateIdentity();
       const bob = await user(a, 'bob', bobId);
       const send = sealedSend(bob.id.signPk, 'read me again');
+      await mailReady(2);
       alice.client.send(send);
       await deliver(bob);
       assert.equal((await sendAck(alice)).code, 'stored');
@@ -148,6 +164,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
       const a = await cluster.relay();
       const alice = await cluster.user(a, 'alice');
       const bob = await user(a, 'bob');
+      await mailReady(2);
       alice.client.send(sealedSend(bob.id.signPk, 'old client'));
       const got = await deliver(bob);
       assert.ok(got.seq < EARLY_SEQ_BASE, 'not pushed early');
@@ -160,6 +177,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
       const alice = await user(a, 'alice');
       const bob = await user(a, 'bob');
       const mallory = await user(a, 'mallory');
+      await mailReady(3);
       alice.client.send(sealedSend(bob.id.signPk, 'for bob only'));
       const got = await deliver(bob);
       mallory.client.send({ type: 'deliver-ack', seqs: [got.seq] });
@@ -173,6 +191,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
       const bobId = generateIdentity();
       const bob = await user(a, 'bob', bobId);
       const first = sealedSend(bob.id.signPk, 'first');
+      await mailReady(2);
       alice.client.send(first);
       await deliver(bob); // pushed early, held, not acked
       bob.client.close();
@@ -199,6 +218,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
       const bobId = generateIdentity();
       const bob = await user(a, 'bob', bobId);
       const send = sealedSend(bob.id.signPk, 'closing');
+      await mailReady(2);
       alice.client.send(send);
       await deliver(bob);
       await cluster.relays.pop()!.close();
