@@ -65,6 +65,12 @@ export class HeldMail {
   private next = EARLY_SEQ_BASE;
   /** Other relays' early mail pushed here: early seq -> where its ack goes; oldest first. */
   private readonly forwarded = new Map<number, { answer: string; since: number }>();
+  /**
+   * Conversations (`<sender>.<recipient>`) whose early mail no session here took, and when:
+   * their next early mail is refused too until the origin has published the refused one
+   * (holdForAckMs at most), so that it cannot overtake it at the recipient.
+   */
+  private readonly refused = new Map<string, { since: number }>();
   private readonly subs: Subscription[] = [];
   private readonly answers: string;
   private readonly early: string;
@@ -174,18 +180,30 @@ export class HeldMail {
       this.answer(answer, false);
       return;
     }
+    const conversation = msgId.slice(0, msgId.lastIndexOf('.'));
+    const now = performance.now();
+    this.dropStale(this.refused, now);
+    if (this.refused.has(conversation)) {
+      this.answer(answer, false);
+      return;
+    }
     if (!this.o.pushLocal({ seq, recipientHex, record, msgId })) {
+      this.refused.set(conversation, { since: now });
       this.answer(answer, false);
       return;
     }
     // Past holdForAckMs the origin has published it: its ack here no longer matters.
-    const now = performance.now();
-    for (const [old, f] of this.forwarded) {
-      const stale = now - f.since > this.o.limits.holdForAckMs;
-      if (!stale && this.forwarded.size < this.o.limits.maxHeldPuts) break;
-      this.forwarded.delete(old);
-    }
+    this.dropStale(this.forwarded, now);
     this.forwarded.set(seq, { answer, since: now });
+  }
+
+  /** Drops the oldest entries of `map` (oldest first) past holdForAckMs, and past maxHeldPuts. */
+  private dropStale<K>(map: Map<K, { since: number }>, now: number): void {
+    const { holdForAckMs, maxHeldPuts } = this.o.limits;
+    for (const [key, entry] of map) {
+      if (now - entry.since <= holdForAckMs && map.size < maxHeldPuts) break;
+      map.delete(key);
+    }
   }
 
   /** Recipients' relays answered for our early mail: `+<seq>` acked, `-<seq>` not pushed. */
