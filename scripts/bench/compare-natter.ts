@@ -4,8 +4,11 @@
  * (NATTER_BENCH_PLAIN, the relay bench's baseline). Every client registers and logs in
  * for real (RawClient); its Sends are real sealed boxes (200 bytes of plaintext, one
  * per recipient, encoded once as lean-wire.ts does) with the 16-byte message id patched
- * per message: f64 send time, u32 sender, u32 counter. Deliveries are acked every 10 ms,
- * in bursts, as the client acks after its own group-committed history write.
+ * per message: f64 send time, u32 sender, u32 counter. Each client acks its deliveries every
+ * 10 ms, in bursts, as the client acks after its own group-committed history write, each on
+ * its own clock: client i acks on the 1 ms ticks where tick % 10 === i % 10 (real clients'
+ * timers are not in step; one clock for all put 50-500 acks, and as many SendAcks back,
+ * into the same millisecond, and the deliveries behind them into the p99).
  */
 import { BoxKeyring } from '../../src/crypto/box.js';
 import { generateIdentity } from '../../src/crypto/keys.js';
@@ -20,6 +23,8 @@ import { keptCode, type SendTemplate, sendTemplate } from './lean-wire.js';
 import { spawnRelay } from './util.js';
 
 const ACK_EVERY_MS = 10;
+/** The ack clock's tick: a tenth of the clients ack on each. */
+const ACK_TICK_MS = 1;
 const FRAME_SEND_ACK = 7;
 const FRAME_DELIVER = 8;
 const FRAME_DELIVER_ACK = 9;
@@ -133,6 +138,7 @@ export class NatterFleet implements Fleet {
   private readonly owed: number[][];
   private readonly timer: NodeJS.Timeout;
   private counter = 0;
+  private lastTick = Math.floor(performance.now() / ACK_TICK_MS);
 
   private constructor(
     private readonly clientsOf: RawClient[],
@@ -158,7 +164,7 @@ export class NatterFleet implements Fleet {
         return true;
       };
     });
-    this.timer = setInterval(() => this.ack(), ACK_EVERY_MS);
+    this.timer = setInterval(() => this.ack(), ACK_TICK_MS);
   }
 
   get clients(): number {
@@ -199,8 +205,17 @@ export class NatterFleet implements Fleet {
     this.writer.write(this.clientsOf[s]!.socket, out);
   }
 
+  /** The clients whose turn came since the last tick (a late timer skips no one). */
   private ack(): void {
-    for (let i = 0; i < this.owed.length; i++) {
+    const phases = ACK_EVERY_MS / ACK_TICK_MS;
+    const now = Math.floor(performance.now() / ACK_TICK_MS);
+    const from = Math.max(this.lastTick + 1, now - phases + 1);
+    this.lastTick = now;
+    for (let t = from; t <= now; t++) this.ackPhase(t % phases, phases);
+  }
+
+  private ackPhase(phase: number, phases: number): void {
+    for (let i = phase; i < this.owed.length; i += phases) {
       const seqs = this.owed[i]!;
       if (seqs.length === 0) continue;
       for (let j = 0; j < seqs.length; j += MAX_ACK_SEQS) {

@@ -18,7 +18,7 @@
  * NATTER_BENCH_COMPARE_LINKS=tls,plain; NATTER_BENCH_COMPARE_REPS=3;
  * NATTER_BENCH_COMPARE_WORKLOADS=light,sat50,open20k,sat500;
  * NATTER_BENCH_COMPARE_SECONDS=10 (per phase); NATTER_BENCH_COMPARE_WINDOW=32;
- * NATTER_BENCH_COMPARE_TICK_MS=1 (the open-loop clock); NATTER_BENCH_COMPARE_OPEN_RATE=20000
+ * NATTER_BENCH_COMPARE_TICK_MS=1 (the open-loop clock); NATTER_BENCH_COMPARE_WARMUP=3 (s, paced); NATTER_BENCH_COMPARE_OPEN_RATE=20000
  * (open20k's rate in all, to look at a relay below its saturation).
  */
 import { pathToFileURL } from 'node:url';

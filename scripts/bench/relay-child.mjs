@@ -61,6 +61,17 @@ process.on('SIGUSR2', () => {
   }
   loop?.reset();
 });
+// NATTER_BENCH_MEM=MS: every MS, where the relay's memory is (stderr), to find what holds RSS.
+const memEvery = Number(process.env.NATTER_BENCH_MEM ?? 0);
+if (memEvery > 0) {
+  const mb = (n) => (n / 2 ** 20).toFixed(0);
+  setInterval(() => {
+    const m = process.memoryUsage();
+    process.stderr.write(
+      `relay memory: RSS ${mb(m.rss)} MB, V8 heap ${mb(m.heapUsed)} of ${mb(m.heapTotal)} MB, external ${mb(m.external)} MB (array buffers ${mb(m.arrayBuffers)} MB)\n`,
+    );
+  }, memEvery).unref();
+}
 process.on('SIGTERM', () => {
   void relay.close().then(() => process.exit(0));
 });

@@ -2,7 +2,6 @@
  * The mailbox's LevelDB keys (mailbox.ts): m1!<recipient hex>!<seq as 16 hex digits>, so
  * keys sort in delivery order, and s1!seq for the sequence's high-water mark.
  */
-import { toHex } from '../util/bytes.js';
 
 export const MAIL_PREFIX = 'm1!';
 export const SEQ_KEY = 's1!seq';
@@ -40,16 +39,4 @@ export function parseMailKey(key: string): { recipientHex: string; seq: number }
   const parts = key.split('!');
   if (parts.length !== 3 || parts[1]?.length !== 64 || parts[2]?.length !== SEQ_DIGITS) return null;
   return { recipientHex: parts[1], seq: Number.parseInt(parts[2], 16) };
-}
-
-// Sender ids repeat constantly; hex-encoding the same 32 bytes for every message
-// showed up in profiles, so remember them per id object.
-const hexCache = new WeakMap<Uint8Array, string>();
-export function toHexCached(bytes: Uint8Array): string {
-  let hex = hexCache.get(bytes);
-  if (hex === undefined) {
-    hex = toHex(bytes);
-    hexCache.set(bytes, hex);
-  }
-  return hex;
 }

@@ -19,7 +19,7 @@
  *   the index is rebuilt from what LevelDB really holds (`reload`) and acks not
  *   yet written are applied again.
  */
-import { allocBytes, toHex } from '../util/bytes.js';
+import { allocBytes, toHex, toHexCached } from '../util/bytes.js';
 import type { Clock } from '../util/clock.js';
 import { GroupCommit } from '../util/group-commit.js';
 import type { Logger } from '../util/logger.js';
@@ -37,7 +37,6 @@ import {
   SEQ_KEY,
   SEQ_RESTART_GAP,
   seqValue,
-  toHexCached,
 } from './mail-keys.js';
 import type { EarlyPush, EnqueueResult, MailStore, Refusal, StoredMail } from './mail-store.js';
 import {

@@ -55,3 +55,15 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
 export function utf8(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(text, 'utf8'));
 }
+
+// Sender ids repeat constantly; hex-encoding the same 32 bytes for every message
+// showed up in profiles, so remember them per id object.
+const hexCache = new WeakMap<Uint8Array, string>();
+export function toHexCached(bytes: Uint8Array): string {
+  let hex = hexCache.get(bytes);
+  if (hex === undefined) {
+    hex = toHex(bytes);
+    hexCache.set(bytes, hex);
+  }
+  return hex;
+}

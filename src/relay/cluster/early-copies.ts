@@ -20,6 +20,8 @@ interface Early {
   acked: boolean;
   /** The stream seq of its stored copy, once that came (0 before). */
   stored: number;
+  /** Still in the maps (false once forgotten: acked with its copy, or pushed out). */
+  live: boolean;
 }
 
 /** What to do with stored mail: push it, skip it (a copy), or skip it and ack it. */
@@ -28,15 +30,24 @@ export type CopyOutcome = 'push' | 'skip' | 'ack';
 export class EarlyCopies {
   private readonly bySeq = new Map<number, Early>();
   private readonly byId = new Map<string, Early>();
+  /**
+   * The last EARLY_REMEMBERED pushes in order, to forget the oldest. Not the maps' own
+   * order: a Map keeps a deleted entry's slot until it next grows, so taking the first of
+   * its values walked past up to a thousand holes on every push (12% of a JetStream
+   * relay's main thread at saturation).
+   */
+  private readonly ring = new Array<Early | undefined>(EARLY_REMEMBERED).fill(undefined);
+  private next = 0;
 
   /** Pushed early at `seq`; stored, if it ever is, under message id `msgId`. */
   pushed(seq: number, msgId: string): void {
-    const e: Early = { seq, msgId, acked: false, stored: 0 };
+    const e: Early = { seq, msgId, acked: false, stored: 0, live: true };
+    const oldest = this.ring[this.next];
+    if (oldest?.live) this.forget(oldest);
+    this.ring[this.next] = e;
+    this.next = (this.next + 1) % EARLY_REMEMBERED;
     this.bySeq.set(seq, e);
     this.byId.set(msgId, e);
-    if (this.bySeq.size <= EARLY_REMEMBERED) return;
-    const oldest = this.bySeq.values().next().value as Early;
-    this.forget(oldest);
   }
 
   /**
@@ -54,8 +65,10 @@ export class EarlyCopies {
   /**
    * A DeliverAck's seqs: each early one pushed here goes to `taken` (its hold), and what
    * comes back is the stream seqs to ack, the stored copies of early mail among them.
+   * `taken` says whether the hold was taken back before it published: then no copy can
+   * come, and the push is forgotten at once (the maps stay the size of what is in flight).
    */
-  ackOf(seqs: readonly number[], taken: (earlySeq: number) => void): readonly number[] {
+  ackOf(seqs: readonly number[], taken: (earlySeq: number) => boolean): readonly number[] {
     if (!seqs.some(isEarlySeq)) return seqs;
     const stored: number[] = [];
     for (const seq of seqs) {
@@ -65,10 +78,19 @@ export class EarlyCopies {
       }
       const copy = this.acked(seq);
       if (copy === null) continue;
-      taken(seq);
+      const unpublished = taken(seq);
       if (copy !== 0) stored.push(copy);
+      else if (unpublished) {
+        const e = this.bySeq.get(seq);
+        if (e !== undefined) this.forget(e);
+      }
     }
     return stored;
+  }
+
+  /** Whether the stored copy of `msgId` is one of early mail pushed here (not yet met). */
+  has(msgId: string): boolean {
+    return this.byId.has(msgId);
   }
 
   /** Stored mail at stream `seq` with message id `msgId`, about to be pushed. */
@@ -85,6 +107,7 @@ export class EarlyCopies {
   }
 
   private forget(e: Early): void {
+    e.live = false;
     this.bySeq.delete(e.seq);
     if (this.byId.get(e.msgId) === e) this.byId.delete(e.msgId);
   }

@@ -145,15 +145,17 @@ export class HeldMail {
     this.held.releaseFor(lane);
   }
 
-  /** A session here acked early `seq`, which was pushed to it. */
-  acked(seq: number): void {
+  /**
+   * A session here acked early `seq`, which was pushed to it. True if its hold was taken
+   * back here before it published (no stored copy can follow); false if it had published,
+   * or the hold is another relay's.
+   */
+  acked(seq: number): boolean {
     const forwarded = this.forwarded.get(seq);
-    if (forwarded === undefined) {
-      this.held.take(String(seq));
-      return;
-    }
+    if (forwarded === undefined) return this.held.take(String(seq));
     this.forwarded.delete(seq);
     this.answer(forwarded.answer, true);
+    return false;
   }
 
   /** Publishes everything held (closing), and stops hearing other relays. */

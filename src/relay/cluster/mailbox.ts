@@ -18,7 +18,7 @@
  */
 import type { Subscription } from '@nats-io/transport-node';
 import { randomBytes } from '../../crypto/random.js';
-import { toHex } from '../../util/bytes.js';
+import { toHex, toHexCached } from '../../util/bytes.js';
 import type { Clock, Timer } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
@@ -137,7 +137,7 @@ export class ClusterMailbox implements MailStore {
     early?: EarlyPush,
   ): { code: 'queued'; durable: Promise<EnqueueResult> } | Refusal {
     if (this.closed) return REFUSED_CLOSED;
-    const senderHex = toHex(senderId);
+    const senderHex = toHexCached(senderId);
     if (this.senders.full(senderHex)) {
       return { code: 'sender-quota', reason: 'too many undelivered messages' };
     }

@@ -51,8 +51,8 @@ export interface StreamDeliveryDeps {
   track: PushedMailDeps['track'];
   goneBelow: PushedMailDeps['goneBelow'];
   deleteMail: PushedMailDeps['deleteMail'];
-  /** The session acked early mail it was pushed (held-mail.ts). */
-  earlyAcked: (seq: number) => void;
+  /** The session acked early mail it was pushed (held-mail.ts): true if no copy can follow. */
+  earlyAcked: (seq: number) => boolean;
 }
 
 export class StreamDelivery implements SessionDelivery {
@@ -137,7 +137,10 @@ export class StreamDelivery implements SessionDelivery {
    */
   nudge(seq: number, msgId: string | null = null): void {
     if (this.stopped) return;
-    if (seq > this.noted) this.noted = seq;
+    // The stored copy of early mail pushed here is no mail the client lacks: later early
+    // mail may go before it (at saturation, one hold that ran out otherwise stopped this
+    // session's early pushes until its consumer caught up, and the holds behind ran out).
+    if (seq > this.noted && (msgId === null || !this.early.has(msgId))) this.noted = seq;
     if (seq <= this.lastPushed) {
       this.checkReset(seq, msgId);
       return;

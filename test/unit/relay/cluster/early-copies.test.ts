@@ -8,9 +8,13 @@ import { EARLY_SEQ_BASE } from '../../../../src/relay/cluster/held-mail.js';
 
 const E = EARLY_SEQ_BASE;
 
-function acks(copies: EarlyCopies, seqs: number[]) {
+/** `unpublished`: what the holds answer, true when taken back before they published. */
+function acks(copies: EarlyCopies, seqs: number[], unpublished = false) {
   const taken: number[] = [];
-  const stored = copies.ackOf(seqs, (s) => taken.push(s));
+  const stored = copies.ackOf(seqs, (s) => {
+    taken.push(s);
+    return unpublished;
+  });
   return { taken, stored: [...stored].sort((a, b) => a - b) };
 }
 
@@ -37,6 +41,19 @@ describe('relay/cluster/early-copies', () => {
     assert.equal(c.stored(5, 's.r.02'), 'push');
     assert.equal(c.stored(6, null), 'push');
     assert.deepEqual(acks(c, [E + 9, 4]), { taken: [], stored: [4] });
+  });
+
+  it('forgets at once early mail whose hold was taken back before it published', () => {
+    const c = new EarlyCopies();
+    c.pushed(E + 1, 's.r.01');
+    c.pushed(E + 2, 's.r.02');
+    assert.deepEqual(acks(c, [E + 1], true), { taken: [E + 1], stored: [] });
+    // No copy of it can come; were one to, it would be pushed as any mail.
+    assert.equal(c.stored(9, 's.r.01'), 'push');
+    assert.deepEqual(acks(c, [E + 1], true), { taken: [], stored: [] }, 'acked once only');
+    // The other one's hold had published: its copy is still acked with it.
+    assert.deepEqual(acks(c, [E + 2], false), { taken: [E + 2], stored: [] });
+    assert.equal(c.stored(10, 's.r.02'), 'ack');
   });
 
   it('remembers only the last EARLY_REMEMBERED early pushes', () => {
