@@ -17,8 +17,13 @@ const plain = process.env.NATTER_BENCH_PLAIN === '1';
 const cluster = process.env.NATTER_BENCH_CLUSTER;
 // NATTER_BENCH_ACK_DELAY_MS=N: another delay for durable SendAcks (A/B; 0 sends them at once).
 const ackDelay = process.env.NATTER_BENCH_ACK_DELAY_MS;
+// NATTER_BENCH_HOLD_MS=N: another hold for the recipient's ack (A/B; 0 never holds).
+const holdMs = process.env.NATTER_BENCH_HOLD_MS;
 const relay = await startRelay({
-  ...(ackDelay ? { limits: { sendAckDelayMs: Number(ackDelay) } } : {}),
+  limits: {
+    ...(ackDelay ? { sendAckDelayMs: Number(ackDelay) } : {}),
+    ...(holdMs ? { holdForAckMs: Number(holdMs) } : {}),
+  },
   dataDir,
   host: '127.0.0.1',
   port: 0,

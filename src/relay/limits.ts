@@ -140,12 +140,16 @@ export const SEND_ACK_DELAY_MS = 25;
  * DeliverAck before it is written; an ack within it means the mail is never written,
  * synced or deleted, and the sender hears `delivered` (held-puts.ts; issue 14). natter's
  * client acks right after its own synced history write, a few milliseconds after the
- * push at light load and tens of milliseconds at 60,000 msgs/s; 100 ms covers both
- * (30 ms did not at saturation: the acks came after it). It is also the most a sender's
- * `stored` ack is delayed when the recipient does not ack in time; while most acks come
- * later than this, the relay holds only one put in 16 (HeldPuts.admit).
+ * push at light load and tens of milliseconds at 60,000 msgs/s; 250 ms covers both, with
+ * room (30 ms did not at saturation: the acks came after it). At 100 ms, saturation was
+ * bistable: when a burst pushed the acks past the hold, writes (a cluster: JetStream
+ * publishes) slowed the relay, which pushed the acks further out, and it stayed there
+ * (two cluster relays: 11,742 deliveries/s at 96 µs each, against 41,522 at 37 µs with
+ * 200 ms; docs/decisions.md). It is also the most a sender's `stored` ack is delayed
+ * when the recipient does not ack in time; while most acks come later than this, the
+ * relay holds only one put in 16 (HeldPuts.admit).
  */
-export const HOLD_FOR_ACK_MS = 100;
+export const HOLD_FOR_ACK_MS = 250;
 
 /**
  * Puts held for an ack at once, and the bytes their values keep alive: at 60,000 msgs/s
