@@ -77,6 +77,26 @@ if (memEvery > 0) {
     );
   }, memEvery).unref();
 }
+// NATTER_BENCH_ALLOC_PROF=FILE: V8's sampling heap profiler over the whole run, counting
+// objects the young and old collections freed too (what the relay allocates, not what it
+// keeps), written to FILE at SIGTERM (a .heapprofile for Chrome's DevTools).
+const allocProf = process.env.NATTER_BENCH_ALLOC_PROF;
+const heap = allocProf ? new (await import('node:inspector')).Session() : null;
+if (heap) {
+  heap.connect();
+  heap.post('HeapProfiler.startSampling', {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+}
 process.on('SIGTERM', () => {
+  if (heap && allocProf) {
+    heap.post('HeapProfiler.stopSampling', (err, res) => {
+      if (!err) writeFileSync(allocProf, JSON.stringify(res.profile));
+      void relay.close().then(() => process.exit(0));
+    });
+    return;
+  }
   void relay.close().then(() => process.exit(0));
 });
