@@ -20,8 +20,6 @@ interface Early {
   acked: boolean;
   /** The stream seq of its stored copy, once that came (0 before). */
   stored: number;
-  /** Still in the maps (false once forgotten: acked with its copy, or pushed out). */
-  live: boolean;
 }
 
 /** What to do with stored mail: push it, skip it (a copy), or skip it and ack it. */
@@ -41,25 +39,13 @@ export class EarlyCopies {
 
   /** Pushed early at `seq`; stored, if it ever is, under message id `msgId`. */
   pushed(seq: number, msgId: string): void {
-    const e: Early = { seq, msgId, acked: false, stored: 0, live: true };
+    const e: Early = { seq, msgId, acked: false, stored: 0 };
     const oldest = this.ring[this.next];
-    if (oldest?.live) this.forget(oldest);
+    if (oldest !== undefined && this.bySeq.get(oldest.seq) === oldest) this.forget(oldest);
     this.ring[this.next] = e;
     this.next = (this.next + 1) % EARLY_REMEMBERED;
     this.bySeq.set(seq, e);
     this.byId.set(msgId, e);
-  }
-
-  /**
-   * The session acked early `seq`: null if it was not pushed here (or was acked before);
-   * else the stream seq of its stored copy to ack with it (0: none came).
-   */
-  private acked(seq: number): number | null {
-    const e = this.bySeq.get(seq);
-    if (e === undefined || e.acked) return null;
-    e.acked = true;
-    if (e.stored !== 0) this.forget(e);
-    return e.stored;
   }
 
   /**
@@ -76,14 +62,14 @@ export class EarlyCopies {
         stored.push(seq);
         continue;
       }
-      const copy = this.acked(seq);
-      if (copy === null) continue;
+      // Not pushed here (or pushed out of memory), or acked before: it counts for nothing.
+      const e = this.bySeq.get(seq);
+      if (e === undefined || e.acked) continue;
+      e.acked = true;
       const unpublished = taken(seq);
-      if (copy !== 0) stored.push(copy);
-      else if (unpublished) {
-        const e = this.bySeq.get(seq);
-        if (e !== undefined) this.forget(e);
-      }
+      if (e.stored !== 0) stored.push(e.stored);
+      // Its copy came and is acked with it, or none can come: nothing left to match.
+      if (e.stored !== 0 || unpublished) this.forget(e);
     }
     return stored;
   }
@@ -107,7 +93,6 @@ export class EarlyCopies {
   }
 
   private forget(e: Early): void {
-    e.live = false;
     this.bySeq.delete(e.seq);
     if (this.byId.get(e.msgId) === e) this.byId.delete(e.msgId);
   }
