@@ -139,8 +139,9 @@ async function runNatter(link: Link): Promise<SideFigures | null> {
   const idle = await relay.memory();
   try {
     if (SWEEP) return await sweep(label, group, () => group.seal(25_000));
-    // Enough sealed messages for the warm-up and the window at up to ~2.5 M deliveries/s.
-    await group.seal(25_000);
+    // Enough sealed messages for the 1 s warm-up and the window at up to ~2.5 M deliveries/s
+    // (25,000 per sender ran out at 3.7-4.4 s of the window at 1.7-2.1 M/s over plain TCP).
+    await group.seal(40_000);
     const profSat = process.env.NATTER_BENCH_GROUP_PROF_PHASE === 'saturation';
     if (profSat) relay.child.kill('SIGUSR2');
     const sat = await saturate(group, WINDOW, SATURATION_SECONDS);
