@@ -56,6 +56,18 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
       throw new Error(`fewer than ${n} mail consumers after 5 s`);
     }
 
+    /** alice and bob on `relay`, and alice's message to bob pushed to him early, not acked. */
+    async function pushedEarly(relay: RunningRelay, text: string) {
+      const alice = await user(relay, 'alice');
+      const bobId = generateIdentity();
+      const bob = await user(relay, 'bob', bobId);
+      const send = sealedSend(bob.id.signPk, text);
+      await mailReady(2);
+      alice.client.send(send);
+      const early = await deliver(bob);
+      return { alice, bob, bobId, send, early };
+    }
+
     /** `watcher` sees `name` online (the roster reached its relay). */
     function seesOnline(watcher: ClusterUser, name: string): Promise<Frame> {
       return watcher.client.next(
@@ -144,13 +156,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
     it('delivers the stored copy to the next session when the one pushed early ended without its ack', async () => {
       const a = await cluster.relay();
-      const alice = await user(a, 'alice');
-      const bobId = generateIdentity();
-      const bob = await user(a, 'bob', bobId);
-      const send = sealedSend(bob.id.signPk, 'read me again');
-      await mailReady(2);
-      alice.client.send(send);
-      await deliver(bob);
+      const { alice, bob, bobId, send } = await pushedEarly(a, 'read me again');
       assert.equal((await sendAck(alice)).code, 'stored');
       bob.client.close();
       await bob.client.closed;
@@ -187,13 +193,8 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
     it('keeps a conversation in order when its recipient leaves with mail held', async () => {
       const a = await cluster.relay({ holdForAckMs: 60_000 });
-      const alice = await user(a, 'alice');
-      const bobId = generateIdentity();
-      const bob = await user(a, 'bob', bobId);
-      const first = sealedSend(bob.id.signPk, 'first');
-      await mailReady(2);
-      alice.client.send(first);
-      await deliver(bob); // pushed early, held, not acked
+      // Pushed early, held, not acked.
+      const { alice, bob, bobId, send: first } = await pushedEarly(a, 'first');
       bob.client.close();
       await bob.client.closed;
       // Bob is offline: this one is not held, and the held one is published before it.
@@ -214,13 +215,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
     it('publishes what it holds when it closes', async () => {
       const a = await cluster.relay({ holdForAckMs: 60_000 });
-      const alice = await user(a, 'alice');
-      const bobId = generateIdentity();
-      const bob = await user(a, 'bob', bobId);
-      const send = sealedSend(bob.id.signPk, 'closing');
-      await mailReady(2);
-      alice.client.send(send);
-      await deliver(bob);
+      const { bobId, send } = await pushedEarly(a, 'closing');
       await cluster.relays.pop()!.close();
       assert.equal(await published(), 1);
       const b = await cluster.relay();
