@@ -37,7 +37,8 @@ export class Fanout {
 
   /** Stores and delivers `msg` from `from` to `recipientHex`; acks the sender once it is durable. */
   send(sender: Sender, from: Card, recipientHex: string, msg: Outgoing): void {
-    // The durable ack below keeps only the id: the frame's bytes may go once the record is built.
+    // The durable ack below keeps only the id: nonce and ciphertext may be views of the
+    // received frame (codec/hot.ts), read only by `build`, which enqueue runs at once.
     const { msgId, nonce, ciphertext } = msg;
     const queued = this.mailbox.enqueue(
       from.userId,

@@ -38,8 +38,11 @@ export interface HeldPutsOptions {
   maxHeldBytes: number;
 }
 
+/** What names a held put: the mailbox's seq, a cluster relay's early seq (numbers are cheaper to hash than keys). */
+export type HeldKey = string | number;
+
 interface Held<R, Op> {
-  key: string;
+  key: HeldKey;
   bytes: number;
   /** Whose order the put keeps: its recipient (a cluster: its conversation). */
   recipientHex: string;
@@ -51,11 +54,11 @@ interface Held<R, Op> {
 }
 
 export class HeldPuts<R, Op = KvOp> {
-  private readonly byKey = new Map<string, Held<R, Op>>();
+  private readonly byKey = new Map<HeldKey, Held<R, Op>>();
   /** Every put held and not yet settled, oldest first (settled ones are skipped). */
   private queue: Held<R, Op>[] = [];
-  /** Each recipient's held puts, oldest first. */
-  private readonly perRecipient = new Map<string, Held<R, Op>[]>();
+  /** Each recipient's held puts, oldest first (a Set: an ack takes any one in O(1)). */
+  private readonly perRecipient = new Map<string, Set<Held<R, Op>>>();
   private timer: NodeJS.Timeout | null = null;
   private bytes = 0;
   /** Outcomes in the current window: taken by an ack, or written when due. */
@@ -100,7 +103,7 @@ export class HeldPuts<R, Op = KvOp> {
   }
 
   /** Holds `op` (the put of mail `key`, `bytes` long) until its ack or holdMs, whichever comes first. */
-  hold(recipientHex: string, key: string, op: Op, bytes: number): Promise<R | typeof TAKEN> {
+  hold(recipientHex: string, key: HeldKey, op: Op, bytes: number): Promise<R | typeof TAKEN> {
     return new Promise((settle) => {
       const held: Held<R, Op> = {
         key,
@@ -115,14 +118,14 @@ export class HeldPuts<R, Op = KvOp> {
       this.bytes += held.bytes;
       this.queue.push(held);
       const mine = this.perRecipient.get(recipientHex);
-      if (mine === undefined) this.perRecipient.set(recipientHex, [held]);
-      else mine.push(held);
+      if (mine === undefined) this.perRecipient.set(recipientHex, new Set([held]));
+      else mine.add(held);
       this.arm(this.options.holdMs);
     });
   }
 
   /** The recipient acknowledged mail `key`: true if its put was held (it is then never written). */
-  take(key: string): boolean {
+  take(key: HeldKey): boolean {
     const held = this.byKey.get(key);
     if (held === undefined) return false;
     this.settle(held);
@@ -132,7 +135,7 @@ export class HeldPuts<R, Op = KvOp> {
   }
 
   /** Writes the put of mail `key` now, if it is held (its recipient will not ack it: a cluster). */
-  release(key: string): void {
+  release(key: HeldKey): void {
     const held = this.byKey.get(key);
     if (held === undefined) return;
     this.outcome(false);
@@ -183,8 +186,8 @@ export class HeldPuts<R, Op = KvOp> {
     this.bytes -= held.bytes;
     const mine = this.perRecipient.get(held.recipientHex);
     if (mine === undefined) return;
-    if (mine.length === 1) this.perRecipient.delete(held.recipientHex);
-    else mine.splice(mine.indexOf(held), 1);
+    mine.delete(held);
+    if (mine.size === 0) this.perRecipient.delete(held.recipientHex);
   }
 
   private arm(ms: number): void {

@@ -1,11 +1,17 @@
 /**
- * The mailbox's LevelDB keys (mailbox.ts): m1!<recipient hex>!<seq as 16 hex digits>, so
- * keys sort in delivery order, and s1!seq for the sequence's high-water mark.
+ * The mailbox's LevelDB keys and values (mailbox.ts): m1!<recipient hex>!<seq as 16 hex
+ * digits>, so keys sort in delivery order, holding [sender id] || [record]; and s1!seq
+ * for the sequence's high-water mark.
  */
+import { allocBytes } from '../util/bytes.js';
+import type { StoredMail } from './mail-store.js';
+import type { KvOp } from './store/index.js';
 
 export const MAIL_PREFIX = 'm1!';
 export const SEQ_KEY = 's1!seq';
 export const SEQ_DIGITS = 16;
+/** A mail value starts with its sender's id. */
+export const SENDER_BYTES = 32;
 
 /**
  * How far the mailbox's `open` moves the sequence on each start. It must exceed the
@@ -39,4 +45,19 @@ export function parseMailKey(key: string): { recipientHex: string; seq: number }
   const parts = key.split('!');
   if (parts.length !== 3 || parts[1]?.length !== 64 || parts[2]?.length !== SEQ_DIGITS) return null;
   return { recipientHex: parts[1], seq: Number.parseInt(parts[2], 16) };
+}
+
+/** A put the mailbox holds for its recipient's ack (held-puts.ts): built only if written. */
+export interface HeldMail {
+  mail: StoredMail;
+  senderId: Uint8Array;
+  bytes: number;
+}
+
+/** The put of `mail` from `senderId`: its record after the sender id, `bytes` in all. */
+export function putOf(mail: StoredMail, senderId: Uint8Array, bytes: number): KvOp {
+  const value = allocBytes(bytes);
+  value.set(senderId, 0);
+  value.set(mail.record, SENDER_BYTES);
+  return { type: 'put', key: mailKey(mail.recipientHex, mail.seq), value };
 }

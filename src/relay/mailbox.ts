@@ -19,7 +19,7 @@
  *   the index is rebuilt from what LevelDB really holds (`reload`) and acks not
  *   yet written are applied again.
  */
-import { allocBytes, toHex, toHexCached } from '../util/bytes.js';
+import { toHex, toHexCached } from '../util/bytes.js';
 import type { Clock } from '../util/clock.js';
 import { GroupCommit } from '../util/group-commit.js';
 import type { Logger } from '../util/logger.js';
@@ -29,11 +29,14 @@ import { HeldPuts, TAKEN } from './held-puts.js';
 import type { RelayLimits } from './limits.js';
 import { MailIndex } from './mail-index.js';
 import {
+  type HeldMail,
   MAIL_PREFIX,
   MAX_UNWRITTEN_SEQS,
   mailKey,
   parseMailKey,
   parseSeqValue,
+  putOf,
+  SENDER_BYTES,
   SEQ_KEY,
   SEQ_RESTART_GAP,
   seqValue,
@@ -47,8 +50,6 @@ import {
   type StoreRefusal,
   scan,
 } from './store/index.js';
-
-const SENDER_BYTES = 32;
 
 /**
  * What `enqueue` returns at once: a refusal, or the mail, the seq of the mail issued
@@ -79,7 +80,7 @@ export class Mailbox implements MailStore {
   /** lastSeq when the last batch with a put (and so the high-water mark) was built. */
   private seqWritten = 0;
   private readonly commits: GroupCommit<KvOp, StoreRefusal | null>;
-  private readonly held: HeldPuts<StoreRefusal | null>;
+  private readonly held: HeldPuts<StoreRefusal | null, HeldMail>;
   private readonly limits: RelayLimits;
   private readonly clock: Clock;
 
@@ -91,7 +92,9 @@ export class Mailbox implements MailStore {
     this.clock = options.clock;
     this.commits = new GroupCommit((ops) => this.writeBatch(ops));
     const { holdForAckMs: holdMs, maxHeldPuts: maxHeld, maxHeldBytes } = options.limits;
-    this.held = new HeldPuts({ holdMs, maxHeld, maxHeldBytes }, (op) => this.commits.submit(op));
+    this.held = new HeldPuts({ holdMs, maxHeld, maxHeldBytes }, (h) =>
+      this.commits.submit(putOf(h.mail, h.senderId, h.bytes)),
+    );
     store.onReopen(() => this.reload());
   }
 
@@ -166,16 +169,11 @@ export class Mailbox implements MailStore {
       return { code: 'recipient-quota', reason: 'recipient mailbox is full' };
     }
     this.lastSeq = seq;
-    const value = allocBytes(bytes);
-    value.set(senderId, 0);
-    value.set(record, SENDER_BYTES);
     // Reserve quota now so a burst within one turn cannot overshoot it.
     this.index.add(recipientHex, seq, { senderHex, bytes, storedAtMs });
     const prevSeq = this.lastIssued.get(recipientHex) ?? 0;
     this.lastIssued.set(recipientHex, seq);
     const mail: StoredMail = { seq, recipientHex, record };
-    const key = mailKey(recipientHex, seq);
-    const op: KvOp = { type: 'put', key, value };
     const hold =
       early?.push(mail, prevSeq) === true &&
       early.mayHold &&
@@ -183,7 +181,10 @@ export class Mailbox implements MailStore {
       this.held.admit(bytes);
     // Not held: this recipient's held puts go first, so a read never sees a later mail alone.
     if (!hold && this.held.holds(recipientHex)) this.held.releaseFor(recipientHex);
-    const written = hold ? this.held.hold(recipientHex, key, op, bytes) : this.commits.submit(op);
+    // A held put's key and value are built only if it is written after all.
+    const written = hold
+      ? this.held.hold(recipientHex, seq, { mail, senderId, bytes }, bytes)
+      : this.commits.submit(putOf(mail, senderId, bytes));
     return { code: 'queued', mail, prevSeq, durable: written.then((r) => this.written(r, mail)) };
   }
 
@@ -227,8 +228,7 @@ export class Mailbox implements MailStore {
     for (const seq of seqs) {
       if (!this.index.remove(recipientHex, seq)) continue;
       acked++;
-      const key = mailKey(recipientHex, seq);
-      if (!this.held.take(key)) keys.push(key);
+      if (!this.held.take(seq)) keys.push(mailKey(recipientHex, seq));
     }
     this.delete(keys);
     return acked;

@@ -1,13 +1,14 @@
 /**
  * One connection's outgoing bytes: frames queued in one event-loop turn leave
  * in one write (util/tick-batcher.ts; DESIGN.md §4), each byte copied once (the
- * length prefix and the body are queued side by side), and every queued byte
+ * bodies are queued as they are and copied, each after its length prefix, into the
+ * turn's one buffer: no prefix or view is allocated per frame), and every queued byte
  * is counted, so budgets see what the connection holds.
  */
 import type { Duplex } from 'node:stream';
 import type { DelayedFlush } from '../util/delayed-flush.js';
 import { TickBatcher } from '../util/tick-batcher.js';
-import { lengthPrefix } from '../wire/framing.js';
+import { lengthPrefix, varintLength, writeVarint } from '../wire/framing.js';
 import { type Frame, isKeptAck } from '../wire/types.js';
 
 /**
@@ -17,12 +18,10 @@ import { type Frame, isKeptAck } from '../wire/types.js';
  */
 export const OUTBOUND_JOIN_MAX_BYTES = 16 * 1024;
 
-const isLarge = (b: Buffer): boolean => b.byteLength >= OUTBOUND_JOIN_MAX_BYTES;
-
 /**
- * Delayed frames (two queue entries each) a connection holds before they leave at the end
- * of the turn anyway: a client sending fast gets its acks in batches of this size at most,
- * and never waits the whole delay for them.
+ * Delayed frames a connection holds before they leave at the end of the turn anyway: a
+ * client sending fast gets its acks in batches of this size at most, and never waits the
+ * whole delay for them.
  */
 export const OUTBOUND_DELAYED_MAX_FRAMES = 32;
 
@@ -32,31 +31,57 @@ export function mayWait(frame: Frame): boolean {
 }
 
 /**
- * The last turn's buffer joined for a connection, and the queue it was joined from. Group
- * items are queued as shared buffers (queueFramed), so in a busy group most members'
- * connections queue the very same buffers in the same order in a turn: they all write the
- * one joined buffer instead of a copy each (issue 11 bench: the copies were 7% of the
- * relay's time at saturation, 100 members). Queued buffers are never mutated, so the same
- * buffers in the same order join to the same bytes. Holds one turn of one connection.
+ * In a turn's queue, marks the next entry as framed already (queueFramed: shared, length
+ * prefix included); every other entry is a frame body that gets its prefix when joined.
  */
-let lastChunks: readonly Buffer[] = [];
+const FRAMED = new Uint8Array(0);
+
+/**
+ * The last turn's buffer joined for a connection from framed entries alone, and the queue
+ * it was joined from. Group items are queued as shared buffers (queueFramed), so in a
+ * busy group most members' connections queue the very same buffers in the same order in a
+ * turn: they all write the one joined buffer instead of a copy each (issue 11 bench: the
+ * copies were 7% of the relay's time at saturation, 100 members). Queued buffers are never
+ * mutated, so the same buffers in the same order join to the same bytes. Holds one turn of
+ * one connection.
+ */
+let lastItems: readonly Uint8Array[] = [];
 let lastJoined: Buffer | null = null;
 
-function joined(chunks: readonly Buffer[], bytes: number): Buffer {
-  const last = lastChunks;
-  if (lastJoined !== null && last.length === chunks.length && lastJoined.byteLength === bytes) {
+function joinedFramed(items: readonly Uint8Array[], bytes: number): Buffer {
+  const last = lastItems;
+  if (lastJoined !== null && last.length === items.length && lastJoined.byteLength === bytes) {
     let same = true;
-    for (let i = 0; i < chunks.length && same; i++) same = chunks[i] === last[i];
+    for (let i = 0; i < items.length && same; i++) same = items[i] === last[i];
     if (same) return lastJoined;
   }
-  lastChunks = chunks;
-  lastJoined = Buffer.concat(chunks as Buffer[], bytes);
+  lastItems = items;
+  lastJoined = join(items, 0, items.length, bytes);
   return lastJoined;
+}
+
+/** Entries [from, to) of a turn's queue, `bytes` long with their prefixes, in one buffer. */
+function join(items: readonly Uint8Array[], from: number, to: number, bytes: number): Buffer {
+  const out = Buffer.allocUnsafe(bytes);
+  let off = 0;
+  for (let i = from; i < to; i++) {
+    let item = items[i]!;
+    if (item === FRAMED) item = items[++i]!;
+    else off = writeVarint(out, item.byteLength, off);
+    out.set(item, off);
+    off += item.byteLength;
+  }
+  return out;
+}
+
+/** Bytes an entry takes on the wire: a body with its prefix, a framed buffer as it is. */
+function wireBytes(body: Uint8Array): number {
+  return varintLength(body.byteLength) + body.byteLength;
 }
 
 export class Outbound {
   private queuedBytes = 0;
-  private readonly batch: TickBatcher<Buffer>;
+  private readonly batch: TickBatcher<Uint8Array>;
 
   /**
    * `flushed` runs after each write (budgets, resuming reads and catch-up); `delayed`
@@ -67,7 +92,7 @@ export class Outbound {
     private readonly flushed: () => void,
     private readonly delayed: DelayedFlush | null = null,
   ) {
-    this.batch = new TickBatcher((chunks) => this.write(chunks));
+    this.batch = new TickBatcher((items) => this.write(items));
   }
 
   /** Bytes accepted for this connection and not yet handed to the kernel. */
@@ -77,10 +102,8 @@ export class Outbound {
 
   /** Queues an encoded frame body (never mutated after this); it leaves at the end of the turn. */
   queue(body: Uint8Array): void {
-    const prefix = lengthPrefix(body.byteLength);
-    this.batch.push(prefix);
-    this.batch.push(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
-    this.queuedBytes += prefix.length + body.byteLength;
+    this.batch.push(body);
+    this.queuedBytes += wireBytes(body);
   }
 
   /**
@@ -94,12 +117,10 @@ export class Outbound {
       this.queue(body);
       return;
     }
-    const prefix = lengthPrefix(body.byteLength);
-    this.batch.pushQuiet(prefix);
-    this.batch.pushQuiet(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
-    this.queuedBytes += prefix.length + body.byteLength;
+    this.batch.pushQuiet(body);
+    this.queuedBytes += wireBytes(body);
     if (this.batch.flushScheduled) return;
-    if (this.batch.size >= 2 * OUTBOUND_DELAYED_MAX_FRAMES) this.batch.flushSoon();
+    if (this.batch.size >= OUTBOUND_DELAYED_MAX_FRAMES) this.batch.flushSoon();
     else delayed.add(this);
   }
 
@@ -108,6 +129,7 @@ export class Outbound {
    * connections and never mutated: a group item costs each session one queue entry.
    */
   queueFramed(framed: Buffer): void {
+    this.batch.pushQuiet(FRAMED);
     this.batch.push(framed);
     this.queuedBytes += framed.byteLength;
   }
@@ -123,13 +145,22 @@ export class Outbound {
     this.queuedBytes = 0;
   }
 
-  private write(chunks: Buffer[]): void {
+  private write(items: Uint8Array[]): void {
     const bytes = this.queuedBytes;
     this.queuedBytes = 0;
     if (this.stream.destroyed) return;
-    if (chunks.length === 1) this.stream.write(chunks[0]!);
-    else if (!chunks.some(isLarge)) this.stream.write(joined(chunks, bytes));
-    else this.writeRuns(chunks);
+    let bodies = 0;
+    let large = false;
+    for (let i = 0; i < items.length; i++) {
+      let item = items[i]!;
+      if (item === FRAMED) item = items[++i]!;
+      else bodies++;
+      if (item.byteLength >= OUTBOUND_JOIN_MAX_BYTES) large = true;
+    }
+    if (large) this.writeRuns(items);
+    else if (bodies > 0) this.stream.write(join(items, 0, items.length, bytes));
+    else if (items.length === 2) this.stream.write(items[1]!);
+    else this.stream.write(joinedFramed(items, bytes));
     this.flushed();
   }
 
@@ -139,27 +170,28 @@ export class Outbound {
    * a chunk is not copied into a fresh buffer of the whole turn (issue 12 bench: the copy
    * and its garbage).
    */
-  private writeRuns(chunks: Buffer[]): void {
+  private writeRuns(items: Uint8Array[]): void {
     const stream = this.stream;
     stream.cork();
-    let run: Buffer[] = [];
+    let from = 0;
     let runBytes = 0;
-    const endRun = () => {
-      if (run.length === 0) return;
-      stream.write(run.length === 1 ? run[0]! : Buffer.concat(run, runBytes));
-      run = [];
-      runBytes = 0;
-    };
-    for (const c of chunks) {
-      if (isLarge(c)) {
-        endRun();
-        stream.write(c);
-      } else {
-        run.push(c);
-        runBytes += c.byteLength;
+    for (let i = 0; i < items.length; i++) {
+      const framed = items[i] === FRAMED;
+      const at = framed ? i + 1 : i;
+      const item = items[at]!;
+      if (item.byteLength < OUTBOUND_JOIN_MAX_BYTES) {
+        runBytes += framed ? item.byteLength : wireBytes(item);
+        i = at;
+        continue;
       }
+      if (runBytes > 0) stream.write(join(items, from, i, runBytes));
+      if (!framed) stream.write(lengthPrefix(item.byteLength));
+      stream.write(Buffer.from(item.buffer, item.byteOffset, item.byteLength));
+      i = at;
+      from = i + 1;
+      runBytes = 0;
     }
-    endRun();
+    if (runBytes > 0) stream.write(join(items, from, items.length, runBytes));
     stream.uncork();
   }
 }

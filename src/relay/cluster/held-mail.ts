@@ -131,7 +131,7 @@ export class HeldMail {
       }
     }
     return this.held
-      .hold(lane, String(seq), publish, record.byteLength)
+      .hold(lane, seq, publish, record.byteLength)
       .then((outcome) => (outcome === TAKEN ? { code: 'delivered', mail } : outcome));
   }
 
@@ -152,7 +152,7 @@ export class HeldMail {
    */
   acked(seq: number): boolean {
     const forwarded = this.forwarded.get(seq);
-    if (forwarded === undefined) return this.held.take(String(seq));
+    if (forwarded === undefined) return this.held.take(seq);
     this.forwarded.delete(seq);
     this.answer(forwarded.answer, true);
     return false;

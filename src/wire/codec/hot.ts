@@ -6,9 +6,11 @@
  * layout protobufjs writes (fields in number order, packed seqs) and return null for
  * anything else, which the generic decoder then decides, so the two never disagree on
  * what is valid; they throw the generic decoder's codes for a frame laid out this way
- * but out of range. Unit tests hold both directions to protobufjs.
+ * but out of range. Unit tests hold both directions to protobufjs. Unlike the generic
+ * decoder, a Send's recipient, nonce and ciphertext are views of the frame, not copies
+ * (`view`, below).
  */
-import { boundedBytes, exactBytes } from '../check.js';
+import { boundedBytes } from '../check.js';
 import { ProtocolCode, ProtocolError } from '../errors.js';
 import { readVarint, varintLength } from '../framing.js';
 import {
@@ -75,18 +77,34 @@ export function decodeSendFast(body: Uint8Array): FrameOf<'send'> | null {
   if (body[at] !== TAG_4) return null;
   const c = readVarint(body, at + 1, end);
   if (c === null || c[1] + c[0] !== end) return null;
+  const cipherBytes = end - c[1];
+  if (cipherBytes < BOX_OVERHEAD_BYTES || cipherBytes > MAX_SEALED_BYTES) {
+    boundedBytes('send.ciphertext', body.subarray(c[1], end), BOX_OVERHEAD_BYTES, MAX_SEALED_BYTES);
+  }
   return {
     type: 'send',
-    to: exactBytes('send.to', body.subarray(to, to + KEY_BYTES), KEY_BYTES),
-    msgId: exactBytes('send.msg_id', body.subarray(msgId, msgId + MSG_ID_BYTES), MSG_ID_BYTES),
-    nonce: exactBytes('send.nonce', body.subarray(nonce, nonce + NONCE_BYTES), NONCE_BYTES),
-    ciphertext: boundedBytes(
-      'send.ciphertext',
-      body.subarray(c[1], end),
-      BOX_OVERHEAD_BYTES,
-      MAX_SEALED_BYTES,
-    ),
+    to: view(body, to, KEY_BYTES),
+    msgId: copied(body, msgId, MSG_ID_BYTES),
+    nonce: view(body, nonce, NONCE_BYTES),
+    ciphertext: view(body, c[1], cipherBytes),
   };
+}
+
+/**
+ * `len` bytes of `body` at `at`, not copied: a Send's recipient, nonce and ciphertext are
+ * read in the turn the Send arrives (the relay builds the Deliver record from them) and
+ * the decoder never reuses a frame's buffer (framing.ts), as with a FileChunk's data
+ * (chunk.ts). Its message id is copied: the SendAck keeps it.
+ */
+function view(body: Uint8Array, at: number, len: number): Uint8Array {
+  return new Uint8Array(body.buffer, body.byteOffset + at, len);
+}
+
+/** A copy of `len` bytes of `body` at `at` (a few: on V8's heap, with no view made first). */
+function copied(body: Uint8Array, at: number, len: number): Uint8Array {
+  const out = new Uint8Array(len);
+  for (let i = 0; i < len; i++) out[i] = body[at + i]!;
+  return out;
 }
 
 /** A DeliverAck with packed seqs (as protobufjs writes them); null for anything else. */
