@@ -67,3 +67,25 @@ export function toHexCached(bytes: Uint8Array): string {
   }
   return hex;
 }
+
+/**
+ * Recipient ids arrive as fresh bytes in every Send (views of the frame), so toHexCached
+ * cannot help; remember their hex by content instead. Ids are public keys, random, so
+ * their first four bytes tell them apart; the bytes are compared in full before a
+ * remembered hex is used, and a clash is hex-encoded afresh. Bounded: emptied when full.
+ */
+const keyHexCache = new Map<number, { bytes: Uint8Array; hex: string }>();
+const KEY_HEX_CACHE_MAX = 16_384;
+export function keyToHex(bytes: Uint8Array): string {
+  if (bytes.byteLength < 4) return toHex(bytes);
+  const tag = (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | ((bytes[3]! & 0x3f) << 24)) >>> 0;
+  const known = keyHexCache.get(tag);
+  if (known !== undefined) {
+    if (bytesEqual(known.bytes, bytes)) return known.hex;
+    return toHex(bytes);
+  }
+  if (keyHexCache.size >= KEY_HEX_CACHE_MAX) keyHexCache.clear();
+  const hex = toHex(bytes);
+  keyHexCache.set(tag, { bytes: copyBytes(bytes), hex });
+  return hex;
+}

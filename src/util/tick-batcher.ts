@@ -8,6 +8,8 @@
 export class TickBatcher<T> {
   private items: T[] = [];
   private scheduled = false;
+  /** flushNow, bound once: a socket writer schedules it every busy turn. */
+  private readonly flushBound = () => this.flushNow();
 
   constructor(
     private readonly flush: (items: T[]) => void,
@@ -37,7 +39,7 @@ export class TickBatcher<T> {
   flushSoon(): void {
     if (!this.scheduled) {
       this.scheduled = true;
-      this.schedule(() => this.flushNow());
+      this.schedule(this.flushBound);
     }
   }
 

@@ -1,7 +1,9 @@
 /**
  * Domain types: what the codec returns after validation. Generated protobuf
  * types never leave src/wire; everything above sees only these.
- * Byte fields are owned copies of the exact length stated.
+ * Byte fields are owned copies of the exact length stated, but for two that the
+ * relay reads only in the turn the frame arrives: a FileChunk's data and a Send's
+ * recipient, nonce and ciphertext are views of the frame (codec/chunk.ts, codec/hot.ts).
  */
 
 export type Status = 'online' | 'away' | 'busy';

@@ -1,11 +1,11 @@
-import { toHex } from '../../util/bytes.js';
+import { keyToHex } from '../../util/bytes.js';
 import type { FrameOf } from '../../wire/types.js';
 import type { Session } from '../session.js';
 
 /** Send: to a known recipient through the fanout (store, early push, durable ack, push). */
 export function onSend(session: Session, frame: FrameOf<'send'>): void {
   const { ctx } = session;
-  const recipientHex = toHex(frame.to);
+  const recipientHex = keyToHex(frame.to);
   if (!ctx.directory.byUserId(recipientHex)) {
     session.send({
       type: 'send-ack',
