@@ -10,7 +10,7 @@
 import { encodeFrame } from '../wire/codec.js';
 import type { Card, FrameOf } from '../wire/types.js';
 import type { Hub } from './hub.js';
-import type { EnqueueResult, MailStore } from './mail-store.js';
+import type { EarlyPush, EnqueueResult, MailStore, StoredMail } from './mail-store.js';
 
 /** What fanout needs of the sending session. */
 export interface Sender {
@@ -30,10 +30,16 @@ export interface Outgoing {
 }
 
 export class Fanout {
+  /** The early push, for a sender that takes `delivered` (may hold) and one that does not. */
+  private readonly early: { holding: EarlyPush; writing: EarlyPush };
+
   constructor(
     private readonly mailbox: MailStore,
     private readonly hub: Hub,
-  ) {}
+  ) {
+    const push = (mail: StoredMail, prevSeq: number) => this.hub.deliverEarly(mail, prevSeq);
+    this.early = { holding: { push, mayHold: true }, writing: { push, mayHold: false } };
+  }
 
   /** Stores and delivers `msg` from `from` to `recipientHex`; acks the sender once it is durable. */
   send(sender: Sender, from: Card, recipientHex: string, msg: Outgoing): void {
@@ -46,10 +52,7 @@ export class Fanout {
       (seq, storedAtMs) =>
         encodeFrame({ type: 'deliver', seq, from, msgId, nonce, ciphertext, storedAtMs }),
       msgId,
-      {
-        push: (mail, prevSeq) => this.hub.deliverEarly(mail, prevSeq),
-        mayHold: sender.takesDeliveredAck,
-      },
+      sender.takesDeliveredAck ? this.early.holding : this.early.writing,
     );
     if (queued.code !== 'queued') {
       sender.send({ type: 'send-ack', msgId, code: queued.code, reason: queued.reason });

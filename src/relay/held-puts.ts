@@ -27,6 +27,8 @@ export const TAKEN = 'taken';
 
 /** Held puts whose outcome (taken, or written when due) decides whether holding pays. */
 export const HOLD_PAYS_WINDOW = 64;
+/** Recipients whose emptied Set of held puts is kept for their next put (perRecipient). */
+const KEPT_EMPTY_SETS = 4096;
 /** While holding does not pay, one candidate put in this many is still held (a probe). */
 export const HOLD_PROBE_EVERY = 16;
 
@@ -38,8 +40,8 @@ export interface HeldPutsOptions {
   maxHeldBytes: number;
 }
 
-/** What names a held put: the mailbox's seq, a cluster relay's early seq (numbers are cheaper to hash than keys). */
-export type HeldKey = string | number;
+/** What names a held put: the mailbox's seq, a cluster relay's early seq (a number: cheaper to hash than a key). */
+export type HeldKey = number;
 
 interface Held<R, Op> {
   key: HeldKey;
@@ -57,7 +59,11 @@ export class HeldPuts<R, Op = KvOp> {
   private readonly byKey = new Map<HeldKey, Held<R, Op>>();
   /** Every put held and not yet settled, oldest first (settled ones are skipped). */
   private queue: Held<R, Op>[] = [];
-  /** Each recipient's held puts, oldest first (a Set: an ack takes any one in O(1)). */
+  /**
+   * Each recipient's held puts, oldest first (a Set: an ack takes any one in O(1)). An
+   * emptied Set stays for the recipient's next put while there are at most
+   * KEPT_EMPTY_SETS recipients (a cluster's lanes are conversations: many).
+   */
   private readonly perRecipient = new Map<string, Set<Held<R, Op>>>();
   private timer: NodeJS.Timeout | null = null;
   private bytes = 0;
@@ -99,7 +105,8 @@ export class HeldPuts<R, Op = KvOp> {
 
   /** Whether `recipientHex` has puts held. */
   holds(recipientHex: string): boolean {
-    return this.perRecipient.has(recipientHex);
+    const mine = this.perRecipient.get(recipientHex);
+    return mine !== undefined && mine.size > 0;
   }
 
   /** Holds `op` (the put of mail `key`, `bytes` long) until its ack or holdMs, whichever comes first. */
@@ -187,7 +194,9 @@ export class HeldPuts<R, Op = KvOp> {
     const mine = this.perRecipient.get(held.recipientHex);
     if (mine === undefined) return;
     mine.delete(held);
-    if (mine.size === 0) this.perRecipient.delete(held.recipientHex);
+    if (mine.size === 0 && this.perRecipient.size > KEPT_EMPTY_SETS) {
+      this.perRecipient.delete(held.recipientHex);
+    }
   }
 
   private arm(ms: number): void {

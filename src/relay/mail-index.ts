@@ -17,6 +17,10 @@ interface Box {
 }
 
 export class MailIndex {
+  /**
+   * Each recipient's box stays when it empties (dropEmpty, at the sweep, lets it go): at
+   * light load every message empties its box, and the next would make a new box and Map.
+   */
   private readonly boxes = new Map<string, Box>();
   private readonly perSender = new Map<string, number>();
 
@@ -68,11 +72,17 @@ export class MailIndex {
     if (!box || !entry) return false;
     box.entries.delete(seq);
     box.bytes -= entry.bytes;
-    if (box.entries.size === 0) this.boxes.delete(recipientHex);
     const left = (this.perSender.get(entry.senderHex) ?? 1) - 1;
     if (left > 0) this.perSender.set(entry.senderHex, left);
     else this.perSender.delete(entry.senderHex);
     return true;
+  }
+
+  /** Forgets the boxes of recipients with nothing waiting. */
+  dropEmpty(): void {
+    for (const [recipientHex, box] of this.boxes) {
+      if (box.entries.size === 0) this.boxes.delete(recipientHex);
+    }
   }
 
   /** Every (recipient, seq) stored before `cutoffMs`. */

@@ -242,6 +242,7 @@ export class Mailbox implements MailStore {
     for (const [recipientHex, seq] of [...this.index.olderThan(cutoff)]) {
       if (this.index.remove(recipientHex, seq)) keys.push(mailKey(recipientHex, seq));
     }
+    this.index.dropEmpty();
     this.delete(keys);
     return keys.length;
   }

@@ -8,7 +8,11 @@
  */
 export class GroupCommit<Op, R = void> {
   private queued: Op[] = [];
-  private waiters: { resolve: (r: R) => void; reject: (err: unknown) => void }[] = [];
+  /**
+   * The next batch's result, one promise for all its submitters (they all get the same
+   * result): a promise per operation was one more object per message on the relay.
+   */
+  private nextBatch: Deferred<R> | null = null;
   private scheduled = false;
   private writing: Promise<void> | null = null;
 
@@ -25,9 +29,9 @@ export class GroupCommit<Op, R = void> {
   submit(ops: Op | readonly Op[]): Promise<R> {
     if (Array.isArray(ops)) this.queued.push(...(ops as readonly Op[]));
     else this.queued.push(ops as Op);
-    const done = new Promise<R>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (this.nextBatch === null) this.nextBatch = deferred<R>();
     this.kick();
-    return done;
+    return this.nextBatch.promise;
   }
 
   /** Operations waiting for the next batch. */
@@ -60,27 +64,34 @@ export class GroupCommit<Op, R = void> {
   private next(): void {
     if (this.writing || this.queued.length === 0) return;
     const ops = this.queued;
-    const waiters = this.waiters;
+    const batch = this.nextBatch!;
     this.queued = [];
-    this.waiters = [];
+    this.nextBatch = null;
     let result: Promise<R>;
     try {
       result = this.write(ops);
     } catch (err) {
       result = Promise.reject(err);
     }
-    this.writing = result
-      .then(
-        (r) => {
-          for (const w of waiters) w.resolve(r);
-        },
-        (err: unknown) => {
-          for (const w of waiters) w.reject(err);
-        },
-      )
-      .finally(() => {
-        this.writing = null;
-        if (this.queued.length > 0) this.next();
-      });
+    this.writing = result.then(batch.resolve, batch.reject).finally(() => {
+      this.writing = null;
+      if (this.queued.length > 0) this.next();
+    });
   }
+}
+
+interface Deferred<R> {
+  promise: Promise<R>;
+  resolve: (r: R) => void;
+  reject: (err: unknown) => void;
+}
+
+function deferred<R>(): Deferred<R> {
+  let resolve!: (r: R) => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<R>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }

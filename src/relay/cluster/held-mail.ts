@@ -211,8 +211,10 @@ export class HeldMail {
   /** Recipients' relays answered for our early mail: `+<seq>` acked, `-<seq>` not pushed. */
   private answered(msg: Msg): void {
     for (const item of msg.string().split(' ')) {
-      if (item[0] === '+') this.held.take(item.slice(1));
-      else this.held.release(item.slice(1));
+      const seq = Number(item.slice(1));
+      if (!Number.isSafeInteger(seq)) continue;
+      if (item[0] === '+') this.held.take(seq);
+      else this.held.release(seq);
     }
   }
 

@@ -10,6 +10,17 @@ import type { KvOp } from '../../../src/relay/store/index.js';
 
 const put = (key: string): KvOp => ({ type: 'put', key, value: new Uint8Array([1]) });
 
+/** A held put is named by a number (a seq); the tests name theirs, one number per name. */
+const ids = new Map<string, number>();
+const id = (name: string): number => {
+  let n = ids.get(name);
+  if (n === undefined) {
+    n = ids.size + 1;
+    ids.set(name, n);
+  }
+  return n;
+};
+
 /** HeldPuts whose writes are recorded and answered with `written:<key>`. */
 function fixture(holdMs = 20, maxHeld = 8, maxHeldBytes = 1024) {
   const writes: string[] = [];
@@ -23,8 +34,8 @@ function fixture(holdMs = 20, maxHeld = 8, maxHeldBytes = 1024) {
 describe('relay/held-puts', () => {
   it('takes a put back on its ack: it is never written', async () => {
     const { held, writes } = fixture();
-    const outcome = held.hold('bob', 'k1', put('k1'), 1);
-    assert.equal(held.take('k1'), true);
+    const outcome = held.hold('bob', id('k1'), put('k1'), 1);
+    assert.equal(held.take(id('k1')), true);
     assert.equal(await outcome, TAKEN);
     await sleep(40);
     assert.deepEqual(writes, []);
@@ -34,19 +45,19 @@ describe('relay/held-puts', () => {
 
   it('writes a put nobody acked once holdMs passed, with the write result', async () => {
     const { held, writes } = fixture(20);
-    const outcome = held.hold('bob', 'k1', put('k1'), 1);
+    const outcome = held.hold('bob', id('k1'), put('k1'), 1);
     await sleep(5);
     assert.deepEqual(writes, [], 'written before holdMs');
     assert.equal(await outcome, 'written:k1');
     assert.deepEqual(writes, ['k1']);
-    assert.equal(held.take('k1'), false, 'an ack after the write is the mailbox delete');
+    assert.equal(held.take(id('k1')), false, 'an ack after the write is the mailbox delete');
   });
 
   it('writes each put when its own holdMs has passed, oldest first', async () => {
     const { held, writes } = fixture(30);
-    const first = held.hold('bob', 'k1', put('k1'), 1);
+    const first = held.hold('bob', id('k1'), put('k1'), 1);
     await sleep(15);
-    const second = held.hold('carol', 'k2', put('k2'), 1);
+    const second = held.hold('carol', id('k2'), put('k2'), 1);
     assert.equal(await first, 'written:k1');
     assert.deepEqual(writes, ['k1'], 'the second put went with the first');
     assert.equal(await second, 'written:k2');
@@ -55,8 +66,8 @@ describe('relay/held-puts', () => {
 
   it('releases every held put at once, in order, skipping those taken', async () => {
     const { held, writes } = fixture(60_000);
-    const outcomes = ['k1', 'k2', 'k3'].map((k) => held.hold('bob', k, put(k), 1));
-    held.take('k2');
+    const outcomes = ['k1', 'k2', 'k3'].map((k) => held.hold('bob', id(k), put(k), 1));
+    held.take(id('k2'));
     held.releaseAll();
     assert.deepEqual(await Promise.all(outcomes), ['written:k1', TAKEN, 'written:k3']);
     assert.deepEqual(writes, ['k1', 'k3']);
@@ -65,42 +76,42 @@ describe('relay/held-puts', () => {
 
   it("releases one recipient's held puts, in order, and no one else's", async () => {
     const { held, writes } = fixture(60_000);
-    const bob = ['b1', 'b2'].map((k) => held.hold('bob', k, put(k), 1));
-    void held.hold('carol', 'c1', put('c1'), 1);
+    const bob = ['b1', 'b2'].map((k) => held.hold('bob', id(k), put(k), 1));
+    void held.hold('carol', id('c1'), put('c1'), 1);
     held.releaseFor('bob');
     assert.deepEqual(await Promise.all(bob), ['written:b1', 'written:b2']);
     assert.deepEqual(writes, ['b1', 'b2']);
     assert.equal(held.holds('bob'), false);
     assert.equal(held.holds('carol'), true);
-    assert.equal(held.take('c1'), true);
+    assert.equal(held.take(id('c1')), true);
   });
 
   it('drops every held put with the result given, writing none', async () => {
     const { held, writes } = fixture(60_000);
-    const outcome = held.hold('bob', 'k1', put('k1'), 1);
+    const outcome = held.hold('bob', id('k1'), put('k1'), 1);
     held.dropAll('refused');
     assert.equal(await outcome, 'refused');
     assert.deepEqual(writes, []);
-    assert.equal(held.take('k1'), false);
+    assert.equal(held.take(id('k1')), false);
   });
 
   it('counts held puts per recipient', () => {
     const { held } = fixture(60_000);
-    void held.hold('bob', 'k1', put('k1'), 1);
-    void held.hold('bob', 'k2', put('k2'), 1);
-    held.take('k1');
+    void held.hold('bob', id('k1'), put('k1'), 1);
+    void held.hold('bob', id('k2'), put('k2'), 1);
+    held.take(id('k1'));
     assert.equal(held.holds('bob'), true);
-    held.take('k2');
+    held.take(id('k2'));
     assert.equal(held.holds('bob'), false);
   });
 
   it('admits no put past maxHeld puts or maxHeldBytes, nor any when holdMs is 0', () => {
     const { held } = fixture(60_000, 2, 100);
     assert.equal(held.admit(1), true);
-    void held.hold('bob', 'k1', put('k1'), 1);
-    void held.hold('carol', 'k2', put('k2'), 1);
+    void held.hold('bob', id('k1'), put('k1'), 1);
+    void held.hold('carol', id('k2'), put('k2'), 1);
     assert.equal(held.admit(1), false, 'a third put would exceed maxHeld');
-    held.take('k1');
+    held.take(id('k1'));
     assert.equal(held.admit(1), true);
     assert.equal(held.admit(99), true);
     assert.equal(held.admit(100), false, 'held bytes 1 + 100 would exceed 100');
@@ -113,7 +124,7 @@ describe('relay/held-puts', () => {
     const due = [];
     for (let i = 0; i < HOLD_PAYS_WINDOW; i++) {
       assert.equal(held.admit(1), true);
-      due.push(held.hold('bob', `d${i}`, put(`d${i}`), 1));
+      due.push(held.hold('bob', id(`d${i}`), put(`d${i}`), 1));
     }
     await Promise.all(due);
     assert.equal(held.paying, false);
@@ -123,8 +134,8 @@ describe('relay/held-puts', () => {
     let probes = 0;
     while (probes < HOLD_PAYS_WINDOW) {
       if (!held.admit(1)) continue;
-      void held.hold('bob', `p${probes}`, put(`p${probes}`), 1);
-      held.take(`p${probes}`);
+      void held.hold('bob', id(`p${probes}`), put(`p${probes}`), 1);
+      held.take(id(`p${probes}`));
       probes++;
     }
     assert.equal(held.paying, true);
@@ -133,12 +144,12 @@ describe('relay/held-puts', () => {
 
   it('writes a held put at once on release, counting it as not acked in time', async () => {
     const { held, writes } = fixture(10_000);
-    const outcome = held.hold('bob', 'k1', put('k1'), 1);
-    held.release('k1');
+    const outcome = held.hold('bob', id('k1'), put('k1'), 1);
+    held.release(id('k1'));
     assert.equal(await outcome, 'written:k1');
     assert.deepEqual(writes, ['k1']);
     assert.equal(held.holds('bob'), false);
-    held.release('k1'); // no longer held: nothing happens
+    held.release(id('k1')); // no longer held: nothing happens
     assert.deepEqual(writes, ['k1']);
   });
 });
