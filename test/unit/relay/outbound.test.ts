@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { setImmediate as turn } from 'node:timers/promises';
-import { OUTBOUND_DELAYED_MAX_FRAMES, Outbound } from '../../../src/relay/outbound.js';
+import {
+  OUTBOUND_DELAYED_MAX_FRAMES,
+  OUTBOUND_JOIN_MAX_BYTES,
+  Outbound,
+} from '../../../src/relay/outbound.js';
 import { DelayedFlush, LOAD_SAMPLE_MS } from '../../../src/util/delayed-flush.js';
 import { FrameDecoder, frame as framed } from '../../../src/wire/framing.js';
 
@@ -140,5 +144,43 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
     assert.deepEqual(streams[0]!.frames().slice(3), [4, 5]);
     assert.deepEqual(streams[1]!.frames().slice(3), [4, 5]);
     assert.notEqual(streams[0]!.writes[1], streams[1]!.writes[1]);
+  });
+
+  it('writes large frames as they are and joins the small ones around them, bodies and shared frames alike', async () => {
+    const stream = new Recorder();
+    const out = new Outbound(stream as never, () => {});
+    const large = (name: number) => {
+      const body = new Uint8Array(OUTBOUND_JOIN_MAX_BYTES + 100).fill(name);
+      return body;
+    };
+    const bigBody = large(3);
+    const bigShared = framed(large(5));
+    const queued: Uint8Array[] = [];
+    const body = (b: Uint8Array) => {
+      out.queue(b);
+      queued.push(framed(b));
+    };
+    const shared = (f: Buffer) => {
+      out.queueFramed(f);
+      queued.push(f);
+    };
+    body(frame(1));
+    shared(framed(frame(2)));
+    body(bigBody);
+    body(frame(4));
+    shared(bigShared);
+    body(frame(6));
+    await turn();
+    assert.deepEqual(stream.frames(), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(Buffer.concat(stream.writes), Buffer.concat(queued), 'byte for byte');
+    assert.ok(
+      stream.writes.some((w) => w.buffer === bigShared.buffer),
+      'a large shared frame is written as it is',
+    );
+    assert.ok(
+      stream.writes.some((w) => w.buffer === bigBody.buffer),
+      'a large body is not copied into a joined buffer',
+    );
+    assert.equal(out.bufferedBytes, 0);
   });
 });
