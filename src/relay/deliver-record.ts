@@ -5,7 +5,7 @@
  * 0 given the seq JetStream assigned (cluster/mailbox.ts).
  */
 import { decodeFrame, encodeFrame } from '../wire/codec.js';
-import { varintLength, writeVarint } from '../wire/framing.js';
+import { varintAt, varintEnd, varintLength, writeVarint } from '../wire/framing.js';
 import { RelayFailureCode, relayFailure } from './errors.js';
 
 /** Frame.deliver (field 8, length-delimited) and Deliver.seq (field 1, varint) tags. */
@@ -20,39 +20,23 @@ const SEQ_TAG = (1 << 3) | 0;
  * other shape is decoded and encoded again; one that does not decode throws.
  */
 export function deliverWithSeq(record: Uint8Array, seq: number): Uint8Array {
-  const body = record[0] === DELIVER_TAG ? readVarint(record, 1) : null;
-  if (
-    body === null ||
-    body.end + body.value !== record.byteLength ||
-    record[body.end] === SEQ_TAG
-  ) {
+  const bodyBytes = record[0] === DELIVER_TAG ? varintAt(record, 1, record.byteLength) : -1;
+  const bodyAt = varintEnd;
+  if (bodyBytes < 0 || bodyAt + bodyBytes !== record.byteLength || record[bodyAt] === SEQ_TAG) {
     const frame = decodeFrame(record);
     if (frame.type !== 'deliver')
       throw relayFailure(RelayFailureCode.StoreOpen, 'stored mail is not a Deliver frame');
     return encodeFrame({ ...frame, seq });
   }
   const seqField = 1 + varintLength(seq);
-  const length = body.value + seqField;
+  const length = bodyBytes + seqField;
   const out = Buffer.allocUnsafe(1 + varintLength(length) + length);
   out[0] = DELIVER_TAG;
   let at = writeVarint(out, length, 1);
   out[at++] = SEQ_TAG;
   at = writeVarint(out, seq, at);
-  out.set(record.subarray(body.end), at);
+  out.set(record.subarray(bodyAt), at);
   return out;
-}
-
-/** A varint at `at`: its value and where it ends; null if it runs past the end or 8 bytes. */
-function readVarint(b: Uint8Array, at: number): { value: number; end: number } | null {
-  let value = 0;
-  let mul = 1;
-  for (let i = at; i < b.byteLength && i < at + 8; i++) {
-    const byte = b[i]!;
-    value += (byte & 0x7f) * mul;
-    if (byte < 0x80) return { value, end: i + 1 };
-    mul *= 128;
-  }
-  return null;
 }
 
 /** When a stored 1:1 record (an encoded Deliver frame) was stored, for the TTL; null if unreadable. */

@@ -12,7 +12,7 @@
  */
 import { boundedBytes } from '../check.js';
 import { ProtocolCode, ProtocolError } from '../errors.js';
-import { varintLength } from '../framing.js';
+import { varintAt, varintEnd, varintLength } from '../framing.js';
 import {
   BOX_OVERHEAD_BYTES,
   KEY_BYTES,
@@ -49,37 +49,13 @@ export function decodeFast(body: Uint8Array): Frame | null {
 }
 
 /**
- * Where the last `varint` ended. The readers below run for every message, and a
- * [value, end] pair per varint (framing.ts readVarint) was 5% of all the relay allocated
- * at saturation (50 clients).
- */
-let varintEnd = 0;
-
-/** The varint at `at` (before `end`), its end in varintEnd; -1 if none or past 2^53 (as readVarint). */
-function varint(b: Uint8Array, at: number, end: number): number {
-  let n = 0;
-  let mul = 1;
-  for (let i = at; i < end && i < at + 8; i++) {
-    const x = b[i]!;
-    n += (x & 0x7f) * mul;
-    if (x < 0x80) {
-      if (!Number.isSafeInteger(n)) return -1;
-      varintEnd = i + 1;
-      return n;
-    }
-    mul *= 128;
-  }
-  return -1;
-}
-
-/**
  * Where the message of a one-field Frame with tag `tag` starts (it ends at the body's
  * end), or -1.
  */
 function inner(body: Uint8Array, tag: number): number {
   const end = body.byteLength;
   if (end < 2 || body[0] !== tag) return -1;
-  const len = varint(body, 1, end);
+  const len = varintAt(body, 1, end);
   return len < 0 || varintEnd + len !== end ? -1 : varintEnd;
 }
 
@@ -101,7 +77,7 @@ export function decodeSendFast(body: Uint8Array): FrameOf<'send'> | null {
   if (nonce < 0) return null;
   const at = nonce + NONCE_BYTES;
   if (body[at] !== TAG_4) return null;
-  const cipherBytes = varint(body, at + 1, end);
+  const cipherBytes = varintAt(body, at + 1, end);
   const cipher = varintEnd;
   if (cipherBytes < 0 || cipher + cipherBytes !== end) return null;
   if (cipherBytes < BOX_OVERHEAD_BYTES || cipherBytes > MAX_SEALED_BYTES) {
@@ -146,12 +122,12 @@ export function decodeDeliverAckFast(body: Uint8Array): FrameOf<'deliver-ack'> |
   // No seqs at all: protobufjs leaves the field out.
   if (start === end) return { type: 'deliver-ack', seqs: [] };
   if (body[start] !== TAG_1) return null;
-  const len = varint(body, start + 1, end);
+  const len = varintAt(body, start + 1, end);
   if (len < 0 || varintEnd + len !== end) return null;
   const seqs: number[] = [];
   let at = varintEnd;
   while (at < end) {
-    const v = varint(body, at, end);
+    const v = varintAt(body, at, end);
     if (v < 0) return null;
     if (seqs.length === MAX_ACK_SEQS) {
       throw new ProtocolError(
