@@ -48,7 +48,7 @@ export function parseMailKey(key: string): { recipientHex: string; seq: number }
 }
 
 /** A put the mailbox holds for its recipient's ack (held-puts.ts): built only if written. */
-export interface HeldMail {
+export interface HeldPut {
   mail: StoredMail;
   senderId: Uint8Array;
   bytes: number;

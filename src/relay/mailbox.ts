@@ -29,7 +29,7 @@ import { HeldPuts, TAKEN } from './held-puts.js';
 import type { RelayLimits } from './limits.js';
 import { MailIndex } from './mail-index.js';
 import {
-  type HeldMail,
+  type HeldPut,
   MAIL_PREFIX,
   MAX_UNWRITTEN_SEQS,
   mailKey,
@@ -80,7 +80,7 @@ export class Mailbox implements MailStore {
   /** lastSeq when the last batch with a put (and so the high-water mark) was built. */
   private seqWritten = 0;
   private readonly commits: GroupCommit<KvOp, StoreRefusal | null>;
-  private readonly held: HeldPuts<StoreRefusal | null, HeldMail>;
+  private readonly held: HeldPuts<StoreRefusal | null, HeldPut>;
   private readonly limits: RelayLimits;
   private readonly clock: Clock;
 
