@@ -80,6 +80,8 @@ export function decodeSendFast(body: Uint8Array): FrameOf<'send'> | null {
   const cipherBytes = varintAt(body, at + 1, end);
   const cipher = varintEnd;
   if (cipherBytes < 0 || cipher + cipherBytes !== end) return null;
+  // Out of range: the generic decoder's coded error (boundedBytes throws; it copies only
+  // a value in range, which this one is not).
   if (cipherBytes < BOX_OVERHEAD_BYTES || cipherBytes > MAX_SEALED_BYTES) {
     boundedBytes(
       'send.ciphertext',
