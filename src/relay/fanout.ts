@@ -53,17 +53,17 @@ export class Fanout {
         encodeFrame({ type: 'deliver', seq, from, msgId, nonce, ciphertext, storedAtMs }),
       msgId,
       sender.takesDeliveredAck ? this.early.holding : this.early.writing,
+      (result) => {
+        sender.sendFinished();
+        sender.send({ type: 'send-ack', msgId, code: result.code, reason: reasonOf(result) });
+        if (result.code === 'stored') this.hub.deliver(result.mail);
+      },
     );
     if (queued.code !== 'queued') {
       sender.send({ type: 'send-ack', msgId, code: queued.code, reason: queued.reason });
       return;
     }
     sender.sendStarted();
-    void queued.durable.then((result: EnqueueResult) => {
-      sender.sendFinished();
-      sender.send({ type: 'send-ack', msgId, code: result.code, reason: reasonOf(result) });
-      if (result.code === 'stored') this.hub.deliver(result.mail);
-    });
   }
 }
 

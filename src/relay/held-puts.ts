@@ -18,12 +18,10 @@
  * one put in HOLD_PROBE_EVERY, to see when acks come in time again.
  *
  * One timer for all held puts (event-loop time, not the injected clock: like the delayed
- * SendAcks, a scheduling choice that no protocol rule depends on).
+ * SendAcks, a scheduling choice that no protocol rule depends on). Outcomes are calls to
+ * the owner's hooks, not promises: on the relay's hot path a promise per put and a
+ * reaction per outcome were a good part of its garbage per message (issue 14).
  */
-import type { KvOp } from './store/index.js';
-
-/** What a held put came to when the recipient's ack took it back (else: its write's result). */
-export const TAKEN = 'taken';
 
 /** Held puts whose outcome (taken, or written when due) decides whether holding pays. */
 export const HOLD_PAYS_WINDOW = 64;
@@ -43,7 +41,15 @@ export interface HeldPutsOptions {
 /** What names a held put: the mailbox's seq, a cluster relay's early seq (a number: cheaper to hash than a key). */
 export type HeldKey = number;
 
-interface Held<R, Op> {
+/** What becomes of a held put, told to its owner. */
+export interface HeldPutsHooks<Op> {
+  /** Released (came due, releaseFor, release, releaseAll): write it now. */
+  write(op: Op): void;
+  /** Taken back by its recipient's ack: never written. */
+  taken(op: Op): void;
+}
+
+interface Held<Op> {
   key: HeldKey;
   bytes: number;
   /** Whose order the put keeps: its recipient (a cluster: its conversation). */
@@ -51,20 +57,19 @@ interface Held<R, Op> {
   op: Op;
   /** performance.now() when held. */
   since: number;
-  settle: (outcome: R | typeof TAKEN) => void;
   done: boolean;
 }
 
-export class HeldPuts<R, Op = KvOp> {
-  private readonly byKey = new Map<HeldKey, Held<R, Op>>();
+export class HeldPuts<Op> {
+  private readonly byKey = new Map<HeldKey, Held<Op>>();
   /** Every put held and not yet settled, oldest first (settled ones are skipped). */
-  private queue: Held<R, Op>[] = [];
+  private queue: Held<Op>[] = [];
   /**
    * Each recipient's held puts, oldest first (a Set: an ack takes any one in O(1)). An
    * emptied Set stays for the recipient's next put while there are at most
    * KEPT_EMPTY_SETS recipients (a cluster's lanes are conversations: many).
    */
-  private readonly perRecipient = new Map<string, Set<Held<R, Op>>>();
+  private readonly perRecipient = new Map<string, Set<Held<Op>>>();
   private timer: NodeJS.Timeout | null = null;
   private bytes = 0;
   /** Outcomes in the current window: taken by an ack, or written when due. */
@@ -73,10 +78,10 @@ export class HeldPuts<R, Op = KvOp> {
   private pays = true;
   private sinceProbe = 0;
 
-  /** `write` submits a released put to the mailbox's group commit (a cluster: publishes it). */
+  /** `hooks.write` submits a released put to the mailbox's group commit (a cluster: publishes it). */
   constructor(
     private readonly options: HeldPutsOptions,
-    private readonly write: (op: Op) => Promise<R>,
+    private readonly hooks: HeldPutsHooks<Op>,
   ) {}
 
   /** Puts held now. */
@@ -109,26 +114,19 @@ export class HeldPuts<R, Op = KvOp> {
     return mine !== undefined && mine.size > 0;
   }
 
-  /** Holds `op` (the put of mail `key`, `bytes` long) until its ack or holdMs, whichever comes first. */
-  hold(recipientHex: string, key: HeldKey, op: Op, bytes: number): Promise<R | typeof TAKEN> {
-    return new Promise((settle) => {
-      const held: Held<R, Op> = {
-        key,
-        bytes,
-        recipientHex,
-        op,
-        since: performance.now(),
-        settle,
-        done: false,
-      };
-      this.byKey.set(key, held);
-      this.bytes += held.bytes;
-      this.queue.push(held);
-      const mine = this.perRecipient.get(recipientHex);
-      if (mine === undefined) this.perRecipient.set(recipientHex, new Set([held]));
-      else mine.add(held);
-      this.arm(this.options.holdMs);
-    });
+  /**
+   * Holds `op` (the put of mail `key`, `bytes` long) until its ack (hooks.taken) or
+   * holdMs (hooks.write), whichever comes first.
+   */
+  hold(recipientHex: string, key: HeldKey, op: Op, bytes: number): void {
+    const held: Held<Op> = { key, bytes, recipientHex, op, since: performance.now(), done: false };
+    this.byKey.set(key, held);
+    this.bytes += bytes;
+    this.queue.push(held);
+    const mine = this.perRecipient.get(recipientHex);
+    if (mine === undefined) this.perRecipient.set(recipientHex, new Set<Held<Op>>().add(held));
+    else mine.add(held);
+    this.arm(this.options.holdMs);
   }
 
   /** The recipient acknowledged mail `key`: true if its put was held (it is then never written). */
@@ -137,7 +135,7 @@ export class HeldPuts<R, Op = KvOp> {
     if (held === undefined) return false;
     this.settle(held);
     this.outcome(true);
-    held.settle(TAKEN);
+    this.hooks.taken(held.op);
     return true;
   }
 
@@ -161,20 +159,20 @@ export class HeldPuts<R, Op = KvOp> {
     for (const held of queue) if (!held.done) this.releaseHeld(held);
   }
 
-  /** Ends every held put with `result` unwritten (the store reopened: the mailbox refuses them). */
-  dropAll(result: R): void {
+  /** Ends every held put unwritten, each given to `dropped` (the store reopened: the mailbox refuses them). */
+  dropAll(dropped: (op: Op) => void): void {
     const queue = this.queue;
     this.queue = [];
     for (const held of queue) {
       if (held.done) continue;
       this.settle(held);
-      held.settle(result);
+      dropped(held.op);
     }
   }
 
-  private releaseHeld(held: Held<R, Op>): void {
+  private releaseHeld(held: Held<Op>): void {
     this.settle(held);
-    void this.write(held.op).then(held.settle);
+    this.hooks.write(held.op);
   }
 
   /** A held put was taken (true) or came due unacked (false): the window's verdict. */
@@ -187,7 +185,7 @@ export class HeldPuts<R, Op = KvOp> {
     this.expired = 0;
   }
 
-  private settle(held: Held<R, Op>): void {
+  private settle(held: Held<Op>): void {
     held.done = true;
     this.byKey.delete(held.key);
     this.bytes -= held.bytes;

@@ -4,8 +4,8 @@
  * for the sequence's high-water mark.
  */
 import { allocBytes } from '../util/bytes.js';
-import type { StoredMail } from './mail-store.js';
-import type { KvOp } from './store/index.js';
+import type { EnqueueResult, StoredMail } from './mail-store.js';
+import type { KvOp, RelayKv } from './store/index.js';
 
 export const MAIL_PREFIX = 'm1!';
 export const SEQ_KEY = 's1!seq';
@@ -47,11 +47,16 @@ export function parseMailKey(key: string): { recipientHex: string; seq: number }
   return { recipientHex: parts[1], seq: Number.parseInt(parts[2], 16) };
 }
 
-/** A put the mailbox holds for its recipient's ack (held-puts.ts): built only if written. */
-export interface HeldPut {
+/**
+ * One put on its way (mailbox.ts): held for its recipient's ack (held-puts.ts; its key
+ * and value built only if it is written) or waiting for its batch; `done` hears how it
+ * ended (EnqueueResult). One object per message, and no promise.
+ */
+export interface PendingPut {
   mail: StoredMail;
   senderId: Uint8Array;
   bytes: number;
+  done: (result: EnqueueResult) => void;
 }
 
 /** The put of `mail` from `senderId`: its record after the sender id, `bytes` in all. */
@@ -60,4 +65,29 @@ export function putOf(mail: StoredMail, senderId: Uint8Array, bytes: number): Kv
   value.set(senderId, 0);
   value.set(mail.record, SENDER_BYTES);
   return { type: 'put', key: mailKey(mail.recipientHex, mail.seq), value };
+}
+
+/**
+ * `recipientHex`'s stored mail with seq > afterSeq, in order, at most `limit`, skipping
+ * seqs not `indexed`; `done` when nothing more was stored at the time of the read.
+ */
+export async function readMail(
+  kv: RelayKv,
+  recipientHex: string,
+  afterSeq: number,
+  limit: number,
+  indexed: (seq: number) => boolean,
+): Promise<{ mails: StoredMail[]; done: boolean }> {
+  const entries = await kv.range({
+    gt: mailKey(recipientHex, afterSeq),
+    lt: `${MAIL_PREFIX}${recipientHex}!~`,
+    limit,
+  });
+  const mails: StoredMail[] = [];
+  for (const [key, value] of entries) {
+    const parsed = parseMailKey(key);
+    if (parsed === null || !indexed(parsed.seq)) continue;
+    mails.push({ seq: parsed.seq, recipientHex, record: value.subarray(SENDER_BYTES) });
+  }
+  return { mails, done: entries.length < limit };
 }

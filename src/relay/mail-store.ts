@@ -22,6 +22,9 @@ export type Refusal = { code: Exclude<AckCode, 'stored' | 'delivered'>; reason: 
  */
 export type EnqueueResult = { code: 'stored' | 'delivered'; mail: StoredMail } | Refusal;
 
+/** What `enqueue` returns when it took the record; `done` will be called. */
+export type Queued = { code: 'queued'; mail?: StoredMail; prevSeq?: number };
+
 /**
  * The early push (fanout.ts): `push` gives `mail` to the recipient's sessions on this
  * relay that keep up (true if one took it) before its write. `mayHold`: the sender
@@ -41,23 +44,23 @@ export interface EarlyPush {
  */
 export interface MailStore {
   /**
-   * Stores one record: a refusal at once, or `durable`, which settles after the
-   * write. Only where the seq is known before the write (LevelDB) do `mail` and
-   * `prevSeq` come at once; `early` pushes the mail before its write where the store
-   * can (LevelDB: with its seq; a cluster: with an early seq, only to hold it).
-   * `build` runs before enqueue returns, if at all: it may read views of the received
-   * Send (codec/hot.ts), which are not kept past that turn.
+   * Stores one record: a refusal at once (`done` is then never called), or `queued`,
+   * and `done` is called once, after the write, with its result (a callback: no promise
+   * per message on the relay's hot path). Only where the seq is known before the write
+   * (LevelDB) do `mail` and `prevSeq` come at once; `early` pushes the mail before its
+   * write where the store can (LevelDB: with its seq; a cluster: with an early seq,
+   * only to hold it). `build` runs before enqueue returns, if at all: it may read views
+   * of the received Send (codec/hot.ts), which are not kept past that turn.
    */
   enqueue(
     senderId: Uint8Array,
     recipientHex: string,
     build: (seq: number, storedAtMs: number) => Uint8Array,
     /** The sender's message id: in a cluster, the same message sent twice is stored once. */
-    msgId?: Uint8Array,
-    early?: EarlyPush,
-  ):
-    | { code: 'queued'; mail?: StoredMail; prevSeq?: number; durable: Promise<EnqueueResult> }
-    | Refusal;
+    msgId: Uint8Array | undefined,
+    early: EarlyPush | undefined,
+    done: (result: EnqueueResult) => void,
+  ): Queued | Refusal;
   read(
     recipientHex: string,
     afterSeq: number,

@@ -25,17 +25,18 @@ import { GroupCommit } from '../util/group-commit.js';
 import type { Logger } from '../util/logger.js';
 import { Delivery, type DeliveryLink, type SessionDelivery } from './delivery.js';
 import { RelayFailureCode, relayFailure } from './errors.js';
-import { HeldPuts, TAKEN } from './held-puts.js';
+import { HeldPuts } from './held-puts.js';
 import type { RelayLimits } from './limits.js';
 import { MailIndex } from './mail-index.js';
 import {
-  type HeldPut,
   MAIL_PREFIX,
   MAX_UNWRITTEN_SEQS,
   mailKey,
+  type PendingPut,
   parseMailKey,
   parseSeqValue,
   putOf,
+  readMail,
   SENDER_BYTES,
   SEQ_KEY,
   SEQ_RESTART_GAP,
@@ -52,12 +53,10 @@ import {
 } from './store/index.js';
 
 /**
- * What `enqueue` returns at once: a refusal, or the mail, the seq of the mail issued
- * to the same recipient just before it (0 if none since start), and the durable write.
+ * What `enqueue` returns at once: a refusal, or the mail and the seq of the mail issued
+ * to the same recipient just before it (0 if none since start).
  */
-export type Enqueued =
-  | { code: 'queued'; mail: StoredMail; prevSeq: number; durable: Promise<EnqueueResult> }
-  | Refusal;
+export type Enqueued = { code: 'queued'; mail: StoredMail; prevSeq: number } | Refusal;
 
 /** Mail records read per batch when the index is rebuilt at open. */
 const OPEN_SCAN_BATCH = 4096;
@@ -79,21 +78,25 @@ export class Mailbox implements MailStore {
   private closed = false;
   /** lastSeq when the last batch with a put (and so the high-water mark) was built. */
   private seqWritten = 0;
-  private readonly commits: GroupCommit<KvOp, StoreRefusal | null>;
-  private readonly held: HeldPuts<StoreRefusal | null, HeldPut>;
-  private readonly limits: RelayLimits;
-  private readonly clock: Clock;
+  private readonly commits: GroupCommit<KvOp, StoreRefusal | null, PendingPut>;
+  private readonly held: HeldPuts<PendingPut>;
 
   constructor(
     private readonly store: RelayStore,
     private readonly options: MailboxOptions,
   ) {
-    this.limits = options.limits;
-    this.clock = options.clock;
-    this.commits = new GroupCommit((ops) => this.writeBatch(ops));
+    this.commits = new GroupCommit((ops) => this.writeBatch(ops), setImmediate, {
+      settle: (put, refusal) => this.written(put, refusal),
+      // A batch's write that threw (store.write refuses rather than throws): its senders retry.
+      failed: () => REFUSED_RECOVERING,
+    });
     const { holdForAckMs: holdMs, maxHeldPuts: maxHeld, maxHeldBytes } = options.limits;
-    this.held = new HeldPuts({ holdMs, maxHeld, maxHeldBytes }, (h) =>
-      this.commits.submit(putOf(h.mail, h.senderId, h.bytes)),
+    this.held = new HeldPuts<PendingPut>(
+      { holdMs, maxHeld, maxHeldBytes },
+      {
+        write: (put) => this.commits.submitFor(putOf(put.mail, put.senderId, put.bytes), put),
+        taken: (put) => put.done({ code: 'delivered', mail: put.mail }),
+      },
     );
     store.onReopen(() => this.reload());
   }
@@ -110,7 +113,8 @@ export class Mailbox implements MailStore {
         senderHex: toHex(value.subarray(0, SENDER_BYTES)),
         bytes: value.byteLength,
         // An unreadable record is still counted (and swept by TTL from now).
-        storedAtMs: this.options.storedAtOf(value.subarray(SENDER_BYTES)) ?? this.clock.now(),
+        storedAtMs:
+          this.options.storedAtOf(value.subarray(SENDER_BYTES)) ?? this.options.clock.now(),
       });
       this.lastIssued.set(parsed.recipientHex, parsed.seq);
       if (parsed.seq > this.lastSeq) this.lastSeq = parsed.seq;
@@ -140,32 +144,34 @@ export class Mailbox implements MailStore {
 
   /**
    * Stores one record durably: returns at once with a refusal code, or with the
-   * mail (its seq assigned, its record built by `build(seq, storedAtMs)`) and
-   * `durable`, which resolves with `stored` after the synced batch that holds
-   * it, or with the refusal that stopped the batch. Never throws for quotas.
+   * mail (its seq assigned, its record built by `build(seq, storedAtMs)`); then
+   * `done` hears `stored` after the synced batch that holds it, `delivered` if its
+   * recipient acked it while its put was held, or the refusal that stopped the
+   * batch. Never throws for quotas.
    */
   enqueue(
     senderId: Uint8Array,
     recipientHex: string,
     build: (seq: number, storedAtMs: number) => Uint8Array,
-    _msgId?: Uint8Array,
-    early?: EarlyPush,
+    _msgId: Uint8Array | undefined,
+    early: EarlyPush | undefined,
+    done: (result: EnqueueResult) => void,
   ): Enqueued {
     if (this.closed) return REFUSED_CLOSED;
     const refused = this.store.refusal();
     if (refused) return refused;
     const senderHex = toHexCached(senderId);
-    if (this.index.count(recipientHex) >= this.limits.maxMailboxMessages) {
+    if (this.index.count(recipientHex) >= this.options.limits.maxMailboxMessages) {
       return { code: 'recipient-quota', reason: 'recipient mailbox is full' };
     }
-    if (this.index.pendingFrom(senderHex) >= this.limits.maxPendingPerSender) {
+    if (this.index.pendingFrom(senderHex) >= this.options.limits.maxPendingPerSender) {
       return { code: 'sender-quota', reason: 'too many undelivered messages' };
     }
     const seq = this.lastSeq + 1;
-    const storedAtMs = this.clock.now();
+    const storedAtMs = this.options.clock.now();
     const record = build(seq, storedAtMs);
     const bytes = SENDER_BYTES + record.byteLength;
-    if (this.index.bytes(recipientHex) + bytes > this.limits.maxMailboxBytes) {
+    if (this.index.bytes(recipientHex) + bytes > this.options.limits.maxMailboxBytes) {
       return { code: 'recipient-quota', reason: 'recipient mailbox is full' };
     }
     this.lastSeq = seq;
@@ -181,18 +187,22 @@ export class Mailbox implements MailStore {
       this.held.admit(bytes);
     // Not held: this recipient's held puts go first, so a read never sees a later mail alone.
     if (!hold && this.held.holds(recipientHex)) this.held.releaseFor(recipientHex);
+    const put: PendingPut = { mail, senderId, bytes, done };
     // A held put's key and value are built only if it is written after all.
-    const written = hold
-      ? this.held.hold(recipientHex, seq, { mail, senderId, bytes }, bytes)
-      : this.commits.submit(putOf(mail, senderId, bytes));
-    return { code: 'queued', mail, prevSeq, durable: written.then((r) => this.written(r, mail)) };
+    if (hold) this.held.hold(recipientHex, seq, put, bytes);
+    else this.commits.submitFor(putOf(mail, senderId, bytes), put);
+    return { code: 'queued', mail, prevSeq };
   }
 
-  private written(refusal: StoreRefusal | null | typeof TAKEN, mail: StoredMail): EnqueueResult {
-    if (refusal === TAKEN) return { code: 'delivered', mail };
-    if (refusal === null) return { code: 'stored', mail };
+  /** `put`'s batch was written (refusal null) or refused. */
+  private written(put: PendingPut, refusal: StoreRefusal | null): void {
+    const { mail } = put;
+    if (refusal === null) {
+      put.done({ code: 'stored', mail });
+      return;
+    }
     this.index.remove(mail.recipientHex, mail.seq);
-    return refusal;
+    put.done(refusal);
   }
 
   /**
@@ -206,19 +216,9 @@ export class Mailbox implements MailStore {
   ): Promise<{ mails: StoredMail[]; done: boolean }> {
     await this.store.whenOpen();
     if (this.index.count(recipientHex) === 0) return { mails: [], done: true };
-    const entries = await this.store.kv.range({
-      gt: mailKey(recipientHex, afterSeq),
-      lt: `${MAIL_PREFIX}${recipientHex}!~`,
-      limit,
-    });
-    const mails: StoredMail[] = [];
-    for (const [key, value] of entries) {
-      const parsed = parseMailKey(key);
-      // Skip mail acked (deleted from the index) while the read was in flight.
-      if (parsed === null || !this.index.has(recipientHex, parsed.seq)) continue;
-      mails.push({ seq: parsed.seq, recipientHex, record: value.subarray(SENDER_BYTES) });
-    }
-    return { mails, done: entries.length < limit };
+    // Skip mail acked (deleted from the index) while the read was in flight.
+    const indexed = (seq: number) => this.index.has(recipientHex, seq);
+    return readMail(this.store.kv, recipientHex, afterSeq, limit, indexed);
   }
 
   /** Deletes acknowledged mail of this recipient (a held put is never written). Unknown seqs are ignored. */
@@ -236,7 +236,7 @@ export class Mailbox implements MailStore {
 
   /** Drops mail older than the TTL. Returns how many were dropped. */
   sweep(): number {
-    const cutoff = this.clock.now() - this.limits.mailTtlMs;
+    const cutoff = this.options.clock.now() - this.options.limits.mailTtlMs;
     this.held.releaseAll(); // first: a delete below must not overtake its put
     const keys: string[] = [];
     for (const [recipientHex, seq] of [...this.index.olderThan(cutoff)]) {
@@ -283,7 +283,7 @@ export class Mailbox implements MailStore {
    */
   private async reload(): Promise<void> {
     // Held puts are not in what the index is rebuilt from: their senders send them again.
-    this.held.dropAll(REFUSED_RECOVERING);
+    this.held.dropAll((put) => this.written(put, REFUSED_RECOVERING));
     this.index.clear();
     this.lastIssued.clear();
     await this.open();

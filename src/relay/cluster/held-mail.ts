@@ -23,7 +23,7 @@
  */
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import { TickBatcher } from '../../util/tick-batcher.js';
-import { HeldPuts, TAKEN } from '../held-puts.js';
+import { HeldPuts } from '../held-puts.js';
 import type { RelayLimits } from '../limits.js';
 import type { EnqueueResult, StoredMail } from '../mail-store.js';
 import { type ClusterLink, EARLY_ANSWER_PREFIX, EARLY_SUBJECT_PREFIX } from './connection.js';
@@ -60,8 +60,15 @@ export type EarlyMail = StoredMail & { msgId: string };
 /** A held publish: run when released, its result the sender's ack. */
 type Publish = () => Promise<EnqueueResult>;
 
+/** A held publish, the mail it pushed early, and where its outcome goes. */
+interface HeldPublish {
+  publish: Publish;
+  mail: EarlyMail;
+  settle: (result: EnqueueResult) => void;
+}
+
 export class HeldMail {
-  private readonly held: HeldPuts<EnqueueResult, Publish>;
+  private readonly held: HeldPuts<HeldPublish>;
   private next = EARLY_SEQ_BASE;
   /** Other relays' early mail pushed here: early seq -> where its ack goes; oldest first. */
   private readonly forwarded = new Map<number, { answer: string; since: number }>();
@@ -82,7 +89,13 @@ export class HeldMail {
 
   constructor(private readonly o: HeldMailOptions) {
     const { holdForAckMs: holdMs, maxHeldPuts: maxHeld, maxHeldBytes } = o.limits;
-    this.held = new HeldPuts({ holdMs, maxHeld, maxHeldBytes }, (publish) => publish());
+    this.held = new HeldPuts(
+      { holdMs, maxHeld, maxHeldBytes },
+      {
+        write: (held) => void held.publish().then(held.settle),
+        taken: (held) => held.settle({ code: 'delivered', mail: held.mail }),
+      },
+    );
     this.answers = `${EARLY_ANSWER_PREFIX}${o.node}`;
     this.early = `${EARLY_SUBJECT_PREFIX}${o.node}.`;
   }
@@ -130,9 +143,9 @@ export class HeldMail {
         return null;
       }
     }
-    return this.held
-      .hold(lane, seq, publish, record.byteLength)
-      .then((outcome) => (outcome === TAKEN ? { code: 'delivered', mail } : outcome));
+    return new Promise((settle) =>
+      this.held.hold(lane, seq, { publish, mail, settle }, record.byteLength),
+    );
   }
 
   /** Whether mail of conversation `lane` is held (a later publish must not overtake it). */

@@ -133,9 +133,10 @@ export class ClusterMailbox implements MailStore {
     senderId: Uint8Array,
     recipientHex: string,
     build: (seq: number, storedAtMs: number) => Uint8Array,
-    msgId?: Uint8Array,
-    early?: EarlyPush,
-  ): { code: 'queued'; durable: Promise<EnqueueResult> } | Refusal {
+    msgId: Uint8Array | undefined,
+    early: EarlyPush | undefined,
+    done: (result: EnqueueResult) => void,
+  ): { code: 'queued' } | Refusal {
     if (this.closed) return REFUSED_CLOSED;
     const senderHex = toHexCached(senderId);
     if (this.senders.full(senderHex)) {
@@ -182,7 +183,8 @@ export class ClusterMailbox implements MailStore {
     if (held === null && this.held.holds(lane)) this.held.releaseFor(lane);
     const durable = held ?? publish();
     this.track(durable);
-    return { code: 'queued', durable };
+    void durable.then(done);
+    return { code: 'queued' };
   }
 
   async read(

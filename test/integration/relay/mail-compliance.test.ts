@@ -17,6 +17,7 @@ import { toHex } from '../../../src/util/bytes.js';
 import { systemClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { decodeFrame, encodeFrame } from '../../../src/wire/codec.js';
+import { enqueueDurable } from '../../helpers/enqueue.js';
 import { natsServerPath } from '../../helpers/nats.js';
 import { cardOf } from '../../helpers/raw-client.js';
 import { clusterLinks, relayStores } from '../../helpers/stores.js';
@@ -71,7 +72,7 @@ const kinds: Array<[string, () => Kind, boolean]> = [
 ];
 
 async function store(mailbox: MailStore, recipientHex: string, text: string): Promise<number> {
-  const q = mailbox.enqueue(alice.userId, recipientHex, (seq, storedAtMs) =>
+  const q = enqueueDurable(mailbox, alice.userId, recipientHex, (seq, storedAtMs) =>
     encodeFrame({
       type: 'deliver',
       seq,

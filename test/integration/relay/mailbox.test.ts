@@ -12,6 +12,7 @@ import { Mailbox } from '../../../src/relay/mailbox.js';
 import { RelayStore } from '../../../src/relay/store/index.js';
 import { systemClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/util/logger.js';
+import { enqueueDurable } from '../../helpers/enqueue.js';
 import { cardOf } from '../../helpers/raw-client.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
@@ -35,7 +36,7 @@ async function open(dir: string) {
 }
 
 function enqueue(mailbox: Mailbox) {
-  const q = mailbox.enqueue(alice.userId, bobHex, () => randomBytes(80));
+  const q = enqueueDurable(mailbox, alice.userId, bobHex, () => randomBytes(80));
   if (q.code !== 'queued') throw new Error(`refused: ${q.code}`);
   return q;
 }

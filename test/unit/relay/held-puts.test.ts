@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  HeldPuts,
-  HOLD_PAYS_WINDOW,
-  HOLD_PROBE_EVERY,
-  TAKEN,
-} from '../../../src/relay/held-puts.js';
+import { HeldPuts, HOLD_PAYS_WINDOW, HOLD_PROBE_EVERY } from '../../../src/relay/held-puts.js';
 import type { KvOp } from '../../../src/relay/store/index.js';
+
+/** What the fixture's held puts come to when taken back by an ack. */
+const TAKEN = 'taken';
+
+/** A held op and where its outcome goes. */
+interface Op {
+  op: KvOp;
+  settle: (outcome: string) => void;
+}
 
 const put = (key: string): KvOp => ({ type: 'put', key, value: new Uint8Array([1]) });
 
@@ -21,20 +25,31 @@ const id = (name: string): number => {
   return n;
 };
 
-/** HeldPuts whose writes are recorded and answered with `written:<key>`. */
+/**
+ * HeldPuts whose writes are recorded and answered with `written:<key>` (a turn later,
+ * as a batch's would be); `hold` returns the outcome of the put it holds.
+ */
 function fixture(holdMs = 20, maxHeld = 8, maxHeldBytes = 1024) {
   const writes: string[] = [];
-  const held = new HeldPuts<string>({ holdMs, maxHeld, maxHeldBytes }, async (op) => {
-    writes.push(op.key);
-    return `written:${op.key}`;
-  });
-  return { held, writes };
+  const held = new HeldPuts<Op>(
+    { holdMs, maxHeld, maxHeldBytes },
+    {
+      write: ({ op, settle }) => {
+        writes.push(op.key);
+        setImmediate(() => settle(`written:${op.key}`));
+      },
+      taken: ({ settle }) => settle(TAKEN),
+    },
+  );
+  const hold = (who: string, key: number, op: KvOp, bytes: number) =>
+    new Promise<string>((settle) => held.hold(who, key, { op, settle }, bytes));
+  return { held, writes, hold };
 }
 
 describe('relay/held-puts', () => {
   it('takes a put back on its ack: it is never written', async () => {
-    const { held, writes } = fixture();
-    const outcome = held.hold('bob', id('k1'), put('k1'), 1);
+    const { held, writes, hold } = fixture();
+    const outcome = hold('bob', id('k1'), put('k1'), 1);
     assert.equal(held.take(id('k1')), true);
     assert.equal(await outcome, TAKEN);
     await sleep(40);
@@ -44,8 +59,8 @@ describe('relay/held-puts', () => {
   });
 
   it('writes a put nobody acked once holdMs passed, with the write result', async () => {
-    const { held, writes } = fixture(20);
-    const outcome = held.hold('bob', id('k1'), put('k1'), 1);
+    const { held, writes, hold } = fixture(20);
+    const outcome = hold('bob', id('k1'), put('k1'), 1);
     await sleep(5);
     assert.deepEqual(writes, [], 'written before holdMs');
     assert.equal(await outcome, 'written:k1');
@@ -54,10 +69,10 @@ describe('relay/held-puts', () => {
   });
 
   it('writes each put when its own holdMs has passed, oldest first', async () => {
-    const { held, writes } = fixture(30);
-    const first = held.hold('bob', id('k1'), put('k1'), 1);
+    const { writes, hold } = fixture(30);
+    const first = hold('bob', id('k1'), put('k1'), 1);
     await sleep(15);
-    const second = held.hold('carol', id('k2'), put('k2'), 1);
+    const second = hold('carol', id('k2'), put('k2'), 1);
     assert.equal(await first, 'written:k1');
     assert.deepEqual(writes, ['k1'], 'the second put went with the first');
     assert.equal(await second, 'written:k2');
@@ -65,8 +80,8 @@ describe('relay/held-puts', () => {
   });
 
   it('releases every held put at once, in order, skipping those taken', async () => {
-    const { held, writes } = fixture(60_000);
-    const outcomes = ['k1', 'k2', 'k3'].map((k) => held.hold('bob', id(k), put(k), 1));
+    const { held, writes, hold } = fixture(60_000);
+    const outcomes = ['k1', 'k2', 'k3'].map((k) => hold('bob', id(k), put(k), 1));
     held.take(id('k2'));
     held.releaseAll();
     assert.deepEqual(await Promise.all(outcomes), ['written:k1', TAKEN, 'written:k3']);
@@ -75,9 +90,9 @@ describe('relay/held-puts', () => {
   });
 
   it("releases one recipient's held puts, in order, and no one else's", async () => {
-    const { held, writes } = fixture(60_000);
-    const bob = ['b1', 'b2'].map((k) => held.hold('bob', id(k), put(k), 1));
-    void held.hold('carol', id('c1'), put('c1'), 1);
+    const { held, writes, hold } = fixture(60_000);
+    const bob = ['b1', 'b2'].map((k) => hold('bob', id(k), put(k), 1));
+    void hold('carol', id('c1'), put('c1'), 1);
     held.releaseFor('bob');
     assert.deepEqual(await Promise.all(bob), ['written:b1', 'written:b2']);
     assert.deepEqual(writes, ['b1', 'b2']);
@@ -87,18 +102,18 @@ describe('relay/held-puts', () => {
   });
 
   it('drops every held put with the result given, writing none', async () => {
-    const { held, writes } = fixture(60_000);
-    const outcome = held.hold('bob', id('k1'), put('k1'), 1);
-    held.dropAll('refused');
+    const { held, writes, hold } = fixture(60_000);
+    const outcome = hold('bob', id('k1'), put('k1'), 1);
+    held.dropAll(({ settle }) => settle('refused'));
     assert.equal(await outcome, 'refused');
     assert.deepEqual(writes, []);
     assert.equal(held.take(id('k1')), false);
   });
 
   it('counts held puts per recipient', () => {
-    const { held } = fixture(60_000);
-    void held.hold('bob', id('k1'), put('k1'), 1);
-    void held.hold('bob', id('k2'), put('k2'), 1);
+    const { held, hold } = fixture(60_000);
+    void hold('bob', id('k1'), put('k1'), 1);
+    void hold('bob', id('k2'), put('k2'), 1);
     held.take(id('k1'));
     assert.equal(held.holds('bob'), true);
     held.take(id('k2'));
@@ -106,10 +121,10 @@ describe('relay/held-puts', () => {
   });
 
   it('admits no put past maxHeld puts or maxHeldBytes, nor any when holdMs is 0', () => {
-    const { held } = fixture(60_000, 2, 100);
+    const { held, hold } = fixture(60_000, 2, 100);
     assert.equal(held.admit(1), true);
-    void held.hold('bob', id('k1'), put('k1'), 1);
-    void held.hold('carol', id('k2'), put('k2'), 1);
+    void hold('bob', id('k1'), put('k1'), 1);
+    void hold('carol', id('k2'), put('k2'), 1);
     assert.equal(held.admit(1), false, 'a third put would exceed maxHeld');
     held.take(id('k1'));
     assert.equal(held.admit(1), true);
@@ -120,11 +135,11 @@ describe('relay/held-puts', () => {
   });
 
   it('stops holding once most of a window came due unacked, probing, and resumes once probes are taken', async () => {
-    const { held } = fixture(5, 10_000, 1 << 20);
+    const { held, hold } = fixture(5, 10_000, 1 << 20);
     const due = [];
     for (let i = 0; i < HOLD_PAYS_WINDOW; i++) {
       assert.equal(held.admit(1), true);
-      due.push(held.hold('bob', id(`d${i}`), put(`d${i}`), 1));
+      due.push(hold('bob', id(`d${i}`), put(`d${i}`), 1));
     }
     await Promise.all(due);
     assert.equal(held.paying, false);
@@ -134,7 +149,7 @@ describe('relay/held-puts', () => {
     let probes = 0;
     while (probes < HOLD_PAYS_WINDOW) {
       if (!held.admit(1)) continue;
-      void held.hold('bob', id(`p${probes}`), put(`p${probes}`), 1);
+      void hold('bob', id(`p${probes}`), put(`p${probes}`), 1);
       held.take(id(`p${probes}`));
       probes++;
     }
@@ -143,8 +158,8 @@ describe('relay/held-puts', () => {
   });
 
   it('writes a held put at once on release, counting it as not acked in time', async () => {
-    const { held, writes } = fixture(10_000);
-    const outcome = held.hold('bob', id('k1'), put('k1'), 1);
+    const { held, writes, hold } = fixture(10_000);
+    const outcome = hold('bob', id('k1'), put('k1'), 1);
     held.release(id('k1'));
     assert.equal(await outcome, 'written:k1');
     assert.deepEqual(writes, ['k1']);
