@@ -9,8 +9,10 @@
  * - otherwise it goes to the next batch like any put (`release`), and the sender hears
  *   `stored` after the synced write, as always.
  * A crash loses only held puts that nobody acknowledged: their senders never had an ack,
- * and resend them. The mailbox keeps each recipient's order: a put that is not held, for a
- * recipient with held puts, first releases that recipient's held puts (`releaseFor`).
+ * and resend them. The owner keeps each recipient's order: a put that is not held, for a
+ * recipient with held puts, first releases that recipient's held puts (the mailbox: from
+ * its index, mail-index.ts; a cluster: HeldLanes, cluster/held-lanes.ts). A held put is
+ * named by the handle `hold` returns, which the owner keeps with its mail: no lookup.
  *
  * Held only while holding pays (`admit`): when most held puts are acked in time. When
  * acks come later than holdMs (a relay so loaded that its turns take longer), holding
@@ -25,8 +27,6 @@
 
 /** Held puts whose outcome (taken, or written when due) decides whether holding pays. */
 export const HOLD_PAYS_WINDOW = 64;
-/** Recipients whose emptied Set of held puts is kept for their next put (perRecipient). */
-const KEPT_EMPTY_SETS = 4096;
 /** While holding does not pay, one candidate put in this many is still held (a probe). */
 export const HOLD_PROBE_EVERY = 16;
 
@@ -38,38 +38,27 @@ export interface HeldPutsOptions {
   maxHeldBytes: number;
 }
 
-/** What names a held put: the mailbox's seq, a cluster relay's early seq (a number: cheaper to hash than a key). */
-export type HeldKey = number;
-
 /** What becomes of a held put, told to its owner. */
 export interface HeldPutsHooks<Op> {
-  /** Released (came due, releaseFor, release, releaseAll): write it now. */
+  /** Released (came due, release, releaseAll): write it now. */
   write(op: Op): void;
   /** Taken back by its recipient's ack: never written. */
   taken(op: Op): void;
 }
 
-interface Held<Op> {
-  key: HeldKey;
-  bytes: number;
-  /** Whose order the put keeps: its recipient (a cluster: its conversation). */
-  recipientHex: string;
-  op: Op;
+/** One held put, as `hold` returns it; `done` once taken, released or dropped. */
+export interface Held<Op> {
+  readonly op: Op;
+  readonly bytes: number;
   /** performance.now() when held. */
-  since: number;
+  readonly since: number;
   done: boolean;
 }
 
 export class HeldPuts<Op> {
-  private readonly byKey = new Map<HeldKey, Held<Op>>();
   /** Every put held and not yet settled, oldest first (settled ones are skipped). */
   private queue: Held<Op>[] = [];
-  /**
-   * Each recipient's held puts, oldest first (a Set: an ack takes any one in O(1)). An
-   * emptied Set stays for the recipient's next put while there are at most
-   * KEPT_EMPTY_SETS recipients (a cluster's lanes are conversations: many).
-   */
-  private readonly perRecipient = new Map<string, Set<Held<Op>>>();
+  private count = 0;
   private timer: NodeJS.Timeout | null = null;
   private bytes = 0;
   /** Outcomes in the current window: taken by an ack, or written when due. */
@@ -86,7 +75,7 @@ export class HeldPuts<Op> {
 
   /** Puts held now. */
   get size(): number {
-    return this.byKey.size;
+    return this.count;
   }
 
   /** Whether holding pays now: most held puts of the last window were acked in time. */
@@ -100,7 +89,7 @@ export class HeldPuts<Op> {
    */
   admit(bytes: number): boolean {
     const { holdMs, maxHeld, maxHeldBytes } = this.options;
-    if (holdMs <= 0 || this.byKey.size >= maxHeld || this.bytes + bytes > maxHeldBytes) {
+    if (holdMs <= 0 || this.count >= maxHeld || this.bytes + bytes > maxHeldBytes) {
       return false;
     }
     if (this.pays) return true;
@@ -108,48 +97,33 @@ export class HeldPuts<Op> {
     return this.sinceProbe === 0;
   }
 
-  /** Whether `recipientHex` has puts held. */
-  holds(recipientHex: string): boolean {
-    const mine = this.perRecipient.get(recipientHex);
-    return mine !== undefined && mine.size > 0;
-  }
-
   /**
-   * Holds `op` (the put of mail `key`, `bytes` long) until its ack (hooks.taken) or
-   * holdMs (hooks.write), whichever comes first.
+   * Holds `op` (a put `bytes` long) until its ack (`take`: hooks.taken) or holdMs
+   * (hooks.write), whichever comes first.
    */
-  hold(recipientHex: string, key: HeldKey, op: Op, bytes: number): void {
-    const held: Held<Op> = { key, bytes, recipientHex, op, since: performance.now(), done: false };
-    this.byKey.set(key, held);
+  hold(op: Op, bytes: number): Held<Op> {
+    const held: Held<Op> = { op, bytes, since: performance.now(), done: false };
+    this.count++;
     this.bytes += bytes;
     this.queue.push(held);
-    const mine = this.perRecipient.get(recipientHex);
-    if (mine === undefined) this.perRecipient.set(recipientHex, new Set<Held<Op>>().add(held));
-    else mine.add(held);
     this.arm(this.options.holdMs);
+    return held;
   }
 
-  /** The recipient acknowledged mail `key`: true if its put was held (it is then never written). */
-  take(key: HeldKey): boolean {
-    const held = this.byKey.get(key);
-    if (held === undefined) return false;
-    this.settle(held);
+  /** The recipient acknowledged `held`'s mail: true if it was still held (it is then never written). */
+  take(held: Held<Op>): boolean {
+    if (held.done) return false;
+    this.end(held);
     this.outcome(true);
     this.hooks.taken(held.op);
     return true;
   }
 
-  /** Writes the put of mail `key` now, if it is held (its recipient will not ack it: a cluster). */
-  release(key: HeldKey): void {
-    const held = this.byKey.get(key);
-    if (held === undefined) return;
+  /** Writes `held` now if it is still held (its recipient will not ack it: a cluster; its order). */
+  release(held: Held<Op>): void {
+    if (held.done) return;
     this.outcome(false);
     this.releaseHeld(held);
-  }
-
-  /** Writes `recipientHex`'s held puts now, oldest first: its next put must not overtake them. */
-  releaseFor(recipientHex: string): void {
-    for (const held of [...(this.perRecipient.get(recipientHex) ?? [])]) this.releaseHeld(held);
   }
 
   /** Writes every held put now, oldest first (the TTL sweep; closing). */
@@ -165,13 +139,13 @@ export class HeldPuts<Op> {
     this.queue = [];
     for (const held of queue) {
       if (held.done) continue;
-      this.settle(held);
+      this.end(held);
       dropped(held.op);
     }
   }
 
   private releaseHeld(held: Held<Op>): void {
-    this.settle(held);
+    this.end(held);
     this.hooks.write(held.op);
   }
 
@@ -185,16 +159,10 @@ export class HeldPuts<Op> {
     this.expired = 0;
   }
 
-  private settle(held: Held<Op>): void {
+  private end(held: Held<Op>): void {
     held.done = true;
-    this.byKey.delete(held.key);
+    this.count--;
     this.bytes -= held.bytes;
-    const mine = this.perRecipient.get(held.recipientHex);
-    if (mine === undefined) return;
-    mine.delete(held);
-    if (mine.size === 0 && this.perRecipient.size > KEPT_EMPTY_SETS) {
-      this.perRecipient.delete(held.recipientHex);
-    }
   }
 
   private arm(ms: number): void {

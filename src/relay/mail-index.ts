@@ -1,96 +1,209 @@
 /**
- * The mailbox's in-memory index of what is stored: per recipient the seqs with
- * their sender, size and store time; per sender how many are waiting. It is
- * rebuilt from the store at open and answers quotas and TTL sweeps without
- * reading values back.
+ * The mailbox's in-memory index of what is stored: per recipient (a Box) the seqs
+ * with their sender, size and store time, in seq order; per sender how many are
+ * waiting. It is rebuilt from the store at open and answers quotas and TTL sweeps
+ * without reading values back.
+ *
+ * Seqs are issued in order, so a Box is a deque of parallel arrays rather than a Map:
+ * a message's add is a push and its ack (acks come in the order mail was pushed) moves
+ * the head on, with no hashing and no object per message (issue 14: Maps keyed by seq,
+ * numbers past 2^32, and an entry object per message were a good part of the relay's
+ * cost per message). A removal out of order leaves a tombstone the head skips later.
+ * Boxes and sender tallies are kept once made (one per user who got or sent mail since
+ * start, as the highest seq issued to each must be).
  */
 
-export interface IndexEntry {
-  senderHex: string;
-  bytes: number;
-  storedAtMs: number;
+/** Per sender: messages waiting in any box. */
+export interface SenderTally {
+  pending: number;
 }
 
-interface Box {
-  entries: Map<number, IndexEntry>;
-  bytes: number;
-}
+/** What `remove` returns for a seq that is not indexed. */
+export const ABSENT = Symbol('absent');
 
-export class MailIndex {
+/** `bytes` of a removed entry not yet passed by the head. */
+const TOMBSTONE = -1;
+/** A box compacts its arrays once this many removed entries are also half of them. */
+const COMPACT_AFTER = 64;
+
+/** One recipient's stored mail, oldest first; `T` is the owner's note per mail. */
+export class Box<T> {
+  private seqs: number[] = [];
+  private sizes: number[] = [];
+  private storedAt: number[] = [];
+  private senders: SenderTally[] = [];
+  private notes: T[] = [];
+  /** The first entry not yet passed (removed entries before it are gone). */
+  private head = 0;
+  /** Live entries and their bytes. */
+  count = 0;
+  bytes = 0;
+  /** The highest seq issued to this recipient (kept after acks; 0: none since start). */
+  lastIssued = 0;
+  /** How many of its puts the mailbox holds for the recipient's ack (held-puts.ts). */
+  held = 0;
+
+  /** Adds the newest mail: `seq` above every seq added before. */
+  add(seq: number, sender: SenderTally, bytes: number, storedAtMs: number, note: T): void {
+    this.seqs.push(seq);
+    this.sizes.push(bytes);
+    this.storedAt.push(storedAtMs);
+    this.senders.push(sender);
+    this.notes.push(note);
+    this.count++;
+    this.bytes += bytes;
+    sender.pending++;
+  }
+
+  /** Array slots in use: live entries and removed ones not yet compacted away. */
+  get slots(): number {
+    return this.seqs.length - this.head;
+  }
+
+  has(seq: number): boolean {
+    return this.indexOf(seq) >= 0;
+  }
+
+  /** Forgets mail `seq`: its note, or ABSENT if it was not indexed (acked twice, say). */
+  remove(seq: number): T | typeof ABSENT {
+    const i = this.indexOf(seq);
+    if (i < 0) return ABSENT;
+    const note = this.notes[i]!;
+    this.count--;
+    this.bytes -= this.sizes[i]!;
+    this.senders[i]!.pending--;
+    this.sizes[i] = TOMBSTONE;
+    if (this.count === 0) this.reset();
+    else this.advance();
+    return note;
+  }
+
+  /** The notes of the live entries, oldest first. */
+  liveNotes(): T[] {
+    const notes: T[] = [];
+    for (let i = this.head; i < this.seqs.length; i++) {
+      if (this.sizes[i] !== TOMBSTONE) notes.push(this.notes[i]!);
+    }
+    return notes;
+  }
+
+  /** The seqs of live entries stored before `cutoffMs`. */
+  olderThan(cutoffMs: number): number[] {
+    const seqs: number[] = [];
+    for (let i = this.head; i < this.seqs.length; i++) {
+      if (this.sizes[i] !== TOMBSTONE && this.storedAt[i]! < cutoffMs) seqs.push(this.seqs[i]!);
+    }
+    return seqs;
+  }
+
+  /** Where live `seq` is, or -1: the head first (acks come in order), else a binary search. */
+  private indexOf(seq: number): number {
+    const seqs = this.seqs;
+    let lo = this.head;
+    if (seqs[lo] === seq) return this.sizes[lo] === TOMBSTONE ? -1 : lo;
+    let hi = seqs.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = seqs[mid]!;
+      if (at < seq) lo = mid + 1;
+      else if (at > seq) hi = mid - 1;
+      else return this.sizes[mid] === TOMBSTONE ? -1 : mid;
+    }
+    return -1;
+  }
+
   /**
-   * Each recipient's box stays when it empties (dropEmpty, at the sweep, lets it go): at
-   * light load every message empties its box, and the next would make a new box and Map.
+   * Moves the head past removed entries; once removed entries (passed or tombstones)
+   * are half the arrays, keeps the live ones only: a recipient who acks all but its
+   * oldest mail costs no more than its live mail.
    */
-  private readonly boxes = new Map<string, Box>();
-  private readonly perSender = new Map<string, number>();
+  private advance(): void {
+    const { seqs, sizes, storedAt, senders, notes } = this;
+    const n = seqs.length;
+    while (this.head < n && sizes[this.head] === TOMBSTONE) this.head++;
+    const removed = n - this.count;
+    if (removed < COMPACT_AFTER || removed * 2 < n) return;
+    let w = 0;
+    for (let r = this.head; r < n; r++) {
+      if (sizes[r] === TOMBSTONE) continue;
+      seqs[w] = seqs[r]!;
+      sizes[w] = sizes[r]!;
+      storedAt[w] = storedAt[r]!;
+      senders[w] = senders[r]!;
+      notes[w] = notes[r]!;
+      w++;
+    }
+    for (const a of [seqs, sizes, storedAt, senders, notes] as unknown[][]) a.length = w;
+    this.head = 0;
+  }
+
+  private reset(): void {
+    this.seqs.length = 0;
+    this.sizes.length = 0;
+    this.storedAt.length = 0;
+    this.senders.length = 0;
+    this.notes.length = 0;
+    this.head = 0;
+  }
+}
+
+export class MailIndex<T> {
+  private readonly boxes = new Map<string, Box<T>>();
+  private readonly senders = new Map<string, SenderTally>();
 
   clear(): void {
     this.boxes.clear();
-    this.perSender.clear();
+    this.senders.clear();
+  }
+
+  /** `recipientHex`'s box, made if it has none. */
+  box(recipientHex: string): Box<T> {
+    let box = this.boxes.get(recipientHex);
+    if (box === undefined) {
+      box = new Box<T>();
+      this.boxes.set(recipientHex, box);
+    }
+    return box;
+  }
+
+  /** `recipientHex`'s box, if it ever had one. */
+  find(recipientHex: string): Box<T> | undefined {
+    return this.boxes.get(recipientHex);
+  }
+
+  /** `senderHex`'s tally, made if it has none. */
+  sender(senderHex: string): SenderTally {
+    let tally = this.senders.get(senderHex);
+    if (tally === undefined) {
+      tally = { pending: 0 };
+      this.senders.set(senderHex, tally);
+    }
+    return tally;
   }
 
   /** Messages waiting for a recipient. */
   count(recipientHex: string): number {
-    return this.boxes.get(recipientHex)?.entries.size ?? 0;
-  }
-
-  /** Bytes waiting for a recipient. */
-  bytes(recipientHex: string): number {
-    return this.boxes.get(recipientHex)?.bytes ?? 0;
+    return this.boxes.get(recipientHex)?.count ?? 0;
   }
 
   /** Messages a sender has waiting across all mailboxes. */
   pendingFrom(senderHex: string): number {
-    return this.perSender.get(senderHex) ?? 0;
+    return this.senders.get(senderHex)?.pending ?? 0;
   }
 
   get size(): number {
     let n = 0;
-    for (const box of this.boxes.values()) n += box.entries.size;
+    for (const box of this.boxes.values()) n += box.count;
     return n;
   }
 
-  has(recipientHex: string, seq: number): boolean {
-    return this.boxes.get(recipientHex)?.entries.has(seq) ?? false;
-  }
-
-  add(recipientHex: string, seq: number, entry: IndexEntry): void {
-    let box = this.boxes.get(recipientHex);
-    if (!box) {
-      box = { entries: new Map(), bytes: 0 };
-      this.boxes.set(recipientHex, box);
-    }
-    box.entries.set(seq, entry);
-    box.bytes += entry.bytes;
-    this.perSender.set(entry.senderHex, (this.perSender.get(entry.senderHex) ?? 0) + 1);
-  }
-
-  /** Forgets one stored mail; false if it was not indexed (acked twice, say). */
-  remove(recipientHex: string, seq: number): boolean {
-    const box = this.boxes.get(recipientHex);
-    const entry = box?.entries.get(seq);
-    if (!box || !entry) return false;
-    box.entries.delete(seq);
-    box.bytes -= entry.bytes;
-    const left = (this.perSender.get(entry.senderHex) ?? 1) - 1;
-    if (left > 0) this.perSender.set(entry.senderHex, left);
-    else this.perSender.delete(entry.senderHex);
-    return true;
-  }
-
-  /** Forgets the boxes of recipients with nothing waiting. */
-  dropEmpty(): void {
+  /** Every (recipient's box, seq) stored before `cutoffMs`. */
+  olderThan(cutoffMs: number): Array<[Box<T>, string, number]> {
+    const found: Array<[Box<T>, string, number]> = [];
     for (const [recipientHex, box] of this.boxes) {
-      if (box.entries.size === 0) this.boxes.delete(recipientHex);
+      if (box.count === 0) continue;
+      for (const seq of box.olderThan(cutoffMs)) found.push([box, recipientHex, seq]);
     }
-  }
-
-  /** Every (recipient, seq) stored before `cutoffMs`. */
-  *olderThan(cutoffMs: number): Iterable<[string, number]> {
-    for (const [recipientHex, box] of this.boxes) {
-      for (const [seq, entry] of box.entries) {
-        if (entry.storedAtMs < cutoffMs) yield [recipientHex, seq];
-      }
-    }
+    return found;
   }
 }

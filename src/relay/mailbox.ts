@@ -4,10 +4,10 @@
  * stores the encoded Deliver frame, so a push or a catch-up hands stored bytes
  * to the socket unchanged); the mailbox never encodes or decodes frames.
  *
- * - `enqueue` returns at once with the record's seq; its `durable` promise
- *   resolves only after the record is in a `sync: true` batch. Records of one
- *   event-loop turn, and those arriving while a batch is written, share the
- *   next batch (util/group-commit.ts).
+ * - `enqueue` returns at once with the record's seq; its `done` hears `stored`
+ *   only after the record is in a `sync: true` batch. Records of one event-loop
+ *   turn, and those arriving while a batch is written, share the next batch
+ *   (util/group-commit.ts).
  * - Keys sort in delivery order (mail-keys.ts); a value is [sender id (32 bytes)] || [record].
  * - While holding pays, the put of mail pushed early may wait for the
  *   recipient's ack, which then takes it back unwritten (held-puts.ts).
@@ -19,7 +19,7 @@
  *   the index is rebuilt from what LevelDB really holds (`reload`) and acks not
  *   yet written are applied again.
  */
-import { toHex, toHexCached } from '../util/bytes.js';
+import { toHexCached } from '../util/bytes.js';
 import type { Clock } from '../util/clock.js';
 import { GroupCommit } from '../util/group-commit.js';
 import type { Logger } from '../util/logger.js';
@@ -27,9 +27,10 @@ import { Delivery, type DeliveryLink, type SessionDelivery } from './delivery.js
 import { RelayFailureCode, relayFailure } from './errors.js';
 import { HeldPuts } from './held-puts.js';
 import type { RelayLimits } from './limits.js';
-import { MailIndex } from './mail-index.js';
+import { ABSENT, MailIndex } from './mail-index.js';
 import {
-  MAIL_PREFIX,
+  type HeldNote,
+  indexStoredMail,
   MAX_UNWRITTEN_SEQS,
   mailKey,
   type PendingPut,
@@ -49,7 +50,6 @@ import {
   REFUSED_RECOVERING,
   type RelayStore,
   type StoreRefusal,
-  scan,
 } from './store/index.js';
 
 /**
@@ -57,9 +57,6 @@ import {
  * to the same recipient just before it (0 if none since start).
  */
 export type Enqueued = { code: 'queued'; mail: StoredMail; prevSeq: number } | Refusal;
-
-/** Mail records read per batch when the index is rebuilt at open. */
-const OPEN_SCAN_BATCH = 4096;
 
 export interface MailboxOptions {
   limits: RelayLimits;
@@ -69,9 +66,7 @@ export interface MailboxOptions {
 }
 
 export class Mailbox implements MailStore {
-  private readonly index = new MailIndex();
-  /** Highest seq issued per recipient (kept after acks), for `Enqueued.prevSeq`. */
-  private readonly lastIssued = new Map<string, number>();
+  private readonly index = new MailIndex<HeldNote>();
   private lastSeq = 0;
   /** Acks whose delete was refused (store recovering): applied again after the reload. */
   private deferredDeletes: string[] = [];
@@ -94,8 +89,14 @@ export class Mailbox implements MailStore {
     this.held = new HeldPuts<PendingPut>(
       { holdMs, maxHeld, maxHeldBytes },
       {
-        write: (put) => this.commits.submitFor(putOf(put.mail, put.senderId, put.bytes), put),
-        taken: (put) => put.done({ code: 'delivered', mail: put.mail }),
+        write: (put) => {
+          put.box.held--;
+          this.commits.submitFor(putOf(put.mail, put.senderId, put.bytes), put);
+        },
+        taken: (put) => {
+          put.box.held--;
+          put.done({ code: 'delivered', mail: put.mail });
+        },
       },
     );
     store.onReopen(() => this.reload());
@@ -105,20 +106,9 @@ export class Mailbox implements MailStore {
   async open(): Promise<void> {
     const seq = await this.store.kv.get(SEQ_KEY);
     if (seq !== undefined) this.lastSeq = parseSeqValue(seq);
-    const range = { gt: MAIL_PREFIX, lt: `${MAIL_PREFIX}~` };
-    for await (const [key, value] of scan(this.store.kv, range, OPEN_SCAN_BATCH)) {
-      const parsed = parseMailKey(key);
-      if (parsed === null || value.byteLength <= SENDER_BYTES) continue;
-      this.index.add(parsed.recipientHex, parsed.seq, {
-        senderHex: toHex(value.subarray(0, SENDER_BYTES)),
-        bytes: value.byteLength,
-        // An unreadable record is still counted (and swept by TTL from now).
-        storedAtMs:
-          this.options.storedAtOf(value.subarray(SENDER_BYTES)) ?? this.options.clock.now(),
-      });
-      this.lastIssued.set(parsed.recipientHex, parsed.seq);
-      if (parsed.seq > this.lastSeq) this.lastSeq = parsed.seq;
-    }
+    const { storedAtOf, clock } = this.options;
+    const highest = await indexStoredMail(this.store.kv, this.index, storedAtOf, clock);
+    if (highest > this.lastSeq) this.lastSeq = highest;
     this.lastSeq += SEQ_RESTART_GAP;
     if (!Number.isSafeInteger(this.lastSeq + SEQ_RESTART_GAP)) {
       throw relayFailure(RelayFailureCode.SeqExhausted, 'mailbox: sequence numbers exhausted');
@@ -160,37 +150,44 @@ export class Mailbox implements MailStore {
     if (this.closed) return REFUSED_CLOSED;
     const refused = this.store.refusal();
     if (refused) return refused;
-    const senderHex = toHexCached(senderId);
-    if (this.index.count(recipientHex) >= this.options.limits.maxMailboxMessages) {
+    const box = this.index.box(recipientHex);
+    const sender = this.index.sender(toHexCached(senderId));
+    if (box.count >= this.options.limits.maxMailboxMessages) {
       return { code: 'recipient-quota', reason: 'recipient mailbox is full' };
     }
-    if (this.index.pendingFrom(senderHex) >= this.options.limits.maxPendingPerSender) {
+    if (sender.pending >= this.options.limits.maxPendingPerSender) {
       return { code: 'sender-quota', reason: 'too many undelivered messages' };
     }
     const seq = this.lastSeq + 1;
     const storedAtMs = this.options.clock.now();
     const record = build(seq, storedAtMs);
     const bytes = SENDER_BYTES + record.byteLength;
-    if (this.index.bytes(recipientHex) + bytes > this.options.limits.maxMailboxBytes) {
+    if (box.bytes + bytes > this.options.limits.maxMailboxBytes) {
       return { code: 'recipient-quota', reason: 'recipient mailbox is full' };
     }
     this.lastSeq = seq;
-    // Reserve quota now so a burst within one turn cannot overshoot it.
-    this.index.add(recipientHex, seq, { senderHex, bytes, storedAtMs });
-    const prevSeq = this.lastIssued.get(recipientHex) ?? 0;
-    this.lastIssued.set(recipientHex, seq);
+    const prevSeq = box.lastIssued;
+    box.lastIssued = seq;
     const mail: StoredMail = { seq, recipientHex, record };
+    const put: PendingPut = { mail, senderId, bytes, box, done };
     const hold =
       early?.push(mail, prevSeq) === true &&
       early.mayHold &&
       seq - this.seqWritten < MAX_UNWRITTEN_SEQS &&
       this.held.admit(bytes);
     // Not held: this recipient's held puts go first, so a read never sees a later mail alone.
-    if (!hold && this.held.holds(recipientHex)) this.held.releaseFor(recipientHex);
-    const put: PendingPut = { mail, senderId, bytes, done };
-    // A held put's key and value are built only if it is written after all.
-    if (hold) this.held.hold(recipientHex, seq, put, bytes);
-    else this.commits.submitFor(putOf(mail, senderId, bytes), put);
+    if (!hold && box.held > 0) {
+      for (const note of box.liveNotes()) if (note) this.held.release(note);
+    }
+    // Reserve quota now so a burst within one turn cannot overshoot it. A held put's key
+    // and value are built only if it is written after all.
+    if (hold) {
+      box.held++;
+      box.add(seq, sender, bytes, storedAtMs, this.held.hold(put, bytes));
+    } else {
+      box.add(seq, sender, bytes, storedAtMs, null);
+      this.commits.submitFor(putOf(mail, senderId, bytes), put);
+    }
     return { code: 'queued', mail, prevSeq };
   }
 
@@ -201,7 +198,7 @@ export class Mailbox implements MailStore {
       put.done({ code: 'stored', mail });
       return;
     }
-    this.index.remove(mail.recipientHex, mail.seq);
+    put.box.remove(mail.seq);
     put.done(refusal);
   }
 
@@ -215,20 +212,23 @@ export class Mailbox implements MailStore {
     limit: number,
   ): Promise<{ mails: StoredMail[]; done: boolean }> {
     await this.store.whenOpen();
-    if (this.index.count(recipientHex) === 0) return { mails: [], done: true };
+    const box = this.index.find(recipientHex);
+    if (box === undefined || box.count === 0) return { mails: [], done: true };
     // Skip mail acked (deleted from the index) while the read was in flight.
-    const indexed = (seq: number) => this.index.has(recipientHex, seq);
-    return readMail(this.store.kv, recipientHex, afterSeq, limit, indexed);
+    return readMail(this.store.kv, recipientHex, afterSeq, limit, (seq) => box.has(seq));
   }
 
   /** Deletes acknowledged mail of this recipient (a held put is never written). Unknown seqs are ignored. */
   ack(recipientHex: string, seqs: readonly number[]): number {
+    const box = this.index.find(recipientHex);
+    if (box === undefined) return 0;
     const keys: string[] = [];
     let acked = 0;
     for (const seq of seqs) {
-      if (!this.index.remove(recipientHex, seq)) continue;
+      const note = box.remove(seq);
+      if (note === ABSENT) continue;
       acked++;
-      if (!this.held.take(seq)) keys.push(mailKey(recipientHex, seq));
+      if (note === null || !this.held.take(note)) keys.push(mailKey(recipientHex, seq));
     }
     this.delete(keys);
     return acked;
@@ -239,10 +239,9 @@ export class Mailbox implements MailStore {
     const cutoff = this.options.clock.now() - this.options.limits.mailTtlMs;
     this.held.releaseAll(); // first: a delete below must not overtake its put
     const keys: string[] = [];
-    for (const [recipientHex, seq] of [...this.index.olderThan(cutoff)]) {
-      if (this.index.remove(recipientHex, seq)) keys.push(mailKey(recipientHex, seq));
+    for (const [box, recipientHex, seq] of this.index.olderThan(cutoff)) {
+      if (box.remove(seq) !== ABSENT) keys.push(mailKey(recipientHex, seq));
     }
-    this.index.dropEmpty();
     this.delete(keys);
     return keys.length;
   }
@@ -285,14 +284,14 @@ export class Mailbox implements MailStore {
     // Held puts are not in what the index is rebuilt from: their senders send them again.
     this.held.dropAll((put) => this.written(put, REFUSED_RECOVERING));
     this.index.clear();
-    this.lastIssued.clear();
     await this.open();
     const keys = this.deferredDeletes;
     this.deferredDeletes = [];
     const again: string[] = [];
     for (const key of keys) {
       const parsed = parseMailKey(key);
-      if (parsed && this.index.remove(parsed.recipientHex, parsed.seq)) again.push(key);
+      const box = parsed && this.index.find(parsed.recipientHex);
+      if (box && box.remove(parsed.seq) !== ABSENT) again.push(key);
     }
     // After the store is open again (reload runs before it is marked open).
     if (again.length > 0) void this.store.whenOpen().then(() => this.delete(again));

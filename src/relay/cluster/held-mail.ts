@@ -23,10 +23,10 @@
  */
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import { TickBatcher } from '../../util/tick-batcher.js';
-import { HeldPuts } from '../held-puts.js';
 import type { RelayLimits } from '../limits.js';
 import type { EnqueueResult, StoredMail } from '../mail-store.js';
 import { type ClusterLink, EARLY_ANSWER_PREFIX, EARLY_SUBJECT_PREFIX } from './connection.js';
+import { HeldLanes } from './held-lanes.js';
 
 /** Early seqs are above this: no stream reaches it, and every one is an exact JS number. */
 export const EARLY_SEQ_BASE = 2 ** 52;
@@ -68,7 +68,7 @@ interface HeldPublish {
 }
 
 export class HeldMail {
-  private readonly held: HeldPuts<HeldPublish>;
+  private readonly held: HeldLanes<HeldPublish>;
   private next = EARLY_SEQ_BASE;
   /** Other relays' early mail pushed here: early seq -> where its ack goes; oldest first. */
   private readonly forwarded = new Map<number, { answer: string; since: number }>();
@@ -89,7 +89,7 @@ export class HeldMail {
 
   constructor(private readonly o: HeldMailOptions) {
     const { holdForAckMs: holdMs, maxHeldPuts: maxHeld, maxHeldBytes } = o.limits;
-    this.held = new HeldPuts(
+    this.held = new HeldLanes(
       { holdMs, maxHeld, maxHeldBytes },
       {
         write: (held) => void held.publish().then(held.settle),

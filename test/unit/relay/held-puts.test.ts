@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { HeldLanes } from '../../../src/relay/cluster/held-lanes.js';
 import { HeldPuts, HOLD_PAYS_WINDOW, HOLD_PROBE_EVERY } from '../../../src/relay/held-puts.js';
 import type { KvOp } from '../../../src/relay/store/index.js';
 
@@ -29,18 +30,20 @@ const id = (name: string): number => {
  * HeldPuts whose writes are recorded and answered with `written:<key>` (a turn later,
  * as a batch's would be); `hold` returns the outcome of the put it holds.
  */
+function hooks(writes: string[]) {
+  return {
+    write: ({ op, settle }: Op) => {
+      writes.push(op.key);
+      setImmediate(() => settle(`written:${op.key}`));
+    },
+    taken: ({ settle }: Op) => settle(TAKEN),
+  };
+}
+
+/** HeldLanes (a cluster's held puts, named by key, in lanes) over HeldPuts. */
 function fixture(holdMs = 20, maxHeld = 8, maxHeldBytes = 1024) {
   const writes: string[] = [];
-  const held = new HeldPuts<Op>(
-    { holdMs, maxHeld, maxHeldBytes },
-    {
-      write: ({ op, settle }) => {
-        writes.push(op.key);
-        setImmediate(() => settle(`written:${op.key}`));
-      },
-      taken: ({ settle }) => settle(TAKEN),
-    },
-  );
+  const held = new HeldLanes<Op>({ holdMs, maxHeld, maxHeldBytes }, hooks(writes));
   const hold = (who: string, key: number, op: KvOp, bytes: number) =>
     new Promise<string>((settle) => held.hold(who, key, { op, settle }, bytes));
   return { held, writes, hold };
@@ -102,12 +105,47 @@ describe('relay/held-puts', () => {
   });
 
   it('drops every held put with the result given, writing none', async () => {
-    const { held, writes, hold } = fixture(60_000);
-    const outcome = hold('bob', id('k1'), put('k1'), 1);
+    const writes: string[] = [];
+    const held = new HeldPuts<Op>(
+      { holdMs: 60_000, maxHeld: 8, maxHeldBytes: 1024 },
+      hooks(writes),
+    );
+    let handle: ReturnType<typeof held.hold> | null = null;
+    const outcome = new Promise<string>((settle) => {
+      handle = held.hold({ op: put('k1'), settle }, 1);
+    });
     held.dropAll(({ settle }) => settle('refused'));
     assert.equal(await outcome, 'refused');
     assert.deepEqual(writes, []);
-    assert.equal(held.take(id('k1')), false);
+    assert.equal(held.take(handle!), false);
+    assert.equal(held.size, 0);
+  });
+
+  it('names a held put by the handle hold returns: taken once, and not after its release', async () => {
+    const writes: string[] = [];
+    const held = new HeldPuts<Op>(
+      { holdMs: 60_000, maxHeld: 8, maxHeldBytes: 1024 },
+      hooks(writes),
+    );
+    const outcomes: Promise<string>[] = [];
+    const hold = (key: string) => {
+      let handle!: ReturnType<typeof held.hold>;
+      outcomes.push(
+        new Promise<string>((settle) => {
+          handle = held.hold({ op: put(key), settle }, 1);
+        }),
+      );
+      return handle;
+    };
+    const a = hold('a');
+    const b = hold('b');
+    assert.equal(held.take(a), true);
+    assert.equal(held.take(a), false, 'taken twice');
+    held.release(b);
+    assert.equal(held.take(b), false, 'an ack after the release is the mailbox delete');
+    assert.deepEqual(await Promise.all(outcomes), [TAKEN, 'written:b']);
+    assert.deepEqual(writes, ['b']);
+    assert.equal(held.size, 0);
   });
 
   it('counts held puts per recipient', () => {

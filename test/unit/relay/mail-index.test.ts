@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { ABSENT, MailIndex } from '../../../src/relay/mail-index.js';
+
+/** Seqs as the mailbox issues them: past 2^32, in order. */
+const BASE = 2 ** 32;
+
+describe('relay/mail-index', () => {
+  it('counts mail, bytes and each sender pending as it is added and removed in order', () => {
+    const index = new MailIndex<string>();
+    const box = index.box('bob');
+    const alice = index.sender('alice');
+    for (let i = 1; i <= 3; i++) box.add(BASE + i, alice, 100, 1_000 + i, `n${i}`);
+    assert.deepEqual([box.count, box.bytes, alice.pending], [3, 300, 3]);
+    assert.equal(index.count('bob'), 3);
+    assert.equal(index.pendingFrom('alice'), 3);
+    assert.equal(index.size, 3);
+    assert.equal(box.remove(BASE + 1), 'n1');
+    assert.equal(box.remove(BASE + 2), 'n2');
+    assert.deepEqual([box.count, box.bytes, alice.pending], [1, 100, 1]);
+    assert.equal(box.has(BASE + 2), false);
+    assert.equal(box.has(BASE + 3), true);
+    assert.equal(box.remove(BASE + 3), 'n3');
+    assert.deepEqual([box.count, box.bytes, alice.pending, box.slots], [0, 0, 0, 0]);
+  });
+
+  it('says ABSENT for a seq never added, or removed already', () => {
+    const index = new MailIndex<null>();
+    const box = index.box('bob');
+    box.add(BASE + 5, index.sender('alice'), 10, 0, null);
+    assert.equal(box.remove(BASE + 4), ABSENT);
+    assert.equal(box.remove(BASE + 6), ABSENT);
+    assert.equal(box.remove(BASE + 5), null, 'a note of null is not ABSENT');
+    assert.equal(box.remove(BASE + 5), ABSENT);
+    assert.equal(index.find('carol'), undefined);
+  });
+
+  it('removes out of order, and the head passes what was removed before it', () => {
+    const index = new MailIndex<number>();
+    const box = index.box('bob');
+    const alice = index.sender('alice');
+    for (let i = 1; i <= 5; i++) box.add(BASE + i, alice, 1, 0, i);
+    assert.equal(box.remove(BASE + 3), 3);
+    assert.equal(box.remove(BASE + 3), ABSENT, 'a tombstone is not found again');
+    assert.equal(box.has(BASE + 3), false);
+    assert.deepEqual(box.liveNotes(), [1, 2, 4, 5]);
+    assert.equal(box.remove(BASE + 1), 1);
+    assert.equal(box.remove(BASE + 2), 2);
+    assert.equal(box.slots, 2, 'the head moved past 1, 2 and the tombstone of 3');
+    assert.deepEqual(box.liveNotes(), [4, 5]);
+    assert.equal(box.count, 2);
+  });
+
+  it('keeps its arrays to its live mail when everything but the oldest is acked', () => {
+    const index = new MailIndex<null>();
+    const box = index.box('bob');
+    const alice = index.sender('alice');
+    box.add(BASE, alice, 1, 0, null);
+    for (let i = 1; i <= 10_000; i++) {
+      box.add(BASE + i, alice, 1, 0, null);
+      assert.equal(box.remove(BASE + i), null);
+    }
+    assert.equal(box.count, 1);
+    assert.ok(box.slots <= 128, `slots ${box.slots}`);
+    assert.equal(box.has(BASE), true);
+    assert.equal(box.remove(BASE), null);
+    assert.equal(box.slots, 0);
+  });
+
+  it('finds mail by seq after compaction, and lists what was stored before a time', () => {
+    const index = new MailIndex<number>();
+    const box = index.box('bob');
+    const alice = index.sender('alice');
+    for (let i = 1; i <= 300; i++) box.add(BASE + i, alice, 1, i, i);
+    for (let i = 1; i <= 300; i += 2) box.remove(BASE + i); // odd ones: tombstones, compacted
+    assert.equal(box.count, 150);
+    for (let i = 2; i <= 300; i += 2) assert.equal(box.has(BASE + i), true, `seq ${i}`);
+    assert.equal(box.has(BASE + 151), false);
+    const old = index.olderThan(11).map(([b, hex, seq]) => [b === box, hex, seq - BASE]);
+    assert.deepEqual(
+      old,
+      [2, 4, 6, 8, 10].map((i) => [true, 'bob', i]),
+    );
+  });
+
+  it('keeps the highest seq issued to a recipient after its box empties, until cleared', () => {
+    const index = new MailIndex<null>();
+    const box = index.box('bob');
+    box.lastIssued = BASE + 9;
+    box.add(BASE + 9, index.sender('alice'), 1, 0, null);
+    box.remove(BASE + 9);
+    assert.equal(index.box('bob').lastIssued, BASE + 9);
+    index.clear();
+    assert.equal(index.box('bob').lastIssued, 0);
+    assert.equal(index.pendingFrom('alice'), 0);
+  });
+});
