@@ -7,7 +7,7 @@
  * (held-puts.ts), and offer the durable mail to every session of each recipient.
  */
 
-import { encodeFrame } from '../wire/codec.js';
+import { encodeDeliver, encodeDeliverFrom } from '../wire/codec.js';
 import type { Card, FrameOf } from '../wire/types.js';
 import type { Hub } from './hub.js';
 import type { EarlyPush, EnqueueResult, MailStore, StoredMail } from './mail-store.js';
@@ -50,7 +50,10 @@ export class Fanout {
       from.userId,
       recipientHex,
       (seq, storedAtMs) =>
-        encodeFrame({ type: 'deliver', seq, from, msgId, nonce, ciphertext, storedAtMs }),
+        encodeDeliver(
+          { type: 'deliver', seq, from, msgId, nonce, ciphertext, storedAtMs },
+          deliverFrom(from),
+        ),
       msgId,
       sender.takesDeliveredAck ? this.early.holding : this.early.writing,
       (result) => {
@@ -65,6 +68,17 @@ export class Fanout {
     }
     sender.sendStarted();
   }
+}
+
+/** Each sender card's Deliver `from` field, encoded once (a session's card is never changed in place). */
+const fromFields = new WeakMap<Card, Uint8Array>();
+function deliverFrom(card: Card): Uint8Array {
+  let field = fromFields.get(card);
+  if (field === undefined) {
+    field = encodeDeliverFrom(card);
+    fromFields.set(card, field);
+  }
+  return field;
 }
 
 function reasonOf(result: EnqueueResult): string {

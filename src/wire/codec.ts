@@ -8,7 +8,8 @@
  * One module per schema family under codec/, the only modules that import the
  * generated protobuf code (src/wire/gen):
  *   frames.ts    relay frames: the exhaustive encoder/decoder tables, encodeFrameReference
- *   deliver.ts   the hand-written Deliver encoder (the relay's per-message frame)
+ *   deliver.ts   the hand-written Deliver encoder (the relay's per-message frame; its
+ *                `from` field apart, which the relay keeps per sender)
  *   chunk.ts     FileChunk by hand both ways: sealed or read in place, data as a view
  *   inner.ts     the sealed inner envelope, a table over its content kinds
  *   presence.ts  presence bodies and signed datagrams
@@ -18,6 +19,7 @@
  */
 
 export { chunkFrame } from './codec/chunk.js';
+export { encodeDeliver, encodeDeliverFrom } from './codec/deliver.js';
 export { decodeFileOfferRecord, encodeFileOfferRecord } from './codec/files.js';
 export { decodeFrame, encodeFrame, encodeFrameReference } from './codec/frames.js';
 export {

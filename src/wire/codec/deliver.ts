@@ -6,7 +6,7 @@
  * (encodeFrameReference in frames.ts) and pin the layout with golden bytes.
  */
 import { varintLength, writeVarint } from '../framing.js';
-import type { FrameOf } from '../types.js';
+import type { Card, FrameOf } from '../types.js';
 
 /** Frame.deliver in proto/natter.proto; Deliver's and Card's own field numbers are inline below. */
 const FRAME_DELIVER_FIELD = 8;
@@ -44,6 +44,12 @@ export class Out {
     this.at += b.byteLength;
   }
 
+  /** Bytes already encoded (a whole field). */
+  raw(b: Uint8Array): void {
+    this.bytes.set(b, this.at);
+    this.at += b.byteLength;
+  }
+
   stringField(field: number, s: string, byteLength: number): void {
     if (byteLength === 0) return;
     this.tag(field, WIRE_BYTES);
@@ -52,20 +58,44 @@ export class Out {
   }
 }
 
-/** One whole Frame body holding a Deliver (no length prefix; see framing.ts). */
-export function encodeDeliver(f: FrameOf<'deliver'>): Uint8Array {
-  const { from } = f;
+/**
+ * A Deliver's `from` field, whole (tag, length, the card): the same bytes in every Deliver
+ * from one card, so the relay makes them once per sender and keeps them (fanout.ts).
+ */
+export function encodeDeliverFrom(from: Card): Uint8Array {
+  // Kept by its caller: its own memory, not a slice of the shared pool.
+  return writeFrom(from, Buffer.allocUnsafeSlow);
+}
+
+function writeFrom(from: Card, alloc: (size: number) => Buffer): Buffer {
   const nameBytes = Buffer.byteLength(from.pseudonym, 'utf8');
   const cardLen =
     bytesField(from.userId.byteLength) +
     bytesField(nameBytes) +
     bytesField(from.boxPk.byteLength) +
     bytesField(from.cardSig.byteLength);
+  const out = new Out(alloc(1 + varintLength(cardLen) + cardLen));
+  // A present sub-message is written even when empty, as protobufjs does.
+  out.tag(2, WIRE_BYTES);
+  out.varint(cardLen);
+  out.bytesField(1, from.userId);
+  out.stringField(2, from.pseudonym, nameBytes);
+  out.bytesField(3, from.boxPk);
+  out.bytesField(4, from.cardSig);
+  return out.bytes;
+}
+
+/**
+ * One whole Frame body holding a Deliver (no length prefix; see framing.ts). `fromField`
+ * is encodeDeliverFrom(f.from), given by a caller that keeps it.
+ */
+export function encodeDeliver(
+  f: FrameOf<'deliver'>,
+  fromField: Uint8Array = writeFrom(f.from, Buffer.allocUnsafe),
+): Uint8Array {
   const bodyLen =
     varintField(f.seq) +
-    1 +
-    varintLength(cardLen) +
-    cardLen +
+    fromField.byteLength +
     bytesField(f.msgId.byteLength) +
     bytesField(f.nonce.byteLength) +
     bytesField(f.ciphertext.byteLength) +
@@ -74,13 +104,7 @@ export function encodeDeliver(f: FrameOf<'deliver'>): Uint8Array {
   out.tag(FRAME_DELIVER_FIELD, WIRE_BYTES);
   out.varint(bodyLen);
   out.varintField(1, f.seq);
-  // A present sub-message is written even when empty, as protobufjs does.
-  out.tag(2, WIRE_BYTES);
-  out.varint(cardLen);
-  out.bytesField(1, from.userId);
-  out.stringField(2, from.pseudonym, nameBytes);
-  out.bytesField(3, from.boxPk);
-  out.bytesField(4, from.cardSig);
+  out.raw(fromField);
   out.bytesField(3, f.msgId);
   out.bytesField(4, f.nonce);
   out.bytesField(5, f.ciphertext);

@@ -13,6 +13,8 @@ describe('wire/codec: the public entry', () => {
       'decodeInner',
       'decodePresence',
       'decodeSignedDatagram',
+      'encodeDeliver',
+      'encodeDeliverFrom',
       'encodeFileOfferRecord',
       'encodeFrame',
       'encodeFrameReference',

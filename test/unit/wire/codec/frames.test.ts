@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { decodeFrame, encodeFrame } from '../../../../src/wire/codec.js';
+import {
+  decodeFrame,
+  encodeDeliver,
+  encodeDeliverFrom,
+  encodeFrame,
+} from '../../../../src/wire/codec.js';
 import type { Frame, FrameOf } from '../../../../src/wire/types.js';
 import { alice, bytes, hex, moreFrames, returnsOrThrowsCoded, samples, unhex } from './samples.js';
 
@@ -29,6 +34,15 @@ describe('wire/codec: relay frames', () => {
 
     it('round-trips frame variants: optional cards, lookup by id, empty lists, every enum value', () => {
       for (const f of moreFrames) assert.deepEqual(decodeFrame(encodeFrame(f)), f);
+    });
+
+    it('encodes a Deliver with a kept `from` field (the relay makes it once per card) to the same bytes', () => {
+      const from = encodeDeliverFrom(samples.deliver.from);
+      for (const seq of [0, 1, 2 ** 40]) {
+        const f: FrameOf<'deliver'> = { ...samples.deliver, seq };
+        assert.deepEqual(encodeDeliver(f, from), encodeFrame(f));
+        assert.deepEqual(decodeFrame(encodeDeliver(f, from)), f);
+      }
     });
 
     it('round-trips any safe integer in a uint64 field', () => {
