@@ -140,24 +140,27 @@ export const SEND_ACK_DELAY_MS = 25;
  * DeliverAck before it is written; an ack within it means the mail is never written,
  * synced or deleted, and the sender hears `delivered` (held-puts.ts; issue 14). natter's
  * client acks right after its own synced history write, a few milliseconds after the
- * push at light load and tens of milliseconds at 60,000 msgs/s; 250 ms covers both, with
- * room (30 ms did not at saturation: the acks came after it). At 100 ms, saturation was
- * bistable: when a burst pushed the acks past the hold, writes (a cluster: JetStream
- * publishes) slowed the relay, which pushed the acks further out, and it stayed there
- * (two cluster relays: 11,742 deliveries/s at 96 µs each, against 41,522 at 37 µs with
- * 200 ms; docs/decisions.md). It is also the most a sender's `stored` ack is delayed
- * when the recipient does not ack in time; while most acks come later than this, the
- * relay holds only one put in 16 (HeldPuts.admit).
+ * push at light load, tens of milliseconds at 60,000 msgs/s, and 200-400 ms at
+ * saturation with 500 clients (each with 32 messages in flight, all of them queued in the
+ * relay). Holding is bistable: once a burst pushes the acks past the hold, writes (a
+ * cluster: JetStream publishes) slow the relay, which pushes the acks further out, and
+ * it stays there. At 100 ms two cluster relays stuck at 11,742 deliveries/s at 96 µs
+ * each, against 41,522 at 37 µs with 200 ms; at 250 ms, 500 clients at saturation stuck
+ * at 47,000-52,000 deliveries/s at 26-29 µs, against 72,700-78,900 at 14.8-16.0 µs with
+ * 500, 1,000 and 2,000 ms (docs/decisions.md, "Held long enough"). It is also the most a
+ * sender's `stored` ack is delayed when the recipient does not ack in time; while most
+ * acks come later than this, the relay holds only one put in 16 (HeldPuts.admit).
  */
-export const HOLD_FOR_ACK_MS = 250;
+export const HOLD_FOR_ACK_MS = 1000;
 
 /**
  * Puts held for an ack at once, and the bytes their values keep alive: at 60,000 msgs/s
- * about 2,200 are held (35 ms each), 1.3 MiB of chat messages; past either cap, puts are
- * written at once. Their mail also counts in the recipient's quota, as any mail.
+ * about 2,200 are held (35 ms each), 1.3 MiB of chat messages; 500 clients at saturation
+ * hold up to 16,000 (about 7 MiB). Past either cap, puts are written at once. Their mail
+ * also counts in the recipient's quota, as any mail.
  */
-export const MAX_HELD_PUTS = 8192;
-export const MAX_HELD_BYTES = 16 * 1024 * 1024;
+export const MAX_HELD_PUTS = 65_536;
+export const MAX_HELD_BYTES = 32 * 1024 * 1024;
 
 /**
  * Stored file bytes per uploader, counted at FilePut by the size it announces (so a
