@@ -12,8 +12,37 @@
  * their order, where storing the later ones now would put them before the one
  * that failed.
  */
+/** Conversations whose lane name is remembered (`name`); past it, all are forgotten at once. */
+export const LANE_NAMES_KEPT = 16_384;
+
 export class Lanes {
   private readonly tails = new Map<string, Promise<unknown>>();
+  /** Lane names by sender and recipient (hex), each made once. */
+  private readonly names = new Map<string, Map<string, string>>();
+  private named = 0;
+
+  /**
+   * The lane of one conversation, `<sender>.<recipient>`: the same string each time, so
+   * the Maps it keys hash it once (a new 129-character string per message was hashed at
+   * every lookup; issue 14).
+   */
+  name(senderHex: string, recipientHex: string): string {
+    const known = this.names.get(senderHex)?.get(recipientHex);
+    if (known !== undefined) return known;
+    if (this.named >= LANE_NAMES_KEPT) {
+      this.names.clear();
+      this.named = 0;
+    }
+    let bySender = this.names.get(senderHex);
+    if (bySender === undefined) {
+      bySender = new Map();
+      this.names.set(senderHex, bySender);
+    }
+    const lane = `${senderHex}.${recipientHex}`;
+    bySender.set(recipientHex, lane);
+    this.named++;
+    return lane;
+  }
 
   /** Whether `lane` has a task queued or running. */
   busy(lane: string): boolean {

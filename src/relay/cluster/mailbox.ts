@@ -151,7 +151,7 @@ export class ClusterMailbox implements MailStore {
       : `${this.node}-${++this.published}`;
     // One lane per conversation: a sender's counters to a recipient must arrive in order;
     // mail from different senders to one recipient has no order to keep between them.
-    const lane = `${senderHex}.${recipientHex}`;
+    const lane = this.lanes.name(senderHex, recipientHex);
     const publish = () =>
       this.lanes
         .run(lane, () =>

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Lanes } from '../../../../src/relay/cluster/lanes.js';
+import { LANE_NAMES_KEPT, Lanes } from '../../../../src/relay/cluster/lanes.js';
 import { isFinal, retrying } from '../../../../src/relay/cluster/retry.js';
 import { ManualClock, systemClock } from '../../../../src/util/clock.js';
 
@@ -9,6 +9,21 @@ const later = <T>(ms: number, value: T, fail = false) =>
   );
 
 describe('cluster lanes: one publish at a time per lane', () => {
+  it('names a conversation `<sender>.<recipient>`, the same string each time, and forgets names past a bound', () => {
+    const lanes = new Lanes();
+    const hex = (n: number) => n.toString(16).padStart(64, '0');
+    const first = lanes.name(hex(1), hex(2));
+    assert.equal(first, `${hex(1)}.${hex(2)}`);
+    assert.equal(lanes.name(`${hex(1)}`, `${hex(2)}`), first);
+    assert.notEqual(lanes.name(hex(2), hex(1)), first);
+    // One sender to many recipients: the names are bounded, and still right after.
+    for (let i = 0; i < LANE_NAMES_KEPT * 2; i++) {
+      assert.equal(lanes.name(hex(1), hex(i)), `${hex(1)}.${hex(i)}`);
+    }
+    const named = (lanes as unknown as { named: number }).named;
+    assert.ok(named <= LANE_NAMES_KEPT, `${named} names kept`);
+  });
+
   it('runs the tasks of one lane in order, one at a time, and fails those behind a failure', async () => {
     const lanes = new Lanes();
     const order: string[] = [];
