@@ -27,6 +27,12 @@
 
 /** Held puts whose outcome (taken, or written when due) decides whether holding pays. */
 export const HOLD_PAYS_WINDOW = 64;
+/**
+ * Settled puts stay in the due-order queue until the timer passes them; past twice the
+ * puts still held and this many more, `take` and `release` drop them, so a second's hold
+ * at 100,000 msgs/s does not keep that second's taken mail alive.
+ */
+const SETTLED_KEPT = 1024;
 /** While holding does not pay, one candidate put in this many is still held (a probe). */
 export const HOLD_PROBE_EVERY = 16;
 
@@ -78,6 +84,11 @@ export class HeldPuts<Op> {
     return this.count;
   }
 
+  /** Entries the timer still walks: the puts held and settled ones not yet dropped. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   /** Whether holding pays now: most held puts of the last window were acked in time. */
   get paying(): boolean {
     return this.pays;
@@ -116,6 +127,7 @@ export class HeldPuts<Op> {
     this.end(held);
     this.outcome(true);
     this.hooks.taken(held.op);
+    this.dropSettled();
     return true;
   }
 
@@ -124,6 +136,7 @@ export class HeldPuts<Op> {
     if (held.done) return;
     this.outcome(false);
     this.releaseHeld(held);
+    this.dropSettled();
   }
 
   /** Writes every held put now, oldest first (the TTL sweep; closing). */
@@ -157,6 +170,13 @@ export class HeldPuts<Op> {
     this.pays = this.taken >= this.expired;
     this.taken = 0;
     this.expired = 0;
+  }
+
+  /** Drops settled puts from the queue once they are most of it (not from inside `due`). */
+  private dropSettled(): void {
+    if (this.queue.length > 2 * this.count + SETTLED_KEPT) {
+      this.queue = this.queue.filter((held) => !held.done);
+    }
   }
 
   private end(held: Held<Op>): void {

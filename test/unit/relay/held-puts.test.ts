@@ -121,6 +121,17 @@ describe('relay/held-puts', () => {
     assert.equal(held.size, 0);
   });
 
+  it('keeps no more settled puts than about twice those held, however long the hold', () => {
+    const held = new HeldPuts<Op>({ holdMs: 60_000, maxHeld: 1e6, maxHeldBytes: 1e9 }, hooks([]));
+    const settle = () => {};
+    const kept = held.hold({ op: put('kept'), settle }, 1);
+    for (let i = 0; i < 20_000; i++) held.take(held.hold({ op: put(`t${i}`), settle }, 1));
+    assert.equal(held.size, 1);
+    assert.ok(held.queued <= 2 + 1024, `${held.queued} queued`);
+    assert.equal(held.take(kept), true, 'the put still held stays');
+    held.releaseAll();
+  });
+
   it('names a held put by the handle hold returns: taken once, and not after its release', async () => {
     const writes: string[] = [];
     const held = new HeldPuts<Op>(
