@@ -83,7 +83,8 @@ export class GroupCommit<Op, R = void, W = never> {
     const waiters = this.nextWaiters;
     this.queued = [];
     this.nextBatch = null;
-    if (waiters.length > 0) this.nextWaiters = [];
+    // Always a new array: one submitted for the next batch must not join this one's.
+    this.nextWaiters = [];
     let result: Promise<R>;
     try {
       result = this.write(ops);
