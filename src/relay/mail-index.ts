@@ -186,11 +186,6 @@ export class MailIndex<T> {
     return this.boxes.get(recipientHex)?.count ?? 0;
   }
 
-  /** Messages a sender has waiting across all mailboxes. */
-  pendingFrom(senderHex: string): number {
-    return this.senders.get(senderHex)?.pending ?? 0;
-  }
-
   get size(): number {
     let n = 0;
     for (const box of this.boxes.values()) n += box.count;

@@ -1,7 +1,8 @@
 /**
  * The mailbox's LevelDB keys and values (mailbox.ts): m1!<recipient hex>!<seq as 16 hex
  * digits>, so keys sort in delivery order, holding [sender id] || [record]; and s1!seq
- * for the sequence's high-water mark.
+ * for the sequence's high-water mark. Also reading them back: one recipient's mail
+ * (`readMail`) and, at open, all of it into the index (`indexStoredMail`).
  */
 import { allocBytes, toHex } from '../util/bytes.js';
 import type { Clock } from '../util/clock.js';

@@ -12,7 +12,7 @@ describe('relay/mail-index', () => {
     for (let i = 1; i <= 3; i++) box.add(BASE + i, alice, 100, 1_000 + i, `n${i}`);
     assert.deepEqual([box.count, box.bytes, alice.pending], [3, 300, 3]);
     assert.equal(index.count('bob'), 3);
-    assert.equal(index.pendingFrom('alice'), 3);
+    assert.equal(index.sender('alice').pending, 3);
     assert.equal(index.size, 3);
     assert.equal(box.remove(BASE + 1), 'n1');
     assert.equal(box.remove(BASE + 2), 'n2');
@@ -91,6 +91,6 @@ describe('relay/mail-index', () => {
     assert.equal(index.box('bob').lastIssued, BASE + 9);
     index.clear();
     assert.equal(index.box('bob').lastIssued, 0);
-    assert.equal(index.pendingFrom('alice'), 0);
+    assert.equal(index.sender('alice').pending, 0, 'a new tally after clear');
   });
 });
