@@ -91,6 +91,10 @@ const sha256 = (parts: readonly Uint8Array[]) => {
       assert.fail(`timed out waiting until ${what}`);
     }
 
+    /** Until relay `r` has heard of `n` registered users (a registration elsewhere reaches it through NATS). */
+    const knows = (r: RunningRelay, n: number) =>
+      until(() => r.stats().users >= n, `the relay knows ${n} users`);
+
     /** Messages in the chunk stream, read through a NATS connection of the test's own. */
     async function storedChunks(): Promise<number> {
       const nc = await connect({ servers: [cluster.nats.url] });
@@ -115,6 +119,7 @@ const sha256 = (parts: readonly Uint8Array[]) => {
       const b = await relay();
       const alice = await user(a, 'alice');
       const bob = await user(b, 'bob');
+      await knows(a, 2); // bob registered on B: relay A hears of it through NATS
       const file = makeFile(10 * CHUNK + 123, CHUNK);
       const result = await put(alice, file, toUsers(bob));
       assert.equal(result.code, '');
@@ -139,6 +144,7 @@ const sha256 = (parts: readonly Uint8Array[]) => {
       const b = await relay();
       const alice = await user(a, 'alice');
       const bob = await user(b, 'bob');
+      await knows(a, 2); // bob registered on B: relay A hears of it through NATS
       const file = makeFile(3 * MAX_FILE_CHUNK_BYTES + 5, MAX_FILE_CHUNK_BYTES);
       assert.equal((await put(alice, file, toUsers(bob))).code, '');
       await upload(alice, file);
@@ -152,6 +158,7 @@ const sha256 = (parts: readonly Uint8Array[]) => {
       const b = await relay();
       const alice = await user(a, 'alice');
       const bob = await user(b, 'bob');
+      await knows(a, 2); // bob registered on B: relay A hears of it through NATS
       const file = makeFile(20 * CHUNK, CHUNK);
       assert.equal((await put(alice, file, toUsers(bob))).code, '');
       const acked = (await upload(alice, file, 0, 6)).through;
@@ -177,6 +184,7 @@ const sha256 = (parts: readonly Uint8Array[]) => {
       const b = await relay();
       const alice = await user(a, 'alice');
       const bob = await user(b, 'bob');
+      await knows(a, 2); // bob registered on B: relay A hears of it through NATS
       const file = makeFile(12 * CHUNK, CHUNK);
       assert.equal((await put(alice, file, toUsers(bob))).code, '');
       await upload(alice, file, 0, 3);
@@ -198,6 +206,7 @@ const sha256 = (parts: readonly Uint8Array[]) => {
       const file = makeFile(9 * CHUNK + 7, CHUNK);
       const bobId = generateIdentity();
       const bob0 = await user(b, 'bob', 'register', bobId);
+      await knows(a, 2); // bob registered on B: relay A hears of it through NATS
       bob0.client.close();
       assert.equal((await put(alice, file, toUsers(bob0))).code, '');
       await upload(alice, file);
@@ -271,6 +280,7 @@ const sha256 = (parts: readonly Uint8Array[]) => {
       const b = await relay(limits);
       const alice = await user(a, 'alice');
       const bob = await user(b, 'bob');
+      await knows(a, 2); // bob registered on B: relay A hears of it through NATS
       const big = makeFile(8 * CHUNK, CHUNK);
       assert.equal((await put(alice, big, toUsers(bob))).code, '');
       const onB = await on(b, alice);
@@ -291,6 +301,7 @@ const sha256 = (parts: readonly Uint8Array[]) => {
       const b = await relay();
       const alice = await user(a, 'alice');
       const bob = await user(b, 'bob');
+      await knows(a, 2); // bob registered on B: relay A hears of it through NATS
       const file = makeFile(5 * CHUNK, CHUNK);
       assert.equal((await put(alice, file, toUsers(bob))).code, '');
       await upload(alice, file);
@@ -314,6 +325,7 @@ const sha256 = (parts: readonly Uint8Array[]) => {
       const b = await relay();
       const alice = await user(a, 'alice');
       const bob = await user(b, 'bob');
+      await knows(a, 2); // bob registered on B: relay A hears of it through NATS
       bob.client.send({ type: 'file-policy', maxIncomingBytes: 4 * CHUNK });
       await until(
         async () =>
@@ -329,6 +341,7 @@ const sha256 = (parts: readonly Uint8Array[]) => {
       const b = await relay(limits);
       const alice = await user(a, 'alice');
       const bob = await user(b, 'bob');
+      await knows(a, 2); // bob registered on B: relay A hears of it through NATS
       const file = makeFile(3 * CHUNK, CHUNK);
       assert.equal((await put(alice, file, toUsers(bob))).code, '');
       await upload(alice, file);
