@@ -32,7 +32,8 @@ export class Box<T> {
   private sizes: number[] = [];
   private storedAt: number[] = [];
   private senders: SenderTally[] = [];
-  private notes: T[] = [];
+  /** A removed entry's note is dropped at once (a held put keeps its mail alive). */
+  private notes: (T | undefined)[] = [];
   /** The first entry not yet passed (removed entries before it are gone). */
   private head = 0;
   /** Live entries and their bytes. */
@@ -68,12 +69,13 @@ export class Box<T> {
   remove(seq: number): T | typeof ABSENT {
     const i = this.indexOf(seq);
     if (i < 0) return ABSENT;
-    const note = this.notes[i]!;
+    const note = this.notes[i] as T;
+    this.notes[i] = undefined;
     this.count--;
     this.bytes -= this.sizes[i]!;
     this.senders[i]!.pending--;
     this.sizes[i] = TOMBSTONE;
-    if (this.count === 0) this.reset();
+    if (this.count === 0) this.truncate(0);
     else this.advance();
     return note;
   }
@@ -82,7 +84,7 @@ export class Box<T> {
   liveNotes(): T[] {
     const notes: T[] = [];
     for (let i = this.head; i < this.seqs.length; i++) {
-      if (this.sizes[i] !== TOMBSTONE) notes.push(this.notes[i]!);
+      if (this.sizes[i] !== TOMBSTONE) notes.push(this.notes[i] as T);
     }
     return notes;
   }
@@ -130,19 +132,17 @@ export class Box<T> {
       sizes[w] = sizes[r]!;
       storedAt[w] = storedAt[r]!;
       senders[w] = senders[r]!;
-      notes[w] = notes[r]!;
+      notes[w] = notes[r];
       w++;
     }
-    for (const a of [seqs, sizes, storedAt, senders, notes] as unknown[][]) a.length = w;
-    this.head = 0;
+    this.truncate(w);
   }
 
-  private reset(): void {
-    this.seqs.length = 0;
-    this.sizes.length = 0;
-    this.storedAt.length = 0;
-    this.senders.length = 0;
-    this.notes.length = 0;
+  /** Keeps the first `n` entries of the arrays (0: the box emptied), the head at 0. */
+  private truncate(n: number): void {
+    for (const a of [this.seqs, this.sizes, this.storedAt, this.senders, this.notes]) {
+      a.length = n;
+    }
     this.head = 0;
   }
 }
