@@ -7,7 +7,7 @@
  * (held-puts.ts), and offer the durable mail to every session of each recipient.
  */
 
-import { encodeDeliver, encodeDeliverFrom } from '../wire/codec.js';
+import { encodeDeliverFrom, encodeDeliverOfSend } from '../wire/codec.js';
 import type { Card, FrameOf } from '../wire/types.js';
 import type { Hub } from './hub.js';
 import type { EarlyPush, EnqueueResult, MailStore, StoredMail } from './mail-store.js';
@@ -43,17 +43,13 @@ export class Fanout {
 
   /** Stores and delivers `msg` from `from` to `recipientHex`; acks the sender once it is durable. */
   send(sender: Sender, from: Card, recipientHex: string, msg: Outgoing): void {
-    // The durable ack below keeps only the id: nonce and ciphertext may be views of the
-    // received frame (codec/hot.ts), read only by `build`, which enqueue runs at once.
-    const { msgId, nonce, ciphertext } = msg;
+    // The durable ack below keeps only the id: the rest may be the received frame itself
+    // (codec/hot.ts), read only by `build`, which enqueue runs at once.
+    const { msgId } = msg;
     const queued = this.mailbox.enqueue(
       from.userId,
       recipientHex,
-      (seq, storedAtMs) =>
-        encodeDeliver(
-          { type: 'deliver', seq, from, msgId, nonce, ciphertext, storedAtMs },
-          deliverFrom(from),
-        ),
+      (seq, storedAtMs) => encodeDeliverOfSend(msg, seq, from, deliverFrom(from), storedAtMs),
       msgId,
       sender.takesDeliveredAck ? this.early.holding : this.early.writing,
       (result) => {

@@ -10,6 +10,8 @@
  *   frames.ts    relay frames: the exhaustive encoder/decoder tables, encodeFrameReference
  *   deliver.ts   the hand-written Deliver encoder (the relay's per-message frame; its
  *                `from` field apart, which the relay keeps per sender)
+ *   hot.ts       the relay's Send, DeliverAck and SendAck by hand, and a read Send's
+ *                Deliver written from its own bytes (encodeDeliverOfSend)
  *   chunk.ts     FileChunk by hand both ways: sealed or read in place, data as a view
  *   inner.ts     the sealed inner envelope, a table over its content kinds
  *   presence.ts  presence bodies and signed datagrams
@@ -28,6 +30,7 @@ export {
   encodeGroupChangeRecord,
   encodeGroupPlain,
 } from './codec/groups.js';
+export { encodeDeliverOfSend } from './codec/hot.js';
 export { decodeInner, encodeInner } from './codec/inner.js';
 export {
   decodePresence,

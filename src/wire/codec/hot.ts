@@ -7,8 +7,8 @@
  * anything else, which the generic decoder then decides, so the two never disagree on
  * what is valid; they throw the generic decoder's codes for a frame laid out this way
  * but out of range. Unit tests hold both directions to protobufjs. Unlike the generic
- * decoder, a Send's recipient, nonce and ciphertext are views of the frame, not copies
- * (`view`, below).
+ * decoder, a Send's recipient, nonce and ciphertext are views of the frame, not copies,
+ * made only when read (ReceivedSend, below), and its Deliver is written from its bytes.
  */
 import { boundedBytes } from '../check.js';
 import { ProtocolCode, ProtocolError } from '../errors.js';
@@ -21,9 +21,9 @@ import {
   MSG_ID_BYTES,
   NONCE_BYTES,
 } from '../limits.js';
-import type { Frame, FrameOf } from '../types.js';
+import type { Card, Frame, FrameOf } from '../types.js';
 import { decodeFileChunkFast } from './chunk.js';
-import { bytesField, Out, varintField } from './deliver.js';
+import { bytesField, encodeDeliver, Out, varintField } from './deliver.js';
 import { ACK_TABLE } from './enums.js';
 
 const WIRE_BYTES = 2;
@@ -35,6 +35,9 @@ const TAG_1 = (1 << 3) | WIRE_BYTES;
 const TAG_2 = (2 << 3) | WIRE_BYTES;
 const TAG_3 = (3 << 3) | WIRE_BYTES;
 const TAG_4 = (4 << 3) | WIRE_BYTES;
+const TAG_5 = (5 << 3) | WIRE_BYTES;
+/** Frame.deliver (encodeDeliverOfSend). */
+const FRAME_DELIVER_FIELD = 8;
 
 /** Send, DeliverAck or FileChunk in protobufjs's layout, by the first byte; null otherwise. */
 export function decodeFast(body: Uint8Array): Frame | null {
@@ -90,13 +93,88 @@ export function decodeSendFast(body: Uint8Array): FrameOf<'send'> | null {
       MAX_SEALED_BYTES,
     );
   }
-  return {
-    type: 'send',
-    to: view(body, to, KEY_BYTES),
-    msgId: copied(body, msgId, MSG_ID_BYTES),
-    nonce: view(body, nonce, NONCE_BYTES),
-    ciphertext: view(body, cipher, cipherBytes),
-  };
+  return new ReceivedSend(body, to, copied(body, msgId, MSG_ID_BYTES), cipher);
+}
+
+/** Where a read Send's fields start, from where its recipient's value does (their fixed sizes). */
+const MSG_ID_TAG_AT = KEY_BYTES;
+const NONCE_AT = MSG_ID_TAG_AT + 2 + MSG_ID_BYTES + 2;
+
+/**
+ * A Send read by decodeSendFast, in its frame: recipient, nonce and ciphertext are made
+ * (as views, `view` below) only when read, and the relay reads none of the last two: it
+ * copies the Send's own msg_id, nonce and ciphertext fields into the Deliver in one piece
+ * (encodeDeliverOfSend). Three views and three copies a message were a tenth of the
+ * relay's JavaScript at saturation (issue 14). The message id is a copy of its own.
+ */
+export class ReceivedSend {
+  readonly type = 'send';
+
+  constructor(
+    private readonly body: Uint8Array,
+    /** Where the recipient's value starts; the other fixed fields follow it. */
+    private readonly at: number,
+    readonly msgId: Uint8Array,
+    private readonly cipherAt: number,
+  ) {}
+
+  get to(): Uint8Array {
+    return view(this.body, this.at, KEY_BYTES);
+  }
+
+  get nonce(): Uint8Array {
+    return view(this.body, this.at + NONCE_AT, NONCE_BYTES);
+  }
+
+  get ciphertext(): Uint8Array {
+    return view(this.body, this.cipherAt, this.body.byteLength - this.cipherAt);
+  }
+
+  /** Bytes from the msg_id field's tag to the end: Deliver's fields 3-5 but for their tags. */
+  get sealedFieldsBytes(): number {
+    return this.body.byteLength - this.at - MSG_ID_TAG_AT;
+  }
+
+  /** Copies those bytes into `out` at `off`, each field's tag moved on by one (Deliver's numbers). */
+  copySealedFields(out: Uint8Array, off: number): void {
+    const from = this.body.byteOffset + this.at + MSG_ID_TAG_AT;
+    out.set(new Uint8Array(this.body.buffer, from, this.sealedFieldsBytes), off);
+    out[off] = TAG_3;
+    out[off + 2 + MSG_ID_BYTES] = TAG_4;
+    out[off + NONCE_AT - MSG_ID_TAG_AT + NONCE_BYTES] = TAG_5;
+  }
+}
+
+/**
+ * A Deliver's frame body of `msg` (a Send): from its own bytes when decodeSendFast read it,
+ * as encodeDeliver otherwise (the same bytes either way; unit tests hold them together).
+ * `fromField` is encodeDeliverFrom(from).
+ */
+export function encodeDeliverOfSend(
+  msg: { msgId: Uint8Array; nonce: Uint8Array; ciphertext: Uint8Array },
+  seq: number,
+  from: Card,
+  fromField: Uint8Array,
+  storedAtMs: number,
+): Uint8Array {
+  if (!(msg instanceof ReceivedSend)) {
+    const { msgId, nonce, ciphertext } = msg;
+    return encodeDeliver(
+      { type: 'deliver', seq, from, msgId, nonce, ciphertext, storedAtMs },
+      fromField,
+    );
+  }
+  const sealed = msg.sealedFieldsBytes;
+  const bodyLen = varintField(seq) + fromField.byteLength + sealed + varintField(storedAtMs);
+  const out = new Out(Buffer.allocUnsafe(1 + varintLength(bodyLen) + bodyLen));
+  out.tag(FRAME_DELIVER_FIELD, WIRE_BYTES);
+  out.varint(bodyLen);
+  out.varintField(1, seq);
+  out.raw(fromField);
+  msg.copySealedFields(out.bytes, out.at);
+  out.at += sealed;
+  out.varintField(6, storedAtMs);
+  return out.bytes;
 }
 
 /**

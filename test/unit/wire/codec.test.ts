@@ -15,6 +15,7 @@ describe('wire/codec: the public entry', () => {
       'decodeSignedDatagram',
       'encodeDeliver',
       'encodeDeliverFrom',
+      'encodeDeliverOfSend',
       'encodeFileOfferRecord',
       'encodeFrame',
       'encodeFrameReference',

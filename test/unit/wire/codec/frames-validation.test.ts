@@ -19,6 +19,7 @@ import {
   bytes,
   type Case,
   many,
+  plain,
   protocolError,
   rawFrame,
   samples,
@@ -440,7 +441,7 @@ describe('wire/codec: relay frames', () => {
         { ...samples.challenge, relayName: 'r'.repeat(MAX_RELAY_NAME_CHARS) },
         { ...samples.hello, version: 0xffff },
       ];
-      for (const f of frames) assert.deepEqual(decodeFrame(encodeFrame(f)), f);
+      for (const f of frames) assert.deepEqual(plain(decodeFrame(encodeFrame(f))), f);
 
       const roster: Frame = {
         type: 'roster-update',

@@ -460,3 +460,14 @@ export interface Case {
   input: () => Uint8Array;
   decode?: (b: Uint8Array) => unknown;
 }
+
+/**
+ * A decoded frame as a plain object: the relay's Send reader (codec/hot.ts) returns a
+ * Send whose recipient, nonce and ciphertext are made when read, which deepEqual would
+ * tell from a plain object by its prototype alone; every field is compared all the same.
+ */
+export function plain(f: Frame): Frame {
+  if (f.type !== 'send') return f;
+  const { type, to, msgId, nonce, ciphertext } = f;
+  return { type, to, msgId, nonce, ciphertext };
+}
