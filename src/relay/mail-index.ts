@@ -9,6 +9,9 @@
  * the head on, with no hashing and no object per message (issue 14: Maps keyed by seq,
  * numbers past 2^32, and an entry object per message were a good part of the relay's
  * cost per message). A removal out of order leaves a tombstone the head skips later.
+ * The arrays keep their room when a box empties or compacts (a box that empties every
+ * few milliseconds at saturation regrew five arrays from nothing each time: a third of
+ * all the relay allocated per message), and give it back only when it is mostly unused.
  * Boxes and sender tallies are kept once made (one per user who got or sent mail since
  * start, as the highest seq issued to each must be).
  */
@@ -25,6 +28,8 @@ export const ABSENT = Symbol('absent');
 const TOMBSTONE = -1;
 /** A box compacts its arrays once this many removed entries are also half of them. */
 const COMPACT_AFTER = 64;
+/** Room a box keeps however little it holds; past it, room four times what is used is given back. */
+const KEPT_SLOTS = 1024;
 
 /** One recipient's stored mail, oldest first; `T` is the owner's note per mail. */
 export class Box<T> {
@@ -36,6 +41,8 @@ export class Box<T> {
   private notes: (T | undefined)[] = [];
   /** The first entry not yet passed (removed entries before it are gone). */
   private head = 0;
+  /** Past the last entry: slots from here on are room kept for later adds. */
+  private end = 0;
   /** Live entries and their bytes. */
   count = 0;
   bytes = 0;
@@ -46,19 +53,26 @@ export class Box<T> {
 
   /** Adds the newest mail: `seq` above every seq added before. */
   add(seq: number, sender: SenderTally, bytes: number, storedAtMs: number, note: T): void {
-    this.seqs.push(seq);
-    this.sizes.push(bytes);
-    this.storedAt.push(storedAtMs);
-    this.senders.push(sender);
-    this.notes.push(note);
+    // At the end, or in room kept (a store at the arrays' length is a push).
+    const i = this.end++;
+    this.seqs[i] = seq;
+    this.sizes[i] = bytes;
+    this.storedAt[i] = storedAtMs;
+    this.senders[i] = sender;
+    this.notes[i] = note;
     this.count++;
     this.bytes += bytes;
     sender.pending++;
   }
 
+  /** Slots the arrays have room for, used or kept (tests). */
+  get room(): number {
+    return this.notes.length;
+  }
+
   /** Array slots in use: live entries and removed ones not yet compacted away. */
   get slots(): number {
-    return this.seqs.length - this.head;
+    return this.end - this.head;
   }
 
   has(seq: number): boolean {
@@ -83,7 +97,7 @@ export class Box<T> {
   /** The notes of the live entries, oldest first. */
   liveNotes(): T[] {
     const notes: T[] = [];
-    for (let i = this.head; i < this.seqs.length; i++) {
+    for (let i = this.head; i < this.end; i++) {
       if (this.sizes[i] !== TOMBSTONE) notes.push(this.notes[i] as T);
     }
     return notes;
@@ -92,7 +106,7 @@ export class Box<T> {
   /** The seqs of live entries stored before `cutoffMs`. */
   olderThan(cutoffMs: number): number[] {
     const seqs: number[] = [];
-    for (let i = this.head; i < this.seqs.length; i++) {
+    for (let i = this.head; i < this.end; i++) {
       if (this.sizes[i] !== TOMBSTONE && this.storedAt[i]! < cutoffMs) seqs.push(this.seqs[i]!);
     }
     return seqs;
@@ -102,8 +116,9 @@ export class Box<T> {
   private indexOf(seq: number): number {
     const seqs = this.seqs;
     let lo = this.head;
+    let hi = this.end - 1;
+    if (lo > hi) return -1;
     if (seqs[lo] === seq) return this.sizes[lo] === TOMBSTONE ? -1 : lo;
-    let hi = seqs.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const at = seqs[mid]!;
@@ -121,7 +136,7 @@ export class Box<T> {
    */
   private advance(): void {
     const { seqs, sizes, storedAt, senders, notes } = this;
-    const n = seqs.length;
+    const n = this.end;
     while (this.head < n && sizes[this.head] === TOMBSTONE) this.head++;
     const removed = n - this.count;
     if (removed < COMPACT_AFTER || removed * 2 < n) return;
@@ -138,12 +153,23 @@ export class Box<T> {
     this.truncate(w);
   }
 
-  /** Keeps the first `n` entries of the arrays (0: the box emptied), the head at 0. */
+  /**
+   * Keeps the first `n` entries (0: the box emptied), the head at 0, and the room after
+   * them unless it is mostly unused; no note stays in it (a held put keeps its mail alive).
+   */
   private truncate(n: number): void {
-    for (const a of [this.seqs, this.sizes, this.storedAt, this.senders, this.notes]) {
-      a.length = n;
-    }
+    const notes = this.notes;
+    for (let i = n; i < this.end; i++) notes[i] = undefined;
     this.head = 0;
+    this.end = n;
+    if (notes.length > KEPT_SLOTS && notes.length > 4 * n) {
+      const room = Math.max(KEPT_SLOTS, 2 * n);
+      this.seqs.length = room;
+      this.sizes.length = room;
+      this.storedAt.length = room;
+      this.senders.length = room;
+      notes.length = room;
+    }
   }
 }
 

@@ -66,6 +66,33 @@ describe('relay/mail-index', () => {
     assert.equal(box.slots, 0);
   });
 
+  it('keeps its room when it empties, gives back room mostly unused, and never finds what it left there', () => {
+    const index = new MailIndex<{ n: number }>();
+    const box = index.box('bob');
+    const alice = index.sender('alice');
+    for (let round = 0; round < 3; round++) {
+      for (let i = 1; i <= 100; i++) box.add(BASE + round * 100 + i, alice, 1, 0, { n: i });
+      for (let i = 1; i <= 100; i++) assert.deepEqual(box.remove(BASE + round * 100 + i), { n: i });
+      assert.deepEqual([box.count, box.slots], [0, 0]);
+      assert.ok(box.room >= 100, `room ${box.room} kept after round ${round}`);
+      assert.ok(box.room < 200, `room ${box.room}: reused, not grown`);
+    }
+    // Seqs left in the kept room are not mail: neither found nor removed.
+    assert.equal(box.has(BASE + 250), false);
+    assert.equal(box.remove(BASE + 250), ABSENT);
+    box.add(BASE + 1_000, alice, 1, 0, { n: 0 });
+    assert.equal(box.has(BASE + 250), false);
+    assert.deepEqual(box.liveNotes(), [{ n: 0 }]);
+    assert.deepEqual(box.olderThan(1), [BASE + 1_000]);
+    box.remove(BASE + 1_000);
+    // A drain of 100,000: the room is given back once the box empties.
+    for (let i = 1; i <= 100_000; i++) box.add(BASE + 2_000 + i, alice, 1, 0, { n: i });
+    assert.ok(box.room >= 100_000);
+    for (let i = 1; i <= 100_000; i++) box.remove(BASE + 2_000 + i);
+    assert.ok(box.room <= 1024, `room ${box.room} given back`);
+    assert.equal(alice.pending, 0);
+  });
+
   it('finds mail by seq after compaction, and lists what was stored before a time', () => {
     const index = new MailIndex<number>();
     const box = index.box('bob');
