@@ -13,8 +13,27 @@ export interface BudgetHolder {
   fail(code: string, message: string): void;
 }
 
+/**
+ * One holder's part of the budget, kept by the holder: a session reports what it holds
+ * after every read and write, and a field here rather than a Map keyed by session makes
+ * that a field write (issue 14: the Map's lookups were a good part of the relay's hash
+ * work per message at 500 clients).
+ */
+export interface BudgetShare<H extends BudgetHolder = BudgetHolder> {
+  readonly holder: H;
+  /** What the holder holds now, as last reported. */
+  readonly bytes: number;
+}
+
+interface Share<H extends BudgetHolder> extends BudgetShare<H> {
+  bytes: number;
+  /** Still counted (released: no longer, whatever it reports). */
+  live: boolean;
+}
+
 export class ByteBudget<H extends BudgetHolder = BudgetHolder> {
-  private readonly held = new Map<H, number>();
+  /** Every share given and not yet released, holding bytes or not: walked only to shed. */
+  private readonly shares = new Set<Share<H>>();
   private total = 0;
   private shedding = false;
   /** Connections closed for the relay-wide budget since start. */
@@ -26,34 +45,46 @@ export class ByteBudget<H extends BudgetHolder = BudgetHolder> {
     return this.total;
   }
 
-  /** Records what `holder` holds now (0 forgets it); sheds the largest while over budget. */
-  update(holder: H, bytes: number): void {
-    const before = this.held.get(holder) ?? 0;
-    if (bytes === before) return;
-    if (bytes === 0) this.held.delete(holder);
-    else this.held.set(holder, bytes);
+  /** A new holder's share, holding nothing yet. */
+  share(holder: H): BudgetShare<H> {
+    const share: Share<H> = { holder, bytes: 0, live: true };
+    this.shares.add(share);
+    return share;
+  }
+
+  /** Records what the share's holder holds now; sheds the largest while over budget. */
+  update(given: BudgetShare<H>, bytes: number): void {
+    const share = given as Share<H>;
+    const before = share.bytes;
+    if (bytes === before || !share.live) return;
+    share.bytes = bytes;
     this.total += bytes - before;
     if (this.total > this.maxBytes && !this.shedding) this.shedLargest();
+  }
+
+  /** The holder is gone: what it held no longer counts, nor anything it reports later. */
+  release(given: BudgetShare<H>): void {
+    const share = given as Share<H>;
+    if (!share.live) return;
+    this.total -= share.bytes;
+    share.bytes = 0;
+    share.live = false;
+    this.shares.delete(share);
   }
 
   private shedLargest(): void {
     this.shedding = true;
     try {
       while (this.total > this.maxBytes) {
-        let largest: H | null = null;
-        let most = 0;
-        for (const [h, n] of this.held) {
-          if (n > most) {
-            most = n;
-            largest = h;
-          }
+        let largest: Share<H> | null = null;
+        for (const share of this.shares) {
+          if (share.bytes > (largest?.bytes ?? 0)) largest = share;
         }
         if (largest === null) return;
         // Forget it first: fail() may not report back at once (the socket lingers).
-        this.held.delete(largest);
-        this.total -= most;
+        this.release(largest);
         this.shed++;
-        largest.fail(
+        largest.holder.fail(
           'E_RELAY_OVERLOADED',
           'relay: over its memory budget; closing the largest holder',
         );

@@ -250,3 +250,8 @@ export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = Object.freeze({
 
 /** The relay's TCP port unless configured: one above natter's presence UDP port's neighbour. */
 export const DEFAULT_RELAY_PORT = 47474;
+
+/** Past this multiple of the soft output budget a session is closed at once, paused or not. */
+export const SLOW_CONSUMER_HARD_FACTOR = 4;
+/** How long a closing session may take to read its last bytes before the socket is destroyed. */
+export const CLOSE_LINGER_MS = 2_000;

@@ -28,8 +28,7 @@ import { encodeFrame } from '../wire/codec.js';
 import { ProtocolCode } from '../wire/errors.js';
 import { frame } from '../wire/framing.js';
 import { PROTOCOL_VERSION } from '../wire/limits.js';
-import type { RelayLimits } from './limits.js';
-import { CLOSE_LINGER_MS } from './session.js';
+import { CLOSE_LINGER_MS, type RelayLimits } from './limits.js';
 
 /** RFC 8446 §5.1: ContentType handshake, the first byte of every ClientHello record. */
 const TLS_HANDSHAKE_RECORD = 0x16;

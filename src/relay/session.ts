@@ -6,17 +6,18 @@
  * Hostile input ends this session with a coded Error frame, never the relay.
  *
  * Every byte held for the connection has a budget (issue 8, findings 2 and 5):
- * - queued output: past the soft budget the session stops being read (frames
- *   already received wait in the inbound backlog); if it stays there for
- *   slowConsumerTimeoutMs, or reaches the hard cap at all, it is closed with
- *   E_SLOW_CONSUMER. Mail pushes stop earlier (maxSessionBufferedBytes).
+ * - queued output: past the soft budget the session stops being read (frames already
+ *   received wait in the inbound backlog); if it stays there for slowConsumerTimeoutMs,
+ *   or reaches the hard cap at all, it is closed with E_SLOW_CONSUMER. Mail pushes stop
+ *   earlier (maxSessionBufferedBytes).
  * - incoming bytes: a partial frame, and rated frames held for a token (inbound.ts).
- * - all of it counts towards the relay-wide budget (budget.ts).
+ * - all of it counts towards the relay-wide budget (budget.ts), through the session's share.
  */
 import type { Duplex } from 'node:stream';
 import { encodeFrame } from '../wire/codec.js';
 import { CLIENT_FEATURE_DELIVERED_ACK } from '../wire/limits.js';
 import type { Card, Frame, Status, StatusSignature } from '../wire/types.js';
+import type { BudgetShare } from './budget.js';
 import type { RelayContext } from './context.js';
 import type { SessionDelivery } from './delivery.js';
 import { dispatch, type RateClass } from './dispatch.js';
@@ -25,17 +26,13 @@ import type { FileCodeValue } from './files/codes.js';
 import { type FileLink, SessionFiles } from './files/session-files.js';
 import { GroupDelivery, type GroupItemOut } from './groups/index.js';
 import { Inbound, type InboundLink } from './inbound.js';
+import { CLOSE_LINGER_MS, SLOW_CONSUMER_HARD_FACTOR } from './limits.js';
 import type { StoredMail } from './mail-store.js';
 import { mayWait, Outbound } from './outbound.js';
 
 export type SessionState = 'hello' | 'challenge' | 'auth' | 'ready' | 'closing';
 
 let nextSessionId = 1;
-
-/** Past this multiple of the soft output budget a session is closed at once, paused or not. */
-export const SLOW_CONSUMER_HARD_FACTOR = 4;
-/** How long a closing session may take to read its last bytes before the socket is destroyed. */
-export const CLOSE_LINGER_MS = 2_000;
 
 export class Session implements FileLink, InboundLink {
   readonly id = nextSessionId++;
@@ -53,6 +50,7 @@ export class Session implements FileLink, InboundLink {
   private readonly outbound: Outbound;
   private readonly delivery: SessionDelivery;
   private readonly groupDelivery: GroupDelivery;
+  private readonly budgetShare: BudgetShare<Session>;
   /** Uploads and downloads of files (files/session-files.ts). */
   readonly files: SessionFiles;
 
@@ -74,6 +72,7 @@ export class Session implements FileLink, InboundLink {
     this.delivery = ctx.mailbox.deliveryFor(this, limits, log);
     this.groupDelivery = new GroupDelivery(this, ctx.groups.streams, limits, log);
     this.files = new SessionFiles(this, ctx.files, limits, log);
+    this.budgetShare = ctx.budget.share(this);
     stream.on('drain', () => this.afterWrite());
     // A reset is not worth a log line; node:tls reports an altered record without closing.
     stream.on('error', () => stream.destroy());
@@ -258,7 +257,7 @@ export class Session implements FileLink, InboundLink {
     this.outbound.flush();
     this.inbound.clearTimers();
     this.files.close();
-    this.ctx.budget.update(this, 0);
+    this.ctx.budget.release(this.budgetShare);
     this.inbound.clearBacklog();
     this.stream.end();
     // A peer that never reads its last bytes must not hold the socket open.
@@ -284,7 +283,7 @@ export class Session implements FileLink, InboundLink {
 
   /** Reports what this session holds to the relay-wide budget. */
   account(): void {
-    this.ctx.budget.update(this, this.isClosing() ? 0 : this.heldBytes);
+    this.ctx.budget.update(this.budgetShare, this.isClosing() ? 0 : this.heldBytes);
   }
 
   private onClose(): void {
@@ -294,7 +293,7 @@ export class Session implements FileLink, InboundLink {
     this.state_ = 'closing';
     this.outbound.clear();
     this.inbound.clearBacklog();
-    this.ctx.budget.update(this, 0);
+    this.ctx.budget.release(this.budgetShare);
     this.ctx.hub.remove(this);
   }
 }

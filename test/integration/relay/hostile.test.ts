@@ -14,7 +14,7 @@ import {
   type RunningRelay,
   startRelay,
 } from '../../../src/relay/index.js';
-import { SLOW_CONSUMER_HARD_FACTOR } from '../../../src/relay/session.js';
+import { SLOW_CONSUMER_HARD_FACTOR } from '../../../src/relay/limits.js';
 import { decodeFrame, encodeFrame } from '../../../src/wire/codec.js';
 import { FrameDecoder, frame as framed } from '../../../src/wire/framing.js';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../../../src/wire/limits.js';
