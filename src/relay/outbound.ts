@@ -6,7 +6,7 @@
  * is counted, so budgets see what the connection holds.
  */
 import type { Duplex } from 'node:stream';
-import type { DelayedFlush } from '../util/delayed-flush.js';
+import type { DelayedFlush, Flushable } from '../util/delayed-flush.js';
 import { TickBatcher } from '../util/tick-batcher.js';
 import { lengthPrefix, varintLength, writeVarint } from '../wire/framing.js';
 import { type Frame, isKeptAck } from '../wire/types.js';
@@ -79,8 +79,10 @@ function wireBytes(body: Uint8Array): number {
   return varintLength(body.byteLength) + body.byteLength;
 }
 
-export class Outbound {
+export class Outbound implements Flushable {
   private queuedBytes = 0;
+  /** Marked by `delayed` while this connection waits for its timer. */
+  delayedWaiting = false;
   private readonly batch: TickBatcher<Uint8Array>;
 
   /**

@@ -26,10 +26,15 @@ export const BUSY_UTILIZATION = 0.5;
 export interface Flushable {
   /** Writes what is queued now (nothing if it went out meanwhile). */
   flush(): void;
+  /**
+   * Whether it waits for the timer now: DelayedFlush's own mark on the writer, so that
+   * adding one already waiting (every delayed ack of a busy connection) costs no lookup.
+   */
+  delayedWaiting: boolean;
 }
 
 export class DelayedFlush {
-  private waiting = new Set<Flushable>();
+  private waiting: Flushable[] = [];
   private timer: NodeJS.Timeout | null = null;
   private busy_ = false;
   private sampler: Periodic | null = null;
@@ -77,11 +82,13 @@ export class DelayedFlush {
 
   /**
    * `writer` holds an item that must leave within delayMs. A writer that writes sooner
-   * stays in the set until the timer: its flush then finds nothing, which costs less
+   * stays in the list until the timer: its flush then finds nothing, which costs less
    * than taking it out on every write.
    */
   add(writer: Flushable): void {
-    this.waiting.add(writer);
+    if (writer.delayedWaiting) return;
+    writer.delayedWaiting = true;
+    this.waiting.push(writer);
     if (this.timer === null) {
       this.timer = setTimeout(() => this.run(), this.delayMs);
       // Pending acks alone do not keep a closing process alive; closing flushes sessions.
@@ -92,7 +99,10 @@ export class DelayedFlush {
   private run(): void {
     this.timer = null;
     const due = this.waiting;
-    this.waiting = new Set();
-    for (const writer of due) writer.flush();
+    this.waiting = [];
+    for (const writer of due) {
+      writer.delayedWaiting = false;
+      writer.flush();
+    }
   }
 }
