@@ -52,18 +52,27 @@ export interface HeldPutsHooks<Op> {
   taken(op: Op): void;
 }
 
-/** One held put, as `hold` returns it; `done` once taken, released or dropped. */
-export interface Held<Op> {
-  readonly op: Op;
+/**
+ * One held put, as `hold` returns it; `done` once taken, released or dropped, and then it
+ * no longer holds its op: a settled entry waits in the due queue until it is dropped
+ * (SETTLED_KEPT), and kept its mail alive there (at 500 clients, tens of thousands).
+ */
+export interface Held {
   readonly bytes: number;
   /** performance.now() when held. */
   readonly since: number;
+  readonly done: boolean;
+}
+
+interface Entry<Op> extends Held {
+  /** null once settled. */
+  op: Op | null;
   done: boolean;
 }
 
 export class HeldPuts<Op> {
   /** Every put held and not yet settled, oldest first (settled ones are skipped). */
-  private queue: Held<Op>[] = [];
+  private queue: Entry<Op>[] = [];
   private count = 0;
   private timer: NodeJS.Timeout | null = null;
   private bytes = 0;
@@ -112,8 +121,8 @@ export class HeldPuts<Op> {
    * Holds `op` (a put `bytes` long) until its ack (`take`: hooks.taken) or holdMs
    * (hooks.write), whichever comes first.
    */
-  hold(op: Op, bytes: number): Held<Op> {
-    const held: Held<Op> = { op, bytes, since: performance.now(), done: false };
+  hold(op: Op, bytes: number): Held {
+    const held: Entry<Op> = { op, bytes, since: performance.now(), done: false };
     this.count++;
     this.bytes += bytes;
     this.queue.push(held);
@@ -122,20 +131,20 @@ export class HeldPuts<Op> {
   }
 
   /** The recipient acknowledged `held`'s mail: true if it was still held (it is then never written). */
-  take(held: Held<Op>): boolean {
+  take(held: Held): boolean {
     if (held.done) return false;
-    this.end(held);
+    const op = this.end(held as Entry<Op>);
     this.outcome(true);
-    this.hooks.taken(held.op);
+    this.hooks.taken(op);
     this.dropSettled();
     return true;
   }
 
   /** Writes `held` now if it is still held (its recipient will not ack it: a cluster; its order). */
-  release(held: Held<Op>): void {
+  release(held: Held): void {
     if (held.done) return;
     this.outcome(false);
-    this.releaseHeld(held);
+    this.releaseHeld(held as Entry<Op>);
     this.dropSettled();
   }
 
@@ -150,16 +159,11 @@ export class HeldPuts<Op> {
   dropAll(dropped: (op: Op) => void): void {
     const queue = this.queue;
     this.queue = [];
-    for (const held of queue) {
-      if (held.done) continue;
-      this.end(held);
-      dropped(held.op);
-    }
+    for (const held of queue) if (!held.done) dropped(this.end(held));
   }
 
-  private releaseHeld(held: Held<Op>): void {
-    this.end(held);
-    this.hooks.write(held.op);
+  private releaseHeld(held: Entry<Op>): void {
+    this.hooks.write(this.end(held));
   }
 
   /** A held put was taken (true) or came due unacked (false): the window's verdict. */
@@ -179,10 +183,14 @@ export class HeldPuts<Op> {
     }
   }
 
-  private end(held: Held<Op>): void {
+  /** Settles `held` (not yet done): its op, which it no longer holds. */
+  private end(held: Entry<Op>): Op {
+    const op = held.op as Op;
+    held.op = null;
     held.done = true;
     this.count--;
     this.bytes -= held.bytes;
+    return op;
   }
 
   private arm(ms: number): void {

@@ -66,7 +66,7 @@ export interface PendingPut {
 }
 
 /** The mailbox's note per indexed mail: its held put, or null if it was not held. */
-export type HeldNote = Held<PendingPut> | null;
+export type HeldNote = Held | null;
 
 /** The put of `mail` from `senderId`: its record after the sender id, `bytes` in all. */
 export function putOf(mail: StoredMail, senderId: Uint8Array, bytes: number): KvOp {

@@ -15,7 +15,7 @@ interface Entry<Op> {
   key: HeldKey;
   lane: string;
   op: Op;
-  handle: Held<Entry<Op>> | null;
+  handle: Held | null;
 }
 
 export class HeldLanes<Op> {

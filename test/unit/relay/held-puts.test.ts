@@ -132,6 +132,24 @@ describe('relay/held-puts', () => {
     held.releaseAll();
   });
 
+  it('keeps nothing of a settled put: its handle, still queued until dropped, lets go of its op', () => {
+    const held = new HeldPuts<Op>({ holdMs: 60_000, maxHeld: 8, maxHeldBytes: 1024 }, hooks([]));
+    const settle = () => {};
+    const taken = held.hold({ op: put('taken'), settle }, 1);
+    const released = held.hold({ op: put('released'), settle }, 1);
+    const kept = held.hold({ op: put('kept'), settle }, 1);
+    held.take(taken);
+    held.release(released);
+    assert.equal(held.queued, 3, 'settled handles wait in the due queue');
+    // The op (a put: its mail, record and sender's callback) is not reachable from them.
+    const opOf = (h: object) => (h as { op: unknown }).op;
+    assert.deepEqual([opOf(taken), opOf(released)], [null, null]);
+    assert.notEqual(opOf(kept), null);
+    assert.deepEqual([taken.done, released.done, kept.done], [true, true, false]);
+    held.releaseAll();
+    assert.equal(opOf(kept), null);
+  });
+
   it('names a held put by the handle hold returns: taken once, and not after its release', async () => {
     const writes: string[] = [];
     const held = new HeldPuts<Op>(
