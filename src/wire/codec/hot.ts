@@ -224,7 +224,8 @@ export function decodeDeliverAckFast(body: Uint8Array): FrameOf<'deliver-ack'> |
 /** One whole Frame body holding a SendAck (no length prefix), the bytes protobufjs writes. */
 export function encodeSendAck(f: FrameOf<'send-ack'>): Uint8Array {
   const code = ACK_TABLE.indexOf(f.code);
-  const reasonBytes = Buffer.byteLength(f.reason, 'utf8');
+  // A kept ack (stored, delivered) has no reason: no call into Node to measure it.
+  const reasonBytes = f.reason.length === 0 ? 0 : Buffer.byteLength(f.reason, 'utf8');
   const bodyLen = bytesField(f.msgId.byteLength) + varintField(code) + bytesField(reasonBytes);
   const out = new Out(Buffer.allocUnsafe(1 + varintLength(bodyLen) + bodyLen));
   out.tag(7, WIRE_BYTES);
