@@ -10,8 +10,8 @@
  * numbers past 2^32, and an entry object per message were a good part of the relay's
  * cost per message). A removal out of order leaves a tombstone the head skips later.
  * The arrays keep their room when a box empties or compacts (a box that empties every
- * few milliseconds at saturation regrew five arrays from nothing each time: a third of
- * all the relay allocated per message), and give it back only when it is mostly unused.
+ * few milliseconds at saturation regrew five arrays from nothing each time), and give it
+ * back only when it is mostly unused.
  * Boxes and sender tallies are kept once made (one per user who got or sent mail since
  * start, as the highest seq issued to each must be).
  */

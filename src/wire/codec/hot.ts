@@ -104,8 +104,8 @@ const NONCE_AT = MSG_ID_TAG_AT + 2 + MSG_ID_BYTES + 2;
  * A Send read by decodeSendFast, in its frame: recipient, nonce and ciphertext are made
  * (as views, `view` below) only when read, and the relay reads none of the last two: it
  * copies the Send's own msg_id, nonce and ciphertext fields into the Deliver in one piece
- * (encodeDeliverOfSend). Three views and three copies a message were a tenth of the
- * relay's JavaScript at saturation (issue 14). The message id is a copy of its own.
+ * (encodeDeliverOfSend): decode and Deliver 511-585 ns a message against 927-991 with
+ * three views and three copies (issue 14). The message id is a copy of its own.
  */
 export class ReceivedSend {
   readonly type = 'send';
