@@ -10,7 +10,7 @@
 import { encodeDeliverFrom, encodeDeliverOfSend } from '../wire/codec.js';
 import type { Card, FrameOf } from '../wire/types.js';
 import type { Hub } from './hub.js';
-import type { EarlyPush, EnqueueResult, MailStore, StoredMail } from './mail-store.js';
+import type { EarlyPush, EnqueueResult, MailDone, MailStore, StoredMail } from './mail-store.js';
 
 /** What fanout needs of the sending session. */
 export interface Sender {
@@ -20,6 +20,8 @@ export interface Sender {
   sendStarted(): void;
   sendFinished(): void;
   send(frame: FrameOf<'send-ack'>): void;
+  /** The outcome of this sender's mail (`Fanout` makes it on its first send: one per sender). */
+  mailDone: MailDone | null;
 }
 
 /** One sealed message: its id and the opaque bytes each recipient receives. */
@@ -44,13 +46,14 @@ export class Fanout {
   /** Stores and delivers `msg` from `from` to `recipientHex`; acks the sender once it is durable. */
   send(sender: Sender, from: Card, recipientHex: string, msg: Outgoing): void {
     const { msgId } = msg;
+    sender.mailDone ??= this.doneFor(sender);
     const queued = this.mailbox.enqueue(
       from.userId,
       recipientHex,
       deliverOf(msg, from),
       msgId,
       sender.takesDeliveredAck ? this.early.holding : this.early.writing,
-      this.ackOf(sender, msgId),
+      sender.mailDone,
     );
     if (queued.code !== 'queued') {
       sender.send({ type: 'send-ack', msgId, code: queued.code, reason: queued.reason });
@@ -60,15 +63,17 @@ export class Fanout {
   }
 
   /**
-   * The sender's durable ack, kept until the outcome: made apart from `deliverOf`'s build,
-   * because V8 gives the closures of one scope one shared context, and the ack would keep
-   * what the build reads (the received frame, and the whole read buffer it is a view of)
-   * alive with it: at 500 clients, 19,000 Sends and their buffers.
+   * A sender's durable acks, the store's `done` for all its mail (it gives back the message
+   * id): nothing is made per message to hear the outcome, and nothing made for the build
+   * (`deliverOf`, which reads the received frame, a view of a whole read buffer) is kept
+   * until the outcome. A closure per message kept both, as V8 gives the closures of one
+   * scope one context: at 500 clients, 19,000 Sends and their buffers.
    */
-  private ackOf(sender: Sender, msgId: Uint8Array): (result: EnqueueResult) => void {
-    return (result) => {
+  private doneFor(sender: Sender): MailDone {
+    return (result, msgId) => {
       sender.sendFinished();
-      sender.send({ type: 'send-ack', msgId, code: result.code, reason: reasonOf(result) });
+      const id = msgId as Uint8Array; // send() always gives one
+      sender.send({ type: 'send-ack', msgId: id, code: result.code, reason: reasonOf(result) });
       if (result.code === 'stored') this.hub.deliver(result.mail);
     };
   }

@@ -8,7 +8,7 @@ import { allocBytes, toHex } from '../util/bytes.js';
 import type { Clock } from '../util/clock.js';
 import type { Held } from './held-puts.js';
 import type { Box, MailIndex } from './mail-index.js';
-import type { EnqueueResult, StoredMail } from './mail-store.js';
+import type { MailDone, StoredMail } from './mail-store.js';
 import { type KvOp, type RelayKv, scan } from './store/index.js';
 
 export const MAIL_PREFIX = 'm1!';
@@ -52,17 +52,19 @@ export function parseMailKey(key: string): { recipientHex: string; seq: number }
 }
 
 /**
- * One put on its way (mailbox.ts): held for its recipient's ack (held-puts.ts; its key
- * and value built only if it is written) or waiting for its batch; `done` hears how it
- * ended (EnqueueResult). One object per message, and no promise.
+ * One put on its way (mailbox.ts), and the mail it stores: held for its recipient's ack
+ * (held-puts.ts; its key and value built only if it is written) or waiting for its
+ * batch; `done` hears how it ended (EnqueueResult), with `msgId`. One object per message
+ * (the mail the sessions get is this object), no closure and no promise: at 500 clients
+ * tens of thousands are in flight, and what each keeps is what the old generation collects.
  */
-export interface PendingPut {
-  mail: StoredMail;
+export interface PendingPut extends StoredMail {
   senderId: Uint8Array;
   bytes: number;
   /** Its recipient's box in the mailbox's index. */
   box: Box<HeldNote>;
-  done: (result: EnqueueResult) => void;
+  msgId: Uint8Array | undefined;
+  done: MailDone;
 }
 
 /** The mailbox's note per indexed mail: its held put, or null if it was not held. */

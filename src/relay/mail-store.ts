@@ -22,6 +22,13 @@ export type Refusal = { code: Exclude<AckCode, 'stored' | 'delivered'>; reason: 
  */
 export type EnqueueResult = { code: 'stored' | 'delivered'; mail: StoredMail } | Refusal;
 
+/**
+ * Where the outcome of an enqueued record goes, with the message id given to `enqueue`:
+ * one function can serve every message of a sender (fanout.ts), so that nothing is made
+ * per message to hear it.
+ */
+export type MailDone = (result: EnqueueResult, msgId: Uint8Array | undefined) => void;
+
 /** What `enqueue` returns when it took the record; `done` will be called. */
 export type Queued = { code: 'queued'; mail?: StoredMail; prevSeq?: number };
 
@@ -45,8 +52,8 @@ export interface EarlyPush {
 export interface MailStore {
   /**
    * Stores one record: a refusal at once (`done` is then never called), or `queued`,
-   * and `done` is called once, after the write, with its result (a callback: no promise
-   * per message on the relay's hot path). Only where the seq is known before the write
+   * and `done` is called once, after the write, with its result and `msgId` (a callback:
+   * no promise per message on the relay's hot path). Only where the seq is known before the write
    * (LevelDB) do `mail` and `prevSeq` come at once; `early` pushes the mail before its
    * write where the store can (LevelDB: with its seq; a cluster: with an early seq,
    * only to hold it). `build` runs before enqueue returns, if at all: it may read views
@@ -59,7 +66,7 @@ export interface MailStore {
     /** The sender's message id: in a cluster, the same message sent twice is stored once. */
     msgId: Uint8Array | undefined,
     early: EarlyPush | undefined,
-    done: (result: EnqueueResult) => void,
+    done: MailDone,
   ): Queued | Refusal;
   read(
     recipientHex: string,

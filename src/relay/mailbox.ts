@@ -43,7 +43,7 @@ import {
   SEQ_RESTART_GAP,
   seqValue,
 } from './mail-keys.js';
-import type { EarlyPush, EnqueueResult, MailStore, Refusal, StoredMail } from './mail-store.js';
+import type { EarlyPush, MailDone, MailStore, Refusal, StoredMail } from './mail-store.js';
 import {
   type KvOp,
   REFUSED_CLOSED,
@@ -91,11 +91,11 @@ export class Mailbox implements MailStore {
       {
         write: (put) => {
           put.box.held--;
-          this.commits.submitFor(putOf(put.mail, put.senderId, put.bytes), put);
+          this.commits.submitFor(putOf(put, put.senderId, put.bytes), put);
         },
         taken: (put) => {
           put.box.held--;
-          put.done({ code: 'delivered', mail: put.mail });
+          put.done({ code: 'delivered', mail: put }, put.msgId);
         },
       },
     );
@@ -143,9 +143,9 @@ export class Mailbox implements MailStore {
     senderId: Uint8Array,
     recipientHex: string,
     build: (seq: number, storedAtMs: number) => Uint8Array,
-    _msgId: Uint8Array | undefined,
+    msgId: Uint8Array | undefined,
     early: EarlyPush | undefined,
-    done: (result: EnqueueResult) => void,
+    done: MailDone,
   ): Enqueued {
     if (this.closed) return REFUSED_CLOSED;
     const refused = this.store.refusal();
@@ -168,10 +168,10 @@ export class Mailbox implements MailStore {
     this.lastSeq = seq;
     const prevSeq = box.lastIssued;
     box.lastIssued = seq;
-    const mail: StoredMail = { seq, recipientHex, record };
-    const put: PendingPut = { mail, senderId, bytes, box, done };
+    // The mail, and its put: one object.
+    const put: PendingPut = { seq, recipientHex, record, senderId, bytes, box, msgId, done };
     const hold =
-      early?.push(mail, prevSeq) === true &&
+      early?.push(put, prevSeq) === true &&
       early.mayHold &&
       seq - this.seqWritten < MAX_UNWRITTEN_SEQS &&
       this.held.admit(bytes);
@@ -186,20 +186,19 @@ export class Mailbox implements MailStore {
       box.add(seq, sender, bytes, storedAtMs, this.held.hold(put, bytes));
     } else {
       box.add(seq, sender, bytes, storedAtMs, null);
-      this.commits.submitFor(putOf(mail, senderId, bytes), put);
+      this.commits.submitFor(putOf(put, senderId, bytes), put);
     }
-    return { code: 'queued', mail, prevSeq };
+    return { code: 'queued', mail: put, prevSeq };
   }
 
   /** `put`'s batch was written (refusal null) or refused. */
   private written(put: PendingPut, refusal: StoreRefusal | null): void {
-    const { mail } = put;
     if (refusal === null) {
-      put.done({ code: 'stored', mail });
+      put.done({ code: 'stored', mail: put }, put.msgId);
       return;
     }
-    put.box.remove(mail.seq);
-    put.done(refusal);
+    put.box.remove(put.seq);
+    put.done(refusal, put.msgId);
   }
 
   /**

@@ -27,7 +27,7 @@ import { type FileLink, SessionFiles } from './files/session-files.js';
 import { GroupDelivery, type GroupItemOut } from './groups/index.js';
 import { Inbound, type InboundLink } from './inbound.js';
 import { CLOSE_LINGER_MS, SLOW_CONSUMER_HARD_FACTOR } from './limits.js';
-import type { StoredMail } from './mail-store.js';
+import type { MailDone, StoredMail } from './mail-store.js';
 import { mayWait, Outbound } from './outbound.js';
 
 export type SessionState = 'hello' | 'challenge' | 'auth' | 'ready' | 'closing';
@@ -51,6 +51,7 @@ export class Session implements FileLink, InboundLink {
   private readonly delivery: SessionDelivery;
   private readonly groupDelivery: GroupDelivery;
   private readonly budgetShare: BudgetShare<Session>;
+  mailDone: MailDone | null = null;
   /** Uploads and downloads of files (files/session-files.ts). */
   readonly files: SessionFiles;
 

@@ -1,20 +1,18 @@
 /**
- * Stored 1:1 mail in a cluster of relays (issue 15): one JetStream stream,
- * one subject per recipient (natter.1.mail.<recipient hex>), so the stream's
- * order is each recipient's delivery order and its sequence number is the
- * mail's seq. The MailStore contract of mailbox.ts, with these differences:
- *
- * - `stored` is answered after JetStream acknowledged the publish, with the
- *   replication the stream is configured for (DESIGN.md §4, guarantee 1).
- * - The seq is known only then: the record is stored with seq 0 and given its
- *   seq when delivered (`withSeq`). Mail pushed early is held for its ack with
- *   an early seq instead (held-mail.ts), here or through the recipient's relay.
- * - Sessions are fed by a JetStream consumer each (stream-delivery.ts), on
- *   whichever relay they are, and nudged by a note on natter.1.live.<recipient>
- *   to read from the leader what the consumer has not pushed soon enough.
- * - The recipient quota by count is the stream's own limit (mail-stream.ts);
- *   the TTL its max age; the sender quota is per relay (sender-quota.ts).
- * - An ack deletes a message only if its subject is the acknowledging user's.
+ * Stored 1:1 mail in a cluster of relays (issue 15): one JetStream stream, one subject per
+ * recipient (natter.1.mail.<recipient hex>), so the stream's order is each recipient's
+ * delivery order and its sequence number is the mail's seq. mailbox.ts's MailStore, but:
+ * - `stored` is answered after JetStream acknowledged the publish, with the replication
+ *   the stream is configured for (DESIGN.md §4, guarantee 1).
+ * - The seq is known only then: the record is stored with seq 0 and given its seq when
+ *   delivered (`withSeq`). Mail pushed early is held for its ack with an early seq
+ *   instead (held-mail.ts), here or through the recipient's relay.
+ * - Sessions are fed by a JetStream consumer each (stream-delivery.ts), on whichever relay
+ *   they are, and nudged by a note on natter.1.live.<recipient> to read from the leader
+ *   what the consumer has not pushed soon enough.
+ * - The recipient quota by count is the stream's own limit (mail-stream.ts), the TTL its
+ *   max age, the sender quota per relay (sender-quota.ts); an ack deletes a message only
+ *   if its subject is the acknowledging user's.
  */
 import type { Subscription } from '@nats-io/transport-node';
 import { randomBytes } from '../../crypto/random.js';
@@ -24,7 +22,7 @@ import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { DeliveryLink, SessionDelivery } from '../delivery.js';
 import type { RelayLimits } from '../limits.js';
-import type { EarlyPush, EnqueueResult, MailStore, Refusal, StoredMail } from '../mail-store.js';
+import type { EarlyPush, MailDone, MailStore, Refusal, StoredMail } from '../mail-store.js';
 import { REFUSED_CLOSED } from '../store/index.js';
 import { ACKED_SUBJECT, type ClusterLink, LIVE_SUBJECT_PREFIX, MAIL_STREAM } from './connection.js';
 import { HeldMail } from './held-mail.js';
@@ -135,7 +133,7 @@ export class ClusterMailbox implements MailStore {
     build: (seq: number, storedAtMs: number) => Uint8Array,
     msgId: Uint8Array | undefined,
     early: EarlyPush | undefined,
-    done: (result: EnqueueResult) => void,
+    done: MailDone,
   ): { code: 'queued' } | Refusal {
     if (this.closed) return REFUSED_CLOSED;
     const senderHex = toHexCached(senderId);
@@ -160,7 +158,7 @@ export class ClusterMailbox implements MailStore {
           ),
         )
         .then(
-          (ack): EnqueueResult => {
+          (ack) => {
             const seq = ack.seq;
             if (!ack.duplicate) this.senders.stored(senderHex, recipientHex, seq, storedAtMs);
             // Sessions get the record from their consumer; this note only lets them check
@@ -171,7 +169,7 @@ export class ClusterMailbox implements MailStore {
             } catch {
               // Closing: the consumers deliver without it.
             }
-            return { code: 'stored', mail: { seq, recipientHex, record } };
+            return { code: 'stored' as const, mail: { seq, recipientHex, record } };
           },
           (err: unknown) => refusalOf(err, this.options.log),
         );
@@ -183,7 +181,7 @@ export class ClusterMailbox implements MailStore {
     if (held === null && this.held.holds(lane)) this.held.releaseFor(lane);
     const durable = held ?? publish();
     this.track(durable);
-    void durable.then(done);
+    void durable.then((result) => done(result, msgId));
     return { code: 'queued' };
   }
 
