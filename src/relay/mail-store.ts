@@ -53,11 +53,11 @@ export interface MailStore {
   /**
    * Stores one record: a refusal at once (`done` is then never called), or `queued`,
    * and `done` is called once, after the write, with its result and `msgId` (a callback:
-   * no promise per message on the relay's hot path). Only where the seq is known before the write
-   * (LevelDB) do `mail` and `prevSeq` come at once; `early` pushes the mail before its
-   * write where the store can (LevelDB: with its seq; a cluster: with an early seq,
-   * only to hold it). `build` runs before enqueue returns, if at all: it may read views
-   * of the received Send (codec/hot.ts), which are not kept past that turn.
+   * no promise per message on the relay's hot path). Only where the seq is known before
+   * the write (LevelDB) do `mail` and `prevSeq` come at once; `early` pushes the mail
+   * before its write where the store can (LevelDB: with its seq; a cluster: with an early
+   * seq, only to hold it). `build` runs before enqueue returns, if at all: it may read
+   * views of the received Send (codec/hot.ts), which are not kept past that turn.
    */
   enqueue(
     senderId: Uint8Array,
