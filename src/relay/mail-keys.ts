@@ -70,12 +70,12 @@ export interface PendingPut extends StoredMail {
 /** The mailbox's note per indexed mail: its held put, or null if it was not held. */
 export type HeldNote = Held | null;
 
-/** The put of `mail` from `senderId`: its record after the sender id, `bytes` in all. */
-export function putOf(mail: StoredMail, senderId: Uint8Array, bytes: number): KvOp {
-  const value = allocBytes(bytes);
-  value.set(senderId, 0);
-  value.set(mail.record, SENDER_BYTES);
-  return { type: 'put', key: mailKey(mail.recipientHex, mail.seq), value };
+/** The store's put of `put`: its record after the sender id, `put.bytes` in all. */
+export function putOf(put: PendingPut): KvOp {
+  const value = allocBytes(put.bytes);
+  value.set(put.senderId, 0);
+  value.set(put.record, SENDER_BYTES);
+  return { type: 'put', key: mailKey(put.recipientHex, put.seq), value };
 }
 
 /**

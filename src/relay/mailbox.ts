@@ -91,7 +91,7 @@ export class Mailbox implements MailStore {
       {
         write: (put) => {
           put.box.held--;
-          this.commits.submitFor(putOf(put, put.senderId, put.bytes), put);
+          this.commits.submitFor(putOf(put), put);
         },
         taken: (put) => {
           put.box.held--;
@@ -186,7 +186,7 @@ export class Mailbox implements MailStore {
       box.add(seq, sender, bytes, storedAtMs, this.held.hold(put, bytes));
     } else {
       box.add(seq, sender, bytes, storedAtMs, null);
-      this.commits.submitFor(putOf(put, senderId, bytes), put);
+      this.commits.submitFor(putOf(put), put);
     }
     return { code: 'queued', mail: put, prevSeq };
   }
