@@ -13,6 +13,7 @@
  * /proc/PID/status (VmRSS sampled every 100 ms, and VmHWM).
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { sleep } from './util.js';
 
 /** The same 200 bytes of payload everywhere (natter: of plaintext, sealed). */
@@ -71,6 +72,13 @@ export interface PhaseResult {
    */
   relayWait: number;
   genWait: number;
+  /**
+   * The generator's own event-loop delay over the window, p50 and p99, ms: how late its
+   * turns ran, so how much of a latency is the generator's wait to read what had arrived
+   * (500 clients in one process, where a real client has its own machine).
+   */
+  genLoopP50: number;
+  genLoopP99: number;
   /** Largest VmRSS sampled in the phase, and VmHWM at its end, MB. */
   rssMb: number;
   hwmMb: number;
@@ -217,6 +225,18 @@ function snapshot(pid: number, books: Books): Snapshot {
   };
 }
 
+/** The generator's event-loop delay from now on, at 1 ms resolution (`read` stops it). */
+function loopDelay(): { read(): { p50: number; p99: number } } {
+  const h: IntervalHistogram = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  return {
+    read: () => {
+      h.disable();
+      return { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6 };
+    },
+  };
+}
+
 function between(a: Snapshot, b: Snapshot) {
   const seconds = (b.at - a.at) / 1000;
   return {
@@ -253,9 +273,11 @@ export async function saturate(server: Server, fleet: Fleet, seconds: number) {
   for (let s = 0; s < n; s++) for (let i = 0; i < WINDOW; i++) sendFrom(s);
   await sleep(1000); // warm-up
   const s0 = snapshot(server.pid, books);
+  const loop = loopDelay();
   recording = true;
   await sleep(seconds * 1000);
   const s1 = snapshot(server.pid, books);
+  const genLoop = loop.read();
   recording = false;
   running = false;
   const mem = await rss.stop();
@@ -269,6 +291,7 @@ export async function saturate(server: Server, fleet: Fleet, seconds: number) {
       cores: w.cpu / w.seconds,
       genCores: w.ownCpu / w.seconds,
       waits: w.waits,
+      genLoop,
     },
     latencies,
     mem,
@@ -318,9 +341,11 @@ export async function paced(server: Server, fleet: Fleet, rate: number, seconds:
   // one-second warm-up, against 0.33-0.45 ms in the eighth to tenth.
   await offer(fleet, rate, WARMUP_S, books);
   const s0 = snapshot(server.pid, books);
+  const loop = loopDelay();
   from = performance.now();
   await offer(fleet, rate, seconds, books);
   const s1 = snapshot(server.pid, books);
+  const genLoop = loop.read();
   const lost = await settle(books);
   const s2 = snapshot(server.pid, books);
   const mem = await rss.stop();
@@ -337,6 +362,7 @@ export async function paced(server: Server, fleet: Fleet, rate: number, seconds:
       cores: loaded.cpu / loaded.seconds,
       genCores: loaded.ownCpu / loaded.seconds,
       waits: loaded.waits,
+      genLoop,
     },
     latencies,
     mem,
@@ -348,17 +374,20 @@ export async function paced(server: Server, fleet: Fleet, rate: number, seconds:
 function result(
   f: Pick<PhaseResult, 'offered' | 'rate' | 'cpuUs' | 'cores' | 'genCores'> & {
     waits: { relay: number; gen: number };
+    genLoop: { p50: number; p99: number };
   },
   latencies: Samples,
   mem: { rssMb: number; hwmMb: number },
   books: Books,
   lost: number,
 ): PhaseResult {
-  const { waits, ...figures } = f;
+  const { waits, genLoop, ...figures } = f;
   return {
     ...figures,
     relayWait: waits.relay,
     genWait: waits.gen,
+    genLoopP50: genLoop.p50,
+    genLoopP99: genLoop.p99,
     ...latencies.percentiles(),
     rssMb: mem.rssMb,
     hwmMb: mem.hwmMb,

@@ -138,6 +138,8 @@ function summary(runs: PhaseResult[]): PhaseResult {
     genCores: m('genCores'),
     relayWait: m('relayWait'),
     genWait: m('genWait'),
+    genLoopP50: m('genLoopP50'),
+    genLoopP99: m('genLoopP99'),
     rssMb: m('rssMb'),
     hwmMb: m('hwmMb'),
     sent: sum('sent'),
@@ -153,6 +155,7 @@ function describe(r: PhaseResult): string {
     `p99 ${fmt(r.p99, 2)} ms, relay ${fmt(r.cpuUs, 1)} µs CPU per delivery = ` +
     `${fmt(r.cores, 2)} cores, RSS peak ${fmt(r.rssMb)} MB (VmHWM ${fmt(r.hwmMb)}), generator ${fmt(r.genCores, 2)} cores; ` +
     `waiting for a core: relay ${fmt(r.relayWait, 2)}, generator ${fmt(r.genWait, 2)}; ` +
+    `generator's event-loop delay p50 ${fmt(r.genLoopP50, 2)} / p99 ${fmt(r.genLoopP99, 2)} ms; ` +
     `sent ${fmt(r.sent)}, delivered ${fmt(r.delivered)}, refused ${r.refused}, lost ${r.lost}`
   );
 }
@@ -168,6 +171,7 @@ function table(rows: [string, PhaseResult][]): void {
     'RSS peak MB',
     'gen cores',
     'run-queue wait',
+    'gen loop p99',
     'sent',
     'lost+refused',
   ];
@@ -181,6 +185,7 @@ function table(rows: [string, PhaseResult][]): void {
     fmt(r.rssMb),
     fmt(r.genCores, 2),
     `${fmt(r.relayWait, 2)} / ${fmt(r.genWait, 2)}`,
+    fmt(r.genLoopP99, 2),
     fmt(r.sent),
     String(r.lost + r.refused),
   ]);
@@ -275,6 +280,10 @@ export async function runCompareBench(): Promise<void> {
   console.log(
     '  (run-queue wait: the cores the relay / the generator spent runnable but waiting for a CPU; ' +
       'well above 0, other load on the machine is in the figures)',
+  );
+  console.log(
+    "  (gen loop p99: the generator's own event-loop delay; a latency includes its wait to read " +
+      'what had arrived, which 500 clients in one process add and clients on their own machines do not)',
   );
   const all = variants();
   const results: Results = new Map();
