@@ -20,9 +20,9 @@ const SEQ_TAG = (1 << 3) | 0;
  * other shape is decoded and encoded again; one that does not decode throws.
  */
 export function deliverWithSeq(record: Uint8Array, seq: number): Uint8Array {
-  const bodyBytes = record[0] === DELIVER_TAG ? varintAt(record, 1, record.byteLength) : -1;
+  const bodyBytes = record[0] === DELIVER_TAG ? varintAt(record, 1, record.length) : -1;
   const bodyAt = varintEnd;
-  if (bodyBytes < 0 || bodyAt + bodyBytes !== record.byteLength || record[bodyAt] === SEQ_TAG) {
+  if (bodyBytes < 0 || bodyAt + bodyBytes !== record.length || record[bodyAt] === SEQ_TAG) {
     const frame = decodeFrame(record);
     if (frame.type !== 'deliver')
       throw relayFailure(RelayFailureCode.StoreOpen, 'stored mail is not a Deliver frame');

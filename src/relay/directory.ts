@@ -194,7 +194,7 @@ export class Directory extends DirectoryMaps {
     const value = encodeCard(r.card);
     return this.store.write([{ type: 'put', key: USER_PREFIX + r.idHex, value }], {
       sync: true,
-      bytes: value.byteLength + USER_PREFIX.length + r.idHex.length,
+      bytes: value.length + USER_PREFIX.length + r.idHex.length,
     });
   }
 

@@ -164,7 +164,7 @@ export class Inbound implements GatedReader {
         const rest = frames.slice(i);
         const keep = fromBacklog ? rest : rest.map((f) => Uint8Array.from(f));
         this.backlog = keep.concat(this.backlog);
-        for (const f of keep) this.backlogBytes += f.byteLength;
+        for (const f of keep) this.backlogBytes += f.length;
         return;
       }
       let handled: boolean;

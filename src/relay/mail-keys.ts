@@ -121,11 +121,11 @@ export async function indexStoredMail(
   const range = { gt: MAIL_PREFIX, lt: `${MAIL_PREFIX}~` };
   for await (const [key, value] of scan(kv, range, OPEN_SCAN_BATCH)) {
     const parsed = parseMailKey(key);
-    if (parsed === null || value.byteLength <= SENDER_BYTES) continue;
+    if (parsed === null || value.length <= SENDER_BYTES) continue;
     const box = index.box(parsed.recipientHex);
     const sender = index.sender(toHex(value.subarray(0, SENDER_BYTES)));
     const storedAt = storedAtOf(value.subarray(SENDER_BYTES)) ?? clock.now();
-    box.add(parsed.seq, sender, value.byteLength, storedAt, null);
+    box.add(parsed.seq, sender, value.length, storedAt, null);
     box.lastIssued = parsed.seq;
     if (parsed.seq > highest) highest = parsed.seq;
   }

@@ -161,7 +161,7 @@ export class Mailbox implements MailStore {
     const seq = this.lastSeq + 1;
     const storedAtMs = this.options.clock.now();
     const record = build(seq, storedAtMs);
-    const bytes = SENDER_BYTES + record.byteLength;
+    const bytes = SENDER_BYTES + record.length;
     if (box.bytes + bytes > this.options.limits.maxMailboxBytes) {
       return { code: 'recipient-quota', reason: 'recipient mailbox is full' };
     }
@@ -267,7 +267,7 @@ export class Mailbox implements MailStore {
   /** One batch: the puts and deletes given, the sequence's high-water mark with any put. */
   private writeBatch(ops: KvOp[]): Promise<StoreRefusal | null> {
     let bytes = 0;
-    for (const op of ops) if (op.type === 'put') bytes += op.value.byteLength;
+    for (const op of ops) if (op.type === 'put') bytes += op.value.length;
     if (bytes > 0) {
       ops.push({ type: 'put', key: SEQ_KEY, value: seqValue(this.lastSeq) });
       this.seqWritten = this.lastSeq;

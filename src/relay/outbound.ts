@@ -50,7 +50,7 @@ let lastJoined: Buffer | null = null;
 
 function joinedFramed(items: readonly Uint8Array[], bytes: number): Buffer {
   const last = lastItems;
-  if (lastJoined !== null && last.length === items.length && lastJoined.byteLength === bytes) {
+  if (lastJoined !== null && last.length === items.length && lastJoined.length === bytes) {
     let same = true;
     for (let i = 0; i < items.length && same; i++) same = items[i] === last[i];
     if (same) return lastJoined;
@@ -67,16 +67,16 @@ function join(items: readonly Uint8Array[], from: number, to: number, bytes: num
   for (let i = from; i < to; i++) {
     let item = items[i]!;
     if (item === FRAMED) item = items[++i]!;
-    else off = writeVarint(out, item.byteLength, off);
+    else off = writeVarint(out, item.length, off);
     out.set(item, off);
-    off += item.byteLength;
+    off += item.length;
   }
   return out;
 }
 
 /** Bytes an entry takes on the wire: a body with its prefix, a framed buffer as it is. */
 function wireBytes(body: Uint8Array): number {
-  return varintLength(body.byteLength) + body.byteLength;
+  return varintLength(body.length) + body.length;
 }
 
 export class Outbound implements Flushable {
@@ -133,7 +133,7 @@ export class Outbound implements Flushable {
   queueFramed(framed: Buffer): void {
     this.batch.pushQuiet(FRAMED);
     this.batch.push(framed);
-    this.queuedBytes += framed.byteLength;
+    this.queuedBytes += framed.length;
   }
 
   /** Writes what is queued now. */
@@ -157,7 +157,7 @@ export class Outbound implements Flushable {
       let item = items[i]!;
       if (item === FRAMED) item = items[++i]!;
       else bodies++;
-      if (item.byteLength >= OUTBOUND_JOIN_MAX_BYTES) large = true;
+      if (item.length >= OUTBOUND_JOIN_MAX_BYTES) large = true;
     }
     if (large) this.writeRuns(items);
     else if (bodies > 0) this.stream.write(join(items, 0, items.length, bytes));
@@ -181,14 +181,14 @@ export class Outbound implements Flushable {
       const framed = items[i] === FRAMED;
       const at = framed ? i + 1 : i;
       const item = items[at]!;
-      if (item.byteLength < OUTBOUND_JOIN_MAX_BYTES) {
-        runBytes += framed ? item.byteLength : wireBytes(item);
+      if (item.length < OUTBOUND_JOIN_MAX_BYTES) {
+        runBytes += framed ? item.length : wireBytes(item);
         i = at;
         continue;
       }
       if (runBytes > 0) stream.write(join(items, from, i, runBytes));
-      if (!framed) stream.write(lengthPrefix(item.byteLength));
-      stream.write(Buffer.from(item.buffer, item.byteOffset, item.byteLength));
+      if (!framed) stream.write(lengthPrefix(item.length));
+      stream.write(Buffer.from(item.buffer, item.byteOffset, item.length));
       i = at;
       from = i + 1;
       runBytes = 0;

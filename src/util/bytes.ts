@@ -1,7 +1,7 @@
 /** Small byte helpers shared by every layer. */
 
 export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
 }
 
 export function fromHex(hex: string): Uint8Array {
@@ -9,15 +9,15 @@ export function fromHex(hex: string): Uint8Array {
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  const n = a.byteLength;
-  if (n !== b.byteLength) return false;
+  const n = a.length;
+  if (n !== b.length) return false;
   if (n <= 64) {
     // Ids and keys: a loop costs less than two Buffer views and a native call.
     for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
     return true;
   }
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
-    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+  return Buffer.from(a.buffer, a.byteOffset, a.length).equals(
+    Buffer.from(b.buffer, b.byteOffset, b.length),
   );
 }
 
@@ -43,7 +43,7 @@ export function allocBytes(n: number): Uint8Array {
 
 /** A copy that owns its memory (decoders return views into frame buffers). */
 export function copyBytes(bytes: Uint8Array): Uint8Array {
-  const out = allocBytes(bytes.byteLength);
+  const out = allocBytes(bytes.length);
   out.set(bytes);
   return out;
 }
@@ -77,7 +77,7 @@ export function toHexCached(bytes: Uint8Array): string {
 const keyHexCache = new Map<number, { bytes: Uint8Array; hex: string }>();
 const KEY_HEX_CACHE_MAX = 16_384;
 export function keyToHex(bytes: Uint8Array): string {
-  if (bytes.byteLength < 4) return toHex(bytes);
+  if (bytes.length < 4) return toHex(bytes);
   const tag = (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | ((bytes[3]! & 0x3f) << 24)) >>> 0;
   const known = keyHexCache.get(tag);
   if (known !== undefined) {

@@ -9,13 +9,13 @@ import { isSafeLine, pseudonymProblem } from './text.js';
 
 /** Exactly `len` bytes, copied (decoders hand out views into frame buffers). */
 export function exactBytes(field: string, value: unknown, len: number): Uint8Array {
-  if (!(value instanceof Uint8Array) || value.byteLength === 0) {
+  if (!(value instanceof Uint8Array) || value.length === 0) {
     throw new ProtocolError(ProtocolCode.MissingField, `decode: ${field} is missing`);
   }
-  if (value.byteLength !== len) {
+  if (value.length !== len) {
     throw new ProtocolError(
       ProtocolCode.BadLength,
-      `decode: ${field} is ${value.byteLength} bytes, expected ${len}`,
+      `decode: ${field} is ${value.length} bytes, expected ${len}`,
     );
   }
   return copyBytes(value);
@@ -23,7 +23,7 @@ export function exactBytes(field: string, value: unknown, len: number): Uint8Arr
 
 /** Between min and max bytes, copied. */
 export function boundedBytes(field: string, value: unknown, min: number, max: number): Uint8Array {
-  const len = value instanceof Uint8Array ? value.byteLength : 0;
+  const len = value instanceof Uint8Array ? value.length : 0;
   if (len === 0 && min > 0) {
     throw new ProtocolError(ProtocolCode.MissingField, `decode: ${field} is missing`);
   }

@@ -29,7 +29,7 @@ export function lengthPrefix(length: number): Buffer {
 
 /** One framed buffer: varint(length) || payload. */
 export function frame(payload: Uint8Array): Buffer {
-  const n = payload.byteLength;
+  const n = payload.length;
   const out = Buffer.allocUnsafe(varintLength(n) + n);
   out.set(payload, writeVarint(out, n, 0));
   return out;
@@ -83,7 +83,7 @@ export function readVarint(b: Uint8Array, at: number, end: number): [number, num
  * bytes per read does not pin a whole read buffer per byte (issue 8, finding 5).
  */
 function retained(chunk: Buffer): Buffer {
-  return chunk.byteLength * 2 < chunk.buffer.byteLength ? Buffer.from(chunk) : chunk;
+  return chunk.length * 2 < chunk.buffer.byteLength ? Buffer.from(chunk) : chunk;
 }
 
 export class FrameDecoder {
@@ -118,7 +118,7 @@ export class FrameDecoder {
   push(chunk: Uint8Array): Uint8Array[] {
     let buf = Buffer.isBuffer(chunk)
       ? chunk
-      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     if (this.pendingBytes > 0) {
       if (this.need >= 0 && this.pendingBytes + buf.length < this.need) {
         this.pending.push(retained(buf));

@@ -308,6 +308,13 @@ const RELAY_TLS_OPTION = /\btls\s*:/g;
 /** The box-key-only signature check: the key file's self-check, never a card's (issue 10). */
 const BOX_KEY_CHECK = /\bverifyBoxKey\b/g;
 const BOX_KEY_CHECKERS = new Set(['src/crypto/keys.ts', 'src/crypto/keyfile.ts']);
+/**
+ * A typed array's `byteLength` (not `Buffer.byteLength(string)`, nor an ArrayBuffer's): Node
+ * 20's V8 calls the getter through the load IC, 10-15 ns a read, where `length` (the same
+ * number for a Uint8Array) is inlined, 1.5 ns (docs/decisions.md, "length, not byteLength").
+ */
+const TYPED_BYTE_LENGTH = /(?<!\bBuffer)(?<!\.buffer)\.byteLength\b/g;
+const RELAY_PATH_AREAS = new Set(['relay', 'wire', 'util']);
 /** STYLE.md rule 9 ("about 300 lines is plenty"), issue 9: a module that owns one thing. */
 const MAX_SOURCE_LINES = 300;
 const lineCount = (code: string) => code.split('\n').length - (code.endsWith('\n') ? 1 : 0);
@@ -482,6 +489,18 @@ const rules: Record<string, (files: SourceFile[]) => string[]> = {
         .filter((f) => lineCount(f.code) > MAX_SOURCE_LINES)
         .map((f) => `${f.path}:${lineCount(f.code)} lines`),
 
+  "the relay's path reads a byte array's length, not its byteLength (V8 inlines only the first)": (
+    files,
+  ) =>
+    files
+      .filter((f) => RELAY_PATH_AREAS.has(f.path.split('/')[1] ?? ''))
+      .flatMap((f) =>
+        [...f.code.matchAll(TYPED_BYTE_LENGTH)].map(
+          (m) =>
+            `${f.path}:${f.code.slice(0, m.index).split('\n').length} reads '${m[0]}' (use .length)`,
+        ),
+      ),
+
   'cards are checked with verifyCard: only the key file checks a box-key-only signature': (files) =>
     files
       .filter((f) => !BOX_KEY_CHECKERS.has(f.path))
@@ -645,6 +664,13 @@ describe('module boundaries (DESIGN.md §1)', () => {
       fakeFile('src/crypto/keyfile.ts', ['const ok = verifyBoxKey(signPk, boxPk, boxSig);']),
       fakeFile('src/util/long.ts', Array(MAX_SOURCE_LINES + 1).fill('export const x = 1;')),
       fakeFile('src/util/fits.ts', [...Array(MAX_SOURCE_LINES).fill('// one line'), '']),
+      fakeFile('src/wire/sizes.ts', [
+        'const a = body.byteLength;',
+        "const b = Buffer.byteLength(text, 'utf8');",
+        'const c = chunk.buffer.byteLength;',
+        'const d = body.length;',
+      ]),
+      fakeFile('src/peer/sizes.ts', ['const a = body.byteLength;']),
     ];
     const flagged = Object.fromEntries(
       Object.entries(rules).map(([name, rule]) => [name, rule(fake).map((v) => v.split(' ')[0])]),
@@ -693,6 +719,8 @@ describe('module boundaries (DESIGN.md §1)', () => {
       ],
       [`small modules: no source file over ${MAX_SOURCE_LINES} lines (split it by the state it owns)`]:
         [`src/util/long.ts:${MAX_SOURCE_LINES + 1}`],
+      "the relay's path reads a byte array's length, not its byteLength (V8 inlines only the first)":
+        ['src/wire/sizes.ts:1'],
       'cards are checked with verifyCard: only the key file checks a box-key-only signature': [
         'src/peer/cards.ts:2',
       ],

@@ -130,7 +130,7 @@ export class ClusterChunks {
         if (data === undefined) {
           throw failure('E_FILE_STORE', `file: chunk ${from + i} is not stored`);
         }
-        if (data.byteLength !== target.byteLength) {
+        if (data.length !== target.length) {
           throw failure('E_FILE_STORE', `file: chunk ${from + i} has the wrong length`);
         }
         target.set(data);

@@ -234,7 +234,7 @@ export class GroupApplier {
     ledger.lastIssued = seq;
     ledger.addItem({
       gseq: seq,
-      bytes: stored.item.kind === 'message' ? stored.item.body.byteLength : 0,
+      bytes: stored.item.kind === 'message' ? stored.item.body.length : 0,
       storedAtMs: stored.storedAtMs,
     });
   }

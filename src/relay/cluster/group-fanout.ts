@@ -118,7 +118,7 @@ export class ClusterGroupFanout implements GroupChoreography {
     if (
       ledger &&
       (ledger.pending >= maxPendingGroupMessages ||
-        ledger.pendingBytes + frame.body.byteLength > maxPendingGroupBytes)
+        ledger.pendingBytes + frame.body.length > maxPendingGroupBytes)
     ) {
       ack('recipient-quota', 'the group holds too many unacknowledged items');
       return;

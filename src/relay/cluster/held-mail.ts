@@ -129,7 +129,7 @@ export class HeldMail {
     msgId: string,
     publish: Publish,
   ): Promise<EnqueueResult> | null {
-    if (!this.held.admit(record.byteLength)) return null;
+    if (!this.held.admit(record.length)) return null;
     const seq = ++this.next;
     const mail: EarlyMail = { seq, recipientHex, record: this.o.withSeq(record, seq), msgId };
     if (!this.o.pushLocal(mail)) {
@@ -144,7 +144,7 @@ export class HeldMail {
       }
     }
     return new Promise((settle) =>
-      this.held.hold(lane, seq, { publish, mail, settle }, record.byteLength),
+      this.held.hold(lane, seq, { publish, mail, settle }, record.length),
     );
   }
 

@@ -101,7 +101,7 @@ export class BlobStore {
     try {
       const fh = await entry.handle;
       let bytes = 0;
-      for (const p of parts) bytes += p.byteLength;
+      for (const p of parts) bytes += p.length;
       const written =
         parts.length === 1
           ? (await fh.write(parts[0]!, 0, bytes, offset)).bytesWritten
@@ -124,7 +124,7 @@ export class BlobStore {
     try {
       const fh = await entry.handle;
       let bytes = 0;
-      for (const t of targets) bytes += t.byteLength;
+      for (const t of targets) bytes += t.length;
       let done =
         targets.length === 1
           ? (await fh.read(targets[0]!, 0, bytes, offset)).bytesRead
@@ -132,7 +132,7 @@ export class BlobStore {
       // A short read: go on from where it stopped; none at all means the blob ends here.
       while (done < bytes) {
         const [target, at] = locate(targets, done);
-        const { bytesRead } = await fh.read(target, at, target.byteLength - at, offset + done);
+        const { bytesRead } = await fh.read(target, at, target.length - at, offset + done);
         if (bytesRead === 0) throw new Error(`blob store: blob ${n} ends before ${offset + bytes}`);
         done += bytesRead;
       }
@@ -261,8 +261,8 @@ export class BlobStore {
 function locate(targets: readonly Uint8Array[], done: number): [Uint8Array, number] {
   let rest = done;
   for (const t of targets) {
-    if (rest < t.byteLength) return [t, rest];
-    rest -= t.byteLength;
+    if (rest < t.length) return [t, rest];
+    rest -= t.length;
   }
   throw new RangeError('blob store: past the end of the targets');
 }
@@ -275,10 +275,10 @@ async function writeRest(
   done: number,
 ): Promise<void> {
   let bytes = 0;
-  for (const p of parts) bytes += p.byteLength;
+  for (const p of parts) bytes += p.length;
   while (done < bytes) {
     const [part, at] = locate(parts, done);
-    const { bytesWritten } = await fh.write(part, at, part.byteLength - at, offset + done);
+    const { bytesWritten } = await fh.write(part, at, part.length - at, offset + done);
     done += bytesWritten;
   }
 }

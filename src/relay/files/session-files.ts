@@ -23,8 +23,8 @@ import type { Transfer } from './transfer.js';
 import type { UploadOwner } from './uploads.js';
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
@@ -132,12 +132,12 @@ export class SessionFiles implements UploadOwner, DownloadOwner {
     const t = c.transfer;
     if (t.deleted || t.epoch !== c.epoch) return;
     const length = t.layout.chunkLength(f.index);
-    if (f.index !== c.next || f.data.byteLength !== length) {
+    if (f.index !== c.next || f.data.length !== length) {
       this.link.fail(
         FileCode.ChunkOrder,
         f.index !== c.next
           ? `file chunk: index ${f.index}, expected ${c.next}`
-          : `file chunk ${f.index}: ${f.data.byteLength} bytes, expected ${length}`,
+          : `file chunk ${f.index}: ${f.data.length} bytes, expected ${length}`,
       );
       return;
     }

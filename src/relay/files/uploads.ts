@@ -78,7 +78,7 @@ export class ChunkWriter {
    */
   submit(chunk: PendingChunk): void {
     this.queued.push(chunk);
-    this.queuedBytes += chunk.data.byteLength;
+    this.queuedBytes += chunk.data.length;
     if (this.writing || this.scheduled) return;
     this.scheduled = true;
     setImmediate(this.startNext);
@@ -146,7 +146,7 @@ export class ChunkWriter {
       else if (c.index !== first.index + live.length) inStep = false;
       live.push(c.data);
       owner = c.owner;
-      bytes += c.data.byteLength;
+      bytes += c.data.length;
     }
     try {
       if (first === null || owner === null) return;
@@ -222,7 +222,7 @@ function releaseAll(chunks: readonly PendingChunk[]): void {
       owner = c.owner;
       bytes = 0;
     }
-    bytes += c.data.byteLength;
+    bytes += c.data.length;
   }
   if (owner) owner.released(bytes);
 }

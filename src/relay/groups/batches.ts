@@ -44,7 +44,7 @@ export class GroupBatches {
   /** One batch: synced if it holds an item or a log entry, with the high-water marks of new items. */
   private write(ops: StreamOp[]): Promise<StoreRefusal | null> {
     let bytes = 0;
-    for (const op of ops) if (op.type === 'put' && op.durable) bytes += op.value.byteLength;
+    for (const op of ops) if (op.type === 'put' && op.durable) bytes += op.value.length;
     for (const gidHex of this.highWater) {
       const ledger = this.ledgers.get(gidHex);
       if (ledger) {

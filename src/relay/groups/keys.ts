@@ -80,7 +80,7 @@ export function encodeU64(n: number): Uint8Array {
 
 /** A stored u64, or null when the value is not 8 bytes or not a safe integer. */
 export function decodeU64(bytes: Uint8Array): number | null {
-  if (bytes.byteLength < U64_BYTES) return null;
+  if (bytes.length < U64_BYTES) return null;
   const n = new DataView(bytes.buffer, bytes.byteOffset, U64_BYTES).getBigUint64(0, false);
   return n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : null;
 }
@@ -88,7 +88,7 @@ export function decodeU64(bytes: Uint8Array): number | null {
 /** A log entry's value: the gseq of the change's item, then the change as stored bytes. */
 export function encodeLogValue(gseq: number, change: GroupChange): Uint8Array {
   const record = encodeGroupChangeRecord(change);
-  const out = new Uint8Array(U64_BYTES + record.byteLength);
+  const out = new Uint8Array(U64_BYTES + record.length);
   out.set(encodeU64(gseq), 0);
   out.set(record, U64_BYTES);
   return out;
@@ -97,6 +97,6 @@ export function encodeLogValue(gseq: number, change: GroupChange): Uint8Array {
 /** The parts of a log entry's value (the record still encoded), or null. */
 export function splitLogValue(value: Uint8Array): { gseq: number; record: Uint8Array } | null {
   const gseq = decodeU64(value);
-  if (gseq === null || value.byteLength <= U64_BYTES) return null;
+  if (gseq === null || value.length <= U64_BYTES) return null;
   return { gseq, record: value.subarray(U64_BYTES) };
 }

@@ -59,7 +59,7 @@ export async function loadGroups(
       case 'i':
         raw.items.push({
           gseq: parsed.n,
-          bytes: value.byteLength,
+          bytes: value.length,
           // An unreadable item is still held (and swept by the TTL from now).
           storedAtMs: storedAtOf(value) ?? nowMs,
         });

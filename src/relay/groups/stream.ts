@@ -163,7 +163,7 @@ export class GroupStreams {
     const { maxPendingGroupMessages, maxPendingGroupBytes } = this.options.limits;
     if (
       ledger.pending >= maxPendingGroupMessages ||
-      ledger.pendingBytes + body.byteLength > maxPendingGroupBytes
+      ledger.pendingBytes + body.length > maxPendingGroupBytes
     ) {
       return { code: 'recipient-quota', reason: 'the group holds too many unacknowledged items' };
     }
@@ -234,13 +234,13 @@ export class GroupStreams {
     const framed = frame(body);
     const prevGseq = ledger.lastIssued;
     ledger.lastIssued = gseq;
-    ledger.addItem({ gseq, bytes: body.byteLength, storedAtMs });
+    ledger.addItem({ gseq, bytes: body.length, storedAtMs });
     this.batches.issued(record.gidHex);
     const put: StreamOp = {
       type: 'put',
       key: itemKey(record.gidHex, gseq),
       // The frame without its prefix, as a view of the one copy sessions write.
-      value: framed.subarray(framed.byteLength - body.byteLength),
+      value: framed.subarray(framed.length - body.length),
       durable: true,
     };
     const out: GroupItemOut = { gidHex: record.gidHex, gseq, framed };

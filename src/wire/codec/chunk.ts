@@ -49,7 +49,7 @@ export function chunkFrame(
   index: number,
   dataBytes: number,
 ): { bytes: Buffer; dataAt: number } {
-  if (transferId.byteLength !== TRANSFER_ID_BYTES) {
+  if (transferId.length !== TRANSFER_ID_BYTES) {
     throw new ProtocolError(
       ProtocolCode.BadLength,
       'encode: file_chunk.transfer_id must be 16 bytes',
@@ -85,7 +85,7 @@ export function chunkFrame(
 
 /** One FileChunk frame body (no length prefix), the data copied in once. */
 export function encodeFileChunk(f: FrameOf<'file-chunk'>): Uint8Array {
-  const { bytes, dataAt } = chunkFrame(f.transferId, f.index, f.data.byteLength);
+  const { bytes, dataAt } = chunkFrame(f.transferId, f.index, f.data.length);
   bytes.set(f.data, dataAt);
   return bytes.subarray(prefixBytes(bytes));
 }
@@ -106,7 +106,7 @@ function prefixBytes(framed: Uint8Array): number {
  * out of range.
  */
 export function decodeFileChunkFast(body: Uint8Array): FrameOf<'file-chunk'> | null {
-  const end = body.byteLength;
+  const end = body.length;
   if (end < 3 || body[0] !== (FRAME_FILE_CHUNK_TAG & 0x7f) + 0x80 || body[1] !== 1) return null;
   const len = readVarint(body, 2, end);
   if (len === null || len[1] + len[0] !== end) return null;

@@ -37,17 +37,17 @@ export class Out {
   }
 
   bytesField(field: number, b: Uint8Array): void {
-    if (b.byteLength === 0) return;
+    if (b.length === 0) return;
     this.tag(field, WIRE_BYTES);
-    this.varint(b.byteLength);
+    this.varint(b.length);
     this.bytes.set(b, this.at);
-    this.at += b.byteLength;
+    this.at += b.length;
   }
 
   /** Bytes already encoded (a whole field). */
   raw(b: Uint8Array): void {
     this.bytes.set(b, this.at);
-    this.at += b.byteLength;
+    this.at += b.length;
   }
 
   stringField(field: number, s: string, byteLength: number): void {
@@ -70,10 +70,10 @@ export function encodeDeliverFrom(from: Card): Uint8Array {
 function writeFrom(from: Card, alloc: (size: number) => Buffer): Buffer {
   const nameBytes = Buffer.byteLength(from.pseudonym, 'utf8');
   const cardLen =
-    bytesField(from.userId.byteLength) +
+    bytesField(from.userId.length) +
     bytesField(nameBytes) +
-    bytesField(from.boxPk.byteLength) +
-    bytesField(from.cardSig.byteLength);
+    bytesField(from.boxPk.length) +
+    bytesField(from.cardSig.length);
   const out = new Out(alloc(1 + varintLength(cardLen) + cardLen));
   // A present sub-message is written even when empty, as protobufjs does.
   out.tag(2, WIRE_BYTES);
@@ -95,10 +95,10 @@ export function encodeDeliver(
 ): Uint8Array {
   const bodyLen =
     varintField(f.seq) +
-    fromField.byteLength +
-    bytesField(f.msgId.byteLength) +
-    bytesField(f.nonce.byteLength) +
-    bytesField(f.ciphertext.byteLength) +
+    fromField.length +
+    bytesField(f.msgId.length) +
+    bytesField(f.nonce.length) +
+    bytesField(f.ciphertext.length) +
     varintField(f.storedAtMs);
   const out = new Out(Buffer.allocUnsafe(1 + varintLength(bodyLen) + bodyLen));
   out.tag(FRAME_DELIVER_FIELD, WIRE_BYTES);

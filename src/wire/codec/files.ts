@@ -125,7 +125,7 @@ function encodeRecipients(r: FileRecipients): pb.IFilePut {
 }
 
 function decodeRecipients(m: pb.IFilePut): FileRecipients {
-  const hasGroup = (m.groupId?.byteLength ?? 0) > 0;
+  const hasGroup = (m.groupId?.length ?? 0) > 0;
   const to = count('file_put.to', m.to, MAX_FILE_RECIPIENTS);
   if (hasGroup === to.length > 0) {
     throw new ProtocolError(

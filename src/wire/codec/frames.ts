@@ -156,7 +156,7 @@ const sealed = (field: string, nonce: unknown, ciphertext: unknown) => ({
  * has not signed a status yet); a seq without a signature is refused.
  */
 function statusSignature(seq: unknown, sig: unknown): RosterEntry['signed'] {
-  const present = sig instanceof Uint8Array && sig.byteLength > 0;
+  const present = sig instanceof Uint8Array && sig.length > 0;
   const n = uint('roster_update.entries.status_seq', seq);
   if (!present) {
     if (n !== 0) {
@@ -231,7 +231,7 @@ const decoders: Decoders = {
   }),
   lookup: (m) => {
     const hasName = typeof m.pseudonym === 'string' && m.pseudonym.length > 0;
-    const hasId = m.userId instanceof Uint8Array && m.userId.byteLength > 0;
+    const hasId = m.userId instanceof Uint8Array && m.userId.length > 0;
     if (hasName === hasId) {
       throw new ProtocolError(
         ProtocolCode.BadValue,

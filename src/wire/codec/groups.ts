@@ -100,7 +100,7 @@ export function decodeGroupChange(
     signature: exactBytes(`${field}.signature`, m.signature, SIGNATURE_BYTES),
   };
   const op = enumValue(`${field}.op`, m.op, GROUP_OP_TABLE);
-  const hasTarget = (m.target?.byteLength ?? 0) > 0;
+  const hasTarget = (m.target?.length ?? 0) > 0;
   const hasName = (m.name ?? '') !== '';
   const members = count(`${field}.members`, m.members, MAX_GROUP_MEMBERS);
   if (op === 'create') {

@@ -56,7 +56,7 @@ export function decodeFast(body: Uint8Array): Frame | null {
  * end), or -1.
  */
 function inner(body: Uint8Array, tag: number): number {
-  const end = body.byteLength;
+  const end = body.length;
   if (end < 2 || body[0] !== tag) return -1;
   const len = varintAt(body, 1, end);
   return len < 0 || varintEnd + len !== end ? -1 : varintEnd;
@@ -72,7 +72,7 @@ function fixedField(body: Uint8Array, at: number, end: number, tag: number, len:
 export function decodeSendFast(body: Uint8Array): FrameOf<'send'> | null {
   const start = inner(body, FRAME_SEND_TAG);
   if (start < 0) return null;
-  const end = body.byteLength;
+  const end = body.length;
   // Fixed-size fields 1-3, each `tag, length, bytes`: where each value starts, or -1.
   const to = fixedField(body, start, end, TAG_1, KEY_BYTES);
   const msgId = to < 0 ? -1 : fixedField(body, to + KEY_BYTES, end, TAG_2, MSG_ID_BYTES);
@@ -127,12 +127,12 @@ export class ReceivedSend {
   }
 
   get ciphertext(): Uint8Array {
-    return view(this.body, this.cipherAt, this.body.byteLength - this.cipherAt);
+    return view(this.body, this.cipherAt, this.body.length - this.cipherAt);
   }
 
   /** Bytes from the msg_id field's tag to the end: Deliver's fields 3-5 but for their tags. */
   get sealedFieldsBytes(): number {
-    return this.body.byteLength - this.at - MSG_ID_TAG_AT;
+    return this.body.length - this.at - MSG_ID_TAG_AT;
   }
 
   /** Copies those bytes into `out` at `off`, each field's tag moved on by one (Deliver's numbers). */
@@ -165,7 +165,7 @@ export function encodeDeliverOfSend(
     );
   }
   const sealed = msg.sealedFieldsBytes;
-  const bodyLen = varintField(seq) + fromField.byteLength + sealed + varintField(storedAtMs);
+  const bodyLen = varintField(seq) + fromField.length + sealed + varintField(storedAtMs);
   const out = new Out(Buffer.allocUnsafe(1 + varintLength(bodyLen) + bodyLen));
   out.tag(FRAME_DELIVER_FIELD, WIRE_BYTES);
   out.varint(bodyLen);
@@ -198,7 +198,7 @@ function copied(body: Uint8Array, at: number, len: number): Uint8Array {
 export function decodeDeliverAckFast(body: Uint8Array): FrameOf<'deliver-ack'> | null {
   const start = inner(body, FRAME_DELIVER_ACK_TAG);
   if (start < 0) return null;
-  const end = body.byteLength;
+  const end = body.length;
   // No seqs at all: protobufjs leaves the field out.
   if (start === end) return { type: 'deliver-ack', seqs: [] };
   if (body[start] !== TAG_1) return null;
@@ -226,7 +226,7 @@ export function encodeSendAck(f: FrameOf<'send-ack'>): Uint8Array {
   const code = ACK_TABLE.indexOf(f.code);
   // A kept ack (stored, delivered) has no reason: no call into Node to measure it.
   const reasonBytes = f.reason.length === 0 ? 0 : Buffer.byteLength(f.reason, 'utf8');
-  const bodyLen = bytesField(f.msgId.byteLength) + varintField(code) + bytesField(reasonBytes);
+  const bodyLen = bytesField(f.msgId.length) + varintField(code) + bytesField(reasonBytes);
   const out = new Out(Buffer.allocUnsafe(1 + varintLength(bodyLen) + bodyLen));
   out.tag(7, WIRE_BYTES);
   out.varint(bodyLen);

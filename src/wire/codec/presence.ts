@@ -94,10 +94,10 @@ export function encodeSignedDatagram(d: SignedDatagram): Uint8Array {
 
 /** Size-checks, then splits a datagram into signed body and signature (not verified). */
 export function decodeSignedDatagram(bytes: Uint8Array): SignedDatagram {
-  if (bytes.byteLength > MAX_DATAGRAM_BYTES) {
+  if (bytes.length > MAX_DATAGRAM_BYTES) {
     throw new ProtocolError(
       ProtocolCode.FrameTooLarge,
-      `decode: datagram of ${bytes.byteLength} bytes exceeds ${MAX_DATAGRAM_BYTES}`,
+      `decode: datagram of ${bytes.length} bytes exceeds ${MAX_DATAGRAM_BYTES}`,
     );
   }
   const m = parse('datagram', pb.SignedDatagram.decode, bytes);
