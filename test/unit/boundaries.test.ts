@@ -311,10 +311,10 @@ const BOX_KEY_CHECKERS = new Set(['src/crypto/keys.ts', 'src/crypto/keyfile.ts']
 /**
  * A typed array's `byteLength` (not `Buffer.byteLength(string)`, nor an ArrayBuffer's): Node
  * 20's V8 calls the getter through the load IC, 10-15 ns a read, where `length` (the same
- * number for a Uint8Array) is inlined, 1.5 ns (docs/decisions.md, "length, not byteLength").
+ * number for a Uint8Array) is inlined, 1.5 ns (docs/decisions.md, "`length`, not `byteLength`").
  */
 const TYPED_BYTE_LENGTH = /(?<!\bBuffer)(?<!\.buffer)\.byteLength\b/g;
-const RELAY_PATH_AREAS = new Set(['relay', 'wire', 'util']);
+const RELAY_PATH_AREAS = new Set<Area>(['relay', 'wire', 'util']);
 /** STYLE.md rule 9 ("about 300 lines is plenty"), issue 9: a module that owns one thing. */
 const MAX_SOURCE_LINES = 300;
 const lineCount = (code: string) => code.split('\n').length - (code.endsWith('\n') ? 1 : 0);
@@ -493,7 +493,7 @@ const rules: Record<string, (files: SourceFile[]) => string[]> = {
     files,
   ) =>
     files
-      .filter((f) => RELAY_PATH_AREAS.has(f.path.split('/')[1] ?? ''))
+      .filter((f) => RELAY_PATH_AREAS.has(areaOf(f.path)))
       .flatMap((f) =>
         [...f.code.matchAll(TYPED_BYTE_LENGTH)].map(
           (m) =>
