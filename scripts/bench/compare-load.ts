@@ -10,10 +10,12 @@
  *  - paced (open loop): a 1 ms clock (NATTER_BENCH_COMPARE_TICK_MS) sends what the elapsed
  *    time owes, whatever came back; WARMUP_S seconds of the same load first, not counted.
  * Relay CPU from /proc/PID/stat (utime + stime of all its threads), RSS from
- * /proc/PID/status (VmRSS sampled every 100 ms, and VmHWM).
+ * /proc/PID/status (VmRSS sampled every 100 ms, and VmHWM); the generator's own event-loop
+ * delay over the counted window (monitorEventLoopDelay), since its wait to read is in every
+ * latency.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { sleep } from './util.js';
 
 /** The same 200 bytes of payload everywhere (natter: of plaintext, sealed). */
@@ -227,7 +229,7 @@ function snapshot(pid: number, books: Books): Snapshot {
 
 /** The generator's event-loop delay from now on, at 1 ms resolution (`read` stops it). */
 function loopDelay(): { read(): { p50: number; p99: number } } {
-  const h: IntervalHistogram = monitorEventLoopDelay({ resolution: 1 });
+  const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
   return {
     read: () => {
