@@ -8,7 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { freeTcpPort, listening } from './ports.js';
+import { freeTcpPort, freeTcpPorts, listening } from './ports.js';
 import { makeTempDir } from './tmp.js';
 
 const CANDIDATES = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
@@ -31,9 +31,21 @@ async function exited(child: ChildProcess): Promise<void> {
   await new Promise((r) => child.once('exit', r));
 }
 
-function node(args: string[], port: number): NatsNode {
-  let child = spawn(serverPath(), args, { stdio: 'ignore' });
+/** Spawns nats-server keeping the tail of its stderr, to say why it exited. */
+function spawnServer(args: string[]): { child: ChildProcess; stderr: () => string } {
+  const child = spawn(serverPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let tail = '';
+  child.stderr?.setEncoding('utf8').on('data', (s: string) => {
+    tail = (tail + s).slice(-2000);
+  });
+  return { child, stderr: () => tail };
+}
+
+function node(args: string[], port: number): NatsNode & { stderr(): string } {
+  let spawned = spawnServer(args);
+  let child = spawned.child;
   return {
+    stderr: () => spawned.stderr(),
     url: `nats://127.0.0.1:${port}`,
     port,
     get process() {
@@ -48,7 +60,8 @@ function node(args: string[], port: number): NatsNode {
       await exited(child);
     },
     async restart() {
-      child = spawn(serverPath(), args, { stdio: 'ignore' });
+      spawned = spawnServer(args);
+      child = spawned.child;
       await listening(port, { process: child });
     },
   };
@@ -59,47 +72,71 @@ function serverPath(): string {
   return natsServerPath;
 }
 
+/**
+ * Starts the nodes on ports picked just before; tries again on new ports when one
+ * exits before it listens. A port free a moment ago can be taken meanwhile (another
+ * node's route connections draw their source ports from the same range), and the
+ * CI log then held only "exited with 1".
+ */
+async function startNodes(make: () => Promise<(NatsNode & { stderr(): string })[]>) {
+  for (let attempt = 1; ; attempt++) {
+    const nodes = await make();
+    try {
+      await Promise.all(nodes.map((n) => listening(n.port, { process: n.process })));
+      return nodes;
+    } catch (err) {
+      await Promise.all(nodes.map((n) => n.kill()));
+      const why = nodes
+        .map((n) => n.stderr().trim())
+        .filter(Boolean)
+        .join('\n');
+      if (attempt === 3) throw new Error(`${(err as Error).message}; nats-server said: ${why}`);
+    }
+  }
+}
+
 /** One nats-server with JetStream on 127.0.0.1, its store in a temp dir. */
 export async function startNats(): Promise<NatsNode> {
-  const port = await freeTcpPort();
-  const dir = await makeTempDir('natter-nats-');
-  const n = node(['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], port);
-  await listening(port, { process: n.process });
-  return n;
+  const [n] = await startNodes(async () => {
+    const port = await freeTcpPort();
+    const dir = await makeTempDir('natter-nats-');
+    return [node(['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], port)];
+  });
+  return n!;
 }
 
 /** Three nats-server nodes on loopback forming one JetStream cluster (streams may have 3 replicas). */
 export async function startNatsCluster(): Promise<NatsNode[]> {
-  const ports = await Promise.all(
-    [0, 1, 2].map(async () => [await freeTcpPort(), await freeTcpPort()] as const),
-  );
-  const routes = ports.map(([, route]) => `nats-route://127.0.0.1:${route}`).join(',');
-  const nodes: NatsNode[] = [];
-  for (const [i, [port, route]] of ports.entries()) {
-    const dir = await makeTempDir(`natter-nats-${i}-`);
-    nodes.push(
-      node(
-        [
-          '-a',
-          '127.0.0.1',
-          '-p',
-          String(port),
-          '-js',
-          '-sd',
-          join(dir, 'js'),
-          '-n',
-          `n${i}`,
-          '--cluster_name',
-          'natter',
-          '--cluster',
-          `nats://127.0.0.1:${route}`,
-          '--routes',
-          routes,
-        ],
-        port,
-      ),
-    );
-  }
-  await Promise.all(nodes.map((n) => listening(n.port, { process: n.process })));
-  return nodes;
+  return startNodes(async () => {
+    const picked = await freeTcpPorts(6);
+    const ports = [0, 1, 2].map((i) => [picked[2 * i]!, picked[2 * i + 1]!] as const);
+    const routes = ports.map(([, route]) => `nats-route://127.0.0.1:${route}`).join(',');
+    const nodes: (NatsNode & { stderr(): string })[] = [];
+    for (const [i, [port, route]] of ports.entries()) {
+      const dir = await makeTempDir(`natter-nats-${i}-`);
+      nodes.push(
+        node(
+          [
+            '-a',
+            '127.0.0.1',
+            '-p',
+            String(port),
+            '-js',
+            '-sd',
+            join(dir, 'js'),
+            '-n',
+            `n${i}`,
+            '--cluster_name',
+            'natter',
+            '--cluster',
+            `nats://127.0.0.1:${route}`,
+            '--routes',
+            routes,
+          ],
+          port,
+        ),
+      );
+    }
+    return nodes;
+  });
 }

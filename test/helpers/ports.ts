@@ -11,6 +11,17 @@ export async function freeTcpPort(): Promise<number> {
   return port;
 }
 
+/** `n` distinct TCP ports on 127.0.0.1, held open together while picked so none repeats. */
+export async function freeTcpPorts(n: number): Promise<number[]> {
+  const servers = Array.from({ length: n }, () => net.createServer());
+  await Promise.all(
+    servers.map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
 /**
  * Resolves once something accepts connections on 127.0.0.1:`port`; rejects after
  * `timeoutMs`, or at once when `process` (the relay being waited for) has exited.
