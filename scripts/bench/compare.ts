@@ -10,14 +10,19 @@
  *
  * Workloads: sat50 and sat500 (50 / 500 clients, WINDOW messages in flight each; deliveries/s
  * and relay CPU per delivery), light (50 clients, 1,000 msgs/s: latency and CPU per message),
- * open20k (500 clients at 20,000 msgs/s, open loop: latency and relay cores); relay RSS
- * sampled throughout (the floor: at sat500). Repetitions interleave the systems (their
+ * open20k (500 clients at 20,000 msgs/s, open loop: latency and relay cores); half50 and
+ * half500 (issue 10's TLS cost: every system, TLS and plain, at half the rate natter reached
+ * over TLS in sat50 / sat500; they run after the others, and measure that saturation first
+ * when it was not asked for); relay RSS sampled throughout (the
+ * floor: at sat500). Repetitions interleave the systems (their
  * order rotates each time); tables show medians. A benchmark: it asserts nothing.
  *
  * Switches: NATTER_BENCH_COMPARE_SYSTEMS=natter,bare,mosquitto,nats;
  * NATTER_BENCH_COMPARE_LINKS=tls,plain; NATTER_BENCH_COMPARE_REPS=3;
- * NATTER_BENCH_COMPARE_WORKLOADS=light,sat50,open20k,sat500;
+ * NATTER_BENCH_COMPARE_WORKLOADS=light,sat50,open20k,sat500 (and half50,half500, not by
+ * default);
  * NATTER_BENCH_COMPARE_SECONDS=10 (per phase); NATTER_BENCH_COMPARE_WINDOW=32;
+ * NATTER_BENCH_COMPARE_HALF_RATE=N (the half-load workloads at N msgs/s);
  * NATTER_BENCH_COMPARE_TICK_MS=1 (the open-loop clock); NATTER_BENCH_COMPARE_WARMUP=3 (s, paced); NATTER_BENCH_COMPARE_OPEN_RATE=20000
  * (open20k's rate in all, to look at a relay below its saturation).
  */
@@ -42,11 +47,19 @@ interface Workload {
   name: string;
   title: string;
   clients: number;
-  run(server: Server, fleet: Fleet, seconds: number): Promise<PhaseResult>;
+  /**
+   * A half-load workload (issue 10's TLS against plain): paced at half the saturation
+   * rate this system reached over TLS in the workload named here; runs after the others.
+   */
+  halfOf?: string;
+  run(server: Server, fleet: Fleet, seconds: number, rate?: number): Promise<PhaseResult>;
 }
 
 /** open20k's rate; another (NATTER_BENCH_COMPARE_OPEN_RATE) is for profiling below saturation. */
 const OPEN_RATE = Number(process.env.NATTER_BENCH_COMPARE_OPEN_RATE ?? 20_000);
+
+/** NATTER_BENCH_COMPARE_HALF_RATE=N: the half-load workloads at N msgs/s instead (A/B runs). */
+const HALF_RATE = Number(process.env.NATTER_BENCH_COMPARE_HALF_RATE ?? 0);
 
 /** In the order they run: a latency phase on a fresh server before the saturation one. */
 const WORKLOADS: Workload[] = [
@@ -74,6 +87,15 @@ const WORKLOADS: Workload[] = [
     clients: 500,
     run: saturate,
   },
+  // Issue 10's ceiling, TLS against plain at half load, with every system as its anchor.
+  ...[50, 500].map((clients) => ({
+    name: `half${clients}`,
+    title: `${clients} clients at half of natter's TLS saturation rate, every system and link (open loop)`,
+    clients,
+    halfOf: `sat${clients}`,
+    run: (server: Server, fleet: Fleet, seconds: number, rate?: number) =>
+      paced(server, fleet, rate ?? Number.NaN, seconds),
+  })),
 ];
 
 const list = (name: string, all: string[]): string[] => {
@@ -215,16 +237,17 @@ function ratios(rows: Map<string, PhaseResult>, all: Variant[]): void {
   }
 }
 
+/** One system in one configuration, whatever its link: 'natter TLS' and 'natter plain'. */
+const kindOf = (v: Variant) => v.label.replace(/ (TLS|plain)$/, '');
+
 /**
  * Each system's TLS row against its plain row (issue 10's ceiling: natter's half-load p99
  * over TLS <= 1.25x plain), so natter's ratio stands beside the same ratio for the bare
  * relay, mosquitto and nats-server on the same workload and machine.
  */
 function tlsCost(rows: Map<string, PhaseResult>, all: Variant[]): void {
-  // One system in one configuration, whatever its link: 'natter TLS' and 'natter plain'.
-  const kind = (v: Variant) => v.label.replace(/ (TLS|plain)$/, '');
   for (const secure of all.filter((v) => v.tls)) {
-    const plain = all.find((v) => !v.tls && kind(v) === kind(secure));
+    const plain = all.find((v) => !v.tls && kindOf(v) === kindOf(secure));
     const t = rows.get(secure.label);
     const p = plain && rows.get(plain.label);
     if (!t || !p || !plain) continue;
@@ -259,19 +282,117 @@ function floors(name: string, rows: Map<string, PhaseResult>): void {
   if (name === 'sat500') console.log(floor('relay RSS peak', natter.rssMb, 120, ' MB'));
   if (name === 'open20k' && OPEN_RATE === 20_000)
     console.log(floor('delivery p99', natter.p99, 15, ' ms'));
+  const natterPlain = rows.get('natter plain');
+  if (name.startsWith('half') && natterPlain) {
+    // The peers' plain rows carry no suffix: 'nats-server TLS' against 'nats-server'.
+    const anchors = [...rows]
+      .filter(([label]) => label.endsWith(' TLS') && label !== 'natter TLS')
+      .map(([label, t]) => [label.slice(0, -4), t, rows.get(label.slice(0, -4))] as const)
+      .filter(([, , p]) => p !== undefined)
+      .map(([kind, t, p]) => `${kind} ${ratio(t.p99, p!.p99)}`);
+    console.log(
+      floor(
+        'delivery p99, natter TLS / natter plain (issue 10)',
+        natter.p99 / natterPlain.p99,
+        1.25,
+        'x',
+      ) + (anchors.length > 0 ? `; the same ratio for ${anchors.join(', ')}` : ''),
+    );
+  }
   if (name === 'light' && nats) {
     console.log(floor('CPU per message / nats-server TLS', natter.cpuUs / nats.cpuUs, 2, 'x'));
     console.log(floor('delivery p99 / nats-server TLS', natter.p99 / nats.p99, 1.5, 'x'));
   }
 }
 
+/**
+ * The half-load workloads, after the rest: every system at one offered rate, half the
+ * median deliveries/s natter reached over TLS in the saturation workload named by
+ * `halfOf` (measured now, once, when that workload was not run), over TLS and plain: the
+ * relay bench's measure of issue 10's ceiling, with the peers as anchors on the same load.
+ * (Half of each peer's own TLS saturation is no anchor: the bare relay over plain TCP did
+ * not keep up with half of what it reached over TLS.) Repetitions rotate the order.
+ */
+async function halfLoads(
+  workloads: Workload[],
+  all: Variant[],
+  results: Results,
+  reps: number,
+  seconds: number,
+): Promise<void> {
+  const halves = workloads.filter((w) => w.halfOf);
+  const yardstick = all.find((v) => v.label === 'natter TLS') ?? all.find((v) => v.tls);
+  if (halves.length === 0 || !yardstick) return;
+  const rates = new Map<string, number>(); // workload -> msgs/s
+  for (const w of halves) {
+    const sat = WORKLOADS.find((x) => x.name === w.halfOf)!;
+    if (HALF_RATE <= 0 && !results.get(sat.name)?.get(yardstick.label)) {
+      await phases(
+        yardstick,
+        w.clients,
+        (server, fleet) => sat.run(server, fleet, seconds),
+        (r) => {
+          record(results, sat.name, yardstick.label, r);
+          console.log(`  [for ${w.name}] ${sat.name}, ${yardstick.label}: ${describe(r)}`);
+        },
+      );
+    }
+    const runs = results.get(sat.name)?.get(yardstick.label);
+    if (HALF_RATE > 0) rates.set(w.name, HALF_RATE);
+    else if (runs) rates.set(w.name, summary(runs).rate / 2);
+  }
+  console.log(
+    `  half-load rates, half of ${yardstick.label}'s saturation (msgs/s): ` +
+      [...rates].map(([k, r]) => `${k} ${fmt(r)}`).join(', '),
+  );
+  for (let rep = 0; rep < reps; rep++) {
+    const order = all.map((_, i) => all[(i + rep) % all.length]!);
+    for (const w of halves) {
+      const rate = rates.get(w.name);
+      if (rate === undefined) continue;
+      for (const v of order) {
+        await phases(
+          v,
+          w.clients,
+          (server, fleet) => w.run(server, fleet, seconds, rate),
+          (r) => {
+            record(results, w.name, v.label, r);
+            console.log(`  [${rep + 1}/${reps}] ${w.name}, ${v.label}: ${describe(r)}`);
+          },
+        );
+      }
+    }
+  }
+}
+
+/** Starts `v`, connects `clients`, runs one phase and hands its result on; reports a failure. */
+async function phases(
+  v: Variant,
+  clients: number,
+  run: (server: Server, fleet: Fleet) => Promise<PhaseResult>,
+  done: (r: PhaseResult) => void,
+): Promise<void> {
+  let server: Server | null = null;
+  let fleet: Fleet | null = null;
+  try {
+    server = await v.start();
+    fleet = await server.connect(clients);
+    await sleep(1000);
+    done(await run(server, fleet));
+  } catch (err) {
+    console.log(`  ${v.label} at ${clients} clients failed: ${err}`);
+  } finally {
+    fleet?.close();
+    await server?.stop();
+  }
+}
+
 export async function runCompareBench(): Promise<void> {
   const reps = Number(process.env.NATTER_BENCH_COMPARE_REPS ?? 3);
   const seconds = Number(process.env.NATTER_BENCH_COMPARE_SECONDS ?? 10);
-  const wanted = list(
-    'NATTER_BENCH_COMPARE_WORKLOADS',
-    WORKLOADS.map((w) => w.name),
-  );
+  const named = process.env.NATTER_BENCH_COMPARE_WORKLOADS?.split(',');
+  // The half-load pairs only when asked for: they double the sitting.
+  const wanted = named ?? WORKLOADS.filter((w) => !w.halfOf).map((w) => w.name);
   const workloads = WORKLOADS.filter((w) => wanted.includes(w.name));
   console.log(
     `compare benchmark: 1:1 messages of ${PAYLOAD_BYTES} bytes, random sender to random recipient; ` +
@@ -298,7 +419,7 @@ export async function runCompareBench(): Promise<void> {
         try {
           server = await variant.start();
           fleet = await server.connect(clients);
-          for (const w of workloads.filter((x) => x.clients === clients)) {
+          for (const w of workloads.filter((x) => x.clients === clients && !x.halfOf)) {
             await sleep(1000);
             const r = await w.run(server, fleet, seconds);
             record(results, w.name, variant.label, r);
@@ -317,6 +438,7 @@ export async function runCompareBench(): Promise<void> {
       }
     }
   }
+  await halfLoads(workloads, all, results, reps, seconds);
   for (const w of workloads) {
     const byLabel = results.get(w.name);
     if (!byLabel) continue;
