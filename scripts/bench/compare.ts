@@ -13,9 +13,9 @@
  * open20k (500 clients at 20,000 msgs/s, open loop: latency and relay cores); half50 and
  * half500 (issue 10's TLS cost: every system, TLS and plain, at half the rate natter reached
  * over TLS in sat50 / sat500; they run after the others, and measure that saturation first
- * when it was not asked for); relay RSS sampled throughout (the
- * floor: at sat500). Repetitions interleave the systems (their
- * order rotates each time); tables show medians. A benchmark: it asserts nothing.
+ * when it was not asked for); relay RSS sampled throughout (the floor: at sat500).
+ * Repetitions interleave the systems (their order rotates each time); tables show
+ * medians. A benchmark: it asserts nothing.
  *
  * Switches: NATTER_BENCH_COMPARE_SYSTEMS=natter,bare,mosquitto,nats;
  * NATTER_BENCH_COMPARE_LINKS=tls,plain; NATTER_BENCH_COMPARE_REPS=3;
@@ -48,8 +48,8 @@ interface Workload {
   title: string;
   clients: number;
   /**
-   * A half-load workload (issue 10's TLS against plain): paced at half the saturation
-   * rate this system reached over TLS in the workload named here; runs after the others.
+   * A half-load workload (issue 10's TLS against plain): every system paced at half the
+   * rate natter reached over TLS in the saturation workload named here; runs after the others.
    */
   halfOf?: string;
   run(server: Server, fleet: Fleet, seconds: number, rate?: number): Promise<PhaseResult>;
@@ -90,7 +90,7 @@ const WORKLOADS: Workload[] = [
   // Issue 10's ceiling, TLS against plain at half load, with every system as its anchor.
   ...[50, 500].map((clients) => ({
     name: `half${clients}`,
-    title: `${clients} clients at half of natter's TLS saturation rate, every system and link (open loop)`,
+    title: `${clients} clients, every system and link at one rate (${HALF_RATE > 0 ? `${HALF_RATE.toLocaleString('en-US')} msgs/s` : "half of natter's TLS saturation"}; open loop)`,
     clients,
     halfOf: `sat${clients}`,
     run: (server: Server, fleet: Fleet, seconds: number, rate?: number) =>
@@ -327,7 +327,7 @@ async function halfLoads(
   for (const w of halves) {
     const sat = WORKLOADS.find((x) => x.name === w.halfOf)!;
     if (HALF_RATE <= 0 && !results.get(sat.name)?.get(yardstick.label)) {
-      await phases(
+      await onePhase(
         yardstick,
         w.clients,
         (server, fleet) => sat.run(server, fleet, seconds),
@@ -341,8 +341,10 @@ async function halfLoads(
     if (HALF_RATE > 0) rates.set(w.name, HALF_RATE);
     else if (runs) rates.set(w.name, summary(runs).rate / 2);
   }
+  const whence =
+    HALF_RATE > 0 ? 'NATTER_BENCH_COMPARE_HALF_RATE' : `half of ${yardstick.label}'s saturation`;
   console.log(
-    `  half-load rates, half of ${yardstick.label}'s saturation (msgs/s): ` +
+    `  half-load rates (${whence}), msgs/s: ` +
       [...rates].map(([k, r]) => `${k} ${fmt(r)}`).join(', '),
   );
   for (let rep = 0; rep < reps; rep++) {
@@ -351,7 +353,7 @@ async function halfLoads(
       const rate = rates.get(w.name);
       if (rate === undefined) continue;
       for (const v of order) {
-        await phases(
+        await onePhase(
           v,
           w.clients,
           (server, fleet) => w.run(server, fleet, seconds, rate),
@@ -366,7 +368,7 @@ async function halfLoads(
 }
 
 /** Starts `v`, connects `clients`, runs one phase and hands its result on; reports a failure. */
-async function phases(
+async function onePhase(
   v: Variant,
   clients: number,
   run: (server: Server, fleet: Fleet) => Promise<PhaseResult>,
@@ -408,7 +410,8 @@ export async function runCompareBench(): Promise<void> {
   );
   const all = variants();
   const results: Results = new Map();
-  const sizes = [...new Set(workloads.map((w) => w.clients))];
+  // The half-load workloads run on their own, after these (halfLoads).
+  const sizes = [...new Set(workloads.filter((w) => !w.halfOf).map((w) => w.clients))];
   for (let rep = 0; rep < reps; rep++) {
     // Rotate the order each repetition, so no system always runs first (or after natter).
     const order = all.map((_, i) => all[(i + rep) % all.length]!);

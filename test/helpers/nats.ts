@@ -74,9 +74,10 @@ function serverPath(): string {
 
 /**
  * Starts the nodes on ports picked just before; tries again on new ports when one
- * exits before it listens. A port free a moment ago can be taken meanwhile (another
- * node's route connections draw their source ports from the same range), and the
- * CI log then held only "exited with 1".
+ * exits before it listens, and says what nats-server said when it never does. A CI
+ * log once held only "exited with 1": ports were then picked in the ephemeral range,
+ * where the nodes' own route connections could take one first (ports.ts now picks
+ * below it); another listener can still take a port between pick and bind.
  */
 async function startNodes(make: () => Promise<(NatsNode & { stderr(): string })[]>) {
   for (let attempt = 1; ; attempt++) {
