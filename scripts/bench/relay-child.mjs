@@ -19,10 +19,13 @@ const cluster = process.env.NATTER_BENCH_CLUSTER;
 const ackDelay = process.env.NATTER_BENCH_ACK_DELAY_MS;
 // NATTER_BENCH_HOLD_MS=N: another hold for the recipient's ack (A/B; 0 never holds).
 const holdMs = process.env.NATTER_BENCH_HOLD_MS;
+// NATTER_BENCH_INFLIGHT=N: another maxInflightSendsPerSession (A/B).
+const inflight = process.env.NATTER_BENCH_INFLIGHT;
 const relay = await startRelay({
   limits: {
     ...(ackDelay ? { sendAckDelayMs: Number(ackDelay) } : {}),
     ...(holdMs ? { holdForAckMs: Number(holdMs) } : {}),
+    ...(inflight ? { maxInflightSendsPerSession: Number(inflight) } : {}),
   },
   dataDir,
   host: '127.0.0.1',
