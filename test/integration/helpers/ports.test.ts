@@ -9,6 +9,11 @@ const ephemeralStart = Number(
 );
 
 describe('test helpers: free loopback ports', () => {
+  before(function () {
+    // A machine whose ephemeral range starts near 10,000 gets the kernel's picks instead.
+    if (ephemeralStart - 10_000 < 1000) this.skip();
+  });
+
   it('picks distinct ports below the ephemeral range, where no outgoing connection takes them', async () => {
     const ports = [...(await freeTcpPorts(6)), await freeTcpPort()];
     assert.equal(new Set(ports).size, ports.length);
