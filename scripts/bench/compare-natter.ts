@@ -14,13 +14,17 @@ import { BoxKeyring } from '../../src/crypto/box.js';
 import { generateIdentity } from '../../src/crypto/keys.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import { encodeFrame } from '../../src/wire/codec.js';
-import { frame as framed } from '../../src/wire/framing.js';
+import { frame as framed, varintLength, writeVarint } from '../../src/wire/framing.js';
 import { CLIENT_FEATURES, MAX_ACK_SEQS } from '../../src/wire/limits.js';
 import { RawClient } from '../../test/helpers/raw-client.js';
 import { type Fleet, PAYLOAD_BYTES, type Server, type Variant } from './compare-load.js';
 import { inBatches, reap, TickWriter } from './compare-util.js';
 import { keptCode, type SendTemplate, sendTemplate } from './lean-wire.js';
 import { spawnRelay } from './util.js';
+
+if (new Uint8Array(new Float64Array([1]).buffer)[7] !== 0x3f) {
+  throw new Error('bench: Peek.f64 reads stamps in place and needs a little-endian machine');
+}
 
 const ACK_EVERY_MS = 10;
 /** The ack clock's tick: a tenth of the clients ack on each. */
@@ -46,33 +50,32 @@ export function natterVariant(secure: boolean): Variant {
   };
 }
 
-/** Bytes of varint `n` (any safe integer). */
-function varint(out: number[], n: number): void {
-  while (n >= 0x80) {
-    out.push((n % 128) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-}
-
-/** A framed DeliverAck of `seqs`, encoded by hand (checked against encodeFrame once). */
-function deliverAck(seqs: number[]): Buffer {
-  const packed: number[] = [];
-  for (const s of seqs) varint(packed, s);
-  const inner: number[] = [0x0a];
-  varint(inner, packed.length);
-  const body: number[] = [(FRAME_DELIVER_ACK << 3) | 2];
-  varint(body, inner.length + packed.length);
-  const head: number[] = [];
-  varint(head, body.length + inner.length + packed.length);
-  return Buffer.from([...head, ...body, ...inner, ...packed]);
+/**
+ * A framed DeliverAck of `seqs`, encoded by hand (checked against encodeFrame once) straight
+ * into one buffer: the generator's own garbage is in every figure it takes (its GC pauses
+ * stall all its clients at once), and arrays of bytes and spreads made this the fleet's
+ * largest allocation.
+ */
+function deliverAck(seqs: readonly number[], from: number, to: number): Buffer {
+  let packed = 0;
+  for (let i = from; i < to; i++) packed += varintLength(seqs[i]!);
+  const inner = 1 + varintLength(packed) + packed;
+  const body = 1 + varintLength(inner) + inner;
+  const out = Buffer.allocUnsafe(varintLength(body) + body);
+  let at = writeVarint(out, body, 0);
+  out[at++] = (FRAME_DELIVER_ACK << 3) | 2;
+  at = writeVarint(out, inner, at);
+  out[at++] = 0x0a;
+  at = writeVarint(out, packed, at);
+  for (let i = from; i < to; i++) at = writeVarint(out, seqs[i]!, at);
+  return out;
 }
 
 let checked = false;
 function checkDeliverAck(): void {
   if (checked) return;
   const seqs = [1, 127, 128, 300, 2 ** 40];
-  const mine = deliverAck(seqs);
+  const mine = deliverAck(seqs, 0, seqs.length);
   const codec = Buffer.from(framed(encodeFrame({ type: 'deliver-ack', seqs })));
   if (!mine.equals(codec)) {
     throw new Error(
@@ -119,6 +122,20 @@ class Peek {
     return this.idAt >= 0;
   }
 
+  private readonly f64Bytes = new Uint8Array(8);
+  private readonly f64View = new Float64Array(this.f64Bytes.buffer);
+
+  /** The little-endian u32 at `at`. */
+  u32(b: Uint8Array, at: number): number {
+    return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16)) + b[at + 3]! * 2 ** 24;
+  }
+
+  /** The little-endian f64 at `at` (checked below: this machine is little-endian). */
+  f64(b: Uint8Array, at: number): number {
+    for (let k = 0; k < 8; k++) this.f64Bytes[k] = b[at + k]!;
+    return this.f64View[0]!;
+  }
+
   private varint(b: Uint8Array): number {
     let v = 0;
     let mul = 1;
@@ -153,13 +170,13 @@ export class NatterFleet implements Fleet {
       });
       client.onRawFrame = (bytes) => {
         if (!peek.read(bytes)) return false;
-        const view = Buffer.from(bytes.buffer, bytes.byteOffset + peek.idAt, 16);
-        const sender = view.readUInt32LE(8);
+        // The stamp read in place: no view per frame (the generator's garbage is in its figures).
+        const sender = peek.u32(bytes, peek.idAt + 8);
         if (peek.kind === FRAME_SEND_ACK) {
           if (!keptCode(peek.code)) this.onRefused(sender);
         } else {
           this.owed[i]!.push(peek.seq);
-          this.onDelivered(sender, view.readDoubleLE(0), arrivedAt);
+          this.onDelivered(sender, peek.f64(bytes, peek.idAt), arrivedAt);
         }
         return true;
       };
@@ -219,7 +236,8 @@ export class NatterFleet implements Fleet {
       const seqs = this.owed[i]!;
       if (seqs.length === 0) continue;
       for (let j = 0; j < seqs.length; j += MAX_ACK_SEQS) {
-        this.writer.write(this.clientsOf[i]!.socket, deliverAck(seqs.slice(j, j + MAX_ACK_SEQS)));
+        const to = Math.min(seqs.length, j + MAX_ACK_SEQS);
+        this.writer.write(this.clientsOf[i]!.socket, deliverAck(seqs, j, to));
       }
       this.owed[i] = [];
     }
