@@ -33,6 +33,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freeTcpPort } from '../../test/helpers/ports.js';
 import { JetStreamAnchorFleet } from './cluster-anchor.js';
 import { BareFleet } from './compare-bare.js';
 import {
@@ -45,14 +46,7 @@ import {
   WINDOW,
 } from './compare-load.js';
 import { NatterFleet } from './compare-natter.js';
-import {
-  freePort,
-  kill,
-  listening,
-  reap,
-  spawnNodeWithPort,
-  throwawayCert,
-} from './compare-util.js';
+import { kill, listening, reap, spawnNodeWithPort, throwawayCert } from './compare-util.js';
 import { findNatsServer } from './groups-nats.js';
 import { fmt, type RelayProcess, spawnRelay } from './util.js';
 
@@ -74,7 +68,7 @@ interface Setup {
 async function startNats(
   binary: string,
 ): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
-  const port = await freePort();
+  const port = await freeTcpPort();
   const dir = await mkdtemp(join(tmpdir(), 'natter-bench-nats-'));
   const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], {
     stdio: 'ignore',

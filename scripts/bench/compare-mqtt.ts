@@ -12,11 +12,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freeTcpPort } from '../../test/helpers/ports.js';
 import { type Fleet, PAYLOAD_BYTES, type Server, type Variant } from './compare-load.js';
 import {
   dial,
   filler,
-  freePort,
   inBatches,
   kill,
   listening,
@@ -46,7 +46,7 @@ export function mosquittoVariant(binary: string, qos: 0 | 1, secure: boolean): V
 async function startMosquitto(binary: string, qos: 0 | 1, secure: boolean): Promise<Server> {
   const dir = await mkdtemp(join(tmpdir(), 'natter-bench-mqtt-'));
   try {
-    const port = await freePort();
+    const port = await freeTcpPort();
     const conf = [
       'per_listener_settings false',
       'allow_anonymous true',

@@ -37,15 +37,6 @@ export class TickWriter {
   }
 }
 
-/** A free TCP port on 127.0.0.1, for servers that want an explicit one. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** Resolves once something accepts TCP connections on 127.0.0.1:`port`. */
 export async function listening(port: number, exited: () => string | null): Promise<void> {
   for (let tries = 0; ; tries++) {

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { generateSigningKeyPair } from '../../src/crypto/sign.js';
 import { relayCertificate, TLS_VERSION } from '../../src/crypto/tls-cert.js';
+import { freeTcpPort } from '../../test/helpers/ports.js';
 import { type Fleet, type Tracker, unitReader } from './groups-load.js';
 import { findOrInstall, sleep } from './util.js';
 
@@ -43,15 +44,6 @@ export function findNatsServer(): string | null {
   return findOrInstall(NATS_SERVER_PATHS, 'nats-server');
 }
 
-/** A free TCP port on 127.0.0.1: nats-server wants an explicit one. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 export interface NatsServer {
   port: number;
   /** Clients upgrade to TLS 1.3 after the server's INFO (nats-server 2.9's way). */
@@ -65,7 +57,7 @@ export interface NatsServer {
  * relay (self-signed Ed25519, relayCertificate), for a like-for-like TLS yardstick.
  */
 export async function startNatsServer(binary: string, tls = false): Promise<NatsServer> {
-  const port = await freePort();
+  const port = await freeTcpPort(); // nats-server wants an explicit one
   const args = ['-a', '127.0.0.1', '-p', String(port)];
   let dir: string | null = null;
   if (tls) {

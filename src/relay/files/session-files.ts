@@ -11,7 +11,7 @@
  * learns from its FilePut or the failed ack).
  */
 
-import { fromHex, toHex } from '../../util/bytes.js';
+import { bytesEqual, fromHex, toHex } from '../../util/bytes.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { Frame, FrameOf } from '../../wire/types.js';
@@ -21,12 +21,6 @@ import { Download, type DownloadOwner } from './downloads.js';
 import type { RelayFiles } from './service.js';
 import type { Transfer } from './transfer.js';
 import type { UploadOwner } from './uploads.js';
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /** What the file state needs of its session. */
 export interface FileLink {
@@ -152,7 +146,7 @@ export class SessionFiles implements UploadOwner, DownloadOwner {
     const last = this.lastUpload;
     if (
       last !== null &&
-      sameBytes(last.transfer.transferId, transferId) &&
+      bytesEqual(last.transfer.transferId, transferId) &&
       this.uploads.get(last.transfer.tidHex) === last
     ) {
       return last;
