@@ -6,7 +6,7 @@
  * it; suites skip without it).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freeTcpPort, freeTcpPorts, listening } from './ports.js';
 import { makeTempDir } from './tmp.js';
@@ -31,21 +31,23 @@ async function exited(child: ChildProcess): Promise<void> {
   await new Promise((r) => child.once('exit', r));
 }
 
-/** Spawns nats-server keeping the tail of its stderr, to say why it exited. */
-function spawnServer(args: string[]): { child: ChildProcess; stderr: () => string } {
-  const child = spawn(serverPath(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let tail = '';
-  child.stderr?.setEncoding('utf8').on('data', (s: string) => {
-    tail = (tail + s).slice(-2000);
-  });
-  return { child, stderr: () => tail };
+/**
+ * Spawns nats-server with its stderr in `logFile` (appended across restarts): a file, not
+ * a pipe, so a busy test can never make its logging block; read back to say why it exited.
+ */
+function spawnServer(args: string[], logFile: string): ChildProcess {
+  const fd = openSync(logFile, 'a');
+  try {
+    return spawn(serverPath(), args, { stdio: ['ignore', 'ignore', fd] });
+  } finally {
+    closeSync(fd);
+  }
 }
 
-function node(args: string[], port: number): NatsNode & { stderr(): string } {
-  let spawned = spawnServer(args);
-  let child = spawned.child;
+function node(args: string[], port: number, logFile: string): NatsNode & { stderr(): string } {
+  let child = spawnServer(args, logFile);
   return {
-    stderr: () => spawned.stderr(),
+    stderr: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-2000) : ''),
     url: `nats://127.0.0.1:${port}`,
     port,
     get process() {
@@ -60,8 +62,7 @@ function node(args: string[], port: number): NatsNode & { stderr(): string } {
       await exited(child);
     },
     async restart() {
-      spawned = spawnServer(args);
-      child = spawned.child;
+      child = spawnServer(args, logFile);
       await listening(port, { process: child });
     },
   };
@@ -101,7 +102,8 @@ export async function startNats(): Promise<NatsNode> {
   const [n] = await startNodes(async () => {
     const port = await freeTcpPort();
     const dir = await makeTempDir('natter-nats-');
-    return [node(['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], port)];
+    const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'js')];
+    return [node(args, port, join(dir, 'stderr.log'))];
   });
   return n!;
 }
@@ -135,6 +137,7 @@ export async function startNatsCluster(): Promise<NatsNode[]> {
             routes,
           ],
           port,
+          join(dir, 'stderr.log'),
         ),
       );
     }
