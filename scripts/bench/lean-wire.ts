@@ -4,14 +4,16 @@
  * microsecond it spends per message is one the relay does not get:
  *  - a Send is encoded once per peer and copied per message, with only the
  *    message id patched in;
- *  - incoming frames are read for the few fields the benchmark needs, without
- *    building or validating domain objects (the relay's frames are trusted here);
+ *  - incoming frames are read in place for the few fields the benchmark needs (Peek),
+ *    without building or validating domain objects (the relay's frames are trusted
+ *    here), and DeliverAcks are written straight into one buffer: the generator's own
+ *    garbage is in every figure it takes, since its GC pauses stall all its clients;
  *  - everything written in one tick leaves as one write per socket.
  */
 import type { Socket } from 'node:net';
 import { ACK_TABLE } from '../../src/wire/codec/enums.js';
 import { encodeFrame } from '../../src/wire/codec.js';
-import { frame as framed } from '../../src/wire/framing.js';
+import { frame as framed, varintLength, writeVarint } from '../../src/wire/framing.js';
 import { isKeptAck } from '../../src/wire/types.js';
 
 const ID_BYTES = 16;
@@ -45,71 +47,116 @@ export function stamp(t: SendTemplate, sentAtMs: number, counter: number): Buffe
   return out;
 }
 
-export type Peeked =
-  | { kind: 'deliver'; seq: number; sentAtMs: number }
-  | { kind: 'send-ack'; stored: boolean; sentAtMs: number }
-  | null;
+if (new Uint8Array(new Float64Array([1]).buffer)[7] !== 0x3f) {
+  throw new Error('bench: Peek.f64 reads stamps in place and needs a little-endian machine');
+}
 
-const FRAME_SEND_ACK = 7;
-const FRAME_DELIVER = 8;
+export const FRAME_SEND_ACK = 7;
+export const FRAME_DELIVER = 8;
+const FRAME_DELIVER_ACK = 9;
+
 /** A SendAck's wire code that means the message is safe: `stored`, or `delivered` (held-puts.ts). */
 export function keptCode(code: number): boolean {
   const name = ACK_TABLE[code];
   return name !== undefined && isKeptAck(name);
 }
 
-/** The fields the benchmark reads from a Deliver or SendAck; null for any other frame. */
-export function peek(bytes: Uint8Array): Peeked {
-  const outer = fields(bytes, 0, bytes.length);
-  const body = outer.find((f) => f.num === FRAME_SEND_ACK || f.num === FRAME_DELIVER);
-  if (!body || body.len === undefined) return null;
-  const inner = fields(bytes, body.at, body.at + body.len);
-  const sentAt = (num: number) => {
-    const f = inner.find((x) => x.num === num);
-    if (!f || f.len !== ID_BYTES) return Number.NaN;
-    return new DataView(bytes.buffer, bytes.byteOffset + f.at, ID_BYTES).getFloat64(0, true);
-  };
-  if (body.num === FRAME_SEND_ACK) {
-    const code = inner.find((x) => x.num === 2)?.value ?? 0;
-    return { kind: 'send-ack', stored: keptCode(code), sentAtMs: sentAt(1) };
+/**
+ * A framed DeliverAck of `seqs`, encoded by hand (checked against encodeFrame once) straight
+ * into one buffer: the generator's own garbage is in every figure it takes (its GC pauses
+ * stall all its clients at once), and arrays of bytes and spreads made this the fleet's
+ * largest allocation.
+ */
+export function deliverAck(seqs: readonly number[], from: number, to: number): Buffer {
+  let packed = 0;
+  for (let i = from; i < to; i++) packed += varintLength(seqs[i]!);
+  const inner = 1 + varintLength(packed) + packed;
+  const body = 1 + varintLength(inner) + inner;
+  const out = Buffer.allocUnsafe(varintLength(body) + body);
+  let at = writeVarint(out, body, 0);
+  out[at++] = (FRAME_DELIVER_ACK << 3) | 2;
+  at = writeVarint(out, inner, at);
+  out[at++] = 0x0a;
+  at = writeVarint(out, packed, at);
+  for (let i = from; i < to; i++) at = writeVarint(out, seqs[i]!, at);
+  return out;
+}
+
+let checked = false;
+export function checkDeliverAck(): void {
+  if (checked) return;
+  const seqs = [1, 127, 128, 300, 2 ** 40];
+  const mine = deliverAck(seqs, 0, seqs.length);
+  const codec = Buffer.from(framed(encodeFrame({ type: 'deliver-ack', seqs })));
+  if (!mine.equals(codec)) {
+    throw new Error(
+      `bench: DeliverAck by hand ${mine.toString('hex')} != ${codec.toString('hex')}`,
+    );
   }
-  return { kind: 'deliver', seq: inner.find((x) => x.num === 1)?.value ?? 0, sentAtMs: sentAt(3) };
+  checked = true;
 }
 
-interface Field {
-  num: number;
-  /** Varint value (wire type 0). */
-  value?: number;
-  /** Start and length of a length-delimited field (wire type 2). */
-  at: number;
-  len?: number;
-}
+/** The parts of a Deliver or SendAck the generator reads, from the frame's bytes. */
+export class Peek {
+  kind = 0;
+  seq = 0;
+  code = 0;
+  /** Offset of the 16-byte message id, or -1. */
+  idAt = -1;
+  private i = 0;
 
-function fields(b: Uint8Array, start: number, end: number): Field[] {
-  const out: Field[] = [];
-  let i = start;
-  const varint = () => {
+  read(b: Uint8Array): boolean {
+    this.i = 0;
+    const tag = this.varint(b);
+    this.kind = tag >>> 3;
+    if ((this.kind !== FRAME_DELIVER && this.kind !== FRAME_SEND_ACK) || (tag & 7) !== 2) {
+      return false;
+    }
+    const end = this.varint(b) + this.i;
+    this.seq = 0;
+    this.code = 0;
+    this.idAt = -1;
+    const idField = this.kind === FRAME_DELIVER ? 3 : 1;
+    while (this.i < end) {
+      const t = this.varint(b);
+      const wire = t & 7;
+      if (wire === 0) {
+        const v = this.varint(b);
+        if (this.kind === FRAME_DELIVER && t >>> 3 === 1) this.seq = v;
+        else if (this.kind === FRAME_SEND_ACK && t >>> 3 === 2) this.code = v;
+      } else if (wire === 2) {
+        const len = this.varint(b);
+        if (t >>> 3 === idField && len === 16) this.idAt = this.i;
+        this.i += len;
+      } else return false;
+    }
+    return this.idAt >= 0;
+  }
+
+  private readonly f64Bytes = new Uint8Array(8);
+  private readonly f64View = new Float64Array(this.f64Bytes.buffer);
+
+  /** The little-endian u32 at `at`. */
+  u32(b: Uint8Array, at: number): number {
+    return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16)) + b[at + 3]! * 2 ** 24;
+  }
+
+  /** The little-endian f64 at `at` (checked below: this machine is little-endian). */
+  f64(b: Uint8Array, at: number): number {
+    for (let k = 0; k < 8; k++) this.f64Bytes[k] = b[at + k]!;
+    return this.f64View[0]!;
+  }
+
+  private varint(b: Uint8Array): number {
     let v = 0;
     let mul = 1;
     for (;;) {
-      const byte = b[i++]!;
+      const byte = b[this.i++]!;
       v += (byte & 0x7f) * mul;
       if (byte < 0x80) return v;
       mul *= 128;
     }
-  };
-  while (i < end) {
-    const tag = varint();
-    const num = Math.floor(tag / 8);
-    const wire = tag & 7;
-    if (wire === 0) out.push({ num, value: varint(), at: i });
-    else if (wire === 2) {
-      const len = varint();
-      out.push({ num, at: i, len });
-      i += len;
-    } else throw new Error(`bench: unexpected wire type ${wire}`);
   }
-  return out;
 }
 
 /** Coalesces the writes of one tick: one write per socket. */

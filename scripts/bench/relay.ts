@@ -30,184 +30,186 @@
  * NATTER_BENCH_RATES=8000,16000 (extra fixed-rate latency phases first, for a
  * latency curve); NATTER_BENCH_HALF_RATE=N (the half-load and hostile phases at N msgs/s,
  * for A/B runs); NATTER_BENCH_LOOP=1 (event-loop delay of relay and generator);
- * NATTER_BENCH_PHASE_PROF=FILE (relay CPU profile of the half-load phase).
+ * NATTER_BENCH_PHASE_PROF=FILE (relay CPU profile of the half-load phase);
+ * NATTER_BENCH_GEN_WORKERS=K (the saturation and latency phases' generator over K worker
+ * threads; default 0, the main thread).
  */
 
 import type net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { BoxKeyring } from '../../src/crypto/box.js';
-import { generateIdentity } from '../../src/crypto/keys.js';
+import { Worker } from 'node:worker_threads';
+import { generateIdentity, type Identity } from '../../src/crypto/keys.js';
 import { randomBytes } from '../../src/crypto/random.js';
 import { encodeFrame } from '../../src/wire/codec.js';
 import { frame as framed } from '../../src/wire/framing.js';
-import { CLIENT_FEATURES, MAX_ACK_SEQS, PROTOCOL_VERSION } from '../../src/wire/limits.js';
+import { PROTOCOL_VERSION } from '../../src/wire/limits.js';
 import { RawClient } from '../../test/helpers/raw-client.js';
-import { peek, type SendTemplate, sendTemplate, stamp, TickWriter } from './lean-wire.js';
+import {
+  clock,
+  connectPeers,
+  instrument,
+  nextCounter,
+  type PacedRaw,
+  type Peer,
+  pace,
+  type Recipient,
+  saturate,
+  sendOne,
+  templateTo,
+} from './relay-load.js';
+import type { ToWorker, WorkerInit } from './relay-load-worker.js';
 import { fmt, percentile, type RelayProcess, sleep, spawnRelay } from './util.js';
 
-const PLAINTEXT_BYTES = 200;
 const WINDOW = 32;
+
 /**
- * The real client acknowledges deliveries after its own group-committed history
- * write, so acks leave in bursts every few milliseconds, not one per delivery.
- * The generator does the same: every ACK_EVERY_MS, each peer acks what it got.
+ * Threads of the load generator (NATTER_BENCH_GEN_WORKERS=K; default 0: the main thread
+ * alone): with K > 0, K worker threads each log in a share of the peers and drive them at
+ * their share of the rate, in the saturation and latency phases, on their own event loops
+ * and heaps (relay-load-worker.ts), so one thread's GC pause stalls only its own clients.
+ * Measured on this machine (docs/decisions.md, "The relay bench's generator"), two threads
+ * did not make the TLS/plain ratio steadier: the default stays one thread.
  */
-const ACK_EVERY_MS = 10;
-
-interface Peer {
-  client: RawClient;
-  /** Send to the next peer, pre-sealed: the relay cannot tell it from a fresh one. */
-  send: SendTemplate;
-  inflight: number;
-  onAck?: () => void;
-}
-
-const writer = new TickWriter();
-// A message id carries its send time (float64 ms) and a counter: unique, and the
-// receiver reads the latency from the id itself; no random bytes, no lookup table.
-let idCounter = 0;
-
-function sendOne(p: Peer): void {
-  p.inflight++;
-  writer.write(p.client.socket, stamp(p.send, performance.now(), idCounter++));
-}
-
-function templateTo(boxSk: Uint8Array, to: { boxPk: Uint8Array; signPk: Uint8Array }) {
-  const sealed = new BoxKeyring(boxSk).seal(to.boxPk, randomBytes(PLAINTEXT_BYTES));
-  return sendTemplate(to.signPk, sealed.nonce, sealed.ciphertext);
-}
+const GEN_WORKERS = Number(process.env.NATTER_BENCH_GEN_WORKERS ?? 0);
+/**
+ * Seconds of the same load before each counted latency phase, not counted: a worker's code
+ * is cold, and the relay's state just after saturation (its heap, LevelDB's compactions)
+ * is not steady half load.
+ */
+const WARMUP_S = 3;
 
 type Link = 'tls' | 'plain';
 
 const linkName = (relay: RelayProcess): string => (relay.plain ? 'plain' : 'TLS');
 
-async function connectPeers(relay: RelayProcess, n: number, prefix: string): Promise<Peer[]> {
+/** n registered peers in a ring, client i sending to client i+1. */
+interface Ring {
+  ids: Identity[];
+  names: string[];
+  next: Recipient[];
+}
+
+function ring(n: number, prefix: string): Ring {
   const ids = Array.from({ length: n }, () => generateIdentity());
-  const peers: Peer[] = [];
-  for (let i = 0; i < n; i += 50) {
-    const batch = ids.slice(i, i + 50).map(async (id, j) => {
-      const { client } = await RawClient.login(relay.port, id, `${prefix}${i + j}`, 'register', {
-        plain: relay.plain,
-        features: CLIENT_FEATURES,
-      });
-      client.keep = false;
-      return client;
-    });
-    const clients = await Promise.all(batch);
-    clients.forEach((client, j) => {
-      const id = ids[i + j]!;
-      const next = ids[(i + j + 1) % n]!;
-      peers.push({ client, send: templateTo(id.boxSk, next), inflight: 0 });
-    });
-  }
-  return peers;
-}
-
-interface Probes {
-  /** Send to delivery, per delivered message. */
-  delivered?: (latencyMs: number) => void;
-  /** Send to the sender's durable ack. */
-  stored?: (latencyMs: number) => void;
-}
-
-/** Wires acks and deliveries; returns counters and a stop function for the ack timer. */
-function instrument(peers: Peer[], probes: Probes = {}) {
-  const counters = { delivered: 0, acked: 0, refused: 0 };
-  const owed = new Map<Peer, number[]>();
-  for (const p of peers) {
-    p.client.onRawFrame = (bytes) => {
-      const f = peek(bytes);
-      if (f === null) return false;
-      const now = performance.now();
-      if (f.kind === 'send-ack') {
-        p.inflight--;
-        if (f.stored) {
-          counters.acked++;
-          probes.stored?.(now - f.sentAtMs);
-        } else counters.refused++;
-        p.onAck?.();
-      } else {
-        counters.delivered++;
-        probes.delivered?.(now - f.sentAtMs);
-        const seqs = owed.get(p);
-        if (seqs) seqs.push(f.seq);
-        else owed.set(p, [f.seq]);
-      }
-      return true;
-    };
-  }
-  const timer = setInterval(() => {
-    for (const [p, seqs] of owed) {
-      for (let i = 0; i < seqs.length; i += MAX_ACK_SEQS) {
-        const ack = encodeFrame({ type: 'deliver-ack', seqs: seqs.slice(i, i + MAX_ACK_SEQS) });
-        writer.write(p.client.socket, Buffer.from(framed(ack)));
-      }
-    }
-    owed.clear();
-  }, ACK_EVERY_MS);
-  return { counters, stop: () => clearInterval(timer) };
-}
-
-async function saturation(
-  relay: RelayProcess,
-  peers: Peer[],
-  seconds: number,
-): Promise<{ rate: number; cpuUsPerMessage: number }> {
-  let running = true;
-  const { counters, stop } = instrument(peers);
-  for (const p of peers) {
-    p.onAck = () => {
-      if (running) sendOne(p);
-    };
-    for (let i = 0; i < WINDOW; i++) sendOne(p);
-  }
-  await sleep(1000); // warm-up
-  const start = counters.delivered;
-  const cpu0 = await relay.cpuSeconds();
-  const t0 = performance.now();
-  await sleep(seconds * 1000);
-  const delivered = counters.delivered - start;
-  const rate = (delivered * 1000) / (performance.now() - t0);
-  const cpuUsPerMessage = (((await relay.cpuSeconds()) - cpu0) * 1e6) / delivered;
-  running = false;
-  while (peers.some((p) => p.inflight > 0)) await sleep(50);
-  await sleep(300);
-  stop();
-  return { rate, cpuUsPerMessage };
-}
-
-async function latency(peers: Peer[], rate: number, seconds: number) {
-  const delivered: number[] = [];
-  const stored: number[] = [];
-  const { stop } = instrument(peers, {
-    delivered: (ms) => delivered.push(ms),
-    stored: (ms) => stored.push(ms),
-  });
-  for (const p of peers) delete p.onAck;
-  // Every tick sends what the elapsed time owes, so a late timer does not lower the rate.
-  const tickMs = 5;
-  let sent = 0;
-  let next = 0;
-  const t0 = performance.now();
-  for (let elapsed = 0; elapsed < seconds * 1000; elapsed = performance.now() - t0) {
-    for (const owed = Math.floor((rate * elapsed) / 1000); sent < owed; sent++) {
-      sendOne(peers[next]!);
-      next = (next + 1) % peers.length;
-    }
-    await sleep(tickMs);
-  }
-  const offered = (sent * 1000) / (performance.now() - t0);
-  await sleep(500);
-  stop();
-  delivered.sort((a, b) => a - b);
-  stored.sort((a, b) => a - b);
   return {
-    offered,
+    ids,
+    names: ids.map((_, i) => `${prefix}${i}`),
+    next: ids.map((_, i) => ids[(i + 1) % n]!),
+  };
+}
+
+async function connectRing(relay: RelayProcess, r: Ring, mode: 'register' | 'login') {
+  return connectPeers(relay, r.ids, r.names, r.next, mode);
+}
+
+/** Percentiles of a phase's latencies, and the rate it offered. */
+function summarise(raws: PacedRaw[]) {
+  const delivered = raws.flatMap((r) => r.delivered).sort((a, b) => a - b);
+  const stored = raws.flatMap((r) => r.stored).sort((a, b) => a - b);
+  const sent = raws.reduce((t, r) => t + r.sent, 0);
+  const elapsedMs = Math.max(...raws.map((r) => r.elapsedMs));
+  return {
+    offered: (sent * 1000) / elapsedMs,
     n: delivered.length,
     p50: percentile(delivered, 50),
     p99: percentile(delivered, 99),
     ackP50: percentile(stored, 50),
     ackP99: percentile(stored, 99),
+  };
+}
+
+/**
+ * Saturation for `seconds` after a second's warm-up, driven by `run` (the main thread's
+ * peers, or the workers'); relay CPU read over the same window.
+ */
+async function saturation(
+  relay: RelayProcess,
+  run: (startAt: number, warmupMs: number, seconds: number) => Promise<number>,
+  seconds: number,
+): Promise<{ rate: number; cpuUsPerMessage: number }> {
+  const startAt = clock() + 200;
+  const warmupMs = 1000;
+  const counted = run(startAt, warmupMs, seconds);
+  await sleep(startAt + warmupMs - clock());
+  const cpu0 = await relay.cpuSeconds();
+  await sleep(startAt + warmupMs + seconds * 1000 - clock());
+  const cpu1 = await relay.cpuSeconds();
+  const delivered = await counted;
+  return { rate: delivered / seconds, cpuUsPerMessage: ((cpu1 - cpu0) * 1e6) / delivered };
+}
+
+async function latency(peers: Peer[], rate: number, seconds: number) {
+  return summarise([await pace(peers, rate, seconds)]);
+}
+
+/**
+ * A worker's first lines: tsx's loader registered in the worker (a worker does not inherit
+ * the parent's `--import tsx`), then the worker module itself.
+ */
+const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+  .then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./relay-load-worker.ts', import.meta.url).href)}); })`;
+
+/** The ring's peers logged in again, split over `k` worker threads. */
+async function startWorkers(relay: RelayProcess, r: Ring, k: number) {
+  const n = r.ids.length;
+  const workers: Worker[] = [];
+  for (let w = 0; w < k; w++) {
+    const from = Math.floor((w * n) / k);
+    const to = Math.floor(((w + 1) * n) / k);
+    const init: WorkerInit = {
+      relay: { port: relay.port, plain: relay.plain },
+      ids: r.ids.slice(from, to),
+      names: r.names.slice(from, to),
+      next: r.next.slice(from, to).map((x) => ({ boxPk: x.boxPk, signPk: x.signPk })),
+    };
+    workers.push(new Worker(WORKER_BOOT, { eval: true, workerData: init }));
+  }
+  const reply = (w: Worker) =>
+    new Promise<unknown>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+  await Promise.all(workers.map(reply));
+  return {
+    /** The latency phase at `rate`, each worker pacing its share, all from the same instant. */
+    async latency(rate: number, seconds: number) {
+      const run = async (secs: number) => {
+        const startAt = clock() + 200;
+        const raws = workers.map(async (w, i) => {
+          const share = (Math.floor(((i + 1) * n) / k) - Math.floor((i * n) / k)) / n;
+          const go: ToWorker = { type: 'run', rate: rate * share, seconds: secs, startAt };
+          const done = reply(w) as Promise<PacedRaw>;
+          w.postMessage(go);
+          return done;
+        });
+        return Promise.all(raws);
+      };
+      // A worker's code is cold: WARMUP_S of the same load first, not counted, as the
+      // compare bench does (and as the main thread's generator does too).
+      await run(WARMUP_S);
+      return summarise(await run(seconds));
+    },
+    /** Every worker saturates with its peers over the same window; deliveries summed. */
+    async saturate(startAt: number, warmupMs: number, seconds: number) {
+      const counts = workers.map(async (w) => {
+        const go: ToWorker = { type: 'saturate', window: WINDOW, startAt, warmupMs, seconds };
+        const done = reply(w) as Promise<{ delivered: number }>;
+        w.postMessage(go);
+        return (await done).delivered;
+      });
+      return (await Promise.all(counts)).reduce((t, c) => t + c, 0);
+    },
+    async close() {
+      await Promise.all(
+        workers.map(async (w) => {
+          const exited = new Promise((resolve) => w.once('exit', resolve));
+          w.postMessage({ type: 'close' } satisfies ToWorker);
+          const timer = setTimeout(() => void w.terminate(), 2000);
+          await exited;
+          clearTimeout(timer);
+        }),
+      );
+    },
   };
 }
 
@@ -221,7 +223,7 @@ function describeLatency(l: Latency): string {
 }
 
 async function drain(relay: RelayProcess, total: number) {
-  const senders = await connectPeers(relay, 10, 'drain-s');
+  const senders = await connectRing(relay, ring(10, 'drain-s'), 'register');
   const target = generateIdentity();
   const plain = { plain: relay.plain };
   const reg = await RawClient.login(relay.port, target, 'drain-target', 'register', plain);
@@ -324,7 +326,7 @@ async function hostile(relay: RelayProcess, peers: Peer[], rate: number, seconds
       const { client } = await RawClient.login(
         relay.port,
         generateIdentity(),
-        `flood${idCounter++}`,
+        `flood${nextCounter()}`,
         'register',
         { plain: relay.plain },
       );
@@ -410,6 +412,25 @@ async function setupTimes(relay: RelayProcess, count: number, prefix: string) {
   };
 }
 
+/**
+ * `work`'s result, and the cores the relay and this process (the generator, every thread
+ * of it) used while it ran: on two cores a generator near 1.0 is the bottleneck, and its
+ * queueing is in every latency it takes.
+ */
+async function coresDuring<T>(relay: RelayProcess, work: () => Promise<T>) {
+  const t0 = performance.now();
+  const relay0 = await relay.cpuSeconds();
+  const own0 = process.cpuUsage();
+  const result = await work();
+  const own = process.cpuUsage(own0);
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    result,
+    relay: ((await relay.cpuSeconds()) - relay0) / seconds,
+    generator: (own.user + own.system) / 1e6 / seconds,
+  };
+}
+
 interface LinkFigures {
   rate: number;
   cpuUsPerMessage: number;
@@ -425,27 +446,48 @@ async function measureLink(
   halfRate: number | null,
 ): Promise<LinkFigures> {
   const label = linkName(relay).padEnd(5);
+  const r = ring(n, `c${n}-`);
   const t0 = performance.now();
-  const peers = await connectPeers(relay, n, `c${n}-`);
+  let peers = await connectRing(relay, r, 'register');
   const connectAllMs = performance.now() - t0;
+  let gen: Awaited<ReturnType<typeof startWorkers>> | null = null;
   try {
-    const { rate, cpuUsPerMessage } = await saturation(relay, peers, 5);
+    if (GEN_WORKERS > 0) {
+      // The same peers log in again from the generator's worker threads.
+      for (const p of peers) p.client.close();
+      await Promise.all(peers.map((p) => p.client.closed));
+      peers = [];
+      gen = await startWorkers(relay, r, GEN_WORKERS);
+    }
+    const { rate, cpuUsPerMessage } = await saturation(
+      relay,
+      gen
+        ? gen.saturate
+        : (startAt, warmupMs, seconds) => saturate(peers, WINDOW, startAt, warmupMs, seconds),
+      5,
+    );
     console.log(
       `  ${String(n).padStart(3)} clients, ${label}: ${fmt(rate)} msg/s delivered at saturation; ` +
         `relay CPU ${fmt(cpuUsPerMessage, 1)} µs per message; all ${n} connected in ` +
         `${fmt(connectAllMs)} ms (50 at a time)`,
     );
+    const phase = async (at: number, seconds: number) => {
+      if (gen) return gen.latency(at, seconds);
+      await latency(peers, at, WARMUP_S); // the same warm-up as the workers'
+      return latency(peers, at, seconds);
+    };
     // Let LevelDB finish compacting the saturation run's writes and deletes, so
     // the latency figure is steady half load, not the tail of the overload.
     await sleep(3000);
-    for (const r of extraRates) {
-      console.log(`      ${label} ${describeLatency(await latency(peers, r, 6))}`);
+    for (const at of extraRates) {
+      console.log(`      ${label} ${describeLatency(await phase(at, 6))}`);
       await sleep(2000);
     }
     const genLoop = monitorEventLoopDelay({ resolution: 5 });
     genLoop.enable();
     relay.child.kill('SIGUSR2'); // starts the phase: loop histogram reset, phase profile
-    const lat = await latency(peers, halfRate ?? rate / 2, 8);
+    const cores = await coresDuring(relay, () => phase(halfRate ?? rate / 2, 8));
+    const lat = cores.result;
     relay.child.kill('SIGUSR2'); // ends it: loop figures, phase profile written
     genLoop.disable();
     if (process.env.NATTER_BENCH_LOOP) {
@@ -455,8 +497,10 @@ async function measureLink(
       );
     }
     const mem = await relay.memory();
+    const by = gen ? `${GEN_WORKERS} generator threads` : 'one generator thread';
     console.log(
-      `      ${label} half load ${describeLatency(lat)}; relay RSS ${fmt(mem.rssMb)} MB (peak ${fmt(mem.peakMb)} MB)`,
+      `      ${label} half load (${by}) ${describeLatency(lat)}; relay RSS ${fmt(mem.rssMb)} MB (peak ${fmt(mem.peakMb)} MB); ` +
+        `cores over the phase: relay ${fmt(cores.relay, 2)}, generator ${fmt(cores.generator, 2)}`,
     );
     const setup = await setupTimes(relay, 200, `setup${n}-`);
     console.log(
@@ -467,6 +511,7 @@ async function measureLink(
     return { rate, cpuUsPerMessage, lat, connectAllMs };
   } finally {
     for (const p of peers) p.client.close();
+    await gen?.close();
   }
 }
 
@@ -477,7 +522,7 @@ async function measureLink(
  */
 async function hostileFresh(n: number, rate: number): Promise<void> {
   const relay = await spawnRelay({ plain: false });
-  const peers = await connectPeers(relay, n, `h${n}-`);
+  const peers = await connectRing(relay, ring(n, `h${n}-`), 'register');
   try {
     await sleep(2000);
     const quiet = await latency(peers, rate, 8);

@@ -1,0 +1,252 @@
+/**
+ * The relay bench's clients (relay.ts), shared by the main thread and the generator's
+ * worker threads (relay-load-worker.ts): peers in a ring (client i sends to client i+1),
+ * pre-sealed Sends stamped with their send time, acks every ACK_EVERY_MS as the real
+ * client does, saturation and the open-loop latency phase.
+ *
+ * Send times are read from `clock()`, the machine's monotonic clock in ms: the same in every
+ * thread, so a message sent from one worker's peer and read by another's has a true latency.
+ */
+import { BoxKeyring } from '../../src/crypto/box.js';
+import type { Identity } from '../../src/crypto/keys.js';
+import { randomBytes } from '../../src/crypto/random.js';
+import { CLIENT_FEATURES, MAX_ACK_SEQS } from '../../src/wire/limits.js';
+import { RawClient } from '../../test/helpers/raw-client.js';
+import {
+  checkDeliverAck,
+  deliverAck,
+  FRAME_SEND_ACK,
+  keptCode,
+  Peek,
+  type SendTemplate,
+  sendTemplate,
+  stamp,
+  TickWriter,
+} from './lean-wire.js';
+import { sleep } from './util.js';
+
+export const PLAINTEXT_BYTES = 200;
+/**
+ * The real client acknowledges deliveries after its own group-committed history
+ * write, so acks leave in bursts every few milliseconds, not one per delivery.
+ * The generator does the same: every ACK_EVERY_MS, each peer acks what it got.
+ */
+const ACK_EVERY_MS = 10;
+
+// performance.now() counts from each thread's own start; the offset puts it on the
+// process-wide monotonic clock (hrtime), so stamps compare across threads.
+const OFFSET_MS = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+export const clock = (): number => performance.now() + OFFSET_MS;
+
+export interface Peer {
+  client: RawClient;
+  /** Send to the next peer, pre-sealed: the relay cannot tell it from a fresh one. */
+  send: SendTemplate;
+  inflight: number;
+  onAck?: () => void;
+}
+
+/** Where the relay listens, and whether over plain TCP (the baseline) rather than TLS. */
+export interface RelayAddress {
+  port: number;
+  plain: boolean;
+}
+
+/** The public half of a peer's identity: what a sender needs to seal to it. */
+export type Recipient = Pick<Identity, 'boxPk' | 'signPk'>;
+
+const writer = new TickWriter();
+// A message id carries its send time (float64 ms) and a counter: unique, and the
+// receiver reads the latency from the id itself; no random bytes, no lookup table.
+let idCounter = 0;
+
+export function sendOne(p: Peer): void {
+  p.inflight++;
+  writer.write(p.client.socket, stamp(p.send, clock(), idCounter++));
+}
+
+/** A number no other use of the counter in this thread has taken (flooders' names). */
+export const nextCounter = (): number => idCounter++;
+
+export function templateTo(boxSk: Uint8Array, to: Recipient): SendTemplate {
+  const sealed = new BoxKeyring(boxSk).seal(to.boxPk, randomBytes(PLAINTEXT_BYTES));
+  return sendTemplate(to.signPk, sealed.nonce, sealed.ciphertext);
+}
+
+/**
+ * Logs in (or registers) `ids` under `names`, 50 at a time; peer j sends to `next[j]`.
+ */
+export async function connectPeers(
+  relay: RelayAddress,
+  ids: Identity[],
+  names: string[],
+  next: Recipient[],
+  mode: 'register' | 'login',
+): Promise<Peer[]> {
+  const peers: Peer[] = [];
+  for (let i = 0; i < ids.length; i += 50) {
+    const batch = ids.slice(i, i + 50).map(async (id, j) => {
+      const { client } = await RawClient.login(relay.port, id, names[i + j]!, mode, {
+        plain: relay.plain,
+        features: CLIENT_FEATURES,
+      });
+      client.keep = false;
+      return client;
+    });
+    const clients = await Promise.all(batch);
+    clients.forEach((client, j) => {
+      peers.push({ client, send: templateTo(ids[i + j]!.boxSk, next[i + j]!), inflight: 0 });
+    });
+  }
+  return peers;
+}
+
+export interface Probes {
+  /** Send to delivery, per delivered message. */
+  delivered?: (latencyMs: number) => void;
+  /** Send to the sender's durable ack. */
+  stored?: (latencyMs: number) => void;
+}
+
+/**
+ * Wires acks and deliveries; returns counters and a stop function for the ack clock. Each
+ * peer acks what it got every ACK_EVERY_MS, on its own phase of a 1 ms clock (peer i on the
+ * ticks where tick % 10 === i % 10), as compare-natter.ts does: real clients' timers are not
+ * in step, and one timer for all put every peer's ack, and as many SendAcks back, into the
+ * same millisecond.
+ */
+export function instrument(peers: Peer[], probes: Probes = {}) {
+  checkDeliverAck();
+  const counters = { delivered: 0, acked: 0, refused: 0 };
+  const owed: number[][] = peers.map(() => []);
+  const peek = new Peek();
+  peers.forEach((p, i) => {
+    p.client.onRawFrame = (bytes) => {
+      if (!peek.read(bytes)) return false;
+      const now = clock();
+      const sentAtMs = peek.f64(bytes, peek.idAt);
+      if (peek.kind === FRAME_SEND_ACK) {
+        p.inflight--;
+        if (keptCode(peek.code)) {
+          counters.acked++;
+          probes.stored?.(now - sentAtMs);
+        } else counters.refused++;
+        p.onAck?.();
+      } else {
+        counters.delivered++;
+        probes.delivered?.(now - sentAtMs);
+        owed[i]!.push(peek.seq);
+      }
+      return true;
+    };
+  });
+  const phases = ACK_EVERY_MS;
+  let lastTick = Math.floor(performance.now());
+  const ackPhase = (phase: number) => {
+    for (let i = phase; i < owed.length; i += phases) {
+      const seqs = owed[i]!;
+      if (seqs.length === 0) continue;
+      for (let j = 0; j < seqs.length; j += MAX_ACK_SEQS) {
+        const to = Math.min(seqs.length, j + MAX_ACK_SEQS);
+        writer.write(peers[i]!.client.socket, deliverAck(seqs, j, to));
+      }
+      owed[i] = [];
+    }
+  };
+  const timer = setInterval(() => {
+    // The peers whose turn came since the last tick: a late timer skips no one.
+    const now = Math.floor(performance.now());
+    for (let t = Math.max(lastTick + 1, now - phases + 1); t <= now; t++) ackPhase(t % phases);
+    lastTick = now;
+  }, 1);
+  return {
+    counters,
+    stop: () => {
+      clearInterval(timer);
+      for (let phase = 0; phase < phases; phase++) ackPhase(phase);
+    },
+  };
+}
+
+/** What one open-loop phase saw: every latency, unsorted. */
+export interface PacedRaw {
+  sent: number;
+  elapsedMs: number;
+  delivered: number[];
+  stored: number[];
+}
+
+/**
+ * `rate` messages a second for `seconds` from `peers` in turn, open loop (every 5 ms tick
+ * sends what the elapsed time owes, so a late timer does not lower the rate); then half a
+ * second for the last ones to arrive. With `startAt` (a `clock()` time), the peers read and
+ * ack from now on but send from then: workers given the same start all listen before any sends.
+ */
+export async function pace(
+  peers: Peer[],
+  rate: number,
+  seconds: number,
+  startAt?: number,
+): Promise<PacedRaw> {
+  const delivered: number[] = [];
+  const stored: number[] = [];
+  const { stop } = instrument(peers, {
+    delivered: (ms) => delivered.push(ms),
+    stored: (ms) => stored.push(ms),
+  });
+  for (const p of peers) delete p.onAck;
+  if (startAt !== undefined) await sleep(Math.max(0, startAt - clock()));
+  const tickMs = 5;
+  let sent = 0;
+  let next = 0;
+  const t0 = performance.now();
+  for (let elapsed = 0; elapsed < seconds * 1000; elapsed = performance.now() - t0) {
+    for (const owed = Math.floor((rate * elapsed) / 1000); sent < owed; sent++) {
+      sendOne(peers[next]!);
+      next = (next + 1) % peers.length;
+    }
+    await sleep(tickMs);
+  }
+  const elapsedMs = performance.now() - t0;
+  await sleep(500);
+  stop();
+  return { sent, elapsedMs, delivered, stored };
+}
+
+/**
+ * Saturation: from `startAt` (a `clock()` time) every peer keeps `window` sends in flight
+ * (each stored ack frees a slot) for `warmupMs` and then `seconds`; returns the deliveries
+ * its peers read in that last window, once everything in flight has come back.
+ */
+export async function saturate(
+  peers: Peer[],
+  window: number,
+  startAt: number,
+  warmupMs: number,
+  seconds: number,
+): Promise<number> {
+  const from = startAt + warmupMs;
+  const to = from + seconds * 1000;
+  let counted = 0;
+  let running = true;
+  const { stop } = instrument(peers, {
+    delivered: () => {
+      const now = clock();
+      if (now >= from && now < to) counted++;
+    },
+  });
+  await sleep(Math.max(0, startAt - clock()));
+  for (const p of peers) {
+    p.onAck = () => {
+      if (running) sendOne(p);
+    };
+    for (let i = 0; i < window; i++) sendOne(p);
+  }
+  await sleep(Math.max(0, to - clock()));
+  running = false;
+  while (peers.some((p) => p.inflight > 0)) await sleep(50);
+  await sleep(300);
+  stop();
+  for (const p of peers) delete p.onAck;
+  return counted;
+}
