@@ -31,7 +31,12 @@ export interface RelayLimits {
    * mail to it; the mail waits in LevelDB. 500 clients x 256 KiB = 128 MiB worst case.
    */
   maxSessionBufferedBytes: number;
-  /** Sends awaiting their durable ack per session; beyond it the relay stops reading the socket. */
+  /**
+   * Sends awaiting their ack per session; beyond it the relay stops reading the socket.
+   * Also the relay's only brake on ingest under overload: 4,096 let 500 clients put two
+   * million sends in flight, past the hold (docs/decisions.md, "Offered more than it can
+   * take"); 256 keeps a relay offered more than it delivers near its capacity.
+   */
   maxInflightSendsPerSession: number;
   /** The longest a durable SendAck waits to share a write with other frames (SEND_ACK_DELAY_MS). */
   sendAckDelayMs: number;
@@ -217,7 +222,7 @@ export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = Object.freeze({
   handshakeTimeoutMs: 10_000,
   idleTimeoutMs: 120_000,
   maxSessionBufferedBytes: 256 * 1024,
-  maxInflightSendsPerSession: 4096,
+  maxInflightSendsPerSession: 256,
   sendAckDelayMs: SEND_ACK_DELAY_MS,
   holdForAckMs: HOLD_FOR_ACK_MS,
   maxHeldPuts: MAX_HELD_PUTS,
