@@ -5,7 +5,7 @@
  * per sender, and sends paced by the clock, timed to the last member.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { percentile, sleep } from './util.js';
+import { offerPaced, percentile, sleep } from './util.js';
 
 /** The members, senders and counters of one side, as the drivers see them. */
 export interface Fleet {
@@ -196,18 +196,10 @@ export async function paced(fleet: Fleet, rate: number, seconds: number): Promis
   const tracker = new Tracker(fleet, Math.ceil((rate * seconds * 1.2) / fleet.senders) + 64);
   fleet.tracker = tracker;
   fleet.onFree = null;
-  const tickMs = 5;
-  let sent = 0;
-  let next = 0;
-  const t0 = performance.now();
-  for (let elapsed = 0; elapsed < seconds * 1000; elapsed = performance.now() - t0) {
-    for (const owed = Math.floor((rate * elapsed) / 1000); sent < owed; sent++) {
-      if (!fleet.send(next)) throw new Error('bench: the pre-sealed messages ran out');
-      next = (next + 1) % fleet.senders;
-    }
-    await sleep(tickMs);
-  }
-  const offered = (sent * 1000) / (performance.now() - t0);
+  const { sent, elapsedMs } = await offerPaced(rate, seconds, (i) => {
+    if (!fleet.send(i % fleet.senders)) throw new Error('bench: the pre-sealed messages ran out');
+  });
+  const offered = (sent * 1000) / elapsedMs;
   // The stragglers: until every message reached every member, or 3 s.
   for (let waited = 0; waited < 3000 && tracker.lastMs.length < tracker.sent; waited += 20) {
     await sleep(20);

@@ -23,7 +23,7 @@ import {
   stamp,
   TickWriter,
 } from './lean-wire.js';
-import { sleep } from './util.js';
+import { offerPaced, sleep } from './util.js';
 
 export const PLAINTEXT_BYTES = 200;
 /**
@@ -196,18 +196,9 @@ export async function pace(
   });
   for (const p of peers) delete p.onAck;
   if (startAt !== undefined) await sleep(Math.max(0, startAt - clock()));
-  const tickMs = 5;
-  let sent = 0;
-  let next = 0;
-  const t0 = performance.now();
-  for (let elapsed = 0; elapsed < seconds * 1000; elapsed = performance.now() - t0) {
-    for (const owed = Math.floor((rate * elapsed) / 1000); sent < owed; sent++) {
-      sendOne(peers[next]!);
-      next = (next + 1) % peers.length;
-    }
-    await sleep(tickMs);
-  }
-  const elapsedMs = performance.now() - t0;
+  const { sent, elapsedMs } = await offerPaced(rate, seconds, (i) =>
+    sendOne(peers[i % peers.length]!),
+  );
   await sleep(500);
   stop();
   return { sent, elapsedMs, delivered, stored };

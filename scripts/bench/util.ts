@@ -108,6 +108,26 @@ export function percentile(sorted: number[], p: number): number {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Open loop: `rate` messages a second for `seconds`, each `send(i)` the i-th; every 5 ms tick
+ * sends what the elapsed time owes, so a late timer does not lower the rate. Returns how
+ * many were sent and the ms it took.
+ */
+export async function offerPaced(
+  rate: number,
+  seconds: number,
+  send: (i: number) => void,
+): Promise<{ sent: number; elapsedMs: number }> {
+  const tickMs = 5;
+  let sent = 0;
+  const t0 = performance.now();
+  for (let elapsed = 0; elapsed < seconds * 1000; elapsed = performance.now() - t0) {
+    for (const owed = Math.floor((rate * elapsed) / 1000); sent < owed; sent++) send(sent);
+    await sleep(tickMs);
+  }
+  return { sent, elapsedMs: performance.now() - t0 };
+}
+
 export function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', {
     maximumFractionDigits: digits,
