@@ -6,31 +6,28 @@
  * per recipient, encoded once as lean-wire.ts does) with the 16-byte message id patched
  * per message: f64 send time, u32 sender, u32 counter. Each client acks its deliveries every
  * 10 ms, in bursts, as the client acks after its own group-committed history write, each on
- * its own clock: client i acks on the 1 ms ticks where tick % 10 === i % 10 (real clients'
+ * its own clock (StaggeredAcks, lean-wire.ts): client i acks on the 1 ms ticks where
+ * tick % 10 === i % 10 (real clients'
  * timers are not in step; one clock for all put 50-500 acks, and as many SendAcks back,
  * into the same millisecond, and the deliveries behind them into the p99).
  */
 import { BoxKeyring } from '../../src/crypto/box.js';
 import { generateIdentity } from '../../src/crypto/keys.js';
 import { randomBytes } from '../../src/crypto/random.js';
-import { CLIENT_FEATURES, MAX_ACK_SEQS } from '../../src/wire/limits.js';
+import { CLIENT_FEATURES } from '../../src/wire/limits.js';
 import { RawClient } from '../../test/helpers/raw-client.js';
 import { type Fleet, PAYLOAD_BYTES, type Server, type Variant } from './compare-load.js';
 import { inBatches, reap, TickWriter } from './compare-util.js';
 import {
   checkDeliverAck,
-  deliverAck,
   FRAME_SEND_ACK,
   keptCode,
   Peek,
   type SendTemplate,
+  StaggeredAcks,
   sendTemplate,
 } from './lean-wire.js';
 import { spawnRelay } from './util.js';
-
-const ACK_EVERY_MS = 10;
-/** The ack clock's tick: a tenth of the clients ack on each. */
-const ACK_TICK_MS = 1;
 
 export function natterVariant(secure: boolean): Variant {
   return {
@@ -53,16 +50,17 @@ export class NatterFleet implements Fleet {
   onDelivered: Fleet['onDelivered'] = () => {};
   onRefused: Fleet['onRefused'] = () => {};
   private readonly writer = new TickWriter();
-  private readonly owed: number[][];
+  private readonly acks: StaggeredAcks;
   private readonly timer: NodeJS.Timeout;
   private counter = 0;
-  private lastTick = Math.floor(performance.now() / ACK_TICK_MS);
 
   private constructor(
     private readonly clientsOf: RawClient[],
     private readonly templates: SendTemplate[],
   ) {
-    this.owed = clientsOf.map(() => []);
+    this.acks = new StaggeredAcks(clientsOf.length, (i, ack) =>
+      this.writer.write(clientsOf[i]!.socket, ack),
+    );
     const peek = new Peek();
     clientsOf.forEach((client, i) => {
       let arrivedAt = 0;
@@ -76,13 +74,13 @@ export class NatterFleet implements Fleet {
         if (peek.kind === FRAME_SEND_ACK) {
           if (!keptCode(peek.code)) this.onRefused(sender);
         } else {
-          this.owed[i]!.push(peek.seq);
+          this.acks.owed[i]!.push(peek.seq);
           this.onDelivered(sender, peek.f64(bytes, peek.idAt), arrivedAt);
         }
         return true;
       };
     });
-    this.timer = setInterval(() => this.ack(), ACK_TICK_MS);
+    this.timer = setInterval(() => this.acks.tick(), 1);
   }
 
   get clients(): number {
@@ -121,27 +119,6 @@ export class NatterFleet implements Fleet {
     out.writeUInt32LE(s, t.idOffset + 8);
     out.writeUInt32LE(this.counter++ >>> 0, t.idOffset + 12);
     this.writer.write(this.clientsOf[s]!.socket, out);
-  }
-
-  /** The clients whose turn came since the last tick (a late timer skips no one). */
-  private ack(): void {
-    const phases = ACK_EVERY_MS / ACK_TICK_MS;
-    const now = Math.floor(performance.now() / ACK_TICK_MS);
-    const from = Math.max(this.lastTick + 1, now - phases + 1);
-    this.lastTick = now;
-    for (let t = from; t <= now; t++) this.ackPhase(t % phases, phases);
-  }
-
-  private ackPhase(phase: number, phases: number): void {
-    for (let i = phase; i < this.owed.length; i += phases) {
-      const seqs = this.owed[i]!;
-      if (seqs.length === 0) continue;
-      for (let j = 0; j < seqs.length; j += MAX_ACK_SEQS) {
-        const to = Math.min(seqs.length, j + MAX_ACK_SEQS);
-        this.writer.write(this.clientsOf[i]!.socket, deliverAck(seqs, j, to));
-      }
-      this.owed[i] = [];
-    }
   }
 
   close(): void {

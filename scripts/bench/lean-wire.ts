@@ -14,6 +14,7 @@ import type { Socket } from 'node:net';
 import { ACK_TABLE } from '../../src/wire/codec/enums.js';
 import { encodeFrame } from '../../src/wire/codec.js';
 import { frame as framed, varintLength, writeVarint } from '../../src/wire/framing.js';
+import { MAX_ACK_SEQS } from '../../src/wire/limits.js';
 import { isKeptAck } from '../../src/wire/types.js';
 
 const ID_BYTES = 16;
@@ -155,6 +156,52 @@ export class Peek {
       v += (byte & 0x7f) * mul;
       if (byte < 0x80) return v;
       mul *= 128;
+    }
+  }
+}
+
+/** How often each client acks what it got: the real client acks after its group-committed history write. */
+export const ACK_EVERY_MS = 10;
+
+/**
+ * The clients' DeliverAcks, each client on its own clock: call `tick` every millisecond,
+ * and client i acks what it owes on the ticks where tick % ACK_EVERY_MS === i % ACK_EVERY_MS.
+ * Real clients' timers are not in step; one clock for all put 50-500 acks, and as many
+ * SendAcks back, into the same millisecond, and the deliveries behind them into the p99.
+ */
+export class StaggeredAcks {
+  /** Seqs each client has read and not yet acked. */
+  readonly owed: number[][];
+  private lastTick = Math.floor(performance.now());
+
+  constructor(
+    clients: number,
+    private readonly write: (client: number, ack: Buffer) => void,
+  ) {
+    this.owed = Array.from({ length: clients }, () => []);
+  }
+
+  /** The clients whose turn came since the last tick (a late timer skips no one). */
+  tick(): void {
+    const now = Math.floor(performance.now());
+    const from = Math.max(this.lastTick + 1, now - ACK_EVERY_MS + 1);
+    this.lastTick = now;
+    for (let t = from; t <= now; t++) this.ackPhase(t % ACK_EVERY_MS);
+  }
+
+  /** Every client acks what it owes now. */
+  flush(): void {
+    for (let phase = 0; phase < ACK_EVERY_MS; phase++) this.ackPhase(phase);
+  }
+
+  private ackPhase(phase: number): void {
+    for (let i = phase; i < this.owed.length; i += ACK_EVERY_MS) {
+      const seqs = this.owed[i]!;
+      if (seqs.length === 0) continue;
+      for (let j = 0; j < seqs.length; j += MAX_ACK_SEQS) {
+        this.write(i, deliverAck(seqs, j, Math.min(seqs.length, j + MAX_ACK_SEQS)));
+      }
+      this.owed[i] = [];
     }
   }
 }

@@ -1,11 +1,10 @@
 /**
  * One thread of the relay bench's load generator (relay.ts, NATTER_BENCH_GEN_WORKERS): it
- * logs in its share of the ring's peers and runs the open-loop latency phase for them at its
- * share of the rate (and the saturation phase for them), on its own event loop and its own
- * heap. Real clients each have a
- * machine; one generator process for all of them makes every client wait out each of its
- * garbage collections at once, and the burst that follows is then in every latency
- * (docs/decisions.md, "The half-load ceiling with anchors").
+ * logs in its share of the ring's peers and runs the saturation and open-loop latency
+ * phases for them, at its share of the rate, on its own event loop and its own heap. Real
+ * clients each have a machine; one generator process for all of them makes every client
+ * wait out each of its garbage collections at once, and the burst that follows is then in
+ * every latency (docs/decisions.md, "The half-load ceiling with anchors").
  *
  * Messages: in workerData a WorkerInit; in, ToWorker; out, {ready}, then a PacedRaw per run
  * and {delivered} per saturation.

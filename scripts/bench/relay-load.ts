@@ -1,8 +1,7 @@
 /**
  * The relay bench's clients (relay.ts), shared by the main thread and the generator's
  * worker threads (relay-load-worker.ts): peers in a ring (client i sends to client i+1),
- * pre-sealed Sends stamped with their send time, acks every ACK_EVERY_MS as the real
- * client does, saturation and the open-loop latency phase.
+ * pre-sealed Sends stamped with their send time, acks every 10 ms as the real client does, saturation and the open-loop latency phase.
  *
  * Send times are read from `clock()`, the machine's monotonic clock in ms: the same in every
  * thread, so a message sent from one worker's peer and read by another's has a true latency.
@@ -10,15 +9,15 @@
 import { BoxKeyring } from '../../src/crypto/box.js';
 import type { Identity } from '../../src/crypto/keys.js';
 import { randomBytes } from '../../src/crypto/random.js';
-import { CLIENT_FEATURES, MAX_ACK_SEQS } from '../../src/wire/limits.js';
+import { CLIENT_FEATURES } from '../../src/wire/limits.js';
 import { RawClient } from '../../test/helpers/raw-client.js';
 import {
   checkDeliverAck,
-  deliverAck,
   FRAME_SEND_ACK,
   keptCode,
   Peek,
   type SendTemplate,
+  StaggeredAcks,
   sendTemplate,
   stamp,
   TickWriter,
@@ -26,13 +25,6 @@ import {
 import { offerPaced, sleep } from './util.js';
 
 export const PLAINTEXT_BYTES = 200;
-/**
- * The real client acknowledges deliveries after its own group-committed history
- * write, so acks leave in bursts every few milliseconds, not one per delivery.
- * The generator does the same: every ACK_EVERY_MS, each peer acks what it got.
- */
-const ACK_EVERY_MS = 10;
-
 // performance.now() counts from each thread's own start; the offset puts it on the
 // process-wide monotonic clock (hrtime), so stamps compare across threads.
 const OFFSET_MS = Number(process.hrtime.bigint()) / 1e6 - performance.now();
@@ -109,16 +101,16 @@ export interface Probes {
 }
 
 /**
- * Wires acks and deliveries; returns counters and a stop function for the ack clock. Each
- * peer acks what it got every ACK_EVERY_MS, on its own phase of a 1 ms clock (peer i on the
- * ticks where tick % 10 === i % 10), as compare-natter.ts does: real clients' timers are not
- * in step, and one timer for all put every peer's ack, and as many SendAcks back, into the
- * same millisecond.
+ * Wires acks and deliveries; returns counters and a stop function for the ack clock (each
+ * peer acks what it got every ACK_EVERY_MS, on its own phase: StaggeredAcks, as the compare
+ * fleet does).
  */
 export function instrument(peers: Peer[], probes: Probes = {}) {
   checkDeliverAck();
   const counters = { delivered: 0, acked: 0, refused: 0 };
-  const owed: number[][] = peers.map(() => []);
+  const acks = new StaggeredAcks(peers.length, (i, ack) =>
+    writer.write(peers[i]!.client.socket, ack),
+  );
   const peek = new Peek();
   peers.forEach((p, i) => {
     p.client.onRawFrame = (bytes) => {
@@ -135,35 +127,17 @@ export function instrument(peers: Peer[], probes: Probes = {}) {
       } else {
         counters.delivered++;
         probes.delivered?.(now - sentAtMs);
-        owed[i]!.push(peek.seq);
+        acks.owed[i]!.push(peek.seq);
       }
       return true;
     };
   });
-  const phases = ACK_EVERY_MS;
-  let lastTick = Math.floor(performance.now());
-  const ackPhase = (phase: number) => {
-    for (let i = phase; i < owed.length; i += phases) {
-      const seqs = owed[i]!;
-      if (seqs.length === 0) continue;
-      for (let j = 0; j < seqs.length; j += MAX_ACK_SEQS) {
-        const to = Math.min(seqs.length, j + MAX_ACK_SEQS);
-        writer.write(peers[i]!.client.socket, deliverAck(seqs, j, to));
-      }
-      owed[i] = [];
-    }
-  };
-  const timer = setInterval(() => {
-    // The peers whose turn came since the last tick: a late timer skips no one.
-    const now = Math.floor(performance.now());
-    for (let t = Math.max(lastTick + 1, now - phases + 1); t <= now; t++) ackPhase(t % phases);
-    lastTick = now;
-  }, 1);
+  const timer = setInterval(() => acks.tick(), 1);
   return {
     counters,
     stop: () => {
       clearInterval(timer);
-      for (let phase = 0; phase < phases; phase++) ackPhase(phase);
+      acks.flush();
     },
   };
 }
