@@ -156,9 +156,12 @@ const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))
 async function startWorkers(relay: RelayProcess, r: Ring, k: number) {
   const n = r.ids.length;
   const workers: Worker[] = [];
+  /** Each worker's part of the peers, so of the rate. */
+  const shares: number[] = [];
   for (let w = 0; w < k; w++) {
     const from = Math.floor((w * n) / k);
     const to = Math.floor(((w + 1) * n) / k);
+    shares.push((to - from) / n);
     const init: WorkerInit = {
       relay: { port: relay.port, plain: relay.plain },
       ids: r.ids.slice(from, to),
@@ -183,8 +186,7 @@ async function startWorkers(relay: RelayProcess, r: Ring, k: number) {
       const run = async (secs: number) => {
         const startAt = clock() + 200;
         const raws = workers.map(async (w, i) => {
-          const share = (Math.floor(((i + 1) * n) / k) - Math.floor((i * n) / k)) / n;
-          const go: ToWorker = { type: 'run', rate: rate * share, seconds: secs, startAt };
+          const go: ToWorker = { type: 'run', rate: rate * shares[i]!, seconds: secs, startAt };
           const done = reply(w) as Promise<PacedRaw>;
           w.postMessage(go);
           return done;
