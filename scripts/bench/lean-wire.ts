@@ -53,7 +53,7 @@ if (new Uint8Array(new Float64Array([1]).buffer)[7] !== 0x3f) {
 }
 
 export const FRAME_SEND_ACK = 7;
-export const FRAME_DELIVER = 8;
+const FRAME_DELIVER = 8;
 const FRAME_DELIVER_ACK = 9;
 
 /** A SendAck's wire code that means the message is safe: `stored`, or `delivered` (held-puts.ts). */

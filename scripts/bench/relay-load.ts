@@ -24,7 +24,7 @@ import {
 } from './lean-wire.js';
 import { offerPaced, sleep } from './util.js';
 
-export const PLAINTEXT_BYTES = 200;
+const PLAINTEXT_BYTES = 200;
 // performance.now() counts from each thread's own start; the offset puts it on the
 // process-wide monotonic clock (hrtime), so stamps compare across threads.
 const OFFSET_MS = Number(process.hrtime.bigint()) / 1e6 - performance.now();
@@ -93,9 +93,9 @@ export async function connectPeers(
   return peers;
 }
 
-export interface Probes {
-  /** Send to delivery, per delivered message. */
-  delivered?: (latencyMs: number) => void;
+interface Probes {
+  /** Send to delivery, per delivered message, and when it was read (`clock()`). */
+  delivered?: (latencyMs: number, now: number) => void;
   /** Send to the sender's durable ack. */
   stored?: (latencyMs: number) => void;
 }
@@ -126,7 +126,7 @@ export function instrument(peers: Peer[], probes: Probes = {}) {
         p.onAck?.();
       } else {
         counters.delivered++;
-        probes.delivered?.(now - sentAtMs);
+        probes.delivered?.(now - sentAtMs, now);
         acks.owed[i]!.push(peek.seq);
       }
       return true;
@@ -168,7 +168,6 @@ export async function pace(
     delivered: (ms) => delivered.push(ms),
     stored: (ms) => stored.push(ms),
   });
-  for (const p of peers) delete p.onAck;
   if (startAt !== undefined) await sleep(Math.max(0, startAt - clock()));
   const { sent, elapsedMs } = await offerPaced(rate, seconds, (i) =>
     sendOne(peers[i % peers.length]!),
@@ -195,8 +194,7 @@ export async function saturate(
   let counted = 0;
   let running = true;
   const { stop } = instrument(peers, {
-    delivered: () => {
-      const now = clock();
+    delivered: (_ms, now) => {
       if (now >= from && now < to) counted++;
     },
   });
