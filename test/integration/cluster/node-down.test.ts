@@ -402,13 +402,35 @@ async function step<T>(what: string, wait: Promise<T>): Promise<T> {
         assert.ok(got.type === 'deliver');
         assert.deepEqual(got.ciphertext, mail.ciphertext);
         const file = makeFile(3 * 4096, 4096);
-        bob.client.send(putFrame(file, { to: [aliceId.signPk] }));
-        const put = await bob.client.next((f) => f.type === 'file-put-result', 30_000);
-        assert.ok(put.type === 'file-put-result' && put.code === '', JSON.stringify(put));
-        for (let i = 0; i < 3; i++) bob.client.send(chunkFrame(file, i));
-        // The files stream's leader may have been on the frozen node: stored once JetStream
-        // has elected another (seconds), as the put above.
-        await step('the chunks acked', acksThrough(bob.client, file, 3, 30_000));
+        // The files stream's leader may have been on the frozen node: a put or a chunk
+        // refused with E_FILE_STORE ("try again") meanwhile is tried again, from what the
+        // relay says it has, as the client's uploads do (src/peer/files/uploads.ts); stored
+        // once JetStream has elected another leader (seconds). Any other refusal fails.
+        const uploaded = async () => {
+          const end = Date.now() + 45_000;
+          for (;;) {
+            bob.client.send(putFrame(file, { to: [aliceId.signPk] }));
+            const put = await bob.client.next((f) => f.type === 'file-put-result', 30_000);
+            assert.ok(put.type === 'file-put-result', JSON.stringify(put));
+            let refused = JSON.stringify(put);
+            if (put.code === '') {
+              if (put.haveChunks >= 3) return;
+              for (let i = put.haveChunks; i < 3; i++) bob.client.send(chunkFrame(file, i));
+              try {
+                await acksThrough(bob.client, file, 3, 30_000);
+                return;
+              } catch (err) {
+                refused = String(err);
+                if (!refused.includes('E_FILE_STORE')) throw err;
+              }
+            } else if (put.code !== 'E_FILE_STORE') {
+              throw new Error(`put refused: ${refused}`);
+            }
+            if (Date.now() > end) throw new Error(`refused for good: ${refused}`);
+            await new Promise((r) => setTimeout(r, 1_000));
+          }
+        };
+        await step('the file stored through B', uploaded());
         const end = Date.now() + 30_000;
         while (a.stats().storedFiles !== 1 && Date.now() < end) {
           await new Promise((r) => setTimeout(r, 100));
