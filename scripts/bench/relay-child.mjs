@@ -8,6 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { startRelay } from '../../dist/relay/index.js';
 
 const dataDir = process.argv[2];
@@ -21,11 +22,14 @@ const ackDelay = process.env.NATTER_BENCH_ACK_DELAY_MS;
 const holdMs = process.env.NATTER_BENCH_HOLD_MS;
 // NATTER_BENCH_INFLIGHT=N: another maxInflightSendsPerSession (A/B).
 const inflight = process.env.NATTER_BENCH_INFLIGHT;
+// NATTER_BENCH_RELAY_INFLIGHT=N: another maxRelayInflightSends, shared by the busy sessions (A/B).
+const relayInflight = process.env.NATTER_BENCH_RELAY_INFLIGHT;
 const relay = await startRelay({
   limits: {
     ...(ackDelay ? { sendAckDelayMs: Number(ackDelay) } : {}),
     ...(holdMs ? { holdForAckMs: Number(holdMs) } : {}),
     ...(inflight ? { maxInflightSendsPerSession: Number(inflight) } : {}),
+    ...(relayInflight ? { maxRelayInflightSends: Number(relayInflight) } : {}),
   },
   dataDir,
   host: '127.0.0.1',
@@ -75,8 +79,14 @@ if (memEvery > 0) {
   const mb = (n) => (n / 2 ** 20).toFixed(0);
   setInterval(() => {
     const m = process.memoryUsage();
+    // Each V8 space's committed size (used in brackets): the young generation's two
+    // semi-spaces against the old generation's room for garbage.
+    const spaces = getHeapSpaceStatistics()
+      .filter((s) => s.space_size >= 2 ** 20)
+      .map((s) => `${s.space_name} ${mb(s.space_size)} (${mb(s.space_used_size)})`)
+      .join(', ');
     process.stderr.write(
-      `relay memory: RSS ${mb(m.rss)} MB, V8 heap ${mb(m.heapUsed)} of ${mb(m.heapTotal)} MB, external ${mb(m.external)} MB (array buffers ${mb(m.arrayBuffers)} MB)\n`,
+      `relay memory: RSS ${mb(m.rss)} MB, V8 heap ${mb(m.heapUsed)} of ${mb(m.heapTotal)} MB, external ${mb(m.external)} MB (array buffers ${mb(m.arrayBuffers)} MB); ${spaces}\n`,
     );
   }, memEvery).unref();
 }

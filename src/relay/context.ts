@@ -9,6 +9,7 @@ import type { RelayFiles } from './files/service.js';
 import type { RelayGroups } from './groups/index.js';
 import type { Hub } from './hub.js';
 import type { RelayKey } from './identity.js';
+import type { InflightShares } from './inflight.js';
 import type { RelayLimits } from './limits.js';
 import type { MailStore } from './mail-store.js';
 import type { Session } from './session.js';
@@ -29,6 +30,8 @@ export interface RelayContext {
   readonly files: RelayFiles;
   /** Durable SendAcks waiting for company on their connection (limits.sendAckDelayMs). */
   readonly delayedAcks: DelayedFlush;
+  /** Sends in flight, shared among the sessions with any (maxRelayInflightSends). */
+  readonly inflight: InflightShares;
   /** What all connections hold, against maxRelayBufferedBytes. */
   readonly budget: ByteBudget<Session>;
 }

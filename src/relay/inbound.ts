@@ -19,6 +19,7 @@ import type { Frame } from '../wire/types.js';
 import { Deadlines } from './deadlines.js';
 import type { RateClass } from './dispatch.js';
 import type { RelayWireCode } from './errors.js';
+import type { InflightShares } from './inflight.js';
 import type { RelayLimits } from './limits.js';
 import { type GatedReader, ReadGate } from './read-gate.js';
 
@@ -38,6 +39,7 @@ export interface InboundLink {
 export class Inbound implements GatedReader {
   private readonly decoder = new FrameDecoder(MAX_PRELOGIN_FRAME_BYTES);
   private readonly gate: ReadGate;
+  private readonly clock: Clock;
   private readonly deadlines: Deadlines;
   /** Frames received but not dispatched while paused (copies: the decoder reuses its views). */
   private backlog: Uint8Array[] = [];
@@ -52,10 +54,11 @@ export class Inbound implements GatedReader {
     private readonly stream: Duplex,
     private readonly link: InboundLink,
     private readonly handle: (frame: Frame) => boolean,
-    limits: RelayLimits,
-    private readonly clock: Clock,
+    ctx: { limits: RelayLimits; clock: Clock; inflight: InflightShares },
   ) {
-    this.gate = new ReadGate(this, limits, clock);
+    const { limits, clock } = ctx;
+    this.clock = clock;
+    this.gate = new ReadGate(this, limits, clock, ctx.inflight);
     this.deadlines = new Deadlines(clock, limits, (code, message) => link.fail(code, message));
     stream.on('data', (chunk: Buffer) => this.read(chunk));
   }

@@ -39,6 +39,12 @@ export interface RelayLimits {
    * offered. Past the relay's capacity it still takes in more than it delivers.
    */
   maxInflightSendsPerSession: number;
+  /**
+   * Sends in flight relay-wide: the sessions with any share it equally, each between
+   * MIN_INFLIGHT_SHARE and maxInflightSendsPerSession (inflight.ts). 32,768 gives 500
+   * busy senders 65 each, 128 or fewer the full 256.
+   */
+  maxRelayInflightSends: number;
   /** The longest a durable SendAck waits to share a write with other frames (SEND_ACK_DELAY_MS). */
   sendAckDelayMs: number;
   /** How long a mail put may wait for the recipient's ack instead of a write (HOLD_FOR_ACK_MS; 0: never). */
@@ -224,6 +230,7 @@ export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = Object.freeze({
   idleTimeoutMs: 120_000,
   maxSessionBufferedBytes: 256 * 1024,
   maxInflightSendsPerSession: 256,
+  maxRelayInflightSends: 32_768,
   sendAckDelayMs: SEND_ACK_DELAY_MS,
   holdForAckMs: HOLD_FOR_ACK_MS,
   maxHeldPuts: MAX_HELD_PUTS,

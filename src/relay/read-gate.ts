@@ -1,6 +1,6 @@
 /**
  * When a session reads its socket (issue 8). Reading stops while too many
- * sends await their durable ack, while the queued output is over the soft
+ * sends await their durable ack (its share of the relay's, inflight.ts), while the queued output is over the soft
  * budget, or while a rated frame waits for its token (dispatch.ts rate
  * classes), or while a file upload's chunks wait for disk past fileUploadPendingBytes;
  * it resumes below half of every limit once no token is awaited.
@@ -13,6 +13,7 @@ import type { Clock, Timer } from '../util/clock.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import type { RateClass } from './dispatch.js';
 import { SessionCode, type SessionCodeValue } from './errors.js';
+import type { InflightShares } from './inflight.js';
 import type { RelayLimits } from './limits.js';
 
 /** What the gate needs of its session. */
@@ -41,6 +42,8 @@ export class ReadGate {
     private readonly reader: GatedReader,
     private readonly limits: RelayLimits,
     private readonly clock: Clock,
+    /** The relay-wide share of sends in flight this session may have (inflight.ts). */
+    private readonly inflight: InflightShares,
   ) {
     const now = clock.now();
     this.buckets = {
@@ -71,14 +74,13 @@ export class ReadGate {
 
   /** A Send awaits its durable ack. */
   sendStarted(): void {
-    this.inflightSends++;
-    if (!this.paused_ && this.inflightSends >= this.limits.maxInflightSendsPerSession) {
-      this.update();
-    }
+    if (this.inflightSends++ === 0) this.inflight.started();
+    if (!this.paused_ && this.inflightSends >= this.inflight.limit) this.update();
   }
 
+  /** Called once for every sendStarted, also after the session closed. */
   sendFinished(): void {
-    this.inflightSends--;
+    if (--this.inflightSends === 0) this.inflight.finished();
     if (this.paused_) this.update();
   }
 
@@ -86,7 +88,7 @@ export class ReadGate {
   update(): void {
     const r = this.reader;
     if (r.closing) return;
-    const maxInflight = this.limits.maxInflightSendsPerSession;
+    const maxInflight = this.inflight.limit;
     const outputFull = r.bufferedBytes >= r.softBudget;
     const maxFileBytes = this.limits.fileUploadPendingBytes;
     if (!this.paused_) {

@@ -6,12 +6,10 @@
  */
 import { relayCertificate } from '../crypto/tls-cert.js';
 import { RelayBeacon, type RelayBeaconOptions } from '../presence/relay-beacon.js';
-import type { Clock, Timer } from '../util/clock.js';
-import { systemClock } from '../util/clock.js';
+import { type Clock, systemClock, type Timer } from '../util/clock.js';
 import { DelayedFlush } from '../util/delayed-flush.js';
 import { describeError, isNatterError } from '../util/errors.js';
-import type { Logger } from '../util/logger.js';
-import { silentLogger } from '../util/logger.js';
+import { type Logger, silentLogger } from '../util/logger.js';
 import { ByteBudget } from './budget.js';
 import { type ClusterLink, type ClusterOptions, connectCluster } from './cluster/connection.js';
 import { ClusterDirectory } from './cluster/directory.js';
@@ -29,8 +27,8 @@ import { RelayFiles } from './files/service.js';
 import { createGroups, type RelayGroups } from './groups/index.js';
 import { Hub } from './hub.js';
 import { loadOrCreateRelayKey } from './identity.js';
-import type { RelayLimits } from './limits.js';
-import { DEFAULT_RELAY_LIMITS, DEFAULT_RELAY_PORT } from './limits.js';
+import { InflightShares } from './inflight.js';
+import { DEFAULT_RELAY_LIMITS, DEFAULT_RELAY_PORT, type RelayLimits } from './limits.js';
 import { RelayListener } from './listener.js';
 import type { MailStore } from './mail-store.js';
 import { Mailbox } from './mailbox.js';
@@ -191,6 +189,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     groups,
     files,
     budget,
+    inflight: new InflightShares(limits),
     delayedAcks: new DelayedFlush(limits.sendAckDelayMs, { clock }),
   };
 

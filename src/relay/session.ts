@@ -66,8 +66,8 @@ export class Session implements FileLink, InboundLink {
     readonly remote: string,
     readonly channelBinding: Uint8Array,
   ) {
-    const { limits, clock } = ctx;
-    this.inbound = new Inbound(stream, this, (frame) => dispatch(this, frame), limits, clock);
+    const { limits } = ctx;
+    this.inbound = new Inbound(stream, this, (frame) => dispatch(this, frame), ctx);
     this.outbound = new Outbound(stream, () => this.afterWrite(), ctx.delayedAcks);
     const log = ctx.log.child({ session: this.id });
     this.delivery = ctx.mailbox.deliveryFor(this, limits, log);

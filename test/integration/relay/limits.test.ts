@@ -194,4 +194,25 @@ describe('relay limits (integration, loopback)', () => {
     assert.equal(await acked, total);
     assert.equal(relay!.stats().storedMessages, total);
   });
+
+  it('shares maxRelayInflightSends among busy senders (21 each of 64 for three): every send is acked', async () => {
+    await start({ maxInflightSendsPerSession: 64, maxRelayInflightSends: 64 });
+    const senders = [await user('alice'), await user('carol'), await user('dave')];
+    const bob = await user('bob');
+    bob.client.close();
+    const each = 300;
+    const acked = senders.map(
+      (s) =>
+        new Promise<number>((resolve) => {
+          let n = 0;
+          s.client.keep = false;
+          s.client.onFrame = (f) => {
+            if (f.type === 'send-ack' && f.code === 'stored' && ++n === each) resolve(n);
+          };
+        }),
+    );
+    for (let i = 0; i < each; i++) for (const s of senders) s.client.send(send(bob.id.signPk));
+    assert.deepEqual(await Promise.all(acked), [each, each, each]);
+    assert.equal(relay!.stats().storedMessages, 3 * each);
+  });
 });

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import type { Duplex } from 'node:stream';
 import { Inbound, type InboundLink } from '../../../src/relay/inbound.js';
+import { InflightShares } from '../../../src/relay/inflight.js';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from '../../../src/relay/limits.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { encodeFrame } from '../../../src/wire/codec.js';
@@ -47,6 +48,7 @@ function setup(
   handle?: (f: Frame, inbound: Inbound) => boolean,
 ) {
   const clock = new ManualClock();
+  const all = { ...DEFAULT_RELAY_LIMITS, ...limits };
   const link = new Link();
   const [relaySide, clientSide] = duplexPair();
   const nonces: number[] = [];
@@ -58,8 +60,7 @@ function setup(
       if (frame.type === 'ping') nonces.push(frame.nonce);
       return true;
     },
-    { ...DEFAULT_RELAY_LIMITS, ...limits },
-    clock,
+    { limits: all, clock, inflight: new InflightShares(all) },
   );
   return { clock, link, inbound, client: clientSide as Duplex, nonces };
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { InflightShares } from '../../../../src/relay/inflight.js';
 import { DEFAULT_RELAY_LIMITS } from '../../../../src/relay/limits.js';
 import { type GatedReader, ReadGate } from '../../../../src/relay/read-gate.js';
 import { ManualClock } from '../../../../src/util/clock.js';
@@ -24,7 +25,7 @@ describe('read gate and file uploads (fileUploadPendingBytes)', () => {
   it('stops reading once chunk bytes waiting for disk reach the limit and resumes below half', () => {
     const r = new Reader();
     const limits = { ...DEFAULT_RELAY_LIMITS, fileUploadPendingBytes: 1000 };
-    const gate = new ReadGate(r, limits, new ManualClock());
+    const gate = new ReadGate(r, limits, new ManualClock(), new InflightShares(limits));
     r.fileUploadBytes = 999;
     gate.update();
     assert.deepEqual(r.events, []);

@@ -12,6 +12,7 @@ import { ByteBudget } from '../../../../src/relay/budget.js';
 import type { RelayContext } from '../../../../src/relay/context.js';
 import { Delivery, type DeliveryLink } from '../../../../src/relay/delivery.js';
 import { RelayFiles } from '../../../../src/relay/files/service.js';
+import { InflightShares } from '../../../../src/relay/inflight.js';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from '../../../../src/relay/limits.js';
 import type { MailStore } from '../../../../src/relay/mail-store.js';
 import { Session } from '../../../../src/relay/session.js';
@@ -75,6 +76,7 @@ async function setup(overrides: Partial<RelayLimits>, pair: [Duplex, Duplex] = d
     groups: { streams: { trackedGroupsOf: () => [] } },
     hub: { remove() {} },
     budget: new ByteBudget(Number.MAX_SAFE_INTEGER),
+    inflight: new InflightShares(limits),
     files,
   } as unknown as RelayContext;
   const [relaySide, clientSide] = pair;
