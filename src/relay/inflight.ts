@@ -9,9 +9,10 @@
  * of senders. A few busy senders still get the full per-session limit.
  *
  * Measured (docs/decisions.md, "Offered more than it can take"): 500 TLS clients offered
- * 200,000 msgs/s, past the relay's capacity, with 64 in flight per session rather than
- * 256 delivered more (540,000 against 459,000 in the phase) in less memory (peak RSS 532
- * MB against 788).
+ * 200,000 msgs/s, past the relay's capacity, got 487,000-524,000 deliveries in the phase
+ * with their share (65 each) against 450,000-459,000 with 256 each, in 532-561 MB of
+ * peak RSS against 757-788. The total has to cover the relay's rate times the sender's
+ * wait for its ack (a share of 16 could not carry 100,000 msgs/s over 500 clients).
  */
 import type { RelayLimits } from './limits.js';
 

@@ -33,10 +33,11 @@ export interface RelayLimits {
   maxSessionBufferedBytes: number;
   /**
    * Sends awaiting their ack per session; beyond it the relay stops reading the socket.
-   * Also the relay's only brake on ingest under overload: 4,096 let 500 clients put two
-   * million sends in flight, past the hold (docs/decisions.md, "Offered more than it can
-   * take"); with 256, 500 clients offered 100,000 msgs/s got them all delivered as
-   * offered. Past the relay's capacity it still takes in more than it delivers.
+   * With its relay-wide share (maxRelayInflightSends), the relay's brake on ingest under
+   * overload: 4,096 let 500 clients put two million sends in flight, past the hold
+   * (docs/decisions.md, "Offered more than it can take"); with 256, 500 clients offered
+   * 100,000 msgs/s got them all delivered as offered. Past the relay's capacity it still
+   * takes in more than it delivers.
    */
   maxInflightSendsPerSession: number;
   /**

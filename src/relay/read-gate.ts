@@ -1,9 +1,10 @@
 /**
  * When a session reads its socket (issue 8). Reading stops while too many
- * sends await their durable ack (its share of the relay's, inflight.ts), while the queued output is over the soft
- * budget, or while a rated frame waits for its token (dispatch.ts rate
- * classes), or while a file upload's chunks wait for disk past fileUploadPendingBytes;
- * it resumes below half of every limit once no token is awaited.
+ * sends await their durable ack (its share of the relay's: inflight.ts), while
+ * the queued output is over the soft budget, or while a rated frame waits for
+ * its token (dispatch.ts rate classes), or while a file upload's chunks wait
+ * for disk past fileUploadPendingBytes; it resumes below half of every limit
+ * once no token is awaited.
  * Paused over the output budget for slowConsumerTimeoutMs: the session is
  * closed (E_SLOW_CONSUMER). The gate owns these counters and timers; the
  * connection's inbound side (inbound.ts) owns the socket's reading and the
