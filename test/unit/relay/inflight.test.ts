@@ -6,25 +6,9 @@
 import assert from 'node:assert/strict';
 import { InflightShares, MIN_INFLIGHT_SHARE } from '../../../src/relay/inflight.js';
 import { DEFAULT_RELAY_LIMITS } from '../../../src/relay/limits.js';
-import { type GatedReader, ReadGate } from '../../../src/relay/read-gate.js';
+import { ReadGate } from '../../../src/relay/read-gate.js';
 import { ManualClock } from '../../../src/util/clock.js';
-
-class Reader implements GatedReader {
-  bufferedBytes = 0;
-  softBudget = 1 << 20;
-  fileUploadBytes = 0;
-  closing = false;
-  events: string[] = [];
-  pauseReading(): void {
-    this.events.push('pause');
-  }
-  resumeReading(): void {
-    this.events.push('resume');
-  }
-  fail(code: string): void {
-    this.events.push(code);
-  }
-}
+import { RecordingReader } from '../../helpers/gated-reader.js';
 
 describe('sends in flight shared relay-wide', () => {
   it('gives each busy session an equal share, within the floor and the per-session limit', () => {
@@ -55,7 +39,7 @@ describe('sends in flight shared relay-wide', () => {
     };
     const shares = new InflightShares(limits);
     const clock = new ManualClock();
-    const readers = [new Reader(), new Reader(), new Reader()];
+    const readers = [new RecordingReader(), new RecordingReader(), new RecordingReader()];
     const [a, b, c] = readers.map((r) => new ReadGate(r, limits, clock, shares)) as [
       ReadGate,
       ReadGate,

@@ -1,29 +1,13 @@
 import assert from 'node:assert/strict';
 import { InflightShares } from '../../../../src/relay/inflight.js';
 import { DEFAULT_RELAY_LIMITS } from '../../../../src/relay/limits.js';
-import { type GatedReader, ReadGate } from '../../../../src/relay/read-gate.js';
+import { ReadGate } from '../../../../src/relay/read-gate.js';
 import { ManualClock } from '../../../../src/util/clock.js';
-
-class Reader implements GatedReader {
-  bufferedBytes = 0;
-  softBudget = 1 << 20;
-  fileUploadBytes = 0;
-  closing = false;
-  events: string[] = [];
-  pauseReading(): void {
-    this.events.push('pause');
-  }
-  resumeReading(): void {
-    this.events.push('resume');
-  }
-  fail(code: string): void {
-    this.events.push(code);
-  }
-}
+import { RecordingReader } from '../../../helpers/gated-reader.js';
 
 describe('read gate and file uploads (fileUploadPendingBytes)', () => {
   it('stops reading once chunk bytes waiting for disk reach the limit and resumes below half', () => {
-    const r = new Reader();
+    const r = new RecordingReader();
     const limits = { ...DEFAULT_RELAY_LIMITS, fileUploadPendingBytes: 1000 };
     const gate = new ReadGate(r, limits, new ManualClock(), new InflightShares(limits));
     r.fileUploadBytes = 999;
