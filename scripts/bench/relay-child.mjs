@@ -54,6 +54,20 @@ if (inspector) {
   inspector.post('Profiler.enable');
   inspector.post('Profiler.setSamplingInterval', { interval: 200 });
 }
+/**
+ * Where the relay's memory is: RSS, the V8 heap, external and array-buffer bytes, and each
+ * V8 space's committed size (used in brackets): the young generation's two semi-spaces
+ * against the old generation's room for garbage.
+ */
+function memory() {
+  const mb = (n) => (n / 2 ** 20).toFixed(0);
+  const m = process.memoryUsage();
+  const spaces = getHeapSpaceStatistics()
+    .filter((s) => s.space_size >= 2 ** 20)
+    .map((s) => `${s.space_name} ${mb(s.space_size)} (${mb(s.space_used_size)})`)
+    .join(', ');
+  return `RSS ${mb(m.rss)} MB, V8 heap ${mb(m.heapUsed)} of ${mb(m.heapTotal)} MB, external ${mb(m.external)} MB (array buffers ${mb(m.arrayBuffers)} MB); ${spaces}`;
+}
 process.on('SIGUSR2', () => {
   if (inspector && phaseProf) {
     if (!profiling) inspector.post('Profiler.start');
@@ -65,10 +79,8 @@ process.on('SIGUSR2', () => {
   }
   const ms = (ns) => (ns / 1e6).toFixed(1);
   if (loop) {
-    const mb = (n) => (n / 2 ** 20).toFixed(0);
-    const m = process.memoryUsage();
     process.stderr.write(
-      `relay event loop: p50 ${ms(loop.percentile(50))} ms, p99 ${ms(loop.percentile(99))} ms, max ${ms(loop.max)} ms; memory: RSS ${mb(m.rss)} MB, V8 heap ${mb(m.heapUsed)} of ${mb(m.heapTotal)} MB, external ${mb(m.external)} MB (array buffers ${mb(m.arrayBuffers)} MB)\n`,
+      `relay event loop: p50 ${ms(loop.percentile(50))} ms, p99 ${ms(loop.percentile(99))} ms, max ${ms(loop.max)} ms; memory: ${memory()}\n`,
     );
   }
   loop?.reset();
@@ -76,19 +88,7 @@ process.on('SIGUSR2', () => {
 // NATTER_BENCH_MEM=MS: every MS, where the relay's memory is (stderr), to find what holds RSS.
 const memEvery = Number(process.env.NATTER_BENCH_MEM ?? 0);
 if (memEvery > 0) {
-  const mb = (n) => (n / 2 ** 20).toFixed(0);
-  setInterval(() => {
-    const m = process.memoryUsage();
-    // Each V8 space's committed size (used in brackets): the young generation's two
-    // semi-spaces against the old generation's room for garbage.
-    const spaces = getHeapSpaceStatistics()
-      .filter((s) => s.space_size >= 2 ** 20)
-      .map((s) => `${s.space_name} ${mb(s.space_size)} (${mb(s.space_used_size)})`)
-      .join(', ');
-    process.stderr.write(
-      `relay memory: RSS ${mb(m.rss)} MB, V8 heap ${mb(m.heapUsed)} of ${mb(m.heapTotal)} MB, external ${mb(m.external)} MB (array buffers ${mb(m.arrayBuffers)} MB); ${spaces}\n`,
-    );
-  }, memEvery).unref();
+  setInterval(() => process.stderr.write(`relay memory: ${memory()}\n`), memEvery).unref();
 }
 // NATTER_BENCH_ALLOC_PROF=FILE: V8's sampling heap profiler over the whole run, counting
 // objects the young and old collections freed too (what the relay allocates, not what it

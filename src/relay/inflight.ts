@@ -47,8 +47,7 @@ export class InflightShares {
 
   /** What one session may have in flight now: its equal share, within the bounds. */
   get limit(): number {
-    const share = Math.floor(this.total / (this.busy > 0 ? this.busy : 1));
-    if (share >= this.perSession) return this.perSession;
-    return share > MIN_INFLIGHT_SHARE ? share : Math.min(MIN_INFLIGHT_SHARE, this.perSession);
+    const share = Math.floor(this.total / Math.max(1, this.busy));
+    return Math.min(this.perSession, Math.max(MIN_INFLIGHT_SHARE, share));
   }
 }
