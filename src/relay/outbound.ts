@@ -102,11 +102,61 @@ export class Outbound implements Flushable {
     return this.queuedBytes + this.stream.writableLength;
   }
 
-  /** Queues an encoded frame body (never mutated after this); it leaves at the end of the turn. */
+  /**
+   * Queues an encoded frame body (never mutated after this); it leaves at the end of the
+   * turn, or at once when the connection and the relay are quiet (`mayWriteNow`).
+   */
   queue(body: Uint8Array): void {
+    if (this.mayWriteNow(body)) {
+      this.writeNow(body);
+      return;
+    }
     this.batch.push(body);
     this.queuedBytes += wireBytes(body);
   }
+
+  /**
+   * Whether `body` may leave at once rather than at the end of the turn: it is the first
+   * frame for this connection in the turn (nothing queued, none written at once), nothing
+   * is unsent in the stream, the frame is small and the relay is not busy. At light load a
+   * turn rarely has a second frame for a connection, and waiting for the end of the turn
+   * (the other sockets read in it) was all a delivery's wait; the rest of a turn's frames
+   * share one write at its end, and while the relay is busy all of them do, as ever.
+   */
+  private mayWriteNow(body: Uint8Array): boolean {
+    const delayed = this.delayed;
+    return (
+      delayed !== null &&
+      !this.flushedOwed &&
+      this.batch.size === 0 &&
+      body.length < OUTBOUND_JOIN_MAX_BYTES &&
+      this.stream.writableLength === 0 &&
+      !this.stream.destroyed &&
+      !delayed.busyNow
+    );
+  }
+
+  /**
+   * Writes one frame now; `flushed` (budgets, resuming reads, catch-up) still runs after
+   * the turn, never from inside the caller (a mailbox enqueue pushing early).
+   */
+  private writeNow(body: Uint8Array): void {
+    const out = Buffer.allocUnsafe(wireBytes(body));
+    out.set(body, writeVarint(out, body.length, 0));
+    this.stream.write(out);
+    if (!this.flushedOwed) {
+      this.flushedOwed = true;
+      setImmediate(this.flushedSoon);
+    }
+  }
+
+  /** A write made at once whose `flushed` has not run yet. */
+  private flushedOwed = false;
+  private readonly flushedSoon = () => {
+    if (!this.flushedOwed) return;
+    this.flushedOwed = false;
+    this.flushed();
+  };
 
   /**
    * Queues a frame that may wait (a durable ack): while the relay is busy it leaves with
@@ -145,6 +195,7 @@ export class Outbound implements Flushable {
   clear(): void {
     this.batch.clear();
     this.queuedBytes = 0;
+    this.flushedOwed = false;
   }
 
   private write(items: Uint8Array[]): void {
@@ -163,6 +214,7 @@ export class Outbound implements Flushable {
     else if (bodies > 0) this.stream.write(join(items, 0, items.length, bytes));
     else if (items.length === 2) this.stream.write(items[1]!);
     else this.stream.write(joinedFramed(items, bytes));
+    this.flushedOwed = false; // this one covers a write made at once
     this.flushed();
   }
 

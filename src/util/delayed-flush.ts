@@ -57,7 +57,12 @@ export class DelayedFlush {
 
   /** Whether items wait now: a delay is set and the process is busy. */
   get delaying(): boolean {
-    return this.delayMs > 0 && (this.busy === null ? this.busy_ : this.busy());
+    return this.delayMs > 0 && this.busyNow;
+  }
+
+  /** Whether the process counts as busy now (what `delaying` reads, whatever the delay). */
+  get busyNow(): boolean {
+    return this.busy === null ? this.busy_ : this.busy();
   }
 
   /** Starts reading the event loop's utilisation (a relay calls it once it serves). */

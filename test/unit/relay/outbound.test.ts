@@ -100,6 +100,48 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
     assert.deepEqual(stream.frames(), [7]);
   });
 
+  it('writes a frame at once while the relay and the connection are quiet; `flushed` runs after the turn', async () => {
+    const stream = new Recorder();
+    let flushed = 0;
+    const quiet = new DelayedFlush(25, { busy: () => false });
+    const out = new Outbound(stream as never, () => flushed++, quiet);
+    out.queue(frame(1));
+    assert.equal(stream.writes.length, 1, 'written before the end of the turn');
+    assert.equal(flushed, 0, 'not from inside the caller');
+    out.queue(frame(2));
+    out.queue(frame(3));
+    assert.equal(stream.writes.length, 1, 'a second frame in the turn waits for its end');
+    await turn();
+    assert.equal(stream.writes.length, 2);
+    assert.deepEqual(stream.frames(), [1, 2, 3], 'in order');
+    assert.equal(flushed, 2, 'after each write, at the end of the turn');
+    out.queue(frame(4));
+    assert.equal(flushed, 2);
+    await turn();
+    assert.equal(flushed, 3);
+    assert.deepEqual(stream.frames(), [1, 2, 3, 4]);
+  });
+
+  it('keeps frames to the end of the turn while the relay is busy, or the stream has unsent bytes', async () => {
+    const busyStream = new Recorder();
+    const busyOut = new Outbound(busyStream as never, () => {}, new DelayedFlush(0, { busy }));
+    busyOut.queue(frame(1));
+    assert.equal(busyStream.writes.length, 0, 'busy, even with no delay set');
+    await turn();
+    assert.deepEqual(busyStream.frames(), [1]);
+
+    const stuck: Buffer[] = [];
+    const slow = new Writable({ write: (chunk: Buffer) => void stuck.push(chunk) }); // never done
+    const quiet = new DelayedFlush(25, { busy: () => false });
+    const out = new Outbound(slow as never, () => {}, quiet);
+    out.queue(frame(1));
+    assert.equal(stuck.length, 1, 'quiet: written at once');
+    out.queue(frame(2));
+    await turn();
+    assert.equal(out.bufferedBytes, 8, 'the second waited for the turn and is counted');
+    assert.equal(stuck.length, 1, 'the stream holds it behind the first');
+  });
+
   it('counts the process busy after a turn that ran most of the last sample, idle after a quiet one', async () => {
     const delayed = new DelayedFlush(25);
     delayed.start();
