@@ -17,7 +17,9 @@
  * Held only while holding pays (`admit`): when most held puts are acked in time. When
  * acks come later than holdMs (a relay so loaded that its turns take longer), holding
  * only delays the writes and the senders' acks, so the mailbox writes at once and holds
- * one put in HOLD_PROBE_EVERY, to see when acks come in time again.
+ * one put in HOLD_PROBE_EVERY, to see when acks come in time again; the mailbox also
+ * tells it when mail pushed early but not held is acked (`ackedUnheld`), which under
+ * steady load is what can turn holding back on (a cluster's lanes have the probes only).
  *
  * One timer for all held puts (event-loop time, not the injected clock: like the delayed
  * SendAcks, a scheduling choice that no protocol rule depends on). Outcomes are calls to
@@ -138,6 +140,16 @@ export class HeldPuts<Op> {
     this.hooks.taken(op);
     this.dropSettled();
     return true;
+  }
+
+  /**
+   * The recipient acked mail pushed early but not held, `ageMs` after its put: while holding
+   * does not pay, whether holding it would have (acked within holdMs) counts as a held put's
+   * outcome would. Probes alone could not turn holding back on under steady load: the next
+   * put for the same recipient, not held, releases a probe before any ack can come.
+   */
+  ackedUnheld(ageMs: number): void {
+    if (!this.pays) this.outcome(ageMs < this.options.holdMs);
   }
 
   /** Writes `held` now if it is still held (its recipient will not ack it: a cluster; its order). */

@@ -67,8 +67,12 @@ export interface PendingPut extends StoredMail {
   done: MailDone;
 }
 
-/** The mailbox's note per indexed mail: its held put, or null if it was not held. */
-export type HeldNote = Held | null;
+/**
+ * The mailbox's note per indexed mail: its held put; or, for mail pushed early and not
+ * held because holding did not pay, the time of its put (clock ms), whose ack tells
+ * whether holding would have (`HeldPuts.ackedUnheld`); otherwise null.
+ */
+export type HeldNote = Held | number | null;
 
 /** The store's put of `put`: its record after the sender id, `put.bytes` in all. */
 export function putOf(put: PendingPut): KvOp {

@@ -170,14 +170,12 @@ export class Mailbox implements MailStore {
     box.lastIssued = seq;
     // The mail, and its put: one object.
     const put: PendingPut = { seq, recipientHex, record, senderId, bytes, box, msgId, done };
-    const hold =
-      early?.push(put, prevSeq) === true &&
-      early.mayHold &&
-      seq - this.seqWritten < MAX_UNWRITTEN_SEQS &&
-      this.held.admit(bytes);
+    const holding = early?.push(put, prevSeq) === true && early.mayHold;
+    const hold = holding && seq - this.seqWritten < MAX_UNWRITTEN_SEQS && this.held.admit(bytes);
     // Not held: this recipient's held puts go first, so a read never sees a later mail alone.
     if (!hold && box.held > 0) {
-      for (const note of box.liveNotes()) if (note) this.held.release(note);
+      for (const note of box.liveNotes())
+        if (typeof note === 'object' && note) this.held.release(note);
     }
     // Reserve quota now so a burst within one turn cannot overshoot it. A held put's key
     // and value are built only if it is written after all.
@@ -185,7 +183,8 @@ export class Mailbox implements MailStore {
       box.held++;
       box.add(seq, sender, bytes, storedAtMs, this.held.hold(put, bytes));
     } else {
-      box.add(seq, sender, bytes, storedAtMs, null);
+      const note = holding && !this.held.paying ? storedAtMs : null; // ack time: the verdict's
+      box.add(seq, sender, bytes, storedAtMs, note);
       this.commits.submitFor(putOf(put), put);
     }
     return { code: 'queued', mail: put, prevSeq };
@@ -227,7 +226,10 @@ export class Mailbox implements MailStore {
       const note = box.remove(seq);
       if (note === ABSENT) continue;
       acked++;
-      if (note === null || !this.held.take(note)) keys.push(mailKey(recipientHex, seq));
+      if (typeof note === 'number') this.held.ackedUnheld(this.options.clock.now() - note);
+      if (typeof note !== 'object' || !note || !this.held.take(note)) {
+        keys.push(mailKey(recipientHex, seq));
+      }
     }
     this.delete(keys);
     return acked;

@@ -187,6 +187,34 @@ describe('relay: mail held for the recipient ack (integration, loopback)', () =>
     assert.equal(second.code, 'delivered');
   });
 
+  it('holds again once mail it wrote is acked in time, though each next send comes before the ack', async () => {
+    await restart({ holdForAckMs: 200 });
+    const alice = await user('alice');
+    const bob = await user('bob');
+    /** `n` sends to bob back to back; bob acks them all once he has them, if `acks`; the SendAcks' codes. */
+    async function round(n: number, acks: boolean): Promise<string[]> {
+      for (let i = 0; i < n; i++) alice.client.send(sealedSend(bob.id.signPk, `m${i}`));
+      const seqs: number[] = [];
+      for (let i = 0; i < n; i++) seqs.push((await deliver(bob.client)).seq);
+      if (acks) bob.client.send({ type: 'deliver-ack', seqs });
+      const codes: string[] = [];
+      for (let i = 0; i < n; i++) codes.push((await sendAck(alice.client)).code);
+      return codes;
+    }
+    // A window of held puts nobody acks: holding stops paying, and mail is written at once.
+    assert.ok((await round(64, false)).every((c) => c === 'stored'));
+    // Bob now acks at once, but the relay sees each next put for him before his ack: a probe
+    // held among them is released by the next put, to keep his order, unless it came last.
+    const rounds: string[][] = [];
+    for (let r = 0; r < 8; r++) rounds.push(await round(20, true));
+    const last = rounds.at(-1)!;
+    assert.deepEqual(
+      last,
+      Array(20).fill('delivered'),
+      `codes by round: ${JSON.stringify(rounds)}`,
+    );
+  });
+
   it('holds nothing when holdForAckMs is 0', async () => {
     await restart({ holdForAckMs: 0 });
     const alice = await user('alice');

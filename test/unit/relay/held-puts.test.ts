@@ -224,6 +224,26 @@ describe('relay/held-puts', () => {
     assert.equal(held.admit(1), true);
   });
 
+  it('turns holding back on from the acks of puts it did not hold, acked within holdMs', async () => {
+    const writes: string[] = [];
+    const held = new HeldPuts<Op>(
+      { holdMs: 5, maxHeld: 10_000, maxHeldBytes: 1 << 20 },
+      hooks(writes),
+    );
+    const due = Array.from(
+      { length: HOLD_PAYS_WINDOW },
+      (_, i) => new Promise<string>((settle) => held.hold({ op: put(`d${i}`), settle }, 1)),
+    );
+    await Promise.all(due);
+    assert.equal(held.paying, false);
+    for (let i = 0; i < 2 * HOLD_PAYS_WINDOW; i++) held.ackedUnheld(5);
+    assert.equal(held.paying, false, 'acked no sooner than holdMs: holding would not have paid');
+    for (let i = 0; i < HOLD_PAYS_WINDOW; i++) held.ackedUnheld(4);
+    assert.equal(held.paying, true, 'acked in time: it would have');
+    for (let i = 0; i < 2 * HOLD_PAYS_WINDOW; i++) held.ackedUnheld(60_000);
+    assert.equal(held.paying, true, 'while holding pays, held puts alone give the verdict');
+  });
+
   it('writes a held put at once on release, counting it as not acked in time', async () => {
     const { held, writes, hold } = fixture(10_000);
     const outcome = hold('bob', id('k1'), put('k1'), 1);
