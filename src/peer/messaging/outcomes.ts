@@ -30,6 +30,17 @@ export const RETRY_MAX_MS = 60_000;
  */
 export const RESEAL_RETRY_MS = 250;
 
+/**
+ * Sends a session keeps unanswered: past it the rest wait in the outbox for SendAcks. The
+ * link is one ordered stream, so everything written to it waits behind what the relay has
+ * not yet read, this client's own DeliverAcks included; a backlog of thousands of Sends
+ * kept the relay from hearing them in time, and past its capacity it stayed on its slowest
+ * path (docs/decisions.md, "Why the acks stay late"). 32 carries about 2,000 messages a
+ * second at a 15 ms ack, and stays within the relay's share of sends in flight up to 1,000
+ * busy senders.
+ */
+export const MAX_SENDS_IN_FLIGHT = 32;
+
 export interface SendOutcomesDeps {
   outbox: Outbox;
   history: History;

@@ -1,24 +1,20 @@
 /**
- * Moves the outbox to the relay: seals entries when their conversation's keys
- * are known and trusted (conversations/direct.ts), sends them, and applies the
- * relay's SendAck (docs/protocol.md "Refusals"): stored → done; unknown recipient
- * or too large → failed for good; quota, disk full, internal → kept, retried
- * with backoff, and announced at once as 'message:refused' with a stable code
- * (refusals.ts), so a user is never left guessing at a timeout (issue 8).
- * outcomes.ts records each verdict and owns the retry times.
+ * Moves the outbox to the relay: seals entries when their conversation's keys are known and
+ * trusted (conversations/direct.ts), sends them, and applies the relay's SendAck
+ * (docs/protocol.md "Refusals"): stored → done; unknown recipient or too large → failed for
+ * good; quota, disk full, internal → kept, retried with backoff, and announced at once as
+ * 'message:refused' with a stable code (refusals.ts), so a user is never left guessing at a
+ * timeout (issue 8). outcomes.ts records each verdict and owns the retry times and the window
+ * of sends unanswered (MAX_SENDS_IN_FLIGHT). Everything still queued goes out again after
+ * each Ready: an ack lost with the connection means the relay may or may not have the
+ * message, and the receiver drops duplicates by msg id. An entry written longer ago than
+ * recipients accept (envelope.ts MAX_MESSAGE_AGE_MS: mail lifetime plus slack) is never
+ * sent: it fails for good as 'expired', as a permanent refusal would.
  *
- * Everything still queued goes out again after each Ready: an ack lost with the
- * connection means the relay may or may not have the message, and the receiver
- * drops duplicates by msg id.
- *
- * An entry written longer ago than recipients accept (envelope.ts
- * MAX_MESSAGE_AGE_MS: mail lifetime plus slack) is never sent: it fails for good
- * as 'expired', as a permanent refusal would.
- *
- * Group messages (issue 11) leave as GroupSend, byte for byte as composed (sealed once
- * for every member: groups/send.ts), and their SendAcks are applied like any other;
- * a group's sender keys are 1:1 messages sealed to one member's key only
- * (outgoing-kinds.ts has what each content kind is on the wire).
+ * Group messages (issue 11) leave as GroupSend, byte for byte as composed (sealed once for
+ * every member: groups/send.ts), and their SendAcks are applied like any other; a group's
+ * sender keys are 1:1 messages sealed to one member's key only (outgoing-kinds.ts has what
+ * each content kind is on the wire).
  */
 
 import { fromHex, toHex } from '../../util/bytes.js';
@@ -32,7 +28,7 @@ import { type ConversationId, parseConversationId } from '../conversations/ids.j
 import type { PeerEvents } from '../events.js';
 import type { History } from './history.js';
 import type { Outbox, OutboxEntry, SealedPayload } from './outbox.js';
-import { SendOutcomes } from './outcomes.js';
+import { MAX_SENDS_IN_FLIGHT, SendOutcomes } from './outcomes.js';
 import { groupIdOf, innerContent, isShown } from './outgoing-kinds.js';
 import { awaitsReseal, isPermanentRefusal, isTemporaryRefusal } from './refusals.js';
 
@@ -66,6 +62,7 @@ export class OutboxSender {
   private readonly outcomes: SendOutcomes;
   private running = false;
   private again = false;
+  private windowFull = false; // a run stopped at MAX_SENDS_IN_FLIGHT: a SendAck kicks
   /**
    * Bumped by every new session and every loss: a run that began on another
    * session stops, and the run after Ready starts again from the oldest entry.
@@ -93,6 +90,7 @@ export class OutboxSender {
 
   /** Sends whatever can go now. Cheap to call often: runs coalesce. */
   kick(): void {
+    this.windowFull = false;
     if (!this.d.link.writable) return;
     if (this.running) {
       this.again = true;
@@ -135,19 +133,20 @@ export class OutboxSender {
   async onSendAck(ack: FrameOf<'send-ack'>): Promise<void> {
     const msgId = toHex(ack.msgId);
     const entry = this.d.outbox.get(msgId);
-    this.inFlight.delete(msgId);
-    if (entry === undefined) return;
-    if (isKeptAck(ack.code)) {
-      await this.outcomes.stored(entry);
-    } else if (ack.code === 'unknown-recipient') {
-      await this.unknownRecipient(entry);
-    } else if (isPermanentRefusal(ack.code)) {
-      await this.outcomes.fail(entry, ack.code);
-    } else if (isTemporaryRefusal(ack.code)) {
-      await this.outcomes.refusedForNow(entry, ack.code);
-    } else if (awaitsReseal(ack.code)) {
-      this.outcomes.awaitReseal(entry);
+    if (entry !== undefined) {
+      if (isKeptAck(ack.code)) {
+        await this.outcomes.stored(entry);
+      } else if (ack.code === 'unknown-recipient') {
+        await this.unknownRecipient(entry);
+      } else if (isPermanentRefusal(ack.code)) {
+        await this.outcomes.fail(entry, ack.code);
+      } else if (isTemporaryRefusal(ack.code)) {
+        await this.outcomes.refusedForNow(entry, ack.code);
+      } else if (awaitsReseal(ack.code)) {
+        this.outcomes.awaitReseal(entry);
+      }
     }
+    if (this.inFlight.delete(msgId) && this.windowFull) this.kick(); // applied first: no run resends it
   }
 
   /** The conversation's key changed: hold its queued messages (shown as 'held'). */
@@ -187,6 +186,10 @@ export class OutboxSender {
     for (const entry of this.d.outbox.list('queued')) {
       if (!this.d.link.writable || this.session !== session) break;
       if (this.inFlight.has(entry.msgId)) continue;
+      if (this.inFlight.size >= MAX_SENDS_IN_FLIGHT) {
+        this.windowFull = true;
+        break;
+      }
       if (isExpired(entry, now)) {
         // Its recipient would refuse it by its send time: say so now, not never.
         await this.outcomes.fail(entry, 'expired');

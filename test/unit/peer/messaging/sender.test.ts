@@ -6,6 +6,7 @@ import type { PeerEventMap } from '../../../../src/peer/events.js';
 import { Lookups } from '../../../../src/peer/link/lookups.js';
 import { Requests } from '../../../../src/peer/link/requests.js';
 import { composeText } from '../../../../src/peer/messaging/compose.js';
+import { MAX_SENDS_IN_FLIGHT } from '../../../../src/peer/messaging/outcomes.js';
 import { relayRefusalError } from '../../../../src/peer/messaging/refusals.js';
 import { OutboxSender } from '../../../../src/peer/messaging/sender.js';
 import { fromHex, toHex } from '../../../../src/util/bytes.js';
@@ -365,6 +366,27 @@ describe('outbox sender: from outbox to relay and back', () => {
     assert.equal(r.sent.length, 1);
     assert.deepEqual(r.sent[0]!.to, newBob.id.signPk);
     assert.ok(newBob.keyring.open(me.card.boxPk, r.sent[0]!.nonce, r.sent[0]!.ciphertext).ok);
+  });
+
+  it('keeps at most MAX_SENDS_IN_FLIGHT sends unanswered, the rest going out as SendAcks come', async () => {
+    const r = await rig();
+    await r.contacts.observe(bob.card);
+    r.sender.onReady();
+    const total = MAX_SENDS_IN_FLIGHT + 8;
+    const ids: string[] = [];
+    for (let i = 0; i < total; i++) ids.push(await r.queue('bob', `m${i}`));
+    await r.settle();
+    assert.equal(r.sent.length, MAX_SENDS_IN_FLIGHT);
+    for (const f of r.sent.slice(0, 5)) await r.ack(toHex(f.msgId), 'stored');
+    await r.settle();
+    assert.equal(r.sent.length, MAX_SENDS_IN_FLIGHT + 5, 'one more for each answer');
+    for (const f of r.sent.slice(5)) await r.ack(toHex(f.msgId), 'delivered');
+    await r.settle();
+    assert.deepEqual(
+      r.sent.map((f) => toHex(f.msgId)),
+      ids,
+      'every message sent once, in the order written',
+    );
   });
 
   it('sends nothing while offline and keeps the message queued', async () => {
