@@ -52,10 +52,18 @@ const writer = new TickWriter();
 // receiver reads the latency from the id itself; no random bytes, no lookup table.
 let idCounter = 0;
 
-export function sendOne(p: Peer): void {
+export function sendOne(p: Peer, owedAt = clock()): void {
   p.inflight++;
-  writer.write(p.client.socket, stamp(p.send, clock(), idCounter++));
+  writer.write(p.client.socket, stamp(p.send, owedAt, idCounter++));
 }
+
+/**
+ * NATTER_BENCH_PACE_WINDOW=N: in the open-loop phases a peer with N sends in flight keeps
+ * what it owes queued (stamped with the time it was owed) until an ack frees a slot, as a
+ * client that keeps its own backlog short would; 0 (default): every send is written when
+ * owed, however far the relay is behind, so a peer's acks wait behind its unread sends.
+ */
+const PACE_WINDOW = Number(process.env.NATTER_BENCH_PACE_WINDOW ?? 0);
 
 /** A number no other use of the counter in this thread has taken (flooders' names). */
 export const nextCounter = (): number => idCounter++;
@@ -169,11 +177,25 @@ export async function pace(
     stored: (ms) => stored.push(ms),
   });
   if (startAt !== undefined) await sleep(Math.max(0, startAt - clock()));
-  const { sent, elapsedMs } = await offerPaced(rate, seconds, (i) =>
-    sendOne(peers[i % peers.length]!),
-  );
+  const owed = peers.map(() => [] as number[]);
+  if (PACE_WINDOW > 0) {
+    peers.forEach((p, i) => {
+      p.onAck = () => {
+        const at = owed[i]!.shift();
+        if (at !== undefined) sendOne(p, at);
+      };
+    });
+  }
+  const { sent, elapsedMs } = await offerPaced(rate, seconds, (n) => {
+    const i = n % peers.length;
+    const p = peers[i]!;
+    if (PACE_WINDOW > 0 && p.inflight >= PACE_WINDOW) owed[i]!.push(clock());
+    else sendOne(p);
+  });
+  while (owed.some((q) => q.length > 0)) await sleep(50);
   await sleep(500);
   stop();
+  for (const p of peers) delete p.onAck;
   return { sent, elapsedMs, delivered, stored };
 }
 

@@ -32,7 +32,8 @@
  * for A/B runs); NATTER_BENCH_LOOP=1 (event-loop delay of relay and generator);
  * NATTER_BENCH_PHASE_PROF=FILE (relay CPU profile of the half-load phase);
  * NATTER_BENCH_GEN_WORKERS=K (the saturation and latency phases' generator over K worker
- * threads; default 0, the main thread).
+ * threads; default 0, the main thread); NATTER_BENCH_PACE_WINDOW=N (the open-loop phases'
+ * peers keep at most N sends in flight and queue the rest: relay-load.ts).
  */
 
 import type net from 'node:net';
