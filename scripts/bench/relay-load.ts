@@ -9,6 +9,7 @@
 import { BoxKeyring } from '../../src/crypto/box.js';
 import type { Identity } from '../../src/crypto/keys.js';
 import { randomBytes } from '../../src/crypto/random.js';
+import { MAX_SENDS_IN_FLIGHT } from '../../src/peer/messaging/outcomes.js';
 import { CLIENT_FEATURES } from '../../src/wire/limits.js';
 import { RawClient } from '../../test/helpers/raw-client.js';
 import {
@@ -58,12 +59,13 @@ export function sendOne(p: Peer, owedAt = clock()): void {
 }
 
 /**
- * NATTER_BENCH_PACE_WINDOW=N: in the open-loop phases a peer with N sends in flight keeps
- * what it owes queued (stamped with the time it was owed) until an ack frees a slot, as a
- * client that keeps its own backlog short would; 0 (default): every send is written when
- * owed, however far the relay is behind, so a peer's acks wait behind its unread sends.
+ * In the open-loop phases a peer with this many sends in flight keeps what it owes queued
+ * (stamped with the time it was owed) until an ack frees a slot, as natter's client keeps
+ * its sends unanswered to MAX_SENDS_IN_FLIGHT. NATTER_BENCH_PACE_WINDOW=N another window;
+ * 0: every send written when owed, however far the relay is behind (the bench before the
+ * client had a window), so a peer's acks wait behind its own unread sends.
  */
-const PACE_WINDOW = Number(process.env.NATTER_BENCH_PACE_WINDOW ?? 0);
+const PACE_WINDOW = Number(process.env.NATTER_BENCH_PACE_WINDOW ?? MAX_SENDS_IN_FLIGHT);
 
 /** A number no other use of the counter in this thread has taken (flooders' names). */
 export const nextCounter = (): number => idCounter++;

@@ -33,7 +33,8 @@
  * NATTER_BENCH_PHASE_PROF=FILE (relay CPU profile of the half-load phase);
  * NATTER_BENCH_GEN_WORKERS=K (the saturation and latency phases' generator over K worker
  * threads; default 0, the main thread); NATTER_BENCH_PACE_WINDOW=N (the open-loop phases'
- * peers keep at most N sends in flight and queue the rest: relay-load.ts).
+ * peers keep at most N sends in flight and queue the rest; by default the client's own
+ * MAX_SENDS_IN_FLIGHT, 0 for none: relay-load.ts).
  */
 
 import type net from 'node:net';

@@ -35,11 +35,11 @@ export const RESEAL_RETRY_MS = 250;
  * link is one ordered stream, so everything written to it waits behind what the relay has
  * not yet read, this client's own DeliverAcks included; a backlog of thousands of Sends
  * kept the relay from hearing them in time, and past its capacity it stayed on its slowest
- * path (docs/decisions.md, "Why the acks stay late"). 32 carries about 2,000 messages a
- * second at a 15 ms ack, and stays within the relay's share of sends in flight up to 1,000
- * busy senders.
+ * path (docs/decisions.md, "Why the acks stay late"). 64 carries about 4,000 messages a
+ * second at a 15 ms ack, and is within the relay's share of sends in flight (which the
+ * relay reads up to) while up to 512 senders are busy at once; 128 was not, measured.
  */
-export const MAX_SENDS_IN_FLIGHT = 32;
+export const MAX_SENDS_IN_FLIGHT = 64;
 
 export interface SendOutcomesDeps {
   outbox: Outbox;
