@@ -194,7 +194,10 @@ export async function pace(
     if (PACE_WINDOW > 0 && p.inflight >= PACE_WINDOW) owed[i]!.push(clock());
     else sendOne(p);
   });
-  while (owed.some((q) => q.length > 0)) await sleep(50);
+  // What the window queued goes out as acks come (a minute at most: a peer that lost its link).
+  for (const until = clock() + 60_000; owed.some((q) => q.length > 0) && clock() < until; ) {
+    await sleep(50);
+  }
   await sleep(500);
   stop();
   for (const p of peers) delete p.onAck;

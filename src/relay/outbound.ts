@@ -144,10 +144,8 @@ export class Outbound implements Flushable {
     const out = Buffer.allocUnsafe(wireBytes(body));
     out.set(body, writeVarint(out, body.length, 0));
     this.stream.write(out);
-    if (!this.flushedOwed) {
-      this.flushedOwed = true;
-      setImmediate(this.flushedSoon);
-    }
+    this.flushedOwed = true; // mayWriteNow: none was owed
+    setImmediate(this.flushedSoon);
   }
 
   /** A write made at once whose `flushed` has not run yet. */
