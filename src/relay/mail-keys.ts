@@ -74,6 +74,9 @@ export interface PendingPut extends StoredMail {
  */
 export type HeldNote = Held | number | null;
 
+/** The held put a note names, if it names one. */
+export const heldOf = (note: HeldNote): Held | null => (typeof note === 'object' ? note : null);
+
 /** The store's put of `put`: its record after the sender id, `put.bytes` in all. */
 export function putOf(put: PendingPut): KvOp {
   const value = allocBytes(put.bytes);

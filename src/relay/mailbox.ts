@@ -30,6 +30,7 @@ import type { RelayLimits } from './limits.js';
 import { ABSENT, MailIndex } from './mail-index.js';
 import {
   type HeldNote,
+  heldOf,
   indexStoredMail,
   MAX_UNWRITTEN_SEQS,
   mailKey,
@@ -174,8 +175,7 @@ export class Mailbox implements MailStore {
     const hold = holding && seq - this.seqWritten < MAX_UNWRITTEN_SEQS && this.held.admit(bytes);
     // Not held: this recipient's held puts go first, so a read never sees a later mail alone.
     if (!hold && box.held > 0) {
-      for (const note of box.liveNotes())
-        if (typeof note === 'object' && note) this.held.release(note);
+      for (const held of box.liveNotes().map(heldOf)) if (held) this.held.release(held);
     }
     // Reserve quota now so a burst within one turn cannot overshoot it. A held put's key
     // and value are built only if it is written after all.
@@ -227,9 +227,8 @@ export class Mailbox implements MailStore {
       if (note === ABSENT) continue;
       acked++;
       if (typeof note === 'number') this.held.ackedUnheld(this.options.clock.now() - note);
-      if (typeof note !== 'object' || !note || !this.held.take(note)) {
-        keys.push(mailKey(recipientHex, seq));
-      }
+      const held = heldOf(note);
+      if (held === null || !this.held.take(held)) keys.push(mailKey(recipientHex, seq));
     }
     this.delete(keys);
     return acked;

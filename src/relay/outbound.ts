@@ -141,9 +141,7 @@ export class Outbound implements Flushable {
    * the turn, never from inside the caller (a mailbox enqueue pushing early).
    */
   private writeNow(body: Uint8Array): void {
-    const out = Buffer.allocUnsafe(wireBytes(body));
-    out.set(body, writeVarint(out, body.length, 0));
-    this.stream.write(out);
+    this.stream.write(join([body], 0, 1, wireBytes(body)));
     this.flushedOwed = true; // mayWriteNow: none was owed
     setImmediate(this.flushedSoon);
   }
