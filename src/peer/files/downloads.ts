@@ -51,6 +51,7 @@ export class Download implements PartFileOwner {
   private stopping = false;
   private session = 0;
   private starting = false;
+  private reopening: Promise<void> | null = null; // resume()'s reopen, awaited by stop()
   /** Every chunk is opened into this one buffer (chunkBytes), then written from it. */
   private plain: Uint8Array | null = null;
   /** The last `through` acked to the relay. */
@@ -81,7 +82,13 @@ export class Download implements PartFileOwner {
     const session = ++this.session;
     try {
       await this.idle();
-      if (this.opener === null) await this.reopen();
+      if (this.opener === null) {
+        this.reopening = this.reopen().finally(() => {
+          this.reopening = null;
+        });
+        await this.reopening;
+        if (session !== this.session) return; // stopped meanwhile: stop() closed the part file
+      }
       const opener = this.opener!;
       if (opener.sawLast) return await this.complete();
       const reply = await this.d.get({ transferId: this.transferId, fromIndex: opener.nextIndex });
@@ -144,6 +151,7 @@ export class Download implements PartFileOwner {
     this.session++;
     this.queue = [];
     await this.idle();
+    await this.reopening?.catch(() => undefined); // a part file resume() is opening: closed too
     await this.part?.settled();
     const part = this.part;
     this.part = null;

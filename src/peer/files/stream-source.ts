@@ -85,6 +85,8 @@ async function walk(dir: string, rel: string, out: StreamEntry[], strip: string)
 export class StreamReader {
   /** The one file open at a time: chunks are read in order, so files are too. */
   private current: { index: number; handle: FileHandle } | null = null;
+  /** Closed for good: a file still being opened is closed at once, never kept. */
+  private closed = false;
   /** Stream offset where each file starts. */
   private readonly starts: number[] = [];
   readonly size: number;
@@ -152,7 +154,13 @@ export class StreamReader {
     return new Uint8Array(hash.digest());
   }
 
+  /** Closes the open file; a read still under way, or any later one, fails E_FILE_BAD_STATE. */
   async close(): Promise<void> {
+    this.closed = true;
+    await this.closeCurrent();
+  }
+
+  private async closeCurrent(): Promise<void> {
     const current = this.current;
     this.current = null;
     await current?.handle.close().catch(() => undefined);
@@ -160,13 +168,20 @@ export class StreamReader {
 
   private async handle(i: number): Promise<FileHandle> {
     if (this.current?.index === i) return this.current.handle;
-    await this.close();
+    await this.closeCurrent();
     const path = this.files[i]!.path;
-    const handle = await open(path, 'r').catch((err: unknown) => {
-      throw transferError(TransferCode.SourceChanged, `upload: cannot open ${path}`, {
-        cause: err,
-      });
-    });
+    const handle = this.closed
+      ? null
+      : await open(path, 'r').catch((err: unknown) => {
+          throw transferError(TransferCode.SourceChanged, `upload: cannot open ${path}`, {
+            cause: err,
+          });
+        });
+    // Closed while it opened (the upload stopped, the client closing): not kept open.
+    if (handle === null || this.closed) {
+      await handle?.close().catch(() => undefined);
+      throw transferError(TransferCode.BadState, 'upload: the source was closed');
+    }
     this.current = { index: i, handle };
     return handle;
   }

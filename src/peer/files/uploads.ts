@@ -90,6 +90,8 @@ export class Upload {
   /** A FilePut is out; chunks wait for its answer. */
   private resuming = false;
   private session = 0;
+  /** stop() ran: this upload sends nothing more (a new client makes its own from the record). */
+  private stopped = false;
   private readonly key: Uint8Array;
   private readonly prefix: Uint8Array;
   readonly transferId: Uint8Array;
@@ -124,7 +126,7 @@ export class Upload {
 
   /** A new session: ask the relay where it stands, then go on from there. */
   async resume(): Promise<void> {
-    if (!this.active || this.resuming || !this.d.link.ready) return;
+    if (this.stopped || !this.active || this.resuming || !this.d.link.ready) return;
     this.resuming = true;
     const session = ++this.session;
     try {
@@ -172,7 +174,7 @@ export class Upload {
 
   /** Sends chunks while the window and the link allow. Re-entrant calls coalesce. */
   async pump(): Promise<void> {
-    if (this.pumping || this.resuming || this.record.state !== 'running') return;
+    if (this.stopped || this.pumping || this.resuming || this.record.state !== 'running') return;
     this.pumping = true;
     const session = this.session;
     try {
@@ -204,6 +206,8 @@ export class Upload {
         this.next = index + 1;
       }
     } catch (err) {
+      // Stopped while it read (stop closed the source): not a failure of the upload.
+      if (session !== this.session) return;
       const e = describeError(err);
       if (isNatterError(err, 'E_LINK_FULL')) return;
       this.fail(e.code === TransferCode.SourceChanged ? e : { code: e.code, message: e.message });
@@ -217,6 +221,7 @@ export class Upload {
 
   /** Stops for good (cancel or failure): closes the source files. */
   async stop(): Promise<void> {
+    this.stopped = true;
     this.session++;
     await this.reader?.close();
     this.reader = null;

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { planStream, StreamReader } from '../../../../src/peer/files/stream-source.js';
+import { openFdsTo } from '../../../helpers/fds.js';
 import { makeTempDir, removeTempDirs } from '../../../helpers/tmp.js';
 
 const bytes = (n: number, seed: number) => {
@@ -75,5 +76,30 @@ describe('files: a file or folder as one stream', () => {
     const dir = await makeTempDir();
     await assert.rejects(planStream([join(dir, 'nope')]), { code: 'E_FILE_NOT_FOUND' });
     await assert.rejects(planStream([]), { code: 'E_FILE_NOT_FOUND' });
+  });
+
+  it('closes a file it was still opening when closed meanwhile; that read fails E_FILE_BAD_STATE', async function () {
+    if (openFdsTo('/') === null) this.skip(); // no /proc/self/fd here
+    const dir = await makeTempDir();
+    const path = join(dir, 'big.bin');
+    await writeFile(path, bytes(1000, 7));
+    const { size, mtimeMs } = await stat(path);
+    const file = { path, relative: 'big.bin', size, mtimeMs };
+    // Closed at once, and closed once the open is under way (the upload stopped mid-read).
+    for (const wait of [false, true]) {
+      const reader = new StreamReader([file]);
+      const read = reader.read(0, 100);
+      if (wait) await new Promise((r) => setImmediate(r));
+      await reader.close();
+      await assert.rejects(read, { code: 'E_FILE_BAD_STATE' });
+      assert.deepEqual(openFdsTo(path), [], `the file is left open (waited: ${wait})`);
+      await assert.rejects(reader.read(0, 100), { code: 'E_FILE_BAD_STATE' });
+    }
+    // Open and read, then closed: nothing left open either.
+    const reader = new StreamReader([file]);
+    assert.equal((await reader.read(0, 100)).length, 100);
+    assert.equal(openFdsTo(path)!.length, 1);
+    await reader.close();
+    assert.deepEqual(openFdsTo(path), []);
   });
 });

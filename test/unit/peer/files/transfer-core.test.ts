@@ -20,6 +20,7 @@ import { decodeFrame } from '../../../../src/wire/codec.js';
 import { FrameDecoder } from '../../../../src/wire/framing.js';
 import { MAX_FRAME_BYTES } from '../../../../src/wire/limits.js';
 import type { FileOffer, Frame, FrameOf } from '../../../../src/wire/types.js';
+import { openFdsTo } from '../../../helpers/fds.js';
 import { HOSTILE_NAMES } from '../../../helpers/hostile-names.js';
 import { makeTempDir, removeTempDirs } from '../../../helpers/tmp.js';
 
@@ -124,51 +125,58 @@ function downloader(record: IncomingRecord, opts: { checkpointBytes?: number } =
   return { dl, sent, asked, stored, finished };
 }
 
+/** An Upload of `data` (written to a file of its own) to a fake relay that records its chunks. */
+async function uploader(data: Uint8Array) {
+  const dir = await makeTempDir();
+  const path = join(dir, 'f');
+  await writeFile(path, data);
+  const { offer } = offerFor(data);
+  const { mtimeMs } = await lstat(path);
+  const record: OutgoingRecord = {
+    offer: storeOffer(offer),
+    peer: '@bob',
+    conversation: '@bob' as OutgoingRecord['conversation'],
+    recipients: { to: [toHex(randomBytes(32))] },
+    sources: [{ path, size: data.byteLength, mtimeMs }],
+    state: 'running',
+    ackedChunks: 0,
+    createdAtMs: 0,
+    error: null,
+  };
+  const sent: FrameOf<'file-chunk'>[] = [];
+  const up = new Upload(record, {
+    link: {
+      ready: true,
+      writable: true,
+      send: (f) => {
+        if (f.type === 'file-chunk') sent.push(f);
+        return true;
+      },
+      // Chunks come framed already: decoded here as the relay would.
+      sendFramed: (bytes) => {
+        const frames = new FrameDecoder(MAX_FRAME_BYTES).push(bytes);
+        assert.equal(frames.length, 1, 'one whole frame');
+        const f = decodeFrame(frames[0]!);
+        if (f.type === 'file-chunk') sent.push({ ...f, data: new Uint8Array(f.data) });
+        return true;
+      },
+    },
+    put: async () => {
+      throw new Error('not used');
+    },
+    changed: () => undefined,
+    later: () => undefined,
+  });
+  return { up, record, sent, path, dir, offer };
+}
+
 describe('files: the client transfer core', () => {
   after(removeTempDirs);
 
   it('uploads with at most FILE_UPLOAD_WINDOW_CHUNKS unacknowledged, acks moving the window', async () => {
-    const dir = await makeTempDir();
     // More chunks than a window and the acks below move it by.
     const data = content(CHUNK * (FILE_UPLOAD_WINDOW_CHUNKS + 20) + 100);
-    await writeFile(join(dir, 'f'), data);
-    const { offer } = offerFor(data);
-    const { mtimeMs } = await lstat(join(dir, 'f'));
-    const record: OutgoingRecord = {
-      offer: storeOffer(offer),
-      peer: '@bob',
-      conversation: '@bob' as OutgoingRecord['conversation'],
-      recipients: { to: [toHex(randomBytes(32))] },
-      sources: [{ path: join(dir, 'f'), size: data.byteLength, mtimeMs }],
-      state: 'running',
-      ackedChunks: 0,
-      createdAtMs: 0,
-      error: null,
-    };
-    const sent: FrameOf<'file-chunk'>[] = [];
-    const up = new Upload(record, {
-      link: {
-        ready: true,
-        writable: true,
-        send: (f) => {
-          if (f.type === 'file-chunk') sent.push(f);
-          return true;
-        },
-        // Chunks come framed already: decoded here as the relay would.
-        sendFramed: (bytes) => {
-          const frames = new FrameDecoder(MAX_FRAME_BYTES).push(bytes);
-          assert.equal(frames.length, 1, 'one whole frame');
-          const f = decodeFrame(frames[0]!);
-          if (f.type === 'file-chunk') sent.push({ ...f, data: new Uint8Array(f.data) });
-          return true;
-        },
-      },
-      put: async () => {
-        throw new Error('not used');
-      },
-      changed: () => undefined,
-      later: () => undefined,
-    });
+    const { up, record, sent, dir, offer } = await uploader(data);
     up.started(0);
     await until(() => sent.length >= FILE_UPLOAD_WINDOW_CHUNKS, 'a window');
     await new Promise((r) => setTimeout(r, 20));
@@ -247,6 +255,47 @@ describe('files: the client transfer core', () => {
     assert.equal(acks.at(-1)?.type === 'file-chunk-ack' && acks.at(-1)?.through, chunks.length);
     assert.ok(sent.some((f) => f.type === 'file-done' && f.outcome === 'received'));
     assert.deepEqual(await readdir(dir), ['report.pdf'], 'no part file is left');
+  });
+
+  it('stops an upload while it reads its source: the file is closed, and the upload not failed', async function () {
+    if (openFdsTo('/') === null) this.skip(); // no /proc/self/fd here
+    // The client closing (Ctrl-C on send) while the first chunk is read.
+    for (const wait of [false, true]) {
+      const { up, record, sent, path } = await uploader(content(CHUNK * 4));
+      up.started(0);
+      if (wait) await new Promise((r) => setImmediate(r));
+      await up.stop();
+      await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(openFdsTo(path), [], `the source is left open (waited: ${wait})`);
+      assert.equal(record.state, 'running', JSON.stringify(record.error));
+      assert.deepEqual(sent, [], 'a stopped upload sends nothing');
+    }
+  });
+
+  it('stops a download while its part file is opening: the file is closed, and nothing is failed', async function () {
+    if (openFdsTo('/') === null) this.skip(); // no /proc/self/fd here
+    const dir = await makeTempDir();
+    const { offer, chunks } = offerFor(content(CHUNK * 3));
+    const rec = receiver(offer, dir);
+    const part = join(dir, `.natter-${rec.offer.transferId}.part`);
+    // Ctrl-C on accept, or the client closing, while resume() opens the part file.
+    for (const wait of [false, true]) {
+      const { dl, asked } = downloader(rec);
+      const started = dl.resume();
+      if (wait) await new Promise((r) => setImmediate(r));
+      await dl.stop(false);
+      await started;
+      assert.deepEqual(openFdsTo(part), [], `the part file is left open (waited: ${wait})`);
+      assert.equal(rec.state, 'accepted', JSON.stringify(rec.error));
+      assert.deepEqual(asked, [], 'a stopped download asks the relay for nothing');
+    }
+    // And it goes on from there when started again.
+    const { dl, finished } = downloader(rec);
+    await dl.resume();
+    for (const c of chunks) dl.onChunk(c);
+    await finished;
+    assert.equal(rec.state, 'received', JSON.stringify(rec.error));
+    assert.deepEqual(openFdsTo(part), []);
   });
 
   it('resumes a download after a restart from the part file, re-hashing its prefix', async () => {
