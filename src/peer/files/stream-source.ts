@@ -169,23 +169,23 @@ export class StreamReader {
   private async handle(i: number): Promise<FileHandle> {
     if (this.current?.index === i) return this.current.handle;
     await this.closeCurrent();
+    if (this.closed) throw sourceClosed();
     const path = this.files[i]!.path;
-    const handle = this.closed
-      ? null
-      : await open(path, 'r').catch((err: unknown) => {
-          throw transferError(TransferCode.SourceChanged, `upload: cannot open ${path}`, {
-            cause: err,
-          });
-        });
+    const handle = await open(path, 'r').catch((err: unknown) => {
+      throw transferError(TransferCode.SourceChanged, `upload: cannot open ${path}`, {
+        cause: err,
+      });
+    });
     // Closed while it opened (the upload stopped, the client closing): not kept open.
-    if (handle === null || this.closed) {
-      await handle?.close().catch(() => undefined);
-      throw transferError(TransferCode.BadState, 'upload: the source was closed');
+    if (this.closed) {
+      await handle.close().catch(() => undefined);
+      throw sourceClosed();
     }
     this.current = { index: i, handle };
     return handle;
   }
 }
 
+const sourceClosed = () => transferError(TransferCode.BadState, 'upload: the source was closed');
 const changed = (path: string) =>
   transferError(TransferCode.SourceChanged, `upload: ${path} changed since it was offered`);
