@@ -3,27 +3,24 @@
  * mail to every session of its recipient, and group items to every session of
  * each member, and tells every ready session who
  * joined, left or changed status (the relay half of presence, DESIGN.md §5).
- * Roster changes of one event-loop turn go out as one RosterUpdate per session.
+ * What each session is told of the roster goes out through roster-out.ts.
  * The hub knows sessions only through the small Recipient interface.
  */
 import { toHex } from '../util/bytes.js';
-import { TickBatcher } from '../util/tick-batcher.js';
-import { encodeFrame } from '../wire/codec.js';
-import { MAX_ROSTER_ENTRIES } from '../wire/limits.js';
-import type { Card, Frame, RosterEntry, Status, StatusSignature } from '../wire/types.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import type { Card, RosterEntry, Status, StatusSignature } from '../wire/types.js';
 import type { GroupItemOut } from './groups/stream.js';
 import type { StoredMail } from './mail-store.js';
+import { RosterOut, type RosterReader } from './roster-out.js';
 
 /** A ready connection of one user, as the hub sees it. */
-export interface Recipient {
+export interface Recipient extends RosterReader {
   readonly userHex: string;
   readonly card: Card | null;
   readonly status: Status;
   readonly statusText: string;
   /** The user's signature over status and statusText, forwarded as it came; null before one. */
   readonly signedStatus: StatusSignature | null;
-  /** Ready and not closing. */
-  readonly ready: boolean;
   /** Logged in quietly: gets mail and the roster, but is not announced in it. */
   readonly quiet: boolean;
   /** Durable mail for this user. */
@@ -34,14 +31,12 @@ export interface Recipient {
   offerGroup(item: GroupItemOut): void;
   /** A group item still being written, pushed only if this recipient is keeping up: true if pushed. */
   offerGroupEarly(item: GroupItemOut, prevGseq: number): boolean;
-  send(frame: Frame): void;
-  sendEncoded(body: Uint8Array): void;
 }
 
 export class Hub<R extends Recipient = Recipient> {
   private readonly byUser = new Map<string, Set<R>>();
   private readonly all = new Set<R>();
-  private readonly roster: TickBatcher<[string, RosterEntry]>;
+  private readonly roster: RosterOut<R>;
   /** In a cluster: users online through other relays, user hex -> relay node -> entry. */
   private readonly remote = new Map<string, Map<string, RosterEntry>>();
   /** Sessions made ready so far (deliverGroupEarly's mark). */
@@ -49,8 +44,16 @@ export class Hub<R extends Recipient = Recipient> {
   /** In a cluster: told of every change others see in this relay's own users. */
   onLocalChange: ((entry: RosterEntry) => void) | null = null;
 
-  constructor(private readonly maxSessionsPerUser: number) {
-    this.roster = new TickBatcher((changes) => this.flushRoster(changes));
+  constructor(
+    private readonly maxSessionsPerUser: number,
+    clock: Clock = systemClock,
+  ) {
+    this.roster = new RosterOut(() => this.sessions(), clock);
+  }
+
+  /** Every ready session (and any closing one still listed). */
+  private *sessions(): Generator<R> {
+    for (const set of this.byUser.values()) yield* set;
   }
 
   /** Every live connection, ready or not (for shutdown and limits). */
@@ -80,7 +83,7 @@ export class Hub<R extends Recipient = Recipient> {
     }
     const wasVisible = this.visibleOf(set) !== undefined;
     set.add(r);
-    this.sendFullRoster(r);
+    this.roster.welcome(r);
     if (!r.quiet && !wasVisible) this.announce(r, true);
   }
 
@@ -144,7 +147,7 @@ export class Hub<R extends Recipient = Recipient> {
     for (const [userHex, latest] of changed) {
       if (this.localVisible(userHex)) continue;
       const other = this.remote.get(userHex)?.values().next().value;
-      this.roster.push([userHex, other ?? { ...latest, online: false }]);
+      this.roster.changed(userHex, other ?? { ...latest, online: false });
     }
   }
 
@@ -225,44 +228,12 @@ export class Hub<R extends Recipient = Recipient> {
     };
   }
 
-  private sendFullRoster(to: R): void {
-    const entries = this.localEntries();
-    for (const [userHex, byNode] of this.remote) {
-      const entry = byNode.values().next().value;
-      if (entry && !this.localVisible(userHex)) entries.push(entry);
-    }
-    for (let i = 0; i === 0 || i < entries.length; i += MAX_ROSTER_ENTRIES) {
-      to.send({
-        type: 'roster-update',
-        full: i === 0,
-        entries: entries.slice(i, i + MAX_ROSTER_ENTRIES),
-      });
-    }
-  }
-
   private announce(r: R, online: boolean): void {
     if (!r.card) return;
     const entry = this.entryOf(r, online);
     this.onLocalChange?.(entry);
     // Gone from here but online through another relay: that is what others see.
     const elsewhere = online ? undefined : this.remote.get(r.userHex)?.values().next().value;
-    this.roster.push([r.userHex, elsewhere ?? entry]);
-  }
-
-  private flushRoster(changes: [string, RosterEntry][]): void {
-    // The last change of each user in this turn is what counts.
-    const entries = [...new Map(changes).values()];
-    for (let i = 0; i < entries.length; i += MAX_ROSTER_ENTRIES) {
-      const chunk = entries.slice(i, i + MAX_ROSTER_ENTRIES);
-      // Encode once, push the same bytes to everyone.
-      let encoded: Uint8Array | null = null;
-      for (const set of this.byUser.values()) {
-        for (const r of set) {
-          if (!r.ready) continue;
-          encoded ??= encodeFrame({ type: 'roster-update', full: false, entries: chunk });
-          r.sendEncoded(encoded);
-        }
-      }
-    }
+    this.roster.changed(r.userHex, elsewhere ?? entry);
   }
 }

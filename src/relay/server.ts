@@ -108,7 +108,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   });
   let key: Awaited<ReturnType<typeof loadOrCreateRelayKey>>;
   let credentials: Awaited<ReturnType<typeof relayCertificate>> | null = null;
-  const hub = new Hub<Session>(limits.maxSessionsPerUser);
+  const hub = new Hub<Session>(limits.maxSessionsPerUser, clock);
   let link: ClusterLink | null = null;
   if (options.cluster) {
     try {

@@ -32,7 +32,7 @@ class Member {
     return this.takes;
   }
   send(): void {}
-  sendEncoded(): void {}
+  sendFramed(): void {}
 }
 
 const item = { gidHex: 'aa', gseq: 1 } as unknown as GroupItemOut;
