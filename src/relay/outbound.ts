@@ -2,21 +2,25 @@
  * One connection's outgoing bytes: frames queued in one event-loop turn leave
  * in one write (util/tick-batcher.ts; DESIGN.md §4), each byte copied once (the
  * bodies are queued as they are and copied, each after its length prefix, into the
- * turn's one buffer: no prefix or view is allocated per frame), and every queued byte
- * is counted, so budgets see what the connection holds.
+ * turn's one buffer: no prefix or view is allocated per frame; outbound-writes.ts), a
+ * turn over OUTBOUND_PIECE_BYTES in pieces as the kernel takes them, and every queued
+ * byte is counted, so budgets see what the connection holds.
  */
 import type { Duplex } from 'node:stream';
 import type { DelayedFlush, Flushable } from '../util/delayed-flush.js';
 import { TickBatcher } from '../util/tick-batcher.js';
-import { lengthPrefix, varintLength, writeVarint } from '../wire/framing.js';
 import { type Frame, isKeptAck } from '../wire/types.js';
+import { FRAMED, join, OUTBOUND_JOIN_MAX_BYTES, wireBytes, writeItems } from './outbound-writes.js';
+
+export { OUTBOUND_JOIN_MAX_BYTES } from './outbound-writes.js';
 
 /**
- * A queued buffer at least this large is written as it is rather than copied into the
- * turn's one buffer: past a TLS record's 16 KiB the copy costs more than the extra entry
- * in a vectored write saves.
+ * A turn larger than this leaves in pieces of about this size, each once the kernel
+ * took the one before, the rest waiting as the queued buffers themselves: a newcomer's
+ * roster (shared frames, roster-out.ts) or a catch-up costs a connection one piece of
+ * TLS output at a time, not a private copy of all of it while its client reads.
  */
-export const OUTBOUND_JOIN_MAX_BYTES = 16 * 1024;
+export const OUTBOUND_PIECE_BYTES = 64 * 1024;
 
 /**
  * Delayed frames a connection holds before they leave at the end of the turn anyway: a
@@ -28,55 +32,6 @@ export const OUTBOUND_DELAYED_MAX_FRAMES = 32;
 /** Whether `frame` may wait for company (queueDelayed): a SendAck that is not a refusal. */
 export function mayWait(frame: Frame): boolean {
   return frame.type === 'send-ack' && isKeptAck(frame.code);
-}
-
-/**
- * In a turn's queue, marks the next entry as framed already (queueFramed: shared, length
- * prefix included); every other entry is a frame body that gets its prefix when joined.
- */
-const FRAMED = new Uint8Array(0);
-
-/**
- * The last turn's buffer joined for a connection from framed entries alone, and the queue
- * it was joined from. Group items are queued as shared buffers (queueFramed), so in a
- * busy group most members' connections queue the very same buffers in the same order in a
- * turn: they all write the one joined buffer instead of a copy each (issue 11 bench: the
- * copies were 7% of the relay's time at saturation, 100 members). Queued buffers are never
- * mutated, so the same buffers in the same order join to the same bytes. Holds one turn of
- * one connection.
- */
-let lastItems: readonly Uint8Array[] = [];
-let lastJoined: Buffer | null = null;
-
-function joinedFramed(items: readonly Uint8Array[], bytes: number): Buffer {
-  const last = lastItems;
-  if (lastJoined !== null && last.length === items.length && lastJoined.length === bytes) {
-    let same = true;
-    for (let i = 0; i < items.length && same; i++) same = items[i] === last[i];
-    if (same) return lastJoined;
-  }
-  lastItems = items;
-  lastJoined = join(items, 0, items.length, bytes);
-  return lastJoined;
-}
-
-/** Entries [from, to) of a turn's queue, `bytes` long with their prefixes, in one buffer. */
-function join(items: readonly Uint8Array[], from: number, to: number, bytes: number): Buffer {
-  const out = Buffer.allocUnsafe(bytes);
-  let off = 0;
-  for (let i = from; i < to; i++) {
-    let item = items[i]!;
-    if (item === FRAMED) item = items[++i]!;
-    else off = writeVarint(out, item.length, off);
-    out.set(item, off);
-    off += item.length;
-  }
-  return out;
-}
-
-/** Bytes an entry takes on the wire: a body with its prefix, a framed buffer as it is. */
-function wireBytes(body: Uint8Array): number {
-  return varintLength(body.length) + body.length;
 }
 
 export class Outbound implements Flushable {
@@ -99,7 +54,7 @@ export class Outbound implements Flushable {
 
   /** Bytes accepted for this connection and not yet handed to the kernel. */
   get bufferedBytes(): number {
-    return this.queuedBytes + this.stream.writableLength;
+    return this.queuedBytes + this.restBytes + this.stream.writableLength;
   }
 
   /**
@@ -118,7 +73,7 @@ export class Outbound implements Flushable {
   /**
    * Whether `body` may leave at once rather than at the end of the turn: it is the first
    * frame for this connection in the turn (nothing queued, none written at once), nothing
-   * is unsent in the stream, the frame is small and the relay is not busy. At light load a
+   * is unsent in the stream or waiting for it, the frame is small and the relay is not busy. At light load a
    * turn rarely has a second frame for a connection, and waiting for the end of the turn
    * (the other sockets read in it) was all a delivery's wait; the rest of a turn's frames
    * share one write at its end, and while the relay is busy all of them do, as ever.
@@ -129,6 +84,7 @@ export class Outbound implements Flushable {
       delayed !== null &&
       !this.flushedOwed &&
       this.batch.size === 0 &&
+      this.restBytes === 0 &&
       body.length < OUTBOUND_JOIN_MAX_BYTES &&
       this.stream.writableLength === 0 &&
       !this.stream.destroyed &&
@@ -182,9 +138,19 @@ export class Outbound implements Flushable {
     this.queuedBytes += framed.length;
   }
 
-  /** Writes what is queued now. */
+  /** Writes what is queued now (a large turn: its first piece, the rest as the kernel takes it). */
   flush(): void {
     this.batch.flushNow();
+  }
+
+  /** Writes everything queued now, pieces still waiting included (the session is closing). */
+  flushAll(): void {
+    this.batch.flushNow();
+    if (this.restBytes === 0 || this.stream.destroyed) return;
+    const rest = this.rest.slice(this.restAt);
+    const bytes = this.restBytes;
+    this.dropRest();
+    writeItems(this.stream, rest, bytes);
   }
 
   /** Forgets what is queued (the socket closed). */
@@ -192,56 +158,62 @@ export class Outbound implements Flushable {
     this.batch.clear();
     this.queuedBytes = 0;
     this.flushedOwed = false;
+    this.dropRest();
+  }
+
+  /** Entries of large turns not written yet, from `restAt` on, in order, and their bytes. */
+  private rest: Uint8Array[] = [];
+  private restAt = 0;
+  private restBytes = 0;
+  /** A piece is being written: the next one waits for its callback. */
+  private writingPiece = false;
+
+  private dropRest(): void {
+    this.rest = [];
+    this.restAt = 0;
+    this.restBytes = 0;
   }
 
   private write(items: Uint8Array[]): void {
     const bytes = this.queuedBytes;
     this.queuedBytes = 0;
     if (this.stream.destroyed) return;
-    let bodies = 0;
-    let large = false;
-    for (let i = 0; i < items.length; i++) {
-      let item = items[i]!;
-      if (item === FRAMED) item = items[++i]!;
-      else bodies++;
-      if (item.length >= OUTBOUND_JOIN_MAX_BYTES) large = true;
+    if (this.restBytes > 0 || bytes > OUTBOUND_PIECE_BYTES) {
+      for (const item of items) this.rest.push(item);
+      this.restBytes += bytes;
+      if (!this.writingPiece) this.writePiece();
+    } else {
+      writeItems(this.stream, items, bytes);
     }
-    if (large) this.writeRuns(items);
-    else if (bodies > 0) this.stream.write(join(items, 0, items.length, bytes));
-    else if (items.length === 2) this.stream.write(items[1]!);
-    else this.stream.write(joinedFramed(items, bytes));
     this.flushedOwed = false; // this one covers a write made at once
     this.flushed();
   }
 
-  /**
-   * A turn that queued large frames (file chunks): those go to the stream as they are and
-   * only the small frames between them are joined, all in one corked (vectored) write, so
-   * a chunk is not copied into a fresh buffer of the whole turn (issue 12 bench: the copy
-   * and its garbage).
-   */
-  private writeRuns(items: Uint8Array[]): void {
-    const stream = this.stream;
-    stream.cork();
-    let from = 0;
-    let runBytes = 0;
-    for (let i = 0; i < items.length; i++) {
-      const framed = items[i] === FRAMED;
-      const at = framed ? i + 1 : i;
-      const item = items[at]!;
-      if (item.length < OUTBOUND_JOIN_MAX_BYTES) {
-        runBytes += framed ? item.length : wireBytes(item);
-        i = at;
-        continue;
-      }
-      if (runBytes > 0) stream.write(join(items, from, i, runBytes));
-      if (!framed) stream.write(lengthPrefix(item.length));
-      stream.write(Buffer.from(item.buffer, item.byteOffset, item.length));
-      i = at;
-      from = i + 1;
-      runBytes = 0;
+  /** The next piece of what waits: whole entries, OUTBOUND_PIECE_BYTES or just past it. */
+  private writePiece(): void {
+    const rest = this.rest;
+    const from = this.restAt;
+    let end = from;
+    let bytes = 0;
+    while (end < rest.length && bytes < OUTBOUND_PIECE_BYTES) {
+      const framed = rest[end] === FRAMED;
+      const item = rest[framed ? end + 1 : end]!;
+      bytes += framed ? item.length : wireBytes(item);
+      end += framed ? 2 : 1;
     }
-    if (runBytes > 0) stream.write(join(items, from, items.length, runBytes));
-    stream.uncork();
+    if (end === rest.length) this.dropRest();
+    else {
+      this.restAt = end;
+      this.restBytes -= bytes;
+    }
+    this.writingPiece = true;
+    writeItems(this.stream, rest.slice(from, end), bytes, this.pieceWritten);
   }
+
+  private readonly pieceWritten = (): void => {
+    this.writingPiece = false;
+    if (this.stream.destroyed) return;
+    if (this.restBytes > 0) this.writePiece();
+    this.flushed();
+  };
 }

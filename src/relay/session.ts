@@ -255,7 +255,7 @@ export class Session implements FileLink, InboundLink {
     if (goodbye !== undefined)
       this.outbound.queue(encodeFrame({ type: 'goodbye', reason: goodbye }));
     this.state_ = 'closing';
-    this.outbound.flush();
+    this.outbound.flushAll();
     this.inbound.clearTimers();
     this.files.close();
     this.ctx.budget.release(this.budgetShare);

@@ -10,6 +10,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 import {
   OUTBOUND_DELAYED_MAX_FRAMES,
   OUTBOUND_JOIN_MAX_BYTES,
+  OUTBOUND_PIECE_BYTES,
   Outbound,
 } from '../../../src/relay/outbound.js';
 import { DelayedFlush, LOAD_SAMPLE_MS } from '../../../src/util/delayed-flush.js';
@@ -25,6 +26,19 @@ class Recorder extends Writable {
   frames(): number[] {
     const decoder = new FrameDecoder(1 << 20);
     return this.writes.flatMap((w) => decoder.push(w)).map((f) => f[0]!);
+  }
+}
+
+/** A stream that takes each write only when the test says so: a client not reading yet. */
+class SlowRecorder extends Recorder {
+  private pending: (() => void)[] = [];
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.writes.push(chunk);
+    this.pending.push(done);
+  }
+  /** The kernel took what was written. */
+  take(): void {
+    for (const done of this.pending.splice(0)) done();
   }
 }
 
@@ -224,5 +238,64 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
       'a large body is not copied into a joined buffer',
     );
     assert.equal(out.bufferedBytes, 0);
+  });
+
+  it(`writes a turn over ${OUTBOUND_PIECE_BYTES} bytes in pieces, each once the one before was taken`, async () => {
+    const stream = new SlowRecorder();
+    let flushed = 0;
+    const out = new Outbound(stream as never, () => flushed++);
+    // A newcomer's roster: shared frames of 15 KiB, each the same buffer for every session.
+    const chunks = Array.from({ length: 20 }, (_, i) => framed(new Uint8Array(15_000).fill(i)));
+    for (const c of chunks) out.queueFramed(c);
+    const total = chunks.reduce((n, c) => n + c.length, 0);
+    await turn();
+    assert.equal(stream.writes.length, 1, 'one piece');
+    const first = stream.writes[0]!.length;
+    assert.ok(first >= OUTBOUND_PIECE_BYTES && first < OUTBOUND_PIECE_BYTES + 16_000, `${first}`);
+    assert.equal(out.bufferedBytes, total, 'what waits still counts for the budgets');
+    out.queue(frame(99));
+    await turn();
+    assert.equal(stream.writes.length, 1, 'a later frame waits behind the pieces');
+    let rounds = 0;
+    while (out.bufferedBytes > 0 && rounds++ < 20) {
+      stream.take();
+      await turn();
+    }
+    const want = Buffer.concat([...chunks, framed(frame(99))]);
+    assert.deepEqual(Buffer.concat(stream.writes), want, 'every byte, in order');
+    assert.ok(stream.writes.length >= Math.ceil(total / (OUTBOUND_PIECE_BYTES + 15_000)));
+    assert.ok(flushed >= stream.writes.length - 1, '`flushed` runs as pieces go');
+  });
+
+  it('does not write a frame at once past pieces that wait', async () => {
+    const stream = new Recorder();
+    const quiet = new DelayedFlush(25, { busy: () => false });
+    const out = new Outbound(stream as never, () => {}, quiet);
+    for (let i = 0; i < 10; i++) out.queueFramed(framed(new Uint8Array(15_000).fill(1)));
+    out.flush();
+    assert.equal(stream.writes.length, 1, 'the first piece');
+    assert.equal(stream.writableLength, 0, 'taken at once: the stream has nothing unsent');
+    out.queue(frame(7));
+    assert.equal(stream.writes.length, 1, 'the quiet relay does not write it at once');
+    await turn();
+    await turn();
+    await turn();
+    assert.equal(stream.frames().at(-1), 7, 'after the pieces, not between them');
+    assert.equal(out.bufferedBytes, 0);
+  });
+
+  it('writes all that waits at once when the session closes', async () => {
+    const stream = new SlowRecorder();
+    const out = new Outbound(stream as never, () => {});
+    const chunks = Array.from({ length: 10 }, (_, i) => framed(new Uint8Array(15_000).fill(i)));
+    for (const c of chunks) out.queueFramed(c);
+    await turn();
+    out.queue(frame(42));
+    out.flushAll();
+    assert.equal(out.bufferedBytes, stream.writableLength, 'all handed to the stream');
+    stream.take();
+    await turn();
+    assert.equal(stream.writes.length, 2, 'the piece under way, then everything else');
+    assert.deepEqual(Buffer.concat(stream.writes), Buffer.concat([...chunks, framed(frame(42))]));
   });
 });
