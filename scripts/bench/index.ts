@@ -1,12 +1,13 @@
 /**
  * `npm run bench [-- NAME]`: prints figures, asserts nothing (benchmarks are
  * never timed tests). NAME: relay, presence, send-path, groups, files, compare,
- * cluster (default: all).
+ * cluster, logins (default: all).
  */
 import { runClusterBench } from './cluster.js';
 import { runCompareBench } from './compare.js';
 import { runFilesBench } from './files.js';
 import { runGroupsBench } from './groups.js';
+import { runLoginsBench } from './logins.js';
 import { runPresenceBench } from './presence.js';
 import { runRelayBench } from './relay.js';
 
@@ -21,6 +22,7 @@ const benches: Record<string, () => Promise<void>> = {
   files: runFilesBench,
   compare: runCompareBench,
   cluster: runClusterBench,
+  logins: runLoginsBench,
 };
 const wanted = process.argv.slice(2);
 const names = wanted.length > 0 ? wanted : Object.keys(benches);
