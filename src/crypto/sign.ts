@@ -18,8 +18,12 @@ export const SIGN_PUBLIC_KEY_BYTES = 32;
 export const SIGN_SECRET_KEY_BYTES = 64;
 export const SIGN_SEED_BYTES = 32;
 export const SIGNATURE_BYTES = 64;
-/** Imported public keys kept; importing costs about as much as one verify, and a relay sees many peers. */
-export const VERIFY_KEY_CACHE_ENTRIES = 1024;
+/**
+ * Imported public keys kept: a miss costs about half a millisecond (the point check and
+ * node:crypto's import), and a relay sees every user's key at each login, so this holds as
+ * many users as a relay usually has (4,096 KeyObjects: about 4 MB).
+ */
+export const VERIFY_KEY_CACHE_ENTRIES = 4096;
 /** Imported signing keys kept; a process signs with very few keys (its identity, a relay key). */
 export const SIGN_KEY_CACHE_ENTRIES = 64;
 
@@ -193,19 +197,39 @@ function decodesToPoint(encoded: Uint8Array): boolean {
   const v = (D * y2 + 1n) % P;
   if (u === 0n) return !xIsOdd;
   // v is never 0 (d is not a square), so u/v is a square exactly when u*v is (Euler's criterion).
-  return modPow((u * v) % P, (P - 1n) / 2n) === 1n;
+  return legendre((u * v) % P) === 1n;
 }
 
-function modPow(base: bigint, exponent: bigint): bigint {
-  let result = 1n;
-  let b = base % P;
-  let e = exponent;
-  while (e > 0n) {
-    if (e & 1n) result = (result * b) % P;
-    b = (b * b) % P;
-    e >>= 1n;
-  }
-  return result;
+/**
+ * z^((p-1)/2) mod p, that is z^(2^254 - 10): 1 for a non-zero square. ref10's addition
+ * chain for z^(2^250 - 1) (250 squarings, 10 multiplications) then four squarings and z^6,
+ * where square-and-multiply took about 250 multiplications more (the exponent is nearly all
+ * ones): half the BigInt work of a key check, which a relay pays for every key it has not
+ * seen lately (test/unit/crypto/keys.test.ts holds the two to the same answers).
+ */
+function legendre(z: bigint): bigint {
+  const z2 = sq(z);
+  const z9 = mul(sqn(z2, 2), z);
+  const z11 = mul(z9, z2);
+  const z2_5 = mul(sq(z11), z9); // z^(2^5 - 1)
+  const z2_10 = mul(sqn(z2_5, 5), z2_5);
+  const z2_20 = mul(sqn(z2_10, 10), z2_10);
+  const z2_40 = mul(sqn(z2_20, 20), z2_20);
+  const z2_50 = mul(sqn(z2_40, 10), z2_10);
+  const z2_100 = mul(sqn(z2_50, 50), z2_50);
+  const z2_200 = mul(sqn(z2_100, 100), z2_100);
+  const z2_250 = mul(sqn(z2_200, 50), z2_50);
+  // (2^250 - 1) * 2^4 + 6 = 2^254 - 10
+  return mul(sqn(z2_250, 4), mul(z2, sq(z2)));
+}
+
+const mul = (a: bigint, b: bigint): bigint => (a * b) % P;
+const sq = (a: bigint): bigint => (a * a) % P;
+
+function sqn(a: bigint, n: number): bigint {
+  let x = a;
+  for (let i = 0; i < n; i++) x = (x * x) % P;
+  return x;
 }
 
 function verifyingKeyFor(publicKey: Uint8Array): KeyObject | null {

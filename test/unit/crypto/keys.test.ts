@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import nacl from 'tweetnacl';
 import {
@@ -129,6 +130,42 @@ describe('crypto/keys', () => {
       const y2 = fromHex('0200000000000000000000000000000000000000000000000000000000000000');
       assert.equal(isValidSignPublicKey(y2), false);
       assert.equal(isValidSignPublicKey(new Uint8Array(32).fill(0xff)), false);
+    });
+
+    it('agrees with a plain square-and-multiply point check on random encodings', () => {
+      // The check as first written (RFC 8032 §5.1.3, Euler's criterion by square-and-multiply):
+      // the relay's faster exponentiation must give the same answer on any 32 bytes.
+      const P = 2n ** 255n - 19n;
+      const D = 37095705934669439343138083508754565189542113879843219016388785533085940283555n;
+      const pow = (base: bigint, e: bigint): bigint => {
+        let r = 1n;
+        let b = base % P;
+        for (let x = e; x > 0n; x >>= 1n) {
+          if (x & 1n) r = (r * b) % P;
+          b = (b * b) % P;
+        }
+        return r;
+      };
+      const decodes = (enc: Uint8Array): boolean => {
+        let y = 0n;
+        for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(enc[i]!);
+        const xIsOdd = y >> 255n === 1n;
+        y &= (1n << 255n) - 1n;
+        if (y >= P) return false;
+        const y2 = (y * y) % P;
+        const u = (y2 - 1n + P) % P;
+        const v = (D * y2 + 1n) % P;
+        if (u === 0n) return !xIsOdd;
+        return pow((u * v) % P, (P - 1n) / 2n) === 1n;
+      };
+      let points = 0;
+      for (let i = 0; i < 400; i++) {
+        const enc = new Uint8Array(randomBytes(32));
+        const want = decodes(enc);
+        if (want) points++;
+        assert.equal(isValidSignPublicKey(enc), want, toHex(enc));
+      }
+      assert.ok(points > 100 && points < 300, `${points} of 400 decode, about half should`);
     });
 
     it('rejects wrong lengths without throwing', () => {
