@@ -6,8 +6,9 @@
  *
  * Prints, for the storm: the time until every client has logged in and read its last
  * roster byte, the relay's CPU (all threads) in all and per login, the relay's RSS at
- * its highest during the storm (sampled every 100 ms) and after, and the roster bytes a
- * client read on average. Asserts nothing.
+ * its highest during the storm (sampled every 100 ms) and after, the roster bytes a
+ * client read on average, and how many sessions the relay closed (budgets shed the
+ * largest holders when the relay holds too much). Asserts nothing.
  *
  * Switches: NATTER_BENCH_LOGINS=2000 (users; a list, e.g. 500,2000, runs each on a fresh
  * relay).
@@ -54,6 +55,7 @@ async function storm(n: number): Promise<void> {
       });
     }, 100);
     let bytes = 0;
+    let closedEarly = 0;
     let lastByteAt = performance.now();
     const cpu0 = await relay.cpuSeconds();
     const t0 = performance.now();
@@ -62,6 +64,7 @@ async function storm(n: number): Promise<void> {
         features: CLIENT_FEATURES,
       });
       client.keep = false;
+      void client.closed.then(() => closedEarly++);
       client.onRawFrame = (frame) => {
         bytes += frame.length;
         lastByteAt = performance.now();
@@ -81,7 +84,7 @@ async function storm(n: number): Promise<void> {
         `read at ${fmt(done / 1000, 2)} s; relay CPU ${fmt(cpu, 2)} s ` +
         `(${fmt((cpu * 1000) / n, 2)} ms a login); relay RSS peak ${fmt(peakMb)} MB, ` +
         `${fmt(after.rssMb)} MB after; roster bytes a client read after its Ready ` +
-        `${fmt(bytes / n / 1024)} KiB on average`,
+        `${fmt(bytes / n / 1024)} KiB on average; sessions the relay closed ${closedEarly}`,
     );
     for (const c of clients) c.close();
   } finally {
