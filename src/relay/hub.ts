@@ -48,7 +48,11 @@ export class Hub<R extends Recipient = Recipient> {
     private readonly maxSessionsPerUser: number,
     clock: Clock = systemClock,
   ) {
-    this.roster = new RosterOut(() => this.sessions(), clock);
+    this.roster = new RosterOut(
+      () => this.sessions(),
+      () => this.all.size,
+      clock,
+    );
   }
 
   /** Every ready session (and any closing one still listed). */

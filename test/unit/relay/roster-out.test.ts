@@ -6,7 +6,12 @@
  * holding what the changes said last.
  */
 import assert from 'node:assert/strict';
-import { ROSTER_FLUSH_MS, RosterOut, type RosterReader } from '../../../src/relay/roster-out.js';
+import {
+  ROSTER_FLUSH_MS,
+  ROSTER_FLUSH_MS_PER_SESSION,
+  RosterOut,
+  type RosterReader,
+} from '../../../src/relay/roster-out.js';
 import { RosterSnapshot } from '../../../src/relay/roster-snapshot.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { decodeFrame } from '../../../src/wire/codec.js';
@@ -132,7 +137,11 @@ describe('relay/roster-snapshot: the roster kept encoded for newcomers', () => {
 describe('relay/roster-out: changes to every ready session', () => {
   function setup(readers: Reader[]) {
     const clock = new ManualClock();
-    const out = new RosterOut(() => readers, clock);
+    const out = new RosterOut(
+      () => readers,
+      () => readers.length,
+      clock,
+    );
     return { clock, out };
   }
 
@@ -174,6 +183,29 @@ describe('relay/roster-out: changes to every ready session', () => {
     assert.equal(a.sent.length, 3, 'after a quiet interval: at the end of the turn again');
   });
 
+  it('spaces updates further apart with thousands of sessions connected', async () => {
+    const a = new Reader();
+    const clock = new ManualClock();
+    let sessions = 1;
+    const out = new RosterOut(
+      () => [a],
+      () => sessions,
+      clock,
+    );
+    assert.equal(out.intervalMs, ROSTER_FLUSH_MS);
+    sessions = 5000;
+    const interval = 5000 * ROSTER_FLUSH_MS_PER_SESSION;
+    assert.equal(out.intervalMs, interval);
+    out.changed(userHex(1), entry(1));
+    await endOfTurn();
+    assert.equal(a.sent.length, 1, 'the first change at the end of its turn');
+    out.changed(userHex(2), entry(2));
+    clock.advance(interval - 1);
+    assert.equal(a.sent.length, 1);
+    clock.advance(1);
+    assert.equal(a.sent.length, 2);
+  });
+
   it('gives a newcomer the roster, and only the changes made after it joined', async () => {
     const early = new Reader();
     const readers = [early];
@@ -208,7 +240,11 @@ describe('relay/roster-out: changes to every ready session', () => {
     };
     const readers: Reader[] = [];
     const clock = new ManualClock();
-    const out = new RosterOut(() => readers, clock);
+    const out = new RosterOut(
+      () => readers,
+      () => readers.length,
+      clock,
+    );
     const truth = new Map<string, string>();
     for (let step = 0; step < 3000; step++) {
       const op = random(10);
