@@ -197,7 +197,7 @@ function decodesToPoint(encoded: Uint8Array): boolean {
   const v = (D * y2 + 1n) % P;
   if (u === 0n) return !xIsOdd;
   // v is never 0 (d is not a square), so u/v is a square exactly when u*v is (Euler's criterion).
-  return legendre((u * v) % P) === 1n;
+  return eulerPower((u * v) % P) === 1n;
 }
 
 /**
@@ -205,9 +205,10 @@ function decodesToPoint(encoded: Uint8Array): boolean {
  * chain for z^(2^250 - 1) (250 squarings, 10 multiplications) then four squarings and z^6,
  * where square-and-multiply took about 250 multiplications more (the exponent is nearly all
  * ones): half the BigInt work of a key check, which a relay pays for every key it has not
- * seen lately (test/unit/crypto/keys.test.ts holds the two to the same answers).
+ * seen lately (exported for test/unit/crypto/keys.test.ts, which holds the two to the same
+ * answers).
  */
-function legendre(z: bigint): bigint {
+export function eulerPower(z: bigint): bigint {
   const z2 = sq(z);
   const z9 = mul(sqn(z2, 2), z);
   const z11 = mul(z9, z2);
