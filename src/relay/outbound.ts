@@ -73,10 +73,11 @@ export class Outbound implements Flushable {
   /**
    * Whether `body` may leave at once rather than at the end of the turn: it is the first
    * frame for this connection in the turn (nothing queued, none written at once), nothing
-   * is unsent in the stream or waiting for it, the frame is small and the relay is not busy. At light load a
-   * turn rarely has a second frame for a connection, and waiting for the end of the turn
-   * (the other sockets read in it) was all a delivery's wait; the rest of a turn's frames
-   * share one write at its end, and while the relay is busy all of them do, as ever.
+   * is unsent in the stream or waiting for it, the frame is small and the relay is not
+   * busy. At light load a turn rarely has a second frame for a connection, and waiting for
+   * the end of the turn (the other sockets read in it) was all a delivery's wait; the rest
+   * of a turn's frames share one write at its end, and while the relay is busy all of them
+   * do, as ever.
    */
   private mayWriteNow(body: Uint8Array): boolean {
     const delayed = this.delayed;
@@ -201,13 +202,21 @@ export class Outbound implements Flushable {
       bytes += framed ? item.length : wireBytes(item);
       end += framed ? 2 : 1;
     }
+    const piece = rest.slice(from, end);
     if (end === rest.length) this.dropRest();
     else {
-      this.restAt = end;
+      // What was written leaves the array once it is most of it: a connection that always
+      // has pieces waiting (a long download) must not keep every buffer it ever sent.
+      if (end * 2 > rest.length) {
+        this.rest = rest.slice(end);
+        this.restAt = 0;
+      } else {
+        this.restAt = end;
+      }
       this.restBytes -= bytes;
     }
     this.writingPiece = true;
-    writeItems(this.stream, rest.slice(from, end), bytes, this.pieceWritten);
+    writeItems(this.stream, piece, bytes, this.pieceWritten);
   }
 
   private readonly pieceWritten = (): void => {

@@ -298,4 +298,36 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
     assert.equal(stream.writes.length, 2, 'the piece under way, then everything else');
     assert.deepEqual(Buffer.concat(stream.writes), Buffer.concat([...chunks, framed(frame(42))]));
   });
+
+  it('keeps only what waits, not every piece it wrote, when pieces always wait', async () => {
+    const stream = new SlowRecorder();
+    const out = new Outbound(stream as never, () => {});
+    const held = out as unknown as { rest: unknown[]; restAt: number };
+    const sent: Buffer[] = [];
+    const queue = (n: number) => {
+      for (let i = 0; i < n; i++) {
+        const f = framed(new Uint8Array(30_000).fill(sent.length & 0xff));
+        out.queueFramed(f);
+        sent.push(f);
+      }
+    };
+    queue(15); // a backlog of five pieces, so that pieces always wait from here on
+    await turn();
+    let worst = 0;
+    for (let round = 0; round < 40; round++) {
+      queue(3);
+      await turn();
+      for (let i = 0; i < 3; i++) {
+        stream.take();
+        await turn();
+      }
+      worst = Math.max(worst, held.restAt - (held.rest.length - held.restAt));
+    }
+    for (let i = 0; i < 100 && out.bufferedBytes > 0; i++) {
+      stream.take();
+      await turn();
+    }
+    assert.deepEqual(Buffer.concat(stream.writes), Buffer.concat(sent), 'every byte, in order');
+    assert.ok(worst <= 0, `entries written and still held exceeded those waiting by ${worst}`);
+  });
 });
