@@ -93,8 +93,13 @@ export class RosterOut<R extends RosterReader> {
   /** At the end of this turn, or once the interval has passed since the last update. */
   private schedule(flush: () => void): void {
     const wait = this.lastFlush + this.intervalMs - this.clock.now();
-    if (wait <= 0) setImmediate(flush);
-    else this.clock.setTimeout(flush, wait);
+    if (wait <= 0) {
+      setImmediate(flush);
+      return;
+    }
+    // Nothing to tell once the relay stops: the wait must not keep the process up.
+    const timer = this.clock.setTimeout(flush, wait);
+    (timer as { unref?: () => void }).unref?.();
   }
 
   private flush(changes: Change[]): void {
