@@ -57,6 +57,29 @@ export class Outbound implements Flushable {
     return this.queuedBytes + this.restBytes + this.stream.writableLength;
   }
 
+  /** Bytes handed to the stream since the connection opened (each write, each piece). */
+  private handed = 0;
+  /** Where the login roster lies in what was queued since the connection opened: [start, end). */
+  private snapshotStart = 0;
+  private snapshotEnd = 0;
+
+  /**
+   * Queues the login roster: frames shared by every session they are queued for and kept
+   * by the relay anyway (roster-out.ts), counted apart (`snapshotBytes`) until handed on.
+   */
+  queueSnapshot(frames: readonly Buffer[]): void {
+    this.snapshotStart = this.handed + this.queuedBytes + this.restBytes;
+    for (const framed of frames) this.queueFramed(framed);
+    this.snapshotEnd = this.handed + this.queuedBytes + this.restBytes;
+  }
+
+  /** Bytes of the login roster queued and not yet handed to the stream (counted in bufferedBytes too). */
+  get snapshotBytes(): number {
+    const handed = this.handed;
+    const end = this.snapshotEnd;
+    return handed >= end ? 0 : end - Math.max(handed, this.snapshotStart);
+  }
+
   /**
    * Queues an encoded frame body (never mutated after this); it leaves at the end of the
    * turn, or at once when the connection and the relay are quiet (`mayWriteNow`).
@@ -98,7 +121,9 @@ export class Outbound implements Flushable {
    * the turn, never from inside the caller (a mailbox enqueue pushing early).
    */
   private writeNow(body: Uint8Array): void {
-    this.stream.write(join([body], 0, 1, wireBytes(body)));
+    const bytes = wireBytes(body);
+    this.handed += bytes;
+    this.stream.write(join([body], 0, 1, bytes));
     this.flushedOwed = true; // mayWriteNow: none was owed
     setImmediate(this.flushedSoon);
   }
@@ -151,6 +176,7 @@ export class Outbound implements Flushable {
     const rest = this.rest.slice(this.restAt);
     const bytes = this.restBytes;
     this.dropRest();
+    this.handed += bytes;
     writeItems(this.stream, rest, bytes);
   }
 
@@ -160,6 +186,7 @@ export class Outbound implements Flushable {
     this.queuedBytes = 0;
     this.flushedOwed = false;
     this.dropRest();
+    this.snapshotEnd = 0;
   }
 
   /** Entries of large turns not written yet, from `restAt` on, in order, and their bytes. */
@@ -178,12 +205,16 @@ export class Outbound implements Flushable {
   private write(items: Uint8Array[]): void {
     const bytes = this.queuedBytes;
     this.queuedBytes = 0;
-    if (this.stream.destroyed) return;
+    if (this.stream.destroyed) {
+      this.handed += bytes; // gone either way: nothing is held for it
+      return;
+    }
     if (this.restBytes > 0 || bytes > OUTBOUND_PIECE_BYTES) {
       for (const item of items) this.rest.push(item);
       this.restBytes += bytes;
       if (!this.writingPiece) this.writePiece();
     } else {
+      this.handed += bytes;
       writeItems(this.stream, items, bytes);
     }
     this.flushedOwed = false; // this one covers a write made at once
@@ -216,6 +247,7 @@ export class Outbound implements Flushable {
       this.restBytes -= bytes;
     }
     this.writingPiece = true;
+    this.handed += bytes;
     writeItems(this.stream, piece, bytes, this.pieceWritten);
   }
 

@@ -42,6 +42,8 @@ export interface RosterReader {
   readonly ready: boolean;
   /** Bytes framed already (length prefix included), shared with other sessions. */
   sendFramed(framed: Buffer): void;
+  /** The whole roster at login: framed, shared, and kept by the relay anyway (Session.sendSnapshot). */
+  sendSnapshot(frames: readonly Buffer[]): void;
 }
 
 /** A change waiting to go out: the user, what others see of them now, and its number. */
@@ -81,7 +83,7 @@ export class RosterOut<R extends RosterReader> {
 
   /** `r` just became ready: the whole roster, and from now on the changes made after it. */
   welcome(r: R): void {
-    for (const framed of this.snapshot.frames()) r.sendFramed(framed);
+    r.sendSnapshot(this.snapshot.frames());
     if (this.batch.size > 0) this.readyMidway.set(r, this.changes);
   }
 

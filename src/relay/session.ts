@@ -1,15 +1,15 @@
 /**
- * One client connection: the state machine (DESIGN.md §4) and the outgoing queue; the
- * incoming side (inbound.ts), delivery (delivery.ts), group delivery (groups/delivery.ts)
- * and files (files/session-files.ts) are its parts. It takes any Duplex, so unit tests
- * drive it through an in-memory pair. Handlers change its state only through its methods.
- * Hostile input ends this session with a coded Error frame, never the relay.
+ * One client connection: the state machine (DESIGN.md §4) and the outgoing queue; the incoming
+ * side (inbound.ts), delivery (delivery.ts), group delivery (groups/delivery.ts) and files
+ * (files/session-files.ts) are its parts. It takes any Duplex, so unit tests drive it through an
+ * in-memory pair. Handlers change its state only through its methods. Hostile input ends this
+ * session with a coded Error frame, never the relay.
  *
  * Every byte held for the connection has a budget (issue 8, findings 2 and 5):
- * - queued output: past the soft budget the session stops being read (frames already
- *   received wait in the inbound backlog); if it stays there for slowConsumerTimeoutMs,
- *   or reaches the hard cap at all, it is closed with E_SLOW_CONSUMER. Mail pushes stop
- *   earlier (maxSessionBufferedBytes).
+ * - queued output: past the soft budget the session stops being read (frames already received
+ *   wait in the inbound backlog); if it stays there for slowConsumerTimeoutMs, or reaches the
+ *   hard cap at all (the login roster aside: sendSnapshot), it is closed with E_SLOW_CONSUMER.
+ *   Mail pushes stop earlier (maxSessionBufferedBytes).
  * - incoming bytes: a partial frame, and rated frames held for a token (inbound.ts).
  * - all of it counts towards the relay-wide budget (budget.ts), through the session's share.
  */
@@ -56,9 +56,9 @@ export class Session implements FileLink, InboundLink {
   readonly files: SessionFiles;
 
   /**
-   * `stream` is the cleartext side of the connection's TLS channel (listener.ts), or an
-   * in-memory pair in unit tests; `channelBinding` is that channel's TLS exporter
-   * (crypto/tls-cert.ts), which Register and Login must have signed (handlers/auth.ts).
+   * `stream`: the cleartext side of the TLS channel (listener.ts), or an in-memory pair in
+   * unit tests; `channelBinding`: its TLS exporter (crypto/tls-cert.ts), signed by Register
+   * and Login (handlers/auth.ts).
    */
   constructor(
     private readonly stream: Duplex,
@@ -176,20 +176,16 @@ export class Session implements FileLink, InboundLink {
   offer(mail: StoredMail): void {
     this.delivery.offer(mail);
   }
-
   offerEarly(mail: StoredMail, prevSeq: number): boolean {
     return this.delivery.offerEarly(mail, prevSeq);
   }
-
   /** DeliverAck: this user has these mails safe. */
   acked(seqs: readonly number[]): void {
     this.delivery.ack(seqs);
   }
-
   offerGroup(item: GroupItemOut): void {
     this.groupDelivery.offer(item);
   }
-
   offerGroupEarly(item: GroupItemOut, prevGseq: number): boolean {
     return this.groupDelivery.offerEarly(item, prevGseq);
   }
@@ -206,37 +202,41 @@ export class Session implements FileLink, InboundLink {
     this.outbound.queueDelayed(body);
     this.checkHardBudget();
   }
-
   /** Queues an encoded frame body; all frames of one turn go out in one write. */
   sendEncoded(body: Uint8Array): void {
     if (this.isClosing()) return;
     this.outbound.queue(body);
     this.checkHardBudget();
   }
-
   /** Queues a group item's shared bytes (length prefix included). */
   sendFramed(framed: Buffer): void {
     if (this.isClosing()) return;
     this.outbound.queueFramed(framed);
     this.checkHardBudget();
   }
-
+  /**
+   * Queues a newcomer's roster (roster-out.ts), shared frames the relay keeps anyway: outside
+   * the hard cap (Outbound.queueSnapshot), within the soft budget and its timeout from now.
+   */
+  sendSnapshot(frames: readonly Buffer[]): void {
+    if (this.isClosing()) return;
+    this.outbound.queueSnapshot(frames);
+    if (this.bufferedBytes >= this.softBudget) this.inbound.update();
+  }
   private checkHardBudget(): void {
-    if (this.bufferedBytes > this.softBudget * SLOW_CONSUMER_HARD_FACTOR) {
+    const own = this.bufferedBytes - this.outbound.snapshotBytes;
+    if (own > this.softBudget * SLOW_CONSUMER_HARD_FACTOR)
       this.fail(SessionCode.SlowConsumer, 'session: the client does not read what it asked for');
-    }
   }
 
   /** For the dispatcher: a token of `rate`; without one, the session stops reading until it is due. */
   takeToken(rate: RateClass): boolean {
     return this.inbound.takeToken(rate);
   }
-
   /** Counts a Send awaiting its durable ack; stops reading the socket past the limit. */
   sendStarted(): void {
     this.inbound.sendStarted();
   }
-
   sendFinished(): void {
     this.inbound.sendFinished();
   }

@@ -7,19 +7,12 @@
 import assert from 'node:assert/strict';
 import { generateIdentity } from '../../../src/crypto/keys.js';
 import { randomBytes } from '../../../src/crypto/random.js';
-import { ByteBudget } from '../../../src/relay/budget.js';
-import type { RelayContext } from '../../../src/relay/context.js';
-import { Delivery, type DeliveryLink, type SessionDelivery } from '../../../src/relay/delivery.js';
-import { DEFAULT_RELAY_LIMITS, type RelayLimits } from '../../../src/relay/limits.js';
-import type { MailStore, StoredMail } from '../../../src/relay/mail-store.js';
-import { Session } from '../../../src/relay/session.js';
-import { ManualClock } from '../../../src/util/clock.js';
-import type { Logger } from '../../../src/util/logger.js';
-import { silentLogger } from '../../../src/util/logger.js';
+import type { RelayLimits } from '../../../src/relay/limits.js';
+import type { StoredMail } from '../../../src/relay/mail-store.js';
 import { decodeFrame, encodeFrame } from '../../../src/wire/codec.js';
 import { FrameDecoder } from '../../../src/wire/framing.js';
 import { MAX_FRAME_BYTES } from '../../../src/wire/limits.js';
-import { duplexPair } from '../../helpers/duplex.js';
+import { memorySession } from '../../helpers/memory-session.js';
 import { cardOf } from '../../helpers/raw-client.js';
 
 const sender = cardOf(generateIdentity(), 'alice');
@@ -43,31 +36,16 @@ function mail(seq: number): StoredMail {
 function setup(limits: Partial<RelayLimits> = {}) {
   const durable: StoredMail[] = [];
   const reads = { count: 0 };
-  const mailbox = {
-    async read(_user: string, afterSeq: number, limit: number) {
+  const { session, clientSide } = memorySession({
+    limits,
+    async read(_user, afterSeq, limit) {
       reads.count++;
       // A store read takes a turn, as LevelDB's does: a loop of them would not hang the test.
       await new Promise((r) => setImmediate(r));
       const mails = durable.filter((m) => m.seq > afterSeq).slice(0, limit);
       return { mails, done: mails.length < limit };
     },
-    deliveryFor(link: DeliveryLink, l: RelayLimits, log: Logger): SessionDelivery {
-      return new Delivery(link, mailbox as unknown as MailStore, l, log);
-    },
-  };
-  const ctx = {
-    limits: { ...DEFAULT_RELAY_LIMITS, ...limits },
-    clock: new ManualClock(),
-    log: silentLogger,
-    mailbox,
-    // No groups here: the session's group delivery finds none to catch up.
-    groups: { streams: { trackedGroupsOf: () => [] } },
-    hub: { remove() {} },
-    budget: new ByteBudget(Number.MAX_SAFE_INTEGER),
-  } as unknown as RelayContext;
-  const [relaySide, clientSide] = duplexPair();
-  // In memory there is no TLS: a fixed binding stands in for the exporter.
-  const session = new Session(relaySide, ctx, 'test', new Uint8Array(32).fill(0xcb));
+  });
   const pushed: number[] = [];
   const decoder = new FrameDecoder(MAX_FRAME_BYTES);
   clientSide.on('data', (chunk: Buffer) => {

@@ -267,6 +267,36 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
     assert.ok(flushed >= stream.writes.length - 1, '`flushed` runs as pieces go');
   });
 
+  it('counts a login roster apart until each of its bytes is handed to the stream', async () => {
+    const stream = new SlowRecorder();
+    const out = new Outbound(stream as never, () => {});
+    out.queue(frame(1));
+    const chunks = Array.from({ length: 10 }, (_, i) => framed(new Uint8Array(15_000).fill(i)));
+    out.queueSnapshot(chunks);
+    out.queue(frame(2));
+    const roster = chunks.reduce((n, c) => n + c.length, 0);
+    assert.equal(out.snapshotBytes, roster, 'the roster alone, not the frames around it');
+    assert.equal(out.bufferedBytes, roster + 8, 'bufferedBytes still counts everything');
+    await turn();
+    const first = stream.writes[0]!.length;
+    assert.equal(out.snapshotBytes, roster - (first - 4), 'the first piece handed on');
+    let rounds = 0;
+    let last = out.snapshotBytes;
+    while (out.snapshotBytes > 0 && rounds++ < 20) {
+      stream.take();
+      await turn();
+      assert.ok(out.snapshotBytes < last, 'each piece takes some of it');
+      last = out.snapshotBytes;
+    }
+    assert.equal(out.snapshotBytes, 0);
+    stream.take();
+    await turn();
+    assert.deepEqual(stream.frames(), [1, ...chunks.map((_, i) => i), 2], 'in order');
+    // A frame queued after the roster was handed on never counts as roster.
+    out.queue(frame(3));
+    assert.equal(out.snapshotBytes, 0);
+  });
+
   it('does not write a frame at once past pieces that wait', async () => {
     const stream = new Recorder();
     const quiet = new DelayedFlush(25, { busy: () => false });

@@ -59,6 +59,9 @@ class Reader implements RosterReader {
   ready = true;
   readonly sent: Buffer[] = [];
   readonly holds = new Map<string, string>();
+  sendSnapshot(frames: readonly Buffer[]): void {
+    for (const framed of frames) this.sendFramed(framed);
+  }
   sendFramed(framed: Buffer): void {
     this.sent.push(framed);
     for (const u of decode([framed])) {

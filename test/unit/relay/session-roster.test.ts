@@ -1,0 +1,115 @@
+/**
+ * A newcomer's roster against a session's output budgets (Session.sendSnapshot): the roster's
+ * frames are the relay's own and shared, so the hard cap does not count them, but the soft
+ * budget does, and a client that does not read them is closed after slowConsumerTimeoutMs.
+ */
+import assert from 'node:assert/strict';
+import { generateIdentity } from '../../../src/crypto/keys.js';
+import { SLOW_CONSUMER_HARD_FACTOR } from '../../../src/relay/limits.js';
+import { decodeFrame, encodeFrame } from '../../../src/wire/codec.js';
+import { FrameDecoder, frame } from '../../../src/wire/framing.js';
+import { MAX_FRAME_BYTES } from '../../../src/wire/limits.js';
+import type { Frame } from '../../../src/wire/types.js';
+import { memorySession } from '../../helpers/memory-session.js';
+import { cardOf } from '../../helpers/raw-client.js';
+
+const SOFT = 16 * 1024;
+const HARD = SOFT * SLOW_CONSUMER_HARD_FACTOR;
+const TIMEOUT_MS = 1000;
+const settle = async () => {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+};
+
+/** A ready session; its client reads (and decodes) only once `read()` is called. */
+function setup() {
+  const { session, clientSide, clock } = memorySession({
+    limits: { maxSessionQueuedBytes: SOFT, slowConsumerTimeoutMs: TIMEOUT_MS },
+    backpressure: true,
+  });
+  const frames: Frame[] = [];
+  const decoder = new FrameDecoder(MAX_FRAME_BYTES);
+  const read = () =>
+    clientSide.on('data', (chunk: Buffer) => {
+      for (const bytes of decoder.push(chunk)) frames.push(decodeFrame(bytes));
+    });
+  session.becomeReady(cardOf(generateIdentity(), 'newcomer'), false);
+  return { session, frames, read, clock };
+}
+
+const card = cardOf(generateIdentity(), 'someone');
+
+/** One roster frame's body: 64 users with long status texts, about 15 KB. */
+const rosterBody = (first: boolean) =>
+  encodeFrame({
+    type: 'roster-update',
+    full: first,
+    entries: Array.from({ length: 64 }, () => ({
+      card,
+      online: true,
+      status: 'away' as const,
+      statusText: 'x'.repeat(80),
+      signed: null,
+    })),
+  });
+
+/** A roster of `count` such frames, framed, as the relay keeps it. */
+const roster = (count: number): Buffer[] =>
+  Array.from({ length: count }, (_, c) => frame(rosterBody(c === 0)));
+
+const rosterFrames = (frames: Frame[]) => frames.filter((f) => f.type === 'roster-update');
+const errors = (frames: Frame[]) => frames.flatMap((f) => (f.type === 'error' ? [f.code] : []));
+
+describe('relay session: a newcomer roster past the output budgets', () => {
+  it('sends a roster several times the hard cap whole, and keeps the session', async () => {
+    const { session, frames, read } = setup();
+    read();
+    const frames20 = roster(20);
+    const bytes = frames20.reduce((n, f) => n + f.length, 0);
+    assert.ok(bytes > 3 * HARD, `${bytes} bytes of roster against a hard cap of ${HARD}`);
+    session.sendSnapshot(frames20);
+    await settle();
+    assert.equal(session.isClosing(), false);
+    assert.equal(rosterFrames(frames).length, 20, 'every frame, in order');
+    assert.equal((rosterFrames(frames)[0] as { full: boolean }).full, true);
+    assert.deepEqual(errors(frames), []);
+  });
+
+  it('still closes a session whose own output passes the hard cap (the same bytes, not a roster)', async () => {
+    const { session, frames, read } = setup();
+    for (const f of roster(20)) session.sendFramed(f);
+    read();
+    await settle();
+    assert.equal(session.isClosing(), true);
+    assert.deepEqual(errors(frames), ['E_SLOW_CONSUMER']);
+  });
+
+  it('counts the roster against the hard cap of nothing queued after it', async () => {
+    const { session, frames, read } = setup();
+    session.sendSnapshot(roster(20));
+    // Replies after the roster, about 15 KB each: four are within the hard cap on their own.
+    const reply = rosterBody(false);
+    for (let i = 0; i < 4; i++) session.sendEncoded(reply);
+    assert.ok(4 * reply.length < HARD && 5 * reply.length > HARD, `${reply.length}`);
+    assert.equal(session.isClosing(), false, 'the roster does not use up the hard cap');
+    session.sendEncoded(reply);
+    assert.equal(session.isClosing(), true, 'its own bytes past the cap still close it');
+    read();
+    await settle();
+    assert.deepEqual(errors(frames), ['E_SLOW_CONSUMER']);
+  });
+
+  it('closes a newcomer that does not read its roster once slowConsumerTimeoutMs has passed', async () => {
+    const { session, frames, read, clock } = setup();
+    session.sendSnapshot(roster(20));
+    await settle();
+    clock.advance(TIMEOUT_MS - 1);
+    await settle();
+    assert.equal(session.isClosing(), false, 'not before its time');
+    clock.advance(1);
+    await settle();
+    assert.equal(session.isClosing(), true);
+    read();
+    await settle();
+    assert.deepEqual(errors(frames), ['E_SLOW_CONSUMER']);
+  });
+});
