@@ -14,6 +14,7 @@
  * relay).
  */
 import { generateIdentity } from '../../src/crypto/keys.js';
+import { decodeFrame } from '../../src/wire/codec.js';
 import { CLIENT_FEATURES } from '../../src/wire/limits.js';
 import { RawClient } from '../../test/helpers/raw-client.js';
 import { inBatches } from './compare-util.js';
@@ -42,6 +43,7 @@ async function storm(n: number): Promise<void> {
         features: CLIENT_FEATURES,
       });
       client.keep = false;
+      client.onRawFrame = () => true; // read, not decoded: the generator's time is the storm's
       return client;
     });
     for (const c of registered) c.close();
@@ -56,6 +58,8 @@ async function storm(n: number): Promise<void> {
     }, 100);
     let bytes = 0;
     let closedEarly = 0;
+    // The code of the Error frame each closed session got last (none: closed without one).
+    const closedWith = new Map<string, number>();
     let lastByteAt = performance.now();
     const cpu0 = await relay.cpuSeconds();
     const t0 = performance.now();
@@ -64,9 +68,16 @@ async function storm(n: number): Promise<void> {
         features: CLIENT_FEATURES,
       });
       client.keep = false;
-      void client.closed.then(() => closedEarly++);
+      let last: Uint8Array | null = null;
+      void client.closed.then(() => {
+        closedEarly++;
+        const f = last === null ? null : decodeFrame(last);
+        const code = f?.type === 'error' ? f.code : 'none';
+        closedWith.set(code, (closedWith.get(code) ?? 0) + 1);
+      });
       client.onRawFrame = (frame) => {
         bytes += frame.length;
+        last = frame;
         lastByteAt = performance.now();
         return true;
       };
@@ -84,7 +95,8 @@ async function storm(n: number): Promise<void> {
         `read at ${fmt(done / 1000, 2)} s; relay CPU ${fmt(cpu, 2)} s ` +
         `(${fmt((cpu * 1000) / n, 2)} ms a login); relay RSS peak ${fmt(peakMb)} MB, ` +
         `${fmt(after.rssMb)} MB after; roster bytes a client read after its Ready ` +
-        `${fmt(bytes / n / 1024)} KiB on average; sessions the relay closed ${closedEarly}`,
+        `${fmt(bytes / n / 1024)} KiB on average; sessions the relay closed ${closedEarly}` +
+        (closedEarly > 0 ? ` (${[...closedWith].map(([c, k]) => `${c} ${k}`).join(', ')})` : ''),
     );
     for (const c of clients) c.close();
   } finally {
