@@ -73,6 +73,11 @@ export class Outbound implements Flushable {
     this.snapshotEnd = this.handed + this.queuedBytes + this.restBytes;
   }
 
+  /** bufferedBytes but the login roster's: what this connection holds of its own. */
+  get ownBytes(): number {
+    return this.bufferedBytes - this.snapshotBytes;
+  }
+
   /** Bytes of the login roster queued and not yet handed to the stream (counted in bufferedBytes too). */
   get snapshotBytes(): number {
     const handed = this.handed;

@@ -11,7 +11,8 @@
  *   hard cap at all (the login roster aside: sendSnapshot), it is closed with E_SLOW_CONSUMER.
  *   Mail pushes stop earlier (maxSessionBufferedBytes).
  * - incoming bytes: a partial frame, and rated frames held for a token (inbound.ts).
- * - all of it counts towards the relay-wide budget (budget.ts), through the session's share.
+ * - all of it counts towards the relay-wide budget (budget.ts), through the session's share
+ *   (the login roster aside again: docs/decisions.md, "A newcomer's roster and the budgets").
  */
 import type { Duplex } from 'node:stream';
 import { encodeFrame } from '../wire/codec.js';
@@ -121,9 +122,9 @@ export class Session implements FileLink, InboundLink {
     return this.outbound.bufferedBytes;
   }
 
-  /** Everything the relay holds for this connection: output, the partial frame, the backlog, files. */
+  /** What the relay holds for this connection alone (output, partial frame, backlog, files): not its roster. */
   get heldBytes(): number {
-    return this.bufferedBytes + this.inbound.heldBytes + this.files.heldBytes;
+    return this.outbound.ownBytes + this.inbound.heldBytes + this.files.heldBytes;
   }
 
   /** For the incoming side's read gate: file chunk bytes waiting for disk. */
@@ -216,7 +217,7 @@ export class Session implements FileLink, InboundLink {
   }
   /**
    * Queues a newcomer's roster (roster-out.ts), shared frames the relay keeps anyway: outside
-   * the hard cap (Outbound.queueSnapshot), within the soft budget and its timeout from now.
+   * the hard cap and the relay-wide budget, within the soft budget and its timeout from now.
    */
   sendSnapshot(frames: readonly Buffer[]): void {
     if (this.isClosing()) return;
@@ -224,8 +225,7 @@ export class Session implements FileLink, InboundLink {
     if (this.bufferedBytes >= this.softBudget) this.inbound.update();
   }
   private checkHardBudget(): void {
-    const own = this.bufferedBytes - this.outbound.snapshotBytes;
-    if (own > this.softBudget * SLOW_CONSUMER_HARD_FACTOR)
+    if (this.outbound.ownBytes > this.softBudget * SLOW_CONSUMER_HARD_FACTOR)
       this.fail(SessionCode.SlowConsumer, 'session: the client does not read what it asked for');
   }
 

@@ -26,6 +26,8 @@ export interface MemorySessionOptions {
   /** The store's reads; none by default. */
   read?: MailRead;
   log?: Logger;
+  /** The relay-wide budget (maxRelayBufferedBytes); unbounded by default. */
+  relayBudget?: number;
   /** A client side that takes bytes only as it reads them, as TCP does (backpressuredPair). */
   backpressure?: boolean;
 }
@@ -49,7 +51,7 @@ export function memorySession(options: MemorySessionOptions = {}) {
     // No groups here: the session's group delivery finds none to catch up.
     groups: { streams: { trackedGroupsOf: () => [] } },
     hub: { remove() {} },
-    budget: new ByteBudget(Number.MAX_SAFE_INTEGER),
+    budget: new ByteBudget(options.relayBudget ?? Number.MAX_SAFE_INTEGER),
   } as unknown as RelayContext;
   const [relaySide, clientSide] = options.backpressure ? backpressuredPair() : duplexPair();
   // In memory there is no TLS: a fixed binding stands in for the exporter.

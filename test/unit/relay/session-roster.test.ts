@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { generateIdentity } from '../../../src/crypto/keys.js';
 import { SLOW_CONSUMER_HARD_FACTOR } from '../../../src/relay/limits.js';
+import { OUTBOUND_PIECE_BYTES } from '../../../src/relay/outbound.js';
 import { decodeFrame, encodeFrame } from '../../../src/wire/codec.js';
 import { FrameDecoder, frame } from '../../../src/wire/framing.js';
 import { MAX_FRAME_BYTES } from '../../../src/wire/limits.js';
@@ -21,10 +22,11 @@ const settle = async () => {
 };
 
 /** A ready session; its client reads (and decodes) only once `read()` is called. */
-function setup() {
-  const { session, clientSide, clock } = memorySession({
+function setup(relayBudget?: number) {
+  const { session, clientSide, clock, ctx } = memorySession({
     limits: { maxSessionQueuedBytes: SOFT, slowConsumerTimeoutMs: TIMEOUT_MS },
     backpressure: true,
+    ...(relayBudget === undefined ? {} : { relayBudget }),
   });
   const frames: Frame[] = [];
   const decoder = new FrameDecoder(MAX_FRAME_BYTES);
@@ -33,7 +35,7 @@ function setup() {
       for (const bytes of decoder.push(chunk)) frames.push(decodeFrame(bytes));
     });
   session.becomeReady(cardOf(generateIdentity(), 'newcomer'), false);
-  return { session, frames, read, clock };
+  return { session, frames, read, clock, budget: ctx.budget };
 }
 
 const card = cardOf(generateIdentity(), 'someone');
@@ -96,6 +98,26 @@ describe('relay session: a newcomer roster past the output budgets', () => {
     read();
     await settle();
     assert.deepEqual(errors(frames), ['E_SLOW_CONSUMER']);
+  });
+
+  it('leaves the roster out of the relay-wide budget, and counts what follows it', async () => {
+    // Room for the replies below, not for one newcomer's roster.
+    const { session, frames, read, budget } = setup(2 * HARD);
+    session.sendSnapshot(roster(20));
+    const reply = rosterBody(false);
+    session.sendEncoded(reply);
+    session.account();
+    assert.equal(budget.totalBytes, reply.length + 2, 'the reply alone is counted');
+    await settle();
+    assert.equal(session.isClosing(), false, 'not shed for the roster');
+    // Once written, the piece under way is the connection's own copy in the stream.
+    const piece = OUTBOUND_PIECE_BYTES + reply.length + 2;
+    assert.ok(budget.totalBytes <= reply.length + 2 + piece, `${budget.totalBytes}`);
+    read();
+    await settle();
+    assert.deepEqual(errors(frames), []);
+    assert.equal(rosterFrames(frames).length, 21);
+    assert.equal(budget.totalBytes, 0);
   });
 
   it('closes a newcomer that does not read its roster once slowConsumerTimeoutMs has passed', async () => {
