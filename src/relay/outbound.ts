@@ -11,6 +11,7 @@ import type { DelayedFlush, Flushable } from '../util/delayed-flush.js';
 import { TickBatcher } from '../util/tick-batcher.js';
 import { type Frame, isKeptAck } from '../wire/types.js';
 import { FRAMED, join, OUTBOUND_JOIN_MAX_BYTES, wireBytes, writeItems } from './outbound-writes.js';
+import { RosterSpans } from './roster-spans.js';
 
 export { OUTBOUND_JOIN_MAX_BYTES } from './outbound-writes.js';
 
@@ -59,30 +60,28 @@ export class Outbound implements Flushable {
 
   /** Bytes handed to the stream since the connection opened (each write, each piece). */
   private handed = 0;
-  /** Where the login roster lies in what was queued since the connection opened: [start, end). */
-  private snapshotStart = 0;
-  private snapshotEnd = 0;
+  /** Where roster frames lie in this connection's output. */
+  private readonly roster = new RosterSpans();
 
   /**
-   * Queues the login roster: frames shared by every session they are queued for and kept
-   * by the relay anyway (roster-out.ts), counted apart (`snapshotBytes`) until handed on.
+   * Queues roster frames (a newcomer's roster, an update): shared by every session they are
+   * queued for and kept by the relay anyway (roster-out.ts), counted apart (`rosterBytes`)
+   * until handed on.
    */
-  queueSnapshot(frames: readonly Buffer[]): void {
-    this.snapshotStart = this.handed + this.queuedBytes + this.restBytes;
+  queueRoster(frames: readonly Buffer[]): void {
+    const start = this.handed + this.queuedBytes + this.restBytes;
     for (const framed of frames) this.queueFramed(framed);
-    this.snapshotEnd = this.handed + this.queuedBytes + this.restBytes;
+    this.roster.add(start, this.handed + this.queuedBytes + this.restBytes);
   }
 
-  /** bufferedBytes but the login roster's: what this connection holds of its own. */
+  /** Bytes of roster frames queued and not yet handed to the stream (in bufferedBytes too). */
+  get rosterBytes(): number {
+    return this.roster.queued(this.handed);
+  }
+
+  /** bufferedBytes but the roster's: what this connection holds of its own. */
   get ownBytes(): number {
-    return this.bufferedBytes - this.snapshotBytes;
-  }
-
-  /** Bytes of the login roster queued and not yet handed to the stream (counted in bufferedBytes too). */
-  get snapshotBytes(): number {
-    const handed = this.handed;
-    const end = this.snapshotEnd;
-    return handed >= end ? 0 : end - Math.max(handed, this.snapshotStart);
+    return this.bufferedBytes - this.rosterBytes;
   }
 
   /**
@@ -191,7 +190,7 @@ export class Outbound implements Flushable {
     this.queuedBytes = 0;
     this.flushedOwed = false;
     this.dropRest();
-    this.snapshotEnd = 0;
+    this.roster.clear();
   }
 
   /** Entries of large turns not written yet, from `restAt` on, in order, and their bytes. */

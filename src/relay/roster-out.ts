@@ -40,10 +40,8 @@ export const ROSTER_FLUSH_MS_PER_SESSION = 0.1;
 export interface RosterReader {
   /** Ready and not closing. */
   readonly ready: boolean;
-  /** Bytes framed already (length prefix included), shared with other sessions. */
-  sendFramed(framed: Buffer): void;
-  /** The whole roster at login: framed, shared, and kept by the relay anyway (Session.sendSnapshot). */
-  sendSnapshot(frames: readonly Buffer[]): void;
+  /** Roster frames, framed already (length prefix included) and shared (Session.sendRoster). */
+  sendRoster(frames: readonly Buffer[]): void;
 }
 
 /** A change waiting to go out: the user, what others see of them now, and its number. */
@@ -83,7 +81,7 @@ export class RosterOut<R extends RosterReader> {
 
   /** `r` just became ready: the whole roster, and from now on the changes made after it. */
   welcome(r: R): void {
-    r.sendSnapshot(this.snapshot.frames());
+    r.sendRoster(this.snapshot.frames());
     if (this.batch.size > 0) this.readyMidway.set(r, this.changes);
   }
 
@@ -118,7 +116,7 @@ export class RosterOut<R extends RosterReader> {
         frames = encodeChanges(changes, since);
         framesSince.set(since, frames);
       }
-      for (const framed of frames) r.sendFramed(framed);
+      r.sendRoster(frames);
     }
   }
 }

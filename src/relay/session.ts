@@ -8,11 +8,11 @@
  * Every byte held for the connection has a budget (issue 8, findings 2 and 5):
  * - queued output: past the soft budget the session stops being read (frames already received
  *   wait in the inbound backlog); if it stays there for slowConsumerTimeoutMs, or reaches the
- *   hard cap at all (the login roster aside: sendSnapshot), it is closed with E_SLOW_CONSUMER.
+ *   hard cap at all (the roster aside: sendRoster), it is closed with E_SLOW_CONSUMER.
  *   Mail pushes stop earlier (maxSessionBufferedBytes).
  * - incoming bytes: a partial frame, and rated frames held for a token (inbound.ts).
  * - all of it counts towards the relay-wide budget (budget.ts), through the session's share
- *   (the login roster aside again: docs/decisions.md, "A newcomer's roster and the budgets").
+ *   (the roster aside again: docs/decisions.md, "A newcomer's roster and the budgets").
  */
 import type { Duplex } from 'node:stream';
 import { encodeFrame } from '../wire/codec.js';
@@ -216,12 +216,12 @@ export class Session implements FileLink, InboundLink {
     this.checkHardBudget();
   }
   /**
-   * Queues a newcomer's roster (roster-out.ts), shared frames the relay keeps anyway: outside
-   * the hard cap and the relay-wide budget, within the soft budget and its timeout from now.
+   * Queues roster frames (roster-out.ts), shared frames the relay keeps anyway: outside the
+   * hard cap and the relay-wide budget, within the soft budget and its timeout from now.
    */
-  sendSnapshot(frames: readonly Buffer[]): void {
+  sendRoster(frames: readonly Buffer[]): void {
     if (this.isClosing()) return;
-    this.outbound.queueSnapshot(frames);
+    this.outbound.queueRoster(frames);
     if (this.bufferedBytes >= this.softBudget) this.inbound.update();
   }
   private checkHardBudget(): void {

@@ -23,7 +23,7 @@ export function forgeRelayFrames(rewrite: FrameRewrite): () => void {
   const original = proto.sendEncoded;
   const originalDelayed = proto.sendDelayed;
   const originalFramed = proto.sendFramed;
-  const originalSnapshot = proto.sendSnapshot;
+  const originalRoster = proto.sendRoster;
   const forged = (send: (this: Session, body: Uint8Array) => void) =>
     function (this: Session, body: Uint8Array): void {
       const frame = decodeFrame(body);
@@ -46,12 +46,12 @@ export function forgeRelayFrames(rewrite: FrameRewrite): () => void {
       );
     }
   };
-  // The login roster: shared frames too, forged one by one like group items.
-  proto.sendSnapshot = function (this: Session, frames: readonly Buffer[]): void {
+  // Roster frames: shared too, forged one by one like group items.
+  proto.sendRoster = function (this: Session, frames: readonly Buffer[]): void {
     for (const framed of frames) proto.sendFramed.call(this, framed);
   };
   return () => {
-    proto.sendSnapshot = originalSnapshot;
+    proto.sendRoster = originalRoster;
     proto.sendEncoded = original;
     proto.sendDelayed = originalDelayed;
     proto.sendFramed = originalFramed;

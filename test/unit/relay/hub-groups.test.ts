@@ -33,7 +33,7 @@ class Member {
   }
   send(): void {}
   sendFramed(): void {}
-  sendSnapshot(): void {}
+  sendRoster(): void {}
 }
 
 const item = { gidHex: 'aa', gseq: 1 } as unknown as GroupItemOut;

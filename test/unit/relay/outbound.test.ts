@@ -272,29 +272,29 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
     const out = new Outbound(stream as never, () => {});
     out.queue(frame(1));
     const chunks = Array.from({ length: 10 }, (_, i) => framed(new Uint8Array(15_000).fill(i)));
-    out.queueSnapshot(chunks);
+    out.queueRoster(chunks);
     out.queue(frame(2));
     const roster = chunks.reduce((n, c) => n + c.length, 0);
-    assert.equal(out.snapshotBytes, roster, 'the roster alone, not the frames around it');
+    assert.equal(out.rosterBytes, roster, 'the roster alone, not the frames around it');
     assert.equal(out.bufferedBytes, roster + 8, 'bufferedBytes still counts everything');
     await turn();
     const first = stream.writes[0]!.length;
-    assert.equal(out.snapshotBytes, roster - (first - 4), 'the first piece handed on');
+    assert.equal(out.rosterBytes, roster - (first - 4), 'the first piece handed on');
     let rounds = 0;
-    let last = out.snapshotBytes;
-    while (out.snapshotBytes > 0 && rounds++ < 20) {
+    let last = out.rosterBytes;
+    while (out.rosterBytes > 0 && rounds++ < 20) {
       stream.take();
       await turn();
-      assert.ok(out.snapshotBytes < last, 'each piece takes some of it');
-      last = out.snapshotBytes;
+      assert.ok(out.rosterBytes < last, 'each piece takes some of it');
+      last = out.rosterBytes;
     }
-    assert.equal(out.snapshotBytes, 0);
+    assert.equal(out.rosterBytes, 0);
     stream.take();
     await turn();
     assert.deepEqual(stream.frames(), [1, ...chunks.map((_, i) => i), 2], 'in order');
     // A frame queued after the roster was handed on never counts as roster.
     out.queue(frame(3));
-    assert.equal(out.snapshotBytes, 0);
+    assert.equal(out.rosterBytes, 0);
   });
 
   it('does not write a frame at once past pieces that wait', async () => {

@@ -59,10 +59,10 @@ class Reader implements RosterReader {
   ready = true;
   readonly sent: Buffer[] = [];
   readonly holds = new Map<string, string>();
-  sendSnapshot(frames: readonly Buffer[]): void {
-    for (const framed of frames) this.sendFramed(framed);
+  sendRoster(frames: readonly Buffer[]): void {
+    for (const framed of frames) this.take(framed);
   }
-  sendFramed(framed: Buffer): void {
+  private take(framed: Buffer): void {
     this.sent.push(framed);
     for (const u of decode([framed])) {
       if (u.full) this.holds.clear();

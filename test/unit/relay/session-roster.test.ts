@@ -1,7 +1,8 @@
 /**
- * A newcomer's roster against a session's output budgets (Session.sendSnapshot): the roster's
- * frames are the relay's own and shared, so the hard cap does not count them, but the soft
- * budget does, and a client that does not read them is closed after slowConsumerTimeoutMs.
+ * Roster frames against a session's output budgets (Session.sendRoster): a newcomer's roster
+ * and the updates after it are the relay's own frames and shared, so neither the hard cap
+ * nor the relay-wide budget counts them, but the soft budget does, and a client that does
+ * not read them is closed after slowConsumerTimeoutMs.
  */
 import assert from 'node:assert/strict';
 import { generateIdentity } from '../../../src/crypto/keys.js';
@@ -68,7 +69,7 @@ describe('relay session: a newcomer roster past the output budgets', () => {
     const frames20 = roster(20);
     const bytes = frames20.reduce((n, f) => n + f.length, 0);
     assert.ok(bytes > 3 * HARD, `${bytes} bytes of roster against a hard cap of ${HARD}`);
-    session.sendSnapshot(frames20);
+    session.sendRoster(frames20);
     await settle();
     assert.equal(session.isClosing(), false);
     assert.equal(rosterFrames(frames).length, 20, 'every frame, in order');
@@ -87,7 +88,7 @@ describe('relay session: a newcomer roster past the output budgets', () => {
 
   it('counts the roster against the hard cap of nothing queued after it', async () => {
     const { session, frames, read } = setup();
-    session.sendSnapshot(roster(20));
+    session.sendRoster(roster(20));
     // Replies after the roster, about 15 KB each: four are within the hard cap on their own.
     const reply = rosterBody(false);
     for (let i = 0; i < 4; i++) session.sendEncoded(reply);
@@ -103,7 +104,7 @@ describe('relay session: a newcomer roster past the output budgets', () => {
   it('leaves the roster out of the relay-wide budget, and counts what follows it', async () => {
     // Room for the replies below, not for one newcomer's roster.
     const { session, frames, read, budget } = setup(2 * HARD);
-    session.sendSnapshot(roster(20));
+    session.sendRoster(roster(20));
     const reply = rosterBody(false);
     session.sendEncoded(reply);
     session.account();
@@ -120,9 +121,27 @@ describe('relay session: a newcomer roster past the output budgets', () => {
     assert.equal(budget.totalBytes, 0);
   });
 
+  it('leaves roster updates between other frames out of the hard cap and the relay-wide budget', async () => {
+    const { session, frames, read, budget } = setup(2 * HARD);
+    const reply = new Uint8Array(encodeFrame({ type: 'pong', nonce: 1 }));
+    // A client that reads nothing for a while, told of many changes between its replies.
+    for (const framed of roster(20)) {
+      session.sendRoster([framed]);
+      session.sendEncoded(reply);
+    }
+    session.account();
+    assert.equal(session.isClosing(), false);
+    assert.equal(budget.totalBytes, 20 * (reply.length + 1), 'the replies alone are counted');
+    read();
+    await settle();
+    assert.deepEqual(errors(frames), []);
+    assert.equal(rosterFrames(frames).length, 20);
+    assert.equal(frames.filter((f) => f.type === 'pong').length, 20);
+  });
+
   it('closes a newcomer that does not read its roster once slowConsumerTimeoutMs has passed', async () => {
     const { session, frames, read, clock } = setup();
-    session.sendSnapshot(roster(20));
+    session.sendRoster(roster(20));
     await settle();
     clock.advance(TIMEOUT_MS - 1);
     await settle();
