@@ -73,6 +73,10 @@ export async function spawnRelay(
     });
     child.once('exit', (code) => reject(new Error(`relay exited with ${code}`)));
   });
+  let stopping = false;
+  child.once('exit', (code, signal) => {
+    if (!stopping) console.error(`  relay exited during the run: code ${code}, signal ${signal}`);
+  });
   return {
     port,
     plain,
@@ -89,6 +93,7 @@ export async function spawnRelay(
       return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
     },
     async stop() {
+      stopping = true;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
