@@ -51,6 +51,9 @@ export class Outbound implements Flushable {
     private readonly delayed: DelayedFlush | null = null,
   ) {
     this.batch = new TickBatcher((items) => this.write(items));
+    stream.on('drain', () => {
+      if (this.restBytes > 0 && !this.writingPiece) this.writePiece();
+    });
   }
 
   /** Bytes accepted for this connection and not yet handed to the kernel. */
@@ -213,10 +216,13 @@ export class Outbound implements Flushable {
       this.handed += bytes; // gone either way: nothing is held for it
       return;
     }
-    if (this.restBytes > 0 || bytes > OUTBOUND_PIECE_BYTES) {
+    // While the stream asks to wait (a client slower than its output), what comes waits here
+    // as the queued buffers, shared ones shared, not as a copy in the stream for each turn.
+    const wait = this.stream.writableNeedDrain;
+    if (this.restBytes > 0 || bytes > OUTBOUND_PIECE_BYTES || wait) {
       for (const item of items) this.rest.push(item);
       this.restBytes += bytes;
-      if (!this.writingPiece) this.writePiece();
+      if (!this.writingPiece && !wait) this.writePiece();
     } else {
       this.handed += bytes;
       writeItems(this.stream, items, bytes);

@@ -297,6 +297,36 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
     assert.equal(out.rosterBytes, 0);
   });
 
+  it('keeps what comes while the stream asks to wait, and writes it together once it drains', async () => {
+    const stream = new SlowRecorder();
+    let flushed = 0;
+    const out = new Outbound(stream as never, () => flushed++);
+    out.queue(new Uint8Array(10_000).fill(1));
+    out.queue(new Uint8Array(10_000).fill(1));
+    await turn();
+    assert.equal(stream.writes.length, 1);
+    assert.equal(stream.writableNeedDrain, true, "past the stream's high-water mark");
+    const update = framed(new Uint8Array(1000).fill(2));
+    for (let i = 0; i < 3; i++) {
+      out.queueRoster([update]);
+      out.queue(frame(3));
+      await turn();
+    }
+    assert.equal(stream.writableLength, 20_004, 'nothing more goes into the stream meanwhile');
+    assert.equal(out.rosterBytes, 3 * update.length, 'the roster frames still wait, shared');
+    stream.take();
+    await turn();
+    assert.equal(stream.writes.length, 2, 'then all that waited, in one write');
+    for (let i = 0; i < 5; i++) {
+      stream.take();
+      await turn();
+    }
+    assert.equal(stream.writes.length, 2);
+    assert.deepEqual(stream.frames(), [1, 1, 2, 3, 2, 3, 2, 3]);
+    assert.equal(out.bufferedBytes, 0);
+    assert.ok(flushed >= 2);
+  });
+
   it('does not write a frame at once past pieces that wait', async () => {
     const stream = new Recorder();
     const quiet = new DelayedFlush(25, { busy: () => false });
