@@ -63,6 +63,26 @@ export class Outbound implements Flushable {
 
   /** Bytes handed to the stream since the connection opened (each write, each piece). */
   private handed = 0;
+  /** Of those, the bytes of writes the stream has completed (the kernel took them). */
+  private taken = 0;
+  /** The size of each write not completed yet, in order (from `inFlightAt`). */
+  private inFlight: number[] = [];
+  private inFlightAt = 0;
+
+  private handOff(bytes: number): void {
+    this.handed += bytes;
+    this.inFlight.push(bytes);
+  }
+
+  /** A write's callback: writes complete in order. */
+  private readonly written = (): void => {
+    const q = this.inFlight;
+    this.taken += q[this.inFlightAt++] ?? 0;
+    if (this.inFlightAt >= q.length) {
+      this.inFlight = [];
+      this.inFlightAt = 0;
+    }
+  };
   /** Where roster frames lie in this connection's output. */
   private readonly roster = new RosterSpans();
 
@@ -77,9 +97,14 @@ export class Outbound implements Flushable {
     this.roster.add(start, this.handed + this.queuedBytes + this.restBytes);
   }
 
-  /** Bytes of roster frames queued and not yet handed to the stream (in bufferedBytes too). */
+  /**
+   * Bytes of roster frames not yet taken by the kernel (in bufferedBytes too): queued, or
+   * in the stream. A roster update goes to every session in one turn, and the budgets are
+   * told right after; counted until the kernel took it, it was a few thousand times its
+   * size for a moment, and the relay shed sessions for it (docs/decisions.md).
+   */
   get rosterBytes(): number {
-    return this.roster.queued(this.handed);
+    return this.roster.queued(this.taken);
   }
 
   /** bufferedBytes but the roster's: what this connection holds of its own. */
@@ -129,8 +154,8 @@ export class Outbound implements Flushable {
    */
   private writeNow(body: Uint8Array): void {
     const bytes = wireBytes(body);
-    this.handed += bytes;
-    this.stream.write(join([body], 0, 1, bytes));
+    this.handOff(bytes);
+    this.stream.write(join([body], 0, 1, bytes), this.written);
     this.flushedOwed = true; // mayWriteNow: none was owed
     setImmediate(this.flushedSoon);
   }
@@ -183,8 +208,8 @@ export class Outbound implements Flushable {
     const rest = this.rest.slice(this.restAt);
     const bytes = this.restBytes;
     this.dropRest();
-    this.handed += bytes;
-    writeItems(this.stream, rest, bytes);
+    this.handOff(bytes);
+    writeItems(this.stream, rest, bytes, this.written);
   }
 
   /** Forgets what is queued (the socket closed). */
@@ -194,6 +219,8 @@ export class Outbound implements Flushable {
     this.flushedOwed = false;
     this.dropRest();
     this.roster.clear();
+    this.inFlight = [];
+    this.inFlightAt = 0;
   }
 
   /** Entries of large turns not written yet, from `restAt` on, in order, and their bytes. */
@@ -214,6 +241,7 @@ export class Outbound implements Flushable {
     this.queuedBytes = 0;
     if (this.stream.destroyed) {
       this.handed += bytes; // gone either way: nothing is held for it
+      this.taken += bytes;
       return;
     }
     // While the stream asks to wait (a client slower than its output), what comes waits here
@@ -224,8 +252,8 @@ export class Outbound implements Flushable {
       this.restBytes += bytes;
       if (!this.writingPiece && !wait) this.writePiece();
     } else {
-      this.handed += bytes;
-      writeItems(this.stream, items, bytes);
+      this.handOff(bytes);
+      writeItems(this.stream, items, bytes, this.written);
     }
     this.flushedOwed = false; // this one covers a write made at once
     this.flushed();
@@ -257,11 +285,12 @@ export class Outbound implements Flushable {
       this.restBytes -= bytes;
     }
     this.writingPiece = true;
-    this.handed += bytes;
+    this.handOff(bytes);
     writeItems(this.stream, piece, bytes, this.pieceWritten);
   }
 
   private readonly pieceWritten = (): void => {
+    this.written();
     this.writingPiece = false;
     if (this.stream.destroyed) return;
     if (this.restBytes > 0) this.writePiece();

@@ -139,6 +139,19 @@ describe('relay session: a newcomer roster past the output budgets', () => {
     assert.equal(frames.filter((f) => f.type === 'pong').length, 20);
   });
 
+  it('does not count a roster update in the stream, not yet taken, against the relay-wide budget', async () => {
+    // Right after an update goes out to every session, each one's copy sits in its stream
+    // until the kernel takes it: counted there, thousands of sessions made it a spike.
+    const { session, frames, read, budget } = setup(HARD);
+    session.sendRoster(roster(2));
+    await settle();
+    session.account();
+    assert.equal(budget.totalBytes, 0, 'nothing of its own');
+    read();
+    await settle();
+    assert.equal(rosterFrames(frames).length, 2);
+  });
+
   it('closes a newcomer that does not read its roster once slowConsumerTimeoutMs has passed', async () => {
     const { session, frames, read, clock } = setup();
     session.sendRoster(roster(20));
