@@ -89,7 +89,7 @@ export class Outbound implements Flushable {
   /**
    * Queues roster frames (a newcomer's roster, an update): shared by every session they are
    * queued for and kept by the relay anyway (roster-out.ts), counted apart (`rosterBytes`)
-   * until handed on.
+   * until the kernel took them.
    */
   queueRoster(frames: readonly Buffer[]): void {
     const start = this.handed + this.queuedBytes + this.restBytes;

@@ -2,11 +2,11 @@
  * Which of a connection's queued output is roster frames (roster-out.ts): frames the relay
  * keeps anyway and shares with every session they are queued for. They are spans of the
  * connection's output, by byte position since it opened, so its budgets can leave them out
- * until each byte is handed to the stream (outbound.ts; docs/decisions.md, "A newcomer's
- * roster and the budgets").
+ * until the kernel took each byte (outbound.ts; docs/decisions.md, "A newcomer's roster
+ * and the budgets").
  */
 export class RosterSpans {
-  /** [start, end) pairs in output order, flattened; those before `at` are handed on. */
+  /** [start, end) pairs in output order, flattened; those before `at` are gone. */
   private spans: number[] = [];
   private at = 0;
   /** The bytes of the spans from `at` on. */
@@ -22,12 +22,12 @@ export class RosterSpans {
     this.bytes += end - start;
   }
 
-  /** Bytes of the spans not handed on yet, once the first `handed` bytes of output were. */
-  queued(handed: number): number {
+  /** Bytes of the spans not gone yet, once the first `gone` bytes of output are. */
+  queued(gone: number): number {
     const s = this.spans;
     if (s.length === 0) return 0;
     let at = this.at;
-    while (at < s.length && s[at + 1]! <= handed) {
+    while (at < s.length && s[at + 1]! <= gone) {
       this.bytes -= s[at + 1]! - s[at]!;
       at += 2;
     }
@@ -41,7 +41,7 @@ export class RosterSpans {
       at = 0;
     }
     this.at = at;
-    return this.bytes - Math.max(0, handed - this.spans[at]!);
+    return this.bytes - Math.max(0, gone - this.spans[at]!);
   }
 
   clear(): void {
