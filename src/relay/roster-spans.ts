@@ -35,7 +35,7 @@ export class RosterSpans {
       this.clear();
       return 0;
     }
-    // Handed spans leave the array once they are most of it.
+    // Spans gone leave the array once they are most of it.
     if (at * 2 > s.length) {
       this.spans = s.slice(at);
       at = 0;
