@@ -227,10 +227,56 @@ describe('e2e: a 200 MiB file through a relay killed mid-transfer (spawned proce
       aliceEnv,
     );
     started.push(sender);
+    const deadline = Date.now() + DEADLINE_MS;
+
+    // Kill once the relay holds KILL_AT_LEAST of the blob and bob is downloading (his part
+    // file has bytes), or once it holds KILL_AT_THE_LATEST whatever bob is doing; then start
+    // it again on the same data. Watched from the moment send-file starts: on a fast machine
+    // the upload passes KILL_AT_THE_LATEST while bob is still finding the offer (each
+    // `natter files` is a process of its own), and bob's commands wait for the relay.
+    const blobs = join(dir, 'relay', 'blobs');
+    // The part file is hidden (`.natter-<id>.part`): any dot file in the out folder.
+    const isPart = (name: string) => name.startsWith('.');
+    let atKill = { blob: 0, part: 0 };
+    const pct = (n: number, of: number) =>
+      `${(n / MIB).toFixed(1)} MiB (${((100 * n) / of).toFixed(0)}%)`;
+    const killAndRestart = async () => {
+      for (;;) {
+        assert.ok(Date.now() < deadline, 'the upload never got under way');
+        assert.ok(sender.running, `send-file ended before the kill: ${sender.stderr}`);
+        const blob = await largest(blobs, (n) => n.endsWith('.blob'));
+        const part = await largest(out, isPart);
+        if (
+          (blob >= KILL_AT_LEAST * BLOB_BYTES && part > 0) ||
+          blob >= KILL_AT_THE_LATEST * BLOB_BYTES
+        ) {
+          atKill = { blob, part };
+          break;
+        }
+        await sleep(5);
+      }
+      await killRelay();
+      phase(
+        `relay killed with the blob at ${pct(atKill.blob, BLOB_BYTES)} and bob's part file at ` +
+          `${pct(atKill.part, FILE_BYTES)}`,
+      );
+      // The clients see the connection drop and retry against a closed port for a moment.
+      await sleep(500);
+      if (!sender.running) {
+        const r = await sender.done;
+        assert.fail(
+          `send-file gave up while the relay was down: exit ${r.code}, ${r.stderr}, last output ${r.stdout.slice(-400)}`,
+        );
+      }
+      await startRelay();
+      phase('relay restarted on the same data directory and port');
+    };
+    const restarted = killAndRestart();
+    // Reported where it is awaited, below; not as an unhandled rejection if bob fails first.
+    restarted.catch(() => {});
 
     // bob learns of the offer as a user would: `natter files` until it is listed.
     let offer: OfferLine | undefined;
-    const deadline = Date.now() + DEADLINE_MS;
     while (offer === undefined) {
       assert.ok(Date.now() < deadline, 'the offer never reached bob');
       assert.ok(sender.running || (await sender.done).code === 0, `send-file: ${sender.stderr}`);
@@ -252,44 +298,7 @@ describe('e2e: a 200 MiB file through a relay killed mid-transfer (spawned proce
       env('bob'),
     );
     started.push(receiver);
-
-    // Kill once the relay holds KILL_AT_LEAST of the blob and bob is downloading (his part
-    // file has bytes), or once it holds KILL_AT_THE_LATEST whatever bob is doing.
-    const blobs = join(dir, 'relay', 'blobs');
-    // The part file is hidden (`.natter-<id>.part`): any dot file in the out folder.
-    const isPart = (name: string) => name.startsWith('.');
-    let atKill = { blob: 0, part: 0 };
-    for (;;) {
-      assert.ok(Date.now() < deadline, 'the upload never got under way');
-      assert.ok(sender.running, `send-file ended before the kill: ${sender.stderr}`);
-      const blob = await largest(blobs, (n) => n.endsWith('.blob'));
-      const part = await largest(out, isPart);
-      if (
-        (blob >= KILL_AT_LEAST * BLOB_BYTES && part > 0) ||
-        blob >= KILL_AT_THE_LATEST * BLOB_BYTES
-      ) {
-        atKill = { blob, part };
-        break;
-      }
-      await sleep(5);
-    }
-    await killRelay();
-    const pct = (n: number, of: number) =>
-      `${(n / MIB).toFixed(1)} MiB (${((100 * n) / of).toFixed(0)}%)`;
-    phase(
-      `relay killed with the blob at ${pct(atKill.blob, BLOB_BYTES)} and bob's part file at ` +
-        `${pct(atKill.part, FILE_BYTES)}`,
-    );
-    // The clients see the connection drop and retry against a closed port for a moment.
-    await sleep(500);
-    if (!sender.running) {
-      const r = await sender.done;
-      assert.fail(
-        `send-file gave up while the relay was down: exit ${r.code}, ${r.stderr}, last output ${r.stdout.slice(-400)}`,
-      );
-    }
-    await startRelay();
-    phase('relay restarted on the same data directory and port');
+    await restarted;
 
     const [sent, received] = await Promise.all([sender.done, receiver.done]);
     phase('send-file and accept exited');
