@@ -240,16 +240,17 @@ describe('e2e: a 200 MiB file through a relay killed mid-transfer (spawned proce
     let atKill = { blob: 0, part: 0 };
     const pct = (n: number, of: number) =>
       `${(n / MIB).toFixed(1)} MiB (${((100 * n) / of).toFixed(0)}%)`;
-    const killAndRestart = async () => {
+    /** Kills the relay once `due` says so, while `mid` still runs, and starts it again. */
+    const killAndRestart = async (
+      mid: Watched,
+      due: (blob: number, part: number) => boolean,
+    ): Promise<void> => {
       for (;;) {
-        assert.ok(Date.now() < deadline, 'the upload never got under way');
-        assert.ok(sender.running, `send-file ended before the kill: ${sender.stderr}`);
+        assert.ok(Date.now() < deadline, `the ${mid.label} never got under way`);
+        assert.ok(mid.running, `${mid.label} ended before the kill: ${mid.stderr}`);
         const blob = await largest(blobs, (n) => n.endsWith('.blob'));
         const part = await largest(out, isPart);
-        if (
-          (blob >= KILL_AT_LEAST * BLOB_BYTES && part > 0) ||
-          blob >= KILL_AT_THE_LATEST * BLOB_BYTES
-        ) {
+        if (due(blob, part)) {
           atKill = { blob, part };
           break;
         }
@@ -262,16 +263,20 @@ describe('e2e: a 200 MiB file through a relay killed mid-transfer (spawned proce
       );
       // The clients see the connection drop and retry against a closed port for a moment.
       await sleep(500);
-      if (!sender.running) {
-        const r = await sender.done;
+      if (!mid.running) {
+        const r = await mid.done;
         assert.fail(
-          `send-file gave up while the relay was down: exit ${r.code}, ${r.stderr}, last output ${r.stdout.slice(-400)}`,
+          `${mid.label} gave up while the relay was down: exit ${r.code}, ${r.stderr}, last output ${r.stdout.slice(-400)}`,
         );
       }
       await startRelay();
       phase('relay restarted on the same data directory and port');
     };
-    const restarted = killAndRestart();
+    const restarted = killAndRestart(
+      sender,
+      (blob, part) =>
+        (blob >= KILL_AT_LEAST * BLOB_BYTES && part > 0) || blob >= KILL_AT_THE_LATEST * BLOB_BYTES,
+    );
     // Reported where it is awaited, below; not as an unhandled rejection if bob fails first.
     restarted.catch(() => {});
 
@@ -299,6 +304,10 @@ describe('e2e: a 200 MiB file through a relay killed mid-transfer (spawned proce
     );
     started.push(receiver);
     await restarted;
+    // Bob was not downloading yet at that kill: once more while he is.
+    if (atKill.part === 0) {
+      await killAndRestart(receiver, (_, part) => part >= KILL_AT_LEAST * FILE_BYTES);
+    }
 
     const [sent, received] = await Promise.all([sender.done, receiver.done]);
     phase('send-file and accept exited');
