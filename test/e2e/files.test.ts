@@ -37,7 +37,7 @@ const TAG_BYTES = 16;
 const BLOB_BYTES = FILE_BYTES + Math.ceil(FILE_BYTES / CHUNK_BYTES) * TAG_BYTES;
 /** Issue 12: no process holds a file in memory. */
 const CEILING_RSS_MB = 200;
-/** The kill comes once the relay holds at least this share of the blob... */
+/** The kill comes once the relay holds at least this share of the blob (a kill during bob's download: of his part file)... */
 const KILL_AT_LEAST = 0.25;
 /** ...and once the download is under way too, unless the upload gets this far first. */
 const KILL_AT_THE_LATEST = 0.85;
