@@ -65,6 +65,37 @@ describe('ui screen: groups', () => {
     assert.match(screenText(h), /alice: hello team …/);
   });
 
+  it('opens a group with /msg #name (any case, or an id prefix) and sends to it; an unknown #name is no person', async () => {
+    const h = await withTeam();
+    h.app.open('bob');
+    await h.settle();
+    await h.type('/msg #Team\r');
+    assert.match(h.rows()[0]!, /#team · 3 members/);
+    assert.match(h.rows()[22]!, /^#team> /);
+    await h.type('/msg #team standup in 5\r');
+    assert.deepEqual(h.core.sent, [{ to: TEAM, text: 'standup in 5' }]);
+    h.app.open('bob');
+    await h.settle();
+    await h.type(`/msg #${TEAM.slice(1, 5)}\r`);
+    assert.match(h.rows()[22]!, /^#team> /, 'by the first four hex digits of its id');
+    await h.type('/msg #ops hello\r');
+    assert.match(noticeText(h), /no group called #ops here/);
+    assert.match(h.rows()[22]!, /^#team> /, 'the open conversation stays');
+    assert.equal(h.core.sent.length, 1, 'nothing sent to a person called #ops');
+    assert.equal(row(h, '#ops'), '', 'no conversation for it in the list');
+    const second = h.core.groupBook.put(
+      '8',
+      'TEAM',
+      [member('bob', 'admin'), member('alice')],
+      'member',
+    );
+    h.core.groupBook.change(second, { kind: 'added', by: 'bob', member: 'alice' });
+    await h.settle();
+    await h.type('/msg #team again\r');
+    assert.match(noticeText(h), /2 groups are called #team: pick one in the Chats list/);
+    assert.equal(h.core.sent.length, 1, 'nothing sent while it is not clear where');
+  });
+
   it('invites, kicks with a completed member name, and renames, each change a line', async () => {
     const h = await withTeam();
     await h.type('\x1b1');

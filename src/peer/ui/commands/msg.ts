@@ -1,4 +1,9 @@
-/** /msg NAME [TEXT] (alias /query): opens a conversation, and sends TEXT in it. */
+/**
+ * /msg NAME [TEXT] (alias /query): opens a conversation, and sends TEXT in it. A '#'
+ * names a group, as everywhere on the command line (`natter history '#team'`): by its
+ * name in any case, or by the first hex digits of its id.
+ */
+import { MIN_GROUP_ID_PREFIX_CHARS } from '../../index.js';
 import type { ChatState } from '../state.js';
 import { nameKey } from '../text.js';
 import type { SlashCommand } from './types.js';
@@ -7,7 +12,7 @@ export const msg: SlashCommand<'msg'> = {
   name: 'msg',
   aliases: ['query'],
   usage: '/msg NAME [TEXT]',
-  summary: 'open a conversation (and send TEXT)',
+  summary: 'open a conversation (and send TEXT); #NAME opens a group',
   completes: 'name',
   parse: ({ first, tail }) =>
     first === '' ? null : { kind: 'msg', name: first, ...(tail === '' ? {} : { text: tail }) },
@@ -16,10 +21,39 @@ export const msg: SlashCommand<'msg'> = {
       host.notice('that is you: pick someone else', 'error');
       return;
     }
-    host.open(spelled(host.state, cmd.name));
+    const group = cmd.name.startsWith('#') ? groupNamed(host.state, cmd.name.slice(1)) : null;
+    if (typeof group === 'string') {
+      host.notice(group, 'error');
+      return;
+    }
+    if (group !== null) host.showConversation(group.id);
+    else host.open(spelled(host.state, cmd.name));
     if (cmd.text !== undefined) await host.say(cmd.text);
   },
 };
+
+/**
+ * The group `ref` (a '#NAME' without its '#') names: null when a person is known by the
+ * whole '#NAME' (pseudonyms may start with '#'), else the group, or why there is none.
+ */
+function groupNamed(state: ChatState, ref: string): { id: string } | string | null {
+  if (state.names().some((n) => nameKey(n) === nameKey(`#${ref}`))) return null;
+  const groups = state.groups.all();
+  const named = groups.filter((g) => nameKey(g.name) === nameKey(ref));
+  const prefix = ref.toLowerCase();
+  const matches =
+    named.length > 0
+      ? named
+      : /^[0-9a-f]+$/.test(prefix) && prefix.length >= MIN_GROUP_ID_PREFIX_CHARS
+        ? groups.filter((g) => g.groupId.startsWith(prefix))
+        : [];
+  const [only] = matches;
+  if (only !== undefined && matches.length === 1) return { id: only.conversation };
+  if (matches.length > 1) {
+    return `${matches.length} groups are called #${ref}: pick one in the Chats list`;
+  }
+  return `no group called #${ref} here: /group create ${ref} makes one`;
+}
 
 /** The user's spelling of a name if it matches someone known case-insensitively. */
 function spelled(state: ChatState, name: string): string {
