@@ -4,6 +4,7 @@
  * socket's `send` request, control-ops.ts): the same states either way.
  */
 import type { NatterClient, OutgoingState, RefusedMessage } from '../peer/index.js';
+import { groupInsteadHint } from './group-format.js';
 import type { Target } from './send-input.js';
 
 /** What became of one message: printed by `send --json`, checked by its report. */
@@ -97,6 +98,8 @@ export interface Delivery {
   refused: RefusedMessage[] | null;
   /** A group send: the group's name now, for the report. */
   groupName?: string;
+  /** A direct send refused for an unknown recipient: groupInsteadHint's clause. */
+  groupHint?: string;
 }
 
 /**
@@ -104,7 +107,7 @@ export interface Delivery {
  * relay to store them all, or to have answered each and refused some for now.
  */
 export async function sendAndWait(
-  client: Sender & Pick<NatterClient, 'flush' | 'group'>,
+  client: Sender & Pick<NatterClient, 'flush' | 'group' | 'groups'>,
   target: Target,
   texts: string[],
   waitMs: number,
@@ -125,9 +128,23 @@ export async function sendAndWait(
     stop.abort();
     answers.off();
   }
+  const states = await statesOf(client, ids);
+  const groupHint = await hintFor(client, target, states);
   return {
-    states: await statesOf(client, ids),
+    states,
     refused,
     ...(groupName === undefined ? {} : { groupName }),
+    ...(groupHint === '' ? {} : { groupHint }),
   };
+}
+
+/** For a direct send the relay refused as addressed to nobody: a group of that name, if any. */
+export async function hintFor(
+  client: Pick<NatterClient, 'groups'>,
+  target: Target,
+  states: readonly MessageState[],
+): Promise<string> {
+  if (target.kind !== 'direct') return '';
+  if (!states.some((s) => s.state === 'failed' && s.reason === 'unknown-recipient')) return '';
+  return groupInsteadHint(await client.groups(), target.to);
 }

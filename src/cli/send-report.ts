@@ -28,6 +28,8 @@ export function report(
   out: (line: string) => void,
   target: Target,
   groupName: string | undefined,
+  /** A direct send: groupInsteadHint's clause ('' for none). */
+  groupHint = '',
 ): void {
   printStates(states, opts, out);
   const held = states.filter((s) => s.state === 'held').length;
@@ -60,7 +62,7 @@ export function report(
     );
   }
   if (failure === 'unknown-recipient') {
-    throw cliError(CliCode.UnknownRecipient, `no user '${to}' on this relay`);
+    throw cliError(CliCode.UnknownRecipient, `no user '${to}' on this relay${groupHint}`);
   }
   if (failure !== undefined)
     throw cliError(CliCode.SendFailed, `the relay refused the message: ${failure}`);

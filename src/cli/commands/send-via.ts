@@ -37,7 +37,7 @@ export async function sendThroughRunning(
     if (delivery === null)
       throw new InterruptedError(`send: interrupted; ${texts.length} message(s): ${KEPT}`);
     const out = (line: string) => ctx.out(line);
-    const { states, refused, groupName } = delivery;
+    const { states, refused, groupName, groupHint } = delivery;
     if (refused === null) {
       printStates(states, opts, out);
       throw cliError(
@@ -53,7 +53,7 @@ export async function sendThroughRunning(
         `${refused.length} of ${states.length} message(s) stay queued: ${KEPT}`,
       );
     }
-    report(states, opts, out, target, groupName);
+    report(states, opts, out, target, groupName, groupHint);
     return true;
   } finally {
     control.close();

@@ -16,7 +16,7 @@ import {
 import { isNatterError } from '../../util/errors.js';
 import { connectRelay } from '../connect.js';
 import { type CliContext, InterruptedError } from '../context.js';
-import { queue, RelayAnswers, statesOf } from '../delivery.js';
+import { hintFor, queue, RelayAnswers, statesOf } from '../delivery.js';
 import { CliCode, cliError } from '../errors.js';
 import { readAll } from '../io.js';
 import type { WithContext } from '../main.js';
@@ -95,7 +95,8 @@ export function addSendCommand(program: Command, withContext: WithContext): void
           }
           const name =
             target.kind === 'group' ? (await client.group(target.group)).name : undefined;
-          report(await statesOf(client, ids), opts, out, target, name);
+          const states = await statesOf(client, ids);
+          report(states, opts, out, target, name, await hintFor(client, target, states));
           await told();
           await client.logout();
         } finally {

@@ -120,7 +120,17 @@ describe('cli beside a running client (issue 13: one process per profile no more
 
   it('sends through the running client, which waits for the relay, and prints the states as alone', async () => {
     const alone = await as('b', ['send', '--to', 'alice', '--json', 'alone']);
+    assert.equal((await as('b', ['group', 'create', 'Team', '--members', 'alice'])).code, 0);
+    const groupAlone = await as('b', ['send', '--to', 'team', 'standup?']);
     await runBob();
+    const groupThrough = await as('b', ['send', '--to', '#team', 'standup?']);
+    for (const run of [groupAlone, groupThrough]) {
+      assert.equal(run.code, 1);
+      assert.match(
+        run.stderr,
+        /no user '#?team' on this relay; #Team is a group: natter send --group Team \(E_UNKNOWN_RECIPIENT\)/,
+      );
+    }
     const through = await as('b', ['send', '--to', 'alice', '--json', 'through']);
     assert.equal(through.code, 0, through.stderr);
     assert.equal(through.stderr, alone.stderr);
@@ -136,8 +146,12 @@ describe('cli beside a running client (issue 13: one process per profile no more
     assert.match(unknown.stderr, /no user 'carol' on this relay \(E_UNKNOWN_RECIPIENT\)/);
     const usage = await as('b', ['send', '--to', 'bad name', 'x']);
     assert.equal(usage.code, 2);
-    const inbox = jsonLines<JsonLine>(await as('a', ['inbox', '--json'])).map((m) => m.text);
-    assert.deepEqual(inbox, ['alone', 'through', 'one', 'two']);
+    const inbox = jsonLines<JsonLine & { type?: string }>(await as('a', ['inbox', '--json']));
+    // The group bob made first, as its own line; then the messages, none of them to #team.
+    assert.deepEqual(
+      inbox.map((m) => m.text ?? m.type),
+      ['group', 'alone', 'through', 'one', 'two'],
+    );
   });
 
   it('takes unread messages through the running client, marking read only what was written', async () => {
