@@ -38,6 +38,7 @@ import {
 import { OUTBOX_OPS, type OutboxControlOps, type OutboxControlTarget } from './control-outbox.js';
 import { type Delivery, sendAndWait } from './delivery.js';
 import { CliCode, cliError } from './errors.js';
+import { groupInsteadHint } from './group-format.js';
 import { readHistory, type Shown } from './history-read.js';
 import type { Target } from './send-input.js';
 
@@ -93,7 +94,8 @@ export interface ControlOps extends FileControlOps, GroupControlOps, OutboxContr
   trust: { request: { name: string; safetyNumber?: string }; answer: TrustView };
   history: {
     request: { ref?: string; since?: number; limit: number };
-    answer: { shown: Shown[]; me: string };
+    /** `groupHint`: none shown for a NAME that is one of my groups' (groupInsteadHint). */
+    answer: { shown: Shown[]; me: string; groupHint?: string };
   };
   send: { request: { target: Target; texts: string[]; waitMs: number }; answer: Delivery };
   'inbox.take': { request: NoFields; answer: InboxBatch };
@@ -199,7 +201,12 @@ const OPS: HandlerTable<ControlOps, ControlTarget> = {
       limit: count(raw, 'limit'),
     }),
     async run(t, { ref, ...query }) {
-      return { shown: await readHistory(t, ref, query), me: t.me.pseudonym };
+      const shown = await readHistory(t, ref, query);
+      const groupHint =
+        shown.length === 0 && ref !== undefined && !ref.startsWith('#')
+          ? groupInsteadHint(await t.groups(), ref, (r) => `natter history '#${r}'`)
+          : '';
+      return { shown, me: t.me.pseudonym, ...(groupHint === '' ? {} : { groupHint }) };
     },
   },
   send: {

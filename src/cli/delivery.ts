@@ -146,5 +146,5 @@ export async function hintFor(
 ): Promise<string> {
   if (target.kind !== 'direct') return '';
   if (!states.some((s) => s.state === 'failed' && s.reason === 'unknown-recipient')) return '';
-  return groupInsteadHint(await client.groups(), target.to);
+  return groupInsteadHint(await client.groups(), target.to, (ref) => `natter send --group ${ref}`);
 }

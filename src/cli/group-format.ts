@@ -20,20 +20,25 @@ export function groupLabel(name: string): string {
 }
 
 /**
- * A `--to NAME` that named nobody on the relay, when a group of mine is called that
- * ('#' or not, in any case): how to send to the group instead, as a clause to append to
- * the refusal; '' when none is. The group goes by its name when that is one plain word,
- * else by its id prefix, so the command can be pasted as it is.
+ * A NAME that named nobody (`--to NAME` the relay does not know, `history NAME` with no
+ * messages), when a group of mine is called that ('#' or not, in any case): how to reach
+ * the group instead, as a clause to append; '' when none is. `command` writes the
+ * command for the group's ref: its name when that is one plain word, else its id
+ * prefix, so that it can be pasted as it is.
  */
-export function groupInsteadHint(groups: readonly GroupInfo[], to: string): string {
-  const key = (name: string) => name.normalize('NFKC').toLowerCase();
-  const wanted = key(to.startsWith('#') ? to.slice(1) : to);
+export function groupInsteadHint(
+  groups: readonly GroupInfo[],
+  name: string,
+  command: (ref: string) => string,
+): string {
+  const key = (text: string) => text.normalize('NFKC').toLowerCase();
+  const wanted = key(name.startsWith('#') ? name.slice(1) : name);
   const group = groups.find((g) => key(g.name) === wanted);
   if (group === undefined) return '';
   const ref = /^[\p{L}\p{N}._-]+$/u.test(group.name)
     ? group.name
     : group.groupId.slice(0, SHORT_GROUP_ID_DIGITS);
-  return `; ${groupLabel(group.name)} is a group: natter send --group ${ref}`;
+  return `; ${groupLabel(group.name)} is a group: ${command(ref)}`;
 }
 
 function roleText(g: GroupInfo): string {

@@ -50,7 +50,7 @@ export function addHistoryCommand(program: Command, withContext: WithContext): v
     .action(
       withContext(async (ctx, ref: string | undefined, opts: HistoryOptions) => {
         // Beside a running client, read through it (issue 13): the same entries.
-        const { shown, me } = await perform(ctx, 'history', {
+        const { shown, me, groupHint } = await perform(ctx, 'history', {
           ...(ref === undefined ? {} : { ref }),
           ...(opts.since === undefined ? {} : { since: opts.since }),
           limit: opts.limit,
@@ -62,7 +62,8 @@ export function addHistoryCommand(program: Command, withContext: WithContext): v
               : ref.startsWith('#')
                 ? ` in ${sanitize(ref)}`
                 : ` with ${sanitize(ref)}`;
-          ctx.err(`natter: no messages${where}${opts.since === undefined ? '' : ' since then'}`);
+          const since = opts.since === undefined ? '' : ' since then';
+          ctx.err(`natter: no messages${where}${since}${groupHint ?? ''}`);
           return;
         }
         for (const s of shown) ctx.out(opts.json ? historyJson(s, me) : formatHistory(s));

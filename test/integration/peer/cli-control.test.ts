@@ -91,7 +91,9 @@ describe('cli beside a running client (issue 13: one process per profile no more
       ['history', 'alice', '--json'],
       ['history', 'bad name'],
       ['history', 'carol'],
+      ['history', 'TEAM'],
     ];
+    assert.equal((await as('b', ['group', 'create', 'team', '--members', 'alice'])).code, 0);
     const alone: CliRun[] = [];
     for (const argv of runs) alone.push(await as('b', argv));
     await runBob();
@@ -102,6 +104,10 @@ describe('cli beside a running client (issue 13: one process per profile no more
     assert.equal(alone[7]?.code, 2, 'trust without a number is bad usage either way');
     assert.equal(alone[6]?.code, 1);
     assert.match(alone[6]?.stderr ?? '', /E_UNKNOWN_CONTACT/);
+    assert.equal(
+      alone[13]?.stderr,
+      "natter: no messages with TEAM; #team is a group: natter history '#team'\n",
+    );
   });
 
   it('trusts through the running client: the safety number is checked there', async () => {
