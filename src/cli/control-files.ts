@@ -21,6 +21,7 @@ import {
   type NoFields,
   textField as text,
 } from './control-fields.js';
+import { offerFiles } from './file-wait.js';
 
 /** What the running client must offer for these requests. */
 export type FileControlTarget = Pick<
@@ -30,6 +31,7 @@ export type FileControlTarget = Pick<
   | 'acceptFile'
   | 'declineFile'
   | 'sendFile'
+  | 'groups'
   | 'waitForTransfer'
   | 'fileSettings'
   | 'setFileSettings'
@@ -117,7 +119,8 @@ export const FILE_OPS: HandlerTable<FileControlOps, FileControlTarget> = {
       };
     },
     run: async (t, r) => ({
-      transfer: await t.sendFile(
+      transfer: await offerFiles(
+        t,
         r.target,
         r.paths,
         r.chunkBytes === undefined ? {} : { chunkBytes: r.chunkBytes },

@@ -4,9 +4,10 @@
  * user presses Ctrl-C. The core does the transfer; this only watches its events.
  */
 import type { FileTarget, NatterClient, TransferInfo } from '../peer/index.js';
-import { NatterError } from '../util/errors.js';
+import { isNatterError, NatterError } from '../util/errors.js';
 import { type CliContext, UsageError } from './context.js';
 import { sanitize } from './format.js';
+import { groupInsteadHint } from './group-format.js';
 import { transferProgress } from './progress.js';
 import { formatSize, percentDone } from './sizes.js';
 
@@ -17,6 +18,31 @@ export function fileTarget(opts: { to?: string; group?: string }, command: strin
   if (opts.to !== undefined) return { to: opts.to };
   if (opts.group !== undefined) return { group: opts.group };
   throw new UsageError(`${command}: missing --to NAME or --group GROUP`);
+}
+
+/**
+ * Offers `paths` (client.sendFile); a `--to NAME` that is nobody's but one of my groups'
+ * says how to send to the group (groupInsteadHint), alone and through a running client.
+ */
+export async function offerFiles(
+  client: Pick<NatterClient, 'sendFile' | 'groups'>,
+  target: FileTarget,
+  paths: string[],
+  chunk: { chunkBytes?: number },
+): Promise<TransferInfo> {
+  try {
+    return await client.sendFile(target, paths, chunk);
+  } catch (err) {
+    if ('to' in target && isNatterError(err, 'E_UNKNOWN_USER')) {
+      const hint = groupInsteadHint(
+        await client.groups(),
+        target.to,
+        (ref) => `natter send-file --group ${ref} PATH...`,
+      );
+      if (hint !== '') throw new NatterError(err.code, `${err.message}${hint}`, { cause: err });
+    }
+    throw err;
+  }
 }
 
 /** A transfer that ended without being done: its error, with the code the core gave. */

@@ -23,6 +23,7 @@ import {
   clientFeed,
   fileTarget,
   howFar,
+  offerFiles,
   type TransferFeed,
   transferError,
   watchTransfer,
@@ -127,7 +128,7 @@ async function offer(
   paths: string[],
   chunk: { chunkBytes?: number },
 ): Promise<TransferInfo> {
-  const sending = client.sendFile(target, paths, chunk);
+  const sending = offerFiles(client, target, paths, chunk);
   sending.catch(() => undefined);
   const stopped = ctx.io.stopSignal().then(() => null);
   const offered = await Promise.race([sending, stopped]);

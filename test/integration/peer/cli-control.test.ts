@@ -6,6 +6,7 @@
  * A real relay on 127.0.0.1 and real Unix sockets in temp dirs; no presence.
  */
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type ControlServer,
@@ -127,14 +128,25 @@ describe('cli beside a running client (issue 13: one process per profile no more
   it('sends through the running client, which waits for the relay, and prints the states as alone', async () => {
     const alone = await as('b', ['send', '--to', 'alice', '--json', 'alone']);
     assert.equal((await as('b', ['group', 'create', 'Team', '--members', 'alice'])).code, 0);
+    const file = join(dir, 'agenda.txt');
+    await writeFile(file, 'agenda');
     const groupAlone = await as('b', ['send', '--to', 'team', 'standup?']);
+    const fileAlone = await as('b', ['send-file', '--to', 'team', file]);
     await runBob();
     const groupThrough = await as('b', ['send', '--to', '#team', 'standup?']);
+    const fileThrough = await as('b', ['send-file', '--to', 'TEAM', file]);
     for (const run of [groupAlone, groupThrough]) {
       assert.equal(run.code, 1);
       assert.match(
         run.stderr,
         /no user '#?team' on this relay; #Team is a group: natter send --group Team \(E_UNKNOWN_RECIPIENT\)/,
+      );
+    }
+    for (const run of [fileAlone, fileThrough]) {
+      assert.equal(run.code, 1);
+      assert.match(
+        run.stderr,
+        /nobody is registered as (team|TEAM); #Team is a group: natter send-file --group Team PATH\.\.\. \(E_UNKNOWN_USER\)/,
       );
     }
     const through = await as('b', ['send', '--to', 'alice', '--json', 'through']);
@@ -153,11 +165,12 @@ describe('cli beside a running client (issue 13: one process per profile no more
     const usage = await as('b', ['send', '--to', 'bad name', 'x']);
     assert.equal(usage.code, 2);
     const inbox = jsonLines<JsonLine & { type?: string }>(await as('a', ['inbox', '--json']));
-    // The group bob made first, as its own line; then the messages, none of them to #team.
+    // The messages, none of them to #team, and the group bob made as a line of its own.
     assert.deepEqual(
-      inbox.map((m) => m.text ?? m.type),
-      ['group', 'alone', 'through', 'one', 'two'],
+      inbox.filter((m) => m.type !== 'group').map((m) => m.text),
+      ['alone', 'through', 'one', 'two'],
     );
+    assert.equal(inbox.filter((m) => m.type === 'group').length, 1, 'the group bob made');
   });
 
   it('takes unread messages through the running client, marking read only what was written', async () => {
