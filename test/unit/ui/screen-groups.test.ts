@@ -28,6 +28,19 @@ function withTeam(myRole: 'admin' | 'member' = 'admin') {
   });
 }
 
+/** bob (its admin) adds alice to a group `name` she did not know: the core's event for it. */
+async function addedByBob(h: Harness, digit: string, name: string) {
+  const info = h.core.groupBook.put(
+    digit,
+    name,
+    [member('bob', 'admin'), member('alice')],
+    'member',
+  );
+  h.core.groupBook.change(info, { kind: 'added', by: 'bob', member: 'alice' });
+  await h.settle();
+  return info;
+}
+
 /** The sidebar row of the conversation labelled `label`. */
 const row = (h: Harness, label: string) =>
   h.rows().find((r) => /^\d /.test(r) && r.includes(label)) ?? '';
@@ -83,14 +96,7 @@ describe('ui screen: groups', () => {
     assert.match(h.rows()[22]!, /^#team> /, 'the open conversation stays');
     assert.equal(h.core.sent.length, 1, 'nothing sent to a person called #ops');
     assert.equal(row(h, '#ops'), '', 'no conversation for it in the list');
-    const second = h.core.groupBook.put(
-      '8',
-      'TEAM',
-      [member('bob', 'admin'), member('alice')],
-      'member',
-    );
-    h.core.groupBook.change(second, { kind: 'added', by: 'bob', member: 'alice' });
-    await h.settle();
+    await addedByBob(h, '8', 'TEAM');
     await h.type('/msg #team again\r');
     assert.match(noticeText(h), /2 groups are called #team: pick one in the Chats list/);
     assert.equal(h.core.sent.length, 1, 'nothing sent while it is not clear where');
@@ -151,14 +157,7 @@ describe('ui screen: groups', () => {
     const h = await start();
     h.app.open('bob');
     await h.settle();
-    const info = h.core.groupBook.put(
-      '3',
-      'fresh',
-      [member('bob', 'admin'), member('alice')],
-      'member',
-    );
-    h.core.groupBook.change(info, { kind: 'added', by: 'bob', member: 'alice' });
-    await h.settle();
+    const info = await addedByBob(h, '3', 'fresh');
     assert.match(noticeText(h), /#fresh: bob added you/);
     assert.match(row(h, '#fresh'), /#fresh/);
     h.core.groupBook.change(
