@@ -10,14 +10,15 @@
  */
 import { ChunkOpener } from '../../crypto/chunk-opener.js';
 import { fileChunkCount } from '../../crypto/file-stream.js';
-import { bytesEqual, fromHex } from '../../util/bytes.js';
+import { fromHex } from '../../util/bytes.js';
 import { describeError } from '../../util/errors.js';
 import type { Frame, FrameOf } from '../../wire/types.js';
 import type { ReplyTo, RequestBody } from '../link/requests.js';
 import { finalizeDownload } from './download-path.js';
 import { saveFolder } from './folder-split.js';
 import { PartFile, type PartFileOwner } from './part-file.js';
-import { type IncomingRecord, loadOffer, type TransferError } from './records.js';
+import type { IncomingRecord, TransferError } from './records.js';
+import { isOfferedTransfer, loadOffer } from './records.js';
 import { TransferCode, transferError } from './transfer-errors.js';
 
 /** After an unanswered FileGet on a live link, it is asked again this late. */
@@ -102,12 +103,7 @@ export class Download implements PartFileOwner {
         this.fail({ code: reply.code, message: `download: the relay refused: ${reply.reason}` });
         return;
       }
-      const o = this.record.offer;
-      if (
-        Number(reply.size) !== o.size ||
-        reply.chunkBytes !== o.chunkBytes ||
-        !bytesEqual(reply.from, fromHex(this.record.fromUserId))
-      ) {
+      if (!isOfferedTransfer(this.record, reply)) {
         this.fail({
           code: TransferCode.BadRelayAnswer,
           message: "download: the relay's transfer is not the one offered (size, chunks or sender)",
@@ -126,8 +122,10 @@ export class Download implements PartFileOwner {
     }
   }
 
+  /** The link dropped: its unwritten chunks go too, resume() asks again (docs/decisions.md). */
   offline(): void {
     this.session++;
+    this.queue = [];
   }
 
   /** A chunk from the relay: queued, then opened, written and acked in order. */

@@ -7,7 +7,7 @@
  * Byte fields are lowercase hex. The offer keeps its file key: the profile's store already
  * holds every message in the clear, and a resumed upload or download needs it.
  */
-import { fromHex, toHex } from '../../util/bytes.js';
+import { bytesEqual, fromHex, toHex } from '../../util/bytes.js';
 import type { FileOffer } from '../../wire/types.js';
 import type { ConversationId } from '../conversations/ids.js';
 import { del, type KvOp, type PeerStore, putJson } from '../store.js';
@@ -128,4 +128,17 @@ export async function loadRecords(
   for await (const [, r] of store.scan<OutgoingRecord>(OUTGOING_PREFIX)) outgoing.push(r);
   for await (const [, r] of store.scan<IncomingRecord>(INCOMING_PREFIX)) incoming.push(r);
   return { outgoing, incoming };
+}
+
+/** Whether the relay's answer to a FileGet (size, chunk size, sender) is the transfer offered. */
+export function isOfferedTransfer(
+  record: IncomingRecord,
+  reply: { size: number | bigint; chunkBytes: number; from: Uint8Array },
+): boolean {
+  const o = record.offer;
+  return (
+    Number(reply.size) === o.size &&
+    reply.chunkBytes === o.chunkBytes &&
+    bytesEqual(reply.from, fromHex(record.fromUserId))
+  );
 }
