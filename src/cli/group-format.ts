@@ -14,6 +14,11 @@ import { safeJson, sanitize } from './format.js';
 /** Hex digits of the group id shown in lists: enough to tell groups apart, and a ref the core accepts. */
 export const SHORT_GROUP_ID_DIGITS = 8;
 
+/** A group name as typed: '#team' is how groups are shown, the name itself is 'team'. */
+export function bareGroupName(name: string): string {
+  return name.startsWith('#') ? name.slice(1) : name;
+}
+
 /** '#name', sanitised. */
 export function groupLabel(name: string): string {
   return `#${sanitize(name)}`;

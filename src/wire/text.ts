@@ -18,12 +18,13 @@ const PSEUDONYM_CHAR = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
 /**
  * First characters a pseudonym may not have, and why (issue 8): a leading '-' makes
  * `natter send -bob` an option, '/' makes a chat line a command, '@' is how chat
- * mentions a name.
+ * mentions a name, '#' how the command line and chat name a group.
  */
 const LEADING_PROBLEMS: ReadonlyMap<string, string> = new Map([
   ['-', "starts with '-', which a command line takes for an option"],
   ['/', "starts with '/', which chat takes for a command"],
   ['@', "starts with '@', which chat uses to mention a name"],
+  ['#', "starts with '#', which names a group"],
 ]);
 
 /**
@@ -52,7 +53,7 @@ export function pseudonymProblem(name: string): string | null {
 
 /**
  * Why a name may not be registered now, or null (issue 8): a valid wire name
- * that does not start with '-', '/' or '@' (or a punctuation look-alike of them)
+ * that does not start with '-', '/', '@' or '#' (or a punctuation look-alike of them)
  * and does not mix scripts (TR39 "highly restrictive", confusables.ts). The relay
  * applies it to Register; `init` and the chat's name prompt say it before asking.
  */

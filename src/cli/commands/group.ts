@@ -20,6 +20,7 @@ import {
 } from '../control-groups.js';
 import { safeJson, sanitize } from '../format.js';
 import {
+  bareGroupName,
   formatGroupChange,
   formatGroupWarning,
   groupDetail,
@@ -112,7 +113,7 @@ export function addGroupCommands(program: Command, withContext: WithContext): vo
     withContext(async (ctx, name: string, opts: ChangeOptions & { members: string[] }) => {
       const { after: info } = await changing(ctx, opts, {
         verb: 'create',
-        name,
+        name: bareGroupName(name),
         members: opts.members,
       });
       if (opts.json) return ctx.out(groupJson(info));
@@ -147,7 +148,11 @@ export function addGroupCommands(program: Command, withContext: WithContext): vo
       .argument('<newname>', 'the new name'),
   ).action(
     withContext(async (ctx, ref: string, newName: string, opts: ChangeOptions) => {
-      const { before, after } = await changing(ctx, opts, { verb: 'rename', group: ref, newName });
+      const { before, after } = await changing(ctx, opts, {
+        verb: 'rename',
+        group: ref,
+        newName: bareGroupName(newName),
+      });
       if (opts.json) return ctx.out(groupJson(after));
       ctx.out(`renamed ${groupLabel(before?.name ?? '')} to ${groupLabel(after.name)}`);
     }),

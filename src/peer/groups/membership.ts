@@ -169,7 +169,11 @@ export class Membership {
    * mine can share a name anyway, and a ref then says E_AMBIGUOUS_GROUP (book.ts).
    */
   private checkName(name: string): void {
-    const problem = groupNameProblem(name);
+    // '#team' is how a group is shown and named on the command line; a name of my choosing
+    // that starts with one would read as '##team' (the wire check stays as it was).
+    const problem =
+      groupNameProblem(name) ??
+      (name.startsWith('#') ? "starts with '#', which is how a group is shown" : null);
     if (problem !== null) throw peerError(PeerCode.BadGroupName, `group: the name ${problem}`);
   }
 }

@@ -135,7 +135,7 @@ describe('cli groups against a real relay', function () {
       'removed bob from #team\n',
     );
     await ok('a', ['send', '--group', 'team', 'after']);
-    const renamed = await ok('a', ['group', 'rename', 'team', 'ops']);
+    const renamed = await ok('a', ['group', 'rename', 'team', '#ops']);
     assert.equal(renamed.stdout, 'renamed #team to #ops\n');
 
     // bob's profile still has him in: the relay, which knows better, refuses his message.
@@ -177,7 +177,7 @@ describe('cli groups against a real relay', function () {
     const send = await as('c', ['send', '--group', 'team', 'let me in']);
     assert.equal(send.code, 1);
     assert.equal(errorCode(send), 'E_UNKNOWN_GROUP', 'carol does not know the group');
-    await ok('a', ['group', 'create', 'Team', '--members', 'carol']);
+    await ok('a', ['group', 'create', '#Team', '--members', 'carol']);
     const ambiguous = await as('a', ['send', '--group', 'team', 'which one?']);
     assert.equal(ambiguous.code, 1);
     assert.equal(errorCode(ambiguous), 'E_AMBIGUOUS_GROUP');

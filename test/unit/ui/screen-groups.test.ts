@@ -102,6 +102,20 @@ describe('ui screen: groups', () => {
     assert.equal(h.core.sent.length, 1, 'nothing sent while it is not clear where');
   });
 
+  it('opens the group with /msg #name even beside a person of that whole name, who is reached while no group is', async () => {
+    const h = await start({
+      setup: (core) => {
+        core.contactList = [contact('#team'), contact('#ops')];
+        core.groupBook.put('7', 'team', [member('alice', 'admin'), member('bob')], 'admin');
+      },
+    });
+    await h.type('/msg #TEAM\r');
+    assert.match(h.rows()[22]!, /^#team> /);
+    await h.type('/msg #ops\r');
+    assert.match(h.rows()[0]!, /#ops/);
+    assert.doesNotMatch(h.rows()[0]!, /members/, 'the person, a name from before # was refused');
+  });
+
   it('invites, kicks with a completed member name, and renames, each change a line', async () => {
     const h = await withTeam();
     await h.type('\x1b1');

@@ -153,10 +153,12 @@ describe('wire/text', () => {
       });
     }
 
-    it('refuses a leading -, / or @ and mixed scripts with a reason that names the problem', () => {
+    it('refuses a leading -, /, @ or # and mixed scripts with a reason that names the problem', () => {
       assert.match(newPseudonymProblem('-bob') ?? '', /starts with '-'/);
       assert.match(newPseudonymProblem('/me') ?? '', /starts with '\/'/);
       assert.match(newPseudonymProblem('@bob') ?? '', /starts with '@'/);
+      assert.match(newPseudonymProblem('#team') ?? '', /starts with '#', which names a group/);
+      assert.equal(newPseudonymProblem('team#1'), null, 'only a leading one');
       assert.match(newPseudonymProblem('p\u0430ypal') ?? '', /Latin U\+0070 and Cyrillic U\+0430/);
     });
 

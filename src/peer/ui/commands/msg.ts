@@ -33,11 +33,11 @@ export const msg: SlashCommand<'msg'> = {
 };
 
 /**
- * The group `ref` (a '#NAME' without its '#') names: null when a person is known by the
- * whole '#NAME' (pseudonyms may start with '#'), else the group, or why there is none.
+ * The group `ref` (a '#NAME' without its '#') names, or why there is none; null when
+ * there is none but a person is known by the whole '#NAME' (registered before such names
+ * were refused: wire/text.ts).
  */
 function groupNamed(state: ChatState, ref: string): { id: string } | string | null {
-  if (state.names().some((n) => nameKey(n) === nameKey(`#${ref}`))) return null;
   const groups = state.groups.all();
   const named = groups.filter((g) => nameKey(g.name) === nameKey(ref));
   const prefix = ref.toLowerCase();
@@ -52,6 +52,7 @@ function groupNamed(state: ChatState, ref: string): { id: string } | string | nu
   if (matches.length > 1) {
     return `${matches.length} groups are called #${ref}: pick one in the Chats list`;
   }
+  if (state.names().some((n) => nameKey(n) === nameKey(`#${ref}`))) return null;
   return `no group called #${ref} here: /group create ${ref} makes one`;
 }
 

@@ -338,6 +338,10 @@ describe('groups in the client core', () => {
     await assert.rejects(alice.groups.create('bad\u202ename', []), (e) =>
       isNatterError(e, 'E_BAD_GROUP_NAME'),
     );
+    await assert.rejects(
+      alice.groups.create('#ops', []),
+      (e) => isNatterError(e, 'E_BAD_GROUP_NAME') && /starts with '#'/.test(e.message),
+    );
     await assert.rejects(alice.groups.about(a.conversation, 'remove', 'carol'), (e) =>
       isNatterError(e, 'E_NOT_GROUP_MEMBER'),
     );
