@@ -25,6 +25,8 @@ export const CliCode = {
   RelayData: 'E_RELAY_DATA',
   RelayListen: 'E_RELAY_LISTEN',
   RelayTimeout: 'E_RELAY_TIMEOUT',
+  /** Something answered at the relay's address, but not in TLS 1.3: not a relay, or an old one. */
+  RelayTlsFailed: 'E_RELAY_TLS_FAILED',
   RelayUnreachable: 'E_RELAY_UNREACHABLE',
   SendFailed: 'E_SEND_FAILED',
   TooLarge: 'E_TOO_LARGE',

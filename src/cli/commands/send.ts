@@ -17,7 +17,7 @@ import { isNatterError } from '../../util/errors.js';
 import { connectRelay } from '../connect.js';
 import { type CliContext, InterruptedError } from '../context.js';
 import { hintFor, queue, RelayAnswers, statesOf } from '../delivery.js';
-import { CliCode, cliError } from '../errors.js';
+import { CliCode, type CliCodeValue, cliError } from '../errors.js';
 import { readAll } from '../io.js';
 import type { WithContext } from '../main.js';
 import { parseMs, WAIT_HELP } from '../options.js';
@@ -106,6 +106,13 @@ export function addSendCommand(program: Command, withContext: WithContext): void
     );
 }
 
+/** Connection failures after which `send` says that its messages stay queued. */
+const QUEUED_ON: Readonly<Record<string, CliCodeValue | undefined>> = {
+  E_RELAY_UNREACHABLE: CliCode.RelayUnreachable,
+  E_RELAY_TIMEOUT: CliCode.RelayTimeout,
+  E_RELAY_TLS_FAILED: CliCode.RelayTlsFailed,
+};
+
 /**
  * Connects and waits until the relay has stored everything ([]), or has answered
  * every message of this run and refused some of them for now (those refusals).
@@ -128,10 +135,9 @@ async function deliver(
     if (isNatterError(err, 'E_NO_RELAY')) {
       throw cliError(CliCode.NoRelay, `${err.message}; ${queuedNote}`);
     }
-    if (isNatterError(err, 'E_RELAY_UNREACHABLE') || isNatterError(err, 'E_RELAY_TIMEOUT')) {
-      const code =
-        err.code === 'E_RELAY_UNREACHABLE' ? CliCode.RelayUnreachable : CliCode.RelayTimeout;
-      throw cliError(code, `${err.message}; ${queuedNote}`, { cause: err });
+    const code = isNatterError(err) ? QUEUED_ON[err.code] : undefined;
+    if (code !== undefined) {
+      throw cliError(code, `${(err as Error).message}; ${queuedNote}`, { cause: err });
     }
     throw err;
   }

@@ -31,17 +31,35 @@ export function dialErrno(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** True for a dial that failed for one of the DEFINITE reasons. */
+/**
+ * What OpenSSL says when the bytes that came back are no TLS record at all: something
+ * listens there, and it is not a relay of this protocol (a web server, a natter 1
+ * relay). Retrying will not change that either. A listener that says nothing (a busy
+ * relay?) ends in a handshake timeout instead, which is not definite.
+ */
+const NOT_TLS = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']);
+
+/** The OpenSSL code under a failed TLS handshake with the relay, if any. */
+function tlsCode(err: unknown): string | undefined {
+  if (!isNatterError(err, LinkCode.TlsFailed)) return undefined;
+  const cause: unknown = err.cause;
+  const code = cause instanceof Error ? (cause as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** True for a dial that failed for one of the DEFINITE reasons, or was answered in no TLS. */
 export function isDefiniteDialFailure(err: unknown): boolean {
-  return DEFINITE.has(dialErrno(err) ?? '');
+  return DEFINITE.has(dialErrno(err) ?? '') || NOT_TLS.has(tlsCode(err) ?? '');
 }
 
 /** 'connection refused (ECONNREFUSED)'; for a failure without an errno, its code. */
 export function describeDialFailure(err: unknown): string {
   const errno = dialErrno(err);
   if (errno !== undefined) return `${WORDS[errno] ?? 'failed'} (${errno})`;
-  if (isNatterError(err, LinkCode.TlsFailed))
-    return 'no TLS 1.3 handshake: not a relay, or an old one';
+  if (isNatterError(err, LinkCode.TlsFailed)) {
+    const code = tlsCode(err);
+    return `no TLS 1.3 handshake: not a relay, or an old one${code === undefined ? '' : ` (${code})`}`;
+  }
   if (isNatterError(err)) return err.code;
   return 'failed';
 }

@@ -6,7 +6,7 @@
 import { Backoff, type BackoffOptions } from '../../util/backoff.js';
 import { toHex } from '../../util/bytes.js';
 import { type Clock, systemClock } from '../../util/clock.js';
-import { describeError, type NatterError } from '../../util/errors.js';
+import { describeError, isNatterError, type NatterError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { Frame } from '../../wire/types.js';
 import type { PeerEvents } from '../events.js';
@@ -200,10 +200,13 @@ export class RelaySession {
       const failFast = () => {
         if (failFastMs === undefined || mixed || definite === null) return;
         if (this.clock.now() - startedMs < failFastMs) return;
+        const answered = isNatterError(definite, LinkCode.TlsFailed);
         finish(
           linkError(
-            LinkCode.Unreachable,
-            `connect: relay ${this.addr} not reachable: ${describeDialFailure(definite)}`,
+            answered ? LinkCode.TlsFailed : LinkCode.Unreachable,
+            answered
+              ? `connect: relay ${this.addr} answered, but not as a natter relay: ${describeDialFailure(definite)}`
+              : `connect: relay ${this.addr} not reachable: ${describeDialFailure(definite)}`,
             { cause: definite },
           ),
         );

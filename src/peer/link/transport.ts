@@ -70,7 +70,7 @@ export function connectTls(host: string, port: number): Promise<RelayChannel> {
         tcpUp
           ? linkError(
               LinkCode.TlsFailed,
-              `connect: relay ${host}:${port} did not complete a TLS 1.3 handshake (a natter 1 relay, or not a relay): ${err.message}`,
+              `connect: relay ${host}:${port} did not complete a TLS 1.3 handshake (a natter 1 relay, or not a relay): ${tlsWhy(err)}`,
               { cause: err },
             )
           : linkError(
@@ -105,4 +105,13 @@ export function connectTls(host: string, port: number): Promise<RelayChannel> {
       resolve({ stream: socket, relayKey, binding: channelBinding(socket) });
     });
   });
+}
+
+/**
+ * A failed handshake in a few words: OpenSSL's code (ERR_SSL_WRONG_VERSION_NUMBER)
+ * rather than its message, which names its own source files and line numbers.
+ */
+function tlsWhy(err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('ERR_SSL_') ? code : err.message;
 }

@@ -52,6 +52,34 @@ describe('cli: a refused relay address fails fast, with the cause', () => {
     }
   });
 
+  it('says at once that what answered at the address is no relay (a web server), in words, not OpenSSL text', async () => {
+    // Something that answers a ClientHello with plain text, as an HTTP server does.
+    const web = createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
+    });
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+    relay = `127.0.0.1:${(web.address() as { port: number }).port}`;
+    try {
+      for (const argv of [['send', '--to', 'bob', 'hello?'], ['inbox']]) {
+        const startedAt = Date.now();
+        const r = await as(argv);
+        const tookMs = Date.now() - startedAt;
+        assert.equal(r.code, 1, argv[0]);
+        assert.equal(codeOf(r.stderr), 'E_RELAY_TLS_FAILED', r.stderr);
+        assert.match(
+          r.stderr,
+          new RegExp(`relay ${relay} answered, but not as a natter relay: no TLS 1\\.3 handshake`),
+        );
+        assert.doesNotMatch(r.stderr, /SSL routines|openssl/, 'no OpenSSL internals');
+        if (argv[0] === 'send') assert.match(r.stderr, /1 message\(s\) stay queued/);
+        assert.ok(tookMs < 5_000, `${argv[0]} took ${tookMs} ms (--wait is 30 s)`);
+      }
+    } finally {
+      await new Promise<void>((resolve) => web.close(() => resolve()));
+    }
+  });
+
   it('with --wait, tries a refused address for that long: the user said how long to wait', async () => {
     const startedAt = Date.now();
     const r = await as(['inbox', '--wait', '2500']);
