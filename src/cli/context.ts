@@ -26,6 +26,15 @@ import { withPassphrase } from './passphrase.js';
 import { clientPresenceAllowed, type PresenceFlags, presenceNetwork } from './presence.js';
 import { QueuedNotes } from './queued.js';
 
+/**
+ * How long a command waits for its profile while another natter process (a one-shot
+ * command: chat and `inbox --follow` serve the others through their control socket) has
+ * it open: scripts that run a few sends at once get them done one after another instead
+ * of E_PROFILE_IN_USE for some (a new-user trial: 2 of 5). A longer holder (an upload)
+ * is still said, once this has passed.
+ */
+export const PROFILE_LOCK_WAIT_MS = 10_000;
+
 /** Bad command-line usage: exit status 2, like commander's own parse errors. */
 export class UsageError extends NatterError {
   constructor(message: string) {
@@ -204,6 +213,7 @@ export class CliContext {
         (passphrase) =>
           NatterClient.open({
             profileDir: this.paths.dir,
+            lockWaitMs: PROFILE_LOCK_WAIT_MS,
             logger,
             ...(passphrase === undefined ? {} : { passphrase }),
             ...(this.global.acceptNewRelayKey ? { acceptNewRelayKey: true } : {}),

@@ -24,6 +24,8 @@ export interface OpenOptions {
   profileDir: string;
   /** Unseals a passphrase-protected key file. */
   passphrase?: string;
+  /** How long to wait for the profile while another process has it open (default 0: E_PROFILE_IN_USE at once). */
+  lockWaitMs?: number;
   /**
    * Claim this pseudonym instead of the profile's (`natter rename`): connect()
    * Registers it, and the relay moves this identity to it and frees the old name

@@ -90,7 +90,7 @@ export async function openComponents(opts: OpenOptions): Promise<ClientComponent
       `profile ${paths.dir} has no pseudonym: run natter init`,
     );
   }
-  const store = await PeerStore.open(paths.db, paths.dir);
+  const store = await PeerStore.open(paths.db, paths.dir, { lockWaitMs: opts.lockWaitMs ?? 0 });
   try {
     const clock = opts.clock ?? systemClock;
     const events = new PeerEvents();

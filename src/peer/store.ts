@@ -84,20 +84,34 @@ export function fixedWidth(n: number, width = 16): string {
   return Math.max(0, Math.floor(n)).toString().padStart(width, '0');
 }
 
+/** How often a command waiting for its profile (another natter process has it) tries again. */
+const LOCK_RETRY_MS = 50;
+
+const isLocked = (err: unknown) =>
+  (err as { cause?: { code?: unknown } } | null)?.cause?.code === 'LEVEL_LOCKED';
+
 export class LevelKv implements Kv {
   private constructor(private readonly db: Level<string, string>) {}
 
   /**
    * Opens (creating) the LevelDB at `dir`. LevelDB holds an exclusive lock, so a
-   * second natter process on the same profile fails here with E_PROFILE_IN_USE.
+   * second natter process on the same profile fails here with E_PROFILE_IN_USE, at
+   * once or, with `lockWaitMs`, once the other has not let go within that long.
    */
-  static async open(dir: string, profileDir = dir): Promise<LevelKv> {
+  static async open(dir: string, profileDir = dir, lockWaitMs = 0): Promise<LevelKv> {
     const db = new Level<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
     try {
-      await db.open();
+      for (let waited = 0; ; waited += LOCK_RETRY_MS) {
+        const opened = await db.open().then(
+          () => null,
+          (err: unknown) => err,
+        );
+        if (opened === null) break;
+        if (!isLocked(opened) || waited >= lockWaitMs) throw opened;
+        await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
+      }
     } catch (err) {
-      const cause = (err as { cause?: { code?: unknown } }).cause;
-      if (cause?.code === 'LEVEL_LOCKED') {
+      if (isLocked(err)) {
         throw peerError(
           PeerCode.ProfileInUse,
           `profile ${profileDir} is in use by another natter process`,
@@ -217,8 +231,13 @@ export class PeerStore {
     );
   }
 
-  static async open(dbDir: string, profileDir: string): Promise<PeerStore> {
-    return new PeerStore(await LevelKv.open(dbDir, profileDir));
+  /** `lockWaitMs`: how long to wait for a profile another process has open (default: not at all). */
+  static async open(
+    dbDir: string,
+    profileDir: string,
+    options: { lockWaitMs?: number } = {},
+  ): Promise<PeerStore> {
+    return new PeerStore(await LevelKv.open(dbDir, profileDir, options.lockWaitMs ?? 0));
   }
 
   get(key: string): Promise<string | undefined> {

@@ -173,6 +173,14 @@ describe('cli beside a running client (issue 13: one process per profile no more
     assert.equal(inbox.filter((m) => m.type === 'group').length, 1, 'the group bob made');
   });
 
+  it('runs one-shot commands started at once on one profile one after another, none refused', async () => {
+    const texts = ['one', 'two', 'three', 'four'];
+    const runs = await Promise.all(texts.map((t) => as('b', ['send', '--to', 'alice', t])));
+    for (const r of runs) assert.equal(r.code, 0, r.stderr);
+    const inbox = jsonLines<JsonLine>(await as('a', ['inbox', '--json'])).map((m) => m.text);
+    assert.deepEqual([...inbox].sort(), [...texts].sort());
+  });
+
   it('takes unread messages through the running client, marking read only what was written', async () => {
     const client = await runBob();
     let received = 0;

@@ -130,4 +130,21 @@ describe('peer store: group commit and locking', () => {
       await first.close();
     }
   });
+
+  it('waits for the profile when asked to (a one-shot command beside another), and fails once the wait is over', async () => {
+    const dir = await makeTempDir();
+    const first = await PeerStore.open(join(dir, 'db'), dir);
+    const closing = new Promise((resolve) => setTimeout(resolve, 300)).then(() => first.close());
+    const second = await PeerStore.open(join(dir, 'db'), dir, { lockWaitMs: 5_000 });
+    await closing;
+    await second.close();
+    const third = await PeerStore.open(join(dir, 'db'), dir);
+    try {
+      await assert.rejects(PeerStore.open(join(dir, 'db'), dir, { lockWaitMs: 200 }), (e) =>
+        isNatterError(e, 'E_PROFILE_IN_USE'),
+      );
+    } finally {
+      await third.close();
+    }
+  });
 });
