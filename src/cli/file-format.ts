@@ -5,6 +5,7 @@
  * sanitize() here anyway, as every other command's peer text does.
  */
 import type { OfferInfo, TransferInfo } from '../peer/index.js';
+import { displayWidth } from '../peer/ui/text.js';
 import { safeJson, sanitize } from './format.js';
 import { groupLabel } from './group-format.js';
 import { formatEta, formatRate, formatSize, percentDone } from './sizes.js';
@@ -130,7 +131,7 @@ export function progressJson(t: TransferInfo): string {
 
 /** Cells padded to each column's widest, two spaces apart; the last column is not padded. */
 function alignRows(rows: readonly string[][]): string[] {
-  const width = (s: string) => [...s].length;
+  const width = displayWidth;
   const cols = Math.max(0, ...rows.map((r) => r.length));
   const widths = Array.from({ length: cols }, (_, i) =>
     Math.max(0, ...rows.map((r) => width(r[i] ?? ''))),

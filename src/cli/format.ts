@@ -4,6 +4,7 @@
  * overrides and zero-width characters can make one name look like another.
  */
 import { type ContactInfo, parseConversationId, type ReceivedMessage } from '../peer/index.js';
+import { displayWidth } from '../peer/ui/text.js';
 
 /** ESC and other C0 controls except tab and newline, DEL, C1 controls. */
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
@@ -82,7 +83,7 @@ export function messageJson(m: ReceivedMessage): string {
  */
 export function formatContact(c: ContactInfo, nameWidth = 0): string {
   const name = sanitize(c.pseudonym);
-  const padded = name + ' '.repeat(Math.max(0, nameWidth - [...name].length));
+  const padded = name + ' '.repeat(Math.max(0, nameWidth - displayWidth(name)));
   const state = c.keyChanged
     ? `KEY CHANGED (compare: natter fingerprint ${name}; accept: natter trust ${name} --safety-number N)`
     : c.verified
@@ -97,7 +98,7 @@ export function formatContact(c: ContactInfo, nameWidth = 0): string {
 
 /** Contacts one per line (formatContact), their names padded to the longest. */
 export function formatContacts(list: ContactInfo[]): string[] {
-  const width = Math.max(0, ...list.map((c) => [...sanitize(c.pseudonym)].length));
+  const width = Math.max(0, ...list.map((c) => displayWidth(sanitize(c.pseudonym))));
   return list.map((c) => formatContact(c, width));
 }
 

@@ -9,6 +9,7 @@ import {
   parseConversationId,
 } from '../peer/index.js';
 import { groupNoticeText } from '../peer/ui/index.js';
+import { displayWidth } from '../peer/ui/text.js';
 import { safeJson, sanitize } from './format.js';
 
 /** Hex digits of the group id shown in lists: enough to tell groups apart, and a ref the core accepts. */
@@ -58,10 +59,10 @@ export function groupRows(groups: readonly GroupInfo[]): string[] {
     `${g.members.length} member${g.members.length === 1 ? '' : 's'}`,
     roleText(g),
   ]);
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => [...(r[i] ?? '')].length)));
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => displayWidth(r[i] ?? ''))));
   return rows.map((r) =>
     r
-      .map((cell, i) => (i < 3 ? cell + ' '.repeat((widths[i] ?? 0) - [...cell].length) : cell))
+      .map((cell, i) => (i < 3 ? cell + ' '.repeat((widths[i] ?? 0) - displayWidth(cell)) : cell))
       .join('  '),
   );
 }
@@ -72,14 +73,14 @@ export function groupDetail(g: GroupInfo): string[] {
     (a, b) => Number(b.role === 'admin') - Number(a.role === 'admin'),
   );
   const names = members.map((m) => sanitize(m.pseudonym));
-  const width = Math.max(0, ...names.map((n) => [...n].length));
+  const width = Math.max(0, ...names.map((n) => displayWidth(n)));
   return [
     `${groupLabel(g.name)}  id ${g.groupId}  epoch ${g.epoch}`,
     `you: ${roleText(g)}`,
     `${g.members.length} member${g.members.length === 1 ? '' : 's'}:`,
     ...members.map(
       (m, i) =>
-        `  ${names[i]!}${' '.repeat(width - [...names[i]!].length)}  ${m.fingerprint}  ${m.role}`,
+        `  ${names[i]!}${' '.repeat(width - displayWidth(names[i]!))}  ${m.fingerprint}  ${m.role}`,
     ),
   ];
 }

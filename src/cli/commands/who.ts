@@ -23,6 +23,7 @@ import {
   pinnedRelayId,
   readConfig,
 } from '../../peer/index.js';
+import { displayWidth } from '../../peer/ui/text.js';
 import { describeError, isNatterError, NatterError } from '../../util/errors.js';
 import { connectRelay } from '../connect.js';
 import type { CliContext } from '../context.js';
@@ -277,11 +278,11 @@ function table(peers: OnlinePeer[]): string[] {
       .join('  '),
   ]);
   const widths =
-    rows[0]?.map((_, i) => Math.max(...rows.map((r) => [...(r[i] ?? '')].length))) ?? [];
+    rows[0]?.map((_, i) => Math.max(...rows.map((r) => displayWidth(r[i] ?? '')))) ?? [];
   return rows.map((r) =>
     r
       .map((cell, i) =>
-        i === r.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - [...cell].length),
+        i === r.length - 1 ? cell : cell + ' '.repeat((widths[i] ?? 0) - displayWidth(cell)),
       )
       .join('  ')
       .trimEnd(),

@@ -75,4 +75,17 @@ describe('cli output: contacts in aligned columns', () => {
       'éa         abcd-efgh-ijkl-mnop  unverified',
     ]);
   });
+
+  it('pads by the columns a terminal gives a name, not its characters (wide emoji and CJK take two)', () => {
+    const lines = formatContacts([
+      contact('😀x', true),
+      contact('bob', false),
+      contact('花子', false),
+    ]);
+    assert.deepEqual(lines, [
+      '😀x   abcd-efgh-ijkl-mnop  verified',
+      'bob   abcd-efgh-ijkl-mnop  unverified',
+      '花子  abcd-efgh-ijkl-mnop  unverified',
+    ]);
+  });
 });
