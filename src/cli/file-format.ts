@@ -5,7 +5,7 @@
  * sanitize() here anyway, as every other command's peer text does.
  */
 import type { OfferInfo, TransferInfo } from '../peer/index.js';
-import { displayWidth } from '../peer/ui/text.js';
+import { displayWidth } from '../util/text-width.js';
 import { safeJson, sanitize } from './format.js';
 import { groupLabel } from './group-format.js';
 import { formatEta, formatRate, formatSize, percentDone } from './sizes.js';

@@ -4,7 +4,7 @@
  * overrides and zero-width characters can make one name look like another.
  */
 import { type ContactInfo, parseConversationId, type ReceivedMessage } from '../peer/index.js';
-import { displayWidth } from '../peer/ui/text.js';
+import { displayWidth } from '../util/text-width.js';
 
 /** ESC and other C0 controls except tab and newline, DEL, C1 controls. */
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;

@@ -9,7 +9,7 @@ import {
   parseConversationId,
 } from '../peer/index.js';
 import { groupNoticeText } from '../peer/ui/index.js';
-import { displayWidth } from '../peer/ui/text.js';
+import { displayWidth } from '../util/text-width.js';
 import { safeJson, sanitize } from './format.js';
 
 /** Hex digits of the group id shown in lists: enough to tell groups apart, and a ref the core accepts. */

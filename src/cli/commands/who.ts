@@ -23,8 +23,8 @@ import {
   pinnedRelayId,
   readConfig,
 } from '../../peer/index.js';
-import { displayWidth } from '../../peer/ui/text.js';
 import { describeError, isNatterError, NatterError } from '../../util/errors.js';
+import { displayWidth } from '../../util/text-width.js';
 import { connectRelay } from '../connect.js';
 import type { CliContext } from '../context.js';
 import { ControlClient, controlSocketPath } from '../control.js';

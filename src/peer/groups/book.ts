@@ -5,7 +5,7 @@
  * durable (commit()). Also how a user's words pick a group (resolve()).
  */
 import type { GroupState } from '../../crypto/group-log.js';
-import { fromHex, toHex } from '../../util/bytes.js';
+import { bytesEqual, fromHex, toHex } from '../../util/bytes.js';
 import type { Clock, Timer } from '../../util/clock.js';
 import { groupConversation } from '../conversations/ids.js';
 import { PeerCode, peerError } from '../errors.js';
@@ -131,15 +131,21 @@ export class GroupBook {
   /**
    * The group (id, hex) a user means by `ref`: its conversation id, its name (with or
    * without '#'; case-insensitive), or a prefix of its id (at least
-   * MIN_GROUP_ID_PREFIX_CHARS hex digits). E_UNKNOWN_GROUP, E_AMBIGUOUS_GROUP.
+   * MIN_GROUP_ID_PREFIX_CHARS hex digits). A name several groups share means the one
+   * `me` (my user id) is still a member of, when that is one. E_UNKNOWN_GROUP,
+   * E_AMBIGUOUS_GROUP.
    */
-  resolve(ref: string): string {
+  resolve(ref: string, me?: Uint8Array): string {
     const text = ref.trim();
     const bare = text.startsWith('#') ? text.slice(1) : text;
     if (text.startsWith('#') && this.groups.has(bare.toLowerCase())) return bare.toLowerCase();
     const key = groupNameKey(bare);
     const named = [...this.groups].filter(([, g]) => groupNameKey(g.state.name) === key);
+    const mine = named.filter(
+      ([, g]) => me !== undefined && g.state.members.some((m) => bytesEqual(m.userId, me)),
+    );
     if (named.length === 1) return (named[0] as [string, GroupEntry])[0];
+    if (mine.length === 1) return (mine[0] as [string, GroupEntry])[0];
     if (named.length > 1) {
       throw peerError(
         PeerCode.AmbiguousGroup,

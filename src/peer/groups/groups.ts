@@ -122,7 +122,7 @@ export class Groups {
 
   /** The group `ref` names (book.ts resolve()). */
   info(ref: string): GroupInfo {
-    return this.infoOf(this.book.resolve(ref));
+    return this.infoOf(this.book.resolve(ref, this.d.me.userId));
   }
 
   async create(name: string, members: readonly string[]): Promise<GroupInfo> {
@@ -130,7 +130,7 @@ export class Groups {
   }
 
   async add(ref: string, member: string): Promise<GroupInfo> {
-    const gid = this.book.resolve(ref);
+    const gid = this.book.resolve(ref, this.d.me.userId);
     await this.membership.add(gid, member);
     return this.infoOf(gid);
   }
@@ -140,23 +140,23 @@ export class Groups {
     op: 'remove' | 'promote' | 'demote',
     member: string,
   ): Promise<GroupInfo> {
-    const gid = this.book.resolve(ref);
+    const gid = this.book.resolve(ref, this.d.me.userId);
     await this.membership.about(gid, op, member);
     return this.infoOf(gid);
   }
 
   async rename(ref: string, name: string): Promise<GroupInfo> {
-    const gid = this.book.resolve(ref);
+    const gid = this.book.resolve(ref, this.d.me.userId);
     await this.membership.rename(gid, name);
     return this.infoOf(gid);
   }
 
   async leave(ref: string): Promise<void> {
-    await this.membership.leave(this.book.resolve(ref));
+    await this.membership.leave(this.book.resolve(ref, this.d.me.userId));
   }
 
   send(ref: string, text: string): Promise<{ msgId: string; conversation: ConversationId }> {
-    const gid = this.book.resolve(ref);
+    const gid = this.book.resolve(ref, this.d.me.userId);
     return this.units.run((work) => this.sender.compose(work, gid, text));
   }
 

@@ -36,7 +36,7 @@ const UI = 'src/peer/ui/';
 const ALLOWED = [
   /^src\/peer\/ui\/[\w/-]+\.js$/, // the UI's own modules (commands/ included)
   /^src\/peer\/index\.js$/, // the core's public surface: NatterClient's API and event types
-  /^src\/util\/(clock|errors|logger|sizes)\.js$/, // the bottom layer
+  /^src\/util\/(clock|errors|logger|sizes|text-width)\.js$/, // the bottom layer
   /^node:(stream|string_decoder)$/,
   /^blessed$/,
 ];

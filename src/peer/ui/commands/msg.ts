@@ -39,7 +39,10 @@ export const msg: SlashCommand<'msg'> = {
  */
 function groupNamed(state: ChatState, ref: string): { id: string } | string | null {
   const groups = state.groups.all();
-  const named = groups.filter((g) => nameKey(g.name) === nameKey(ref));
+  const all = groups.filter((g) => nameKey(g.name) === nameKey(ref));
+  // Several of that name: the one I am still in, as the core resolves a name.
+  const current = all.filter((g) => g.myRole !== null);
+  const named = all.length > 1 && current.length === 1 ? current : all;
   const prefix = ref.toLowerCase();
   const matches =
     named.length > 0

@@ -127,6 +127,17 @@ describe('groups in the client core', () => {
     await assert.rejects(carol.groups.send('team', 'still here?'), (e) =>
       isNatterError(e, 'E_NOT_GROUP_MEMBER'),
     );
+    // Another group of that name, with carol in it: the name means that one to her now
+    // (a new-user trial met E_AMBIGUOUS_GROUP from the group she had been removed from).
+    const fresh = await bob.groups.create('Team', ['carol']);
+    await hub.settle();
+    assert.equal(carol.groups.info('team').groupId, fresh.groupId);
+    assert.equal(carol.groups.info('#TEAM').myRole, 'member');
+    assert.throws(
+      () => bob.groups.info('team'),
+      (e) => isNatterError(e, 'E_AMBIGUOUS_GROUP'),
+      'bob is in both: still ambiguous to him',
+    );
     await alice.groups.send('team', 'after');
     const shares = alice.outbox.list().filter((e) => e.content.kind === 'sender-key');
     assert.deepEqual(
