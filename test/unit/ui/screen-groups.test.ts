@@ -212,6 +212,17 @@ describe('ui screen: groups', () => {
     assert.match(panel, /alice \(you\) {2}admin {3}abcd/);
     assert.match(panel, /○ bob\? {9}member {2}abcd-efgh-ijkl-mnop/);
     await h.type('\x1b');
+    // The only admin is told at once, before any question, as the core would refuse it.
+    await h.type('/leave\r');
+    assert.match(noticeText(h), /you are the only admin of #team: make someone else admin first/);
+    assert.doesNotMatch(h.rows()[22]!, /\(y\/n\)/);
+    assert.deepEqual(h.core.groupBook.calls, []);
+    const g = h.core.groupBook.resolve(TEAM);
+    h.core.groupBook.change(
+      { ...g, members: g.members.map((m) => ({ ...m, role: 'admin' as const })) },
+      { kind: 'promoted', by: 'alice', member: 'bob' },
+    );
+    await h.settle();
     await h.type('/leave\r');
     assert.match(h.rows()[22]!, /^leave #team\? only an admin can add you back \(y\/n\)/);
     await h.type('y\r');
