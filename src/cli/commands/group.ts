@@ -273,6 +273,9 @@ async function changing(
   const told = tellGroupChanges(ctx, client);
   try {
     await connectRelay(ctx, client, { waitMs: opts.wait });
+    // Changes others made while this profile was away (a rename, a removal) first: the
+    // name typed is the group's name now, and the change is signed over its latest state.
+    await client.waitForInbox({ timeoutMs: opts.wait });
     const result = await applyGroupChange(client, change);
     await client.flush(GROUP_FLUSH_MS);
     await told();

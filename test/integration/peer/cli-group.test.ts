@@ -183,6 +183,14 @@ describe('cli groups against a real relay', function () {
     assert.equal(errorCode(ambiguous), 'E_AMBIGUOUS_GROUP');
   });
 
+  it('changes a group by the name others gave it while away, without an inbox first', async () => {
+    await ok('a', ['group', 'create', 'team', '--members', 'bob,carol']);
+    await ok('a', ['group', 'rename', 'team', 'ops']);
+    // bob has run nothing since: the group and its new name wait for him at the relay.
+    assert.equal((await ok('b', ['group', 'leave', 'ops'])).stdout, 'left #ops\n');
+    assert.match((await ok('b', ['group', 'list'])).stdout, /^#ops .*not a member/m);
+  });
+
   it('leaves a group, and promotes and demotes', async () => {
     await ok('a', ['group', 'create', 'team', '--members', 'bob,carol']);
     assert.equal(
