@@ -6,6 +6,7 @@ import {
   type ConversationId,
   type GroupInfo,
   type GroupNotice,
+  groupNameKey,
   parseConversationId,
 } from '../peer/index.js';
 import { groupNoticeText } from '../peer/ui/index.js';
@@ -37,9 +38,8 @@ export function groupInsteadHint(
   name: string,
   command: (ref: string) => string,
 ): string {
-  const key = (text: string) => text.normalize('NFKC').toLowerCase();
-  const wanted = key(name.startsWith('#') ? name.slice(1) : name);
-  const group = groups.find((g) => key(g.name) === wanted);
+  const wanted = groupNameKey(bareGroupName(name));
+  const group = groups.find((g) => groupNameKey(g.name) === wanted);
   if (group === undefined) return '';
   const ref = /^[\p{L}\p{N}._-]+$/u.test(group.name)
     ? group.name

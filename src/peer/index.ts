@@ -72,7 +72,7 @@ export {
   type TransferInfo,
   type TransferState,
 } from './files/api.js';
-export { MIN_GROUP_ID_PREFIX_CHARS } from './groups/book.js';
+export { groupNameKey, MIN_GROUP_ID_PREFIX_CHARS } from './groups/book.js';
 export type { HistoryEntry } from './messaging/history.js';
 export {
   type PermanentRefusal,
