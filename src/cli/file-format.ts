@@ -112,14 +112,18 @@ export function receivedFrom(t: TransferInfo): string {
  * One plain progress line (stdout not a terminal):
  * `1a2b3c4d ↑ report.pdf  1.0 MiB of 2.1 MiB  47%  3.4 MiB/s  ETA 0:01`.
  */
+/** What a progress line or bar says instead of a rate while nothing moves (state 'waiting'). */
+export const WAITING = 'waiting for the relay';
+
 export function progressLine(t: TransferInfo): string {
   const arrow = t.direction === 'upload' ? '↑' : '↓';
   const parts = [
     `${t.shortId} ${arrow} ${sanitize(t.name)}`,
     `${formatSize(t.doneBytes)} of ${formatSize(t.size)}`,
     `${percentDone(t.doneBytes, t.size)}%`,
-    formatRate(t.rateBytesPerSec),
-    `ETA ${formatEta(t.etaMs)}`,
+    ...(t.state === 'waiting'
+      ? [WAITING]
+      : [formatRate(t.rateBytesPerSec), `ETA ${formatEta(t.etaMs)}`]),
   ];
   return parts.join('  ');
 }

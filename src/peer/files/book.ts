@@ -99,7 +99,24 @@ export class TransferBook {
     const id = t.record.offer.transferId;
     const meter = this.meters.get(id) ?? new ProgressMeter();
     const now = this.clock.now();
-    return t instanceof Download ? downloadInfo(t, meter, now) : uploadInfo(t, meter, now);
+    const info = t instanceof Download ? downloadInfo(t, meter, now) : uploadInfo(t, meter, now);
+    // Nothing moves while the link is down: 'waiting' (api.ts), not the last rate and ETA.
+    if (!this.offline || info.state !== 'running') return info;
+    return { ...info, state: 'waiting', rateBytesPerSec: 0, etaMs: null };
+  }
+
+  private offline = false;
+
+  /**
+   * The link dropped (true) or a session is ready again (false). Going down is told at
+   * once for every transfer under way, as 'waiting': a progress line or bar froze at its
+   * last rate while the relay was away (a new-user trial).
+   */
+  setOffline(offline: boolean): void {
+    if (offline === this.offline) return;
+    const running = [...this.all.values()].filter((t) => this.info(t).state === 'running');
+    this.offline = offline;
+    if (offline) for (const t of running) this.events.emit('transfer:progress', this.info(t));
   }
 
   /** Uploads, and downloads once accepted, oldest first. */

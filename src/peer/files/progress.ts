@@ -19,8 +19,14 @@ export class ProgressMeter {
     private readonly intervalMs = PROGRESS_INTERVAL_MS,
   ) {}
 
-  /** `bytes` are now done (a running total). */
+  /**
+   * `bytes` are now done (a running total). After a pause longer than the window (the
+   * relay away), the rate starts again from here: measured across the pause it read a
+   * fraction of the pace, and an ETA of hours (a new-user trial).
+   */
   record(nowMs: number, bytes: number): void {
+    const last = this.samples[this.samples.length - 1];
+    if (last !== undefined && nowMs - last.atMs > this.windowMs) this.samples = [];
     this.samples.push({ atMs: nowMs, bytes });
     const from = nowMs - this.windowMs;
     let drop = 0;

@@ -108,6 +108,7 @@ export class FileTransfers implements OfferSink {
    * to it, and sending or accepting says E_RELAY_NO_FILES until a relay that serves files.
    */
   onReady(features: number): void {
+    this.book.setOffline(false);
     this.relayServesFiles = (features & RELAY_FEATURE_FILES) !== 0;
     if (!this.relayServesFiles) return;
     this.d.link.send({
@@ -131,6 +132,7 @@ export class FileTransfers implements OfferSink {
   onOffline(): void {
     for (const u of this.book.uploads()) u.offline();
     for (const dl of this.book.downloads()) dl.offline();
+    this.book.setOffline(true);
   }
 
   onWritable(): void {

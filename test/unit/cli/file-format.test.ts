@@ -151,4 +151,24 @@ describe('cli file formatting', () => {
     p.update(transfer({ size: 100, doneBytes: 100 }));
     assert.equal(lines.length, 4, 'no repeat of the same state');
   });
+
+  it('says at once when a transfer waits for the relay, in words instead of a rate', () => {
+    assert.equal(
+      progressLine(transfer({ state: 'waiting', rateBytesPerSec: 0, etaMs: null })),
+      '1a2b3c4d ↑ report.pdf  1.0 MiB of 2.0 MiB  50%  waiting for the relay',
+    );
+    let now = 0;
+    const lines: string[] = [];
+    const p = new LineProgress(
+      (l) => lines.push(l),
+      (t) => `${t.doneBytes} ${t.state}`,
+      () => now,
+    );
+    p.update(transfer({ size: 100, doneBytes: 10 }));
+    now += 1;
+    p.update(transfer({ size: 100, doneBytes: 10, state: 'waiting' }));
+    now += 1;
+    p.update(transfer({ size: 100, doneBytes: 10 }));
+    assert.deepEqual(lines, ['10 running', '10 waiting', '10 running']);
+  });
 });

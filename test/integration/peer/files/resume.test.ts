@@ -52,12 +52,15 @@ describe('file transfer: resume and groups', function () {
         cuts++;
         proxy.cut();
       });
+      const states: string[] = [];
+      alice.on('transfer:progress', (t) => states.push(t.state));
       const sent = await alice.sendFile({ to: 'bob' }, [join(src, 'big.bin')], {
         chunkBytes: CHUNK,
       });
       const up = await alice.waitForTransfer(sent.id);
       assert.equal(up.state, 'done', JSON.stringify(up.error));
       assert.equal(cuts, 1, 'the connection was cut once');
+      assert.ok(states.includes('waiting'), `said while the link was down: ${states.join(',')}`);
       const count = fileChunkCount(size, CHUNK);
       const sentChunks = alice.uploadChunksSent(sent.id);
       assert.ok(

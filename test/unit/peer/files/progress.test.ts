@@ -28,6 +28,16 @@ describe('files: progress, rate and ETA', () => {
     assert.equal(m.etaMs(t0 + 10_000 + RATE_WINDOW_MS + 1, 100), null);
   });
 
+  it('measures afresh after a pause longer than the window, not across it', () => {
+    const m = new ProgressMeter();
+    for (let s = 0; s <= 4; s++) m.record(s * 1000, s * 1_000_000);
+    // The relay away for a minute, then the same pace again.
+    const back = 4000 + 60_000;
+    for (let s = 0; s <= 3; s++) m.record(back + s * 1000, 4_000_000 + s * 1_000_000);
+    assert.equal(Math.round(m.rate(back + 3000)), 1_000_000);
+    assert.equal(m.etaMs(back + 3000, 2_000_000), 2_000);
+  });
+
   it('lets a progress event out at most every PROGRESS_INTERVAL_MS', () => {
     const m = new ProgressMeter();
     let emitted = 0;
