@@ -83,7 +83,13 @@ export function finishedText(t: TransferInfo): { text: string; kind: 'info' | 'e
       ? { text: `${what} is on the relay: ${peer} can fetch it now`, kind: 'info' }
       : null;
   const verb = t.direction === 'upload' ? `sending ${what} to ${peer}` : `receiving ${what}`;
-  if (t.state === 'cancelled') return { text: `${verb}: cancelled`, kind: 'info' };
+  // A download stopped here is a decline at the relay (FileDone 'declined'); an upload, cancelled.
+  if (t.state === 'cancelled') {
+    return {
+      text: `${verb}: ${t.direction === 'upload' ? 'cancelled' : 'declined'}`,
+      kind: 'info',
+    };
+  }
   return { text: `${verb} failed: ${failureText(t.error)}`, kind: 'error' };
 }
 

@@ -136,6 +136,15 @@ describe('ui files: in words', () => {
       failureText({ code: 'E_SOMETHING_NEW', message: 'relay said no' }),
       'relay said no (E_SOMETHING_NEW)',
     );
+    // A download stopped here is a decline at the relay (FileDone 'declined'): said so.
+    assert.deepEqual(finishedText(transfer({ direction: 'download', state: 'cancelled' })), {
+      text: 'receiving report.pdf: declined',
+      kind: 'info',
+    });
+    assert.deepEqual(finishedText(transfer({ state: 'cancelled' })), {
+      text: 'sending report.pdf to bob: cancelled',
+      kind: 'info',
+    });
   });
 
   it('puts the first transfer in the status bar, and how many more run', () => {
