@@ -141,10 +141,10 @@ export class GroupBook {
     if (text.startsWith('#') && this.groups.has(bare.toLowerCase())) return bare.toLowerCase();
     const key = groupNameKey(bare);
     const named = [...this.groups].filter(([, g]) => groupNameKey(g.state.name) === key);
+    if (named.length === 1) return (named[0] as [string, GroupEntry])[0];
     const mine = named.filter(
       ([, g]) => me !== undefined && g.state.members.some((m) => bytesEqual(m.userId, me)),
     );
-    if (named.length === 1) return (named[0] as [string, GroupEntry])[0];
     if (mine.length === 1) return (mine[0] as [string, GroupEntry])[0];
     if (named.length > 1) {
       throw peerError(
