@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --initial-old-space-size=64 --heap-growing-percent=100
+#!/usr/bin/env -S node --initial-old-space-size=64 --heap-growing-percent=100 --no-allocation-site-pretenuring
 /**
  * The `natter` executable (package bin: dist/cli.js). The first V8 flag on the first line
  * gives the old generation a 64 MB start: a file transfer's 256 KiB chunk buffers

@@ -93,6 +93,8 @@ if (memEvery > 0) {
 // NATTER_BENCH_ALLOC_PROF=FILE: V8's sampling heap profiler over the whole run, counting
 // objects the young and old collections freed too (what the relay allocates, not what it
 // keeps), written to FILE at SIGTERM (a .heapprofile for Chrome's DevTools).
+// NATTER_BENCH_ALLOC_PROMOTED=1 leaves out what the young collection freed: what lived long
+// enough to be promoted (and what is still live), the old generation's garbage.
 const allocProf = process.env.NATTER_BENCH_ALLOC_PROF;
 const heap = allocProf ? new (await import('node:inspector')).Session() : null;
 if (heap) {
@@ -100,7 +102,7 @@ if (heap) {
   heap.post('HeapProfiler.startSampling', {
     samplingInterval: 4096,
     includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
+    includeObjectsCollectedByMinorGC: process.env.NATTER_BENCH_ALLOC_PROMOTED !== '1',
   });
 }
 process.on('SIGTERM', () => {

@@ -1,7 +1,8 @@
 /**
  * The node flags natter runs with (src/cli.ts's first line, issue 12): `npm start`
  * passes the same ones, and this node accepts them (a flag node refuses would stop
- * every `natter` command at its first line).
+ * every `natter` command at its first line). Each is there for a measured reason
+ * (docs/decisions.md), so each is named here.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,11 +11,22 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const first = readFileSync(`${ROOT}src/cli.ts`, 'utf8').split('\n')[0] ?? '';
-const SHEBANG = /^#!\/usr\/bin\/env -S node( --[a-z-]+=\d+)+$/;
+const SHEBANG = /^#!\/usr\/bin\/env -S node( --[a-z-]+(=\d+)?)+$/;
+/** Issue 12 (file transfers), issue 8 (the relay's heap at most 2x live), issue 14 (no pretenuring). */
+const EXPECTED = [
+  '--initial-old-space-size=64',
+  '--heap-growing-percent=100',
+  '--no-allocation-site-pretenuring',
+];
 
 describe('the node flags of the natter executable', () => {
   it('are on the first line of src/cli.ts, through env -S', () => {
     assert.match(first, SHEBANG);
+  });
+
+  it('are the ones decided on, each once', () => {
+    const flags = first.replace('#!/usr/bin/env -S node ', '').split(' ');
+    assert.deepEqual([...flags].sort(), [...EXPECTED].sort());
   });
 
   it('are the ones npm start passes to the relay', () => {
