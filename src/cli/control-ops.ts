@@ -65,6 +65,7 @@ export type ControlTarget = Pick<
   | 'sendToGroup'
   | 'status'
   | 'flush'
+  | 'connect'
 > &
   FileControlTarget &
   GroupControlTarget &
@@ -97,7 +98,11 @@ export interface ControlOps extends FileControlOps, GroupControlOps, OutboxContr
     /** `groupHint`: none shown for a NAME that is one of my groups' (groupInsteadHint). */
     answer: { shown: Shown[]; me: string; groupHint?: string };
   };
-  send: { request: { target: Target; texts: string[]; waitMs: number }; answer: Delivery };
+  /** `failFastMs`: the command's --wait was not given (sendAndWait). */
+  send: {
+    request: { target: Target; texts: string[]; waitMs: number; failFastMs?: number };
+    answer: Delivery;
+  };
   'inbox.take': { request: NoFields; answer: InboxBatch };
   'inbox.read': { request: { marks: string[]; reports: boolean }; answer: InboxReports };
   'inbox.wait': { request: { after: number }; answer: { mark: number } };
@@ -214,8 +219,9 @@ const OPS: HandlerTable<ControlOps, ControlTarget> = {
       target: target(raw.target),
       texts: texts(raw, 'texts', MAX_CONTROL_SEND_TEXTS),
       waitMs: count(raw, 'waitMs'),
+      ...(raw.failFastMs === undefined ? {} : { failFastMs: count(raw, 'failFastMs') }),
     }),
-    run: (t, r) => sendAndWait(t, r.target, r.texts, r.waitMs),
+    run: (t, r) => sendAndWait(t, r.target, r.texts, r.waitMs, r.failFastMs),
   },
   'inbox.take': { parse: none, run: (t, _r, session) => inboxTake(t, session) },
   'inbox.read': {

@@ -4,6 +4,7 @@
  * socket's `send` request, control-ops.ts): the same states either way.
  */
 import type { NatterClient, OutgoingState, RefusedMessage } from '../peer/index.js';
+import { isNatterError, NatterError } from '../util/errors.js';
 import { groupInsteadHint } from './group-format.js';
 import type { Target } from './send-input.js';
 
@@ -100,30 +101,53 @@ export interface Delivery {
   groupName?: string;
   /** A direct send refused for an unknown recipient: groupInsteadHint's clause. */
   groupHint?: string;
+  /**
+   * The running client's relay refused it or is something else (failFastMs): the core's
+   * E_RELAY_UNREACHABLE or E_RELAY_TLS_FAILED and its message; `refused` is null then.
+   */
+  unreachable?: { code: string; message: string };
 }
+
+/** What a running client's send hears at once instead of waiting out --wait (sendAndWait). */
+const DEFINITE = new Set(['E_RELAY_UNREACHABLE', 'E_RELAY_TLS_FAILED']);
 
 /**
  * Queues `texts` in an already running client and waits up to `waitMs` for the
  * relay to store them all, or to have answered each and refused some for now.
+ * `failFastMs` (the command's --wait not given): a relay that refuses the running
+ * client's dial for that long, or answers in no TLS, is said then (`unreachable`), as
+ * `natter send` alone says it (cli/connect.ts), rather than after all of `waitMs`.
  */
 export async function sendAndWait(
-  client: Sender & Pick<NatterClient, 'flush' | 'group' | 'groups'>,
+  client: Sender & Pick<NatterClient, 'flush' | 'group' | 'groups' | 'connect'>,
   target: Target,
   texts: string[],
   waitMs: number,
+  failFastMs?: number,
 ): Promise<Delivery> {
   const groupName = target.kind === 'group' ? (await client.group(target.group)).name : undefined;
   const ids = await queue(client, target, texts);
   const answers = new RelayAnswers(client, ids);
   const stop = new AbortController();
   let refused: RefusedMessage[] | null;
+  let unreachable: Delivery['unreachable'];
   try {
     const flushed = client
       .flush(waitMs, { signal: stop.signal })
       .then((stored) => (stored ? [] : null));
     // This run's messages stored: the rest of the outbox is the running client's.
     const mine = answers.settled.then(() => []);
-    refused = await Promise.race([flushed, answers.refused, mine]);
+    const racers: Promise<RefusedMessage[] | null | NatterError>[] = [
+      flushed,
+      answers.refused,
+      mine,
+    ];
+    if (failFastMs !== undefined) racers.push(definiteFailure(client, waitMs, failFastMs));
+    const answer = await Promise.race(racers);
+    if (answer instanceof NatterError) {
+      refused = null;
+      unreachable = { code: answer.code, message: answer.message };
+    } else refused = answer;
   } finally {
     stop.abort();
     answers.off();
@@ -135,7 +159,24 @@ export async function sendAndWait(
     refused,
     ...(groupName === undefined ? {} : { groupName }),
     ...(groupHint === '' ? {} : { groupHint }),
+    ...(unreachable === undefined ? {} : { unreachable }),
   };
+}
+
+/**
+ * The running client's link, waited for as `connect` waits (ready at once when it is):
+ * settles only with a definite failure (DEFINITE), else never. The link keeps retrying.
+ */
+function definiteFailure(
+  client: Pick<NatterClient, 'connect'>,
+  waitMs: number,
+  failFastMs: number,
+): Promise<NatterError> {
+  return client.connect({ timeoutMs: waitMs, failFastMs }).then(
+    () => new Promise<never>(() => undefined),
+    (err: unknown) =>
+      isNatterError(err) && DEFINITE.has(err.code) ? err : new Promise<never>(() => undefined),
+  );
 }
 
 /** For a direct send the relay refused as addressed to nobody: a group of that name, if any. */

@@ -5,6 +5,7 @@
  * stays in the running client, which keeps sending it: said with each failure.
  */
 import { relayRefusalError } from '../../peer/index.js';
+import { FAIL_FAST_MS } from '../connect.js';
 import { type CliContext, InterruptedError } from '../context.js';
 import { CONTROL_TIMEOUT_MS } from '../control.js';
 import { CliCode, cliError } from '../errors.js';
@@ -27,7 +28,7 @@ export async function sendThroughRunning(
     const sending = callControl(
       control,
       'send',
-      { target, texts, waitMs: opts.wait },
+      { target, texts, waitMs: opts.wait, ...(ctx.waitGiven ? {} : { failFastMs: FAIL_FAST_MS }) },
       opts.wait + CONTROL_TIMEOUT_MS,
     );
     sending.catch(() => undefined);
@@ -37,7 +38,15 @@ export async function sendThroughRunning(
     if (delivery === null)
       throw new InterruptedError(`send: interrupted; ${texts.length} message(s): ${KEPT}`);
     const out = (line: string) => ctx.out(line);
-    const { states, refused, groupName, groupHint } = delivery;
+    const { states, refused, groupName, groupHint, unreachable } = delivery;
+    if (unreachable !== undefined) {
+      printStates(states, opts, out);
+      const code =
+        unreachable.code === 'E_RELAY_TLS_FAILED'
+          ? CliCode.RelayTlsFailed
+          : CliCode.RelayUnreachable;
+      throw cliError(code, `${unreachable.message}; ${states.length} message(s): ${KEPT}`);
+    }
     if (refused === null) {
       printStates(states, opts, out);
       throw cliError(

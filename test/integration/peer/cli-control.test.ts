@@ -173,6 +173,31 @@ describe('cli beside a running client (issue 13: one process per profile no more
     assert.equal(inbox.filter((m) => m.type === 'group').length, 1, 'the group bob made');
   });
 
+  it('says at once, as alone, that the relay refuses, where it waited out --wait', async () => {
+    assert.equal((await as('b', ['send', '--to', 'alice', 'first'])).code, 0);
+    const client = await runBob();
+    const offline = new Promise<void>((resolve) => {
+      client.on('connection:state', (e) => {
+        if (e.state === 'offline') resolve();
+      });
+    });
+    await relay.close();
+    await offline;
+    const alone = await as('a', ['send', '--to', 'bob', 'still there?']);
+    const through = await as('b', ['send', '--to', 'alice', '--json', 'relay down?']);
+    assert.equal(alone.code, 1);
+    assert.match(alone.stderr, /not reachable: connection refused.*\(E_RELAY_UNREACHABLE\)/);
+    assert.equal(through.code, alone.code, through.stderr);
+    assert.match(
+      through.stderr,
+      /not reachable: connection refused \(ECONNREFUSED\); 1 message\(s\): the running natter client keeps them queued and sends them when it can \(E_RELAY_UNREACHABLE\)/,
+    );
+    assert.deepEqual(
+      jsonLines<JsonLine>(through).map((l) => l.state),
+      ['queued'],
+    );
+  });
+
   it('runs one-shot commands started at once on one profile one after another, none refused', async () => {
     const texts = ['one', 'two', 'three', 'four'];
     const runs = await Promise.all(texts.map((t) => as('b', ['send', '--to', 'alice', t])));
