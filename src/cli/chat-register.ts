@@ -23,6 +23,17 @@ import { sanitize } from './format.js';
  */
 export const EXISTING_CONNECT_MS = 2_000;
 
+/**
+ * Why the relay refused a name, as the chat's prompt says it: the name it is too like
+ * when the relay said so (relay/directory.ts, `taken`: another case, a look-alike letter),
+ * else that it is taken. The relay's words are quoted sanitised.
+ */
+export function takenNotice(name: string, relayMessage: string): string {
+  const like = /looks too much like '(.+)', a name taken on this relay/.exec(relayMessage)?.[1];
+  const what = like === undefined ? 'is taken' : `looks too much like '${sanitize(like)}', taken`;
+  return `the name '${sanitize(name)}' ${what} on this relay; choose another\n`;
+}
+
 export async function askName(io: PromptIo): Promise<string> {
   for (;;) {
     const name = normalizePseudonym(
@@ -59,9 +70,7 @@ export async function connectOrRename(
       });
     } catch (err) {
       if (!isNatterError(err, 'E_PSEUDONYM_TAKEN')) return client;
-      io.output.write(
-        `the name '${sanitize(client.me.pseudonym)}' is taken on this relay; choose another\n`,
-      );
+      io.output.write(takenNotice(client.me.pseudonym, err.message));
       const name = await askName(io);
       const { typed } = holder.ctx;
       await holder.ctx.dispose();

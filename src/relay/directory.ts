@@ -111,7 +111,9 @@ export abstract class DirectoryMaps implements DirectoryStore {
       };
     }
     const owner = this.byName.get(nameKey) ?? this.reservedNames.get(nameKey);
-    if (owner !== undefined && owner !== idHex) return taken(card.pseudonym);
+    if (owner !== undefined && owner !== idHex) {
+      return taken(card.pseudonym, this.byId.get(owner)?.pseudonym);
+    }
     this.reservedIds.add(idHex);
     this.reservedNames.set(nameKey, idHex);
     return { card, idHex, nameKey };
@@ -159,13 +161,23 @@ export abstract class DirectoryMaps implements DirectoryStore {
   }
 }
 
-/** The refusal for a name another identity holds. */
-export function taken(pseudonym: string): ReserveRefusal {
-  return {
-    code: SessionCode.PseudonymTaken,
-    message: `register: '${pseudonym}' is already taken (or looks like a taken name)`,
-  };
+/**
+ * The refusal for a name another identity holds: `holder`, the name as registered, when
+ * known and spelled otherwise (another case, a look-alike letter), so that the refusal
+ * says which name it is too like (LOOKS_LIKE: a client quotes it).
+ */
+export function taken(pseudonym: string, holder?: string): ReserveRefusal {
+  const message =
+    holder === undefined
+      ? `register: '${pseudonym}' is already taken (or looks like a taken name)`
+      : holder === pseudonym
+        ? `register: '${pseudonym}' is already taken`
+        : `register: '${pseudonym}' ${LOOKS_LIKE} '${holder}', a name taken on this relay`;
+  return { code: SessionCode.PseudonymTaken, message };
 }
+
+/** The words before the holder's name in a look-alike refusal. */
+export const LOOKS_LIKE = 'looks too much like';
 
 /** The embedded directory: cards in LevelDB under u1!, written with `sync: true`. */
 export class Directory extends DirectoryMaps {

@@ -31,7 +31,7 @@ import {
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { describeError, isNatterError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
-import { askName, connectOrRename } from '../chat-register.js';
+import { askName, connectOrRename, takenNotice } from '../chat-register.js';
 import { CliContext } from '../context.js';
 import { CliCode, cliError } from '../errors.js';
 import { exists } from '../io.js';
@@ -190,7 +190,7 @@ async function firstRun(
       if (!isNatterError(err, 'E_PSEUDONYM_TAKEN')) throw err;
       await ctx.dispose();
       await rm(ctx.paths.identity, { force: true });
-      io.output.write(`the name '${name}' is taken on this relay; choose another\n`);
+      io.output.write(takenNotice(name, err.message));
       holder.ctx = new CliContext(ctx.io, ctx.global);
     }
   }

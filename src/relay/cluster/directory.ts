@@ -70,14 +70,20 @@ export class ClusterDirectory extends DirectoryMaps {
     try {
       const owner = await names.get(nameKey);
       if (owner?.operation === 'PUT') {
-        if (owner.string() !== r.idHex) return taken(r.card.pseudonym);
+        const holder = owner.string();
+        if (holder !== r.idHex) return taken(r.card.pseudonym, this.byUserId(holder)?.pseudonym);
       } else {
         try {
           await names.create(nameKey, r.idHex);
         } catch {
           // Another relay's create won the race (or the same identity's, elsewhere).
           const won = await names.get(nameKey);
-          if (won?.operation !== 'PUT' || won.string() !== r.idHex) return taken(r.card.pseudonym);
+          if (won?.operation !== 'PUT' || won.string() !== r.idHex) {
+            return taken(
+              r.card.pseudonym,
+              won ? this.byUserId(won.string())?.pseudonym : undefined,
+            );
+          }
         }
       }
       const previous = this.byUserId(r.idHex);

@@ -85,6 +85,21 @@ for (const [name, make, available] of kinds) {
       assert.equal(await register(d, cardOf(generateIdentity(), 'ALICE')), 'E_PSEUDONYM_TAKEN');
     });
 
+    it('says which name a look-alike is too like, and a name taken as it is as taken', async () => {
+      const d = await kind.open();
+      assert.equal(await register(d, cardOf(generateIdentity(), 'alice')), null);
+      const refusals = ['a1ice', 'alice'].map((name) =>
+        d.reserve(cardOf(generateIdentity(), name)),
+      );
+      assert.deepEqual(
+        refusals.map((r) => ('message' in r ? r.message : r)),
+        [
+          "register: 'a1ice' looks too much like 'alice', a name taken on this relay",
+          "register: 'alice' is already taken",
+        ],
+      );
+    });
+
     it('gives the old name back when a user takes a new one', async () => {
       const d = await kind.open();
       const id = generateIdentity();
