@@ -15,7 +15,7 @@ import { ask, type PromptIo } from '../peer/ui/index.js';
 import { isNatterError } from '../util/errors.js';
 import { FAIL_FAST_MS } from './connect.js';
 import { CliContext, type OpenClientOptions } from './context.js';
-import { sanitize } from './format.js';
+import { sanitize, takenWhy } from './format.js';
 
 /**
  * How long an existing profile's chat waits for its relay before the screen opens
@@ -23,15 +23,9 @@ import { sanitize } from './format.js';
  */
 export const EXISTING_CONNECT_MS = 2_000;
 
-/**
- * Why the relay refused a name, as the chat's prompt says it: the name it is too like
- * when the relay said so (relay/directory.ts, `taken`: another case, a look-alike letter),
- * else that it is taken. The relay's words are quoted sanitised.
- */
+/** The chat prompt's line after the relay refused `name` (takenWhy). */
 export function takenNotice(name: string, relayMessage: string): string {
-  const like = /looks too much like '(.+)', a name taken on this relay/.exec(relayMessage)?.[1];
-  const what = like === undefined ? 'is taken' : `looks too much like '${sanitize(like)}', taken`;
-  return `the name '${sanitize(name)}' ${what} on this relay; choose another\n`;
+  return `the name '${sanitize(name)}' ${takenWhy(relayMessage)} on this relay; choose another\n`;
 }
 
 export async function askName(io: PromptIo): Promise<string> {

@@ -109,3 +109,13 @@ export function formatSafetyNumber(n: string): string {
   for (let i = 0; i < groups.length; i += 4) rows.push(`  ${groups.slice(i, i + 4).join(' ')}`);
   return rows.join('\n');
 }
+
+/**
+ * Why the relay refused a name, as a phrase after "the name 'X'": the registered name it
+ * is too like when the relay said so (relay/directory.ts, `taken`: another case, a
+ * look-alike letter), quoted sanitised; else that it is taken. "... on RELAY" follows.
+ */
+export function takenWhy(relayMessage: string): string {
+  const like = /looks too much like '(.+)', a name taken on this relay/.exec(relayMessage)?.[1];
+  return like === undefined ? 'is taken' : `looks too much like '${sanitize(like)}', taken`;
+}

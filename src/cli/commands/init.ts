@@ -12,7 +12,7 @@ import { isNatterError } from '../../util/errors.js';
 import { connectRelay } from '../connect.js';
 import type { CliContext } from '../context.js';
 import { CliCode, cliError } from '../errors.js';
-import { safeJson, sanitize } from '../format.js';
+import { safeJson, sanitize, takenWhy } from '../format.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
 import { askNewPassphrase } from '../passphrase.js';
@@ -131,7 +131,7 @@ async function register(
       await rm(ctx.paths.identity, { force: true });
       throw cliError(
         CliCode.PseudonymTaken,
-        `the name '${client.me.pseudonym}' is taken on ${label()}; choose another`,
+        `the name '${sanitize(client.me.pseudonym)}' ${takenWhy(err.message)} on ${label()}; choose another`,
       );
     }
     if (isNatterError(err, 'E_RELAY_UNREACHABLE')) {

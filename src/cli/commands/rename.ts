@@ -21,7 +21,7 @@ import { isNatterError } from '../../util/errors.js';
 import { connectRelay } from '../connect.js';
 import { type CliContext, UsageError } from '../context.js';
 import { CliCode, cliError } from '../errors.js';
-import { safeJson, sanitize } from '../format.js';
+import { safeJson, sanitize, takenWhy } from '../format.js';
 import { exists } from '../io.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
@@ -112,7 +112,7 @@ export async function claimName(ctx: CliContext, name: string, waitMs: number): 
     if (isNatterError(err, 'E_PSEUDONYM_TAKEN')) {
       throw cliError(
         CliCode.PseudonymTaken,
-        `the name '${sanitize(name)}' is taken on ${address === null ? 'the relay' : `relay ${address}`}; ${keep}; choose another`,
+        `the name '${sanitize(name)}' ${takenWhy(err.message)} on ${address === null ? 'the relay' : `relay ${address}`}; ${keep}; choose another`,
         { cause: err },
       );
     }

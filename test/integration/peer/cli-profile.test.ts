@@ -110,7 +110,15 @@ describe('cli: the profile settings', () => {
       assert.equal((await as('b', ['init', '--name', 'bob'])).code, 0);
       const r = await as('a', ['rename', 'BOB']);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /your name stays 'alice'.*\(E_PSEUDONYM_TAKEN\)\n$/);
+      assert.match(
+        r.stderr,
+        /the name 'BOB' looks too much like 'bob', taken on relay [^;]+; your name stays 'alice'.*\(E_PSEUDONYM_TAKEN\)\n$/,
+      );
+      const lookalike = await as('c', ['init', '--name', 'b0b']);
+      assert.equal(lookalike.code, 1);
+      assert.match(lookalike.stderr, /the name 'b0b' looks too much like 'bob', taken on relay /);
+      const same = await as('c', ['init', '--name', 'bob']);
+      assert.match(same.stderr, /the name 'bob' is taken on relay /);
       assert.equal((await config('a')).pseudonym, 'alice');
       assert.equal((await as('a', ['send', '--to', 'bob', 'still me'])).code, 0);
       assert.equal((await as('a', ['rename', 'bad name'])).code, 2);
