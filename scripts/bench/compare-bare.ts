@@ -2,6 +2,9 @@
  * The bare relay's side of the side-by-side benchmark: bare-relay.mjs (length-prefixed
  * frames routed by recipient id, no store) in its own process, plain or TLS 1.3.
  * A message is u32 length || u32 recipient || payload (stamp: f64 send time, u32 sender).
+ * With acks, bare-ack-relay.mjs: each client acks what it was delivered every
+ * ACK_EVERY_MS on its own clock, as natter's fleet does (compare-natter.ts), and the relay
+ * acks each message to its sender once its recipient did.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import type net from 'node:net';
@@ -19,27 +22,32 @@ import {
   throwawayCert,
 } from './compare-util.js';
 import { unitReader } from './groups-load.js';
+import { ACK_EVERY_MS } from './lean-wire.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const HEADER = 8; // length, recipient
+/** The recipient field of an ack (bare-ack-relay.mjs). */
+const ACK = 0xffffffff;
 
-export function bareVariant(secure: boolean): Variant {
+export function bareVariant(secure: boolean, acks = false): Variant {
+  const name = acks ? 'bare relay + acks' : 'bare relay';
   return {
-    system: 'bare',
-    label: secure ? 'bare relay TLS' : 'bare relay',
+    system: acks ? 'bareack' : 'bare',
+    label: secure ? `${name} TLS` : name,
     tls: secure,
-    start: () => startBare(secure),
+    start: () => startBare(secure, acks),
   };
 }
 
-async function startBare(secure: boolean): Promise<Server> {
+async function startBare(secure: boolean, acks: boolean): Promise<Server> {
   const dir = await mkdtemp(join(tmpdir(), 'natter-bench-bare-'));
   try {
     const certArgs = secure ? Object.values(await throwawayCert(dir)) : [];
-    const { child, port } = await spawnNodeWithPort([join(here, 'bare-relay.mjs'), ...certArgs]);
+    const script = acks ? 'bare-ack-relay.mjs' : 'bare-relay.mjs';
+    const { child, port } = await spawnNodeWithPort([join(here, script), ...certArgs]);
     return {
       pid: child.pid!,
-      connect: (n) => BareFleet.connect([port], secure, n),
+      connect: (n) => BareFleet.connect([port], secure, n, acks),
       async stop() {
         await kill(child);
         await rm(dir, { recursive: true, force: true });
@@ -58,8 +66,31 @@ export class BareFleet implements Fleet {
   private readonly writer = new TickWriter();
   /** Per recipient: a whole message to it, the stamp to patch in. */
   private readonly templates: Buffer[];
+  private ackTimer: NodeJS.Timeout | null = null;
 
-  private constructor(private readonly sockets: net.Socket[]) {
+  private constructor(
+    private readonly sockets: net.Socket[],
+    owed: number[] | null,
+  ) {
+    if (owed !== null) {
+      // Client i acks on the 1 ms ticks where tick % ACK_EVERY_MS === i % ACK_EVERY_MS.
+      let last = Math.floor(performance.now());
+      this.ackTimer = setInterval(() => {
+        const now = Math.floor(performance.now());
+        for (let t = Math.max(last + 1, now - ACK_EVERY_MS + 1); t <= now; t++) {
+          for (let i = t % ACK_EVERY_MS; i < sockets.length; i += ACK_EVERY_MS) {
+            if (owed[i] === 0) continue;
+            const ack = Buffer.allocUnsafe(12);
+            ack.writeUInt32BE(8, 0);
+            ack.writeUInt32BE(ACK, 4);
+            ack.writeUInt32BE(owed[i]!, 8);
+            owed[i] = 0;
+            this.writer.write(sockets[i]!, ack);
+          }
+        }
+        last = now;
+      }, 1);
+    }
     const tail = filler(PAYLOAD_BYTES);
     this.templates = sockets.map((_, r) => {
       const t = Buffer.alloc(HEADER + PAYLOAD_BYTES);
@@ -74,8 +105,15 @@ export class BareFleet implements Fleet {
     return this.sockets.length;
   }
 
-  static async connect(ports: number[], secure: boolean, n: number): Promise<BareFleet> {
+  static async connect(
+    ports: number[],
+    secure: boolean,
+    n: number,
+    acks = false,
+  ): Promise<BareFleet> {
     let fleet: BareFleet | null = null;
+    /** Per client, deliveries not yet acked (with acks). */
+    const owed = acks ? new Array<number>(n).fill(0) : null;
     const sockets = await inBatches(n, async (i) => {
       const socket = await dial(ports[i % ports.length]!, secure);
       // Registered once a message to itself comes back (the relay reads in order).
@@ -86,6 +124,11 @@ export class BareFleet implements Fleet {
           while (at < until && at + 4 <= buf.length) {
             const end = at + 4 + buf.readUInt32BE(at);
             if (end > buf.length) break;
+            if (buf.readUInt32BE(at + 4) === ACK) {
+              at = end; // the relay's ack of a message of mine
+              continue;
+            }
+            if (owed !== null) owed[i]!++;
             if (fleet === null) resolve();
             else {
               fleet.onDelivered(
@@ -113,7 +156,7 @@ export class BareFleet implements Fleet {
       await registered;
       return socket;
     });
-    fleet = new BareFleet(sockets);
+    fleet = new BareFleet(sockets, owed);
     return fleet;
   }
 
@@ -127,6 +170,7 @@ export class BareFleet implements Fleet {
   }
 
   close(): void {
+    if (this.ackTimer !== null) clearInterval(this.ackTimer);
     for (const s of this.sockets) s.destroy();
   }
 }

@@ -49,7 +49,7 @@ export interface Server {
 
 /** A row of the tables: one system in one configuration. */
 export interface Variant {
-  readonly system: 'natter' | 'bare' | 'mosquitto' | 'nats';
+  readonly system: 'natter' | 'bare' | 'bareack' | 'mosquitto' | 'nats';
   readonly label: string;
   readonly tls: boolean;
   start(): Promise<Server>;

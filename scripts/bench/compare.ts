@@ -17,7 +17,8 @@
  * Repetitions interleave the systems (their order rotates each time); tables show
  * medians. A benchmark: it asserts nothing.
  *
- * Switches: NATTER_BENCH_COMPARE_SYSTEMS=natter,bare,mosquitto,nats;
+ * Switches: NATTER_BENCH_COMPARE_SYSTEMS=natter,bare,bareack,mosquitto,nats (bareack: the bare
+ * relay with natter's two acks, bare-ack-relay.mjs);
  * NATTER_BENCH_COMPARE_LINKS=tls,plain; NATTER_BENCH_COMPARE_REPS=3;
  * NATTER_BENCH_COMPARE_WORKLOADS=light,sat50,open20k,sat500 (and half50,half500, not by
  * default);
@@ -104,12 +105,19 @@ const list = (name: string, all: string[]): string[] => {
 };
 
 function variants(): Variant[] {
-  const systems = list('NATTER_BENCH_COMPARE_SYSTEMS', ['natter', 'bare', 'mosquitto', 'nats']);
+  const systems = list('NATTER_BENCH_COMPARE_SYSTEMS', [
+    'natter',
+    'bare',
+    'bareack',
+    'mosquitto',
+    'nats',
+  ]);
   const links = list('NATTER_BENCH_COMPARE_LINKS', ['tls', 'plain']).map((l) => l === 'tls');
   const out: Variant[] = [];
   for (const system of systems) {
     if (system === 'natter') for (const t of links) out.push(natterVariant(t));
     if (system === 'bare') for (const t of links) out.push(bareVariant(t));
+    if (system === 'bareack') for (const t of links) out.push(bareVariant(t, true));
     if (system === 'mosquitto') {
       const binary = findMosquitto();
       if (binary === null) console.log('  mosquitto: not installed, skipped');
