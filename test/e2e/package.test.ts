@@ -173,7 +173,7 @@ describe('e2e: the packed tarball installs and runs (npm pack, npm install -g)',
     // `env -S node FLAGS` (src/cli.ts): the installed `natter` below runs through it.
     assert.match(
       cliHead,
-      /^#!\/usr\/bin\/env -S node( --[a-z-]+=\d+)+\n/,
+      /^#!\/usr\/bin\/env -S node( --[a-z-]+(=\d+)?)+\n/,
       'dist/cli.js starts with the shebang',
     );
 
