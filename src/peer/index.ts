@@ -11,7 +11,12 @@ export { parseIPv4 } from '../presence/targets.js';
 /** The largest text message, UTF-8 bytes: `natter send` checks all its input before queueing any. */
 export { MAX_TEXT_BYTES } from '../wire/limits.js';
 /** Names: what may be typed and registered, and how to normalise it (src/wire/text.ts). */
-export { newPseudonymProblem, normalizePseudonym, pseudonymProblem } from '../wire/text.js';
+export {
+  lookalikeKey,
+  newPseudonymProblem,
+  normalizePseudonym,
+  pseudonymProblem,
+} from '../wire/text.js';
 export {
   INBOX_IDLE_MS,
   type Me,

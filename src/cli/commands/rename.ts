@@ -11,6 +11,7 @@
 import type { Command } from 'commander';
 import {
   formatRelayAddress,
+  lookalikeKey,
   newPseudonymProblem,
   normalizePseudonym,
   pinnedRelayId,
@@ -68,7 +69,7 @@ export function addRenameCommand(program: Command, withContext: WithContext): vo
           ctx.out(
             r.relay === null
               ? `renamed to ${sanitize(r.to)}; no relay has your name yet: it is registered the first time you connect`
-              : `renamed to ${sanitize(r.to)} on relay ${r.relay}${r.from === null ? '' : `; '${sanitize(r.from)}' is free again`}`,
+              : `renamed to ${sanitize(r.to)} on relay ${r.relay}${freed(r.from, r.to) ? `; '${sanitize(r.from!)}' is free again` : ''}`,
           );
       }),
     );
@@ -129,4 +130,12 @@ export async function claimName(ctx: CliContext, name: string, waitMs: number): 
     }
     throw err;
   }
+}
+
+/**
+ * Whether the relay gave the old name back: not when the new one is the same name in
+ * another case or a look-alike of it (one key at the relay, still held by this identity).
+ */
+function freed(from: string | null, to: string): boolean {
+  return from !== null && lookalikeKey(from) !== lookalikeKey(to);
 }

@@ -105,6 +105,16 @@ describe('cli: the profile settings', () => {
       assert.match(inbox.stdout, /"text":"hello again"/);
     });
 
+    it('frees no name when the new one is the old in another case', async () => {
+      assert.equal((await as('a', ['init', '--name', 'alice'])).code, 0);
+      const recased = await as('a', ['rename', 'Alice']);
+      assert.equal(recased.code, 0, recased.stderr);
+      assert.match(recased.stdout, /^renamed to Alice on relay \S+\n$/);
+      assert.equal((await as('c', ['init', '--name', 'alice'])).code, 1);
+      const renamed = await as('a', ['rename', 'alicia']);
+      assert.match(renamed.stdout, /; 'Alice' is free again\n$/);
+    });
+
     it('refuses a taken name and changes nothing', async () => {
       assert.equal((await as('a', ['init', '--name', 'alice'])).code, 0);
       assert.equal((await as('b', ['init', '--name', 'bob'])).code, 0);
