@@ -31,16 +31,17 @@ import { callControl } from '../via-control.js';
 export async function inboxThroughRunning(
   ctx: CliContext,
   control: ControlClient,
-  opts: { follow?: boolean; json?: boolean },
+  opts: { follow?: boolean; json?: boolean; max?: number },
 ): Promise<'done' | 'gone'> {
+  const max = opts.max ?? Number.POSITIVE_INFINITY;
   const json = opts.json === true;
   const stopped = ctx.stopped().then(() => null);
   let printed = 0;
   try {
     for (;;) {
       const batch = await callControl(control, 'inbox.take', {});
-      printed += await printBatch(ctx, control, batch, json);
-      if (!opts.follow) break;
+      printed += await printBatch(ctx, control, batch, json, max - printed);
+      if (!opts.follow || printed >= max) break;
       // Until something arrives after this batch, or the user stops.
       const next = callControl(control, 'inbox.wait', { after: batch.mark }, null);
       next.catch(() => undefined);
@@ -59,22 +60,30 @@ export async function inboxThroughRunning(
   return 'done';
 }
 
-/** One batch, as inbox.ts's Printer prints it; resolves with the messages written out. */
+/**
+ * One batch, as inbox.ts's Printer prints it, up to `room` messages (--max: the rest
+ * stay unread); resolves with the messages written out.
+ */
 async function printBatch(
   ctx: CliContext,
   control: ControlClient,
   batch: InboxBatch,
   json: boolean,
+  room: number,
 ): Promise<number> {
   for (const a of batch.alerts) ctx.err(a.kind === 'key-changed' ? keyChangedLine(a) : heldLine(a));
   const written: Promise<{ mark?: string } | null>[] = [];
   let closed = false;
   try {
+    let left = room;
     for (const item of batch.items) {
       if ('update' in item) {
         printGroupUpdate(ctx, item.update, batch.me, json);
         continue;
       }
+      // --max reached: the messages left stay unread (changes were taken: all printed).
+      if (left <= 0) continue;
+      left--;
       const { message, unreadMark } = item;
       const line = json ? messageJson(message) : formatMessage(message);
       const shown = unreadMark === undefined ? {} : { mark: unreadMark };

@@ -11,7 +11,7 @@
  * Beside a running client (`natter chat`, another `inbox --follow`) it reads
  * through that client's control socket instead (inbox-via.ts), printing the same.
  */
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import type { GroupUpdate, NatterClient, UnreadMessage } from '../../peer/index.js';
 import { isNatterError, NatterError } from '../../util/errors.js';
 import { connectRelay } from '../connect.js';
@@ -42,6 +42,16 @@ interface InboxOptions extends PresenceFlags {
   follow?: boolean;
   json?: boolean;
   wait: number;
+  /** --max N: print at most N messages and leave the rest unread (with --follow: then stop). */
+  max?: number;
+}
+
+/** --max: a whole number from 1. */
+function parseMax(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError('expected a whole number from 1');
+  return n;
 }
 
 export function addInboxCommand(program: Command, withContext: WithContext): void {
@@ -54,6 +64,11 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
     .option(
       '--json',
       'one JSON object per message: msgId, from, fingerprint, userId, sentAt, receivedAt, text, and group {name, id} in a group; a damaged or forged delivery is an object with type "damaged", a membership change one with type "group"',
+    )
+    .option(
+      '--max <n>',
+      'print at most N messages and leave the rest unread (`natter inbox | head -1` cannot: lines already in the pipe count as read); with --follow, stop after N',
+      parseMax,
     )
     .option('--wait <ms>', WAIT_HELP, parseMs, 30_000);
   // With --follow the client announces itself until stopped: natter who lists it,
@@ -75,7 +90,7 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
         });
       // After a running client quit, it may hold the profile for a moment more.
       const client = control === null ? await open() : await whenProfileFree(open);
-      const printer = new Printer(client, ctx, opts.json === true);
+      const printer = new Printer(client, ctx, opts.json === true, opts.max);
       client.on('message:received', () => printer.schedule());
       client.on('message:damaged', () => printer.schedule());
       client.on('conversation:notice', () => printer.schedule());
@@ -97,7 +112,7 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
           const connected = connectRelay(ctx, client, { waitMs: opts.wait });
           connected.catch(() => undefined);
           if ((await Promise.race([connected, stopped])) !== 'stopped') {
-            await Promise.race([stopped, fatalError(client)]);
+            await Promise.race([stopped, fatalError(client), printer.full]);
           }
         } else {
           await connectRelay(ctx, client, { waitMs: opts.wait });
@@ -123,6 +138,9 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
 class Printer {
   /** Messages written so far. */
   printed = 0;
+  /** Resolves once `max` messages were written (never without one). */
+  readonly full: Promise<void>;
+  private filled: () => void = () => undefined;
   private chain: Promise<void> = Promise.resolve();
   /** A print is queued and has not started: events need not queue another. */
   private queued = false;
@@ -132,8 +150,12 @@ class Printer {
     private readonly client: NatterClient,
     private readonly ctx: CliContext,
     private readonly json: boolean,
+    private readonly max = Number.POSITIVE_INFINITY,
   ) {
     this.out = ctx.output;
+    this.full = new Promise((resolve) => {
+      this.filled = resolve;
+    });
   }
 
   /**
@@ -166,11 +188,14 @@ class Printer {
     ].sort((a, b) => a.atMs - b.atMs);
     const written: Promise<UnreadMessage | null>[] = [];
     let closed = false;
+    let room = this.max - this.printed;
     try {
       for (const { message, update } of items) {
         if (update !== undefined)
           printGroupUpdate(this.ctx, update, this.client.me.pseudonym, this.json);
-        if (message === undefined) continue;
+        // --max reached: the messages left stay unread (changes were taken: all printed).
+        if (message === undefined || room <= 0) continue;
+        room--;
         const line = this.json ? messageJson(message) : formatMessage(message);
         written.push(this.out.line(line).then((ok) => (ok ? message : null)));
       }
@@ -181,6 +206,7 @@ class Printer {
     const shown = (await Promise.all(written)).filter((m): m is UnreadMessage => m !== null);
     await this.client.markRead(shown);
     this.printed += shown.length;
+    if (this.printed >= this.max) this.filled();
     if (closed || this.out.isClosed) throw new StdoutClosed();
     for (const d of await this.client.takeDamaged()) {
       this.ctx.err(formatDamaged(d));

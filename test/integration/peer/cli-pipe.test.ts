@@ -85,6 +85,23 @@ describe('cli: a closed stdout, and natter history', function () {
     assert.equal(empty.stderr, 'natter: no new messages\n', 'said on stderr; stdout stays clean');
   });
 
+  it('inbox --max N prints N messages and leaves the rest unread; --follow --max stops after N', async () => {
+    await ok('a', ['send', '--to', 'bob', '--each-line'], { stdin: 'one\ntwo\nthree\n' });
+    const first = await ok('b', ['inbox', '--max', '1', '--json']);
+    assert.deepEqual(
+      json(first).map((m) => m.text),
+      ['one'],
+    );
+    const follow = await ok('b', ['inbox', '--follow', '--max', '2', '--json']);
+    assert.deepEqual(
+      json(follow).map((m) => m.text),
+      ['two', 'three'],
+    );
+    assert.equal((await as('b', ['inbox', '--max', '0'])).code, 2, 'a usage error');
+    const empty = await ok('b', ['inbox']);
+    assert.equal(empty.stderr, 'natter: no new messages\n');
+  });
+
   it('inbox --follow stops, exit 0, when its stdout closes, leaving the message unread', async () => {
     await ok('a', ['send', '--to', 'bob', 'for a closed pipe']);
     const follow = await as('b', ['inbox', '--follow'], { stdoutLines: 0 });
