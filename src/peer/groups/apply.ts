@@ -104,8 +104,9 @@ export class ChangeApplier {
     const me = this.d.me.userId;
     // A group I am not in and never was: nothing of mine (the relay should not send it).
     if (current === undefined && memberRole(next, me) === null) return true;
-    // Read from the log: its members may be news here, and their names with them.
-    if (before.length > 0) await this.d.names.learn(next.members.map((m) => toHex(m.userId)));
+    // Members may be news here (read from the log), or their names stale (a member who
+    // renamed, whose old name another key now holds): those unknown are asked for.
+    await this.d.names.learn(next.members.map((m) => toHex(m.userId)));
     for (const c of [...before, change]) work.putLog(gid, c);
     work.setState(gid, next);
     await this.effects(work, gid, current, next);

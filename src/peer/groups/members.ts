@@ -48,10 +48,20 @@ export class MemberNames {
     return names;
   }
 
-  /** The pseudonym of user `userId` (hex), if known: me, a pinned contact, or a card seen. */
+  /**
+   * The pseudonym of user `userId` (hex), if known: me, a pinned contact, or a card seen.
+   * A name seen for them that a contact of another key holds now is theirs no longer
+   * (they renamed, and someone else took it: both were shown, and found, by one name, so
+   * a `remove` of the newcomer removed the old member); learn() asks the relay again.
+   */
   known(userId: string): string | undefined {
     if (userId === toHex(this.d.me.userId)) return this.d.me.pseudonym;
-    return this.d.contacts.byUserId(fromHex(userId))?.pseudonym ?? this.names.get(userId);
+    const contact = this.d.contacts.byUserId(fromHex(userId));
+    if (contact !== undefined) return contact.pseudonym;
+    const seen = this.names.get(userId);
+    if (seen === undefined) return undefined;
+    const holder = this.d.contacts.get(seen);
+    return holder !== undefined && toHex(holder.card.userId) !== userId ? undefined : seen;
   }
 
   /** The pseudonym to show for `userId` (hex); a label from its fingerprint while unknown. */

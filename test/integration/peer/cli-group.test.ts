@@ -165,6 +165,33 @@ describe('cli groups against a real relay', function () {
     assert.deepEqual(messages(await ok('c', ['inbox', '--json'])), []);
   });
 
+  it('removes the member now called NAME, not one who was called so before a rename', async () => {
+    await ok('a', ['group', 'create', 'team', '--members', 'bob']);
+    await ok('b', ['rename', 'robert']);
+    // Someone else takes the name; alice compares and trusts the new key, and adds them.
+    await ok('n', ['init', '--name', 'bob']);
+    await ok('n', ['send', '--to', 'alice', 'I am the new bob']);
+    await as('a', ['inbox']);
+    const compare = await as('a', ['trust', 'bob']);
+    const number = compare.stdout.match(/\d{5}/g)?.join('');
+    assert.equal(number?.length, 60, compare.stdout);
+    await ok('a', ['trust', 'bob', '--safety-number', number!]);
+    await ok('a', ['group', 'add', 'team', 'bob']);
+    const show = JSON.parse(
+      (await ok('a', ['group', 'show', 'team', '--json'])).stdout,
+    ) as GroupJson;
+    assert.equal(show.members.filter((m) => m.pseudonym === 'bob').length, 1, 'one bob');
+    await ok('a', ['group', 'remove', 'team', 'bob']);
+    const left = JSON.parse(
+      (await ok('a', ['group', 'show', 'team', '--json'])).stdout,
+    ) as GroupJson;
+    assert.deepEqual(
+      left.members.map((m) => m.pseudonym),
+      ['alice', 'robert'],
+      'the newcomer removed; the renamed member stays, by the name they have now',
+    );
+  });
+
   it('refuses what the user may not do, with codes, exit 1', async () => {
     await ok('a', ['group', 'create', 'team', '--members', 'bob']);
     await ok('b', ['inbox']);
