@@ -3,12 +3,12 @@
  * least TRANSFER_REF_MIN_DIGITS), their progress meters, the events the UI hears about them
  * and the callers waiting for one to end. The service (transfers.ts) drives them.
  */
-import { mkdir } from 'node:fs/promises';
 import type { Clock } from '../../util/clock.js';
 import type { Frame } from '../../wire/types.js';
 import type { PeerEvents } from '../events.js';
 import type { KvOp } from '../store.js';
 import { TRANSFER_REF_MIN_DIGITS, type TransferInfo } from './api.js';
+import { makeDownloadDir } from './download-path.js';
 import { Download } from './downloads.js';
 import { decide, offerInfo, overLimit } from './offers.js';
 import { ProgressMeter } from './progress.js';
@@ -182,7 +182,7 @@ export class TransferBook {
   /** Accepted: the folder made (0700), the record durable. */
   async acceptDownload(dl: Download, dir: string | null): Promise<void> {
     const folder = dir ?? downloadDirOf(this.settings);
-    await mkdir(folder, { recursive: true, mode: 0o700 });
+    await makeDownloadDir(folder);
     dl.record.dir = folder;
     dl.record.state = 'accepted';
     dl.record.durableChunks = 0;

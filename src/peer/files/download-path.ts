@@ -65,6 +65,27 @@ export async function openDownloadTarget(
 }
 
 /**
+ * Makes the folder downloads go to (and its parents), mode 0700: E_FILE_BAD_PATH when a
+ * file stands where it or a parent should be (`accept --out report.txt`), not the raw
+ * EEXIST or ENOTDIR of mkdir.
+ */
+export async function makeDownloadDir(folder: string): Promise<void> {
+  try {
+    await mkdir(folder, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    const code = codeOf(err);
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw filesError(
+        FilesCode.BadPath,
+        `download: ${folder} is not a folder (a file is in the way)`,
+        { cause: err },
+      );
+    }
+    throw ioError(`download: cannot create ${folder}`, err);
+  }
+}
+
+/**
  * Creates a new directory for a received folder directly in `dir`, named like
  * openDownloadTarget names files ("photos", "photos (1)" ...), mode 0700, and returns its path.
  */

@@ -3,6 +3,7 @@ import { lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'n
 import { dirname, join } from 'node:path';
 import {
   finalizeDownload,
+  makeDownloadDir,
   makeDownloadFolder,
   openDownloadTarget,
   openFolderEntry,
@@ -46,6 +47,16 @@ async function create(dir: string, name: string, content: string): Promise<strin
 
 describe('the download folder (real files)', () => {
   afterEach(removeTempDirs);
+
+  it('makes the download folder and its parents, and says E_FILE_BAD_PATH where a file is in the way', async () => {
+    const { root, target } = await layout();
+    const deep = join(root, 'new', 'deeper');
+    await makeDownloadDir(deep);
+    assert.ok((await lstat(deep)).isDirectory());
+    await makeDownloadDir(deep);
+    assert.equal(await codeOf(makeDownloadDir(target)), FilesCode.BadPath);
+    assert.equal(await codeOf(makeDownloadDir(join(target, 'sub'))), FilesCode.BadPath);
+  });
 
   it('creates each hostile name as a new private file directly in the folder, and nothing elsewhere', async () => {
     const { root, dl, outside } = await layout();
