@@ -105,7 +105,8 @@ export class TransferBook {
     return { ...info, state: 'waiting', rateBytesPerSec: 0, etaMs: null };
   }
 
-  private offline = false;
+  /** No session is ready before the first one: what a profile holds 'running' waits for it. */
+  private offline = true;
 
   /**
    * The link dropped (true) or a session is ready again (false). Going down is told at
