@@ -99,7 +99,7 @@ export function addConfigCommands(program: Command, withContext: WithContext): v
         }
         if (k !== 'relay') {
           throw new UsageError(
-            `config set: only relay can be set (the pseudonym changes with natter rename)`,
+            `config set: '${key}' cannot be set: the keys are relay, ${FILE_KEYS.join(', ')} (the pseudonym changes with natter rename)`,
           );
         }
         let address: string;

@@ -275,6 +275,12 @@ describe('cli files against a real relay', function () {
     );
     assert.equal((await as('b', ['config', 'set', 'max-incoming', '2 apples'])).code, 2);
     assert.equal((await as('b', ['config', 'set', 'auto-accept', 'not a name!'])).code, 2);
+    const other = await as('b', ['config', 'set', 'pseudonym', 'x']);
+    assert.equal(other.code, 2);
+    assert.match(
+      other.stderr,
+      /'pseudonym' cannot be set: the keys are relay, download-dir, auto-accept, max-incoming \(the pseudonym changes with natter rename\)/,
+    );
   });
 
   it("shows a sealed profile's settings without asking for its passphrase, the file settings with it", async () => {
