@@ -198,9 +198,18 @@ export class NatterClient extends ClientFiles {
    * newest pending key while the key changed (contact().pendingKeys lists every one).
    */
   fingerprint(name?: string): string {
-    return name === undefined
-      ? this.me.fingerprint
-      : this.c.contacts.safetyNumber(normalizePseudonym(name));
+    if (name === undefined) return this.me.fingerprint;
+    this.notMe(name, 'fingerprint');
+    return this.c.contacts.safetyNumber(normalizePseudonym(name));
+  }
+
+  /** E_SELF for my own name where a contact's is meant (it read "not a contact"). */
+  private notMe(name: string, what: string): void {
+    if (pseudonymKey(normalizePseudonym(name)) !== pseudonymKey(this.me.pseudonym)) return;
+    throw peerError(
+      PeerCode.Self,
+      `${what}: '${name}' is you; your own fingerprint is what others compare (natter fingerprint)`,
+    );
   }
 
   /**
@@ -215,6 +224,7 @@ export class NatterClient extends ClientFiles {
    * Also E_BAD_SAFETY_NUMBER, E_UNKNOWN_CONTACT.
    */
   async trust(name: string, compared: { safetyNumber: string }): Promise<TrustResult> {
+    this.notMe(name, 'trust');
     const { contact, info, accepted, discarded } = await this.c.contacts.trust(
       normalizePseudonym(name),
       compared.safetyNumber,

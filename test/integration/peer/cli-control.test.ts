@@ -93,6 +93,8 @@ describe('cli beside a running client (issue 13: one process per profile no more
       ['history', 'bad name'],
       ['history', 'carol'],
       ['history', 'TEAM'],
+      ['fingerprint', 'bob'],
+      ['trust', 'BOB', '--safety-number', '1'.repeat(60)],
     ];
     assert.equal((await as('b', ['group', 'create', 'team', '--members', 'alice'])).code, 0);
     const alone: CliRun[] = [];
@@ -105,6 +107,13 @@ describe('cli beside a running client (issue 13: one process per profile no more
     assert.equal(alone[7]?.code, 2, 'trust without a number is bad usage either way');
     assert.equal(alone[6]?.code, 1);
     assert.match(alone[6]?.stderr ?? '', /E_UNKNOWN_CONTACT/);
+    for (const self of [alone[14], alone[15]]) {
+      assert.equal(self?.code, 1);
+      assert.match(
+        self?.stderr ?? '',
+        /'(bob|BOB)' is you; your own fingerprint is what others compare \(natter fingerprint\) \(E_SELF\)/,
+      );
+    }
     assert.equal(
       alone[13]?.stderr,
       "natter: no messages with TEAM; #team is a group: natter history '#team'\n",
