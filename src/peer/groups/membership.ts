@@ -17,6 +17,7 @@ import {
   groupNameProblem,
   type UnsignedGroupChange,
 } from '../../crypto/group-change.js';
+import { GroupCode } from '../../crypto/group-errors.js';
 import {
   applyChange,
   type GroupState,
@@ -133,8 +134,38 @@ export class Membership {
       );
     }
     const change = this.d.sign(prepareChange(state, this.d.me.userId, body));
-    applyChange(state, change);
+    try {
+      applyChange(state, change);
+    } catch (err) {
+      throw this.inWords(err, state, body);
+    }
     await this.submit(gid, change);
+  }
+
+  /**
+   * The log's refusal of my own change (ids and seqs: "group change 3 (add): the target
+   * is already a member") in the words of the one who asked, its code kept.
+   */
+  private inWords(err: unknown, state: GroupState, body: ChangeBody): unknown {
+    if (!(err instanceof NatterError)) return err;
+    const group = `#${state.name}`;
+    const who = 'target' in body ? this.d.names.of(toHex(body.target)) : '';
+    const role = 'target' in body ? memberRole(state, body.target) : null;
+    const words =
+      err.code === GroupCode.NotAdmin
+        ? `only an admin of ${group} can ${body.op} (its members and their roles: group show)`
+        : err.code === GroupCode.LastAdmin
+          ? `you are the only admin of ${group}: promote someone first`
+          : body.op === 'add' && role !== null
+            ? `${who} is in ${group} already`
+            : body.op === 'promote' && role === 'admin'
+              ? `${who} is an admin of ${group} already`
+              : body.op === 'demote' && role === 'member'
+                ? `${who} is not an admin of ${group}`
+                : body.op === 'rename'
+                  ? `${group} has that name already`
+                  : null;
+    return words === null ? err : new NatterError(err.code, `group: ${words}`, { cause: err });
   }
 
   private async submit(gid: string, signed: GroupChange): Promise<void> {

@@ -198,6 +198,19 @@ describe('cli groups against a real relay', function () {
     const notAdmin = await as('b', ['group', 'add', 'team', 'carol']);
     assert.equal(notAdmin.code, 1);
     assert.equal(errorCode(notAdmin), 'E_GROUP_NOT_ADMIN');
+    assert.match(
+      notAdmin.stderr,
+      /^natter: group: only an admin of #team can add \(its members and their roles: group show\)/,
+    );
+    const already = await as('a', ['group', 'add', 'team', 'bob']);
+    assert.equal(errorCode(already), 'E_GROUP_BAD_CHANGE');
+    assert.match(already.stderr, /^natter: group: bob is in #team already/);
+    const onlyAdmin = await as('a', ['group', 'leave', 'team']);
+    assert.equal(errorCode(onlyAdmin), 'E_GROUP_LAST_ADMIN');
+    assert.match(
+      onlyAdmin.stderr,
+      /^natter: group: you are the only admin of #team: promote someone first/,
+    );
     const unknown = await as('a', ['group', 'show', 'nope']);
     assert.equal(unknown.code, 1);
     assert.equal(errorCode(unknown), 'E_UNKNOWN_GROUP');
