@@ -7,12 +7,20 @@ import type { ConversationNotice, DamagedMessage, PeerEventMap } from '../index.
 import { desktopNotification, notificationFor } from './notify.js';
 import type { ScreenParts } from './parts.js';
 import { labelOf, type NoteKind } from './state.js';
-import { conversationIdOf, sanitize } from './text.js';
+import { conversationIdOf, nameKey, sanitize } from './text.js';
 
 export function wireEvents(p: ScreenParts): (() => void)[] {
   const { core, state: s } = p;
   /** The conversation with `name`, if there is one. */
   const convOf = (name: string) => s.get(conversationIdOf(name))?.id ?? null;
+  /**
+   * Peers the roster lost with our own relay link (reason 'relay-gone'): they did not
+   * leave, we lost sight of them (the status bar says the relay is offline); neither that
+   * nor their coming back when the link returns is a note of its own (a new-user trial
+   * read "* alice left", "* alice is online" in every conversation after an outage).
+   * One who really left meanwhile gets no "is online" note the next time they come.
+   */
+  const lostWithRelay = new Set<string>();
   /**
    * The refusal last shown per conversation: a full relay refuses every retry,
    * and one note per cause is enough until something gets through.
@@ -104,7 +112,13 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
       s.roster(e);
       const who = sanitize(e.peer.pseudonym);
       const conv = convOf(e.peer.pseudonym);
-      if (e.type === 'join' && before === undefined) {
+      const key = nameKey(e.peer.pseudonym);
+      if (e.type === 'leave' && e.reason === 'relay-gone') {
+        lostWithRelay.add(key);
+        p.render();
+      } else if (e.type === 'join' && lostWithRelay.delete(key)) {
+        p.render();
+      } else if (e.type === 'join' && before === undefined) {
         note(p, conv, `${who} is online`, 'info', conv === null || s.activeId !== conv);
       } else if (e.type === 'leave') {
         const why = leaveReason(e.reason);

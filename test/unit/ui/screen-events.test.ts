@@ -23,6 +23,23 @@ describe('ui screen: following the core', () => {
     assert.match(screenText(h), /\* bob left/);
   });
 
+  it('notes no leave or return of peers lost with our own relay link', async () => {
+    const h = await start();
+    h.app.open('bob');
+    await h.settle();
+    h.core.emit('roster:change', { type: 'join', peer: peer('bob') });
+    await h.settle();
+    h.core.emit('roster:change', { type: 'leave', peer: peer('bob'), reason: 'relay-gone' });
+    await h.settle();
+    assert.match(h.rows()[1]!, /^ {2}nobody yet/, 'off the online list all the same');
+    h.core.emit('roster:change', { type: 'join', peer: peer('bob') });
+    await h.settle();
+    assert.match(h.rows()[1]!, /^● bob\? +lan │/);
+    const text = screenText(h);
+    assert.doesNotMatch(text, /\* bob left/);
+    assert.equal(text.match(/\* bob is online/g)?.length ?? 0, 1, 'only the first time');
+  });
+
   it('goes away after the idle time and comes back online on a key', async () => {
     const h = await start({ settings: { autoAwayMinutes: 5 } });
     h.clock.advance(5 * 60_000 - 1);
