@@ -77,7 +77,7 @@ export function addTrustCommand(program: Command, withContext: WithContext): voi
           );
         if (result.releasedOut > 0)
           ctx.out(
-            `${result.releasedOut} held message(s) to ${who} will be sent the next time natter connects`,
+            `${result.releasedOut} held message(s) to ${who} are queued: a running natter chat sends them now, else the next natter command that connects`,
           );
       }),
     );
