@@ -26,8 +26,12 @@ export interface RosterItem {
   readonly expiresAtMs: number | null;
 }
 
-/** 'outranked': a relay-registered user took the pseudonym this LAN-only claimant held. */
-export type LeaveReason = 'bye' | 'expired' | 'relay-gone' | 'outranked';
+/**
+ * 'outranked': a relay-registered user took the pseudonym this LAN-only claimant held.
+ * 'relay-gone': the relay says they went; 'link-lost': our own link to the relay went, and
+ * what it listed with it (they may well still be there).
+ */
+export type LeaveReason = 'bye' | 'expired' | 'relay-gone' | 'link-lost' | 'outranked';
 
 export type RosterChange =
   | { type: 'join'; item: RosterItem }

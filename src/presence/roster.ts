@@ -20,7 +20,7 @@ import {
   MISSED_HEARTBEATS_BEFORE_EXPIRY,
 } from './constants.js';
 import { RosterEntries } from './roster-entries.js';
-import type { Claim, RosterChange, RosterItem } from './roster-entry.js';
+import type { Claim, LeaveReason, RosterChange, RosterItem } from './roster-entry.js';
 import { type PinLookup, RosterPins } from './roster-pins.js';
 import { RosterSeqs } from './roster-seqs.js';
 
@@ -133,14 +133,21 @@ export class Roster {
     return this.entries.dropUser(userIdHex, 'relay', 'relay-gone');
   }
 
-  /** A full relay roster replaces every relay-sourced entry (new session, reconnect). */
-  relayReset(entries: readonly RelayRosterEntry[], now: number): RosterChange[] {
+  /**
+   * A full relay roster replaces every relay-sourced entry (new session, reconnect); those
+   * not in it leave for `reason` ('link-lost': the link went, and the roster with it).
+   */
+  relayReset(
+    entries: readonly RelayRosterEntry[],
+    now: number,
+    reason: LeaveReason = 'relay-gone',
+  ): RosterChange[] {
     const present = new Set(
       entries.filter((e) => e.online !== false).map((e) => toHex(e.card.userId)),
     );
     const changes: RosterChange[] = [];
     for (const id of this.entries.listedBy('relay')) {
-      if (!present.has(id)) changes.push(...this.relayGone(id));
+      if (!present.has(id)) changes.push(...this.entries.dropSource(id, 'relay', reason));
     }
     for (const e of entries) changes.push(...this.relaySeen(e, now));
     return changes;

@@ -11,7 +11,7 @@
  * Beside a running client (`natter chat`, another `inbox --follow`) it reads
  * through that client's control socket instead (inbox-via.ts), printing the same.
  */
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import type { GroupUpdate, NatterClient, UnreadMessage } from '../../peer/index.js';
 import { isNatterError, NatterError } from '../../util/errors.js';
 import { connectRelay } from '../connect.js';
@@ -27,7 +27,7 @@ import {
   printGroupUpdate,
 } from '../inbox-format.js';
 import type { WithContext } from '../main.js';
-import { parseMs, WAIT_HELP } from '../options.js';
+import { parseLimit, parseMs, WAIT_HELP } from '../options.js';
 import { type Output, StdoutClosed } from '../output.js';
 import { addPresenceOptions, type PresenceFlags } from '../presence.js';
 import { runningClient } from '../via-control.js';
@@ -46,14 +46,6 @@ interface InboxOptions extends PresenceFlags {
   max?: number;
 }
 
-/** --max: a whole number from 1. */
-function parseMax(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1)
-    throw new InvalidArgumentError('expected a whole number from 1');
-  return n;
-}
-
 export function addInboxCommand(program: Command, withContext: WithContext): void {
   const command = program
     .command('inbox')
@@ -68,7 +60,7 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
     .option(
       '--max <n>',
       'print at most N messages and leave the rest unread (`natter inbox | head -1` cannot: lines already in the pipe count as read); with --follow, stop after N',
-      parseMax,
+      parseLimit,
     )
     .option('--wait <ms>', WAIT_HELP, parseMs, 30_000);
   // With --follow the client announces itself until stopped: natter who lists it,

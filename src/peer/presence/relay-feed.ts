@@ -60,7 +60,7 @@ export class RelayRosterFeed {
 
   /** The relay link is gone: its entries go (they may be stale), LAN entries stay. */
   onOffline(): void {
-    this.o.apply(this.o.roster.relayReset([], this.o.clock.now()));
+    this.o.apply(this.o.roster.relayReset([], this.o.clock.now(), 'link-lost'));
   }
 
   /** Relayed statuses dropped as forged or stale. */

@@ -14,7 +14,7 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
   /** The conversation with `name`, if there is one. */
   const convOf = (name: string) => s.get(conversationIdOf(name))?.id ?? null;
   /**
-   * Peers the roster lost with our own relay link (reason 'relay-gone'): they did not
+   * Peers the roster lost with our own relay link (reason 'link-lost'): they did not
    * leave, we lost sight of them (the status bar says the relay is offline); neither that
    * nor their coming back when the link returns is a note of its own (a new-user trial
    * read "* alice left", "* alice is online" in every conversation after an outage).
@@ -113,7 +113,7 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
       const who = sanitize(e.peer.pseudonym);
       const conv = convOf(e.peer.pseudonym);
       const key = nameKey(e.peer.pseudonym);
-      if (e.type === 'leave' && e.reason === 'relay-gone') {
+      if (e.type === 'leave' && e.reason === 'link-lost') {
         lostWithRelay.add(key);
         p.render();
       } else if (e.type === 'join' && lostWithRelay.delete(key)) {

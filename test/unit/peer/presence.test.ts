@@ -291,6 +291,10 @@ describe('client presence (in-memory LAN, injected clock)', () => {
       alice.presence.online().map((p) => [p.pseudonym, p.source]),
       [['bob', 'lan']],
     );
+    // carol did not go: we lost sight of her with the link (the chat notes no 'left').
+    const left = alice.changes.at(-1);
+    assert.equal(left?.type, 'leave');
+    assert.equal(left?.reason, 'link-lost');
   });
 
   it("reports a heartbeat claiming a contact's pseudonym with another key as a conflict, never as them", async () => {

@@ -29,7 +29,7 @@ describe('ui screen: following the core', () => {
     await h.settle();
     h.core.emit('roster:change', { type: 'join', peer: peer('bob') });
     await h.settle();
-    h.core.emit('roster:change', { type: 'leave', peer: peer('bob'), reason: 'relay-gone' });
+    h.core.emit('roster:change', { type: 'leave', peer: peer('bob'), reason: 'link-lost' });
     await h.settle();
     assert.match(h.rows()[1]!, /^ {2}nobody yet/, 'off the online list all the same');
     h.core.emit('roster:change', { type: 'join', peer: peer('bob') });
