@@ -5,8 +5,8 @@
  * delivery written, the recipient's ack read, the sender's ack written. The anchor for
  * what that protocol costs in Node, beside what natter's own work adds.
  * Frames as bare-relay.mjs, u32 BE length || body. A client's first frame is its id
- * (u32 BE); later ones are a message, u32 BE recipient || payload (u32 BE sender, then
- * the rest), written to the recipient as it is; or an ack, u32 BE ACK || u32 BE count:
+ * (u32 BE); later ones are a message, u32 BE recipient || payload, written to the
+ * recipient as it is (its sender is the connection it came on); or an ack, u32 BE ACK || u32 BE count:
  * the recipient has its `count` oldest deliveries, and each one's sender is sent
  * u32 BE 4 || u32 BE ACK. What one turn writes to a socket leaves in one write, as
  * natter's relay writes (cork, uncork on setImmediate).

@@ -3,7 +3,7 @@
  * frames routed by recipient id, no store) in its own process, plain or TLS 1.3.
  * A message is u32 length || u32 recipient || payload (stamp: f64 send time, u32 sender).
  * With acks, bare-ack-relay.mjs: each client acks what it was delivered every
- * ACK_EVERY_MS on its own clock, as natter's fleet does (compare-natter.ts), and the relay
+ * ACK_EVERY_MS on its own clock (StaggeredTurns, as natter's fleet), and the relay
  * acks each message to its sender once its recipient did.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -22,7 +22,7 @@ import {
   throwawayCert,
 } from './compare-util.js';
 import { unitReader } from './groups-load.js';
-import { ACK_EVERY_MS } from './lean-wire.js';
+import { StaggeredTurns } from './lean-wire.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const HEADER = 8; // length, recipient
@@ -73,23 +73,17 @@ export class BareFleet implements Fleet {
     owed: number[] | null,
   ) {
     if (owed !== null) {
-      // Client i acks on the 1 ms ticks where tick % ACK_EVERY_MS === i % ACK_EVERY_MS.
-      let last = Math.floor(performance.now());
-      this.ackTimer = setInterval(() => {
-        const now = Math.floor(performance.now());
-        for (let t = Math.max(last + 1, now - ACK_EVERY_MS + 1); t <= now; t++) {
-          for (let i = t % ACK_EVERY_MS; i < sockets.length; i += ACK_EVERY_MS) {
-            if (owed[i] === 0) continue;
-            const ack = Buffer.allocUnsafe(12);
-            ack.writeUInt32BE(8, 0);
-            ack.writeUInt32BE(ACK, 4);
-            ack.writeUInt32BE(owed[i]!, 8);
-            owed[i] = 0;
-            this.writer.write(sockets[i]!, ack);
-          }
-        }
-        last = now;
-      }, 1);
+      // Each client acks what it was delivered on its own clock, as natter's fleet does.
+      const turns = new StaggeredTurns(sockets.length, (i) => {
+        if (owed[i] === 0) return;
+        const ack = Buffer.allocUnsafe(12);
+        ack.writeUInt32BE(8, 0);
+        ack.writeUInt32BE(ACK, 4);
+        ack.writeUInt32BE(owed[i]!, 8);
+        owed[i] = 0;
+        this.writer.write(sockets[i]!, ack);
+      });
+      this.ackTimer = setInterval(() => turns.tick(), 1);
     }
     const tail = filler(PAYLOAD_BYTES);
     this.templates = sockets.map((_, r) => {

@@ -164,45 +164,66 @@ export class Peek {
 export const ACK_EVERY_MS = 10;
 
 /**
- * The clients' DeliverAcks, each client on its own clock: call `tick` every millisecond,
- * and client i acks what it owes on the ticks where tick % ACK_EVERY_MS === i % ACK_EVERY_MS.
- * Real clients' timers are not in step; one clock for all put 50-500 acks, and as many
- * SendAcks back, into the same millisecond, and the deliveries behind them into the p99.
+ * Each client on its own clock: call `tick` every millisecond, and client i takes its turn
+ * on the ticks where tick % ACK_EVERY_MS === i % ACK_EVERY_MS. Real clients' timers are not
+ * in step; one clock for all put 50-500 acks, and as many SendAcks back, into the same
+ * millisecond, and the deliveries behind them into the p99.
  */
-export class StaggeredAcks {
-  /** Seqs each client has read and not yet acked. */
-  readonly owed: number[][];
+export class StaggeredTurns {
   private lastTick = Math.floor(performance.now());
 
   constructor(
-    clients: number,
-    private readonly write: (client: number, ack: Buffer) => void,
-  ) {
-    this.owed = Array.from({ length: clients }, () => []);
-  }
+    private readonly clients: number,
+    private readonly turn: (client: number) => void,
+  ) {}
 
   /** The clients whose turn came since the last tick (a late timer skips no one). */
   tick(): void {
     const now = Math.floor(performance.now());
     const from = Math.max(this.lastTick + 1, now - ACK_EVERY_MS + 1);
     this.lastTick = now;
-    for (let t = from; t <= now; t++) this.ackPhase(t % ACK_EVERY_MS);
+    for (let t = from; t <= now; t++) this.phase(t % ACK_EVERY_MS);
   }
 
-  /** Every client acks what it owes now. */
+  /** Every client takes its turn now. */
   flush(): void {
-    for (let phase = 0; phase < ACK_EVERY_MS; phase++) this.ackPhase(phase);
+    for (let phase = 0; phase < ACK_EVERY_MS; phase++) this.phase(phase);
   }
 
-  private ackPhase(phase: number): void {
-    for (let i = phase; i < this.owed.length; i += ACK_EVERY_MS) {
-      const seqs = this.owed[i]!;
-      if (seqs.length === 0) continue;
-      for (let j = 0; j < seqs.length; j += MAX_ACK_SEQS) {
-        this.write(i, deliverAck(seqs, j, Math.min(seqs.length, j + MAX_ACK_SEQS)));
-      }
-      this.owed[i] = [];
+  private phase(phase: number): void {
+    for (let i = phase; i < this.clients; i += ACK_EVERY_MS) this.turn(i);
+  }
+}
+
+/** The clients' DeliverAcks, on their StaggeredTurns: each acks the seqs it owes. */
+export class StaggeredAcks {
+  /** Seqs each client has read and not yet acked. */
+  readonly owed: number[][];
+  private readonly turns: StaggeredTurns;
+
+  constructor(
+    clients: number,
+    private readonly write: (client: number, ack: Buffer) => void,
+  ) {
+    this.owed = Array.from({ length: clients }, () => []);
+    this.turns = new StaggeredTurns(clients, (i) => this.ack(i));
+  }
+
+  tick(): void {
+    this.turns.tick();
+  }
+
+  flush(): void {
+    this.turns.flush();
+  }
+
+  private ack(i: number): void {
+    const seqs = this.owed[i]!;
+    if (seqs.length === 0) return;
+    for (let j = 0; j < seqs.length; j += MAX_ACK_SEQS) {
+      this.write(i, deliverAck(seqs, j, Math.min(seqs.length, j + MAX_ACK_SEQS)));
     }
+    this.owed[i] = [];
   }
 }
 

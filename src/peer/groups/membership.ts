@@ -14,6 +14,7 @@
  */
 import {
   type GroupChange,
+  type GroupRole,
   groupNameProblem,
   type UnsignedGroupChange,
 } from '../../crypto/group-change.js';
@@ -148,23 +149,9 @@ export class Membership {
    */
   private inWords(err: unknown, state: GroupState, body: ChangeBody): unknown {
     if (!(err instanceof NatterError)) return err;
-    const group = `#${state.name}`;
     const who = 'target' in body ? this.d.names.of(toHex(body.target)) : '';
     const role = 'target' in body ? memberRole(state, body.target) : null;
-    const words =
-      err.code === GroupCode.NotAdmin
-        ? `only an admin of ${group} can ${body.op} (its members and their roles: group show)`
-        : err.code === GroupCode.LastAdmin
-          ? `you are the only admin of ${group}: promote someone first`
-          : body.op === 'add' && role !== null
-            ? `${who} is in ${group} already`
-            : body.op === 'promote' && role === 'admin'
-              ? `${who} is an admin of ${group} already`
-              : body.op === 'demote' && role === 'member'
-                ? `${who} is not an admin of ${group}`
-                : body.op === 'rename'
-                  ? `${group} has that name already`
-                  : null;
+    const words = refusalWords(err.code, body.op, `#${state.name}`, who, role);
     return words === null ? err : new NatterError(err.code, `group: ${words}`, { cause: err });
   }
 
@@ -212,4 +199,24 @@ export class Membership {
 /** A signed change as the wire types hold it (the same fields; a create's members copied). */
 function toWire(c: GroupChange): WireGroupChange {
   return c.op === 'create' ? { ...c, members: [...c.members] } : { ...c };
+}
+
+/** inWords' phrase for a refusal of my own `op`, or null to keep the log's words. */
+function refusalWords(
+  code: string,
+  op: ChangeBody['op'],
+  group: string,
+  who: string,
+  role: GroupRole | null,
+): string | null {
+  if (code === GroupCode.NotAdmin) {
+    return `only an admin of ${group} can ${op} (its members and their roles: group show)`;
+  }
+  if (code === GroupCode.LastAdmin)
+    return `you are the only admin of ${group}: promote someone first`;
+  if (op === 'add' && role !== null) return `${who} is in ${group} already`;
+  if (op === 'promote' && role === 'admin') return `${who} is an admin of ${group} already`;
+  if (op === 'demote' && role === 'member') return `${who} is not an admin of ${group}`;
+  if (op === 'rename') return `${group} has that name already`;
+  return null;
 }
