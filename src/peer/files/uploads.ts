@@ -251,8 +251,9 @@ export class Upload {
   }
 
   private acked(through: number): void {
-    const n = Math.min(this.count, Math.max(this.record.ackedChunks, through));
-    const moved = n !== this.record.ackedChunks;
+    const was = this.record.ackedChunks;
+    const n = Math.min(this.count, Math.max(was, through));
+    const moved = n !== was;
     const before = this.record.state;
     this.record.ackedChunks = n;
     if (before === 'waiting') this.record.state = 'running';
@@ -260,7 +261,11 @@ export class Upload {
       this.record.state = 'done';
       void this.stop();
     }
-    const persist = before !== this.record.state;
+    // Stored at each state change, and every window of chunks, so `natter transfers` after
+    // an interrupted upload says about how far it got (the relay's count decides a resume).
+    const window = FILE_UPLOAD_WINDOW_CHUNKS;
+    const checkpoint = Math.floor(n / window) !== Math.floor(was / window);
+    const persist = before !== this.record.state || checkpoint;
     if (moved || persist || this.record.state === 'done') this.d.changed(this, persist);
   }
 

@@ -144,6 +144,8 @@ async function uploader(data: Uint8Array) {
     error: null,
   };
   const sent: FrameOf<'file-chunk'>[] = [];
+  /** The acked count each time the record was to be stored. */
+  const stored: number[] = [];
   const up = new Upload(record, {
     link: {
       ready: true,
@@ -164,10 +166,12 @@ async function uploader(data: Uint8Array) {
     put: async () => {
       throw new Error('not used');
     },
-    changed: () => undefined,
+    changed: (_u, persist) => {
+      if (persist) stored.push(record.ackedChunks);
+    },
     later: () => undefined,
   });
-  return { up, record, sent, path, dir, offer };
+  return { up, record, sent, path, dir, offer, stored };
 }
 
 describe('files: the client transfer core', () => {
@@ -236,6 +240,30 @@ describe('files: the client transfer core', () => {
     await finished;
     assert.equal(rec.state, 'received', JSON.stringify(rec.error));
     assert.deepEqual(new Uint8Array(await readFile(rec.savedAs!)), data);
+  });
+
+  it('stores how far an upload got at every window of acked chunks, and at its end', async () => {
+    const data = content(CHUNK * (FILE_UPLOAD_WINDOW_CHUNKS * 2 + 5));
+    const { up, stored } = await uploader(data);
+    const ack = (through: number) =>
+      up.onAck({
+        type: 'file-chunk-ack',
+        transferId: up.transferId,
+        through,
+        code: '',
+        reason: '',
+      });
+    ack(3);
+    ack(FILE_UPLOAD_WINDOW_CHUNKS);
+    ack(FILE_UPLOAD_WINDOW_CHUNKS + 10);
+    ack(FILE_UPLOAD_WINDOW_CHUNKS * 2 + 1);
+    ack(FILE_UPLOAD_WINDOW_CHUNKS * 2 + 5);
+    await up.stop();
+    assert.deepEqual(stored, [
+      FILE_UPLOAD_WINDOW_CHUNKS,
+      FILE_UPLOAD_WINDOW_CHUNKS * 2 + 1,
+      FILE_UPLOAD_WINDOW_CHUNKS * 2 + 5,
+    ]);
   });
 
   it('downloads: opens in order, writes, acks, verifies, names the file, says FileDone', async () => {
