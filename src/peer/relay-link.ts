@@ -101,6 +101,11 @@ export class RelayLink {
     return this.session?.send(frame) ?? false;
   }
 
+  /** A beacon of relay `relayIdHex` was heard (presence): see RelaySession.relayHeard. */
+  relayHeard(relayIdHex: string): void {
+    this.session?.relayHeard(relayIdHex);
+  }
+
   /** A frame encoded already, length prefix included (a file chunk): as send(). */
   sendFramed(bytes: Buffer): boolean {
     return this.session?.sendFramed(bytes) ?? false;

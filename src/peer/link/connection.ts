@@ -140,6 +140,13 @@ export class RelayConnection extends TypedEmitter<LinkEvents> {
     this.dial();
   }
 
+  /** The relay's beacon was heard: a redial waiting for its backoff goes soon (dialer.ts). */
+  relayHeard(): void {
+    if (this.phase === 'idle' && this.dialer.soon(() => this.dial())) {
+      this.log.info('relay announced itself: redialling early');
+    }
+  }
+
   /**
    * Queues a frame for this turn's write. False (frame dropped) unless ready;
    * throws E_LINK_FULL from a caller that wrote on past `writable` to the bound.

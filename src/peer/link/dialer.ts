@@ -24,10 +24,15 @@ export interface DialerHooks {
  */
 export const STABLE_SESSION_MS = 10_000;
 
+/** The longest wait before a redial the relay's beacon brought forward (soon()). */
+export const RELAY_HEARD_JITTER_MS = 250;
+
 export class Dialer {
   private timer: Timer | null = null;
   /** When the current session reached Ready; null: no session since the last loss. */
   private readyAtMs: number | null = null;
+  /** soon() cut a wait short since the last session: it does not again until one is up. */
+  private hurried = false;
 
   constructor(
     private readonly connect: () => Promise<RelayChannel>,
@@ -62,9 +67,31 @@ export class Dialer {
     }, this.backoff.next());
   }
 
+  /**
+   * The relay announced itself on the LAN (its beacon) while we wait to redial: dial after
+   * the shortest delay instead (still jittered: every client heard the same beacon), so a
+   * relay back from a restart has its clients at once, not after up to the longest backoff.
+   * Once until a session is up: a beacon replayed by anyone cannot make us dial more often
+   * than the backoff does, but for that one dial. False when no redial was waiting.
+   */
+  soon(dial: () => void): boolean {
+    if (this.timer === null || this.hurried) return false;
+    this.hurried = true;
+    this.clock.clearTimeout(this.timer);
+    this.timer = this.clock.setTimeout(
+      () => {
+        this.timer = null;
+        dial();
+      },
+      Math.min(this.backoff.delayAfter(0), RELAY_HEARD_JITTER_MS),
+    );
+    return true;
+  }
+
   /** A session reached Ready: if it lasts STABLE_SESSION_MS, its loss starts from the shortest delay. */
   succeeded(): void {
     this.readyAtMs = this.clock.now();
+    this.hurried = false;
   }
 
   cancel(): void {

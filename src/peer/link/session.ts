@@ -54,11 +54,14 @@ export interface RelaySessionOptions {
 export class RelaySession {
   readonly connection: RelayConnection;
   private readonly addr: string;
+  /** The relay this session reached last (hex), or must reach; null before either is known. */
+  private relayIdHex: string | null;
   private readonly clock: Clock;
 
   constructor(o: RelaySessionOptions) {
     this.addr = formatRelayAddress(o.address);
     this.clock = o.clock ?? systemClock;
+    this.relayIdHex = o.expectRelayId ?? null;
     const pinning = new RelayPinning({
       address: this.addr,
       pseudonym: o.pseudonym,
@@ -108,6 +111,7 @@ export class RelaySession {
       o.events.emit('connection:state', { state });
     });
     connection.on('ready', (info) => {
+      this.relayIdHex = toHex(info.relayId);
       pinning
         .remember(info)
         .catch((err: unknown) =>
@@ -138,6 +142,14 @@ export class RelaySession {
 
   get ready(): boolean {
     return this.connection.ready;
+  }
+
+  /**
+   * A beacon of relay `relayIdHex` was heard on the LAN: if it is this session's relay (the
+   * one it reached, or must reach), a redial waiting for its backoff goes now.
+   */
+  relayHeard(relayIdHex: string): void {
+    if (relayIdHex === this.relayIdHex) this.connection.relayHeard();
   }
 
   /** The connection gave up for good (a refusal, a changed relay key): it will not reconnect. */

@@ -46,7 +46,12 @@ export interface ClientPresenceOptions {
   /** false: no UDP at all (the relay's roster still feeds online()). */
   settings: PresenceOptions | false;
   /** The relay link: SetStatus goes there while a session is ready. */
-  relay?: { readonly ready: boolean; send(frame: Frame): boolean };
+  relay?: {
+    readonly ready: boolean;
+    send(frame: Frame): boolean;
+    /** Told of every verified beacon of a relay: a link waiting to redial it goes now. */
+    relayHeard?(relayIdHex: string): void;
+  };
   clock?: Clock;
   logger?: Logger;
 }
@@ -236,6 +241,7 @@ export class ClientPresence {
 
   /** Reported at the relay's best address, so a replay from elsewhere does not move it. */
   private relaySeen(beacon: Beacon, s: RelaySighting): void {
+    this.o.relay?.relayHeard?.(s.relayIdHex);
     const best = beacon.relayCandidates(s.relayIdHex)[0] ?? s;
     const address = formatRelayAddress({ host: best.address, port: best.port });
     if (this.reportedRelays.get(s.relayIdHex) === address) return;

@@ -204,4 +204,31 @@ describe('relay identity, not address (integration: loopback broadcast, real rel
     );
     assert.equal(stranger.relay.stats().connections, 0);
   });
+
+  it("redials at once when its relay's beacon says it is back, not after the backoff", async () => {
+    const presence = { port, extraTargets: ['127.255.255.255'], broadcastInterfaces: false };
+    const dataDir = await makeTempDir('natter-relay-');
+    const first = await startTestRelay({ presence, dataDir });
+    const profile = await makeProfile('alice');
+    // Every backoff delay near a minute: only the beacon can bring the redial inside the test.
+    const alice = await NatterClient.open({
+      profileDir: profile.dir,
+      presence: lan,
+      reconnect: { baseMs: 60_000, maxMs: 60_000, random: () => 0.99 },
+    });
+    cleanup.push(() => alice.close());
+    await alice.connect({ timeoutMs: 3000 });
+    const offline = new Promise<void>((resolve) =>
+      alice.on('connection:state', (e) => e.state === 'offline' && resolve()),
+    );
+    await first.close();
+    await offline;
+    const back = new Promise<void>((resolve) =>
+      alice.on('connection:state', (e) => e.state === 'ready' && resolve()),
+    );
+    const again = await startTestRelay({ presence, dataDir, port: first.port });
+    cleanup.push(() => again.close());
+    await back;
+    assert.equal(again.relay.stats().onlineUsers, 1);
+  });
 });

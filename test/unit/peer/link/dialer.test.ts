@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { Dialer, STABLE_SESSION_MS } from '../../../../src/peer/link/dialer.js';
+import {
+  Dialer,
+  RELAY_HEARD_JITTER_MS,
+  STABLE_SESSION_MS,
+} from '../../../../src/peer/link/dialer.js';
 import { Backoff } from '../../../../src/util/backoff.js';
 import { ManualClock } from '../../../../src/util/clock.js';
 
@@ -51,5 +55,31 @@ describe('peer/link/dialer: reconnect backoff', () => {
     assert.equal(delayOfNextLater(), 99);
     // No new Ready since that loss: this failure keeps counting.
     assert.equal(delayOfNextLater(), 199);
+  });
+
+  it("brings a waiting redial forward when the relay's beacon is heard, once per session", () => {
+    const clock = new ManualClock();
+    const backoff = new Backoff({ baseMs: 60_000, maxMs: 60_000, random: () => 0.999_999 });
+    const dialer = new Dialer(() => Promise.reject(new Error('unused')), clock, backoff, {
+      connected: () => true,
+      failed: () => undefined,
+    });
+    const t0 = clock.now();
+    const dials: number[] = [];
+    const dial = () => dials.push(clock.now() - t0);
+    assert.equal(dialer.soon(dial), false, 'nothing waiting: nothing to bring forward');
+    dialer.later(dial);
+    assert.equal(dialer.soon(dial), true);
+    clock.advance(RELAY_HEARD_JITTER_MS);
+    assert.deepEqual(dials, [RELAY_HEARD_JITTER_MS], 'within the jitter, not the minute');
+    // That dial failed: the next wait is the backoff's, and a replayed beacon does not cut it.
+    dialer.later(dial);
+    assert.equal(dialer.soon(dial), false);
+    clock.advance(60_000);
+    assert.equal(dials.length, 2);
+    // A session was up since: the next loss may be cut short again.
+    dialer.succeeded();
+    dialer.later(dial);
+    assert.equal(dialer.soon(dial), true);
   });
 });
