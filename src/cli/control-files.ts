@@ -223,6 +223,7 @@ function receivedView(o: OfferInfo): TransferInfo {
     state: 'done',
     savedAs: o.savedAs,
     error: null,
+    replies: [],
   };
 }
 

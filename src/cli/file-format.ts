@@ -79,7 +79,12 @@ function transferState(t: TransferInfo): string {
   if (t.error !== null && (t.state === 'failed' || t.state === 'cancelled'))
     return `${t.state}: ${sanitize(t.error.message)} (${t.error.code})`;
   if (t.state === 'waiting') return t.direction === 'upload' ? 'waiting for the relay' : 'waiting';
-  return t.state;
+  return t.replies.length === 0 ? t.state : `${t.state}; ${repliesText(t)}`;
+}
+
+/** What an upload's recipients answered: `received by bob, declined by carol`. */
+export function repliesText(t: Pick<TransferInfo, 'replies'>): string {
+  return t.replies.map((r) => `${r.outcome} by ${sanitize(r.name)}`).join(', ');
 }
 
 export function transferObject(t: TransferInfo) {
@@ -97,6 +102,7 @@ export function transferObject(t: TransferInfo) {
     state: t.state,
     savedAs: t.savedAs,
     error: t.error,
+    replies: t.replies,
   };
 }
 

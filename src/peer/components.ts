@@ -170,10 +170,12 @@ function build(l: Loaded): ClientComponents {
   const receipts = new Receipts({ ...l, sender, clock });
   const damaged = new DamagedReports(store);
   const notices = new ConversationNotices(store);
-  // File offers arrive through messaging and groups, built before the files service.
+  // File offers (and answers to mine) arrive through messaging and groups, built before the
+  // files service.
   const offers: OfferSink = {
     intakeOps: (offer, meta) => files.intakeOps(offer, meta),
     arrived: (records) => files.arrived(records),
+    replied: (replies) => files.replied(replies),
   };
   const groups = new Groups(
     {

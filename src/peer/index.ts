@@ -69,12 +69,14 @@ export {
 } from './events.js';
 export {
   type FileEvents,
+  type FileReplyInfo,
   type FileTarget,
   type OfferInfo,
   type OfferState,
   TRANSFER_REF_MIN_DIGITS,
   type TransferDirection,
   type TransferInfo,
+  type TransferReply,
   type TransferState,
 } from './files/api.js';
 export { groupNameKey, MIN_GROUP_ID_PREFIX_CHARS } from './groups/book.js';

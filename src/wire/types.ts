@@ -249,7 +249,12 @@ export type InnerContent =
   /** A sender chain share for one group epoch (docs/groups.md). */
   | { kind: 'sender-key'; groupId: Uint8Array; epoch: number; share: Uint8Array }
   /** A file or folder offered to the recipient (docs/files.md). */
-  | { kind: 'file-offer'; offer: FileOffer };
+  | { kind: 'file-offer'; offer: FileOffer }
+  /** The recipient's answer to a file offer, to its sender (docs/files.md). */
+  | { kind: 'file-reply'; transferId: Uint8Array; outcome: FileReplyOutcome };
+
+/** What a recipient tells an offer's sender: never 'cancelled' (the uploader's own). */
+export type FileReplyOutcome = Exclude<FileOutcome, 'cancelled'>;
 
 /** The plaintext sealed inside every box (DESIGN.md §3). */
 export interface Inner {

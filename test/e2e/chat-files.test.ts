@@ -74,6 +74,8 @@ describe('e2e: files in natter chat, two people in tmux', function () {
       'where it was saved',
     );
     assert.deepEqual(await readFile(join(w.dir, 'Downloads', 'natter', 'report.txt')), data);
+    // alice hears it: bob's client answered her, end to end.
+    await w.until('alice', (s) => /\* bob received report\.txt/.test(s), "bob's answer at alice");
 
     await w.line('bob', '/files');
     await w.until('bob', (s) => /Files: 1 offered, 0 waiting/.test(s), 'the /files panel');

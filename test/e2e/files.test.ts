@@ -338,6 +338,20 @@ describe('e2e: a 200 MiB file through a relay killed mid-transfer (spawned proce
     }
     phase('blob deleted on the relay');
 
+    // bob's client answered alice ("received"): her next connecting command takes the answer,
+    // and `natter transfers` says it.
+    await ok('alice', ['inbox', '--wait', '5000'], aliceEnv);
+    const listed = (await ok('alice', ['transfers', '--json'], aliceEnv)).stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { id: string; replies?: unknown });
+    assert.deepEqual(
+      listed.find((t) => t.id === upload.at(-1)?.id)?.replies,
+      [{ name: 'bob', outcome: 'received' }],
+      'alice hears that bob received the file',
+    );
+    phase("bob's answer listed by alice's natter transfers");
+
     const peaks = [...relays, sender, receiver].map((p) => ({ label: p.label, mb: p.peakMb }));
     console.log(
       `      peak RSS: ${peaks.map((p) => `${p.label} ${p.mb.toFixed(0)} MB`).join(', ')} ` +

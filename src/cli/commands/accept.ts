@@ -71,10 +71,18 @@ export function addAcceptCommand(program: Command, withContext: WithContext): vo
           opts,
           `natter accept ${first.shortId} resumes it from there`,
         );
+        // The answer to the sender ("received": files/replies.ts) goes out before we leave.
+        await client.flush(ANSWER_FLUSH_MS);
         await client.logout();
       }),
     );
 }
+
+/**
+ * After accepting or declining, how long the words out (FileDone to the relay, the answer to
+ * the sender: files/replies.ts) may take before the command exits.
+ */
+export const ANSWER_FLUSH_MS = 2_000;
 
 /** An id as typed: hex, at least TRANSFER_REF_MIN_DIGITS digits (bad usage otherwise). */
 export function transferRef(id: string, command: string): string {

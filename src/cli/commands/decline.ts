@@ -11,11 +11,8 @@ import { describeFile } from '../file-format.js';
 import { sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
 import { parseMs, WAIT_HELP } from '../options.js';
-import { fetchOfferIfNew, transferRef } from './accept.js';
+import { ANSWER_FLUSH_MS, fetchOfferIfNew, transferRef } from './accept.js';
 import { declineThroughRunning } from './file-control.js';
-
-/** After declining, how long the word to the relay may take to go out before the command exits. */
-export const DECLINE_FLUSH_MS = 2_000;
 
 export function addDeclineCommand(program: Command, withContext: WithContext): void {
   program
@@ -37,7 +34,7 @@ export function addDeclineCommand(program: Command, withContext: WithContext): v
           await fetchOfferIfNew(client, ref, opts.wait);
           offer = findOffer(client.fileOffers(), ref) ?? null;
           await client.declineFile(ref);
-          await client.flush(DECLINE_FLUSH_MS);
+          await client.flush(ANSWER_FLUSH_MS);
           await client.logout();
         }
         ctx.out(

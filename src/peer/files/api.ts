@@ -63,6 +63,23 @@ export interface TransferInfo {
   /** Upload: every chunk is on the relay. Download: the saved path. */
   savedAs: string | null;
   error: { code: string; message: string } | null;
+  /** An upload: what its recipients answered so far, oldest first (names sanitised). */
+  replies: TransferReply[];
+}
+
+/** A recipient's answer to an upload: they have it all, or will not take it. */
+export interface TransferReply {
+  name: string;
+  outcome: 'received' | 'declined';
+}
+
+/** A recipient answered one of my uploads ('file:reply'). */
+export interface FileReplyInfo {
+  /** The upload after the answer (its `replies` include it). */
+  transfer: TransferInfo;
+  /** Where the offer was made: the person's conversation, or the group's. */
+  conversation: ConversationId;
+  reply: TransferReply;
 }
 
 /** Payloads of the file events, keyed by event name (merged into ClientEvents). */
@@ -75,6 +92,8 @@ export interface FileEvents {
   'transfer:progress': TransferInfo;
   /** A transfer reached done, failed or cancelled. */
   'transfer:finished': TransferInfo;
+  /** A recipient of an upload of mine received or declined it. */
+  'file:reply': FileReplyInfo;
 }
 
 /** Unique hex prefix a user must type to name a transfer. */

@@ -12,7 +12,7 @@ import { makeDownloadDir } from './download-path.js';
 import { Download } from './downloads.js';
 import { decide, offerInfo, overLimit } from './offers.js';
 import { ProgressMeter } from './progress.js';
-import { incomingOps, type TransferError } from './records.js';
+import { type IncomingRecord, incomingOps, type TransferError } from './records.js';
 import { downloadDirOf, type FileSettings } from './settings.js';
 import { TransferCode, transferError } from './transfer-errors.js';
 import type { Upload } from './uploads.js';
@@ -32,6 +32,8 @@ export class TransferBook {
     public settings: FileSettings,
     private readonly write: (ops: KvOp[]) => Promise<void>,
     private readonly link: { send(frame: Frame): boolean },
+    /** A download just ended (received, declined or failed): its sender may be owed an answer. */
+    private readonly ended: (r: IncomingRecord) => void = () => undefined,
   ) {}
 
   addUpload(u: Upload): void {
@@ -154,6 +156,7 @@ export class TransferBook {
     }
     if (this.told.has(id)) return;
     this.told.add(id);
+    if (t instanceof Download) this.ended(t.record);
     if (t instanceof Download && t.record.state === 'received') {
       this.events.emit('file:received', offerInfo(t.record));
     }
@@ -196,6 +199,7 @@ export class TransferBook {
     await dl.stop(true);
     dl.record.state = 'declined';
     dl.record.error = error;
+    dl.record.replied = false;
     dl.record.doneSent = this.link.send({
       type: 'file-done',
       transferId: dl.transferId,

@@ -288,6 +288,7 @@ export class Download implements PartFileOwner {
       return;
     }
     this.record.state = 'received';
+    this.record.replied = false;
     this.record.doneSent = this.d.link.send({
       type: 'file-done',
       transferId: this.transferId,

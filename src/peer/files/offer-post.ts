@@ -2,11 +2,14 @@
  * Offers leave as ordinary end-to-end messages (docs/files.md "The offer"): 1:1 through the
  * outbox (compose.ts), to a group sealed once for every member (groups/send.ts), so an offer
  * to someone offline waits on the relay like any message and is resent after reconnects.
- * Also where a FileTarget becomes the FilePut's recipients.
+ * Also where a FileTarget becomes the FilePut's recipients, and where a recipient's answer
+ * to an offer leaves (replies.ts), 1:1 to the key the offer came from.
  */
-import { toHex } from '../../util/bytes.js';
+import { randomBytes } from '../../crypto/random.js';
+import { fromHex, toHex } from '../../util/bytes.js';
+import { MSG_ID_BYTES } from '../../wire/limits.js';
 import { normalizePseudonym } from '../../wire/text.js';
-import type { FileOffer } from '../../wire/types.js';
+import type { FileOffer, FileReplyOutcome } from '../../wire/types.js';
 import type { DirectConversations } from '../conversations/direct.js';
 import { directConversation } from '../conversations/ids.js';
 import { PeerCode, peerError } from '../errors.js';
@@ -18,7 +21,7 @@ import type { PeerStore } from '../store.js';
 import type { FileTarget } from './api.js';
 import type { ResolvedTarget } from './offer-build.js';
 import { offerLine } from './offers.js';
-import { storeOffer } from './records.js';
+import { type IncomingRecord, incomingOps, type OutgoingRecord, storeOffer } from './records.js';
 import type { OfferPoster } from './transfers.js';
 
 export interface OfferPostDeps extends ComposeDeps {
@@ -63,6 +66,36 @@ export class OfferPost implements OfferPoster {
         throw peerError(PeerCode.Self, 'send file: you cannot send yourself a file');
       default:
         throw peerError(PeerCode.UnknownUser, `send file: nobody is registered as ${name}`);
+    }
+  }
+
+  /**
+   * Queues the answer `record` owes its sender (replies.ts), to the key the offer came from,
+   * and stores the record as answered, in one write.
+   */
+  async reply(record: IncomingRecord, outcome: FileReplyOutcome, nowMs: number): Promise<void> {
+    const to = record.fromUserId;
+    const name = this.d.contacts.byUserId(fromHex(to))?.pseudonym ?? record.from;
+    const { ops } = this.d.outbox.enqueueOps({
+      msgId: toHex(randomBytes(MSG_ID_BYTES)),
+      conversation: directConversation(name),
+      peerName: name,
+      content: { kind: 'file-reply', transferId: record.offer.transferId, outcome, to },
+      sentAtMs: nowMs,
+    });
+    record.replied = true;
+    await this.d.store.write([...ops, ...incomingOps(record)]);
+    this.d.sender.kick();
+  }
+
+  /** Whether `userId` (hex) is one the upload was offered to: named, or in its group now. */
+  isRecipient(record: OutgoingRecord, userId: string): boolean {
+    const r = record.recipients;
+    if ('to' in r) return r.to.includes(userId);
+    try {
+      return this.d.groups.info(r.groupId).members.some((m) => m.userId === userId);
+    } catch {
+      return false; // the group is gone from this profile
     }
   }
 

@@ -8,7 +8,7 @@
  * holds every message in the clear, and a resumed upload or download needs it.
  */
 import { bytesEqual, fromHex, toHex } from '../../util/bytes.js';
-import type { FileOffer } from '../../wire/types.js';
+import type { FileOffer, FileReplyOutcome } from '../../wire/types.js';
 import type { ConversationId } from '../conversations/ids.js';
 import { del, type KvOp, type PeerStore, putJson } from '../store.js';
 import type { OfferState, TransferState } from './api.js';
@@ -58,6 +58,16 @@ export interface OutgoingRecord {
   error: TransferError | null;
   /** Cancelled or failed: the relay was sent FileDone(cancelled) on a live link. */
   doneSent?: boolean;
+  /** What recipients answered (replies.ts), oldest first; absent before the first answer. */
+  replies?: StoredReply[];
+}
+
+/** A recipient's answer to one of my offers: who (user id hex, their name), what, when. */
+export interface StoredReply {
+  userId: string;
+  name: string;
+  outcome: FileReplyOutcome;
+  atMs: number;
 }
 
 export interface IncomingRecord {
@@ -81,6 +91,11 @@ export interface IncomingRecord {
   durableChunks?: number;
   /** Received or declined: the relay was sent FileDone on a live link. */
   doneSent?: boolean;
+  /**
+   * Received or declined: false while the answer to the sender (replies.ts) is owed, true once
+   * it is in the outbox; absent in records from before answers, which owe none.
+   */
+  replied?: boolean;
 }
 
 export function storeOffer(o: FileOffer): StoredOffer {

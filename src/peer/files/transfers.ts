@@ -28,6 +28,7 @@ import {
   type OutgoingRecord,
   outgoingOps,
 } from './records.js';
+import { FileReplies, type ReplyIn, type ReplyPoster } from './replies.js';
 import {
   FILE_SETTINGS_KEY,
   type FileSettings,
@@ -43,7 +44,7 @@ import { putBody, Upload } from './uploads.js';
 export type { ResolvedTarget } from './offer-build.js';
 
 /** Posts offers through the outbox (offer-post.ts): 1:1 or to a group. */
-export interface OfferPoster {
+export interface OfferPoster extends ReplyPoster {
   resolve(target: FileTarget): Promise<ResolvedTarget>;
   post(target: ResolvedTarget, offer: FileOffer, nowMs: number): Promise<void>;
 }
@@ -78,6 +79,7 @@ export async function loadTransfers(store: PeerStore): Promise<TransfersLoaded> 
 
 export class FileTransfers implements OfferSink {
   readonly book: TransferBook;
+  private readonly replies: FileReplies; // answers to offers, mine and to mine (replies.ts)
   /** What each upload and download is given; owns their retry timers. */
   private readonly env: TransferEnv;
   /** The ready relay announced RELAY_FEATURE_FILES; false before the first Ready. */
@@ -93,7 +95,9 @@ export class FileTransfers implements OfferSink {
       loaded.settings,
       (ops) => d.store.write(ops),
       d.link,
+      (r) => this.replies.ended(r),
     );
+    this.replies = new FileReplies({ ...d, book: this.book });
     this.env = new TransferEnv({ ...d, book: this.book });
     for (const r of loaded.outgoing) this.book.addUpload(new Upload(r, this.env.uploadDeps()));
     for (const r of loaded.incoming)
@@ -119,6 +123,7 @@ export class FileTransfers implements OfferSink {
     for (const dl of this.book.downloads()) void dl.resume();
     const told = tellOutcomes(this.book.uploads(), this.book.downloads(), this.d.link);
     void this.d.store.write(told).catch(() => undefined);
+    this.replies.owed();
   }
 
   private checkRelayServesFiles(step: string): void {
@@ -207,6 +212,11 @@ export class FileTransfers implements OfferSink {
           this.d.events.emit('error', { ...describeError(err), fatal: false });
         });
     }
+  }
+
+  /** Answers to my uploads from a batch that is durable now (OfferSink). */
+  replied(replies: readonly ReplyIn[]): void {
+    this.replies.take(replies);
   }
 
   async accept(ref: string, opts: { dir?: string } = {}): Promise<TransferInfo> {

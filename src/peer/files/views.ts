@@ -29,6 +29,7 @@ export function uploadInfo(u: Upload, meter: ProgressMeter, nowMs: number): Tran
     state: r.state,
     savedAs: null,
     error: r.error,
+    replies: (r.replies ?? []).map(({ name, outcome }) => ({ name, outcome })),
   });
 }
 
@@ -43,6 +44,7 @@ export function downloadInfo(d: Download, meter: ProgressMeter, nowMs: number): 
     state: DOWNLOAD_STATE[r.state],
     savedAs: r.savedAs,
     error: r.error,
+    replies: [],
   });
 }
 
@@ -60,6 +62,7 @@ function view(
     state: TransferState;
     savedAs: string | null;
     error: TransferInfo['error'];
+    replies: TransferInfo['replies'];
   },
 ): TransferInfo {
   const running = s.state === 'running';
@@ -77,5 +80,6 @@ function view(
     state: s.state,
     savedAs: s.savedAs,
     error: s.error,
+    replies: s.replies,
   };
 }

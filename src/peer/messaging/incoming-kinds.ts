@@ -13,6 +13,7 @@ import type { ConversationNotice, ReceivedMessage } from '../events.js';
 import type { OfferSink } from '../files/offer-sink.js';
 import { offerLine } from '../files/offers.js';
 import type { IncomingRecord } from '../files/records.js';
+import type { ReplyIn } from '../files/replies.js';
 import type { IncomingShare } from '../groups/shares-in.js';
 import type { KvOp } from '../store.js';
 import type { HeldMessages } from './held.js';
@@ -46,6 +47,8 @@ export class IncomingBatch {
   readonly senderKeys: IncomingShare[] = [];
   /** File offers (docs/files.md), recorded in this batch, decided once it is durable. */
   readonly offers: IncomingRecord[] = [];
+  /** Answers to my file offers (files/replies.ts), taken once this batch is durable. */
+  readonly fileReplies: ReplyIn[] = [];
 
   constructor(readonly now: number) {}
 }
@@ -120,6 +123,18 @@ export const CONTENT_KINDS: { [K in InnerKind]: Handler<K> } = {
       from: toHex(from.userId),
       conversation,
       ids: inner.content.msgIds.map(toHex),
+    });
+  },
+
+  // An answer to one of my file offers. From a key we have not accepted: proves nothing.
+  'file-reply': ({ inner, from, seenAs }, batch) => {
+    if (!trusted(seenAs)) return;
+    const { transferId, outcome } = inner.content;
+    batch.fileReplies.push({
+      from: toHex(from.userId),
+      name: inner.senderName,
+      transferId: toHex(transferId),
+      outcome,
     });
   },
 

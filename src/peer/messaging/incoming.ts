@@ -252,6 +252,7 @@ export class Incoming {
     for (const notice of batch.notices) this.d.events.emit('conversation:notice', notice);
     this.announce(batch.shown);
     if (batch.offers.length > 0) this.d.offers?.arrived(batch.offers);
+    if (batch.fileReplies.length > 0) this.d.offers?.replied(batch.fileReplies);
     for (const e of batch.held) {
       const { from } = toReceived(e);
       this.d.events.emit('message:held', { conversation: e.conversation, msgId: e.msgId, from });

@@ -21,6 +21,7 @@
  */
 import { concatBytes, copyBytes, fromHex } from '../../util/bytes.js';
 import { KEY_BYTES, NONCE_BYTES } from '../../wire/limits.js';
+import type { FileReplyOutcome } from '../../wire/types.js';
 import { type ConversationId, directConversation } from '../conversations/ids.js';
 import { PeerCode, peerError } from '../errors.js';
 import type { StoredOffer } from '../files/records.js';
@@ -40,7 +41,12 @@ export type OutgoingContent =
   /** A file offered to one person (docs/files.md): the offer, byte fields in hex. */
   | { kind: 'file-offer'; offer: StoredOffer }
   /** A file offered to a group: sealed once, like group-text, in `sealedGroup`. */
-  | { kind: 'group-file-offer'; offer: StoredOffer };
+  | { kind: 'group-file-offer'; offer: StoredOffer }
+  /**
+   * My answer to a file offer (files/replies.ts), to its sender: sealed only to the card of
+   * user id `to` (hex), the key the offer came from, like a sender key.
+   */
+  | { kind: 'file-reply'; transferId: string; outcome: FileReplyOutcome; to: string };
 
 export type OutgoingKind = OutgoingContent['kind'];
 

@@ -33,6 +33,11 @@ const KINDS: {
   // A file offer (docs/files.md): shown in history as "sent a file: ...".
   'file-offer': { inner: (c) => ({ kind: 'file-offer', offer: loadOffer(c.offer) }), shown: true },
   'group-file-offer': { inner: null, shown: true },
+  // My answer to a file offer (files/replies.ts): its sender's transfer list shows it.
+  'file-reply': {
+    inner: (c) => ({ kind: 'file-reply', transferId: fromHex(c.transferId), outcome: c.outcome }),
+    shown: false,
+  },
 };
 
 /** The group id (hex) of a group conversation's outbox entry. */

@@ -244,9 +244,9 @@ export class OutboxSender {
       await this.outcomes.fail(entry, 'unsupported-conversation');
       return null;
     }
-    // A group's sender key goes to the member's own key only, never to a new one of the name.
+    // A sender key and a file reply go to that member's key only, never to a new one of the name.
     const to =
-      content.kind === 'sender-key'
+      content.kind === 'sender-key' || content.kind === 'file-reply'
         ? await this.d.direct.resolveMember(entry, content.to)
         : await this.d.direct.resolve(entry);
     if (!to.ok) {

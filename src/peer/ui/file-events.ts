@@ -3,10 +3,11 @@
  * offer adds its line to its conversation ("bob offers report.pdf (2.1 MiB) — /accept
  * 1a2b or /decline 1a2b"), a received file says where it was saved (and notifies as a
  * message would), transfers show their progress in the status bar, and a failure is
- * told in words in its conversation.
+ * told in words in its conversation, as is a recipient's answer to my upload ("bob
+ * received report.pdf").
  */
 import type { OfferInfo, TransferInfo } from '../index.js';
-import { finishedText, offerText, receivedText } from './file-words.js';
+import { finishedText, offerText, receivedText, replyText } from './file-words.js';
 import { desktopNotification, notificationFor } from './notify.js';
 import type { ScreenParts } from './parts.js';
 import type { Conversation } from './state.js';
@@ -29,6 +30,12 @@ export function wireFileEvents(p: ScreenParts): (() => void)[] {
       p.render();
     }),
     core.on('transfer:finished', (t) => finished(p, t)),
+    // An answer to my upload, in the conversation the offer was made in.
+    core.on('file:reply', (r) => {
+      s.files.progress(r.transfer);
+      const where = s.get(r.conversation) !== undefined ? r.conversation : null;
+      note(p, where, replyText(r), 'info', where === null || !s.isOnScreen(where));
+    }),
   ];
 }
 

@@ -5,7 +5,7 @@
  * Pure.
  */
 import { formatEta, formatRate, formatSize, percentDone } from '../../util/sizes.js';
-import type { OfferInfo, TransferInfo } from '../index.js';
+import type { FileReplyInfo, OfferInfo, TransferInfo } from '../index.js';
 import type { Span } from './grid.js';
 import type { Panel } from './state.js';
 import { padEnd, sanitize, truncate } from './text.js';
@@ -91,6 +91,13 @@ export function finishedText(t: TransferInfo): { text: string; kind: 'info' | 'e
     };
   }
   return { text: `${verb} failed: ${failureText(t.error)}`, kind: 'error' };
+}
+
+/** A recipient's answer to an upload of mine: `bob received report.pdf`. */
+export function replyText(r: FileReplyInfo): string {
+  const who = sanitize(r.reply.name);
+  const what = sanitize(r.transfer.name);
+  return r.reply.outcome === 'received' ? `${who} received ${what}` : `${who} declined ${what}`;
 }
 
 /** The status bar's part: `↓ report.pdf 47% 3.4 MiB/s ETA 0:07`, `+2` when more run. */

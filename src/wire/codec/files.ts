@@ -27,7 +27,14 @@ import {
   MIN_FILE_CHUNK_BYTES,
   TRANSFER_ID_BYTES,
 } from '../limits.js';
-import type { FileEntry, FileOffer, FileOutcome, FileRecipients, FrameOf } from '../types.js';
+import type {
+  FileEntry,
+  FileOffer,
+  FileOutcome,
+  FileRecipients,
+  FileReplyOutcome,
+  FrameOf,
+} from '../types.js';
 
 /** natter.FileOutcome: index = wire number. */
 export const FILE_OUTCOME_TABLE: readonly FileOutcome[] = ['received', 'declined', 'cancelled'];
@@ -115,6 +122,29 @@ export const fileOfferContent = {
     kind: 'file-offer' as const,
     offer: decodeFileOffer('inner.file_offer', m),
   }),
+};
+
+/** The Inner content table's entry for a recipient's answer to an offer (inner.ts). */
+export const fileReplyContent = {
+  field: 'fileReply' as const,
+  encode: (c: { transferId: Uint8Array; outcome: FileReplyOutcome }) => ({
+    transferId: c.transferId,
+    outcome: FILE_OUTCOME_TABLE.indexOf(c.outcome),
+  }),
+  decode: (m: pb.IFileReply | null | undefined) => {
+    const outcome = enumValue('inner.file_reply.outcome', m?.outcome, FILE_OUTCOME_TABLE);
+    if (outcome === 'cancelled') {
+      throw new ProtocolError(
+        ProtocolCode.BadValue,
+        'decode: inner.file_reply.outcome is received or declined',
+      );
+    }
+    return {
+      kind: 'file-reply' as const,
+      transferId: exactBytes('inner.file_reply.transfer_id', m?.transferId, TRANSFER_ID_BYTES),
+      outcome,
+    };
+  },
 };
 
 // ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import { ProtocolCode, ProtocolError } from '../errors.js';
 import { natter as pb } from '../gen/natter.js';
 import { KEY_BYTES, MAX_RECEIPT_IDS, MAX_TEXT_BYTES, MSG_ID_BYTES } from '../limits.js';
 import type { Inner, InnerContent } from '../types.js';
-import { fileOfferContent } from './files.js';
+import { fileOfferContent, fileReplyContent } from './files.js';
 import { senderKeyContent } from './groups.js';
 
 type ContentKind = InnerContent['kind'];
@@ -57,6 +57,7 @@ const CONTENT = {
   },
   'sender-key': senderKeyContent,
   'file-offer': fileOfferContent,
+  'file-reply': fileReplyContent,
 } satisfies { [K in ContentKind]: Entry<K> };
 
 type AnyCodec = ContentCodec<ContentKind, ContentField>;

@@ -1857,8 +1857,11 @@ export namespace natter {
         /** Inner fileOffer. */
         fileOffer?: (natter.FileOffer.$Properties|null);
 
+        /** Inner fileReply. */
+        fileReply?: (natter.FileReply.$Properties|null);
+
         /** Inner content. */
-        content?: ("text"|"receipt"|"senderKey"|"fileOffer");
+        content?: ("text"|"receipt"|"senderKey"|"fileOffer"|"fileReply");
 
         /**
          * Encodes the specified Inner message. Does not implicitly {@link natter.Inner.verify|verify} messages.
@@ -1921,8 +1924,11 @@ export namespace natter {
             /** Inner fileOffer */
             fileOffer?: (natter.FileOffer.$Properties|null);
 
+            /** Inner fileReply */
+            fileReply?: (natter.FileReply.$Properties|null);
+
             /** Inner content */
-            content?: ("text"|"receipt"|"senderKey"|"fileOffer");
+            content?: ("text"|"receipt"|"senderKey"|"fileOffer"|"fileReply");
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
@@ -1940,10 +1946,81 @@ export namespace natter {
           receipt?: natter.Receipt.$Shape|null;
           senderKey?: natter.SenderKey.$Shape|null;
           fileOffer?: natter.FileOffer.$Shape|null;
+          fileReply?: natter.FileReply.$Shape|null;
           $unknowns?: Uint8Array[];
         } & (
-          ({ content?: undefined; text?: null; receipt?: null; senderKey?: null; fileOffer?: null }|{ content?: "text"; text: natter.Text.$Shape; receipt?: null; senderKey?: null; fileOffer?: null }|{ content?: "receipt"; text?: null; receipt: natter.Receipt.$Shape; senderKey?: null; fileOffer?: null }|{ content?: "senderKey"; text?: null; receipt?: null; senderKey: natter.SenderKey.$Shape; fileOffer?: null }|{ content?: "fileOffer"; text?: null; receipt?: null; senderKey?: null; fileOffer: natter.FileOffer.$Shape })
+          ({ content?: undefined; text?: null; receipt?: null; senderKey?: null; fileOffer?: null; fileReply?: null }|{ content?: "text"; text: natter.Text.$Shape; receipt?: null; senderKey?: null; fileOffer?: null; fileReply?: null }|{ content?: "receipt"; text?: null; receipt: natter.Receipt.$Shape; senderKey?: null; fileOffer?: null; fileReply?: null }|{ content?: "senderKey"; text?: null; receipt?: null; senderKey: natter.SenderKey.$Shape; fileOffer?: null; fileReply?: null }|{ content?: "fileOffer"; text?: null; receipt?: null; senderKey?: null; fileOffer: natter.FileOffer.$Shape; fileReply?: null }|{ content?: "fileReply"; text?: null; receipt?: null; senderKey?: null; fileOffer?: null; fileReply: natter.FileReply.$Shape })
         );
+    }
+
+    /**
+     * Properties of a FileReply.
+     * @deprecated Use natter.FileReply.$Properties instead.
+     */
+    interface IFileReply extends natter.FileReply.$Properties {
+    }
+
+    /** Represents a FileReply. */
+    class FileReply {
+
+        /**
+         * Constructs a new FileReply.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.FileReply.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** FileReply transferId. */
+        transferId: Uint8Array;
+
+        /** FileReply outcome. */
+        outcome: natter.FileOutcome;
+
+        /**
+         * Encodes the specified FileReply message. Does not implicitly {@link natter.FileReply.verify|verify} messages.
+         * @param message FileReply message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.FileReply.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a FileReply message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.FileReply & natter.FileReply.$Shape} FileReply
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.FileReply & natter.FileReply.$Shape;
+
+        /**
+         * Gets the type url for FileReply
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace FileReply {
+
+        /** Properties of a FileReply. */
+        interface $Properties {
+
+            /** FileReply transferId */
+            transferId?: (Uint8Array|null);
+
+            /** FileReply outcome */
+            outcome?: (natter.FileOutcome|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a FileReply. */
+        type $Shape = natter.FileReply.$Properties;
     }
 
     /**

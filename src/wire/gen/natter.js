@@ -4513,7 +4513,8 @@ export const natter = $root.natter = (() => {
          * @property {natter.Receipt.$Properties|null} [receipt] Inner receipt
          * @property {natter.SenderKey.$Properties|null} [senderKey] Inner senderKey
          * @property {natter.FileOffer.$Properties|null} [fileOffer] Inner fileOffer
-         * @property {"text"|"receipt"|"senderKey"|"fileOffer"} [content] Inner content
+         * @property {natter.FileReply.$Properties|null} [fileReply] Inner fileReply
+         * @property {"text"|"receipt"|"senderKey"|"fileOffer"|"fileReply"} [content] Inner content
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -4538,9 +4539,10 @@ export const natter = $root.natter = (() => {
          *   receipt?: natter.Receipt.$Shape|null;
          *   senderKey?: natter.SenderKey.$Shape|null;
          *   fileOffer?: natter.FileOffer.$Shape|null;
+         *   fileReply?: natter.FileReply.$Shape|null;
          *   $unknowns?: Array.<Uint8Array>;
          * } & (
-         *   ({ content?: undefined; text?: null; receipt?: null; senderKey?: null; fileOffer?: null }|{ content?: "text"; text: natter.Text.$Shape; receipt?: null; senderKey?: null; fileOffer?: null }|{ content?: "receipt"; text?: null; receipt: natter.Receipt.$Shape; senderKey?: null; fileOffer?: null }|{ content?: "senderKey"; text?: null; receipt?: null; senderKey: natter.SenderKey.$Shape; fileOffer?: null }|{ content?: "fileOffer"; text?: null; receipt?: null; senderKey?: null; fileOffer: natter.FileOffer.$Shape })
+         *   ({ content?: undefined; text?: null; receipt?: null; senderKey?: null; fileOffer?: null; fileReply?: null }|{ content?: "text"; text: natter.Text.$Shape; receipt?: null; senderKey?: null; fileOffer?: null; fileReply?: null }|{ content?: "receipt"; text?: null; receipt: natter.Receipt.$Shape; senderKey?: null; fileOffer?: null; fileReply?: null }|{ content?: "senderKey"; text?: null; receipt?: null; senderKey: natter.SenderKey.$Shape; fileOffer?: null; fileReply?: null }|{ content?: "fileOffer"; text?: null; receipt?: null; senderKey?: null; fileOffer: natter.FileOffer.$Shape; fileReply?: null }|{ content?: "fileReply"; text?: null; receipt?: null; senderKey?: null; fileOffer?: null; fileReply: natter.FileReply.$Shape })
          * )} natter.Inner.$Shape
          */
 
@@ -4639,17 +4641,25 @@ export const natter = $root.natter = (() => {
          */
         Inner.prototype.fileOffer = null;
 
+        /**
+         * Inner fileReply.
+         * @member {natter.FileReply.$Properties|null|undefined} fileReply
+         * @memberof natter.Inner
+         * @instance
+         */
+        Inner.prototype.fileReply = null;
+
         // OneOf field names bound to virtual getters and setters
         let $oneOfFields;
 
         /**
          * Inner content.
-         * @member {"text"|"receipt"|"senderKey"|"fileOffer"|undefined} content
+         * @member {"text"|"receipt"|"senderKey"|"fileOffer"|"fileReply"|undefined} content
          * @memberof natter.Inner
          * @instance
          */
         $Object.defineProperty(Inner.prototype, "content", {
-            get: $util.oneOfGetter($oneOfFields = ["text", "receipt", "senderKey", "fileOffer"]),
+            get: $util.oneOfGetter($oneOfFields = ["text", "receipt", "senderKey", "fileOffer", "fileReply"]),
             set: $util.oneOfSetter($oneOfFields)
         });
 
@@ -4689,6 +4699,8 @@ export const natter = $root.natter = (() => {
                 $root.natter.SenderKey.encode(message.senderKey, writer.uint32(/* id 12, wireType 2 =*/98).fork(), _depth + 1).ldelim();
             if (message.fileOffer != null && $Object.hasOwnProperty.call(message, "fileOffer"))
                 $root.natter.FileOffer.encode(message.fileOffer, writer.uint32(/* id 13, wireType 2 =*/106).fork(), _depth + 1).ldelim();
+            if (message.fileReply != null && $Object.hasOwnProperty.call(message, "fileReply"))
+                $root.natter.FileReply.encode(message.fileReply, writer.uint32(/* id 14, wireType 2 =*/114).fork(), _depth + 1).ldelim();
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -4815,6 +4827,13 @@ export const natter = $root.natter = (() => {
                         message.content = "fileOffer";
                         continue;
                     }
+                case 14: {
+                        if (wireType !== 2)
+                            break;
+                        message.fileReply = $root.natter.FileReply.decode(reader, reader.size(), $undefined, _depth + 1, message.fileReply);
+                        message.content = "fileReply";
+                        continue;
+                    }
                 }
                 reader.skipType(wireType, _depth, tag);
                 if (!reader.discardUnknown) {
@@ -4847,6 +4866,176 @@ export const natter = $root.natter = (() => {
         };
 
         return Inner;
+    })();
+
+    natter.FileReply = (function() {
+
+        /**
+         * Properties of a FileReply.
+         * @typedef {Object} natter.FileReply.$Properties
+         * @property {Uint8Array|null} [transferId] FileReply transferId
+         * @property {natter.FileOutcome|null} [outcome] FileReply outcome
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a FileReply.
+         * @memberof natter
+         * @interface IFileReply
+         * @augments natter.FileReply.$Properties
+         * @deprecated Use natter.FileReply.$Properties instead.
+         */
+
+        /**
+         * Shape of a FileReply.
+         * @typedef {natter.FileReply.$Properties} natter.FileReply.$Shape
+         */
+
+        /**
+         * Constructs a new FileReply.
+         * @memberof natter
+         * @classdesc Represents a FileReply.
+         * @constructor
+         * @param {natter.FileReply.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const FileReply = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * FileReply transferId.
+         * @member {Uint8Array} transferId
+         * @memberof natter.FileReply
+         * @instance
+         */
+        FileReply.prototype.transferId = $util.newBuffer([]);
+
+        /**
+         * FileReply outcome.
+         * @member {natter.FileOutcome} outcome
+         * @memberof natter.FileReply
+         * @instance
+         */
+        FileReply.prototype.outcome = 0;
+
+        /**
+         * Encodes the specified FileReply message. Does not implicitly {@link natter.FileReply.verify|verify} messages.
+         * @function encode
+         * @memberof natter.FileReply
+         * @static
+         * @param {natter.FileReply.$Properties} message FileReply message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        FileReply.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.transferId != null && $Object.hasOwnProperty.call(message, "transferId") && message.transferId.length)
+                writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.transferId);
+            if (message.outcome != null && $Object.hasOwnProperty.call(message, "outcome") && message.outcome !== 0)
+                writer.uint32(/* id 2, wireType 0 =*/16).int32(message.outcome);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a FileReply message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.FileReply
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.FileReply & natter.FileReply.$Shape} FileReply
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        FileReply.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.FileReply();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.transferId = value;
+                        else
+                            delete message.transferId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.int32())
+                            message.outcome = value;
+                        else
+                            delete message.outcome;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for FileReply
+         * @function getTypeUrl
+         * @memberof natter.FileReply
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        FileReply.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.FileReply";
+        };
+
+        return FileReply;
     })();
 
     natter.SenderKey = (function() {

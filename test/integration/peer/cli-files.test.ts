@@ -154,11 +154,13 @@ describe('cli files against a real relay', function () {
       'name',
       'peer',
       'rateBytesPerSec',
+      'replies',
       'savedAs',
       'shortId',
       'size',
       'state',
     ]);
+    assert.deepEqual((last as { replies?: unknown }).replies, [], 'nobody answered yet');
     assert.equal(last.state, 'done');
     assert.equal(last.direction, 'upload');
     assert.equal(last.peer, '@bob');

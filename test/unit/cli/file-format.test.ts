@@ -48,6 +48,7 @@ const transfer = (over: Partial<TransferInfo> = {}): TransferInfo => ({
   state: 'running',
   savedAs: null,
   error: null,
+  replies: [],
   ...over,
 });
 
@@ -122,6 +123,23 @@ describe('cli file formatting', () => {
       /^1a2b3c4d {2}↑ {2}@bob {3}report\.pdf {2}1\.0 MiB of 2\.0 MiB {2}50% {2}512\.0 KiB\/s {2}ETA 0:02 {2}running$/,
     );
     assert.match(rows[1]!, /^99993c4d {2}↓ {2}#team {2}big\.iso +0 B of 2\.0 MiB +0% +- +waiting$/);
+  });
+
+  it("says what an upload's recipients answered after its state, names sanitised", () => {
+    const [row] = transferRows([
+      transfer({
+        state: 'done',
+        doneBytes: 2 * 1024 * 1024,
+        rateBytesPerSec: 0,
+        etaMs: 0,
+        replies: [
+          { name: 'bob', outcome: 'received' },
+          { name: 'car\u001bol', outcome: 'declined' },
+        ],
+      }),
+    ]);
+    assert.match(row!, /done; received by bob, declined by carol$/);
+    assert.ok(!row!.includes('\u001b'));
   });
 
   it('prints one progress line with the numbers of the core', () => {

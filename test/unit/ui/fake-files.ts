@@ -86,6 +86,14 @@ export class FakeFiles {
     this.core.emit('file:received', { ...o });
   }
 
+  /** A recipient of upload `id` answers: received or declined, announced as the core does. */
+  reply(id: string, name: string, outcome: 'received' | 'declined'): void {
+    const t = this.transfers.get(id)!;
+    t.replies = [...t.replies, { name, outcome }];
+    const conversation = (t.peer.startsWith('@') ? t.peer.toLowerCase() : t.peer) as never;
+    this.core.emit('file:reply', { transfer: { ...t }, conversation, reply: { name, outcome } });
+  }
+
   /** A transfer fails with `code`. */
   fail(id: string, code: string, message: string): void {
     const t = this.transfers.get(id)!;
@@ -123,6 +131,7 @@ export class FakeFiles {
       state: 'waiting',
       savedAs: null,
       error: null,
+      replies: [],
     };
     this.transfers.set(id, t);
     return t;

@@ -80,6 +80,7 @@ const transfer = (over: Partial<TransferInfo> = {}): TransferInfo => ({
   state: 'running',
   savedAs: null,
   error: null,
+  replies: [],
   ...over,
 });
 
@@ -319,6 +320,21 @@ describe('ui files: on the screen', () => {
       /sending big\.iso to bob failed: your space on the relay is used up until recipients fetch what you sent \(E_FILE_QUOTA\)/,
     );
     assert.match(screenText(h), /\* sending big\.iso to bob failed: your space on the/);
+  });
+
+  it("tells a recipient's answer to my upload in its conversation, their name sanitised", async () => {
+    const h = await start();
+    h.app.open('bob');
+    await h.settle();
+    await h.type('/send report.pdf\r');
+    const [sent] = h.core.files.running();
+    h.core.files.reply(sent!.id, 'bob', 'declined');
+    await h.settle();
+    assert.match(screenText(h), /\* bob declined report\.pdf/);
+    h.core.files.reply(sent!.id, 'b\u001b[31mob', 'received');
+    await h.settle();
+    assert.match(screenText(h), /\* b\[31mob received report\.pdf/);
+    assert.ok(!screenText(h).includes('\u001b'));
   });
 
   it('/files lists every offer with its ID and state', async () => {

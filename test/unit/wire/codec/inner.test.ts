@@ -84,6 +84,14 @@ describe('wire/codec: inner envelope', () => {
               },
             };
           }
+          case 'file-reply':
+            return {
+              ...head,
+              fileReply: {
+                transferId: content.transferId,
+                outcome: content.outcome === 'received' ? 0 : 1,
+              },
+            };
         }
       };
       for (const inner of Object.values(innerSamples)) {
@@ -153,6 +161,27 @@ describe('wire/codec: inner envelope', () => {
           encodeInner({
             ...innerSamples.receipt,
             content: { kind: 'receipt', msgIds: [bytes(16), bytes(15)] },
+          }),
+        decode: decodeInner,
+      },
+
+      // File replies: a recipient says received or declined, never cancelled
+      {
+        what: "a file reply saying 'cancelled' (the uploader's outcome, not a recipient's)",
+        code: ProtocolCode.BadValue,
+        input: () => {
+          const { content: _, ...head } = innerSamples['file-reply'];
+          return rawInner({ ...head, fileReply: { transferId: bytes(16, 0x93), outcome: 2 } });
+        },
+        decode: decodeInner,
+      },
+      {
+        what: 'a file reply naming a 15-byte transfer id',
+        code: ProtocolCode.BadLength,
+        input: () =>
+          encodeInner({
+            ...innerSamples['file-reply'],
+            content: { kind: 'file-reply', transferId: bytes(15), outcome: 'received' },
           }),
         decode: decodeInner,
       },

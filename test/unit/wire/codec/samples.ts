@@ -413,6 +413,15 @@ export const innerSamples: { [K in Inner['content']['kind']]: Inner } = {
     senderName: 'alice',
     content: { kind: 'file-offer', offer: folderOffer },
   },
+  'file-reply': {
+    sender: bob.userId,
+    recipient: alice.userId,
+    msgId: bytes(16, 0x92),
+    counter: 5,
+    sentAtMs: 1_700_000_003_000,
+    senderName: 'Bob_2',
+    content: { kind: 'file-reply', transferId: bytes(16, 0x93), outcome: 'declined' },
+  },
 };
 
 export const presenceSamples: { [K in PresenceKind]: Presence & { kind: K } } = {
