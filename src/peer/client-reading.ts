@@ -4,9 +4,10 @@
  * (client.ts) extends it through ClientGroups, so the UI and the CLI see one facade.
  */
 
-import { normalizePseudonym } from '../wire/text.js';
+import { normalizePseudonym, pseudonymProblem } from '../wire/text.js';
 import type { ClientComponents } from './components.js';
 import { type ConversationId, directConversation } from './conversations/ids.js';
+import { PeerCode, peerError } from './errors.js';
 import type { ConversationNotice, DamagedMessage, PeerStats, ReceivedMessage } from './events.js';
 import type { HistoryEntry } from './messaging/history.js';
 import { type QueuedMessage, toQueued } from './messaging/queued.js';
@@ -16,8 +17,28 @@ export interface UnreadMessage extends ReceivedMessage {
   unreadMark: string;
 }
 
+/** What findUser() learned of a name. */
+export type UserFound = 'known' | 'unknown' | 'self' | 'unreachable';
+
 export class ClientReading {
   protected constructor(protected readonly c: ClientComponents) {}
+
+  /**
+   * Whether `name` is someone to write to: 'known' (a contact, or registered on the relay,
+   * and then pinned, as a first message would have), 'unknown' (the relay has no such name),
+   * 'self', or 'unreachable' (no relay to ask now: a message would wait in the outbox).
+   * E_BAD_PSEUDONYM for a name nobody can register.
+   */
+  async findUser(name: string): Promise<UserFound> {
+    const peerName = normalizePseudonym(name);
+    const problem = pseudonymProblem(peerName);
+    if (problem !== null) throw peerError(PeerCode.BadPseudonym, `find user: the name ${problem}`);
+    if (this.c.contacts.get(peerName) === undefined && !this.c.link.ready) return 'unreachable';
+    const conversation = directConversation(peerName);
+    const r = await this.c.direct.resolve({ conversation, peerName });
+    if (r.ok || r.why === 'held' || r.why === 'bad-card') return 'known';
+    return r.why === 'self' ? 'self' : r.why === 'retry' ? 'unreachable' : 'unknown';
+  }
 
   /**
    * Received messages not yet taken, 1:1 and group ones (with `group`), oldest first;

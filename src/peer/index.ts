@@ -27,6 +27,7 @@ export {
   type UnreadMessage,
 } from './client.js';
 export type { FileSettingsChange, FileSettingsView } from './client-files.js';
+export type { UserFound } from './client-reading.js';
 /** Safety numbers as typed: what trust() accepts. */
 export { parseSafetyNumber } from './contacts.js';
 export {

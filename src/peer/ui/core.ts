@@ -21,6 +21,7 @@ import type {
   QueuedMessage,
   ReceivedMessage,
   TransferInfo,
+  UserFound,
 } from '../index.js';
 
 export interface ChatCore {
@@ -44,6 +45,8 @@ export interface ChatCore {
   takeGroupUpdates(): Promise<GroupUpdate[]>;
   contacts(): ContactInfo[];
   contact(name: string): ContactInfo | undefined;
+  /** Whether `name` is someone to write to, asking the relay unless a contact (client-reading.ts). */
+  findUser(name: string): Promise<UserFound>;
   /** Own fingerprint, or the safety number shared with `name`. */
   fingerprint(name?: string): string;
   /**

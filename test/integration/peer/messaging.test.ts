@@ -49,6 +49,20 @@ describe('peer messaging through a real relay', () => {
     await removeTempDirs();
   });
 
+  it('findUser: a registered name, nobody, myself, a name nobody can have, and no relay to ask', async () => {
+    const alice = await client('alice');
+    const bob = await client('bob');
+    await bob.connect();
+    await bob.close();
+    assert.equal(await alice.findUser('bob'), 'unreachable', 'not connected: nobody to ask');
+    await alice.connect();
+    assert.equal(await alice.findUser('BOB'), 'known');
+    assert.ok(alice.contact('bob'), 'pinned on this first use');
+    assert.equal(await alice.findUser('nobody'), 'unknown');
+    assert.equal(await alice.findUser('alice'), 'self');
+    await assert.rejects(alice.findUser('no body\n'), { code: 'E_BAD_PSEUDONYM' });
+  });
+
   it('registers on first connect and logs in on the next', async () => {
     const alice = await client('alice');
     await alice.connect();

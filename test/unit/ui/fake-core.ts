@@ -280,6 +280,14 @@ export class FakeCore implements ChatCore {
     return this.contactList.find((c) => nameKey(c.pseudonym) === nameKey(name));
   }
 
+  /** Names the relay does not know (findUser); everyone else is registered. */
+  readonly unknownUsers = new Set<string>();
+
+  async findUser(name: string): Promise<'known' | 'unknown' | 'self' | 'unreachable'> {
+    if (nameKey(name) === nameKey(this.me.pseudonym)) return 'self';
+    return this.unknownUsers.has(nameKey(name)) ? 'unknown' : 'known';
+  }
+
   /** Like the core: the newest pending key's number while the key changed. */
   fingerprint(name?: string): string {
     if (name === undefined) return this.me.fingerprint;

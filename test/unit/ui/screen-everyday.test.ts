@@ -53,6 +53,16 @@ describe('ui screen: everyday use', () => {
     assert.match(screenText(h), /1 {3}carol\? +1 │/, 'a new message brings it back');
   });
 
+  it('/msg with a name nobody registered says so and opens nothing', async () => {
+    const h = await start({ setup: (core) => core.unknownUsers.add('nobody') });
+    await h.type('/msg nobody hello?\r');
+    assert.match(noticeText(h), /nobody is registered as nobody on this relay/);
+    assert.deepEqual(names(h), []);
+    assert.deepEqual(h.core.sent, [], 'nothing sent to nobody');
+    await h.type('/msg somebody\r');
+    assert.deepEqual(names(h), ['somebody'], 'a registered name opens');
+  });
+
   it('keeps a closed conversation closed at the next start, until a newer message arrives', async () => {
     const setup = (core: FakeCore) => {
       core.contactList = [contact('carol'), contact('dave')];

@@ -3,10 +3,12 @@
  * names a group, as everywhere on the command line (`natter history '#team'`): by its
  * name in any case, or by the first hex digits of its id.
  */
-import { MIN_GROUP_ID_PREFIX_CHARS } from '../../index.js';
+
+import { describeError } from '../../../util/errors.js';
+import { MIN_GROUP_ID_PREFIX_CHARS, type UserFound } from '../../index.js';
 import type { ChatState } from '../state.js';
-import { nameKey } from '../text.js';
-import type { SlashCommand } from './types.js';
+import { nameKey, sanitize } from '../text.js';
+import type { CommandHost, SlashCommand } from './types.js';
 
 export const msg: SlashCommand<'msg'> = {
   name: 'msg',
@@ -27,7 +29,11 @@ export const msg: SlashCommand<'msg'> = {
       return;
     }
     if (group !== null) host.showConversation(group.id);
-    else host.open(spelled(host.state, cmd.name));
+    else {
+      const name = spelled(host.state, cmd.name);
+      if (!(await someone(host, name))) return;
+      host.open(name);
+    }
     if (cmd.text !== undefined) await host.say(cmd.text);
   },
 };
@@ -57,6 +63,26 @@ function groupNamed(state: ChatState, ref: string): { id: string } | string | nu
   }
   if (state.names().some((n) => nameKey(n) === nameKey(`#${ref}`))) return null;
   return `no group called #${ref} here: /group create ${ref} makes one`;
+}
+
+/**
+ * Whether `name` is someone to open a conversation with: a name on screen already, a
+ * contact, or one the relay knows; a name nobody registered is said, not opened. With no
+ * relay to ask, it opens (what is written waits in the outbox, and is refused then).
+ */
+async function someone(host: CommandHost, name: string): Promise<boolean> {
+  if (host.state.names().some((n) => nameKey(n) === nameKey(name))) return true;
+  let found: UserFound;
+  try {
+    found = await host.core.findUser(name);
+  } catch (err) {
+    // A name nobody can have (E_BAD_PSEUDONYM), in the core's words.
+    host.notice(sanitize(describeError(err).message), 'error');
+    return false;
+  }
+  if (found !== 'unknown') return true;
+  host.notice(`nobody is registered as ${sanitize(name)} on this relay`, 'error');
+  return false;
 }
 
 /** The user's spelling of a name if it matches someone known case-insensitively. */
