@@ -291,6 +291,7 @@ function wire(c: ClientComponents): void {
       'file-chunk-ack': (f) => c.files.onChunkAck(f),
     },
   });
+  c.events.on('contact:renamed', (e) => c.tasks.run(c.outbox.continueCounter(e.from, e.to)));
   c.events.on('contact:key-changed', (e) =>
     c.tasks.run(c.sender.holdFor(directConversation(e.pseudonym))),
   );

@@ -3,7 +3,7 @@
  * STYLE.md §11), and the small pure helpers over those records: cards to and from
  * records, pending keys, safety numbers as typed, store keys.
  */
-import { fromHex, toHex, utf8 } from '../util/bytes.js';
+import { bytesEqual, fromHex, toHex, utf8 } from '../util/bytes.js';
 import { pseudonymKey } from '../wire/text.js';
 import type { Card } from '../wire/types.js';
 import type { ContactInfo, PendingKey } from './events.js';
@@ -117,3 +117,12 @@ export function parseSafetyNumber(text: string): string | null {
 
 /** Store keys are ASCII: the name is hex-encoded, so any pseudonym sorts and ranges safely. */
 export const contactKey = (name: string) => PREFIX.contact + toHex(utf8(pseudonymKey(name)));
+
+/** True when `card` is the key pinned for its pseudonym (not a pending or unknown one). */
+export function isPinned(contact: Contact | undefined, card: Card): boolean {
+  return (
+    contact !== undefined &&
+    bytesEqual(contact.card.userId, card.userId) &&
+    bytesEqual(contact.card.boxPk, card.boxPk)
+  );
+}

@@ -4,7 +4,10 @@
  * received), is pinned. A later card for that pseudonym with a different user id
  * or box key is a key change: it is kept as pending, "verified" is cleared, and
  * the owner holds traffic both ways until the user accepts it with trust().
- * Nothing ever switches to a new key silently.
+ * Nothing ever switches to a new key silently. A card for an unknown name with
+ * exactly a contact's keys (signed over that name) is that contact renamed: the pin and
+ * its verification move to the new name, and the old name is no contact any more (the
+ * relay lets anyone register it now; a lookup of it pins whoever did).
  *
  * Every further change while one is pending is kept beside it and announced on
  * its own (issue 10, finding 2: a single pending slot let a card pushed while the
@@ -21,7 +24,7 @@
 import { verifyCard } from '../crypto/card.js';
 import { fingerprint } from '../crypto/keys.js';
 import { safetyNumber } from '../crypto/safety.js';
-import { bytesEqual, fromHex, toHex } from '../util/bytes.js';
+import { fromHex, toHex } from '../util/bytes.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { pseudonymKey } from '../wire/text.js';
 import type { Card } from '../wire/types.js';
@@ -45,7 +48,7 @@ import {
 } from './contact-records.js';
 import { PeerCode, peerError } from './errors.js';
 import type { ContactInfo, PeerEvents, PendingKey } from './events.js';
-import { type PeerStore, PREFIX, putJson } from './store.js';
+import { del, type PeerStore, PREFIX, putJson } from './store.js';
 
 export {
   type Contact,
@@ -113,6 +116,8 @@ export class Contacts {
     const name = pseudonymKey(card.pseudonym);
     const existing = this.byName.get(name);
     if (existing === undefined) {
+      const former = this.formerName(seen);
+      if (former !== undefined) return this.renamed(former, seen);
       const contact: StoredContact = { ...seen, verified: false, addedAtMs: this.clock.now() };
       this.byName.set(name, contact);
       await this.store.write([putJson(contactKey(card.pseudonym), contact)]);
@@ -141,6 +146,28 @@ export class Contacts {
     return 'changed';
   }
 
+  /** A contact pinned to exactly these keys under another name, with no key change pending. */
+  private formerName(seen: StoredCard): StoredContact | undefined {
+    return [...this.byName.values()].find((c) => sameKeys(c, seen) && pendingOf(c).length === 0);
+  }
+
+  /** A contact's own keys signed over a new name (`natter rename`): the pin moves, see above. */
+  private async renamed(former: StoredContact, seen: StoredCard): Promise<Observation> {
+    const moved: StoredContact = { ...former, ...seen };
+    this.byName.delete(pseudonymKey(former.pseudonym));
+    this.byName.set(pseudonymKey(seen.pseudonym), moved);
+    await this.store.write([
+      del(contactKey(former.pseudonym)),
+      putJson(contactKey(seen.pseudonym), moved),
+    ]);
+    this.events.emit('contact:renamed', {
+      from: former.pseudonym,
+      to: seen.pseudonym,
+      contact: this.info(moved),
+    });
+    return 'known';
+  }
+
   /**
    * The pinned card seen again, verified, with another signature under the same
    * name: a record from before protocol 2's card signature. Keep the new one, so the
@@ -154,12 +181,14 @@ export class Contacts {
   }
 
   /**
-   * Cards from the relay's roster: they reveal a key change of a known contact
-   * early. Strangers are not pinned from a roster (only when we talk to them).
+   * Cards from the relay's roster: they reveal a key change (or a new name) of a known
+   * contact early. Strangers are not pinned from a roster (only when we talk to them).
    */
   async observeKnown(cards: Card[]): Promise<void> {
     for (const card of cards) {
-      if (this.byName.has(pseudonymKey(card.pseudonym))) {
+      const hex = toHex(card.userId);
+      const renamed = () => [...this.byName.values()].some((c) => c.userId === hex);
+      if (this.byName.has(pseudonymKey(card.pseudonym)) || renamed()) {
         await this.observe(card).catch(() => undefined);
       }
     }
@@ -266,13 +295,4 @@ export class Contacts {
       pendingKeys: pending.map((p) => this.pendingKey(p)),
     };
   }
-}
-
-/** True when `card` is the key pinned for its pseudonym (not a pending or unknown one). */
-export function isPinned(contact: Contact | undefined, card: Card): boolean {
-  return (
-    contact !== undefined &&
-    bytesEqual(contact.card.userId, card.userId) &&
-    bytesEqual(contact.card.boxPk, card.boxPk)
-  );
 }

@@ -214,6 +214,11 @@ export interface PeerEventMap extends FileEvents {
   };
   'contact:trusted': ContactInfo;
   /**
+   * A contact renamed themselves (their own key, signed over the new name): the pin and its
+   * verification moved from `from` to `to`; the conversation under the old name is kept.
+   */
+  'contact:renamed': { from: string; to: string; contact: ContactInfo };
+  /**
    * A membership change applied (from the relay's stream, mine included): `group` is
    * the group after it. Every member's client checked its signature and chain.
    */

@@ -75,6 +75,7 @@ export function recordEvents(events: PeerEvents): {
     'contact:new',
     'contact:key-changed',
     'contact:trusted',
+    'contact:renamed',
     'error',
   ];
   for (const name of names) {

@@ -13,7 +13,11 @@
  *   v1!outbox!<local seq, 16 digits>  → entry (JSON, before issue 9; read, moved to v2 when written)
  *   meta!counter!<peer key hex>       → last counter used in that conversation
  */
-import { type ConversationId, conversationStoreKey } from '../conversations/ids.js';
+import {
+  type ConversationId,
+  conversationStoreKey,
+  directConversation,
+} from '../conversations/ids.js';
 import { del, fixedWidth, type KvOp, type PeerStore, PREFIX, putJson } from '../store.js';
 import {
   decodeOutboxRecord,
@@ -103,6 +107,19 @@ export class Outbox {
         { type: 'put', key: SEQ_KEY, value: String(this.seq) },
       ],
     };
+  }
+
+  /**
+   * A contact renamed from `from` to `to` (contacts.ts): my numbering in the conversation
+   * under the new name goes on from the old one's, so their client sees no rewound counter
+   * (counters.ts).
+   */
+  async continueCounter(from: string, to: string): Promise<void> {
+    const last = this.counters.get(counterKey(directConversation(from))) ?? 0;
+    const key = counterKey(directConversation(to));
+    if ((this.counters.get(key) ?? 0) >= last) return;
+    this.counters.set(key, last);
+    await this.store.write([putJson(key, last)]);
   }
 
   get(msgId: string): OutboxEntry | undefined {

@@ -6,7 +6,7 @@
 import { fingerprint } from '../../crypto/keys.js';
 import type { RosterChange, RosterItem } from '../../presence/roster.js';
 import { fromHex } from '../../util/bytes.js';
-import { type Contact, isPinned } from '../contacts.js';
+import { type Contact, isPinned } from '../contact-records.js';
 import type { OnlinePeer, PeerEventMap } from '../events.js';
 
 /** What the roster needs to know about contacts: the pinned card of a pseudonym, if any. */

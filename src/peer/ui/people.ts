@@ -47,6 +47,12 @@ export class People {
     this.contactsByKey.set(nameKey(info.pseudonym), info);
   }
 
+  /** A contact renamed themselves: the old name is no contact any more. */
+  contactRenamed(from: string, info: ContactInfo): void {
+    this.contactsByKey.delete(nameKey(from));
+    this.contactUpdate(info);
+  }
+
   /** Marks a contact's key as changed (until trust). */
   keyChanged(name: string): void {
     const c = this.contactsByKey.get(nameKey(name));

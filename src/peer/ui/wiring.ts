@@ -79,6 +79,18 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
         `${sanitize(c.pseudonym)} is ${c.verified ? 'verified ✓' : 'trusted'}`,
       );
     }),
+    // In the old conversation (kept, under the old name) and in the new one.
+    core.on('contact:renamed', (e) => {
+      s.contactRenamed(e.from, e.contact);
+      const [from, to] = [sanitize(e.from), sanitize(e.to)];
+      const old = convOf(e.from);
+      if (old !== null) note(p, old, `${from} is now called ${to}: /msg ${to}`);
+      note(
+        p,
+        s.ensure(e.to).id,
+        `${to} was called ${from} (the same key${e.contact.verified ? ', verified ✓' : ''})`,
+      );
+    }),
     core.on('contact:key-changed', (e) => {
       const who = sanitize(e.pseudonym);
       s.keyChanged(e.pseudonym);

@@ -105,6 +105,36 @@ describe('cli: the profile settings', () => {
       assert.match(inbox.stdout, /"text":"hello again"/);
     });
 
+    it("moves a contact's pin and verification to their new name, and numbering goes on", async () => {
+      assert.equal((await as('a', ['init', '--name', 'alice'])).code, 0);
+      assert.equal((await as('b', ['init', '--name', 'bob'])).code, 0);
+      assert.equal((await as('a', ['send', '--to', 'bob', 'hi bob'])).code, 0);
+      assert.equal((await as('b', ['inbox'])).code, 0);
+      assert.equal((await as('b', ['send', '--to', 'alice', 'hi alice'])).code, 0);
+      assert.equal((await as('a', ['inbox'])).code, 0);
+      const fp = JSON.parse((await as('a', ['fingerprint', 'bob', '--json'])).stdout);
+      const trusted = await as('a', ['trust', 'bob', '--safety-number', fp.safetyNumber]);
+      assert.equal(trusted.code, 0, trusted.stderr);
+
+      assert.equal((await as('b', ['rename', 'robert'])).code, 0);
+      assert.equal((await as('b', ['send', '--to', 'alice', 'robert now'])).code, 0);
+      assert.match((await as('a', ['inbox'])).stdout, /robert now/);
+      const contacts = JSON.parse((await as('a', ['contacts', '--json'])).stdout) as {
+        pseudonym: string;
+        verified: boolean;
+      }[];
+      assert.deepEqual(
+        contacts.map((c) => [c.pseudonym, c.verified]),
+        [['robert', true]],
+        'one contact, under the new name, still verified',
+      );
+      // alice's numbering to him goes on: his client sees no rewound counter.
+      assert.equal((await as('a', ['send', '--to', 'robert', 'hi robert'])).code, 0);
+      const inbox = await as('b', ['inbox']);
+      assert.match(inbox.stdout, /hi robert/);
+      assert.doesNotMatch(inbox.stderr, /numbered from an earlier point/);
+    });
+
     it('frees no name when the new one is the old in another case', async () => {
       assert.equal((await as('a', ['init', '--name', 'alice'])).code, 0);
       const recased = await as('a', ['rename', 'Alice']);

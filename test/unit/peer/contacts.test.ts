@@ -150,6 +150,43 @@ describe('contacts: trust on first use', () => {
     assert.ok(p.contacts.get('bob')?.pending);
   });
 
+  it("follows a contact's rename: their own keys signed over a new name move the pin and verification", async () => {
+    const p = await memoryPeer(me);
+    const bob = person('bob');
+    await p.contacts.observe(bob.card);
+    await p.contacts.trust('bob', numberWith(bob));
+    const robert = person('robert', bob.id);
+    assert.equal(await p.contacts.observe(robert.card), 'known');
+    assert.equal(p.contacts.get('bob'), undefined, 'the old name is no contact any more');
+    assert.equal(p.contacts.get('robert')?.verified, true);
+    assert.deepEqual(
+      p.log['contact:renamed']?.map((e) => [e.from, e.to]),
+      [['bob', 'robert']],
+    );
+    assert.equal(p.log['contact:new']?.length, 1, 'bob alone: robert is no new contact');
+    const reloaded = await Contacts.load(p.store, p.events, me.id.signPk);
+    assert.deepEqual(
+      reloaded.list().map((c) => [c.pseudonym, c.verified]),
+      [['robert', true]],
+    );
+    // The relay's roster brings the new name too (a contact online, not yet written to).
+    const q = await memoryPeer(me);
+    await q.contacts.observe(bob.card);
+    await q.contacts.observeKnown([robert.card]);
+    assert.equal(q.contacts.get('robert')?.pseudonym, 'robert');
+  });
+
+  it('takes no rename from a contact whose key change is pending, nor from other keys', async () => {
+    const p = await memoryPeer(me);
+    const bob = person('bob');
+    await p.contacts.observe(bob.card);
+    await p.contacts.observe(person('bob').card);
+    assert.equal(await p.contacts.observe(person('robert', bob.id).card), 'new');
+    assert.ok(p.contacts.get('bob')?.pending, 'bob stays, with his pending change');
+    assert.equal(p.contacts.get('robert')?.verified, false);
+    assert.equal(p.log['contact:renamed'], undefined);
+  });
+
   it('keeps pins, pending keys and verified flags across a reload', async () => {
     const p = await memoryPeer(me);
     const bob = person('bob');

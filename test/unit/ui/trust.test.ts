@@ -121,6 +121,25 @@ describe('ui: /verify and /trust pass the number compared', () => {
     assert.match(text, /ANOTHER new key for bob \(2222-new0-key0-2222\): 2 /);
   });
 
+  it("says a contact's rename in the old conversation and the new one", async () => {
+    const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
+    h.core.receive('bob', 'hi');
+    h.app.open('bob');
+    await h.settle();
+    h.core.emit('contact:renamed', {
+      from: 'bob',
+      to: 'robert',
+      contact: contact('robert', { userId: 'id-bob', verified: true }),
+    });
+    await h.settle();
+    assert.match(screenText(h), /\* bob is now called robert: \/msg robert/);
+    assert.equal(h.app.state.contact('bob'), undefined);
+    assert.equal(h.app.state.contact('robert')?.verified, true);
+    h.app.open('robert');
+    await h.settle();
+    assert.match(screenText(h), /\* robert was called bob \(the same key, verified ✓\)/);
+  });
+
   it('parses a key number after /verify and a safety number after /trust', () => {
     const ok = (line: string) => {
       const r = parseInput(line);
