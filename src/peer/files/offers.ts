@@ -28,6 +28,8 @@ export interface OfferMeta {
   conversation: ConversationId;
   group: string | null;
   nowMs: number;
+  /** The offer is the first word from this sender's key (pinned by it, on first use). */
+  firstContact?: boolean;
 }
 
 /**
@@ -48,6 +50,7 @@ export function intakeOffer(offer: FileOffer, meta: OfferMeta): IncomingRecord {
     dir: null,
     savedAs: null,
     error: null,
+    ...(meta.firstContact === true ? { firstContact: true } : {}),
   };
   try {
     checkFileStreamParams({
@@ -71,6 +74,9 @@ export type Decision = 'accept' | 'decline' | 'ask';
 export function decide(record: IncomingRecord, settings: FileSettings): Decision {
   if (record.state !== 'offered') return 'ask';
   if (record.offer.size > settings.maxIncomingBytes) return 'decline';
+  // Auto-accept names people already talked to: a file that is the first word from a key
+  // (someone who registered a listed name since) is asked about, as from anyone else.
+  if (record.firstContact === true) return 'ask';
   return autoAccepts(settings, record.from) ? 'accept' : 'ask';
 }
 

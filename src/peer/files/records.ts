@@ -91,6 +91,8 @@ export interface IncomingRecord {
   durableChunks?: number;
   /** Received or declined: the relay was sent FileDone on a live link. */
   doneSent?: boolean;
+  /** The offer was the first word from its sender's key: never auto-accepted (offers.ts). */
+  firstContact?: boolean;
   /**
    * Received or declined: false while the answer to the sender (replies.ts) is owed, true once
    * it is in the outbox; absent in records from before answers, which owe none.

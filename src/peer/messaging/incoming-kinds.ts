@@ -110,6 +110,7 @@ export const CONTENT_KINDS: { [K in InnerKind]: Handler<K> } = {
       conversation: msg.conversation,
       group: null,
       nowMs: batch.now,
+      firstContact: msg.seenAs === 'new',
     });
     if (taken === null) return;
     batch.ops.push(...taken.ops);

@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import type { NatterClient } from '../../../../src/peer/client.js';
+import { nextEvent } from '../../../helpers/events.js';
 
 /** `size` bytes of a deterministic pattern (different per seed), written to `path`. */
 export async function writePattern(path: string, size: number, seed = 1): Promise<string> {
@@ -100,4 +102,19 @@ export async function startCutProxy(target: { host: string; port: number }): Pro
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * `from` has written to `to` once, and `to` has the message: a file from `from` is then no
+ * first contact, so `to`'s auto-accept applies to it (files/offers.ts).
+ */
+export async function acquainted(from: NatterClient, to: NatterClient): Promise<void> {
+  const got = nextEvent(
+    to,
+    'message:received',
+    (m) => m.from.pseudonym === from.me.pseudonym,
+    10_000,
+  );
+  await from.send(to.me.pseudonym, 'hi');
+  await got;
 }

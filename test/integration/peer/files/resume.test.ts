@@ -12,7 +12,7 @@ import { nextEvent } from '../../../helpers/events.js';
 import { forgeRelayFrames } from '../../../helpers/forging-relay.js';
 import { makeTempDir, removeTempDirs } from '../../../helpers/tmp.js';
 import { testWorld } from '../../../helpers/world.js';
-import { type CutProxy, sha256File, startCutProxy, writePattern } from './helpers.js';
+import { acquainted, type CutProxy, sha256File, startCutProxy, writePattern } from './helpers.js';
 
 const MiB = 1024 * 1024;
 /** Small chunks: many of them, so a cut lands mid-transfer and the resend bound is visible. */
@@ -42,6 +42,7 @@ describe('file transfer: resume and groups', function () {
       const bob = await world.client('bob', relay);
       await Promise.all([alice.connect(), bob.connect()]);
       const downloads = await makeTempDir('natter-dl-');
+      await acquainted(alice, bob);
       await bob.setFileSettings({ downloadDir: downloads, autoAcceptFrom: ['alice'] });
       const src = await makeTempDir('natter-src-');
       const size = 4 * MiB + 5;
@@ -79,6 +80,7 @@ describe('file transfer: resume and groups', function () {
     const bob = await world.client('bob', relay);
     await Promise.all([alice.connect(), bob.connect()]);
     const downloads = await makeTempDir('natter-dl-');
+    await acquainted(alice, bob);
     await bob.setFileSettings({ downloadDir: downloads, autoAcceptFrom: ['alice'] });
     const src = await makeTempDir('natter-src-');
     const size = 1 * MiB + 7;
@@ -115,6 +117,7 @@ describe('file transfer: resume and groups', function () {
     const bob = await world.client('bob', relay);
     await Promise.all([alice.connect(), bob.connect()]);
     const downloads = await makeTempDir('natter-dl-');
+    await acquainted(alice, bob);
     await bob.setFileSettings({ downloadDir: downloads, autoAcceptFrom: ['alice'] });
     const src = await makeTempDir('natter-src-');
     const size = 4 * MiB + 9;

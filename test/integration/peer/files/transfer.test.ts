@@ -9,7 +9,7 @@ import type { NatterClient } from '../../../../src/peer/client.js';
 import { nextEvent } from '../../../helpers/events.js';
 import { makeTempDir, removeTempDirs } from '../../../helpers/tmp.js';
 import { testWorld } from '../../../helpers/world.js';
-import { sha256File, writePattern } from './helpers.js';
+import { acquainted, sha256File, writePattern } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
@@ -196,8 +196,20 @@ describe('file transfer through a real relay', function () {
     await assert.rejects(alice.declineFile('abcdef'), { code: 'E_UNKNOWN_TRANSFER' });
   });
 
+  it('asks about a file that is the first word from a listed name (someone who registered it since)', async () => {
+    const { alice, bob } = await pair();
+    await bob.setFileSettings({ autoAcceptFrom: ['alice'] });
+    const src = await makeTempDir('natter-src-');
+    await writePattern(join(src, 'first.txt'), 1000, 8);
+    const offer = nextEvent(bob, 'file:offer', (o) => o.name === 'first.txt', 10_000);
+    await alice.sendFile({ to: 'bob' }, [join(src, 'first.txt')]);
+    assert.equal((await offer).state, 'offered', 'not accepted unasked');
+    assert.deepEqual(bob.transfers(), []);
+  });
+
   it('auto-accepts from a chosen contact, reporting progress on the way', async () => {
     const { alice, bob, downloads } = await pair();
+    await acquainted(alice, bob);
     await bob.setFileSettings({ autoAcceptFrom: ['Alice'] });
     const src = await makeTempDir('natter-src-');
     const hash = await writePattern(join(src, 'auto.txt'), 10_000, 8);
