@@ -96,3 +96,25 @@ class Progress {
     this.ctx.io.stderr.write(`natter: ${line}…\n`);
   }
 }
+
+/**
+ * The link of a running client, for a command sent through it (control-files.ts): ready at
+ * once when it is; else waited for up to `waitMs` as the command alone waits (connectRelay),
+ * so a relay that refuses the dial is E_RELAY_UNREACHABLE there too, not the link's E_OFFLINE.
+ */
+export async function runningLinkUp(
+  client: Pick<NatterClient, 'connect'>,
+  waitMs: number,
+  failFastMs: number | undefined,
+): Promise<void> {
+  try {
+    await client.connect({
+      timeoutMs: waitMs,
+      ...(failFastMs === undefined ? {} : { failFastMs }),
+    });
+  } catch (err) {
+    if (isNatterError(err, 'E_RELAY_TIMEOUT') && isNatterError(err.cause, 'E_RELAY_UNREACHABLE'))
+      throw cliError(CliCode.RelayUnreachable, err.message, { cause: err });
+    throw err;
+  }
+}

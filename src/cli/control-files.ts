@@ -15,6 +15,7 @@ import type {
   TransferInfo,
 } from '../peer/index.js';
 import { describeError } from '../util/errors.js';
+import { runningLinkUp } from './connect.js';
 import {
   badRequest as bad,
   type HandlerTable,
@@ -36,6 +37,7 @@ export type FileControlTarget = Pick<
   | 'fileSettings'
   | 'setFileSettings'
   | 'on'
+  | 'connect'
 >;
 
 /** Each file request kind: its fields and its answer's (merged into ControlOps). */
@@ -44,8 +46,15 @@ export interface FileControlOps {
   'transfers.list': { request: NoFields; answer: { transfers: TransferInfo[] } };
   'files.accept': { request: { ref: string; dir?: string }; answer: { transfer: TransferInfo } };
   'files.decline': { request: { ref: string }; answer: { offer: OfferInfo | null } };
+  /** `waitMs` (and `failFastMs`): how long the command would wait for the relay alone. */
   'files.send': {
-    request: { target: FileTarget; paths: string[]; chunkBytes?: number };
+    request: {
+      target: FileTarget;
+      paths: string[];
+      chunkBytes?: number;
+      waitMs?: number;
+      failFastMs?: number;
+    };
     answer: { transfer: TransferInfo };
   };
   /** `natter config` for download-dir, auto-accept, max-incoming: the change, then the settings. */
@@ -67,6 +76,14 @@ export type TransferEvent =
 
 /** Paths in one send-file request: a shell's glob, not a backup. */
 export const MAX_CONTROL_FILE_PATHS = 10_000;
+
+/** An optional number of milliseconds, as `{ [key]: n }`, or nothing. */
+function optionalMs(raw: Record<string, unknown>, key: string): { [k: string]: number } {
+  const v = raw[key];
+  if (v === undefined) return {};
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw bad(`${key}: milliseconds`);
+  return { [key]: v };
+}
 
 function fileTarget(raw: unknown): FileTarget {
   const t = (raw ?? {}) as Record<string, unknown>;
@@ -116,16 +133,15 @@ export const FILE_OPS: HandlerTable<FileControlOps, FileControlTarget> = {
         target: fileTarget(raw.target),
         paths: absolutePaths(raw.paths),
         ...(chunk === undefined ? {} : { chunkBytes: chunk as number }),
+        ...optionalMs(raw, 'waitMs'),
+        ...optionalMs(raw, 'failFastMs'),
       };
     },
-    run: async (t, r) => ({
-      transfer: await offerFiles(
-        t,
-        r.target,
-        r.paths,
-        r.chunkBytes === undefined ? {} : { chunkBytes: r.chunkBytes },
-      ),
-    }),
+    async run(t, r) {
+      if (r.waitMs !== undefined) await runningLinkUp(t, r.waitMs, r.failFastMs);
+      const chunk = r.chunkBytes === undefined ? {} : { chunkBytes: r.chunkBytes };
+      return { transfer: await offerFiles(t, r.target, r.paths, chunk) };
+    },
   },
   'files.settings': {
     parse(raw) {

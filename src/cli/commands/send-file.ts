@@ -15,7 +15,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { NatterClient, TransferInfo } from '../../peer/index.js';
-import { connectRelay } from '../connect.js';
+import { connectRelay, FAIL_FAST_MS } from '../connect.js';
 import { type CliContext, InterruptedError } from '../context.js';
 import { CliCode, cliError } from '../errors.js';
 import { describeFile, transferJson } from '../file-format.js';
@@ -76,7 +76,15 @@ export function addSendFileCommand(program: Command, withContext: WithContext): 
         if (opts.wait === false) ctx.waitGiven = false;
         const chunk = opts.chunkBytes === undefined ? {} : { chunkBytes: opts.chunkBytes };
         // Beside a running client on this profile, it offers and uploads (file-control.ts).
-        const request = { target, paths: paths.map((p) => resolve(p)), ...chunk };
+        const waitMs = opts.wait === false ? 30_000 : opts.wait;
+        const request = {
+          target,
+          paths: paths.map((p) => resolve(p)),
+          ...chunk,
+          // A running client that is not connected waits for the relay as this would.
+          waitMs,
+          ...(ctx.waitGiven ? {} : { failFastMs: FAIL_FAST_MS }),
+        };
         const through = await transferThroughRunning(
           ctx,
           { op: 'files.send', request },
@@ -86,7 +94,6 @@ export function addSendFileCommand(program: Command, withContext: WithContext): 
         const client = await ctx.openClient({ connect: true, tellQueued: true });
         const told = tellGroupChanges(ctx, client);
         try {
-          const waitMs = opts.wait === false ? 30_000 : opts.wait;
           await connectRelay(ctx, client, { waitMs });
           if ('group' in target) await knownGroup(ctx, client, target.group, waitMs);
           const offered = await offer(ctx, client, target, request.paths, chunk);

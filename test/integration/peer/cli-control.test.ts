@@ -207,6 +207,26 @@ describe('cli beside a running client (issue 13: one process per profile no more
     );
   });
 
+  it('send-file through a running client with its relay down says E_RELAY_UNREACHABLE, as alone', async () => {
+    assert.equal((await as('b', ['send', '--to', 'alice', 'first'])).code, 0);
+    const client = await runBob();
+    const offline = new Promise<void>((resolve) => {
+      client.on('connection:state', (e) => {
+        if (e.state === 'offline') resolve();
+      });
+    });
+    await relay.close();
+    await offline;
+    const path = join(dir, 'notes.txt');
+    await writeFile(path, 'some notes');
+    const alone = await as('a', ['send-file', '--to', 'bob', path]);
+    const through = await as('b', ['send-file', '--to', 'alice', path]);
+    assert.equal(alone.code, 1);
+    assert.match(alone.stderr, /\(E_RELAY_UNREACHABLE\)/);
+    assert.equal(through.code, alone.code, through.stderr);
+    assert.match(through.stderr, /not reachable: connection refused.*\(E_RELAY_UNREACHABLE\)/);
+  });
+
   it('runs one-shot commands started at once on one profile one after another, none refused', async () => {
     const texts = ['one', 'two', 'three', 'four'];
     const runs = await Promise.all(texts.map((t) => as('b', ['send', '--to', 'alice', t])));
