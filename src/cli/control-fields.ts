@@ -40,3 +40,12 @@ export function textField(
 /** No fields: the request kinds that only ask. */
 export type NoFields = Record<never, never>;
 export const noFields = (): NoFields => ({});
+
+/** An optional number of milliseconds, as `{ [key]: n }`, or nothing. */
+export function optionalMs(raw: Record<string, unknown>, key: string): { [k: string]: number } {
+  const v = raw[key];
+  if (v === undefined) return {};
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+    throw badRequest(`${key}: milliseconds`);
+  return { [key]: v };
+}

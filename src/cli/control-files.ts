@@ -20,6 +20,7 @@ import {
   badRequest as bad,
   type HandlerTable,
   type NoFields,
+  optionalMs,
   textField as text,
 } from './control-fields.js';
 import { offerFiles } from './file-wait.js';
@@ -76,14 +77,6 @@ export type TransferEvent =
 
 /** Paths in one send-file request: a shell's glob, not a backup. */
 export const MAX_CONTROL_FILE_PATHS = 10_000;
-
-/** An optional number of milliseconds, as `{ [key]: n }`, or nothing. */
-function optionalMs(raw: Record<string, unknown>, key: string): { [k: string]: number } {
-  const v = raw[key];
-  if (v === undefined) return {};
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw bad(`${key}: milliseconds`);
-  return { [key]: v };
-}
 
 function fileTarget(raw: unknown): FileTarget {
   const t = (raw ?? {}) as Record<string, unknown>;

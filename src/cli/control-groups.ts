@@ -7,11 +7,13 @@
  * Registered in the table of control-ops.ts.
  */
 import type { GroupInfo, NatterClient } from '../peer/index.js';
+import { runningLinkUp } from './connect.js';
 import {
   badRequest as bad,
   type HandlerTable,
   type NoFields,
   noFields,
+  optionalMs,
   textField as text,
 } from './control-fields.js';
 
@@ -27,6 +29,7 @@ export type GroupControlTarget = Pick<
   | 'demoteInGroup'
   | 'renameGroup'
   | 'leaveGroup'
+  | 'connect'
 >;
 
 /** A member's verb of `natter group`. */
@@ -50,7 +53,11 @@ export interface GroupChanged {
 export interface GroupControlOps {
   'groups.list': { request: NoFields; answer: { groups: GroupInfo[] } };
   'group.show': { request: { ref: string }; answer: { group: GroupInfo } };
-  'group.change': { request: { change: GroupChange }; answer: GroupChanged };
+  /** `waitMs` (and `failFastMs`): how long the command would wait for the relay alone. */
+  'group.change': {
+    request: { change: GroupChange; waitMs?: number; failFastMs?: number };
+    answer: GroupChanged;
+  };
 }
 
 /** Members one create request names: more than any group a LAN runs. */
@@ -113,7 +120,14 @@ export const GROUP_OPS: HandlerTable<GroupControlOps, GroupControlTarget> = {
     run: async (t, r) => ({ group: await t.group(r.ref) }),
   },
   'group.change': {
-    parse: (raw) => ({ change: parseGroupChange(raw.change) }),
-    run: (t, r) => applyGroupChange(t, r.change),
+    parse: (raw) => ({
+      change: parseGroupChange(raw.change),
+      ...optionalMs(raw, 'waitMs'),
+      ...optionalMs(raw, 'failFastMs'),
+    }),
+    async run(t, r) {
+      if (r.waitMs !== undefined) await runningLinkUp(t, r.waitMs, r.failFastMs);
+      return applyGroupChange(t, r.change);
+    },
   },
 };

@@ -10,7 +10,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { type GroupUpdate, type NatterClient, PeerCode, pseudonymKey } from '../../peer/index.js';
 import { isNatterError } from '../../util/errors.js';
-import { connectRelay } from '../connect.js';
+import { connectRelay, FAIL_FAST_MS } from '../connect.js';
 import type { CliContext } from '../context.js';
 import {
   applyGroupChange,
@@ -264,7 +264,10 @@ async function changing(
   const control = await runningClient(ctx);
   if (control !== null) {
     try {
-      return await callControl(control, 'group.change', { change }, opts.wait);
+      // A running client that is not connected waits for the relay as this would.
+      const wait = { waitMs: opts.wait, ...(ctx.waitGiven ? {} : { failFastMs: FAIL_FAST_MS }) };
+      // Up to --wait for the relay there, then up to as long for the change itself.
+      return await callControl(control, 'group.change', { change, ...wait }, 2 * opts.wait);
     } finally {
       control.close();
     }

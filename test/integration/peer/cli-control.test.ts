@@ -207,7 +207,7 @@ describe('cli beside a running client (issue 13: one process per profile no more
     );
   });
 
-  it('send-file through a running client with its relay down says E_RELAY_UNREACHABLE, as alone', async () => {
+  it('send-file and group changes through a running client with its relay down say E_RELAY_UNREACHABLE, as alone', async () => {
     assert.equal((await as('b', ['send', '--to', 'alice', 'first'])).code, 0);
     const client = await runBob();
     const offline = new Promise<void>((resolve) => {
@@ -225,6 +225,9 @@ describe('cli beside a running client (issue 13: one process per profile no more
     assert.match(alone.stderr, /\(E_RELAY_UNREACHABLE\)/);
     assert.equal(through.code, alone.code, through.stderr);
     assert.match(through.stderr, /not reachable: connection refused.*\(E_RELAY_UNREACHABLE\)/);
+    const group = await as('b', ['group', 'create', 'team', '--members', 'alice']);
+    assert.equal(group.code, 1, group.stderr);
+    assert.match(group.stderr, /not reachable: connection refused.*\(E_RELAY_UNREACHABLE\)/);
   });
 
   it('runs one-shot commands started at once on one profile one after another, none refused', async () => {
