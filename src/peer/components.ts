@@ -26,7 +26,7 @@ import { FileTransfers, loadTransfers, type TransfersLoaded } from './files/tran
 import { Groups, type GroupsLoaded } from './groups/groups.js';
 import { Lookups } from './link/lookups.js';
 import { Requests } from './link/requests.js';
-import { CounterWindows } from './messaging/counters.js';
+import { CounterWindows, markWindowsOnRename } from './messaging/counters.js';
 import { DamagedReports } from './messaging/damaged.js';
 import { HeldMessages } from './messaging/held.js';
 import { History } from './messaging/history.js';
@@ -92,6 +92,7 @@ export async function openComponents(opts: OpenOptions): Promise<ClientComponent
   }
   const store = await PeerStore.open(paths.db, paths.dir, { lockWaitMs: opts.lockWaitMs ?? 0 });
   try {
+    await markWindowsOnRename(store, config.pseudonym, pseudonym);
     const clock = opts.clock ?? systemClock;
     const events = new PeerEvents();
     const c = build({

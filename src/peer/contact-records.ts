@@ -4,8 +4,10 @@
  * records, pending keys, safety numbers as typed, store keys.
  */
 import { bytesEqual, fromHex, toHex, utf8 } from '../util/bytes.js';
+import type { NatterError } from '../util/errors.js';
 import { pseudonymKey } from '../wire/text.js';
 import type { Card } from '../wire/types.js';
+import { PeerCode, peerError } from './errors.js';
 import type { ContactInfo, PendingKey } from './events.js';
 import { PREFIX } from './store.js';
 
@@ -44,7 +46,15 @@ export interface StoredContact extends StoredCard {
   addedAtMs: number;
   pending?: StoredPending;
   laterPending?: StoredPending[];
+  /**
+   * The contact renamed themselves to this name (contacts.ts): this record keeps the old name
+   * pinned to their keys, so what is written to it reaches them, never whoever registers it.
+   */
+  renamedTo?: string;
 }
+
+/** A record as the contact it is now: not an old name of theirs (renamedTo). */
+export const isCurrent = (c: StoredContact): boolean => c.renamedTo === undefined;
 
 export interface Contact {
   pseudonym: string;
@@ -124,5 +134,33 @@ export function isPinned(contact: Contact | undefined, card: Card): boolean {
     contact !== undefined &&
     bytesEqual(contact.card.userId, card.userId) &&
     bytesEqual(contact.card.boxPk, card.boxPk)
+  );
+}
+
+/** The contact as the core hands it out: its pinned card, and the newest pending one. */
+export function toContact(c: StoredContact): Contact {
+  const newest = pendingOf(c).at(-1);
+  return {
+    pseudonym: c.pseudonym,
+    card: fromStored(c),
+    verified: c.verified,
+    pending: newest === undefined ? null : fromStored(newest),
+  };
+}
+
+/**
+ * trust() accepted nothing for `who`: the number compared is no pending key's (`pending` of
+ * them), or the pinned key's when none is pending; `ofOldKey`: it is the pinned key's.
+ */
+export function mismatch(who: string, pending: number, ofOldKey: boolean): NatterError {
+  const why =
+    pending === 0
+      ? `it is not the safety number of ${who}'s key (did it change while you compared?)`
+      : ofOldKey
+        ? `it is the number of ${who}'s old key, and ${pending} changed key(s) are pending`
+        : `it is the number of none of ${who}'s ${pending} pending key(s) (did one arrive while you compared?)`;
+  return peerError(
+    PeerCode.SafetyNumberMismatch,
+    `trust: nothing accepted for '${who}': ${why}; compare the numbers again`,
   );
 }

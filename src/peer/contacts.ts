@@ -6,8 +6,9 @@
  * the owner holds traffic both ways until the user accepts it with trust().
  * Nothing ever switches to a new key silently. A card for an unknown name with
  * exactly a contact's keys (signed over that name) is that contact renamed: the pin and
- * its verification move to the new name, and the old name is no contact any more (the
- * relay lets anyone register it now; a lookup of it pins whoever did).
+ * its verification move to the new name; the old name stays pinned to their keys (the relay
+ * lets anyone register it now: a card of someone else under it is a key change, as ever),
+ * and what is written to it goes to the new name (currentName). It is no longer listed.
  *
  * Every further change while one is pending is kept beside it and announced on
  * its own (issue 10, finding 2: a single pending slot let a card pushed while the
@@ -32,8 +33,9 @@ import {
   type Contact,
   cardOf,
   contactKey,
-  fromStored,
+  isCurrent,
   MAX_PENDING_KEYS,
+  mismatch,
   type Observation,
   parseSafetyNumber,
   pendingOf,
@@ -43,12 +45,13 @@ import {
   type StoredPending,
   sameKeys,
   type TrustOutcome,
+  toContact,
   toStored,
   withPending,
 } from './contact-records.js';
 import { PeerCode, peerError } from './errors.js';
 import type { ContactInfo, PeerEvents, PendingKey } from './events.js';
-import { del, type PeerStore, PREFIX, putJson } from './store.js';
+import { type PeerStore, PREFIX, putJson } from './store.js';
 
 export {
   type Contact,
@@ -83,18 +86,30 @@ export class Contacts {
 
   get(name: string): Contact | undefined {
     const c = this.byName.get(pseudonymKey(name));
-    return c === undefined ? undefined : this.toContact(c);
+    return c === undefined ? undefined : toContact(c);
   }
 
   /** The contact currently pinned to this user id (pending keys do not count). */
   byUserId(userId: Uint8Array): Contact | undefined {
     const hex = toHex(userId);
-    for (const c of this.byName.values()) if (c.userId === hex) return this.toContact(c);
-    return undefined;
+    const all = [...this.byName.values()].filter((c) => c.userId === hex);
+    const c = all.find(isCurrent) ?? all[0];
+    return c === undefined ? undefined : toContact(c);
   }
 
+  /** The name a contact goes by now: `name`, or the one they renamed themselves to. */
+  currentName(name: string): string {
+    let c = this.byName.get(pseudonymKey(name));
+    for (let hops = 0; c?.renamedTo !== undefined && hops < MAX_PENDING_KEYS; hops++) {
+      c = this.byName.get(pseudonymKey(c.renamedTo)) ?? c;
+    }
+    return c?.pseudonym ?? name;
+  }
+
+  /** Contacts under the names they go by now (an old name of one is not listed). */
   list(): ContactInfo[] {
     return [...this.byName.values()]
+      .filter(isCurrent)
       .sort((a, b) => pseudonymKey(a.pseudonym).localeCompare(pseudonymKey(b.pseudonym)))
       .map((c) => this.info(c));
   }
@@ -148,16 +163,21 @@ export class Contacts {
 
   /** A contact pinned to exactly these keys under another name, with no key change pending. */
   private formerName(seen: StoredCard): StoredContact | undefined {
-    return [...this.byName.values()].find((c) => sameKeys(c, seen) && pendingOf(c).length === 0);
+    const all = [...this.byName.values()].filter(
+      (c) => sameKeys(c, seen) && pendingOf(c).length === 0,
+    );
+    return all.find(isCurrent) ?? all[0];
   }
 
-  /** A contact's own keys signed over a new name (`natter rename`): the pin moves, see above. */
+  /** A contact's own keys signed over a new name (`natter rename`): the pin follows, see above. */
   private async renamed(former: StoredContact, seen: StoredCard): Promise<Observation> {
-    const moved: StoredContact = { ...former, ...seen };
-    this.byName.delete(pseudonymKey(former.pseudonym));
+    const { renamedTo: _, ...rest } = former;
+    const moved: StoredContact = { ...rest, ...seen };
+    const old: StoredContact = { ...former, renamedTo: seen.pseudonym };
+    this.byName.set(pseudonymKey(former.pseudonym), old);
     this.byName.set(pseudonymKey(seen.pseudonym), moved);
     await this.store.write([
-      del(contactKey(former.pseudonym)),
+      putJson(contactKey(former.pseudonym), old),
       putJson(contactKey(seen.pseudonym), moved),
     ]);
     this.events.emit('contact:renamed', {
@@ -222,18 +242,17 @@ export class Contacts {
           ? existing
           : undefined
         : pending.findLast((p) => this.numberOf(p) === wanted);
-    if (chosen === undefined) throw this.mismatch(existing, pending.length, wanted);
-    const updated: StoredContact = {
-      ...withPending(existing, []),
-      ...cardOf(chosen),
-      verified: true,
-    };
+    if (chosen === undefined)
+      throw mismatch(existing.pseudonym, pending.length, wanted === this.numberOf(existing));
+    // A key accepted under an old name of someone: the name is that key's now.
+    const { renamedTo: _, ...rest } = withPending(existing, []);
+    const updated: StoredContact = { ...rest, ...cardOf(chosen), verified: true };
     this.byName.set(pseudonymKey(name), updated);
     await this.store.write([putJson(contactKey(existing.pseudonym), updated)]);
     const info = this.info(updated);
     this.events.emit('contact:trusted', info);
     return {
-      contact: this.toContact(updated),
+      contact: toContact(updated),
       info,
       accepted: pending.length > 0,
       discarded: pending.filter((p) => p !== chosen).map((p) => this.pendingKey(p)),
@@ -251,36 +270,12 @@ export class Contacts {
     return safetyNumber(this.me, fromHex(card.userId));
   }
 
-  private mismatch(c: StoredContact, pending: number, wanted: string) {
-    const who = c.pseudonym;
-    const why =
-      pending === 0
-        ? `it is not the safety number of ${who}'s key (did it change while you compared?)`
-        : wanted === this.numberOf(c)
-          ? `it is the number of ${who}'s old key, and ${pending} changed key(s) are pending`
-          : `it is the number of none of ${who}'s ${pending} pending key(s) (did one arrive while you compared?)`;
-    return peerError(
-      PeerCode.SafetyNumberMismatch,
-      `trust: nothing accepted for '${who}': ${why}; compare the numbers again`,
-    );
-  }
-
   private pendingKey(p: StoredPending): PendingKey {
     return {
       userId: p.userId,
       fingerprint: fingerprint(fromHex(p.userId)),
       safetyNumber: this.numberOf(p),
       seenAtMs: p.seenAtMs,
-    };
-  }
-
-  private toContact(c: StoredContact): Contact {
-    const newest = pendingOf(c).at(-1);
-    return {
-      pseudonym: c.pseudonym,
-      card: fromStored(c),
-      verified: c.verified,
-      pending: newest === undefined ? null : fromStored(newest),
     };
   }
 

@@ -47,7 +47,7 @@ export class OfferPost implements OfferPoster {
         recipients: { groupId: g.groupId },
       };
     }
-    const name = normalizePseudonym(target.to);
+    const name = this.d.contacts.currentName(normalizePseudonym(target.to));
     const conversation = directConversation(name);
     const r = await this.d.direct.resolve({ conversation, peerName: name });
     if (r.ok) {

@@ -55,9 +55,11 @@ export function composeOffer(
 
 /** The recipient's name, normalised. E_BAD_PSEUDONYM, E_SELF. */
 function checkRecipient(deps: ComposeDeps, to: string): string {
-  const name = normalizePseudonym(to);
-  const problem = pseudonymProblem(name);
+  const typed = normalizePseudonym(to);
+  const problem = pseudonymProblem(typed);
   if (problem !== null) throw peerError(PeerCode.BadPseudonym, `send: recipient name ${problem}`);
+  // An old name of a contact who renamed themselves: their conversation under the new one.
+  const name = deps.contacts.currentName(typed);
   if (pseudonymKey(name) === pseudonymKey(deps.myName)) {
     throw peerError(PeerCode.Self, 'send: you cannot message yourself');
   }

@@ -25,6 +25,7 @@
  * one seen from a sender, and older than it, is refused too.
  */
 import { toHex } from '../../util/bytes.js';
+import { pseudonymKey } from '../../wire/text.js';
 import type { Inner } from '../../wire/types.js';
 import { type ConversationId, conversationStoreKey } from '../conversations/ids.js';
 import { type KvOp, type PeerStore, PREFIX, putJson } from '../store.js';
@@ -47,6 +48,11 @@ export interface CounterWindow {
   gaps: [number, number][];
   /** The sender's numbering is behind `high` ('rewound' was noticed); cleared when it passes. */
   rewound?: boolean;
+  /**
+   * I renamed myself since this window began (markWindowsOnRename): the sender's next
+   * rewind is their numbering for my new name starting again, taken without a notice.
+   */
+  renamedAway?: boolean;
 }
 
 /** The counter, id and send time of one message, as sealed. */
@@ -77,11 +83,12 @@ export function judgeCounter(w: CounterWindow | undefined, m: Counted): CounterV
     const missing = m.counter - w.high - 1;
     const gaps: [number, number][] = [...w.gaps];
     if (missing > 0) gaps.push([w.high + 1, m.counter - 1]);
-    const next = {
+    const next: CounterWindow = {
       high: m.counter,
       highId: m.msgId,
       newestSentAtMs,
       gaps: gaps.slice(-MAX_COUNTER_GAPS),
+      ...(w.renamedAway === true ? { renamedAway: true } : {}),
     };
     return { kind: 'new', next, previous: w.high, missing };
   }
@@ -97,8 +104,10 @@ export function judgeCounter(w: CounterWindow | undefined, m: Counted): CounterV
     return { kind: 'late', next: { ...w, newestSentAtMs, gaps: gaps.slice(-MAX_COUNTER_GAPS) } };
   }
   if (m.sentAtMs > w.newestSentAtMs) {
-    const next = { ...w, newestSentAtMs, rewound: true };
-    return { kind: 'rewound', next, previous: w.high, notice: w.rewound !== true };
+    const { renamedAway, ...rest } = w;
+    const next = { ...rest, newestSentAtMs, rewound: true };
+    const notice = w.rewound !== true && renamedAway !== true;
+    return { kind: 'rewound', next, previous: w.high, notice };
   }
   return { kind: 'reused' };
 }
@@ -111,6 +120,29 @@ export interface Judged {
 
 const windowKey = (sender: Uint8Array, conversation: ConversationId) =>
   `${PREFIX.inCounters}${toHex(sender)}!${conversationStoreKey(conversation)}`;
+
+/**
+ * Marks every sender's window of one-to-one messages (renamedAway) when this profile claims
+ * another name than `saved` (`natter rename`; a change of case is none): senders number
+ * their messages per name they write to, so a sender who writes to the new name before
+ * hearing of it starts again at 1, which the window would call a rewind (a false "restored
+ * from a backup"). That one rewind is taken without a notice; any later one is noticed as
+ * ever, and a replay (not newer than what was accepted) is still refused. Group windows
+ * are numbered per group, not per name, and are left alone.
+ */
+export async function markWindowsOnRename(
+  store: PeerStore,
+  saved: string | undefined,
+  claimed: string,
+): Promise<void> {
+  if (saved === undefined || pseudonymKey(saved) === pseudonymKey(claimed)) return;
+  const ops: KvOp[] = [];
+  for await (const [key, w] of store.scan<CounterWindow>(PREFIX.inCounters)) {
+    const conversation = key.slice(key.lastIndexOf('!') + 1);
+    if (!conversation.startsWith('g')) ops.push(putJson(key, { ...w, renamedAway: true }));
+  }
+  await store.write(ops);
+}
 
 /** The windows of every sender, read from the store once and then kept. */
 export class CounterWindows {

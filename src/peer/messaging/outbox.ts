@@ -112,12 +112,14 @@ export class Outbox {
   /**
    * A contact renamed from `from` to `to` (contacts.ts): my numbering in the conversation
    * under the new name goes on from the old one's, so their client sees no rewound counter
-   * (counters.ts).
+   * (counters.ts); their client takes my numbering starting again at the rename (counters.ts
+   * markWindowsOnRename), for a sender who wrote to the new name before learning it.
    */
   async continueCounter(from: string, to: string): Promise<void> {
     const last = this.counters.get(counterKey(directConversation(from))) ?? 0;
     const key = counterKey(directConversation(to));
-    if ((this.counters.get(key) ?? 0) >= last) return;
+    // Written to under the new name already (before we knew): that numbering goes on.
+    if (this.counters.has(key) || last === 0) return;
     this.counters.set(key, last);
     await this.store.write([putJson(key, last)]);
   }

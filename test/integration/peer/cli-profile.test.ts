@@ -117,6 +117,11 @@ describe('cli: the profile settings', () => {
       assert.equal(trusted.code, 0, trusted.stderr);
 
       assert.equal((await as('b', ['rename', 'robert'])).code, 0);
+      // alice writes to the new name before she has heard of it: numbered afresh, no notice.
+      assert.equal((await as('a', ['send', '--to', 'robert', 'robert?'])).code, 0);
+      const first = await as('b', ['inbox']);
+      assert.match(first.stdout, /robert\?/);
+      assert.doesNotMatch(first.stderr, /numbered from an earlier point/);
       assert.equal((await as('b', ['send', '--to', 'alice', 'robert now'])).code, 0);
       assert.match((await as('a', ['inbox'])).stdout, /robert now/);
       const contacts = JSON.parse((await as('a', ['contacts', '--json'])).stdout) as {
@@ -128,11 +133,15 @@ describe('cli: the profile settings', () => {
         [['robert', true]],
         'one contact, under the new name, still verified',
       );
-      // alice's numbering to him goes on: his client sees no rewound counter.
+      // Written to the old name, it reaches him in the same numbering; someone who registers
+      // the freed name gets nothing of it.
+      assert.equal((await as('c', ['init', '--name', 'bob'])).code, 0);
       assert.equal((await as('a', ['send', '--to', 'robert', 'hi robert'])).code, 0);
+      assert.equal((await as('a', ['send', '--to', 'bob', 'to the old name'])).code, 0);
       const inbox = await as('b', ['inbox']);
-      assert.match(inbox.stdout, /hi robert/);
-      assert.doesNotMatch(inbox.stderr, /numbered from an earlier point/);
+      assert.match(inbox.stdout, /hi robert[\s\S]*to the old name/);
+      assert.doesNotMatch(inbox.stderr, /numbered from an earlier point|earlier message/);
+      assert.match((await as('c', ['inbox'])).stderr, /no new messages/);
     });
 
     it('frees no name when the new one is the old in another case', async () => {

@@ -157,8 +157,13 @@ describe('contacts: trust on first use', () => {
     await p.contacts.trust('bob', numberWith(bob));
     const robert = person('robert', bob.id);
     assert.equal(await p.contacts.observe(robert.card), 'known');
-    assert.equal(p.contacts.get('bob'), undefined, 'the old name is no contact any more');
     assert.equal(p.contacts.get('robert')?.verified, true);
+    // The old name stays pinned to his keys (a squatter on it is a key change), not listed,
+    // and what is written to it goes to the new one.
+    assert.deepEqual(p.contacts.get('bob')?.card.userId, bob.id.signPk);
+    assert.equal(p.contacts.currentName('BOB'), 'robert');
+    assert.equal(p.contacts.byUserId(bob.id.signPk)?.pseudonym, 'robert');
+    assert.equal(await p.contacts.observe(person('bob').card), 'changed');
     assert.deepEqual(
       p.log['contact:renamed']?.map((e) => [e.from, e.to]),
       [['bob', 'robert']],

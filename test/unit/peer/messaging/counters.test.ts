@@ -6,8 +6,9 @@ import {
   CounterWindows,
   judgeCounter,
   MAX_COUNTER_GAPS,
+  markWindowsOnRename,
 } from '../../../../src/peer/messaging/counters.js';
-import { MemoryKv, PeerStore, PREFIX } from '../../../../src/peer/store.js';
+import { MemoryKv, PeerStore, PREFIX, putJson } from '../../../../src/peer/store.js';
 import { person, textInner } from '../../../helpers/peer-fixtures.js';
 
 const T = 1_700_000_000_000;
@@ -100,6 +101,61 @@ describe('counters: what a sender’s message counter says', () => {
     assert.equal(step(2, 'b', T + 1).kind, 'reused', 'a copy of old mail is still refused');
     assert.equal(step(4, 'd', T + 102).kind, 'new');
     assert.equal(w?.rewound, undefined, 'cleared once the numbering is past the old highest');
+  });
+
+  it('after my rename, takes a sender starting again without a notice once, then notices as ever', () => {
+    let w: CounterWindow | undefined = {
+      high: 3,
+      highId: 'c',
+      newestSentAtMs: T + 2,
+      gaps: [],
+      renamedAway: true,
+    };
+    const step = (counter: number, id: string, sentAtMs: number) => {
+      const v = judgeCounter(w, { counter, msgId: id, sentAtMs });
+      if ('next' in v) w = v.next;
+      return v;
+    };
+    // A straggler of the old numbering keeps the mark; then the new numbering starts at 1.
+    assert.equal(step(4, 'd', T + 3).kind, 'new');
+    assert.equal(w?.renamedAway, true);
+    const restart = step(1, 'new-1', T + 100);
+    assert.deepEqual(restart.kind === 'rewound' && restart.notice, false, 'no notice');
+    assert.equal(w?.renamedAway, undefined, 'taken once');
+    assert.equal(step(2, 'b', T + 1).kind, 'reused', 'old mail is still refused');
+    assert.equal(step(5, 'e', T + 101).kind, 'new');
+    const restored = step(1, 'restored-1', T + 200);
+    assert.deepEqual(
+      restored.kind === 'rewound' && restored.notice,
+      true,
+      'a later rewind is told',
+    );
+  });
+
+  it('marks the one-to-one windows, not the group ones, when the profile claims another name', async () => {
+    const [alice, bob] = [person('alice'), person('bob')];
+    const conversation = directConversation('alice');
+    const kv = new MemoryKv();
+    const store = new PeerStore(kv);
+    const draft = new CounterWindows(store).draft();
+    draft.accept(await draft.judge(alice.id.signPk, conversation, textInner(alice, bob, 'x')));
+    await store.write(draft.ops());
+    const group = `${PREFIX.inCounters}${'ab'.repeat(32)}!g${'cd'.repeat(16)}`;
+    await store.write([putJson(group, { high: 1, highId: 'x', newestSentAtMs: T, gaps: [] })]);
+    await markWindowsOnRename(store, 'bob', 'BOB');
+    const read = async () => {
+      const all = new Map<string, CounterWindow>();
+      for await (const [k, v] of store.scan<CounterWindow>(PREFIX.inCounters)) all.set(k, v);
+      return all;
+    };
+    assert.ok(
+      [...(await read()).values()].every((v) => v.renamedAway === undefined),
+      'case only',
+    );
+    await markWindowsOnRename(store, 'bob', 'robert');
+    const marked = await read();
+    assert.equal(marked.get(group)?.renamedAway, undefined, 'groups number per group');
+    assert.equal([...marked.values()].filter((v) => v.renamedAway === true).length, 1);
   });
 
   it(`remembers at most ${MAX_COUNTER_GAPS} gaps; the oldest forgotten count as used`, () => {
