@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { type FileHandle, link, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, link, lstat, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FilesCode, filesError } from './errors.js';
 import { checkRelativePath, nameCandidates, noFreeName, safeDisplayName } from './safe-name.js';
@@ -67,23 +67,32 @@ export async function openDownloadTarget(
 /**
  * Makes the folder downloads go to (and its parents), mode 0700: E_FILE_BAD_PATH when a
  * file stands where it or a parent should be (`accept --out report.txt`), not the raw
- * EEXIST or ENOTDIR of mkdir.
+ * EEXIST or ENOTDIR of mkdir. One level at a time, from the root down, rather than mkdir's
+ * `recursive`, which on Node 20 loops for ever, a core busy, under a file system that
+ * answers ENOENT to a new folder in a folder that exists (`accept --out /proc/x`).
  */
 export async function makeDownloadDir(folder: string): Promise<void> {
-  try {
-    await mkdir(folder, { recursive: true, mode: 0o700 });
-  } catch (err) {
-    const code = codeOf(err);
-    if (code === 'EEXIST' || code === 'ENOTDIR') {
-      throw filesError(
-        FilesCode.BadPath,
-        `download: ${folder} is not a folder (a file is in the way)`,
-        { cause: err },
-      );
+  const path = resolve(folder);
+  const levels: string[] = [];
+  for (let at = path; dirname(at) !== at; at = dirname(at)) levels.unshift(at);
+  for (const level of levels) {
+    try {
+      await mkdir(level, { mode: 0o700 });
+    } catch (err) {
+      if (codeOf(err) !== 'EEXIST') {
+        if (codeOf(err) === 'ENOTDIR') throw notAFolder(folder, err);
+        throw ioError(`download: cannot create ${folder}`, err);
+      }
+      const found = await stat(level).catch(() => null);
+      if (found === null || !found.isDirectory()) throw notAFolder(folder, err);
     }
-    throw ioError(`download: cannot create ${folder}`, err);
   }
 }
+
+const notAFolder = (folder: string, cause: unknown) =>
+  filesError(FilesCode.BadPath, `download: ${folder} is not a folder (a file is in the way)`, {
+    cause,
+  });
 
 /**
  * Creates a new directory for a received folder directly in `dir`, named like

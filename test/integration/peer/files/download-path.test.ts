@@ -58,6 +58,21 @@ describe('the download folder (real files)', () => {
     assert.equal(await codeOf(makeDownloadDir(join(target, 'sub'))), FilesCode.BadPath);
   });
 
+  it('says at once that a folder cannot be made where the file system will not (/proc), a coded error', async () => {
+    // Node's recursive mkdir loops for ever there, a core busy (a trial's `accept --out /proc/x`).
+    assert.equal(await codeOf(makeDownloadDir('/proc/natter-no-such/deeper')), FilesCode.Io);
+    const { root } = await layout();
+    await symlink(join(root, 'nowhere'), join(root, 'dangling'));
+    assert.equal(await codeOf(makeDownloadDir(join(root, 'dangling', 'x'))), FilesCode.BadPath);
+    await mkdir(join(root, 'real'));
+    await symlink(join(root, 'real'), join(root, 'linked'));
+    await makeDownloadDir(join(root, 'linked', 'inside'));
+    assert.ok(
+      (await lstat(join(root, 'real', 'inside'))).isDirectory(),
+      'a linked parent is followed',
+    );
+  });
+
   it('creates each hostile name as a new private file directly in the folder, and nothing elsewhere', async () => {
     const { root, dl, outside } = await layout();
     const paths = new Set<string>();
