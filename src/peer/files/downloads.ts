@@ -70,9 +70,10 @@ export class Download implements PartFileOwner {
     return this.record.state === 'accepted';
   }
 
-  /** Plaintext bytes opened and written here (durable as of the last checkpoint). */
+  /** Plaintext bytes written here; before this run resumed it, those last made durable. */
   get doneBytes(): number {
-    return this.opener?.receivedBytes ?? 0;
+    const { size, chunkBytes } = this.record.offer;
+    return this.opener?.receivedBytes ?? Math.min(size, this.durableChunks * chunkBytes);
   }
 
   /** Opens (or reopens) the part file and asks the relay for the rest. */

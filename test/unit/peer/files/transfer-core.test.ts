@@ -394,6 +394,7 @@ describe('files: the client transfer core', () => {
     await first.dl.stop(false);
     assert.equal(rec.durableChunks, 7, 'a clean stop makes what was written durable');
     const again = downloader(stored);
+    assert.equal(again.dl.doneBytes, 4 * CHUNK, 'not resumed yet: what is durable (transfers)');
     await again.dl.resume();
     assert.deepEqual(again.asked, [4]);
     assert.equal((await lstat(part)).size, 4 * CHUNK, 'cut back to the durable count');
