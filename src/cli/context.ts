@@ -72,6 +72,8 @@ export interface OpenClientOptions {
    * refused, or still waiting, with how to see or cancel them.
    */
   tellQueued?: boolean;
+  /** Without `announce`: listen on the LAN all the same, announcing nothing (`natter who`). */
+  listen?: boolean;
   /** Claim this pseudonym instead of the profile's (`natter rename`; OpenOptions.pseudonym). */
   pseudonym?: string;
 }
@@ -176,11 +178,12 @@ export class CliContext {
    * Presence for a client: announced for long-running commands, else listen-only
    * (used only to discover a relay when none is configured); false when switched off.
    */
-  presence(announce: PresenceFlags | undefined): PresenceOptions | false {
+  presence(announce: PresenceFlags | undefined, listen = false): PresenceOptions | false {
     if (!clientPresenceAllowed(this.io.env) || announce?.presence === false) return false;
     return {
       ...presenceNetwork(this.io.env, this.global.presencePort),
       announce: announce !== undefined,
+      ...(listen ? { listen: true } : {}),
       ...(announce?.status === undefined ? {} : { status: announce.status }),
       ...(announce?.statusText === undefined ? {} : { statusText: announce.statusText }),
     };
@@ -197,7 +200,7 @@ export class CliContext {
    */
   async openClient(options: OpenClientOptions = {}): Promise<NatterClient> {
     if (this.client !== null) return this.client;
-    const presence = this.presence(options.announce);
+    const presence = this.presence(options.announce, options.listen);
     const relay = !options.connect
       ? undefined
       : presence === false

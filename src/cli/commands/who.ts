@@ -127,7 +127,7 @@ async function onceViaRelay(
   waitMs: number,
   print: ReturnType<typeof printer>,
 ): Promise<void> {
-  const client = await ctx.openClient({ connect: true });
+  const client = await ctx.openClient({ connect: true, listen: true, tellQueued: true });
   const listening = new Promise((resolve) => setTimeout(resolve, waitMs));
   const reached = await connectOrLan(ctx, client, 'listing who answered on the LAN');
   const where = reached ? 'on the LAN or at the relay' : 'on the LAN';
@@ -145,7 +145,7 @@ async function onceViaRelay(
  * meanwhile.
  */
 async function watchViaRelay(ctx: CliContext, print: ReturnType<typeof printer>): Promise<void> {
-  const client = await ctx.openClient({ connect: true });
+  const client = await ctx.openClient({ connect: true, listen: true, tellQueued: true });
   client.on('roster:change', (e) => print.change({ kind: 'peer', ...e }));
   client.on('roster:conflict', (e) => print.change({ kind: 'conflict', ...e }));
   await connectOrLan(ctx, client, 'watching the LAN and still trying');
@@ -154,8 +154,9 @@ async function watchViaRelay(ctx: CliContext, print: ReturnType<typeof printer>)
 }
 
 /**
- * Connects within WHO_CONNECT_MS: true once the relay answered. A relay not reachable
- * is said, with what `who` does instead; false then (the LAN still answers).
+ * Connects within WHO_CONNECT_MS: true once the relay answered. A relay not reachable (or
+ * not heard on the LAN) is said, with what `who` does instead; false then (the LAN still
+ * answers: the client listens there from the start, announcing nothing).
  */
 async function connectOrLan(
   ctx: CliContext,
@@ -166,8 +167,8 @@ async function connectOrLan(
     await connectRelay(ctx, client, { waitMs: WHO_CONNECT_MS });
     return true;
   } catch (err) {
-    if (!isNatterError(err, 'E_RELAY_UNREACHABLE') && !isNatterError(err, 'E_RELAY_TIMEOUT'))
-      throw err;
+    const lanStill = ['E_RELAY_UNREACHABLE', 'E_RELAY_TIMEOUT', 'E_NO_RELAY'];
+    if (!lanStill.some((code) => isNatterError(err, code))) throw err;
     ctx.err(`natter: ${describeError(err).message}; ${instead}`);
     return false;
   }

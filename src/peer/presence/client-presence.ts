@@ -75,6 +75,8 @@ export class ClientPresence {
   private starting: Promise<void> | null = null;
   private beaconUp = false;
   private stopped = false;
+  /** A beacon that listens and asks (QUERY) but never announces us. */
+  private readonly listenOnly: boolean;
 
   constructor(private readonly o: ClientPresenceOptions) {
     const s: PresenceOptions = o.settings === false ? {} : o.settings;
@@ -107,7 +109,8 @@ export class ClientPresence {
       clock: this.clock,
       logger: this.log,
     };
-    const active = o.settings !== false && (o.self === undefined || s.announce !== false);
+    this.listenOnly = o.self === undefined || (s.announce === false && s.listen === true);
+    const active = o.settings !== false && (this.listenOnly || s.announce !== false);
     this.beacon = active ? this.makeBeacon() : null;
     o.events.on('contact:trusted', (c) => this.recheckConflicts(c.pseudonym));
   }
@@ -225,7 +228,7 @@ export class ClientPresence {
     const beacon = new Beacon({
       ...this.network,
       roster: this.roster,
-      ...(self === undefined
+      ...(self === undefined || this.listenOnly
         ? { announce: false }
         : {
             identity: self.identity,

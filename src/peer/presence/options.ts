@@ -31,6 +31,12 @@ export interface PresenceOptions {
    * which short-lived commands (`natter send`) do when no relay is configured.
    */
   announce?: boolean;
+  /**
+   * With announce false: listen on the LAN all the same from connect() until close (a QUERY
+   * at start, which peers answer at once, then their heartbeats), announcing nothing: what
+   * `natter who` lists beside the relay's roster. Default false.
+   */
+  listen?: boolean;
   /** The network (tests wrap or replace it). Default: UDP (openPresenceSocket). */
   openTransport?: OpenTransport;
 }

@@ -139,4 +139,42 @@ describe('cli: who --watch through the relay', function () {
       await carol.close();
     }
   });
+
+  it('hears the LAN beside the relay: a peer on both is listed as both, and on the LAN alone with the relay down', async () => {
+    for (const name of ['alice', 'carol']) {
+      const init = await as(name, ['init', '--name', name]);
+      assert.equal(init.code, 0, init.stderr);
+    }
+    const carol = await NatterClient.open({
+      profileDir: join(dir, 'carol'),
+      relay: { host: relay.host, port: relay.port },
+      presence: {
+        port: Number(env.NATTER_PRESENCE_PORT),
+        extraTargets: ['127.255.255.255'],
+        broadcastInterfaces: false,
+      },
+    });
+    try {
+      await carol.connect();
+      const both = await as('alice', ['who', '--json', '--wait', '500']);
+      assert.equal(both.code, 0, both.stderr);
+      const listed = JSON.parse(both.stdout) as { pseudonym: string; source: string }[];
+      assert.deepEqual(
+        listed.map((p) => [p.pseudonym, p.source]),
+        [['carol', 'both']],
+        both.stdout,
+      );
+      await relay.close();
+      const lan = await as('alice', ['who', '--json', '--wait', '500']);
+      assert.equal(lan.code, 0, lan.stderr);
+      const heard = JSON.parse(lan.stdout) as { pseudonym: string; source: string }[];
+      assert.deepEqual(
+        heard.map((p) => [p.pseudonym, p.source]),
+        [['carol', 'lan']],
+        lan.stderr,
+      );
+    } finally {
+      await carol.close();
+    }
+  });
 });
