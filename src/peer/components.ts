@@ -231,6 +231,7 @@ function build(l: Loaded): ClientComponents {
         direct,
         sender,
         groups,
+        events,
       }),
       events,
       clock,

@@ -13,6 +13,7 @@ import type { FileOffer, FileReplyOutcome } from '../../wire/types.js';
 import type { DirectConversations } from '../conversations/direct.js';
 import { directConversation } from '../conversations/ids.js';
 import { PeerCode, peerError } from '../errors.js';
+import type { PeerEvents } from '../events.js';
 import type { Groups } from '../groups/groups.js';
 import { LinkCode, linkError } from '../link/errors.js';
 import { type ComposeDeps, composeOffer } from '../messaging/compose.js';
@@ -29,6 +30,8 @@ export interface OfferPostDeps extends ComposeDeps {
   direct: Pick<DirectConversations, 'resolve'>;
   sender: Pick<OutboxSender, 'holdFor' | 'kick'>;
   groups: Pick<Groups, 'info' | 'sendOffer'>;
+  /** 'message:queued' for each offer: a chat shows an offer a script made beside it. */
+  events: PeerEvents;
 }
 
 export class OfferPost implements OfferPoster {
@@ -102,7 +105,8 @@ export class OfferPost implements OfferPoster {
   async post(target: ResolvedTarget, offer: FileOffer, nowMs: number): Promise<void> {
     const line = offerLine(offer.name, offer.size, offer.entries.length);
     if ('groupId' in target.recipients) {
-      await this.d.groups.sendOffer(target.recipients.groupId, offer, line);
+      const sent = await this.d.groups.sendOffer(target.recipients.groupId, offer, line);
+      this.d.events.emit('message:queued', sent);
       return;
     }
     const to = target.peer.slice(1);
@@ -116,5 +120,7 @@ export class OfferPost implements OfferPoster {
     await this.d.store.write(message.ops);
     if (message.held) await this.d.sender.holdFor(message.conversation);
     this.d.sender.kick();
+    const { conversation, msgId } = message;
+    this.d.events.emit('message:queued', { conversation, msgId, to });
   }
 }

@@ -74,7 +74,7 @@ export function receivedText(o: OfferInfo): string {
   return `${fileLabel(o)} from ${sanitize(o.from)} ${where}`;
 }
 
-/** What a finished transfer says, or null when another event says it (a received file). */
+/** What a finished transfer says, or null when another line says it (a received or declined file). */
 export function finishedText(t: TransferInfo): { text: string; kind: 'info' | 'error' } | null {
   const what = sanitize(t.name);
   const peer = sanitize(t.peer.replace(/^@/, ''));
@@ -83,12 +83,10 @@ export function finishedText(t: TransferInfo): { text: string; kind: 'info' | 'e
       ? { text: `${what} is on the relay: ${peer} can fetch it now`, kind: 'info' }
       : null;
   const verb = t.direction === 'upload' ? `sending ${what} to ${peer}` : `receiving ${what}`;
-  // A download stopped here is a decline at the relay (FileDone 'declined'); an upload, cancelled.
+  // A download stopped is a decline, said where it was made (/decline's line, or the offer's
+  // "declined, over your limit"); an upload stopped is cancelled.
   if (t.state === 'cancelled') {
-    return {
-      text: `${verb}: ${t.direction === 'upload' ? 'cancelled' : 'declined'}`,
-      kind: 'info',
-    };
+    return t.direction === 'upload' ? { text: `${verb}: cancelled`, kind: 'info' } : null;
   }
   return { text: `${verb} failed: ${failureText(t.error)}`, kind: 'error' };
 }

@@ -137,11 +137,9 @@ describe('ui files: in words', () => {
       failureText({ code: 'E_SOMETHING_NEW', message: 'relay said no' }),
       'relay said no (E_SOMETHING_NEW)',
     );
-    // A download stopped here is a decline at the relay (FileDone 'declined'): said so.
-    assert.deepEqual(finishedText(transfer({ direction: 'download', state: 'cancelled' })), {
-      text: 'receiving report.pdf: declined',
-      kind: 'info',
-    });
+    // A download declined is said where it was declined (/decline's own line, or the offer's
+    // "declined, over your limit"), not a second time here.
+    assert.equal(finishedText(transfer({ direction: 'download', state: 'cancelled' })), null);
     assert.deepEqual(finishedText(transfer({ state: 'cancelled' })), {
       text: 'sending report.pdf to bob: cancelled',
       kind: 'info',

@@ -45,7 +45,10 @@ describe('file transfer through a real relay', function () {
     const src = await makeTempDir('natter-src-');
     const hash = await writePattern(join(src, 'report.pdf'), 3 * MiB + 123);
     const offered = acceptNext(bob, 'report.pdf');
+    const queued: string[] = [];
+    alice.on('message:queued', (e) => queued.push(e.conversation));
     const sent = await alice.sendFile({ to: 'bob' }, [join(src, 'report.pdf')]);
+    assert.deepEqual(queued, ['@bob'], 'announced, so a chat beside a script shows it');
     assert.equal(sent.direction, 'upload');
     assert.equal(sent.peer, '@bob');
     const accepted = await offered;
