@@ -61,6 +61,8 @@ describe('ui screen: everyday use', () => {
     assert.deepEqual(h.core.sent, [], 'nothing sent to nobody');
     await h.type('/msg somebody\r');
     assert.deepEqual(names(h), ['somebody'], 'a registered name opens');
+    await h.type('/msg @carol\r');
+    assert.deepEqual(names(h), ['somebody', 'carol'], "'@carol' as lists print her");
   });
 
   it('keeps a closed conversation closed at the next start, until a newer message arrives', async () => {

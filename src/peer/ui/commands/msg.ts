@@ -16,8 +16,11 @@ export const msg: SlashCommand<'msg'> = {
   usage: '/msg NAME [TEXT]',
   summary: 'open a conversation (and send TEXT); #NAME opens a group',
   completes: 'name',
-  parse: ({ first, tail }) =>
-    first === '' ? null : { kind: 'msg', name: first, ...(tail === '' ? {} : { text: tail }) },
+  // '@bob' as lists print a person ('#team' a group): the same as 'bob'.
+  parse: ({ first, tail }) => {
+    const name = first.startsWith('@') ? first.slice(1) : first;
+    return name === '' ? null : { kind: 'msg', name, ...(tail === '' ? {} : { text: tail }) };
+  },
   async run(cmd, host) {
     if (nameKey(cmd.name) === nameKey(host.core.me.pseudonym)) {
       host.notice('that is you: pick someone else', 'error');
