@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start` runs the built relay; build first when dist/ is missing or older than src/.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { chmodSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,4 +31,6 @@ if (built === 0 || newest(join(root, 'src')) > built) {
       stdio: 'inherit',
     },
   );
+  // As `npm run build` leaves it: `./dist/cli.js` runs (its first line is `env -S node ...`).
+  chmodSync(join(root, 'dist', 'cli.js'), 0o755);
 }

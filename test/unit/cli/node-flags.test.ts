@@ -44,4 +44,11 @@ describe('the node flags of the natter executable', () => {
     });
     assert.equal(r.status, 0, r.stderr);
   });
+
+  it('are read by running dist/cli.js itself: the build leaves it executable', () => {
+    // npm test builds first (pretest); a checkout's ./dist/cli.js runs as the README says.
+    const r = spawnSync(`${ROOT}dist/cli.js`, ['--version'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${r.error ?? ''} ${r.stderr}`);
+    assert.match(r.stdout, /^\d+\.\d+\.\d+\n$/);
+  });
 });
