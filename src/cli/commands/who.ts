@@ -146,10 +146,14 @@ async function onceViaRelay(
  */
 async function watchViaRelay(ctx: CliContext, print: ReturnType<typeof printer>): Promise<void> {
   const client = await ctx.openClient({ connect: true, listen: true, tellQueued: true });
-  client.on('roster:change', (e) => print.change({ kind: 'peer', ...e }));
-  client.on('roster:conflict', (e) => print.change({ kind: 'conflict', ...e }));
+  const offs = [
+    client.on('roster:change', (e) => print.change({ kind: 'peer', ...e })),
+    client.on('roster:conflict', (e) => print.change({ kind: 'conflict', ...e })),
+  ];
   await connectOrLan(ctx, client, 'watching the LAN and still trying');
   await ctx.stopped();
+  // Our own leaving empties the roster: nobody left, so nothing more is printed.
+  for (const off of offs) off();
   await client.logout();
 }
 
