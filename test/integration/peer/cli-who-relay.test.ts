@@ -130,6 +130,8 @@ describe('cli: who --watch through the relay', function () {
         stop: new Promise<string>((resolve) => setTimeout(() => resolve('SIGINT'), 1_000)),
       });
       assert.equal(watch.code, 0, watch.stderr);
+      assert.match(watch.stdout, /^\S+ {2}\+ carol/m, 'carol joined the watch');
+      assert.doesNotMatch(watch.stdout, /^\S+ {2}- /m, 'stopping the watch makes nobody leave');
       assert.deepEqual(
         seen.filter((s) => s.startsWith('alice')),
         [],
