@@ -207,10 +207,12 @@ export class Contacts {
   async observeKnown(cards: Card[]): Promise<void> {
     for (const card of cards) {
       const hex = toHex(card.userId);
+      const known = this.byName.get(pseudonymKey(card.pseudonym));
       const renamed = () => [...this.byName.values()].some((c) => c.userId === hex);
-      if (this.byName.has(pseudonymKey(card.pseudonym)) || renamed()) {
-        await this.observe(card).catch(() => undefined);
-      }
+      // An old name of a contact, now someone else's, is no news of the contact: not from
+      // a roster (a message under it is still a key change, held).
+      if (known?.renamedTo !== undefined && known.userId !== hex) continue;
+      if (known !== undefined || renamed()) await this.observe(card).catch(() => undefined);
     }
   }
 

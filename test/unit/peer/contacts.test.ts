@@ -163,7 +163,12 @@ describe('contacts: trust on first use', () => {
     assert.deepEqual(p.contacts.get('bob')?.card.userId, bob.id.signPk);
     assert.equal(p.contacts.currentName('BOB'), 'robert');
     assert.equal(p.contacts.byUserId(bob.id.signPk)?.pseudonym, 'robert');
-    assert.equal(await p.contacts.observe(person('bob').card), 'changed');
+    // Someone who registered the freed name, online: no news of the contact.
+    const newBob = person('bob');
+    await p.contacts.observeKnown([newBob.card]);
+    assert.equal(p.log['contact:key-changed'], undefined, 'no warning from a roster');
+    // Writing to me under it, though, is a key change of that name, held as ever.
+    assert.equal(await p.contacts.observe(newBob.card), 'changed');
     assert.deepEqual(
       p.log['contact:renamed']?.map((e) => [e.from, e.to]),
       [['bob', 'robert']],
