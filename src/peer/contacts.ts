@@ -140,6 +140,10 @@ export class Contacts {
       return 'new';
     }
     if (sameKeys(existing, seen)) {
+      // Back under a name they had left: the pin follows them back from their latest one.
+      if (existing.renamedTo !== undefined) {
+        return this.renamed(this.formerName(seen) ?? existing, seen);
+      }
       await this.refreshSignature(existing, seen);
       return 'known';
     }

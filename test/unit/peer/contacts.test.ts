@@ -163,6 +163,20 @@ describe('contacts: trust on first use', () => {
     assert.deepEqual(p.contacts.get('bob')?.card.userId, bob.id.signPk);
     assert.equal(p.contacts.currentName('BOB'), 'robert');
     assert.equal(p.contacts.byUserId(bob.id.signPk)?.pseudonym, 'robert');
+    // Renamed again, then back to the first name: the pin follows each time.
+    const q2 = await memoryPeer(me);
+    await q2.contacts.observe(bob.card);
+    await q2.contacts.trust('bob', numberWith(bob));
+    await q2.contacts.observe(robert.card);
+    await q2.contacts.observe(person('rob', bob.id).card);
+    assert.equal(q2.contacts.currentName('bob'), 'rob');
+    assert.equal(await q2.contacts.observe(person('bob', bob.id).card), 'known');
+    assert.deepEqual(
+      q2.contacts.list().map((c) => [c.pseudonym, c.verified]),
+      [['bob', true]],
+    );
+    assert.equal(q2.contacts.currentName('robert'), 'bob');
+    assert.equal(q2.contacts.currentName('rob'), 'bob');
     // Someone who registered the freed name, online: no news of the contact.
     const newBob = person('bob');
     await p.contacts.observeKnown([newBob.card]);
