@@ -90,6 +90,8 @@ export {
 } from './messaging/refusals.js';
 export type { DiscoveredRelay, PresenceOptions } from './presence/client-presence.js';
 export { type ListenerOptions, PresenceListener } from './presence/listener.js';
+/** A status text as the client will take it (E_BAD_STATUS otherwise). */
+export { checkStatusText } from './presence/options.js';
 export {
   checkNewIdentity,
   createIdentity,

@@ -5,8 +5,9 @@
  * running there is nobody to change: exit 1 with E_NOT_RUNNING.
  */
 import { Argument, type Command } from 'commander';
-import type { PresenceStatus } from '../../peer/index.js';
-import { NatterError } from '../../util/errors.js';
+import { checkStatusText, type PresenceStatus } from '../../peer/index.js';
+import { describeError, NatterError } from '../../util/errors.js';
+import { UsageError } from '../context.js';
 import { ControlClient, controlSocketPath } from '../control.js';
 import { safeJson, sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
@@ -23,6 +24,11 @@ export function addStatusCommand(program: Command, withContext: WithContext): vo
       withContext(
         async (ctx, status: PresenceStatus, words: string[], opts: { json?: boolean }) => {
           const text = words.join(' ');
+          try {
+            checkStatusText(text); // bad usage, said before anything is asked
+          } catch (err) {
+            throw new UsageError(describeError(err).message);
+          }
           const control = await ControlClient.connect(
             controlSocketPath(ctx.paths.dir),
             ctx.paths.dir,

@@ -195,5 +195,8 @@ describe('cli presence: who, status and an announced follower', function () {
     assert.match(r.stderr, /no natter client is running .*\(E_NOT_RUNNING\)\n$/);
     const bad = await as('idle', ['status', 'sleeping']);
     assert.equal(bad.code, 2);
+    const text = await as('idle', ['status', 'busy', 'bell\u0007']);
+    assert.equal(text.code, 2, 'a bad text is bad usage, said before anything is asked');
+    assert.match(text.stderr, /one line of at most 80 characters/);
   });
 });
