@@ -39,6 +39,17 @@ export function heldLine(e: PeerEventMap['message:held']): string {
   return `natter: a message from ${sanitize(e.from.pseudonym)} is held (key changed)`;
 }
 
+/** A recipient's answer to a file of mine (files/replies.ts), on stderr like the notes above. */
+export function fileReplyLine(e: PeerEventMap['file:reply']): string {
+  const t = e.transfer;
+  return `natter: ${sanitize(e.reply.name)} ${e.reply.outcome} ${sanitize(t.name)} (transfer ${t.shortId})`;
+}
+
+/** Another name of a contact, on stderr: where their messages are from now. */
+export function renamedLine(e: PeerEventMap['contact:renamed']): string {
+  return `natter: ${sanitize(e.from)} is now called ${sanitize(e.to)} (the same key)`;
+}
+
 /**
  * The stderr line for a gap or a rewound counter in a sender's messages (issue 10):
  * a notice, not an error: missing messages may still be on their way.

@@ -19,12 +19,14 @@ import type { CliContext } from '../context.js';
 import { formatMessage, messageJson } from '../format.js';
 import {
   damagedJson,
+  fileReplyLine,
   formatDamaged,
   formatNotice,
   heldLine,
   keyChangedLine,
   noticeJson,
   printGroupUpdate,
+  renamedLine,
 } from '../inbox-format.js';
 import type { WithContext } from '../main.js';
 import { parseLimit, parseMs, WAIT_HELP } from '../options.js';
@@ -93,6 +95,8 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
       // Held messages are not printed; say why, on stderr, so scripts reading stdout are unaffected.
       client.on('contact:key-changed', (e) => ctx.err(keyChangedLine(e)));
       client.on('message:held', (e) => ctx.err(heldLine(e)));
+      client.on('file:reply', (e) => ctx.err(fileReplyLine(e)));
+      client.on('contact:renamed', (e) => ctx.err(renamedLine(e)));
       try {
         // Messages that arrived while another command was connected come first.
         await printer.print();

@@ -116,6 +116,10 @@ describe('cli files against a real relay', function () {
     const [after] = await offers('b');
     assert.equal(after?.state, 'received');
     assert.equal(after?.savedAs, join(out, 'report.bin'));
+    // bob's answer reaches alice: her next inbox says it on stderr, transfers lists it.
+    const inbox = await ok('a', ['inbox']);
+    assert.match(inbox.stderr, /^natter: bob received report\.bin \(transfer [0-9a-f]{8}\)$/m);
+    assert.match((await ok('a', ['transfers'])).stdout, /done; received by bob$/m);
   });
 
   it('declines a folder, which is then never fetched', async () => {
