@@ -182,7 +182,8 @@ describe('cli beside a running client (issue 13: one process per profile no more
     assert.equal(inbox.filter((m) => m.type === 'group').length, 1, 'the group bob made');
   });
 
-  it('says at once, as alone, that the relay refuses, where it waited out --wait', async () => {
+  /** bob registered and running (runBob), then the relay gone and his client offline. */
+  async function bobRunningRelayDown(): Promise<void> {
     assert.equal((await as('b', ['send', '--to', 'alice', 'first'])).code, 0);
     const client = await runBob();
     const offline = new Promise<void>((resolve) => {
@@ -192,6 +193,10 @@ describe('cli beside a running client (issue 13: one process per profile no more
     });
     await relay.close();
     await offline;
+  }
+
+  it('says at once, as alone, that the relay refuses, where it waited out --wait', async () => {
+    await bobRunningRelayDown();
     const alone = await as('a', ['send', '--to', 'bob', 'still there?']);
     const through = await as('b', ['send', '--to', 'alice', '--json', 'relay down?']);
     assert.equal(alone.code, 1);
@@ -208,15 +213,7 @@ describe('cli beside a running client (issue 13: one process per profile no more
   });
 
   it('send-file and group changes through a running client with its relay down say E_RELAY_UNREACHABLE, as alone', async () => {
-    assert.equal((await as('b', ['send', '--to', 'alice', 'first'])).code, 0);
-    const client = await runBob();
-    const offline = new Promise<void>((resolve) => {
-      client.on('connection:state', (e) => {
-        if (e.state === 'offline') resolve();
-      });
-    });
-    await relay.close();
-    await offline;
+    await bobRunningRelayDown();
     const path = join(dir, 'notes.txt');
     await writeFile(path, 'some notes');
     const alone = await as('a', ['send-file', '--to', 'bob', path]);

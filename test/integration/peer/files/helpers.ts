@@ -5,6 +5,8 @@ import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import type { NatterClient } from '../../../../src/peer/client.js';
 import { nextEvent } from '../../../helpers/events.js';
+import { makeTempDir } from '../../../helpers/tmp.js';
+import type { testWorld } from '../../../helpers/world.js';
 
 /** `size` bytes of a deterministic pattern (different per seed), written to `path`. */
 export async function writePattern(path: string, size: number, seed = 1): Promise<string> {
@@ -117,4 +119,16 @@ export async function acquainted(from: NatterClient, to: NatterClient): Promise<
   );
   await from.send(to.me.pseudonym, 'hi');
   await got;
+}
+
+/** Alice and Bob registered and connected on a new relay of `world`, Bob's downloads in a temp folder. */
+export async function filePair(world: ReturnType<typeof testWorld>) {
+  const relay = await world.relayOn();
+  const alice = await world.client('alice', relay);
+  const bob = await world.client('bob', relay);
+  await alice.connect();
+  await bob.connect();
+  const downloads = await makeTempDir('natter-dl-');
+  await bob.setFileSettings({ downloadDir: downloads });
+  return { relay, alice, bob, downloads };
 }

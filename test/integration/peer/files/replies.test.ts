@@ -10,7 +10,7 @@ import { nextEvent } from '../../../helpers/events.js';
 import { makeTempDir, removeTempDirs } from '../../../helpers/tmp.js';
 import { testWorld } from '../../../helpers/world.js';
 import { waitFor } from '../../presence/helpers.js';
-import { writePattern } from './helpers.js';
+import { filePair, writePattern } from './helpers.js';
 
 describe("a file's recipients answer its sender", function () {
   this.timeout(60_000);
@@ -21,15 +21,7 @@ describe("a file's recipients answer its sender", function () {
     await removeTempDirs();
   });
 
-  async function pair() {
-    const relay = await world.relayOn();
-    const alice = await world.client('alice', relay);
-    const bob = await world.client('bob', relay);
-    await alice.connect();
-    await bob.connect();
-    await bob.setFileSettings({ downloadDir: await makeTempDir('natter-dl-') });
-    return { relay, alice, bob };
-  }
+  const pair = () => filePair(world);
 
   async function offer(alice: NatterClient, bob: NatterClient, name: string) {
     const src = await makeTempDir('natter-src-');

@@ -9,7 +9,7 @@ import type { NatterClient } from '../../../../src/peer/client.js';
 import { nextEvent } from '../../../helpers/events.js';
 import { makeTempDir, removeTempDirs } from '../../../helpers/tmp.js';
 import { testWorld } from '../../../helpers/world.js';
-import { acquainted, sha256File, writePattern } from './helpers.js';
+import { acquainted, filePair, sha256File, writePattern } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
@@ -22,17 +22,7 @@ describe('file transfer through a real relay', function () {
     await removeTempDirs();
   });
 
-  /** Alice and Bob registered, Bob's downloads in a temp folder. */
-  async function pair() {
-    const relay = await world.relayOn();
-    const alice = await world.client('alice', relay);
-    const bob = await world.client('bob', relay);
-    await alice.connect();
-    await bob.connect();
-    const downloads = await makeTempDir('natter-dl-');
-    await bob.setFileSettings({ downloadDir: downloads });
-    return { relay, alice, bob, downloads };
-  }
+  const pair = () => filePair(world);
 
   async function acceptNext(bob: NatterClient, name: string) {
     const offer = await nextEvent(bob, 'file:offer', (o) => o.name === name, 10_000);
