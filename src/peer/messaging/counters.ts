@@ -1,11 +1,14 @@
 /**
  * What each sender's message counters say (DESIGN.md §3, issue 10). A sender
  * numbers its messages in each conversation 1, 2, 3, ... (outbox.ts; receipts
- * count too) and seals the number in. Per (sender, conversation) the receiver
- * keeps the highest number accepted, the numbers below it that never came
- * (gaps), and the newest send time accepted:
+ * count too) and seals the number in. Per sender (for one-to-one messages: the sender
+ * numbers per name they write to, mine, whatever they are called) the receiver keeps the
+ * highest number accepted, the numbers below it that never came (gaps), and the newest
+ * send time accepted:
  *
- *   v1!inctr!<sender hex>!<conversation store key>  → CounterWindow (JSON)
+ *   v1!inctr!<sender hex>!direct  → CounterWindow (JSON)
+ *   v1!inctr!<sender hex>!<conversation store key>  → the same, as kept before senders'
+ *     renames were followed (a window per name they had): read until the first is written
  *
  * - Above the highest: new. A jump past the next number is a 'gap' notice: those
  *   messages may still come (a send the relay refused for now is retried later),
@@ -27,7 +30,11 @@
 import { toHex } from '../../util/bytes.js';
 import { pseudonymKey } from '../../wire/text.js';
 import type { Inner } from '../../wire/types.js';
-import { type ConversationId, conversationStoreKey } from '../conversations/ids.js';
+import {
+  type ConversationId,
+  conversationStoreKey,
+  parseConversationId,
+} from '../conversations/ids.js';
 import { type KvOp, type PeerStore, PREFIX, putJson } from '../store.js';
 
 /**
@@ -118,8 +125,23 @@ export interface Judged {
   verdict: CounterVerdict;
 }
 
-const windowKey = (sender: Uint8Array, conversation: ConversationId) =>
-  `${PREFIX.inCounters}${toHex(sender)}!${conversationStoreKey(conversation)}`;
+/**
+ * Where a sender's window is: one per sender for one-to-one messages, whatever name the
+ * sender goes by (they number per name they write to, which is mine: a rename of theirs does
+ * not restart it); before that, one per conversation, read while no window of the new kind
+ * is written (legacyKey).
+ */
+function windowKey(sender: Uint8Array, conversation: ConversationId): string {
+  const ref = parseConversationId(conversation);
+  const where = ref.kind === 'direct' ? 'direct' : conversationStoreKey(conversation);
+  return `${PREFIX.inCounters}${toHex(sender)}!${where}`;
+}
+
+/** A one-to-one window as it was kept per conversation (the sender's name); null for a group. */
+function legacyKey(sender: Uint8Array, conversation: ConversationId): string | null {
+  if (parseConversationId(conversation).kind !== 'direct') return null;
+  return `${PREFIX.inCounters}${toHex(sender)}!${conversationStoreKey(conversation)}`;
+}
 
 /**
  * Marks every sender's window of one-to-one messages (renamedAway) when this profile claims
@@ -182,7 +204,11 @@ export class CounterDraft {
 
   async judge(sender: Uint8Array, conversation: ConversationId, inner: Inner): Promise<Judged> {
     const key = windowKey(sender, conversation);
-    const current = this.changed.get(key) ?? (await this.windows.get(key));
+    const legacy = legacyKey(sender, conversation);
+    const current =
+      this.changed.get(key) ??
+      (await this.windows.get(key)) ??
+      (legacy === null ? undefined : await this.windows.get(legacy));
     const counted = { counter: inner.counter, msgId: toHex(inner.msgId), sentAtMs: inner.sentAtMs };
     return { key, verdict: judgeCounter(current, counted) };
   }

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { directConversation } from '../../../../src/peer/conversations/ids.js';
+import {
+  conversationStoreKey,
+  directConversation,
+} from '../../../../src/peer/conversations/ids.js';
 import {
   type CounterVerdict,
   type CounterWindow,
@@ -9,6 +12,7 @@ import {
   markWindowsOnRename,
 } from '../../../../src/peer/messaging/counters.js';
 import { MemoryKv, PeerStore, PREFIX, putJson } from '../../../../src/peer/store.js';
+import { toHex } from '../../../../src/util/bytes.js';
 import { person, textInner } from '../../../helpers/peer-fixtures.js';
 
 const T = 1_700_000_000_000;
@@ -197,6 +201,33 @@ describe('counters: what a sender’s message counter says', () => {
         'duplicate',
       );
       assert.ok([...kv.data.keys()].some((k) => k.startsWith(PREFIX.inCounters)));
+    });
+
+    it('keeps one window per sender whatever name they write under, and reads one kept per name before', async () => {
+      const kv = new MemoryKv();
+      const store = new PeerStore(kv);
+      // A window as kept before: under alice's name.
+      const legacy = `${PREFIX.inCounters}${toHex(alice.id.signPk)}!${conversationStoreKey(conversation)}`;
+      await store.write([putJson(legacy, { high: 5, highId: 'e', newestSentAtMs: T, gaps: [] })]);
+      const draft = new CounterWindows(store).draft();
+      const old = textInner(alice, bob, 'replayed', { counter: 5, sentAtMs: T - 1 });
+      assert.equal((await draft.judge(alice.id.signPk, conversation, old)).verdict.kind, 'reused');
+      // alice renamed herself alicia: the same numbering, in the conversation under her new name.
+      const next = textInner(alice, bob, 'as alicia', { counter: 6, sentAtMs: T + 1 });
+      const judged = await draft.judge(alice.id.signPk, directConversation('alicia'), next);
+      assert.deepEqual(judged.verdict.kind === 'new' && judged.verdict.missing, 0, 'no gap');
+      draft.accept(judged);
+      await store.write(draft.ops());
+      draft.commit();
+      const back = textInner(alice, bob, 'as alice again', { counter: 7, sentAtMs: T + 2 });
+      const again = await new CounterWindows(store)
+        .draft()
+        .judge(alice.id.signPk, conversation, back);
+      assert.deepEqual(
+        again.verdict.kind === 'new' && again.verdict.missing,
+        0,
+        'none after the rename back',
+      );
     });
 
     it('reads windows back from the store after a restart', async () => {
