@@ -84,16 +84,20 @@ export function messageJson(m: ReceivedMessage): string {
 export function formatContact(c: ContactInfo, nameWidth = 0): string {
   const name = sanitize(c.pseudonym);
   const padded = name + ' '.repeat(Math.max(0, nameWidth - displayWidth(name)));
-  const state = c.keyChanged
-    ? `KEY CHANGED (compare: natter fingerprint ${name}; accept: natter trust ${name} --safety-number N)`
-    : c.verified
-      ? 'verified'
-      : 'unverified';
+  const state = contactState(c, name);
   const keys = c.pendingKeys.map(
     (k, i) =>
       `    new key ${i + 1} of ${c.pendingKeys.length}: ${k.fingerprint}  first seen ${clockTime(k.seenAtMs)}`,
   );
   return [`${padded}  ${c.fingerprint}  ${state}`, ...keys].join('\n');
+}
+
+/** A contact's state in words: a key change first, then an old name, then verification. */
+function contactState(c: ContactInfo, name: string): string {
+  if (c.keyChanged)
+    return `KEY CHANGED (compare: natter fingerprint ${name}; accept: natter trust ${name} --safety-number N)`;
+  if (c.renamedTo !== undefined) return `now called ${sanitize(c.renamedTo)}`;
+  return c.verified ? 'verified' : 'unverified';
 }
 
 /** Contacts one per line (formatContact), their names padded to the longest. */

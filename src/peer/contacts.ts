@@ -8,7 +8,7 @@
  * exactly a contact's keys (signed over that name) is that contact renamed: the pin and
  * its verification move to the new name; the old name stays pinned to their keys (the relay
  * lets anyone register it now: a card of someone else under it is a key change, as ever),
- * and what is written to it goes to the new name (currentName). It is no longer listed.
+ * and what is written to it goes to the new name (currentName); list() marks it.
  *
  * Every further change while one is pending is kept beside it and announced on
  * its own (issue 10, finding 2: a single pending slot let a card pushed while the
@@ -106,10 +106,9 @@ export class Contacts {
     return c?.pseudonym ?? name;
   }
 
-  /** Contacts under the names they go by now (an old name of one is not listed). */
+  /** Contacts, and old names of contacts who renamed themselves (`renamedTo`). */
   list(): ContactInfo[] {
     return [...this.byName.values()]
-      .filter(isCurrent)
       .sort((a, b) => pseudonymKey(a.pseudonym).localeCompare(pseudonymKey(b.pseudonym)))
       .map((c) => this.info(c));
   }
@@ -294,6 +293,7 @@ export class Contacts {
       verified: c.verified,
       keyChanged: pending.length > 0,
       pendingKeys: pending.map((p) => this.pendingKey(p)),
+      ...(c.renamedTo === undefined ? {} : { renamedTo: c.renamedTo }),
     };
   }
 }

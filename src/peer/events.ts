@@ -97,6 +97,11 @@ export interface ContactInfo {
    * number it is given.
    */
   pendingKeys: PendingKey[];
+  /**
+   * An old name of a contact who renamed themselves: still pinned to their keys (what is
+   * written to it goes to them, under this name), listed so a key change under it is seen.
+   */
+  renamedTo?: string;
 }
 
 /** Counters since the client was opened. */

@@ -78,4 +78,10 @@ export async function say(p: ScreenParts, text: string): Promise<void> {
   }
   conv.lastMs = p.clock.now();
   await p.conversation.sent();
+  // Written under a name its contact left: the core filed it under their name now.
+  const now = conv.kind === 'direct' ? p.state.contact(conv.name)?.renamedTo : undefined;
+  if (now !== undefined) {
+    const [was, is] = [sanitize(conv.name), sanitize(now)];
+    p.notice(`sent to ${is} (${was} is now called ${is}): it is in /msg ${is}`, 'info');
+  }
 }

@@ -47,9 +47,10 @@ export class People {
     this.contactsByKey.set(nameKey(info.pseudonym), info);
   }
 
-  /** A contact renamed themselves: the old name is no contact any more. */
+  /** A contact renamed themselves: the old name stays theirs, marked (ContactInfo.renamedTo). */
   contactRenamed(from: string, info: ContactInfo): void {
-    this.contactsByKey.delete(nameKey(from));
+    const old = this.contactsByKey.get(nameKey(from));
+    if (old !== undefined) this.contactUpdate({ ...old, renamedTo: info.pseudonym });
     this.contactUpdate(info);
   }
 

@@ -105,6 +105,9 @@ function paintHeader(grid: Grid, rect: Rect, v: ViewInput): void {
       changed: { text: ' · KEY CHANGED (/verify, /trust)', style: 'error' },
     };
     spans.push(trustSpan[trust]);
+    const now = s.contact(conv.name)?.renamedTo;
+    if (now !== undefined)
+      spans.push({ text: ` · now ${sanitize(now)} (/msg ${sanitize(now)})`, style: 'warn' });
   } else {
     spans.push(
       { text: 'natter', style: 'title' },

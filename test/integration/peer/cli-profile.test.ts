@@ -127,12 +127,17 @@ describe('cli: the profile settings', () => {
       const contacts = JSON.parse((await as('a', ['contacts', '--json'])).stdout) as {
         pseudonym: string;
         verified: boolean;
+        renamedTo?: string;
       }[];
       assert.deepEqual(
-        contacts.map((c) => [c.pseudonym, c.verified]),
-        [['robert', true]],
-        'one contact, under the new name, still verified',
+        contacts.map((c) => [c.pseudonym, c.verified, c.renamedTo]),
+        [
+          ['bob', true, 'robert'],
+          ['robert', true, undefined],
+        ],
+        'one contact under the new name, still verified; the old name marked',
       );
+      assert.match((await as('a', ['contacts'])).stdout, /^bob +\S+ +now called robert$/m);
       // Written to the old name, it reaches him in the same numbering; someone who registers
       // the freed name gets nothing of it.
       assert.equal((await as('c', ['init', '--name', 'bob'])).code, 0);

@@ -172,8 +172,13 @@ describe('contacts: trust on first use', () => {
     assert.equal(q2.contacts.currentName('bob'), 'rob');
     assert.equal(await q2.contacts.observe(person('bob', bob.id).card), 'known');
     assert.deepEqual(
-      q2.contacts.list().map((c) => [c.pseudonym, c.verified]),
-      [['bob', true]],
+      q2.contacts.list().map((c) => [c.pseudonym, c.verified, c.renamedTo]),
+      [
+        ['bob', true, undefined],
+        ['rob', true, 'bob'],
+        ['robert', true, 'rob'],
+      ],
+      'one contact, the names they left marked',
     );
     assert.equal(q2.contacts.currentName('robert'), 'bob');
     assert.equal(q2.contacts.currentName('rob'), 'bob');
@@ -190,8 +195,12 @@ describe('contacts: trust on first use', () => {
     assert.equal(p.log['contact:new']?.length, 1, 'bob alone: robert is no new contact');
     const reloaded = await Contacts.load(p.store, p.events, me.id.signPk);
     assert.deepEqual(
-      reloaded.list().map((c) => [c.pseudonym, c.verified]),
-      [['robert', true]],
+      reloaded.list().map((c) => [c.pseudonym, c.keyChanged, c.renamedTo]),
+      [
+        ['bob', true, 'robert'],
+        ['robert', false, undefined],
+      ],
+      "the old name marked, with the newcomer's card under it pending",
     );
     // The relay's roster brings the new name too (a contact online, not yet written to).
     const q = await memoryPeer(me);

@@ -133,7 +133,13 @@ describe('ui: /verify and /trust pass the number compared', () => {
     });
     await h.settle();
     assert.match(screenText(h), /\* bob is now called robert: \/msg robert/);
-    assert.equal(h.app.state.contact('bob'), undefined);
+    assert.match(h.rows()[0]!, /│ bob .* · now robert/, 'the header says it');
+    await h.type('still there?\r');
+    assert.match(
+      noticeText(h),
+      /sent to robert \(bob is now called robert\): it is in \/msg robert/,
+    );
+    assert.equal(h.app.state.contact('bob')?.renamedTo, 'robert', 'the old name marked');
     assert.equal(h.app.state.contact('robert')?.verified, true);
     h.app.open('robert');
     await h.settle();
