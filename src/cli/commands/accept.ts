@@ -69,7 +69,7 @@ export function addAcceptCommand(program: Command, withContext: WithContext): vo
           clientFeed(client, first.id),
           first,
           opts,
-          `natter accept ${first.shortId} resumes it from there`,
+          `natter accept ${first.shortId} resumes it from what was last made safe on disk (natter transfers says how much)`,
         );
         // The answer to the sender ("received": files/replies.ts) goes out before we leave.
         await client.flush(ANSWER_FLUSH_MS);
