@@ -44,9 +44,6 @@ export async function connectRelay(
       ...(options.discoverMs === undefined ? {} : { discoverMs: options.discoverMs }),
     });
   } catch (err) {
-    // The core says "timeout" whatever the dials said; no connection at all is unreachable.
-    if (isNatterError(err, 'E_RELAY_TIMEOUT') && isNatterError(err.cause, 'E_RELAY_UNREACHABLE'))
-      throw cliError(CliCode.RelayUnreachable, err.message, { cause: err });
     // Someone else took this profile's name while it was away: say the way out.
     if (isNatterError(err, 'E_PSEUDONYM_TAKEN') && !err.message.includes('natter rename'))
       throw cliError(
@@ -54,10 +51,20 @@ export async function connectRelay(
         `${err.message}; claim another name for this identity with natter rename NEWNAME`,
         { cause: err },
       );
-    throw err;
+    throw unreachableOf(err);
   } finally {
     progress?.stop();
   }
+}
+
+/**
+ * The core says "timeout" whatever the dials said; a wait in which no dial connected at all
+ * is E_RELAY_UNREACHABLE, with the dials' reason. Any other error as it is.
+ */
+function unreachableOf(err: unknown): unknown {
+  if (isNatterError(err, 'E_RELAY_TIMEOUT') && isNatterError(err.cause, 'E_RELAY_UNREACHABLE'))
+    return cliError(CliCode.RelayUnreachable, err.message, { cause: err });
+  return err;
 }
 
 /** `natter: waiting for relay HOST:PORT: connection refused (ECONNREFUSED)…`, once per cause. */
@@ -113,8 +120,6 @@ export async function runningLinkUp(
       ...(failFastMs === undefined ? {} : { failFastMs }),
     });
   } catch (err) {
-    if (isNatterError(err, 'E_RELAY_TIMEOUT') && isNatterError(err.cause, 'E_RELAY_UNREACHABLE'))
-      throw cliError(CliCode.RelayUnreachable, err.message, { cause: err });
-    throw err;
+    throw unreachableOf(err);
   }
 }

@@ -208,14 +208,14 @@ export class Contacts {
    * contact early. Strangers are not pinned from a roster (only when we talk to them).
    */
   async observeKnown(cards: Card[]): Promise<void> {
+    const pinned = new Set([...this.byName.values()].map((c) => c.userId));
     for (const card of cards) {
       const hex = toHex(card.userId);
       const known = this.byName.get(pseudonymKey(card.pseudonym));
-      const renamed = () => [...this.byName.values()].some((c) => c.userId === hex);
       // An old name of a contact, now someone else's, is no news of the contact: not from
       // a roster (a message under it is still a key change, held).
       if (known?.renamedTo !== undefined && known.userId !== hex) continue;
-      if (known !== undefined || renamed()) await this.observe(card).catch(() => undefined);
+      if (known !== undefined || pinned.has(hex)) await this.observe(card).catch(() => undefined);
     }
   }
 
