@@ -93,9 +93,7 @@ export function finishedText(t: TransferInfo): { text: string; kind: 'info' | 'e
 
 /** A recipient's answer to an upload of mine: `bob received report.pdf`. */
 export function replyText(r: FileReplyInfo): string {
-  const who = sanitize(r.reply.name);
-  const what = sanitize(r.transfer.name);
-  return r.reply.outcome === 'received' ? `${who} received ${what}` : `${who} declined ${what}`;
+  return `${sanitize(r.reply.name)} ${r.reply.outcome} ${sanitize(r.transfer.name)}`;
 }
 
 /** The status bar's part: `↓ report.pdf 47% 3.4 MiB/s ETA 0:07`, `+2` when more run. */
