@@ -3,6 +3,8 @@
  * STYLE.md §11), and the small pure helpers over those records: cards to and from
  * records, pending keys, safety numbers as typed, store keys.
  */
+import { fingerprint } from '../crypto/keys.js';
+import { safetyNumber } from '../crypto/safety.js';
 import { bytesEqual, fromHex, toHex, utf8 } from '../util/bytes.js';
 import type { NatterError } from '../util/errors.js';
 import { pseudonymKey } from '../wire/text.js';
@@ -163,4 +165,36 @@ export function mismatch(who: string, pending: number, ofOldKey: boolean): Natte
     PeerCode.SafetyNumberMismatch,
     `trust: nothing accepted for '${who}': ${why}; compare the numbers again`,
   );
+}
+
+/** The safety number `me` shares with the key of `card`. */
+export const numberWith = (me: Uint8Array, card: StoredCard): string =>
+  safetyNumber(me, fromHex(card.userId));
+
+/** A changed key waiting for trust(), as the UI sees it. */
+export function pendingKeyOf(me: Uint8Array, p: StoredPending): PendingKey {
+  return {
+    userId: p.userId,
+    fingerprint: fingerprint(fromHex(p.userId)),
+    safetyNumber: numberWith(me, p),
+    seenAtMs: p.seenAtMs,
+  };
+}
+
+/** A contact as the UI sees it; `renamedTo`: the name an old name of theirs leads to. */
+export function contactInfo(
+  me: Uint8Array,
+  c: StoredContact,
+  renamedTo: string | undefined,
+): ContactInfo {
+  const pending = pendingOf(c);
+  return {
+    pseudonym: c.pseudonym,
+    userId: c.userId,
+    fingerprint: fingerprint(fromHex(c.userId)),
+    verified: c.verified,
+    keyChanged: pending.length > 0,
+    pendingKeys: pending.map((p) => pendingKeyOf(me, p)),
+    ...(renamedTo === undefined ? {} : { renamedTo }),
+  };
 }

@@ -32,17 +32,19 @@ import type { Card } from '../wire/types.js';
 import {
   type Contact,
   cardOf,
+  contactInfo,
   contactKey,
   isCurrent,
   MAX_PENDING_KEYS,
   mismatch,
+  numberWith,
   type Observation,
   parseSafetyNumber,
+  pendingKeyOf,
   pendingOf,
   SAFETY_NUMBER_DIGITS,
   type StoredCard,
   type StoredContact,
-  type StoredPending,
   sameKeys,
   type TrustOutcome,
   toContact,
@@ -50,7 +52,7 @@ import {
   withPending,
 } from './contact-records.js';
 import { PeerCode, peerError } from './errors.js';
-import type { ContactInfo, PeerEvents, PendingKey } from './events.js';
+import type { ContactInfo, PeerEvents } from './events.js';
 import { type PeerStore, PREFIX, putJson } from './store.js';
 
 export {
@@ -99,9 +101,14 @@ export class Contacts {
 
   /** The name a contact goes by now: `name`, or the one they renamed themselves to. */
   currentName(name: string): string {
-    let c = this.byName.get(pseudonymKey(name));
+    const start = this.byName.get(pseudonymKey(name));
+    let c = start;
     for (let hops = 0; c?.renamedTo !== undefined && hops < MAX_PENDING_KEYS; hops++) {
-      c = this.byName.get(pseudonymKey(c.renamedTo)) ?? c;
+      // Only as far as the same keys, settled: a name since taken by someone else (trusted
+      // there) or with a key change pending is not theirs to follow into.
+      const next = this.byName.get(pseudonymKey(c.renamedTo));
+      if (next === undefined || !sameKeys(next, start!) || pendingOf(next).length > 0) break;
+      c = next;
     }
     return c?.pseudonym ?? name;
   }
@@ -118,8 +125,9 @@ export class Contacts {
    * signed by its user id over exactly its user id, pseudonym and box key; any other card
    * (unsigned, or re-labelled with another name) is refused (E_BAD_CARD), not pinned.
    * A change while others are pending joins them and is announced like the first.
+   * `delivered`: the card came with mail, so it may be older than what the relay says now.
    */
-  async observe(card: Card): Promise<Observation> {
+  async observe(card: Card, opts: { delivered?: boolean } = {}): Promise<Observation> {
     if (!verifyCard(card)) {
       throw peerError(
         PeerCode.BadCard,
@@ -139,8 +147,9 @@ export class Contacts {
       return 'new';
     }
     if (sameKeys(existing, seen)) {
-      // Back under a name they had left: the pin follows them back from their latest one.
-      if (existing.renamedTo !== undefined) {
+      // Back under a name they had left (the relay says so: a card that came with mail may
+      // be older than their latest name): the pin follows them back from their latest one.
+      if (existing.renamedTo !== undefined && opts.delivered !== true) {
         return this.renamed(this.formerName(seen) ?? existing, seen);
       }
       await this.refreshSignature(existing, seen);
@@ -260,7 +269,7 @@ export class Contacts {
       contact: toContact(updated),
       info,
       accepted: pending.length > 0,
-      discarded: pending.filter((p) => p !== chosen).map((p) => this.pendingKey(p)),
+      discarded: pending.filter((p) => p !== chosen).map((p) => pendingKeyOf(this.me, p)),
     };
   }
 
@@ -272,28 +281,17 @@ export class Contacts {
   }
 
   private numberOf(card: StoredCard): string {
-    return safetyNumber(this.me, fromHex(card.userId));
+    return numberWith(this.me, card);
   }
 
-  private pendingKey(p: StoredPending): PendingKey {
-    return {
-      userId: p.userId,
-      fingerprint: fingerprint(fromHex(p.userId)),
-      safetyNumber: this.numberOf(p),
-      seenAtMs: p.seenAtMs,
-    };
+  /** An old name's latest successor with the same keys (else the name it was left for). */
+  private latestName(c: StoredContact): string {
+    const now = this.currentName(c.pseudonym);
+    return now === c.pseudonym ? (c.renamedTo ?? now) : now;
   }
 
   private info(c: StoredContact): ContactInfo {
-    const pending = pendingOf(c);
-    return {
-      pseudonym: c.pseudonym,
-      userId: c.userId,
-      fingerprint: fingerprint(fromHex(c.userId)),
-      verified: c.verified,
-      keyChanged: pending.length > 0,
-      pendingKeys: pending.map((p) => this.pendingKey(p)),
-      ...(c.renamedTo === undefined ? {} : { renamedTo: c.renamedTo }),
-    };
+    const renamedTo = c.renamedTo === undefined ? undefined : this.latestName(c);
+    return contactInfo(this.me, c, renamedTo);
   }
 }

@@ -214,7 +214,7 @@ export class Incoming {
       }
       let seenAs: Observation;
       try {
-        seenAs = await this.d.contacts.observe(r.from);
+        seenAs = await this.d.contacts.observe(r.from, { delivered: true });
       } catch {
         reject(deliver, 'bad-card');
         continue;

@@ -176,9 +176,9 @@ describe('contacts: trust on first use', () => {
       [
         ['bob', true, undefined],
         ['rob', true, 'bob'],
-        ['robert', true, 'rob'],
+        ['robert', true, 'bob'],
       ],
-      'one contact, the names they left marked',
+      'one contact, the names they left marked with the name they go by now',
     );
     assert.equal(q2.contacts.currentName('robert'), 'bob');
     assert.equal(q2.contacts.currentName('rob'), 'bob');
@@ -207,6 +207,47 @@ describe('contacts: trust on first use', () => {
     await q.contacts.observe(bob.card);
     await q.contacts.observeKnown([robert.card]);
     assert.equal(q.contacts.get('robert')?.pseudonym, 'robert');
+  });
+
+  it('takes a rename back only from the relay, not from mail that may be older than it', async () => {
+    const p = await memoryPeer(me);
+    const bob = person('bob');
+    await p.contacts.observe(bob.card);
+    await p.contacts.observe(person('robin', bob.id).card);
+    await p.contacts.observe(person('bobby', bob.id).card);
+    // A message bob sent as robin, delivered late: robin stays an old name.
+    const late = person('robin', bob.id).card;
+    assert.equal(await p.contacts.observe(late, { delivered: true }), 'known');
+    assert.equal(p.contacts.currentName('robin'), 'bobby');
+    assert.equal(p.contacts.currentName('bob'), 'bobby');
+    assert.deepEqual(
+      p.contacts.list().map((c) => [c.pseudonym, c.renamedTo]),
+      [
+        ['bob', 'bobby'],
+        ['bobby', undefined],
+        ['robin', 'bobby'],
+      ],
+      'old names lead to the latest',
+    );
+    // The relay's card for robin (a lookup, the roster): he is robin again.
+    assert.equal(await p.contacts.observe(late), 'known');
+    assert.equal(p.contacts.currentName('bobby'), 'robin');
+  });
+
+  it('never leads an old name into a key that is not theirs: pending there, or trusted there since', async () => {
+    const p = await memoryPeer(me);
+    const bob = person('bob');
+    const dave = person('bob');
+    await p.contacts.observe(bob.card);
+    await p.contacts.observe(person('robert', bob.id).card);
+    await p.contacts.observe(bob.card); // back to bob (the relay says so)
+    assert.equal(p.contacts.currentName('robert'), 'bob');
+    // dave took 'bob' since bob renamed again (unseen here), and writes: a key change.
+    assert.equal(await p.contacts.observe(dave.card, { delivered: true }), 'changed');
+    assert.equal(p.contacts.currentName('robert'), 'robert', 'not into a pending key change');
+    await p.contacts.trust('bob', numberWith(dave));
+    assert.equal(p.contacts.currentName('robert'), 'robert', "not into dave's key");
+    assert.deepEqual(p.contacts.get('robert')?.card.userId, bob.id.signPk);
   });
 
   it('takes no rename from a contact whose key change is pending, nor from other keys', async () => {
