@@ -54,11 +54,16 @@ describe('cli: who --watch through the relay', function () {
 
   const { as } = profileCli(() => ({ dir, env }));
 
-  it('drops a killed peer as soon as the relay sees its connection go', async () => {
-    for (const name of ['alice', 'carol']) {
+  /** Profiles for `names`, registered on the relay. */
+  async function initAll(names: string[]): Promise<void> {
+    for (const name of names) {
       const init = await as(name, ['init', '--name', name]);
       assert.equal(init.code, 0, init.stderr);
     }
+  }
+
+  it('drops a killed peer as soon as the relay sees its connection go', async () => {
+    await initAll(['alice', 'carol']);
     const carol = spawn(
       process.execPath,
       ['--import', 'tsx', 'src/cli.ts', '--profile', join(dir, 'carol'), 'inbox', '--follow'],
@@ -108,10 +113,7 @@ describe('cli: who --watch through the relay', function () {
   });
 
   it('lists a peer the relay knows, and does not show its own user online to anyone', async () => {
-    for (const name of ['alice', 'carol']) {
-      const init = await as(name, ['init', '--name', name]);
-      assert.equal(init.code, 0, init.stderr);
-    }
+    await initAll(['alice', 'carol']);
     // carol is online through the relay only (no LAN presence), as on another subnet.
     const carol = await NatterClient.open({
       profileDir: join(dir, 'carol'),
@@ -143,10 +145,7 @@ describe('cli: who --watch through the relay', function () {
   });
 
   it('hears the LAN beside the relay: a peer on both is listed as both, and on the LAN alone with the relay down', async () => {
-    for (const name of ['alice', 'carol']) {
-      const init = await as(name, ['init', '--name', name]);
-      assert.equal(init.code, 0, init.stderr);
-    }
+    await initAll(['alice', 'carol']);
     const carol = await NatterClient.open({
       profileDir: join(dir, 'carol'),
       relay: { host: relay.host, port: relay.port },

@@ -132,3 +132,16 @@ export async function filePair(world: ReturnType<typeof testWorld>) {
   await bob.setFileSettings({ downloadDir: downloads });
   return { relay, alice, bob, downloads };
 }
+
+/** Alice, Bob and Carol connected on a new relay of `world`, in the group 'team' Alice made. */
+export async function fileTeam(world: ReturnType<typeof testWorld>) {
+  const relay = await world.relayOn();
+  const alice = await world.client('alice', relay);
+  const bob = await world.client('bob', relay);
+  const carol = await world.client('carol', relay);
+  await Promise.all([alice.connect(), bob.connect(), carol.connect()]);
+  const created = nextEvent(carol, 'group:changed');
+  const group = await alice.createGroup('team', ['bob', 'carol']);
+  await created;
+  return { relay, alice, bob, carol, group };
+}

@@ -10,7 +10,7 @@ import { nextEvent } from '../../../helpers/events.js';
 import { makeTempDir, removeTempDirs } from '../../../helpers/tmp.js';
 import { testWorld } from '../../../helpers/world.js';
 import { waitFor } from '../../presence/helpers.js';
-import { filePair, writePattern } from './helpers.js';
+import { filePair, fileTeam, writePattern } from './helpers.js';
 
 describe("a file's recipients answer its sender", function () {
   this.timeout(60_000);
@@ -77,14 +77,7 @@ describe("a file's recipients answer its sender", function () {
   });
 
   it("takes each group member's answer, told in the group's conversation", async () => {
-    const relay = await world.relayOn();
-    const alice = await world.client('alice', relay);
-    const bob = await world.client('bob', relay);
-    const carol = await world.client('carol', relay);
-    await Promise.all([alice.connect(), bob.connect(), carol.connect()]);
-    const created = nextEvent(carol, 'group:changed');
-    const group = await alice.createGroup('team', ['bob', 'carol']);
-    await created;
+    const { alice, bob, carol, group } = await fileTeam(world);
     await bob.setFileSettings({ downloadDir: await makeTempDir('natter-dl-') });
     const src = await makeTempDir('natter-src-');
     await writePattern(join(src, 'slides.pdf'), 100_000, 5);

@@ -12,7 +12,14 @@ import { nextEvent } from '../../../helpers/events.js';
 import { forgeRelayFrames } from '../../../helpers/forging-relay.js';
 import { makeTempDir, removeTempDirs } from '../../../helpers/tmp.js';
 import { testWorld } from '../../../helpers/world.js';
-import { acquainted, type CutProxy, sha256File, startCutProxy, writePattern } from './helpers.js';
+import {
+  acquainted,
+  type CutProxy,
+  fileTeam,
+  sha256File,
+  startCutProxy,
+  writePattern,
+} from './helpers.js';
 
 const MiB = 1024 * 1024;
 /** Small chunks: many of them, so a cut lands mid-transfer and the resend bound is visible. */
@@ -213,14 +220,7 @@ describe('file transfer: resume and groups', function () {
   });
 
   it('sends a file to a group: stored once on the relay, received by both members', async () => {
-    const relay = await world.relayOn();
-    const alice = await world.client('alice', relay);
-    const bob = await world.client('bob', relay);
-    const carol = await world.client('carol', relay);
-    await Promise.all([alice.connect(), bob.connect(), carol.connect()]);
-    const created = nextEvent(carol, 'group:changed');
-    await alice.createGroup('team', ['bob', 'carol']);
-    await created;
+    const { relay, alice, bob, carol } = await fileTeam(world);
     const dirs = [await makeTempDir('natter-dl-'), await makeTempDir('natter-dl-')];
     await bob.setFileSettings({ downloadDir: dirs[0]! });
     await carol.setFileSettings({ downloadDir: dirs[1]! });
