@@ -30,7 +30,7 @@ export const CliCode = {
   RelayUnreachable: 'E_RELAY_UNREACHABLE',
   SendFailed: 'E_SEND_FAILED',
   TooLarge: 'E_TOO_LARGE',
-  UnknownRecipient: 'E_UNKNOWN_RECIPIENT',
+  UnknownUser: 'E_UNKNOWN_USER',
 } as const;
 
 export type CliCodeValue = (typeof CliCode)[keyof typeof CliCode];

@@ -62,7 +62,10 @@ export function report(
     );
   }
   if (failure === 'unknown-recipient') {
-    throw cliError(CliCode.UnknownRecipient, `no user '${to}' on this relay${groupHint}`);
+    throw cliError(
+      CliCode.UnknownUser,
+      `nobody is registered as '${to}' on this relay${groupHint}`,
+    );
   }
   if (failure !== undefined)
     throw cliError(CliCode.SendFailed, `the relay refused the message: ${failure}`);

@@ -131,7 +131,7 @@ describe('cli: a refused relay address fails fast, with the cause', () => {
     try {
       const r = await send;
       // The relay answered: the name is unknown there, which is not an unreachable relay.
-      assert.equal(codeOf(r.stderr), 'E_UNKNOWN_RECIPIENT', r.stderr);
+      assert.equal(codeOf(r.stderr), 'E_UNKNOWN_USER', r.stderr);
     } finally {
       await back.close();
     }

@@ -99,7 +99,7 @@ describe('cli against a real relay', () => {
     await as('a', ['init', '--name', 'alice']);
     const r = await as('a', ['send', '--to', 'nobody', 'hello?']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /\(E_UNKNOWN_RECIPIENT\)\n$/);
+    assert.match(r.stderr, /\(E_UNKNOWN_USER\)\n$/);
   });
 
   it('keeps a message queued when the relay is down and sends it with the next command', async () => {
