@@ -73,6 +73,12 @@ export class Keyboard implements KeyTarget {
   /** A command's failure becomes a notice, never an unhandled rejection. */
   private failed(err: unknown): void {
     const { code, message } = describeError(err);
-    this.p.notice(`${message} (${code})`, 'error');
+    // The link's own words name a frame ("file-put: not connected…"); the user wants to know
+    // that nothing was done and when to try again (the header says when it is connected).
+    const text =
+      code === 'E_OFFLINE'
+        ? 'not done: the relay is not reachable now; natter keeps retrying, try again once the header says connected'
+        : message;
+    this.p.notice(`${text} (${code})`, 'error');
   }
 }

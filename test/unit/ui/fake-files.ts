@@ -14,6 +14,8 @@ export class FakeFiles {
   readonly sends: { target: FileTarget; paths: string[] }[] = [];
   /** Every accept and decline asked for, as 'accept ID' / 'decline ID'. */
   readonly calls: string[] = [];
+  /** What the next send fails with (then cleared): the relay unreachable, say. */
+  sendFailure: Error | null = null;
   private next = 0;
 
   constructor(
@@ -49,6 +51,9 @@ export class FakeFiles {
 
   async send(target: FileTarget, paths: string[]): Promise<TransferInfo> {
     this.sends.push({ target, paths });
+    const failure = this.sendFailure;
+    this.sendFailure = null;
+    if (failure) throw failure;
     const name = paths.length === 1 ? (paths[0]!.split('/').pop() ?? 'file') : 'files';
     const peer = 'to' in target ? `@${target.to}` : `#${target.group}`;
     const t = this.transfer(this.id(), 'upload', name, peer, 1000);

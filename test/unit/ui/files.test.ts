@@ -20,6 +20,7 @@ import {
   pathCandidates,
   splitPaths,
 } from '../../../src/peer/ui/path-completion.js';
+import { NatterError } from '../../../src/util/errors.js';
 import { contact } from './fake-core.js';
 import { groupConv, member } from './fake-groups.js';
 import { destroyAll, noticeText, screenText, start } from './harness.js';
@@ -303,6 +304,20 @@ describe('ui files: on the screen', () => {
       },
     ]);
     assert.match(noticeText(h), /offered files \(1000 B\) to #team: uploading/);
+  });
+
+  it('says in words that nothing was offered while the relay is unreachable', async () => {
+    const h = await start();
+    h.app.open('bob');
+    await h.settle();
+    h.core.files.sendFailure = new NatterError('E_OFFLINE', 'file-put: not connected to the relay');
+    await h.type('/send big.iso\r');
+    await h.settle();
+    assert.match(
+      noticeText(h),
+      /not done: the relay is not reachable now; natter keeps retrying, try again once the header says connected \(E_OFFLINE\)/,
+    );
+    assert.doesNotMatch(noticeText(h), /file-put/);
   });
 
   it('tells a failed transfer in words, in its conversation and the notice line', async () => {
