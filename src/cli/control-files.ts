@@ -230,6 +230,7 @@ function receivedView(o: OfferInfo): TransferInfo {
     rateBytesPerSec: 0,
     etaMs: null,
     state: 'done',
+    waitingForSender: false,
     savedAs: o.savedAs,
     error: null,
     replies: [],

@@ -79,6 +79,7 @@ function transferState(t: TransferInfo): string {
   if (t.error !== null && (t.state === 'failed' || t.state === 'cancelled'))
     return `${t.state}: ${sanitize(t.error.message)} (${t.error.code})`;
   if (t.state === 'waiting') return t.direction === 'upload' ? 'waiting for the relay' : 'waiting';
+  if (t.waitingForSender) return WAITING_FOR_SENDER;
   return t.replies.length === 0 ? t.state : `${t.state}; ${repliesText(t)}`;
 }
 
@@ -100,6 +101,7 @@ export function transferObject(t: TransferInfo) {
     rateBytesPerSec: t.rateBytesPerSec,
     etaMs: t.etaMs,
     state: t.state,
+    waitingForSender: t.waitingForSender,
     savedAs: t.savedAs,
     error: t.error,
     replies: t.replies,
@@ -114,21 +116,28 @@ export function receivedFrom(t: TransferInfo): string {
   return t.from !== null && t.peer.startsWith('#') ? `${sanitize(t.from)} in ${peer}` : peer;
 }
 
+/** What a progress line or bar says instead of a rate while nothing moves (state 'waiting'). */
+export const WAITING = 'waiting for the relay';
+/** The same for a download that has all the relay holds (TransferInfo.waitingForSender). */
+export const WAITING_FOR_SENDER = "waiting for the sender's upload";
+
+/** Instead of a rate: why nothing moves, if it is known. */
+export function stalledText(t: TransferInfo): string | null {
+  return t.state === 'waiting' ? WAITING : t.waitingForSender ? WAITING_FOR_SENDER : null;
+}
+
 /**
  * One plain progress line (stdout not a terminal):
  * `1a2b3c4d ↑ report.pdf  1.0 MiB of 2.1 MiB  47%  3.4 MiB/s  ETA 0:01`.
  */
-/** What a progress line or bar says instead of a rate while nothing moves (state 'waiting'). */
-export const WAITING = 'waiting for the relay';
-
 export function progressLine(t: TransferInfo): string {
   const arrow = t.direction === 'upload' ? '↑' : '↓';
   const parts = [
     `${t.shortId} ${arrow} ${sanitize(t.name)}`,
     `${formatSize(t.doneBytes)} of ${formatSize(t.size)}`,
     `${percentDone(t.doneBytes, t.size)}%`,
-    ...(t.state === 'waiting'
-      ? [WAITING]
+    ...(stalledText(t) !== null
+      ? [stalledText(t)!]
       : [formatRate(t.rateBytesPerSec), `ETA ${formatEta(t.etaMs)}`]),
   ];
   return parts.join('  ');

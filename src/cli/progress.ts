@@ -11,7 +11,7 @@
 import { SingleBar } from 'cli-progress';
 import type { TransferInfo } from '../peer/index.js';
 import type { CliContext } from './context.js';
-import { progressJson, progressLine, WAITING } from './file-format.js';
+import { progressJson, progressLine, stalledText } from './file-format.js';
 import { sanitize } from './format.js';
 import { formatEta, formatRate, formatSize } from './sizes.js';
 
@@ -61,18 +61,20 @@ export class LineProgress implements Progress {
 
   update(t: TransferInfo): void {
     const finished = t.doneBytes >= t.size;
-    // A change of state (waiting for the relay, moving again) is said at once.
-    const moved = t.state !== this.lastState;
+    // A change of state (waiting for the relay or the sender, moving again) is said at once.
+    const moved = t.state !== this.lastState || t.waitingForSender !== this.lastWaiting;
     if (t.doneBytes === this.lastDone && !moved) return;
     const at = this.now();
     if (!finished && !moved && at - this.lastAt < PROGRESS_LINE_MS) return;
     this.lastAt = at;
     this.lastDone = t.doneBytes;
     this.lastState = t.state;
+    this.lastWaiting = t.waitingForSender;
     this.out(this.format(t));
   }
 
   private lastState: TransferInfo['state'] | null = null;
+  private lastWaiting = false;
 
   stop(): void {}
 }
@@ -89,7 +91,7 @@ class BarProgress implements Progress {
       name: truncate(sanitize(t.name), BAR_NAME_CHARS),
       done: formatSize(t.doneBytes),
       size: formatSize(t.size),
-      rate: t.state === 'waiting' ? WAITING : formatRate(t.rateBytesPerSec),
+      rate: stalledText(t) ?? formatRate(t.rateBytesPerSec),
       left: formatEta(t.etaMs),
     };
     // An empty file is done at once: a bar of 0 of 0 would read as 0%.

@@ -33,7 +33,7 @@ export function addTransfersCommand(program: Command, withContext: WithContext):
     .description('uploads and downloads in progress: bytes done, rate, time left')
     .option(
       '--json',
-      "one JSON object per transfer: id, shortId, direction, name, peer, from (who sent a download), size, doneBytes, rateBytesPerSec, etaMs, state, savedAs, error, replies (an upload's recipients who received or declined it)",
+      "one JSON object per transfer: id, shortId, direction, name, peer, from (who sent a download), size, doneBytes, rateBytesPerSec, etaMs, state, waitingForSender (a download that has all the relay holds, the sender's upload behind), savedAs, error, replies (an upload's recipients who received or declined it)",
     )
     .option(
       '--follow',

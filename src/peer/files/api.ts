@@ -60,6 +60,11 @@ export interface TransferInfo {
   /** Milliseconds left at that rate, or null when unknown. */
   etaMs: number | null;
   state: TransferState;
+  /**
+   * A running download that has all the relay holds, not the whole file, and no chunk came
+   * for a while (SENDER_QUIET_MS): the sender's upload has not begun, is behind, or stopped.
+   */
+  waitingForSender: boolean;
   /** Upload: every chunk is on the relay. Download: the saved path. */
   savedAs: string | null;
   error: { code: string; message: string } | null;

@@ -104,7 +104,7 @@ export class TransferBook {
     const info = t instanceof Download ? downloadInfo(t, meter, now) : uploadInfo(t, meter, now);
     // Nothing moves while the link is down: 'waiting' (api.ts), not the last rate and ETA.
     if (!this.offline || info.state !== 'running') return info;
-    return { ...info, state: 'waiting', rateBytesPerSec: 0, etaMs: null };
+    return { ...info, state: 'waiting', rateBytesPerSec: 0, etaMs: null, waitingForSender: false };
   }
 
   /** No session is ready before the first one: what a profile holds 'running' waits for it. */

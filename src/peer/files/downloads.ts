@@ -1,12 +1,10 @@
 /**
- * One download (docs/files.md "On the receiving machine"): the chunks from the relay opened
- * in order (ChunkOpener: position, end mark and tag checked) into one reused plaintext
- * buffer, written to the part file (part-file.ts), and acknowledged once written: the ack is
- * the relay's flow control only (it deletes nothing before FileDone), so it waits for no disk.
- * Each checkpoint of the part file is recorded in the transfer's record (durableChunks). At
- * the last chunk the file is synced once more, the hash checked, and the file (or folder,
- * folder-split.ts) given its final name. After a restart the part file is cut back to the
- * durable count and read back through the hash, and the FileGet asks for the rest.
+ * One download (docs/files.md "On the receiving machine"): chunks opened in order (ChunkOpener:
+ * position, end mark, tag) into one reused buffer, written to the part file (part-file.ts) and
+ * acked once written: the ack is the relay's flow control only (it deletes nothing before
+ * FileDone). Each checkpoint is recorded (durableChunks); at the last chunk the file is synced,
+ * the hash checked and the file (or folder, folder-split.ts) named. After a restart the part
+ * file is cut back to its durable chunks, read back through the hash, and FileGet asks the rest.
  */
 import { ChunkOpener } from '../../crypto/chunk-opener.js';
 import { fileChunkCount } from '../../crypto/file-stream.js';
@@ -14,11 +12,11 @@ import { fromHex } from '../../util/bytes.js';
 import { describeError } from '../../util/errors.js';
 import type { Frame, FrameOf } from '../../wire/types.js';
 import type { ReplyTo, RequestBody } from '../link/requests.js';
-import { finalizeDownload } from './download-path.js';
-import { saveFolder } from './folder-split.js';
+import { saveReceived } from './folder-split.js';
 import { PartFile, type PartFileOwner } from './part-file.js';
 import type { IncomingRecord, TransferError } from './records.js';
 import { isOfferedTransfer, loadOffer } from './records.js';
+import { SenderPace } from './sender-pace.js';
 import { TransferCode, transferError } from './transfer-errors.js';
 
 /** After an unanswered FileGet on a live link, it is asked again this late. */
@@ -31,10 +29,7 @@ export interface DownloadDeps {
   get(body: RequestBody<'file-get'>): Promise<ReplyTo<'file-get'>>;
   /** Retry later (a Clock timer owned by the service). */
   later(fn: () => void, ms: number): void;
-  /**
-   * The record changed (state, savedAs, durableChunks) or bytes were written: persist (when
-   * `durable`) and tell the UI.
-   */
+  /** The record changed (state, savedAs, durableChunks) or bytes were written: store if `durable`; tell the UI. */
   changed(download: Download, durable: boolean): void;
   /** Bytes between checkpoints; default FILE_DOWNLOAD_CHECKPOINT_BYTES (part-file.ts). */
   checkpointBytes?: number;
@@ -57,6 +52,11 @@ export class Download implements PartFileOwner {
   private plain: Uint8Array | null = null;
   /** The last `through` acked to the relay. */
   private ackedThrough = 0;
+  /** What the relay holds against what is here: waiting on the sender? (told when it turns so) */
+  private readonly pace = new SenderPace(
+    (fn, ms) => this.d.later(fn, ms),
+    () => this.active && this.d.changed(this, false),
+  );
 
   constructor(
     readonly record: IncomingRecord,
@@ -74,6 +74,12 @@ export class Download implements PartFileOwner {
   get doneBytes(): number {
     const { size, chunkBytes } = this.record.offer;
     return this.opener?.receivedBytes ?? Math.min(size, this.durableChunks * chunkBytes);
+  }
+
+  /** All the relay held is here and more is to come: the sender's upload is behind (or not begun). */
+  get senderBehind(): boolean {
+    const o = this.opener;
+    return this.active && o !== null && !o.sawLast && this.pace.behind(o.nextIndex);
   }
 
   /** Opens (or reopens) the part file and asks the relay for the rest. */
@@ -96,7 +102,7 @@ export class Download implements PartFileOwner {
       const reply = await this.d.get({ transferId: this.transferId, fromIndex: opener.nextIndex });
       if (session !== this.session || !this.active) return;
       if (reply.code === 'E_FILE_STORE') {
-        // A store failure on the relay's side (docs/protocol.md: try again).
+        // the relay's store failed: try again (docs/protocol.md)
         this.d.later(() => void this.resume(), DOWNLOAD_RETRY_MS);
         return;
       }
@@ -109,7 +115,9 @@ export class Download implements PartFileOwner {
           code: TransferCode.BadRelayAnswer,
           message: "download: the relay's transfer is not the one offered (size, chunks or sender)",
         });
+        return;
       }
+      this.pace.answered(Number(reply.haveChunks), opener.nextIndex);
     } catch (err) {
       const e = describeError(err);
       // Offline: the next Ready tries again. Unanswered or busy: again in a while.
@@ -127,12 +135,12 @@ export class Download implements PartFileOwner {
   offline(): void {
     this.session++;
     this.queue = [];
+    this.pace.reset();
   }
 
   /** A chunk from the relay: queued, then opened, written and acked in order. */
   onChunk(frame: FrameOf<'file-chunk'>): void {
-    // Stopping (the client closing, Ctrl-C on accept): a chunk still arriving must not
-    // write to the part file being closed (EBADF failed the download; a new-user trial).
+    // Stopping (closing, Ctrl-C): a late chunk must not write to the closing part file (EBADF).
     if (!this.active || this.stopping) return;
     this.queue.push(frame);
     this.working ??= this.work().finally(() => {
@@ -141,9 +149,8 @@ export class Download implements PartFileOwner {
   }
 
   /**
-   * Stops: closes the part file; `discard` removes it too (declined, cancelled, failed).
-   * Otherwise (the client closing) what was written is made durable first, a last
-   * checkpoint, so a restart goes on from there.
+   * Stops: closes the part file; `discard` removes it too (declined, cancelled, failed), else
+   * what was written is made durable first (a last checkpoint) so a restart goes on from there.
    */
   async stop(discard: boolean): Promise<void> {
     this.stopping = true;
@@ -157,11 +164,7 @@ export class Download implements PartFileOwner {
     this.plain = null;
     if (part !== null && !discard && this.active && part.written > this.durableChunks) {
       const through = part.written;
-      const synced = await part.sync().then(
-        () => true,
-        () => false,
-      );
-      if (synced) this.partDurable(through);
+      if (await part.synced()) this.partDurable(through);
     }
     await part?.close().catch(() => undefined);
     if (discard && part !== null) await part.remove();
@@ -231,6 +234,7 @@ export class Download implements PartFileOwner {
         for (const f of frames) {
           const index = Number(f.index);
           if (index < opener.nextIndex) continue; // sent again after a reconnect
+          this.pace.chunk(index);
           // f.data is a view of the received frame: opened at once, into our own buffer.
           this.plain ??= new Uint8Array(chunkBytes);
           const out = this.plain;
@@ -248,6 +252,7 @@ export class Download implements PartFileOwner {
       if (session !== this.session) return;
       this.ack(part.written);
       this.d.changed(this, false);
+      this.pace.watch(opener.nextIndex);
       if (opener.sawLast) await this.complete();
     }
   }
@@ -278,12 +283,7 @@ export class Download implements PartFileOwner {
       await part.close();
       this.part = null;
       this.plain = null;
-      const dir = this.record.dir!;
-      const o = this.record.offer;
-      this.record.savedAs =
-        o.entries.length === 0
-          ? await finalizeDownload(part.path, dir, this.record.offer.name)
-          : await saveFolder(part.path, dir, o.name, o.entries);
+      this.record.savedAs = await saveReceived(part.path, this.record.dir!, this.record.offer);
     } catch (err) {
       this.fail(describeError(err));
       return;

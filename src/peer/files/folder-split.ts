@@ -7,7 +7,7 @@
  */
 import { open, unlink } from 'node:fs/promises';
 import type { FileEntry } from '../../wire/types.js';
-import { makeDownloadFolder, openFolderEntry } from './download-path.js';
+import { finalizeDownload, makeDownloadFolder, openFolderEntry } from './download-path.js';
 import { checkRelativePath } from './safe-name.js';
 
 /** Bytes copied per read: large reads, bounded memory. */
@@ -16,6 +16,17 @@ export const COPY_BYTES = 1024 * 1024;
 /** Throws E_FILE_BAD_PATH unless every entry's path is safe; nothing is created. */
 export function checkEntries(entries: readonly FileEntry[]): void {
   for (const e of entries) checkRelativePath(e.path);
+}
+
+/** Names the verified part file in `dir`: as the one file offered, or split into its folder. */
+export function saveReceived(
+  partPath: string,
+  dir: string,
+  { name, entries }: { name: string; entries: readonly FileEntry[] },
+): Promise<string> {
+  return entries.length === 0
+    ? finalizeDownload(partPath, dir, name)
+    : saveFolder(partPath, dir, name, entries);
 }
 
 /** Splits the verified stream at `partPath` into folder `name` in `dir`; returns the folder. */

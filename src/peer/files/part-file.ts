@@ -153,6 +153,14 @@ export class PartFile {
     await this.handle.datasync();
   }
 
+  /** sync(), for a last checkpoint on the way out: whether it held, never a rejection. */
+  synced(): Promise<boolean> {
+    return this.sync().then(
+      () => true,
+      () => false,
+    );
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.handle.close();

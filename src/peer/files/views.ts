@@ -28,6 +28,7 @@ export function uploadInfo(u: Upload, meter: ProgressMeter, nowMs: number): Tran
     nowMs,
     state: r.state,
     savedAs: null,
+    senderBehind: false,
     error: r.error,
     replies: (r.replies ?? []).map(({ name, outcome }) => ({ name, outcome })),
   });
@@ -43,6 +44,7 @@ export function downloadInfo(d: Download, meter: ProgressMeter, nowMs: number): 
     nowMs,
     state: DOWNLOAD_STATE[r.state],
     savedAs: r.savedAs,
+    senderBehind: d.senderBehind,
     error: r.error,
     replies: [],
   });
@@ -61,6 +63,7 @@ function view(
     nowMs: number;
     state: TransferState;
     savedAs: string | null;
+    senderBehind: boolean;
     error: TransferInfo['error'];
     replies: TransferInfo['replies'];
   },
@@ -78,6 +81,7 @@ function view(
     rateBytesPerSec: running ? Math.round(s.meter.rate(s.nowMs)) : 0,
     etaMs: running ? s.meter.etaMs(s.nowMs, size - doneBytes) : s.state === 'done' ? 0 : null,
     state: s.state,
+    waitingForSender: running && s.senderBehind,
     savedAs: s.savedAs,
     error: s.error,
     replies: s.replies,

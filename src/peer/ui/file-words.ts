@@ -105,6 +105,7 @@ export function transferStatus(active: readonly TransferInfo[]): string | null {
   const rest = active.length > 1 ? ` +${active.length - 1}` : '';
   if (first.state === 'waiting') return `${arrow} ${name} waiting${rest}`;
   const pct = percentDone(first.doneBytes, first.size);
+  if (first.waitingForSender) return `${arrow} ${name} ${pct}% waiting for the sender${rest}`;
   const rate = first.rateBytesPerSec > 0 ? ` ${formatRate(first.rateBytesPerSec)}` : '';
   const eta = first.etaMs === null ? '' : ` ETA ${formatEta(first.etaMs)}`;
   return `${arrow} ${name} ${pct}%${rate}${eta}${rest}`;

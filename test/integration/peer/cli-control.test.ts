@@ -170,7 +170,10 @@ describe('cli beside a running client (issue 13: one process per profile no more
     assert.equal(lines.stdout, '');
     const unknown = await as('b', ['send', '--to', 'carol', 'anyone?']);
     assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /nobody is registered as 'carol' on this relay \(E_UNKNOWN_USER\)/);
+    assert.match(
+      unknown.stderr,
+      /nobody is registered as 'carol' on this relay \(E_UNKNOWN_USER\)/,
+    );
     const usage = await as('b', ['send', '--to', 'bad name', 'x']);
     assert.equal(usage.code, 2);
     const inbox = jsonLines<JsonLine & { type?: string }>(await as('a', ['inbox', '--json']));

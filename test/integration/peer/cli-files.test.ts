@@ -163,6 +163,7 @@ describe('cli files against a real relay', function () {
       'shortId',
       'size',
       'state',
+      'waitingForSender',
     ]);
     assert.deepEqual((last as { replies?: unknown }).replies, [], 'nobody answered yet');
     assert.equal(last.state, 'done');

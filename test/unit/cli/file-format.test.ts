@@ -46,6 +46,7 @@ const transfer = (over: Partial<TransferInfo> = {}): TransferInfo => ({
   rateBytesPerSec: 512 * 1024,
   etaMs: 2_000,
   state: 'running',
+  waitingForSender: false,
   savedAs: null,
   error: null,
   replies: [],
@@ -188,5 +189,30 @@ describe('cli file formatting', () => {
     now += 1;
     p.update(transfer({ size: 100, doneBytes: 10 }));
     assert.deepEqual(lines, ['10 running', '10 waiting', '10 running']);
+  });
+
+  it("says a download waits for the sender's upload, in the list, the line and JSON, at once", () => {
+    const behind = transfer({
+      direction: 'download',
+      doneBytes: 0,
+      rateBytesPerSec: 0,
+      etaMs: null,
+      waitingForSender: true,
+    });
+    assert.equal(
+      progressLine(behind),
+      "1a2b3c4d ↓ report.pdf  0 B of 2.0 MiB  0%  waiting for the sender's upload",
+    );
+    assert.match(transferRows([behind])[0]!, /waiting for the sender's upload$/);
+    assert.equal(JSON.parse(progressJson(behind)).waitingForSender, true);
+    const lines: string[] = [];
+    const p = new LineProgress(
+      (l) => lines.push(l),
+      (t) => `${t.doneBytes} ${t.waitingForSender}`,
+      () => 0,
+    );
+    p.update(transfer({ size: 100, doneBytes: 0 }));
+    p.update(transfer({ size: 100, doneBytes: 0, waitingForSender: true }));
+    assert.deepEqual(lines, ['0 false', '0 true'], 'said at once, within the throttle');
   });
 });

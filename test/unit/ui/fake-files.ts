@@ -133,6 +133,7 @@ export class FakeFiles {
       doneBytes: 0,
       rateBytesPerSec: 0,
       etaMs: null,
+      waitingForSender: false,
       state: 'waiting',
       savedAs: null,
       error: null,

@@ -79,6 +79,7 @@ const transfer = (over: Partial<TransferInfo> = {}): TransferInfo => ({
   rateBytesPerSec: 0,
   etaMs: null,
   state: 'running',
+  waitingForSender: false,
   savedAs: null,
   error: null,
   replies: [],
@@ -161,6 +162,10 @@ describe('ui files: in words', () => {
     assert.equal(
       transferStatus([transfer({ state: 'waiting', direction: 'download' })]),
       '↓ report.pdf waiting',
+    );
+    assert.equal(
+      transferStatus([transfer({ direction: 'download', waitingForSender: true }), transfer()]),
+      '↓ report.pdf 40% waiting for the sender +1',
     );
   });
 });

@@ -134,10 +134,20 @@ describe('file transfer: resume and groups', function () {
         alice.close().then(resolve, reject);
       });
     });
+    // bob, with all the relay holds and nothing coming, is told he waits for the sender.
+    const behind = nextEvent(
+      bob,
+      'transfer:progress',
+      (t) => t.name === 'backup.tar' && t.waitingForSender && t.doneBytes > 0,
+      15_000,
+    );
     const sent = await alice.sendFile({ to: 'bob' }, [join(src, 'backup.tar')], {
       chunkBytes: CHUNK,
     });
     await closed;
+    const waiting = await behind;
+    assert.ok(waiting.doneBytes < size, `${waiting.doneBytes} of ${size}`);
+    assert.equal(waiting.state, 'running');
     const again = await world.client('alice', relay, {
       profile: (alice as NatterClient & { profile: never }).profile,
     });
@@ -150,6 +160,7 @@ describe('file transfer: resume and groups', function () {
     assert.ok(again.uploadChunksSent(sent.id) < fileChunkCount(size, CHUNK), 'went on, not over');
     const down = await bob.waitForTransfer(sent.id);
     assert.equal(down.state, 'done', JSON.stringify(down.error));
+    assert.equal(down.waitingForSender, false);
     assert.equal(await sha256File(down.savedAs!), hash);
   });
 
