@@ -113,7 +113,7 @@ export class ChangeApplier {
     const changed = {
       group: groupInfo(gid, next, this.d.names, me),
       notice: noticeOf(change, state, this.d.names),
-      atMs: work.now,
+      atMs: work.stamp(),
     };
     work.changed.push(changed);
     work.ops.push(...this.d.updates.recordOps(gid, change.seq, { type: 'changed', ...changed }));
@@ -196,7 +196,7 @@ export class ChangeApplier {
       reason: `a membership change was refused: ${reason}`,
     };
     work.warnings.push(warning);
-    const update = { type: 'warning' as const, atMs: work.now, ...warning };
+    const update = { type: 'warning' as const, atMs: work.stamp(), ...warning };
     work.ops.push(...this.d.updates.recordOps(gid, seq, update));
   }
 }

@@ -27,6 +27,8 @@ export interface MessageItem {
   gid: string;
   gseq: number;
   storedAtMs: number;
+  /** When it arrived here (GroupWork.stamp); absent in what an older version held. */
+  arrivedAtMs?: number;
   /** The sender as the relay names it (routing only; checked against the signed header). */
   from: Uint8Array;
   msgId: Uint8Array;
@@ -36,6 +38,7 @@ export interface MessageItem {
 interface StoredItem {
   gseq: number;
   storedAtMs: number;
+  arrivedAtMs?: number;
   from: string;
   msgId: string;
   /** base64 */
@@ -58,6 +61,7 @@ export class HeldGroupMessages {
     const stored: StoredItem = {
       gseq: item.gseq,
       storedAtMs: item.storedAtMs,
+      ...(item.arrivedAtMs === undefined ? {} : { arrivedAtMs: item.arrivedAtMs }),
       from: toHex(item.from),
       msgId: toHex(item.msgId),
       body: Buffer.from(item.body).toString('base64'),
@@ -80,6 +84,7 @@ export class HeldGroupMessages {
           gid,
           gseq: s.gseq,
           storedAtMs: s.storedAtMs,
+          ...(s.arrivedAtMs === undefined ? {} : { arrivedAtMs: s.arrivedAtMs }),
           from: fromHex(s.from),
           msgId: fromHex(s.msgId),
           body: new Uint8Array(Buffer.from(s.body, 'base64')),

@@ -126,6 +126,7 @@ export class GroupMessages {
     if (await this.isCopy(work, copyKey, sender, msgId)) return;
     work.opened.add(copyKey);
     const conversation = conversationOf(item.gid);
+    const receivedAtMs = item.arrivedAtMs ?? work.stamp();
     const entry: HistoryEntry = {
       conversation,
       direction: 'in',
@@ -136,7 +137,7 @@ export class GroupMessages {
           ? plain.text
           : offerLine(plain.fileOffer.name, plain.fileOffer.size, plain.fileOffer.entries.length),
       sentAtMs: plain.sentAtMs,
-      receivedAtMs: work.now,
+      receivedAtMs,
     };
     // The contact pinned to this key, or the one whose name this key's card carries (the
     // key is then a pending one of theirs): either way, a key in question waits for trust().
@@ -145,11 +146,11 @@ export class GroupMessages {
       this.d.contacts.byUserId(item.from) ??
       (name === undefined ? undefined : this.d.contacts.get(name));
     if (contact?.pending != null) {
-      work.ops.push(...this.d.held.trustHoldOps(contact.pseudonym, item.gid, entry, work.now));
+      work.ops.push(...this.d.held.trustHoldOps(contact.pseudonym, item.gid, entry, receivedAtMs));
       work.held.push({ conversation, msgId: entry.msgId, from: this.ref(sender, item.from) });
       return;
     }
-    work.ops.push(...this.d.history.appendOps(entry, { unread: true, atMs: work.now }));
+    work.ops.push(...this.d.history.appendOps(entry, { unread: true, atMs: receivedAtMs }));
     const groupName = work.state(item.gid)?.name ?? '';
     work.shown.push({ ...toReceived(entry), group: { name: groupName } });
     if (plain.fileOffer !== null) {
@@ -209,7 +210,7 @@ export class GroupMessages {
       conversation: conversationOf(item.gid),
       msgId: toHex(item.msgId),
       seq: item.gseq,
-      receivedAtMs: work.now,
+      receivedAtMs: item.arrivedAtMs ?? work.stamp(),
     };
     work.ops.push(...this.d.damaged.recordOps(report));
     work.damaged.push(report);

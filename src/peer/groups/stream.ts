@@ -40,6 +40,9 @@ export class GroupStream {
   private readonly arrivals: TickBatcher<Deliver>;
   /** Our clock, when the last item arrived (0: none yet). */
   lastItemAtMs = 0;
+  /** Each item's arrival, a millisecond after the one before at least (GroupWork.stamp). */
+  private readonly arrivedAt = new WeakMap<Deliver, number>();
+  private lastArrivalMs = 0;
   /**
    * Groups whose stream stopped at an item that could not be handled now (its log
    * could not be read): nothing later of theirs is handled or acknowledged in this
@@ -65,6 +68,8 @@ export class GroupStream {
 
   push(frame: Deliver): void {
     this.lastItemAtMs = this.d.clock.now();
+    this.lastArrivalMs = Math.max(this.lastItemAtMs, this.lastArrivalMs + 1);
+    this.arrivedAt.set(frame, this.lastArrivalMs);
     this.d.activity();
     this.arrivals.push(frame);
   }
@@ -96,6 +101,7 @@ export class GroupStream {
       items.sort((a, b) => a.gseq - b.gseq);
       for (const f of items) {
         if (this.stalled.has(gid)) break;
+        work.itemAtMs = this.arrivedAt.get(f);
         if (f.gseq > work.gseq(gid) && !(await this.item(work, gid, f))) {
           this.stalled.add(gid);
           break;
@@ -124,6 +130,7 @@ export class GroupStream {
       gid,
       gseq: f.gseq,
       storedAtMs: f.storedAtMs,
+      arrivedAtMs: work.stamp(),
       from,
       msgId,
       body,

@@ -59,6 +59,20 @@ export class GroupWork {
     private readonly stats: WorkStats,
   ) {}
 
+  /** When the item being taken arrived (GroupStream sets it; stamp()). */
+  itemAtMs: number | undefined = undefined;
+
+  /**
+   * The receipt time of the item being taken: when it arrived (GroupStream numbers arrivals
+   * a millisecond apart at least), else `now`. The chat orders a conversation by receipt
+   * time, so a catch-up's messages and changes keep the log's order on screen, also a
+   * message held for its sender's key and opened in a later unit (a trial saw "renamed
+   * the group" below a message sent after it).
+   */
+  stamp(): number {
+    return this.itemAtMs ?? this.now;
+  }
+
   /** The group's state as this work left it so far (undefined: not a group I know). */
   state(gid: string): GroupState | undefined {
     return this.states.get(gid) ?? this.book.get(gid)?.state;

@@ -140,6 +140,50 @@ describe('groups through a real relay (integration, loopback)', function () {
     assert.equal((await back.group(info.conversation)).name, 'team');
   });
 
+  it("keeps a catch-up's messages and changes in the log's order of receipt", async () => {
+    const relay = await world.relayOn();
+    const { alice, carol } = await three(relay);
+    const joined = nextEvent(carol, 'group:changed');
+    const info = await alice.createGroup('team', ['bob', 'carol']);
+    await joined;
+    const carolProfile = carol.profile;
+    await carol.close();
+    // Each message on the relay before the next change, as `natter send` waits for it.
+    await alice.sendToGroup('team', 'T1 before the rename');
+    assert.ok(await alice.flush(5000));
+    await alice.renameGroup('team', 'Team3');
+    await alice.sendToGroup('Team3', 'T2 after the rename');
+    assert.ok(await alice.flush(5000));
+    await alice.removeFromGroup('Team3', 'bob');
+    await alice.sendToGroup('Team3', 'T3 after bob left');
+    assert.ok(await alice.flush(5000));
+
+    const back = await world.client('carol', relay, { profile: carolProfile });
+    let received = 0;
+    back.on('message:received', () => received++);
+    await back.connect();
+    await back.waitForInbox();
+    await waitFor(() => received === 3, 10_000, 'all three');
+    const history = await back.history(info.conversation);
+    const updates = (await back.takeGroupUpdates()).filter((u) => u.type === 'changed');
+    // As the chat shows them (conversation.ts): by time, messages first among equals.
+    const shown = [
+      ...history.map((e) => ({ atMs: e.receivedAtMs ?? e.sentAtMs, what: e.text })),
+      ...updates.map((u) => ({ atMs: u.atMs, what: u.type === 'changed' ? u.notice.kind : '' })),
+    ].sort((a, b) => a.atMs - b.atMs);
+    assert.deepEqual(
+      shown.map((x) => x.what),
+      [
+        'created',
+        'T1 before the rename',
+        'renamed',
+        'T2 after the rename',
+        'removed',
+        'T3 after bob left',
+      ],
+    );
+  });
+
   it('removes a member: the others go on, and the removed one gets nothing and could open nothing', async () => {
     const relay = await world.relayOn();
     const { alice, bob, carol } = await three(relay);
