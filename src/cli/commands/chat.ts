@@ -22,6 +22,7 @@ import {
   ask,
   BlessedTerminal,
   ChatApp,
+  guessesPastes,
   MAX_AUTO_AWAY_MINUTES,
   type PromptIo,
   parseSettings,
@@ -114,7 +115,10 @@ async function runChat(
     const log = await holder.ctx.logger();
     for (const p of problems) log.warn('ui settings ignored', { problem: p });
     const stateFile = new StateFile(join(dir, 'ui-state.json'), log);
-    const term = new BlessedTerminal({ tmux: Boolean(base.io.env.TMUX) });
+    const term = new BlessedTerminal({
+      tmux: Boolean(base.io.env.TMUX),
+      guessPastes: guessesPastes(base.io.env.TERM ?? ''),
+    });
     const app = new ChatApp(client, term, {
       settings,
       localFiles: localFiles(),

@@ -76,6 +76,26 @@ export interface BlessedTerminalOptions {
   terminal?: string;
   /** Inside tmux, OSC sequences are wrapped in its passthrough (needs `allow-passthrough on`). */
   tmux?: boolean;
+  /**
+   * Take a chunk of input with a line break inside it as a paste (default false): only for
+   * a terminal that does not bracket pastes (guessesPastes).
+   */
+  guessPastes?: boolean;
+}
+
+/** Terminals that bracket a paste (xterm and those that follow it, tmux, screen, rxvt...). */
+const BRACKETING_TERMINALS =
+  /^(xterm|screen|tmux|rxvt|alacritty|kitty|foot|wezterm|st-|st$|konsole|gnome|vte|iterm|putty|mintty|contour|ghostty)/;
+
+/**
+ * Whether the chat must guess pastes for terminal `term` ($TERM). A terminal that brackets
+ * them marks every paste, so there a line break inside a chunk is typing that arrived fast
+ * (tmux send-keys, a slow SSH link) and Enter sends: taken as a paste, a trial's two lines
+ * went as one message to the wrong conversation. Elsewhere (the Linux console) a chunk
+ * with a line break inside is the only sign of a paste.
+ */
+export function guessesPastes(term: string): boolean {
+  return !BRACKETING_TERMINALS.test(term);
 }
 
 export class BlessedTerminal implements Terminal {
@@ -240,14 +260,14 @@ export class BlessedTerminal implements Terminal {
 
   /**
    * Raw input, seen before blessed turns it into keys. Bracketed paste (and, for
-   * terminals without it, a chunk with a line break inside it) is taken whole, so
+   * terminals without it, guessPastes, a chunk with a line break inside it) is taken whole, so
    * a pasted newline does not send a half message; blessed's keys for that chunk
    * are swallowed.
    */
   private onData(data: string): void {
     let s = data;
     if (!this.pasting && !s.includes(PASTE_START)) {
-      if (!s.startsWith('\x1b') && /[\r\n][^\r\n]/.test(s)) {
+      if (this.options.guessPastes === true && !s.startsWith('\x1b') && /[\r\n][^\r\n]/.test(s)) {
         this.swallow();
         this.emitPaste(s.replace(/[\r\n]+$/, ''));
       }

@@ -55,6 +55,8 @@ export async function start(
     localFiles?: LocalFiles;
     /** The list the last run saved (ui-state.json). */
     saved?: SavedState;
+    /** A terminal that does not bracket pastes (BlessedTerminalOptions.guessPastes). */
+    guessPastes?: boolean;
   } = {},
 ): Promise<Harness> {
   const input = new PassThrough() as FakeTty;
@@ -70,7 +72,12 @@ export async function start(
   });
   const core = new FakeCore();
   options.setup?.(core);
-  const term = new BlessedTerminal({ input, output, terminal: 'xterm-256color' });
+  const term = new BlessedTerminal({
+    input,
+    output,
+    terminal: 'xterm-256color',
+    guessPastes: options.guessPastes === true,
+  });
   const clock = new ManualClock(core.now);
   const app = new ChatApp(core, term, {
     settings: { ...DEFAULT_SETTINGS, ...options.settings },

@@ -3,6 +3,7 @@
  * slash commands, through the keys a terminal sends (harness.ts).
  */
 import assert from 'node:assert/strict';
+import { guessesPastes } from '../../../src/peer/ui/index.js';
 import { contact, PINNED_SAFETY_NUMBER, peer } from './fake-core.js';
 import { destroyAll, noticeText, screenText, start } from './harness.js';
 
@@ -39,6 +40,35 @@ describe('ui screen: keys, pastes and commands', () => {
     assert.match(h.rows()[22]!, /^ {5}line two/);
     await h.type('\r');
     assert.deepEqual(h.core.sent, [{ to: 'bob', text: 'line one\nline two' }]);
+  });
+
+  it('sends each line of typing that arrives in one chunk, on a terminal that brackets pastes', async () => {
+    const h = await start();
+    h.app.open('bob');
+    await h.settle();
+    // tmux send-keys, or a slow SSH link: two lines and their Enters in one read.
+    await h.type('rep a\rrep b\r');
+    assert.deepEqual(h.core.sent, [
+      { to: 'bob', text: 'rep a' },
+      { to: 'bob', text: 'rep b' },
+    ]);
+    assert.equal(h.app.editor.text, '');
+  });
+
+  it('takes a chunk with a line break inside as a paste where the terminal brackets none', async () => {
+    const h = await start({ guessPastes: true });
+    h.app.open('bob');
+    await h.settle();
+    await h.type('line one\nline two');
+    assert.equal(h.core.sent.length, 0, 'the pasted newline did not send');
+    assert.equal(h.app.editor.text, 'line one\nline two');
+  });
+
+  it('guesses pastes only for terminals that do not bracket them', () => {
+    for (const term of ['xterm-256color', 'tmux-256color', 'screen', 'rxvt-unicode', 'alacritty'])
+      assert.equal(guessesPastes(term), false, term);
+    for (const term of ['linux', 'vt100', 'dumb', ''])
+      assert.equal(guessesPastes(term), true, term);
   });
 
   it('puts a paste back together across chunks, even inside a UTF-8 character', async () => {
