@@ -35,6 +35,7 @@ import {
   inboxTake,
   inboxWait,
 } from './control-inbox.js';
+import { safetyNumberOf } from './control-lookup.js';
 import { OUTBOX_OPS, type OutboxControlOps, type OutboxControlTarget } from './control-outbox.js';
 import { type Delivery, sendAndWait } from './delivery.js';
 import { CliCode, cliError } from './errors.js';
@@ -52,6 +53,7 @@ export type ControlTarget = Pick<
   | 'contacts'
   | 'contact'
   | 'fingerprint'
+  | 'findUser'
   | 'trust'
   | 'history'
   | 'groups'
@@ -185,7 +187,7 @@ const OPS: HandlerTable<ControlOps, ControlTarget> = {
         const { pseudonym, fingerprint, userId } = t.me;
         return { me: { pseudonym, fingerprint, userId } };
       }
-      const safetyNumber = t.fingerprint(name);
+      const safetyNumber = await safetyNumberOf(t, name);
       return { contact: t.contact(name) ?? null, safetyNumber };
     },
   },
@@ -193,7 +195,7 @@ const OPS: HandlerTable<ControlOps, ControlTarget> = {
     parse: (raw) => ({ name: text(raw, 'name'), ...optionalText(raw, 'safetyNumber') }),
     async run(t, { name, safetyNumber }) {
       if (safetyNumber === undefined) {
-        const safety = t.fingerprint(name);
+        const safety = await safetyNumberOf(t, name);
         return { compare: { contact: t.contact(name) ?? null, safetyNumber: safety } };
       }
       return { result: await t.trust(name, { safetyNumber }) };

@@ -28,6 +28,8 @@ export const CliCode = {
   /** Something answered at the relay's address, but not in TLS 1.3: not a relay, or an old one. */
   RelayTlsFailed: 'E_RELAY_TLS_FAILED',
   RelayUnreachable: 'E_RELAY_UNREACHABLE',
+  /** fingerprint/trust NAME: NAME is this profile's own. */
+  Self: 'E_SELF',
   SendFailed: 'E_SEND_FAILED',
   TooLarge: 'E_TOO_LARGE',
   UnknownUser: 'E_UNKNOWN_USER',

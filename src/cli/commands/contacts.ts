@@ -28,7 +28,10 @@ export function addContactsCommands(program: Command, withContext: WithContext):
     .description(
       "show your own fingerprint, the safety number you share with NAME, or (--relay) your relay's",
     )
-    .argument('[name]', 'a contact; compare the safety number with them in person or by voice')
+    .argument(
+      '[name]',
+      'a contact, or anyone on the relay (looked up and pinned); compare the safety number with them in person or by voice',
+    )
     .option('--json', 'print as JSON')
     .action(
       withContext(async (ctx, name: string | undefined, opts: { json?: boolean }, cmd: Command) => {

@@ -106,7 +106,8 @@ describe('cli beside a running client (issue 13: one process per profile no more
     }
     assert.equal(alone[7]?.code, 2, 'trust without a number is bad usage either way');
     assert.equal(alone[6]?.code, 1);
-    assert.match(alone[6]?.stderr ?? '', /E_UNKNOWN_CONTACT/);
+    // Not a contact: looked up on the relay, where nobody holds the name.
+    assert.match(alone[6]?.stderr ?? '', /E_UNKNOWN_USER/);
     for (const self of [alone[14], alone[15]]) {
       assert.equal(self?.code, 1);
       assert.match(

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fingerprint } from '../../../src/crypto/keys.js';
-import { runCli } from '../../helpers/cli.js';
+import { profileCli, runCli } from '../../helpers/cli.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 import { freeUdpPort } from '../presence/helpers.js';
@@ -53,5 +53,58 @@ describe('cli: natter fingerprint --relay against a real relay', function () {
       fingerprint: fingerprint(relay.relay.relayId),
       address: null,
     });
+  });
+});
+
+describe('cli: natter fingerprint NAME before a first message', function () {
+  this.timeout(20_000);
+  let relay: TestRelay;
+  let dir: string;
+  let env: Record<string, string>;
+  const { as } = profileCli(() => ({ dir, env }));
+
+  beforeEach(async () => {
+    relay = await startTestRelay();
+    dir = await makeTempDir();
+    env = { NATTER_RELAY: `${relay.host}:${relay.port}` };
+  });
+
+  afterEach(async () => {
+    await relay.close();
+    await removeTempDirs();
+  });
+
+  it('looks NAME up on the relay, so both can compare and trust before anyone writes', async () => {
+    assert.equal((await as('a', ['init', '--name', 'alice'])).code, 0);
+    assert.equal((await as('b', ['init', '--name', 'bob'])).code, 0);
+    const atAlice = await as('a', ['fingerprint', 'bob', '--json']);
+    assert.equal(atAlice.code, 0, atAlice.stderr);
+    const atBob = await as('b', ['fingerprint', 'alice', '--json']);
+    assert.equal(atBob.code, 0, atBob.stderr);
+    const { safetyNumber } = JSON.parse(atAlice.stdout) as { safetyNumber: string };
+    assert.equal(JSON.parse(atBob.stdout).safetyNumber, safetyNumber, 'the same number on both');
+    const trusted = await as('a', ['trust', 'bob', '--safety-number', safetyNumber]);
+    assert.equal(trusted.code, 0, trusted.stderr);
+    const contacts = JSON.parse((await as('a', ['contacts', '--json'])).stdout) as {
+      pseudonym: string;
+      verified: boolean;
+    }[];
+    assert.deepEqual(
+      contacts.map((c) => [c.pseudonym, c.verified]),
+      [['bob', true]],
+    );
+  });
+
+  it('says E_UNKNOWN_USER for a name nobody holds, and E_SELF for my own', async () => {
+    assert.equal((await as('a', ['init', '--name', 'alice'])).code, 0);
+    const nobody = await as('a', ['fingerprint', 'nobody']);
+    assert.equal(nobody.code, 1);
+    assert.match(
+      nobody.stderr,
+      /nobody is registered as 'nobody' on this relay \(E_UNKNOWN_USER\)\n$/,
+    );
+    const me = await as('a', ['fingerprint', 'alice']);
+    assert.equal(me.code, 1);
+    assert.match(me.stderr, /\(E_SELF\)\n$/);
   });
 });
