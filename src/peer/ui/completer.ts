@@ -22,7 +22,8 @@ export class Completer {
 
   /**
    * One Tab (1) or Shift-Tab (-1) over `names` (in a group, `members` too; after /send,
-   * paths over `files`; see completionAt). Returns a hint for the notice line, or null.
+   * paths over `files`; after /msg #, `groups`; see completionAt). Returns a hint for the
+   * notice line, or null.
    */
   step(
     editor: LineEditor,
@@ -30,6 +31,7 @@ export class Completer {
     direction: 1 | -1,
     members?: readonly string[],
     files?: LocalFiles,
+    groups?: readonly string[],
   ): string | null {
     if (this.cycle !== null) {
       const { base, completion } = this.cycle;
@@ -44,7 +46,7 @@ export class Completer {
       editor.set(next.line, next.cursor);
       return hint(completion.candidates, this.cycle.index);
     }
-    const completion = completionAt(editor.text, editor.cursor, names, members, files);
+    const completion = completionAt(editor.text, editor.cursor, names, members, files, groups);
     if (completion === null) return null;
     const { candidates } = completion;
     if (candidates.length === 0) return 'no match';

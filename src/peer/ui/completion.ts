@@ -3,6 +3,7 @@
  * argument as its table entry says (commands/), and names in a message (in a
  * group, its members). completer.ts keeps the state of repeated Tabs.
  */
+import { groupNameKey } from '../index.js';
 import { COMMAND_LIST, commandNamed } from './commands/index.js';
 import { type LocalFiles, pathCandidates } from './path-completion.js';
 import { nameKey } from './text.js';
@@ -24,7 +25,8 @@ export interface Completion {
  * the word being typed starts (case-insensitively). `members`: the open group's
  * members, offered in a message instead of `names`; undefined outside a group.
  * After a command that takes paths (/send), every argument completes over `files`
- * (path-completion.ts). Null if nothing applies.
+ * (path-completion.ts). After /msg, a '#' completes over `groups` (my groups' names),
+ * spaces and all. Null if nothing applies.
  */
 export function completionAt(
   line: string,
@@ -32,6 +34,7 @@ export function completionAt(
   names: readonly string[],
   members?: readonly string[],
   files?: LocalFiles,
+  groups?: readonly string[],
 ): Completion | null {
   const before = line.slice(0, cursor);
   const start = before.search(/\S*$/);
@@ -64,9 +67,13 @@ export function completionAt(
       const from = cursor - path.length;
       return { start: from, end, word: path, candidates: pathCandidates(path, files) };
     }
+    if (completes === 'conversation') {
+      const group = groupAt(before, end, groups ?? []);
+      if (group !== null) return group;
+    }
     if (words.length !== 1 || completes === undefined) return null;
     const options =
-      completes === 'name'
+      completes === 'name' || completes === 'conversation'
         ? names
         : completes === 'member'
           ? (members ?? [])
@@ -81,6 +88,24 @@ export function completionAt(
   if (prefix.length === 0 && at === 0) return null;
   const candidates = matchFrom(members ?? names, prefix).map((n) => (at ? `@${n}` : n));
   return { start, end, word, candidates };
+}
+
+/**
+ * '#' and what follows it up to the cursor, when it is the first argument (`/msg #Team T`):
+ * my groups whose names start with it, as '#name', one per name (msg.ts reads a name with
+ * spaces back by the longest name that fits, so nothing is quoted). Null without a '#'.
+ */
+function groupAt(before: string, end: number, groups: readonly string[]): Completion | null {
+  const typed = /^\/\S+\s+(#.*)$/s.exec(before)?.[1];
+  if (typed === undefined) return null;
+  const key = groupNameKey(typed.slice(1));
+  const byKey = new Map<string, string>();
+  for (const g of groups) {
+    const k = groupNameKey(g);
+    if (k.startsWith(key) && !byKey.has(k)) byKey.set(k, `#${g}`);
+  }
+  const candidates = [...byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, g]) => g);
+  return { start: before.length - typed.length, end, word: typed, candidates };
 }
 
 /** The longest prefix all candidates share (case-insensitively), in the first one's spelling. */

@@ -33,15 +33,16 @@ export class InputLine {
   }
 
   /**
-   * One Tab (1) or Shift-Tab (-1) over `names`, and in a group its `members`.
-   * Returns a hint for the notice line, or null.
+   * One Tab (1) or Shift-Tab (-1) over `names`, and in a group its `members`; after
+   * /msg #, over `groups` (my groups' names). Returns a hint for the notice line, or null.
    */
   complete(
     names: readonly string[],
     direction: 1 | -1,
     members?: readonly string[],
+    groups?: readonly string[],
   ): string | null {
-    return this.completer.step(this.editor, names, direction, members, this.files);
+    return this.completer.step(this.editor, names, direction, members, this.files, groups);
   }
 
   /** The question waiting for Enter, if any. */

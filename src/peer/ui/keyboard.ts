@@ -22,7 +22,8 @@ export class Keyboard implements KeyTarget {
 
   complete(direction: 1 | -1): void {
     const s = this.p.state;
-    const hint = this.p.input.complete(s.names(), direction, s.members(s.activeId));
+    const groups = s.groups.all().map((g) => g.name);
+    const hint = this.p.input.complete(s.names(), direction, s.members(s.activeId), groups);
     if (hint !== null) this.p.state.notice = { text: hint, kind: 'info' };
   }
 

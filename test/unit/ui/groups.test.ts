@@ -103,6 +103,19 @@ describe('ui groups: Tab completion of members', () => {
     assert.deepEqual(completionAt('/group c', 8, names)?.candidates, ['create']);
   });
 
+  it('completes my groups after /msg #, and only there', () => {
+    const groups = ['Team Two', 'ops', 'OPS', 'team'];
+    const at = (line: string) =>
+      completionAt(line, line.length, names, undefined, undefined, groups);
+    assert.deepEqual(at('/msg #T')?.candidates, ['#team', '#Team Two']);
+    assert.deepEqual(at('/msg #team ')?.candidates, ['#Team Two'], 'a space is part of a name');
+    assert.deepEqual(at('/msg #')?.candidates, ['#ops', '#team', '#Team Two'], 'one per name');
+    assert.equal(at('/msg #team ')?.start, 5);
+    assert.deepEqual(at('/query #o')?.candidates, ['#ops']);
+    assert.deepEqual(at('/verify #t')?.candidates, [], 'people only after /verify');
+    assert.deepEqual(at('hi #t')?.candidates, [], 'not in a message');
+  });
+
   it('completes members, not everyone, in a group message', () => {
     assert.deepEqual(completionAt('hi b', 4, names, members)?.candidates, ['bob']);
     assert.deepEqual(completionAt('cc @c', 5, names, members)?.candidates, ['@Carol']);

@@ -102,6 +102,60 @@ describe('ui screen: groups', () => {
     assert.equal(h.core.sent.length, 1, 'nothing sent while it is not clear where');
   });
 
+  it('opens a group whose name has spaces with /msg #NAME, the longest name of mine that fits, the rest sent', async () => {
+    const TWO = groupConv('5');
+    const h = await start({
+      setup: (core) => {
+        core.groupBook.put('5', 'Team Two', [member('alice', 'admin'), member('bob')], 'admin');
+        core.groupBook.put('6', 'ops', [member('alice', 'admin'), member('bob')], 'admin');
+      },
+    });
+    h.app.open('bob');
+    await h.settle();
+    await h.type('/msg #Team Two\r');
+    assert.match(h.rows()[22]!, /^#Team Two> /);
+    assert.deepEqual(h.core.sent, [], 'Two is part of the name, not a message');
+    h.app.open('bob');
+    await h.settle();
+    await h.type('/msg #team two  standup in 5\r');
+    assert.match(h.rows()[22]!, /^#Team Two> /);
+    assert.deepEqual(h.core.sent, [{ to: TWO, text: 'standup in 5' }]);
+    // No group is called Team: the first word is no group, as before, and nothing is sent.
+    await h.type('/msg #Team Three hello\r');
+    assert.match(noticeText(h), /no group called #Team here/);
+    await h.type('/msg #Team\r');
+    assert.match(noticeText(h), /no group called #Team here/);
+    assert.equal(h.core.sent.length, 1);
+    // Both Team and Team Two: the longer name where it fits, the shorter one elsewhere.
+    await addedByBob(h, '8', 'team');
+    await h.type('/msg #Team Two hi\r');
+    assert.deepEqual(h.core.sent.at(-1), { to: TWO, text: 'hi' });
+    await h.type('/msg #Team Twofold\r');
+    assert.match(h.rows()[22]!, /^#team> /, 'a name ends at a space: Twofold is the text');
+    assert.deepEqual(h.core.sent.at(-1), { to: groupConv('8'), text: 'Twofold' });
+  });
+
+  it('completes #NAME after /msg over my groups, spaces and all', async () => {
+    const h = await start({
+      setup: (core) => {
+        core.groupBook.put('5', 'Team Two', [member('alice', 'admin')], 'admin');
+        core.groupBook.put('6', 'ops', [member('alice', 'admin')], 'admin');
+        core.groupBook.put('7', 'orange', [member('alice', 'admin')], 'admin');
+      },
+    });
+    await h.type('/msg #Te\t');
+    assert.equal(h.app.editor.text, '/msg #Team Two ');
+    await h.type('\x15/msg #team t\t');
+    assert.equal(h.app.editor.text, '/msg #Team Two ', 'as typed so far, any case');
+    await h.type('\x15/msg #o\t');
+    assert.equal(noticeText(h), '[#ops]  #orange');
+    assert.equal(h.app.editor.text, '/msg #ops');
+    await h.type('\x15/msg #\t');
+    assert.equal(noticeText(h), '[#ops]  #orange  #Team Two');
+    await h.type('\x15/msg #Team Two hi\t');
+    assert.match(noticeText(h), /no match/);
+  });
+
   it('opens the group with /msg #name even beside a person of that whole name, who is reached while no group is', async () => {
     const h = await start({
       setup: (core) => {

@@ -1,11 +1,13 @@
 /**
  * /msg NAME [TEXT] (alias /query): opens a conversation, and sends TEXT in it. A '#'
  * names a group, as everywhere on the command line (`natter history '#team'`): by its
- * name in any case, or by the first hex digits of its id.
+ * name in any case, or by the first hex digits of its id. A group's name may have
+ * spaces (`natter group rename team "Team Two"`): '#' takes the longest run of words
+ * that names one of my groups, and TEXT is the rest.
  */
 
 import { describeError } from '../../../util/errors.js';
-import { MIN_GROUP_ID_PREFIX_CHARS, type UserFound } from '../../index.js';
+import { groupNameKey, MIN_GROUP_ID_PREFIX_CHARS, type UserFound } from '../../index.js';
 import type { ChatState } from '../state.js';
 import { nameKey, sanitize } from '../text.js';
 import type { CommandHost, SlashCommand } from './types.js';
@@ -15,18 +17,27 @@ export const msg: SlashCommand<'msg'> = {
   aliases: ['query'],
   usage: '/msg NAME [TEXT]',
   summary: 'open a conversation (and send TEXT); #NAME opens a group',
-  completes: 'name',
+  completes: 'conversation',
   // '@bob' as lists print a person ('#team' a group): the same as 'bob'.
-  parse: ({ first, tail }) => {
+  parse: ({ text: typed, first, tail }) => {
     const name = first.startsWith('@') ? first.slice(1) : first;
-    return name === '' ? null : { kind: 'msg', name, ...(tail === '' ? {} : { text: tail }) };
+    if (name === '') return null;
+    return {
+      kind: 'msg',
+      name,
+      ...(tail === '' ? {} : { text: tail }),
+      ...(name.startsWith('#') ? { typed } : {}),
+    };
   },
   async run(cmd, host) {
     if (nameKey(cmd.name) === nameKey(host.core.me.pseudonym)) {
       host.notice('that is you: pick someone else', 'error');
       return;
     }
-    const group = cmd.name.startsWith('#') ? groupNamed(host.state, cmd.name.slice(1)) : null;
+    const named = cmd.typed === undefined ? null : longestGroupName(host.state, cmd.typed);
+    const ref = named?.ref ?? cmd.name.slice(1);
+    const text = named === null ? cmd.text : named.text;
+    const group = cmd.name.startsWith('#') ? groupNamed(host.state, ref) : null;
     if (typeof group === 'string') {
       host.notice(group, 'error');
       return;
@@ -37,9 +48,28 @@ export const msg: SlashCommand<'msg'> = {
       if (!(await someone(host, name))) return;
       host.open(name);
     }
-    if (cmd.text !== undefined) await host.say(cmd.text);
+    if (text !== undefined) await host.say(text);
   },
 };
+
+/**
+ * The longest run of whole words after the '#' of `typed` that is the name of one of my
+ * groups (compared as the core compares group names), and what follows it as the text;
+ * null when no run is. Without it, `/msg #Team Two hi` sent "Two hi" to a group `Team`.
+ */
+function longestGroupName(state: ChatState, typed: string): { ref: string; text?: string } | null {
+  const body = typed.slice(1);
+  const names = new Set(state.groups.all().map((g) => groupNameKey(g.name)));
+  // Names neither start nor end with a space (groupNameProblem): a name ends before a space.
+  const ends = [...body.matchAll(/\s/g)].map((m) => m.index).reverse();
+  for (const end of [body.length, ...ends]) {
+    const ref = body.slice(0, end);
+    if (!names.has(groupNameKey(ref))) continue;
+    const text = body.slice(end).trim();
+    return text === '' ? { ref } : { ref, text };
+  }
+  return null;
+}
 
 /**
  * The group `ref` (a '#NAME' without its '#') names, or why there is none; null when

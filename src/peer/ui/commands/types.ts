@@ -14,7 +14,11 @@ type NoArgs = Record<never, never>;
 
 /** Every slash command, by name, with the arguments its parse() produces. */
 export interface CommandArgs {
-  msg: { name: string; text?: string };
+  /**
+   * `typed`: for a '#' ref, all the arguments as typed; a group's name may have spaces, so
+   * where the name ends and TEXT starts is known only against my groups (msg.ts).
+   */
+  msg: { name: string; text?: string; typed?: string };
   who: NoArgs;
   status: { status: PresenceStatus; text?: string };
   /** `key`: which of several pending keys to compare (1-based). */
@@ -67,10 +71,17 @@ export interface Args {
 
 /**
  * What Tab offers for a command's first argument: known names, the open group's
- * members, command names, or fixed words; 'path': every argument is a path on the
- * local file system.
+ * members, command names, or fixed words; 'conversation': known names, or after a '#'
+ * my groups' names (spaces and all); 'path': every argument is a path on the local
+ * file system.
  */
-export type ArgCompletion = 'name' | 'member' | 'command' | 'path' | readonly string[];
+export type ArgCompletion =
+  | 'name'
+  | 'conversation'
+  | 'member'
+  | 'command'
+  | 'path'
+  | readonly string[];
 
 /** What /help and Tab know of a command. */
 export interface CommandInfo {
