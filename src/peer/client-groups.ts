@@ -20,8 +20,8 @@ export class ClientGroups extends ClientReading {
 
   /**
    * A new group: me its admin, `members` (pseudonyms; contacts, or else looked up and
-   * pinned) its members. E_BAD_GROUP_NAME, E_UNKNOWN_USER, E_KEY_CHANGED (trust() first),
-   * E_SELF, E_OFFLINE.
+   * pinned) its members. E_BAD_GROUP_NAME, E_GROUP_NAME_TAKEN (a group I am in has that
+   * name), E_UNKNOWN_USER, E_KEY_CHANGED (trust() first), E_SELF, E_OFFLINE.
    */
   async createGroup(name: string, members: string[]): Promise<GroupInfo> {
     return this.c.groups.create(name, members);
@@ -46,6 +46,7 @@ export class ClientGroups extends ClientReading {
     return this.c.groups.about(group, 'demote', member);
   }
 
+  /** E_BAD_GROUP_NAME, E_GROUP_NAME_TAKEN (another group I am in has that name). */
   async renameGroup(group: string, newName: string): Promise<GroupInfo> {
     return this.c.groups.rename(group, newName);
   }

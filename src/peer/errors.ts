@@ -17,6 +17,8 @@ export const PeerCode = {
   Closed: 'E_CLOSED',
   Config: 'E_CONFIG',
   EmptyMessage: 'E_EMPTY_MESSAGE',
+  /** A create or rename to a name one of the groups I am in has already (case-insensitive). */
+  GroupNameTaken: 'E_GROUP_NAME_TAKEN',
   Internal: 'E_INTERNAL',
   /** The contact's key changed and waits for trust(): not added to a group meanwhile. */
   KeyChanged: 'E_KEY_CHANGED',

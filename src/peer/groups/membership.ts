@@ -32,7 +32,7 @@ import type { GroupChange as WireGroupChange } from '../../wire/types.js';
 import { PeerCode, peerError } from '../errors.js';
 import type { Requests } from '../link/requests.js';
 import type { ChangeApplier } from './apply.js';
-import type { GroupBook } from './book.js';
+import { type GroupBook, groupNameKey } from './book.js';
 import type { MemberNames } from './members.js';
 import { SerialQueue } from './queue.js';
 import type { GroupUnits } from './units.js';
@@ -79,6 +79,7 @@ export class Membership {
 
   private async createNow(name: string, members: readonly string[]): Promise<string> {
     this.checkName(name);
+    this.checkNameFree(name);
     const ids: Uint8Array[] = [];
     for (const member of members) {
       const { userId } = await this.d.names.cardFor(member);
@@ -134,6 +135,7 @@ export class Membership {
         `group: you are no longer a member of ${state.name}`,
       );
     }
+    if (body.op === 'rename') this.checkNameFree(body.name, gid);
     const change = this.d.sign(prepareChange(state, this.d.me.userId, body));
     try {
       applyChange(state, change);
@@ -183,9 +185,30 @@ export class Membership {
   }
 
   /**
-   * Names need not be unique: other people name the groups they add me to, so two of
-   * mine can share a name anyway, and a ref then says E_AMBIGUOUS_GROUP (book.ts).
+   * A name of my choosing is not one that a group I am in has already (in any case, as
+   * book.ts resolve() compares): two of them would make every ref by that name
+   * E_AMBIGUOUS_GROUP. Groups I left do not count (a name means the one I am in). Others
+   * name the groups they add me to, so two of mine can still share a name; the chat
+   * then shows each with an id prefix. Checked in my queue of changes, so two creates
+   * of one name cannot both pass. `except`: the group being renamed.
    */
+  private checkNameFree(name: string, except?: string): void {
+    const key = groupNameKey(name);
+    const taken = this.d.book
+      .entries()
+      .find(
+        ([gid, g]) =>
+          gid !== except &&
+          groupNameKey(g.state.name) === key &&
+          memberRole(g.state, this.d.me.userId) !== null,
+      );
+    if (taken === undefined) return;
+    throw peerError(
+      PeerCode.GroupNameTaken,
+      `group: you are in a group called #${taken[1].state.name} already (${taken[0].slice(0, 8)}): pick another name`,
+    );
+  }
+
   private checkName(name: string): void {
     // '#team' is how a group is shown and named on the command line; a name of my choosing
     // that starts with one would read as '##team' (the wire check stays as it was).

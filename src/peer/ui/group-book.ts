@@ -3,7 +3,12 @@
  * groups() at start and from every 'group:changed'): names, members and roles.
  * Pure: ChatState owns one and keeps each group's conversation beside it.
  */
-import type { ConversationId, GroupInfo } from '../index.js';
+import {
+  type ConversationId,
+  type GroupInfo,
+  groupNameKey,
+  MIN_GROUP_ID_PREFIX_CHARS,
+} from '../index.js';
 import { nameKey } from './text.js';
 
 export class GroupBook {
@@ -20,6 +25,25 @@ export class GroupBook {
 
   all(): GroupInfo[] {
     return [...this.byId.values()];
+  }
+
+  /**
+   * What tells group `id` from others of mine with its name (case-insensitive, as the core
+   * compares): the shortest prefix of its id, at least MIN_GROUP_ID_PREFIX_CHARS hex digits,
+   * that no other group's id starts with (so `/msg #` and it opens this one). Null while no
+   * other group has its name. Others name the groups they add me to, so names can repeat.
+   */
+  idTag(id: string): string | null {
+    const group = this.get(id);
+    if (group === undefined) return null;
+    const key = groupNameKey(group.name);
+    const others = this.all().filter((g) => g.conversation !== group.conversation);
+    if (!others.some((g) => groupNameKey(g.name) === key)) return null;
+    const shared = (n: number) =>
+      others.some((g) => g.groupId.startsWith(group.groupId.slice(0, n)));
+    let n = MIN_GROUP_ID_PREFIX_CHARS;
+    while (n < group.groupId.length && shared(n)) n++;
+    return group.groupId.slice(0, n);
   }
 
   /** Members' pseudonyms (not `me`), in the core's order: what Tab offers in a group. */

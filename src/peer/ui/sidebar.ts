@@ -1,7 +1,8 @@
 /**
  * The sidebar: who is online (status, where the entry came from, trust) and the
  * conversations (Alt-number, unread count, mention mark; a group as '#name',
- * marked '!' while a member's key changed). Pure painting.
+ * marked '!' while a member's key changed, with an id prefix while another group has
+ * its name). Pure painting.
  *
  *   Online 2
  *   ● bob?         lan
@@ -104,7 +105,7 @@ export function paintSidebar(grid: Grid, rect: Rect, state: ChatState): void {
     const badgeWidth = badge === '' ? 0 : displayWidth(badge) + 1;
     const nameWidth = Math.max(1, rect.x + w - x - badgeWidth - 1);
     const mark = conversationMark(conv, state);
-    x = writeName(grid, x, y, labelOf(conv), nameWidth, nameStyle, mark, active);
+    x = writeName(grid, x, y, distinctLabelOf(conv, state), nameWidth, nameStyle, mark, active);
     if (badge !== '') {
       grid.write(
         rect.x + w - badgeWidth,
@@ -118,6 +119,18 @@ export function paintSidebar(grid: Grid, rect: Rect, state: ChatState): void {
   if (shown < chats.length && y < bottom) {
     grid.write(rect.x, y, `  +${chats.length - shown} more (Tab)`, 'dim', rect.x + w);
   }
+}
+
+/**
+ * labelOf, and for a group whose name another group of mine has, its id tag after it
+ * (`#ops (494b)`, GroupBook.idTag): where the name alone does not say which group.
+ */
+export function distinctLabelOf(
+  conv: Pick<Conversation, 'id' | 'kind' | 'name'>,
+  state: ChatState,
+): string {
+  const tag = conv.kind === 'group' ? state.groups.idTag(conv.id) : null;
+  return tag === null ? labelOf(conv) : `${labelOf(conv)} (${tag})`;
 }
 
 /** A 1:1 chat: the peer's trust. A group: '!' while a member's key changed, else nothing. */

@@ -9,8 +9,8 @@ import { Grid, type Span, type StyleName } from './grid.js';
 import type { LineEditor } from './input.js';
 import { computeLayout, type Layout, type Rect } from './layout.js';
 import { noticeRows } from './notice.js';
-import { paintSidebar, STATUS_GLYPHS } from './sidebar.js';
-import { type ChatState, type Conversation, labelOf } from './state.js';
+import { distinctLabelOf, paintSidebar, STATUS_GLYPHS } from './sidebar.js';
+import type { ChatState, Conversation } from './state.js';
 import { displayWidth, padEnd, sanitize, truncate } from './text.js';
 
 export interface ViewInput {
@@ -129,7 +129,7 @@ function paintHeader(grid: Grid, rect: Rect, v: ViewInput): void {
 
 /** '#team · 3 members · admin', or that I am no longer a member. */
 function groupHeader(conv: Conversation, s: ChatState): Span[] {
-  const spans: Span[] = [{ text: sanitize(labelOf(conv)), style: 'title' }];
+  const spans: Span[] = [{ text: sanitize(distinctLabelOf(conv, s)), style: 'title' }];
   const group = s.groups.get(conv.id);
   if (group === undefined) return spans;
   const n = group.members.length;

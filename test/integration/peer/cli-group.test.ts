@@ -217,7 +217,17 @@ describe('cli groups against a real relay', function () {
     const send = await as('c', ['send', '--group', 'team', 'let me in']);
     assert.equal(send.code, 1);
     assert.equal(errorCode(send), 'E_UNKNOWN_GROUP', 'carol does not know the group');
-    await ok('a', ['group', 'create', '#Team', '--members', 'carol']);
+    // A name of mine is mine once: a second #team of my making is refused, created or renamed.
+    const taken = await as('a', ['group', 'create', '#Team', '--members', 'carol']);
+    assert.equal(taken.code, 1);
+    assert.equal(errorCode(taken), 'E_GROUP_NAME_TAKEN');
+    assert.match(taken.stderr, /^natter: group: you are in a group called #team already/);
+    await ok('a', ['group', 'create', 'ops', '--members', 'carol']);
+    const renamed = await as('a', ['group', 'rename', 'ops', 'TEAM']);
+    assert.equal(errorCode(renamed), 'E_GROUP_NAME_TAKEN');
+    // Others still name their groups as they like, and may add me to one called alike.
+    await ok('c', ['group', 'create', 'Team', '--members', 'alice']);
+    await ok('a', ['inbox']);
     const ambiguous = await as('a', ['send', '--group', 'team', 'which one?']);
     assert.equal(ambiguous.code, 1);
     assert.equal(errorCode(ambiguous), 'E_AMBIGUOUS_GROUP');

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { ReceivedMessage } from '../../../src/peer/events.js';
 import { parseInput } from '../../../src/peer/ui/commands/index.js';
 import { completionAt } from '../../../src/peer/ui/completion.js';
+import { GroupBook } from '../../../src/peer/ui/group-book.js';
 import { endsMyMembership, groupNoticeText } from '../../../src/peer/ui/groups.js';
 import { ChatState, labelOf } from '../../../src/peer/ui/state.js';
 import { groupConv, groupId, member } from './fake-groups.js';
@@ -174,6 +175,29 @@ describe('ui groups: state', () => {
         ['@bob', 'direct', 'bob', 0],
       ],
     );
+  });
+});
+
+describe('ui groups: telling same-named groups apart', () => {
+  const group = (id: string, name: string) => ({
+    ...team(),
+    conversation: `#${id}` as ReturnType<typeof groupConv>,
+    groupId: id,
+    name,
+  });
+
+  it('tags a group with the shortest id prefix, four hex digits or more, only while another has its name', () => {
+    const book = new GroupBook();
+    const [a, b, c] = [`abcde${'1'.repeat(27)}`, `abcdf${'2'.repeat(27)}`, `99${'3'.repeat(30)}`];
+    book.set(group(a, 'ops'));
+    assert.equal(book.idTag(`#${a}`), null, 'alone with its name');
+    book.set(group(c, 'team'));
+    assert.equal(book.idTag(`#${a}`), null, 'other names do not count');
+    book.set(group(b, 'OPS'));
+    assert.equal(book.idTag(`#${a}`), 'abcde', 'abcd starts both ids');
+    assert.equal(book.idTag(`#${b}`), 'abcdf');
+    assert.equal(book.idTag(`#${c}`), null);
+    assert.equal(book.idTag('#nope'), null);
   });
 });
 

@@ -129,7 +129,9 @@ describe('groups in the client core', () => {
     );
     // Another group of that name, with carol in it: the name means that one to her now
     // (a new-user trial met E_AMBIGUOUS_GROUP from the group she had been removed from).
-    const fresh = await bob.groups.create('Team', ['carol']);
+    // dave makes it: bob, in the first, may not name a second one so himself.
+    const dave = await hub.join(person('dave'));
+    const fresh = await dave.groups.create('Team', ['bob', 'carol']);
     await hub.settle();
     assert.equal(carol.groups.info('team').groupId, fresh.groupId);
     assert.equal(carol.groups.info('#TEAM').myRole, 'member');
@@ -318,6 +320,37 @@ describe('groups in the client core', () => {
     assert.deepEqual(await unread(bob), ['alice: while changed']);
   });
 
+  it('refuses to create or rename to a name a group I am in has, in any case; one I left does not count', async () => {
+    const { hub, alice, bob } = await world();
+    const team = await alice.groups.create('team', ['bob']);
+    const ops = await alice.groups.create('ops', ['bob']);
+    await hub.settle();
+    await assert.rejects(
+      alice.groups.create('TEAM', ['carol']),
+      (e) => isNatterError(e, 'E_GROUP_NAME_TAKEN') && /#team already/.test(e.message),
+    );
+    await assert.rejects(alice.groups.rename(ops.groupId, 'Team'), (e) =>
+      isNatterError(e, 'E_GROUP_NAME_TAKEN'),
+    );
+    assert.deepEqual(
+      alice.groups
+        .list()
+        .map((g) => g.name)
+        .sort(),
+      ['ops', 'team'],
+      'nothing made, nothing renamed',
+    );
+    const renamed = await alice.groups.rename(team.groupId, 'Team');
+    assert.equal(renamed.name, 'Team', 'a group may change the case of its own name');
+    await hub.settle();
+    // Once bob left #Team, the name is his to give again: it means the group he is in.
+    await bob.groups.leave(team.groupId);
+    await hub.settle();
+    const again = await bob.groups.create('team', ['carol']);
+    await hub.settle();
+    assert.equal(bob.groups.info('team').groupId, again.groupId);
+  });
+
   it('names groups by name, #name, conversation id or id prefix, and says when that is ambiguous', async () => {
     const { hub, alice } = await world();
     const a = await alice.groups.create('Team', ['bob']);
@@ -337,7 +370,11 @@ describe('groups in the client core', () => {
       () => alice.groups.info('nope'),
       (e) => isNatterError(e, 'E_UNKNOWN_GROUP'),
     );
-    await alice.groups.create('TEAM', ['carol']);
+    // Someone else may name a group of theirs alike and add me: then the name is ambiguous.
+    const carol = [...hub.members.values()].find((m) => m.who.name === 'carol');
+    assert.ok(carol);
+    await carol.groups.create('TEAM', ['alice']);
+    await hub.settle();
     assert.throws(
       () => alice.groups.info('team'),
       (e) => isNatterError(e, 'E_AMBIGUOUS_GROUP'),
