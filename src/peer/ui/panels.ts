@@ -127,6 +127,8 @@ export function verifyPanel(
     );
   } else if (contact.verified) {
     lines.push(line(`${name} is already verified ✓`, 'ok'));
+    lines.push(line('Nothing to answer: the number is here to compare again. Esc closes.', 'dim'));
+    return { title: `Verify ${name}`, lines };
   }
   lines.push(
     line('If the numbers match, answer y below: this number, and no other, is accepted.', 'dim'),

@@ -49,6 +49,21 @@ describe('ui: /verify and /trust pass the number compared', () => {
     );
   });
 
+  it('/verify of a contact verified already shows the number again and asks nothing', async () => {
+    const h = await start({
+      setup: (core) => (core.contactList = [contact('bob', { verified: true })]),
+    });
+    await h.type('/verify bob\r');
+    assert.match(screenText(h), /12345 67890 12345 67890/, 'the number, to compare again');
+    assert.match(screenText(h), /bob is already verified ✓/);
+    assert.doesNotMatch(screenText(h), /answer y below/);
+    assert.doesNotMatch(h.rows()[22]!, /\(y\/n\)/);
+    assert.match(noticeText(h), /bob is verified ✓ already: nothing to answer/);
+    await h.type('/trust bob\r');
+    assert.doesNotMatch(h.rows()[22]!, /\(y\/n\)/, '/trust without a number alike');
+    assert.deepEqual(h.core.trusted, []);
+  });
+
   it('/verify lists every pending key when several wait, and /verify NAME N compares key N', async () => {
     const h = await start({
       setup: (core) =>

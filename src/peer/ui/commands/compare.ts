@@ -11,7 +11,8 @@ import type { CommandHost } from './types.js';
 /**
  * Shows `name`'s safety number and asks y/n; 'y' trusts that number and no other.
  * With several changed keys pending, `key` (1-based) picks the one to compare;
- * without it, every pending key is listed and nothing is asked.
+ * without it, every pending key is listed and nothing is asked. A contact verified
+ * already, with no new key, is shown (to compare again) and not asked about.
  */
 export function compareAndAsk(host: CommandHost, name: string, key?: number): void {
   const contact = host.core.contact(name);
@@ -49,6 +50,10 @@ export function compareAndAsk(host: CommandHost, name: string, key?: number): vo
         : { index, of: pending.length, fingerprint: chosen.fingerprint },
     ),
   );
+  if (chosen === undefined && contact.verified) {
+    host.notice(`${who} is verified ✓ already: nothing to answer (Esc closes)`, 'info');
+    return;
+  }
   const question =
     chosen === undefined
       ? `mark ${who} verified? (y/n)`
