@@ -247,13 +247,14 @@ export class ChatApp implements CommandHost {
       completing: input.completing,
     });
     if (action.type !== 'complete') input.stopCompleting();
-    dispatch(action, this.keyboard);
+    if (!this.keyboard.typing(action)) dispatch(action, this.keyboard);
     this.render();
   }
 
   private onPaste(text: string): void {
     if (this.quitting) return;
     this.own.activity();
+    this.keyboard.typing({ type: 'paste' });
     this.parts.input.stopCompleting();
     this.parts.input.editor.insert(text);
     this.render();

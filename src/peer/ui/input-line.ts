@@ -1,7 +1,7 @@
 /**
  * The input line's state: the text being edited (LineEditor), a Tab completion
  * in progress (Completer), and a pending yes/no question (/verify's "mark bob
- * verified? (y/n)") that the next Enter answers.
+ * verified? (y/n)") that a `y` or `n` key answers at once, or the next Enter.
  */
 import { Completer } from './completer.js';
 import { LineEditor } from './input.js';
@@ -9,10 +9,11 @@ import type { LocalFiles } from './path-completion.js';
 import { type Conversation, labelOf } from './state.js';
 import { sanitize, truncate } from './text.js';
 
+/** An answer to the pending question, and what a yes runs. */
+export type Answer = { type: 'answer'; yes: boolean; onYes: () => Promise<void> };
+
 /** What Enter handed over: an answer to the pending question, or a line to run. */
-export type Submitted =
-  | { type: 'answer'; yes: boolean; onYes: () => Promise<void> }
-  | { type: 'line'; text: string };
+export type Submitted = Answer | { type: 'line'; text: string };
 
 export class InputLine {
   readonly editor = new LineEditor();
@@ -54,7 +55,18 @@ export class InputLine {
     this.question = { text: question, onYes };
   }
 
-  /** Esc, or switching away from the panel it came with: true if a question was pending. */
+  /**
+   * The pending question answered without Enter (a `y` or `n` key, Esc, other typing),
+   * or null when none waits.
+   */
+  answer(yes: boolean): Answer | null {
+    const question = this.question;
+    if (question === null) return null;
+    this.question = null;
+    return { type: 'answer', yes, onYes: question.onYes };
+  }
+
+  /** Switching away from the panel it came with: true if a question was pending. */
   dropQuestion(): boolean {
     const had = this.question !== null;
     this.question = null;

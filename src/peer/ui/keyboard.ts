@@ -8,6 +8,8 @@ import { describeError } from '../../util/errors.js';
 import { type CommandHost, parseInput, runCommand } from './commands/index.js';
 import type { KeyTarget } from './dispatch.js';
 import type { LineEditor } from './input.js';
+import type { Answer } from './input-line.js';
+import type { Action } from './keys.js';
 import type { ScreenParts } from './parts.js';
 
 export class Keyboard implements KeyTarget {
@@ -40,21 +42,45 @@ export class Keyboard implements KeyTarget {
     if (this.p.display.scroll(pages)) this.p.tasks.track(this.p.conversation.read());
   }
 
-  /** One Esc backs out of everything at once: the question and the panel it came with (issue 13). */
+  /**
+   * One Esc backs out of everything at once: the question (answered no) and the panel it
+   * came with (issue 13).
+   */
   escape(): void {
     const s = this.p.state;
-    this.p.input.dropQuestion();
+    const answer = this.p.input.answer(false);
     if (s.panel) s.closePanel();
     s.notice = null;
+    if (answer !== null) this.answered(answer);
+  }
+
+  /**
+   * A key or a paste while a y/n question waits: `y` or `n` (any case) on an empty line
+   * answers at once, and any other typing answers no, the text staying an ordinary input.
+   * A new-user trial pressed `n` and waited; the command typed next became the answer
+   * (`n/search carol`) and was lost. True when the key was the answer and is used up.
+   */
+  typing(action: Action | { type: 'paste' }): boolean {
+    const { input } = this.p;
+    if (input.asking === null) return false;
+    const typed = action.type === 'insert' ? action.text : null;
+    if (typed !== null && input.editor.text === '' && /^[yn]$/i.test(typed)) {
+      const answer = input.answer(typed.toLowerCase() === 'y');
+      if (answer !== null) this.answered(answer);
+      return true;
+    }
+    if (['insert', 'newline', 'history', 'paste'].includes(action.type)) {
+      const answer = input.answer(false);
+      if (answer !== null) this.answered(answer);
+    }
+    return false;
   }
 
   submit(): void {
     const { input, state, tasks } = this.p;
     const submitted = input.submit();
     if (submitted.type === 'answer') {
-      if (state.panel) state.closePanel();
-      if (submitted.yes) tasks.track(submitted.onYes(), (err) => this.failed(err));
-      else this.p.notice('nothing changed');
+      this.answered(submitted);
       return;
     }
     if (submitted.text.trim().length === 0) return;
@@ -69,6 +95,14 @@ export class Keyboard implements KeyTarget {
 
   quit(): void {
     this.host.requestQuit();
+  }
+
+  /** The question's panel closes; a yes runs, a no says so. */
+  private answered(answer: Answer): void {
+    const { state, tasks } = this.p;
+    if (state.panel) state.closePanel();
+    if (answer.yes) tasks.track(answer.onYes(), (err) => this.failed(err));
+    else this.p.notice('nothing changed');
   }
 
   /** A command's failure becomes a notice, never an unhandled rejection. */

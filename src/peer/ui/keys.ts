@@ -11,7 +11,8 @@
  *   Up/Down           input history (Ctrl-P/Ctrl-N too)
  *   Left/Right, Home/End (Ctrl-A/Ctrl-E), Backspace, Delete
  *   Ctrl-W / Ctrl-U / Ctrl-K   delete word back / to start / to end
- *   Esc               close a panel, clear the notice, cancel a question
+ *   Esc               close a panel, clear the notice, answer a question no
+ *   y / n             answer a pending question at once (keyboard.ts typing())
  *   Ctrl-L            redraw
  *   Ctrl-C            log out and quit (others see you leave at once)
  */

@@ -64,6 +64,43 @@ describe('ui: /verify and /trust pass the number compared', () => {
     assert.deepEqual(h.core.trusted, []);
   });
 
+  it('answers y/n with one key, no Enter; Esc is no; other typing cancels and stays input', async () => {
+    const h = await start({
+      setup: (core) => (core.contactList = [contact('bob'), contact('carol')]),
+    });
+    await h.type('/verify bob\r');
+    await h.type('n');
+    assert.doesNotMatch(h.rows()[22]!, /\(y\/n\)/, 'answered at once');
+    assert.equal(h.app.editor.text, '');
+    assert.match(noticeText(h), /nothing changed/);
+    assert.doesNotMatch(screenText(h), /Verify bob/, 'its panel closed');
+    await h.type('/verify bob\r');
+    await h.type('\x1b');
+    assert.doesNotMatch(h.rows()[22]!, /\(y\/n\)/);
+    assert.match(noticeText(h), /nothing changed/);
+    // A command typed while it asks is that command, not an answer ('n/search carol' was lost).
+    h.core.receive('carol', 'the launch code is banana');
+    await h.type('/verify bob\r');
+    await h.type('/search banana');
+    assert.match(noticeText(h), /nothing changed/);
+    assert.doesNotMatch(h.rows()[22]!, /\(y\/n\)/);
+    assert.equal(h.app.editor.text, '/search banana');
+    await h.type('\r');
+    assert.match(screenText(h), /Search “banana”: 1 found/);
+    await h.type('\x1b');
+    await h.type('/verify bob\r');
+    await h.type('\x1b[200~y\x1b[201~');
+    assert.doesNotMatch(h.rows()[22]!, /\(y\/n\)/, 'a paste is typing, not a key');
+    assert.equal(h.app.editor.text, 'y');
+    await h.type('\x15');
+    assert.deepEqual(h.core.trusted, []);
+    await h.type('/verify bob\r');
+    await h.type('Y');
+    assert.deepEqual(h.core.trusted, [{ name: 'bob', safetyNumber: PINNED_SAFETY_NUMBER }]);
+    assert.match(noticeText(h), /bob is verified ✓/);
+    assert.equal(h.app.editor.text, '');
+  });
+
   it('/verify lists every pending key when several wait, and /verify NAME N compares key N', async () => {
     const h = await start({
       setup: (core) =>
