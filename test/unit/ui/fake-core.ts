@@ -283,9 +283,12 @@ export class FakeCore implements ChatCore {
   /** Names the relay does not know (findUser); everyone else is registered. */
   readonly unknownUsers = new Set<string>();
 
+  /** Like the core: someone the relay knows is pinned as a contact (as a first message would). */
   async findUser(name: string): Promise<'known' | 'unknown' | 'self' | 'unreachable'> {
     if (nameKey(name) === nameKey(this.me.pseudonym)) return 'self';
-    return this.unknownUsers.has(nameKey(name)) ? 'unknown' : 'known';
+    if (this.unknownUsers.has(nameKey(name))) return 'unknown';
+    if (this.contact(name) === undefined) this.contactList = [...this.contactList, contact(name)];
+    return 'known';
   }
 
   /** Like the core: the newest pending key's number while the key changed. */

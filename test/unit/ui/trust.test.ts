@@ -34,6 +34,19 @@ describe('ui: /verify and /trust pass the number compared', () => {
     );
   });
 
+  it('/verify of someone never written to looks them up, shows the number and asks', async () => {
+    const h = await start({ setup: (core) => core.unknownUsers.add('nobody') });
+    await h.type('/verify carol\r');
+    assert.match(screenText(h), /12345 67890 12345 67890/);
+    assert.match(h.rows()[22]!, /^mark carol verified\? \(y\/n\)/);
+    await h.type('y');
+    assert.deepEqual(h.core.trusted, [{ name: 'carol', safetyNumber: PINNED_SAFETY_NUMBER }]);
+    await h.type('/verify nobody\r');
+    assert.match(noticeText(h), /nobody is registered as nobody on this relay/);
+    await h.type(`/trust dave ${PINNED_SAFETY_NUMBER}\r`);
+    assert.deepEqual(h.core.trusted.at(-1), { name: 'dave', safetyNumber: PINNED_SAFETY_NUMBER });
+  });
+
   it('/verify of an unchanged key refuses on y if the key changed meanwhile', async () => {
     const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
     await h.type('/verify bob\r');

@@ -3,7 +3,8 @@
  * trusting exactly the number shown (issue 10: the y/n must not accept whatever
  * key is pending by the time the user answers).
  */
-import { isNatterError } from '../../../util/errors.js';
+import { describeError, isNatterError } from '../../../util/errors.js';
+import type { ContactInfo, UserFound } from '../../index.js';
 import { pendingKeysPanel, verifyPanel } from '../panels.js';
 import { sanitize } from '../text.js';
 import type { CommandHost } from './types.js';
@@ -14,15 +15,9 @@ import type { CommandHost } from './types.js';
  * without it, every pending key is listed and nothing is asked. A contact verified
  * already, with no new key, is shown (to compare again) and not asked about.
  */
-export function compareAndAsk(host: CommandHost, name: string, key?: number): void {
-  const contact = host.core.contact(name);
-  if (contact === undefined) {
-    host.notice(
-      `no contact ${sanitize(name)} yet: safety numbers exist after a first message`,
-      'error',
-    );
-    return;
-  }
+export async function compareAndAsk(host: CommandHost, name: string, key?: number): Promise<void> {
+  const contact = await contactOrLookup(host, name);
+  if (contact === undefined) return;
   const who = sanitize(contact.pseudonym);
   const pending = contact.pendingKeys;
   if (key === undefined && pending.length > 1) {
@@ -59,6 +54,37 @@ export function compareAndAsk(host: CommandHost, name: string, key?: number): vo
       ? `mark ${who} verified? (y/n)`
       : `accept ${who}'s new key ${chosen.fingerprint}? (y/n)`;
   host.ask(question, () => trustContact(host, contact.pseudonym, shown));
+}
+
+/**
+ * `name`'s contact; someone not written to yet is looked up on the relay and pinned, as a
+ * first message would, so two people can compare before either writes (a trial found
+ * "safety numbers exist after a first message"). Says why not when there is none.
+ */
+export async function contactOrLookup(
+  host: CommandHost,
+  name: string,
+): Promise<ContactInfo | undefined> {
+  const known = host.core.contact(name);
+  if (known !== undefined) return known;
+  const who = sanitize(name);
+  let found: UserFound;
+  try {
+    found = await host.core.findUser(name);
+  } catch (err) {
+    host.notice(sanitize(describeError(err).message), 'error');
+    return undefined;
+  }
+  if (found === 'known') return host.core.contact(name);
+  host.notice(
+    found === 'self'
+      ? `${who} is you: others compare your fingerprint with theirs`
+      : found === 'unknown'
+        ? `nobody is registered as ${who} on this relay`
+        : `${who} is no contact yet, and the relay cannot be asked now: try again once connected`,
+    'error',
+  );
+  return undefined;
 }
 
 /** Trusts `name`'s key whose safety number is `safetyNumber`, and says what changed. */

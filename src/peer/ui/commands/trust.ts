@@ -4,8 +4,7 @@
  * asks, like /verify.
  */
 import { parseSafetyNumber } from '../../index.js';
-import { sanitize } from '../text.js';
-import { compareAndAsk, trustContact } from './compare.js';
+import { compareAndAsk, contactOrLookup, trustContact } from './compare.js';
 import type { SlashCommand } from './types.js';
 
 export const trust: SlashCommand<'trust'> = {
@@ -20,11 +19,8 @@ export const trust: SlashCommand<'trust'> = {
     return safetyNumber === null ? null : { kind: 'trust', name: first, safetyNumber };
   },
   async run(cmd, host) {
-    if (host.core.contact(cmd.name) === undefined) {
-      host.notice(`no contact ${sanitize(cmd.name)}`, 'error');
-      return;
-    }
-    if (cmd.safetyNumber === undefined) compareAndAsk(host, cmd.name);
-    else await trustContact(host, cmd.name, cmd.safetyNumber);
+    if (cmd.safetyNumber === undefined) return compareAndAsk(host, cmd.name);
+    if ((await contactOrLookup(host, cmd.name)) === undefined) return;
+    await trustContact(host, cmd.name, cmd.safetyNumber);
   },
 };
