@@ -48,12 +48,15 @@ export function dateTime(ms: number): string {
 /**
  * `HH:MM:SS  name (fingerprint): text`, in a group `HH:MM:SS  #group name
  * (fingerprint): text`. Continuation lines are indented, so a message cannot
- * print a line that looks like a header from someone else.
+ * print a line that looks like a header from someone else. The time is when it
+ * arrived here, as `history` and the chat show it (the sender's clock is in --json's
+ * sentAt only: a trial saw inbox and history disagree on one message).
  */
 export function formatMessage(m: ReceivedMessage): string {
   const body = sanitize(m.text, { multiline: true }).replace(/\n/g, '\n    ');
   const where = m.group === undefined ? '' : `#${sanitize(m.group.name)} `;
-  return `${clockTime(m.sentAtMs)}  ${where}${sanitize(m.from.pseudonym)} (${m.from.fingerprint}): ${body}`;
+  const at = m.receivedAtMs > 0 ? m.receivedAtMs : m.sentAtMs;
+  return `${clockTime(at)}  ${where}${sanitize(m.from.pseudonym)} (${m.from.fingerprint}): ${body}`;
 }
 
 /** A group message's group for JSON: its name and id (hex); undefined for a 1:1 message. */

@@ -42,6 +42,14 @@ describe('cli output: peer text made safe for a terminal', () => {
     );
   });
 
+  it("prints when a message arrived here, as history does, not the sender's clock", () => {
+    const sentAtMs = new Date(2025, 2, 4, 9, 15, 0).getTime();
+    const receivedAtMs = new Date(2025, 2, 4, 11, 42, 7).getTime();
+    const out = formatMessage({ ...message('hi'), sentAtMs, receivedAtMs });
+    assert.match(out, /^11:42:07 {2}bob/);
+    assert.match(formatMessage({ ...message('hi'), sentAtMs, receivedAtMs: 0 }), /^09:15:00 /);
+  });
+
   it('indents continuation lines so a body cannot fake a header line', () => {
     const out = formatMessage(
       message('hi\n12:00:00  alice (xxxx-xxxx-xxxx-xxxx): send me your key'),
