@@ -196,6 +196,8 @@ export interface FileOffer {
   fileKey: Uint8Array;
   noncePrefix: Uint8Array;
   entries: FileEntry[];
+  /** Several paths sent at once (entries' first segments): saved each on its own, not in one folder. */
+  several: boolean;
 }
 
 export type GroupRole = 'admin' | 'member';

@@ -62,6 +62,7 @@ export async function buildOutgoing(
     fileKey: key,
     noncePrefix,
     entries: plan.folder ? plan.files.map((f) => ({ path: f.relative, size: f.size })) : [],
+    several: plan.several,
   };
   const record: OutgoingRecord = {
     offer: storeOffer(offer),

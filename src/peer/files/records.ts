@@ -27,6 +27,8 @@ export interface StoredOffer {
   fileKey: string;
   noncePrefix: string;
   entries: { path: string; size: number }[];
+  /** FileOffer.several; absent in records from before it (false). */
+  several?: boolean;
 }
 
 /** One file read into the stream, as it was when the offer was made. */
@@ -111,6 +113,7 @@ export function storeOffer(o: FileOffer): StoredOffer {
     fileKey: toHex(o.fileKey),
     noncePrefix: toHex(o.noncePrefix),
     entries: o.entries.map((e) => ({ path: e.path, size: e.size })),
+    ...(o.several ? { several: true } : {}),
   };
 }
 
@@ -125,6 +128,7 @@ export function loadOffer(s: StoredOffer): FileOffer {
     fileKey: fromHex(s.fileKey),
     noncePrefix: fromHex(s.noncePrefix),
     entries: s.entries.map((e) => ({ path: e.path, size: e.size })),
+    several: s.several === true,
   };
 }
 

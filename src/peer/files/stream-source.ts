@@ -27,6 +27,8 @@ export interface StreamPlan {
   size: number;
   /** True for a folder (or several paths): entries go in the offer. */
   folder: boolean;
+  /** Several paths: each is saved on its own at the other end (FileOffer.several). */
+  several: boolean;
   files: StreamEntry[];
 }
 
@@ -62,7 +64,7 @@ export async function planStream(paths: string[]): Promise<StreamPlan> {
   }
   const first = basename(resolve(paths[0]!));
   const name = paths.length === 1 ? first : `${first} and ${paths.length - 1} more`;
-  return { name, size, folder, files };
+  return { name, size, folder, several: paths.length > 1, files };
 }
 
 /** Regular files under `dir`; `strip` is the folder's own name, left out of entry paths. */

@@ -82,6 +82,7 @@ export function encodeFileOffer(o: FileOffer): pb.IFileOffer {
     fileKey: o.fileKey,
     noncePrefix: o.noncePrefix,
     entries: o.entries.map((e) => ({ path: e.path, size: e.size })),
+    several: o.several,
   };
 }
 
@@ -111,6 +112,8 @@ export function decodeFileOffer(field: string, m: pb.IFileOffer | null | undefin
     fileKey: exactBytes(`${field}.file_key`, m.fileKey, FILE_KEY_BYTES),
     noncePrefix: exactBytes(`${field}.nonce_prefix`, m.noncePrefix, FILE_NONCE_PREFIX_BYTES),
     entries,
+    // Only a folder's entries can be several items; on one file it would mean nothing.
+    several: m.several === true && entries.length > 0,
   };
 }
 

@@ -3484,6 +3484,9 @@ export namespace natter {
         /** FileOffer entries. */
         entries: natter.FileEntry.$Properties[];
 
+        /** FileOffer several. */
+        several: boolean;
+
         /**
          * Encodes the specified FileOffer message. Does not implicitly {@link natter.FileOffer.verify|verify} messages.
          * @param message FileOffer message or plain object to encode
@@ -3541,6 +3544,9 @@ export namespace natter {
 
             /** FileOffer entries */
             entries?: (natter.FileEntry.$Properties[]|null);
+
+            /** FileOffer several */
+            several?: (boolean|null);
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];

@@ -8531,6 +8531,7 @@ export const natter = $root.natter = (() => {
          * @property {Uint8Array|null} [fileKey] FileOffer fileKey
          * @property {Uint8Array|null} [noncePrefix] FileOffer noncePrefix
          * @property {Array.<natter.FileEntry.$Properties>|null} [entries] FileOffer entries
+         * @property {boolean|null} [several] FileOffer several
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -8636,6 +8637,14 @@ export const natter = $root.natter = (() => {
         FileOffer.prototype.entries = $util.emptyArray;
 
         /**
+         * FileOffer several.
+         * @member {boolean} several
+         * @memberof natter.FileOffer
+         * @instance
+         */
+        FileOffer.prototype.several = false;
+
+        /**
          * Encodes the specified FileOffer message. Does not implicitly {@link natter.FileOffer.verify|verify} messages.
          * @function encode
          * @memberof natter.FileOffer
@@ -8670,6 +8679,8 @@ export const natter = $root.natter = (() => {
             if (message.entries != null && message.entries.length)
                 for (let i = 0; i < message.entries.length; ++i)
                     $root.natter.FileEntry.encode(message.entries[i], writer.uint32(/* id 9, wireType 2 =*/74).fork(), _depth + 1).ldelim();
+            if (message.several != null && $Object.hasOwnProperty.call(message, "several") && message.several !== false)
+                writer.uint32(/* id 10, wireType 0 =*/80).bool(message.several);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -8792,6 +8803,15 @@ export const natter = $root.natter = (() => {
                         if (!(message.entries && message.entries.length))
                             message.entries = [];
                         message.entries.push($root.natter.FileEntry.decode(reader, reader.size(), $undefined, _depth + 1));
+                        continue;
+                    }
+                case 10: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.bool())
+                            message.several = value;
+                        else
+                            delete message.several;
                         continue;
                     }
                 }

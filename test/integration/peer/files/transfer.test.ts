@@ -3,7 +3,7 @@
  * loopback, temp profiles and download folders.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NatterClient } from '../../../../src/peer/client.js';
 import { nextEvent } from '../../../helpers/events.js';
@@ -102,6 +102,39 @@ describe('file transfer through a real relay', function () {
       assert.equal(await sha256File(join(downloads, 'photos', rel)), h, rel);
     }
     assert.equal(bob.fileOffers().find((o) => o.id === sent.id)?.files, 3);
+  });
+
+  it('saves several paths sent at once each on its own, never overwriting, not in a folder of them', async () => {
+    const { alice, bob, downloads } = await pair();
+    const src = await makeTempDir('natter-src-');
+    await mkdir(join(src, 'scans'));
+    const hashes = {
+      'report.pdf': await writePattern(join(src, 'report.pdf'), 150_000, 6),
+      'notes.txt': await writePattern(join(src, 'notes.txt'), 1_234, 7),
+      'scans/p1.png': await writePattern(join(src, 'scans', 'p1.png'), 90_000, 8),
+    };
+    // A report.pdf is there already: the new one is "report (1).pdf".
+    await writeFile(join(downloads, 'report.pdf'), 'mine');
+    const offered = acceptNext(bob, 'notes.txt and 2 more');
+    await alice.sendFile({ to: 'bob' }, [
+      join(src, 'notes.txt'),
+      join(src, 'report.pdf'),
+      join(src, 'scans'),
+    ]);
+    const accepted = await offered;
+    const down = await bob.waitForTransfer(accepted.id);
+    assert.equal(down.state, 'done', JSON.stringify(down.error));
+    assert.equal(down.savedAs, downloads);
+    assert.deepEqual((await readdir(downloads)).sort(), [
+      'notes.txt',
+      'report (1).pdf',
+      'report.pdf',
+      'scans',
+    ]);
+    assert.equal(await readFile(join(downloads, 'report.pdf'), 'utf8'), 'mine');
+    assert.equal(await sha256File(join(downloads, 'report (1).pdf')), hashes['report.pdf']);
+    assert.equal(await sha256File(join(downloads, 'notes.txt')), hashes['notes.txt']);
+    assert.equal(await sha256File(join(downloads, 'scans', 'p1.png')), hashes['scans/p1.png']);
   });
 
   it('refuses a file over the recipient limit before any upload: E_FILE_TOO_LARGE', async () => {

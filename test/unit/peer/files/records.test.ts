@@ -32,6 +32,7 @@ function offer(over: Partial<FileOffer> = {}): FileOffer {
     fileKey: key,
     noncePrefix,
     entries: [],
+    several: false,
     ...over,
   };
 }

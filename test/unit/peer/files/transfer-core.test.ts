@@ -58,6 +58,7 @@ function offerFor(data: Uint8Array, name = 'report.pdf', entries: FileOffer['ent
     fileKey: key,
     noncePrefix,
     entries,
+    several: false,
   };
   const count = fileChunkCount(data.byteLength, CHUNK);
   const chunks: FrameOf<'file-chunk'>[] = [];

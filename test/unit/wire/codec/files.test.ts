@@ -197,6 +197,14 @@ describe('wire/codec: file frames and offers', () => {
       }
     });
 
+    it('round-trips several paths sent at once, and reads `several` on one file as false', () => {
+      const several: FileOffer = { ...folderOffer, several: true };
+      assert.deepEqual(decodeFileOfferRecord(encodeFileOfferRecord(several)), several);
+      assert.deepEqual(decodeInner(encodeInner(inInner(several))), inInner(several));
+      const one = decodeFileOfferRecord(encodeFileOfferRecord({ ...fileOffer, several: true }));
+      assert.equal(one.several, false, 'one file is no set of items');
+    });
+
     it('round-trips an empty file: size 0, no entries', () => {
       const empty: FileOffer = { ...fileOffer, name: 'empty', size: 0, mime: '' };
       assert.deepEqual(decodeFileOfferRecord(encodeFileOfferRecord(empty)), empty);

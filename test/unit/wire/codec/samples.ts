@@ -274,6 +274,7 @@ export const folderOffer: FileOffer = {
     { path: 'day 1/beach.jpg', size: 200_000 },
     { path: 'day 2/café.jpg', size: 100_000 },
   ],
+  several: false,
 };
 
 /** Variants the one-per-type table cannot hold. */
