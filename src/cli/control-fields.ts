@@ -25,15 +25,14 @@ export type HandlerTable<Kinds extends RequestKinds<Kinds>, Target> = {
 
 export const badRequest = (what: string) => cliError(CliCode.BadRequest, `control: ${what}`);
 
-/** The string field `key`; `allowEmpty` lets '' through (a text may be empty). */
-export function textField(
-  raw: Record<string, unknown>,
-  key: string,
-  options: { allowEmpty?: boolean } = {},
-): string {
+/**
+ * The string field `key`, '' included: the socket checks types only, and what a string
+ * says (an empty name, a group nobody has) is the core's to refuse, with the code and
+ * words the command prints alone (`group rename team ""`: E_BAD_GROUP_NAME either way).
+ */
+export function textField(raw: Record<string, unknown>, key: string): string {
   const v = raw[key];
-  if (typeof v !== 'string' || (v.length === 0 && options.allowEmpty !== true))
-    throw badRequest(`${key} must be a string`);
+  if (typeof v !== 'string') throw badRequest(`${key} must be a string`);
   return v;
 }
 

@@ -24,7 +24,7 @@ import {
   type HandlerTable,
   type NoFields,
   noFields,
-  textField,
+  textField as text,
 } from './control-fields.js';
 import { FILE_OPS, type FileControlOps, type FileControlTarget } from './control-files.js';
 import { GROUP_OPS, type GroupControlOps, type GroupControlTarget } from './control-groups.js';
@@ -120,9 +120,6 @@ export type ControlEvent =
 
 /** The most texts one send request carries (a long --each-line is one request). */
 export const MAX_CONTROL_SEND_TEXTS = 100_000;
-
-const text = (raw: Record<string, unknown>, key: string) =>
-  textField(raw, key, { allowEmpty: true });
 
 function optionalText(raw: Record<string, unknown>, key: string): { [k: string]: string } {
   return raw[key] === undefined ? {} : { [key]: text(raw, key) };

@@ -374,6 +374,48 @@ describe('cli beside a running client (issue 13: one process per profile no more
     assert.deepEqual(through, alone);
   });
 
+  it('answers an empty argument through the running client as alone: the core says what is wrong', async () => {
+    assert.equal((await as('a', ['send', '--to', 'bob', 'hi'])).code, 0);
+    assert.equal((await as('b', ['group', 'create', 'team', '--members', 'alice'])).code, 0);
+    const file = join(dir, 'notes.txt');
+    await writeFile(file, 'some notes');
+    const runs = [
+      ['group', 'create', ''],
+      ['group', 'rename', 'team', ''],
+      ['group', 'rename', '', 'crew'],
+      ['group', 'add', 'team', ''],
+      ['group', 'remove', 'team', ''],
+      ['group', 'promote', 'team', ''],
+      ['group', 'demote', 'team', ''],
+      ['group', 'add', '', 'alice'],
+      ['group', 'leave', ''],
+      ['group', 'show', ''],
+      ['send', '--group', '', 'hi'],
+      ['send-file', '--group', '', file],
+      ['accept', ''],
+      ['decline', ''],
+      ['history', ''],
+      ['fingerprint', ''],
+      ['trust', ''],
+    ];
+    const alone: CliRun[] = [];
+    for (const argv of runs) alone.push(await as('b', argv));
+    await runBob();
+    for (const [i, argv] of runs.entries()) {
+      const through = await as('b', argv);
+      assert.doesNotMatch(through.stderr, /E_BAD_REQUEST/, `natter ${argv.join(' ')}`);
+      assert.deepEqual(through, alone[i], `natter ${argv.join(' ')}`);
+    }
+    const codeOf = (argv: string[]) => {
+      const r = alone[runs.findIndex((a) => a.join('|') === argv.join('|'))];
+      return [r?.code, /\((E_[A-Z_]+)\)\n$/.exec(r?.stderr ?? '')?.[1]];
+    };
+    assert.deepEqual(codeOf(['group', 'create', '']), [1, 'E_BAD_GROUP_NAME']);
+    assert.deepEqual(codeOf(['group', 'rename', 'team', '']), [1, 'E_BAD_GROUP_NAME']);
+    assert.deepEqual(codeOf(['group', 'leave', '']), [1, 'E_UNKNOWN_GROUP']);
+    assert.deepEqual(codeOf(['group', 'show', '']), [1, 'E_UNKNOWN_GROUP']);
+  });
+
   it('lists and cancels queued messages and unsent files through the running client', async () => {
     const client = await runBob();
     let state = 'connected';

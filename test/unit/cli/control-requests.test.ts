@@ -31,12 +31,24 @@ describe('control requests for groups and the outbox', () => {
       verb: 'leave',
       group: 'team',
     });
+    // An empty name is the core's to refuse, in the words the command prints alone
+    // (E_BAD_GROUP_NAME, E_UNKNOWN_GROUP), not the socket's E_BAD_REQUEST.
+    assert.deepEqual(parseGroupChange({ verb: 'rename', group: '', newName: '' }), {
+      verb: 'rename',
+      group: '',
+      newName: '',
+    });
+    assert.deepEqual(parseGroupChange({ verb: 'create', name: '', members: [] }), {
+      verb: 'create',
+      name: '',
+      members: [],
+    });
     for (const bad of [
       undefined,
       { verb: 'explode', group: 'team' },
       { verb: 'add', group: 'team' },
       { verb: 'add', group: 'team', member: 7 },
-      { verb: 'rename', group: '', newName: 'x' },
+      { verb: 'rename', group: 5, newName: 'x' },
       { verb: 'create', name: 'team', members: 'a,b' },
       { verb: 'create', name: 'team', members: [1] },
       { verb: 'create', name: 'team', members: Array(MAX_CONTROL_GROUP_MEMBERS + 1).fill('a') },
