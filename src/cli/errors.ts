@@ -32,6 +32,8 @@ export const CliCode = {
   Self: 'E_SELF',
   SendFailed: 'E_SEND_FAILED',
   TooLarge: 'E_TOO_LARGE',
+  /** history: a NAME that is no contact and has no conversation here (the core's code too). */
+  UnknownContact: 'E_UNKNOWN_CONTACT',
   UnknownUser: 'E_UNKNOWN_USER',
 } as const;
 

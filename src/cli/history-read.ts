@@ -10,10 +10,13 @@ import {
   type NatterClient,
   normalizePseudonym,
   parseConversationId,
+  pseudonymKey,
   pseudonymProblem,
 } from '../peer/index.js';
 import { UsageError } from './context.js';
+import { CliCode, cliError } from './errors.js';
 import { sanitize } from './format.js';
+import { groupInsteadHint } from './group-format.js';
 
 export interface HistoryQuery {
   since?: number;
@@ -55,7 +58,10 @@ export async function readHistory(
   const entries: Shown[] = [];
   for (const conversation of conversations) {
     // The latest `limit` of each, then of all: the same as the latest `limit` overall.
-    for (const entry of await client.history(conversation, opts.limit)) {
+    const kept = await client.history(conversation, opts.limit);
+    if (ref !== undefined && !ref.startsWith('#') && kept.length === 0)
+      knownOrThrow(client, ref, [...groups.values()]);
+    for (const entry of kept) {
       if (opts.since !== undefined && atMs(entry) < opts.since) continue;
       const g = groups.get(conversation);
       const ref = parseConversationId(conversation);
@@ -68,4 +74,23 @@ export async function readHistory(
   }
   entries.sort((a, b) => atMs(a.entry) - atMs(b.entry));
   return entries.slice(-opts.limit);
+}
+
+/**
+ * A NAME with no messages at all: a contact's empty conversation is a note (exit 0),
+ * but a name that is nobody's here, a typo or a group without its `#`, is an error a
+ * script can tell apart (a new-user trial: both said "no messages" and exited 0).
+ */
+function knownOrThrow(
+  client: Pick<NatterClient, 'contacts'>,
+  ref: string,
+  groups: Parameters<typeof groupInsteadHint>[0],
+): void {
+  const key = pseudonymKey(normalizePseudonym(ref));
+  if (client.contacts().some((c) => pseudonymKey(c.pseudonym) === key)) return;
+  const hint = groupInsteadHint(groups, ref, (r) => `natter history '#${r}'`);
+  throw cliError(
+    CliCode.UnknownContact,
+    `history: no contact and no messages with ${sanitize(ref)}${hint}`,
+  );
 }

@@ -115,9 +115,15 @@ describe('cli beside a running client (issue 13: one process per profile no more
         /'(bob|BOB)' is you; your own fingerprint is what others compare \(natter fingerprint\) \(E_SELF\)/,
       );
     }
+    assert.equal(alone[12]?.code, 1, 'a name nobody has here is an error, not an empty history');
+    assert.equal(
+      alone[12]?.stderr,
+      'natter: history: no contact and no messages with carol (E_UNKNOWN_CONTACT)\n',
+    );
+    assert.equal(alone[13]?.code, 1);
     assert.equal(
       alone[13]?.stderr,
-      "natter: no messages with TEAM; #team is a group: natter history '#team'\n",
+      "natter: history: no contact and no messages with TEAM; #team is a group: natter history '#team' (E_UNKNOWN_CONTACT)\n",
     );
   });
 

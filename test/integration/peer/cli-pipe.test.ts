@@ -170,4 +170,35 @@ describe('cli: a closed stdout, and natter history', function () {
     assert.equal(json(await ok('a', ['history', '--since', '1h', '--json'])).length, 3);
     assert.equal((await as('a', ['history', 'bad name'])).code, 2);
   });
+
+  it('history of a name that is no contact and no conversation is an error; of a contact with none, a note', async () => {
+    await ok('a', ['group', 'create', 'ops', '--members', 'bob']);
+    await ok('b', ['inbox']);
+    const typo = await as('b', ['history', 'nosuchperson']);
+    assert.deepEqual(
+      [typo.code, typo.stdout, typo.stderr],
+      [
+        1,
+        '',
+        'natter: history: no contact and no messages with nosuchperson (E_UNKNOWN_CONTACT)\n',
+      ],
+    );
+    const group = await as('b', ['history', 'ops']);
+    assert.equal(group.code, 1);
+    assert.equal(
+      group.stderr,
+      "natter: history: no contact and no messages with ops; #ops is a group: natter history '#ops' (E_UNKNOWN_CONTACT)\n",
+    );
+    const noGroup = await as('b', ['history', '#nosuch']);
+    assert.equal(noGroup.code, 1);
+    assert.match(noGroup.stderr, /\(E_UNKNOWN_GROUP\)\n$/);
+    // Alice is bob's contact through the group, with no messages between them yet.
+    const contact = await as('b', ['history', 'alice']);
+    assert.deepEqual(
+      [contact.code, contact.stdout, contact.stderr],
+      [0, '', 'natter: no messages with alice\n'],
+    );
+    const empty = await as('b', ['history', '#ops']);
+    assert.deepEqual([empty.code, empty.stderr], [0, 'natter: no messages in #ops\n']);
+  });
 });
