@@ -70,10 +70,11 @@ export function buildProgram(io: CliIo): Command {
       parsePort,
     )
     .exitOverride()
-    .showHelpAfterError('(run natter --help for usage)')
     .configureOutput({
       writeOut: (s) => void io.stdout.write(s),
       writeErr: (s) => void io.stderr.write(s),
+      // Commander's parse errors in the one line every other error has (exit 2: report).
+      outputError: (s, write) => write(usageLine(s)),
     });
   // `--relay` without an address is `natter fingerprint --relay` (commands/fingerprint.ts).
   program.hook('preAction', (_program, command) => {
@@ -146,6 +147,16 @@ function report(err: unknown, io: CliIo): number {
   if (io.env.NATTER_DEBUG === '1' && err instanceof Error) io.stderr.write(`${err.stack ?? ''}\n`);
   if (err instanceof InterruptedError) return 130;
   return err instanceof UsageError ? 2 : 1;
+}
+
+/**
+ * `error: unknown option '--bogus'` (commander's words, on one line, a suggestion after
+ * it) as `natter: unknown option '--bogus' (E_USAGE)`: what scripts parse for every other
+ * error. The option's value is what the user typed: sanitised like any text shown.
+ */
+export function usageLine(commanderMessage: string): string {
+  const { code, message } = new UsageError(commanderMessage.replace(/^error: /, ''));
+  return `natter: ${sanitize(oneLine(message))} (${code})\n`;
 }
 
 function oneLine(text: string): string {

@@ -46,6 +46,34 @@ describe('cli: arguments and exit codes', () => {
       const r = await runCli(argv);
       assert.equal(r.code, 2, argv.join(' '));
       assert.ok(r.stderr.length > 0);
+      assert.equal(errorCode(r.stderr), 'E_USAGE', `${argv.join(' ')}: ${r.stderr}`);
+    }
+  });
+
+  it("says commander's usage errors in the one-line form, natter: message (E_USAGE), exit 2", async () => {
+    for (const [argv, line] of [
+      [
+        ['history', '--limit', 'abc'],
+        "natter: option '--limit <n>' argument 'abc' is invalid. expected a number 1-100000 (E_USAGE)\n",
+      ],
+      [['history', '--bogus'], "natter: unknown option '--bogus' (E_USAGE)\n"],
+      [
+        ['inbox', '--max', '0'],
+        "natter: option '--max <n>' argument '0' is invalid. expected a number 1-100000 (E_USAGE)\n",
+      ],
+      [['inbox', '--jsn'], "natter: unknown option '--jsn' (Did you mean --json?) (E_USAGE)\n"],
+      [['bogus'], "natter: unknown command 'bogus' (E_USAGE)\n"],
+      [['group', 'bogus'], "natter: unknown command 'bogus' (E_USAGE)\n"],
+      [['trust'], "natter: missing required argument 'name' (E_USAGE)\n"],
+      [['history', '--limit', '1\u001b[2J'], /^natter: option .* argument '1\[2J' is invalid/],
+    ] as const) {
+      const r = await runCli(['--profile', '/nonexistent-profile', ...argv]);
+      assert.equal(r.code, 2, argv.join(' '));
+      assert.equal(r.stdout, '');
+      if (typeof line === 'string') assert.equal(r.stderr, line);
+      else assert.match(r.stderr, line);
+      assert.equal(errorCode(r.stderr), 'E_USAGE');
+      assert.doesNotMatch(r.stderr, /\u001b/, 'what the user typed is sanitised');
     }
   });
 
