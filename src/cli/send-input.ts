@@ -62,6 +62,8 @@ export async function messagesFrom(
   if (text === undefined) throw new UsageError("send: missing TEXT (or '-' to read stdin)");
   // `echo hi | natter send --to bob -` sends "hi", not "hi\n".
   const message = text === '-' ? (await stdin()).replace(/\r?\n$/, '') : text;
+  // No message is bad usage, as a missing TEXT is (`"$MSG"` unset): docs/decisions.md.
+  if (message.length === 0) throw new UsageError('send: the message is empty; nothing was queued');
   if (tooLarge(message)) {
     throw cliError(
       CliCode.TooLarge,

@@ -77,6 +77,21 @@ describe('cli: arguments and exit codes', () => {
     }
   });
 
+  it('exits 2 on an empty message, from TEXT or stdin, before opening a profile', async () => {
+    for (const [argv, stdin] of [
+      [['send', '--to', 'bob', ''], undefined],
+      [['send', '--group', 'team', ''], undefined],
+      [['send', '--to', 'bob', '-'], ''],
+      [['send', '--to', 'bob', '-'], '\n'],
+    ] as const) {
+      const r = await runCli(['--profile', '/nonexistent-profile', ...argv], {
+        ...(stdin === undefined ? {} : { stdin }),
+      });
+      assert.equal(r.code, 2, argv.join(' '));
+      assert.equal(r.stderr, 'natter: send: the message is empty; nothing was queued (E_USAGE)\n');
+    }
+  });
+
   it('exits 2 when send gets both TEXT and --each-line, or neither', async () => {
     const profile = await makeTempDir();
     const both = await runCli(['--profile', profile, 'send', '--to', 'bob', '--each-line', 'hi']);
