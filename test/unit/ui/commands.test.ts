@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   COMMAND_LIST,
   COMMANDS,
@@ -107,6 +109,25 @@ describe('ui commands: one table for help, completion and dispatch', () => {
         `${c.name} in the help`,
       );
     }
+  });
+
+  it("is in docs/chat.md's commands table, every one /help lists, with its usage and aliases", async () => {
+    const doc = await readFile(join(import.meta.dirname, '../../../docs/chat.md'), 'utf8');
+    const start = doc.indexOf('## Commands');
+    assert.ok(start >= 0, 'docs/chat.md has a "Commands" section');
+    const next = doc.indexOf('\n## ', start + 1);
+    // The first cell of each row: `/usage` and `(/alias, ...)`, with \| as |.
+    const cells = doc
+      .slice(start, next < 0 ? undefined : next)
+      .split('\n')
+      .filter((l) => l.startsWith('| `/'))
+      .map((l) => (l.split(/(?<!\\)\|/)[1] ?? '').replaceAll('\\|', '|').trim());
+    for (const c of COMMAND_LIST) {
+      const row = cells.find((cell) => cell.startsWith(`\`${c.usage}\``));
+      assert.ok(row !== undefined, `${c.usage} in docs/chat.md`);
+      for (const alias of c.aliases ?? []) assert.ok(row.includes(`\`/${alias}\``), `/${alias}`);
+    }
+    assert.equal(cells.length, COMMAND_LIST.length, 'no row for a command /help does not list');
   });
 
   it('files each command under its own name, and finds it by any alias', () => {
