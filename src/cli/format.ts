@@ -4,17 +4,22 @@
  * overrides and zero-width characters can make one name look like another.
  */
 import { type ContactInfo, parseConversationId, type ReceivedMessage } from '../peer/index.js';
-import { displayWidth } from '../util/text-width.js';
+import { capMarks, displayWidth } from '../util/text-width.js';
 
 /** ESC and other C0 controls except tab and newline, DEL, C1 controls. */
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 /** Bidi embeddings/overrides/isolates and marks, zero-width characters, BOM, line/paragraph separators. */
 const INVISIBLES = /[\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 
-/** Peer text made safe to print: controls and invisible formatting removed. */
+/**
+ * Peer text made safe to print: controls and invisible formatting removed, combining
+ * marks capped per character as the chat caps them (a stack of them, "zalgo", smears
+ * over the lines around it), a tab one space as in the chat (docs/decisions.md). One
+ * line unless `multiline`.
+ */
 export function sanitize(text: string, options: { multiline?: boolean } = {}): string {
-  const clean = text.replace(CONTROLS, '').replace(INVISIBLES, '');
-  return options.multiline ? clean : clean.replace(/[\n\t]/g, ' ');
+  const clean = capMarks(text.replace(CONTROLS, '').replace(INVISIBLES, '').replace(/\t/g, ' '));
+  return options.multiline ? clean : clean.replace(/\n/g, ' ');
 }
 
 /**

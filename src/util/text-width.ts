@@ -1,8 +1,9 @@
 /**
  * How many terminal columns text takes, as wcwidth()-based terminals and tmux count
  * them: East Asian Wide/Fullwidth and Emoji_Presentation characters two, combining
- * marks and other zero-width characters none, everything else one. Shared by the chat
- * screen (src/peer/ui/text.ts) and the command line's tables (src/cli).
+ * marks and other zero-width characters none, everything else one; and the cap on
+ * combining marks per character. Shared by the chat screen (src/peer/ui/text.ts) and
+ * the command line (src/cli): its tables, and the peer text it prints.
  */
 import { WIDE_RANGES } from './width-table.js';
 
@@ -41,4 +42,57 @@ export function displayWidth(text: string): number {
   let width = 0;
   for (const ch of text) width += codePointWidth(ch.codePointAt(0)!);
   return width;
+}
+
+/**
+ * Combining marks kept on one character. Beyond a few, "zalgo" text only draws
+ * over the lines above and below it in many terminals.
+ */
+export const MAX_MARKS_PER_CELL = 4;
+
+/** What one screen cell (or two, for a wide character) shows. */
+export interface TextCell {
+  /** A base character with its combining marks. */
+  text: string;
+  width: 1 | 2;
+}
+
+/**
+ * Splits text into cells: each base character with the zero-width characters
+ * that follow it. Zero-width characters with nothing to attach to are dropped,
+ * so they cannot combine with whatever the screen drew just before.
+ */
+export function toCells(text: string): TextCell[] {
+  const cells: TextCell[] = [];
+  let marks = 0;
+  for (const ch of text) {
+    const width = codePointWidth(ch.codePointAt(0)!);
+    if (width === 0) {
+      const last = cells[cells.length - 1];
+      if (last !== undefined && marks < MAX_MARKS_PER_CELL && !/[\n\t]/.test(ch)) {
+        last.text += ch;
+        marks++;
+      }
+      continue;
+    }
+    cells.push({ text: ch, width });
+    marks = 0;
+  }
+  return cells;
+}
+
+/**
+ * `text` with each character's combining marks capped as toCells caps them, for a
+ * stream of lines (the command line's output): newlines kept, a mark with nothing
+ * before it on its line dropped.
+ */
+export function capMarks(text: string): string {
+  return text
+    .split('\n')
+    .map((line) =>
+      toCells(line)
+        .map((c) => c.text)
+        .join(''),
+    )
+    .join('\n');
 }

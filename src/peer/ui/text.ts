@@ -7,9 +7,16 @@
  * characters take two columns, combining marks and other zero-width characters
  * none, everything else one — what wcwidth()-based terminals and tmux do.
  */
-import { codePointWidth, displayWidth } from '../../util/text-width.js';
+import { codePointWidth, displayWidth, toCells } from '../../util/text-width.js';
 
-export { codePointWidth, displayWidth };
+// Shared with the command line (src/util): one width, one cap on combining marks.
+export {
+  codePointWidth,
+  displayWidth,
+  MAX_MARKS_PER_CELL,
+  type TextCell,
+  toCells,
+} from '../../util/text-width.js';
 
 /** C0 controls except tab and newline (ESC included), DEL, C1 controls. */
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
@@ -59,43 +66,6 @@ export function sanitize(text: string, options: { multiline?: boolean } = {}): s
     .replace(INVISIBLES, '')
     .replace(/\t/g, ' ');
   return options.multiline ? clean : clean.replace(/\n/g, ' ');
-}
-
-/**
- * Combining marks kept on one character. Beyond a few, "zalgo" text only draws
- * over the lines above and below it in many terminals.
- */
-export const MAX_MARKS_PER_CELL = 4;
-
-/** What one screen cell (or two, for a wide character) shows. */
-export interface TextCell {
-  /** A base character with its combining marks. */
-  text: string;
-  width: 1 | 2;
-}
-
-/**
- * Splits text into cells: each base character with the zero-width characters
- * that follow it. Zero-width characters with nothing to attach to are dropped,
- * so they cannot combine with whatever the screen drew just before.
- */
-export function toCells(text: string): TextCell[] {
-  const cells: TextCell[] = [];
-  let marks = 0;
-  for (const ch of text) {
-    const width = codePointWidth(ch.codePointAt(0)!);
-    if (width === 0) {
-      const last = cells[cells.length - 1];
-      if (last !== undefined && marks < MAX_MARKS_PER_CELL && !/[\n\t]/.test(ch)) {
-        last.text += ch;
-        marks++;
-      }
-      continue;
-    }
-    cells.push({ text: ch, width });
-    marks = 0;
-  }
-  return cells;
 }
 
 /** At most `width` columns of `text`, ending in `ellipsis` when something was cut. */

@@ -6,6 +6,7 @@ import {
   directConversation,
   type ReceivedMessage,
 } from '../../../src/peer/index.js';
+import { MAX_MARKS_PER_CELL } from '../../../src/util/text-width.js';
 
 const UNSAFE =
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
@@ -27,9 +28,48 @@ describe('cli output: peer text made safe for a terminal', () => {
     assert.equal(sanitize('carriage\rreturn'), 'carriagereturn');
   });
 
-  it('keeps newlines and tabs in message bodies but not in one-line fields', () => {
-    assert.equal(sanitize('a\n\tb', { multiline: true }), 'a\n\tb');
+  it('keeps newlines in message bodies but not in one-line fields; a tab is one space in both, as in the chat', () => {
+    assert.equal(sanitize('a\n\tb', { multiline: true }), 'a\n b');
     assert.equal(sanitize('a\n\tb'), 'a  b');
+    assert.equal(sanitize('col1\tcol2\t\tcol3', { multiline: true }), 'col1 col2  col3');
+  });
+
+  it('caps combining marks per character as the chat does, so a stack of them cannot smear the lines around', () => {
+    const mark = '\u0301';
+    const capped = `e${mark.repeat(MAX_MARKS_PER_CELL)}x`;
+    assert.equal(sanitize(`e${mark.repeat(6)}x`), capped);
+    assert.equal(sanitize(`e${mark.repeat(200)}x`, { multiline: true }), capped);
+    assert.equal(
+      sanitize(`a${mark}b${mark.repeat(2)}`),
+      `a${mark}b${mark.repeat(2)}`,
+      'a few kept',
+    );
+    // A mark with nothing under it would stack on the ": " or the indent printed before it.
+    assert.equal(sanitize(`${mark}x\n${mark.repeat(3)}y`, { multiline: true }), 'x\ny');
+    const body = formatMessage(message(`ok\nz${mark.repeat(50)}`)).split('\n')[1];
+    assert.equal(body, `    z${mark.repeat(MAX_MARKS_PER_CELL)}`);
+    // Unchanged: the joiner goes with the other zero-width characters (docs/decisions.md).
+    assert.equal(sanitize('\u{1f468}\u200d\u{1f469}'), '\u{1f468}\u{1f469}');
+  });
+
+  it('never prints more combining marks on one character than the chat draws, nor a tab', () => {
+    const piece = fc.oneof(
+      fc.constantFrom('a', 'e\u0301', '\u0301', '\u0336', '\u20dd', '\t', '\n', ' ', '\u{1f600}'),
+      fc.string({ unit: 'binary', maxLength: 3 }),
+    );
+    const tooMany = new RegExp(`[\\p{Mn}\\p{Me}\\p{Cf}]{${MAX_MARKS_PER_CELL + 1}}`, 'u');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (pieces) => {
+        const out = sanitize(pieces.join(''), { multiline: true });
+        assert.doesNotMatch(out, tooMany);
+        assert.doesNotMatch(out, /\t/);
+        assert.doesNotMatch(
+          out,
+          /^[\p{Mn}\p{Me}]|\n[\p{Mn}\p{Me}]/u,
+          'a mark with nothing under it',
+        );
+      }),
+    );
   });
 
   it('never lets any input produce an unsafe character', () => {
