@@ -9,13 +9,14 @@ import { type CliContext, UsageError } from './context.js';
 import { sanitize } from './format.js';
 import { groupInsteadHint } from './group-format.js';
 import { transferProgress } from './progress.js';
+import { recipientOf } from './send-input.js';
 import { formatSize, percentDone } from './sizes.js';
 
 /** Exactly one of --to NAME and --group GROUP. */
 export function fileTarget(opts: { to?: string; group?: string }, command: string): FileTarget {
   if (opts.to !== undefined && opts.group !== undefined)
     throw new UsageError(`${command}: --to or --group, not both`);
-  if (opts.to !== undefined) return { to: opts.to };
+  if (opts.to !== undefined) return { to: recipientOf(command, opts.to) };
   if (opts.group !== undefined) return { group: opts.group };
   throw new UsageError(`${command}: missing --to NAME or --group GROUP`);
 }

@@ -14,6 +14,14 @@ export interface SendInputOptions {
   eachLine?: boolean;
 }
 
+/** `--to NAME` as given; bad usage (E_USAGE) when nobody could register it ('', a control...). */
+export function recipientOf(command: string, to: string): string {
+  const problem = pseudonymProblem(normalizePseudonym(to));
+  if (problem !== null)
+    throw new UsageError(`${command}: --to '${sanitize(to)}' is not a pseudonym: it ${problem}`);
+  return to;
+}
+
 /** Whom to send to: exactly one of --to and --group. */
 export type Target = { kind: 'direct'; to: string } | { kind: 'group'; group: string };
 
@@ -23,12 +31,7 @@ const MAX_LINES_NAMED = 5;
 export function sendTarget(opts: SendInputOptions): Target {
   if (opts.to !== undefined && opts.group !== undefined)
     throw new UsageError('send: --to or --group, not both');
-  if (opts.to !== undefined) {
-    const problem = pseudonymProblem(normalizePseudonym(opts.to));
-    if (problem !== null)
-      throw new UsageError(`send: --to '${sanitize(opts.to)}' is not a pseudonym: it ${problem}`);
-    return { kind: 'direct', to: opts.to };
-  }
+  if (opts.to !== undefined) return { kind: 'direct', to: recipientOf('send', opts.to) };
   if (opts.group !== undefined) return { kind: 'group', group: opts.group };
   throw new UsageError('send: missing --to NAME or --group GROUP');
 }

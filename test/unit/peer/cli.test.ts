@@ -42,6 +42,9 @@ describe('cli: arguments and exit codes', () => {
       ['send', 'hi'],
       ['init'],
       ['send', '--to', 'bob', '--wait', 'soon', 'hi'],
+      ['send', '--to', '', 'hi'],
+      // As send says it: a name nobody can hold is the command line's mistake, not the relay's.
+      ['send-file', '--to', '', 'package.json'],
     ]) {
       const r = await runCli(argv);
       assert.equal(r.code, 2, argv.join(' '));
