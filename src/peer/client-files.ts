@@ -6,7 +6,7 @@
  */
 import { ClientGroups } from './client-groups.js';
 import type { ClientComponents } from './components.js';
-import type { FileTarget, OfferInfo, TransferInfo } from './files/api.js';
+import type { FileReplyInfo, FileTarget, OfferInfo, TransferInfo } from './files/api.js';
 import { downloadDirOf, type FileSettings } from './files/settings.js';
 
 /** The receiver's settings as the UI shows them: the download folder resolved. */
@@ -40,6 +40,14 @@ export class ClientFiles extends ClientGroups {
     opts: { chunkBytes?: number } = {},
   ): Promise<TransferInfo> {
     return this.c.files.send(target, paths, opts);
+  }
+
+  /**
+   * Recipients' answers to my uploads that no UI took yet, oldest first, each once; a UI
+   * that shows 'file:reply' takes them here too, so the next one does not repeat them.
+   */
+  takeFileReplies(): Promise<FileReplyInfo[]> {
+    return this.c.files.replies.untold();
   }
 
   /** Resolves once the transfer is done, failed or cancelled (at once if it is). */

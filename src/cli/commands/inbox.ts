@@ -95,11 +95,18 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
       // Held messages are not printed; say why, on stderr, so scripts reading stdout are unaffected.
       client.on('contact:key-changed', (e) => ctx.err(keyChangedLine(e)));
       client.on('message:held', (e) => ctx.err(heldLine(e)));
-      client.on('file:reply', (e) => ctx.err(fileReplyLine(e)));
+      // Answers to my uploads: those that came since the last UI took any, then each as it
+      // comes; taken, so the chat does not repeat them.
+      const tellReplies = async () => {
+        for (const r of await client.takeFileReplies()) ctx.err(fileReplyLine(r));
+      };
+      // A failed take leaves them for the next UI: nothing lost, said again at worst.
+      client.on('file:reply', () => void tellReplies().catch(() => undefined));
       client.on('contact:renamed', (e) => ctx.err(renamedLine(e)));
       try {
         // Messages that arrived while another command was connected come first.
         await printer.print();
+        await tellReplies();
         if (opts.follow) {
           // Listening for Ctrl-C/SIGTERM from the start: the client is announced
           // (and must say BYE) while it is still looking for the relay.

@@ -70,6 +70,8 @@ export interface StoredReply {
   name: string;
   outcome: FileReplyOutcome;
   atMs: number;
+  /** false until a UI took it (takeFileReplies); absent in what was kept before: told. */
+  told?: boolean;
 }
 
 export interface IncomingRecord {

@@ -18,9 +18,11 @@ import { describeError } from '../../util/errors.js';
 import type { FileReplyOutcome } from '../../wire/types.js';
 import type { PeerEvents } from '../events.js';
 import type { PeerStore } from '../store.js';
+import type { FileReplyInfo } from './api.js';
 import type { TransferBook } from './book.js';
 import { type IncomingRecord, type OutgoingRecord, outgoingOps } from './records.js';
 import { safeDisplayName } from './safe-name.js';
+import type { Upload } from './uploads.js';
 
 /** Where answers leave and who may send one (offer-post.ts). */
 export interface ReplyPoster {
@@ -44,7 +46,7 @@ export interface FileRepliesDeps {
   poster: ReplyPoster;
   events: PeerEvents;
   clock: Clock;
-  book: Pick<TransferBook, 'upload' | 'downloads' | 'info'>;
+  book: Pick<TransferBook, 'upload' | 'uploads' | 'downloads' | 'info'>;
 }
 
 export class FileReplies {
@@ -84,14 +86,40 @@ export class FileReplies {
       const name = safeDisplayName(r.name);
       record.replies = [
         ...known,
-        { userId: r.from, name, outcome: r.outcome, atMs: this.d.clock.now() },
+        { userId: r.from, name, outcome: r.outcome, atMs: this.d.clock.now(), told: false },
       ];
       await this.d.store.write(outgoingOps(record));
-      this.d.events.emit('file:reply', {
-        transfer: this.d.book.info(upload),
-        conversation: record.conversation,
-        reply: { name, outcome: r.outcome },
-      });
+      this.d.events.emit('file:reply', this.infoOf(upload, name, r.outcome));
     }
+  }
+
+  /**
+   * Answers no UI has taken yet, oldest first, each returned once (marked told, durably):
+   * one that came while nothing showed it (a `natter send` connected, say) is shown by the
+   * next chat or inbox, as unread messages are (a new-user trial found them in
+   * `natter transfers` only). A UI that shows the 'file:reply' event takes it here too.
+   */
+  async untold(): Promise<FileReplyInfo[]> {
+    const found: { atMs: number; info: FileReplyInfo }[] = [];
+    const ops = [];
+    for (const upload of this.d.book.uploads()) {
+      const waiting = (upload.record.replies ?? []).filter((r) => r.told === false);
+      if (waiting.length === 0) continue;
+      for (const r of waiting) {
+        r.told = true;
+        found.push({ atMs: r.atMs, info: this.infoOf(upload, r.name, r.outcome) });
+      }
+      ops.push(...outgoingOps(upload.record));
+    }
+    if (ops.length > 0) await this.d.store.write(ops);
+    return found.sort((a, b) => a.atMs - b.atMs).map((f) => f.info);
+  }
+
+  private infoOf(upload: Upload, name: string, outcome: FileReplyOutcome): FileReplyInfo {
+    return {
+      transfer: this.d.book.info(upload),
+      conversation: upload.record.conversation,
+      reply: { name, outcome },
+    };
   }
 }

@@ -79,7 +79,7 @@ export async function loadTransfers(store: PeerStore): Promise<TransfersLoaded> 
 
 export class FileTransfers implements OfferSink {
   readonly book: TransferBook;
-  private readonly replies: FileReplies; // answers to offers, mine and to mine (replies.ts)
+  readonly replies: FileReplies; // answers to offers, mine and to mine (replies.ts)
   /** What each upload and download is given; owns their retry timers. */
   private readonly env: TransferEnv;
   /** The ready relay announced RELAY_FEATURE_FILES; false before the first Ready. */

@@ -19,7 +19,7 @@ import { assembleScreen, type ScreenOptions } from './assembly.js';
 import { COMMAND_LIST, type CommandHost } from './commands/index.js';
 import type { ChatCore } from './core.js';
 import { dispatch } from './dispatch.js';
-import { loadOffers, wireFileEvents } from './file-events.js';
+import { loadOffers, showReply, wireFileEvents } from './file-events.js';
 import { takeGroupUpdates, wireGroupEvents } from './group-events.js';
 import type { LineEditor } from './input.js';
 import { Keyboard } from './keyboard.js';
@@ -114,6 +114,8 @@ export class ChatApp implements CommandHost {
     for (const n of await core.takeNotices()) showNotice(this.parts, n);
     await takeGroupUpdates(this.parts);
     loadOffers(this.parts);
+    // Answers to my uploads that came while no chat ran (after loadOffers: its progress).
+    for (const r of await core.takeFileReplies()) showReply(this.parts, r);
     const first = state.conversations[0];
     if (state.activeId === null && first) state.activate(first.id);
     term.onKey((key) => this.onKey(key));

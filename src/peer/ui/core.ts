@@ -8,6 +8,7 @@ import type {
   ConversationId,
   ConversationNotice,
   DamagedMessage,
+  FileReplyInfo,
   FileTarget,
   GroupInfo,
   GroupUpdate,
@@ -83,6 +84,8 @@ export interface ChatCore {
   declineFile(ref: string): Promise<void>;
   /** Uploads and downloads in progress or waiting to resume. */
   transfers(): TransferInfo[];
+  /** Answers to my uploads no UI took yet, each once (shown at start; a shown event takes its own). */
+  takeFileReplies(): Promise<FileReplyInfo[]>;
   /** My messages the relay has not stored yet (queued, or held for a key change). */
   queued(): QueuedMessage[];
   /** Goodbye to the relay and BYE on the LAN, then close. */

@@ -6,7 +6,7 @@
  * told in words in its conversation, as is a recipient's answer to my upload ("bob
  * received report.pdf").
  */
-import type { OfferInfo, TransferInfo } from '../index.js';
+import type { FileReplyInfo, OfferInfo, TransferInfo } from '../index.js';
 import { finishedText, offerText, receivedText, replyText } from './file-words.js';
 import { desktopNotification, notificationFor } from './notify.js';
 import type { ScreenParts } from './parts.js';
@@ -30,13 +30,21 @@ export function wireFileEvents(p: ScreenParts): (() => void)[] {
       p.render();
     }),
     core.on('transfer:finished', (t) => finished(p, t)),
-    // An answer to my upload, in the conversation the offer was made in.
+    // An answer to my upload, in the conversation the offer was made in; taken, so the
+    // next UI does not say it again.
     core.on('file:reply', (r) => {
-      s.files.progress(r.transfer);
-      const where = s.get(r.conversation) !== undefined ? r.conversation : null;
-      note(p, where, replyText(r), 'info', where === null || !s.isOnScreen(where));
+      showReply(p, r);
+      p.tasks.track(core.takeFileReplies());
     }),
   ];
+}
+
+/** A recipient's answer to my upload, in the conversation the offer was made in. */
+export function showReply(p: ScreenParts, r: FileReplyInfo): void {
+  const s = p.state;
+  s.files.progress(r.transfer);
+  const where = s.get(r.conversation) !== undefined ? r.conversation : null;
+  note(p, where, replyText(r), 'info', where === null || !s.isOnScreen(where));
 }
 
 /** At start: offers that came while the screen was closed are known, and the waiting ones said. */

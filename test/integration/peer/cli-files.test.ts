@@ -116,9 +116,12 @@ describe('cli files against a real relay', function () {
     const [after] = await offers('b');
     assert.equal(after?.state, 'received');
     assert.equal(after?.savedAs, join(out, 'report.bin'));
-    // bob's answer reaches alice: her next inbox says it on stderr, transfers lists it.
+    // bob's answer reaches alice while she sends (which prints no answers); her next inbox
+    // says it on stderr, once; transfers lists it.
+    await ok('a', ['send', '--to', 'bob', 'did it arrive?']);
     const inbox = await ok('a', ['inbox']);
     assert.match(inbox.stderr, /^natter: bob received report\.bin \(transfer [0-9a-f]{8}\)$/m);
+    assert.doesNotMatch((await ok('a', ['inbox'])).stderr, /received report/, 'said once');
     assert.match((await ok('a', ['transfers'])).stdout, /done; received by bob$/m);
   });
 

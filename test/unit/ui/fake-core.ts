@@ -16,6 +16,7 @@ import {
 } from '../../../src/peer/events.js';
 import type {
   ConversationId,
+  FileReplyInfo,
   FileTarget,
   GroupInfo,
   GroupUpdate,
@@ -359,6 +360,13 @@ export class FakeCore implements ChatCore {
 
   transfers(): TransferInfo[] {
     return this.files.running();
+  }
+
+  /** Answers to my uploads waiting for a UI: the test puts them; taken once, as the core does. */
+  untoldReplies: FileReplyInfo[] = [];
+
+  async takeFileReplies(): Promise<FileReplyInfo[]> {
+    return this.untoldReplies.splice(0);
   }
 
   queued(): QueuedMessage[] {

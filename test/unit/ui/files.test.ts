@@ -20,6 +20,7 @@ import {
   pathCandidates,
   splitPaths,
 } from '../../../src/peer/ui/path-completion.js';
+import { conversationIdOf } from '../../../src/peer/ui/text.js';
 import { NatterError } from '../../../src/util/errors.js';
 import { contact } from './fake-core.js';
 import { groupConv, member } from './fake-groups.js';
@@ -353,6 +354,36 @@ describe('ui files: on the screen', () => {
     await h.settle();
     assert.match(screenText(h), /\* b\[31mob received report\.pdf/);
     assert.ok(!screenText(h).includes('\u001b'));
+  });
+
+  it('shows at start, once, an answer to my upload that came while no chat ran', async () => {
+    const transferred = transfer({ peer: '@bob', state: 'done', doneBytes: 2_202_009 });
+    const h = await start({
+      setup: (core) => {
+        // The offer is in bob's history, as the core keeps it ("sent a file: ...").
+        core.contactList = [contact('bob')];
+        core.entries(conversationIdOf('bob')).push({
+          conversation: conversationIdOf('bob'),
+          direction: 'out',
+          msgId: 'out1',
+          peer: { pseudonym: 'bob', userId: 'id-bob' },
+          text: 'sent a file: report.pdf (2.1 MiB)',
+          sentAtMs: core.now - 60_000,
+          state: 'delivered',
+        });
+        core.untoldReplies = [
+          {
+            transfer: transferred,
+            conversation: conversationIdOf('bob'),
+            reply: { name: 'bob', outcome: 'received' },
+          },
+        ];
+      },
+    });
+    h.app.open('bob');
+    await h.settle();
+    assert.match(screenText(h), /\* bob received report\.pdf/);
+    assert.deepEqual(h.core.untoldReplies, [], 'taken: the next UI does not say it again');
   });
 
   it('/files lists every offer with its ID and state', async () => {

@@ -45,6 +45,7 @@ function world(recipients: string[]) {
     },
     book: {
       upload: (id) => (id === ID ? upload : undefined),
+      uploads: () => [upload],
       downloads: () => downloads as never,
       info: () => ({ id: ID, replies: upload.record.replies ?? [] }) as never,
     },
@@ -100,6 +101,26 @@ describe('files: answers to offers', () => {
     assert.deepEqual(
       stored?.replies?.map((r) => r.outcome),
       ['declined'],
+    );
+  });
+
+  it('hands each answer to one UI once, durably, and none kept from before the mark', async () => {
+    const w = world([BOB, CAROL]);
+    // An answer kept before answers were marked told (no `told`): shown then, not again.
+    w.upload.record.replies = [{ userId: CAROL, name: 'carol', outcome: 'received', atMs: 1 }];
+    await w.replies.received([{ from: BOB, name: 'bob', transferId: ID, outcome: 'declined' }]);
+    const [first, ...rest] = await w.replies.untold();
+    assert.deepEqual(rest, []);
+    assert.deepEqual(first?.reply, { name: 'bob', outcome: 'declined' });
+    assert.equal(first?.conversation, '@bob');
+    assert.deepEqual(await w.replies.untold(), [], 'taken once');
+    const stored = await w.store.getJson<OutgoingRecord>(OUTGOING_PREFIX + ID);
+    assert.deepEqual(
+      stored?.replies?.map((r) => [r.name, r.told]),
+      [
+        ['carol', undefined],
+        ['bob', true],
+      ],
     );
   });
 
