@@ -167,36 +167,48 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
 }
 
 /**
- * A message to show: counted unread unless its conversation is on screen,
- * added to the open conversation if it is that one, announced by bell or
- * desktop notification as the settings and the user's status say. `quiet`: one
- * from before the screen opened (takeUnread at start), counted only.
+ * A message to show: added to the open conversation if it is that one, announced by bell
+ * or desktop notification as the settings and the user's status say, and counted unread
+ * (unless its conversation is on screen) when it is taken: takeUnread hands each message
+ * out once, so one the start's take counted is not counted again by its event (a trial
+ * saw 4 unread for 2 messages of a catch-up that ran while the chat started). `quiet`:
+ * one from before the screen opened (taken at start), counted only.
  */
 export function showReceived(
   p: ScreenParts,
   m: PeerEventMap['message:received'],
   options: { quiet?: boolean } = {},
 ): void {
-  const { onScreen, conversation } = p.state.received(m);
-  p.saver.schedule();
-  p.conversation.received(m);
-  if (!options.quiet) {
-    const kind = p.settings.desktopNotifications;
-    const n = notificationFor({ onScreen }, p.state.ownStatus, {
-      bell: p.settings.bell,
-      desktop: kind,
-    });
-    if (n.bell) p.term.bell();
-    if (n.desktop && kind !== 'off') {
-      const title =
-        conversation.kind === 'group'
-          ? `${m.from.pseudonym} in ${labelOf(conversation)}`
-          : conversation.name;
-      p.term.osc(desktopNotification(kind, title, m.text));
-    }
-    // Shown (or counted) here: `natter inbox` need not print it again.
-    p.tasks.track(p.core.takeUnread());
+  if (options.quiet) {
+    countReceived(p, [m]);
+    return;
   }
+  const conversation = p.state.ensure(m.group?.name ?? m.from.pseudonym, m.conversation);
+  const onScreen = p.state.isOnScreen(conversation.id);
+  p.conversation.received(m);
+  const kind = p.settings.desktopNotifications;
+  const n = notificationFor({ onScreen }, p.state.ownStatus, {
+    bell: p.settings.bell,
+    desktop: kind,
+  });
+  if (n.bell) p.term.bell();
+  if (n.desktop && kind !== 'off') {
+    const title =
+      conversation.kind === 'group'
+        ? `${m.from.pseudonym} in ${labelOf(conversation)}`
+        : conversation.name;
+    p.term.osc(desktopNotification(kind, title, m.text));
+  }
+  // Shown here: `natter inbox` need not print it again; counted as taken.
+  p.tasks.track(p.core.takeUnread().then((taken) => countReceived(p, taken)));
+  p.render();
+}
+
+/** Messages taken (takeUnread): each counted unread once, unless its conversation is on screen. */
+function countReceived(p: ScreenParts, taken: readonly PeerEventMap['message:received'][]): void {
+  if (taken.length === 0) return;
+  for (const m of taken) p.state.received(m);
+  p.saver.schedule();
   p.render();
 }
 

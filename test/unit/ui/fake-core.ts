@@ -90,8 +90,15 @@ export class FakeCore implements ChatCore {
   readonly files = new FakeFiles(this);
 
   on<K extends keyof PeerEventMap>(name: K, listener: (e: PeerEventMap[K]) => void): () => void {
+    if (name === 'message:received') this.screenOpen = true;
     return this.events.on(name, listener);
   }
+
+  /**
+   * A screen listens: what arrives now is unread until it takes it. Before (a test's setup),
+   * messages are history a last session took already.
+   */
+  screenOpen = false;
 
   emit<K extends keyof PeerEventMap>(name: K, event: PeerEventMap[K]): void {
     // As the core does: a membership change (or a refused one) is kept until a UI takes it, then announced.
@@ -134,6 +141,8 @@ export class FakeCore implements ChatCore {
       sentAtMs: at,
       receivedAtMs: at,
     });
+    // As the core: unread (takeUnread) once durable, then announced.
+    if (this.screenOpen) this.unread.push(m);
     this.emit('message:received', m);
     return m;
   }

@@ -42,6 +42,8 @@ export class FakeGroups {
       now: number;
       emit<K extends keyof PeerEventMap>(name: K, e: PeerEventMap[K]): void;
       entries(conversation: string): HistoryEntry[];
+      unread: ReceivedMessage[];
+      screenOpen: boolean;
     },
   ) {}
 
@@ -88,6 +90,7 @@ export class FakeGroups {
       sentAtMs: at,
       receivedAtMs: at,
     });
+    if (this.core.screenOpen) this.core.unread.push(m);
     this.core.emit('message:received', m);
     return m;
   }

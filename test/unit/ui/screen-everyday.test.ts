@@ -98,6 +98,33 @@ describe('ui screen: everyday use', () => {
     assert.deepEqual(newer.app.state.snapshot().closed, []);
   });
 
+  it("counts a message once when its event comes after the start's take counted it", async () => {
+    const h = await start({
+      setup: (core) => {
+        core.contactList = [contact('bob'), contact('carol')];
+        // Arrived and durable while the chat started: the start's take counts them...
+        core.unread = [core.receive('bob', 'one'), core.receive('bob', 'two')];
+        core.receive('carol', 'on screen');
+      },
+    });
+    await h.settle();
+    assert.equal(h.app.state.activeId, conversationIdOf('carol'));
+    assert.equal(h.app.state.get(conversationIdOf('bob'))?.unread, 2);
+    // ...and its events, announced once durable, come after that take.
+    for (const m of await h.core.history(conversationIdOf('bob'))) {
+      h.core.emit('message:received', {
+        conversation: m.conversation,
+        from: { ...m.peer, fingerprint: 'abcd-efgh-ijkl-mnop' },
+        text: m.text,
+        sentAtMs: m.sentAtMs,
+        receivedAtMs: m.receivedAtMs ?? m.sentAtMs,
+        msgId: m.msgId,
+      });
+    }
+    await h.settle();
+    assert.equal(h.app.state.get(conversationIdOf('bob'))?.unread, 2, 'not 4');
+  });
+
   it('shows a message a script sent through the running client, in the open conversation and the list', async () => {
     const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
     h.core.receive('bob', 'hello');
