@@ -3,8 +3,9 @@
  * least TRANSFER_REF_MIN_DIGITS), their progress meters, the events the UI hears about them
  * and the callers waiting for one to end. The service (transfers.ts) drives them.
  */
+import { toHex } from '../../util/bytes.js';
 import type { Clock } from '../../util/clock.js';
-import type { Frame } from '../../wire/types.js';
+import type { Frame, FrameOf } from '../../wire/types.js';
 import type { PeerEvents } from '../events.js';
 import type { KvOp } from '../store.js';
 import { TRANSFER_REF_MIN_DIGITS, type TransferInfo } from './api.js';
@@ -56,6 +57,18 @@ export class TransferBook {
   download(id: string): Download | undefined {
     const t = this.all.get(id);
     return t instanceof Download ? t : undefined;
+  }
+
+  /**
+   * A FileChunkAck from the relay: an upload's progress (or refusal), or, for a download, the
+   * transfer is gone (the sender cancelled it, or it expired): the download fails with its
+   * code (E_FILE_CANCELLED, E_FILE_UNKNOWN) instead of waiting for chunks that never come.
+   */
+  chunkAck(frame: FrameOf<'file-chunk-ack'>): void {
+    const id = toHex(frame.transferId);
+    const d = this.download(id);
+    if (d === undefined) this.upload(id)?.onAck(frame);
+    else if (frame.code !== '') d.fail({ code: frame.code, message: `download: ${frame.reason}` });
   }
 
   uploads(): Upload[] {

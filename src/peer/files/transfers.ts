@@ -149,7 +149,7 @@ export class FileTransfers implements OfferSink {
   }
 
   onChunkAck(frame: FrameOf<'file-chunk-ack'>): void {
-    this.book.upload(toHex(frame.transferId))?.onAck(frame);
+    this.book.chunkAck(frame);
   }
 
   // --- sending

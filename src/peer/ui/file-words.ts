@@ -88,6 +88,9 @@ export function finishedText(t: TransferInfo): { text: string; kind: 'info' | 'e
   if (t.state === 'cancelled') {
     return t.direction === 'upload' ? { text: `${verb}: cancelled`, kind: 'info' } : null;
   }
+  // The sender dropped it for everyone while this was under way (the relay says so).
+  if (t.direction === 'download' && t.error?.code === 'E_FILE_CANCELLED')
+    return { text: `${sanitize(t.from ?? peer)} cancelled ${what}`, kind: 'info' };
   return { text: `${verb} failed: ${failureText(t.error)}`, kind: 'error' };
 }
 

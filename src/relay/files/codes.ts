@@ -13,6 +13,8 @@ export const FileCode = {
   Store: 'E_FILE_STORE',
   /** No such transfer for you: never existed, expired, cancelled or done. */
   Unknown: 'E_FILE_UNKNOWN',
+  /** To a downloader in a FileChunkAck: the uploader cancelled the transfer. */
+  Cancelled: 'E_FILE_CANCELLED',
   /** The transfer id is in use with other parameters or by another user. */
   Conflict: 'E_FILE_CONFLICT',
   /** A group put by someone not in the group. */

@@ -10,7 +10,7 @@ import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { chunkFrame } from '../../wire/codec.js';
 import type { ChunkSource } from './storage.js';
-import type { Transfer, TransferWatcher } from './transfer.js';
+import type { Transfer, TransferGone, TransferWatcher } from './transfer.js';
 
 /** The session side of a download. */
 export interface DownloadOwner {
@@ -22,6 +22,8 @@ export interface DownloadOwner {
   reading(bytes: number): void;
   /** A read failed: the session is told nothing more for this transfer; it may FileGet again. */
   readFailed(d: Download): void;
+  /** The transfer was deleted under the download (cancelled, expired): tell the downloader. */
+  gone(d: Download, why: TransferGone): void;
 }
 
 export interface DownloadOptions {
@@ -120,9 +122,10 @@ export class Download implements TransferWatcher {
   }
 
   /** Ends the stream (replaced, done, disconnected or the transfer deleted). Idempotent. */
-  stop(): void {
+  stop(gone?: TransferGone): void {
     if (this.stopped) return;
     this.stopped = true;
     this.transfer.unwatch(this);
+    if (gone !== undefined && !this.finished) this.owner.gone(this, gone);
   }
 }

@@ -16,14 +16,25 @@ import type { FileOutcome, FrameOf } from '../../wire/types.js';
 import type { RelayLimits } from '../limits.js';
 import type { RelayStore, StoreRefusal } from '../store/index.js';
 import type { BlobStore } from './blob-store.js';
+import { FileCode } from './codes.js';
 import { LocalFileStorage } from './local-storage.js';
 import { FilePuts, type PutResult } from './puts.js';
 import type { RecipientDirectory } from './recipients.js';
 import type { RecipientState } from './records.js';
 import { TransferRegistry } from './registry.js';
 import type { FileChanges, FileStorage, StoredTransfer } from './storage.js';
-import { Transfer } from './transfer.js';
+import { Transfer, type TransferGone } from './transfer.js';
 import { ChunkWriter } from './uploads.js';
+
+/** What a download still running is told when its transfer goes (done: nobody waits). */
+const GONE: Record<'done' | 'cancelled' | 'expired', TransferGone | undefined> = {
+  done: undefined,
+  cancelled: { code: FileCode.Cancelled, reason: 'file: the sender cancelled it' },
+  expired: {
+    code: FileCode.Unknown,
+    reason: 'file: it expired on the relay before it was fetched',
+  },
+};
 
 /** The directory and group lookups (recipients.ts) come with the relay's parts. */
 export interface RelayFilesOptions extends RecipientDirectory {
@@ -158,7 +169,7 @@ export class RelayFiles implements FileChanges {
   remove(t: Transfer, why: 'done' | 'cancelled' | 'expired'): Promise<void> {
     const running = this.deleting.get(t.tidHex);
     if (running) return running;
-    t.markDeleted();
+    t.markDeleted(GONE[why]);
     const work = (async () => {
       await this.writers.get(t.tidHex)?.drain();
       this.writers.delete(t.tidHex);
@@ -207,7 +218,8 @@ export class RelayFiles implements FileChanges {
   removed(tidHex: string): void {
     const t = this.registry.get(tidHex);
     if (!t || t.deleted || this.puts.isCreating(tidHex)) return;
-    t.markDeleted();
+    // Another relay deleted it: a download here still running was cancelled or expired.
+    t.markDeleted({ code: FileCode.Unknown, reason: 'file: cancelled by the sender, or expired' });
     const writer = this.writers.get(tidHex);
     this.writers.delete(tidHex);
     void (writer?.drain() ?? Promise.resolve()).then(() => this.registry.remove(t));

@@ -19,7 +19,7 @@ import type { RelayLimits } from '../limits.js';
 import { FileCode, type FileCodeValue } from './codes.js';
 import { Download, type DownloadOwner } from './downloads.js';
 import type { RelayFiles } from './service.js';
-import type { Transfer } from './transfer.js';
+import type { Transfer, TransferGone } from './transfer.js';
 import type { UploadOwner } from './uploads.js';
 
 /** What the file state needs of its session. */
@@ -277,5 +277,12 @@ export class SessionFiles implements UploadOwner, DownloadOwner {
     d.stop();
     if (this.downloads.get(d.transfer.tidHex) === d) this.downloads.delete(d.transfer.tidHex);
     this.link.fail('E_INTERNAL', 'file: the relay could not read the stored file');
+  }
+
+  /** A coded FileChunkAck ends the client's download: it waited for chunks that will not come. */
+  gone(d: Download, why: TransferGone): void {
+    if (this.downloads.get(d.transfer.tidHex) === d) this.downloads.delete(d.transfer.tidHex);
+    const transferId = fromHex(d.transfer.tidHex);
+    this.link.send({ type: 'file-chunk-ack', transferId, through: 0, ...why });
   }
 }

@@ -5,15 +5,23 @@
  * class only keeps it consistent in memory and tells watchers when it moves.
  */
 import { fromHex } from '../../util/bytes.js';
+import type { FileCodeValue } from './codes.js';
 import { ChunkLayout } from './layout.js';
 import type { RecipientState, TransferRecord } from './records.js';
 
 /** A download as the transfer sees it: woken when `have` grows, stopped on delete. */
+/** Why a transfer went away under its downloads (service.ts remove): told to each downloader. */
+export interface TransferGone {
+  code: FileCodeValue;
+  reason: string;
+}
+
 export interface TransferWatcher {
   /** The downloading user. */
   readonly userHex: string;
   wake(): void;
-  stop(): void;
+  /** The download ends; `gone`: because the transfer was deleted under it. */
+  stop(gone?: TransferGone): void;
 }
 
 export class Transfer {
@@ -119,12 +127,12 @@ export class Transfer {
     this.watchers.delete(w);
   }
 
-  /** Marks it deleted: uploads are dropped and every download stops. Idempotent. */
-  markDeleted(): void {
+  /** Marks it deleted: uploads are dropped and every download stops (told `gone`). Idempotent. */
+  markDeleted(gone?: TransferGone): void {
     if (this.deleted_) return;
     this.deleted_ = true;
     this.epoch_++;
-    for (const w of [...this.watchers]) w.stop();
+    for (const w of [...this.watchers]) w.stop(gone);
     this.watchers.clear();
   }
 }

@@ -147,6 +147,19 @@ describe('ui files: in words', () => {
       text: 'sending report.pdf to bob: cancelled',
       kind: 'info',
     });
+    // The sender cancelled it under my download: said as theirs, not as my failure.
+    assert.deepEqual(
+      finishedText(
+        transfer({
+          direction: 'download',
+          from: 'alice',
+          peer: '@alice',
+          state: 'failed',
+          error: { code: 'E_FILE_CANCELLED', message: 'download: file: the sender cancelled it' },
+        }),
+      ),
+      { text: 'alice cancelled report.pdf', kind: 'info' },
+    );
   });
 
   it('puts the first transfer in the status bar, and how many more run', () => {

@@ -164,6 +164,36 @@ describe('file transfer: resume and groups', function () {
     assert.equal(await sha256File(down.savedAs!), hash);
   });
 
+  it('ends a download at once when the sender cancels mid-upload: E_FILE_CANCELLED', async () => {
+    const relay = await world.relayOn();
+    const proxy = await startCutProxy(relay);
+    proxies.push(proxy);
+    const alice = await world.client('alice', { ...relay, host: proxy.host, port: proxy.port });
+    const bob = await world.client('bob', relay);
+    await Promise.all([alice.connect(), bob.connect()]);
+    const downloads = await makeTempDir('natter-dl-');
+    await acquainted(alice, bob);
+    await bob.setFileSettings({ downloadDir: downloads, autoAcceptFrom: ['alice'] });
+    const src = await makeTempDir('natter-src-');
+    const size = 4 * MiB;
+    await writePattern(join(src, 'big.bin'), size, 21);
+    let id = '';
+    const cancelled = new Promise<void>((resolve, reject) => {
+      proxy.when('up', proxy.up + Math.floor(size * 0.4), () => {
+        alice.cancelTransfer(id).then(resolve, reject);
+      });
+    });
+    const sent = await alice.sendFile({ to: 'bob' }, [join(src, 'big.bin')], { chunkBytes: CHUNK });
+    id = sent.id;
+    await cancelled;
+    const down = await bob.waitForTransfer(sent.id);
+    assert.equal(down.state, 'failed');
+    assert.equal(down.error?.code, 'E_FILE_CANCELLED');
+    assert.match(down.error?.message ?? '', /the sender cancelled it/);
+    const left = (await readdir(downloads)).filter((n) => !n.startsWith('.'));
+    assert.deepEqual(left, [], 'nothing saved');
+  });
+
   it('fails an upload whose source changed before the resume: E_FILE_SOURCE_CHANGED', async () => {
     const relay = await world.relayOn();
     const proxy = await startCutProxy(relay);
