@@ -122,6 +122,8 @@ export class TransferBook {
 
   /** No session is ready before the first one: what a profile holds 'running' waits for it. */
   private offline = true;
+  /** Transfers whose last progress event said they wait for the sender (changed()). */
+  private readonly saidWaiting = new Set<string>();
 
   /**
    * The link dropped (true) or a session is ready again (false). Going down is told at
@@ -164,9 +166,16 @@ export class TransferBook {
     meter.record(now, t.doneBytes);
     const info = this.info(t);
     if (!isTerminal(info.state)) {
-      if (meter.shouldEmit(now)) this.events.emit('transfer:progress', info);
+      // Waiting for the sender (or no longer) is said at once, throttle or not: it comes
+      // right after the accept's own event, and nothing moves after it (a trial saw 0%).
+      const flipped = info.waitingForSender !== this.saidWaiting.has(id);
+      if (!flipped && !meter.shouldEmit(now)) return;
+      if (info.waitingForSender) this.saidWaiting.add(id);
+      else this.saidWaiting.delete(id);
+      this.events.emit('transfer:progress', info);
       return;
     }
+    this.saidWaiting.delete(id);
     if (this.told.has(id)) return;
     this.told.add(id);
     if (t instanceof Download) this.ended(t.record);

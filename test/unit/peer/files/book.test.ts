@@ -1,0 +1,89 @@
+/**
+ * TransferBook's progress events (book.ts changed()): throttled, except when a download
+ * starts or stops waiting for its sender, which is said at once.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { newFileKey } from '../../../../src/crypto/file-stream.js';
+import { PeerEvents } from '../../../../src/peer/events.js';
+import type { TransferInfo } from '../../../../src/peer/files/api.js';
+import { TransferBook } from '../../../../src/peer/files/book.js';
+import { Download } from '../../../../src/peer/files/downloads.js';
+import { type IncomingRecord, storeOffer } from '../../../../src/peer/files/records.js';
+import { DEFAULT_FILE_SETTINGS } from '../../../../src/peer/files/settings.js';
+import { ManualClock } from '../../../../src/util/clock.js';
+
+/** A download whose "waiting for the sender" the test sets. */
+class Paced extends Download {
+  behind = false;
+  override get senderBehind(): boolean {
+    return this.behind;
+  }
+}
+
+function paced(): Paced {
+  const { key, noncePrefix } = newFileKey();
+  const record: IncomingRecord = {
+    offer: storeOffer({
+      transferId: randomBytes(16),
+      name: 'big.bin',
+      size: 1_000_000,
+      sha256: randomBytes(32),
+      chunkBytes: 65_536,
+      mime: '',
+      fileKey: key,
+      noncePrefix,
+      entries: [],
+      several: false,
+    }),
+    from: 'alice',
+    fromUserId: 'aa'.repeat(32),
+    conversation: '@alice' as IncomingRecord['conversation'],
+    group: null,
+    offeredAtMs: 0,
+    state: 'accepted',
+    dir: '/tmp',
+    savedAs: null,
+    error: null,
+  };
+  return new Paced(record, {
+    link: { ready: false, send: () => false },
+    get: async () => {
+      throw new Error('not asked');
+    },
+    later: () => undefined,
+    changed: () => undefined,
+  });
+}
+
+describe('files: progress events', () => {
+  it('says at once, inside the throttle, that a download waits for its sender, and no longer', () => {
+    const events = new PeerEvents();
+    const clock = new ManualClock(1_000);
+    const book = new TransferBook(events, clock, DEFAULT_FILE_SETTINGS, async () => undefined, {
+      send: () => false,
+    });
+    book.setOffline(false);
+    const d = paced();
+    book.addDownload(d);
+    const heard: TransferInfo[] = [];
+    events.on('transfer:progress', (t) => heard.push(t));
+    book.changed(d);
+    book.changed(d); // within the throttle: not said
+    assert.equal(heard.length, 1);
+    d.behind = true;
+    book.changed(d);
+    assert.deepEqual(
+      heard.map((t) => t.waitingForSender),
+      [false, true],
+    );
+    book.changed(d);
+    assert.equal(heard.length, 2, 'said once');
+    d.behind = false;
+    book.changed(d);
+    assert.deepEqual(
+      heard.map((t) => t.waitingForSender),
+      [false, true, false],
+    );
+  });
+});
