@@ -258,7 +258,7 @@ export class NatterClient extends ClientFiles {
       this.c.tasks.close();
       await this.stopPresence();
       this.c.sender.stop();
-      this.c.files.close();
+      await this.c.files.close();
       this.c.link.close();
       await this.c.incoming.idle();
       await this.c.groups.idle();

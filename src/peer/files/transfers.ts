@@ -287,10 +287,9 @@ export class FileTransfers implements OfferSink {
     return next;
   }
 
-  close(): void {
+  close(): Promise<void> {
     this.env.close();
-    for (const u of this.book.uploads()) void u.stop();
-    for (const dl of this.book.downloads()) void dl.stop(false);
+    return this.book.stopAll();
   }
 
   private async startDownload(dl: Download, dir: string | null): Promise<void> {

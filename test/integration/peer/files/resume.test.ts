@@ -252,6 +252,9 @@ describe('file transfer: resume and groups', function () {
     const again = await world.client('bob', relay, {
       profile: (bob as NatterClient & { profile: never }).profile,
     });
+    // The close's last checkpoint is in the record: the resume goes on from there.
+    const kept = again.transfers().find((t) => t.id === sent.id);
+    assert.ok((kept?.doneBytes ?? 0) >= size / 4, `counted at close: ${kept?.doneBytes} B`);
     const finished = nextEvent(again, 'transfer:finished', (t) => t.id === sent.id, 30_000);
     await again.connect();
     const down = await finished;
