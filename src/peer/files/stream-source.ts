@@ -10,6 +10,8 @@ import { type FileHandle, lstat, open, readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { MAX_FILE_BYTES } from '../../crypto/file-stream.js';
 import { MAX_FILE_ENTRIES } from '../../wire/limits.js';
+import { FilesCode, filesError } from './errors.js';
+import { checkEntries } from './folder-split.js';
 import type { SourceFile } from './records.js';
 import { TransferCode, transferError } from './transfer-errors.js';
 
@@ -58,6 +60,7 @@ export async function planStream(paths: string[]): Promise<StreamPlan> {
     );
   }
   files.sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0));
+  if (folder) checkOfferable(files);
   const size = files.reduce((sum, f) => sum + f.size, 0);
   if (size > MAX_FILE_BYTES) {
     throw transferError(TransferCode.TooLarge, `send file: over ${MAX_FILE_BYTES} bytes`);
@@ -65,6 +68,26 @@ export async function planStream(paths: string[]): Promise<StreamPlan> {
   const first = basename(resolve(paths[0]!));
   const name = paths.length === 1 ? first : `${first} and ${paths.length - 1} more`;
   return { name, size, folder, several: paths.length > 1, files };
+}
+
+/**
+ * E_FILE_BAD_PATH unless the receiver takes every entry's path: it refuses the whole folder
+ * over one it cannot create safely (offers.ts intakeOffer runs checkEntries on each offer),
+ * so the sender says so here, before anything is hashed, offered or uploaded, rather than
+ * leaving the upload on the relay for someone who can only refuse it (a new-user trial: a
+ * file name with a newline in it).
+ */
+function checkOfferable(files: readonly StreamEntry[]): void {
+  try {
+    checkEntries(files.map((f) => ({ path: f.relative, size: f.size })));
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw filesError(
+      FilesCode.BadPath,
+      `send file: ${why}; the receiver would refuse the whole folder, so rename it or leave it out`,
+      { cause: err },
+    );
+  }
 }
 
 /** Regular files under `dir`; `strip` is the folder's own name, left out of entry paths. */

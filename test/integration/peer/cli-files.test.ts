@@ -265,6 +265,20 @@ describe('cli files against a real relay', function () {
     assert.match(none.stderr, /no files offered to you/);
   });
 
+  it('refuses a folder the receiver would refuse before offering or uploading any of it (E_FILE_BAD_PATH)', async () => {
+    const folder = join(dir, 'weird');
+    await mkdir(folder);
+    await writeFile(join(folder, 'fine.txt'), randomBytes(1_000));
+    await writeFile(join(folder, 'new\nline.txt'), randomBytes(1_000));
+    const r = await as('a', ['send-file', '--to', 'bob', folder]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(errorCode(r), 'E_FILE_BAD_PATH');
+    assert.match(r.stderr, /"new\\nline\.txt"/, 'the path named, its newline escaped');
+    assert.equal(r.stdout, '');
+    assert.deepEqual(jsonLines(await ok('a', ['transfers', '--json'])), [], 'nothing uploaded');
+    assert.deepEqual(await offers('b'), [], 'nothing offered');
+  });
+
   it('keeps the file settings: download-dir, auto-accept, max-incoming', async () => {
     const downloads = join(dir, 'dl');
     await ok('b', ['config', 'set', 'download-dir', downloads]);

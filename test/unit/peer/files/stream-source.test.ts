@@ -78,6 +78,32 @@ describe('files: a file or folder as one stream', () => {
     await assert.rejects(planStream([]), { code: 'E_FILE_NOT_FOUND' });
   });
 
+  it('refuses a folder holding a name the receiver would refuse, with E_FILE_BAD_PATH naming it sanitised', async () => {
+    const dir = await makeTempDir();
+    const root = join(dir, 'weird');
+    await mkdir(join(root, 'sub'), { recursive: true });
+    await writeFile(join(root, 'fine.txt'), bytes(3, 1));
+    await writeFile(join(root, 'sub', 'new\nline.txt'), bytes(3, 2));
+    await assert.rejects(planStream([root]), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'E_FILE_BAD_PATH');
+      assert.ok(err.message.includes('"sub/new\\nline.txt"'), err.message);
+      assert.ok(!err.message.includes('\n'), 'no raw newline in the message');
+      return true;
+    });
+    // Several paths are entries too (FileOffer.several): a bad name among them is refused alike.
+    await assert.rejects(planStream([join(root, 'fine.txt'), join(root, 'sub', 'new\nline.txt')]), {
+      code: 'E_FILE_BAD_PATH',
+    });
+    // A single file's name is only a suggestion the receiver sanitises: it still goes.
+    const one = await planStream([join(root, 'sub', 'new\nline.txt')]);
+    assert.equal(one.folder, false);
+    // And a segment Windows drops its trailing dot from is refused as the receiver does.
+    const dotted = join(dir, 'dotted');
+    await mkdir(dotted);
+    await writeFile(join(dotted, 'notes.'), bytes(1, 1));
+    await assert.rejects(planStream([dotted]), { code: 'E_FILE_BAD_PATH' });
+  });
+
   it('closes a file it was still opening when closed meanwhile; that read fails E_FILE_BAD_STATE', async function () {
     if (openFdsTo('/') === null) this.skip(); // no /proc/self/fd here
     const dir = await makeTempDir();
