@@ -8,7 +8,7 @@
 import { randomBytes } from '../../crypto/random.js';
 import { fromHex, toHex } from '../../util/bytes.js';
 import { MSG_ID_BYTES } from '../../wire/limits.js';
-import { normalizePseudonym } from '../../wire/text.js';
+import { normalizePseudonym, pseudonymKey } from '../../wire/text.js';
 import type { FileOffer, FileReplyOutcome } from '../../wire/types.js';
 import type { DirectConversations } from '../conversations/direct.js';
 import { directConversation } from '../conversations/ids.js';
@@ -50,7 +50,14 @@ export class OfferPost implements OfferPoster {
         recipients: { groupId: g.groupId },
       };
     }
-    const name = this.d.contacts.currentName(normalizePseudonym(target.to));
+    const typed = normalizePseudonym(target.to);
+    const name = this.d.contacts.currentName(typed);
+    // Said before any lookup, as send says it (compose.ts): asking the relay for my own
+    // name pinned my own card among my contacts (a new-user trial).
+    const me = pseudonymKey(this.d.myName);
+    if (pseudonymKey(typed) === me || pseudonymKey(name) === me) {
+      throw peerError(PeerCode.Self, 'send file: you cannot send yourself a file');
+    }
     const conversation = directConversation(name);
     const r = await this.d.direct.resolve({ conversation, peerName: name });
     if (r.ok) {

@@ -175,6 +175,22 @@ describe('file transfer through a real relay', function () {
     });
   });
 
+  it('refuses a file to myself with E_SELF before any lookup: I do not become my own contact', async () => {
+    const { alice } = await pair();
+    const src = await makeTempDir('natter-src-');
+    await writeFile(join(src, 'b.txt'), 'x');
+    const before = alice.contacts();
+    for (const to of ['alice', 'ALICE']) {
+      await assert.rejects(alice.sendFile({ to }, [join(src, 'b.txt')]), { code: 'E_SELF' });
+    }
+    assert.deepEqual(alice.contacts(), before);
+    assert.equal(
+      alice.contacts().some((c) => c.pseudonym === 'alice'),
+      false,
+    );
+    assert.deepEqual(alice.transfers(), [], 'nothing offered');
+  });
+
   it('declines by itself an offer over the limit set while it waited, telling why', async () => {
     const relay = await world.relayOn();
     const alice = await world.client('alice', relay);
