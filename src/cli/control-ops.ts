@@ -35,7 +35,7 @@ import {
   inboxTake,
   inboxWait,
 } from './control-inbox.js';
-import { safetyNumberOf } from './control-lookup.js';
+import { asContact, safetyNumberOf } from './control-lookup.js';
 import { OUTBOX_OPS, type OutboxControlOps, type OutboxControlTarget } from './control-outbox.js';
 import { type Delivery, sendAndWait } from './delivery.js';
 import { CliCode, cliError } from './errors.js';
@@ -195,7 +195,7 @@ const OPS: HandlerTable<ControlOps, ControlTarget> = {
         const safety = await safetyNumberOf(t, name);
         return { compare: { contact: t.contact(name) ?? null, safetyNumber: safety } };
       }
-      return { result: await t.trust(name, { safetyNumber }) };
+      return { result: await asContact(t, name, () => t.trust(name, { safetyNumber })) };
     },
   },
   history: {

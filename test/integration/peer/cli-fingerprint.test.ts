@@ -95,6 +95,36 @@ describe('cli: natter fingerprint NAME before a first message', function () {
     );
   });
 
+  it('trusts NAME with the number read out, on a side that never looked NAME up or heard from them', async () => {
+    assert.equal((await as('a', ['init', '--name', 'alice'])).code, 0);
+    assert.equal((await as('b', ['init', '--name', 'bob'])).code, 0);
+    const atAlice = await as('a', ['fingerprint', 'bob', '--json']);
+    assert.equal(atAlice.code, 0, atAlice.stderr);
+    const { safetyNumber } = JSON.parse(atAlice.stdout) as { safetyNumber: string };
+    // Bob has only the number alice read to him: no fingerprint alice, no message.
+    const trusted = await as('b', ['trust', 'alice', '--safety-number', safetyNumber]);
+    assert.equal(trusted.code, 0, trusted.stderr);
+    const contacts = JSON.parse((await as('b', ['contacts', '--json'])).stdout) as {
+      pseudonym: string;
+      verified: boolean;
+    }[];
+    assert.deepEqual(
+      contacts.map((c) => [c.pseudonym, c.verified]),
+      [['alice', true]],
+    );
+    // Looked up the same way, a wrong number is still refused, and a name nobody holds is said.
+    assert.equal((await as('c', ['init', '--name', 'carol'])).code, 0);
+    const wrong = await as('c', ['trust', 'bob', '--safety-number', '1'.repeat(60)]);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /\(E_SAFETY_NUMBER_MISMATCH\)\n$/);
+    const nobody = await as('c', ['trust', 'nobody', '--safety-number', safetyNumber]);
+    assert.equal(nobody.code, 1);
+    assert.match(
+      nobody.stderr,
+      /nobody is registered as 'nobody' on this relay \(E_UNKNOWN_USER\)\n$/,
+    );
+  });
+
   it('says E_UNKNOWN_USER for a name nobody holds, and E_SELF for my own', async () => {
     assert.equal((await as('a', ['init', '--name', 'alice'])).code, 0);
     const nobody = await as('a', ['fingerprint', 'nobody']);
