@@ -16,10 +16,23 @@ export interface SendInputOptions {
 
 /** `--to NAME` as given; bad usage (E_USAGE) when nobody could register it ('', a control...). */
 export function recipientOf(command: string, to: string): string {
-  const problem = pseudonymProblem(normalizePseudonym(to));
+  return pseudonymArg(`${command}: --to`, to);
+}
+
+/**
+ * A NAME argument (`fingerprint NAME`, `trust NAME`) as given; bad usage in the words
+ * recipientOf says it, before anything is opened or asked (a new-user trial found
+ * `fingerprint 'bad name'` exiting 1 with the core's E_BAD_PSEUDONYM where send exits 2).
+ */
+export function nameArgOf(command: string, name: string): string {
+  return pseudonymArg(`${command}:`, name);
+}
+
+function pseudonymArg(prefix: string, name: string): string {
+  const problem = pseudonymProblem(normalizePseudonym(name));
   if (problem !== null)
-    throw new UsageError(`${command}: --to '${sanitize(to)}' is not a pseudonym: it ${problem}`);
-  return to;
+    throw new UsageError(`${prefix} '${sanitize(name)}' is not a pseudonym: it ${problem}`);
+  return name;
 }
 
 /** Whom to send to: exactly one of --to and --group. */

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { formatContacts, safeJson, sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
+import { nameArgOf } from '../send-input.js';
 import { perform } from '../via-control.js';
 import { relayFlag, showRelayFingerprint } from './fingerprint.js';
 import { compareLines } from './trust.js';
@@ -36,6 +37,7 @@ export function addContactsCommands(program: Command, withContext: WithContext):
     .action(
       withContext(async (ctx, name: string | undefined, opts: { json?: boolean }, cmd: Command) => {
         if (relayFlag(cmd)) return showRelayFingerprint(ctx, name, opts);
+        if (name !== undefined) nameArgOf('fingerprint', name);
         const view = await perform(ctx, 'fingerprint', name === undefined ? {} : { name });
         if ('me' in view) {
           const { pseudonym, fingerprint, userId } = view.me;

@@ -9,6 +9,7 @@ import type { ContactInfo } from '../../peer/index.js';
 import { UsageError } from '../context.js';
 import { clockTime, formatSafetyNumber, safeJson, sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
+import { nameArgOf } from '../send-input.js';
 import { perform } from '../via-control.js';
 
 /**
@@ -48,6 +49,7 @@ export function addTrustCommand(program: Command, withContext: WithContext): voi
     .option('--json', 'print as JSON')
     .action(
       withContext(async (ctx, name: string, opts: { safetyNumber?: string; json?: boolean }) => {
+        nameArgOf('trust', name);
         const view = await perform(ctx, 'trust', {
           name,
           ...(opts.safetyNumber === undefined ? {} : { safetyNumber: opts.safetyNumber }),

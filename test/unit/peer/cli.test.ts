@@ -116,6 +116,36 @@ describe('cli: arguments and exit codes', () => {
     }
   });
 
+  it('exits 2 on a fingerprint or trust NAME that is no pseudonym, in the words send uses, before opening a profile', async () => {
+    const send = await runCli([
+      '--profile',
+      '/nonexistent-profile',
+      'send',
+      '--to',
+      'bad name',
+      'x',
+    ]);
+    assert.equal(
+      send.stderr,
+      "natter: send: --to 'bad name' is not a pseudonym: it contains the disallowed character U+0020 (E_USAGE)\n",
+    );
+    for (const [command, ...rest] of [
+      ['fingerprint', 'bad name'],
+      ['fingerprint', 'bad name', '--json'],
+      ['trust', 'bad name'],
+      ['trust', 'bad name', '--safety-number', '1'.repeat(60)],
+    ] as const) {
+      const r = await runCli(['--profile', '/nonexistent-profile', command, ...rest]);
+      assert.equal(r.code, 2, `${command} ${rest.join(' ')}`);
+      assert.equal(errorCode(r.stderr), 'E_USAGE');
+      assert.equal(
+        r.stderr,
+        `natter: ${command}: 'bad name' is not a pseudonym: it contains the disallowed character U+0020 (E_USAGE)\n`,
+      );
+      assert.equal(r.stdout, '');
+    }
+  });
+
   it('creates an identity, prints the name and fingerprint, and refuses to overwrite it', async () => {
     const profile = join(await makeTempDir(), 'p');
     const first = await runCli(['init', '--name', 'alice', '--profile', profile, '--json']);
