@@ -41,10 +41,13 @@ export function addTrustCommand(program: Command, withContext: WithContext): voi
     .description(
       "accept a contact's changed key (or mark a contact verified) by the safety number you compared with them",
     )
-    .argument('<name>', 'the contact')
+    .argument(
+      '<name>',
+      'a contact, or anyone on the relay (looked up and pinned, as by natter fingerprint NAME)',
+    )
     .option(
       '--safety-number <digits>',
-      'the safety number you compared (60 digits, spaces allowed); without it, prints the number to compare',
+      'the safety number you compared (60 digits, spaces allowed); required: without it, the number(s) to compare are printed on stdout, nothing is accepted, and trust exits 2 (E_USAGE)',
     )
     .option('--json', 'print as JSON')
     .action(

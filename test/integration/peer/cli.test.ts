@@ -192,6 +192,11 @@ describe('cli against a real relay', () => {
       /safety number with bob \(for the NEW key\):\n( {2}(\d{5} ){3}\d{5}\n){3}/,
     );
     assert.match(asked.stderr, /--safety-number is required.*\(E_USAGE\)\n$/);
+    // Word for word as the README quotes it.
+    assert.equal(
+      asked.stderr,
+      'natter: trust: --safety-number is required: compare the number with bob, then run natter trust bob --safety-number N (E_USAGE)\n',
+    );
     const compared = JSON.parse((await as('a', ['fingerprint', 'bob', '--json'])).stdout) as {
       safetyNumber: string;
     };

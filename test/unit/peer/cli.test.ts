@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCli } from '../../helpers/cli.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
@@ -33,6 +34,20 @@ describe('cli: arguments and exit codes', () => {
       assert.equal(r.code, 0, argv.join(' '));
       assert.match(r.stdout, /Usage: natter/);
     }
+  });
+
+  it('says in trust --help and the README what trust NAME without --safety-number does: prints, accepts nothing, exits 2', async () => {
+    const help = await runCli(['trust', '--help']);
+    assert.match(
+      help.stdout.replace(/\s+/g, ' '),
+      /required: without it, the number\(s\) to compare are printed on stdout, nothing is accepted, and trust exits 2 \(E_USAGE\)/,
+    );
+    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+    const row = readme.split('\n').find((l) => l.startsWith('| `natter trust NAME'));
+    assert.match(
+      row ?? '',
+      /without the flag it prints the number\(s\) to compare on stdout .*accepts nothing, and exits 2 with `natter: trust: --safety-number is required: .* \(E_USAGE\)` on stderr/,
+    );
   });
 
   it('exits 2 on an unknown command, an unknown option, a missing option or a bad number', async () => {
