@@ -30,6 +30,11 @@ export interface Accepted<K extends InnerKind = InnerKind> {
   conversation: ConversationId;
   /** What observing the sender's card meant (contacts.ts). */
   seenAs: Observation;
+  /**
+   * Nothing from this key was accepted before (its numbering starts here): the first word
+   * from it, even when its card was pinned already by a lookup (`natter fingerprint NAME`).
+   */
+  firstWord?: boolean;
 }
 
 /** What one batch of deliveries collects before it is written. */
@@ -110,7 +115,9 @@ export const CONTENT_KINDS: { [K in InnerKind]: Handler<K> } = {
       conversation: msg.conversation,
       group: null,
       nowMs: batch.now,
-      firstContact: msg.seenAs === 'new',
+      // Not on the card's first sight alone: a key pinned by a lookup has said nothing yet
+      // (a trial's auto-accept took a squatter's first file after `natter fingerprint`).
+      firstContact: msg.seenAs === 'new' || msg.firstWord === true,
     });
     if (taken === null) return;
     batch.ops.push(...taken.ops);

@@ -226,7 +226,9 @@ export class Incoming {
         batch.notices.push(notice);
       }
       batch.ops.push(...this.d.seen.addOps(r.inner.sender, r.inner.msgId, r.inner.sentAtMs));
-      routeContent({ ...r, seenAs } as Accepted, batch, this.d);
+      const v = judged.verdict;
+      const firstWord = v.kind === 'new' && v.previous === 0;
+      routeContent({ ...r, seenAs, firstWord } as Accepted, batch, this.d);
     }
     batch.ops.push(...counters.ops());
     try {

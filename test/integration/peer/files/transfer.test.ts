@@ -249,6 +249,20 @@ describe('file transfer through a real relay', function () {
     assert.deepEqual(bob.transfers(), []);
   });
 
+  it('asks about a first file from a name only looked up (fingerprint), never heard from', async () => {
+    const { alice, bob } = await pair();
+    // bob checks alice's safety number before anyone writes: her card is pinned, unheard.
+    assert.equal(await bob.findUser('alice'), 'known');
+    assert.ok(bob.contact('alice') !== undefined);
+    await bob.setFileSettings({ autoAcceptFrom: ['alice'] });
+    const src = await makeTempDir('natter-src-');
+    await writePattern(join(src, 'looked-up.txt'), 1000, 9);
+    const offer = nextEvent(bob, 'file:offer', (o) => o.name === 'looked-up.txt', 10_000);
+    await alice.sendFile({ to: 'bob' }, [join(src, 'looked-up.txt')]);
+    assert.equal((await offer).state, 'offered', 'her first word: asked about');
+    assert.deepEqual(bob.transfers(), []);
+  });
+
   it('auto-accepts from a chosen contact, reporting progress on the way', async () => {
     const { alice, bob, downloads } = await pair();
     await acquainted(alice, bob);
