@@ -18,9 +18,26 @@ export function describeFile(f: { name: string; size: number; files?: number }):
   return `${name} (${formatSize(f.size)})`;
 }
 
+/**
+ * Where a received file went: `PATH`, or for several paths sent at once `DIR: a.pdf,
+ * b (1).txt, scans/` (a name taken there already made another: a trial could not tell).
+ */
+export function savedPlace(s: { savedAs: string | null; savedItems?: string[] }): string {
+  if (s.savedAs === null) return '';
+  const items =
+    s.savedItems === undefined ? '' : `: ${s.savedItems.map((i) => sanitize(i)).join(', ')}`;
+  return `${sanitize(s.savedAs)}${items}`;
+}
+
+/** `: saved as PATH`, `: saved in DIR: a.pdf, b (1).txt`, or nothing before it is saved. */
+export function savedWords(s: { savedAs: string | null; savedItems?: string[] }): string {
+  if (s.savedAs === null) return '';
+  return `: saved ${s.savedItems === undefined ? 'as' : 'in'} ${savedPlace(s)}`;
+}
+
 /** What an offer's state says in a list: a failure with its reason, a received one with its path. */
 function offerState(o: OfferInfo): string {
-  if (o.state === 'received' && o.savedAs !== null) return `received → ${sanitize(o.savedAs)}`;
+  if (o.state === 'received' && o.savedAs !== null) return `received → ${savedPlace(o)}`;
   if (o.state === 'failed' && o.error !== null)
     return `failed: ${sanitize(o.error.message)} (${o.error.code})`;
   return o.state;
@@ -53,6 +70,7 @@ export function offerObject(o: OfferInfo) {
     offeredAt: new Date(o.offeredAtMs).toISOString(),
     state: o.state,
     savedAs: o.savedAs,
+    ...(o.savedItems === undefined ? {} : { savedItems: o.savedItems }),
     error: o.error,
   };
 }
@@ -103,6 +121,7 @@ export function transferObject(t: TransferInfo) {
     state: t.state,
     waitingForSender: t.waitingForSender,
     savedAs: t.savedAs,
+    ...(t.savedItems === undefined ? {} : { savedItems: t.savedItems }),
     error: t.error,
     replies: t.replies,
   };

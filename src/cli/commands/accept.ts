@@ -14,7 +14,7 @@ import { TRANSFER_REF_MIN_DIGITS } from '../../peer/index.js';
 import { connectRelay } from '../connect.js';
 import { type CliContext, InterruptedError, UsageError } from '../context.js';
 import { acceptOrResume, findOffer } from '../control-files.js';
-import { describeFile, receivedFrom, transferJson } from '../file-format.js';
+import { describeFile, receivedFrom, savedWords, transferJson } from '../file-format.js';
 import {
   clientFeed,
   howFar,
@@ -120,6 +120,7 @@ async function follow(
     ctx.out(transferJson(finished));
     return;
   }
-  const where = finished.savedAs === null ? '' : `: saved as ${sanitize(finished.savedAs)}`;
-  ctx.out(`received ${describeFile(finished)} from ${receivedFrom(finished)}${where}`);
+  ctx.out(
+    `received ${describeFile(finished)} from ${receivedFrom(finished)}${savedWords(finished)}`,
+  );
 }

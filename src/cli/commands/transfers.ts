@@ -11,7 +11,13 @@ import type { TransferInfo } from '../../peer/index.js';
 import type { NatterError } from '../../util/errors.js';
 import { connectRelay } from '../connect.js';
 import { type CliContext, InterruptedError } from '../context.js';
-import { describeFile, receivedFrom, transferJson, transferRows } from '../file-format.js';
+import {
+  describeFile,
+  receivedFrom,
+  savedWords,
+  transferJson,
+  transferRows,
+} from '../file-format.js';
 import { clientFeed, howFar, transferError, watchTransfer } from '../file-wait.js';
 import { sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
@@ -89,6 +95,5 @@ function doneLine(t: TransferInfo): string {
   const peer = sanitize(t.peer.replace(/^@/, ''));
   if (t.direction === 'upload')
     return `sent ${describeFile(t)} to ${peer}: every chunk is on the relay (transfer ${t.shortId})`;
-  const where = t.savedAs === null ? '' : `: saved as ${sanitize(t.savedAs)}`;
-  return `received ${describeFile(t)} from ${receivedFrom(t)}${where}`;
+  return `received ${describeFile(t)} from ${receivedFrom(t)}${savedWords(t)}`;
 }

@@ -31,6 +31,11 @@ export interface OfferInfo {
   state: OfferState;
   /** Where it was saved, once received. */
   savedAs: string | null;
+  /**
+   * Several paths sent at once: the names each item got in `savedAs` (the download folder),
+   * `report (1).pdf` beside a report.pdf there already, a folder with a trailing `/`.
+   */
+  savedItems?: string[];
   /** Why it failed (state 'failed'): a code and words for a person. */
   error: { code: string; message: string } | null;
 }
@@ -67,6 +72,8 @@ export interface TransferInfo {
   waitingForSender: boolean;
   /** Upload: every chunk is on the relay. Download: the saved path. */
   savedAs: string | null;
+  /** A download of several paths sent at once: each item's name in `savedAs` (OfferInfo's). */
+  savedItems?: string[];
   error: { code: string; message: string } | null;
   /** An upload: what its recipients answered so far, oldest first (names sanitised). */
   replies: TransferReply[];

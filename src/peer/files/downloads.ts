@@ -283,7 +283,7 @@ export class Download implements PartFileOwner {
       await part.close();
       this.part = null;
       this.plain = null;
-      this.record.savedAs = await saveReceived(part.path, this.record.dir!, this.record.offer);
+      await saveReceived(part.path, this.record);
     } catch (err) {
       this.fail(describeError(err));
       return;

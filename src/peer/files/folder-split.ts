@@ -6,7 +6,7 @@
  * part file goes last, so a failure leaves it for a retry and never a half folder posing as whole.
  */
 import { open, unlink } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { FileEntry } from '../../wire/types.js';
 import {
   type DownloadTarget,
@@ -15,6 +15,7 @@ import {
   openDownloadTarget,
   openFolderEntry,
 } from './download-path.js';
+import type { IncomingRecord } from './records.js';
 import { checkRelativePath } from './safe-name.js';
 
 /** Bytes copied per read: large reads, bounded memory. */
@@ -26,18 +27,24 @@ export function checkEntries(entries: readonly FileEntry[]): void {
 }
 
 /**
- * Names the verified part file in `dir`: as the one file offered, split into its folder,
- * or (several paths sent at once) split into `dir` itself. Returns what it saved: the
- * file, the folder, or for several `dir`.
+ * Names the verified part file in the download's folder: as the one file offered, split
+ * into its folder, or (several paths sent at once) split into the folder itself; records
+ * what it saved in `r.savedAs` (the file, the folder, or for several the download folder,
+ * with `savedItems` the names each item got there).
  */
-export function saveReceived(
+export async function saveReceived(
   partPath: string,
-  dir: string,
-  o: { name: string; entries: readonly FileEntry[]; several?: boolean },
-): Promise<string> {
-  if (o.entries.length === 0) return finalizeDownload(partPath, dir, o.name);
-  if (o.several === true) return saveSeveral(partPath, dir, o.entries);
-  return saveFolder(partPath, dir, o.name, o.entries);
+  r: Pick<IncomingRecord, 'dir' | 'offer' | 'savedAs' | 'savedItems'>,
+): Promise<void> {
+  const { offer: o } = r;
+  const dir = r.dir!;
+  if (o.entries.length === 0) r.savedAs = await finalizeDownload(partPath, dir, o.name);
+  else if (o.several !== true) r.savedAs = await saveFolder(partPath, dir, o.name, o.entries);
+  else {
+    const saved = await saveSeveral(partPath, dir, o.entries);
+    r.savedAs = saved.dir;
+    r.savedItems = saved.items;
+  }
 }
 
 /** Splits the verified stream at `partPath` into folder `name` in `dir`; returns the folder. */
@@ -63,21 +70,28 @@ export async function saveSeveral(
   partPath: string,
   dir: string,
   entries: readonly FileEntry[],
-): Promise<string> {
+): Promise<{ dir: string; items: string[] }> {
   checkEntries(entries);
   const folders = new Map<string, string>();
+  /** What each item was saved as in `dir`, in stream order: `report (1).pdf`, `scans/`. */
+  const items: string[] = [];
   await split(partPath, entries, async (entry) => {
     const slash = entry.path.indexOf('/');
-    if (slash < 0) return openDownloadTarget(dir, entry.path);
+    if (slash < 0) {
+      const target = await openDownloadTarget(dir, entry.path);
+      items.push(basename(target.path));
+      return target;
+    }
     const top = entry.path.slice(0, slash);
     let root = folders.get(top);
     if (root === undefined) {
       root = await makeDownloadFolder(dir, top);
       folders.set(top, root);
+      items.push(`${basename(root)}/`);
     }
     return openFolderEntry(root, entry.path.slice(slash + 1));
   });
-  return resolve(dir);
+  return { dir: resolve(dir), items };
 }
 
 /** Copies each entry's bytes, in stream order, to the file `create` makes for it; then removes the part file. */

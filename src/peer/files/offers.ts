@@ -102,6 +102,7 @@ export function offerInfo(r: IncomingRecord): OfferInfo {
     offeredAtMs: r.offeredAtMs,
     state: r.state,
     savedAs: r.savedAs,
+    ...(r.savedItems === undefined ? {} : { savedItems: [...r.savedItems] }),
     error: r.error,
   };
 }

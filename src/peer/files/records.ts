@@ -86,6 +86,8 @@ export interface IncomingRecord {
   /** The download folder chosen at accept; null before. */
   dir: string | null;
   savedAs: string | null;
+  /** Several paths sent at once (FileOffer.several): what each was saved as in `savedAs`. */
+  savedItems?: string[];
   error: TransferError | null;
   /**
    * Chunks of the part file known to be on the disk (fdatasynced at a checkpoint): a resume

@@ -44,6 +44,7 @@ export function downloadInfo(d: Download, meter: ProgressMeter, nowMs: number): 
     nowMs,
     state: DOWNLOAD_STATE[r.state],
     savedAs: r.savedAs,
+    ...(r.savedItems === undefined ? {} : { savedItems: [...r.savedItems] }),
     senderBehind: d.senderBehind,
     error: r.error,
     replies: [],
@@ -63,6 +64,7 @@ function view(
     nowMs: number;
     state: TransferState;
     savedAs: string | null;
+    savedItems?: string[];
     senderBehind: boolean;
     error: TransferInfo['error'];
     replies: TransferInfo['replies'];
@@ -83,6 +85,7 @@ function view(
     state: s.state,
     waitingForSender: running && s.senderBehind,
     savedAs: s.savedAs,
+    ...(s.savedItems === undefined ? {} : { savedItems: s.savedItems }),
     error: s.error,
     replies: s.replies,
   };

@@ -62,7 +62,7 @@ export function offerText(o: OfferInfo, ref: string): string {
     case 'declined':
       return `${who} offered ${what}: declined, ${failureText(o.error)}`;
     case 'received':
-      return `${who} sent ${what}${o.savedAs === null ? '' : `: saved as ${sanitize(o.savedAs)}`}`;
+      return `${who} sent ${what}${o.savedAs === null ? '' : `: ${savedWhere(o)}`}`;
     case 'failed':
       return `${who} offered ${what}, which cannot be taken: ${failureText(o.error)}`;
   }
@@ -70,8 +70,18 @@ export function offerText(o: OfferInfo, ref: string): string {
 
 /** A received file: where it went. */
 export function receivedText(o: OfferInfo): string {
-  const where = o.savedAs === null ? 'saved' : `saved as ${sanitize(o.savedAs)}`;
+  const where = o.savedAs === null ? 'saved' : savedWhere(o);
   return `${fileLabel(o)} from ${sanitize(o.from)} ${where}`;
+}
+
+/**
+ * `saved as PATH`; several paths sent at once, `saved in DIR as a.pdf, b (1).txt, scans/`:
+ * each item's own name there (a name taken already made another: a trial could not tell).
+ */
+function savedWhere(o: Pick<OfferInfo, 'savedAs' | 'savedItems'>): string {
+  const at = sanitize(o.savedAs ?? '');
+  if (o.savedItems === undefined) return `saved as ${at}`;
+  return `saved in ${at} as ${o.savedItems.map((i) => sanitize(i)).join(', ')}`;
 }
 
 /** What a finished transfer says, or null when another line says it (a received or declined file). */

@@ -10,6 +10,7 @@ import {
   offerRows,
   progressJson,
   progressLine,
+  savedWords,
   transferRows,
 } from '../../../src/cli/file-format.js';
 import { LineProgress, PROGRESS_LINE_MS } from '../../../src/cli/progress.js';
@@ -81,6 +82,24 @@ describe('cli file formatting', () => {
       '1a2b3c4d  bob    -      report.pdf  2.1 MiB            offered',
       'ffff3c4d  carol  #team  photos/     5.0 MiB (3 files)  received → /home/a/Downloads/natter/photos',
     ]);
+  });
+
+  it('says where several paths sent at once were saved, each under its own name', () => {
+    const several = {
+      savedAs: '/home/a/Downloads/natter',
+      savedItems: ['notes.txt', 'report (1).pdf', 'sc\u001bans/'],
+    };
+    assert.equal(
+      savedWords(several),
+      ': saved in /home/a/Downloads/natter: notes.txt, report (1).pdf, scans/',
+    );
+    assert.equal(savedWords({ savedAs: '/d/x.pdf' }), ': saved as /d/x.pdf');
+    assert.equal(savedWords({ savedAs: null }), '');
+    const [row] = offerRows([offer({ state: 'received', ...several })]);
+    assert.match(
+      row!,
+      /received → \/home\/a\/Downloads\/natter: notes\.txt, report \(1\)\.pdf, scans\/$/,
+    );
   });
 
   it('says why an offer failed, with its code', () => {

@@ -11,6 +11,7 @@ import {
   failureText,
   finishedText,
   offerText,
+  receivedText,
   transferStatus,
 } from '../../../src/peer/ui/file-words.js';
 import {
@@ -115,6 +116,16 @@ describe('ui files: in words', () => {
       'bob offered report.pdf/ (2 files, 2.1 MiB), which cannot be taken: entry ../x leaves[2J the folder (E_FILE_BAD_PATH)',
     );
     assert.match(offerText(offer({ from: 'e\u202evil' }), '1a2b'), /^evil offers/);
+    // Several paths sent at once: each item's own name in the download folder.
+    const several = offer({
+      name: 'notes.txt and 1 more',
+      files: 2,
+      state: 'received',
+      savedAs: '/dl',
+      savedItems: ['notes.txt', 'report (1).pdf'],
+    });
+    assert.match(offerText(several, '1a2b'), /: saved in \/dl as notes\.txt, report \(1\)\.pdf$/);
+    assert.match(receivedText(several), /from bob saved in \/dl as notes\.txt, report \(1\)\.pdf$/);
   });
 
   it('says a finished upload, and a failure with its words and code; a download is said elsewhere', () => {

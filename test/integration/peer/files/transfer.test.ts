@@ -125,6 +125,10 @@ describe('file transfer through a real relay', function () {
     const down = await bob.waitForTransfer(accepted.id);
     assert.equal(down.state, 'done', JSON.stringify(down.error));
     assert.equal(down.savedAs, downloads);
+    // Each item's own name there, in the stream's order: what the receiver is told.
+    const items = ['notes.txt', 'report (1).pdf', 'scans/'];
+    assert.deepEqual(down.savedItems, items);
+    assert.deepEqual(bob.fileOffers().find((o) => o.id === accepted.id)?.savedItems, items);
     assert.deepEqual((await readdir(downloads)).sort(), [
       'notes.txt',
       'report (1).pdf',
