@@ -57,16 +57,7 @@ describe('file transfer: resume and groups', function () {
 
   for (const fraction of [0.1, 0.5, 0.99]) {
     it(`resumes an upload cut at ${fraction * 100} %, resending at most one window`, async () => {
-      const relay = await world.relayOn();
-      const proxy = await startCutProxy(relay);
-      proxies.push(proxy);
-      const alice = await world.client('alice', { ...relay, host: proxy.host, port: proxy.port });
-      const bob = await world.client('bob', relay);
-      await Promise.all([alice.connect(), bob.connect()]);
-      const downloads = await makeTempDir('natter-dl-');
-      await acquainted(alice, bob);
-      await bob.setFileSettings({ downloadDir: downloads, autoAcceptFrom: ['alice'] });
-      const src = await makeTempDir('natter-src-');
+      const { proxy, alice, bob, src } = await proxiedSender();
       const size = 4 * MiB + 5;
       const hash = await writePattern(join(src, 'big.bin'), size, 11);
       let cuts = 0;
