@@ -4,17 +4,13 @@
  * by the relay too). They live in the profile's store, so reading or changing them
  * opens the profile, or asks the running client that holds it (control-files.ts).
  */
+
 import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import {
-  type FileSettingsChange,
-  type FileSettingsView,
-  isIdentitySealed,
-  normalizePseudonym,
-  pseudonymProblem,
-} from '../peer/index.js';
+import { type FileSettingsChange, type FileSettingsView, isIdentitySealed } from '../peer/index.js';
 import { type CliContext, UsageError } from './context.js';
 import { sanitize } from './format.js';
+import { nameArgOf } from './send-input.js';
 import { formatSize, parseSize } from './sizes.js';
 import { callControl, runningClient } from './via-control.js';
 
@@ -37,13 +33,7 @@ export function parseFileSetting(key: FileKey, value: string): FileSettingsChang
       .split(',')
       .map((n) => n.trim())
       .filter((n) => n.length > 0);
-    for (const n of names) {
-      const problem = pseudonymProblem(normalizePseudonym(n));
-      if (problem !== null)
-        throw new UsageError(
-          `config set auto-accept: '${sanitize(n)}' is not a pseudonym: it ${problem}`,
-        );
-    }
+    for (const n of names) nameArgOf('config set auto-accept', n);
     return { autoAcceptFrom: names };
   }
   try {

@@ -3,6 +3,7 @@
  * running client it talks to through the control socket (control-ops.ts): the
  * same entries either way.
  */
+
 import {
   type ConversationId,
   directConversation,
@@ -11,12 +12,11 @@ import {
   normalizePseudonym,
   parseConversationId,
   pseudonymKey,
-  pseudonymProblem,
 } from '../peer/index.js';
-import { UsageError } from './context.js';
 import { CliCode, cliError } from './errors.js';
 import { sanitize } from './format.js';
 import { groupInsteadHint } from './group-format.js';
+import { nameArgOf } from './send-input.js';
 
 export interface HistoryQuery {
   since?: number;
@@ -50,9 +50,7 @@ export async function readHistory(
     groups.set(group.conversation, group);
     conversations = [group.conversation];
   } else {
-    const problem = pseudonymProblem(normalizePseudonym(ref));
-    if (problem !== null)
-      throw new UsageError(`history: '${sanitize(ref)}' is not a pseudonym: it ${problem}`);
+    nameArgOf('history', ref);
     conversations = [directConversation(normalizePseudonym(ref))];
   }
   const entries: Shown[] = [];
