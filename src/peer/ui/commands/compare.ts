@@ -3,10 +3,11 @@
  * trusting exactly the number shown (issue 10: the y/n must not accept whatever
  * key is pending by the time the user answers).
  */
-import { describeError, isNatterError } from '../../../util/errors.js';
-import type { ContactInfo, UserFound } from '../../index.js';
+import { isNatterError } from '../../../util/errors.js';
+import type { ContactInfo } from '../../index.js';
 import { pendingKeysPanel, verifyPanel } from '../panels.js';
 import { sanitize } from '../text.js';
+import { findUserOrSay, nobodyRegistered } from './lookup.js';
 import type { CommandHost } from './types.js';
 
 /**
@@ -67,20 +68,15 @@ export async function contactOrLookup(
 ): Promise<ContactInfo | undefined> {
   const known = host.core.contact(name);
   if (known !== undefined) return known;
-  const who = sanitize(name);
-  let found: UserFound;
-  try {
-    found = await host.core.findUser(name);
-  } catch (err) {
-    host.notice(sanitize(describeError(err).message), 'error');
-    return undefined;
-  }
+  const found = await findUserOrSay(host, name);
+  if (found === null) return undefined;
   if (found === 'known') return host.core.contact(name);
+  const who = sanitize(name);
   host.notice(
     found === 'self'
       ? `${who} is you: others compare your fingerprint with theirs`
       : found === 'unknown'
-        ? `nobody is registered as ${who} on this relay`
+        ? nobodyRegistered(name)
         : `${who} is no contact yet, and the relay cannot be asked now: try again once connected`,
     'error',
   );

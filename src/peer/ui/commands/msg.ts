@@ -6,10 +6,10 @@
  * that names one of my groups, and TEXT is the rest.
  */
 
-import { describeError } from '../../../util/errors.js';
-import { groupNameKey, MIN_GROUP_ID_PREFIX_CHARS, type UserFound } from '../../index.js';
+import { groupNameKey, MIN_GROUP_ID_PREFIX_CHARS } from '../../index.js';
 import type { ChatState } from '../state.js';
-import { nameKey, sanitize } from '../text.js';
+import { nameKey } from '../text.js';
+import { findUserOrSay, nobodyRegistered } from './lookup.js';
 import type { CommandHost, SlashCommand } from './types.js';
 
 export const msg: SlashCommand<'msg'> = {
@@ -105,16 +105,10 @@ function groupNamed(state: ChatState, ref: string): { id: string } | string | nu
  */
 async function someone(host: CommandHost, name: string): Promise<boolean> {
   if (host.state.names().some((n) => nameKey(n) === nameKey(name))) return true;
-  let found: UserFound;
-  try {
-    found = await host.core.findUser(name);
-  } catch (err) {
-    // A name nobody can have (E_BAD_PSEUDONYM), in the core's words.
-    host.notice(sanitize(describeError(err).message), 'error');
-    return false;
-  }
+  const found = await findUserOrSay(host, name);
+  if (found === null) return false;
   if (found !== 'unknown') return true;
-  host.notice(`nobody is registered as ${sanitize(name)} on this relay`, 'error');
+  host.notice(nobodyRegistered(name), 'error');
   return false;
 }
 
