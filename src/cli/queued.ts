@@ -5,6 +5,7 @@
  * the core's events only, so it can be told after the client closed.
  */
 import type { NatterClient } from '../peer/index.js';
+import { sanitize } from './format.js';
 
 /** How to see or cancel what stays queued: every message that says so ends with it. */
 export const OUTBOX_HINT = 'natter outbox lists them, natter outbox cancel ID|--all drops them';
@@ -13,6 +14,8 @@ export class QueuedNotes {
   private readonly waiting: Set<string>;
   private sent = 0;
   private refused = 0;
+  /** Conversations of queued messages dropped because nobody has the name (no history kept). */
+  private readonly nobody: string[] = [];
   private readonly off: () => void;
 
   constructor(client: NatterClient) {
@@ -27,7 +30,9 @@ export class QueuedNotes {
       if (!this.waiting.has(e.msgId) || e.state === 'queued') return;
       this.waiting.delete(e.msgId);
       if (e.state === 'stored' || e.state === 'delivered') this.sent++;
-      else if (e.state === 'failed' && e.reason !== 'cancelled') this.refused++;
+      else if (e.state === 'failed' && e.reason === 'unknown-recipient') {
+        this.nobody.push(e.conversation);
+      } else if (e.state === 'failed' && e.reason !== 'cancelled') this.refused++;
     });
   }
 
@@ -40,6 +45,12 @@ export class QueuedNotes {
       out.push(
         `natter: the relay refused ${this.refused} queued message(s); natter history shows why`,
       );
+    for (const to of new Set(this.nobody)) {
+      const n = this.nobody.filter((c) => c === to).length;
+      out.push(
+        `natter: dropped ${n} queued message(s) to ${sanitize(to)}: nobody is registered by that name on this relay`,
+      );
+    }
     if (this.waiting.size > 0)
       out.push(`natter: ${this.waiting.size} earlier message(s) still queued; ${OUTBOX_HINT}`);
     return out;

@@ -134,6 +134,12 @@ export class DirectConversations implements Audience {
     return this.d.contacts.get(name)?.pending != null ? 'held' : 'unknown';
   }
 
+  /** Whether `to` is a conversation with someone: a group, or a name that is a contact. */
+  withSomeone(to: DirectAddress): boolean {
+    const name = to.peerName ?? directPeerKey(to.conversation);
+    return name === undefined || this.d.contacts.get(name) !== undefined;
+  }
+
   /** Seals `inner` (without its routing fields) for `contact`. */
   seal(contact: Contact, inner: Omit<Inner, 'sender' | 'recipient' | 'senderName'>): Sealed {
     return sealInner(this.d.keyring, contact.card.boxPk, {

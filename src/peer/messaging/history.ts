@@ -75,6 +75,8 @@ export class History {
   private readonly updating = new Map<string, Promise<void>>();
   /** msg id (hex) → where and what my message is; see RECENT_OUTGOING_ENTRIES. */
   private readonly recentOut = new Map<string, { key: string; entry: HistoryEntry }>();
+  /** My messages erase() took out of the store, as they ended: outgoing() still answers. */
+  private readonly erased = new Map<string, HistoryEntry>();
 
   private constructor(private readonly store: PeerStore) {}
 
@@ -107,8 +109,10 @@ export class History {
     }
   }
 
-  /** One of my messages, by its id (hex). */
+  /** One of my messages, by its id (hex); one erase() took away is still answered for. */
   async outgoing(msgId: string): Promise<HistoryEntry | undefined> {
+    const gone = this.erased.get(msgId);
+    if (gone !== undefined) return gone;
     const recent = this.recentOut.get(msgId);
     if (recent !== undefined) return recent.entry;
     return (await this.find(outKey(msgId), msgId, (e) => e.direction === 'out'))?.entry;
@@ -143,11 +147,17 @@ export class History {
     state: OutgoingState,
     patch: Partial<Pick<HistoryEntry, 'peer' | 'reason'>> = {},
   ): Promise<HistoryEntry | undefined> {
-    // Read-modify-write: two updates of one message in flight at once (the sealer
-    // filling in the peer id, a SendAck marking it stored) would lose one of them.
-    // Updates of the same message run one after another.
+    return this.inTurn(msgId, () => this.apply(msgId, state, patch));
+  }
+
+  /**
+   * Read-modify-write: two updates of one message in flight at once (the sealer
+   * filling in the peer id, a SendAck marking it stored) would lose one of them.
+   * Updates of the same message run one after another.
+   */
+  private inTurn<T>(msgId: string, step: () => Promise<T>): Promise<T> {
     const previous = this.updating.get(msgId) ?? Promise.resolve();
-    const run = previous.then(() => this.apply(msgId, state, patch));
+    const run = previous.then(step);
     const settled = run.then(
       () => undefined,
       () => undefined,
@@ -159,11 +169,36 @@ export class History {
     return run;
   }
 
+  /**
+   * Takes one of my messages out of the history for good (its recipient does not
+   * exist: docs/decisions.md), after moving it to `state` with `reason`. This
+   * process still answers outgoing() for it, so a command waiting on it reads why
+   * (up to RECENT_OUTGOING_ENTRIES such answers); later update()s change nothing.
+   */
+  erase(msgId: string, state: OutgoingState, reason: string): Promise<HistoryEntry | undefined> {
+    return this.inTurn(msgId, async () => {
+      const found =
+        this.recentOut.get(msgId) ??
+        (await this.find(outKey(msgId), msgId, (e) => e.direction === 'out'));
+      if (found === undefined) return undefined;
+      const ended: HistoryEntry = { ...found.entry, state, reason };
+      await this.store.write([del(found.key), del(outKey(msgId)), del(PREFIX.historyById + msgId)]);
+      this.recentOut.delete(msgId);
+      this.erased.set(msgId, ended);
+      if (this.erased.size > RECENT_OUTGOING_ENTRIES) {
+        const oldest = this.erased.keys().next().value;
+        if (oldest !== undefined) this.erased.delete(oldest);
+      }
+      return ended;
+    });
+  }
+
   private async apply(
     msgId: string,
     state: OutgoingState,
     patch: Partial<Pick<HistoryEntry, 'peer' | 'reason'>>,
   ): Promise<HistoryEntry | undefined> {
+    if (this.erased.has(msgId)) return undefined;
     const found =
       this.recentOut.get(msgId) ??
       (await this.find(outKey(msgId), msgId, (e) => e.direction === 'out'));

@@ -51,6 +51,11 @@ export interface SendOutcomesDeps {
   random?: () => number;
   /** Some waiting entries became due (once per timer firing): time to send again. */
   due: () => void;
+  /**
+   * Whether the entry's conversation is with someone: a group, or a contact. A message
+   * refused as unknown-recipient to no one of these leaves no trace (fail()). Default: always.
+   */
+  withSomeone?: (entry: OutboxEntry) => boolean;
 }
 
 export class SendOutcomes {
@@ -111,9 +116,26 @@ export class SendOutcomes {
     this.retries.delay(entry.msgId, this.d.clock.now() + wait);
   }
 
-  /** Refused for good: the history keeps the verdict, the outbox lets go of it. */
+  /**
+   * Refused for good: the history keeps the verdict, the outbox lets go of it. A
+   * message to a name that is neither a contact nor registered (unknown-recipient) is
+   * said once ('message:status') and leaves no trace: the history lets go of it too,
+   * so a typo opens no conversation (docs/decisions.md, "A message to nobody").
+   */
   async fail(entry: OutboxEntry, reason: string): Promise<void> {
-    await this.setStatus(entry, 'failed', reason);
+    if (
+      reason === 'unknown-recipient' &&
+      isShown(entry.content) &&
+      this.d.withSomeone?.(entry) === false
+    ) {
+      const ended = await this.d.history.erase(entry.msgId, 'failed', reason);
+      if (ended !== undefined) {
+        const { msgId, conversation } = entry;
+        this.d.events.emit('message:status', { msgId, conversation, state: 'failed', reason });
+      }
+    } else {
+      await this.setStatus(entry, 'failed', reason);
+    }
     await this.d.outbox.remove(entry.msgId);
     this.retries.forget(entry.msgId);
     this.staleAnswers.delete(entry.msgId);

@@ -12,9 +12,8 @@
  * sent: it fails for good as 'expired', as a permanent refusal would.
  *
  * Group messages (issue 11) leave as GroupSend, byte for byte as composed (sealed once for
- * every member: groups/send.ts), and their SendAcks are applied like any other; a group's
- * sender keys are 1:1 messages sealed to one member's key only (outgoing-kinds.ts has what
- * each content kind is on the wire).
+ * every member: groups/send.ts), their SendAcks applied like any other; a group's sender
+ * keys are 1:1 messages sealed to one member's key only (outgoing-kinds.ts: each kind).
  */
 
 import { fromHex, toHex } from '../../util/bytes.js';
@@ -85,6 +84,7 @@ export class OutboxSender {
       logger: this.log,
       ...(d.random === undefined ? {} : { random: d.random }),
       due: () => this.kick(),
+      withSomeone: (entry) => d.direct.withSomeone(entry),
     });
   }
 

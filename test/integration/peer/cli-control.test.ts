@@ -181,6 +181,11 @@ describe('cli beside a running client (issue 13: one process per profile no more
       unknown.stderr,
       /nobody is registered as 'carol' on this relay \(E_UNKNOWN_USER\)/,
     );
+    // No trace of it through the running client either: no history, nothing queued.
+    const noTrace = await as('b', ['history', 'carol']);
+    assert.equal(noTrace.code, 1, noTrace.stdout);
+    assert.match(noTrace.stderr, /\(E_UNKNOWN_CONTACT\)/);
+    assert.match((await as('b', ['outbox'])).stderr, /the outbox is empty/);
     const usage = await as('b', ['send', '--to', 'bad name', 'x']);
     assert.equal(usage.code, 2);
     const inbox = jsonLines<JsonLine & { type?: string }>(await as('a', ['inbox', '--json']));

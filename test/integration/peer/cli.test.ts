@@ -100,6 +100,30 @@ describe('cli against a real relay', () => {
     const r = await as('a', ['send', '--to', 'nobody', 'hello?']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /\(E_UNKNOWN_USER\)\n$/);
+    // Refused for want of a recipient: no trace in history, outbox or contacts.
+    const history = await as('a', ['history', 'nobody']);
+    assert.equal(history.code, 1, history.stdout);
+    assert.match(history.stderr, /no contact and no messages with nobody.*\(E_UNKNOWN_CONTACT\)/);
+    assert.match((await as('a', ['outbox'])).stderr, /the outbox is empty/);
+    assert.match((await as('a', ['contacts'])).stdout, /no contacts yet/);
+  });
+
+  it('says once, then forgets, a message queued while the relay was down to a name nobody has', async () => {
+    await as('a', ['init', '--name', 'alice']);
+    await relay.close();
+    const down = await as('a', ['send', '--to', 'nobody', '--wait', '300', 'typo']);
+    assert.match(down.stderr, /queued.*\(E_RELAY_UNREACHABLE\)\n$/);
+    assert.match((await as('a', ['history', 'nobody'])).stdout, /me → nobody: typo {2}\[queued\]/);
+    relay = await startTestRelay({ dataDir: relay.dataDir, port: relay.port });
+    const inbox = await as('a', ['inbox']);
+    assert.equal(inbox.code, 0, inbox.stderr);
+    assert.match(
+      inbox.stderr,
+      /natter: dropped 1 queued message\(s\) to @nobody: nobody is registered by that name on this relay\n/,
+    );
+    assert.doesNotMatch(inbox.stderr, /natter history shows why/);
+    assert.equal((await as('a', ['history', 'nobody'])).code, 1, 'gone from the history');
+    assert.match((await as('a', ['outbox'])).stderr, /the outbox is empty/);
   });
 
   it('keeps a message queued when the relay is down and sends it with the next command', async () => {

@@ -6,6 +6,7 @@ import type { PeerEventMap } from '../../../../src/peer/events.js';
 import { Lookups } from '../../../../src/peer/link/lookups.js';
 import { Requests } from '../../../../src/peer/link/requests.js';
 import { composeText } from '../../../../src/peer/messaging/compose.js';
+import { History } from '../../../../src/peer/messaging/history.js';
 import { MAX_SENDS_IN_FLIGHT } from '../../../../src/peer/messaging/outcomes.js';
 import { relayRefusalError } from '../../../../src/peer/messaging/refusals.js';
 import { OutboxSender } from '../../../../src/peer/messaging/sender.js';
@@ -228,6 +229,40 @@ describe('outbox sender: from outbox to relay and back', () => {
     await r.settle();
     assert.equal(r.sent.length, 0);
     assert.equal((await r.history.outgoing(id))?.reason, 'unknown-recipient');
+  });
+
+  it('leaves no trace of a message to a name nobody registered, and says once that it failed', async () => {
+    const r = await rig({});
+    const id = await r.queue('nobody', 'x');
+    await r.settle();
+    assert.equal(r.outbox.get(id), undefined, 'gone from the outbox');
+    assert.deepEqual(await r.history.list(directConversation('nobody')), [], 'no history line');
+    assert.equal(r.contacts.get('nobody'), undefined, 'no contact');
+    assert.deepEqual(
+      r.log['message:status']?.map((s) => [s.msgId, s.state, s.reason]),
+      [[id, 'failed', 'unknown-recipient']],
+    );
+    assert.equal((await r.history.outgoing(id))?.reason, 'unknown-recipient', 'answered here');
+    assert.equal(await (await History.load(r.store)).outgoing(id), undefined, 'not stored');
+  });
+
+  it('says once, then forgets, a message queued offline whose recipient turned out not to exist', async () => {
+    const r = await rig({});
+    r.setReady(false);
+    const id = await r.queue('nobody', 'written while the relay was away');
+    assert.equal(
+      (await r.history.list(directConversation('nobody'))).length,
+      1,
+      'shown while queued',
+    );
+    r.setReady(true);
+    r.sender.onReady();
+    await r.settle();
+    assert.equal(r.outbox.get(id), undefined);
+    assert.deepEqual(await r.history.list(directConversation('nobody')), []);
+    assert.equal(r.log['message:status']?.length, 1);
+    const reopened = await History.load(r.store);
+    assert.equal(await reopened.outgoing(id), undefined, 'not kept across a restart');
   });
 
   it('keeps a message refused for now and resends the same bytes after the backoff', async () => {
