@@ -16,6 +16,7 @@ export {
   newPseudonymProblem,
   normalizePseudonym,
   pseudonymProblem,
+  separatorBlindKey,
 } from '../wire/text.js';
 export {
   INBOX_IDLE_MS,

@@ -7,15 +7,18 @@
  * before its write starts and released if the write fails, so two identities
  * racing for one name cannot both be told yes; an identity has at most one
  * registration in flight, so it cannot end up holding two names. The name index
- * is keyed by `lookalikeKey`, which folds case and look-alike characters.
+ * is keyed by `lookalikeKey`, which folds case and look-alike characters; a new
+ * name must also be free under `separatorBlindKey` (name-owners.ts), which
+ * ignores punctuation too.
  */
 import { verifyCard } from '../crypto/card.js';
 import { toHex } from '../util/bytes.js';
 import type { Logger } from '../util/logger.js';
 import { decodeFrame, encodeFrame } from '../wire/codec.js';
-import { lookalikeKey } from '../wire/text.js';
+import { lookalikeKey, pseudonymKey } from '../wire/text.js';
 import type { Card } from '../wire/types.js';
 import { SessionCode } from './errors.js';
+import { NameOwners } from './name-owners.js';
 import { type RelayStore, type StoreRefusal, scan } from './store/index.js';
 
 const USER_PREFIX = 'u1!';
@@ -76,6 +79,9 @@ export abstract class DirectoryMaps implements DirectoryStore {
   private readonly reservedNames = new Map<string, string>();
   /** Identities with a registration in flight. */
   private readonly reservedIds = new Set<string>();
+  /** Registered names, and names being registered, by separator-blind key. */
+  private readonly blind = new NameOwners();
+  private readonly reservedBlind = new NameOwners();
 
   abstract open(): Promise<void>;
 
@@ -110,12 +116,21 @@ export abstract class DirectoryMaps implements DirectoryStore {
         message: 'register: this identity already has a registration in progress',
       };
     }
-    const owner = this.byName.get(nameKey) ?? this.reservedNames.get(nameKey);
-    if (owner !== undefined && owner !== idHex) {
-      return taken(card.pseudonym, this.byId.get(owner)?.pseudonym);
-    }
+    // The name this identity holds already (another case at most) is never refused for a
+    // look-alike registered beside it before separators were ignored.
+    const current = this.byId.get(idHex);
+    const renewing =
+      current !== undefined && pseudonymKey(current.pseudonym) === pseudonymKey(card.pseudonym);
+    const owner = [
+      this.byName.get(nameKey),
+      this.reservedNames.get(nameKey),
+      renewing ? undefined : this.blind.otherOwner(card.pseudonym, idHex),
+      renewing ? undefined : this.reservedBlind.otherOwner(card.pseudonym, idHex),
+    ].find((o) => o !== undefined && o !== idHex);
+    if (owner !== undefined) return taken(card.pseudonym, this.byId.get(owner)?.pseudonym);
     this.reservedIds.add(idHex);
     this.reservedNames.set(nameKey, idHex);
+    this.reservedBlind.add(card.pseudonym, idHex);
     return { card, idHex, nameKey };
   }
 
@@ -128,6 +143,7 @@ export abstract class DirectoryMaps implements DirectoryStore {
     } finally {
       this.reservedIds.delete(r.idHex);
       if (this.reservedNames.get(r.nameKey) === r.idHex) this.reservedNames.delete(r.nameKey);
+      this.reservedBlind.remove(r.card.pseudonym, r.idHex);
     }
   }
 
@@ -137,15 +153,18 @@ export abstract class DirectoryMaps implements DirectoryStore {
     if (old) {
       const oldKey = lookalikeKey(old.pseudonym);
       if (this.byName.get(oldKey) === idHex) this.byName.delete(oldKey);
+      this.blind.remove(old.pseudonym, idHex);
     }
     this.byId.set(idHex, card);
     this.byName.set(lookalikeKey(card.pseudonym), idHex);
+    this.blind.add(card.pseudonym, idHex);
   }
 
   /** Forgets every card (before the maps are filled again). */
   protected clear(): void {
     this.byId.clear();
     this.byName.clear();
+    this.blind.clear();
   }
 
   /**
@@ -154,6 +173,7 @@ export abstract class DirectoryMaps implements DirectoryStore {
    */
   protected add(idHex: string, card: Card): boolean {
     this.byId.set(idHex, card);
+    this.blind.add(card.pseudonym, idHex);
     const nameKey = lookalikeKey(card.pseudonym);
     if (this.byName.has(nameKey)) return false;
     this.byName.set(nameKey, idHex);

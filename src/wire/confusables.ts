@@ -81,6 +81,26 @@ export function lookalikeKey(name: string): string {
 }
 
 /**
+ * What a name may hold that does not tell it apart from another to the eye or the
+ * ear (issue: 'bob.', 'bob_', 'b.ob', 'bo-b' beside 'bob'): punctuation (\p{P}:
+ * '.', '_', '-', quotes, brackets, '·' and the like), modifier symbols (\p{Sk}: '^',
+ * '`', '¨') and '~'. Not '|' ('l' to TR39, folded there), other symbols (emoji, '+',
+ * '$') nor digits: 'c4rol' stays apart from 'carol' (docs/decisions.md).
+ */
+const SEPARATORS = /[\p{P}\p{Sk}~]/gu;
+
+/**
+ * The key under which names collide once separators are ignored too: lookalikeKey of
+ * the name without SEPARATORS ('b.ob', 'bob_' and 'BOB' all key as bob's). A name of
+ * separators only keys as itself. The relay checks it beside lookalikeKey for new
+ * names only (directory.ts); it is never stored.
+ */
+export function separatorBlindKey(name: string): string {
+  const bare = name.normalize('NFKC').replace(SEPARATORS, '');
+  return lookalikeKey(bare === '' ? name : bare);
+}
+
+/**
  * Every script value of Unicode 17 except Common and Inherited (ISO 15924 codes,
  * PropertyValueAliases.txt). A runtime with older Unicode data (Node 20.19 has
  * Unicode 16) rejects the newest codes in a regex, and has no characters in those

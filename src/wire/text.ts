@@ -3,7 +3,13 @@
  * and one-line texts. Display code sanitises again; these rules keep the worst
  * out of the relay's directory in the first place.
  */
-import { codePointLabel, lookalikeKey, mixedScriptProblem, skeleton } from './confusables.js';
+import {
+  codePointLabel,
+  lookalikeKey,
+  mixedScriptProblem,
+  separatorBlindKey,
+  skeleton,
+} from './confusables.js';
 import { MAX_PSEUDONYM_CHARS } from './limits.js';
 
 /**
@@ -93,7 +99,7 @@ export function pseudonymKey(name: string): string {
  * confusables.ts for how the case fold and the skeleton are ordered. An index
  * key, not a display form ('alice' keys as 'allce').
  */
-export { lookalikeKey };
+export { lookalikeKey, separatorBlindKey };
 
 /**
  * C0, DEL and C1 controls, the Arabic letter mark and other bidi marks,

@@ -16,6 +16,7 @@ import {
   normalizePseudonym,
   pinnedRelayId,
   readConfig,
+  separatorBlindKey,
   updateConfig,
 } from '../../peer/index.js';
 import { isNatterError } from '../../util/errors.js';
@@ -134,8 +135,13 @@ export async function claimName(ctx: CliContext, name: string, waitMs: number): 
 
 /**
  * Whether the relay gave the old name back: not when the new one is the same name in
- * another case or a look-alike of it (one key at the relay, still held by this identity).
+ * another case or a look-alike of it, punctuation aside (one key at the relay, still held
+ * by this identity).
  */
 function freed(from: string | null, to: string): boolean {
-  return from !== null && lookalikeKey(from) !== lookalikeKey(to);
+  return (
+    from !== null &&
+    lookalikeKey(from) !== lookalikeKey(to) &&
+    separatorBlindKey(from) !== separatorBlindKey(to)
+  );
 }

@@ -178,6 +178,23 @@ describe('cli: the profile settings', () => {
       assert.equal((await as('a', ['rename', 'bad name'])).code, 2);
     });
 
+    it("refuses 'bob.' and other spellings of a taken 'bob' that differ only by punctuation", async () => {
+      assert.equal((await as('b', ['init', '--name', 'bob'])).code, 0);
+      for (const name of ['bob.', 'b_ob', 'bo-b']) {
+        const r = await as('c', ['init', '--name', name]);
+        assert.equal(r.code, 1, name);
+        assert.match(
+          r.stderr,
+          new RegExp(
+            `the name '${name}' looks too much like 'bob', taken on relay .*\\(E_PSEUDONYM_TAKEN\\)\\n$`,
+          ),
+        );
+      }
+      assert.equal((await as('a', ['init', '--name', 'alice'])).code, 0);
+      assert.equal((await as('a', ['rename', 'bob_'])).code, 1, 'a rename is a new name too');
+      assert.equal((await as('c', ['init', '--name', 'c4rol'])).code, 0);
+    });
+
     it('rescues a profile whose name was taken before it could register', async () => {
       // Created while the relay was unreachable; meanwhile someone took the name.
       const offline = { env: { NATTER_RELAY: '127.0.0.1:1' } };

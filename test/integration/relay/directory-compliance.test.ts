@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { generateIdentity } from '../../../src/crypto/keys.js';
 import { ClusterDirectory } from '../../../src/relay/cluster/directory.js';
-import { Directory, type DirectoryStore } from '../../../src/relay/directory.js';
+import { Directory, type DirectoryStore, encodeCard } from '../../../src/relay/directory.js';
 import { toHex } from '../../../src/util/bytes.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import type { Card } from '../../../src/wire/types.js';
@@ -100,6 +100,44 @@ for (const [name, make, available] of kinds) {
       );
     });
 
+    it('refuses a name that differs from a taken one only by punctuation, saying which', async () => {
+      const d = await kind.open();
+      assert.equal(await register(d, cardOf(generateIdentity(), 'bob')), null);
+      for (const name of ['bob.', 'bob_', 'b.ob', 'bo-b', 'B.O.B', "bob'", 'bob~']) {
+        const r = d.reserve(cardOf(generateIdentity(), name));
+        assert.deepEqual(
+          'code' in r ? [r.code, r.message] : r,
+          [
+            'E_PSEUDONYM_TAKEN',
+            `register: '${name}' looks too much like 'bob', a name taken on this relay`,
+          ],
+          name,
+        );
+      }
+      assert.equal(await register(d, cardOf(generateIdentity(), 'carol')), null);
+      assert.equal(await register(d, cardOf(generateIdentity(), 'c4rol')), null, 'digits stay');
+      assert.equal(await register(d, cardOf(generateIdentity(), 'bobby')), null);
+    });
+
+    it('refuses the second of two names that differ only by punctuation while the first registers', async () => {
+      const d = await kind.open();
+      const first = d.reserve(cardOf(generateIdentity(), 'bob.'));
+      assert.ok(!('code' in first));
+      assert.equal(await register(d, cardOf(generateIdentity(), 'bob_')), 'E_PSEUDONYM_TAKEN');
+      assert.equal(await d.commit(first), null);
+      assert.equal(await register(d, cardOf(generateIdentity(), 'bob')), 'E_PSEUDONYM_TAKEN');
+    });
+
+    it('lets a user move to a spelling of their own name with other punctuation, and frees the old one after', async () => {
+      const d = await kind.open();
+      const id = generateIdentity();
+      assert.equal(await register(d, cardOf(id, 'bob')), null);
+      assert.equal(await register(d, cardOf(id, 'bob.')), null);
+      assert.equal(await register(d, cardOf(generateIdentity(), 'bob')), 'E_PSEUDONYM_TAKEN');
+      assert.equal(await register(d, cardOf(id, 'robert')), null);
+      assert.equal(await register(d, cardOf(generateIdentity(), 'bob')), null);
+    });
+
     it('gives the old name back when a user takes a new one', async () => {
       const d = await kind.open();
       const id = generateIdentity();
@@ -120,3 +158,30 @@ for (const [name, make, available] of kinds) {
     });
   });
 }
+
+describe('directory: names registered before punctuation was ignored', () => {
+  const stores = relayStores();
+  afterEach(() => stores.teardown());
+  after(removeTempDirs);
+
+  it('keeps both owners working: each renews its own name and updates its card; new names are refused', async () => {
+    const store = await stores.open();
+    const bob = cardOf(generateIdentity(), 'bob');
+    const bobDot = cardOf(generateIdentity(), 'bob.');
+    // As an older relay stored them: both registered, nothing folded '.' away.
+    await store.kv.write(
+      [bob, bobDot].map((card) => ({
+        type: 'put' as const,
+        key: `u1!${toHex(card.userId)}`,
+        value: encodeCard(card),
+      })),
+      { sync: true },
+    );
+    const d = new Directory(await stores.open(), silentLogger);
+    await d.open();
+    assert.equal(d.byUserId(toHex(bobDot.userId))?.pseudonym, 'bob.');
+    assert.equal(await register(d, bobDot), null, 'bob. registers its own name again');
+    assert.equal(await register(d, bob), null, 'and so does bob');
+    assert.equal(await register(d, cardOf(generateIdentity(), 'bob_')), 'E_PSEUDONYM_TAKEN');
+  });
+});

@@ -15,6 +15,7 @@ import {
   normalizePseudonym,
   pseudonymKey,
   pseudonymProblem,
+  separatorBlindKey,
 } from '../../../src/wire/text.js';
 
 /** Names no frame may carry: refused by pseudonymProblem, and so by newPseudonymProblem too. */
@@ -340,6 +341,64 @@ describe('wire/text', () => {
       // 168 with unhomoglyph 1.0.6 (confusables.txt 13.0) on Unicode 17; the whole
       // table would miss if the fold went lower-case first.
       assert.ok(capitalWins.length < 200, `${capitalWins.length}: ${capitalWins.join(' ')}`);
+    });
+  });
+
+  describe('separatorBlindKey (look-alikes once punctuation is ignored)', () => {
+    const same: Array<[string, string]> = [
+      ['bob.', 'bob'],
+      ['bob_', 'bob'],
+      ['b.ob', 'bob'],
+      ['bo-b', 'bob'],
+      ['B.O.B', 'bob'],
+      ["o'brien", 'obrien'],
+      ['bob~', 'bob'],
+      ['bob^', 'bob'],
+      ['(bob)', 'bob'],
+      ['bob\u2010', 'bob'], // a Unicode hyphen
+      ['bob\u00b7', 'bob'], // a middle dot
+      ['bob\uff0e', 'bob'], // a fullwidth full stop
+      ['b_0_b', 'bob'], // on top of the TR39 fold
+      ['\u0430l.ice', 'alice'], // a Cyrillic а and a dot
+      ['jean-luc', 'jean_luc'],
+    ];
+    for (const [a, b] of same) {
+      it(`gives '${a}' and '${b}' one key`, () => {
+        assert.equal(separatorBlindKey(a), separatorBlindKey(b));
+      });
+    }
+
+    const apart: Array<[string, string, string]> = [
+      ['a digit for a letter outside TR39', 'c4rol', 'carol'],
+      ['another letter', 'bob.', 'rob'],
+      ['an emoji', 'bob🐱', 'bob'],
+      ['a plus sign', 'bob+', 'bob'],
+      ['a digit', 'bob2', 'bob'],
+    ];
+    for (const [what, a, b] of apart) {
+      it(`keeps '${a}' and '${b}' apart: ${what}`, () => {
+        assert.notEqual(separatorBlindKey(a), separatorBlindKey(b));
+      });
+    }
+
+    it('keys a name of punctuation only as itself, so such names do not all collide', () => {
+      assert.equal(separatorBlindKey('...'), lookalikeKey('...'));
+      assert.notEqual(separatorBlindKey('...'), separatorBlindKey('!!!'));
+    });
+
+    it('collides wherever lookalikeKey does, for names without punctuation', () => {
+      fc.assert(
+        fc.property(
+          fc.stringMatching(/^[a-zA-Z0-9]{1,12}$/),
+          fc.stringMatching(/^[a-zA-Z0-9]{1,12}$/),
+          (a, b) => {
+            if (lookalikeKey(a) === lookalikeKey(b)) {
+              assert.equal(separatorBlindKey(a), separatorBlindKey(b));
+            }
+            assert.equal(separatorBlindKey(a), lookalikeKey(a));
+          },
+        ),
+      );
     });
   });
 
