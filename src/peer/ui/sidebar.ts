@@ -7,7 +7,7 @@
  *   Online 2
  *   ● bob?         lan
  *   ◐ carol!     relay
- *   Chats
+ *   Chats · 5 unread
  *   1 ● bob          3
  *   2   dave        @1
  *   3   #team       @2
@@ -68,13 +68,7 @@ export function paintSidebar(grid: Grid, rect: Rect, state: ChatState): void {
   y = Math.max(y, Math.min(bottom - chatRows, rect.y + onlineRows));
   if (y >= bottom) return;
 
-  grid.write(
-    rect.x,
-    y++,
-    padEnd(`Chats ${state.totalUnread() || ''}`.trimEnd(), w),
-    'title',
-    rect.x + w,
-  );
+  grid.write(rect.x, y++, padEnd(chatsTitle(state.totalUnread()), w), 'title', rect.x + w);
   // Too many to show: a window that keeps the open one in view, and a count of the rest.
   const room = bottom - y;
   const shown = chats.length <= room ? chats.length : Math.max(1, room - 1);
@@ -193,4 +187,12 @@ function writeName(
     ' '.repeat(Math.max(0, width - displayWidth(trimmed) - 1)),
     active ? 'selected' : 'default',
   );
+}
+
+/**
+ * The Chats heading: the unread count said as such ("Online 2" counts people; a bare
+ * "Chats 5" read as five chats, a trial found), nothing when all is read.
+ */
+export function chatsTitle(unread: number): string {
+  return unread > 0 ? `Chats · ${unread} unread` : 'Chats';
 }

@@ -56,6 +56,7 @@ describe('ui screen: blessed on fake streams, driven by a fake core', () => {
     assert.equal(bells(), before + 2);
     const text = screenText(h);
     assert.match(text, /2 {3}carol\? +2 │/);
+    assert.match(text, /^Chats · 2 unread +│/m, 'the heading says what its number counts');
     assert.match(h.rows()[23]!, /│ 2 unread/);
     await h.type('\x1b2'); // Alt-2
     assert.doesNotMatch(screenText(h), /unread/);
