@@ -87,7 +87,7 @@ export function transferRows(list: readonly TransferInfo[]): string[] {
     `${formatSize(t.doneBytes)} of ${formatSize(t.size)}`,
     `${percentDone(t.doneBytes, t.size)}%`,
     formatRate(t.rateBytesPerSec),
-    t.state === 'running' ? `ETA ${formatEta(t.etaMs)}` : '',
+    t.state === 'running' && !t.waitingForSender ? `ETA ${formatEta(t.etaMs)}` : '',
     transferState(t),
   ]);
   return alignRows(rows);

@@ -79,6 +79,23 @@ export class LineProgress implements Progress {
   stop(): void {}
 }
 
+/**
+ * The bar's words: `{name}`, `{done}`, `{size}`, `{rate}` (or why nothing moves) and
+ * `{left}`, ` | ETA 0:01`, empty while nothing moves. Not `total`, `value`, `eta`...:
+ * cli-progress fills those itself.
+ */
+export function barPayload(t: TransferInfo) {
+  const stalled = stalledText(t);
+  return {
+    name: truncate(sanitize(t.name), BAR_NAME_CHARS),
+    done: formatSize(t.doneBytes),
+    size: formatSize(t.size),
+    rate: stalled ?? formatRate(t.rateBytesPerSec),
+    // No time left while nothing moves: a stale ETA read as "almost there" (a trial).
+    left: stalled === null ? ` | ETA ${formatEta(t.etaMs)}` : '',
+  };
+}
+
 /** The terminal's bar: `report.pdf [████░░░░] 47% | 1.0 MiB of 2.1 MiB | 3.4 MiB/s | ETA 0:01`. */
 class BarProgress implements Progress {
   private bar: SingleBar | null = null;
@@ -86,21 +103,14 @@ class BarProgress implements Progress {
   constructor(private readonly ctx: CliContext) {}
 
   update(t: TransferInfo): void {
-    // Not `total`, `value`, `eta`...: cli-progress fills those itself.
-    const payload = {
-      name: truncate(sanitize(t.name), BAR_NAME_CHARS),
-      done: formatSize(t.doneBytes),
-      size: formatSize(t.size),
-      rate: stalledText(t) ?? formatRate(t.rateBytesPerSec),
-      left: formatEta(t.etaMs),
-    };
+    const payload = barPayload(t);
     // An empty file is done at once: a bar of 0 of 0 would read as 0%.
     const total = Math.max(1, t.size);
     const value = t.size === 0 ? 1 : t.doneBytes;
     if (this.bar === null) {
       this.bar = new SingleBar({
         stream: this.ctx.io.stderr as unknown as NodeJS.WritableStream,
-        format: '{name} [{bar}] {percentage}% | {done} of {size} | {rate} | ETA {left}',
+        format: '{name} [{bar}] {percentage}% | {done} of {size} | {rate}{left}',
         barCompleteChar: '█',
         barIncompleteChar: '░',
         hideCursor: true,

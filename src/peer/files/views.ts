@@ -71,6 +71,10 @@ function view(
   },
 ): TransferInfo {
   const running = s.state === 'running';
+  // Waiting for the sender's upload, nothing moves: the rate of the chunks before the wait
+  // gave an ETA that counted down to 0 while no byte came (a new-user trial).
+  const waitingForSender = running && s.senderBehind;
+  const moving = running && !waitingForSender;
   return {
     id,
     shortId: id.slice(0, SHORT_ID_DIGITS),
@@ -80,10 +84,10 @@ function view(
     from: s.from,
     size,
     doneBytes,
-    rateBytesPerSec: running ? Math.round(s.meter.rate(s.nowMs)) : 0,
-    etaMs: running ? s.meter.etaMs(s.nowMs, size - doneBytes) : s.state === 'done' ? 0 : null,
+    rateBytesPerSec: moving ? Math.round(s.meter.rate(s.nowMs)) : 0,
+    etaMs: moving ? s.meter.etaMs(s.nowMs, size - doneBytes) : s.state === 'done' ? 0 : null,
     state: s.state,
-    waitingForSender: running && s.senderBehind,
+    waitingForSender,
     savedAs: s.savedAs,
     ...(s.savedItems === undefined ? {} : { savedItems: s.savedItems }),
     error: s.error,

@@ -13,7 +13,7 @@ import {
   savedWords,
   transferRows,
 } from '../../../src/cli/file-format.js';
-import { LineProgress, PROGRESS_LINE_MS } from '../../../src/cli/progress.js';
+import { barPayload, LineProgress, PROGRESS_LINE_MS } from '../../../src/cli/progress.js';
 import type { OfferInfo, TransferInfo } from '../../../src/peer/index.js';
 
 const ID = '1a2b3c4d'.padEnd(32, '0');
@@ -233,5 +233,15 @@ describe('cli file formatting', () => {
     p.update(transfer({ size: 100, doneBytes: 0 }));
     p.update(transfer({ size: 100, doneBytes: 0, waitingForSender: true }));
     assert.deepEqual(lines, ['0 false', '0 true'], 'said at once, within the throttle');
+  });
+
+  it("shows no time left in the bar or the list while a download waits for the sender's upload", () => {
+    // A stale ETA from the chunks before the wait, as a core from before gave it.
+    const behind = transfer({ direction: 'download', etaMs: 0, waitingForSender: true });
+    const bar = barPayload(behind);
+    assert.equal(bar.rate, "waiting for the sender's upload");
+    assert.equal(bar.left, '');
+    assert.doesNotMatch(transferRows([behind])[0]!, /ETA/);
+    assert.equal(barPayload(transfer({ etaMs: 1_000 })).left, ' | ETA 0:01');
   });
 });

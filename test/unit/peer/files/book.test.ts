@@ -16,8 +16,12 @@ import { ManualClock } from '../../../../src/util/clock.js';
 /** A download whose "waiting for the sender" the test sets. */
 class Paced extends Download {
   behind = false;
+  done = 0;
   override get senderBehind(): boolean {
     return this.behind;
+  }
+  override get doneBytes(): number {
+    return this.done;
   }
 }
 
@@ -85,5 +89,30 @@ describe('files: progress events', () => {
       heard.map((t) => t.waitingForSender),
       [false, true, false],
     );
+  });
+
+  it('gives no rate and no time left while a download waits for its sender', () => {
+    const events = new PeerEvents();
+    const clock = new ManualClock(1_000);
+    const book = new TransferBook(events, clock, DEFAULT_FILE_SETTINGS, async () => undefined, {
+      send: () => false,
+    });
+    book.setOffline(false);
+    const d = paced();
+    book.addDownload(d);
+    for (let i = 1; i <= 4; i++) {
+      d.done = i * 100_000;
+      clock.advance(500);
+      book.changed(d);
+    }
+    const moving = book.info(d);
+    assert.ok(moving.rateBytesPerSec > 0 && moving.etaMs !== null, 'moving: a rate and an ETA');
+    d.behind = true;
+    clock.advance(500);
+    book.changed(d);
+    const waiting = book.info(d);
+    assert.equal(waiting.waitingForSender, true);
+    assert.equal(waiting.rateBytesPerSec, 0);
+    assert.equal(waiting.etaMs, null);
   });
 });
