@@ -8,7 +8,7 @@ import type { Clock } from '../../util/clock.js';
 import type { Frame, FrameOf } from '../../wire/types.js';
 import type { PeerEvents } from '../events.js';
 import type { KvOp } from '../store.js';
-import { TRANSFER_REF_MIN_DIGITS, type TransferInfo } from './api.js';
+import { type OfferInfo, TRANSFER_REF_MIN_DIGITS, type TransferInfo } from './api.js';
 import { makeDownloadDir } from './download-path.js';
 import { Download } from './downloads.js';
 import { decide, offerInfo, overLimit } from './offers.js';
@@ -20,6 +20,17 @@ import type { Upload } from './uploads.js';
 import { downloadInfo, isTerminal, uploadInfo } from './views.js';
 
 type Transfer = Upload | Download;
+
+/**
+ * Oldest first, as history lists: an upload by when I offered it, a download by when its
+ * offer arrived here; equal times by transfer id. The map's own order was the store's, by
+ * transfer id, which is random (a new-user trial).
+ */
+function byTime<T extends Transfer>(list: T[]): T[] {
+  const at = (t: Transfer) => (t instanceof Download ? t.record.offeredAtMs : t.record.createdAtMs);
+  const id = (t: Transfer) => t.record.offer.transferId;
+  return list.sort((a, b) => at(a) - at(b) || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0));
+}
 
 export class TransferBook {
   private readonly all = new Map<string, Transfer>();
@@ -137,11 +148,16 @@ export class TransferBook {
     if (offline) for (const t of running) this.events.emit('transfer:progress', this.info(t));
   }
 
-  /** Uploads, and downloads once accepted, oldest first. */
+  /** Uploads, and downloads once accepted, oldest first (byTime). */
   list(): TransferInfo[] {
-    return [...this.all.values()]
+    return byTime([...this.all.values()])
       .filter((t) => !(t instanceof Download) || t.record.dir !== null)
       .map((t) => this.info(t));
+  }
+
+  /** Every incoming offer, whatever its state, oldest first (byTime). */
+  offers(): OfferInfo[] {
+    return byTime(this.downloads()).map((dl) => offerInfo(dl.record));
   }
 
   /**

@@ -19,7 +19,7 @@ import { TransferBook } from './book.js';
 import { Download } from './downloads.js';
 import { buildOutgoing, chunkBytesOf, type ResolvedTarget } from './offer-build.js';
 import type { OfferSink } from './offer-sink.js';
-import { intakeOffer, type OfferMeta, offerInfo } from './offers.js';
+import { intakeOffer, type OfferMeta } from './offers.js';
 import { tellOutcomes } from './outcomes.js';
 import {
   type IncomingRecord,
@@ -275,7 +275,7 @@ export class FileTransfers implements OfferSink {
   }
 
   offers(): OfferInfo[] {
-    return this.book.downloads().map((dl) => offerInfo(dl.record));
+    return this.book.offers();
   }
 
   async setSettings(partial: Partial<FileSettings>): Promise<FileSettings> {

@@ -11,6 +11,8 @@ import { TransferBook } from '../../../../src/peer/files/book.js';
 import { Download } from '../../../../src/peer/files/downloads.js';
 import { type IncomingRecord, storeOffer } from '../../../../src/peer/files/records.js';
 import { DEFAULT_FILE_SETTINGS } from '../../../../src/peer/files/settings.js';
+import { Upload } from '../../../../src/peer/files/uploads.js';
+import { toHex } from '../../../../src/util/bytes.js';
 import { ManualClock } from '../../../../src/util/clock.js';
 
 /** A download whose "waiting for the sender" the test sets. */
@@ -25,11 +27,11 @@ class Paced extends Download {
   }
 }
 
-function paced(): Paced {
+function paced(over: Partial<IncomingRecord> = {}, id = randomBytes(16)): Paced {
   const { key, noncePrefix } = newFileKey();
   const record: IncomingRecord = {
     offer: storeOffer({
-      transferId: randomBytes(16),
+      transferId: id,
       name: 'big.bin',
       size: 1_000_000,
       sha256: randomBytes(32),
@@ -49,6 +51,7 @@ function paced(): Paced {
     dir: '/tmp',
     savedAs: null,
     error: null,
+    ...over,
   };
   return new Paced(record, {
     link: { ready: false, send: () => false },
@@ -114,5 +117,54 @@ describe('files: progress events', () => {
     assert.equal(waiting.waitingForSender, true);
     assert.equal(waiting.rateBytesPerSec, 0);
     assert.equal(waiting.etaMs, null);
+  });
+
+  it('lists transfers and offers oldest first, not in the order of their random ids', () => {
+    const book = new TransferBook(
+      new PeerEvents(),
+      new ManualClock(1_000),
+      DEFAULT_FILE_SETTINGS,
+      async () => undefined,
+      { send: () => false },
+    );
+    const idOf = (first: number) => Buffer.concat([Buffer.from([first]), randomBytes(15)]);
+    const later = paced({ offeredAtMs: 3_000 }, idOf(0x01));
+    const first = paced({ offeredAtMs: 1_000 }, idOf(0xff));
+    const offered = paced({ offeredAtMs: 2_500, state: 'offered', dir: null }, idOf(0x10));
+    const mine = new Upload(
+      {
+        offer: { ...first.record.offer, transferId: toHex(idOf(0x05)) },
+        peer: '@bob',
+        conversation: '@bob' as IncomingRecord['conversation'],
+        recipients: { to: ['bb'.repeat(32)] },
+        sources: [],
+        state: 'done',
+        ackedChunks: 16,
+        createdAtMs: 2_000,
+        error: null,
+      },
+      {
+        link: { ready: false, writable: false, send: () => false, sendFramed: () => false },
+        put: async () => {
+          throw new Error('not asked');
+        },
+        changed: () => undefined,
+        later: () => undefined,
+      },
+    );
+    for (const t of [later, offered, mine]) {
+      if (t instanceof Upload) book.addUpload(t);
+      else book.addDownload(t);
+    }
+    book.addDownload(first);
+    const idHex = (d: Paced | Upload) => d.record.offer.transferId;
+    assert.deepEqual(
+      book.list().map((t) => t.id),
+      [first, mine, later].map(idHex),
+    );
+    assert.deepEqual(
+      book.offers().map((o) => o.id),
+      [first, offered, later].map(idHex),
+    );
   });
 });
