@@ -10,12 +10,22 @@ import { safeJson, sanitize } from './format.js';
 import { groupLabel } from './group-format.js';
 import { formatEta, formatRate, formatSize, percentDone } from './sizes.js';
 
-/** `report.pdf (2.1 MiB)`, or `photos/ (12 files, 40.0 MiB)` for a folder. */
-export function describeFile(f: { name: string; size: number; files?: number }): string {
+/**
+ * `report.pdf (2.1 MiB)`, `photos/ (12 files, 40.0 MiB)` for a folder, and for several
+ * paths sent at once their label, not a folder: `a.pdf, b.txt and c.png (3 files, 1.2 MiB)`.
+ */
+export function describeFile(f: {
+  name: string;
+  size: number;
+  files?: number;
+  several?: true;
+}): string {
   const name = sanitize(f.name);
-  if (f.files !== undefined && f.files > 0)
-    return `${name}/ (${f.files} file${f.files === 1 ? '' : 's'}, ${formatSize(f.size)})`;
-  return `${name} (${formatSize(f.size)})`;
+  const files = f.files ?? 0;
+  const size = formatSize(f.size);
+  if (files === 0) return `${name} (${size})`;
+  const count = `${files} file${files === 1 ? '' : 's'}`;
+  return f.several === true ? `${name} (${count}, ${size})` : `${name}/ (${count}, ${size})`;
 }
 
 /**
@@ -49,7 +59,7 @@ export function offerRows(offers: readonly OfferInfo[]): string[] {
     o.shortId,
     sanitize(o.from),
     o.group === null ? '-' : groupLabel(o.group),
-    o.files > 0 ? `${sanitize(o.name)}/` : sanitize(o.name),
+    o.files > 0 && o.several !== true ? `${sanitize(o.name)}/` : sanitize(o.name),
     o.files > 0 ? `${formatSize(o.size)} (${o.files} files)` : formatSize(o.size),
     offerState(o),
   ]);
@@ -66,6 +76,7 @@ export function offerObject(o: OfferInfo) {
     name: o.name,
     size: o.size,
     files: o.files,
+    ...(o.several === true ? { several: true } : {}),
     mime: o.mime,
     offeredAt: new Date(o.offeredAtMs).toISOString(),
     state: o.state,
@@ -112,6 +123,7 @@ export function transferObject(t: TransferInfo) {
     shortId: t.shortId,
     direction: t.direction,
     name: t.name,
+    ...(t.several === true ? { several: true, files: t.files } : {}),
     peer: t.peer,
     from: t.from,
     size: t.size,

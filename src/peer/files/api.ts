@@ -24,8 +24,13 @@ export interface OfferInfo {
   /** Display name (sanitised), the folder's name for a folder. */
   name: string;
   size: number;
-  /** Files in a folder offer; 0 for a single file. */
+  /** Files in a folder offer (or in several paths sent at once); 0 for a single file. */
   files: number;
+  /**
+   * Several paths sent at once (FileOffer.several), each saved on its own: `name` lists
+   * them (`a.pdf, b.txt and c.png`, sanitised, at most a few named), not a folder.
+   */
+  several?: true;
   mime: string;
   offeredAtMs: number;
   state: OfferState;
@@ -51,8 +56,11 @@ export interface TransferInfo {
   id: string;
   shortId: string;
   direction: TransferDirection;
-  /** Display name of the file or folder. */
+  /** Display name of the file or folder, or of several paths sent at once (OfferInfo's). */
   name: string;
+  /** Several paths sent at once (OfferInfo's), and how many files they hold. */
+  several?: true;
+  files?: number;
   /** The other side: '@bob' or '#team'. */
   peer: string;
   /** A download's sender (display name, sanitised), a group's too; null for an upload. */

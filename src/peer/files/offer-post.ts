@@ -110,7 +110,7 @@ export class OfferPost implements OfferPoster {
   }
 
   async post(target: ResolvedTarget, offer: FileOffer, nowMs: number): Promise<void> {
-    const line = offerLine(offer.name, offer.size, offer.entries.length);
+    const line = offerLine(offer);
     if ('groupId' in target.recipients) {
       const sent = await this.d.groups.sendOffer(target.recipients.groupId, offer, line);
       this.d.events.emit('message:queued', sent);

@@ -13,6 +13,7 @@ import type { FileOffer } from '../../wire/types.js';
 import type { ConversationId } from '../conversations/ids.js';
 import type { OfferInfo } from './api.js';
 import { checkEntries } from './folder-split.js';
+import { offerName } from './offer-label.js';
 import { type IncomingRecord, storeOffer } from './records.js';
 import { safeDisplayName } from './safe-name.js';
 import { autoAccepts, type FileSettings } from './settings.js';
@@ -95,9 +96,10 @@ export function offerInfo(r: IncomingRecord): OfferInfo {
     conversation: r.conversation,
     from: r.from,
     group: r.group,
-    name: r.offer.name,
+    name: offerName(r.offer),
     size: r.offer.size,
     files: r.offer.entries.length,
+    ...(r.offer.several === true ? { several: true as const } : {}),
     mime: r.offer.mime,
     offeredAtMs: r.offeredAtMs,
     state: r.state,
@@ -108,14 +110,23 @@ export function offerInfo(r: IncomingRecord): OfferInfo {
 }
 
 /**
- * "sent a file: report.pdf (2.1 MiB)": how an offer reads in a conversation's history. The
- * name is the sender's, so it is sanitised here like everywhere else it is shown.
+ * "sent a file: report.pdf (2.1 MiB)": how an offer reads in a conversation's history;
+ * "sent files: a.pdf, b.txt and c.png (3 files, 1.2 MiB)" for several paths sent at once
+ * (offer-label.ts). The names are the sender's, so they are sanitised here like everywhere
+ * else they are shown.
  */
-export function offerLine(name: string, size: number, files: number): string {
-  const shown = safeDisplayName(name);
+export function offerLine(o: {
+  name: string;
+  size: number;
+  entries: readonly { path: string }[];
+  several?: boolean;
+}): string {
+  const files = o.entries.length;
+  const count = `${files} file${files === 1 ? '' : 's'}`;
+  if (o.several === true && files > 0)
+    return `sent files: ${offerName(o)} (${count}, ${formatSize(o.size)})`;
+  const shown = safeDisplayName(o.name);
   const what =
-    files > 0
-      ? `${shown}/ (${files} files, ${formatSize(size)})`
-      : `${shown} (${formatSize(size)})`;
+    files > 0 ? `${shown}/ (${count}, ${formatSize(o.size)})` : `${shown} (${formatSize(o.size)})`;
   return `sent a file: ${what}`;
 }

@@ -12,6 +12,7 @@ import { MAX_FILE_BYTES } from '../../crypto/file-stream.js';
 import { MAX_FILE_ENTRIES } from '../../wire/limits.js';
 import { FilesCode, filesError } from './errors.js';
 import { checkEntries } from './folder-split.js';
+import { severalItems, severalLabel } from './offer-label.js';
 import type { SourceFile } from './records.js';
 import { TransferCode, transferError } from './transfer-errors.js';
 
@@ -34,7 +35,7 @@ export interface StreamPlan {
   files: StreamEntry[];
 }
 
-/** Plans the stream of `paths`: one file, one folder, or several (a folder named after the first). */
+/** Plans the stream of `paths`: one file, one folder, or several (named after their items). */
 export async function planStream(paths: string[]): Promise<StreamPlan> {
   if (paths.length === 0) throw transferError(TransferCode.NotFound, 'send file: no path given');
   const files: StreamEntry[] = [];
@@ -65,8 +66,11 @@ export async function planStream(paths: string[]): Promise<StreamPlan> {
   if (size > MAX_FILE_BYTES) {
     throw transferError(TransferCode.TooLarge, `send file: over ${MAX_FILE_BYTES} bytes`);
   }
-  const first = basename(resolve(paths[0]!));
-  const name = paths.length === 1 ? first : `${first} and ${paths.length - 1} more`;
+  // Several paths are named after their items (offer-label.ts), as the receiver lists them.
+  const name =
+    paths.length === 1
+      ? basename(resolve(paths[0]!))
+      : severalLabel(severalItems(files.map((f) => ({ path: f.relative }))));
   return { name, size, folder, several: paths.length > 1, files };
 }
 

@@ -4,8 +4,10 @@
  */
 import type { OfferState, TransferInfo, TransferState } from './api.js';
 import type { Download } from './downloads.js';
+import { offerName } from './offer-label.js';
 import { SHORT_ID_DIGITS } from './offers.js';
 import type { ProgressMeter } from './progress.js';
+import type { StoredOffer } from './records.js';
 import type { Upload } from './uploads.js';
 
 const DOWNLOAD_STATE: { [S in OfferState]: TransferState } = {
@@ -22,23 +24,32 @@ export const isTerminal = (state: TransferState): boolean => TERMINAL.has(state)
 
 export function uploadInfo(u: Upload, meter: ProgressMeter, nowMs: number): TransferInfo {
   const r = u.record;
-  return view(r.offer.transferId, 'upload', r.offer.name, r.peer, r.offer.size, u.doneBytes, {
-    from: null,
-    meter,
-    nowMs,
-    state: r.state,
-    savedAs: null,
-    senderBehind: false,
-    error: r.error,
-    replies: (r.replies ?? []).map(({ name, outcome }) => ({ name, outcome })),
-  });
+  const info = view(
+    r.offer.transferId,
+    'upload',
+    offerName(r.offer),
+    r.peer,
+    r.offer.size,
+    u.doneBytes,
+    {
+      from: null,
+      meter,
+      nowMs,
+      state: r.state,
+      savedAs: null,
+      senderBehind: false,
+      error: r.error,
+      replies: (r.replies ?? []).map(({ name, outcome }) => ({ name, outcome })),
+    },
+  );
+  return severalOf(info, r.offer);
 }
 
 export function downloadInfo(d: Download, meter: ProgressMeter, nowMs: number): TransferInfo {
   const r = d.record;
   const peer = r.group === null ? `@${r.from}` : `#${r.group}`;
   const done = r.state === 'received' ? r.offer.size : d.doneBytes;
-  return view(r.offer.transferId, 'download', r.offer.name, peer, r.offer.size, done, {
+  const info = view(r.offer.transferId, 'download', offerName(r.offer), peer, r.offer.size, done, {
     from: r.from,
     meter,
     nowMs,
@@ -49,6 +60,12 @@ export function downloadInfo(d: Download, meter: ProgressMeter, nowMs: number): 
     error: r.error,
     replies: [],
   });
+  return severalOf(info, r.offer);
+}
+
+/** Several paths sent at once are said as such, with their count of files (OfferInfo's). */
+function severalOf(info: TransferInfo, o: StoredOffer): TransferInfo {
+  return o.several === true ? { ...info, several: true, files: o.entries.length } : info;
 }
 
 function view(

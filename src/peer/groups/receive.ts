@@ -132,10 +132,7 @@ export class GroupMessages {
       direction: 'in',
       msgId,
       peer: { pseudonym: this.d.names.of(sender), userId: sender },
-      text:
-        plain.fileOffer === null
-          ? plain.text
-          : offerLine(plain.fileOffer.name, plain.fileOffer.size, plain.fileOffer.entries.length),
+      text: plain.fileOffer === null ? plain.text : offerLine(plain.fileOffer),
       sentAtMs: plain.sentAtMs,
       receivedAtMs,
     };

@@ -107,7 +107,7 @@ export const CONTENT_KINDS: { [K in InnerKind]: Handler<K> } = {
   // for a sender nobody vouched for (the sender offers again after trust()).
   'file-offer': (msg, batch, d) => {
     const { offer } = msg.inner.content;
-    const line = offerLine(offer.name, offer.size, offer.entries.length);
+    const line = offerLine(offer);
     if (!historyLine(msg, line, batch, d) || d.offers === undefined) return;
     const taken = d.offers.intakeOps(offer, {
       from: msg.inner.senderName,

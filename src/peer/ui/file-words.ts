@@ -30,12 +30,22 @@ const FAILURES: Readonly<Record<string, string>> = {
   E_FILE_CANCELLED: 'cancelled',
 };
 
-/** `report.pdf (2.1 MiB)`, `photos/ (12 files, 40.0 MiB)`. */
-export function fileLabel(f: { name: string; size: number; files?: number }): string {
+/**
+ * `report.pdf (2.1 MiB)`, `photos/ (12 files, 40.0 MiB)`, and several paths sent at once as
+ * what they are: `a.pdf, b.txt and c.png (3 files, 1.2 MiB)` (the core's label).
+ */
+export function fileLabel(f: {
+  name: string;
+  size: number;
+  files?: number;
+  several?: true;
+}): string {
   const name = sanitize(f.name);
-  if (f.files !== undefined && f.files > 0)
-    return `${name}/ (${f.files} file${f.files === 1 ? '' : 's'}, ${formatSize(f.size)})`;
-  return `${name} (${formatSize(f.size)})`;
+  const files = f.files ?? 0;
+  const size = formatSize(f.size);
+  if (files === 0) return `${name} (${size})`;
+  const count = `${files} file${files === 1 ? '' : 's'}`;
+  return f.several === true ? `${name} (${count}, ${size})` : `${name}/ (${count}, ${size})`;
 }
 
 /** A failure in words, with its code. */

@@ -244,4 +244,18 @@ describe('cli file formatting', () => {
     assert.doesNotMatch(transferRows([behind])[0]!, /ETA/);
     assert.equal(barPayload(transfer({ etaMs: 1_000 })).left, ' | ETA 0:01');
   });
+
+  it('lists several paths sent at once as what they are, not as a folder', () => {
+    const several = offer({
+      name: 'a.pdf, b.txt and c.png',
+      files: 3,
+      several: true,
+      size: 1.2 * 1024 ** 2,
+    });
+    assert.equal(describeFile(several), 'a.pdf, b.txt and c.png (3 files, 1.2 MiB)');
+    const row = offerRows([several])[0]!;
+    assert.match(row, / a\.pdf, b\.txt and c\.png {2}1\.2 MiB \(3 files\) /);
+    assert.doesNotMatch(row, /c\.png\//);
+    assert.equal(JSON.parse(offerJson(several)).several, true);
+  });
 });

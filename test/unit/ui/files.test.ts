@@ -125,6 +125,12 @@ describe('ui files: in words', () => {
       savedItems: ['notes.txt', 'report (1).pdf'],
     });
     assert.match(offerText(several, '1a2b'), /: saved in \/dl as notes\.txt, report \(1\)\.pdf$/);
+    // Listed as the items, not as a folder named after the first.
+    const items = offer({ name: 'notes.txt and report.pdf', files: 2, several: true });
+    assert.match(
+      offerText(items, '1a2b'),
+      /^bob offers notes\.txt and report\.pdf \(2 files, 2\.1 MiB\) /,
+    );
     assert.match(receivedText(several), /from bob saved in \/dl as notes\.txt, report \(1\)\.pdf$/);
   });
 

@@ -115,13 +115,27 @@ describe('file transfer through a real relay', function () {
     };
     // A report.pdf is there already: the new one is "report (1).pdf".
     await writeFile(join(downloads, 'report.pdf'), 'mine');
-    const offered = acceptNext(bob, 'notes.txt and 2 more');
-    await alice.sendFile({ to: 'bob' }, [
+    // Listed as what they are, on both sides: not a folder named after the first.
+    const label = 'notes.txt, report.pdf and scans/';
+    const offered = acceptNext(bob, label);
+    const sent = await alice.sendFile({ to: 'bob' }, [
       join(src, 'notes.txt'),
       join(src, 'report.pdf'),
       join(src, 'scans'),
     ]);
+    assert.equal(sent.name, label);
+    assert.equal(sent.several, true);
+    assert.equal(sent.files, 3);
     const accepted = await offered;
+    assert.equal(accepted.name, label);
+    const listed = bob.fileOffers().find((o) => o.id === accepted.id);
+    assert.equal(listed?.several, true);
+    assert.equal(listed?.files, 3);
+    const line = 'sent files: notes.txt, report.pdf and scans/ (3 files, 235.6 KiB)';
+    const history = async (c: NatterClient, peer: string) =>
+      (await c.conversation(peer)).map((e) => e.text);
+    assert.ok((await history(bob, 'alice')).includes(line), String(await history(bob, 'alice')));
+    assert.ok((await history(alice, 'bob')).includes(line), String(await history(alice, 'bob')));
     const down = await bob.waitForTransfer(accepted.id);
     assert.equal(down.state, 'done', JSON.stringify(down.error));
     assert.equal(down.savedAs, downloads);

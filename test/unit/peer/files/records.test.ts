@@ -37,6 +37,9 @@ function offer(over: Partial<FileOffer> = {}): FileOffer {
   };
 }
 
+const entriesOf = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ path: `photos/${i}.jpg`, size: 0 }));
+
 const meta = {
   from: 'alice',
   fromUserId: randomBytes(32),
@@ -109,9 +112,12 @@ describe('files: records, offers and settings', () => {
 
   it('writes the history line for an offer', () => {
     assert.equal(
-      offerLine('report.pdf', 2.1 * 1024 * 1024, 0),
+      offerLine({ name: 'report.pdf', size: 2.1 * 1024 * 1024, entries: [] }),
       'sent a file: report.pdf (2.1 MiB)',
     );
-    assert.equal(offerLine('photos', 2048, 3), 'sent a file: photos/ (3 files, 2.0 KiB)');
+    assert.equal(
+      offerLine({ name: 'photos', size: 2048, entries: entriesOf(3) }),
+      'sent a file: photos/ (3 files, 2.0 KiB)',
+    );
   });
 });
