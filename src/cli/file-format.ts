@@ -109,7 +109,25 @@ function transferState(t: TransferInfo): string {
     return `${t.state}: ${sanitize(t.error.message)} (${t.error.code})`;
   if (t.state === 'waiting') return t.direction === 'upload' ? 'waiting for the relay' : 'waiting';
   if (t.waitingForSender) return WAITING_FOR_SENDER;
-  return t.replies.length === 0 ? t.state : `${t.state}; ${repliesText(t)}`;
+  const said = [t.state, ...(t.replies.length === 0 ? [] : [repliesText(t)])];
+  if (t.leftOut !== undefined) said.push(`not for ${namesText(t.leftOut)} (over their limit)`);
+  return said.join('; ');
+}
+
+/** `carol`, `carol and dave`, `carol, dave and erin`: names sanitised. */
+function namesText(names: readonly string[]): string {
+  const safe = names.map((n) => sanitize(n));
+  return safe.length <= 1 ? (safe[0] ?? '') : `${safe.slice(0, -1).join(', ')} and ${safe.at(-1)}`;
+}
+
+/**
+ * A group's file that some members will not get, over the size they accept (the relay left
+ * them out): `carol will not get report.pdf: it is over the size they accept`, or null.
+ */
+export function leftOutText(t: Pick<TransferInfo, 'leftOut' | 'name'>): string | null {
+  if (t.leftOut === undefined || t.leftOut.length === 0) return null;
+  const who = namesText(t.leftOut);
+  return `${who} will not get ${sanitize(t.name)}: it is over the size they accept`;
 }
 
 /** What an upload's recipients answered: `received by bob, declined by carol`. */
@@ -136,6 +154,7 @@ export function transferObject(t: TransferInfo) {
     ...(t.savedItems === undefined ? {} : { savedItems: t.savedItems }),
     error: t.error,
     replies: t.replies,
+    ...(t.leftOut === undefined ? {} : { leftOut: t.leftOut }),
   };
 }
 

@@ -18,7 +18,7 @@ import type { NatterClient, TransferInfo } from '../../peer/index.js';
 import { connectRelay, FAIL_FAST_MS } from '../connect.js';
 import { type CliContext, InterruptedError } from '../context.js';
 import { CliCode, cliError } from '../errors.js';
-import { describeFile, transferJson } from '../file-format.js';
+import { describeFile, leftOutText, transferJson } from '../file-format.js';
 import {
   clientFeed,
   fileTarget,
@@ -160,6 +160,9 @@ async function upload(
 ): Promise<void> {
   // '@bob' reads as 'bob' in a sentence; a group keeps its '#'.
   const to = sanitize(offered.peer.replace(/^@/, ''));
+  // Members the relay left out over their size limit are said at once, before the upload.
+  const leftOut = leftOutText(offered);
+  if (leftOut !== null) ctx.err(`natter: ${leftOut} (E_FILE_TOO_LARGE)`);
   if (opts.wait === false) {
     const line = `offered ${describeFile(offered)} to ${to} (transfer ${offered.shortId}); ${hint}`;
     return say(ctx, opts, offered, line);

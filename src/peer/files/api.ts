@@ -85,6 +85,11 @@ export interface TransferInfo {
   error: { code: string; message: string } | null;
   /** An upload: what its recipients answered so far, oldest first (names sanitised). */
   replies: TransferReply[];
+  /**
+   * An upload to a group: the members left out of it, over the size they accept (names
+   * sanitised); they will not get it. Absent when nobody was.
+   */
+  leftOut?: string[];
 }
 
 /** A recipient's answer to an upload: they have it all, or will not take it. */

@@ -13,7 +13,9 @@ import {
 import { randomBytes } from '../../crypto/random.js';
 import { TRANSFER_ID_BYTES } from '../../wire/limits.js';
 import type { FileOffer } from '../../wire/types.js';
+import type { FileTarget } from './api.js';
 import { type OutgoingRecord, storeOffer } from './records.js';
+import type { ReplyPoster } from './replies.js';
 import { type StreamPlan, StreamReader } from './stream-source.js';
 import { TransferCode, transferError } from './transfer-errors.js';
 
@@ -22,6 +24,14 @@ export interface ResolvedTarget {
   peer: string;
   conversation: OutgoingRecord['conversation'];
   recipients: OutgoingRecord['recipients'];
+}
+
+/** Posts offers through the outbox (offer-post.ts): 1:1 or to a group. */
+export interface OfferPoster extends ReplyPoster {
+  resolve(target: FileTarget): Promise<ResolvedTarget>;
+  post(target: ResolvedTarget, offer: FileOffer, nowMs: number): Promise<void>;
+  /** The members a group's file was left out for (user ids from the relay), as record fields. */
+  leftOut(target: ResolvedTarget, ids: readonly Uint8Array[]): Pick<OutgoingRecord, 'leftOut'>;
 }
 
 /** The chunk size asked for, or the default. E_FILE_BAD_STATE out of range. */

@@ -20,10 +20,10 @@ import { type ComposeDeps, composeOffer } from '../messaging/compose.js';
 import type { OutboxSender } from '../messaging/sender.js';
 import type { PeerStore } from '../store.js';
 import type { FileTarget } from './api.js';
-import type { ResolvedTarget } from './offer-build.js';
+import type { OfferPoster, ResolvedTarget } from './offer-build.js';
 import { offerLine } from './offers.js';
 import { type IncomingRecord, incomingOps, type OutgoingRecord, storeOffer } from './records.js';
-import type { OfferPoster } from './transfers.js';
+import { safeDisplayName } from './safe-name.js';
 
 export interface OfferPostDeps extends ComposeDeps {
   store: PeerStore;
@@ -107,6 +107,21 @@ export class OfferPost implements OfferPoster {
     } catch {
       return false; // the group is gone from this profile
     }
+  }
+
+  /**
+   * The group members the relay left out of a file over their size limit, by the names this
+   * client knows them by (a member it has not heard of yet by the start of their user id).
+   */
+  leftOut(target: ResolvedTarget, ids: readonly Uint8Array[]): Pick<OutgoingRecord, 'leftOut'> {
+    const r = target.recipients;
+    if (ids.length === 0 || !('groupId' in r)) return {};
+    const members = this.d.groups.info(r.groupId).members;
+    const leftOut = ids.map(toHex).map((userId) => {
+      const m = members.find((x) => x.userId === userId);
+      return { userId, name: m === undefined ? userId.slice(0, 8) : safeDisplayName(m.pseudonym) };
+    });
+    return { leftOut };
   }
 
   async post(target: ResolvedTarget, offer: FileOffer, nowMs: number): Promise<void> {

@@ -62,6 +62,11 @@ export interface OutgoingRecord {
   doneSent?: boolean;
   /** What recipients answered (replies.ts), oldest first; absent before the first answer. */
   replies?: StoredReply[];
+  /**
+   * A group's file: the members the relay left out, over their size limit (FilePutResult
+   * left_out), by user id and name then; absent when nobody was.
+   */
+  leftOut?: { userId: string; name: string }[];
 }
 
 /** A recipient's answer to one of my offers: who (user id hex, their name), what, when. */

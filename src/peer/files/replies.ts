@@ -10,7 +10,8 @@
  * session (owed()). A download that failed owes nothing: it may still be accepted again.
  *
  * Sending one: an answer is taken only from someone the upload was offered to (by user id, or
- * a member of its group) and only once per person; anyone else's is ignored. It is kept in
+ * a member of its group, not one the relay left out of it) and only once per person; anyone
+ * else's is ignored. It is kept in
  * the upload's record (`replies`) and announced as 'file:reply'.
  */
 import type { Clock } from '../../util/clock.js';
@@ -82,6 +83,9 @@ export class FileReplies {
       const record = upload.record;
       const known = record.replies ?? [];
       if (known.some((k) => k.userId === r.from)) continue;
+      // Left out over their limit: the sender was told at once, and their client's decline
+      // (offers.ts overLimit) would only say it again.
+      if (record.leftOut?.some((k) => k.userId === r.from)) continue;
       if (!this.d.poster.isRecipient(record, r.from)) continue;
       const name = safeDisplayName(r.name);
       record.replies = [

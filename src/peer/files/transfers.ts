@@ -17,7 +17,7 @@ import type { PeerStore } from '../store.js';
 import type { FileTarget, OfferInfo, TransferInfo } from './api.js';
 import { TransferBook } from './book.js';
 import { Download } from './downloads.js';
-import { buildOutgoing, chunkBytesOf, type ResolvedTarget } from './offer-build.js';
+import { buildOutgoing, chunkBytesOf, type OfferPoster } from './offer-build.js';
 import type { OfferSink } from './offer-sink.js';
 import { intakeOffer, type OfferMeta } from './offers.js';
 import { tellOutcomes } from './outcomes.js';
@@ -28,7 +28,7 @@ import {
   type OutgoingRecord,
   outgoingOps,
 } from './records.js';
-import { FileReplies, type ReplyIn, type ReplyPoster } from './replies.js';
+import { FileReplies, type ReplyIn } from './replies.js';
 import {
   FILE_SETTINGS_KEY,
   type FileSettings,
@@ -41,13 +41,7 @@ import { TransferEnv } from './transfer-env.js';
 import { TransferCode, transferError } from './transfer-errors.js';
 import { putBody, Upload } from './uploads.js';
 
-export type { ResolvedTarget } from './offer-build.js';
-
-/** Posts offers through the outbox (offer-post.ts): 1:1 or to a group. */
-export interface OfferPoster extends ReplyPoster {
-  resolve(target: FileTarget): Promise<ResolvedTarget>;
-  post(target: ResolvedTarget, offer: FileOffer, nowMs: number): Promise<void>;
-}
+export type { OfferPoster, ResolvedTarget } from './offer-build.js';
 
 export interface TransfersDeps {
   store: PeerStore;
@@ -176,6 +170,7 @@ export class FileTransfers implements OfferSink {
         `send file: the relay refused ${plan.name}: ${reply.reason}`,
       );
     }
+    Object.assign(record, this.d.poster.leftOut(dest, reply.leftOut));
     await this.d.store.write(outgoingOps(record));
     await this.d.poster.post(dest, offer, record.createdAtMs);
     this.book.addUpload(upload);

@@ -42,7 +42,8 @@ export function uploadInfo(u: Upload, meter: ProgressMeter, nowMs: number): Tran
       replies: (r.replies ?? []).map(({ name, outcome }) => ({ name, outcome })),
     },
   );
-  return severalOf(info, r.offer);
+  const leftOut = r.leftOut?.map((m) => m.name);
+  return severalOf(leftOut === undefined ? info : { ...info, leftOut }, r.offer);
 }
 
 export function downloadInfo(d: Download, meter: ProgressMeter, nowMs: number): TransferInfo {

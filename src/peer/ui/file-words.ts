@@ -48,6 +48,15 @@ export function fileLabel(f: {
   return f.several === true ? `${name} (${count}, ${size})` : `${name}/ (${count}, ${size})`;
 }
 
+/** `carol and dave will not get it: it is over the size they accept`, or null (names sanitised). */
+export function leftOutWords(t: { leftOut?: string[] }): string | null {
+  const names = (t.leftOut ?? []).map((n) => sanitize(n));
+  if (names.length === 0) return null;
+  const who =
+    names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return `${who} will not get it: it is over the size they accept`;
+}
+
 /** A failure in words, with its code. */
 export function failureText(error: { code: string; message: string } | null): string {
   if (error === null) return 'it failed';

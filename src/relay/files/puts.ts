@@ -18,8 +18,13 @@ import type { FileStorage } from './storage.js';
 import { Transfer } from './transfer.js';
 import type { ChunkWriter } from './uploads.js';
 
-/** What FilePut leads to: the transfer and its durable count, and the epoch to upload under. */
-export type PutResult = { code: ''; transfer: Transfer; have: number; epoch: number } | FileRefusal;
+/**
+ * What FilePut leads to: the transfer and its durable count, the epoch to upload under, and
+ * for a new group transfer the members left out of it over their size limit (user id hex).
+ */
+export type PutResult =
+  | { code: ''; transfer: Transfer; have: number; epoch: number; leftOut: string[] }
+  | FileRefusal;
 
 /** What puts need of the relay's file parts (service.ts builds them). */
 export interface PutParts {
@@ -66,12 +71,18 @@ export class FilePuts {
         this.parts.files.adopt(new Transfer(stored.record, stored.have, stored.done));
       }
     }
-    const recipients = fileRecipients(uploaderHex, f.recipients, this.parts.directory);
-    if (!Array.isArray(recipients)) return recipients;
-    if (recipients.some((r) => f.size > this.parts.files.maxIncoming(r))) {
-      // Whose limit it was stays between the relay and that recipient.
+    const named = fileRecipients(uploaderHex, f.recipients, this.parts.directory);
+    if (!Array.isArray(named)) return named;
+    const within = (r: string) => f.size <= this.parts.files.maxIncoming(r);
+    const recipients = named.filter(within);
+    // A group's file goes to the members who accept its size; the others are left out (they
+    // could never fetch it) and named to the uploader, whose client tells who will not get
+    // it. A file to named people is theirs or nobody's, and when no member accepts it,
+    // nobody's: refused, as before (docs/decisions.md "A group's file skips who cannot take it").
+    if (recipients.length === 0 || ('to' in f.recipients && recipients.length < named.length)) {
       return { code: FileCode.TooLarge, reason: 'file: larger than a recipient accepts' };
     }
+    const leftOut = named.filter((r) => !within(r));
     const quota = registry.quotaRefusal(uploaderHex, f.size);
     if (quota) return quota;
     const blob = storage.nextBlob();
@@ -105,7 +116,7 @@ export class FilePuts {
       this.creating.delete(tidHex);
       settle();
     }
-    return { code: '', transfer: t, have: 0, epoch: t.newEpoch() };
+    return { code: '', transfer: t, have: 0, epoch: t.newEpoch(), leftOut };
   }
 
   private async resume(
@@ -131,6 +142,7 @@ export class FilePuts {
       if (stored) t.advance(stored.have);
     }
     if (t.deleted) return { code: FileCode.Unknown, reason: 'file: this transfer is gone' };
-    return { code: '', transfer: t, have: t.have, epoch };
+    // Who was left out was said to the first put; a resume is the same transfer.
+    return { code: '', transfer: t, have: t.have, epoch, leftOut: [] };
   }
 }

@@ -84,6 +84,7 @@ export class SessionFiles implements UploadOwner, DownloadOwner {
             code: r.code,
             reason: r.reason,
             haveChunks: 0,
+            leftOut: [],
           });
           return;
         }
@@ -99,6 +100,7 @@ export class SessionFiles implements UploadOwner, DownloadOwner {
           code: '',
           reason: '',
           haveChunks: r.have,
+          leftOut: r.leftOut.map(fromHex),
         });
       },
       (err: unknown) => {
@@ -109,6 +111,7 @@ export class SessionFiles implements UploadOwner, DownloadOwner {
           code: FileCode.Store,
           reason: 'file: the relay could not store it',
           haveChunks: 0,
+          leftOut: [],
         });
       },
     );

@@ -186,6 +186,7 @@ export const fileEncoders = {
       code: f.code,
       reason: f.reason,
       haveChunks: f.haveChunks,
+      leftOut: f.leftOut,
     },
   }),
   'file-chunk': (f: FrameOf<'file-chunk'>): pb.Frame.$Properties => ({
@@ -237,6 +238,9 @@ export const fileDecoders = {
     code: text('file_put_result.code', m.code, MAX_FILE_CODE_CHARS),
     reason: text('file_put_result.reason', m.reason, MAX_REASON_CHARS),
     haveChunks: chunkIndex('file_put_result.have_chunks', m.haveChunks),
+    leftOut: count('file_put_result.left_out', m.leftOut, MAX_FILE_RECIPIENTS).map((id) =>
+      exactBytes('file_put_result.left_out', id, KEY_BYTES),
+    ),
   }),
   fileChunk: (m: pb.IFileChunk): FrameOf<'file-chunk'> => ({
     type: 'file-chunk',

@@ -3681,6 +3681,9 @@ export namespace natter {
         /** FilePutResult haveChunks. */
         haveChunks: number;
 
+        /** FilePutResult leftOut. */
+        leftOut: Uint8Array[];
+
         /**
          * Encodes the specified FilePutResult message. Does not implicitly {@link natter.FilePutResult.verify|verify} messages.
          * @param message FilePutResult message or plain object to encode
@@ -3723,6 +3726,9 @@ export namespace natter {
 
             /** FilePutResult haveChunks */
             haveChunks?: (number|null);
+
+            /** FilePutResult leftOut */
+            leftOut?: (Uint8Array[]|null);
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];

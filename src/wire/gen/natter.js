@@ -9108,6 +9108,7 @@ export const natter = $root.natter = (() => {
          * @property {string|null} [code] FilePutResult code
          * @property {string|null} [reason] FilePutResult reason
          * @property {number|null} [haveChunks] FilePutResult haveChunks
+         * @property {Array.<Uint8Array>|null} [leftOut] FilePutResult leftOut
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -9133,6 +9134,7 @@ export const natter = $root.natter = (() => {
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
         const FilePutResult = function (properties) {
+            this.leftOut = [];
             if (properties)
                 for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                     if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -9172,6 +9174,14 @@ export const natter = $root.natter = (() => {
         FilePutResult.prototype.haveChunks = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
         /**
+         * FilePutResult leftOut.
+         * @member {Array.<Uint8Array>} leftOut
+         * @memberof natter.FilePutResult
+         * @instance
+         */
+        FilePutResult.prototype.leftOut = $util.emptyArray;
+
+        /**
          * Encodes the specified FilePutResult message. Does not implicitly {@link natter.FilePutResult.verify|verify} messages.
          * @function encode
          * @memberof natter.FilePutResult
@@ -9195,6 +9205,9 @@ export const natter = $root.natter = (() => {
                 writer.uint32(/* id 3, wireType 2 =*/26).string(message.reason);
             if (message.haveChunks != null && $Object.hasOwnProperty.call(message, "haveChunks") && (typeof message.haveChunks === "object" ? message.haveChunks.low || message.haveChunks.high : message.haveChunks !== 0))
                 writer.uint32(/* id 4, wireType 0 =*/32).uint64(message.haveChunks);
+            if (message.leftOut != null && message.leftOut.length)
+                for (let i = 0; i < message.leftOut.length; ++i)
+                    writer.uint32(/* id 5, wireType 2 =*/42).bytes(message.leftOut[i]);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -9273,6 +9286,14 @@ export const natter = $root.natter = (() => {
                             message.haveChunks = value;
                         else
                             delete message.haveChunks;
+                        continue;
+                    }
+                case 5: {
+                        if (wireType !== 2)
+                            break;
+                        if (!(message.leftOut && message.leftOut.length))
+                            message.leftOut = [];
+                        message.leftOut.push(reader.bytes());
                         continue;
                     }
                 }

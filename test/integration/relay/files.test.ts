@@ -372,6 +372,41 @@ describe('relay files (integration, loopback)', () => {
     assert.equal((await get(alice, file)).code, 'E_FILE_UNKNOWN');
   });
 
+  it("leaves a group member over their limit out of a group's file and names them; refuses it when all are", async () => {
+    const alice = await user('alice');
+    const bob = await user('bob');
+    const carol = await user('carol');
+    const group = TestGroup.create(alice.id, 'team', [bob.id.signPk, carol.id.signPk]);
+    alice.client.send(changeRequest(group.create, 99));
+    await alice.client.next((x) => x.type === 'group-change-result' && x.requestId === 99);
+    const team = { groupId: group.groupId };
+    carol.client.send({ type: 'file-policy', maxIncomingBytes: 3 * CHUNK });
+    await putsUntil(alice, 4 * CHUNK, toUsers(carol), 'E_FILE_TOO_LARGE');
+    const file = makeFile(4 * CHUNK, CHUNK);
+    const r = await put(alice, file, team);
+    assert.equal(r.code, '');
+    assert.deepEqual(r.leftOut.map(toHex), [toHex(carol.id.signPk)]);
+    await upload(alice, file);
+    assert.equal((await get(carol, file)).code, 'E_FILE_UNKNOWN', 'carol is no recipient');
+    await get(bob, file);
+    await receive(bob, file, 0);
+    bob.client.send(doneFrame(file, 'received'));
+    // Bob was its only recipient: done, the blob goes.
+    await until(() => relay.relay.stats().storedFiles === 0, 'the file is gone once bob has it');
+    // A file within every limit leaves nobody out.
+    assert.deepEqual((await put(alice, makeFile(CHUNK, CHUNK), team)).leftOut, []);
+    // One to carol alone is refused as before, and so is a group's when nobody accepts it.
+    assert.equal(
+      (await put(alice, makeFile(4 * CHUNK, CHUNK), toUsers(carol, bob))).code,
+      'E_FILE_TOO_LARGE',
+    );
+    bob.client.send({ type: 'file-policy', maxIncomingBytes: 3 * CHUNK });
+    await putsUntil(alice, 4 * CHUNK, toUsers(bob), 'E_FILE_TOO_LARGE');
+    const none = await put(alice, makeFile(4 * CHUNK, CHUNK), team);
+    assert.equal(none.code, 'E_FILE_TOO_LARGE');
+    assert.deepEqual(none.leftOut, []);
+  });
+
   it('closes a connection that sends a chunk out of order (E_FILE_CHUNK_ORDER) and keeps serving others', async () => {
     const alice = await user('alice');
     const bob = await user('bob');

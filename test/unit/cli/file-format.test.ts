@@ -6,11 +6,13 @@
 import assert from 'node:assert/strict';
 import {
   describeFile,
+  leftOutText,
   offerJson,
   offerRows,
   progressJson,
   progressLine,
   savedWords,
+  transferJson,
   transferRows,
 } from '../../../src/cli/file-format.js';
 import { barPayload, LineProgress, PROGRESS_LINE_MS } from '../../../src/cli/progress.js';
@@ -257,5 +259,16 @@ describe('cli file formatting', () => {
     assert.match(row, / a\.pdf, b\.txt and c\.png {2}1\.2 MiB \(3 files\) /);
     assert.doesNotMatch(row, /c\.png\//);
     assert.equal(JSON.parse(offerJson(several)).several, true);
+  });
+
+  it("names a group's members left out of a file over their limit, sanitised, in words and JSON", () => {
+    const up = transfer({ peer: '#team', state: 'done', leftOut: ['carol', 'd\x1b[2Jave'] });
+    assert.equal(
+      leftOutText(up),
+      'carol and d[2Jave will not get report.pdf: it is over the size they accept',
+    );
+    assert.match(transferRows([up])[0]!, /done; not for carol and d\[2Jave \(over their limit\)$/);
+    assert.deepEqual(JSON.parse(transferJson(up)).leftOut, ['carol', 'd\x1b[2Jave']);
+    assert.equal(leftOutText(transfer()), null);
   });
 });

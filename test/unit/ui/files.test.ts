@@ -10,6 +10,7 @@ import { completionAt } from '../../../src/peer/ui/completion.js';
 import {
   failureText,
   finishedText,
+  leftOutWords,
   offerText,
   receivedText,
   transferStatus,
@@ -125,6 +126,12 @@ describe('ui files: in words', () => {
       savedItems: ['notes.txt', 'report (1).pdf'],
     });
     assert.match(offerText(several, '1a2b'), /: saved in \/dl as notes\.txt, report \(1\)\.pdf$/);
+    // A group's members left out of an upload over their limit, names sanitised.
+    assert.equal(
+      leftOutWords({ leftOut: ['carol', 'd\u202eave'] }),
+      'carol and dave will not get it: it is over the size they accept',
+    );
+    assert.equal(leftOutWords({}), null);
     // Listed as the items, not as a folder named after the first.
     const items = offer({ name: 'notes.txt and report.pdf', files: 2, several: true });
     assert.match(

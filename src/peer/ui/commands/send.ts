@@ -4,7 +4,7 @@
  * conversation says when it is on the relay (file-events.ts). Paths as a shell takes them: `~`, and a
  * backslash before a space; Tab completes them from the local file system.
  */
-import { fileLabel } from '../file-words.js';
+import { fileLabel, leftOutWords } from '../file-words.js';
 import { splitPaths } from '../path-completion.js';
 import { labelOf } from '../state.js';
 import { sanitize } from '../text.js';
@@ -40,7 +40,11 @@ export const send: SlashCommand<'send'> = {
     );
     host.state.files.sent(t, conv.id);
     // The core keeps the offer in the conversation's history ("sent a file: ...").
-    host.notice(`offered ${fileLabel(t)} to ${sanitize(labelOf(conv))}: uploading`);
+    const offered = `offered ${fileLabel(t)} to ${sanitize(labelOf(conv))}: uploading`;
+    // Members the relay left out over their size limit: said once, here (their own decline
+    // is not said again: replies.ts).
+    const left = leftOutWords(t);
+    host.notice(left === null ? offered : `${offered}; ${left}`, left === null ? 'info' : 'warn');
     await host.reread();
   },
 };

@@ -231,6 +231,7 @@ export const samples: { [T in FrameType]: FrameOf<T> } = {
     code: '',
     reason: '',
     haveChunks: 2,
+    leftOut: [],
   },
   'file-chunk': {
     type: 'file-chunk',
@@ -342,7 +343,9 @@ export const moreFrames: Frame[] = [
     code: 'E_FILE_QUOTA',
     reason: 'over your quota',
     haveChunks: 0,
+    leftOut: [],
   },
+  { ...samples['file-put-result'], leftOut: [bob.userId, bytes(32, 0x42)] },
   {
     ...samples['file-chunk-ack'],
     through: 7,
