@@ -10,6 +10,7 @@ import type { FileReplyInfo, OfferInfo, TransferInfo } from '../index.js';
 import { finishedText, offerText, receivedText, replyText } from './file-words.js';
 import { desktopNotification, notificationFor } from './notify.js';
 import type { ScreenParts } from './parts.js';
+import { distinctLabelOf } from './sidebar.js';
 import type { Conversation } from './state.js';
 import { sanitize } from './text.js';
 import { note } from './wiring.js';
@@ -22,7 +23,8 @@ export function wireFileEvents(p: ScreenParts): (() => void)[] {
       s.files.offer(o);
       const conv = conversationFor(p, o);
       const text = receivedText(o);
-      note(p, conv.id, text, 'info', true);
+      s.notice = { text: noticeIn(p, conv, text), kind: 'info' };
+      note(p, conv.id, text);
       announce(p, conv, o.from, text);
     }),
     core.on('transfer:progress', (t) => {
@@ -72,7 +74,17 @@ export function showOffer(p: ScreenParts, o: OfferInfo): void {
   conv.lastMs = Math.max(conv.lastMs, o.offeredAtMs);
   const text = offerText(o, s.files.refOf(o.id));
   p.saver.schedule();
-  note(p, conv.id, text, o.state === 'failed' ? 'warn' : 'info', !s.isOnScreen(conv.id));
+  const kind = o.state === 'failed' ? 'warn' : 'info';
+  if (!s.isOnScreen(conv.id)) s.notice = { text: noticeIn(p, conv, text), kind };
+  note(p, conv.id, text, kind);
+}
+
+/**
+ * A file's line as the notice line says it, away from its conversation: a group's named
+ * first (`#team: bob offers …`), since the sender's name alone does not say where it went.
+ */
+function noticeIn(p: ScreenParts, conv: Conversation, text: string): string {
+  return conv.kind === 'group' ? `${sanitize(distinctLabelOf(conv, p.state))}: ${text}` : text;
 }
 
 /** A transfer ended: out of the status bar; a failure (or an upload that is up) told. */

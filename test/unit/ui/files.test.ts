@@ -256,6 +256,22 @@ describe('ui files: on the screen', () => {
     assert.match(screenText(h), /\* bob offers report\.pdf \(2\.1 MiB\) — \/accept 0001 or/);
   });
 
+  it("names a group's file in the notice line when its conversation is not on screen", async () => {
+    const h = await start();
+    h.app.open('carol');
+    await h.settle();
+    h.core.files.offer('bob', 'plan.pdf', 1000, { conversation: groupConv('7'), group: 'team' });
+    await h.settle();
+    assert.match(noticeText(h), /^#team: bob offers plan\.pdf \(1000 B\) — \/accept 0001/);
+    h.core.files.offer('bob', 'notes.txt', 10);
+    await h.settle();
+    assert.match(
+      noticeText(h),
+      /^bob offers notes\.txt/,
+      "one-to-one: the sender's name says where",
+    );
+  });
+
   it('says an offer elsewhere in the notice line, counted once with its message', async () => {
     const h = await start();
     h.app.open('carol');
