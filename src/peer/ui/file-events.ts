@@ -98,7 +98,9 @@ function finished(p: ScreenParts, t: TransferInfo): void {
   }
   const conv = s.files.conversationOf(t);
   const where = conv !== null && s.get(conv) !== undefined ? conv : null;
-  const alsoNotice = said.kind === 'error' || where === null || !s.isOnScreen(where);
+  // An upload's end also replaces /send's "uploading" in the notice line.
+  const alsoNotice =
+    said.kind === 'error' || where === null || !s.isOnScreen(where) || t.direction === 'upload';
   note(p, where, said.text, said.kind, alsoNotice);
 }
 

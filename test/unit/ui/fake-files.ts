@@ -91,6 +91,13 @@ export class FakeFiles {
     this.core.emit('file:received', { ...o });
   }
 
+  /** An upload is all on the relay: finished, as the core announces it. */
+  uploaded(id: string): void {
+    const t = this.transfers.get(id)!;
+    Object.assign(t, { doneBytes: t.size, state: 'done', etaMs: null });
+    this.core.emit('transfer:finished', { ...t });
+  }
+
   /** A recipient of upload `id` answers: received or declined, announced as the core does. */
   reply(id: string, name: string, outcome: 'received' | 'declined'): void {
     const t = this.transfers.get(id)!;

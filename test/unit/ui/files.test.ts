@@ -365,6 +365,24 @@ describe('ui files: on the screen', () => {
     assert.match(noticeText(h), /offered files \(1000 B\) to #team: uploading/);
   });
 
+  it("replaces the notice's 'uploading' once the upload is on the relay, its conversation on screen", async () => {
+    const h = await start();
+    h.app.open('bob');
+    await h.settle();
+    await h.type('/send /tmp/report.pdf\r');
+    await h.settle();
+    assert.match(noticeText(h), /offered report\.pdf \(1000 B\) to bob: uploading/);
+    const [id] = h.core.files.transfers.keys();
+    h.core.files.uploaded(id!);
+    await h.settle();
+    assert.match(noticeText(h), /report\.pdf is on the relay: bob can fetch it now/);
+    assert.match(
+      screenText(h),
+      /\* report\.pdf is on the relay/,
+      'and the line in the conversation',
+    );
+  });
+
   it('says in words that nothing was offered while the relay is unreachable', async () => {
     const h = await start();
     h.app.open('bob');
