@@ -22,6 +22,7 @@ import type {
   PresenceStatus,
 } from './events.js';
 import { composeText } from './messaging/compose.js';
+import { chosenStatusOp, takeUpChosenStatus } from './presence/chosen-status.js';
 import type { DiscoveredRelay } from './presence/client-presence.js';
 import type { Me } from './profile.js';
 
@@ -54,7 +55,11 @@ export class NatterClient extends ClientFiles {
 
   /** Opens a profile: identity, local store (E_PROFILE_IN_USE if another process has it). */
   static async open(opts: OpenOptions): Promise<NatterClient> {
-    return new NatterClient(await openComponents(opts));
+    const c = await openComponents(opts);
+    await takeUpChosenStatus(c, opts.presence).catch((err) =>
+      c.store.close().then(() => Promise.reject(err)),
+    );
+    return new NatterClient(c);
   }
 
   /**
@@ -98,12 +103,20 @@ export class NatterClient extends ClientFiles {
     return this.c.presence.online();
   }
 
+  /** Our status as announced now (a `--status`, the one kept from last time, or online). */
+  ownStatus(): { status: PresenceStatus; text: string } {
+    return this.c.presence.own();
+  }
+
   /**
    * Sets our status: a heartbeat goes out at once and, when connected, a SetStatus
-   * to the relay (sent again after every reconnect). Rejects with E_BAD_STATUS.
+   * to the relay (sent again after every reconnect). Rejects with E_BAD_STATUS. Kept in
+   * the profile for the next client that announces, unless `chosen: false` (an
+   * automatic away: presence/chosen-status.ts).
    */
-  setStatus(status: PresenceStatus, text = ''): Promise<void> {
-    return this.c.presence.setStatus(status, text);
+  async setStatus(status: PresenceStatus, text = '', options: { chosen?: boolean } = {}) {
+    await this.c.presence.setStatus(status, text);
+    if (options.chosen !== false) await this.c.store.write([chosenStatusOp({ status, text })]);
   }
 
   /**

@@ -127,9 +127,8 @@ async function runChat(
       // The first run connected before the screen existed: what it reported.
       connection: lastConnection.get(client),
       save: (s) => stateFile.save(s),
-      ...(opts.status === undefined && opts.statusText === undefined
-        ? {}
-        : { initialStatus: { status: opts.status ?? 'online', text: opts.statusText ?? '' } }),
+      // What the core announces: --status, or the status chosen last time (chosen-status.ts).
+      initialStatus: client.ownStatus(),
     });
     try {
       await app.start();

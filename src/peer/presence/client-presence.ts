@@ -152,6 +152,11 @@ export class ClientPresence {
       .map((item) => toOnlinePeer(item, this.o.contacts.get(item.pseudonym)));
   }
 
+  /** Our status as announced now. */
+  own(): { status: PresenceStatus; text: string } {
+    return { status: this.status, text: this.statusText };
+  }
+
   /** Our status now: announced at once on the LAN and sent to the relay if connected. */
   async setStatus(status: PresenceStatus, text = ''): Promise<void> {
     this.status = checkStatus(status);

@@ -103,7 +103,7 @@ export function assembleScreen(
   };
   const own = new OwnStatus({
     state,
-    announce: (status, text) => core.setStatus(status, text),
+    announce: (status, text, automatic) => core.setStatus(status, text, { chosen: !automatic }),
     clock,
     autoAwayMinutes: settings.autoAwayMinutes,
     changed: render,

@@ -61,7 +61,7 @@ export interface ChatCore {
   /** Who is online now (presence, issue 3); [] when presence is off. */
   online(): OnlinePeer[];
   /** Announces the user's own status (presence, issue 3). */
-  setStatus(status: PresenceStatus, text?: string): Promise<void>;
+  setStatus(status: PresenceStatus, text?: string, options?: { chosen?: boolean }): Promise<void>;
   // Groups (issue 11). A group ref is a name, '#name', the conversation id or an id prefix;
   // the screen passes conversation ids. Changes resolve once the relay applied them.
   groups(): Promise<GroupInfo[]>;

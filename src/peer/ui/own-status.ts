@@ -14,8 +14,8 @@ export class OwnStatus {
   constructor(
     private readonly o: {
       state: ChatState;
-      /** Announces a status (the core's setStatus). */
-      announce: (status: PresenceStatus, text: string) => Promise<void>;
+      /** Announces a status (the core's setStatus); an automatic one is not kept as chosen. */
+      announce: (status: PresenceStatus, text: string, automatic: boolean) => Promise<void>;
       clock: Clock;
       /** Idle minutes before 'away'; 0: never. */
       autoAwayMinutes: number;
@@ -28,7 +28,7 @@ export class OwnStatus {
 
   /** /status: announced first, shown once the core took it (rejects if it did not). */
   async set(status: PresenceStatus, text: string): Promise<void> {
-    await this.o.announce(status, text);
+    await this.o.announce(status, text, false);
     Object.assign(this.o.state, { ownStatus: status, ownStatusText: text, autoAway: false });
   }
 
@@ -37,7 +37,7 @@ export class OwnStatus {
     const s = this.o.state;
     if (s.autoAway) {
       Object.assign(s, { autoAway: false, ownStatus: 'online' });
-      this.o.announce('online', s.ownStatusText).catch(this.o.failed);
+      this.o.announce('online', s.ownStatusText, true).catch(this.o.failed);
     }
     if (this.timer !== null) this.o.clock.clearTimeout(this.timer);
     this.timer = null;
@@ -57,7 +57,7 @@ export class OwnStatus {
     const s = this.o.state;
     if (s.ownStatus !== 'online' || this.stopped) return;
     Object.assign(s, { autoAway: true, ownStatus: 'away' });
-    this.o.announce('away', s.ownStatusText).catch(this.o.failed);
+    this.o.announce('away', s.ownStatusText, true).catch(this.o.failed);
     this.o.changed();
   }
 }

@@ -148,6 +148,15 @@ describe('cli presence: who, status and an announced follower', function () {
     // BYE drops the LAN source, the relay's report the rest: whichever comes last says so.
     assert.equal(leaves.length, 1);
     assert.match(leaves[0]?.reason ?? '', /^(bye|relay-gone)$/);
+
+    // The status she chose outlasts the client: the next follower, given no --status,
+    // announces it again (on the LAN and through the relay).
+    const again = follow('alice', []);
+    await waitFor(() => find('alice')?.source === 'both', 10_000, 'alice back on both sources');
+    assert.equal(find('alice')?.status, 'busy');
+    assert.equal(find('alice')?.statusText, 'in a meeting');
+    again.kill('SIGTERM');
+    assert.equal(await exited(again), 0);
   });
 
   it('prints one JSON line per change with a millisecond timestamp, until stopped', async () => {

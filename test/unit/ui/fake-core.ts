@@ -72,7 +72,7 @@ export class FakeCore implements ChatCore {
   /** Every conversation's entries, by conversation id, as the store keeps them. */
   readonly stored = new Map<string, HistoryEntry[]>();
   readonly sent: { to: string; text: string }[] = [];
-  readonly statuses: { status: PresenceStatus; text: string | undefined }[] = [];
+  readonly statuses: { status: PresenceStatus; text: string | undefined; automatic?: true }[] = [];
   /** Every trust() asked for, with the safety number it was given. */
   readonly trusted: { name: string; safetyNumber: string }[] = [];
   /** Names whose history the UI read, one per read (conversation()). */
@@ -344,8 +344,12 @@ export class FakeCore implements ChatCore {
     return this.onlineNow;
   }
 
-  async setStatus(status: PresenceStatus, text?: string): Promise<void> {
-    this.statuses.push({ status, text });
+  async setStatus(
+    status: PresenceStatus,
+    text?: string,
+    options?: { chosen?: boolean },
+  ): Promise<void> {
+    this.statuses.push({ status, text, ...(options?.chosen === false ? { automatic: true } : {}) });
   }
 
   /** What queued() answers: the test sets it (sends here stay 'queued' in history). */

@@ -46,10 +46,11 @@ describe('ui screen: following the core', () => {
     assert.deepEqual(h.core.statuses, []);
     h.clock.advance(1);
     await h.settle();
-    assert.deepEqual(h.core.statuses, [{ status: 'away', text: '' }]);
+    // Automatic: announced, not kept as the user's choice for the next start.
+    assert.deepEqual(h.core.statuses, [{ status: 'away', text: '', automatic: true }]);
     assert.match(h.rows()[23]!, /alice ◐ away \(idle\)/);
     await h.type('x');
-    assert.deepEqual(h.core.statuses.at(-1), { status: 'online', text: '' });
+    assert.deepEqual(h.core.statuses.at(-1), { status: 'online', text: '', automatic: true });
     assert.match(h.rows()[23]!, /alice ● online/);
   });
 
