@@ -118,6 +118,7 @@ async function runChat(
     const term = new BlessedTerminal({
       tmux: Boolean(base.io.env.TMUX),
       guessPastes: guessesPastes(base.io.env.TERM ?? ''),
+      ...(base.io.env.COLORTERM === undefined ? {} : { colorTerm: base.io.env.COLORTERM }),
     });
     const app = new ChatApp(client, term, {
       settings,

@@ -9,6 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import blessed from 'blessed';
 import type { Grid, StyleName } from './grid.js';
+import { type CellStyle, colourDepth, stylesFor } from './palette.js';
 
 export interface KeyPress {
   /** blessed's key name: 'a', 'return', 'tab', 'pageup', 'escape', ... */
@@ -35,30 +36,6 @@ export interface Terminal {
   destroy(): void;
 }
 
-const STYLES: Record<
-  StyleName,
-  { fg?: string; bg?: string; bold?: boolean; inverse?: boolean; underline?: boolean }
-> = {
-  default: {},
-  dim: { fg: 'gray' },
-  bold: { bold: true },
-  title: { bold: true },
-  own: { fg: 'green', bold: true },
-  peer: { fg: 'cyan', bold: true },
-  system: { fg: 'magenta' },
-  error: { fg: 'red', bold: true },
-  warn: { fg: 'yellow' },
-  ok: { fg: 'green' },
-  mention: { fg: 'black', bg: 'yellow', bold: true },
-  unread: { bold: true, underline: false },
-  selected: { inverse: true },
-  statusbar: { fg: 'white', bg: 'blue' },
-  separator: { fg: 'gray' },
-  online: { fg: 'green' },
-  away: { fg: 'yellow' },
-  busy: { fg: 'red' },
-};
-
 const PASTE_START = '\x1b[200~';
 const PASTE_END = '\x1b[201~';
 
@@ -74,6 +51,8 @@ export interface BlessedTerminalOptions {
   output?: Writable;
   /** terminfo name; default $TERM. */
   terminal?: string;
+  /** $COLORTERM: `truecolor` or `24bit` means at least 256 colours (palette.ts). */
+  colorTerm?: string;
   /** Inside tmux, OSC sequences are wrapped in its passthrough (needs `allow-passthrough on`). */
   tmux?: boolean;
   /**
@@ -95,6 +74,7 @@ export class BlessedTerminal implements Terminal {
   private swallowKeys = false;
   private highSurrogate = '';
   private destroyed = false;
+  private readonly styles: Record<StyleName, CellStyle>;
 
   constructor(private readonly options: BlessedTerminalOptions = {}) {
     this.screen = blessed.screen({
@@ -113,6 +93,9 @@ export class BlessedTerminal implements Terminal {
     (this.painter as unknown as { render: () => void }).render = () => this.paint();
     this.screen.append(this.painter);
     const program = this.screen.program;
+    const { terminal, tput } = program as unknown as { terminal: string; tput: { colors: number } };
+    tput.colors = colourDepth(terminal, options.colorTerm, tput.colors);
+    this.styles = stylesFor(tput.colors);
     // The terminal takes UTF-8 (forceUnicode): draw line characters as they are,
     // never through the VT100 alternate character set ('│' as 'x', '·' as '~').
     (program as unknown as { tput: { brokenACS: boolean } }).tput.brokenACS = true;
@@ -237,7 +220,7 @@ export class BlessedTerminal implements Terminal {
   private attr(style: StyleName): number {
     let a = this.attrs.get(style);
     if (a === undefined) {
-      a = (this.painter as unknown as { sattr(s: object): number }).sattr(STYLES[style]);
+      a = (this.painter as unknown as { sattr(s: object): number }).sattr(this.styles[style]);
       this.attrs.set(style, a);
     }
     return a;

@@ -57,6 +57,9 @@ export async function start(
     saved?: SavedState;
     /** A terminal that does not bracket pastes (BlessedTerminalOptions.guessPastes). */
     guessPastes?: boolean;
+    /** The terminfo name (default xterm-256color) and $COLORTERM. */
+    terminal?: string;
+    colorTerm?: string;
   } = {},
 ): Promise<Harness> {
   const input = new PassThrough() as FakeTty;
@@ -75,7 +78,8 @@ export async function start(
   const term = new BlessedTerminal({
     input,
     output,
-    terminal: 'xterm-256color',
+    terminal: options.terminal ?? 'xterm-256color',
+    ...(options.colorTerm === undefined ? {} : { colorTerm: options.colorTerm }),
     guessPastes: options.guessPastes === true,
   });
   const clock = new ManualClock(core.now);
