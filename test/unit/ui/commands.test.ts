@@ -35,6 +35,18 @@ describe('ui commands: parsing the input line', () => {
     assert.match(err('   '), /nothing to send/);
   });
 
+  it('sends input of more than one line as typed, never as a command', () => {
+    const log = '/var/log/syslog shows:\nkernel: oops';
+    assert.deepEqual(ok(log), { kind: 'say', text: log });
+    assert.deepEqual(ok('/msg carol\nhello there'), {
+      kind: 'say',
+      text: '/msg carol\nhello there',
+    });
+    assert.deepEqual(ok('//a\nb'), { kind: 'say', text: '//a\nb' });
+    assert.deepEqual(ok('/who\n'), { kind: 'who' }, 'a trailing line break adds no line');
+    assert.match(err(' \n \n'), /nothing to send/);
+  });
+
   it('parses every command with its arguments', () => {
     assert.deepEqual(ok('/msg bob'), { kind: 'msg', name: 'bob' });
     assert.deepEqual(ok('/msg bob hi there'), { kind: 'msg', name: 'bob', text: 'hi there' });

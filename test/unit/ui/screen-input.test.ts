@@ -42,6 +42,23 @@ describe('ui screen: keys, pastes and commands', () => {
     assert.deepEqual(h.core.sent, [{ to: 'bob', text: 'line one\nline two' }]);
   });
 
+  it('sends a pasted text of several lines starting with / to the conversation on screen, as typed', async () => {
+    const h = await start({ setup: (core) => (core.onlineNow = [peer('carol')]) });
+    h.app.open('bob');
+    await h.settle();
+    await h.type('\x1b[200~/var/log/syslog shows:\nkernel: oops\x1b[201~');
+    await h.type('\r');
+    await h.type('\x1b[200~/msg carol\nhello there\x1b[201~');
+    await h.type('\r');
+    assert.deepEqual(h.core.sent, [
+      { to: 'bob', text: '/var/log/syslog shows:\nkernel: oops' },
+      { to: 'bob', text: '/msg carol\nhello there' },
+    ]);
+    assert.equal(h.app.editor.text, '');
+    assert.match(h.rows()[22]!, /^bob> +$/, 'still in the conversation with bob');
+    assert.doesNotMatch(noticeText(h), /unknown command/);
+  });
+
   it('sends each line of typing that arrives in one chunk, on a terminal that brackets pastes', async () => {
     const h = await start();
     h.app.open('bob');

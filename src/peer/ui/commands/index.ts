@@ -81,7 +81,18 @@ export function commandNamed(word: string): CommandInfo | undefined {
 
 export type Parsed = { ok: true; command: Command } | { ok: false; error: string };
 
+/**
+ * What a submitted input means. Input of more than one line (a paste, Ctrl-J) is never a
+ * command: it is sent as typed, a leading `/` or `//` included. A trial pasted
+ * `/var/log/syslog shows:` and a log line and got `unknown command`, and a pasted
+ * `/msg carol` and a line sent that line to carol from a group.
+ */
 export function parseInput(line: string): Parsed {
+  if (line.trimEnd().includes('\n')) {
+    return line.trim().length === 0
+      ? { ok: false, error: 'nothing to send' }
+      : { ok: true, command: { kind: 'say', text: line } };
+  }
   if (!line.startsWith('/') || line.startsWith('//')) {
     const text = line.startsWith('//') ? line.slice(1) : line;
     return text.trim().length === 0
