@@ -68,6 +68,8 @@ export interface ChatCore {
   createGroup(name: string, members: string[]): Promise<GroupInfo>;
   addToGroup(group: string, member: string): Promise<GroupInfo>;
   removeFromGroup(group: string, member: string): Promise<GroupInfo>;
+  promoteInGroup(group: string, member: string): Promise<GroupInfo>;
+  demoteInGroup(group: string, member: string): Promise<GroupInfo>;
   renameGroup(group: string, newName: string): Promise<GroupInfo>;
   leaveGroup(group: string): Promise<void>;
   sendToGroup(

@@ -57,6 +57,12 @@ export class GroupBook {
     return (this.get(id)?.members ?? []).some((m) => nameKey(m.pseudonym) === nameKey(name));
   }
 
+  /** `name`'s role in group `id`, or null when they are not in it. */
+  roleOf(id: string, name: string): 'admin' | 'member' | null {
+    const found = this.get(id)?.members.find((m) => nameKey(m.pseudonym) === nameKey(name));
+    return found?.role ?? null;
+  }
+
   /** The groups `name` is a member of: where a change of their key is told too. */
   sharedWith(name: string): GroupInfo[] {
     return this.all().filter((g) => this.hasMember(g.conversation, name));

@@ -85,7 +85,7 @@ export function membersPanel(group: GroupInfo, state: ChatState): Panel {
     [],
     [
       {
-        text: 'Admins: /invite NAME, /kick NAME, /rename NEWNAME. Anyone: /leave. Esc closes.',
+        text: 'Admins: /invite, /kick, /promote, /demote NAME, /rename NEWNAME. Anyone: /leave. Esc closes.',
         style: 'dim',
       },
     ],

@@ -49,7 +49,7 @@ export function helpPanel(
     line('  ● online  ◐ away  ⊘ busy;  lan / relay / both: where we see them'),
     line('  ? unverified  ✓ verified (/verify)  ! key changed (/trust)'),
     line('  n: unread messages, @n: one of them mentions you (in a group: @yourname)'),
-    line('  #name: a group (/members, /invite, /kick, /rename, /leave)'),
+    line('  #name: a group (/members, /invite, /kick, /promote, /demote, /rename, /leave)'),
     line(''),
     line('Settings (ui.json in the profile, or natter chat flags)', 'title'),
     line(

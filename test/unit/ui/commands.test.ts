@@ -102,6 +102,8 @@ describe('ui commands: one table for help, completion and dispatch', () => {
       '/group',
       '/invite',
       '/kick',
+      '/promote',
+      '/demote',
       '/members',
       '/rename',
       '/leave',

@@ -240,6 +240,14 @@ export class FakeCore implements ChatCore {
     return this.groupBook.remove(group, name);
   }
 
+  async promoteInGroup(group: string, name: string): Promise<GroupInfo> {
+    return this.groupBook.role(group, name, 'promote');
+  }
+
+  async demoteInGroup(group: string, name: string): Promise<GroupInfo> {
+    return this.groupBook.role(group, name, 'demote');
+  }
+
   async renameGroup(group: string, name: string): Promise<GroupInfo> {
     return this.groupBook.rename(group, name);
   }

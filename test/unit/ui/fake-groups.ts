@@ -131,6 +131,18 @@ export class FakeGroups {
     );
   }
 
+  /** Makes `name` an admin (promote) or a member again (demote). */
+  role(ref: string, name: string, op: 'promote' | 'demote'): GroupInfo {
+    this.calls.push(`${op} ${ref} ${name}`);
+    const g = this.resolve(ref);
+    const role = op === 'promote' ? ('admin' as const) : ('member' as const);
+    const members = g.members.map((m) =>
+      nameKey(m.pseudonym) === nameKey(name) ? { ...m, role } : m,
+    );
+    const kind = op === 'promote' ? ('promoted' as const) : ('demoted' as const);
+    return this.change({ ...g, members }, { kind, by: this.core.me.pseudonym, member: name });
+  }
+
   rename(ref: string, to: string): GroupInfo {
     this.calls.push(`rename ${ref} ${to}`);
     const g = this.resolve(ref);

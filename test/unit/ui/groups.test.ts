@@ -70,6 +70,8 @@ describe('ui groups: parsing the group commands', () => {
     assert.deepEqual(ok('/add bob'), { kind: 'invite', name: 'bob' });
     assert.deepEqual(ok('/kick bob'), { kind: 'kick', name: 'bob' });
     assert.deepEqual(ok('/remove bob'), { kind: 'kick', name: 'bob' });
+    assert.deepEqual(ok('/promote bob'), { kind: 'promote', name: 'bob' });
+    assert.deepEqual(ok('/demote bob'), { kind: 'demote', name: 'bob' });
     assert.deepEqual(ok('/members'), { kind: 'members' });
     assert.deepEqual(ok('/names'), { kind: 'members' });
     assert.deepEqual(ok('/rename the new team'), { kind: 'rename', name: 'the new team' });
@@ -86,6 +88,8 @@ describe('ui groups: parsing the group commands', () => {
     assert.match(err('/invite'), /usage: \/invite NAME/);
     assert.match(err('/invite bob carol'), /usage: \/invite NAME/);
     assert.match(err('/kick'), /usage: \/kick NAME/);
+    assert.match(err('/promote'), /usage: \/promote NAME/);
+    assert.match(err('/demote bob carol'), /usage: \/demote NAME/);
     assert.match(err('/members bob'), /usage: \/members/);
     assert.match(err('/rename'), /usage: \/rename NEWNAME/);
     assert.match(err('/leave now'), /usage: \/leave/);

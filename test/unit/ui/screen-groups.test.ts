@@ -200,6 +200,24 @@ describe('ui screen: groups', () => {
     ]);
   });
 
+  it('promotes and demotes a member with a completed name, each change a line', async () => {
+    const h = await withTeam();
+    await h.type('\x1b1');
+    await h.type('/promote c\t');
+    assert.equal(h.app.editor.text, '/promote carol ');
+    await h.type('\r');
+    assert.match(screenText(h), /\* you made carol an admin/);
+    await h.type('/promote carol\r');
+    assert.match(noticeText(h), /carol is an admin of #team already/);
+    await h.type('/demote carol\r');
+    assert.match(screenText(h), /\* you made carol a member \(no longer admin\)/);
+    await h.type('/demote bob\r');
+    assert.match(noticeText(h), /bob is not an admin of #team/);
+    await h.type('/promote dave\r');
+    assert.match(noticeText(h), /dave is not in #team/);
+    assert.deepEqual(h.core.groupBook.calls, [`promote ${TEAM} carol`, `demote ${TEAM} carol`]);
+  });
+
   it('shows changes made by others, and a warning the core raised, in the conversation', async () => {
     const h = await withTeam('member');
     await h.type('\x1b1');
@@ -255,7 +273,15 @@ describe('ui screen: groups', () => {
     const h = await withTeam('member');
     h.app.open('bob');
     await h.settle();
-    for (const cmd of ['/invite dave', '/kick bob', '/members', '/rename x', '/leave']) {
+    for (const cmd of [
+      '/invite dave',
+      '/kick bob',
+      '/promote bob',
+      '/demote bob',
+      '/members',
+      '/rename x',
+      '/leave',
+    ]) {
       await h.type(`${cmd}\r`);
       assert.match(noticeText(h), /acts on a group conversation, and this is not one/, cmd);
     }
@@ -264,6 +290,8 @@ describe('ui screen: groups', () => {
     assert.match(noticeText(h), /only an admin of #team can \/kick/);
     await h.type('/invite carol\r');
     assert.match(noticeText(h), /only an admin/);
+    await h.type('/promote carol\r');
+    assert.match(noticeText(h), /only an admin of #team can \/promote/);
     assert.deepEqual(h.core.groupBook.calls, []);
   });
 
@@ -278,7 +306,10 @@ describe('ui screen: groups', () => {
     await h.type('\x1b');
     // The only admin is told at once, before any question, as the core would refuse it.
     await h.type('/leave\r');
-    assert.match(noticeText(h), /you are the only admin of #team: make someone else admin first/);
+    assert.match(
+      noticeText(h),
+      /you are the only admin of #team: make someone else admin first \(\/promote NAME\), then \/leave/,
+    );
     assert.doesNotMatch(h.rows()[22]!, /\(y\/n\)/);
     assert.deepEqual(h.core.groupBook.calls, []);
     const g = h.core.groupBook.resolve(TEAM);

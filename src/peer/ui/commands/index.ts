@@ -17,6 +17,7 @@ import { leave } from './leave.js';
 import { members } from './members.js';
 import { msg } from './msg.js';
 import { open } from './open.js';
+import { demote, promote } from './promote.js';
 import { quit } from './quit.js';
 import { rename } from './rename.js';
 import { search } from './search.js';
@@ -51,6 +52,8 @@ export const COMMANDS: CommandTable = {
   group,
   invite,
   kick,
+  promote,
+  demote,
   members,
   rename,
   leave,

@@ -22,7 +22,7 @@ export const leave: SlashCommand<'leave'> = {
     const admins = members.filter((m) => m.role === 'admin').length;
     if (open.group.myRole === 'admin' && admins === 1 && members.length > 1) {
       host.notice(
-        `you are the only admin of ${label}: make someone else admin first (natter group promote ${label} NAME), then /leave`,
+        `you are the only admin of ${label}: make someone else admin first (/promote NAME), then /leave`,
         'error',
       );
       return;

@@ -33,6 +33,8 @@ export interface CommandArgs {
   group: { action: 'create'; name: string; members: string[] };
   invite: { name: string };
   kick: { name: string };
+  promote: { name: string };
+  demote: { name: string };
   members: NoArgs;
   rename: { name: string };
   leave: NoArgs;
