@@ -265,6 +265,7 @@ export class ChatApp implements CommandHost {
   private switched(): void {
     // A question belongs to the panel it came with, which switching closed.
     this.parts.input.dropQuestion();
+    this.parts.display.conversationShown();
     this.parts.conversation.switched();
     this.parts.saver.schedule();
   }

@@ -103,10 +103,22 @@ function firstNewItem(items: readonly Item[], count: number): number {
   return first;
 }
 
+/** The "new messages" lines made, known by identity (never by text a peer could write). */
+const newMessagesLines = new WeakSet<Line>();
+
+/** The index of the "new messages" line in `lines`, or -1. */
+export function newMessagesAt(lines: readonly Line[]): number {
+  return lines.findIndex((line) => newMessagesLines.has(line));
+}
+
 function newMessagesLine(width: number): Line {
   const label = truncate(' new messages ', width);
   const rest = Math.max(0, width - displayWidth(label));
-  return [{ text: `${'─'.repeat(2)}${label}${'─'.repeat(Math.max(0, rest - 2))}`, style: 'warn' }];
+  const line: Line = [
+    { text: `${'─'.repeat(2)}${label}${'─'.repeat(Math.max(0, rest - 2))}`, style: 'warn' },
+  ];
+  newMessagesLines.add(line);
+  return line;
 }
 
 function daySeparator(ms: number, width: number): Line {

@@ -3,7 +3,7 @@
  * shows the open conversation's history or a panel over it. Owns the panel's
  * scroll offset; the history keeps its own (history-view.ts).
  */
-import { conversationLines, type Line, wrapSpans } from './conversation.js';
+import { conversationLines, type Line, newMessagesAt, wrapSpans } from './conversation.js';
 import type { ConversationView } from './history-view.js';
 import type { InputLine } from './input-line.js';
 import { computeLayout, type Layout } from './layout.js';
@@ -13,8 +13,13 @@ import type { UiSettings } from './settings.js';
 import type { ChatState } from './state.js';
 import { paintScreen } from './view.js';
 
+/** Lines above the "new messages" line left in view when a conversation opens there. */
+const LINES_ABOVE_NEW = 1;
+
 export class Display {
   private panelScroll = 0;
+  /** A conversation was opened and not yet drawn with its history: see startAtNew. */
+  private opening = true;
 
   constructor(
     private readonly term: Terminal,
@@ -28,6 +33,11 @@ export class Display {
   /** A panel was opened: it starts at its top. */
   panelOpened(): void {
     this.panelScroll = 0;
+  }
+
+  /** A conversation was opened (or opened again): its first draw may start at what is new. */
+  conversationShown(): void {
+    this.opening = true;
   }
 
   /** PageUp (1) / PageDown (-1). True when an older page of history should be read. */
@@ -47,7 +57,10 @@ export class Display {
     const layout = this.layout();
     const lines = this.currentLines(layout.body.w);
     const panel = this.state.panel !== null;
-    if (!panel) this.history.follow(lines.length);
+    if (!panel) {
+      this.history.follow(lines.length);
+      this.startAtNew(lines, layout.body.h);
+    }
     const out = paintScreen(layout.cols, layout.rows, {
       state: this.state,
       lines,
@@ -59,6 +72,28 @@ export class Display {
     if (panel) this.panelScroll = out.scroll;
     else this.history.scroll = out.scroll;
     this.term.draw(out.grid, out.cursor);
+  }
+
+  /**
+   * The first draw of an opened conversation with its history: when what is unread does not
+   * fit on one screen, it starts at the "new messages" line (near the top, the line before
+   * it above), not at the bottom pages below it; PageDown goes on from there.
+   */
+  private startAtNew(lines: readonly Line[], height: number): void {
+    if (!this.opening) return;
+    const conv = this.state.active();
+    if (conv === undefined || conv.unreadAtOpen === 0) {
+      this.opening = false;
+      return;
+    }
+    const at = newMessagesAt(lines);
+    // Not read yet: the line comes with the history.
+    if (at === -1 || this.history.conversation !== conv.id) return;
+    this.opening = false;
+    // Scrolled already, or all that is new fits below the line: the bottom shows it.
+    if (this.history.scroll !== 0 || lines.length - at <= height) return;
+    const top = Math.max(0, at - LINES_ABOVE_NEW);
+    this.history.scroll = Math.max(0, lines.length - height - top);
   }
 
   private layout(): Layout {

@@ -199,6 +199,34 @@ describe('ui screen: everyday use', () => {
     assert.doesNotMatch(screenText(h), /new messages/, 'gone once read');
   });
 
+  it('opens a conversation at its "new messages" line when what is unread does not fit on one screen', async () => {
+    const h = await start();
+    h.core.receive('bob', 'old one');
+    h.app.open('bob');
+    await h.settle();
+    h.app.open('carol');
+    await h.settle();
+    for (let i = 1; i <= 30; i++) h.core.receive('bob', `unread ${i}`);
+    await h.settle();
+    await h.type('\x1b1');
+    const rows = h.rows();
+    const marker = rows.findIndex((r) => /─ new messages ─/.test(r));
+    assert.ok(marker >= 1 && marker <= 3, `the line is near the top (row ${marker})`);
+    assert.match(rows[marker - 1]!, /bob: old one/, 'the line before it above it');
+    assert.match(rows[marker + 1]!, /bob: unread 1 /);
+    assert.doesNotMatch(screenText(h), /unread 30/, 'not at the bottom');
+    await h.type('\x1b[6~\x1b[6~'); // PageDown twice
+    assert.match(screenText(h), /bob: unread 30/);
+    // A few unread, which fit: the bottom, as before.
+    h.app.open('carol');
+    await h.settle();
+    for (let i = 1; i <= 3; i++) h.core.receive('bob', `few ${i}`);
+    await h.settle();
+    await h.type('\x1b1');
+    assert.match(screenText(h), /─ new messages ─+[\s\S]*bob: few 3/);
+    assert.match(screenText(h), /unread 30/);
+  });
+
   it('numbers /search hits with their conversation, and /open N opens it', async () => {
     const h = await start({
       setup: (core) => (core.contactList = [contact('bob'), contact('carol')]),
