@@ -66,7 +66,7 @@ export class Display {
       lines,
       scroll: panel ? this.panelScroll : this.history.scroll,
       editor: this.input.editor,
-      prompt: this.input.prompt(this.state.active()),
+      prompt: this.prompt(),
       sidebarCols: this.settings.sidebarWidth,
     });
     if (panel) this.panelScroll = out.scroll;
@@ -94,6 +94,12 @@ export class Display {
     if (this.history.scroll !== 0 || lines.length - at <= height) return;
     const top = Math.max(0, at - LINES_ABOVE_NEW);
     this.history.scroll = Math.max(0, lines.length - height - top);
+  }
+
+  private prompt(): string {
+    const conv = this.state.active();
+    const tag = conv?.kind === 'group' ? this.state.groups.idTag(conv.id) : null;
+    return this.input.prompt(conv, tag);
   }
 
   private layout(): Layout {

@@ -82,9 +82,15 @@ export class InputLine {
     return { type: 'answer', yes: /^\s*y(es)?\s*$/i.test(text), onYes: question.onYes };
   }
 
-  /** Shown before the input: the question, or the open conversation's name. */
-  prompt(conversation: Conversation | undefined): string {
+  /**
+   * Shown before the input: the question, or the open conversation's name, with `tag` (a
+   * group's id tag, GroupBook.idTag, when another group of mine has its name: `#ops (ad96)>`,
+   * as the sidebar and the header show it) kept whole after a long name.
+   */
+  prompt(conversation: Conversation | undefined, tag: string | null = null): string {
     if (this.question) return `${this.question.text} `;
-    return conversation ? `${truncate(sanitize(labelOf(conversation)), 16)}> ` : '> ';
+    if (conversation === undefined) return '> ';
+    const label = truncate(sanitize(labelOf(conversation)), 16);
+    return tag === null ? `${label}> ` : `${label} (${sanitize(tag)})> `;
   }
 }

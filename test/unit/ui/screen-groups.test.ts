@@ -135,14 +135,18 @@ describe('ui screen: groups', () => {
     assert.deepEqual(h.core.sent.at(-1), { to: groupConv('8'), text: 'Twofold' });
   });
 
-  it('tells two groups of one name apart by an id prefix, in the sidebar and the header', async () => {
+  it('tells two groups of one name apart by an id prefix, in the sidebar, the header and the prompt', async () => {
     const h = await withTeam();
     assert.match(row(h, '#team'), /#team +│/, 'one #team: no prefix');
+    await h.type('\x1b1');
+    assert.match(h.rows()[22]!, /^#team> +$/);
     await addedByBob(h, '8', 'Team');
     assert.match(row(h, '#team'), /#team \(7777\) +│/);
     assert.match(row(h, '#Team'), /#Team \(8888\) +│/);
+    assert.match(h.rows()[22]!, /^#team \(7777\)> +$/);
     await h.type('/msg #8888\r');
     assert.match(h.rows()[0]!, /#Team \(8888\) · 2 members/);
+    assert.match(h.rows()[22]!, /^#Team \(8888\)> +$/);
   });
 
   it('completes #NAME after /msg over my groups, spaces and all', async () => {
