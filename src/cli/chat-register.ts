@@ -16,6 +16,7 @@ import { isNatterError } from '../util/errors.js';
 import { FAIL_FAST_MS } from './connect.js';
 import { CliContext, type OpenClientOptions } from './context.js';
 import { sanitize, takenWhy } from './format.js';
+import { statusLine } from './status-line.js';
 
 /**
  * How long an existing profile's chat waits for its relay before the screen opens
@@ -55,13 +56,15 @@ export async function connectOrRename(
   let client = opened;
   for (;;) {
     track(client);
-    io.output.write('connecting…\n');
+    const connecting = statusLine(io.output, 'connecting…');
     try {
-      await client.connect({
-        timeoutMs: EXISTING_CONNECT_MS,
-        discoverMs: EXISTING_CONNECT_MS,
-        failFastMs: FAIL_FAST_MS,
-      });
+      await client
+        .connect({
+          timeoutMs: EXISTING_CONNECT_MS,
+          discoverMs: EXISTING_CONNECT_MS,
+          failFastMs: FAIL_FAST_MS,
+        })
+        .finally(connecting);
     } catch (err) {
       if (!isNatterError(err, 'E_PSEUDONYM_TAKEN')) return client;
       io.output.write(takenNotice(client.me.pseudonym, err.message));

@@ -39,6 +39,7 @@ import { exists } from '../io.js';
 import { localFiles } from '../local-files.js';
 import type { WithContext } from '../main.js';
 import { addPresenceOptions, type PresenceFlags } from '../presence.js';
+import { statusLine } from '../status-line.js';
 import { refuseIfRunning } from '../via-control.js';
 import { createIdentity } from './init.js';
 
@@ -184,9 +185,9 @@ async function firstRun(
     ctx.typed = passphrase;
     const client = await ctx.openClient({ connect: true, announce });
     client.on('connection:state', (e) => lastConnection.set(client, e));
-    io.output.write('registering…\n');
+    const registering = statusLine(io.output, 'registering…');
     try {
-      await client.connect({ timeoutMs: FIRST_CONNECT_MS });
+      await client.connect({ timeoutMs: FIRST_CONNECT_MS }).finally(registering);
       return client;
     } catch (err) {
       // Not reachable now: the screen opens anyway and keeps trying.
