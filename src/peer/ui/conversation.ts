@@ -42,12 +42,33 @@ export function dayLabel(ms: number): string {
   return `${WEEKDAYS[d.getDay()]} ${d.getDate()} ${MONTHS[d.getMonth()]} ${d.getFullYear()}`;
 }
 
+/**
+ * A received message that arrived more than this after it was sent (it waited on the relay
+ * while this client was offline) shows its send time too; below it, clocks that differ a
+ * little would mark every message.
+ */
+export const LATE_ARRIVAL_MS = 60_000;
+
+/**
+ * ' (sent 05:08)' for a message that arrived late (LATE_ARRIVAL_MS), with the day when it
+ * was sent on another (' (sent Mon 3 Mar 05:08)', the year too from another year); '' else.
+ */
+export function sentLabel(e: HistoryEntry): string {
+  if (e.direction !== 'in' || e.receivedAtMs === undefined) return '';
+  if (e.receivedAtMs - e.sentAtMs <= LATE_ARRIVAL_MS) return '';
+  const sent = new Date(e.sentAtMs);
+  const sameYear = sent.getFullYear() === new Date(e.receivedAtMs).getFullYear();
+  const day = dayKey(e.sentAtMs) === dayKey(e.receivedAtMs) ? '' : dayLabel(e.sentAtMs);
+  const shown = sameYear ? day.replace(/ \d+$/, '') : day;
+  return ` (sent ${shown === '' ? '' : `${shown} `}${clock(e.sentAtMs)})`;
+}
+
 function dayKey(ms: number): string {
   const d = new Date(ms);
   return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
 }
 
-/** When an entry happened on this machine's clock (the sender's clock is shown nowhere). */
+/** When an entry happened on this machine's clock (the sender's shows only in sentLabel). */
 export function entryTime(e: HistoryEntry): number {
   return e.direction === 'in' ? (e.receivedAtMs ?? e.sentAtMs) : e.sentAtMs;
 }
@@ -130,7 +151,7 @@ function daySeparator(ms: number, width: number): Line {
 
 function entryLines(e: HistoryEntry, { me, width }: ConversationOptions): Line[] {
   const own = e.direction === 'out';
-  const time = `${clock(entryTime(e))} `;
+  const time = `${clock(entryTime(e))}${sentLabel(e)} `;
   const maxName = Math.max(1, width - time.length - 2 - MIN_TEXT_COLS);
   const name = truncate(sanitize(own ? me : e.peer.pseudonym), maxName);
   const head: Span[] = [

@@ -91,6 +91,36 @@ describe('ui conversation: history as display lines', () => {
     assert.equal(lines[5], '10:00 bob: next day');
   });
 
+  it('shows when a message that arrived over a minute late was sent, with the day when another', () => {
+    const at = (d: number, h: number, m: number, s = 0) => new Date(2025, 2, d, h, m, s).getTime();
+    const head = (over: Partial<HistoryEntry>) =>
+      text(conversationLines([entry(over)], [], { me: 'alice', width: 60 })[1]!);
+    assert.equal(head({ sentAtMs: at(4, 9, 4), receivedAtMs: at(4, 9, 5) }), '09:05 bob: hi');
+    assert.equal(
+      head({ sentAtMs: at(4, 9, 3, 59), receivedAtMs: at(4, 9, 5) }),
+      '09:05 (sent 09:03) bob: hi',
+    );
+    assert.equal(
+      head({ sentAtMs: at(3, 23, 58), receivedAtMs: at(4, 9, 5) }),
+      '09:05 (sent Mon 3 Mar 23:58) bob: hi',
+    );
+    assert.equal(
+      head({ sentAtMs: new Date(2024, 11, 31, 23, 0).getTime(), receivedAtMs: at(4, 9, 5) }),
+      '09:05 (sent Tue 31 Dec 2024 23:00) bob: hi',
+    );
+    assert.equal(
+      head({ direction: 'out', sentAtMs: at(4, 8, 0), receivedAtMs: at(4, 9, 5), state: 'stored' }),
+      '08:00 alice: hi ✓',
+      'my own messages: their time is when I sent them',
+    );
+    const [, line] = conversationLines(
+      [entry({ sentAtMs: at(4, 9, 0), receivedAtMs: at(4, 9, 5) })],
+      [],
+      { me: 'alice', width: 60 },
+    );
+    assert.deepEqual(line![0], { text: '09:05 (sent 09:00) ', style: 'dim' });
+  });
+
   it('marks own messages with their delivery state: queued, stored, delivered, held, failed', () => {
     const marks = (['queued', 'stored', 'delivered', 'held', 'failed'] as const).map((state) => {
       const [, line] = conversationLines(
