@@ -66,7 +66,13 @@ export async function say(p: ScreenParts, text: string): Promise<void> {
     return;
   }
   if (conv.kind === 'group' && p.state.groups.get(conv.id)?.myRole === null) {
-    p.notice(`not sent: you are no longer a member of ${sanitize(labelOf(conv))}`, 'error');
+    // Given back, to be sent elsewhere (a trial lost what it had typed).
+    const { editor } = p.input;
+    if (editor.text === '') editor.set(text);
+    p.notice(
+      `not sent: you are no longer a member of ${sanitize(labelOf(conv))} (your text is back in the input)`,
+      'error',
+    );
     return;
   }
   try {

@@ -271,6 +271,7 @@ describe('ui screen: groups', () => {
     await h.type('still here?\r');
     assert.deepEqual(h.core.sent, []);
     assert.match(noticeText(h), /not sent: you are no longer a member of #fresh/);
+    assert.equal(h.app.editor.text, 'still here?', 'what I typed is given back, not lost');
   });
 
   it('refuses group commands outside a group, and admin commands to a member, clearly', async () => {
