@@ -10,6 +10,7 @@ import { type ConversationId, directConversation } from './conversations/ids.js'
 import { PeerCode, peerError } from './errors.js';
 import type { ConversationNotice, DamagedMessage, PeerStats, ReceivedMessage } from './events.js';
 import type { HistoryEntry } from './messaging/history.js';
+import type { HistoryItem } from './messaging/history-events.js';
 import { type QueuedMessage, toQueued } from './messaging/queued.js';
 
 /** An unread message (unread()); `unreadMark` is what markRead() clears. */
@@ -115,5 +116,14 @@ export class ClientReading {
   /** The last `limit` (default 100) entries of a conversation, oldest first. */
   history(conversation: ConversationId, limit?: number): Promise<HistoryEntry[]> {
     return this.c.history.list(conversation, limit);
+  }
+
+  /**
+   * The last `limit` (default 100) messages and group changes of a conversation, oldest
+   * first: history() with each membership change the core applied in a group, as an
+   * entry of kind 'event' in its place (docs/groups.md "History").
+   */
+  timeline(conversation: ConversationId, limit?: number): Promise<HistoryItem[]> {
+    return this.c.history.timeline(conversation, limit);
   }
 }

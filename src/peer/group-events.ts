@@ -30,6 +30,8 @@ export interface GroupInfo {
 export interface GroupChanged {
   group: GroupInfo;
   notice: GroupNotice;
+  /** The change's place in the group's log: with the group's id, the change (history entries). */
+  seq: number;
   /** Our clock, when it was applied. */
   atMs: number;
 }

@@ -84,6 +84,11 @@ export {
 export { groupNameKey, MIN_GROUP_ID_PREFIX_CHARS } from './groups/book.js';
 export type { HistoryEntry } from './messaging/history.js';
 export {
+  type GroupEventEntry,
+  type HistoryItem,
+  isGroupEvent,
+} from './messaging/history-events.js';
+export {
   type PermanentRefusal,
   type RelayRefusalCode,
   relayRefusalError,

@@ -24,6 +24,9 @@ export const PREFIX = {
   outbox: 'v1!outbox!',
   outbox2: 'v2!outbox!',
   history: 'v1!hist!',
+  /** Group changes in a group's history (messaging/history-events.ts). */
+  historyEvent: 'v1!hevent!',
+  historyEventById: 'v1!heventid!',
   /** Before issue 10: one global msg id namespace; read, never written. */
   historyById: 'v1!histid!',
   historyById2: 'v2!histid!',

@@ -24,6 +24,7 @@ import type { Logger } from '../../util/logger.js';
 import type { GroupChange } from '../../wire/types.js';
 import { LinkCode } from '../link/errors.js';
 import type { Requests } from '../link/requests.js';
+import type { History } from '../messaging/history.js';
 import { conversationOf } from './book.js';
 import { groupInfo, noticeOf } from './info.js';
 import type { MemberNames } from './members.js';
@@ -45,6 +46,8 @@ export interface ApplyDeps {
   requests: Pick<Requests, 'request'>;
   /** Where applied and refused changes are kept until a UI takes them. */
   updates: GroupUpdates;
+  /** Where applied changes are kept for good, beside the group's messages. */
+  history: Pick<History, 'eventOps'>;
   /** Seals my queued messages of a group again under its new epoch. */
   sender: Pick<GroupSender, 'reseal'>;
   logger: Logger;
@@ -113,10 +116,18 @@ export class ChangeApplier {
     const changed = {
       group: groupInfo(gid, next, this.d.names, me),
       notice: noticeOf(change, state, this.d.names),
+      seq: change.seq,
       atMs: work.stamp(),
     };
     work.changed.push(changed);
     work.ops.push(...this.d.updates.recordOps(gid, change.seq, { type: 'changed', ...changed }));
+    // Kept in the group's history too, whichever command applied it (docs/decisions.md, "A
+    // group's changes are kept in its history"): the changes announced, those a log read
+    // brought before it are not (they came before me, or their items expired unseen).
+    const { conversation } = changed.group;
+    const { notice, seq, atMs } = changed;
+    const event = { kind: 'event' as const, conversation, groupId: gid, seq, notice, atMs };
+    work.ops.push(...(await this.d.history.eventOps(event)));
     return true;
   }
 

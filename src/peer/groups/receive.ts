@@ -29,7 +29,8 @@ import {
 import type { OfferSink } from '../files/offer-sink.js';
 import { offerLine } from '../files/offers.js';
 import type { DamagedReports } from '../messaging/damaged.js';
-import { type History, type HistoryEntry, toReceived } from '../messaging/history.js';
+import type { History, HistoryEntry } from '../messaging/history.js';
+import { toReceived } from '../messaging/received-entry.js';
 import { conversationOf } from './book.js';
 import { type HeldGroupMessages, MAX_HELD_GROUP_MESSAGES, type MessageItem } from './held.js';
 import type { MemberNames } from './members.js';

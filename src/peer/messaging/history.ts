@@ -5,6 +5,7 @@
  *   v2!histid!out!<msg id hex>                                 → hist key (my messages: status updates)
  *   v2!histid!in!<sender user id hex>!<msg id hex>             → hist key (received messages)
  *   v1!unread!<local seq, 16 digits>                           → hist key (not yet shown by `inbox`)
+ *   (group changes beside them, on the same clock and counter: history-events.ts)
  *
  * Message ids are chosen by their senders, so they are looked up in the sender's
  * namespace (issue 10): a message from someone else that carries the id of mine,
@@ -15,11 +16,18 @@
  * The local sequence number breaks ties between equal timestamps and keeps keys
  * unique; it is persisted with every batch that uses it (meta!seq).
  */
-import { fingerprint } from '../../crypto/keys.js';
-import { fromHex, toHex, utf8 } from '../../util/bytes.js';
 import type { ConversationId } from '../conversations/ids.js';
-import type { OutgoingState, ReceivedMessage } from '../events.js';
+import type { OutgoingState } from '../events.js';
 import { del, fixedWidth, type KvOp, type PeerStore, PREFIX, putJson } from '../store.js';
+import {
+  messagesPrefix as convPrefix,
+  eventOps,
+  type GroupEventEntry,
+  type HistoryItem,
+  hasEvent,
+  newest,
+  timeline,
+} from './history-events.js';
 
 export interface HistoryEntry {
   conversation: ConversationId;
@@ -57,9 +65,6 @@ const RANK: Record<OutgoingState, number> = {
   stored: 3,
   delivered: 4,
 };
-
-const convPrefix = (conversation: ConversationId) =>
-  `${PREFIX.history}${toHex(utf8(conversation))}!`;
 
 const outKey = (msgId: string) => `${PREFIX.historyById2}out!${msgId}`;
 const inKey = (senderUserId: string, msgId: string) =>
@@ -213,16 +218,20 @@ export class History {
     return forward ? updated : undefined;
   }
 
-  /** The last `limit` entries of a conversation, oldest first. */
+  /** Ops that keep a group change in its group's history (history-events.ts); none if kept already. */
+  async eventOps(event: GroupEventEntry): Promise<KvOp[]> {
+    if (await hasEvent(this.store, event.groupId, event.seq)) return [];
+    return [...eventOps(event, ++this.seq), { type: 'put', key: SEQ_KEY, value: String(this.seq) }];
+  }
+
+  /** The last `limit` messages of a conversation, oldest first. */
   async list(conversation: ConversationId, limit = 100): Promise<HistoryEntry[]> {
-    const out: HistoryEntry[] = [];
-    for await (const [, e] of this.store.scan<HistoryEntry>(convPrefix(conversation), {
-      reverse: true,
-      limit,
-    })) {
-      out.push(e);
-    }
-    return out.reverse();
+    return (await newest<HistoryEntry>(this.store, convPrefix(conversation), limit)).reverse();
+  }
+
+  /** The last `limit` messages and group changes of a conversation, oldest first. */
+  timeline(conversation: ConversationId, limit = 100): Promise<HistoryItem[]> {
+    return timeline(this.store, conversation, limit);
   }
 
   /**
@@ -280,20 +289,4 @@ export class History {
     await this.store.write(ops);
     return entries;
   }
-}
-
-/** An incoming history entry as the UI sees it. */
-export function toReceived(e: HistoryEntry): ReceivedMessage {
-  return {
-    conversation: e.conversation,
-    from: {
-      pseudonym: e.peer.pseudonym,
-      userId: e.peer.userId,
-      fingerprint: fingerprint(fromHex(e.peer.userId)),
-    },
-    text: e.text,
-    sentAtMs: e.sentAtMs,
-    receivedAtMs: e.receivedAtMs ?? 0,
-    msgId: e.msgId,
-  };
 }

@@ -17,7 +17,8 @@ import type { ReplyIn } from '../files/replies.js';
 import type { IncomingShare } from '../groups/shares-in.js';
 import type { KvOp } from '../store.js';
 import type { HeldMessages } from './held.js';
-import { type History, type HistoryEntry, toReceived } from './history.js';
+import type { History, HistoryEntry } from './history.js';
+import { toReceived } from './received-entry.js';
 
 export type InnerKind = InnerContent['kind'];
 

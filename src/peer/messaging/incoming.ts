@@ -35,11 +35,12 @@ import type { PeerStore } from '../store.js';
 import type { CounterWindows } from './counters.js';
 import { type DamagedReports, damagedReport } from './damaged.js';
 import type { HeldMessages } from './held.js';
-import { type History, toReceived } from './history.js';
+import type { History } from './history.js';
 import { InboxProgress } from './inbox-wait.js';
 import { type Accepted, IncomingBatch, routeContent } from './incoming-kinds.js';
 import { type ConversationNotices, noticeOf } from './notices.js';
 import type { Receipts } from './receipts.js';
+import { toReceived } from './received-entry.js';
 import type { SeenSet } from './seen.js';
 
 export interface IncomingDeps {

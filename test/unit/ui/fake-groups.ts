@@ -34,6 +34,8 @@ export class FakeGroups {
   /** Every change asked for, as 'verb ref arg'. */
   readonly calls: string[] = [];
   private next = 0;
+  /** Changes announced so far: each one's log seq (one counter for every group will do). */
+  private seq = 0;
   private messages = 0;
 
   constructor(
@@ -98,7 +100,7 @@ export class FakeGroups {
   /** A change applied (by me or someone else): stored and announced, as the core does. */
   change(info: GroupInfo, notice: GroupNotice): GroupInfo {
     this.byId.set(info.conversation, info);
-    this.core.emit('group:changed', { group: info, notice, atMs: this.core.now });
+    this.core.emit('group:changed', { group: info, notice, seq: ++this.seq, atMs: this.core.now });
     return info;
   }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { directConversation } from '../../../../src/peer/conversations/ids.js';
+import { directConversation, groupConversation } from '../../../../src/peer/conversations/ids.js';
 import { History, type HistoryEntry } from '../../../../src/peer/messaging/history.js';
+import { type HistoryItem, isGroupEvent } from '../../../../src/peer/messaging/history-events.js';
 import { MemoryKv, PeerStore, PREFIX, putJson } from '../../../../src/peer/store.js';
 
 const ALICE = 'a1'.repeat(32);
@@ -130,5 +131,52 @@ describe('peer/history', () => {
       ['two', 'three'],
     );
     assert.equal((await history.list(directConversation('alice'))).length, 3, 'all kept');
+  });
+
+  it('merges group changes with messages by time and counter, the newest `limit` of both, once each', async () => {
+    const store = new PeerStore(new MemoryKv());
+    const history = await History.load(store);
+    const gid = 'ab'.repeat(16);
+    const conversation = groupConversation(gid);
+    const message = (text: string, atMs: number) =>
+      history.appendOps(
+        { ...received(ALICE, 'alice', text.repeat(32), text), conversation },
+        { atMs },
+      );
+    const event = (seq: number, atMs: number) =>
+      history.eventOps({
+        kind: 'event',
+        conversation,
+        groupId: gid,
+        seq,
+        notice: { kind: 'renamed', by: 'alice', from: '', to: `n${seq}` },
+        atMs,
+      });
+    // Two at one millisecond keep the order they were written in (the local counter).
+    await store.write([...(await event(0, 5)), ...message('1', 5), ...message('2', 7)]);
+    await store.write([...(await event(1, 7)), ...message('3', 9)]);
+    const said = (items: HistoryItem[]) =>
+      items.map((e) => (isGroupEvent(e) ? `event ${e.seq}` : e.text));
+    assert.deepEqual(said(await history.timeline(conversation)), [
+      'event 0',
+      '1',
+      '2',
+      'event 1',
+      '3',
+    ]);
+    assert.deepEqual(said(await history.timeline(conversation, 3)), ['2', 'event 1', '3']);
+    assert.deepEqual(said(await history.list(conversation)), ['1', '2', '3'], 'messages only');
+    assert.deepEqual(await event(1, 11), [], 'a change kept already is not kept again');
+    assert.equal((await history.timeline(conversation)).length, 5);
+  });
+
+  it('reads a store from before group changes were kept: its messages, no events', async () => {
+    const store = new PeerStore(new MemoryKv());
+    // As an older natter wrote it: the entry and its index, nothing under the event prefixes.
+    const e = received(ALICE, 'alice', '11'.repeat(16), 'old');
+    const key = `${PREFIX.history}${Buffer.from(e.conversation).toString('hex')}!${'0'.repeat(15)}1!${'0'.repeat(15)}1`;
+    await store.write([putJson(key, e)]);
+    const history = await History.load(store);
+    assert.deepEqual(await history.timeline(e.conversation), [e]);
   });
 });
