@@ -4,8 +4,15 @@
  * own messages in their own colour with their delivery state, mentions of the
  * user highlighted. Pure: entries in, styled lines out.
  */
-import type { HistoryEntry, OutgoingState } from '../index.js';
+import {
+  type GroupEventEntry,
+  type HistoryEntry,
+  type HistoryItem,
+  isGroupEvent,
+  type OutgoingState,
+} from '../index.js';
 import type { Grid, Span, StyleName } from './grid.js';
+import { endsMyMembership, groupNoticeText } from './groups.js';
 import type { Rect } from './layout.js';
 import { failedReason } from './reasons.js';
 import type { Note } from './state.js';
@@ -69,11 +76,21 @@ function dayKey(ms: number): string {
 }
 
 /** When an entry happened on this machine's clock (the sender's shows only in sentLabel). */
-export function entryTime(e: HistoryEntry): number {
+export function entryTime(e: HistoryItem): number {
+  if (isGroupEvent(e)) return e.atMs;
   return e.direction === 'in' ? (e.receivedAtMs ?? e.sentAtMs) : e.sentAtMs;
 }
 
 type Item = { atMs: number; entry: HistoryEntry } | { atMs: number; note: Note };
+
+/**
+ * A group change kept in history reads as the line the screen added when it came
+ * (group-events.ts): `* bob removed you`, a warning's colour when it ends my membership.
+ */
+export function eventNote(e: GroupEventEntry, me: string): Note {
+  const kind = endsMyMembership(e.notice, me) ? 'warn' : 'info';
+  return { atMs: e.atMs, text: groupNoticeText(e.notice, me), kind };
+}
 
 export interface ConversationOptions {
   /** The user's pseudonym: names own messages, and is highlighted where mentioned. */
@@ -84,12 +101,16 @@ export interface ConversationOptions {
 }
 
 export function conversationLines(
-  entries: readonly HistoryEntry[],
+  entries: readonly HistoryItem[],
   notes: readonly Note[],
   options: ConversationOptions,
 ): Line[] {
   const items: Item[] = [
-    ...entries.map((entry) => ({ atMs: entryTime(entry), entry })),
+    ...entries.map((entry) =>
+      isGroupEvent(entry)
+        ? { atMs: entry.atMs, note: eventNote(entry, options.me) }
+        : { atMs: entryTime(entry), entry },
+    ),
     ...notes.map((note) => ({ atMs: note.atMs, note })),
   ];
   // Stable: entries keep the store's order among themselves.

@@ -13,6 +13,7 @@ import type {
   GroupInfo,
   GroupUpdate,
   HistoryEntry,
+  HistoryItem,
   OfferInfo,
   OnlinePeer,
   PeerEventMap,
@@ -36,6 +37,8 @@ export interface ChatCore {
   conversation(name: string, limit?: number): Promise<HistoryEntry[]>;
   /** The same by conversation id: how the screen reads a group's history. */
   history(conversation: ConversationId, limit?: number): Promise<HistoryEntry[]>;
+  /** history() with a group's membership changes in their places: what a group shows. */
+  timeline(conversation: ConversationId, limit?: number): Promise<HistoryItem[]>;
   /** Received messages not yet taken (by `natter inbox` or this screen). */
   takeUnread(): Promise<ReceivedMessage[]>;
   /** Reports of deliveries dropped as damaged or forged, not yet shown (each returned once). */

@@ -47,7 +47,12 @@ export function takeGroupUpdates(p: ScreenParts): Promise<void> {
   return taking;
 }
 
-/** A change updates the group and adds its line ("alice added carol"); a refused one is a warning. */
+/**
+ * A change updates the group and adds its line ("alice added carol"); a refused one is a
+ * warning. The core kept the change in the group's history (docs/decisions.md, "A group's
+ * changes are kept in its history"), so its line is that entry, drawn as it will be when
+ * the conversation is read again; a record from before has no log seq and stays a note.
+ */
 export function showGroupUpdate(p: ScreenParts, u: GroupUpdate): void {
   const s = p.state;
   const me = p.core.me.pseudonym;
@@ -65,7 +70,11 @@ export function showGroupUpdate(p: ScreenParts, u: GroupUpdate): void {
     ended ||
     (u.notice.kind === 'added' && nameKey(u.notice.member) === nameKey(me)) ||
     u.notice.kind === 'created';
-  s.note(conv.id, { atMs: u.atMs, text, kind: ended ? 'warn' : 'info' });
+  if (Number.isInteger(u.seq)) {
+    const { notice, seq, atMs } = u;
+    const { conversation, groupId } = u.group;
+    p.conversation.groupEvent({ kind: 'event', conversation, groupId, seq, notice, atMs });
+  } else s.note(conv.id, { atMs: u.atMs, text, kind: ended ? 'warn' : 'info' });
   // Changes about me reach the notice line when their conversation is not on screen.
   if (aboutMe && !s.isOnScreen(conv.id)) {
     s.notice = { text: `${sanitize(labelOf(conv))}: ${text}`, kind: ended ? 'warn' : 'info' };

@@ -7,15 +7,23 @@
  * arrive while a read is in flight are applied again to its result, which may
  * predate them.
  */
-import type { ConversationId, HistoryEntry, OutgoingState, ReceivedMessage } from '../index.js';
+import {
+  type ConversationId,
+  type GroupEventEntry,
+  type HistoryEntry,
+  type HistoryItem,
+  isGroupEvent,
+  type OutgoingState,
+  type ReceivedMessage,
+} from '../index.js';
 
 /** What an event does to the entries: one more entry, or a new state for one. */
 type Change =
-  | { type: 'add'; entry: HistoryEntry }
+  | { type: 'add'; entry: HistoryItem }
   | { type: 'state'; msgId: string; state: OutgoingState; reason?: string };
 
 export class ConversationView {
-  entries: HistoryEntry[] = [];
+  entries: HistoryItem[] = [];
   /** Lines up from the bottom; 0 follows new messages. */
   scroll = 0;
   /** The conversation shown (the core's id); null before the first. */
@@ -39,7 +47,7 @@ export class ConversationView {
 
   /** The entry `msgId` is among those held. */
   holds(msgId: string): boolean {
-    return this.entries.some((e) => e.msgId === msgId);
+    return this.entries.some((e) => !isGroupEvent(e) && e.msgId === msgId);
   }
 
   /** Shows `conversation` (again): no entries until load(), the newest page, at the bottom. */
@@ -58,12 +66,12 @@ export class ConversationView {
    * turning false (the user switched away), overtook this one.
    */
   async load(
-    fetch: (limit: number) => Promise<HistoryEntry[]>,
+    fetch: (limit: number) => Promise<HistoryItem[]>,
     stillCurrent: () => boolean,
   ): Promise<boolean> {
     const seq = ++this.seq;
     this.loading++;
-    let entries: HistoryEntry[];
+    let entries: HistoryItem[];
     try {
       entries = await fetch(this.limit);
     } finally {
@@ -74,11 +82,13 @@ export class ConversationView {
     // The latest read has them now; earlier reads still running are discarded when they end.
     if (current || this.loading === 0) this.changes = [];
     if (!current) return false;
-    const oldLast = this.entries[this.entries.length - 1]?.msgId;
+    const oldLast = this.entries[this.entries.length - 1];
+    const newLast = entries[entries.length - 1];
     this.grewAtTop =
       entries.length > this.entries.length &&
       oldLast !== undefined &&
-      entries[entries.length - 1]?.msgId === oldLast;
+      newLast !== undefined &&
+      itemKey(newLast) === itemKey(oldLast);
     this.entries = entries;
     return true;
   }
@@ -87,6 +97,12 @@ export class ConversationView {
   received(m: ReceivedMessage): boolean {
     if (m.conversation !== this.shown) return false;
     return this.change({ type: 'add', entry: receivedEntry(m) });
+  }
+
+  /** A membership change the core kept (group:changed): appended if it belongs here. */
+  event(e: GroupEventEntry): boolean {
+    if (e.conversation !== this.shown) return false;
+    return this.change({ type: 'add', entry: e });
   }
 
   /**
@@ -153,15 +169,23 @@ export function receivedEntry(m: ReceivedMessage): HistoryEntry {
   };
 }
 
+/** What makes an item one: a message's id, or a change's group and log seq. */
+function itemKey(e: HistoryItem): string {
+  return isGroupEvent(e) ? `#${e.groupId}!${e.seq}` : e.msgId;
+}
+
 /** `entries` with `change` made; the same array when it changes nothing. Entries are never mutated. */
-function apply(entries: HistoryEntry[], change: Change): HistoryEntry[] {
+function apply(entries: HistoryItem[], change: Change): HistoryItem[] {
   if (change.type === 'add') {
-    if (entries.some((e) => e.msgId === change.entry.msgId)) return entries;
+    const key = itemKey(change.entry);
+    if (entries.some((e) => itemKey(e) === key)) return entries;
     return [...entries, change.entry];
   }
-  const at = entries.findIndex((e) => e.msgId === change.msgId && e.direction === 'out');
+  const at = entries.findIndex(
+    (e) => !isGroupEvent(e) && e.msgId === change.msgId && e.direction === 'out',
+  );
   const old = entries[at];
-  if (old === undefined) return entries;
+  if (old === undefined || isGroupEvent(old)) return entries;
   const updated: HistoryEntry = {
     ...old,
     state: change.state,

@@ -5,8 +5,8 @@
  * between, the core's events keep it current from their payloads
  * (history-view.ts).
  */
-import type { PeerEventMap } from '../index.js';
-import { readHistory } from './addressing.js';
+import type { GroupEventEntry, PeerEventMap } from '../index.js';
+import { readTimeline } from './addressing.js';
 import type { ChatCore } from './core.js';
 import { ConversationView } from './history-view.js';
 import type { ChatState } from './state.js';
@@ -45,7 +45,7 @@ export class OpenConversation {
     if (conv === undefined) return;
     if (this.view.conversation !== conv.id) this.view.show(conv.id);
     const fresh = await this.view.load(
-      (limit) => readHistory(core, conv, limit),
+      (limit) => readTimeline(core, conv, limit),
       () => state.activeId === conv.id,
     );
     if (fresh) this.o.changed();
@@ -55,6 +55,11 @@ export class OpenConversation {
   async sent(): Promise<void> {
     this.view.scroll = 0;
     await this.read();
+  }
+
+  /** A membership change the core kept in its group's history: shown at once if it is open. */
+  groupEvent(e: GroupEventEntry): void {
+    if (this.view.event(e)) this.o.changed();
   }
 
   /** message:received: shown at once if its conversation is the open one. */

@@ -18,13 +18,16 @@ import type {
   ConversationId,
   FileReplyInfo,
   FileTarget,
+  GroupEventEntry,
   GroupInfo,
   GroupUpdate,
   HistoryEntry,
+  HistoryItem,
   OfferInfo,
   QueuedMessage,
   TransferInfo,
 } from '../../../src/peer/index.js';
+import { entryTime } from '../../../src/peer/ui/conversation.js';
 import type { ChatCore } from '../../../src/peer/ui/core.js';
 import { conversationIdOf, nameKey } from '../../../src/peer/ui/text.js';
 import { NatterError } from '../../../src/util/errors.js';
@@ -222,6 +225,19 @@ export class FakeCore implements ChatCore {
   async history(conversation: ConversationId, limit = 100): Promise<HistoryEntry[]> {
     this.reads.push(conversation);
     return structuredClone(this.entries(conversation).slice(-limit));
+  }
+
+  /** Group changes kept in history, by conversation id, as the core keeps them (change()). */
+  readonly keptChanges = new Map<string, GroupEventEntry[]>();
+
+  async timeline(conversation: ConversationId, limit = 100): Promise<HistoryItem[]> {
+    this.reads.push(conversation);
+    const items: HistoryItem[] = [
+      ...this.entries(conversation),
+      ...(this.keptChanges.get(conversation) ?? []),
+    ];
+    items.sort((a, b) => entryTime(a) - entryTime(b));
+    return structuredClone(items.slice(-limit));
   }
 
   async groups(): Promise<GroupInfo[]> {

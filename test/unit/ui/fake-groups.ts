@@ -5,6 +5,7 @@
  */
 import type {
   ConversationId,
+  GroupEventEntry,
   GroupInfo,
   GroupMemberInfo,
   GroupNotice,
@@ -44,6 +45,7 @@ export class FakeGroups {
       now: number;
       emit<K extends keyof PeerEventMap>(name: K, e: PeerEventMap[K]): void;
       entries(conversation: string): HistoryEntry[];
+      keptChanges: Map<string, GroupEventEntry[]>;
       unread: ReceivedMessage[];
       screenOpen: boolean;
     },
@@ -100,7 +102,11 @@ export class FakeGroups {
   /** A change applied (by me or someone else): stored and announced, as the core does. */
   change(info: GroupInfo, notice: GroupNotice): GroupInfo {
     this.byId.set(info.conversation, info);
-    this.core.emit('group:changed', { group: info, notice, seq: ++this.seq, atMs: this.core.now });
+    const { conversation, groupId } = info;
+    const event = { conversation, groupId, notice, seq: ++this.seq, atMs: this.core.now };
+    const kept = this.core.keptChanges.get(conversation) ?? [];
+    this.core.keptChanges.set(conversation, [...kept, { kind: 'event', ...event }]);
+    this.core.emit('group:changed', { group: info, notice, seq: event.seq, atMs: event.atMs });
     return info;
   }
 

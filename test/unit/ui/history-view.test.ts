@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import type { HistoryEntry, ReceivedMessage } from '../../../src/peer/index.js';
+import { groupConversation } from '../../../src/peer/conversations/ids.js';
+import {
+  type GroupEventEntry,
+  type HistoryEntry,
+  type HistoryItem,
+  isGroupEvent,
+  type ReceivedMessage,
+} from '../../../src/peer/index.js';
 import { ConversationView, receivedEntry } from '../../../src/peer/ui/history-view.js';
 import { conversationIdOf } from '../../../src/peer/ui/text.js';
 
@@ -25,11 +32,19 @@ const sent = (msgId: string, state: HistoryEntry['state'] = 'queued'): HistoryEn
   ...(state === undefined ? {} : { state }),
 });
 
+/** The view's entries, every one a message (these tests hold no group changes). */
+function messages(v: ConversationView): HistoryEntry[] {
+  return v.entries.map((e) => {
+    assert.ok(!isGroupEvent(e));
+    return e;
+  });
+}
+
 /** A read that answers when the test says so. */
-function deferredRead(entries: HistoryEntry[]) {
+function deferredRead(entries: HistoryItem[]) {
   let answer: () => void = () => undefined;
   const fetch = (_limit: number) =>
-    new Promise<HistoryEntry[]>((resolve) => {
+    new Promise<HistoryItem[]>((resolve) => {
       answer = () => resolve(structuredClone(entries));
     });
   return { fetch, answer: () => answer() };
@@ -66,7 +81,7 @@ describe('ui history view: the open conversation, kept current by events', () =>
     assert.equal(v.outgoing({ conversation: BOB, msgId: 'older', state: 'delivered' }), false);
     assert.equal(v.outgoing({ conversation: BOB, msgId: 'm1', state: 'delivered' }), false, 'in');
     assert.deepEqual(
-      v.entries.map((e) => [e.msgId, e.state, e.reason]),
+      messages(v).map((e) => [e.msgId, e.state, e.reason]),
       [
         ['o1', 'failed', 'x'],
         ['m1', undefined, undefined],
@@ -84,7 +99,7 @@ describe('ui history view: the open conversation, kept current by events', () =>
     );
     v.outgoing({ conversation: BOB, msgId: 'o1', state: 'delivered' });
     assert.equal(mine[0]!.state, 'queued');
-    assert.equal(v.entries[0]!.state, 'delivered');
+    assert.equal(messages(v)[0]!.state, 'delivered');
   });
 
   it('applies events that arrive during a read to its result, which may predate them', async () => {
@@ -98,7 +113,7 @@ describe('ui history view: the open conversation, kept current by events', () =>
     read.answer();
     assert.equal(await loading, true);
     assert.deepEqual(
-      v.entries.map((e) => [e.msgId, e.state]),
+      messages(v).map((e) => [e.msgId, e.state]),
       [
         ['o1', 'delivered'],
         ['m1', undefined],
@@ -115,8 +130,34 @@ describe('ui history view: the open conversation, kept current by events', () =>
     first.answer();
     await loading;
     assert.deepEqual(
-      v.entries.map((e) => e.msgId),
+      messages(v).map((e) => e.msgId),
       ['o1', 'm1'],
+    );
+  });
+
+  it('adds a group change once, by its group and log seq, whether the event or the read brought it', async () => {
+    const TEAM = groupConversation('7'.repeat(32));
+    const change = (seq: number): GroupEventEntry => ({
+      kind: 'event',
+      conversation: TEAM,
+      groupId: '7'.repeat(32),
+      seq,
+      notice: { kind: 'left', member: 'bob' },
+      atMs: 3_000 + seq,
+    });
+    const v = new ConversationView(50);
+    v.show(TEAM);
+    const first = deferredRead([change(1)]);
+    const loading = v.load(first.fetch, () => true);
+    assert.equal(v.event(change(1)), true);
+    assert.equal(v.event(change(2)), true);
+    assert.equal(v.event(change(2)), false, 'the same change again');
+    assert.equal(v.event({ ...change(3), conversation: BOB }), false, 'another conversation');
+    first.answer();
+    await loading;
+    assert.deepEqual(
+      v.entries.map((e) => (isGroupEvent(e) ? e.seq : e.msgId)),
+      [1, 2],
     );
   });
 
@@ -135,7 +176,7 @@ describe('ui history view: the open conversation, kept current by events', () =>
     slow.answer();
     assert.equal(await first, false);
     assert.deepEqual(
-      v.entries.map((e) => e.msgId),
+      messages(v).map((e) => e.msgId),
       ['new'],
     );
     const other = deferredRead([sent('carol')]);
