@@ -56,6 +56,7 @@ export type ControlTarget = Pick<
   | 'findUser'
   | 'trust'
   | 'history'
+  | 'timeline'
   | 'groups'
   | 'group'
   | 'unread'

@@ -7,7 +7,8 @@
 import {
   type ConversationId,
   directConversation,
-  type HistoryEntry,
+  type HistoryItem,
+  isGroupEvent,
   type NatterClient,
   normalizePseudonym,
   parseConversationId,
@@ -23,18 +24,20 @@ export interface HistoryQuery {
   limit: number;
 }
 
-/** One entry with where it belongs: the group's name for a group conversation. */
+/** One entry (a message, or a group's change) with where it belongs: the group's name for a group conversation. */
 export interface Shown {
-  entry: HistoryEntry;
+  entry: HistoryItem;
   group?: { name: string; id: string };
 }
 
-/** When an entry happened here: received (incoming) or written (mine). */
-export const atMs = (e: HistoryEntry): number =>
-  e.direction === 'in' ? (e.receivedAtMs ?? e.sentAtMs) : e.sentAtMs;
+/** When an entry happened here: received (incoming), written (mine), or applied (a change). */
+export const atMs = (e: HistoryItem): number => {
+  if (isGroupEvent(e)) return e.atMs;
+  return e.direction === 'in' ? (e.receivedAtMs ?? e.sentAtMs) : e.sentAtMs;
+};
 
 export async function readHistory(
-  client: Pick<NatterClient, 'groups' | 'group' | 'contacts' | 'history'>,
+  client: Pick<NatterClient, 'groups' | 'group' | 'contacts' | 'history' | 'timeline'>,
   ref: string | undefined,
   opts: HistoryQuery,
 ): Promise<Shown[]> {
@@ -56,7 +59,10 @@ export async function readHistory(
   const entries: Shown[] = [];
   for (const conversation of conversations) {
     // The latest `limit` of each, then of all: the same as the latest `limit` overall.
-    const kept = await client.history(conversation, opts.limit);
+    // A group's changes are entries of its history too (docs/groups.md "History").
+    const kept = groups.has(conversation)
+      ? await client.timeline(conversation, opts.limit)
+      : await client.history(conversation, opts.limit);
     if (ref !== undefined && !ref.startsWith('#') && kept.length === 0)
       knownOrThrow(client, ref, [...groups.values()]);
     for (const entry of kept) {

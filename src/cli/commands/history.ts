@@ -1,6 +1,7 @@
 /**
  * `natter history [NAME|#GROUP] [--json] [--since T] [--limit N]`: messages sent and
- * received, from the profile's own history (issue 13): nothing received is ever
+ * received, and a group's membership changes (kind "event" in --json), from the
+ * profile's own history (issue 13): nothing received is ever
  * only visible in the chat, or lost to a closed pipe. Local: needs no relay, and
  * marks nothing read; beside a running client it reads through it (via-control.ts).
  *
@@ -9,7 +10,8 @@
  * happened in the last hour".
  */
 import type { Command } from 'commander';
-import { fingerprint } from '../../peer/index.js';
+import { fingerprint, type GroupEventEntry, isGroupEvent } from '../../peer/index.js';
+import { groupNoticeText } from '../../peer/ui/index.js';
 import { fromHex } from '../../util/bytes.js';
 import { dateTime, safeJson, sanitize } from '../format.js';
 import { groupLabel } from '../group-format.js';
@@ -31,7 +33,7 @@ export function addHistoryCommand(program: Command, withContext: WithContext): v
   program
     .command('history')
     .description(
-      'show messages sent and received, from the local history (no relay needed; marks nothing read)',
+      "show messages sent and received, and groups' membership changes, from the local history (no relay needed; marks nothing read)",
     )
     .argument(
       '[conversation]',
@@ -39,7 +41,7 @@ export function addHistoryCommand(program: Command, withContext: WithContext): v
     )
     .option(
       '--json',
-      'one JSON object per message: conversation, group {name, id}, direction, msgId, from, to, fingerprint, userId, sentAt, receivedAt, state, reason, text',
+      'one JSON object per line: a message (kind "message": conversation, group {name, id}, direction, msgId, from, to, fingerprint, userId, sentAt, receivedAt, state, reason, text), or a change of a group (kind "event": conversation, group, change, by, member, from, to, seq, at, text)',
     )
     .option(
       '--since <time>',
@@ -66,7 +68,7 @@ export function addHistoryCommand(program: Command, withContext: WithContext): v
           ctx.err(`natter: no messages${where}${since}${groupHint ?? ''}`);
           return;
         }
-        for (const s of shown) ctx.out(opts.json ? historyJson(s, me) : formatHistory(s));
+        for (const s of shown) ctx.out(opts.json ? historyJson(s, me) : formatHistory(s, me));
       }),
     );
 }
@@ -74,12 +76,14 @@ export function addHistoryCommand(program: Command, withContext: WithContext): v
 /**
  * `YYYY-MM-DD HH:MM:SS  bob (fingerprint): text` for a message received,
  * `YYYY-MM-DD HH:MM:SS  me → bob: text  [delivered]` for mine; in a group `#team `
- * comes first. Continuation lines are indented, as in `natter inbox`.
+ * comes first, and a change of the group is `#team * bob removed you`, as the chat
+ * draws it. Continuation lines are indented, as in `natter inbox`.
  */
-export function formatHistory({ entry: e, group }: Shown): string {
-  const body = sanitize(e.text, { multiline: true }).replace(/\n/g, '\n    ');
+export function formatHistory({ entry: e, group }: Shown, me: string): string {
   const where = group === undefined ? '' : `${groupLabel(group.name)} `;
   const when = dateTime(atMs(e));
+  if (isGroupEvent(e)) return `${when}  ${where}* ${groupNoticeText(e.notice, me, sanitize)}`;
+  const body = sanitize(e.text, { multiline: true }).replace(/\n/g, '\n    ');
   if (e.direction === 'in') {
     const fp = e.peer.userId === '' ? '' : ` (${fingerprint(fromHex(e.peer.userId))})`;
     return `${when}  ${where}${sanitize(e.peer.pseudonym)}${fp}: ${body}`;
@@ -90,10 +94,12 @@ export function formatHistory({ entry: e, group }: Shown): string {
 }
 
 export function historyJson({ entry: e, group }: Shown, me: string): string {
+  if (isGroupEvent(e)) return eventJson(e, group, me);
   const incoming = e.direction === 'in';
   return safeJson({
     conversation: e.conversation,
     ...(group === undefined ? {} : { group }),
+    kind: 'message',
     direction: e.direction,
     msgId: e.msgId,
     from: incoming ? e.peer.pseudonym : me,
@@ -106,5 +112,26 @@ export function historyJson({ entry: e, group }: Shown, me: string): string {
     ...(e.state === undefined ? {} : { state: e.state }),
     ...(e.reason === undefined ? {} : { reason: e.reason }),
     text: e.text,
+  });
+}
+
+/**
+ * A group's change: `kind: "event"`, the change as the core names it (`created`,
+ * `added`, `removed`, `promoted`, `demoted`, `renamed`, `left`), who (`by`, `member`,
+ * a rename's `from` and `to`: pseudonyms and names as they were), its place in the
+ * group's log (`seq`), when it was applied here (`at`), and the words the chat shows.
+ */
+function eventJson(e: GroupEventEntry, group: Shown['group'], me: string): string {
+  const { kind, ...who } = e.notice;
+  return safeJson({
+    conversation: e.conversation,
+    ...(group === undefined ? {} : { group }),
+    kind: 'event',
+    change: kind,
+    ...who,
+    seq: e.seq,
+    at: new Date(e.atMs).toISOString(),
+    // Raw, as a message's text is: safeJson escapes what a terminal must not see.
+    text: groupNoticeText(e.notice, me, (t) => t),
   });
 }
