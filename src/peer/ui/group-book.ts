@@ -13,6 +13,8 @@ import { nameKey } from './text.js';
 
 export class GroupBook {
   private readonly byId = new Map<ConversationId, GroupInfo>();
+  /** Names my groups had before a rename this screen saw (name key -> the group). */
+  private readonly former = new Map<string, ConversationId>();
 
   /** The core's newest description of a group replaces the one held. */
   set(info: GroupInfo): void {
@@ -25,6 +27,19 @@ export class GroupBook {
 
   all(): GroupInfo[] {
     return [...this.byId.values()];
+  }
+
+  /** Group `id` was called `from` until a rename. */
+  renamed(from: string, id: ConversationId): void {
+    this.former.set(groupNameKey(from), id);
+  }
+
+  /** The group called `name` until a rename, if it is called something else now. */
+  formerly(name: string): GroupInfo | undefined {
+    const group = this.get(this.former.get(groupNameKey(name)) ?? '');
+    return group !== undefined && groupNameKey(group.name) !== groupNameKey(name)
+      ? group
+      : undefined;
   }
 
   /**

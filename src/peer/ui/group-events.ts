@@ -64,6 +64,7 @@ export function showGroupUpdate(p: ScreenParts, u: GroupUpdate): void {
     return;
   }
   const conv = s.setGroup(u.group);
+  if (u.notice.kind === 'renamed') s.groups.renamed(u.notice.from, conv.id);
   const text = groupNoticeText(u.notice, me);
   const ended = endsMyMembership(u.notice, me);
   const aboutMe =

@@ -222,6 +222,23 @@ describe('ui screen: groups', () => {
     assert.deepEqual(h.core.groupBook.calls, [`promote ${TEAM} carol`, `demote ${TEAM} carol`]);
   });
 
+  it('opens a group renamed while I looked by its old name, and says its new one', async () => {
+    const h = await withTeam('member');
+    h.app.open('bob');
+    await h.settle();
+    const g = h.core.groupBook.resolve(TEAM);
+    h.core.groupBook.change(
+      { ...g, name: 'crew' },
+      { kind: 'renamed', by: 'bob', from: 'team', to: 'crew' },
+    );
+    await h.settle();
+    await h.type('/msg #team\r');
+    assert.match(h.rows()[0]!, /#crew/, 'the group, under its new name');
+    assert.match(noticeText(h), /#team is now called #crew/);
+    await h.type('/msg #nothing\r');
+    assert.match(noticeText(h), /no group called #nothing here/, 'no other name is taken for one');
+  });
+
   it('shows changes made by others, and a warning the core raised, in the conversation', async () => {
     const h = await withTeam('member');
     await h.type('\x1b1');

@@ -8,7 +8,7 @@
 
 import { groupNameKey, MIN_GROUP_ID_PREFIX_CHARS } from '../../index.js';
 import type { ChatState } from '../state.js';
-import { nameKey } from '../text.js';
+import { nameKey, sanitize } from '../text.js';
 import { findUserOrSay, nobodyRegistered } from './lookup.js';
 import type { CommandHost, SlashCommand } from './types.js';
 
@@ -42,8 +42,13 @@ export const msg: SlashCommand<'msg'> = {
       host.notice(group, 'error');
       return;
     }
-    if (group !== null) host.showConversation(group.id);
-    else {
+    if (group !== null) {
+      host.showConversation(group.id);
+      if (group.nowCalled !== undefined) {
+        const [was, is] = [sanitize(ref), sanitize(group.nowCalled)];
+        host.notice(`#${was} is now called #${is}`, 'info');
+      }
+    } else {
       const name = spelled(host.state, cmd.name);
       if (!(await someone(host, name))) return;
       host.open(name);
@@ -76,7 +81,10 @@ function longestGroupName(state: ChatState, typed: string): { ref: string; text?
  * there is none but a person is known by the whole '#NAME' (registered before such names
  * were refused: wire/text.ts).
  */
-function groupNamed(state: ChatState, ref: string): { id: string } | string | null {
+function groupNamed(
+  state: ChatState,
+  ref: string,
+): { id: string; nowCalled?: string } | string | null {
   const groups = state.groups.all();
   const all = groups.filter((g) => nameKey(g.name) === nameKey(ref));
   // Several of that name: the one I am still in, as the core resolves a name.
@@ -95,6 +103,9 @@ function groupNamed(state: ChatState, ref: string): { id: string } | string | nu
     return `${matches.length} groups are called #${ref}: pick one in the Chats list`;
   }
   if (state.names().some((n) => nameKey(n) === nameKey(`#${ref}`))) return null;
+  // Renamed while I looked: the group it names now, said so (a trial got "/group create").
+  const renamed = state.groups.formerly(ref);
+  if (renamed !== undefined) return { id: renamed.conversation, nowCalled: renamed.name };
   return `no group called #${ref} here: /group create ${ref} makes one`;
 }
 
