@@ -48,13 +48,24 @@ export async function readHistory(
       ...client.contacts().map((c) => directConversation(c.pseudonym)),
       ...groups.keys(),
     ];
-  } else if (ref.startsWith('#')) {
-    const group = await client.group(ref);
-    groups.set(group.conversation, group);
-    conversations = [group.conversation];
   } else {
-    nameArgOf('history', ref);
-    conversations = [directConversation(normalizePseudonym(ref))];
+    // A NAME that is no contact but one of my groups is that group, as `send --group team`
+    // takes it without its '#' (a trial's `history team` was refused).
+    const group = ref.startsWith('#')
+      ? await client.group(ref)
+      : isContact(client, ref)
+        ? undefined
+        : await client.group(`#${ref}`).catch((err: unknown) => {
+            if ((err as { code?: string }).code === 'E_UNKNOWN_GROUP') return undefined;
+            throw err;
+          });
+    if (group !== undefined) {
+      groups.set(group.conversation, group);
+      conversations = [group.conversation];
+    } else {
+      nameArgOf('history', ref);
+      conversations = [directConversation(normalizePseudonym(ref))];
+    }
   }
   const entries: Shown[] = [];
   for (const conversation of conversations) {
@@ -63,7 +74,7 @@ export async function readHistory(
     const kept = groups.has(conversation)
       ? await client.timeline(conversation, opts.limit)
       : await client.history(conversation, opts.limit);
-    if (ref !== undefined && !ref.startsWith('#') && kept.length === 0)
+    if (ref !== undefined && !groups.has(conversation) && kept.length === 0)
       knownOrThrow(client, ref, [...groups.values()]);
     for (const entry of kept) {
       if (opts.since !== undefined && atMs(entry) < opts.since) continue;
@@ -90,11 +101,15 @@ function knownOrThrow(
   ref: string,
   groups: Parameters<typeof groupInsteadHint>[0],
 ): void {
-  const key = pseudonymKey(normalizePseudonym(ref));
-  if (client.contacts().some((c) => pseudonymKey(c.pseudonym) === key)) return;
+  if (isContact(client, ref)) return;
   const hint = groupInsteadHint(groups, ref, (r) => `natter history '#${r}'`);
   throw cliError(
     CliCode.UnknownContact,
     `history: no contact and no messages with ${sanitize(ref)}${hint}`,
   );
+}
+
+function isContact(client: Pick<NatterClient, 'contacts'>, ref: string): boolean {
+  const key = pseudonymKey(normalizePseudonym(ref));
+  return client.contacts().some((c) => pseudonymKey(c.pseudonym) === key);
 }

@@ -37,7 +37,7 @@ export function addHistoryCommand(program: Command, withContext: WithContext): v
     )
     .argument(
       '[conversation]',
-      'a contact NAME, or a group as #NAME or #ID-PREFIX; default: every conversation, merged by time; a NAME that is no contact and has no messages is an error (E_UNKNOWN_CONTACT, exit 1), an unknown #GROUP too (E_UNKNOWN_GROUP)',
+      'a contact NAME, or a group as #NAME or #ID-PREFIX (or NAME, when no contact has it); default: every conversation, merged by time; a NAME that is no contact, no group and has no messages is an error (E_UNKNOWN_CONTACT, exit 1), an unknown #GROUP too (E_UNKNOWN_GROUP)',
     )
     .option(
       '--json',

@@ -152,22 +152,24 @@ describe('cli: a closed stdout, and natter history', function () {
       [
         ['out', 'alice', 'bob', 'hi bob', undefined],
         ['in', 'bob', undefined, 'hi alice\nsecond line', undefined],
+        // A group's changes are in its history too, in their places (docs/groups.md).
+        [undefined, undefined, undefined, 'you created the group', 'team'],
         ['out', 'alice', undefined, 'standup', 'team'],
       ],
     );
     assert.deepEqual(
       json(await ok('a', ['history', '#team', '--json'])).map((m) => m.text),
-      ['standup'],
+      ['you created the group', 'standup'],
     );
     assert.deepEqual(
       json(await ok('a', ['history', '--json', '--limit', '2'])).map((m) => m.text),
-      ['hi alice\nsecond line', 'standup'],
+      ['you created the group', 'standup'],
       'the latest',
     );
     const later = await ok('a', ['history', '--since', '2099-01-01']);
     assert.equal(later.stdout, '');
     assert.match(later.stderr, /no messages since then/);
-    assert.equal(json(await ok('a', ['history', '--since', '1h', '--json'])).length, 3);
+    assert.equal(json(await ok('a', ['history', '--since', '1h', '--json'])).length, 4);
     assert.equal((await as('a', ['history', 'bad name'])).code, 2);
   });
 
@@ -183,11 +185,12 @@ describe('cli: a closed stdout, and natter history', function () {
         'natter: history: no contact and no messages with nosuchperson (E_UNKNOWN_CONTACT)\n',
       ],
     );
+    // No contact is called ops, one of my groups is: its history, as `natter history '#ops'`.
     const group = await as('b', ['history', 'ops']);
-    assert.equal(group.code, 1);
-    assert.equal(
-      group.stderr,
-      "natter: history: no contact and no messages with ops; #ops is a group: natter history '#ops' (E_UNKNOWN_CONTACT)\n",
+    assert.deepEqual([group.code, group.stderr], [0, '']);
+    assert.match(
+      group.stdout,
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}#ops \* alice created the group\n$/,
     );
     const noGroup = await as('b', ['history', '#nosuch']);
     assert.equal(noGroup.code, 1);
@@ -198,7 +201,8 @@ describe('cli: a closed stdout, and natter history', function () {
       [contact.code, contact.stdout, contact.stderr],
       [0, '', 'natter: no messages with alice\n'],
     );
-    const empty = await as('b', ['history', '#ops']);
-    assert.deepEqual([empty.code, empty.stderr], [0, 'natter: no messages in #ops\n']);
+    // A group's history holds its changes (docs/groups.md "History"): never empty now.
+    const byTag = await as('b', ['history', '#ops']);
+    assert.deepEqual([byTag.code, byTag.stdout, byTag.stderr], [0, group.stdout, '']);
   });
 });
