@@ -85,7 +85,7 @@ export function lookalikeKey(name: string): string {
  * ear (issue: 'bob.', 'bob_', 'b.ob', 'bo-b' beside 'bob'): punctuation (\p{P}:
  * '.', '_', '-', quotes, brackets, '·' and the like), modifier symbols (\p{Sk}: '^',
  * '`', '¨') and '~'. Not '|' ('l' to TR39, folded there), other symbols (emoji, '+',
- * '$') nor digits: 'c4rol' stays apart from 'carol' (docs/decisions.md).
+ * '$') nor digits: 'c4rol' and 'carol' stay two names (docs/decisions.md).
  */
 const SEPARATORS = /[\p{P}\p{Sk}~]/gu;
 
