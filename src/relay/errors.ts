@@ -108,8 +108,13 @@ export const RelayFailureCode = {
   StoreOpen: 'E_STORE_OPEN',
   StoreClosed: 'E_STORE_CLOSED',
   SeqExhausted: 'E_STORE_SEQ',
-  /** --cluster: no NATS server answered, or it has no JetStream. */
+  /** --cluster: no NATS server answered, or JetStream did not answer in time. */
   ClusterUnreachable: 'E_CLUSTER_UNREACHABLE',
+  /**
+   * --cluster-replicas differs from the replicas of the cluster's streams and buckets,
+   * they differ among themselves, or JetStream has too few nodes for the count.
+   */
+  ClusterReplicas: 'E_CLUSTER_REPLICAS',
 } as const;
 
 export type RelayFailureCodeValue = (typeof RelayFailureCode)[keyof typeof RelayFailureCode];

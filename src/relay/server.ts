@@ -11,10 +11,11 @@ import { DelayedFlush } from '../util/delayed-flush.js';
 import { describeError, isNatterError } from '../util/errors.js';
 import { type Logger, silentLogger } from '../util/logger.js';
 import { ByteBudget } from './budget.js';
-import { type ClusterLink, type ClusterOptions, connectCluster } from './cluster/connection.js';
+import type { ClusterOptions } from './cluster/connection.js';
 import { ClusterDirectory } from './cluster/directory.js';
 import { ClusterFileStorage } from './cluster/file-storage.js';
 import { ClusterGroups } from './cluster/groups.js';
+import { joinCluster } from './cluster/join.js';
 import { ClusterMailbox } from './cluster/mailbox.js';
 import { ClusterRoster } from './cluster/roster.js';
 import { clusterRelayKey } from './cluster/service-key.js';
@@ -76,6 +77,8 @@ export interface RunningRelay {
   readonly address: { host: string; port: number };
   readonly relayId: Uint8Array;
   readonly name: string;
+  /** With `cluster`: the replica count used, and whether it is the one the cluster had. */
+  readonly cluster?: { readonly replicas: number; readonly replicasFound: boolean };
   /** Live counts for monitoring and tests. */
   stats(): {
     connections: number;
@@ -109,15 +112,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   let key: Awaited<ReturnType<typeof loadOrCreateRelayKey>>;
   let credentials: Awaited<ReturnType<typeof relayCertificate>> | null = null;
   const hub = new Hub<Session>(limits.maxSessionsPerUser, clock);
-  let link: ClusterLink | null = null;
-  if (options.cluster) {
-    try {
-      link = await connectCluster(options.cluster, log);
-    } catch (err) {
-      await store.close();
-      throw err;
-    }
-  }
+  const link = options.cluster ? await joinCluster(options.cluster, store, log) : null;
   const directory: DirectoryStore & { close?: () => void } = link
     ? new ClusterDirectory(link, log)
     : new Directory(store, log);
@@ -266,6 +261,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     address: { host: addr.address, port: addr.port },
     relayId: key.publicKey,
     name,
+    ...(link ? { cluster: { replicas: link.replicas, replicasFound: link.replicasFound } } : {}),
     stats: () => ({
       connections: hub.connections.size,
       onlineUsers: hub.onlineUsers,

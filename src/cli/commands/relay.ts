@@ -10,6 +10,8 @@ import {
   DEFAULT_RELAY_LIMITS,
   DEFAULT_RELAY_PORT,
   parseClusterServers,
+  type RunningRelay,
+  replicasText,
   startRelay,
 } from '../../relay/index.js';
 import { isNatterError } from '../../util/errors.js';
@@ -71,7 +73,7 @@ export function addRelayCommand(program: Command, withContext: WithContext): voi
     )
     .option(
       '--cluster-replicas <n>',
-      'JetStream replicas of the stored mail and directory: 1, or 3 on a three-node NATS cluster (NATTER_RELAY_CLUSTER_REPLICAS; default 1)',
+      "JetStream replicas of the stored mail and directory, 1 to 5 and at most the JetStream nodes: 3 on a three-node NATS cluster survives the loss of a node (NATTER_RELAY_CLUSTER_REPLICAS; default the cluster's count, 1 on a new cluster)",
       parseReplicas,
     )
     .option(
@@ -117,7 +119,7 @@ export function addRelayCommand(program: Command, withContext: WithContext): voi
         });
         const shown = isWildcard(host) ? lanAddress() : relay.address.host;
         ctx.out(
-          `natter relay listening on ${shown}:${relay.address.port} (relay id ${fingerprint(relay.relayId)}, data ${dataDir}${cluster ? `, cluster ${cluster.servers.join(',')}` : ''})`,
+          `natter relay listening on ${shown}:${relay.address.port} (relay id ${fingerprint(relay.relayId)}, data ${dataDir}${cluster ? `, cluster ${cluster.servers.join(',')}, ${clusterReplicasText(relay, cluster)}` : ''})`,
         );
         await ctx.io.stopSignal();
         await relay.close();
@@ -150,7 +152,18 @@ function clusterOptions(
   };
 }
 
-/** JetStream takes 1 to 5 replicas. */
+/** What the start line says of the replica count; "the cluster's" when none was given. */
+function clusterReplicasText(relay: RunningRelay, cluster: ClusterOptions): string {
+  const n = relay.cluster?.replicas ?? cluster.replicas ?? 1;
+  const taken = cluster.replicas === undefined && relay.cluster?.replicasFound === true;
+  return `${replicasText(n)}${taken ? " (the cluster's)" : ''}`;
+}
+
+/**
+ * JetStream takes 1 to 5 replicas, and so does natter: the count is the cluster's,
+ * checked against what JetStream can place (replicas.ts). An even count survives no
+ * more lost nodes than the odd one below it (JetStream needs a majority).
+ */
 function parseReplicas(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1 || n > 5) {

@@ -19,9 +19,10 @@ import {
 import { type KV, Kvm } from '@nats-io/kv';
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { systemClock } from '../../util/clock.js';
-import { describeError } from '../../util/errors.js';
+import { describeError, isNatterError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { RelayFailureCode, relayFailure } from '../errors.js';
+import { chooseReplicas, existingReplicas, replicasText, tooManyReplicas } from './replicas.js';
 
 /** The stream of stored 1:1 mail: one subject per recipient. */
 export const MAIL_STREAM = 'NATTER_MAIL_1';
@@ -51,6 +52,20 @@ export const FILES_BUCKET = 'natter_files_1';
 export const FILE_POLICIES_BUCKET = 'natter_file_policies_1';
 /** Group members' cursors: `<gid hex>.<user hex>` -> the highest gseq acknowledged. */
 export const GROUP_CURSORS_BUCKET = 'natter_gcursors_1';
+/** Every stream the relays keep (a bucket is the stream KV_<bucket>): one replica count for all. */
+export const CLUSTER_STREAMS: readonly string[] = [
+  MAIL_STREAM,
+  GROUP_STREAM,
+  FILES_STREAM,
+  ...[
+    USERS_BUCKET,
+    NAMES_BUCKET,
+    SERVICE_BUCKET,
+    FILES_BUCKET,
+    FILE_POLICIES_BUCKET,
+    GROUP_CURSORS_BUCKET,
+  ].map((bucket) => `KV_${bucket}`),
+];
 
 export interface ClusterOptions {
   /** NATS server URLs (nats://user:pass@host:port, tls://host:port). */
@@ -59,7 +74,11 @@ export interface ClusterOptions {
   credsFile?: string;
   /** A CA certificate (PEM) to verify the NATS servers' TLS certificates with. */
   caFile?: string;
-  /** Replicas of every stream and bucket: 1 on one nats-server, 3 on a three-node cluster. */
+  /**
+   * Replicas of every stream and bucket: 1 on one nats-server, 3 on a three-node cluster.
+   * Default: the count the cluster's streams and buckets have, or 1 on a new cluster;
+   * another count than theirs is refused (E_CLUSTER_REPLICAS), never applied.
+   */
   replicas?: number;
   /** How long to wait for JetStream at start; default CLUSTER_SETUP_TIMEOUT_MS. */
   setupTimeoutMs?: number;
@@ -76,6 +95,8 @@ export interface ClusterLink {
   readonly names: KV;
   readonly service: KV;
   readonly replicas: number;
+  /** True when `replicas` is what the cluster's streams and buckets already had. */
+  readonly replicasFound: boolean;
   close(): Promise<void>;
 }
 
@@ -91,12 +112,24 @@ export const NATS_PING_MS = 4_000;
 export const NATS_CONNECT_TIMEOUT_MS = 4_000;
 const SETUP_RETRY_MS = 500;
 
-/** The buckets, created or opened; retried until JetStream answers or the time is up. */
-async function setUp(nc: NatsConnection, replicas: number, log: Logger, timeoutMs: number) {
+/**
+ * The replica count and the buckets, created or opened; retried until JetStream
+ * answers or the time is up. An answer no retry changes (no JetStream, another
+ * replica count) ends it at once, coded.
+ */
+async function setUp(
+  nc: NatsConnection,
+  wanted: number | undefined,
+  log: Logger,
+  timeoutMs: number,
+) {
   const deadline = systemClock.now() + timeoutMs;
   for (;;) {
+    let replicas = wanted ?? 1;
     try {
       const jsm = await jetstreamManager(nc);
+      const choice = chooseReplicas(await existingReplicas(jsm, CLUSTER_STREAMS), wanted);
+      replicas = choice.replicas;
       const kvm = new Kvm(nc);
       const bucket = (name: string) => kvm.create(name, { replicas, history: 1 });
       const [users, names, service] = await Promise.all([
@@ -104,9 +137,12 @@ async function setUp(nc: NatsConnection, replicas: number, log: Logger, timeoutM
         bucket(NAMES_BUCKET),
         bucket(SERVICE_BUCKET),
       ]);
-      return { jsm, users, names, service };
+      return { jsm, users, names, service, choice };
     } catch (err) {
-      if (systemClock.now() + SETUP_RETRY_MS > deadline) throw err;
+      if (isNatterError(err)) throw err;
+      const placement = tooManyReplicas(err, replicas);
+      if (placement?.final) throw placement.error;
+      if (systemClock.now() + SETUP_RETRY_MS > deadline) throw placement?.error ?? err;
       log.info('waiting for JetStream', describeError(err));
       await new Promise((r) => setTimeout(r, SETUP_RETRY_MS));
     }
@@ -122,7 +158,6 @@ export function parseClusterServers(text: string): string[] {
 }
 
 export async function connectCluster(options: ClusterOptions, log: Logger): Promise<ClusterLink> {
-  const replicas = options.replicas ?? 1;
   let nc: NatsConnection;
   try {
     const creds = options.credsFile ? await readFile(options.credsFile) : null;
@@ -167,7 +202,12 @@ export async function connectCluster(options: ClusterOptions, log: Logger): Prom
   })().catch(() => {});
   const timeoutMs = options.setupTimeoutMs ?? CLUSTER_SETUP_TIMEOUT_MS;
   try {
-    const { jsm, users, names, service } = await setUp(nc, replicas, log, timeoutMs);
+    const { jsm, users, names, service, choice } = await setUp(
+      nc,
+      options.replicas,
+      log,
+      timeoutMs,
+    );
     return {
       nc,
       js: jetstream(nc),
@@ -175,7 +215,8 @@ export async function connectCluster(options: ClusterOptions, log: Logger): Prom
       users,
       names,
       service,
-      replicas,
+      replicas: choice.replicas,
+      replicasFound: choice.found,
       close: async () => {
         await nc
           .drain()
@@ -184,9 +225,11 @@ export async function connectCluster(options: ClusterOptions, log: Logger): Prom
     };
   } catch (err) {
     await nc.close();
+    if (isNatterError(err)) throw err;
+    const replicas = options.replicas ?? 1;
     throw relayFailure(
       RelayFailureCode.ClusterUnreachable,
-      `relay: JetStream did not take the relay's buckets within ${timeoutMs} ms (is nats-server running with -js, with ${replicas} JetStream nodes for ${replicas} replicas?)`,
+      `relay: JetStream did not take the relay's buckets within ${timeoutMs} ms (is every nats-server running with -js${replicas > 1 ? `, at least ${replicas} of them in one JetStream cluster for ${replicasText(replicas)}` : ''}?)`,
       err,
     );
   }

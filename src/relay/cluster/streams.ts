@@ -3,11 +3,13 @@
  * start (mail-stream.ts, group-stream.ts, file-chunks.ts). Relays starting
  * together on a new cluster race to create it while JetStream may still be
  * electing its leaders, so it is tried until it is there
- * (CLUSTER_SETUP_TIMEOUT_MS).
+ * (CLUSTER_SETUP_TIMEOUT_MS). Its replica count is never changed here: a stream
+ * that has another count than the relay's is refused (replicas.ts).
  */
 import type { MsgRequest, StoredMsg, StreamConfig } from '@nats-io/jetstream';
 import type { Clock } from '../../util/clock.js';
 import { CLUSTER_SETUP_TIMEOUT_MS, type ClusterLink } from './connection.js';
+import { replicasDiffer, tooManyReplicas } from './replicas.js';
 import { retrying } from './retry.js';
 
 const JS_STREAM_NOT_FOUND = 10059;
@@ -22,18 +24,24 @@ export async function ensureStream(
     clock,
     async () => {
       const { jsm } = link;
-      const exists = await jsm.streams.info(config.name).then(
-        () => true,
-        (err: unknown) => {
-          if ((err as { code?: number }).code === JS_STREAM_NOT_FOUND) return false;
-          throw err;
-        },
-      );
-      if (exists) await jsm.streams.update(config.name, config);
-      else await jsm.streams.add(config);
+      const info = await jsm.streams.info(config.name).catch((err: unknown) => {
+        if ((err as { code?: number }).code === JS_STREAM_NOT_FOUND) return null;
+        throw err;
+      });
+      const have = Math.max(1, info?.config.num_replicas ?? 1);
+      const wanted = config.num_replicas ?? 1;
+      if (info && have !== wanted) throw replicasDiffer(config.name, have, wanted);
+      const made = info ? jsm.streams.update(config.name, config) : jsm.streams.add(config);
+      // A count JetStream cannot place ends it at once where no retry can help.
+      await made.catch((err: unknown) => {
+        const placement = tooManyReplicas(err, wanted);
+        throw placement?.final ? placement.error : err;
+      });
     },
     CLUSTER_SETUP_TIMEOUT_MS,
-  );
+  ).catch((err: unknown) => {
+    throw tooManyReplicas(err, config.num_replicas ?? 1)?.error ?? err;
+  });
 }
 
 /**
