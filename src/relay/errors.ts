@@ -110,6 +110,8 @@ export const RelayFailureCode = {
   SeqExhausted: 'E_STORE_SEQ',
   /** --cluster: no NATS server answered, or JetStream did not answer in time. */
   ClusterUnreachable: 'E_CLUSTER_UNREACHABLE',
+  /** --cluster: the NATS server answered, but runs without JetStream (no -js). */
+  ClusterNoJetStream: 'E_CLUSTER_NO_JETSTREAM',
   /**
    * --cluster-replicas differs from the replicas of the cluster's streams and buckets,
    * they differ among themselves, or JetStream has too few nodes for the count.

@@ -97,12 +97,16 @@ async function startNodes(make: () => Promise<(NatsNode & { stderr(): string })[
   }
 }
 
-/** One nats-server with JetStream on 127.0.0.1, its store in a temp dir. */
-export async function startNats(): Promise<NatsNode> {
+/**
+ * One nats-server with JetStream on 127.0.0.1, its store in a temp dir; with
+ * `jetstream: false`, one without (a server started without -js).
+ */
+export async function startNats(options: { jetstream?: boolean } = {}): Promise<NatsNode> {
   const [n] = await startNodes(async () => {
     const port = await freeTcpPort();
     const dir = await makeTempDir('natter-nats-');
-    const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'js')];
+    const args = ['-a', '127.0.0.1', '-p', String(port)];
+    if (options.jetstream !== false) args.push('-js', '-sd', join(dir, 'js'));
     return [node(args, port, join(dir, 'stderr.log'))];
   });
   return n!;

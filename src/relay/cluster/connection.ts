@@ -127,7 +127,9 @@ async function setUp(
   for (;;) {
     let replicas = wanted ?? 1;
     try {
-      const jsm = await jetstreamManager(nc);
+      const jsm = await jetstreamManager(nc).catch((err: unknown) => {
+        throw noJetStream(nc, err) ?? err;
+      });
       const choice = chooseReplicas(await existingReplicas(jsm, CLUSTER_STREAMS), wanted);
       replicas = choice.replicas;
       const kvm = new Kvm(nc);
@@ -155,6 +157,16 @@ export function parseClusterServers(text: string): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
+}
+
+/** JetStream's "not enabled" (no server answers its API) as a coded failure, or null. */
+function noJetStream(nc: NatsConnection, err: unknown): Error | null {
+  if ((err as Error | null)?.name !== 'JetStreamNotEnabled') return null;
+  return relayFailure(
+    RelayFailureCode.ClusterNoJetStream,
+    `relay: nats-server at ${nc.getServer()} runs without JetStream: start it with -js (and -sd DIR for its store)`,
+    err,
+  );
 }
 
 export async function connectCluster(options: ClusterOptions, log: Logger): Promise<ClusterLink> {

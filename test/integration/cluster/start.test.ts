@@ -1,6 +1,6 @@
 /**
  * What a relay joining a cluster checks before it serves (operator trial): the
- * replica count is the cluster's, JetStream must be there, a tls:// URL means TLS.
+ * replica count is the cluster's, JetStream must be there.
  * Each refusal is coded and comes at once, not after the 30 s wait for JetStream.
  */
 import assert from 'node:assert/strict';
@@ -147,6 +147,15 @@ async function refusal(
     const r = await refusal({ servers: [nats.url], replicas: 3 });
     assert.equal(r.code, 'E_CLUSTER_REPLICAS', r.message);
     assert.match(r.message, /--cluster-replicas 3 .*not clustered/);
+    assert.ok(r.ms < 5_000, `refused after ${r.ms} ms`);
+  });
+
+  it('says at once that a nats-server runs without JetStream', async () => {
+    const nats = await startNats({ jetstream: false });
+    nodes.push(nats);
+    const r = await refusal({ servers: [nats.url] });
+    assert.equal(r.code, 'E_CLUSTER_NO_JETSTREAM', r.message);
+    assert.match(r.message, /runs without JetStream: start it with -js/);
     assert.ok(r.ms < 5_000, `refused after ${r.ms} ms`);
   });
 
