@@ -117,6 +117,8 @@ export const RelayFailureCode = {
    * they differ among themselves, or JetStream has too few nodes for the count.
    */
   ClusterReplicas: 'E_CLUSTER_REPLICAS',
+  /** --cluster with tls:// URLs or --cluster-ca: the NATS server offers no TLS. */
+  ClusterTls: 'E_CLUSTER_TLS',
 } as const;
 
 export type RelayFailureCodeValue = (typeof RelayFailureCode)[keyof typeof RelayFailureCode];

@@ -1,5 +1,5 @@
 export type { ClusterOptions } from './cluster/connection.js';
-export { parseClusterServers } from './cluster/connection.js';
+export { mixedSchemes, parseClusterServers } from './cluster/connection.js';
 export { replicasText } from './cluster/replicas.js';
 export type { RelayLimits } from './limits.js';
 export { DEFAULT_RELAY_LIMITS, DEFAULT_RELAY_PORT } from './limits.js';

@@ -9,6 +9,7 @@ import {
   type ClusterOptions,
   DEFAULT_RELAY_LIMITS,
   DEFAULT_RELAY_PORT,
+  mixedSchemes,
   parseClusterServers,
   type RunningRelay,
   replicasText,
@@ -140,6 +141,8 @@ function clusterOptions(
       throw new UsageError(`relay: --cluster ${url} is not nats://HOST:PORT`);
     }
   }
+  const mixed = mixedSchemes(servers);
+  if (mixed) throw new UsageError(`relay: --cluster ${mixed}`);
   const creds = opts.clusterCreds ?? env.NATTER_RELAY_CLUSTER_CREDS;
   const ca = opts.clusterCa ?? env.NATTER_RELAY_CLUSTER_CA;
   const replicasText = env.NATTER_RELAY_CLUSTER_REPLICAS;

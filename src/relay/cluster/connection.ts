@@ -169,6 +169,36 @@ function noJetStream(nc: NatsConnection, err: unknown): Error | null {
   );
 }
 
+/**
+ * A tls:// URL means TLS is required (system CAs unless caFile): without this, the
+ * client library took a server without TLS in plaintext (operator trial).
+ */
+function wantsTls(options: ClusterOptions): boolean {
+  return options.caFile !== undefined || options.servers.some((s) => /^tls:\/\//i.test(s));
+}
+
+/**
+ * What is wrong with a list that mixes tls:// with nats:// (or bare host:port) URLs, or
+ * null: the library takes one TLS setting for all its servers, so it is not guessed at.
+ */
+export function mixedSchemes(servers: readonly string[]): string | null {
+  const tls = servers.filter((s) => /^tls:\/\//i.test(s)).length;
+  if (tls === 0 || tls === servers.length) return null;
+  return 'mixes tls:// and nats:// URLs: use tls:// for every NATS server (TLS), or nats:// for all';
+}
+
+/** A TLS server that offers none, as a coded failure, or null. */
+function tlsRefused(options: ClusterOptions, err: unknown): Error | null {
+  if (!wantsTls(options) || !/does not support 'tls'/.test(String((err as Error)?.message))) {
+    return null;
+  }
+  return relayFailure(
+    RelayFailureCode.ClusterTls,
+    `relay: the NATS server at ${options.servers.join(',')} offers no TLS, and ${options.caFile ? '--cluster-ca' : 'a tls:// URL'} requires it: configure TLS on nats-server, or use nats:// URLs (no encryption) without --cluster-ca`,
+    err,
+  );
+}
+
 export async function connectCluster(options: ClusterOptions, log: Logger): Promise<ClusterLink> {
   let nc: NatsConnection;
   try {
@@ -193,13 +223,16 @@ export async function connectCluster(options: ClusterOptions, log: Logger): Prom
       // library's default wait (20 s) held a relay that long before it tried the next.
       timeout: NATS_CONNECT_TIMEOUT_MS,
       ...(creds ? { authenticator: credsAuthenticator(creds) } : {}),
-      ...(ca ? { tls: { ca } } : {}),
+      ...(wantsTls(options) ? { tls: ca ? { ca } : {} } : {}),
     });
   } catch (err) {
-    throw relayFailure(
-      RelayFailureCode.ClusterUnreachable,
-      `relay: cannot reach the NATS cluster at ${options.servers.join(',')}`,
-      err,
+    throw (
+      tlsRefused(options, err) ??
+      relayFailure(
+        RelayFailureCode.ClusterUnreachable,
+        `relay: cannot reach the NATS cluster at ${options.servers.join(',')}`,
+        err,
+      )
     );
   }
   void (async () => {

@@ -1,6 +1,6 @@
 /**
  * What a relay joining a cluster checks before it serves (operator trial): the
- * replica count is the cluster's, JetStream must be there.
+ * replica count is the cluster's, JetStream must be there, a tls:// URL means TLS.
  * Each refusal is coded and comes at once, not after the 30 s wait for JetStream.
  */
 import assert from 'node:assert/strict';
@@ -157,6 +157,14 @@ async function refusal(
     assert.equal(r.code, 'E_CLUSTER_NO_JETSTREAM', r.message);
     assert.match(r.message, /runs without JetStream: start it with -js/);
     assert.ok(r.ms < 5_000, `refused after ${r.ms} ms`);
+  });
+
+  it('requires TLS of a tls:// server: one without it is refused, not used in plaintext', async () => {
+    const nats = await startNats();
+    nodes.push(nats);
+    const r = await refusal({ servers: [`tls://127.0.0.1:${nats.port}`] });
+    assert.equal(r.code, 'E_CLUSTER_TLS', r.message);
+    assert.match(r.message, /offers no TLS/);
   });
 
   it('on a three-node cluster: R3 stays R3; a relay given 1 is refused, one given none takes 3', async () => {

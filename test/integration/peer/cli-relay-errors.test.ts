@@ -166,6 +166,22 @@ describe('cli: natter relay that cannot start', () => {
     );
   });
 
+  it('refuses a --cluster list that mixes tls:// and nats:// as bad usage, before any connection', async () => {
+    const r = await start([
+      '--host',
+      '127.0.0.1',
+      '--data',
+      await makeTempDir(),
+      '--cluster',
+      'tls://127.0.0.1:1,nats://127.0.0.1:2',
+    ]);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /^natter: relay: --cluster mixes tls:\/\/ and nats:\/\/ URLs: .*\(E_USAGE\)\n$/,
+    );
+  });
+
   it('says an address of another machine, or a port in use, in one coded line', async () => {
     const other = await start(['--host', '192.0.2.1', '--data', await makeTempDir()]);
     assert.equal(other.code, 1);
