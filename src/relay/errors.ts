@@ -119,6 +119,8 @@ export const RelayFailureCode = {
   ClusterReplicas: 'E_CLUSTER_REPLICAS',
   /** --cluster with tls:// URLs or --cluster-ca: the NATS server offers no TLS. */
   ClusterTls: 'E_CLUSTER_TLS',
+  /** --cluster on a data directory that holds a standalone relay's users and mail. */
+  StandaloneData: 'E_RELAY_STANDALONE_DATA',
 } as const;
 
 export type RelayFailureCodeValue = (typeof RelayFailureCode)[keyof typeof RelayFailureCode];

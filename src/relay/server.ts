@@ -112,7 +112,9 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   let key: Awaited<ReturnType<typeof loadOrCreateRelayKey>>;
   let credentials: Awaited<ReturnType<typeof relayCertificate>> | null = null;
   const hub = new Hub<Session>(limits.maxSessionsPerUser, clock);
-  const link = options.cluster ? await joinCluster(options.cluster, store, log) : null;
+  const link = options.cluster
+    ? await joinCluster(options.cluster, options.dataDir, store, log)
+    : null;
   const directory: DirectoryStore & { close?: () => void } = link
     ? new ClusterDirectory(link, log)
     : new Directory(store, log);

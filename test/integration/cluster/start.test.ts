@@ -1,17 +1,20 @@
 /**
  * What a relay joining a cluster checks before it serves (operator trial): the
- * replica count is the cluster's, JetStream must be there, a tls:// URL means TLS.
+ * replica count is the cluster's, JetStream must be there, a tls:// URL means TLS,
+ * and a standalone relay's data directory is not silently abandoned.
  * Each refusal is coded and comes at once, not after the 30 s wait for JetStream.
  */
 import assert from 'node:assert/strict';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { generateIdentity } from '../../../src/crypto/keys.js';
 import { CLUSTER_STREAMS, MAIL_STREAM } from '../../../src/relay/cluster/connection.js';
 import type { ClusterOptions } from '../../../src/relay/index.js';
 import { type RunningRelay, startRelay } from '../../../src/relay/index.js';
 import { isNatterError } from '../../../src/util/errors.js';
 import { runCli } from '../../helpers/cli.js';
 import { type NatsNode, natsServerPath, startNats, startNatsCluster } from '../../helpers/nats.js';
+import { RawClient } from '../../helpers/raw-client.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
 /** The replica count of every stream and bucket the relays keep that exists. */
@@ -33,11 +36,12 @@ async function replicaCounts(url: string): Promise<Map<string, number>> {
 /** The code startRelay fails with, and how long it took (ms). */
 async function refusal(
   cluster: ClusterOptions,
+  dataDir?: string,
 ): Promise<{ code: string; message: string; ms: number }> {
   const startedAt = Date.now();
   try {
     const r = await startRelay({
-      dataDir: await makeTempDir('natter-cluster-relay-'),
+      dataDir: dataDir ?? (await makeTempDir('natter-cluster-relay-')),
       host: '127.0.0.1',
       port: 0,
       cluster: { setupTimeoutMs: 20_000, ...cluster },
@@ -165,6 +169,50 @@ async function refusal(
     const r = await refusal({ servers: [`tls://127.0.0.1:${nats.port}`] });
     assert.equal(r.code, 'E_CLUSTER_TLS', r.message);
     assert.match(r.message, /offers no TLS/);
+  });
+
+  it('refuses --cluster on the data directory of a standalone relay with users, and starts on its own again', async () => {
+    const nats = await startNats();
+    nodes.push(nats);
+    const dataDir = await makeTempDir('natter-standalone-');
+    const alone = await startRelay({ dataDir, host: '127.0.0.1', port: 0 });
+    const { client } = await RawClient.login(alone.address.port, generateIdentity(), 'alice');
+    client.close();
+    await alone.close();
+    const r = await refusal({ servers: [nats.url] }, dataDir);
+    assert.equal(r.code, 'E_RELAY_STANDALONE_DATA', r.message);
+    assert.match(
+      r.message,
+      /holds 1 user\(s\) and 0 stored message\(s\) of a relay run without --cluster/,
+    );
+    assert.match(r.message, /give --cluster a new --data directory/);
+    // Refused before the store was left open: the standalone relay starts again.
+    const again = await startRelay({ dataDir, host: '127.0.0.1', port: 0 });
+    assert.equal(again.stats().users, 1);
+    await again.close();
+  });
+
+  it('starts a cluster relay again on its own data directory (it keeps no users there)', async () => {
+    const nats = await startNats();
+    nodes.push(nats);
+    const dataDir = await makeTempDir('natter-cluster-relay-');
+    const first = await startRelay({
+      dataDir,
+      host: '127.0.0.1',
+      port: 0,
+      cluster: { servers: [nats.url] },
+    });
+    const { client } = await RawClient.login(first.address.port, generateIdentity(), 'alice');
+    client.close();
+    await first.close();
+    const again = await startRelay({
+      dataDir,
+      host: '127.0.0.1',
+      port: 0,
+      cluster: { servers: [nats.url] },
+    });
+    relays.push(again);
+    assert.equal(again.stats().users, 1);
   });
 
   it('on a three-node cluster: R3 stays R3; a relay given 1 is refused, one given none takes 3', async () => {
