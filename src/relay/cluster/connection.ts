@@ -23,6 +23,7 @@ import { describeError, isNatterError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { RelayFailureCode, relayFailure } from '../errors.js';
 import { chooseReplicas, existingReplicas, replicasText, tooManyReplicas } from './replicas.js';
+import { sayWhileWaiting } from './wait-notice.js';
 
 /** The stream of stored 1:1 mail: one subject per recipient. */
 export const MAIL_STREAM = 'NATTER_MAIL_1';
@@ -82,6 +83,8 @@ export interface ClusterOptions {
   replicas?: number;
   /** How long to wait for JetStream at start; default CLUSTER_SETUP_TIMEOUT_MS. */
   setupTimeoutMs?: number;
+  /** How often a relay still waiting for NATS at start says so; default WAIT_NOTICE_MS. */
+  waitNoticeMs?: number;
   /** Name this relay gives its NATS connection (shown by `nats server report connections`). */
   name?: string;
 }
@@ -204,7 +207,7 @@ export async function connectCluster(options: ClusterOptions, log: Logger): Prom
   try {
     const creds = options.credsFile ? await readFile(options.credsFile) : null;
     const ca = options.caFile ? await readFile(options.caFile, 'utf8') : null;
-    nc = await connect({
+    const connecting = connect({
       servers: options.servers,
       name: options.name ?? 'natter relay',
       // A relay acts on its own publishes directly; it does not need them back.
@@ -225,6 +228,14 @@ export async function connectCluster(options: ClusterOptions, log: Logger): Prom
       ...(creds ? { authenticator: credsAuthenticator(creds) } : {}),
       ...(wantsTls(options) ? { tls: ca ? { ca } : {} } : {}),
     });
+    nc = await sayWhileWaiting(
+      connecting,
+      log,
+      'still connecting to NATS: no server has answered yet, trying the others',
+      { servers: options.servers.join(',') },
+      options.waitNoticeMs,
+    );
+    log.info('connected to NATS', { server: nc.getServer() });
   } catch (err) {
     throw (
       tlsRefused(options, err) ??
@@ -247,11 +258,12 @@ export async function connectCluster(options: ClusterOptions, log: Logger): Prom
   })().catch(() => {});
   const timeoutMs = options.setupTimeoutMs ?? CLUSTER_SETUP_TIMEOUT_MS;
   try {
-    const { jsm, users, names, service, choice } = await setUp(
-      nc,
-      options.replicas,
+    const { jsm, users, names, service, choice } = await sayWhileWaiting(
+      setUp(nc, options.replicas, log, timeoutMs),
       log,
-      timeoutMs,
+      "still waiting for JetStream to take the relay's buckets",
+      { server: nc.getServer(), timeoutMs },
+      options.waitNoticeMs,
     );
     return {
       nc,

@@ -5,6 +5,7 @@
  * Each refusal is coded and comes at once, not after the 30 s wait for JetStream.
  */
 import assert from 'node:assert/strict';
+import { type AddressInfo, createServer } from 'node:net';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { generateIdentity } from '../../../src/crypto/keys.js';
@@ -12,6 +13,7 @@ import { CLUSTER_STREAMS, MAIL_STREAM } from '../../../src/relay/cluster/connect
 import type { ClusterOptions } from '../../../src/relay/index.js';
 import { type RunningRelay, startRelay } from '../../../src/relay/index.js';
 import { isNatterError } from '../../../src/util/errors.js';
+import { createLogger } from '../../../src/util/logger.js';
 import { runCli } from '../../helpers/cli.js';
 import { type NatsNode, natsServerPath, startNats, startNatsCluster } from '../../helpers/nats.js';
 import { RawClient } from '../../helpers/raw-client.js';
@@ -213,6 +215,33 @@ async function refusal(
     });
     relays.push(again);
     assert.equal(again.stats().users, 1);
+  });
+
+  it('says it is still connecting while no NATS server answers, before it gives up', async () => {
+    // A server that takes the connection and never says hello, as a frozen node does.
+    const frozen = createServer(() => undefined);
+    await new Promise<void>((resolve) => frozen.listen(0, '127.0.0.1', resolve));
+    const { port } = frozen.address() as AddressInfo;
+    const lines: string[] = [];
+    const logger = createLogger({ stream: { write: (line: string) => lines.push(line) > 0 } });
+    try {
+      const err = await startRelay({
+        dataDir: await makeTempDir('natter-cluster-relay-'),
+        host: '127.0.0.1',
+        port: 0,
+        logger,
+        cluster: { servers: [`nats://127.0.0.1:${port}`], waitNoticeMs: 500 },
+      }).then(
+        (r) => r.close().then(() => assert.fail('the relay started')),
+        (e: unknown) => e,
+      );
+      assert.ok(isNatterError(err, 'E_CLUSTER_UNREACHABLE'), String(err));
+      const said = lines.filter((l) => l.includes('still connecting to NATS'));
+      assert.ok(said.length >= 2, lines.join(''));
+      assert.match(said[0]!, new RegExp(`"servers":"nats://127\\.0\\.0\\.1:${port}"`));
+    } finally {
+      frozen.close();
+    }
   });
 
   it('on a three-node cluster: R3 stays R3; a relay given 1 is refused, one given none takes 3', async () => {
