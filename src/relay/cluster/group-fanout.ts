@@ -13,6 +13,12 @@
  * - A message is checked as on one relay (member, header, epoch), published,
  *   and answered `stored` once applied here, or with the refusal every relay
  *   reached on it. Its message id (sender, msg_id, epoch) stores a resend once.
+ * - A sender's messages to one group are stored in the order taken, pipelined
+ *   while nothing fails and one at a time once something does (a lane per sender
+ *   and group: cluster/ordered-lanes.ts). Tried again each on its own, those lost
+ *   with a stream leader or a NATS node were stored after later ones, for good:
+ *   members saw "2, 1, 3" (docs/decisions.md "A sender's group messages are stored
+ *   in the order sent").
  */
 import { GroupCode } from '../../crypto/group-errors.js';
 import { toHex } from '../../util/bytes.js';
@@ -28,6 +34,7 @@ import type { RelayLimits } from '../limits.js';
 import type { ClusterLink } from './connection.js';
 import type { GroupApplier, Refused } from './group-applier.js';
 import { logSubject, msgSubject, storedItem } from './group-stream.js';
+import { OrderedLanes } from './ordered-lanes.js';
 import { retrying } from './retry.js';
 
 /** The answer to a message every relay refused (group-applier.ts). */
@@ -60,7 +67,21 @@ export interface ClusterFanoutDeps {
 }
 
 export class ClusterGroupFanout implements GroupChoreography {
-  constructor(private readonly d: ClusterFanoutDeps) {}
+  /** A sender's messages to a group in order (`<sender>.<gid>`). */
+  private readonly lanes: OrderedLanes;
+
+  constructor(private readonly d: ClusterFanoutDeps) {
+    this.lanes = new OrderedLanes(d.clock);
+  }
+
+  /** Watches the NATS connection: publishes in flight when it drops may be lost (ordered-lanes.ts). */
+  watch(): void {
+    void (async () => {
+      for await (const s of this.d.link.nc.status()) {
+        if (s.type === 'disconnect' || s.type === 'reconnect') this.lanes.suspect();
+      }
+    })().catch(() => {});
+  }
 
   change(sender: GroupSender, requestId: number, change: GroupChange): void {
     const answer = (code: GroupResultCodeValue | '', reason: string, gseq = 0) =>
@@ -129,8 +150,11 @@ export class ClusterGroupFanout implements GroupChoreography {
       item: { kind: 'message', from, msgId: frame.msgId, body: frame.body },
     });
     const msgID = `${sender.userHex}.${toHex(frame.msgId)}.${epoch}`;
+    // Only the publish keeps the lane's order, not the wait for the item to come round.
     sender.sendStarted();
-    void this.publish(msgSubject(gidHex), data, msgID)
+    void this.lanes
+      .run(`${sender.userHex}.${gidHex}`, () => this.publishOnce(msgSubject(gidHex), data, msgID))
+      .then((ack) => ack.seq)
       .then(async (seq) => {
         this.d.published(gidHex, seq);
         const refused = await this.settled(seq);
@@ -149,26 +173,33 @@ export class ClusterGroupFanout implements GroupChoreography {
       .finally(() => sender.sendFinished());
   }
 
-  /** Stored with the stream's replicas: its seq. */
+  /** Stored with the stream's replicas, tried again while JetStream elects: its seq. */
   private async publish(
     subject: string,
     data: Uint8Array,
     msgID: string,
     lastSubjectSequence?: number,
   ): Promise<number> {
-    const { link, clock } = this.d;
-    const ack = await retrying(clock, async () => {
-      try {
-        return await link.js.publish(subject, data, {
-          msgID,
-          ...(lastSubjectSequence === undefined ? {} : { expect: { lastSubjectSequence } }),
-        });
-      } catch (err) {
-        if ((err as { code?: number }).code === JS_WRONG_LAST_SEQUENCE) throw new LogMoved();
-        throw err;
-      }
-    });
-    return ack.seq;
+    const publish = () => this.publishOnce(subject, data, msgID, lastSubjectSequence);
+    return (await retrying(this.d.clock, publish)).seq;
+  }
+
+  /** One attempt at a publish. */
+  private async publishOnce(
+    subject: string,
+    data: Uint8Array,
+    msgID: string,
+    lastSubjectSequence?: number,
+  ): Promise<{ seq: number }> {
+    try {
+      return await this.d.link.js.publish(subject, data, {
+        msgID,
+        ...(lastSubjectSequence === undefined ? {} : { expect: { lastSubjectSequence } }),
+      });
+    } catch (err) {
+      if ((err as { code?: number }).code === JS_WRONG_LAST_SEQUENCE) throw new LogMoved();
+      throw err;
+    }
   }
 
   /** null once item `seq` is applied here, its refusal, or undefined if it never came round. */

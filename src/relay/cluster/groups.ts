@@ -16,7 +16,7 @@ import type { Clock } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { GroupChange } from '../../wire/types.js';
-import type { GroupChoreography, GroupItemOut, GroupStore } from '../groups/index.js';
+import type { GroupItemOut, GroupStore } from '../groups/index.js';
 import { GroupRegistry } from '../groups/registry.js';
 import type { Hub } from '../hub.js';
 import type { RelayLimits } from '../limits.js';
@@ -64,13 +64,14 @@ export class ClusterGroups implements GroupStore {
     return this;
   }
 
-  readonly fanout: GroupChoreography;
+  readonly fanout: ClusterGroupFanout;
 
   async open(): Promise<void> {
     const { link, clock, log } = this.o;
     await ensureGroupStream(link, clock);
     const kv = await openCursorBucket(link, clock);
     await this.applier.start();
+    this.fanout.watch();
     this.cursors = new GroupCursors(link, kv, this.applier, clock, log, (gidHex) =>
       this.moved(gidHex),
     );
