@@ -57,6 +57,12 @@ export interface HeldMailOptions {
 /** Mail pushed early, with the message id its stored copy would have (early-copies.ts). */
 export type EarlyMail = StoredMail & { msgId: string };
 
+/** Where early mail went when a session of this relay took it (node ids are never empty). */
+const LOCAL = '';
+
+/** Conversations whose early mail's destination is remembered before those holding nothing go. */
+const LANES_REMEMBERED = 16_384;
+
 /** A held publish: run when released, its result the sender's ack. */
 type Publish = () => Promise<EnqueueResult>;
 
@@ -78,6 +84,12 @@ export class HeldMail {
    * (holdForAckMs at most), so that it cannot overtake it at the recipient.
    */
   private readonly refused = new Map<string, { since: number }>();
+  /**
+   * Where each conversation's held mail was pushed (LOCAL, or a relay's node): read only
+   * while it holds some, so stale entries are harmless; those of lanes holding nothing
+   * are dropped past LANES_REMEMBERED.
+   */
+  private readonly pushedTo = new Map<string, string>();
   private readonly subs: Subscription[] = [];
   private readonly answers: string;
   private readonly early: string;
@@ -130,11 +142,18 @@ export class HeldMail {
     publish: Publish,
   ): Promise<EnqueueResult> | null {
     if (!this.held.admit(record.length)) return null;
+    // Pushed early only where the conversation's held mail went: pushed elsewhere, this one
+    // could arrive before it (its recipient came online here while mail held for its old
+    // relay waited for an answer that never came: an operator trial saw 2, 3, 4, 5, 1).
+    const before = this.held.holds(lane) ? this.pushedTo.get(lane) : undefined;
     const seq = ++this.next;
     const mail: EarlyMail = { seq, recipientHex, record: this.o.withSeq(record, seq), msgId };
-    if (!this.o.pushLocal(mail)) {
+    let to: string;
+    if ((before === undefined || before === LOCAL) && this.o.pushLocal(mail)) {
+      to = LOCAL;
+    } else {
       const node = this.o.locate(recipientHex);
-      if (node === undefined) return null;
+      if (node === undefined || (before !== undefined && node !== before)) return null;
       try {
         this.o.link.nc.publish(`${EARLY_SUBJECT_PREFIX}${node}.${msgId}`, record, {
           reply: `${this.answers}.${seq}`,
@@ -142,7 +161,13 @@ export class HeldMail {
       } catch {
         return null;
       }
+      to = node;
     }
+    if (this.pushedTo.size >= LANES_REMEMBERED) {
+      for (const held of this.pushedTo.keys())
+        if (!this.held.holds(held)) this.pushedTo.delete(held);
+    }
+    this.pushedTo.set(lane, to);
     return new Promise((settle) =>
       this.held.hold(lane, seq, { publish, mail, settle }, record.length),
     );

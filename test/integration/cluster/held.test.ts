@@ -213,6 +213,32 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
       );
     });
 
+    it('keeps a conversation in order when its recipient comes online here while its mail is held for another relay', async () => {
+      // As when bob's relay died (its early mail never answered) and he logged in here
+      // (an operator trial: bob saw 2, 3, 4, 5, then 1 with a gap notice).
+      const a = await cluster.relay({ holdForAckMs: 1_500 });
+      const b = await cluster.relay();
+      const alice = await user(a, 'alice');
+      const online = seesOnline(alice, 'bob');
+      const bobId = generateIdentity();
+      const bobOnB = await user(b, 'bob', bobId);
+      await online;
+      await mailReady(2);
+      const first = sealedSend(bobId.signPk, 'first');
+      alice.client.send(first);
+      // Pushed early to bob's session on B, held on A, not acked.
+      assert.equal(hex((await deliver(bobOnB)).msgId), hex(first.msgId));
+      const bobOnA = await cluster.user(a, 'bob', 'login', bobId, CLIENT_FEATURES);
+      await mailReady(3);
+      const second = sealedSend(bobId.signPk, 'second');
+      alice.client.send(second);
+      const order = [await deliver(bobOnA), await deliver(bobOnA)];
+      assert.deepEqual(
+        order.map((d) => hex(d.msgId)),
+        [first.msgId, second.msgId].map(hex),
+      );
+    });
+
     it('publishes what it holds when it closes', async () => {
       const a = await cluster.relay({ holdForAckMs: 60_000 });
       const { bobId, send } = await pushedEarly(a, 'closing');
