@@ -7,6 +7,8 @@
  * one online and the one that catches up afterwards, gets them in order, each once.
  */
 import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { generateIdentity } from '../../../src/crypto/keys.js';
@@ -17,8 +19,11 @@ import { createLogger } from '../../../src/util/logger.js';
 import type { FrameOf } from '../../../src/wire/types.js';
 import { changeRequest, TestGroup } from '../../helpers/groups.js';
 import { type NatsNode, natsServerPath, startNatsCluster } from '../../helpers/nats.js';
+import { freeTcpPort, listening } from '../../helpers/ports.js';
 import { RawClient } from '../../helpers/raw-client.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+
+const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 
 /** Messages in the burst, one every SEND_EVERY_MS; the node dies after KILL_AFTER of them. */
 const BURST = 40;
@@ -60,7 +65,11 @@ async function messagesIn(client: RawClient, g: TestGroup, n: number): Promise<s
     const relays: RunningRelay[] = [];
     const clients: RawClient[] = [];
 
+    /** Relay processes of a test's own, killed at the end whatever happened. */
+    const killed: ChildProcess[] = [];
+
     afterEach(async () => {
+      for (const p of killed.splice(0)) p.kill('SIGKILL');
       for (const c of clients.splice(0)) c.close();
       for (const r of relays.splice(0)) await r.close();
       for (const n of nats.splice(0)) await n.kill();
@@ -122,6 +131,95 @@ async function messagesIn(client: RawClient, g: TestGroup, n: number): Promise<s
         await new Promise((r) => setTimeout(r, SEND_EVERY_MS));
       }
       await acked;
+      assert.deepEqual(
+        sent.map((id) => acks.get(id)),
+        sent.map(() => 'stored'),
+      );
+
+      const atBob = await messagesIn(bob.client, g, BURST);
+      assert.deepEqual(atBob.map(at(sent)), sent.map(at(sent)), 'bob, online');
+      const later = await RawClient.login(b.address.port, carolId, 'carol', 'login', {
+        readyTimeoutMs: 30_000,
+      });
+      clients.push(later.client);
+      const atCarol = await messagesIn(later.client, g, BURST);
+      assert.deepEqual(atCarol.map(at(sent)), sent.map(at(sent)), 'carol, catching up');
+    });
+
+    it('stores a burst in the order sent when the sender’s relay and the leader’s node are killed', async () => {
+      nats = await startNatsCluster();
+      const b = await relayOn(1);
+      const leader = await leaderOf(nats, GROUP_STREAM);
+      // Relay A, on the leader's node, is a process of its own so that it can die with SIGKILL.
+      const port = await freeTcpPort();
+      const servers = [leader, ...[0, 1, 2].filter((i) => i !== leader)].map((i) => nats[i]!.url);
+      const relayA = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(ROOT, 'src', 'cli.ts'),
+          'relay',
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--data',
+          await makeTempDir('natter-group-order-killed-'),
+          '--cluster',
+          servers.join(','),
+          '--cluster-replicas',
+          '3',
+        ],
+        {
+          cwd: ROOT,
+          stdio: 'ignore',
+          env: { ...process.env, NATTER_RELAY_PRESENCE: '0', NATTER_PRESENCE_INTERFACES: '0' },
+        },
+      );
+      killed.push(relayA);
+      await listening(port, { timeoutMs: 30_000, process: relayA });
+      const aliceId = generateIdentity();
+      const { client: onA } = await RawClient.login(port, aliceId, 'alice', 'register', {
+        readyTimeoutMs: 30_000,
+      });
+      clients.push(onA);
+      const bob = await login(b, 'bob');
+      const carolId = generateIdentity();
+      (await login(b, 'carol', carolId)).client.close();
+      const g = TestGroup.create(aliceId, 'team', [bob.id.signPk, carolId.signPk]);
+      onA.send(changeRequest(g.create));
+      const created = await onA.next((f) => f.type === 'group-change-result', 30_000);
+      assert.equal(created.type === 'group-change-result' && created.code, '');
+
+      const frames = Array.from({ length: BURST }, (_, i) => g.send(aliceId, `in order ${i}`));
+      const sent = frames.map((f) => toHex(f.msgId));
+      for (const f of frames.slice(0, KILL_AFTER)) {
+        onA.send(f);
+        await new Promise((r) => setTimeout(r, SEND_EVERY_MS));
+      }
+      relayA.kill('SIGKILL');
+      await Promise.all([new Promise((r) => relayA.once('exit', r)), nats[leader]!.kill()]);
+      const acks = new Map<string, string>();
+      for (;;) {
+        const f = await onA.next((x) => x.type === 'send-ack', 50).catch(() => null);
+        if (f === null) break;
+        if (f.type === 'send-ack') acks.set(toHex(f.msgId), f.code);
+      }
+      // As natter's client does on its next relay: everything not acknowledged, in order.
+      const { client: onB } = await RawClient.login(b.address.port, aliceId, 'alice', 'login', {
+        readyTimeoutMs: 30_000,
+      });
+      clients.push(onB);
+      const unacked = frames.filter((f) => acks.get(toHex(f.msgId)) !== 'stored');
+      for (const f of unacked) {
+        onB.send(f);
+        if (frames.indexOf(f) >= KILL_AFTER) await new Promise((r) => setTimeout(r, SEND_EVERY_MS));
+      }
+      for (let n = 0; n < unacked.length; n++) {
+        const f = await onB.next((x) => x.type === 'send-ack', 60_000);
+        if (f.type === 'send-ack') acks.set(toHex(f.msgId), f.code);
+      }
       assert.deepEqual(
         sent.map((id) => acks.get(id)),
         sent.map(() => 'stored'),
