@@ -52,10 +52,11 @@ export class ClientReading {
   /**
    * Received messages still unread, oldest first, without taking them: a UI shows
    * them, then passes those it showed to markRead(), so a message whose write failed
-   * (a closed pipe: issue 13) stays unread.
+   * (a closed pipe: issue 13) stays unread. `limit`: the oldest so many only (`inbox
+   * --max`: reading 20,000 waiting to print 100 cost a trial 400 MB).
    */
-  async unread(): Promise<UnreadMessage[]> {
-    const entries = await this.c.history.unread();
+  async unread(limit?: number): Promise<UnreadMessage[]> {
+    const entries = await this.c.history.unread(limit);
     return entries.map(({ mark, entry }) => ({
       ...this.c.groups.received(entry),
       unreadMark: mark,

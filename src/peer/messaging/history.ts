@@ -235,14 +235,15 @@ export class History {
   }
 
   /**
-   * Every unread incoming entry, oldest first, with the mark markRead() clears; clears
+   * Every unread incoming entry (the oldest `limit` when given), oldest first, with the mark markRead() clears; clears
    * nothing. A UI that must not lose a message to a failed write (`natter inbox | head -1`,
    * issue 13) shows the entries first and then clears the marks of those it showed.
    */
-  unread(): Promise<{ mark: string; entry: HistoryEntry }[]> {
+  unread(limit?: number): Promise<{ mark: string; entry: HistoryEntry }[]> {
     const run = this.taking.then(async () => {
       const marks: [string, string][] = [];
-      for await (const pair of this.store.scan<string>(PREFIX.unread)) marks.push(pair);
+      const range = limit === undefined ? {} : { limit };
+      for await (const pair of this.store.scan<string>(PREFIX.unread, range)) marks.push(pair);
       const out: { mark: string; entry: HistoryEntry }[] = [];
       for (const [mark, key] of marks) {
         const entry = await this.store.getJson<HistoryEntry>(key);

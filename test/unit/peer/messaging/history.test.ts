@@ -120,6 +120,11 @@ describe('peer/history', () => {
       ['one', 'two', 'three'],
     );
     assert.equal((await history.unread()).length, 3, 'reading takes nothing');
+    assert.deepEqual(
+      (await history.unread(2)).map((u) => u.entry.text),
+      ['one', 'two'],
+      'inbox --max reads only the oldest it may print',
+    );
     await history.markRead(unread.slice(0, 1).map((u) => u.mark));
     await history.markRead(['v1!hist!not-a-mark']);
     assert.deepEqual(
