@@ -16,6 +16,7 @@ import {
   isValidSignPublicKey,
   SIGN_SECRET_KEY_BYTES,
   sign,
+  signingKeyPairFromSeed,
   TAG_BOXKEY,
   TAG_LOGIN_V2,
   TAG_PRESENCE,
@@ -63,12 +64,26 @@ describe('crypto/sign', () => {
   describe('RFC 8032 known answers', () => {
     for (const v of vectors.ed25519) {
       it(`reproduces the public key and signature of ${v.name}`, () => {
-        const pair = nacl.sign.keyPair.fromSeed(fromHex(v.seed));
+        const pair = signingKeyPairFromSeed(fromHex(v.seed));
         assert.equal(toHex(pair.publicKey), v.publicKey);
+        assert.equal(toHex(pair.secretKey), v.seed + v.publicKey, "tweetnacl's layout");
         assert.equal(toHex(sign(pair.secretKey, fromHex(v.message))), v.signature);
         assert.equal(verify(fromHex(v.publicKey), fromHex(v.message), fromHex(v.signature)), true);
       });
     }
+  });
+
+  it('derives the key pair of a seed as tweetnacl does', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (seed) => {
+        const ours = signingKeyPairFromSeed(seed);
+        const theirs = nacl.sign.keyPair.fromSeed(seed);
+        assert.equal(toHex(ours.publicKey), toHex(theirs.publicKey));
+        assert.equal(toHex(ours.secretKey), toHex(theirs.secretKey));
+      }),
+      { numRuns: 50 },
+    );
+    assert.throws(() => signingKeyPairFromSeed(new Uint8Array(31)), /E_BAD_KEY|seed is 32/);
   });
 
   it('produces the same signatures as tweetnacl, and each side verifies the other', () => {
