@@ -66,4 +66,9 @@ export interface OpenOptions {
    * announced either way.
    */
   quiet?: boolean;
+  /**
+   * What one group's messages waiting for their sender's key may take here (bytes,
+   * groups/held.ts heldCost). Default MAX_HELD_GROUP_BYTES (64 MiB); tests lower it.
+   */
+  maxHeldGroupBytes?: number;
 }

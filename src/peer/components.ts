@@ -171,8 +171,7 @@ function build(l: Loaded): ClientComponents {
   const receipts = new Receipts({ ...l, sender, clock });
   const damaged = new DamagedReports(store);
   const notices = new ConversationNotices(store);
-  // File offers (and answers to mine) arrive through messaging and groups, built before the
-  // files service.
+  // File offers (and answers to mine) come through messaging and groups, made before files.
   const offers: OfferSink = {
     intakeOps: (offer, meta) => files.intakeOps(offer, meta),
     arrived: (records) => files.arrived(records),
@@ -197,6 +196,7 @@ function build(l: Loaded): ClientComponents {
       activity: () => incoming.activity(),
       kick: () => sender.kick(),
       offers,
+      maxHeldGroupBytes: l.opts.maxHeldGroupBytes,
     },
     l.groupsLoaded,
   );

@@ -34,7 +34,11 @@ export type RejectReason =
   | 'not-a-member'
   /** Its chain index's key was evicted, or it is too far ahead (sender-keys.ts). */
   | 'key-unavailable'
-  /** Its sender's key has not come and the group already holds MAX_HELD_GROUP_MESSAGES. */
+  /**
+   * No longer given: a group message whose sender's key had not come, over the held
+   * bound, was dropped with it. It now waits unacknowledged on the relay (groups/held.ts);
+   * a report an older version kept may still carry it.
+   */
   | 'too-many-held'
   | 'replay';
 

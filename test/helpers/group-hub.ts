@@ -54,6 +54,8 @@ export class GroupHub {
   logsDown = false;
   /** Members (user ids, hex) whose lookups fail as if offline. */
   readonly lookupsDown = new Set<string>();
+  /** What each member joining (or restarted) from now on may hold for keys not come (held.ts). */
+  maxHeldGroupBytes: number | undefined = undefined;
 
   async join(who: Person) {
     const p = await memoryPeer(who);
@@ -89,6 +91,7 @@ export class GroupHub {
         activity: () => undefined,
         kick: () => undefined,
         appliedWaitMs: 100,
+        maxHeldGroupBytes: this.maxHeldGroupBytes,
       },
       await Groups.load(p.store, systemClock),
     );

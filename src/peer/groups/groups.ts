@@ -56,6 +56,8 @@ export interface GroupsDeps {
   appliedWaitMs?: number;
   /** Where file offers to a group go (files/transfers.ts). */
   offers?: OfferSink;
+  /** What a group's messages waiting for their sender's key may take (held.ts; tests lower it). */
+  maxHeldGroupBytes?: number | undefined;
 }
 
 /** What Groups.load() read. */
@@ -86,7 +88,7 @@ export class Groups {
     const book = loaded.book;
     const names = new MemberNames(d, loaded.names);
     const keys = new SenderKeys(d.store);
-    const held = new HeldGroupMessages(d.store);
+    const held = new HeldGroupMessages(d.store, d.maxHeldGroupBytes);
     const units = new GroupUnits({ ...d, book, keys, held });
     const shares = new Shares({ ...d, names });
     const sender = new GroupSender({ ...d, shares });

@@ -3,8 +3,10 @@
  *
  * - waiting for their sender's chain: the share travels in the sender's 1:1 mail and
  *   the message in the group's stream, so either can come first. Kept sealed, in
- *   gseq order, at most MAX_HELD_GROUP_MESSAGES per group, and opened when the share
- *   comes (groups/receive.ts).
+ *   gseq order, within MAX_HELD_GROUP_BYTES per group, and opened when the share
+ *   comes (receive.ts).
+ *   A message over it is not dropped: its group's stream stops there for the
+ *   session, unacknowledged, and the relay sends it again (stream.ts).
  * - opened, from a member whose contact has a changed key waiting for trust(): kept
  *   unshown, as 1:1 messages are (DESIGN.md §3), and shown once the user decided
  *   about that person with trust().
@@ -15,11 +17,21 @@ import { del, type KvOp, type PeerStore, prefixRange, putJson } from '../store.j
 import { groupKeys } from './keys.js';
 
 /**
- * Sealed messages one group keeps while their senders' chains have not come. A share
- * is normally minutes behind its first message at most; this bounds what one group
- * (or a relay) can make us store for it: 1000 messages of at most ~64 KiB.
+ * What one group's sealed messages may take here while their senders' chains have not
+ * come: what a hostile relay (which can name any member as the sender of a message
+ * nobody can check without the chain) or a hostile member can make us store for one
+ * group. A share is normally seconds behind its first message, but a member away meets
+ * the whole backlog first (trials: 1,200 lines, then 5,000 from each of several
+ * senders); 64 MiB is about 130,000 chat lines, or 1,000 texts of the largest size.
+ * The bound it replaced (1,000 messages of up to MAX_GROUP_MESSAGE_BYTES) was 96 MiB.
  */
-export const MAX_HELD_GROUP_MESSAGES = 1000;
+export const MAX_HELD_GROUP_BYTES = 64 * 1024 * 1024;
+
+/** Counted for each held message besides its body (its key and record), so tiny ones are bounded in number too. */
+export const HELD_ITEM_OVERHEAD_BYTES = 256;
+
+/** What `item` counts against MAX_HELD_GROUP_BYTES. */
+export const heldCost = (item: { body: Uint8Array }) => item.body.length + HELD_ITEM_OVERHEAD_BYTES;
 
 /** One message item of a group's stream. */
 export interface MessageItem {
@@ -46,14 +58,35 @@ interface StoredItem {
 }
 
 export class HeldGroupMessages {
-  constructor(private readonly store: PeerStore) {}
+  /** Per group, the bytes it holds as written (read once, then kept by settle()). */
+  private readonly usages = new Map<string, number>();
 
-  /** Messages this group holds sealed now. */
-  async count(gid: string): Promise<number> {
-    let n = 0;
-    const prefix = groupKeys.heldOf(gid);
-    for await (const _ of this.store.kv.entries(prefixRange(prefix))) n++;
-    return n;
+  /** `maxGroupBytes`: default MAX_HELD_GROUP_BYTES (tests lower it). */
+  constructor(
+    private readonly store: PeerStore,
+    readonly maxGroupBytes = MAX_HELD_GROUP_BYTES,
+  ) {}
+
+  /** The bytes (heldCost) the group holds sealed now, as written (a unit adds its own: work.ts). */
+  async usage(gid: string): Promise<number> {
+    let bytes = this.usages.get(gid);
+    if (bytes === undefined) {
+      bytes = 0;
+      for await (const [, s] of this.store.scan<StoredItem>(groupKeys.heldOf(gid))) {
+        bytes += Buffer.byteLength(s.body, 'base64') + HELD_ITEM_OVERHEAD_BYTES;
+      }
+      this.usages.set(gid, bytes);
+    }
+    return bytes;
+  }
+
+  /** A unit's batch is durable: its `deltas` (bytes held, or let go if negative, per group) count. */
+  settle(deltas: ReadonlyMap<string, number>): void {
+    for (const [gid, delta] of deltas) {
+      const bytes = this.usages.get(gid);
+      // Not read yet: usage() reads the store, where this unit's batch already is.
+      if (bytes !== undefined) this.usages.set(gid, bytes + delta);
+    }
   }
 
   /** The op that keeps `item`, sealed for epoch `epoch` by `sender` (hex), until its chain comes. */

@@ -32,7 +32,7 @@ import type { DamagedReports } from '../messaging/damaged.js';
 import type { History, HistoryEntry } from '../messaging/history.js';
 import { toReceived } from '../messaging/received-entry.js';
 import { conversationOf } from './book.js';
-import { type HeldGroupMessages, MAX_HELD_GROUP_MESSAGES, type MessageItem } from './held.js';
+import { type HeldGroupMessages, heldCost, type MessageItem } from './held.js';
 import type { MemberNames } from './members.js';
 import type { GroupWork } from './work.js';
 
@@ -64,11 +64,16 @@ const REASON_OF: Record<string, DamageReason> = {
 export class GroupMessages {
   constructor(private readonly d: ReceiveDeps) {}
 
-  /** A message item of the stream, with `state` the group as it is at that item. */
-  async receive(work: GroupWork, state: GroupState, item: MessageItem): Promise<void> {
+  /**
+   * A message item of the stream, with `state` the group as it is at that item. False
+   * when it could not be kept now (its sender's chain has not come and the group holds
+   * all it may): the stream stops there, unacknowledged (stream.ts), so the relay keeps
+   * it and sends it again; it is never dropped for that.
+   */
+  async receive(work: GroupWork, state: GroupState, item: MessageItem): Promise<boolean> {
     const me = this.d.me.userId;
     // Not mine to read (the relay ends my stream at my removal), or my own message back.
-    if (memberRole(state, me) === null || bytesEqual(item.from, me)) return;
+    if (memberRole(state, me) === null || bytesEqual(item.from, me)) return true;
     let header: ReturnType<typeof peekGroupMessageHeader>;
     try {
       header = peekGroupMessageHeader(item.body);
@@ -84,12 +89,21 @@ export class GroupMessages {
     if (header.epoch !== state.epoch) return this.damage(work, item, 'wrong-epoch');
     const sender = toHex(header.sender);
     const chain = await work.receiver(item.gid, header.epoch, sender);
-    if (chain !== undefined) return this.open(work, item, header.epoch, chain);
-    if ((await work.heldCount(item.gid)) >= MAX_HELD_GROUP_MESSAGES) {
-      return this.damage(work, item, 'too-many-held');
+    if (chain !== undefined) {
+      await this.open(work, item, header.epoch, chain);
+      return true;
+    }
+    const cost = heldCost(item);
+    if (!(await work.heldRoom(item.gid, cost))) {
+      this.d.logger.info('a group stops until its sender key comes: no room to hold more', {
+        group: item.gid,
+        gseq: item.gseq,
+      });
+      return false;
     }
     work.ops.push(...this.d.held.holdOps(header.epoch, sender, item));
-    work.heldOne(item.gid, 1);
+    work.heldBytes(item.gid, cost);
+    return true;
   }
 
   /**
@@ -199,8 +213,8 @@ export class GroupMessages {
     });
   }
 
-  /** Dropped, reported (takeDamaged()) and counted, like a damaged 1:1 delivery. */
-  damage(work: GroupWork, item: MessageItem, reason: DamageReason): void {
+  /** Dropped, reported (takeDamaged()) and counted, like a damaged 1:1 delivery; true: handled. */
+  damage(work: GroupWork, item: MessageItem, reason: DamageReason): true {
     const report: DamagedMessage = {
       code: MESSAGE_DAMAGED_CODE,
       reason,
@@ -212,6 +226,7 @@ export class GroupMessages {
     };
     work.ops.push(...this.d.damaged.recordOps(report));
     work.damaged.push(report);
+    return true;
   }
 
   private ref(userId: string, bytes: Uint8Array): PeerRef {

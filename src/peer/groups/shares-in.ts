@@ -19,7 +19,7 @@ import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { GroupBook } from './book.js';
 import { MAX_EARLY_SENDER_KEYS, type SenderKeys } from './chains.js';
-import type { HeldGroupMessages } from './held.js';
+import { type HeldGroupMessages, heldCost } from './held.js';
 import type { GroupMessages } from './receive.js';
 import type { GroupWork } from './work.js';
 
@@ -76,7 +76,7 @@ export class IncomingShares {
       work.setReceiver(gid, s.epoch, sender, chain);
       for (const { item, forget } of await this.d.held.forChain(gid, s.epoch, sender)) {
         work.ops.push(forget);
-        work.heldOne(gid, -1);
+        work.heldBytes(gid, -heldCost(item));
         await this.d.messages.open(work, item, s.epoch, chain);
       }
     }

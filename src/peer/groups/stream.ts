@@ -45,8 +45,9 @@ export class GroupStream {
   private lastArrivalMs = 0;
   /**
    * Groups whose stream stopped at an item that could not be handled now (its log
-   * could not be read): nothing later of theirs is handled or acknowledged in this
-   * session, so no ack passes it; the relay sends them all again next session.
+   * could not be read, or a message could not be held for its sender's key): nothing
+   * later of theirs is handled or acknowledged in this session, so no ack passes it;
+   * the relay sends them all again next session.
    */
   private readonly stalled = new Set<string>();
 
@@ -118,7 +119,10 @@ export class GroupStream {
     }
   }
 
-  /** One new item; false when its group must stop here for now (apply.ts). */
+  /**
+   * One new item; false when its group must stop here for now: a log that cannot be
+   * read (apply.ts), or a message with no room to wait for its sender's key (receive.ts).
+   */
   private async item(work: GroupWork, gid: string, f: Deliver): Promise<boolean> {
     if (f.item.kind === 'change') return this.d.applier.apply(work, gid, f.item.change);
     const state = work.state(gid);
@@ -126,7 +130,7 @@ export class GroupStream {
     // honest member before their own add). Acknowledged and dropped.
     if (state === undefined) return true;
     const { from, msgId, body } = f.item;
-    await this.d.messages.receive(work, state, {
+    return this.d.messages.receive(work, state, {
       gid,
       gseq: f.gseq,
       storedAtMs: f.storedAtMs,
@@ -135,6 +139,5 @@ export class GroupStream {
       msgId,
       body,
     });
-    return true;
   }
 }

@@ -47,7 +47,8 @@ export class GroupWork {
   private readonly states = new Map<string, GroupState>();
   private readonly gseqs = new Map<string, number>();
   private readonly receivers = new Map<string, Touched>();
-  private readonly heldCounts = new Map<string, number>();
+  /** Bytes (held.ts heldCost) this work held (+) and let go of (-), per group. */
+  private readonly heldDeltas = new Map<string, number>();
   private readonly mines = new Map<string, { gid: string; epoch: number; mine?: MyChain }>();
   private readonly logs = new Map<string, GroupChange>();
 
@@ -163,15 +164,15 @@ export class GroupWork {
     return bytes === undefined ? undefined : decodeGroupChangeRecord(bytes);
   }
 
-  /** Sealed messages the group holds, this work's included. */
-  async heldCount(gid: string): Promise<number> {
-    const n = this.heldCounts.get(gid) ?? (await this.heldStore.count(gid));
-    this.heldCounts.set(gid, n);
-    return n;
+  /** Whether `cost` more bytes of sealed messages fit the group's bound (held.ts), this work's counted. */
+  async heldRoom(gid: string, cost: number): Promise<boolean> {
+    const bytes = (await this.heldStore.usage(gid)) + (this.heldDeltas.get(gid) ?? 0);
+    return bytes + cost <= this.heldStore.maxGroupBytes;
   }
 
-  heldOne(gid: string, delta: number): void {
-    this.heldCounts.set(gid, (this.heldCounts.get(gid) ?? 0) + delta);
+  /** This work held (`bytes` > 0) or let go of (< 0) sealed messages of the group. */
+  heldBytes(gid: string, bytes: number): void {
+    this.heldDeltas.set(gid, (this.heldDeltas.get(gid) ?? 0) + bytes);
   }
 
   /** Everything to write, in one batch. */
@@ -189,6 +190,7 @@ export class GroupWork {
 
   /** The batch is durable: the book holds what this work changed. */
   commit(): void {
+    this.heldStore.settle(this.heldDeltas);
     const gids = new Set([...this.states.keys(), ...this.gseqs.keys()]);
     for (const gid of gids) {
       const state = this.states.get(gid);

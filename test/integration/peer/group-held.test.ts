@@ -1,0 +1,85 @@
+/**
+ * A member away while a sender's messages pile up in the group, more of them than the
+ * client holds sealed while it waits for that sender's key (the trial: 1,200 lines sent
+ * with `natter send --group lab --each-line`, 200 of them reported as forged and gone).
+ * The key comes in 1:1 mail, the messages in the group's stream; whichever comes first,
+ * every message must arrive once, in order, and none is reported as damaged.
+ */
+import assert from 'node:assert/strict';
+import { heldCost } from '../../../src/peer/groups/held.js';
+import type { NatterClient } from '../../../src/peer/index.js';
+import { nextEvent } from '../../helpers/events.js';
+import { removeTempDirs } from '../../helpers/tmp.js';
+import { testWorld } from '../../helpers/world.js';
+
+describe('a group backlog larger than what waits for its key (integration, loopback)', function () {
+  this.timeout(120_000);
+  const world = testWorld();
+
+  afterEach(async () => {
+    await world.closeAll();
+    await removeTempDirs();
+  });
+
+  /** quinn makes #lab with rupert and sybil, sybil away; rupert sends `n` lines. */
+  async function backlog(n: number) {
+    const relay = await world.relayOn();
+    const quinn = await world.client('quinn', relay);
+    const rupert = await world.client('rupert', relay);
+    const sybil = await world.client('sybil', relay);
+    await Promise.all([quinn.connect(), rupert.connect(), sybil.connect()]);
+    const sybilProfile = sybil.profile;
+    await sybil.close();
+    const joined = nextEvent(rupert, 'group:changed');
+    await quinn.createGroup('lab', ['rupert', 'sybil']);
+    await joined;
+    const lines = Array.from({ length: n }, (_, i) => String(i + 1));
+    for (const line of lines) await rupert.sendToGroup('lab', line);
+    assert.ok(await rupert.flush(60_000), 'every line on the relay');
+    return { relay, sybilProfile, lines };
+  }
+
+  /** As `natter inbox` does, until one brings nothing new: the texts each run took. */
+  async function inboxRuns(
+    open: () => Promise<NatterClient>,
+  ): Promise<{ texts: string[]; damaged: string[]; perRun: number[] }> {
+    const texts: string[] = [];
+    const damaged: string[] = [];
+    const perRun: number[] = [];
+    while (perRun.length < 5) {
+      const c = await open();
+      c.on('message:damaged', (d) => damaged.push(`${d.reason} ${d.seq}`));
+      await c.connect();
+      await c.waitForInbox();
+      const got = (await c.takeUnread()).map((m) => m.text);
+      damaged.push(...(await c.takeDamaged()).map((d) => `taken ${d.reason} ${d.seq}`));
+      await c.close();
+      perRun.push(got.length);
+      if (got.length === 0) break;
+      texts.push(...got);
+    }
+    return { texts, damaged, perRun };
+  }
+
+  it('keeps every one of 1,200 messages whose key comes after them, in order, none damaged', async () => {
+    const { relay, sybilProfile, lines } = await backlog(1200);
+    const { texts, damaged } = await inboxRuns(() =>
+      world.client('sybil', relay, { profile: sybilProfile }),
+    );
+    assert.deepEqual(damaged, []);
+    assert.deepEqual(texts, lines);
+  });
+
+  it('loses none over the bound: the first run takes what could wait for the key, the next the rest', async () => {
+    const { relay, sybilProfile, lines } = await backlog(60);
+    // Room for about 20 of these messages while rupert's key has not come.
+    const maxHeldGroupBytes = 20 * (heldCost({ body: new Uint8Array(150) }) + 20);
+    const { texts, damaged, perRun } = await inboxRuns(() =>
+      world.client('sybil', relay, { profile: sybilProfile, maxHeldGroupBytes }),
+    );
+    assert.deepEqual(damaged, []);
+    assert.deepEqual(texts, lines);
+    assert.equal(perRun.length, 3, `the bound was reached: ${perRun.join(', ')} a run`);
+    assert.ok(perRun[0]! > 0 && perRun[0]! < 60, `first run ${perRun[0]}`);
+  });
+});
