@@ -98,6 +98,11 @@ export interface ConversationOptions {
   width: number;
   /** The last this many received messages are new: a "new messages" line goes above them. */
   newCount?: number;
+  /**
+   * What is above the entries (history-view.ts): the beginning, said as such; or older
+   * messages not read yet, so the first day's line says it goes on above. Neither: no line.
+   */
+  top?: 'beginning' | 'more' | 'unknown';
 }
 
 export function conversationLines(
@@ -117,11 +122,19 @@ export function conversationLines(
   items.sort((a, b) => a.atMs - b.atMs);
   const firstNew = firstNewItem(items, options.newCount ?? 0);
   const out: Line[] = [];
+  if (options.top === 'beginning')
+    out.push(centred(' beginning of the conversation ', options.width));
   let day = '';
   for (const [i, item] of items.entries()) {
     if (dayKey(item.atMs) !== day) {
+      // The first day of a page read is not where that day began: older messages are above.
+      const more = day === '' && options.top === 'more';
       day = dayKey(item.atMs);
-      out.push(daySeparator(item.atMs, options.width));
+      out.push(
+        more
+          ? centred(` ↑ older: PgUp · ${dayLabel(item.atMs)} `, options.width)
+          : daySeparator(item.atMs, options.width),
+      );
     }
     if (i === firstNew) out.push(newMessagesLine(options.width));
     if ('entry' in item) out.push(...entryLines(item.entry, options));
@@ -164,7 +177,12 @@ function newMessagesLine(width: number): Line {
 }
 
 function daySeparator(ms: number, width: number): Line {
-  const label = truncate(` ${dayLabel(ms)} `, width);
+  return centred(` ${dayLabel(ms)} `, width);
+}
+
+/** `text` centred in a rule across `width`. */
+function centred(text: string, width: number): Line {
+  const label = truncate(text, width);
   const rest = Math.max(0, width - displayWidth(label));
   const left = Math.floor(rest / 2);
   return [{ text: `${'─'.repeat(left)}${label}${'─'.repeat(rest - left)}`, style: 'separator' }];

@@ -3,10 +3,11 @@
  * shows the open conversation's history or a panel over it. Owns the panel's
  * scroll offset; the history keeps its own (history-view.ts).
  */
-import { conversationLines, type Line, newMessagesAt, wrapSpans } from './conversation.js';
+import { type Line, newMessagesAt, wrapSpans } from './conversation.js';
 import type { ConversationView } from './history-view.js';
 import type { InputLine } from './input-line.js';
 import { computeLayout, type Layout } from './layout.js';
+import { LineCache } from './line-cache.js';
 import { welcomeLines } from './panels.js';
 import type { Terminal } from './screen.js';
 import type { UiSettings } from './settings.js';
@@ -18,6 +19,7 @@ const LINES_ABOVE_NEW = 1;
 
 export class Display {
   private panelScroll = 0;
+  private readonly lines = new LineCache();
   /** A conversation was opened and not yet drawn with its history: see startAtNew. */
   private opening = true;
 
@@ -70,7 +72,7 @@ export class Display {
       sidebarCols: this.settings.sidebarWidth,
     });
     if (panel) this.panelScroll = out.scroll;
-    else this.history.scroll = out.scroll;
+    else this.history.clamp(out.scroll);
     this.term.draw(out.grid, out.cursor);
   }
 
@@ -114,11 +116,13 @@ export class Display {
     const conv = s.active();
     if (conv) {
       // Between a switch and its read the history still holds another conversation.
-      const entries = this.history.conversation === conv.id ? this.history.entries : [];
-      return conversationLines(entries, conv.notes, {
+      const held = this.history.conversation === conv.id;
+      const entries = held ? this.history.entries : [];
+      return this.lines.get(entries, conv.notes, {
         me: s.me.pseudonym,
         width,
         newCount: conv.unreadAtOpen,
+        top: held ? this.history.top : 'unknown',
       });
     }
     return welcomeLines(s.me.pseudonym, s.me.fingerprint, width);

@@ -28,7 +28,15 @@ export class ConversationView {
   scroll = 0;
   /** The conversation shown (the core's id); null before the first. */
   private shown: ConversationId | null = null;
+  /** How many entries the window reads: the newest page, and a page more per older page asked for. */
   private limit: number;
+  /**
+   * The last read found fewer entries than it asked for: nothing older is kept, and the
+   * top of the entries is the conversation's beginning.
+   */
+  private atStart = false;
+  /** An older page was asked for and its read has not ended (scrollBy asks for no other). */
+  private olderPending = false;
   private lineCount = 0;
   /** The last load added older entries above: the view must not move. */
   private grewAtTop = false;
@@ -56,6 +64,8 @@ export class ConversationView {
     this.entries = [];
     this.scroll = 0;
     this.limit = this.pageSize;
+    this.atStart = false;
+    this.olderPending = false;
     this.lineCount = 0;
     this.changes = [];
     this.seq++;
@@ -70,14 +80,19 @@ export class ConversationView {
     stillCurrent: () => boolean,
   ): Promise<boolean> {
     const seq = ++this.seq;
+    const limit = this.limit;
     this.loading++;
     let entries: HistoryItem[];
     try {
-      entries = await fetch(this.limit);
+      entries = await fetch(limit);
     } finally {
       this.loading--;
+      // Ended, whatever became of it: the next PageUp at the top may ask again (a read that
+      // failed or was overtaken must not leave paging waiting for it for good).
+      if (seq === this.seq) this.olderPending = false;
     }
     const current = seq === this.seq && stillCurrent();
+    if (current) this.atStart = entries.length < limit;
     if (current) for (const change of this.changes) entries = apply(entries, change);
     // The latest read has them now; earlier reads still running are discarded when they end.
     if (current || this.loading === 0) this.changes = [];
@@ -126,14 +141,36 @@ export class ConversationView {
     });
   }
 
-  /** PageUp (1) / PageDown (-1) by `page` lines. True when an older page should be loaded. */
+  /**
+   * What is above the entries: the conversation's beginning, more to load, or not known
+   * yet (nothing read). Drawn as the first line (conversation.ts), so that the top of a
+   * page read is never taken for the first message.
+   */
+  get top(): 'beginning' | 'more' | 'unknown' {
+    if (this.shown === null || (this.entries.length === 0 && !this.atStart)) return 'unknown';
+    return this.atStart ? 'beginning' : 'more';
+  }
+
+  /**
+   * PageUp (1) / PageDown (-1) by `page` lines. True when an older page should be loaded:
+   * the top is near and more is kept. While that page is read, further PageUps still count
+   * (see clamp()), so a held key goes on from where it was once the page is there.
+   */
   scrollBy(pages: 1 | -1, page: number): boolean {
     this.scroll = Math.max(0, this.scroll + pages * page);
-    if (pages > 0 && this.scroll > this.lineCount - page && this.entries.length >= this.limit) {
-      this.limit += this.pageSize;
-      return true;
-    }
-    return false;
+    if (pages < 0 || this.atStart || this.olderPending) return false;
+    if (this.scroll <= this.lineCount - page) return false;
+    this.limit = Math.max(this.limit, this.entries.length) + this.pageSize;
+    this.olderPending = true;
+    return true;
+  }
+
+  /**
+   * The offset the drawing used (clamped to the lines there are). While an older page is
+   * read the offset asked for is kept: it reaches into that page once it is drawn.
+   */
+  clamp(drawn: number): void {
+    if (!this.olderPending || drawn > this.scroll) this.scroll = drawn;
   }
 
   /**
