@@ -4,7 +4,7 @@
  * name may change, or be shared by two groups; its id never is).
  */
 import { describeError } from '../../util/errors.js';
-import type { HistoryEntry, HistoryItem } from '../index.js';
+import type { ConversationId, HistoryEntry, HistoryItem } from '../index.js';
 import { entryTime } from './conversation.js';
 import type { ChatCore } from './core.js';
 import type { ScreenParts } from './parts.js';
@@ -40,14 +40,22 @@ export async function sendText(core: ChatCore, conv: Conversation, text: string)
 /**
  * At start: contacts with history and every group become conversations, most
  * recent first, after those already restored from the last run; one the user
- * closed stays closed until something newer arrives in it (closed.ts).
+ * closed stays closed until something newer arrives in it (closed.ts). Returns the
+ * most recent one with history (what the start may open), or null when none has any.
  */
-export async function discoverConversations(core: ChatCore, state: ChatState): Promise<void> {
-  const found: { add: () => Conversation; lastMs: number }[] = [];
+export async function discoverConversations(
+  core: ChatCore,
+  state: ChatState,
+): Promise<ConversationId | null> {
+  const found: { add: () => Conversation; lastMs: number; history: boolean }[] = [];
   for (const c of core.contacts()) {
     const last = (await core.conversation(c.pseudonym, 1))[0];
     if (last !== undefined && !state.closed.hides(conversationIdOf(c.pseudonym), entryTime(last)))
-      found.push({ add: () => state.ensure(c.pseudonym), lastMs: entryTime(last) });
+      found.push({
+        add: () => state.ensure(c.pseudonym),
+        lastMs: entryTime(last),
+        history: true,
+      });
   }
   for (const g of await core.groups()) {
     const last = (await core.history(g.conversation, 1))[0];
@@ -55,13 +63,20 @@ export async function discoverConversations(core: ChatCore, state: ChatState): P
       state.groups.set(g);
       continue;
     }
-    found.push({ add: () => state.setGroup(g), lastMs: last === undefined ? 0 : entryTime(last) });
+    found.push({
+      add: () => state.setGroup(g),
+      lastMs: last === undefined ? 0 : entryTime(last),
+      history: last !== undefined,
+    });
   }
   found.sort((a, b) => b.lastMs - a.lastMs);
+  let newest: ConversationId | null = null;
   for (const f of found) {
     const conv = f.add();
     conv.lastMs = Math.max(conv.lastMs, f.lastMs);
+    if (f.history) newest ??= conv.id;
   }
+  return newest;
 }
 
 /**

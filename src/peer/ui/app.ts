@@ -106,7 +106,13 @@ export class ChatApp implements CommandHost {
     state.setContacts(core.contacts());
     state.setOnline(core.online());
     if (this.options.saved) state.restore(this.options.saved);
-    await discoverConversations(core, state);
+    // What opens at start is decided from what was there: the conversation on screen when
+    // the last run quit, else the most recent one with history. Never one that messages or
+    // group changes taken below (or arriving meanwhile) bring: the screen changes the
+    // conversation shown only when the user asks (a trial's first run switched to a group
+    // its catch-up created and read 1,000 of its messages for the user).
+    const newest = await discoverConversations(core, state);
+    const opening = state.activeId ?? newest;
     // Messages another command received and nobody has shown yet.
     for (const m of await core.takeUnread()) showReceived(this.parts, m, { quiet: true });
     // Damaged or forged deliveries another command dropped and nobody has reported yet.
@@ -116,8 +122,10 @@ export class ChatApp implements CommandHost {
     loadOffers(this.parts);
     // Answers to my uploads that came while no chat ran (after loadOffers: its progress).
     for (const r of await core.takeFileReplies()) showReply(this.parts, r);
-    const first = state.conversations[0];
-    if (state.activeId === null && first) state.activate(first.id);
+    if (state.activeId === null && opening !== null) state.activate(opening);
+    // Nothing was drawn until now (events meanwhile only changed the state): the first
+    // screen already shows the conversation chosen, which no later step switches.
+    this.parts.display.begin();
     term.onKey((key) => this.onKey(key));
     term.onPaste((text) => this.onPaste(text));
     term.onResize(() => this.render());

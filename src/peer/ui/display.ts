@@ -22,6 +22,8 @@ export class Display {
   private readonly lines = new LineCache();
   /** A conversation was opened and not yet drawn with its history: see startAtNew. */
   private opening = true;
+  /** begin() was called. */
+  private begun = false;
 
   constructor(
     private readonly term: Terminal,
@@ -31,6 +33,11 @@ export class Display {
     private readonly history: ConversationView,
     private readonly settings: UiSettings,
   ) {}
+
+  /** Drawing starts: before, the start is still choosing what to show (app.ts). */
+  begin(): void {
+    this.begun = true;
+  }
 
   /** A panel was opened: it starts at its top. */
   panelOpened(): void {
@@ -56,6 +63,7 @@ export class Display {
   }
 
   render(): void {
+    if (!this.begun) return;
     const layout = this.layout();
     const lines = this.currentLines(layout.body.w);
     const panel = this.state.panel !== null;
