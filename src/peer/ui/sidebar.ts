@@ -111,8 +111,29 @@ export function paintSidebar(grid: Grid, rect: Rect, state: ChatState): void {
     y++;
   });
   if (shown < chats.length && y < bottom) {
-    grid.write(rect.x, y, `  +${chats.length - shown} more (Tab)`, 'dim', rect.x + w);
+    const hidden = [...chats.slice(0, first), ...chats.slice(first + shown)];
+    const unread = hidden.reduce((n, c) => n + c.unread, 0);
+    const style: StyleName = hidden.some((c) => c.mentioned)
+      ? 'mention'
+      : unread > 0
+        ? 'unread'
+        : 'dim';
+    grid.write(rect.x, y, moreLine(hidden.length, unread, w), style, rect.x + w);
   }
+}
+
+/**
+ * The line under a list cut short: how many are not shown and, when some of them have
+ * unread messages, how many (a trial saw only the heading's total grow and could not tell
+ * where); the longest wording that fits `width`.
+ */
+export function moreLine(hidden: number, unread: number, width: number): string {
+  const forms =
+    unread > 0
+      ? [`  +${hidden} more, ${unread} unread (Tab)`, `  +${hidden} more, ${unread} unread`]
+      : [];
+  forms.push(unread > 0 ? `  +${hidden}, ${unread} unread` : `  +${hidden} more (Tab)`);
+  return forms.find((f) => displayWidth(f) <= width) ?? forms[forms.length - 1]!;
 }
 
 /**
