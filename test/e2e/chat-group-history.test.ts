@@ -47,6 +47,8 @@ describe('e2e: group changes in natter chat after a restart', function () {
     // inbox takes the change (and tells it: test/integration/peer/cli-group-history.test.ts).
     await w.natter('bob', ['inbox']);
     await w.chat('bob');
+    // The group is listed, not opened by itself (only the user changes what is on screen).
+    await w.until('bob', (s) => /^1 {3}#crew/m.test(s), 'the group listed');
     await w.key('bob', 'M-1');
     await w.until(
       'bob',
