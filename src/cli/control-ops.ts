@@ -99,7 +99,8 @@ export interface ControlOps extends FileControlOps, GroupControlOps, OutboxContr
   history: {
     request: { ref?: string; since?: number; limit: number };
     /** `groupHint`: none shown for a NAME that is one of my groups' (groupInsteadHint). */
-    answer: { shown: Shown[]; me: string; groupHint?: string };
+    /** `more`: entries beyond `limit` were left out (readHistory). */
+    answer: { shown: Shown[]; more?: true; me: string; groupHint?: string };
   };
   /** `failFastMs`: the command's --wait was not given (sendAndWait). */
   send: {
@@ -206,12 +207,17 @@ const OPS: HandlerTable<ControlOps, ControlTarget> = {
       limit: count(raw, 'limit'),
     }),
     async run(t, { ref, ...query }) {
-      const shown = await readHistory(t, ref, query);
+      const { shown, more } = await readHistory(t, ref, query);
       const groupHint =
         shown.length === 0 && ref !== undefined && !ref.startsWith('#')
           ? groupInsteadHint(await t.groups(), ref, (r) => `natter history '#${r}'`)
           : '';
-      return { shown, me: t.me.pseudonym, ...(groupHint === '' ? {} : { groupHint }) };
+      return {
+        shown,
+        ...(more ? { more: true as const } : {}),
+        me: t.me.pseudonym,
+        ...(groupHint === '' ? {} : { groupHint }),
+      };
     },
   },
   send: {

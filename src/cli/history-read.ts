@@ -36,11 +36,16 @@ export const atMs = (e: HistoryItem): number => {
   return e.direction === 'in' ? (e.receivedAtMs ?? e.sentAtMs) : e.sentAtMs;
 };
 
+/**
+ * The latest `limit` entries (since `since`), oldest first; `more` when there are more
+ * than that (the command says so: a trial's `--since 10m` printed 50 lines and no word
+ * of the rest).
+ */
 export async function readHistory(
   client: Pick<NatterClient, 'groups' | 'group' | 'contacts' | 'history' | 'timeline'>,
   ref: string | undefined,
   opts: HistoryQuery,
-): Promise<Shown[]> {
+): Promise<{ shown: Shown[]; more: boolean }> {
   const groups = new Map((await client.groups()).map((g) => [g.conversation, g]));
   let conversations: ConversationId[];
   if (ref === undefined) {
@@ -69,11 +74,12 @@ export async function readHistory(
   }
   const entries: Shown[] = [];
   for (const conversation of conversations) {
-    // The latest `limit` of each, then of all: the same as the latest `limit` overall.
-    // A group's changes are entries of its history too (docs/groups.md "History").
+    // The latest `limit` of each, then of all: the same as the latest `limit` overall;
+    // one more of each tells whether any was left out. A group's changes are entries of
+    // its history too (docs/groups.md "History").
     const kept = groups.has(conversation)
-      ? await client.timeline(conversation, opts.limit)
-      : await client.history(conversation, opts.limit);
+      ? await client.timeline(conversation, opts.limit + 1)
+      : await client.history(conversation, opts.limit + 1);
     if (ref !== undefined && !groups.has(conversation) && kept.length === 0)
       knownOrThrow(client, ref, [...groups.values()]);
     for (const entry of kept) {
@@ -88,7 +94,7 @@ export async function readHistory(
     }
   }
   entries.sort((a, b) => atMs(a.entry) - atMs(b.entry));
-  return entries.slice(-opts.limit);
+  return { shown: entries.slice(-opts.limit), more: entries.length > opts.limit };
 }
 
 /**

@@ -17,7 +17,7 @@ import { dateTime, safeJson, sanitize } from '../format.js';
 import { groupLabel } from '../group-format.js';
 import { atMs, type Shown } from '../history-read.js';
 import type { WithContext } from '../main.js';
-import { parseLimit, parseSince } from '../options.js';
+import { MAX_LIST_LIMIT, parseLimit, parseSince } from '../options.js';
 import { perform } from '../via-control.js';
 
 /** `--limit` when none is given: a screenful or two. */
@@ -26,7 +26,8 @@ export const DEFAULT_HISTORY_LIMIT = 50;
 interface HistoryOptions {
   json?: boolean;
   since?: number;
-  limit: number;
+  /** Not given: DEFAULT_HISTORY_LIMIT, and a note on stderr when it left some out. */
+  limit?: number;
 }
 
 export function addHistoryCommand(program: Command, withContext: WithContext): void {
@@ -48,14 +49,19 @@ export function addHistoryCommand(program: Command, withContext: WithContext): v
       'only messages since then: an age (30m, 2h, 7d) or a date (2025-01-31, 2025-01-31T09:00)',
       (v: string) => parseSince(v),
     )
-    .option('--limit <n>', 'at most this many, the latest', parseLimit, DEFAULT_HISTORY_LIMIT)
+    .option(
+      '--limit <n>',
+      `at most this many, the latest (default ${DEFAULT_HISTORY_LIMIT}, up to ${MAX_LIST_LIMIT}; when the default leaves some out, stderr says so)`,
+      parseLimit,
+    )
     .action(
       withContext(async (ctx, ref: string | undefined, opts: HistoryOptions) => {
+        const limit = opts.limit ?? DEFAULT_HISTORY_LIMIT;
         // Beside a running client, read through it (issue 13): the same entries.
-        const { shown, me, groupHint } = await perform(ctx, 'history', {
+        const { shown, more, me, groupHint } = await perform(ctx, 'history', {
           ...(ref === undefined ? {} : { ref }),
           ...(opts.since === undefined ? {} : { since: opts.since }),
-          limit: opts.limit,
+          limit,
         });
         if (shown.length === 0) {
           const where =
@@ -69,6 +75,11 @@ export function addHistoryCommand(program: Command, withContext: WithContext): v
           return;
         }
         for (const s of shown) ctx.out(opts.json ? historyJson(s, me) : formatHistory(s, me));
+        // Asked for a number, the user knows there may be more; left to the default, say so
+        // (stderr: stdout, --json's too, stays the entries alone).
+        if (more === true && opts.limit === undefined) {
+          ctx.err(`natter: showing the latest ${limit}; --limit N for more`);
+        }
       }),
     );
 }

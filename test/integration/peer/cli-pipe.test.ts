@@ -173,6 +173,24 @@ describe('cli: a closed stdout, and natter history', function () {
     assert.equal((await as('a', ['history', 'bad name'])).code, 2);
   });
 
+  it('history says on stderr when its default limit left messages out, never in --json', async () => {
+    const lines = Array.from({ length: 52 }, (_, i) => `line ${i}`);
+    await ok('a', ['send', '--to', 'bob', '--each-line'], { stdin: `${lines.join('\n')}\n` });
+    const cut = await ok('a', ['history', 'bob', '--since', '1h']);
+    assert.equal(cut.stdout.trim().split('\n').length, 50);
+    assert.match(cut.stdout, /line 51 /);
+    assert.equal(cut.stderr, 'natter: showing the latest 50; --limit N for more\n');
+    const cutJson = await ok('a', ['history', 'bob', '--json']);
+    assert.equal(json(cutJson).length, 50, 'stdout is the entries alone');
+    assert.equal(cutJson.stderr, 'natter: showing the latest 50; --limit N for more\n');
+    const all = await ok('a', ['history', 'bob', '--limit', '52']);
+    assert.equal(all.stdout.trim().split('\n').length, 52);
+    assert.equal(all.stderr, '', 'nothing left out');
+    const asked = await ok('a', ['history', 'bob', '--limit', '10']);
+    assert.equal(asked.stdout.trim().split('\n').length, 10);
+    assert.equal(asked.stderr, '', 'a limit given is the one wanted');
+  });
+
   it('history of a name that is no contact and no conversation is an error; of a contact with none, a note', async () => {
     await ok('a', ['group', 'create', 'ops', '--members', 'bob']);
     await ok('b', ['inbox']);
