@@ -11,6 +11,7 @@ import { PeerCode, peerError } from './errors.js';
 import type { ConversationNotice, DamagedMessage, PeerStats, ReceivedMessage } from './events.js';
 import type { HistoryEntry } from './messaging/history.js';
 import type { HistoryItem } from './messaging/history-events.js';
+import { type HistorySearch, searchHistory } from './messaging/history-search.js';
 import { type QueuedMessage, toQueued } from './messaging/queued.js';
 
 /** An unread message (unread()); `unreadMark` is what markRead() clears. */
@@ -126,5 +127,17 @@ export class ClientReading {
    */
   timeline(conversation: ConversationId, limit?: number): Promise<HistoryItem[]> {
     return this.c.history.timeline(conversation, limit);
+  }
+
+  /**
+   * Every message of a conversation's local history that `matches` accepts, newest first,
+   * up to `maxHits`, with how many were read (history-search.ts: a scan, not an index).
+   */
+  searchHistory(
+    conversation: ConversationId,
+    matches: (entry: HistoryEntry) => boolean,
+    maxHits: number,
+  ): Promise<HistorySearch> {
+    return searchHistory(this.c.store, conversation, matches, maxHits);
   }
 }

@@ -88,6 +88,7 @@ export {
   type HistoryItem,
   isGroupEvent,
 } from './messaging/history-events.js';
+export type { HistorySearch } from './messaging/history-search.js';
 export {
   type PermanentRefusal,
   type RelayRefusalCode,

@@ -4,21 +4,12 @@
  * name may change, or be shared by two groups; its id never is).
  */
 import { describeError } from '../../util/errors.js';
-import type { ConversationId, HistoryEntry, HistoryItem } from '../index.js';
+import type { ConversationId, HistoryItem } from '../index.js';
 import { entryTime } from './conversation.js';
 import type { ChatCore } from './core.js';
 import type { ScreenParts } from './parts.js';
 import { type ChatState, type Conversation, labelOf } from './state.js';
 import { conversationIdOf, sanitize } from './text.js';
-
-/** The last `limit` messages of `conv`, oldest first (/search reads these). */
-export function readHistory(
-  core: ChatCore,
-  conv: Pick<Conversation, 'id' | 'kind' | 'name'>,
-  limit?: number,
-): Promise<HistoryEntry[]> {
-  return conv.kind === 'group' ? core.history(conv.id, limit) : core.conversation(conv.name, limit);
-}
 
 /** What `conv` shows, oldest first: its last `limit` messages and, in a group, its changes. */
 export function readTimeline(

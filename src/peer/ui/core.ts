@@ -14,6 +14,7 @@ import type {
   GroupUpdate,
   HistoryEntry,
   HistoryItem,
+  HistorySearch,
   OfferInfo,
   OnlinePeer,
   PeerEventMap,
@@ -39,6 +40,12 @@ export interface ChatCore {
   history(conversation: ConversationId, limit?: number): Promise<HistoryEntry[]>;
   /** history() with a group's membership changes in their places: what a group shows. */
   timeline(conversation: ConversationId, limit?: number): Promise<HistoryItem[]>;
+  /** Messages of a conversation's whole local history that `matches` accepts, newest first. */
+  searchHistory(
+    conversation: ConversationId,
+    matches: (entry: HistoryEntry) => boolean,
+    maxHits: number,
+  ): Promise<HistorySearch>;
   /** Received messages not yet taken (by `natter inbox` or this screen). */
   takeUnread(): Promise<ReceivedMessage[]>;
   /** Reports of deliveries dropped as damaged or forged, not yet shown (each returned once). */

@@ -179,10 +179,13 @@ export function searchPanel(
   hits: readonly SearchHit[],
   me: string,
   width: number,
+  /** Messages read, every one of the local history unless `more`; more matches than shown. */
+  searched: { scanned: number; more: boolean } = { scanned: 0, more: false },
 ): Panel {
   const q = sanitize(query);
   const lines: Span[][] = [];
-  if (hits.length === 0) lines.push(line(`Nothing in the local history matches “${q}”.`, 'dim'));
+  const all = `all ${searched.scanned.toLocaleString('en-US')} messages of the local history`;
+  if (hits.length === 0) lines.push(line(`Nothing in ${all} matches “${q}”.`, 'dim'));
   const numberWidth = String(hits.length).length;
   for (const [i, { name, conversation, entry }] of hits.entries()) {
     const at = entryTime(entry);
@@ -212,9 +215,14 @@ export function searchPanel(
     spans.push({ text: snippet.slice(pos), style: 'default' });
     lines.push(spans);
   }
-  if (hits.length > 0) lines.push(line(''), line('/open N opens the conversation of hit N', 'dim'));
+  if (hits.length > 0) {
+    const what = searched.more
+      ? `More match: the newest ${hits.length} are shown (a longer word finds fewer).`
+      : `Searched ${all}.`;
+    lines.push(line(''), line(what, 'dim'), line('/open N opens the conversation of hit N', 'dim'));
+  }
   return {
-    title: `Search “${truncate(q, 30)}”: ${hits.length}${hits.length >= MAX_SEARCH_HITS ? '+' : ''} found`,
+    title: `Search “${truncate(q, 30)}”: ${hits.length}${searched.more ? '+' : ''} found`,
     lines,
   };
 }

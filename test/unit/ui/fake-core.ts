@@ -23,6 +23,7 @@ import type {
   GroupUpdate,
   HistoryEntry,
   HistoryItem,
+  HistorySearch,
   OfferInfo,
   QueuedMessage,
   TransferInfo,
@@ -225,6 +226,26 @@ export class FakeCore implements ChatCore {
   async history(conversation: ConversationId, limit = 100): Promise<HistoryEntry[]> {
     this.reads.push(conversation);
     return structuredClone(this.entries(conversation).slice(-limit));
+  }
+
+  /** Conversations /search scanned, one per scan (searchHistory()). */
+  readonly searched: string[] = [];
+
+  async searchHistory(
+    conversation: ConversationId,
+    matches: (entry: HistoryEntry) => boolean,
+    maxHits: number,
+  ): Promise<HistorySearch> {
+    this.searched.push(conversation);
+    const all = structuredClone(this.entries(conversation)).reverse();
+    const hits: HistoryEntry[] = [];
+    let scanned = 0;
+    for (const e of all) {
+      if (hits.length >= maxHits) break;
+      scanned++;
+      if (matches(e)) hits.push(e);
+    }
+    return { hits, scanned };
   }
 
   /** Group changes kept in history, by conversation id, as the core keeps them (change()). */

@@ -245,6 +245,20 @@ describe('ui screen: everyday use', () => {
     assert.match(noticeText(h), /no hit 3: hits are 1 to 2/);
   });
 
+  it('/search covers the whole local history and says how much it searched', async () => {
+    const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
+    h.core.receive('bob', 'the first ever: kumquat');
+    for (let i = 0; i < 2_500; i++) h.core.receive('bob', `filler ${i}`);
+    await h.type('/search KUMQUAT\r');
+    assert.match(screenText(h), /Search “KUMQUAT”: 1 found/);
+    assert.match(screenText(h), /bob: the first ever: kumquat/);
+    assert.match(screenText(h), /Searched all 2,501 messages of the local history\./);
+    await h.type('\x1b');
+    await h.type('/search durian\r');
+    assert.match(screenText(h), /Nothing in all 2,501 messages of the local/);
+    assert.match(screenText(h), /matches “durian”/);
+  });
+
   it('asks before quitting while messages wait unsent; n stays, y or a second Ctrl-C quits', async () => {
     const h = await start();
     h.core.queuedNow = [
