@@ -12,7 +12,6 @@ import {
   type NatterClient,
   normalizePseudonym,
   parseConversationId,
-  pseudonymKey,
 } from '../peer/index.js';
 import { CliCode, cliError } from './errors.js';
 import { sanitize } from './format.js';
@@ -42,7 +41,7 @@ export const atMs = (e: HistoryItem): number => {
  * of the rest).
  */
 export async function readHistory(
-  client: Pick<NatterClient, 'groups' | 'group' | 'contacts' | 'history' | 'timeline'>,
+  client: Pick<NatterClient, 'groups' | 'group' | 'contacts' | 'contact' | 'history' | 'timeline'>,
   ref: string | undefined,
   opts: HistoryQuery,
 ): Promise<{ shown: Shown[]; more: boolean }> {
@@ -58,7 +57,7 @@ export async function readHistory(
     // takes it without its '#' (a trial's `history team` was refused).
     const group = ref.startsWith('#')
       ? await client.group(ref)
-      : isContact(client, ref)
+      : client.contact(ref) !== undefined
         ? undefined
         : await client.group(`#${ref}`).catch((err: unknown) => {
             if ((err as { code?: string }).code === 'E_UNKNOWN_GROUP') return undefined;
@@ -103,19 +102,14 @@ export async function readHistory(
  * script can tell apart (a new-user trial: both said "no messages" and exited 0).
  */
 function knownOrThrow(
-  client: Pick<NatterClient, 'contacts'>,
+  client: Pick<NatterClient, 'contact'>,
   ref: string,
   groups: Parameters<typeof groupInsteadHint>[0],
 ): void {
-  if (isContact(client, ref)) return;
+  if (client.contact(ref) !== undefined) return;
   const hint = groupInsteadHint(groups, ref, (r) => `natter history '#${r}'`);
   throw cliError(
     CliCode.UnknownContact,
     `history: no contact and no messages with ${sanitize(ref)}${hint}`,
   );
-}
-
-function isContact(client: Pick<NatterClient, 'contacts'>, ref: string): boolean {
-  const key = pseudonymKey(normalizePseudonym(ref));
-  return client.contacts().some((c) => pseudonymKey(c.pseudonym) === key);
 }
