@@ -8,7 +8,7 @@ import {
   type ConversationId,
   directConversation,
   type HistoryItem,
-  isGroupEvent,
+  itemTime,
   type NatterClient,
   normalizePseudonym,
   parseConversationId,
@@ -29,11 +29,8 @@ export interface Shown {
   group?: { name: string; id: string };
 }
 
-/** When an entry happened here: received (incoming), written (mine), or applied (a change). */
-export const atMs = (e: HistoryItem): number => {
-  if (isGroupEvent(e)) return e.atMs;
-  return e.direction === 'in' ? (e.receivedAtMs ?? e.sentAtMs) : e.sentAtMs;
-};
+/** When an entry happened here (the core's itemTime). */
+export const atMs = itemTime;
 
 /**
  * The latest `limit` entries (since `since`), oldest first; `more` when there are more

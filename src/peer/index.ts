@@ -87,6 +87,7 @@ export {
   type GroupEventEntry,
   type HistoryItem,
   isGroupEvent,
+  itemTime,
 } from './messaging/history-events.js';
 export type { HistorySearch } from './messaging/history-search.js';
 export {

@@ -41,6 +41,15 @@ export function isGroupEvent(item: HistoryItem): item is GroupEventEntry {
   return (item as { kind?: unknown }).kind === 'event';
 }
 
+/**
+ * When an item happened on this machine's clock: received (incoming), written (mine), or
+ * applied (a group's change). The order the chat and `natter history` show items in.
+ */
+export function itemTime(item: HistoryItem): number {
+  if (isGroupEvent(item)) return item.atMs;
+  return item.direction === 'in' ? (item.receivedAtMs ?? item.sentAtMs) : item.sentAtMs;
+}
+
 /** Where a conversation's messages are (history.ts). */
 export const messagesPrefix = (conversation: ConversationId) =>
   `${PREFIX.history}${toHex(utf8(conversation))}!`;

@@ -9,6 +9,7 @@ import {
   type HistoryEntry,
   type HistoryItem,
   isGroupEvent,
+  itemTime,
   type OutgoingState,
 } from '../index.js';
 import type { Grid, Span, StyleName } from './grid.js';
@@ -76,10 +77,7 @@ function dayKey(ms: number): string {
 }
 
 /** When an entry happened on this machine's clock (the sender's shows only in sentLabel). */
-export function entryTime(e: HistoryItem): number {
-  if (isGroupEvent(e)) return e.atMs;
-  return e.direction === 'in' ? (e.receivedAtMs ?? e.sentAtMs) : e.sentAtMs;
-}
+export const entryTime = itemTime;
 
 type Item = { atMs: number; entry: HistoryEntry } | { atMs: number; note: Note };
 
