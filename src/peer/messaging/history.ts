@@ -235,9 +235,10 @@ export class History {
   }
 
   /**
-   * Every unread incoming entry (the oldest `limit` when given), oldest first, with the mark markRead() clears; clears
-   * nothing. A UI that must not lose a message to a failed write (`natter inbox | head -1`,
-   * issue 13) shows the entries first and then clears the marks of those it showed.
+   * Every unread incoming entry (the oldest `limit` when given), oldest first, with the
+   * mark markRead() clears; clears nothing. A UI that must not lose a message to a failed
+   * write (`natter inbox | head -1`, issue 13) shows the entries first and then clears the
+   * marks of those it showed.
    */
   unread(limit?: number): Promise<{ mark: string; entry: HistoryEntry }[]> {
     const run = this.taking.then(async () => {
