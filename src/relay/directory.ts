@@ -21,7 +21,8 @@ import { SessionCode } from './errors.js';
 import { NameOwners } from './name-owners.js';
 import { type RelayStore, type StoreRefusal, scan } from './store/index.js';
 
-const USER_PREFIX = 'u1!';
+/** The standalone directory's keys: one per registered user. */
+export const USER_PREFIX = 'u1!';
 /** The name index of earlier versions; rebuilt from the cards at open, so no longer stored. */
 const LEGACY_NAME_PREFIX = 'n1!';
 

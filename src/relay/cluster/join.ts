@@ -9,13 +9,11 @@
  * touched; a cluster relay's own store stays empty, so its restarts pass.
  */
 import type { Logger } from '../../util/logger.js';
+import { USER_PREFIX } from '../directory.js';
 import { RelayFailureCode, relayFailure } from '../errors.js';
 import { MAIL_PREFIX } from '../mail-keys.js';
 import { type RelayStore, scan } from '../store/index.js';
 import { type ClusterLink, type ClusterOptions, connectCluster } from './connection.js';
-
-/** The standalone directory's key prefix (directory.ts). */
-const USER_PREFIX = 'u1!';
 
 export async function joinCluster(
   options: ClusterOptions,
