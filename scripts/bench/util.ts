@@ -57,6 +57,7 @@ export async function spawnRelay(
       ...process.env,
       NATTER_BENCH_PLAIN: plain ? '1' : '0',
       NATTER_BENCH_CLUSTER: options.cluster ?? '',
+      ...heaptrackEnv(dir),
     },
   });
   const lines = createInterface({ input: child.stdout! });
@@ -100,6 +101,26 @@ export async function spawnRelay(
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * NATTER_BENCH_HEAPTRACK=FILE: every malloc of the relay traced by heaptrack (Debian's
+ * heaptrack, preloaded into the relay alone) into FILE.PID.gz, for `heaptrack_print` (its
+ * peak consumers: what holds glibc's arena). The relay runs several times slower.
+ */
+function heaptrackEnv(dir: string): Record<string, string> {
+  const out = process.env.NATTER_BENCH_HEAPTRACK;
+  if (!out) return {};
+  const lib = '/usr/lib/heaptrack';
+  const pipe = join(dir, 'heaptrack.fifo');
+  execFileSync('mkfifo', [pipe]);
+  const reader = spawn(
+    'sh',
+    ['-c', `${lib}/libexec/heaptrack_interpret < "$1" | gzip > "$2.$$.gz"`, 'sh', pipe, out],
+    { stdio: 'inherit' },
+  );
+  reader.unref();
+  return { LD_PRELOAD: `${lib}/libheaptrack_preload.so`, DUMP_HEAPTRACK_OUTPUT: pipe };
 }
 
 /** USER_HZ: Linux reports /proc CPU times in 1/100 s on every architecture natter runs on. */
