@@ -7,6 +7,7 @@
  */
 import { describeError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
+import { DeliveryWindow } from './delivery-window.js';
 import { SessionCode, type SessionCodeValue } from './errors.js';
 import type { RelayLimits } from './limits.js';
 import type { MailStore, StoredMail } from './mail-store.js';
@@ -47,13 +48,16 @@ export class Delivery implements SessionDelivery {
   private catchingUp = false;
   private pumping = false;
   private latestOffered = 0;
+  private readonly window: DeliveryWindow;
 
   constructor(
     private readonly link: DeliveryLink,
     private readonly mailbox: MailStore,
     private readonly limits: RelayLimits,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.window = new DeliveryWindow(limits.maxUnackedDeliveries, limits.maxUnackedDeliveryBytes);
+  }
 
   /** The session just became ready: deliver what is stored. */
   start(): void {
@@ -86,22 +90,24 @@ export class Delivery implements SessionDelivery {
 
   ack(seqs: readonly number[]): void {
     this.mailbox.ack(this.link.userHex, seqs);
+    if (this.window.acked(seqs)) this.resume();
   }
 
   /** Nothing to release: the pump stops by itself once the link is not ready. */
   stop(): void {}
 
-  /** The socket drained or a write went out whole: resume a stalled catch-up. */
+  /** The socket drained, a write went out whole or an ack opened the window: resume a stalled catch-up. */
   resume(): void {
     if (this.catchingUp && !this.pumping && this.link.ready) void this.pump();
   }
 
   private full(): boolean {
-    return this.link.bufferedBytes >= this.limits.maxSessionBufferedBytes;
+    return this.link.bufferedBytes >= this.limits.maxSessionBufferedBytes || this.window.full;
   }
 
   private push(mail: StoredMail): void {
     this.link.sendEncoded(mail.record);
+    this.window.pushed(mail.seq, mail.record.length);
     this.cursor = mail.seq;
   }
 
@@ -111,7 +117,7 @@ export class Delivery implements SessionDelivery {
     this.pumping = true;
     try {
       while (this.link.ready && this.catchingUp) {
-        if (this.full()) return; // resumed on drain
+        if (this.full()) return; // resumed on drain or ack
         // Everything offered before this read is durable, so the read sees it or it is gone.
         const wanted = this.latestOffered;
         const { mails, done } = await this.mailbox.read(

@@ -32,6 +32,14 @@ export interface RelayLimits {
    */
   maxSessionBufferedBytes: number;
   /**
+   * Deliveries pushed to a session and not yet acknowledged, and their bytes; beyond
+   * either the relay stops pushing until an ack (delivery-window.ts), so a client
+   * coming back to 20,000 waiting messages holds a window of them, not all of them.
+   * 4,096 in flight is over 300,000 messages a second at a 10 ms ack round trip.
+   */
+  maxUnackedDeliveries: number;
+  maxUnackedDeliveryBytes: number;
+  /**
    * Sends awaiting their ack per session; beyond it the relay stops reading the socket.
    * With its relay-wide share (maxRelayInflightSends), the relay's brake on ingest under
    * overload: 4,096 let 500 clients put two million sends in flight, past the hold
@@ -230,6 +238,8 @@ export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = Object.freeze({
   handshakeTimeoutMs: 10_000,
   idleTimeoutMs: 120_000,
   maxSessionBufferedBytes: 256 * 1024,
+  maxUnackedDeliveries: 4096,
+  maxUnackedDeliveryBytes: 8 * 1024 * 1024,
   maxInflightSendsPerSession: 256,
   maxRelayInflightSends: 32_768,
   sendAckDelayMs: SEND_ACK_DELAY_MS,

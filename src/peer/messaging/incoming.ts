@@ -43,6 +43,13 @@ import type { Receipts } from './receipts.js';
 import { toReceived } from './received-entry.js';
 import type { SeenSet } from './seen.js';
 
+/**
+ * The most deliveries one batch takes (one synced write, one DeliverAck): a client
+ * coming back to thousands of waiting messages holds the relay's window of them
+ * (relay/delivery-window.ts) and opens a batch's worth at a time, not the window's.
+ */
+export const MAX_BATCH_DELIVERIES = 512;
+
 export interface IncomingDeps {
   store: PeerStore;
   contacts: Contacts;
@@ -158,8 +165,11 @@ export class Incoming {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) {
-        const frames = this.queue;
-        this.queue = [];
+        const frames =
+          this.queue.length <= MAX_BATCH_DELIVERIES
+            ? this.queue
+            : this.queue.splice(0, MAX_BATCH_DELIVERIES);
+        if (frames === this.queue) this.queue = [];
         try {
           await this.handleBatch(frames);
         } catch (err) {

@@ -1,13 +1,12 @@
 /**
- * One session's 1:1 mail in a cluster (issue 15): an ordered JetStream
- * consumer on the recipient's subject pushes the stored mail, from the oldest
- * still stored, in stream order, to whichever relay the recipient is on,
- * as soon as it is stored through any relay. The first BACKLOG_READ_MAX messages
- * waiting at login are read from the stream's leader instead (readBacklog), then
- * the consumer takes over after them: no live announcement is needed. It is made
- * again after the last seq pushed when it falls silent (kept-consumer.ts). It pulls
- * CONSUMER_BUFFER messages ahead at most and is not read while the session's
- * output is over its budget, so a slow reader costs the relay a bounded buffer.
+ * One session's 1:1 mail in a cluster (issue 15): an ordered JetStream consumer on the
+ * recipient's subject pushes the stored mail, from the oldest still stored, in stream
+ * order, to whichever relay the recipient is on, as soon as it is stored through any
+ * relay. The first BACKLOG_READ_MAX messages waiting at login are read from the stream's
+ * leader instead (readBacklog), then the consumer takes over after them: no live
+ * announcement is needed. It is made again after the last seq pushed when it falls
+ * silent (kept-consumer.ts). It pulls CONSUMER_BUFFER messages ahead at most and is not
+ * read while the session is full (output over budget, or its window: delivery-window.ts).
  *
  * Mail held for its ack (held-mail.ts) is pushed early, with an early seq, only
  * while the session has pushed every stored mail it knows of, so it never overtakes
@@ -22,6 +21,7 @@ import type { Clock, Timer } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { DeliveryLink, SessionDelivery } from '../delivery.js';
+import { DeliveryWindow } from '../delivery-window.js';
 import { SessionCode } from '../errors.js';
 import type { RelayLimits } from '../limits.js';
 import type { StoredMail } from '../mail-store.js';
@@ -68,13 +68,15 @@ export class StreamDelivery implements SessionDelivery {
   private noted = 0;
   private behind = true;
   private readonly early = new EarlyCopies();
+  private readonly window: DeliveryWindow;
 
   constructor(
     private readonly session: DeliveryLink,
     private readonly d: StreamDeliveryDeps,
   ) {
-    const { link, clock, log, track, goneBelow, deleteMail } = d;
+    const { link, clock, log, track, goneBelow, deleteMail, limits } = d;
     this.mail = new PushedMail({ link, clock, log, user: session, track, goneBelow, deleteMail });
+    this.window = new DeliveryWindow(limits.maxUnackedDeliveries, limits.maxUnackedDeliveryBytes);
   }
 
   start(): void {
@@ -118,7 +120,9 @@ export class StreamDelivery implements SessionDelivery {
   }
 
   ack(seqs: readonly number[]): void {
-    this.mail.ack(this.early.ackOf(seqs, this.d.earlyAcked));
+    const stored = this.early.ackOf(seqs, this.d.earlyAcked);
+    this.mail.ack(stored);
+    if (this.window.acked(stored)) this.resume();
   }
 
   private get subject(): string {
@@ -126,14 +130,13 @@ export class StreamDelivery implements SessionDelivery {
   }
 
   private full(): boolean {
-    return this.session.bufferedBytes >= this.d.limits.maxSessionBufferedBytes;
+    return this.session.bufferedBytes >= this.d.limits.maxSessionBufferedBytes || this.window.full;
   }
 
   /**
-   * Mail was stored for this user at `seq` (cluster/mailbox.ts hears it from
-   * every relay): if the consumer has not pushed it within NUDGE_GRACE_MS, it is
-   * read from the stream's leader. A consumer made while a NATS node is down can
-   * stall for seconds; normally it has pushed the mail long before.
+   * Mail was stored for this user at `seq` (cluster/mailbox.ts hears it from every
+   * relay): if the consumer has not pushed it within NUDGE_GRACE_MS, it is read from the
+   * stream's leader (a consumer made while a NATS node is down can stall for seconds).
    */
   nudge(seq: number, msgId: string | null = null): void {
     if (this.stopped) return;
@@ -244,11 +247,10 @@ export class StreamDelivery implements SessionDelivery {
   }
 
   /**
-   * Up to BACKLOG_READ_MAX messages after the last pushed, read from the stream's
-   * leader one by one: at login before the consumer starts after them, and when a
-   * nudge finds the consumer behind. A consumer made while a NATS node is down
-   * can take seconds to deliver (a one-shot `natter inbox` then found nothing; a
-   * new-user trial), where the leader answers at once.
+   * Up to BACKLOG_READ_MAX messages after the last pushed, read from the stream's leader
+   * one by one: at login before the consumer starts after them, and when a nudge finds
+   * the consumer behind. A consumer made while a NATS node is down can take seconds (a
+   * one-shot `natter inbox` then found nothing; a trial); the leader answers at once.
    */
   private async readFromLeader(): Promise<void> {
     const { link, clock } = this.d;
@@ -260,7 +262,7 @@ export class StreamDelivery implements SessionDelivery {
     }
   }
 
-  /** Waits while the session's output is over its budget; false once it is gone. */
+  /** Waits while the session is full (output or window); false once it is gone. */
   private async room(): Promise<boolean> {
     while (this.full() && !this.stopped) {
       await new Promise<void>((r) => {
@@ -292,6 +294,7 @@ export class StreamDelivery implements SessionDelivery {
       return;
     }
     this.session.sendEncoded(record);
+    this.window.pushed(seq, record.length);
     this.mail.pushed(seq, msgId);
   }
 }

@@ -106,4 +106,58 @@ function failingReads(
       delivery.stop();
     }
   });
+
+  it('pushes no more than its window of unacknowledged mail, and more as acks come', async () => {
+    const userHex = 'cd'.repeat(32);
+    const total = 300;
+    for (let i = 1; i <= total; i++) {
+      const h = headers();
+      h.set(MSG_ID_HEADER, `m${i}`);
+      await link.js.publish(mailSubject(userHex), new Uint8Array([i & 0xff]), { headers: h });
+    }
+    const got: Uint8Array[] = [];
+    const session: DeliveryLink = {
+      userHex,
+      ready: true,
+      bufferedBytes: 0,
+      sendEncoded: (body) => got.push(body),
+      fail: () => {},
+    };
+    const delivery = new StreamDelivery(session, {
+      link,
+      clock: systemClock,
+      limits: { ...DEFAULT_RELAY_LIMITS, maxUnackedDeliveries: 50 },
+      log: silentLogger,
+      withSeq: (record) => record,
+      started: () => {},
+      stopped: () => {},
+      track: () => {},
+      goneBelow: () => {},
+      deleteMail: async () => {},
+      earlyAcked: () => false,
+    });
+    const settle = () => new Promise((r) => setTimeout(r, 400));
+    delivery.start();
+    try {
+      await settle();
+      assert.equal(got.length, 50, 'the window, and not one more, before any ack');
+      delivery.ack(Array.from({ length: 20 }, (_, i) => i + 1));
+      await settle();
+      assert.equal(got.length, 70, 'an ack opens the window by what it acknowledges');
+      while (got.length < total) {
+        const before = got.length;
+        delivery.ack([before]);
+        await settle();
+        assert.ok(got.length > before, `stuck at ${before}`);
+        assert.ok(got.length <= before + 50, `${got.length - before} pushed past the window`);
+      }
+      assert.deepEqual(
+        got.map((b) => b[0]),
+        Array.from({ length: total }, (_, i) => (i + 1) & 0xff),
+        'each once, in order',
+      );
+    } finally {
+      delivery.stop();
+    }
+  });
 });

@@ -193,6 +193,8 @@ describe('relay (integration, loopback)', () => {
         if (f.type === 'deliver') {
           delivered++;
           seqs.push(f.seq!);
+          // Acked as the client does, or the relay's window of unacked mail stops it.
+          bob.client.send({ type: 'deliver-ack', seqs: [f.seq!] });
         }
         if (delivered === total) resolve();
       };
@@ -205,6 +207,48 @@ describe('relay (integration, loopback)', () => {
       'delivered in order',
     );
     assert.equal(new Set(seqs).size, total, 'each once');
+  });
+
+  it('pushes no more than its window of unacknowledged mail, and more as acks come', async () => {
+    await relay.close();
+    await start({ maxUnackedDeliveries: 50, maxUnackedDeliveryBytes: 1024 * 1024 });
+    const alice = await user('alice');
+    const bob = await user('bob');
+    bob.client.close();
+    const total = 180;
+    for (let i = 0; i < total; i++) alice.client.send(sealedSend(bob.id.signPk, `m${i}`));
+    alice.client.keep = false;
+    let stored = 0;
+    await new Promise<void>((resolve) => {
+      alice.client.onFrame = (f) => {
+        if (f.type === 'send-ack' && ++stored === total) resolve();
+      };
+    });
+    const again = await user('bob', 'login', bob.id);
+    const seqs = () => again.client.frames.flatMap((f) => (f.type === 'deliver' ? [f.seq] : []));
+    const settle = () => new Promise((r) => setTimeout(r, 300));
+    await settle();
+    assert.equal(seqs().length, 50, 'the window, and not one more, before any ack');
+    // A live message while the window is full waits its turn too.
+    alice.client.send(sealedSend(bob.id.signPk, 'live'));
+    await settle();
+    assert.equal(seqs().length, 50);
+    // Each ack opens the window by what it acknowledges.
+    again.client.send({ type: 'deliver-ack', seqs: seqs().slice(0, 20) });
+    await settle();
+    assert.equal(seqs().length, 70);
+    while (seqs().length < total + 1) {
+      const before = seqs().length;
+      again.client.send({ type: 'deliver-ack', seqs: seqs().slice(before - 50) });
+      await settle();
+      assert.ok(seqs().length > before, `stuck at ${before}`);
+    }
+    assert.equal(new Set(seqs()).size, total + 1, 'each once');
+    assert.deepEqual(
+      seqs(),
+      [...seqs()].sort((a, b) => a - b),
+      'in order',
+    );
   });
 
   it('pushes a roster of who is connected, and tells others when someone leaves', async () => {

@@ -11,7 +11,7 @@ import type { IncomingShare } from '../../../../src/peer/groups/shares-in.js';
 import { CounterWindows } from '../../../../src/peer/messaging/counters.js';
 import { DamagedReports } from '../../../../src/peer/messaging/damaged.js';
 import { HeldMessages } from '../../../../src/peer/messaging/held.js';
-import { Incoming } from '../../../../src/peer/messaging/incoming.js';
+import { Incoming, MAX_BATCH_DELIVERIES } from '../../../../src/peer/messaging/incoming.js';
 import { ConversationNotices } from '../../../../src/peer/messaging/notices.js';
 import { SEEN_PRUNE_INTERVAL_MS, SeenSet } from '../../../../src/peer/messaging/seen.js';
 import { PREFIX } from '../../../../src/peer/store.js';
@@ -182,6 +182,26 @@ describe('incoming: delivered mail to history', () => {
       ['one', 'two'],
     );
     assert.ok(r.contacts.get('alice'), 'the sender is pinned on first use');
+  });
+
+  it('takes a backlog in batches of at most MAX_BATCH_DELIVERIES, each stored and acknowledged in order', async () => {
+    const r = await rig();
+    const n = MAX_BATCH_DELIVERIES * 2 + 10;
+    const frames = Array.from({ length: n }, (_, i) =>
+      deliverOf(textInner(alice, me, `m${i}`, { counter: i + 1 }), alice, me, { seq: i + 1 }),
+    );
+    await r.deliver(...frames);
+    const perBatch = r.acks.map((seqs) => seqs.length);
+    assert.ok(
+      perBatch.every((k) => k <= MAX_BATCH_DELIVERIES),
+      `batches of ${perBatch.join(', ')}`,
+    );
+    assert.deepEqual(
+      r.acks.flat(),
+      frames.map((f) => f.seq),
+      'every one, once, in order',
+    );
+    assert.equal((await r.history.takeUnread()).length, n);
   });
 
   it('shows a message delivered twice only once, and still acknowledges both copies', async () => {
