@@ -3,18 +3,13 @@
  * cursor, its own history (Up/Down), and its layout in rows of a given width.
  * Pure; app.ts maps keys to these methods.
  */
+import { type InputView, layoutInput } from './input-wrap.js';
 import { codePointWidth, sanitize } from './text.js';
 
 /** Lines of input history kept (per session). */
 export const MAX_INPUT_HISTORY = 200;
 
-export interface InputView {
-  /** Text of each row, after `indent` columns (the prompt on the first row). */
-  rows: string[];
-  indent: number;
-  cursorRow: number;
-  cursorCol: number;
-}
+export type { InputView } from './input-wrap.js';
 
 export class LineEditor {
   private buffer = '';
@@ -126,40 +121,10 @@ export class LineEditor {
 
   /**
    * The buffer laid out in rows of `width` columns after a prompt of `promptWidth`
-   * columns (later rows are indented to line up with the first), and where the
-   * cursor is.
+   * columns, wrapped at spaces, and where the cursor is (input-wrap.ts).
    */
   view(width: number, promptWidth: number): InputView {
-    const indentWidth = Math.min(promptWidth, Math.max(0, width - 2));
-    const rows: string[] = [''];
-    let col = indentWidth;
-    let cursorRow = 0;
-    let cursorCol = col;
-    const newRow = () => {
-      rows.push('');
-      col = indentWidth;
-    };
-    let offset = 0;
-    for (const ch of this.buffer) {
-      if (offset === this.at) {
-        cursorRow = rows.length - 1;
-        cursorCol = col;
-      }
-      const w = ch === '\n' ? 0 : codePointWidth(ch.codePointAt(0)!);
-      if (ch === '\n') newRow();
-      else {
-        if (w > 0 && col + w > width) newRow();
-        rows[rows.length - 1] += ch;
-        col += w;
-      }
-      offset += ch.length;
-    }
-    if (this.at >= this.buffer.length) {
-      if (col >= width) newRow();
-      cursorRow = rows.length - 1;
-      cursorCol = col;
-    }
-    return { rows, indent: indentWidth, cursorRow, cursorCol };
+    return layoutInput(this.buffer, this.at, width, promptWidth);
   }
 }
 

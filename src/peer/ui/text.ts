@@ -156,7 +156,7 @@ function wrapLine(line: string, base: number, widthNow: () => number, out: Segme
 }
 
 /** Like toCells, but keeping every code unit (dropped marks included) so offsets add up. */
-function toCellsWithRaw(text: string): { raw: string; width: 0 | 1 | 2 }[] {
+export function toCellsWithRaw(text: string): { raw: string; width: 0 | 1 | 2 }[] {
   const cells: { raw: string; width: 0 | 1 | 2 }[] = [];
   for (const ch of text) {
     const width = codePointWidth(ch.codePointAt(0)!);

@@ -1,0 +1,105 @@
+/**
+ * The input's text laid out in rows of the input box, and where the cursor is among them.
+ * Pure. A long line wraps at a space (the space stays at the end of its row, where the
+ * cursor can stand on it), a word longer than a row breaks between cells; newlines are
+ * hard breaks. Widths are the display widths the rest of the screen uses (text.ts): a
+ * wide character never straddles two rows. A trial user's long message wrapped in the
+ * middle of its words, which the conversation never does (text.ts wrap()).
+ */
+import { displayWidth, toCellsWithRaw } from './text.js';
+
+export interface InputView {
+  /** Text of each row, after `indent` columns (the prompt on the first row). */
+  rows: string[];
+  indent: number;
+  cursorRow: number;
+  cursorCol: number;
+}
+
+/** One row as offsets into the text; `last`: the last row of its line (a newline or the end follows). */
+export interface InputRow {
+  start: number;
+  end: number;
+  last: boolean;
+}
+
+/**
+ * `text` in rows of `room` columns. A space that meets the edge hangs after the row
+ * (it is not moved to the start of the next one, where it would push the word over).
+ */
+export function inputRows(text: string, room: number): InputRow[] {
+  const rows: InputRow[] = [];
+  let base = 0;
+  for (const line of text.split('\n')) {
+    lineRows(line, base, Math.max(1, room), rows);
+    base += line.length + 1;
+  }
+  return rows;
+}
+
+function lineRows(line: string, base: number, room: number, out: InputRow[]): void {
+  const cells: { start: number; end: number; width: number; space: boolean }[] = [];
+  let pos = base;
+  for (const cell of toCellsWithRaw(line)) {
+    cells.push({
+      start: pos,
+      end: pos + cell.raw.length,
+      width: cell.width,
+      space: cell.raw === ' ',
+    });
+    pos += cell.raw.length;
+  }
+  if (cells.length === 0) {
+    out.push({ start: base, end: base, last: true });
+    return;
+  }
+  let i = 0;
+  while (i < cells.length) {
+    let used = 0;
+    let j = i;
+    let lastSpace = -1;
+    while (j < cells.length && used + cells[j]!.width <= room) {
+      if (cells[j]!.space) lastSpace = j;
+      used += cells[j]!.width;
+      j++;
+    }
+    if (j === i) j = i + 1; // a wide cell in a one-column row: take it anyway
+    let end = j;
+    if (j < cells.length) {
+      if (cells[j]!.space) end = j + 1;
+      else if (lastSpace > i) end = lastSpace + 1;
+    }
+    out.push({ start: cells[i]!.start, end: cells[end - 1]!.end, last: end === cells.length });
+    i = end;
+  }
+}
+
+/**
+ * The text in rows of `width` columns after a prompt of `promptWidth` columns (later rows
+ * are indented to line up with the first), and where the cursor at `cursor` (a UTF-16
+ * offset) is. At a wrap the cursor is at the start of the next row, where what is typed
+ * goes; at the end of a full row, on a new empty one.
+ */
+export function layoutInput(
+  text: string,
+  cursor: number,
+  width: number,
+  promptWidth: number,
+): InputView {
+  const indent = Math.min(promptWidth, Math.max(0, width - 2));
+  const room = Math.max(1, width - indent);
+  const rows = inputRows(text, room);
+  let cursorRow = rows.findIndex(
+    (r) => cursor >= r.start && (cursor < r.end || (cursor === r.end && r.last)),
+  );
+  if (cursorRow === -1) cursorRow = rows.length - 1;
+  const row = rows[cursorRow]!;
+  let cursorCol = indent + displayWidth(text.slice(row.start, Math.min(cursor, row.end)));
+  const shown = rows.map((r) => text.slice(r.start, r.end));
+  if (cursor >= text.length && cursorCol >= width) {
+    shown.push('');
+    cursorRow = shown.length - 1;
+    cursorCol = indent;
+  }
+  return { rows: shown, indent, cursorRow, cursorCol };
+}
