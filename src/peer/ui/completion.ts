@@ -4,7 +4,7 @@
  * group, its members). completer.ts keeps the state of repeated Tabs.
  */
 import { groupNameKey } from '../index.js';
-import { COMMAND_LIST, commandNamed } from './commands/index.js';
+import { COMMAND_LIST, commandNamed, severalLines } from './commands/index.js';
 import { type LocalFiles, pathCandidates } from './path-completion.js';
 import { nameKey } from './text.js';
 
@@ -26,7 +26,8 @@ export interface Completion {
  * members, offered in a message instead of `names`; undefined outside a group.
  * After a command that takes paths (/send), every argument completes over `files`
  * (path-completion.ts). After /msg, a '#' completes over `groups` (my groups' names),
- * spaces and all. Null if nothing applies.
+ * spaces and all. Input of several lines is a message, whatever it starts with. Null if
+ * nothing applies.
  */
 export function completionAt(
   line: string,
@@ -51,7 +52,9 @@ export function completionAt(
       .filter((o) => nameKey(o).startsWith(nameKey(prefix)))
       .sort((a, b) => (nameKey(a) < nameKey(b) ? -1 : nameKey(a) > nameKey(b) ? 1 : 0));
 
-  if (line.startsWith('/') && !line.startsWith('//')) {
+  // Several lines are never a command (parseInput): Tab completes a name there, as in a
+  // message, never a command a paste starting with '/' would not run.
+  if (line.startsWith('/') && !line.startsWith('//') && !severalLines(line)) {
     if (words.length === 0) {
       if (!word.startsWith('/')) return null;
       const candidates = COMMAND_LIST.map((c) => `/${c.name}`)

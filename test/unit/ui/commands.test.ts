@@ -213,6 +213,14 @@ describe('ui commands: Tab completion', () => {
     assert.equal(completionAt('', 0, names), null);
   });
 
+  it('offers no command in input of several lines: Tab completes a name there, as in a message', () => {
+    assert.deepEqual(completionAt('/s\nmore', 2, names)?.candidates, []);
+    assert.deepEqual(completionAt('/msg b\nhi', 6, names)?.candidates, ['bob', 'Bobby']);
+    assert.deepEqual(completionAt('first line\n/ve', 14, names)?.candidates, []);
+    assert.deepEqual(completionAt('see /log\nand ca', 16, names)?.candidates, ['carol']);
+    assert.deepEqual(completionAt('/s\n', 2, names)?.candidates, ['/search', '/send', '/status']);
+  });
+
   it('finds the common prefix and applies a choice with a space', () => {
     assert.equal(commonPrefix(['bob', 'Bobby']), 'bob');
     assert.equal(commonPrefix(['/search', '/status']), '/s');

@@ -84,6 +84,11 @@ export function commandNamed(word: string): CommandInfo | undefined {
 
 export type Parsed = { ok: true; command: Command } | { ok: false; error: string };
 
+/** More than one line (a trailing line break adds none): never a command (parseInput). */
+export function severalLines(line: string): boolean {
+  return line.trimEnd().includes('\n');
+}
+
 /**
  * What a submitted input means. Input of more than one line (a paste, Ctrl-J) is never a
  * command: it is sent as typed, a leading `/` or `//` included. A trial pasted
@@ -91,7 +96,7 @@ export type Parsed = { ok: true; command: Command } | { ok: false; error: string
  * `/msg carol` and a line sent that line to carol from a group.
  */
 export function parseInput(line: string): Parsed {
-  if (line.trimEnd().includes('\n')) {
+  if (severalLines(line)) {
     return line.trim().length === 0
       ? { ok: false, error: 'nothing to send' }
       : { ok: true, command: { kind: 'say', text: line } };
