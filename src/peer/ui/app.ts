@@ -169,6 +169,19 @@ export class ChatApp implements CommandHost {
     this.render();
   }
 
+  expand(msgId?: string, at?: number): boolean {
+    if (this.state.panel) this.state.closePanel();
+    const found = this.parts.display.expand(msgId, at);
+    this.render();
+    return found;
+  }
+
+  collapse(): number {
+    const n = this.parts.display.collapse();
+    this.render();
+    return n;
+  }
+
   showHelp(): void {
     this.showPanel(helpPanel(COMMAND_LIST, this.settings));
   }

@@ -12,14 +12,15 @@ import {
   itemTime,
   type OutgoingState,
 } from '../index.js';
-import type { Grid, Span, StyleName } from './grid.js';
+import { collapsed, moreLine, tagLine } from './collapse.js';
+import type { Span, StyleName } from './grid.js';
 import { endsMyMembership, groupNoticeText } from './groups.js';
-import type { Rect } from './layout.js';
+import type { Line } from './paint-lines.js';
 import { failedReason } from './reasons.js';
 import type { Note } from './state.js';
 import { displayWidth, findMentions, type Segment, sanitize, truncate, wrap } from './text.js';
 
-export type Line = Span[];
+export { type Line, paintLines, wrapSpans } from './paint-lines.js';
 
 /** Continuation lines start under the text, after the time. */
 const INDENT = 6;
@@ -101,6 +102,8 @@ export interface ConversationOptions {
    * messages not read yet, so the first day's line says it goes on above. Neither: no line.
    */
   top?: 'beginning' | 'more' | 'unknown';
+  /** Long messages shown whole (/expand): every other is collapsed (collapse.ts). */
+  expanded?: ReadonlySet<string>;
 }
 
 export function conversationLines(
@@ -186,7 +189,7 @@ function centred(text: string, width: number): Line {
   return [{ text: `${'─'.repeat(left)}${label}${'─'.repeat(rest - left)}`, style: 'separator' }];
 }
 
-function entryLines(e: HistoryEntry, { me, width }: ConversationOptions): Line[] {
+function entryLines(e: HistoryEntry, { me, width, expanded }: ConversationOptions): Line[] {
   const own = e.direction === 'out';
   const time = `${clock(entryTime(e))}${sentLabel(e)} `;
   const maxName = Math.max(1, width - time.length - 2 - MIN_TEXT_COLS);
@@ -199,11 +202,20 @@ function entryLines(e: HistoryEntry, { me, width }: ConversationOptions): Line[]
   const headWidth = displayWidth(time) + displayWidth(name) + 2;
   const text = sanitize(e.text, { multiline: true });
   const highlights = own ? [] : findMentions(text, me);
-  const segments = wrap(text, Math.max(1, width - headWidth), Math.max(1, width - INDENT));
-  const lines: Line[] = segments.map((seg, i) => [
-    ...(i === 0 ? head : [{ text: ' '.repeat(INDENT), style: 'default' as const }]),
-    ...styled(text, seg, highlights, 'default'),
-  ]);
+  const rows = wrap(text, Math.max(1, width - headWidth), Math.max(1, width - INDENT));
+  const { shown, hidden } = collapsed(rows, expanded?.has(e.msgId) ?? false);
+  const lines: Line[] = shown.map((seg, i) =>
+    tagLine(
+      [
+        ...(i === 0 ? head : [{ text: ' '.repeat(INDENT), style: 'default' as const }]),
+        ...styled(text, seg, highlights, 'default'),
+      ],
+      { msgId: e.msgId, start: seg.start },
+    ),
+  );
+  const next = rows[shown.length];
+  if (hidden > 0 && next !== undefined)
+    lines.push(tagLine(moreLine(hidden, INDENT), { msgId: e.msgId, start: next.start, hidden }));
   if (own) {
     const mark = STATE_MARKS[e.state ?? 'queued'];
     const reason = e.state === 'failed' ? `: ${failedReason(e.reason)}` : '';
@@ -251,45 +263,4 @@ function noteLines(note: Note, width: number): Line[] {
       { text: text.slice(seg.start, seg.end), style },
     ],
   );
-}
-
-/**
- * Paints `lines` into `rect`, scrolled by `scroll` (clamped; returned). Anchored
- * at the bottom (a conversation: `scroll` lines up from the newest, lines sit
- * next to the input as in most chat clients) or at the top (a panel: `scroll`
- * lines down from its start).
- */
-export function paintLines(
-  grid: Grid,
-  rect: Rect,
-  lines: readonly Line[],
-  scroll: number,
-  anchor: 'top' | 'bottom' = 'bottom',
-): number {
-  const max = Math.max(0, lines.length - rect.h);
-  const s = Math.max(0, Math.min(scroll, max));
-  const start = anchor === 'top' ? s : Math.max(0, lines.length - s - rect.h);
-  const shown = lines.slice(start, start + rect.h);
-  const top = anchor === 'top' ? rect.y : rect.y + rect.h - shown.length;
-  shown.forEach((line, i) => {
-    grid.spans(rect.x, top + i, line, rect.x + rect.w);
-  });
-  return s;
-}
-
-/** A styled line wrapped to `width`; continuation lines are indented by `indent`. */
-export function wrapSpans(line: Line, width: number, indent = 4): Line[] {
-  const text = line.map((s) => s.text).join('');
-  const segments = wrap(text, Math.max(1, width), Math.max(1, width - indent));
-  return segments.map((seg, i) => {
-    const out: Span[] = i === 0 ? [] : [{ text: ' '.repeat(indent), style: 'default' }];
-    let offset = 0;
-    for (const span of line) {
-      const from = Math.max(seg.start, offset);
-      const to = Math.min(seg.end, offset + span.text.length);
-      if (from < to) out.push({ text: text.slice(from, to), style: span.style });
-      offset += span.text.length;
-    }
-    return out;
-  });
 }

@@ -3,6 +3,7 @@
  * shows the open conversation's history or a panel over it. Owns the panel's
  * scroll offset; the history keeps its own (history-view.ts).
  */
+import { collapsedAt, lineToShow } from './collapse.js';
 import { type Line, newMessagesAt, wrapSpans } from './conversation.js';
 import type { ConversationView } from './history-view.js';
 import type { InputLine } from './input-line.js';
@@ -70,6 +71,7 @@ export class Display {
     if (!panel) {
       this.history.follow(lines.length);
       this.startAtNew(lines, layout.body.h);
+      this.bringIntoView(lines, layout.body.h);
     }
     const out = paintScreen(layout.cols, layout.rows, {
       state: this.state,
@@ -82,6 +84,45 @@ export class Display {
     if (panel) this.panelScroll = out.scroll;
     else this.history.clamp(out.scroll);
     this.term.draw(out.grid, out.cursor);
+  }
+
+  /**
+   * Message `msgId` shown whole, in view from offset `at` of its text (/open); none: the
+   * collapsed message on screen (the lowest, else the nearest above) from its start,
+   * PageDown reading on (/expand). False when there is none.
+   */
+  expand(msgId?: string, at = 0): boolean {
+    if (msgId !== undefined) {
+      this.history.expand(msgId, at);
+      return true;
+    }
+    const { body } = this.layout();
+    const lines = this.currentLines(body.w);
+    const here = collapsedAt(lines, lines.length - 1 - this.history.scroll);
+    if (here === null) return false;
+    this.history.expand(here);
+    return true;
+  }
+
+  /** /collapse: the expanded messages folded, back to the newest; how many there were. */
+  collapse(): number {
+    return this.history.collapseAll();
+  }
+
+  /**
+   * A message asked for (/expand, /open) drawn where it can be read: scrolled to its first
+   * line, or to the line at the offset asked for when that is further than a pane down.
+   * Once its conversation's history is read; a message not on the page read is not looked
+   * for again.
+   */
+  private bringIntoView(lines: readonly Line[], height: number): void {
+    const reveal = this.history.reveal;
+    const conv = this.state.active();
+    if (reveal === null || conv === undefined || this.history.conversation !== conv.id) return;
+    if (this.history.top === 'unknown') return;
+    this.history.reveal = null;
+    const top = lineToShow(lines, reveal.msgId, reveal.at, height);
+    if (top !== -1) this.history.scroll = Math.max(0, lines.length - top - height);
   }
 
   /**
@@ -131,6 +172,7 @@ export class Display {
         width,
         newCount: conv.unreadAtOpen,
         top: held ? this.history.top : 'unknown',
+        expanded: this.history.expanded,
       });
     }
     return welcomeLines(s.me.pseudonym, s.me.fingerprint, width);

@@ -26,6 +26,14 @@ export class ConversationView {
   entries: HistoryItem[] = [];
   /** Lines up from the bottom; 0 follows new messages. */
   scroll = 0;
+  /**
+   * Long messages shown whole (/expand, /open), by id; the others are collapsed
+   * (collapse.ts). Replaced on change, never changed in place (line-cache.ts compares it);
+   * they fold again when another conversation is shown.
+   */
+  expanded: ReadonlySet<string> = new Set();
+  /** A message to bring into view at the next draw, at offset `at` of its text (display.ts). */
+  reveal: { msgId: string; at: number } | null = null;
   /** The conversation shown (the core's id); null before the first. */
   private shown: ConversationId | null = null;
   /** How many entries the window reads: the newest page, and a page more per older page asked for. */
@@ -68,7 +76,24 @@ export class ConversationView {
     this.olderPending = false;
     this.lineCount = 0;
     this.changes = [];
+    this.expanded = new Set();
+    this.reveal = null;
     this.seq++;
+  }
+
+  /** Shows message `msgId` whole, and in view at the next draw from offset `at` of its text. */
+  expand(msgId: string, at = 0): void {
+    this.expanded = new Set([...this.expanded, msgId]);
+    this.reveal = { msgId, at };
+  }
+
+  /** Folds the expanded messages again and goes back to the newest. How many there were. */
+  collapseAll(): number {
+    const n = this.expanded.size;
+    this.expanded = new Set();
+    this.reveal = null;
+    if (n > 0) this.scroll = 0;
+    return n;
   }
 
   /**

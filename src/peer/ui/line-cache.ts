@@ -4,7 +4,8 @@
  * (a held PageUp far back in a long conversation) took longer than the key repeat, and
  * the older page being read waited behind the keys (chat trial: paging "stopped" there).
  * Entries are replaced, never changed in place (history-view.ts); notes are appended and
- * the oldest dropped (state.ts), so their array with its ends and length says what it holds.
+ * the oldest dropped (state.ts), so their array with its ends and length says what it holds;
+ * the set of expanded messages is replaced too, never changed (history-view.ts).
  */
 import type { HistoryItem } from '../index.js';
 import { type ConversationOptions, conversationLines, type Line } from './conversation.js';
@@ -20,6 +21,7 @@ interface Key {
   width: number;
   newCount: number;
   top: ConversationOptions['top'];
+  expanded: ConversationOptions['expanded'];
 }
 
 export class LineCache {
@@ -42,6 +44,7 @@ export class LineCache {
       width: options.width,
       newCount: options.newCount ?? 0,
       top: options.top,
+      expanded: options.expanded,
     };
     if (this.key === null || !same(this.key, key)) {
       this.lines = conversationLines(entries, notes, options);

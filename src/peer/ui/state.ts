@@ -81,8 +81,8 @@ export class ChatState extends People {
   ownStatusText = '';
   /** The current 'away' was set by the idle timer, not the user. */
   autoAway = false;
-  /** The conversations of the last /search's hits, in the numbers it showed (for /open N). */
-  lastSearch: readonly { id: ConversationId; name: string }[] = [];
+  /** The last /search's hits, in the numbers it showed (for /open N): where, and where in the text. */
+  lastSearch: readonly { id: ConversationId; name: string; msgId: string; at: number }[] = [];
   /** The groups, as the core last described them; each has a conversation here. */
   readonly groups = new GroupBook();
   /** Files offered to the user and transfers in progress (issue 12). */

@@ -113,6 +113,8 @@ describe('ui commands: one table for help, completion and dispatch', () => {
       '/files',
       '/search',
       '/open',
+      '/expand',
+      '/collapse',
       '/accept-relay-key',
       '/help',
       '/quit',

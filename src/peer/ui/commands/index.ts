@@ -8,6 +8,7 @@ import { accept } from './accept.js';
 import { acceptRelayKey } from './accept-relay-key.js';
 import { close } from './close.js';
 import { decline } from './decline.js';
+import { collapse, expand } from './expand.js';
 import { files } from './files.js';
 import { group } from './group.js';
 import { help } from './help.js';
@@ -63,6 +64,8 @@ export const COMMANDS: CommandTable = {
   files,
   search,
   open,
+  expand,
+  collapse,
   'accept-relay-key': acceptRelayKey,
   help,
   quit,

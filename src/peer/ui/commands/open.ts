@@ -1,10 +1,13 @@
-/** /open N: the conversation of the N-th hit of the last /search. */
+/**
+ * /open N: the conversation of the N-th hit of the last /search, at that message (shown
+ * whole, at the match, when it is long), if it is among the newest page read.
+ */
 import type { SlashCommand } from './types.js';
 
 export const open: SlashCommand<'open'> = {
   name: 'open',
   usage: '/open N',
-  summary: 'open the conversation of /search hit N',
+  summary: 'open the conversation of /search hit N, at it',
   parse: ({ first, more }) =>
     more === 0 && /^[1-9]\d{0,3}$/.test(first) ? { kind: 'open', hit: Number(first) } : null,
   run(cmd, host) {
@@ -17,6 +20,10 @@ export const open: SlashCommand<'open'> = {
     }
     if (hit.id.startsWith('@')) host.open(hit.name);
     else if (host.state.get(hit.id) !== undefined) host.showConversation(hit.id);
-    else host.notice('that group is no longer in the list', 'error');
+    else {
+      host.notice('that group is no longer in the list', 'error');
+      return;
+    }
+    host.expand(hit.msgId, hit.at);
   },
 };

@@ -18,7 +18,15 @@ export const search: SlashCommand<'search'> = {
     host.notice(`searching the local history for “${sanitize(cmd.text)}”…`);
     const { hits, scanned, more } = await searchHistory(host, cmd.text);
     host.state.notice = null;
-    host.state.lastSearch = hits.map((h) => ({ id: h.conversation.id, name: h.name }));
+    const needle = sanitize(cmd.text).toLowerCase();
+    host.state.lastSearch = hits.map((h) => ({
+      id: h.conversation.id,
+      name: h.name,
+      msgId: h.entry.msgId,
+      // Where it matched, so /open shows that part of a long message (the same offsets
+      // as the drawn text: sanitize turns a newline into one space).
+      at: Math.max(0, sanitize(h.entry.text).toLowerCase().indexOf(needle)),
+    }));
     const width = host.paneWidth();
     host.showPanel(searchPanel(cmd.text, hits, host.core.me.pseudonym, width, { scanned, more }));
   },

@@ -28,6 +28,8 @@ export interface CommandArgs {
   search: { text: string };
   /** `hit`: a /search hit's number (1-based). */
   open: { hit: number };
+  expand: NoArgs;
+  collapse: NoArgs;
   close: NoArgs;
   /** `/group create NAME [MEMBERS...]`: the only subcommand; the rest act on the open group. */
   group: { action: 'create'; name: string; members: string[] };
@@ -120,6 +122,14 @@ export interface CommandHost {
   closeConversation(id: string): void;
   /** Sends `text` in the active conversation. */
   say(text: string): Promise<void>;
+  /**
+   * Shows a long message whole and brings it into view: `msgId` at offset `at` of its
+   * text (/open), or with none the collapsed message on screen (/expand). False when
+   * there is none; closes a panel.
+   */
+  expand(msgId?: string, at?: number): boolean;
+  /** Folds the messages expand() showed whole, back to the newest; how many there were. */
+  collapse(): number;
   showPanel(panel: Panel): void;
   /** The help panel: commands (from the table), keys, sidebar legend, settings. */
   showHelp(): void;
