@@ -51,14 +51,24 @@ export function renamedLine(e: PeerEventMap['contact:renamed']): string {
 }
 
 /**
- * The stderr line for a gap or a rewound counter in a sender's messages (issue 10):
- * a notice, not an error: missing messages may still be on their way.
+ * The stderr line for a gap or a rewound counter in a sender's messages (issue 10), or
+ * a group stopped for want of a sender's key: a notice, not an error: nothing was dropped.
+ * In a group the line names it (`natter: #team: ...`).
  */
 export function formatNotice(n: ConversationNotice): string {
-  const who = `${sanitize(n.from.pseudonym)} (${n.from.fingerprint})`;
-  return n.kind === 'gap'
-    ? `natter: ${n.missing} earlier message(s) from ${who} have not arrived (yet); they may still be on their way`
-    : `natter: ${who}'s messages are numbered from an earlier point (a profile restored from a backup, or another device); new messages are still shown`;
+  const where = n.group === undefined ? '' : `#${sanitize(n.group.name)}: `;
+  return `natter: ${where}${noticeText(n, `${sanitize(n.from.pseudonym)} (${n.from.fingerprint})`)}`;
+}
+
+/** What a notice says, naming its sender as `who` (sanitised by the caller). */
+function noticeText(n: ConversationNotice, who: string): string {
+  if (n.kind === 'gap') {
+    return `${n.missing} earlier message(s) from ${who} have not arrived (yet); they may still be on their way`;
+  }
+  if (n.kind === 'held') {
+    return `${n.missing} messages are waiting for a sender's key (the most a group may hold); they are shown when it comes, and newer ones at your next connection: run natter inbox again. Nothing is lost`;
+  }
+  return `${who}'s messages are numbered from an earlier point (a profile restored from a backup, or another device); new messages are still shown`;
 }
 
 export function noticeJson(n: ConversationNotice): string {
@@ -66,6 +76,9 @@ export function noticeJson(n: ConversationNotice): string {
     type: 'notice',
     kind: n.kind,
     conversation: n.conversation,
+    ...(n.group === undefined
+      ? {}
+      : { group: { name: n.group.name, id: n.conversation.slice(1) } }),
     from: n.from.pseudonym,
     fromFingerprint: n.from.fingerprint,
     counter: n.counter,

@@ -85,18 +85,32 @@ export interface DamagedMessage {
  * - 'rewound': the sender's numbering went back, with a newer send time: their
  *   profile was probably restored from a backup, or is used on a second device.
  *   Their messages are still accepted (by send time); copies of old ones are not.
+ * - 'held' (groups only): the group's messages waiting for a sender's key filled the
+ *   bound (groups/held.ts), so the group's stream stopped for this session; nothing
+ *   is lost, the relay sends the rest again at the next session.
+ *
+ * In a group (`group` set) a sender's numbering is its sender chain of the group's
+ * epoch (DESIGN.md §6), counted from 1: the chain index plus one.
  */
 export interface ConversationNotice {
-  kind: 'gap' | 'rewound';
+  kind: 'gap' | 'rewound' | 'held';
   conversation: ConversationId;
-  /** The sender, as authenticated by the sealed envelope. */
+  /**
+   * The sender, as authenticated by the sealed envelope; for 'held', the sender the relay
+   * names for the message that could not wait (a routing claim: its key is what is missing).
+   */
   from: PeerRef;
-  /** The counter of the message that showed it. */
+  /** The counter of the message that showed it; 'held': the gseq the group stopped at. */
   counter: number;
-  /** The highest counter accepted from the sender before it. */
+  /** The highest counter accepted from the sender before it; 'held': the last gseq handled. */
   previousCounter: number;
-  /** 'gap': how many are missing (counter - previousCounter - 1); 'rewound': 0. */
+  /**
+   * 'gap': how many are missing (counter - previousCounter - 1); 'rewound': 0; 'held': how
+   * many messages of the group wait for a sender's key.
+   */
   missing: number;
+  /** The group's name (peer text, not sanitised) when the conversation is a group. */
+  group?: { name: string };
   /** Our clock, when it was noticed. */
   atMs: number;
 }

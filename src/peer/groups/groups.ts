@@ -16,6 +16,7 @@ import type { LookupAnswer, LookupBy } from '../link/lookups.js';
 import type { Requests } from '../link/requests.js';
 import type { DamagedReports } from '../messaging/damaged.js';
 import type { History } from '../messaging/history.js';
+import { ConversationNotices } from '../messaging/notices.js';
 import type { Outbox } from '../messaging/outbox.js';
 import { toReceived } from '../messaging/received-entry.js';
 import type { PeerStore } from '../store.js';
@@ -92,7 +93,10 @@ export class Groups {
     const units = new GroupUnits({ ...d, book, keys, held });
     const shares = new Shares({ ...d, names });
     const sender = new GroupSender({ ...d, shares });
-    const messages = new GroupMessages({ ...d, names, held });
+    // Gaps and a stop at the held bound (notices.ts) are written with the unit that saw them,
+    // under the same keys as 1:1's notices, and taken with them (takeNotices()).
+    const notices = new ConversationNotices(d.store);
+    const messages = new GroupMessages({ ...d, names, held, notices });
     const updates = new GroupUpdates(d.store);
     const applier = new ChangeApplier({ ...d, names, shares, sender, updates });
     this.book = book;

@@ -80,6 +80,13 @@ export class HeldGroupMessages {
     return bytes;
   }
 
+  /** How many sealed messages the group holds now, as written. */
+  async count(gid: string): Promise<number> {
+    let n = 0;
+    for await (const _ of this.store.kv.entries(prefixRange(groupKeys.heldOf(gid)))) n++;
+    return n;
+  }
+
   /** A unit's batch is durable: its `deltas` (bytes held, or let go if negative, per group) count. */
   settle(deltas: ReadonlyMap<string, number>): void {
     for (const [gid, delta] of deltas) {

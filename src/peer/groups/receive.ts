@@ -21,6 +21,7 @@ import { decodeGroupPlain } from '../../wire/codec.js';
 import type { GroupPlain } from '../../wire/types.js';
 import type { Contacts } from '../contacts.js';
 import {
+  type ConversationNotice,
   type DamagedMessage,
   type DamageReason,
   MESSAGE_DAMAGED_CODE,
@@ -30,10 +31,12 @@ import type { OfferSink } from '../files/offer-sink.js';
 import { offerLine } from '../files/offers.js';
 import type { DamagedReports } from '../messaging/damaged.js';
 import type { History, HistoryEntry } from '../messaging/history.js';
+import type { ConversationNotices } from '../messaging/notices.js';
 import { toReceived } from '../messaging/received-entry.js';
 import { conversationOf } from './book.js';
 import { type HeldGroupMessages, heldCost, type MessageItem } from './held.js';
 import type { MemberNames } from './members.js';
+import { gapNotice, heldNotice } from './notices.js';
 import type { GroupWork } from './work.js';
 
 export interface ReceiveDeps {
@@ -43,6 +46,8 @@ export interface ReceiveDeps {
   history: History;
   held: HeldGroupMessages;
   damaged: DamagedReports;
+  /** Where gaps in a sender's chain and a group stopped at the held bound are kept until shown. */
+  notices: Pick<ConversationNotices, 'recordOps'>;
   logger: Logger;
   /** Where a file offer to the group goes (files/transfers.ts). */
   offers?: OfferSink;
@@ -99,6 +104,18 @@ export class GroupMessages {
         group: item.gid,
         gseq: item.gseq,
       });
+      this.notice(
+        work,
+        heldNotice({
+          gid: item.gid,
+          groupName: state.name,
+          from: this.ref(sender, item.from),
+          gseq: item.gseq,
+          previousGseq: work.gseq(item.gid),
+          waiting: await work.heldCount(item.gid),
+          atMs: work.stamp(),
+        }),
+      );
       return false;
     }
     work.ops.push(...this.d.held.holdOps(header.epoch, sender, item));
@@ -123,8 +140,20 @@ export class GroupMessages {
     const copyKey = `${sender}!${msgId}`;
     let plain: GroupPlain;
     try {
+      const expected = chain.nextIndex;
       const opened = openGroupMessage(chain, { groupId, epoch, sender: item.from }, item.body);
       work.setReceiver(item.gid, epoch, sender, chain);
+      this.notice(
+        work,
+        gapNotice({
+          gid: item.gid,
+          groupName: work.state(item.gid)?.name ?? '',
+          from: this.ref(sender, item.from),
+          index: opened.header.index,
+          expected,
+          atMs: work.stamp(),
+        }),
+      );
       plain = decodeGroupPlain(opened.plaintext);
     } catch (err) {
       const { code, message } = describeError(err);
@@ -227,6 +256,13 @@ export class GroupMessages {
     work.ops.push(...this.d.damaged.recordOps(report));
     work.damaged.push(report);
     return true;
+  }
+
+  /** Kept with the work's batch and announced once it is durable. */
+  private notice(work: GroupWork, n: ConversationNotice | undefined): void {
+    if (n === undefined) return;
+    work.ops.push(...this.d.notices.recordOps(n));
+    work.notices.push(n);
   }
 
   private ref(userId: string, bytes: Uint8Array): PeerRef {

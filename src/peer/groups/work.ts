@@ -10,7 +10,13 @@ import type { GroupState } from '../../crypto/group-log.js';
 import type { ReceiverChain } from '../../crypto/sender-keys.js';
 import { decodeGroupChangeRecord, encodeGroupChangeRecord } from '../../wire/codec.js';
 import type { GroupChange } from '../../wire/types.js';
-import type { DamagedMessage, PeerEventMap, PeerEvents, ReceivedMessage } from '../events.js';
+import type {
+  ConversationNotice,
+  DamagedMessage,
+  PeerEventMap,
+  PeerEvents,
+  ReceivedMessage,
+} from '../events.js';
 import type { IncomingRecord } from '../files/records.js';
 import type { KvOp } from '../store.js';
 import { GroupBook } from './book.js';
@@ -38,6 +44,8 @@ export class GroupWork {
   readonly damaged: DamagedMessage[] = [];
   readonly changed: PeerEventMap['group:changed'][] = [];
   readonly warnings: PeerEventMap['group:warning'][] = [];
+  /** Gaps in senders' chains and groups stopped at the held bound (notices.ts). */
+  readonly notices: ConversationNotice[] = [];
   /** File offers this unit recorded (docs/files.md), decided once it is durable. */
   readonly offers: IncomingRecord[] = [];
   /** "sender hex!msg id hex" of each message this work opened: a copy later in the unit is caught. */
@@ -49,6 +57,8 @@ export class GroupWork {
   private readonly receivers = new Map<string, Touched>();
   /** Bytes (held.ts heldCost) this work held (+) and let go of (-), per group. */
   private readonly heldDeltas = new Map<string, number>();
+  /** Messages this work held (+) and let go of (-), per group. */
+  private readonly heldCounts = new Map<string, number>();
   private readonly mines = new Map<string, { gid: string; epoch: number; mine?: MyChain }>();
   private readonly logs = new Map<string, GroupChange>();
 
@@ -173,6 +183,12 @@ export class GroupWork {
   /** This work held (`bytes` > 0) or let go of (< 0) sealed messages of the group. */
   heldBytes(gid: string, bytes: number): void {
     this.heldDeltas.set(gid, (this.heldDeltas.get(gid) ?? 0) + bytes);
+    this.heldCounts.set(gid, (this.heldCounts.get(gid) ?? 0) + Math.sign(bytes));
+  }
+
+  /** How many sealed messages the group holds with this work's counted. */
+  async heldCount(gid: string): Promise<number> {
+    return (await this.heldStore.count(gid)) + (this.heldCounts.get(gid) ?? 0);
   }
 
   /** Everything to write, in one batch. */
@@ -213,5 +229,6 @@ export class GroupWork {
     }
     for (const m of this.shown) events.emit('message:received', m);
     for (const h of this.held) events.emit('message:held', h);
+    for (const n of this.notices) events.emit('conversation:notice', n);
   }
 }

@@ -234,17 +234,29 @@ export function takeNotices(p: ScreenParts): void {
   );
 }
 
-/** A gap or a rewound counter, as an information line in that conversation. */
+/**
+ * A gap or a rewound counter, as an information line in that conversation; a group
+ * stopped for want of a sender's key (groups/notices.ts) as a warning, in the notice
+ * line too: the group looks quiet otherwise.
+ */
 export function showNotice(p: ScreenParts, n: ConversationNotice): void {
   const who = sanitize(n.from.pseudonym);
-  p.state.ensure(n.from.pseudonym, n.conversation);
+  const where = n.group === undefined ? '' : `#${sanitize(n.group.name)}: `;
+  p.state.ensure(n.group?.name ?? n.from.pseudonym, n.conversation);
   p.saver.schedule();
+  if (n.kind === 'held') {
+    const text = `${n.missing} messages are waiting for a sender's key (the most a group may hold); they are shown when it comes, and newer ones at your next connection: quit and start natter chat again. Nothing is lost`;
+    note(p, n.conversation, `${where}${text}`, 'warn', true);
+    return;
+  }
   note(
     p,
     n.conversation,
-    n.kind === 'gap'
-      ? `${n.missing} earlier message(s) from ${who} have not arrived (yet); they may still be on their way`
-      : `${who}'s messages are numbered from an earlier point (a restored profile or another device)`,
+    `${where}${
+      n.kind === 'gap'
+        ? `${n.missing} earlier message(s) from ${who} have not arrived (yet); they may still be on their way`
+        : `${who}'s messages are numbered from an earlier point (a restored profile or another device)`
+    }`,
     'info',
     false,
   );

@@ -82,4 +82,21 @@ describe('a group backlog larger than what waits for its key (integration, loopb
     assert.equal(perRun.length, 3, `the bound was reached: ${perRun.join(', ')} a run`);
     assert.ok(perRun[0]! > 0 && perRun[0]! < 60, `first run ${perRun[0]}`);
   });
+
+  it('tells the user the group stopped at the bound, once, and how many wait for the key', async () => {
+    const { relay, sybilProfile } = await backlog(60);
+    const maxHeldGroupBytes = 20 * (heldCost({ body: new Uint8Array(150) }) + 20);
+    const c = await world.client('sybil', relay, { profile: sybilProfile, maxHeldGroupBytes });
+    const live: string[] = [];
+    c.on('conversation:notice', (n) => live.push(`${n.kind} ${n.group?.name}`));
+    await c.connect();
+    await c.waitForInbox();
+    const kept = await c.takeNotices();
+    await c.close();
+    assert.deepEqual(live, ['held lab']);
+    assert.equal(kept.length, 1);
+    assert.equal(kept[0]?.kind, 'held');
+    assert.ok(kept[0]!.missing > 0 && kept[0]!.missing < 60, `${kept[0]?.missing} waiting`);
+    assert.equal(kept[0]?.from.pseudonym, 'rupert');
+  });
 });

@@ -1,0 +1,50 @@
+/**
+ * What `natter inbox` says of a group's notices (src/cli/inbox-format.ts): on stderr
+ * the group is named, sanitised, and a group stopped for want of a sender's key says
+ * so and what to do; with --json the entry carries the group as messages do.
+ */
+import assert from 'node:assert/strict';
+import { formatNotice, noticeJson } from '../../../src/cli/inbox-format.js';
+import type { ConversationNotice } from '../../../src/peer/index.js';
+
+const gid = 'ab'.repeat(16);
+const from = { pseudonym: 'alice', userId: 'cd'.repeat(32), fingerprint: '1234 5678' };
+
+function notice(kind: ConversationNotice['kind'], missing: number): ConversationNotice {
+  return {
+    kind,
+    conversation: `#${gid}`,
+    from,
+    counter: 5,
+    previousCounter: 2,
+    missing,
+    group: { name: 'te\x1b[2Jam' },
+    atMs: Date.UTC(2026, 11, 9),
+  } as ConversationNotice;
+}
+
+describe('natter inbox: group notices', () => {
+  it('names the group of a gap in a member’s messages, its name sanitised', () => {
+    const line = formatNotice(notice('gap', 2));
+    assert.ok(line.startsWith('natter: #te'), line);
+    assert.ok(!line.includes('\x1b'), 'no escape reaches the terminal');
+    assert.ok(line.includes('2 earlier message(s) from alice (1234 5678) have not arrived (yet)'));
+  });
+
+  it('says how many messages wait for a sender’s key and that the rest comes at the next connection', () => {
+    const line = formatNotice(notice('held', 40));
+    assert.match(line, /^natter: #te.*am: 40 messages are waiting for a sender's key/);
+    assert.match(line, /run natter inbox again/);
+    assert.match(line, /Nothing is lost/);
+  });
+
+  it('gives --json entries of type notice with the group’s name and id', () => {
+    const o = JSON.parse(noticeJson(notice('held', 40)));
+    assert.equal(o.type, 'notice');
+    assert.equal(o.kind, 'held');
+    assert.equal(o.missing, 40);
+    assert.deepEqual(o.group, { name: 'te\x1b[2Jam', id: gid });
+    const plain = JSON.parse(noticeJson({ ...notice('gap', 1), group: undefined } as never));
+    assert.equal(plain.group, undefined, 'a 1:1 notice has no group');
+  });
+});
