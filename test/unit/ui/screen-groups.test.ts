@@ -48,6 +48,32 @@ const row = (h: Harness, label: string) =>
 describe('ui screen: groups', () => {
   afterEach(destroyAll);
 
+  it('notes in a group that its messages wait for a sender’s key, and a gap in a member’s, naming the group', async () => {
+    const h = await withTeam();
+    await h.type('/msg #team\r');
+    await h.settle();
+    const base = {
+      conversation: TEAM,
+      from: { pseudonym: 'bob', userId: '00'.repeat(32), fingerprint: 'abcd-efgh' },
+      counter: 9,
+      previousCounter: 3,
+      group: { name: 'team' },
+      atMs: Date.UTC(2026, 0, 1),
+    };
+    h.core.notices.push(
+      { ...base, kind: 'held', missing: 40 },
+      { ...base, kind: 'gap', missing: 5 },
+    );
+    h.core.emit('conversation:notice', h.core.notices[0]!);
+    await h.settle();
+    const text = screenText(h).replace(/\s+/g, ' ');
+    assert.match(text, /\* #team: 40 messages are waiting for a sender's key/);
+    assert.match(text, /start natter chat again/);
+    assert.match(text, /\* #team: 5 earlier message\(s\) from bob have not/);
+    assert.match(noticeText(h), /^#team: 40 messages are waiting/);
+    assert.deepEqual(h.core.notices, [], 'taken, so natter inbox does not repeat them');
+  });
+
   it('lists a group as #name, with unread and mention badges', async () => {
     const h = await withTeam();
     h.app.open('dave');
