@@ -163,6 +163,12 @@ export interface PeerEventMap extends FileEvents {
   'relay:discovered': { address: string; relayId: string; name: string };
   'connection:state': { state: ConnectionState; relay?: RelayInfo };
   /**
+   * The relay cannot reach its mail store (a cluster's NATS is down; `code`
+   * E_STORE_UNAVAILABLE): what waits there is unknown and arrives once it is back, said
+   * by `reachable: true` (link/store-state.ts). Nothing is lost meanwhile.
+   */
+  'relay:store': { reachable: true } | { reachable: false; code: string };
+  /**
    * One attempt to reach the relay failed (the link tries again after a backoff), for a
    * progress line: `code` E_RELAY_UNREACHABLE or E_RELAY_TLS_FAILED, ...; `errno` the
    * system's (ECONNREFUSED, ENOTFOUND, ETIMEDOUT) when there is one; `reason` in words.

@@ -82,6 +82,7 @@ export {
   type TransferState,
 } from './files/api.js';
 export { groupNameKey, MIN_GROUP_ID_PREFIX_CHARS } from './groups/book.js';
+export { relayStoreLine } from './link/store-state.js';
 export type { HistoryEntry } from './messaging/history.js';
 export {
   type GroupEventEntry,

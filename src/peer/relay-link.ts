@@ -46,7 +46,7 @@ export interface LinkHooks {
   onOffline: () => void;
   /** The link was full and takes frames again. */
   onWritable: () => void;
-  handlers: SessionHandlers;
+  handlers: Omit<SessionHandlers, 'store-status'>;
 }
 
 /** The OpenOptions the link uses (see client.ts for each one's meaning and default). */

@@ -87,6 +87,7 @@ export const routes: Table = {
   'group-log-result': null,
   'file-put-result': null,
   'file-get-result': null,
+  'store-status': null,
 };
 
 /**

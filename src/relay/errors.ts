@@ -34,6 +34,11 @@ export const SessionCode = {
   DiskFull: 'E_DISK_FULL',
   /** A registration or catch-up the store could not serve. */
   Internal: 'E_INTERNAL',
+  /**
+   * In StoreStatus, not Error (the session stays): the relay cannot reach its mail store,
+   * so what waits is unknown and arrives once it is back (store-reach.ts).
+   */
+  StoreUnavailable: 'E_STORE_UNAVAILABLE',
   /** The relay is stopping (sent as the Goodbye reason). */
   Shutdown: 'E_SHUTDOWN',
 } as const;

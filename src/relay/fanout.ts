@@ -8,14 +8,15 @@
  */
 
 import { encodeDeliverFrom, encodeDeliverOfSend } from '../wire/codec.js';
+import { CLIENT_FEATURE_DELIVERED_ACK } from '../wire/limits.js';
 import type { Card, FrameOf } from '../wire/types.js';
 import type { Hub } from './hub.js';
 import type { EarlyPush, EnqueueResult, MailDone, MailStore, StoredMail } from './mail-store.js';
 
 /** What fanout needs of the sending session. */
 export interface Sender {
-  /** The client understands the `delivered` SendAck (Hello.features). */
-  readonly takesDeliveredAck: boolean;
+  /** The client understands this CLIENT_FEATURE_* bit (Hello.features): here, the `delivered` SendAck. */
+  understands(feature: number): boolean;
   /** Counts a send awaiting its durable ack (the session stops reading past a limit). */
   sendStarted(): void;
   sendFinished(): void;
@@ -52,7 +53,7 @@ export class Fanout {
       recipientHex,
       deliverOf(msg, from),
       msgId,
-      sender.takesDeliveredAck ? this.early.holding : this.early.writing,
+      sender.understands(CLIENT_FEATURE_DELIVERED_ACK) ? this.early.holding : this.early.writing,
       sender.mailDone,
     );
     if (queued.code !== 'queued') {

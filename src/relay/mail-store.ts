@@ -2,10 +2,12 @@
  * The mail store the relay's sessions, fanout and handlers see: LevelDB
  * (mailbox.ts) or a NATS cluster's stream (cluster/mailbox.ts).
  */
+
 import type { Logger } from '../util/logger.js';
 import type { AckCode } from '../wire/types.js';
 import type { DeliveryLink, SessionDelivery } from './delivery.js';
 import type { RelayLimits } from './limits.js';
+import type { StoreReach } from './store-reach.js';
 
 export interface StoredMail {
   seq: number;
@@ -74,8 +76,10 @@ export interface MailStore {
     limit: number,
   ): Promise<{ mails: StoredMail[]; done: boolean }>;
   ack(recipientHex: string, seqs: readonly number[]): number;
-  /** Messages waiting for a recipient. */
-  pending(recipientHex: string): number | Promise<number>;
+  /** Messages waiting for a recipient; null when the store did not answer. */
+  pending(recipientHex: string): number | null | Promise<number | null>;
+  /** Whether the store answers (store-reach.ts); absent where it always does (LevelDB). */
+  readonly reach?: StoreReach;
   /** Stored messages (in a cluster: as last counted). */
   readonly size: number;
   /** Drops mail older than the TTL; how many. */

@@ -35,6 +35,7 @@ import type { MailStore } from './mail-store.js';
 import { Mailbox } from './mailbox.js';
 import { Session } from './session.js';
 import { RelayStore } from './store/index.js';
+import { tellSessions } from './store-reach.js';
 
 export interface RelayOptions {
   /** Data directory (LevelDB store and relay key). Required. */
@@ -171,6 +172,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     throw err;
   }
   roster?.start();
+  if (mailbox.reach) tellSessions(mailbox.reach, hub.connections);
   const fanout = new Fanout(mailbox, hub);
   const budget = new ByteBudget<Session>(limits.maxRelayBufferedBytes);
   const ctx: RelayContext = {

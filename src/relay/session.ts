@@ -16,7 +16,6 @@
  */
 import type { Duplex } from 'node:stream';
 import { encodeFrame } from '../wire/codec.js';
-import { CLIENT_FEATURE_DELIVERED_ACK } from '../wire/limits.js';
 import type { Card, Frame, Status, StatusSignature } from '../wire/types.js';
 import type { BudgetShare } from './budget.js';
 import type { RelayContext } from './context.js';
@@ -88,9 +87,9 @@ export class Session implements FileLink, InboundLink {
   get challenge(): Uint8Array | null {
     return this.challenge_;
   }
-  /** The client understands the `delivered` SendAck (fanout.ts Sender; Hello.features). */
-  get takesDeliveredAck(): boolean {
-    return (this.features_ & CLIENT_FEATURE_DELIVERED_ACK) !== 0;
+  /** The client understands this CLIENT_FEATURE_* bit (Hello.features; wire/limits.ts). */
+  understands(feature: number): boolean {
+    return (this.features_ & feature) !== 0;
   }
   /** Set on login. */
   get card(): Card | null {

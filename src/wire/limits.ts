@@ -25,10 +25,12 @@ export const RELAY_FEATURES = RELAY_FEATURE_FILES;
  * Hello.features bits: what a client understands beyond protocol 2's core, so a relay
  * sends a client only what it knows. CLIENT_FEATURE_DELIVERED_ACK: the `delivered`
  * SendAck (an unknown ack code would close an older client's session).
+ * CLIENT_FEATURE_STORE_STATUS: the StoreStatus frame (an unknown frame kind would too).
  */
 export const CLIENT_FEATURE_DELIVERED_ACK = 1;
+export const CLIENT_FEATURE_STORE_STATUS = 2;
 /** Every feature this build's client understands. */
-export const CLIENT_FEATURES = CLIENT_FEATURE_DELIVERED_ACK;
+export const CLIENT_FEATURES = CLIENT_FEATURE_DELIVERED_ACK | CLIENT_FEATURE_STORE_STATUS;
 
 /** The protocol before the secure channel: what the relay's plaintext refusal answers. */
 export const LEGACY_PROTOCOL_VERSION = 1;

@@ -110,6 +110,8 @@ export type Frame =
   | { type: 'lookup-result'; requestId: number; card: Card | null; online: boolean }
   | { type: 'error'; code: string; message: string }
   | { type: 'goodbye'; reason: string }
+  /** code '' : the relay reaches its mail store; else why not (E_STORE_UNAVAILABLE). */
+  | { type: 'store-status'; code: string }
   | { type: 'ping'; nonce: number }
   | { type: 'pong'; nonce: number }
   | { type: 'roster-update'; full: boolean; entries: RosterEntry[] }

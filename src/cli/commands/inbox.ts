@@ -12,7 +12,13 @@
  * through that client's control socket instead (inbox-via.ts), printing the same.
  */
 import type { Command } from 'commander';
-import type { GroupUpdate, NatterClient, UnreadMessage } from '../../peer/index.js';
+import {
+  type GroupUpdate,
+  type NatterClient,
+  type PeerEventMap,
+  relayStoreLine,
+  type UnreadMessage,
+} from '../../peer/index.js';
 import { isNatterError, NatterError } from '../../util/errors.js';
 import { connectRelay } from '../connect.js';
 import type { CliContext } from '../context.js';
@@ -103,6 +109,13 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
       // A failed take leaves them for the next UI: nothing lost, said again at worst.
       client.on('file:reply', () => void tellReplies().catch(() => undefined));
       client.on('contact:renamed', (e) => ctx.err(renamedLine(e)));
+      // The relay's mail store out of reach (a cluster's NATS down): what waits is unknown.
+      // Following, said as it changes; once, said at the end instead of "no new messages".
+      let store: PeerEventMap['relay:store'] = { reachable: true };
+      client.on('relay:store', (e) => {
+        store = e;
+        if (opts.follow) ctx.err(`natter: ${relayStoreLine(e)}`);
+      });
       try {
         // Messages that arrived while another command was connected come first.
         await printer.print();
@@ -122,13 +135,17 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
           await client.waitForInbox();
         }
         await printer.print();
-        if (!opts.follow && printer.printed === 0) ctx.err('natter: no new messages');
+        if (!opts.follow && store.reachable && printer.printed === 0) {
+          ctx.err('natter: no new messages');
+        }
       } catch (err) {
         // Stdout closed: what was not written stays unread; still send receipts and say BYE.
         if (!(err instanceof StdoutClosed)) throw err;
       }
       await client.flush(INBOX_FLUSH_MS);
       await client.logout();
+      // Exit 1, not 0: a script must tell "nothing waiting" from "could not look".
+      if (!opts.follow && !store.reachable) throw storeUnavailable(store);
     }),
   );
 }
@@ -225,6 +242,14 @@ class Printer {
       if (this.json) this.ctx.out(noticeJson(n));
     }
   }
+}
+
+/** `natter inbox` could not see what waits: the line main() prints, and exit 1. */
+function storeUnavailable(e: { code: string }): NatterError {
+  return new NatterError(
+    e.code,
+    'the relay cannot reach its mail store; waiting mail will arrive when it is back',
+  );
 }
 
 /** Rejects when the connection gives up for good (refused login, changed relay key). */

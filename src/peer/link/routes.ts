@@ -20,7 +20,8 @@ export type SessionFrame =
   | 'roster-update'
   | 'group-deliver'
   | 'file-chunk'
-  | 'file-chunk-ack';
+  | 'file-chunk-ack'
+  | 'store-status';
 
 /** The owner's handlers: typed over SessionFrame, so none can be forgotten. */
 export type SessionHandlers = { [T in SessionFrame]: (frame: FrameOf<T>) => void };
@@ -69,6 +70,8 @@ export const routes: RouteTable = {
   'file-get-result': { phases: READY, handle: (link, f) => link.reply(f) },
   'file-chunk': { phases: READY, handle: (link, f) => link.owner['file-chunk'](f) },
   'file-chunk-ack': { phases: READY, handle: (link, f) => link.owner['file-chunk-ack'](f) },
+  // Before Ready too: it says what Ready's pending count is worth (link/store-state.ts).
+  'store-status': { phases: ['auth', 'ready'], handle: (link, f) => link.owner['store-status'](f) },
   // Client-to-relay only:
   hello: null,
   register: null,

@@ -22,6 +22,7 @@ import { RelayPinning } from './pinning.js';
 import { dialFirst } from './relay-list.js';
 import type { Requests } from './requests.js';
 import type { SessionHandlers } from './routes.js';
+import { RelayStoreState } from './store-state.js';
 import { connectTls } from './transport.js';
 
 export interface RelaySessionOptions {
@@ -35,7 +36,8 @@ export interface RelaySessionOptions {
   onOffline: () => void;
   /** The link was full and takes frames again (a sender that stopped may go on). */
   onWritable?: () => void;
-  handlers: SessionHandlers;
+  /** The frames the core handles (StoreStatus is this session's: store-state.ts). */
+  handlers: Omit<SessionHandlers, 'store-status'>;
   /** Where request replies go; failed at once when the link drops. Default: the link's own. */
   requests?: Requests;
   /** Opens the secure channel. Default connectTls (TLS 1.3; there is no plaintext link). */
@@ -78,6 +80,7 @@ export class RelaySession {
     let turn = 0;
     // The address dialled last: what events name (the configured list is `addr`).
     let dialled = formatRelayAddress(addresses[0]!);
+    const store = new RelayStoreState(o.events);
     const connection = new RelayConnection({
       connect: () => {
         const start = turn % addresses.length;
@@ -103,10 +106,11 @@ export class RelaySession {
       ...(o.requests ? { requests: o.requests } : {}),
       checkRelay: (relayId) => pinning.checkRelay(relayId),
       authMode: (relayId) => pinning.authMode(relayId),
-      handlers: o.handlers,
+      handlers: { ...o.handlers, 'store-status': (f) => store.heard(f.code) },
     });
     connection.on('state', (state) => {
       if (state === 'ready') return;
+      store.onOffline();
       o.onOffline();
       o.events.emit('connection:state', { state });
     });
@@ -118,6 +122,7 @@ export class RelaySession {
           o.logger?.warn('could not record relay details', describeError(err)),
         );
       o.onReady(info);
+      store.onReady();
       o.events.emit('connection:state', {
         state: 'ready',
         relay: { address: dialled, relayId: toHex(info.relayId), relayName: info.relayName },

@@ -4,6 +4,7 @@
  * subscription per event, all undone by the returned function list (at quit).
  */
 import type { ConversationNotice, DamagedMessage, PeerEventMap } from '../index.js';
+import { relayStoreLine } from '../index.js';
 import { desktopNotification, notificationFor } from './notify.js';
 import type { ScreenParts } from './parts.js';
 import { labelOf, type NoteKind } from './state.js';
@@ -110,6 +111,9 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
       }
       p.render();
     }),
+    core.on('relay:store', (e) =>
+      note(p, s.activeId, relayStoreLine(e), e.reachable ? 'info' : 'warn', true),
+    ),
     core.on('error', (e) => {
       if (!e.fatal) {
         note(p, null, `${e.message} (${e.code})`, 'warn', true);

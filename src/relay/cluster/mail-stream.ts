@@ -3,6 +3,7 @@
  * brought up to date at every start (streams.ts), its subjects, and the
  * leader's read of a recipient's next stored mail.
  */
+
 import { DiscardPolicy, RetentionPolicy, StorageType, type StoredMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { Clock } from '../../util/clock.js';
@@ -12,6 +13,7 @@ import { MAX_FRAME_BYTES } from '../../wire/limits.js';
 import type { RelayLimits } from '../limits.js';
 import type { Refusal } from '../mail-store.js';
 import type { StoreRefusal } from '../store/index.js';
+import type { StoreReach } from '../store-reach.js';
 import { type ClusterLink, MAIL_STREAM, MAIL_SUBJECT_PREFIX } from './connection.js';
 import { ensureStream, nextStored } from './streams.js';
 
@@ -78,13 +80,19 @@ export function refusalOf(err: unknown, log: Logger): Refusal {
   return REFUSED_UNREACHABLE;
 }
 
-/** Messages stored for `recipientHex` (0 if the stream does not answer). */
-export async function pendingMail(link: ClusterLink, recipientHex: string): Promise<number> {
+/** Messages stored for `recipientHex`; null, and `reach` told, if the stream does not answer. */
+export async function pendingMail(
+  link: ClusterLink,
+  recipientHex: string,
+  reach: StoreReach,
+): Promise<number | null> {
   const subject = mailSubject(recipientHex);
   try {
     const info = await link.jsm.streams.info(MAIL_STREAM, { subjects_filter: subject });
     return info.state.subjects?.[subject] ?? 0;
   } catch {
-    return 0;
+    // Not 0: "nothing waiting" is what a client would then tell its user (store-reach.ts).
+    reach.down();
+    return null;
   }
 }

@@ -38,6 +38,7 @@ import {
 import { Publisher } from './publisher.js';
 import { retrying } from './retry.js';
 import { SenderQuota } from './sender-quota.js';
+import { type StoreReach, watchMailStore } from './store-watch.js';
 import { StreamDelivery } from './stream-delivery.js';
 
 /** How often the stored-message count (stats only) is read from the stream. */
@@ -70,12 +71,15 @@ export class ClusterMailbox implements MailStore {
   /** This relay's sessions, by user: told of mail stored through any relay (nudge). */
   private readonly local = new Map<string, Set<StreamDelivery>>();
   private readonly held: HeldMail;
+  /** Whether the mail stream answers: sessions are told when it does not (store-reach.ts). */
+  readonly reach: StoreReach;
 
   constructor(
     private readonly link: ClusterLink,
     private readonly options: ClusterMailboxOptions,
   ) {
     this.senders = new SenderQuota(options.limits.maxPendingPerSender);
+    this.reach = watchMailStore(link, options.clock);
     this.publisher = new Publisher(link.nc, options.clock);
     this.acks = new MailAcks(
       link,
@@ -256,8 +260,8 @@ export class ClusterMailbox implements MailStore {
     for (const d of mine) d.nudge(seq, msgId);
   }
 
-  pending(recipientHex: string): Promise<number> {
-    return pendingMail(this.link, recipientHex);
+  pending(recipientHex: string): Promise<number | null> {
+    return pendingMail(this.link, recipientHex, this.reach);
   }
 
   /** The stream expires mail itself (max age); here only this relay's own notes of it go. */
@@ -268,6 +272,7 @@ export class ClusterMailbox implements MailStore {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.reach.close();
     this.held.close(); // first: what it holds is published before the connection goes
     if (this.sizeTimer) this.options.clock.clearTimeout(this.sizeTimer);
     this.sizeTimer = null;

@@ -19,11 +19,13 @@ import {
 } from '../../crypto/sign.js';
 import { bytesEqual, toHex } from '../../util/bytes.js';
 import { ProtocolCode } from '../../wire/errors.js';
+import { CLIENT_FEATURE_STORE_STATUS } from '../../wire/limits.js';
 import { newPseudonymProblem, pseudonymKey } from '../../wire/text.js';
 import type { Card, FrameOf } from '../../wire/types.js';
 import type { Reservation } from '../directory.js';
 import { SessionCode, type SessionCodeValue } from '../errors.js';
 import type { Session } from '../session.js';
+import { storeStatusFrame } from '../store-reach.js';
 
 type Refusal = { code: SessionCodeValue; message: string };
 
@@ -175,17 +177,24 @@ async function admit(
     }
   }
   const userHex = toHex(card.userId);
-  const pending = await ctx.mailbox.pending(userHex);
+  const { reach } = ctx.mailbox;
+  // A store known to be down is not asked: its read would only time out (5 s).
+  const pending = reach?.reachable === false ? null : await ctx.mailbox.pending(userHex);
   if (session.isClosing()) return;
   if (!ctx.hub.hasRoomFor(userHex)) {
     session.fail(SessionCode.TooManySessions, 'login: too many sessions for this user');
     return;
   }
+  // Before Ready, so the client knows its count means nothing when it reads it. Checked
+  // now, in the same turn as the session joins the hub: any later change reaches it too.
+  if (reach?.reachable === false && session.understands(CLIENT_FEATURE_STORE_STATUS)) {
+    session.send(storeStatusFrame(false));
+  }
   // Ready first: the stored mail and roster pushed next must follow it on the wire.
   session.send({
     type: 'ready',
     card,
-    pending,
+    pending: pending ?? 0,
     serverTimeMs: ctx.clock.now(),
   });
   session.becomeReady(card, quiet);

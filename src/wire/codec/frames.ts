@@ -105,6 +105,7 @@ const encoders: Encoders = {
   }),
   error: (f) => ({ error: { code: f.code, message: f.message } }),
   goodbye: (f) => ({ goodbye: { reason: f.reason } }),
+  'store-status': (f) => ({ storeStatus: { code: f.code } }),
   ping: (f) => ({ ping: { nonce: f.nonce } }),
   pong: (f) => ({ pong: { nonce: f.nonce } }),
   'roster-update': (f) => ({
@@ -258,6 +259,7 @@ const decoders: Decoders = {
     message: text('error.message', m.message, MAX_REASON_CHARS),
   }),
   goodbye: (m) => ({ type: 'goodbye', reason: text('goodbye.reason', m.reason, MAX_REASON_CHARS) }),
+  storeStatus: (m) => ({ type: 'store-status', code: text('store_status.code', m.code, 64) }),
   ping: (m) => ({ type: 'ping', nonce: uint('ping.nonce', m.nonce) }),
   pong: (m) => ({ type: 'pong', nonce: uint('pong.nonce', m.nonce) }),
   rosterUpdate: (m) => ({

@@ -42,7 +42,7 @@ describe('relay/fanout', () => {
     const { store, kept } = keepingStore();
     const acks: string[] = [];
     const sender: Sender = {
-      takesDeliveredAck: true,
+      understands: () => true,
       sendStarted() {},
       sendFinished() {},
       send: (f) => acks.push(`${f.code} ${f.msgId[0]}`),

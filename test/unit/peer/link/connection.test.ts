@@ -67,6 +67,7 @@ function rig(
       'group-deliver': (f) => frames.push(f),
       'file-chunk': (f) => frames.push(f),
       'file-chunk-ack': (f) => frames.push(f),
+      'store-status': (f) => frames.push(f),
     },
     backoff: new Backoff({ baseMs: 1, maxMs: 2 }),
     ...overrides,

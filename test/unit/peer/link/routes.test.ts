@@ -29,6 +29,7 @@ function recorder() {
       'group-deliver': note('owner'),
       'file-chunk': note('owner'),
       'file-chunk-ack': note('owner'),
+      'store-status': note('owner'),
     },
   };
   return { calls, target };

@@ -376,10 +376,10 @@ describe('wire/codec: relay frames', () => {
         input: () => new Uint8Array(0),
       },
       {
-        what: 'a frame whose only field is number 40, outside the oneof',
+        what: 'a frame whose only field is number 41, outside the oneof',
         code: ProtocolCode.UnknownKind,
-        // tag (40 << 3 | 2) = 0x142 -> varint c2 02, then an empty message
-        input: () => unhex('c20200'),
+        // tag (41 << 3 | 2) = 0x14a -> varint ca 02, then an empty message (40 is StoreStatus)
+        input: () => unhex('ca0200'),
       },
       {
         what: 'a frame whose only field is the reserved number 33',

@@ -79,6 +79,7 @@ describe('wire/codec: relay frames', () => {
       'deliver-ack',
       'set-status',
       'roster-update',
+      'store-status',
     ] as const;
 
     it('holds exactly the expected golden frames', () => {
@@ -109,6 +110,15 @@ describe('wire/codec: relay frames', () => {
       const text = hex(new TextEncoder().encode('lunch ☕'));
       const expected = `8a01 56 0801 1209 ${text} 18 c1d295ffbc31 2240 ${hex(bytes(64, 0x72))}`;
       assert.equal(hex(encodeFrame(samples['set-status'])), expected.replaceAll(' ', ''));
+    });
+
+    it('lays out store-status as field 40 holding its code (field 1)', () => {
+      // By hand from proto/natter.proto: c202 is field 40, length-delimited (a two-byte tag).
+      const code = hex(new TextEncoder().encode('E_STORE_UNAVAILABLE'));
+      assert.equal(
+        hex(encodeFrame(samples['store-status'])),
+        `c20215 0a13 ${code}`.replaceAll(' ', ''),
+      );
     });
 
     it('keeps the card signature in field 4 of Card, where the box-key signature was', () => {

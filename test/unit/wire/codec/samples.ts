@@ -159,6 +159,7 @@ export const samples: { [T in FrameType]: FrameOf<T> } = {
   'lookup-result': { type: 'lookup-result', requestId: 7, card: bob, online: true },
   error: { type: 'error', code: 'E_AUTH_FAILED', message: 'login: signature did not verify' },
   goodbye: { type: 'goodbye', reason: 'logout' },
+  'store-status': { type: 'store-status', code: 'E_STORE_UNAVAILABLE' },
   ping: { type: 'ping', nonce: 2 ** 40 + 5 },
   pong: { type: 'pong', nonce: 2 ** 40 + 5 },
   'roster-update': {
@@ -288,6 +289,7 @@ export const moreFrames: Frame[] = [
   { type: 'ping', nonce: 0 },
   { type: 'ping', nonce: Number.MAX_SAFE_INTEGER },
   { type: 'goodbye', reason: '' },
+  { type: 'store-status', code: '' },
   ...(
     [
       'stored',

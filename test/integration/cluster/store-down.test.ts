@@ -1,0 +1,107 @@
+/**
+ * `natter inbox` against a cluster relay whose NATS server is stopped (operator trial:
+ * it said "no new messages" and exited 0 over mail waiting in JetStream). It says the
+ * relay cannot reach its mail store, with the code, and exits 1; a follower says so and
+ * keeps waiting, says when the store is back, and then gets the mail, once.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { jsonLines, profileCli } from '../../helpers/cli.js';
+import { type NatsNode, natsServerPath, startNats } from '../../helpers/nats.js';
+import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
+import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+
+const DOWN =
+  'natter: the relay cannot reach its mail store; waiting mail will arrive when it is back (E_STORE_UNAVAILABLE)\n';
+const BACK = 'natter: the relay reaches its mail store again; waiting mail follows\n';
+
+/** Resolves once `check` holds (polled every 20 ms, `ms` at most). */
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000) {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) assert.fail(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+(natsServerPath ? describe : describe.skip)('inbox with the cluster’s store down', function () {
+  this.timeout(40_000);
+  let nats: NatsNode;
+  let relay: TestRelay;
+  let dir: string;
+  let env: Record<string, string>;
+  const { as, ok } = profileCli(() => ({ dir, env }));
+
+  beforeEach(async () => {
+    nats = await startNats();
+    relay = await startTestRelay({ cluster: { servers: [nats.url] } });
+    dir = await makeTempDir();
+    env = { NATTER_RELAY: `${relay.host}:${relay.port}` };
+    await ok('a', ['init', '--name', 'alice']);
+    await ok('b', ['init', '--name', 'bob']);
+    await ok('a', ['send', '--to', 'bob', 'waiting for bob']);
+  });
+  afterEach(async () => {
+    await relay.close();
+    await nats.stop();
+  });
+  after(removeTempDirs);
+
+  it('says the relay cannot reach its mail store and exits 1, then delivers the mail once it is back', async () => {
+    await nats.stop();
+    const down = await as('b', ['inbox', '--json']);
+    assert.deepEqual(down, { code: 1, stdout: '', stderr: DOWN });
+    await nats.restart();
+    // The relay's NATS connection comes back within its reconnect wait.
+    let got: { text: string }[] = [];
+    await until('the mail', async () => {
+      const r = await as('b', ['inbox', '--json']);
+      got = [...got, ...jsonLines<{ text: string }>(r)];
+      return got.length > 0;
+    });
+    assert.deepEqual(
+      got.map((m) => m.text),
+      ['waiting for bob'],
+    );
+    assert.deepEqual(await as('b', ['inbox', '--json']), {
+      code: 0,
+      stdout: '',
+      stderr: 'natter: no new messages\n',
+    });
+  });
+
+  it('has a follower say it, keep waiting, say when the store is back, and print the mail once', async () => {
+    const log = join(dir, 'b', 'natter.log');
+    const sessions = async () =>
+      (await readFile(log, 'utf8').catch(() => ''))
+        .split('\n')
+        .filter((l) => l.includes('relay session ready')).length;
+    const before = await sessions();
+    await nats.stop();
+    let stop: (s: string) => void = () => undefined;
+    let out = '';
+    const follow = as('b', ['inbox', '--follow', '--json'], {
+      stop: new Promise<string>((resolve) => {
+        stop = resolve;
+      }),
+      onStdout: (chunk) => {
+        out += chunk;
+      },
+    });
+    await until('the follower’s session', async () => (await sessions()) > before);
+    await nats.restart();
+    await until('the mail', () => out.includes('waiting for bob'));
+    // A moment for a second copy, were one to come.
+    await new Promise((r) => setTimeout(r, 500));
+    stop('SIGINT');
+    const r = await follow;
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      jsonLines<{ text: string }>(r).map((m) => m.text),
+      ['waiting for bob'],
+    );
+    assert.equal(r.stderr, `${DOWN}${BACK}`);
+    assert.deepEqual(jsonLines(await as('b', ['inbox', '--json'])), []);
+  });
+});
