@@ -10,6 +10,13 @@ import { type ConversationId, directConversation } from './conversations/ids.js'
 import { PeerCode, peerError } from './errors.js';
 import type { ConversationNotice, DamagedMessage, PeerStats, ReceivedMessage } from './events.js';
 import type { HistoryEntry } from './messaging/history.js';
+import {
+  countHistory,
+  type DeletionParts,
+  deleteHistory,
+  type HistoryDeletion,
+  resumeHistoryDeletions,
+} from './messaging/history-delete.js';
 import type { HistoryItem } from './messaging/history-events.js';
 import { type HistorySearch, searchHistory } from './messaging/history-search.js';
 import { type QueuedMessage, toQueued } from './messaging/queued.js';
@@ -23,6 +30,9 @@ export interface UnreadMessage extends ReceivedMessage {
 export type UserFound = 'known' | 'unknown' | 'self' | 'unreachable';
 
 export class ClientReading {
+  /** Deletions of history, one at a time (deleteHistory()). */
+  private deleting: Promise<unknown> = Promise.resolve();
+
   protected constructor(protected readonly c: ClientComponents) {}
 
   /**
@@ -140,4 +150,56 @@ export class ClientReading {
   ): Promise<HistorySearch> {
     return searchHistory(this.c.store, conversation, matches, maxHits);
   }
+
+  /**
+   * What deleteHistory() would take now: the conversation's messages and change lines kept
+   * here before `beforeMs` (default: now, so all of them), and my messages among them it
+   * would leave because they are still in the outbox. Pass the answer's `beforeMs` to
+   * deleteHistory() to delete what was counted, and nothing that came since.
+   */
+  historyToDelete(
+    conversation: ConversationId,
+    options: { beforeMs?: number } = {},
+  ): Promise<HistoryDeletion> {
+    return countHistory(deletionParts(this.c), conversation, this.boundOf(options));
+  }
+
+  /**
+   * Deletes a conversation's local history, or its entries kept here before `beforeMs`:
+   * messages, a group's change lines, their unread marks and id keys. My messages still in
+   * the outbox stay, and are still sent; contacts, keys, groups and files are not touched
+   * (messaging/history-delete.ts). Durable when it resolves; a process that dies midway
+   * finishes at its next open. Emits 'history:deleted' so a UI redraws the conversation.
+   */
+  deleteHistory(
+    conversation: ConversationId,
+    options: { beforeMs?: number } = {},
+  ): Promise<HistoryDeletion> {
+    const run = this.deleting.then(async () => {
+      const done = await deleteHistory(deletionParts(this.c), conversation, this.boundOf(options));
+      this.c.events.emit('history:deleted', { conversation, ...done });
+      return done;
+    });
+    this.deleting = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Entries kept before this time go; none given: every entry kept until now. */
+  private boundOf(options: { beforeMs?: number }): number {
+    return options.beforeMs ?? this.c.clock.now() + 1;
+  }
+}
+
+/** What a deletion of history works with (history-delete.ts). */
+export function deletionParts(c: ClientComponents): DeletionParts {
+  return {
+    store: c.store,
+    history: c.history,
+    queued: (msgId) => c.outbox.get(msgId) !== undefined,
+  };
+}
+
+/** At open: finishes a deletion of history that a process which died left under way. */
+export function finishDeletions(c: ClientComponents): Promise<void> {
+  return resumeHistoryDeletions(deletionParts(c));
 }

@@ -11,6 +11,7 @@ import { describeError } from '../util/errors.js';
 import { normalizePseudonym, pseudonymKey } from '../wire/text.js';
 import { ClientFiles } from './client-files.js';
 import type { OpenOptions, TrustResult } from './client-options.js';
+import { finishDeletions } from './client-reading.js';
 import { type ClientComponents, openComponents } from './components.js';
 import { directConversation } from './conversations/ids.js';
 import { PeerCode, peerError } from './errors.js';
@@ -56,9 +57,8 @@ export class NatterClient extends ClientFiles {
   /** Opens a profile: identity, local store (E_PROFILE_IN_USE if another process has it). */
   static async open(opts: OpenOptions): Promise<NatterClient> {
     const c = await openComponents(opts);
-    await takeUpChosenStatus(c, opts.presence).catch((err) =>
-      c.store.close().then(() => Promise.reject(err)),
-    );
+    const ready = [takeUpChosenStatus(c, opts.presence), finishDeletions(c)];
+    await Promise.all(ready).catch((err) => c.store.close().then(() => Promise.reject(err)));
     return new NatterClient(c);
   }
 

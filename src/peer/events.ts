@@ -9,6 +9,7 @@ import { STATUSES } from '../wire/types.js';
 import type { ConversationId } from './conversations/ids.js';
 import type { FileEvents } from './files/api.js';
 import type { GroupChanged, GroupWarning } from './group-events.js';
+import type { HistoryDeletion } from './messaging/history-delete.js';
 import type {
   ConversationNotice,
   DamagedMessage,
@@ -207,6 +208,11 @@ export interface PeerEventMap extends FileEvents {
   'message:held': { conversation: ConversationId; msgId: string; from: PeerRef };
   /** Messages from a changed key waited for trust() and are now released. */
   'message:released': { conversation: ConversationId; count: number };
+  /**
+   * A conversation's local history lost its entries kept before `beforeMs` (deleteHistory(),
+   * by this process's UI or through the control socket): a UI reads it again.
+   */
+  'history:deleted': { conversation: ConversationId } & HistoryDeletion;
   'contact:new': ContactInfo;
   /**
    * A card with a new key for a contact, kept as pending: emitted for every such card,

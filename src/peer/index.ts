@@ -84,6 +84,7 @@ export {
 export { groupNameKey, MIN_GROUP_ID_PREFIX_CHARS } from './groups/book.js';
 export { relayStoreLine } from './link/store-state.js';
 export type { HistoryEntry } from './messaging/history.js';
+export type { HistoryDeletion } from './messaging/history-delete.js';
 export {
   type GroupEventEntry,
   type HistoryItem,

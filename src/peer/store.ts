@@ -31,6 +31,8 @@ export const PREFIX = {
   historyById: 'v1!histid!',
   historyById2: 'v2!histid!',
   unread: 'v1!unread!',
+  /** A deletion of a conversation's history under way (messaging/history-delete.ts). */
+  historyDelete: 'v1!hdel!',
   /** Before issue 10: msg id alone → receive time; read and pruned, never written. */
   seen: 'v1!seen!',
   seen2: 'v2!seen!',

@@ -54,21 +54,23 @@ export function itemTime(item: HistoryItem): number {
 export const messagesPrefix = (conversation: ConversationId) =>
   `${PREFIX.history}${toHex(utf8(conversation))}!`;
 
-const eventsPrefix = (conversation: ConversationId) =>
+/** Where a group's changes are. */
+export const eventsPrefix = (conversation: ConversationId) =>
   `${PREFIX.historyEvent}${toHex(utf8(conversation))}!`;
 
-const idKey = (gid: string, seq: number) =>
+/** The id key of change `seq` of group `gid` (hex): points at its hevent key. */
+export const eventIdKey = (gid: string, seq: number) =>
   `${PREFIX.historyEventById}${gid}!${fixedWidth(seq, 10)}`;
 
 /** The ops that keep `event`, numbered `localSeq` (history.ts's counter). */
 export function eventOps(event: GroupEventEntry, localSeq: number): KvOp[] {
   const key = `${eventsPrefix(event.conversation)}${fixedWidth(event.atMs)}!${fixedWidth(localSeq)}`;
-  return [putJson(key, event), putJson(idKey(event.groupId, event.seq), key)];
+  return [putJson(key, event), putJson(eventIdKey(event.groupId, event.seq), key)];
 }
 
 /** True when change `seq` of group `gid` (hex) has its entry already. */
 export async function hasEvent(store: PeerStore, gid: string, seq: number): Promise<boolean> {
-  return (await store.get(idKey(gid, seq))) !== undefined;
+  return (await store.get(eventIdKey(gid, seq))) !== undefined;
 }
 
 /** The newest `limit` values under `prefix`, newest first. */

@@ -28,6 +28,7 @@ import {
   newest,
   timeline,
 } from './history-events.js';
+import { RecentOutgoing } from './history-recent.js';
 
 export interface HistoryEntry {
   conversation: ConversationId;
@@ -47,15 +48,7 @@ export interface HistoryEntry {
 
 const SEQ_KEY = `${PREFIX.meta}seq`;
 
-/**
- * My messages this process appended or updated, kept in memory so the SendAck and
- * receipt that follow each one do not read it back from LevelDB (two reads per
- * message on the send path). The profile's LevelDB is locked to one process, so
- * nothing else changes these entries under us; if the batch carrying an append
- * fails, the send fails with it and nothing asks for that (random) id again. A few thousand: a send of a large
- * batch finds its entries while their acks arrive; older ones are read from disk.
- */
-export const RECENT_OUTGOING_ENTRIES = 4096;
+export { RECENT_OUTGOING_ENTRIES } from './history-recent.js';
 
 /** Later states win; a late SendAck must not turn 'delivered' back into 'stored'. */
 const RANK: Record<OutgoingState, number> = {
@@ -74,14 +67,16 @@ const inKey = (senderUserId: string, msgId: string) =>
 const idKey = (e: HistoryEntry) =>
   e.direction === 'out' ? outKey(e.msgId) : inKey(e.peer.userId, e.msgId);
 
+/** Every id key that may point at an entry: its own, and the pre-issue-10 global one. */
+export const indexKeys = (e: HistoryEntry) => [idKey(e), PREFIX.historyById + e.msgId];
+
 export class History {
   private seq = 0;
   private taking: Promise<unknown> = Promise.resolve();
   private readonly updating = new Map<string, Promise<void>>();
-  /** msg id (hex) → where and what my message is; see RECENT_OUTGOING_ENTRIES. */
-  private readonly recentOut = new Map<string, { key: string; entry: HistoryEntry }>();
-  /** My messages erase() took out of the store, as they ended: outgoing() still answers. */
-  private readonly erased = new Map<string, HistoryEntry>();
+  private readonly recent = new RecentOutgoing();
+  /** Keys of my messages being deleted (writeDeletion()): no update() writes them back. */
+  private readonly deleting = new Set<string>();
 
   private constructor(private readonly store: PeerStore) {}
 
@@ -101,24 +96,15 @@ export class History {
       { type: 'put', key: SEQ_KEY, value: String(this.seq) },
     ];
     if (options.unread) ops.push(putJson(PREFIX.unread + fixedWidth(seq), key));
-    if (entry.direction === 'out') this.remember(entry.msgId, key, entry);
+    if (entry.direction === 'out') this.recent.remember(entry.msgId, key, entry);
     return ops;
-  }
-
-  private remember(msgId: string, key: string, entry: HistoryEntry): void {
-    this.recentOut.delete(msgId);
-    this.recentOut.set(msgId, { key, entry });
-    if (this.recentOut.size > RECENT_OUTGOING_ENTRIES) {
-      const oldest = this.recentOut.keys().next().value;
-      if (oldest !== undefined) this.recentOut.delete(oldest);
-    }
   }
 
   /** One of my messages, by its id (hex); one erase() took away is still answered for. */
   async outgoing(msgId: string): Promise<HistoryEntry | undefined> {
-    const gone = this.erased.get(msgId);
+    const gone = this.recent.endedAs(msgId);
     if (gone !== undefined) return gone;
-    const recent = this.recentOut.get(msgId);
+    const recent = this.recent.get(msgId);
     if (recent !== undefined) return recent.entry;
     return (await this.find(outKey(msgId), msgId, (e) => e.direction === 'out'))?.entry;
   }
@@ -183,17 +169,12 @@ export class History {
   erase(msgId: string, state: OutgoingState, reason: string): Promise<HistoryEntry | undefined> {
     return this.inTurn(msgId, async () => {
       const found =
-        this.recentOut.get(msgId) ??
+        this.recent.get(msgId) ??
         (await this.find(outKey(msgId), msgId, (e) => e.direction === 'out'));
       if (found === undefined) return undefined;
       const ended: HistoryEntry = { ...found.entry, state, reason };
       await this.store.write([del(found.key), del(outKey(msgId)), del(PREFIX.historyById + msgId)]);
-      this.recentOut.delete(msgId);
-      this.erased.set(msgId, ended);
-      if (this.erased.size > RECENT_OUTGOING_ENTRIES) {
-        const oldest = this.erased.keys().next().value;
-        if (oldest !== undefined) this.erased.delete(oldest);
-      }
+      this.recent.end(msgId, ended);
       return ended;
     });
   }
@@ -203,9 +184,9 @@ export class History {
     state: OutgoingState,
     patch: Partial<Pick<HistoryEntry, 'peer' | 'reason'>>,
   ): Promise<HistoryEntry | undefined> {
-    if (this.erased.has(msgId)) return undefined;
+    if (this.recent.endedAs(msgId) !== undefined) return undefined;
     const found =
-      this.recentOut.get(msgId) ??
+      this.recent.get(msgId) ??
       (await this.find(outKey(msgId), msgId, (e) => e.direction === 'out'));
     if (found === undefined) return undefined;
     const { key, entry } = found;
@@ -213,9 +194,30 @@ export class History {
     const forward = RANK[state] > RANK[current] || (current === 'held' && state === 'queued');
     if (!forward && patch.peer === undefined) return undefined;
     const updated: HistoryEntry = { ...entry, ...patch, state: forward ? state : current };
+    // Checked with no await before the write is queued: see writeDeletion().
+    if (this.deleting.has(key)) return undefined;
     await this.store.write([putJson(key, updated)]);
-    this.remember(msgId, key, updated);
+    this.recent.remember(msgId, key, updated);
     return forward ? updated : undefined;
+  }
+
+  /**
+   * Writes `ops`, which delete history entries (history-delete.ts); `mine` are my messages
+   * among them. This process forgets them, and an update() that read one before the
+   * delete was queued does not put it back after it: it checks `deleting` just before
+   * queueing its write, and the keys stay there until every update in flight has ended.
+   */
+  async writeDeletion(ops: KvOp[], mine: readonly { msgId: string; key: string }[]) {
+    for (const m of mine) {
+      this.recent.forget(m.msgId);
+      this.deleting.add(m.key);
+    }
+    try {
+      await this.store.write(ops);
+      await Promise.all(this.updating.values());
+    } finally {
+      for (const m of mine) this.deleting.delete(m.key);
+    }
   }
 
   /** Ops that keep a group change in its group's history (history-events.ts); none if kept already. */
