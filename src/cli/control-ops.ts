@@ -29,6 +29,11 @@ import {
 import { FILE_OPS, type FileControlOps, type FileControlTarget } from './control-files.js';
 import { GROUP_OPS, type GroupControlOps, type GroupControlTarget } from './control-groups.js';
 import {
+  HISTORY_OPS,
+  type HistoryControlOps,
+  type HistoryControlTarget,
+} from './control-history.js';
+import {
   type InboxBatch,
   type InboxReports,
   inboxRead,
@@ -39,8 +44,6 @@ import { asContact, safetyNumberOf } from './control-lookup.js';
 import { OUTBOX_OPS, type OutboxControlOps, type OutboxControlTarget } from './control-outbox.js';
 import { type Delivery, sendAndWait } from './delivery.js';
 import { CliCode, cliError } from './errors.js';
-import { groupInsteadHint } from './group-format.js';
-import { readHistory, type Shown } from './history-read.js';
 import type { Target } from './send-input.js';
 
 /** What the running client offers the socket: its NatterClient, as far as the handlers use it. */
@@ -55,8 +58,6 @@ export type ControlTarget = Pick<
   | 'fingerprint'
   | 'findUser'
   | 'trust'
-  | 'history'
-  | 'timeline'
   | 'groups'
   | 'group'
   | 'unread'
@@ -72,6 +73,7 @@ export type ControlTarget = Pick<
 > &
   FileControlTarget &
   GroupControlTarget &
+  HistoryControlTarget &
   OutboxControlTarget;
 
 /** `natter fingerprint [NAME]`: mine, or the safety number with NAME. */
@@ -85,10 +87,14 @@ export type TrustView =
   | { result: TrustResult };
 
 /**
- * Each request kind: its fields and its answer's (besides `ok`); files, groups and
- * the outbox: control-files.ts, control-groups.ts, control-outbox.ts.
+ * Each request kind: its fields and its answer's (besides `ok`); files, groups, history
+ * and the outbox: control-files.ts, control-groups.ts, control-history.ts, control-outbox.ts.
  */
-export interface ControlOps extends FileControlOps, GroupControlOps, OutboxControlOps {
+export interface ControlOps
+  extends FileControlOps,
+    GroupControlOps,
+    HistoryControlOps,
+    OutboxControlOps {
   status: { request: { status: PresenceStatus; text?: string }; answer: NoFields };
   who: { request: NoFields; answer: { peers: OnlinePeer[] } };
   /** Then one {"event": "roster:change"|"roster:conflict", ...} line per change. */
@@ -96,12 +102,6 @@ export interface ControlOps extends FileControlOps, GroupControlOps, OutboxContr
   contacts: { request: NoFields; answer: { contacts: ContactInfo[] } };
   fingerprint: { request: { name?: string }; answer: FingerprintView };
   trust: { request: { name: string; safetyNumber?: string }; answer: TrustView };
-  history: {
-    request: { ref?: string; since?: number; limit: number };
-    /** `groupHint`: none shown for a NAME that is one of my groups' (groupInsteadHint). */
-    /** `more`: entries beyond `limit` were left out (readHistory). */
-    answer: { shown: Shown[]; more?: true; me: string; groupHint?: string };
-  };
   /** `failFastMs`: the command's --wait was not given (sendAndWait). */
   send: {
     request: { target: Target; texts: string[]; waitMs: number; failFastMs?: number };
@@ -200,26 +200,6 @@ const OPS: HandlerTable<ControlOps, ControlTarget> = {
       return { result: await asContact(t, name, () => t.trust(name, { safetyNumber })) };
     },
   },
-  history: {
-    parse: (raw) => ({
-      ...optionalText(raw, 'ref'),
-      ...(raw.since === undefined ? {} : { since: count(raw, 'since') }),
-      limit: count(raw, 'limit'),
-    }),
-    async run(t, { ref, ...query }) {
-      const { shown, more } = await readHistory(t, ref, query);
-      const groupHint =
-        shown.length === 0 && ref !== undefined && !ref.startsWith('#')
-          ? groupInsteadHint(await t.groups(), ref, (r) => `natter history '#${r}'`)
-          : '';
-      return {
-        shown,
-        ...(more ? { more: true as const } : {}),
-        me: t.me.pseudonym,
-        ...(groupHint === '' ? {} : { groupHint }),
-      };
-    },
-  },
   send: {
     parse: (raw) => ({
       target: target(raw.target),
@@ -243,6 +223,7 @@ const OPS: HandlerTable<ControlOps, ControlTarget> = {
   },
   ...FILE_OPS,
   ...GROUP_OPS,
+  ...HISTORY_OPS,
   ...OUTBOX_OPS,
 };
 

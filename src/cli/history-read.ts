@@ -7,6 +7,7 @@
 import {
   type ConversationId,
   directConversation,
+  type GroupInfo,
   type HistoryItem,
   itemTime,
   type NatterClient,
@@ -50,23 +51,9 @@ export async function readHistory(
       ...groups.keys(),
     ];
   } else {
-    // A NAME that is no contact but one of my groups is that group, as `send --group team`
-    // takes it without its '#' (a trial's `history team` was refused).
-    const group = ref.startsWith('#')
-      ? await client.group(ref)
-      : client.contact(ref) !== undefined
-        ? undefined
-        : await client.group(`#${ref}`).catch((err: unknown) => {
-            if ((err as { code?: string }).code === 'E_UNKNOWN_GROUP') return undefined;
-            throw err;
-          });
-    if (group !== undefined) {
-      groups.set(group.conversation, group);
-      conversations = [group.conversation];
-    } else {
-      nameArgOf('history', ref);
-      conversations = [directConversation(normalizePseudonym(ref))];
-    }
+    const named = await conversationOf(client, ref);
+    if (named.group !== undefined) groups.set(named.conversation, named.group);
+    conversations = [named.conversation];
   }
   const entries: Shown[] = [];
   for (const conversation of conversations) {
@@ -94,11 +81,33 @@ export async function readHistory(
 }
 
 /**
+ * The conversation `ref` names: `#GROUP` a group; a NAME a contact's, or, when no contact
+ * has it, one of my groups as `send --group team` takes it without its '#' (a trial's
+ * `history team` was refused); else the conversation with that pseudonym.
+ */
+export async function conversationOf(
+  client: Pick<NatterClient, 'group' | 'contact'>,
+  ref: string,
+): Promise<{ conversation: ConversationId; group?: GroupInfo }> {
+  const group = ref.startsWith('#')
+    ? await client.group(ref)
+    : client.contact(ref) !== undefined
+      ? undefined
+      : await client.group(`#${ref}`).catch((err: unknown) => {
+          if ((err as { code?: string }).code === 'E_UNKNOWN_GROUP') return undefined;
+          throw err;
+        });
+  if (group !== undefined) return { conversation: group.conversation, group };
+  nameArgOf('history', ref);
+  return { conversation: directConversation(normalizePseudonym(ref)) };
+}
+
+/**
  * A NAME with no messages at all: a contact's empty conversation is a note (exit 0),
  * but a name that is nobody's here, a typo or a group without its `#`, is an error a
  * script can tell apart (a new-user trial: both said "no messages" and exited 0).
  */
-function knownOrThrow(
+export function knownOrThrow(
   client: Pick<NatterClient, 'contact'>,
   ref: string,
   groups: Parameters<typeof groupInsteadHint>[0],

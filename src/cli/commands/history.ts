@@ -1,5 +1,6 @@
 /**
- * `natter history [NAME|#GROUP] [--json] [--since T] [--limit N]`: messages sent and
+ * `natter history [NAME|#GROUP] [--json] [--since T] [--limit N]`, and `natter history
+ * NAME|#GROUP --delete [--before T] [--yes]` (history-delete.ts): messages sent and
  * received, and a group's membership changes (kind "event" in --json), from the
  * profile's own history (issue 13): nothing received is ever
  * only visible in the chat, or lost to a closed pipe. Local: needs no relay, and
@@ -13,8 +14,10 @@ import type { Command } from 'commander';
 import { fingerprint, type GroupEventEntry, isGroupEvent } from '../../peer/index.js';
 import { groupNoticeText } from '../../peer/ui/index.js';
 import { fromHex } from '../../util/bytes.js';
+import { UsageError } from '../context.js';
 import { dateTime, safeJson, sanitize } from '../format.js';
 import { groupLabel } from '../group-format.js';
+import { checkDeleteUsage, deleteHistoryCommand } from '../history-delete.js';
 import { atMs, type Shown } from '../history-read.js';
 import type { WithContext } from '../main.js';
 import { MAX_LIST_LIMIT, parseLimit, parseSince } from '../options.js';
@@ -28,6 +31,9 @@ interface HistoryOptions {
   since?: number;
   /** Not given: DEFAULT_HISTORY_LIMIT, and a note on stderr when it left some out. */
   limit?: number;
+  delete?: boolean;
+  before?: number;
+  yes?: boolean;
 }
 
 export function addHistoryCommand(program: Command, withContext: WithContext): void {
@@ -54,8 +60,26 @@ export function addHistoryCommand(program: Command, withContext: WithContext): v
       `at most this many, the latest (default ${DEFAULT_HISTORY_LIMIT}, up to ${MAX_LIST_LIMIT}; when the default leaves some out, stderr says so)`,
       parseLimit,
     )
+    .option(
+      '--delete',
+      "delete the conversation's local history on this computer (its messages, and a group's change lines), asking first on a terminal; your messages still in the outbox stay, and are sent",
+    )
+    .option(
+      '--before <time>',
+      'with --delete: only what was kept here before then (an age, 30d, or a date, as --since)',
+      (v: string) => parseSince(v),
+    )
+    .option('--yes', 'with --delete: delete without asking (needed where there is no terminal)')
     .action(
       withContext(async (ctx, ref: string | undefined, opts: HistoryOptions) => {
+        if (opts.delete === true) {
+          checkDeleteUsage(ref, opts, ctx);
+          return deleteHistoryCommand(ctx, ref, opts);
+        }
+        if (opts.before !== undefined || opts.yes !== undefined)
+          throw new UsageError(
+            `history: ${opts.before === undefined ? '--yes' : '--before'} goes with --delete`,
+          );
         const limit = opts.limit ?? DEFAULT_HISTORY_LIMIT;
         // Beside a running client, read through it (issue 13): the same entries.
         const { shown, more, me, groupHint } = await perform(ctx, 'history', {
