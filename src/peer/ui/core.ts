@@ -12,6 +12,7 @@ import type {
   FileTarget,
   GroupInfo,
   GroupUpdate,
+  HistoryDeletion,
   HistoryEntry,
   HistoryItem,
   HistorySearch,
@@ -46,6 +47,16 @@ export interface ChatCore {
     matches: (entry: HistoryEntry) => boolean,
     maxHits: number,
   ): Promise<HistorySearch>;
+  /** What deleteHistory() would take now (default: every entry kept until now). */
+  historyToDelete(
+    conversation: ConversationId,
+    options?: { beforeMs?: number },
+  ): Promise<HistoryDeletion>;
+  /** Deletes a conversation's local history (before `beforeMs`); emits 'history:deleted'. */
+  deleteHistory(
+    conversation: ConversationId,
+    options?: { beforeMs?: number },
+  ): Promise<HistoryDeletion>;
   /** Received messages not yet taken (by `natter inbox` or this screen). */
   takeUnread(): Promise<ReceivedMessage[]>;
   /** Reports of deliveries dropped as damaged or forged, not yet shown (each returned once). */

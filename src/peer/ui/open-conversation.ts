@@ -5,11 +5,11 @@
  * between, the core's events keep it current from their payloads
  * (history-view.ts).
  */
-import type { GroupEventEntry, PeerEventMap } from '../index.js';
+import type { GroupEventEntry, HistoryEntry, PeerEventMap } from '../index.js';
 import { readTimeline } from './addressing.js';
 import type { ChatCore } from './core.js';
 import { ConversationView } from './history-view.js';
-import type { ChatState } from './state.js';
+import type { ChatState, Conversation } from './state.js';
 import type { Tasks } from './tasks.js';
 
 export class OpenConversation {
@@ -88,6 +88,33 @@ export class OpenConversation {
     if (this.sending > 0 || e.conversation !== this.view.conversation) return;
     if (this.view.holds(e.msgId)) return;
     this.o.tasks.track(this.read());
+  }
+
+  /**
+   * history:deleted (/delete-history, or `natter history --delete` through the control
+   * socket): the conversation loses its lines from before then, the screen's own notes
+   * included, and counts as unread no more messages than it still holds; read again if
+   * it is the one on screen.
+   */
+  deleted(e: PeerEventMap['history:deleted']): void {
+    const conv = this.o.state.get(e.conversation);
+    if (conv === undefined) return;
+    conv.notes = conv.notes.filter((n) => n.atMs >= e.beforeMs);
+    if (e.conversation === this.view.conversation) {
+      this.view.show(e.conversation);
+      this.o.tasks.track(this.read());
+    }
+    if (conv.unread > 0) this.o.tasks.track(this.recount(conv));
+    this.o.changed();
+  }
+
+  private async recount(conv: Conversation): Promise<void> {
+    const received = (entry: HistoryEntry) => entry.direction === 'in';
+    const { hits } = await this.o.core.searchHistory(conv.id, received, conv.unread);
+    conv.unread = Math.min(conv.unread, hits.length);
+    conv.unreadAtOpen = Math.min(conv.unreadAtOpen, hits.length);
+    if (conv.unread === 0) conv.mentioned = false;
+    this.o.changed();
   }
 
   /** message:status: an own message's mark changes, if it is on the page shown. */

@@ -41,6 +41,10 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
       p.conversation.outgoing(e);
     }),
     core.on('message:damaged', () => takeDamaged(p)),
+    core.on('history:deleted', (e) => {
+      p.conversation.deleted(e);
+      p.saver.schedule();
+    }),
     core.on('conversation:notice', () => takeNotices(p)),
     core.on('message:refused', (e) => {
       if (refusedShown.get(e.conversation) === e.code) return;

@@ -115,6 +115,8 @@ describe('ui commands: one table for help, completion and dispatch', () => {
       '/open',
       '/expand',
       '/collapse',
+
+      '/delete-history',
       '/accept-relay-key',
       '/help',
       '/quit',

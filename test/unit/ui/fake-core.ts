@@ -21,6 +21,7 @@ import type {
   GroupEventEntry,
   GroupInfo,
   GroupUpdate,
+  HistoryDeletion,
   HistoryEntry,
   HistoryItem,
   HistorySearch,
@@ -246,6 +247,36 @@ export class FakeCore implements ChatCore {
       if (matches(e)) hits.push(e);
     }
     return { hits, scanned };
+  }
+
+  /** Every deleteHistory() asked for. */
+  readonly deletions: { conversation: string; beforeMs: number }[] = [];
+
+  async historyToDelete(
+    conversation: ConversationId,
+    options: { beforeMs?: number } = {},
+  ): Promise<HistoryDeletion> {
+    // Every entry: the fake stamps what arrives after its `now`.
+    const beforeMs = options.beforeMs ?? Number.MAX_SAFE_INTEGER;
+    const old = (e: HistoryItem) => entryTime(e) < beforeMs;
+    const messages = this.entries(conversation).filter(old).length;
+    const events = (this.keptChanges.get(conversation) ?? []).filter(old).length;
+    return { messages, events, kept: 0, beforeMs };
+  }
+
+  /** As the core does: the entries before then go, and 'history:deleted' says so. */
+  async deleteHistory(
+    conversation: ConversationId,
+    options: { beforeMs?: number } = {},
+  ): Promise<HistoryDeletion> {
+    const done = await this.historyToDelete(conversation, options);
+    this.deletions.push({ conversation, beforeMs: done.beforeMs });
+    const young = (e: HistoryItem) => entryTime(e) >= done.beforeMs;
+    this.stored.set(conversation, this.entries(conversation).filter(young));
+    const changes = this.keptChanges.get(conversation);
+    if (changes !== undefined) this.keptChanges.set(conversation, changes.filter(young));
+    this.emit('history:deleted', { conversation, ...done });
+    return done;
   }
 
   /** Group changes kept in history, by conversation id, as the core keeps them (change()). */

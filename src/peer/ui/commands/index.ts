@@ -9,6 +9,8 @@ import { acceptRelayKey } from './accept-relay-key.js';
 import { close } from './close.js';
 import { decline } from './decline.js';
 import { collapse, expand } from './expand.js';
+
+import { deleteHistory } from './delete-history.js';
 import { files } from './files.js';
 import { group } from './group.js';
 import { help } from './help.js';
@@ -66,6 +68,8 @@ export const COMMANDS: CommandTable = {
   open,
   expand,
   collapse,
+
+  'delete-history': deleteHistory,
   'accept-relay-key': acceptRelayKey,
   help,
   quit,

@@ -26,6 +26,7 @@ export interface CommandArgs {
   /** `safetyNumber`: the number compared, as typed (parseSafetyNumber accepts it). */
   trust: { name: string; safetyNumber?: string };
   search: { text: string };
+  'delete-history': NoArgs;
   /** `hit`: a /search hit's number (1-based). */
   open: { hit: number };
   expand: NoArgs;

@@ -1,0 +1,77 @@
+/**
+ * /delete-history on the screen (harness.ts): a y/n that says how many entries go, the
+ * view cleared after a yes, nothing deleted after a no; and a deletion the screen did not
+ * ask for (`natter history --delete` through the control socket) clears the view and the
+ * unread count all the same.
+ */
+import assert from 'node:assert/strict';
+import { conversationIdOf } from '../../../src/peer/ui/text.js';
+import { contact } from './fake-core.js';
+import { destroyAll, noticeText, screenText, start } from './harness.js';
+
+describe('ui screen: /delete-history', () => {
+  afterEach(destroyAll);
+
+  it('asks with the count, keeps everything on a no, and clears the view on a yes', async () => {
+    const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
+    h.core.receive('bob', 'first words');
+    h.core.receive('bob', 'second words');
+    h.app.open('bob');
+    await h.settle();
+    await h.type('/delete-history\r');
+    await h.settle();
+    assert.match(
+      h.rows()[22]!,
+      /^delete 2 entries of bob from this computer\? it cannot be undone \(y\/n\)/,
+    );
+    await h.type('n');
+    await h.settle();
+    assert.equal(h.core.deletions.length, 0);
+    assert.match(screenText(h), /bob: second words/);
+
+    await h.type('/delete-history\r');
+    await h.settle();
+    await h.type('y');
+    await h.settle();
+    assert.equal(h.core.deletions.length, 1);
+    assert.equal(h.core.deletions[0]?.conversation, conversationIdOf('bob'));
+    assert.doesNotMatch(screenText(h), /first words|second words/);
+    assert.match(noticeText(h), /deleted 2 entries of bob/);
+    assert.match(h.rows()[0]!, /│ bob/, 'the conversation stays open, empty');
+  });
+
+  it('says there is nothing to delete, or no conversation open, without asking', async () => {
+    const h = await start();
+    await h.type('/delete-history\r');
+    await h.settle();
+    assert.match(noticeText(h), /no conversation open/);
+    h.app.open('carol');
+    await h.settle();
+    await h.type('/delete-history\r');
+    await h.settle();
+    assert.match(noticeText(h), /nothing to delete in carol/);
+    assert.deepEqual(h.core.deletions, []);
+  });
+
+  it('clears the view and the unread count when a script deleted the history meanwhile', async () => {
+    const h = await start({
+      setup: (core) => (core.contactList = [contact('bob'), contact('carol')]),
+    });
+    h.core.receive('carol', 'on screen');
+    h.app.open('carol');
+    await h.settle();
+    h.core.receive('bob', 'unread one');
+    h.core.receive('bob', 'unread two');
+    await h.settle();
+    assert.match(screenText(h), /bob\? +2 │/, 'two unread');
+
+    await h.core.deleteHistory(conversationIdOf('bob'));
+    await h.settle();
+    assert.doesNotMatch(screenText(h), /bob\? +2 │/, 'nothing unread left');
+    assert.equal(h.app.state.get(conversationIdOf('bob'))?.unread, 0);
+
+    await h.core.deleteHistory(conversationIdOf('carol'));
+    await h.settle();
+    assert.doesNotMatch(screenText(h), /on screen/);
+  });
+});
