@@ -104,13 +104,14 @@ export class OpenConversation {
       this.view.show(e.conversation);
       this.o.tasks.track(this.read());
     }
-    if (conv.unread > 0) this.o.tasks.track(this.recount(conv));
+    if (conv.unread > 0 || conv.unreadAtOpen > 0) this.o.tasks.track(this.recount(conv));
     this.o.changed();
   }
 
   private async recount(conv: Conversation): Promise<void> {
     const received = (entry: HistoryEntry) => entry.direction === 'in';
-    const { hits } = await this.o.core.searchHistory(conv.id, received, conv.unread);
+    const most = Math.max(conv.unread, conv.unreadAtOpen);
+    const { hits } = await this.o.core.searchHistory(conv.id, received, most);
     conv.unread = Math.min(conv.unread, hits.length);
     conv.unreadAtOpen = Math.min(conv.unreadAtOpen, hits.length);
     if (conv.unread === 0) conv.mentioned = false;

@@ -13,11 +13,17 @@ describe('ui screen: /delete-history', () => {
   afterEach(destroyAll);
 
   it('asks with the count, keeps everything on a no, and clears the view on a yes', async () => {
-    const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
+    const h = await start({
+      setup: (core) => (core.contactList = [contact('bob'), contact('carol')]),
+    });
+    h.app.open('carol');
+    await h.settle();
     h.core.receive('bob', 'first words');
     h.core.receive('bob', 'second words');
+    await h.settle();
     h.app.open('bob');
     await h.settle();
+    assert.match(screenText(h), /new messages/);
     await h.type('/delete-history\r');
     await h.settle();
     assert.match(
@@ -37,7 +43,12 @@ describe('ui screen: /delete-history', () => {
     assert.equal(h.core.deletions[0]?.conversation, conversationIdOf('bob'));
     assert.doesNotMatch(screenText(h), /first words|second words/);
     assert.match(noticeText(h), /deleted 2 entries of bob/);
+    h.core.receive('bob', 'third words');
+    await h.settle();
+    assert.match(screenText(h), /bob: third words/);
+    assert.doesNotMatch(screenText(h), /new messages/, 'no marker left from what is gone');
     assert.match(h.rows()[0]!, /│ bob/, 'the conversation stays open, empty');
+    assert.match(screenText(h), /beginning of the conversation/);
   });
 
   it('says there is nothing to delete, or no conversation open, without asking', async () => {
