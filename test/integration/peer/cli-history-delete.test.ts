@@ -54,14 +54,15 @@ describe('cli: history --delete, against a real relay', function () {
   });
 
   it('refuses --before and --yes without --delete, and --delete with no conversation', async () => {
-    for (const argv of [
-      ['history', 'alice', '--before', '1d'],
-      ['history', 'alice', '--yes'],
-      ['history', '--delete', '--yes'],
-      ['history', 'alice', '--delete', '--yes', '--since', '1d'],
-    ]) {
-      const r = await as('b', argv);
+    for (const [argv, said] of [
+      [['history', 'alice', '--before', '1d'], /--before goes with --delete/],
+      [['history', 'alice', '--yes'], /--yes goes with --delete/],
+      [['history', '--delete', '--yes'], /name the conversation/],
+      [['history', 'alice', '--delete', '--yes', '--since', '1d'], /--before T chooses/],
+    ] as const) {
+      const r = await as('b', [...argv]);
       assert.equal(r.code, 2, argv.join(' '));
+      assert.match(r.stderr, said);
       assert.match(r.stderr, /\(E_USAGE\)/);
     }
   });
