@@ -24,6 +24,7 @@ import { takeGroupUpdates, wireGroupEvents } from './group-events.js';
 import type { LineEditor } from './input.js';
 import { Keyboard } from './keyboard.js';
 import { actionFor } from './keys.js';
+import { note, showDamaged, showNotice } from './notes.js';
 import type { NoticeExpiry } from './notice.js';
 import type { OwnStatus } from './own-status.js';
 import { helpPanel } from './panels.js';
@@ -34,7 +35,7 @@ import type { UiSettings } from './settings.js';
 import type { ChatState, NoteKind, Panel, SavedState } from './state.js';
 import { withTimeout } from './tasks.js';
 import { sanitize } from './text.js';
-import { note, showDamaged, showNotice, showReceived, wireEvents } from './wiring.js';
+import { showReceived, wireEvents } from './wiring.js';
 
 export interface ChatAppOptions extends ScreenOptions {
   /** The conversation list and unread counts of the last run. */

@@ -8,12 +8,12 @@
  */
 import type { FileReplyInfo, OfferInfo, TransferInfo } from '../index.js';
 import { finishedText, offerText, receivedText, replyText } from './file-words.js';
+import { note } from './notes.js';
 import { desktopNotification, notificationFor } from './notify.js';
 import type { ScreenParts } from './parts.js';
 import { distinctLabelOf } from './sidebar.js';
 import type { Conversation } from './state.js';
 import { sanitize } from './text.js';
-import { note } from './wiring.js';
 
 export function wireFileEvents(p: ScreenParts): (() => void)[] {
   const { core, state: s } = p;

@@ -7,10 +7,10 @@
 import { describeError } from '../../util/errors.js';
 import type { GroupUpdate } from '../index.js';
 import { endsMyMembership, groupNoticeText } from './groups.js';
+import { note } from './notes.js';
 import type { ScreenParts } from './parts.js';
 import { labelOf } from './state.js';
 import { nameKey, sanitize } from './text.js';
-import { note } from './wiring.js';
 
 export function wireGroupEvents(p: ScreenParts): (() => void)[] {
   const { core, state: s } = p;

@@ -3,11 +3,12 @@
  * reads the core back, except taking damaged reports (takeDamaged). One
  * subscription per event, all undone by the returned function list (at quit).
  */
-import type { ConversationNotice, DamagedMessage, PeerEventMap } from '../index.js';
+import type { PeerEventMap } from '../index.js';
 import { relayStoreLine } from '../index.js';
+import { note, takeDamaged, takeNotices } from './notes.js';
 import { desktopNotification, notificationFor } from './notify.js';
 import type { ScreenParts } from './parts.js';
-import { labelOf, type NoteKind } from './state.js';
+import { labelOf } from './state.js';
 import { conversationIdOf, nameKey, sanitize } from './text.js';
 
 export function wireEvents(p: ScreenParts): (() => void)[] {
@@ -217,85 +218,6 @@ function countReceived(p: ScreenParts, taken: readonly PeerEventMap['message:rec
   if (taken.length === 0) return;
   for (const m of taken) p.state.received(m);
   p.saver.schedule();
-  p.render();
-}
-
-/**
- * message:damaged: the reports are taken, not read from the event. Taking is
- * what marks a report shown (so `natter inbox` does not repeat it), and it
- * returns exactly those not shown yet, so none is shown twice.
- */
-function takeDamaged(p: ScreenParts): void {
-  p.tasks.track(
-    p.core.takeDamaged().then((reports) => {
-      for (const d of reports) showDamaged(p, d);
-    }),
-  );
-}
-
-/** conversation:notice: taken like damaged reports, so each is shown once. */
-export function takeNotices(p: ScreenParts): void {
-  p.tasks.track(
-    p.core.takeNotices().then((notices) => {
-      for (const n of notices) showNotice(p, n);
-    }),
-  );
-}
-
-/**
- * A gap or a rewound counter, as an information line in that conversation; a group
- * stopped for want of a sender's key (groups/notices.ts) as a warning, in the notice
- * line too: the group looks quiet otherwise.
- */
-export function showNotice(p: ScreenParts, n: ConversationNotice): void {
-  const who = sanitize(n.from.pseudonym);
-  const where = n.group === undefined ? '' : `#${sanitize(n.group.name)}: `;
-  p.state.ensure(n.group?.name ?? n.from.pseudonym, n.conversation);
-  p.saver.schedule();
-  if (n.kind === 'held') {
-    const text = `${n.missing} messages are waiting for a sender's key (the most a group may hold); they are shown when it comes, and newer ones at your next connection: quit and start natter chat again. Nothing is lost`;
-    note(p, n.conversation, `${where}${text}`, 'warn', true);
-    return;
-  }
-  note(
-    p,
-    n.conversation,
-    `${where}${
-      n.kind === 'gap'
-        ? `${n.missing} earlier message(s) from ${who} have not arrived (yet); they may still be on their way`
-        : `${who}'s messages are numbered from an earlier point (a restored profile or another device)`
-    }`,
-    'info',
-    false,
-  );
-}
-
-/**
- * A warning in the conversation with the claimed sender. The name is the relay's
- * routing claim, not an authenticated sender (DESIGN.md §3): said as such.
- */
-export function showDamaged(p: ScreenParts, d: DamagedMessage): void {
-  p.state.ensure(d.claimedFrom.pseudonym, d.conversation);
-  p.saver.schedule();
-  note(
-    p,
-    d.conversation,
-    `a message claimed to be from ${sanitize(d.claimedFrom.pseudonym)} arrived damaged or forged and was dropped: ${d.reason} (${d.code})`,
-    'error',
-    true,
-  );
-}
-
-/** A note in a conversation (null: none), optionally also in the notice line; then draws. */
-export function note(
-  p: ScreenParts,
-  conversation: string | null,
-  text: string,
-  kind: NoteKind = 'info',
-  alsoNotice = false,
-): void {
-  if (conversation !== null) p.state.note(conversation, { atMs: p.clock.now(), text, kind });
-  if (alsoNotice) p.state.notice = { text, kind };
   p.render();
 }
 

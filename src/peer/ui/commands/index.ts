@@ -8,9 +8,8 @@ import { accept } from './accept.js';
 import { acceptRelayKey } from './accept-relay-key.js';
 import { close } from './close.js';
 import { decline } from './decline.js';
-import { collapse, expand } from './expand.js';
-
 import { deleteHistory } from './delete-history.js';
+import { collapse, expand } from './expand.js';
 import { files } from './files.js';
 import { group } from './group.js';
 import { help } from './help.js';
