@@ -16,6 +16,12 @@ import { SessionCode } from './errors.js';
 export const STORE_PROBE_MS = 1_000;
 
 export class StoreReach {
+  /**
+   * No connection to the store at all (every NATS node gone): a read would only wait out
+   * its timeout, so logins do not ask. One node lost in a cluster is not this: the
+   * connection moves to another at once, and the store may answer through it.
+   */
+  offline = false;
   private reachable_ = true;
   private timer: Timer | null = null;
   private probing = false;
@@ -47,6 +53,15 @@ export class StoreReach {
       this.tell();
     }
     this.later();
+  }
+
+  /** The store answered a read: reachable, whatever the last probe found. */
+  answered(): void {
+    if (this.reachable_ || this.closed) return;
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    this.reachable_ = true;
+    this.tell();
   }
 
   /** Ask now, not at the next probe (the connection to it is back). */

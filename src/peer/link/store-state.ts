@@ -28,7 +28,7 @@ export class RelayStoreState {
     this.settle();
   }
 
-  /** The connection is gone: the next one starts from "reachable" until told otherwise. */
+  /** The connection is gone: the next one starts as reachable until told otherwise. */
   onOffline(): void {
     this.ready = false;
     this.told = null;

@@ -89,6 +89,7 @@ export async function pendingMail(
   const subject = mailSubject(recipientHex);
   try {
     const info = await link.jsm.streams.info(MAIL_STREAM, { subjects_filter: subject });
+    reach.answered();
     return info.state.subjects?.[subject] ?? 0;
   } catch {
     // Not 0: "nothing waiting" is what a client would then tell its user (store-reach.ts).

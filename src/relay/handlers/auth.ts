@@ -178,8 +178,9 @@ async function admit(
   }
   const userHex = toHex(card.userId);
   const { reach } = ctx.mailbox;
-  // A store known to be down is not asked: its read would only time out (5 s).
-  const pending = reach?.reachable === false ? null : await ctx.mailbox.pending(userHex);
+  // A store with no connection is not asked: its read would only time out (5 s). One that
+  // failed a read is asked again: a cluster that lost a node answers after its election.
+  const pending = reach?.offline === true ? null : await ctx.mailbox.pending(userHex);
   if (session.isClosing()) return;
   if (!ctx.hub.hasRoomFor(userHex)) {
     session.fail(SessionCode.TooManySessions, 'login: too many sessions for this user');

@@ -61,6 +61,18 @@ describe('relay/store-reach', () => {
     assert.deepEqual(changes, [false, true]);
   });
 
+  it('is back at once when a read answers, and asks no more', async () => {
+    const { clock, reach, changes, asked } = reachWith([false, false]);
+    reach.down();
+    reach.answered();
+    reach.answered();
+    assert.equal(reach.reachable, true);
+    assert.deepEqual(changes, [false, true]);
+    clock.advance(5 * STORE_PROBE_MS);
+    await settle();
+    assert.equal(asked(), 0, 'the probe it had waiting was dropped');
+  });
+
   it('tells each ready session that understands StoreStatus, and no other', () => {
     const { reach } = reachWith([]);
     const sent: string[] = [];
