@@ -22,6 +22,8 @@ const ackDelay = process.env.NATTER_BENCH_ACK_DELAY_MS;
 const holdMs = process.env.NATTER_BENCH_HOLD_MS;
 // NATTER_BENCH_INFLIGHT=N: another maxInflightSendsPerSession (A/B).
 const inflight = process.env.NATTER_BENCH_INFLIGHT;
+// NATTER_BENCH_UNACKED=N: another window of unacknowledged deliveries (N messages, N x 2 KiB; A/B).
+const unacked = process.env.NATTER_BENCH_UNACKED;
 // NATTER_BENCH_RELAY_INFLIGHT=N: another maxRelayInflightSends, shared by the busy sessions (A/B).
 const relayInflight = process.env.NATTER_BENCH_RELAY_INFLIGHT;
 const relay = await startRelay({
@@ -30,6 +32,9 @@ const relay = await startRelay({
     ...(holdMs ? { holdForAckMs: Number(holdMs) } : {}),
     ...(inflight ? { maxInflightSendsPerSession: Number(inflight) } : {}),
     ...(relayInflight ? { maxRelayInflightSends: Number(relayInflight) } : {}),
+    ...(unacked
+      ? { maxUnackedDeliveries: Number(unacked), maxUnackedDeliveryBytes: Number(unacked) * 2048 }
+      : {}),
   },
   dataDir,
   host: '127.0.0.1',
