@@ -3,7 +3,7 @@
  * its own; app.ts carries the actions out.
  *
  *   Enter             send the message / run the command
- *   Ctrl-J            new line in the message (so does pasting several lines)
+ *   Ctrl-J, Alt-Enter new line in the message (so does pasting several lines)
  *   Tab               complete a command or name; with empty input, next conversation
  *   Shift-Tab         previous completion / previous conversation
  *   Alt-1 .. Alt-9    conversation 1..9 (as numbered in the sidebar)

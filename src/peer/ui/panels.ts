@@ -15,7 +15,7 @@ const line = (text: string, style: StyleName = 'default'): Span[] => [{ text, st
 
 const KEYS: [string, string][] = [
   ['Enter', 'send / run the command'],
-  ['Ctrl-J', 'new line (pasting several lines works too)'],
+  ['Ctrl-J, Alt-Enter', 'new line (pasting several lines works too)'],
   ['Tab', 'complete; with empty input, next conversation'],
   ['Shift-Tab', 'previous conversation'],
   ['Alt-1..9', 'conversation by number'],

@@ -181,13 +181,7 @@ export class BlessedTerminal implements Terminal {
       typed = this.highSurrogate + typed;
     }
     this.highSurrogate = '';
-    const press: KeyPress = {
-      name: key.name,
-      ch: typed,
-      ctrl: key.ctrl,
-      meta: key.meta,
-      shift: key.shift,
-    };
+    const press = keyPressOf(key, typed);
     for (const l of this.keyListeners) l(press);
   }
 
@@ -273,4 +267,19 @@ export class BlessedTerminal implements Terminal {
   private emitPaste(text: string): void {
     for (const l of this.pasteListeners) l(text);
   }
+}
+
+/**
+ * A blessed key event as natter's KeyPress. blessed names Alt-Enter, as most terminals
+ * send it (ESC CR, tmux's M-Enter), nothing at all: it is Alt-Return here, a new line in
+ * the message (keys.ts), as docs/chat.md says (a trial's Alt-Enter sent the message).
+ */
+export function keyPressOf(
+  key: Omit<KeyPress, 'ch'> & { sequence?: string },
+  typed: string | undefined,
+): KeyPress {
+  if (key.sequence === '\x1b\r') {
+    return { name: 'return', ch: undefined, ctrl: false, meta: true, shift: false };
+  }
+  return { name: key.name, ch: typed, ctrl: key.ctrl, meta: key.meta, shift: key.shift };
 }

@@ -14,7 +14,7 @@ import { applyCompletion, commonPrefix, completionAt } from '../../../src/peer/u
 import { LineEditor } from '../../../src/peer/ui/input.js';
 import { actionFor } from '../../../src/peer/ui/keys.js';
 import { helpPanel } from '../../../src/peer/ui/panels.js';
-import type { KeyPress } from '../../../src/peer/ui/screen.js';
+import { type KeyPress, keyPressOf } from '../../../src/peer/ui/screen.js';
 import { DEFAULT_SETTINGS } from '../../../src/peer/ui/settings.js';
 
 const ok = (line: string) => {
@@ -294,6 +294,19 @@ describe('ui keys: bindings', () => {
     assert.deepEqual(actionFor(key({ name: 'pageup' }), idle), { type: 'scroll', pages: 1 });
     assert.deepEqual(actionFor(key({ name: 'pagedown' }), idle), { type: 'scroll', pages: -1 });
     assert.deepEqual(actionFor(key({ name: 'c', ctrl: true }), idle), { type: 'quit' });
+  });
+
+  it('Alt-Enter as terminals send it (ESC CR), which blessed names nothing, adds a line', () => {
+    const blessedSaw = {
+      name: undefined,
+      ctrl: false,
+      meta: false,
+      shift: false,
+      sequence: '\x1b\r',
+    };
+    assert.deepEqual(actionFor(keyPressOf(blessedSaw, undefined), typing), { type: 'newline' });
+    const plainEnter = { name: 'return', ctrl: false, meta: false, shift: false, sequence: '\r' };
+    assert.deepEqual(actionFor(keyPressOf(plainEnter, '\r'), typing), { type: 'submit' });
   });
 
   it('Enter submits, Ctrl-J and Alt-Enter add a line, printable keys insert', () => {
