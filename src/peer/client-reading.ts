@@ -18,6 +18,7 @@ import {
   resumeHistoryDeletions,
 } from './messaging/history-delete.js';
 import type { HistoryItem } from './messaging/history-events.js';
+import { type HistoryPage, type PageAt, readPage } from './messaging/history-pages.js';
 import { type HistorySearch, searchHistory } from './messaging/history-search.js';
 import { type QueuedMessage, toQueued } from './messaging/queued.js';
 
@@ -137,6 +138,16 @@ export class ClientReading {
    */
   timeline(conversation: ConversationId, limit?: number): Promise<HistoryItem[]> {
     return this.c.history.timeline(conversation, limit);
+  }
+
+  /**
+   * A page of a conversation's messages and group changes, oldest first, `limit` at most:
+   * the newest, those before or after a cursor a page handed out, or around a message
+   * (the newest page when it is no longer kept). Range reads: paging through a
+   * conversation reads each entry once (messaging/history-pages.ts).
+   */
+  historyPage(conversation: ConversationId, at: PageAt, limit: number): Promise<HistoryPage> {
+    return readPage(this.c.store, conversation, at, limit);
   }
 
   /**

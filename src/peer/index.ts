@@ -91,6 +91,7 @@ export {
   isGroupEvent,
   itemTime,
 } from './messaging/history-events.js';
+export type { HistoryPage, PageAt } from './messaging/history-pages.js';
 export type { HistorySearch } from './messaging/history-search.js';
 export {
   type PermanentRefusal,
