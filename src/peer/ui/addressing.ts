@@ -4,23 +4,12 @@
  * name may change, or be shared by two groups; its id never is).
  */
 import { describeError } from '../../util/errors.js';
-import type { ConversationId, HistoryItem } from '../index.js';
+import type { ConversationId } from '../index.js';
 import { entryTime } from './conversation.js';
 import type { ChatCore } from './core.js';
 import type { ScreenParts } from './parts.js';
 import { type ChatState, type Conversation, labelOf } from './state.js';
 import { conversationIdOf, sanitize } from './text.js';
-
-/** What `conv` shows, oldest first: its last `limit` messages and, in a group, its changes. */
-export function readTimeline(
-  core: ChatCore,
-  conv: Pick<Conversation, 'id' | 'kind' | 'name'>,
-  limit?: number,
-): Promise<HistoryItem[]> {
-  return conv.kind === 'group'
-    ? core.timeline(conv.id, limit)
-    : core.conversation(conv.name, limit);
-}
 
 /** Sends `text` in `conv`; resolves with the message id once the core has it queued. */
 export async function sendText(core: ChatCore, conv: Conversation, text: string): Promise<string> {

@@ -13,7 +13,7 @@
  */
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
-import type { PeerEventMap, PresenceStatus } from '../index.js';
+import type { HistoryEntry, PeerEventMap, PresenceStatus } from '../index.js';
 import { discoverConversations, say } from './addressing.js';
 import { assembleScreen, type ScreenOptions } from './assembly.js';
 import { COMMAND_LIST, type CommandHost } from './commands/index.js';
@@ -178,9 +178,15 @@ export class ChatApp implements CommandHost {
   }
 
   collapse(): number {
+    const { conversation: open, tasks } = this.parts; // back to the newest: read it if not held
+    if (!open.view.newest) tasks.track(open.read());
     const n = this.parts.display.collapse();
     this.render();
     return n;
+  }
+
+  readAround(entry: HistoryEntry): Promise<void> {
+    return this.parts.conversation.openAt(entry);
   }
 
   showHelp(): void {

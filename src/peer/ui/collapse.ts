@@ -91,3 +91,8 @@ export function lineToShow(
   if (first === -1) return -1;
   return holding - first < height ? first : Math.max(first, holding - 2);
 }
+
+/** What message line `line` shows (tagLine()); undefined for any other line. */
+export function tagOf(line: Line): LineTag | undefined {
+  return tags.get(line);
+}

@@ -102,6 +102,8 @@ export interface ConversationOptions {
    * messages not read yet, so the first day's line says it goes on above. Neither: no line.
    */
   top?: 'beginning' | 'more' | 'unknown';
+  /** What is below the entries: the newest (no line), or newer messages not read (PgDn). */
+  bottom?: 'newest' | 'more';
   /** Long messages shown whole (/expand): every other is collapsed (collapse.ts). */
   expanded?: ReadonlySet<string>;
 }
@@ -141,6 +143,7 @@ export function conversationLines(
     if ('entry' in item) out.push(...entryLines(item.entry, options));
     else out.push(...noteLines(item.note, options.width));
   }
+  if (options.bottom === 'more') out.push(centred(' ↓ newer: PgDn ', options.width));
   return out;
 }
 

@@ -15,9 +15,11 @@ import type {
   HistoryDeletion,
   HistoryEntry,
   HistoryItem,
+  HistoryPage,
   HistorySearch,
   OfferInfo,
   OnlinePeer,
+  PageAt,
   PeerEventMap,
   PeerEventName,
   PendingKey,
@@ -41,6 +43,8 @@ export interface ChatCore {
   history(conversation: ConversationId, limit?: number): Promise<HistoryEntry[]>;
   /** history() with a group's membership changes in their places: what a group shows. */
   timeline(conversation: ConversationId, limit?: number): Promise<HistoryItem[]>;
+  /** A page of a conversation's messages and changes, by cursor (messaging/history-pages.ts). */
+  historyPage(conversation: ConversationId, at: PageAt, limit: number): Promise<HistoryPage>;
   /** Messages of a conversation's whole local history that `matches` accepts, newest first. */
   searchHistory(
     conversation: ConversationId,

@@ -3,6 +3,7 @@
  * shows the open conversation's history or a panel over it. Owns the panel's
  * scroll offset; the history keeps its own (history-view.ts).
  */
+import { keptScroll } from './anchor.js';
 import { collapsedAt, lineToShow } from './collapse.js';
 import { type Line, newMessagesAt, wrapSpans } from './conversation.js';
 import type { ConversationView } from './history-view.js';
@@ -25,6 +26,8 @@ export class Display {
   private opening = true;
   /** begin() was called. */
   private begun = false;
+  /** The conversation's lines last drawn: where a page read at either end is kept (anchor.ts). */
+  private drawn: readonly Line[] = [];
 
   constructor(
     private readonly term: Terminal,
@@ -69,6 +72,9 @@ export class Display {
     const lines = this.currentLines(layout.body.w);
     const panel = this.state.panel !== null;
     if (!panel) {
+      if (this.history.moved && this.history.conversation === this.state.activeId)
+        this.history.scroll = keptScroll(this.drawn, lines, this.history.scroll);
+      this.drawn = lines;
       this.history.follow(lines.length);
       this.startAtNew(lines, layout.body.h);
       this.bringIntoView(lines, layout.body.h);
@@ -77,6 +83,7 @@ export class Display {
       state: this.state,
       lines,
       scroll: panel ? this.panelScroll : this.history.scroll,
+      behind: !panel && !this.history.newest,
       editor: this.input.editor,
       prompt: this.prompt(),
       sidebarCols: this.settings.sidebarWidth,
@@ -170,8 +177,10 @@ export class Display {
       return this.lines.get(entries, conv.notes, {
         me: s.me.pseudonym,
         width,
-        newCount: conv.unreadAtOpen,
+        // Counted up from the newest: drawn only where the newest is.
+        newCount: this.history.newest ? conv.unreadAtOpen : 0,
         top: held ? this.history.top : 'unknown',
+        bottom: held && !this.history.newest ? 'more' : 'newest',
         expanded: this.history.expanded,
       });
     }

@@ -1,26 +1,34 @@
 /**
- * The open conversation's history as the screen holds it: the latest `limit`
- * entries, and how far the view is scrolled back. The store is read when a
- * conversation is shown and when scrolling back needs an older page; after
- * that the core's events keep the entries current (a message received, an
- * outgoing message's new state), so nothing is re-read per event. Events that
- * arrive while a read is in flight are applied again to its result, which may
- * predate them.
+ * The open conversation's history as the screen holds it: a window of at most HELD_PAGES
+ * pages (the newest, or around where the user reads) and how far the view is scrolled
+ * back. The store is read when a conversation is shown, at a /search hit, and when
+ * scrolling nears an end of the window with more kept there: the page before the first
+ * entry held or after the last, by cursor (messaging/history-pages.ts), the far end
+ * dropped. Then the core's events keep the entries current, with no read per event;
+ * events during a read are applied again to its result, which may predate them.
  */
 import {
   type ConversationId,
   type GroupEventEntry,
-  type HistoryEntry,
   type HistoryItem,
+  type HistoryPage,
   isGroupEvent,
   type OutgoingState,
+  type PageAt,
   type ReceivedMessage,
 } from '../index.js';
+import { apply, type Change, Cursors, itemKey, join, receivedEntry } from './history-changes.js';
 
-/** What an event does to the entries: one more entry, or a new state for one. */
-type Change =
-  | { type: 'add'; entry: HistoryItem }
-  | { type: 'state'; msgId: string; state: OutgoingState; reason?: string };
+export { receivedEntry } from './history-changes.js';
+
+/**
+ * Pages the window holds at most: laying out a thousand entries (pages of 200) takes
+ * milliseconds; all of a 100,000-message conversation took seconds per page read.
+ */
+export const HELD_PAGES = 5;
+
+/** How the view reads the store: a page of the conversation shown (ChatCore.historyPage()). */
+export type PageFetch = (at: PageAt, limit: number) => Promise<HistoryPage>;
 
 export class ConversationView {
   entries: HistoryItem[] = [];
@@ -34,31 +42,36 @@ export class ConversationView {
   expanded: ReadonlySet<string> = new Set();
   /** A message to bring into view at the next draw, at offset `at` of its text (display.ts). */
   reveal: { msgId: string; at: number } | null = null;
+  /** A page was put at an end of the window: the drawing keeps what is read in place (anchor.ts). */
+  moved = false;
   /** The conversation shown (the core's id); null before the first. */
   private shown: ConversationId | null = null;
-  /** How many entries the window reads: the newest page, and a page more per older page asked for. */
-  private limit: number;
-  /**
-   * The last read found fewer entries than it asked for: nothing older is kept, and the
-   * top of the entries is the conversation's beginning.
-   */
+  /** Where each entry held is kept: for the next page's read. */
+  private readonly cursors = new Cursors();
+  /** Nothing older is kept: the top of the entries is the conversation's beginning. */
   private atStart = false;
-  /** An older page was asked for and its read has not ended (scrollBy asks for no other). */
-  private olderPending = false;
+  /** The entries end at the newest kept: events add to them. */
+  private atEnd = true;
+  /** An older (1) or newer (-1) page was asked for and its read has not ended. */
+  private pending: 1 | -1 | null = null;
   private lineCount = 0;
   /** The last load added older entries above: the view must not move. */
   private grewAtTop = false;
   private seq = 0;
   /** Reads started and not finished: changes meanwhile are kept to apply to their result. */
   private loading = 0;
-  private changes: Change[] = [];
+  private changes: { serial: number; change: Change }[] = [];
+  private serial = 0;
 
-  constructor(private readonly pageSize: number) {
-    this.limit = pageSize;
-  }
+  constructor(private readonly pageSize: number) {}
 
   get conversation(): ConversationId | null {
     return this.shown;
+  }
+
+  /** The entries end at the newest message kept (false: at an older one, /open or paging). */
+  get newest(): boolean {
+    return this.atEnd;
   }
 
   /** The entry `msgId` is among those held. */
@@ -70,11 +83,13 @@ export class ConversationView {
   show(conversation: ConversationId): void {
     this.shown = conversation;
     this.entries = [];
+    this.cursors.clear();
     this.scroll = 0;
-    this.limit = this.pageSize;
     this.atStart = false;
-    this.olderPending = false;
+    this.atEnd = true;
+    this.pending = null;
     this.lineCount = 0;
+    this.moved = false;
     this.changes = [];
     this.expanded = new Set();
     this.reveal = null;
@@ -92,36 +107,27 @@ export class ConversationView {
     const n = this.expanded.size;
     this.expanded = new Set();
     this.reveal = null;
-    if (n > 0) this.scroll = 0;
+    if (n > 0 || !this.atEnd) this.scroll = 0;
     return n;
   }
 
   /**
-   * Reads the latest `limit` entries. False when a later load, or `stillCurrent`
-   * turning false (the user switched away), overtook this one.
+   * Reads the page at `at` (the newest, or around a message) in place of the entries. False
+   * when a later load, or `stillCurrent` turning false (the user switched away), overtook it.
    */
   async load(
-    fetch: (limit: number) => Promise<HistoryItem[]>,
+    fetch: PageFetch,
     stillCurrent: () => boolean,
+    at: PageAt = { newest: true },
   ): Promise<boolean> {
     const seq = ++this.seq;
-    const limit = this.limit;
-    this.loading++;
-    let entries: HistoryItem[];
-    try {
-      entries = await fetch(limit);
-    } finally {
-      this.loading--;
-      // Ended, whatever became of it: the next PageUp at the top may ask again (a read that
-      // failed or was overtaken must not leave paging waiting for it for good).
-      if (seq === this.seq) this.olderPending = false;
-    }
-    const current = seq === this.seq && stillCurrent();
-    if (current) this.atStart = entries.length < limit;
-    if (current) for (const change of this.changes) entries = apply(entries, change);
-    // The latest read has them now; earlier reads still running are discarded when they end.
-    if (current || this.loading === 0) this.changes = [];
-    if (!current) return false;
+    const read = await this.read(seq, stillCurrent, () => fetch(at, this.pageSize));
+    if (read === null) return false;
+    const { page, changes } = read;
+    this.atStart = !page.older;
+    this.atEnd = !page.newer;
+    let entries = page.items;
+    for (const c of changes) if (c.type === 'state' || this.atEnd) entries = apply(entries, c);
     const oldLast = this.entries[this.entries.length - 1];
     const newLast = entries[entries.length - 1];
     this.grewAtTop =
@@ -129,7 +135,41 @@ export class ConversationView {
       oldLast !== undefined &&
       newLast !== undefined &&
       itemKey(newLast) === itemKey(oldLast);
-    this.entries = entries;
+    this.hold(entries, page);
+    return true;
+  }
+
+  /**
+   * Reads the page scrollBy() asked for, before the first entry held or after the last, and
+   * puts it there. False when there was none to read, or a load or a switch overtook it.
+   */
+  async more(fetch: PageFetch, stillCurrent: () => boolean): Promise<boolean> {
+    const older = this.pending === 1;
+    const cursor = this.cursors.at(this.entries, older ? 'first' : 'last');
+    if (this.pending === null || cursor === undefined) {
+      this.pending = null;
+      return false;
+    }
+    const at: PageAt = older ? { before: cursor } : { after: cursor };
+    const read = await this.read(this.seq, stillCurrent, () => fetch(at, this.pageSize));
+    if (read === null) return false;
+    const { page, changes } = read;
+    const held = new Set(this.entries.map(itemKey));
+    let items = page.items.filter((e) => !held.has(itemKey(e)));
+    for (const c of changes) if (c.type === 'state') items = apply(items, c);
+    const joined = join(this.entries, items, older, HELD_PAGES * this.pageSize);
+    let entries = joined.entries;
+    if (older) {
+      this.atStart = !page.older;
+      if (joined.cut) this.atEnd = false;
+    } else {
+      this.atEnd = !page.newer;
+      if (joined.cut) this.atStart = false;
+      // Messages that came while the window ended before them: the read may predate them.
+      if (this.atEnd) for (const c of changes) if (c.type === 'add') entries = apply(entries, c);
+    }
+    this.moved = true;
+    this.hold(entries, page);
     return true;
   }
 
@@ -146,9 +186,8 @@ export class ConversationView {
   }
 
   /**
-   * An outgoing message moved on (message:status). True if it is one of the
-   * entries held; one outside them is older than the page shown (this screen's
-   * own sends are read back by the caller, see ChatApp.say), so there is nothing to draw.
+   * An outgoing message moved on (message:status). True if it is held; one outside the window
+   * has nothing to draw (the screen's own sends are read back, see ChatApp.say).
    */
   outgoing(e: {
     conversation: ConversationId;
@@ -166,36 +205,40 @@ export class ConversationView {
     });
   }
 
-  /**
-   * What is above the entries: the conversation's beginning, more to load, or not known
-   * yet (nothing read). Drawn as the first line (conversation.ts), so that the top of a
-   * page read is never taken for the first message.
-   */
+  /** Above the entries: the beginning, more to read, or not known yet (conversation.ts draws it). */
   get top(): 'beginning' | 'more' | 'unknown' {
     if (this.shown === null || (this.entries.length === 0 && !this.atStart)) return 'unknown';
     return this.atStart ? 'beginning' : 'more';
   }
 
   /**
-   * PageUp (1) / PageDown (-1) by `page` lines. True when an older page should be loaded:
-   * the top is near and more is kept. While that page is read, further PageUps still count
-   * (see clamp()), so a held key goes on from where it was once the page is there.
+   * PageUp (1) / PageDown (-1) by `page` lines. True when a page should be read: the top is
+   * near and more is kept above, or the bottom of a window that does not end at the newest.
+   * While that page is read, further presses still count (see clamp()), so a held key goes
+   * on from where it was once the page is there.
    */
   scrollBy(pages: 1 | -1, page: number): boolean {
-    this.scroll = Math.max(0, this.scroll + pages * page);
-    if (pages < 0 || this.atStart || this.olderPending) return false;
-    if (this.scroll <= this.lineCount - page) return false;
-    this.limit = Math.max(this.limit, this.entries.length) + this.pageSize;
-    this.olderPending = true;
+    if (pages > 0) {
+      this.scroll = Math.max(0, this.scroll) + page;
+      if (this.atStart || this.pending !== null) return false;
+      if (this.scroll <= this.lineCount - page) return false;
+    } else {
+      this.scroll -= page;
+      if (this.atEnd) this.scroll = Math.max(0, this.scroll);
+      if (this.atEnd || this.pending !== null || this.scroll >= page) return false;
+    }
+    this.pending = pages;
     return true;
   }
 
   /**
-   * The offset the drawing used (clamped to the lines there are). While an older page is
-   * read the offset asked for is kept: it reaches into that page once it is drawn.
+   * The offset the drawing used (clamped to the lines there are). While a page is read the
+   * offset asked for beyond that end is kept: it reaches into that page once it is drawn.
    */
   clamp(drawn: number): void {
-    if (!this.olderPending || drawn > this.scroll) this.scroll = drawn;
+    if (this.pending === 1 && drawn <= this.scroll) return;
+    if (this.pending === -1 && this.scroll < 0) return;
+    this.scroll = drawn;
   }
 
   /**
@@ -203,55 +246,53 @@ export class ConversationView {
    * arriving below push the offset up, so what the user reads stays put.
    */
   follow(lineCount: number): void {
-    if (this.scroll > 0 && this.lineCount > 0 && lineCount > this.lineCount && !this.grewAtTop) {
+    if (
+      this.scroll > 0 &&
+      this.lineCount > 0 &&
+      lineCount > this.lineCount &&
+      !this.grewAtTop &&
+      !this.moved
+    ) {
       this.scroll += lineCount - this.lineCount;
     }
     this.grewAtTop = false;
+    this.moved = false;
     this.lineCount = lineCount;
   }
 
+  /** Runs a read; its page and the changes made since it started, or null when overtaken. */
+  private async read(
+    seq: number,
+    stillCurrent: () => boolean,
+    run: () => Promise<HistoryPage>,
+  ): Promise<{ page: HistoryPage; changes: Change[] } | null> {
+    const from = this.serial;
+    this.loading++;
+    let page: HistoryPage;
+    try {
+      page = await run();
+    } finally {
+      this.loading--;
+      // Ended, whatever became of it: the next key at that end may ask again (a read that
+      // failed or was overtaken must not leave paging waiting for it for good).
+      if (seq === this.seq) this.pending = null;
+    }
+    const current = seq === this.seq && stillCurrent();
+    const changes = this.changes.filter((c) => c.serial > from).map((c) => c.change);
+    if (this.loading === 0) this.changes = [];
+    return current ? { page, changes } : null;
+  }
+
+  private hold(entries: HistoryItem[], page: HistoryPage): void {
+    this.cursors.keep(entries, page);
+    this.entries = entries;
+  }
   private change(change: Change): boolean {
-    if (this.loading > 0) this.changes.push(change);
+    if (this.loading > 0) this.changes.push({ serial: ++this.serial, change });
+    // Past the window's end: it is read with the newer pages (PageDown), or the newest.
+    if (change.type === 'add' && !this.atEnd) return false;
     const before = this.entries;
     this.entries = apply(before, change);
     return this.entries !== before;
   }
-}
-
-/** The history entry the core stored for a received message (history.ts). */
-export function receivedEntry(m: ReceivedMessage): HistoryEntry {
-  return {
-    conversation: m.conversation,
-    direction: 'in',
-    msgId: m.msgId,
-    peer: { pseudonym: m.from.pseudonym, userId: m.from.userId },
-    text: m.text,
-    sentAtMs: m.sentAtMs,
-    receivedAtMs: m.receivedAtMs,
-  };
-}
-
-/** What makes an item one: a message's id, or a change's group and log seq. */
-function itemKey(e: HistoryItem): string {
-  return isGroupEvent(e) ? `#${e.groupId}!${e.seq}` : e.msgId;
-}
-
-/** `entries` with `change` made; the same array when it changes nothing. Entries are never mutated. */
-function apply(entries: HistoryItem[], change: Change): HistoryItem[] {
-  if (change.type === 'add') {
-    const key = itemKey(change.entry);
-    if (entries.some((e) => itemKey(e) === key)) return entries;
-    return [...entries, change.entry];
-  }
-  const at = entries.findIndex(
-    (e) => !isGroupEvent(e) && e.msgId === change.msgId && e.direction === 'out',
-  );
-  const old = entries[at];
-  if (old === undefined || isGroupEvent(old)) return entries;
-  const updated: HistoryEntry = {
-    ...old,
-    state: change.state,
-    ...(change.reason === undefined ? {} : { reason: change.reason }),
-  };
-  return [...entries.slice(0, at), updated, ...entries.slice(at + 1)];
 }

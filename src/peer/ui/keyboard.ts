@@ -39,7 +39,7 @@ export class Keyboard implements KeyTarget {
   }
 
   scroll(pages: 1 | -1): void {
-    if (this.p.display.scroll(pages)) this.p.tasks.track(this.p.conversation.read());
+    if (this.p.display.scroll(pages)) this.p.tasks.track(this.p.conversation.more());
   }
 
   /**

@@ -21,6 +21,7 @@ interface Key {
   width: number;
   newCount: number;
   top: ConversationOptions['top'];
+  bottom: ConversationOptions['bottom'];
   expanded: ConversationOptions['expanded'];
 }
 
@@ -44,6 +45,7 @@ export class LineCache {
       width: options.width,
       newCount: options.newCount ?? 0,
       top: options.top,
+      bottom: options.bottom,
       expanded: options.expanded,
     };
     if (this.key === null || !same(this.key, key)) {

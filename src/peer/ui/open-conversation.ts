@@ -1,12 +1,12 @@
 /**
  * The conversation on screen and its history. The store is read when it is
- * shown, when scrolling back needs an older page, and after the user's own
+ * shown, at a /search hit (/open), when scrolling needs a page past either end of
+ * what is held, and after the user's own
  * send (send() answers with the message id only, not the entry as stored); in
  * between, the core's events keep it current from their payloads
  * (history-view.ts).
  */
-import type { GroupEventEntry, HistoryEntry, PeerEventMap } from '../index.js';
-import { readTimeline } from './addressing.js';
+import type { GroupEventEntry, HistoryEntry, PageAt, PeerEventMap } from '../index.js';
 import type { ChatCore } from './core.js';
 import { ConversationView } from './history-view.js';
 import type { ChatState, Conversation } from './state.js';
@@ -39,14 +39,36 @@ export class OpenConversation {
   }
 
   /** Reads the active conversation's latest page (see the file comment for when). */
-  async read(): Promise<void> {
+  read(): Promise<void> {
+    return this.readAt({ newest: true });
+  }
+
+  /** /open: the active conversation read around message `entry` (a search hit), wherever it is. */
+  openAt(entry: HistoryEntry): Promise<void> {
+    return this.readAt({ around: entry });
+  }
+
+  /** The page scrolling asked for (Display.scroll()), before or after what is held. */
+  async more(): Promise<void> {
+    const { state } = this.o;
+    const conv = state.active();
+    if (conv === undefined || this.view.conversation !== conv.id) return;
+    const fresh = await this.view.more(
+      (at, limit) => this.o.core.historyPage(conv.id, at, limit),
+      () => state.activeId === conv.id,
+    );
+    if (fresh) this.o.changed();
+  }
+
+  private async readAt(at: PageAt): Promise<void> {
     const { core, state } = this.o;
     const conv = state.active();
     if (conv === undefined) return;
     if (this.view.conversation !== conv.id) this.view.show(conv.id);
     const fresh = await this.view.load(
-      (limit) => readTimeline(core, conv, limit),
+      (at, limit) => core.historyPage(conv.id, at, limit),
       () => state.activeId === conv.id,
+      at,
     );
     if (fresh) this.o.changed();
   }
@@ -86,7 +108,8 @@ export class OpenConversation {
    */
   queued(e: PeerEventMap['message:queued']): void {
     if (this.sending > 0 || e.conversation !== this.view.conversation) return;
-    if (this.view.holds(e.msgId)) return;
+    // Held already, or past the end of an older window: PageDown reads it there.
+    if (this.view.holds(e.msgId) || !this.view.newest) return;
     this.o.tasks.track(this.read());
   }
 

@@ -8,6 +8,7 @@ import type {
   ConversationId,
   ConversationKind,
   GroupInfo,
+  HistoryEntry,
   PresenceStatus,
   ReceivedMessage,
   RelayInfo,
@@ -82,7 +83,13 @@ export class ChatState extends People {
   /** The current 'away' was set by the idle timer, not the user. */
   autoAway = false;
   /** The last /search's hits, in the numbers it showed (for /open N): where, and where in the text. */
-  lastSearch: readonly { id: ConversationId; name: string; msgId: string; at: number }[] = [];
+  lastSearch: readonly {
+    id: ConversationId;
+    name: string;
+    msgId: string;
+    at: number;
+    entry: HistoryEntry;
+  }[] = [];
   /** The groups, as the core last described them; each has a conversation here. */
   readonly groups = new GroupBook();
   /** Files offered to the user and transfers in progress (issue 12). */

@@ -18,6 +18,8 @@ export interface ViewInput {
   /** Display lines of the active conversation (or of the panel when one is open). */
   lines: readonly Line[];
   scroll: number;
+  /** The history shown ends before the newest (scrolled back by reading older pages, or /open). */
+  behind?: boolean;
   editor: LineEditor;
   /** Shown before the input: the conversation's name, or a question. */
   prompt: string;
@@ -115,7 +117,7 @@ function paintHeader(grid: Grid, rect: Rect, v: ViewInput): void {
     );
   }
   grid.spans(rect.x, rect.y, spans, rect.x + rect.w);
-  if (v.scroll > 0 && !s.panel) {
+  if ((v.scroll > 0 || v.behind === true) && !s.panel) {
     const tag = ' ↑ scrolled, PgDn ';
     grid.write(
       rect.x + Math.max(0, rect.w - displayWidth(tag)),

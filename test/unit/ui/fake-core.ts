@@ -24,8 +24,10 @@ import type {
   HistoryDeletion,
   HistoryEntry,
   HistoryItem,
+  HistoryPage,
   HistorySearch,
   OfferInfo,
+  PageAt,
   QueuedMessage,
   TransferInfo,
 } from '../../../src/peer/index.js';
@@ -291,6 +293,43 @@ export class FakeCore implements ChatCore {
     items.sort((a, b) => entryTime(a) - entryTime(b));
     return structuredClone(items.slice(-limit));
   }
+
+  /**
+   * As the core pages (messaging/history-pages.ts): the conversation's messages and kept
+   * changes in time order, a cursor being an item's place in that order. Counted in
+   * `reads` as conversation() and timeline() are (a 1:1 chat by its name).
+   */
+  async historyPage(conversation: ConversationId, at: PageAt, limit: number): Promise<HistoryPage> {
+    this.reads.push(conversation.startsWith('@') ? conversation.slice(1) : conversation);
+    this.pageReads.push(at);
+    const items: HistoryItem[] = [
+      ...this.entries(conversation),
+      ...(this.keptChanges.get(conversation) ?? []),
+    ];
+    items.sort((a, b) => entryTime(a) - entryTime(b));
+    const cursor = (i: number) => String(i).padStart(10, '0');
+    let from = Math.max(0, items.length - limit);
+    if ('before' in at) from = Math.max(0, Number(at.before) - limit);
+    if ('after' in at) from = Number(at.after) + 1;
+    if ('around' in at) {
+      const hit = items.findIndex((e) => !('kind' in e) && e.msgId === at.around.msgId);
+      if (hit !== -1)
+        from = Math.max(0, Math.min(hit - Math.floor(limit / 2), items.length - limit));
+    }
+    const to = 'before' in at ? Number(at.before) : Math.min(items.length, from + limit);
+    const page = items.slice(from, to);
+    this.pageItems += page.length;
+    return {
+      items: structuredClone(page),
+      cursors: page.map((_, i) => cursor(from + i)),
+      older: from > 0,
+      newer: to < items.length,
+    };
+  }
+
+  /** Where each historyPage() read, in order; and how many items all of them returned. */
+  readonly pageReads: PageAt[] = [];
+  pageItems = 0;
 
   async groups(): Promise<GroupInfo[]> {
     return [...this.groupBook.byId.values()];

@@ -4,7 +4,9 @@ import {
   type GroupEventEntry,
   type HistoryEntry,
   type HistoryItem,
+  type HistoryPage,
   isGroupEvent,
+  type PageAt,
   type ReceivedMessage,
 } from '../../../src/peer/index.js';
 import { ConversationView, receivedEntry } from '../../../src/peer/ui/history-view.js';
@@ -40,12 +42,20 @@ function messages(v: ConversationView): HistoryEntry[] {
   });
 }
 
+/** `items` as a page that is the whole conversation. */
+const pageOf = (items: HistoryItem[]): HistoryPage => ({
+  items,
+  cursors: items.map((_, i) => String(i)),
+  older: false,
+  newer: false,
+});
+
 /** A read that answers when the test says so. */
 function deferredRead(entries: HistoryItem[]) {
   let answer: () => void = () => undefined;
-  const fetch = (_limit: number) =>
-    new Promise<HistoryItem[]>((resolve) => {
-      answer = () => resolve(structuredClone(entries));
+  const fetch = (_at: PageAt, _limit: number) =>
+    new Promise<HistoryPage>((resolve) => {
+      answer = () => resolve(pageOf(structuredClone(entries)));
     });
   return { fetch, answer: () => answer() };
 }
@@ -67,7 +77,7 @@ describe('ui history view: the open conversation, kept current by events', () =>
     const v = new ConversationView(50);
     v.show(BOB);
     await v.load(
-      async () => [sent('o1')],
+      async () => pageOf([sent('o1')]),
       () => true,
     );
     assert.equal(v.received(received('m1')), true);
@@ -94,7 +104,7 @@ describe('ui history view: the open conversation, kept current by events', () =>
     v.show(BOB);
     const mine = [sent('o1')];
     await v.load(
-      async () => mine,
+      async () => pageOf(mine),
       () => true,
     );
     v.outgoing({ conversation: BOB, msgId: 'o1', state: 'delivered' });
@@ -168,7 +178,7 @@ describe('ui history view: the open conversation, kept current by events', () =>
     const first = v.load(slow.fetch, () => true);
     assert.equal(
       await v.load(
-        async () => [sent('new')],
+        async () => pageOf([sent('new')]),
         () => true,
       ),
       true,

@@ -4,7 +4,7 @@
  * top of what is read so far, and keeps going however fast PageUp comes.
  */
 import assert from 'node:assert/strict';
-import type { HistoryEntry } from '../../../src/peer/index.js';
+import type { ConversationId, HistoryPage, PageAt } from '../../../src/peer/index.js';
 import { contact } from './fake-core.js';
 import { destroyAll, type Harness, screenText, start, tick } from './harness.js';
 
@@ -24,17 +24,21 @@ function long(count: number) {
 
 /** The core's reads of bob's history wait for release() while held; rejects once with fail(). */
 function gate(h: Harness) {
-  const read = h.core.conversation.bind(h.core);
+  const read = h.core.historyPage.bind(h.core);
   let held: Promise<void> | null = null;
   let release: () => void = () => undefined;
   let failNext = false;
-  h.core.conversation = async (name: string, limit?: number): Promise<HistoryEntry[]> => {
+  h.core.historyPage = async (
+    conversation: ConversationId,
+    at: PageAt,
+    limit: number,
+  ): Promise<HistoryPage> => {
     if (held !== null) await held;
     if (failNext) {
       failNext = false;
       throw new Error('store: read failed');
     }
-    return read(name, limit);
+    return read(conversation, at, limit);
   };
   return {
     hold: () => {

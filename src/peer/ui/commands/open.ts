@@ -1,6 +1,8 @@
 /**
  * /open N: the conversation of the N-th hit of the last /search, at that message (shown
- * whole, at the match, when it is long), if it is among the newest page read.
+ * whole, at the match, when it is long), however old: the conversation is read around it
+ * (a window that may end before the newest: PageDown reads on, /collapse or a message
+ * sent goes back to the newest).
  */
 import type { SlashCommand } from './types.js';
 
@@ -10,7 +12,7 @@ export const open: SlashCommand<'open'> = {
   summary: 'open the conversation of /search hit N, at it',
   parse: ({ first, more }) =>
     more === 0 && /^[1-9]\d{0,3}$/.test(first) ? { kind: 'open', hit: Number(first) } : null,
-  run(cmd, host) {
+  async run(cmd, host) {
     const hits = host.state.lastSearch;
     const hit = hits[cmd.hit - 1];
     if (hit === undefined) {
@@ -25,5 +27,6 @@ export const open: SlashCommand<'open'> = {
       return;
     }
     host.expand(hit.msgId, hit.at);
+    await host.readAround(hit.entry);
   },
 };

@@ -23,6 +23,7 @@ export const search: SlashCommand<'search'> = {
       id: h.conversation.id,
       name: h.name,
       msgId: h.entry.msgId,
+      entry: h.entry,
       // Where it matched, so /open shows that part of a long message (the same offsets
       // as the drawn text: sanitize turns a newline into one space).
       at: Math.max(0, sanitize(h.entry.text).toLowerCase().indexOf(needle)),

@@ -5,7 +5,7 @@
  * in index.ts is typed against CommandArgs, so a command named here without its
  * file, or a file without its pieces, does not compile (STYLE.md §6).
  */
-import type { PresenceStatus } from '../../index.js';
+import type { HistoryEntry, PresenceStatus } from '../../index.js';
 import type { ChatCore } from '../core.js';
 import type { UiSettings } from '../settings.js';
 import type { ChatState, NoteKind, Panel } from '../state.js';
@@ -131,6 +131,8 @@ export interface CommandHost {
   expand(msgId?: string, at?: number): boolean;
   /** Folds the messages expand() showed whole, back to the newest; how many there were. */
   collapse(): number;
+  /** Reads the open conversation around message `entry` (a /search hit), however old it is. */
+  readAround(entry: HistoryEntry): Promise<void>;
   showPanel(panel: Panel): void;
   /** The help panel: commands (from the table), keys, sidebar legend, settings. */
   showHelp(): void;
