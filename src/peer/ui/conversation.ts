@@ -123,7 +123,7 @@ export function conversationLines(
   ];
   // Stable: entries keep the store's order among themselves.
   items.sort((a, b) => a.atMs - b.atMs);
-  const firstNew = firstNewItem(items, options.newCount ?? 0);
+  const { first: firstNew, above } = firstNewItem(items, options.newCount ?? 0);
   const out: Line[] = [];
   if (options.top === 'beginning')
     out.push(centred(' beginning of the conversation ', options.width));
@@ -139,7 +139,8 @@ export function conversationLines(
           : daySeparator(item.atMs, options.width),
       );
     }
-    if (i === firstNew) out.push(newMessagesLine(options.width));
+    if (i === firstNew)
+      out.push(newMessagesLine(options.width, options.top === 'more' ? above : 0));
     if ('entry' in item) out.push(...entryLines(item.entry, options));
     else out.push(...noteLines(item.note, options.width));
   }
@@ -147,9 +148,13 @@ export function conversationLines(
   return out;
 }
 
-/** The index of the first of the last `count` received entries; -1 when none is new. */
-function firstNewItem(items: readonly Item[], count: number): number {
-  if (count <= 0) return -1;
+/**
+ * The index of the first of the last `count` received entries (-1 when none is new), and
+ * how many of them are older than the page read (`above`: a trial came back to 4,980
+ * unread and saw the line over the newest 200 only, as if those were all).
+ */
+function firstNewItem(items: readonly Item[], count: number): { first: number; above: number } {
+  if (count <= 0) return { first: -1, above: 0 };
   let seen = 0;
   let first = -1;
   for (let i = items.length - 1; i >= 0 && seen < count; i--) {
@@ -159,7 +164,7 @@ function firstNewItem(items: readonly Item[], count: number): number {
       first = i;
     }
   }
-  return first;
+  return { first, above: count - seen };
 }
 
 /** The "new messages" lines made, known by identity (never by text a peer could write). */
@@ -170,8 +175,9 @@ export function newMessagesAt(lines: readonly Line[]): number {
   return lines.findIndex((line) => newMessagesLines.has(line));
 }
 
-function newMessagesLine(width: number): Line {
-  const label = truncate(' new messages ', width);
+function newMessagesLine(width: number, above: number): Line {
+  const more = above > 0 ? ` · ${above.toLocaleString('en-US')} more above (PgUp)` : '';
+  const label = truncate(` new messages${more} `, width);
   const rest = Math.max(0, width - displayWidth(label));
   const line: Line = [
     { text: `${'─'.repeat(2)}${label}${'─'.repeat(Math.max(0, rest - 2))}`, style: 'warn' },

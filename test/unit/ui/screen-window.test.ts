@@ -40,6 +40,30 @@ const bottomRow = (h: Harness) => h.rows()[h.rows().length - 4]!;
 describe('ui screen: the history window', () => {
   afterEach(destroyAll);
 
+  it('says how many of the new messages are above the page read, fewer as PageUp reads them', async () => {
+    const h = await start({
+      settings: { historyPageSize: PAGE_SIZE },
+      setup: (core) => {
+        core.contactList = [contact('bob'), contact('carol')];
+      },
+    });
+    h.app.open('carol');
+    await h.settle();
+    for (let i = 0; i < COUNT; i++) h.core.receive('bob', `message ${i}`);
+    await h.settle();
+    h.app.open('bob');
+    await h.settle();
+    const above = () => {
+      const m = /new messages · ([\d,]+) more above \(PgUp\)/.exec(screenText(h));
+      return m === null ? null : Number(m[1]!.replace(/,/g, ''));
+    };
+    const first = above();
+    assert.ok(first !== null && first > 0 && first < COUNT, `said ${first}`);
+    await pressUntil(h, PAGE_UP, () => (above() ?? first) < first, 20);
+    const later = above();
+    assert.ok(later === null || later < first, `then ${later}`);
+  });
+
   it('reads each older page once, by cursor, on the way to the first message', async () => {
     const h = await long();
     h.core.pageReads.length = 0;
