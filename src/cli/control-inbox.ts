@@ -10,6 +10,13 @@
  *                            the damaged-delivery and numbering reports
  *   inbox.wait {after}    -> answers once something arrived after that mark (--follow)
  *
+ * A batch also says what the running client last heard of the relay's mail store
+ * (`store`, its 'relay:store' events, kept from the socket's start): the command says
+ * "cannot reach its mail store" and exits 1 as it does alone, not "no new messages"
+ * (docs/decisions.md, "The store's state through a running client"). A change wakes
+ * inbox.wait. An older running client sends no `store`: the command cannot know, and
+ * prints what it always did. An older command ignores the field.
+ *
  * A chat takes every message as it shows it (it marks them read), so beside a chat
  * few stay unread: from its first take on, a connection also gets every message
  * that arrives while it is open, taken by the chat or not, so `inbox --follow`
@@ -33,6 +40,9 @@ export type InboxAlert =
 /** One line of the inbox, in the order things became durable here. */
 export type InboxItem = { message: ReceivedMessage; unreadMark?: string } | { update: GroupUpdate };
 
+/** What the running client last heard of the relay's mail store. */
+export type StoreView = PeerEventMap['relay:store'];
+
 export interface InboxBatch {
   items: InboxItem[];
   alerts: InboxAlert[];
@@ -40,6 +50,8 @@ export interface InboxBatch {
   mark: number;
   /** My pseudonym: membership changes name me as "you". */
   me: string;
+  /** The relay's mail store as last heard; absent from a running client older than it. */
+  store?: StoreView;
 }
 
 export interface InboxReports {
@@ -79,6 +91,7 @@ class InboxWatch {
       target.on('group:warning', bump),
       target.on('contact:key-changed', (e) => this.alert({ kind: 'key-changed', ...e }, bump)),
       target.on('message:held', (e) => this.alert({ kind: 'held', ...e }, bump)),
+      target.on('relay:store', bump),
     ];
     session.onClose(() => {
       for (const off of offs) off();
@@ -118,6 +131,20 @@ class InboxWatch {
 
 const watches = new WeakMap<ControlSession, InboxWatch>();
 
+/** Each served client's mail store as last heard ('relay:store'), from watchStore on. */
+const stores = new WeakMap<ControlTarget, StoreView>();
+
+/**
+ * Keeps what `target` hears of the relay's mail store, for every batch: called when its
+ * socket starts serving, before the client first connects (context.ts), so no change
+ * is missed; a connection opened later still gets the state of now.
+ */
+export function watchStore(target: ControlTarget): void {
+  if (stores.has(target)) return;
+  stores.set(target, { reachable: true });
+  target.on('relay:store', (e) => stores.set(target, e));
+}
+
 function watchOf(target: ControlTarget, session: ControlSession): InboxWatch {
   let w = watches.get(session);
   if (w === undefined) {
@@ -153,7 +180,8 @@ export async function inboxTake(
     if (!w.hand(msgId) && !('message' in entry.item && entry.item.unreadMark)) byId.delete(msgId);
   }
   const items = [...byId.values(), ...updates].sort((a, b) => a.atMs - b.atMs).map((x) => x.item);
-  return { items, alerts, mark, me: target.me.pseudonym };
+  const store = stores.get(target) ?? { reachable: true };
+  return { items, alerts, mark, me: target.me.pseudonym, store };
 }
 
 export async function inboxRead(

@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path';
 import type { OnlinePeer } from '../peer/index.js';
 import { describeError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
+import { watchStore } from './control-inbox.js';
 import {
   type AnyControlRequest,
   type ControlEvent,
@@ -92,6 +93,7 @@ export async function startControlServer(
       `control: ${dir} can be entered by other users; run: chmod 700 ${dir}`,
     );
   }
+  watchStore(target);
   const dispatch = controlDispatch(target);
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {

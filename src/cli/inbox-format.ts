@@ -9,6 +9,7 @@ import type {
   GroupUpdate,
   PeerEventMap,
 } from '../peer/index.js';
+import { NatterError } from '../util/errors.js';
 import type { CliContext } from './context.js';
 import { safeJson, sanitize } from './format.js';
 import {
@@ -109,4 +110,15 @@ export function damagedJson(d: DamagedMessage): string {
     seq: d.seq,
     receivedAt: new Date(d.receivedAtMs).toISOString(),
   });
+}
+
+/**
+ * `natter inbox` could not see what waits (the relay cannot reach its mail store): the
+ * line main() prints, and exit 1, alone or through the running client.
+ */
+export function storeUnavailable(e: { code: string }): NatterError {
+  return new NatterError(
+    e.code,
+    'the relay cannot reach its mail store; waiting mail will arrive when it is back',
+  );
 }

@@ -4,12 +4,16 @@
  * prints each batch exactly as inbox.ts does alone and tells the running client
  * which messages were written out, so a closed pipe leaves the rest unread.
  * Its connection to the relay is the running client's: no --wait, no flush.
+ * What the running client heard of the relay's mail store comes with each batch and
+ * is said as alone: on each change while following; once, instead of "no new
+ * messages" and with exit 1.
  */
 
+import { relayStoreLine } from '../../peer/index.js';
 import { isNatterError } from '../../util/errors.js';
 import type { CliContext } from '../context.js';
 import type { ControlClient } from '../control.js';
-import type { InboxBatch } from '../control-inbox.js';
+import type { InboxBatch, StoreView } from '../control-inbox.js';
 import { CliCode } from '../errors.js';
 import { formatMessage, messageJson } from '../format.js';
 import {
@@ -20,6 +24,7 @@ import {
   keyChangedLine,
   noticeJson,
   printGroupUpdate,
+  storeUnavailable,
 } from '../inbox-format.js';
 import { StdoutClosed } from '../output.js';
 import { callControl } from '../via-control.js';
@@ -37,9 +42,16 @@ export async function inboxThroughRunning(
   const json = opts.json === true;
   const stopped = ctx.stopped().then(() => null);
   let printed = 0;
+  // As alone: reachable until told otherwise (a running client older than `store`: unknown).
+  let store: StoreView = { reachable: true };
   try {
     for (;;) {
       const batch = await callControl(control, 'inbox.take', {});
+      const heard: StoreView = batch.store ?? store;
+      if (opts.follow && heard.reachable !== store.reachable) {
+        ctx.err(`natter: ${relayStoreLine(heard)}`);
+      }
+      store = heard;
       printed += await printBatch(ctx, control, batch, json, max - printed);
       if (!opts.follow || printed >= max) break;
       // Until something arrives after this batch, or the user stops.
@@ -56,7 +68,10 @@ export async function inboxThroughRunning(
   } finally {
     control.close();
   }
-  if (!opts.follow && printed === 0 && !ctx.output.isClosed) ctx.err('natter: no new messages');
+  if (opts.follow) return 'done';
+  // Exit 1, not 0, as alone: a script must tell "nothing waiting" from "could not look".
+  if (!store.reachable) throw storeUnavailable(store);
+  if (printed === 0 && !ctx.output.isClosed) ctx.err('natter: no new messages');
   return 'done';
 }
 

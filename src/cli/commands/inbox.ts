@@ -33,6 +33,7 @@ import {
   noticeJson,
   printGroupUpdate,
   renamedLine,
+  storeUnavailable,
 } from '../inbox-format.js';
 import type { WithContext } from '../main.js';
 import { parseLimit, parseMs, WAIT_HELP } from '../options.js';
@@ -242,14 +243,6 @@ class Printer {
       if (this.json) this.ctx.out(noticeJson(n));
     }
   }
-}
-
-/** `natter inbox` could not see what waits: the line main() prints, and exit 1. */
-function storeUnavailable(e: { code: string }): NatterError {
-  return new NatterError(
-    e.code,
-    'the relay cannot reach its mail store; waiting mail will arrive when it is back',
-  );
 }
 
 /** Rejects when the connection gives up for good (refused login, changed relay key). */

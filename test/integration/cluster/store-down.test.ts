@@ -2,7 +2,9 @@
  * `natter inbox` against a cluster relay whose NATS server is stopped (operator trial:
  * it said "no new messages" and exited 0 over mail waiting in JetStream). It says the
  * relay cannot reach its mail store, with the code, and exits 1; a follower says so and
- * keeps waiting, says when the store is back, and then gets the mail, once.
+ * keeps waiting, says when the store is back, and then gets the mail, once. The store
+ * may go down in the middle of a session too: a follower logged in before says it, and
+ * `natter inbox` beside it (through its control socket) says what it says alone.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -103,5 +105,51 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
     );
     assert.equal(r.stderr, `${DOWN}${BACK}`);
     assert.deepEqual(jsonLines(await as('b', ['inbox', '--json'])), []);
+  });
+
+  it('has a session the store left say so, an inbox beside it exit 1, and the mail sent meanwhile arrive once', async () => {
+    let stop: (s: string) => void = () => undefined;
+    let out = '';
+    const follow = as('b', ['inbox', '--follow', '--json'], {
+      stop: new Promise<string>((resolve) => {
+        stop = resolve;
+      }),
+      onStdout: (chunk) => {
+        out += chunk;
+      },
+    });
+    // Logged in with the store up: the mail waiting is printed.
+    await until('the waiting mail', () => out.includes('waiting for bob'));
+    await nats.stop();
+    // `natter inbox` beside the follower reads through its control socket.
+    let beside = await as('b', ['inbox', '--json']);
+    await until('the inbox beside the follower told', async () => {
+      if (beside.code !== 0) return true;
+      beside = await as('b', ['inbox', '--json']);
+      return false;
+    });
+    assert.deepEqual(beside, { code: 1, stdout: '', stderr: DOWN });
+    // Sent while the store is down: the relay cannot store it, and alice's client keeps it.
+    const sent = as('a', ['send', '--to', 'bob', '--wait', '20000', 'sent while down']);
+    await new Promise((r) => setTimeout(r, 300));
+    await nats.restart();
+    const s = await sent;
+    assert.equal(s.code, 0, s.stderr);
+    await until('the mail sent meanwhile', () => out.includes('sent while down'));
+    // A moment for a second copy, were one to come.
+    await new Promise((r) => setTimeout(r, 500));
+    stop('SIGINT');
+    const r = await follow;
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      jsonLines<{ text: string }>(r).map((m) => m.text),
+      ['waiting for bob', 'sent while down'],
+    );
+    assert.equal(r.stderr, `${DOWN}${BACK}`);
+    assert.deepEqual(await as('b', ['inbox', '--json']), {
+      code: 0,
+      stdout: '',
+      stderr: 'natter: no new messages\n',
+    });
   });
 });

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import type { ControlSession } from '../../../src/cli/control.js';
-import { inboxRead, inboxTake } from '../../../src/cli/control-inbox.js';
+import { inboxRead, inboxTake, inboxWait, watchStore } from '../../../src/cli/control-inbox.js';
 import type { ControlTarget } from '../../../src/cli/control-ops.js';
 import type { ReceivedMessage } from '../../../src/peer/index.js';
 
@@ -71,5 +71,21 @@ describe('control inbox: takes through the running client', () => {
       third.items.map((i) => ('message' in i ? i.message.msgId : 'update')),
       ['m2'],
     );
+  });
+
+  it('says with each take what the running client last heard of the relay’s mail store, heard before the connection opened', async () => {
+    const { target, emit } = fakeTarget();
+    watchStore(target);
+    assert.deepEqual((await inboxTake(target, session)).store, { reachable: true });
+    // Heard while no command was connected: a connection opened later still gets it.
+    emit('relay:store', { reachable: false, code: 'E_STORE_UNAVAILABLE' });
+    const later: ControlSession = { write: () => undefined, onClose: () => undefined };
+    const down = await inboxTake(target, later);
+    assert.deepEqual(down.store, { reachable: false, code: 'E_STORE_UNAVAILABLE' });
+    // A follower waiting is woken by the change.
+    const woken = inboxWait(later, down.mark);
+    emit('relay:store', { reachable: true });
+    assert.deepEqual(await woken, { mark: down.mark + 1 });
+    assert.deepEqual((await inboxTake(target, later)).store, { reachable: true });
   });
 });
