@@ -4,13 +4,25 @@
  * `catchingUp`, pushes come from the store (pump) instead of the live path, so
  * a session receives each mail once, in seq order, whatever mix of paths it
  * sees (docs/decisions.md, "Deliver while storing").
+ *
+ * A catch-up read that fails (LevelDB's I/O error) is said to a client that announced
+ * CLIENT_FEATURE_STORE_STATUS as StoreStatus E_STORE_UNAVAILABLE, and tried again every
+ * STORE_PROBE_MS; the first read that works says the store is back and goes on. The
+ * session stays: its client's inbox says "cannot reach its mail store" instead of "no
+ * new messages". An older client is ended with E_INTERNAL as before (its reconnect
+ * reads again). Nothing is acked or deleted either way (docs/decisions.md, "The store's
+ * state through a running client, and a standalone relay's read failure").
  */
+import type { Clock, Timer } from '../util/clock.js';
 import { describeError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
+import { CLIENT_FEATURE_STORE_STATUS } from '../wire/limits.js';
+import type { Frame } from '../wire/types.js';
 import { DeliveryWindow } from './delivery-window.js';
 import { SessionCode, type SessionCodeValue } from './errors.js';
 import type { RelayLimits } from './limits.js';
 import type { MailStore, StoredMail } from './mail-store.js';
+import { STORE_PROBE_MS, storeStatusFrame } from './store-reach.js';
 
 /** What delivery needs of its connection. */
 export interface DeliveryLink {
@@ -20,6 +32,10 @@ export interface DeliveryLink {
   /** Bytes queued and not yet taken by the kernel. */
   readonly bufferedBytes: number;
   sendEncoded(body: Uint8Array): void;
+  /** A frame (StoreStatus, when stored mail cannot be read). */
+  send(frame: Frame): void;
+  /** The client understands this CLIENT_FEATURE_* bit (Hello.features). */
+  understands(feature: number): boolean;
   fail(code: SessionCodeValue, message: string): void;
 }
 
@@ -48,6 +64,10 @@ export class Delivery implements SessionDelivery {
   private catchingUp = false;
   private pumping = false;
   private latestOffered = 0;
+  /** The last catch-up read failed and the client was told so. */
+  private unreadable = false;
+  /** The next try of a failed catch-up read. */
+  private retry: Timer | null = null;
   private readonly window: DeliveryWindow;
 
   constructor(
@@ -55,6 +75,7 @@ export class Delivery implements SessionDelivery {
     private readonly mailbox: MailStore,
     private readonly limits: RelayLimits,
     private readonly log: Logger,
+    private readonly clock: Clock,
   ) {
     this.window = new DeliveryWindow(limits.maxUnackedDeliveries, limits.maxUnackedDeliveryBytes);
   }
@@ -93,11 +114,16 @@ export class Delivery implements SessionDelivery {
     if (this.window.acked(seqs)) this.resume();
   }
 
-  /** Nothing to release: the pump stops by itself once the link is not ready. */
-  stop(): void {}
+  /** The pump stops by itself once the link is not ready; a read waiting to be tried again is dropped. */
+  stop(): void {
+    if (this.retry !== null) this.clock.clearTimeout(this.retry);
+    this.retry = null;
+  }
 
   /** The socket drained, a write went out whole or an ack opened the window: resume a stalled catch-up. */
   resume(): void {
+    // After a failed read, only its timer reads again: a drain or an ack does not hurry it.
+    if (this.retry !== null) return;
     if (this.catchingUp && !this.pumping && this.link.ready) void this.pump();
   }
 
@@ -126,6 +152,7 @@ export class Delivery implements SessionDelivery {
           this.limits.catchUpBatchMessages,
         );
         if (!this.link.ready) return;
+        if (this.unreadable) this.readable();
         let stopped = false;
         for (const mail of mails) {
           if (mail.seq <= this.cursor) continue;
@@ -142,10 +169,35 @@ export class Delivery implements SessionDelivery {
         if (this.cursor >= this.latestOffered) this.catchingUp = false;
       }
     } catch (err) {
-      this.log.error('catch-up read failed', describeError(err));
-      this.link.fail(SessionCode.Internal, 'relay could not read stored mail');
+      this.unreadableNow(err);
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** A catch-up read failed: said, and tried again later; or, to an older client, the end. */
+  private unreadableNow(err: unknown): void {
+    if (!this.link.understands(CLIENT_FEATURE_STORE_STATUS)) {
+      this.log.error('catch-up read failed', describeError(err));
+      this.link.fail(SessionCode.Internal, 'relay could not read stored mail');
+      return;
+    }
+    if (!this.unreadable) {
+      this.log.error('catch-up read failed; trying again', describeError(err));
+      this.unreadable = true;
+      this.link.send(storeStatusFrame(false));
+    }
+    if (this.retry !== null || !this.link.ready) return;
+    this.retry = this.clock.setTimeout(() => {
+      this.retry = null;
+      this.resume();
+    }, STORE_PROBE_MS);
+  }
+
+  /** A catch-up read worked again. */
+  private readable(): void {
+    this.unreadable = false;
+    this.log.info('catch-up read works again');
+    this.link.send(storeStatusFrame(true));
   }
 }

@@ -32,11 +32,12 @@ export const SessionCode = {
   TooManySessions: 'E_TOO_MANY_SESSIONS',
   /** A registration refused because the disk is below the watermark. */
   DiskFull: 'E_DISK_FULL',
-  /** A registration or catch-up the store could not serve. */
+  /** A registration, or a catch-up of a client that cannot be told StoreStatus, the store could not serve. */
   Internal: 'E_INTERNAL',
   /**
-   * In StoreStatus, not Error (the session stays): the relay cannot reach its mail store,
-   * so what waits is unknown and arrives once it is back (store-reach.ts).
+   * In StoreStatus, not Error (the session stays): the relay cannot reach its mail store
+   * (store-reach.ts), or cannot read a session's stored mail (delivery.ts), so what waits
+   * is unknown and arrives once it is back.
    */
   StoreUnavailable: 'E_STORE_UNAVAILABLE',
   /** The relay is stopping (sent as the Goodbye reason). */

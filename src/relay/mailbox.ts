@@ -120,7 +120,7 @@ export class Mailbox implements MailStore {
   }
 
   deliveryFor(link: DeliveryLink, limits: RelayLimits, log: Logger): SessionDelivery {
-    return new Delivery(link, this, limits, log);
+    return new Delivery(link, this, limits, log, this.options.clock);
   }
 
   /** Messages waiting for a recipient. */

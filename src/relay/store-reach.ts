@@ -4,8 +4,8 @@
  * said "no new messages" over mail waiting in the stream). The store is down from a failed
  * read or a lost NATS connection until a probe answers; every change goes to each ready
  * session that announced CLIENT_FEATURE_STORE_STATUS, as a StoreStatus frame. A
- * standalone relay's LevelDB is in its own process: it has none (a failed read there ends
- * the session with E_INTERNAL, as before).
+ * standalone relay's LevelDB is in its own process: it has none (a failed read there is
+ * said to that one session, delivery.ts).
  */
 import type { Clock, Timer } from '../util/clock.js';
 import { CLIENT_FEATURE_STORE_STATUS } from '../wire/limits.js';

@@ -34,13 +34,13 @@ export interface MemorySessionOptions {
 
 export function memorySession(options: MemorySessionOptions = {}) {
   const read: MailRead = options.read ?? (async () => ({ mails: [], done: true }));
+  const clock = new ManualClock();
   const mailbox = {
     read,
     deliveryFor(link: DeliveryLink, l: RelayLimits, log: Logger): SessionDelivery {
-      return new Delivery(link, mailbox as unknown as MailStore, l, log);
+      return new Delivery(link, mailbox as unknown as MailStore, l, log, clock);
     },
   };
-  const clock = new ManualClock();
   const limits = { ...DEFAULT_RELAY_LIMITS, ...options.limits };
   const ctx = {
     limits,

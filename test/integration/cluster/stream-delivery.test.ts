@@ -73,6 +73,8 @@ function failingReads(
       ready: true,
       bufferedBytes: 0,
       sendEncoded: (body) => got.push(body),
+      send: () => {},
+      understands: () => false,
       fail: (code, message) => failed.push(`${code} ${message}`),
     };
     const faulty = failingReads(link, 1);
@@ -121,6 +123,8 @@ function failingReads(
       ready: true,
       bufferedBytes: 0,
       sendEncoded: (body) => got.push(body),
+      send: () => {},
+      understands: () => false,
       fail: () => {},
     };
     const delivery = new StreamDelivery(session, {

@@ -71,6 +71,7 @@ async function setup(overrides: Partial<RelayLimits>, pair: [Duplex, Duplex] = d
           { read: async () => ({ mails: [], done: true }) } as unknown as MailStore,
           l,
           log,
+          clock,
         ),
     },
     groups: { streams: { trackedGroupsOf: () => [] } },

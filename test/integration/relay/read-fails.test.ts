@@ -1,0 +1,138 @@
+/**
+ * A standalone relay whose LevelDB read of stored mail fails (an I/O error: a disk going
+ * bad, too many open files). It ended the session with E_INTERNAL; the client
+ * reconnected, the read failed again, and `natter inbox` said "no new messages" and
+ * exited 0 after its idle wait, over mail waiting. Now the client is told, says the relay
+ * cannot reach its mail store and exits 1; a follower keeps its session and gets the mail
+ * once the reads work, once. A read failure cannot be provoked honestly on a real disk
+ * under a running LevelDB (what it read is cached, tmpfs does not fail reads), so the
+ * relay's LevelDB range reads of mail fail here while `failing`, as stream-delivery.test.ts
+ * fails a cluster's reads: everything above the database is the real relay.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MAIL_PREFIX } from '../../../src/relay/mail-keys.js';
+import type { KvRange } from '../../../src/relay/store/kv.js';
+import { LevelKv } from '../../../src/relay/store/level.js';
+import { jsonLines, profileCli } from '../../helpers/cli.js';
+import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
+import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+
+const DOWN =
+  'natter: the relay cannot reach its mail store; waiting mail will arrive when it is back (E_STORE_UNAVAILABLE)\n';
+const BACK = 'natter: the relay reaches its mail store again; waiting mail follows\n';
+
+/** Every LevelDB range read of stored mail fails, as an I/O error does, until `heal`. */
+function failMailReads(): { heal(): void; restore(): void; tried(): number } {
+  const original = LevelKv.prototype.range;
+  let failing = true;
+  let tried = 0;
+  LevelKv.prototype.range = function (this: LevelKv, range: KvRange) {
+    if (failing && (range.gt ?? range.gte ?? '').startsWith(MAIL_PREFIX)) {
+      tried++;
+      const err = new Error('IO error: stored mail could not be read');
+      return Promise.reject(Object.assign(err, { code: 'LEVEL_IO_ERROR' }));
+    }
+    return original.call(this, range);
+  };
+  return {
+    heal: () => {
+      failing = false;
+    },
+    restore: () => {
+      LevelKv.prototype.range = original;
+    },
+    tried: () => tried,
+  };
+}
+
+/** Resolves once `check` holds (polled every 20 ms, `ms` at most). */
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 10_000) {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) assert.fail(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('inbox when a standalone relay cannot read its stored mail', function () {
+  this.timeout(30_000);
+  let relay: TestRelay;
+  let dir: string;
+  let env: Record<string, string>;
+  let fault: ReturnType<typeof failMailReads> | null = null;
+  const { as, ok } = profileCli(() => ({ dir, env }));
+
+  beforeEach(async () => {
+    relay = await startTestRelay();
+    dir = await makeTempDir();
+    env = { NATTER_RELAY: `${relay.host}:${relay.port}` };
+    await ok('a', ['init', '--name', 'alice']);
+    await ok('b', ['init', '--name', 'bob']);
+    await ok('a', ['send', '--to', 'bob', 'waiting for bob']);
+  });
+  afterEach(async () => {
+    fault?.restore();
+    fault = null;
+    await relay.close();
+  });
+  after(removeTempDirs);
+
+  it('says the relay cannot reach its mail store and exits 1; the mail comes once reads work', async () => {
+    fault = failMailReads();
+    const down = await as('b', ['inbox', '--json']);
+    assert.ok(fault.tried() > 0, 'the catch-up read was tried');
+    assert.deepEqual(down, { code: 1, stdout: '', stderr: DOWN });
+    fault.heal();
+    const back = await as('b', ['inbox', '--json']);
+    assert.equal(back.code, 0, back.stderr);
+    assert.deepEqual(
+      jsonLines<{ text: string }>(back).map((m) => m.text),
+      ['waiting for bob'],
+    );
+    assert.deepEqual(await as('b', ['inbox', '--json']), {
+      code: 0,
+      stdout: '',
+      stderr: 'natter: no new messages\n',
+    });
+  });
+
+  it('has a follower keep its session, say it, and print the mail once when reads work', async () => {
+    const log = join(dir, 'b', 'natter.log');
+    const sessions = async () =>
+      (await readFile(log, 'utf8').catch(() => ''))
+        .split('\n')
+        .filter((l) => l.includes('relay session ready')).length;
+    const before = await sessions();
+    fault = failMailReads();
+    let stop: (s: string) => void = () => undefined;
+    let out = '';
+    const follow = as('b', ['inbox', '--follow', '--json'], {
+      stop: new Promise<string>((resolve) => {
+        stop = resolve;
+      }),
+      onStdout: (chunk) => {
+        out += chunk;
+      },
+    });
+    const f = fault;
+    await until('the follower’s catch-up read', () => f.tried() > 0);
+    // Tried again a second later, on the same session.
+    const first = f.tried();
+    await until('the read tried again', () => f.tried() > first, 3_000);
+    fault.heal();
+    await until('the mail', () => out.includes('waiting for bob'));
+    await new Promise((r) => setTimeout(r, 300));
+    stop('SIGINT');
+    const r = await follow;
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      jsonLines<{ text: string }>(r).map((m) => m.text),
+      ['waiting for bob'],
+    );
+    assert.equal(r.stderr, `${DOWN}${BACK}`);
+    assert.equal((await sessions()) - before, 1, 'one session, never ended');
+    assert.deepEqual(jsonLines(await as('b', ['inbox', '--json'])), []);
+  });
+});
