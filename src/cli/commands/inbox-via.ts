@@ -69,7 +69,7 @@ export async function inboxThroughRunning(
     control.close();
   }
   if (opts.follow) return 'done';
-  // Exit 1, not 0, as alone: a script must tell "nothing waiting" from "could not look".
+  // Exit 1, not 0, as alone: "could not look" is not "nothing waiting" to a script.
   if (!store.reachable) throw storeUnavailable(store);
   if (printed === 0 && !ctx.output.isClosed) ctx.err('natter: no new messages');
   return 'done';
