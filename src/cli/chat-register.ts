@@ -8,6 +8,7 @@ import {
   type NatterClient,
   newPseudonymProblem,
   normalizePseudonym,
+  type PeerEventMap,
   readConfig,
   updateConfig,
 } from '../peer/index.js';
@@ -41,6 +42,34 @@ export async function askName(io: PromptIo): Promise<string> {
 }
 
 /**
+ * What a client reported before the screen subscribed: its connection's state, and what
+ * its relay said of its mail store (StoreStatus comes before Ready: a chat started while
+ * a cluster's NATS was down said nothing of it, then "reaches its mail store again").
+ */
+export interface EarlyEvents {
+  connection?: PeerEventMap['connection:state'];
+  store?: PeerEventMap['relay:store'];
+}
+
+const early = new WeakMap<NatterClient, EarlyEvents>();
+
+/** Starts keeping `client`'s EarlyEvents (earlyEvents() reads them). */
+export function trackEarly(client: NatterClient): void {
+  const seen: EarlyEvents = {};
+  early.set(client, seen);
+  client.on('connection:state', (e) => {
+    seen.connection = e;
+  });
+  client.on('relay:store', (e) => {
+    seen.store = e;
+  });
+}
+
+export function earlyEvents(client: NatterClient): EarlyEvents {
+  return early.get(client) ?? {};
+}
+
+/**
  * Connects the opened client; a name the relay refuses as taken asks for another
  * and claims it with a fresh context (the profile saves it once the relay agreed).
  * Anything else (no relay yet, another relay key) is left to the screen, which
@@ -51,11 +80,10 @@ export async function connectOrRename(
   io: PromptIo,
   options: OpenClientOptions,
   opened: NatterClient,
-  track: (client: NatterClient) => void,
 ): Promise<NatterClient> {
   let client = opened;
   for (;;) {
-    track(client);
+    trackEarly(client);
     const connecting = statusLine(io.output, 'connecting…');
     try {
       await client

@@ -15,7 +15,6 @@ import {
   isConversationId,
   isIdentitySealed,
   type NatterClient,
-  type PeerEventMap,
   pseudonymProblem,
 } from '../../peer/index.js';
 import {
@@ -32,7 +31,13 @@ import {
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { describeError, isNatterError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
-import { askName, connectOrRename, takenNotice } from '../chat-register.js';
+import {
+  askName,
+  connectOrRename,
+  earlyEvents,
+  takenNotice,
+  trackEarly,
+} from '../chat-register.js';
 import { CliContext } from '../context.js';
 import { CliCode, cliError } from '../errors.js';
 import { exists } from '../io.js';
@@ -85,9 +90,6 @@ export function addChatCommand(program: Command, withContext: WithContext): void
   );
 }
 
-/** The last connection state a client reported before the screen subscribed. */
-const lastConnection = new WeakMap<NatterClient, PeerEventMap['connection:state']>();
-
 async function runChat(
   base: CliContext,
   opts: ChatOptions,
@@ -106,10 +108,9 @@ async function runChat(
   const holder = { ctx: new CliContext(base.io, base.global) };
   try {
     const ctx = holder.ctx;
-    const track = (c: NatterClient) => c.on('connection:state', (e) => lastConnection.set(c, e));
     // An existing profile whose name was taken meanwhile picks another here (chat-register.ts).
     const client = (await exists(ctx.paths.identity))
-      ? await connectOrRename(holder, io, { announce: opts }, await unlock(ctx, io, opts), track)
+      ? await connectOrRename(holder, io, { announce: opts }, await unlock(ctx, io, opts))
       : await firstRun(holder, io, opts);
     const dir = holder.ctx.paths.dir;
     const { settings, problems } = await loadSettings(dir, flags);
@@ -126,8 +127,8 @@ async function runChat(
       localFiles: localFiles(),
       logger: log,
       saved: await stateFile.load(),
-      // The first run connected before the screen existed: what it reported.
-      connection: lastConnection.get(client),
+      // The client connected before the screen existed: what it reported.
+      ...earlyEvents(client),
       save: (s) => stateFile.save(s),
       // What the core announces: --status, or the status chosen last time (chosen-status.ts).
       initialStatus: client.ownStatus(),
@@ -184,7 +185,7 @@ async function firstRun(
     await createIdentity(ctx, name, passphrase);
     ctx.typed = passphrase;
     const client = await ctx.openClient({ connect: true, announce });
-    client.on('connection:state', (e) => lastConnection.set(client, e));
+    trackEarly(client);
     const registering = statusLine(io.output, 'registering…');
     try {
       await client.connect({ timeoutMs: FIRST_CONNECT_MS }).finally(registering);

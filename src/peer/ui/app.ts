@@ -24,7 +24,7 @@ import { takeGroupUpdates, wireGroupEvents } from './group-events.js';
 import type { LineEditor } from './input.js';
 import { Keyboard } from './keyboard.js';
 import { actionFor } from './keys.js';
-import { note, showDamaged, showNotice } from './notes.js';
+import { note, showDamaged, showNotice, showStore } from './notes.js';
 import type { NoticeExpiry } from './notice.js';
 import type { OwnStatus } from './own-status.js';
 import { helpPanel } from './panels.js';
@@ -44,6 +44,8 @@ export interface ChatAppOptions extends ScreenOptions {
   initialStatus?: { status: PresenceStatus; text?: string };
   /** The connection as last reported, if the caller connected before the screen opened. */
   connection?: PeerEventMap['connection:state'] | undefined;
+  /** What the relay said of its mail store before the screen opened, if anything. */
+  store?: PeerEventMap['relay:store'] | undefined;
   /** Bounds the goodbye at quit. Default 5 s. */
   logoutTimeoutMs?: number;
 }
@@ -124,6 +126,7 @@ export class ChatApp implements CommandHost {
     // Answers to my uploads that came while no chat ran (after loadOffers: its progress).
     for (const r of await core.takeFileReplies()) showReply(this.parts, r);
     if (state.activeId === null && opening !== null) state.activate(opening);
+    if (this.options.store?.reachable === false) showStore(this.parts, this.options.store);
     // Nothing was drawn until now (events meanwhile only changed the state): the first
     // screen already shows the conversation chosen, which no later step switches.
     this.parts.display.begin();

@@ -4,7 +4,8 @@
  * takes them, damaged messages and conversation notices (gaps, rewinds, a group
  * stopped at its held bound), each taken once so none is shown twice.
  */
-import type { ConversationNotice, DamagedMessage } from '../index.js';
+import type { ConversationNotice, DamagedMessage, PeerEventMap } from '../index.js';
+import { relayStoreLine } from '../index.js';
 import type { ScreenParts } from './parts.js';
 import type { NoteKind } from './state.js';
 import { sanitize } from './text.js';
@@ -86,4 +87,9 @@ export function note(
   if (conversation !== null) p.state.note(conversation, { atMs: p.clock.now(), text, kind });
   if (alsoNotice) p.state.notice = { text, kind };
   p.render();
+}
+
+/** What the relay says of its mail store, in the conversation on screen and the notice line. */
+export function showStore(p: ScreenParts, e: PeerEventMap['relay:store']): void {
+  note(p, p.state.activeId, relayStoreLine(e), e.reachable ? 'info' : 'warn', true);
 }

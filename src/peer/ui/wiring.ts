@@ -4,8 +4,7 @@
  * subscription per event, all undone by the returned function list (at quit).
  */
 import type { PeerEventMap } from '../index.js';
-import { relayStoreLine } from '../index.js';
-import { note, takeDamaged, takeNotices } from './notes.js';
+import { note, showStore, takeDamaged, takeNotices } from './notes.js';
 import { desktopNotification, notificationFor } from './notify.js';
 import type { ScreenParts } from './parts.js';
 import { labelOf } from './state.js';
@@ -116,9 +115,7 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
       }
       p.render();
     }),
-    core.on('relay:store', (e) =>
-      note(p, s.activeId, relayStoreLine(e), e.reachable ? 'info' : 'warn', true),
-    ),
+    core.on('relay:store', (e) => showStore(p, e)),
     core.on('error', (e) => {
       if (!e.fatal) {
         note(p, null, `${e.message} (${e.code})`, 'warn', true);

@@ -5,7 +5,7 @@
  * terminal would show it, and on the bytes written to the terminal.
  */
 import { PassThrough } from 'node:stream';
-import { ChatApp } from '../../../src/peer/ui/app.js';
+import { ChatApp, type ChatAppOptions } from '../../../src/peer/ui/app.js';
 import type { LocalFiles } from '../../../src/peer/ui/path-completion.js';
 import { BlessedTerminal } from '../../../src/peer/ui/screen.js';
 import { DEFAULT_SETTINGS, type UiSettings } from '../../../src/peer/ui/settings.js';
@@ -60,6 +60,8 @@ export async function start(
     /** The terminfo name (default xterm-256color) and $COLORTERM. */
     terminal?: string;
     colorTerm?: string;
+    /** What the relay said of its mail store before the screen opened. */
+    store?: ChatAppOptions['store'];
   } = {},
 ): Promise<Harness> {
   const input = new PassThrough() as FakeTty;
@@ -88,6 +90,7 @@ export async function start(
     clock,
     ...(options.localFiles === undefined ? {} : { localFiles: options.localFiles }),
     ...(options.saved === undefined ? {} : { saved: options.saved }),
+    ...(options.store === undefined ? {} : { store: options.store }),
   });
   const settle = async () => {
     await tick();

@@ -67,4 +67,21 @@ describe('ui screen: a relay with another key', () => {
     await h.type('/accept-relay-key\r');
     assert.match(noticeText(h), /has not answered with another key: nothing to accept/);
   });
+
+  it('says at start that the relay cannot reach its mail store, when it said so before the screen opened', async () => {
+    const h = await start({
+      setup: (core) => {
+        core.receive('bob', 'hello');
+      },
+      store: { reachable: false, code: 'E_STORE_UNAVAILABLE' },
+    });
+    await h.settle();
+    assert.match(
+      screenText(h),
+      /the relay cannot reach its mail store; waiting mail will arrive when it is[\s─]+back \(E_STORE_UNAVAILABLE\)/,
+    );
+    h.core.emit('relay:store', { reachable: true });
+    await h.settle();
+    assert.match(screenText(h), /the relay reaches its mail store again/);
+  });
 });
