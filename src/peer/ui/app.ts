@@ -1,15 +1,12 @@
 /**
- * The chat screen: its parts (parts.ts, made by assembly.ts) around a terminal
- * and the core, and the host the slash commands run against (commands/). The
- * core's events drive it through wiring.ts, keys through keyboard.ts (STYLE.md
- * §14: the UI is a client of the core). Lifecycle: start() subscribes, loads
- * and connects; quit() logs out; `done` resolves after that. The caller owns
- * the terminal and destroys it.
- *
- * The store is read at start (the conversation list, messages and reports not
- * yet shown), when a conversation is shown or scrolled back past what is loaded,
- * and after the user's own send (open-conversation.ts); every other event
- * paints from its payload.
+ * The chat screen: its parts (parts.ts, made by assembly.ts) around a terminal and the
+ * core, and the host the slash commands run against (commands/). The core's events drive
+ * it through wiring.ts, keys through keyboard.ts (STYLE.md §14: the UI is a client of
+ * the core). Lifecycle: start() subscribes, loads and connects; quit() logs out; `done`
+ * resolves after that. The caller owns the terminal and destroys it. The store is read
+ * at start (the conversation list, messages and reports not yet shown), when a
+ * conversation is shown or scrolled past what is loaded, and after the user's own send
+ * (open-conversation.ts); every other event paints from its payload.
  */
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
