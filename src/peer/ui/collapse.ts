@@ -48,11 +48,28 @@ export function collapsed(
   };
 }
 
-/** The client's note under a collapsed message, indented like its rows. */
-export function moreLine(hidden: number, indent: number): Line {
+/**
+ * The client's note under a collapsed message whose text goes on from `from`, indented
+ * like its rows. It counts the message's own lines, not rows at this width (a trial saw
+ * `… 688 more lines` at 140 columns and `… 1388` at 80 for one message); text that goes
+ * on in one line is counted in characters.
+ */
+export function moreLine(text: string, from: number, indent: number): Line {
+  let lines = 1;
+  for (
+    let i = text.indexOf('\n', from);
+    i !== -1 && i < text.length - 1;
+    i = text.indexOf('\n', i + 1)
+  )
+    lines++;
+  const n = lines > 1 ? lines : [...text.slice(from)].length;
+  const unit = lines > 1 ? 'line' : 'character';
   return [
     { text: ' '.repeat(indent), style: 'default' },
-    { text: `… ${hidden} more line${hidden === 1 ? '' : 's'} (/expand)`, style: 'system' },
+    {
+      text: `… ${n.toLocaleString('en-US')} more ${unit}${n === 1 ? '' : 's'} (/expand)`,
+      style: 'system',
+    },
   ];
 }
 

@@ -224,7 +224,9 @@ function entryLines(e: HistoryEntry, { me, width, expanded }: ConversationOption
   );
   const next = rows[shown.length];
   if (hidden > 0 && next !== undefined)
-    lines.push(tagLine(moreLine(hidden, INDENT), { msgId: e.msgId, start: next.start, hidden }));
+    lines.push(
+      tagLine(moreLine(text, next.start, INDENT), { msgId: e.msgId, start: next.start, hidden }),
+    );
   if (own) {
     const mark = STATE_MARKS[e.state ?? 'queued'];
     const reason = e.state === 'failed' ? `: ${failedReason(e.reason)}` : '';

@@ -40,7 +40,17 @@ describe('ui conversation: a long message is collapsed', () => {
       width: 60,
     });
     assert.equal(wrapped.length, 1 + COLLAPSED_ROWS + 1);
-    assert.match(text(wrapped.at(-1)!), /^ {6}… \d+ more lines \(\/expand\)$/);
+    // What is left of one line is counted in characters.
+    assert.match(text(wrapped.at(-1)!), /^ {6}… [\d,]+ more characters \(\/expand\)$/);
+  });
+
+  it("counts the message's own lines under the note, not rows at the pane's width", () => {
+    // 300 lines of 100 characters: 2 rows each at width 80, 1 at width 140.
+    const body = Array.from({ length: 300 }, (_, i) => `${i}`.padEnd(100, 'x')).join('\n');
+    const note = (width: number) =>
+      text(conversationLines([entry('m', body)], [], { me: 'alice', width }).at(-1)!).trim();
+    assert.equal(note(140), `… ${300 - COLLAPSED_ROWS} more lines (/expand)`);
+    assert.equal(note(80), `… ${300 - COLLAPSED_ROWS / 2} more lines (/expand)`);
   });
 
   it('shows an expanded message whole, and my own message keeps its mark under the note', () => {
