@@ -84,6 +84,7 @@ export class Display {
       lines,
       scroll: panel ? this.panelScroll : this.history.scroll,
       behind: !panel && !this.history.newest,
+      newBelow: this.history.newBelow,
       editor: this.input.editor,
       prompt: this.prompt(),
       sidebarCols: this.settings.sidebarWidth,

@@ -21,10 +21,7 @@ import { apply, type Change, Cursors, itemKey, join, receivedEntry } from './his
 
 export { receivedEntry } from './history-changes.js';
 
-/**
- * Pages the window holds at most: laying out a thousand entries (pages of 200) takes
- * milliseconds; all of a 100,000-message conversation took seconds per page read.
- */
+/** Pages held at most: laying out 1,000 entries takes ms; 100,000 took seconds a page. */
 export const HELD_PAGES = 5;
 
 /** How the view reads the store: a page of the conversation shown (ChatCore.historyPage()). */
@@ -44,6 +41,8 @@ export class ConversationView {
   reveal: { msgId: string; at: number } | null = null;
   /** A page was put at an end of the window: the drawing keeps what is read in place (anchor.ts). */
   moved = false;
+  /** Messages that arrived while scrolled back or behind: the header says so (view.ts). */
+  newBelow = 0;
   /** The conversation shown (the core's id); null before the first. */
   private shown: ConversationId | null = null;
   /** Where each entry held is kept: for the next page's read. */
@@ -69,7 +68,7 @@ export class ConversationView {
     return this.shown;
   }
 
-  /** The entries end at the newest message kept (false: at an older one, /open or paging). */
+  /** The entries end at the newest message kept (false: at an older one: /open, paging). */
   get newest(): boolean {
     return this.atEnd;
   }
@@ -89,6 +88,7 @@ export class ConversationView {
     this.atEnd = true;
     this.pending = null;
     this.lineCount = 0;
+    this.newBelow = 0;
     this.moved = false;
     this.changes = [];
     this.expanded = new Set();
@@ -176,6 +176,7 @@ export class ConversationView {
   /** A message arrived (message:received): appended if it belongs here. True if it did. */
   received(m: ReceivedMessage): boolean {
     if (m.conversation !== this.shown) return false;
+    if (this.scroll > 0 || !this.atEnd) this.newBelow++;
     return this.change({ type: 'add', entry: receivedEntry(m) });
   }
 
@@ -239,6 +240,7 @@ export class ConversationView {
     if (this.pending === 1 && drawn <= this.scroll) return;
     if (this.pending === -1 && this.scroll < 0) return;
     this.scroll = drawn;
+    if (drawn === 0 && this.atEnd) this.newBelow = 0;
   }
 
   /**

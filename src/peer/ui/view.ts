@@ -20,6 +20,8 @@ export interface ViewInput {
   scroll: number;
   /** The history shown ends before the newest (scrolled back by reading older pages, or /open). */
   behind?: boolean;
+  /** Messages that arrived below while scrolled back: said in the header instead. */
+  newBelow?: number;
   editor: LineEditor;
   /** Shown before the input: the conversation's name, or a question. */
   prompt: string;
@@ -118,7 +120,9 @@ function paintHeader(grid: Grid, rect: Rect, v: ViewInput): void {
   }
   grid.spans(rect.x, rect.y, spans, rect.x + rect.w);
   if ((v.scroll > 0 || v.behind === true) && !s.panel) {
-    const tag = ' ↑ scrolled, PgDn ';
+    const n = v.newBelow ?? 0;
+    // A trial found nothing said a message had come while reading back.
+    const tag = n > 0 ? ` ↓ ${n} new, PgDn ` : ' ↑ scrolled, PgDn ';
     grid.write(
       rect.x + Math.max(0, rect.w - displayWidth(tag)),
       rect.y,

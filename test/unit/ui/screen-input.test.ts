@@ -120,6 +120,23 @@ describe('ui screen: keys, pastes and commands', () => {
     assert.match(screenText(h), /message 59/);
   });
 
+  it('says in the header how many messages came below while scrolled back, until PageDown reaches them', async () => {
+    const h = await start();
+    for (let i = 0; i < 60; i++) h.core.receive('bob', `message ${i}`);
+    await h.type('\x1b1');
+    await h.type('\x1b[5~'); // PageUp
+    h.core.receive('bob', 'while you read back');
+    h.core.receive('bob', 'and another');
+    await h.settle();
+    assert.match(h.rows()[0]!, /↓ 2 new, PgDn/);
+    assert.doesNotMatch(screenText(h), /and another/, 'the view stayed where it was read');
+    await h.type('\x1b[6~\x1b[6~\x1b[6~');
+    assert.match(screenText(h), /and another/);
+    assert.doesNotMatch(h.rows()[0]!, /new, PgDn|scrolled/);
+    await h.type('\x1b[5~');
+    assert.match(h.rows()[0]!, /↑ scrolled, PgDn/, 'counted again from nothing');
+  });
+
   it('/verify shows the safety number and marks the contact verified on y', async () => {
     const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
     await h.type('/verify bob\r');
