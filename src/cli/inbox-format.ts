@@ -112,6 +112,9 @@ export function damagedJson(d: DamagedMessage): string {
   });
 }
 
+/** After `inbox --max N` left some unread, on stderr. */
+export const MORE_UNREAD = 'natter: more messages are unread; natter inbox prints them';
+
 /**
  * `natter inbox` could not see what waits (the relay cannot reach its mail store): the
  * line main() prints, and exit 1, alone or through the running client.

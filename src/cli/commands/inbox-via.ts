@@ -22,6 +22,7 @@ import {
   formatNotice,
   heldLine,
   keyChangedLine,
+  MORE_UNREAD,
   noticeJson,
   printGroupUpdate,
   storeUnavailable,
@@ -42,6 +43,7 @@ export async function inboxThroughRunning(
   const json = opts.json === true;
   const stopped = ctx.stopped().then(() => null);
   let printed = 0;
+  let more = false;
   // As alone: reachable until told otherwise (a running client older than `store`: unknown).
   let store: StoreView = { reachable: true };
   try {
@@ -52,7 +54,9 @@ export async function inboxThroughRunning(
         ctx.err(`natter: ${relayStoreLine(heard)}`);
       }
       store = heard;
-      printed += await printBatch(ctx, control, batch, json, max - printed);
+      const room = max - printed;
+      more = batch.items.filter((item) => !('update' in item)).length > room;
+      printed += await printBatch(ctx, control, batch, json, room);
       if (!opts.follow || printed >= max) break;
       // Until something arrives after this batch, or the user stops.
       const next = callControl(control, 'inbox.wait', { after: batch.mark }, null);
@@ -72,6 +76,7 @@ export async function inboxThroughRunning(
   // Exit 1, not 0, as alone: "could not look" is not "nothing waiting" to a script.
   if (!store.reachable) throw storeUnavailable(store);
   if (printed === 0 && !ctx.output.isClosed) ctx.err('natter: no new messages');
+  if (more && !ctx.output.isClosed) ctx.err(MORE_UNREAD);
   return 'done';
 }
 

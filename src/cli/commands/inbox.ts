@@ -30,6 +30,7 @@ import {
   formatNotice,
   heldLine,
   keyChangedLine,
+  MORE_UNREAD,
   noticeJson,
   printGroupUpdate,
   renamedLine,
@@ -139,6 +140,7 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
         if (!opts.follow && store.reachable && printer.printed === 0) {
           ctx.err('natter: no new messages');
         }
+        if (!opts.follow && printer.more) ctx.err(MORE_UNREAD);
       } catch (err) {
         // Stdout closed: what was not written stays unread; still send receipts and say BYE.
         if (!(err instanceof StdoutClosed)) throw err;
@@ -159,6 +161,8 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
 class Printer {
   /** Messages written so far. */
   printed = 0;
+  /** --max left messages unread (one more than it could print was read). */
+  more = false;
   /** Resolves once `max` messages were written (never without one). */
   readonly full: Promise<void>;
   private filled: () => void = () => undefined;
@@ -206,7 +210,8 @@ class Printer {
     // it all again at every burst of deliveries cost a trial 400 MB and seconds.
     const left = this.max - this.printed;
     const unread =
-      left <= 0 ? [] : await this.client.unread(Number.isFinite(left) ? left : undefined);
+      left <= 0 ? [] : await this.client.unread(Number.isFinite(left) ? left + 1 : undefined);
+    if (unread.length > left) this.more = true;
     // Messages and membership changes in the order they became durable here.
     const items: { atMs: number; message?: UnreadMessage; update?: GroupUpdate }[] = [
       ...unread.map((message) => ({ atMs: message.receivedAtMs, message })),

@@ -266,8 +266,10 @@ describe('cli beside a running client (issue 13: one process per profile no more
     const second = await as('b', ['inbox', '--max', '1']);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /^[\d:]+ {2}alice \([\w-]+\): second\n$/);
-    const rest = await as('b', ['inbox']);
+    assert.equal(second.stderr, 'natter: more messages are unread; natter inbox prints them\n');
+    const rest = await as('b', ['inbox', '--max', '1']);
     assert.equal(rest.code, 0, rest.stderr);
+    assert.equal(rest.stderr, '', 'nothing more is unread: nothing said');
     assert.match(rest.stdout, /^[\d:]+ {2}alice \([\w-]+\): third\n$/);
     const empty = await as('b', ['inbox']);
     assert.deepEqual(empty, { code: 0, stdout: '', stderr: 'natter: no new messages\n' });

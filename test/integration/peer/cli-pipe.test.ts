@@ -92,6 +92,11 @@ describe('cli: a closed stdout, and natter history', function () {
       json(first).map((m) => m.text),
       ['one'],
     );
+    assert.equal(
+      first.stderr,
+      'natter: more messages are unread; natter inbox prints them\n',
+      'what --max left is said',
+    );
     const follow = await ok('b', ['inbox', '--follow', '--max', '2', '--json']);
     assert.deepEqual(
       json(follow).map((m) => m.text),
