@@ -9,7 +9,7 @@
 import type { GroupEventEntry, HistoryEntry, PageAt, PeerEventMap } from '../index.js';
 import type { ChatCore } from './core.js';
 import { ConversationView } from './history-view.js';
-import type { ChatState, Conversation } from './state.js';
+import { type ChatState, type Conversation, mentions } from './state.js';
 import type { Tasks } from './tasks.js';
 
 export class OpenConversation {
@@ -137,7 +137,10 @@ export class OpenConversation {
     const { hits } = await this.o.core.searchHistory(conv.id, received, most);
     conv.unread = Math.min(conv.unread, hits.length);
     conv.unreadAtOpen = Math.min(conv.unreadAtOpen, hits.length);
-    if (conv.unread === 0) conv.mentioned = false;
+    // Only what is still unread may mention me (a trial's deleted mention kept its '@').
+    const me = conv.kind === 'group' ? `@${this.o.state.me.pseudonym}` : this.o.state.me.pseudonym;
+    const left = hits.slice(0, conv.unread); // newest first: the ones still unread
+    conv.mentioned &&= left.some((h) => mentions(h.text, me));
     this.o.changed();
   }
 

@@ -85,4 +85,21 @@ describe('ui screen: /delete-history', () => {
     await h.settle();
     assert.doesNotMatch(screenText(h), /on screen/);
   });
+
+  it("drops a conversation's '@' when the message that mentioned me was deleted", async () => {
+    const h = await start({
+      setup: (core) => (core.contactList = [contact('bob'), contact('carol')]),
+    });
+    h.app.open('carol');
+    await h.settle();
+    const mention = h.core.receive('bob', 'ask alice about it');
+    h.core.receive('bob', 'something else');
+    await h.settle();
+    assert.equal(h.app.state.get(conversationIdOf('bob'))?.mentioned, true);
+    await h.core.deleteHistory(conversationIdOf('bob'), { beforeMs: mention.receivedAtMs + 1 });
+    await h.settle();
+    const bob = h.app.state.get(conversationIdOf('bob'));
+    assert.equal(bob?.unread, 1, 'the other message is still unread');
+    assert.equal(bob?.mentioned, false, 'no @ for a mention that is gone');
+  });
 });
