@@ -7,8 +7,10 @@
  * (history-view.ts).
  */
 import type { GroupEventEntry, HistoryEntry, PageAt, PeerEventMap } from '../index.js';
+import { entryTime } from './conversation.js';
 import type { ChatCore } from './core.js';
 import { ConversationView } from './history-view.js';
+import { isSearchPanel } from './panels.js';
 import { type ChatState, type Conversation, mentions } from './state.js';
 import type { Tasks } from './tasks.js';
 
@@ -128,7 +130,22 @@ export class OpenConversation {
       this.o.tasks.track(this.read());
     }
     if (conv.unread > 0 || conv.unreadAtOpen > 0) this.o.tasks.track(this.recount(conv));
+    this.forgetHits(e);
     this.o.changed();
+  }
+
+  /** The last /search's hits, when the deletion took some: gone, and its panel closed. */
+  private forgetHits(e: PeerEventMap['history:deleted']): void {
+    const { state } = this.o;
+    const taken = (h: (typeof state.lastSearch)[number]) =>
+      h.id === e.conversation && entryTime(h.entry) < e.beforeMs;
+    if (!state.lastSearch.some(taken)) return;
+    state.lastSearch = [];
+    if (isSearchPanel(state.panel)) state.panel = null;
+    state.notice = {
+      text: 'history the last /search found was deleted: /search again',
+      kind: 'info',
+    };
   }
 
   private async recount(conv: Conversation): Promise<void> {

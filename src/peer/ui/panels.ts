@@ -221,10 +221,20 @@ export function searchPanel(
       : `Searched ${all}.`;
     lines.push(line(''), line(what, 'dim'), line('/open N opens the conversation of hit N', 'dim'));
   }
-  return {
+  const panel = {
     title: `Search “${truncate(q, 30)}”: ${hits.length}${searched.more ? '+' : ''} found`,
     lines,
   };
+  searchPanels.add(panel);
+  return panel;
+}
+
+/** The panels searchPanel() made, known by identity. */
+const searchPanels = new WeakSet<Panel>();
+
+/** `panel` lists /search hits (a deletion may have taken them). */
+export function isSearchPanel(panel: Panel | null): boolean {
+  return panel !== null && searchPanels.has(panel);
 }
 
 /** Shown at most; the newest win. */

@@ -102,4 +102,23 @@ describe('ui screen: /delete-history', () => {
     assert.equal(bob?.unread, 1, 'the other message is still unread');
     assert.equal(bob?.mentioned, false, 'no @ for a mention that is gone');
   });
+
+  it('closes a /search panel whose hits a deletion took, and /open no longer opens them', async () => {
+    const h = await start({
+      setup: (core) => (core.contactList = [contact('bob'), contact('carol')]),
+    });
+    h.core.receive('bob', 'the kumquat plan');
+    h.app.open('carol');
+    await h.settle();
+    await h.type('/search kumquat\r');
+    await h.settle();
+    assert.match(screenText(h), /Search “kumquat”: 1 found/);
+    await h.core.deleteHistory(conversationIdOf('bob'));
+    await h.settle();
+    assert.doesNotMatch(screenText(h), /Search “kumquat”/, 'the panel of gone hits is closed');
+    assert.match(noticeText(h), /the last \/search found was deleted/);
+    await h.type('/open 1\r');
+    await h.settle();
+    assert.match(noticeText(h), /no hit 1: \/search TEXT first/);
+  });
 });
