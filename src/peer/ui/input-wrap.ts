@@ -6,7 +6,7 @@
  * wide character never straddles two rows. A trial user's long message wrapped in the
  * middle of its words, which the conversation never does (text.ts wrap()).
  */
-import { displayWidth, toCellsWithRaw } from './text.js';
+import { breakRows, displayWidth, lineCells } from './text.js';
 
 export interface InputView {
   /** Text of each row, after `indent` columns (the prompt on the first row). */
@@ -38,40 +38,13 @@ export function inputRows(text: string, room: number): InputRow[] {
 }
 
 function lineRows(line: string, base: number, room: number, out: InputRow[]): void {
-  const cells: { start: number; end: number; width: number; space: boolean }[] = [];
-  let pos = base;
-  for (const cell of toCellsWithRaw(line)) {
-    cells.push({
-      start: pos,
-      end: pos + cell.raw.length,
-      width: cell.width,
-      space: cell.raw === ' ',
-    });
-    pos += cell.raw.length;
-  }
+  const cells = lineCells(line, base);
   if (cells.length === 0) {
     out.push({ start: base, end: base, last: true });
     return;
   }
-  let i = 0;
-  while (i < cells.length) {
-    let used = 0;
-    let j = i;
-    let lastSpace = -1;
-    while (j < cells.length && used + cells[j]!.width <= room) {
-      if (cells[j]!.space) lastSpace = j;
-      used += cells[j]!.width;
-      j++;
-    }
-    if (j === i) j = i + 1; // a wide cell in a one-column row: take it anyway
-    let end = j;
-    if (j < cells.length) {
-      if (cells[j]!.space) end = j + 1;
-      else if (lastSpace > i) end = lastSpace + 1;
-    }
-    out.push({ start: cells[i]!.start, end: cells[end - 1]!.end, last: end === cells.length });
-    i = end;
-  }
+  for (const [first, end] of breakRows(cells, () => room, true))
+    out.push({ start: cells[first]!.start, end: cells[end - 1]!.end, last: end === cells.length });
 }
 
 /**

@@ -112,32 +112,68 @@ export function wrap(text: string, firstWidth: number, restWidth = firstWidth): 
   const out: Segment[] = [];
   let offset = 0;
   for (const line of text.split('\n')) {
-    wrapLine(line, offset, () => (out.length === 0 ? firstWidth : restWidth), out);
+    wrapLine(line, offset, (row) => (out.length + row === 0 ? firstWidth : restWidth), out);
     offset += line.length + 1;
   }
   return out;
 }
 
-function wrapLine(line: string, base: number, widthNow: () => number, out: Segment[]): void {
-  // Cells with their offsets; a cell's marks travel with it.
-  const cells: { start: number; end: number; width: number; space: boolean }[] = [];
-  let pos = 0;
+function wrapLine(
+  line: string,
+  base: number,
+  widthNow: (row: number) => number,
+  out: Segment[],
+): void {
+  const cells = lineCells(line, base);
+  if (cells.length === 0) {
+    out.push({ start: base, end: base });
+    return;
+  }
+  for (const [first, end] of breakRows(cells, widthNow, false))
+    out.push({ start: cells[first]!.start, end: cells[end - 1]!.end });
+}
+
+/** A cell of a line being wrapped, with its offsets into the text (a cell's marks travel with it). */
+export interface WrapCell {
+  start: number;
+  end: number;
+  width: number;
+  space: boolean;
+}
+
+/** The cells of `line`, whose first code unit is at offset `base` of the text. */
+export function lineCells(line: string, base: number): WrapCell[] {
+  const cells: WrapCell[] = [];
+  let pos = base;
   for (const cell of toCellsWithRaw(line)) {
     cells.push({
-      start: base + pos,
-      end: base + pos + cell.raw.length,
+      start: pos,
+      end: pos + cell.raw.length,
       width: cell.width,
       space: cell.raw === ' ',
     });
     pos += cell.raw.length;
   }
-  if (cells.length === 0) {
-    out.push({ start: base, end: base });
-    return;
-  }
+  return cells;
+}
+
+/**
+ * Where a line's cells break into rows of at most `widthNow(row)` columns (row: the line's
+ * row, from 0): each row as [first, end) cell indices. A word goes whole to the next row
+ * unless it is longer than a row (then it breaks between cells; a wide cell in a
+ * one-column row is taken anyway). The spaces at a break are dropped (wrap()), or with
+ * `hang` kept at the end of the row before, where the input's cursor can stand on them
+ * (input-wrap.ts).
+ */
+export function breakRows(
+  cells: readonly WrapCell[],
+  widthNow: (row: number) => number,
+  hang: boolean,
+): [number, number][] {
+  const rows: [number, number][] = [];
   let i = 0;
   while (i < cells.length) {
-    const width = Math.max(1, widthNow());
+    const width = Math.max(1, widthNow(rows.length));
     let used = 0;
     let j = i;
     let lastSpace = -1;
@@ -146,13 +182,17 @@ function wrapLine(line: string, base: number, widthNow: () => number, out: Segme
       used += cells[j]!.width;
       j++;
     }
-    if (j === i) j = i + 1; // a wide cell in a one-column line: take it anyway
+    if (j === i) j = i + 1;
     let end = j;
-    if (j < cells.length && !cells[j]!.space && lastSpace > i) end = lastSpace;
-    out.push({ start: cells[i]!.start, end: cells[end - 1]!.end });
+    if (j < cells.length) {
+      if (hang && cells[j]!.space) end = j + 1;
+      else if (!cells[j]!.space && lastSpace > i) end = hang ? lastSpace + 1 : lastSpace;
+    }
+    rows.push([i, end]);
     i = end;
-    while (i < cells.length && cells[i]!.space) i++;
+    if (!hang) while (i < cells.length && cells[i]!.space) i++;
   }
+  return rows;
 }
 
 /** Like toCells, but keeping every code unit (dropped marks included) so offsets add up. */
