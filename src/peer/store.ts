@@ -8,9 +8,11 @@
  * turn into one `sync: true` batch (DESIGN.md §4: ~70 k puts/s batched against
  * ~5.6 k/s one by one), so durability costs one fsync per turn, not per message.
  */
+
 import { Level } from 'level';
 import { isNatterError } from '../util/errors.js';
 import { GroupCommit } from '../util/group-commit.js';
+import { CounterKeys } from './counter-keys.js';
 import { PeerCode, peerError } from './errors.js';
 
 /**
@@ -224,6 +226,7 @@ const plainBytes = (value: Uint8Array): Uint8Array =>
  */
 export class PeerStore {
   private readonly commits: GroupCommit<KvOp>;
+  private readonly counters = new CounterKeys();
   private closed = false;
 
   constructor(readonly kv: Kv) {
@@ -273,7 +276,7 @@ export class PeerStore {
       return Promise.reject(peerError(PeerCode.StoreClosed, 'store: write after close'));
     }
     if (ops.length === 0) return Promise.resolve();
-    return this.commits.submit(ops);
+    return this.commits.submit(this.counters.raise(ops));
   }
 
   /** Waits for pending writes, then closes the database. Safe to call twice. */

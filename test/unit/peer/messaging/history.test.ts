@@ -20,6 +20,38 @@ function received(from: string, name: string, msgId: string, text: string): Hist
 }
 
 describe('peer/history', () => {
+  it('numbers entries anew after a restart even when a batch made earlier was written last', async () => {
+    const kv = new MemoryKv();
+    const store = new PeerStore(kv);
+    const history = await History.load(store);
+    // A group's unit makes its entry's ops, then waits; a 1:1 batch makes and writes the next.
+    const groupOps = history.appendOps(received(ALICE, 'alice', '01'.repeat(16), 'group one'), {
+      unread: true,
+      atMs: 10,
+    });
+    const directOps = history.appendOps(received(ALICE, 'alice', '02'.repeat(16), 'direct'), {
+      unread: true,
+      atMs: 11,
+    });
+    await store.write(directOps);
+    await store.write(groupOps);
+    await store.close();
+    // The next process: its entry must not take an unread mark's number.
+    const again = new PeerStore(kv);
+    const later = await History.load(again);
+    await again.write(
+      later.appendOps(received(ALICE, 'alice', '03'.repeat(16), 'later'), {
+        unread: true,
+        atMs: 12,
+      }),
+    );
+    assert.deepEqual(
+      (await later.unread()).map((u) => u.entry.text).sort(),
+      ['direct', 'group one', 'later'],
+      'every unread mark kept',
+    );
+  });
+
   async function withOutgoing() {
     const store = new PeerStore(new MemoryKv());
     const history = await History.load(store);
