@@ -22,6 +22,7 @@ import { clientFeed, howFar, transferError, watchTransfer } from '../file-wait.j
 import { sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
+import { ANSWER_FLUSH_MS } from './accept.js';
 import { transfersThroughRunning } from './file-control.js';
 
 interface TransfersOptions {
@@ -84,6 +85,9 @@ async function follow(ctx: CliContext, opts: TransfersOptions): Promise<void> {
     else if (finished.state === 'done') ctx.out(doneLine(finished));
     if (finished.state !== 'done') failures.push(transferError('transfers', finished));
   }
+  // A download finished here answers its sender ("received": files/replies.ts), as
+  // `natter accept` does; leaving at once left the answer for the next command (a trial).
+  await client.flush(ANSWER_FLUSH_MS);
   await client.logout();
   // Each failure is said; the last one is the command's error (exit 1).
   const last = failures.pop();

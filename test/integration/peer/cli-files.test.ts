@@ -248,6 +248,31 @@ describe('cli files against a real relay', function () {
     assert.deepEqual(await readFile(join(out, 'video.bin')), data, 'into the folder first chosen');
   });
 
+  it('answers the sender when transfers --follow finishes a download stopped by Ctrl-C', async () => {
+    const data = randomBytes(3 * 1024 * 1024);
+    const path = join(dir, 'video.bin');
+    await writeFile(path, data);
+    await ok('a', ['send-file', '--to', 'bob', path, '--chunk-bytes', '4K']);
+    const [offer] = await offers('b');
+    const out = join(dir, 'dl');
+    await mkdir(out);
+    let stop: (signal: string) => void = () => undefined;
+    const stopped = new Promise<string>((resolve) => {
+      stop = resolve;
+    });
+    const first = await as('b', ['accept', offer!.shortId, '--out', out, '--json'], {
+      stop: stopped,
+      onStdout: () => stop('SIGINT'),
+    });
+    assert.equal(first.code, 130, first.stderr);
+    const followed = await ok('b', ['transfers', '--follow']);
+    assert.match(followed.stdout, /received video\.bin/);
+    assert.deepEqual(await readFile(join(out, 'video.bin')), data);
+    // alice's next command hears bob's answer, which the follow sent before it left.
+    const inbox = await ok('a', ['inbox']);
+    assert.match(inbox.stderr, /^natter: bob received video\.bin \(transfer [0-9a-f]{8}\)$/m);
+  });
+
   it('refuses a missing path, a bad id and an unknown one, with their codes', async () => {
     const missing = await as('a', ['send-file', '--to', 'bob', join(dir, 'nope.pdf')]);
     assert.equal(missing.code, 1);
