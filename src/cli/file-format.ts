@@ -109,7 +109,13 @@ function transferState(t: TransferInfo): string {
     return `${t.state}: ${sanitize(t.error.message)} (${t.error.code})`;
   if (t.state === 'waiting') return t.direction === 'upload' ? 'waiting for the relay' : 'waiting';
   if (t.waitingForSender) return WAITING_FOR_SENDER;
-  const said = [t.state, ...(t.replies.length === 0 ? [] : [repliesText(t)])];
+  // An upload on the relay that nobody answered yet is not "done" for its sender (a trial).
+  const unanswered = t.direction === 'upload' && t.state === 'done' && t.replies.length === 0;
+  const said = [
+    t.state,
+    ...(unanswered ? ['no answer yet'] : []),
+    ...(t.replies.length === 0 ? [] : [repliesText(t)]),
+  ];
   if (t.leftOut !== undefined) said.push(`not for ${namesText(t.leftOut)} (over their limit)`);
   return said.join('; ');
 }

@@ -63,7 +63,12 @@ export function addTransfersCommand(program: Command, withContext: WithContext):
         }
         if (opts.json) for (const t of list) ctx.out(transferJson(t));
         else for (const row of transferRows(list)) ctx.out(row);
-        if (opts.follow) ctx.err('natter: the running natter client is carrying them on');
+        if (opts.follow)
+          ctx.err(
+            list.every(ended)
+              ? 'natter: none is in progress'
+              : 'natter: the running natter client is carrying them on',
+          );
       }),
     );
 }

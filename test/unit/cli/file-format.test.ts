@@ -164,6 +164,21 @@ describe('cli file formatting', () => {
     assert.ok(!row!.includes('\u001b'));
   });
 
+  it('says an upload on the relay that nobody answered yet is done with no answer yet, a download done', () => {
+    const done = {
+      state: 'done' as const,
+      doneBytes: 2 * 1024 * 1024,
+      rateBytesPerSec: 0,
+      etaMs: 0,
+    };
+    const [up, down] = transferRows([
+      transfer(done),
+      transfer({ ...done, direction: 'download', shortId: '99993c4d' }),
+    ]);
+    assert.match(up!, /done; no answer yet$/);
+    assert.match(down!, / done$/);
+  });
+
   it('prints one progress line with the numbers of the core', () => {
     assert.equal(
       progressLine(transfer()),
@@ -267,7 +282,10 @@ describe('cli file formatting', () => {
       leftOutText(up),
       'carol and d[2Jave will not get report.pdf: it is over the size they accept',
     );
-    assert.match(transferRows([up])[0]!, /done; not for carol and d\[2Jave \(over their limit\)$/);
+    assert.match(
+      transferRows([up])[0]!,
+      /done; no answer yet; not for carol and d\[2Jave \(over their limit\)$/,
+    );
     assert.deepEqual(JSON.parse(transferJson(up)).leftOut, ['carol', 'd\x1b[2Jave']);
     assert.equal(leftOutText(transfer()), null);
   });
