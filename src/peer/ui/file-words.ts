@@ -79,7 +79,11 @@ export function offerText(o: OfferInfo, ref: string): string {
     case 'accepted':
       return `${who} sends ${what}: accepted automatically (auto-accept), downloading`;
     case 'declined':
-      return `${who} offered ${what}: declined, ${failureText(o.error)}`;
+      // Over this user's own limit: the core's words name the limit (a trial read "larger
+      // than a recipient accepts" and could not tell whose limit).
+      return o.error?.code === 'E_FILE_TOO_LARGE'
+        ? `${who} offered ${what}: declined, ${sanitize(o.error.message)} (${o.error.code})`
+        : `${who} offered ${what}: declined, ${failureText(o.error)}`;
     case 'received':
       return `${who} sent ${what}${o.savedAs === null ? '' : `: ${savedWhere(o)}`}`;
     case 'failed':

@@ -99,13 +99,18 @@ describe('ui files: in words', () => {
       offerText(offer({ state: 'accepted' }), '1a2b'),
       /accepted automatically \(auto-accept\), downloading$/,
     );
+    // Declined over my own limit: the core's words, which name it, not the relay's.
     const over = offer({
       state: 'declined',
-      error: { code: 'E_FILE_TOO_LARGE', message: 'declined: too big' },
+      error: {
+        code: 'E_FILE_TOO_LARGE',
+        message:
+          'it is over your limit of 100.0 MiB (natter config set max-incoming SIZE raises it)\x1b[2J',
+      },
     });
     assert.match(
       offerText(over, '1a2b'),
-      /declined, it is larger than a recipient accepts \(E_FILE_TOO_LARGE\)$/,
+      /declined, it is over your limit of 100\.0 MiB \(natter config set max-incoming SIZE raises it\)\[2J \(E_FILE_TOO_LARGE\)$/,
     );
     const unsafe = offer({
       state: 'failed',

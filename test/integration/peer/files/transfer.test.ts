@@ -228,6 +228,10 @@ describe('file transfer through a real relay', function () {
     const o = await offer;
     assert.equal(o.state, 'declined');
     assert.equal(o.error?.code, 'E_FILE_TOO_LARGE');
+    assert.match(
+      o.error?.message ?? '',
+      /^it is over your limit of 9\.8 KiB \(natter config set max-incoming/,
+    );
     assert.deepEqual(again.transfers(), []);
   });
 
