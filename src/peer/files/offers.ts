@@ -85,7 +85,7 @@ export function decide(record: IncomingRecord, settings: FileSettings): Decision
 export function overLimit(record: IncomingRecord, settings: FileSettings) {
   return {
     code: TransferCode.TooLarge,
-    message: `it is over your limit of ${formatSize(settings.maxIncomingBytes)} (natter config set max-incoming SIZE raises it)`,
+    message: `its ${formatSize(record.offer.size)} is over your limit of ${formatSize(settings.maxIncomingBytes)} (natter config set max-incoming SIZE raises it)`,
   };
 }
 

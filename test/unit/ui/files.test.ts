@@ -105,12 +105,12 @@ describe('ui files: in words', () => {
       error: {
         code: 'E_FILE_TOO_LARGE',
         message:
-          'it is over your limit of 100.0 MiB (natter config set max-incoming SIZE raises it)\x1b[2J',
+          'its 200.0 MiB is over your limit of 100.0 MiB (natter config set max-incoming SIZE raises it)\x1b[2J',
       },
     });
     assert.match(
       offerText(over, '1a2b'),
-      /declined, it is over your limit of 100\.0 MiB \(natter config set max-incoming SIZE raises it\)\[2J \(E_FILE_TOO_LARGE\)$/,
+      /declined, its 200\.0 MiB is over your limit of 100\.0 MiB \(natter config set max-incoming SIZE raises it\)\[2J \(E_FILE_TOO_LARGE\)$/,
     );
     const unsafe = offer({
       state: 'failed',

@@ -230,7 +230,7 @@ describe('file transfer through a real relay', function () {
     assert.equal(o.error?.code, 'E_FILE_TOO_LARGE');
     assert.match(
       o.error?.message ?? '',
-      /^it is over your limit of 9\.8 KiB \(natter config set max-incoming/,
+      /^its 48\.8 KiB is over your limit of 9\.8 KiB \(natter config set max-incoming/,
     );
     assert.deepEqual(again.transfers(), []);
   });
