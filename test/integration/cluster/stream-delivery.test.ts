@@ -16,7 +16,7 @@ import { mailSubject } from '../../../src/relay/cluster/mail-stream.js';
 import { MSG_ID_HEADER } from '../../../src/relay/cluster/publisher.js';
 import { StreamDelivery } from '../../../src/relay/cluster/stream-delivery.js';
 import type { DeliveryLink } from '../../../src/relay/delivery.js';
-import { DEFAULT_RELAY_LIMITS } from '../../../src/relay/limits.js';
+import { DEFAULT_RELAY_LIMITS, type RelayLimits } from '../../../src/relay/limits.js';
 import { systemClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { type NatsNode, natsServerPath, startNats } from '../../helpers/nats.js';
@@ -43,6 +43,27 @@ function failingReads(
   });
   const jsm = Object.create(link.jsm, { streams: { value: faultyStreams } });
   return { link: Object.create(link, { jsm: { value: jsm } }) as ClusterLink, tried: () => tried };
+}
+
+/** A session's StreamDelivery on `link`, nothing else of the mailbox around it. */
+function streamDelivery(
+  session: DeliveryLink,
+  link: ClusterLink,
+  limits: Partial<RelayLimits> = {},
+): StreamDelivery {
+  return new StreamDelivery(session, {
+    link,
+    clock: systemClock,
+    limits: { ...DEFAULT_RELAY_LIMITS, ...limits },
+    log: silentLogger,
+    withSeq: (record) => record,
+    started: () => {},
+    stopped: () => {},
+    track: () => {},
+    goneBelow: () => {},
+    deleteMail: async () => {},
+    earlyAcked: () => false,
+  });
 }
 
 (natsServerPath ? describe : describe.skip)('a session’s cluster mail (integration)', function () {
@@ -78,19 +99,7 @@ function failingReads(
       fail: (code, message) => failed.push(`${code} ${message}`),
     };
     const faulty = failingReads(link, 1);
-    const delivery = new StreamDelivery(session, {
-      link: faulty.link,
-      clock: systemClock,
-      limits: DEFAULT_RELAY_LIMITS,
-      log: silentLogger,
-      withSeq: (record) => record,
-      started: () => {},
-      stopped: () => {},
-      track: () => {},
-      goneBelow: () => {},
-      deleteMail: async () => {},
-      earlyAcked: () => false,
-    });
+    const delivery = streamDelivery(session, faulty.link);
     delivery.start();
     try {
       const end = Date.now() + 20_000;
@@ -127,19 +136,7 @@ function failingReads(
       understands: () => false,
       fail: () => {},
     };
-    const delivery = new StreamDelivery(session, {
-      link,
-      clock: systemClock,
-      limits: { ...DEFAULT_RELAY_LIMITS, maxUnackedDeliveries: 50 },
-      log: silentLogger,
-      withSeq: (record) => record,
-      started: () => {},
-      stopped: () => {},
-      track: () => {},
-      goneBelow: () => {},
-      deleteMail: async () => {},
-      earlyAcked: () => false,
-    });
+    const delivery = streamDelivery(session, link, { maxUnackedDeliveries: 50 });
     const settle = () => new Promise((r) => setTimeout(r, 400));
     delivery.start();
     try {

@@ -222,7 +222,8 @@ describe('cli files against a real relay', function () {
     assert.deepEqual(await readFile(join(out, 'big.bin')), await readFile(path));
   });
 
-  it('resumes a download stopped by Ctrl-C when accept is run again', async () => {
+  /** alice sends 3 MiB to bob, who accepts it into `out` and stops at Ctrl-C once it began. */
+  async function stoppedDownload() {
     const data = randomBytes(3 * 1024 * 1024);
     const path = join(dir, 'video.bin');
     await writeFile(path, data);
@@ -239,32 +240,22 @@ describe('cli files against a real relay', function () {
       onStdout: () => stop('SIGINT'),
     });
     assert.equal(first.code, 130, first.stderr);
+    return { data, out, offer: offer!, first };
+  }
+
+  it('resumes a download stopped by Ctrl-C when accept is run again', async () => {
+    const { data, out, offer, first } = await stoppedDownload();
     assert.match(
       first.stderr,
       /accept: interrupted at \d+% .*natter accept [0-9a-f]{8} resumes it/,
     );
-    const again = await ok('b', ['accept', offer!.shortId]);
+    const again = await ok('b', ['accept', offer.shortId]);
     assert.match(again.stdout, /received video\.bin \(3\.0 MiB\) from alice: saved as /);
     assert.deepEqual(await readFile(join(out, 'video.bin')), data, 'into the folder first chosen');
   });
 
   it('answers the sender when transfers --follow finishes a download stopped by Ctrl-C', async () => {
-    const data = randomBytes(3 * 1024 * 1024);
-    const path = join(dir, 'video.bin');
-    await writeFile(path, data);
-    await ok('a', ['send-file', '--to', 'bob', path, '--chunk-bytes', '4K']);
-    const [offer] = await offers('b');
-    const out = join(dir, 'dl');
-    await mkdir(out);
-    let stop: (signal: string) => void = () => undefined;
-    const stopped = new Promise<string>((resolve) => {
-      stop = resolve;
-    });
-    const first = await as('b', ['accept', offer!.shortId, '--out', out, '--json'], {
-      stop: stopped,
-      onStdout: () => stop('SIGINT'),
-    });
-    assert.equal(first.code, 130, first.stderr);
+    const { data, out } = await stoppedDownload();
     const followed = await ok('b', ['transfers', '--follow']);
     assert.match(followed.stdout, /received video\.bin/);
     assert.deepEqual(await readFile(join(out, 'video.bin')), data);
