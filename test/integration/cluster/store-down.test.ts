@@ -7,25 +7,12 @@
  * `natter inbox` beside it (through its control socket) says what it says alone.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jsonLines, profileCli } from '../../helpers/cli.js';
 import { type NatsNode, natsServerPath, startNats } from '../../helpers/nats.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
+import { STORE_BACK, STORE_DOWN, sessionsReady, until } from '../../helpers/store-lines.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
-
-const DOWN =
-  'natter: the relay cannot reach its mail store; waiting mail will arrive when it is back (E_STORE_UNAVAILABLE)\n';
-const BACK = 'natter: the relay reaches its mail store again; waiting mail follows\n';
-
-/** Resolves once `check` holds (polled every 20 ms, `ms` at most). */
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000) {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) assert.fail(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 (natsServerPath ? describe : describe.skip)('inbox with the cluster’s store down', function () {
   this.timeout(40_000);
@@ -53,7 +40,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
   it('says the relay cannot reach its mail store and exits 1, then delivers the mail once it is back', async () => {
     await nats.stop();
     const down = await as('b', ['inbox', '--json']);
-    assert.deepEqual(down, { code: 1, stdout: '', stderr: DOWN });
+    assert.deepEqual(down, { code: 1, stdout: '', stderr: STORE_DOWN });
     await nats.restart();
     // The relay's NATS connection comes back within its reconnect wait.
     let got: { text: string }[] = [];
@@ -75,10 +62,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
 
   it('has a follower say it, keep waiting, say when the store is back, and print the mail once', async () => {
     const log = join(dir, 'b', 'natter.log');
-    const sessions = async () =>
-      (await readFile(log, 'utf8').catch(() => ''))
-        .split('\n')
-        .filter((l) => l.includes('relay session ready')).length;
+    const sessions = () => sessionsReady(log);
     const before = await sessions();
     await nats.stop();
     let stop: (s: string) => void = () => undefined;
@@ -103,7 +87,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
       jsonLines<{ text: string }>(r).map((m) => m.text),
       ['waiting for bob'],
     );
-    assert.equal(r.stderr, `${DOWN}${BACK}`);
+    assert.equal(r.stderr, `${STORE_DOWN}${STORE_BACK}`);
     assert.deepEqual(jsonLines(await as('b', ['inbox', '--json'])), []);
   });
 
@@ -128,7 +112,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
       beside = await as('b', ['inbox', '--json']);
       return false;
     });
-    assert.deepEqual(beside, { code: 1, stdout: '', stderr: DOWN });
+    assert.deepEqual(beside, { code: 1, stdout: '', stderr: STORE_DOWN });
     // Sent while the store is down: the relay cannot store it, and alice's client keeps it.
     const sent = as('a', ['send', '--to', 'bob', '--wait', '20000', 'sent while down']);
     await new Promise((r) => setTimeout(r, 300));
@@ -145,7 +129,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
       jsonLines<{ text: string }>(r).map((m) => m.text),
       ['waiting for bob', 'sent while down'],
     );
-    assert.equal(r.stderr, `${DOWN}${BACK}`);
+    assert.equal(r.stderr, `${STORE_DOWN}${STORE_BACK}`);
     assert.deepEqual(await as('b', ['inbox', '--json']), {
       code: 0,
       stdout: '',

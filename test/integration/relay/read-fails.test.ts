@@ -10,18 +10,14 @@
  * fails a cluster's reads: everything above the database is the real relay.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MAIL_PREFIX } from '../../../src/relay/mail-keys.js';
 import type { KvRange } from '../../../src/relay/store/kv.js';
 import { LevelKv } from '../../../src/relay/store/level.js';
 import { jsonLines, profileCli } from '../../helpers/cli.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
+import { STORE_BACK, STORE_DOWN, sessionsReady, until } from '../../helpers/store-lines.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
-
-const DOWN =
-  'natter: the relay cannot reach its mail store; waiting mail will arrive when it is back (E_STORE_UNAVAILABLE)\n';
-const BACK = 'natter: the relay reaches its mail store again; waiting mail follows\n';
 
 /** Every LevelDB range read of stored mail fails, as an I/O error does, until `heal`. */
 function failMailReads(): { heal(): void; restore(): void; tried(): number } {
@@ -45,15 +41,6 @@ function failMailReads(): { heal(): void; restore(): void; tried(): number } {
     },
     tried: () => tried,
   };
-}
-
-/** Resolves once `check` holds (polled every 20 ms, `ms` at most). */
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) assert.fail(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('inbox when a standalone relay cannot read its stored mail', function () {
@@ -83,7 +70,7 @@ describe('inbox when a standalone relay cannot read its stored mail', function (
     fault = failMailReads();
     const down = await as('b', ['inbox', '--json']);
     assert.ok(fault.tried() > 0, 'the catch-up read was tried');
-    assert.deepEqual(down, { code: 1, stdout: '', stderr: DOWN });
+    assert.deepEqual(down, { code: 1, stdout: '', stderr: STORE_DOWN });
     fault.heal();
     const back = await as('b', ['inbox', '--json']);
     assert.equal(back.code, 0, back.stderr);
@@ -100,10 +87,7 @@ describe('inbox when a standalone relay cannot read its stored mail', function (
 
   it('has a follower keep its session, say it, and print the mail once when reads work', async () => {
     const log = join(dir, 'b', 'natter.log');
-    const sessions = async () =>
-      (await readFile(log, 'utf8').catch(() => ''))
-        .split('\n')
-        .filter((l) => l.includes('relay session ready')).length;
+    const sessions = () => sessionsReady(log);
     const before = await sessions();
     fault = failMailReads();
     let stop: (s: string) => void = () => undefined;
@@ -117,12 +101,12 @@ describe('inbox when a standalone relay cannot read its stored mail', function (
       },
     });
     const f = fault;
-    await until('the follower’s catch-up read', () => f.tried() > 0);
+    await until('the follower’s catch-up read', () => f.tried() > 0, 10_000);
     // Tried again a second later, on the same session.
     const first = f.tried();
     await until('the read tried again', () => f.tried() > first, 3_000);
     fault.heal();
-    await until('the mail', () => out.includes('waiting for bob'));
+    await until('the mail', () => out.includes('waiting for bob'), 10_000);
     await new Promise((r) => setTimeout(r, 300));
     stop('SIGINT');
     const r = await follow;
@@ -131,7 +115,7 @@ describe('inbox when a standalone relay cannot read its stored mail', function (
       jsonLines<{ text: string }>(r).map((m) => m.text),
       ['waiting for bob'],
     );
-    assert.equal(r.stderr, `${DOWN}${BACK}`);
+    assert.equal(r.stderr, `${STORE_DOWN}${STORE_BACK}`);
     assert.equal((await sessions()) - before, 1, 'one session, never ended');
     assert.deepEqual(jsonLines(await as('b', ['inbox', '--json'])), []);
   });
