@@ -29,7 +29,10 @@ export function groupNoticeText(
     case 'promoted':
       return `${who(notice.by)} made ${who(notice.member)} an admin`;
     case 'demoted':
-      return `${who(notice.by)} made ${who(notice.member)} a member (no longer admin)`;
+      // An admin demoting themselves read "alice made alice a member" (a trial).
+      return nameKey(notice.by) === nameKey(notice.member)
+        ? `${who(notice.by)} stepped down as admin`
+        : `${who(notice.by)} made ${who(notice.member)} a member (no longer admin)`;
     case 'renamed':
       return `${who(notice.by)} renamed the group to ${clean(notice.to)}`;
     case 'left':

@@ -222,6 +222,11 @@ describe('ui groups: membership changes in words', () => {
       'bob renamed the group to x',
     );
     assert.equal(said({ kind: 'left', member: 'bob' }), 'bob left');
+    assert.equal(said({ kind: 'demoted', by: 'bob', member: 'Bob' }), 'bob stepped down as admin');
+    assert.equal(
+      said({ kind: 'demoted', by: 'alice', member: 'alice' }),
+      'you stepped down as admin',
+    );
   });
 
   it('sanitises every name and the new group name', () => {
