@@ -26,11 +26,15 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
    * The refusal last shown per conversation: a full relay refuses every retry,
    * and one note per cause is enough until something gets through.
    */
+  /** Conversations the list gained for a message queued by someone else (a script). */
+  const madeFor = new Set<string>();
   const refusedShown = new Map<string, string>();
   return [
     core.on('message:received', (m) => showReceived(p, m)),
     core.on('message:queued', (e) => {
-      const conv = s.get(e.conversation) ?? (e.to === undefined ? undefined : s.ensure(e.to));
+      const known = s.get(e.conversation);
+      const conv = known ?? (e.to === undefined ? undefined : s.ensure(e.to));
+      if (known === undefined && conv !== undefined) madeFor.add(conv.id);
       if (conv !== undefined) conv.lastMs = Math.max(conv.lastMs, p.clock.now());
       p.saver.schedule();
       p.conversation.queued(e);
@@ -38,6 +42,12 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
     }),
     core.on('message:status', (e) => {
       if (e.state !== 'queued') refusedShown.delete(e.conversation);
+      // A script's message to a name nobody has (natter send --to zed, through this chat):
+      // the core forgets it, and the conversation its queueing added goes with it (a trial
+      // found `zed?` left in the list, and after a restart).
+      if (madeFor.delete(e.conversation) && e.reason === 'unknown-recipient') {
+        if (s.activeId !== e.conversation) s.close(e.conversation);
+      }
       p.conversation.outgoing(e);
     }),
     core.on('message:damaged', () => takeDamaged(p)),

@@ -140,6 +140,38 @@ describe('ui screen: everyday use', () => {
     assert.match(screenText(h), /alice: sent by a script/, 'the open conversation stays');
   });
 
+  it("drops the conversation a script's message to nobody added, once the core forgets it", async () => {
+    const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
+    h.core.receive('bob', 'hello');
+    h.app.open('bob');
+    await h.settle();
+    // `natter send --to zed` beside the chat: queued, then refused for good (no such user).
+    const msgId = await h.core.send('zed', 'hi');
+    await h.settle();
+    assert.deepEqual(names(h), ['bob', 'zed']);
+    h.core.emit('message:status', {
+      msgId,
+      conversation: conversationIdOf('zed'),
+      state: 'failed',
+      reason: 'unknown-recipient',
+    });
+    await h.settle();
+    assert.deepEqual(names(h), ['bob'], 'no conversation with no one');
+    // One the user opened is theirs to close: it stays, with the reason.
+    h.app.open('nobody');
+    await h.settle();
+    await h.type('hello?\r');
+    const mine = h.core.stored.get(conversationIdOf('nobody'))![0]!.msgId;
+    h.core.emit('message:status', {
+      msgId: mine,
+      conversation: conversationIdOf('nobody'),
+      state: 'failed',
+      reason: 'unknown-recipient',
+    });
+    await h.settle();
+    assert.deepEqual(names(h), ['bob', 'nobody']);
+  });
+
   it('says why a message was not sent in words, not as a code', async () => {
     const h = await start();
     h.app.open('nobody');
