@@ -6,6 +6,7 @@
 import { toHex } from '../../util/bytes.js';
 import type { Clock } from '../../util/clock.js';
 import type { Frame, FrameOf } from '../../wire/types.js';
+import type { ConversationId } from '../conversations/ids.js';
 import type { PeerEvents } from '../events.js';
 import type { KvOp } from '../store.js';
 import { type OfferInfo, TRANSFER_REF_MIN_DIGITS, type TransferInfo } from './api.js';
@@ -14,6 +15,7 @@ import { Download } from './downloads.js';
 import { decide, offerInfo, overLimit } from './offers.js';
 import { ProgressMeter } from './progress.js';
 import { type IncomingRecord, incomingOps, type TransferError } from './records.js';
+import { safeDisplayName } from './safe-name.js';
 import { downloadDirOf, type FileSettings } from './settings.js';
 import { TransferCode, transferError } from './transfer-errors.js';
 import type { Upload } from './uploads.js';
@@ -46,6 +48,8 @@ export class TransferBook {
     private readonly link: { send(frame: Frame): boolean },
     /** A download just ended (received, declined or failed): its sender may be owed an answer. */
     private readonly ended: (r: IncomingRecord) => void = () => undefined,
+    /** A group's name now: a file offered before a rename is listed under the new one. */
+    private readonly groupName: (c: ConversationId) => string | undefined = () => undefined,
   ) {}
 
   addUpload(u: Upload): void {
@@ -125,10 +129,24 @@ export class TransferBook {
     const id = t.record.offer.transferId;
     const meter = this.meters.get(id) ?? new ProgressMeter();
     const now = this.clock.now();
+    const named = this.named(t.record.conversation);
     const info = t instanceof Download ? downloadInfo(t, meter, now) : uploadInfo(t, meter, now);
+    if (named !== undefined && info.peer.startsWith('#')) info.peer = `#${named}`;
     // Nothing moves while the link is down: 'waiting' (api.ts), not the last rate and ETA.
     if (!this.offline || info.state !== 'running') return info;
     return { ...info, state: 'waiting', rateBytesPerSec: 0, etaMs: null, waitingForSender: false };
+  }
+
+  /** offerInfo(), its group under the group's name now. */
+  private offerNow(r: IncomingRecord): OfferInfo {
+    const info = offerInfo(r);
+    const named = info.group === null ? undefined : this.named(r.conversation);
+    return named === undefined ? info : { ...info, group: named };
+  }
+
+  private named(conversation: ConversationId): string | undefined {
+    const name = this.groupName(conversation);
+    return name === undefined ? undefined : safeDisplayName(name);
   }
 
   /** No session is ready before the first one: what a profile holds 'running' waits for it. */
@@ -157,7 +175,7 @@ export class TransferBook {
 
   /** Every incoming offer, whatever its state, oldest first (byTime). */
   offers(): OfferInfo[] {
-    return byTime(this.downloads()).map((dl) => offerInfo(dl.record));
+    return byTime(this.downloads()).map((dl) => this.offerNow(dl.record));
   }
 
   /**
@@ -209,7 +227,7 @@ export class TransferBook {
     this.told.add(id);
     if (t instanceof Download) this.ended(t.record);
     if (t instanceof Download && t.record.state === 'received') {
-      this.events.emit('file:received', offerInfo(t.record));
+      this.events.emit('file:received', this.offerNow(t.record));
     }
     this.events.emit('transfer:finished', info);
     const waiting = this.waiters.get(id) ?? [];
@@ -230,7 +248,7 @@ export class TransferBook {
       }
     } finally {
       // Announced whatever happened: an auto-accept that failed leaves it offered.
-      this.events.emit('file:offer', offerInfo(dl.record));
+      this.events.emit('file:offer', this.offerNow(dl.record));
     }
   }
 

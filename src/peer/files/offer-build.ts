@@ -13,6 +13,7 @@ import {
 import { randomBytes } from '../../crypto/random.js';
 import { TRANSFER_ID_BYTES } from '../../wire/limits.js';
 import type { FileOffer } from '../../wire/types.js';
+import type { ConversationId } from '../conversations/ids.js';
 import type { FileTarget } from './api.js';
 import { type OutgoingRecord, storeOffer } from './records.js';
 import type { ReplyPoster } from './replies.js';
@@ -32,6 +33,8 @@ export interface OfferPoster extends ReplyPoster {
   post(target: ResolvedTarget, offer: FileOffer, nowMs: number): Promise<void>;
   /** The members a group's file was left out for (user ids from the relay), as record fields. */
   leftOut(target: ResolvedTarget, ids: readonly Uint8Array[]): Pick<OutgoingRecord, 'leftOut'>;
+  /** The name of the group of `conversation` now (a group renamed since a file was offered). */
+  groupName?(conversation: ConversationId): string | undefined;
 }
 
 /** The chunk size asked for, or the default. E_FILE_BAD_STATE out of range. */

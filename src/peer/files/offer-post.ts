@@ -11,7 +11,7 @@ import { MSG_ID_BYTES } from '../../wire/limits.js';
 import { normalizePseudonym, pseudonymKey } from '../../wire/text.js';
 import type { FileOffer, FileReplyOutcome } from '../../wire/types.js';
 import type { DirectConversations } from '../conversations/direct.js';
-import { directConversation } from '../conversations/ids.js';
+import { type ConversationId, directConversation } from '../conversations/ids.js';
 import { PeerCode, peerError } from '../errors.js';
 import type { PeerEvents } from '../events.js';
 import type { Groups } from '../groups/groups.js';
@@ -29,7 +29,7 @@ export interface OfferPostDeps extends ComposeDeps {
   store: PeerStore;
   direct: Pick<DirectConversations, 'resolve'>;
   sender: Pick<OutboxSender, 'holdFor' | 'kick'>;
-  groups: Pick<Groups, 'info' | 'sendOffer'>;
+  groups: Pick<Groups, 'info' | 'sendOffer' | 'nameOf'>;
   /** 'message:queued' for each offer: a chat shows an offer a script made beside it. */
   events: PeerEvents;
 }
@@ -122,6 +122,10 @@ export class OfferPost implements OfferPoster {
       return { userId, name: m === undefined ? userId.slice(0, 8) : safeDisplayName(m.pseudonym) };
     });
     return { leftOut };
+  }
+
+  groupName(conversation: ConversationId): string | undefined {
+    return this.d.groups.nameOf(conversation);
   }
 
   async post(target: ResolvedTarget, offer: FileOffer, nowMs: number): Promise<void> {

@@ -90,6 +90,7 @@ export class FileTransfers implements OfferSink {
       (ops) => d.store.write(ops),
       d.link,
       (r) => this.replies.ended(r),
+      (conversation) => d.poster.groupName?.(conversation),
     );
     this.replies = new FileReplies({ ...d, book: this.book });
     this.env = new TransferEnv({ ...d, book: this.book });

@@ -68,4 +68,21 @@ describe("a group's file and its members' size limits", function () {
     });
     assert.deepEqual(alice.transfers(), []);
   });
+
+  it('lists a group file under the group name it has now, after a rename', async () => {
+    const { alice, bob } = await fileTeam(world);
+    const src = await makeTempDir('natter-src-');
+    await writePattern(join(src, 'notes.txt'), 3000, 7);
+    const offered = nextEvent(bob, 'file:offer', (o) => o.name === 'notes.txt', 10_000);
+    const sent = await alice.sendFile({ group: 'team' }, [join(src, 'notes.txt')]);
+    const offer = await offered;
+    assert.equal(offer.group, 'team');
+    await alice.renameGroup('team', 'crew');
+    await waitFor(
+      () => bob.fileOffers().find((o) => o.id === offer.id)?.group === 'crew',
+      10_000,
+      "bob's list under the new name",
+    );
+    assert.equal(alice.transfers().find((t) => t.id === sent.id)?.peer, '#crew');
+  });
 });
