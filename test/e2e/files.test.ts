@@ -280,12 +280,14 @@ describe('e2e: a 200 MiB file through a relay killed mid-transfer (spawned proce
     // Reported where it is awaited, below; not as an unhandled rejection if bob fails first.
     restarted.catch(() => {});
 
-    // bob learns of the offer as a user would: `natter files` until it is listed.
+    // bob learns of the offer as a user would: `natter files` until it is listed. The kill
+    // may fall while it runs: `--wait` tries a refused relay again, as a user who knows it
+    // restarts would (without it a refused connection fails within a second: one CI run).
     let offer: OfferLine | undefined;
     while (offer === undefined) {
       assert.ok(Date.now() < deadline, 'the offer never reached bob');
       assert.ok(sender.running || (await sender.done).code === 0, `send-file: ${sender.stderr}`);
-      const files = await ok('files', ['files', '--json'], env('bob'));
+      const files = await ok('files', ['files', '--json', '--wait', '30000'], env('bob'));
       offer = files.stdout
         .split('\n')
         .filter((l) => l.startsWith('{'))
