@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import type { CliOptions, CliRun } from './cli.js';
 
 export const STORE_DOWN =
   'natter: the relay cannot reach its mail store; waiting mail will arrive when it is back (E_STORE_UNAVAILABLE)\n';
@@ -28,4 +29,25 @@ export async function sessionsReady(log: string): Promise<number> {
   return (await readFile(log, 'utf8').catch(() => ''))
     .split('\n')
     .filter((l) => l.includes('relay session ready')).length;
+}
+
+/**
+ * `natter inbox --follow --json` as `who` through `as` (profileCli's): what it printed so
+ * far, Ctrl-C, and its end.
+ */
+export function followInbox(
+  as: (who: string, argv: string[], options?: CliOptions) => Promise<CliRun>,
+  who: string,
+): { out: () => string; stop: (signal: string) => void; done: Promise<CliRun> } {
+  let stop: (signal: string) => void = () => undefined;
+  let out = '';
+  const done = as(who, ['inbox', '--follow', '--json'], {
+    stop: new Promise<string>((resolve) => {
+      stop = resolve;
+    }),
+    onStdout: (chunk) => {
+      out += chunk;
+    },
+  });
+  return { out: () => out, stop: (signal) => stop(signal), done };
 }

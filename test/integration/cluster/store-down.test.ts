@@ -11,7 +11,13 @@ import { join } from 'node:path';
 import { jsonLines, profileCli } from '../../helpers/cli.js';
 import { type NatsNode, natsServerPath, startNats } from '../../helpers/nats.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
-import { STORE_BACK, STORE_DOWN, sessionsReady, until } from '../../helpers/store-lines.js';
+import {
+  followInbox,
+  STORE_BACK,
+  STORE_DOWN,
+  sessionsReady,
+  until,
+} from '../../helpers/store-lines.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
 (natsServerPath ? describe : describe.skip)('inbox with the cluster’s store down', function () {
@@ -65,19 +71,10 @@ import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
     const sessions = () => sessionsReady(log);
     const before = await sessions();
     await nats.stop();
-    let stop: (s: string) => void = () => undefined;
-    let out = '';
-    const follow = as('b', ['inbox', '--follow', '--json'], {
-      stop: new Promise<string>((resolve) => {
-        stop = resolve;
-      }),
-      onStdout: (chunk) => {
-        out += chunk;
-      },
-    });
+    const { out, stop, done: follow } = followInbox(as, 'b');
     await until('the follower’s session', async () => (await sessions()) > before);
     await nats.restart();
-    await until('the mail', () => out.includes('waiting for bob'));
+    await until('the mail', () => out().includes('waiting for bob'));
     // A moment for a second copy, were one to come.
     await new Promise((r) => setTimeout(r, 500));
     stop('SIGINT');
@@ -92,18 +89,9 @@ import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
   });
 
   it('has a session the store left say so, an inbox beside it exit 1, and the mail sent meanwhile arrive once', async () => {
-    let stop: (s: string) => void = () => undefined;
-    let out = '';
-    const follow = as('b', ['inbox', '--follow', '--json'], {
-      stop: new Promise<string>((resolve) => {
-        stop = resolve;
-      }),
-      onStdout: (chunk) => {
-        out += chunk;
-      },
-    });
+    const { out, stop, done: follow } = followInbox(as, 'b');
     // Logged in with the store up: the mail waiting is printed.
-    await until('the waiting mail', () => out.includes('waiting for bob'));
+    await until('the waiting mail', () => out().includes('waiting for bob'));
     await nats.stop();
     // `natter inbox` beside the follower reads through its control socket.
     let beside = await as('b', ['inbox', '--json']);
@@ -119,7 +107,7 @@ import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
     await nats.restart();
     const s = await sent;
     assert.equal(s.code, 0, s.stderr);
-    await until('the mail sent meanwhile', () => out.includes('sent while down'));
+    await until('the mail sent meanwhile', () => out().includes('sent while down'));
     // A moment for a second copy, were one to come.
     await new Promise((r) => setTimeout(r, 500));
     stop('SIGINT');

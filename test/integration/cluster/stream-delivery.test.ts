@@ -45,6 +45,22 @@ function failingReads(
   return { link: Object.create(link, { jsm: { value: jsm } }) as ClusterLink, tried: () => tried };
 }
 
+/** A ready session of `userHex` that keeps what it is pushed and why it would be ended. */
+function recordingSession(userHex: string) {
+  const got: Uint8Array[] = [];
+  const failed: string[] = [];
+  const session: DeliveryLink = {
+    userHex,
+    ready: true,
+    bufferedBytes: 0,
+    sendEncoded: (body) => got.push(body),
+    send: () => {},
+    understands: () => false,
+    fail: (code, message) => failed.push(`${code} ${message}`),
+  };
+  return { session, got, failed };
+}
+
 /** A session's StreamDelivery on `link`, nothing else of the mailbox around it. */
 function streamDelivery(
   session: DeliveryLink,
@@ -87,17 +103,7 @@ function streamDelivery(
     const h = headers();
     h.set(MSG_ID_HEADER, 'm1');
     await link.js.publish(mailSubject(userHex), new Uint8Array([1, 2, 3]), { headers: h });
-    const got: Uint8Array[] = [];
-    const failed: string[] = [];
-    const session: DeliveryLink = {
-      userHex,
-      ready: true,
-      bufferedBytes: 0,
-      sendEncoded: (body) => got.push(body),
-      send: () => {},
-      understands: () => false,
-      fail: (code, message) => failed.push(`${code} ${message}`),
-    };
+    const { session, got, failed } = recordingSession(userHex);
     const faulty = failingReads(link, 1);
     const delivery = streamDelivery(session, faulty.link);
     delivery.start();
@@ -126,16 +132,7 @@ function streamDelivery(
       h.set(MSG_ID_HEADER, `m${i}`);
       await link.js.publish(mailSubject(userHex), new Uint8Array([i & 0xff]), { headers: h });
     }
-    const got: Uint8Array[] = [];
-    const session: DeliveryLink = {
-      userHex,
-      ready: true,
-      bufferedBytes: 0,
-      sendEncoded: (body) => got.push(body),
-      send: () => {},
-      understands: () => false,
-      fail: () => {},
-    };
+    const { session, got } = recordingSession(userHex);
     const delivery = streamDelivery(session, link, { maxUnackedDeliveries: 50 });
     const settle = () => new Promise((r) => setTimeout(r, 400));
     delivery.start();

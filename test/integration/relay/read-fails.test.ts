@@ -16,7 +16,13 @@ import type { KvRange } from '../../../src/relay/store/kv.js';
 import { LevelKv } from '../../../src/relay/store/level.js';
 import { jsonLines, profileCli } from '../../helpers/cli.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
-import { STORE_BACK, STORE_DOWN, sessionsReady, until } from '../../helpers/store-lines.js';
+import {
+  followInbox,
+  STORE_BACK,
+  STORE_DOWN,
+  sessionsReady,
+  until,
+} from '../../helpers/store-lines.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
 /** Every LevelDB range read of stored mail fails, as an I/O error does, until `heal`. */
@@ -90,23 +96,14 @@ describe('inbox when a standalone relay cannot read its stored mail', function (
     const sessions = () => sessionsReady(log);
     const before = await sessions();
     fault = failMailReads();
-    let stop: (s: string) => void = () => undefined;
-    let out = '';
-    const follow = as('b', ['inbox', '--follow', '--json'], {
-      stop: new Promise<string>((resolve) => {
-        stop = resolve;
-      }),
-      onStdout: (chunk) => {
-        out += chunk;
-      },
-    });
+    const { out, stop, done: follow } = followInbox(as, 'b');
     const f = fault;
     await until('the follower’s catch-up read', () => f.tried() > 0, 10_000);
     // Tried again a second later, on the same session.
     const first = f.tried();
     await until('the read tried again', () => f.tried() > first, 3_000);
     fault.heal();
-    await until('the mail', () => out.includes('waiting for bob'), 10_000);
+    await until('the mail', () => out().includes('waiting for bob'), 10_000);
     await new Promise((r) => setTimeout(r, 300));
     stop('SIGINT');
     const r = await follow;
