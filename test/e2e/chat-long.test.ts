@@ -7,31 +7,21 @@
  * when tmux is not installed.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { hasTmux, root, sleep } from './fixtures/tmux-chat.js';
 
 const run = promisify(execFile);
-const root = resolve(import.meta.dirname, '..', '..');
 const cli = join(root, 'dist', 'cli.js');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** About 60 KB: 625 numbered lines of 96 characters. */
 const LONG = Array.from(
   { length: 625 },
   (_, i) => `line ${String(i + 1).padStart(3, '0')} ${'y'.repeat(87)}`,
 ).join('\n');
 const WORDS = 'the quick brown fox jumps over the lazy dog';
-
-function hasTmux(): boolean {
-  try {
-    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('e2e: natter chat with a long message and a long input line', function () {
   this.timeout(60_000);
