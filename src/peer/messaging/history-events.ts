@@ -75,41 +75,7 @@ export async function hasEvent(store: PeerStore, gid: string, seq: number): Prom
 
 /** The newest `limit` values under `prefix`, newest first. */
 export async function newest<T>(store: PeerStore, prefix: string, limit: number): Promise<T[]> {
-  return (await newestKeyed<T>(store, prefix, limit)).map((e) => e.entry);
-}
-
-async function newestKeyed<T>(store: PeerStore, prefix: string, limit: number) {
-  const out: { order: string; entry: T }[] = [];
-  for await (const [key, entry] of store.scan<T>(prefix, { reverse: true, limit })) {
-    out.push({ order: key.slice(prefix.length), entry });
-  }
+  const out: T[] = [];
+  for await (const [, entry] of store.scan<T>(prefix, { reverse: true, limit })) out.push(entry);
   return out;
-}
-
-/**
- * The last `limit` messages and events of a conversation, oldest first: the newest of
- * each range merged by the suffix they sort by (time, then local seq; both fixed width).
- */
-export async function timeline(
-  store: PeerStore,
-  conversation: ConversationId,
-  limit: number,
-): Promise<HistoryItem[]> {
-  const a = await newestKeyed<HistoryEntry>(store, messagesPrefix(conversation), limit);
-  const b = await newestKeyed<GroupEventEntry>(store, eventsPrefix(conversation), limit);
-  const out: HistoryItem[] = [];
-  let i = 0;
-  let j = 0;
-  while (out.length < limit && (i < a.length || j < b.length)) {
-    const x = a[i];
-    const y = b[j];
-    if (y === undefined || (x !== undefined && x.order > y.order)) {
-      out.push(x!.entry);
-      i++;
-    } else {
-      out.push(y.entry);
-      j++;
-    }
-  }
-  return out.reverse();
 }

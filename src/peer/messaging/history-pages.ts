@@ -7,7 +7,8 @@
  *
  * A cursor is an item's key suffix, time then local seq (both fixed width): messages and a
  * group's changes are numbered by one counter (history-events.ts), so one cursor orders
- * both ranges and a page merges them as timeline() does. Cursors are opaque to callers.
+ * both ranges and a page merges them (History.timeline() is the newest page). Cursors are
+ * opaque to callers.
  */
 import type { ConversationId } from '../conversations/ids.js';
 import type { PeerStore } from '../store.js';

@@ -26,8 +26,8 @@ import {
   type HistoryItem,
   hasEvent,
   newest,
-  timeline,
 } from './history-events.js';
+import { readPage } from './history-pages.js';
 import { RecentOutgoing } from './history-recent.js';
 
 export interface HistoryEntry {
@@ -232,8 +232,9 @@ export class History {
   }
 
   /** The last `limit` messages and group changes of a conversation, oldest first. */
-  timeline(conversation: ConversationId, limit = 100): Promise<HistoryItem[]> {
-    return timeline(this.store, conversation, limit);
+  async timeline(conversation: ConversationId, limit = 100): Promise<HistoryItem[]> {
+    if (limit <= 0) return [];
+    return (await readPage(this.store, conversation, { newest: true }, limit)).items;
   }
 
   /**
