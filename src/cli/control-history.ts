@@ -5,7 +5,12 @@
  * commands/history.ts and history-delete.ts. A deletion through the running chat is that
  * chat's own: its core says 'history:deleted', and the chat reads the conversation again.
  */
-import type { ConversationId, HistoryDeletion, NatterClient } from '../peer/index.js';
+import type {
+  ConversationId,
+  HistoryDeletion,
+  HistoryPruned,
+  NatterClient,
+} from '../peer/index.js';
 import { badRequest as bad, type HandlerTable, textField as text } from './control-fields.js';
 import { groupInsteadHint } from './group-format.js';
 import { conversationOf, knownOrThrow, readHistory, type Shown } from './history-read.js';
@@ -22,6 +27,8 @@ export type HistoryControlTarget = Pick<
   | 'timeline'
   | 'historyToDelete'
   | 'deleteHistory'
+  | 'historyKeep'
+  | 'setHistoryKeep'
 >;
 
 /** What `history --delete` took (or, `dryRun`, would take), and from where. */
@@ -43,6 +50,11 @@ export interface HistoryControlOps {
   'history.delete': {
     request: { ref: string; beforeMs?: number; dryRun: boolean };
     answer: HistoryDeleted;
+  };
+  /** `natter config` for keep-history: the change (and what it deleted), then the setting. */
+  'history.keep': {
+    request: { change?: { keepMs: number | null } };
+    answer: { keepMs: number | null; pruned?: HistoryPruned };
   };
 }
 
@@ -102,5 +114,19 @@ export const HISTORY_OPS: HandlerTable<HistoryControlOps, HistoryControlTarget> 
       dryRun: raw.dryRun === true,
     }),
     run: (t, r) => deleteHistoryOf(t, r),
+  },
+  'history.keep': {
+    parse(raw) {
+      if (raw.change === undefined) return {};
+      const keepMs = ((raw.change ?? {}) as Record<string, unknown>).keepMs;
+      if (keepMs !== null && (typeof keepMs !== 'number' || !Number.isSafeInteger(keepMs)))
+        throw bad('change.keepMs: a number of milliseconds or null');
+      return { change: { keepMs } };
+    },
+    async run(t, r) {
+      if (r.change === undefined) return { keepMs: await t.historyKeep() };
+      const pruned = await t.setHistoryKeep(r.change.keepMs);
+      return { keepMs: pruned.keepMs, pruned };
+    },
   },
 };

@@ -59,7 +59,7 @@ export class NatterClient extends ClientFiles {
     const c = await openComponents(opts);
     const ready = [takeUpChosenStatus(c, opts.presence), finishDeletions(c)];
     await Promise.all(ready).catch((err) => c.store.close().then(() => Promise.reject(err)));
-    return new NatterClient(c);
+    return new NatterClient(c).keepHistory();
   }
 
   /**
@@ -275,6 +275,7 @@ export class NatterClient extends ClientFiles {
       this.c.link.close();
       await this.c.incoming.idle();
       await this.c.groups.idle();
+      await this.stopKeepingHistory();
       await this.c.store.close();
     })();
     return this.closing;

@@ -13,6 +13,8 @@ export const PeerCode = {
   BadPseudonym: 'E_BAD_PSEUDONYM',
   BadRelayAddress: 'E_BAD_RELAY_ADDRESS',
   BadSafetyNumber: 'E_BAD_SAFETY_NUMBER',
+  /** A setting's value out of its range (keep-history). */
+  BadSetting: 'E_BAD_SETTING',
   BadStatus: 'E_BAD_STATUS',
   Closed: 'E_CLOSED',
   Config: 'E_CONFIG',

@@ -91,6 +91,8 @@ export {
   isGroupEvent,
   itemTime,
 } from './messaging/history-events.js';
+export type { HistoryPruned } from './messaging/history-keep.js';
+export { MAX_HISTORY_KEEP_MS, MIN_HISTORY_KEEP_MS } from './messaging/history-keep.js';
 export type { HistoryPage, PageAt } from './messaging/history-pages.js';
 export type { HistorySearch } from './messaging/history-search.js';
 export {

@@ -31,12 +31,13 @@ import {
   parseFileSetting,
 } from '../file-settings.js';
 import { safeJson, sanitize } from '../format.js';
+import { historyKeepLine, readHistoryKeep, setHistoryKeep } from '../history-keep.js';
 import { exists } from '../io.js';
 import type { WithContext } from '../main.js';
 import { refuseBesideRunning } from '../via-control.js';
 
 /** The settings `config get` names; `config set` takes all but the pseudonym. */
-const KEYS = ['pseudonym', 'relay', ...FILE_KEYS] as const;
+const KEYS = ['pseudonym', 'relay', ...FILE_KEYS, 'keep-history'] as const;
 type Key = (typeof KEYS)[number];
 /** Column of the values in `config get`. */
 const PAD = 13;
@@ -48,7 +49,7 @@ export function addConfigCommands(program: Command, withContext: WithContext): v
   config
     .command('get')
     .description(
-      'print the saved settings: pseudonym, relay address, the pinned relay id, and the file settings (download-dir, auto-accept, max-incoming)',
+      'print the saved settings: pseudonym, relay address, the pinned relay id, the file settings (download-dir, auto-accept, max-incoming) and keep-history',
     )
     .argument('[key]', `one of them: ${KEYS.join(', ')}`)
     .option('--json', 'print them as a JSON object')
@@ -57,6 +58,12 @@ export function addConfigCommands(program: Command, withContext: WithContext): v
         const wanted = key === undefined ? undefined : settingKey(key);
         const settings = view(await readProfileConfig(ctx));
         const files = await filesPart(ctx, wanted);
+        // Without a KEY, shown when the file settings could be (the same profile opened).
+        const keep =
+          wanted === 'keep-history' || (wanted === undefined && files.lines.length > 0)
+            ? await readHistoryKeep(ctx)
+            : undefined;
+        const keepJson = keep === undefined ? {} : { keepHistoryMs: keep };
         if (opts.json) {
           const base =
             wanted === 'pseudonym'
@@ -66,7 +73,7 @@ export function addConfigCommands(program: Command, withContext: WithContext): v
                 : wanted === undefined
                   ? settings
                   : {};
-          ctx.out(safeJson({ ...base, ...files.json }));
+          ctx.out(safeJson({ ...base, ...files.json, ...keepJson }));
           return;
         }
         if (wanted === undefined || wanted === 'pseudonym')
@@ -78,18 +85,27 @@ export function addConfigCommands(program: Command, withContext: WithContext): v
           );
         }
         for (const line of files.lines) ctx.out(line);
+        if (keep !== undefined) ctx.out(historyKeepLine(keep, PAD));
       }),
     );
   config
     .command('set')
     .description(
-      "change a setting: relay HOST:PORT (the relay there must prove the pinned relay id); download-dir DIR ('' for the default); auto-accept NAME,NAME ('' for none); max-incoming SIZE (500M, 2G)",
+      "change a setting: relay HOST:PORT (the relay there must prove the pinned relay id); download-dir DIR ('' for the default); auto-accept NAME,NAME ('' for none); max-incoming SIZE (500M, 2G); keep-history DURATION (90d, 12w, 1y: older messages are deleted from this computer) or forever",
     )
-    .argument('<key>', `relay, ${FILE_KEYS.join(', ')}`)
-    .argument('<value>', 'HOST:PORT (HOST alone means port 47474), a folder, names, or a size')
+    .argument('<key>', `relay, ${FILE_KEYS.join(', ')}, keep-history`)
+    .argument(
+      '<value>',
+      'HOST:PORT (HOST alone means port 47474), a folder, names, a size, or a duration',
+    )
     .action(
       withContext(async (ctx, key: string, value: string) => {
         const k = settingKey(key);
+        if (k === 'keep-history') {
+          await readProfileConfig(ctx);
+          await setHistoryKeep(ctx, value, PAD);
+          return;
+        }
         if (isFileKey(k)) {
           const change = parseFileSetting(k, value);
           await readProfileConfig(ctx);
@@ -99,7 +115,7 @@ export function addConfigCommands(program: Command, withContext: WithContext): v
         }
         if (k !== 'relay') {
           throw new UsageError(
-            `config set: '${key}' cannot be set: the keys are relay, ${FILE_KEYS.join(', ')} (the pseudonym changes with natter rename)`,
+            `config set: '${key}' cannot be set: the keys are relay, ${FILE_KEYS.join(', ')}, keep-history (the pseudonym changes with natter rename)`,
           );
         }
         let address: string;

@@ -319,7 +319,7 @@ describe('cli files against a real relay', function () {
     assert.equal(other.code, 2);
     assert.match(
       other.stderr,
-      /'pseudonym' cannot be set: the keys are relay, download-dir, auto-accept, max-incoming \(the pseudonym changes with natter rename\)/,
+      /'pseudonym' cannot be set: the keys are relay, download-dir, auto-accept, max-incoming, keep-history \(the pseudonym changes with natter rename\)/,
     );
   });
 
