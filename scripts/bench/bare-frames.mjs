@@ -26,11 +26,19 @@ export function readFrames(socket, onFrame) {
   });
 }
 
-/** Listens on 127.0.0.1, port 0: TLS 1.3 with CERT and KEY given, plain TCP without; prints {"port": N}. */
+/** Listens on 127.0.0.1, port 0: TLS 1.3 (AES-128-GCM) with CERT and KEY given, plain TCP without; prints {"port": N}. */
 export function serve(onConnection, certPath, keyPath) {
   const server = certPath
     ? tls.createServer(
-        { cert: readFileSync(certPath), key: readFileSync(keyPath), minVersion: 'TLSv1.3' },
+        {
+          cert: readFileSync(certPath),
+          key: readFileSync(keyPath),
+          minVersion: 'TLSv1.3',
+          // natter's relay's suites and choice (src/crypto/tls-cert.ts TLS13_CIPHERS), as
+          // nats-server's Go TLS picks AES-128-GCM too: the anchors encrypt like natter.
+          ciphers: 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256',
+          honorCipherOrder: true,
+        },
         onConnection,
       )
     : net.createServer(onConnection);

@@ -42,10 +42,22 @@ function finish() {
   process.exit(0);
 }
 
+const AES128_FIRST = 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256';
+
 function listen(onSocket) {
   const opts = { noDelay: true };
   const server = credentials
-    ? tls.createServer({ ...opts, ...credentials, minVersion: 'TLSv1.3' }, onSocket)
+    ? tls.createServer(
+        // natter's relay's suite choice (src/crypto/tls-cert.ts TLS13_CIPHERS): AES-128-GCM.
+        {
+          ...opts,
+          ...credentials,
+          minVersion: 'TLSv1.3',
+          ciphers: AES128_FIRST,
+          honorCipherOrder: true,
+        },
+        onSocket,
+      )
     : net.createServer(opts, onSocket);
   server.listen(0, '127.0.0.1', () => say({ port: server.address().port }));
   return server;

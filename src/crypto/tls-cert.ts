@@ -19,6 +19,15 @@ import { SIGN_PUBLIC_KEY_BYTES, signingKeyObject } from './sign.js';
 
 /** Both ends pin the version: TLS 1.3 encrypts the certificate and has no renegotiation. */
 export const TLS_VERSION = 'TLSv1.3';
+/**
+ * TLS 1.3's suites, AES-128-GCM first (the relay's choice, whatever the client's order:
+ * honorCipherOrder): TLS 1.3's mandatory suite, the one Go's TLS (nats-server) and the
+ * browsers pick on a machine with AES instructions, and cheaper per byte than Node's
+ * default AES-256-GCM (ten rounds against fourteen). The relay's writes and reads are
+ * most of its work at saturation (issue 14; docs/decisions.md "AES-128-GCM first").
+ */
+export const TLS13_CIPHERS =
+  'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256';
 /** The exporter label (RFC 8446 §7.5); natter's own, so no other protocol's binding equals ours. */
 export const CHANNEL_BINDING_LABEL = 'EXPORTER-natter-channel-binding';
 /** 32 bytes, as RFC 9266's tls-exporter binding: a fixed part of authMessage. */

@@ -21,7 +21,12 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { channelBinding, TLS_VERSION, type TlsCredentials } from '../crypto/tls-cert.js';
+import {
+  channelBinding,
+  TLS_VERSION,
+  TLS13_CIPHERS,
+  type TlsCredentials,
+} from '../crypto/tls-cert.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { encodeFrame } from '../wire/codec.js';
@@ -75,6 +80,8 @@ export class RelayListener {
             ...o.credentials,
             minVersion: TLS_VERSION,
             maxVersion: TLS_VERSION,
+            ciphers: TLS13_CIPHERS,
+            honorCipherOrder: true,
             handshakeTimeout: o.limits.handshakeTimeoutMs,
           });
     this.tlsServer?.on('secureConnection', (socket: tls.TLSSocket) => {

@@ -11,7 +11,12 @@
  */
 import { connect as netConnect } from 'node:net';
 import tls from 'node:tls';
-import { certificateSignKey, channelBinding, TLS_VERSION } from '../../crypto/tls-cert.js';
+import {
+  certificateSignKey,
+  channelBinding,
+  TLS_VERSION,
+  TLS13_CIPHERS,
+} from '../../crypto/tls-cert.js';
 import { isNatterError } from '../../util/errors.js';
 import type { RelayChannel } from './channel.js';
 import { LinkCode, linkError } from './errors.js';
@@ -48,6 +53,7 @@ export function connectTls(host: string, port: number): Promise<RelayChannel> {
       socket: tcp,
       minVersion: TLS_VERSION,
       maxVersion: TLS_VERSION,
+      ciphers: TLS13_CIPHERS,
       // No CA and no names: the key is checked against the relay id instead (see above).
       rejectUnauthorized: false,
     });

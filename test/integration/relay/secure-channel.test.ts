@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
+import tls from 'node:tls';
 import { generateIdentity } from '../../../src/crypto/keys.js';
 import { randomBytes } from '../../../src/crypto/random.js';
 import type { NatterClient } from '../../../src/peer/client.js';
@@ -100,6 +101,39 @@ describe('the secure channel to the relay (TLS 1.3, channel binding; integration
     assert.equal(toHex(challenge.relayId), toHex(relay.relay.relayId));
     const socket = c.socket as import('node:tls').TLSSocket;
     assert.equal(socket.getProtocol(), 'TLSv1.3');
+  });
+
+  it('picks AES-128-GCM whatever order a client offers, and still takes a client that offers only another suite', async () => {
+    const suiteOf = (ciphers?: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = tls.connect(
+          {
+            host: '127.0.0.1',
+            port: relay.port,
+            minVersion: 'TLSv1.3',
+            rejectUnauthorized: false,
+            ...(ciphers === undefined ? {} : { ciphers }),
+          },
+          () => {
+            resolve(socket.getCipher().standardName);
+            socket.destroy();
+          },
+        );
+        socket.on('error', reject);
+      });
+    // Node's own default order offers AES-256-GCM first.
+    assert.equal(await suiteOf(), 'TLS_AES_128_GCM_SHA256');
+    assert.equal(
+      await suiteOf('TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256'),
+      'TLS_AES_128_GCM_SHA256',
+    );
+    assert.equal(await suiteOf('TLS_AES_256_GCM_SHA384'), 'TLS_AES_256_GCM_SHA384');
+    assert.equal(await suiteOf('TLS_CHACHA20_POLY1305_SHA256'), 'TLS_CHACHA20_POLY1305_SHA256');
+    // natter's own client's channel.
+    const channel = await connectTls('127.0.0.1', relay.port);
+    const socket = channel.stream as tls.TLSSocket;
+    assert.equal(socket.getCipher().standardName, 'TLS_AES_128_GCM_SHA256');
+    socket.destroy();
   });
 
   it('refuses a relay whose TLS key is not the relay id, signing and pinning nothing (E_RELAY_TLS_KEY_MISMATCH)', async () => {
