@@ -44,18 +44,39 @@ export class Fanout {
     this.early = { holding: { push, mayHold: true }, writing: { push, mayHold: false } };
   }
 
+  /**
+   * What `build` reads while one enqueue runs, and null after it: the store calls `build`
+   * before enqueue returns if at all (mail-store.ts), so one closure serves every message
+   * where one made per message (it captured the received Send) was a twentieth of the
+   * relay's allocation per message. Nothing of the Send is kept past the call.
+   */
+  private building: Outgoing | null = null;
+  private buildingFrom: Card | null = null;
+  private readonly build = (seq: number, storedAtMs: number): Uint8Array => {
+    const from = this.buildingFrom!;
+    return encodeDeliverOfSend(this.building!, seq, from, deliverFrom(from), storedAtMs);
+  };
+
   /** Stores and delivers `msg` from `from` to `recipientHex`; acks the sender once it is durable. */
   send(sender: Sender, from: Card, recipientHex: string, msg: Outgoing): void {
     const { msgId } = msg;
     sender.mailDone ??= this.doneFor(sender);
-    const queued = this.mailbox.enqueue(
-      from.userId,
-      recipientHex,
-      deliverOf(msg, from),
-      msgId,
-      sender.understands(CLIENT_FEATURE_DELIVERED_ACK) ? this.early.holding : this.early.writing,
-      sender.mailDone,
-    );
+    this.building = msg;
+    this.buildingFrom = from;
+    let queued: ReturnType<MailStore['enqueue']>;
+    try {
+      queued = this.mailbox.enqueue(
+        from.userId,
+        recipientHex,
+        this.build,
+        msgId,
+        sender.understands(CLIENT_FEATURE_DELIVERED_ACK) ? this.early.holding : this.early.writing,
+        sender.mailDone,
+      );
+    } finally {
+      this.building = null;
+      this.buildingFrom = null;
+    }
     if (queued.code !== 'queued') {
       sender.send({ type: 'send-ack', msgId, code: queued.code, reason: queued.reason });
       return;
@@ -78,11 +99,6 @@ export class Fanout {
       if (result.code === 'stored') this.hub.deliver(result.mail);
     };
   }
-}
-
-/** The Deliver record of `msg`: may read the received frame itself (codec/hot.ts), only while enqueue runs. */
-function deliverOf(msg: Outgoing, from: Card): (seq: number, storedAtMs: number) => Uint8Array {
-  return (seq, storedAtMs) => encodeDeliverOfSend(msg, seq, from, deliverFrom(from), storedAtMs);
 }
 
 /** Each sender card's Deliver `from` field, encoded once (a session's card is never changed in place). */
