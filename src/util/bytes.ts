@@ -78,12 +78,24 @@ const keyHexCache = new Map<number, { bytes: Uint8Array; hex: string }>();
 const KEY_HEX_CACHE_MAX = 16_384;
 export function keyToHex(bytes: Uint8Array): string {
   if (bytes.length < 4) return toHex(bytes);
-  const tag = (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | ((bytes[3]! & 0x3f) << 24)) >>> 0;
+  return keyToHexAt(bytes, 0, bytes.length);
+}
+
+/**
+ * keyToHex of the `len` bytes of `within` at `at` (a Send's recipient, read in its frame:
+ * codec/hot.ts), making no view of them unless they are new.
+ */
+export function keyToHexAt(within: Uint8Array, at: number, len = 32): string {
+  const b = within;
+  const tag = (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | ((b[at + 3]! & 0x3f) << 24)) >>> 0;
   const known = keyHexCache.get(tag);
-  if (known !== undefined) {
-    if (bytesEqual(known.bytes, bytes)) return known.hex;
-    return toHex(bytes);
+  if (known !== undefined && known.bytes.length === len) {
+    let same = true;
+    for (let i = 0; i < len && same; i++) same = known.bytes[i] === b[at + i];
+    if (same) return known.hex;
   }
+  const bytes = within.subarray(at, at + len);
+  if (known !== undefined) return toHex(bytes);
   if (keyHexCache.size >= KEY_HEX_CACHE_MAX) keyHexCache.clear();
   const hex = toHex(bytes);
   keyHexCache.set(tag, { bytes: copyBytes(bytes), hex });

@@ -30,7 +30,7 @@ export {
   encodeGroupChangeRecord,
   encodeGroupPlain,
 } from './codec/groups.js';
-export { encodeDeliverOfSend } from './codec/hot.js';
+export { encodeDeliverOfSend, sendRecipientHex } from './codec/hot.js';
 export { decodeInner, encodeInner } from './codec/inner.js';
 export {
   decodePresence,

@@ -1,11 +1,11 @@
-import { keyToHex } from '../../util/bytes.js';
+import { sendRecipientHex } from '../../wire/codec.js';
 import type { FrameOf } from '../../wire/types.js';
 import type { Session } from '../session.js';
 
 /** Send: to a known recipient through the fanout (store, early push, durable ack, push). */
 export function onSend(session: Session, frame: FrameOf<'send'>): void {
   const { ctx } = session;
-  const recipientHex = keyToHex(frame.to);
+  const recipientHex = sendRecipientHex(frame);
   if (!ctx.directory.byUserId(recipientHex)) {
     session.send({
       type: 'send-ack',

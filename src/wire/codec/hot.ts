@@ -10,6 +10,7 @@
  * decoder, a Send's recipient, nonce and ciphertext are views of the frame, not copies,
  * made only when read (ReceivedSend, below), and its Deliver is written from its bytes.
  */
+import { keyToHex, keyToHexAt } from '../../util/bytes.js';
 import { boundedBytes } from '../check.js';
 import { ProtocolCode, ProtocolError } from '../errors.js';
 import { varintAt, varintEnd, varintLength } from '../framing.js';
@@ -96,6 +97,11 @@ export function decodeSendFast(body: Uint8Array): FrameOf<'send'> | null {
   return new ReceivedSend(body, to, copied(body, msgId, MSG_ID_BYTES), cipher);
 }
 
+/** A Send's recipient in hex: read in its frame when decodeSendFast read it (no view made). */
+export function sendRecipientHex(frame: { readonly to: Uint8Array }): string {
+  return frame instanceof ReceivedSend ? frame.toHex : keyToHex(frame.to);
+}
+
 /** Where a read Send's fields start, from where its recipient's value does (their fixed sizes). */
 const MSG_ID_TAG_AT = KEY_BYTES;
 const NONCE_AT = MSG_ID_TAG_AT + 2 + MSG_ID_BYTES + 2;
@@ -122,6 +128,11 @@ export class ReceivedSend {
     return view(this.body, this.at, KEY_BYTES);
   }
 
+  /** The recipient's id in hex (keyToHex), read in place: no view made. */
+  get toHex(): string {
+    return keyToHexAt(this.body, this.at);
+  }
+
   get nonce(): Uint8Array {
     return view(this.body, this.at + NONCE_AT, NONCE_BYTES);
   }
@@ -135,10 +146,20 @@ export class ReceivedSend {
     return this.body.length - this.at - MSG_ID_TAG_AT;
   }
 
-  /** Copies those bytes into `out` at `off`, each field's tag moved on by one (Deliver's numbers). */
+  /**
+   * Copies those bytes into `out` at `off`, each field's tag moved on by one (Deliver's
+   * numbers). It may write the Send's bytes before them below `off` too (the whole frame
+   * in one copy, no view made: a view was a tenth of the relay's allocation per message),
+   * so the caller writes what goes below `off` after this.
+   */
   copySealedFields(out: Uint8Array, off: number): void {
-    const from = this.body.byteOffset + this.at + MSG_ID_TAG_AT;
-    out.set(new Uint8Array(this.body.buffer, from, this.sealedFieldsBytes), off);
+    const start = this.at + MSG_ID_TAG_AT;
+    if (off >= start) out.set(this.body, off - start);
+    else
+      out.set(
+        new Uint8Array(this.body.buffer, this.body.byteOffset + start, this.sealedFieldsBytes),
+        off,
+      );
     out[off] = TAG_3;
     out[off + 2 + MSG_ID_BYTES] = TAG_4;
     out[off + NONCE_AT - MSG_ID_TAG_AT + NONCE_BYTES] = TAG_5;
@@ -167,11 +188,13 @@ export function encodeDeliverOfSend(
   const sealed = msg.sealedFieldsBytes;
   const bodyLen = varintField(seq) + fromField.length + sealed + varintField(storedAtMs);
   const out = new Out(Buffer.allocUnsafe(1 + varintLength(bodyLen) + bodyLen));
+  // The sealed fields first: their copy may write below where they start (copySealedFields).
+  const sealedAt = 1 + varintLength(bodyLen) + varintField(seq) + fromField.length;
+  msg.copySealedFields(out.bytes, sealedAt);
   out.tag(FRAME_DELIVER_FIELD, WIRE_BYTES);
   out.varint(bodyLen);
   out.varintField(1, seq);
   out.raw(fromField);
-  msg.copySealedFields(out.bytes, out.at);
   out.at += sealed;
   out.varintField(6, storedAtMs);
   return out.bytes;
@@ -187,9 +210,24 @@ function view(body: Uint8Array, at: number, len: number): Uint8Array {
   return new Uint8Array(body.buffer, body.byteOffset + at, len);
 }
 
-/** A copy of `len` bytes of `body` at `at` (a few: on V8's heap, with no view made first). */
+/** The slab message ids are copied into (copied), and where its free part starts. */
+const ID_SLAB_BYTES = 4096;
+let idSlab = new ArrayBuffer(ID_SLAB_BYTES);
+let idSlabAt = 0;
+
+/**
+ * A copy of `len` bytes of `body` at `at` (a message id), with no view made first: a
+ * Uint8Array over a shared 4 KiB slab, one object where a Uint8Array of its own is
+ * three (its ArrayBuffer and the bytes on V8's heap: about 220 bytes a message against
+ * 100). A slab lives while one of its ids does: a SendAck's wait, or a held put's.
+ */
 function copied(body: Uint8Array, at: number, len: number): Uint8Array {
-  const out = new Uint8Array(len);
+  if (idSlabAt + len > ID_SLAB_BYTES) {
+    idSlab = new ArrayBuffer(ID_SLAB_BYTES);
+    idSlabAt = 0;
+  }
+  const out = new Uint8Array(idSlab, idSlabAt, len);
+  idSlabAt += len;
   for (let i = 0; i < len; i++) out[i] = body[at + i]!;
   return out;
 }

@@ -24,6 +24,8 @@ describe('wire/codec: the public entry', () => {
       'encodeInner',
       'encodePresence',
       'encodeSignedDatagram',
+      // A Send's recipient in hex, read in the frame the fast decoder kept (codec/hot.ts).
+      'sendRecipientHex',
     ]);
   });
 });

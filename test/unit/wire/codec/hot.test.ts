@@ -8,10 +8,12 @@ import {
 } from '../../../../src/wire/codec/hot.js';
 import {
   decodeFrame,
+  encodeDeliver,
   encodeDeliverFrom,
   encodeDeliverOfSend,
   encodeFrame,
   encodeFrameReference,
+  sendRecipientHex,
 } from '../../../../src/wire/codec.js';
 import { ProtocolCode } from '../../../../src/wire/errors.js';
 import { MAX_ACK_SEQS, MAX_SEALED_BYTES } from '../../../../src/wire/limits.js';
@@ -71,6 +73,35 @@ describe('wire/codec: the per-message frames by hand (hot.ts)', () => {
         // A Send the generic decoder read (another layout) takes the generic encoder.
         assert.equal(hex(encodeDeliverOfSend(f, seq, from, fromField, storedAtMs)), want);
       }
+      // A `from` field shorter than the Send's bytes before its sealed fields: they are
+      // copied alone then (a real card's field is always longer: its id is 32 bytes).
+      const short = Uint8Array.of(0x12, 0x01, 0x0a);
+      const deliver: FrameOf<'deliver'> = {
+        type: 'deliver',
+        seq: 9,
+        from: alice,
+        ...fieldsOf(f),
+        storedAtMs: 3,
+      };
+      assert.equal(
+        hex(encodeDeliverOfSend(read, 9, alice, short, 3)),
+        hex(encodeDeliver(deliver, short)),
+      );
+    }
+  });
+
+  it('names a Send’s recipient in hex, read in the frame or from the field', () => {
+    for (let i = 0; i < 3; i++) {
+      const f = { ...send(40), to: bytes(32, 0x10 + i) };
+      const body = encodeFrameReference(f);
+      const read = decodeSendFast(body);
+      assert.ok(read);
+      assert.equal(sendRecipientHex(read), hex(f.to));
+      assert.equal(sendRecipientHex(read), hex(f.to), 'remembered');
+      assert.equal(sendRecipientHex(f), hex(f.to));
+      // The frame's buffer reused for another Send: its recipient, not the one remembered.
+      body.fill(0x33, 4, 36);
+      assert.equal(sendRecipientHex(read), '33'.repeat(32));
     }
   });
 
