@@ -38,7 +38,7 @@ import { encodeFileChunk } from './chunk.js';
 import { encodeDeliver } from './deliver.js';
 import { ACK_TABLE, STATUS_TABLE, statusNumber } from './enums.js';
 import { fileDecoders, fileEncoders } from './files.js';
-import { groupDecoders, groupEncoders } from './groups.js';
+import { groupDecoders, groupEncoders } from './group-frames.js';
 import { decodeFast, encodeSendAck } from './hot.js';
 
 // ---------------------------------------------------------------------------

@@ -1,46 +1,24 @@
 /**
- * Group frames and records (issue 11, docs/groups.md): the membership change, the
- * group stream's items, and the plaintext inside a group message. Lengths, counts and
- * enum values are checked here; signatures and the hash chain by src/crypto's
- * applyChange, which takes the decoded change as it is.
+ * Group records (issue 11, docs/groups.md): the membership change, the sender-key
+ * content and the plaintext inside a group message (the frames: group-frames.ts).
+ * Lengths, counts and enum values are checked here; signatures and the hash chain by
+ * src/crypto's applyChange, which takes the decoded change as it is.
  */
 
-import {
-  boundedBytes,
-  count,
-  enumValue,
-  exactBytes,
-  parse,
-  pseudonym,
-  text,
-  uint,
-} from '../check.js';
+import { count, enumValue, exactBytes, parse, pseudonym, text, uint } from '../check.js';
 import { ProtocolCode, ProtocolError } from '../errors.js';
 import { natter as pb } from '../gen/natter.js';
 import {
   GROUP_HASH_BYTES,
   GROUP_ID_BYTES,
   KEY_BYTES,
-  MAX_GROUP_CODE_CHARS,
-  MAX_GROUP_LOG_PAGE_CHANGES,
   MAX_GROUP_MEMBERS,
-  MAX_GROUP_MESSAGE_BYTES,
   MAX_GROUP_NAME_CHARS,
-  MAX_REASON_CHARS,
   MAX_TEXT_BYTES,
-  MSG_ID_BYTES,
   SENDER_KEY_SHARE_BYTES,
   SIGNATURE_BYTES,
 } from '../limits.js';
-import type {
-  FrameOf,
-  GroupChange,
-  GroupItem,
-  GroupMember,
-  GroupOp,
-  GroupPlain,
-  GroupRole,
-} from '../types.js';
+import type { GroupChange, GroupMember, GroupOp, GroupPlain, GroupRole } from '../types.js';
 import { decodeFileOffer, encodeFileOffer } from './files.js';
 
 /** natter.GroupOp: index = wire number. */
@@ -129,110 +107,6 @@ export function decodeGroupChange(
   noneOf(`${field}.name`, hasName);
   return { ...head, op, target: exactBytes(`${field}.target`, m.target, KEY_BYTES) };
 }
-
-// ---------------------------------------------------------------------------
-// Frames: the entries frames.ts puts in its tables
-
-export const groupEncoders = {
-  'group-change': (f: FrameOf<'group-change'>): pb.Frame.$Properties => ({
-    groupChange: { requestId: f.requestId, change: encodeGroupChange(f.change) },
-  }),
-  'group-change-result': (f: FrameOf<'group-change-result'>): pb.Frame.$Properties => ({
-    groupChangeResult: { requestId: f.requestId, code: f.code, reason: f.reason, gseq: f.gseq },
-  }),
-  'group-send': (f: FrameOf<'group-send'>): pb.Frame.$Properties => ({
-    groupSend: { groupId: f.groupId, msgId: f.msgId, body: f.body },
-  }),
-  'group-deliver': (f: FrameOf<'group-deliver'>): pb.Frame.$Properties => ({
-    groupDeliver: {
-      groupId: f.groupId,
-      gseq: f.gseq,
-      storedAtMs: f.storedAtMs,
-      ...(f.item.kind === 'change'
-        ? { change: encodeGroupChange(f.item.change) }
-        : { message: { from: f.item.from, msgId: f.item.msgId, body: f.item.body } }),
-    },
-  }),
-  'group-ack': (f: FrameOf<'group-ack'>): pb.Frame.$Properties => ({
-    groupAck: { groupId: f.groupId, throughGseq: f.throughGseq },
-  }),
-  'group-log-request': (f: FrameOf<'group-log-request'>): pb.Frame.$Properties => ({
-    groupLogRequest: { requestId: f.requestId, groupId: f.groupId, fromSeq: f.fromSeq },
-  }),
-  'group-log-result': (f: FrameOf<'group-log-result'>): pb.Frame.$Properties => ({
-    groupLogResult: {
-      requestId: f.requestId,
-      found: f.found,
-      changes: f.changes.map(encodeGroupChange),
-      more: f.more,
-    },
-  }),
-};
-
-const groupMessageBody = (field: string, body: unknown) =>
-  boundedBytes(field, body, 1, MAX_GROUP_MESSAGE_BYTES);
-
-function decodeItem(m: pb.IGroupDeliver): GroupItem {
-  if (m.change)
-    return { kind: 'change', change: decodeGroupChange('group_deliver.change', m.change) };
-  if (m.message) {
-    return {
-      kind: 'message',
-      from: exactBytes('group_deliver.message.from', m.message.from, KEY_BYTES),
-      msgId: exactBytes('group_deliver.message.msg_id', m.message.msgId, MSG_ID_BYTES),
-      body: groupMessageBody('group_deliver.message.body', m.message.body),
-    };
-  }
-  throw new ProtocolError(ProtocolCode.MissingField, 'decode: group_deliver has no item');
-}
-
-export const groupDecoders = {
-  groupChange: (m: pb.IGroupChangeRequest): FrameOf<'group-change'> => ({
-    type: 'group-change',
-    requestId: uint('group_change.request_id', m.requestId, U32_MAX),
-    change: decodeGroupChange('group_change.change', m.change),
-  }),
-  groupChangeResult: (m: pb.IGroupChangeResult): FrameOf<'group-change-result'> => ({
-    type: 'group-change-result',
-    requestId: uint('group_change_result.request_id', m.requestId, U32_MAX),
-    code: text('group_change_result.code', m.code, MAX_GROUP_CODE_CHARS),
-    reason: text('group_change_result.reason', m.reason, MAX_REASON_CHARS),
-    gseq: uint('group_change_result.gseq', m.gseq),
-  }),
-  groupSend: (m: pb.IGroupSend): FrameOf<'group-send'> => ({
-    type: 'group-send',
-    groupId: exactBytes('group_send.group_id', m.groupId, GROUP_ID_BYTES),
-    msgId: exactBytes('group_send.msg_id', m.msgId, MSG_ID_BYTES),
-    body: groupMessageBody('group_send.body', m.body),
-  }),
-  groupDeliver: (m: pb.IGroupDeliver): FrameOf<'group-deliver'> => ({
-    type: 'group-deliver',
-    groupId: exactBytes('group_deliver.group_id', m.groupId, GROUP_ID_BYTES),
-    gseq: uint('group_deliver.gseq', m.gseq),
-    storedAtMs: uint('group_deliver.stored_at_ms', m.storedAtMs),
-    item: decodeItem(m),
-  }),
-  groupAck: (m: pb.IGroupAck): FrameOf<'group-ack'> => ({
-    type: 'group-ack',
-    groupId: exactBytes('group_ack.group_id', m.groupId, GROUP_ID_BYTES),
-    throughGseq: uint('group_ack.through_gseq', m.throughGseq),
-  }),
-  groupLogRequest: (m: pb.IGroupLogRequest): FrameOf<'group-log-request'> => ({
-    type: 'group-log-request',
-    requestId: uint('group_log_request.request_id', m.requestId, U32_MAX),
-    groupId: exactBytes('group_log_request.group_id', m.groupId, GROUP_ID_BYTES),
-    fromSeq: uint('group_log_request.from_seq', m.fromSeq, U32_MAX),
-  }),
-  groupLogResult: (m: pb.IGroupLogResult): FrameOf<'group-log-result'> => ({
-    type: 'group-log-result',
-    requestId: uint('group_log_result.request_id', m.requestId, U32_MAX),
-    found: m.found === true,
-    changes: count('group_log_result.changes', m.changes, MAX_GROUP_LOG_PAGE_CHANGES).map((c) =>
-      decodeGroupChange('group_log_result.changes', c),
-    ),
-    more: m.more === true,
-  }),
-};
 
 // ---------------------------------------------------------------------------
 // Inner content and the group plaintext
