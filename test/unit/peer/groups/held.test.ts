@@ -5,24 +5,10 @@
  * and a key that comes makes room again.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from '../../../../src/crypto/random.js';
-import {
-  newSenderChain,
-  type SenderChain,
-  sealGroupMessage,
-  senderChainShare,
-} from '../../../../src/crypto/sender-keys.js';
-import { encodeSenderChainShare } from '../../../../src/crypto/sender-keys-codec.js';
-import { heldCost } from '../../../../src/peer/groups/held.js';
 import { PREFIX } from '../../../../src/peer/store.js';
-import { fromHex } from '../../../../src/util/bytes.js';
-import { encodeGroupPlain } from '../../../../src/wire/codec.js';
-import type { FrameOf } from '../../../../src/wire/types.js';
 import { collect, GroupHub, type Member } from '../../../helpers/group-hub.js';
-import { type Person, person } from '../../../helpers/peer-fixtures.js';
-
-/** Every body below is this long: the bound is a whole number of them. */
-const TEXT = 'm'.repeat(100);
+import { costOf, senderOf } from '../../../helpers/outside-sender.js';
+import { person } from '../../../helpers/peer-fixtures.js';
 
 describe('group messages waiting for their sender key', () => {
   async function three(maxHeld: number) {
@@ -36,42 +22,6 @@ describe('group messages waiting for their sender key', () => {
     return { hub, alice, bob, carol, gid: info.groupId };
   }
 
-  /** A sender's chain made outside its client, so its share goes only where a test hands it. */
-  function senderOf(who: Person, gid: string) {
-    const chain: SenderChain = newSenderChain();
-    const share = encodeSenderChainShare(senderChainShare(chain));
-    let n = 0;
-    return {
-      share: { from: who.id.signPk, groupId: fromHex(gid), epoch: 0, share },
-      /** The next message, as the relay delivers it at `gseq`. */
-      frame(gseq: number): FrameOf<'group-deliver'> {
-        const messageId = randomBytes(16);
-        const header = { groupId: fromHex(gid), epoch: 0, sender: who.id.signPk, messageId };
-        const text = `${who.name} ${++n} ${TEXT}`.slice(0, TEXT.length);
-        const plain = encodeGroupPlain({
-          sentAtMs: n,
-          senderName: who.name,
-          text,
-          fileOffer: null,
-        });
-        return {
-          type: 'group-deliver',
-          groupId: fromHex(gid),
-          gseq,
-          storedAtMs: 1,
-          item: {
-            kind: 'message',
-            from: who.id.signPk,
-            msgId: messageId,
-            body: sealGroupMessage(chain, header, plain),
-          },
-        };
-      },
-    };
-  }
-
-  const costOf = (f: FrameOf<'group-deliver'>) =>
-    f.item.kind === 'message' ? heldCost({ body: f.item.body }) : 0;
   const ackedBy = (hub: GroupHub, m: Member) =>
     Math.max(-1, ...hub.acks.filter((a) => a.to === m.uid).map((a) => a.f.throughGseq));
   const heldAt = (m: Member) =>
