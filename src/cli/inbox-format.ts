@@ -67,7 +67,10 @@ function noticeText(n: ConversationNotice, who: string): string {
     return `${n.missing} earlier message(s) from ${who} have not arrived (yet); they may still be on their way`;
   }
   if (n.kind === 'held') {
-    return `${n.missing} messages are waiting for a sender's key (the most a group may hold); they are shown when it comes, and newer ones at your next connection: run natter inbox again. Nothing is lost`;
+    const newer = n.resumes
+      ? 'the newer ones follow them'
+      : 'newer ones at your next connection: run natter inbox again';
+    return `${n.missing} messages are waiting for a sender's key (the most a group may hold); they are shown when it comes, and ${newer}. Nothing is lost`;
   }
   return `${who}'s messages are numbered from an earlier point (a profile restored from a backup, or another device); new messages are still shown`;
 }
@@ -85,6 +88,7 @@ export function noticeJson(n: ConversationNotice): string {
     counter: n.counter,
     previousCounter: n.previousCounter,
     missing: n.missing,
+    ...(n.kind === 'held' ? { resumes: n.resumes === true } : {}),
     at: new Date(n.atMs).toISOString(),
   });
 }

@@ -8,8 +8,7 @@
 import { BoxKeyring } from '../crypto/box.js';
 import { signChange } from '../crypto/group-log.js';
 import { loadIdentity } from '../crypto/keyfile.js';
-import type { Identity } from '../crypto/keys.js';
-import { fingerprint as fingerprintOf } from '../crypto/keys.js';
+import { fingerprint as fingerprintOf, type Identity } from '../crypto/keys.js';
 import { toHex } from '../util/bytes.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Logger, silentLogger } from '../util/logger.js';
@@ -268,7 +267,7 @@ function wire(c: ClientComponents): void {
     onReady: (info) => {
       c.incoming.newSession(info.pending);
       c.sender.onReady();
-      c.groups.onReady();
+      c.groups.onReady(info.features);
       c.files.onReady(info.features);
       c.presence.onRelayReady();
     },
@@ -284,6 +283,7 @@ function wire(c: ClientComponents): void {
     handlers: {
       deliver: (f) => c.incoming.push(f),
       'group-deliver': (f) => c.groups.push(f),
+      'group-resend-result': (f) => c.groups.push(f),
       'send-ack': (f) => c.tasks.run(c.sender.onSendAck(f)),
       'roster-update': (f) => {
         c.presence.onRelayRoster(f);

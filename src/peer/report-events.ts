@@ -86,8 +86,9 @@ export interface DamagedMessage {
  *   profile was probably restored from a backup, or is used on a second device.
  *   Their messages are still accepted (by send time); copies of old ones are not.
  * - 'held' (groups only): the group's messages waiting for a sender's key filled the
- *   bound (groups/held.ts), so the group's stream stopped for this session; nothing
- *   is lost, the relay sends the rest again at the next session.
+ *   bound (groups/held.ts), so the group's stream stopped; nothing is lost. With
+ *   `resumes`, the newer ones come in this session once the held ones opened (the
+ *   relay sends them again: GroupResend); without, at the next session.
  *
  * In a group (`group` set) a sender's numbering is its sender chain of the group's
  * epoch (DESIGN.md §6), counted from 1: the chain index plus one.
@@ -111,6 +112,12 @@ export interface ConversationNotice {
   missing: number;
   /** The group's name (peer text, not sanitised) when the conversation is a group. */
   group?: { name: string };
+  /**
+   * 'held': true when the group resumes in this session once its held messages opened
+   * (the relay serves GroupResend); false or absent (kept by an older version): at the
+   * next session.
+   */
+  resumes?: boolean;
   /** Our clock, when it was noticed. */
   atMs: number;
 }

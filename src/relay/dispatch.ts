@@ -9,7 +9,7 @@
  * handled now; the session holds it and stops reading until a token is due, so
  * a flood of cheap requests (Pings before login, Lookups after) costs the
  * relay neither memory nor the CPU the other users need. Group changes (a
- * signature check each) and log requests (a store read) are requests too.
+ * signature check each), log requests and resends (store reads) are requests too.
  * Sends and acks, 1:1 and group, are not rated: their cost is bounded by sends
  * in flight and by the store. File puts, gets, outcomes and policies are requests
  * (a store write or a stream each); chunks and acks are not rated: uploads are bounded
@@ -30,6 +30,7 @@ import { onFilePut } from './handlers/file-put.js';
 import { onGroupAck } from './handlers/group-ack.js';
 import { onGroupChange } from './handlers/group-change.js';
 import { onGroupLogRequest } from './handlers/group-log.js';
+import { onGroupResend } from './handlers/group-resend.js';
 import { onGroupSend } from './handlers/group-send.js';
 import { onHello } from './handlers/hello.js';
 import { onLookup } from './handlers/lookup.js';
@@ -67,6 +68,7 @@ export const routes: Table = {
   'group-log-request': { states: READY, rate: 'request', handle: onGroupLogRequest },
   'group-send': { states: READY, rate: null, handle: onGroupSend },
   'group-ack': { states: READY, rate: null, handle: onGroupAck },
+  'group-resend': { states: READY, rate: 'request', handle: onGroupResend },
   'file-put': { states: READY, rate: 'request', handle: onFilePut },
   'file-chunk': { states: READY, rate: null, handle: onFileChunk },
   'file-chunk-ack': { states: READY, rate: null, handle: onFileChunkAck },
@@ -85,6 +87,7 @@ export const routes: Table = {
   'group-change-result': null,
   'group-deliver': null,
   'group-log-result': null,
+  'group-resend-result': null,
   'file-put-result': null,
   'file-get-result': null,
   'store-status': null,

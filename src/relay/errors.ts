@@ -62,6 +62,23 @@ export const GroupResultCode = {
 } as const;
 
 /**
+ * The relay's codes in GroupResendResult.code (docs/protocol.md): nothing is sent again
+ * and the connection stays open.
+ */
+export const GroupResendCode = {
+  /** No group with that id here. */
+  Unknown: GroupResultCode.Unknown,
+  /** The user is owed nothing of the group (never a member, or past its last item). */
+  NotMember: GroupResultCode.NotMember,
+  /** after_gseq is beyond the last gseq the group issued: nothing the client applied. */
+  BadGseq: 'E_GROUP_BAD_GSEQ',
+  /** The session asked more than maxGroupResendsPerSession times. */
+  TooMany: 'E_GROUP_RESEND_LIMIT',
+} as const;
+
+export type GroupResendCodeValue = (typeof GroupResendCode)[keyof typeof GroupResendCode];
+
+/**
  * The codes of src/crypto's applyChange that the relay forwards in
  * GroupChangeResult.code, unchanged, so client and relay name a refusal alike.
  */
@@ -88,13 +105,15 @@ export type GroupResultCodeValue =
   | typeof SessionCode.Internal;
 
 /**
- * Everything a relay may send as Error.code, GroupChangeResult.code or a file frame's
- * code (FilePutResult, FileGetResult, FileChunkAck; E_FILE_CHUNK_ORDER in Error).
+ * Everything a relay may send as Error.code, GroupChangeResult.code, GroupResendResult.code
+ * or a file frame's code (FilePutResult, FileGetResult, FileChunkAck; E_FILE_CHUNK_ORDER in
+ * Error).
  */
 export type RelayWireCode =
   | SessionCodeValue
   | ProtocolCodeValue
   | GroupResultCodeValue
+  | GroupResendCodeValue
   | FileCodeValue;
 
 /** Every code in RelayWireCode, for the documentation test. */
@@ -102,6 +121,7 @@ export const RELAY_WIRE_CODES: readonly RelayWireCode[] = [
   ...Object.values(SessionCode),
   ...Object.values(ProtocolCode),
   ...Object.values(GroupResultCode),
+  ...Object.values(GroupResendCode),
   ...GROUP_CHANGE_CODES,
   ...Object.values(FileCode),
 ];

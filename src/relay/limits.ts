@@ -106,6 +106,8 @@ export interface RelayLimits {
   maxPendingGroupMessages: number;
   /** Bytes of those items (MAX_PENDING_GROUP_BYTES). */
   maxPendingGroupBytes: number;
+  /** GroupResends one session may ask (MAX_GROUP_RESENDS_PER_SESSION). */
+  maxGroupResendsPerSession: number;
   /** Stored file bytes per uploader (FILE_QUOTA_BYTES); `natter relay --file-quota`. */
   fileQuotaBytes: number;
   /** Stored transfers per uploader (FILE_TRANSFERS_PER_UPLOADER). */
@@ -144,6 +146,14 @@ export const MAX_GROUPS_PER_USER = 500;
 export const MAX_PENDING_GROUP_MESSAGES = 100_000;
 /** The same in bytes: one group cannot fill the disk (the mailbox's per-recipient bound). */
 export const MAX_PENDING_GROUP_BYTES = 512 * 1024 * 1024;
+
+/**
+ * GroupResends one session may ask; past it each is refused with E_GROUP_RESEND_LIMIT. A
+ * client asks once a group stopped at its held bound (64 MiB waiting for a sender's key,
+ * peer/groups/held.ts) and those messages opened, so 64 are 4 GiB of held messages in one
+ * session. Each makes the relay read the group's items again, as a reconnect would.
+ */
+export const MAX_GROUP_RESENDS_PER_SESSION = 64;
 
 /**
  * A `stored` SendAck leaves with the next frame for its connection, or after this: a
@@ -261,6 +271,7 @@ export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = Object.freeze({
   maxGroupsPerUser: MAX_GROUPS_PER_USER,
   maxPendingGroupMessages: MAX_PENDING_GROUP_MESSAGES,
   maxPendingGroupBytes: MAX_PENDING_GROUP_BYTES,
+  maxGroupResendsPerSession: MAX_GROUP_RESENDS_PER_SESSION,
   fileQuotaBytes: FILE_QUOTA_BYTES,
   maxFileTransfersPerUploader: FILE_TRANSFERS_PER_UPLOADER,
   fileTtlMs: FILE_TTL_MS,

@@ -49,7 +49,8 @@ export class Session implements FileLink, InboundLink {
   private readonly inbound: Inbound;
   private readonly outbound: Outbound;
   private readonly delivery: SessionDelivery;
-  private readonly groupDelivery: GroupDelivery;
+  /** Group delivery on this connection (GroupResend rewinds it: handlers/group-resend.ts). */
+  readonly groupDelivery: GroupDelivery;
   private readonly budgetShare: BudgetShare<Session>;
   mailDone: MailDone | null = null;
   /** Uploads and downloads of files (files/session-files.ts). */

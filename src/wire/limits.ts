@@ -18,8 +18,10 @@ export const PROTOCOL_VERSION = 2;
  * the relay announced it (an unknown frame would close its session on an older relay).
  */
 export const RELAY_FEATURE_FILES = 1;
+/** GroupResend: a group's items pushed again on this connection (docs/groups.md). */
+export const RELAY_FEATURE_GROUP_RESEND = 2;
 /** Every feature this build's relay serves. */
-export const RELAY_FEATURES = RELAY_FEATURE_FILES;
+export const RELAY_FEATURES = RELAY_FEATURE_FILES | RELAY_FEATURE_GROUP_RESEND;
 
 /**
  * Hello.features bits: what a client understands beyond protocol 2's core, so a relay

@@ -128,6 +128,16 @@ export type Frame =
     }
   | { type: 'group-ack'; groupId: Uint8Array; throughGseq: number }
   | { type: 'group-log-request'; requestId: number; groupId: Uint8Array; fromSeq: number }
+  /** Push the group's items after `afterGseq` again on this connection (RELAY_FEATURE_GROUP_RESEND). */
+  | { type: 'group-resend'; groupId: Uint8Array; afterGseq: number }
+  /** Before the first item sent again; code '': they follow, else why none do. */
+  | {
+      type: 'group-resend-result';
+      groupId: Uint8Array;
+      afterGseq: number;
+      code: string;
+      reason: string;
+    }
   | {
       type: 'group-log-result';
       requestId: number;

@@ -46,6 +46,8 @@ export class GroupHub {
   tamper: ((to: string, f: FrameOf<'group-deliver'>) => FrameOf<'group-deliver'> | null) | null =
     null;
   readonly acks: { to: string; f: FrameOf<'group-ack'> }[] = [];
+  /** GroupResend requests, as sent (a test answers them by hand). */
+  readonly resends: { to: string; f: FrameOf<'group-resend'> }[] = [];
   /** Changes per GroupLogResult page. */
   pageSize = 512;
   /** Every item sent to each member (user id hex), in order: what a new session gets again. */
@@ -201,6 +203,7 @@ export class GroupHub {
 
   private fromClient(uid: string, f: Frame): boolean {
     if (f.type === 'group-ack') this.acks.push({ to: uid, f });
+    if (f.type === 'group-resend') this.resends.push({ to: uid, f });
     return true;
   }
 

@@ -28,6 +28,7 @@ import { groupInfo } from './info.js';
 import { MemberNames } from './members.js';
 import { type ChangeSigner, Membership } from './membership.js';
 import { GroupMessages } from './receive.js';
+import { GroupResends } from './resend.js';
 import { GroupSender } from './send.js';
 import { Shares } from './shares.js';
 import { type IncomingShare, IncomingShares } from './shares-in.js';
@@ -78,6 +79,7 @@ export class Groups {
   private readonly shares: Shares;
   private readonly sender: GroupSender;
   private readonly stream: GroupStream;
+  private readonly resends: GroupResends;
   private readonly sharesIn: IncomingShares;
   private readonly membership: Membership;
 
@@ -96,7 +98,8 @@ export class Groups {
     // Gaps and a stop at the held bound (notices.ts) are written with the unit that saw them,
     // under the same keys as 1:1's notices, and taken with them (takeNotices()).
     const notices = new ConversationNotices(d.store);
-    const messages = new GroupMessages({ ...d, names, held, notices });
+    const resends = new GroupResends({ ...d, asked: () => this.stream.asked() });
+    const messages = new GroupMessages({ ...d, names, held, notices, resends });
     const updates = new GroupUpdates(d.store);
     const applier = new ChangeApplier({ ...d, names, shares, sender, updates });
     this.book = book;
@@ -106,7 +109,8 @@ export class Groups {
     this.held = held;
     this.shares = shares;
     this.sender = sender;
-    this.stream = new GroupStream({ ...d, units, names, applier, messages });
+    this.resends = resends;
+    this.stream = new GroupStream({ ...d, units, names, applier, messages, resends });
     this.sharesIn = new IncomingShares({ ...d, book, keys, held, messages });
     this.membership = new Membership({ ...d, book, names, units, applier });
   }
@@ -181,14 +185,23 @@ export class Groups {
     return this.updates.take();
   }
 
-  /** A GroupDeliver frame from the relay. */
-  push(frame: FrameOf<'group-deliver'>): void {
+  /** A GroupDeliver frame from the relay, or a GroupResendResult (in the same order). */
+  push(frame: FrameOf<'group-deliver' | 'group-resend-result'>): void {
     this.stream.push(frame);
   }
 
-  /** Shares from a 1:1 batch; resolves once they (and what they opened) are durable. */
+  /**
+   * Shares from a 1:1 batch; resolves once they (and what they opened) are durable, and
+   * a group stopped at the held bound whose held messages all opened asked for the rest.
+   */
   acceptShares(shares: readonly IncomingShare[]): Promise<void> {
-    return this.units.run((work) => this.sharesIn.accept(work, shares));
+    let drained: string[] = [];
+    return this.units.run(
+      async (work) => {
+        drained = await this.resends.drainedIn(work, await this.sharesIn.accept(work, shares));
+      },
+      () => this.resends.ask(drained, (gid) => this.book.get(gid)?.gseq ?? -1),
+    );
   }
 
   /**
@@ -215,10 +228,14 @@ export class Groups {
     return released.length;
   }
 
-  /** A new session: shares owed to members whose cards were unknown may go now. */
-  onReady(): void {
+  /**
+   * A new session with a relay announcing `features` (Challenge.features): every group
+   * runs again from the relay's cursor; shares owed to members whose cards were unknown
+   * may go now.
+   */
+  onReady(features: number): void {
     this.readyAtMs = this.d.clock.now();
-    this.stream.newSession();
+    this.resends.newSession(features);
     this.settleOwed().catch((err: unknown) =>
       this.d.logger.warn('could not queue owed sender keys', describeError(err)),
     );

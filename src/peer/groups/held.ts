@@ -5,8 +5,9 @@
  *   the message in the group's stream, so either can come first. Kept sealed, in
  *   gseq order, within MAX_HELD_GROUP_BYTES per group, and opened when the share
  *   comes (receive.ts).
- *   A message over it is not dropped: its group's stream stops there for the
- *   session, unacknowledged, and the relay sends it again (stream.ts).
+ *   A message over it is not dropped: its group's stream stops there, unacknowledged,
+ *   and the relay sends it again: in the session once the held messages opened
+ *   (resend.ts), else at the next (stream.ts).
  * - opened, from a member whose contact has a changed key waiting for trust(): kept
  *   unshown, as 1:1 messages are (DESIGN.md §3), and shown once the user decided
  *   about that person with trust().

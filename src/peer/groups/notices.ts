@@ -10,7 +10,8 @@
  *   a key and restarts keep its place, so what is skipped was sealed for me and has
  *   not come: lost at the relay (its TTL), or overtaken and still on its way.
  * - 'held': the group's messages waiting for a sender's key filled the bound and its
- *   stream stopped for the session (stream.ts).
+ *   stream stopped (stream.ts): until they opened, with a relay that sends the rest
+ *   again (`resumes`, resend.ts), else for the session.
  */
 import type { ConversationNotice, PeerRef } from '../events.js';
 import { conversationOf } from './book.js';
@@ -45,6 +46,7 @@ export function heldNotice(o: {
   gseq: number;
   previousGseq: number;
   waiting: number;
+  resumes: boolean;
   atMs: number;
 }): ConversationNotice {
   return {
@@ -55,6 +57,7 @@ export function heldNotice(o: {
     previousCounter: o.previousGseq,
     missing: o.waiting,
     group: { name: o.groupName },
+    resumes: o.resumes,
     atMs: o.atMs,
   };
 }

@@ -37,6 +37,7 @@ import { conversationOf } from './book.js';
 import { type HeldGroupMessages, heldCost, type MessageItem } from './held.js';
 import type { MemberNames } from './members.js';
 import { gapNotice, heldNotice } from './notices.js';
+import type { GroupResends } from './resend.js';
 import type { GroupWork } from './work.js';
 
 export interface ReceiveDeps {
@@ -48,6 +49,8 @@ export interface ReceiveDeps {
   damaged: DamagedReports;
   /** Where gaps in a sender's chain and a group stopped at the held bound are kept until shown. */
   notices: Pick<ConversationNotices, 'recordOps'>;
+  /** Whether a group stopped at the held bound resumes in this session (resend.ts). */
+  resends: Pick<GroupResends, 'resumable'>;
   logger: Logger;
   /** Where a file offer to the group goes (files/transfers.ts). */
   offers?: OfferSink;
@@ -73,7 +76,8 @@ export class GroupMessages {
    * A message item of the stream, with `state` the group as it is at that item. False
    * when it could not be kept now (its sender's chain has not come and the group holds
    * all it may): the stream stops there, unacknowledged (stream.ts), so the relay keeps
-   * it and sends it again; it is never dropped for that.
+   * it and sends it again, in this session once the held messages opened (resend.ts)
+   * or in the next; it is never dropped for that.
    */
   async receive(work: GroupWork, state: GroupState, item: MessageItem): Promise<boolean> {
     const me = this.d.me.userId;
@@ -113,6 +117,7 @@ export class GroupMessages {
           gseq: item.gseq,
           previousGseq: work.gseq(item.gid),
           waiting: await work.heldCount(item.gid),
+          resumes: this.d.resends.resumable,
           atMs: work.stamp(),
         }),
       );

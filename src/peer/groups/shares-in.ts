@@ -50,8 +50,9 @@ export interface SharesInDeps {
 export class IncomingShares {
   constructor(private readonly d: SharesInDeps) {}
 
-  /** Files `shares` in `work`, opening what they unlock. */
-  async accept(work: GroupWork, shares: readonly IncomingShare[]): Promise<void> {
+  /** Files `shares` in `work`, opening what they unlock; returns the groups where held messages opened. */
+  async accept(work: GroupWork, shares: readonly IncomingShare[]): Promise<Set<string>> {
+    const opened = new Set<string>();
     /** Chains held for groups I do not know: counted once, then as this unit adds some. */
     let early: number | undefined;
     for (const s of shares) {
@@ -78,8 +79,10 @@ export class IncomingShares {
         work.ops.push(forget);
         work.heldBytes(gid, -heldCost(item));
         await this.d.messages.open(work, item, s.epoch, chain);
+        opened.add(gid);
       }
     }
+    return opened;
   }
 
   private async wanted(

@@ -19,6 +19,7 @@ export type SessionFrame =
   | 'send-ack'
   | 'roster-update'
   | 'group-deliver'
+  | 'group-resend-result'
   | 'file-chunk'
   | 'file-chunk-ack'
   | 'store-status';
@@ -65,6 +66,11 @@ export const routes: RouteTable = {
   'group-deliver': { phases: READY, handle: (link, f) => link.owner['group-deliver'](f) },
   'group-change-result': { phases: READY, handle: (link, f) => link.reply(f) },
   'group-log-result': { phases: READY, handle: (link, f) => link.reply(f) },
+  // In the order of the group's items: where those sent again begin (groups/resend.ts).
+  'group-resend-result': {
+    phases: READY,
+    handle: (link, f) => link.owner['group-resend-result'](f),
+  },
   // Files (docs/files.md): replies to our requests, then the chunks and acks of transfers.
   'file-put-result': { phases: READY, handle: (link, f) => link.reply(f) },
   'file-get-result': { phases: READY, handle: (link, f) => link.reply(f) },
@@ -84,6 +90,7 @@ export const routes: RouteTable = {
   'group-send': null,
   'group-ack': null,
   'group-log-request': null,
+  'group-resend': null,
   'file-put': null,
   'file-get': null,
   'file-done': null,

@@ -43,7 +43,10 @@ export function showNotice(p: ScreenParts, n: ConversationNotice): void {
   p.state.ensure(n.group?.name ?? n.from.pseudonym, n.conversation);
   p.saver.schedule();
   if (n.kind === 'held') {
-    const text = `${n.missing} messages are waiting for a sender's key (the most a group may hold); they are shown when it comes, and newer ones at your next connection: quit and start natter chat again. Nothing is lost`;
+    const newer = n.resumes
+      ? 'the newer ones follow them'
+      : 'newer ones at your next connection: quit and start natter chat again';
+    const text = `${n.missing} messages are waiting for a sender's key (the most a group may hold); they are shown when it comes, and ${newer}. Nothing is lost`;
     note(p, n.conversation, `${where}${text}`, 'warn', true);
     return;
   }

@@ -18,6 +18,7 @@ import type { Logger } from '../../util/logger.js';
 import type { GroupChange } from '../../wire/types.js';
 import type { GroupItemOut, GroupStore } from '../groups/index.js';
 import { GroupRegistry } from '../groups/registry.js';
+import { resendRefusal } from '../groups/resend.js';
 import type { Hub } from '../hub.js';
 import type { RelayLimits } from '../limits.js';
 import { type ClusterLink, GROUP_STREAM } from './connection.js';
@@ -136,6 +137,10 @@ export class ClusterGroups implements GroupStore {
       if (m && stored) items.push(itemOut(gidHex, m.seq, stored));
     }
     return { items, done: seqs.length < limit };
+  }
+
+  resendRefusal(gidHex: string, userHex: string, afterGseq: number) {
+    return resendRefusal(this.applier.ledgers.get(gidHex), userHex, afterGseq);
   }
 
   async readLog(

@@ -10,10 +10,24 @@
  *
  * The hot path (offer to a live session) costs a map lookup, two comparisons
  * and a queue entry: the item's bytes are shared by every session.
+ *
+ * GroupResend (RELAY_FEATURE_GROUP_RESEND) rewinds one group's cursor on this connection:
+ * its result goes out first, then the items after the client's gseq, read from the store
+ * by the same catch-up (pages of catchUpBatchMessages, nothing while the socket is full),
+ * with live items waiting behind them as in any catch-up. It is the one way an item is
+ * pushed twice on a connection: GroupAck is cumulative, and an ack below what was pushed
+ * is the ordinary case, so it cannot ask for that (docs/decisions.md "Group notices: held
+ * bound and gaps").
  */
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
-import { SessionCode, type SessionCodeValue } from '../errors.js';
+import type { Frame } from '../../wire/types.js';
+import {
+  GroupResendCode,
+  type GroupResendCodeValue,
+  SessionCode,
+  type SessionCodeValue,
+} from '../errors.js';
 import type { RelayLimits } from '../limits.js';
 import type { GroupItemOut } from './stream.js';
 
@@ -26,6 +40,8 @@ export interface GroupLink {
   readonly bufferedBytes: number;
   /** Queues an already framed item (length prefix included), shared with other sessions. */
   sendFramed(framed: Buffer): void;
+  /** Queues a frame (GroupResendResult), in order with the items. */
+  send(frame: Frame): void;
   fail(code: SessionCodeValue, message: string): void;
 }
 
@@ -39,7 +55,17 @@ export interface GroupSource {
     afterGseq: number,
     limit: number,
   ): Promise<{ items: GroupItemOut[]; done: boolean }>;
+  /** Why `userHex` may not have `gidHex` sent again after `afterGseq` (resend.ts), or null. */
+  resendRefusal(gidHex: string, userHex: string, afterGseq: number): GroupResendCodeValue | null;
 }
+
+/** The reason sent with each refusal of a GroupResend. */
+const RESEND_REASONS: Record<GroupResendCodeValue, string> = {
+  [GroupResendCode.Unknown]: 'resend: no such group here',
+  [GroupResendCode.NotMember]: 'resend: the user is owed nothing of this group',
+  [GroupResendCode.BadGseq]: 'resend: after_gseq is beyond the last item of the group',
+  [GroupResendCode.TooMany]: 'resend: too many resends in this session',
+};
 
 interface GroupCursor {
   readonly gidHex: string;
@@ -49,12 +75,16 @@ interface GroupCursor {
   pumping: boolean;
   /** Highest gseq offered while catching up: the pump goes on until it has pushed it. */
   latestOffered: number;
+  /** Counts GroupResends: a read begun before one is from the old cursor, and is read again. */
+  rewinds: number;
 }
 
 export class GroupDelivery {
   private readonly groups = new Map<string, GroupCursor>();
   /** Groups waiting for the socket to drain. */
   private readonly stalled = new Set<GroupCursor>();
+  /** GroupResends this session asked (limits.maxGroupResendsPerSession). */
+  private resends = 0;
 
   constructor(
     private readonly link: GroupLink,
@@ -104,6 +134,31 @@ export class GroupDelivery {
     for (const g of this.stalled) if (!g.pumping) void this.pump(g);
   }
 
+  /**
+   * GroupResend: answers first (a refusal sends nothing more), then pushes the group's
+   * items after `afterGseq` again, in gseq order, from the store.
+   */
+  resend(groupId: Uint8Array, gidHex: string, afterGseq: number): void {
+    const refused =
+      ++this.resends > this.limits.maxGroupResendsPerSession
+        ? GroupResendCode.TooMany
+        : this.source.resendRefusal(gidHex, this.link.userHex, afterGseq);
+    this.link.send({
+      type: 'group-resend-result',
+      groupId,
+      afterGseq,
+      code: refused ?? '',
+      reason: refused === null ? '' : RESEND_REASONS[refused],
+    });
+    if (refused !== null) return;
+    const g = this.groups.get(gidHex) ?? this.begin(gidHex);
+    g.cursor = afterGseq;
+    g.rewinds++;
+    g.catchingUp = true;
+    this.stalled.add(g);
+    void this.pump(g);
+  }
+
   private begin(gidHex: string): GroupCursor {
     const g: GroupCursor = {
       gidHex,
@@ -111,6 +166,7 @@ export class GroupDelivery {
       catchingUp: true,
       pumping: false,
       latestOffered: 0,
+      rewinds: 0,
     };
     this.groups.set(gidHex, g);
     this.stalled.add(g);
@@ -136,6 +192,7 @@ export class GroupDelivery {
         if (this.full()) return; // resumed on drain
         // Everything offered before this read is durable, so the read sees it or it is gone.
         const wanted = g.latestOffered;
+        const rewinds = g.rewinds;
         const { items, done } = await this.source.read(
           g.gidHex,
           this.link.userHex,
@@ -143,6 +200,8 @@ export class GroupDelivery {
           this.limits.catchUpBatchMessages,
         );
         if (!this.link.ready) return;
+        // A GroupResend came meanwhile: read from where it asked.
+        if (g.rewinds !== rewinds) continue;
         let stopped = false;
         for (const item of items) {
           if (item.gseq <= g.cursor) continue;

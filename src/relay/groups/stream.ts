@@ -37,6 +37,7 @@ import { Ledgers } from './ledgers.js';
 import { type GroupItemOut, readItems, readLog } from './reads.js';
 import type { ChangeCheck, GroupRecord, GroupRegistry } from './registry.js';
 import { GroupReloader } from './reload.js';
+import { resendRefusal } from './resend.js';
 
 export type { GroupItemOut } from './reads.js';
 
@@ -183,6 +184,11 @@ export class GroupStreams {
   /** Stored items of `gidHex` after `afterGseq` that `userHex` may receive (catch-up). */
   read(gidHex: string, userHex: string, afterGseq: number, limit: number) {
     return readItems(this.store, this.ledgers, gidHex, userHex, afterGseq, limit);
+  }
+
+  /** Why `userHex` may not have `gidHex` sent again after `afterGseq`, or null (resend.ts). */
+  resendRefusal(gidHex: string, userHex: string, afterGseq: number) {
+    return resendRefusal(this.ledgers.get(gidHex), userHex, afterGseq);
   }
 
   /** A page of the log of `gidHex` from change `fromSeq` on. */

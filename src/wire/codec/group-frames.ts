@@ -47,6 +47,17 @@ export const groupEncoders = {
   'group-log-request': (f: FrameOf<'group-log-request'>): pb.Frame.$Properties => ({
     groupLogRequest: { requestId: f.requestId, groupId: f.groupId, fromSeq: f.fromSeq },
   }),
+  'group-resend': (f: FrameOf<'group-resend'>): pb.Frame.$Properties => ({
+    groupResend: { groupId: f.groupId, afterGseq: f.afterGseq },
+  }),
+  'group-resend-result': (f: FrameOf<'group-resend-result'>): pb.Frame.$Properties => ({
+    groupResendResult: {
+      groupId: f.groupId,
+      afterGseq: f.afterGseq,
+      code: f.code,
+      reason: f.reason,
+    },
+  }),
   'group-log-result': (f: FrameOf<'group-log-result'>): pb.Frame.$Properties => ({
     groupLogResult: {
       requestId: f.requestId,
@@ -110,6 +121,18 @@ export const groupDecoders = {
     requestId: uint('group_log_request.request_id', m.requestId, U32_MAX),
     groupId: exactBytes('group_log_request.group_id', m.groupId, GROUP_ID_BYTES),
     fromSeq: uint('group_log_request.from_seq', m.fromSeq, U32_MAX),
+  }),
+  groupResend: (m: pb.IGroupResend): FrameOf<'group-resend'> => ({
+    type: 'group-resend',
+    groupId: exactBytes('group_resend.group_id', m.groupId, GROUP_ID_BYTES),
+    afterGseq: uint('group_resend.after_gseq', m.afterGseq),
+  }),
+  groupResendResult: (m: pb.IGroupResendResult): FrameOf<'group-resend-result'> => ({
+    type: 'group-resend-result',
+    groupId: exactBytes('group_resend_result.group_id', m.groupId, GROUP_ID_BYTES),
+    afterGseq: uint('group_resend_result.after_gseq', m.afterGseq),
+    code: text('group_resend_result.code', m.code, MAX_GROUP_CODE_CHARS),
+    reason: text('group_resend_result.reason', m.reason, MAX_REASON_CHARS),
   }),
   groupLogResult: (m: pb.IGroupLogResult): FrameOf<'group-log-result'> => ({
     type: 'group-log-result',

@@ -56,7 +56,9 @@ export const natter = $root.natter = (() => {
          * @property {natter.FileDone.$Properties|null} [fileDone] Frame fileDone
          * @property {natter.FilePolicy.$Properties|null} [filePolicy] Frame filePolicy
          * @property {natter.StoreStatus.$Properties|null} [storeStatus] Frame storeStatus
-         * @property {"hello"|"challenge"|"register"|"login"|"ready"|"send"|"sendAck"|"deliver"|"deliverAck"|"lookup"|"lookupResult"|"error"|"goodbye"|"ping"|"pong"|"rosterUpdate"|"setStatus"|"groupChange"|"groupChangeResult"|"groupSend"|"groupDeliver"|"groupAck"|"groupLogRequest"|"groupLogResult"|"filePut"|"filePutResult"|"fileChunk"|"fileChunkAck"|"fileGet"|"fileGetResult"|"fileDone"|"filePolicy"|"storeStatus"} [body] Frame body
+         * @property {natter.GroupResend.$Properties|null} [groupResend] Frame groupResend
+         * @property {natter.GroupResendResult.$Properties|null} [groupResendResult] Frame groupResendResult
+         * @property {"hello"|"challenge"|"register"|"login"|"ready"|"send"|"sendAck"|"deliver"|"deliverAck"|"lookup"|"lookupResult"|"error"|"goodbye"|"ping"|"pong"|"rosterUpdate"|"setStatus"|"groupChange"|"groupChangeResult"|"groupSend"|"groupDeliver"|"groupAck"|"groupLogRequest"|"groupLogResult"|"filePut"|"filePutResult"|"fileChunk"|"fileChunkAck"|"fileGet"|"fileGetResult"|"fileDone"|"filePolicy"|"storeStatus"|"groupResend"|"groupResendResult"} [body] Frame body
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -104,9 +106,11 @@ export const natter = $root.natter = (() => {
          *   fileDone?: natter.FileDone.$Shape|null;
          *   filePolicy?: natter.FilePolicy.$Shape|null;
          *   storeStatus?: natter.StoreStatus.$Shape|null;
+         *   groupResend?: natter.GroupResend.$Shape|null;
+         *   groupResendResult?: natter.GroupResendResult.$Shape|null;
          *   $unknowns?: Array.<Uint8Array>;
          * } & (
-         *   ({ body?: undefined; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "hello"; hello: natter.Hello.$Shape; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "challenge"; hello?: null; challenge: natter.Challenge.$Shape; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "register"; hello?: null; challenge?: null; register: natter.Register.$Shape; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "login"; hello?: null; challenge?: null; register?: null; login: natter.Login.$Shape; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "ready"; hello?: null; challenge?: null; register?: null; login?: null; ready: natter.Ready.$Shape; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "send"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send: natter.Send.$Shape; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "sendAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck: natter.SendAck.$Shape; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "deliver"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver: natter.Deliver.$Shape; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "deliverAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck: natter.DeliverAck.$Shape; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "lookup"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup: natter.Lookup.$Shape; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "lookupResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult: natter.LookupResult.$Shape; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "error"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error: natter.Error.$Shape; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "goodbye"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye: natter.Goodbye.$Shape; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "ping"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping: natter.Ping.$Shape; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "pong"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong: natter.Pong.$Shape; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "rosterUpdate"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate: natter.RosterUpdate.$Shape; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "setStatus"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus: natter.SetStatus.$Shape; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "groupChange"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange: natter.GroupChangeRequest.$Shape; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "groupChangeResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult: natter.GroupChangeResult.$Shape; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "groupSend"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend: natter.GroupSend.$Shape; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "groupDeliver"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver: natter.GroupDeliver.$Shape; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "groupAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck: natter.GroupAck.$Shape; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "groupLogRequest"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest: natter.GroupLogRequest.$Shape; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "groupLogResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult: natter.GroupLogResult.$Shape; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "filePut"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut: natter.FilePut.$Shape; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "filePutResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult: natter.FilePutResult.$Shape; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "fileChunk"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk: natter.FileChunk.$Shape; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "fileChunkAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck: natter.FileChunkAck.$Shape; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "fileGet"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet: natter.FileGet.$Shape; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "fileGetResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult: natter.FileGetResult.$Shape; fileDone?: null; filePolicy?: null; storeStatus?: null }|{ body?: "fileDone"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone: natter.FileDone.$Shape; filePolicy?: null; storeStatus?: null }|{ body?: "filePolicy"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy: natter.FilePolicy.$Shape; storeStatus?: null }|{ body?: "storeStatus"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus: natter.StoreStatus.$Shape })
+         *   ({ body?: undefined; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "hello"; hello: natter.Hello.$Shape; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "challenge"; hello?: null; challenge: natter.Challenge.$Shape; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "register"; hello?: null; challenge?: null; register: natter.Register.$Shape; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "login"; hello?: null; challenge?: null; register?: null; login: natter.Login.$Shape; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "ready"; hello?: null; challenge?: null; register?: null; login?: null; ready: natter.Ready.$Shape; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "send"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send: natter.Send.$Shape; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "sendAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck: natter.SendAck.$Shape; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "deliver"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver: natter.Deliver.$Shape; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "deliverAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck: natter.DeliverAck.$Shape; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "lookup"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup: natter.Lookup.$Shape; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "lookupResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult: natter.LookupResult.$Shape; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "error"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error: natter.Error.$Shape; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "goodbye"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye: natter.Goodbye.$Shape; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "ping"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping: natter.Ping.$Shape; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "pong"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong: natter.Pong.$Shape; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "rosterUpdate"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate: natter.RosterUpdate.$Shape; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "setStatus"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus: natter.SetStatus.$Shape; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "groupChange"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange: natter.GroupChangeRequest.$Shape; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "groupChangeResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult: natter.GroupChangeResult.$Shape; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "groupSend"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend: natter.GroupSend.$Shape; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "groupDeliver"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver: natter.GroupDeliver.$Shape; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "groupAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck: natter.GroupAck.$Shape; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "groupLogRequest"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest: natter.GroupLogRequest.$Shape; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "groupLogResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult: natter.GroupLogResult.$Shape; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "filePut"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut: natter.FilePut.$Shape; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "filePutResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult: natter.FilePutResult.$Shape; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "fileChunk"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk: natter.FileChunk.$Shape; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "fileChunkAck"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck: natter.FileChunkAck.$Shape; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "fileGet"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet: natter.FileGet.$Shape; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "fileGetResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult: natter.FileGetResult.$Shape; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "fileDone"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone: natter.FileDone.$Shape; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "filePolicy"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy: natter.FilePolicy.$Shape; storeStatus?: null; groupResend?: null; groupResendResult?: null }|{ body?: "storeStatus"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus: natter.StoreStatus.$Shape; groupResend?: null; groupResendResult?: null }|{ body?: "groupResend"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend: natter.GroupResend.$Shape; groupResendResult?: null }|{ body?: "groupResendResult"; hello?: null; challenge?: null; register?: null; login?: null; ready?: null; send?: null; sendAck?: null; deliver?: null; deliverAck?: null; lookup?: null; lookupResult?: null; error?: null; goodbye?: null; ping?: null; pong?: null; rosterUpdate?: null; setStatus?: null; groupChange?: null; groupChangeResult?: null; groupSend?: null; groupDeliver?: null; groupAck?: null; groupLogRequest?: null; groupLogResult?: null; filePut?: null; filePutResult?: null; fileChunk?: null; fileChunkAck?: null; fileGet?: null; fileGetResult?: null; fileDone?: null; filePolicy?: null; storeStatus?: null; groupResend?: null; groupResendResult: natter.GroupResendResult.$Shape })
          * )} natter.Frame.$Shape
          */
 
@@ -389,17 +393,33 @@ export const natter = $root.natter = (() => {
          */
         Frame.prototype.storeStatus = null;
 
+        /**
+         * Frame groupResend.
+         * @member {natter.GroupResend.$Properties|null|undefined} groupResend
+         * @memberof natter.Frame
+         * @instance
+         */
+        Frame.prototype.groupResend = null;
+
+        /**
+         * Frame groupResendResult.
+         * @member {natter.GroupResendResult.$Properties|null|undefined} groupResendResult
+         * @memberof natter.Frame
+         * @instance
+         */
+        Frame.prototype.groupResendResult = null;
+
         // OneOf field names bound to virtual getters and setters
         let $oneOfFields;
 
         /**
          * Frame body.
-         * @member {"hello"|"challenge"|"register"|"login"|"ready"|"send"|"sendAck"|"deliver"|"deliverAck"|"lookup"|"lookupResult"|"error"|"goodbye"|"ping"|"pong"|"rosterUpdate"|"setStatus"|"groupChange"|"groupChangeResult"|"groupSend"|"groupDeliver"|"groupAck"|"groupLogRequest"|"groupLogResult"|"filePut"|"filePutResult"|"fileChunk"|"fileChunkAck"|"fileGet"|"fileGetResult"|"fileDone"|"filePolicy"|"storeStatus"|undefined} body
+         * @member {"hello"|"challenge"|"register"|"login"|"ready"|"send"|"sendAck"|"deliver"|"deliverAck"|"lookup"|"lookupResult"|"error"|"goodbye"|"ping"|"pong"|"rosterUpdate"|"setStatus"|"groupChange"|"groupChangeResult"|"groupSend"|"groupDeliver"|"groupAck"|"groupLogRequest"|"groupLogResult"|"filePut"|"filePutResult"|"fileChunk"|"fileChunkAck"|"fileGet"|"fileGetResult"|"fileDone"|"filePolicy"|"storeStatus"|"groupResend"|"groupResendResult"|undefined} body
          * @memberof natter.Frame
          * @instance
          */
         $Object.defineProperty(Frame.prototype, "body", {
-            get: $util.oneOfGetter($oneOfFields = ["hello", "challenge", "register", "login", "ready", "send", "sendAck", "deliver", "deliverAck", "lookup", "lookupResult", "error", "goodbye", "ping", "pong", "rosterUpdate", "setStatus", "groupChange", "groupChangeResult", "groupSend", "groupDeliver", "groupAck", "groupLogRequest", "groupLogResult", "filePut", "filePutResult", "fileChunk", "fileChunkAck", "fileGet", "fileGetResult", "fileDone", "filePolicy", "storeStatus"]),
+            get: $util.oneOfGetter($oneOfFields = ["hello", "challenge", "register", "login", "ready", "send", "sendAck", "deliver", "deliverAck", "lookup", "lookupResult", "error", "goodbye", "ping", "pong", "rosterUpdate", "setStatus", "groupChange", "groupChangeResult", "groupSend", "groupDeliver", "groupAck", "groupLogRequest", "groupLogResult", "filePut", "filePutResult", "fileChunk", "fileChunkAck", "fileGet", "fileGetResult", "fileDone", "filePolicy", "storeStatus", "groupResend", "groupResendResult"]),
             set: $util.oneOfSetter($oneOfFields)
         });
 
@@ -485,6 +505,10 @@ export const natter = $root.natter = (() => {
                 $root.natter.FilePolicy.encode(message.filePolicy, writer.uint32(/* id 32, wireType 2 =*/258).fork(), _depth + 1).ldelim();
             if (message.storeStatus != null && $Object.hasOwnProperty.call(message, "storeStatus"))
                 $root.natter.StoreStatus.encode(message.storeStatus, writer.uint32(/* id 40, wireType 2 =*/322).fork(), _depth + 1).ldelim();
+            if (message.groupResend != null && $Object.hasOwnProperty.call(message, "groupResend"))
+                $root.natter.GroupResend.encode(message.groupResend, writer.uint32(/* id 41, wireType 2 =*/330).fork(), _depth + 1).ldelim();
+            if (message.groupResendResult != null && $Object.hasOwnProperty.call(message, "groupResendResult"))
+                $root.natter.GroupResendResult.encode(message.groupResendResult, writer.uint32(/* id 42, wireType 2 =*/338).fork(), _depth + 1).ldelim();
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -758,6 +782,20 @@ export const natter = $root.natter = (() => {
                             break;
                         message.storeStatus = $root.natter.StoreStatus.decode(reader, reader.size(), $undefined, _depth + 1, message.storeStatus);
                         message.body = "storeStatus";
+                        continue;
+                    }
+                case 41: {
+                        if (wireType !== 2)
+                            break;
+                        message.groupResend = $root.natter.GroupResend.decode(reader, reader.size(), $undefined, _depth + 1, message.groupResend);
+                        message.body = "groupResend";
+                        continue;
+                    }
+                case 42: {
+                        if (wireType !== 2)
+                            break;
+                        message.groupResendResult = $root.natter.GroupResendResult.decode(reader, reader.size(), $undefined, _depth + 1, message.groupResendResult);
+                        message.body = "groupResendResult";
                         continue;
                     }
                 }
@@ -7909,6 +7947,386 @@ export const natter = $root.natter = (() => {
         };
 
         return GroupAck;
+    })();
+
+    natter.GroupResend = (function() {
+
+        /**
+         * Properties of a GroupResend.
+         * @typedef {Object} natter.GroupResend.$Properties
+         * @property {Uint8Array|null} [groupId] GroupResend groupId
+         * @property {number|null} [afterGseq] GroupResend afterGseq
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a GroupResend.
+         * @memberof natter
+         * @interface IGroupResend
+         * @augments natter.GroupResend.$Properties
+         * @deprecated Use natter.GroupResend.$Properties instead.
+         */
+
+        /**
+         * Shape of a GroupResend.
+         * @typedef {natter.GroupResend.$Properties} natter.GroupResend.$Shape
+         */
+
+        /**
+         * Constructs a new GroupResend.
+         * @memberof natter
+         * @classdesc Represents a GroupResend.
+         * @constructor
+         * @param {natter.GroupResend.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const GroupResend = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * GroupResend groupId.
+         * @member {Uint8Array} groupId
+         * @memberof natter.GroupResend
+         * @instance
+         */
+        GroupResend.prototype.groupId = $util.newBuffer([]);
+
+        /**
+         * GroupResend afterGseq.
+         * @member {number} afterGseq
+         * @memberof natter.GroupResend
+         * @instance
+         */
+        GroupResend.prototype.afterGseq = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * Encodes the specified GroupResend message. Does not implicitly {@link natter.GroupResend.verify|verify} messages.
+         * @function encode
+         * @memberof natter.GroupResend
+         * @static
+         * @param {natter.GroupResend.$Properties} message GroupResend message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        GroupResend.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.groupId != null && $Object.hasOwnProperty.call(message, "groupId") && message.groupId.length)
+                writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.groupId);
+            if (message.afterGseq != null && $Object.hasOwnProperty.call(message, "afterGseq") && (typeof message.afterGseq === "object" ? message.afterGseq.low || message.afterGseq.high : message.afterGseq !== 0))
+                writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.afterGseq);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a GroupResend message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.GroupResend
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.GroupResend & natter.GroupResend.$Shape} GroupResend
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        GroupResend.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.GroupResend();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.groupId = value;
+                        else
+                            delete message.groupId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.afterGseq = value;
+                        else
+                            delete message.afterGseq;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for GroupResend
+         * @function getTypeUrl
+         * @memberof natter.GroupResend
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        GroupResend.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.GroupResend";
+        };
+
+        return GroupResend;
+    })();
+
+    natter.GroupResendResult = (function() {
+
+        /**
+         * Properties of a GroupResendResult.
+         * @typedef {Object} natter.GroupResendResult.$Properties
+         * @property {Uint8Array|null} [groupId] GroupResendResult groupId
+         * @property {number|null} [afterGseq] GroupResendResult afterGseq
+         * @property {string|null} [code] GroupResendResult code
+         * @property {string|null} [reason] GroupResendResult reason
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a GroupResendResult.
+         * @memberof natter
+         * @interface IGroupResendResult
+         * @augments natter.GroupResendResult.$Properties
+         * @deprecated Use natter.GroupResendResult.$Properties instead.
+         */
+
+        /**
+         * Shape of a GroupResendResult.
+         * @typedef {natter.GroupResendResult.$Properties} natter.GroupResendResult.$Shape
+         */
+
+        /**
+         * Constructs a new GroupResendResult.
+         * @memberof natter
+         * @classdesc Represents a GroupResendResult.
+         * @constructor
+         * @param {natter.GroupResendResult.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const GroupResendResult = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * GroupResendResult groupId.
+         * @member {Uint8Array} groupId
+         * @memberof natter.GroupResendResult
+         * @instance
+         */
+        GroupResendResult.prototype.groupId = $util.newBuffer([]);
+
+        /**
+         * GroupResendResult afterGseq.
+         * @member {number} afterGseq
+         * @memberof natter.GroupResendResult
+         * @instance
+         */
+        GroupResendResult.prototype.afterGseq = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+        /**
+         * GroupResendResult code.
+         * @member {string} code
+         * @memberof natter.GroupResendResult
+         * @instance
+         */
+        GroupResendResult.prototype.code = "";
+
+        /**
+         * GroupResendResult reason.
+         * @member {string} reason
+         * @memberof natter.GroupResendResult
+         * @instance
+         */
+        GroupResendResult.prototype.reason = "";
+
+        /**
+         * Encodes the specified GroupResendResult message. Does not implicitly {@link natter.GroupResendResult.verify|verify} messages.
+         * @function encode
+         * @memberof natter.GroupResendResult
+         * @static
+         * @param {natter.GroupResendResult.$Properties} message GroupResendResult message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        GroupResendResult.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.groupId != null && $Object.hasOwnProperty.call(message, "groupId") && message.groupId.length)
+                writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.groupId);
+            if (message.afterGseq != null && $Object.hasOwnProperty.call(message, "afterGseq") && (typeof message.afterGseq === "object" ? message.afterGseq.low || message.afterGseq.high : message.afterGseq !== 0))
+                writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.afterGseq);
+            if (message.code != null && $Object.hasOwnProperty.call(message, "code") && message.code !== "")
+                writer.uint32(/* id 3, wireType 2 =*/26).string(message.code);
+            if (message.reason != null && $Object.hasOwnProperty.call(message, "reason") && message.reason !== "")
+                writer.uint32(/* id 4, wireType 2 =*/34).string(message.reason);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a GroupResendResult message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.GroupResendResult
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.GroupResendResult & natter.GroupResendResult.$Shape} GroupResendResult
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        GroupResendResult.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.GroupResendResult();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.groupId = value;
+                        else
+                            delete message.groupId;
+                        continue;
+                    }
+                case 2: {
+                        if (wireType !== 0)
+                            break;
+                        if (typeof (value = reader.uint64()) === "object" ? value.low || value.high : value !== 0)
+                            message.afterGseq = value;
+                        else
+                            delete message.afterGseq;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.code = value;
+                        else
+                            delete message.code;
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.reason = value;
+                        else
+                            delete message.reason;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for GroupResendResult
+         * @function getTypeUrl
+         * @memberof natter.GroupResendResult
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        GroupResendResult.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.GroupResendResult";
+        };
+
+        return GroupResendResult;
     })();
 
     natter.GroupLogRequest = (function() {

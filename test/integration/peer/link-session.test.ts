@@ -58,6 +58,7 @@ function session(
       'send-ack': () => undefined,
       'roster-update': () => undefined,
       'group-deliver': () => undefined,
+      'group-resend-result': () => undefined,
       'file-chunk': () => undefined,
       'file-chunk-ack': () => undefined,
     },

@@ -38,6 +38,15 @@ describe('natter inbox: group notices', () => {
     assert.match(line, /Nothing is lost/);
   });
 
+  it('says the newer ones follow the held ones when the relay sends the group again in this session', () => {
+    const line = formatNotice({ ...notice('held', 40), resumes: true });
+    assert.match(line, /^natter: #te.*am: 40 messages are waiting for a sender's key/);
+    assert.match(line, /they are shown when it comes, and the newer ones follow them/);
+    assert.doesNotMatch(line, /run natter inbox again|next connection/);
+    assert.equal(JSON.parse(noticeJson({ ...notice('held', 40), resumes: true })).resumes, true);
+    assert.equal(JSON.parse(noticeJson(notice('held', 40))).resumes, false);
+  });
+
   it('gives --json entries of type notice with the group’s name and id', () => {
     const o = JSON.parse(noticeJson(notice('held', 40)));
     assert.equal(o.type, 'notice');

@@ -137,6 +137,7 @@ async function harness(
       'send-ack': () => undefined,
       'roster-update': () => undefined,
       'group-deliver': () => undefined,
+      'group-resend-result': () => undefined,
       'file-chunk': () => undefined,
       'file-chunk-ack': () => undefined,
     },

@@ -74,6 +74,30 @@ describe('ui screen: groups', () => {
     assert.deepEqual(h.core.notices, [], 'taken, so natter inbox does not repeat them');
   });
 
+  it('says in a group stopped for a sender’s key that the newer messages follow, when its relay sends them again', async () => {
+    const h = await withTeam();
+    await h.type('/msg #team\r');
+    await h.settle();
+    const held = {
+      kind: 'held' as const,
+      conversation: TEAM,
+      from: { pseudonym: 'bob', userId: '00'.repeat(32), fingerprint: 'abcd-efgh' },
+      counter: 9,
+      previousCounter: 3,
+      missing: 40,
+      group: { name: 'team' },
+      resumes: true,
+      atMs: Date.UTC(2026, 0, 1),
+    };
+    h.core.notices.push(held);
+    h.core.emit('conversation:notice', held);
+    await h.settle();
+    const text = screenText(h).replace(/\s+/g, ' ');
+    assert.match(text, /\* #team: 40 messages are waiting for a sender's key/);
+    assert.match(text, /the newer ones follow them/);
+    assert.doesNotMatch(text, /start natter chat again/);
+  });
+
   it('lists a group as #name, with unread and mention badges', async () => {
     const h = await withTeam();
     h.app.open('dave');

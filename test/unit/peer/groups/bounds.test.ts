@@ -93,7 +93,7 @@ describe('groups in the client core, at their edges', () => {
       { from: alice.who.id.signPk, groupId: fromHex(gid), epoch: 0, share },
     ]);
     assert.equal((await unread(bob)).length, frames.length - 1);
-    bob.groups.onReady();
+    bob.groups.onReady(0);
     for (const f of frames.slice(-3)) bob.groups.push(f);
     await hub.settle();
     assert.equal((await unread(bob)).length, 1);
@@ -164,7 +164,7 @@ describe('groups in the client core, at their edges', () => {
     assert.equal(keysUnder(alice, PREFIX.owedShare).length, 1);
     await hub.deliverMail();
     hub.lookupsDown.delete(alice.uid);
-    alice.groups.onReady();
+    alice.groups.onReady(0);
     await hub.settle();
     assert.equal(keysUnder(alice, PREFIX.owedShare).length, 0);
     await alice.groups.send(gid, 'hello dave');
@@ -211,7 +211,7 @@ describe('groups in the client core, at their edges', () => {
     assert.deepEqual(dave.groups.list(), []);
     assert.equal(hub.acks.filter((a) => a.to === dave.uid).length, 0, 'nothing acknowledged');
     hub.logsDown = false;
-    dave.groups.onReady();
+    dave.groups.onReady(0);
     for (const f of hub.sent.get(dave.uid) ?? []) dave.groups.push(f);
     await hub.settle();
     assert.equal(dave.groups.info(gid).members.length, 3);

@@ -55,7 +55,7 @@ describe('group messages waiting for their sender key', () => {
     bob.groups.push(a.frame(101));
     await hub.settle();
     await hub.restart(bob);
-    bob.groups.onReady();
+    bob.groups.onReady(0);
     const c102 = c.frame(102);
     bob.groups.push(c102);
     await hub.settle();
@@ -63,7 +63,7 @@ describe('group messages waiting for their sender key', () => {
     // alice's key comes: her two open, and carol's message has room now (next session).
     await bob.groups.acceptShares([a.share]);
     assert.equal(heldAt(bob), 0);
-    bob.groups.onReady();
+    bob.groups.onReady(0);
     bob.groups.push(c102);
     bob.groups.push(c.frame(103));
     await hub.settle();

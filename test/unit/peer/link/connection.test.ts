@@ -65,6 +65,7 @@ function rig(
       'send-ack': (f) => frames.push(f),
       'roster-update': (f) => frames.push(f),
       'group-deliver': (f) => frames.push(f),
+      'group-resend-result': (f) => frames.push(f),
       'file-chunk': (f) => frames.push(f),
       'file-chunk-ack': (f) => frames.push(f),
       'store-status': (f) => frames.push(f),

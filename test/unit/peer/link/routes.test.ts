@@ -27,6 +27,7 @@ function recorder() {
       'send-ack': note('owner'),
       'roster-update': note('owner'),
       'group-deliver': note('owner'),
+      'group-resend-result': note('owner'),
       'file-chunk': note('owner'),
       'file-chunk-ack': note('owner'),
       'store-status': note('owner'),

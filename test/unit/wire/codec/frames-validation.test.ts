@@ -5,6 +5,7 @@ import {
   BOX_OVERHEAD_BYTES,
   MAX_ACK_SEQS,
   MAX_FRAME_BYTES,
+  MAX_GROUP_CODE_CHARS,
   MAX_PSEUDONYM_CHARS,
   MAX_REASON_CHARS,
   MAX_RELAY_NAME_CHARS,
@@ -376,15 +377,46 @@ describe('wire/codec: relay frames', () => {
         input: () => new Uint8Array(0),
       },
       {
-        what: 'a frame whose only field is number 41, outside the oneof',
+        what: 'a frame whose only field is number 43, outside the oneof',
         code: ProtocolCode.UnknownKind,
-        // tag (41 << 3 | 2) = 0x14a -> varint ca 02, then an empty message (40 is StoreStatus)
-        input: () => unhex('ca0200'),
+        // tag (43 << 3 | 2) = 0x15a -> varint da 02, then an empty message (40 is StoreStatus,
+        // 41 and 42 GroupResend and its result)
+        input: () => unhex('da0200'),
       },
       {
         what: 'a frame whose only field is the reserved number 33',
         code: ProtocolCode.UnknownKind,
         input: () => unhex('8a0200'),
+      },
+      // GroupResend and its result (RELAY_FEATURE_GROUP_RESEND)
+      {
+        what: 'a group resend without a group id',
+        code: ProtocolCode.MissingField,
+        input: () => rawFrame({ groupResend: { afterGseq: 3 } }),
+      },
+      {
+        what: 'a group resend whose group id is 15 bytes',
+        code: ProtocolCode.BadLength,
+        input: () => rawFrame({ groupResend: { groupId: bytes(15), afterGseq: 3 } }),
+      },
+      {
+        what: 'a group resend whose after_gseq is past 2^53',
+        code: ProtocolCode.BadValue,
+        input: () => rawFrame({ groupResend: { groupId: bytes(16), afterGseq: 2 ** 53 + 2 } }),
+      },
+      {
+        what: 'a group resend result whose code is longer than MAX_GROUP_CODE_CHARS',
+        code: ProtocolCode.BadLength,
+        input: () =>
+          encodeFrame({
+            ...samples['group-resend-result'],
+            code: 'E'.repeat(MAX_GROUP_CODE_CHARS + 1),
+          }),
+      },
+      {
+        what: 'a group resend result whose reason holds an escape sequence',
+        code: ProtocolCode.BadValue,
+        input: () => encodeFrame({ ...samples['group-resend-result'], reason: '\u001b[2J' }),
       },
       {
         what: 'a truncated send frame',

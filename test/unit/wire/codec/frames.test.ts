@@ -80,6 +80,8 @@ describe('wire/codec: relay frames', () => {
       'set-status',
       'roster-update',
       'store-status',
+      'group-resend',
+      'group-resend-result',
     ] as const;
 
     it('holds exactly the expected golden frames', () => {
@@ -118,6 +120,15 @@ describe('wire/codec: relay frames', () => {
       assert.equal(
         hex(encodeFrame(samples['store-status'])),
         `c20215 0a13 ${code}`.replaceAll(' ', ''),
+      );
+    });
+
+    it('lays out group-resend as field 41 holding group_id (field 1) and after_gseq (field 2)', () => {
+      // By hand from proto/natter.proto: ca02 is field 41, length-delimited; 0a10: 16 bytes
+      // of group id; 1006: after_gseq 6.
+      assert.equal(
+        hex(encodeFrame(samples['group-resend'])),
+        `ca0214 0a10 ${hex(bytes(16, 0x31))} 1006`.replaceAll(' ', ''),
       );
     });
 
