@@ -49,10 +49,24 @@ export function showReply(p: ScreenParts, r: FileReplyInfo): void {
   note(p, where, replyText(r), 'info', where === null || !s.isOnScreen(where));
 }
 
-/** At start: offers that came while the screen was closed are known, and the waiting ones said. */
+/**
+ * At start: offers that came while the screen was closed are known, and the waiting ones
+ * said. An offer still waiting gets its line again in its conversation, at the time it
+ * came (right under its history line, "sent a file: ..."): the screen's notes do not
+ * survive a restart, and a trial's restarted chat showed the offer without the
+ * `/accept ID` to type. Only waiting ones: one accepted, declined or expired since has
+ * nothing to accept. Only in a conversation on the list (one /close took off stays off).
+ */
 export function loadOffers(p: ScreenParts): void {
   const s = p.state;
-  for (const o of p.core.fileOffers()) s.files.offer(o);
+  const offers = p.core.fileOffers();
+  for (const o of offers) s.files.offer(o);
+  // After all are known: the ID is as short as it can be among them, as /files shows it.
+  for (const o of offers) {
+    if (o.state !== 'offered' || s.get(o.conversation) === undefined) continue;
+    const text = offerText(o, s.files.refOf(o.id));
+    s.note(o.conversation, { atMs: o.offeredAtMs, text, kind: 'info' });
+  }
   for (const t of p.core.transfers()) s.files.progress(t);
   const waiting = s.files.pending().length;
   if (waiting > 0)

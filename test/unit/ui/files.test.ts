@@ -462,6 +462,46 @@ describe('ui files: on the screen', () => {
     assert.deepEqual(h.core.untoldReplies, [], 'taken: the next UI does not say it again');
   });
 
+  it('after a restart, says again under an offer still waiting how to accept it, and under no other', async () => {
+    const h = await start({
+      setup: (core) => {
+        core.contactList = [contact('bob')];
+        // What the last run left: two offers in bob's history ("sent a file: ..."), one
+        // still waiting, one taken since; the screen's own lines did not survive.
+        const waiting = core.files.offer('bob', 'report.pdf', 2_202_009, {
+          offeredAtMs: core.now - 120_000,
+        });
+        const taken = core.files.offer('bob', 'old.txt', 10, {
+          offeredAtMs: core.now - 60_000,
+          state: 'received',
+          savedAs: '/dl/old.txt',
+        });
+        for (const [o, text] of [
+          [waiting, 'sent a file: report.pdf (2.1 MiB)'],
+          [taken, 'sent a file: old.txt (10 B)'],
+        ] as const)
+          core.entries(conversationIdOf('bob')).push({
+            conversation: conversationIdOf('bob'),
+            direction: 'in',
+            msgId: `in-${o.id}`,
+            peer: { pseudonym: 'bob', userId: 'id-bob' },
+            text,
+            sentAtMs: o.offeredAtMs - 500,
+            receivedAtMs: o.offeredAtMs,
+          });
+        core.receive('bob', 'later words');
+      },
+    });
+    h.app.open('bob');
+    await h.settle();
+    const rows = h.rows().map((r) => r.replace(/^[^│]*│/, '').trim());
+    const at = rows.findIndex((r) => r.includes('sent a file: report.pdf'));
+    assert.ok(at >= 0, 'the offer in history');
+    assert.match(rows[at + 1]!, /^11:58 \* bob offers report\.pdf \(2\.1 MiB\) — \/accept 0001 or/);
+    assert.ok(rows[at + 3]!.includes('sent a file: old.txt'), 'under its own history line');
+    assert.equal(screenText(h).match(/\/accept/g)?.length, 1, 'not under the one taken');
+  });
+
   it('/files lists every offer with its ID and state', async () => {
     const h = await start();
     h.core.files.offer('bob', 'report.pdf', 2_202_009);
