@@ -211,8 +211,8 @@ export class ChatApp implements CommandHost {
     return this.parts.conversation.sent();
   }
 
-  ask(question: string, onYes: () => Promise<void>): void {
-    this.parts.input.ask(question, onYes);
+  ask(question: string, onYes: () => Promise<void>, topic?: string): void {
+    this.parts.input.ask(question, onYes, topic);
     this.render();
   }
 

@@ -18,7 +18,7 @@ export type Submitted = Answer | { type: 'line'; text: string };
 export class InputLine {
   readonly editor = new LineEditor();
   private readonly completer = new Completer();
-  private question: { text: string; onYes: () => Promise<void> } | null = null;
+  private question: { text: string; onYes: () => Promise<void>; topic?: string } | null = null;
 
   /** `files`: where /send's paths complete from; none, no path completion. */
   constructor(private readonly files?: LocalFiles) {}
@@ -51,8 +51,20 @@ export class InputLine {
     return this.question?.text ?? null;
   }
 
-  ask(question: string, onYes: () => Promise<void>): void {
-    this.question = { text: question, onYes };
+  /** `topic` names what the question is about, so withdraw() can take it back. */
+  ask(question: string, onYes: () => Promise<void>, topic?: string): void {
+    this.question =
+      topic === undefined ? { text: question, onYes } : { text: question, onYes, topic };
+  }
+
+  /**
+   * What the pending question asks about changed under it: dropped unanswered, so a `y`
+   * can never confirm what it said. True if one about `topic` was pending.
+   */
+  withdraw(topic: string): boolean {
+    if (this.question === null || this.question.topic !== topic) return false;
+    this.question = null;
+    return true;
   }
 
   /**

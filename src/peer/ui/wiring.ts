@@ -4,6 +4,7 @@
  * subscription per event, all undone by the returned function list (at quit).
  */
 import type { PeerEventMap } from '../index.js';
+import { staleQuestion } from './commands/delete-history.js';
 import { note, showStore, takeDamaged, takeNotices } from './notes.js';
 import { desktopNotification, notificationFor } from './notify.js';
 import type { ScreenParts } from './parts.js';
@@ -52,8 +53,11 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
     }),
     core.on('message:damaged', () => takeDamaged(p)),
     core.on('history:deleted', (e) => {
+      const stale = staleQuestion((t) => p.input.withdraw(t), e, s.get(e.conversation));
+      if (stale !== null) s.notice = { text: stale, kind: 'warn' };
       p.conversation.deleted(e);
       p.saver.schedule();
+      p.render();
     }),
     core.on('conversation:notice', () => takeNotices(p)),
     core.on('message:refused', (e) => {

@@ -121,4 +121,55 @@ describe('ui screen: /delete-history', () => {
     await h.settle();
     assert.match(noticeText(h), /no hit 1: \/search TEXT first/);
   });
+
+  it('withdraws a pending question when a script deleted that history meanwhile, so a yes confirms nothing stale', async () => {
+    const h = await start({
+      setup: (core) => (core.contactList = [contact('bob'), contact('carol')]),
+    });
+    h.core.receive('carol', 'kept words');
+    h.core.receive('bob', 'first words');
+    h.core.receive('bob', 'second words');
+    h.app.open('bob');
+    await h.settle();
+    await h.type('/delete-history\r');
+    await h.settle();
+    assert.match(h.rows()[22]!, /^delete 2 entries of bob from this computer\?/);
+    // Another conversation's deletion, or one that took nothing here, leaves it asked.
+    await h.core.deleteHistory(conversationIdOf('carol'));
+    await h.core.deleteHistory(conversationIdOf('bob'), { beforeMs: 0 });
+    await h.settle();
+    assert.match(h.rows()[22]!, /^delete 2 entries of bob from this computer\?/);
+
+    // `natter history bob --delete` through the control socket.
+    await h.core.deleteHistory(conversationIdOf('bob'));
+    await h.settle();
+    assert.doesNotMatch(h.rows()[22]!, /delete 2 entries/, 'the question is gone');
+    assert.match(
+      noticeText(h),
+      /2 entries of bob were deleted elsewhere while \/delete-history asked: question withdrawn/,
+    );
+    await h.type('y');
+    await h.settle();
+    assert.equal(h.core.deletions.length, 3, "the script's three; nothing more asked of the core");
+    assert.doesNotMatch(noticeText(h), /deleted 0 entries/);
+  });
+
+  it('counts again when a script deleted that history while the question was being counted', async () => {
+    const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
+    h.core.receive('bob', 'first words');
+    h.app.open('bob');
+    await h.settle();
+    const count = h.core.historyToDelete.bind(h.core);
+    let calls = 0;
+    h.core.historyToDelete = async (conversation, options) => {
+      const counted = await count(conversation, options);
+      // The script's deletion lands between the count and the question.
+      if (++calls === 1) await h.core.deleteHistory(conversation);
+      return counted;
+    };
+    await h.type('/delete-history\r');
+    await h.settle();
+    assert.doesNotMatch(h.rows()[22]!, /delete 1 entry/, 'never asked with the count gone');
+    assert.match(noticeText(h), /nothing to delete in bob/);
+  });
 });

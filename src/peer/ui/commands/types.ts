@@ -143,8 +143,11 @@ export interface CommandHost {
   expandPath(path: string): string;
   /** Reads the open conversation again: the core wrote to it (a file offer sent). */
   reread(): Promise<void>;
-  /** Asks a yes/no question in the input line; `onYes` runs on a `y` key (keyboard.ts typing()). */
-  ask(question: string, onYes: () => Promise<void>): void;
+  /**
+   * Asks a yes/no question in the input line; `onYes` runs on a `y` key (keyboard.ts
+   * typing()). `topic`: what it is about, for the screen to withdraw it when that changes.
+   */
+  ask(question: string, onYes: () => Promise<void>, topic?: string): void;
   setOwnStatus(status: PresenceStatus, text: string): Promise<void>;
   /** Body width, for panels that lay text out. */
   paneWidth(): number;
