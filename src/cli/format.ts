@@ -4,7 +4,7 @@
  * overrides and zero-width characters can make one name look like another.
  */
 import { type ContactInfo, parseConversationId, type ReceivedMessage } from '../peer/index.js';
-import { capMarks, displayWidth } from '../util/text-width.js';
+import { capMarks, displayWidth, expandTabs } from '../util/text-width.js';
 
 /** ESC and other C0 controls except tab and newline, DEL, C1 controls. */
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
@@ -14,12 +14,15 @@ const INVISIBLES = /[\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 /**
  * Peer text made safe to print: controls and invisible formatting removed, combining
  * marks capped per character as the chat caps them (a stack of them, "zalgo", smears
- * over the lines around it), a tab one space as in the chat (docs/decisions.md). One
- * line unless `multiline`.
+ * over the lines around it). One line unless `multiline`. A tab is one space on one line
+ * (a name, a status); in a message's text (`multiline`) it is spaces to the next tab stop
+ * of its own line, as the chat draws it, never a raw tab, which would move to a stop the
+ * line's prefix makes unpredictable (docs/decisions.md).
  */
 export function sanitize(text: string, options: { multiline?: boolean } = {}): string {
-  const clean = capMarks(text.replace(CONTROLS, '').replace(INVISIBLES, '').replace(/\t/g, ' '));
-  return options.multiline ? clean : clean.replace(/\n/g, ' ');
+  const clean = text.replace(CONTROLS, '').replace(INVISIBLES, '');
+  if (options.multiline === true) return capMarks(expandTabs(clean));
+  return capMarks(clean.replace(/\t/g, ' ')).replace(/\n/g, ' ');
 }
 
 /**

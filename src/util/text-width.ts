@@ -96,3 +96,37 @@ export function capMarks(text: string): string {
     )
     .join('\n');
 }
+
+/**
+ * Columns between tab stops: a terminal's default (`cat` and `less` of the same text line
+ * up the same way), so a table or code pasted with tabs reads as it did where it was copied.
+ */
+export const TAB_STOP_COLS = 8;
+
+/**
+ * `text` with each tab replaced by the spaces to the next tab stop, counted in display
+ * columns from the start of its line (newlines kept): the text's own grid, whatever
+ * prefix (time, name, indent) the screen puts before it, so a peer's tabs cannot move
+ * anything outside their own message. Expanding a prefix of a text gives a prefix of the
+ * text expanded, so offsets map through `expandTabs(text.slice(0, at)).length`.
+ */
+export function expandTabs(text: string): string {
+  if (!text.includes('\t')) return text;
+  return text
+    .split('\n')
+    .map((line) => {
+      let out = '';
+      let col = 0;
+      for (const [i, part] of line.split('\t').entries()) {
+        if (i > 0) {
+          const pad = TAB_STOP_COLS - (col % TAB_STOP_COLS);
+          out += ' '.repeat(pad);
+          col += pad;
+        }
+        out += part;
+        col += displayWidth(part);
+      }
+      return out;
+    })
+    .join('\n');
+}

@@ -286,7 +286,7 @@ export class ChatApp implements CommandHost {
     this.own.activity();
     this.keyboard.typing({ type: 'paste' });
     this.parts.input.stopCompleting();
-    this.parts.input.editor.insert(text);
+    this.parts.input.editor.paste(text);
     this.render();
   }
 

@@ -18,7 +18,15 @@ import { endsMyMembership, groupNoticeText } from './groups.js';
 import type { Line } from './paint-lines.js';
 import { failedReason } from './reasons.js';
 import type { Note } from './state.js';
-import { displayWidth, findMentions, type Segment, sanitize, truncate, wrap } from './text.js';
+import {
+  displayWidth,
+  findMentions,
+  messageText,
+  type Segment,
+  sanitize,
+  truncate,
+  wrap,
+} from './text.js';
 
 export { type Line, paintLines, wrapSpans } from './paint-lines.js';
 
@@ -209,7 +217,7 @@ function entryLines(e: HistoryEntry, { me, width, expanded }: ConversationOption
     { text: ': ', style: 'dim' },
   ];
   const headWidth = displayWidth(time) + displayWidth(name) + 2;
-  const text = sanitize(e.text, { multiline: true });
+  const text = messageText(e.text);
   const highlights = own ? [] : findMentions(text, me);
   const rows = wrap(text, Math.max(1, width - headWidth), Math.max(1, width - INDENT));
   const { shown, hidden } = collapsed(rows, expanded?.has(e.msgId) ?? false);

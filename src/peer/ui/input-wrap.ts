@@ -6,7 +6,7 @@
  * wide character never straddles two rows. A trial user's long message wrapped in the
  * middle of its words, which the conversation never does (text.ts wrap()).
  */
-import { breakRows, displayWidth, lineCells } from './text.js';
+import { breakRows, displayWidth, expandTabs, lineCells } from './text.js';
 
 export interface InputView {
   /** Text of each row, after `indent` columns (the prompt on the first row). */
@@ -51,14 +51,19 @@ function lineRows(line: string, base: number, room: number, out: InputRow[]): vo
  * The text in rows of `width` columns after a prompt of `promptWidth` columns (later rows
  * are indented to line up with the first), and where the cursor at `cursor` (a UTF-16
  * offset) is. At a wrap the cursor is at the start of the next row, where what is typed
- * goes; at the end of a full row, on a new empty one.
+ * goes; at the end of a full row, on a new empty one. A pasted tab is drawn as the
+ * conversation will draw it, spaces to its line's next tab stop (never a raw tab, which
+ * would move the terminal's cursor behind the screen's back); the cursor after it stands
+ * after its spaces.
  */
 export function layoutInput(
-  text: string,
-  cursor: number,
+  raw: string,
+  rawCursor: number,
   width: number,
   promptWidth: number,
 ): InputView {
+  const text = expandTabs(raw);
+  const cursor = text === raw ? rawCursor : expandTabs(raw.slice(0, rawCursor)).length;
   const indent = Math.min(promptWidth, Math.max(0, width - 2));
   const room = Math.max(1, width - indent);
   const rows = inputRows(text, room);

@@ -33,9 +33,20 @@ export class LineEditor {
     this.at = Math.max(0, Math.min(text.length, cursor));
   }
 
-  /** Inserts typed or pasted text: controls removed, tabs as spaces, newlines kept. */
+  /** Inserts typed text: controls removed, tabs as spaces, newlines kept. */
   insert(text: string): void {
-    const clean = sanitize(text.replace(/\r\n?/g, '\n'), { multiline: true });
+    this.put(sanitize(text.replace(/\r\n?/g, '\n'), { multiline: true }));
+  }
+
+  /**
+   * Inserts pasted text as insert() does, but its tabs are kept: they are sent as pasted
+   * (code, a table), and drawn to their tab stops (input-wrap.ts, the conversation).
+   */
+  paste(text: string): void {
+    this.put(sanitize(text.replace(/\r\n?/g, '\n'), { multiline: true, keepTabs: true }));
+  }
+
+  private put(clean: string): void {
     this.buffer = this.buffer.slice(0, this.at) + clean + this.buffer.slice(this.at);
     this.at += clean.length;
   }
@@ -132,7 +143,7 @@ export class LineEditor {
 function nextBoundary(text: string, i: number): number {
   if (i >= text.length) return text.length;
   let j = i + (text.codePointAt(i)! > 0xffff ? 2 : 1);
-  while (j < text.length && codePointWidth(text.codePointAt(j)!) === 0 && text[j] !== '\n') {
+  while (j < text.length && codePointWidth(text.codePointAt(j)!) === 0 && !isBreak(text[j]!)) {
     j += text.codePointAt(j)! > 0xffff ? 2 : 1;
   }
   return j;
@@ -147,7 +158,10 @@ function prevBoundary(text: string, i: number): number {
         ? 2
         : 1;
     const cp = text.codePointAt(j)!;
-    if (codePointWidth(cp) !== 0 || text[j] === '\n') break;
+    if (codePointWidth(cp) !== 0 || isBreak(text[j]!)) break;
   }
   return j;
 }
+
+/** A newline, or a pasted tab: characters of their own, never marks of the one before. */
+const isBreak = (ch: string) => ch === '\n' || ch === '\t';

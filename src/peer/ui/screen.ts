@@ -10,6 +10,7 @@ import { StringDecoder } from 'node:string_decoder';
 import blessed from 'blessed';
 import type { Grid, StyleName } from './grid.js';
 import { type CellStyle, colourDepth, stylesFor } from './palette.js';
+import { looksPasted } from './pastes.js';
 
 export interface KeyPress {
   /** blessed's key name: 'a', 'return', 'tab', 'pageup', 'escape', ... */
@@ -56,8 +57,8 @@ export interface BlessedTerminalOptions {
   /** Inside tmux, OSC sequences are wrapped in its passthrough (needs `allow-passthrough on`). */
   tmux?: boolean;
   /**
-   * Take a chunk of input with a line break inside it as a paste (default false): only for
-   * a terminal that does not bracket pastes (guessesPastes).
+   * Take a chunk of input with a line break or a tab inside it as a paste (default false,
+   * looksPasted): only for a terminal that does not bracket pastes (guessesPastes).
    */
   guessPastes?: boolean;
 }
@@ -222,14 +223,14 @@ export class BlessedTerminal implements Terminal {
 
   /**
    * Raw input, seen before blessed turns it into keys. Bracketed paste (and, for
-   * terminals without it, guessPastes, a chunk with a line break inside it) is taken whole, so
-   * a pasted newline does not send a half message; blessed's keys for that chunk
-   * are swallowed.
+   * terminals without it, guessPastes, a chunk with a line break or a tab inside it) is taken
+   * whole, so a pasted newline does not send a half message and a pasted tab is not a Tab
+   * key (completion); blessed's keys for that chunk are swallowed.
    */
   private onData(data: string): void {
     let s = data;
     if (!this.pasting && !s.includes(PASTE_START)) {
-      if (this.options.guessPastes === true && !s.startsWith('\x1b') && /[\r\n][^\r\n]/.test(s)) {
+      if (this.options.guessPastes === true && looksPasted(s)) {
         this.swallow();
         this.emitPaste(s.replace(/[\r\n]+$/, ''));
       }

@@ -7,12 +7,13 @@
  * characters take two columns, combining marks and other zero-width characters
  * none, everything else one — what wcwidth()-based terminals and tmux do.
  */
-import { codePointWidth, displayWidth, toCells } from '../../util/text-width.js';
+import { codePointWidth, displayWidth, expandTabs, toCells } from '../../util/text-width.js';
 
 // Shared with the command line (src/util): one width, one cap on combining marks.
 export {
   codePointWidth,
   displayWidth,
+  expandTabs,
   MAX_MARKS_PER_CELL,
   type TextCell,
   toCells,
@@ -56,16 +57,36 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 
 /**
  * Peer text with controls, escape sequences' introducers and invisible formatting
- * removed. One line unless `multiline` (then newlines are kept); tabs become spaces.
+ * removed. One line unless `multiline` (then newlines are kept); a tab becomes a space
+ * unless `keepTabs` (the input line's own text: messageText() and the input's layout
+ * draw them). Every character kept stays one UTF-16 unit where it was, so an offset into
+ * one form is an offset into the others.
  */
-export function sanitize(text: string, options: { multiline?: boolean } = {}): string {
+export function sanitize(
+  text: string,
+  options: { multiline?: boolean; keepTabs?: boolean } = {},
+): string {
   const clean = text
     .replace(LONE_SURROGATE, '\ufffd')
     .replace(SEPARATORS, '\n')
     .replace(CONTROLS, '')
-    .replace(INVISIBLES, '')
-    .replace(/\t/g, ' ');
-  return options.multiline ? clean : clean.replace(/\n/g, ' ');
+    .replace(INVISIBLES, '');
+  const tabbed = options.keepTabs === true ? clean : clean.replace(/\t/g, ' ');
+  return options.multiline ? tabbed : tabbed.replace(/\n/g, ' ');
+}
+
+/**
+ * A message's text as the conversation draws it: sanitised, newlines kept, each tab
+ * spaces to the next tab stop of its line (a pasted table or code keeps its columns;
+ * a trial's tabs were single spaces). Never a raw tab: the screen paints cells.
+ */
+export function messageText(text: string): string {
+  return expandTabs(sanitize(text, { multiline: true, keepTabs: true }));
+}
+
+/** Offset `at` of `sanitize(text)` (one line, a tab one space) in `messageText(text)`. */
+export function messageOffset(text: string, at: number): number {
+  return expandTabs(sanitize(text, { multiline: true, keepTabs: true }).slice(0, at)).length;
 }
 
 /** At most `width` columns of `text`, ending in `ellipsis` when something was cut. */

@@ -28,10 +28,19 @@ describe('cli output: peer text made safe for a terminal', () => {
     assert.equal(sanitize('carriage\rreturn'), 'carriagereturn');
   });
 
-  it('keeps newlines in message bodies but not in one-line fields; a tab is one space in both, as in the chat', () => {
-    assert.equal(sanitize('a\n\tb', { multiline: true }), 'a\n b');
+  it("keeps newlines in message bodies but not in one-line fields; a tab is one space in a field, spaces to its line's next tab stop in a body, as in the chat", () => {
+    assert.equal(sanitize('a\n\tb', { multiline: true }), `a\n${' '.repeat(8)}b`);
     assert.equal(sanitize('a\n\tb'), 'a  b');
-    assert.equal(sanitize('col1\tcol2\t\tcol3', { multiline: true }), 'col1 col2  col3');
+    assert.equal(
+      sanitize('col1\tcol2\t\tcol3\n1\t22\t\t333', { multiline: true }),
+      'col1    col2            col3\n1       22              333',
+    );
+    assert.equal(sanitize('日本\tx', { multiline: true }), '日本    x', 'counted in columns');
+    // A body's first line starts after its header: its tab stops are the text's own.
+    assert.equal(
+      formatMessage(message('a\tb\n\tc')).split(': ')[1],
+      `a${' '.repeat(7)}b\n    ${' '.repeat(8)}c`,
+    );
   });
 
   it('caps combining marks per character as the chat does, so a stack of them cannot smear the lines around', () => {

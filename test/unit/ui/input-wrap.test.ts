@@ -50,6 +50,26 @@ describe('ui input: a long line wraps at spaces', () => {
     assert.equal(e.text, 'hello brazzzve');
   });
 
+  it('draws a pasted tab as spaces to its tab stop, the cursor stepping over it whole', () => {
+    const e = new LineEditor();
+    e.paste('a\tb\n\tc');
+    assert.equal(e.text, 'a\tb\n\tc', 'the tabs are kept for the message');
+    const v = e.view(40, 2);
+    assert.deepEqual(v.rows, [`a${' '.repeat(7)}b`, `${' '.repeat(8)}c`]);
+    assert.deepEqual([v.cursorRow, v.cursorCol], [1, 2 + 9]);
+    e.home();
+    e.right();
+    assert.deepEqual([e.cursor, e.view(40, 2).cursorCol], ['a\tb\n\t'.length, 2 + 8]);
+    e.backspace();
+    assert.equal(e.text, 'a\tb\nc', 'one key takes the whole tab');
+    e.set('a\u0301\tb', 2);
+    e.right();
+    assert.equal(e.cursor, 3, 'a tab is never a mark of the character before it');
+    const typed = new LineEditor();
+    typed.insert('a\tb');
+    assert.equal(typed.text, 'a b', 'typed text has no tab (Tab is a key of its own)');
+  });
+
   it('keeps newlines as hard breaks, each line wrapped on its own', () => {
     const e = editor('one two three four\nfive', 'one two three four'.length);
     const v = e.view(12, 2);

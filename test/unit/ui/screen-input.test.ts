@@ -81,6 +81,42 @@ describe('ui screen: keys, pastes and commands', () => {
     assert.equal(h.app.editor.text, 'line one\nline two');
   });
 
+  it('keeps the tabs of a bracketed paste in the message, drawn to tab stops, never raw', async () => {
+    const h = await start({ setup: (core) => (core.onlineNow = [peer('bob')]) });
+    h.app.open('bob');
+    await h.settle();
+    await h.type('\x1b[200~name\tqty\nkumquat\t3\x1b[201~');
+    assert.equal(h.app.editor.text, 'name\tqty\nkumquat\t3', 'a pasted tab is not a Tab key');
+    assert.match(h.rows()[21]!, /^bob> name {4}qty/);
+    assert.match(h.rows()[22]!, /^ {5}kumquat 3/);
+    await h.type('\r');
+    assert.deepEqual(h.core.sent, [{ to: 'bob', text: 'name\tqty\nkumquat\t3' }]);
+    assert.match(screenText(h), /alice: name {4}qty *\n[^\n]*│ {6}kumquat 3/);
+    h.core.receive('bob', 'a\tb\x1b[2J');
+    await h.settle();
+    assert.match(screenText(h), /bob: a {7}b\[2J/);
+    assert.ok(!h.written().includes('\t'), 'no raw tab reaches the terminal');
+    // A Tab key still completes.
+    await h.type('b');
+    await h.type('\t');
+    assert.equal(h.app.editor.text, 'bob ');
+  });
+
+  it('takes a chunk with a tab between text as a paste where the terminal brackets none; a Tab key still completes', async () => {
+    const h = await start({ guessPastes: true, setup: (core) => (core.onlineNow = [peer('bob')]) });
+    await h.type('/msg bo');
+    await h.type('\t');
+    assert.equal(h.app.editor.text, '/msg bob ', 'Tab alone completes');
+    await h.type('\r');
+    await h.type('b\t');
+    assert.equal(h.app.editor.text, 'bob ', 'typing and Tab in one read complete too');
+    h.app.editor.set('');
+    await h.type('col1\tcol2');
+    assert.equal(h.app.editor.text, 'col1\tcol2', 'a tab between text is pasted');
+    await h.type('\r');
+    assert.deepEqual(h.core.sent, [{ to: 'bob', text: 'col1\tcol2' }]);
+  });
+
   it('guesses pastes only for terminals that do not bracket them', () => {
     for (const term of ['xterm-256color', 'tmux-256color', 'screen', 'rxvt-unicode', 'alacritty'])
       assert.equal(guessesPastes(term), false, term);

@@ -6,6 +6,8 @@ import {
   displayWidth,
   findMentions,
   MAX_MARKS_PER_CELL,
+  messageOffset,
+  messageText,
   nameKey,
   padEnd,
   padStart,
@@ -173,6 +175,30 @@ describe('ui text: sanitising peer text', () => {
     assert.equal(sanitize('a\nb\tc'), 'a b c');
     assert.equal(sanitize('a\nb\r\n', { multiline: true }), 'a\nb\n');
     assert.equal(sanitize('line\u2028sep', { multiline: true }), 'line\nsep');
+  });
+
+  it("draws a message's tabs as spaces to its line's next tab stop, counted in columns", () => {
+    assert.equal(messageText('a\tb'), `a${' '.repeat(7)}b`);
+    assert.equal(messageText('name\tqty\nkumquat\t3'), 'name    qty\nkumquat 3');
+    assert.equal(messageText('12345678\tx'), `12345678${' '.repeat(8)}x`, 'a full stop: the next');
+    assert.equal(messageText('日本語\tx\ne\u0301\tx'), `日本語  x\ne\u0301${' '.repeat(7)}x`);
+    assert.equal(messageText('\x1b[2J\tx'), `[2J${' '.repeat(5)}x`, 'sanitised first');
+    // /open's offset (in sanitize()'s one line, a tab one space) lands on the same text.
+    const text = 'a\tb\tneedle';
+    const at = sanitize(text).indexOf('needle');
+    assert.equal(messageText(text).slice(messageOffset(text, at)), 'needle');
+  });
+
+  it('never draws a raw tab, and expanding a prefix gives a prefix of the text drawn', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.nat(), (s, cut) => {
+        const drawn = messageText(s);
+        assert.doesNotMatch(drawn, /\t/);
+        const chars = [...s]; // a cut inside a surrogate pair would make a lone one
+        const prefix = messageText(chars.slice(0, cut % (chars.length + 1)).join(''));
+        assert.equal(drawn.slice(0, prefix.length), prefix);
+      }),
+    );
   });
 
   it('replaces lone surrogates', () => {

@@ -6,7 +6,7 @@ import type { ConversationId } from '../../index.js';
 import { entryTime } from '../conversation.js';
 import { MAX_SEARCH_HITS, type SearchHit, searchPanel } from '../panels.js';
 import { labelOf } from '../state.js';
-import { conversationIdOf, nameKey, sanitize } from '../text.js';
+import { conversationIdOf, messageOffset, nameKey, sanitize } from '../text.js';
 import type { CommandHost, SlashCommand } from './types.js';
 
 export const search: SlashCommand<'search'> = {
@@ -24,9 +24,12 @@ export const search: SlashCommand<'search'> = {
       name: h.name,
       msgId: h.entry.msgId,
       entry: h.entry,
-      // Where it matched, so /open shows that part of a long message (the same offsets
-      // as the drawn text: sanitize turns a newline into one space).
-      at: Math.max(0, sanitize(h.entry.text).toLowerCase().indexOf(needle)),
+      // Where it matched, so /open shows that part of a long message, as an offset in the
+      // drawn text (sanitize turns a newline into one space, the drawing a tab into several).
+      at: messageOffset(
+        h.entry.text,
+        Math.max(0, sanitize(h.entry.text).toLowerCase().indexOf(needle)),
+      ),
     }));
     const width = host.paneWidth();
     host.showPanel(searchPanel(cmd.text, hits, host.core.me.pseudonym, width, { scanned, more }));
