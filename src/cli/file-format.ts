@@ -4,7 +4,7 @@
  * peer text: the core sanitised them already (api.ts), and they go through
  * sanitize() here anyway, as every other command's peer text does.
  */
-import type { OfferInfo, TransferInfo } from '../peer/index.js';
+import { fileLabel, type OfferInfo, type TransferInfo } from '../peer/index.js';
 import { displayWidth } from '../util/text-width.js';
 import { safeJson, sanitize } from './format.js';
 import { groupLabel } from './group-format.js';
@@ -12,7 +12,8 @@ import { formatEta, formatRate, formatSize, percentDone } from './sizes.js';
 
 /**
  * `report.pdf (2.1 MiB)`, `photos/ (12 files, 40.0 MiB)` for a folder, and for several
- * paths sent at once their label, not a folder: `a.pdf, b.txt and c.png (3 files, 1.2 MiB)`.
+ * paths sent at once their label, not a folder: `a.pdf, b.txt and c.png (3 files, 1.2 MiB)`
+ * (the core's fileLabel, which every list and line uses, the chat's too).
  */
 export function describeFile(f: {
   name: string;
@@ -20,13 +21,12 @@ export function describeFile(f: {
   files?: number;
   several?: true;
 }): string {
-  const name = sanitize(f.name);
-  const files = f.files ?? 0;
-  const size = formatSize(f.size);
-  if (files === 0) return `${name} (${size})`;
-  const count = `${files} file${files === 1 ? '' : 's'}`;
-  return f.several === true ? `${name} (${count}, ${size})` : `${name}/ (${count}, ${size})`;
+  return sanitize(fileLabel(f, { size: true }));
 }
+
+/** The name column of `natter files` and `transfers`: `report.pdf`, `proj/ (6 files)`. */
+const nameCell = (f: { name: string; size: number; files?: number; several?: true }) =>
+  sanitize(fileLabel(f));
 
 /**
  * Where a received file went: `PATH`, or for several paths sent at once `DIR: a.pdf,
@@ -59,8 +59,8 @@ export function offerRows(offers: readonly OfferInfo[]): string[] {
     o.shortId,
     sanitize(o.from),
     o.group === null ? '-' : groupLabel(o.group),
-    o.files > 0 && o.several !== true ? `${sanitize(o.name)}/` : sanitize(o.name),
-    o.files > 0 ? `${formatSize(o.size)} (${o.files} files)` : formatSize(o.size),
+    nameCell(o),
+    formatSize(o.size),
     offerState(o),
   ]);
   return alignRows(rows);
@@ -94,7 +94,7 @@ export function transferRows(list: readonly TransferInfo[]): string[] {
     t.shortId,
     t.direction === 'upload' ? '↑' : '↓',
     sanitize(t.peer),
-    sanitize(t.name),
+    nameCell(t),
     `${formatSize(t.doneBytes)} of ${formatSize(t.size)}`,
     `${percentDone(t.doneBytes, t.size)}%`,
     formatRate(t.rateBytesPerSec),
@@ -130,10 +130,12 @@ function namesText(names: readonly string[]): string {
  * A group's file that some members will not get, over the size they accept (the relay left
  * them out): `carol will not get report.pdf: it is over the size they accept`, or null.
  */
-export function leftOutText(t: Pick<TransferInfo, 'leftOut' | 'name'>): string | null {
+export function leftOutText(
+  t: Pick<TransferInfo, 'leftOut' | 'name' | 'size' | 'files' | 'several'>,
+): string | null {
   if (t.leftOut === undefined || t.leftOut.length === 0) return null;
   const who = namesText(t.leftOut);
-  return `${who} will not get ${sanitize(t.name)}: it is over the size they accept`;
+  return `${who} will not get ${nameCell(t)}: it is over the size they accept`;
 }
 
 /** What an upload's recipients answered: `received by bob, declined by carol`. */
@@ -147,7 +149,8 @@ export function transferObject(t: TransferInfo) {
     shortId: t.shortId,
     direction: t.direction,
     name: t.name,
-    ...(t.several === true ? { several: true, files: t.files } : {}),
+    ...(t.several === true ? { several: true } : {}),
+    ...(t.files === undefined ? {} : { files: t.files }),
     peer: t.peer,
     from: t.from,
     size: t.size,
@@ -189,7 +192,7 @@ export function stalledText(t: TransferInfo): string | null {
 export function progressLine(t: TransferInfo): string {
   const arrow = t.direction === 'upload' ? '↑' : '↓';
   const parts = [
-    `${t.shortId} ${arrow} ${sanitize(t.name)}`,
+    `${t.shortId} ${arrow} ${nameCell(t)}`,
     `${formatSize(t.doneBytes)} of ${formatSize(t.size)}`,
     `${percentDone(t.doneBytes, t.size)}%`,
     ...(stalledText(t) !== null

@@ -81,6 +81,7 @@ export {
   type TransferReply,
   type TransferState,
 } from './files/api.js';
+export { fileLabel } from './files/offer-label.js';
 export { groupNameKey, MIN_GROUP_ID_PREFIX_CHARS } from './groups/book.js';
 export { relayStoreLine } from './link/store-state.js';
 export type { HistoryEntry } from './messaging/history.js';

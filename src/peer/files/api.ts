@@ -58,8 +58,9 @@ export interface TransferInfo {
   direction: TransferDirection;
   /** Display name of the file or folder, or of several paths sent at once (OfferInfo's). */
   name: string;
-  /** Several paths sent at once (OfferInfo's), and how many files they hold. */
+  /** Several paths sent at once (OfferInfo's). */
   several?: true;
+  /** Files in a folder or in several paths sent at once (OfferInfo's); absent for one file. */
   files?: number;
   /** The other side: '@bob' or '#team'. */
   peer: string;

@@ -5,6 +5,7 @@
  * what the receiver saves (a new-user trial saw them listed as a folder, `a.pdf and 2 more/`).
  * Pure; every name is sanitised here, whoever sent it.
  */
+import { formatSize } from '../../util/sizes.js';
 import { safeDisplayName } from './safe-name.js';
 
 /** Items named in a label before "and N more": a list people read at a glance. */
@@ -55,4 +56,25 @@ function shortName(name: string): string {
   const chars = [...graphemes.segment(name)].map((s) => s.segment);
   if (chars.length <= SEVERAL_NAME_CHARS) return name;
   return `${chars.slice(0, SEVERAL_NAME_CHARS - 1).join('')}…`;
+}
+
+/**
+ * What a file, a folder or several paths sent at once are called in every list and line,
+ * the command line's and the chat's alike (a trial read `proj/ (6 files)` in `natter files`
+ * and `proj` in `natter transfers` for one folder): `report.pdf`, `proj/ (6 files)`,
+ * `a.pdf, b.txt and c.png (3 files)`; with `size`, the size joins the brackets,
+ * `report.pdf (2.1 MiB)`, `proj/ (6 files, 1.2 MiB)`. `name` is OfferInfo's or
+ * TransferInfo's (for several paths, their label already); `files` 0 or absent: one file.
+ * The name is shown as given: a caller that prints it sanitises the label.
+ */
+export function fileLabel(
+  f: { name: string; size: number; files?: number; several?: boolean },
+  options: { size?: boolean } = {},
+): string {
+  const files = f.files ?? 0;
+  const size = options.size === true ? formatSize(f.size) : null;
+  if (files === 0) return size === null ? f.name : `${f.name} (${size})`;
+  const count = `${files} file${files === 1 ? '' : 's'}`;
+  const name = f.several === true ? f.name : `${f.name}/`;
+  return `${name} (${size === null ? count : `${count}, ${size}`})`;
 }

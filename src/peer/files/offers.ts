@@ -13,7 +13,7 @@ import type { FileOffer } from '../../wire/types.js';
 import type { ConversationId } from '../conversations/ids.js';
 import type { OfferInfo } from './api.js';
 import { checkEntries } from './folder-split.js';
-import { offerName } from './offer-label.js';
+import { fileLabel, offerName } from './offer-label.js';
 import { type IncomingRecord, storeOffer } from './records.js';
 import { safeDisplayName } from './safe-name.js';
 import { autoAccepts, type FileSettings } from './settings.js';
@@ -122,11 +122,8 @@ export function offerLine(o: {
   several?: boolean;
 }): string {
   const files = o.entries.length;
-  const count = `${files} file${files === 1 ? '' : 's'}`;
-  if (o.several === true && files > 0)
-    return `sent files: ${offerName(o)} (${count}, ${formatSize(o.size)})`;
-  const shown = safeDisplayName(o.name);
-  const what =
-    files > 0 ? `${shown}/ (${count}, ${formatSize(o.size)})` : `${shown} (${formatSize(o.size)})`;
-  return `sent a file: ${what}`;
+  const several = o.several === true && files > 0;
+  const name = several ? offerName(o) : safeDisplayName(o.name);
+  const what = fileLabel({ name, size: o.size, files, several }, { size: true });
+  return several ? `sent files: ${what}` : `sent a file: ${what}`;
 }

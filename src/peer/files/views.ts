@@ -43,7 +43,7 @@ export function uploadInfo(u: Upload, meter: ProgressMeter, nowMs: number): Tran
     },
   );
   const leftOut = r.leftOut?.map((m) => m.name);
-  return severalOf(leftOut === undefined ? info : { ...info, leftOut }, r.offer);
+  return withFiles(leftOut === undefined ? info : { ...info, leftOut }, r.offer);
 }
 
 export function downloadInfo(d: Download, meter: ProgressMeter, nowMs: number): TransferInfo {
@@ -61,12 +61,18 @@ export function downloadInfo(d: Download, meter: ProgressMeter, nowMs: number): 
     error: r.error,
     replies: [],
   });
-  return severalOf(info, r.offer);
+  return withFiles(info, r.offer);
 }
 
-/** Several paths sent at once are said as such, with their count of files (OfferInfo's). */
-function severalOf(info: TransferInfo, o: StoredOffer): TransferInfo {
-  return o.several === true ? { ...info, several: true, files: o.entries.length } : info;
+/**
+ * A folder, or several paths sent at once, with its count of files (OfferInfo's), so a
+ * transfer is labelled as its offer is (fileLabel: a folder read `proj` in `natter
+ * transfers` and `proj/ (6 files)` in `natter files`).
+ */
+function withFiles(info: TransferInfo, o: StoredOffer): TransferInfo {
+  if (o.entries.length === 0) return info;
+  const files = { ...info, files: o.entries.length };
+  return o.several === true ? { ...files, several: true } : files;
 }
 
 function view(

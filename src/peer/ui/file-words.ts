@@ -4,8 +4,13 @@
  * panel. Every name is peer text: sanitised here, though the core sanitised it already.
  * Pure.
  */
-import { formatEta, formatRate, formatSize, percentDone } from '../../util/sizes.js';
-import type { FileReplyInfo, OfferInfo, TransferInfo } from '../index.js';
+import { formatEta, formatRate, percentDone } from '../../util/sizes.js';
+import {
+  type FileReplyInfo,
+  fileLabel as labelFile,
+  type OfferInfo,
+  type TransferInfo,
+} from '../index.js';
 import type { Span } from './grid.js';
 import type { Panel } from './state.js';
 import { padEnd, sanitize, truncate } from './text.js';
@@ -30,23 +35,19 @@ const FAILURES: Readonly<Record<string, string>> = {
   E_FILE_CANCELLED: 'cancelled',
 };
 
+type Labelled = { name: string; size: number; files?: number; several?: true };
+
 /**
  * `report.pdf (2.1 MiB)`, `photos/ (12 files, 40.0 MiB)`, and several paths sent at once as
- * what they are: `a.pdf, b.txt and c.png (3 files, 1.2 MiB)` (the core's label).
+ * what they are: `a.pdf, b.txt and c.png (3 files, 1.2 MiB)`: the core's label (labelFile),
+ * as the command line says it, sanitised.
  */
-export function fileLabel(f: {
-  name: string;
-  size: number;
-  files?: number;
-  several?: true;
-}): string {
-  const name = sanitize(f.name);
-  const files = f.files ?? 0;
-  const size = formatSize(f.size);
-  if (files === 0) return `${name} (${size})`;
-  const count = `${files} file${files === 1 ? '' : 's'}`;
-  return f.several === true ? `${name} (${count}, ${size})` : `${name}/ (${count}, ${size})`;
+export function fileLabel(f: Labelled): string {
+  return sanitize(labelFile(f, { size: true }));
 }
+
+/** The same without the size, where a line says no size: `photos/ (12 files)`. */
+const shortLabel = (f: Labelled) => sanitize(labelFile(f));
 
 /** `carol and dave will not get it: it is over the size they accept`, or null (names sanitised). */
 export function leftOutWords(t: { leftOut?: string[] }): string | null {
@@ -109,7 +110,7 @@ function savedWhere(o: Pick<OfferInfo, 'savedAs' | 'savedItems'>): string {
 
 /** What a finished transfer says, or null when another line says it (a received or declined file). */
 export function finishedText(t: TransferInfo): { text: string; kind: 'info' | 'error' } | null {
-  const what = sanitize(t.name);
+  const what = shortLabel(t);
   const peer = sanitize(t.peer.replace(/^@/, ''));
   if (t.state === 'done')
     return t.direction === 'upload'
@@ -129,7 +130,7 @@ export function finishedText(t: TransferInfo): { text: string; kind: 'info' | 'e
 
 /** A recipient's answer to an upload of mine: `bob received report.pdf`. */
 export function replyText(r: FileReplyInfo): string {
-  return `${sanitize(r.reply.name)} ${r.reply.outcome} ${sanitize(r.transfer.name)}`;
+  return `${sanitize(r.reply.name)} ${r.reply.outcome} ${shortLabel(r.transfer)}`;
 }
 
 /** The status bar's part: `↓ report.pdf 47% 3.4 MiB/s ETA 0:07`, `+2` when more run. */
@@ -137,7 +138,7 @@ export function transferStatus(active: readonly TransferInfo[]): string | null {
   const [first] = active;
   if (first === undefined) return null;
   const arrow = first.direction === 'upload' ? '↑' : '↓';
-  const name = truncate(sanitize(first.name), STATUS_NAME_COLS);
+  const name = truncate(shortLabel(first), STATUS_NAME_COLS);
   const rest = active.length > 1 ? ` +${active.length - 1}` : '';
   if (first.state === 'waiting') return `${arrow} ${name} waiting${rest}`;
   const pct = percentDone(first.doneBytes, first.size);

@@ -81,8 +81,8 @@ describe('cli file formatting', () => {
       }),
     ]);
     assert.deepEqual(rows, [
-      '1a2b3c4d  bob    -      report.pdf  2.1 MiB            offered',
-      'ffff3c4d  carol  #team  photos/     5.0 MiB (3 files)  received → /home/a/Downloads/natter/photos',
+      '1a2b3c4d  bob    -      report.pdf         2.1 MiB  offered',
+      'ffff3c4d  carol  #team  photos/ (3 files)  5.0 MiB  received → /home/a/Downloads/natter/photos',
     ]);
   });
 
@@ -271,9 +271,24 @@ describe('cli file formatting', () => {
     });
     assert.equal(describeFile(several), 'a.pdf, b.txt and c.png (3 files, 1.2 MiB)');
     const row = offerRows([several])[0]!;
-    assert.match(row, / a\.pdf, b\.txt and c\.png {2}1\.2 MiB \(3 files\) /);
+    assert.match(row, / a\.pdf, b\.txt and c\.png \(3 files\) {2}1\.2 MiB /);
     assert.doesNotMatch(row, /c\.png\//);
     assert.equal(JSON.parse(offerJson(several)).several, true);
+  });
+
+  it('labels a folder the same in natter files, transfers, progress lines and words (one label)', () => {
+    const folder = { name: 'proj', files: 6, size: 3 * 1024 ** 2 };
+    const listed = offerRows([offer(folder)])[0]!;
+    const moving = transferRows([transfer(folder)])[0]!;
+    assert.match(listed, / proj\/ \(6 files\) {2}3\.0 MiB /);
+    assert.match(moving, / @bob {2}proj\/ \(6 files\) {2}1\.0 MiB of 3\.0 MiB /);
+    assert.match(progressLine(transfer(folder)), /^1a2b3c4d ↑ proj\/ \(6 files\) {2}/);
+    assert.equal(describeFile(transfer(folder)), 'proj/ (6 files, 3.0 MiB)');
+    assert.equal(describeFile(offer(folder)), 'proj/ (6 files, 3.0 MiB)');
+    // --json has no label: the name as kept, and the count of files, for a folder too.
+    const json = JSON.parse(transferJson(transfer(folder))) as Record<string, unknown>;
+    assert.deepEqual([json.name, json.files, json.several], ['proj', 6, undefined]);
+    assert.equal(JSON.parse(transferJson(transfer())).files, undefined, 'one file: none');
   });
 
   it("names a group's members left out of a file over their limit, sanitised, in words and JSON", () => {

@@ -9,10 +9,12 @@ import type { OfferInfo, TransferInfo } from '../../../src/peer/index.js';
 import { completionAt } from '../../../src/peer/ui/completion.js';
 import {
   failureText,
+  filesPanel,
   finishedText,
   leftOutWords,
   offerText,
   receivedText,
+  replyText,
   transferStatus,
 } from '../../../src/peer/ui/file-words.js';
 import {
@@ -209,6 +211,24 @@ describe('ui files: in words', () => {
     assert.equal(
       transferStatus([transfer({ direction: 'download', waitingForSender: true }), transfer()]),
       '↓ report.pdf 40% waiting for the sender +1',
+    );
+  });
+
+  it('labels a folder as the command line does, in the /files panel, the status bar and its lines', () => {
+    const folder = { name: 'proj', files: 6, size: 3 * 1024 ** 2 };
+    const panel = filesPanel([offer(folder)], () => '1a2b')
+      .lines.map((l) => l.map((s) => s.text).join(''))
+      .join('\n');
+    assert.match(panel, /bob: proj\/ \(6 files, 3\.0 MiB\) +waiting for you/);
+    assert.equal(transferStatus([transfer(folder)]), '↑ proj/ (6 files) 0%');
+    assert.deepEqual(finishedText(transfer({ ...folder, state: 'done' })), {
+      text: 'proj/ (6 files) is on the relay: bob can fetch it now',
+      kind: 'info',
+    });
+    const reply = { name: 'bob', outcome: 'received' as const };
+    assert.equal(
+      replyText({ transfer: transfer(folder), conversation: '@bob' as never, reply }),
+      'bob received proj/ (6 files)',
     );
   });
 });

@@ -11,10 +11,13 @@ import { dirname, join } from 'node:path';
 import { fileChunkCount, newFileKey, sealChunk } from '../../../../src/crypto/file-stream.js';
 import { randomBytes } from '../../../../src/crypto/random.js';
 import { Download } from '../../../../src/peer/files/downloads.js';
-import { intakeOffer } from '../../../../src/peer/files/offers.js';
+import { fileLabel } from '../../../../src/peer/files/offer-label.js';
+import { intakeOffer, offerInfo } from '../../../../src/peer/files/offers.js';
+import { ProgressMeter } from '../../../../src/peer/files/progress.js';
 import type { IncomingRecord, OutgoingRecord } from '../../../../src/peer/files/records.js';
 import { storeOffer } from '../../../../src/peer/files/records.js';
 import { FILE_UPLOAD_WINDOW_CHUNKS, Upload } from '../../../../src/peer/files/uploads.js';
+import { downloadInfo } from '../../../../src/peer/files/views.js';
 import { toHex } from '../../../../src/util/bytes.js';
 import { decodeFrame } from '../../../../src/wire/codec.js';
 import { FrameDecoder } from '../../../../src/wire/framing.js';
@@ -468,6 +471,12 @@ describe('files: the client transfer core', () => {
     assert.equal(rec.savedAs, join(dir, 'photos'));
     assert.deepEqual(new Uint8Array(await readFile(join(dir, 'photos', 'x', 'a.jpg'))), a);
     assert.deepEqual(new Uint8Array(await readFile(join(dir, 'photos', 'b.txt'))), b);
+    // Listed as its offer is: a folder of two files, in `natter transfers` as in `files`.
+    const info = downloadInfo(dl, new ProgressMeter(), 0);
+    assert.deepEqual([info.files, info.several], [2, undefined]);
+    assert.equal(fileLabel(info), fileLabel(offerInfo(rec)));
+    assert.equal(fileLabel(info), 'photos/ (2 files)');
+    assert.equal(fileLabel(info, { size: true }), 'photos/ (2 files, 4.9 KiB)');
   });
 
   it('never saves a hostile name outside the folder, never overwrites, never follows a planted symlink', async () => {
