@@ -11,32 +11,23 @@
  * log in quietly (Login.quiet: the relay does not announce them, so running `who`
  * makes nobody appear online; docs/decisions.md). Otherwise, and always with --lan,
  * `who` listens on the LAN only: it sends an anonymous QUERY, which peers answer at
- * once, and never announces.
+ * once, and never announces. `who --watch` through a running client carries on on
+ * its own when that client quits (who-watch.ts).
  */
 import type { Command } from 'commander';
-import {
-  isIdentitySealed,
-  type NatterClient,
-  type OnlinePeer,
-  type PeerEventMap,
-  PresenceListener,
-  pinnedRelayId,
-  readConfig,
-} from '../../peer/index.js';
-import { describeError, isNatterError, NatterError } from '../../util/errors.js';
+import { type OnlinePeer, PresenceListener } from '../../peer/index.js';
+import { NatterError } from '../../util/errors.js';
 import { displayWidth } from '../../util/text-width.js';
-import { connectRelay } from '../connect.js';
 import type { CliContext } from '../context.js';
-import { ControlClient, controlSocketPath } from '../control.js';
+import type { ControlClient } from '../control.js';
 import { clockTime, safeJson, sanitize } from '../format.js';
-import { exists } from '../io.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
-import { canPrompt, PASSPHRASE_HINT } from '../passphrase.js';
 import { presenceNetwork } from '../presence.js';
+import { runningClient } from '../via-control.js';
+import { type Change, connectOrLan, registered, WHO_WAIT_MS, watchWho } from '../who-watch.js';
 
-/** Long enough for every peer's unicast answer to our QUERY, even on a busy Wi-Fi. */
-export const WHO_WAIT_MS = 700;
+export { WHO_CONNECT_MS, WHO_WAIT_MS } from '../who-watch.js';
 
 interface WhoOptions {
   json?: boolean;
@@ -44,10 +35,6 @@ interface WhoOptions {
   watch?: boolean;
   lan?: boolean;
 }
-
-type Change =
-  | ({ kind: 'peer' } & PeerEventMap['roster:change'])
-  | ({ kind: 'conflict' } & PeerEventMap['roster:conflict']);
 
 export function addWhoCommand(program: Command, withContext: WithContext): void {
   program
@@ -61,17 +48,21 @@ export function addWhoCommand(program: Command, withContext: WithContext): void 
       withContext(async (ctx, opts: WhoOptions) => {
         const control = opts.lan ? null : await runningClient(ctx);
         const print = printer(ctx, opts.json === true);
+        if (opts.watch) {
+          // Through the running client while it lasts, then on its own (who-watch.ts).
+          await watchWho(ctx, control, opts.lan === true, (c) => print.change(c));
+          return;
+        }
         if (control !== null) {
           try {
-            await viaClient(ctx, control, opts, print);
+            await onceViaClient(control, print);
           } finally {
             control.close();
           }
           return;
         }
         if (!opts.lan && (await registered(ctx))) {
-          if (opts.watch) await watchViaRelay(ctx, print);
-          else await onceViaRelay(ctx, opts.wait, print);
+          await onceViaRelay(ctx, opts.wait, print);
           return;
         }
         // No logger: a listener needs no profile, and must not create one to log into.
@@ -79,41 +70,13 @@ export function addWhoCommand(program: Command, withContext: WithContext): void 
           presenceNetwork(ctx.io.env, ctx.global.presencePort),
         );
         try {
-          if (opts.watch) {
-            listener.on('roster:change', (e) => print.change({ kind: 'peer', ...e }));
-            listener.on('roster:conflict', (e) => print.change({ kind: 'conflict', ...e }));
-            await ctx.stopped();
-          } else {
-            await new Promise((resolve) => setTimeout(resolve, opts.wait));
-            print.list(listener.online(), `no one answered on the LAN within ${opts.wait} ms`);
-          }
+          await new Promise((resolve) => setTimeout(resolve, opts.wait));
+          print.list(listener.online(), `no one answered on the LAN within ${opts.wait} ms`);
         } finally {
           await listener.close();
         }
       }),
     );
-}
-
-/** How long `who --watch` waits for its relay before watching the LAN alone meanwhile. */
-export const WHO_CONNECT_MS = 5_000;
-
-/**
- * The profile has an identity and has proven a relay (it registered, or tried to),
- * and its key can be opened: a sealed one in a script without a passphrase file
- * watches the LAN only, as before, and says so.
- */
-async function registered(ctx: CliContext): Promise<boolean> {
-  if (!(await exists(ctx.paths.identity))) return false;
-  const config = await readConfig(ctx.paths);
-  if (pinnedRelayId(config, config.relay) === undefined) return false;
-  const sealed = await isIdentitySealed(ctx.paths.identity).catch(() => false);
-  if (sealed && !canPrompt(ctx.io) && (await ctx.passphrase()) === undefined) {
-    ctx.err(
-      `natter: your key is sealed and no passphrase was given: watching the LAN only (${PASSPHRASE_HINT})`,
-    );
-    return false;
-  }
-  return true;
 }
 
 /**
@@ -138,91 +101,15 @@ async function onceViaRelay(
   await client.logout();
 }
 
-/**
- * `who --watch` through the profile's own client, logged in quietly: changes from
- * the LAN (listen only) and the relay's roster, merged as in `chat`. A relay not
- * reachable now is said once; the client keeps trying, and the LAN is watched
- * meanwhile.
- */
-async function watchViaRelay(ctx: CliContext, print: ReturnType<typeof printer>): Promise<void> {
-  const client = await ctx.openClient({ connect: true, listen: true, tellQueued: true });
-  const offs = [
-    client.on('roster:change', (e) => print.change({ kind: 'peer', ...e })),
-    client.on('roster:conflict', (e) => print.change({ kind: 'conflict', ...e })),
-  ];
-  await connectOrLan(ctx, client, 'watching the LAN and still trying');
-  await ctx.stopped();
-  // Our own leaving empties the roster: nobody left, so nothing more is printed.
-  for (const off of offs) off();
-  await client.logout();
-}
-
-/**
- * Connects within WHO_CONNECT_MS: true once the relay answered. A relay not reachable (or
- * not heard on the LAN) is said, with what `who` does instead; false then (the LAN still
- * answers: the client listens there from the start, announcing nothing).
- */
-async function connectOrLan(
-  ctx: CliContext,
-  client: NatterClient,
-  instead: string,
-): Promise<boolean> {
-  try {
-    await connectRelay(ctx, client, { waitMs: WHO_CONNECT_MS });
-    return true;
-  } catch (err) {
-    const lanStill = ['E_RELAY_UNREACHABLE', 'E_RELAY_TIMEOUT', 'E_NO_RELAY'];
-    if (!lanStill.some((code) => isNatterError(err, code))) throw err;
-    ctx.err(`natter: ${describeError(err).message}; ${instead}`);
-    return false;
-  }
-}
-
-async function runningClient(ctx: CliContext): Promise<ControlClient | null> {
-  try {
-    return await ControlClient.connect(controlSocketPath(ctx.paths.dir), ctx.paths.dir);
-  } catch (err) {
-    if (isNatterError(err, 'E_NOT_RUNNING')) return null;
-    throw err;
-  }
-}
-
-async function viaClient(
-  ctx: CliContext,
+/** A one-shot `who` through the running client: its list, contact marks and all. */
+async function onceViaClient(
   control: ControlClient,
-  opts: WhoOptions,
   print: ReturnType<typeof printer>,
 ): Promise<void> {
-  const answer = await control.request({ op: opts.watch ? 'watch' : 'who' });
+  const answer = await control.request({ op: 'who' });
   if (!answer.ok)
     throw new NatterError(answer.code, `who: the running client refused: ${answer.message}`);
-  const peers = answer.peers ?? [];
-  if (!opts.watch) {
-    print.list(peers, 'no one else is online');
-    return;
-  }
-  // The current list first, as joins, so a watcher sees the same stream either way.
-  for (const peer of peers) print.change({ kind: 'peer', type: 'join', peer });
-  const stopped = ctx.stopped();
-  let done = false;
-  void stopped.then(() => {
-    done = true;
-    control.close();
-  });
-  while (!done) {
-    const line = (await control.next()) as Record<string, unknown> | null;
-    if (line === null) break;
-    const { event, ...payload } = line;
-    if (event === 'roster:change') {
-      print.change({ kind: 'peer', ...(payload as unknown as PeerEventMap['roster:change']) });
-    } else if (event === 'roster:conflict') {
-      print.change({
-        kind: 'conflict',
-        ...(payload as unknown as PeerEventMap['roster:conflict']),
-      });
-    }
-  }
-  if (!done) ctx.io.stderr.write('natter: the running client stopped\n');
+  print.list(answer.peers ?? [], 'no one else is online');
 }
 
 /** Output, sanitised: peer text never reaches the terminal raw. */

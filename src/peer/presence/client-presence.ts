@@ -281,6 +281,9 @@ export class ClientPresence {
   }
 
   private apply(changes: RosterChange[]): void {
+    // Stopped (logging out, closing): what changes now is our own going (the relay's entries
+    // lost with our link), not the peers'; a watch through the control socket printed it.
+    if (this.stopped) return;
     for (const change of changes) {
       try {
         const e = presenceEvent(change, this.o.contacts);

@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NatterClient } from '../../../src/peer/client.js';
 import { profileCli } from '../../helpers/cli.js';
@@ -174,6 +175,77 @@ describe('cli: who --watch through the relay', function () {
         [['carol', 'lan']],
         lan.stderr,
       );
+    } finally {
+      await carol.close();
+    }
+  });
+
+  it('keeps watching on its own when the running client it watched through quits', async () => {
+    await initAll(['alice', 'carol']);
+    const carol = await NatterClient.open({
+      profileDir: join(dir, 'carol'),
+      relay: { host: relay.host, port: relay.port },
+      presence: {
+        port: Number(env.NATTER_PRESENCE_PORT),
+        extraTargets: ['127.255.255.255'],
+        broadcastInterfaces: false,
+      },
+    });
+    try {
+      await carol.connect();
+      // alice's running client (as a chat): `who --watch` goes through its control socket.
+      let quit: (s: string) => void = () => undefined;
+      const running = as('alice', ['inbox', '--follow'], {
+        stop: new Promise<string>((resolve) => {
+          quit = resolve;
+        }),
+      });
+      await waitFor(() => existsSync(join(dir, 'alice', 'control.sock')), 5_000, 'the socket');
+      const lines: WatchLine[] = [];
+      let buffered = '';
+      let stop: (s: string) => void = () => undefined;
+      const watching = as('alice', ['who', '--watch', '--json'], {
+        stop: new Promise<string>((resolve) => {
+          stop = resolve;
+        }),
+        onStdout: (chunk) => {
+          buffered += chunk;
+          const parts = buffered.split('\n');
+          buffered = parts.pop() ?? '';
+          for (const l of parts) if (l.length > 0) lines.push(JSON.parse(l) as WatchLine);
+        },
+      });
+      await waitFor(
+        () => lines.some((l) => l.pseudonym === 'carol' && l.source === 'both'),
+        10_000,
+        'carol on the LAN and at the relay',
+      );
+      const before = lines.map((l) => `${l.type} ${l.pseudonym} ${l.source}`);
+
+      // The chat quits: the watch goes on on its own, and says nothing of carol, still there.
+      quit('SIGINT');
+      assert.equal((await running).code, 0);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      assert.deepEqual(
+        lines.map((l) => `${l.type} ${l.pseudonym} ${l.source}`),
+        before,
+        'the handover printed no line: carol neither left nor joined again',
+      );
+      await carol.logout();
+      await waitFor(
+        () => lines.some((l) => l.pseudonym === 'carol' && l.type === 'leave'),
+        5_000,
+        'carol to leave, seen by the watch on its own',
+      );
+      stop('SIGINT');
+      const r = await watching;
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /the running client stopped; watching on our own/);
+      assert.deepEqual(
+        lines.filter((l) => l.type !== 'update').map((l) => `${l.type} ${l.pseudonym}`),
+        ['join carol', 'leave carol'],
+      );
+      assert.match(lines.at(-1)?.reason ?? '', /^(bye|relay-gone)$/);
     } finally {
       await carol.close();
     }

@@ -297,6 +297,26 @@ describe('client presence (in-memory LAN, injected clock)', () => {
     assert.equal(left?.reason, 'link-lost');
   });
 
+  it('reports nothing of its own going once stopped: the relay entries its link took are not peers leaving', async () => {
+    const alice = await node('alice', '10.0.0.1');
+    const bob = await node('bob', '10.0.0.2');
+    const carol = makePeer('carol');
+    alice.presence.onRelayRoster({
+      type: 'roster-update',
+      full: true,
+      entries: [entry(bob.peer), entry(carol)],
+    });
+    const before = alice.changes.length;
+    // Logging out: presence stops, then the link goes (client.ts logout()).
+    await alice.presence.stop();
+    alice.presence.onRelayOffline();
+    assert.deepEqual(
+      alice.changes.slice(before),
+      [],
+      'a watch through the control socket printed them',
+    );
+  });
+
   it("reports a heartbeat claiming a contact's pseudonym with another key as a conflict, never as them", async () => {
     const alice = await node('alice', '10.0.0.1', {}, false);
     const realBob = makePeer('bob');
