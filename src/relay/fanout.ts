@@ -11,6 +11,7 @@ import { encodeDeliverFrom, encodeDeliverOfSend } from '../wire/codec.js';
 import { CLIENT_FEATURE_DELIVERED_ACK } from '../wire/limits.js';
 import type { Card, FrameOf } from '../wire/types.js';
 import type { Hub } from './hub.js';
+import type { KeptAckCode } from './kept-acks.js';
 import type { EarlyPush, EnqueueResult, MailDone, MailStore, StoredMail } from './mail-store.js';
 
 /** What fanout needs of the sending session. */
@@ -21,6 +22,8 @@ export interface Sender {
   sendStarted(): void;
   sendFinished(): void;
   send(frame: FrameOf<'send-ack'>): void;
+  /** A kept SendAck (stored, delivered): it may wait for company, queued as its id. */
+  sendKeptAck(msgId: Uint8Array, code: KeptAckCode): void;
   /** The outcome of this sender's mail (`Fanout` makes it on its first send: one per sender). */
   mailDone: MailDone | null;
 }
@@ -95,7 +98,9 @@ export class Fanout {
     return (result, msgId) => {
       sender.sendFinished();
       const id = msgId as Uint8Array; // send() always gives one
-      sender.send({ type: 'send-ack', msgId: id, code: result.code, reason: reasonOf(result) });
+      const { code } = result;
+      if (code === 'stored' || code === 'delivered') sender.sendKeptAck(id, code);
+      else sender.send({ type: 'send-ack', msgId: id, code, reason: reasonOf(result) });
       if (result.code === 'stored') this.hub.deliver(result.mail);
     };
   }

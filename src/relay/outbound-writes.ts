@@ -7,6 +7,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { lengthPrefix, varintLength, writeVarint } from '../wire/framing.js';
+import { isAckMark, keptAckWireBytes, writeKeptAck } from './kept-acks.js';
 
 /**
  * A queued buffer at least this large is written as it is rather than copied into the
@@ -14,6 +15,14 @@ import { lengthPrefix, varintLength, writeVarint } from '../wire/framing.js';
  * in a vectored write saves.
  */
 export const OUTBOUND_JOIN_MAX_BYTES = 16 * 1024;
+
+/**
+ * A turn larger than this leaves in pieces of about this size, each once the kernel
+ * took the one before, the rest waiting as the queued buffers themselves: a newcomer's
+ * roster (shared frames, roster-out.ts) or a catch-up costs a connection one piece of
+ * TLS output at a time, not a private copy of all of it while its client reads.
+ */
+export const OUTBOUND_PIECE_BYTES = 64 * 1024;
 
 /**
  * In a turn's queue, marks the next entry as framed already (queueFramed: shared, length
@@ -24,6 +33,18 @@ export const FRAMED = new Uint8Array(0);
 /** Bytes an entry takes on the wire: a body with its prefix, a framed buffer as it is. */
 export function wireBytes(body: Uint8Array): number {
   return varintLength(body.length) + body.length;
+}
+
+/** Whether `item` marks the entry after it: framed already, or a kept ack's id (kept-acks.ts). */
+export function isMark(item: Uint8Array): boolean {
+  return item === FRAMED || isAckMark(item);
+}
+
+/** Bytes on the wire of the entry at `i` of a turn's queue (a mark and what follows it, or a body). */
+export function entryBytes(items: readonly Uint8Array[], i: number): number {
+  const item = items[i]!;
+  if (item === FRAMED) return items[i + 1]!.length;
+  return isAckMark(item) ? keptAckWireBytes(item) : wireBytes(item);
 }
 
 /**
@@ -61,6 +82,10 @@ export function join(
   let off = 0;
   for (let i = from; i < to; i++) {
     let item = items[i]!;
+    if (isAckMark(item)) {
+      off = writeKeptAck(out, off, item, items[++i]!);
+      continue;
+    }
     if (item === FRAMED) item = items[++i]!;
     else off = writeVarint(out, item.length, off);
     out.set(item, off);
@@ -84,7 +109,10 @@ export function writeItems(
   for (let i = 0; i < items.length; i++) {
     let item = items[i]!;
     if (item === FRAMED) item = items[++i]!;
-    else bodies++;
+    else {
+      bodies++; // a body, or a kept ack (joined too: written from its id)
+      if (isAckMark(item)) item = items[++i]!;
+    }
     if (item.length >= OUTBOUND_JOIN_MAX_BYTES) large = true;
   }
   if (large) writeRuns(stream, items, done);
@@ -105,10 +133,10 @@ function writeRuns(stream: Duplex, items: readonly Uint8Array[], done?: () => vo
   let runBytes = 0;
   for (let i = 0; i < items.length; i++) {
     const framed = items[i] === FRAMED;
-    const at = framed ? i + 1 : i;
+    const at = isMark(items[i]!) ? i + 1 : i;
     const item = items[at]!;
     if (item.length < OUTBOUND_JOIN_MAX_BYTES) {
-      runBytes += framed ? item.length : wireBytes(item);
+      runBytes += entryBytes(items, i);
       i = at;
       continue;
     }

@@ -9,31 +9,28 @@
 import type { Duplex } from 'node:stream';
 import type { DelayedFlush, Flushable } from '../util/delayed-flush.js';
 import { TickBatcher } from '../util/tick-batcher.js';
-import { type Frame, isKeptAck } from '../wire/types.js';
-import { FRAMED, join, OUTBOUND_JOIN_MAX_BYTES, wireBytes, writeItems } from './outbound-writes.js';
+import { encodeFrame } from '../wire/codec.js';
+import {
+  ackMark,
+  type KeptAckCode,
+  keptAckFits,
+  keptAckWireBytes,
+  OUTBOUND_DELAYED_MAX_FRAMES,
+} from './kept-acks.js';
+import {
+  entryBytes,
+  FRAMED,
+  isMark,
+  join,
+  OUTBOUND_JOIN_MAX_BYTES,
+  OUTBOUND_PIECE_BYTES,
+  wireBytes,
+  writeItems,
+} from './outbound-writes.js';
 import { RosterSpans } from './roster-spans.js';
 
-export { OUTBOUND_JOIN_MAX_BYTES } from './outbound-writes.js';
-
-/**
- * A turn larger than this leaves in pieces of about this size, each once the kernel
- * took the one before, the rest waiting as the queued buffers themselves: a newcomer's
- * roster (shared frames, roster-out.ts) or a catch-up costs a connection one piece of
- * TLS output at a time, not a private copy of all of it while its client reads.
- */
-export const OUTBOUND_PIECE_BYTES = 64 * 1024;
-
-/**
- * Delayed frames a connection holds before they leave at the end of the turn anyway: a
- * client sending fast gets its acks in batches of this size at most, and never waits the
- * whole delay for them.
- */
-export const OUTBOUND_DELAYED_MAX_FRAMES = 32;
-
-/** Whether `frame` may wait for company (queueDelayed): a SendAck that is not a refusal. */
-export function mayWait(frame: Frame): boolean {
-  return frame.type === 'send-ack' && isKeptAck(frame.code);
-}
+export { type KeptAckCode, mayWait, OUTBOUND_DELAYED_MAX_FRAMES } from './kept-acks.js';
+export { OUTBOUND_JOIN_MAX_BYTES, OUTBOUND_PIECE_BYTES } from './outbound-writes.js';
 
 export class Outbound implements Flushable {
   private queuedBytes = 0;
@@ -169,20 +166,23 @@ export class Outbound implements Flushable {
   };
 
   /**
-   * Queues a frame that may wait (a durable ack): while the relay is busy it leaves with
-   * the next frame queued here, or within the delay of `delayed`, in queue order either
-   * way; otherwise at the end of the turn, as any frame.
+   * Queues a kept SendAck (a durable ack: mayWait) that may wait: while the relay is busy
+   * it leaves with the next frame queued here, or within the delay of `delayed`, in queue
+   * order either way, queued as its id and written from it (kept-acks.ts); otherwise it
+   * is encoded and leaves at the end of the turn, as any frame.
    */
-  queueDelayed(body: Uint8Array): void {
+  queueKeptAck(msgId: Uint8Array, code: KeptAckCode): void {
     const delayed = this.delayed;
-    if (delayed === null || !delayed.delaying) {
-      this.queue(body);
+    if (delayed === null || !delayed.delaying || !keptAckFits(msgId)) {
+      this.queue(encodeFrame({ type: 'send-ack', msgId, code, reason: '' }));
       return;
     }
-    this.batch.pushQuiet(body);
-    this.queuedBytes += wireBytes(body);
+    const mark = ackMark(code);
+    this.batch.pushQuiet(mark);
+    this.batch.pushQuiet(msgId);
+    this.queuedBytes += keptAckWireBytes(mark);
     if (this.batch.flushScheduled) return;
-    if (this.batch.size >= OUTBOUND_DELAYED_MAX_FRAMES) this.batch.flushSoon();
+    if (this.batch.size >= 2 * OUTBOUND_DELAYED_MAX_FRAMES) this.batch.flushSoon();
     else delayed.add(this);
   }
 
@@ -266,10 +266,8 @@ export class Outbound implements Flushable {
     let end = from;
     let bytes = 0;
     while (end < rest.length && bytes < OUTBOUND_PIECE_BYTES) {
-      const framed = rest[end] === FRAMED;
-      const item = rest[framed ? end + 1 : end]!;
-      bytes += framed ? item.length : wireBytes(item);
-      end += framed ? 2 : 1;
+      bytes += entryBytes(rest, end);
+      end += isMark(rest[end]!) ? 2 : 1;
     }
     const piece = rest.slice(from, end);
     if (end === rest.length) this.dropRest();

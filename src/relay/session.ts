@@ -28,7 +28,7 @@ import { GroupDelivery, type GroupItemOut } from './groups/index.js';
 import { Inbound, type InboundLink } from './inbound.js';
 import { CLOSE_LINGER_MS, SLOW_CONSUMER_HARD_FACTOR } from './limits.js';
 import type { MailDone, StoredMail } from './mail-store.js';
-import { mayWait, Outbound } from './outbound.js';
+import { type KeptAckCode, mayWait, Outbound } from './outbound.js';
 
 export type SessionState = 'hello' | 'challenge' | 'auth' | 'ready' | 'closing';
 
@@ -193,14 +193,14 @@ export class Session implements FileLink, InboundLink {
 
   /** A SendAck that is not a refusal may wait for company (limits.sendAckDelayMs); nothing else. */
   send(frame: Frame): void {
-    if (mayWait(frame)) this.sendDelayed(encodeFrame(frame));
+    if (mayWait(frame)) this.sendKeptAck(frame.msgId, frame.code);
     else this.sendEncoded(encodeFrame(frame));
   }
 
-  /** Queues an encoded frame that may wait for the next one (Outbound.queueDelayed). */
-  sendDelayed(body: Uint8Array): void {
+  /** Queues a kept SendAck that may wait for the next frame (Outbound.queueKeptAck). */
+  sendKeptAck(msgId: Uint8Array, code: KeptAckCode): void {
     if (this.isClosing()) return;
-    this.outbound.queueDelayed(body);
+    this.outbound.queueKeptAck(msgId, code);
     this.checkHardBudget();
   }
   /** Queues an encoded frame body; all frames of one turn go out in one write. */

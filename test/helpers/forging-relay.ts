@@ -5,6 +5,7 @@
  * refused by the client, and one that only forwards bytes cannot read or change
  * a frame. What the relay itself sends is what it may lie about.
  */
+import type { KeptAckCode } from '../../src/relay/outbound.js';
 import { Session } from '../../src/relay/session.js';
 import { decodeFrame, encodeFrame } from '../../src/wire/codec.js';
 import { FrameDecoder, frame as framePayload } from '../../src/wire/framing.js';
@@ -21,7 +22,7 @@ export type FrameRewrite = (frame: Frame) => Frame | null;
 export function forgeRelayFrames(rewrite: FrameRewrite): () => void {
   const proto = Session.prototype;
   const original = proto.sendEncoded;
-  const originalDelayed = proto.sendDelayed;
+  const originalKept = proto.sendKeptAck;
   const originalFramed = proto.sendFramed;
   const originalRoster = proto.sendRoster;
   const forged = (send: (this: Session, body: Uint8Array) => void) =>
@@ -32,8 +33,14 @@ export function forgeRelayFrames(rewrite: FrameRewrite): () => void {
       send.call(this, out === frame ? body : encodeFrame(out));
     };
   proto.sendEncoded = forged(original);
-  // Durable SendAcks go out through sendDelayed (they may wait for the next frame).
-  proto.sendDelayed = forged(originalDelayed);
+  // Durable SendAcks go out through sendKeptAck (they may wait for the next frame).
+  proto.sendKeptAck = function (this: Session, msgId: Uint8Array, code: KeptAckCode): void {
+    const ack: Frame = { type: 'send-ack', msgId, code, reason: '' };
+    const out = rewrite(ack);
+    if (out === null) return;
+    if (out === ack) originalKept.call(this, msgId, code);
+    else original.call(this, encodeFrame(out));
+  };
   // Group items go out as shared, already framed bytes (one encoding for every member).
   proto.sendFramed = function (this: Session, framed: Buffer): void {
     for (const body of new FrameDecoder(MAX_FRAME_BYTES).push(framed)) {
@@ -53,7 +60,7 @@ export function forgeRelayFrames(rewrite: FrameRewrite): () => void {
   return () => {
     proto.sendRoster = originalRoster;
     proto.sendEncoded = original;
-    proto.sendDelayed = originalDelayed;
+    proto.sendKeptAck = originalKept;
     proto.sendFramed = originalFramed;
   };
 }

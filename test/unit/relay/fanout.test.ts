@@ -46,6 +46,7 @@ describe('relay/fanout', () => {
       sendStarted() {},
       sendFinished() {},
       send: (f) => acks.push(`${f.code} ${f.msgId[0]}`),
+      sendKeptAck: (msgId, code) => acks.push(`${code} ${msgId[0]}`),
       mailDone: null,
     };
     const hub = { deliverEarly: () => false, deliver() {} } as unknown as Hub;

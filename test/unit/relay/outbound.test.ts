@@ -14,6 +14,7 @@ import {
   Outbound,
 } from '../../../src/relay/outbound.js';
 import { DelayedFlush, LOAD_SAMPLE_MS } from '../../../src/util/delayed-flush.js';
+import { decodeFrame, encodeFrame } from '../../../src/wire/codec.js';
 import { FrameDecoder, frame as framed } from '../../../src/wire/framing.js';
 
 class Recorder extends Writable {
@@ -22,10 +23,20 @@ class Recorder extends Writable {
     this.writes.push(chunk);
     done();
   }
-  /** The frame bodies written, in order, as their first byte (the tests' frame names). */
+  /**
+   * The frame bodies written, in order, as their first byte (the tests' frame names), a
+   * SendAck as its message id's first byte (checked as the codec reads it).
+   */
   frames(): number[] {
     const decoder = new FrameDecoder(1 << 20);
-    return this.writes.flatMap((w) => decoder.push(w)).map((f) => f[0]!);
+    return this.writes
+      .flatMap((w) => decoder.push(w))
+      .map((f) => {
+        if (f[0] !== SEND_ACK_TAG) return f[0]!;
+        const ack = decodeFrame(f);
+        assert.equal(ack.type, 'send-ack');
+        return ack.type === 'send-ack' ? ack.msgId[0]! : -1;
+      });
   }
 }
 
@@ -43,6 +54,15 @@ class SlowRecorder extends Recorder {
 }
 
 const frame = (name: number) => Uint8Array.of(name, 0, 0);
+/** A durable SendAck for a message id named `name` (its first byte), as the session queues it. */
+const SEND_ACK_TAG = (7 << 3) | 2;
+/** The SendAck's bytes as the codec writes them. */
+const ackBody = ([msgId, code]: readonly [Uint8Array, 'stored' | 'delivered']) =>
+  encodeFrame({ type: 'send-ack', msgId, code, reason: '' });
+const ackOf = (name: number, code: 'stored' | 'delivered' = 'stored') => {
+  const msgId = new Uint8Array(16).fill(name);
+  return [msgId, code] as const;
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The relay counts as busy (frames wait only then). */
 const busy = () => true;
@@ -61,10 +81,10 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
   it('holds a delayed frame past the turn and sends it with the next frame, first', async () => {
     const stream = new Recorder();
     const out = new Outbound(stream as never, () => {}, new DelayedFlush(10_000, { busy }));
-    out.queueDelayed(frame(7));
+    out.queueKeptAck(...ackOf(7));
     await turn();
     assert.equal(stream.writes.length, 0, 'nothing else to send: it waits');
-    assert.equal(out.bufferedBytes, 4, 'and the budgets see it');
+    assert.equal(out.bufferedBytes, ackBody(ackOf(7)).length + 1, 'and the budgets see it');
     out.queue(frame(8));
     await turn();
     assert.equal(stream.writes.length, 1, 'one write for both');
@@ -74,8 +94,8 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
   it('sends a delayed frame alone once its delay has passed', async () => {
     const stream = new Recorder();
     const out = new Outbound(stream as never, () => {}, new DelayedFlush(20, { busy }));
-    out.queueDelayed(frame(7));
-    out.queueDelayed(frame(9));
+    out.queueKeptAck(...ackOf(7));
+    out.queueKeptAck(...ackOf(9, 'delivered'));
     await turn();
     assert.equal(stream.writes.length, 0);
     await sleep(60);
@@ -86,7 +106,7 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
   it('does not hold more than OUTBOUND_DELAYED_MAX_FRAMES delayed frames past the turn', async () => {
     const stream = new Recorder();
     const out = new Outbound(stream as never, () => {}, new DelayedFlush(10_000, { busy }));
-    for (let i = 0; i < OUTBOUND_DELAYED_MAX_FRAMES; i++) out.queueDelayed(frame(i));
+    for (let i = 0; i < OUTBOUND_DELAYED_MAX_FRAMES; i++) out.queueKeptAck(...ackOf(i));
     await turn();
     assert.equal(stream.writes.length, 1);
     assert.equal(stream.frames().length, OUTBOUND_DELAYED_MAX_FRAMES);
@@ -96,7 +116,7 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
     for (const delayed of [new DelayedFlush(0, { busy }), null]) {
       const stream = new Recorder();
       const out = new Outbound(stream as never, () => {}, delayed);
-      out.queueDelayed(frame(7));
+      out.queueKeptAck(...ackOf(7));
       await turn();
       assert.deepEqual(stream.frames(), [7]);
     }
@@ -109,7 +129,7 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
       () => {},
       new DelayedFlush(10_000, { busy: () => false }),
     );
-    out.queueDelayed(frame(7));
+    out.queueKeptAck(...ackOf(7));
     await turn();
     assert.deepEqual(stream.frames(), [7]);
   });
@@ -265,6 +285,54 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
     assert.deepEqual(Buffer.concat(stream.writes), want, 'every byte, in order');
     assert.ok(stream.writes.length >= Math.ceil(total / (OUTBOUND_PIECE_BYTES + 15_000)));
     assert.ok(flushed >= stream.writes.length - 1, '`flushed` runs as pieces go');
+  });
+
+  it('writes waiting SendAcks from their ids among bodies, shared and large frames, whole and in pieces', async () => {
+    const stream = new SlowRecorder();
+    const out = new Outbound(stream as never, () => {}, new DelayedFlush(10_000, { busy }));
+    const want: Uint8Array[] = [];
+    const ack = (name: number, code: 'stored' | 'delivered') => {
+      const a = ackOf(name, code);
+      out.queueKeptAck(...a);
+      want.push(framed(ackBody(a)));
+    };
+    const body = (b: Uint8Array) => {
+      out.queue(b);
+      want.push(framed(b));
+    };
+    // A turn past a piece: a large body between acks, and a shared frame.
+    ack(1, 'stored');
+    body(new Uint8Array(OUTBOUND_JOIN_MAX_BYTES + 10).fill(2));
+    ack(3, 'delivered');
+    const shared = framed(frame(4));
+    out.queueFramed(shared);
+    want.push(shared);
+    for (let i = 0; i < 8; i++) body(new Uint8Array(15_000).fill(10 + i));
+    ack(5, 'stored');
+    body(frame(6));
+    const total = want.reduce((n, b) => n + b.length, 0);
+    assert.equal(out.bufferedBytes, total, 'each ack counted as the bytes it will be');
+    await turn();
+    for (let rounds = 0; out.bufferedBytes > 0 && rounds < 20; rounds++) {
+      stream.take();
+      await turn();
+    }
+    assert.ok(stream.writes.length > 1, 'in pieces');
+    assert.deepEqual(Buffer.concat(stream.writes), Buffer.concat(want), 'byte for byte');
+    // And in one joined write, acks alone and with a body.
+    const one = new Recorder();
+    const out1 = new Outbound(one as never, () => {}, new DelayedFlush(10_000, { busy }));
+    const a = ackOf(7, 'delivered');
+    const b = ackOf(8);
+    out1.queueKeptAck(...a);
+    out1.queueKeptAck(...b);
+    out1.queue(frame(9));
+    await turn();
+    assert.equal(one.writes.length, 1);
+    assert.deepEqual(
+      one.writes[0],
+      Buffer.concat([framed(ackBody(a)), framed(ackBody(b)), framed(frame(9))]),
+    );
   });
 
   it('counts a login roster apart until the kernel took each of its bytes', async () => {
