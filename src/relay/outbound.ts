@@ -40,7 +40,7 @@ export class Outbound implements Flushable {
 
   /**
    * `flushed` runs after each write (budgets, resuming reads and catch-up); `delayed`
-   * holds frames queued with queueDelayed until company or its delay comes.
+   * holds kept acks queued with queueKeptAck until company or its delay comes.
    */
   constructor(
     private readonly stream: Duplex,

@@ -1,6 +1,6 @@
 /**
  * Writers whose queued items may wait a little for company: a frame queued with
- * `Outbound.queueDelayed` (a send's durable ack) leaves with the next frame queued for
+ * `Outbound.queueKeptAck` (a send's durable ack) leaves with the next frame queued for
  * the same connection, or once this delay has passed, whichever comes first, so it
  * seldom costs a write (and a TLS record, and a wake-up of the client) of its own. One
  * timer for every writer of a relay, armed only while one of them waits. Like the tick
