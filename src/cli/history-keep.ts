@@ -6,24 +6,27 @@
  * here rather than with a duration library: the common one (`ms`) reads `6m` as six
  * minutes, a surprise in a setting that deletes history, and months have no fixed length.
  */
-import { MAX_HISTORY_KEEP_MS, MIN_HISTORY_KEEP_MS } from '../peer/index.js';
+import {
+  formatHistoryKeep,
+  MAX_HISTORY_KEEP_MS,
+  MIN_HISTORY_KEEP_MS,
+  prunedWhat,
+  HISTORY_KEEP_UNITS as UNITS,
+} from '../peer/index.js';
 import type { CliContext } from './context.js';
 import { UsageError } from './context.js';
 import { dateTime, sanitize } from './format.js';
 import { perform } from './via-control.js';
 
-const HOUR_MS = 60 * 60 * 1000;
-const UNITS: readonly (readonly [string, string, number])[] = [
-  ['y', 'year', 365 * 24 * HOUR_MS],
-  ['w', 'week', 7 * 24 * HOUR_MS],
-  ['d', 'day', 24 * HOUR_MS],
-  ['h', 'hour', HOUR_MS],
-];
 const FOREVER = /^\s*(forever|for ever|)\s*$/i;
 
 /** `90d`, `12w`, `1y`, `36h` or `forever` ('' too): ms, or null for ever. */
 export function parseHistoryKeep(value: string): number | null {
   if (FOREVER.test(value)) return null;
+  if (/^\s*\d+\s*(m|mo|mins?|minutes?|months?)\s*$/i.test(value))
+    throw new UsageError(
+      `config set keep-history: '${sanitize(value)}': minutes or months? Say it in hours, days, weeks or years (36h, 90d, 12w, 1y)`,
+    );
   const m = /^\s*(\d{1,6})\s*(h|hours?|d|days?|w|weeks?|y|years?)\s*$/i.exec(value);
   const unit = m === null ? undefined : UNITS.find(([u]) => m[2]!.toLowerCase().startsWith(u));
   if (m === null || unit === undefined)
@@ -36,13 +39,7 @@ export function parseHistoryKeep(value: string): number | null {
   return ms;
 }
 
-/** `90 days`, `1 year`, `36 hours`, `for ever`: the largest unit the setting is whole in. */
-export function formatHistoryKeep(keepMs: number | null): string {
-  if (keepMs === null) return 'for ever';
-  const [, name, ms] = UNITS.find(([, , ms]) => keepMs % ms === 0) ?? UNITS[UNITS.length - 1]!;
-  const n = Math.round(keepMs / ms);
-  return `${n} ${name}${n === 1 ? '' : 's'}`;
-}
+export { formatHistoryKeep };
 
 /** `config get keep-history`'s line. */
 export function historyKeepLine(keepMs: number | null, pad: number): string {
@@ -61,16 +58,15 @@ export async function setHistoryKeep(ctx: CliContext, value: string, pad: number
   const { pruned } = await perform(ctx, 'history.keep', { change: { keepMs } });
   ctx.out(historyKeepLine(keepMs, pad));
   if (pruned === undefined || pruned.beforeMs === null) return;
-  const { messages, events, conversations, beforeMs } = pruned;
+  const { messages, events, conversations, beforeMs, kept } = pruned;
+  const outbox =
+    kept === 0
+      ? ''
+      : `; kept ${kept} message${kept === 1 ? '' : 's'} of yours as old, still in the outbox (natter outbox)`;
   if (messages + events === 0) {
-    ctx.err(`natter: nothing here is older than ${formatHistoryKeep(keepMs)}`);
+    ctx.err(`natter: nothing here is older than ${formatHistoryKeep(keepMs)}${outbox}`);
     return;
   }
-  const what = [
-    `${messages} message${messages === 1 ? '' : 's'}`,
-    ...(events === 0 ? [] : [`${events} group change${events === 1 ? '' : 's'}`]),
-  ].join(' and ');
-  ctx.out(
-    `deleted ${what} kept before ${dateTime(beforeMs)} from ${conversations} conversation${conversations === 1 ? '' : 's'}`,
-  );
+  const convs = `${conversations} conversation${conversations === 1 ? '' : 's'}`;
+  ctx.out(`deleted ${prunedWhat(pruned)} (from before ${dateTime(beforeMs)}) in ${convs}${outbox}`);
 }

@@ -4,13 +4,12 @@
  * (client.ts) extends it through ClientGroups, so the UI and the CLI see one facade.
  */
 
-import { describeError } from '../util/errors.js';
-import { Periodic } from '../util/periodic.js';
 import { normalizePseudonym, pseudonymProblem } from '../wire/text.js';
 import type { ClientComponents } from './components.js';
 import { type ConversationId, directConversation } from './conversations/ids.js';
 import { PeerCode, peerError } from './errors.js';
 import type { ConversationNotice, DamagedMessage, PeerStats, ReceivedMessage } from './events.js';
+import { HistoryKeeper } from './history-keeper.js';
 import type { HistoryEntry } from './messaging/history.js';
 import {
   countHistory,
@@ -20,14 +19,7 @@ import {
   resumeHistoryDeletions,
 } from './messaging/history-delete.js';
 import type { HistoryItem } from './messaging/history-events.js';
-import {
-  conversationsBefore,
-  HISTORY_PRUNE_EVERY_MS,
-  type HistoryPruned,
-  historyKeepOps,
-  readHistoryKeep,
-  validHistoryKeep,
-} from './messaging/history-keep.js';
+import type { HistoryPruned } from './messaging/history-keep.js';
 import { type HistoryPage, type PageAt, readPage } from './messaging/history-pages.js';
 import { type HistorySearch, searchHistory } from './messaging/history-search.js';
 import { type QueuedMessage, toQueued } from './messaging/queued.js';
@@ -43,14 +35,14 @@ export type UserFound = 'known' | 'unknown' | 'self' | 'unreachable';
 export class ClientReading {
   /** Deletions of history, one at a time (deleteHistory()). */
   private deleting: Promise<unknown> = Promise.resolve();
-  /** Deletes what grew older than keep-history, while the client runs (keepHistory()). */
-  private pruner: Periodic | null = null;
-  /** The client is closing: a pruning pass stops between conversations. */
-  private pruneStopped = false;
-  /** Pruning passes, one at a time (pruneHistory()). */
-  private pruning: Promise<unknown> = Promise.resolve();
+  /** keep-history: deletes what grew older than the setting (history-keeper.ts). */
+  private readonly keeper: HistoryKeeper;
 
-  protected constructor(protected readonly c: ClientComponents) {}
+  protected constructor(protected readonly c: ClientComponents) {
+    this.keeper = new HistoryKeeper(c, (conversation, beforeMs) =>
+      this.deleteHistory(conversation, { beforeMs }),
+    );
+  }
 
   /**
    * Whether `name` is someone to write to: 'known' (a contact, or registered on the relay,
@@ -213,63 +205,40 @@ export class ClientReading {
 
   /** How long history is kept here, in ms; null: for ever (the default). */
   historyKeep(): Promise<number | null> {
-    return readHistoryKeep(this.c.store);
+    return this.keeper.keep();
   }
 
   /**
    * Keeps history for `keepMs` from now on (null: for ever), and deletes at once what is
    * older (pruneHistory()). E_BAD_SETTING outside an hour to a hundred years.
    */
-  async setHistoryKeep(keepMs: number | null): Promise<HistoryPruned> {
-    if (!validHistoryKeep(keepMs))
-      throw peerError(PeerCode.BadSetting, 'keep-history: between an hour and 100 years');
-    await this.c.store.write(historyKeepOps(keepMs));
-    return this.pruneHistory();
+  setHistoryKeep(keepMs: number | null): Promise<HistoryPruned> {
+    return this.keeper.setKeep(keepMs);
   }
 
   /**
    * Deletes every conversation's entries kept here longer than historyKeep() (as
-   * deleteHistory() does, one conversation at a time, each emitting 'history:deleted').
+   * deleteHistory() does, one conversation at a time, each emitting 'history:deleted';
+   * a pass that took any emits 'history:pruned').
    */
   pruneHistory(): Promise<HistoryPruned> {
-    const run = this.pruning.then(() => this.prunePass());
-    this.pruning = run.catch(() => undefined);
-    return run;
+    return this.keeper.prune();
   }
 
-  private async prunePass(): Promise<HistoryPruned> {
-    const keepMs = await this.historyKeep();
-    const beforeMs = keepMs === null ? null : this.c.clock.now() - keepMs;
-    const sum = { keepMs, beforeMs, conversations: 0, messages: 0, events: 0 };
-    if (beforeMs === null || this.pruneStopped) return sum;
-    for (const conversation of await conversationsBefore(this.c.store, beforeMs)) {
-      if (this.pruneStopped) break;
-      const done = await this.deleteHistory(conversation, { beforeMs });
-      if (done.messages + done.events > 0) sum.conversations++;
-      sum.messages += done.messages;
-      sum.events += done.events;
-    }
-    return sum;
+  /** What keep-history took since the last call (a UI says it once), or null. */
+  takeHistoryPruned(): Promise<HistoryPruned | null> {
+    return this.keeper.takePruned();
   }
 
   /** At open: prunes now (in the background) and every HISTORY_PRUNE_EVERY_MS. */
   protected keepHistory(): this {
-    this.c.tasks.run(this.pruneHistory());
-    this.pruner = new Periodic(
-      this.c.clock,
-      HISTORY_PRUNE_EVERY_MS,
-      () => this.pruneHistory(),
-      (err) => this.c.log.warn('history could not be pruned', describeError(err)),
-    );
-    this.pruner.start();
+    this.keeper.start();
     return this;
   }
 
   /** At close: no more pruning, and the deletion under way (if any) finished. */
   protected async stopKeepingHistory(): Promise<void> {
-    this.pruneStopped = true;
-    this.pruner?.stop();
-    await this.pruning;
+    await this.keeper.stop();
     await this.deleting;
   }
 

@@ -10,6 +10,7 @@ import type { ConversationId } from './conversations/ids.js';
 import type { FileEvents } from './files/api.js';
 import type { GroupChanged, GroupWarning } from './group-events.js';
 import type { HistoryDeletion } from './messaging/history-delete.js';
+import type { HistoryPruned } from './messaging/history-keep.js';
 import type {
   ConversationNotice,
   DamagedMessage,
@@ -213,6 +214,8 @@ export interface PeerEventMap extends FileEvents {
    * by this process's UI or through the control socket): a UI reads it again.
    */
   'history:deleted': { conversation: ConversationId } & HistoryDeletion;
+  /** keep-history deleted entries (a pass's sum): a UI takes them once (takeHistoryPruned()). */
+  'history:pruned': HistoryPruned;
   'contact:new': ContactInfo;
   /**
    * A card with a new key for a contact, kept as pending: emitted for every such card,

@@ -93,7 +93,13 @@ export {
   itemTime,
 } from './messaging/history-events.js';
 export type { HistoryPruned } from './messaging/history-keep.js';
-export { MAX_HISTORY_KEEP_MS, MIN_HISTORY_KEEP_MS } from './messaging/history-keep.js';
+export {
+  formatHistoryKeep,
+  HISTORY_KEEP_UNITS,
+  MAX_HISTORY_KEEP_MS,
+  MIN_HISTORY_KEEP_MS,
+  prunedWhat,
+} from './messaging/history-keep.js';
 export type { HistoryPage, PageAt } from './messaging/history-pages.js';
 export type { HistorySearch } from './messaging/history-search.js';
 export {

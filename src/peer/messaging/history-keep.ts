@@ -81,4 +81,32 @@ export interface HistoryPruned {
   messages: number;
   /** A group's change lines. */
   events: number;
+  /** My messages as old, left because they are still in the outbox (still sent). */
+  kept: number;
+}
+
+/** The units keep-history is said and read in: letter, name, ms (a year is 365 days). */
+export const HISTORY_KEEP_UNITS: readonly (readonly [string, string, number])[] = [
+  ['y', 'year', 365 * DAY_MS],
+  ['w', 'week', 7 * DAY_MS],
+  ['d', 'day', DAY_MS],
+  ['h', 'hour', HOUR_MS],
+];
+
+/** `90 days`, `1 year`, `36 hours`, `for ever`: the largest unit the setting is whole in. */
+export function formatHistoryKeep(keepMs: number | null): string {
+  if (keepMs === null) return 'for ever';
+  const units = HISTORY_KEEP_UNITS;
+  const [, name, ms] = units.find(([, , ms]) => keepMs % ms === 0) ?? units[units.length - 1]!;
+  const n = Math.round(keepMs / ms);
+  return `${n} ${name}${n === 1 ? '' : 's'}`;
+}
+
+/** What a pass took: `12 messages and 3 group changes older than 90 days`. */
+export function prunedWhat(p: HistoryPruned): string {
+  const plural = (n: number, one: string) =>
+    `${n.toLocaleString('en-US')} ${one}${n === 1 ? '' : 's'}`;
+  const parts = [plural(p.messages, 'message')];
+  if (p.events > 0) parts.push(plural(p.events, 'group change'));
+  return `${parts.join(' and ')} older than ${formatHistoryKeep(p.keepMs)}`;
 }

@@ -16,6 +16,7 @@ import type {
   HistoryEntry,
   HistoryItem,
   HistoryPage,
+  HistoryPruned,
   HistorySearch,
   OfferInfo,
   OnlinePeer,
@@ -61,6 +62,8 @@ export interface ChatCore {
     conversation: ConversationId,
     options?: { beforeMs?: number },
   ): Promise<HistoryDeletion>;
+  /** What keep-history deleted since the last call (said once), or null. */
+  takeHistoryPruned(): Promise<HistoryPruned | null>;
   /** Received messages not yet taken (by `natter inbox` or this screen). */
   takeUnread(): Promise<ReceivedMessage[]>;
   /** Reports of deliveries dropped as damaged or forged, not yet shown (each returned once). */

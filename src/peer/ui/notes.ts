@@ -5,7 +5,7 @@
  * stopped at its held bound), each taken once so none is shown twice.
  */
 import type { ConversationNotice, DamagedMessage, PeerEventMap } from '../index.js';
-import { relayStoreLine } from '../index.js';
+import { prunedWhat, relayStoreLine } from '../index.js';
 import type { ScreenParts } from './parts.js';
 import type { NoteKind } from './state.js';
 import { sanitize } from './text.js';
@@ -19,6 +19,21 @@ export function takeDamaged(p: ScreenParts): void {
   p.tasks.track(
     p.core.takeDamaged().then((reports) => {
       for (const d of reports) showDamaged(p, d);
+    }),
+  );
+}
+
+/**
+ * What keep-history deleted (at open, hourly, or when the setting changed from a shell),
+ * taken like damaged reports so it is said once: in the notice line, since it touched
+ * conversations that may not be on screen.
+ */
+export function takePruned(p: ScreenParts): void {
+  p.tasks.track(
+    p.core.takeHistoryPruned().then((pruned) => {
+      if (pruned === null) return;
+      const text = `keep-history deleted ${prunedWhat(pruned)} from this computer`;
+      note(p, null, text, 'info', true);
     }),
   );
 }

@@ -56,6 +56,10 @@ export function helpPanel(
       `  autoAwayMinutes ${settings.autoAwayMinutes}  bell ${settings.bell}  desktopNotifications ${settings.desktopNotifications}`,
     ),
     line(`  sidebarWidth ${settings.sidebarWidth}  historyPageSize ${settings.historyPageSize}`),
+    line(
+      '  profile settings: natter config get (download-dir, auto-accept, max-incoming, keep-history)',
+    ),
+    line('  natter config set keep-history 90d deletes older history from this computer'),
   );
   if (profileDir !== undefined) lines.push(line(`  ${profileDir}`, 'dim'));
   return { title: 'Help', lines };

@@ -5,7 +5,7 @@
  */
 import type { PeerEventMap } from '../index.js';
 import { staleQuestion } from './commands/delete-history.js';
-import { note, showStore, takeDamaged, takeNotices } from './notes.js';
+import { note, showStore, takeDamaged, takeNotices, takePruned } from './notes.js';
 import { desktopNotification, notificationFor } from './notify.js';
 import type { ScreenParts } from './parts.js';
 import { labelOf } from './state.js';
@@ -30,7 +30,9 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
   /** Conversations the list gained for a message queued by someone else (a script). */
   const madeFor = new Set<string>();
   const refusedShown = new Map<string, string>();
+  takePruned(p); // what a pass took before the screen subscribed (the one at open)
   return [
+    core.on('history:pruned', () => takePruned(p)),
     core.on('message:received', (m) => showReceived(p, m)),
     core.on('message:queued', (e) => {
       const known = s.get(e.conversation);

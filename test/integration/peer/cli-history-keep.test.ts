@@ -85,7 +85,10 @@ describe('cli: config keep-history, against a real relay', function () {
       r.stdout,
       /^keep-history 1 week \(older messages are deleted from this computer\)$/m,
     );
-    assert.match(r.stdout, /^deleted 1 message kept before .* from 1 conversation$/m);
+    assert.match(
+      r.stdout,
+      /^deleted 1 message older than 1 week \(from before .*\) in 1 conversation$/m,
+    );
     const left = await ok('b', ['history', 'alice']);
     assert.match(left.stdout, /today/);
     assert.doesNotMatch(left.stdout, /ten days ago/);
@@ -99,7 +102,8 @@ describe('cli: config keep-history, against a real relay', function () {
   it('refuses what is not a duration, or out of range, changing nothing', async () => {
     await ok('b', ['config', 'set', 'keep-history', '30d']);
     for (const [value, said] of [
-      ['6m', /not a duration/],
+      ['6m', /minutes or months\? Say it in hours, days, weeks or years/],
+      ['2 months', /minutes or months\?/],
       ['soon', /not a duration/],
       ['0h', /between 1h and 100y/],
       ['101y', /between 1h and 100y/],
@@ -128,7 +132,7 @@ describe('cli: config keep-history, against a real relay', function () {
       heard += e.messages;
     });
     const r = await ok('b', ['config', 'set', 'keep-history', '2d']);
-    assert.match(r.stdout, /deleted 1 message kept before/);
+    assert.match(r.stdout, /deleted 1 message older than 2 days/);
     assert.equal(heard, 1);
     assert.equal(await client.historyKeep(), 2 * DAY);
     assert.deepEqual(

@@ -91,7 +91,9 @@ describe('peer: keep-history on a real profile', function () {
       conversations: 0,
       messages: 0,
       events: 0,
+      kept: 0,
     });
+    assert.equal(await client.takeHistoryPruned(), null, 'nothing to say');
     assert.equal((await client.history(bob)).length, 1);
   });
 
@@ -122,6 +124,13 @@ describe('peer: keep-history on a real profile', function () {
     assert.equal(timeline.length, 1, 'the change line went, the newer message stayed');
     assert.equal((timeline[0] as HistoryEntry).text, `hello at ${T - 5 * HOUR}`);
     assert.equal((await client.unread()).length, 2, 'the unread marks went with their messages');
+    // What the pass at open took, for a UI to say once.
+    const said = await client.takeHistoryPruned();
+    assert.deepEqual(
+      [said?.conversations, said?.messages, said?.events, said?.keepMs],
+      [3, 2, 1, DAY],
+    );
+    assert.equal(await client.takeHistoryPruned(), null, 'said once');
   });
 
   it('deletes at once when the setting changes, and says which conversations lost entries', async () => {
@@ -140,6 +149,7 @@ describe('peer: keep-history on a real profile', function () {
       conversations: 1,
       messages: 1,
       events: 0,
+      kept: 0,
     });
     assert.deepEqual(
       deleted.map((e) => [e.conversation, e.messages]),
@@ -164,7 +174,7 @@ describe('peer: keep-history on a real profile', function () {
     client = await open(clock);
     await client.pruneHistory();
     assert.equal((await client.history(bob)).length, 1, 'not a day old yet');
-    const deleted = new Promise((resolve) => client?.on('history:deleted', resolve));
+    const deleted = new Promise((resolve) => client?.on('history:pruned', resolve));
     clock.advance(4 * HOUR); // 24 hours old: still kept
     clock.advance(HISTORY_PRUNE_EVERY_MS); // the hourly pass after that takes it
     await deleted;

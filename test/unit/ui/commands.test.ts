@@ -87,6 +87,17 @@ describe('ui commands: parsing the input line', () => {
 });
 
 describe('ui commands: one table for help, completion and dispatch', () => {
+  it('names the profile settings in /help, keep-history among them', () => {
+    const text = helpPanel(COMMAND_LIST, DEFAULT_SETTINGS)
+      .lines.map((l) => l.map((s) => s.text).join(''))
+      .join('\n');
+    assert.match(
+      text,
+      /natter config get \(download-dir, auto-accept, max-incoming, keep-history\)/,
+    );
+    assert.match(text, /natter config set keep-history 90d/);
+  });
+
   it('lists every command in /help, in the table order, with its usage and summary', () => {
     const text = helpPanel(COMMAND_LIST, DEFAULT_SETTINGS).lines.map((l) =>
       l.map((s) => s.text).join(''),

@@ -25,6 +25,7 @@ import type {
   HistoryEntry,
   HistoryItem,
   HistoryPage,
+  HistoryPruned,
   HistorySearch,
   OfferInfo,
   PageAt,
@@ -388,6 +389,15 @@ export class FakeCore implements ChatCore {
 
   async takeDamaged(): Promise<DamagedMessage[]> {
     return this.damagedReports.splice(0);
+  }
+
+  /** What keep-history took, as a test sets it; taken once, as the core hands it out. */
+  pruned: HistoryPruned | null = null;
+
+  async takeHistoryPruned(): Promise<HistoryPruned | null> {
+    const taken = this.pruned;
+    this.pruned = null;
+    return taken;
   }
 
   /** Notices the test queued; taken once, as the core hands them out. */

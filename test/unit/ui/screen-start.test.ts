@@ -44,3 +44,37 @@ describe('ui screen: the conversation shown at start', () => {
     assert.equal(h.app.state.get(groupConv('7'))?.unread, 1);
   });
 });
+
+describe('ui screen: what keep-history deleted', () => {
+  afterEach(destroyAll);
+
+  const pruned = (messages: number, events: number) => ({
+    keepMs: 90 * 24 * 3600 * 1000,
+    beforeMs: 1,
+    conversations: 2,
+    messages,
+    events,
+    kept: 0,
+  });
+
+  it('says once, in the notice line, what a pass before the screen took and what a later one takes', async () => {
+    const h = await start({
+      setup: (core) => {
+        core.pruned = pruned(1234, 0);
+      },
+    });
+    await h.settle();
+    assert.match(
+      screenText(h),
+      /keep-history deleted 1,234 messages older than 90 days from this computer/,
+    );
+    assert.equal(h.core.pruned, null, 'taken');
+    h.core.pruned = pruned(2, 1);
+    h.core.emit('history:pruned', pruned(2, 1));
+    await h.settle();
+    assert.match(
+      screenText(h),
+      /keep-history deleted 2 messages and 1 group change older than 90 days/,
+    );
+  });
+});
