@@ -19,6 +19,7 @@ import {
 import { describeError, isNatterError, NatterError } from '../util/errors.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { type ControlServer, controlSocketPath, startControlServer } from './control.js';
+import { openBesideWatcher } from './control-holder.js';
 import { CliCode, cliError } from './errors.js';
 import type { CliIo } from './io.js';
 import { Output } from './output.js';
@@ -76,6 +77,11 @@ export interface OpenClientOptions {
   listen?: boolean;
   /** Claim this pseudonym instead of the profile's (`natter rename`; OpenOptions.pseudonym). */
   pseudonym?: string;
+  /**
+   * `who --watch` (who-hold.ts): E_PROFILE_IN_USE at once, not after PROFILE_LOCK_WAIT_MS,
+   * and no watcher holding the profile is asked to step aside (control-holder.ts).
+   */
+  watcher?: boolean;
 }
 
 export class CliContext {
@@ -213,18 +219,22 @@ export class CliContext {
         this.io,
         this.paths.identity,
         await this.passphrase(),
-        (passphrase) =>
-          NatterClient.open({
-            profileDir: this.paths.dir,
-            lockWaitMs: PROFILE_LOCK_WAIT_MS,
-            logger,
-            ...(passphrase === undefined ? {} : { passphrase }),
-            ...(this.global.acceptNewRelayKey ? { acceptNewRelayKey: true } : {}),
-            ...(relay === undefined ? {} : { relay }),
-            ...(options.pseudonym === undefined ? {} : { pseudonym: options.pseudonym }),
-            presence: options.connect || options.announce ? presence : false,
-            ...(options.announce === undefined ? { quiet: true } : {}),
-          }),
+        (passphrase) => {
+          const open = () =>
+            NatterClient.open({
+              profileDir: this.paths.dir,
+              lockWaitMs: options.watcher ? 0 : PROFILE_LOCK_WAIT_MS,
+              logger,
+              ...(passphrase === undefined ? {} : { passphrase }),
+              ...(this.global.acceptNewRelayKey ? { acceptNewRelayKey: true } : {}),
+              ...(relay === undefined ? {} : { relay }),
+              ...(options.pseudonym === undefined ? {} : { pseudonym: options.pseudonym }),
+              presence: options.connect || options.announce ? presence : false,
+              ...(options.announce === undefined ? { quiet: true } : {}),
+            });
+          if (options.watcher) return open();
+          return openBesideWatcher(controlSocketPath(this.paths.dir), this.paths.dir, open);
+        },
       );
     } catch (err) {
       if (err instanceof NatterError && err.code === 'E_KEYFILE_MISSING') {
@@ -253,14 +263,19 @@ export class CliContext {
   /** Closes the control socket, the client (if still open: BYE, then the store) and the log file. */
   async dispose(): Promise<void> {
     for (const line of this.queued?.lines() ?? []) this.err(line);
+    await this.closeClient();
+    const stream = this.logStream;
+    this.logStream = null;
+    if (stream !== null) await new Promise<void>((resolve) => stream.end(resolve));
+  }
+
+  /** Closes the control socket and the client, the log kept: a watcher stepping aside opens it again. */
+  async closeClient(): Promise<void> {
     this.queued = null;
     await this.control?.close();
     this.control = null;
     await this.client?.close();
     this.client = null;
-    const stream = this.logStream;
-    this.logStream = null;
-    if (stream !== null) await new Promise<void>((resolve) => stream.end(resolve));
   }
 
   /** A control socket path the OS refuses (too long) costs only `natter status`. */

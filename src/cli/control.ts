@@ -44,7 +44,8 @@ export const MAX_CONTROL_LINE_BYTES = 16 * 1024 * 1024;
 /** How long a command waits for the running client to answer (it answers in milliseconds). */
 export const CONTROL_TIMEOUT_MS = 3000;
 
-export type ControlRequest = AnyControlRequest;
+/** `holder` and `step-aside` are a watcher's (control-holder.ts); a client refuses them. */
+export type ControlRequest = AnyControlRequest | { op: 'holder' } | { op: 'step-aside' };
 
 export type ControlAnswer =
   | { ok: true; peers?: OnlinePeer[] }
@@ -76,7 +77,7 @@ export type ControlDispatch = (
 const ownerOnly = (mode: number) => (mode & 0o077) === 0;
 
 /**
- * Listens on `path`. The caller holds the profile lock, so a socket file left
+ * Listens on `path` (`extend`: a watcher's added kinds, control-holder.ts). The caller holds the profile lock, so a socket file left
  * there is a crashed client's and is replaced. E_CONTROL_UNSAFE when the
  * directory lets others in: between listen() and chmod() the socket has the
  * umask's mode, and only an owner-only directory keeps others out meanwhile.
@@ -85,6 +86,7 @@ export async function startControlServer(
   path: string,
   target: ControlTarget,
   log: Logger,
+  extend: (dispatch: ControlDispatch) => ControlDispatch = (dispatch) => dispatch,
 ): Promise<ControlServer> {
   const dir = dirname(path);
   if (!ownerOnly((await stat(dir)).mode)) {
@@ -94,7 +96,7 @@ export async function startControlServer(
     );
   }
   watchStore(target);
-  const dispatch = controlDispatch(target);
+  const dispatch = extend(controlDispatch(target));
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);

@@ -1,0 +1,100 @@
+/**
+ * A watcher never stands in the user's way (docs/decisions.md, "who --watch steps
+ * aside"). A `natter who --watch` that holds the profile (its own client, the store's
+ * lock) serves the control socket as a running client does, so `send`, `who` and a
+ * second watcher act through it, and answers two kinds a client refuses:
+ *
+ *   {"op":"holder"}      -> {"ok":true,"holder":"who --watch","pid":N}
+ *   {"op":"step-aside"}  -> {"ok":true}; its watchers get {"event":"control:step-aside"},
+ *                           and once the asker hangs up the watcher lets the profile go
+ *
+ * A command that opens the profile itself (`natter chat`, a file send) asks first
+ * (openBesideWatcher), so it never waits for a watcher's lock.
+ */
+import { isNatterError, NatterError } from '../util/errors.js';
+import { ControlClient, type ControlDispatch, type ControlSession } from './control.js';
+
+export const WATCHER_HOLDER = 'who --watch';
+
+/** The event a watcher's own watchers get when it steps aside: look for the next holder. */
+export const STEP_ASIDE_EVENT = 'control:step-aside';
+
+export interface Holder {
+  holder: string;
+  pid: number;
+}
+
+/**
+ * A watcher's dispatch: the client's kinds (`inner`), and `holder` and `step-aside`.
+ * `stepAside` runs when the asker's connection closes (it has its answer, and opens the
+ * profile next), so the watcher's socket is gone before the asker serves its own.
+ */
+export function watcherDispatch(inner: ControlDispatch, stepAside: () => void): ControlDispatch {
+  const watchers = new Set<ControlSession>();
+  return async (raw, session) => {
+    if (raw.op === 'holder') return { holder: WATCHER_HOLDER, pid: process.pid };
+    if (raw.op === 'step-aside') {
+      for (const w of watchers) w.write({ event: STEP_ASIDE_EVENT });
+      session.onClose(stepAside);
+      return {};
+    }
+    if (raw.op === 'watch') {
+      watchers.add(session);
+      session.onClose(() => watchers.delete(session));
+    }
+    return inner(raw, session);
+  };
+}
+
+/** Who serves this profile's control socket, when it says: a watcher; null for none or a client. */
+export async function watcherHolding(socketPath: string, profileDir: string) {
+  let control: ControlClient;
+  try {
+    control = await ControlClient.connect(socketPath, profileDir);
+  } catch (err) {
+    if (isNatterError(err, 'E_NOT_RUNNING')) return null;
+    throw err;
+  }
+  // Kept open only when a watcher answers: the caller may ask it to step aside.
+  let holder: Holder | null = null;
+  try {
+    const answer = (await control.request({ op: 'holder' })) as { ok: boolean } & Partial<Holder>;
+    if (answer.ok && answer.holder === WATCHER_HOLDER && typeof answer.pid === 'number')
+      holder = { holder: answer.holder, pid: answer.pid };
+  } finally {
+    if (holder === null) control.close();
+  }
+  return holder === null ? null : { control, ...holder };
+}
+
+/**
+ * Opens the profile with `open`, a watcher holding it asked to step aside first; one that
+ * does not let go in time (an older natter) is named in the E_PROFILE_IN_USE.
+ */
+export async function openBesideWatcher<T>(
+  socketPath: string,
+  profileDir: string,
+  open: () => Promise<T>,
+): Promise<T> {
+  const watcher = await watcherHolding(socketPath, profileDir).catch(() => null);
+  if (watcher !== null) {
+    try {
+      await watcher.control.request({ op: 'step-aside' });
+    } finally {
+      watcher.control.close();
+    }
+  }
+  try {
+    return await open();
+  } catch (err) {
+    if (!isNatterError(err, 'E_PROFILE_IN_USE')) throw err;
+    const still = await watcherHolding(socketPath, profileDir).catch(() => null);
+    if (still === null) throw err;
+    still.control.close();
+    throw new NatterError(
+      'E_PROFILE_IN_USE',
+      `profile ${profileDir} is in use by natter ${still.holder} (pid ${still.pid}): stop it first`,
+      { cause: err },
+    );
+  }
+}
