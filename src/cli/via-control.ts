@@ -13,6 +13,7 @@
 import { isNatterError, NatterError } from '../util/errors.js';
 import { type CliContext, InterruptedError, UsageError } from './context.js';
 import { ControlClient, controlSocketPath } from './control.js';
+import { watcherHolding } from './control-holder.js';
 import {
   type ControlOp,
   type ControlOps,
@@ -21,8 +22,21 @@ import {
 } from './control-ops.js';
 import { CliCode, cliError } from './errors.js';
 
-/** This profile's running client, or null when none listens on its control socket. */
-export async function runningClient(ctx: CliContext): Promise<ControlClient | null> {
+/**
+ * This profile's running client, or null when none listens on its control socket.
+ * `notWatcher`: null too when the holder is a `who --watch` (control-holder.ts): a
+ * long-running client (`inbox --follow`) holds the profile itself, the watcher asked
+ * to step aside, rather than act through a watcher that announces no one.
+ */
+export async function runningClient(
+  ctx: CliContext,
+  options: { notWatcher?: boolean } = {},
+): Promise<ControlClient | null> {
+  if (options.notWatcher) {
+    const watcher = await watcherHolding(controlSocketPath(ctx.paths.dir), ctx.paths.dir);
+    watcher?.control.close();
+    if (watcher !== null) return null;
+  }
   try {
     return await ControlClient.connect(controlSocketPath(ctx.paths.dir), ctx.paths.dir);
   } catch (err) {
@@ -85,9 +99,11 @@ export async function perform<K extends Exclude<ControlOp, `inbox.${string}` | '
  * `natter chat` on a profile whose client runs already: said before any
  * passphrase is asked for (issue 13 item 3). A client without a control socket
  * (a `natter send` in progress) is found by the lock, after the prompt, as before.
+ * A `who --watch` holding the profile is no client: it steps aside when the chat
+ * opens the profile (control-holder.ts).
  */
 export async function refuseIfRunning(ctx: CliContext): Promise<void> {
-  await refuseBesideRunning(ctx, 'chat', 'use that one, or stop it first');
+  await refuseBesideRunning(ctx, 'chat', 'use that one, or stop it first', { stepsAside: true });
 }
 
 /**
@@ -95,18 +111,30 @@ export async function refuseIfRunning(ctx: CliContext): Promise<void> {
  * changed: a second chat, and changes to the login itself that the running client
  * would undo (`rename`: it is logged in under the old name; `config set relay`:
  * it saves the address it connected to). docs/decisions.md, "Issue 13: commands
- * beside a running client".
+ * beside a running client". A watcher holding the profile: `stepsAside`, the
+ * command opens the profile and asks it to (a rename); else it is named.
  */
 export async function refuseBesideRunning(
   ctx: CliContext,
   command: string,
   instead: string,
+  options: { stepsAside?: boolean } = {},
 ): Promise<void> {
+  const dir = ctx.paths.dir;
+  const watcher = await watcherHolding(controlSocketPath(dir), dir);
+  if (watcher !== null) {
+    watcher.control.close();
+    if (options.stepsAside) return;
+    throw cliError(
+      CliCode.ProfileInUse,
+      `${command}: profile ${dir} is in use by natter ${watcher.holder} (pid ${watcher.pid}), which would undo it: stop it first`,
+    );
+  }
   const control = await runningClient(ctx);
   if (control === null) return;
   control.close();
   throw cliError(
     CliCode.ProfileInUse,
-    `${command}: a natter client (natter chat or natter inbox --follow) is already running on profile ${ctx.paths.dir}; ${instead} (natter send, inbox, history, outbox, group, contacts, fingerprint, trust and the file commands work beside it)`,
+    `${command}: a natter client (natter chat or natter inbox --follow) is already running on profile ${dir}; ${instead} (natter send, inbox, history, outbox, group, contacts, fingerprint, trust and the file commands work beside it)`,
   );
 }

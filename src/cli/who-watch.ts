@@ -1,9 +1,8 @@
 /**
- * `natter who --watch` (the command is who.ts): through this profile's running client when
- * one serves its control socket (its roster, with contact marks), else on its own: with
- * the profile's own client on a registered profile (the LAN listened to, the relay's roster,
- * logged in quietly), or a LAN listener. When the running client quits under the watch (the
- * chat ends), the watch goes on on its own, as it would have begun without one: a trial's
+ * `natter who --watch` (the command is who.ts; who-hold.ts switches between holders): its
+ * stream of changes, whole across every switch, and the watch through a running client's
+ * control socket (its roster, with contact marks). When the running client quits under the
+ * watch (the chat ends), the watch goes on, as it would have begun without one: a trial's
  * `who --watch` ended with the chat, and a watcher had to notice and start it again.
  */
 import {
@@ -11,7 +10,6 @@ import {
   type NatterClient,
   type OnlinePeer,
   type PeerEventMap,
-  PresenceListener,
   pinnedRelayId,
   readConfig,
 } from '../peer/index.js';
@@ -19,9 +17,9 @@ import { describeError, isNatterError, NatterError } from '../util/errors.js';
 import { connectRelay } from './connect.js';
 import type { CliContext } from './context.js';
 import type { ControlClient } from './control.js';
+import { STEP_ASIDE_EVENT } from './control-holder.js';
 import { exists } from './io.js';
 import { canPrompt, PASSPHRASE_HINT } from './passphrase.js';
-import { presenceNetwork } from './presence.js';
 
 /** Long enough for every peer's unicast answer to our QUERY, even on a busy Wi-Fi. */
 export const WHO_WAIT_MS = 700;
@@ -66,9 +64,28 @@ export class WatchStream {
     this.print(c);
   }
 
-  /** The running client is gone: what the own watch hears now is the difference at settle(). */
+  /**
+   * The source is gone: what the next one hears, from nothing, is the difference at settle()
+   * (what an earlier one heard, unsettled, is dropped with it).
+   */
   handover(): void {
-    this.heard ??= new Map();
+    this.heard = new Map();
+  }
+
+  /** Between handover() and settle(). */
+  get handingOver(): boolean {
+    return this.heard !== null;
+  }
+
+  /** Handing over, and everyone listed is heard again as listed: settling says nothing of them. */
+  caughtUp(): boolean {
+    const heard = this.heard;
+    if (heard === null) return false;
+    for (const [id, before] of this.shown) {
+      const now = heard.get(id);
+      if (now === undefined || now.left !== undefined || !samePeer(before, now.peer)) return false;
+    }
+    return true;
   }
 
   /** The own watch has heard who answers: the difference from what was listed, printed. */
@@ -101,121 +118,56 @@ function samePeer(a: OnlinePeer, b: OnlinePeer): boolean {
   );
 }
 
-/**
- * Watches until stopped: through `control` (the running client) while it lasts, then on
- * its own; `lan`: the LAN only (--lan, or no registered profile).
- */
-export async function watchWho(
-  ctx: CliContext,
-  control: ControlClient | null,
-  lan: boolean,
-  print: (c: Change) => void,
-): Promise<void> {
-  const stream = new WatchStream(print);
-  if (control !== null) {
-    let stopped: boolean;
-    try {
-      stopped = await throughClient(ctx, control, stream);
-    } finally {
-      control.close();
-    }
-    if (stopped) return;
-    ctx.err('natter: the running client stopped; watching on our own');
-    stream.handover();
-  }
-  // A passphrase prompt in the middle of a watch would stop it unseen: after a handover, a
-  // sealed key without a passphrase file watches the LAN only, and says so.
-  if (!lan && (await registered(ctx, { prompt: control === null }))) {
-    await throughOwnClient(ctx, stream);
-    return;
-  }
-  // No logger: a listener needs no profile, and must not create one to log into.
-  const listener = await PresenceListener.start(
-    presenceNetwork(ctx.io.env, ctx.global.presencePort),
-  );
-  try {
-    listener.on('roster:change', (e) => stream.change({ kind: 'peer', ...e }));
-    listener.on('roster:conflict', (e) => stream.change({ kind: 'conflict', ...e }));
-    await settleUnlessStopped(ctx, stream, sleep(WHO_WAIT_MS));
-  } finally {
-    await listener.close();
-  }
-}
+export type ThroughEnding = 'stopped' | 'gone' | 'stepped-aside';
 
 /**
- * The running client's roster and changes; true when the user stopped the watch, false
- * when the running client went (its socket closed).
+ * The running client's roster and changes until the user stops the watch, the running
+ * client goes (its socket closed), or it steps aside (a watcher holding the profile, asked
+ * to by a command that opens it: control-holder.ts). Attached after a handover, the stream
+ * settles once everyone listed is heard again as listed, or after WHO_CONNECT_MS (the new
+ * holder may still be connecting to its relay).
  */
-async function throughClient(
+export async function watchThrough(
   ctx: CliContext,
   control: ControlClient,
   stream: WatchStream,
-): Promise<boolean> {
-  const answer = await control.request({ op: 'watch' });
-  if (!answer.ok)
-    throw new NatterError(answer.code, `who: the running client refused: ${answer.message}`);
-  // The current list first, as joins, so a watcher sees the same stream either way.
-  for (const peer of answer.peers ?? []) stream.change({ kind: 'peer', type: 'join', peer });
-  let done = false;
-  void ctx.stopped().then(() => {
-    done = true;
-    control.close();
-  });
-  while (!done) {
-    const line = (await control.next()) as Record<string, unknown> | null;
-    if (line === null) break;
-    const { event, ...payload } = line;
-    if (event === 'roster:change') {
-      stream.change({ kind: 'peer', ...(payload as unknown as PeerEventMap['roster:change']) });
-    } else if (event === 'roster:conflict') {
-      const conflict = payload as unknown as PeerEventMap['roster:conflict'];
-      stream.change({ kind: 'conflict', ...conflict });
+): Promise<ThroughEnding> {
+  let settleBy: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const answer = await control.request({ op: 'watch' });
+    if (!answer.ok)
+      throw new NatterError(answer.code, `who: the running client refused: ${answer.message}`);
+    if (stream.handingOver) settleBy = setTimeout(() => stream.settle(), WHO_CONNECT_MS);
+    const settleIfCaughtUp = () => {
+      if (stream.caughtUp()) stream.settle();
+    };
+    // The current list first, as joins, so a watcher sees the same stream either way.
+    for (const peer of answer.peers ?? []) stream.change({ kind: 'peer', type: 'join', peer });
+    settleIfCaughtUp();
+    let ending: ThroughEnding | null = null;
+    void ctx.stopped().then(() => {
+      ending ??= 'stopped';
+      control.close();
+    });
+    while (ending === null) {
+      const line = (await control.next()) as Record<string, unknown> | null;
+      if (line === null) break;
+      const { event, ...payload } = line;
+      if (event === STEP_ASIDE_EVENT) ending = 'stepped-aside';
+      else if (event === 'roster:change') {
+        stream.change({ kind: 'peer', ...(payload as unknown as PeerEventMap['roster:change']) });
+      } else if (event === 'roster:conflict') {
+        const conflict = payload as unknown as PeerEventMap['roster:conflict'];
+        stream.change({ kind: 'conflict', ...conflict });
+      }
+      settleIfCaughtUp();
     }
+    return ending ?? 'gone';
+  } finally {
+    clearTimeout(settleBy);
+    control.close();
   }
-  return done;
 }
-
-/**
- * The profile's own client, logged in quietly: changes from the LAN (listen only) and the
- * relay's roster, merged as in `chat`. A relay not reachable now is said once; the client
- * keeps trying, and the LAN is watched meanwhile.
- */
-async function throughOwnClient(ctx: CliContext, stream: WatchStream): Promise<void> {
-  const client = await ctx.openClient({ connect: true, listen: true, tellQueued: true });
-  const offs = [
-    client.on('roster:change', (e) => stream.change({ kind: 'peer', ...e })),
-    client.on('roster:conflict', (e) => stream.change({ kind: 'conflict', ...e })),
-  ];
-  const lanHeard = sleep(WHO_WAIT_MS);
-  const heard = (async () => {
-    await connectOrLan(ctx, client, 'watching the LAN and still trying');
-    // The relay sends its roster right behind Ready, in the same write: one turn takes it in.
-    await new Promise((resolve) => setImmediate(resolve));
-    await lanHeard;
-  })();
-  await settleUnlessStopped(ctx, stream, heard);
-  // Our own leaving empties the roster: nobody left, so nothing more is printed.
-  for (const off of offs) off();
-  await client.logout();
-}
-
-/** Settles the stream once `heard` resolves, unless stopped first; returns when stopped. */
-async function settleUnlessStopped(
-  ctx: CliContext,
-  stream: WatchStream,
-  heard: Promise<unknown>,
-): Promise<void> {
-  const stopped = ctx.stopped();
-  const settled = heard.then(() => 'heard' as const);
-  // Stopped first, a failure to connect after it has no one to tell.
-  settled.catch(() => undefined);
-  const first = await Promise.race([settled, stopped]);
-  if (first !== 'heard') return;
-  stream.settle();
-  await stopped;
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * The profile has an identity and has proven a relay (it registered, or tried to), and its

@@ -78,7 +78,7 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
   addPresenceOptions(command).action(
     withContext(async (ctx, opts: InboxOptions) => {
       // Beside a running client on this profile, through it (issue 13 item 3).
-      const control = await runningClient(ctx);
+      const control = await runningClient(ctx, { notWatcher: opts.follow === true });
       if (control !== null) {
         if ((await inboxThroughRunning(ctx, control, opts)) === 'done') return;
         // The running client (a chat) quit while we followed through it: on our own now.

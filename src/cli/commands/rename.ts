@@ -63,6 +63,7 @@ export function addRenameCommand(program: Command, withContext: WithContext): vo
           ctx,
           'rename',
           'a new name needs a new login: quit it, run natter rename, and start it again',
+          { stepsAside: true },
         );
         const r = await claimName(ctx, name, opts.wait);
         if (opts.json) ctx.out(safeJson(r));

@@ -12,7 +12,7 @@
  * makes nobody appear online; docs/decisions.md). Otherwise, and always with --lan,
  * `who` listens on the LAN only: it sends an anonymous QUERY, which peers answer at
  * once, and never announces. `who --watch` through a running client carries on on
- * its own when that client quits (who-watch.ts).
+ * its own when that client quits, stepping aside for a chat (who-hold.ts).
  */
 import type { Command } from 'commander';
 import { type OnlinePeer, PresenceListener } from '../../peer/index.js';
@@ -25,7 +25,8 @@ import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
 import { presenceNetwork } from '../presence.js';
 import { runningClient } from '../via-control.js';
-import { type Change, connectOrLan, registered, WHO_WAIT_MS, watchWho } from '../who-watch.js';
+import { watchWho } from '../who-hold.js';
+import { type Change, connectOrLan, registered, WHO_WAIT_MS } from '../who-watch.js';
 
 export { WHO_CONNECT_MS, WHO_WAIT_MS } from '../who-watch.js';
 
@@ -49,7 +50,7 @@ export function addWhoCommand(program: Command, withContext: WithContext): void 
         const control = opts.lan ? null : await runningClient(ctx);
         const print = printer(ctx, opts.json === true);
         if (opts.watch) {
-          // Through the running client while it lasts, then on its own (who-watch.ts).
+          // Through the running client while it lasts, then through the next holder or on its own (who-hold.ts).
           await watchWho(ctx, control, opts.lan === true, (c) => print.change(c));
           return;
         }

@@ -78,3 +78,29 @@ describe('cli who --watch: the stream across a handover', () => {
     assert.deepEqual(said(printed), ['leave bob online (bye)'], 'live again after it');
   });
 });
+
+describe('cli who --watch: the stream re-attached through a new holder', () => {
+  it('is caught up once everyone listed is heard again as listed, and a new handover starts from nothing', () => {
+    const printed: Change[] = [];
+    const stream = new WatchStream((c) => printed.push(c));
+    for (const name of ['bob', 'carol'])
+      stream.change({ kind: 'peer', type: 'join', peer: peer(name) });
+    printed.length = 0;
+    assert.equal(stream.caughtUp(), false, 'not handing over');
+
+    stream.handover();
+    assert.equal(stream.handingOver, true);
+    stream.change({ kind: 'peer', type: 'join', peer: peer('bob') });
+    stream.change({ kind: 'peer', type: 'join', peer: peer('carol', { source: 'lan' }) });
+    assert.equal(stream.caughtUp(), false, 'carol is not yet heard as listed');
+    // The holder steps aside before it heard the relay: what it heard is dropped.
+    stream.handover();
+    stream.change({ kind: 'peer', type: 'join', peer: peer('carol') });
+    assert.equal(stream.caughtUp(), false, 'bob was heard by the holder before, not this one');
+    stream.change({ kind: 'peer', type: 'join', peer: peer('bob') });
+    assert.equal(stream.caughtUp(), true);
+    stream.settle();
+    assert.deepEqual(said(printed), [], 'no one left or came back');
+    assert.equal(stream.handingOver, false);
+  });
+});

@@ -1,0 +1,166 @@
+/**
+ * A `natter who --watch` never stands in the user's way (docs/decisions.md, "who --watch
+ * steps aside"): one that holds the profile serves its control socket, steps aside for a
+ * client that opens the profile (here `inbox --follow`, as a chat does), watches through
+ * it, and takes the profile back when it quits; a second watcher watches through whichever
+ * holds it; no watcher's stream shows anyone leave and come back. Real relay, real UDP on
+ * loopback broadcast.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROFILE_LOCK_WAIT_MS } from '../../../src/cli/context.js';
+import { watcherHolding } from '../../../src/cli/control-holder.js';
+import { NatterClient } from '../../../src/peer/client.js';
+import type { CliRun } from '../../helpers/cli.js';
+import { profileCli } from '../../helpers/cli.js';
+import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
+import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+import { freeUdpPort, waitFor } from '../presence/helpers.js';
+
+interface WatchLine {
+  type: string;
+  pseudonym: string;
+  source: string;
+  reason?: string;
+}
+
+describe('cli: who --watch steps aside', function () {
+  this.timeout(40_000);
+  let relay: TestRelay;
+  let dir: string;
+  let env: Record<string, string>;
+  let carol: NatterClient;
+
+  beforeEach(async () => {
+    const port = await freeUdpPort();
+    relay = await startTestRelay({
+      presence: { port, extraTargets: ['127.255.255.255'], broadcastInterfaces: false },
+    });
+    dir = await makeTempDir();
+    env = {
+      NATTER_PRESENCE: '1',
+      NATTER_PRESENCE_PORT: String(port),
+      NATTER_PRESENCE_TARGETS: '127.255.255.255',
+      NATTER_PRESENCE_INTERFACES: '0',
+    };
+    for (const name of ['alice', 'carol']) {
+      const init = await as(name, ['init', '--name', name]);
+      assert.equal(init.code, 0, init.stderr);
+    }
+    carol = await NatterClient.open({
+      profileDir: join(dir, 'carol'),
+      relay: { host: relay.host, port: relay.port },
+      presence: { port, extraTargets: ['127.255.255.255'], broadcastInterfaces: false },
+    });
+    await carol.connect();
+  });
+
+  afterEach(async () => {
+    await carol.close();
+    await relay.close();
+    await removeTempDirs();
+  });
+
+  const { as } = profileCli(() => ({ dir, env }));
+  const socket = () => join(dir, 'alice', 'control.sock');
+
+  /** alice's `who --watch --json`, its lines parsed as they come. */
+  function watch(): { lines: WatchLine[]; stop: () => void; done: Promise<CliRun> } {
+    const lines: WatchLine[] = [];
+    let buffered = '';
+    let stop: (s: string) => void = () => undefined;
+    const done = as('alice', ['who', '--watch', '--json'], {
+      stop: new Promise<string>((resolve) => {
+        stop = resolve;
+      }),
+      onStdout: (chunk) => {
+        buffered += chunk;
+        const parts = buffered.split('\n');
+        buffered = parts.pop() ?? '';
+        for (const l of parts) if (l.length > 0) lines.push(JSON.parse(l) as WatchLine);
+      },
+    });
+    return { lines, stop: () => stop('SIGINT'), done };
+  }
+
+  const said = (lines: WatchLine[]) => lines.map((l) => `${l.type} ${l.pseudonym} ${l.source}`);
+
+  it('steps aside for a client that opens the profile, and two watchers keep one whole stream each', async () => {
+    const first = watch();
+    await waitFor(
+      () => first.lines.some((l) => l.pseudonym === 'carol' && l.source === 'both'),
+      10_000,
+      'carol on the LAN and at the relay',
+    );
+    await waitFor(() => existsSync(socket()), 5_000, 'the watcher serving the profile');
+    // A second watcher watches through the first, which holds the profile.
+    const second = watch();
+    await waitFor(() => second.lines.length > 0, 5_000, 'the second watcher to list carol');
+    const before = [said(first.lines), said(second.lines)];
+
+    // The client opens the profile at once: the watcher held it only to watch.
+    let quit: (s: string) => void = () => undefined;
+    const started = Date.now();
+    const running = as('alice', ['inbox', '--follow'], {
+      stop: new Promise<string>((resolve) => {
+        quit = resolve;
+      }),
+    });
+    // Its socket, a client's (not a watcher's): it has the profile.
+    for (;;) {
+      const watcher = existsSync(socket())
+        ? await watcherHolding(socket(), join(dir, 'alice')).catch(() => 'none' as const)
+        : 'none';
+      if (watcher === null) break;
+      if (watcher !== 'none') watcher.control.close();
+      assert.ok(Date.now() - started < 8_000, 'inbox --follow serving the profile by now');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(Date.now() - started < PROFILE_LOCK_WAIT_MS / 2, 'no wait for the lock');
+    // Both watchers re-attach through it and hear carol's change of status through it.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await carol.setStatus('busy', 'in a meeting');
+    for (const w of [first, second])
+      await waitFor(
+        () => w.lines.some((l) => l.type === 'update' && l.pseudonym === 'carol'),
+        5_000,
+        'carol busy, seen through the client',
+      );
+
+    // It quits: one watcher holds the profile again, the other watches through it.
+    quit('SIGINT');
+    const r = await running;
+    assert.equal(r.code, 0, r.stderr);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await carol.logout();
+    for (const w of [first, second])
+      await waitFor(
+        () => w.lines.some((l) => l.pseudonym === 'carol' && l.type === 'leave'),
+        5_000,
+        'carol to leave, seen by each watcher',
+      );
+    for (const [i, w] of [first, second].entries()) {
+      w.stop();
+      const done = await w.done;
+      assert.equal(done.code, 0, done.stderr);
+      assert.deepEqual(
+        w.lines.filter((l) => l.type !== 'update').map((l) => `${l.type} ${l.pseudonym}`),
+        ['join carol', 'leave carol'],
+        `watcher ${i + 1}: no one left and came back (${JSON.stringify(said(w.lines))})`,
+      );
+      assert.deepEqual(said(w.lines).slice(0, before[i]?.length), before[i]);
+    }
+  });
+
+  it('names the watcher holding the profile when it cannot step aside for the command', async () => {
+    const w = watch();
+    await waitFor(() => existsSync(socket()), 10_000, 'the watcher serving the profile');
+    const r = await as('alice', ['config', 'set', 'relay', '127.0.0.1:1']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /E_PROFILE_IN_USE/);
+    assert.match(r.stderr, /in use by natter who --watch \(pid \d+\)/);
+    w.stop();
+    assert.equal((await w.done).code, 0);
+  });
+});
