@@ -219,7 +219,7 @@ export class CliContext {
         this.io,
         this.paths.identity,
         await this.passphrase(),
-        (passphrase) => {
+        async (passphrase) => {
           const open = () =>
             NatterClient.open({
               profileDir: this.paths.dir,
@@ -232,8 +232,12 @@ export class CliContext {
               presence: options.connect || options.announce ? presence : false,
               ...(options.announce === undefined ? { quiet: true } : {}),
             });
-          if (options.watcher) return open();
-          return openBesideWatcher(controlSocketPath(this.paths.dir), this.paths.dir, open);
+          if (!options.watcher)
+            return openBesideWatcher(controlSocketPath(this.paths.dir), this.paths.dir, open);
+          // A watcher opens it again after stepping aside: a typed passphrase is asked once.
+          const client = await open();
+          this.typed ??= passphrase;
+          return client;
         },
       );
     } catch (err) {

@@ -8,11 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PROFILE_LOCK_WAIT_MS } from '../../../src/cli/context.js';
 import { watcherHolding } from '../../../src/cli/control-holder.js';
 import { NatterClient } from '../../../src/peer/client.js';
-import type { CliRun } from '../../helpers/cli.js';
+import type { CliOptions, CliRun } from '../../helpers/cli.js';
 import { profileCli } from '../../helpers/cli.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
@@ -63,14 +64,35 @@ describe('cli: who --watch steps aside', function () {
   });
 
   const { as } = profileCli(() => ({ dir, env }));
-  const socket = () => join(dir, 'alice', 'control.sock');
+  const socket = (who = 'alice') => join(dir, who, 'control.sock');
 
-  /** alice's `who --watch --json`, its lines parsed as they come. */
-  function watch(): { lines: WatchLine[]; stop: () => void; done: Promise<CliRun> } {
+  /** Resolves once `who`'s socket is served by a watcher (`watcher` true) or a client. */
+  async function servedBy(who: string, watcher: boolean, timeoutMs: number): Promise<void> {
+    const started = Date.now();
+    for (;;) {
+      const found = existsSync(socket(who))
+        ? await watcherHolding(socket(who), join(dir, who)).catch(() => 'none' as const)
+        : 'none';
+      if (found !== 'none' && found !== null) found.control.close();
+      if (found !== 'none' && (found !== null) === watcher) return;
+      assert.ok(
+        Date.now() - started < timeoutMs,
+        `${who}'s socket served by a ${watcher ? 'watcher' : 'client'}`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** `who --watch --json` (alice's), its lines parsed as they come. */
+  function watch(
+    who = 'alice',
+    options: CliOptions = {},
+  ): { lines: WatchLine[]; stop: () => void; done: Promise<CliRun> } {
     const lines: WatchLine[] = [];
     let buffered = '';
     let stop: (s: string) => void = () => undefined;
-    const done = as('alice', ['who', '--watch', '--json'], {
+    const done = as(who, ['who', '--watch', '--json'], {
+      ...options,
       stop: new Promise<string>((resolve) => {
         stop = resolve;
       }),
@@ -108,15 +130,7 @@ describe('cli: who --watch steps aside', function () {
       }),
     });
     // Its socket, a client's (not a watcher's): it has the profile.
-    for (;;) {
-      const watcher = existsSync(socket())
-        ? await watcherHolding(socket(), join(dir, 'alice')).catch(() => 'none' as const)
-        : 'none';
-      if (watcher === null) break;
-      if (watcher !== 'none') watcher.control.close();
-      assert.ok(Date.now() - started < 8_000, 'inbox --follow serving the profile by now');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await servedBy('alice', false, 8_000);
     assert.ok(Date.now() - started < PROFILE_LOCK_WAIT_MS / 2, 'no wait for the lock');
     // Both watchers re-attach through it and hear carol's change of status through it.
     await new Promise((resolve) => setTimeout(resolve, 3_000));
@@ -162,5 +176,34 @@ describe('cli: who --watch steps aside', function () {
     assert.match(r.stderr, /in use by natter who --watch \(pid \d+\)/);
     w.stop();
     assert.equal((await w.done).code, 0);
+  });
+
+  it('asks a typed passphrase once: a watcher taking the profile back after a client opens it again without asking', async () => {
+    const secret = 'correct horse battery staple';
+    const init = await as('dora', ['init', '--name', 'dora', '--seal'], {
+      stdinTTY: true,
+      stdin: `${secret}\n${secret}\n`,
+    });
+    assert.equal(init.code, 0, init.stderr);
+    const file = join(dir, 'pass');
+    await writeFile(file, `${secret}\n`, { mode: 0o600 });
+    // Typed once, at the start; stdin ends there.
+    const w = watch('dora', { stdinTTY: true, stdin: `${secret}\n` });
+    await servedBy('dora', true, 10_000);
+    let quit: (s: string) => void = () => undefined;
+    const running = as('dora', ['inbox', '--follow'], {
+      env: { NATTER_PASSPHRASE_FILE: file },
+      stop: new Promise<string>((resolve) => {
+        quit = resolve;
+      }),
+    });
+    await servedBy('dora', false, 8_000);
+    quit('SIGINT');
+    assert.equal((await running).code, 0);
+    await servedBy('dora', true, 8_000);
+    w.stop();
+    const r = await w.done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr.split('passphrase:').length - 1, 1, r.stderr);
   });
 });
