@@ -32,7 +32,7 @@ export class ClientFiles extends ClientGroups {
    * `chunkBytes`: plaintext bytes per chunk (default 256 KiB, 4 KiB to 256 KiB).
    * Rejects with E_FILE_NOT_FOUND, E_FILE_TOO_LARGE, E_FILE_QUOTA, E_FILE_DISK_FULL,
    * E_FILE_NO_RECIPIENT, E_OFFLINE, E_UNKNOWN_USER, E_KEY_CHANGED, E_SELF, E_UNKNOWN_GROUP,
-   * E_NOT_GROUP_MEMBER, E_FILE_TOO_MANY.
+   * E_NOT_GROUP_MEMBER, E_FILE_TOO_MANY, E_FILE_EMPTY_FOLDER.
    */
   sendFile(
     target: FileTarget,

@@ -47,7 +47,9 @@ export async function planStream(paths: string[]): Promise<StreamPlan> {
     });
     if (stats.isDirectory()) {
       folder = true;
+      const before = files.length;
       await walk(path, basename(path), files, paths.length === 1 ? basename(path) : '');
+      if (files.length === before) throw emptyFolder(given);
     } else if (stats.isFile()) {
       files.push({ path, relative: basename(path), size: stats.size, mtimeMs: stats.mtimeMs });
     } else {
@@ -215,6 +217,16 @@ export class StreamReader {
   }
 }
 
+/**
+ * Refused at the sender, at once: the offer lists regular files only, and one with none is a
+ * single file to the receiver (an empty folder arrived as a 0-byte file, a QA trial), while
+ * a folder in several paths would vanish from what is saved (docs/decisions.md).
+ */
+const emptyFolder = (given: string) =>
+  transferError(
+    TransferCode.EmptyFolder,
+    `send file: the folder ${given} holds no files to send (empty folders and links are not sent)`,
+  );
 const sourceClosed = () => transferError(TransferCode.BadState, 'upload: the source was closed');
 const changed = (path: string) =>
   transferError(TransferCode.SourceChanged, `upload: ${path} changed since it was offered`);

@@ -15,6 +15,11 @@ export const TransferCode = {
   TooLarge: 'E_FILE_TOO_LARGE',
   /** A folder with more files than one offer may list (MAX_FILE_ENTRIES). */
   TooMany: 'E_FILE_TOO_MANY',
+  /**
+   * A folder to send holds no regular file (empty, only empty folders, only links): an offer
+   * without entries is a single file at the other end, so it would arrive as an empty file.
+   */
+  EmptyFolder: 'E_FILE_EMPTY_FOLDER',
   /** No transfer's id starts with that ref, or the ref is too short or not hex. */
   UnknownTransfer: 'E_UNKNOWN_TRANSFER',
   /** Several transfers' ids start with that ref. */

@@ -72,6 +72,29 @@ describe('files: a file or folder as one stream', () => {
     await reader.close();
   });
 
+  it('refuses a folder with no file in it, empty subfolders or links only, as E_FILE_EMPTY_FOLDER', async () => {
+    const dir = await makeTempDir();
+    const empty = join(dir, 'empty');
+    await mkdir(empty);
+    await assert.rejects(planStream([empty]), { code: 'E_FILE_EMPTY_FOLDER' });
+    const nested = join(dir, 'nested');
+    await mkdir(join(nested, 'a', 'b'), { recursive: true });
+    await mkdir(join(nested, 'c'));
+    await symlink('/etc/passwd', join(nested, 'c', 'link'));
+    await assert.rejects(planStream([nested]), { code: 'E_FILE_EMPTY_FOLDER' });
+    // Beside a file it would vanish from what is saved: refused too, not dropped unsaid.
+    const file = join(dir, 'a.txt');
+    await writeFile(file, bytes(2, 1));
+    await assert.rejects(planStream([file, empty]), { code: 'E_FILE_EMPTY_FOLDER' });
+    // A folder with a file in it keeps its empty subfolders out, as before.
+    await writeFile(join(nested, 'a', 'f.txt'), bytes(3, 1));
+    const plan = await planStream([nested]);
+    assert.deepEqual(
+      plan.files.map((f) => f.relative),
+      ['a/f.txt'],
+    );
+  });
+
   it('refuses a path that does not exist with E_FILE_NOT_FOUND', async () => {
     const dir = await makeTempDir();
     await assert.rejects(planStream([join(dir, 'nope')]), { code: 'E_FILE_NOT_FOUND' });
