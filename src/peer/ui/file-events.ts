@@ -105,6 +105,12 @@ function noticeIn(p: ScreenParts, conv: Conversation, text: string): string {
 function finished(p: ScreenParts, t: TransferInfo): void {
   const s = p.state;
   s.files.progress(t);
+  // A download's offer moved on too, maybe outside the chat (`natter decline ID` beside it):
+  // no longer waiting for /accept or /files.
+  if (t.direction === 'download') {
+    const o = p.core.fileOffers().find((x) => x.id === t.id);
+    if (o !== undefined) s.files.offer(o);
+  }
   const said = finishedText(t);
   if (said === null) {
     p.render();

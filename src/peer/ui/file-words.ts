@@ -117,15 +117,23 @@ export function finishedText(t: TransferInfo): { text: string; kind: 'info' | 'e
       ? { text: `${what} is on the relay: ${peer} can fetch it now`, kind: 'info' }
       : null;
   const verb = t.direction === 'upload' ? `sending ${what} to ${peer}` : `receiving ${what}`;
-  // A download stopped is a decline, said where it was made (/decline's line, or the offer's
-  // "declined, over your limit"); an upload stopped is cancelled.
+  // A download stopped is a decline: mine said here, wherever it was made (/decline, or
+  // `natter decline` beside the chat, which a QA trial saw leave the offer's line with no
+  // follow-up); one over my limit is said by the offer's own line ("declined, over your
+  // limit"). An upload stopped is cancelled.
   if (t.state === 'cancelled') {
-    return t.direction === 'upload' ? { text: `${verb}: cancelled`, kind: 'info' } : null;
+    if (t.direction === 'upload') return { text: `${verb}: cancelled`, kind: 'info' };
+    return t.error === null ? { text: `you declined ${declinedWhat(t)}`, kind: 'info' } : null;
   }
   // The sender dropped it for everyone while this was under way (the relay says so).
   if (t.direction === 'download' && t.error?.code === 'E_FILE_CANCELLED')
     return { text: `${sanitize(t.from ?? peer)} cancelled ${what}`, kind: 'info' };
   return { text: `${verb} failed: ${failureText(t.error)}`, kind: 'error' };
+}
+
+/** `spam.exe (100 B) from bob`: what I declined, as /decline's notice says it. */
+export function declinedWhat(f: Labelled & { from: string | null }): string {
+  return f.from === null ? fileLabel(f) : `${fileLabel(f)} from ${sanitize(f.from)}`;
 }
 
 /** A recipient's answer to an upload of mine: `bob received report.pdf`. */

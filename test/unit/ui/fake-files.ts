@@ -72,6 +72,15 @@ export class FakeFiles {
     const o = this.find(ref);
     this.calls.push(`decline ${o.id}`);
     o.state = 'declined';
+    // As the core does: the download (waiting or running) ends, cancelled, no error.
+    const peer = o.group === null ? `@${o.from}` : `#${o.group}`;
+    const t = this.transfers.get(o.id) ?? this.transfer(o.id, 'download', o.name, peer, o.size);
+    Object.assign(t, {
+      state: 'cancelled',
+      etaMs: null,
+      ...(o.files > 0 ? { files: o.files } : {}),
+    });
+    this.core.emit('transfer:finished', { ...t });
   }
 
   /** A transfer moves on: `doneBytes` of its size, announced as the core does. */

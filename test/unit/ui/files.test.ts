@@ -148,7 +148,7 @@ describe('ui files: in words', () => {
     assert.match(receivedText(several), /from bob saved in \/dl as notes\.txt, report \(1\)\.pdf$/);
   });
 
-  it('says a finished upload, and a failure with its words and code; a download is said elsewhere', () => {
+  it('says a finished upload, and a failure with its words and code, and a download I declined', () => {
     assert.deepEqual(finishedText(transfer({ state: 'done' })), {
       text: 'report.pdf is on the relay: bob can fetch it now',
       kind: 'info',
@@ -171,9 +171,23 @@ describe('ui files: in words', () => {
       failureText({ code: 'E_SOMETHING_NEW', message: 'relay said no' }),
       'relay said no (E_SOMETHING_NEW)',
     );
-    // A download declined is said where it was declined (/decline's own line, or the offer's
-    // "declined, over your limit"), not a second time here.
-    assert.equal(finishedText(transfer({ direction: 'download', state: 'cancelled' })), null);
+    // A download I declined is said here, wherever the decline was made (/decline, or
+    // `natter decline ID` beside the chat); one over my limit by the offer's own line
+    // ("declined, over your limit"), not a second time here.
+    assert.deepEqual(
+      finishedText(transfer({ direction: 'download', from: 'bob', state: 'cancelled' })),
+      { text: 'you declined report.pdf (100 B) from bob', kind: 'info' },
+    );
+    assert.equal(
+      finishedText(
+        transfer({
+          direction: 'download',
+          state: 'cancelled',
+          error: { code: 'E_FILE_TOO_LARGE', message: 'over your limit' },
+        }),
+      ),
+      null,
+    );
     assert.deepEqual(finishedText(transfer({ state: 'cancelled' })), {
       text: 'sending report.pdf to bob: cancelled',
       kind: 'info',
@@ -363,6 +377,27 @@ describe('ui files: on the screen', () => {
     assert.match(screenText(h), /\* you declined spam\.exe \(100 B\) from bob/);
     await h.type('/accept zz\r');
     assert.match(noticeText(h), /usage: \/accept \[ID\]/);
+  });
+
+  it('says a decline made beside the chat (natter decline ID) in the conversation, as /decline does', async () => {
+    const h = await start();
+    h.app.open('bob');
+    await h.settle();
+    const o = h.core.files.offer('bob', 'a.txt', 2);
+    await h.settle();
+    assert.match(flat(h), /bob offers a\.txt \(2 B\) — \/accept 0001 or \/decline 0001/);
+    await h.core.files.decline(o.id);
+    await h.settle();
+    assert.match(screenText(h), /\* you declined a\.txt \(2 B\) from bob/);
+    await h.type('/accept\r');
+    assert.match(noticeText(h), /no file offered to you waits for an answer/);
+    // Said once, not again by a /decline of another offer.
+    const second = h.core.files.offer('bob', 'b.txt', 3);
+    await h.settle();
+    await h.type('/decline\r');
+    assert.deepEqual(h.core.files.calls, [`decline ${o.id}`, `decline ${second.id}`]);
+    assert.equal(screenText(h).match(/you declined b\.txt/g)?.length, 1);
+    assert.equal(screenText(h).match(/you declined a\.txt/g)?.length, 1);
   });
 
   it('sends from the open conversation with /send, paths made absolute, Tab completing', async () => {

@@ -1,6 +1,5 @@
 /** /decline [ID] (issue 12): refuses an offered file; without an ID, the newest waiting here. */
-import { fileLabel } from '../file-words.js';
-import { sanitize } from '../text.js';
+import { declinedWhat } from '../file-words.js';
 import { checkRef } from './accept.js';
 import { pickOffer } from './offer-ref.js';
 import type { SlashCommand } from './types.js';
@@ -16,10 +15,8 @@ export const decline: SlashCommand<'decline'> = {
     if (offer === null) return;
     await host.core.declineFile(offer.ref);
     for (const o of host.core.fileOffers()) host.state.files.offer(o);
-    const what = offer.info
-      ? `${fileLabel(offer.info)} from ${sanitize(offer.info.from)}`
-      : offer.ref;
-    if (offer.info) host.note(offer.info.conversation, `you declined ${what}`);
-    host.notice(`declined ${what}`);
+    // The conversation's line ("you declined ...") comes from the core's transfer:finished
+    // (file-events.ts), as for a decline made beside the chat (`natter decline ID`).
+    host.notice(`declined ${offer.info ? declinedWhat(offer.info) : offer.ref}`);
   },
 };
