@@ -60,10 +60,22 @@ export async function discoverConversations(
 }
 
 /**
+ * Spaces and tabs at the very end of a message are not sent: Tab completion leaves one
+ * after a name, and a QA trial's message was stored as `hi @alice `. Inside the message,
+ * whitespace is kept as typed or pasted (tabs, line breaks, indents).
+ */
+export const withoutTrailingBlanks = (text: string): string => text.replace(/[ \t]+$/, '');
+
+/**
  * Sends `text` in the conversation on screen, or says why not; then reads it back
  * (send() answers with the message id only).
  */
-export async function say(p: ScreenParts, text: string): Promise<void> {
+export async function say(p: ScreenParts, typed: string): Promise<void> {
+  const text = withoutTrailingBlanks(typed);
+  if (text.trim() === '') {
+    p.notice('nothing to send', 'error');
+    return;
+  }
   const conv = p.state.active();
   if (conv === undefined || p.state.panel !== null) {
     const why =

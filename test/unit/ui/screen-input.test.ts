@@ -29,6 +29,31 @@ describe('ui screen: keys, pastes and commands', () => {
     assert.match(screenText(h), /alice: hello bob ✓✓/);
   });
 
+  it('sends no spaces or tabs at the very end of a message (Tab completion leaves one), keeping those inside', async () => {
+    const h = await start({ setup: (core) => (core.onlineNow = [peer('bob'), peer('carol')]) });
+    h.app.open('bob');
+    await h.settle();
+    await h.type('hi @car');
+    await h.type('\t');
+    assert.equal(h.app.editor.text, 'hi @carol ', 'completion leaves a space');
+    await h.type('\r');
+    await h.type('\x1b[200~  a\tb  \n\tc \t\x1b[201~');
+    await h.type('\r');
+    await h.type('/msg bob spaced  ');
+    await h.type('\r');
+    assert.deepEqual(h.core.sent, [
+      { to: 'bob', text: 'hi @carol' },
+      { to: 'bob', text: '  a\tb  \n\tc' },
+      { to: 'bob', text: 'spaced' },
+    ]);
+    // Only blanks is nothing to send, as ever.
+    await h.type('   ');
+    await h.type('\r');
+    await h.type('/msg bob \t ');
+    await h.type('\r');
+    assert.equal(h.core.sent.length, 3);
+  });
+
   it('takes a bracketed paste as one multi-line message, sent only on Enter', async () => {
     const h = await start();
     h.app.open('bob');
