@@ -24,6 +24,11 @@ export interface GroupInfo {
   members: GroupMemberInfo[];
   /** null: I was removed or left (the group is kept, read-only). */
   myRole: 'admin' | 'member' | null;
+  /**
+   * Names it had before a rename, oldest first, each with who renamed it away from that
+   * name (its log's); absent when never renamed. Peer text, sanitise before display.
+   */
+  formerNames?: { name: string; by: string }[];
 }
 
 /** A membership change applied ('group:changed'): `group` is the group after it. */

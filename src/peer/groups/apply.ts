@@ -114,7 +114,7 @@ export class ChangeApplier {
     work.setState(gid, next);
     await this.effects(work, gid, current, next);
     const changed = {
-      group: groupInfo(gid, next, this.d.names, me),
+      group: groupInfo(gid, next, this.d.names, me, work.formerNames(gid)),
       notice: noticeOf(change, state, this.d.names),
       seq: change.seq,
       atMs: work.stamp(),

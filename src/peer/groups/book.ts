@@ -10,6 +10,7 @@ import type { Clock, Timer } from '../../util/clock.js';
 import { groupConversation } from '../conversations/ids.js';
 import { PeerCode, peerError } from '../errors.js';
 import { type KvOp, type PeerStore, PREFIX, putJson } from '../store.js';
+import { FormerNames } from './former-names.js';
 import { groupKeys } from './keys.js';
 
 /** A group as the book holds it. */
@@ -58,14 +59,23 @@ interface Waiter {
   resolve: (applied: boolean) => void;
 }
 
+/** Who a rename's author is, by user id (hex): members.ts MemberNames. */
+export interface AuthorNames {
+  of(userId: string): string;
+}
+
 export class GroupBook {
   private readonly groups = new Map<string, GroupEntry>();
   private readonly waiters = new Map<string, Set<Waiter>>();
 
-  private constructor(private readonly clock: Clock) {}
+  private constructor(
+    private readonly clock: Clock,
+    /** The names groups had before a rename (their logs'); work.ts adds new ones on commit. */
+    readonly former: FormerNames,
+  ) {}
 
   static async load(store: PeerStore, clock: Clock): Promise<GroupBook> {
-    const book = new GroupBook(clock);
+    const book = new GroupBook(clock, await FormerNames.load(store));
     for await (const [key, stored] of store.scan<StoredState>(PREFIX.groupState)) {
       const gid = key.slice(PREFIX.groupState.length);
       const gseq = Number((await store.get(groupKeys.seq(gid))) ?? -1);
@@ -133,9 +143,10 @@ export class GroupBook {
    * without '#'; case-insensitive), or a prefix of its id (at least
    * MIN_GROUP_ID_PREFIX_CHARS hex digits). A name several groups share means the one
    * `me` (my user id) is still a member of, when that is one. E_UNKNOWN_GROUP,
-   * E_AMBIGUOUS_GROUP.
+   * E_AMBIGUOUS_GROUP; a name a group of mine had before a rename is said so, with who
+   * renamed it (`names`) to what.
    */
-  resolve(ref: string, me?: Uint8Array): string {
+  resolve(ref: string, me?: Uint8Array, names?: AuthorNames): string {
     const text = ref.trim();
     const bare = text.startsWith('#') ? text.slice(1) : text;
     if (text.startsWith('#') && this.groups.has(bare.toLowerCase())) return bare.toLowerCase();
@@ -160,7 +171,23 @@ export class GroupBook {
         throw peerError(PeerCode.AmbiguousGroup, `group: '${bare}' starts ${ids.length} group ids`);
       }
     }
-    throw peerError(PeerCode.UnknownGroup, `group: no group of mine is '${bare}'`);
+    const renamed = this.renamedFrom(key, names);
+    const hint = renamed === '' ? '' : ` (${renamed})`;
+    throw peerError(PeerCode.UnknownGroup, `group: no group of mine is '${bare}'${hint}`);
+  }
+
+  /** `renamed 'Team Two' by alice` for each group once called `key`; '' when none was. */
+  private renamedFrom(key: string, names?: AuthorNames): string {
+    // The latest rename from that name of each group (renamed back and away again: once).
+    const latest = new Map(this.former.called(key, groupNameKey));
+    return [...latest]
+      .filter(([gid]) => this.groups.has(gid))
+      .map(([gid, f]) => {
+        const now = this.groups.get(gid)?.state.name ?? f.to;
+        const by = names === undefined ? '' : ` by ${names.of(f.by)}`;
+        return `renamed '${f.to}'${by}${now === f.to ? '' : `, now '${now}'`}`;
+      })
+      .join('; ');
   }
 }
 

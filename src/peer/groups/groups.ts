@@ -127,13 +127,13 @@ export class Groups {
   list(): GroupInfo[] {
     return this.book
       .entries()
-      .map(([gid, g]) => groupInfo(gid, g.state, this.names, this.d.me.userId))
+      .map(([gid]) => this.infoOf(gid))
       .sort((a, b) => a.name.localeCompare(b.name) || a.groupId.localeCompare(b.groupId));
   }
 
   /** The group `ref` names (book.ts resolve()). */
   info(ref: string): GroupInfo {
-    return this.infoOf(this.book.resolve(ref, this.d.me.userId));
+    return this.infoOf(this.book.resolve(ref, this.d.me.userId, this.names));
   }
 
   async create(name: string, members: readonly string[]): Promise<GroupInfo> {
@@ -141,7 +141,7 @@ export class Groups {
   }
 
   async add(ref: string, member: string): Promise<GroupInfo> {
-    const gid = this.book.resolve(ref, this.d.me.userId);
+    const gid = this.book.resolve(ref, this.d.me.userId, this.names);
     await this.membership.add(gid, member);
     return this.infoOf(gid);
   }
@@ -151,23 +151,23 @@ export class Groups {
     op: 'remove' | 'promote' | 'demote',
     member: string,
   ): Promise<GroupInfo> {
-    const gid = this.book.resolve(ref, this.d.me.userId);
+    const gid = this.book.resolve(ref, this.d.me.userId, this.names);
     await this.membership.about(gid, op, member);
     return this.infoOf(gid);
   }
 
   async rename(ref: string, name: string): Promise<GroupInfo> {
-    const gid = this.book.resolve(ref, this.d.me.userId);
+    const gid = this.book.resolve(ref, this.d.me.userId, this.names);
     await this.membership.rename(gid, name);
     return this.infoOf(gid);
   }
 
   async leave(ref: string): Promise<void> {
-    await this.membership.leave(this.book.resolve(ref, this.d.me.userId));
+    await this.membership.leave(this.book.resolve(ref, this.d.me.userId, this.names));
   }
 
   send(ref: string, text: string): Promise<{ msgId: string; conversation: ConversationId }> {
-    const gid = this.book.resolve(ref, this.d.me.userId);
+    const gid = this.book.resolve(ref, this.d.me.userId, this.names);
     return this.units.run((work) => this.sender.compose(work, gid, text));
   }
 
@@ -286,7 +286,7 @@ export class Groups {
     if (entry === undefined) {
       throw peerError(PeerCode.Internal, `group: ${gid.slice(0, 8)} is not applied here yet`);
     }
-    return groupInfo(gid, entry.state, this.names, this.d.me.userId);
+    return groupInfo(gid, entry.state, this.names, this.d.me.userId, this.book.former.of(gid));
   }
 
   private settleOwed(): Promise<void> {

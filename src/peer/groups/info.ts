@@ -9,6 +9,7 @@ import { toHex } from '../../util/bytes.js';
 import type { GroupChange } from '../../wire/types.js';
 import type { GroupInfo, GroupNotice } from '../events.js';
 import { conversationOf } from './book.js';
+import type { FormerName } from './former-names.js';
 import type { MemberNames } from './members.js';
 
 export function groupInfo(
@@ -16,8 +17,11 @@ export function groupInfo(
   state: GroupState,
   names: MemberNames,
   me: Uint8Array,
+  former: readonly FormerName[] = [],
 ): GroupInfo {
+  const formerNames = former.map((f) => ({ name: f.name, by: names.of(f.by) }));
   return {
+    ...(formerNames.length === 0 ? {} : { formerNames }),
     conversation: conversationOf(gid),
     groupId: gid,
     name: state.name,

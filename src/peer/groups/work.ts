@@ -21,6 +21,7 @@ import type { IncomingRecord } from '../files/records.js';
 import type { KvOp } from '../store.js';
 import { GroupBook } from './book.js';
 import type { MyChain, SenderKeys } from './chains.js';
+import { type FormerName, renamesIn } from './former-names.js';
 import type { HeldGroupMessages } from './held.js';
 import { groupKeys } from './keys.js';
 
@@ -166,6 +167,17 @@ export class GroupWork {
     });
   }
 
+  /** Group `gid`'s former names, the renames this work logged included (former-names.ts). */
+  formerNames(gid: string): readonly FormerName[] {
+    const logged = [...this.logs]
+      .filter(([key]) => key.startsWith(`${gid}!`))
+      .map(([, c]) => c)
+      .sort((a, b) => a.seq - b.seq);
+    const known = this.book.former.of(gid);
+    if (logged.length === 0) return known;
+    return [...known, ...renamesIn(logged, this.book.get(gid)?.state.name ?? null)];
+  }
+
   /** The change at `seq` of the group's stored log (this unit's included), if any. */
   async logged(gid: string, seq: number): Promise<GroupChange | undefined> {
     const here = this.logs.get(`${gid}!${seq}`);
@@ -208,6 +220,8 @@ export class GroupWork {
   commit(): void {
     this.heldStore.settle(this.heldDeltas);
     const gids = new Set([...this.states.keys(), ...this.gseqs.keys()]);
+    // Before the states: the renames walk on from the names the book held until now.
+    for (const gid of this.states.keys()) this.book.former.set(gid, this.formerNames(gid));
     for (const gid of gids) {
       const state = this.states.get(gid);
       const gseq = this.gseqs.get(gid);

@@ -34,12 +34,19 @@ export class GroupBook {
     this.former.set(groupNameKey(from), id);
   }
 
-  /** The group called `name` until a rename, if it is called something else now. */
-  formerly(name: string): GroupInfo | undefined {
-    const group = this.get(this.former.get(groupNameKey(name)) ?? '');
-    return group !== undefined && groupNameKey(group.name) !== groupNameKey(name)
-      ? group
-      : undefined;
+  /**
+   * The group called `name` until a rename, if it is called something else now, and who
+   * renamed it away from that name when the core says (GroupInfo.formerNames, its log's: a
+   * chat opened after the rename knows it too).
+   */
+  formerly(name: string): { group: GroupInfo; by?: string } | undefined {
+    const key = groupNameKey(name);
+    for (const group of this.all()) {
+      const was = group.formerNames?.findLast((f) => groupNameKey(f.name) === key);
+      if (was !== undefined && groupNameKey(group.name) !== key) return { group, by: was.by };
+    }
+    const group = this.get(this.former.get(key) ?? '');
+    return group !== undefined && groupNameKey(group.name) !== key ? { group } : undefined;
   }
 
   /**

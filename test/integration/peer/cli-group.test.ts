@@ -159,6 +159,13 @@ describe('cli groups against a real relay', function () {
     const changes = lines(carol).filter((l) => l.type === 'group');
     assert.ok(changes.some((c) => c.kind === 'removed' && c.member === 'bob'));
     assert.match((await ok('c', ['group', 'list'])).stdout, /^#ops /);
+    // The old name is said to be one, with what it is now (a QA trial got no hint).
+    const old = await as('c', ['send', '--group', 'team', 'hello?']);
+    assert.equal(errorCode(old), 'E_UNKNOWN_GROUP');
+    assert.match(
+      old.stderr,
+      /no group of mine is 'team' \(renamed 'ops' by alice\) \(E_UNKNOWN_GROUP\)\n$/,
+    );
     assert.match((await ok('b', ['group', 'list'])).stdout, /not a member/);
     const known = await as('b', ['send', '--group', 'team', 'and now?']);
     assert.equal(errorCode(known), 'E_NOT_GROUP_MEMBER', 'refused before it is sent');

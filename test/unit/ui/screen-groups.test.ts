@@ -289,6 +289,23 @@ describe('ui screen: groups', () => {
     assert.match(noticeText(h), /no group called #nothing here/, 'no other name is taken for one');
   });
 
+  it("opens a group renamed before the chat started by its old name, saying who renamed it (the core's log)", async () => {
+    const h = await start({
+      setup: (core) => {
+        const g = core.groupBook.put('7', 'Team Two', [member('alice'), member('bob')], 'member');
+        g.formerNames = [{ name: 'team', by: 'bob\x1b[2J' }];
+      },
+    });
+    h.app.open('bob');
+    await h.settle();
+    await h.type('/msg #team\r');
+    assert.match(h.rows()[0]!, /#Team Two/, 'the group, under its new name');
+    assert.match(noticeText(h), /#team is now called #Team Two \(renamed by bob\[2J\)/);
+    assert.ok(!h.written().includes('bob\x1b[2J'), 'the name reaches the terminal sanitised');
+    await h.type('/msg #nothing\r');
+    assert.match(noticeText(h), /no group called #nothing here/);
+  });
+
   it('shows changes made by others, and a warning the core raised, in the conversation', async () => {
     const h = await withTeam('member');
     await h.type('\x1b1');

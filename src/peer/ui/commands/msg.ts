@@ -46,7 +46,8 @@ export const msg: SlashCommand<'msg'> = {
       host.showConversation(group.id);
       if (group.nowCalled !== undefined) {
         const [was, is] = [sanitize(ref), sanitize(group.nowCalled)];
-        host.notice(`#${was} is now called #${is}`, 'info');
+        const by = group.by === undefined ? '' : ` (renamed by ${sanitize(group.by)})`;
+        host.notice(`#${was} is now called #${is}${by}`, 'info');
       }
     } else {
       const name = spelled(host.state, cmd.name);
@@ -84,7 +85,7 @@ function longestGroupName(state: ChatState, typed: string): { ref: string; text?
 function groupNamed(
   state: ChatState,
   ref: string,
-): { id: string; nowCalled?: string } | string | null {
+): { id: string; nowCalled?: string; by?: string } | string | null {
   const groups = state.groups.all();
   const all = groups.filter((g) => nameKey(g.name) === nameKey(ref));
   // Several of that name: the one I am still in, as the core resolves a name.
@@ -105,7 +106,10 @@ function groupNamed(
   if (state.names().some((n) => nameKey(n) === nameKey(`#${ref}`))) return null;
   // Renamed while I looked: the group it names now, said so (a trial got "/group create").
   const renamed = state.groups.formerly(ref);
-  if (renamed !== undefined) return { id: renamed.conversation, nowCalled: renamed.name };
+  if (renamed !== undefined) {
+    const { group, by } = renamed;
+    return { id: group.conversation, nowCalled: group.name, ...(by === undefined ? {} : { by }) };
+  }
   return `no group called #${ref} here: /group create ${ref} makes one`;
 }
 

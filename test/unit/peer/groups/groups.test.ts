@@ -259,6 +259,40 @@ describe('groups in the client core', () => {
     assert.deepEqual(await unread(bob), ['alice: before dave', 'alice: welcome dave']);
   });
 
+  it('says a name a group of mine had before a rename, who renamed it and to what, after a restart too', async () => {
+    const { hub, alice, bob } = await world();
+    const team = await alice.groups.create('team', ['bob']);
+    await hub.settle();
+    await alice.groups.rename('team', 'Team Two');
+    await hub.settle();
+    const hinted = (e: unknown) =>
+      isNatterError(e) &&
+      e.code === 'E_UNKNOWN_GROUP' &&
+      e.message === "group: no group of mine is 'team' (renamed 'Team Two' by alice)";
+    assert.throws(() => bob.groups.info('team'), hinted);
+    assert.throws(() => bob.groups.send('#team', 'hi'), hinted);
+    assert.deepEqual(bob.groups.info('Team Two').formerNames, [{ name: 'team', by: 'alice' }]);
+    await hub.restart(bob);
+    assert.throws(() => bob.groups.info('team'), hinted);
+    assert.deepEqual(bob.groups.list()[0]?.formerNames, [{ name: 'team', by: 'alice' }]);
+    // Renamed again: the hint says the name it has now; a name never held says nothing more.
+    await alice.groups.rename(team.groupId, 'crew');
+    await hub.settle();
+    assert.throws(
+      () => bob.groups.info('team'),
+      (e) => isNatterError(e) && /\(renamed 'Team Two' by alice, now 'crew'\)$/.test(e.message),
+    );
+    assert.throws(
+      () => bob.groups.info('nope'),
+      (e) => isNatterError(e) && e.message === "group: no group of mine is 'nope'",
+    );
+    // A group called that now is the one meant, not the former holder of the name.
+    const other = await bob.groups.create('team', ['alice']);
+    await hub.settle();
+    assert.equal(alice.groups.info('team').groupId, other.groupId);
+    assert.equal(alice.groups.info('team').formerNames, undefined);
+  });
+
   it('drops forged and misattributed messages as damaged, and skips redeliveries and copies', async () => {
     const { hub, alice, bob } = await world();
     await alice.groups.create('team', ['bob']);
