@@ -60,10 +60,13 @@ export function showReply(p: ScreenParts, r: FileReplyInfo): void {
 export function loadOffers(p: ScreenParts): void {
   const s = p.state;
   const offers = p.core.fileOffers();
+  // One that came while the screen started (its 'file:offer' was wired first, and the
+  // chat's connection may be up already) has its line: not a second (a QA trial saw two).
+  const shown = new Set(s.files.allOffers().map((o) => o.id));
   for (const o of offers) s.files.offer(o);
   // After all are known: the ID is as short as it can be among them, as /files shows it.
   for (const o of offers) {
-    if (o.state !== 'offered' || s.get(o.conversation) === undefined) continue;
+    if (o.state !== 'offered' || s.get(o.conversation) === undefined || shown.has(o.id)) continue;
     const text = offerText(o, s.files.refOf(o.id));
     s.note(o.conversation, { atMs: o.offeredAtMs, text, kind: 'info' });
   }

@@ -379,6 +379,21 @@ describe('ui files: on the screen', () => {
     assert.match(noticeText(h), /usage: \/accept \[ID\]/);
   });
 
+  it('shows an offer that comes while the screen starts once, not again from the offers loaded', async () => {
+    const h = await start({
+      setup: (core) => {
+        const take = core.takeNotices.bind(core);
+        core.takeNotices = async () => {
+          core.files.offer('bob', 'a.txt', 2);
+          return take();
+        };
+      },
+    });
+    h.app.open('bob');
+    await h.settle();
+    assert.equal(flat(h).match(/bob offers a\.txt/g)?.length, 1, flat(h));
+  });
+
   it('says a decline made beside the chat (natter decline ID) in the conversation, as /decline does', async () => {
     const h = await start();
     h.app.open('bob');
