@@ -5,44 +5,21 @@
  * outbox (which is then sent), and a running client hears of it ('history:deleted').
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import {
-  type ControlServer,
-  controlSocketPath,
-  startControlServer,
-} from '../../../src/cli/control.js';
-import { NatterClient } from '../../../src/peer/client.js';
 import type { PeerEventMap } from '../../../src/peer/events.js';
-import { silentLogger } from '../../../src/util/logger.js';
-import { jsonLines, profileCli } from '../../helpers/cli.js';
-import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
-import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+import { jsonLines } from '../../helpers/cli.js';
+import { cliRelay } from '../../helpers/cli-relay.js';
 
 describe('cli: history --delete, against a real relay', function () {
   this.timeout(60_000);
-  let relay: TestRelay;
-  let dir: string;
-  let env: Record<string, string>;
-  let running: { client: NatterClient; control: ControlServer } | null;
-  const { as, ok } = profileCli(() => ({ dir, env }));
+  const f = cliRelay();
+  const { as, ok } = f;
 
   beforeEach(async () => {
-    relay = await startTestRelay();
-    dir = await makeTempDir();
-    env = { NATTER_RELAY: `${relay.host}:${relay.port}`, NATTER_PRESENCE_INTERFACES: '0' };
-    running = null;
     await ok('a', ['init', '--name', 'alice']);
     await ok('b', ['init', '--name', 'bob']);
     await ok('a', ['send', '--to', 'bob', 'first']);
     await ok('a', ['send', '--to', 'bob', 'second']);
     await ok('b', ['inbox']);
-  });
-
-  afterEach(async () => {
-    await running?.control.close();
-    await running?.client.close();
-    await relay.close();
-    await removeTempDirs();
   });
 
   it('refuses without --yes where there is no terminal to ask, deleting nothing', async () => {
@@ -125,15 +102,7 @@ describe('cli: history --delete, against a real relay', function () {
   });
 
   it('deletes through a running client, which hears of it', async () => {
-    const profileDir = join(dir, 'b');
-    const client = await NatterClient.open({
-      profileDir,
-      relay: { host: relay.host, port: relay.port },
-      presence: false,
-    });
-    const control = await startControlServer(controlSocketPath(profileDir), client, silentLogger);
-    running = { client, control };
-    await client.connect();
+    const client = await f.runClient('b');
     const heard: PeerEventMap['history:deleted'][] = [];
     client.on('history:deleted', (e) => heard.push(e));
 

@@ -6,52 +6,30 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import {
-  type ControlServer,
-  controlSocketPath,
-  startControlServer,
-} from '../../../src/cli/control.js';
-import { NatterClient } from '../../../src/peer/client.js';
 import { directConversation } from '../../../src/peer/conversations/ids.js';
 import { History } from '../../../src/peer/messaging/history.js';
 import { profilePaths } from '../../../src/peer/profile.js';
 import { PeerStore } from '../../../src/peer/store.js';
-import { silentLogger } from '../../../src/util/logger.js';
-import { jsonLines, profileCli } from '../../helpers/cli.js';
-import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
-import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+import { jsonLines } from '../../helpers/cli.js';
+import { cliRelay } from '../../helpers/cli-relay.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
 describe('cli: config keep-history, against a real relay', function () {
   this.timeout(60_000);
-  let relay: TestRelay;
-  let dir: string;
-  let env: Record<string, string>;
-  let running: { client: NatterClient; control: ControlServer } | null;
-  const { as, ok } = profileCli(() => ({ dir, env }));
+  const f = cliRelay();
+  const { as, ok } = f;
 
   beforeEach(async () => {
-    relay = await startTestRelay();
-    dir = await makeTempDir();
-    env = { NATTER_RELAY: `${relay.host}:${relay.port}`, NATTER_PRESENCE_INTERFACES: '0' };
-    running = null;
     await ok('a', ['init', '--name', 'alice']);
     await ok('b', ['init', '--name', 'bob']);
     await ok('a', ['send', '--to', 'bob', 'today']);
     await ok('b', ['inbox']);
   });
 
-  afterEach(async () => {
-    await running?.control.close();
-    await running?.client.close();
-    await relay.close();
-    await removeTempDirs();
-  });
-
   /** A message from alice that bob's client kept ten days ago. */
   async function oldMessage(): Promise<void> {
-    const profileDir = join(dir, 'b');
+    const profileDir = join(f.dir, 'b');
     const store = await PeerStore.open(profilePaths(profileDir).db, profileDir);
     try {
       const history = await History.load(store);
@@ -118,15 +96,7 @@ describe('cli: config keep-history, against a real relay', function () {
 
   it('changes the running client’s setting, which deletes and redraws', async () => {
     await oldMessage();
-    const profileDir = join(dir, 'b');
-    const client = await NatterClient.open({
-      profileDir,
-      relay: { host: relay.host, port: relay.port },
-      presence: false,
-    });
-    const control = await startControlServer(controlSocketPath(profileDir), client, silentLogger);
-    running = { client, control };
-    await client.connect();
+    const client = await f.runClient('b');
     let heard = 0;
     client.on('history:deleted', (e) => {
       heard += e.messages;

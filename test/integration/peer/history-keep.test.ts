@@ -21,6 +21,7 @@ import {
 import { profilePaths } from '../../../src/peer/profile.js';
 import { PeerStore } from '../../../src/peer/store.js';
 import { ManualClock } from '../../../src/util/clock.js';
+import { incomingEntry } from '../../helpers/history-entries.js';
 import { makeProfile, type TestProfile } from '../../helpers/profile.js';
 import { removeTempDirs } from '../../helpers/tmp.js';
 
@@ -31,20 +32,8 @@ const bob = directConversation('bob');
 const carol = directConversation('carol');
 const team = groupConversation(GID);
 
-let ids = 0;
-const nextId = () => (++ids).toString(16).padStart(32, '0');
-
-function incoming(conversation: ConversationId, who: string, at: number): HistoryEntry {
-  return {
-    conversation,
-    direction: 'in',
-    msgId: nextId(),
-    peer: { pseudonym: who, userId: 'b0'.repeat(32) },
-    text: `hello at ${at}`,
-    sentAtMs: at,
-    receivedAtMs: at,
-  };
-}
+const incoming = (conversation: ConversationId, who: string, at: number) =>
+  incomingEntry(conversation, 'b0'.repeat(32), at, who);
 
 /** Writes history into the closed profile's store, as earlier runs of the client would have. */
 async function seed(profile: TestProfile, write: (s: PeerStore, h: History) => Promise<void>) {

@@ -14,6 +14,7 @@ import {
 } from '../../../../src/peer/messaging/history-delete.js';
 import { hasEvent } from '../../../../src/peer/messaging/history-events.js';
 import { type KvOp, MemoryKv, PeerStore, PREFIX, putJson } from '../../../../src/peer/store.js';
+import { incomingEntry, nextMsgId } from '../../../helpers/history-entries.js';
 
 const BOB = 'b0'.repeat(32);
 const CAROL = 'c0'.repeat(32);
@@ -22,20 +23,9 @@ const bob = directConversation('bob');
 const carol = directConversation('carol');
 const team = groupConversation(GID);
 
-let ids = 0;
-const nextId = () => (++ids).toString(16).padStart(32, '0');
-
-function incoming(conversation: ConversationId, from: string, at: number): HistoryEntry {
-  return {
-    conversation,
-    direction: 'in',
-    msgId: nextId(),
-    peer: { pseudonym: 'bob', userId: from },
-    text: `hello at ${at}`,
-    sentAtMs: at,
-    receivedAtMs: at,
-  };
-}
+const incoming = (conversation: ConversationId, from: string, at: number) =>
+  incomingEntry(conversation, from, at);
+const nextId = nextMsgId;
 
 function outgoing(conversation: ConversationId, at: number): HistoryEntry {
   return {
