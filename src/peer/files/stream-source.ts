@@ -225,7 +225,7 @@ export class StreamReader {
 const emptyFolder = (given: string) =>
   transferError(
     TransferCode.EmptyFolder,
-    `send file: the folder ${given} holds no files to send (empty folders and links are not sent)`,
+    `send file: the folder ${given} holds no files (empty folders and links are not sent): nothing was sent; leave it out and send again`,
   );
 const sourceClosed = () => transferError(TransferCode.BadState, 'upload: the source was closed');
 const changed = (path: string) =>

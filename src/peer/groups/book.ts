@@ -171,20 +171,20 @@ export class GroupBook {
         throw peerError(PeerCode.AmbiguousGroup, `group: '${bare}' starts ${ids.length} group ids`);
       }
     }
-    const renamed = this.renamedFrom(key, names);
+    const renamed = this.renamedFrom(key, names, me === undefined ? undefined : toHex(me));
     const hint = renamed === '' ? '' : ` (${renamed})`;
     throw peerError(PeerCode.UnknownGroup, `group: no group of mine is '${bare}'${hint}`);
   }
 
   /** `renamed 'Team Two' by alice` for each group once called `key`; '' when none was. */
-  private renamedFrom(key: string, names?: AuthorNames): string {
+  private renamedFrom(key: string, names?: AuthorNames, meHex?: string): string {
     // The latest rename from that name of each group (renamed back and away again: once).
     const latest = new Map(this.former.called(key, groupNameKey));
     return [...latest]
       .filter(([gid]) => this.groups.has(gid))
       .map(([gid, f]) => {
         const now = this.groups.get(gid)?.state.name ?? f.to;
-        const by = names === undefined ? '' : ` by ${names.of(f.by)}`;
+        const by = names === undefined ? '' : ` by ${f.by === meHex ? 'you' : names.of(f.by)}`;
         return `renamed '${f.to}'${by}${now === f.to ? '' : `, now '${now}'`}`;
       })
       .join('; ');

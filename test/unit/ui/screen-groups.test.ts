@@ -306,6 +306,29 @@ describe('ui screen: groups', () => {
     assert.match(noticeText(h), /no group called #nothing here/);
   });
 
+  it('takes an old name of several words whole, and sends nothing by an old name', async () => {
+    const h = await start({
+      setup: (core) => {
+        const crew = core.groupBook.put('7', 'crew', [member('alice'), member('bob')], 'member');
+        crew.formerNames = [
+          { name: 'team', by: 'alice' },
+          { name: 'Team Two', by: 'alice' },
+        ];
+        // Someone else's new group took the first word of that old name.
+        core.groupBook.put('8', 'team', [member('alice'), member('carol')], 'member');
+      },
+    });
+    h.app.open('bob');
+    await h.settle();
+    await h.type('/msg #Team Two\r');
+    assert.match(h.rows()[0]!, /#crew/, 'the renamed group, not #team with the text "Two"');
+    assert.match(noticeText(h), /#Team Two is now called #crew \(renamed by you\)/);
+    assert.deepEqual(h.core.sent, [], 'nothing sent');
+    await h.type('/msg #Team Two hello\r');
+    assert.match(noticeText(h), /your message was not sent, send it here again/);
+    assert.deepEqual(h.core.sent, [], 'not to #crew, not to #team');
+  });
+
   it('shows changes made by others, and a warning the core raised, in the conversation', async () => {
     const h = await withTeam('member');
     await h.type('\x1b1');

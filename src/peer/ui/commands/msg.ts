@@ -46,8 +46,18 @@ export const msg: SlashCommand<'msg'> = {
       host.showConversation(group.id);
       if (group.nowCalled !== undefined) {
         const [was, is] = [sanitize(ref), sanitize(group.nowCalled)];
-        const by = group.by === undefined ? '' : ` (renamed by ${sanitize(group.by)})`;
-        host.notice(`#${was} is now called #${is}${by}`, 'info');
+        const mine =
+          group.by !== undefined && nameKey(group.by) === nameKey(host.core.me.pseudonym);
+        const by =
+          group.by === undefined ? '' : ` (renamed by ${mine ? 'you' : sanitize(group.by)})`;
+        // A message addressed by a name the group no longer has is not sent: said, to send
+        // again where it belongs.
+        const unsent = text === undefined ? '' : ': your message was not sent, send it here again';
+        host.notice(
+          `#${was} is now called #${is}${by}${unsent}`,
+          text === undefined ? 'info' : 'warn',
+        );
+        return;
       }
     } else {
       const name = spelled(host.state, cmd.name);
@@ -65,7 +75,13 @@ export const msg: SlashCommand<'msg'> = {
  */
 function longestGroupName(state: ChatState, typed: string): { ref: string; text?: string } | null {
   const body = typed.slice(1);
-  const names = new Set(state.groups.all().map((g) => groupNameKey(g.name)));
+  // Names my groups had before a rename count too: `/msg #Team Two` for a group renamed from
+  // `Team Two` is that group, not `Team` and the text "Two" (a trial's message went to
+  // another group called `team`).
+  const groups = state.groups.all();
+  const names = new Set(
+    groups.flatMap((g) => [g.name, ...(g.formerNames ?? []).map((f) => f.name)]).map(groupNameKey),
+  );
   // Names neither start nor end with a space (groupNameProblem): a name ends before a space.
   const ends = [...body.matchAll(/\s/g)].map((m) => m.index).reverse();
   for (const end of [body.length, ...ends]) {

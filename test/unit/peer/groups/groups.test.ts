@@ -271,6 +271,11 @@ describe('groups in the client core', () => {
       e.message === "group: no group of mine is 'team' (renamed 'Team Two' by alice)";
     assert.throws(() => bob.groups.info('team'), hinted);
     assert.throws(() => bob.groups.send('#team', 'hi'), hinted);
+    // The renamer reads it as theirs.
+    assert.throws(
+      () => alice.groups.info('team'),
+      (e) => isNatterError(e) && /\(renamed 'Team Two' by you\)$/.test(e.message),
+    );
     assert.deepEqual(bob.groups.info('Team Two').formerNames, [{ name: 'team', by: 'alice' }]);
     await hub.restart(bob);
     assert.throws(() => bob.groups.info('team'), hinted);
