@@ -40,11 +40,18 @@ export function groupInsteadHint(
 ): string {
   const wanted = groupNameKey(bareGroupName(name));
   const group = groups.find((g) => groupNameKey(g.name) === wanted);
-  if (group === undefined) return '';
-  const ref = /^[\p{L}\p{N}._-]+$/u.test(group.name)
-    ? group.name
-    : group.groupId.slice(0, SHORT_GROUP_ID_DIGITS);
-  return `; ${groupLabel(group.name)} is a group: ${command(ref)}`;
+  // A name one of my groups had before a rename: that group, under its name now.
+  const renamed = groups.find((g) =>
+    (g.formerNames ?? []).some((f) => groupNameKey(f.name) === wanted),
+  );
+  const found = group ?? renamed;
+  if (found === undefined) return '';
+  const ref = /^[\p{L}\p{N}._-]+$/u.test(found.name)
+    ? found.name
+    : found.groupId.slice(0, SHORT_GROUP_ID_DIGITS);
+  if (group === undefined)
+    return `; a group of mine was called that, now ${groupLabel(found.name)}: ${command(ref)}`;
+  return `; ${groupLabel(found.name)} is a group: ${command(ref)}`;
 }
 
 function roleText(g: GroupInfo): string {

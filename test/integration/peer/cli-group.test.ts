@@ -166,6 +166,12 @@ describe('cli groups against a real relay', function () {
       old.stderr,
       /no group of mine is 'team' \(renamed 'ops' by alice\) \(E_UNKNOWN_GROUP\)\n$/,
     );
+    // `history NAME` takes names of people: the old group name is pointed to the group.
+    const history = await as('c', ['history', 'team']);
+    assert.match(
+      history.stderr,
+      /a group of mine was called that, now #ops: natter history '#ops'/,
+    );
     assert.match((await ok('b', ['group', 'list'])).stdout, /not a member/);
     const known = await as('b', ['send', '--group', 'team', 'and now?']);
     assert.equal(errorCode(known), 'E_NOT_GROUP_MEMBER', 'refused before it is sent');
