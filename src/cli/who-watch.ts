@@ -77,13 +77,19 @@ export class WatchStream {
     return this.heard !== null;
   }
 
-  /** Handing over, and everyone listed is heard again as listed: settling says nothing of them. */
+  /**
+   * Handing over, and everyone listed is heard again from where they were listed (the same
+   * key, sources and address): the new holder has caught up on who is there, so settling says
+   * only what they changed themselves. A status changed while no one held the profile, or
+   * before the holder was watched through, is such a change: waiting for it to be heard "as
+   * listed" waited for what the holder would never say, and held the stream back meanwhile.
+   */
   caughtUp(): boolean {
     const heard = this.heard;
     if (heard === null) return false;
     for (const [id, before] of this.shown) {
       const now = heard.get(id);
-      if (now === undefined || now.left !== undefined || !samePeer(before, now.peer)) return false;
+      if (now === undefined || now.left !== undefined || !samePlace(before, now.peer)) return false;
     }
     return true;
   }
@@ -108,6 +114,11 @@ export class WatchStream {
       if (!this.shown.has(id) && now.left === undefined)
         this.change({ kind: 'peer', type: 'join', peer: now.peer });
   }
+}
+
+/** Heard with the same key, from the same sources and address: what a holder catches up on. */
+function samePlace(a: OnlinePeer, b: OnlinePeer): boolean {
+  return a.fingerprint === b.fingerprint && a.source === b.source && a.address === b.address;
 }
 
 /** What a line of the watch shows of a peer is the same. */

@@ -167,6 +167,53 @@ describe('cli: who --watch steps aside', function () {
     }
   });
 
+  /** carol's last line in `w`'s stream: `type carol status`. */
+  const carolNow = (lines: WatchLine[]) => {
+    const last = lines.filter((l) => l.pseudonym === 'carol').at(-1) as
+      | (WatchLine & { status: string })
+      | undefined;
+    return last === undefined ? 'none' : `${last.type} carol ${last.status}`;
+  };
+
+  // The QA trial's case: changes made while the watcher let the profile go, 0.5-2 s after
+  // the client was started, stayed unprinted while the client ran.
+  for (const what of ['status', 'leave'] as const)
+    it(`shows carol's ${what === 'status' ? 'change of status' : 'leaving'} made while a client took the profile from it, while the client runs`, async () => {
+      const w = watch();
+      await waitFor(
+        () => w.lines.some((l) => l.pseudonym === 'carol' && l.source === 'both'),
+        10_000,
+        'carol on the LAN and at the relay',
+      );
+      await servedBy('alice', true, 5_000);
+      let quit: (s: string) => void = () => undefined;
+      const running = as('alice', ['inbox', '--follow'], {
+        stop: new Promise<string>((resolve) => {
+          quit = resolve;
+        }),
+      });
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        if (what === 'leave') await carol.logout();
+        else await carol.setStatus('away', 'x');
+        // The step-aside grace (2 s), then re-attaching through the client: a status is
+        // printed once the client lists carol from where she was; a leave, which no one
+        // hears again, when the handover times out (WHO_CONNECT_MS).
+        const expected = what === 'leave' ? 'leave carol online' : 'update carol away';
+        await waitFor(
+          () => carolNow(w.lines) === expected,
+          what === 'leave' ? 12_000 : 4_500,
+          `${expected}, seen through the client (${carolNow(w.lines)})`,
+        );
+        await servedBy('alice', false, 1_000);
+      } finally {
+        quit('SIGINT');
+        assert.equal((await running).code, 0);
+        w.stop();
+        assert.equal((await w.done).code, 0);
+      }
+    });
+
   it('names the watcher holding the profile when it cannot step aside for the command', async () => {
     const w = watch();
     await waitFor(() => existsSync(socket()), 10_000, 'the watcher serving the profile');

@@ -4,7 +4,9 @@
  * listed, so a script sees no one leave and come back, and no one listed twice.
  */
 import assert from 'node:assert/strict';
-import { type Change, NOT_HEARD, WatchStream } from '../../../src/cli/who-watch.js';
+import type { CliContext } from '../../../src/cli/context.js';
+import type { ControlClient } from '../../../src/cli/control.js';
+import { type Change, NOT_HEARD, WatchStream, watchThrough } from '../../../src/cli/who-watch.js';
 import type { OnlinePeer } from '../../../src/peer/index.js';
 
 const peer = (name: string, over: Partial<OnlinePeer> = {}): OnlinePeer => ({
@@ -102,5 +104,84 @@ describe('cli who --watch: the stream re-attached through a new holder', () => {
     stream.settle();
     assert.deepEqual(said(printed), [], 'no one left or came back');
     assert.equal(stream.handingOver, false);
+  });
+});
+
+/**
+ * A running client's control connection as watchThrough uses it: the answer to 'watch' (its
+ * list), then the lines pushed with push(); end() closes it.
+ */
+function fakeControl(peers: OnlinePeer[]) {
+  const lines: (Record<string, unknown> | null)[] = [];
+  let waiting: ((line: Record<string, unknown> | null) => void) | null = null;
+  const push = (line: Record<string, unknown> | null) => {
+    if (waiting === null) lines.push(line);
+    else {
+      const w = waiting;
+      waiting = null;
+      w(line);
+    }
+  };
+  const control = {
+    request: async () => ({ ok: true, peers }),
+    next: () =>
+      lines.length > 0
+        ? Promise.resolve(lines.shift() ?? null)
+        : new Promise((resolve) => {
+            waiting = resolve;
+          }),
+    close: () => push(null),
+  };
+  return {
+    control: control as unknown as ControlClient,
+    push: (line: Record<string, unknown>) => push(line),
+    end: () => push(null),
+  };
+}
+
+const neverStopped = { stopped: () => new Promise<string>(() => undefined) } as CliContext;
+
+describe('cli who --watch: a change made while the profile changed holders', () => {
+  it('is printed as soon as the new holder lists everyone from where they were, not at the timeout', async () => {
+    const printed: Change[] = [];
+    const stream = new WatchStream((c) => printed.push(c));
+    for (const name of ['bob', 'carol'])
+      stream.change({ kind: 'peer', type: 'join', peer: peer(name) });
+    printed.length = 0;
+    stream.handover();
+
+    // carol went away before the watch attached: the holder lists her away, and says no more.
+    const held = fakeControl([peer('bob'), peer('carol', { status: 'away', statusText: 'x' })]);
+    const through = watchThrough(neverStopped, held.control, stream);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(said(printed), ['update carol away'], 'what the holder sees, at once');
+    assert.equal(stream.handingOver, false);
+    held.push({ event: 'roster:change', type: 'leave', peer: peer('bob'), reason: 'bye' });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(
+      said(printed),
+      ['update carol away', 'leave bob online (bye)'],
+      'live after it',
+    );
+    held.end();
+    assert.equal(await through, 'gone');
+  });
+
+  it('waits while the new holder has heard someone only on the LAN, and says nothing then of them', async () => {
+    const printed: Change[] = [];
+    const stream = new WatchStream((c) => printed.push(c));
+    stream.change({ kind: 'peer', type: 'join', peer: peer('carol') });
+    printed.length = 0;
+    stream.handover();
+
+    const held = fakeControl([peer('carol', { source: 'lan', status: 'away' })]);
+    const through = watchThrough(neverStopped, held.control, stream);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(said(printed), [], 'the holder is still connecting to its relay');
+    held.push({ event: 'roster:change', type: 'update', peer: peer('carol', { status: 'away' }) });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(said(printed), ['update carol away']);
+    held.end();
+    assert.equal(await through, 'gone');
   });
 });
