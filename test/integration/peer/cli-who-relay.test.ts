@@ -12,18 +12,12 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NatterClient } from '../../../src/peer/client.js';
 import { profileCli } from '../../helpers/cli.js';
-import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
+import type { TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
-import { freeUdpPort, waitFor } from '../presence/helpers.js';
+import { presenceRelay, watchJson } from '../../helpers/who-watch.js';
+import { waitFor } from '../presence/helpers.js';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
-
-interface WatchLine {
-  type: string;
-  pseudonym: string;
-  source: string;
-  reason?: string;
-}
 
 describe('cli: who --watch through the relay', function () {
   this.timeout(30_000);
@@ -33,17 +27,8 @@ describe('cli: who --watch through the relay', function () {
   let children: ChildProcess[];
 
   beforeEach(async () => {
-    const port = await freeUdpPort();
-    relay = await startTestRelay({
-      presence: { port, extraTargets: ['127.255.255.255'], broadcastInterfaces: false },
-    });
+    ({ relay, env } = await presenceRelay());
     dir = await makeTempDir();
-    env = {
-      NATTER_PRESENCE: '1',
-      NATTER_PRESENCE_PORT: String(port),
-      NATTER_PRESENCE_TARGETS: '127.255.255.255',
-      NATTER_PRESENCE_INTERFACES: '0',
-    };
     children = [];
   });
 
@@ -76,20 +61,7 @@ describe('cli: who --watch through the relay', function () {
     );
     children.push(carol);
 
-    const lines: WatchLine[] = [];
-    let buffered = '';
-    let stop: (s: string) => void = () => undefined;
-    const watching = as('alice', ['who', '--watch', '--json'], {
-      stop: new Promise<string>((resolve) => {
-        stop = resolve;
-      }),
-      onStdout: (chunk) => {
-        buffered += chunk;
-        const parts = buffered.split('\n');
-        buffered = parts.pop() ?? '';
-        for (const l of parts) if (l.length > 0) lines.push(JSON.parse(l) as WatchLine);
-      },
-    });
+    const { lines, stop, done: watching } = watchJson(as, 'alice');
     await waitFor(
       () => lines.some((l) => l.pseudonym === 'carol' && l.type === 'join'),
       15_000,
@@ -108,7 +80,7 @@ describe('cli: who --watch through the relay', function () {
     assert.ok(elapsed < 1_500);
     assert.equal(lines.find((l) => l.type === 'leave')?.reason, 'relay-gone');
 
-    stop('SIGINT');
+    stop();
     const r = await watching;
     assert.equal(r.code, 0, r.stderr);
   });
@@ -201,20 +173,7 @@ describe('cli: who --watch through the relay', function () {
         }),
       });
       await waitFor(() => existsSync(join(dir, 'alice', 'control.sock')), 5_000, 'the socket');
-      const lines: WatchLine[] = [];
-      let buffered = '';
-      let stop: (s: string) => void = () => undefined;
-      const watching = as('alice', ['who', '--watch', '--json'], {
-        stop: new Promise<string>((resolve) => {
-          stop = resolve;
-        }),
-        onStdout: (chunk) => {
-          buffered += chunk;
-          const parts = buffered.split('\n');
-          buffered = parts.pop() ?? '';
-          for (const l of parts) if (l.length > 0) lines.push(JSON.parse(l) as WatchLine);
-        },
-      });
+      const { lines, stop, done: watching } = watchJson(as, 'alice');
       await waitFor(
         () => lines.some((l) => l.pseudonym === 'carol' && l.source === 'both'),
         10_000,
@@ -237,7 +196,7 @@ describe('cli: who --watch through the relay', function () {
         5_000,
         'carol to leave, seen by the watch on its own',
       );
-      stop('SIGINT');
+      stop();
       const r = await watching;
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /the running client stopped; watching on our own/);

@@ -13,18 +13,12 @@ import { join } from 'node:path';
 import { PROFILE_LOCK_WAIT_MS } from '../../../src/cli/context.js';
 import { watcherHolding } from '../../../src/cli/control-holder.js';
 import { NatterClient } from '../../../src/peer/client.js';
-import type { CliOptions, CliRun } from '../../helpers/cli.js';
+import type { CliOptions } from '../../helpers/cli.js';
 import { profileCli } from '../../helpers/cli.js';
-import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
+import type { TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
-import { freeUdpPort, waitFor } from '../presence/helpers.js';
-
-interface WatchLine {
-  type: string;
-  pseudonym: string;
-  source: string;
-  reason?: string;
-}
+import { presenceRelay, type WatchLine, watchJson } from '../../helpers/who-watch.js';
+import { waitFor } from '../presence/helpers.js';
 
 describe('cli: who --watch steps aside', function () {
   this.timeout(40_000);
@@ -34,17 +28,8 @@ describe('cli: who --watch steps aside', function () {
   let carol: NatterClient;
 
   beforeEach(async () => {
-    const port = await freeUdpPort();
-    relay = await startTestRelay({
-      presence: { port, extraTargets: ['127.255.255.255'], broadcastInterfaces: false },
-    });
+    ({ relay, env } = await presenceRelay());
     dir = await makeTempDir();
-    env = {
-      NATTER_PRESENCE: '1',
-      NATTER_PRESENCE_PORT: String(port),
-      NATTER_PRESENCE_TARGETS: '127.255.255.255',
-      NATTER_PRESENCE_INTERFACES: '0',
-    };
     for (const name of ['alice', 'carol']) {
       const init = await as(name, ['init', '--name', name]);
       assert.equal(init.code, 0, init.stderr);
@@ -52,7 +37,11 @@ describe('cli: who --watch steps aside', function () {
     carol = await NatterClient.open({
       profileDir: join(dir, 'carol'),
       relay: { host: relay.host, port: relay.port },
-      presence: { port, extraTargets: ['127.255.255.255'], broadcastInterfaces: false },
+      presence: {
+        port: Number(env.NATTER_PRESENCE_PORT),
+        extraTargets: ['127.255.255.255'],
+        broadcastInterfaces: false,
+      },
     });
     await carol.connect();
   });
@@ -84,27 +73,7 @@ describe('cli: who --watch steps aside', function () {
   }
 
   /** `who --watch --json` (alice's), its lines parsed as they come. */
-  function watch(
-    who = 'alice',
-    options: CliOptions = {},
-  ): { lines: WatchLine[]; stop: () => void; done: Promise<CliRun> } {
-    const lines: WatchLine[] = [];
-    let buffered = '';
-    let stop: (s: string) => void = () => undefined;
-    const done = as(who, ['who', '--watch', '--json'], {
-      ...options,
-      stop: new Promise<string>((resolve) => {
-        stop = resolve;
-      }),
-      onStdout: (chunk) => {
-        buffered += chunk;
-        const parts = buffered.split('\n');
-        buffered = parts.pop() ?? '';
-        for (const l of parts) if (l.length > 0) lines.push(JSON.parse(l) as WatchLine);
-      },
-    });
-    return { lines, stop: () => stop('SIGINT'), done };
-  }
+  const watch = (who = 'alice', options: CliOptions = {}) => watchJson(as, who, options);
 
   const said = (lines: WatchLine[]) => lines.map((l) => `${l.type} ${l.pseudonym} ${l.source}`);
 
