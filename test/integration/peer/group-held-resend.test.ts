@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { Groups } from '../../../src/peer/groups/groups.js';
 import { heldCost } from '../../../src/peer/groups/held.js';
 import { nextEvent } from '../../helpers/events.js';
+import { labBacklog } from '../../helpers/group-backlog.js';
 import { type NatsNode, natsServerPath, startNats } from '../../helpers/nats.js';
 import type { TestProfile } from '../../helpers/profile.js';
 import type { TestRelay } from '../../helpers/relay.js';
@@ -70,21 +71,10 @@ function scenario(relays: (world: World) => Promise<{ near: TestRelay; far: Test
     lines: string[];
     sybilProfile: TestProfile;
   }> {
-    const { near, far } = await relays(world);
-    const quinn = await world.client('quinn', near);
-    const rupert = await world.client('rupert', near);
-    const sybil = await world.client('sybil', far);
-    await Promise.all([quinn.connect(), rupert.connect(), sybil.connect()]);
-    const sybilProfile = sybil.profile;
-    await sybil.close();
-    const joined = nextEvent(rupert, 'group:changed');
-    await quinn.createGroup('lab', ['rupert', 'sybil']);
-    await joined;
-    const lines = Array.from({ length: LINES }, (_, i) => String(i + 1));
-    for (const line of lines) await rupert.sendToGroup('lab', line);
-    assert.ok(await rupert.flush(60_000), 'every line on the relay');
+    const at = await relays(world);
+    const { quinn, rupert, sybilProfile, lines } = await labBacklog(world, at, LINES);
     await Promise.all([quinn.close(), rupert.close()]);
-    return { far, lines, sybilProfile };
+    return { far: at.far, lines, sybilProfile };
   }
 
   it('takes the messages after the stop in the same session once the key came, in order, once each', async () => {

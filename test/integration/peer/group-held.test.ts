@@ -11,8 +11,8 @@ import assert from 'node:assert/strict';
 import { heldCost } from '../../../src/peer/groups/held.js';
 import type { NatterClient } from '../../../src/peer/index.js';
 import { RELAY_FEATURE_GROUP_RESEND } from '../../../src/wire/limits.js';
-import { nextEvent } from '../../helpers/events.js';
 import { forgeRelayFrames } from '../../helpers/forging-relay.js';
+import { labBacklog } from '../../helpers/group-backlog.js';
 import { removeTempDirs } from '../../helpers/tmp.js';
 import { testWorld } from '../../helpers/world.js';
 
@@ -38,18 +38,7 @@ describe('a group backlog larger than what waits for its key (integration, loopb
   /** quinn makes #lab with rupert and sybil, sybil away; rupert sends `n` lines. */
   async function backlog(n: number) {
     const relay = await world.relayOn();
-    const quinn = await world.client('quinn', relay);
-    const rupert = await world.client('rupert', relay);
-    const sybil = await world.client('sybil', relay);
-    await Promise.all([quinn.connect(), rupert.connect(), sybil.connect()]);
-    const sybilProfile = sybil.profile;
-    await sybil.close();
-    const joined = nextEvent(rupert, 'group:changed');
-    await quinn.createGroup('lab', ['rupert', 'sybil']);
-    await joined;
-    const lines = Array.from({ length: n }, (_, i) => String(i + 1));
-    for (const line of lines) await rupert.sendToGroup('lab', line);
-    assert.ok(await rupert.flush(60_000), 'every line on the relay');
+    const { sybilProfile, lines } = await labBacklog(world, { near: relay, far: relay }, n);
     return { relay, sybilProfile, lines };
   }
 
