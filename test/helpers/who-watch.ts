@@ -3,6 +3,7 @@
  * and the environment that points the CLI's presence at it, and a `who --watch --json`
  * run whose lines are parsed as they come.
  */
+import { NatterClient } from '../../src/peer/client.js';
 import { freeUdpPort } from '../integration/presence/helpers.js';
 import type { CliOptions, CliRun, profileCli } from './cli.js';
 import { startTestRelay, type TestRelay } from './relay.js';
@@ -52,4 +53,21 @@ export function watchJson(
     },
   });
   return { lines, stop: () => stop('SIGINT'), done };
+}
+
+/** The client of `profileDir` on `relay` and on the LAN that `presenceRelay()`'s env names. */
+export function openOnBoth(
+  profileDir: string,
+  relay: TestRelay,
+  env: Record<string, string>,
+): Promise<NatterClient> {
+  return NatterClient.open({
+    profileDir,
+    relay: { host: relay.host, port: relay.port },
+    presence: {
+      port: Number(env.NATTER_PRESENCE_PORT),
+      extraTargets: ['127.255.255.255'],
+      broadcastInterfaces: false,
+    },
+  });
 }

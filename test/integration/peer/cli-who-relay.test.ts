@@ -14,7 +14,7 @@ import { NatterClient } from '../../../src/peer/client.js';
 import { profileCli } from '../../helpers/cli.js';
 import type { TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
-import { presenceRelay, watchJson } from '../../helpers/who-watch.js';
+import { openOnBoth, presenceRelay, watchJson } from '../../helpers/who-watch.js';
 import { waitFor } from '../presence/helpers.js';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
@@ -119,15 +119,7 @@ describe('cli: who --watch through the relay', function () {
 
   it('hears the LAN beside the relay: a peer on both is listed as both, and on the LAN alone with the relay down', async () => {
     await initAll(['alice', 'carol']);
-    const carol = await NatterClient.open({
-      profileDir: join(dir, 'carol'),
-      relay: { host: relay.host, port: relay.port },
-      presence: {
-        port: Number(env.NATTER_PRESENCE_PORT),
-        extraTargets: ['127.255.255.255'],
-        broadcastInterfaces: false,
-      },
-    });
+    const carol = await openOnBoth(join(dir, 'carol'), relay, env);
     try {
       await carol.connect();
       const both = await as('alice', ['who', '--json', '--wait', '500']);
@@ -154,15 +146,7 @@ describe('cli: who --watch through the relay', function () {
 
   it('keeps watching on its own when the running client it watched through quits', async () => {
     await initAll(['alice', 'carol']);
-    const carol = await NatterClient.open({
-      profileDir: join(dir, 'carol'),
-      relay: { host: relay.host, port: relay.port },
-      presence: {
-        port: Number(env.NATTER_PRESENCE_PORT),
-        extraTargets: ['127.255.255.255'],
-        broadcastInterfaces: false,
-      },
-    });
+    const carol = await openOnBoth(join(dir, 'carol'), relay, env);
     try {
       await carol.connect();
       // alice's running client (as a chat): `who --watch` goes through its control socket.

@@ -12,12 +12,12 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PROFILE_LOCK_WAIT_MS } from '../../../src/cli/context.js';
 import { watcherHolding } from '../../../src/cli/control-holder.js';
-import { NatterClient } from '../../../src/peer/client.js';
+import type { NatterClient } from '../../../src/peer/client.js';
 import type { CliOptions } from '../../helpers/cli.js';
 import { profileCli } from '../../helpers/cli.js';
 import type { TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
-import { presenceRelay, type WatchLine, watchJson } from '../../helpers/who-watch.js';
+import { openOnBoth, presenceRelay, type WatchLine, watchJson } from '../../helpers/who-watch.js';
 import { waitFor } from '../presence/helpers.js';
 
 describe('cli: who --watch steps aside', function () {
@@ -34,15 +34,7 @@ describe('cli: who --watch steps aside', function () {
       const init = await as(name, ['init', '--name', name]);
       assert.equal(init.code, 0, init.stderr);
     }
-    carol = await NatterClient.open({
-      profileDir: join(dir, 'carol'),
-      relay: { host: relay.host, port: relay.port },
-      presence: {
-        port: Number(env.NATTER_PRESENCE_PORT),
-        extraTargets: ['127.255.255.255'],
-        broadcastInterfaces: false,
-      },
-    });
+    carol = await openOnBoth(join(dir, 'carol'), relay, env);
     await carol.connect();
   });
 
