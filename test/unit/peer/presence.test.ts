@@ -277,15 +277,20 @@ describe('client presence (in-memory LAN, injected clock)', () => {
     assert.equal(alice.changes.at(-1)?.reason, 'relay-gone');
   });
 
-  it('drops only relay-sourced entries when the relay link goes', async () => {
+  /** alice, with bob on her LAN and at the relay, and carol at the relay only. */
+  async function withBobOnBothCarolAtRelay() {
     const alice = await node('alice', '10.0.0.1');
     const bob = await node('bob', '10.0.0.2');
-    const carol = makePeer('carol');
     alice.presence.onRelayRoster({
       type: 'roster-update',
       full: true,
-      entries: [entry(bob.peer), entry(carol)],
+      entries: [entry(bob.peer), entry(makePeer('carol'))],
     });
+    return alice;
+  }
+
+  it('drops only relay-sourced entries when the relay link goes', async () => {
+    const alice = await withBobOnBothCarolAtRelay();
     alice.presence.onRelayOffline();
     assert.deepEqual(
       alice.presence.online().map((p) => [p.pseudonym, p.source]),
@@ -298,14 +303,7 @@ describe('client presence (in-memory LAN, injected clock)', () => {
   });
 
   it('reports nothing of its own going once stopped: the relay entries its link took are not peers leaving', async () => {
-    const alice = await node('alice', '10.0.0.1');
-    const bob = await node('bob', '10.0.0.2');
-    const carol = makePeer('carol');
-    alice.presence.onRelayRoster({
-      type: 'roster-update',
-      full: true,
-      entries: [entry(bob.peer), entry(carol)],
-    });
+    const alice = await withBobOnBothCarolAtRelay();
     const before = alice.changes.length;
     // Logging out: presence stops, then the link goes (client.ts logout()).
     await alice.presence.stop();
