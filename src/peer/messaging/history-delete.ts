@@ -18,6 +18,8 @@
  * with every key that points at them, so the store is whole after any batch (the
  * history just starts later); the marker goes last. A process that died midway finds
  * the marker when the profile is next opened, and finishes (resumeHistoryDeletions()).
+ * Then the conversation's ranges are compacted, so the text leaves the files on disk
+ * (compactDeleted()).
  */
 import { toHex, utf8 } from '../../util/bytes.js';
 import type { ConversationId } from '../conversations/ids.js';
@@ -84,7 +86,21 @@ export async function deleteHistory(
   await p.store.write([putJson(marker, { conversation, beforeMs } satisfies Marker)]);
   const done = await walk(p, conversation, beforeMs, await unreadMarks(p.store, conversation));
   await p.store.write([del(marker)]);
+  if (done.messages + done.events > 0) await compactDeleted(p.store, conversation);
   return done;
+}
+
+/**
+ * What was deleted leaves the database's files too, not only what it reads: LevelDB keeps
+ * a deleted value in its log and tables until a compaction passes over it, which may be
+ * months away in a quiet profile. The conversation's two ranges hold every byte of its
+ * text (the keys pointing at them hold only keys). A compaction that fails leaves the
+ * deletion done, as it is; LevelDB's own compactions pass there in time.
+ */
+async function compactDeleted(store: PeerStore, conversation: ConversationId): Promise<void> {
+  for (const prefix of [messagesPrefix(conversation), eventsPrefix(conversation)]) {
+    await store.kv.compact({ gte: prefix, lt: `${prefix}\xff` }).catch(() => {});
+  }
 }
 
 /** Finishes the deletions a process that died left under way (their markers). */
