@@ -152,6 +152,33 @@ export function instrument(peers: Peer[], probes: Probes = {}) {
   };
 }
 
+/**
+ * Logs `id` in on a new connection and counts (and acks) every delivery to it, the first
+ * ones too: counting starts before the login, because the relay's first deliveries can
+ * come in the same read as the Ready, and RawClient hands a read's frames out before the
+ * login's caller runs again. Counting after the login, the drain lost the 148 that fit in
+ * one 64 KiB read behind the Ready and its roster on a loaded machine, unacked, and waited
+ * its 120 s for them (docs/decisions.md, "A drain that stopped short").
+ */
+export async function loginCounting(
+  relay: RelayAddress,
+  id: Identity,
+  name: string,
+  send: SendTemplate,
+): Promise<{ client: RawClient } & ReturnType<typeof instrument>> {
+  const client = await RawClient.connect(relay.port, { plain: relay.plain });
+  client.keep = false;
+  const counting = instrument([{ client, send, inflight: 0 }]);
+  try {
+    await client.logIn(id, name, 'login');
+  } catch (err) {
+    counting.stop();
+    client.close();
+    throw err;
+  }
+  return { client, ...counting };
+}
+
 /** What one open-loop phase saw: every latency, unsorted. */
 export interface PacedRaw {
   sent: number;

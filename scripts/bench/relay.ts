@@ -50,6 +50,7 @@ import {
   clock,
   connectPeers,
   instrument,
+  loginCounting,
   nextCounter,
   type PacedRaw,
   type Peer,
@@ -264,10 +265,8 @@ async function drain(relay: RelayProcess, total: number) {
   // VmHWM so far is the fill phase's peak; the drain's own peak is sampled below.
   const filled = await relay.memory();
   const t0 = performance.now();
-  const { client } = await RawClient.login(relay.port, target, 'drain-target', 'login', plain);
-  client.keep = false;
-  const reader: Peer = { client, send: senders[0]!.send, inflight: 0 };
-  const { counters: got, stop } = instrument([reader]);
+  const read = await loginCounting(relay, target, 'drain-target', senders[0]!.send);
+  const { client, counters: got, stop } = read;
   let peak = filled.rssMb;
   while (got.delivered < total) {
     await sleep(100);

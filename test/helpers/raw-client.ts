@@ -196,9 +196,24 @@ export class RawClient {
     options: RawConnectOptions = {},
   ): Promise<{ client: RawClient; ready: FrameOf<'ready'> }> {
     const client = await RawClient.connect(port, options);
-    const challenge = await client.hello();
-    client.send(client.authFrame(challenge, id, pseudonym, mode, options.card, options.quiet));
-    const reply = await client.next(
+    return { client, ready: await client.logIn(id, pseudonym, mode, options) };
+  }
+
+  /**
+   * Handshake and register (or log in) on this connection; resolves with the Ready frame.
+   * Frames that come right behind the Ready (stored mail) may be read in the same chunk,
+   * before the caller's next line runs: a caller that counts them sets `onFrame` or
+   * `onRawFrame` before this, or takes them from `frames`.
+   */
+  async logIn(
+    id: Identity,
+    pseudonym: string,
+    mode: 'register' | 'login' = 'register',
+    options: Pick<RawConnectOptions, 'readyTimeoutMs' | 'card' | 'quiet'> = {},
+  ): Promise<FrameOf<'ready'>> {
+    const challenge = await this.hello();
+    this.send(this.authFrame(challenge, id, pseudonym, mode, options.card, options.quiet));
+    const reply = await this.next(
       (f) => f.type === 'ready' || f.type === 'error',
       options.readyTimeoutMs,
     );
@@ -207,7 +222,7 @@ export class RawClient {
         code: reply.type === 'error' ? reply.code : 'E_UNEXPECTED',
       });
     }
-    return { client, ready: reply };
+    return reply;
   }
 
   async hello(): Promise<FrameOf<'challenge'>> {
