@@ -28,6 +28,7 @@ import {
   writeItems,
 } from './outbound-writes.js';
 import { RosterSpans } from './roster-spans.js';
+import { WritesInFlight } from './writes-in-flight.js';
 
 export { type KeptAckCode, mayWait, OUTBOUND_DELAYED_MAX_FRAMES } from './kept-acks.js';
 export { OUTBOUND_JOIN_MAX_BYTES, OUTBOUND_PIECE_BYTES } from './outbound-writes.js';
@@ -58,27 +59,27 @@ export class Outbound implements Flushable {
     return this.queuedBytes + this.restBytes + this.stream.writableLength;
   }
 
-  /** Bytes handed to the stream since the connection opened (each write, each piece). */
-  private handed = 0;
-  /** Of those, the bytes of writes the stream has completed (the kernel took them). */
-  private taken = 0;
-  /** The size of each write not completed yet, in order (from `inFlightAt`). */
-  private inFlight: number[] = [];
-  private inFlightAt = 0;
+  /** The writes handed to the stream and not completed yet, and the bytes handed and taken. */
+  private readonly writes = new WritesInFlight();
+  /**
+   * A write left bytes in the stream below its high-water mark, so no 'drain' will say when
+   * they leave: `flushed` runs when the last write completes. A catch-up stopped by its push
+   * budget (maxSessionBufferedBytes) for those bytes alone waited for nothing otherwise.
+   */
+  private flushWhenTaken = false;
 
-  private handOff(bytes: number): void {
-    this.handed += bytes;
-    this.inFlight.push(bytes);
+  /** After a write: whether the stream kept bytes that no 'drain' will announce. */
+  private watchTaken(): void {
+    if (this.stream.writableLength > 0 && !this.stream.writableNeedDrain) {
+      this.flushWhenTaken = true;
+    }
   }
 
   /** A write's callback: writes complete in order. */
   private readonly written = (): void => {
-    const q = this.inFlight;
-    this.taken += q[this.inFlightAt++] ?? 0;
-    if (this.inFlightAt >= q.length) {
-      this.inFlight = [];
-      this.inFlightAt = 0;
-    }
+    if (!this.writes.completed() || !this.flushWhenTaken || this.stream.destroyed) return;
+    this.flushWhenTaken = false;
+    this.flushed();
   };
   /** Where roster frames lie in this connection's output. */
   private readonly roster = new RosterSpans();
@@ -89,9 +90,9 @@ export class Outbound implements Flushable {
    * until the kernel took them.
    */
   queueRoster(frames: readonly Buffer[]): void {
-    const start = this.handed + this.queuedBytes + this.restBytes;
+    const start = this.writes.handed + this.queuedBytes + this.restBytes;
     for (const framed of frames) this.queueFramed(framed);
-    this.roster.add(start, this.handed + this.queuedBytes + this.restBytes);
+    this.roster.add(start, this.writes.handed + this.queuedBytes + this.restBytes);
   }
 
   /**
@@ -101,7 +102,7 @@ export class Outbound implements Flushable {
    * size for a moment, and the relay shed sessions for it (docs/decisions.md).
    */
   get rosterBytes(): number {
-    return this.roster.queued(this.taken);
+    return this.roster.queued(this.writes.taken);
   }
 
   /** bufferedBytes but the roster's: what this connection holds of its own. */
@@ -151,8 +152,9 @@ export class Outbound implements Flushable {
    */
   private writeNow(body: Uint8Array): void {
     const bytes = wireBytes(body);
-    this.handOff(bytes);
+    this.writes.handOff(bytes);
     this.stream.write(join([body], 0, 1, bytes), this.written);
+    this.watchTaken();
     this.flushedOwed = true; // mayWriteNow: none was owed
     setImmediate(this.flushedSoon);
   }
@@ -208,7 +210,7 @@ export class Outbound implements Flushable {
     const rest = this.rest.slice(this.restAt);
     const bytes = this.restBytes;
     this.dropRest();
-    this.handOff(bytes);
+    this.writes.handOff(bytes);
     writeItems(this.stream, rest, bytes, this.written);
   }
 
@@ -219,8 +221,8 @@ export class Outbound implements Flushable {
     this.flushedOwed = false;
     this.dropRest();
     this.roster.clear();
-    this.inFlight = [];
-    this.inFlightAt = 0;
+    this.writes.clear();
+    this.flushWhenTaken = false;
   }
 
   /** Entries of large turns not written yet, from `restAt` on, in order, and their bytes. */
@@ -240,8 +242,7 @@ export class Outbound implements Flushable {
     const bytes = this.queuedBytes;
     this.queuedBytes = 0;
     if (this.stream.destroyed) {
-      this.handed += bytes; // gone either way: nothing is held for it
-      this.taken += bytes;
+      this.writes.dropped(bytes); // gone either way: nothing is held for it
       return;
     }
     // While the stream asks to wait (a client slower than its output), what comes waits here
@@ -252,8 +253,9 @@ export class Outbound implements Flushable {
       this.restBytes += bytes;
       if (!this.writingPiece && !wait) this.writePiece();
     } else {
-      this.handOff(bytes);
+      this.writes.handOff(bytes);
       writeItems(this.stream, items, bytes, this.written);
+      this.watchTaken();
     }
     this.flushedOwed = false; // this one covers a write made at once
     this.flushed();
@@ -283,12 +285,12 @@ export class Outbound implements Flushable {
       this.restBytes -= bytes;
     }
     this.writingPiece = true;
-    this.handOff(bytes);
+    this.writes.handOff(bytes);
     writeItems(this.stream, piece, bytes, this.pieceWritten);
   }
 
   private readonly pieceWritten = (): void => {
-    this.written();
+    if (this.writes.completed()) this.flushWhenTaken = false; // flushed below
     this.writingPiece = false;
     if (this.stream.destroyed) return;
     if (this.restBytes > 0) this.writePiece();

@@ -398,6 +398,33 @@ describe('relay/outbound: one write per turn, and frames that may wait', () => {
     assert.ok(flushed >= 2);
   });
 
+  it("runs `flushed` once the stream took a write it kept under its high-water mark, which no 'drain' announces", async () => {
+    for (const quiet of [false, true]) {
+      const stream = new SlowRecorder();
+      let flushed = 0;
+      const delayed = quiet ? new DelayedFlush(25, { busy: () => false }) : null;
+      const out = new Outbound(stream as never, () => flushed++, delayed);
+      out.queue(new Uint8Array(1000).fill(1));
+      await turn();
+      assert.equal(stream.writes.length, 1);
+      assert.equal(flushed, 1, 'after the write');
+      assert.equal(out.bufferedBytes, 1002, 'the stream still holds it');
+      assert.equal(stream.writableNeedDrain, false, "under the high-water mark: no 'drain' comes");
+      stream.take();
+      await turn();
+      assert.equal(out.bufferedBytes, 0);
+      // A catch-up that stopped at its push budget for these bytes alone resumes only so.
+      assert.equal(
+        flushed,
+        2,
+        `and once it was taken (${quiet ? 'written at once' : 'at the turn'})`,
+      );
+      stream.take();
+      await turn();
+      assert.equal(flushed, 2, 'once');
+    }
+  });
+
   it('does not write a frame at once past pieces that wait', async () => {
     const stream = new Recorder();
     const quiet = new DelayedFlush(25, { busy: () => false });
