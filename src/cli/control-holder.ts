@@ -12,7 +12,8 @@
  * (openBesideWatcher), so it never waits for a watcher's lock.
  */
 import { isNatterError, NatterError } from '../util/errors.js';
-import { ControlClient, type ControlDispatch, type ControlSession } from './control.js';
+import type { ControlDispatch, ControlSession } from './control.js';
+import { ControlClient } from './control-client.js';
 
 export const WATCHER_HOLDER = 'who --watch';
 

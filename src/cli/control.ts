@@ -14,19 +14,13 @@
  * The kinds, their fields and answers are the table in control-ops.ts. `watch`
  * streams {"event":...} lines after its answer until the connection closes.
  */
-import { chmod, lstat, rm, stat } from 'node:fs/promises';
+import { chmod, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
-import type { OnlinePeer } from '../peer/index.js';
 import { describeError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import { watchStore } from './control-inbox.js';
-import {
-  type AnyControlRequest,
-  type ControlEvent,
-  type ControlTarget,
-  controlDispatch,
-} from './control-ops.js';
+import { type ControlEvent, type ControlTarget, controlDispatch } from './control-ops.js';
 import { CliCode, cliError } from './errors.js';
 import { LineSplitter } from './line-splitter.js';
 
@@ -40,16 +34,6 @@ export const CONTROL_SOCKET_NAME = 'control.sock';
  * (a runaway pipe into --each-line), not attacks.
  */
 export const MAX_CONTROL_LINE_BYTES = 16 * 1024 * 1024;
-
-/** How long a command waits for the running client to answer (it answers in milliseconds). */
-export const CONTROL_TIMEOUT_MS = 3000;
-
-/** `holder` and `step-aside` are a watcher's (control-holder.ts); a client refuses them. */
-export type ControlRequest = AnyControlRequest | { op: 'holder' } | { op: 'step-aside' };
-
-export type ControlAnswer =
-  | { ok: true; peers?: OnlinePeer[] }
-  | { ok: false; code: string; message: string };
 
 export function controlSocketPath(profileDir: string): string {
   return join(profileDir, CONTROL_SOCKET_NAME);
@@ -74,7 +58,7 @@ export type ControlDispatch = (
 ) => Promise<object>;
 
 /** True when only the owner may enter `dir` or use `path` (no group or other bits). */
-const ownerOnly = (mode: number) => (mode & 0o077) === 0;
+export const ownerOnly = (mode: number) => (mode & 0o077) === 0;
 
 /**
  * Listens on `path` (`extend`: a watcher's added kinds, control-holder.ts). The caller holds the profile lock, so a socket file left
@@ -178,123 +162,4 @@ function serve(socket: net.Socket, dispatch: ControlDispatch, log: Logger): void
       write({ ok: false, code, message });
     }
   };
-}
-
-/** A connection to a running client's control socket. */
-export class ControlClient {
-  private readonly lines: string[] = [];
-  private waiting: ((line: string | null) => void) | null = null;
-  private ended = false;
-
-  private constructor(private readonly socket: net.Socket) {
-    socket.setEncoding('utf8');
-    const splitter = new LineSplitter(
-      MAX_CONTROL_LINE_BYTES,
-      (line) => this.push(line),
-      () => socket.destroy(),
-    );
-    socket.on('data', (chunk: string) => splitter.push(chunk));
-    socket.on('close', () => {
-      this.ended = true;
-      this.waiting?.(null);
-      this.waiting = null;
-    });
-    socket.on('error', () => undefined);
-  }
-
-  /**
-   * Connects; E_NOT_RUNNING when no client listens there, E_CONTROL_UNSAFE when the
-   * socket is not this user's alone (then it is not our client's).
-   */
-  static async connect(path: string, profileDir: string): Promise<ControlClient> {
-    const notRunning = (cause: unknown) =>
-      cliError(
-        CliCode.NotRunning,
-        `no natter client is running for profile ${profileDir} (natter inbox --follow or natter chat)`,
-        { cause },
-      );
-    const s = await lstat(path).catch((err: unknown) => {
-      throw notRunning(err);
-    });
-    const uid = process.getuid?.();
-    if (!s.isSocket() || !ownerOnly(s.mode) || (uid !== undefined && s.uid !== uid)) {
-      throw cliError(
-        CliCode.ControlUnsafe,
-        `control: ${path} is not a socket only you can use; not talking to it`,
-      );
-    }
-    return new Promise((resolve, reject) => {
-      const socket = net.connect(path);
-      socket.once('connect', () => {
-        socket.removeAllListeners('error');
-        resolve(new ControlClient(socket));
-      });
-      socket.once('error', (err: NodeJS.ErrnoException) => {
-        socket.destroy();
-        reject(notRunning(err));
-      });
-    });
-  }
-
-  /**
-   * Sends one request and waits for its answer; `timeoutMs` null waits as long as
-   * the connection lasts (a send waiting for the relay, an inbox --follow).
-   */
-  async request(
-    request: ControlRequest,
-    timeoutMs: number | null = CONTROL_TIMEOUT_MS,
-  ): Promise<ControlAnswer> {
-    const line = `${JSON.stringify(request)}\n`;
-    if (Buffer.byteLength(line) > MAX_CONTROL_LINE_BYTES) {
-      throw cliError(
-        CliCode.TooLarge,
-        `control: the request is over the ${MAX_CONTROL_LINE_BYTES}-byte limit of one request to a running client; send it in parts`,
-      );
-    }
-    this.socket.write(line);
-    const answer = await this.next(timeoutMs ?? undefined);
-    if (answer === null) {
-      throw cliError(CliCode.Control, 'control: the running client closed the connection');
-    }
-    return answer as ControlAnswer;
-  }
-
-  /** The next line (parsed), or null once the running client has gone. */
-  async next(timeoutMs?: number): Promise<unknown> {
-    const line = this.lines.shift() ?? (this.ended ? null : await this.wait(timeoutMs));
-    if (line === null) return null;
-    try {
-      return JSON.parse(line);
-    } catch (err) {
-      throw cliError(CliCode.Control, 'control: the running client sent a bad line', {
-        cause: err,
-      });
-    }
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-
-  private wait(timeoutMs: number | undefined): Promise<string | null> {
-    return new Promise((resolve, reject) => {
-      const timer =
-        timeoutMs === undefined
-          ? null
-          : setTimeout(() => {
-              this.waiting = null;
-              reject(cliError(CliCode.Control, 'control: the running client did not answer'));
-            }, timeoutMs);
-      this.waiting = (line) => {
-        if (timer) clearTimeout(timer);
-        this.waiting = null;
-        resolve(line);
-      };
-    });
-  }
-
-  private push(line: string): void {
-    if (this.waiting) this.waiting(line);
-    else this.lines.push(line);
-  }
 }

@@ -12,7 +12,8 @@
  */
 import { isNatterError, NatterError } from '../util/errors.js';
 import { type CliContext, InterruptedError, UsageError } from './context.js';
-import { ControlClient, controlSocketPath } from './control.js';
+import { controlSocketPath } from './control.js';
+import { ControlClient } from './control-client.js';
 import { watcherHolding } from './control-holder.js';
 import {
   type ControlOp,

@@ -11,7 +11,8 @@
 import { type NatterClient, PresenceListener } from '../peer/index.js';
 import { isNatterError } from '../util/errors.js';
 import type { CliContext } from './context.js';
-import { type ControlClient, controlSocketPath, startControlServer } from './control.js';
+import { controlSocketPath, startControlServer } from './control.js';
+import type { ControlClient } from './control-client.js';
 import { watcherDispatch } from './control-holder.js';
 import { presenceNetwork } from './presence.js';
 import { runningClient } from './via-control.js';

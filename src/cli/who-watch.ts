@@ -16,7 +16,7 @@ import {
 import { describeError, isNatterError, NatterError } from '../util/errors.js';
 import { connectRelay } from './connect.js';
 import type { CliContext } from './context.js';
-import type { ControlClient } from './control.js';
+import type { ControlClient } from './control-client.js';
 import { STEP_ASIDE_EVENT } from './control-holder.js';
 import { exists } from './io.js';
 import { canPrompt, PASSPHRASE_HINT } from './passphrase.js';

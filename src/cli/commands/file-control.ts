@@ -8,7 +8,7 @@
 import type { FileTarget, OfferInfo, TransferInfo } from '../../peer/index.js';
 import { NatterError } from '../../util/errors.js';
 import type { CliContext } from '../context.js';
-import type { ControlClient } from '../control.js';
+import type { ControlClient } from '../control-client.js';
 import type { TransferEvent } from '../control-files.js';
 import { CliCode, cliError } from '../errors.js';
 import type { TransferFeed } from '../file-wait.js';

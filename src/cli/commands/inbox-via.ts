@@ -12,7 +12,7 @@
 import { relayStoreLine } from '../../peer/index.js';
 import { isNatterError } from '../../util/errors.js';
 import type { CliContext } from '../context.js';
-import type { ControlClient } from '../control.js';
+import type { ControlClient } from '../control-client.js';
 import type { InboxBatch, StoreView } from '../control-inbox.js';
 import { CliCode } from '../errors.js';
 import { formatMessage, messageJson } from '../format.js';

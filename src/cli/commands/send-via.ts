@@ -7,7 +7,7 @@
 import { relayRefusalError } from '../../peer/index.js';
 import { FAIL_FAST_MS } from '../connect.js';
 import { type CliContext, InterruptedError } from '../context.js';
-import { CONTROL_TIMEOUT_MS } from '../control.js';
+import { CONTROL_TIMEOUT_MS } from '../control-client.js';
 import { CliCode, cliError } from '../errors.js';
 import type { Target } from '../send-input.js';
 import { printStates, report } from '../send-report.js';

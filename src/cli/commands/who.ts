@@ -19,7 +19,7 @@ import { type OnlinePeer, PresenceListener } from '../../peer/index.js';
 import { NatterError } from '../../util/errors.js';
 import { displayWidth } from '../../util/text-width.js';
 import type { CliContext } from '../context.js';
-import type { ControlClient } from '../control.js';
+import type { ControlClient } from '../control-client.js';
 import { clockTime, safeJson, sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';

@@ -4,12 +4,12 @@ import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
 import {
-  ControlClient,
   type ControlServer,
   type ControlTarget,
   MAX_CONTROL_LINE_BYTES,
   startControlServer,
 } from '../../../src/cli/control.js';
+import { ControlClient } from '../../../src/cli/control-client.js';
 import { type OnlinePeer, PeerEvents, type PresenceStatus } from '../../../src/peer/events.js';
 import { isNatterError } from '../../../src/util/errors.js';
 import { silentLogger } from '../../../src/util/logger.js';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import type { CliContext } from '../../../src/cli/context.js';
-import type { ControlClient } from '../../../src/cli/control.js';
+import type { ControlClient } from '../../../src/cli/control-client.js';
 import { type Change, NOT_HEARD, WatchStream, watchThrough } from '../../../src/cli/who-watch.js';
 import type { OnlinePeer } from '../../../src/peer/index.js';
 
