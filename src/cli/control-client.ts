@@ -8,6 +8,7 @@ import type { OnlinePeer } from '../peer/index.js';
 import { MAX_CONTROL_LINE_BYTES, ownerOnly } from './control.js';
 import type { AnyControlRequest } from './control-ops.js';
 import { CliCode, cliError } from './errors.js';
+import { notAnswering } from './holder-file.js';
 import { LineSplitter } from './line-splitter.js';
 
 /** How long a command waits for the running client to answer (it answers in milliseconds). */
@@ -26,7 +27,10 @@ export class ControlClient {
   private waiting: ((line: string | null) => void) | null = null;
   private ended = false;
 
-  private constructor(private readonly socket: net.Socket) {
+  private constructor(
+    private readonly socket: net.Socket,
+    private readonly profileDir: string,
+  ) {
     socket.setEncoding('utf8');
     const splitter = new LineSplitter(
       MAX_CONTROL_LINE_BYTES,
@@ -67,7 +71,7 @@ export class ControlClient {
       const socket = net.connect(path);
       socket.once('connect', () => {
         socket.removeAllListeners('error');
-        resolve(new ControlClient(socket));
+        resolve(new ControlClient(socket, profileDir));
       });
       socket.once('error', (err: NodeJS.ErrnoException) => {
         socket.destroy();
@@ -122,8 +126,9 @@ export class ControlClient {
         timeoutMs === undefined
           ? null
           : setTimeout(() => {
+              // Accepted, and nothing since: stopped or hung, and holding the profile.
               this.waiting = null;
-              reject(cliError(CliCode.Control, 'control: the running client did not answer'));
+              void notAnswering(this.profileDir, timeoutMs).then(reject);
             }, timeoutMs);
       this.waiting = (line) => {
         if (timer) clearTimeout(timer);

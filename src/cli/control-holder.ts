@@ -47,8 +47,13 @@ export function watcherDispatch(inner: ControlDispatch, stepAside: () => void): 
   };
 }
 
-/** Who serves this profile's control socket, when it says: a watcher; null for none or a client. */
-export async function watcherHolding(socketPath: string, profileDir: string) {
+/**
+ * Connects to the profile's control socket and asks who serves it: null when no one does;
+ * `watcher` null for a client (it refuses the question). The question is a probe too: a
+ * holder that accepts and does not answer (stopped, hung) is named now, E_PROFILE_IN_USE
+ * (holder-file.ts), before a request that may wait long (a send waits for the relay).
+ */
+export async function askHolder(socketPath: string, profileDir: string) {
   let control: ControlClient;
   try {
     control = await ControlClient.connect(socketPath, profileDir);
@@ -56,16 +61,28 @@ export async function watcherHolding(socketPath: string, profileDir: string) {
     if (isNatterError(err, 'E_NOT_RUNNING')) return null;
     throw err;
   }
-  // Kept open only when a watcher answers: the caller may ask it to step aside.
-  let holder: Holder | null = null;
   try {
     const answer = (await control.request({ op: 'holder' })) as { ok: boolean } & Partial<Holder>;
-    if (answer.ok && answer.holder === WATCHER_HOLDER && typeof answer.pid === 'number')
-      holder = { holder: answer.holder, pid: answer.pid };
-  } finally {
-    if (holder === null) control.close();
+    const watcher =
+      answer.ok && answer.holder === WATCHER_HOLDER && typeof answer.pid === 'number'
+        ? { holder: answer.holder, pid: answer.pid }
+        : null;
+    return { control, watcher };
+  } catch (err) {
+    control.close();
+    throw err;
   }
-  return holder === null ? null : { control, ...holder };
+}
+
+/** Who serves this profile's control socket, when it says: a watcher; null for none or a client. */
+export async function watcherHolding(socketPath: string, profileDir: string) {
+  const found = await askHolder(socketPath, profileDir);
+  // Kept open only when a watcher answers: the caller may ask it to step aside.
+  if (found?.watcher == null) {
+    found?.control.close();
+    return null;
+  }
+  return { control: found.control, ...found.watcher };
 }
 
 /**
@@ -77,7 +94,11 @@ export async function openBesideWatcher<T>(
   profileDir: string,
   open: () => Promise<T>,
 ): Promise<T> {
-  const watcher = await watcherHolding(socketPath, profileDir).catch(() => null);
+  // One that does not answer (stopped, hung) will not let go either: said at once.
+  const watcher = await watcherHolding(socketPath, profileDir).catch((err: unknown) => {
+    if (isNatterError(err, 'E_PROFILE_IN_USE')) throw err;
+    return null;
+  });
   if (watcher !== null) {
     try {
       await watcher.control.request({ op: 'step-aside' });

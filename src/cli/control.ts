@@ -22,6 +22,7 @@ import type { Logger } from '../util/logger.js';
 import { watchStore } from './control-inbox.js';
 import { type ControlEvent, type ControlTarget, controlDispatch } from './control-ops.js';
 import { CliCode, cliError } from './errors.js';
+import { CLIENT_HOLDER, removeHolderFile, writeHolderFile } from './holder-file.js';
 import { LineSplitter } from './line-splitter.js';
 
 export type { ControlEvent, ControlTarget };
@@ -61,16 +62,18 @@ export type ControlDispatch = (
 export const ownerOnly = (mode: number) => (mode & 0o077) === 0;
 
 /**
- * Listens on `path` (`extend`: a watcher's added kinds, control-holder.ts). The caller holds the profile lock, so a socket file left
- * there is a crashed client's and is replaced. E_CONTROL_UNSAFE when the
- * directory lets others in: between listen() and chmod() the socket has the
- * umask's mode, and only an owner-only directory keeps others out meanwhile.
+ * Listens on `path`, and says who does (holder-file.ts). `extend`, `holder`: a watcher's
+ * added kinds and name (control-holder.ts). The caller holds the profile lock, so a socket
+ * file left there is a crashed client's and is replaced. E_CONTROL_UNSAFE when the
+ * directory lets others in: between listen() and chmod() the socket has the umask's mode,
+ * and only an owner-only directory keeps others out meanwhile.
  */
 export async function startControlServer(
   path: string,
   target: ControlTarget,
   log: Logger,
   extend: (dispatch: ControlDispatch) => ControlDispatch = (dispatch) => dispatch,
+  holder = CLIENT_HOLDER,
 ): Promise<ControlServer> {
   const dir = dirname(path);
   if (!ownerOnly((await stat(dir)).mode)) {
@@ -97,6 +100,7 @@ export async function startControlServer(
   });
   server.on('error', (err) => log.warn('control socket error', describeError(err)));
   await chmod(path, 0o600);
+  await writeHolderFile(dir, holder);
   let closing: Promise<void> | null = null;
   return {
     close() {
@@ -105,6 +109,7 @@ export async function startControlServer(
         for (const s of sockets) s.destroy();
         await closed;
         await rm(path, { force: true });
+        await removeHolderFile(dir);
       })();
       return closing;
     },

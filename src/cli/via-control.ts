@@ -10,11 +10,11 @@
  * socket: the running client has unlocked the key, and the socket is its owner's
  * alone (control.ts).
  */
-import { isNatterError, NatterError } from '../util/errors.js';
+import { NatterError } from '../util/errors.js';
 import { type CliContext, InterruptedError, UsageError } from './context.js';
 import { controlSocketPath } from './control.js';
-import { ControlClient } from './control-client.js';
-import { watcherHolding } from './control-holder.js';
+import type { ControlClient } from './control-client.js';
+import { askHolder, watcherHolding } from './control-holder.js';
 import {
   type ControlOp,
   type ControlOps,
@@ -33,17 +33,13 @@ export async function runningClient(
   ctx: CliContext,
   options: { notWatcher?: boolean } = {},
 ): Promise<ControlClient | null> {
-  if (options.notWatcher) {
-    const watcher = await watcherHolding(controlSocketPath(ctx.paths.dir), ctx.paths.dir);
-    watcher?.control.close();
-    if (watcher !== null) return null;
+  // Asked first: a holder that accepts and does not answer is named at once (askHolder).
+  const found = await askHolder(controlSocketPath(ctx.paths.dir), ctx.paths.dir);
+  if (found !== null && options.notWatcher && found.watcher !== null) {
+    found.control.close();
+    return null;
   }
-  try {
-    return await ControlClient.connect(controlSocketPath(ctx.paths.dir), ctx.paths.dir);
-  } catch (err) {
-    if (isNatterError(err, 'E_NOT_RUNNING')) return null;
-    throw err;
-  }
+  return found?.control ?? null;
 }
 
 /**

@@ -13,7 +13,7 @@ import { isNatterError } from '../util/errors.js';
 import type { CliContext } from './context.js';
 import { controlSocketPath, startControlServer } from './control.js';
 import type { ControlClient } from './control-client.js';
-import { watcherDispatch } from './control-holder.js';
+import { WATCHER_HOLDER, watcherDispatch } from './control-holder.js';
 import { presenceNetwork } from './presence.js';
 import { runningClient } from './via-control.js';
 import {
@@ -120,8 +120,12 @@ async function holdAndWatch(ctx: CliContext, stream: WatchStream): Promise<Endin
   const log = await ctx.logger();
   const path = controlSocketPath(ctx.paths.dir);
   // Without a socket (a path the OS refuses) it only cannot step aside: the lock is named.
-  const server = await startControlServer(path, client, log, (inner) =>
-    watcherDispatch(inner, stepAside),
+  const server = await startControlServer(
+    path,
+    client,
+    log,
+    (inner) => watcherDispatch(inner, stepAside),
+    WATCHER_HOLDER,
   ).catch(() => null);
   const offs = [
     client.on('roster:change', (e) => stream.change({ kind: 'peer', ...e })),

@@ -6,13 +6,17 @@
  * A real relay on 127.0.0.1 and real Unix sockets in temp dirs; no presence.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { join } from 'node:path';
 import {
   type ControlServer,
   controlSocketPath,
   startControlServer,
 } from '../../../src/cli/control.js';
+import { CONTROL_TIMEOUT_MS } from '../../../src/cli/control-client.js';
+import { WATCHER_HOLDER } from '../../../src/cli/control-holder.js';
+import { writeHolderFile } from '../../../src/cli/holder-file.js';
 import { NatterClient } from '../../../src/peer/client.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { type CliRun, jsonLines, profileCli } from '../../helpers/cli.js';
@@ -490,5 +494,29 @@ describe('cli beside a running client (issue 13: one process per profile no more
     assert.equal(chat.code, 1);
     assert.match(chat.stderr, /already running on profile .*\(E_PROFILE_IN_USE\)\n$/);
     assert.doesNotMatch(chat.stderr, /passphrase|pseudonym:/);
+  });
+
+  it('names a holder that does not answer (a watcher stopped with SIGSTOP) within the control timeout, in send, chat and who', async () => {
+    // What a stopped watcher leaves: a socket the kernel still accepts on, and its file.
+    const profileDir = join(dir, 'b');
+    const server = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(controlSocketPath(profileDir), resolve));
+    await chmod(controlSocketPath(profileDir), 0o600);
+    await writeHolderFile(profileDir, WATCHER_HOLDER);
+    try {
+      for (const argv of [['send', '--to', 'alice', '--wait', '20000', 'hi'], ['chat'], ['who']]) {
+        const started = Date.now();
+        const r = await as('b', argv);
+        assert.equal(r.code, 1, argv.join(' '));
+        assert.match(
+          r.stderr,
+          /in use by natter who --watch \(pid \d+\), which did not answer .*kill -CONT \d+.*\(E_PROFILE_IN_USE\)\n$/,
+        );
+        // A send waits for the relay up to --wait: the holder is asked something quick first.
+        assert.ok(Date.now() - started < CONTROL_TIMEOUT_MS + 2_000, `${argv[0]} said so at once`);
+      }
+    } finally {
+      server.close();
+    }
   });
 });

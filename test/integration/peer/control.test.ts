@@ -1,6 +1,6 @@
 /** The control socket of a running client (src/cli/control.ts), over a real Unix socket. */
 import assert from 'node:assert/strict';
-import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
 import {
@@ -10,6 +10,7 @@ import {
   startControlServer,
 } from '../../../src/cli/control.js';
 import { ControlClient } from '../../../src/cli/control-client.js';
+import { CLIENT_HOLDER, HOLDER_FILE_NAME } from '../../../src/cli/holder-file.js';
 import { type OnlinePeer, PeerEvents, type PresenceStatus } from '../../../src/peer/events.js';
 import { isNatterError } from '../../../src/util/errors.js';
 import { silentLogger } from '../../../src/util/logger.js';
@@ -85,6 +86,17 @@ describe('control socket (a running client, steered by other natter commands)', 
     await assert.rejects(ControlClient.connect(path, dir), (e) =>
       isNatterError(e, 'E_NOT_RUNNING'),
     );
+  });
+
+  it('says who serves it, beside it, while it does (a stopped one cannot say so then)', async () => {
+    const file = join(dir, HOLDER_FILE_NAME);
+    assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), {
+      pid: process.pid,
+      holder: CLIENT_HOLDER,
+    });
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    await server.close();
+    await assert.rejects(stat(file));
   });
 
   it('replaces a socket file left behind by a crashed client', async () => {
