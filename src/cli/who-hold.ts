@@ -20,6 +20,7 @@ import {
   type Change,
   connectOrLan,
   registered,
+  sealedNote,
   WatchStream,
   WHO_WAIT_MS,
   watchThrough,
@@ -69,7 +70,11 @@ export async function watchWho(
     }
     // A passphrase prompt in the middle of a watch would stop it unseen: after a handover, a
     // sealed key without a passphrase file watches the LAN only, and says so.
-    holds ??= !lan && (await registered(ctx, { prompt: control === null }));
+    if (holds === undefined) {
+      const profile = lan ? 'none' : await registered(ctx, { prompt: control === null });
+      if (profile === 'sealed') ctx.err(`natter: ${sealedNote('watching the LAN only')}`);
+      holds = profile === 'open';
+    }
     if (!holds) {
       await listenOnLan(ctx, stream);
       return;

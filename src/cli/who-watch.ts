@@ -181,23 +181,30 @@ export async function watchThrough(
 }
 
 /**
- * The profile has an identity and has proven a relay (it registered, or tried to), and its
- * key can be opened: a sealed one without a passphrase file, where no prompt may be shown (a
- * script; `prompt` false), watches the LAN only, as before, and says so.
+ * 'open': the profile has an identity, has proven a relay (it registered, or tried to), and
+ * its key can be opened. 'sealed': a sealed key without a passphrase file, where no prompt
+ * may be shown (a script; `prompt` false): `who` uses the LAN only, and says so (sealedNote).
+ * 'none': nothing to log in with; the LAN only, as always.
  */
-export async function registered(ctx: CliContext, options: { prompt?: boolean } = {}) {
-  if (!(await exists(ctx.paths.identity))) return false;
+export async function registered(
+  ctx: CliContext,
+  options: { prompt?: boolean } = {},
+): Promise<'open' | 'sealed' | 'none'> {
+  if (!(await exists(ctx.paths.identity))) return 'none';
   const config = await readConfig(ctx.paths);
-  if (pinnedRelayId(config, config.relay) === undefined) return false;
+  if (pinnedRelayId(config, config.relay) === undefined) return 'none';
   const sealed = await isIdentitySealed(ctx.paths.identity).catch(() => false);
   const mayPrompt = options.prompt !== false && canPrompt(ctx.io);
-  if (sealed && !mayPrompt && (await ctx.passphrase()) === undefined) {
-    ctx.err(
-      `natter: your key is sealed and no passphrase was given: watching the LAN only (${PASSPHRASE_HINT})`,
-    );
-    return false;
-  }
-  return true;
+  if (sealed && !mayPrompt && (await ctx.passphrase()) === undefined) return 'sealed';
+  return 'open';
+}
+
+/**
+ * Why a registered profile's `who` hears the LAN only, and what it does instead: `listing
+ * who answers on the LAN only` (a one-shot list), `watching the LAN only`.
+ */
+export function sealedNote(doing: string): string {
+  return `your key is sealed and no passphrase was given, so the relay cannot be asked: ${doing} (${PASSPHRASE_HINT})`;
 }
 
 /**

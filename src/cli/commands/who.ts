@@ -26,7 +26,7 @@ import { parseMs } from '../options.js';
 import { presenceNetwork } from '../presence.js';
 import { runningClient } from '../via-control.js';
 import { watchWho } from '../who-hold.js';
-import { type Change, connectOrLan, registered, WHO_WAIT_MS } from '../who-watch.js';
+import { type Change, connectOrLan, registered, sealedNote, WHO_WAIT_MS } from '../who-watch.js';
 
 export { WHO_CONNECT_MS, WHO_WAIT_MS } from '../who-watch.js';
 
@@ -62,10 +62,13 @@ export function addWhoCommand(program: Command, withContext: WithContext): void 
           }
           return;
         }
-        if (!opts.lan && (await registered(ctx))) {
+        const profile = opts.lan ? 'none' : await registered(ctx);
+        if (profile === 'open') {
           await onceViaRelay(ctx, opts.wait, print);
           return;
         }
+        if (profile === 'sealed')
+          ctx.err(`natter: ${sealedNote('listing who answers on the LAN only')}`);
         // No logger: a listener needs no profile, and must not create one to log into.
         const listener = await PresenceListener.start(
           presenceNetwork(ctx.io.env, ctx.global.presencePort),

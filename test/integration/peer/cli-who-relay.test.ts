@@ -193,4 +193,29 @@ describe('cli: who --watch through the relay', function () {
       await carol.close();
     }
   });
+
+  it('says why a sealed key with no passphrase hears the LAN only, and what it does: a list lists, a watch watches', async () => {
+    const secret = 'correct horse battery staple';
+    const init = await as('dora', ['init', '--name', 'dora', '--seal'], {
+      stdinTTY: true,
+      stdin: `${secret}\n${secret}\n`,
+    });
+    assert.equal(init.code, 0, init.stderr);
+    const once = await as('dora', ['who']);
+    assert.equal(once.code, 0, once.stderr);
+    assert.match(
+      once.stderr,
+      /your key is sealed and no passphrase was given.*: listing who answers on the LAN only \(/,
+    );
+    assert.doesNotMatch(once.stderr, /watching/);
+    const w = watchJson(as, 'dora');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    w.stop();
+    const watched = await w.done;
+    assert.equal(watched.code, 0, watched.stderr);
+    assert.match(
+      watched.stderr,
+      /your key is sealed and no passphrase was given.*: watching the LAN only \(/,
+    );
+  });
 });
