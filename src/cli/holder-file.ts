@@ -57,6 +57,12 @@ export async function readHolderFile(profileDir: string): Promise<HolderFile | n
   return { pid: pid as number, holder };
 }
 
+/** The holder of `profileDir`'s control socket, as a line says it: `natter who --watch (pid N)`. */
+export async function holderName(profileDir: string): Promise<string> {
+  const found = await readHolderFile(profileDir);
+  return found === null ? 'the new running client' : `natter ${found.holder} (pid ${found.pid})`;
+}
+
 /**
  * The holder of `profileDir`'s control socket accepted and did not answer within
  * `waitedMs`: E_PROFILE_IN_USE, as for a holder that does not let go, naming it from

@@ -14,6 +14,7 @@ import type { CliContext } from './context.js';
 import { controlSocketPath, startControlServer } from './control.js';
 import type { ControlClient } from './control-client.js';
 import { WATCHER_HOLDER, watcherDispatch } from './control-holder.js';
+import { holderName } from './holder-file.js';
 import { presenceNetwork } from './presence.js';
 import { runningClient } from './via-control.js';
 import {
@@ -55,13 +56,22 @@ export async function watchWho(
   const stream = new WatchStream(print);
   let through = control;
   let holds: boolean | undefined;
+  // The holder watched through went without a word (killed, or a chat that quit): said with
+  // what the watch does next, once it does it (a trial's watcher said "on our own" and went
+  // on through another watcher that got the profile first).
+  let gone = false;
+  const say = (next: string) => {
+    ctx.err(`natter: ${gone ? 'the running client stopped; ' : ''}${next}`);
+    gone = false;
+  };
   for (;;) {
     let waitMs = HOLDER_POLL_MS;
     if (through !== null) {
+      if (gone) say(`watching through ${await holderName(ctx.paths.dir)}`);
       const ending = await watchThrough(ctx, through, stream);
       if (ending === 'stopped') return;
       stream.handover();
-      if (ending === 'gone') ctx.err('natter: the running client stopped; watching on our own');
+      gone ||= ending === 'gone';
       // A holder that stepped aside did so for a command about to open the profile.
       const next = await nextHolder(ctx, ending === 'gone' ? 0 : STEP_ASIDE_GRACE_MS);
       if (next === 'stopped') return;
@@ -72,14 +82,17 @@ export async function watchWho(
     // sealed key without a passphrase file watches the LAN only, and says so.
     if (holds === undefined) {
       const profile = lan ? 'none' : await registered(ctx, { prompt: control === null });
-      if (profile === 'sealed') ctx.err(`natter: ${sealedNote('watching the LAN only')}`);
+      if (profile === 'sealed') say(sealedNote('watching the LAN only'));
       holds = profile === 'open';
     }
     if (!holds) {
+      if (gone) say('watching the LAN only');
       await listenOnLan(ctx, stream);
       return;
     }
-    const ending = await holdAndWatch(ctx, stream);
+    const ending = await holdAndWatch(ctx, stream, () => {
+      if (gone) say('watching on our own');
+    });
     if (ending === 'stopped') return;
     if (ending === 'stepped-aside') {
       stream.handover();
@@ -109,8 +122,13 @@ async function nextHolder(ctx: CliContext, waitMs: number) {
  * relay's roster, merged as in `chat`, its control socket served meanwhile. A relay not
  * reachable now is said once; the client keeps trying, and the LAN is watched meanwhile.
  * 'busy': another process has the profile (a file send, or a watcher that got it first).
+ * `held` runs once the profile is ours.
  */
-async function holdAndWatch(ctx: CliContext, stream: WatchStream): Promise<Ending> {
+async function holdAndWatch(
+  ctx: CliContext,
+  stream: WatchStream,
+  held: () => void,
+): Promise<Ending> {
   let client: NatterClient;
   try {
     client = await ctx.openClient({ connect: true, listen: true, tellQueued: true, watcher: true });
@@ -118,6 +136,7 @@ async function holdAndWatch(ctx: CliContext, stream: WatchStream): Promise<Endin
     if (isNatterError(err, 'E_PROFILE_IN_USE')) return 'busy';
     throw err;
   }
+  held();
   let stepAside: () => void = () => undefined;
   const asked = new Promise<'stepped-aside'>((resolve) => {
     stepAside = () => resolve('stepped-aside');

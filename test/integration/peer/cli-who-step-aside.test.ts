@@ -175,6 +175,35 @@ describe('cli: who --watch steps aside', function () {
       }
     });
 
+  it('says what each watcher does when the holder it watched through goes without a word: one holds, the other watches through it', async () => {
+    const holder = watch();
+    await servedBy('alice', true, 10_000);
+    const others = [watch(), watch()];
+    for (const w of others)
+      await waitFor(() => w.lines.length > 0, 5_000, 'each watcher to list carol through it');
+    // Stopped, the holder closes its socket without stepping aside, as one killed does.
+    holder.stop();
+    assert.equal((await holder.done).code, 0);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await servedBy('alice', true, 1_000);
+    const said = await Promise.all(
+      others.map(async (w) => {
+        w.stop();
+        const r = await w.done;
+        assert.equal(r.code, 0, r.stderr);
+        return r.stderr.trim();
+      }),
+    );
+    assert.deepEqual(
+      [...said].sort(),
+      [
+        `natter: the running client stopped; watching on our own`,
+        `natter: the running client stopped; watching through natter who --watch (pid ${process.pid})`,
+      ],
+      said.join(' | '),
+    );
+  });
+
   it('names the watcher holding the profile when it cannot step aside for the command', async () => {
     const w = watch();
     await waitFor(() => existsSync(socket()), 10_000, 'the watcher serving the profile');
