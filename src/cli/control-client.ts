@@ -116,6 +116,11 @@ export class ControlClient {
     }
   }
 
+  /** The connection is closed (by either side): no answer will come. */
+  get closed(): boolean {
+    return this.ended;
+  }
+
   close(): void {
     this.socket.destroy();
   }

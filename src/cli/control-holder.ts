@@ -69,7 +69,10 @@ export async function askHolder(socketPath: string, profileDir: string) {
         : null;
     return { control, watcher };
   } catch (err) {
+    // Closed unanswered: it was going (killed as we connected: its backlog went with it).
+    const going = control.closed && isNatterError(err, 'E_CONTROL');
     control.close();
+    if (going) return null;
     throw err;
   }
 }

@@ -145,7 +145,12 @@ export async function watchThrough(
 ): Promise<ThroughEnding> {
   let settleBy: ReturnType<typeof setTimeout> | undefined;
   try {
-    const answer = await control.request({ op: 'watch' });
+    const answer = await control.request({ op: 'watch' }).catch((err: unknown) => {
+      // Closed unanswered: the holder went as we attached (killed, or quitting).
+      if (control.closed && isNatterError(err, 'E_CONTROL')) return null;
+      throw err;
+    });
+    if (answer === null) return 'gone';
     if (!answer.ok)
       throw new NatterError(answer.code, `who: the running client refused: ${answer.message}`);
     if (stream.handingOver) settleBy = setTimeout(() => stream.settle(), WHO_CONNECT_MS);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { ControlSession } from '../../../src/cli/control.js';
 import { ControlClient } from '../../../src/cli/control-client.js';
 import {
+  askHolder,
   openBesideWatcher,
   STEP_ASIDE_EVENT,
   WATCHER_HOLDER,
@@ -174,6 +175,20 @@ describe('cli: a watcher holding the profile (control-holder)', () => {
     ]) {
       await writeFile(file, text);
       assert.equal(await readHolderFile(dir), null, text);
+    }
+  });
+
+  it('takes a holder that hangs up unasked for one going (killed as we connected), not an error', async () => {
+    const dir = await makeTempDir();
+    await chmod(dir, 0o700);
+    const path = join(dir, 'control.sock');
+    const server = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    await chmod(path, 0o600);
+    try {
+      assert.equal(await askHolder(path, dir), null);
+    } finally {
+      server.close();
     }
   });
 });

@@ -8,6 +8,7 @@ import type { CliContext } from '../../../src/cli/context.js';
 import type { ControlClient } from '../../../src/cli/control-client.js';
 import { type Change, NOT_HEARD, WatchStream, watchThrough } from '../../../src/cli/who-watch.js';
 import type { OnlinePeer } from '../../../src/peer/index.js';
+import { NatterError } from '../../../src/util/errors.js';
 
 const peer = (name: string, over: Partial<OnlinePeer> = {}): OnlinePeer => ({
   pseudonym: name,
@@ -183,5 +184,17 @@ describe('cli who --watch: a change made while the profile changed holders', () 
     assert.deepEqual(said(printed), ['update carol away']);
     held.end();
     assert.equal(await through, 'gone');
+  });
+
+  it('takes a holder that hangs up before answering for one gone, not an error', async () => {
+    const stream = new WatchStream(() => undefined);
+    const going = {
+      request: async () => {
+        throw new NatterError('E_CONTROL', 'control: the running client closed the connection');
+      },
+      closed: true,
+      close: () => undefined,
+    } as unknown as ControlClient;
+    assert.equal(await watchThrough(neverStopped, going, stream), 'gone');
   });
 });
