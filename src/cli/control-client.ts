@@ -18,7 +18,7 @@ export const CONTROL_TIMEOUT_MS = 3000;
 export type ControlRequest = AnyControlRequest | { op: 'holder' } | { op: 'step-aside' };
 
 export type ControlAnswer =
-  | { ok: true; peers?: OnlinePeer[] }
+  | { ok: true; peers?: OnlinePeer[]; complete?: boolean }
   | { ok: false; code: string; message: string };
 
 /** A connection to a running client's control socket. */

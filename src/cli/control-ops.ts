@@ -97,8 +97,12 @@ export interface ControlOps
     OutboxControlOps {
   status: { request: { status: PresenceStatus; text?: string }; answer: NoFields };
   who: { request: NoFields; answer: { peers: OnlinePeer[] } };
-  /** Then one {"event": "roster:change"|"roster:conflict", ...} line per change. */
-  watch: { request: NoFields; answer: { peers: OnlinePeer[] } };
+  /**
+   * Then one {"event": "roster:change"|"roster:conflict", ...} line per change. `complete`
+   * (added by the server, control.ts): the list is whole (holder-view.ts); absent from an
+   * older natter.
+   */
+  watch: { request: NoFields; answer: { peers: OnlinePeer[]; complete?: boolean } };
   contacts: { request: NoFields; answer: { contacts: ContactInfo[] } };
   fingerprint: { request: { name?: string }; answer: FingerprintView };
   trust: { request: { name: string; safetyNumber?: string }; answer: TrustView };

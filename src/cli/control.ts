@@ -23,6 +23,7 @@ import { watchStore } from './control-inbox.js';
 import { type ControlEvent, type ControlTarget, controlDispatch } from './control-ops.js';
 import { CliCode, cliError } from './errors.js';
 import { CLIENT_HOLDER, removeHolderFile, writeHolderFile } from './holder-file.js';
+import { HolderView } from './holder-view.js';
 import { LineSplitter } from './line-splitter.js';
 
 export type { ControlEvent, ControlTarget };
@@ -83,7 +84,13 @@ export async function startControlServer(
     );
   }
   watchStore(target);
-  const dispatch = extend(controlDispatch(target));
+  const view = new HolderView(target);
+  const inner = controlDispatch(target);
+  const dispatch = extend(async (raw, session) => {
+    const answer = await inner(raw, session);
+    // A watcher attached after a handover settles at once on a whole list (who-watch.ts).
+    return raw.op === 'watch' ? { ...answer, complete: view.complete } : answer;
+  });
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
@@ -105,6 +112,7 @@ export async function startControlServer(
   return {
     close() {
       closing ??= (async () => {
+        view.close();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const s of sockets) s.destroy();
         await closed;

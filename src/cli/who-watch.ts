@@ -21,8 +21,7 @@ import { STEP_ASIDE_EVENT } from './control-holder.js';
 import { exists } from './io.js';
 import { canPrompt, PASSPHRASE_HINT } from './passphrase.js';
 
-/** Long enough for every peer's unicast answer to our QUERY, even on a busy Wi-Fi. */
-export const WHO_WAIT_MS = 700;
+export { WHO_WAIT_MS } from './holder-view.js';
 /** How long `who --watch` waits for its relay before watching the LAN alone meanwhile. */
 export const WHO_CONNECT_MS = 5_000;
 /**
@@ -135,8 +134,9 @@ export type ThroughEnding = 'stopped' | 'gone' | 'stepped-aside';
  * The running client's roster and changes until the user stops the watch, the running
  * client goes (its socket closed), or it steps aside (a watcher holding the profile, asked
  * to by a command that opens it: control-holder.ts). Attached after a handover, the stream
- * settles once everyone listed is heard again as listed, or after WHO_CONNECT_MS (the new
- * holder may still be connecting to its relay).
+ * settles at once on a list the holder says is whole (`complete`), else once everyone
+ * listed is heard again as listed, or after WHO_CONNECT_MS (the new holder may still be
+ * connecting to its relay).
  */
 export async function watchThrough(
   ctx: CliContext,
@@ -159,6 +159,8 @@ export async function watchThrough(
     };
     // The current list first, as joins, so a watcher sees the same stream either way.
     for (const peer of answer.peers ?? []) stream.change({ kind: 'peer', type: 'join', peer });
+    // A whole list (holder-view.ts): whoever it lacks has gone, heard leaving or not.
+    if (answer.complete === true) stream.settle();
     settleIfCaughtUp();
     let ending: ThroughEnding | null = null;
     void ctx.stopped().then(() => {

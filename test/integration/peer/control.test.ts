@@ -11,6 +11,7 @@ import {
 } from '../../../src/cli/control.js';
 import { ControlClient } from '../../../src/cli/control-client.js';
 import { CLIENT_HOLDER, HOLDER_FILE_NAME } from '../../../src/cli/holder-file.js';
+import { WHO_WAIT_MS } from '../../../src/cli/holder-view.js';
 import { type OnlinePeer, PeerEvents, type PresenceStatus } from '../../../src/peer/events.js';
 import { isNatterError } from '../../../src/util/errors.js';
 import { silentLogger } from '../../../src/util/logger.js';
@@ -179,9 +180,21 @@ describe('control socket (a running client, steered by other natter commands)', 
     );
   });
 
+  it('says its list is whole once its relay session is ready and the LAN has answered', async () => {
+    const c = await ControlClient.connect(path, dir);
+    target.events.emit('connection:state', { state: 'ready' });
+    await new Promise((resolve) => setTimeout(resolve, WHO_WAIT_MS + 50));
+    assert.deepEqual(await c.request({ op: 'watch' }), { ok: true, peers: [peer], complete: true });
+    c.close();
+  });
+
   it('streams roster changes after the current list, until the watcher hangs up', async () => {
     const c = await ControlClient.connect(path, dir);
-    assert.deepEqual(await c.request({ op: 'watch' }), { ok: true, peers: [peer] });
+    assert.deepEqual(await c.request({ op: 'watch' }), {
+      ok: true,
+      peers: [peer],
+      complete: false,
+    });
     target.events.emit('roster:change', { type: 'leave', peer, reason: 'bye' });
     target.events.emit('roster:conflict', {
       pseudonym: 'bob',

@@ -112,7 +112,7 @@ describe('cli who --watch: the stream re-attached through a new holder', () => {
  * A running client's control connection as watchThrough uses it: the answer to 'watch' (its
  * list), then the lines pushed with push(); end() closes it.
  */
-function fakeControl(peers: OnlinePeer[]) {
+function fakeControl(peers: OnlinePeer[], answer: { complete?: boolean } = {}) {
   const lines: (Record<string, unknown> | null)[] = [];
   let waiting: ((line: Record<string, unknown> | null) => void) | null = null;
   const push = (line: Record<string, unknown> | null) => {
@@ -124,7 +124,7 @@ function fakeControl(peers: OnlinePeer[]) {
     }
   };
   const control = {
-    request: async () => ({ ok: true, peers }),
+    request: async () => ({ ok: true, peers, ...answer }),
     next: () =>
       lines.length > 0
         ? Promise.resolve(lines.shift() ?? null)
@@ -184,6 +184,40 @@ describe('cli who --watch: a change made while the profile changed holders', () 
     assert.deepEqual(said(printed), ['update carol away']);
     held.end();
     assert.equal(await through, 'gone');
+  });
+
+  it('prints a leave made before it attached at once when the holder says its list is whole', async () => {
+    const printed: Change[] = [];
+    const stream = new WatchStream((c) => printed.push(c));
+    for (const name of ['bob', 'carol'])
+      stream.change({ kind: 'peer', type: 'join', peer: peer(name) });
+    printed.length = 0;
+    stream.handover();
+
+    // carol left before the watch attached: the new holder never heard her, and lists bob.
+    const held = fakeControl([peer('bob')], { complete: true });
+    const through = watchThrough(neverStopped, held.control, stream);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(
+      said(printed),
+      [`leave carol online (${NOT_HEARD})`],
+      'at once, not at the timeout',
+    );
+    assert.equal(stream.handingOver, false);
+    held.end();
+    assert.equal(await through, 'gone');
+
+    // A holder that does not say so (an older natter, or one still connecting) is waited for.
+    stream.change({ kind: 'peer', type: 'join', peer: peer('carol') });
+    printed.length = 0;
+    stream.handover();
+    const older = fakeControl([peer('bob')]);
+    const waited = watchThrough(neverStopped, older.control, stream);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(said(printed), []);
+    assert.equal(stream.handingOver, true);
+    older.end();
+    assert.equal(await waited, 'gone');
   });
 
   it('takes a holder that hangs up before answering for one gone, not an error', async () => {
