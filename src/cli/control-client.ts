@@ -14,7 +14,7 @@ import { LineSplitter } from './line-splitter.js';
 /** How long a command waits for the running client to answer (it answers in milliseconds). */
 export const CONTROL_TIMEOUT_MS = 3000;
 
-/** `holder` and `step-aside` are a watcher's (control-holder.ts); a client refuses them. */
+/** `holder`: who serves the socket (control.ts); `step-aside` a watcher's (control-holder.ts). */
 export type ControlRequest = AnyControlRequest | { op: 'holder' } | { op: 'step-aside' };
 
 export type ControlAnswer =

@@ -2,7 +2,8 @@
  * A watcher never stands in the user's way (docs/decisions.md, "who --watch steps
  * aside"). A `natter who --watch` that holds the profile (its own client, the store's
  * lock) serves the control socket as a running client does, so `send`, `who` and a
- * second watcher act through it, and answers two kinds a client refuses:
+ * second watcher act through it, and answers two kinds more (a client answers `holder` with
+ * its own name, control.ts, or refuses it if older, and refuses `step-aside`):
  *
  *   {"op":"holder"}      -> {"ok":true,"holder":"who --watch","pid":N}
  *   {"op":"step-aside"}  -> {"ok":true}; its watchers get {"event":"control:step-aside"},
@@ -49,7 +50,7 @@ export function watcherDispatch(inner: ControlDispatch, stepAside: () => void): 
 
 /**
  * Connects to the profile's control socket and asks who serves it: null when no one does;
- * `watcher` null for a client (it refuses the question). The question is a probe too: a
+ * `watcher` null for a client (it names itself otherwise, or refuses the question). The question is a probe too: a
  * holder that accepts and does not answer (stopped, hung) is named now, E_PROFILE_IN_USE
  * (holder-file.ts), before a request that may wait long (a send waits for the relay).
  */

@@ -87,6 +87,8 @@ export async function startControlServer(
   const view = new HolderView(target);
   const inner = controlDispatch(target);
   const dispatch = extend(async (raw, session) => {
+    // Asked first by every command (askHolder, control-holder.ts): answered, not refused.
+    if (raw.op === 'holder') return { holder, pid: process.pid };
     const answer = await inner(raw, session);
     // A watcher attached after a handover settles at once on a whole list (who-watch.ts).
     return raw.op === 'watch' ? { ...answer, complete: view.complete } : answer;

@@ -89,6 +89,16 @@ describe('control socket (a running client, steered by other natter commands)', 
     );
   });
 
+  it('says who serves it when asked, as a watcher does, so that every command may ask first', async () => {
+    const c = await ControlClient.connect(path, dir);
+    assert.deepEqual(await c.request({ op: 'holder' }), {
+      ok: true,
+      holder: CLIENT_HOLDER,
+      pid: process.pid,
+    });
+    c.close();
+  });
+
   it('says who serves it, beside it, while it does (a stopped one cannot say so then)', async () => {
     const file = join(dir, HOLDER_FILE_NAME);
     assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), {
