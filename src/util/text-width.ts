@@ -5,7 +5,11 @@
  * combining marks per character. Shared by the chat screen (src/peer/ui/text.ts) and
  * the command line (src/cli): its tables, and the peer text it prints.
  */
+import { EMOJI_BOX_COLS, emojiSequenceAt } from './emoji.js';
 import { WIDE_RANGES } from './width-table.js';
+
+// The UI and the command line measure and sanitise through this module alone.
+export { EMOJI_BOX_COLS, MAX_JOINED_EMOJI, markEmojiJoiners } from './emoji.js';
 
 /** Zero columns: combining marks (Mn, Me) and format characters (Cf) not already stripped. */
 const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}]$/u;
@@ -37,10 +41,11 @@ export function codePointWidth(cp: number): 0 | 1 | 2 {
   return 1;
 }
 
-/** Display width of a string in terminal columns. */
+/** Display width of a string in terminal columns: an emoji sequence's box, or its code points'. */
 export function displayWidth(text: string): number {
   let width = 0;
-  for (const ch of text) width += codePointWidth(ch.codePointAt(0)!);
+  for (const unit of unitsOf(text))
+    width += unit.box ? EMOJI_BOX_COLS : codePointWidth(unit.text.codePointAt(0)!);
   return width;
 }
 
@@ -55,6 +60,11 @@ export interface TextCell {
   /** A base character with its combining marks. */
   text: string;
   width: 1 | 2;
+  /**
+   * An emoji sequence (emoji.ts), which terminals draw in 1 to 6 columns: the screen draws
+   * it in its `width` columns and puts the cursor back after them.
+   */
+  box?: true;
 }
 
 /**
@@ -65,11 +75,18 @@ export interface TextCell {
 export function toCells(text: string): TextCell[] {
   const cells: TextCell[] = [];
   let marks = 0;
-  for (const ch of text) {
+  for (const unit of unitsOf(text)) {
+    if (unit.box) {
+      cells.push({ text: unit.text, width: EMOJI_BOX_COLS, box: true });
+      marks = 0;
+      continue;
+    }
+    const ch = unit.text;
     const width = codePointWidth(ch.codePointAt(0)!);
     if (width === 0) {
       const last = cells[cells.length - 1];
-      if (last !== undefined && marks < MAX_MARKS_PER_CELL && !/[\n\t]/.test(ch)) {
+      // A joiner after a box would join what follows into it, on terminals that join.
+      if (last !== undefined && marks < MAX_MARKS_PER_CELL && !/[\n\t\u200d]/.test(ch)) {
         last.text += ch;
         marks++;
       }
@@ -79,6 +96,21 @@ export function toCells(text: string): TextCell[] {
     marks = 0;
   }
   return cells;
+}
+
+/** `text` as emoji sequences drawn in a box (emoji.ts) and single code points. */
+export function* unitsOf(text: string): Generator<{ text: string; box: boolean }> {
+  for (let i = 0; i < text.length; ) {
+    const emoji = emojiSequenceAt(text, i);
+    if (emoji !== undefined) {
+      yield { text: emoji, box: true };
+      i += emoji.length;
+      continue;
+    }
+    const n = text.codePointAt(i)! > 0xffff ? 2 : 1;
+    yield { text: text.slice(i, i + n), box: false };
+    i += n;
+  }
 }
 
 /**

@@ -35,6 +35,8 @@ export interface GridCell {
   wide?: true;
   /** The right half: prints nothing, the wide character covers it. */
   cont?: true;
+  /** An emoji sequence, which terminals draw in 1 to 6 columns (TextCell.box). */
+  box?: true;
 }
 
 export interface Span {
@@ -79,6 +81,7 @@ export class Grid {
         ch: safeChar(cell.text),
         style,
         ...(cell.width === 2 ? { wide: true as const } : {}),
+        ...(cell.box ? { box: true as const } : {}),
       });
       if (cell.width === 2) this.set(row, col + 1, { ch: '', style, cont: true });
       col += cell.width;

@@ -8,6 +8,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import blessed from 'blessed';
+import { AUTOWRAP_OFF, AUTOWRAP_ON, cellOutput, redrawsWhole, shownText } from './cell-output.js';
 import type { Grid, StyleName } from './grid.js';
 import { type CellStyle, colourDepth, stylesFor } from './palette.js';
 import { looksPasted } from './pastes.js';
@@ -110,7 +111,7 @@ export class BlessedTerminal implements Terminal {
       (ch: string | undefined, key?: blessed.Widgets.Events.IKeyEventArg) =>
         this.onKeypress(ch, key),
     );
-    program.write('\x1b[?2004h'); // bracketed paste on
+    program.write(`\x1b[?2004h${AUTOWRAP_OFF}`); // bracketed paste on
   }
 
   get cols(): number {
@@ -156,14 +157,14 @@ export class BlessedTerminal implements Terminal {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.screen.program.write('\x1b[?2004l');
+    this.screen.program.write(`\x1b[?2004l${AUTOWRAP_ON}`);
     this.screen.destroy();
   }
 
   /** The screen buffer as text, one string per row (tests). */
   lines(): string[] {
     return (this.screen as unknown as ScreenBuffers).lines.map((row) =>
-      row.map((c) => c[1]).join(''),
+      row.map((c) => shownText(c[1])).join(''),
     );
   }
 
@@ -194,10 +195,11 @@ export class BlessedTerminal implements Terminal {
       const line = lines[y]!;
       const old = olines[y];
       const cells = grid.cells[y]!;
+      const whole = redrawsWhole(cells);
       for (let x = 0; x < line.length; x++) {
         const cell = cells[x];
         const attr = cell === undefined ? this.attr('default') : this.attr(cell.style);
-        const ch = cell === undefined ? ' ' : cell.cont ? '' : cell.ch;
+        const ch = cellOutput(cell, x, y);
         const slot = line[x]!;
         if (slot[0] !== attr || slot[1] !== ch) {
           slot[0] = attr;
@@ -207,7 +209,7 @@ export class BlessedTerminal implements Terminal {
         // blessed moves its idea of the cursor one column per cell; a wide
         // character moves the real one two. Drawing both halves together, every
         // time, keeps the two in step (the right half prints nothing).
-        if ((cell?.wide || cell?.cont) && old?.[x]) old[x]![1] = '\u0000';
+        if ((whole || cell?.wide || cell?.cont) && old?.[x]) old[x]![1] = '\u0000';
       }
     }
   }

@@ -149,6 +149,32 @@ describe('ui screen: blessed on fake streams, driven by a fake core', () => {
     await check('switching to an ASCII conversation over wide cells');
   });
 
+  it('leaves no stray characters where tmux draws an emoji sequence narrower or wider than natter counts', async () => {
+    const h = await start({ setup: (core) => (core.onlineNow = [peer('bob')]) });
+    const vt = new VirtualTerminal(80, 24, 'tmux');
+    const sequences = ['\u{1f1e9}\u{1f1ea}', '\u2764\ufe0f', '\u{1f44d}\u{1f3fd}', '1\ufe0f\u20e3'];
+    h.core.receive('bob', 'hello');
+    await h.type('\x1b1');
+    for (const s of sequences) h.core.receive('bob', `only ${s} end`);
+    for (const p of ['plainA 1', 'plainB 1', 'plainC 1', 'plainD 1']) h.core.receive('bob', p);
+    await h.settle();
+    await tick();
+    vt.write(h.written());
+    const rows = h.rows();
+    for (const [y, row] of rows.entries()) {
+      const s = sequences.find((q) => row.includes(q));
+      if (s === undefined) {
+        assert.equal(vt.lines()[y], row, `row ${y}`);
+        continue;
+      }
+      const at = row.indexOf(s);
+      const col = displayWidth(row.slice(0, at));
+      assert.equal(vt.columns(y, 0, col), row.slice(0, at), `before ${JSON.stringify(s)}`);
+      assert.equal(vt.columns(y, col + 2), row.slice(at + s.length), `after ${JSON.stringify(s)}`);
+    }
+    assert.equal(rows.filter((r) => /plain[A-D] 1 +$/.test(r)).length, 4);
+  });
+
   it('re-lays out on resize', async () => {
     const h = await start({ setup: (core) => (core.onlineNow = [peer('bob')]) });
     await h.resize(100, 30);

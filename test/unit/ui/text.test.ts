@@ -66,8 +66,8 @@ describe('ui text: display width', () => {
     assert.equal(displayWidth('e\u0301'), 1);
     assert.equal(
       displayWidth('👨\u200d👩\u200d👧'),
-      6,
-      'each person is drawn, the joiners are not',
+      2,
+      'a family joined by ZWJ is one emoji sequence, drawn in a box of two columns',
     );
   });
 

@@ -3,8 +3,23 @@
  * erases, text) into a grid of columns, measuring characters the way
  * wcwidth()-based terminals do, so a test can check that the bytes on the
  * wire draw the picture blessed's buffer holds. Colours and modes are ignored.
+ * Emoji sequences are drawn as `emoji` says: 'joined', each in two columns (kitty,
+ * WezTerm, iTerm2), or 'tmux', as tmux 3.3 draws them (measured with its cursor_x:
+ * a regional indicator one column, U+FE0F none, a picture after U+200D joined to the
+ * one before, a skin tone two columns of its own).
  */
+
 import { codePointWidth } from '../../../src/peer/ui/text.js';
+import { emojiSequenceAt } from '../../../src/util/emoji.js';
+
+export type EmojiDrawing = 'joined' | 'tmux';
+
+/** Columns tmux 3.3 gives a code point (see the header). */
+function tmuxWidth(cp: number, afterJoiner: boolean): number {
+  if (afterJoiner || cp === 0xfe0f) return 0;
+  if (cp >= 0x1f1e6 && cp <= 0x1f1ff) return 1;
+  return codePointWidth(cp);
+}
 
 export class VirtualTerminal {
   private cells: string[][];
@@ -15,6 +30,7 @@ export class VirtualTerminal {
   constructor(
     readonly cols: number,
     readonly rows: number,
+    readonly emoji: EmojiDrawing = 'joined',
   ) {
     this.cells = Array.from({ length: rows }, () => Array.from({ length: cols }, () => ' '));
   }
@@ -31,8 +47,10 @@ export class VirtualTerminal {
       else if (c === '\n') this.y = Math.min(this.rows - 1, this.y + 1);
       else if (c === '\b') this.x = Math.max(0, this.x - 1);
       else if (c >= ' ') {
-        const ch = String.fromCodePoint(data.codePointAt(i)!);
-        this.put(ch);
+        const sequence = this.emoji === 'joined' ? emojiSequenceAt(data, i) : undefined;
+        const ch = sequence ?? String.fromCodePoint(data.codePointAt(i)!);
+        const joined = this.emoji === 'tmux' && data[i - 1] === '\u200d';
+        this.put(ch, sequence !== undefined ? 2 : this.width(ch, joined));
         i += ch.length;
         continue;
       }
@@ -40,12 +58,21 @@ export class VirtualTerminal {
     }
   }
 
+  /** Row y's cells from column `from` up to `to`, as text. */
+  columns(y: number, from: number, to = this.cols): string {
+    return (this.cells[y] ?? []).slice(from, to).join('');
+  }
+
   lines(): string[] {
     return this.cells.map((row) => row.join(''));
   }
 
-  private put(ch: string): void {
-    const w = codePointWidth(ch.codePointAt(0)!);
+  private width(ch: string, afterJoiner: boolean): number {
+    const cp = ch.codePointAt(0)!;
+    return this.emoji === 'tmux' ? tmuxWidth(cp, afterJoiner) : codePointWidth(cp);
+  }
+
+  private put(ch: string, w: number): void {
     if (w === 0) {
       const row = this.cells[this.y]!;
       const at = Math.max(0, this.x - 1);

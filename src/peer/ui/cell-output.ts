@@ -1,0 +1,36 @@
+/**
+ * What the terminal is sent for one grid cell. Most cells are their character; an emoji
+ * sequence (GridCell.box) is drawn in a box: its columns blanked, the sequence drawn from
+ * the box's first column, and the cursor put at the column after the box by absolute
+ * position. Terminals draw such a sequence in 1 to 6 columns (util/emoji.ts); this way what
+ * follows is where natter counted it on every one of them (a trial's flag left stray
+ * characters after later lines in tmux). Pure.
+ */
+import type { GridCell } from './grid.js';
+
+/** Autowrap off while the chat runs: a box's picture drawn wider at the last column must not wrap. */
+export const AUTOWRAP_OFF = '\x1b[?7l';
+export const AUTOWRAP_ON = '\x1b[?7h';
+
+/** The text sent for `cell` at column x of row y (0-based), or '' for a wide cell's right half. */
+export function cellOutput(cell: GridCell | undefined, x: number, y: number): string {
+  if (cell === undefined) return ' ';
+  if (cell.cont) return '';
+  if (!cell.box) return cell.ch;
+  const width = cell.wide ? 2 : 1;
+  const at = (col: number) => `\x1b[${y + 1};${col + 1}H`;
+  return `${' '.repeat(width)}${at(x)}${cell.ch}${at(x + width)}`;
+}
+
+/** What a cell's output shows, for tests reading blessed's buffer: a box's sequence alone. */
+export function shownText(output: string): string {
+  return /^ +\x1b\[\d+;\d+H(.*)\x1b\[\d+;\d+H$/su.exec(output)?.[1] ?? output;
+}
+
+/**
+ * Whether row `cells` is drawn whole each time: with a box on it, a terminal that drew the
+ * picture wider than its box painted over the cells after it, which are to be drawn again.
+ */
+export function redrawsWhole(cells: readonly GridCell[]): boolean {
+  return cells.some((c) => c.box === true);
+}
