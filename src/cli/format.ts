@@ -4,7 +4,7 @@
  * overrides and zero-width characters can make one name look like another.
  */
 import { type ContactInfo, parseConversationId, type ReceivedMessage } from '../peer/index.js';
-import { capMarks, displayWidth, expandTabs } from '../util/text-width.js';
+import { capMarks, displayWidth, expandTabs, markEmojiJoiners } from '../util/text-width.js';
 
 /** ESC and other C0 controls except tab and newline, DEL, C1 controls. */
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
@@ -20,7 +20,11 @@ const INVISIBLES = /[\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
  * line's prefix makes unpredictable (docs/decisions.md).
  */
 export function sanitize(text: string, options: { multiline?: boolean } = {}): string {
-  const clean = text.replace(CONTROLS, '').replace(INVISIBLES, '');
+  // A joiner inside an emoji sequence (a family) only makes one picture of several: kept,
+  // held as a control character (gone by then) while the other invisibles go.
+  const clean = markEmojiJoiners(text.replace(CONTROLS, ''), '\u0001')
+    .replace(INVISIBLES, '')
+    .replaceAll('\u0001', '\u200d');
   if (options.multiline === true) return capMarks(expandTabs(clean));
   return capMarks(clean.replace(/\t/g, ' ')).replace(/\n/g, ' ');
 }

@@ -9,7 +9,7 @@ import { EMOJI_BOX_COLS, emojiSequenceAt } from './emoji.js';
 import { WIDE_RANGES } from './width-table.js';
 
 // The UI and the command line measure and sanitise through this module alone.
-export { EMOJI_BOX_COLS, MAX_JOINED_EMOJI, markEmojiJoiners } from './emoji.js';
+export { EMOJI_BOX_COLS, emojiSequenceAt, MAX_JOINED_EMOJI, markEmojiJoiners } from './emoji.js';
 
 /** Zero columns: combining marks (Mn, Me) and format characters (Cf) not already stripped. */
 const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}]$/u;

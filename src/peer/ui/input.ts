@@ -4,7 +4,7 @@
  * Pure; app.ts maps keys to these methods.
  */
 import { type InputView, layoutInput } from './input-wrap.js';
-import { codePointWidth, sanitize } from './text.js';
+import { codePointWidth, emojiSequenceAt, sanitize } from './text.js';
 
 /** Lines of input history kept (per session). */
 export const MAX_INPUT_HISTORY = 200;
@@ -139,27 +139,20 @@ export class LineEditor {
   }
 }
 
-/** The offset after the character at `i` and its combining marks. */
+/** The offset after the character at `i` and its combining marks (an emoji sequence whole). */
 function nextBoundary(text: string, i: number): number {
   if (i >= text.length) return text.length;
-  let j = i + (text.codePointAt(i)! > 0xffff ? 2 : 1);
+  let j = i + (emojiSequenceAt(text, i)?.length ?? (text.codePointAt(i)! > 0xffff ? 2 : 1));
   while (j < text.length && codePointWidth(text.codePointAt(j)!) === 0 && !isBreak(text[j]!)) {
     j += text.codePointAt(j)! > 0xffff ? 2 : 1;
   }
   return j;
 }
 
-/** The offset of the character before `i`, marks included. */
+/** The offset of the character before `i`, marks included: the last boundary before it. */
 function prevBoundary(text: string, i: number): number {
-  let j = i;
-  while (j > 0) {
-    j -=
-      j >= 2 && /[\udc00-\udfff]/.test(text[j - 1]!) && /[\ud800-\udbff]/.test(text[j - 2]!)
-        ? 2
-        : 1;
-    const cp = text.codePointAt(j)!;
-    if (codePointWidth(cp) !== 0 || isBreak(text[j]!)) break;
-  }
+  let j = 0;
+  for (let next = nextBoundary(text, 0); next < i; next = nextBoundary(text, next)) j = next;
   return j;
 }
 

@@ -13,6 +13,7 @@ import {
   displayWidth,
   EMOJI_BOX_COLS,
   expandTabs,
+  markEmojiJoiners,
   toCells,
   unitsOf,
 } from '../../util/text-width.js';
@@ -21,6 +22,7 @@ import {
 export {
   codePointWidth,
   displayWidth,
+  emojiSequenceAt,
   expandTabs,
   MAX_MARKS_PER_CELL,
   type TextCell,
@@ -61,6 +63,8 @@ const INVISIBLES = new RegExp(
 );
 /** Line and paragraph separators: newlines to a terminal-minded reader, not to the terminal. */
 const SEPARATORS = /[\u2028\u2029]/g;
+/** Stands for a kept joiner in sanitize(): a control character, so never in the text by then. */
+const KEPT_JOINER = '\u0001';
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
@@ -74,11 +78,14 @@ export function sanitize(
   text: string,
   options: { multiline?: boolean; keepTabs?: boolean } = {},
 ): string {
-  const clean = text
-    .replace(LONE_SURROGATE, '\ufffd')
-    .replace(SEPARATORS, '\n')
-    .replace(CONTROLS, '')
-    .replace(INVISIBLES, '');
+  // A joiner inside an emoji sequence (a family, a rainbow flag) is kept: it only makes
+  // one picture of several. It is held as a control character while invisibles go.
+  const clean = markEmojiJoiners(
+    text.replace(LONE_SURROGATE, '\ufffd').replace(SEPARATORS, '\n').replace(CONTROLS, ''),
+    KEPT_JOINER,
+  )
+    .replace(INVISIBLES, '')
+    .replaceAll(KEPT_JOINER, '\u200d');
   const tabbed = options.keepTabs === true ? clean : clean.replace(/\t/g, ' ');
   return options.multiline ? tabbed : tabbed.replace(/\n/g, ' ');
 }

@@ -57,8 +57,19 @@ describe('cli output: peer text made safe for a terminal', () => {
     assert.equal(sanitize(`${mark}x\n${mark.repeat(3)}y`, { multiline: true }), 'x\ny');
     const body = formatMessage(message(`ok\nz${mark.repeat(50)}`)).split('\n')[1];
     assert.equal(body, `    z${mark.repeat(MAX_MARKS_PER_CELL)}`);
-    // Unchanged: the joiner goes with the other zero-width characters (docs/decisions.md).
-    assert.equal(sanitize('\u{1f468}\u200d\u{1f469}'), '\u{1f468}\u{1f469}');
+  });
+
+  it('keeps U+200D and U+FE0F inside an emoji sequence (a family), and drops U+200D elsewhere', () => {
+    const family = '\u{1f469}\u200d\u{1f469}\u200d\u{1f467}';
+    assert.equal(sanitize(`fam ${family} z`), `fam ${family} z`);
+    assert.equal(sanitize('\u{1f3f3}\ufe0f\u200d\u{1f308}'), '\u{1f3f3}\ufe0f\u200d\u{1f308}');
+    assert.equal(
+      sanitize('a\u200db \u{1f469}\u200dx y\u200d\u{1f469}'),
+      'ab \u{1f469}x y\u{1f469}',
+    );
+    const five = Array.from({ length: 5 }, () => '\u{1f469}').join('\u200d');
+    assert.equal(sanitize(five), '\u{1f469}'.repeat(5), "a chain longer than Unicode's is split");
+    assert.equal(sanitize(`${family}\u200d`), family, 'a trailing joiner goes');
   });
 
   it('never prints more combining marks on one character than the chat draws, nor a tab', () => {

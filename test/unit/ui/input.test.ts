@@ -18,6 +18,22 @@ describe('ui input: the line editor', () => {
     assert.equal(e.text, 'aXe\u0301b');
   });
 
+  it('steps over an emoji sequence (a family, a flag) whole, and deletes it whole', () => {
+    const family = '\u{1f469}\u200d\u{1f469}\u200d\u{1f467}';
+    const flag = '\u{1f1e9}\u{1f1ea}';
+    const e = new LineEditor();
+    e.insert(`a${family}${flag}b`);
+    e.left();
+    e.left();
+    assert.equal(e.cursor, `a${family}`.length, 'the flag is one step');
+    e.left();
+    assert.equal(e.cursor, 1, 'the family is one step');
+    e.right();
+    assert.equal(e.cursor, `a${family}`.length);
+    e.backspace();
+    assert.equal(e.text, `a${flag}b`);
+  });
+
   it('strips controls from what is typed or pasted, keeping newlines', () => {
     const e = new LineEditor();
     e.insert('one\r\ntwo\x1b[2J\tthree');

@@ -171,6 +171,34 @@ describe('ui text: sanitising peer text', () => {
     assert.equal(sanitize('fill\u3164er\u115f'), 'filler');
   });
 
+  it('keeps U+200D and U+FE0F inside an emoji sequence (a family), and drops U+200D elsewhere', () => {
+    const family = '\u{1f469}\u200d\u{1f469}\u200d\u{1f467}';
+    assert.equal(sanitize(`fam ${family} z`), `fam ${family} z`);
+    assert.equal(
+      sanitize('\u{1f44d}\u{1f3fd}\u200d\u2764\ufe0f'),
+      '\u{1f44d}\u{1f3fd}\u200d\u2764\ufe0f',
+    );
+    assert.equal(
+      sanitize('a\u200db \u{1f469}\u200dx y\u200d\u{1f469}'),
+      'ab \u{1f469}x y\u{1f469}',
+    );
+    const five = Array.from({ length: 5 }, () => '\u{1f469}').join('\u200d');
+    assert.equal(sanitize(five), '\u{1f469}'.repeat(5), "a chain longer than Unicode's is split");
+  });
+
+  it('keeps a joiner only between two pictures, whatever the input', () => {
+    fc.assert(
+      fc.property(mixed, (s) => {
+        const out = sanitize(s, { multiline: true });
+        const bare = out.replace(
+          /\p{Extended_Pictographic}(?:\ufe0f|[\u{1f3fb}-\u{1f3ff}])?\u200d(?=\p{Extended_Pictographic})/gu,
+          '',
+        );
+        assert.doesNotMatch(bare, /\u200d/u, JSON.stringify(out));
+      }),
+    );
+  });
+
   it('keeps newlines only in message bodies, and turns tabs into spaces', () => {
     assert.equal(sanitize('a\nb\tc'), 'a b c');
     assert.equal(sanitize('a\nb\r\n', { multiline: true }), 'a\nb\n');
