@@ -38,9 +38,11 @@ export function helpPanel(
       { text: c.summary, style: 'default' },
     ]);
   lines.push(line(''), line('Keys', 'title'));
+  // As wide as the widest key, and two spaces: a fixed 14 cut 'Ctrl-J, Alt-Enter' short.
+  const keyCols = Math.max(...KEYS.map(([k]) => displayWidth(k))) + 4;
   for (const [k, what] of KEYS)
     lines.push([
-      { text: padEnd(`  ${k}`, 14), style: 'bold' },
+      { text: padEnd(`  ${k}`, keyCols), style: 'bold' },
       { text: what, style: 'default' },
     ]);
   lines.push(

@@ -8,6 +8,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import blessed from 'blessed';
+import { AltReturnJoiner } from './alt-return.js';
 import { AUTOWRAP_OFF, AUTOWRAP_ON, cellOutput, redrawsWhole, shownText } from './cell-output.js';
 import type { Grid, StyleName } from './grid.js';
 import { type CellStyle, colourDepth, stylesFor } from './palette.js';
@@ -75,6 +76,7 @@ export class BlessedTerminal implements Terminal {
   private pasted = '';
   private swallowKeys = false;
   private highSurrogate = '';
+  private readonly altReturn = new AltReturnJoiner();
   private destroyed = false;
   private readonly styles: Record<StyleName, CellStyle>;
 
@@ -172,6 +174,9 @@ export class BlessedTerminal implements Terminal {
     if (this.swallowKeys || key === undefined) return;
     // blessed reports Enter twice ('enter', then 'return'); keep one.
     if (key.name === 'enter') return;
+    const joined = this.altReturn.key(key.name, key.sequence);
+    if (joined === 'hold') return;
+    if (joined === 'alt-return') key = { ...key, name: 'return', meta: true };
     // blessed splits a character outside the BMP (most emoji) into two "keys",
     // one per UTF-16 half: put it back together.
     let typed = ch;
@@ -230,6 +235,7 @@ export class BlessedTerminal implements Terminal {
    * key (completion); blessed's keys for that chunk are swallowed.
    */
   private onData(data: string): void {
+    this.altReturn.chunk(data);
     let s = data;
     if (!this.pasting && !s.includes(PASTE_START)) {
       if (this.options.guessPastes === true && looksPasted(s)) {

@@ -98,6 +98,18 @@ describe('ui commands: one table for help, completion and dispatch', () => {
     assert.match(text, /natter config set keep-history 90d/);
   });
 
+  it('names every key in /help whole, Alt-Enter included', () => {
+    const text = helpPanel(COMMAND_LIST, DEFAULT_SETTINGS).lines.map((l) =>
+      l.map((s) => s.text).join(''),
+    );
+    const keys = text.slice(text.indexOf('Keys') + 1, text.indexOf('Sidebar') - 1);
+    assert.ok(
+      keys.some((l) => /^ {2}Ctrl-J, Alt-Enter {2,}new line/.test(l)),
+      keys.join('\n'),
+    );
+    for (const l of keys) assert.doesNotMatch(l, /…/);
+  });
+
   it('lists every command in /help, in the table order, with its usage and summary', () => {
     const text = helpPanel(COMMAND_LIST, DEFAULT_SETTINGS).lines.map((l) =>
       l.map((s) => s.text).join(''),

@@ -84,6 +84,21 @@ describe('ui screen: keys, pastes and commands', () => {
     assert.doesNotMatch(noticeText(h), /unknown command/);
   });
 
+  it('takes Alt-Enter as the terminal sends it (ESC CR, which blessed splits in two) as a new line', async () => {
+    const h = await start();
+    h.app.open('bob');
+    await h.settle();
+    await h.type('line one');
+    await h.type('\x1b\r');
+    await h.type('line two');
+    assert.equal(h.core.sent.length, 0, 'Alt-Enter did not send');
+    assert.equal(h.app.editor.text, 'line one\nline two');
+    await h.type('a\x1b\rb\x1b\rc');
+    assert.equal(h.app.editor.text, 'line one\nline twoa\nb\nc', 'two in one read');
+    await h.type('\r');
+    assert.deepEqual(h.core.sent, [{ to: 'bob', text: 'line one\nline twoa\nb\nc' }]);
+  });
+
   it('sends each line of typing that arrives in one chunk, on a terminal that brackets pastes', async () => {
     const h = await start();
     h.app.open('bob');
