@@ -50,6 +50,9 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
       // found `zed?` left in the list, and after a restart).
       if (madeFor.delete(e.conversation) && e.reason === 'unknown-recipient') {
         if (s.activeId !== e.conversation) s.close(e.conversation);
+        // Drawn at once: a trial saw `zed?` stay on screen until a key redrew it.
+        p.saver.schedule();
+        p.render();
       }
       p.conversation.outgoing(e);
     }),

@@ -172,6 +172,24 @@ describe('ui screen: everyday use', () => {
     assert.deepEqual(names(h), ['bob', 'nobody']);
   });
 
+  it("redraws the Chats list without the conversation a script's message to nobody added", async () => {
+    const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
+    h.core.receive('bob', 'hello');
+    h.app.open('bob');
+    await h.settle();
+    const msgId = await h.core.send('zed', 'x');
+    await h.settle();
+    assert.match(screenText(h), /2 +zed\?/);
+    h.core.emit('message:status', {
+      msgId,
+      conversation: conversationIdOf('zed'),
+      state: 'failed',
+      reason: 'unknown-recipient',
+    });
+    await h.settle();
+    assert.doesNotMatch(screenText(h), /zed/, 'gone from the screen, not only from the state');
+  });
+
   it('says why a message was not sent in words, not as a code', async () => {
     const h = await start();
     h.app.open('nobody');
