@@ -20,6 +20,9 @@ export function wireGroupEvents(p: ScreenParts): (() => void)[] {
   return [
     core.on('group:changed', take),
     core.on('group:warning', take),
+    // Members are named by their contacts: a contact's new name is every shared group's
+    // (a trial's chat kept `bob` after `natter rename robert`, and /promote robert failed).
+    core.on('contact:renamed', () => p.tasks.track(refreshGroups(p))),
     core.on('contact:key-changed', (e) => {
       const who = sanitize(e.pseudonym);
       for (const g of s.groups.sharedWith(e.pseudonym)) {
@@ -29,6 +32,12 @@ export function wireGroupEvents(p: ScreenParts): (() => void)[] {
       p.render();
     }),
   ];
+}
+
+/** Every group as the core now describes it, its members' names included. */
+async function refreshGroups(p: ScreenParts): Promise<void> {
+  for (const g of await p.core.groups()) p.state.groups.set(g);
+  p.render();
 }
 
 /** Each screen's last take: takes run one at a time, so nothing is shown twice or out of order. */

@@ -54,6 +54,18 @@ export class People {
     this.contactUpdate(info);
   }
 
+  /**
+   * The contact `peer` was before a `natter rename`, by its key: a contact of the same user
+   * id under another name, none under the new one yet, key unchanged. The core renames the
+   * contact only once it has checked the new name's card (findUser); this says when to ask.
+   */
+  renamedAs(peer: OnlinePeer): ContactInfo | undefined {
+    if (this.contactsByKey.has(nameKey(peer.pseudonym)) || peer.keyChanged) return undefined;
+    for (const c of this.contactsByKey.values())
+      if (c.userId === peer.userId && c.renamedTo === undefined && !c.keyChanged) return c;
+    return undefined;
+  }
+
   /** Marks a contact's key as changed (until trust). */
   keyChanged(name: string): void {
     const c = this.contactsByKey.get(nameKey(name));

@@ -29,6 +29,8 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
    */
   /** Conversations the list gained for a message queued by someone else (a script). */
   const madeFor = new Set<string>();
+  /** Contacts seen under a new name whose card the core was asked to check, once each. */
+  const renameAsked = new Set<string>();
   const refusedShown = new Map<string, string>();
   takePruned(p); // what a pass took before the screen subscribed (the one at open)
   return [
@@ -147,6 +149,13 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
     core.on('roster:change', (e) => {
       const before = s.onlinePeer(e.peer.pseudonym);
       s.roster(e);
+      // A contact back under a new name (`natter rename` while this chat ran): the core
+      // checks the new name's card and says contact:renamed (a trial's group kept `bob`).
+      const asked = `${e.peer.userId} ${nameKey(e.peer.pseudonym)}`;
+      if (e.type !== 'leave' && s.renamedAs(e.peer) !== undefined && !renameAsked.has(asked)) {
+        renameAsked.add(asked);
+        p.tasks.track(core.findUser(e.peer.pseudonym));
+      }
       const who = sanitize(e.peer.pseudonym);
       const conv = convOf(e.peer.pseudonym);
       const key = nameKey(e.peer.pseudonym);

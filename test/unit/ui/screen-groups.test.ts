@@ -4,7 +4,7 @@
  * warnings as lines in the conversation, and Tab over the members.
  */
 import assert from 'node:assert/strict';
-import { contact } from './fake-core.js';
+import { contact, peer } from './fake-core.js';
 import { groupConv, member } from './fake-groups.js';
 import { destroyAll, type Harness, noticeText, screenText, start } from './harness.js';
 
@@ -270,6 +270,57 @@ describe('ui screen: groups', () => {
     await h.type('/promote dave\r');
     assert.match(noticeText(h), /dave is not in #team/);
     assert.deepEqual(h.core.groupBook.calls, [`promote ${TEAM} carol`, `demote ${TEAM} carol`]);
+  });
+
+  it("learns a member's new name while it runs: asks the core about them, then shows it in the group", async () => {
+    const h = await start({
+      setup: (core) => {
+        core.groupBook.put(
+          '7',
+          'team',
+          [member('alice', 'admin'), member('bob'), member('carol')],
+          'admin',
+        );
+        core.contactList = [contact('bob'), contact('carol')];
+      },
+    });
+    await h.type('\x1b1');
+    // bob quit, ran `natter rename robert`, came back: the roster shows robert with bob's key.
+    const asked: string[] = [];
+    const findUser = h.core.findUser.bind(h.core);
+    h.core.findUser = (name) => {
+      asked.push(name);
+      return findUser(name);
+    };
+    h.core.emit('roster:change', { type: 'join', peer: peer('robert', { userId: 'id-bob' }) });
+    h.core.emit('roster:change', {
+      type: 'update',
+      peer: peer('robert', { userId: 'id-bob', status: 'away' }),
+    });
+    h.core.emit('roster:change', { type: 'join', peer: peer('dave') });
+    await h.settle();
+    assert.deepEqual(asked, ['robert'], 'once, and only for a contact under a new name');
+    // The core checked robert's card: the contact and the group's member are renamed.
+    h.core.groupBook.put(
+      '7',
+      'team',
+      [member('alice', 'admin'), { ...member('bob'), pseudonym: 'robert' }, member('carol')],
+      'admin',
+    );
+    h.core.emit('contact:renamed', {
+      from: 'bob',
+      to: 'robert',
+      contact: contact('robert', { userId: 'id-bob' }),
+    });
+    await h.settle();
+    await h.type('/members\r');
+    assert.match(screenText(h), /robert/);
+    assert.doesNotMatch(screenText(h), /○ bob/);
+    await h.type('\x1b');
+    await h.type('/promote r\t');
+    assert.equal(h.app.editor.text, '/promote robert ');
+    await h.type('\r');
+    assert.match(screenText(h), /\* you made robert an admin/);
   });
 
   it('opens a group renamed while I looked by its old name, and says its new one', async () => {
