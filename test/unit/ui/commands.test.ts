@@ -84,6 +84,15 @@ describe('ui commands: parsing the input line', () => {
     assert.match(err('/close bob'), /usage: \/close/);
     assert.match(err('/frobnicate'), /unknown command \/frobnicate/);
   });
+
+  it('suggests the command meant for a mistyped one, as the command line does for sned', () => {
+    assert.equal(err('/mgs bob'), 'unknown command /mgs: did you mean /msg? (/help lists them)');
+    assert.match(err('/hepl'), /did you mean \/help\?/);
+    assert.match(err('/membres'), /did you mean \/members\?/);
+    assert.match(err('/promte bob'), /did you mean \/promote\?/);
+    assert.equal(err('/frobnicate'), 'unknown command /frobnicate (try /help)', 'no wild guess');
+    assert.equal(err('/x'), 'unknown command /x (try /help)');
+  });
 });
 
 describe('ui commands: one table for help, completion and dispatch', () => {

@@ -25,6 +25,7 @@ import { rename } from './rename.js';
 import { search } from './search.js';
 import { send } from './send.js';
 import { status } from './status.js';
+import { closestSpellings } from './suggest.js';
 import { trust } from './trust.js';
 import type {
   Args,
@@ -88,6 +89,13 @@ export function commandNamed(word: string): CommandInfo | undefined {
   return name === undefined ? undefined : COMMANDS[name];
 }
 
+/** `unknown command /mgs: did you mean /msg? (/help lists them)`, or without a guess. */
+function unknownCommand(word: string): string {
+  const close = closestSpellings(word, SPELLINGS.keys()).map((s) => `/${s}`);
+  if (close.length === 0) return `unknown command /${word} (try /help)`;
+  return `unknown command /${word}: did you mean ${close.join(' or ')}? (/help lists them)`;
+}
+
 export type Parsed = { ok: true; command: Command } | { ok: false; error: string };
 
 /** More than one line (a trailing line break adds none): never a command (parseInput). */
@@ -116,7 +124,7 @@ export function parseInput(line: string): Parsed {
   const match = /^\/(\S*)\s*([\s\S]*)$/.exec(line);
   const word = (match?.[1] ?? '').toLowerCase();
   const found = commandNamed(word);
-  if (found === undefined) return { ok: false, error: `unknown command /${word} (try /help)` };
+  if (found === undefined) return { ok: false, error: unknownCommand(word) };
   const command = COMMANDS[found.name].parse(splitArgs(match?.[2] ?? ''));
   return command === null ? { ok: false, error: `usage: ${found.usage}` } : { ok: true, command };
 }
