@@ -27,6 +27,7 @@ import type { OwnStatus } from './own-status.js';
 import { helpPanel } from './panels.js';
 import type { ScreenParts } from './parts.js';
 import { expandHome } from './path-completion.js';
+import { QUIT_QUESTION, unfinishedAtQuit } from './quit-check.js';
 import type { KeyPress, Terminal } from './screen.js';
 import type { UiSettings } from './settings.js';
 import type { ChatState, NoteKind, Panel, SavedState } from './state.js';
@@ -46,9 +47,6 @@ export interface ChatAppOptions extends ScreenOptions {
   /** Bounds the goodbye at quit. Default 5 s. */
   logoutTimeoutMs?: number;
 }
-
-/** Asked at quit while messages wait unsent. */
-const QUIT_QUESTION = 'quit anyway? (y/n)';
 
 export class ChatApp implements CommandHost {
   readonly state: ChatState;
@@ -231,19 +229,17 @@ export class ChatApp implements CommandHost {
   }
 
   /**
-   * /quit and Ctrl-C: quits, but first asks while messages wait unsent (issue 13);
+   * /quit and Ctrl-C: quits, but first asks while messages wait unsent (issue 13) or an
+   * upload is unfinished (quit-check.ts);
    * y, or Ctrl-C again, quits then.
    */
   requestQuit(): void {
-    const waiting = this.core.queued().length;
-    if (waiting === 0 || this.parts.input.asking === QUIT_QUESTION) {
+    const unfinished = unfinishedAtQuit(this.core);
+    if (unfinished === null || this.parts.input.asking === QUIT_QUESTION) {
       void this.quit();
       return;
     }
-    this.notice(
-      `${waiting} message(s) not sent yet: they go out when natter next reaches the relay (natter outbox lists them)`,
-      'warn',
-    );
+    this.notice(unfinished, 'warn');
     this.ask(QUIT_QUESTION, () => this.quit());
   }
 

@@ -335,6 +335,38 @@ describe('ui screen: everyday use', () => {
     assert.equal(h.core.loggedOut, true);
   });
 
+  it('asks before quitting during an upload, and says it resumes on the next run', async () => {
+    const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
+    h.app.open('bob');
+    await h.settle();
+    await h.type('/send /tmp/huge.bin\r');
+    await h.settle();
+    const id = h.core.files.running()[0]!.id;
+    h.core.files.progress(id, 400);
+    await h.type('\x03');
+    assert.equal(h.core.loggedOut, false, 'Ctrl-C asks first');
+    assert.match(
+      noticeText(h),
+      /the upload of huge\.bin \(1000 B\) is not finished \(40%\): it resumes the next time natter runs on this profile \(natter outbox and natter transfers show them\)/,
+    );
+    assert.match(h.rows()[22]!, /^quit anyway\? \(y\/n\)/);
+    await h.type('y\r');
+    await h.app.done;
+    assert.equal(h.core.loggedOut, true);
+  });
+
+  it('quits at once when an upload is all on the relay', async () => {
+    const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
+    h.app.open('bob');
+    await h.settle();
+    await h.type('/send /tmp/small.bin\r');
+    await h.settle();
+    h.core.files.uploaded(h.core.files.running()[0]!.id);
+    await h.type('/quit\r');
+    await h.app.done;
+    assert.equal(h.core.loggedOut, true);
+  });
+
   it('quits at once when nothing is queued', async () => {
     const h = await start();
     await h.type('/quit\r');
