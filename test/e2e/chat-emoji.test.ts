@@ -1,0 +1,59 @@
+/**
+ * Emoji sequences on a real terminal (tmux, which draws a flag's regional indicators one
+ * column each and a skin tone two columns of its own): a QA trial's flag left stray
+ * characters after later lines (`13:03 alice: plainC 1      n`), and a family showed as
+ * three people. And Alt-Enter as tmux sends it (ESC CR) adds a line. Skips without tmux.
+ */
+import assert from 'node:assert/strict';
+import { hasTmux, TmuxChat } from './fixtures/tmux-chat.js';
+
+const FAMILY = '\u{1f469}\u200d\u{1f469}\u200d\u{1f467}';
+
+describe('e2e: natter chat draws emoji sequences where it counted them', function () {
+  this.timeout(60_000);
+  let t: TmuxChat | undefined;
+
+  before(async function () {
+    if (!hasTmux()) this.skip(); // tmux is not installed here: nothing can drive a terminal
+    t = await TmuxChat.start(['alice', 'carol']);
+  });
+
+  after(async () => {
+    await t?.close();
+  });
+
+  it('leaves no stray characters after a flag, a heart, a skin tone or a family, and keeps the family one', async () => {
+    const w = t!;
+    await w.natter('alice', ['send', '--to', 'carol', 'hello']);
+    await w.chat('carol');
+    await w.until('carol', (s) => /relay connected/.test(s), 'connected to the relay');
+    await w.key('carol', 'M-1');
+    await w.until('carol', (s) => /alice: hello/.test(s), "alice's conversation on screen");
+    // The trial's order: the flag, then plain lines under it.
+    for (const text of [
+      'flag only \u{1f1e9}\u{1f1ea} end',
+      'plainA 1',
+      'plainB 1',
+      'plainC 1',
+      'plainD 1',
+      'heart \u2764\ufe0f end',
+      'tone \u{1f44d}\u{1f3fd} end',
+      `family ${FAMILY} end`,
+      'plainE 1',
+    ])
+      await w.natter('alice', ['send', '--to', 'carol', text]);
+    const screen = await w.until('carol', (s) => /plainE 1/.test(s), 'the last message');
+    for (const p of ['plainA', 'plainB', 'plainC', 'plainD', 'plainE'])
+      assert.match(screen, new RegExp(`alice: ${p} 1 *\\n`), `${p}: nothing after it`);
+    for (const what of ['only', 'heart', 'tone', 'family'])
+      assert.match(screen, new RegExp(`alice: (flag )?${what} \\S+ +end *\\n`), what);
+    assert.ok(screen.includes(FAMILY), 'the family is drawn joined');
+
+    await w.type('carol', 'line one');
+    await w.key('carol', 'M-Enter');
+    await w.type('carol', 'line two');
+    const typed = await w.until('carol', (s) => /line two/.test(s), 'the second line typed');
+    assert.match(typed, /alice> line one\n +line two/, 'Alt-Enter started a new line');
+    await w.quit('carol');
+  });
+});
