@@ -61,6 +61,19 @@ function shellEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
+/**
+ * shellEnv for a process inside the namespace LAN: the presence settings a developer's
+ * shell keeps for loopback runs (NATTER_PRESENCE_INTERFACES=0, ...) are left out, since
+ * this LAN is the namespaces' own and the test is that presence finds the relay there.
+ */
+function lanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = shellEnv(extra);
+  for (const key of Object.keys(env)) {
+    if (key.startsWith('NATTER_PRESENCE') && !(key in extra)) delete env[key];
+  }
+  return env;
+}
+
 function run(
   cmd: string,
   args: string[],
@@ -334,13 +347,13 @@ describe('e2e: the packed tarball installs and runs (npm pack, npm install -g)',
       const onHost = (host: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
         run('ip', ['netns', 'exec', `${prefix}-${host}`, bin, ...args], {
           cwd: dir,
-          env: shellEnv({ HOME: home, ...env }),
+          env: lanEnv({ HOME: home, ...env }),
           timeoutMs: 30_000,
         });
       const relayHost = spawn(
         'ip',
         ['netns', 'exec', `${prefix}-h1`, bin, 'relay', '--data', join(dir, 'lan-relay')],
-        { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: shellEnv({ HOME: home }) },
+        { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: lanEnv({ HOME: home }) },
       );
       lanRelay = relayHost;
       await new Promise<void>((ready, fail) => {
