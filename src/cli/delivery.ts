@@ -3,7 +3,12 @@
  * (commands/send.ts) and by the running client a send goes through (the control
  * socket's `send` request, control-ops.ts): the same states either way.
  */
-import type { NatterClient, OutgoingState, RefusedMessage } from '../peer/index.js';
+import {
+  isFinalRelayRefusal,
+  type NatterClient,
+  type OutgoingState,
+  type RefusedMessage,
+} from '../peer/index.js';
 import { isNatterError, NatterError } from '../util/errors.js';
 import { groupInsteadHint } from './group-format.js';
 import type { Target } from './send-input.js';
@@ -103,13 +108,20 @@ export interface Delivery {
   groupHint?: string;
   /**
    * The running client's relay refused it or is something else (failFastMs): the core's
-   * E_RELAY_UNREACHABLE or E_RELAY_TLS_FAILED and its message; `refused` is null then.
+   * E_RELAY_UNREACHABLE or E_RELAY_TLS_FAILED and its message; or the link gave up for
+   * good (E_RELAY_KEY_CHANGED, a refused login: isFinalRelayRefusal). `refused` is null then.
    */
   unreachable?: { code: string; message: string };
 }
 
-/** What a running client's send hears at once instead of waiting out --wait (sendAndWait). */
+/**
+ * What a running client's send hears at once instead of waiting out --wait (sendAndWait):
+ * a relay that refuses the dial or is no relay, and a link that gave up for good (a relay
+ * with another key: the sixteenth sitting's trial waited 30 s for it and said a timeout).
+ */
 const DEFINITE = new Set(['E_RELAY_UNREACHABLE', 'E_RELAY_TLS_FAILED']);
+const isDefinite = (err: unknown): err is NatterError =>
+  isNatterError(err) && (DEFINITE.has(err.code) || isFinalRelayRefusal(err));
 
 /**
  * Queues `texts` in an already running client and waits up to `waitMs` for the
@@ -142,7 +154,8 @@ export async function sendAndWait(
       answers.refused,
       mine,
     ];
-    if (failFastMs !== undefined) racers.push(definiteFailure(client, waitMs, failFastMs));
+    // A link given up for good is said whatever --wait; a refused dial only without it.
+    racers.push(definiteFailure(client, waitMs, failFastMs));
     const answer = await Promise.race(racers);
     if (answer instanceof NatterError) {
       refused = null;
@@ -170,13 +183,14 @@ export async function sendAndWait(
 function definiteFailure(
   client: Pick<NatterClient, 'connect'>,
   waitMs: number,
-  failFastMs: number,
+  failFastMs: number | undefined,
 ): Promise<NatterError> {
-  return client.connect({ timeoutMs: waitMs, failFastMs }).then(
-    () => new Promise<never>(() => undefined),
-    (err: unknown) =>
-      isNatterError(err) && DEFINITE.has(err.code) ? err : new Promise<never>(() => undefined),
-  );
+  return client
+    .connect({ timeoutMs: waitMs, ...(failFastMs === undefined ? {} : { failFastMs }) })
+    .then(
+      () => new Promise<never>(() => undefined),
+      (err: unknown) => (isDefinite(err) ? err : new Promise<never>(() => undefined)),
+    );
 }
 
 /** For a direct send the relay refused as addressed to nobody: a group of that name, if any. */

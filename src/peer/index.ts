@@ -83,6 +83,8 @@ export {
 } from './files/api.js';
 export { fileLabel } from './files/offer-label.js';
 export { groupNameKey, MIN_GROUP_ID_PREFIX_CHARS } from './groups/book.js';
+/** A refusal the link gave up on for good (E_RELAY_KEY_CHANGED, E_AUTH_FAILED, ...): retrying cannot help. */
+export { isFinal as isFinalRelayRefusal } from './link/handshake.js';
 export { relayStoreLine } from './link/store-state.js';
 export type { HistoryEntry } from './messaging/history.js';
 export type { HistoryDeletion } from './messaging/history-delete.js';

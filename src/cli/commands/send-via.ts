@@ -5,15 +5,33 @@
  * stays in the running client, which keeps sending it: said with each failure.
  */
 import { relayRefusalError } from '../../peer/index.js';
+import { NatterError } from '../../util/errors.js';
 import { FAIL_FAST_MS } from '../connect.js';
 import { type CliContext, InterruptedError } from '../context.js';
 import { CONTROL_TIMEOUT_MS } from '../control-client.js';
 import { CliCode, cliError } from '../errors.js';
+import { OUTBOX_HINT } from '../queued.js';
 import type { Target } from '../send-input.js';
 import { printStates, report } from '../send-report.js';
 import { callControl, runningClient } from '../via-control.js';
 
 const KEPT = 'the running natter client keeps them queued and sends them when it can';
+
+/**
+ * The running client's link failed at once (delivery.ts): its code, its reason and what
+ * stays queued. A link given up for good (a relay with another key, a refused login) is
+ * the running client's to retry: the way out named by the reason (--accept-new-relay-key)
+ * is taken by a client started anew, so that one is to be quit first.
+ */
+function linkFailure(failure: { code: string; message: string }, count: number): Error {
+  const queued = `${count} message(s) stay queued: ${KEPT}; ${OUTBOX_HINT}`;
+  if (failure.code === CliCode.RelayTlsFailed || failure.code === CliCode.RelayUnreachable)
+    return cliError(failure.code, `${failure.message}; ${count} message(s): ${KEPT}`);
+  return new NatterError(
+    failure.code,
+    `${failure.message} (quit the running natter client on this profile first: it holds the profile); ${queued}`,
+  );
+}
 
 /** True when a running client took the send (done, or thrown); false: send alone. */
 export async function sendThroughRunning(
@@ -41,11 +59,7 @@ export async function sendThroughRunning(
     const { states, refused, groupName, groupHint, unreachable } = delivery;
     if (unreachable !== undefined) {
       printStates(states, opts, out);
-      const code =
-        unreachable.code === 'E_RELAY_TLS_FAILED'
-          ? CliCode.RelayTlsFailed
-          : CliCode.RelayUnreachable;
-      throw cliError(code, `${unreachable.message}; ${states.length} message(s): ${KEPT}`);
+      throw linkFailure(unreachable, states.length);
     }
     if (refused === null) {
       printStates(states, opts, out);
