@@ -15,7 +15,7 @@ import type { Target } from '../send-input.js';
 import { printStates, report } from '../send-report.js';
 import { callControl, runningClient } from '../via-control.js';
 
-const KEPT = 'the running natter client keeps them queued and sends them when it can';
+const KEPT = `the running natter client keeps them queued and sends them when it can; ${OUTBOX_HINT}`;
 
 /**
  * The running client's link failed at once (delivery.ts): its code, its reason and what
@@ -24,7 +24,7 @@ const KEPT = 'the running natter client keeps them queued and sends them when it
  * is taken by a client started anew, so that one is to be quit first.
  */
 function linkFailure(failure: { code: string; message: string }, count: number): Error {
-  const queued = `${count} message(s) stay queued: ${KEPT}; ${OUTBOX_HINT}`;
+  const queued = `${count} message(s) stay queued: ${KEPT}`;
   if (failure.code === CliCode.RelayTlsFailed || failure.code === CliCode.RelayUnreachable)
     return cliError(failure.code, `${failure.message}; ${count} message(s): ${KEPT}`);
   return new NatterError(

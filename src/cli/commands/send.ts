@@ -9,11 +9,12 @@
 import type { Command } from 'commander';
 import {
   formatRelayAddress,
+  isFinalRelayRefusal,
   type NatterClient,
   type RefusedMessage,
   relayRefusalError,
 } from '../../peer/index.js';
-import { isNatterError } from '../../util/errors.js';
+import { isNatterError, NatterError } from '../../util/errors.js';
 import { connectRelay } from '../connect.js';
 import { type CliContext, InterruptedError } from '../context.js';
 import { hintFor, queue, RelayAnswers, statesOf } from '../delivery.js';
@@ -139,6 +140,10 @@ async function deliver(
     if (code !== undefined) {
       throw cliError(code, `${(err as Error).message}; ${queuedNote}`, { cause: err });
     }
+    // A relay with another key, a refused login: the messages wait for the way out the
+    // reason names, or for the old relay's return; a resend would be a duplicate then.
+    if (isFinalRelayRefusal(err))
+      throw new NatterError(err.code, `${err.message}; ${queuedNote}`, { cause: err });
     throw err;
   }
   const stopFlush = new AbortController();

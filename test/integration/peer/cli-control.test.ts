@@ -221,7 +221,7 @@ describe('cli beside a running client (issue 13: one process per profile no more
     assert.equal(through.code, alone.code, through.stderr);
     assert.match(
       through.stderr,
-      /not reachable: connection refused \(ECONNREFUSED\); 1 message\(s\): the running natter client keeps them queued and sends them when it can \(E_RELAY_UNREACHABLE\)/,
+      /not reachable: connection refused \(ECONNREFUSED\); 1 message\(s\): the running natter client keeps them queued and sends them when it can; natter outbox lists them, natter outbox cancel ID\|--all drops them \(E_RELAY_UNREACHABLE\)/,
     );
     assert.deepEqual(
       jsonLines<JsonLine>(through).map((l) => l.state),

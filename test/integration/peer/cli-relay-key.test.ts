@@ -21,6 +21,21 @@ describe('cli: send to a relay whose key changed', function () {
     f.relay = await startTestRelay({ port });
   });
 
+  it('alone: exits 1 with E_RELAY_KEY_CHANGED, saying the message stays queued and how to cancel it', async () => {
+    const r = await f.as('c', ['send', '--to', 'alice', 'x']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /\(E_RELAY_KEY_CHANGED\)\n$/);
+    assert.match(r.stderr, /--accept-new-relay-key/);
+    assert.match(r.stderr, /1 message\(s\) stay queued/);
+    assert.match(r.stderr, /natter outbox cancel ID/);
+    const outbox = await f.as('c', ['outbox']);
+    assert.match(outbox.stdout, /alice/);
+    // A later command refused the same way says it too.
+    const inbox = await f.as('c', ['inbox']);
+    assert.equal(inbox.code, 1);
+    assert.match(inbox.stderr, /1 earlier message\(s\) still queued; natter outbox lists them/);
+  });
+
   it('beside a running client: fails within a few seconds with E_RELAY_KEY_CHANGED, not a timeout', async () => {
     await f.runClient('c').catch(() => undefined);
     const startedAt = Date.now();
