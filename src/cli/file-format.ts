@@ -45,11 +45,22 @@ export function savedWords(s: { savedAs: string | null; savedItems?: string[] })
   return `: saved ${s.savedItems === undefined ? 'as' : 'in'} ${savedPlace(s)}`;
 }
 
+/**
+ * Why a transfer failed, in words: the core's message, except where the relay's own
+ * (`file: no such transfer for you`) does not say what it means for an offer, as the
+ * chat's /files words it (ui/file-words.ts).
+ */
+export function failureWords(error: { code: string; message: string }): string {
+  if (error.code === 'E_FILE_UNKNOWN')
+    return 'the relay no longer has it (the sender cancelled it, or it expired)';
+  return sanitize(error.message);
+}
+
 /** What an offer's state says in a list: a failure with its reason, a received one with its path. */
 function offerState(o: OfferInfo): string {
   if (o.state === 'received' && o.savedAs !== null) return `received → ${savedPlace(o)}`;
   if (o.state === 'failed' && o.error !== null)
-    return `failed: ${sanitize(o.error.message)} (${o.error.code})`;
+    return `failed: ${failureWords(o.error)} (${o.error.code})`;
   return o.state;
 }
 
@@ -106,7 +117,7 @@ export function transferRows(list: readonly TransferInfo[]): string[] {
 
 function transferState(t: TransferInfo): string {
   if (t.error !== null && (t.state === 'failed' || t.state === 'cancelled'))
-    return `${t.state}: ${sanitize(t.error.message)} (${t.error.code})`;
+    return `${t.state}: ${failureWords(t.error)} (${t.error.code})`;
   if (t.state === 'waiting') return t.direction === 'upload' ? 'waiting for the relay' : 'waiting';
   if (t.waitingForSender) return WAITING_FOR_SENDER;
   // An upload on the relay that nobody answered yet is not "done" for its sender (a trial).

@@ -6,9 +6,10 @@
 import type { FileTarget, NatterClient, TransferInfo } from '../peer/index.js';
 import { isNatterError, NatterError } from '../util/errors.js';
 import { type CliContext, UsageError } from './context.js';
+import { failureWords } from './file-format.js';
 import { sanitize } from './format.js';
 import { groupInsteadHint } from './group-format.js';
-import { transferProgress } from './progress.js';
+import { type Progress, transferProgress } from './progress.js';
 import { recipientOf } from './send-input.js';
 import { formatSize, percentDone } from './sizes.js';
 
@@ -49,7 +50,7 @@ export async function offerFiles(
 /** A transfer that ended without being done: its error, with the code the core gave. */
 export function transferError(command: string, t: TransferInfo): NatterError {
   const code = t.error?.code ?? (t.state === 'cancelled' ? 'E_FILE_CANCELLED' : 'E_FILE_FAILED');
-  const why = t.error === null ? t.state : sanitize(t.error.message);
+  const why = t.error === null ? t.state : failureWords(t.error);
   return new NatterError(code, `${command}: ${sanitize(t.name)}: ${why}`);
 }
 
@@ -99,7 +100,10 @@ export async function watchTransfer(
   first: TransferInfo,
   opts: { json?: boolean },
 ): Promise<{ finished: TransferInfo | null; last: TransferInfo }> {
-  const progress = transferProgress(ctx, opts);
+  const shown = transferProgress(ctx, opts);
+  // --json keeps its first object at once: a script sees the transfer's id before anything.
+  const hold = first.direction === 'download' && opts.json !== true;
+  const progress = hold ? holdingStart(shown, FIRST_LINE_MS) : shown;
   let last = first;
   const seen = (t: TransferInfo) => {
     last = t;
@@ -120,4 +124,49 @@ export async function watchTransfer(
     off();
     progress.stop();
   }
+}
+
+/**
+ * A download's first progress line (on a terminal or stderr, not --json) waits this long for the relay's first answer, so an
+ * offer the relay no longer has (cancelled, expired) is said alone, not after lines of 0%.
+ */
+export const FIRST_LINE_MS = 1_000;
+
+/**
+ * `progress`, with a download's lines of nothing yet held back for `holdMs`: shown then (the
+ * last one), or at the first byte or end; a download that ended with nothing is said by its
+ * error alone.
+ */
+function holdingStart(progress: Progress, holdMs: number): Progress {
+  let held: TransferInfo | null = null;
+  let open = false;
+  let silent = false;
+  const show = () => {
+    open = true;
+    if (held !== null) progress.update(held);
+    held = null;
+  };
+  const timer = setTimeout(show, holdMs);
+  return {
+    update(t) {
+      if (silent) return;
+      if (open) return progress.update(t);
+      const ended = t.state === 'done' || t.state === 'failed' || t.state === 'cancelled';
+      if (t.doneBytes === 0 && !ended) {
+        held = t;
+        return;
+      }
+      clearTimeout(timer);
+      if (t.doneBytes === 0 && t.state !== 'done') {
+        silent = true;
+        return;
+      }
+      held = t;
+      show();
+    },
+    stop() {
+      clearTimeout(timer);
+      progress.stop();
+    },
+  };
 }

@@ -1,0 +1,42 @@
+/**
+ * A file offer the sender cancelled before its recipient, offline, accepted it: `accept`
+ * says the relay no longer has it, at once, coded, before any progress line, and `files`
+ * lists it so afterwards (the sixteenth sitting's CLI trial: 0% lines, then the relay's
+ * raw `file: no such transfer for you`).
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cliRelay } from '../../helpers/cli-relay.js';
+
+describe('cli: a file offer cancelled before it was accepted', function () {
+  this.timeout(30_000);
+  const f = cliRelay();
+
+  beforeEach(async () => {
+    await f.ok('a', ['init', '--name', 'alice']);
+    await f.ok('b', ['init', '--name', 'bob']);
+    // bob is known to the relay (registered) but offline from here on.
+    await f.ok('b', ['inbox']);
+  });
+
+  it('accept fails with E_FILE_UNKNOWN saying the relay no longer has it, no progress printed; files says so after', async () => {
+    const path = join(f.dir, 'huge.bin');
+    await writeFile(path, randomBytes(200_000));
+    const sent = await f.ok('a', ['send-file', '--no-wait', '--to', 'bob', path]);
+    const id = /\(transfer ([0-9a-f]{8})\)/.exec(sent.stdout)?.[1];
+    assert.ok(id, sent.stdout);
+    await f.ok('a', ['outbox', 'cancel', id]);
+    // The relay hears of it the next time alice connects.
+    await f.ok('a', ['inbox']);
+
+    const accepted = await f.as('b', ['accept', id]);
+    assert.equal(accepted.code, 1);
+    assert.match(accepted.stderr, /\(E_FILE_UNKNOWN\)\n$/);
+    assert.match(accepted.stderr, /huge\.bin: the relay no longer has it/);
+    assert.doesNotMatch(accepted.stderr, /%/, 'no progress line for a download that never began');
+    const listed = await f.ok('b', ['files', '--local']);
+    assert.match(listed.stdout, /huge\.bin .*the relay no longer has it/);
+  });
+});
