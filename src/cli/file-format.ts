@@ -99,8 +99,11 @@ export function offerObject(o: OfferInfo) {
 
 export const offerJson = (o: OfferInfo) => safeJson(offerObject(o));
 
-/** `natter transfers`: id, ↑/↓, peer, name, bytes done of size and %, rate, time left, state. */
-export function transferRows(list: readonly TransferInfo[]): string[] {
+/**
+ * `natter transfers`: id, ↑/↓, peer, name, bytes done of size and %, rate, time left, state.
+ * `running`: a running client listed them; else one not ended is paused (PAUSED).
+ */
+export function transferRows(list: readonly TransferInfo[], running = true): string[] {
   const rows = list.map((t) => [
     t.shortId,
     t.direction === 'upload' ? '↑' : '↓',
@@ -110,15 +113,16 @@ export function transferRows(list: readonly TransferInfo[]): string[] {
     `${percentDone(t.doneBytes, t.size)}%`,
     formatRate(t.rateBytesPerSec),
     t.state === 'running' && !t.waitingForSender ? `ETA ${formatEta(t.etaMs)}` : '',
-    transferState(t),
+    transferState(t, running),
   ]);
   return alignRows(rows);
 }
 
-function transferState(t: TransferInfo): string {
+function transferState(t: TransferInfo, running: boolean): string {
   if (t.error !== null && (t.state === 'failed' || t.state === 'cancelled'))
     return `${t.state}: ${failureWords(t.error)} (${t.error.code})`;
-  if (t.state === 'waiting') return t.direction === 'upload' ? 'waiting for the relay' : 'waiting';
+  if (!running && (t.state === 'waiting' || t.state === 'running')) return PAUSED;
+  if (t.state === 'waiting') return t.direction === 'upload' ? WAITING : 'waiting';
   if (t.waitingForSender) return WAITING_FOR_SENDER;
   // An upload on the relay that nobody answered yet is not "done" for its sender (a trial).
   const unanswered = t.direction === 'upload' && t.state === 'done' && t.replies.length === 0;
@@ -188,6 +192,11 @@ export function receivedFrom(t: TransferInfo): string {
 
 /** What a progress line or bar says instead of a rate while nothing moves (state 'waiting'). */
 export const WAITING = 'waiting for the relay';
+/**
+ * A transfer not ended, listed with no client running on the profile: nothing carries it
+ * on, whatever the relay is doing (a trial: a chat quit mid-upload read as the relay's fault).
+ */
+export const PAUSED = 'paused: resumes when natter runs on this profile';
 /** The same for a download that has all the relay holds (TransferInfo.waitingForSender). */
 export const WAITING_FOR_SENDER = "waiting for the sender's upload";
 

@@ -80,13 +80,25 @@ export async function perform<K extends Exclude<ControlOp, `inbox.${string}` | '
   op: K,
   request: ControlOps[K]['request'],
 ): Promise<ControlOps[K]['answer']> {
+  return (await performTelling(ctx, op, request)).answer;
+}
+
+/**
+ * perform(), telling whether a running client answered (`running`): what stopped with no
+ * client running is paused, not waiting for the relay (`natter outbox`).
+ */
+export async function performTelling<K extends Exclude<ControlOp, `inbox.${string}` | 'watch'>>(
+  ctx: CliContext,
+  op: K,
+  request: ControlOps[K]['request'],
+): Promise<{ answer: ControlOps[K]['answer']; running: boolean }> {
   const control = await runningClient(ctx);
   if (control === null) {
     const client: ControlTarget = await ctx.openClient();
-    return runControlOp(op, client, request, inProcess);
+    return { answer: await runControlOp(op, client, request, inProcess), running: false };
   }
   try {
-    return await callControl(control, op, request);
+    return { answer: await callControl(control, op, request), running: true };
   } finally {
     control.close();
   }

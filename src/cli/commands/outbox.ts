@@ -12,12 +12,12 @@ import type { Command } from 'commander';
 import { parseConversationId, type QueuedMessage, type TransferInfo } from '../../peer/index.js';
 import { UsageError } from '../context.js';
 import type { OutboxView } from '../control-outbox.js';
-import { describeFile, transferObject } from '../file-format.js';
+import { describeFile, PAUSED, transferObject, WAITING } from '../file-format.js';
 import { dateTime, safeJson, sanitize } from '../format.js';
 import { groupLabel, SHORT_GROUP_ID_DIGITS } from '../group-format.js';
 import type { WithContext } from '../main.js';
 import { formatSize, percentDone } from '../sizes.js';
-import { perform } from '../via-control.js';
+import { perform, performTelling } from '../via-control.js';
 
 /** Hex digits of a message id shown in the list; `cancel` takes any unique prefix. */
 export const SHORT_MSG_ID_DIGITS = 8;
@@ -37,12 +37,12 @@ export function addOutboxCommands(program: Command, withContext: WithContext): v
     )
     .action(
       withContext(async (ctx, opts: { json?: boolean }) => {
-        const view = await perform(ctx, 'outbox.list', {});
+        const { answer: view, running } = await performTelling(ctx, 'outbox.list', {});
         if (view.messages.length === 0 && view.files.length === 0) {
           ctx.err('natter: the outbox is empty');
           return;
         }
-        for (const line of outboxLines(view, opts.json === true)) ctx.out(line);
+        for (const line of outboxLines(view, opts.json === true, running)) ctx.out(line);
       }),
     );
 
@@ -84,21 +84,32 @@ export function addOutboxCommands(program: Command, withContext: WithContext): v
 
 const short = (id: string) => id.slice(0, SHORT_MSG_ID_DIGITS);
 
-/** The outbox as `natter outbox` prints it: messages in send order, then files. */
-export function outboxLines(view: OutboxView, json: boolean): string[] {
+/**
+ * The outbox as `natter outbox` prints it: messages in send order, then files. `running`:
+ * a running client listed it (an upload not moving waits for its relay; else it is paused).
+ */
+export function outboxLines(view: OutboxView, json: boolean, running: boolean): string[] {
   const names = new Map(view.groups);
   return [
     ...view.messages.map((m) => (json ? queuedJson(m, names) : formatQueued(m, names))),
-    ...view.files.map((t) => (json ? safeJson({ file: transferObject(t) }) : formatFile(t))),
+    ...view.files.map((t) =>
+      json ? safeJson({ file: transferObject(t) }) : formatFile(t, running),
+    ),
   ];
 }
 
-/** `1a2b3c4d  file  → @bob  waiting for the relay, 0% on it  report.pdf (2.1 MiB)`. */
-export function formatFile(t: TransferInfo): string {
-  const state =
-    t.state === 'waiting'
-      ? 'waiting for the relay'
-      : `${formatSize(t.doneBytes)} on the relay (${percentDone(t.doneBytes, t.size)}%)`;
+/**
+ * `1a2b3c4d  file  → @bob  waiting for the relay  report.pdf (2.1 MiB)`, or `paused: resumes
+ * when natter runs on this profile` when no client runs (`running` false), with how much is
+ * on the relay when some is.
+ */
+export function formatFile(t: TransferInfo, running: boolean): string {
+  const on = `${formatSize(t.doneBytes)} on the relay (${percentDone(t.doneBytes, t.size)}%)`;
+  const state = !running
+    ? `${PAUSED}${t.doneBytes > 0 ? `, ${on}` : ''}`
+    : t.state === 'waiting'
+      ? WAITING
+      : on;
   return `${t.shortId}  file  → ${sanitize(t.peer)}  ${state}  ${describeFile(t)}`;
 }
 

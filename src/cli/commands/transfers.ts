@@ -62,7 +62,7 @@ export function addTransfersCommand(program: Command, withContext: WithContext):
           return;
         }
         if (opts.json) for (const t of list) ctx.out(transferJson(t));
-        else for (const row of transferRows(list)) ctx.out(row);
+        else for (const row of transferRows(list, running !== null)) ctx.out(row);
         if (opts.follow)
           ctx.err(
             list.every(ended)

@@ -125,6 +125,19 @@ describe('cli file formatting', () => {
     assert.equal(parsed.offeredAt, '2025-03-04T12:00:00.000Z');
   });
 
+  it('lists a transfer not ended as paused when no client runs, not as waiting for the relay', () => {
+    const [waiting, moving] = transferRows(
+      [transfer({ state: 'waiting', rateBytesPerSec: 0, etaMs: null }), transfer()],
+      false,
+    );
+    assert.match(waiting!, /50% .*paused: resumes when natter runs on this profile$/);
+    assert.match(moving!, /paused: resumes when natter runs on this profile$/);
+    assert.match(
+      transferRows([transfer({ state: 'waiting', rateBytesPerSec: 0, etaMs: null })], true)[0]!,
+      /waiting for the relay$/,
+    );
+  });
+
   it('lists transfers with bytes, percent, rate and time left', () => {
     const rows = transferRows([
       transfer(),
