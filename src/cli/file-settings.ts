@@ -32,8 +32,8 @@ export function parseFileSetting(key: FileKey, value: string): FileSettingsChang
     const names = value
       .split(',')
       .map((n) => n.trim())
-      .filter((n) => n.length > 0);
-    for (const n of names) nameArgOf('config set auto-accept', n);
+      .filter((n) => n.length > 0)
+      .map((n) => nameArgOf('config set auto-accept', n));
     return { autoAcceptFrom: names };
   }
   try {

@@ -14,13 +14,21 @@ export interface SendInputOptions {
   eachLine?: boolean;
 }
 
-/** `--to NAME` as given; bad usage (E_USAGE) when nobody could register it ('', a control...). */
+/** `--to NAME` as given (`@NAME` too); bad usage (E_USAGE) when nobody could register it ('', a control...). */
 export function recipientOf(command: string, to: string): string {
   return pseudonymArg(`${command}: --to`, to);
 }
 
 /**
- * A NAME argument (`fingerprint NAME`, `trust NAME`) as given; bad usage in the words
+ * A person's name as typed, one leading '@' dropped (`@carol`), as the chat's `/msg @carol`
+ * takes it: no name registered since issue 8 starts with '@' (newPseudonymProblem).
+ */
+export function withoutAt(name: string): string {
+  return name.startsWith('@') && name.length > 1 ? name.slice(1) : name;
+}
+
+/**
+ * A NAME argument (`fingerprint NAME`, `trust NAME`) as given (`@NAME` too); bad usage in the words
  * recipientOf says it, before anything is opened or asked (a new-user trial found
  * `fingerprint 'bad name'` exiting 1 with the core's E_BAD_PSEUDONYM where send exits 2).
  */
@@ -28,10 +36,11 @@ export function nameArgOf(command: string, name: string): string {
   return pseudonymArg(`${command}:`, name);
 }
 
-function pseudonymArg(prefix: string, name: string): string {
+function pseudonymArg(prefix: string, typed: string): string {
+  const name = withoutAt(typed);
   const problem = pseudonymProblem(normalizePseudonym(name));
   if (problem !== null)
-    throw new UsageError(`${prefix} '${sanitize(name)}' is not a pseudonym: it ${problem}`);
+    throw new UsageError(`${prefix} '${sanitize(typed)}' is not a pseudonym: it ${problem}`);
   return name;
 }
 

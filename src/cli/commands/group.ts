@@ -31,6 +31,7 @@ import {
 } from '../group-format.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
+import { withoutAt } from '../send-input.js';
 import { callControl, perform, runningClient } from '../via-control.js';
 
 /**
@@ -71,7 +72,7 @@ export async function knownGroup(
 export function parseMemberList(value: string, previous: string[] = []): string[] {
   const names = value
     .split(',')
-    .map((n) => n.trim())
+    .map((n) => withoutAt(n.trim()))
     .filter((n) => n.length > 0);
   if (names.length === 0 && value.trim().length > 0)
     throw new InvalidArgumentError('expected names separated by commas');
@@ -132,7 +133,8 @@ export function addGroupCommands(program: Command, withContext: WithContext): vo
         .argument('<group>', 'the group: its name, #name or an id prefix')
         .argument('<name>', 'the member'),
     ).action(
-      withContext(async (ctx, ref: string, name: string, opts: ChangeOptions) => {
+      withContext(async (ctx, ref: string, typed: string, opts: ChangeOptions) => {
+        const name = withoutAt(typed);
         const change = { verb: verb as MemberVerb, group: ref, member: name };
         const { after: info } = await changing(ctx, opts, change);
         ctx.out(opts.json ? groupJson(info) : v.done(sanitize(name), groupLabel(info.name)));

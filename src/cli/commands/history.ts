@@ -21,6 +21,7 @@ import { checkDeleteUsage, deleteHistoryCommand } from '../history-delete.js';
 import { atMs, type Shown } from '../history-read.js';
 import type { WithContext } from '../main.js';
 import { MAX_LIST_LIMIT, parseLimit, parseSince } from '../options.js';
+import { withoutAt } from '../send-input.js';
 import { perform } from '../via-control.js';
 
 /** `--limit` when none is given: a screenful or two. */
@@ -71,7 +72,9 @@ export function addHistoryCommand(program: Command, withContext: WithContext): v
     )
     .option('--yes', 'with --delete: delete without asking (needed where there is no terminal)')
     .action(
-      withContext(async (ctx, ref: string | undefined, opts: HistoryOptions) => {
+      withContext(async (ctx, typed: string | undefined, opts: HistoryOptions) => {
+        // `history @carol`, as the chat's /msg @carol: a person, as `history carol`.
+        const ref = typed === undefined ? undefined : withoutAt(typed);
         if (opts.delete === true) {
           checkDeleteUsage(ref, opts, ctx);
           return deleteHistoryCommand(ctx, ref, opts);

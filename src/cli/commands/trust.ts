@@ -51,8 +51,8 @@ export function addTrustCommand(program: Command, withContext: WithContext): voi
     )
     .option('--json', 'print as JSON')
     .action(
-      withContext(async (ctx, name: string, opts: { safetyNumber?: string; json?: boolean }) => {
-        nameArgOf('trust', name);
+      withContext(async (ctx, typed: string, opts: { safetyNumber?: string; json?: boolean }) => {
+        const name = nameArgOf('trust', typed);
         const view = await perform(ctx, 'trust', {
           name,
           ...(opts.safetyNumber === undefined ? {} : { safetyNumber: opts.safetyNumber }),
