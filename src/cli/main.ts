@@ -155,8 +155,27 @@ function report(err: unknown, io: CliIo): number {
  * error. The option's value is what the user typed: sanitised like any text shown.
  */
 export function usageLine(commanderMessage: string): string {
-  const { code, message } = new UsageError(commanderMessage.replace(/^error: /, ''));
-  return `natter: ${sanitize(oneLine(message))} (${code})\n`;
+  const said = ownWords(oneLine(commanderMessage.replace(/^error: /, '')));
+  const { code, message } = new UsageError(said);
+  return `natter: ${sanitize(message)} (${code})\n`;
+}
+
+/**
+ * Commander's wording for a value not among an argument's or option's choices, in natter's:
+ * `status: 'gone' is not one of online, away, busy` (a trial quoted `command-argument value
+ * 'gone' is invalid for argument 'status'. Allowed choices are ...`). Anything else as it is.
+ */
+function ownWords(message: string): string {
+  const arg =
+    /^command-argument value '(.*)' is invalid for argument '(.+?)'\. Allowed choices are (.+)\.$/.exec(
+      message,
+    );
+  if (arg !== null) return `${arg[2]}: '${arg[1]}' is not one of ${arg[3]}`;
+  const opt = /^option '(\S+).*?' argument '(.*)' is invalid\. Allowed choices are (.+)\.$/.exec(
+    message,
+  );
+  if (opt !== null) return `${opt[1]}: '${opt[2]}' is not one of ${opt[3]}`;
+  return message;
 }
 
 function oneLine(text: string): string {

@@ -95,6 +95,23 @@ describe('cli: arguments and exit codes', () => {
     }
   });
 
+  it('says a value outside a choice in its own words, naming the valid values, exit 2', async () => {
+    for (const [argv, line] of [
+      [['status', 'gone'], "natter: status: 'gone' is not one of online, away, busy (E_USAGE)\n"],
+      [
+        ['inbox', '--follow', '--status', 'gone'],
+        "natter: --status: 'gone' is not one of online, away, busy (E_USAGE)\n",
+      ],
+      [['status', 'g\u001b[2J'], /^natter: status: 'g\[2J' is not one of online, away, busy/],
+    ] as const) {
+      const r = await runCli(['--profile', '/nonexistent-profile', ...argv]);
+      assert.equal(r.code, 2, argv.join(' '));
+      if (typeof line === 'string') assert.equal(r.stderr, line);
+      else assert.match(r.stderr, line);
+      assert.doesNotMatch(r.stderr, /command-argument|Allowed choices/);
+    }
+  });
+
   it('exits 2 on an empty message, from TEXT or stdin, before opening a profile', async () => {
     for (const [argv, stdin] of [
       [['send', '--to', 'bob', ''], undefined],
