@@ -7,12 +7,17 @@
 
 import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { type FileSettingsChange, type FileSettingsView, isIdentitySealed } from '../peer/index.js';
+import {
+  type FileSettingsChange,
+  type FileSettingsView,
+  isIdentitySealed,
+  pseudonymKey,
+} from '../peer/index.js';
 import { type CliContext, UsageError } from './context.js';
 import { sanitize } from './format.js';
 import { nameArgOf } from './send-input.js';
 import { formatSize, parseSize } from './sizes.js';
-import { callControl, runningClient } from './via-control.js';
+import { callControl, perform, runningClient } from './via-control.js';
 
 export const FILE_KEYS = ['download-dir', 'auto-accept', 'max-incoming'] as const;
 export type FileKey = (typeof FILE_KEYS)[number];
@@ -72,6 +77,22 @@ export async function fileSettings(
   const client = await ctx.openClient();
   if (change !== undefined) await client.setFileSettings(change);
   return client.fileSettings();
+}
+
+/**
+ * auto-accept names that are no contact of this profile, warned about on stderr but kept: a
+ * typo would otherwise go unseen (a trial's `nobodyx`), while someone not written to yet may
+ * well be meant: an offer from that name is taken when it comes.
+ */
+export async function warnNoContacts(ctx: CliContext, names: readonly string[]): Promise<void> {
+  const { contacts } = await perform(ctx, 'contacts', {});
+  const known = new Set(contacts.map((c) => pseudonymKey(c.pseudonym)));
+  const strangers = names.filter((n) => !known.has(pseudonymKey(n)));
+  if (strangers.length === 0) return;
+  const list = strangers.map((n) => sanitize(n)).join(', ');
+  ctx.err(
+    `natter: note: ${list} ${strangers.length === 1 ? 'is' : 'are'} no contact of yours (natter contacts lists them); saved anyway, for someone who has not written to you yet`,
+  );
 }
 
 /** A sealed key and no passphrase file: opening the profile would ask on the terminal. */

@@ -29,6 +29,7 @@ import {
   fileSettingsObject,
   isFileKey,
   parseFileSetting,
+  warnNoContacts,
 } from '../file-settings.js';
 import { safeJson, sanitize } from '../format.js';
 import { historyKeepLine, readHistoryKeep, setHistoryKeep } from '../history-keep.js';
@@ -111,6 +112,7 @@ export function addConfigCommands(program: Command, withContext: WithContext): v
           await readProfileConfig(ctx);
           const saved = await fileSettings(ctx, change);
           for (const line of saved === null ? [] : fileSettingLines(saved, k)) ctx.out(line);
+          if (change.autoAcceptFrom !== undefined) await warnNoContacts(ctx, change.autoAcceptFrom);
           return;
         }
         if (k !== 'relay') {

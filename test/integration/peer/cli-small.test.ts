@@ -1,6 +1,6 @@
 /**
  * The sixteenth sitting's CLI trial, its smaller findings, each against a real relay on
- * loopback: a name typed `@carol`, ...
+ * loopback: a name typed `@carol`, an auto-accept name that is nobody's here, ...
  */
 import assert from 'node:assert/strict';
 import { cliRelay } from '../../helpers/cli-relay.js';
@@ -19,5 +19,17 @@ describe('cli: the sixteenth sitting trial’s smaller findings', function () {
     assert.match((await f.ok('a', ['history', '@carol'])).stdout, /hi/);
     assert.match((await f.ok('a', ['fingerprint', '@carol'])).stdout, /carol/);
     assert.match((await f.ok('c', ['inbox'])).stdout, /alice.*hi/);
+  });
+
+  it('config set auto-accept notes on stderr the names that are no contact, and keeps them', async () => {
+    await f.ok('a', ['send', '--to', 'carol', 'hi']);
+    const set = await f.ok('a', ['config', 'set', 'auto-accept', 'carol,nobodyx']);
+    assert.match(set.stdout, /^auto-accept +carol, nobodyx\n$/);
+    assert.equal(
+      set.stderr,
+      'natter: note: nobodyx is no contact of yours (natter contacts lists them); saved anyway, for someone who has not written to you yet\n',
+    );
+    const known = await f.ok('a', ['config', 'set', 'auto-accept', '@carol']);
+    assert.equal(known.stderr, '', 'a contact is no news');
   });
 });
