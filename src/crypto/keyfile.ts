@@ -69,6 +69,14 @@ export async function loadIdentity(path: string, options: KeyFileOptions = {}): 
   return identity;
 }
 
+/**
+ * The signing public key (the user id), stored in the clear beside sealed secrets: no
+ * passphrase asked, nothing secret read out. Throws like loadIdentity.
+ */
+export async function readSignPublicKey(path: string): Promise<Uint8Array> {
+  return (await readAndDecode(path)).signPk.slice();
+}
+
 /** True when the file's secret keys need a passphrase. Throws like loadIdentity. */
 export async function isIdentitySealed(path: string): Promise<boolean> {
   return (await readAndDecode(path)).sealed !== undefined;

@@ -4,7 +4,11 @@
  */
 
 /** Key file and fingerprints, for the CLI's prompts and output. */
-export { isIdentitySealed, keyFileModeIsPrivate } from '../crypto/keyfile.js';
+export {
+  isIdentitySealed,
+  keyFileModeIsPrivate,
+  readSignPublicKey,
+} from '../crypto/keyfile.js';
 export { fingerprint } from '../crypto/keys.js';
 /** IPv4 parsing for the presence settings (NATTER_PRESENCE_TARGETS). */
 export { parseIPv4 } from '../presence/targets.js';

@@ -15,7 +15,8 @@
  * its own when that client quits, stepping aside for a chat (who-hold.ts).
  */
 import type { Command } from 'commander';
-import { type OnlinePeer, PresenceListener } from '../../peer/index.js';
+import { type OnlinePeer, PresenceListener, readSignPublicKey } from '../../peer/index.js';
+import { toHex } from '../../util/bytes.js';
 import { NatterError } from '../../util/errors.js';
 import { displayWidth } from '../../util/text-width.js';
 import type { CliContext } from '../context.js';
@@ -74,13 +75,25 @@ export function addWhoCommand(program: Command, withContext: WithContext): void 
           presenceNetwork(ctx.io.env, ctx.global.presencePort),
         );
         try {
+          const me = await ownUserId(ctx);
           await new Promise((resolve) => setTimeout(resolve, opts.wait));
-          print.list(listener.online(), `no one answered on the LAN within ${opts.wait} ms`);
+          // Without me, as `who` through a client lists it (and the chat): I know I am here.
+          const others = listener.online().filter((p) => p.userId !== me);
+          print.list(others, `no one answered on the LAN within ${opts.wait} ms`);
         } finally {
           await listener.close();
         }
       }),
     );
+}
+
+/** This profile's user id (hex), or null with no identity: nothing asked, no secret read. */
+async function ownUserId(ctx: CliContext): Promise<string | null> {
+  try {
+    return toHex(await readSignPublicKey(ctx.paths.identity));
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -122,6 +122,13 @@ describe('cli presence: who, status and an announced follower', function () {
       (JSON.parse(merged.stdout) as WhoLine[]).map((p) => [p.pseudonym, p.source]),
       [['bob', 'both']],
     );
+    // --lan listens itself, and leaves this profile out as `who` does (a trial listed alice).
+    const lan = await as('alice', ['who', '--lan', '--json', '--wait', '300']);
+    assert.equal(lan.code, 0, lan.stderr);
+    assert.deepEqual(
+      (JSON.parse(lan.stdout) as WhoLine[]).map((p) => [p.pseudonym, p.source]),
+      [['bob', 'lan']],
+    );
 
     const socket = await stat(join(dir, 'alice', 'control.sock'));
     assert.ok(socket.isSocket());
