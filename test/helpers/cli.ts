@@ -27,6 +27,8 @@ export interface CliOptions {
   stdinTTY?: boolean;
   /** Called with each stdout chunk as it is written (to follow a long-running command). */
   onStdout?: (chunk: string) => void;
+  /** The same for stderr. */
+  onStderr?: (chunk: string) => void;
 }
 
 /** A write to a pipe whose reader has gone. */
@@ -55,6 +57,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     stderr: {
       write: (s: string, callback?: (err?: Error | null) => void) => {
         stderr += s;
+        options.onStderr?.(s);
         queueMicrotask(() => callback?.(null));
         return true;
       },

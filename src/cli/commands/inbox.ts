@@ -40,6 +40,7 @@ import type { WithContext } from '../main.js';
 import { parseLimit, parseMs, WAIT_HELP } from '../options.js';
 import { type Output, StdoutClosed } from '../output.js';
 import { addPresenceOptions, type PresenceFlags } from '../presence.js';
+import { tellRelayLoss } from '../relay-watch.js';
 import { runningClient } from '../via-control.js';
 import { inboxThroughRunning } from './inbox-via.js';
 
@@ -118,6 +119,7 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
         store = e;
         if (opts.follow) ctx.err(`natter: ${relayStoreLine(e)}`);
       });
+      if (opts.follow) tellRelayLoss(ctx, client);
       try {
         // Messages that arrived while another command was connected come first.
         await printer.print();
