@@ -34,6 +34,20 @@ export interface Shown {
 export const atMs = itemTime;
 
 /**
+ * The order `inbox` and `history` print in: by when it happened here; items of one moment
+ * (several senders' messages taken in one batch) by conversation, and those of one
+ * conversation as kept (a stable sort). A trial's inbox printed such a pair in arrival
+ * order and history in the order of the contact list.
+ */
+export function byMoment(
+  a: { atMs: number; conversation: string },
+  b: { atMs: number; conversation: string },
+): number {
+  if (a.atMs !== b.atMs) return a.atMs - b.atMs;
+  return a.conversation < b.conversation ? -1 : a.conversation > b.conversation ? 1 : 0;
+}
+
+/**
  * The latest `limit` entries (since `since`), oldest first; `more` when there are more
  * than that (the command says so: a trial's `--since 10m` printed 50 lines and no word
  * of the rest).
@@ -76,7 +90,8 @@ export async function readHistory(
       );
     }
   }
-  entries.sort((a, b) => atMs(a.entry) - atMs(b.entry));
+  const moment = (s: Shown) => ({ atMs: atMs(s.entry), conversation: s.entry.conversation });
+  entries.sort((a, b) => byMoment(moment(a), moment(b)));
   return { shown: entries.slice(-opts.limit), more: entries.length > opts.limit };
 }
 

@@ -23,6 +23,7 @@ import { isNatterError, NatterError } from '../../util/errors.js';
 import { connectRelay } from '../connect.js';
 import type { CliContext } from '../context.js';
 import { formatMessage, messageJson } from '../format.js';
+import { byMoment } from '../history-read.js';
 import {
   damagedJson,
   fileReplyLine,
@@ -215,10 +216,23 @@ class Printer {
       left <= 0 ? [] : await this.client.unread(Number.isFinite(left) ? left + 1 : undefined);
     if (unread.length > left) this.more = true;
     // Messages and membership changes in the order they became durable here.
-    const items: { atMs: number; message?: UnreadMessage; update?: GroupUpdate }[] = [
-      ...unread.map((message) => ({ atMs: message.receivedAtMs, message })),
-      ...(await this.client.takeGroupUpdates()).map((update) => ({ atMs: update.atMs, update })),
-    ].sort((a, b) => a.atMs - b.atMs);
+    const items: {
+      atMs: number;
+      conversation: string;
+      message?: UnreadMessage;
+      update?: GroupUpdate;
+    }[] = [
+      ...unread.map((message) => ({
+        atMs: message.receivedAtMs,
+        conversation: message.conversation,
+        message,
+      })),
+      ...(await this.client.takeGroupUpdates()).map((update) => ({
+        atMs: update.atMs,
+        conversation: update.type === 'changed' ? update.group.conversation : update.conversation,
+        update,
+      })),
+    ].sort(byMoment);
     const written: Promise<UnreadMessage | null>[] = [];
     let closed = false;
     let room = this.max - this.printed;
