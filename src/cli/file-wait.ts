@@ -127,8 +127,9 @@ export async function watchTransfer(
 }
 
 /**
- * A download's first progress line (on a terminal or stderr, not --json) waits this long for the relay's first answer, so an
- * offer the relay no longer has (cancelled, expired) is said alone, not after lines of 0%.
+ * A download's first progress line (a bar or stderr lines, not --json) waits this long for
+ * the relay's first answer, so an offer the relay no longer has (cancelled, expired) is
+ * said alone, not after lines of 0%.
  */
 export const FIRST_LINE_MS = 1_000;
 

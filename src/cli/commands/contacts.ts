@@ -35,30 +35,29 @@ export function addContactsCommands(program: Command, withContext: WithContext):
     )
     .option('--json', 'print as JSON')
     .action(
-      withContext(
-        async (ctx, typed: string | undefined, opts: { json?: boolean }, cmd: Command) => {
-          if (relayFlag(cmd)) return showRelayFingerprint(ctx, typed, opts);
-          const name = typed === undefined ? undefined : nameArgOf('fingerprint', typed);
-          const view = await perform(ctx, 'fingerprint', name === undefined ? {} : { name });
-          if ('me' in view) {
-            const { pseudonym, fingerprint, userId } = view.me;
-            if (opts.json) ctx.out(safeJson({ pseudonym, fingerprint, userId }));
-            else ctx.out(`${sanitize(pseudonym)}  ${fingerprint}`);
-            return;
-          }
-          // A contact's view answers a NAME only.
-          if (name === undefined) return;
-          const { contact, safetyNumber: safety } = view;
-          if (opts.json) {
-            ctx.out(safeJson({ contact: contact ?? null, safetyNumber: safety }));
-            return;
-          }
-          for (const l of compareLines(name, contact ?? undefined, safety)) ctx.out(l);
-          if (contact?.keyChanged)
-            ctx.out(
-              `if it matches on their screen too, run: natter trust ${sanitize(name)} --safety-number N (N: the number you compared)`,
-            );
-        },
-      ),
+      withContext(async (ctx, arg: string | undefined, opts: { json?: boolean }, cmd: Command) => {
+        if (relayFlag(cmd)) return showRelayFingerprint(ctx, arg, opts);
+        // `fingerprint @carol` is carol's (nameArgOf).
+        const name = arg === undefined ? undefined : nameArgOf('fingerprint', arg);
+        const view = await perform(ctx, 'fingerprint', name === undefined ? {} : { name });
+        if ('me' in view) {
+          const { pseudonym, fingerprint, userId } = view.me;
+          if (opts.json) ctx.out(safeJson({ pseudonym, fingerprint, userId }));
+          else ctx.out(`${sanitize(pseudonym)}  ${fingerprint}`);
+          return;
+        }
+        // A contact's view answers a NAME only.
+        if (name === undefined) return;
+        const { contact, safetyNumber: safety } = view;
+        if (opts.json) {
+          ctx.out(safeJson({ contact: contact ?? null, safetyNumber: safety }));
+          return;
+        }
+        for (const l of compareLines(name, contact ?? undefined, safety)) ctx.out(l);
+        if (contact?.keyChanged)
+          ctx.out(
+            `if it matches on their screen too, run: natter trust ${sanitize(name)} --safety-number N (N: the number you compared)`,
+          );
+      }),
     );
 }
