@@ -24,9 +24,9 @@ const KEPT = `the running natter client keeps them queued and sends them when it
  * is taken by a client started anew, so that one is to be quit first.
  */
 function linkFailure(failure: { code: string; message: string }, count: number): Error {
-  const queued = `${count} message(s) stay queued: ${KEPT}`;
+  const queued = `${count} message(s): ${KEPT}`;
   if (failure.code === CliCode.RelayTlsFailed || failure.code === CliCode.RelayUnreachable)
-    return cliError(failure.code, `${failure.message}; ${count} message(s): ${KEPT}`);
+    return cliError(failure.code, `${failure.message}; ${queued}`);
   return new NatterError(
     failure.code,
     `${failure.message} (quit the running natter client on this profile first: it holds the profile); ${queued}`,

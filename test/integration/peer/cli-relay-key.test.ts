@@ -43,7 +43,8 @@ describe('cli: send to a relay whose key changed', function () {
     const tookMs = Date.now() - startedAt;
     assert.equal(r.code, 1);
     assert.match(r.stderr, /\(E_RELAY_KEY_CHANGED\)\n$/);
-    assert.match(r.stderr, /--accept-new-relay-key/);
+    assert.match(r.stderr, /--accept-new-relay-key \(quit the running natter client/);
+    assert.match(r.stderr, /1 message\(s\): the running natter client keeps them queued/);
     assert.match(r.stderr, /natter outbox cancel ID/);
     assert.ok(tookMs < 5_000, `send took ${tookMs} ms (--wait is 30 s)`);
   });
