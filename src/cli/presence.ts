@@ -21,9 +21,11 @@ import {
   type ListenerOptions,
   type PresenceStatus,
   parseIPv4,
+  readSignPublicKey,
   PRESENCE_STATUSES as STATUSES,
 } from '../peer/index.js';
-import { UsageError } from './context.js';
+import { toHex } from '../util/bytes.js';
+import { type CliContext, UsageError } from './context.js';
 
 /** The flags addPresenceOptions() adds, as commander parses them. */
 export interface PresenceFlags {
@@ -101,4 +103,16 @@ function envNumber(env: Env, name: string, min: number, max: number): number | u
     throw new UsageError(`${name} must be a whole number from ${min} to ${max}, not '${text}'`);
   }
   return n;
+}
+
+/**
+ * This profile's user id (hex), or null with no identity: nothing asked, no secret read.
+ * A LAN listener leaves it out, as `who` through a client and the chat do: I know I am here.
+ */
+export async function ownUserId(ctx: CliContext): Promise<string | null> {
+  try {
+    return toHex(await readSignPublicKey(ctx.paths.identity));
+  } catch {
+    return null;
+  }
 }

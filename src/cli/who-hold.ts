@@ -15,7 +15,7 @@ import { controlSocketPath, startControlServer } from './control.js';
 import type { ControlClient } from './control-client.js';
 import { WATCHER_HOLDER, watcherDispatch } from './control-holder.js';
 import { holderName } from './holder-file.js';
-import { presenceNetwork } from './presence.js';
+import { ownUserId, presenceNetwork } from './presence.js';
 import { runningClient } from './via-control.js';
 import {
   type Change,
@@ -174,12 +174,16 @@ async function holdAndWatch(
 
 /** The LAN alone: no profile held. */
 async function listenOnLan(ctx: CliContext, stream: WatchStream): Promise<void> {
+  // Read before listening: a QUERY's answers heard before the handler are never told again.
+  const me = await ownUserId(ctx);
   // No logger: a listener needs no profile, and must not create one to log into.
   const listener = await PresenceListener.start(
     presenceNetwork(ctx.io.env, ctx.global.presencePort),
   );
   try {
-    listener.on('roster:change', (e) => stream.change({ kind: 'peer', ...e }));
+    listener.on('roster:change', (e) => {
+      if (e.peer.userId !== me) stream.change({ kind: 'peer', ...e });
+    });
     listener.on('roster:conflict', (e) => stream.change({ kind: 'conflict', ...e }));
     await settleUnlessStopped(ctx, stream, sleep(WHO_WAIT_MS), new Promise(() => undefined));
   } finally {

@@ -15,8 +15,7 @@
  * its own when that client quits, stepping aside for a chat (who-hold.ts).
  */
 import type { Command } from 'commander';
-import { type OnlinePeer, PresenceListener, readSignPublicKey } from '../../peer/index.js';
-import { toHex } from '../../util/bytes.js';
+import { type OnlinePeer, PresenceListener } from '../../peer/index.js';
 import { NatterError } from '../../util/errors.js';
 import { displayWidth } from '../../util/text-width.js';
 import type { CliContext } from '../context.js';
@@ -24,7 +23,7 @@ import type { ControlClient } from '../control-client.js';
 import { clockTime, safeJson, sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
-import { presenceNetwork } from '../presence.js';
+import { ownUserId, presenceNetwork } from '../presence.js';
 import { runningClient } from '../via-control.js';
 import { watchWho } from '../who-hold.js';
 import { type Change, connectOrLan, registered, sealedNote, WHO_WAIT_MS } from '../who-watch.js';
@@ -85,15 +84,6 @@ export function addWhoCommand(program: Command, withContext: WithContext): void 
         }
       }),
     );
-}
-
-/** This profile's user id (hex), or null with no identity: nothing asked, no secret read. */
-async function ownUserId(ctx: CliContext): Promise<string | null> {
-  try {
-    return toHex(await readSignPublicKey(ctx.paths.identity));
-  } catch {
-    return null;
-  }
 }
 
 /**

@@ -129,6 +129,24 @@ describe('cli presence: who, status and an announced follower', function () {
       (JSON.parse(lan.stdout) as WhoLine[]).map((p) => [p.pseudonym, p.source]),
       [['bob', 'lan']],
     );
+    // And so does --watch --lan: bob joins, alice (this profile, announcing) never does.
+    let stop: (s: string) => void = () => undefined;
+    const stopped = new Promise<string>((resolve) => {
+      stop = resolve;
+    });
+    const watching = as('alice', ['who', '--watch', '--lan', '--json'], { stop: stopped });
+    // Started (tsx), the LAN heard (WHO_WAIT_MS) and settled, with room to spare.
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    stop('SIGINT');
+    const watched = await watching;
+    assert.equal(watched.code, 0, watched.stderr);
+    assert.deepEqual(
+      watched.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as WhoLine).pseudonym),
+      ['bob'],
+    );
 
     const socket = await stat(join(dir, 'alice', 'control.sock'));
     assert.ok(socket.isSocket());
