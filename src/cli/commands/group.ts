@@ -8,8 +8,7 @@
  * `natter group list`), as the core resolves it.
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import { type GroupUpdate, type NatterClient, PeerCode, pseudonymKey } from '../../peer/index.js';
-import { isNatterError } from '../../util/errors.js';
+import { type GroupUpdate, type NatterClient, pseudonymKey } from '../../peer/index.js';
 import { connectRelay, FAIL_FAST_MS } from '../connect.js';
 import type { CliContext } from '../context.js';
 import {
@@ -45,28 +44,8 @@ interface ChangeOptions {
   json?: boolean;
 }
 
-/**
- * Makes sure this profile knows group `name` before a send to it (`send --group`,
- * `send-file --group`). A group someone else added us to is known once the relay has
- * brought its stream after Ready: a miss connects, waits for that, and looks again
- * (a new member's first `send --group` failed with E_UNKNOWN_GROUP; a new-user trial).
- */
-export async function knownGroup(
-  ctx: CliContext,
-  client: NatterClient,
-  name: string,
-  waitMs: number,
-): Promise<void> {
-  try {
-    await client.group(name);
-    return;
-  } catch (err) {
-    if (!isNatterError(err) || err.code !== PeerCode.UnknownGroup) throw err;
-  }
-  await connectRelay(ctx, client, { waitMs });
-  await client.waitForInbox({ timeoutMs: waitMs });
-  await client.group(name);
-}
+/** send-file.ts takes it from here. */
+export { knownGroup } from '../group-target.js';
 
 /** `--members a,b --members c`: names, commas or repeats, blanks dropped. */
 export function parseMemberList(value: string, previous: string[] = []): string[] {

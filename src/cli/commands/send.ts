@@ -28,9 +28,10 @@ import { OUTBOX_HINT } from '../queued.js';
 export const OTHERS_GRACE_MS = 2_000;
 const OTHERS_QUEUED = `earlier messages stay queued and will be sent the next time natter connects; ${OUTBOX_HINT}`;
 
+import { knownGroup } from '../group-target.js';
 import { messagesFrom, type SendInputOptions, sendTarget } from '../send-input.js';
 import { printStates, report } from '../send-report.js';
-import { knownGroup, tellGroupChanges } from './group.js';
+import { tellGroupChanges } from './group.js';
 import { sendThroughRunning } from './send-via.js';
 
 export interface SendOptions extends SendInputOptions {
@@ -63,9 +64,19 @@ export function addSendCommand(program: Command, withContext: WithContext): void
         const client = await ctx.openClient({ connect: true, tellQueued: true });
         const told = tellGroupChanges(ctx, client);
         try {
-          if (target.kind === 'group') await knownGroup(ctx, client, target.group, opts.wait);
+          // A group send connects first: the group is the one its name means now (knownGroup).
+          let connecting: Promise<void> | undefined;
+          let to = target;
+          if (target.kind === 'group') {
+            connecting = connectRelay(ctx, client, { waitMs: opts.wait });
+            connecting.catch(() => undefined);
+            to = {
+              kind: 'group',
+              group: await knownGroup(ctx, client, target.group, opts.wait, connecting),
+            };
+          }
           const deadline = Date.now() + opts.wait;
-          const ids = await queue(client, target, texts);
+          const ids = await queue(client, to, texts);
           const out = (line: string) => ctx.out(line);
           // Listening before connecting: the relay answers as soon as the session is ready.
           const answers = new RelayAnswers(client, ids);
@@ -73,7 +84,7 @@ export function addSendCommand(program: Command, withContext: WithContext): void
           const stopped = ctx.io.stopSignal().then(() => null);
           let refused: RefusedMessage[] | null;
           try {
-            const delivering = deliver(ctx, client, ids, opts, deadline, answers);
+            const delivering = deliver(ctx, client, ids, opts, deadline, answers, connecting);
             delivering.catch(() => undefined);
             refused = await Promise.race([delivering, stopped]);
           } catch (err) {
@@ -94,10 +105,9 @@ export function addSendCommand(program: Command, withContext: WithContext): void
               `${refused.length} of ${ids.length} message(s) stay queued and will be sent the next time natter connects; ${OUTBOX_HINT}`,
             );
           }
-          const name =
-            target.kind === 'group' ? (await client.group(target.group)).name : undefined;
+          const name = to.kind === 'group' ? (await client.group(to.group)).name : undefined;
           const states = await statesOf(client, ids);
-          report(states, opts, out, target, name, await hintFor(client, target, states));
+          report(states, opts, out, target, name, await hintFor(client, to, states));
           await told();
           await client.logout();
         } finally {
@@ -125,13 +135,15 @@ async function deliver(
   opts: SendOptions,
   deadline: number,
   answers: RelayAnswers,
+  /** The attempt already under way (a group send connects before queueing). */
+  connecting: Promise<void> = connectRelay(ctx, client, { waitMs: opts.wait }),
 ): Promise<RefusedMessage[]> {
   // A relay found on the LAN has no configured address to name.
   const configured = await ctx.configuredRelay();
   const relay = configured ? `relay ${formatRelayAddress(configured)}` : 'the relay';
   const queuedNote = `${ids.length} message(s) stay queued and will be sent the next time natter connects; ${OUTBOX_HINT}`;
   try {
-    await connectRelay(ctx, client, { waitMs: opts.wait });
+    await connecting;
   } catch (err) {
     if (isNatterError(err, 'E_NO_RELAY')) {
       throw cliError(CliCode.NoRelay, `${err.message}; ${queuedNote}`);
