@@ -54,7 +54,8 @@ export const MIN_GROUP_ID_PREFIX_CHARS = 4;
 export const groupNameKey = (name: string) => name.normalize('NFKC').toLowerCase();
 
 interface Waiter {
-  gseq: number;
+  /** What the waiter waits for: true settles it. */
+  done: (entry: GroupEntry) => boolean;
   timer: Timer;
   resolve: (applied: boolean) => void;
 }
@@ -108,9 +109,10 @@ export class GroupBook {
     const state = change.state ?? was?.state;
     if (state === undefined) return;
     const gseq = Math.max(change.gseq ?? -1, was?.gseq ?? -1);
-    this.groups.set(gid, { state, gseq });
+    const now = { state, gseq };
+    this.groups.set(gid, now);
     for (const w of this.waiters.get(gid) ?? []) {
-      if (w.gseq > gseq) continue;
+      if (!w.done(now)) continue;
       this.waiters.get(gid)?.delete(w);
       this.clock.clearTimeout(w.timer);
       w.resolve(true);
@@ -122,11 +124,28 @@ export class GroupBook {
    * `timeoutMs` (event-driven: each commit settles the waiters it satisfies).
    */
   applied(gid: string, gseq: number, timeoutMs: number): Promise<boolean> {
-    if ((this.groups.get(gid)?.gseq ?? -1) >= gseq) return Promise.resolve(true);
+    return this.until(gid, (e) => e.gseq >= gseq, timeoutMs);
+  }
+
+  /**
+   * Resolves true once group `gid`'s log here is past change `seq` (a change someone
+   * else made came in my stream), false after `timeoutMs`.
+   */
+  advanced(gid: string, seq: number, timeoutMs: number): Promise<boolean> {
+    return this.until(gid, (e) => e.state.seq > seq, timeoutMs);
+  }
+
+  private until(
+    gid: string,
+    done: (entry: GroupEntry) => boolean,
+    timeoutMs: number,
+  ): Promise<boolean> {
+    const entry = this.groups.get(gid);
+    if (entry !== undefined && done(entry)) return Promise.resolve(true);
     return new Promise((resolve) => {
       const set = this.waiters.get(gid) ?? new Set<Waiter>();
       const waiter: Waiter = {
-        gseq,
+        done,
         resolve,
         timer: this.clock.setTimeout(() => {
           set.delete(waiter);

@@ -14,7 +14,6 @@
  */
 import {
   type GroupChange,
-  type GroupRole,
   groupNameProblem,
   type UnsignedGroupChange,
 } from '../../crypto/group-change.js';
@@ -33,12 +32,20 @@ import { PeerCode, peerError } from '../errors.js';
 import type { Requests } from '../link/requests.js';
 import type { ChangeApplier } from './apply.js';
 import { type GroupBook, groupNameKey } from './book.js';
+import { raced, refusalWords } from './change-words.js';
 import type { MemberNames } from './members.js';
 import { SerialQueue } from './queue.js';
 import type { GroupUnits } from './units.js';
 
 /** How long a change the relay took may take to come back in my stream before I apply it myself. */
 export const CHANGE_APPLIED_WAIT_MS = 3_000;
+
+/**
+ * How many times a change is signed again over a newer state when the relay refused it
+ * because another admin's change took its place in the log first (a QA trial: a rename
+ * and a kick at the same moment failed with E_GROUP_CHAIN_BROKEN and a head hash).
+ */
+export const CHANGE_RETRIES = 3;
 
 /** Signs a change with my identity key (the key stays with components.ts). */
 export type ChangeSigner = <C extends UnsignedGroupChange>(
@@ -127,22 +134,59 @@ export class Membership {
     return this.mine.run(() => this.changeNow(gid, body));
   }
 
-  private async changeNow(gid: string, body: ChangeBody): Promise<void> {
+  private async changeNow(gid: string, body: ChangeBody, retries = 0): Promise<void> {
     const state = this.state(gid);
-    if (memberRole(state, this.d.me.userId) === null) {
-      throw peerError(
-        PeerCode.NotGroupMember,
-        `group: you are no longer a member of ${state.name}`,
+    // Made meanwhile (an earlier try of mine the relay took after all): done, not refused.
+    if (retries > 0 && madeIn(state, body)) return;
+    try {
+      if (memberRole(state, this.d.me.userId) === null) {
+        throw peerError(
+          PeerCode.NotGroupMember,
+          `group: you are no longer a member of ${state.name}`,
+        );
+      }
+      if (body.op === 'rename') this.checkNameFree(body.name, gid);
+      const change = this.d.sign(prepareChange(state, this.d.me.userId, body));
+      try {
+        applyChange(state, change);
+      } catch (err) {
+        throw this.inWords(err, state, body);
+      }
+      await this.submit(gid, change);
+    } catch (err) {
+      if (!(err instanceof NatterError)) throw err;
+      if (err.code === GroupCode.ChainBroken) return this.again(gid, body, state, retries, err);
+      if (retries === 0) throw err;
+      // It no longer applies over the other change: said as such, its code kept.
+      throw new NatterError(
+        err.code,
+        `${raced(state.name)}: ${err.message.replace(/^group: /, '')}`,
+        {
+          cause: err,
+        },
       );
     }
-    if (body.op === 'rename') this.checkNameFree(body.name, gid);
-    const change = this.d.sign(prepareChange(state, this.d.me.userId, body));
-    try {
-      applyChange(state, change);
-    } catch (err) {
-      throw this.inWords(err, state, body);
-    }
-    await this.submit(gid, change);
+  }
+
+  /**
+   * Another change took my change's place in the log: once it has come in my stream,
+   * mine is checked and signed again over it, up to CHANGE_RETRIES times.
+   */
+  private async again(
+    gid: string,
+    body: ChangeBody,
+    state: GroupState,
+    retries: number,
+    err: NatterError,
+  ): Promise<void> {
+    const waitMs = this.d.appliedWaitMs ?? CHANGE_APPLIED_WAIT_MS;
+    if (retries < CHANGE_RETRIES && (await this.d.book.advanced(gid, state.seq, waitMs)))
+      return this.changeNow(gid, body, retries + 1);
+    throw new NatterError(
+      GroupCode.ChainBroken,
+      `${raced(state.name)}, and yours could not be made after it; see the group now (natter group show) and try again`,
+      { cause: err },
+    );
   }
 
   /**
@@ -224,22 +268,12 @@ function toWire(c: GroupChange): WireGroupChange {
   return c.op === 'create' ? { ...c, members: [...c.members] } : { ...c };
 }
 
-/** inWords' phrase for a refusal of my own `op`, or null to keep the log's words. */
-function refusalWords(
-  code: string,
-  op: ChangeBody['op'],
-  group: string,
-  who: string,
-  role: GroupRole | null,
-): string | null {
-  if (code === GroupCode.NotAdmin) {
-    return `only an admin of ${group} can ${op} (its members and their roles: group show)`;
-  }
-  if (code === GroupCode.LastAdmin)
-    return `you are the only admin of ${group}: promote someone first`;
-  if (op === 'add' && role !== null) return `${who} is in ${group} already`;
-  if (op === 'promote' && role === 'admin') return `${who} is an admin of ${group} already`;
-  if (op === 'demote' && role === 'member') return `${who} is not an admin of ${group}`;
-  if (op === 'rename') return `${group} has that name already`;
-  return null;
+/** Whether `state` already is what `body` asks for (the change was made meanwhile). */
+function madeIn(state: GroupState, body: ChangeBody): boolean {
+  if (body.op === 'rename') return state.name === body.name;
+  const role = memberRole(state, body.target);
+  if (body.op === 'add') return role !== null;
+  if (body.op === 'promote') return role === 'admin';
+  if (body.op === 'demote') return role === 'member';
+  return role === null;
 }
