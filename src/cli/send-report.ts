@@ -44,7 +44,8 @@ export function report(
       );
     }
     // The relay knows the membership before this profile does (removed while away).
-    if (failure === 'unknown-recipient') {
+    // 'unknown-recipient': a profile from before the reason was not-a-member.
+    if (failure === 'not-a-member' || failure === 'unknown-recipient') {
       throw cliError(
         CliCode.NotGroupMember,
         `the relay refused the message: you are no longer a member of ${label} (natter inbox brings the change)`,

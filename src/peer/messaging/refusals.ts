@@ -14,6 +14,13 @@ import type { AckCode } from '../../wire/types.js';
 /** Refusals that end a message: retrying would get the same answer. */
 export type PermanentRefusal = Extract<AckCode, 'unknown-recipient' | 'too-large'>;
 
+/**
+ * The failed reason of a group message the relay refused as unknown-recipient: it does
+ * not know me in the group (removed or left meanwhile). A reason of this client's, not
+ * an AckCode; history entries failed before it say 'unknown-recipient'.
+ */
+export const NOT_A_MEMBER = 'not-a-member';
+
 /** Refusals for now: the relay may take the same message later. */
 export type TemporaryRefusal = Extract<
   AckCode,

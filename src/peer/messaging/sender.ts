@@ -29,7 +29,7 @@ import type { History } from './history.js';
 import type { Outbox, OutboxEntry, SealedPayload } from './outbox.js';
 import { MAX_SENDS_IN_FLIGHT, SendOutcomes } from './outcomes.js';
 import { groupIdOf, innerContent, isShown } from './outgoing-kinds.js';
-import { awaitsReseal, isPermanentRefusal, isTemporaryRefusal } from './refusals.js';
+import { awaitsReseal, isPermanentRefusal, isTemporaryRefusal, NOT_A_MEMBER } from './refusals.js';
 
 /** The relay link as the sender sees it (link/). */
 export interface Uplink {
@@ -287,9 +287,9 @@ export class OutboxSender {
    * is held for trust(), as a key change found before sealing would have been.
    */
   private async unknownRecipient(entry: OutboxEntry): Promise<void> {
-    // A group message: the relay does not know the group, or me in it (removed meanwhile).
+    // A group message: the relay does not know me in the group (removed meanwhile; a QA trial).
     if (parseConversationId(entry.conversation).kind === 'group') {
-      await this.outcomes.fail(entry, 'unknown-recipient');
+      await this.outcomes.fail(entry, NOT_A_MEMBER);
       return;
     }
     const verdict = await this.d.direct.recheck(entry);

@@ -6,6 +6,7 @@
  */
 const FAILED_REASONS: Readonly<Record<string, string>> = {
   'unknown-recipient': 'no such user on this relay',
+  'not-a-member': 'you are no longer a member of the group',
   'too-large': 'too large for the relay',
   cancelled: 'cancelled',
   expired: 'it waited too long to be sent',
