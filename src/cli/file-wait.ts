@@ -51,7 +51,13 @@ export async function offerFiles(
 export function transferError(command: string, t: TransferInfo): NatterError {
   const code = t.error?.code ?? (t.state === 'cancelled' ? 'E_FILE_CANCELLED' : 'E_FILE_FAILED');
   const why = t.error === null ? t.state : failureWords(t.error);
-  return new NatterError(code, `${command}: ${sanitize(t.name)}: ${why}`);
+  return new NatterError(code, `${command}: ${sanitize(t.name)}: ${why}${diskFullHint(t)}`);
+}
+
+/** A download that found no room: how to go on (accepting again retries it: docs/files.md). */
+function diskFullHint(t: TransferInfo): string {
+  if (t.error?.code !== 'E_DISK_FULL') return '';
+  return `; free some space, or choose another folder (natter config set download-dir DIR, or --out DIR), then natter accept ${t.shortId} again`;
 }
 
 /** `47% (1.0 MiB of 2.1 MiB)`: how far a transfer got, for the line said at Ctrl-C. */

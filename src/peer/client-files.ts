@@ -62,8 +62,9 @@ export class ClientFiles extends ClientGroups {
 
   /**
    * Accepts an offer and starts the download into `dir` (default: the download folder,
-   * made if missing); resumes by itself after reconnects and restarts. E_FILE_BAD_STATE
-   * for an offer that is not waiting.
+   * made if missing); resumes by itself after reconnects and restarts. A failed download
+   * (E_DISK_FULL, say) starts again from the beginning. E_FILE_BAD_STATE for an offer that
+   * is neither waiting nor failed.
    */
   acceptFile(ref: string, opts: { dir?: string } = {}): Promise<TransferInfo> {
     return this.c.files.accept(ref, opts);

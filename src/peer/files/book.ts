@@ -259,6 +259,8 @@ export class TransferBook {
     dl.record.dir = folder;
     dl.record.state = 'accepted';
     dl.record.durableChunks = 0;
+    dl.record.error = null; // accepted again after a failure: its end is told again too
+    this.told.delete(dl.record.offer.transferId);
     await this.write(incomingOps(dl.record));
     this.changed(dl);
   }

@@ -17,7 +17,7 @@ import { PartFile, type PartFileOwner } from './part-file.js';
 import type { IncomingRecord, TransferError } from './records.js';
 import { isOfferedTransfer, loadOffer } from './records.js';
 import { SenderPace } from './sender-pace.js';
-import { TransferCode, transferError } from './transfer-errors.js';
+import { TransferCode, transferError, writeFailure } from './transfer-errors.js';
 
 /** After an unanswered FileGet on a live link, it is asked again this late. */
 export const DOWNLOAD_RETRY_MS = 5_000;
@@ -160,8 +160,7 @@ export class Download implements PartFileOwner {
     await this.reopening?.catch(() => undefined); // a part file resume() is opening: closed too
     await this.part?.settled();
     const part = this.part;
-    this.part = null;
-    this.plain = null;
+    [this.part, this.opener, this.plain] = [null, null, null]; // a later accept reopens
     if (part !== null && !discard && this.active && part.written > this.durableChunks) {
       const through = part.written;
       if (await part.synced()) this.partDurable(through);
@@ -187,7 +186,7 @@ export class Download implements PartFileOwner {
 
   /** A checkpoint's fdatasync failed: so does the download. */
   partFailed(err: unknown): void {
-    this.fail(describeError(err));
+    this.fail(writeFailure(err, this.record.dir));
   }
 
   private async idle(): Promise<void> {
@@ -246,7 +245,8 @@ export class Download implements PartFileOwner {
         }
       } catch (err) {
         // A write cut short by a stop is no failure: the next start goes on from the part file.
-        if (session === this.session && !this.stopping) this.fail(describeError(err));
+        if (session === this.session && !this.stopping)
+          this.fail(writeFailure(err, this.record.dir));
         return;
       }
       if (session !== this.session) return;
@@ -285,7 +285,7 @@ export class Download implements PartFileOwner {
       this.plain = null;
       await saveReceived(part.path, this.record);
     } catch (err) {
-      this.fail(describeError(err));
+      this.fail(writeFailure(err, this.record.dir));
       return;
     }
     this.record.state = 'received';

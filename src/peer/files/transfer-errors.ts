@@ -4,7 +4,7 @@
  * (E_FILE_QUOTA, E_FILE_TOO_LARGE, E_FILE_DISK_FULL, E_FILE_UNKNOWN, ...) are passed on with
  * the relay's code, as the relay said it.
  */
-import { errorFactory } from '../../util/errors.js';
+import { describeError, errorFactory } from '../../util/errors.js';
 
 export const TransferCode = {
   /** A path to send does not exist or is not a file or folder. */
@@ -32,8 +32,22 @@ export const TransferCode = {
   RelayNoFiles: 'E_RELAY_NO_FILES',
   /** The relay said something this client cannot use (a wrong size, a wrong uploader). */
   BadRelayAnswer: 'E_FILE_BAD_ANSWER',
+  /** No room on this machine's disk for a download (ENOSPC, EDQUOT): accepting again retries. */
+  DiskFull: 'E_DISK_FULL',
 } as const;
 
 export type TransferCodeValue = (typeof TransferCode)[keyof typeof TransferCode];
 
 export const transferError = errorFactory<TransferCodeValue>();
+
+/**
+ * A download's write or sync that failed: a full disk (or quota) as E_DISK_FULL with the
+ * folder named, so the user can free space or choose another and accept again; any other
+ * error as it came (a files trial read `ENOSPC: no space left on device, write (ENOSPC)`).
+ */
+export function writeFailure(err: unknown, dir: string | null): { code: string; message: string } {
+  const e = describeError(err);
+  if (e.code !== 'ENOSPC' && e.code !== 'EDQUOT') return e;
+  const where = dir === null ? '' : ` in ${dir}`;
+  return { code: TransferCode.DiskFull, message: `download: no room left on the disk${where}` };
+}

@@ -218,7 +218,9 @@ export class FileTransfers implements OfferSink {
   async accept(ref: string, opts: { dir?: string } = {}): Promise<TransferInfo> {
     const dl = this.book.downloadRef(ref);
     this.checkRelayServesFiles('accept');
-    if (dl.record.state !== 'offered') {
+    // A failed download is taken again from the start (the relay keeps the file until all
+    // recipients answered or it expires: then the relay's refusal says so).
+    if (dl.record.state !== 'offered' && dl.record.state !== 'failed') {
       throw transferError(
         TransferCode.BadState,
         `accept: ${dl.record.offer.name} is ${dl.record.state}, not offered`,

@@ -33,6 +33,8 @@ const FAILURES: Readonly<Record<string, string>> = {
   E_FILE_SOURCE_CHANGED: 'the file changed on disk while it was being sent',
   E_FILE_HASH_MISMATCH: 'what arrived does not match what was offered, so nothing was kept',
   E_FILE_CANCELLED: 'cancelled',
+  E_DISK_FULL:
+    'no room left on the disk where it was saved: free some space, then /accept it again',
 };
 
 type Labelled = { name: string; size: number; files?: number; several?: true };
