@@ -11,7 +11,12 @@
  * alone (control.ts).
  */
 import { NatterError } from '../util/errors.js';
-import { type CliContext, InterruptedError, UsageError } from './context.js';
+import {
+  type CliContext,
+  InterruptedError,
+  type OpenClientOptions,
+  UsageError,
+} from './context.js';
 import { controlSocketPath } from './control.js';
 import type { ControlClient } from './control-client.js';
 import { askHolder, watcherHolding } from './control-holder.js';
@@ -85,16 +90,18 @@ export async function perform<K extends Exclude<ControlOp, `inbox.${string}` | '
 
 /**
  * perform(), telling whether a running client answered (`running`): what stopped with no
- * client running is paused, not waiting for the relay (`natter outbox`).
+ * client running is paused, not waiting for the relay (`natter outbox`). `open`: how the
+ * profile's own client is opened when none runs (`outbox cancel` connects it afterwards).
  */
 export async function performTelling<K extends Exclude<ControlOp, `inbox.${string}` | 'watch'>>(
   ctx: CliContext,
   op: K,
   request: ControlOps[K]['request'],
+  open: OpenClientOptions = {},
 ): Promise<{ answer: ControlOps[K]['answer']; running: boolean }> {
   const control = await runningClient(ctx);
   if (control === null) {
-    const client: ControlTarget = await ctx.openClient();
+    const client: ControlTarget = await ctx.openClient(open);
     return { answer: await runControlOp(op, client, request, inProcess), running: false };
   }
   try {

@@ -5,19 +5,22 @@
  * so nothing is in flight while a message is cancelled; it is never sent, and
  * `natter history` shows it as failed, cancelled. A recipient may later be told
  * that a message from you did not arrive (a gap in your numbering), which is then
- * the truth. A cancelled file's recipients are told when the client next connects.
+ * the truth. A cancelled file send is then told to the relay at once, the client
+ * connecting briefly (cancel-tell.ts); out of reach, when the client next connects.
  * Beside a running client (natter chat), both act through it (via-control.ts).
  */
 import type { Command } from 'commander';
 import { parseConversationId, type QueuedMessage, type TransferInfo } from '../../peer/index.js';
+import { cancelOpenOptions, tellRelayOfCancel } from '../cancel-tell.js';
 import { UsageError } from '../context.js';
 import type { OutboxView } from '../control-outbox.js';
 import { describeFile, PAUSED, transferObject, WAITING } from '../file-format.js';
 import { dateTime, safeJson, sanitize } from '../format.js';
 import { groupLabel, SHORT_GROUP_ID_DIGITS } from '../group-format.js';
 import type { WithContext } from '../main.js';
+import { parseMs } from '../options.js';
 import { formatSize, percentDone } from '../sizes.js';
-import { perform, performTelling } from '../via-control.js';
+import { performTelling } from '../via-control.js';
 
 /** Hex digits of a message id shown in the list; `cancel` takes any unique prefix. */
 export const SHORT_MSG_ID_DIGITS = 8;
@@ -57,14 +60,22 @@ export function addOutboxCommands(program: Command, withContext: WithContext): v
     )
     .option('--all', 'cancel every queued and held message and every unfinished file send')
     .option('--json', 'print {messages, files}: the cancelled ids')
+    .option(
+      '--wait <ms>',
+      'a cancelled file send: how long to try to tell the relay',
+      parseMs,
+      5_000,
+    )
     .action(
-      withContext(async (ctx, id: string | undefined, opts: { all?: boolean; json?: boolean }) => {
+      withContext(async (ctx, id: string | undefined, opts: CancelOptions) => {
         if ((id === undefined) === (opts.all !== true))
           throw new UsageError('outbox cancel: give one message ID, or --all');
-        const done = await perform(
+        const open = await cancelOpenOptions(ctx);
+        const { answer: done, running } = await performTelling(
           ctx,
           'outbox.cancel',
           opts.all ? { all: true } : { ref: id ?? '', all: false },
+          open,
         );
         const count = done.messages.length + done.files.length;
         // `outbox cancel --all --json`: the parent's --json is the same wish.
@@ -78,8 +89,17 @@ export function addOutboxCommands(program: Command, withContext: WithContext): v
             parts.push(`${done.files.length} file(s): ${done.files.map(short).join(' ')}`);
           ctx.out(`cancelled ${parts.join('; ')}`);
         }
+        // A running client tells the relay itself (now, or when its link is back).
+        if (!running && done.files.length > 0)
+          ctx.err(`natter: ${await tellRelayOfCancel(ctx, open, opts.wait)}`);
       }),
     );
+}
+
+interface CancelOptions {
+  all?: boolean;
+  json?: boolean;
+  wait: number;
 }
 
 const short = (id: string) => id.slice(0, SHORT_MSG_ID_DIGITS);

@@ -39,4 +39,19 @@ describe('cli: a file offer cancelled before it was accepted', function () {
     const listed = await f.ok('b', ['files', '--local']);
     assert.match(listed.stdout, /huge\.bin .*the relay no longer has it/);
   });
+
+  it('outbox cancel of a send not yet uploading tells the relay at once: accept fails E_FILE_UNKNOWN, not waiting for the upload', async () => {
+    const path = join(f.dir, 'big.bin');
+    await writeFile(path, randomBytes(200_000));
+    const sent = await f.ok('a', ['send-file', '--no-wait', '--to', 'bob', path]);
+    const id = /\(transfer ([0-9a-f]{8})\)/.exec(sent.stdout)?.[1];
+    assert.ok(id, sent.stdout);
+    const cancelled = await f.ok('a', ['outbox', 'cancel', id]);
+    assert.match(cancelled.stdout, /^cancelled 1 file\(s\)/);
+    assert.match(cancelled.stderr, /the relay was told/);
+    // No connection of alice's in between: the cancel itself reached the relay.
+    const accepted = await f.as('b', ['accept', '--wait', '10000', id]);
+    assert.equal(accepted.code, 1);
+    assert.match(accepted.stderr, /\(E_FILE_UNKNOWN\)\n$/);
+  });
 });
