@@ -29,6 +29,13 @@ export class FileBook {
     return this.allOffers().find((o) => o.conversation === id && o.state === 'offered');
   }
 
+  /** The newest offer waiting or downloading in conversation `id`: what /decline stops. */
+  latestOpen(id: string): OfferInfo | undefined {
+    return this.allOffers().find(
+      (o) => o.conversation === id && (o.state === 'offered' || o.state === 'accepted'),
+    );
+  }
+
   /** Offers still waiting for an answer, in every conversation. */
   pending(): OfferInfo[] {
     return this.allOffers().filter((o) => o.state === 'offered');

@@ -379,6 +379,24 @@ describe('ui files: on the screen', () => {
     assert.match(noticeText(h), /usage: \/accept \[ID\]/);
   });
 
+  it('/decline right after /accept stops the download under way (the newest here), and says so', async () => {
+    const h = await start();
+    h.app.open('bob');
+    await h.settle();
+    const o = h.core.files.offer('bob', 'big.bin', 300 * 1024 * 1024);
+    await h.settle();
+    await h.type('/accept\r');
+    h.core.files.progress(o.id, 1024 * 1024);
+    await h.settle();
+    await h.type('/decline\r');
+    assert.deepEqual(h.core.files.calls, [`accept ${o.id}`, `decline ${o.id}`]);
+    assert.match(
+      noticeText(h),
+      /stopped downloading big\.bin \(300\.0 MiB\) from bob: declined, the part received is removed/,
+    );
+    assert.match(screenText(h), /\* you declined big\.bin \(300\.0 MiB\) from bob/);
+  });
+
   it('shows an offer that comes while the screen starts once, not again from the offers loaded', async () => {
     const h = await start({
       setup: (core) => {

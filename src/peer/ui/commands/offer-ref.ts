@@ -1,6 +1,7 @@
 /**
  * Which offer /accept and /decline mean: the ID typed (any unique prefix the core
- * resolves), or without one the newest offer still waiting in the open conversation.
+ * resolves), or without one the newest offer still waiting in the open conversation (for
+ * /decline, or downloading).
  */
 import type { OfferInfo } from '../../index.js';
 import type { CommandHost } from './types.js';
@@ -18,7 +19,11 @@ export function pickOffer(
     return { ref, info: matches.length === 1 ? matches[0] : undefined };
   }
   const active = host.state.activeId;
-  const newest = active === null ? undefined : known.latestPending(active);
+  // /decline also stops a download under way (a trial's /decline right after /accept of a
+  // 300 MiB file found nothing to decline, and the download went on).
+  const latest =
+    command === 'decline' ? known.latestOpen.bind(known) : known.latestPending.bind(known);
+  const newest = active === null ? undefined : latest(active);
   if (newest === undefined) {
     const waiting = known.pending().length;
     host.notice(
