@@ -39,6 +39,7 @@ export class TransferBook {
   private readonly meters = new Map<string, ProgressMeter>();
   private readonly waiters = new Map<string, ((info: TransferInfo) => void)[]>();
   private readonly told = new Set<string>();
+  private lastOfferAtMs = 0;
 
   constructor(
     private readonly events: PeerEvents,
@@ -58,6 +59,16 @@ export class TransferBook {
 
   addDownload(d: Download): void {
     this.add(d.record.offer.transferId, d);
+    this.lastOfferAtMs = Math.max(this.lastOfferAtMs, d.record.offeredAtMs);
+  }
+
+  /**
+   * When a new offer arrived: `nowMs`, or a millisecond after the last one, so offers fetched
+   * in one batch keep the relay's order in every list (byTime; a files trial saw them by id).
+   */
+  offerTime(nowMs: number): number {
+    this.lastOfferAtMs = Math.max(nowMs, this.lastOfferAtMs + 1);
+    return this.lastOfferAtMs;
   }
 
   has(id: string): boolean {

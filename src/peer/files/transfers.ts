@@ -192,7 +192,7 @@ export class FileTransfers implements OfferSink {
   ): { ops: ReturnType<typeof incomingOps>; record: IncomingRecord } | null {
     const id = toHex(offer.transferId);
     if (this.book.has(id)) return null;
-    const record = intakeOffer(offer, meta);
+    const record = intakeOffer(offer, { ...meta, nowMs: this.book.offerTime(meta.nowMs) });
     return { ops: incomingOps(record), record };
   }
 
