@@ -4,7 +4,8 @@
  * (E_FILE_QUOTA, E_FILE_TOO_LARGE, E_FILE_DISK_FULL, E_FILE_UNKNOWN, ...) are passed on with
  * the relay's code, as the relay said it.
  */
-import { describeError, errorFactory } from '../../util/errors.js';
+import { describeError, errorFactory, NatterError } from '../../util/errors.js';
+import { formatSize } from '../../util/sizes.js';
 
 export const TransferCode = {
   /** A path to send does not exist or is not a file or folder. */
@@ -50,4 +51,26 @@ export function writeFailure(err: unknown, dir: string | null): { code: string; 
   if (e.code !== 'ENOSPC' && e.code !== 'EDQUOT') return e;
   const where = dir === null ? '' : ` in ${dir}`;
   return { code: TransferCode.DiskFull, message: `download: no room left on the disk${where}` };
+}
+
+/**
+ * The relay's refusal of a FilePut, in words: a 1:1 file over its recipient's limit names the
+ * recipient and, from a relay that says it, the limit (a files trial read `larger than a
+ * recipient accepts` and could not tell whose); any other refusal as the relay said it.
+ */
+export function putRefusal(
+  file: { name: string; size: number },
+  peer: string,
+  reply: { code: string; reason: string },
+): NatterError {
+  const refused = `send file: the relay refused ${file.name}: ${reply.reason}`;
+  if (reply.code !== TransferCode.TooLarge || !peer.startsWith('@'))
+    return new NatterError(reply.code, refused);
+  const limit = /\(at most (\d+) bytes\)/.exec(reply.reason)?.[1];
+  const most = limit === undefined ? '' : ` (at most ${formatSize(Number(limit))})`;
+  const what = `${file.name} (${formatSize(file.size)})`;
+  return new NatterError(
+    reply.code,
+    `send file: ${what} is larger than ${peer.slice(1)} accepts${most}: the relay refused it`,
+  );
 }

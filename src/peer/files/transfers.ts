@@ -7,7 +7,7 @@
  */
 import { toHex } from '../../util/bytes.js';
 import type { Clock } from '../../util/clock.js';
-import { describeError, NatterError } from '../../util/errors.js';
+import { describeError } from '../../util/errors.js';
 import { RELAY_FEATURE_FILES } from '../../wire/limits.js';
 import type { FileOffer, Frame, FrameOf } from '../../wire/types.js';
 import type { PeerEvents } from '../events.js';
@@ -38,7 +38,7 @@ import {
 } from './settings.js';
 import { planStream } from './stream-source.js';
 import { TransferEnv } from './transfer-env.js';
-import { TransferCode, transferError } from './transfer-errors.js';
+import { putRefusal, TransferCode, transferError } from './transfer-errors.js';
 import { putBody, Upload } from './uploads.js';
 
 export type { OfferPoster, ResolvedTarget } from './offer-build.js';
@@ -165,12 +165,7 @@ export class FileTransfers implements OfferSink {
     const { offer, record } = await buildOutgoing(plan, chunkBytes, dest, this.d.clock.now());
     const upload = new Upload(record, this.env.uploadDeps());
     const reply = await this.d.requests.request('file-put', putBody(record));
-    if (reply.code !== '') {
-      throw new NatterError(
-        reply.code,
-        `send file: the relay refused ${plan.name}: ${reply.reason}`,
-      );
-    }
+    if (reply.code !== '') throw putRefusal(plan, dest.peer, reply);
     Object.assign(record, this.d.poster.leftOut(dest, reply.leftOut));
     await this.d.store.write(outgoingOps(record));
     await this.d.poster.post(dest, offer, record.createdAtMs);

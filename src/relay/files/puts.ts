@@ -80,7 +80,10 @@ export class FilePuts {
     // it. A file to named people is theirs or nobody's, and when no member accepts it,
     // nobody's: refused, as before (docs/decisions.md "A group's file skips who cannot take it").
     if (recipients.length === 0 || ('to' in f.recipients && recipients.length < named.length)) {
-      return { code: FileCode.TooLarge, reason: 'file: larger than a recipient accepts' };
+      // One named recipient: their limit is said, so the uploader can tell them (a trial).
+      const one =
+        named.length === 1 ? ` (at most ${this.parts.files.maxIncoming(named[0]!)} bytes)` : '';
+      return { code: FileCode.TooLarge, reason: `file: larger than a recipient accepts${one}` };
     }
     const leftOut = named.filter((r) => !within(r));
     const quota = registry.quotaRefusal(uploaderHex, f.size);
