@@ -116,6 +116,9 @@ function finished(p: ScreenParts, t: TransferInfo): void {
   }
   const said = finishedText(t);
   if (said === null) {
+    // An upload answered before the relay's last ack: the answer replaces "uploading".
+    const reply = t.direction === 'upload' ? t.replies.at(-1) : undefined;
+    if (reply !== undefined) s.notice = { text: replyText({ transfer: t, reply }), kind: 'info' };
     p.render();
     return;
   }

@@ -110,12 +110,17 @@ function savedWhere(o: Pick<OfferInfo, 'savedAs' | 'savedItems'>): string {
   return `saved in ${at} as ${o.savedItems.map((i) => sanitize(i)).join(', ')}`;
 }
 
-/** What a finished transfer says, or null when another line says it (a received or declined file). */
+/**
+ * What a finished transfer says, or null when another line says it (a received or declined
+ * file, an upload its recipients answered).
+ */
 export function finishedText(t: TransferInfo): { text: string; kind: 'info' | 'error' } | null {
   const what = shortLabel(t);
   const peer = sanitize(t.peer.replace(/^@/, ''));
+  // An upload whose recipients answered already (an answer can overtake the relay's last
+  // ack): their "received" is the later word, not "can fetch it now" (a files trial).
   if (t.state === 'done')
-    return t.direction === 'upload'
+    return t.direction === 'upload' && t.replies.length === 0
       ? { text: `${what} is on the relay: ${peer} can fetch it now`, kind: 'info' }
       : null;
   const verb = t.direction === 'upload' ? `sending ${what} to ${peer}` : `receiving ${what}`;
@@ -138,8 +143,11 @@ export function declinedWhat(f: Labelled & { from: string | null }): string {
   return f.from === null ? fileLabel(f) : `${fileLabel(f)} from ${sanitize(f.from)}`;
 }
 
+/** An answer and the upload it answers; where it was made is not needed to say it. */
+type AnsweredUpload = Pick<FileReplyInfo, 'transfer' | 'reply'> & Partial<FileReplyInfo>;
+
 /** A recipient's answer to an upload of mine: `bob received report.pdf`. */
-export function replyText(r: FileReplyInfo): string {
+export function replyText(r: AnsweredUpload): string {
   return `${sanitize(r.reply.name)} ${r.reply.outcome} ${shortLabel(r.transfer)}`;
 }
 

@@ -476,6 +476,24 @@ describe('ui files: on the screen', () => {
     );
   });
 
+  it('does not say an upload is on the relay for them to fetch once they said they received it (the later word stands)', async () => {
+    const h = await start();
+    h.app.open('bob');
+    await h.settle();
+    await h.type('/send /tmp/big.bin\r');
+    await h.settle();
+    const [id] = h.core.files.transfers.keys();
+    // The relay's last ack came after bob's answer (the answer overtook it).
+    h.core.files.reply(id!, 'bob', 'received');
+    await h.settle();
+    h.core.files.uploaded(id!);
+    await h.settle();
+    assert.match(screenText(h), /\* bob received big\.bin/);
+    assert.doesNotMatch(screenText(h), /can fetch it now/);
+    assert.doesNotMatch(noticeText(h), /can fetch it now/);
+    assert.match(noticeText(h), /bob received big\.bin/, "not /send's 'uploading' either");
+  });
+
   it('says in words that nothing was offered while the relay is unreachable', async () => {
     const h = await start();
     h.app.open('bob');
