@@ -24,6 +24,7 @@ import { connectRelay } from '../connect.js';
 import type { CliContext } from '../context.js';
 import { formatMessage, messageJson } from '../format.js';
 import { byMoment } from '../history-read.js';
+import { tellAutoAccepted } from '../inbox-files.js';
 import {
   damagedJson,
   fileReplyLine,
@@ -113,6 +114,7 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
       // A failed take leaves them for the next UI: nothing lost, said again at worst.
       client.on('file:reply', () => void tellReplies().catch(() => undefined));
       client.on('contact:renamed', (e) => ctx.err(renamedLine(e)));
+      const autoAccepted = tellAutoAccepted(ctx, client);
       // The relay's mail store out of reach (a cluster's NATS down): what waits is unknown.
       // Following, said as it changes; once, said at the end instead of "no new messages".
       let store: PeerEventMap['relay:store'] = { reachable: true };
@@ -148,6 +150,7 @@ export function addInboxCommand(program: Command, withContext: WithContext): voi
         // Stdout closed: what was not written stays unread; still send receipts and say BYE.
         if (!(err instanceof StdoutClosed)) throw err;
       }
+      if (!opts.follow) await autoAccepted.settle();
       await client.flush(INBOX_FLUSH_MS);
       await client.logout();
       // Exit 1, not 0: a script must tell "nothing waiting" from "could not look".
