@@ -14,6 +14,7 @@ import { FilesCode, filesError } from './errors.js';
 import { checkEntries } from './folder-split.js';
 import { severalItems, severalLabel } from './offer-label.js';
 import type { SourceFile } from './records.js';
+import { safeDisplayName } from './safe-name.js';
 import { TransferCode, transferError } from './transfer-errors.js';
 
 /** Bytes read per call while hashing, into one reused buffer: large reads, bounded memory. */
@@ -68,10 +69,12 @@ export async function planStream(paths: string[]): Promise<StreamPlan> {
   if (size > MAX_FILE_BYTES) {
     throw transferError(TransferCode.TooLarge, `send file: over ${MAX_FILE_BYTES} bytes`);
   }
-  // Several paths are named after their items (offer-label.ts), as the receiver lists them.
+  // Several paths are named after their items (offer-label.ts), as the receiver lists them;
+  // one, as the receiver will see and save it (a files trial: the sender showed `ctl name.txt`
+  // and `dot.`, the receiver `ctlname.txt` and `dot`).
   const name =
     paths.length === 1
-      ? basename(resolve(paths[0]!))
+      ? safeDisplayName(basename(resolve(paths[0]!)))
       : severalLabel(severalItems(files.map((f) => ({ path: f.relative }))));
   return { name, size, folder, several: paths.length > 1, files };
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { safeDisplayName } from '../../../../src/peer/files/safe-name.js';
 import { planStream, StreamReader } from '../../../../src/peer/files/stream-source.js';
 import { openFdsTo } from '../../../helpers/fds.js';
 import { makeTempDir, removeTempDirs } from '../../../helpers/tmp.js';
@@ -125,6 +126,22 @@ describe('files: a file or folder as one stream', () => {
     await mkdir(dotted);
     await writeFile(join(dotted, 'notes.'), bytes(1, 1));
     await assert.rejects(planStream([dotted]), { code: 'E_FILE_BAD_PATH' });
+  });
+
+  it('names a single file as the receiver will see and save it (controls dropped, a trailing dot trimmed)', async () => {
+    const dir = await makeTempDir();
+    const cases: [string, string][] = [
+      ['ctl\tname.txt', 'ctlname.txt'],
+      ['ctl\u0001x.txt', 'ctlx.txt'],
+      ['dot.', 'dot'],
+      ['plain.txt', 'plain.txt'],
+    ];
+    for (const [name, seen] of cases) {
+      await writeFile(join(dir, name), bytes(2, 1));
+      const plan = await planStream([join(dir, name)]);
+      assert.equal(plan.name, seen, JSON.stringify(name));
+      assert.equal(plan.name, safeDisplayName(name), 'what the receiver makes of it');
+    }
   });
 
   it('closes a file it was still opening when closed meanwhile; that read fails E_FILE_BAD_STATE', async function () {
