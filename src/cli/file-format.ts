@@ -5,7 +5,7 @@
  * sanitize() here anyway, as every other command's peer text does.
  */
 import { fileLabel, type OfferInfo, type TransferInfo } from '../peer/index.js';
-import { displayWidth } from '../util/text-width.js';
+import { displayWidth, toCells } from '../util/text-width.js';
 import { safeJson, sanitize } from './format.js';
 import { groupLabel } from './group-format.js';
 import { formatEta, formatRate, formatSize, percentDone } from './sizes.js';
@@ -27,6 +27,26 @@ export function describeFile(f: {
 /** The name column of `natter files` and `transfers`: `report.pdf`, `proj/ (6 files)`. */
 const nameCell = (f: { name: string; size: number; files?: number; several?: true }) =>
   sanitize(fileLabel(f));
+
+/**
+ * Columns a name takes in `files` and `transfers` at most: one long name padded every row
+ * to ~120 columns (a files trial). Cut with an ellipsis; `--json` keeps the whole name.
+ */
+export const NAME_COLS_MAX = 40;
+
+/** nameCell, cut to NAME_COLS_MAX columns. */
+function listedName(f: Parameters<typeof nameCell>[0]): string {
+  const name = nameCell(f);
+  if (displayWidth(name) <= NAME_COLS_MAX) return name;
+  let out = '';
+  let used = 0;
+  for (const cell of toCells(name)) {
+    if (used + cell.width > NAME_COLS_MAX - 1) break;
+    out += cell.text;
+    used += cell.width;
+  }
+  return `${out}…`;
+}
 
 /**
  * Where a received file went: `PATH`, or for several paths sent at once `DIR: a.pdf,
@@ -70,7 +90,7 @@ export function offerRows(offers: readonly OfferInfo[]): string[] {
     o.shortId,
     sanitize(o.from),
     o.group === null ? '-' : groupLabel(o.group),
-    nameCell(o),
+    listedName(o),
     formatSize(o.size),
     offerState(o),
   ]);
@@ -108,7 +128,7 @@ export function transferRows(list: readonly TransferInfo[], running = true): str
     t.shortId,
     t.direction === 'upload' ? '↑' : '↓',
     sanitize(t.peer),
-    nameCell(t),
+    listedName(t),
     `${formatSize(t.doneBytes)} of ${formatSize(t.size)}`,
     `${percentDone(t.doneBytes, t.size)}%`,
     formatRate(t.rateBytesPerSec),

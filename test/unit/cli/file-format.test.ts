@@ -114,6 +114,23 @@ describe('cli file formatting', () => {
     assert.match(row!, /failed: an entry leaves the folder \(E_FILE_BAD_PATH\)$/);
   });
 
+  it('caps the name column: a long name is cut with an ellipsis, and other rows are not padded to it', () => {
+    const long = `${'x'.repeat(115)}\u001b.bin`;
+    const rows = offerRows([
+      offer({ name: long }),
+      offer({ id: `ffff${ID.slice(4)}`, shortId: 'ffff3c4d' }),
+    ]);
+    const [cut, short] = rows;
+    assert.match(cut!, /x… {2}2\.1 MiB {2}offered$/);
+    assert.doesNotMatch(cut!, /\u001b/);
+    assert.equal(cut!.length, short!.length, 'aligned');
+    assert.ok(short!.length < 80, short);
+    assert.equal(short!.indexOf('2.1 MiB'), cut!.indexOf('2.1 MiB'));
+    const [up] = transferRows([transfer({ name: long })]);
+    assert.ok(up!.length < 120, up);
+    assert.match(up!, /x… /);
+  });
+
   it('sanitises peer text in rows, and escapes it in JSON', () => {
     const evil = offer({ from: 'bo\x1b[31mb', name: 'a\u202egpj.exe' });
     const [row] = offerRows([evil]);
