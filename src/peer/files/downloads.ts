@@ -1,10 +1,10 @@
 /**
- * One download (docs/files.md "On the receiving machine"): chunks opened in order (ChunkOpener:
- * position, end mark, tag) into one reused buffer, written to the part file (part-file.ts) and
- * acked once written: the ack is the relay's flow control only (it deletes nothing before
- * FileDone). Each checkpoint is recorded (durableChunks); at the last chunk the file is synced,
- * the hash checked and the file (or folder, folder-split.ts) named. After a restart the part
- * file is cut back to its durable chunks, read back through the hash, and FileGet asks the rest.
+ * One download (docs/files.md "On the receiving machine"): chunks opened in order (ChunkOpener)
+ * into one buffer, written to the part file (part-file.ts) and acked once written: the ack is
+ * the relay's flow control only (it deletes nothing before FileDone). Each checkpoint is kept
+ * (durableChunks); at the last chunk the file is synced, the hash checked and the file (or
+ * folder, folder-split.ts) named. A restart cuts the part file back to its durable chunks,
+ * reads them back through the hash, and FileGet asks the rest.
  */
 import { ChunkOpener } from '../../crypto/chunk-opener.js';
 import { fileChunkCount } from '../../crypto/file-stream.js';
@@ -48,6 +48,7 @@ export class Download implements PartFileOwner {
   private session = 0;
   private starting = false;
   private reopening: Promise<void> | null = null; // resume()'s reopen, awaited by stop()
+  failing: Promise<void> = Promise.resolve(); // fail()'s stop: awaited before a retry (accept)
   /** Every chunk is opened into this one buffer (chunkBytes), then written from it. */
   private plain: Uint8Array | null = null;
   /** The last `through` acked to the relay. */
@@ -173,7 +174,7 @@ export class Download implements PartFileOwner {
     if (!this.active) return;
     this.record.state = 'failed';
     this.record.error = error;
-    void this.stop(true);
+    this.failing = this.stop(true).catch(() => undefined);
     this.d.changed(this, true);
   }
 
@@ -184,7 +185,7 @@ export class Download implements PartFileOwner {
     this.d.changed(this, true);
   }
 
-  /** A checkpoint's fdatasync failed: so does the download. */
+  /** Writing, syncing or naming the part file failed: so does the download (E_DISK_FULL, ...). */
   partFailed(err: unknown): void {
     this.fail(writeFailure(err, this.record.dir));
   }
@@ -245,8 +246,7 @@ export class Download implements PartFileOwner {
         }
       } catch (err) {
         // A write cut short by a stop is no failure: the next start goes on from the part file.
-        if (session === this.session && !this.stopping)
-          this.fail(writeFailure(err, this.record.dir));
+        if (session === this.session && !this.stopping) this.partFailed(err);
         return;
       }
       if (session !== this.session) return;
@@ -285,7 +285,7 @@ export class Download implements PartFileOwner {
       this.plain = null;
       await saveReceived(part.path, this.record);
     } catch (err) {
-      this.fail(writeFailure(err, this.record.dir));
+      this.partFailed(err);
       return;
     }
     this.record.state = 'received';

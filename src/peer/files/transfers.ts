@@ -221,6 +221,7 @@ export class FileTransfers implements OfferSink {
         `accept: ${dl.record.offer.name} is ${dl.record.state}, not offered`,
       );
     }
+    await dl.failing; // its part file closed and removed before another is opened
     await this.startDownload(dl, opts.dir ?? null);
     return this.book.info(dl);
   }

@@ -26,7 +26,9 @@ describe('cli: inbox with auto-accept', function () {
     const got = await f.ok('b', ['inbox']);
     assert.match(
       got.stderr,
-      new RegExp(`received note\\.txt \\(10 B\\) from alice: saved as ${join(downloads, 'note.txt')}`),
+      new RegExp(
+        `received note\\.txt \\(10 B\\) from alice: saved as ${join(downloads, 'note.txt')}`,
+      ),
     );
   });
 });
