@@ -259,6 +259,14 @@ export async function pinRelay(paths: ProfilePaths, relayIdHex: string): Promise
   return true;
 }
 
+/** Takes back a pin made by pinRelay() for a relay that refused our first Register. */
+export async function unpinRelay(paths: ProfilePaths, relayIdHex: string): Promise<void> {
+  if ((await readConfig(paths)).relayId !== relayIdHex) return;
+  await updateConfig(paths, (c) => {
+    delete c.relayId;
+  });
+}
+
 /** The short form of a relay id (hex), as `natter relay` prints it at start. */
 export function relayFingerprint(relayIdHex: string): string {
   return fingerprint(fromHex(relayIdHex));

@@ -35,9 +35,10 @@ export const SessionCode = {
   /** A registration, or a catch-up of a client that cannot be told StoreStatus, the store could not serve. */
   Internal: 'E_INTERNAL',
   /**
-   * In StoreStatus, not Error (the session stays): the relay cannot reach its mail store
+   * In StoreStatus (the session stays): the relay cannot reach its mail store
    * (store-reach.ts), or cannot read a session's stored mail (delivery.ts), so what waits
-   * is unknown and arrives once it is back.
+   * is unknown and arrives once it is back. In Error, for a Register (or a Login with a
+   * new card) while it cannot: refused at once (handlers/auth.ts).
    */
   StoreUnavailable: 'E_STORE_UNAVAILABLE',
   /** The relay is stopping (sent as the Goodbye reason). */

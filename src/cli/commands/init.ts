@@ -98,6 +98,12 @@ export function createIdentity(
   });
 }
 
+/** A relay's refusals of a Register for now (the link's refusedForNow), in init's words. */
+const REFUSED_FOR_NOW: Readonly<Record<string, string>> = {
+  E_STORE_UNAVAILABLE: 'it cannot reach its store',
+  E_RELAY_DISK_FULL: 'its disk is full',
+};
+
 /**
  * Claims the name on the relay now, if one is known or announces itself on the
  * LAN, so others can message this user before they first run send or inbox. A
@@ -137,6 +143,12 @@ async function register(
     if (isNatterError(err, 'E_RELAY_UNREACHABLE')) {
       return {
         note: `${err.message.replace(/^connect: /, '')}; the name is registered the first time you connect`,
+      };
+    }
+    const why = isNatterError(err) ? REFUSED_FOR_NOW[err.code] : undefined;
+    if (why !== undefined && isNatterError(err)) {
+      return {
+        note: `not registered yet: ${label()} answered, but ${why}; try again when it is back (the name is registered the first time you connect) (${err.code})`,
       };
     }
     if (isNatterError(err, 'E_RELAY_TIMEOUT')) {

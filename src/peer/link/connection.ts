@@ -19,7 +19,13 @@ import { type AttemptOptions, LinkAttempt } from './attempt.js';
 import type { RelayChannel } from './channel.js';
 import { Dialer } from './dialer.js';
 import { LinkCode, linkError } from './errors.js';
-import { isFinal, type ReadyInfo, type RelayPolicy, refusalOf } from './handshake.js';
+import {
+  isFinal,
+  type ReadyInfo,
+  type RelayPolicy,
+  refusalOf,
+  refusedForNow,
+} from './handshake.js';
 import { Requests } from './requests.js';
 import { type LinkPhase, type LinkTarget, route, type SessionHandlers } from './routes.js';
 
@@ -43,6 +49,8 @@ export interface LinkEvents {
   fatal: NatterError;
   /** The link was full (`writable` false) and takes frames again. */
   drain: undefined;
+  /** The relay refused Register or Login for now (handshake.ts refusedForNow); 'state' follows. */
+  refused: NatterError;
   /** One dial failed (no TCP, no TLS); 'state' follows ('offline', or 'closed' if final). */
   'dial-failed': unknown;
 }
@@ -96,6 +104,11 @@ export class RelayConnection extends TypedEmitter<LinkEvents> {
 
   get ready(): boolean {
     return this.phase === 'ready';
+  }
+
+  /** A channel is open and its Register or Login not answered yet. */
+  get handshaking(): boolean {
+    return this.phase === 'hello' || this.phase === 'auth';
   }
 
   get closed(): boolean {
@@ -246,6 +259,8 @@ export class RelayConnection extends TypedEmitter<LinkEvents> {
 
   private onRelayError(err: FrameOf<'error'>): void {
     const refusal = refusalOf(err, this.attempt?.mode);
+    const forNow = this.phase === 'ready' ? null : refusedForNow(err, this.attempt?.mode);
+    if (refusal === null && forNow !== null) this.emit('refused', forNow);
     if (refusal !== null) this.giveUp(refusal);
     else this.drop(`relay error ${err.code}`);
   }

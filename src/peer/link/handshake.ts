@@ -67,6 +67,32 @@ export function refusalOf(err: FrameOf<'error'>, mode: AuthMode | undefined): Na
   return new NatterError(err.code, `relay refused ${mode ?? 'session'}: ${err.message}`);
 }
 
+/**
+ * Relay refusals of a Register or Login for now: its store is down or its disk full. The
+ * link dials again later, but a caller waiting for Ready is told at once (session.ts
+ * waitReady): waiting out its --wait would only say "timeout" (sixteenth sitting's
+ * operator trial). Named as a logged-in user is told the same (E_RELAY_DISK_FULL from a
+ * message's refusal, E_STORE_UNAVAILABLE from StoreStatus).
+ */
+const FOR_NOW_CODES: Readonly<Record<string, { code: string; why: string }>> = {
+  E_DISK_FULL: { code: 'E_RELAY_DISK_FULL', why: "the relay's disk is full" },
+  E_STORE_UNAVAILABLE: { code: 'E_STORE_UNAVAILABLE', why: 'the relay cannot reach its store' },
+};
+
+/** The relay's Error frame as a refusal for now (FOR_NOW_CODES), or null. */
+export function refusedForNow(
+  err: FrameOf<'error'>,
+  mode: AuthMode | undefined,
+): NatterError | null {
+  const known = FOR_NOW_CODES[err.code];
+  if (known === undefined) return null;
+  const what = mode === 'register' ? 'not registered yet' : 'not logged in';
+  return new NatterError(
+    known.code,
+    `connect: ${what}: ${known.why} (it refused the ${mode ?? 'session'} for now); try again when it is back`,
+  );
+}
+
 /** What the relay told us at Ready, with the relay the handshake proved. */
 export interface ReadyInfo {
   card: Card;

@@ -13,6 +13,7 @@ import {
   type ProfilePaths,
   pinRelay,
   readConfig,
+  unpinRelay,
   updateConfig,
 } from '../profile.js';
 import { del, type PeerStore, PREFIX, putJson } from '../store.js';
@@ -45,6 +46,8 @@ const registeredKey = (relayId: Uint8Array) => `${PREFIX.meta}registered!${toHex
 
 export class RelayPinning implements RelayPolicy {
   private relayId: Uint8Array | null = null;
+  /** The id checkRelay pinned where none was pinned before (first contact), until Ready. */
+  private firstPin: string | null = null;
   private readonly clock: Clock;
 
   constructor(private readonly o: RelayPinningOptions) {
@@ -64,7 +67,13 @@ export class RelayPinning implements RelayPolicy {
       );
     }
     const hex = toHex(relayId);
-    await checkRelayPin(this.o.paths, this.o.address, hex, this.o.acceptNewRelayKey === true);
+    const pin = await checkRelayPin(
+      this.o.paths,
+      this.o.address,
+      hex,
+      this.o.acceptNewRelayKey === true,
+    );
+    this.firstPin = pin === 'new' ? hex : null;
     // Pinned before we sign anything for it, so the pin is on disk once connect()
     // resolves, whatever the caller does next (a short command exits at once).
     await pinRelay(this.o.paths, hex);
@@ -89,6 +98,7 @@ export class RelayPinning implements RelayPolicy {
    * instead of dialled at its old one forever.
    */
   async remember(info: ReadyInfo): Promise<void> {
+    this.firstPin = null;
     if (info.mode === 'register') {
       await this.o.store.write([putJson(registeredKey(info.relayId), this.clock.now())]);
     }
@@ -99,6 +109,17 @@ export class RelayPinning implements RelayPolicy {
         c.relay = this.o.address;
       });
     }
+  }
+
+  /**
+   * The first relay refused our Register (its store down, its disk full): the pin made for
+   * it goes, so a profile that never registered anywhere pins no relay (sixteenth sitting's
+   * operator trial: `config get` showed the id of a relay that had refused it).
+   */
+  async notRegistered(): Promise<void> {
+    const hex = this.firstPin;
+    this.firstPin = null;
+    if (hex !== null) await unpinRelay(this.o.paths, hex);
   }
 
   /** The relay forgot us (its directory was reset): register again next time. */

@@ -59,6 +59,8 @@ export class RelaySession {
   /** The relay this session reached last (hex), or must reach; null before either is known. */
   private relayIdHex: string | null;
   private readonly clock: Clock;
+  /** A first pin being taken back after a refusal for now (pinning.ts notRegistered). */
+  private unpinned: Promise<void> = Promise.resolve();
 
   constructor(o: RelaySessionOptions) {
     this.addr = formatRelayAddress(o.address);
@@ -127,6 +129,10 @@ export class RelaySession {
         state: 'ready',
         relay: { address: dialled, relayId: toHex(info.relayId), relayName: info.relayName },
       });
+    });
+    connection.on('refused', () => {
+      const warn = (err: unknown) => o.logger?.warn('relay pin not undone', describeError(err));
+      this.unpinned = pinning.notRegistered().catch(warn);
     });
     connection.on('fatal', (err) => {
       pinning.refused(err).catch(() => undefined);
@@ -211,6 +217,7 @@ export class RelaySession {
         if (fastTimer !== null) this.clock.clearTimeout(fastTimer);
         off();
         offDial();
+        offRefused();
         if (err === null) resolve();
         else reject(err);
       };
@@ -234,6 +241,10 @@ export class RelaySession {
         else mixed = true;
         failFast();
       });
+      // Refused for now (store down, disk full): said at once; the link dials again later.
+      const offRefused = conn.on('refused', (err) => {
+        void this.unpinned.then(() => finish(err));
+      });
       const off = conn.on('state', (state) => {
         // An offline without a dial failure: a channel opened and dropped, so the relay is there.
         if (state === 'offline' && ++offlines > dialFailures) mixed = true;
@@ -250,11 +261,15 @@ export class RelaySession {
       const timer = this.clock.setTimeout(() => {
         // Say why, when a dial said so: "no TLS 1.3 there" reads better than a bare timeout.
         const why = conn.dialFailure;
+        const ms = options.waitedMs ?? timeoutMs; // the --wait given, not what is left of it
+        // A channel opened (dropped since, or its handshake still going): the relay is there.
+        const answered = offlines > dialFailures || conn.handshaking;
         finish(
           linkError(
             LinkCode.RelayTimeout,
-            // The wait the user gave (--wait), not what was left of it by now.
-            `connect: relay ${this.addr} not reachable within ${options.waitedMs ?? timeoutMs} ms` +
+            (answered
+              ? `connect: relay ${this.addr} answered, but no session was ready within ${ms} ms`
+              : `connect: relay ${this.addr} not reachable within ${ms} ms`) +
               (why === null ? '' : ` (last attempt: ${lastAttempt(why)})`),
             ...(why === null ? [] : [{ cause: why }]),
           ),

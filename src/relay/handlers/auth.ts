@@ -87,6 +87,7 @@ export function onRegister(session: Session, frame: FrameOf<'register'>): void {
     session.fail(ProtocolCode.BadPseudonym, `register: the name '${card.pseudonym}' ${problem}`);
     return;
   }
+  if (refuseStoreDown(session, 'register')) return;
   const reserved = session.ctx.directory.reserve(card);
   if ('code' in reserved) {
     session.fail(reserved.code, reserved.message);
@@ -119,6 +120,7 @@ export function onLogin(session: Session, frame: FrameOf<'login'>): void {
     session.fail(update.code, update.message);
     return;
   }
+  if (refuseStoreDown(session, 'login')) return;
   const reserved = directory.reserve(update);
   if ('code' in reserved) {
     session.fail(reserved.code, reserved.message);
@@ -148,6 +150,21 @@ function cardUpdate(known: Card, next: Card | null): Card | Refusal | null {
   };
 }
 
+/**
+ * A write to a store the relay cannot reach (a cluster's NATS down) would only wait out its
+ * timeout and end in E_INTERNAL, which a client takes for a relay that did not answer
+ * (sixteenth sitting's operator trial). Refused at once instead, with the code a logged-in
+ * user is told in StoreStatus; a client from before it retries, as it did on E_INTERNAL.
+ */
+function refuseStoreDown(session: Session, step: 'register' | 'login'): boolean {
+  if (session.ctx.mailbox.reach?.reachable !== false) return false;
+  session.fail(
+    SessionCode.StoreUnavailable,
+    `${step}: the relay cannot reach its store; nothing was registered, try again when it is back`,
+  );
+  return true;
+}
+
 /** Store refusals as session error codes: the client shows them as the reason. */
 const STORE_REFUSAL_CODES = {
   'disk-full': SessionCode.DiskFull,
@@ -169,8 +186,11 @@ async function admit(
       return;
     }
     if (refused) {
+      // A cluster's write that failed is its store not answering (cluster/directory.ts).
+      const storeDown = refused.code === 'internal' && ctx.mailbox.reach !== undefined;
+      if (storeDown) ctx.mailbox.reach?.down();
       session.fail(
-        STORE_REFUSAL_CODES[refused.code],
+        storeDown ? SessionCode.StoreUnavailable : STORE_REFUSAL_CODES[refused.code],
         `register: the relay could not store the registration: ${refused.reason}`,
       );
       return;

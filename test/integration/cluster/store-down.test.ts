@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { profilePaths, readConfig } from '../../../src/peer/profile.js';
 import { jsonLines, profileCli } from '../../helpers/cli.js';
 import { type NatsNode, natsServerPath, startNats } from '../../helpers/nats.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
@@ -42,6 +43,24 @@ import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
     await nats.stop();
   });
   after(removeTempDirs);
+
+  it('refuses a new user at once: init says it is not registered yet and why, pins no relay, and inbox says the code', async () => {
+    await nats.stop();
+    const startedAt = Date.now();
+    const init = await as('e', ['init', '--name', 'erin']);
+    assert.equal(init.code, 0, init.stderr);
+    assert.match(
+      init.stdout,
+      /not registered yet: relay 127\.0\.0\.1:\d+ answered, but it cannot reach its store; try again when it is back .*\(E_STORE_UNAVAILABLE\)/,
+    );
+    assert.equal((await readConfig(profilePaths(join(dir, 'e')))).relayId, undefined);
+    const inbox = await as('e', ['inbox']);
+    assert.equal(inbox.code, 1);
+    assert.match(inbox.stderr, /not registered yet: the relay cannot reach its store/);
+    assert.match(inbox.stderr, /\(E_STORE_UNAVAILABLE\)\n$/);
+    const tookMs = Date.now() - startedAt;
+    assert.ok(tookMs < 10_000, `init and inbox took ${tookMs} ms (--wait is 30 s)`);
+  });
 
   it('says the relay cannot reach its mail store and exits 1, then delivers the mail once it is back', async () => {
     await nats.stop();

@@ -143,6 +143,21 @@ describe('relay session: pinning, registration, and waiting for Ready on events'
     s.session.close();
   });
 
+  it('says a relay that answered but let no session in within the wait answered, not that it is unreachable', async () => {
+    const clock = new ManualClock();
+    const s = session(await profile(), silent, { clock });
+    const waiting = s.session.waitReady(5000);
+    await new Promise((resolve) => setImmediate(resolve));
+    clock.advance(5000);
+    await assert.rejects(
+      waiting,
+      (e) =>
+        isNatterError(e, 'E_RELAY_TIMEOUT') &&
+        /relay relay\.test:4747 answered, but no session was ready within 5000 ms/.test(e.message),
+    );
+    s.session.close();
+  });
+
   it("rejects at once with the refusal that stopped it, signing nothing for a relay that is not the beacon's", async () => {
     const s = session(await profile(), honest, { expectRelayId: 'ab'.repeat(32) });
     await assert.rejects(s.session.waitReady(60_000), (e) =>
