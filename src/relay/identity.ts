@@ -19,6 +19,14 @@ export interface RelayKey {
 const FILE = 'relay-key.json';
 
 export async function loadOrCreateRelayKey(dataDir: string): Promise<RelayKey> {
+  return (await relayKeyIn(dataDir)).key;
+}
+
+/**
+ * The data dir's relay key, and whether this call created it: a new relay id, which the
+ * start-up line says (clients that knew another id must accept it).
+ */
+export async function relayKeyIn(dataDir: string): Promise<{ key: RelayKey; created: boolean }> {
   const path = join(dataDir, FILE);
   let text: string | null = null;
   try {
@@ -26,10 +34,10 @@ export async function loadOrCreateRelayKey(dataDir: string): Promise<RelayKey> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  if (text !== null) return relayKeyFromJson(text, path);
+  if (text !== null) return { key: relayKeyFromJson(text, path), created: false };
   const seed = newSigningSeed();
   await writeFileAtomic(path, relayKeyJson(seed));
-  return signingKeyPairFromSeed(seed);
+  return { key: signingKeyPairFromSeed(seed), created: true };
 }
 
 /** A relay key as stored: relay-key.json here, the cluster's in NATS (cluster/service-key.ts). */

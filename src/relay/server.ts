@@ -1,8 +1,7 @@
 /**
- * The relay's composition root: the store, the relay key and its TLS certificate,
- * the listener (listener.ts: TCP, the connection cap, TLS 1.3), the groups
- * (groups/index.ts), a Session for each connection whose channel is up, and the
- * TTL sweep.
+ * The relay's composition root: the store, the relay key and its TLS certificate, the
+ * listener (listener.ts: TCP, the connection cap, TLS 1.3), the groups (groups/index.ts),
+ * a Session for each connection whose channel is up, and the TTL sweep.
  */
 import { relayCertificate } from '../crypto/tls-cert.js';
 import { RelayBeacon, type RelayBeaconOptions } from '../presence/relay-beacon.js';
@@ -27,13 +26,14 @@ import { Fanout } from './fanout.js';
 import { RelayFiles } from './files/service.js';
 import { createGroups, type RelayGroups } from './groups/index.js';
 import { Hub } from './hub.js';
-import { loadOrCreateRelayKey } from './identity.js';
+import { type RelayKey, relayKeyIn } from './identity.js';
 import { InflightShares } from './inflight.js';
 import { DEFAULT_RELAY_LIMITS, DEFAULT_RELAY_PORT, type RelayLimits } from './limits.js';
 import { RelayListener } from './listener.js';
 import type { MailStore } from './mail-store.js';
 import { Mailbox } from './mailbox.js';
 import { Session } from './session.js';
+import { type RelayStartNotes, startNotes } from './start-notes.js';
 import { RelayStore } from './store/index.js';
 import { tellSessions } from './store-reach.js';
 
@@ -46,30 +46,26 @@ export interface RelayOptions {
   port?: number;
   /** Name shown to clients. Default 'natter relay'. */
   name?: string;
-  /** Default: silent. The CLI passes a JSON logger. */
-  logger?: Logger;
-  /** Default: the system clock. */
-  clock?: Clock;
+  logger?: Logger; // default silent; the CLI passes a JSON logger
+  clock?: Clock; // default the system clock
   /** Lower limits for tests; defaults in limits.ts. */
   limits?: Partial<RelayLimits>;
   /** Free bytes on the data dir's file system (tests); default statfs. */
   freeBytes?: (dir: string) => Promise<number | null>;
   /**
-   * Announce the relay on the LAN with signed UDP relay beacons, so clients find it
-   * with no configuration (DESIGN.md §5). Default: off for the library (tests run
-   * many relays); `natter relay` turns it on with the default presence port.
+   * Signed UDP relay beacons on the LAN, so clients find it unconfigured (DESIGN.md §5).
+   * Default off for the library (tests run many); `natter relay` turns it on.
    */
   presence?: false | Omit<RelayBeaconOptions, 'relayId' | 'relaySecretKey' | 'relayPort' | 'name'>;
   /**
-   * Run as one of several relays acting as one service on NATS JetStream (issue 15,
-   * README "Running several relays"): the directory, stored mail, groups, files and the
-   * online roster live in the cluster. Default: none (LevelDB in dataDir holds everything).
+   * One of several relays as one service on NATS JetStream (issue 15, README "Running
+   * several relays"): directory, mail, groups, files and roster live in the cluster.
+   * Default: none (LevelDB in dataDir holds everything).
    */
   cluster?: ClusterOptions;
   /**
-   * Default true: every connection runs inside TLS 1.3 (DESIGN.md §2). false serves
-   * plain TCP so `npm run bench` can set the TLS figures beside plain ones; no client
-   * can use such a relay (the client speaks TLS only) and the CLI never sets it.
+   * Default true: TLS 1.3 (DESIGN.md §2). false serves plain TCP for `npm run bench`'s
+   * figures beside TLS; no client can use it (they speak TLS only), the CLI never sets it.
    */
   tls?: boolean;
 }
@@ -80,6 +76,8 @@ export interface RunningRelay {
   readonly name: string;
   /** With `cluster`: the replica count used, and whether it is the one the cluster had. */
   readonly cluster?: { readonly replicas: number; readonly replicasFound: boolean };
+  /** What the start-up line says beside the address (start-notes.ts). */
+  readonly notes: RelayStartNotes;
   /** Live counts for monitoring and tests. */
   stats(): {
     connections: number;
@@ -110,7 +108,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     log,
     ...(options.freeBytes ? { freeBytes: options.freeBytes } : {}),
   });
-  let key: Awaited<ReturnType<typeof loadOrCreateRelayKey>>;
+  let key: RelayKey;
+  let notes: RelayStartNotes;
   let credentials: Awaited<ReturnType<typeof relayCertificate>> | null = null;
   const hub = new Hub<Session>(limits.maxSessionsPerUser, clock);
   const link = options.cluster
@@ -145,9 +144,20 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     groupMembers: (gidHex) => groups.registry.get(gidHex)?.memberHexes,
     ...(link ? { storage: new ClusterFileStorage(link, { limits, clock, log }) } : {}),
   });
+  // What start-up opened, closed in reverse when a later step fails.
+  const undoOpen = async () => {
+    await files.close();
+    await groups.streams.close();
+    directory.close?.();
+    await mailbox.close();
+    await link?.close();
+    await store.close();
+  };
   try {
-    key = await loadOrCreateRelayKey(options.dataDir);
-    if (link) key = await clusterRelayKey(link, key);
+    const own = await relayKeyIn(options.dataDir);
+    // A cluster's key is the one stored there first: new only if it is the one just made.
+    key = link ? await clusterRelayKey(link, own.key) : own.key;
+    notes = await startNotes(store, own.created && key === own.key);
     // A new certificate at every start: it carries nothing but the relay id's key.
     if (options.tls !== false) credentials = await relayCertificate(key);
     await directory.open();
@@ -155,12 +165,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     await groups.streams.open();
     await files.open();
   } catch (err) {
-    await files.close();
-    await groups.streams.close();
-    directory.close?.();
-    await mailbox.close();
-    await link?.close();
-    await store.close();
+    await undoOpen();
     // A timeout from the client library says too little: name the step and the cluster.
     if (link && !isNatterError(err)) {
       throw relayFailure(
@@ -202,13 +207,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     accepted: (stream, binding, remote) => hub.attach(new Session(stream, ctx, remote, binding)),
   });
   const addr = await listener.listen().catch(async (err: NodeJS.ErrnoException) => {
-    await files.close();
-    await groups.streams.close();
     roster?.close();
-    directory.close?.();
-    await mailbox.close();
-    await link?.close();
-    await store.close();
+    await undoOpen();
     throw err.code === 'EADDRINUSE'
       ? relayFailure(
           RelayFailureCode.AddressInUse,
@@ -265,6 +265,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     address: { host: addr.address, port: addr.port },
     relayId: key.publicKey,
     name,
+    notes,
     ...(link ? { cluster: { replicas: link.replicas, replicasFound: link.replicasFound } } : {}),
     stats: () => ({
       connections: hub.connections.size,

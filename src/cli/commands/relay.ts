@@ -122,10 +122,28 @@ export function addRelayCommand(program: Command, withContext: WithContext): voi
         ctx.out(
           `natter relay listening on ${shown}:${relay.address.port} (relay id ${fingerprint(relay.relayId)}, data ${dataDir}${cluster ? `, cluster ${cluster.servers.join(',')}, ${clusterReplicasText(relay, cluster)}` : ''})`,
         );
+        for (const note of startNotes(relay)) ctx.io.stderr.write(`natter: relay: ${note}\n`);
         await ctx.io.stopSignal();
         await relay.close();
       }),
     );
+}
+
+/**
+ * Beside the start-up line, in words on stderr among the JSON log (sixteenth sitting's
+ * operator trial): a new relay id, and a disk below the free-space watermark.
+ */
+function startNotes({ relayId, notes }: RunningRelay): string[] {
+  const said: string[] = [];
+  if (notes.newKey)
+    said.push(
+      `created a new relay key: relay id ${fingerprint(relayId)} is new, and clients that knew another relay at this address refuse it until they accept it (--accept-new-relay-key)`,
+    );
+  if (notes.lowDisk)
+    said.push(
+      `the data directory's disk has ${formatSize(notes.lowDisk.freeBytes)} free, below the free-space watermark of ${formatSize(notes.lowDisk.minFreeBytes)}: new users and new mail are refused until more is free`,
+    );
+  return said;
 }
 
 /** --cluster and its companions (or their NATTER_RELAY_CLUSTER* variables); undefined without one. */
