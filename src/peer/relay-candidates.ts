@@ -15,7 +15,7 @@ import type { Logger } from '../util/logger.js';
 import { PeerCode, peerError } from './errors.js';
 import { type PeerEventMap, type PeerEventName, PeerEvents } from './events.js';
 import { LinkCode } from './link/errors.js';
-import { FINAL_CODES } from './link/handshake.js';
+import { FINAL_CODES, REFUSED_FOR_NOW_CODES } from './link/handshake.js';
 import type { RelaySession } from './link/session.js';
 import { CANDIDATE_WINDOW_MS, type DiscoveredRelay } from './presence/discovery.js';
 import { relayFingerprint } from './profile.js';
@@ -125,7 +125,9 @@ function firstAttempt(session: RelaySession, clock: Clock, deadlineMs: number): 
  * Anything else stopping a candidate means whoever answered is not that relay.
  */
 function isRelayRefusal(err: NatterError): boolean {
-  return FINAL_CODES.has(err.code) || err.code === LinkCode.Closed;
+  return (
+    FINAL_CODES.has(err.code) || REFUSED_FOR_NOW_CODES.has(err.code) || err.code === LinkCode.Closed
+  );
 }
 
 /**

@@ -25,6 +25,7 @@ import type {
   IgnoredRelay,
   RelayQuery,
 } from './presence/discovery.js';
+import { OTHER_RELAYS_END_MS } from './presence/discovery.js';
 import { type ProfileConfig, type ProfilePaths, readConfig, relayFingerprint } from './profile.js';
 import { type RelayAddress, resolveRelayAddress, withAlternates } from './relay-address.js';
 import { connectCandidates } from './relay-candidates.js';
@@ -182,6 +183,7 @@ export class RelayLink {
       return {
         preferred: new Set([config.relayId]),
         preferredOnly: this.d.options.acceptNewRelayKey !== true,
+        othersEndAfterMs: OTHER_RELAYS_END_MS,
       };
     }
     return { preferred: new Set(Object.values(config.pinnedRelays)) };
@@ -283,7 +285,7 @@ function notFound(
   if (pinned !== undefined && other !== undefined) {
     return peerError(
       PeerCode.RelayKeyChanged,
-      `the relay this profile registered with (${relayFingerprint(pinned)}) did not announce itself on the LAN within ${discoverMs} ms; relay '${other.name}' at ${other.address} did, with another relay id (${relayFingerprint(other.relayId)}): if your relay was reinstalled on purpose and its startup line shows that id, retry with --accept-new-relay-key`,
+      `the relay this profile registered with (${relayFingerprint(pinned)}) did not announce itself on the LAN; relay '${other.name}' at ${other.address} did, with another relay id (${relayFingerprint(other.relayId)}): if your relay was reinstalled on purpose and its startup line shows that id, retry with --accept-new-relay-key`,
     );
   }
   return peerError(

@@ -79,6 +79,11 @@ const FOR_NOW_CODES: Readonly<Record<string, { code: string; why: string }>> = {
   E_STORE_UNAVAILABLE: { code: 'E_STORE_UNAVAILABLE', why: 'the relay cannot reach its store' },
 };
 
+/** The codes of refusedForNow's errors: the relay proved its id before refusing. */
+export const REFUSED_FOR_NOW_CODES: ReadonlySet<string> = new Set(
+  Object.values(FOR_NOW_CODES).map((c) => c.code),
+);
+
 /** The relay's Error frame as a refusal for now (FOR_NOW_CODES), or null. */
 export function refusedForNow(
   err: FrameOf<'error'>,

@@ -27,6 +27,14 @@ export const DISCOVERY_SETTLE_MS = 50;
  */
 export const CANDIDATE_WINDOW_MS = 50;
 
+/**
+ * Only relays with another id than the pinned one answered for this long: the pinned
+ * relay is not on the LAN now (it answers a QUERY in milliseconds), most likely the one
+ * heard is it reinstalled with a new key: E_RELAY_KEY_CHANGED, not a 30 s wait
+ * (sixteenth sitting's operator trial; relay-link.ts relayQuery).
+ */
+export const OTHER_RELAYS_END_MS = 1_000;
+
 /** A relay heard through its signed beacon. host:port is where to dial first; relayId must then be proven. */
 export interface DiscoveredRelay extends RelayAddress {
   /** The relay id from the signed beacon, hex. The relay must prove this key on the link. */
@@ -51,6 +59,12 @@ export interface RelayQuery {
   preferredOnly?: boolean;
   /** Addresses ('host:port') already refused: never returned. Default none. */
   exclude?: ReadonlySet<string>;
+  /**
+   * With `preferredOnly`: once only other relays were heard, stop listening this long after
+   * the first (the pinned relay answers a QUERY as fast), so a relay reinstalled with a new
+   * key is said at once, not after the whole wait. Default: listen the whole wait.
+   */
+  othersEndAfterMs?: number;
 }
 
 export interface DiscoveryResult {
@@ -108,9 +122,10 @@ export function waitForRelay(
     const candidates = new Map<string, RelaySighting>();
     let settle: Timer | null = null;
     let window: Timer | null = null;
+    let othersOnly: Timer | null = null;
     const finish = () => {
       off();
-      for (const t of [timer, settle, window]) if (t !== null) clock.clearTimeout(t);
+      for (const t of [timer, settle, window, othersOnly]) if (t !== null) clock.clearTimeout(t);
       const ranked = rankSightings(candidates.values());
       const best = ranked[0];
       resolve({
@@ -141,6 +156,9 @@ export function waitForRelay(
     const check = () => {
       if (chosen !== null) return;
       const { pinned, other } = acceptable();
+      const endsMs = query.othersEndAfterMs;
+      if (pinned === undefined && ignored.size > 0 && endsMs !== undefined && othersOnly === null)
+        othersOnly = clock.setTimeout(finish, endsMs);
       if (pinned !== undefined) {
         chooseAndCollect(pinned.relayIdHex);
       } else if (other !== undefined && preferred.size === 0) {

@@ -205,6 +205,40 @@ describe('relay identity, not address (integration: loopback broadcast, real rel
     assert.equal(stranger.relay.stats().connections, 0);
   });
 
+  it('says a relay restarted with a new key (a new data dir) is E_RELAY_KEY_CHANGED with the way out, at once, to a running session and to a new connect', async () => {
+    const presence = { port, extraTargets: ['127.255.255.255'], broadcastInterfaces: false };
+    const first = await startTestRelay({ presence });
+    const profile = await makeProfile('alice');
+    const alice = await NatterClient.open({
+      profileDir: profile.dir,
+      presence: lan,
+      reconnect: { baseMs: 50, maxMs: 100 },
+    });
+    cleanup.push(() => alice.close());
+    const fatal = new Promise<PeerEventMap['error']>((resolve) =>
+      alice.on('error', (e) => e.fatal && resolve(e)),
+    );
+    await alice.connect({ timeoutMs: 3000 });
+    await first.close();
+    // Same address, same beacon port, another data dir: another relay key.
+    const reinstalled = await startTestRelay({ presence, port: first.port });
+    cleanup.push(() => reinstalled.close());
+    const said = await fatal;
+    assert.equal(said.code, 'E_RELAY_KEY_CHANGED', said.message);
+    assert.match(said.message, /--accept-new-relay-key/);
+    await alice.close();
+
+    const fresh = await open(profile.dir);
+    const startedAt = Date.now();
+    await assert.rejects(fresh.connect({ timeoutMs: 10_000 }), (e) => {
+      assert.ok(isNatterError(e, 'E_RELAY_KEY_CHANGED'), String(e));
+      assert.match(e.message, /--accept-new-relay-key/);
+      return true;
+    });
+    const tookMs = Date.now() - startedAt;
+    assert.ok(tookMs < 3_000, `a new connect took ${tookMs} ms to say it (its wait was 10 s)`);
+  });
+
   it("redials at once when its relay's beacon says it is back, not after the backoff", async () => {
     const presence = { port, extraTargets: ['127.255.255.255'], broadcastInterfaces: false };
     const dataDir = await makeTempDir('natter-relay-');

@@ -16,6 +16,7 @@ import type {
   DiscoveryResult,
   RelayQuery,
 } from '../../../src/peer/presence/discovery.js';
+import { OTHER_RELAYS_END_MS } from '../../../src/peer/presence/discovery.js';
 import {
   ensureProfileDir,
   profilePaths,
@@ -260,6 +261,7 @@ describe('relay link: a discovered relay, tried at every address announcing it',
     assert.deepEqual(strict.discovery.queries[0], {
       preferred: new Set([RELAY_ID]),
       preferredOnly: true,
+      othersEndAfterMs: OTHER_RELAYS_END_MS,
     });
 
     const accepting = await harness([{ found: discovered(GENUINE), ignored: [] }], {
