@@ -9,6 +9,7 @@ import {
   type ClusterOptions,
   DEFAULT_RELAY_LIMITS,
   DEFAULT_RELAY_PORT,
+  fsWords,
   mixedSchemes,
   parseClusterServers,
   type RunningRelay,
@@ -234,7 +235,7 @@ function startError(err: unknown, host: string, port: number, dataDir: string): 
   if (code.startsWith('E'))
     return cliError(
       CliCode.RelayData,
-      `relay: cannot use the data directory ${dataDir} (${code})`,
+      `relay: cannot use the data directory ${dataDir}: ${fsWords(code)}`,
       because,
     );
   return err;

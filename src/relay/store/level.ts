@@ -3,11 +3,12 @@
  * dir. LevelDB's own LOCK file makes a second relay on the same dir fail fast;
  * that becomes a clear, coded error.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { RelayFailureCode, relayFailure } from '../errors.js';
 import type { KvOp, KvRange, RelayKv } from './kv.js';
+import { fsWords, realFsCode } from './open-cause.js';
 
 /** classic-level stops a nextv() at 16 KiB by default; one catch-up step wants more. */
 const RANGE_HIGH_WATER_BYTES = 1024 * 1024;
@@ -19,15 +20,30 @@ export class LevelKv implements RelayKv {
   ) {}
 
   static async open(dataDir: string): Promise<LevelKv> {
-    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await mkdir(dataDir, { recursive: true, mode: 0o700 }).catch(async (err: unknown) => {
+      // A read-only file system reads ENOENT from a recursive mkdir: say the real reason.
+      const code = (await realFsCode(err, dataDir)) ?? 'ENOENT';
+      throw Object.assign(new Error(`mkdir ${dataDir}: ${fsWords(code)}`, { cause: err }), {
+        code,
+        syscall: 'mkdir',
+      });
+    });
+    const path = join(dataDir, 'store');
+    const existed = await stat(path).then(
+      () => true,
+      () => false,
+    );
     const kv = new LevelKv(
-      new Level<string, Uint8Array>(join(dataDir, 'store'), {
-        keyEncoding: 'utf8',
-        valueEncoding: 'view',
-      }),
+      new Level<string, Uint8Array>(path, { keyEncoding: 'utf8', valueEncoding: 'view' }),
       dataDir,
     );
-    await kv.open();
+    try {
+      await kv.open();
+    } catch (err) {
+      // A store this start began and could not finish is removed: no half-made store/ stays.
+      if (!existed) await rm(path, { recursive: true, force: true }).catch(() => undefined);
+      throw err;
+    }
     return kv;
   }
 
@@ -47,9 +63,10 @@ export class LevelKv implements RelayKv {
           err,
         );
       }
+      const code = await realFsCode(err, join(this.dataDir, 'store'));
       throw relayFailure(
         RelayFailureCode.StoreOpen,
-        `relay: could not open the store in ${this.dataDir}`,
+        `relay: could not open the store in ${this.dataDir}${code === undefined ? '' : `: ${fsWords(code)}`}`,
         err,
       );
     }
