@@ -55,7 +55,7 @@ export function relayKeyFromJson(text: string, where: string): RelayKey {
   } catch (err) {
     throw relayFailure(
       RelayFailureCode.KeyCorrupt,
-      `relay: ${where} is not a valid relay key`,
+      `relay: ${where} is not a valid relay key: restore it from a backup, or remove it to make a new one, knowing a new key is a new relay id that every client must accept (--accept-new-relay-key)`,
       err,
     );
   }

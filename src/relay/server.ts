@@ -212,7 +212,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     throw err.code === 'EADDRINUSE'
       ? relayFailure(
           RelayFailureCode.AddressInUse,
-          `relay: port ${options.port} is already in use`,
+          `relay: ${options.host ?? '0.0.0.0'}:${options.port} is already in use`,
           err,
         )
       : err;

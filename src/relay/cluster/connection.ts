@@ -241,7 +241,7 @@ export async function connectCluster(options: ClusterOptions, log: Logger): Prom
       tlsRefused(options, err) ??
       relayFailure(
         RelayFailureCode.ClusterUnreachable,
-        `relay: cannot reach the NATS cluster at ${options.servers.join(',')}`,
+        `relay: cannot reach the NATS cluster at ${options.servers.join(',')}: ${natsCause(err)}`,
         err,
       )
     );
@@ -290,4 +290,11 @@ export async function connectCluster(options: ClusterOptions, log: Logger): Prom
       err,
     );
   }
+}
+
+/** The client library's reason, with the system's code under it ("connection refused (ECONNREFUSED)"). */
+function natsCause(err: unknown): string {
+  const { message } = describeError(err);
+  const code = (err as { cause?: { code?: unknown } } | null)?.cause?.code;
+  return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
 }

@@ -3,12 +3,15 @@
  * dir. LevelDB's own LOCK file makes a second relay on the same dir fail fast;
  * that becomes a clear, coded error.
  */
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { RelayFailureCode, relayFailure } from '../errors.js';
 import type { KvOp, KvRange, RelayKv } from './kv.js';
 import { fsWords, realFsCode } from './open-cause.js';
+
+/** The pid of the relay holding the store, written beside LevelDB's LOCK (not a lock itself). */
+const PID_FILE = 'relay.pid';
 
 /** classic-level stops a nextv() at 16 KiB by default; one catch-up step wants more. */
 const RANGE_HIGH_WATER_BYTES = 1024 * 1024;
@@ -57,9 +60,11 @@ export class LevelKv implements RelayKv {
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause;
       if (cause?.code === 'LEVEL_LOCKED') {
+        const pid = await readFile(join(this.dataDir, PID_FILE), 'utf8').catch(() => '');
+        const holder = /^\d+$/.test(pid.trim()) ? ` (pid ${pid.trim()})` : '';
         throw relayFailure(
           RelayFailureCode.Locked,
-          `relay: data dir ${this.dataDir} is in use by another relay process`,
+          `relay: data dir ${this.dataDir} is in use by another relay process${holder}`,
           err,
         );
       }
@@ -70,6 +75,8 @@ export class LevelKv implements RelayKv {
         err,
       );
     }
+    // Beside LevelDB's LOCK, so that a relay refused here can name this one (E_RELAY_LOCKED).
+    await writeFile(join(this.dataDir, PID_FILE), `${process.pid}\n`).catch(() => undefined);
   }
 
   get(key: string): Promise<Uint8Array | undefined> {
@@ -108,6 +115,9 @@ export class LevelKv implements RelayKv {
   }
 
   async close(): Promise<void> {
-    if (this.db.status === 'open' || this.db.status === 'opening') await this.db.close();
+    if (this.db.status !== 'open' && this.db.status !== 'opening') return;
+    // Before the lock goes: after it, the file may be the next relay's.
+    await rm(join(this.dataDir, PID_FILE), { force: true }).catch(() => undefined);
+    await this.db.close();
   }
 }

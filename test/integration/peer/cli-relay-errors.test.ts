@@ -201,7 +201,10 @@ describe('cli: natter relay that cannot start', () => {
         await makeTempDir(),
       ]);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /^natter: relay: port \d+ is already in use \(E_ADDRESS_IN_USE\)\n$/);
+      assert.match(
+        r.stderr,
+        /^natter: relay: 127\.0\.0\.1:\d+ is already in use \(E_ADDRESS_IN_USE\)\n$/,
+      );
     } finally {
       await taken.close();
     }
