@@ -63,3 +63,8 @@ export function cliRelay(): CliRelay {
   });
   return f;
 }
+
+/** Profiles dir/KEY registered as NAME, in order: `initProfiles(f, { a: 'alice', b: 'bob' })`. */
+export async function initProfiles(f: CliRelay, names: Record<string, string>): Promise<void> {
+  for (const [who, name] of Object.entries(names)) await f.ok(who, ['init', '--name', name]);
+}

@@ -3,36 +3,14 @@
  * trial): each is made, whoever the relay took first, and each command exits 0.
  */
 import assert from 'node:assert/strict';
-import { profileCli } from '../../helpers/cli.js';
-import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
-import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+import { cliRelay, initProfiles } from '../../helpers/cli-relay.js';
 
 describe('cli group changes at the same moment', function () {
   this.timeout(60_000);
-  let relay: TestRelay;
-  let dir: string;
-  let env: Record<string, string>;
-  const { as, ok } = profileCli(() => ({ dir, env }));
+  const f = cliRelay();
+  const { as, ok } = f;
 
-  beforeEach(async () => {
-    relay = await startTestRelay();
-    dir = await makeTempDir();
-    env = { NATTER_RELAY: `${relay.host}:${relay.port}` };
-    for (const [who, name] of [
-      ['a', 'alice'],
-      ['b', 'bob'],
-      ['c', 'carol'],
-      ['d', 'dave'],
-      ['e', 'erin'],
-    ]) {
-      await ok(who!, ['init', '--name', name!]);
-    }
-  });
-
-  afterEach(async () => {
-    await relay.close();
-    await removeTempDirs();
-  });
+  beforeEach(() => initProfiles(f, { a: 'alice', b: 'bob', c: 'carol', d: 'dave', e: 'erin' }));
 
   it('makes an add, a removal and a rename by three admins at once, each exiting 0', async () => {
     const created = await ok('a', ['group', 'create', 'team3', '--members', 'bob,dave,erin']);

@@ -5,9 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
-import { type CliRun, jsonLines, profileCli } from '../../helpers/cli.js';
-import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
-import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+import { type CliRun, jsonLines } from '../../helpers/cli.js';
+import { cliRelay, initProfiles } from '../../helpers/cli-relay.js';
 
 const errorCode = (r: CliRun) => /\((E_[A-Z_]+)\)\n$/.exec(r.stderr)?.[1];
 const texts = (r: CliRun) =>
@@ -17,30 +16,14 @@ const texts = (r: CliRun) =>
 
 describe('cli send to a group by a name it had before a rename', function () {
   this.timeout(60_000);
-  let relay: TestRelay;
-  let dir: string;
-  let env: Record<string, string>;
-  const { as, ok } = profileCli(() => ({ dir, env }));
+  const f = cliRelay();
+  const { as, ok } = f;
 
   beforeEach(async () => {
-    relay = await startTestRelay();
-    dir = await makeTempDir();
-    env = { NATTER_RELAY: `${relay.host}:${relay.port}` };
-    for (const [who, name] of [
-      ['a', 'alice'],
-      ['b', 'bob'],
-      ['c', 'carol'],
-    ]) {
-      await ok(who!, ['init', '--name', name!]);
-    }
+    await initProfiles(f, { a: 'alice', b: 'bob', c: 'carol' });
     await ok('a', ['group', 'create', 'team', '--members', 'bob,carol']);
     await ok('b', ['inbox']);
     await ok('c', ['inbox']);
-  });
-
-  afterEach(async () => {
-    await relay.close();
-    await removeTempDirs();
   });
 
   it('refuses the old name heard of only while connecting, and sends nothing', async () => {
@@ -60,7 +43,7 @@ describe('cli send to a group by a name it had before a rename', function () {
 
   it('refuses a file to the old name heard of only while connecting', async () => {
     await ok('a', ['group', 'rename', 'team', 'crew']);
-    const file = `${dir}/notes.txt`;
+    const file = `${f.dir}/notes.txt`;
     await writeFile(file, 'notes\n');
     const sent = await as('b', ['send-file', '--group', 'team', file]);
     assert.equal(sent.code, 1, sent.stderr);
