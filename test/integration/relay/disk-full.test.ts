@@ -12,11 +12,9 @@
  * Needs root to mount; elsewhere it skips and says so.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, rmdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { BoxKeyring } from '../../../src/crypto/box.js';
 import { generateIdentity } from '../../../src/crypto/keys.js';
 import { randomBytes } from '../../../src/crypto/random.js';
@@ -24,22 +22,10 @@ import { type RunningRelay, startRelay } from '../../../src/relay/index.js';
 import { toHex } from '../../../src/util/bytes.js';
 import type { AckCode } from '../../../src/wire/types.js';
 import { RawClient } from '../../helpers/raw-client.js';
+import { mountTmpfs, unmountTmpfs } from '../../helpers/tmpfs.js';
 
-const run = promisify(execFile);
 const TMPFS_MIB = 64;
 const MESSAGE_BYTES = 4096;
-
-async function mountTmpfs(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'natter-fulldisk-'));
-  try {
-    if (process.getuid?.() !== 0) throw new Error('not root');
-    await run('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_MIB}m,mode=0700`, 'natter-test', dir]);
-    return dir;
-  } catch (err) {
-    await rmdir(dir).catch(() => {});
-    throw err;
-  }
-}
 
 /** Another process fills the file system until ENOSPC; resolves when it has. */
 function fillDisk(path: string): Promise<void> {
@@ -131,7 +117,7 @@ describe('relay on a full disk (integration, real tmpfs filled by another proces
 
   before(async function () {
     try {
-      mnt = await mountTmpfs();
+      mnt = await mountTmpfs(TMPFS_MIB, 'natter-fulldisk-');
     } catch (err) {
       console.log(
         `      skipped: cannot mount a tmpfs here (${(err as Error).message.split('\n')[0]}); the full-disk tests need root`,
@@ -150,8 +136,7 @@ describe('relay on a full disk (integration, real tmpfs filled by another proces
 
   after(async () => {
     if (!mnt) return;
-    await run('umount', [mnt]).catch(() => run('umount', ['-l', mnt!]));
-    await rmdir(mnt).catch(() => {});
+    await unmountTmpfs(mnt);
   });
 
   for (const variant of [

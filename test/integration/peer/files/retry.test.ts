@@ -4,31 +4,16 @@
  * The first download folder is a real small tmpfs (root only: skipped otherwise).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rmdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { nextEvent } from '../../../helpers/events.js';
 import { makeTempDir, removeTempDirs } from '../../../helpers/tmp.js';
+import { mountTmpfs, unmountTmpfs } from '../../../helpers/tmpfs.js';
 import { testWorld } from '../../../helpers/world.js';
 import { filePair, sha256File, writePattern } from './helpers.js';
 
-const run = promisify(execFile);
 const MiB = 1024 * 1024;
 const TMPFS_MIB = 2;
-
-async function mountTmpfs(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'natter-smalldisk-'));
-  try {
-    if (process.getuid?.() !== 0) throw new Error('not root');
-    await run('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_MIB}m,mode=0700`, 'natter-test', dir]);
-    return dir;
-  } catch (err) {
-    await rmdir(dir).catch(() => {});
-    throw err;
-  }
-}
 
 describe('a download that failed, accepted again (real relay, real small tmpfs)', function () {
   this.timeout(60_000);
@@ -37,7 +22,7 @@ describe('a download that failed, accepted again (real relay, real small tmpfs)'
 
   before(async function () {
     try {
-      small = await mountTmpfs();
+      small = await mountTmpfs(TMPFS_MIB, 'natter-smalldisk-');
     } catch (err) {
       console.log(
         `      skipped: cannot mount a tmpfs here (${(err as Error).message.split('\n')[0]}); needs root`,
@@ -48,8 +33,7 @@ describe('a download that failed, accepted again (real relay, real small tmpfs)'
 
   after(async () => {
     if (small === null) return;
-    await run('umount', [small]).catch(() => {});
-    await rmdir(small).catch(() => {});
+    await unmountTmpfs(small);
   });
 
   afterEach(async () => {
