@@ -83,3 +83,12 @@ export async function listening(
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }
+
+/** A loopback port nothing listens on: bound, then closed (a connection to it is refused). */
+export async function refusedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

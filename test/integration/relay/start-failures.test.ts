@@ -5,21 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startRelay } from '../../../src/relay/index.js';
 import { isNatterError } from '../../../src/util/errors.js';
+import { refusedPort } from '../../helpers/ports.js';
 import { startTestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
-
-/** A loopback port nothing listens on: bound, then closed. */
-async function refusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const failure = (options: Parameters<typeof startRelay>[0]) =>
   startRelay(options).then(
