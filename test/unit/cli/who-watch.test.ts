@@ -142,14 +142,19 @@ function fakeControl(peers: OnlinePeer[], answer: { complete?: boolean } = {}) {
 
 const neverStopped = { stopped: () => new Promise<string>(() => undefined) } as CliContext;
 
+/** A stream that listed `names` (what it printed then cleared), now handing over. */
+function handedOver(names: string[]) {
+  const printed: Change[] = [];
+  const stream = new WatchStream((c) => printed.push(c));
+  for (const name of names) stream.change({ kind: 'peer', type: 'join', peer: peer(name) });
+  printed.length = 0;
+  stream.handover();
+  return { printed, stream };
+}
+
 describe('cli who --watch: a change made while the profile changed holders', () => {
   it('is printed as soon as the new holder lists everyone from where they were, not at the timeout', async () => {
-    const printed: Change[] = [];
-    const stream = new WatchStream((c) => printed.push(c));
-    for (const name of ['bob', 'carol'])
-      stream.change({ kind: 'peer', type: 'join', peer: peer(name) });
-    printed.length = 0;
-    stream.handover();
+    const { printed, stream } = handedOver(['bob', 'carol']);
 
     // carol went away before the watch attached: the holder lists her away, and says no more.
     const held = fakeControl([peer('bob'), peer('carol', { status: 'away', statusText: 'x' })]);
@@ -169,11 +174,7 @@ describe('cli who --watch: a change made while the profile changed holders', () 
   });
 
   it('waits while the new holder has heard someone only on the LAN, and says nothing then of them', async () => {
-    const printed: Change[] = [];
-    const stream = new WatchStream((c) => printed.push(c));
-    stream.change({ kind: 'peer', type: 'join', peer: peer('carol') });
-    printed.length = 0;
-    stream.handover();
+    const { printed, stream } = handedOver(['carol']);
 
     const held = fakeControl([peer('carol', { source: 'lan', status: 'away' })]);
     const through = watchThrough(neverStopped, held.control, stream);
@@ -187,12 +188,7 @@ describe('cli who --watch: a change made while the profile changed holders', () 
   });
 
   it('prints a leave made before it attached at once when the holder says its list is whole', async () => {
-    const printed: Change[] = [];
-    const stream = new WatchStream((c) => printed.push(c));
-    for (const name of ['bob', 'carol'])
-      stream.change({ kind: 'peer', type: 'join', peer: peer(name) });
-    printed.length = 0;
-    stream.handover();
+    const { printed, stream } = handedOver(['bob', 'carol']);
 
     // carol left before the watch attached: the new holder never heard her, and lists bob.
     const held = fakeControl([peer('bob')], { complete: true });

@@ -335,13 +335,18 @@ describe('ui screen: everyday use', () => {
     assert.equal(h.core.loggedOut, true);
   });
 
-  it('asks before quitting during an upload, and says it resumes on the next run', async () => {
+  /** A chat on bob's conversation with `/send PATH` under way: the chat and the upload's id. */
+  async function uploading(path: string) {
     const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
     h.app.open('bob');
     await h.settle();
-    await h.type('/send /tmp/huge.bin\r');
+    await h.type(`/send ${path}\r`);
     await h.settle();
-    const id = h.core.files.running()[0]!.id;
+    return { h, id: h.core.files.running()[0]!.id };
+  }
+
+  it('asks before quitting during an upload, and says it resumes on the next run', async () => {
+    const { h, id } = await uploading('/tmp/huge.bin');
     h.core.files.progress(id, 400);
     await h.type('\x03');
     assert.equal(h.core.loggedOut, false, 'Ctrl-C asks first');
@@ -356,12 +361,8 @@ describe('ui screen: everyday use', () => {
   });
 
   it('quits at once when an upload is all on the relay', async () => {
-    const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
-    h.app.open('bob');
-    await h.settle();
-    await h.type('/send /tmp/small.bin\r');
-    await h.settle();
-    h.core.files.uploaded(h.core.files.running()[0]!.id);
+    const { h, id } = await uploading('/tmp/small.bin');
+    h.core.files.uploaded(id);
     await h.type('/quit\r');
     await h.app.done;
     assert.equal(h.core.loggedOut, true);
