@@ -133,6 +133,22 @@ export async function filePair(world: ReturnType<typeof testWorld>) {
   return { relay, alice, bob, downloads };
 }
 
+/**
+ * Alice connected and Bob registered, then gone, on a new relay of `world`: `bobBack()`
+ * opens his profile again (not yet connected); `src` is a temp folder for files to send.
+ */
+export async function awayPair(world: ReturnType<typeof testWorld>) {
+  const relay = await world.relayOn();
+  const alice = await world.client('alice', relay);
+  const bob = await world.client('bob', relay);
+  await bob.connect();
+  await bob.close();
+  await alice.connect();
+  const src = await makeTempDir('natter-src-');
+  const profile = (bob as never as { profile: never }).profile;
+  return { relay, alice, src, profile, bobBack: () => world.client('bob', relay, { profile }) };
+}
+
 /** Alice, Bob and Carol connected on a new relay of `world`, in the group 'team' Alice made. */
 export async function fileTeam(world: ReturnType<typeof testWorld>) {
   const relay = await world.relayOn();

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nextEvent } from '../../../helpers/events.js';
-import { makeTempDir, removeTempDirs } from '../../../helpers/tmp.js';
+import { removeTempDirs } from '../../../helpers/tmp.js';
 import { testWorld } from '../../../helpers/world.js';
+import { awayPair } from './helpers.js';
 
 const NAMES = ['one.txt', 'two.txt', 'three.txt', 'four.txt', 'five.txt', 'six.txt'];
 
@@ -21,20 +22,13 @@ describe('offers fetched together (real relay)', function () {
   });
 
   it('lists offers fetched in one batch in the order they were offered, before and after a restart', async () => {
-    const relay = await world.relayOn();
-    const alice = await world.client('alice', relay);
-    const bob = await world.client('bob', relay);
-    await bob.connect();
-    await bob.close();
-    await alice.connect();
-    const src = await makeTempDir('natter-src-');
+    const { alice, src, bobBack } = await awayPair(world);
     for (const name of NAMES) {
       await writeFile(join(src, name), name);
       const sent = await alice.sendFile({ to: 'bob' }, [join(src, name)]);
       assert.equal((await alice.waitForTransfer(sent.id)).state, 'done');
     }
-    const profile = (bob as never as { profile: never }).profile;
-    const again = await world.client('bob', relay, { profile });
+    const again = await bobBack();
     const last = nextEvent(again, 'file:offer', (o) => o.name === NAMES.at(-1), 10_000);
     await again.connect();
     await last;
@@ -43,7 +37,7 @@ describe('offers fetched together (real relay)', function () {
       NAMES,
     );
     await again.close();
-    const third = await world.client('bob', relay, { profile });
+    const third = await bobBack();
     assert.deepEqual(
       third.fileOffers().map((o) => o.name),
       NAMES,

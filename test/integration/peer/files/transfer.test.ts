@@ -9,7 +9,7 @@ import type { NatterClient } from '../../../../src/peer/client.js';
 import { nextEvent } from '../../../helpers/events.js';
 import { makeTempDir, removeTempDirs } from '../../../helpers/tmp.js';
 import { testWorld } from '../../../helpers/world.js';
-import { acquainted, filePair, sha256File, writePattern } from './helpers.js';
+import { acquainted, awayPair, filePair, sha256File, writePattern } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
@@ -58,19 +58,11 @@ describe('file transfer through a real relay', function () {
   });
 
   it('keeps an offer for a recipient who is offline, who accepts and downloads on return', async () => {
-    const relay = await world.relayOn();
-    const alice = await world.client('alice', relay);
-    const bob = await world.client('bob', relay);
-    await bob.connect();
-    await bob.close();
-    await alice.connect();
-    const src = await makeTempDir('natter-src-');
+    const { alice, src, bobBack } = await awayPair(world);
     const hash = await writePattern(join(src, 'movie.bin'), 2 * MiB, 2);
     const sent = await alice.sendFile({ to: 'bob' }, [join(src, 'movie.bin')]);
     assert.equal((await alice.waitForTransfer(sent.id)).state, 'done');
-    const again = await world.client('bob', relay, {
-      profile: (bob as never as { profile: never }).profile,
-    });
+    const again = await bobBack();
     const downloads = await makeTempDir('natter-dl-');
     await again.setFileSettings({ downloadDir: downloads });
     const offer = nextEvent(again, 'file:offer', (o) => o.name === 'movie.bin', 10_000);
@@ -210,18 +202,10 @@ describe('file transfer through a real relay', function () {
   });
 
   it('declines by itself an offer over the limit set while it waited, telling why', async () => {
-    const relay = await world.relayOn();
-    const alice = await world.client('alice', relay);
-    const bob = await world.client('bob', relay);
-    await bob.connect();
-    await bob.close();
-    await alice.connect();
-    const src = await makeTempDir('natter-src-');
+    const { alice, src, bobBack } = await awayPair(world);
     await writePattern(join(src, 'huge.iso'), 50_000, 10);
     const sent = await alice.sendFile({ to: 'bob' }, [join(src, 'huge.iso')]);
-    const again = await world.client('bob', relay, {
-      profile: (bob as NatterClient & { profile: never }).profile,
-    });
+    const again = await bobBack();
     await again.setFileSettings({ maxIncomingBytes: 10_000 });
     const offer = nextEvent(again, 'file:offer', (o) => o.id === sent.id, 10_000);
     await again.connect();
