@@ -11,6 +11,25 @@ import { destroyAll, type Harness, noticeText, screenText, start } from './harne
 
 const names = (h: Harness) => h.app.state.conversations.map((c) => c.name);
 
+/** A chat with bob on screen, who wrote once. */
+async function onBob(): Promise<Harness> {
+  const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
+  h.core.receive('bob', 'hello');
+  h.app.open('bob');
+  await h.settle();
+  return h;
+}
+
+/** The core hears that the message `msgId` to `to` failed for good: no such user. */
+function refusedNoSuchUser(h: Harness, to: string, msgId: string): void {
+  h.core.emit('message:status', {
+    msgId,
+    conversation: conversationIdOf(to),
+    state: 'failed',
+    reason: 'unknown-recipient',
+  });
+}
+
 describe('ui screen: everyday use', () => {
   afterEach(destroyAll);
 
@@ -126,10 +145,7 @@ describe('ui screen: everyday use', () => {
   });
 
   it('shows a message a script sent through the running client, in the open conversation and the list', async () => {
-    const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
-    h.core.receive('bob', 'hello');
-    h.app.open('bob');
-    await h.settle();
+    const h = await onBob();
     // `natter send` beside the chat: the running client's core queues it, not the screen.
     await h.core.send('bob', 'sent by a script');
     await h.settle();
@@ -141,20 +157,12 @@ describe('ui screen: everyday use', () => {
   });
 
   it("drops the conversation a script's message to nobody added, once the core forgets it", async () => {
-    const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
-    h.core.receive('bob', 'hello');
-    h.app.open('bob');
-    await h.settle();
+    const h = await onBob();
     // `natter send --to zed` beside the chat: queued, then refused for good (no such user).
     const msgId = await h.core.send('zed', 'hi');
     await h.settle();
     assert.deepEqual(names(h), ['bob', 'zed']);
-    h.core.emit('message:status', {
-      msgId,
-      conversation: conversationIdOf('zed'),
-      state: 'failed',
-      reason: 'unknown-recipient',
-    });
+    refusedNoSuchUser(h, 'zed', msgId);
     await h.settle();
     assert.deepEqual(names(h), ['bob'], 'no conversation with no one');
     // One the user opened is theirs to close: it stays, with the reason.
@@ -162,30 +170,17 @@ describe('ui screen: everyday use', () => {
     await h.settle();
     await h.type('hello?\r');
     const mine = h.core.stored.get(conversationIdOf('nobody'))![0]!.msgId;
-    h.core.emit('message:status', {
-      msgId: mine,
-      conversation: conversationIdOf('nobody'),
-      state: 'failed',
-      reason: 'unknown-recipient',
-    });
+    refusedNoSuchUser(h, 'nobody', mine);
     await h.settle();
     assert.deepEqual(names(h), ['bob', 'nobody']);
   });
 
   it("redraws the Chats list without the conversation a script's message to nobody added", async () => {
-    const h = await start({ setup: (core) => (core.contactList = [contact('bob')]) });
-    h.core.receive('bob', 'hello');
-    h.app.open('bob');
-    await h.settle();
+    const h = await onBob();
     const msgId = await h.core.send('zed', 'x');
     await h.settle();
     assert.match(screenText(h), /2 +zed\?/);
-    h.core.emit('message:status', {
-      msgId,
-      conversation: conversationIdOf('zed'),
-      state: 'failed',
-      reason: 'unknown-recipient',
-    });
+    refusedNoSuchUser(h, 'zed', msgId);
     await h.settle();
     assert.doesNotMatch(screenText(h), /zed/, 'gone from the screen, not only from the state');
   });
@@ -197,12 +192,7 @@ describe('ui screen: everyday use', () => {
     await h.type('hello?\r');
     const msgId = h.core.stored.get(conversationIdOf('nobody'))![0]!.msgId;
     h.core.stored.get(conversationIdOf('nobody'))![0]!.state = 'failed';
-    h.core.emit('message:status', {
-      msgId,
-      conversation: conversationIdOf('nobody'),
-      state: 'failed',
-      reason: 'unknown-recipient',
-    });
+    refusedNoSuchUser(h, 'nobody', msgId);
     await h.settle();
     assert.match(screenText(h), /alice: hello\?\s+(│\s+)?✗ not sent: no such user on this relay/);
     assert.doesNotMatch(screenText(h), /unknown-recipient/);
