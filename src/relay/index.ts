@@ -1,6 +1,6 @@
 export type { ClusterOptions } from './cluster/connection.js';
-export { mixedSchemes, parseClusterServers } from './cluster/connection.js';
 export { replicasText } from './cluster/replicas.js';
+export { mixedSchemes, parseClusterServers } from './cluster/servers.js';
 export type { RelayLimits } from './limits.js';
 export { DEFAULT_RELAY_LIMITS, DEFAULT_RELAY_PORT } from './limits.js';
 export type { RelayOptions, RunningRelay } from './server.js';

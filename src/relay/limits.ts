@@ -4,6 +4,9 @@
  * operators lower them; the defaults are what `natter relay` runs with.
  */
 import { MAX_FILE_BYTES } from '../wire/limits.js';
+import { DEFAULT_RELAY_PORT, FILE_QUOTA_BYTES } from './defaults.js';
+
+export { DEFAULT_RELAY_PORT, FILE_QUOTA_BYTES };
 
 export interface RelayLimits {
   /** Stored messages waiting for one recipient. The drain benchmark queues 100,000. */
@@ -194,12 +197,6 @@ export const MAX_HELD_PUTS = 65_536;
 export const MAX_HELD_BYTES = 32 * 1024 * 1024;
 
 /**
- * Stored file bytes per uploader, counted at FilePut by the size it announces (so a
- * refusal comes before any chunk: E_FILE_QUOTA). 8 GiB holds a few disk images or a
- * season of video per person while 100 users still fit a modest disk.
- */
-export const FILE_QUOTA_BYTES = 8 * 1024 * 1024 * 1024;
-/**
  * Stored transfers per uploader, whatever their size: empty files cost nothing against
  * the byte quota but a record, a blob and a place in every sweep each (E_FILE_QUOTA).
  */
@@ -282,9 +279,6 @@ export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = Object.freeze({
   fileReadBatchChunks: FILE_READ_BATCH_CHUNKS,
   fileSendBufferedBytes: FILE_SEND_BUFFERED_BYTES,
 });
-
-/** The relay's TCP port unless configured: one above natter's presence UDP port's neighbour. */
-export const DEFAULT_RELAY_PORT = 47474;
 
 /** Past this multiple of the soft output budget a session is closed at once, paused or not. */
 export const SLOW_CONSUMER_HARD_FACTOR = 4;

@@ -11,15 +11,8 @@ import { describeError, isNatterError } from '../util/errors.js';
 import { type Logger, silentLogger } from '../util/logger.js';
 import { ByteBudget } from './budget.js';
 import type { ClusterOptions } from './cluster/connection.js';
-import { ClusterDirectory } from './cluster/directory.js';
-import { ClusterFileStorage } from './cluster/file-storage.js';
-import { ClusterGroups } from './cluster/groups.js';
-import { joinCluster } from './cluster/join.js';
-import { ClusterMailbox } from './cluster/mailbox.js';
-import { ClusterRoster } from './cluster/roster.js';
-import { clusterRelayKey } from './cluster/service-key.js';
 import type { RelayContext } from './context.js';
-import { deliverStoredAt, deliverWithSeq } from './deliver-record.js';
+import { deliverStoredAt } from './deliver-record.js';
 import { Directory, type DirectoryStore } from './directory.js';
 import { RelayFailureCode, relayFailure } from './errors.js';
 import { Fanout } from './fanout.js';
@@ -112,28 +105,26 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   let notes: RelayStartNotes;
   let credentials: Awaited<ReturnType<typeof relayCertificate>> | null = null;
   const hub = new Hub<Session>(limits.maxSessionsPerUser, clock);
-  const link = options.cluster
-    ? await joinCluster(options.cluster, options.dataDir, store, log)
+  // Loaded only for a cluster (cluster/parts.ts): a standalone relay never loads NATS.
+  const cluster = options.cluster
+    ? await (await import('./cluster/parts.js')).clusterParts(options.cluster, {
+        dataDir: options.dataDir,
+        store,
+        hub,
+        limits,
+        clock,
+        log,
+      })
     : null;
-  const directory: DirectoryStore & { close?: () => void } = link
-    ? new ClusterDirectory(link, log)
-    : new Directory(store, log);
-  const roster = link ? new ClusterRoster(link, hub, clock, log) : null;
+  const link = cluster?.link ?? null;
+  const roster = cluster?.roster ?? null;
+  const directory: DirectoryStore & { close?: () => void } =
+    cluster?.directory ?? new Directory(store, log);
   const mailbox: MailStore =
-    link && roster
-      ? new ClusterMailbox(link, {
-          limits,
-          clock,
-          log,
-          withSeq: deliverWithSeq,
-          node: roster.node,
-          locate: (userHex) => hub.nodeOf(userHex),
-        })
-      : new Mailbox(store, { limits, clock, storedAtOf: deliverStoredAt });
+    cluster?.mailbox ?? new Mailbox(store, { limits, clock, storedAtOf: deliverStoredAt });
   const isRegistered = (userHex: string) => directory.byUserId(userHex) !== undefined;
-  const groups: RelayGroups = link
-    ? new ClusterGroups({ link, hub, limits, clock, log, isRegistered })
-    : createGroups({ store, hub, limits, clock, log, isRegistered });
+  const groups: RelayGroups =
+    cluster?.groups ?? createGroups({ store, hub, limits, clock, log, isRegistered });
   const files = new RelayFiles({
     store,
     dataDir: options.dataDir,
@@ -142,7 +133,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     log,
     isRegistered: (userHex) => directory.byUserId(userHex) !== undefined,
     groupMembers: (gidHex) => groups.registry.get(gidHex)?.memberHexes,
-    ...(link ? { storage: new ClusterFileStorage(link, { limits, clock, log }) } : {}),
+    ...(cluster ? { storage: cluster.fileStorage } : {}),
   });
   // What start-up opened, closed in reverse when a later step fails.
   const undoOpen = async () => {
@@ -156,7 +147,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   try {
     const own = await relayKeyIn(options.dataDir);
     // A cluster's key is the one stored there first: new only if it is the one just made.
-    key = link ? await clusterRelayKey(link, own.key) : own.key;
+    key = cluster ? await cluster.relayKey(own.key) : own.key;
     notes = await startNotes(store, own.created && key === own.key);
     // A new certificate at every start: it carries nothing but the relay id's key.
     if (options.tls !== false) credentials = await relayCertificate(key);

@@ -445,8 +445,10 @@ const rules: Record<string, (files: SourceFile[]) => string[]> = {
               return false;
             if (target === 'peer') return ref.target !== 'src/peer';
             // The CLI composes the relay process (natter relay) and the screen (natter chat),
-            // each through its index.
-            if (areaOf(f.path) === 'cli' && target === 'relay') return ref.target !== 'src/relay';
+            // each through its index; `natter relay --help` reads the relay's defaults
+            // without loading the relay (src/relay/defaults.ts).
+            if (areaOf(f.path) === 'cli' && target === 'relay')
+              return ref.target !== 'src/relay' && ref.target !== 'src/relay/defaults';
             if (areaOf(f.path) === 'cli' && target === 'peer/ui')
               return ref.target !== 'src/peer/ui';
             return areaOf(f.path) === 'peer/ui' ? target !== 'peer/ui' : target !== 'src';

@@ -154,14 +154,6 @@ async function setUp(
   }
 }
 
-/** NATS_URL-style lists: comma-separated, blanks dropped. */
-export function parseClusterServers(text: string): string[] {
-  return text
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}
-
 /** JetStream's "not enabled" (no server answers its API) as a coded failure, or null. */
 function noJetStream(nc: NatsConnection, err: unknown): Error | null {
   if ((err as Error | null)?.name !== 'JetStreamNotEnabled') return null;
@@ -178,16 +170,6 @@ function noJetStream(nc: NatsConnection, err: unknown): Error | null {
  */
 function wantsTls(options: ClusterOptions): boolean {
   return options.caFile !== undefined || options.servers.some((s) => /^tls:\/\//i.test(s));
-}
-
-/**
- * What is wrong with a list that mixes tls:// with nats:// (or bare host:port) URLs, or
- * null: the library takes one TLS setting for all its servers, so it is not guessed at.
- */
-export function mixedSchemes(servers: readonly string[]): string | null {
-  const tls = servers.filter((s) => /^tls:\/\//i.test(s)).length;
-  if (tls === 0 || tls === servers.length) return null;
-  return 'mixes tls:// and nats:// URLs: use tls:// for every NATS server (TLS), or nats:// for all';
 }
 
 /** A TLS server that offers none, as a coded failure, or null. */
