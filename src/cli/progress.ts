@@ -8,12 +8,16 @@
  * (TransferInfo): bytes durable at the other end, its rate over the last seconds, its
  * estimate of the time left.
  */
-import { SingleBar } from 'cli-progress';
+import { createRequire } from 'node:module';
+import type { SingleBar } from 'cli-progress';
 import type { TransferInfo } from '../peer/index.js';
 import type { CliContext } from './context.js';
 import { progressJson, progressLine, stalledText } from './file-format.js';
 import { sanitize } from './format.js';
 import { formatEta, formatRate, formatSize } from './sizes.js';
+
+/** cli-progress is loaded when a bar is first drawn, not by every command at start. */
+const load = createRequire(import.meta.url);
 
 /** Plain and JSON progress lines: at most one per this long (the bar redraws by itself). */
 export const PROGRESS_LINE_MS = 1_000;
@@ -108,7 +112,8 @@ class BarProgress implements Progress {
     const total = Math.max(1, t.size);
     const value = t.size === 0 ? 1 : t.doneBytes;
     if (this.bar === null) {
-      this.bar = new SingleBar({
+      const { SingleBar: Bar } = load('cli-progress') as { SingleBar: typeof SingleBar };
+      this.bar = new Bar({
         stream: this.ctx.io.stderr as unknown as NodeJS.WritableStream,
         format: '{name} [{bar}] {percentage}% | {done} of {size} | {rate}{left}',
         barCompleteChar: '█',

@@ -19,10 +19,10 @@ import {
 } from '../../peer/index.js';
 import {
   ask,
-  BlessedTerminal,
   ChatApp,
   guessesPastes,
   MAX_AUTO_AWAY_MINUTES,
+  openTerminal,
   type PromptIo,
   parseSettings,
   type SavedState,
@@ -117,7 +117,7 @@ async function runChat(
     const log = await holder.ctx.logger();
     for (const p of problems) log.warn('ui settings ignored', { problem: p });
     const stateFile = new StateFile(join(dir, 'ui-state.json'), log);
-    const term = new BlessedTerminal({
+    const term = await openTerminal({
       tmux: Boolean(base.io.env.TMUX),
       guessPastes: guessesPastes(base.io.env.TERM ?? ''),
       ...(base.io.env.COLORTERM === undefined ? {} : { colorTerm: base.io.env.COLORTERM }),

@@ -1,31 +1,17 @@
-/** `natter relay`: run the relay in the foreground until SIGINT/SIGTERM. */
-import { stat } from 'node:fs/promises';
-import { isIP } from 'node:net';
-import { homedir, networkInterfaces } from 'node:os';
-import { join, resolve } from 'node:path';
+/**
+ * `natter relay`: run the relay in the foreground until SIGINT/SIGTERM. Only the command's
+ * definition is here; the relay (and with it LevelDB's relay side and, for a cluster, the
+ * NATS client) is loaded when the command runs (relay-run.ts), so that every other
+ * command starts without it.
+ */
 import type { Command } from 'commander';
-import { fingerprint } from '../../peer/index.js';
-import {
-  type ClusterOptions,
-  DEFAULT_RELAY_LIMITS,
-  DEFAULT_RELAY_PORT,
-  fsWords,
-  mixedSchemes,
-  parseClusterServers,
-  type RunningRelay,
-  replicasText,
-  startRelay,
-} from '../../relay/index.js';
-import { isNatterError } from '../../util/errors.js';
-import { createLogger } from '../../util/logger.js';
+import { DEFAULT_RELAY_PORT, FILE_QUOTA_BYTES } from '../../relay/defaults.js';
 import { UsageError } from '../context.js';
-import { CliCode, cliError } from '../errors.js';
 import type { WithContext } from '../main.js';
 import { parsePort } from '../options.js';
-import { presenceNetwork, relayPresenceAllowed } from '../presence.js';
 import { formatSize, parseSize } from '../sizes.js';
 
-interface RelayCliOptions {
+export interface RelayCliOptions {
   host?: string;
   port?: number;
   data?: string;
@@ -58,7 +44,7 @@ export function addRelayCommand(program: Command, withContext: WithContext): voi
     .option('--name <name>', 'name shown to clients (NATTER_RELAY_NAME)')
     .option(
       '--file-quota <size>',
-      `stored file bytes per uploader, e.g. 20G (default ${formatSize(DEFAULT_RELAY_LIMITS.fileQuotaBytes)})`,
+      `stored file bytes per uploader, e.g. 20G (default ${formatSize(FILE_QUOTA_BYTES)})`,
       parseSize,
     )
     .option(
@@ -84,101 +70,10 @@ export function addRelayCommand(program: Command, withContext: WithContext): voi
     )
     .action(
       withContext(async (ctx, opts: RelayCliOptions) => {
-        const env = ctx.io.env;
-        const host = opts.host ?? env.NATTER_RELAY_HOST ?? '0.0.0.0';
-        const port = opts.port ?? envPort(env.NATTER_RELAY_PORT);
-        const dataDir = resolve(
-          opts.data ??
-            env.NATTER_RELAY_DATA ??
-            join(
-              env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share'),
-              'natter-relay',
-            ),
-        );
-        const name = opts.name ?? env.NATTER_RELAY_NAME;
-        // Announced by default, so clients on the LAN need no configuration.
-        const presence =
-          opts.presence !== false && relayPresenceAllowed(env)
-            ? presenceNetwork(env, ctx.global.presencePort)
-            : false;
-        checkHost(host);
-        await checkDataDir(dataDir);
-        const cluster = clusterOptions(opts, env);
-        const relay = await startRelay({
-          host,
-          port,
-          dataDir,
-          logger: createLogger({
-            stream: { write: (line: string) => ctx.io.stderr.write(line) !== false },
-            base: { component: 'relay' },
-          }),
-          ...(name === undefined ? {} : { name }),
-          ...(opts.fileQuota === undefined ? {} : { limits: { fileQuotaBytes: opts.fileQuota } }),
-          presence,
-          ...(cluster ? { cluster } : {}),
-        }).catch((err: unknown) => {
-          throw startError(err, host, port, dataDir);
-        });
-        const shown = isWildcard(host) ? lanAddress() : relay.address.host;
-        ctx.out(
-          `natter relay listening on ${shown}:${relay.address.port} (relay id ${fingerprint(relay.relayId)}, data ${dataDir}${cluster ? `, cluster ${cluster.servers.join(',')}, ${clusterReplicasText(relay, cluster)}` : ''})`,
-        );
-        for (const note of startNotes(relay)) ctx.io.stderr.write(`natter: relay: ${note}\n`);
-        await ctx.io.stopSignal();
-        await relay.close();
+        const { runRelay } = await import('./relay-run.js');
+        await runRelay(ctx, opts);
       }),
     );
-}
-
-/**
- * Beside the start-up line, in words on stderr among the JSON log (sixteenth sitting's
- * operator trial): a new relay id, and a disk below the free-space watermark.
- */
-function startNotes({ relayId, notes }: RunningRelay): string[] {
-  const said: string[] = [];
-  if (notes.newKey)
-    said.push(
-      `created a new relay key: relay id ${fingerprint(relayId)} is new, and clients that knew another relay at this address refuse it until they accept it (--accept-new-relay-key)`,
-    );
-  if (notes.lowDisk)
-    said.push(
-      `the data directory's disk has ${formatSize(notes.lowDisk.freeBytes)} free, below the free-space watermark of ${formatSize(notes.lowDisk.minFreeBytes)}: new users and new mail are refused until more is free`,
-    );
-  return said;
-}
-
-/** --cluster and its companions (or their NATTER_RELAY_CLUSTER* variables); undefined without one. */
-function clusterOptions(
-  opts: RelayCliOptions,
-  env: Record<string, string | undefined>,
-): ClusterOptions | undefined {
-  const urls = opts.cluster ?? env.NATTER_RELAY_CLUSTER;
-  if (urls === undefined || urls.trim() === '') return undefined;
-  const servers = parseClusterServers(urls);
-  for (const url of servers) {
-    if (!/^(nats|tls):\/\/[^\s/]+$/.test(url) && !/^[^\s/:]+(:\d+)?$/.test(url)) {
-      throw new UsageError(`relay: --cluster ${url} is not nats://HOST:PORT`);
-    }
-  }
-  const mixed = mixedSchemes(servers);
-  if (mixed) throw new UsageError(`relay: --cluster ${mixed}`);
-  const creds = opts.clusterCreds ?? env.NATTER_RELAY_CLUSTER_CREDS;
-  const ca = opts.clusterCa ?? env.NATTER_RELAY_CLUSTER_CA;
-  const replicasText = env.NATTER_RELAY_CLUSTER_REPLICAS;
-  const replicas = opts.clusterReplicas ?? (replicasText ? parseReplicas(replicasText) : undefined);
-  return {
-    servers,
-    ...(creds ? { credsFile: resolve(creds) } : {}),
-    ...(ca ? { caFile: resolve(ca) } : {}),
-    ...(replicas === undefined ? {} : { replicas }),
-  };
-}
-
-/** What the start line says of the replica count; "the cluster's" when none was given. */
-function clusterReplicasText(relay: RunningRelay, cluster: ClusterOptions): string {
-  const n = relay.cluster?.replicas ?? cluster.replicas ?? 1;
-  const taken = cluster.replicas === undefined && relay.cluster?.replicasFound === true;
-  return `${replicasText(n)}${taken ? " (the cluster's)" : ''}`;
 }
 
 /**
@@ -186,78 +81,10 @@ function clusterReplicasText(relay: RunningRelay, cluster: ClusterOptions): stri
  * checked against what JetStream can place (replicas.ts). An even count survives no
  * more lost nodes than the odd one below it (JetStream needs a majority).
  */
-function parseReplicas(text: string): number {
+export function parseReplicas(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1 || n > 5) {
     throw new UsageError(`relay: --cluster-replicas ${text} is not 1 to 5`);
   }
   return n;
-}
-
-/** A dotted quad that is no IPv4 address (999.1.1.1) is a typo, not a host name to look up. */
-function checkHost(host: string): void {
-  if (isIP(host) === 0 && /^[\d.]+$/.test(host))
-    throw new UsageError(`relay: --host ${host} is not an IPv4 address`);
-}
-
-/** A data path that exists must be a directory (EEXIST from mkdir says nothing useful). */
-async function checkDataDir(dataDir: string): Promise<void> {
-  const found = await stat(dataDir).catch(() => null);
-  if (found !== null && !found.isDirectory())
-    throw cliError(
-      CliCode.RelayData,
-      `relay: --data ${dataDir} is a file, not a directory: name a directory (it is created if missing)`,
-    );
-}
-
-/**
- * A system error from starting the relay as a coded one-liner with the cause (issue 13):
- * the address to listen on, or the data directory. Coded errors pass through.
- */
-function startError(err: unknown, host: string, port: number, dataDir: string): unknown {
-  if (isNatterError(err) || !(err instanceof Error)) return err;
-  const { code = '', syscall = '' } = err as NodeJS.ErrnoException;
-  const because = { cause: err };
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME')
-    return cliError(CliCode.RelayListen, `relay: cannot resolve --host ${host} (${code})`, because);
-  if (code === 'EADDRNOTAVAIL')
-    return cliError(
-      CliCode.RelayListen,
-      `relay: ${host} is not an address of this machine (${code})`,
-      because,
-    );
-  if (syscall === 'listen' || syscall === 'bind')
-    return cliError(
-      CliCode.RelayListen,
-      `relay: cannot listen on ${host}:${port} (${code})`,
-      because,
-    );
-  if (code.startsWith('E'))
-    return cliError(
-      CliCode.RelayData,
-      `relay: cannot use the data directory ${dataDir}: ${fsWords(code)}`,
-      because,
-    );
-  return err;
-}
-
-function envPort(value: string | undefined): number {
-  if (value === undefined || value === '') return DEFAULT_RELAY_PORT;
-  try {
-    return parsePort(value);
-  } catch {
-    throw new UsageError(`NATTER_RELAY_PORT '${value}' is not a port 0-65535`);
-  }
-}
-
-function isWildcard(host: string): boolean {
-  return host === '0.0.0.0' || host === '::' || host === '';
-}
-
-/** The address other machines should dial: the first non-internal IPv4 of this host. */
-function lanAddress(): string {
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return '127.0.0.1';
 }

@@ -12,6 +12,6 @@ export { guessesPastes } from './pastes.js';
 /** The local file system as /send's path completion sees it (the CLI gives the real one). */
 export type { DirEntry, LocalFiles } from './path-completion.js';
 export { ask, type PromptIo } from './prompt.js';
-export { BlessedTerminal } from './screen.js';
+export { BlessedTerminal, openTerminal } from './screen.js';
 export { MAX_AUTO_AWAY_MINUTES, parseSettings, type UiSettings } from './settings.js';
 export type { SavedState } from './state.js';

@@ -5,14 +5,16 @@
  * in peer text and never measures a string (its width tables predate most emoji).
  * The only module, with app.ts's caller, that knows blessed exists.
  */
-import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import blessed from 'blessed';
+import type blessed from 'blessed';
 import { AltReturnJoiner } from './alt-return.js';
 import { AUTOWRAP_OFF, AUTOWRAP_ON, cellOutput, redrawsWhole, shownText } from './cell-output.js';
 import type { Grid, StyleName } from './grid.js';
 import { type CellStyle, colourDepth, stylesFor } from './palette.js';
 import { looksPasted } from './pastes.js';
+import type { BlessedTerminalOptions } from './screen-options.js';
+
+export type { BlessedTerminalOptions };
 
 export interface KeyPress {
   /** blessed's key name: 'a', 'return', 'tab', 'pageup', 'escape', ... */
@@ -49,22 +51,6 @@ interface ScreenBuffers {
   olines: Cells;
 }
 
-export interface BlessedTerminalOptions {
-  input?: Readable;
-  output?: Writable;
-  /** terminfo name; default $TERM. */
-  terminal?: string;
-  /** $COLORTERM: `truecolor` or `24bit` means at least 256 colours (palette.ts). */
-  colorTerm?: string;
-  /** Inside tmux, OSC sequences are wrapped in its passthrough (needs `allow-passthrough on`). */
-  tmux?: boolean;
-  /**
-   * Take a chunk of input with a line break or a tab inside it as a paste (default false,
-   * looksPasted): only for a terminal that does not bracket pastes (guessesPastes).
-   */
-  guessPastes?: boolean;
-}
-
 export class BlessedTerminal implements Terminal {
   readonly screen: blessed.Widgets.Screen;
   private readonly painter: blessed.Widgets.BoxElement;
@@ -80,8 +66,12 @@ export class BlessedTerminal implements Terminal {
   private destroyed = false;
   private readonly styles: Record<StyleName, CellStyle>;
 
-  constructor(private readonly options: BlessedTerminalOptions = {}) {
-    this.screen = blessed.screen({
+  /** `lib`: blessed itself, loaded by openTerminal when a screen opens (not at start-up). */
+  constructor(
+    private readonly options: BlessedTerminalOptions,
+    lib: typeof blessed,
+  ) {
+    this.screen = lib.screen({
       ...(options.input ? { input: options.input } : {}),
       ...(options.output ? { output: options.output } : {}),
       ...(options.terminal ? { terminal: options.terminal } : {}),
@@ -92,7 +82,7 @@ export class BlessedTerminal implements Terminal {
       autoPadding: false,
       title: 'natter',
     } as unknown as blessed.Widgets.IScreenOptions);
-    this.painter = blessed.box({ top: 0, left: 0, width: '100%', height: '100%' });
+    this.painter = lib.box({ top: 0, left: 0, width: '100%', height: '100%' });
     // Our render replaces the box's: copy the grid into the screen buffer.
     (this.painter as unknown as { render: () => void }).render = () => this.paint();
     this.screen.append(this.painter);
@@ -291,4 +281,12 @@ export function keyPressOf(
     return { name: 'return', ch: undefined, ctrl: false, meta: true, shift: false };
   }
   return { name: key.name, ch: typed, ctrl: key.ctrl, meta: key.meta, shift: key.shift };
+}
+
+/**
+ * A terminal on blessed, loaded now: other commands import the UI's index for its prompts
+ * and never pay for blessed's 46 modules.
+ */
+export async function openTerminal(options: BlessedTerminalOptions = {}): Promise<BlessedTerminal> {
+  return new BlessedTerminal(options, (await import('blessed')).default);
 }

@@ -5,6 +5,7 @@
  * terminal would show it, and on the bytes written to the terminal.
  */
 import { PassThrough } from 'node:stream';
+import blessed from 'blessed';
 import { ChatApp, type ChatAppOptions } from '../../../src/peer/ui/app.js';
 import type { LocalFiles } from '../../../src/peer/ui/path-completion.js';
 import { BlessedTerminal } from '../../../src/peer/ui/screen.js';
@@ -77,13 +78,16 @@ export async function start(
   });
   const core = new FakeCore();
   options.setup?.(core);
-  const term = new BlessedTerminal({
-    input,
-    output,
-    terminal: options.terminal ?? 'xterm-256color',
-    ...(options.colorTerm === undefined ? {} : { colorTerm: options.colorTerm }),
-    guessPastes: options.guessPastes === true,
-  });
+  const term = new BlessedTerminal(
+    {
+      input,
+      output,
+      terminal: options.terminal ?? 'xterm-256color',
+      ...(options.colorTerm === undefined ? {} : { colorTerm: options.colorTerm }),
+      guessPastes: options.guessPastes === true,
+    },
+    blessed,
+  );
   const clock = new ManualClock(core.now);
   const app = new ChatApp(core, term, {
     settings: { ...DEFAULT_SETTINGS, ...options.settings },
