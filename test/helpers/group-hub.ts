@@ -56,6 +56,8 @@ export class GroupHub {
   logsDown = false;
   /** Members (user ids, hex) whose lookups fail as if offline. */
   readonly lookupsDown = new Set<string>();
+  /** Members (user ids, hex) whose link went: not ready, lookups fail; items still come (the last before it went). */
+  readonly linkDown = new Set<string>();
   /** What each member joining (or restarted) from now on may hold for keys not come (held.ts). */
   maxHeldGroupBytes: number | undefined = undefined;
 
@@ -75,6 +77,7 @@ export class GroupHub {
   }
 
   private async groupsOf(p: Awaited<ReturnType<typeof memoryPeer>>, who: Person, uid: string) {
+    const down = this.linkDown;
     return new Groups(
       {
         me: { userId: who.id.signPk, pseudonym: who.name },
@@ -86,7 +89,12 @@ export class GroupHub {
         events: p.events,
         requests: { request: (type, body) => this.request(uid, type, body) },
         lookups: { request: async (by: LookupBy) => this.lookupFor(uid, by) },
-        link: { send: (f: Frame) => this.fromClient(uid, f) },
+        link: {
+          send: (f: Frame) => this.fromClient(uid, f),
+          get ready() {
+            return !down.has(uid);
+          },
+        },
         sign: (unsigned) => signChange(who.id.signSk, unsigned),
         clock: systemClock,
         logger: silentLogger,
@@ -184,7 +192,8 @@ export class GroupHub {
     uid: string,
     by: LookupBy,
   ): Promise<{ card: Card | null; online: boolean }> {
-    if (this.lookupsDown.has(uid)) throw linkError(LinkCode.Offline, 'lookup: not connected');
+    if (this.lookupsDown.has(uid) || this.linkDown.has(uid))
+      throw linkError(LinkCode.Offline, 'lookup: not connected');
     return { card: this.lookup(by), online: true };
   }
 

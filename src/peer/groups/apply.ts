@@ -26,7 +26,7 @@ import { LinkCode } from '../link/errors.js';
 import type { Requests } from '../link/requests.js';
 import type { History } from '../messaging/history.js';
 import { conversationOf } from './book.js';
-import { groupInfo, noticeOf } from './info.js';
+import { groupInfo, noticeOf, usersOf } from './info.js';
 import type { MemberNames } from './members.js';
 import type { GroupSender } from './send.js';
 import type { Shares } from './shares.js';
@@ -50,6 +50,8 @@ export interface ApplyDeps {
   history: Pick<History, 'eventOps'>;
   /** Seals my queued messages of a group again under its new epoch. */
   sender: Pick<GroupSender, 'reseal'>;
+  /** The relay link: `ready` false once it went (absent: taken as up). */
+  link: { readonly ready?: boolean };
   logger: Logger;
 }
 
@@ -66,8 +68,9 @@ export class ChangeApplier {
 
   /**
    * Applies `change` to group `gid` in `work`, or refuses it with a warning. False
-   * when the relay's log was needed and could not be read now: stop this group's
-   * items here (unacknowledged, they come again).
+   * when the relay's log was needed and could not be read now, or the people it names
+   * could not be asked for because the link went: stop this group's items here
+   * (unacknowledged, they come again).
    */
   async apply(work: GroupWork, gid: string, change: GroupChange): Promise<boolean> {
     const current = work.state(gid);
@@ -108,8 +111,15 @@ export class ChangeApplier {
     // A group I am not in and never was: nothing of mine (the relay should not send it).
     if (current === undefined && memberRole(next, me) === null) return true;
     // Members may be news here (read from the log), or their names stale (a member who
-    // renamed, whose old name another key now holds): those unknown are asked for.
-    await this.d.names.learn(next.members.map((m) => toHex(m.userId)));
+    // renamed, whose old name another key now holds): those unknown are asked for, and
+    // those the change names (a member removed is in no member list).
+    const named = usersOf(change);
+    await this.d.names.learn([...next.members.map((m) => toHex(m.userId)), ...named]);
+    // The link went while this was handled (a command logging out: a trial's `group remove`
+    // printed `alice added unknown (wnsk-eth2-twjg)`): nothing is acknowledged now, so the
+    // item comes again with the next session, which can ask; not said nameless for good.
+    if (this.d.link.ready === false && named.some((id) => this.d.names.known(id) === undefined))
+      return false;
     for (const c of [...before, change]) work.putLog(gid, c);
     work.setState(gid, next);
     await this.effects(work, gid, current, next);

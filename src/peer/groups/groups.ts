@@ -46,7 +46,7 @@ export interface GroupsDeps {
   events: PeerEvents;
   requests: Pick<Requests, 'request'>;
   lookups: { request(by: LookupBy): Promise<LookupAnswer> };
-  link: { send(frame: Frame): boolean };
+  link: { send(frame: Frame): boolean; readonly ready?: boolean };
   sign: ChangeSigner;
   clock: Clock;
   logger: Logger;

@@ -3,7 +3,8 @@
  * bound (docs/decisions.md "A stopped group resumes within the session"):
  *
  * - A group stops at an item that cannot be handled now (stream.ts): its change log
- *   could not be read (apply.ts), or a message could not be held for its sender's key
+ *   could not be read (apply.ts), or the people a change names could not be asked for
+ *   (the link went), or a message could not be held for its sender's key
  *   (receive.ts, held.ts). Nothing later of it is handled or acknowledged in the
  *   session, so no ack passes the item; a new session takes everything again.
  * - A group stopped at the held bound asks for the rest once its held messages all
@@ -22,7 +23,7 @@ import type { GroupWork } from './work.js';
 
 /** Why a group stopped, and where a resend of it stands. */
 type Stop =
-  /** Its log could not be read: only a new session takes it up again. */
+  /** Its log could not be read (or the names of a change, the link gone): only a new session takes it up again. */
   | { state: 'unreadable' }
   /** Messages wait for a sender's key over the bound; asks once they opened. */
   | { state: 'held' }
