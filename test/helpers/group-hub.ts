@@ -58,6 +58,8 @@ export class GroupHub {
   readonly lookupsDown = new Set<string>();
   /** Members (user ids, hex) whose link went: not ready, lookups fail; items still come (the last before it went). */
   readonly linkDown = new Set<string>();
+  /** Members (user ids, hex) whose lookups by name wait for the promise (a card slow to come). */
+  readonly namesWait = new Map<string, Promise<void>>();
   /** What each member joining (or restarted) from now on may hold for keys not come (held.ts). */
   maxHeldGroupBytes: number | undefined = undefined;
 
@@ -194,6 +196,7 @@ export class GroupHub {
   ): Promise<{ card: Card | null; online: boolean }> {
     if (this.lookupsDown.has(uid) || this.linkDown.has(uid))
       throw linkError(LinkCode.Offline, 'lookup: not connected');
+    if ('pseudonym' in by) await this.namesWait.get(uid);
     return { card: this.lookup(by), online: true };
   }
 

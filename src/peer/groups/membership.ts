@@ -101,8 +101,9 @@ export class Membership {
 
   /** Adds the person the user calls `member` (members.ts cardFor()). */
   async add(gid: string, member: string): Promise<void> {
+    const since = this.state(gid).seq;
     const { userId } = await this.d.names.cardFor(member);
-    await this.change(gid, { op: 'add', target: userId });
+    await this.change(gid, { op: 'add', target: userId }, since);
   }
 
   /** Removes, promotes or demotes the member called `member`. E_NOT_GROUP_MEMBER. */
@@ -130,14 +131,30 @@ export class Membership {
     await this.change(gid, { op: 'leave', target: this.d.me.userId });
   }
 
-  private change(gid: string, body: ChangeBody): Promise<void> {
-    return this.mine.run(() => this.changeNow(gid, body));
+  /**
+   * `since`: the log's seq when the user asked. A change that state shows made by a change
+   * applied since (another admin's add of the same member, come while mine waited for a
+   * card or its turn: a trial's `group add` printed `alice added carol`, then `carol is in
+   * #team3 already`) is done, as when the relay took the other first; a leave is not.
+   */
+  private change(
+    gid: string,
+    body: ChangeBody,
+    since = body.op === 'leave' ? Number.POSITIVE_INFINITY : this.state(gid).seq,
+  ): Promise<void> {
+    return this.mine.run(() => this.changeNow(gid, body, 0, since));
   }
 
-  private async changeNow(gid: string, body: ChangeBody, retries = 0): Promise<void> {
+  private async changeNow(
+    gid: string,
+    body: ChangeBody,
+    retries: number,
+    since: number,
+  ): Promise<void> {
     const state = this.state(gid);
-    // Made meanwhile (an earlier try of mine the relay took after all): done, not refused.
-    if (retries > 0 && madeIn(state, body)) return;
+    // Made meanwhile (an earlier try of mine the relay took after all, or someone else's
+    // change since the user asked): done, not refused.
+    if ((retries > 0 || state.seq > since) && madeIn(state, body)) return;
     try {
       if (memberRole(state, this.d.me.userId) === null) {
         throw peerError(
@@ -155,7 +172,8 @@ export class Membership {
       await this.submit(gid, change);
     } catch (err) {
       if (!(err instanceof NatterError)) throw err;
-      if (err.code === GroupCode.ChainBroken) return this.again(gid, body, state, retries, err);
+      if (err.code === GroupCode.ChainBroken)
+        return this.again(gid, body, state, retries, since, err);
       if (retries === 0) throw err;
       // It no longer applies over the other change: said as such, its code kept.
       throw new NatterError(
@@ -177,11 +195,12 @@ export class Membership {
     body: ChangeBody,
     state: GroupState,
     retries: number,
+    since: number,
     err: NatterError,
   ): Promise<void> {
     const waitMs = this.d.appliedWaitMs ?? CHANGE_APPLIED_WAIT_MS;
     if (retries < CHANGE_RETRIES && (await this.d.book.advanced(gid, state.seq, waitMs)))
-      return this.changeNow(gid, body, retries + 1);
+      return this.changeNow(gid, body, retries + 1, since);
     throw new NatterError(
       GroupCode.ChainBroken,
       `${raced(state.name)}, and yours could not be made after it; see the group now (natter group show) and try again`,
