@@ -4,7 +4,7 @@
  * membership changes.
  */
 import assert from 'node:assert/strict';
-import type { ReceivedMessage } from '../../../src/peer/events.js';
+import type { GroupNotice, ReceivedMessage } from '../../../src/peer/events.js';
 import { parseInput } from '../../../src/peer/ui/commands/index.js';
 import { completionAt } from '../../../src/peer/ui/completion.js';
 import { GroupBook } from '../../../src/peer/ui/group-book.js';
@@ -235,6 +235,25 @@ describe('ui groups: membership changes in words', () => {
       'alice',
     );
     assert.equal(text, 'evil[2J renamed the group to xy z');
+  });
+
+  it('names people by pseudonym and sanitises them in every kind of change, admin changes too', () => {
+    const evil = 'ev\u202eil\x1b[2J';
+    const notices: GroupNotice[] = [
+      { kind: 'created', by: evil },
+      { kind: 'added', by: evil, member: evil },
+      { kind: 'removed', by: evil, member: evil },
+      { kind: 'left', member: evil },
+      { kind: 'promoted', by: evil, member: 'bob' },
+      { kind: 'demoted', by: 'bob', member: evil },
+      { kind: 'demoted', by: evil, member: evil },
+      { kind: 'renamed', by: evil, from: evil, to: evil },
+    ];
+    for (const n of notices) {
+      const text = groupNoticeText(n, 'alice');
+      assert.doesNotMatch(text, /[\u001b\u202e]/, n.kind);
+      assert.match(text, /evil\[2J/, n.kind);
+    }
   });
 
   it('knows which changes end my membership', () => {
