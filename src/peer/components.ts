@@ -1,9 +1,8 @@
 /**
- * The client core's parts, made once per opened profile and handed to the
- * facade (client.ts) as one typed object (STYLE.md: inject one components
- * object instead of wiring with constructor closures). Each part gets the parts
- * it uses as objects; the few reactions to the relay link and to contact events
- * are wired here, in one place (wire()).
+ * The client core's parts, made once per opened profile and handed to the facade (client.ts)
+ * as one typed object (STYLE.md: inject one components object instead of wiring with
+ * constructor closures). Each part gets the parts it uses as objects; the few reactions to
+ * the relay link and to contact events are wired here, in one place (wire()).
  */
 import { BoxKeyring } from '../crypto/box.js';
 import { signChange } from '../crypto/group-log.js';
@@ -111,7 +110,7 @@ export async function openComponents(opts: OpenOptions): Promise<ClientComponent
       history: await History.load(store),
       outbox: await Outbox.load(store),
       groupsLoaded: await Groups.load(store, clock),
-      filesLoaded: await loadTransfers(store),
+      filesLoaded: await loadTransfers(store, clock.now()),
     });
     wire(c);
     return c;
@@ -175,6 +174,7 @@ function build(l: Loaded): ClientComponents {
     intakeOps: (offer, meta) => files.intakeOps(offer, meta),
     arrived: (records) => files.arrived(records),
     replied: (replies) => files.replied(replies),
+    cancelled: (cancels) => files.cancelled(cancels),
   };
   const groups = new Groups(
     {

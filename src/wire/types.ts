@@ -208,7 +208,9 @@ export type InnerContent =
   /** A file or folder offered to the recipient (docs/files.md). */
   | { kind: 'file-offer'; offer: FileOffer }
   /** The recipient's answer to a file offer, to its sender (docs/files.md). */
-  | { kind: 'file-reply'; transferId: Uint8Array; outcome: FileReplyOutcome };
+  | { kind: 'file-reply'; transferId: Uint8Array; outcome: FileReplyOutcome }
+  /** The sender cancelled a file it offered, to each recipient (docs/files.md). */
+  | { kind: 'file-cancel'; transferId: Uint8Array };
 
 /** What a recipient tells an offer's sender: never 'cancelled' (the uploader's own). */
 export type FileReplyOutcome = Exclude<FileOutcome, 'cancelled'>;

@@ -14,6 +14,7 @@ import { randomBytes } from '../../crypto/random.js';
 import { TRANSFER_ID_BYTES } from '../../wire/limits.js';
 import type { FileOffer } from '../../wire/types.js';
 import type { ConversationId } from '../conversations/ids.js';
+import type { KvOp } from '../store.js';
 import type { FileTarget } from './api.js';
 import { type OutgoingRecord, storeOffer } from './records.js';
 import type { ReplyPoster } from './replies.js';
@@ -33,6 +34,10 @@ export interface OfferPoster extends ReplyPoster {
   post(target: ResolvedTarget, offer: FileOffer, nowMs: number): Promise<void>;
   /** The members a group's file was left out for (user ids from the relay), as record fields. */
   leftOut(target: ResolvedTarget, ids: readonly Uint8Array[]): Pick<OutgoingRecord, 'leftOut'>;
+  /** The messages telling `record`'s recipients I cancelled it (cancels.ts), as ops. */
+  cancelOps(record: OutgoingRecord, nowMs: number): KvOp[];
+  /** Lets the outbox send what was queued. */
+  kick(): void;
   /** The name of the group of `conversation` now (a group renamed since a file was offered). */
   groupName?(conversation: ConversationId): string | undefined;
 }

@@ -2,8 +2,9 @@
  * Offers leave as ordinary end-to-end messages (docs/files.md "The offer"): 1:1 through the
  * outbox (compose.ts), to a group sealed once for every member (groups/send.ts), so an offer
  * to someone offline waits on the relay like any message and is resent after reconnects.
- * Also where a FileTarget becomes the FilePut's recipients, and where a recipient's answer
- * to an offer leaves (replies.ts), 1:1 to the key the offer came from.
+ * Also where a FileTarget becomes the FilePut's recipients, where a recipient's answer
+ * to an offer leaves (replies.ts), 1:1 to the key the offer came from, and where my cancel
+ * of an offer leaves (cancels.ts), 1:1 to each recipient.
  */
 import { randomBytes } from '../../crypto/random.js';
 import { fromHex, toHex } from '../../util/bytes.js';
@@ -18,7 +19,7 @@ import type { Groups } from '../groups/groups.js';
 import { LinkCode, linkError } from '../link/errors.js';
 import { type ComposeDeps, composeOffer } from '../messaging/compose.js';
 import type { OutboxSender } from '../messaging/sender.js';
-import type { PeerStore } from '../store.js';
+import type { KvOp, PeerStore } from '../store.js';
 import type { FileTarget } from './api.js';
 import type { OfferPoster, ResolvedTarget } from './offer-build.js';
 import { offerLine } from './offers.js';
@@ -96,6 +97,54 @@ export class OfferPost implements OfferPoster {
     record.replied = true;
     await this.d.store.write([...ops, ...incomingOps(record)]);
     this.d.sender.kick();
+  }
+
+  /**
+   * The messages that tell each recipient of `record` I cancelled it (cancels.ts): each
+   * named one, or each member of its group now but me, those the relay left out and those
+   * who answered already (they have it, or will not take it). Ops for the caller's write.
+   */
+  cancelOps(record: OutgoingRecord, nowMs: number): KvOp[] {
+    const answered = new Set([
+      ...(record.replies ?? []).map((r) => r.userId),
+      ...(record.leftOut ?? []).map((m) => m.userId),
+    ]);
+    const ops: KvOp[] = [];
+    for (const { userId, name } of this.recipientsOf(record)) {
+      if (answered.has(userId)) continue;
+      const known = this.d.contacts.byUserId(fromHex(userId))?.pseudonym ?? name;
+      const transferId = record.offer.transferId;
+      ops.push(
+        ...this.d.outbox.enqueueOps({
+          msgId: toHex(randomBytes(MSG_ID_BYTES)),
+          conversation: directConversation(known),
+          peerName: known,
+          content: { kind: 'file-cancel', transferId, to: userId },
+          sentAtMs: nowMs,
+        }).ops,
+      );
+    }
+    return ops;
+  }
+
+  /** Lets the outbox send what cancelOps queued. */
+  kick(): void {
+    this.d.sender.kick();
+  }
+
+  /** Who `record` was offered to, by user id (hex) and a name to address them by. */
+  private recipientsOf(record: OutgoingRecord): { userId: string; name: string }[] {
+    const r = record.recipients;
+    if ('to' in r) return r.to.map((userId) => ({ userId, name: record.peer.slice(1) }));
+    const me = pseudonymKey(this.d.myName);
+    try {
+      return this.d.groups
+        .info(r.groupId)
+        .members.filter((m) => pseudonymKey(m.pseudonym) !== me)
+        .map((m) => ({ userId: m.userId, name: m.pseudonym }));
+    } catch {
+      return []; // the group is gone from this profile
+    }
   }
 
   /** Whether `userId` (hex) is one the upload was offered to: named, or in its group now. */

@@ -5,6 +5,7 @@
  */
 import type { FileOffer } from '../../wire/types.js';
 import type { KvOp } from '../store.js';
+import type { CancelIn } from './cancels.js';
 import type { OfferMeta } from './offers.js';
 import type { IncomingRecord } from './records.js';
 import type { ReplyIn } from './replies.js';
@@ -16,4 +17,6 @@ export interface OfferSink {
   arrived(records: IncomingRecord[]): void;
   /** Answers to my offers (replies.ts) whose batch is durable now. */
   replied(replies: readonly ReplyIn[]): void;
+  /** Senders' cancels of offers made to me (cancels.ts) whose batch is durable now. */
+  cancelled(cancels: readonly CancelIn[]): void;
 }

@@ -16,31 +16,22 @@ import type { Requests } from '../link/requests.js';
 import type { PeerStore } from '../store.js';
 import type { FileTarget, OfferInfo, TransferInfo } from './api.js';
 import { TransferBook } from './book.js';
+import { type CancelIn, FileCancels } from './cancels.js';
 import { Download } from './downloads.js';
+import type { TransfersLoaded } from './loaded.js';
 import { buildOutgoing, chunkBytesOf, type OfferPoster } from './offer-build.js';
 import type { OfferSink } from './offer-sink.js';
 import { intakeOffer, type OfferMeta } from './offers.js';
 import { tellOutcomes } from './outcomes.js';
-import {
-  type IncomingRecord,
-  incomingOps,
-  loadRecords,
-  type OutgoingRecord,
-  outgoingOps,
-} from './records.js';
+import { type IncomingRecord, incomingOps, outgoingOps } from './records.js';
 import { FileReplies, type ReplyIn } from './replies.js';
-import {
-  FILE_SETTINGS_KEY,
-  type FileSettings,
-  mergeSettings,
-  parseSettings,
-  settingsOps,
-} from './settings.js';
+import { type FileSettings, mergeSettings, settingsOps } from './settings.js';
 import { planStream } from './stream-source.js';
 import { TransferEnv } from './transfer-env.js';
 import { putRefusal, TransferCode, transferError } from './transfer-errors.js';
 import { putBody, Upload } from './uploads.js';
 
+export { loadTransfers, type TransfersLoaded } from './loaded.js';
 export type { OfferPoster, ResolvedTarget } from './offer-build.js';
 
 export interface TransfersDeps {
@@ -58,22 +49,10 @@ export interface TransfersDeps {
   clock: Clock;
 }
 
-/** What loadTransfers() read from the store. */
-export interface TransfersLoaded {
-  outgoing: OutgoingRecord[];
-  incoming: IncomingRecord[];
-  settings: FileSettings;
-}
-
-/** The transfer records and the file settings, as the profile keeps them. */
-export async function loadTransfers(store: PeerStore): Promise<TransfersLoaded> {
-  const settings = await store.getJson<Partial<FileSettings>>(FILE_SETTINGS_KEY);
-  return { ...(await loadRecords(store)), settings: parseSettings(settings) };
-}
-
 export class FileTransfers implements OfferSink {
   readonly book: TransferBook;
   readonly replies: FileReplies; // answers to offers, mine and to mine (replies.ts)
+  private readonly cancels: FileCancels; // senders' cancels of offers to me (cancels.ts)
   /** What each upload and download is given; owns their retry timers. */
   private readonly env: TransferEnv;
   /** The ready relay announced RELAY_FEATURE_FILES; false before the first Ready. */
@@ -93,6 +72,7 @@ export class FileTransfers implements OfferSink {
       (conversation) => d.poster.groupName?.(conversation),
     );
     this.replies = new FileReplies({ ...d, book: this.book });
+    this.cancels = new FileCancels({ ...d, book: this.book }, loaded.earlyCancels);
     this.env = new TransferEnv({ ...d, book: this.book });
     for (const r of loaded.outgoing) this.book.addUpload(new Upload(r, this.env.uploadDeps()));
     for (const r of loaded.incoming)
@@ -188,7 +168,8 @@ export class FileTransfers implements OfferSink {
     const id = toHex(offer.transferId);
     if (this.book.has(id)) return null;
     const record = intakeOffer(offer, { ...meta, nowMs: this.book.offerTime(meta.nowMs) });
-    return { ops: incomingOps(record), record };
+    const early = this.cancels.intakeOps(record);
+    return { ops: [...incomingOps(record), ...early], record };
   }
 
   /** Offers of a batch that is durable now: decided, announced. */
@@ -210,11 +191,19 @@ export class FileTransfers implements OfferSink {
     this.replies.take(replies);
   }
 
+  /** Senders' cancels of offers to me from a batch that is durable now (OfferSink). */
+  cancelled(cancels: readonly CancelIn[]): void {
+    this.cancels.received(cancels).catch((err: unknown) => {
+      this.d.events.emit('error', { ...describeError(err), fatal: false });
+    });
+  }
+
   async accept(ref: string, opts: { dir?: string } = {}): Promise<TransferInfo> {
     const dl = this.book.downloadRef(ref);
     this.checkRelayServesFiles('accept');
     // A failed download is taken again from the start (the relay keeps the file until all
-    // recipients answered or it expires: then the relay's refusal says so).
+    // recipients answered or it expires: then the relay's refusal says so). One its sender
+    // cancelled (cancels.ts) too: the relay, not a message, says whether it still has it.
     if (dl.record.state !== 'offered' && dl.record.state !== 'failed') {
       throw transferError(
         TransferCode.BadState,
@@ -258,7 +247,10 @@ export class FileTransfers implements OfferSink {
       outcome: 'cancelled',
     });
     await t.stop();
-    await this.d.store.write(outgoingOps(t.record));
+    // Its recipients are told too, in the same write (cancels.ts).
+    const tell = this.d.poster.cancelOps(t.record, this.d.clock.now());
+    await this.d.store.write([...outgoingOps(t.record), ...tell]);
+    this.d.poster.kick();
     this.book.changed(t);
   }
 

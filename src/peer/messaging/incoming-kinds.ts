@@ -10,6 +10,7 @@ import type { Card, Inner, InnerContent } from '../../wire/types.js';
 import type { Observation } from '../contacts.js';
 import type { ConversationId } from '../conversations/ids.js';
 import type { ConversationNotice, ReceivedMessage } from '../events.js';
+import type { CancelIn } from '../files/cancels.js';
 import type { OfferSink } from '../files/offer-sink.js';
 import { offerLine } from '../files/offers.js';
 import type { IncomingRecord } from '../files/records.js';
@@ -55,6 +56,8 @@ export class IncomingBatch {
   readonly offers: IncomingRecord[] = [];
   /** Answers to my file offers (files/replies.ts), taken once this batch is durable. */
   readonly fileReplies: ReplyIn[] = [];
+  /** Senders' cancels of files they offered me (files/cancels.ts), taken once durable. */
+  readonly fileCancels: CancelIn[] = [];
 
   constructor(readonly now: number) {}
 }
@@ -144,6 +147,16 @@ export const CONTENT_KINDS: { [K in InnerKind]: Handler<K> } = {
       name: inner.senderName,
       transferId: toHex(transferId),
       outcome,
+    });
+  },
+
+  // A sender cancelled a file it offered me. From a key we have not accepted: proves nothing.
+  // Only the key the offer came from may cancel it (files/cancels.ts checks).
+  'file-cancel': ({ inner, from, seenAs }, batch) => {
+    if (!trusted(seenAs)) return;
+    batch.fileCancels.push({
+      from: toHex(from.userId),
+      transferId: toHex(inner.content.transferId),
     });
   },
 

@@ -266,6 +266,7 @@ export class Incoming {
     this.announce(batch.shown);
     if (batch.offers.length > 0) this.d.offers?.arrived(batch.offers);
     if (batch.fileReplies.length > 0) this.d.offers?.replied(batch.fileReplies);
+    if (batch.fileCancels.length > 0) this.d.offers?.cancelled(batch.fileCancels);
     for (const e of batch.held) {
       const { from } = toReceived(e);
       this.d.events.emit('message:held', { conversation: e.conversation, msgId: e.msgId, from });

@@ -46,7 +46,12 @@ export type OutgoingContent =
    * My answer to a file offer (files/replies.ts), to its sender: sealed only to the card of
    * user id `to` (hex), the key the offer came from, like a sender key.
    */
-  | { kind: 'file-reply'; transferId: string; outcome: FileReplyOutcome; to: string };
+  | { kind: 'file-reply'; transferId: string; outcome: FileReplyOutcome; to: string }
+  /**
+   * A file of mine I cancelled, told to one of its recipients (files/cancels.ts): sealed
+   * only to the card of user id `to` (hex), whom the offer went to, like a sender key.
+   */
+  | { kind: 'file-cancel'; transferId: string; to: string };
 
 export type OutgoingKind = OutgoingContent['kind'];
 

@@ -38,6 +38,11 @@ const KINDS: {
     inner: (c) => ({ kind: 'file-reply', transferId: fromHex(c.transferId), outcome: c.outcome }),
     shown: false,
   },
+  // My cancel of a file I offered, to one recipient (files/cancels.ts): their list shows it.
+  'file-cancel': {
+    inner: (c) => ({ kind: 'file-cancel', transferId: fromHex(c.transferId) }),
+    shown: false,
+  },
 };
 
 /** The group id (hex) of a group conversation's outbox entry. */

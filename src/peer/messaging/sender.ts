@@ -244,9 +244,9 @@ export class OutboxSender {
       await this.outcomes.fail(entry, 'unsupported-conversation');
       return null;
     }
-    // A sender key and a file reply go to that member's key only, never to a new one of the name.
+    // A kind addressed to one key (`to`) goes to that member's key only, never a new one's.
     const to =
-      content.kind === 'sender-key' || content.kind === 'file-reply'
+      'to' in content
         ? await this.d.direct.resolveMember(entry, content.to)
         : await this.d.direct.resolve(entry);
     if (!to.ok) {

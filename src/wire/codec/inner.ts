@@ -10,7 +10,13 @@
 import { count, exactBytes, parse, pseudonym, text, uint } from '../check.js';
 import { ProtocolCode, ProtocolError } from '../errors.js';
 import { natter as pb } from '../gen/natter.js';
-import { KEY_BYTES, MAX_RECEIPT_IDS, MAX_TEXT_BYTES, MSG_ID_BYTES } from '../limits.js';
+import {
+  KEY_BYTES,
+  MAX_RECEIPT_IDS,
+  MAX_TEXT_BYTES,
+  MSG_ID_BYTES,
+  TRANSFER_ID_BYTES,
+} from '../limits.js';
 import type { Inner, InnerContent } from '../types.js';
 import { fileOfferContent, fileReplyContent } from './files.js';
 import { senderKeyContent } from './groups.js';
@@ -58,6 +64,15 @@ const CONTENT = {
   'sender-key': senderKeyContent,
   'file-offer': fileOfferContent,
   'file-reply': fileReplyContent,
+  // An uploader's cancel, told to one recipient of its offer (files.ts has the offer's kinds).
+  'file-cancel': {
+    field: 'fileCancel',
+    encode: (c) => ({ transferId: c.transferId }),
+    decode: (m) => ({
+      kind: 'file-cancel',
+      transferId: exactBytes('inner.file_cancel.transfer_id', m?.transferId, TRANSFER_ID_BYTES),
+    }),
+  },
 } satisfies { [K in ContentKind]: Entry<K> };
 
 type AnyCodec = ContentCodec<ContentKind, ContentField>;

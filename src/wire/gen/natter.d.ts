@@ -1945,8 +1945,11 @@ export namespace natter {
         /** Inner fileReply. */
         fileReply?: (natter.FileReply.$Properties|null);
 
+        /** Inner fileCancel. */
+        fileCancel?: (natter.FileCancel.$Properties|null);
+
         /** Inner content. */
-        content?: ("text"|"receipt"|"senderKey"|"fileOffer"|"fileReply");
+        content?: ("text"|"receipt"|"senderKey"|"fileOffer"|"fileReply"|"fileCancel");
 
         /**
          * Encodes the specified Inner message. Does not implicitly {@link natter.Inner.verify|verify} messages.
@@ -2012,8 +2015,11 @@ export namespace natter {
             /** Inner fileReply */
             fileReply?: (natter.FileReply.$Properties|null);
 
+            /** Inner fileCancel */
+            fileCancel?: (natter.FileCancel.$Properties|null);
+
             /** Inner content */
-            content?: ("text"|"receipt"|"senderKey"|"fileOffer"|"fileReply");
+            content?: ("text"|"receipt"|"senderKey"|"fileOffer"|"fileReply"|"fileCancel");
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];
@@ -2032,9 +2038,10 @@ export namespace natter {
           senderKey?: natter.SenderKey.$Shape|null;
           fileOffer?: natter.FileOffer.$Shape|null;
           fileReply?: natter.FileReply.$Shape|null;
+          fileCancel?: natter.FileCancel.$Shape|null;
           $unknowns?: Uint8Array[];
         } & (
-          ({ content?: undefined; text?: null; receipt?: null; senderKey?: null; fileOffer?: null; fileReply?: null }|{ content?: "text"; text: natter.Text.$Shape; receipt?: null; senderKey?: null; fileOffer?: null; fileReply?: null }|{ content?: "receipt"; text?: null; receipt: natter.Receipt.$Shape; senderKey?: null; fileOffer?: null; fileReply?: null }|{ content?: "senderKey"; text?: null; receipt?: null; senderKey: natter.SenderKey.$Shape; fileOffer?: null; fileReply?: null }|{ content?: "fileOffer"; text?: null; receipt?: null; senderKey?: null; fileOffer: natter.FileOffer.$Shape; fileReply?: null }|{ content?: "fileReply"; text?: null; receipt?: null; senderKey?: null; fileOffer?: null; fileReply: natter.FileReply.$Shape })
+          ({ content?: undefined; text?: null; receipt?: null; senderKey?: null; fileOffer?: null; fileReply?: null; fileCancel?: null }|{ content?: "text"; text: natter.Text.$Shape; receipt?: null; senderKey?: null; fileOffer?: null; fileReply?: null; fileCancel?: null }|{ content?: "receipt"; text?: null; receipt: natter.Receipt.$Shape; senderKey?: null; fileOffer?: null; fileReply?: null; fileCancel?: null }|{ content?: "senderKey"; text?: null; receipt?: null; senderKey: natter.SenderKey.$Shape; fileOffer?: null; fileReply?: null; fileCancel?: null }|{ content?: "fileOffer"; text?: null; receipt?: null; senderKey?: null; fileOffer: natter.FileOffer.$Shape; fileReply?: null; fileCancel?: null }|{ content?: "fileReply"; text?: null; receipt?: null; senderKey?: null; fileOffer?: null; fileReply: natter.FileReply.$Shape; fileCancel?: null }|{ content?: "fileCancel"; text?: null; receipt?: null; senderKey?: null; fileOffer?: null; fileReply?: null; fileCancel: natter.FileCancel.$Shape })
         );
     }
 
@@ -2106,6 +2113,70 @@ export namespace natter {
 
         /** Shape of a FileReply. */
         type $Shape = natter.FileReply.$Properties;
+    }
+
+    /**
+     * Properties of a FileCancel.
+     * @deprecated Use natter.FileCancel.$Properties instead.
+     */
+    interface IFileCancel extends natter.FileCancel.$Properties {
+    }
+
+    /** Represents a FileCancel. */
+    class FileCancel {
+
+        /**
+         * Constructs a new FileCancel.
+         * @param [properties] Properties to set
+         */
+        constructor(properties?: natter.FileCancel.$Properties);
+
+        /** Unknown fields preserved while decoding when enabled */
+        $unknowns?: Uint8Array[];
+
+        /** FileCancel transferId. */
+        transferId: Uint8Array;
+
+        /**
+         * Encodes the specified FileCancel message. Does not implicitly {@link natter.FileCancel.verify|verify} messages.
+         * @param message FileCancel message or plain object to encode
+         * @param [writer] Writer to encode to
+         * @returns Writer
+         */
+        static encode(message: natter.FileCancel.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+        /**
+         * Decodes a FileCancel message from the specified reader or buffer.
+         * @param reader Reader or buffer to decode from
+         * @param [length] Message length if known beforehand
+         * @returns {natter.FileCancel & natter.FileCancel.$Shape} FileCancel
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): natter.FileCancel & natter.FileCancel.$Shape;
+
+        /**
+         * Gets the type url for FileCancel
+         * @param [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns The type url
+         */
+        static getTypeUrl(prefix?: string): string;
+    }
+
+    namespace FileCancel {
+
+        /** Properties of a FileCancel. */
+        interface $Properties {
+
+            /** FileCancel transferId */
+            transferId?: (Uint8Array|null);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+        }
+
+        /** Shape of a FileCancel. */
+        type $Shape = natter.FileCancel.$Properties;
     }
 
     /**

@@ -4721,7 +4721,8 @@ export const natter = $root.natter = (() => {
          * @property {natter.SenderKey.$Properties|null} [senderKey] Inner senderKey
          * @property {natter.FileOffer.$Properties|null} [fileOffer] Inner fileOffer
          * @property {natter.FileReply.$Properties|null} [fileReply] Inner fileReply
-         * @property {"text"|"receipt"|"senderKey"|"fileOffer"|"fileReply"} [content] Inner content
+         * @property {natter.FileCancel.$Properties|null} [fileCancel] Inner fileCancel
+         * @property {"text"|"receipt"|"senderKey"|"fileOffer"|"fileReply"|"fileCancel"} [content] Inner content
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -4747,9 +4748,10 @@ export const natter = $root.natter = (() => {
          *   senderKey?: natter.SenderKey.$Shape|null;
          *   fileOffer?: natter.FileOffer.$Shape|null;
          *   fileReply?: natter.FileReply.$Shape|null;
+         *   fileCancel?: natter.FileCancel.$Shape|null;
          *   $unknowns?: Array.<Uint8Array>;
          * } & (
-         *   ({ content?: undefined; text?: null; receipt?: null; senderKey?: null; fileOffer?: null; fileReply?: null }|{ content?: "text"; text: natter.Text.$Shape; receipt?: null; senderKey?: null; fileOffer?: null; fileReply?: null }|{ content?: "receipt"; text?: null; receipt: natter.Receipt.$Shape; senderKey?: null; fileOffer?: null; fileReply?: null }|{ content?: "senderKey"; text?: null; receipt?: null; senderKey: natter.SenderKey.$Shape; fileOffer?: null; fileReply?: null }|{ content?: "fileOffer"; text?: null; receipt?: null; senderKey?: null; fileOffer: natter.FileOffer.$Shape; fileReply?: null }|{ content?: "fileReply"; text?: null; receipt?: null; senderKey?: null; fileOffer?: null; fileReply: natter.FileReply.$Shape })
+         *   ({ content?: undefined; text?: null; receipt?: null; senderKey?: null; fileOffer?: null; fileReply?: null; fileCancel?: null }|{ content?: "text"; text: natter.Text.$Shape; receipt?: null; senderKey?: null; fileOffer?: null; fileReply?: null; fileCancel?: null }|{ content?: "receipt"; text?: null; receipt: natter.Receipt.$Shape; senderKey?: null; fileOffer?: null; fileReply?: null; fileCancel?: null }|{ content?: "senderKey"; text?: null; receipt?: null; senderKey: natter.SenderKey.$Shape; fileOffer?: null; fileReply?: null; fileCancel?: null }|{ content?: "fileOffer"; text?: null; receipt?: null; senderKey?: null; fileOffer: natter.FileOffer.$Shape; fileReply?: null; fileCancel?: null }|{ content?: "fileReply"; text?: null; receipt?: null; senderKey?: null; fileOffer?: null; fileReply: natter.FileReply.$Shape; fileCancel?: null }|{ content?: "fileCancel"; text?: null; receipt?: null; senderKey?: null; fileOffer?: null; fileReply?: null; fileCancel: natter.FileCancel.$Shape })
          * )} natter.Inner.$Shape
          */
 
@@ -4856,17 +4858,25 @@ export const natter = $root.natter = (() => {
          */
         Inner.prototype.fileReply = null;
 
+        /**
+         * Inner fileCancel.
+         * @member {natter.FileCancel.$Properties|null|undefined} fileCancel
+         * @memberof natter.Inner
+         * @instance
+         */
+        Inner.prototype.fileCancel = null;
+
         // OneOf field names bound to virtual getters and setters
         let $oneOfFields;
 
         /**
          * Inner content.
-         * @member {"text"|"receipt"|"senderKey"|"fileOffer"|"fileReply"|undefined} content
+         * @member {"text"|"receipt"|"senderKey"|"fileOffer"|"fileReply"|"fileCancel"|undefined} content
          * @memberof natter.Inner
          * @instance
          */
         $Object.defineProperty(Inner.prototype, "content", {
-            get: $util.oneOfGetter($oneOfFields = ["text", "receipt", "senderKey", "fileOffer", "fileReply"]),
+            get: $util.oneOfGetter($oneOfFields = ["text", "receipt", "senderKey", "fileOffer", "fileReply", "fileCancel"]),
             set: $util.oneOfSetter($oneOfFields)
         });
 
@@ -4908,6 +4918,8 @@ export const natter = $root.natter = (() => {
                 $root.natter.FileOffer.encode(message.fileOffer, writer.uint32(/* id 13, wireType 2 =*/106).fork(), _depth + 1).ldelim();
             if (message.fileReply != null && $Object.hasOwnProperty.call(message, "fileReply"))
                 $root.natter.FileReply.encode(message.fileReply, writer.uint32(/* id 14, wireType 2 =*/114).fork(), _depth + 1).ldelim();
+            if (message.fileCancel != null && $Object.hasOwnProperty.call(message, "fileCancel"))
+                $root.natter.FileCancel.encode(message.fileCancel, writer.uint32(/* id 15, wireType 2 =*/122).fork(), _depth + 1).ldelim();
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -5039,6 +5051,13 @@ export const natter = $root.natter = (() => {
                             break;
                         message.fileReply = $root.natter.FileReply.decode(reader, reader.size(), $undefined, _depth + 1, message.fileReply);
                         message.content = "fileReply";
+                        continue;
+                    }
+                case 15: {
+                        if (wireType !== 2)
+                            break;
+                        message.fileCancel = $root.natter.FileCancel.decode(reader, reader.size(), $undefined, _depth + 1, message.fileCancel);
+                        message.content = "fileCancel";
                         continue;
                     }
                 }
@@ -5243,6 +5262,156 @@ export const natter = $root.natter = (() => {
         };
 
         return FileReply;
+    })();
+
+    natter.FileCancel = (function() {
+
+        /**
+         * Properties of a FileCancel.
+         * @typedef {Object} natter.FileCancel.$Properties
+         * @property {Uint8Array|null} [transferId] FileCancel transferId
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+
+        /**
+         * Properties of a FileCancel.
+         * @memberof natter
+         * @interface IFileCancel
+         * @augments natter.FileCancel.$Properties
+         * @deprecated Use natter.FileCancel.$Properties instead.
+         */
+
+        /**
+         * Shape of a FileCancel.
+         * @typedef {natter.FileCancel.$Properties} natter.FileCancel.$Shape
+         */
+
+        /**
+         * Constructs a new FileCancel.
+         * @memberof natter
+         * @classdesc Represents a FileCancel.
+         * @constructor
+         * @param {natter.FileCancel.$Properties=} [properties] Properties to set
+         * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+         */
+        const FileCancel = function (properties) {
+            if (properties)
+                for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                    if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                        this[keys[i]] = properties[keys[i]];
+        };
+
+        /**
+         * FileCancel transferId.
+         * @member {Uint8Array} transferId
+         * @memberof natter.FileCancel
+         * @instance
+         */
+        FileCancel.prototype.transferId = $util.newBuffer([]);
+
+        /**
+         * Encodes the specified FileCancel message. Does not implicitly {@link natter.FileCancel.verify|verify} messages.
+         * @function encode
+         * @memberof natter.FileCancel
+         * @static
+         * @param {natter.FileCancel.$Properties} message FileCancel message or plain object to encode
+         * @param {$protobuf.Writer} [writer] Writer to encode to
+         * @returns {$protobuf.Writer} Writer
+         */
+        FileCancel.encode = function (message, writer, _depth) {
+            if (!writer)
+                writer = $Writer.create();
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $util.recursionLimit)
+                throw $Error("max depth exceeded");
+            if (message.transferId != null && $Object.hasOwnProperty.call(message, "transferId") && message.transferId.length)
+                writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.transferId);
+            if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                for (let i = 0; i < message.$unknowns.length; ++i)
+                    writer.raw(message.$unknowns[i]);
+            return writer;
+        };
+
+        /**
+         * Decodes a FileCancel message from the specified reader or buffer.
+         * @function decode
+         * @memberof natter.FileCancel
+         * @static
+         * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+         * @param {number} [length] Message length if known beforehand
+         * @returns {natter.FileCancel & natter.FileCancel.$Shape} FileCancel
+         * @throws {Error} If the payload is not a reader or valid buffer
+         * @throws {$protobuf.util.ProtocolError} If required fields are missing
+         */
+        FileCancel.decode = function (reader, length, _end, _depth, _target) {
+            if (!(reader instanceof $Reader))
+                reader = $Reader.create(reader);
+            if (_depth === $undefined)
+                _depth = 0;
+            if (_depth > $Reader.recursionLimit)
+                throw $Error("max depth exceeded");
+            let end, message, value;
+            if (length === $undefined)
+                end = reader.len;
+            else {
+                end = reader.pos + length;
+                if (end > reader.len)
+                    throw $RangeError("index out of range");
+                length = reader.len;
+                reader.len = end;
+            }
+            message = _target || new $root.natter.FileCancel();
+            while (reader.pos < end) {
+                let start = reader.pos;
+                let tag = reader.tag();
+                if (tag === _end) {
+                    _end = $undefined;
+                    break;
+                }
+                let wireType = tag & 7;
+                switch (tag >>>= 3) {
+                case 1: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.bytes()).length)
+                            message.transferId = value;
+                        else
+                            delete message.transferId;
+                        continue;
+                    }
+                }
+                reader.skipType(wireType, _depth, tag);
+                if (!reader.discardUnknown) {
+                    $util.makeProp(message, "$unknowns", false);
+                    (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                }
+            }
+            if (length !== $undefined) {
+                if (reader.pos !== end)
+                    throw $RangeError("index out of range");
+                reader.len = length;
+            }
+            if (_end !== $undefined)
+                throw $Error("missing end group");
+            return message;
+        };
+
+        /**
+         * Gets the type url for FileCancel
+         * @function getTypeUrl
+         * @memberof natter.FileCancel
+         * @static
+         * @param {string} [prefix] Custom type url prefix, defaults to `"type.googleapis.com"`
+         * @returns {string} The type url
+         */
+        FileCancel.getTypeUrl = function(prefix) {
+            if (prefix === $undefined)
+                prefix = "type.googleapis.com";
+            return prefix + "/natter.FileCancel";
+        };
+
+        return FileCancel;
     })();
 
     natter.SenderKey = (function() {

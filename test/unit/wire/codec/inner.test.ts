@@ -92,6 +92,8 @@ describe('wire/codec: inner envelope', () => {
                 outcome: content.outcome === 'received' ? 0 : 1,
               },
             };
+          case 'file-cancel':
+            return { ...head, fileCancel: { transferId: content.transferId } };
         }
       };
       for (const inner of Object.values(innerSamples)) {
@@ -183,6 +185,25 @@ describe('wire/codec: inner envelope', () => {
             ...innerSamples['file-reply'],
             content: { kind: 'file-reply', transferId: bytes(15), outcome: 'received' },
           }),
+        decode: decodeInner,
+      },
+      {
+        what: 'a file cancel naming a 15-byte transfer id',
+        code: ProtocolCode.BadLength,
+        input: () =>
+          encodeInner({
+            ...innerSamples['file-cancel'],
+            content: { kind: 'file-cancel', transferId: bytes(15) },
+          }),
+        decode: decodeInner,
+      },
+      {
+        what: 'a file cancel naming no transfer',
+        code: ProtocolCode.MissingField,
+        input: () => {
+          const { content: _, ...head } = innerSamples['file-cancel'];
+          return rawInner({ ...head, fileCancel: {} });
+        },
         decode: decodeInner,
       },
 

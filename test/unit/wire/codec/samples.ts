@@ -439,6 +439,15 @@ export const innerSamples: { [K in Inner['content']['kind']]: Inner } = {
     senderName: 'Bob_2',
     content: { kind: 'file-reply', transferId: bytes(16, 0x93), outcome: 'declined' },
   },
+  'file-cancel': {
+    sender: alice.userId,
+    recipient: bob.userId,
+    msgId: bytes(16, 0x94),
+    counter: 6,
+    sentAtMs: 1_700_000_004_000,
+    senderName: 'alice',
+    content: { kind: 'file-cancel', transferId: bytes(16, 0x93) },
+  },
 };
 
 export const presenceSamples: { [K in PresenceKind]: Presence & { kind: K } } = {
