@@ -65,6 +65,11 @@ export function savedWords(s: { savedAs: string | null; savedItems?: string[] })
   return `: saved ${s.savedItems === undefined ? 'as' : 'in'} ${savedPlace(s)}`;
 }
 
+const CANCELLED = 'E_FILE_CANCELLED';
+
+/** `natter files`' state of an offer its sender cancelled (`outbox cancel`, say). */
+export const CANCELLED_BY_SENDER = 'cancelled by the sender';
+
 /**
  * Why a transfer failed, in words: the core's message, except where the relay's own
  * (`file: no such transfer for you`) does not say what it means for an offer, as the
@@ -76,9 +81,14 @@ export function failureWords(error: { code: string; message: string }): string {
   return sanitize(error.message);
 }
 
-/** What an offer's state says in a list: a failure with its reason, a received one with its path. */
+/**
+ * What an offer's state says in a list: a failure with its reason, a received one with its
+ * path, one its sender cancelled as that (the core keeps it failed with E_FILE_CANCELLED:
+ * `--json` says so), not as a failure of mine.
+ */
 function offerState(o: OfferInfo): string {
   if (o.state === 'received' && o.savedAs !== null) return `received → ${savedPlace(o)}`;
+  if (o.state === 'failed' && o.error?.code === CANCELLED) return CANCELLED_BY_SENDER;
   if (o.state === 'failed' && o.error !== null)
     return `failed: ${failureWords(o.error)} (${o.error.code})`;
   return o.state;

@@ -176,11 +176,13 @@ export function filesPanel(offers: readonly OfferInfo[], refOf: (id: string) => 
     const state: Span =
       o.state === 'offered'
         ? { text: 'waiting for you', style: 'warn' }
-        : o.state === 'failed'
-          ? { text: `failed: ${failureText(o.error)}`, style: 'error' }
-          : o.state === 'received' && o.savedAs !== null
-            ? { text: `saved as ${sanitize(o.savedAs)}`, style: 'ok' }
-            : { text: o.state, style: 'dim' };
+        : o.state === 'failed' && o.error?.code === 'E_FILE_CANCELLED'
+          ? { text: 'cancelled by the sender', style: 'dim' }
+          : o.state === 'failed'
+            ? { text: `failed: ${failureText(o.error)}`, style: 'error' }
+            : o.state === 'received' && o.savedAs !== null
+              ? { text: `saved as ${sanitize(o.savedAs)}`, style: 'ok' }
+              : { text: o.state, style: 'dim' };
     lines.push([
       { text: padEnd(`  ${refOf(o.id)}`, 12), style: 'bold' },
       { text: `${sanitize(o.from)}${where}: `, style: 'peer' },

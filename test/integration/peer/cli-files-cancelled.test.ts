@@ -54,4 +54,48 @@ describe('cli: a file offer cancelled before it was accepted', function () {
     assert.equal(accepted.code, 1);
     assert.match(accepted.stderr, /\(E_FILE_UNKNOWN\)\n$/);
   });
+
+  it('files lists offers their sender cancelled as cancelled by the sender, --json as failed E_FILE_CANCELLED', async () => {
+    const ids: string[] = [];
+    for (const name of ['gone.bin', 'told.bin']) {
+      const path = join(f.dir, name);
+      await writeFile(path, randomBytes(200_000));
+      const sent = await f.ok('a', ['send-file', '--no-wait', '--to', 'bob', path]);
+      const id = /\(transfer ([0-9a-f]{8})\)/.exec(sent.stdout)?.[1];
+      assert.ok(id, sent.stdout);
+      ids.push(id);
+      await f.ok('a', ['outbox', 'cancel', id]);
+    }
+    // bob's next connecting command hears of both, with the offers.
+    const listed = await f.ok('b', ['files']);
+    assert.match(
+      listed.stdout,
+      new RegExp(`^${ids[0]} .*gone\\.bin .*  cancelled by the sender$`, 'm'),
+    );
+    assert.match(
+      listed.stdout,
+      new RegExp(`^${ids[1]} .*told\\.bin .*  cancelled by the sender$`, 'm'),
+    );
+    assert.doesNotMatch(listed.stdout, /offered/);
+    const json = await f.ok('b', ['files', '--local', '--json']);
+    for (const line of json.stdout.trim().split('\n')) {
+      const o = JSON.parse(line) as { state: string; error: { code: string } };
+      assert.equal(o.state, 'failed');
+      assert.equal(o.error.code, 'E_FILE_CANCELLED');
+    }
+  });
+
+  it('inbox says an offer was cancelled by its sender as it hears of it', async () => {
+    const path = join(f.dir, 'oops.bin');
+    await writeFile(path, randomBytes(200_000));
+    const sent = await f.ok('a', ['send-file', '--no-wait', '--to', 'bob', path]);
+    const id = /\(transfer ([0-9a-f]{8})\)/.exec(sent.stdout)?.[1];
+    assert.ok(id, sent.stdout);
+    await f.ok('a', ['outbox', 'cancel', id]);
+    const inbox = await f.ok('b', ['inbox']);
+    assert.match(
+      inbox.stderr,
+      /^natter: alice cancelled oops\.bin \(195\.3 KiB\): it can no longer be fetched$/m,
+    );
+  });
 });

@@ -86,6 +86,17 @@ describe('cli file formatting', () => {
     ]);
   });
 
+  it('says an offer its sender cancelled is cancelled by the sender, not a failure of mine', () => {
+    const cancelled = offer({
+      state: 'failed',
+      error: { code: 'E_FILE_CANCELLED', message: 'the sender cancelled it' },
+    });
+    assert.deepEqual(offerRows([cancelled]), [
+      '1a2b3c4d  bob  -  report.pdf  2.1 MiB  cancelled by the sender',
+    ]);
+    assert.equal(JSON.parse(offerJson(cancelled)).error.code, 'E_FILE_CANCELLED');
+  });
+
   it('says where several paths sent at once were saved, each under its own name', () => {
     const several = {
       savedAs: '/home/a/Downloads/natter',
