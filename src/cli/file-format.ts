@@ -120,6 +120,7 @@ export function offerObject(o: OfferInfo) {
     ...(o.several === true ? { several: true } : {}),
     mime: o.mime,
     offeredAt: new Date(o.offeredAtMs).toISOString(),
+    sentAt: new Date(o.sentAtMs).toISOString(),
     state: o.state,
     savedAs: o.savedAs,
     ...(o.savedItems === undefined ? {} : { savedItems: o.savedItems }),

@@ -28,7 +28,7 @@ export function addFilesCommand(program: Command, withContext: WithContext): voi
     )
     .option(
       '--json',
-      'one JSON object per offer: id, shortId, conversation, from, group, name, size, files, several (several paths sent at once), mime, offeredAt, state, savedAs, error',
+      'one JSON object per offer: id, shortId, conversation, from, group, name, size, files, several (several paths sent at once), mime, offeredAt (when it arrived), sentAt (when the sender offered it, by its clock), state, savedAs, error',
     )
     .option('--local', 'do not contact the relay: list the offers this profile already has')
     .option('--wait <ms>', WAIT_HELP, parseMs, 30_000)

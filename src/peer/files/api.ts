@@ -32,7 +32,13 @@ export interface OfferInfo {
    */
   several?: true;
   mime: string;
+  /** When it arrived here. */
   offeredAtMs: number;
+  /**
+   * When it was offered: the sender's time (its clock), never later than offeredAtMs. Lists
+   * put offers in this order, oldest first (the chat's newest first).
+   */
+  sentAtMs: number;
   state: OfferState;
   /** Where it was saved, once received. */
   savedAs: string | null;

@@ -19,20 +19,9 @@ import { safeDisplayName } from './safe-name.js';
 import { downloadDirOf, type FileSettings } from './settings.js';
 import { TransferCode, transferError } from './transfer-errors.js';
 import type { Upload } from './uploads.js';
-import { downloadInfo, isTerminal, uploadInfo } from './views.js';
+import { byTime, downloadInfo, isTerminal, uploadInfo } from './views.js';
 
 type Transfer = Upload | Download;
-
-/**
- * Oldest first, as history lists: an upload by when I offered it, a download by when its
- * offer arrived here; equal times by transfer id. The map's own order was the store's, by
- * transfer id, which is random (a new-user trial).
- */
-function byTime<T extends Transfer>(list: T[]): T[] {
-  const at = (t: Transfer) => (t instanceof Download ? t.record.offeredAtMs : t.record.createdAtMs);
-  const id = (t: Transfer) => t.record.offer.transferId;
-  return list.sort((a, b) => at(a) - at(b) || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0));
-}
 
 export class TransferBook {
   private readonly all = new Map<string, Transfer>();
@@ -64,7 +53,8 @@ export class TransferBook {
 
   /**
    * When a new offer arrived: `nowMs`, or a millisecond after the last one, so offers fetched
-   * in one batch keep the relay's order in every list (byTime; a files trial saw them by id).
+   * in one batch keep the relay's order where their senders' times tie (byTime; a files trial
+   * saw them by id).
    */
   offerTime(nowMs: number): number {
     this.lastOfferAtMs = Math.max(nowMs, this.lastOfferAtMs + 1);

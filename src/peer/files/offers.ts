@@ -29,6 +29,8 @@ export interface OfferMeta {
   conversation: ConversationId;
   group: string | null;
   nowMs: number;
+  /** When the sender says it offered it (its message's send time, its clock); unknown: absent. */
+  sentAtMs?: number;
   /** The offer is the first word from this sender's key (pinned by it, on first use). */
   firstContact?: boolean;
 }
@@ -47,6 +49,7 @@ export function intakeOffer(offer: FileOffer, meta: OfferMeta): IncomingRecord {
     conversation: meta.conversation,
     group: meta.group === null ? null : safeDisplayName(meta.group),
     offeredAtMs: meta.nowMs,
+    ...(meta.sentAtMs === undefined ? {} : { sentAtMs: meta.sentAtMs }),
     state: 'offered',
     dir: null,
     savedAs: null,
@@ -89,6 +92,15 @@ export function overLimit(record: IncomingRecord, settings: FileSettings) {
   };
 }
 
+/**
+ * When an offer was made, for the order of every list (oldest first): the sender's time, as
+ * the offer's message carries it, but never later than it arrived here (a clock ahead
+ * cannot push an offer below later ones), and the arrival for a record from before.
+ * Offers fetched in one batch came in the relay's order, a group's apart from 1:1 mail.
+ */
+export const offerOrderTime = (r: Pick<IncomingRecord, 'sentAtMs' | 'offeredAtMs'>): number =>
+  Math.min(r.sentAtMs ?? r.offeredAtMs, r.offeredAtMs);
+
 export function offerInfo(r: IncomingRecord): OfferInfo {
   return {
     id: r.offer.transferId,
@@ -102,6 +114,7 @@ export function offerInfo(r: IncomingRecord): OfferInfo {
     ...(r.offer.several === true ? { several: true as const } : {}),
     mime: r.offer.mime,
     offeredAtMs: r.offeredAtMs,
+    sentAtMs: offerOrderTime(r),
     state: r.state,
     savedAs: r.savedAs,
     ...(r.savedItems === undefined ? {} : { savedItems: [...r.savedItems] }),

@@ -86,7 +86,10 @@ export interface IncomingRecord {
   fromUserId: string;
   conversation: ConversationId;
   group: string | null;
+  /** When it arrived here (book.offerTime: a batch's offers a millisecond apart). */
   offeredAtMs: number;
+  /** When its sender says it offered it (its message's time); absent in records from before. */
+  sentAtMs?: number;
   state: OfferState;
   /** The download folder chosen at accept; null before. */
   dir: string | null;

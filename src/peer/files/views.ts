@@ -5,9 +5,9 @@
 import type { OfferState, TransferInfo, TransferState } from './api.js';
 import type { Download } from './downloads.js';
 import { offerName } from './offer-label.js';
-import { SHORT_ID_DIGITS } from './offers.js';
+import { offerOrderTime, SHORT_ID_DIGITS } from './offers.js';
 import type { ProgressMeter } from './progress.js';
-import type { StoredOffer } from './records.js';
+import type { IncomingRecord, OutgoingRecord, StoredOffer } from './records.js';
 import type { Upload } from './uploads.js';
 
 const DOWNLOAD_STATE: { [S in OfferState]: TransferState } = {
@@ -21,6 +21,21 @@ const DOWNLOAD_STATE: { [S in OfferState]: TransferState } = {
 const TERMINAL: ReadonlySet<TransferState> = new Set(['done', 'failed', 'cancelled']);
 
 export const isTerminal = (state: TransferState): boolean => TERMINAL.has(state);
+
+/**
+ * Oldest first, as history lists: an upload by when I offered it, a download by when its
+ * sender offered it (offerOrderTime: not the relay's order, which puts a group's offers
+ * apart from 1:1 mail), then by when it arrived; equal times by transfer id. The store's
+ * own order, by transfer id, is random (a new-user trial).
+ */
+export function byTime<T extends { record: IncomingRecord | OutgoingRecord }>(list: T[]): T[] {
+  const at = ({ record: r }: T) => ('offeredAtMs' in r ? offerOrderTime(r) : r.createdAtMs);
+  const came = ({ record: r }: T) => ('offeredAtMs' in r ? r.offeredAtMs : 0);
+  const id = (t: T) => t.record.offer.transferId;
+  return list.sort(
+    (a, b) => at(a) - at(b) || came(a) - came(b) || (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0),
+  );
+}
 
 export function uploadInfo(u: Upload, meter: ProgressMeter, nowMs: number): TransferInfo {
   const r = u.record;

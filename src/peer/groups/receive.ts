@@ -206,6 +206,7 @@ export class GroupMessages {
         conversation,
         group: groupName,
         nowMs: work.now,
+        sentAtMs: plain.sentAtMs,
       });
       if (taken) {
         work.ops.push(...taken.ops);

@@ -119,6 +119,7 @@ export const CONTENT_KINDS: { [K in InnerKind]: Handler<K> } = {
       conversation: msg.conversation,
       group: null,
       nowMs: batch.now,
+      sentAtMs: msg.inner.sentAtMs,
       // Not on the card's first sight alone: a key pinned by a lookup has said nothing yet
       // (a trial's auto-accept took a squatter's first file after `natter fingerprint`).
       firstContact: msg.seenAs === 'new' || msg.firstWord === true,

@@ -19,9 +19,11 @@ export class FileBook {
     this.offers.set(o.id, o);
   }
 
-  /** Every offer, newest first. */
+  /** Every offer, newest first: by when it was offered (the core's order, reversed). */
   allOffers(): OfferInfo[] {
-    return [...this.offers.values()].sort((a, b) => b.offeredAtMs - a.offeredAtMs);
+    return [...this.offers.values()].sort(
+      (a, b) => b.sentAtMs - a.sentAtMs || b.offeredAtMs - a.offeredAtMs,
+    );
   }
 
   /** The newest offer still waiting for an answer in conversation `id`. */

@@ -31,6 +31,7 @@ const offer = (over: Partial<OfferInfo> = {}): OfferInfo => ({
   files: 0,
   mime: 'application/pdf',
   offeredAtMs: Date.UTC(2025, 2, 4, 12),
+  sentAtMs: Date.UTC(2025, 2, 4, 11, 59),
   state: 'offered',
   savedAs: null,
   error: null,

@@ -28,6 +28,7 @@ export class FakeFiles {
   /** An offer from `from` arrives (in `group`'s conversation when given) and is announced. */
   offer(from: string, name: string, size: number, over: Partial<OfferInfo> = {}): OfferInfo {
     const id = this.id();
+    const at = over.offeredAtMs ?? this.core.now + this.next * 1_000;
     const o: OfferInfo = {
       id,
       shortId: id.slice(0, 8),
@@ -38,7 +39,8 @@ export class FakeFiles {
       size,
       files: 0,
       mime: '',
-      offeredAtMs: this.core.now + this.next * 1_000,
+      offeredAtMs: at,
+      sentAtMs: at,
       state: 'offered',
       savedAs: null,
       error: null,

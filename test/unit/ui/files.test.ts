@@ -67,6 +67,7 @@ const offer = (over: Partial<OfferInfo> = {}): OfferInfo => ({
   files: 0,
   mime: '',
   offeredAtMs: 0,
+  sentAtMs: 0,
   state: 'offered',
   savedAs: null,
   error: null,

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { newFileKey } from '../../../../src/crypto/file-stream.js';
 import { randomBytes } from '../../../../src/crypto/random.js';
-import { decide, intakeOffer, offerLine } from '../../../../src/peer/files/offers.js';
+import {
+  decide,
+  intakeOffer,
+  offerInfo,
+  offerLine,
+  offerOrderTime,
+} from '../../../../src/peer/files/offers.js';
 import {
   INCOMING_PREFIX,
   incomingOps,
@@ -74,6 +80,23 @@ describe('files: records, offers and settings', () => {
     assert.ok(kv.data.has(OUTGOING_PREFIX + out.offer.transferId));
     assert.ok(kv.data.has(INCOMING_PREFIX + inc.offer.transferId));
     assert.deepEqual(await loadRecords(store), { outgoing: [out], incoming: [inc] });
+  });
+
+  it("orders an offer by its sender's time, never later than it arrived; one from before by its arrival", () => {
+    const sent = intakeOffer(offer(), { ...meta, conversation: '@alice' as never, sentAtMs: 2 });
+    assert.equal(sent.sentAtMs, 2, 'kept in the record');
+    assert.equal(offerOrderTime(sent), 2);
+    assert.equal(offerInfo(sent).sentAtMs, 2);
+    // A sender's clock ahead of ours cannot push its offer below later ones.
+    const ahead = intakeOffer(offer(), {
+      ...meta,
+      conversation: '@alice' as never,
+      sentAtMs: 9e12,
+    });
+    assert.equal(offerOrderTime(ahead), ahead.offeredAtMs);
+    const before = intakeOffer(offer(), { ...meta, conversation: '@alice' as never });
+    assert.equal(before.sentAtMs, undefined);
+    assert.equal(offerOrderTime(before), before.offeredAtMs);
   });
 
   it('sanitises an offer: a hostile name becomes one safe component, the sender too', () => {
