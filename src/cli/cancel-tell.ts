@@ -37,7 +37,9 @@ export async function tellRelayOfCancel(
   } catch (err) {
     return `the relay could not be reached (${sanitize(describeError(err).message)}): ${later}`;
   }
-  await client.flush(CANCEL_TELL_FLUSH_MS);
+  // The recipients' messages (files/cancels.ts) go in the same flush; any left go later.
+  const flushed = await client.flush(CANCEL_TELL_FLUSH_MS);
   await client.logout();
-  return 'the relay was told: recipients can no longer fetch it';
+  const told = 'the relay was told: recipients can no longer fetch it';
+  return flushed ? `${told}, and their natter says so` : told;
 }

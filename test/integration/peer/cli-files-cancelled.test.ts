@@ -64,7 +64,11 @@ describe('cli: a file offer cancelled before it was accepted', function () {
       const id = /\(transfer ([0-9a-f]{8})\)/.exec(sent.stdout)?.[1];
       assert.ok(id, sent.stdout);
       ids.push(id);
-      await f.ok('a', ['outbox', 'cancel', id]);
+      const cancelled = await f.ok('a', ['outbox', 'cancel', id]);
+      assert.match(
+        cancelled.stderr,
+        /the relay was told: recipients can no longer fetch it, and their natter says so/,
+      );
     }
     // bob's next connecting command hears of both, with the offers.
     const listed = await f.ok('b', ['files']);
