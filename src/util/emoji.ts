@@ -1,14 +1,19 @@
 /**
  * Emoji sequences: several code points that a terminal may draw as one picture. Terminals
- * disagree on how wide they are (tmux 3.3 draws a flag's two regional indicators one column
- * each, a skin tone as two more columns, a heart with U+FE0F in one; kitty, WezTerm and
- * iTerm2 draw each of them in two), so natter gives each sequence a box of
- * EMOJI_BOX_COLS columns and the chat draws it there and puts the cursor back after it
- * (src/peer/ui/screen.ts): whatever a terminal makes of it, what follows stays where natter
+ * disagree on how wide they are (tmux 3.3a, measured with its cursor_x: a flag's two
+ * regional indicators one column each, a heart with U+FE0F one, a skin tone two more
+ * columns, `👩🏽‍💻` four, `🫱🏻‍🫲🏿` six; xterm draws every part on its own, a family of
+ * three in six; kitty, WezTerm and iTerm2 draw each sequence in two), so the chat draws
+ * each sequence in a box (src/peer/ui/cell-output.ts) as wide as the widest of these
+ * (emojiBoxCols in text-width.ts): no terminal draws past it, so nothing after it cuts
+ * it, and the cursor is put back after the box, so what follows stays where natter
  * counted it. Pure.
  */
 
-/** Columns natter counts for an emoji sequence: what terminals that join them draw. */
+/**
+ * The fewest columns natter gives an emoji sequence: what terminals that join them draw
+ * (kitty, WezTerm, iTerm2), even where its parts add up to less (a flag, a keycap).
+ */
 export const EMOJI_BOX_COLS = 2;
 
 /**

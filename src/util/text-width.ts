@@ -41,12 +41,43 @@ export function codePointWidth(cp: number): 0 | 1 | 2 {
   return 1;
 }
 
+const VS16 = 0xfe0f;
+const isRegionalIndicator = (cp: number) => cp >= 0x1f1e6 && cp <= 0x1f1ff;
+
+/**
+ * Columns of an emoji sequence's box: its parts' columns added up as a terminal that draws
+ * each part on its own does (xterm; tmux for a skin tone), a part with U+FE0F after it as
+ * two (kitty, WezTerm), a regional indicator one (xterm, tmux); at least EMOJI_BOX_COLS.
+ * No terminal we measured draws a sequence wider (emoji.ts), so none cuts or overlaps what
+ * follows; a terminal that joins it leaves the rest of the box blank. At most
+ * MAX_JOINED_EMOJI pictures with a skin tone each: 16.
+ */
+export function emojiBoxCols(sequence: string): number {
+  let cols = 0;
+  let last = 0;
+  for (const ch of sequence) {
+    const cp = ch.codePointAt(0)!;
+    if (cp === VS16 && last === 1) {
+      cols += 1;
+      last = 2;
+      continue;
+    }
+    last = isRegionalIndicator(cp) ? 1 : codePointWidth(cp);
+    cols += last;
+  }
+  return Math.max(EMOJI_BOX_COLS, cols);
+}
+
 /** Display width of a string in terminal columns: an emoji sequence's box, or its code points'. */
 export function displayWidth(text: string): number {
   let width = 0;
-  for (const unit of unitsOf(text))
-    width += unit.box ? EMOJI_BOX_COLS : codePointWidth(unit.text.codePointAt(0)!);
+  for (const unit of unitsOf(text)) width += unitWidth(unit);
   return width;
+}
+
+/** Columns of one of unitsOf's units. */
+export function unitWidth(unit: { text: string; box: boolean }): number {
+  return unit.box ? emojiBoxCols(unit.text) : codePointWidth(unit.text.codePointAt(0)!);
 }
 
 /**
@@ -59,10 +90,11 @@ export const MAX_MARKS_PER_CELL = 4;
 export interface TextCell {
   /** A base character with its combining marks. */
   text: string;
-  width: 1 | 2;
+  /** 1 or 2; an emoji sequence's box (emojiBoxCols) may be wider. */
+  width: number;
   /**
-   * An emoji sequence (emoji.ts), which terminals draw in 1 to 6 columns: the screen draws
-   * it in its `width` columns and puts the cursor back after them.
+   * An emoji sequence (emoji.ts), which terminals draw in 1 to `width` columns: the screen
+   * draws it in its `width` columns and puts the cursor back after them.
    */
   box?: true;
 }
@@ -77,7 +109,7 @@ export function toCells(text: string): TextCell[] {
   let marks = 0;
   for (const unit of unitsOf(text)) {
     if (unit.box) {
-      cells.push({ text: unit.text, width: EMOJI_BOX_COLS, box: true });
+      cells.push({ text: unit.text, width: emojiBoxCols(unit.text), box: true });
       marks = 0;
       continue;
     }

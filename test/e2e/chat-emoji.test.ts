@@ -8,6 +8,10 @@ import assert from 'node:assert/strict';
 import { hasTmux, TmuxChat } from './fixtures/tmux-chat.js';
 
 const FAMILY = '\u{1f469}\u200d\u{1f469}\u200d\u{1f467}';
+/** Sequences tmux 3.3a draws wider than two columns (four, four, six): once cut by what followed. */
+const TONE = '\u{1f44d}\u{1f3fd}';
+const TECHIE = '\u{1f469}\u{1f3fd}\u200d\u{1f4bb}';
+const HANDSHAKE = '\u{1faf1}\u{1f3fb}\u200d\u{1faf2}\u{1f3ff}';
 
 describe('e2e: natter chat draws emoji sequences where it counted them', function () {
   this.timeout(60_000);
@@ -22,7 +26,7 @@ describe('e2e: natter chat draws emoji sequences where it counted them', functio
     await t?.close();
   });
 
-  it('leaves no stray characters after a flag, a heart, a skin tone or a family, and keeps the family one', async () => {
+  it('leaves no stray characters after a flag, a heart, a skin tone or a family, keeps the family one, and cuts no sequence wider than two columns', async () => {
     const w = t!;
     await w.natter('alice', ['send', '--to', 'carol', 'hello']);
     await w.chat('carol');
@@ -37,17 +41,25 @@ describe('e2e: natter chat draws emoji sequences where it counted them', functio
       'plainC 1',
       'plainD 1',
       'heart \u2764\ufe0f end',
-      'tone \u{1f44d}\u{1f3fd} end',
+      `tone ${TONE} end`,
       `family ${FAMILY} end`,
+      `techie ${TECHIE} end`,
+      `hands ${HANDSHAKE} end`,
       'plainE 1',
     ])
       await w.natter('alice', ['send', '--to', 'carol', text]);
     const screen = await w.until('carol', (s) => /plainE 1/.test(s), 'the last message');
     for (const p of ['plainA', 'plainB', 'plainC', 'plainD', 'plainE'])
       assert.match(screen, new RegExp(`alice: ${p} 1 *\\n`), `${p}: nothing after it`);
-    for (const what of ['only', 'heart', 'tone', 'family'])
+    for (const what of ['only', 'heart', 'tone', 'family', 'techie', 'hands'])
       assert.match(screen, new RegExp(`alice: (flag )?${what} \\S+ +end *\\n`), what);
     assert.ok(screen.includes(FAMILY), 'the family is drawn joined');
+    for (const [what, s] of [
+      ['the skin tone', TONE],
+      ['the technologist', TECHIE],
+      ['the handshake', HANDSHAKE],
+    ])
+      assert.ok(screen.includes(` ${s} `), `${what} is drawn whole, nothing after it cuts it`);
 
     await w.type('carol', 'line one');
     await w.key('carol', 'M-Enter');

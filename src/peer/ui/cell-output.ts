@@ -2,8 +2,9 @@
  * What the terminal is sent for one grid cell. Most cells are their character; an emoji
  * sequence (GridCell.box) is drawn in a box: its columns blanked, the sequence drawn from
  * the box's first column, and the cursor put at the column after the box by absolute
- * position. Terminals draw such a sequence in 1 to 6 columns (util/emoji.ts); this way what
- * follows is where natter counted it on every one of them (a trial's flag left stray
+ * position. Terminals draw such a sequence in 1 to 8 columns (util/emoji.ts), never more
+ * than its box; this way nothing after it cuts it, and what follows is where natter counted
+ * it on every one of them (a trial's flag left stray
  * characters after later lines in tmux). Pure.
  */
 import type { GridCell } from './grid.js';
@@ -17,7 +18,7 @@ export function cellOutput(cell: GridCell | undefined, x: number, y: number): st
   if (cell === undefined) return ' ';
   if (cell.cont) return '';
   if (!cell.box) return cell.ch;
-  const width = cell.wide ? 2 : 1;
+  const width = cell.wide ? (cell.cols ?? 2) : 1;
   const at = (col: number) => `\x1b[${y + 1};${col + 1}H`;
   return `${' '.repeat(width)}${at(x)}${cell.ch}${at(x + width)}`;
 }

@@ -31,11 +31,13 @@ export interface GridCell {
   /** What the terminal prints here: a character with its marks, or '' after a wide one. */
   ch: string;
   style: StyleName;
-  /** The left half of a two-column character. */
+  /** The left half of a two-column character, or the first column of a wider box. */
   wide?: true;
-  /** The right half: prints nothing, the wide character covers it. */
+  /** Columns a wide cell covers when more than two (an emoji sequence's box). */
+  cols?: number;
+  /** A column a wide character covers after its first: prints nothing. */
   cont?: true;
-  /** An emoji sequence, which terminals draw in 1 to 6 columns (TextCell.box). */
+  /** An emoji sequence, drawn in a box of its columns (TextCell.box). */
   box?: true;
 }
 
@@ -72,18 +74,21 @@ export class Grid {
         col += cell.width;
         continue;
       }
-      if (cell.width === 2 && col + 1 >= limit) {
+      if (cell.width > 1 && col + cell.width > limit) {
         this.set(row, col, blank(style));
         col++;
         break;
       }
+      // Cleared first, so that what the cell covers no longer belongs to another.
+      for (let c = 1; c < cell.width; c++) this.set(row, col + c, blank(style));
       this.set(row, col, {
         ch: safeChar(cell.text),
         style,
-        ...(cell.width === 2 ? { wide: true as const } : {}),
+        ...(cell.width > 1 ? { wide: true as const } : {}),
+        ...(cell.width > 2 ? { cols: cell.width } : {}),
         ...(cell.box ? { box: true as const } : {}),
       });
-      if (cell.width === 2) this.set(row, col + 1, { ch: '', style, cont: true });
+      for (let c = 1; c < cell.width; c++) row[col + c] = { ch: '', style, cont: true };
       col += cell.width;
     }
     return col;
@@ -121,18 +126,20 @@ export class Grid {
   }
 
   /**
-   * Sets one cell, first clearing the other half of any wide character it
-   * overwrites, so a half-covered wide character never reaches the terminal.
+   * Sets one cell, first clearing the rest of any wide character it overwrites, so a
+   * partly covered wide character never reaches the terminal.
    */
   private set(row: GridCell[], col: number, cell: GridCell): void {
     const old = row[col];
-    if (old?.cont) {
-      const left = row[col - 1];
-      if (left !== undefined) row[col - 1] = blank(left.style);
-    }
-    if (old?.wide) {
-      const right = row[col + 1];
-      if (right !== undefined) row[col + 1] = blank(right.style);
+    if (old?.cont || old?.wide) {
+      let first = col;
+      while (first > 0 && row[first]?.cont) first--;
+      const head = row[first];
+      const end = first + (head?.wide ? (head.cols ?? 2) : 1);
+      for (let c = first; c < end; c++) {
+        const other = row[c];
+        if (c !== col && other !== undefined) row[c] = blank(other.style);
+      }
     }
     row[col] = cell;
   }

@@ -6,16 +6,16 @@
  * 2013 and get emoji wrong): East Asian Wide/Fullwidth and Emoji_Presentation
  * characters take two columns, combining marks and other zero-width characters
  * none, everything else one — what wcwidth()-based terminals and tmux do; an
- * emoji sequence (a flag, a skin tone, a family) two, drawn in a box (util/emoji.ts).
+ * emoji sequence (a flag, a skin tone, a family) as wide as the widest terminal draws
+ * it, drawn in a box (util/emoji.ts).
  */
 import {
-  codePointWidth,
   displayWidth,
-  EMOJI_BOX_COLS,
   expandTabs,
   markEmojiJoiners,
   toCells,
   unitsOf,
+  unitWidth,
 } from '../../util/text-width.js';
 
 // Shared with the command line (src/util): one width, one cap on combining marks.
@@ -232,11 +232,11 @@ export function breakRows(
 }
 
 /** Like toCells, but keeping every code unit (dropped marks included) so offsets add up. */
-export function toCellsWithRaw(text: string): { raw: string; width: 0 | 1 | 2 }[] {
-  const cells: { raw: string; width: 0 | 1 | 2 }[] = [];
+export function toCellsWithRaw(text: string): { raw: string; width: number }[] {
+  const cells: { raw: string; width: number }[] = [];
   for (const unit of unitsOf(text)) {
     const ch = unit.text;
-    const width = unit.box ? EMOJI_BOX_COLS : codePointWidth(ch.codePointAt(0)!);
+    const width = unitWidth(unit);
     const last = cells[cells.length - 1];
     if (width === 0) {
       if (last !== undefined) last.raw += ch;

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { displayWidth } from '../../../src/peer/ui/text.js';
+import { unitsOf } from '../../../src/util/text-width.js';
 import { contact, peer } from './fake-core.js';
 import { destroyAll, screenText, start, tick } from './harness.js';
 import { VirtualTerminal } from './vt.js';
@@ -120,13 +121,16 @@ describe('ui screen: blessed on fake streams, driven by a fake core', () => {
 
   it('writes bytes that draw the same picture as its buffer, wide characters included', async () => {
     const h = await start({ setup: (core) => (core.onlineNow = [peer('世界😀'), peer('bob')]) });
-    const vt = new VirtualTerminal(80, 24);
+    const vt = new VirtualTerminal(80, 24, 'xterm');
+    const joined = new VirtualTerminal(80, 24, 'joined');
     const check = async (what: string) => {
       await h.settle();
       await tick();
       vt.write(h.written().slice(fed));
+      joined.write(h.written().slice(fed));
       fed = h.written().length;
       assert.deepEqual(vt.lines(), h.rows(), what);
+      assert.deepEqual(joined.lines(), h.rows().map(joinedPicture), `${what}, joined`);
     };
     let fed = 0;
     await check('first draw');
@@ -149,31 +153,49 @@ describe('ui screen: blessed on fake streams, driven by a fake core', () => {
     await check('switching to an ASCII conversation over wide cells');
   });
 
-  it('leaves no stray characters where tmux draws an emoji sequence narrower or wider than natter counts', async () => {
-    const h = await start({ setup: (core) => (core.onlineNow = [peer('bob')]) });
-    const vt = new VirtualTerminal(80, 24, 'tmux');
-    const sequences = ['\u{1f1e9}\u{1f1ea}', '\u2764\ufe0f', '\u{1f44d}\u{1f3fd}', '1\ufe0f\u20e3'];
-    h.core.receive('bob', 'hello');
-    await h.type('\x1b1');
-    for (const s of sequences) h.core.receive('bob', `only ${s} end`);
-    for (const p of ['plainA 1', 'plainB 1', 'plainC 1', 'plainD 1']) h.core.receive('bob', p);
-    await h.settle();
-    await tick();
-    vt.write(h.written());
-    const rows = h.rows();
-    for (const [y, row] of rows.entries()) {
-      const s = sequences.find((q) => row.includes(q));
-      if (s === undefined) {
-        assert.equal(vt.lines()[y], row, `row ${y}`);
-        continue;
+  for (const drawing of ['tmux', 'xterm'] as const)
+    it(`draws every emoji sequence whole where ${drawing} draws it wider or narrower than two columns, with no stray characters`, async () => {
+      const h = await start({ setup: (core) => (core.onlineNow = [peer('bob')]) });
+      const vt = new VirtualTerminal(80, 24, drawing);
+      const sequences = [
+        '\u{1f1e9}\u{1f1ea}',
+        '\u2764\ufe0f',
+        '\u{1f44d}\u{1f3fd}',
+        '1\ufe0f\u20e3',
+        '\u{1f469}\u200d\u{1f469}\u200d\u{1f467}',
+        '\u{1f469}\u{1f3fd}\u200d\u{1f4bb}',
+        '\u{1faf1}\u{1f3fb}\u200d\u{1faf2}\u{1f3ff}',
+      ];
+      h.core.receive('bob', 'hello');
+      await h.type('\x1b1');
+      for (const s of sequences) h.core.receive('bob', `only ${s} end`);
+      for (const p of ['plainA 1', 'plainB 1', 'plainC 1', 'plainD 1']) h.core.receive('bob', p);
+      await h.settle();
+      await tick();
+      vt.write(h.written());
+      const rows = h.rows();
+      let seen = 0;
+      for (const [y, row] of rows.entries()) {
+        const s = sequences.find((q) => row.includes(` ${q} `));
+        if (s === undefined) {
+          assert.equal(vt.lines()[y], row, `row ${y}`);
+          continue;
+        }
+        seen++;
+        const at = row.indexOf(s);
+        const col = displayWidth(row.slice(0, at));
+        const box = displayWidth(s);
+        assert.equal(vt.columns(y, 0, col), row.slice(0, at), `before ${JSON.stringify(s)}`);
+        assert.equal(vt.columns(y, col, col + box).trimEnd(), s, `${JSON.stringify(s)} whole`);
+        assert.equal(
+          vt.columns(y, col + box),
+          row.slice(at + s.length),
+          `after ${JSON.stringify(s)}`,
+        );
       }
-      const at = row.indexOf(s);
-      const col = displayWidth(row.slice(0, at));
-      assert.equal(vt.columns(y, 0, col), row.slice(0, at), `before ${JSON.stringify(s)}`);
-      assert.equal(vt.columns(y, col + 2), row.slice(at + s.length), `after ${JSON.stringify(s)}`);
-    }
-    assert.equal(rows.filter((r) => /plain[A-D] 1 +$/.test(r)).length, 4);
-  });
+      assert.equal(seen, sequences.length, 'every sequence on screen');
+      assert.equal(rows.filter((r) => /plain[A-D] 1 +$/.test(r)).length, 4);
+    });
 
   it('re-lays out on resize', async () => {
     const h = await start({ setup: (core) => (core.onlineNow = [peer('bob')]) });
@@ -187,3 +209,11 @@ describe('ui screen: blessed on fake streams, driven by a fake core', () => {
     assert.match(h.rows()[23]!, /^ alice ● online/);
   });
 });
+
+/** A row as a terminal that draws each emoji sequence in two columns shows it: its box's other columns blank. */
+function joinedPicture(row: string): string {
+  let out = '';
+  for (const unit of unitsOf(row))
+    out += unit.box ? `${unit.text}${' '.repeat(displayWidth(unit.text) - 2)}` : unit.text;
+  return out;
+}

@@ -6,17 +6,23 @@
  * Emoji sequences are drawn as `emoji` says: 'joined', each in two columns (kitty,
  * WezTerm, iTerm2), or 'tmux', as tmux 3.3 draws them (measured with its cursor_x:
  * a regional indicator one column, U+FE0F none, a picture after U+200D joined to the
- * one before, a skin tone two columns of its own).
+ * one before, a skin tone two columns of its own), or 'xterm', each part on its own (a
+ * regional indicator one column, U+200D and U+FE0F none, every picture its own columns).
  */
 
 import { codePointWidth } from '../../../src/peer/ui/text.js';
 import { emojiSequenceAt } from '../../../src/util/emoji.js';
 
-export type EmojiDrawing = 'joined' | 'tmux';
+export type EmojiDrawing = 'joined' | 'tmux' | 'xterm';
 
 /** Columns tmux 3.3 gives a code point (see the header). */
 function tmuxWidth(cp: number, afterJoiner: boolean): number {
-  if (afterJoiner || cp === 0xfe0f) return 0;
+  if (afterJoiner) return 0;
+  return xtermWidth(cp);
+}
+
+/** Columns xterm gives a code point: its wcwidth, a regional indicator one. */
+function xtermWidth(cp: number): number {
   if (cp >= 0x1f1e6 && cp <= 0x1f1ff) return 1;
   return codePointWidth(cp);
 }
@@ -69,7 +75,8 @@ export class VirtualTerminal {
 
   private width(ch: string, afterJoiner: boolean): number {
     const cp = ch.codePointAt(0)!;
-    return this.emoji === 'tmux' ? tmuxWidth(cp, afterJoiner) : codePointWidth(cp);
+    if (this.emoji === 'tmux') return tmuxWidth(cp, afterJoiner);
+    return this.emoji === 'xterm' ? xtermWidth(cp) : codePointWidth(cp);
   }
 
   private put(ch: string, w: number): void {
@@ -85,7 +92,7 @@ export class VirtualTerminal {
     if (row[this.x] === '' && this.x > 0) row[this.x - 1] = ' ';
     if (row[this.x + w] === '') row[this.x + w] = ' ';
     row[this.x] = ch;
-    if (w === 2) row[this.x + 1] = '';
+    for (let c = 1; c < w; c++) row[this.x + c] = '';
     this.x += w;
   }
 
