@@ -15,7 +15,10 @@
  * "cannot reach its mail store" and exits 1 as it does alone, not "no new messages"
  * (docs/decisions.md, "The store's state through a running client"). A change wakes
  * inbox.wait. An older running client sends no `store`: the command cannot know, and
- * prints what it always did. An older command ignores the field.
+ * prints what it always did. An older command ignores the field. The same for the
+ * running client's connection to the relay (`relay`: its states since the last take, the
+ * first take the state of now), so `inbox --follow` says the relay's loss and return as
+ * alone (relay-watch.ts).
  *
  * A chat takes every message as it shows it (it marks them read), so beside a chat
  * few stay unread: from its first take on, a connection also gets every message
@@ -23,6 +26,7 @@
  * beside a chat prints each new message, as when it runs alone.
  */
 import type {
+  ConnectionState,
   ConversationNotice,
   DamagedMessage,
   GroupUpdate,
@@ -52,6 +56,11 @@ export interface InboxBatch {
   me: string;
   /** The relay's mail store as last heard; absent from a running client older than it. */
   store?: StoreView;
+  /**
+   * The running client's connection states since the last take, in order (the first take:
+   * the state then); absent from a running client older than it.
+   */
+  relay?: ConnectionState[];
 }
 
 export interface InboxReports {
@@ -73,9 +82,12 @@ class InboxWatch {
    */
   private readonly handed = new Set<string>();
   alerts: InboxAlert[] = [];
+  /** Connection states not yet taken, oldest first. */
+  relay: ConnectionState[];
   private wake: (() => void) | null = null;
 
   constructor(target: ControlTarget, session: ControlSession) {
+    this.relay = [relayStates.get(target) ?? 'offline'];
     const bump = () => {
       this.events++;
       this.wake?.();
@@ -92,6 +104,10 @@ class InboxWatch {
       target.on('contact:key-changed', (e) => this.alert({ kind: 'key-changed', ...e }, bump)),
       target.on('message:held', (e) => this.alert({ kind: 'held', ...e }, bump)),
       target.on('relay:store', bump),
+      target.on('connection:state', ({ state }) => {
+        if (this.relay.length < MAX_KEPT) this.relay.push(state);
+        bump();
+      }),
     ];
     session.onClose(() => {
       for (const off of offs) off();
@@ -133,9 +149,12 @@ const watches = new WeakMap<ControlSession, InboxWatch>();
 
 /** Each served client's mail store as last heard ('relay:store'), from watchStore on. */
 const stores = new WeakMap<ControlTarget, StoreView>();
+/** Each served client's connection state as last heard ('connection:state'), from watchStore on. */
+const relayStates = new WeakMap<ControlTarget, ConnectionState>();
 
 /**
- * Keeps what `target` hears of the relay's mail store, for every batch: called when its
+ * Keeps what `target` hears of the relay's mail store and of its connection to the relay,
+ * for every batch: called when its
  * socket starts serving, before the client first connects (context.ts), so no change
  * is missed; a connection opened later still gets the state of now.
  */
@@ -143,6 +162,7 @@ export function watchStore(target: ControlTarget): void {
   if (stores.has(target)) return;
   stores.set(target, { reachable: true });
   target.on('relay:store', (e) => stores.set(target, e));
+  target.on('connection:state', ({ state }) => relayStates.set(target, state));
 }
 
 function watchOf(target: ControlTarget, session: ControlSession): InboxWatch {
@@ -164,6 +184,7 @@ export async function inboxTake(
   const live = [...w.live.values()];
   w.live.clear();
   const alerts = w.alerts.splice(0);
+  const relay = w.relay.splice(0);
   const unread = await target.unread();
   const byId = new Map<string, { atMs: number; item: InboxItem }>();
   for (const m of live) byId.set(m.msgId, { atMs: m.receivedAtMs, item: { message: m } });
@@ -181,7 +202,7 @@ export async function inboxTake(
   }
   const items = [...byId.values(), ...updates].sort((a, b) => a.atMs - b.atMs).map((x) => x.item);
   const store = stores.get(target) ?? { reachable: true };
-  return { items, alerts, mark, me: target.me.pseudonym, store };
+  return { items, alerts, mark, me: target.me.pseudonym, store, relay };
 }
 
 export async function inboxRead(

@@ -6,7 +6,8 @@
  * Its connection to the relay is the running client's: no --wait, no flush.
  * What the running client heard of the relay's mail store comes with each batch and
  * is said as alone: on each change while following; once, instead of "no new
- * messages" and with exit 1.
+ * messages" and with exit 1. So do its connection's states: following, the relay's loss
+ * and return are said as alone (relay-watch.ts).
  */
 
 import { relayStoreLine } from '../../peer/index.js';
@@ -28,6 +29,7 @@ import {
   storeUnavailable,
 } from '../inbox-format.js';
 import { StdoutClosed } from '../output.js';
+import { relayLossTeller } from '../relay-watch.js';
 import { callControl } from '../via-control.js';
 
 /**
@@ -46,9 +48,12 @@ export async function inboxThroughRunning(
   let more = false;
   // As alone: reachable until told otherwise (a running client older than `store`: unknown).
   let store: StoreView = { reachable: true };
+  // The running client's relay, said as alone (an older running client sends no `relay`).
+  const tellRelay = relayLossTeller(ctx);
   try {
     for (;;) {
       const batch = await callControl(control, 'inbox.take', {});
+      if (opts.follow) for (const state of batch.relay ?? []) tellRelay(state);
       const heard: StoreView = batch.store ?? store;
       if (opts.follow && heard.reachable !== store.reachable) {
         ctx.err(`natter: ${relayStoreLine(heard)}`);
