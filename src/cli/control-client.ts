@@ -5,27 +5,41 @@
 import { lstat } from 'node:fs/promises';
 import net from 'node:net';
 import type { OnlinePeer } from '../peer/index.js';
+import { systemClock } from '../util/clock.js';
+import type { NatterError } from '../util/errors.js';
 import { MAX_CONTROL_LINE_BYTES, ownerOnly } from './control.js';
+import { HEARTBEAT_LINE, SilenceWatch, silenceFor } from './control-beat.js';
 import type { AnyControlRequest } from './control-ops.js';
 import { CliCode, cliError } from './errors.js';
-import { notAnswering } from './holder-file.js';
+import { notAnswering, stoppedAnswering } from './holder-file.js';
 import { LineSplitter } from './line-splitter.js';
 
 /** How long a command waits for the running client to answer (it answers in milliseconds). */
 export const CONTROL_TIMEOUT_MS = 3000;
 
 /** `holder`: who serves the socket (control.ts); `step-aside` a watcher's (control-holder.ts). */
-export type ControlRequest = AnyControlRequest | { op: 'holder' } | { op: 'step-aside' };
+export type ControlRequest =
+  | AnyControlRequest
+  | { op: 'holder'; heartbeat?: true }
+  | { op: 'step-aside' };
 
 export type ControlAnswer =
   | { ok: true; peers?: OnlinePeer[]; complete?: boolean }
   | { ok: false; code: string; message: string };
 
+interface Waiter {
+  resolve(line: string | null): void;
+  reject(err: unknown): void;
+}
+
 /** A connection to a running client's control socket. */
 export class ControlClient {
   private readonly lines: string[] = [];
-  private waiting: ((line: string | null) => void) | null = null;
+  private waiting: Waiter | null = null;
   private ended = false;
+  /** The holder went silent (control-beat.ts): every later read says so. */
+  private failure: NatterError | null = null;
+  private silence: SilenceWatch | null = null;
 
   private constructor(
     private readonly socket: net.Socket,
@@ -37,10 +51,14 @@ export class ControlClient {
       (line) => this.push(line),
       () => socket.destroy(),
     );
-    socket.on('data', (chunk: string) => splitter.push(chunk));
+    socket.on('data', (chunk: string) => {
+      this.silence?.heard();
+      splitter.push(chunk);
+    });
     socket.on('close', () => {
       this.ended = true;
-      this.waiting?.(null);
+      this.silence?.stop();
+      this.waiting?.resolve(null);
       this.waiting = null;
     });
     socket.on('error', () => undefined);
@@ -103,8 +121,21 @@ export class ControlClient {
     return answer as ControlAnswer;
   }
 
+  /**
+   * From now on, silence for `silenceFor(everyMs)` (the holder beats every `everyMs`) is a
+   * holder stopped or hung: the read waiting, and every later one, fail with E_PROFILE_IN_USE
+   * naming it, and the connection is closed. Idempotent.
+   */
+  expectBeats(everyMs: number, silentMs = silenceFor(everyMs)): void {
+    if (this.silence !== null || this.ended) return;
+    this.silence = new SilenceWatch(systemClock, silentMs, () => {
+      void stoppedAnswering(this.profileDir, silentMs).then((err) => this.fail(err));
+    });
+  }
+
   /** The next line (parsed), or null once the running client has gone. */
   async next(timeoutMs?: number): Promise<unknown> {
+    if (this.failure !== null) throw this.failure;
     const line = this.lines.shift() ?? (this.ended ? null : await this.wait(timeoutMs));
     if (line === null) return null;
     try {
@@ -118,10 +149,11 @@ export class ControlClient {
 
   /** The connection is closed (by either side): no answer will come. */
   get closed(): boolean {
-    return this.ended;
+    return this.ended || this.failure !== null;
   }
 
   close(): void {
+    this.silence?.stop();
     this.socket.destroy();
   }
 
@@ -135,16 +167,38 @@ export class ControlClient {
               this.waiting = null;
               void notAnswering(this.profileDir, timeoutMs).then(reject);
             }, timeoutMs);
-      this.waiting = (line) => {
+      const done = () => {
         if (timer) clearTimeout(timer);
         this.waiting = null;
-        resolve(line);
+      };
+      this.waiting = {
+        resolve: (line) => {
+          done();
+          resolve(line);
+        },
+        reject: (err) => {
+          done();
+          reject(err);
+        },
       };
     });
   }
 
   private push(line: string): void {
-    if (this.waiting) this.waiting(line);
+    // A beat only says the holder is alive (heard() already noted it).
+    if (line === HEARTBEAT_LINE) return;
+    if (this.waiting) this.waiting.resolve(line);
     else this.lines.push(line);
+  }
+
+  /** The holder went silent: the waiting read fails, and so does every later one. */
+  private fail(err: NatterError): void {
+    // Closed meanwhile (the command was done with it, or the holder went): nothing waits.
+    if (this.ended) return;
+    this.failure = err;
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting?.reject(err);
+    this.socket.destroy();
   }
 }

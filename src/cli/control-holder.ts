@@ -63,7 +63,13 @@ export async function askHolder(socketPath: string, profileDir: string) {
     throw err;
   }
   try {
-    const answer = (await control.request({ op: 'holder' })) as { ok: boolean } & Partial<Holder>;
+    const answer = (await control.request({ op: 'holder', heartbeat: true })) as {
+      ok: boolean;
+      heartbeatMs?: unknown;
+    } & Partial<Holder>;
+    // A holder that beats (control-beat.ts): silence from it later is a holder stopped or hung.
+    const beat = answer.ok ? answer.heartbeatMs : undefined;
+    if (typeof beat === 'number' && Number.isFinite(beat) && beat > 0) control.expectBeats(beat);
     const watcher =
       answer.ok && answer.holder === WATCHER_HOLDER && typeof answer.pid === 'number'
         ? { holder: answer.holder, pid: answer.pid }

@@ -12,13 +12,17 @@
  *                               or {"ok":false,"code":"E_...","message":"..."}
  *
  * The kinds, their fields and answers are the table in control-ops.ts. `watch`
- * streams {"event":...} lines after its answer until the connection closes.
+ * streams {"event":...} lines after its answer until the connection closes. A command
+ * that asks (`{"op":"holder","heartbeat":true}`) gets {"heartbeat":true} lines between
+ * them, so it notices a holder that stopped answering (control-beat.ts).
  */
 import { chmod, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
+import { type Clock, systemClock } from '../util/clock.js';
 import { describeError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
+import { beatUntilClosed, CONTROL_HEARTBEAT_MS, HEARTBEAT_LINE } from './control-beat.js';
 import { watchStore } from './control-inbox.js';
 import { type ControlEvent, type ControlTarget, controlDispatch } from './control-ops.js';
 import { CliCode, cliError } from './errors.js';
@@ -59,6 +63,15 @@ export type ControlDispatch = (
   session: ControlSession,
 ) => Promise<object>;
 
+/** The heartbeats a server writes to a command that asks (control-beat.ts); tests shorten them. */
+export interface ControlBeats {
+  clock: Clock;
+  /** Default CONTROL_HEARTBEAT_MS. */
+  everyMs: number;
+}
+
+const BEATS: ControlBeats = { clock: systemClock, everyMs: CONTROL_HEARTBEAT_MS };
+
 /** True when only the owner may enter `dir` or use `path` (no group or other bits). */
 export const ownerOnly = (mode: number) => (mode & 0o077) === 0;
 
@@ -75,6 +88,7 @@ export async function startControlServer(
   log: Logger,
   extend: (dispatch: ControlDispatch) => ControlDispatch = (dispatch) => dispatch,
   holder = CLIENT_HOLDER,
+  beats: ControlBeats = BEATS,
 ): Promise<ControlServer> {
   const dir = dirname(path);
   if (!ownerOnly((await stat(dir)).mode)) {
@@ -97,7 +111,7 @@ export async function startControlServer(
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    serve(socket, dispatch, log);
+    serve(socket, dispatch, log, beats);
   });
   await rm(path, { force: true });
   await new Promise<void>((resolve, reject) => {
@@ -127,7 +141,13 @@ export async function startControlServer(
 }
 
 /** One connection: requests answered in order; a watch streams until the peer hangs up. */
-function serve(socket: net.Socket, dispatch: ControlDispatch, log: Logger): void {
+function serve(
+  socket: net.Socket,
+  dispatch: ControlDispatch,
+  log: Logger,
+  beats: ControlBeats,
+): void {
+  let beating = false;
   let chain = Promise.resolve();
   const closers: (() => void)[] = [];
   const write = (value: unknown) => {
@@ -169,8 +189,19 @@ function serve(socket: net.Socket, dispatch: ControlDispatch, log: Logger): void
       if (typeof request !== 'object' || request === null || Array.isArray(request)) {
         throw cliError(CliCode.BadRequest, 'control: a request is a JSON object');
       }
-      const answered = await dispatch(request as Record<string, unknown>, session);
-      write({ ok: true, ...answered });
+      const raw = request as Record<string, unknown>;
+      const answered = await dispatch(raw, session);
+      // Asked once, with the first question every command asks (control-holder.ts).
+      const beat = raw.op === 'holder' && raw.heartbeat === true && !beating;
+      write({ ok: true, ...answered, ...(beat ? { heartbeatMs: beats.everyMs } : {}) });
+      if (beat) {
+        beating = true;
+        const line = `${HEARTBEAT_LINE}\n`;
+        const send = () => {
+          if (!socket.destroyed) socket.write(line);
+        };
+        beatUntilClosed(beats.clock, beats.everyMs, send, session.onClose);
+      }
     } catch (err) {
       const { code, message } = describeError(err);
       log.info('control request failed', { code });

@@ -77,3 +77,18 @@ export async function notAnswering(profileDir: string, waitedMs: number) {
       : `profile ${profileDir} is in use by natter ${found.holder} (pid ${found.pid}), which did not answer ${within}: resume it (kill -CONT ${found.pid}, or fg in its shell) and try again, or end it (kill -KILL ${found.pid})`;
   return cliError(CliCode.ProfileInUse, message);
 }
+
+/**
+ * The holder this command was attached to (a watch, an inbox --follow, a send waiting for
+ * the relay) stopped answering, its heartbeats (control-beat.ts) silent for `silentMs`:
+ * E_PROFILE_IN_USE, since it still holds the profile and this command cannot go on alone.
+ */
+export async function stoppedAnswering(profileDir: string, silentMs: number) {
+  const found = await readHolderFile(profileDir);
+  const within = `has said nothing for ${silentMs / 1000} s (stopped or hung)`;
+  const message =
+    found === null
+      ? `the natter process holding profile ${profileDir}, through which this command ran, ${within}: resume it or end it, and run this again`
+      : `natter ${found.holder} (pid ${found.pid}), holding profile ${profileDir}, through which this command ran, ${within}: resume it (kill -CONT ${found.pid}, or fg in its shell) and run this again, or end it (kill -KILL ${found.pid})`;
+  return cliError(CliCode.ProfileInUse, message);
+}
