@@ -12,6 +12,9 @@ const FAMILY = '\u{1f469}\u200d\u{1f469}\u200d\u{1f467}';
 const TONE = '\u{1f44d}\u{1f3fd}';
 const TECHIE = '\u{1f469}\u{1f3fd}\u200d\u{1f4bb}';
 const HANDSHAKE = '\u{1faf1}\u{1f3fb}\u200d\u{1faf2}\u{1f3ff}';
+/** Over the 21 bytes tmux keeps of a cell: it dropped the boy, and the kiss's man. */
+const FAMILY_OF_FOUR = '\u{1f469}\u200d\u{1f469}\u200d\u{1f467}\u200d\u{1f466}';
+const KISS = '\u{1f469}\u200d\u2764\ufe0f\u200d\u{1f48b}\u200d\u{1f468}';
 
 describe('e2e: natter chat draws emoji sequences where it counted them', function () {
   this.timeout(60_000);
@@ -45,13 +48,15 @@ describe('e2e: natter chat draws emoji sequences where it counted them', functio
       `family ${FAMILY} end`,
       `techie ${TECHIE} end`,
       `hands ${HANDSHAKE} end`,
+      `four ${FAMILY_OF_FOUR} end`,
+      `kiss ${KISS} end`,
       'plainE 1',
     ])
       await w.natter('alice', ['send', '--to', 'carol', text]);
     const screen = await w.until('carol', (s) => /plainE 1/.test(s), 'the last message');
     for (const p of ['plainA', 'plainB', 'plainC', 'plainD', 'plainE'])
       assert.match(screen, new RegExp(`alice: ${p} 1 *\\n`), `${p}: nothing after it`);
-    for (const what of ['only', 'heart', 'tone', 'family', 'techie', 'hands'])
+    for (const what of ['only', 'heart', 'tone', 'family', 'techie', 'hands', 'four', 'kiss'])
       assert.match(screen, new RegExp(`alice: (flag )?${what} \\S+ +end *\\n`), what);
     assert.ok(screen.includes(FAMILY), 'the family is drawn joined');
     for (const [what, s] of [
@@ -60,6 +65,11 @@ describe('e2e: natter chat draws emoji sequences where it counted them', functio
       ['the handshake', HANDSHAKE],
     ])
       assert.ok(screen.includes(` ${s} `), `${what} is drawn whole, nothing after it cuts it`);
+    for (const [what, s] of [
+      ['the family of four', FAMILY_OF_FOUR],
+      ['the kiss', KISS],
+    ] as const)
+      assert.ok(screen.includes(` ${s.replaceAll('\u200d', '')} `), `${what}: every picture drawn`);
 
     await w.type('carol', 'line one');
     await w.key('carol', 'M-Enter');

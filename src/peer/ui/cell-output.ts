@@ -13,14 +13,29 @@ import type { GridCell } from './grid.js';
 export const AUTOWRAP_OFF = '\x1b[?7l';
 export const AUTOWRAP_ON = '\x1b[?7h';
 
-/** The text sent for `cell` at column x of row y (0-based), or '' for a wide cell's right half. */
-export function cellOutput(cell: GridCell | undefined, x: number, y: number): string {
+/**
+ * The most bytes tmux keeps of one cell (UTF8_SIZE, tmux 3.3a): what a joined sequence adds
+ * beyond it is dropped, so a family of four (25 bytes) showed three people.
+ */
+export const TMUX_CELL_BYTES = 21;
+
+const encoder = new TextEncoder();
+
+/**
+ * The text sent for `cell` at column x of row y (0-based), or '' for a wide cell's right
+ * half. `tmux`: inside tmux, a sequence longer than TMUX_CELL_BYTES is sent without its
+ * joiners, so tmux draws each of its pictures (in the box, as wide as they add up) rather
+ * than drop the last.
+ */
+export function cellOutput(cell: GridCell | undefined, x: number, y: number, tmux = false): string {
   if (cell === undefined) return ' ';
   if (cell.cont) return '';
   if (!cell.box) return cell.ch;
   const width = cell.wide ? (cell.cols ?? 2) : 1;
   const at = (col: number) => `\x1b[${y + 1};${col + 1}H`;
-  return `${' '.repeat(width)}${at(x)}${cell.ch}${at(x + width)}`;
+  const long = tmux && encoder.encode(cell.ch).length > TMUX_CELL_BYTES;
+  const drawn = long ? cell.ch.replaceAll('\u200d', '') : cell.ch;
+  return `${' '.repeat(width)}${at(x)}${drawn}${at(x + width)}`;
 }
 
 /** What a cell's output shows, for tests reading blessed's buffer: a box's sequence alone. */

@@ -194,7 +194,7 @@ export class BlessedTerminal implements Terminal {
       for (let x = 0; x < line.length; x++) {
         const cell = cells[x];
         const attr = cell === undefined ? this.attr('default') : this.attr(cell.style);
-        const ch = cellOutput(cell, x, y);
+        const ch = cellOutput(cell, x, y, this.options.tmux === true);
         const slot = line[x]!;
         if (slot[0] !== attr || slot[1] !== ch) {
           slot[0] = attr;

@@ -58,6 +58,8 @@ export async function start(
     saved?: SavedState;
     /** A terminal that does not bracket pastes (BlessedTerminalOptions.guessPastes). */
     guessPastes?: boolean;
+    /** Inside tmux (BlessedTerminalOptions.tmux). */
+    tmux?: boolean;
     /** The terminfo name (default xterm-256color) and $COLORTERM. */
     terminal?: string;
     colorTerm?: string;
@@ -85,6 +87,7 @@ export async function start(
       terminal: options.terminal ?? 'xterm-256color',
       ...(options.colorTerm === undefined ? {} : { colorTerm: options.colorTerm }),
       guessPastes: options.guessPastes === true,
+      tmux: options.tmux === true,
     },
     blessed,
   );

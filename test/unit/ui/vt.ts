@@ -6,12 +6,15 @@
  * Emoji sequences are drawn as `emoji` says: 'joined', each in two columns (kitty,
  * WezTerm, iTerm2), or 'tmux', as tmux 3.3 draws them (measured with its cursor_x:
  * a regional indicator one column, U+FE0F none, a picture after U+200D joined to the
- * one before, a skin tone two columns of its own), or 'xterm', each part on its own (a
+ * one before, a skin tone two columns of its own, at most 21 bytes kept of a cell), or 'xterm', each part on its own (a
  * regional indicator one column, U+200D and U+FE0F none, every picture its own columns).
  */
 
+import { TMUX_CELL_BYTES } from '../../../src/peer/ui/cell-output.js';
 import { codePointWidth } from '../../../src/peer/ui/text.js';
 import { emojiSequenceAt } from '../../../src/util/emoji.js';
+
+const utf8Bytes = (s: string) => new TextEncoder().encode(s).length;
 
 export type EmojiDrawing = 'joined' | 'tmux' | 'xterm';
 
@@ -83,6 +86,8 @@ export class VirtualTerminal {
     if (w === 0) {
       const row = this.cells[this.y]!;
       const at = Math.max(0, this.x - 1);
+      // tmux keeps at most 21 bytes of a cell (UTF8_SIZE); what would pass them is dropped.
+      if (this.emoji === 'tmux' && utf8Bytes(`${row[at]}${ch}`) > TMUX_CELL_BYTES) return;
       row[at] = `${row[at]}${ch}`;
       return;
     }
