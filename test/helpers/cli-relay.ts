@@ -4,6 +4,7 @@
  * CLI run on them (profileCli), and a running client on a profile with its control socket,
  * as `natter chat` serves it, closed after each test.
  */
+import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
   type ControlServer,
@@ -67,4 +68,44 @@ export function cliRelay(): CliRelay {
 /** Profiles dir/KEY registered as NAME, in order: `initProfiles(f, { a: 'alice', b: 'bob' })`. */
 export async function initProfiles(f: CliRelay, names: Record<string, string>): Promise<void> {
   for (const [who, name] of Object.entries(names)) await f.ok(who, ['init', '--name', name]);
+}
+
+/** Polls `check` every 20 ms for up to `tries` turns; fails naming `what`. */
+export async function until(check: () => boolean, what: string, tries = 750): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+/**
+ * `natter inbox --follow` on profile c (carol) while alice sends her `first`, the relay
+ * stops and starts again on its port and data: what it said, once it was stopped by
+ * SIGTERM after the relay's return was said.
+ */
+export async function followAcrossRelayRestart(f: CliRelay) {
+  let stop: (signal: string) => void = () => undefined;
+  let stderr = '';
+  let stdout = '';
+  const following = f.as('c', ['inbox', '--follow'], {
+    stop: new Promise<string>((resolve) => {
+      stop = resolve;
+    }),
+    onStderr: (chunk) => {
+      stderr += chunk;
+    },
+    onStdout: (chunk) => {
+      stdout += chunk;
+    },
+  });
+  await f.ok('a', ['send', '--to', 'carol', 'first']);
+  await until(() => stdout.includes('first'), 'the message followed');
+  const { port, dataDir } = f.relay;
+  await f.relay.close();
+  await until(() => /lost the relay; waiting for it/.test(stderr), 'the loss said');
+  f.relay = await startTestRelay({ port, dataDir });
+  await until(() => /the relay is back/.test(stderr), 'the return said');
+  stop('SIGTERM');
+  return following;
 }

@@ -3,16 +3,7 @@
  * loopback: a name typed `@carol`, an auto-accept name that is nobody's here, ...
  */
 import assert from 'node:assert/strict';
-import { cliRelay } from '../../helpers/cli-relay.js';
-import { startTestRelay } from '../../helpers/relay.js';
-
-const until = async (check: () => boolean, what: string) => {
-  for (let i = 0; i < 500; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-};
+import { cliRelay, followAcrossRelayRestart } from '../../helpers/cli-relay.js';
 
 describe('cli: the sixteenth sitting trial’s smaller findings', function () {
   this.timeout(30_000);
@@ -43,29 +34,7 @@ describe('cli: the sixteenth sitting trial’s smaller findings', function () {
   });
 
   it('inbox --follow says once that it lost the relay and waits for it, and when it is back', async () => {
-    let stop: (signal: string) => void = () => undefined;
-    let stderr = '';
-    let stdout = '';
-    const following = f.as('c', ['inbox', '--follow'], {
-      stop: new Promise<string>((resolve) => {
-        stop = resolve;
-      }),
-      onStderr: (chunk) => {
-        stderr += chunk;
-      },
-      onStdout: (chunk) => {
-        stdout += chunk;
-      },
-    });
-    await f.ok('a', ['send', '--to', 'carol', 'first']);
-    await until(() => stdout.includes('first'), 'the message followed');
-    const { port, dataDir } = f.relay;
-    await f.relay.close();
-    await until(() => /lost the relay; waiting for it/.test(stderr), 'the loss said');
-    f.relay = await startTestRelay({ port, dataDir });
-    await until(() => /the relay is back/.test(stderr), 'the return said');
-    stop('SIGTERM');
-    const r = await following;
+    const r = await followAcrossRelayRestart(f);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr.match(/lost the relay/g)?.length, 1, r.stderr);
     assert.match(r.stderr, /lost the relay; waiting for it[^\n]*\nnatter: the relay is back\n/);
