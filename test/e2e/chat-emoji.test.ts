@@ -34,6 +34,8 @@ describe('e2e: natter chat draws emoji sequences where it counted them', functio
     await w.natter('alice', ['send', '--to', 'carol', 'hello']);
     await w.chat('carol');
     await w.until('carol', (s) => /relay connected/.test(s), 'connected to the relay');
+    // Alt-1 opens the first chat in the list: only once alice's message has put it there.
+    await w.until('carol', (s) => /^1\s+alice/m.test(s), "alice's chat in the list");
     await w.key('carol', 'M-1');
     await w.until('carol', (s) => /alice: hello/.test(s), "alice's conversation on screen");
     // The trial's order: the flag, then plain lines under it.
