@@ -21,7 +21,10 @@ export const COLLAPSED_ROWS = 12;
  */
 export const COLLAPSE_OVER_ROWS = 16;
 
-/** What a message's line shows: from `start` (an offset into its sanitised text) on; `hidden` rows under the note line. */
+/**
+ * What a message's line shows: from `start` (an offset into its sanitised text) on; `hidden`
+ * on the note line (rows under it: at least that many, as only those were wrapped).
+ */
 export interface LineTag {
   msgId: string;
   start: number;

@@ -12,7 +12,7 @@ import {
   itemTime,
   type OutgoingState,
 } from '../index.js';
-import { collapsed, moreLine, tagLine } from './collapse.js';
+import { COLLAPSE_OVER_ROWS, collapsed, moreLine, tagLine } from './collapse.js';
 import type { Span, StyleName } from './grid.js';
 import { endsMyMembership, groupNoticeText } from './groups.js';
 import type { Line } from './paint-lines.js';
@@ -219,8 +219,11 @@ function entryLines(e: HistoryEntry, { me, width, expanded }: ConversationOption
   const headWidth = displayWidth(time) + displayWidth(name) + 2;
   const text = messageText(e.text);
   const highlights = own ? [] : findMentions(text, me);
-  const rows = wrap(text, Math.max(1, width - headWidth), Math.max(1, width - INDENT));
-  const { shown, hidden } = collapsed(rows, expanded?.has(e.msgId) ?? false);
+  const open = expanded?.has(e.msgId) ?? false;
+  // Collapsed, only the rows that decide it are wrapped (a 64 KiB message is a thousand).
+  const most = open ? Number.POSITIVE_INFINITY : COLLAPSE_OVER_ROWS + 1;
+  const rows = wrap(text, Math.max(1, width - headWidth), Math.max(1, width - INDENT), most);
+  const { shown, hidden } = collapsed(rows, open);
   const lines: Line[] = shown.map((seg, i) =>
     tagLine(
       [

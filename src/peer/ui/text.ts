@@ -144,17 +144,55 @@ export interface Segment {
  * cells; spaces at a break are dropped. Offsets are UTF-16 indices into `text`,
  * so callers can keep styled ranges (mentions) across the wrap.
  */
-export function wrap(text: string, firstWidth: number, restWidth = firstWidth): Segment[] {
+export function wrap(
+  text: string,
+  firstWidth: number,
+  restWidth = firstWidth,
+  maxRows = Number.POSITIVE_INFINITY,
+): Segment[] {
   const out: Segment[] = [];
   let offset = 0;
-  for (const line of text.split('\n')) {
-    wrapLine(line, offset, (row) => (out.length + row === 0 ? firstWidth : restWidth), out);
-    offset += line.length + 1;
+  while (offset <= text.length && out.length < maxRows) {
+    const nl = text.indexOf('\n', offset);
+    const end = nl === -1 ? text.length : nl;
+    const widthNow = (row: number) => (out.length + row === 0 ? firstWidth : restWidth);
+    wrapLine(text, offset, end, widthNow, maxRows - out.length, out);
+    offset = end + 1;
   }
+  if (out.length > maxRows) out.length = maxRows;
   return out;
 }
 
+/**
+ * Wraps text[from, end) into `out`, at most `rows` rows of it when the line is longer: only
+ * as much of a long line is measured as those rows can hold (a 64 KiB message collapsed
+ * under its note was measured whole: 25-40 ms each, seconds for a page of them), more
+ * when its cells are wider than a column each.
+ */
 function wrapLine(
+  text: string,
+  from: number,
+  end: number,
+  widthNow: (row: number) => number,
+  rows: number,
+  out: Segment[],
+): void {
+  // Enough code units for `rows` rows of the widest row and the word after them.
+  let take = Number.isFinite(rows) ? (rows + 1) * Math.max(widthNow(0), widthNow(1), 1) * 2 : end;
+  for (;;) {
+    const cut = Math.min(end, from + take);
+    const found: Segment[] = [];
+    wrapCells(text.slice(from, cut), from, (row) => widthNow(row), found);
+    // A cut line gave its last row from a part of it: good only when the rows wanted came before.
+    if (cut === end || found.length > rows) {
+      for (const seg of cut === end ? found : found.slice(0, rows)) out.push(seg);
+      return;
+    }
+    take *= 2;
+  }
+}
+
+function wrapCells(
   line: string,
   base: number,
   widthNow: (row: number) => number,

@@ -155,6 +155,25 @@ describe('ui text: truncating, padding and wrapping by display width', () => {
       }),
     );
   });
+  it('wraps only the first rows when asked for at most N, the same rows as the whole wrap', () => {
+    const long = fc.array(fc.oneof(mixed, fc.constant('\n'), fc.constant(' ')), { maxLength: 60 });
+    fc.assert(
+      fc.property(
+        long,
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 20 }),
+        (parts, w, n) => {
+          const s = parts.join('');
+          assert.deepEqual(wrap(s, w, w + 3, n), wrap(s, w, w + 3).slice(0, n));
+        },
+      ),
+    );
+    // A 64 KiB line: the rows a collapsed message shows, without measuring the rest.
+    const big = 'lorem ipsum dolor sit amet '.repeat(2500);
+    assert.deepEqual(wrap(big, 50, 60, 17), wrap(big, 50, 60).slice(0, 17));
+    const marks = `${'e\u0301\u0302\u0303'.repeat(3000)} tail`;
+    assert.deepEqual(wrap(marks, 10, 10, 5), wrap(marks, 10, 10).slice(0, 5));
+  });
 });
 
 describe('ui text: sanitising peer text', () => {
