@@ -9,6 +9,7 @@ import type {
   GroupUpdate,
   PeerEventMap,
 } from '../peer/index.js';
+import { missingCount } from '../peer/index.js';
 import { NatterError } from '../util/errors.js';
 import type { CliContext } from './context.js';
 import { safeJson, sanitize } from './format.js';
@@ -64,7 +65,7 @@ export function formatNotice(n: ConversationNotice): string {
 /** What a notice says, naming its sender as `who` (sanitised by the caller). */
 function noticeText(n: ConversationNotice, who: string): string {
   if (n.kind === 'gap') {
-    return `${n.missing} earlier message(s) from ${who} have not arrived (yet); they may still be on their way`;
+    return `${missingCount(n.missing)} earlier message(s) from ${who} have not arrived (yet); they may still be on their way`;
   }
   if (n.kind === 'held') {
     const newer = n.resumes

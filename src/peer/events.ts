@@ -31,6 +31,7 @@ export {
   type DamagedMessage,
   type DamageReason,
   MESSAGE_DAMAGED_CODE,
+  missingCount,
   type RefusedMessage,
   type RejectReason,
 } from './report-events.js';

@@ -59,6 +59,7 @@ export {
   type GroupUpdate,
   type GroupWarning,
   MESSAGE_DAMAGED_CODE,
+  missingCount,
   type OnlinePeer,
   type OutgoingState,
   type PeerEventMap,

@@ -141,3 +141,16 @@ export interface RefusedMessage {
   /** Our clock: the next try is not before this. */
   retryAtMs: number;
 }
+
+/**
+ * A 'gap' notice's count in words. A sender's counter is theirs to choose, so a forged or
+ * broken one may skip 2^50 numbers (a trial): past MANY_MISSING it says "many".
+ */
+export function missingCount(missing: number): string {
+  return missing > MANY_MISSING
+    ? `more than ${MANY_MISSING.toLocaleString('en-US')}`
+    : missing.toLocaleString('en-US');
+}
+
+/** Five times the mail a relay keeps for one recipient by default (200,000). */
+const MANY_MISSING = 1_000_000;

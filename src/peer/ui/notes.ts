@@ -5,7 +5,7 @@
  * stopped at its held bound), each taken once so none is shown twice.
  */
 import type { ConversationNotice, DamagedMessage, PeerEventMap } from '../index.js';
-import { prunedWhat, relayStoreLine } from '../index.js';
+import { missingCount, prunedWhat, relayStoreLine } from '../index.js';
 import type { ScreenParts } from './parts.js';
 import type { NoteKind } from './state.js';
 import { sanitize } from './text.js';
@@ -70,7 +70,7 @@ export function showNotice(p: ScreenParts, n: ConversationNotice): void {
     n.conversation,
     `${where}${
       n.kind === 'gap'
-        ? `${n.missing} earlier message(s) from ${who} have not arrived (yet); they may still be on their way`
+        ? `${missingCount(n.missing)} earlier message(s) from ${who} have not arrived (yet); they may still be on their way`
         : `${who}'s messages are numbered from an earlier point (a restored profile or another device)`
     }`,
     'info',

@@ -31,6 +31,13 @@ describe('natter inbox: group notices', () => {
     assert.ok(line.includes('2 earlier message(s) from alice (1234 5678) have not arrived (yet)'));
   });
 
+  it('says "more than 1,000,000" for a gap no relay could hold (a counter a peer chose: 2^50)', () => {
+    const line = formatNotice(notice('gap', 2 ** 50 - 2));
+    assert.match(line, /more than 1,000,000 earlier message\(s\) from alice/);
+    assert.ok(!line.includes('1125899906842'), line);
+    assert.match(formatNotice(notice('gap', 12_345)), /12,345 earlier message\(s\)/);
+  });
+
   it('says how many messages wait for a sender’s key and that the rest comes at the next connection', () => {
     const line = formatNotice(notice('held', 40));
     assert.match(line, /^natter: #te.*am: 40 messages are waiting for a sender's key/);
