@@ -39,12 +39,45 @@ export function deliverWithSeq(record: Uint8Array, seq: number): Uint8Array {
   return out;
 }
 
-/** When a stored 1:1 record (an encoded Deliver frame) was stored, for the TTL; null if unreadable. */
+/** Deliver.stored_at_ms: field 6, a varint. */
+const STORED_AT_FIELD = 6;
+const WIRE_VARINT = 0;
+const WIRE_BYTES = 2;
+
+/**
+ * When a stored 1:1 record (an encoded Deliver frame) was stored, for the TTL; null if
+ * unreadable. Read at open for every stored mail: the Deliver's fields are walked for
+ * stored_at_ms, skipping the others unread, since decoding copied each ciphertext (most of
+ * a start with 500 MB waiting went to those copies and their collection). A record the
+ * walk does not understand is decoded, as before.
+ */
 export function deliverStoredAt(record: Uint8Array): number | null {
+  const walked = walkStoredAt(record);
+  if (walked >= 0) return walked;
   try {
     const frame = decodeFrame(record);
     return frame.type === 'deliver' ? frame.storedAtMs : null;
   } catch {
     return null;
   }
+}
+
+/** stored_at_ms of a Deliver frame laid out as encodeDeliver writes it; -1 if it is not one. */
+function walkStoredAt(record: Uint8Array): number {
+  if (record[0] !== DELIVER_TAG) return -1;
+  const bodyBytes = varintAt(record, 1, record.length);
+  const end = varintEnd + bodyBytes;
+  if (bodyBytes < 0 || end !== record.length) return -1;
+  let at = varintEnd;
+  let storedAt = 0; // proto3 leaves 0 out
+  while (at < end) {
+    const tag = record[at]!;
+    const n = varintAt(record, at + 1, end);
+    if (tag >= 0x80 || n < 0) return -1;
+    if ((tag & 7) === WIRE_BYTES) at = varintEnd + n;
+    else if ((tag & 7) === WIRE_VARINT) at = varintEnd;
+    else return -1;
+    if (tag === ((STORED_AT_FIELD << 3) | WIRE_VARINT)) storedAt = n;
+  }
+  return at === end && storedAt > 0 ? storedAt : -1;
 }

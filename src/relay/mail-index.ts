@@ -18,6 +18,7 @@
 
 /** Per sender: messages waiting in any box. */
 export interface SenderTally {
+  readonly hex: string;
   pending: number;
 }
 
@@ -101,6 +102,16 @@ export class Box<T> {
       if (this.sizes[i] !== TOMBSTONE) notes.push(this.notes[i] as T);
     }
     return notes;
+  }
+
+  /** Each live entry, oldest first (the index's snapshot, mail-snapshot.ts). */
+  forEachLive(
+    visit: (seq: number, sender: SenderTally, bytes: number, storedAt: number) => void,
+  ): void {
+    for (let i = this.head; i < this.end; i++) {
+      const bytes = this.sizes[i]!;
+      if (bytes !== TOMBSTONE) visit(this.seqs[i]!, this.senders[i]!, bytes, this.storedAt[i]!);
+    }
   }
 
   /** The seqs of live entries stored before `cutoffMs`. */
@@ -201,10 +212,15 @@ export class MailIndex<T> {
   sender(senderHex: string): SenderTally {
     let tally = this.senders.get(senderHex);
     if (tally === undefined) {
-      tally = { pending: 0 };
+      tally = { hex: senderHex, pending: 0 };
       this.senders.set(senderHex, tally);
     }
     return tally;
+  }
+
+  /** Every recipient's box, made since start or open. */
+  entries(): IterableIterator<[string, Box<T>]> {
+    return this.boxes.entries();
   }
 
   /** Messages waiting for a recipient. */

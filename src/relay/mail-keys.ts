@@ -1,15 +1,14 @@
 /**
  * The mailbox's LevelDB keys and values (mailbox.ts): m1!<recipient hex>!<seq as 16 hex
  * digits>, so keys sort in delivery order, holding [sender id] || [record]; and s1!seq
- * for the sequence's high-water mark. Also reading them back: one recipient's mail
- * (`readMail`) and, at open, all of it into the index (`indexStoredMail`).
+ * for the sequence's high-water mark. Also reading one recipient's mail back (`readMail`);
+ * the open indexes it all through mail-snapshot.ts.
  */
-import { allocBytes, toHex } from '../util/bytes.js';
-import type { Clock } from '../util/clock.js';
+import { allocBytes } from '../util/bytes.js';
 import type { Held } from './held-puts.js';
-import type { Box, MailIndex } from './mail-index.js';
+import type { Box } from './mail-index.js';
 import type { MailDone, StoredMail } from './mail-store.js';
-import { type KvOp, type RelayKv, scan } from './store/index.js';
+import type { KvOp, RelayKv } from './store/index.js';
 
 export const MAIL_PREFIX = 'm1!';
 export const SEQ_KEY = 's1!seq';
@@ -108,33 +107,4 @@ export async function readMail(
     mails.push({ seq: parsed.seq, recipientHex, record: value.subarray(SENDER_BYTES) });
   }
   return { mails, done: entries.length < limit };
-}
-
-/** Mail records read per batch when the index is rebuilt at open. */
-const OPEN_SCAN_BATCH = 4096;
-
-/**
- * Indexes every stored mail (the mailbox's open): its box, sender, size and store time
- * (`storedAtOf` its record; `clock.now()` for one it cannot read, which is still counted
- * and swept by TTL from now). Returns the highest seq found (0: none).
- */
-export async function indexStoredMail(
-  kv: RelayKv,
-  index: MailIndex<HeldNote>,
-  storedAtOf: (record: Uint8Array) => number | null,
-  clock: Clock,
-): Promise<number> {
-  let highest = 0;
-  const range = { gt: MAIL_PREFIX, lt: `${MAIL_PREFIX}~` };
-  for await (const [key, value] of scan(kv, range, OPEN_SCAN_BATCH)) {
-    const parsed = parseMailKey(key);
-    if (parsed === null || value.length <= SENDER_BYTES) continue;
-    const box = index.box(parsed.recipientHex);
-    const sender = index.sender(toHex(value.subarray(0, SENDER_BYTES)));
-    const storedAt = storedAtOf(value.subarray(SENDER_BYTES)) ?? clock.now();
-    box.add(parsed.seq, sender, value.length, storedAt, null);
-    box.lastIssued = parsed.seq;
-    if (parsed.seq > highest) highest = parsed.seq;
-  }
-  return highest;
 }

@@ -1,23 +1,21 @@
 /**
- * Durable store-and-forward queue of opaque records, one queue per recipient
- * (DESIGN.md §4). What a record holds is its owner's business (fanout.ts
- * stores the encoded Deliver frame, so a push or a catch-up hands stored bytes
- * to the socket unchanged); the mailbox never encodes or decodes frames.
+ * Durable store-and-forward queue of opaque records, one queue per recipient (DESIGN.md
+ * §4). What a record holds is its owner's business (fanout.ts stores the encoded Deliver
+ * frame, so a push or a catch-up hands stored bytes to the socket unchanged); the
+ * mailbox never encodes or decodes frames.
  *
- * - `enqueue` returns at once with the record's seq; its `done` hears `stored`
- *   only after the record is in a `sync: true` batch. Records of one event-loop
- *   turn, and those arriving while a batch is written, share the next batch
- *   (util/group-commit.ts).
+ * - `enqueue` returns at once with the record's seq; its `done` hears `stored` only after
+ *   the record is in a `sync: true` batch. Records of one event-loop turn, and those
+ *   arriving while a batch is written, share the next batch (util/group-commit.ts).
  * - Keys sort in delivery order (mail-keys.ts); a value is [sender id (32 bytes)] || [record].
- * - While holding pays, the put of mail pushed early may wait for the
- *   recipient's ack, which then takes it back unwritten (held-puts.ts).
+ * - While holding pays, the put of mail pushed early may wait for the recipient's ack,
+ *   which then takes it back unwritten (held-puts.ts).
  * - `ack` deletes only mail of the acknowledging recipient.
- * - An in-memory index (mail-index.ts, rebuilt at open) answers quotas and TTL
- *   sweeps without reading values back.
- * - Writes go through RelayStore: a refused or failed batch refuses every
- *   record in it (the senders keep and retry them); after the store reopens,
- *   the index is rebuilt from what LevelDB really holds (`reload`) and acks not
- *   yet written are applied again.
+ * - An in-memory index (mail-index.ts) answers quotas and TTL sweeps without reading
+ *   values back; the open rebuilds it from the keys and a snapshot (mail-snapshot.ts).
+ * - Writes go through RelayStore: a refused or failed batch refuses every record in it
+ *   (the senders retry them); after the store reopens, the index is rebuilt from what
+ *   LevelDB holds (`reload`) and acks not yet written are applied again.
  */
 import { toHexCached } from '../util/bytes.js';
 import type { Clock } from '../util/clock.js';
@@ -31,7 +29,6 @@ import { ABSENT, MailIndex } from './mail-index.js';
 import {
   type HeldNote,
   heldOf,
-  indexStoredMail,
   MAX_UNWRITTEN_SEQS,
   mailKey,
   type PendingPut,
@@ -44,6 +41,7 @@ import {
   SEQ_RESTART_GAP,
   seqValue,
 } from './mail-keys.js';
+import { MailSnapshot } from './mail-snapshot.js';
 import type { EarlyPush, MailDone, MailStore, Refusal, StoredMail } from './mail-store.js';
 import {
   type KvOp,
@@ -76,6 +74,7 @@ export class Mailbox implements MailStore {
   private seqWritten = 0;
   private readonly commits: GroupCommit<KvOp, StoreRefusal | null, PendingPut>;
   private readonly held: HeldPuts<PendingPut>;
+  private readonly snapshot: MailSnapshot;
 
   constructor(
     private readonly store: RelayStore,
@@ -100,6 +99,7 @@ export class Mailbox implements MailStore {
         },
       },
     );
+    this.snapshot = new MailSnapshot(store, this.index, options);
     store.onReopen(() => this.reload());
   }
 
@@ -107,8 +107,7 @@ export class Mailbox implements MailStore {
   async open(): Promise<void> {
     const seq = await this.store.kv.get(SEQ_KEY);
     if (seq !== undefined) this.lastSeq = parseSeqValue(seq);
-    const { storedAtOf, clock } = this.options;
-    const highest = await indexStoredMail(this.store.kv, this.index, storedAtOf, clock);
+    const highest = await this.snapshot.indexStoredMail();
     if (highest > this.lastSeq) this.lastSeq = highest;
     this.lastSeq += SEQ_RESTART_GAP;
     if (!Number.isSafeInteger(this.lastSeq + SEQ_RESTART_GAP)) {
@@ -117,6 +116,7 @@ export class Mailbox implements MailStore {
     const value = seqValue(this.lastSeq);
     await this.store.kv.write([{ type: 'put', key: SEQ_KEY, value }], { sync: true });
     this.seqWritten = this.lastSeq;
+    this.snapshot.opened(this.lastSeq);
   }
 
   deliveryFor(link: DeliveryLink, limits: RelayLimits, log: Logger): SessionDelivery {
@@ -200,10 +200,7 @@ export class Mailbox implements MailStore {
     put.done(refusal, put.msgId);
   }
 
-  /**
-   * Stored mail for a recipient with seq > afterSeq, in order, at most `limit`;
-   * `done` is true when nothing more was stored at the time of the read.
-   */
+  /** Stored mail with seq > afterSeq, in order, at most `limit`; `done`: no more stored then. */
   async read(
     recipientHex: string,
     afterSeq: number,
@@ -243,6 +240,7 @@ export class Mailbox implements MailStore {
       if (box.remove(seq) !== ABSENT) keys.push(mailKey(recipientHex, seq));
     }
     this.delete(keys);
+    void this.snapshot.save(this.lastSeq).catch(() => undefined);
     return keys.length;
   }
 
@@ -255,6 +253,7 @@ export class Mailbox implements MailStore {
     this.closed = true;
     this.held.releaseAll();
     await this.commits.drain();
+    await this.snapshot.save(this.lastSeq);
   }
 
   /** Deletes are not synced: a delete lost in a crash is a redelivery, which the client drops. */

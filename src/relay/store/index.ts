@@ -1,5 +1,5 @@
 export type { KvOp, KvRange, RelayKv } from './kv.js';
-export { scan } from './kv.js';
+export { SCAN_BATCH_BYTES, scan, scanKeys } from './kv.js';
 export { LevelKv } from './level.js';
 export { MemoryKv } from './memory.js';
 export {

@@ -84,14 +84,36 @@ export class LevelKv implements RelayKv {
   }
 
   async range(range: KvRange): Promise<[string, Uint8Array][]> {
-    const iterator = this.db.iterator({ ...range, highWaterMarkBytes: RANGE_HIGH_WATER_BYTES });
+    const { maxBytes = Number.POSITIVE_INFINITY, ...bounds } = range;
+    const highWaterMarkBytes = Math.min(RANGE_HIGH_WATER_BYTES, maxBytes);
+    const iterator = this.db.iterator({ ...bounds, highWaterMarkBytes });
     const out: [string, Uint8Array][] = [];
+    let bytes = 0;
     try {
       // nextv may return fewer than asked while more remain; only an empty result means the end.
-      while (out.length < range.limit) {
+      while (out.length < range.limit && bytes < maxBytes) {
         const entries = await iterator.nextv(range.limit - out.length);
         if (entries.length === 0) break;
-        for (const entry of entries) out.push(entry);
+        for (const entry of entries) {
+          out.push(entry);
+          bytes += entry[1].length;
+        }
+      }
+    } finally {
+      await iterator.close();
+    }
+    return out;
+  }
+
+  async keys(range: Omit<KvRange, 'maxBytes'>): Promise<string[]> {
+    const { limit, ...bounds } = range;
+    const iterator = this.db.keys(bounds);
+    const out: string[] = [];
+    try {
+      while (out.length < limit) {
+        const keys = await iterator.nextv(limit - out.length);
+        if (keys.length === 0) break;
+        for (const key of keys) out.push(key);
       }
     } finally {
       await iterator.close();

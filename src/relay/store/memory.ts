@@ -43,7 +43,19 @@ export class MemoryKv implements RelayKv {
       )
       .sort()
       .slice(0, range.limit);
-    return keys.map((k) => [k, this.data.get(k)!]);
+    const out: [string, Uint8Array][] = [];
+    let bytes = 0;
+    for (const k of keys) {
+      if (bytes >= (range.maxBytes ?? Number.POSITIVE_INFINITY)) break;
+      const value = this.data.get(k)!;
+      out.push([k, value]);
+      bytes += value.length;
+    }
+    return out;
+  }
+
+  async keys(range: Omit<KvRange, 'maxBytes'>): Promise<string[]> {
+    return (await this.range(range)).map(([key]) => key);
   }
 
   async write(ops: readonly KvOp[], _options: { sync: boolean }): Promise<void> {

@@ -5,7 +5,7 @@
  * for both.
  */
 import assert from 'node:assert/strict';
-import { LevelKv, MemoryKv, type RelayKv, scan } from '../../../src/relay/store/index.js';
+import { LevelKv, MemoryKv, type RelayKv, scan, scanKeys } from '../../../src/relay/store/index.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -72,6 +72,42 @@ for (const [name, make] of kinds) {
       let n = 0;
       for await (const _ of scan(kv, { gt: 'k!', lt: 'k!~' }, 7)) n++;
       assert.equal(n, 300);
+    });
+
+    it('ends a range once its values reach maxBytes, and a scan still reads every entry', async () => {
+      const value = new Uint8Array(1000);
+      const ops = Array.from({ length: 50 }, (_, i) => ({
+        type: 'put' as const,
+        key: `v!${String(i).padStart(3, '0')}`,
+        value,
+      }));
+      await kv.write(ops, { sync: true });
+      const first = await kv.range({ gt: 'v!', lt: 'v!~', limit: 50, maxBytes: 2500 });
+      assert.deepEqual(
+        first.map(([k]) => k),
+        ['v!000', 'v!001', 'v!002'],
+      );
+      // At least one entry, however small the bound.
+      assert.equal((await kv.range({ gt: 'v!', lt: 'v!~', limit: 50, maxBytes: 1 })).length, 1);
+      const seen: string[] = [];
+      for await (const [key] of scan(kv, { gt: 'v!', lt: 'v!~' }, 50, 4000)) seen.push(key);
+      assert.deepEqual(
+        seen,
+        ops.map((op) => op.key),
+      );
+    });
+
+    it('lists the keys of a range in order without their values', async () => {
+      const ops = ['k!c', 'k!a', 'k!b', 'l!a'].map((key) => ({
+        type: 'put' as const,
+        key,
+        value: bytes('x'),
+      }));
+      await kv.write(ops, { sync: true });
+      assert.deepEqual(await kv.keys({ gt: 'k!', lt: 'k!~', limit: 2 }), ['k!a', 'k!b']);
+      const all: string[] = [];
+      for await (const key of scanKeys(kv, { gt: 'k!', lt: 'k!~' }, 2)) all.push(key);
+      assert.deepEqual(all, ['k!a', 'k!b', 'k!c']);
     });
 
     it('applies a batch whole: a put and a delete in one write', async () => {

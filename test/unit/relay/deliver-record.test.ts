@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { generateIdentity } from '../../../src/crypto/keys.js';
 import { randomBytes } from '../../../src/crypto/random.js';
-import { deliverWithSeq } from '../../../src/relay/deliver-record.js';
-import { encodeFrame } from '../../../src/wire/codec.js';
+import { deliverStoredAt, deliverWithSeq } from '../../../src/relay/deliver-record.js';
+import { decodeFrame, encodeFrame } from '../../../src/wire/codec.js';
 import type { FrameOf } from '../../../src/wire/types.js';
 import { cardOf } from '../../helpers/raw-client.js';
 
@@ -34,5 +34,24 @@ describe('stored 1:1 records: a cluster gives a Deliver stored with seq 0 its se
     assert.ok(Buffer.from(deliverWithSeq(encodeFrame(stored), 9)).equals(want));
     assert.throws(() => deliverWithSeq(encodeFrame({ type: 'ping', nonce: 1 } as never), 1));
     assert.throws(() => deliverWithSeq(new Uint8Array([0x42, 0x05, 0x01]), 1));
+  });
+});
+
+describe('stored 1:1 records: the store time read back at open', () => {
+  it("is the decoded frame's, at every field width, and null for what is not a Deliver", () => {
+    for (const ciphertextBytes of [16, 127, 128, 20_000]) {
+      for (const storedAtMs of [0, 1, 127, 128, 1_700_000_000_000, Number.MAX_SAFE_INTEGER]) {
+        for (const seq of [0, 1, 2 ** 40]) {
+          const record = encodeFrame({ ...deliver(seq, ciphertextBytes), storedAtMs });
+          const frame = decodeFrame(record);
+          assert.ok(frame.type === 'deliver');
+          assert.equal(deliverStoredAt(record), frame.storedAtMs, `${storedAtMs}, seq ${seq}`);
+        }
+      }
+    }
+    assert.equal(deliverStoredAt(encodeFrame({ type: 'ping', nonce: 1 } as never)), null);
+    assert.equal(deliverStoredAt(new Uint8Array([0x42, 0x05, 0x01])), null);
+    const cut = encodeFrame(deliver(3, 100));
+    assert.equal(deliverStoredAt(cut.subarray(0, cut.length - 3)), null);
   });
 });
