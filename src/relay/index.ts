@@ -4,5 +4,5 @@ export { mixedSchemes, parseClusterServers } from './cluster/servers.js';
 export type { RelayLimits } from './limits.js';
 export { DEFAULT_RELAY_LIMITS, DEFAULT_RELAY_PORT } from './limits.js';
 export type { RelayOptions, RunningRelay } from './server.js';
-export { startRelay } from './server.js';
+export { startRelay } from './start.js';
 export { fsWords } from './store/open-cause.js';

@@ -1,7 +1,8 @@
 /**
  * The relay's composition root: the store, the relay key and its TLS certificate, the
  * listener (listener.ts: TCP, the connection cap, TLS 1.3), the groups (groups/index.ts),
- * a Session for each connection whose channel is up, and the TTL sweep.
+ * a Session for each connection whose channel is up, and the TTL sweep. `openRelay` is
+ * start.ts's `startRelay` without its undoing what a failed start made.
  */
 import { relayCertificate } from '../crypto/tls-cert.js';
 import { RelayBeacon, type RelayBeaconOptions } from '../presence/relay-beacon.js';
@@ -89,7 +90,7 @@ export interface RunningRelay {
   close(): Promise<void>;
 }
 
-export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
+export async function openRelay(options: RelayOptions): Promise<RunningRelay> {
   const limits: RelayLimits = { ...DEFAULT_RELAY_LIMITS, ...options.limits };
   const clock = options.clock ?? systemClock;
   const log = options.logger ?? silentLogger;
@@ -187,7 +188,6 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     inflight: new InflightShares(limits),
     delayedAcks: new DelayedFlush(limits.sendAckDelayMs, { clock }),
   };
-
   const listener = new RelayListener({
     host: options.host ?? '0.0.0.0',
     port: options.port ?? DEFAULT_RELAY_PORT,

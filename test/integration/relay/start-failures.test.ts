@@ -4,7 +4,7 @@
  * and why the NATS cluster could not be reached.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startRelay } from '../../../src/relay/index.js';
 import { isNatterError } from '../../../src/util/errors.js';
@@ -56,6 +56,52 @@ describe('relay start failures say what to do', () => {
       assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${taken.port} is already in use`));
     } finally {
       await taken.close();
+    }
+  });
+
+  it('leaves a new data dir as it found it when the port is busy, so the retry is a first start', async () => {
+    const taken = await startTestRelay();
+    try {
+      const parent = await makeTempDir();
+      const made = join(parent, 'relay');
+      const empty = await makeTempDir();
+      for (const dataDir of [join(made, 'data'), empty]) {
+        const err = await failure({ dataDir, host: '127.0.0.1', port: taken.port });
+        assert.ok(isNatterError(err, 'E_ADDRESS_IN_USE'), String(err));
+      }
+      assert.deepEqual(await readdir(parent), [], 'the dirs it made are gone');
+      assert.deepEqual(await readdir(empty), [], 'no relay key, no store');
+      const retry = await startRelay({ dataDir: empty, host: '127.0.0.1', port: 0 });
+      try {
+        assert.equal(retry.notes.newKey, true, 'the retry says its relay key is new');
+      } finally {
+        await retry.close();
+      }
+    } finally {
+      await taken.close();
+    }
+  });
+
+  it("leaves an existing relay's key and store as they were when the port is busy", async () => {
+    const dataDir = await makeTempDir();
+    const first = await startRelay({ dataDir, host: '127.0.0.1', port: 0 });
+    await first.close();
+    const key = await readFile(join(dataDir, 'relay-key.json'), 'utf8');
+    const taken = await startTestRelay();
+    try {
+      const err = await failure({ dataDir, host: '127.0.0.1', port: taken.port });
+      assert.ok(isNatterError(err, 'E_ADDRESS_IN_USE'), String(err));
+    } finally {
+      await taken.close();
+    }
+    assert.equal(await readFile(join(dataDir, 'relay-key.json'), 'utf8'), key);
+    assert.ok((await stat(join(dataDir, 'store'))).isDirectory());
+    const again = await startRelay({ dataDir, host: '127.0.0.1', port: 0 });
+    try {
+      assert.deepEqual(again.relayId, first.relayId);
+      assert.equal(again.notes.newKey, false);
+    } finally {
+      await again.close();
     }
   });
 
