@@ -211,5 +211,6 @@ export class MailSnapshot {
     if (ops.length === 0) return;
     const refused = await store.write(ops, { sync: false, bytes });
     if (refused === null) this.recorded = recorded;
+    else this.savedAs = ''; // the next sweep or the close tries again
   }
 }

@@ -11,7 +11,14 @@ import { DEFAULT_RELAY_LIMITS, type RelayLimits } from '../../../src/relay/limit
 import { MAIL_PREFIX } from '../../../src/relay/mail-keys.js';
 import { SNAPSHOT_PREFIX } from '../../../src/relay/mail-snapshot.js';
 import { Mailbox } from '../../../src/relay/mailbox.js';
-import { LevelKv, type RelayKv, RelayStore, scanKeys } from '../../../src/relay/store/index.js';
+import {
+  DISK_FULL_RECHECK_MS,
+  LevelKv,
+  type RelayKv,
+  RelayStore,
+  type RelayStoreOptions,
+  scanKeys,
+} from '../../../src/relay/store/index.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { enqueueDurable } from '../../helpers/enqueue.js';
@@ -47,15 +54,14 @@ function record(storedAtMs: number, size: number): Uint8Array {
 }
 const storedAtOf = (r: Uint8Array) => (r.length >= 8 ? Buffer.from(r).readDoubleLE(0) : null);
 
-async function opened(dataDir: string, clock: ManualClock, limits: Partial<RelayLimits> = {}) {
+async function opened(
+  dataDir: string,
+  clock: ManualClock,
+  limits: Partial<RelayLimits> = {},
+  disk: Pick<RelayStoreOptions, 'minFreeDiskBytes' | 'freeBytes'> = { minFreeDiskBytes: 0 },
+) {
   const kv = counting(await LevelKv.open(dataDir));
-  const store = await RelayStore.open({
-    dataDir,
-    kv,
-    minFreeDiskBytes: 0,
-    clock,
-    log: silentLogger,
-  });
+  const store = await RelayStore.open({ dataDir, kv, clock, log: silentLogger, ...disk });
   const mailbox = new Mailbox(store, {
     limits: { ...DEFAULT_RELAY_LIMITS, ...limits },
     clock,
@@ -96,6 +102,9 @@ async function fill(mailbox: Mailbox, clock: ManualClock, n: number): Promise<nu
   }
   return seqs;
 }
+
+/** Lets the writes a sweep began (not awaited by it) finish. */
+const settled = () => new Promise((resolve) => setTimeout(resolve, 100));
 
 async function snapshotKeys(kv: RelayKv): Promise<string[]> {
   const keys: string[] = [];
@@ -189,6 +198,32 @@ describe('the mailbox open with much mail waiting (integration, LevelDB)', () =>
       assert.equal(third.mailbox.ack(recipients[0]!, seqs[0]!.slice(0, 40)), 0, 'acked: gone');
     } finally {
       await third.close();
+    }
+  });
+
+  it('writes the snapshot at the next sweep when the disk refused the last one', async () => {
+    const dir = await makeTempDir();
+    const clock = new ManualClock(1_000_000);
+    let free = 1e12;
+    const disk = { minFreeDiskBytes: 1000, freeBytes: async () => free };
+    const first = await opened(dir, clock, {}, disk);
+    await fill(first.mailbox, clock, 60);
+    free = 0;
+    first.mailbox.sweep(); // its snapshot is refused: the disk is below the watermark
+    await settled();
+    free = 1e12;
+    clock.advance(DISK_FULL_RECHECK_MS);
+    await settled();
+    first.mailbox.sweep(); // nothing changed since the refused one, and it is written
+    await settled();
+    await first.die();
+
+    const again = await opened(dir, clock);
+    try {
+      assert.equal(again.kv.mailValuesRead, 0);
+      assert.equal(again.mailbox.size, 60);
+    } finally {
+      await again.close();
     }
   });
 
