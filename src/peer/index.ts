@@ -16,11 +16,11 @@ export { parseIPv4 } from '../presence/targets.js';
 export { MAX_TEXT_BYTES } from '../wire/limits.js';
 /** Names: what may be typed and registered, and how to normalise it (src/wire/text.ts). */
 export {
+  blindKey,
   lookalikeKey,
   newPseudonymProblem,
   normalizePseudonym,
   pseudonymProblem,
-  separatorBlindKey,
 } from '../wire/text.js';
 export {
   INBOX_IDLE_MS,

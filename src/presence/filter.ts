@@ -3,7 +3,7 @@
  * first so that hostile traffic costs as little as possible:
  *
  *   size -> per-source rate -> decode envelope -> duplicate (per source address)
- *        -> decode body
+ *        -> decode body -> its name (no invisible characters or stacked marks)
  *        -> timestamp window -> signature -> card signature -> accepted
  *
  * Pure apart from the injected clock. Every drop is counted by reason and never
@@ -17,6 +17,7 @@ import { type Clock, systemClock } from '../util/clock.js';
 import { LruMap } from '../util/lru.js';
 import { decodePresence, decodeSignedDatagram } from '../wire/codec.js';
 import { MAX_DATAGRAM_BYTES } from '../wire/limits.js';
+import { invisibleProblem } from '../wire/text.js';
 import type { Card, Presence } from '../wire/types.js';
 import {
   DEDUP_CACHE_ENTRIES,
@@ -126,6 +127,12 @@ export class DatagramFilter {
       presence = decodePresence(body);
     } catch {
       return this.drop('malformed');
+    }
+    // A name with invisible characters or stacked marks (wire/text.ts invisibleProblem)
+    // is one no relay registers any more: on the LAN it could pass for 'alice' beside
+    // the real one, so it is dropped as malformed, as the relay refuses it.
+    if (presence.kind !== 'relay' && presence.card !== null) {
+      if (invisibleProblem(presence.card.pseudonym) !== null) return this.drop('malformed');
     }
     if (Math.abs(presence.timestampMs - now) > this.windowMs) return this.drop('stale');
     if (!this.authentic(presence, body, signature)) return this.drop('forged');

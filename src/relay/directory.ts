@@ -8,8 +8,8 @@
  * racing for one name cannot both be told yes; an identity has at most one
  * registration in flight, so it cannot end up holding two names. The name index
  * is keyed by `lookalikeKey`, which folds case and look-alike characters; a new
- * name must also be free under `separatorBlindKey` (name-owners.ts), which
- * ignores punctuation too.
+ * name must also be free under `blindKey` (name-owners.ts), which
+ * ignores punctuation, invisible characters and diacritics too.
  */
 import { verifyCard } from '../crypto/card.js';
 import { toHex } from '../util/bytes.js';

@@ -81,6 +81,52 @@ export function lookalikeKey(name: string): string {
 }
 
 /**
+ * Characters that draw nothing, or nothing a reader can tell from a space or from the
+ * letter before them (seventeenth sitting: 'alice' + U+FE0F was registered beside
+ * 'alice'). Every Default_Ignorable_Code_Point: variation selectors U+FE00-FE0F and
+ * U+E0100-E01EF, Mongolian free variation selectors, the combining grapheme joiner
+ * U+034F, tag characters U+E0000-E007F, the Hangul fillers U+115F, U+1160, U+3164 and
+ * U+FFA0, Khmer inherent vowels U+17B4-17B5, the soft hyphen, zero-width and bidi
+ * characters (a test holds the runtime's data to each of these). Plus blanks that are
+ * not default-ignorable: the Braille blank U+2800, the Khitan filler U+16FE4 and the
+ * musical null notehead U+1D159.
+ */
+export const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\u2800\u{16fe4}\u{1d159}]/u;
+
+const INVISIBLE_ALL = new RegExp(INVISIBLE.source, 'gu');
+
+/** Any combining mark: nonspacing, spacing or enclosing. */
+export const ANY_MARK = /^\p{M}$/u;
+
+/**
+ * A name as the eye sees it, for look-alike keys: without invisible characters, and
+ * without the accents of alphabets that write them as optional-looking diacritics
+ * (Latin, Greek, Cyrillic, Armenian, Georgian, Arabic and Hebrew vowel points, and
+ * marks on digits or symbols): 'José' is 'Jose', 'Андрей' 'Андреи'. Marks that spell a
+ * letter of their own (Devanagari, Thai, Tibetan, kana dakuten...) are kept, one of
+ * each run of the same mark, so 'कमल' and 'कोमल' stay two names. NFD out.
+ */
+export function withoutMarks(name: string): string {
+  let out = '';
+  let strip = false;
+  let last = '';
+  for (const c of name.normalize('NFKC').replace(INVISIBLE_ALL, '').normalize('NFD')) {
+    if (!ANY_MARK.test(c)) {
+      strip = DIACRITIC_BASE.test(c);
+      last = c;
+      out += c;
+    } else if (!strip && c !== last) {
+      last = c;
+      out += c;
+    }
+  }
+  return out;
+}
+
+const DIACRITIC_BASE =
+  /^[\p{scx=Latn}\p{scx=Grek}\p{scx=Cyrl}\p{scx=Armn}\p{scx=Geor}\p{scx=Arab}\p{scx=Hebr}\p{scx=Zyyy}]$/u;
+
+/**
  * What a name may hold that does not tell it apart from another to the eye or the
  * ear (issue: 'bob.', 'bob_', 'b.ob', 'bo-b' beside 'bob'): punctuation (\p{P}:
  * '.', '_', '-', quotes, brackets, '·' and the like), modifier symbols (\p{Sk}: '^',
@@ -90,14 +136,18 @@ export function lookalikeKey(name: string): string {
 const SEPARATORS = /[\p{P}\p{Sk}~]/gu;
 
 /**
- * The key under which names collide once separators are ignored too: lookalikeKey of
- * the name without SEPARATORS ('b.ob', 'bob_' and 'BOB' all key as bob's). A name of
- * separators only keys as itself. The relay checks it beside lookalikeKey for new
- * names only (directory.ts); it is never stored.
+ * The key under which names collide once separators, invisible characters and
+ * diacritics are ignored too: lookalikeKey of the name without INVISIBLE characters,
+ * without the marks withoutMarks drops and without SEPARATORS ('b.ob', 'bob_', 'BOB',
+ * 'bob' + U+034F and 'bób' all key as bob's; 'José' as 'Jose''s). Marks the skeleton
+ * brings back are dropped again. A name of separators only keys as itself. The relay
+ * checks it beside lookalikeKey for new names only (directory.ts, name-owners.ts); it
+ * is never stored, so it may change without a migration.
  */
-export function separatorBlindKey(name: string): string {
-  const bare = name.normalize('NFKC').replace(SEPARATORS, '');
-  return lookalikeKey(bare === '' ? name : bare);
+export function blindKey(name: string): string {
+  const visible = withoutMarks(name);
+  const bare = visible.replace(SEPARATORS, '');
+  return withoutMarks(lookalikeKey(bare !== '' ? bare : visible !== '' ? visible : name));
 }
 
 /**

@@ -4,10 +4,12 @@
  * out of the relay's directory in the first place.
  */
 import {
+  ANY_MARK,
+  blindKey,
   codePointLabel,
+  INVISIBLE,
   lookalikeKey,
   mixedScriptProblem,
-  separatorBlindKey,
   skeleton,
 } from './confusables.js';
 import { MAX_PSEUDONYM_CHARS } from './limits.js';
@@ -17,7 +19,8 @@ import { MAX_PSEUDONYM_CHARS } from './limits.js';
  * (emoji included). Excluded: controls (C0/C1), format characters (bidi overrides,
  * zero-width joiners and spaces), separators (all whitespace), private use and
  * unassigned code points. Braces and the like are allowed: the UI shows peer text
- * literally, never as markup.
+ * literally, never as markup. Marks and default-ignorable letters pass here so that
+ * names registered before still decode; new names are held to invisibleProblem.
  */
 const PSEUDONYM_CHAR = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
 
@@ -59,8 +62,10 @@ export function pseudonymProblem(name: string): string | null {
 
 /**
  * Why a name may not be registered now, or null (issue 8): a valid wire name
- * that does not start with '-', '/', '@' or '#' (or a punctuation look-alike of them)
- * and does not mix scripts (TR39 "highly restrictive", confusables.ts). The relay
+ * that does not start with '-', '/', '@' or '#' (or a punctuation look-alike of them),
+ * hides nothing (invisibleProblem: no invisible characters, at most
+ * MAX_MARKS_PER_CHAR stacked marks) and does not mix scripts (TR39 "highly
+ * restrictive", confusables.ts). The relay
  * applies it to Register; `init` and the chat's name prompt say it before asking.
  */
 export function newPseudonymProblem(name: string): string | null {
@@ -71,7 +76,62 @@ export function newPseudonymProblem(name: string): string | null {
     PUNCTUATION_OR_SYMBOL.test(head) ? skeleton(head).charAt(0) : head,
   );
   if (leading !== undefined) return leading;
-  return mixedScriptProblem(name);
+  return invisibleProblem(name) ?? mixedScriptProblem(name);
+}
+
+/**
+ * U+FE0F, the one variation selector a new name may hold: right after a pictograph
+ * ('❤️'), where it is not invisible but asks for the emoji form of the picture. Anywhere
+ * else ('alice' + U+FE0F) it draws nothing. blindKey drops it, so 'bob❤️' and 'bob❤'
+ * are one name.
+ */
+const EMOJI_PRESENTATION = '\ufe0f';
+const PICTOGRAPH = /^\p{Extended_Pictographic}$/u;
+
+/** Nonspacing and enclosing marks: the ones that stack on a letter without taking room of their own. */
+const STACKING_MARK = /^[\p{Mn}\p{Me}]$/u;
+
+/**
+ * Nonspacing or enclosing marks one character may carry in a new name (NFD, so 'ễ'
+ * counts two whether typed precomposed or not). Three: Vietnamese needs two ('ệ'),
+ * Tibetan three ('སྒྲོ' in སྒྲོལ་མ, Drolma), Hebrew with points three. Spacing marks
+ * (\p{Mc}: Devanagari 'ि', Burmese 'ေ') take room of their own and are not counted.
+ */
+export const MAX_MARKS_PER_CHAR = 3;
+
+/**
+ * Why a name holds something a reader cannot see or count, or null (new names only):
+ * an invisible character (INVISIBLE, but for U+FE0F after a pictograph), a combining mark with no letter before it, the
+ * same mark twice on one character (it draws over itself), or more than
+ * MAX_MARKS_PER_CHAR stacked marks on one. The wire rule (pseudonymProblem) stays as
+ * it was, so a name registered before still decodes and its holder keeps it.
+ */
+export function invisibleProblem(name: string): string | null {
+  let previous = '';
+  for (const c of name) {
+    if (INVISIBLE.test(c) && !(c === EMOJI_PRESENTATION && PICTOGRAPH.test(previous))) {
+      return `contains the invisible character ${codePointLabel(c)}`;
+    }
+    previous = c;
+  }
+  let stacked = 0;
+  let seen = new Set<string>();
+  let base: string | null = null;
+  for (const c of name.normalize('NFD')) {
+    if (!ANY_MARK.test(c)) {
+      base = c;
+      stacked = 0;
+      seen = new Set();
+      continue;
+    }
+    if (base === null) return `starts with the combining mark ${codePointLabel(c)}`;
+    if (seen.has(c)) return `repeats the mark ${codePointLabel(c)} on one character`;
+    seen.add(c);
+    if (STACKING_MARK.test(c) && ++stacked > MAX_MARKS_PER_CHAR) {
+      return `stacks more than ${MAX_MARKS_PER_CHAR} marks on ${codePointLabel(base)}`;
+    }
+  }
+  return null;
 }
 
 /** What a user typed, in the form the relay stores: NFKC. */
@@ -99,7 +159,7 @@ export function pseudonymKey(name: string): string {
  * confusables.ts for how the case fold and the skeleton are ordered. An index
  * key, not a display form ('alice' keys as 'allce').
  */
-export { lookalikeKey, separatorBlindKey };
+export { blindKey, lookalikeKey };
 
 /**
  * C0, DEL and C1 controls, the Arabic letter mark and other bidi marks,

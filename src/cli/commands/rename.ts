@@ -10,13 +10,13 @@
  */
 import type { Command } from 'commander';
 import {
+  blindKey,
   formatRelayAddress,
   lookalikeKey,
   newPseudonymProblem,
   normalizePseudonym,
   pinnedRelayId,
   readConfig,
-  separatorBlindKey,
   updateConfig,
 } from '../../peer/index.js';
 import { isNatterError } from '../../util/errors.js';
@@ -136,13 +136,11 @@ export async function claimName(ctx: CliContext, name: string, waitMs: number): 
 
 /**
  * Whether the relay gave the old name back: not when the new one is the same name in
- * another case or a look-alike of it, punctuation aside (one key at the relay, still held
+ * another case or a look-alike of it, punctuation and accents aside (one key at the relay, still held
  * by this identity).
  */
 function freed(from: string | null, to: string): boolean {
   return (
-    from !== null &&
-    lookalikeKey(from) !== lookalikeKey(to) &&
-    separatorBlindKey(from) !== separatorBlindKey(to)
+    from !== null && lookalikeKey(from) !== lookalikeKey(to) && blindKey(from) !== blindKey(to)
   );
 }

@@ -27,6 +27,7 @@ import {
 } from '../../crypto/group-log.js';
 import { bytesEqual, toHex } from '../../util/bytes.js';
 import { NatterError } from '../../util/errors.js';
+import { invisibleProblem } from '../../wire/text.js';
 import type { GroupChange as WireGroupChange } from '../../wire/types.js';
 import { PeerCode, peerError } from '../errors.js';
 import type { Requests } from '../link/requests.js';
@@ -274,10 +275,13 @@ export class Membership {
 
   private checkName(name: string): void {
     // '#team' is how a group is shown and named on the command line; a name of my choosing
-    // that starts with one would read as '##team' (the wire check stays as it was).
+    // that starts with one would read as '##team'. Nor may it hide characters ('team' +
+    // U+FE0F beside 'team'), as a pseudonym may not. The wire check stays as it was, so
+    // groups named before still load.
     const problem =
       groupNameProblem(name) ??
-      (name.startsWith('#') ? "starts with '#', which is how a group is shown" : null);
+      (name.startsWith('#') ? "starts with '#', which is how a group is shown" : null) ??
+      invisibleProblem(name);
     if (problem !== null) throw peerError(PeerCode.BadGroupName, `group: the name ${problem}`);
   }
 }

@@ -176,6 +176,9 @@ describe('cli: the profile settings', () => {
       assert.equal((await config('a')).pseudonym, 'alice');
       assert.equal((await as('a', ['send', '--to', 'bob', 'still me'])).code, 0);
       assert.equal((await as('a', ['rename', 'bad name'])).code, 2);
+      const hidden = await as('a', ['rename', 'bob\u034f']);
+      assert.equal(hidden.code, 2, 'refused before the relay is asked');
+      assert.match(hidden.stderr, /invisible character U\+034F/);
     });
 
     it("refuses 'bob.' and other spellings of a taken 'bob' that differ only by punctuation", async () => {

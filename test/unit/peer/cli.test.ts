@@ -201,7 +201,14 @@ describe('cli: arguments and exit codes', () => {
       '--json',
     ]);
     assert.equal((JSON.parse(ok.stdout) as { pseudonym: string }).pseudonym, 'alice');
-    for (const bad of ['two words', 'x'.repeat(33), 'evil\u202egnp', 'zero\u200bwidth']) {
+    for (const bad of [
+      'two words',
+      'x'.repeat(33),
+      'evil\u202egnp',
+      'zero\u200bwidth',
+      'alice\ufe0f',
+      'alice\u{e0100}',
+    ]) {
       const r = await runCli(['init', '--name', bad, '--profile', join(dir, 'b')]);
       assert.equal(r.code, 1, bad);
       assert.equal(errorCode(r.stderr), 'E_BAD_PSEUDONYM');

@@ -120,7 +120,7 @@ describe('profile: where a user’s keys and state live', () => {
 
   it('refuses a name that may not be registered, before writing anything', async () => {
     const dir = join(await makeTempDir(), 'p');
-    for (const bad of ['', 'has space', '-bob', '@bob']) {
+    for (const bad of ['', 'has space', '-bob', '@bob', 'alice\ufe0f', 'bob\u034f', 'x\u115f']) {
       await assert.rejects(createIdentity({ profileDir: dir, pseudonym: bad }), (e) =>
         isNatterError(e, 'E_BAD_PSEUDONYM'),
       );

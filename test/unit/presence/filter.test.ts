@@ -55,6 +55,25 @@ describe('presence filter', () => {
     assert.equal(filter.stats().oversize, 1);
   });
 
+  it('drops as malformed a signed heartbeat whose name hides an invisible character or stacked marks, before verifying it', () => {
+    const { filter, calls } = spiedFilter();
+    for (const name of [
+      'alice\ufe0f',
+      'bob\u034f',
+      'alice\u{e0100}',
+      'x\u115f',
+      'x\u0300\u0301\u0302\u0303',
+    ]) {
+      const impostor = makePeer(name);
+      const result = filter.accept(datagramOf(impostor, presence(impostor, 1)), SRC, PORT);
+      assert.equal(reasonOf(result), 'malformed', JSON.stringify(name));
+    }
+    assert.equal(calls.verify, 0);
+    assert.equal(filter.stats().malformed, 5);
+    const nguyen = makePeer('Nguyễn');
+    assert.ok(filter.accept(datagramOf(nguyen, presence(nguyen, 1)), SRC, PORT).ok);
+  });
+
   it('drops garbage as malformed', () => {
     const { filter, calls } = spiedFilter();
     const garbage = new Uint8Array(300).map((_, i) => (i * 37 + 11) & 0xff);

@@ -9,13 +9,13 @@ import {
 } from '../../../src/wire/confusables.js';
 import { MAX_PSEUDONYM_CHARS } from '../../../src/wire/limits.js';
 import {
+  blindKey,
   isSafeLine,
   lookalikeKey,
   newPseudonymProblem,
   normalizePseudonym,
   pseudonymKey,
   pseudonymProblem,
-  separatorBlindKey,
 } from '../../../src/wire/text.js';
 
 /** Names no frame may carry: refused by pseudonymProblem, and so by newPseudonymProblem too. */
@@ -344,7 +344,7 @@ describe('wire/text', () => {
     });
   });
 
-  describe('separatorBlindKey (look-alikes once punctuation is ignored)', () => {
+  describe('blindKey (look-alikes once punctuation is ignored)', () => {
     const same: Array<[string, string]> = [
       ['bob.', 'bob'],
       ['bob_', 'bob'],
@@ -364,7 +364,7 @@ describe('wire/text', () => {
     ];
     for (const [a, b] of same) {
       it(`gives '${a}' and '${b}' one key`, () => {
-        assert.equal(separatorBlindKey(a), separatorBlindKey(b));
+        assert.equal(blindKey(a), blindKey(b));
       });
     }
 
@@ -377,13 +377,13 @@ describe('wire/text', () => {
     ];
     for (const [what, a, b] of apart) {
       it(`keeps '${a}' and '${b}' apart: ${what}`, () => {
-        assert.notEqual(separatorBlindKey(a), separatorBlindKey(b));
+        assert.notEqual(blindKey(a), blindKey(b));
       });
     }
 
     it('keys a name of punctuation only as itself, so such names do not all collide', () => {
-      assert.equal(separatorBlindKey('...'), lookalikeKey('...'));
-      assert.notEqual(separatorBlindKey('...'), separatorBlindKey('!!!'));
+      assert.equal(blindKey('...'), lookalikeKey('...'));
+      assert.notEqual(blindKey('...'), blindKey('!!!'));
     });
 
     it('collides wherever lookalikeKey does, for names without punctuation', () => {
@@ -393,9 +393,9 @@ describe('wire/text', () => {
           fc.stringMatching(/^[a-zA-Z0-9]{1,12}$/),
           (a, b) => {
             if (lookalikeKey(a) === lookalikeKey(b)) {
-              assert.equal(separatorBlindKey(a), separatorBlindKey(b));
+              assert.equal(blindKey(a), blindKey(b));
             }
-            assert.equal(separatorBlindKey(a), lookalikeKey(a));
+            assert.equal(blindKey(a), lookalikeKey(a));
           },
         ),
       );

@@ -429,6 +429,14 @@ describe('groups in the client core', () => {
       alice.groups.create('#ops', []),
       (e) => isNatterError(e, 'E_BAD_GROUP_NAME') && /starts with '#'/.test(e.message),
     );
+    // Nothing hidden in a group name either: 'team' + U+FE0F would pass for 'team'.
+    await assert.rejects(
+      alice.groups.create('ops\ufe0f', []),
+      (e) => isNatterError(e, 'E_BAD_GROUP_NAME') && /invisible character U\+FE0F/.test(e.message),
+    );
+    await assert.rejects(alice.groups.rename(a.groupId, 'team\u034f'), (e) =>
+      isNatterError(e, 'E_BAD_GROUP_NAME'),
+    );
     await assert.rejects(alice.groups.about(a.conversation, 'remove', 'carol'), (e) =>
       isNatterError(e, 'E_NOT_GROUP_MEMBER'),
     );
