@@ -4,6 +4,8 @@
  * profile was away can be replaced here, by prompt, instead of leaving the
  * profile unusable (issue 13; `natter rename` does the same from a script).
  */
+
+import { rm } from 'node:fs/promises';
 import {
   type NatterClient,
   newPseudonymProblem,
@@ -14,9 +16,11 @@ import {
 } from '../peer/index.js';
 import { ask, type PromptIo } from '../peer/ui/index.js';
 import { isNatterError } from '../util/errors.js';
+import { createIdentity } from './commands/init.js';
 import { FAIL_FAST_MS } from './connect.js';
 import { CliContext, type OpenClientOptions } from './context.js';
 import { sanitize, takenWhy } from './format.js';
+import type { PresenceFlags } from './presence.js';
 import { statusLine } from './status-line.js';
 
 /**
@@ -24,6 +28,8 @@ import { statusLine } from './status-line.js';
  * anyway (and keeps trying there): long enough for a relay on the LAN to answer.
  */
 export const EXISTING_CONNECT_MS = 2_000;
+/** First run: how long registering the new name may take before the screen opens anyway. */
+export const FIRST_CONNECT_MS = 10_000;
 
 /** The chat prompt's line after the relay refused `name` (takenWhy). */
 export function takenNotice(name: string, relayMessage: string): string {
@@ -113,5 +119,53 @@ export async function connectOrRename(
       });
     }
     return client;
+  }
+}
+
+/**
+ * First run: creates the identity from prompted answers and registers the name, so
+ * a taken name can be chosen again here rather than found out later. The passphrase
+ * is asked once, after the first name (the relay checks a name only in a Register,
+ * which needs the key it seals), and kept for the next name. Nothing is announced
+ * on the LAN until the relay accepts the name (ClientPresenceOptions.self.claimed).
+ * An unreachable relay is not an error: the screen opens and keeps trying.
+ */
+export async function firstRun(
+  holder: { ctx: CliContext },
+  io: PromptIo,
+  announce: PresenceFlags,
+): Promise<NatterClient> {
+  io.output.write(`Welcome to natter. A new identity will be created in ${holder.ctx.paths.dir}\n`);
+  let name = await askName(io);
+  const passphrase = await askNewPassphrase(io);
+  for (;;) {
+    const ctx = holder.ctx;
+    await createIdentity(ctx, name, passphrase);
+    ctx.typed = passphrase;
+    const client = await ctx.openClient({ connect: true, announce });
+    trackEarly(client);
+    const registering = statusLine(io.output, 'registering…');
+    try {
+      await client.connect({ timeoutMs: FIRST_CONNECT_MS }).finally(registering);
+      return client;
+    } catch (err) {
+      // Not reachable now: the screen opens anyway and keeps trying.
+      if (isNatterError(err, 'E_RELAY_TIMEOUT') || isNatterError(err, 'E_NO_RELAY')) return client;
+      if (!isNatterError(err, 'E_PSEUDONYM_TAKEN')) throw err;
+      await ctx.dispose();
+      await rm(ctx.paths.identity, { force: true });
+      io.output.write(takenNotice(name, err.message));
+      holder.ctx = new CliContext(ctx.io, ctx.global);
+      name = await askName(io);
+    }
+  }
+}
+
+async function askNewPassphrase(io: PromptIo): Promise<string | undefined> {
+  for (;;) {
+    const first = await ask(io, 'passphrase to seal your key (empty for none): ', { hidden: true });
+    if (first === '') return undefined;
+    if ((await ask(io, 'again: ', { hidden: true })) === first) return first;
+    io.output.write('the two did not match\n');
   }
 }

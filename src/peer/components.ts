@@ -23,6 +23,7 @@ import type { OfferSink } from './files/offer-sink.js';
 import { FileTransfers, loadTransfers, type TransfersLoaded } from './files/transfers.js';
 import { Groups, type GroupsLoaded } from './groups/groups.js';
 import { Lookups } from './link/lookups.js';
+import { nameClaimed } from './link/pinning.js';
 import { Requests } from './link/requests.js';
 import { CounterWindows, markWindowsOnRename } from './messaging/counters.js';
 import { DamagedReports } from './messaging/damaged.js';
@@ -100,6 +101,7 @@ export async function openComponents(opts: OpenOptions): Promise<ClientComponent
         fingerprint: fingerprintOf(identity.signPk),
       },
       identity,
+      claimed: await nameClaimed(store, config.pseudonym, pseudonym),
       paths,
       opts,
       clock,
@@ -125,6 +127,8 @@ type Loaded = Pick<
   'me' | 'paths' | 'clock' | 'log' | 'events' | 'store' | 'contacts' | 'history' | 'outbox'
 > & {
   identity: Identity;
+  /** A relay took our name (nameClaimed): presence may announce it from the start. */
+  claimed: boolean;
   opts: OpenOptions;
   groupsLoaded: GroupsLoaded;
   filesLoaded: TransfersLoaded;
@@ -149,7 +153,7 @@ function build(l: Loaded): ClientComponents {
     logger: log,
   });
   const presence = new ClientPresence({
-    self: { identity: l.identity, pseudonym: me.pseudonym },
+    self: { identity: l.identity, pseudonym: me.pseudonym, claimed: l.claimed },
     contacts: l.contacts,
     events,
     settings: l.opts.presence ?? false,
@@ -158,13 +162,8 @@ function build(l: Loaded): ClientComponents {
     logger: log,
   });
   const lookups = new Lookups(requests);
-  const direct = new DirectConversations({
-    contacts: l.contacts,
-    lookups,
-    keyring,
-    me,
-    logger: log,
-  });
+  const { contacts } = l;
+  const direct = new DirectConversations({ contacts, lookups, keyring, me, logger: log });
   const sender = new OutboxSender({ ...l, direct, link, clock, logger: log });
   const receipts = new Receipts({ ...l, sender, clock });
   const damaged = new DamagedReports(store);
@@ -240,6 +239,7 @@ function build(l: Loaded): ClientComponents {
   // The identity's secret keys stay with the parts that use them (link, keyring, groups).
   const {
     identity: _identity,
+    claimed: _claimed,
     opts: _opts,
     groupsLoaded: _groups,
     filesLoaded: _files,

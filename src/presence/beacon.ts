@@ -48,6 +48,11 @@ export interface BeaconOptions extends LinkOptions {
   pseudonym?: string;
   /** Send HELLO, heartbeats and BYE, and answer HELLO/QUERY. Default: true when identity is given. */
   announce?: boolean;
+  /**
+   * Announcing, but silent (an anonymous QUERY, nothing else) until release(): a
+   * name not yet accepted by a relay is not claimed on the LAN. Default false.
+   */
+  held?: boolean;
   /** Initial status. Default 'online'. */
   status?: Status;
   /** Initial status text. Default ''. */
@@ -87,6 +92,7 @@ export class Beacon extends TypedEmitter<BeaconEvents> {
   private status: Status;
   private statusText: string;
   private expiryTimer: Timer | null = null;
+  private held: boolean;
 
   constructor(options: BeaconOptions = {}) {
     super();
@@ -117,6 +123,7 @@ export class Beacon extends TypedEmitter<BeaconEvents> {
       this.card = null;
       this.signSk = null;
     }
+    this.held = options.held === true;
     this.status = options.status ?? 'online';
     this.statusText = checkStatusText(options.statusText ?? '');
     this.roster =
@@ -134,6 +141,13 @@ export class Beacon extends TypedEmitter<BeaconEvents> {
     return this.link.start();
   }
 
+  /** Ends a hold (BeaconOptions.held): HELLO now if running, then as any announcing beacon. */
+  async release(): Promise<void> {
+    if (!this.held) return;
+    this.held = false;
+    if (this.link.running) await this.announce('hello');
+  }
+
   /**
    * Sends BYE (unless `bye: false`, which tests use to simulate a crash) and
    * closes the sockets. Idempotent; a stopped beacon cannot be restarted.
@@ -142,7 +156,8 @@ export class Beacon extends TypedEmitter<BeaconEvents> {
     return this.link.stop(async () => {
       if (this.expiryTimer) this.clock.clearTimeout(this.expiryTimer);
       this.expiryTimer = null;
-      if (options.bye !== false && this.card) await this.link.broadcast(() => this.signed('bye'));
+      if (options.bye !== false && this.announcing)
+        await this.link.broadcast(() => this.signed('bye'));
     });
   }
 
@@ -180,14 +195,19 @@ export class Beacon extends TypedEmitter<BeaconEvents> {
     const p = { kind: 'query' as const, seq: this.seq.next(now), timestampMs: now, queryNonce };
     // Announcing peers sign their query; a listener's is anonymous (see filter.ts).
     await this.link.broadcast(() =>
-      this.card && this.signSk
+      this.announcing && this.card && this.signSk
         ? signPresence({ ...p, card: this.card }, this.signSk)
         : anonymousQuery({ ...p, card: null }),
     );
   }
 
+  /** We send our card: we have one and are not held. */
+  private get announcing(): boolean {
+    return this.card !== null && !this.held;
+  }
+
   private async announce(kind: 'heartbeat' | 'hello'): Promise<void> {
-    if (this.card) await this.link.broadcast(() => this.signed(kind));
+    if (this.announcing) await this.link.broadcast(() => this.signed(kind));
   }
 
   private signed(kind: 'heartbeat' | 'hello' | 'bye'): Uint8Array {
@@ -207,13 +227,14 @@ export class Beacon extends TypedEmitter<BeaconEvents> {
       case 'bye':
         if (toHex(p.card.userId) === this.selfId) return;
         this.apply(this.roster.seen(p, d.address, now));
-        if (p.kind === 'hello' && this.card) this.link.reply(d, () => this.signed('heartbeat'));
+        if (p.kind === 'hello' && this.announcing)
+          this.link.reply(d, () => this.signed('heartbeat'));
         return;
       case 'query': {
         const own = p.card
           ? toHex(p.card.userId) === this.selfId
           : this.ownQueries.has(toHex(p.queryNonce));
-        if (!own && this.card) this.link.reply(d, () => this.signed('heartbeat'));
+        if (!own && this.announcing) this.link.reply(d, () => this.signed('heartbeat'));
         return;
       }
       case 'relay': {

@@ -8,7 +8,7 @@
  * src/peer/ui/settings.ts and docs/chat.md) and ui-state.json (the conversation
  * list and unread counts, rewritten as they change).
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import {
@@ -31,22 +31,14 @@ import {
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { describeError, isNatterError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
-import {
-  askName,
-  connectOrRename,
-  earlyEvents,
-  takenNotice,
-  trackEarly,
-} from '../chat-register.js';
+import { connectOrRename, earlyEvents, firstRun } from '../chat-register.js';
 import { CliContext } from '../context.js';
 import { CliCode, cliError } from '../errors.js';
 import { exists } from '../io.js';
 import { localFiles } from '../local-files.js';
 import type { WithContext } from '../main.js';
 import { addPresenceOptions, type PresenceFlags } from '../presence.js';
-import { statusLine } from '../status-line.js';
 import { refuseIfRunning } from '../via-control.js';
-import { createIdentity } from './init.js';
 
 interface ChatOptions extends PresenceFlags {
   autoAway?: number;
@@ -54,8 +46,6 @@ interface ChatOptions extends PresenceFlags {
   notify?: UiSettings['desktopNotifications'];
 }
 
-/** First run: how long registering the new name may take before the screen opens anyway. */
-const FIRST_CONNECT_MS = 10_000;
 /** Wrong passphrases before giving up. */
 const PASSPHRASE_ATTEMPTS = 3;
 /** Conversations remembered in ui-state.json. */
@@ -164,50 +154,6 @@ async function unlock(
       if (!isNatterError(err, 'E_BAD_PASSPHRASE') || attempt >= PASSPHRASE_ATTEMPTS) throw err;
       io.output.write('wrong passphrase, try again\n');
     }
-  }
-}
-
-/**
- * Creates the identity from prompted answers and registers the name, so a taken
- * name can be chosen again here rather than found out later. An unreachable
- * relay is not an error: the screen opens and keeps trying.
- */
-async function firstRun(
-  holder: { ctx: CliContext },
-  io: PromptIo,
-  announce: PresenceFlags,
-): Promise<NatterClient> {
-  io.output.write(`Welcome to natter. A new identity will be created in ${holder.ctx.paths.dir}\n`);
-  for (;;) {
-    const ctx = holder.ctx;
-    const name = await askName(io);
-    const passphrase = await askNewPassphrase(io);
-    await createIdentity(ctx, name, passphrase);
-    ctx.typed = passphrase;
-    const client = await ctx.openClient({ connect: true, announce });
-    trackEarly(client);
-    const registering = statusLine(io.output, 'registering…');
-    try {
-      await client.connect({ timeoutMs: FIRST_CONNECT_MS }).finally(registering);
-      return client;
-    } catch (err) {
-      // Not reachable now: the screen opens anyway and keeps trying.
-      if (isNatterError(err, 'E_RELAY_TIMEOUT') || isNatterError(err, 'E_NO_RELAY')) return client;
-      if (!isNatterError(err, 'E_PSEUDONYM_TAKEN')) throw err;
-      await ctx.dispose();
-      await rm(ctx.paths.identity, { force: true });
-      io.output.write(takenNotice(name, err.message));
-      holder.ctx = new CliContext(ctx.io, ctx.global);
-    }
-  }
-}
-
-async function askNewPassphrase(io: PromptIo): Promise<string | undefined> {
-  for (;;) {
-    const first = await ask(io, 'passphrase to seal your key (empty for none): ', { hidden: true });
-    if (first === '') return undefined;
-    if ((await ask(io, 'again: ', { hidden: true })) === first) return first;
-    io.output.write('the two did not match\n');
   }
 }
 

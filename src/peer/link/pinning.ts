@@ -42,7 +42,23 @@ export interface RelayPinningOptions {
 }
 
 /** Set once a relay has accepted our Register: from then on we Login there. */
-const registeredKey = (relayId: Uint8Array) => `${PREFIX.meta}registered!${toHex(relayId)}`;
+const REGISTERED = `${PREFIX.meta}registered!`;
+const registeredKey = (relayId: Uint8Array) => `${REGISTERED}${toHex(relayId)}`;
+
+/**
+ * Whether a relay has accepted `pseudonym` for this profile: it is the saved name
+ * (not a rename) and the profile registered somewhere. Presence holds its
+ * announcement until then (ClientPresenceOptions.self.claimed).
+ */
+export async function nameClaimed(
+  store: PeerStore,
+  saved: string | undefined,
+  pseudonym: string,
+): Promise<boolean> {
+  if (saved !== pseudonym) return false;
+  for await (const _ of store.scan(REGISTERED, { limit: 1 })) return true;
+  return false;
+}
 
 export class RelayPinning implements RelayPolicy {
   private relayId: Uint8Array | null = null;

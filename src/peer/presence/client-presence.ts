@@ -1,17 +1,16 @@
 /**
  * The client's presence (DESIGN.md §5, issue 3), composed into NatterClient.
  *
- * One roster, two feeds: the LAN beacon (signed UDP heartbeats, which the
- * beacon verifies before they reach the roster) and the relay's RosterUpdate
- * frames (whose cards and signed statuses relay-feed.ts checks). Our own status goes to the relay signed
- * the same way, with a seq from our clock. Pseudonyms of contacts are pinned to
- * their contact keys, and our own to ours, so a heartbeat claiming a known name
- * with another key is a conflict, never that user. Roster changes become the
- * core's 'roster:change' and 'roster:conflict' events; relay beacons become
- * 'relay:discovered'.
+ * One roster, two feeds: the LAN beacon (signed UDP heartbeats, which the beacon
+ * verifies before they reach the roster) and the relay's RosterUpdate frames (whose
+ * cards and signed statuses relay-feed.ts checks). Our own status goes to the relay
+ * signed the same way, with a seq from our clock. Pseudonyms of contacts are pinned
+ * to their contact keys, and our own to ours, so a heartbeat claiming a known name
+ * with another key is a conflict, never that user. Roster changes become the core's
+ * 'roster:change' and 'roster:conflict' events; relay beacons 'relay:discovered'.
  *
- * Without an identity (`self`) this is a listener, as `natter who` uses: it
- * hears and queries but never announces.
+ * Without an identity (`self`) this is a listener (`natter who`): it hears and
+ * queries but never announces.
  */
 import type { Identity } from '../../crypto/keys.js';
 import { signStatus } from '../../crypto/status.js';
@@ -39,8 +38,11 @@ export type { DiscoveredRelay, DiscoveryResult, RelayQuery } from './discovery.j
 export type { PresenceOptions } from './options.js';
 
 export interface ClientPresenceOptions {
-  /** Who we are. Absent for a listener, which never announces. */
-  self?: { identity: Identity; pseudonym: string };
+  /**
+   * Who we are; a listener has none. `claimed` false (default true): no relay took this
+   * name yet (first run, rename), so the LAN hears it only once a session is ready.
+   */
+  self?: { identity: Identity; pseudonym: string; claimed?: boolean };
   contacts: ContactLookup;
   events: PeerEvents;
   /** false: no UDP at all (the relay's roster still feeds online()). */
@@ -147,9 +149,8 @@ export class ClientPresence {
 
   /** Everyone listed, sorted by pseudonym (case-insensitively). */
   online(): OnlinePeer[] {
-    return this.roster
-      .list()
-      .map((item) => toOnlinePeer(item, this.o.contacts.get(item.pseudonym)));
+    const contacts = this.o.contacts;
+    return this.roster.list().map((item) => toOnlinePeer(item, contacts.get(item.pseudonym)));
   }
 
   /** Our status as announced now. */
@@ -173,6 +174,7 @@ export class ClientPresence {
    * otherwise outdate, with a newer seq, the status the chat signed.
    */
   onRelayReady(): void {
+    this.beacon?.release().catch((err: unknown) => this.log.warn('presence', describeError(err)));
     if (this.status === 'online' && this.statusText === '') return;
     this.statusToRelay();
   }
@@ -238,6 +240,7 @@ export class ClientPresence {
         : {
             identity: self.identity,
             pseudonym: self.pseudonym,
+            held: self.claimed === false,
             status: this.status,
             statusText: this.statusText,
           }),

@@ -116,6 +116,34 @@ describe('presence beacon (in-memory LAN, injected clock)', () => {
     assert.equal(last?.type === 'leave' && last.reason, 'bye');
   });
 
+  it('held, says nothing that names it (no HELLO, answer, heartbeat, status or BYE) until released, then HELLO', async () => {
+    const { beacon: alice, changes } = await beacon('alice', '10.0.0.1');
+    const { beacon: carol } = await beacon('carol', '10.0.0.2', { held: true });
+    await beacon('bob', '10.0.0.3');
+    await carol.setStatus('away');
+    clock.advance(INTERVAL);
+    await flush();
+    assert.deepEqual(names(alice), ['bob']);
+    // Held, it still hears: its anonymous QUERY was answered.
+    assert.deepEqual(names(carol), ['alice', 'bob']);
+    await carol.release();
+    await flush();
+    assert.deepEqual(names(alice), ['bob', 'carol']);
+    assert.deepEqual(
+      changes.map((c) => c.type),
+      ['join', 'join'],
+    );
+  });
+
+  it('held and stopped, sends no BYE', async () => {
+    const { beacon: alice } = await beacon('alice', '10.0.0.1');
+    const { beacon: carol } = await beacon('carol', '10.0.0.2', { held: true });
+    const before = alice.stats().filter.accepted;
+    await carol.stop();
+    await flush();
+    assert.equal(alice.stats().filter.accepted, before);
+  });
+
   it('announces a status change at once', async () => {
     const { beacon: alice, changes } = await beacon('alice', '10.0.0.1');
     const { beacon: bob } = await beacon('bob', '10.0.0.2');
