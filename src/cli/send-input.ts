@@ -59,6 +59,35 @@ export function sendTarget(opts: SendInputOptions): Target {
 }
 
 /**
+ * Words after TEXT (`send --to bob hello world`, `send bob hi`): bad usage that shows the
+ * command with the message quoted (the seventeenth sitting's newcomer trial met commander's
+ * "too many arguments" with no hint). Without --to or --group the first word is taken as
+ * the name, as `send bob hi` means it.
+ */
+export function oneText(args: readonly string[], opts: SendInputOptions): void {
+  if (args.length <= 1) return;
+  const guessed = opts.to === undefined && opts.group === undefined;
+  const target =
+    opts.group !== undefined
+      ? `--group ${shellWord(opts.group)}`
+      : `--to ${shellWord(guessed ? (args[0] ?? '') : (opts.to ?? ''))}`;
+  const words = (guessed ? args.slice(1) : args).join(' ');
+  throw new UsageError(
+    `send: the message is one argument: quote it, as in natter send ${sanitize(target)} ${sanitize(shellQuoted(words))}`,
+  );
+}
+
+/** A word as a shell takes it back: bare when plain, else quoted. */
+function shellWord(word: string): string {
+  return /^[\w@#.,:+=%/-]+$/u.test(word) ? word : shellQuoted(word);
+}
+
+/** Double quotes where they keep the text as it is, else single quotes (the POSIX '\'' escape). */
+function shellQuoted(text: string): string {
+  return /["$`\\!]/.test(text) ? `'${text.replaceAll("'", "'\\''")}'` : `"${text}"`;
+}
+
+/**
  * The messages to send, each within MAX_TEXT_BYTES. With --each-line every line of
  * stdin is one message and empty lines are skipped (a trailing newline, blank
  * separators); E_TOO_LARGE names the lines over the limit.

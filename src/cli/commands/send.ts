@@ -29,7 +29,7 @@ export const OTHERS_GRACE_MS = 2_000;
 const OTHERS_QUEUED = `earlier messages stay queued and will be sent the next time natter connects; ${OUTBOX_HINT}`;
 
 import { knownGroup } from '../group-target.js';
-import { messagesFrom, type SendInputOptions, sendTarget } from '../send-input.js';
+import { messagesFrom, oneText, type SendInputOptions, sendTarget } from '../send-input.js';
 import { printStates, report } from '../send-report.js';
 import { tellGroupChanges } from './group.js';
 import { sendThroughRunning } from './send-via.js';
@@ -54,9 +54,12 @@ export function addSendCommand(program: Command, withContext: WithContext): void
     )
     .option('--wait <ms>', WAIT_HELP, parseMs, 30_000)
     .option('--json', 'print {msgId, state, reason} for each message as JSON lines')
+    // Words past TEXT are said by oneText, with the quoting that was meant.
+    .allowExcessArguments()
     .action(
-      withContext(async (ctx, text: string | undefined, opts: SendOptions) => {
+      withContext(async (ctx, text: string | undefined, opts: SendOptions, command: Command) => {
         // All of it checked before anything is queued: a bad line queues nothing.
+        oneText(command.args, opts);
         const target = sendTarget(opts);
         const texts = await messagesFrom(text, opts, () => readAll(ctx.io.stdin));
         // Beside a running client on this profile, it sends them (issue 13).
