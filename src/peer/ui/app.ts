@@ -96,6 +96,7 @@ export class ChatApp implements CommandHost {
   /** Subscribes to the core, restores the last session's list, draws, then connects. */
   async start(): Promise<void> {
     const { core, state, term } = this.parts;
+    state.starting = true;
     this.unsubscribe = [
       ...wireEvents(this.parts),
       ...wireGroupEvents(this.parts),
@@ -120,7 +121,10 @@ export class ChatApp implements CommandHost {
     loadOffers(this.parts);
     // Answers to my uploads that came while no chat ran (after loadOffers: its progress).
     for (const r of await core.takeFileReplies()) showReply(this.parts, r);
-    if (state.activeId === null && opening !== null) state.activate(opening);
+    // Mail taken above came while away, in the conversation that opens too: its unread
+    // count becomes the "new messages" line, as for any conversation opened.
+    if (opening !== null) state.activate(opening);
+    state.starting = false;
     if (this.options.store?.reachable === false) showStore(this.parts, this.options.store);
     // Nothing was drawn until now (events meanwhile only changed the state): the first
     // screen already shows the conversation chosen, which no later step switches.

@@ -71,6 +71,8 @@ export class ChatState extends People {
   /** What /close took off the list, kept off it at the next start (closed.ts). */
   readonly closed = new ClosedConversations();
   activeId: ConversationId | null = null;
+  /** ChatApp.start before the first draw: nothing is seen as it arrives. */
+  starting = false;
   panel: Panel | null = null;
   /** The notice line; a sticky one stays until Esc or the next (notice.ts). */
   notice: { text: string; kind: NoteKind; sticky?: boolean } | null = null;
@@ -199,7 +201,7 @@ export class ChatState extends People {
 
   /** True when new messages in `id` are seen as they arrive. */
   isOnScreen(id: string): boolean {
-    return this.activeId === id && this.panel === null;
+    return !this.starting && this.activeId === id && this.panel === null;
   }
 
   /** A message arrived: counts it as unread unless its conversation is on screen. */
