@@ -81,7 +81,10 @@ export class RosterEntries implements ListedUsers {
       return [{ type: 'join', item: snapshot(id, created) }];
     }
     const visible = mergeClaim(entry, claim, now);
-    if (expiresAtMs !== null) entry.expiresAtMs = expiresAtMs;
+    if (expiresAtMs !== null) {
+      entry.expiresAtMs = expiresAtMs;
+      entry.saidBye = false;
+    }
     return visible ? [{ type: 'update', item: snapshot(id, entry) }] : [];
   }
 
@@ -89,9 +92,12 @@ export class RosterEntries implements ListedUsers {
   dropSource(id: string, source: RosterSource, reason: LeaveReason): RosterChange[] {
     const entry = this.items.get(id);
     if (entry === undefined || !entry.sources.has(source)) return [];
-    if (removeSource(entry, source)) return [{ type: 'update', item: snapshot(id, entry) }];
+    if (removeSource(entry, source)) {
+      if (reason === 'bye') entry.saidBye = true;
+      return [{ type: 'update', item: snapshot(id, entry) }];
+    }
     this.items.delete(id);
-    return [{ type: 'leave', item: snapshot(id, entry), reason }];
+    return [{ type: 'leave', item: snapshot(id, entry), reason: leaveReason(entry, reason) }];
   }
 
   /** Removes a user that `source` has from every source at once. */
@@ -100,7 +106,7 @@ export class RosterEntries implements ListedUsers {
     if (entry === undefined || !entry.sources.has(source)) return [];
     this.items.delete(id);
     // The snapshot keeps the sources it had, so a UI can tell what was cut short.
-    return [{ type: 'leave', item: snapshot(id, entry), reason }];
+    return [{ type: 'leave', item: snapshot(id, entry), reason: leaveReason(entry, reason) }];
   }
 
   /** Removes LAN sources whose deadline has passed; other sources never expire by time. */
@@ -124,6 +130,11 @@ export class RosterEntries implements ListedUsers {
     }
     return min;
   }
+}
+
+/** The relay's drop of a user whose BYE came first is their logout (Entry.saidBye). */
+function leaveReason(entry: Entry, reason: LeaveReason): LeaveReason {
+  return reason === 'relay-gone' && entry.saidBye === true ? 'bye' : reason;
 }
 
 function compare(a: string, b: string): number {

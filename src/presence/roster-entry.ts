@@ -60,6 +60,11 @@ export interface Entry {
   firstSeenMs: number;
   lastSeenMs: number;
   expiresAtMs: number | null;
+  /**
+   * Their BYE came while the relay still listed them: the relay's drop that follows is
+   * that logout, and leaves as 'bye', not 'relay-gone'. Cleared when heard again on the LAN.
+   */
+  saidBye?: boolean;
 }
 
 /** An entry first seen now, from the claim's source. */

@@ -309,8 +309,22 @@ describe('presence roster', () => {
         'update',
       ]);
       assert.equal(roster.get(alice.id)?.source, 'relay');
-      assert.deepEqual(types(roster.relayGone(alice.id)), ['leave:relay-gone']);
+      // The relay's drop after her BYE is that logout (Entry.saidBye).
+      assert.deepEqual(types(roster.relayGone(alice.id)), ['leave:bye']);
       assert.equal(roster.size, 0);
+    });
+
+    it('calls the relay dropping a user whose BYE came first a bye, and one heard again since relay-gone', () => {
+      const roster = newRoster();
+      roster.relaySeen(viaRelay, T0);
+      roster.seen(presence(alice, 1), ADDR, T0);
+      roster.seen(presence(alice, 2, { kind: 'bye' }), ADDR, T0 + 1);
+      assert.deepEqual(types(roster.relayLeft(alice.id)), ['leave:bye']);
+      roster.relaySeen(viaRelay, T0 + 2);
+      roster.seen(presence(alice, 3), ADDR, T0 + 2);
+      roster.seen(presence(alice, 4, { kind: 'bye' }), ADDR, T0 + 3);
+      roster.seen(presence(alice, 5), ADDR, T0 + 4);
+      assert.deepEqual(types(roster.relayLeft(alice.id)), ['leave:relay-gone']);
     });
 
     it('keeps a LAN-expired entry listed while the relay still has it', () => {
