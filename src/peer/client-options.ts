@@ -59,11 +59,11 @@ export interface OpenOptions {
   /** Reconnect delays. Default: Backoff's (250 ms doubling to 10 s, full jitter). */
   reconnect?: BackoffOptions;
   /**
-   * Log in quietly (proto Login.quiet): the session gets mail and the roster, and
+   * Log in (or register: Register.quiet) quietly (proto Login.quiet): the session gets mail and the roster, and
    * sends, as any other, but the relay does not announce it, so others do not see
    * this user come online for a one-shot command (send, inbox, who). Default false:
-   * a client that stays (chat, inbox --follow) is announced. A first Register is
-   * announced either way.
+   * a client that stays (chat, inbox --follow) is announced. A relay from before
+   * Register.quiet announces a first Register either way.
    */
   quiet?: boolean;
   /**

@@ -83,7 +83,13 @@ export type Frame =
       /** RELAY_FEATURE_* bits (wire/limits.ts); 0 from a relay that predates them. */
       features: number;
     }
-  | { type: 'register'; card: Card; sig: Uint8Array }
+  | {
+      type: 'register';
+      card: Card;
+      sig: Uint8Array;
+      /** Not announced in the roster (a one-shot command); proto Register.quiet. */
+      quiet: boolean;
+    }
   | {
       type: 'login';
       pseudonym: string;

@@ -253,7 +253,7 @@ export class RawClient {
     const msg = authMessage(tag, challenge.relayId, challenge.challenge, this.binding, pseudonym);
     const sig = sign(id.signSk, msg);
     return mode === 'register'
-      ? { type: 'register', card: card ?? cardOf(id, pseudonym), sig }
+      ? { type: 'register', card: card ?? cardOf(id, pseudonym), sig, quiet }
       : { type: 'login', pseudonym, userId: id.signPk, sig, card: card ?? null, quiet };
   }
 

@@ -162,7 +162,7 @@ export function authFrame(
   const sig = sign(identity.signSk, authMessage(tag, ch.relayId, ch.challenge, binding, pseudonym));
   const card: Card = signCard(identity, pseudonym);
   return mode === 'register'
-    ? { type: 'register', card, sig }
+    ? { type: 'register', card, sig, quiet }
     : { type: 'login', pseudonym, userId: identity.signPk, sig, card, quiet };
 }
 

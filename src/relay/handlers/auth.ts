@@ -93,7 +93,7 @@ export function onRegister(session: Session, frame: FrameOf<'register'>): void {
     session.fail(reserved.code, reserved.message);
     return;
   }
-  void admit(session, card, reserved);
+  void admit(session, card, reserved, frame.quiet);
 }
 
 export function onLogin(session: Session, frame: FrameOf<'login'>): void {

@@ -5,16 +5,7 @@
  * checks presence, lengths, ranges and counts and copies the bytes it keeps.
  */
 
-import {
-  boundedBytes,
-  count,
-  enumValue,
-  exactBytes,
-  parse,
-  pseudonym,
-  text,
-  uint,
-} from '../check.js';
+import { boundedBytes, count, enumValue, exactBytes, parse, text, uint } from '../check.js';
 import { ProtocolCode, ProtocolError } from '../errors.js';
 import { natter as pb } from '../gen/natter.js';
 import {
@@ -33,6 +24,7 @@ import {
   SIGNATURE_BYTES,
 } from '../limits.js';
 import type { Frame, FrameOf, FrameType, RosterEntry } from '../types.js';
+import { authDecoders, authEncoders } from './auth-frames.js';
 import { decodeCard, encodeCard } from './cards.js';
 import { encodeFileChunk } from './chunk.js';
 import { encodeDeliver } from './deliver.js';
@@ -60,17 +52,7 @@ const encoders: Encoders = {
       features: f.features,
     },
   }),
-  register: (f) => ({ register: { card: encodeCard(f.card), sig: f.sig } }),
-  login: (f) => ({
-    login: {
-      pseudonym: f.pseudonym,
-      userId: f.userId,
-      sig: f.sig,
-      ...(f.card ? { card: encodeCard(f.card) } : {}),
-      // Only when set: a login that is not quiet keeps the bytes it had before the field.
-      ...(f.quiet ? { quiet: true } : {}),
-    },
-  }),
+  ...authEncoders,
   ready: (f) => ({
     ready: { card: encodeCard(f.card), pending: f.pending, serverTimeMs: f.serverTimeMs },
   }),
@@ -187,19 +169,7 @@ const decoders: Decoders = {
     relayName: text('challenge.relay_name', m.relayName, MAX_RELAY_NAME_CHARS),
     features: uint('challenge.features', m.features, 0xffff_ffff),
   }),
-  register: (m) => ({
-    type: 'register',
-    card: decodeCard('register.card', m.card),
-    sig: exactBytes('register.sig', m.sig, SIGNATURE_BYTES),
-  }),
-  login: (m) => ({
-    type: 'login',
-    pseudonym: pseudonym('login.pseudonym', m.pseudonym),
-    userId: exactBytes('login.user_id', m.userId, KEY_BYTES),
-    sig: exactBytes('login.sig', m.sig, SIGNATURE_BYTES),
-    card: m.card ? decodeCard('login.card', m.card) : null,
-    quiet: m.quiet === true,
-  }),
+  ...authDecoders,
   ready: (m) => ({
     type: 'ready',
     card: decodeCard('ready.card', m.card),

@@ -594,6 +594,9 @@ export namespace natter {
         /** Register sig. */
         sig: Uint8Array;
 
+        /** Register quiet. */
+        quiet: boolean;
+
         /**
          * Encodes the specified Register message. Does not implicitly {@link natter.Register.verify|verify} messages.
          * @param message Register message or plain object to encode
@@ -630,6 +633,9 @@ export namespace natter {
 
             /** Register sig */
             sig?: (Uint8Array|null);
+
+            /** Register quiet */
+            quiet?: (boolean|null);
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];

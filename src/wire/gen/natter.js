@@ -1489,6 +1489,7 @@ export const natter = $root.natter = (() => {
          * @typedef {Object} natter.Register.$Properties
          * @property {natter.Card.$Properties|null} [card] Register card
          * @property {Uint8Array|null} [sig] Register sig
+         * @property {boolean|null} [quiet] Register quiet
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -1537,6 +1538,14 @@ export const natter = $root.natter = (() => {
         Register.prototype.sig = $util.newBuffer([]);
 
         /**
+         * Register quiet.
+         * @member {boolean} quiet
+         * @memberof natter.Register
+         * @instance
+         */
+        Register.prototype.quiet = false;
+
+        /**
          * Encodes the specified Register message. Does not implicitly {@link natter.Register.verify|verify} messages.
          * @function encode
          * @memberof natter.Register
@@ -1556,6 +1565,8 @@ export const natter = $root.natter = (() => {
                 $root.natter.Card.encode(message.card, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
             if (message.sig != null && $Object.hasOwnProperty.call(message, "sig") && message.sig.length)
                 writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.sig);
+            if (message.quiet != null && $Object.hasOwnProperty.call(message, "quiet") && message.quiet !== false)
+                writer.uint32(/* id 3, wireType 0 =*/24).bool(message.quiet);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -1613,6 +1624,15 @@ export const natter = $root.natter = (() => {
                             message.sig = value;
                         else
                             delete message.sig;
+                        continue;
+                    }
+                case 3: {
+                        if (wireType !== 0)
+                            break;
+                        if (value = reader.bool())
+                            message.quiet = value;
+                        else
+                            delete message.quiet;
                         continue;
                     }
                 }

@@ -1,5 +1,5 @@
 /**
- * Quiet sessions (Login.quiet, issue 13): a one-shot command's session gets its
+ * Quiet sessions (Login.quiet, issue 13; Register.quiet, the seventeenth sitting): a one-shot command's session gets its
  * mail and the whole roster like any other, but the relay never announces it, so
  * others do not see its user come online and leave again; a lookup does not call
  * it online. A visible session of the same user is announced as before, and a
@@ -71,6 +71,19 @@ describe('quiet sessions at the relay (integration, loopback)', () => {
     bob.client.close();
     await bob.client.closed;
     await assert.rejects(alice.client.next(mentions('bob'), QUIET_MS), /timed out/);
+  });
+
+  it('a quiet Register (natter init) is not announced, coming or going', async () => {
+    const alice = await login('alice');
+    await alice.client.next((f) => f.type === 'roster-update' && f.full);
+    const lena = await login('lena', generateIdentity(), 'register', true);
+    await assert.rejects(alice.client.next(mentions('lena'), QUIET_MS), /timed out/);
+    lena.client.close();
+    await lena.client.closed;
+    await assert.rejects(alice.client.next(mentions('lena'), QUIET_MS), /timed out/);
+    alice.client.send({ type: 'lookup', requestId: 7, by: { pseudonym: 'lena' } });
+    const r = await alice.client.next((f) => f.type === 'lookup-result' && f.requestId === 7);
+    assert.ok(r.type === 'lookup-result' && r.card !== null, 'registered all the same');
   });
 
   it('leaves a visible session of the same user online when it goes', async () => {

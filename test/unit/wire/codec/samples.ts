@@ -122,7 +122,7 @@ export const samples: { [T in FrameType]: FrameOf<T> } = {
     relayName: 'office relay',
     features: 0,
   },
-  register: { type: 'register', card: alice, sig: bytes(64, 0x70) },
+  register: { type: 'register', card: alice, sig: bytes(64, 0x70), quiet: false },
   login: {
     type: 'login',
     pseudonym: 'alice',
