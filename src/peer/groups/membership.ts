@@ -274,10 +274,8 @@ export class Membership {
   }
 
   private checkName(name: string): void {
-    // '#team' is how a group is shown and named on the command line; a name of my choosing
-    // that starts with one would read as '##team'. Nor may it hide characters ('team' +
-    // U+FE0F beside 'team'), as a pseudonym may not. The wire check stays as it was, so
-    // groups named before still load.
+    // Not '#team' (read as '##team'), nor hidden characters ('team' + U+FE0F), as in a
+    // pseudonym; the wire check stays as it was, so groups named before still load.
     const problem =
       groupNameProblem(name) ??
       (name.startsWith('#') ? "starts with '#', which is how a group is shown" : null) ??
