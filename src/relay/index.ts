@@ -3,6 +3,6 @@ export { replicasText } from './cluster/replicas.js';
 export { mixedSchemes, parseClusterServers } from './cluster/servers.js';
 export type { RelayLimits } from './limits.js';
 export { DEFAULT_RELAY_LIMITS, DEFAULT_RELAY_PORT } from './limits.js';
-export type { RelayOptions, RunningRelay } from './server.js';
+export type { RelayOptions, RunningRelay } from './relay-options.js';
 export { startRelay } from './start.js';
 export { fsWords } from './store/open-cause.js';

@@ -12,7 +12,8 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { isNatterError } from '../util/errors.js';
 import { RelayFailureCode } from './errors.js';
-import { openRelay, type RelayOptions, type RunningRelay } from './server.js';
+import type { RelayOptions, RunningRelay } from './relay-options.js';
+import { openRelay } from './server.js';
 
 export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const before = await dataDirBefore(options.dataDir);
