@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
-import { startRelay } from '../../dist/relay/index.js';
+import { ONE_HOST_FAIR_SHARES, startRelay } from '../../dist/relay/index.js';
 
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: relay-child.mjs DATA_DIR');
@@ -28,6 +28,8 @@ const unacked = process.env.NATTER_BENCH_UNACKED;
 const relayInflight = process.env.NATTER_BENCH_RELAY_INFLIGHT;
 const relay = await startRelay({
   limits: {
+    // Every client of a benchmark comes from 127.0.0.1: that address is everyone.
+    ...ONE_HOST_FAIR_SHARES,
     ...(ackDelay ? { sendAckDelayMs: Number(ackDelay) } : {}),
     ...(holdMs ? { holdForAckMs: Number(holdMs) } : {}),
     ...(inflight ? { maxInflightSendsPerSession: Number(inflight) } : {}),

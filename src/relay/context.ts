@@ -2,6 +2,7 @@
 import type { Clock } from '../util/clock.js';
 import type { DelayedFlush } from '../util/delayed-flush.js';
 import type { Logger } from '../util/logger.js';
+import type { ConnectionShares } from './address-shares.js';
 import type { ByteBudget } from './budget.js';
 import type { DirectoryStore } from './directory.js';
 import type { Fanout } from './fanout.js';
@@ -12,6 +13,7 @@ import type { RelayKey } from './identity.js';
 import type { InflightShares } from './inflight.js';
 import type { RelayLimits } from './limits.js';
 import type { MailStore } from './mail-store.js';
+import type { RegistrationGate } from './registration-gate.js';
 import type { Session } from './session.js';
 
 export interface RelayContext {
@@ -34,4 +36,8 @@ export interface RelayContext {
   readonly inflight: InflightShares;
   /** What all connections hold, against maxRelayBufferedBytes. */
   readonly budget: ByteBudget<Session>;
+  /** Each remote address's share of the connections (the listener's; the Login updates it). */
+  readonly connections: ConnectionShares;
+  /** Registrations of new users: each address's rate, and the relay's most users. */
+  readonly registrations: RegistrationGate;
 }

@@ -13,3 +13,10 @@ export const DEFAULT_RELAY_PORT = 47474;
  * season of video per person while 100 users still fit a modest disk.
  */
 export const FILE_QUOTA_BYTES = 8 * 1024 * 1024 * 1024;
+
+/**
+ * A LAN has hundreds of users (DESIGN.md §2); 10,000 leaves room for a campus and
+ * bounds the directory held in memory (a card is a few hundred bytes). `natter relay
+ * --max-users` raises it.
+ */
+export const MAX_USERS = 10_000;

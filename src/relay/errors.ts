@@ -41,6 +41,15 @@ export const SessionCode = {
    * new card) while it cannot: refused at once (handlers/auth.ts).
    */
   StoreUnavailable: 'E_STORE_UNAVAILABLE',
+  /**
+   * Before the Hello, then closed: the relay has no room for this connection (maxConnections,
+   * or this address's share: maxConnectionsPerAddress, maxPreloginPerAddress). Try later.
+   */
+  RelayFull: 'E_RELAY_FULL',
+  /** A Register of a new user beyond this address's rate (registrationBurst, registrationsPerMinute). */
+  TooManyRegistrations: 'E_TOO_MANY_REGISTRATIONS',
+  /** A Register of a new user while the relay holds maxUsers. */
+  UsersFull: 'E_RELAY_USERS_FULL',
   /** The relay is stopping (sent as the Goodbye reason). */
   Shutdown: 'E_SHUTDOWN',
 } as const;

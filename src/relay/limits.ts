@@ -5,10 +5,12 @@
  */
 import { MAX_FILE_BYTES } from '../wire/limits.js';
 import { DEFAULT_RELAY_PORT, FILE_QUOTA_BYTES } from './defaults.js';
+import { DEFAULT_FAIR_SHARE_LIMITS, type FairShareLimits } from './fair-limits.js';
 
 export { DEFAULT_RELAY_PORT, FILE_QUOTA_BYTES };
 
-export interface RelayLimits {
+/** With the fair shares of one address or sender (fair-limits.ts). */
+export interface RelayLimits extends FairShareLimits {
   /** Stored messages waiting for one recipient. The drain benchmark queues 100,000. */
   maxMailboxMessages: number;
   /** Stored bytes waiting for one recipient: keeps one absent user from filling the disk. */
@@ -278,6 +280,7 @@ export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = Object.freeze({
   fileUploadPendingBytes: FILE_UPLOAD_PENDING_BYTES,
   fileReadBatchChunks: FILE_READ_BATCH_CHUNKS,
   fileSendBufferedBytes: FILE_SEND_BUFFERED_BYTES,
+  ...DEFAULT_FAIR_SHARE_LIMITS,
 });
 
 /** Past this multiple of the soft output budget a session is closed at once, paused or not. */

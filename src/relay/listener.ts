@@ -12,11 +12,17 @@
  * as final, and closed: it learns why instead of seeing a TLS alert it cannot read.
  * Everything after that first byte is TLS's: nothing else is read in the clear.
  *
- * Bounds before a session exists: the cap counts every accepted socket (net.Server's
- * maxConnections, so half-open handshakes count too); the first byte must come within
- * handshakeTimeoutMs (injected clock), and the TLS handshake within handshakeTimeoutMs
- * (node:tls handshakeTimeout); a failed handshake destroys its socket, because node:tls
- * leaves that to whoever listens for 'tlsClientError'.
+ * Bounds before a session exists: the caps count every accepted socket, half-open
+ * handshakes too: in all (maxConnections) and per remote address (address-shares.ts:
+ * in all, and before login). A connection over a cap is refused in words the client
+ * shows: its TLS handshake is completed and an Error frame E_RELAY_FULL sent (cheaper
+ * than a session, and honest where a reset read as "not a relay"), within
+ * REFUSAL_DEADLINE_MS; at most REFUSALS_IN_FLIGHT such refusals at once (beyond them a
+ * refused connection is reset, and net.Server's maxConnections bounds the sockets held
+ * in all), and one log line per address a minute (refusal-log.ts). The first byte must
+ * come within handshakeTimeoutMs (injected clock), and the TLS handshake within
+ * handshakeTimeoutMs (node:tls handshakeTimeout); a failed handshake destroys its socket,
+ * because node:tls leaves that to whoever listens for 'tlsClientError'.
  */
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -33,7 +39,34 @@ import { encodeFrame } from '../wire/codec.js';
 import { ProtocolCode } from '../wire/errors.js';
 import { frame } from '../wire/framing.js';
 import { PROTOCOL_VERSION } from '../wire/limits.js';
+import { addressOf, type ConnectionRefusal, type ConnectionShares } from './address-shares.js';
+import { SessionCode } from './errors.js';
 import { CLOSE_LINGER_MS, type RelayLimits } from './limits.js';
+import { RefusalLog } from './refusal-log.js';
+
+/**
+ * Refused connections in their handshake at once, above maxConnections: a refusal costs a
+ * file descriptor for a few milliseconds, and a flood of them must not run the relay out.
+ */
+export const REFUSALS_IN_FLIGHT = 256;
+/** A refused connection is closed after this, whatever it did: a LAN handshake takes milliseconds. */
+export const REFUSAL_DEADLINE_MS = 1_000;
+
+/** What a refused client is told, by cap. */
+const REFUSED: Record<ConnectionRefusal, { log: string; tell: string }> = {
+  relay: {
+    log: 'the relay is full',
+    tell: 'the relay has no room for more connections; try again later',
+  },
+  address: {
+    log: 'the address has its share of connections',
+    tell: 'the relay has no room for more connections from your address; close some or try again later',
+  },
+  prelogin: {
+    log: 'the address has its share of connections logging in',
+    tell: 'the relay has no room for more connections logging in from your address; try again in a moment',
+  },
+};
 
 /** RFC 8446 §5.1: ContentType handshake, the first byte of every ClientHello record. */
 const TLS_HANDSHAKE_RECORD = 0x16;
@@ -51,6 +84,8 @@ export interface RelayListenerOptions {
   /** The relay's certificate and key; null serves plain TCP (benchmarks only). */
   credentials: TlsCredentials | null;
   limits: Pick<RelayLimits, 'maxConnections' | 'handshakeTimeoutMs'>;
+  /** Each address's share of the connections, which the Login updates too. */
+  shares: ConnectionShares;
   clock: Clock;
   log: Logger;
   /** A connection whose channel is up: its cleartext stream and channel binding. */
@@ -66,13 +101,18 @@ export class RelayListener {
    * ends them at once instead of waiting for their handshake deadline.
    */
   private readonly pending = new Map<string, net.Socket>();
+  /** Of those, the refused ones (by the same key): told E_RELAY_FULL once their channel is up. */
+  private readonly refusing = new Map<string, ConnectionRefusal>();
+  private readonly refusals = new RefusalLog();
+  /** Refused sockets not yet closed (REFUSALS_IN_FLIGHT at most). */
+  private refusalsInFlight = 0;
 
   constructor(private readonly o: RelayListenerOptions) {
     this.server = net.createServer({ noDelay: true, keepAlive: true }, (socket) =>
       this.onConnection(socket),
     );
-    // Counts every accepted socket until it closes, handshaking or not: file descriptors last.
-    this.server.maxConnections = o.limits.maxConnections;
+    // Counts every accepted socket until it closes, handshaking or refused: file descriptors last.
+    this.server.maxConnections = o.limits.maxConnections + REFUSALS_IN_FLIGHT;
     this.tlsServer =
       o.credentials === null
         ? null
@@ -87,6 +127,12 @@ export class RelayListener {
     this.tlsServer?.on('secureConnection', (socket: tls.TLSSocket) => {
       const remote = remoteOf(socket);
       this.pending.delete(remote);
+      const refused = this.refusing.get(remote);
+      this.refusing.delete(remote);
+      if (refused !== undefined) {
+        this.tellRefused(socket, refused);
+        return;
+      }
       // The first Session write coalesces a turn's frames; no Nagle delay on top (DESIGN.md §4).
       socket.setNoDelay(true);
       socket.on('error', () => {});
@@ -129,21 +175,43 @@ export class RelayListener {
     socket.setNoDelay(true);
     socket.on('error', () => {});
     const remote = remoteOf(socket);
+    const ticket = this.o.shares.admit(remote);
+    if (typeof ticket === 'string') {
+      this.refuse(socket, remote, ticket);
+      return;
+    }
+    socket.once('close', () => this.o.shares.release(ticket));
     if (this.tlsServer === null) {
       this.o.accepted(socket, PLAIN_CHANNEL_BINDING, remote);
       return;
     }
-    const tlsServer = this.tlsServer;
-    const { clock, limits } = this.o;
+    this.startTls(socket, remote, this.o.limits.handshakeTimeoutMs, true);
+  }
+
+  /**
+   * Waits for the first byte (within `deadlineMs`), then hands the socket to TLS, or
+   * answers a natter 1 client. `untilFirstByte`: the deadline ends there (TLS has its own).
+   */
+  private startTls(
+    socket: net.Socket,
+    remote: string,
+    deadlineMs: number,
+    untilFirstByte: boolean,
+  ) {
+    const tlsServer = this.tlsServer!;
+    const { clock } = this.o;
     this.pending.set(remote, socket);
-    const deadline = clock.setTimeout(() => socket.destroy(), limits.handshakeTimeoutMs);
+    const deadline = clock.setTimeout(() => socket.destroy(), deadlineMs);
     (deadline as { unref?: () => void }).unref?.();
     socket.once('close', () => {
       clock.clearTimeout(deadline);
-      if (this.pending.get(remote) === socket) this.pending.delete(remote);
+      if (this.pending.get(remote) === socket) {
+        this.pending.delete(remote);
+        this.refusing.delete(remote);
+      }
     });
     socket.once('readable', () => {
-      clock.clearTimeout(deadline);
+      if (untilFirstByte) clock.clearTimeout(deadline);
       const first = socket.read(1) as Buffer | null;
       if (first === null) {
         socket.destroy(); // closed before saying anything
@@ -157,6 +225,40 @@ export class RelayListener {
       socket.unshift(first);
       tlsServer.emit('connection', socket);
     });
+  }
+
+  /** A connection over a cap: logged (once a minute per address), then told why. */
+  private refuse(socket: net.Socket, remote: string, why: ConnectionRefusal): void {
+    const address = addressOf(remote);
+    const refused = this.refusals.note(address, this.o.clock.now());
+    if (refused > 0) {
+      const { shares } = this.o;
+      this.o.log.warn(`refused connections: ${REFUSED[why].log}`, {
+        address,
+        refused,
+        open: shares.size,
+        fromAddress: shares.countOf(address).open,
+      });
+    }
+    if (this.tlsServer === null || this.refusalsInFlight >= REFUSALS_IN_FLIGHT) {
+      socket.destroy();
+      return;
+    }
+    this.refusalsInFlight++;
+    socket.once('close', () => this.refusalsInFlight--);
+    this.refusing.set(remote, why);
+    this.startTls(socket, remote, REFUSAL_DEADLINE_MS, false);
+  }
+
+  /** A refused connection's channel is up: an Error frame E_RELAY_FULL, then close. */
+  private tellRefused(socket: tls.TLSSocket, why: ConnectionRefusal): void {
+    socket.on('error', () => {});
+    const refusal = encodeFrame({
+      type: 'error',
+      code: SessionCode.RelayFull,
+      message: `connect: ${REFUSED[why].tell}`,
+    });
+    socket.end(frame(refusal));
   }
 
   /** A client speaking natter 1 (plain TCP): its own Error frame, then close. */

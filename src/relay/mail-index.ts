@@ -14,6 +14,12 @@
  * back only when it is mostly unused.
  * Boxes and sender tallies are kept once made (one per user who got or sent mail since
  * start, as the highest seq issued to each must be).
+ *
+ * A box also keeps each sender's share of it (Share: messages and bytes), for the
+ * per-sender part of its quota (fair-limits.ts): the entry points at its share, so an
+ * add or a removal updates it without a lookup, and a sender's next mail to the same
+ * box finds it in `share` without one either (the last sender is remembered). Shares
+ * that fell to nothing are dropped when the box empties or compacts.
  */
 
 /** Per sender: messages waiting in any box. */
@@ -21,6 +27,16 @@ export interface SenderTally {
   readonly hex: string;
   pending: number;
 }
+
+/** One sender's mail in one box, and the sender's tally across boxes. */
+export interface Share {
+  count: number;
+  bytes: number;
+  readonly sender: SenderTally;
+}
+
+/** Shares of senders with nothing waiting that a box that emptied keeps (most boxes hear from a few). */
+const KEPT_SHARES = 16;
 
 /** What `remove` returns for a seq that is not indexed. */
 export const ABSENT = Symbol('absent');
@@ -37,7 +53,10 @@ export class Box<T> {
   private seqs: number[] = [];
   private sizes: number[] = [];
   private storedAt: number[] = [];
-  private senders: SenderTally[] = [];
+  private shares: Share[] = [];
+  /** Each sender's share of this box, by its tally; the last one asked for. */
+  private readonly byShare = new Map<SenderTally, Share>();
+  private lastShare: Share | undefined;
   /** A removed entry's note is dropped at once (a held put keeps its mail alive). */
   private notes: (T | undefined)[] = [];
   /** The first entry not yet passed (removed entries before it are gone). */
@@ -52,18 +71,33 @@ export class Box<T> {
   /** How many of its puts the mailbox holds for the recipient's ack (held-puts.ts). */
   held = 0;
 
+  /** `sender`'s share of this box (made at nothing if it had none). */
+  share(sender: SenderTally): Share {
+    const last = this.lastShare;
+    if (last !== undefined && last.sender === sender) return last;
+    let share = this.byShare.get(sender);
+    if (share === undefined) {
+      share = { count: 0, bytes: 0, sender };
+      this.byShare.set(sender, share);
+    }
+    this.lastShare = share;
+    return share;
+  }
+
   /** Adds the newest mail: `seq` above every seq added before. */
-  add(seq: number, sender: SenderTally, bytes: number, storedAtMs: number, note: T): void {
+  add(seq: number, share: Share, bytes: number, storedAtMs: number, note: T): void {
     // At the end, or in room kept (a store at the arrays' length is a push).
     const i = this.end++;
     this.seqs[i] = seq;
     this.sizes[i] = bytes;
     this.storedAt[i] = storedAtMs;
-    this.senders[i] = sender;
+    this.shares[i] = share;
     this.notes[i] = note;
     this.count++;
     this.bytes += bytes;
-    sender.pending++;
+    share.count++;
+    share.bytes += bytes;
+    share.sender.pending++;
   }
 
   /** Slots the arrays have room for, used or kept (tests). */
@@ -86,9 +120,13 @@ export class Box<T> {
     if (i < 0) return ABSENT;
     const note = this.notes[i] as T;
     this.notes[i] = undefined;
+    const share = this.shares[i]!;
+    const bytes = this.sizes[i]!;
     this.count--;
-    this.bytes -= this.sizes[i]!;
-    this.senders[i]!.pending--;
+    this.bytes -= bytes;
+    share.count--;
+    share.bytes -= bytes;
+    share.sender.pending--;
     this.sizes[i] = TOMBSTONE;
     if (this.count === 0) this.truncate(0);
     else this.advance();
@@ -110,7 +148,8 @@ export class Box<T> {
   ): void {
     for (let i = this.head; i < this.end; i++) {
       const bytes = this.sizes[i]!;
-      if (bytes !== TOMBSTONE) visit(this.seqs[i]!, this.senders[i]!, bytes, this.storedAt[i]!);
+      if (bytes !== TOMBSTONE)
+        visit(this.seqs[i]!, this.shares[i]!.sender, bytes, this.storedAt[i]!);
     }
   }
 
@@ -146,7 +185,7 @@ export class Box<T> {
    * oldest mail costs no more than its live mail.
    */
   private advance(): void {
-    const { seqs, sizes, storedAt, senders, notes } = this;
+    const { seqs, sizes, storedAt, shares, notes } = this;
     const n = this.end;
     while (this.head < n && sizes[this.head] === TOMBSTONE) this.head++;
     const removed = n - this.count;
@@ -157,11 +196,19 @@ export class Box<T> {
       seqs[w] = seqs[r]!;
       sizes[w] = sizes[r]!;
       storedAt[w] = storedAt[r]!;
-      senders[w] = senders[r]!;
+      shares[w] = shares[r]!;
       notes[w] = notes[r];
       w++;
     }
     this.truncate(w);
+    this.dropIdleShares(0);
+  }
+
+  /** Forgets shares with nothing waiting, when there are more than `keep`. */
+  private dropIdleShares(keep: number): void {
+    if (this.byShare.size <= keep) return;
+    for (const [sender, share] of this.byShare) if (share.count === 0) this.byShare.delete(sender);
+    this.lastShare = undefined;
   }
 
   /**
@@ -171,6 +218,7 @@ export class Box<T> {
   private truncate(n: number): void {
     const notes = this.notes;
     for (let i = n; i < this.end; i++) notes[i] = undefined;
+    if (n === 0) this.dropIdleShares(KEPT_SHARES);
     this.head = 0;
     this.end = n;
     if (notes.length > KEPT_SLOTS && notes.length > 4 * n) {
@@ -178,7 +226,7 @@ export class Box<T> {
       this.seqs.length = room;
       this.sizes.length = room;
       this.storedAt.length = room;
-      this.senders.length = room;
+      this.shares.length = room;
       notes.length = room;
     }
   }

@@ -18,6 +18,26 @@ export interface StoredMail {
 
 export type Refusal = { code: Exclude<AckCode, 'stored' | 'delivered'>; reason: string };
 
+/** The recipient's mailbox holds maxMailboxMessages or maxMailboxBytes. */
+export const MAILBOX_FULL: Readonly<Refusal> = Object.freeze({
+  code: 'recipient-quota',
+  reason: 'recipient mailbox is full',
+});
+/** The sender has maxPendingPerSender messages waiting in all mailboxes. */
+export const SENDER_FULL: Readonly<Refusal> = Object.freeze({
+  code: 'sender-quota',
+  reason: 'too many undelivered messages',
+});
+/**
+ * The sender's part of the recipient's mailbox is full (maxMailboxMessagesPerSender,
+ * maxMailboxBytesPerSender): refused to that sender only, so the mailbox keeps room for
+ * everyone else.
+ */
+export const SHARE_FULL: Readonly<Refusal> = Object.freeze({
+  code: 'sender-quota',
+  reason: "your share of the recipient's mailbox is full",
+});
+
 /**
  * `stored`: durable in the store. `delivered`: the recipient acknowledged the mail
  * before its write, which was then never made (held-puts.ts).
@@ -33,6 +53,12 @@ export type MailDone = (result: EnqueueResult, msgId: Uint8Array | undefined) =>
 
 /** What `enqueue` returns when it took the record; `done` will be called. */
 export type Queued = { code: 'queued'; mail?: StoredMail; prevSeq?: number };
+
+/**
+ * What Mailbox.enqueue returns at once: a refusal, or the mail and the seq of the mail
+ * issued to the same recipient just before it (0 if none since start).
+ */
+export type Enqueued = { code: 'queued'; mail: StoredMail; prevSeq: number } | Refusal;
 
 /**
  * The early push (fanout.ts): `push` gives `mail` to the recipient's sessions on this

@@ -42,7 +42,16 @@ import {
   seqValue,
 } from './mail-keys.js';
 import { MailSnapshot } from './mail-snapshot.js';
-import type { EarlyPush, MailDone, MailStore, Refusal, StoredMail } from './mail-store.js';
+import {
+  type EarlyPush,
+  type Enqueued,
+  MAILBOX_FULL,
+  type MailDone,
+  type MailStore,
+  SENDER_FULL,
+  SHARE_FULL,
+  type StoredMail,
+} from './mail-store.js';
 import {
   type KvOp,
   REFUSED_CLOSED,
@@ -50,12 +59,6 @@ import {
   type RelayStore,
   type StoreRefusal,
 } from './store/index.js';
-
-/**
- * What `enqueue` returns at once: a refusal, or the mail and the seq of the mail issued
- * to the same recipient just before it (0 if none since start).
- */
-export type Enqueued = { code: 'queued'; mail: StoredMail; prevSeq: number } | Refusal;
 
 export interface MailboxOptions {
   limits: RelayLimits;
@@ -151,21 +154,18 @@ export class Mailbox implements MailStore {
     if (this.closed) return REFUSED_CLOSED;
     const refused = this.store.refusal();
     if (refused) return refused;
+    const { limits } = this.options;
     const box = this.index.box(recipientHex);
-    const sender = this.index.sender(toHexCached(senderId));
-    if (box.count >= this.options.limits.maxMailboxMessages) {
-      return { code: 'recipient-quota', reason: 'recipient mailbox is full' };
-    }
-    if (sender.pending >= this.options.limits.maxPendingPerSender) {
-      return { code: 'sender-quota', reason: 'too many undelivered messages' };
-    }
+    const share = box.share(this.index.sender(toHexCached(senderId)));
+    if (box.count >= limits.maxMailboxMessages) return MAILBOX_FULL;
+    if (share.sender.pending >= limits.maxPendingPerSender) return SENDER_FULL;
+    if (share.count >= limits.maxMailboxMessagesPerSender) return SHARE_FULL;
     const seq = this.lastSeq + 1;
     const storedAtMs = this.options.clock.now();
     const record = build(seq, storedAtMs);
     const bytes = SENDER_BYTES + record.length;
-    if (box.bytes + bytes > this.options.limits.maxMailboxBytes) {
-      return { code: 'recipient-quota', reason: 'recipient mailbox is full' };
-    }
+    if (box.bytes + bytes > limits.maxMailboxBytes) return MAILBOX_FULL;
+    if (share.bytes + bytes > limits.maxMailboxBytesPerSender) return SHARE_FULL;
     this.lastSeq = seq;
     const prevSeq = box.lastIssued;
     box.lastIssued = seq;
@@ -181,10 +181,10 @@ export class Mailbox implements MailStore {
     // and value are built only if it is written after all.
     if (hold) {
       box.held++;
-      box.add(seq, sender, bytes, storedAtMs, this.held.hold(put, bytes));
+      box.add(seq, share, bytes, storedAtMs, this.held.hold(put, bytes));
     } else {
       const note = holding && !this.held.paying ? storedAtMs : null; // ack time: the verdict's
-      box.add(seq, sender, bytes, storedAtMs, note);
+      box.add(seq, share, bytes, storedAtMs, note);
       this.commits.submitFor(putOf(put), put);
     }
     return { code: 'queued', mail: put, prevSeq };

@@ -10,6 +10,7 @@ import { systemClock, type Timer } from '../util/clock.js';
 import { DelayedFlush } from '../util/delayed-flush.js';
 import { describeError, isNatterError } from '../util/errors.js';
 import { silentLogger } from '../util/logger.js';
+import { ConnectionShares } from './address-shares.js';
 import { ByteBudget } from './budget.js';
 import type { RelayContext } from './context.js';
 import { deliverStoredAt } from './deliver-record.js';
@@ -25,6 +26,7 @@ import { DEFAULT_RELAY_LIMITS, DEFAULT_RELAY_PORT, type RelayLimits } from './li
 import { RelayListener } from './listener.js';
 import type { MailStore } from './mail-store.js';
 import { Mailbox } from './mailbox.js';
+import { RegistrationGate } from './registration-gate.js';
 import type { RelayOptions, RunningRelay } from './relay-options.js';
 import { Session } from './session.js';
 import { type RelayStartNotes, startNotes } from './start-notes.js';
@@ -128,12 +130,15 @@ export async function openRelay(options: RelayOptions): Promise<RunningRelay> {
     budget,
     inflight: new InflightShares(limits),
     delayedAcks: new DelayedFlush(limits.sendAckDelayMs, { clock }),
+    connections: new ConnectionShares(limits),
+    registrations: new RegistrationGate(limits, clock, log),
   };
   const listener = new RelayListener({
     host: options.host ?? '0.0.0.0',
     port: options.port ?? DEFAULT_RELAY_PORT,
     credentials,
     limits,
+    shares: ctx.connections,
     clock,
     log,
     accepted: (stream, binding, remote) => hub.attach(new Session(stream, ctx, remote, binding)),

@@ -35,6 +35,12 @@ export class TokenBucket {
     return this.tokens >= 1 ? 0 : Math.ceil((1 - this.tokens) / this.ratePerMs);
   }
 
+  /** True when the bucket holds its whole burst again: as good as a new one (forgettable). */
+  isFull(now: number): boolean {
+    this.refill(now);
+    return this.tokens >= this.burst;
+  }
+
   private refill(now: number): void {
     const elapsed = Math.max(0, now - this.atMs);
     this.tokens = Math.min(this.burst, this.tokens + elapsed * this.ratePerMs);

@@ -5,7 +5,12 @@
  * after each test.
  */
 import { generateIdentity, type Identity } from '../../src/crypto/keys.js';
-import { type RelayLimits, type RunningRelay, startRelay } from '../../src/relay/index.js';
+import {
+  ONE_HOST_FAIR_SHARES,
+  type RelayLimits,
+  type RunningRelay,
+  startRelay,
+} from '../../src/relay/index.js';
 import { createLogger } from '../../src/util/logger.js';
 import type { FrameOf } from '../../src/wire/types.js';
 import { type NatsNode, startNats } from './nats.js';
@@ -37,7 +42,8 @@ export class TestCluster {
       host: '127.0.0.1',
       port: 0,
       cluster: { servers: [this.nats.url] },
-      limits,
+      // Every client comes from 127.0.0.1 (test/helpers/relay.ts).
+      limits: { ...ONE_HOST_FAIR_SHARES, ...limits },
       ...(process.env.NATTER_TEST_LOG
         ? { logger: createLogger({ base: { relay: this.relays.length } }) }
         : {}),

@@ -57,6 +57,8 @@ export function signedStatus(
 export interface RawConnectOptions {
   /** Default 127.0.0.1. */
   host?: string;
+  /** The address to connect from (another loopback address is another host to the relay). */
+  localAddress?: string;
   /** How long login waits for Ready (default 5 s): longer while a NATS node is down. */
   readyTimeoutMs?: number;
   /** Plain TCP, for a relay started with `tls: false` (the benchmark's baseline). */
@@ -90,10 +92,12 @@ const PLAIN_BINDING = new Uint8Array(32);
 export async function connectRelayTls(
   port: number,
   host = '127.0.0.1',
+  localAddress?: string,
 ): Promise<{ socket: tls.TLSSocket; relayKey: Uint8Array; binding: Uint8Array }> {
   const socket = tls.connect({
     port,
     host,
+    ...(localAddress === undefined ? {} : { localAddress }),
     minVersion: TLS_VERSION,
     maxVersion: TLS_VERSION,
     rejectUnauthorized: false,
@@ -181,7 +185,7 @@ export class RawClient {
       raw.features = options.features ?? 0;
       return raw;
     }
-    const { socket, relayKey, binding } = await connectRelayTls(port, host);
+    const { socket, relayKey, binding } = await connectRelayTls(port, host, options.localAddress);
     const raw = new RawClient(socket, relayKey, binding, options.trustAnyKey);
     raw.features = options.features ?? 0;
     return raw;

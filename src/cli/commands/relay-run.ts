@@ -21,7 +21,7 @@ import { CliCode, cliError } from '../errors.js';
 import { parsePort } from '../options.js';
 import { presenceNetwork, relayPresenceAllowed } from '../presence.js';
 import { formatSize } from '../sizes.js';
-import { parseReplicas, type RelayCliOptions } from './relay.js';
+import { parseMaxUsers, parseReplicas, type RelayCliOptions } from './relay.js';
 
 export async function runRelay(ctx: CliContext, opts: RelayCliOptions): Promise<void> {
   const env = ctx.io.env;
@@ -33,6 +33,8 @@ export async function runRelay(ctx: CliContext, opts: RelayCliOptions): Promise<
       join(env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share'), 'natter-relay'),
   );
   const name = opts.name ?? env.NATTER_RELAY_NAME;
+  const envMaxUsers = env.NATTER_RELAY_MAX_USERS;
+  const maxUsers = opts.maxUsers ?? (envMaxUsers ? parseMaxUsers(envMaxUsers) : undefined);
   // Announced by default, so clients on the LAN need no configuration.
   const presence =
     opts.presence !== false && relayPresenceAllowed(env)
@@ -50,7 +52,10 @@ export async function runRelay(ctx: CliContext, opts: RelayCliOptions): Promise<
       base: { component: 'relay' },
     }),
     ...(name === undefined ? {} : { name }),
-    ...(opts.fileQuota === undefined ? {} : { limits: { fileQuotaBytes: opts.fileQuota } }),
+    limits: {
+      ...(opts.fileQuota === undefined ? {} : { fileQuotaBytes: opts.fileQuota }),
+      ...(maxUsers === undefined ? {} : { maxUsers }),
+    },
     presence,
     ...(cluster ? { cluster } : {}),
   }).catch((err: unknown) => {

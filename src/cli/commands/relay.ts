@@ -5,7 +5,7 @@
  * command starts without it.
  */
 import type { Command } from 'commander';
-import { DEFAULT_RELAY_PORT, FILE_QUOTA_BYTES } from '../../relay/defaults.js';
+import { DEFAULT_RELAY_PORT, FILE_QUOTA_BYTES, MAX_USERS } from '../../relay/defaults.js';
 import { UsageError } from '../context.js';
 import type { WithContext } from '../main.js';
 import { parsePort } from '../options.js';
@@ -20,6 +20,8 @@ export interface RelayCliOptions {
   presence?: boolean;
   /** Stored file bytes per uploader. */
   fileQuota?: number;
+  /** Registered users in all. */
+  maxUsers?: number;
   /** NATS URLs: run as one relay of a cluster (issue 15). */
   cluster?: string;
   clusterCreds?: string;
@@ -46,6 +48,11 @@ export function addRelayCommand(program: Command, withContext: WithContext): voi
       '--file-quota <size>',
       `stored file bytes per uploader, e.g. 20G (default ${formatSize(FILE_QUOTA_BYTES)})`,
       parseSize,
+    )
+    .option(
+      '--max-users <n>',
+      `registered users in all; registrations of new users beyond it are refused (NATTER_RELAY_MAX_USERS; default ${MAX_USERS})`,
+      parseMaxUsers,
     )
     .option(
       '--cluster <urls>',
@@ -81,6 +88,14 @@ export function addRelayCommand(program: Command, withContext: WithContext): voi
  * checked against what JetStream can place (replicas.ts). An even count survives no
  * more lost nodes than the odd one below it (JetStream needs a majority).
  */
+export function parseMaxUsers(text: string): number {
+  const n = Number(text);
+  if (!/^\d{1,9}$/.test(text) || n < 1) {
+    throw new UsageError(`relay: --max-users ${text} is not a number of users (1 or more)`);
+  }
+  return n;
+}
+
 export function parseReplicas(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1 || n > 5) {

@@ -22,6 +22,7 @@ import { ProtocolCode } from '../../wire/errors.js';
 import { CLIENT_FEATURE_STORE_STATUS } from '../../wire/limits.js';
 import { newPseudonymProblem, pseudonymKey } from '../../wire/text.js';
 import type { Card, FrameOf } from '../../wire/types.js';
+import { addressOf } from '../address-shares.js';
 import type { Reservation } from '../directory.js';
 import { SessionCode, type SessionCodeValue } from '../errors.js';
 import type { Session } from '../session.js';
@@ -88,7 +89,15 @@ export function onRegister(session: Session, frame: FrameOf<'register'>): void {
     return;
   }
   if (refuseStoreDown(session, 'register')) return;
-  const reserved = session.ctx.directory.reserve(card);
+  // A new user: within its address's rate and the relay's most users (registration-gate.ts).
+  const { directory, registrations } = session.ctx;
+  const tooMany =
+    current === undefined ? registrations.admit(addressOf(session.remote), directory.size) : null;
+  if (tooMany !== null) {
+    session.fail(tooMany.code, tooMany.message);
+    return;
+  }
+  const reserved = directory.reserve(card);
   if ('code' in reserved) {
     session.fail(reserved.code, reserved.message);
     return;
@@ -220,5 +229,6 @@ async function admit(
   });
   session.becomeReady(card, quiet);
   ctx.hub.addReady(session);
+  ctx.connections.loggedIn(session.remote);
   ctx.log.info('session ready', { session: session.id, user: session.userHex.slice(0, 16) });
 }

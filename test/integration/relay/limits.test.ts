@@ -168,8 +168,11 @@ describe('relay limits (integration, loopback)', () => {
     await start({ maxConnections: 2 });
     const a = await user('alice');
     await user('bob');
-    // Closed at once, before its TLS handshake: half-open handshakes count too.
-    await assert.rejects(RawClient.connect(relay!.address.port), /before secure TLS connection/);
+    // Told why before any Hello (E_RELAY_FULL), then closed: no session is made for it.
+    const refused = await RawClient.connect(relay!.address.port);
+    const err = await refused.next((f) => f.type === 'error');
+    assert.equal(err.type === 'error' && err.code, 'E_RELAY_FULL');
+    await refused.closed;
     a.client.close();
     await a.client.closed;
     await new Promise((r) => setTimeout(r, 50));
