@@ -100,8 +100,12 @@ export function createIdentity(
 
 /** A relay's refusals of a Register for now (the link's refusedForNow), in init's words. */
 const REFUSED_FOR_NOW: Readonly<Record<string, string>> = {
-  E_STORE_UNAVAILABLE: 'it cannot reach its store',
-  E_RELAY_DISK_FULL: 'its disk is full',
+  E_STORE_UNAVAILABLE: 'it cannot reach its store; try again when it is back',
+  E_RELAY_DISK_FULL: 'its disk is full; try again when it is back',
+  E_RELAY_FULL: 'it has no room for more connections; try again later',
+  E_TOO_MANY_REGISTRATIONS:
+    'too many new users were registered from this address lately; try again in a minute',
+  E_RELAY_USERS_FULL: "it has no room for more users; ask the relay's operator",
 };
 
 /**
@@ -148,7 +152,7 @@ async function register(
     const why = isNatterError(err) ? REFUSED_FOR_NOW[err.code] : undefined;
     if (why !== undefined && isNatterError(err)) {
       return {
-        note: `not registered yet: ${label()} answered, but ${why}; try again when it is back (the name is registered the first time you connect) (${err.code})`,
+        note: `not registered yet: ${label()} answered, but ${why} (the name is registered the first time you connect) (${err.code})`,
       };
     }
     if (isNatterError(err, 'E_RELAY_TIMEOUT')) {

@@ -58,7 +58,9 @@ export function describeDialFailure(err: unknown): string {
   if (errno !== undefined) return `${WORDS[errno] ?? 'failed'} (${errno})`;
   if (isNatterError(err, LinkCode.TlsFailed)) {
     const code = tlsCode(err);
-    return `no TLS 1.3 handshake: not a relay, or an old one${code === undefined ? '' : ` (${code})`}`;
+    return code?.startsWith('ERR_SSL_') === true
+      ? `no TLS 1.3 handshake: not a relay, or an old one (${code})`
+      : `closed during the TLS 1.3 handshake: a relay with no room, or not a relay${code === undefined ? '' : ` (${code})`}`;
   }
   if (isNatterError(err)) return err.code;
   return 'failed';

@@ -74,9 +74,26 @@ export function refusalOf(err: FrameOf<'error'>, mode: AuthMode | undefined): Na
  * operator trial). Named as a logged-in user is told the same (E_RELAY_DISK_FULL from a
  * message's refusal, E_STORE_UNAVAILABLE from StoreStatus).
  */
-const FOR_NOW_CODES: Readonly<Record<string, { code: string; why: string }>> = {
+const FOR_NOW_CODES: Readonly<Record<string, { code: string; why: string; after?: string }>> = {
   E_DISK_FULL: { code: 'E_RELAY_DISK_FULL', why: "the relay's disk is full" },
   E_STORE_UNAVAILABLE: { code: 'E_STORE_UNAVAILABLE', why: 'the relay cannot reach its store' },
+  // The relay's fair shares (seventeenth sitting): said before the Hello, so not yet proven
+  // to come from the relay id; it only ever makes us wait and dial again.
+  E_RELAY_FULL: {
+    code: 'E_RELAY_FULL',
+    why: 'the relay has no room for more connections (in all, or from this address)',
+    after: 'natter tries again; if it lasts, another program on this host may hold the connections',
+  },
+  E_TOO_MANY_REGISTRATIONS: {
+    code: 'E_TOO_MANY_REGISTRATIONS',
+    why: 'too many new users were registered from this address lately (the relay takes a few a minute)',
+    after: 'try again in a minute',
+  },
+  E_RELAY_USERS_FULL: {
+    code: 'E_RELAY_USERS_FULL',
+    why: 'the relay has no room for more users',
+    after: "ask the relay's operator (natter relay --max-users)",
+  },
 };
 
 /** The codes of refusedForNow's errors: the relay proved its id before refusing. */
@@ -94,7 +111,7 @@ export function refusedForNow(
   const what = mode === 'register' ? 'not registered yet' : 'not logged in';
   return new NatterError(
     known.code,
-    `connect: ${what}: ${known.why} (it refused the ${mode ?? 'session'} for now); try again when it is back`,
+    `connect: ${what}: ${known.why} (it refused the ${mode ?? 'connection'} for now); ${known.after ?? 'try again when it is back'}`,
   );
 }
 

@@ -74,11 +74,7 @@ export function connectTls(host: string, port: number): Promise<RelayChannel> {
       }
       reject(
         tcpUp
-          ? linkError(
-              LinkCode.TlsFailed,
-              `connect: relay ${host}:${port} did not complete a TLS 1.3 handshake (a natter 1 relay, or not a relay): ${tlsWhy(err)}`,
-              { cause: err },
-            )
+          ? linkError(LinkCode.TlsFailed, tlsFailure(host, port, err), { cause: err })
           : linkError(
               LinkCode.Unreachable,
               `connect: cannot reach relay ${host}:${port}: ${err.message}`,
@@ -111,6 +107,20 @@ export function connectTls(host: string, port: number): Promise<RelayChannel> {
       resolve({ stream: socket, relayKey, binding: channelBinding(socket) });
     });
   });
+}
+
+/**
+ * What a failed handshake says of whoever answered. Bytes that were no TLS: a natter 1
+ * relay, or not a relay. A connection closed or reset before any answer: a relay with no
+ * room resets what it cannot even refuse in words (natter relays since the seventeenth
+ * sitting say E_RELAY_FULL when they can), so that is said too (QA trial: a full relay
+ * read as "not a relay").
+ */
+function tlsFailure(host: string, port: number, err: Error): string {
+  const why = tlsWhy(err);
+  return why.startsWith('ERR_SSL_')
+    ? `connect: relay ${host}:${port} did not complete a TLS 1.3 handshake (a natter 1 relay, or not a relay): ${why}`
+    : `connect: relay ${host}:${port} closed the connection before the TLS 1.3 handshake completed (the relay may have no room for more connections, or it is not a natter relay): ${why}`;
 }
 
 /**
