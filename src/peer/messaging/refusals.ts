@@ -62,7 +62,7 @@ const TEMPORARY: { [K in TemporaryRefusal]: { code: RelayRefusalCode; message: s
   },
   'sender-quota': {
     code: 'E_RELAY_SENDER_QUOTA',
-    message: 'too many of your messages are waiting on the relay',
+    message: 'too many of your messages are waiting on the relay (in all, or for this recipient)',
   },
 };
 
