@@ -23,6 +23,24 @@ describe('relay/mail-index', () => {
     assert.deepEqual([box.count, box.bytes, alice.pending, box.slots], [0, 0, 0, 0]);
   });
 
+  it("keeps each sender's share of a box (messages and bytes) as mail is added and removed", () => {
+    const index = new MailIndex<null>();
+    const box = index.box('bob');
+    const alice = index.sender('alice');
+    const carol = index.sender('carol');
+    box.add(BASE + 1, box.share(alice), 100, 0, null);
+    box.add(BASE + 2, box.share(carol), 10, 0, null);
+    box.add(BASE + 3, box.share(alice), 50, 0, null);
+    assert.deepEqual([box.share(alice).count, box.share(alice).bytes], [2, 150]);
+    assert.deepEqual([box.share(carol).count, box.share(carol).bytes], [1, 10]);
+    assert.equal(index.box('dave').share(alice).count, 0, 'a share is per box');
+    box.remove(BASE + 1);
+    assert.deepEqual([box.share(alice).count, box.share(alice).bytes, alice.pending], [1, 50, 1]);
+    box.remove(BASE + 3);
+    box.remove(BASE + 2);
+    assert.deepEqual([box.share(alice).count, box.share(alice).bytes, box.bytes], [0, 0, 0]);
+  });
+
   it('says ABSENT for a seq never added, or removed already', () => {
     const index = new MailIndex<null>();
     const box = index.box('bob');
