@@ -8,7 +8,7 @@
  */
 
 import { LruMap } from '../util/lru.js';
-import { pseudonymKey } from '../wire/text.js';
+import { lookalikeKey, newPseudonymProblem, pseudonymKey } from '../wire/text.js';
 import { MAX_REMEMBERED_KEYS, MAX_TRACKED_CONFLICTS } from './constants.js';
 import type { ListedUsers } from './roster-entries.js';
 import {
@@ -24,6 +24,13 @@ export type PinLookup =
   | ReadonlyMap<string, string>
   | ((pseudonymKey: string) => string | undefined);
 
+/**
+ * Known pins by look-alike key (wire/text.ts lookalikeKey): the key of a contact (or our
+ * own) whose name a claim's name cannot be told from, e.g. 'mаllory' (Cyrillic а) for
+ * 'mallory'.
+ */
+export type LookalikeLookup = (lookalikeKey: string) => string | undefined;
+
 /** A first-seen pin; `relay` once the relay has reported that key for the pseudonym. */
 interface LocalPin {
   readonly id: string;
@@ -37,17 +44,22 @@ export class RosterPins {
   private readonly reported = new LruMap<string, { item: RosterItem; untilMs: number }>(
     MAX_TRACKED_CONFLICTS,
   );
+  /** Names the relay reported, by look-alike key: their owner's user id hex. */
+  private readonly relayNames = new LruMap<string, string>(MAX_REMEMBERED_KEYS);
   private refused = 0;
+  private badNames = 0;
 
   /**
    * @param listed whose pins are never evicted
    * @param claimMs how long an impostor's claim lasts without being repeated
    * @param pins pins that outrank what was seen first; undefined for none
+   * @param lookalikes the same pins by look-alike key; undefined for none
    */
   constructor(
     private readonly listed: ListedUsers,
     private readonly claimMs: number,
     private readonly pins: PinLookup | undefined,
+    private readonly lookalikes: LookalikeLookup | undefined = undefined,
   ) {}
 
   /** Claims refused because the key differs from the pseudonym's pin. */
@@ -55,24 +67,43 @@ export class RosterPins {
     return this.refused;
   }
 
-  /** A conflict change if `id` claims a pseudonym pinned to another key, else null. */
+  /** LAN claims dropped because the relay would refuse their name. */
+  get badNameCount(): number {
+    return this.badNames;
+  }
+
+  /**
+   * A conflict change if `id` claims a pseudonym pinned to another key, or (from the LAN)
+   * one that looks like a pinned name or a name the relay reported; [] for a LAN claim
+   * dropped for its name (badName); else null: the claim may be listed.
+   */
   check(id: string, claim: Claim, now: number): RosterChange[] | null {
     const name = pseudonymKey(claim.card.pseudonym);
-    const pinned = this.external(name) ?? this.localPins.peek(name)?.id;
-    if (pinned === undefined) {
+    const external = this.external(name);
+    // Without an owner's pin on the exact name, one on a name it looks like decides.
+    const pinned = external ?? this.lookalikeOwner(id, claim) ?? this.localPins.peek(name)?.id;
+    if (pinned !== undefined && pinned !== id) {
+      return this.refuse(
+        id,
+        snapshot(id, freshEntry(claim, now, null)),
+        pinned,
+        now + this.claimMs,
+      );
+    }
+    if (this.badName(id, claim, external)) return [];
+    if (claim.source === 'relay') {
+      const key = lookalikeKey(claim.card.pseudonym);
+      this.relayNames.set(key, id, (_k, owner) => this.listed.has(owner));
+    }
+    const local = this.localPins.peek(name);
+    if (external === undefined && local === undefined) {
       // First sight of this pseudonym: pin it. Pins of listed users are never evicted.
       const pin: LocalPin = { id, relay: claim.source === 'relay' };
       this.localPins.set(name, pin, (_k, p) => this.listed.has(p.id));
-      return null;
+    } else if (claim.source === 'relay' && local?.id === id) {
+      local.relay = true;
     }
-    if (pinned === id) {
-      if (claim.source === 'relay') {
-        const local = this.localPins.peek(name);
-        if (local !== undefined && local.id === id) local.relay = true;
-      }
-      return null;
-    }
-    return this.refuse(id, snapshot(id, freshEntry(claim, now, null)), pinned, now + this.claimMs);
+    return null;
   }
 
   /**
@@ -98,6 +129,36 @@ export class RosterPins {
    */
   demote(item: RosterItem, pinnedId: string, now: number): RosterChange[] {
     return this.refuse(item.userIdHex, item, pinnedId, item.expiresAtMs ?? now + this.claimMs);
+  }
+
+  /**
+   * True, counting it, for a LAN claim to a name the relay would refuse at registration
+   * (newPseudonymProblem: mixed scripts, a disallowed character, a leading '-', '/', '@'
+   * or '#'), unless that key is vouched for under that name: pinned to it by the owner
+   * (`external`: a contact whose name was registered before today's rules) or reported by
+   * the relay. Checked after the pins, so an impostor of a contact is still told.
+   */
+  private badName(id: string, claim: Claim, external: string | undefined): boolean {
+    if (claim.source !== 'lan' || newPseudonymProblem(claim.card.pseudonym) === null) return false;
+    const local = this.localPins.peek(pseudonymKey(claim.card.pseudonym));
+    if (external === id || (local?.id === id && local.relay)) return false;
+    this.badNames++;
+    return true;
+  }
+
+  /**
+   * Whose name a LAN claim's name looks like: a known pin's (a contact, ourselves) or a
+   * name the relay reported. The relay refuses such look-alikes at registration, so
+   * another key under one is an impostor, as under the exact name. Relay claims are
+   * the relay's word and are not checked here.
+   */
+  private lookalikeOwner(id: string, claim: Claim): string | undefined {
+    if (claim.source !== 'lan') return undefined;
+    const key = lookalikeKey(claim.card.pseudonym);
+    const owner = this.lookalikes?.(key) ?? this.relayNames.peek(key);
+    // Its own key under a look-alike of its name (the contact's 'Mallory' or 'rnallory'):
+    // the exact name's pins decide as before.
+    return owner === id ? undefined : owner;
   }
 
   private external(name: string): string | undefined {

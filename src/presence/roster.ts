@@ -21,7 +21,7 @@ import {
 } from './constants.js';
 import { RosterEntries } from './roster-entries.js';
 import type { Claim, LeaveReason, RosterChange, RosterItem } from './roster-entry.js';
-import { type PinLookup, RosterPins } from './roster-pins.js';
+import { type LookalikeLookup, type PinLookup, RosterPins } from './roster-pins.js';
 import { RosterSeqs } from './roster-seqs.js';
 
 export type {
@@ -30,7 +30,7 @@ export type {
   RosterItem,
   RosterSource,
 } from './roster-entry.js';
-export type { PinLookup } from './roster-pins.js';
+export type { LookalikeLookup, PinLookup } from './roster-pins.js';
 
 export type PeerPresence = Extract<Presence, { kind: 'heartbeat' | 'hello' | 'bye' }>;
 
@@ -53,6 +53,12 @@ export interface RosterOptions {
    * pins. Default: none, only first-seen pins within this roster.
    */
   pins?: PinLookup;
+  /**
+   * The same pins by look-alike key (wire/text.ts lookalikeKey): a LAN claim to a name
+   * that looks like a pinned one, under another key, is a conflict too. Default: none
+   * (names the relay reported are still checked).
+   */
+  lookalikes?: LookalikeLookup;
   /** Users listed at once. Default MAX_ROSTER_ITEMS. */
   maxItems?: number;
 }
@@ -64,6 +70,8 @@ export interface RosterStats {
   full: number;
   /** Claims refused because the key differs from the pseudonym's pin. */
   conflicts: number;
+  /** LAN claims dropped because the relay would refuse their name (newPseudonymProblem). */
+  badNames: number;
 }
 
 export class Roster {
@@ -80,7 +88,7 @@ export class Roster {
     const budgetMs = interval * missed;
     this.entries = new RosterEntries(budgetMs, options.maxItems ?? MAX_ROSTER_ITEMS);
     this.seqs = new RosterSeqs(this.entries);
-    this.pins = new RosterPins(this.entries, budgetMs, options.pins);
+    this.pins = new RosterPins(this.entries, budgetMs, options.pins, options.lookalikes);
   }
 
   /** A verified LAN heartbeat, HELLO or BYE from `address` (display only). */
@@ -176,6 +184,7 @@ export class Roster {
       staleSeq: this.seqs.staleCount,
       full: this.entries.full,
       conflicts: this.pins.conflictCount,
+      badNames: this.pins.badNameCount,
     };
   }
 
