@@ -18,14 +18,17 @@
  */
 import { type Command, Option } from 'commander';
 import {
+  type KnownName,
   type ListenerOptions,
   type PresenceStatus,
   parseIPv4,
+  readKnownNames,
   readSignPublicKey,
   PRESENCE_STATUSES as STATUSES,
 } from '../peer/index.js';
 import { toHex } from '../util/bytes.js';
 import { type CliContext, UsageError } from './context.js';
+import { callControl, runningClient } from './via-control.js';
 
 /** The flags addPresenceOptions() adds, as commander parses them. */
 export interface PresenceFlags {
@@ -114,5 +117,30 @@ export async function ownUserId(ctx: CliContext): Promise<string | null> {
     return toHex(await readSignPublicKey(ctx.paths.identity));
   } catch {
     return null;
+  }
+}
+
+/**
+ * The names a LAN listener pins (`who --lan`, `who --watch` on the LAN alone): this
+ * profile's own and its contacts', read from the profile, or asked of its running client
+ * while one holds it. None when the profile has none, or they cannot be had: the listener
+ * then pins each name to the first key it hears, as before.
+ */
+export async function lanKnownNames(ctx: CliContext): Promise<KnownName[]> {
+  const { own, contacts } = await readKnownNames(ctx.paths.dir).catch(() => ({
+    own: null,
+    contacts: [],
+  }));
+  const names = own === null ? [] : [own];
+  if (contacts !== null) return [...names, ...contacts];
+  const control = await runningClient(ctx).catch(() => null);
+  if (control === null) return names;
+  try {
+    const answer = await callControl(control, 'contacts', {});
+    return [...names, ...answer.contacts.map(({ pseudonym, userId }) => ({ pseudonym, userId }))];
+  } catch {
+    return names;
+  } finally {
+    control.close();
   }
 }

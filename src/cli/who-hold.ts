@@ -15,7 +15,7 @@ import { controlSocketPath, startControlServer } from './control.js';
 import type { ControlClient } from './control-client.js';
 import { WATCHER_HOLDER, watcherDispatch } from './control-holder.js';
 import { holderName } from './holder-file.js';
-import { ownUserId, presenceNetwork } from './presence.js';
+import { lanKnownNames, ownUserId, presenceNetwork } from './presence.js';
 import { runningClient } from './via-control.js';
 import {
   type Change,
@@ -176,9 +176,12 @@ async function holdAndWatch(
 async function listenOnLan(ctx: CliContext, stream: WatchStream): Promise<void> {
   // Read before listening: a QUERY's answers heard before the handler are never told again.
   const me = await ownUserId(ctx);
-  // No logger: a listener needs no profile, and must not create one to log into.
+  // No logger: a listener needs no profile, and must not create one to log into. Its
+  // contacts' names are pinned, so an impostor of one is a conflict, as in the chat.
   const listener = await PresenceListener.start(
     presenceNetwork(ctx.io.env, ctx.global.presencePort),
+    undefined,
+    await lanKnownNames(ctx),
   );
   try {
     listener.on('roster:change', (e) => {

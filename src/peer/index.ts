@@ -116,6 +116,7 @@ export {
   type TemporaryRefusal,
 } from './messaging/refusals.js';
 export type { DiscoveredRelay, PresenceOptions } from './presence/client-presence.js';
+export { type KnownName, readKnownNames } from './presence/known-names.js';
 export { type ListenerOptions, PresenceListener } from './presence/listener.js';
 /** A status text as the client will take it (E_BAD_STATUS otherwise). */
 export { checkStatusText } from './presence/options.js';

@@ -15,7 +15,7 @@
  * its own when that client quits, stepping aside for a chat (who-hold.ts).
  */
 import type { Command } from 'commander';
-import { type OnlinePeer, PresenceListener } from '../../peer/index.js';
+import { type OnlinePeer, type PeerEventMap, PresenceListener } from '../../peer/index.js';
 import { NatterError } from '../../util/errors.js';
 import { displayWidth } from '../../util/text-width.js';
 import type { CliContext } from '../context.js';
@@ -23,7 +23,7 @@ import type { ControlClient } from '../control-client.js';
 import { clockTime, safeJson, sanitize } from '../format.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
-import { ownUserId, presenceNetwork } from '../presence.js';
+import { lanKnownNames, ownUserId, presenceNetwork } from '../presence.js';
 import { runningClient } from '../via-control.js';
 import { watchWho } from '../who-hold.js';
 import { type Change, connectOrLan, registered, sealedNote, WHO_WAIT_MS } from '../who-watch.js';
@@ -72,7 +72,10 @@ export function addWhoCommand(program: Command, withContext: WithContext): void 
         // No logger: a listener needs no profile, and must not create one to log into.
         const listener = await PresenceListener.start(
           presenceNetwork(ctx.io.env, ctx.global.presencePort),
+          undefined,
+          await lanKnownNames(ctx),
         );
+        listener.on('roster:conflict', (e) => print.conflict(e));
         try {
           const me = await ownUserId(ctx);
           await new Promise((resolve) => setTimeout(resolve, opts.wait));
@@ -98,6 +101,7 @@ async function onceViaRelay(
   print: ReturnType<typeof printer>,
 ): Promise<void> {
   const client = await ctx.openClient({ connect: true, listen: true, tellQueued: true });
+  client.on('roster:conflict', (e) => print.conflict(e));
   const listening = new Promise((resolve) => setTimeout(resolve, waitMs));
   const reached = await connectOrLan(ctx, client, 'listing who answered on the LAN');
   const where = reached ? 'on the LAN or at the relay' : 'on the LAN';
@@ -132,7 +136,20 @@ function printer(ctx: CliContext, json: boolean) {
     verified: p.verified,
     keyChanged: p.keyChanged,
   });
+  const told = new Set<string>();
   return {
+    /**
+     * An impostor heard (a key other than the one pinned to the name, or to a name it
+     * looks like): not listed, and said once on stderr, in the chat's words.
+     */
+    conflict(e: PeerEventMap['roster:conflict']) {
+      const said = `${e.pseudonym}|${e.claimedFingerprint}`;
+      if (told.has(said)) return;
+      told.add(said);
+      ctx.err(
+        `natter: someone on the LAN claims to be ${sanitize(e.pseudonym)} with another key (${e.claimedFingerprint}); not shown`,
+      );
+    },
     list(peers: OnlinePeer[], empty: string) {
       if (json) ctx.out(safeJson(peers.map(peerFields)));
       else if (peers.length === 0) ctx.out(empty);

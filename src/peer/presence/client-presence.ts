@@ -29,6 +29,7 @@ import type { OnlinePeer, PeerEvents, PresenceStatus } from '../events.js';
 import { pick } from '../pick.js';
 import { formatRelayAddress } from '../relay-address.js';
 import { type DiscoveryResult, type RelayQuery, waitForRelay } from './discovery.js';
+import { NamePins } from './name-pins.js';
 import { type ContactLookup, presenceEvent, toOnlinePeer } from './online.js';
 import { checkStatus, checkStatusText, type PresenceOptions } from './options.js';
 import { RelayRosterFeed } from './relay-feed.js';
@@ -63,7 +64,8 @@ export class ClientPresence {
   private readonly beacon: Beacon | null;
   private readonly network: BeaconOptions;
   private readonly selfId: string | null;
-  private readonly selfKey: string | null;
+  /** Our name and our contacts', pinned to their keys, exactly and by look-alike. */
+  private readonly names: NamePins;
   private readonly clock: Clock;
   private readonly log: Logger;
   /** Relays already reported by 'relay:discovered', with the (best) address reported. */
@@ -87,10 +89,12 @@ export class ClientPresence {
     this.status = checkStatus(s.status ?? 'online');
     this.statusText = checkStatusText(s.statusText ?? '');
     this.selfId = o.self ? toHex(o.self.identity.signPk) : null;
-    this.selfKey = o.self ? pseudonymKey(o.self.pseudonym) : null;
+    const self = o.self ? { id: toHex(o.self.identity.signPk), pseudonym: o.self.pseudonym } : null;
+    this.names = new NamePins(o.contacts, o.events, self);
     this.roster = new Roster({
       ...pick(s, ['intervalMs', 'missedBeforeExpiry']),
-      pins: (name) => this.pinFor(name),
+      pins: (name) => this.names.exact(name),
+      lookalikes: (key) => this.names.lookalike(key),
     });
     this.relayFeed = new RelayRosterFeed({
       selfId: this.selfId,
@@ -258,13 +262,6 @@ export class ClientPresence {
     if (this.reportedRelays.get(s.relayIdHex) === address) return;
     this.reportedRelays.set(s.relayIdHex, address);
     this.o.events.emit('relay:discovered', { address, relayId: s.relayIdHex, name: s.name });
-  }
-
-  /** Our own pseudonym is pinned to us, a contact's to the contact's key. */
-  private pinFor(name: string): string | undefined {
-    if (name === this.selfKey && this.selfId !== null) return this.selfId;
-    const contact = this.o.contacts.get(name);
-    return contact === undefined ? undefined : toHex(contact.card.userId);
   }
 
   /**

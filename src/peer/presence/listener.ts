@@ -1,12 +1,15 @@
 /**
  * A presence listener, as `natter who` uses: it hears the LAN and asks who is
  * there (an anonymous QUERY), but never announces, so running it does not make
- * anyone appear online. It needs no identity or profile; with no contact book,
- * a pseudonym is pinned to the first key heard for it during this run.
+ * anyone appear online. It needs no identity or profile. The names it is given
+ * (known-names.ts: the profile's own and its contacts') are pinned to their keys, and
+ * names that look like them too: another key under one is a conflict, never that user,
+ * as in the chat. Any other pseudonym is pinned to the first key heard for it.
  */
 import type { Logger } from '../../util/logger.js';
 import { type OnlinePeer, PeerEvents } from '../events.js';
 import { ClientPresence, type PresenceOptions } from './client-presence.js';
+import type { KnownName } from './known-names.js';
 
 export type ListenerOptions = Pick<
   PresenceOptions,
@@ -23,18 +26,29 @@ export class PresenceListener {
   readonly events = new PeerEvents();
   private readonly presence: ClientPresence;
 
-  private constructor(options: ListenerOptions, logger: Logger | undefined) {
+  private constructor(
+    options: ListenerOptions,
+    logger: Logger | undefined,
+    known: readonly KnownName[],
+  ) {
     this.presence = new ClientPresence({
-      contacts: { get: () => undefined },
+      contacts: { get: () => undefined, list: () => known },
       events: this.events,
       settings: options,
       ...(logger === undefined ? {} : { logger }),
     });
   }
 
-  /** Binds the presence port and sends a QUERY. Rejects with E_PRESENCE_BIND. */
-  static async start(options: ListenerOptions = {}, logger?: Logger): Promise<PresenceListener> {
-    const listener = new PresenceListener(options, logger);
+  /**
+   * Binds the presence port and sends a QUERY. Rejects with E_PRESENCE_BIND. `known`:
+   * names pinned to keys (default none).
+   */
+  static async start(
+    options: ListenerOptions = {},
+    logger?: Logger,
+    known: readonly KnownName[] = [],
+  ): Promise<PresenceListener> {
+    const listener = new PresenceListener(options, logger, known);
     try {
       await listener.presence.start();
     } catch (err) {

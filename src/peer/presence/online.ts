@@ -9,9 +9,13 @@ import { fromHex } from '../../util/bytes.js';
 import { type Contact, isPinned } from '../contact-records.js';
 import type { OnlinePeer, PeerEventMap } from '../events.js';
 
-/** What the roster needs to know about contacts: the pinned card of a pseudonym, if any. */
+/**
+ * What the roster needs to know about contacts: the pinned card of a pseudonym, if any,
+ * and (for look-alike names, name-pins.ts) every pinned name with its user id hex.
+ */
 export interface ContactLookup {
   get(name: string): Contact | undefined;
+  list?(): readonly { pseudonym: string; userId: string }[];
 }
 
 /**
