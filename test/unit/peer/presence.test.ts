@@ -89,7 +89,14 @@ describe('client presence (in-memory LAN, injected clock)', () => {
     const sent: Frame[] = [];
     const presence = new ClientPresence({
       ...(name === null ? {} : { self: { identity: peer.identity, pseudonym: name } }),
-      contacts: { get: (n) => contacts.get(pseudonymKey(n)) },
+      contacts: {
+        get: (n) => contacts.get(pseudonymKey(n)),
+        list: () =>
+          [...contacts.values()].map((c) => ({
+            pseudonym: c.pseudonym,
+            userId: toHex(c.card.userId),
+          })),
+      },
       events,
       settings: {
         intervalMs: INTERVAL,
@@ -329,6 +336,35 @@ describe('client presence (in-memory LAN, injected clock)', () => {
         pinnedFingerprint: fingerprint(realBob.identity.signPk),
       },
     ]);
+  });
+
+  it("reports a name that looks like a contact's, under another key, as a conflict, never as them", async () => {
+    const alice = await node('alice', '10.0.0.1');
+    // A stranger heard first: the look-alike index is built, then the contact book changes.
+    await node('carol', '10.0.0.3');
+    const mallory = makePeer('mallory');
+    alice.contacts.set(pseudonymKey('mallory'), contactOf(mallory.card));
+    alice.events.emit('contact:new', {
+      pseudonym: 'mallory',
+      userId: mallory.id,
+      fingerprint: fingerprint(mallory.identity.signPk),
+      verified: false,
+      keyChanged: false,
+      pendingKeys: [],
+    });
+    const latin = await node('rnallory', '10.0.0.66');
+    const mixed = await node('m\u0430llory', '10.0.0.67');
+    const ownLookalike = await node('aIice', '10.0.0.68');
+    assert.deepEqual(names(alice), ['carol']);
+    const fp = (n: Node | TestPeer) => fingerprint(('peer' in n ? n.peer : n).identity.signPk);
+    assert.deepEqual(
+      alice.conflicts.map((c) => [c.pseudonym, c.claimedFingerprint, c.pinnedFingerprint]),
+      [
+        ['rnallory', fp(latin), fp(mallory)],
+        ['m\u0430llory', fp(mixed), fp(mallory)],
+        ['aIice', fp(ownLookalike), fp(alice)],
+      ],
+    );
   });
 
   it('never lists someone else under our own pseudonym', async () => {
