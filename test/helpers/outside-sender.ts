@@ -13,6 +13,7 @@ import {
 import { encodeSenderChainShare } from '../../src/crypto/sender-keys-codec.js';
 import { heldCost } from '../../src/peer/groups/held.js';
 import { fromHex } from '../../src/util/bytes.js';
+import { systemClock } from '../../src/util/clock.js';
 import { encodeGroupPlain } from '../../src/wire/codec.js';
 import type { FrameOf } from '../../src/wire/types.js';
 import type { Person } from './peer-fixtures.js';
@@ -24,6 +25,8 @@ export function senderOf(who: Person, gid: string) {
   const chain: SenderChain = newSenderChain();
   const share = encodeSenderChainShare(senderChainShare(chain));
   let n = 0;
+  // Now, in the window a group message's send time must be in (envelope.ts sendTimeRefusal).
+  const sentAt = systemClock.now();
   return {
     share: { from: who.id.signPk, groupId: fromHex(gid), epoch: 0, share },
     /** The next message, as the relay delivers it at `gseq`: "NAME N mmm…". */
@@ -31,7 +34,12 @@ export function senderOf(who: Person, gid: string) {
       const messageId = randomBytes(16);
       const header = { groupId: fromHex(gid), epoch: 0, sender: who.id.signPk, messageId };
       const text = `${who.name} ${++n} ${'m'.repeat(TEXT_CHARS)}`.slice(0, TEXT_CHARS);
-      const plain = encodeGroupPlain({ sentAtMs: n, senderName: who.name, text, fileOffer: null });
+      const plain = encodeGroupPlain({
+        sentAtMs: sentAt + n,
+        senderName: who.name,
+        text,
+        fileOffer: null,
+      });
       return {
         type: 'group-deliver',
         groupId: fromHex(gid),

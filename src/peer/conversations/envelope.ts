@@ -72,6 +72,25 @@ export const MAX_MESSAGE_AGE_MS = MAIL_LIFETIME_MS + SEND_TIME_SLACK_MS;
  */
 export const MAX_FUTURE_SKEW_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * The send-time window of every message, 1:1 (openDeliver) and group
+ * (groups/receive.ts): older than MAX_MESSAGE_AGE_MS is 'expired', further ahead
+ * of `nowMs` than MAX_FUTURE_SKEW_MS is 'future-dated', else null.
+ */
+export function sendTimeRefusal(
+  sentAtMs: number,
+  nowMs: number,
+): 'expired' | 'future-dated' | null {
+  if (sentAtMs < nowMs - MAX_MESSAGE_AGE_MS) return 'expired';
+  if (sentAtMs > nowMs + MAX_FUTURE_SKEW_MS) return 'future-dated';
+  return null;
+}
+
+const SEND_TIME_DETAIL = {
+  expired: 'sent before the oldest mail a relay may still hold',
+  'future-dated': "sent further ahead of our clock than a sender's may run",
+} as const;
+
 /** Seals `inner` for the holder of `recipientBoxPk`; the keyring picks the nonce. */
 export function sealInner(keyring: BoxKeyring, recipientBoxPk: Uint8Array, inner: Inner): Sealed {
   return keyring.seal(recipientBoxPk, encodeInner(inner));
@@ -133,12 +152,8 @@ export async function openDeliver(
     }
     // After the seen-set: a copy of a message accepted here is a quiet duplicate
     // while its id is remembered, and ids are kept exactly as long as this refuses.
-    if (inner.sentAtMs < nowMs - MAX_MESSAGE_AGE_MS) {
-      return reject('expired', 'sent before the oldest mail a relay may still hold');
-    }
-    if (inner.sentAtMs > nowMs + MAX_FUTURE_SKEW_MS) {
-      return reject('future-dated', "sent further ahead of our clock than a sender's may run");
-    }
+    const late = sendTimeRefusal(inner.sentAtMs, nowMs);
+    if (late !== null) return reject(late, SEND_TIME_DETAIL[late]);
     return { ok: true, inner, from, conversation };
   } catch (err) {
     return reject('malformed', `unexpected: ${(err as Error).message}`);

@@ -20,6 +20,7 @@ import type { Logger } from '../../util/logger.js';
 import { decodeGroupPlain } from '../../wire/codec.js';
 import type { GroupPlain } from '../../wire/types.js';
 import type { Contacts } from '../contacts.js';
+import { sendTimeRefusal } from '../conversations/envelope.js';
 import {
   type ConversationNotice,
   type DamagedMessage,
@@ -173,9 +174,15 @@ export class GroupMessages {
     }
     // Sealed again under a new epoch (the old seal was stored too), it opens with that epoch's chain.
     if (await this.isCopy(work, copyKey, sender, msgId)) return;
+    const receivedAtMs = item.arrivedAtMs ?? work.stamp();
+    // The 1:1 window (envelope.ts), against when the item came: a dated lie is dropped.
+    const late = sendTimeRefusal(plain.sentAtMs, receivedAtMs);
+    if (late !== null) {
+      this.damage(work, item, late);
+      return;
+    }
     work.opened.add(copyKey);
     const conversation = conversationOf(item.gid);
-    const receivedAtMs = item.arrivedAtMs ?? work.stamp();
     const entry: HistoryEntry = {
       conversation,
       direction: 'in',

@@ -16,6 +16,7 @@ import {
 import { encodeSenderChainShare } from '../../../../src/crypto/sender-keys-codec.js';
 import { PREFIX } from '../../../../src/peer/store.js';
 import { fromHex } from '../../../../src/util/bytes.js';
+import { systemClock } from '../../../../src/util/clock.js';
 import { encodeGroupPlain } from '../../../../src/wire/codec.js';
 import { collect, GroupHub, type Member } from '../../../helpers/group-hub.js';
 import { person } from '../../../helpers/peer-fixtures.js';
@@ -107,7 +108,7 @@ describe('groups: a message sealed before its sender learned of an add', () => {
         chain,
         { groupId, epoch: 0, sender: alice.who.id.signPk, messageId: randomBytes(16) },
         encodeGroupPlain({
-          sentAtMs: 1,
+          sentAtMs: systemClock.now(),
           senderName: 'alice',
           text: `m${chain.index}`,
           fileOffer: null,

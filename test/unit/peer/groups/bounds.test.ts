@@ -20,6 +20,7 @@ import { heldCost, MAX_HELD_GROUP_BYTES } from '../../../../src/peer/groups/held
 import { MAX_EPOCHS_AHEAD } from '../../../../src/peer/groups/shares-in.js';
 import { PREFIX } from '../../../../src/peer/store.js';
 import { fromHex } from '../../../../src/util/bytes.js';
+import { systemClock } from '../../../../src/util/clock.js';
 import { encodeGroupPlain } from '../../../../src/wire/codec.js';
 import type { FrameOf } from '../../../../src/wire/types.js';
 import { collect, GroupHub, type Member } from '../../../helpers/group-hub.js';
@@ -60,7 +61,7 @@ describe('groups in the client core, at their edges', () => {
       const messageId = randomBytes(16);
       const header = { groupId: fromHex(gid), epoch: 0, sender: alice.who.id.signPk, messageId };
       const plain = encodeGroupPlain({
-        sentAtMs: i,
+        sentAtMs: systemClock.now() + i,
         senderName: 'alice',
         text: `${i} ${text}`,
         fileOffer: null,
