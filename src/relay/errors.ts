@@ -67,6 +67,11 @@ export const GroupResultCode = {
   NotMember: 'E_NOT_GROUP_MEMBER',
   /** The change would put a user in more than maxGroupsPerUser groups. */
   TooManyGroups: 'E_GROUP_TOO_MANY_GROUPS',
+  /**
+   * The change would put a user in more than maxGroupsAddedByOne groups by its author
+   * (one person cannot fill another's maxGroupsPerUser).
+   */
+  TooManyFromOne: 'E_GROUP_TOO_MANY_FROM_ONE',
   /** The change is signed by another user than the session's (each user sends its own). */
   NotAuthor: 'E_GROUP_NOT_AUTHOR',
 } as const;

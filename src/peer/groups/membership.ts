@@ -33,7 +33,7 @@ import { PeerCode, peerError } from '../errors.js';
 import type { Requests } from '../link/requests.js';
 import type { ChangeApplier } from './apply.js';
 import { type GroupBook, groupNameKey } from './book.js';
-import { raced, refusalWords } from './change-words.js';
+import { raced, refusalWords, relayRefusal } from './change-words.js';
 import type { MemberNames } from './members.js';
 import { SerialQueue } from './queue.js';
 import type { GroupUnits } from './units.js';
@@ -224,13 +224,7 @@ export class Membership {
   private async submit(gid: string, signed: GroupChange): Promise<void> {
     const change = toWire(signed);
     const result = await this.d.requests.request('group-change', { change });
-    if (result.code !== '') {
-      throw new NatterError(
-        result.code,
-        // The code is printed after the message (cli/errors.ts); the relay says why.
-        `group: the relay refused to ${change.op}${result.reason ? `: ${result.reason}` : ''}`,
-      );
-    }
+    if (result.code !== '') throw relayRefusal(result, change, (hex) => this.d.names.of(hex));
     const waitMs = this.d.appliedWaitMs ?? CHANGE_APPLIED_WAIT_MS;
     if (await this.d.book.applied(gid, result.gseq, waitMs)) return;
     // Not back in my stream (yet): it extends the state held here, so it applies here.

@@ -163,7 +163,7 @@ export class GroupApplier {
     const current = this.registry.get(gidHex);
     let next: ReturnType<typeof recordOf>;
     try {
-      next = recordOf(gidHex, applyChange(current?.state ?? null, change));
+      next = recordOf(gidHex, applyChange(current?.state ?? null, change), change, current);
     } catch (err) {
       this.log.warn('stored group change does not apply; skipped', {
         group: gidHex.slice(0, 16),

@@ -50,6 +50,7 @@ export class ClusterGroups implements GroupStore {
   constructor(private readonly o: ClusterGroupsOptions) {
     this.registry = new GroupRegistry({
       maxGroupsPerUser: o.limits.maxGroupsPerUser,
+      maxGroupsAddedByOne: o.limits.maxGroupsAddedByOne,
       isRegistered: o.isRegistered,
     });
     this.applier = new GroupApplier(o.link, this.registry, o.hub, o.clock, o.log);

@@ -68,7 +68,8 @@ export interface RelayGroupsOptions {
 /** Builds the parts; call `streams.open()` before serving and `streams.close()` at shutdown. */
 export function createGroups(options: RelayGroupsOptions): RelayGroups {
   const { store, hub, limits, clock, log, isRegistered } = options;
-  const registry = new GroupRegistry({ maxGroupsPerUser: limits.maxGroupsPerUser, isRegistered });
+  const { maxGroupsPerUser, maxGroupsAddedByOne } = limits;
+  const registry = new GroupRegistry({ maxGroupsPerUser, maxGroupsAddedByOne, isRegistered });
   const streams = new GroupStreams(store, registry, { limits, clock, log });
   return { registry, streams, fanout: new GroupFanout(registry, streams, hub) };
 }

@@ -4,18 +4,19 @@
  * the membership intervals are rebuilt from the gseq each change was stored at,
  * then the cursors and the items held are laid over them (ledger.ts).
  */
-import { applyChange, type GroupState } from '../../crypto/group-log.js';
+import { applyChange } from '../../crypto/group-log.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { decodeFrame, decodeGroupChangeRecord } from '../../wire/codec.js';
 import { type KvRange, type RelayKv, scan } from '../store/index.js';
 import { decodeU64, parseGroupKey, splitLogValue } from './keys.js';
 import { GroupLedger, type ItemEntry } from './ledger.js';
-import { membershipOf } from './registry.js';
+import { type GroupRecord, membershipOf, recordOf } from './registry.js';
 
 export interface LoadedGroup {
   gidHex: string;
-  state: GroupState;
+  /** The group after its whole log, with who brought each member in. */
+  record: GroupRecord;
   ledger: GroupLedger;
 }
 
@@ -85,11 +86,11 @@ function build(raw: Raw, log: Logger): LoadedGroup | null {
     return null;
   }
   const ledger = new GroupLedger();
-  let state: GroupState | null = null;
+  let record: GroupRecord | undefined;
   try {
     for (const entry of raw.log) {
       const change = decodeGroupChangeRecord(entry.record);
-      state = applyChange(state, change);
+      record = recordOf(raw.gidHex, applyChange(record?.state ?? null, change), change, record);
       const { joined, left } = membershipOf(change);
       for (const userHex of joined) ledger.join(userHex, entry.gseq);
       for (const userHex of left) ledger.leave(userHex, entry.gseq);
@@ -114,7 +115,7 @@ function build(raw: Raw, log: Logger): LoadedGroup | null {
     raw.items[raw.items.length - 1]?.gseq ?? 0,
     raw.log[raw.log.length - 1]?.gseq ?? 0,
   );
-  return { gidHex: raw.gidHex, state: state as GroupState, ledger };
+  return { gidHex: raw.gidHex, record: record as GroupRecord, ledger };
 }
 
 /** When a stored item (an encoded GroupDeliver frame) was stored; null if unreadable. */

@@ -8,7 +8,9 @@
  * `check` also applies the relay's own rules, each with its code
  * (GroupResultCode in ../errors.ts): the session's user signed the change, the
  * group exists and the user is a member of it (except for create), every user
- * a change brings in is registered here and under maxGroupsPerUser.
+ * a change brings in is registered here and under maxGroupsPerUser, and the
+ * change's author has not already put them in maxGroupsAddedByOne of their groups
+ * (adders.ts).
  */
 import { GroupCode } from '../../crypto/group-errors.js';
 import { applyChange, type GroupState } from '../../crypto/group-log.js';
@@ -21,6 +23,7 @@ import {
   type GroupResultCodeValue,
   SessionCode,
 } from '../errors.js';
+import { AdderCounts, type Adders, addersAfter, NO_ADDERS } from './adders.js';
 
 export interface GroupRecord {
   readonly gidHex: string;
@@ -28,6 +31,8 @@ export interface GroupRecord {
   /** Current members' user ids in hex, in member order: whom a message goes to. */
   readonly memberHexes: readonly string[];
   readonly members: ReadonlySet<string>;
+  /** Who brought each member in (adders.ts). */
+  readonly adders: Adders;
 }
 
 /** What a change does to membership, by user id hex. */
@@ -48,15 +53,28 @@ export type ChangeCheck =
 
 export interface RegistryOptions {
   maxGroupsPerUser: number;
+  /** Groups of one user that one other user may have put them in (MAX_GROUPS_ADDED_BY_ONE). */
+  maxGroupsAddedByOne: number;
   /** Whether a user id (hex) is registered on this relay. */
   isRegistered: (userHex: string) => boolean;
 }
 
 const NONE: ReadonlySet<string> = new Set();
 
-export function recordOf(gidHex: string, state: GroupState): GroupRecord {
+/**
+ * The record of a group at `state`, reached by `change` from `before` (the record
+ * before it; none for a create): who brought each member in follows the change.
+ */
+export function recordOf(
+  gidHex: string,
+  state: GroupState,
+  change: GroupChange,
+  before?: GroupRecord,
+): GroupRecord {
   const memberHexes = state.members.map((m) => toHex(m.userId));
-  return { gidHex, state, memberHexes, members: new Set(memberHexes) };
+  const members = new Set(memberHexes);
+  const adders = addersAfter(before?.adders ?? NO_ADDERS, change, members);
+  return { gidHex, state, memberHexes, members, adders };
 }
 
 /** Who a change brings in and takes out (by its op: the state diff would say the same). */
@@ -77,6 +95,7 @@ export function membershipOf(change: GroupChange): Membership {
 export class GroupRegistry {
   private readonly groups = new Map<string, GroupRecord>();
   private readonly byUser = new Map<string, Set<string>>();
+  private readonly added = new AdderCounts();
 
   constructor(private readonly options: RegistryOptions) {}
 
@@ -91,6 +110,11 @@ export class GroupRegistry {
   /** Groups `userHex` is a member of now. */
   groupsOf(userHex: string): ReadonlySet<string> {
     return this.byUser.get(userHex) ?? NONE;
+  }
+
+  /** How many of `userHex`'s groups `adderHex` put them in (adders.ts). */
+  addedBy(userHex: string, adderHex: string): number {
+    return this.added.of(userHex, adderHex);
   }
 
   /** Whether `change`, sent by `senderHex`, may be applied now; if so, what it leads to. */
@@ -123,6 +147,7 @@ export class GroupRegistry {
       return refuse(code, err.message);
     }
     const membership = membershipOf(change);
+    const { maxGroupsPerUser, maxGroupsAddedByOne } = this.options;
     for (const userHex of membership.joined) {
       if (!this.options.isRegistered(userHex)) {
         return refuse(
@@ -130,14 +155,20 @@ export class GroupRegistry {
           `${what}: ${userHex.slice(0, 16)}… is not registered`,
         );
       }
-      if (this.groupsOf(userHex).size >= this.options.maxGroupsPerUser) {
+      if (this.groupsOf(userHex).size >= maxGroupsPerUser) {
         return refuse(
           GroupResultCode.TooManyGroups,
-          `${what}: ${userHex.slice(0, 16)}… is in ${this.options.maxGroupsPerUser} groups already`,
+          `${what}: ${userHex.slice(0, 16)}… is in ${maxGroupsPerUser} groups already`,
+        );
+      }
+      if (userHex !== senderHex && this.addedBy(userHex, senderHex) >= maxGroupsAddedByOne) {
+        return refuse(
+          GroupResultCode.TooManyFromOne,
+          `${what}: you put ${userHex.slice(0, 16)}… in ${maxGroupsAddedByOne} groups already`,
         );
       }
     }
-    const next = recordOf(gidHex, state);
+    const next = recordOf(gidHex, state, change, current);
     const recipients = current
       ? [...new Set([...current.memberHexes, ...next.memberHexes])]
       : [...next.memberHexes];
@@ -158,6 +189,7 @@ export class GroupRegistry {
       }
       set.add(record.gidHex);
     }
+    this.added.replace(before?.adders ?? NO_ADDERS, record.adders);
     this.groups.set(record.gidHex, record);
   }
 
@@ -165,12 +197,14 @@ export class GroupRegistry {
   delete(gidHex: string): void {
     const before = this.groups.get(gidHex);
     for (const userHex of before?.memberHexes ?? []) this.unindex(userHex, gidHex);
+    this.added.replace(before?.adders ?? NO_ADDERS, NO_ADDERS);
     this.groups.delete(gidHex);
   }
 
   clear(): void {
     this.groups.clear();
     this.byUser.clear();
+    this.added.clear();
   }
 
   private unindex(userHex: string, gidHex: string): void {

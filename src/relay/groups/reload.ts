@@ -17,7 +17,7 @@ import { encodeU64, GROUP_PREFIX, groupPrefix, highWaterKey } from './keys.js';
 import type { GroupLedger } from './ledger.js';
 import type { Ledgers } from './ledgers.js';
 import { type LoadedGroup, loadGroups } from './load.js';
-import { type GroupRegistry, recordOf } from './registry.js';
+import type { GroupRegistry } from './registry.js';
 
 const ALL_GROUPS: Omit<KvRange, 'limit'> = { gt: GROUP_PREFIX, lt: `${GROUP_PREFIX}~` };
 
@@ -107,9 +107,9 @@ export class GroupReloader {
 
   private install(group: LoadedGroup, previous?: GroupLedger): void {
     const { ledgers, registry, cursors } = this.parts;
-    const { gidHex, ledger, state } = group;
+    const { gidHex, ledger, record } = group;
     const ahead = ledgers.install(gidHex, ledger, previous);
-    registry.set(recordOf(gidHex, state));
+    registry.set(record);
     for (const userHex of ahead) cursors.mark(gidHex, userHex);
     // Deletes the store missed are made again by the next flush of the group.
     if (previous) for (const userHex of ledger.tracks.keys()) cursors.mark(gidHex, userHex);

@@ -16,9 +16,13 @@ const carol = generateIdentity();
 const stranger = generateIdentity();
 const hex = (id: { signPk: Uint8Array }) => toHex(id.signPk);
 
-function setup(maxGroupsPerUser = 10) {
+function setup(maxGroupsPerUser = 10, maxGroupsAddedByOne = 10) {
   const registered = new Set([alice, bob, carol].map(hex));
-  return new GroupRegistry({ maxGroupsPerUser, isRegistered: (u) => registered.has(u) });
+  return new GroupRegistry({
+    maxGroupsPerUser,
+    maxGroupsAddedByOne,
+    isRegistered: (u) => registered.has(u),
+  });
 }
 
 function apply(registry: GroupRegistry, change: GroupChange, by: string) {
@@ -110,5 +114,31 @@ describe('relay group registry', () => {
     assert.equal(refusal(registry, third.create, hex(carol)), 'E_GROUP_TOO_MANY_GROUPS');
     const own = TestGroup.create(alice, 'mine');
     assert.equal(refusal(registry, own.create, hex(alice)), 'E_GROUP_TOO_MANY_GROUPS');
+  });
+
+  it('refuses to let one user put another in more than maxGroupsAddedByOne groups (E_GROUP_TOO_MANY_FROM_ONE)', () => {
+    const registry = setup(10, 2);
+    const mine = [0, 1].map((i) => TestGroup.create(alice, `g${i}`, [bob.signPk]));
+    for (const g of mine) apply(registry, g.create, hex(alice));
+    assert.equal(registry.addedBy(hex(bob), hex(alice)), 2);
+    // A third, by create or by add, is refused to alice; carol may still add bob.
+    const third = TestGroup.create(alice, 'third', [bob.signPk, carol.signPk]);
+    assert.equal(refusal(registry, third.create, hex(alice)), 'E_GROUP_TOO_MANY_FROM_ONE');
+    const withCarol = TestGroup.create(alice, 'with-carol', [carol.signPk]);
+    apply(registry, withCarol.create, hex(alice));
+    const add = withCarol.change(alice, { op: 'add', target: bob.signPk });
+    assert.equal(refusal(registry, add, hex(alice)), 'E_GROUP_TOO_MANY_FROM_ONE');
+    apply(registry, TestGroup.create(carol, 'carols', [bob.signPk]).create, hex(carol));
+    // Groups bob creates himself count for nobody.
+    for (let i = 0; i < 3; i++) apply(registry, TestGroup.create(bob, `b${i}`).create, hex(bob));
+    assert.equal(registry.groupsOf(hex(bob)).size, 6);
+    // Bob leaves one of alice's groups: alice may put him in one again.
+    apply(registry, mine[0]!.change(bob, { op: 'leave', target: bob.signPk }), hex(bob));
+    assert.equal(registry.addedBy(hex(bob), hex(alice)), 1);
+    apply(registry, add, hex(alice));
+    assert.equal(registry.addedBy(hex(bob), hex(alice)), 2);
+    // A group forgotten (before it is rebuilt) takes its counts with it.
+    registry.delete(withCarol.gidHex);
+    assert.equal(registry.addedBy(hex(bob), hex(alice)), 1);
   });
 });

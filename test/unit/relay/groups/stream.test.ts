@@ -44,6 +44,7 @@ async function open(
   const registered = new Set(people.map(hex));
   const registry = new GroupRegistry({
     maxGroupsPerUser: 10,
+    maxGroupsAddedByOne: 10,
     isRegistered: (u) => registered.has(u),
   });
   const streams = new GroupStreams(store, registry, {
