@@ -246,6 +246,39 @@ function textOf(d: Deliver): string {
       assert.equal(log.changes.length, 1);
     });
 
+    it('counts who put whom in groups alike on every relay (E_GROUP_TOO_MANY_FROM_ONE), one started later too', async () => {
+      const limits = { maxGroupsAddedByOne: 2 };
+      const a = await cluster.relay(limits);
+      const b = await cluster.relay(limits);
+      const alice = await user(a, 'alice');
+      const bob = await user(b, 'bob');
+      const carol = await user(b, 'carol');
+      const mine = ['one', 'two'].map((n) => TestGroup.create(alice.id, n, [bob.id.signPk]));
+      for (const [i, g] of mine.entries()) {
+        assert.equal((await change(alice.client, g.create, i + 1)).code, '');
+        await items(bob.client, g, 1);
+      }
+      // Bob's relay applied both: alice, there too, is refused a third; carol is not.
+      const aliceOnB = await user(b, 'alice', 'login', alice.id);
+      const third = TestGroup.create(alice.id, 'three', [bob.id.signPk]);
+      assert.equal(
+        (await change(aliceOnB.client, third.create, 5)).code,
+        'E_GROUP_TOO_MANY_FROM_ONE',
+      );
+      assert.equal((await change(alice.client, third.create, 6)).code, 'E_GROUP_TOO_MANY_FROM_ONE');
+      const carols = TestGroup.create(carol.id, 'carols', [bob.id.signPk]);
+      assert.equal((await change(carol.client, carols.create, 7)).code, '');
+      // A relay started later reads the stream and counts alike.
+      const c = await cluster.relay(limits);
+      const aliceOnC = await user(c, 'alice', 'login', alice.id);
+      const bobOnC = await user(c, 'bob', 'login', bob.id);
+      await items(bobOnC.client, carols, 1);
+      assert.equal(
+        (await change(aliceOnC.client, third.create, 8)).code,
+        'E_GROUP_TOO_MANY_FROM_ONE',
+      );
+    });
+
     it('deletes messages every member acknowledged, and keeps the log', async () => {
       const { alice, members, g } = await groupOnTwoRelays('bob');
       const bob = members[0]!;

@@ -356,6 +356,35 @@ describe('relay groups (integration, loopback)', () => {
     assert.equal((await change(bob!, third.create)).code, 'E_GROUP_TOO_MANY_GROUPS');
   });
 
+  it('refuses one adder past maxGroupsAddedByOne (E_GROUP_TOO_MANY_FROM_ONE), also after a restart; another adder still adds', async () => {
+    await relay.close();
+    await start({ maxGroupsAddedByOne: 2 });
+    const [alice, bob, carol] = await users('alice', 'bob', 'carol');
+    const mine = ['one', 'two'].map((name) => TestGroup.create(alice!.id, name, [bob!.id.signPk]));
+    for (const g of mine) await applied(alice!, g, g.create);
+    const third = TestGroup.create(alice!.id, 'three', [bob!.id.signPk]);
+    const refused = await change(alice!, third.create);
+    assert.equal(refused.code, 'E_GROUP_TOO_MANY_FROM_ONE');
+    assert.ok(refused.reason.includes(toHex(bob!.id.signPk).slice(0, 16)), refused.reason);
+    const carols = TestGroup.create(carol!.id, 'carols', [bob!.id.signPk]);
+    await applied(carol!, carols, carols.create);
+    // Rebuilt from the stored logs, the relay counts alike.
+    const dir = relay.dataDir;
+    for (const c of clients.splice(0)) c.close();
+    await relay.close();
+    await start({ maxGroupsAddedByOne: 2 }, dir);
+    const [alice2, bob2] = [await back(alice!), await back(bob!)];
+    const again = TestGroup.create(alice2.id, 'three', [bob2.id.signPk]);
+    assert.equal((await change(alice2, again.create)).code, 'E_GROUP_TOO_MANY_FROM_ONE');
+    // Bob leaves one of alice's: she may put him in one again.
+    await applied(
+      bob2,
+      mine[0]!,
+      mine[0]!.change(bob2.id, { op: 'leave', target: bob2.id.signPk }),
+    );
+    await applied(alice2, again, again.create);
+  });
+
   it('refuses a message beyond maxPendingGroupMessages with recipient-quota', async () => {
     await relay.close();
     await start({ maxPendingGroupMessages: 4 });
