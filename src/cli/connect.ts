@@ -40,7 +40,8 @@ export async function connectRelay(
   try {
     await client.connect({
       timeoutMs: options.waitMs,
-      ...(ctx.waitGiven ? {} : { failFastMs: FAIL_FAST_MS }),
+      // --wait given: listen for a relay's beacon all of it, even when none is heard at once.
+      ...(ctx.waitGiven ? { listenWholeWait: true } : { failFastMs: FAIL_FAST_MS }),
       ...(options.discoverMs === undefined ? {} : { discoverMs: options.discoverMs }),
     });
   } catch (err) {

@@ -72,3 +72,24 @@ export interface OpenOptions {
    */
   maxHeldGroupBytes?: number;
 }
+
+/** NatterClient.connect()'s options. */
+export interface ConnectOptions {
+  /** How long to wait for a ready session. Default 30 000 ms. */
+  timeoutMs?: number;
+  /**
+   * With no relay configured and presence enabled: how long to listen for a relay
+   * beacon. Default all of `timeoutMs`; cut short when no relay at all is heard for
+   * UNHEARD_BEACONS beacon intervals (unless `listenWholeWait`), and after
+   * REMEMBERED_AFTER_MS by dialling the relay's remembered address (config.relaySeen).
+   */
+  discoverMs?: number;
+  /**
+   * Default off. When every attempt to reach the relay within it was refused or could not
+   * resolve the host, reject then with E_RELAY_UNREACHABLE, its cause named (issue 13);
+   * the link keeps retrying.
+   */
+  failFastMs?: number;
+  /** Listen for a beacon all of `discoverMs` even when no relay at all is heard. Default false. */
+  listenWholeWait?: boolean;
+}

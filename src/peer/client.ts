@@ -10,7 +10,7 @@
 import { describeError } from '../util/errors.js';
 import { normalizePseudonym, pseudonymKey } from '../wire/text.js';
 import { ClientFiles } from './client-files.js';
-import type { OpenOptions, TrustResult } from './client-options.js';
+import type { ConnectOptions, OpenOptions, TrustResult } from './client-options.js';
 import { finishDeletions } from './client-reading.js';
 import { type ClientComponents, openComponents } from './components.js';
 import { directConversation } from './conversations/ids.js';
@@ -23,6 +23,7 @@ import type {
   PresenceStatus,
 } from './events.js';
 import { composeText } from './messaging/compose.js';
+import { pick } from './pick.js';
 import { chosenStatusOp, takeUpChosenStatus } from './presence/chosen-status.js';
 import type { DiscoveredRelay } from './presence/client-presence.js';
 import type { Me } from './profile.js';
@@ -65,26 +66,22 @@ export class NatterClient extends ClientFiles {
   /**
    * Starts presence (if enabled) and the relay session (registering on first
    * contact with a relay, logging in afterwards), and resolves once it is ready.
-   * Keeps reconnecting in the background after a loss. With no relay configured
-   * and presence enabled, first waits for a relay beacon: up to `discoverMs`
-   * (default: all of `timeoutMs`).
-   * Rejects with the refusal (E_PSEUDONYM_TAKEN, E_AUTH_FAILED,
-   * E_RELAY_KEY_CHANGED, E_RELAY_ID_MISMATCH, ...), E_NO_RELAY, or, after
-   * `timeoutMs`, E_RELAY_TIMEOUT. A presence socket that cannot bind is reported
-   * as a non-fatal 'error' event: messaging works without it.
-   * `failFastMs` (default: off): when every attempt to reach a configured address
-   * within it was refused or could not resolve the host, reject then with
-   * E_RELAY_UNREACHABLE, its cause named (issue 13); the link keeps retrying.
+   * Keeps reconnecting in the background after a loss. See ConnectOptions.
+   * Rejects with the refusal (E_PSEUDONYM_TAKEN, E_AUTH_FAILED, E_RELAY_KEY_CHANGED,
+   * E_RELAY_ID_MISMATCH, ...), E_NO_RELAY, E_SEVERAL_RELAYS, E_RELAY_UNREACHABLE
+   * (failFastMs) or, after `timeoutMs`, E_RELAY_TIMEOUT. A presence socket that
+   * cannot bind is a non-fatal 'error' event: messaging works without it.
    */
-  async connect(
-    options: { timeoutMs?: number; discoverMs?: number; failFastMs?: number } = {},
-  ): Promise<void> {
+  async connect(options: ConnectOptions = {}): Promise<void> {
     if (this.closing !== null) throw peerError(PeerCode.Closed, 'connect: the client was closed');
     const timeoutMs = options.timeoutMs ?? 30_000;
     const deadline = this.c.clock.now() + timeoutMs;
     await this.startPresence();
     const discoverMs = Math.min(timeoutMs, options.discoverMs ?? timeoutMs);
-    await this.c.link.connect(deadline, discoverMs, options.failFastMs, timeoutMs);
+    await this.c.link.connect(deadline, discoverMs, {
+      ...pick(options, ['failFastMs', 'listenWholeWait']),
+      waitMs: timeoutMs,
+    });
   }
 
   /**

@@ -31,6 +31,8 @@ export const PeerCode = {
   ProfileIncomplete: 'E_PROFILE_INCOMPLETE',
   ProfileInUse: 'E_PROFILE_IN_USE',
   RelayKeyChanged: 'E_RELAY_KEY_CHANGED',
+  /** Several relays announce themselves and this profile has none yet: the user chooses (--relay). */
+  SeveralRelays: 'E_SEVERAL_RELAYS',
   SafetyNumberMismatch: 'E_SAFETY_NUMBER_MISMATCH',
   Self: 'E_SELF',
   Store: 'E_STORE',

@@ -2,7 +2,7 @@
  * The profile directory: who this user is and what this client remembers.
  *
  *   identity.json   key file (src/crypto/keyfile.ts), mode 0600
- *   config.json     { pseudonym, relay?, relayId?, pinnedRelays }, mode 0600
+ *   config.json     { pseudonym, relay?, relayId?, relaySeen?, pinnedRelays }, mode 0600
  *   db/             LevelDB (store.ts)
  *   natter.log      JSON log lines (never message text, passphrases or keys)
  *
@@ -40,6 +40,13 @@ export interface ProfileConfig {
    * the user accepts a new relay (`acceptNewRelayKey`, `--accept-new-relay-key`).
    */
   relayId?: string;
+  /**
+   * Where this profile last reached its relay when the relay was found by its beacon
+   * ('host:port'). Not a configured address (`relay` overrides discovery, this does not):
+   * dialled, the relay proving `relayId`, only when no beacon of it is heard
+   * (relay-link.ts), so a host that cannot hear beacons (UDP blocked) still gets there.
+   */
+  relaySeen?: string;
   /**
    * Relay ids pinned per address dialled, by profiles from before issue 10. Read
    * while `relayId` is unset (pinnedRelayId()); kept as found, never added to.
@@ -176,6 +183,7 @@ export async function readConfig(paths: ProfilePaths): Promise<ProfileConfig> {
   if (typeof p.pseudonym === 'string') config.pseudonym = p.pseudonym;
   if (typeof p.relay === 'string') config.relay = p.relay;
   if (typeof p.relayId === 'string' && RELAY_ID_HEX.test(p.relayId)) config.relayId = p.relayId;
+  if (typeof p.relaySeen === 'string') config.relaySeen = p.relaySeen;
   if (typeof p.pinnedRelays === 'object' && p.pinnedRelays !== null) {
     for (const [addr, id] of Object.entries(p.pinnedRelays)) {
       if (typeof id === 'string' && RELAY_ID_HEX.test(id)) config.pinnedRelays[addr] = id;

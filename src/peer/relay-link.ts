@@ -8,7 +8,7 @@
  */
 import type { BackoffOptions } from '../util/backoff.js';
 import type { Clock } from '../util/clock.js';
-import { isNatterError, type NatterError } from '../util/errors.js';
+import { isNatterError } from '../util/errors.js';
 import type { Logger } from '../util/logger.js';
 import type { Frame } from '../wire/types.js';
 import { PeerCode, peerError } from './errors.js';
@@ -19,26 +19,19 @@ import type { Requests } from './link/requests.js';
 import type { SessionHandlers } from './link/routes.js';
 import { RelaySession } from './link/session.js';
 import { pick } from './pick.js';
-import type {
-  DiscoveredRelay,
-  DiscoveryResult,
-  IgnoredRelay,
-  RelayQuery,
-} from './presence/discovery.js';
-import { OTHER_RELAYS_END_MS } from './presence/discovery.js';
-import { type ProfileConfig, type ProfilePaths, readConfig, relayFingerprint } from './profile.js';
-import { type RelayAddress, resolveRelayAddress, withAlternates } from './relay-address.js';
+import type { DiscoveredRelay } from './presence/discovery.js';
+import { type ProfileConfig, type ProfilePaths, readConfig } from './profile.js';
+import {
+  parseRelayAddress,
+  type RelayAddress,
+  resolveRelayAddress,
+  withAlternates,
+} from './relay-address.js';
 import { connectCandidates } from './relay-candidates.js';
+import { findRelay, type RelayDiscovery, relayQuery, unheardToo } from './relay-heard.js';
 import type { PeerStore } from './store.js';
 
-/** How a relay is found on the LAN (presence/client-presence.ts). */
-export interface RelayDiscovery {
-  /** False when presence is switched off: no UDP at all. */
-  readonly canDiscover: boolean;
-  /** The LAN's beacon interval: a relay is heard again within it. */
-  readonly beaconIntervalMs: number;
-  discoverRelay(timeoutMs: number, query: RelayQuery): Promise<DiscoveryResult>;
-}
+export type { RelayDiscovery };
 
 /** What the core does when the link changes or a frame arrives (wired in components.ts). */
 export interface LinkHooks {
@@ -61,6 +54,15 @@ export interface LinkOptions {
   reconnect?: BackoffOptions;
 }
 
+/** connect()'s options beyond the deadline (client.ts connect() has each one's meaning). */
+export interface LinkConnectOptions {
+  failFastMs?: number;
+  /** The whole wait the caller was given, named in a timeout's message. */
+  waitMs?: number;
+  /** Listen for a beacon all of `discoverMs` even when no relay at all is heard. Default false. */
+  listenWholeWait?: boolean;
+}
+
 export interface RelayLinkDeps {
   paths: ProfilePaths;
   store: PeerStore;
@@ -78,10 +80,22 @@ export class RelayLink {
   private opening: Promise<RelaySession> | null = null;
   private hooks: LinkHooks | null = null;
   private closed = false;
-  /** The session's address was configured (option, NATTER_RELAY, config), not discovered. */
-  private configured = false;
+  /** The session dials the address remembered from an earlier run (no beacon was heard). */
+  private remembered: string | null = null;
+  /** The relay of the last session that was ready: where "on this relay" is. */
+  private reached: { address: string; relayId: string } | null = null;
 
-  constructor(private readonly d: RelayLinkDeps) {}
+  constructor(private readonly d: RelayLinkDeps) {
+    d.events.on('connection:state', (e) => {
+      if (e.state === 'ready' && e.relay !== undefined)
+        this.reached = { address: e.relay.address, relayId: e.relay.relayId };
+    });
+  }
+
+  /** The relay the link reached last ('host:port' and its id, hex); null before any. */
+  get relay(): { address: string; relayId: string } | null {
+    return this.reached;
+  }
 
   /** Sets what the core does on link events; once, before connect(). */
   bind(hooks: LinkHooks): void {
@@ -115,26 +129,27 @@ export class RelayLink {
   /**
    * Opens the session (once) and waits for Ready until `deadlineMs` (clock time).
    * With no relay configured, first listens up to `discoverMs` for a relay beacon.
-   * `failFastMs` (RelaySession.waitReady) applies to a configured address only: the
-   * addresses a beacon named are tried in turn instead (relay-candidates.ts).
-   * `waitMs`: the whole wait the caller was given, named in a timeout's message.
+   * `failFastMs` (RelaySession.waitReady) applies once a session exists, whatever gave
+   * its address: while a beacon's addresses are tried in turn (relay-candidates.ts) a
+   * refusal moves to the next one instead. A session to a relay that went away (a chat
+   * whose relay stopped) is thereby said in about a second (seventeenth sitting).
    */
-  async connect(
-    deadlineMs: number,
-    discoverMs: number,
-    failFastMs?: number,
-    waitMs?: number,
-  ): Promise<void> {
-    this.opening ??= this.open(deadlineMs, discoverMs).catch((err: unknown) => {
+  async connect(deadlineMs: number, discoverMs: number, o: LinkConnectOptions = {}): Promise<void> {
+    this.opening ??= this.open(deadlineMs, discoverMs, o).catch((err: unknown) => {
       this.opening = null;
       throw err;
     });
     const session = await this.opening;
-    const fast = failFastMs !== undefined && this.configured ? { failFastMs } : {};
-    await session.waitReady(Math.max(0, deadlineMs - this.d.clock.now()), {
-      ...fast,
-      ...(waitMs === undefined ? {} : { waitedMs: waitMs }),
-    });
+    try {
+      await session.waitReady(Math.max(0, deadlineMs - this.d.clock.now()), {
+        ...pick(o, ['failFastMs']),
+        ...(o.waitMs === undefined ? {} : { waitedMs: o.waitMs }),
+      });
+    } catch (err) {
+      // A remembered address that did not answer: no beacon came in either, and that is said.
+      if (this.remembered === null || this.ready) throw err;
+      throw unheardToo(err, this.bound().discovery);
+    }
   }
 
   /**
@@ -142,7 +157,10 @@ export class RelayLink {
    * registered with, or any when it has none or the user accepts a new relay.
    */
   async discover(timeoutMs: number): Promise<DiscoveredRelay | undefined> {
-    const query = this.relayQuery(await readConfig(this.d.paths));
+    const query = relayQuery(
+      await readConfig(this.d.paths),
+      this.d.options.acceptNewRelayKey === true,
+    );
     return (await this.bound().discovery.discoverRelay(timeoutMs, query)).found;
   }
 
@@ -173,40 +191,27 @@ export class RelayLink {
     return this.hooks;
   }
 
-  /**
-   * What discovery may take: only the relay this profile registered with, unless
-   * the user accepts a new one (then it is still preferred). A profile from
-   * before issue 10 prefers the relays it pinned per address, as it did.
-   */
-  private relayQuery(config: ProfileConfig): RelayQuery {
-    if (config.relayId !== undefined) {
-      return {
-        preferred: new Set([config.relayId]),
-        preferredOnly: this.d.options.acceptNewRelayKey !== true,
-        othersEndAfterMs: OTHER_RELAYS_END_MS,
-      };
-    }
-    return { preferred: new Set(Object.values(config.pinnedRelays)) };
-  }
-
   /** The configured relay (option, NATTER_RELAY, config), else one found on the LAN. */
-  private async open(deadlineMs: number, discoverMs: number): Promise<RelaySession> {
+  private async open(
+    deadlineMs: number,
+    discoverMs: number,
+    o: LinkConnectOptions,
+  ): Promise<RelaySession> {
     if (this.session !== null) return this.session;
-    const o = this.d.options;
-    let address = o.relay;
+    const options = this.d.options;
+    let address = options.relay;
     if (address === undefined) {
       const config = await readConfig(this.d.paths);
       try {
         address = resolveRelayAddress({
           config,
-          ...(o.discoverRelay ? { discovered: o.discoverRelay } : {}),
+          ...(options.discoverRelay ? { discovered: options.discoverRelay } : {}),
         });
       } catch (err) {
         if (!isNatterError(err, 'E_NO_RELAY') || !this.bound().discovery.canDiscover) throw err;
-        return this.openDiscovered(config, deadlineMs, discoverMs);
+        return this.openDiscovered(config, deadlineMs, discoverMs, o.listenWholeWait === true);
       }
     }
-    this.configured = true;
     return this.start(address, undefined, this.d.events);
   }
 
@@ -215,11 +220,21 @@ export class RelayLink {
     config: ProfileConfig,
     deadlineMs: number,
     discoverMs: number,
+    listenWholeWait: boolean,
   ): Promise<RelaySession> {
     const discovery = this.bound().discovery;
-    const query = this.relayQuery(config);
-    const { found, ignored } = await discovery.discoverRelay(discoverMs, query);
-    if (found === undefined) throw notFound(discoverMs, config.relayId, ignored);
+    const heard = await findRelay(discovery, config, discoverMs, {
+      acceptNewRelayKey: this.d.options.acceptNewRelayKey === true,
+      listenWholeWait,
+    });
+    if (heard.kind === 'remembered') {
+      this.d.logger.info('no relay beacon heard; dialling the relay at its last address', {
+        address: heard.address,
+      });
+      this.remembered = heard.address;
+      return this.start(parseRelayAddress(heard.address), heard.relayId, this.d.events);
+    }
+    const { found } = heard;
     this.d.logger.info('relay discovered', {
       relayId: found.relayId,
       candidates: found.candidates.length,
@@ -273,25 +288,4 @@ export class RelayLink {
     });
     return this.session;
   }
-}
-
-/** No relay this profile may use answered within `discoverMs`. */
-function notFound(
-  discoverMs: number,
-  pinned: string | undefined,
-  ignored: IgnoredRelay[],
-): NatterError {
-  const other = ignored[0];
-  if (pinned !== undefined && other !== undefined) {
-    return peerError(
-      PeerCode.RelayKeyChanged,
-      `the relay this profile registered with (${relayFingerprint(pinned)}) did not announce itself on the LAN; relay '${other.name}' at ${other.address} did, with another relay id (${relayFingerprint(other.relayId)}): if your relay was reinstalled on purpose and its startup line shows that id, retry with --accept-new-relay-key`,
-    );
-  }
-  return peerError(
-    PeerCode.NoRelay,
-    pinned === undefined
-      ? `no relay configured, and none announced itself on the LAN within ${discoverMs} ms: start one with natter relay, or pass --relay HOST:PORT`
-      : `the relay this profile registered with (${relayFingerprint(pinned)}) did not announce itself on the LAN within ${discoverMs} ms: is it running? Or pass --relay HOST:PORT`,
-  );
 }

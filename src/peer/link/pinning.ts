@@ -99,6 +99,16 @@ export class RelayPinning implements RelayPolicy {
     // Pinned before we sign anything for it, so the pin is on disk once connect()
     // resolves, whatever the caller does next (a short command exits at once).
     await pinRelay(this.o.paths, hex);
+    // Where the beacon's relay proved its id: dialled when no beacon comes (seventeenth
+    // sitting: a host whose firewall drops UDP coming in never found its relay again).
+    if (this.o.expectRelayId !== undefined && !changed) await this.seenAt(this.o.address);
+  }
+
+  private async seenAt(address: string): Promise<void> {
+    if ((await readConfig(this.o.paths)).relaySeen === address) return;
+    await updateConfig(this.o.paths, (c) => {
+      c.relaySeen = address;
+    });
   }
 
   /** Register on first contact with a relay, and to move to a new name; Login otherwise. */
@@ -114,10 +124,11 @@ export class RelayPinning implements RelayPolicy {
    * stuck forever). Ready means the relay passed checkRelay: it proved the pinned
    * relay id, or was the first relay, or the user accepted its new id; an address
    * whose relay proves another id never gets here (docs/decisions.md). A
-   * discovered address is not saved (its relay id is, by checkRelay): it is found
-   * again on every run (it answers a QUERY in milliseconds, and only with the
-   * pinned id is it taken), so a relay that moves to another address is followed
-   * instead of dialled at its old one forever.
+   * discovered address is not saved as `relay` (its relay id is, by checkRelay): it
+   * is found again on every run (it answers a QUERY in milliseconds, and only with
+   * the pinned id is it taken), so a relay that moves to another address is
+   * followed instead of dialled at its old one forever. checkRelay() saved it as
+   * `relaySeen`, dialled only when no beacon is heard.
    */
   async remember(info: ReadyInfo): Promise<void> {
     this.firstPin = null;

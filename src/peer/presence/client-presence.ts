@@ -81,9 +81,12 @@ export class ClientPresence {
   private stopped = false;
   /** A beacon that listens and asks (QUERY) but never announces us. */
   private readonly listenOnly: boolean;
+  /** The UDP port of presence and relay beacons; undefined: the default (47475). */
+  readonly port: number | undefined;
 
   constructor(private readonly o: ClientPresenceOptions) {
     const s: PresenceOptions = o.settings === false ? {} : o.settings;
+    this.port = s.port;
     this.clock = o.clock ?? systemClock;
     this.log = o.logger ?? silentLogger;
     this.status = checkStatus(s.status ?? 'online');
@@ -210,7 +213,7 @@ export class ClientPresence {
     if (this.beaconUp && this.beacon !== null) {
       return waitForRelay(this.beacon, this.clock, timeoutMs, query);
     }
-    if (this.stopped) return { found: undefined, ignored: [] };
+    if (this.stopped) return { found: undefined, ignored: [], heardAny: false };
     const listener = new Beacon({ ...this.network, announce: false });
     listener.on('relay:seen', (s) => this.relaySeen(listener, s));
     try {

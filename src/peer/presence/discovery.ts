@@ -35,6 +35,21 @@ export const CANDIDATE_WINDOW_MS = 50;
  */
 export const OTHER_RELAYS_END_MS = 1_000;
 
+/**
+ * A profile with no relay yet: how long discovery listens, after the first relay answered,
+ * for others. Every relay answers our QUERY at once, so a second relay on the LAN is heard
+ * within this; with two, taking the faster one split new users between them (seventeenth
+ * sitting's newcomer trial), so the user chooses (E_SEVERAL_RELAYS).
+ */
+export const SEVERAL_SETTLE_MS = 300;
+
+/**
+ * Beacon intervals with no relay heard at all after which discovery gives up (unless told to
+ * listen the whole wait): relays answer a QUERY at once and beacon every interval, so three
+ * silent intervals mean none can be heard here (none running, or UDP in blocked).
+ */
+export const UNHEARD_BEACONS = 3;
+
 /** A relay heard through its signed beacon. host:port is where to dial first; relayId must then be proven. */
 export interface DiscoveredRelay extends RelayAddress {
   /** The relay id from the signed beacon, hex. The relay must prove this key on the link. */
@@ -65,12 +80,23 @@ export interface RelayQuery {
    * key is said at once, not after the whole wait. Default: listen the whole wait.
    */
   othersEndAfterMs?: number;
+  /** No relay at all heard for this long: stop listening (UNHEARD_BEACONS). Default: the whole wait. */
+  unheardEndAfterMs?: number;
+  /**
+   * With nothing preferred heard: more than one other relay heard within SEVERAL_SETTLE_MS
+   * of the first is not chosen between; they are listed in `several`. Default false.
+   */
+  refuseSeveral?: boolean;
 }
 
 export interface DiscoveryResult {
   found: DiscoveredRelay | undefined;
   /** Relays heard that `preferredOnly` kept out. */
   ignored: IgnoredRelay[];
+  /** With `refuseSeveral`: the relays heard when more than one could be taken, by address. */
+  several?: IgnoredRelay[];
+  /** A relay beacon (any relay's) was heard at all. Absent: not known. */
+  heardAny?: boolean;
 }
 
 /** What discovery listens to: a running beacon, or a short-lived listener (presence/beacon.ts). */
@@ -81,6 +107,11 @@ export interface RelaySource {
 }
 
 const addressOf = (s: RelaySighting) => formatRelayAddress({ host: s.address, port: s.port });
+const describe = (s: RelaySighting): IgnoredRelay => ({
+  relayId: s.relayIdHex,
+  name: s.name,
+  address: addressOf(s),
+});
 
 /**
  * Waits up to `timeoutMs` for `source` to hear a relay the query allows: a
@@ -110,11 +141,18 @@ export function waitForRelay(
     const others = all.filter((s) => !preferred.has(s.relayIdHex));
     if (query.preferredOnly) {
       for (const s of others) {
-        ignored.set(s.relayIdHex, { relayId: s.relayIdHex, name: s.name, address: addressOf(s) });
+        ignored.set(s.relayIdHex, describe(s));
       }
-      return { pinned, other: undefined };
+      return { pinned, other: undefined, others: [] };
     }
-    return { pinned, other: others[0] };
+    return { pinned, other: others[0], others };
+  };
+  let several: IgnoredRelay[] = [];
+  /** `others` may not be chosen between (refuseSeveral): lists them, true. */
+  const tooMany = (others: RelaySighting[]) => {
+    if (query.refuseSeveral !== true || others.length < 2) return false;
+    several = others.map(describe).sort((a, b) => (a.address < b.address ? -1 : 1));
+    return true;
   };
 
   return new Promise((resolve) => {
@@ -123,9 +161,11 @@ export function waitForRelay(
     let settle: Timer | null = null;
     let window: Timer | null = null;
     let othersOnly: Timer | null = null;
+    let unheard: Timer | null = null;
     const finish = () => {
       off();
-      for (const t of [timer, settle, window, othersOnly]) if (t !== null) clock.clearTimeout(t);
+      for (const t of [timer, settle, window, othersOnly, unheard])
+        if (t !== null) clock.clearTimeout(t);
       const ranked = rankSightings(candidates.values());
       const best = ranked[0];
       resolve({
@@ -140,6 +180,8 @@ export function waitForRelay(
                 candidates: ranked.map((s) => ({ host: s.address, port: s.port })),
               },
         ignored: [...ignored.values()],
+        several,
+        heardAny: heardAny || source.relays().length > 0,
       });
     };
     const add = (s: RelaySighting) => {
@@ -161,30 +203,45 @@ export function waitForRelay(
         othersOnly = clock.setTimeout(finish, endsMs);
       if (pinned !== undefined) {
         chooseAndCollect(pinned.relayIdHex);
-      } else if (other !== undefined && preferred.size === 0) {
+      } else if (other !== undefined && preferred.size === 0 && query.refuseSeveral !== true) {
         chooseAndCollect(other.relayIdHex);
       } else if (other !== undefined && settle === null) {
-        // A relay we have pinned may answer a moment later: give it that moment.
+        // A relay we have pinned may answer a moment later: give it that moment; with
+        // none pinned, another relay may answer too (refuseSeveral).
+        const settleMs = preferred.size === 0 ? SEVERAL_SETTLE_MS : DISCOVERY_SETTLE_MS;
         settle = clock.setTimeout(() => {
           settle = null;
           const late = acceptable();
+          if (late.pinned === undefined && tooMany(late.others)) return finish();
           const pick = late.pinned ?? late.other;
           if (pick !== undefined) chooseAndCollect(pick.relayIdHex);
-        }, DISCOVERY_SETTLE_MS);
+        }, settleMs);
       }
     };
-    const off = source.on('relay:seen', (s) => (chosen === null ? check() : add(s)));
+    let heardAny = source.relays().length > 0;
+    const off = source.on('relay:seen', (s) => {
+      heardAny = true;
+      if (chosen === null) check();
+      else add(s);
+    });
     const timer: Timer = clock.setTimeout(
       () => {
         if (chosen === null) {
-          const { pinned, other } = acceptable();
-          const pick = pinned ?? other;
+          const { pinned, other, others } = acceptable();
+          const pick = pinned ?? (tooMany(others) ? undefined : other);
           if (pick !== undefined) choose(pick.relayIdHex);
         }
         finish();
       },
       Math.max(0, timeoutMs),
     );
+    const quietMs = query.unheardEndAfterMs;
+    if (quietMs !== undefined && quietMs < timeoutMs) {
+      unheard = clock.setTimeout(() => {
+        unheard = null;
+        if (!heardAny && source.relays().length === 0) finish();
+      }, quietMs);
+    }
     check();
   });
 }

@@ -12,7 +12,11 @@ import {
   ClientPresence,
   type PresenceOptions,
 } from '../../../src/peer/presence/client-presence.js';
-import { CANDIDATE_WINDOW_MS, DISCOVERY_SETTLE_MS } from '../../../src/peer/presence/discovery.js';
+import {
+  CANDIDATE_WINDOW_MS,
+  DISCOVERY_SETTLE_MS,
+  SEVERAL_SETTLE_MS,
+} from '../../../src/peer/presence/discovery.js';
 import { signPresence } from '../../../src/presence/datagram.js';
 import { RelayBeacon } from '../../../src/presence/relay-beacon.js';
 import { toHex } from '../../../src/util/bytes.js';
@@ -623,7 +627,76 @@ describe('client presence (in-memory LAN, injected clock)', () => {
       const pending = alice.presence.discoverRelay(500);
       await flush();
       clock.advance(500);
-      assert.deepEqual(await pending, { found: undefined, ignored: [] });
+      assert.deepEqual(await pending, {
+        found: undefined,
+        ignored: [],
+        several: [],
+        heardAny: false,
+      });
+    });
+
+    it('does not choose between two relays for a profile with none: both are listed, by address, with their ids', async () => {
+      const second = await relayBeacon('10.0.0.9', 'stray');
+      const first = await relayBeacon('10.0.0.5', 'office');
+      const alice = await node('alice', '10.0.0.1');
+      const pending = alice.presence.discoverRelay(10_000, { refuseSeveral: true });
+      const result = await settled(pending, SEVERAL_SETTLE_MS);
+      assert.equal(result.found, undefined, 'neither is taken');
+      assert.deepEqual(result.several, [
+        { relayId: first, name: 'office', address: '10.0.0.5:47474' },
+        { relayId: second, name: 'stray', address: '10.0.0.9:47474' },
+      ]);
+    });
+
+    it('takes the one relay heard when several are refused, once the others had their moment', async () => {
+      await relayBeacon('10.0.0.5', 'office');
+      const alice = await node('alice', '10.0.0.1');
+      const pending = alice.presence.discoverRelay(10_000, { refuseSeveral: true });
+      await flush();
+      clock.advance(SEVERAL_SETTLE_MS);
+      const result = await settled(pending);
+      assert.equal(result.found?.name, 'office');
+      assert.deepEqual(result.several, []);
+    });
+
+    it('stops listening once no relay at all was heard for unheardEndAfterMs, not after the whole wait', async () => {
+      const alice = await node('alice', '10.0.0.1');
+      let done = false;
+      const pending = alice.presence.discoverRelay(30_000, { unheardEndAfterMs: 6_000 });
+      void pending.then(() => {
+        done = true;
+      });
+      await flush();
+      clock.advance(5_999);
+      await flush();
+      assert.equal(done, false, 'still listening before it');
+      clock.advance(1);
+      const result = await pending;
+      assert.deepEqual([result.found, result.heardAny], [undefined, false]);
+    });
+
+    it('keeps listening past unheardEndAfterMs when a relay it may not take is heard', async () => {
+      await relayBeacon('10.0.0.5', 'not ours');
+      const alice = await node('alice', '10.0.0.1');
+      let done = false;
+      const pending = alice.presence.discoverRelay(30_000, {
+        preferred: new Set(['ab'.repeat(32)]),
+        preferredOnly: true,
+        unheardEndAfterMs: 6_000,
+      });
+      void pending.then(() => {
+        done = true;
+      });
+      // Step by step, so the relay's own beacons keep it listed meanwhile.
+      for (let ms = 0; ms < 6_000; ms += 500) {
+        await flush();
+        clock.advance(500);
+      }
+      await flush();
+      assert.equal(done, false, 'a relay was heard: the LAN is not silent');
+      clock.advance(24_000);
+      const result = await pending;
+      assert.equal(result.heardAny, true);
     });
   });
 });

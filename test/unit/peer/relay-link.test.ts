@@ -16,7 +16,7 @@ import type {
   DiscoveryResult,
   RelayQuery,
 } from '../../../src/peer/presence/discovery.js';
-import { OTHER_RELAYS_END_MS } from '../../../src/peer/presence/discovery.js';
+import { OTHER_RELAYS_END_MS, UNHEARD_BEACONS } from '../../../src/peer/presence/discovery.js';
 import {
   ensureProfileDir,
   profilePaths,
@@ -262,6 +262,9 @@ describe('relay link: a discovered relay, tried at every address announcing it',
       preferred: new Set([RELAY_ID]),
       preferredOnly: true,
       othersEndAfterMs: OTHER_RELAYS_END_MS,
+      // Seventeenth sitting: several relays are not chosen between, and a silent LAN ends early.
+      refuseSeveral: true,
+      unheardEndAfterMs: UNHEARD_BEACONS * strict.discovery.beaconIntervalMs,
     });
 
     const accepting = await harness([{ found: discovered(GENUINE), ignored: [] }], {
@@ -289,5 +292,75 @@ describe('relay link: a discovered relay, tried at every address announcing it',
     const none = await harness([]);
     await assert.rejects(connect(none), (e) => isNatterError(e, 'E_NO_RELAY'));
     assert.deepEqual(none.dialled, []);
+  });
+
+  it('remembers where a discovered relay was reached, and dials it there when no beacon of it is heard', async () => {
+    const first = await harness([{ found: discovered(GENUINE), ignored: [] }]);
+    await connect(first);
+    const config = await readConfig(first.paths);
+    assert.equal(config.relaySeen, `${GENUINE}:47474`, 'the address is remembered');
+    assert.equal(
+      config.relay,
+      undefined,
+      'but not as a configured relay: discovery still comes first',
+    );
+
+    const later = await harness([{ found: undefined, ignored: [], heardAny: false }]);
+    await updateConfig(later.paths, (c) => {
+      c.relayId = RELAY_ID;
+      c.relaySeen = `${GENUINE}:47474`;
+    });
+    await connect(later);
+    assert.deepEqual(later.dialled, [GENUINE], 'dialled at its remembered address');
+    assert.equal(later.link.ready, true);
+    assert.equal(later.link.relay?.relayId, RELAY_ID);
+  });
+
+  it('does not dial a remembered address whose relay does not prove the pinned id', async () => {
+    const h = await harness([{ found: undefined, ignored: [] }]);
+    await updateConfig(h.paths, (c) => {
+      c.relayId = RELAY_ID;
+      c.relaySeen = `${IMPOSTOR}:47474`;
+    });
+    await assert.rejects(connect(h, 1000), (e) => isNatterError(e, 'E_RELAY_ID_MISMATCH'));
+    assert.deepEqual(
+      h.relays.get(IMPOSTOR)?.frames.map((f) => f.type),
+      ['hello'],
+      'nothing signed there',
+    );
+  });
+
+  it('refuses to choose between several relays for a profile with none, naming each (E_SEVERAL_RELAYS)', async () => {
+    const other = toHex(IMPOSTOR_KEY.publicKey);
+    const h = await harness([
+      {
+        found: undefined,
+        ignored: [],
+        several: [
+          { relayId: RELAY_ID, name: 'office', address: `${GENUINE}:47474` },
+          { relayId: other, name: 'stray', address: `${IMPOSTOR}:47474` },
+        ],
+      },
+    ]);
+    await assert.rejects(connect(h), (e) => {
+      assert.ok(isNatterError(e, 'E_SEVERAL_RELAYS'), String(e));
+      assert.match(e.message, new RegExp(`${GENUINE}:47474.*${IMPOSTOR}:47474`));
+      assert.match(e.message, /--relay/);
+      return true;
+    });
+    assert.equal(h.discovery.queries[0]?.refuseSeveral, true);
+    assert.deepEqual(h.dialled, [], 'neither relay dialled');
+    assert.equal(await pinnedId(h), undefined, 'nothing pinned');
+  });
+
+  it('says what it listened for when no relay is heard: the UDP port, the firewall, --relay (E_NO_RELAY)', async () => {
+    const h = await harness([{ found: undefined, ignored: [], heardAny: false }]);
+    await assert.rejects(connect(h), (e) => {
+      assert.ok(isNatterError(e, 'E_NO_RELAY'), String(e));
+      assert.match(e.message, /UDP port 47475/);
+      assert.match(e.message, /firewall/);
+      assert.match(e.message, /--relay HOST/);
+      return true;
+    });
   });
 });
