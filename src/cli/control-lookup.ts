@@ -10,6 +10,7 @@ import { isNatterError } from '../util/errors.js';
 import { FAIL_FAST_MS, runningLinkUp } from './connect.js';
 import { CliCode, cliError } from './errors.js';
 import { sanitize } from './format.js';
+import { unknownOnRelay } from './relay-hint.js';
 
 /** How long a lookup waits for the relay: as long as `send` does by default. */
 export const LOOKUP_WAIT_MS = 30_000;
@@ -20,7 +21,7 @@ export const LOOKUP_WAIT_MS = 30_000;
  * name) as they are.
  */
 export function safetyNumberOf(
-  t: Pick<NatterClient, 'fingerprint' | 'connect' | 'findUser'>,
+  t: Pick<NatterClient, 'fingerprint' | 'connect' | 'findUser' | 'relayReached' | 'online'>,
   name: string,
 ): Promise<string> {
   return asContact(t, name, () => t.fingerprint(name));
@@ -34,7 +35,7 @@ export function safetyNumberOf(
  * relay knows nobody by it; the core's own refusals (E_SELF, a bad name) as they are.
  */
 export async function asContact<T>(
-  t: Pick<NatterClient, 'connect' | 'findUser'>,
+  t: Pick<NatterClient, 'connect' | 'findUser' | 'relayReached' | 'online'>,
   name: string,
   op: () => T | Promise<T>,
 ): Promise<T> {
@@ -51,7 +52,10 @@ export async function asContact<T>(
     throw cliError(CliCode.Self, `'${who}' is you: natter fingerprint alone shows yours`);
   }
   if (found === 'unknown') {
-    throw cliError(CliCode.UnknownUser, `nobody is registered as '${who}' on this relay`);
+    throw cliError(
+      CliCode.UnknownUser,
+      `nobody is registered as '${who}' on this relay${unknownOnRelay(t, name)}`,
+    );
   }
   throw cliError(CliCode.RelayUnreachable, `cannot ask the relay about '${who}' now`);
 }

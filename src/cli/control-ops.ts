@@ -57,6 +57,7 @@ export type ControlTarget = Pick<
   | 'contact'
   | 'fingerprint'
   | 'findUser'
+  | 'relayReached'
   | 'trust'
   | 'groups'
   | 'group'

@@ -11,6 +11,7 @@ import {
 } from '../peer/index.js';
 import { isNatterError, NatterError } from '../util/errors.js';
 import { groupInsteadHint } from './group-format.js';
+import { unknownOnRelay } from './relay-hint.js';
 import type { Target } from './send-input.js';
 
 /** What became of one message: printed by `send --json`, checked by its report. */
@@ -131,7 +132,8 @@ const isDefinite = (err: unknown): err is NatterError =>
  * `natter send` alone says it (cli/connect.ts), rather than after all of `waitMs`.
  */
 export async function sendAndWait(
-  client: Sender & Pick<NatterClient, 'flush' | 'group' | 'groups' | 'connect'>,
+  client: Sender &
+    Pick<NatterClient, 'flush' | 'group' | 'groups' | 'connect' | 'relayReached' | 'online'>,
   target: Target,
   texts: string[],
   waitMs: number,
@@ -193,13 +195,21 @@ function definiteFailure(
     );
 }
 
-/** For a direct send the relay refused as addressed to nobody: a group of that name, if any. */
+/**
+ * For a direct send the relay refused as addressed to nobody: which relay (relay-hint.ts),
+ * and a group of that name, if any.
+ */
 export async function hintFor(
-  client: Pick<NatterClient, 'groups'>,
+  client: Pick<NatterClient, 'groups' | 'relayReached' | 'online'>,
   target: Target,
   states: readonly MessageState[],
 ): Promise<string> {
   if (target.kind !== 'direct') return '';
   if (!states.some((s) => s.state === 'failed' && s.reason === 'unknown-recipient')) return '';
-  return groupInsteadHint(await client.groups(), target.to, (ref) => `natter send --group ${ref}`);
+  const group = groupInsteadHint(
+    await client.groups(),
+    target.to,
+    (r) => `natter send --group ${r}`,
+  );
+  return unknownOnRelay(client, target.to) + group;
 }

@@ -44,6 +44,11 @@ export class ClientReading {
     );
   }
 
+  /** The relay the link reached last ('host:port', its id in hex), to name in errors; null before any. */
+  relayReached(): { address: string; relayId: string } | null {
+    return this.c.link.relay;
+  }
+
   /**
    * Whether `name` is someone to write to: 'known' (a contact, or registered on the relay,
    * and then pinned, as a first message would have), 'unknown' (the relay has no such name),

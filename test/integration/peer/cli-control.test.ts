@@ -157,7 +157,7 @@ describe('cli beside a running client (issue 13: one process per profile no more
       assert.equal(run.code, 1);
       assert.match(
         run.stderr,
-        /nobody is registered as '#?team' on this relay; #Team is a group: natter send --group Team \(E_UNKNOWN_USER\)/,
+        /nobody is registered as '#?team' on this relay \(127\.0\.0\.1:\d+, relay id [0-9a-z-]+\); #Team is a group: natter send --group Team \(E_UNKNOWN_USER\)/,
       );
     }
     for (const run of [fileAlone, fileThrough]) {
@@ -181,7 +181,7 @@ describe('cli beside a running client (issue 13: one process per profile no more
     assert.equal(unknown.code, 1);
     assert.match(
       unknown.stderr,
-      /nobody is registered as 'carol' on this relay \(E_UNKNOWN_USER\)/,
+      /nobody is registered as 'carol' on this relay \(127\.0\.0\.1:\d+, relay id [0-9a-z-]+\) \(E_UNKNOWN_USER\)/,
     );
     // No trace of it through the running client either: no history, nothing queued.
     const noTrace = await as('b', ['history', 'carol']);

@@ -121,7 +121,7 @@ describe('cli: natter fingerprint NAME before a first message', function () {
     assert.equal(nobody.code, 1);
     assert.match(
       nobody.stderr,
-      /nobody is registered as 'nobody' on this relay \(E_UNKNOWN_USER\)\n$/,
+      /nobody is registered as 'nobody' on this relay \(127\.0\.0\.1:\d+, relay id [0-9a-z-]+\) \(E_UNKNOWN_USER\)\n$/,
     );
   });
 
@@ -131,7 +131,7 @@ describe('cli: natter fingerprint NAME before a first message', function () {
     assert.equal(nobody.code, 1);
     assert.match(
       nobody.stderr,
-      /nobody is registered as 'nobody' on this relay \(E_UNKNOWN_USER\)\n$/,
+      /nobody is registered as 'nobody' on this relay \(127\.0\.0\.1:\d+, relay id [0-9a-z-]+\) \(E_UNKNOWN_USER\)\n$/,
     );
     const me = await as('a', ['fingerprint', 'alice']);
     assert.equal(me.code, 1);
