@@ -24,6 +24,9 @@ const OTHER_RELAY_CODES: ReadonlySet<string> = new Set([
   'E_RELAY_ID_MISMATCH',
 ]);
 
+/** No relay was taken: said on screen and in the status bar until one is (notFound). */
+const NOT_FOUND_CODES: ReadonlySet<string> = new Set(['E_NO_RELAY', 'E_SEVERAL_RELAYS']);
+
 export class Connector {
   /** The last attempt found no relay (E_NO_RELAY): a beacon is worth another. */
   private waitingForRelay = false;
@@ -74,6 +77,18 @@ export class Connector {
     this.scheduleRetry();
   }
 
+  /**
+   * No relay found (none heard, or several and none chosen): on screen until one is, not
+   * only in natter.log (seventeenth sitting's trial sat at "relay connecting…" for 90 s).
+   */
+  private notFound(code: string, message: string): void {
+    const { state } = this.o;
+    const again = state.relayRefusal?.code === code;
+    state.relayRefusal = { code, message };
+    if (!again) this.o.notice(`NOT CONNECTED: ${message} (${code})`, 'error', true);
+    else this.o.changed();
+  }
+
   /** Quit: no retry is left behind. */
   stop(): void {
     this.stopped = true;
@@ -106,6 +121,7 @@ export class Connector {
       if (code === 'E_NO_RELAY') this.waitingForRelay = true;
       // Said by gaveUp(), from the core's 'error' event.
       if (OTHER_RELAY_CODES.has(code)) this.gaveUp({ code, message });
+      else if (NOT_FOUND_CODES.has(code)) this.notFound(code, message);
       else if (code === 'E_RELAY_TIMEOUT')
         this.o.notice('relay not reachable yet; still trying', 'warn');
       else this.o.notice(`${message} (${code})`, 'error');

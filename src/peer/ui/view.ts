@@ -44,6 +44,12 @@ const CONNECTION_TEXT = {
   closed: 'closed',
 } as const;
 
+/** The status bar while no relay could be taken (connector.ts notFound): the note says why. */
+const REFUSAL_TEXT: Record<string, string> = {
+  E_NO_RELAY: 'relay: NONE HEARD on the LAN (see the note)',
+  E_SEVERAL_RELAYS: 'relay: SEVERAL on the LAN, none chosen (see the note)',
+};
+
 export function paintScreen(cols: number, rows: number, v: ViewInput): ViewOutput {
   const promptWidth = displayWidth(v.prompt);
   // Lay out once to learn the input's width, then again with its row count.
@@ -166,7 +172,7 @@ function paintStatus(grid: Grid, rect: Rect, s: ChatState): void {
   const parts = [
     `${sanitize(s.me.pseudonym)} ${own.text} ${s.ownStatus}${idle}${text ? ` “${text}”` : ''}`,
     s.relayRefusal !== null && s.connection.state !== 'ready'
-      ? 'relay: ANOTHER KEY, retrying (/accept-relay-key)'
+      ? (REFUSAL_TEXT[s.relayRefusal.code] ?? 'relay: ANOTHER KEY, retrying (/accept-relay-key)')
       : `relay ${CONNECTION_TEXT[s.connection.state]}${address}`,
   ];
   const unread = s.totalUnread();

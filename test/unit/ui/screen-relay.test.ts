@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { RELAY_RETRY_MS } from '../../../src/peer/ui/connector.js';
 import { NOTICE_MAX_MS } from '../../../src/peer/ui/notice.js';
+import { NatterError } from '../../../src/util/errors.js';
 import { destroyAll, type Harness, noticeText, screenText, start } from './harness.js';
 
 const REFUSAL = {
@@ -60,6 +61,38 @@ describe('ui screen: a relay with another key', () => {
     h.clock.advance(RELAY_RETRY_MS * 3);
     await h.settle();
     assert.equal(h.core.reconnects, 2, 'no more tries once connected');
+  });
+
+  it('says on screen, until a relay is heard, that none was: the UDP port, the firewall, --relay', async () => {
+    const said =
+      "no relay announced itself on the LAN within 6000 ms (listening on UDP port 47475): check that UDP port 47475 may come in to this host (a firewall may block the relay's beacons), start a relay with natter relay, or pass --relay HOST";
+    let missing = true;
+    const h = await start({
+      setup: (core) => {
+        const connect = core.connect.bind(core);
+        core.connect = async () => {
+          if (!missing) return connect();
+          core.connects++;
+          throw new NatterError('E_NO_RELAY', said);
+        };
+      },
+    });
+    await h.settle();
+    assert.match(noticeText(h), /^NOT CONNECTED: no relay announced itself/);
+    assert.match(screenText(h).replace(/\s*│\s*/g, ' '), /UDP port 47475 may come in/);
+    assert.match(h.rows()[23]!, /relay: NONE HEARD on the LAN/);
+    h.clock.advance(NOTICE_MAX_MS * 2);
+    await h.settle();
+    assert.match(
+      noticeText(h),
+      /^NOT CONNECTED/,
+      'stays until a relay is found, not only in the log',
+    );
+
+    missing = false;
+    h.core.emit('relay:discovered', { address: '127.0.0.1:4747', relayId: 'ff', name: 'office' });
+    await h.settle();
+    assert.match(h.rows()[23]!, /relay connected 127\.0\.0\.1:4747/);
   });
 
   it('/accept-relay-key with nothing to accept says so', async () => {
