@@ -135,7 +135,15 @@ async function register(
     // refused or unresolvable address is said within a second (connect.ts).
     await connectRelay(ctx, client, { waitMs, discoverMs: INIT_DISCOVERY_MS });
   } catch (err) {
-    if (isNatterError(err, 'E_NO_RELAY')) return noRelay;
+    // None heard: why, in the core's words (the UDP port, a firewall), as a note.
+    if (isNatterError(err, 'E_NO_RELAY'))
+      return { note: `${err.message}; the name is registered the first time you connect` };
+    // Several relays, none chosen: undone like a taken name, so init runs again with --relay.
+    if (isNatterError(err, 'E_SEVERAL_RELAYS')) {
+      await ctx.dispose();
+      await rm(ctx.paths.identity, { force: true });
+      throw err;
+    }
     if (isNatterError(err, 'E_PSEUDONYM_TAKEN')) {
       await ctx.dispose();
       await rm(ctx.paths.identity, { force: true });
