@@ -131,8 +131,14 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
     core.on('connection:state', (e) => {
       s.connection = { state: e.state, ...(e.relay ? { relay: e.relay } : {}) };
       if (e.state === 'ready' && s.relayRefusal !== null) {
+        // After "no relay heard" (connector.ts notFound) this is the first connection.
+        const first =
+          s.relayRefusal.code === 'E_NO_RELAY' || s.relayRefusal.code === 'E_SEVERAL_RELAYS';
         s.relayRefusal = null;
-        s.notice = { text: 'connected to the relay again', kind: 'info' };
+        s.notice = {
+          text: first ? 'connected to the relay' : 'connected to the relay again',
+          kind: 'info',
+        };
       }
       p.render();
     }),

@@ -93,6 +93,7 @@ describe('ui screen: a relay with another key', () => {
     h.core.emit('relay:discovered', { address: '127.0.0.1:4747', relayId: 'ff', name: 'office' });
     await h.settle();
     assert.match(h.rows()[23]!, /relay connected 127\.0\.0\.1:4747/);
+    assert.equal(noticeText(h), 'connected to the relay');
   });
 
   it('/accept-relay-key with nothing to accept says so', async () => {
