@@ -31,6 +31,12 @@ export const EXISTING_CONNECT_MS = 2_000;
 /** First run: how long registering the new name may take before the screen opens anyway. */
 export const FIRST_CONNECT_MS = 10_000;
 
+/**
+ * A first run's connect failures after which the screen opens anyway, says why and keeps
+ * trying (connector.ts): no relay reachable now, none heard, or several and none chosen.
+ */
+export const OPEN_ANYWAY = ['E_RELAY_TIMEOUT', 'E_NO_RELAY', 'E_SEVERAL_RELAYS'];
+
 /** The chat prompt's line after the relay refused `name` (takenWhy). */
 export function takenNotice(name: string, relayMessage: string): string {
   return `the name '${sanitize(name)}' ${takenWhy(relayMessage)} on this relay; choose another\n`;
@@ -150,7 +156,7 @@ export async function firstRun(
       return client;
     } catch (err) {
       // Not reachable now: the screen opens anyway and keeps trying.
-      if (isNatterError(err, 'E_RELAY_TIMEOUT') || isNatterError(err, 'E_NO_RELAY')) return client;
+      if (OPEN_ANYWAY.some((code) => isNatterError(err, code))) return client;
       if (!isNatterError(err, 'E_PSEUDONYM_TAKEN')) throw err;
       await ctx.dispose();
       await rm(ctx.paths.identity, { force: true });

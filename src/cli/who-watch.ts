@@ -228,7 +228,7 @@ export async function connectOrLan(
     await connectRelay(ctx, client, { waitMs: WHO_CONNECT_MS });
     return true;
   } catch (err) {
-    const lanStill = ['E_RELAY_UNREACHABLE', 'E_RELAY_TIMEOUT', 'E_NO_RELAY'];
+    const lanStill = ['E_RELAY_UNREACHABLE', 'E_RELAY_TIMEOUT', 'E_NO_RELAY', 'E_SEVERAL_RELAYS'];
     if (!lanStill.some((code) => isNatterError(err, code))) throw err;
     ctx.err(`natter: ${describeError(err).message}; ${instead}`);
     return false;
