@@ -3,7 +3,7 @@ import { InvalidArgumentError } from 'commander';
 
 /** `--wait` of the commands that connect (commander adds its default to the help). */
 export const WAIT_HELP =
-  'how long to try to reach (or find) the relay; without it a refused or unresolvable address fails within a second';
+  'how long to try to reach (or find) the relay; without it a refused or unresolvable address fails within a second, and a LAN where no relay is heard after three beacon intervals (6 s)';
 
 export function parseMs(value: string): number {
   if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError('expected a number of milliseconds');
