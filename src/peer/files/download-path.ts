@@ -50,19 +50,31 @@ export interface FinalizeOptions {
 export async function openDownloadTarget(
   dir: string,
   displayName: string,
+  cursor?: NameCursor,
 ): Promise<DownloadTarget> {
   const folder = resolve(dir);
   const name = safeDisplayName(displayName);
-  for (const candidate of nameCandidates(name)) {
+  let n = cursor?.get(name) ?? 0;
+  for (const candidate of nameCandidates(name, n)) {
     const path = inside(folder, candidate);
     try {
-      return { path, handle: await open(path, CREATE_NEW, FILE_MODE) };
+      const handle = await open(path, CREATE_NEW, FILE_MODE);
+      cursor?.set(name, n + 1);
+      return { path, handle };
     } catch (err) {
       if (!isTaken(err)) throw ioError(`download: cannot create in ${folder}`, err);
     }
+    n++;
   }
   throw noFreeName(name);
 }
+
+/**
+ * Where the next name of each sanitised name is tried from (nameCandidates' `from`), shared by
+ * the files and folders of one save: a thousand items of one name cost a thousand tries, not
+ * half a million (a hostile-peer trial).
+ */
+export type NameCursor = Map<string, number>;
 
 /**
  * Makes the folder downloads go to (and its parents), mode 0700: E_FILE_BAD_PATH when a
@@ -98,17 +110,24 @@ const notAFolder = (folder: string, cause: unknown) =>
  * Creates a new directory for a received folder directly in `dir`, named like
  * openDownloadTarget names files ("photos", "photos (1)" ...), mode 0700, and returns its path.
  */
-export async function makeDownloadFolder(dir: string, displayName: string): Promise<string> {
+export async function makeDownloadFolder(
+  dir: string,
+  displayName: string,
+  cursor?: NameCursor,
+): Promise<string> {
   const folder = resolve(dir);
   const name = safeDisplayName(displayName);
-  for (const candidate of nameCandidates(name)) {
+  let n = cursor?.get(name) ?? 0;
+  for (const candidate of nameCandidates(name, n)) {
     const path = inside(folder, candidate);
     try {
       await mkdir(path, { mode: 0o700 });
+      cursor?.set(name, n + 1);
       return path;
     } catch (err) {
       if (!isTaken(err)) throw ioError(`download: cannot create a folder in ${folder}`, err);
     }
+    n++;
   }
   throw noFreeName(name);
 }

@@ -12,6 +12,12 @@ export const FilesCode = {
    * temporary path that is not where it must be.
    */
   BadPath: 'E_FILE_BAD_PATH',
+  /**
+   * An offer whose entry list contradicts itself (one path twice, a path both a file and a
+   * folder, more items of one name than can be named, too many entries): refused whole,
+   * nothing saved (offer-entries.ts).
+   */
+  BadOffer: 'E_FILE_BAD_OFFER',
   /** Every candidate name up to MAX_UNIQUE_NAME_TRIES is taken. */
   NoFreeName: 'E_FILE_NO_FREE_NAME',
   /** The file system refused (permissions, disk full, no such folder); `cause` says how. */

@@ -1,36 +1,35 @@
 /**
- * A received folder, from its verified stream to files (docs/files.md "The offer"): every
- * entry's path is checked (checkRelativePath) before anything is created, then the folder is
- * made with a name the receiver chooses (makeDownloadFolder) and each entry's bytes are copied
- * out of the part file into a file created O_EXCL|O_NOFOLLOW under it (openFolderEntry). The
- * part file goes last, so a failure leaves it for a retry and never a half folder posing as whole.
+ * A received folder, from its verified stream to files (docs/files.md "The offer"): the entry
+ * list is checked whole (offer-entries.ts: every path safe, none twice, none both a file and a
+ * folder, case-folded where the download folder's file system folds case) before anything is
+ * created, then the folder is made with a name the receiver chooses (makeDownloadFolder) and
+ * each entry's bytes are copied out of the part file into a file created O_EXCL|O_NOFOLLOW
+ * under it (openFolderEntry). A save that fails removes what it made and the part file, so
+ * there is never a half folder posing as whole, and accepting again adds no `d (1)`.
  */
-import { open, unlink } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { lstat, open, rm, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { FileEntry } from '../../wire/types.js';
 import {
   type DownloadTarget,
   finalizeDownload,
   makeDownloadFolder,
+  type NameCursor,
   openDownloadTarget,
   openFolderEntry,
 } from './download-path.js';
+import { checkOfferEntries, type EntryCheckOptions } from './offer-entries.js';
 import type { IncomingRecord } from './records.js';
-import { checkRelativePath } from './safe-name.js';
 
 /** Bytes copied per read: large reads, bounded memory. */
 export const COPY_BYTES = 1024 * 1024;
-
-/** Throws E_FILE_BAD_PATH unless every entry's path is safe; nothing is created. */
-export function checkEntries(entries: readonly FileEntry[]): void {
-  for (const e of entries) checkRelativePath(e.path);
-}
 
 /**
  * Names the verified part file in the download's folder: as the one file offered, split
  * into its folder, or (several paths sent at once) split into the folder itself; records
  * what it saved in `r.savedAs` (the file, the folder, or for several the download folder,
- * with `savedItems` the names each item got there).
+ * with `savedItems` the names each item got there). On failure, what this save created and
+ * the part file are removed (the download is fetched again if accepted again).
  */
 export async function saveReceived(
   partPath: string,
@@ -38,24 +37,56 @@ export async function saveReceived(
 ): Promise<void> {
   const { offer: o } = r;
   const dir = r.dir!;
-  if (o.entries.length === 0) r.savedAs = await finalizeDownload(partPath, dir, o.name);
-  else if (o.several !== true) r.savedAs = await saveFolder(partPath, dir, o.name, o.entries);
-  else {
-    const saved = await saveSeveral(partPath, dir, o.entries);
-    r.savedAs = saved.dir;
-    r.savedItems = saved.items;
+  /** Top-level files and folders this save created in `dir`. */
+  const made: string[] = [];
+  try {
+    if (o.entries.length === 0) {
+      r.savedAs = await finalizeDownload(partPath, dir, o.name);
+      return;
+    }
+    const check = { fold: await foldsCase(partPath) };
+    if (o.several !== true)
+      r.savedAs = await saveFolder(partPath, dir, o.name, o.entries, check, made);
+    else {
+      const saved = await saveSeveral(partPath, dir, o.entries, check, made);
+      r.savedAs = saved.dir;
+      r.savedItems = saved.items;
+    }
+  } catch (err) {
+    for (const path of made.reverse()) {
+      await rm(path, { recursive: true, force: true }).catch(() => undefined);
+    }
+    await unlink(partPath).catch(() => undefined);
+    throw err;
   }
 }
 
-/** Splits the verified stream at `partPath` into folder `name` in `dir`; returns the folder. */
+/**
+ * True when the file system holding `path` takes its name in capitals for the same file
+ * (APFS and NTFS by default): the part file's own name, `.natter-<hex>.part`, is the probe.
+ */
+export async function foldsCase(path: string): Promise<boolean> {
+  const upper = join(dirname(path), basename(path).toUpperCase());
+  if (upper === path) return false;
+  const [mine, other] = await Promise.all([lstat(path), lstat(upper).catch(() => null)]);
+  return other !== null && other.ino === mine.ino && other.dev === mine.dev;
+}
+
+/**
+ * Splits the verified stream at `partPath` into folder `name` in `dir`; returns the folder,
+ * also pushed on `made` as soon as it exists.
+ */
 export async function saveFolder(
   partPath: string,
   dir: string,
   name: string,
   entries: readonly FileEntry[],
+  check: EntryCheckOptions = {},
+  made: string[] = [],
 ): Promise<string> {
-  checkEntries(entries);
+  checkOfferEntries(entries, false, check);
   const root = await makeDownloadFolder(dir, name);
+  made.push(root);
   await split(partPath, entries, (entry) => openFolderEntry(root, entry.path));
   return root;
 }
@@ -64,28 +95,35 @@ export async function saveFolder(
  * Several paths sent at once (FileOffer.several): each top-level entry lands in `dir` on
  * its own, a file as `report.pdf` (or `report (1).pdf`: never overwriting), a folder's
  * entries under a new folder of its name, as a single file or folder is saved; not all in
- * a folder named "a.pdf and 1 more" (a new-user trial). Returns `dir`.
+ * a folder named "a.pdf and 1 more" (a new-user trial). Items of one name are named on from
+ * where the last one's name was found (NameCursor), never by trying every taken name again.
+ * Returns `dir`; each item created is pushed on `made`.
  */
 export async function saveSeveral(
   partPath: string,
   dir: string,
   entries: readonly FileEntry[],
+  check: EntryCheckOptions = {},
+  made: string[] = [],
 ): Promise<{ dir: string; items: string[] }> {
-  checkEntries(entries);
+  checkOfferEntries(entries, true, check);
   const folders = new Map<string, string>();
+  const cursor: NameCursor = new Map();
   /** What each item was saved as in `dir`, in stream order: `report (1).pdf`, `scans/`. */
   const items: string[] = [];
   await split(partPath, entries, async (entry) => {
     const slash = entry.path.indexOf('/');
     if (slash < 0) {
-      const target = await openDownloadTarget(dir, entry.path);
+      const target = await openDownloadTarget(dir, entry.path, cursor);
+      made.push(target.path);
       items.push(basename(target.path));
       return target;
     }
     const top = entry.path.slice(0, slash);
     let root = folders.get(top);
     if (root === undefined) {
-      root = await makeDownloadFolder(dir, top);
+      root = await makeDownloadFolder(dir, top, cursor);
+      made.push(root);
       folders.set(top, root);
       items.push(`${basename(root)}/`);
     }

@@ -12,7 +12,7 @@ import { formatSize } from '../../util/sizes.js';
 import type { FileOffer } from '../../wire/types.js';
 import type { ConversationId } from '../conversations/ids.js';
 import type { OfferInfo } from './api.js';
-import { checkEntries } from './folder-split.js';
+import { checkOfferEntries } from './offer-entries.js';
 import { fileLabel, offerName } from './offer-label.js';
 import { type IncomingRecord, storeOffer } from './records.js';
 import { safeDisplayName } from './safe-name.js';
@@ -64,7 +64,7 @@ export function intakeOffer(offer: FileOffer, meta: OfferMeta): IncomingRecord {
       chunkSize: offer.chunkBytes,
       sha256: offer.sha256,
     });
-    checkEntries(offer.entries);
+    checkOfferEntries(offer.entries, offer.several);
   } catch (err) {
     record.state = 'failed';
     record.error = describeError(err);

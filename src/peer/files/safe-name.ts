@@ -98,11 +98,15 @@ export function uniqueName(existing: (name: string) => boolean, name: string): s
   throw noFreeName(name);
 }
 
-/** The names uniqueName tries, in order; for callers whose existence check is a file system call. */
-export function* nameCandidates(name: string): Generator<string> {
-  yield name;
+/**
+ * The names uniqueName tries, in order; for callers whose existence check is a file system
+ * call. `from` skips the first ones: a caller naming many items of one name goes on where the
+ * last left off, rather than trying every taken name again for each.
+ */
+export function* nameCandidates(name: string, from = 0): Generator<string> {
+  if (from <= 0) yield name;
   const { stem, ext } = splitExtension(name);
-  for (let n = 1; n < MAX_UNIQUE_NAME_TRIES; n++) {
+  for (let n = Math.max(1, from); n < MAX_UNIQUE_NAME_TRIES; n++) {
     const tail = ` (${n})${ext}`;
     yield `${cutToBytes(stem, MAX_DISPLAY_NAME_BYTES - byteLength(tail))}${tail}`;
   }

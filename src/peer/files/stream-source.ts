@@ -11,7 +11,7 @@ import { basename, join, resolve } from 'node:path';
 import { MAX_FILE_BYTES } from '../../crypto/file-stream.js';
 import { MAX_FILE_ENTRIES } from '../../wire/limits.js';
 import { FilesCode, filesError } from './errors.js';
-import { checkEntries } from './folder-split.js';
+import { checkOfferEntries } from './offer-entries.js';
 import { severalItems, severalLabel } from './offer-label.js';
 import type { SourceFile } from './records.js';
 import { safeDisplayName } from './safe-name.js';
@@ -64,7 +64,7 @@ export async function planStream(paths: string[]): Promise<StreamPlan> {
     );
   }
   files.sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0));
-  if (folder) checkOfferable(files);
+  if (folder) checkOfferable(files, paths.length > 1);
   const size = files.reduce((sum, f) => sum + f.size, 0);
   if (size > MAX_FILE_BYTES) {
     throw transferError(TransferCode.TooLarge, `send file: over ${MAX_FILE_BYTES} bytes`);
@@ -80,19 +80,27 @@ export async function planStream(paths: string[]): Promise<StreamPlan> {
 }
 
 /**
- * E_FILE_BAD_PATH unless the receiver takes every entry's path: it refuses the whole folder
- * over one it cannot create safely (offers.ts intakeOffer runs checkEntries on each offer),
+ * E_FILE_BAD_PATH unless the receiver takes every entry's path, E_FILE_BAD_OFFER unless the
+ * list is one it can save whole (two folders of one name sent at once, both holding `f`): it
+ * refuses the whole offer over either (offers.ts intakeOffer runs checkOfferEntries on each),
  * so the sender says so here, before anything is hashed, offered or uploaded, rather than
  * leaving the upload on the relay for someone who can only refuse it (a new-user trial: a
  * file name with a newline in it).
  */
-function checkOfferable(files: readonly StreamEntry[]): void {
+function checkOfferable(files: readonly StreamEntry[], several: boolean): void {
   try {
-    checkEntries(files.map((f) => ({ path: f.relative, size: f.size })));
+    checkOfferEntries(
+      files.map((f) => ({ path: f.relative })),
+      several,
+    );
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
+    const code =
+      (err as { code?: unknown }).code === FilesCode.BadOffer
+        ? FilesCode.BadOffer
+        : FilesCode.BadPath;
     throw filesError(
-      FilesCode.BadPath,
+      code,
       `send file: ${why}; the receiver would refuse the whole folder, so rename it or leave it out`,
       { cause: err },
     );

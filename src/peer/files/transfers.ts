@@ -20,6 +20,7 @@ import { type CancelIn, FileCancels } from './cancels.js';
 import { Download } from './downloads.js';
 import type { TransfersLoaded } from './loaded.js';
 import { buildOutgoing, chunkBytesOf, type OfferPoster } from './offer-build.js';
+import { checkOfferEntries } from './offer-entries.js';
 import type { OfferSink } from './offer-sink.js';
 import { intakeOffer, type OfferMeta } from './offers.js';
 import { tellOutcomes } from './outcomes.js';
@@ -210,6 +211,9 @@ export class FileTransfers implements OfferSink {
         `accept: ${dl.record.offer.name} is ${dl.record.state}, not offered`,
       );
     }
+    // An offer that cannot be saved whole (an unsafe or contradictory entry list) is refused
+    // before anything is fetched or written: E_FILE_BAD_PATH or E_FILE_BAD_OFFER.
+    checkOfferEntries(dl.record.offer.entries, dl.record.offer.several === true);
     await dl.failing; // its part file closed and removed before another is opened
     await this.startDownload(dl, opts.dir ?? null);
     return this.book.info(dl);
