@@ -94,8 +94,10 @@ function checkTree(paths: readonly string[][], fold: boolean, prefix: string): v
   }
 }
 
-const badOffer = (why: string) =>
-  filesError(FilesCode.BadOffer, `the offer is damaged, it contradicts itself: ${why}`);
+/** How a receiver's E_FILE_BAD_OFFER begins; the sender says its own words (stream-source.ts). */
+export const DAMAGED_OFFER = 'the offer is damaged, it contradicts itself: ';
+
+const badOffer = (why: string) => filesError(FilesCode.BadOffer, `${DAMAGED_OFFER}${why}`);
 
 /** A short, printable rendering of a peer's path (safeDisplayName per segment). */
 function quote(path: string): string {

@@ -11,7 +11,7 @@ import { basename, join, resolve } from 'node:path';
 import { MAX_FILE_BYTES } from '../../crypto/file-stream.js';
 import { MAX_FILE_ENTRIES } from '../../wire/limits.js';
 import { FilesCode, filesError } from './errors.js';
-import { checkOfferEntries } from './offer-entries.js';
+import { checkOfferEntries, DAMAGED_OFFER } from './offer-entries.js';
 import { severalItems, severalLabel } from './offer-label.js';
 import type { SourceFile } from './records.js';
 import { safeDisplayName } from './safe-name.js';
@@ -95,12 +95,16 @@ function checkOfferable(files: readonly StreamEntry[], several: boolean): void {
     );
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    const code =
-      (err as { code?: unknown }).code === FilesCode.BadOffer
-        ? FilesCode.BadOffer
-        : FilesCode.BadPath;
+    if ((err as { code?: unknown }).code === FilesCode.BadOffer) {
+      const what = why.replace(DAMAGED_OFFER, '');
+      throw filesError(
+        FilesCode.BadOffer,
+        `send file: ${what} among the paths given; the receiver would refuse them all, so send them apart or rename one`,
+        { cause: err },
+      );
+    }
     throw filesError(
-      code,
+      FilesCode.BadPath,
       `send file: ${why}; the receiver would refuse the whole folder, so rename it or leave it out`,
       { cause: err },
     );

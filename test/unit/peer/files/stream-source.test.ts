@@ -128,6 +128,28 @@ describe('files: a file or folder as one stream', () => {
     await assert.rejects(planStream([dotted]), { code: 'E_FILE_BAD_PATH' });
   });
 
+  it('plans several files of one name (the receiver names them apart), refuses two folders of one name holding one path (E_FILE_BAD_OFFER)', async () => {
+    const dir = await makeTempDir();
+    for (const side of ['x', 'y']) {
+      await mkdir(join(dir, side, 'd'), { recursive: true });
+      await writeFile(join(dir, side, 'a.txt'), bytes(2, 1));
+      await writeFile(join(dir, side, 'd', 'f'), bytes(2, 2));
+    }
+    const files = await planStream([join(dir, 'x', 'a.txt'), join(dir, 'y', 'a.txt')]);
+    assert.deepEqual(
+      files.files.map((f) => f.relative),
+      ['a.txt', 'a.txt'],
+    );
+    await assert.rejects(
+      planStream([join(dir, 'x', 'd'), join(dir, 'y', 'd')]),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'E_FILE_BAD_OFFER');
+        assert.match(err.message, /"d\/f" is listed twice among the paths given/);
+        return true;
+      },
+    );
+  });
+
   it('names a single file as the receiver will see and save it (controls dropped, a trailing dot trimmed)', async () => {
     const dir = await makeTempDir();
     const cases: [string, string][] = [
