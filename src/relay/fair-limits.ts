@@ -10,6 +10,8 @@ import { MAX_USERS } from './defaults.js';
 export { MAX_USERS };
 
 export interface FairShareLimits {
+  /** Groups of one user that one other user may have put them in (MAX_GROUPS_ADDED_BY_ONE). */
+  maxGroupsAddedByOne: number;
   /**
    * Connections from one remote address not yet logged in (TCP accepted, TLS or
    * Hello..Login under way); beyond it the relay refuses with E_RELAY_FULL. A silent
@@ -58,7 +60,17 @@ export const REGISTRATIONS_PER_MINUTE = 2;
 export const MAX_MAILBOX_MESSAGES_PER_SENDER = 100_000;
 export const MAX_MAILBOX_BYTES_PER_SENDER = 256 * 1024 * 1024;
 
+/**
+ * Groups of one user that one other user may have put them in (a create or add by
+ * them; groups the user created do not count): beyond it, E_GROUP_TOO_MANY_FROM_ONE
+ * to the adder. Nobody is asked before being added, so without it one peer could fill
+ * another's MAX_GROUPS_PER_USER and keep everyone else from adding them (a QA trial
+ * did, with 494 groups). 20 is more groups than people share with one colleague;
+ * leaving one of them makes room again.
+ */
+export const MAX_GROUPS_ADDED_BY_ONE = 20;
 export const DEFAULT_FAIR_SHARE_LIMITS: Readonly<FairShareLimits> = Object.freeze({
+  maxGroupsAddedByOne: MAX_GROUPS_ADDED_BY_ONE,
   maxPreloginPerAddress: MAX_PRELOGIN_PER_ADDRESS,
   maxConnectionsPerAddress: MAX_CONNECTIONS_PER_ADDRESS,
   registrationBurst: REGISTRATION_BURST,

@@ -107,8 +107,6 @@ export interface RelayLimits extends FairShareLimits {
   catchUpBatchMessages: number;
   /** Groups one user may be a member of (MAX_GROUPS_PER_USER). */
   maxGroupsPerUser: number;
-  /** Groups of one user that one other user may have put them in (MAX_GROUPS_ADDED_BY_ONE). */
-  maxGroupsAddedByOne: number;
   /** Items one group may hold that some member has not acknowledged (MAX_PENDING_GROUP_MESSAGES). */
   maxPendingGroupMessages: number;
   /** Bytes of those items (MAX_PENDING_GROUP_BYTES). */
@@ -143,15 +141,6 @@ export interface RelayLimits extends FairShareLimits {
  * are bounded by src/crypto's MAX_GROUP_MEMBERS (256).
  */
 export const MAX_GROUPS_PER_USER = 500;
-/**
- * Groups of one user that one other user may have put them in (a create or add by
- * them; groups the user created do not count): beyond it, E_GROUP_TOO_MANY_FROM_ONE
- * to the adder. Nobody is asked before being added, so without it one peer could fill
- * another's MAX_GROUPS_PER_USER and keep everyone else from adding them (a QA trial
- * did, with 494 groups). 20 is more groups than people share with one colleague;
- * leaving one of them makes room again.
- */
-export const MAX_GROUPS_ADDED_BY_ONE = 20;
 /**
  * Items a group holds that some member has not acknowledged; a message beyond it
  * is refused with ACK_RECIPIENT_QUOTA (the sender retries). Stored once per group,
@@ -279,7 +268,6 @@ export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = Object.freeze({
   maxConnections: 10_000,
   catchUpBatchMessages: 512,
   maxGroupsPerUser: MAX_GROUPS_PER_USER,
-  maxGroupsAddedByOne: MAX_GROUPS_ADDED_BY_ONE,
   maxPendingGroupMessages: MAX_PENDING_GROUP_MESSAGES,
   maxPendingGroupBytes: MAX_PENDING_GROUP_BYTES,
   maxGroupResendsPerSession: MAX_GROUP_RESENDS_PER_SESSION,
