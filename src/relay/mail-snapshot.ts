@@ -160,20 +160,14 @@ export class MailSnapshot {
       const i = entries === null ? -1 : entries.find(seq);
       const senderHex = i < 0 ? undefined : entries?.sender(i);
       if (entries !== null && senderHex !== undefined) {
-        box.add(
-          seq,
-          box.share(index.sender(senderHex)),
-          entries.bytes(i),
-          entries.storedAt(i),
-          null,
-        );
+        box.add(seq, index.sender(senderHex), entries.bytes(i), entries.storedAt(i), null);
       } else {
         const value = await kv.get(key);
         found.readValues++;
         if (value === undefined || value.length <= SENDER_BYTES) continue;
         const sender = index.sender(toHex(value.subarray(0, SENDER_BYTES)));
         const storedAt = storedAtOf(value.subarray(SENDER_BYTES)) ?? clock.now();
-        box.add(seq, box.share(sender), value.length, storedAt, null);
+        box.add(seq, sender, value.length, storedAt, null);
       }
       box.lastIssued = seq;
       if (seq > found.highest) found.highest = seq;

@@ -156,16 +156,16 @@ export class Mailbox implements MailStore {
     if (refused) return refused;
     const { limits } = this.options;
     const box = this.index.box(recipientHex);
-    const share = box.share(this.index.sender(toHexCached(senderId)));
+    const sender = this.index.sender(toHexCached(senderId));
     if (box.count >= limits.maxMailboxMessages) return MAILBOX_FULL;
-    if (share.sender.pending >= limits.maxPendingPerSender) return SENDER_FULL;
-    if (share.count >= limits.maxMailboxMessagesPerSender) return SHARE_FULL;
+    if (sender.pending >= limits.maxPendingPerSender) return SENDER_FULL;
     const seq = this.lastSeq + 1;
     const storedAtMs = this.options.clock.now();
     const record = build(seq, storedAtMs);
     const bytes = SENDER_BYTES + record.length;
     if (box.bytes + bytes > limits.maxMailboxBytes) return MAILBOX_FULL;
-    if (share.bytes + bytes > limits.maxMailboxBytesPerSender) return SHARE_FULL;
+    const { maxMailboxMessagesPerSender: most, maxMailboxBytesPerSender: mostBytes } = limits;
+    if (box.overShare(sender, bytes, most, mostBytes)) return SHARE_FULL;
     this.lastSeq = seq;
     const prevSeq = box.lastIssued;
     box.lastIssued = seq;
@@ -181,10 +181,10 @@ export class Mailbox implements MailStore {
     // and value are built only if it is written after all.
     if (hold) {
       box.held++;
-      box.add(seq, share, bytes, storedAtMs, this.held.hold(put, bytes));
+      box.add(seq, sender, bytes, storedAtMs, this.held.hold(put, bytes));
     } else {
       const note = holding && !this.held.paying ? storedAtMs : null; // ack time: the verdict's
-      box.add(seq, share, bytes, storedAtMs, note);
+      box.add(seq, sender, bytes, storedAtMs, note);
       this.commits.submitFor(putOf(put), put);
     }
     return { code: 'queued', mail: put, prevSeq };

@@ -9,7 +9,7 @@ describe('relay/mail-index', () => {
     const index = new MailIndex<string>();
     const box = index.box('bob');
     const alice = index.sender('alice');
-    for (let i = 1; i <= 3; i++) box.add(BASE + i, box.share(alice), 100, 1_000 + i, `n${i}`);
+    for (let i = 1; i <= 3; i++) box.add(BASE + i, alice, 100, 1_000 + i, `n${i}`);
     assert.deepEqual([box.count, box.bytes, alice.pending], [3, 300, 3]);
     assert.equal(index.count('bob'), 3);
     assert.equal(index.sender('alice').pending, 3);
@@ -28,23 +28,48 @@ describe('relay/mail-index', () => {
     const box = index.box('bob');
     const alice = index.sender('alice');
     const carol = index.sender('carol');
-    box.add(BASE + 1, box.share(alice), 100, 0, null);
-    box.add(BASE + 2, box.share(carol), 10, 0, null);
-    box.add(BASE + 3, box.share(alice), 50, 0, null);
-    assert.deepEqual([box.share(alice).count, box.share(alice).bytes], [2, 150]);
-    assert.deepEqual([box.share(carol).count, box.share(carol).bytes], [1, 10]);
-    assert.equal(index.box('dave').share(alice).count, 0, 'a share is per box');
+    box.add(BASE + 1, alice, 100, 0, null);
+    box.add(BASE + 2, carol, 10, 0, null);
+    box.add(BASE + 3, alice, 50, 0, null);
+    assert.deepEqual([box.shareOf(alice).count, box.shareOf(alice).bytes], [2, 150]);
+    assert.deepEqual([box.shareOf(carol).count, box.shareOf(carol).bytes], [1, 10]);
+    assert.equal(index.box('dave').shareOf(alice).count, 0, 'a share is per box');
     box.remove(BASE + 1);
-    assert.deepEqual([box.share(alice).count, box.share(alice).bytes, alice.pending], [1, 50, 1]);
+    assert.deepEqual(
+      [box.shareOf(alice).count, box.shareOf(alice).bytes, alice.pending],
+      [1, 50, 1],
+    );
     box.remove(BASE + 3);
     box.remove(BASE + 2);
-    assert.deepEqual([box.share(alice).count, box.share(alice).bytes, box.bytes], [0, 0, 0]);
+    assert.deepEqual([box.shareOf(alice).count, box.shareOf(alice).bytes, box.bytes], [0, 0, 0]);
+  });
+
+  it('counts shares only once a box is big enough for one to matter, and keeps them right from then on', () => {
+    const index = new MailIndex<null>();
+    const box = index.box('bob');
+    const alice = index.sender('alice');
+    const carol = index.sender('carol');
+    // A share is 4 messages or 400 bytes here: a box of 3 holds nobody's share.
+    for (let i = 1; i <= 3; i++) box.add(BASE + i, alice, 100, 0, null);
+    assert.equal(box.overShare(alice, 100, 4, 400), false, 'three of four: under the share');
+    box.add(BASE + 4, alice, 100, 0, null);
+    assert.equal(box.overShare(alice, 100, 4, 400), true, 'a fifth would be over the share');
+    assert.equal(box.overShare(carol, 100, 4, 400), false, 'others still may');
+    // Counted from now on: adds and removals keep the shares.
+    box.add(BASE + 5, carol, 100, 0, null);
+    box.remove(BASE + 1);
+    box.remove(BASE + 2);
+    assert.equal(box.overShare(alice, 100, 4, 400), false, 'alice is back to two');
+    assert.deepEqual(box.shareOf(carol), { count: 1, bytes: 100 });
+    assert.equal(box.overShare(alice, 250, 4, 400), true, 'by bytes: 200 + 250 > 400');
+    for (const seq of [BASE + 3, BASE + 4, BASE + 5]) box.remove(seq);
+    assert.deepEqual(box.shareOf(alice), { count: 0, bytes: 0 }, 'an empty box holds no share');
   });
 
   it('says ABSENT for a seq never added, or removed already', () => {
     const index = new MailIndex<null>();
     const box = index.box('bob');
-    box.add(BASE + 5, box.share(index.sender('alice')), 10, 0, null);
+    box.add(BASE + 5, index.sender('alice'), 10, 0, null);
     assert.equal(box.remove(BASE + 4), ABSENT);
     assert.equal(box.remove(BASE + 6), ABSENT);
     assert.equal(box.remove(BASE + 5), null, 'a note of null is not ABSENT');
@@ -56,7 +81,7 @@ describe('relay/mail-index', () => {
     const index = new MailIndex<number>();
     const box = index.box('bob');
     const alice = index.sender('alice');
-    for (let i = 1; i <= 5; i++) box.add(BASE + i, box.share(alice), 1, 0, i);
+    for (let i = 1; i <= 5; i++) box.add(BASE + i, alice, 1, 0, i);
     assert.equal(box.remove(BASE + 3), 3);
     assert.equal(box.remove(BASE + 3), ABSENT, 'a tombstone is not found again');
     assert.equal(box.has(BASE + 3), false);
@@ -72,9 +97,9 @@ describe('relay/mail-index', () => {
     const index = new MailIndex<null>();
     const box = index.box('bob');
     const alice = index.sender('alice');
-    box.add(BASE, box.share(alice), 1, 0, null);
+    box.add(BASE, alice, 1, 0, null);
     for (let i = 1; i <= 10_000; i++) {
-      box.add(BASE + i, box.share(alice), 1, 0, null);
+      box.add(BASE + i, alice, 1, 0, null);
       assert.equal(box.remove(BASE + i), null);
     }
     assert.equal(box.count, 1);
@@ -89,8 +114,7 @@ describe('relay/mail-index', () => {
     const box = index.box('bob');
     const alice = index.sender('alice');
     for (let round = 0; round < 3; round++) {
-      for (let i = 1; i <= 100; i++)
-        box.add(BASE + round * 100 + i, box.share(alice), 1, 0, { n: i });
+      for (let i = 1; i <= 100; i++) box.add(BASE + round * 100 + i, alice, 1, 0, { n: i });
       for (let i = 1; i <= 100; i++) assert.deepEqual(box.remove(BASE + round * 100 + i), { n: i });
       assert.deepEqual([box.count, box.slots], [0, 0]);
       assert.ok(box.room >= 100, `room ${box.room} kept after round ${round}`);
@@ -99,13 +123,13 @@ describe('relay/mail-index', () => {
     // Seqs left in the kept room are not mail: neither found nor removed.
     assert.equal(box.has(BASE + 250), false);
     assert.equal(box.remove(BASE + 250), ABSENT);
-    box.add(BASE + 1_000, box.share(alice), 1, 0, { n: 0 });
+    box.add(BASE + 1_000, alice, 1, 0, { n: 0 });
     assert.equal(box.has(BASE + 250), false);
     assert.deepEqual(box.liveNotes(), [{ n: 0 }]);
     assert.deepEqual(box.olderThan(1), [BASE + 1_000]);
     box.remove(BASE + 1_000);
     // A drain of 100,000: the room is given back once the box empties.
-    for (let i = 1; i <= 100_000; i++) box.add(BASE + 2_000 + i, box.share(alice), 1, 0, { n: i });
+    for (let i = 1; i <= 100_000; i++) box.add(BASE + 2_000 + i, alice, 1, 0, { n: i });
     assert.ok(box.room >= 100_000);
     for (let i = 1; i <= 100_000; i++) box.remove(BASE + 2_000 + i);
     assert.ok(box.room <= 1024, `room ${box.room} given back`);
@@ -116,7 +140,7 @@ describe('relay/mail-index', () => {
     const index = new MailIndex<number>();
     const box = index.box('bob');
     const alice = index.sender('alice');
-    for (let i = 1; i <= 300; i++) box.add(BASE + i, box.share(alice), 1, i, i);
+    for (let i = 1; i <= 300; i++) box.add(BASE + i, alice, 1, i, i);
     for (let i = 1; i <= 300; i += 2) box.remove(BASE + i); // odd ones: tombstones, compacted
     assert.equal(box.count, 150);
     for (let i = 2; i <= 300; i += 2) assert.equal(box.has(BASE + i), true, `seq ${i}`);
@@ -132,7 +156,7 @@ describe('relay/mail-index', () => {
     const index = new MailIndex<null>();
     const box = index.box('bob');
     box.lastIssued = BASE + 9;
-    box.add(BASE + 9, box.share(index.sender('alice')), 1, 0, null);
+    box.add(BASE + 9, index.sender('alice'), 1, 0, null);
     box.remove(BASE + 9);
     assert.equal(index.box('bob').lastIssued, BASE + 9);
     index.clear();
