@@ -62,7 +62,7 @@ export class Session implements FileLink, InboundLink {
    * and Login (handlers/auth.ts).
    */
   constructor(
-    private readonly stream: Duplex,
+    readonly stream: Duplex,
     readonly ctx: RelayContext,
     readonly remote: string,
     readonly channelBinding: Uint8Array,

@@ -96,6 +96,8 @@ export const MAX_REASON_CHARS = 200;
 
 /** Relay display name. */
 export const MAX_RELAY_NAME_CHARS = 64;
+/** Ready.reached_at: '[v6 with zone]:port' fits. */
+export const MAX_REACHED_AT_CHARS = 64;
 
 /**
  * Largest presence datagram: stays under a 1280-byte IPv6 minimum MTU, so it is

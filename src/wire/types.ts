@@ -99,7 +99,7 @@ export type Frame =
       /** Not announced in the roster (a one-shot command); proto Login.quiet. */
       quiet: boolean;
     }
-  | { type: 'ready'; card: Card; pending: number; serverTimeMs: number }
+  | { type: 'ready'; card: Card; pending: number; serverTimeMs: number; reachedAt?: string }
   | { type: 'send'; to: Uint8Array; msgId: Uint8Array; nonce: Uint8Array; ciphertext: Uint8Array }
   | { type: 'send-ack'; msgId: Uint8Array; code: AckCode; reason: string }
   | {

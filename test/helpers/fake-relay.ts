@@ -64,12 +64,21 @@ export class FakeRelay {
   }
 }
 
-/** A well-behaved relay: challenge, then Ready (as `card`) for any Register/Login. */
+/**
+ * A well-behaved relay: challenge, then Ready (as `card`) for any Register/Login; Ready
+ * says `reachedAt` (the relay's end of the connection) when given.
+ */
 export const honestRelay =
-  (card: Card): RelayScript =>
+  (card: Card, reachedAt?: string): RelayScript =>
   (relay, f) => {
     if (f.type === 'hello') relay.sendChallenge(f.clientNonce);
     if (f.type === 'register' || f.type === 'login') {
-      relay.send({ type: 'ready', card, pending: 3, serverTimeMs: 1 });
+      relay.send({
+        type: 'ready',
+        card,
+        pending: 3,
+        serverTimeMs: 1,
+        ...(reachedAt ? { reachedAt } : {}),
+      });
     }
   };

@@ -120,6 +120,8 @@ export interface ReadyInfo {
   card: Card;
   pending: number;
   serverTimeMs: number;
+  /** The relay's end of this connection, 'host:port' (absent from older relays). */
+  reachedAt?: string;
   relayId: Uint8Array;
   relayName: string;
   /** The relay's Challenge.features (RELAY_FEATURE_* bits). */
@@ -253,6 +255,7 @@ export class ClientHandshake {
       card: ready.card,
       pending: ready.pending,
       serverTimeMs: ready.serverTimeMs,
+      ...(ready.reachedAt === undefined ? {} : { reachedAt: ready.reachedAt }),
       relayId: proven.relayId,
       relayName: proven.relayName,
       features: proven.features,

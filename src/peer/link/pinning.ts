@@ -16,6 +16,7 @@ import {
   unpinRelay,
   updateConfig,
 } from '../profile.js';
+import { parseRelayAddress } from '../relay-address.js';
 import { del, type PeerStore, PREFIX, putJson } from '../store.js';
 import { LinkCode, linkError } from './errors.js';
 import type { AuthMode, ReadyInfo, RelayPolicy } from './handshake.js';
@@ -66,6 +67,8 @@ export class RelayPinning implements RelayPolicy {
   private reached = false;
   /** The id checkRelay pinned where none was pinned before (first contact), until Ready. */
   private firstPin: string | null = null;
+  /** The beacon's relay proved its id here: the address may be remembered at Ready. */
+  private seenHere = false;
   private readonly clock: Clock;
 
   constructor(private readonly o: RelayPinningOptions) {
@@ -99,9 +102,7 @@ export class RelayPinning implements RelayPolicy {
     // Pinned before we sign anything for it, so the pin is on disk once connect()
     // resolves, whatever the caller does next (a short command exits at once).
     await pinRelay(this.o.paths, hex);
-    // Where the beacon's relay proved its id: dialled when no beacon comes (seventeenth
-    // sitting: a host whose firewall drops UDP coming in never found its relay again).
-    if (this.o.expectRelayId !== undefined && !changed) await this.seenAt(this.o.address);
+    this.seenHere = this.o.expectRelayId !== undefined && !changed;
   }
 
   private async seenAt(address: string): Promise<void> {
@@ -136,6 +137,12 @@ export class RelayPinning implements RelayPolicy {
     if (info.mode === 'register') {
       await this.o.store.write([putJson(registeredKey(info.relayId), this.clock.now())]);
     }
+    // Where the beacon's relay proved its id, dialled when no beacon comes (seventeenth
+    // sitting: a host whose firewall drops UDP coming in never found its relay again);
+    // only when the relay says we reached it there: a host that replayed its beacon and
+    // passed the bytes on is never remembered (test/e2e/lan-hostile.test.ts).
+    if (this.seenHere && reachedDirectly(info.reachedAt, this.o.address))
+      await this.seenAt(this.o.address);
     if (this.o.expectRelayId !== undefined) return;
     const config = await readConfig(this.o.paths);
     if (config.relay !== this.o.address) {
@@ -160,5 +167,17 @@ export class RelayPinning implements RelayPolicy {
   async refused(err: NatterError): Promise<void> {
     if (err.code !== 'E_UNKNOWN_USER' || this.relayId === null) return;
     await this.o.store.write([del(registeredKey(this.relayId))]);
+  }
+}
+
+/** Whether the relay's end of the connection (Ready.reached_at) is the address dialled. */
+function reachedDirectly(reachedAt: string | undefined, dialled: string): boolean {
+  if (reachedAt === undefined) return false;
+  try {
+    const a = parseRelayAddress(reachedAt);
+    const b = parseRelayAddress(dialled);
+    return a.port === b.port && a.host.toLowerCase() === b.host.toLowerCase();
+  } catch {
+    return false;
   }
 }

@@ -61,6 +61,8 @@ export class RelaySession {
   private readonly clock: Clock;
   /** A first pin being taken back after a refusal for now (pinning.ts notRegistered). */
   private unpinned: Promise<void> = Promise.resolve();
+  /** What Ready records (pinning.remember), on disk before connect() resolves. */
+  private remembered: Promise<void> = Promise.resolve();
 
   constructor(o: RelaySessionOptions) {
     this.addr = formatRelayAddress(o.address);
@@ -76,12 +78,10 @@ export class RelaySession {
       ...(o.expectRelayId === undefined ? {} : { expectRelayId: o.expectRelayId }),
     });
     const dial = o.connect ?? ((a: RelayAddress) => connectTls(a.host, a.port));
-    // Several relays of one cluster: dialled in turn, staggered, the first up wins; the
-    // next connect starts from the one that answered, or after the one that failed (issue 15).
+    // A cluster's relays: dialled in turn, staggered, the first up wins; then from it (issue 15).
     const addresses = relayAddresses(o.address);
     let turn = 0;
-    // The address dialled last: what events name (the configured list is `addr`).
-    let dialled = formatRelayAddress(addresses[0]!);
+    let dialled = formatRelayAddress(addresses[0]!); // dialled last: what events name
     const store = new RelayStoreState(o.events);
     const connection = new RelayConnection({
       connect: () => {
@@ -118,7 +118,7 @@ export class RelaySession {
     });
     connection.on('ready', (info) => {
       this.relayIdHex = toHex(info.relayId);
-      pinning
+      this.remembered = pinning
         .remember(info)
         .catch((err: unknown) =>
           o.logger?.warn('could not record relay details', describeError(err)),
@@ -248,7 +248,7 @@ export class RelaySession {
       const off = conn.on('state', (state) => {
         // An offline without a dial failure: a channel opened and dropped, so the relay is there.
         if (state === 'offline' && ++offlines > dialFailures) mixed = true;
-        if (state === 'ready') finish(null);
+        if (state === 'ready') queueMicrotask(() => void this.remembered.then(() => finish(null)));
         else if (state === 'closed') finish(this.stopped());
       });
       // The last attempt may be a backoff delay old: dial afresh, and its answer decides.

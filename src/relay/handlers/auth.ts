@@ -226,9 +226,22 @@ async function admit(
     card,
     pending: pending ?? 0,
     serverTimeMs: ctx.clock.now(),
+    ...reachedAt(session.stream),
   });
   session.becomeReady(card, quiet);
   ctx.hub.addReady(session);
   ctx.connections.loggedIn(session.remote);
   ctx.log.info('session ready', { session: session.id, user: session.userHex.slice(0, 16) });
+}
+
+/**
+ * This connection's end at the relay, 'host:port' (an IPv4-mapped address as IPv4): where
+ * the client reached it, so that a client remembers a discovered address only when it
+ * dialled the relay itself, not a host that replayed its beacon (Ready.reached_at).
+ */
+function reachedAt(stream: unknown): { reachedAt?: string } {
+  const { localAddress, localPort } = stream as { localAddress?: string; localPort?: number };
+  if (!localAddress || !localPort) return {};
+  const host = localAddress.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+  return { reachedAt: host.includes(':') ? `[${host}]:${localPort}` : `${host}:${localPort}` };
 }

@@ -14,6 +14,7 @@ import {
   KEY_BYTES,
   MAX_ACK_SEQS,
   MAX_PSEUDONYM_CHARS,
+  MAX_REACHED_AT_CHARS,
   MAX_REASON_CHARS,
   MAX_RELAY_NAME_CHARS,
   MAX_ROSTER_ENTRIES,
@@ -54,7 +55,12 @@ const encoders: Encoders = {
   }),
   ...authEncoders,
   ready: (f) => ({
-    ready: { card: encodeCard(f.card), pending: f.pending, serverTimeMs: f.serverTimeMs },
+    ready: {
+      card: encodeCard(f.card),
+      pending: f.pending,
+      serverTimeMs: f.serverTimeMs,
+      ...(f.reachedAt ? { reachedAt: f.reachedAt } : {}),
+    },
   }),
   send: (f) => ({ send: { to: f.to, msgId: f.msgId, nonce: f.nonce, ciphertext: f.ciphertext } }),
   'send-ack': (f) => ({
@@ -175,6 +181,9 @@ const decoders: Decoders = {
     card: decodeCard('ready.card', m.card),
     pending: uint('ready.pending', m.pending),
     serverTimeMs: uint('ready.server_time_ms', m.serverTimeMs),
+    ...(m.reachedAt
+      ? { reachedAt: text('ready.reached_at', m.reachedAt, MAX_REACHED_AT_CHARS) }
+      : {}),
   }),
   send: (m) => ({
     type: 'send',

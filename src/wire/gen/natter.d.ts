@@ -774,6 +774,9 @@ export namespace natter {
         /** Ready serverTimeMs. */
         serverTimeMs: number;
 
+        /** Ready reachedAt. */
+        reachedAt: string;
+
         /**
          * Encodes the specified Ready message. Does not implicitly {@link natter.Ready.verify|verify} messages.
          * @param message Ready message or plain object to encode
@@ -813,6 +816,9 @@ export namespace natter {
 
             /** Ready serverTimeMs */
             serverTimeMs?: (number|null);
+
+            /** Ready reachedAt */
+            reachedAt?: (string|null);
 
             /** Unknown fields preserved while decoding when enabled */
             $unknowns?: Uint8Array[];

@@ -1920,6 +1920,7 @@ export const natter = $root.natter = (() => {
          * @property {natter.Card.$Properties|null} [card] Ready card
          * @property {number|null} [pending] Ready pending
          * @property {number|null} [serverTimeMs] Ready serverTimeMs
+         * @property {string|null} [reachedAt] Ready reachedAt
          * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
          */
 
@@ -1976,6 +1977,14 @@ export const natter = $root.natter = (() => {
         Ready.prototype.serverTimeMs = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
         /**
+         * Ready reachedAt.
+         * @member {string} reachedAt
+         * @memberof natter.Ready
+         * @instance
+         */
+        Ready.prototype.reachedAt = "";
+
+        /**
          * Encodes the specified Ready message. Does not implicitly {@link natter.Ready.verify|verify} messages.
          * @function encode
          * @memberof natter.Ready
@@ -1997,6 +2006,8 @@ export const natter = $root.natter = (() => {
                 writer.uint32(/* id 2, wireType 0 =*/16).uint64(message.pending);
             if (message.serverTimeMs != null && $Object.hasOwnProperty.call(message, "serverTimeMs") && (typeof message.serverTimeMs === "object" ? message.serverTimeMs.low || message.serverTimeMs.high : message.serverTimeMs !== 0))
                 writer.uint32(/* id 3, wireType 0 =*/24).uint64(message.serverTimeMs);
+            if (message.reachedAt != null && $Object.hasOwnProperty.call(message, "reachedAt") && message.reachedAt !== "")
+                writer.uint32(/* id 4, wireType 2 =*/34).string(message.reachedAt);
             if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                 for (let i = 0; i < message.$unknowns.length; ++i)
                     writer.raw(message.$unknowns[i]);
@@ -2063,6 +2074,15 @@ export const natter = $root.natter = (() => {
                             message.serverTimeMs = value;
                         else
                             delete message.serverTimeMs;
+                        continue;
+                    }
+                case 4: {
+                        if (wireType !== 2)
+                            break;
+                        if ((value = reader.stringVerify()).length)
+                            message.reachedAt = value;
+                        else
+                            delete message.reachedAt;
                         continue;
                     }
                 }

@@ -48,6 +48,10 @@ const IMPOSTOR_KEY = generateSigningKeyPair();
 const GENUINE = '10.0.0.5';
 const IMPOSTOR = '10.0.0.66';
 const NOBODY = '10.0.0.99';
+/** A host that passes the genuine relay's bytes on: the relay sees itself reached at GENUINE. */
+const PROXIED = '10.0.0.77';
+/** The relay's end of a connection dialled at `host` (Ready.reached_at). */
+const reachedAt = (host: string) => `${host === PROXIED ? GENUINE : host}:47474`;
 const at = (host: string): RelayAddress => ({ host, port: 47474 });
 
 function discovered(...hosts: string[]): DiscoveredRelay {
@@ -101,7 +105,7 @@ async function harness(
     const key = address.host === IMPOSTOR ? IMPOSTOR_KEY : FAKE_RELAY_KEY;
     const script: RelayScript =
       refuseWith === undefined
-        ? honestRelay(myCard)
+        ? honestRelay(myCard, reachedAt(address.host))
         : (relay, f) => {
             if (f.type === 'hello') relay.sendChallenge(f.clientNonce);
             if (f.type === 'register')
@@ -292,6 +296,13 @@ describe('relay link: a discovered relay, tried at every address announcing it',
     const none = await harness([]);
     await assert.rejects(connect(none), (e) => isNatterError(e, 'E_NO_RELAY'));
     assert.deepEqual(none.dialled, []);
+  });
+
+  it('does not remember a discovered address the relay says it was not reached at (a host between them)', async () => {
+    const h = await harness([{ found: discovered(PROXIED), ignored: [] }]);
+    await connect(h);
+    assert.equal(h.link.ready, true, 'the relay proved its id through the host between');
+    assert.equal((await readConfig(h.paths)).relaySeen, undefined, 'nor is its address kept');
   });
 
   it('remembers where a discovered relay was reached, and dials it there when no beacon of it is heard', async () => {
