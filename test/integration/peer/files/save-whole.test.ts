@@ -6,17 +6,16 @@
  * `d (1)`; items of one name are named in one pass, not by trying every taken name again.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileChunkCount, newFileKey, sealChunk } from '../../../../src/crypto/file-stream.js';
 import { randomBytes } from '../../../../src/crypto/random.js';
 import { tempPathFor } from '../../../../src/peer/files/download-path.js';
 import { Download } from '../../../../src/peer/files/downloads.js';
 import { saveReceived } from '../../../../src/peer/files/folder-split.js';
 import { type IncomingRecord, storeOffer } from '../../../../src/peer/files/records.js';
 import { isNatterError } from '../../../../src/util/errors.js';
-import type { FileOffer, FrameOf } from '../../../../src/wire/types.js';
+import type { FrameOf } from '../../../../src/wire/types.js';
+import { sealedOffer } from '../../../helpers/sealed-offer.js';
 import { makeTempDir, removeTempDirs } from '../../../helpers/tmp.js';
 
 const CHUNK = 4096;
@@ -25,26 +24,12 @@ const SENDER = randomBytes(32);
 /** An offer of `entries` (path, content), its sealed chunks, and a record accepted into `dir`. */
 function offered(dir: string, name: string, entries: [string, string][], several = false) {
   const data = Buffer.from(entries.map(([, text]) => text).join(''));
-  const { key, noncePrefix } = newFileKey();
-  const offer: FileOffer = {
-    transferId: randomBytes(16),
+  const { offer, chunks } = sealedOffer(data, {
     name,
-    size: data.byteLength,
-    sha256: new Uint8Array(createHash('sha256').update(data).digest()),
     chunkBytes: CHUNK,
-    mime: '',
-    fileKey: key,
-    noncePrefix,
     entries: entries.map(([path, text]) => ({ path, size: Buffer.byteLength(text) })),
     several,
-  };
-  const count = fileChunkCount(data.byteLength, CHUNK);
-  const chunks: FrameOf<'file-chunk'>[] = [];
-  for (let i = 0; i < count; i++) {
-    const plain = data.subarray(i * CHUNK, (i + 1) * CHUNK);
-    const sealed = sealChunk(key, noncePrefix, i, i === count - 1, plain);
-    chunks.push({ type: 'file-chunk', transferId: offer.transferId, index: i, data: sealed });
-  }
+  });
   const record: IncomingRecord = {
     offer: storeOffer(offer),
     from: 'mallory',

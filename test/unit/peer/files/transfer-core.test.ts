@@ -5,10 +5,9 @@
  * (hostile names and entry paths, planted symlinks).
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileChunkCount, newFileKey, sealChunk } from '../../../../src/crypto/file-stream.js';
+import { fileChunkCount } from '../../../../src/crypto/file-stream.js';
 import { randomBytes } from '../../../../src/crypto/random.js';
 import { Download } from '../../../../src/peer/files/downloads.js';
 import { fileLabel } from '../../../../src/peer/files/offer-label.js';
@@ -25,6 +24,7 @@ import { MAX_FRAME_BYTES } from '../../../../src/wire/limits.js';
 import type { FileOffer, Frame, FrameOf } from '../../../../src/wire/types.js';
 import { openFdsTo } from '../../../helpers/fds.js';
 import { HOSTILE_NAMES } from '../../../helpers/hostile-names.js';
+import { sealedOffer } from '../../../helpers/sealed-offer.js';
 import { makeTempDir, removeTempDirs } from '../../../helpers/tmp.js';
 
 const CHUNK = 4096;
@@ -50,27 +50,7 @@ function content(n: number): Uint8Array {
 }
 
 function offerFor(data: Uint8Array, name = 'report.pdf', entries: FileOffer['entries'] = []) {
-  const { key, noncePrefix } = newFileKey();
-  const offer: FileOffer = {
-    transferId: randomBytes(16),
-    name,
-    size: data.byteLength,
-    sha256: new Uint8Array(createHash('sha256').update(data).digest()),
-    chunkBytes: CHUNK,
-    mime: '',
-    fileKey: key,
-    noncePrefix,
-    entries,
-    several: false,
-  };
-  const count = fileChunkCount(data.byteLength, CHUNK);
-  const chunks: FrameOf<'file-chunk'>[] = [];
-  for (let i = 0; i < count; i++) {
-    const plain = data.subarray(i * CHUNK, (i + 1) * CHUNK);
-    const sealed = sealChunk(key, noncePrefix, i, i === count - 1, plain);
-    chunks.push({ type: 'file-chunk', transferId: offer.transferId, index: i, data: sealed });
-  }
-  return { offer, chunks };
+  return sealedOffer(data, { name, entries, chunkBytes: CHUNK });
 }
 
 function receiver(offer: FileOffer, dir: string, name = 'alice'): IncomingRecord {
