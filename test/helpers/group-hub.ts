@@ -18,7 +18,7 @@ import { bytesEqual, fromHex, toHex } from '../../src/util/bytes.js';
 import { systemClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/logger.js';
 import type { Card, Frame, FrameOf, GroupChange, GroupItem } from '../../src/wire/types.js';
-import { memoryPeer, type Person } from './peer-fixtures.js';
+import { memoryPeer, type Person, person } from './peer-fixtures.js';
 
 export type Member = Awaited<ReturnType<GroupHub['join']>>;
 
@@ -272,4 +272,14 @@ export class GroupHub {
     }
     throw new Error(`hub: no ${type}`);
   }
+}
+
+/** A hub where alice made #team with bob, settled: the start of most group tests. */
+export async function teamOfTwo() {
+  const hub = new GroupHub();
+  const alice = await hub.join(person('alice'));
+  const bob = await hub.join(person('bob'));
+  const info = await alice.groups.create('team', ['bob']);
+  await hub.settle();
+  return { hub, alice, bob, info, gid: info.groupId };
 }

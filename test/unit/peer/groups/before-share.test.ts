@@ -18,7 +18,7 @@ import { PREFIX } from '../../../../src/peer/store.js';
 import { fromHex } from '../../../../src/util/bytes.js';
 import { systemClock } from '../../../../src/util/clock.js';
 import { encodeGroupPlain } from '../../../../src/wire/codec.js';
-import { collect, GroupHub, type Member } from '../../../helpers/group-hub.js';
+import { collect, GroupHub, type Member, teamOfTwo } from '../../../helpers/group-hub.js';
 import { person } from '../../../helpers/peer-fixtures.js';
 
 async function unread(m: Member): Promise<string[]> {
@@ -95,11 +95,7 @@ describe('groups: a message sealed before its sender learned of an add', () => {
   });
 
   it('still reports a message whose key was evicted, or that jumps past the window, as key-unavailable', async () => {
-    const hub = new GroupHub();
-    const alice = await hub.join(person('alice'));
-    const bob = await hub.join(person('bob'));
-    const info = await alice.groups.create('team', ['bob']);
-    await hub.settle();
+    const { hub, alice, bob, info } = await teamOfTwo();
     const groupId = fromHex(info.groupId);
     // A chain of alice's, shared with bob at index 1 (one message sealed before the share).
     const chain = newSenderChain();

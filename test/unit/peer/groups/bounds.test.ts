@@ -23,7 +23,7 @@ import { fromHex } from '../../../../src/util/bytes.js';
 import { systemClock } from '../../../../src/util/clock.js';
 import { encodeGroupPlain } from '../../../../src/wire/codec.js';
 import type { FrameOf } from '../../../../src/wire/types.js';
-import { collect, GroupHub, type Member } from '../../../helpers/group-hub.js';
+import { collect, type Member, teamOfTwo } from '../../../helpers/group-hub.js';
 import { person } from '../../../helpers/peer-fixtures.js';
 
 const keysUnder = (m: Member, prefix: string) =>
@@ -33,14 +33,7 @@ async function unread(m: Member): Promise<string[]> {
   return (await m.history.takeUnread()).map((e) => `${e.peer.pseudonym}: ${e.text}`);
 }
 
-async function pair() {
-  const hub = new GroupHub();
-  const alice = await hub.join(person('alice'));
-  const bob = await hub.join(person('bob'));
-  const info = await alice.groups.create('team', ['bob']);
-  await hub.settle();
-  return { hub, alice, bob, gid: info.groupId };
-}
+const pair = teamOfTwo;
 
 /** A share of a fresh chain, as a 1:1 message from `from` would carry it. */
 function shareFrom(from: Member, groupId: Uint8Array, epoch: number) {

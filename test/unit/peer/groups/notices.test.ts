@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { heldCost } from '../../../../src/peer/groups/held.js';
 import { ConversationNotices } from '../../../../src/peer/messaging/notices.js';
-import { collect, GroupHub, type Member } from '../../../helpers/group-hub.js';
+import { collect, GroupHub, type Member, teamOfTwo } from '../../../helpers/group-hub.js';
 import { person } from '../../../helpers/peer-fixtures.js';
 
 async function world() {
@@ -123,11 +123,7 @@ describe('group notices', () => {
   });
 
   it('tells once that a group stopped at the held bound, with how many wait for a key', async () => {
-    const hub = new GroupHub();
-    const alice = await hub.join(person('alice'));
-    const bob = await hub.join(person('bob'));
-    const info = await alice.groups.create('team', ['bob']);
-    await hub.settle();
+    const { hub, alice, bob, info } = await teamOfTwo();
     for (let i = 0; i < 5; i++) await alice.groups.send('team', `m${i}`);
     const sizes = alice.outbox.list().flatMap((e) => e.sealedGroup?.length ?? []);
     assert.equal(new Set(sizes).size, 1);

@@ -20,8 +20,7 @@ import {
 import { fromHex } from '../../../../src/util/bytes.js';
 import { systemClock } from '../../../../src/util/clock.js';
 import { encodeGroupPlain } from '../../../../src/wire/codec.js';
-import { collect, GroupHub } from '../../../helpers/group-hub.js';
-import { person } from '../../../helpers/peer-fixtures.js';
+import { collect, teamOfTwo } from '../../../helpers/group-hub.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -37,11 +36,7 @@ describe('a group message’s send time', () => {
   });
 
   it('drops one dated 1970 or 2100 as expired / future-dated, and shows the ones in the window', async () => {
-    const hub = new GroupHub();
-    const alice = await hub.join(person('alice'));
-    const bob = await hub.join(person('bob'));
-    const info = await alice.groups.create('team', ['bob']);
-    await hub.settle();
+    const { hub, alice, bob, info } = await teamOfTwo();
     const groupId = fromHex(info.groupId);
     const chain = newSenderChain();
     const share = encodeSenderChainShare(senderChainShare(chain));
