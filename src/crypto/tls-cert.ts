@@ -7,15 +7,16 @@
  *   Ed25519 key (the relay id), so TLS 1.3's CertificateVerify proves the relay holds
  *   the key clients pin. There is no CA: clients ignore issuer, names and dates and
  *   compare the certificate's raw Ed25519 key with the relay id (certificateSignKey).
- *   It is made at relay start with @peculiar/x509 over Node's WebCrypto Ed25519; the
- *   seed leaves src/crypto only as the PEM that node:tls needs.
+ *   It is made at relay start from a fixed template (certificateDer) and signed with
+ *   node:crypto; the seed leaves src/crypto only as the PEM that node:tls needs.
  * - The channel binding is a TLS exporter (RFC 5705 / RFC 8446 §7.5, used as RFC 9266
  *   uses it) under natter's own label; Register and Login sign it (sign.ts authMessage).
  */
-import { type KeyObject, webcrypto, type X509Certificate } from 'node:crypto';
+import { type KeyObject, sign, type X509Certificate } from 'node:crypto';
+import { bytesEqual } from '../util/bytes.js';
 import { CryptoCode, cryptoError } from './errors.js';
 import { randomBytes } from './random.js';
-import { SIGN_PUBLIC_KEY_BYTES, signingKeyObject } from './sign.js';
+import { SIGN_PUBLIC_KEY_BYTES, SIGN_SECRET_KEY_BYTES, signingKeyObject } from './sign.js';
 
 /** Both ends pin the version: TLS 1.3 encrypts the certificate and has no renegotiation. */
 export const TLS_VERSION = 'TLSv1.3';
@@ -35,11 +36,61 @@ export const CHANNEL_BINDING_BYTES = 32;
 /** Random bytes in a certificate serial number (RFC 5280 §4.1.2.2 allows up to 20 octets). */
 export const CERT_SERIAL_BYTES = 16;
 
-/** The subject and issuer of every relay certificate: names authenticate nothing here. */
-const CERT_NAME = 'CN=natter relay';
-/** A relay makes a new certificate at every start, so dates carry no meaning; RFC 5280 §4.1.2.5. */
-const NOT_BEFORE = new Date(Date.UTC(2000, 0, 1));
-const NOT_AFTER = new Date(Date.UTC(9999, 11, 31, 23, 59, 59));
+/**
+ * The certificate's DER around its two variable parts, the serial number and the key (RFC
+ * 5280 §4.1): every other byte is the same in every relay's certificate, so it is written
+ * here rather than built by an ASN.1 library. Subject and issuer `CN=natter relay` (names
+ * authenticate nothing here), valid from 2000-01-01 to 9999-12-31 23:59:59 (a relay makes a
+ * new certificate at every start, so dates carry no meaning; §4.1.2.5), an Ed25519 key
+ * (RFC 8410) and a critical key usage of digitalSignature only. @peculiar/x509, which made
+ * these bytes before, held 10 MB of the relay's memory for the rest of its life (issue 14;
+ * docs/decisions.md, "The relay's certificate from a template"); a unit test holds the
+ * template to that library's output for the same key and serial, byte for byte.
+ */
+const ED25519 = [0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70]; // AlgorithmIdentifier id-Ed25519
+const NAME = [0x30, 0x17, 0x31, 0x15, 0x30, 0x13, 0x06, 0x03, 0x55, 0x04, 0x03, 0x13, 0x0c];
+const NAME_TEXT = [...Buffer.from('natter relay', 'latin1')];
+const VALIDITY = [
+  ...[0x30, 0x20, 0x17, 0x0d, ...Buffer.from('000101000000Z', 'latin1')],
+  ...[0x18, 0x0f, ...Buffer.from('99991231235959Z', 'latin1')],
+];
+/** TBSCertificate (178 bytes) up to the serial: version v3 and the serial's INTEGER header. */
+const TBS_HEAD = Uint8Array.from([0x30, 0x81, 0xb2, 0xa0, 0x03, 0x02, 0x01, 0x02, 0x02, 0x10]);
+/** From the signature algorithm to the key: issuer, validity, subject, the key's header. */
+const TBS_MIDDLE = Uint8Array.from([
+  ...ED25519,
+  ...NAME,
+  ...NAME_TEXT,
+  ...VALIDITY,
+  ...NAME,
+  ...NAME_TEXT,
+  ...[0x30, 0x2a, ...ED25519, 0x03, 0x21, 0x00],
+]);
+/** The extensions: keyUsage, critical, digitalSignature. */
+const TBS_TAIL = Uint8Array.from([
+  0xa3, 0x12, 0x30, 0x10, 0x30, 0x0e, 0x06, 0x03, 0x55, 0x1d, 0x0f, 0x01, 0x01, 0xff, 0x04, 0x04,
+  0x03, 0x02, 0x07, 0x80,
+]);
+/** The Certificate's header (255 bytes), and the signature algorithm and value's header. */
+const CERT_HEAD = Uint8Array.from([0x30, 0x81, 0xff]);
+const SIGNATURE_HEAD = Uint8Array.from([...ED25519, 0x03, 0x41, 0x00]);
+
+/**
+ * The certificate's DER for `publicKey` and `serial` (CERT_SERIAL_BYTES, top bits 01: a
+ * positive INTEGER with no leading zero octet), signed by `privateKey` (Ed25519 signatures
+ * are deterministic: the same inputs give the same bytes).
+ */
+export function certificateDer(
+  publicKey: Uint8Array,
+  privateKey: KeyObject,
+  serial: Uint8Array,
+): Buffer {
+  if (serial.length !== CERT_SERIAL_BYTES || ((serial[0] ?? 0) & 0xc0) !== 0x40) {
+    throw cryptoError(CryptoCode.BadArgument, 'tls: a certificate serial is 16 bytes, 01 on top');
+  }
+  const tbs = Buffer.concat([TBS_HEAD, serial, TBS_MIDDLE, publicKey, TBS_TAIL]);
+  return Buffer.concat([CERT_HEAD, tbs, SIGNATURE_HEAD, sign(null, tbs, privateKey)]);
+}
 
 /** What node:tls's createServer takes: the certificate and its private key, both PEM. */
 export interface TlsCredentials {
@@ -49,47 +100,29 @@ export interface TlsCredentials {
 
 /**
  * A self-signed X.509 certificate for the relay's signing key pair (64-byte secret key,
- * 32-byte public key = the relay id). Throws E_BAD_KEY on a malformed key pair.
+ * 32-byte public key = the relay id), with a fresh serial. Rejects with E_BAD_KEY on a
+ * malformed key pair.
  */
 export async function relayCertificate(relay: {
   publicKey: Uint8Array;
   secretKey: Uint8Array;
 }): Promise<TlsCredentials> {
   const privateKey: KeyObject = signingKeyObject(relay.secretKey);
-  // Loaded here, not at the top: clients import this module too and never make certificates.
-  // @peculiar/x509 resolves its parts through tsyringe, which needs the Reflect metadata API.
-  await import('reflect-metadata');
-  const x509 = await import('@peculiar/x509');
-  const subtle = webcrypto.subtle;
-  const alg = { name: 'Ed25519' };
-  const keys = {
-    privateKey: await subtle.importKey(
-      'pkcs8',
-      privateKey.export({ format: 'der', type: 'pkcs8' }),
-      alg,
-      false,
-      ['sign'],
-    ),
-    publicKey: await subtle.importKey('raw', relay.publicKey, alg, true, ['verify']),
-  };
+  if (
+    !bytesEqual(
+      relay.publicKey,
+      relay.secretKey.subarray(SIGN_SECRET_KEY_BYTES - SIGN_PUBLIC_KEY_BYTES),
+    )
+  ) {
+    throw cryptoError(CryptoCode.BadKey, "tls: the public key is not the secret key's half");
+  }
   const serial = randomBytes(CERT_SERIAL_BYTES);
   // Positive (top bit clear) and minimal (no leading zero octet), as DER wants an INTEGER.
   serial[0] = ((serial[0] ?? 0) & 0x3f) | 0x40;
-  const cert = await x509.X509CertificateGenerator.createSelfSigned(
-    {
-      serialNumber: Buffer.from(serial).toString('hex'),
-      name: CERT_NAME,
-      notBefore: NOT_BEFORE,
-      notAfter: NOT_AFTER,
-      signingAlgorithm: alg,
-      keys,
-      extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
-    },
-    // Node's WebCrypto, explicitly: the library's default is a global that a test could replace.
-    webcrypto as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[1],
-  );
+  const der = certificateDer(relay.publicKey, privateKey, serial).toString('base64');
+  const lines = der.match(/.{1,64}/g) ?? [];
   return {
-    cert: cert.toString('pem'),
+    cert: `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`,
     key: privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
   };
 }

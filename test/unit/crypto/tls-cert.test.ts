@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
-import { generateSigningKeyPair } from '../../../src/crypto/sign.js';
+import { generateSigningKeyPair, signingKeyObject } from '../../../src/crypto/sign.js';
 import {
+  CERT_SERIAL_BYTES,
   CHANNEL_BINDING_BYTES,
   CHANNEL_BINDING_LABEL,
+  certificateDer,
   certificateSignKey,
   channelBinding,
   relayCertificate,
@@ -23,6 +25,62 @@ describe('tls-cert: the relay certificate and the channel binding', () => {
     assert.equal(x.subject, 'CN=natter relay');
   });
 
+  it('is byte for byte the certificate @peculiar/x509 makes for the same key and serial', async () => {
+    // The library that made the relay's certificates before the template (a dev dependency
+    // now): same names, dates, key usage and serial; Ed25519 signs deterministically.
+    await import('reflect-metadata');
+    const x509 = await import('@peculiar/x509');
+    const alg = { name: 'Ed25519' };
+    for (let round = 0; round < 3; round++) {
+      const relay = generateSigningKeyPair();
+      const privateKey = signingKeyObject(relay.secretKey);
+      const serial = new Uint8Array(CERT_SERIAL_BYTES).map((_, i) => (round * 31 + i * 7) & 0xff);
+      serial[0] = 0x40 | round;
+      const keys = {
+        privateKey: await webcrypto.subtle.importKey(
+          'pkcs8',
+          privateKey.export({ format: 'der', type: 'pkcs8' }),
+          alg,
+          false,
+          ['sign'],
+        ),
+        publicKey: await webcrypto.subtle.importKey('raw', relay.publicKey, alg, true, ['verify']),
+      };
+      const made = await x509.X509CertificateGenerator.createSelfSigned(
+        {
+          serialNumber: Buffer.from(serial).toString('hex'),
+          name: 'CN=natter relay',
+          notBefore: new Date(Date.UTC(2000, 0, 1)),
+          notAfter: new Date(Date.UTC(9999, 11, 31, 23, 59, 59)),
+          signingAlgorithm: alg,
+          keys,
+          extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
+        },
+        webcrypto as unknown as Parameters<
+          typeof x509.X509CertificateGenerator.createSelfSigned
+        >[1],
+      );
+      assert.equal(
+        certificateDer(relay.publicKey, privateKey, serial).toString('hex'),
+        Buffer.from(made.rawData).toString('hex'),
+      );
+    }
+  });
+
+  it('refuses a serial that is not 16 bytes with 01 on top (E_BAD_ARGUMENT)', () => {
+    const relay = generateSigningKeyPair();
+    const key = signingKeyObject(relay.secretKey);
+    for (const serial of [
+      new Uint8Array(15).fill(0x41),
+      new Uint8Array(16),
+      new Uint8Array(16).fill(0x80),
+    ])
+      assert.throws(
+        () => certificateDer(relay.publicKey, key, serial),
+        (e) => isNatterError(e, 'E_BAD_ARGUMENT'),
+      );
+  });
+
   it('gives every certificate a fresh positive serial number', async () => {
     const relay = generateSigningKeyPair();
     const a = new X509Certificate((await relayCertificate(relay)).cert);
@@ -36,6 +94,11 @@ describe('tls-cert: the relay certificate and the channel binding', () => {
     const wrongHalf = Uint8Array.from(relay.secretKey);
     wrongHalf[40]! ^= 1;
     await assert.rejects(relayCertificate({ ...relay, secretKey: wrongHalf }), (e) =>
+      isNatterError(e, 'E_BAD_KEY'),
+    );
+    // A public key that is not the secret key's own half: the certificate would name another.
+    const other = generateSigningKeyPair();
+    await assert.rejects(relayCertificate({ ...relay, publicKey: other.publicKey }), (e) =>
       isNatterError(e, 'E_BAD_KEY'),
     );
   });
