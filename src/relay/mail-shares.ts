@@ -1,5 +1,8 @@
-/** A sender's share of one recipient's box (mail-index.ts), counted once the box is big. */
-import type { SenderTally } from './mail-index.js';
+/**
+ * A sender's share of one recipient's box: the standalone mailbox's (mail-index.ts, by its
+ * sender tally, counted once the box is big) and a cluster relay's (cluster/sender-quota.ts,
+ * by the sender's hex).
+ */
 
 /** One sender's mail in one box. */
 export interface Share {
@@ -8,9 +11,9 @@ export interface Share {
 }
 
 /** Adds `count` and `bytes` (negative: takes) to `sender`'s share; a share at nothing goes. */
-export function addTo(
-  shares: Map<SenderTally, Share>,
-  sender: SenderTally,
+export function addTo<Sender>(
+  shares: Map<Sender, Share>,
+  sender: Sender,
   count: number,
   bytes: number,
 ): void {

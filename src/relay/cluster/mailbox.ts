@@ -11,7 +11,7 @@
  *   they are, and nudged by a note on natter.1.live.<recipient> to read from the leader
  *   what the consumer has not pushed soon enough.
  * - The recipient quota by count is the stream's own limit (mail-stream.ts), the TTL its
- *   max age, the sender quota per relay (sender-quota.ts); an ack deletes a message only
+ *   max age, the sender quotas per relay (sender-quota.ts); an ack deletes a message only
  *   if its subject is the acknowledging user's.
  */
 import type { Subscription } from '@nats-io/transport-node';
@@ -78,7 +78,7 @@ export class ClusterMailbox implements MailStore {
     private readonly link: ClusterLink,
     private readonly options: ClusterMailboxOptions,
   ) {
-    this.senders = new SenderQuota(options.limits.maxPendingPerSender);
+    this.senders = new SenderQuota(options.limits);
     this.reach = watchMailStore(link, options.clock);
     this.publisher = new Publisher(link.nc, options.clock);
     this.acks = new MailAcks(
@@ -141,11 +141,11 @@ export class ClusterMailbox implements MailStore {
   ): { code: 'queued' } | Refusal {
     if (this.closed) return REFUSED_CLOSED;
     const senderHex = toHexCached(senderId);
-    if (this.senders.full(senderHex)) {
-      return { code: 'sender-quota', reason: 'too many undelivered messages' };
-    }
     const storedAtMs = this.options.clock.now();
     const record = build(0, storedAtMs);
+    const refused = this.senders.refusal(senderHex, recipientHex, record.length);
+    if (refused) return refused;
+    const claim = this.senders.claim(senderHex, recipientHex, record.length);
     // The same message sent again (its ack lost with a relay or a NATS node) is stored
     // once, whichever relay it comes through (JetStream's duplicate window).
     const msgID = msgId
@@ -164,7 +164,7 @@ export class ClusterMailbox implements MailStore {
         .then(
           (ack) => {
             const seq = ack.seq;
-            if (!ack.duplicate) this.senders.stored(senderHex, recipientHex, seq, storedAtMs);
+            if (!ack.duplicate) this.senders.stored(claim, seq, storedAtMs);
             // Sessions get the record from their consumer; this note only lets them check
             // it came (stream-delivery.ts nudge), here and on the other relays.
             this.nudge(recipientHex, seq, msgID);
@@ -185,7 +185,10 @@ export class ClusterMailbox implements MailStore {
     if (held === null && this.held.holds(lane)) this.held.releaseFor(lane);
     const durable = held ?? publish();
     this.track(durable);
-    void durable.then((result) => done(result, msgId));
+    void durable.then((result) => {
+      this.senders.settled(claim);
+      done(result, msgId);
+    });
     return { code: 'queued' };
   }
 
@@ -241,12 +244,7 @@ export class ClusterMailbox implements MailStore {
       track: (work) => this.track(work),
       // Known by user once the session is ready (it is made before login).
       started: (d, userHex) => {
-        let mine = this.local.get(userHex);
-        if (!mine) {
-          mine = new Set();
-          this.local.set(userHex, mine);
-        }
-        mine.add(d);
+        this.local.set(userHex, (this.local.get(userHex) ?? new Set<StreamDelivery>()).add(d));
       },
       stopped: (d, userHex) => this.local.get(userHex)?.delete(d),
     });
