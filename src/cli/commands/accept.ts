@@ -61,6 +61,7 @@ export function addAcceptCommand(program: Command, withContext: WithContext): vo
         );
         if (through !== null) return;
         const client = await ctx.openClient({ connect: true, tellQueued: true });
+        await refuseKnownCancelled(client, ref);
         await connectRelay(ctx, client, { waitMs: opts.wait });
         await fetchOfferIfNew(client, ref, opts.wait);
         const first = await acceptOrResume(client, ref, dir === undefined ? {} : { dir });
@@ -102,6 +103,20 @@ export async function fetchOfferIfNew(
 ): Promise<void> {
   if (findOffer(client.fileOffers(), ref) === undefined)
     await client.waitForInbox({ timeoutMs: waitMs });
+}
+
+/**
+ * An offer this profile knows its sender cancelled is refused before the relay is waited
+ * for (a relay out of reach said E_RELAY_UNREACHABLE instead): the core refuses it, coded
+ * E_FILE_CANCELLED, without asking the relay or touching the disk (files/cancels.ts).
+ */
+async function refuseKnownCancelled(
+  client: Pick<NatterClient, 'fileOffers' | 'acceptFile'>,
+  ref: string,
+): Promise<void> {
+  const offer = findOffer(client.fileOffers(), ref);
+  if (offer?.state === 'failed' && offer.error?.code === 'E_FILE_CANCELLED')
+    await client.acceptFile(ref);
 }
 
 /** Watches the download to its end and prints where it was saved; throws if it was not. */

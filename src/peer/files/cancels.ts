@@ -8,8 +8,9 @@
  *
  * Here, the recipient's side: a cancel from the key the offer came from turns the offer
  * `failed` with E_FILE_CANCELLED (the code a download under way meets when the relay drops
- * it), so every list says the sender cancelled it. An `accept` still asks the relay, as for
- * any failed offer: the relay, not a message, says whether it has the file.
+ * it), so every list says the sender cancelled it, and an `accept` of it is refused here with
+ * that code (refuseCancelled), never asked of the relay: the sender's FileDone(cancelled) had
+ * the blob deleted, so the relay could only answer E_FILE_UNKNOWN (a QA trial).
  * A group's offer comes in the group's stream and its cancel as 1:1 mail, which may be
  * pushed first: a cancel for an offer not here yet is kept (v1!fcancel!<transfer id hex>)
  * and applied when the offer comes, for as long as that offer could still come.
@@ -19,7 +20,7 @@ import { MAX_MESSAGE_AGE_MS } from '../conversations/envelope.js';
 import { del, type KvOp, type PeerStore, putJson } from '../store.js';
 import type { TransferBook } from './book.js';
 import { type IncomingRecord, incomingOps } from './records.js';
-import { TransferCode } from './transfer-errors.js';
+import { TransferCode, transferError } from './transfer-errors.js';
 
 export const EARLY_CANCEL_PREFIX = 'v1!fcancel!';
 
@@ -46,6 +47,18 @@ export const cancelledBySender = () => ({
 /** Whether `r` is an offer its sender cancelled (told here, or by the relay mid-download). */
 export const isCancelledBySender = (r: Pick<IncomingRecord, 'state' | 'error'>): boolean =>
   r.state === 'failed' && r.error?.code === TransferCode.Cancelled;
+
+/**
+ * `step` (accept) of an offer its sender cancelled fails at once, E_FILE_CANCELLED, before
+ * anything asks the relay or touches the disk: nothing is left to fetch.
+ */
+export function refuseCancelled(
+  step: string,
+  r: Pick<IncomingRecord, 'state' | 'error' | 'offer'>,
+) {
+  if (!isCancelledBySender(r)) return;
+  throw transferError(TransferCode.Cancelled, `${step}: ${r.offer.name}: the sender cancelled it`);
+}
 
 /**
  * The early cancels the profile keeps, and the ops that drop those kept past

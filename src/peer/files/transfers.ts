@@ -16,7 +16,7 @@ import type { Requests } from '../link/requests.js';
 import type { PeerStore } from '../store.js';
 import type { FileTarget, OfferInfo, TransferInfo } from './api.js';
 import { TransferBook } from './book.js';
-import { type CancelIn, FileCancels } from './cancels.js';
+import { type CancelIn, FileCancels, refuseCancelled } from './cancels.js';
 import { Download } from './downloads.js';
 import type { TransfersLoaded } from './loaded.js';
 import { buildOutgoing, chunkBytesOf, type OfferPoster } from './offer-build.js';
@@ -201,10 +201,10 @@ export class FileTransfers implements OfferSink {
 
   async accept(ref: string, opts: { dir?: string } = {}): Promise<TransferInfo> {
     const dl = this.book.downloadRef(ref);
+    refuseCancelled('accept', dl.record); // locally, relay or none (cancels.ts)
     this.checkRelayServesFiles('accept');
     // A failed download is taken again from the start (the relay keeps the file until all
-    // recipients answered or it expires: then the relay's refusal says so). One its sender
-    // cancelled (cancels.ts) too: the relay, not a message, says whether it still has it.
+    // recipients answered or it expires: then the relay's refusal says so).
     if (dl.record.state !== 'offered' && dl.record.state !== 'failed') {
       throw transferError(
         TransferCode.BadState,

@@ -53,6 +53,24 @@ describe('an offer its sender cancelled (real relay)', function () {
     assertCancelled(await settled(bob, sent.id));
   });
 
+  it('refuses an accept of it at once, E_FILE_CANCELLED, without asking the relay (which answered E_FILE_UNKNOWN)', async () => {
+    const { alice, bob } = await filePair(world);
+    const src = await makeTempDir('natter-src-');
+    await writeFile(join(src, 'gone.txt'), 'gone');
+    const offered = nextEvent(bob, 'file:offer', (o) => o.name === 'gone.txt', 10_000);
+    const sent = await alice.sendFile({ to: 'bob' }, [join(src, 'gone.txt')]);
+    await alice.waitForTransfer(sent.id);
+    await offered;
+    await alice.cancelTransfer(sent.id);
+    await settled(bob, sent.id);
+    await assert.rejects(bob.acceptFile(sent.id), {
+      code: 'E_FILE_CANCELLED',
+      message: /^accept: gone\.txt: the sender cancelled it$/,
+    });
+    assert.deepEqual(bob.transfers(), [], 'no download was begun');
+    assertCancelled(bob.fileOffers().find((o) => o.id === sent.id));
+  });
+
   it('reaches a recipient who was away, with the offer, and stays so after a restart', async () => {
     const { alice, src, bobBack } = await awayPair(world);
     await writeFile(join(src, 'late.txt'), 'late');
@@ -66,6 +84,8 @@ describe('an offer its sender cancelled (real relay)', function () {
     await again.close();
     const third = await bobBack();
     assertCancelled(third.fileOffers().find((o) => o.id === sent.id));
+    // Not connected: the profile alone says so (no E_RELAY_NO_FILES for want of a relay).
+    await assert.rejects(third.acceptFile(sent.id), { code: 'E_FILE_CANCELLED' });
   });
 
   it("reaches each member of a group's offer, whichever comes first, the offer or its cancel", async () => {

@@ -219,21 +219,24 @@ describe('file transfer through a real relay', function () {
     assert.deepEqual(again.transfers(), []);
   });
 
-  it('cancels an upload for everyone: an accept after it fails with E_FILE_UNKNOWN', async () => {
-    const { alice, bob } = await pair();
+  it('cancels an upload for everyone: the relay drops it, and an accept after it fails with E_FILE_CANCELLED', async () => {
+    const { relay, alice, bob } = await pair();
     const src = await makeTempDir('natter-src-');
     await writePattern(join(src, 'oops.bin'), 300_000, 9);
     const offered = nextEvent(bob, 'file:offer', (o) => o.name === 'oops.bin', 10_000);
     const sent = await alice.sendFile({ to: 'bob' }, [join(src, 'oops.bin')]);
     await alice.waitForTransfer(sent.id);
+    const told = nextEvent(bob, 'transfer:finished', (t) => t.id === sent.id, 10_000);
     await alice.cancelTransfer(sent.id.slice(0, 4));
     assert.equal(alice.transfers().find((t) => t.id === sent.id)?.state, 'cancelled');
     const o = await offered;
     await new Promise((r) => setTimeout(r, 200));
-    await bob.acceptFile(o.id);
-    const down = await bob.waitForTransfer(o.id);
-    assert.equal(down.state, 'failed');
-    assert.equal(down.error?.code, 'E_FILE_UNKNOWN');
+    assert.equal(relay.relay.stats().storedFiles, 0, 'the relay deleted it');
+    assert.equal((await told).error?.code, 'E_FILE_CANCELLED');
+    // bob heard of it from alice, end to end, so his accept does not ask the relay (which
+    // could only say E_FILE_UNKNOWN): cancelled.test.ts.
+    await assert.rejects(bob.acceptFile(o.id), { code: 'E_FILE_CANCELLED' });
+    assert.deepEqual(bob.transfers(), []);
   });
 
   it('names transfers by a unique hex prefix: E_UNKNOWN_TRANSFER, E_AMBIGUOUS_TRANSFER', async () => {
