@@ -4,7 +4,7 @@
  */
 import { lstat } from 'node:fs/promises';
 import net from 'node:net';
-import type { OnlinePeer } from '../peer/index.js';
+import type { OnlinePeer, PeerEventMap } from '../peer/index.js';
 import { systemClock } from '../util/clock.js';
 import type { NatterError } from '../util/errors.js';
 import { MAX_CONTROL_LINE_BYTES, ownerOnly } from './control.js';
@@ -24,7 +24,12 @@ export type ControlRequest =
   | { op: 'step-aside' };
 
 export type ControlAnswer =
-  | { ok: true; peers?: OnlinePeer[]; complete?: boolean }
+  | {
+      ok: true;
+      peers?: OnlinePeer[];
+      complete?: boolean;
+      impostors?: PeerEventMap['roster:conflict'][];
+    }
   | { ok: false; code: string; message: string };
 
 interface Waiter {

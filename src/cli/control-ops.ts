@@ -51,6 +51,7 @@ export type ControlTarget = Pick<
   NatterClient,
   | 'setStatus'
   | 'online'
+  | 'impostors'
   | 'on'
   | 'me'
   | 'contacts'
@@ -97,7 +98,14 @@ export interface ControlOps
     HistoryControlOps,
     OutboxControlOps {
   status: { request: { status: PresenceStatus; text?: string }; answer: NoFields };
-  who: { request: NoFields; answer: { peers: OnlinePeer[] } };
+  /**
+   * `impostors`: who claims a pinned name with another key now, left out of `peers` (a
+   * standalone `who` says them as it hears them); absent from an older natter.
+   */
+  who: {
+    request: NoFields;
+    answer: { peers: OnlinePeer[]; impostors?: PeerEventMap['roster:conflict'][] };
+  };
   /**
    * Then one {"event": "roster:change"|"roster:conflict", ...} line per change. `complete`
    * (added by the server, control.ts): the list is whole (holder-view.ts); absent from an
@@ -168,7 +176,7 @@ const OPS: HandlerTable<ControlOps, ControlTarget> = {
       return {};
     },
   },
-  who: { parse: none, run: async (t) => ({ peers: t.online() }) },
+  who: { parse: none, run: async (t) => ({ peers: t.online(), impostors: t.impostors() }) },
   watch: {
     parse: none,
     async run(t, _r, session) {

@@ -4,27 +4,21 @@
  * relay link, presence) come as one components object (components.ts); each
  * method here is a call into the part that owns what it asks about. A UI uses
  * this API and the events, and nothing else. The reading half (client-reading.ts),
- * the group half (client-groups.ts) and the file half (client-files.ts) are its base
- * classes.
+ * the group half (client-groups.ts), the file half (client-files.ts) and the presence
+ * half (client-online.ts) are its base classes.
  */
 import { describeError } from '../util/errors.js';
 import { normalizePseudonym, pseudonymKey } from '../wire/text.js';
-import { ClientFiles } from './client-files.js';
+import { ClientOnline } from './client-online.js';
 import type { ConnectOptions, OpenOptions, TrustResult } from './client-options.js';
 import { finishDeletions } from './client-reading.js';
 import { type ClientComponents, openComponents } from './components.js';
 import { directConversation } from './conversations/ids.js';
 import { PeerCode, peerError } from './errors.js';
-import type {
-  ContactInfo,
-  OnlinePeer,
-  OutgoingState,
-  PeerEvents,
-  PresenceStatus,
-} from './events.js';
+import type { ContactInfo, OutgoingState, PeerEvents } from './events.js';
 import { composeText } from './messaging/compose.js';
 import { pick } from './pick.js';
-import { chosenStatusOp, takeUpChosenStatus } from './presence/chosen-status.js';
+import { takeUpChosenStatus } from './presence/chosen-status.js';
 import type { DiscoveredRelay } from './presence/client-presence.js';
 import type { Me } from './profile.js';
 
@@ -43,7 +37,7 @@ export const INBOX_IDLE_MS = 500;
  */
 export const GROUP_QUIET_MS = 200;
 
-export class NatterClient extends ClientFiles {
+export class NatterClient extends ClientOnline {
   /** Subscribe here (or with on()); see events.ts for the map. */
   readonly events: PeerEvents;
   readonly me: Me;
@@ -93,27 +87,6 @@ export class NatterClient extends ClientFiles {
   reconnect(options: { timeoutMs?: number } = {}): Promise<void> {
     this.c.link.restart();
     return this.connect(options);
-  }
-
-  /** Who is online (LAN and relay merged), sorted by pseudonym case-insensitively. */
-  online(): OnlinePeer[] {
-    return this.c.presence.online();
-  }
-
-  /** Our status as announced now (a `--status`, the one kept from last time, or online). */
-  ownStatus(): { status: PresenceStatus; text: string } {
-    return this.c.presence.own();
-  }
-
-  /**
-   * Sets our status: a heartbeat goes out at once and, when connected, a SetStatus
-   * to the relay (sent again after every reconnect). Rejects with E_BAD_STATUS. Kept in
-   * the profile for the next client that announces, unless `chosen: false` (an
-   * automatic away: presence/chosen-status.ts).
-   */
-  async setStatus(status: PresenceStatus, text = '', options: { chosen?: boolean } = {}) {
-    await this.c.presence.setStatus(status, text);
-    if (options.chosen !== false) await this.c.store.write([chosenStatusOp({ status, text })]);
   }
 
   /**

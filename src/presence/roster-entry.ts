@@ -40,6 +40,9 @@ export type RosterChange =
   /** `item` is the impostor's claim; it is never listed. */
   | { type: 'conflict'; item: RosterItem; reason: 'pinned-key-mismatch'; pinnedUserIdHex: string };
 
+/** An impostor's claim: the conflict change that reported it. */
+export type RosterConflict = Extract<RosterChange, { type: 'conflict' }>;
+
 /** What one source says about a user: a verified presence or relay entry. */
 export interface Claim {
   readonly card: Card;

@@ -15,6 +15,7 @@ import {
   type Claim,
   freshEntry,
   type RosterChange,
+  type RosterConflict,
   type RosterItem,
   snapshot,
 } from './roster-entry.js';
@@ -41,7 +42,7 @@ export class RosterPins {
   /** First-seen pins: pseudonym key -> user id hex. */
   private readonly localPins = new LruMap<string, LocalPin>(MAX_REMEMBERED_KEYS);
   /** Impostors already reported, by claimant key, until their claim expires. */
-  private readonly reported = new LruMap<string, { item: RosterItem; untilMs: number }>(
+  private readonly reported = new LruMap<string, { conflict: RosterConflict; untilMs: number }>(
     MAX_TRACKED_CONFLICTS,
   );
   /** Names the relay reported, by look-alike key: their owner's user id hex. */
@@ -168,10 +169,16 @@ export class RosterPins {
   private refuse(id: string, item: RosterItem, pinned: string, untilMs: number): RosterChange[] {
     this.refused++;
     const previous = this.reported.peek(id);
-    this.reported.set(id, { item, untilMs });
+    const conflict: RosterConflict = {
+      type: 'conflict',
+      item,
+      reason: 'pinned-key-mismatch',
+      pinnedUserIdHex: pinned,
+    };
+    this.reported.set(id, { conflict, untilMs });
     // Report each impostor claim once while it lasts, not on every heartbeat.
-    if (previous !== undefined && previous.item.pseudonym === item.pseudonym) return [];
-    return [{ type: 'conflict', item, reason: 'pinned-key-mismatch', pinnedUserIdHex: pinned }];
+    if (previous !== undefined && previous.conflict.item.pseudonym === item.pseudonym) return [];
+    return [conflict];
   }
 
   /** The key said BYE: its claim, if any, ends now. */
@@ -188,6 +195,14 @@ export class RosterPins {
 
   /** Impostors currently claiming a pinned pseudonym. */
   conflicts(): RosterItem[] {
-    return [...this.reported.values()].map((c) => c.item);
+    return [...this.reported.values()].map((c) => c.conflict.item);
+  }
+
+  /**
+   * The claims still lasting at `now`, each as the conflict that reported it: what a list
+   * asked for later says (`who` through a running client), not only what was heard since.
+   */
+  claims(now: number): RosterConflict[] {
+    return [...this.reported.values()].filter((c) => c.untilMs > now).map((c) => c.conflict);
   }
 }

@@ -20,13 +20,20 @@ import {
   MISSED_HEARTBEATS_BEFORE_EXPIRY,
 } from './constants.js';
 import { RosterEntries } from './roster-entries.js';
-import type { Claim, LeaveReason, RosterChange, RosterItem } from './roster-entry.js';
+import type {
+  Claim,
+  LeaveReason,
+  RosterChange,
+  RosterConflict,
+  RosterItem,
+} from './roster-entry.js';
 import { type LookalikeLookup, type PinLookup, RosterPins } from './roster-pins.js';
 import { RosterSeqs } from './roster-seqs.js';
 
 export type {
   LeaveReason,
   RosterChange,
+  RosterConflict,
   RosterItem,
   RosterSource,
 } from './roster-entry.js';
@@ -173,6 +180,11 @@ export class Roster {
   /** Impostors currently claiming a pinned pseudonym. */
   conflicts(): RosterItem[] {
     return this.pins.conflicts();
+  }
+
+  /** The impostors' claims lasting at `now`, as the conflicts that reported them. */
+  impostors(now: number): RosterConflict[] {
+    return this.pins.claims(now);
   }
 
   get size(): number {

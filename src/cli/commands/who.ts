@@ -112,7 +112,11 @@ async function onceViaRelay(
   await client.logout();
 }
 
-/** A one-shot `who` through the running client: its list, contact marks and all. */
+/**
+ * A one-shot `who` through the running client: its list, contact marks and all, and the
+ * impostors it hears now, said as a `who` of its own says those it hears (a QA trial: a
+ * look-alike of a contact was said by `who --lan` and not through the chat).
+ */
 async function onceViaClient(
   control: ControlClient,
   print: ReturnType<typeof printer>,
@@ -120,6 +124,7 @@ async function onceViaClient(
   const answer = await control.request({ op: 'who' });
   if (!answer.ok)
     throw new NatterError(answer.code, `who: the running client refused: ${answer.message}`);
+  for (const e of answer.impostors ?? []) print.conflict(e);
   print.list(answer.peers ?? [], 'no one else is online');
 }
 

@@ -25,13 +25,13 @@ import { type Logger, silentLogger } from '../../util/logger.js';
 import { LruMap } from '../../util/lru.js';
 import { pseudonymKey } from '../../wire/text.js';
 import type { Frame, FrameOf } from '../../wire/types.js';
-import type { OnlinePeer, PeerEvents, PresenceStatus } from '../events.js';
+import type { OnlinePeer, PeerEventMap, PeerEvents, PresenceStatus } from '../events.js';
 import { pick } from '../pick.js';
 import { formatRelayAddress } from '../relay-address.js';
 import { type DiscoveryResult, type RelayQuery, waitForRelay } from './discovery.js';
 import { NamePins } from './name-pins.js';
-import { type ContactLookup, presenceEvent, toOnlinePeer } from './online.js';
-import { checkStatus, checkStatusText, type PresenceOptions } from './options.js';
+import { type ContactLookup, conflictEvent, presenceEvent, toOnlinePeer } from './online.js';
+import { beaconSettings, checkStatus, checkStatusText, type PresenceOptions } from './options.js';
 import { RelayRosterFeed } from './relay-feed.js';
 import type { RelayStatusStats } from './relay-statuses.js';
 
@@ -106,18 +106,7 @@ export class ClientPresence {
       logger: this.log,
       apply: (changes) => this.apply(changes),
     });
-    this.network = {
-      ...pick(s, [
-        'port',
-        'extraTargets',
-        'broadcastInterfaces',
-        'intervalMs',
-        'missedBeforeExpiry',
-        'openTransport',
-      ]),
-      clock: this.clock,
-      logger: this.log,
-    };
+    this.network = { ...beaconSettings(s), clock: this.clock, logger: this.log };
     this.listenOnly = o.self === undefined || (s.announce === false && s.listen === true);
     const active = o.settings !== false && (this.listenOnly || s.announce !== false);
     this.beacon = active ? this.makeBeacon() : null;
@@ -158,6 +147,14 @@ export class ClientPresence {
   online(): OnlinePeer[] {
     const contacts = this.o.contacts;
     return this.roster.list().map((item) => toOnlinePeer(item, contacts.get(item.pseudonym)));
+  }
+
+  /**
+   * The impostors whose claims still last, as 'roster:conflict' said them: what `who`
+   * through a running client says beside online(), as a `who` of its own would have heard.
+   */
+  impostors(): PeerEventMap['roster:conflict'][] {
+    return this.roster.impostors(this.clock.now()).map(conflictEvent);
   }
 
   /** Our status as announced now. */

@@ -4,7 +4,7 @@
  * folded in, so a UI never sees wire or crypto types.
  */
 import { fingerprint } from '../../crypto/keys.js';
-import type { RosterChange, RosterItem } from '../../presence/roster.js';
+import type { RosterChange, RosterConflict, RosterItem } from '../../presence/roster.js';
 import { fromHex } from '../../util/bytes.js';
 import { type Contact, isPinned } from '../contact-records.js';
 import type { OnlinePeer, PeerEventMap } from '../events.js';
@@ -43,18 +43,18 @@ export type PresenceEvent =
   | { name: 'roster:change'; event: PeerEventMap['roster:change'] }
   | { name: 'roster:conflict'; event: PeerEventMap['roster:conflict'] };
 
+/** An impostor's claim as 'roster:conflict' says it. */
+export function conflictEvent(change: RosterConflict): PeerEventMap['roster:conflict'] {
+  return {
+    pseudonym: change.item.pseudonym,
+    claimedFingerprint: fingerprint(change.item.card.userId),
+    pinnedFingerprint: fingerprint(fromHex(change.pinnedUserIdHex)),
+  };
+}
+
 /** The event a roster change becomes. */
 export function presenceEvent(change: RosterChange, contacts: ContactLookup): PresenceEvent {
-  if (change.type === 'conflict') {
-    return {
-      name: 'roster:conflict',
-      event: {
-        pseudonym: change.item.pseudonym,
-        claimedFingerprint: fingerprint(change.item.card.userId),
-        pinnedFingerprint: fingerprint(fromHex(change.pinnedUserIdHex)),
-      },
-    };
-  }
+  if (change.type === 'conflict') return { name: 'roster:conflict', event: conflictEvent(change) };
   const peer = toOnlinePeer(change.item, contacts.get(change.item.pseudonym));
   return {
     name: 'roster:change',

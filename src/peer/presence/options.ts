@@ -8,6 +8,7 @@ import { isSafeLine } from '../../wire/text.js';
 import { STATUSES } from '../../wire/types.js';
 import { PeerCode, peerError } from '../errors.js';
 import type { PresenceStatus } from '../events.js';
+import { pick } from '../pick.js';
 
 /** OpenOptions.presence: how the client takes part in LAN presence. Each default is stated. */
 export interface PresenceOptions {
@@ -39,6 +40,18 @@ export interface PresenceOptions {
   listen?: boolean;
   /** The network (tests wrap or replace it). Default: UDP (openPresenceSocket). */
   openTransport?: OpenTransport;
+}
+
+/** The settings the UDP side (the Beacon) takes. */
+export function beaconSettings(s: PresenceOptions) {
+  return pick(s, [
+    'port',
+    'extraTargets',
+    'broadcastInterfaces',
+    'intervalMs',
+    'missedBeforeExpiry',
+    'openTransport',
+  ]);
 }
 
 /** Throws E_BAD_STATUS unless `status` is one of STATUSES. */

@@ -3,13 +3,22 @@
  * "Presence: lookalike and impostor beacons"): a profile's contact is pinned to their key
  * in the listener too, so another key under the contact's name, or under a name that
  * looks like it, is never listed as the contact: it is left out and said once on stderr,
- * in the chat's words. A name the relay would refuse (mixed scripts) is dropped.
+ * in the chat's words. A name the relay would refuse (mixed scripts) is dropped. `who`
+ * answered through a running client (the chat's control socket) says the same.
  */
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
+import { join } from 'node:path';
+import {
+  type ControlServer,
+  controlSocketPath,
+  startControlServer,
+} from '../../../src/cli/control.js';
 import { fingerprint } from '../../../src/crypto/keys.js';
-import type { NatterClient } from '../../../src/peer/client.js';
+import { NatterClient } from '../../../src/peer/client.js';
+import { silentLogger } from '../../../src/util/logger.js';
 import { profileCli } from '../../helpers/cli.js';
+import { until } from '../../helpers/cli-relay.js';
 import { makeClient } from '../../helpers/profile.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
@@ -52,6 +61,13 @@ describe('cli who --lan: impostor and look-alike beacons', function () {
   });
 
   const { ok } = profileCli(() => ({ dir, env }));
+
+  /** The notes `who` wrote on stderr about impostors, sorted. */
+  const impostorNotes = (stderr: string) =>
+    stderr
+      .split('\n')
+      .filter((l) => l.includes('claims to be'))
+      .sort();
 
   /** Signed heartbeats from `peers`, to loopback broadcast on the test's port, until stopped. */
   async function forge(peers: TestPeer[]): Promise<() => Promise<void>> {
@@ -96,11 +112,53 @@ describe('cli who --lan: impostor and look-alike beacons', function () {
       listed.map((p) => [p.pseudonym, p.fingerprint]),
       [['carol', fingerprint(honest.identity.signPk)]],
     );
-    const notes = who.stderr.split('\n').filter((l) => l.includes('claims to be'));
-    assert.deepEqual(notes.sort(), [
+    assert.deepEqual(impostorNotes(who.stderr), [
       `natter: someone on the LAN claims to be bob with another key (${fingerprint(impostor.identity.signPk)}); not shown`,
       `natter: someone on the LAN claims to be b\u043eb with another key (${fingerprint(lookalike.identity.signPk)}); not shown`,
     ]);
     assert.doesNotMatch(who.stderr, /mallory|m\u0430llory/);
+  });
+  it('says the same through a running client: impostors left out and said once, --json and not', async () => {
+    await ok('alice', ['init', '--name', 'alice']);
+    await ok('alice', ['fingerprint', 'bob']);
+    await bob.close();
+
+    const impostor = makePeer('bob');
+    const lookalike = makePeer('b\u043eb');
+    const honest = makePeer('carol');
+    const stop = await forge([impostor, lookalike, honest]);
+    let running: { client: NatterClient; control: ControlServer } | null = null;
+    try {
+      const lan = { port, extraTargets: ['127.255.255.255'], broadcastInterfaces: false };
+      const profileDir = join(dir, 'alice');
+      const client = await NatterClient.open({ profileDir, presence: lan });
+      const control = await startControlServer(controlSocketPath(profileDir), client, silentLogger);
+      running = { client, control };
+      await client.connect();
+      await until(() => client.online().some((p) => p.pseudonym === 'carol'), 'carol listed');
+      // Both impostors heard by the running client before `who` asks it.
+      await new Promise((r) => setTimeout(r, 600));
+
+      const alone = await ok('alice', ['who', '--lan', '--json', '--wait', '1500']);
+      const through = await ok('alice', ['who', '--json']);
+      const expected = [
+        `natter: someone on the LAN claims to be bob with another key (${fingerprint(impostor.identity.signPk)}); not shown`,
+        `natter: someone on the LAN claims to be b\u043eb with another key (${fingerprint(lookalike.identity.signPk)}); not shown`,
+      ];
+      assert.deepEqual(impostorNotes(alone.stderr), expected);
+      assert.deepEqual(impostorNotes(through.stderr), expected);
+      const names = (out: string) => (JSON.parse(out) as WhoLine[]).map((p) => p.pseudonym);
+      assert.deepEqual(names(through.stdout), ['carol']);
+      assert.deepEqual(names(through.stdout), names(alone.stdout));
+
+      const text = await ok('alice', ['who']);
+      assert.deepEqual(impostorNotes(text.stderr), expected);
+      assert.match(text.stdout, /^carol /m);
+      assert.doesNotMatch(text.stdout, /bob|b\u043eb/);
+    } finally {
+      await stop();
+      await running?.control.close();
+      await running?.client.close();
+    }
   });
 });

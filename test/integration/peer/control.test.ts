@@ -30,13 +30,21 @@ const peer: OnlinePeer = {
 };
 
 /** The presence requests use only these; the profile requests are tested in cli-control.test.ts. */
-class FakeClient implements Pick<ControlTarget, 'setStatus' | 'online' | 'on'> {
+/** A look-alike of a contact's name under another key, which the client leaves out of the list. */
+const impostor = {
+  pseudonym: 'b\u043eb',
+  claimedFingerprint: 'eeee-ffff-gggg-hhhh',
+  pinnedFingerprint: 'aaaa-bbbb-cccc-dddd',
+};
+
+class FakeClient implements Pick<ControlTarget, 'setStatus' | 'online' | 'impostors' | 'on'> {
   readonly events = new PeerEvents();
   statuses: [PresenceStatus, string | undefined][] = [];
   setStatus = async (status: PresenceStatus, text?: string) => {
     this.statuses.push([status, text]);
   };
   online = () => [peer];
+  impostors = () => [impostor];
   on: ControlTarget['on'] = (name, listener) => this.events.on(name, listener);
 }
 
@@ -115,7 +123,11 @@ describe('control socket (a running client, steered by other natter commands)', 
     await writeFile(path, 'stale');
     server = await startControlServer(path, target as unknown as ControlTarget, silentLogger);
     const c = await ControlClient.connect(path, dir);
-    assert.deepEqual(await c.request({ op: 'who' }), { ok: true, peers: [peer] });
+    assert.deepEqual(await c.request({ op: 'who' }), {
+      ok: true,
+      peers: [peer],
+      impostors: [impostor],
+    });
     c.close();
   });
 

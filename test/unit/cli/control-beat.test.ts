@@ -94,7 +94,7 @@ describe('cli: heartbeats on the control connection (control-beat)', () => {
       dir = await makeTempDir();
       path = join(dir, 'control.sock');
       const events = new PeerEvents();
-      const target = { on: events.on.bind(events), online: () => [] };
+      const target = { on: events.on.bind(events), online: () => [], impostors: () => [] };
       server = await startControlServer(
         path,
         target as unknown as ControlTarget,
@@ -123,7 +123,11 @@ describe('cli: heartbeats on the control connection (control-beat)', () => {
       const control = found.control;
       try {
         await new Promise((resolve) => setTimeout(resolve, 100));
-        assert.deepEqual(await control.request({ op: 'who' }), { ok: true, peers: [] });
+        assert.deepEqual(await control.request({ op: 'who' }), {
+          ok: true,
+          peers: [],
+          impostors: [],
+        });
         const watch = await control.request({ op: 'watch' });
         assert.equal(watch.ok, true);
         // Only beats come after a watch's answer here: the read waits, unanswered, alive.

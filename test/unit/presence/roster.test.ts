@@ -161,6 +161,32 @@ describe('presence roster', () => {
       assert.equal(roster.size, 1);
     });
 
+    it('lists the impostors whose claims last, with the key pinned to the name, until they lapse or say BYE', () => {
+      const roster = newRoster();
+      roster.seen(presence(alice, 1), ADDR, T0);
+      const impostor = makePeer('alice');
+      const other = makePeer('alice');
+      roster.seen(presence(impostor, 1), ADDR, T0);
+      roster.seen(presence(other, 1), ADDR, T0 + 1000);
+      const claims = (now: number) =>
+        roster
+          .impostors(now)
+          .map((c) => [c.item.userIdHex, c.pinnedUserIdHex])
+          .sort();
+      // Asked later, not only as they were heard: the heartbeats repeat nothing.
+      roster.seen(presence(impostor, 2), ADDR, T0 + 2000);
+      assert.deepEqual(
+        claims(T0 + 2500),
+        [
+          [impostor.id, alice.id],
+          [other.id, alice.id],
+        ].sort(),
+      );
+      assert.deepEqual(claims(T0 + 1000 + BUDGET), [[impostor.id, alice.id]]);
+      roster.seen(presence(impostor, 3, { kind: 'bye' }), ADDR, T0 + 3000);
+      assert.deepEqual(claims(T0 + 3000), [[other.id, alice.id]]);
+    });
+
     it('keeps the first-seen pin after the pinned user has left', () => {
       const roster = newRoster();
       roster.seen(presence(alice, 1), ADDR, T0);
