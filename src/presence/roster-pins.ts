@@ -124,6 +124,27 @@ export class RosterPins {
   }
 
   /**
+   * The look-alike key of the name the relay reports in `claim`, when the relay had not
+   * reported it for that key before: LAN claimants listed under a look-alike of it before
+   * it was known are checked again (Roster.recheckNames). Null otherwise.
+   */
+  newRelayName(id: string, claim: Claim): string | null {
+    if (claim.source !== 'relay') return null;
+    const key = lookalikeKey(claim.card.pseudonym);
+    return this.relayNames.peek(key) === id ? null : key;
+  }
+
+  /**
+   * Whose name a listed LAN claim's name looks like now, when that is another key (a
+   * contact pinned, or a name the relay reported, since the claim was listed): what check()
+   * would refuse it for today. Undefined when its own exact name is pinned to its key.
+   */
+  lookalikeClaimed(id: string, item: RosterItem): string | undefined {
+    if (this.external(pseudonymKey(item.pseudonym)) === id) return undefined;
+    return this.lookalikeOwner(id, { source: 'lan', card: item.card });
+  }
+
+  /**
    * The LAN claimant a relay-registered user outranked (`item`, as it was listed)
    * is now an impostor against `pinnedId`: reported as a conflict like any other,
    * its claim lasting until its LAN deadline.
@@ -153,7 +174,7 @@ export class RosterPins {
    * another key under one is an impostor, as under the exact name. Relay claims are
    * the relay's word and are not checked here.
    */
-  private lookalikeOwner(id: string, claim: Claim): string | undefined {
+  private lookalikeOwner(id: string, claim: Pick<Claim, 'source' | 'card'>): string | undefined {
     if (claim.source !== 'lan') return undefined;
     const key = lookalikeKey(claim.card.pseudonym);
     const owner = this.lookalikes?.(key) ?? this.relayNames.peek(key);

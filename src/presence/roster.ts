@@ -177,6 +177,25 @@ export class Roster {
     return this.entries.get(userIdHex);
   }
 
+  /**
+   * LAN-only claimants listed under a name that looks like one pinned or reported since
+   * they were heard (a contact pinned, a name the relay reported later) leave, 'outranked',
+   * and are conflicts from then on, as if heard after it. The owner calls it when the
+   * pins change (a new contact); a name the relay reports calls it here.
+   */
+  recheckNames(now: number): RosterChange[] {
+    const changes: RosterChange[] = [];
+    for (const id of this.entries.listedBy('lan')) {
+      const item = this.entries.get(id);
+      if (item === undefined || item.sources.has('relay')) continue;
+      const owner = this.pins.lookalikeClaimed(id, item);
+      if (owner === undefined) continue;
+      changes.push(...this.entries.dropUser(id, 'lan', 'outranked'));
+      changes.push(...this.pins.demote(item, owner, now));
+    }
+    return changes;
+  }
+
   /** Impostors currently claiming a pinned pseudonym. */
   conflicts(): RosterItem[] {
     return this.pins.conflicts();
@@ -215,7 +234,12 @@ export class Roster {
         changes.push(...this.pins.demote(item, id, now));
       }
     }
-    changes.push(...(this.pins.check(id, claim, now) ?? this.entries.upsert(id, claim, now)));
+    const fresh = this.pins.newRelayName(id, claim);
+    const refused = this.pins.check(id, claim, now);
+    changes.push(...(refused ?? this.entries.upsert(id, claim, now)));
+    // A name the relay reports for the first time: a LAN beacon listed under a look-alike
+    // of it before it was known is an impostor now, not only once its listing lapses.
+    if (fresh !== null && refused === null) changes.push(...this.recheckNames(now));
     return changes;
   }
 }

@@ -111,6 +111,8 @@ export class ClientPresence {
     const active = o.settings !== false && (this.listenOnly || s.announce !== false);
     this.beacon = active ? this.makeBeacon() : null;
     o.events.on('contact:trusted', (c) => this.recheckConflicts(c.pseudonym));
+    // A beacon listed under a look-alike of a name pinned since is an impostor from now on.
+    o.events.on('contact:new', () => this.apply(this.roster.recheckNames(this.clock.now())));
   }
 
   /** True when connect() may look for a relay on the LAN (presence is not switched off). */

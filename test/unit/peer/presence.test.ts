@@ -371,6 +371,55 @@ describe('client presence (in-memory LAN, injected clock)', () => {
     );
   });
 
+  it('unlists a look-alike heard before the name it looks like was known, and says it then: a contact pinned, or the relay reporting the name', async () => {
+    const alice = await node('alice', '10.0.0.1');
+    const early = await node('rnallory', '10.0.0.66');
+    const before = await node('b0b', '10.0.0.67');
+    assert.deepEqual(names(alice), ['b0b', 'rnallory']);
+    const mallory = makePeer('mallory');
+    alice.contacts.set(pseudonymKey('mallory'), contactOf(mallory.card));
+    alice.events.emit('contact:new', {
+      pseudonym: 'mallory',
+      userId: mallory.id,
+      fingerprint: fingerprint(mallory.identity.signPk),
+      verified: false,
+      keyChanged: false,
+      pendingKeys: [],
+    });
+    assert.deepEqual(names(alice), ['b0b']);
+    const bob = makePeer('bob');
+    alice.presence.onRelayRoster({ type: 'roster-update', full: true, entries: [entry(bob)] });
+    assert.deepEqual(names(alice), ['bob']);
+    const fp = (n: Node | TestPeer) => fingerprint(('peer' in n ? n.peer : n).identity.signPk);
+    const said = [
+      ['rnallory', fp(early), fp(mallory)],
+      ['b0b', fp(before), fp(bob)],
+    ];
+    assert.deepEqual(
+      alice.conflicts.map((c) => [c.pseudonym, c.claimedFingerprint, c.pinnedFingerprint]),
+      said,
+    );
+    assert.deepEqual(
+      alice.changes.filter((c) => c.type === 'leave').map((c) => [c.peer.pseudonym, c.reason]),
+      [
+        ['rnallory', 'outranked'],
+        ['b0b', 'outranked'],
+      ],
+    );
+    assert.deepEqual(
+      alice.presence
+        .impostors()
+        .map((c) => [c.pseudonym, c.claimedFingerprint, c.pinnedFingerprint])
+        .sort(),
+      said.sort(),
+    );
+    // Their next heartbeats change nothing, and say nothing again.
+    clock.advance(INTERVAL);
+    await flush();
+    assert.deepEqual(names(alice), ['bob']);
+    assert.equal(alice.conflicts.length, 2);
+  });
+
   it('never lists someone else under our own pseudonym', async () => {
     const alice = await node('alice', '10.0.0.1');
     await node('alice', '10.0.0.66');

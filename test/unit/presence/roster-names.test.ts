@@ -104,4 +104,77 @@ describe('presence roster: look-alike and impostor names', () => {
       ['mallory'],
     );
   });
+
+  it('unlists a look-alike heard before the relay reported the name it looks like: it leaves, outranked, and is a conflict then', () => {
+    const roster = withContacts();
+    const fake = makePeer('rnallory');
+    const honest = makePeer('carol');
+    assert.deepEqual(types(roster.seen(presence(fake, 1), ADDR, T0)), ['join']);
+    roster.seen(presence(honest, 1), ADDR, T0);
+    const changes = roster.relayReset(
+      [{ card: mallory.card, status: 'online', statusText: '' }],
+      T0 + 100,
+    );
+    assert.deepEqual(
+      changes.map((c) => (c.type === 'leave' ? `leave:${c.reason}` : c.type)),
+      ['join', 'leave:outranked', 'conflict'],
+    );
+    const conflict = changes[2];
+    assert.ok(conflict?.type === 'conflict');
+    assert.equal(conflict.item.userIdHex, fake.id);
+    assert.equal(conflict.pinnedUserIdHex, mallory.id);
+    assert.deepEqual(
+      roster.list().map((i) => i.pseudonym),
+      ['carol', 'mallory'],
+    );
+    assert.deepEqual(
+      roster.impostors(T0 + 100).map((c) => c.item.userIdHex),
+      [fake.id],
+    );
+    // Its next heartbeat is refused, and not said again.
+    assert.deepEqual(roster.seen(presence(fake, 2), ADDR, T0 + 2000), []);
+    // The relay's next word on mallory finds nothing more to unlist.
+    assert.deepEqual(
+      roster.relaySeen({ card: mallory.card, status: 'busy', statusText: '' }, T0 + 3000),
+      [{ type: 'update', item: roster.get(mallory.id) }],
+    );
+  });
+
+  it('keeps a LAN claimant the relay lists too, or whose exact name is pinned to its key, when a look-alike name is reported', () => {
+    const reported = { card: mallory.card, status: 'online' as const, statusText: '' };
+    const both = makePeer('rnallory');
+    const relayToo = withContacts();
+    relayToo.seen(presence(both, 1), ADDR, T0);
+    relayToo.relaySeen({ card: both.card, status: 'online', statusText: '' }, T0);
+    assert.deepEqual(types(relayToo.relaySeen(reported, T0 + 100)), ['join']);
+    assert.deepEqual(
+      relayToo.list().map((i) => i.pseudonym),
+      ['mallory', 'rnallory'],
+    );
+
+    const legacy = makePeer('rnallory');
+    const pinned = withContacts(legacy);
+    assert.deepEqual(types(pinned.seen(presence(legacy, 1), ADDR, T0)), ['join']);
+    assert.deepEqual(types(pinned.relaySeen(reported, T0 + 100)), ['join']);
+    assert.deepEqual(
+      pinned.list().map((i) => i.pseudonym),
+      ['mallory', 'rnallory'],
+    );
+  });
+
+  it('unlists a look-alike listed before its contact was pinned, once the names are checked again', () => {
+    const byLook = new Map<string, string>();
+    const roster = new Roster({
+      intervalMs: 2000,
+      missedBeforeExpiry: 3,
+      lookalikes: (key) => byLook.get(key),
+    });
+    const fake = makePeer(CYRILLIC_ALICE);
+    assert.deepEqual(types(roster.seen(presence(fake, 1), ADDR, T0)), ['join']);
+    assert.deepEqual(roster.recheckNames(T0 + 10), []);
+    byLook.set(lookalikeKey('alice'), alice.id);
+    const changes = roster.recheckNames(T0 + 20);
+    assert.deepEqual(types(changes), ['leave', 'conflict']);
+    assert.equal(roster.size, 0);
+  });
 });
