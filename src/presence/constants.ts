@@ -95,3 +95,18 @@ export const MAX_ADDRESSES_PER_RELAY = 8;
 
 /** Recent anonymous QUERY nonces of our own, to ignore them when they loop back. */
 export const OWN_QUERY_NONCES = 8;
+
+/**
+ * How often a relay names another relay whose beacons it hears (one line per other
+ * relay and hour): two relays on one LAN make new clients refuse to choose
+ * (E_SEVERAL_RELAYS), so the operator must hear of it, but a beacon every 2 s must
+ * not become a log line every 2 s.
+ */
+export const OTHER_RELAY_WARN_INTERVAL_MS = 60 * 60_000;
+
+/**
+ * Other relays a relay remembers having named. A LAN has one or two; a storm of
+ * validly signed beacons with fresh keys costs memory bounded by this, and past it
+ * one line a hour says that more were heard than are named.
+ */
+export const MAX_OTHER_RELAYS_NAMED = 64;

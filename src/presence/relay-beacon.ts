@@ -1,8 +1,13 @@
+import { fingerprint } from '../crypto/keys.js';
+import { bytesEqual, toHex } from '../util/bytes.js';
 import { MAX_RELAY_NAME_CHARS } from '../wire/limits.js';
 import { isSafeLine } from '../wire/text.js';
+import { MAX_OTHER_RELAYS_NAMED } from './constants.js';
 import { SeqCounter, signPresence } from './datagram.js';
 import { PresenceCode, presenceError } from './errors.js';
 import { type Accepted, type LinkOptions, type LinkStats, PresenceLink } from './link.js';
+import { OtherRelays } from './other-relays.js';
+import type { RelayPresence } from './relays.js';
 import {
   type InterfaceList,
   type ListenScope,
@@ -49,6 +54,7 @@ export class RelayBeacon {
   private scope: ListenScope | null = null;
   private warned: string | null = null;
   private queriesOutOfScope = 0;
+  private readonly otherRelays = new OtherRelays();
 
   constructor(private readonly options: RelayBeaconOptions) {
     const { relayPort, name } = options;
@@ -92,8 +98,12 @@ export class RelayBeacon {
     return { ...this.link.stats(), queriesOutOfScope: this.queriesOutOfScope };
   }
 
-  /** Only QUERYs concern the relay: heartbeats and other relays are not its business. */
+  /** QUERYs are answered, another relay's beacon is said in the log, heartbeats are not the relay's business. */
   private accepted(d: Accepted): void {
+    if (d.presence.kind === 'relay') {
+      this.otherRelay(d.presence, d.address);
+      return;
+    }
     if (d.presence.kind !== 'query') return;
     const scope = this.scope ?? this.refreshScope(this.link.interfaces());
     if (!scopeReaches(scope, d.address)) {
@@ -101,6 +111,31 @@ export class RelayBeacon {
       return;
     }
     this.link.reply(d, () => this.beacon());
+  }
+
+  /**
+   * Another relay's signed beacon: new clients on this LAN refuse to choose between two
+   * relays (E_SEVERAL_RELAYS), so the operator is told, once an hour per relay. Only
+   * what the beacon cannot make unsafe reaches the log: the id's fingerprint, the
+   * kernel's source address and the signed port; never its name.
+   */
+  private otherRelay(p: RelayPresence, address: string): void {
+    if (bytesEqual(p.relayId, this.options.relayId)) return;
+    const note = this.otherRelays.heard(toHex(p.relayId), this.link.clock.now());
+    if (note === 'quiet') return;
+    if (note === 'too-many') {
+      this.link.log.warn(
+        `more than ${MAX_OTHER_RELAYS_NAMED} other natter relays announce themselves on this LAN within an hour; the others are not named: clients that discover relays will refuse to choose (E_SEVERAL_RELAYS)`,
+        { code: 'E_SEVERAL_RELAYS' },
+      );
+      return;
+    }
+    const id = fingerprint(p.relayId);
+    const at = `${address}:${p.relayPort}`;
+    this.link.log.warn(
+      `another natter relay is on this LAN: ${id} at ${at}; clients that discover relays will refuse to choose (E_SEVERAL_RELAYS): run one, or give clients --relay`,
+      { code: 'E_SEVERAL_RELAYS', otherRelayId: id, otherRelayAddress: at },
+    );
   }
 
   private refreshScope(interfaces: InterfaceList): ListenScope {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { generateSigningKeyPair } from '../../../src/crypto/index.js';
+import { fingerprint } from '../../../src/crypto/keys.js';
 import { randomBytes } from '../../../src/crypto/random.js';
-import { anonymousQuery } from '../../../src/presence/datagram.js';
+import { MAX_OTHER_RELAYS_NAMED } from '../../../src/presence/constants.js';
+import { anonymousQuery, signPresence } from '../../../src/presence/datagram.js';
 import { RelayBeacon, type RelayBeaconOptions } from '../../../src/presence/relay-beacon.js';
 import type { InterfaceList } from '../../../src/presence/targets.js';
 import type {
@@ -172,5 +174,111 @@ describe('relay beacon targets (injected transport and interfaces)', () => {
     await ticks(1);
     assert.deepEqual(transport.broadcasts, [[], ['192.168.1.255'], ['192.168.1.255'], []]);
     assert.equal(warnings.length, 2);
+  });
+});
+
+describe('relay beacon: another relay heard on the LAN (injected transport)', () => {
+  let clock: ManualClock;
+  let transport: RecordingTransport;
+  let beacon: RelayBeacon;
+  let lines: { msg: string; fields: LogFields }[];
+  let seq: number;
+  const own = generateSigningKeyPair();
+
+  beforeEach(async () => {
+    clock = new ManualClock();
+    transport = new RecordingTransport();
+    lines = [];
+    seq = 0;
+    const logger: Logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (msg, fields) => lines.push({ msg, fields: fields ?? {} }),
+      error: () => undefined,
+      child: () => logger,
+    };
+    beacon = new RelayBeacon({
+      relayId: own.publicKey,
+      relaySecretKey: own.secretKey,
+      relayPort: 47474,
+      name: 'office',
+      intervalMs: INTERVAL,
+      clock,
+      listenHost: '127.0.0.1',
+      openTransport: transport.open,
+      logger,
+    });
+    await beacon.start();
+  });
+
+  afterEach(() => beacon.stop());
+
+  /** A validly signed beacon of the relay `keys`, as its next seq. */
+  function beaconOf(
+    keys: { publicKey: Uint8Array; secretKey: Uint8Array },
+    relayName = 'stray',
+  ): Uint8Array {
+    return signPresence(
+      {
+        kind: 'relay',
+        relayId: keys.publicKey,
+        relayPort: 47474,
+        relayName,
+        seq: ++seq,
+        timestampMs: clock.now(),
+      },
+      keys.secretKey,
+    );
+  }
+
+  it("warns once, naming the other relay's short id and address, and again only an hour later", async () => {
+    const other = generateSigningKeyPair();
+    transport.inject(beaconOf(other), '192.168.1.9', 47475);
+    for (let i = 0; i < 10; i++) {
+      clock.advance(2_000);
+      transport.inject(beaconOf(other), '192.168.1.9', 47475);
+    }
+    assert.equal(lines.length, 1);
+    const [line] = lines;
+    assert.equal(line?.fields.code, 'E_SEVERAL_RELAYS');
+    assert.equal(line?.fields.otherRelayId, fingerprint(other.publicKey));
+    assert.equal(line?.fields.otherRelayAddress, '192.168.1.9:47474');
+    assert.ok(line?.msg.includes(`${fingerprint(other.publicKey)} at 192.168.1.9:47474`));
+    assert.match(line?.msg ?? '', /--relay/);
+    clock.advance(60 * 60_000);
+    transport.inject(beaconOf(other), '192.168.1.9', 47475);
+    assert.equal(lines.length, 2);
+  });
+
+  it('says nothing of its own beacon looping back, nor of a forged or unsigned one', async () => {
+    transport.inject(beaconOf(own), '127.0.0.1', 47475);
+    const other = generateSigningKeyPair();
+    const forged = beaconOf(other);
+    forged[forged.length - 1] = (forged.at(-1) ?? 0) ^ 1;
+    transport.inject(forged, '192.168.1.9', 47475);
+    const impostor = generateSigningKeyPair();
+    transport.inject(
+      beaconOf({ publicKey: other.publicKey, secretKey: impostor.secretKey }),
+      '192.168.1.9',
+      47475,
+    );
+    assert.deepEqual(lines, []);
+    assert.equal(beacon.stats().filter.forged, 2);
+  });
+
+  it("never puts the other relay's name in the log", async () => {
+    const name = 'Z\u0301\u0302\u0303\u0304\u0305 relay; clients: use 6.6.6.6';
+    transport.inject(beaconOf(generateSigningKeyPair(), name), '192.168.1.9', 47475);
+    assert.equal(lines.length, 1);
+    assert.ok(!JSON.stringify(lines).includes('6.6.6.6'), JSON.stringify(lines));
+  });
+
+  it(`names at most ${MAX_OTHER_RELAYS_NAMED} relays an hour under a storm of fresh keys, then one line for the rest`, async () => {
+    for (let i = 0; i < MAX_OTHER_RELAYS_NAMED * 3; i++) {
+      // Spread over sources, so the per-source rate limit is not what holds the storm back.
+      transport.inject(beaconOf(generateSigningKeyPair()), `10.0.${i >> 8}.${i & 255}`, 47475);
+    }
+    assert.equal(lines.length, MAX_OTHER_RELAYS_NAMED + 1);
+    assert.match(lines.at(-1)?.msg ?? '', /more than \d+ other natter relays/);
   });
 });
