@@ -116,9 +116,9 @@ export class RelayLink {
     return this.session?.send(frame) ?? false;
   }
 
-  /** A beacon of relay `relayIdHex` was heard (presence): see RelaySession.relayHeard. */
-  relayHeard(relayIdHex: string): void {
-    this.session?.relayHeard(relayIdHex);
+  /** A beacon of relay `relayIdHex` was heard at `address` (presence): see RelaySession.relayHeard. */
+  relayHeard(relayIdHex: string, address?: RelayAddress): void {
+    this.session?.relayHeard(relayIdHex, address);
   }
 
   /** A frame encoded already, length prefix included (a file chunk): as send(). */

@@ -22,8 +22,11 @@ import { LinkCode, linkError } from './errors.js';
 import type { AuthMode, ReadyInfo, RelayPolicy } from './handshake.js';
 
 export interface RelayPinningOptions {
-  /** 'host:port' as dialled (profiles from before issue 10 pinned per address). */
-  address: string;
+  /**
+   * 'host:port' as dialled (profiles from before issue 10 pinned per address), asked at
+   * each use: a session may follow its relay's beacon to another address.
+   */
+  address: () => string;
   /**
    * The pseudonym this session claims. One other than the profile's saved name is
    * a rename (OpenOptions.pseudonym): Registered, even where the old one is.
@@ -88,13 +91,13 @@ export class RelayPinning implements RelayPolicy {
     if (!changed && this.o.expectRelayId !== undefined && toHex(relayId) !== this.o.expectRelayId) {
       throw linkError(
         LinkCode.RelayIdMismatch,
-        `connect: the relay at ${this.o.address} is not the one whose beacon announced it (a different relay key)`,
+        `connect: the relay at ${this.o.address()} is not the one whose beacon announced it (a different relay key)`,
       );
     }
     const hex = toHex(relayId);
     const pin = await checkRelayPin(
       this.o.paths,
-      this.o.address,
+      this.o.address(),
       hex,
       this.o.acceptNewRelayKey === true,
     );
@@ -141,13 +144,13 @@ export class RelayPinning implements RelayPolicy {
     // sitting: a host whose firewall drops UDP coming in never found its relay again);
     // only when the relay says we reached it there: a host that replayed its beacon and
     // passed the bytes on is never remembered (test/e2e/lan-hostile.test.ts).
-    if (this.seenHere && reachedDirectly(info.reachedAt, this.o.address))
-      await this.seenAt(this.o.address);
+    if (this.seenHere && reachedDirectly(info.reachedAt, this.o.address()))
+      await this.seenAt(this.o.address());
     if (this.o.expectRelayId !== undefined) return;
     const config = await readConfig(this.o.paths);
-    if (config.relay !== this.o.address) {
+    if (config.relay !== this.o.address()) {
       await updateConfig(this.o.paths, (c) => {
-        c.relay = this.o.address;
+        c.relay = this.o.address();
       });
     }
   }

@@ -11,15 +11,15 @@ import type { Logger } from '../../util/logger.js';
 import type { Frame } from '../../wire/types.js';
 import type { PeerEvents } from '../events.js';
 import type { ProfilePaths } from '../profile.js';
-import { formatRelayAddress, type RelayAddress, relayAddresses } from '../relay-address.js';
+import { formatRelayAddress, type RelayAddress } from '../relay-address.js';
 import type { PeerStore } from '../store.js';
 import type { RelayChannel } from './channel.js';
 import { RelayConnection } from './connection.js';
 import { describeDialFailure, dialErrno, isDefiniteDialFailure } from './dial-cause.js';
+import { DialTargets } from './dial-targets.js';
 import { LinkCode, linkError } from './errors.js';
 import type { ReadyInfo, SigningIdentity } from './handshake.js';
 import { RelayPinning } from './pinning.js';
-import { dialFirst } from './relay-list.js';
 import type { Requests } from './requests.js';
 import type { SessionHandlers } from './routes.js';
 import { RelayStoreState } from './store-state.js';
@@ -56,6 +56,7 @@ export interface RelaySessionOptions {
 export class RelaySession {
   readonly connection: RelayConnection;
   private readonly addr: string;
+  private readonly targets: DialTargets;
   /** The relay this session reached last (hex), or must reach; null before either is known. */
   private relayIdHex: string | null;
   private readonly clock: Clock;
@@ -69,7 +70,8 @@ export class RelaySession {
     this.clock = o.clock ?? systemClock;
     this.relayIdHex = o.expectRelayId ?? null;
     const pinning = new RelayPinning({
-      address: this.addr,
+      // A relay followed to where its beacon came from is remembered there (dial-targets.ts).
+      address: () => this.targets.followedNow ?? this.addr,
       pseudonym: o.pseudonym,
       paths: o.paths,
       store: o.store,
@@ -77,28 +79,17 @@ export class RelaySession {
       ...(o.acceptNewRelayKey === undefined ? {} : { acceptNewRelayKey: o.acceptNewRelayKey }),
       ...(o.expectRelayId === undefined ? {} : { expectRelayId: o.expectRelayId }),
     });
-    const dial = o.connect ?? ((a: RelayAddress) => connectTls(a.host, a.port));
-    // A cluster's relays: dialled in turn, staggered, the first up wins; then from it (issue 15).
-    const addresses = relayAddresses(o.address);
-    let turn = 0;
-    let dialled = formatRelayAddress(addresses[0]!); // dialled last: what events name
+    const targets = new DialTargets({
+      address: o.address,
+      dial: o.connect ?? ((a: RelayAddress) => connectTls(a.host, a.port)),
+      followId: o.expectRelayId,
+      clock: this.clock,
+      logger: o.logger,
+    });
+    this.targets = targets;
     const store = new RelayStoreState(o.events);
     const connection = new RelayConnection({
-      connect: () => {
-        const start = turn % addresses.length;
-        dialled = formatRelayAddress(addresses[start]!);
-        return dialFirst(addresses, start, dial, this.clock).then(
-          ({ channel, index }) => {
-            turn = index;
-            dialled = formatRelayAddress(addresses[index]!);
-            return channel;
-          },
-          (err: unknown) => {
-            turn++;
-            throw err;
-          },
-        );
-      },
+      connect: () => targets.connect(),
       identity: o.identity,
       pseudonym: o.pseudonym,
       ...(o.quiet ? { quiet: true } : {}),
@@ -127,7 +118,11 @@ export class RelaySession {
       store.onReady();
       o.events.emit('connection:state', {
         state: 'ready',
-        relay: { address: dialled, relayId: toHex(info.relayId), relayName: info.relayName },
+        relay: {
+          address: targets.dialled,
+          relayId: toHex(info.relayId),
+          relayName: info.relayName,
+        },
       });
     });
     connection.on('refused', () => {
@@ -141,7 +136,7 @@ export class RelaySession {
     connection.on('dial-failed', (err) => {
       const errno = dialErrno(err);
       o.events.emit('connection:failed', {
-        address: dialled,
+        address: targets.dialled,
         code: describeError(err).code,
         ...(errno === undefined ? {} : { errno }),
         reason: describeDialFailure(err),
@@ -156,11 +151,15 @@ export class RelaySession {
   }
 
   /**
-   * A beacon of relay `relayIdHex` was heard on the LAN: if it is this session's relay (the
-   * one it reached, or must reach), a redial waiting for its backoff goes now.
+   * A beacon of relay `relayIdHex` was heard on the LAN, from `address` (its best, with
+   * the signed port): if it is this session's relay (the one it reached, or must reach),
+   * a redial waiting for its backoff goes now. A session that is lost and was opened for
+   * that relay id (found by it, not configured) dials that address too (dial-targets.ts).
    */
-  relayHeard(relayIdHex: string): void {
-    if (relayIdHex === this.relayIdHex) this.connection.relayHeard();
+  relayHeard(relayIdHex: string, address?: RelayAddress): void {
+    if (relayIdHex !== this.relayIdHex) return;
+    if (address !== undefined && !this.connection.ready) this.targets.follow(relayIdHex, address);
+    this.connection.relayHeard();
   }
 
   /** The connection gave up for good (a refusal, a changed relay key): it will not reconnect. */

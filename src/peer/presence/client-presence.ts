@@ -27,7 +27,7 @@ import { pseudonymKey } from '../../wire/text.js';
 import type { Frame, FrameOf } from '../../wire/types.js';
 import type { OnlinePeer, PeerEventMap, PeerEvents, PresenceStatus } from '../events.js';
 import { pick } from '../pick.js';
-import { formatRelayAddress } from '../relay-address.js';
+import { formatRelayAddress, type RelayAddress } from '../relay-address.js';
 import { type DiscoveryResult, type RelayQuery, waitForRelay } from './discovery.js';
 import { NamePins } from './name-pins.js';
 import { type ContactLookup, conflictEvent, presenceEvent, toOnlinePeer } from './online.js';
@@ -52,8 +52,8 @@ export interface ClientPresenceOptions {
   relay?: {
     readonly ready: boolean;
     send(frame: Frame): boolean;
-    /** Told of every verified beacon of a relay: a link waiting to redial it goes now. */
-    relayHeard?(relayIdHex: string): void;
+    /** Told of every verified beacon of a relay at its best address: a lost link goes there now. */
+    relayHeard?(relayIdHex: string, address: RelayAddress): void;
   };
   clock?: Clock;
   logger?: Logger;
@@ -258,8 +258,8 @@ export class ClientPresence {
 
   /** Reported at the relay's best address, so a replay from elsewhere does not move it. */
   private relaySeen(beacon: Beacon, s: RelaySighting): void {
-    this.o.relay?.relayHeard?.(s.relayIdHex);
     const best = beacon.relayCandidates(s.relayIdHex)[0] ?? s;
+    this.o.relay?.relayHeard?.(s.relayIdHex, { host: best.address, port: best.port });
     const address = formatRelayAddress({ host: best.address, port: best.port });
     if (this.reportedRelays.get(s.relayIdHex) === address) return;
     this.reportedRelays.set(s.relayIdHex, address);

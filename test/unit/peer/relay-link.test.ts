@@ -83,7 +83,7 @@ interface Harness {
 
 async function harness(
   results: DiscoveryResult[],
-  options: { acceptNewRelayKey?: boolean; refuseWith?: string } = {},
+  options: { acceptNewRelayKey?: boolean; refuseWith?: string; relay?: RelayAddress } = {},
 ): Promise<Harness> {
   const dir = await makeTempDir('natter-relay-link-');
   await ensureProfileDir(dir);
@@ -128,6 +128,7 @@ async function harness(
       connect,
       reconnect: { baseMs: 1, maxMs: 2 },
       ...(options.acceptNewRelayKey ? { acceptNewRelayKey: true } : {}),
+      ...(options.relay ? { relay: options.relay } : {}),
     },
     clock: systemClock,
     logger: silentLogger,
@@ -373,5 +374,71 @@ describe('relay link: a discovered relay, tried at every address announcing it',
       assert.match(e.message, /--relay HOST/);
       return true;
     });
+  });
+});
+
+describe('relay link: a lost session follows a beacon of its relay to another address', () => {
+  afterEach(() => {
+    for (const link of links.splice(0)) link.close();
+  });
+  after(removeTempDirs);
+
+  /** A profile of relay RELAY_ID remembered at NOBODY (gone), and a session dialling it in vain. */
+  async function lost(): Promise<Harness> {
+    const h = await harness([{ found: undefined, ignored: [], heardAny: false }]);
+    await updateConfig(h.paths, (c) => {
+      c.relayId = RELAY_ID;
+      c.relaySeen = `${NOBODY}:47474`;
+    });
+    await assert.rejects(connect(h, 300), (e) => isNatterError(e, 'E_RELAY_TIMEOUT'));
+    assert.deepEqual([...new Set(h.dialled)], [NOBODY]);
+    return h;
+  }
+
+  it('reaches its relay where a beacon of its relay id came from, and remembers it there', async () => {
+    const h = await lost();
+    h.link.relayHeard(RELAY_ID, at(GENUINE));
+    await connect(h, 2000);
+    assert.equal(h.link.relay?.address, `${GENUINE}:47474`);
+    assert.equal(h.link.relay?.relayId, RELAY_ID);
+    let seen: string | undefined;
+    for (let i = 0; i < 50 && seen !== `${GENUINE}:47474`; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      seen = (await readConfig(h.paths)).relaySeen;
+    }
+    assert.equal(seen, `${GENUINE}:47474`);
+  });
+
+  it('is not moved by a beacon of another relay id', async () => {
+    const h = await lost();
+    h.link.relayHeard(toHex(IMPOSTOR_KEY.publicKey), at(GENUINE));
+    await assert.rejects(connect(h, 300), (e) => isNatterError(e, 'E_RELAY_TIMEOUT'));
+    assert.ok(!h.dialled.includes(GENUINE), h.dialled.join(' '));
+  });
+
+  it('closes a channel where the beacon came from that another key authenticated, says nothing there, and keeps going', async () => {
+    const h = await lost();
+    h.link.relayHeard(RELAY_ID, at(IMPOSTOR));
+    await assert.rejects(connect(h, 300), (e) => isNatterError(e, 'E_RELAY_TIMEOUT'));
+    assert.ok(h.dialled.includes(IMPOSTOR));
+    assert.deepEqual(h.relays.get(IMPOSTOR)?.frames, [], 'not even a Hello');
+    const impostorDials = h.dialled.filter((d) => d === IMPOSTOR).length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(
+      h.dialled.filter((d) => d === IMPOSTOR).length,
+      impostorDials,
+      'that address is forgotten',
+    );
+    h.link.relayHeard(RELAY_ID, at(GENUINE));
+    await connect(h, 2000);
+    assert.equal(h.link.relay?.address, `${GENUINE}:47474`);
+  });
+
+  it('never moves a configured relay (--relay), whatever beacon is heard', async () => {
+    const h = await harness([], { relay: at(NOBODY) });
+    await assert.rejects(connect(h, 300), (e) => isNatterError(e, 'E_RELAY_TIMEOUT'));
+    h.link.relayHeard(RELAY_ID, at(GENUINE));
+    await assert.rejects(connect(h, 300), (e) => isNatterError(e, 'E_RELAY_TIMEOUT'));
+    assert.ok(!h.dialled.includes(GENUINE), h.dialled.join(' '));
   });
 });
