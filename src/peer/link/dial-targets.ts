@@ -37,8 +37,10 @@ export class DialTargets {
   private followed: RelayAddress | null = null;
   /** The last channel came from `followed`: its address is the session's now. */
   private throughFollowed: string | null = null;
+  private readonly log: Logger;
 
   constructor(private readonly o: DialTargetsOptions) {
+    this.log = o.logger ?? silentLogger;
     this.addresses = relayAddresses(o.address);
     this.keys = new Set(this.addresses.map(formatRelayAddress));
     this.last = formatRelayAddress(this.addresses[0]!);
@@ -57,15 +59,16 @@ export class DialTargets {
   /**
    * A verified beacon of relay `relayIdHex` came from `address` (its port the signed one):
    * dialled beside the session's own from the next dial on, if it is the relay this
-   * session follows and not an address it dials already. True when that changed anything.
+   * session follows and not an address it dials already.
    */
-  follow(relayIdHex: string, address: RelayAddress): boolean {
-    if (this.o.followId === undefined || relayIdHex !== this.o.followId) return false;
+  follow(relayIdHex: string, address: RelayAddress): void {
+    if (this.o.followId === undefined || relayIdHex !== this.o.followId) return;
     const key = formatRelayAddress(address);
     const now = this.keys.has(key) ? null : { host: address.host, port: address.port };
     const before = this.followed === null ? null : formatRelayAddress(this.followed);
     this.followed = now;
-    return (now === null ? null : key) !== before;
+    if (now !== null && key !== before)
+      this.log.info('relay heard at another address: dialling it there too', { address: key });
   }
 
   /** One dial: the session's addresses from the current turn, then the followed one. */
@@ -97,7 +100,7 @@ export class DialTargets {
     channel.stream.destroy();
     if (this.followed === address) this.followed = null;
     const where = formatRelayAddress(address);
-    (this.o.logger ?? silentLogger).warn('relay beacon address refused: another relay key', {
+    this.log.warn('relay beacon address refused: another relay key', {
       address: where,
     });
     // Never the error a dial reports (the session's own addresses come first: dialFirst
