@@ -120,14 +120,15 @@ export class Display {
   /**
    * A message asked for (/expand, /open) drawn where it can be read: scrolled to its first
    * line, or to the line at the offset asked for when that is further than a pane down.
-   * Once its conversation's history is read; a message not on the page read is not looked
-   * for again.
+   * Once its conversation's history is read, and no read under way may replace what is
+   * held (/open at a hit in the conversation on screen: the page around it, not the one
+   * held before); a message not on the page read is not looked for again.
    */
   private bringIntoView(lines: readonly Line[], height: number): void {
     const reveal = this.history.reveal;
     const conv = this.state.active();
     if (reveal === null || conv === undefined || this.history.conversation !== conv.id) return;
-    if (this.history.top === 'unknown') return;
+    if (this.history.top === 'unknown' || this.history.reading) return;
     this.history.reveal = null;
     const top = lineToShow(lines, reveal.msgId, reveal.at, height);
     if (top !== -1) this.history.scroll = Math.max(0, lines.length - top - height);

@@ -73,6 +73,11 @@ export class ConversationView {
     return this.atEnd;
   }
 
+  /** A read of the store has not ended: the entries held may be replaced (display.ts waits). */
+  get reading(): boolean {
+    return this.loading > 0;
+  }
+
   /** The entry `msgId` is among those held. */
   holds(msgId: string): boolean {
     return this.entries.some((e) => !isGroupEvent(e) && e.msgId === msgId);
@@ -128,13 +133,9 @@ export class ConversationView {
     this.atEnd = !page.newer;
     let entries = page.items;
     for (const c of changes) if (c.type === 'state' || this.atEnd) entries = apply(entries, c);
-    const oldLast = this.entries[this.entries.length - 1];
-    const newLast = entries[entries.length - 1];
-    this.grewAtTop =
-      entries.length > this.entries.length &&
-      oldLast !== undefined &&
-      newLast !== undefined &&
-      itemKey(newLast) === itemKey(oldLast);
+    const oldLast = this.entries.at(-1);
+    const grew = entries.length > this.entries.length && oldLast !== undefined;
+    this.grewAtTop = grew && itemKey(entries.at(-1)!) === itemKey(oldLast);
     this.hold(entries, page);
     return true;
   }
@@ -182,8 +183,7 @@ export class ConversationView {
 
   /** A membership change the core kept (group:changed): appended if it belongs here. */
   event(e: GroupEventEntry): boolean {
-    if (e.conversation !== this.shown) return false;
-    return this.change({ type: 'add', entry: e });
+    return e.conversation === this.shown && this.change({ type: 'add', entry: e });
   }
 
   /**

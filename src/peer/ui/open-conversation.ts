@@ -33,10 +33,21 @@ export class OpenConversation {
     this.view = new ConversationView(o.pageSize);
   }
 
-  /** The active conversation was (re)opened: its newest page, at the bottom. */
+  /**
+   * The active conversation was (re)opened: its newest page, at the bottom. Opened again
+   * while it is on screen (`/msg bob` in bob's), what is held stays drawn until the read
+   * replaces it, and the messages /expand showed whole stay so: a command typed at once
+   * acts on what the user sees. Emptied here, an e2e run's `/expand` typed right after
+   * found no message, and its message stayed collapsed.
+   */
   switched(): void {
     const conv = this.o.state.active();
-    if (conv) this.view.show(conv.id);
+    if (conv !== undefined && this.view.conversation === conv.id) {
+      this.view.scroll = 0;
+      this.view.reveal = null; // asked for before the bottom was
+    } else if (conv !== undefined) {
+      this.view.show(conv.id);
+    }
     this.o.tasks.track(this.read());
   }
 

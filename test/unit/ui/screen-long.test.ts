@@ -5,9 +5,10 @@
  * several lines, which is never a command.
  */
 import assert from 'node:assert/strict';
+import type { ConversationId, PageAt } from '../../../src/peer/index.js';
 import { COLLAPSED_ROWS } from '../../../src/peer/ui/collapse.js';
 import { contact } from './fake-core.js';
-import { destroyAll, type Harness, noticeText, screenText, start } from './harness.js';
+import { destroyAll, type Harness, noticeText, screenText, start, tick } from './harness.js';
 
 const PAGE_UP = '\x1b[5~';
 const PAGE_DOWN = '\x1b[6~';
@@ -30,6 +31,28 @@ function withLong(): Promise<Harness> {
       core.receive('bob', 'after the paste');
     },
   });
+}
+
+/** The core's reads of history wait for release() while held. */
+function gate(h: Harness) {
+  const read = h.core.historyPage.bind(h.core);
+  let held: Promise<void> | null = null;
+  let release: () => void = () => undefined;
+  h.core.historyPage = async (conversation: ConversationId, at: PageAt, limit: number) => {
+    if (held !== null) await held;
+    return read(conversation, at, limit);
+  };
+  return {
+    hold: () => {
+      held = new Promise<void>((resolve) => {
+        release = () => {
+          held = null;
+          resolve();
+        };
+      });
+    },
+    release: () => release(),
+  };
 }
 
 async function opened(): Promise<Harness> {
@@ -68,6 +91,46 @@ describe('ui screen: a long message', () => {
     await h.type('/collapse\r');
     assert.match(noticeText(h), /folded 1 long message/);
     assert.match(screenText(h), /… \d+ more lines \(\/expand\)[\s\S]*after the paste/);
+  });
+
+  it('/expand typed with /msg for the conversation on screen, in one chunk, still expands', async () => {
+    // The start opened bob (he has history); `/msg bob` opens him again. Typed fast (a
+    // loaded terminal hands both lines over in one read), /msg's switch must not undo the
+    // /expand after it (an e2e run saw the message stay collapsed, and no notice).
+    const h = await withLong();
+    assert.match(screenText(h), /… \d+ more lines \(\/expand\)/, 'bob open from the start');
+    await h.type('/msg bob\r/expand\r');
+    assert.match(h.rows()[1]!, /│\d\d:\d\d bob: line 001 /, 'its first line at the top');
+    assert.match(h.rows()[0]!, /scrolled, PgDn/);
+  });
+
+  it('/expand while /msg reads the conversation on screen again finds the message shown', async () => {
+    const h = await withLong();
+    const g = gate(h);
+    g.hold();
+    h.input.write('/msg bob\r');
+    await tick();
+    assert.match(screenText(h), /… \d+ more lines \(\/expand\)/, 'kept while it is read again');
+    h.input.write('/expand\r');
+    await tick();
+    g.release();
+    await h.settle();
+    assert.doesNotMatch(noticeText(h), /no collapsed message here/);
+    assert.match(h.rows()[1]!, /│\d\d:\d\d bob: line 001 /, 'its first line at the top');
+    assert.match(h.rows()[0]!, /scrolled, PgDn/);
+  });
+
+  it('stays whole when /msg opens its conversation again (at the bottom), folds when another is shown', async () => {
+    const h = await withLong();
+    await h.type('/expand\r');
+    assert.match(h.rows()[0]!, /scrolled, PgDn/);
+    await h.type('/msg bob\r');
+    assert.doesNotMatch(h.rows()[0]!, /scrolled/, 'back at the bottom');
+    assert.match(screenText(h), /line 625 [\s\S]*bob: after the paste/, 'still whole');
+    h.core.contactList.push(contact('carol'));
+    await h.type('/msg carol\r');
+    await h.type('/msg bob\r');
+    assert.match(screenText(h), /… \d+ more lines \(\/expand\)[\s\S]*after the paste/, 'folded');
   });
 
   it('pages over a collapsed message to what is above it and back', async () => {
