@@ -4,12 +4,12 @@
  * relay link, presence) come as one components object (components.ts); each
  * method here is a call into the part that owns what it asks about. A UI uses
  * this API and the events, and nothing else. The reading half (client-reading.ts),
- * the group half (client-groups.ts), the file half (client-files.ts) and the presence
- * half (client-online.ts) are its base classes.
+ * the group half (client-groups.ts), the file half (client-files.ts), the presence
+ * half (client-online.ts) and blocking (client-blocks.ts) are its base classes.
  */
 import { describeError } from '../util/errors.js';
 import { normalizePseudonym, pseudonymKey } from '../wire/text.js';
-import { ClientOnline } from './client-online.js';
+import { ClientBlocks } from './client-blocks.js';
 import type { ConnectOptions, OpenOptions, TrustResult } from './client-options.js';
 import { finishDeletions } from './client-reading.js';
 import { type ClientComponents, openComponents } from './components.js';
@@ -22,6 +22,7 @@ import { takeUpChosenStatus } from './presence/chosen-status.js';
 import type { DiscoveredRelay } from './presence/client-presence.js';
 import type { Me } from './profile.js';
 
+export type { BlockedUser, BlockResult } from './client-blocks.js';
 export type { OpenOptions, TrustResult } from './client-options.js';
 export type { UnreadMessage } from './client-reading.js';
 export type { QueuedMessage } from './messaging/queued.js';
@@ -37,7 +38,7 @@ export const INBOX_IDLE_MS = 500;
  */
 export const GROUP_QUIET_MS = 200;
 
-export class NatterClient extends ClientOnline {
+export class NatterClient extends ClientBlocks {
   /** Subscribe here (or with on()); see events.ts for the map. */
   readonly events: PeerEvents;
   readonly me: Me;

@@ -1,8 +1,8 @@
 /**
  * The client core's parts, made once per opened profile and handed to the facade (client.ts)
- * as one typed object (STYLE.md: inject one components object instead of wiring with
- * constructor closures). Each part gets the parts it uses as objects; the few reactions to
- * the relay link and to contact events are wired here, in one place (wire()).
+ * as one typed object (STYLE.md: inject one components object, not constructor closures).
+ * Each part gets the parts it uses; the few reactions to the link and to contact events
+ * are wired here, in one place (wire()).
  */
 import { BoxKeyring } from '../crypto/box.js';
 import { signChange } from '../crypto/group-log.js';
@@ -12,10 +12,11 @@ import { toHex } from '../util/bytes.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type Logger, silentLogger } from '../util/logger.js';
 import { BackgroundTasks } from './background.js';
+import { Blocks } from './blocks.js';
 import type { OpenOptions } from './client.js';
 import { Contacts } from './contacts.js';
 import { DirectConversations } from './conversations/direct.js';
-import { directConversation } from './conversations/ids.js';
+import { wire } from './core-wiring.js';
 import { PeerCode, peerError } from './errors.js';
 import { PeerEvents } from './events.js';
 import { OfferPost } from './files/offer-post.js';
@@ -56,6 +57,7 @@ export interface ClientComponents {
   readonly tasks: BackgroundTasks;
   readonly store: PeerStore;
   readonly contacts: Contacts;
+  readonly blocks: Blocks;
   readonly history: History;
   readonly outbox: Outbox;
   readonly damaged: DamagedReports;
@@ -109,6 +111,7 @@ export async function openComponents(opts: OpenOptions): Promise<ClientComponent
       events,
       store,
       contacts: await Contacts.load(store, events, identity.signPk, clock),
+      blocks: await Blocks.load(store),
       history: await History.load(store),
       outbox: await Outbox.load(store),
       groupsLoaded: await Groups.load(store, clock),
@@ -126,6 +129,7 @@ type Loaded = Pick<
   ClientComponents,
   'me' | 'paths' | 'clock' | 'log' | 'events' | 'store' | 'contacts' | 'history' | 'outbox'
 > & {
+  blocks: Blocks;
   identity: Identity;
   /** A relay took our name (nameClaimed): presence may announce it from the start. */
   claimed: boolean;
@@ -179,6 +183,7 @@ function build(l: Loaded): ClientComponents {
     {
       store,
       contacts: l.contacts,
+      blocks: l.blocks,
       history: l.history,
       outbox: l.outbox,
       events,
@@ -258,43 +263,4 @@ function build(l: Loaded): ClientComponents {
     groups,
     files,
   };
-}
-
-/** The core's reactions to its relay link and to a key change, as one table. */
-function wire(c: ClientComponents): void {
-  c.link.bind({
-    discovery: c.presence,
-    onReady: (info) => {
-      c.incoming.newSession(info.pending);
-      c.sender.onReady();
-      c.groups.onReady(info.features);
-      c.files.onReady(info.features);
-      c.presence.onRelayReady();
-    },
-    onOffline: () => {
-      c.sender.onOffline();
-      c.files.onOffline();
-      c.presence.onRelayOffline();
-    },
-    onWritable: () => {
-      c.sender.kick();
-      c.files.onWritable();
-    },
-    handlers: {
-      deliver: (f) => c.incoming.push(f),
-      'group-deliver': (f) => c.groups.push(f),
-      'group-resend-result': (f) => c.groups.push(f),
-      'send-ack': (f) => c.tasks.run(c.sender.onSendAck(f)),
-      'roster-update': (f) => {
-        c.presence.onRelayRoster(f);
-        c.tasks.run(c.contacts.observeKnown(f.entries.map((e) => e.card)));
-      },
-      'file-chunk': (f) => c.files.onChunk(f),
-      'file-chunk-ack': (f) => c.files.onChunkAck(f),
-    },
-  });
-  c.events.on('contact:renamed', (e) => c.tasks.run(c.outbox.continueCounter(e.from, e.to)));
-  c.events.on('contact:key-changed', (e) =>
-    c.tasks.run(c.sender.holdFor(directConversation(e.pseudonym))),
-  );
 }

@@ -39,6 +39,8 @@ export interface GroupChanged {
   seq: number;
   /** Our clock, when it was applied. */
   atMs: number;
+  /** The change made me a member (an add, a create naming me): its author's user id, hex. */
+  addedBy?: string;
 }
 
 /** A membership change refused ('group:warning'): `code` is the check that failed (E_GROUP_...). */

@@ -23,6 +23,8 @@ export {
   pseudonymProblem,
 } from '../wire/text.js';
 export {
+  type BlockedUser,
+  type BlockResult,
   INBOX_IDLE_MS,
   type Me,
   NatterClient,

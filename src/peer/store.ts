@@ -54,6 +54,8 @@ export const PREFIX = {
   owedShare: 'v1!gowe!',
   memberName: 'v1!gname!',
   groupUpdates: 'v1!gupdate!',
+  /** Users I blocked, by user id (blocks.ts): kept here, never told to the relay. */
+  blocked: 'v1!blocked!',
 } as const;
 
 /** A put of a string stores its UTF-8; a put of bytes stores them as they are. */

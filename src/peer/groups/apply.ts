@@ -128,6 +128,7 @@ export class ChangeApplier {
       notice: noticeOf(change, state, this.d.names),
       seq: change.seq,
       atMs: work.stamp(),
+      ...addedMe(change, current, next, me),
     };
     work.changed.push(changed);
     work.ops.push(...this.d.updates.recordOps(gid, change.seq, { type: 'changed', ...changed }));
@@ -220,6 +221,18 @@ export class ChangeApplier {
     const update = { type: 'warning' as const, atMs: work.stamp(), ...warning };
     work.ops.push(...this.d.updates.recordOps(gid, seq, update));
   }
+}
+
+/** `addedBy` when `change` made me a member (someone else's change): core-wiring.ts leaves if blocked. */
+function addedMe(
+  change: GroupChange,
+  before: GroupState | undefined,
+  next: GroupState,
+  me: Uint8Array,
+): { addedBy?: string } {
+  const was = before !== undefined && memberRole(before, me) !== null;
+  if (was || memberRole(next, me) === null || bytesEqual(change.author, me)) return {};
+  return { addedBy: toHex(change.author) };
 }
 
 function sameChange(a: GroupChange, b: GroupChange): boolean {

@@ -40,6 +40,7 @@ export interface GroupsDeps {
   me: { userId: Uint8Array; pseudonym: string };
   store: PeerStore;
   contacts: Contacts;
+  blocks?: { has(userId: string): boolean };
   history: History;
   outbox: Outbox;
   damaged: DamagedReports;

@@ -18,7 +18,7 @@ import { bytesEqual, fromHex, toHex } from '../../util/bytes.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { decodeGroupPlain } from '../../wire/codec.js';
-import type { GroupPlain } from '../../wire/types.js';
+import type { Frame, GroupPlain } from '../../wire/types.js';
 import type { Contacts } from '../contacts.js';
 import { sendTimeRefusal } from '../conversations/envelope.js';
 import {
@@ -55,6 +55,9 @@ export interface ReceiveDeps {
   logger: Logger;
   /** Where a file offer to the group goes (files/transfers.ts). */
   offers?: OfferSink;
+  /** Keys whose messages are not shown (blocks.ts); their file offers are declined on `link`. */
+  blocks?: { has(userId: string): boolean };
+  link?: { send(frame: Frame): boolean };
 }
 
 /** How each failure of openGroupMessage is reported. */
@@ -182,6 +185,14 @@ export class GroupMessages {
       return;
     }
     work.opened.add(copyKey);
+    // From a blocked key: the chain advanced and the item is acknowledged, but nothing is kept
+    // or shown (docs/decisions.md, "Blocking"); an offer is declined so its upload goes.
+    if (this.d.blocks?.has(sender) === true) {
+      const transferId = plain.fileOffer?.transferId;
+      if (transferId !== undefined)
+        this.d.link?.send({ type: 'file-done', transferId, outcome: 'declined' });
+      return;
+    }
     const conversation = conversationOf(item.gid);
     const entry: HistoryEntry = {
       conversation,

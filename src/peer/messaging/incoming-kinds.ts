@@ -6,7 +6,7 @@
  * it, and only then announces what the handlers collected.
  */
 import { toHex } from '../../util/bytes.js';
-import type { Card, Inner, InnerContent } from '../../wire/types.js';
+import type { Card, Frame, Inner, InnerContent } from '../../wire/types.js';
 import type { Observation } from '../contacts.js';
 import type { ConversationId } from '../conversations/ids.js';
 import type { ConversationNotice, ReceivedMessage } from '../events.js';
@@ -58,8 +58,29 @@ export class IncomingBatch {
   readonly fileReplies: ReplyIn[] = [];
   /** Senders' cancels of files they offered me (files/cancels.ts), taken once durable. */
   readonly fileCancels: CancelIn[] = [];
+  /** Transfers offered by a blocked sender: declined once acknowledged, so their uploads go. */
+  readonly refused: Uint8Array[] = [];
 
   constructor(readonly now: number) {}
+
+  /**
+   * A delivery from a blocked key (blocks.ts): true when it is dropped, nothing of it kept or
+   * shown; a file offer is noted to be declined, so the relay releases the upload rather than
+   * keep it for its TTL (a decline is what any recipient may answer: the sender learns
+   * nothing new). A group sender key is not dropped: it shows nothing, and without it their
+   * group messages would wait in the held store (groups/held.ts), which they could fill.
+   */
+  dropBlocked(content: InnerContent): boolean {
+    if (content.kind === 'sender-key') return false;
+    if (content.kind === 'file-offer') this.refused.push(content.offer.transferId);
+    return true;
+  }
+
+  /** Declines the refused offers at the relay (no record kept, no answer to the sender). */
+  declineRefused(link: { send(frame: Frame): boolean }): void {
+    for (const transferId of this.refused)
+      link.send({ type: 'file-done', transferId, outcome: 'declined' });
+  }
 }
 
 export interface KindDeps {

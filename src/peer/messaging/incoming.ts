@@ -14,7 +14,8 @@
  * send time outside the mail lifetime (envelope.ts) or a counter its sender
  * already used (counters.ts). A gap or rewind in a sender's counters is a
  * notice, written and announced like a report (notices.ts). Messages from a
- * contact whose key changed are kept aside, undisplayed, until trust() (held.ts).
+ * contact whose key changed are kept aside, undisplayed, until trust() (held.ts). Mail
+ * from a blocked key is acknowledged like the rest and dropped (blocks.ts, dropBlocked).
  */
 import type { BoxKeyring } from '../../crypto/box.js';
 import { toHex } from '../../util/bytes.js';
@@ -25,6 +26,7 @@ import { TickBatcher } from '../../util/tick-batcher.js';
 import { MAX_ACK_SEQS } from '../../wire/limits.js';
 import type { Card, Frame, FrameOf } from '../../wire/types.js';
 import type { BackgroundTasks } from '../background.js';
+import type { Blocks } from '../blocks.js';
 import type { Contacts, Observation } from '../contacts.js';
 import { type Audience, openDeliver } from '../conversations/envelope.js';
 import type { ConversationId } from '../conversations/ids.js';
@@ -53,6 +55,8 @@ export const MAX_BATCH_DELIVERIES = 512;
 export interface IncomingDeps {
   store: PeerStore;
   contacts: Contacts;
+  /** Keys whose mail is acknowledged and dropped unseen (blocks.ts). */
+  blocks?: Pick<Blocks, 'has'>;
   history: History;
   held: HeldMessages;
   seen: SeenSet;
@@ -231,6 +235,8 @@ export class Incoming {
         continue;
       }
       counters.accept(judged);
+      if (this.d.blocks?.has(toHex(r.from.userId)) === true && batch.dropBlocked(r.inner.content))
+        continue;
       const notice = noticeOf(judged.verdict, r, batch.now);
       if (notice !== undefined) {
         batch.ops.push(...this.d.notices.recordOps(notice));
@@ -258,6 +264,7 @@ export class Incoming {
     for (let i = 0; i < seqs.length; i += MAX_ACK_SEQS) {
       this.d.link.send({ type: 'deliver-ack', seqs: seqs.slice(i, i + MAX_ACK_SEQS) });
     }
+    batch.declineRefused(this.d.link);
     this.progress.handledBatch(frames.length);
     this.duplicateDeliveries += duplicates;
     this.damagedMessages += damaged.length;

@@ -1,0 +1,39 @@
+/**
+ * Who put me in each group, read from the group's stored membership log (not a record of
+ * its own, so groups joined before blocking existed answer too): `natter group leave
+ * --all-from NAME` leaves the groups a spammer added me to before I blocked them.
+ */
+import { toHex } from '../../util/bytes.js';
+import { decodeGroupChangeRecord } from '../../wire/codec.js';
+import type { GroupChange } from '../../wire/types.js';
+import { type PeerStore, PREFIX } from '../store.js';
+
+/** Whether `change` makes `me` (hex) a member: an add of me, or a create that names me. */
+function adds(change: GroupChange, me: string): boolean {
+  if (change.op === 'create') return change.members.some((m) => toHex(m.userId) === me);
+  return change.op === 'add' && toHex(change.target) === me;
+}
+
+/** Whether `change` ends my membership: my leave, or my removal. */
+function ends(change: GroupChange, me: string): boolean {
+  if (change.op === 'leave') return toHex(change.author) === me;
+  return change.op === 'remove' && toHex(change.target) === me;
+}
+
+/**
+ * The user id (hex) of whoever made me (`me`, hex) a member of group `gid` the last time,
+ * if I am one now by someone else's change; undefined when I created it, or I am not in it.
+ */
+export async function adderOf(
+  store: PeerStore,
+  gid: string,
+  me: string,
+): Promise<string | undefined> {
+  let adder: string | undefined;
+  for await (const [, bytes] of store.scanBytes(`${PREFIX.groupLog}${gid}!`)) {
+    const change = decodeGroupChangeRecord(bytes);
+    if (adds(change, me)) adder = toHex(change.author);
+    else if (ends(change, me)) adder = undefined;
+  }
+  return adder === me ? undefined : adder;
+}
