@@ -19,6 +19,7 @@ import {
   type TrustResult,
 } from '../peer/index.js';
 import type { ControlDispatch, ControlSession } from './control.js';
+import { BLOCK_OPS, type BlockControlOps, type BlockControlTarget } from './control-blocks.js';
 import {
   badRequest as bad,
   type HandlerTable,
@@ -73,6 +74,7 @@ export type ControlTarget = Pick<
   | 'flush'
   | 'connect'
 > &
+  BlockControlTarget &
   FileControlTarget &
   GroupControlTarget &
   HistoryControlTarget &
@@ -93,7 +95,8 @@ export type TrustView =
  * and the outbox: control-files.ts, control-groups.ts, control-history.ts, control-outbox.ts.
  */
 export interface ControlOps
-  extends FileControlOps,
+  extends BlockControlOps,
+    FileControlOps,
     GroupControlOps,
     HistoryControlOps,
     OutboxControlOps {
@@ -234,6 +237,7 @@ const OPS: HandlerTable<ControlOps, ControlTarget> = {
     parse: (raw) => ({ after: count(raw, 'after') }),
     run: (_t, r, session) => inboxWait(session, r.after),
   },
+  ...BLOCK_OPS,
   ...FILE_OPS,
   ...GROUP_OPS,
   ...HISTORY_OPS,

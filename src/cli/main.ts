@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { describeError } from '../util/errors.js';
 import { addAcceptCommand } from './commands/accept.js';
+import { addBlockCommands } from './commands/block.js';
 import { addChatCommand } from './commands/chat.js';
 import { addConfigCommands } from './commands/config.js';
 import { addContactsCommands } from './commands/contacts.js';
@@ -115,6 +116,7 @@ export function buildProgram(io: CliIo): Command {
   addTransfersCommand(program, withContext);
   addContactsCommands(program, withContext);
   addTrustCommand(program, withContext);
+  addBlockCommands(program, withContext);
   addRelayCommand(program, withContext);
   addWhoCommand(program, withContext);
   addStatusCommand(program, withContext);

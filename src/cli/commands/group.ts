@@ -10,7 +10,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { type GroupUpdate, type NatterClient, pseudonymKey } from '../../peer/index.js';
 import { connectRelay, FAIL_FAST_MS } from '../connect.js';
-import type { CliContext } from '../context.js';
+import { type CliContext, UsageError } from '../context.js';
 import {
   applyGroupChange,
   type GroupChange,
@@ -28,9 +28,10 @@ import {
   groupObject,
   groupRows,
 } from '../group-format.js';
+import { leavingAllFrom } from '../group-leave-from.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
-import { withoutAt } from '../send-input.js';
+import { nameArgOf, withoutAt } from '../send-input.js';
 import { callControl, perform, runningClient } from '../via-control.js';
 
 /**
@@ -142,13 +143,28 @@ export function addGroupCommands(program: Command, withContext: WithContext): vo
   group
     .command('leave')
     .description('leave the group: you get nothing sent to it afterwards')
-    .argument('<group>', 'the group: its name, #name or an id prefix')
+    .argument('[group]', 'the group: its name, #name or an id prefix')
+    .option(
+      '--all-from <name>',
+      'instead: leave every group NAME added you to (a spam wave; natter block NAME stops the next)',
+    )
     .option('--wait <ms>', 'how long to try to reach (or find) the relay', parseMs, 30_000)
     .action(
-      withContext(async (ctx, ref: string, opts: ChangeOptions) => {
-        const { after: info } = await changing(ctx, opts, { verb: 'leave', group: ref });
-        ctx.out(`left ${groupLabel(info.name)}`);
-      }),
+      withContext(
+        async (ctx, ref: string | undefined, opts: ChangeOptions & { allFrom?: string }) => {
+          if ((ref === undefined) === (opts.allFrom === undefined))
+            throw new UsageError('group leave: name one GROUP, or --all-from NAME');
+          if (opts.allFrom !== undefined) {
+            const from = nameArgOf('group leave --all-from', opts.allFrom);
+            const left = await leavingAllFrom(ctx, opts.wait, from, GROUP_FLUSH_MS);
+            for (const g of left) ctx.out(`left ${groupLabel(g.name)}`);
+            if (left.length === 0) ctx.out(`${sanitize(from)} added you to none of your groups`);
+            return;
+          }
+          const { after: info } = await changing(ctx, opts, { verb: 'leave', group: ref! });
+          ctx.out(`left ${groupLabel(info.name)}`);
+        },
+      ),
     );
 
   group

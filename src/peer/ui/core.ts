@@ -4,6 +4,7 @@
  * can drive the UI with a fake core emitting events.
  */
 import type {
+  BlockResult,
   ContactInfo,
   ConversationId,
   ConversationNotice,
@@ -86,6 +87,9 @@ export interface ChatCore {
     name: string,
     compared: { safetyNumber: string },
   ): Promise<{ contact: ContactInfo; accepted: boolean; discarded: PendingKey[] }>;
+  /** Blocks or unblocks the key of contact `name` (client-blocks.ts); `changed` false: so already. */
+  block(name: string): Promise<BlockResult>;
+  unblock(name: string): Promise<BlockResult>;
   /** Who is online now (presence, issue 3); [] when presence is off. */
   online(): OnlinePeer[];
   /** Announces the user's own status (presence, issue 3). */

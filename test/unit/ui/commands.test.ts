@@ -131,6 +131,8 @@ describe('ui commands: one table for help, completion and dispatch', () => {
       '/status',
       '/verify',
       '/trust',
+      '/block',
+      '/unblock',
       '/group',
       '/invite',
       '/kick',

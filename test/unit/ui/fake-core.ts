@@ -15,6 +15,7 @@ import {
   type ReceivedMessage,
 } from '../../../src/peer/events.js';
 import type {
+  BlockResult,
   ConversationId,
   FileReplyInfo,
   FileTarget,
@@ -83,6 +84,8 @@ export class FakeCore implements ChatCore {
   readonly statuses: { status: PresenceStatus; text: string | undefined; automatic?: true }[] = [];
   /** Every trust() asked for, with the safety number it was given. */
   readonly trusted: { name: string; safetyNumber: string }[] = [];
+  /** Keys blocked through /block, by name as asked. */
+  readonly blockedNames = new Set<string>();
   /** Names whose history the UI read, one per read (conversation()). */
   readonly reads: string[] = [];
   onlineNow: OnlinePeer[] = [];
@@ -433,6 +436,22 @@ export class FakeCore implements ChatCore {
   }
 
   /** Like the core: accepts only the pending key (or, with none, the pinned key) of that number. */
+  async block(name: string): Promise<BlockResult> {
+    const changed = !this.blockedNames.has(name);
+    this.blockedNames.add(name);
+    return { user: this.blockedUser(name), changed };
+  }
+
+  async unblock(name: string): Promise<BlockResult> {
+    return { user: this.blockedUser(name), changed: this.blockedNames.delete(name) };
+  }
+
+  private blockedUser(name: string): BlockResult['user'] {
+    const c = this.contact(name);
+    if (c === undefined) throw new NatterError('E_UNKNOWN_CONTACT', `'${name}' is not a contact`);
+    return { userId: c.userId, pseudonym: c.pseudonym, fingerprint: c.fingerprint, blockedAtMs: 0 };
+  }
+
   async trust(
     name: string,
     compared: { safetyNumber: string },

@@ -6,6 +6,7 @@
  */
 import { accept } from './accept.js';
 import { acceptRelayKey } from './accept-relay-key.js';
+import { block, unblock } from './block.js';
 import { close } from './close.js';
 import { decline } from './decline.js';
 import { deleteHistory } from './delete-history.js';
@@ -52,6 +53,8 @@ export const COMMANDS: CommandTable = {
   status,
   verify,
   trust,
+  block,
+  unblock,
   group,
   invite,
   kick,

@@ -25,6 +25,8 @@ export interface CommandArgs {
   verify: { name: string; key?: number };
   /** `safetyNumber`: the number compared, as typed (parseSafetyNumber accepts it). */
   trust: { name: string; safetyNumber?: string };
+  block: { name: string };
+  unblock: { name: string };
   search: { text: string };
   'delete-history': NoArgs;
   /** `hit`: a /search hit's number (1-based). */
