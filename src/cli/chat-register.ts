@@ -42,6 +42,15 @@ export function takenNotice(name: string, relayMessage: string): string {
   return `the name '${sanitize(name)}' ${takenWhy(relayMessage)} on this relay; choose another\n`;
 }
 
+/**
+ * What the name prompt says of a refused name: a space in plain words (a QA trial read
+ * "the disallowed character U+0020" as jargon), anything else in newPseudonymProblem's
+ * words, where the U+ form names an invisible or odd character exactly.
+ */
+export function namePromptProblem(name: string, problem: string): string {
+  return name.includes(' ') ? 'no spaces in a name' : `that name ${problem}`;
+}
+
 export async function askName(io: PromptIo): Promise<string> {
   for (;;) {
     const name = normalizePseudonym(
@@ -49,7 +58,7 @@ export async function askName(io: PromptIo): Promise<string> {
     );
     const problem = newPseudonymProblem(name);
     if (problem === null) return name;
-    io.output.write(`that name ${problem}\n`);
+    io.output.write(`${namePromptProblem(name, problem)}\n`);
   }
 }
 

@@ -13,6 +13,7 @@ import { formatRelayAddress, type NatterClient } from '../peer/index.js';
 import { isNatterError } from '../util/errors.js';
 import type { CliContext } from './context.js';
 import { CliCode, cliError } from './errors.js';
+import { sanitize, TAKEN, takenWhy } from './format.js';
 
 /**
  * A configured relay address whose every attempt within this long was refused (or its
@@ -29,6 +30,11 @@ export interface ConnectOptions {
   waitMs: number;
   /** How long to listen for a relay beacon when none is configured (default: all of waitMs). */
   discoverMs?: number;
+  /**
+   * init and rename claim a name and say a refusal their own way: E_PSEUDONYM_TAKEN is
+   * passed through with the relay's words. Default false.
+   */
+  claiming?: boolean;
 }
 
 export async function connectRelay(
@@ -45,17 +51,31 @@ export async function connectRelay(
       ...(options.discoverMs === undefined ? {} : { discoverMs: options.discoverMs }),
     });
   } catch (err) {
-    // Someone else took this profile's name while it was away: say the way out.
-    if (isNatterError(err, 'E_PSEUDONYM_TAKEN') && !err.message.includes('natter rename'))
+    // A Register refused: the name was taken before this profile registered it (init
+    // without a relay, then someone else claimed it). Only Register is refused so, and
+    // only `rename` gets the profile going again: say that, not the relay's words alone.
+    if (isNatterError(err, 'E_PSEUDONYM_TAKEN') && !options.claiming)
       throw cliError(
         CliCode.PseudonymTaken,
-        `${err.message}; claim another name for this identity with natter rename NEWNAME`,
-        { cause: err },
+        takenBeforeRegistered(client.me.pseudonym, err.message),
+        {
+          cause: err,
+        },
       );
     throw unreachableOf(err);
   } finally {
     progress?.stop();
   }
+}
+
+/**
+ * `the name frank was taken on this relay before this profile registered it: choose
+ * another with natter rename NEWNAME` (a look-alike names the name it is too like).
+ */
+export function takenBeforeRegistered(name: string, relayMessage: string): string {
+  const why = takenWhy(relayMessage);
+  const taken = why === TAKEN ? 'was taken' : why;
+  return `the name ${sanitize(name)} ${taken} on this relay before this profile registered it: choose another with natter rename NEWNAME`;
 }
 
 /**

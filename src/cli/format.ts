@@ -129,6 +129,9 @@ export function formatSafetyNumber(n: string): string {
   return rows.join('\n');
 }
 
+/** takenWhy's phrase for a name taken as it is (no look-alike named). */
+export const TAKEN = 'is taken';
+
 /**
  * Why the relay refused a name, as a phrase after "the name 'X'": the registered name it
  * is too like when the relay said so (relay/directory.ts, `taken`: another case, a
@@ -136,5 +139,5 @@ export function formatSafetyNumber(n: string): string {
  */
 export function takenWhy(relayMessage: string): string {
   const like = /looks too much like '(.+)', a name taken on this relay/.exec(relayMessage)?.[1];
-  return like === undefined ? 'is taken' : `looks too much like '${sanitize(like)}', taken`;
+  return like === undefined ? TAKEN : `looks too much like '${sanitize(like)}', taken`;
 }

@@ -133,7 +133,7 @@ async function register(
   try {
     // A relay on the LAN answers our QUERY at once: no need to wait long for one. A
     // refused or unresolvable address is said within a second (connect.ts).
-    await connectRelay(ctx, client, { waitMs, discoverMs: INIT_DISCOVERY_MS });
+    await connectRelay(ctx, client, { waitMs, discoverMs: INIT_DISCOVERY_MS, claiming: true });
   } catch (err) {
     // None heard: why, in the core's words (the UDP port, a firewall), as a note.
     if (isNatterError(err, 'E_NO_RELAY'))

@@ -59,6 +59,13 @@ export function addRenameCommand(program: Command, withContext: WithContext): vo
             `no identity in profile ${ctx.paths.dir}: run natter init --name NAME first`,
           );
         }
+        // Already so (the same spelling): nothing to claim, and nothing to say was renamed.
+        const current = (await readConfig(ctx.paths)).pseudonym;
+        if (current === name) {
+          if (opts.json) ctx.out(safeJson({ from: current, to: name, relay: null }));
+          else ctx.out(`you are already ${sanitize(name)}`);
+          return;
+        }
         await refuseBesideRunning(
           ctx,
           'rename',
@@ -95,7 +102,7 @@ export async function claimName(ctx: CliContext, name: string, waitMs: number): 
     client.on('connection:state', (e) => {
       if (e.relay) address = e.relay.address;
     });
-    await connectRelay(ctx, client, { waitMs, discoverMs: INIT_DISCOVERY_MS });
+    await connectRelay(ctx, client, { waitMs, discoverMs: INIT_DISCOVERY_MS, claiming: true });
     await updateConfig(ctx.paths, (c) => {
       c.pseudonym = name;
     });

@@ -149,6 +149,14 @@ describe('cli: the profile settings', () => {
       assert.match((await as('c', ['inbox'])).stderr, /no new messages/);
     });
 
+    it('says so, and changes nothing, when the new name is the one already held', async () => {
+      assert.equal((await as('a', ['init', '--name', 'carol'])).code, 0);
+      const same = await as('a', ['rename', 'carol']);
+      assert.equal(same.code, 0, same.stderr);
+      assert.equal(same.stdout, 'you are already carol\n');
+      assert.equal((await config('a')).pseudonym, 'carol');
+    });
+
     it('frees no name when the new one is the old in another case', async () => {
       assert.equal((await as('a', ['init', '--name', 'alice'])).code, 0);
       const recased = await as('a', ['rename', 'Alice']);
@@ -206,7 +214,16 @@ describe('cli: the profile settings', () => {
       assert.equal((await as('c', ['init', '--name', 'alice'])).code, 0);
       const stuck = await as('a', ['inbox']);
       assert.equal(stuck.code, 1);
-      assert.match(stuck.stderr, /natter rename NEWNAME \(E_PSEUDONYM_TAKEN\)\n$/);
+      assert.match(
+        stuck.stderr,
+        /the name alice was taken on this relay before this profile registered it: choose another with natter rename NEWNAME \(E_PSEUDONYM_TAKEN\)\n$/,
+      );
+      const send = await as('a', ['send', '--to', 'carol', 'hello']);
+      assert.equal(send.code, 1);
+      assert.match(
+        send.stderr,
+        /before this profile registered it: choose another with natter rename NEWNAME/,
+      );
       const renamed = await as('a', ['rename', 'alice2']);
       assert.equal(renamed.code, 0, renamed.stderr);
       const inbox = await as('a', ['inbox']);
