@@ -15,7 +15,7 @@ import {
   updateConfig,
 } from '../peer/index.js';
 import { ask, type PromptIo } from '../peer/ui/index.js';
-import { isNatterError } from '../util/errors.js';
+import { describeError, isNatterError } from '../util/errors.js';
 import { createIdentity } from './commands/init.js';
 import { FAIL_FAST_MS } from './connect.js';
 import { CliContext, type OpenClientOptions } from './context.js';
@@ -115,7 +115,11 @@ export async function connectOrRename(
         })
         .finally(connecting);
     } catch (err) {
-      if (!isNatterError(err, 'E_PSEUDONYM_TAKEN')) return client;
+      if (!isNatterError(err, 'E_PSEUDONYM_TAKEN')) {
+        // Not reached yet: a new name is saved once the relay takes it, on the screen.
+        saveNameWhenReady(holder.ctx, client);
+        return client;
+      }
       io.output.write(takenNotice(client.me.pseudonym, err.message));
       const name = await askName(io);
       const { typed } = holder.ctx;
@@ -127,14 +131,65 @@ export async function connectOrRename(
       client = await holder.ctx.openClient({ ...options, connect: true, pseudonym: name });
       continue;
     }
-    const paths = holder.ctx.paths;
-    if ((await readConfig(paths)).pseudonym !== client.me.pseudonym) {
-      await updateConfig(paths, (c) => {
-        c.pseudonym = client.me.pseudonym;
-      });
-    }
+    await saveName(holder.ctx, client);
     return client;
   }
+}
+
+/** The relay's refusal of the name a running chat registers (ScreenOptions.nameRefused). */
+export interface NameRefusal {
+  code: string;
+  message: string;
+}
+
+/** The prompt's line after the relay refused `name` while the screen was open. */
+export function refusedNotice(name: string, refusal: NameRefusal): string {
+  if (refusal.code === 'E_PSEUDONYM_TAKEN') return takenNotice(name, refusal.message);
+  return `the relay does not accept the name '${sanitize(name)}' (${sanitize(refusal.message)}); choose another\n`;
+}
+
+/**
+ * A running chat's name was refused by the relay (never registered: the relay was down at
+ * the wizard): asks for another as the wizard does, and claims it for this identity as a
+ * rename would (OpenOptions.pseudonym: the outbox, history and key stay, so what the user
+ * queued goes out from the new name). connectOrRename saves it once a relay took it.
+ */
+export async function nameAgain(
+  holder: { ctx: CliContext },
+  io: PromptIo,
+  options: OpenClientOptions,
+  refusedName: string,
+  refusal: NameRefusal,
+): Promise<NatterClient> {
+  io.output.write(refusedNotice(refusedName, refusal));
+  const name = await askName(io);
+  const { typed } = holder.ctx;
+  await holder.ctx.dispose();
+  holder.ctx = new CliContext(holder.ctx.io, holder.ctx.global);
+  holder.ctx.typed = typed;
+  const client = await holder.ctx.openClient({ ...options, connect: true, pseudonym: name });
+  return connectOrRename(holder, io, options, client);
+}
+
+/** The client's name as the profile's, once a relay accepted it (the first Ready). */
+async function saveName(ctx: CliContext, client: NatterClient): Promise<void> {
+  const paths = ctx.paths;
+  if ((await readConfig(paths)).pseudonym === client.me.pseudonym) return;
+  await updateConfig(paths, (c) => {
+    c.pseudonym = client.me.pseudonym;
+  });
+}
+
+/** saveName at the client's first Ready, for a client claiming a new name not reached yet. */
+function saveNameWhenReady(ctx: CliContext, client: NatterClient): void {
+  const off = client.on('connection:state', (e) => {
+    if (e.state !== 'ready') return;
+    off();
+    // The screen is open: said in natter.log, not over it; the next run claims it again.
+    saveName(ctx, client).catch(async (err: unknown) =>
+      (await ctx.logger()).warn('new name not saved', { code: describeError(err).code }),
+    );
+  });
 }
 
 /**

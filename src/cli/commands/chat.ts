@@ -31,7 +31,13 @@ import {
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { describeError, isNatterError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
-import { connectOrRename, earlyEvents, firstRun } from '../chat-register.js';
+import {
+  connectOrRename,
+  earlyEvents,
+  firstRun,
+  type NameRefusal,
+  nameAgain,
+} from '../chat-register.js';
 import { CliContext } from '../context.js';
 import { CliCode, cliError } from '../errors.js';
 import { exists } from '../io.js';
@@ -99,42 +105,64 @@ async function runChat(
   try {
     const ctx = holder.ctx;
     // An existing profile whose name was taken meanwhile picks another here (chat-register.ts).
-    const client = (await exists(ctx.paths.identity))
+    let client = (await exists(ctx.paths.identity))
       ? await connectOrRename(holder, io, { announce: opts }, await unlock(ctx, io, opts))
       : await firstRun(holder, io, opts);
-    const dir = holder.ctx.paths.dir;
-    const { settings, problems } = await loadSettings(dir, flags);
-    const log = await holder.ctx.logger();
-    for (const p of problems) log.warn('ui settings ignored', { problem: p });
-    const stateFile = new StateFile(join(dir, 'ui-state.json'), log);
-    const term = await openTerminal({
-      tmux: Boolean(base.io.env.TMUX),
-      guessPastes: guessesPastes(base.io.env.TERM ?? ''),
-      ...(base.io.env.COLORTERM === undefined ? {} : { colorTerm: base.io.env.COLORTERM }),
-    });
-    const app = new ChatApp(client, term, {
-      settings,
-      localFiles: localFiles(),
-      logger: log,
-      saved: await stateFile.load(),
-      // The client connected before the screen existed: what it reported.
-      ...earlyEvents(client),
-      save: (s) => stateFile.save(s),
-      // What the core announces: --status, or the status chosen last time (chosen-status.ts).
-      initialStatus: client.ownStatus(),
-    });
-    try {
-      await app.start();
-      if (problems[0] !== undefined) app.notice(`${problems[0]} (see natter chat --help)`, 'warn');
-      void base.io.stopSignal().then(() => app.quit());
-      await app.done;
-    } finally {
-      term.destroy();
-      await stateFile.flush();
+    // The relay refused the name while the screen was open (it was down at the first run's
+    // wizard): the screen closes, the wizard's prompt asks for another, the screen opens again.
+    for (;;) {
+      const refused = await runScreen(base, holder, client, flags);
+      if (refused === null) return;
+      client = await nameAgain(holder, io, { announce: opts }, client.me.pseudonym, refused);
     }
   } finally {
     await holder.ctx.dispose();
   }
+}
+
+/** One screen over `client`, until quit (null) or the relay refused its name. */
+async function runScreen(
+  base: CliContext,
+  holder: { ctx: CliContext },
+  client: NatterClient,
+  flags: Record<string, unknown>,
+): Promise<NameRefusal | null> {
+  const dir = holder.ctx.paths.dir;
+  const { settings, problems } = await loadSettings(dir, flags);
+  const log = await holder.ctx.logger();
+  for (const p of problems) log.warn('ui settings ignored', { problem: p });
+  const stateFile = new StateFile(join(dir, 'ui-state.json'), log);
+  const term = await openTerminal({
+    tmux: Boolean(base.io.env.TMUX),
+    guessPastes: guessesPastes(base.io.env.TERM ?? ''),
+    ...(base.io.env.COLORTERM === undefined ? {} : { colorTerm: base.io.env.COLORTERM }),
+  });
+  let refused: NameRefusal | null = null;
+  const app: ChatApp = new ChatApp(client, term, {
+    settings,
+    localFiles: localFiles(),
+    logger: log,
+    saved: await stateFile.load(),
+    // The client connected before the screen existed: what it reported.
+    ...earlyEvents(client),
+    save: (s) => stateFile.save(s),
+    // What the core announces: --status, or the status chosen last time (chosen-status.ts).
+    initialStatus: client.ownStatus(),
+    nameRefused: (r) => {
+      refused = r;
+      void app.quit();
+    },
+  });
+  try {
+    await app.start();
+    if (problems[0] !== undefined) app.notice(`${problems[0]} (see natter chat --help)`, 'warn');
+    void base.io.stopSignal().then(() => app.quit());
+    await app.done;
+  } finally {
+    term.destroy();
+    await stateFile.flush();
+  }
+  return refused;
 }
 
 /** Opens the profile's client, asking for the passphrase of a sealed key file. */

@@ -34,6 +34,12 @@ export interface ScreenOptions {
   save?: (state: SavedState) => void;
   /** The local file system, for /send: Tab completes paths, `~` is the home folder. */
   localFiles?: LocalFiles;
+  /**
+   * The relay refused the name this profile registers (NAME_REFUSALS, connector.ts: taken,
+   * or not a name it accepts), once per screen: the caller asks for another and carries on
+   * (`natter chat`: chat-register.ts nameAgain). Default: the refusal is only said.
+   */
+  nameRefused?: (refusal: { code: string; message: string }) => void;
 }
 
 /** What the screen itself (app.ts) does for its parts. */
@@ -96,6 +102,7 @@ export function assembleScreen(
       clock,
       changed: render,
       notice: (text, kind, sticky) => host.notice(text, kind, sticky),
+      ...(options.nameRefused === undefined ? {} : { nameRefused: options.nameRefused }),
     }),
     render,
     notice: (text, kind) => host.notice(text, kind),

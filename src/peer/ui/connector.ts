@@ -24,6 +24,13 @@ const OTHER_RELAY_CODES: ReadonlySet<string> = new Set([
   'E_RELAY_ID_MISMATCH',
 ]);
 
+/**
+ * The relay's refusals of the name a Register claims (relay/handlers/auth.ts): no retry
+ * helps, another name does (a QA trial's first run, relay down at the wizard, sat at
+ * "relay closed" with its messages pending until restarted).
+ */
+export const NAME_REFUSALS: ReadonlySet<string> = new Set(['E_PSEUDONYM_TAKEN', 'E_BAD_PSEUDONYM']);
+
 /** No relay was taken: said on screen and in the status bar until one is (notFound). */
 const NOT_FOUND_CODES: ReadonlySet<string> = new Set(['E_NO_RELAY', 'E_SEVERAL_RELAYS']);
 
@@ -42,8 +49,13 @@ export class Connector {
       clock: Clock;
       changed: () => void;
       notice: (text: string, kind: NoteKind, sticky?: boolean) => void;
+      /** ScreenOptions.nameRefused. */
+      nameRefused?: (refusal: { code: string; message: string }) => void;
     },
   ) {}
+
+  /** The name was refused and the caller told (once: the event and connect()'s rejection both say it). */
+  private nameTold = false;
 
   connect(): void {
     this.attempt(() => this.o.core.connect({ timeoutMs: CONNECT_TIMEOUT_MS }));
@@ -61,6 +73,17 @@ export class Connector {
    */
   gaveUp(e: { code: string; message: string }): void {
     const { state } = this.o;
+    if (NAME_REFUSALS.has(e.code) && this.o.nameRefused !== undefined) {
+      if (this.nameTold) return;
+      this.nameTold = true;
+      this.o.notice(
+        `the relay refused the name ${state.me.pseudonym}: choose another`,
+        'error',
+        true,
+      );
+      this.o.nameRefused({ code: e.code, message: e.message });
+      return;
+    }
     if (!OTHER_RELAY_CODES.has(e.code)) {
       this.o.notice(`${e.message} (${e.code})`, 'error', true);
       return;
@@ -120,7 +143,7 @@ export class Connector {
       log.warn('connect failed', { code });
       if (code === 'E_NO_RELAY') this.waitingForRelay = true;
       // Said by gaveUp(), from the core's 'error' event.
-      if (OTHER_RELAY_CODES.has(code)) this.gaveUp({ code, message });
+      if (OTHER_RELAY_CODES.has(code) || NAME_REFUSALS.has(code)) this.gaveUp({ code, message });
       else if (NOT_FOUND_CODES.has(code)) this.notFound(code, message);
       else if (code === 'E_RELAY_TIMEOUT')
         this.o.notice('relay not reachable yet; still trying', 'warn');

@@ -65,6 +65,8 @@ export async function start(
     colorTerm?: string;
     /** What the relay said of its mail store before the screen opened. */
     store?: ChatAppOptions['store'];
+    /** The caller that asks for another name when the relay refuses this one. */
+    nameRefused?: ChatAppOptions['nameRefused'];
   } = {},
 ): Promise<Harness> {
   const input = new PassThrough() as FakeTty;
@@ -98,6 +100,7 @@ export async function start(
     ...(options.localFiles === undefined ? {} : { localFiles: options.localFiles }),
     ...(options.saved === undefined ? {} : { saved: options.saved }),
     ...(options.store === undefined ? {} : { store: options.store }),
+    ...(options.nameRefused === undefined ? {} : { nameRefused: options.nameRefused }),
   });
   const settle = async () => {
     await tick();
