@@ -16,6 +16,7 @@ import { type ClientComponents, openComponents } from './components.js';
 import { directConversation } from './conversations/ids.js';
 import { PeerCode, peerError } from './errors.js';
 import type { ContactInfo, OutgoingState, PeerEvents } from './events.js';
+import { registeredAnywhere } from './link/pinning.js';
 import { composeText } from './messaging/compose.js';
 import { pick } from './pick.js';
 import { takeUpChosenStatus } from './presence/chosen-status.js';
@@ -99,6 +100,14 @@ export class NatterClient extends ClientBlocks {
    */
   discoverRelay(timeoutMs: number): Promise<DiscoveredRelay | undefined> {
     return this.c.link.discover(timeoutMs);
+  }
+
+  /**
+   * Whether a relay ever accepted a Register from this profile: false for a profile made
+   * with no relay (`natter rename` then frees no old name: no relay held it).
+   */
+  registeredAnywhere(): Promise<boolean> {
+    return registeredAnywhere(this.c.store);
   }
 
   on: PeerEvents['on'] = (name, listener) => this.c.events.on(name, listener);

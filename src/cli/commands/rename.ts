@@ -36,6 +36,8 @@ export interface Renamed {
   to: string;
   /** The relay that accepted it; null when no relay has heard of this profile yet. */
   relay: string | null;
+  /** No relay ever held `from` (taken before this profile registered it): none freed it. */
+  freedNothing?: true;
 }
 
 export function addRenameCommand(program: Command, withContext: WithContext): void {
@@ -73,12 +75,13 @@ export function addRenameCommand(program: Command, withContext: WithContext): vo
           { stepsAside: true },
         );
         const r = await claimName(ctx, name, opts.wait);
-        if (opts.json) ctx.out(safeJson(r));
+        const { freedNothing, ...renamed } = r;
+        if (opts.json) ctx.out(safeJson(renamed));
         else
           ctx.out(
             r.relay === null
               ? `renamed to ${sanitize(r.to)}; no relay has your name yet: it is registered the first time you connect`
-              : `renamed to ${sanitize(r.to)} on relay ${r.relay}${freed(r.from, r.to) ? `; '${sanitize(r.from!)}' is free again` : ''}`,
+              : `renamed to ${sanitize(r.to)} on relay ${r.relay}${!freedNothing && freed(r.from, r.to) ? `; '${sanitize(r.from!)}' is free again` : ''}`,
           );
       }),
     );
@@ -94,9 +97,12 @@ export async function claimName(ctx: CliContext, name: string, waitMs: number): 
   // No relay id pinned: no relay was ever asked for a name (the pin comes before any Register).
   const reachedRelay = pinnedRelayId(before, before.relay) !== undefined;
   let address: string | null = null;
+  let held = false;
   const keep = `your name stays '${sanitize(from ?? '')}'`;
   try {
     const client = await ctx.openClient({ connect: true, pseudonym: name });
+    // A name no relay ever took (init with no relay, taken meanwhile) is not freed by this.
+    held = await client.registeredAnywhere();
     const configured = await ctx.configuredRelay();
     address = configured === undefined ? null : formatRelayAddress(configured);
     client.on('connection:state', (e) => {
@@ -107,7 +113,7 @@ export async function claimName(ctx: CliContext, name: string, waitMs: number): 
       c.pseudonym = name;
     });
     await client.logout();
-    return { from, to: name, relay: address };
+    return { from, to: name, relay: address, ...(held ? {} : { freedNothing: true }) };
   } catch (err) {
     const offline =
       isNatterError(err, 'E_NO_RELAY') ||

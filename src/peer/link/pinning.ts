@@ -60,6 +60,11 @@ export async function nameClaimed(
   pseudonym: string,
 ): Promise<boolean> {
   if (saved !== pseudonym) return false;
+  return registeredAnywhere(store);
+}
+
+/** Whether any relay ever accepted a Register from this profile (its saved name is held there). */
+export async function registeredAnywhere(store: PeerStore): Promise<boolean> {
   for await (const _ of store.scan(REGISTERED, { limit: 1 })) return true;
   return false;
 }

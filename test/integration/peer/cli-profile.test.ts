@@ -226,6 +226,11 @@ describe('cli: the profile settings', () => {
       );
       const renamed = await as('a', ['rename', 'alice2']);
       assert.equal(renamed.code, 0, renamed.stderr);
+      assert.match(
+        renamed.stdout,
+        /^renamed to alice2 on relay \S+\n$/,
+        'alice was never ours to free',
+      );
       const inbox = await as('a', ['inbox']);
       assert.equal(inbox.code, 0, inbox.stderr);
       assert.equal((await as('c', ['send', '--to', 'alice2', 'found you'])).code, 0);
