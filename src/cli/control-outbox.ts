@@ -30,6 +30,11 @@ export interface OutboxView {
 export interface OutboxCancelled {
   messages: string[];
   files: string[];
+  /**
+   * Of `files`, the uploads that were whole on the relay already: withdrawn (the relay
+   * deletes the file; a recipient who fetched it keeps their copy). Absent when none.
+   */
+  withdrawn?: string[];
 }
 
 export interface OutboxControlOps {
@@ -44,6 +49,18 @@ export const MIN_ID_PREFIX_DIGITS = 4;
 /** An upload that has not put every chunk on the relay yet. */
 const unfinished = (t: TransferInfo) =>
   t.direction === 'upload' && (t.state === 'waiting' || t.state === 'running');
+
+/**
+ * An upload whole on the relay that someone may still fetch, which its sender can take back
+ * by id (a QA trial: on a LAN an upload is whole within a second, and `outbox cancel` then
+ * said E_NOT_QUEUED). Not `--all`: that empties the outbox, and these are no longer in it.
+ * A 1:1 offer its recipient answered is over (the relay freed it); a group's answers never
+ * say whether every member has it, so a group's stays withdrawable.
+ */
+export const withdrawable = (t: TransferInfo) =>
+  t.direction === 'upload' &&
+  t.state === 'done' &&
+  (t.peer.startsWith('#') || t.replies.length === 0);
 
 export async function outboxView(client: OutboxControlTarget): Promise<OutboxView> {
   const groups = (await client.groups()).map((g): [string, string] => [g.conversation, g.name]);
@@ -62,13 +79,15 @@ export async function outboxCancel(
   const messages = client.queued();
   const files = client.transfers().filter(unfinished);
   let chosen: { messages: QueuedMessage[]; files: TransferInfo[] } = { messages, files };
-  if (!request.all) chosen = find(messages, files, request.ref ?? '');
+  if (!request.all) chosen = find(messages, files, request.ref ?? '', client.transfers());
   const done: OutboxCancelled = { messages: [], files: [] };
   for (const m of chosen.messages)
     if (await client.cancelQueued(m.msgId)) done.messages.push(m.msgId);
   for (const t of chosen.files) {
+    // The core drops a whole upload as it does one under way (transfers.ts cancel).
     await client.cancelTransfer(t.id);
     done.files.push(t.id);
+    if (t.state === 'done') done.withdrawn = [...(done.withdrawn ?? []), t.id];
   }
   return done;
 }
@@ -76,9 +95,11 @@ export async function outboxCancel(
 /** The one entry whose id starts with `prefix`: E_NOT_QUEUED, or bad usage if ambiguous. */
 function find(
   messages: QueuedMessage[],
-  files: TransferInfo[],
+  unfinishedFiles: TransferInfo[],
   prefix: string,
+  all: TransferInfo[],
 ): { messages: QueuedMessage[]; files: TransferInfo[] } {
+  const files = [...unfinishedFiles, ...all.filter(withdrawable)];
   const p = prefix.toLowerCase();
   if (!/^[0-9a-f]+$/.test(p) || p.length < MIN_ID_PREFIX_DIGITS)
     throw new UsageError(
@@ -87,6 +108,13 @@ function find(
   const m = messages.filter((x) => x.msgId.startsWith(p));
   const f = files.filter((x) => x.id.startsWith(p));
   const found = m.length + f.length;
+  // A whole 1:1 upload its recipient answered: say so, not that nothing had that id.
+  const over = all.find((x) => x.id.startsWith(p) && x.direction === 'upload');
+  if (found === 0 && over?.state === 'done')
+    throw cliError(
+      CliCode.NotQueued,
+      `outbox cancel: ${p}: ${sanitize(over.peer)} has fetched or declined ${sanitize(over.name)} already; nothing is left to take back`,
+    );
   if (found === 0)
     throw cliError(
       CliCode.NotQueued,

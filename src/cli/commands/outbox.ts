@@ -88,6 +88,11 @@ export function addOutboxCommands(program: Command, withContext: WithContext): v
           if (done.files.length > 0)
             parts.push(`${done.files.length} file(s): ${done.files.map(short).join(' ')}`);
           ctx.out(`cancelled ${parts.join('; ')}`);
+          // A whole upload taken back: what that means for those who have it, in words.
+          if ((done.withdrawn?.length ?? 0) > 0)
+            ctx.err(
+              `natter: withdrew ${done.withdrawn?.map(short).join(' ')}: the relay deletes the file and its recipients see it cancelled by the sender; anyone who fetched it already keeps their copy`,
+            );
         }
         // A running client tells the relay itself (now, or when its link is back).
         if (!running && done.files.length > 0)
