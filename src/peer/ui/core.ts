@@ -116,6 +116,8 @@ export interface ChatCore {
   /** Starts downloading an offer (into `dir`, else the download folder). */
   acceptFile(ref: string, options?: { dir?: string }): Promise<TransferInfo>;
   declineFile(ref: string): Promise<void>;
+  /** Takes back a send of mine: stops its upload, or has the relay delete it; recipients told. */
+  cancelTransfer(ref: string): Promise<void>;
   /** Uploads and downloads in progress or waiting to resume. */
   transfers(): TransferInfo[];
   /** Answers to my uploads no UI took yet, each once (shown at start; a shown event takes its own). */

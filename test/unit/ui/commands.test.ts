@@ -144,6 +144,7 @@ describe('ui commands: one table for help, completion and dispatch', () => {
       '/send',
       '/accept',
       '/decline',
+      '/cancel',
       '/files',
       '/search',
       '/open',

@@ -515,6 +515,10 @@ export class FakeCore implements ChatCore {
     return this.files.decline(ref);
   }
 
+  cancelTransfer(ref: string): Promise<void> {
+    return this.files.cancel(ref);
+  }
+
   transfers(): TransferInfo[] {
     return this.files.running();
   }

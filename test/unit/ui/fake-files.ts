@@ -12,7 +12,7 @@ export class FakeFiles {
   readonly transfers = new Map<string, TransferInfo>();
   /** Every sendFile asked for. */
   readonly sends: { target: FileTarget; paths: string[] }[] = [];
-  /** Every accept and decline asked for, as 'accept ID' / 'decline ID'. */
+  /** Every accept, decline and cancel asked for, as 'accept ID' / 'decline ID' / 'cancel ID'. */
   readonly calls: string[] = [];
   /** What the next send fails with (then cleared): the relay unreachable, say. */
   sendFailure: Error | null = null;
@@ -82,6 +82,15 @@ export class FakeFiles {
       etaMs: null,
       ...(o.files > 0 ? { files: o.files } : {}),
     });
+    this.core.emit('transfer:finished', { ...t });
+  }
+
+  /** My send taken back (a prefix), as the core does: cancelled, announced. */
+  async cancel(ref: string): Promise<void> {
+    const t = [...this.transfers.values()].find((x) => x.id.startsWith(ref));
+    if (t === undefined) throw new NatterError('E_UNKNOWN_TRANSFER', `cancel: no transfer ${ref}`);
+    this.calls.push(`cancel ${t.id}`);
+    Object.assign(t, { state: 'cancelled', etaMs: null });
     this.core.emit('transfer:finished', { ...t });
   }
 

@@ -23,7 +23,7 @@ export const accept: SlashCommand<'accept'> = {
 };
 
 /** An ID as typed: hex digits, at least 4 (the core's minimum). */
-export function checkRef<K extends 'accept' | 'decline'>(
+export function checkRef<K extends 'accept' | 'decline' | 'cancel'>(
   kind: K,
   ref: string,
 ): { kind: K; ref: string } | null {

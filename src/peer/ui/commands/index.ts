@@ -7,6 +7,7 @@
 import { accept } from './accept.js';
 import { acceptRelayKey } from './accept-relay-key.js';
 import { block, unblock } from './block.js';
+import { cancel } from './cancel.js';
 import { close } from './close.js';
 import { decline } from './decline.js';
 import { deleteHistory } from './delete-history.js';
@@ -66,6 +67,7 @@ export const COMMANDS: CommandTable = {
   send,
   accept,
   decline,
+  cancel,
   files,
   search,
   open,

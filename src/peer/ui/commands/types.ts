@@ -48,6 +48,8 @@ export interface CommandArgs {
   /** `ref`: an offer's id prefix; none: the newest offer waiting in the open conversation. */
   accept: { ref?: string };
   decline: { ref?: string };
+  /** `ref`: a send's id prefix; none: my newest send in the open conversation. */
+  cancel: { ref?: string };
   files: NoArgs;
   'accept-relay-key': NoArgs;
   help: NoArgs;
