@@ -67,6 +67,11 @@ export interface OutgoingRecord {
    * left_out), by user id and name then; absent when nobody was.
    */
   leftOut?: { userId: string; name: string }[];
+  /**
+   * The link was lost before the relay accepted the first FilePut: the offer is posted once
+   * a resumed put is accepted (first-put.ts). Absent once posted.
+   */
+  offerPending?: true;
 }
 
 /** A recipient's answer to one of my offers: who (user id hex, their name), what, when. */

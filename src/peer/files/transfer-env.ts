@@ -9,6 +9,7 @@ import type { ReplyTo, RequestBody, Requests } from '../link/requests.js';
 import type { PeerStore } from '../store.js';
 import type { TransferBook } from './book.js';
 import type { Download, DownloadDeps } from './downloads.js';
+import { type OfferPostDeps, postAccepted } from './first-put.js';
 import { incomingOps, outgoingOps } from './records.js';
 import type { Upload, UploadDeps } from './uploads.js';
 
@@ -20,6 +21,8 @@ export interface TransferEnvDeps {
   clock: Clock;
   /** Told of every change to a transfer: it updates the progress and tells the UI. */
   book: Pick<TransferBook, 'changed'>;
+  /** Posts a queued send's offer once the relay accepted its put (first-put.ts). */
+  poster: OfferPostDeps['poster'];
 }
 
 export class TransferEnv {
@@ -55,6 +58,7 @@ export class TransferEnv {
         this.d.book.changed(u);
       },
       later: (fn: () => void, ms: number) => this.later(fn, ms),
+      offerAccepted: (record, reply) => postAccepted(this.d, record, reply),
     };
   }
 

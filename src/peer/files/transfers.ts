@@ -18,6 +18,7 @@ import type { FileTarget, OfferInfo, TransferInfo } from './api.js';
 import { TransferBook } from './book.js';
 import { type CancelIn, FileCancels, refuseCancelled } from './cancels.js';
 import { Download } from './downloads.js';
+import { firstPut, postAccepted } from './first-put.js';
 import type { TransfersLoaded } from './loaded.js';
 import { buildOutgoing, chunkBytesOf, type OfferPoster } from './offer-build.js';
 import { checkOfferEntries } from './offer-entries.js';
@@ -30,7 +31,7 @@ import { type FileSettings, mergeSettings, settingsOps } from './settings.js';
 import { planStream } from './stream-source.js';
 import { TransferEnv } from './transfer-env.js';
 import { putRefusal, TransferCode, transferError } from './transfer-errors.js';
-import { putBody, Upload } from './uploads.js';
+import { Upload } from './uploads.js';
 
 export { loadTransfers, type TransfersLoaded } from './loaded.js';
 export type { OfferPoster, ResolvedTarget } from './offer-build.js';
@@ -143,15 +144,23 @@ export class FileTransfers implements OfferSink {
     }
     this.checkRelayServesFiles('send file');
     const dest = await this.d.poster.resolve(target);
-    const { offer, record } = await buildOutgoing(plan, chunkBytes, dest, this.d.clock.now());
+    const { record } = await buildOutgoing(plan, chunkBytes, dest, this.d.clock.now());
     const upload = new Upload(record, this.env.uploadDeps());
-    const reply = await this.d.requests.request('file-put', putBody(record));
+    const reply = await firstPut(this.d.requests, record);
+    if (reply === null) return this.queue(upload);
     if (reply.code !== '') throw putRefusal(plan, dest.peer, reply);
-    Object.assign(record, this.d.poster.leftOut(dest, reply.leftOut));
-    await this.d.store.write(outgoingOps(record));
-    await this.d.poster.post(dest, offer, record.createdAtMs);
+    await postAccepted(this.d, record, reply);
     this.book.addUpload(upload);
     upload.started(Number(reply.haveChunks));
+    return this.book.info(upload);
+  }
+
+  /** The link went before the relay took the put: the send waits for it (first-put.ts). */
+  private async queue(upload: Upload): Promise<TransferInfo> {
+    upload.record.offerPending = true;
+    await this.d.store.write(outgoingOps(upload.record));
+    this.book.addUpload(upload);
+    void upload.resume(); // the link may be back already: onReady has passed it by
     return this.book.info(upload);
   }
 
@@ -251,8 +260,9 @@ export class FileTransfers implements OfferSink {
       outcome: 'cancelled',
     });
     await t.stop();
-    // Its recipients are told too, in the same write (cancels.ts).
-    const tell = this.d.poster.cancelOps(t.record, this.d.clock.now());
+    // Its recipients are told too, in the same write (cancels.ts), if they had the offer.
+    const pending = t.record.offerPending === true;
+    const tell = pending ? [] : this.d.poster.cancelOps(t.record, this.d.clock.now());
     await this.d.store.write([...outgoingOps(t.record), ...tell]);
     this.d.poster.kick();
     this.book.changed(t);

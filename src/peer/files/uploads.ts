@@ -61,6 +61,8 @@ export interface UploadDeps {
   changed(upload: Upload, persist: boolean): void;
   /** Retry later (a Clock timer owned by the service). */
   later(fn: () => void, ms: number): void;
+  /** The relay accepted the put of a send whose offer waits for that (first-put.ts). */
+  offerAccepted(record: OutgoingRecord, reply: ReplyTo<'file-put'>): Promise<void>;
 }
 
 export function recipientsOf(record: OutgoingRecord): FileRecipients {
@@ -137,6 +139,7 @@ export class Upload {
         return;
       }
       await this.source().checkUnchanged();
+      if (this.record.offerPending === true) await this.d.offerAccepted(this.record, reply);
       this.acked(Number(reply.haveChunks));
       this.next = this.record.ackedChunks;
     } catch (err) {

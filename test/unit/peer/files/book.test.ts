@@ -150,6 +150,7 @@ describe('files: progress events', () => {
         },
         changed: () => undefined,
         later: () => undefined,
+        offerAccepted: async () => undefined,
       },
     );
     for (const t of [later, offered, mine]) {

@@ -154,6 +154,7 @@ async function uploader(data: Uint8Array) {
       if (persist) stored.push(record.ackedChunks);
     },
     later: () => undefined,
+    offerAccepted: async () => undefined,
   });
   return { up, record, sent, path, dir, offer, stored };
 }

@@ -27,6 +27,7 @@ function env() {
     },
     clock,
     book: { changed: (t) => told.push(t) },
+    poster: { leftOut: () => ({}), post: async () => undefined },
   });
   return { e, clock, kv, store, told, asked };
 }
