@@ -1,11 +1,11 @@
 /**
  * /send PATH... (issue 12): offers files or folders in the open conversation, a person
  * or a group, and uploads them; the status bar shows the upload, and a line in the
- * conversation says when it is on the relay (file-events.ts). Paths as a shell takes them: `~`, and a
- * backslash before a space; Tab completes them from the local file system.
+ * conversation says when it is on the relay (file-events.ts). Paths as a shell takes them: `~`, a
+ * backslash before a space, '…' and "…" (path-completion.ts splitWords); Tab completes them from the local file system.
  */
 import { fileLabel, leftOutWords } from '../file-words.js';
-import { splitPaths } from '../path-completion.js';
+import { splitWords } from '../path-completion.js';
 import { labelOf } from '../state.js';
 import { sanitize } from '../text.js';
 import type { SlashCommand } from './types.js';
@@ -17,8 +17,9 @@ export const send: SlashCommand<'send'> = {
   summary: 'send files or folders here (Tab completes paths)',
   completes: 'path',
   parse: ({ text }) => {
-    const paths = splitPaths(text);
-    return paths.length === 0 ? null : { kind: 'send', paths };
+    // An unclosed quote is a usage error: guessing where the path ends could send another file.
+    const { words: paths, open } = splitWords(text);
+    return paths.length === 0 || open || paths.includes('') ? null : { kind: 'send', paths };
   },
   async run(cmd, host) {
     const conv = host.state.active();
