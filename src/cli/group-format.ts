@@ -55,6 +55,7 @@ export function groupInsteadHint(
 }
 
 function roleText(g: GroupInfo): string {
+  if (g.hidden) return 'not a member (put in by someone you block)';
   return g.myRole === null ? 'not a member' : g.myRole;
 }
 
@@ -100,6 +101,7 @@ export function groupObject(g: GroupInfo) {
     name: g.name,
     epoch: g.epoch,
     myRole: g.myRole,
+    ...(g.hidden ? { hidden: true } : {}),
     members: g.members.map((m) => ({
       pseudonym: m.pseudonym,
       userId: m.userId,

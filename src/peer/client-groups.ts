@@ -6,6 +6,7 @@ import { ClientReading } from './client-reading.js';
 import type { ClientComponents } from './components.js';
 import type { ConversationId } from './conversations/ids.js';
 import type { GroupInfo, GroupUpdate } from './events.js';
+import { markHidden } from './groups/adders.js';
 
 export class ClientGroups extends ClientReading {
   protected constructor(c: ClientComponents) {
@@ -61,13 +62,23 @@ export class ClientGroups extends ClientReading {
    * UI has taken yet, oldest first; each is returned exactly once, like takeDamaged():
    * a change that came while another command was connected is still told.
    */
-  takeGroupUpdates(): Promise<GroupUpdate[]> {
-    return this.c.groups.takeUpdates();
+  async takeGroupUpdates(): Promise<GroupUpdate[]> {
+    const out: GroupUpdate[] = [];
+    for (const u of await this.c.groups.takeUpdates())
+      out.push(u.type === 'changed' ? { ...u, group: await this.hiding(u.group, u.addedBy) } : u);
+    return out;
   }
 
-  /** Every group I am in or was in (myRole null), by name. */
+  /** Every group I am in or was in (myRole null), by name; `hidden` set as markHidden says. */
   async groups(): Promise<GroupInfo[]> {
-    return this.c.groups.list();
+    const out: GroupInfo[] = [];
+    for (const g of this.c.groups.list()) out.push(await this.hiding(g));
+    return out;
+  }
+
+  private hiding(g: GroupInfo, addedBy?: string): Promise<GroupInfo> {
+    const me = this.c.me.userId;
+    return markHidden(this.c.store, (id) => this.c.blocks.has(id), me, g, addedBy);
   }
 
   async group(ref: string): Promise<GroupInfo> {

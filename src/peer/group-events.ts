@@ -29,6 +29,11 @@ export interface GroupInfo {
    * name (its log's); absent when never renamed. Peer text, sanitise before display.
    */
   formerNames?: { name: string; by: string }[];
+  /**
+   * Set by groups() and takeGroupUpdates() when a key I block put me in it and I am not
+   * in it (left, or leaving): a UI shows it nowhere; `group list --all` marks it.
+   */
+  hidden?: true;
 }
 
 /** A membership change applied ('group:changed'): `group` is the group after it. */

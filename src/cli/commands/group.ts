@@ -169,13 +169,22 @@ export function addGroupCommands(program: Command, withContext: WithContext): vo
 
   group
     .command('list')
-    .description('your groups: #name, id prefix, members, your role (from the profile)')
+    .description('the groups you are in: #name, id prefix, members, your role (from the profile)')
+    .option('--all', 'also the groups you left or were removed from')
     .option('--json', 'a JSON array of groups with their members')
     .action(
-      withContext(async (ctx, opts: { json?: boolean }) => {
-        const { groups } = await perform(ctx, 'groups.list', {});
+      withContext(async (ctx, opts: { json?: boolean; all?: boolean }) => {
+        const { groups: every } = await perform(ctx, 'groups.list', {});
+        // Left groups only when asked: a trial's `--all-from` left nine, all still listed.
+        const groups = opts.all ? every : every.filter((g) => g.myRole !== null);
+        const left = every.length - groups.length;
         if (opts.json) ctx.out(safeJson(groups.map(groupObject)));
-        else if (groups.length === 0) ctx.out('no groups yet: natter group create NAME');
+        else if (groups.length === 0)
+          ctx.out(
+            left > 0
+              ? `you are in no group (${left} left: natter group list --all)`
+              : 'no groups yet: natter group create NAME',
+          );
         else for (const row of groupRows(groups)) ctx.out(row);
       }),
     );

@@ -6,6 +6,7 @@
 import { toHex } from '../../util/bytes.js';
 import { decodeGroupChangeRecord } from '../../wire/codec.js';
 import type { GroupChange } from '../../wire/types.js';
+import type { GroupInfo } from '../events.js';
 import { type PeerStore, PREFIX } from '../store.js';
 
 /** Whether `change` makes `me` (hex) a member: an add of me, or a create that names me. */
@@ -36,4 +37,39 @@ export async function adderOf(
     else if (ends(change, me)) adder = undefined;
   }
   return adder === me ? undefined : adder;
+}
+
+/**
+ * Who made me a member of `gid` the last time, even if I left or was removed since: a
+ * group I left that a blocked key had put me in is hidden (markHidden).
+ */
+export async function lastAdderOf(
+  store: PeerStore,
+  gid: string,
+  me: string,
+): Promise<string | undefined> {
+  let adder: string | undefined;
+  for await (const [, bytes] of store.scanBytes(`${PREFIX.groupLog}${gid}!`)) {
+    const change = decodeGroupChangeRecord(bytes);
+    if (adds(change, me)) adder = toHex(change.author);
+  }
+  return adder === me ? undefined : adder;
+}
+
+/**
+ * `info` flagged `hidden` when I am not in it (left, or on my way out: `addedBy`) and a
+ * key I block put me in it: a spammer's groups never reach my lists or unread counts
+ * (docs/decisions.md, "Blocked people and left groups out of sight").
+ */
+export async function markHidden(
+  store: PeerStore,
+  blocked: (userId: string) => boolean,
+  me: string,
+  info: GroupInfo,
+  addedBy?: string,
+): Promise<GroupInfo> {
+  if (addedBy !== undefined && blocked(addedBy)) return { ...info, hidden: true };
+  if (info.myRole !== null) return info;
+  const adder = await lastAdderOf(store, info.groupId, me);
+  return adder !== undefined && blocked(adder) ? { ...info, hidden: true } : info;
 }

@@ -38,6 +38,12 @@ export async function discoverConversations(
       });
   }
   for (const g of await core.groups()) {
+    if (g.hidden) {
+      // Put in by a key I block (markHidden): off the list restored from the last run too.
+      state.groups.set(g);
+      state.close(g.conversation, false);
+      continue;
+    }
     const last = (await core.history(g.conversation, 1))[0];
     if (state.closed.hides(g.conversation, last === undefined ? 0 : entryTime(last))) {
       state.groups.set(g);

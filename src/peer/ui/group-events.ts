@@ -72,6 +72,13 @@ export function showGroupUpdate(p: ScreenParts, u: GroupUpdate): void {
     note(p, null, `${labelOf(conv)}: ${text}`, 'error', true);
     return;
   }
+  if (u.group.hidden) {
+    // Put in by a key I block (markHidden): never listed, left without a word.
+    s.groups.set(u.group);
+    if (s.close(u.group.conversation, false)) p.saver.schedule();
+    p.render();
+    return;
+  }
   const conv = s.setGroup(u.group);
   if (u.notice.kind === 'renamed') s.groups.renamed(u.notice.from, conv.id);
   const text = groupNoticeText(u.notice, me);

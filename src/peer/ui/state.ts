@@ -1,7 +1,7 @@
 /**
- * What the chat screen knows, driven by the core's events: conversations and
- * their unread counts, who is online, contacts' trust, the connection, the
- * user's own status. Pure: no I/O, no timers, no blessed; app.ts feeds it.
+ * What the chat screen knows, driven by the core's events: conversations and their unread
+ * counts, who is online, contacts' trust, the connection, the user's own status. Pure: no
+ * I/O, no timers, no blessed; app.ts feeds it.
  */
 import type {
   ConnectionState,
@@ -46,7 +46,7 @@ export interface Conversation {
   mentioned: boolean;
   lastMs: number;
   notes: Note[];
-  /** Messages that were unread when it was last opened: the "new messages" line goes above them. */
+  /** Unread when it was last opened: the "new messages" line goes above them. */
   unreadAtOpen: number;
 }
 
@@ -84,7 +84,7 @@ export class ChatState extends People {
   ownStatusText = '';
   /** The current 'away' was set by the idle timer, not the user. */
   autoAway = false;
-  /** The last /search's hits, in the numbers it showed (for /open N): where, and where in the text. */
+  /** The last /search's hits, numbered as shown (for /open N): where, and where in the text. */
   lastSearch: readonly {
     id: ConversationId;
     name: string;
@@ -128,11 +128,13 @@ export class ChatState extends People {
     return conv;
   }
 
-  /** A group as the core now describes it: its conversation is created or renamed. */
+  /** A group as the core describes it: its conversation created or renamed (unread 0 once left). */
   setGroup(info: GroupInfo): Conversation {
     this.groups.set(info);
     const conv = this.ensure(info.name, info.conversation);
     conv.name = info.name;
+    // Nothing to read in a group I am not in (a trial's left groups kept 9 unread).
+    if (info.myRole === null) Object.assign(conv, { unread: 0, mentioned: false });
     return conv;
   }
 
@@ -151,10 +153,7 @@ export class ChatState extends People {
     conv.mentioned = false;
   }
 
-  /**
-   * Esc on a panel: the conversation under it is on screen again, and what came
-   * meanwhile is read (below a "new messages" line).
-   */
+  /** Esc on a panel: the conversation under it is on screen again, what came meanwhile read. */
   closePanel(): void {
     this.panel = null;
     const conv = this.active();
@@ -167,13 +166,14 @@ export class ChatState extends People {
   /**
    * /close: the conversation leaves the list (its history stays in the store, and
    * a new message brings it back). The next one in the list is shown, else the
-   * previous one, else none. False if there is no such conversation.
+   * previous one, else none. False if there is no such conversation. `remember` false: not
+   * kept as closed (a hidden group, which no message brings back).
    */
-  close(id: string): boolean {
+  close(id: string, remember = true): boolean {
     const at = this.conversations.findIndex((c) => c.id === id);
     if (at === -1) return false;
     const [gone] = this.conversations.splice(at, 1);
-    if (gone !== undefined) this.closed.close(gone.id, gone.lastMs);
+    if (gone !== undefined && remember) this.closed.close(gone.id, gone.lastMs);
     if (this.activeId === id) {
       this.activeId = null;
       const next = this.conversations[at] ?? this.conversations[at - 1];
@@ -220,7 +220,7 @@ export class ChatState extends People {
       m.text,
       conv.kind === 'group' ? `@${this.me.pseudonym}` : this.me.pseudonym,
     );
-    if (!onScreen) {
+    if (!onScreen && this.groups.get(conv.id)?.myRole !== null) {
       conv.unread++;
       if (mention) conv.mentioned = true;
     }

@@ -219,6 +219,7 @@ export function showReceived(
   m: PeerEventMap['message:received'],
   options: { quiet?: boolean } = {},
 ): void {
+  if (p.state.groups.get(m.conversation)?.hidden) return;
   if (options.quiet) {
     countReceived(p, [m]);
     return;

@@ -134,4 +134,42 @@ describe('blocking a key (integration, loopback)', function () {
       ['bob', 'alice'],
     );
   });
+
+  it('flags hidden the groups a blocked key put me in once I am out, and only those', async () => {
+    const { alice, bob, mallory } = await blockedMallory();
+    const left = nextEvent(
+      alice,
+      'group:changed',
+      (e) => e.group.name === 'z3' && e.notice.kind === 'left',
+      10_000,
+    );
+    await mallory.createGroup('z3', ['alice']);
+    await left;
+    const mine = nextEvent(alice, 'group:changed', (e) => e.group.name === 'team');
+    await bob.createGroup('team', ['alice']);
+    await mine;
+    await alice.leaveGroup('team');
+
+    const hidden = (await alice.groups()).map((g) => [g.name, g.myRole, g.hidden === true]);
+    assert.deepEqual(hidden, [
+      ['team', null, false],
+      ['z3', null, true],
+    ]);
+    const updates = (await alice.takeGroupUpdates()).flatMap((u) =>
+      u.type === 'changed' ? [[u.group.name, u.notice.kind, u.group.hidden === true]] : [],
+    );
+    assert.deepEqual(
+      updates.filter((u) => u[0] === 'z3'),
+      [
+        ['z3', 'created', true],
+        ['z3', 'left', true],
+      ],
+      'the UI never lists it, not even while leaving',
+    );
+    assert.ok(updates.some((u) => u[0] === 'team' && u[2] === false));
+
+    await alice.unblock('mallory');
+    const z3 = (await alice.groups()).find((g) => g.name === 'z3');
+    assert.equal(z3?.hidden, undefined, 'unblocked: an ordinary left group again');
+  });
 });

@@ -172,7 +172,7 @@ describe('cli groups against a real relay', function () {
       history.stderr,
       /a group of mine was called that, now #ops: natter history '#ops'/,
     );
-    assert.match((await ok('b', ['group', 'list'])).stdout, /not a member/);
+    assert.match((await ok('b', ['group', 'list', '--all'])).stdout, /not a member/);
     const known = await as('b', ['send', '--group', 'team', 'and now?']);
     assert.equal(errorCode(known), 'E_NOT_GROUP_MEMBER', 'refused before it is sent');
     assert.deepEqual(messages(await ok('c', ['inbox', '--json'])), []);
@@ -251,7 +251,12 @@ describe('cli groups against a real relay', function () {
     await ok('a', ['group', 'rename', 'team', 'ops']);
     // bob has run nothing since: the group and its new name wait for him at the relay.
     assert.equal((await ok('b', ['group', 'leave', 'ops'])).stdout, 'left #ops\n');
-    assert.match((await ok('b', ['group', 'list'])).stdout, /^#ops .*not a member/m);
+    assert.match((await ok('b', ['group', 'list', '--all'])).stdout, /^#ops .*not a member/m);
+    // A left group is listed only when asked (a trial's `--all-from` left nine, all listed).
+    assert.equal(
+      (await ok('b', ['group', 'list'])).stdout,
+      'you are in no group (1 left: natter group list --all)\n',
+    );
   });
 
   it('leaves a group, and promotes and demotes', async () => {
