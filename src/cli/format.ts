@@ -104,7 +104,9 @@ export function formatContact(c: ContactInfo, nameWidth = 0): string {
     (k, i) =>
       `    new key ${i + 1} of ${c.pendingKeys.length}: ${k.fingerprint}  first seen ${clockTime(k.seenAtMs)}`,
   );
-  return [`${padded}  ${c.fingerprint}  ${state}`, ...keys].join('\n');
+  // Blocked said beside the trust: a trial's `contacts` showed a blocked carol as any other.
+  const blocked = c.blocked ? `  blocked (natter unblock ${name})` : '';
+  return [`${padded}  ${c.fingerprint}  ${state}${blocked}`, ...keys].join('\n');
 }
 
 /** A contact's state in words: a key change first, then an old name, then verification. */

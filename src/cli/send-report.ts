@@ -2,6 +2,7 @@
  * What `natter send` prints and how it fails, from the messages' states: the same
  * whether it sent alone or through the running client (issue 13).
  */
+import { type ContactInfo, normalizePseudonym, pseudonymKey } from '../peer/index.js';
 import type { MessageState } from './delivery.js';
 import { CliCode, cliError } from './errors.js';
 import { safeJson, sanitize } from './format.js';
@@ -70,4 +71,21 @@ export function report(
   }
   if (failure !== undefined)
     throw cliError(CliCode.SendFailed, `the relay refused the message: ${failure}`);
+}
+
+/**
+ * Said on stderr when `send --to NAME` writes to someone I blocked: the message goes (a
+ * user may write to them), but their answers are dropped unseen, which a trial's user did
+ * not know. `contacts`: the profile's, with `blocked` set (ContactInfo.blocked).
+ */
+export function blockedNote(
+  target: Target,
+  contacts: readonly Pick<ContactInfo, 'pseudonym' | 'blocked'>[],
+): string | null {
+  if (target.kind !== 'direct') return null;
+  const key = pseudonymKey(normalizePseudonym(target.to));
+  const c = contacts.find((x) => pseudonymKey(x.pseudonym) === key);
+  if (c?.blocked !== true) return null;
+  const who = sanitize(c.pseudonym);
+  return `natter: ${who} is blocked: you will not see replies (natter unblock ${who})`;
 }

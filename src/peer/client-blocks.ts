@@ -36,6 +36,7 @@ export class ClientBlocks extends ClientOnline {
     const { userId, pseudonym } = this.keyOf(name, 'block');
     const changed = await this.c.blocks.block(userId, pseudonym, this.c.clock.now());
     const user = this.c.blocks.list().find((b) => b.userId === userId);
+    if (changed) this.toldBlocked(userId);
     return { user: user ?? userOf(userId, pseudonym, 0), changed };
   }
 
@@ -49,7 +50,16 @@ export class ClientBlocks extends ClientOnline {
     const user =
       this.c.blocks.list().find((b) => b.userId === key.userId) ??
       userOf(key.userId, key.pseudonym, 0);
-    return { user, changed: await this.c.blocks.unblock(user.userId) };
+    const changed = await this.c.blocks.unblock(user.userId);
+    if (changed) this.toldBlocked(user.userId);
+    return { user, changed };
+  }
+
+  /** 'contact:blocked' for each contact with key `userId` (a UI marks them; blocked or not). */
+  private toldBlocked(userId: string): void {
+    const blocked = this.c.blocks.has(userId);
+    for (const c of this.c.contacts.list())
+      if (c.userId === userId) this.c.events.emit('contact:blocked', { ...c, blocked });
   }
 
   /** Every blocked user, by name. */

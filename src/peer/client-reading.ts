@@ -71,7 +71,11 @@ export class ClientReading {
    * each is returned exactly once.
    */
   async takeUnread(): Promise<ReceivedMessage[]> {
-    return (await this.c.history.takeUnread()).map((e) => this.c.groups.received(e));
+    // One from a key blocked since it came is taken and not shown (a trial's counts kept them).
+    const taken = await this.c.history.takeUnread();
+    return taken
+      .filter((e) => !this.c.blocks.has(e.peer.userId))
+      .map((e) => this.c.groups.received(e));
   }
 
   /**
@@ -81,7 +85,10 @@ export class ClientReading {
    * --max`: reading 20,000 waiting to print 100 cost a trial 400 MB).
    */
   async unread(limit?: number): Promise<UnreadMessage[]> {
-    const entries = await this.c.history.unread(limit);
+    const all = await this.c.history.unread(limit);
+    const blocked = all.filter(({ entry }) => this.c.blocks.has(entry.peer.userId));
+    if (blocked.length > 0) await this.c.history.markRead(blocked.map((u) => u.mark));
+    const entries = all.filter(({ entry }) => !this.c.blocks.has(entry.peer.userId));
     return entries.map(({ mark, entry }) => ({
       ...this.c.groups.received(entry),
       unreadMark: mark,

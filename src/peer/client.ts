@@ -177,13 +177,14 @@ export class NatterClient extends ClientBlocks {
     await this.c.groups.caughtUp(GROUP_QUIET_MS, options.timeoutMs ?? 60_000);
   }
 
+  /** Every contact, `blocked` set from the block list. */
   contacts(): ContactInfo[] {
-    return this.c.contacts.list();
+    return this.c.contacts.list().map((c) => ({ ...c, blocked: this.c.blocks.has(c.userId) }));
   }
 
   contact(name: string): ContactInfo | undefined {
     const key = pseudonymKey(normalizePseudonym(name));
-    return this.c.contacts.list().find((c) => pseudonymKey(c.pseudonym) === key);
+    return this.contacts().find((c) => pseudonymKey(c.pseudonym) === key);
   }
 
   /**

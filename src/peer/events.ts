@@ -105,6 +105,8 @@ export interface ContactInfo {
    * written to it goes to them, under this name), listed so a key change under it is seen.
    */
   renamedTo?: string;
+  /** Their key is blocked (blocks.ts): set by contacts() and contact(), and 'contact:blocked'. */
+  blocked?: boolean;
 }
 
 /** Counters since the client was opened. */
@@ -234,6 +236,8 @@ export interface PeerEventMap extends FileEvents {
     pendingKeys: number;
   };
   'contact:trusted': ContactInfo;
+  /** A contact's key was blocked or unblocked (`blocked` says which), here or through the control socket. */
+  'contact:blocked': ContactInfo;
   /**
    * A contact renamed themselves (their own key, signed over the new name): the pin and its
    * verification moved from `from` to `to`; the conversation under the old name is kept.

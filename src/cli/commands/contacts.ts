@@ -18,7 +18,8 @@ export function addContactsCommands(program: Command, withContext: WithContext):
     .action(
       withContext(async (ctx, opts: { json?: boolean }) => {
         const { contacts: list } = await perform(ctx, 'contacts', {});
-        if (opts.json) ctx.out(safeJson(list));
+        // `blocked` always there, false or true, so a script need not know it may be absent.
+        if (opts.json) ctx.out(safeJson(list.map((c) => ({ ...c, blocked: c.blocked === true }))));
         else if (list.length === 0) ctx.out('no contacts yet');
         else for (const line of formatContacts(list)) ctx.out(line);
       }),

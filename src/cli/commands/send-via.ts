@@ -12,7 +12,7 @@ import { CONTROL_TIMEOUT_MS } from '../control-client.js';
 import { CliCode, cliError } from '../errors.js';
 import { OUTBOX_HINT } from '../queued.js';
 import type { Target } from '../send-input.js';
-import { printStates, report } from '../send-report.js';
+import { blockedNote, printStates, report } from '../send-report.js';
 import { callControl, runningClient } from '../via-control.js';
 
 const KEPT = `the running natter client keeps them queued and sends them when it can; ${OUTBOX_HINT}`;
@@ -43,6 +43,9 @@ export async function sendThroughRunning(
   const control = await runningClient(ctx);
   if (control === null) return false;
   try {
+    const { contacts } = await callControl(control, 'contacts', {}, CONTROL_TIMEOUT_MS);
+    const note = blockedNote(target, contacts);
+    if (note !== null) ctx.err(note);
     const sending = callControl(
       control,
       'send',

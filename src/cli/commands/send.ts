@@ -30,7 +30,7 @@ const OTHERS_QUEUED = `earlier messages stay queued and will be sent the next ti
 
 import { knownGroup } from '../group-target.js';
 import { messagesFrom, oneText, type SendInputOptions, sendTarget } from '../send-input.js';
-import { printStates, report } from '../send-report.js';
+import { blockedNote, printStates, report } from '../send-report.js';
 import { tellGroupChanges } from './group.js';
 import { sendThroughRunning } from './send-via.js';
 
@@ -80,6 +80,8 @@ export function addSendCommand(program: Command, withContext: WithContext): void
           }
           const deadline = Date.now() + opts.wait;
           const ids = await queue(client, to, texts);
+          const note = blockedNote(to, client.contacts());
+          if (note !== null) ctx.err(note);
           const out = (line: string) => ctx.out(line);
           // Listening before connecting: the relay answers as soon as the session is ready.
           const answers = new RelayAnswers(client, ids);

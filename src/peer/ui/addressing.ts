@@ -29,6 +29,9 @@ export async function discoverConversations(
 ): Promise<ConversationId | null> {
   const found: { add: () => Conversation; lastMs: number; history: boolean }[] = [];
   for (const c of core.contacts()) {
+    // Blocked while no chat ran (`natter block`): the last run's count of theirs is void.
+    const listed = c.blocked ? state.get(conversationIdOf(c.pseudonym)) : undefined;
+    if (listed !== undefined) Object.assign(listed, { unread: 0, mentioned: false });
     const last = (await core.conversation(c.pseudonym, 1))[0];
     if (last !== undefined && !state.closed.hides(conversationIdOf(c.pseudonym), entryTime(last)))
       found.push({
@@ -108,6 +111,11 @@ export async function say(p: ScreenParts, typed: string): Promise<void> {
   }
   conv.lastMs = p.clock.now();
   await p.conversation.sent();
+  // Sent (a user may write to someone they blocked), and said once why no reply will show.
+  if (conv.kind === 'direct' && p.state.firstWriteToBlocked(conv.name)) {
+    const who = sanitize(conv.name);
+    p.notice(`${who} is blocked: you will not see replies (/unblock ${who})`, 'warn');
+  }
   // Written under a name its contact left: the core filed it under their name now.
   const now = conv.kind === 'direct' ? p.state.contact(conv.name)?.renamedTo : undefined;
   if (now !== undefined) {

@@ -8,6 +8,8 @@ import { nameKey } from './text.js';
 export class People {
   private readonly onlineByUser = new Map<string, OnlinePeer>();
   private readonly contactsByKey = new Map<string, ContactInfo>();
+  /** Blocked names written to in this run, by name key (firstWriteToBlocked). */
+  private readonly toldBlocked = new Set<string>();
 
   constructor(readonly me: { pseudonym: string; fingerprint: string }) {}
 
@@ -75,6 +77,18 @@ export class People {
 
   contact(name: string): ContactInfo | undefined {
     return this.contactsByKey.get(nameKey(name));
+  }
+
+  /** Whether the contact `name`'s key is blocked (ContactInfo.blocked). */
+  isBlocked(name: string): boolean {
+    return this.contact(name)?.blocked === true;
+  }
+
+  /** True the first time only, per blocked name and run: what is said once when writing to them. */
+  firstWriteToBlocked(name: string): boolean {
+    if (!this.isBlocked(name) || this.toldBlocked.has(nameKey(name))) return false;
+    this.toldBlocked.add(nameKey(name));
+    return true;
   }
 
   /** Trust of a name as the sidebar shows it. */

@@ -148,12 +148,16 @@ export function distinctLabelOf(
   return tag === null ? labelOf(conv) : `${labelOf(conv)} (${tag})`;
 }
 
-/** A 1:1 chat: the peer's trust. A group: '!' while a member's key changed, else nothing. */
+/** After a blocked person's name, in place of their trust: their replies are not shown. */
+export const BLOCKED_MARK = { text: '×', style: 'error' } as const;
+
+/** A 1:1 chat: the peer's trust, or '×' if blocked. A group: '!' while a member's key changed. */
 function conversationMark(
   conv: Conversation,
   state: ChatState,
 ): { text: string; style: StyleName } {
-  if (conv.kind === 'direct') return TRUST_MARKS[state.trustOf(conv.name)];
+  if (conv.kind === 'direct')
+    return state.isBlocked(conv.name) ? BLOCKED_MARK : TRUST_MARKS[state.trustOf(conv.name)];
   const changed = state.groups
     .memberNames(conv.id, state.me.pseudonym)
     .some((n) => state.trustOf(n) === 'changed');

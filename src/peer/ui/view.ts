@@ -98,7 +98,10 @@ function paintHeader(grid: Grid, rect: Rect, v: ViewInput): void {
   } else if (conv?.kind === 'group') {
     spans.push(...groupHeader(conv, s));
   } else if (conv) {
-    spans.push({ text: sanitize(conv.name), style: 'title' }, { text: ' ', style: 'default' });
+    spans.push({ text: sanitize(conv.name), style: 'title' });
+    // Their replies are dropped unseen: said where I write to them (a trial saw nothing).
+    if (s.isBlocked(conv.name)) spans.push({ text: ' (blocked)', style: 'error' });
+    spans.push({ text: ' ', style: 'default' });
     const peer = s.onlinePeer(conv.name);
     if (peer) {
       const g = STATUS_GLYPHS[peer.status];

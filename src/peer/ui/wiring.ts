@@ -97,6 +97,14 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
       s.contactUpdate(c);
       p.render();
     }),
+    // A block (here, or `natter block` beside this chat): marked, and nothing of theirs unread.
+    core.on('contact:blocked', (c) => {
+      s.contactUpdate(c);
+      const conv = s.get(conversationIdOf(c.pseudonym));
+      if (c.blocked && conv !== undefined) Object.assign(conv, { unread: 0, mentioned: false });
+      p.saver.schedule();
+      p.render();
+    }),
     core.on('contact:trusted', (c) => {
       s.contactUpdate(c);
       note(

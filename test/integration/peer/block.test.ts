@@ -53,9 +53,10 @@ describe('blocking a key (integration, loopback)', function () {
     assert.deepEqual(shown, ['marker']);
     const texts = (await alice.conversation('mallory')).map((e) => e.text);
     assert.deepEqual(texts, ['hello']);
+    // Her 'hello' from before the block is no longer unread either (a QA trial's counts kept it).
     assert.deepEqual(
       (await alice.unread()).map((m) => m.text),
-      ['hello', 'marker'],
+      ['marker'],
     );
 
     // Away, then back on the same profile: the block holds, the mail waiting is acknowledged.
@@ -171,5 +172,33 @@ describe('blocking a key (integration, loopback)', function () {
     await alice.unblock('mallory');
     const z3 = (await alice.groups()).find((g) => g.name === 'z3');
     assert.equal(z3?.hidden, undefined, 'unblocked: an ordinary left group again');
+  });
+
+  it('says a contact is blocked, tells a UI when it changes, and drops their unread from before', async () => {
+    const relay = await world.relayOn();
+    const alice = await world.client('alice', relay);
+    const carol = await world.client('carol', relay);
+    await Promise.all([alice, carol].map((c) => c.connect()));
+    const got = nextEvent(alice, 'message:received', (m) => m.text === 'unread one');
+    await carol.send('alice', 'unread one');
+    await got;
+    assert.equal(alice.contact('carol')?.blocked, false);
+
+    const told = nextEvent(alice, 'contact:blocked', (c) => c.pseudonym === 'carol');
+    await alice.block('carol');
+    assert.equal((await told).blocked, true);
+    assert.equal(alice.contact('carol')?.blocked, true);
+    assert.deepEqual(
+      alice.contacts().map((c) => [c.pseudonym, c.blocked]),
+      [['carol', true]],
+    );
+    assert.deepEqual(await alice.unread(), [], 'read before the block or not, not shown now');
+    assert.deepEqual(await alice.takeUnread(), []);
+    const texts = (await alice.conversation('carol')).map((e) => e.text);
+    assert.deepEqual(texts, ['unread one'], 'kept in history');
+
+    const lifted = nextEvent(alice, 'contact:blocked', (c) => c.pseudonym === 'carol');
+    await alice.unblock('carol');
+    assert.equal((await lifted).blocked, false);
   });
 });

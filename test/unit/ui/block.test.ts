@@ -6,7 +6,11 @@
 import assert from 'node:assert/strict';
 import { parseInput } from '../../../src/peer/ui/commands/index.js';
 import { contact } from './fake-core.js';
-import { destroyAll, noticeText, start } from './harness.js';
+import { destroyAll, type Harness, noticeText, start } from './harness.js';
+
+/** The sidebar row of the conversation labelled `label`. */
+const row = (h: Harness, label: string) =>
+  h.rows().find((r) => /^\d /.test(r) && r.includes(label)) ?? '';
 
 describe('ui: /block and /unblock', () => {
   afterEach(destroyAll);
@@ -37,5 +41,54 @@ describe('ui: /block and /unblock', () => {
     await h.type('/block nobody\r');
     assert.match(noticeText(h), /nobody is registered as nobody on this relay/);
     assert.deepEqual([...h.core.blockedNames], []);
+  });
+
+  it('marks a blocked person in the list and the header, and clears their unread count', async () => {
+    const h = await start({ setup: (core) => (core.contactList = [contact('carol')]) });
+    h.app.open('bob');
+    await h.settle();
+    h.core.receive('carol', 'one');
+    h.core.receive('carol', 'two');
+    await h.settle();
+    assert.match(row(h, 'carol'), /carol\? +2 │/);
+    await h.type('/block carol\r');
+    assert.match(row(h, 'carol'), /carol× +│/, 'marked, nothing unread');
+    assert.doesNotMatch(h.rows().join('\n'), /unread/);
+    await h.type('/msg carol\r');
+    assert.match(h.rows()[0]!, /│ carol \(blocked\) ○ offline/);
+    await h.type('/unblock carol\r');
+    assert.match(h.rows()[0]!, /│ carol ○ offline/);
+    assert.match(row(h, 'carol'), /carol\?/);
+  });
+
+  it('sends to a blocked person, saying once that their replies will not show', async () => {
+    const h = await start({
+      setup: (core) => (core.contactList = [contact('carol', { blocked: true })]),
+    });
+    await h.type('/msg carol\r');
+    await h.type('still there?\r');
+    assert.deepEqual(
+      h.core.sent.map((m) => m.text),
+      ['still there?'],
+      'sent, not refused',
+    );
+    assert.match(noticeText(h), /carol is blocked: you will not see replies \(\/unblock carol\)/);
+    await h.type('/who\r\x1b');
+    await h.type('again\r');
+    assert.equal(h.core.sent.length, 2);
+    assert.doesNotMatch(noticeText(h), /is blocked/, 'said once');
+  });
+
+  it('clears at start the count a run before the block left for them', async () => {
+    const h = await start({
+      saved: {
+        conversations: [{ id: '@carol', name: 'carol', unread: 3, mentioned: true }],
+        active: null,
+        closed: [],
+      },
+      setup: (core) => (core.contactList = [contact('carol', { blocked: true })]),
+    });
+    assert.equal(h.app.state.totalUnread(), 0);
+    assert.match(row(h, 'carol'), /carol× +│/);
   });
 });

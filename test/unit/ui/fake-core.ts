@@ -439,11 +439,23 @@ export class FakeCore implements ChatCore {
   async block(name: string): Promise<BlockResult> {
     const changed = !this.blockedNames.has(name);
     this.blockedNames.add(name);
+    if (changed) this.toldBlocked(name, true);
     return { user: this.blockedUser(name), changed };
   }
 
   async unblock(name: string): Promise<BlockResult> {
-    return { user: this.blockedUser(name), changed: this.blockedNames.delete(name) };
+    const changed = this.blockedNames.delete(name);
+    if (changed) this.toldBlocked(name, false);
+    return { user: this.blockedUser(name), changed };
+  }
+
+  /** Like the core: the contact's `blocked` set, and 'contact:blocked' said. */
+  toldBlocked(name: string, blocked: boolean): void {
+    const c = this.contact(name);
+    if (c === undefined) return;
+    const now = { ...c, blocked };
+    this.contactList = this.contactList.map((x) => (x === c ? now : x));
+    this.emit('contact:blocked', now);
   }
 
   private blockedUser(name: string): BlockResult['user'] {
