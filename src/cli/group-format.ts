@@ -55,7 +55,10 @@ export function groupInsteadHint(
 }
 
 function roleText(g: GroupInfo): string {
-  if (g.hidden) return 'not a member (put in by someone you block)';
+  if (g.hidden) {
+    const state = g.myRole === null ? 'not a member' : 'leaving';
+    return `${state} (put in by someone you block)`;
+  }
   return g.myRole === null ? 'not a member' : g.myRole;
 }
 

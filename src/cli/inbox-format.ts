@@ -22,6 +22,8 @@ import {
 
 /** A membership change or a refused one: text on stderr, like notices; an object with --json. */
 export function printGroupUpdate(ctx: CliContext, u: GroupUpdate, me: string, json: boolean): void {
+  // A group a blocked key put me in is left without a word (GroupInfo.hidden).
+  if (u.type === 'changed' && u.group.hidden) return;
   if (u.type === 'changed') {
     ctx.err(formatGroupChange(u.group, u.notice, me));
     if (json) ctx.out(groupChangeJson(u.group, u.notice, u.atMs));

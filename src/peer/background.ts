@@ -11,18 +11,37 @@ import type { PeerEvents } from './events.js';
 
 export class BackgroundTasks {
   private closed = false;
+  /** Work a logout waits for (run's `finishFirst`), until it settles. */
+  private readonly kept = new Set<Promise<unknown>>();
 
   constructor(
     private readonly events: PeerEvents,
     private readonly log: Logger,
   ) {}
 
-  run(work: Promise<unknown>): void {
+  /**
+   * `finishFirst`: logout() waits for it (finished()): leaving a group a blocked key put me
+   * in, which a short command (`natter send`) otherwise exited before, leaving it joined.
+   */
+  run(work: Promise<unknown>, options: { finishFirst?: boolean } = {}): void {
+    if (options.finishFirst) {
+      const settled = work.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.kept.add(settled);
+      void settled.then(() => this.kept.delete(settled));
+    }
     work.catch((err: unknown) => {
       const { code, message } = describeError(err);
       this.log.warn('background task failed', { code });
       if (!this.closed) this.events.emit('error', { code, message, fatal: false });
     });
+  }
+
+  /** Settles once the work run with `finishFirst` so far has (it never rejects). */
+  async finished(): Promise<void> {
+    while (this.kept.size > 0) await Promise.all([...this.kept]);
   }
 
   /** From now on failures are only logged: the client is shutting down. */

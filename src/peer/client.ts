@@ -242,6 +242,7 @@ export class NatterClient extends ClientBlocks {
   async logout(): Promise<void> {
     await this.stopPresence();
     await this.c.incoming.idle();
+    await this.c.tasks.finished();
     await this.c.link.logout();
     await this.close();
   }

@@ -4,9 +4,11 @@
  */
 import type { ClientComponents } from './components.js';
 import { directConversation } from './conversations/ids.js';
+import { OwedLeaves } from './groups/owed-leaves.js';
 
 /** The core's reactions to its relay link and to a key change, as one table. */
 export function wire(c: ClientComponents): void {
+  const owed = new OwedLeaves(c.store, c.groups);
   c.link.bind({
     discovery: c.presence,
     onReady: (info) => {
@@ -15,6 +17,7 @@ export function wire(c: ClientComponents): void {
       c.groups.onReady(info.features);
       c.files.onReady(info.features);
       c.presence.onRelayReady();
+      c.tasks.run(owed.run(), { finishFirst: true });
     },
     onOffline: () => {
       c.sender.onOffline();
@@ -38,10 +41,11 @@ export function wire(c: ClientComponents): void {
       'file-chunk-ack': (f) => c.files.onChunkAck(f),
     },
   });
-  // Put in a group by someone I blocked: left at once, by the ordinary leave (blocks.ts).
+  // Put in a group by someone I blocked: left at once, by the ordinary leave (blocks.ts); a
+  // logout waits for it, and a leave that still did not go is owed (owed-leaves.ts).
   c.events.on('group:changed', (e) => {
     if (e.addedBy !== undefined && c.blocks.has(e.addedBy))
-      c.tasks.run(c.groups.leave(e.group.conversation));
+      c.tasks.run(owed.run(), { finishFirst: true });
   });
   c.events.on('contact:renamed', (e) => c.tasks.run(c.outbox.continueCounter(e.from, e.to)));
   c.events.on('contact:key-changed', (e) =>

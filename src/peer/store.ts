@@ -56,6 +56,8 @@ export const PREFIX = {
   groupUpdates: 'v1!gupdate!',
   /** Users I blocked, by user id (blocks.ts): kept here, never told to the relay. */
   blocked: 'v1!blocked!',
+  /** Groups a blocked key put me in, to leave (groups/owed-leaves.ts): written with the change. */
+  owedLeave: 'v1!gquit!',
 } as const;
 
 /** A put of a string stores its UTF-8; a put of bytes stores them as they are. */

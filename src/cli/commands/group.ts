@@ -176,16 +176,12 @@ export function addGroupCommands(program: Command, withContext: WithContext): vo
       withContext(async (ctx, opts: { json?: boolean; all?: boolean }) => {
         const { groups: every } = await perform(ctx, 'groups.list', {});
         // Left groups only when asked: a trial's `--all-from` left nine, all still listed.
-        const groups = opts.all ? every : every.filter((g) => g.myRole !== null);
+        const groups = opts.all ? every : every.filter((g) => g.myRole !== null && !g.hidden);
         const left = every.length - groups.length;
         if (opts.json) ctx.out(safeJson(groups.map(groupObject)));
-        else if (groups.length === 0)
-          ctx.out(
-            left > 0
-              ? `you are in no group (${left} left: natter group list --all)`
-              : 'no groups yet: natter group create NAME',
-          );
-        else for (const row of groupRows(groups)) ctx.out(row);
+        else if (groups.length > 0) for (const row of groupRows(groups)) ctx.out(row);
+        else if (left > 0) ctx.out(`you are in no group (${left} left: natter group list --all)`);
+        else ctx.out('no groups yet: natter group create NAME');
       }),
     );
 
@@ -221,8 +217,14 @@ function withChangeOptions(command: Command): Command {
 export function tellGroupChanges(ctx: CliContext, client: NatterClient): () => Promise<void> {
   const me = client.me.pseudonym;
   const told = new Set<string>();
+  /** Groups a blocked key put me in (GroupInfo.hidden, or the event's addedBy): not told. */
+  const hidden = new Set<string>();
   const tell = (u: GroupUpdate) => {
     const key = updateKey(u);
+    const by = u.type === 'changed' ? u.addedBy : undefined;
+    if (u.type === 'changed' && (u.group.hidden || client.blocked().some((b) => b.userId === by)))
+      hidden.add(u.group.groupId);
+    if (u.type === 'changed' && hidden.has(u.group.groupId)) return;
     if (told.has(key)) return;
     told.add(key);
     if (u.type === 'warning') ctx.io.stderr.write(`${formatGroupWarning(u)}\n`);

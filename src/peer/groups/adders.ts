@@ -57,7 +57,8 @@ export async function lastAdderOf(
 }
 
 /**
- * `info` flagged `hidden` when I am not in it (left, or on my way out: `addedBy`) and a
+ * `info` flagged `hidden` when I am not in it (left, or on my way out: `addedBy`, an owed
+ * leave) and a
  * key I block put me in it: a spammer's groups never reach my lists or unread counts
  * (docs/decisions.md, "Blocked people and left groups out of sight").
  */
@@ -69,7 +70,11 @@ export async function markHidden(
   addedBy?: string,
 ): Promise<GroupInfo> {
   if (addedBy !== undefined && blocked(addedBy)) return { ...info, hidden: true };
-  if (info.myRole !== null) return info;
+  // Joined, but its leave is owed (owed-leaves.ts): a short command exited before it went.
+  if (info.myRole !== null)
+    return (await store.get(PREFIX.owedLeave + info.groupId)) === undefined
+      ? info
+      : { ...info, hidden: true };
   const adder = await lastAdderOf(store, info.groupId, me);
   return adder !== undefined && blocked(adder) ? { ...info, hidden: true } : info;
 }

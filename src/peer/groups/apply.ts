@@ -28,6 +28,7 @@ import type { History } from '../messaging/history.js';
 import { conversationOf } from './book.js';
 import { groupInfo, noticeOf, usersOf } from './info.js';
 import type { MemberNames } from './members.js';
+import { owedLeaveOps } from './owed-leaves.js';
 import type { GroupSender } from './send.js';
 import type { Shares } from './shares.js';
 import type { GroupUpdates } from './updates.js';
@@ -52,6 +53,8 @@ export interface ApplyDeps {
   sender: Pick<GroupSender, 'reseal'>;
   /** The relay link: `ready` false once it went (absent: taken as up). */
   link: { readonly ready?: boolean };
+  /** Whom I block (blocks.ts): a change by them that adds me owes a leave. */
+  blocks?: { has(userId: string): boolean };
   logger: Logger;
 }
 
@@ -131,6 +134,9 @@ export class ChangeApplier {
       ...addedMe(change, current, next, me),
     };
     work.changed.push(changed);
+    // Put in by a key I block: the leave owed is kept with the change (owed-leaves.ts).
+    if (changed.addedBy !== undefined && this.d.blocks?.has(changed.addedBy))
+      work.ops.push(...owedLeaveOps(gid));
     work.ops.push(...this.d.updates.recordOps(gid, change.seq, { type: 'changed', ...changed }));
     // Kept in the group's history too, whichever command applied it (docs/decisions.md, "A
     // group's changes are kept in its history"): the changes announced, those a log read

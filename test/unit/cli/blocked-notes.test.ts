@@ -4,9 +4,16 @@
  * `contacts` marks them, and a send to them says once why no reply will show.
  */
 import assert from 'node:assert/strict';
+import type { CliContext } from '../../../src/cli/context.js';
 import { formatContact } from '../../../src/cli/format.js';
+import { printGroupUpdate } from '../../../src/cli/inbox-format.js';
 import { blockedNote } from '../../../src/cli/send-report.js';
-import type { ContactInfo } from '../../../src/peer/index.js';
+import type {
+  ContactInfo,
+  ConversationId,
+  GroupInfo,
+  GroupUpdate,
+} from '../../../src/peer/index.js';
 
 const carol = (over: Partial<ContactInfo> = {}): ContactInfo => ({
   pseudonym: 'carol',
@@ -41,5 +48,29 @@ describe('cli: blocked people', () => {
       blockedNote({ kind: 'direct', to: evil.pseudonym }, [evil]) ?? '',
       /\u001b/,
     );
+  });
+
+  it('prints nothing of a group a blocked key put me in, and the changes of any other', () => {
+    const lines: string[] = [];
+    const ctx = { err: (l: string) => lines.push(l), out: (l: string) => lines.push(l) };
+    const group: GroupInfo = {
+      conversation: `#${'9d'.repeat(16)}` as ConversationId,
+      groupId: '9d'.repeat(16),
+      name: 'z3',
+      epoch: 1,
+      members: [],
+      myRole: null,
+    };
+    const left = (g: GroupInfo): GroupUpdate => ({
+      type: 'changed',
+      group: g,
+      notice: { kind: 'left', member: 'alice' },
+      seq: 1,
+      atMs: 0,
+    });
+    printGroupUpdate(ctx as unknown as CliContext, left({ ...group, hidden: true }), 'alice', true);
+    assert.deepEqual(lines, []);
+    printGroupUpdate(ctx as unknown as CliContext, left(group), 'alice', false);
+    assert.deepEqual(lines, ['natter: #z3: you left']);
   });
 });
