@@ -64,8 +64,17 @@ export class ClientGroups extends ClientReading {
    */
   async takeGroupUpdates(): Promise<GroupUpdate[]> {
     const out: GroupUpdate[] = [];
-    for (const u of await this.c.groups.takeUpdates())
-      out.push(u.type === 'changed' ? { ...u, group: await this.hiding(u.group, u.addedBy) } : u);
+    for (const u of await this.c.groups.takeUpdates()) {
+      if (u.type !== 'changed') out.push(u);
+      else {
+        // As the group is now too: an update kept from before its leave went is as hidden.
+        const now = this.c.groups.list().find((g) => g.groupId === u.group.groupId);
+        const hidden =
+          (await this.hiding(u.group, u.addedBy)).hidden ??
+          (now === undefined ? undefined : (await this.hiding(now)).hidden);
+        out.push(hidden ? { ...u, group: { ...u.group, hidden } } : u);
+      }
+    }
     return out;
   }
 

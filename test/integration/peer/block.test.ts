@@ -201,4 +201,29 @@ describe('blocking a key (integration, loopback)', function () {
     await alice.unblock('carol');
     assert.equal((await lifted).blocked, false);
   });
+
+  it('flags hidden an older change of a group now hidden, kept untaken from before the block', async () => {
+    const relay = await world.relayOn();
+    const alice = await world.client('alice', relay);
+    const bob = await world.client('bob', relay);
+    const mallory = await world.client('mallory', relay);
+    await Promise.all([alice, bob, mallory].map((c) => c.connect()));
+    const joined = nextEvent(alice, 'group:changed', (e) => e.group.name === 'deals');
+    await mallory.createGroup('deals', ['alice', 'bob']);
+    await joined;
+    await alice.takeGroupUpdates();
+    const renamed = nextEvent(alice, 'group:changed', (e) => e.notice.kind === 'renamed');
+    await mallory.renameGroup('deals', 'offers');
+    await renamed;
+    // Blocked and left with `--all-from` before any UI took the rename.
+    await alice.block('mallory');
+    for (const g of await alice.groupsAddedBy('mallory')) await alice.leaveGroup(g.conversation);
+    const updates = (await alice.takeGroupUpdates()).flatMap((u) =>
+      u.type === 'changed' ? [[u.notice.kind, u.group.hidden === true]] : [],
+    );
+    assert.deepEqual(updates, [
+      ['renamed', true],
+      ['left', true],
+    ]);
+  });
 });
