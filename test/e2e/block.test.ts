@@ -63,7 +63,9 @@ describe('natter block and group leave --all-from, spawned (e2e)', function () {
     assert.equal(neither.code, 2, 'a group or --all-from');
     const left = await ok('a', ['group', 'leave', '--all-from', 'mallory']);
     assert.equal(left.stdout, 'left #spam1\nleft #spam2\n');
-    const groups = JSON.parse((await ok('a', ['group', 'list', '--json'])).stdout) as GroupJson[];
+    const groups = JSON.parse(
+      (await ok('a', ['group', 'list', '--all', '--json'])).stdout,
+    ) as GroupJson[];
     assert.deepEqual(
       groups.map((g) => [g.name, g.myRole]),
       [

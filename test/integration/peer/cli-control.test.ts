@@ -359,7 +359,7 @@ describe('cli beside a running client (issue 13: one process per profile no more
     assert.equal(left.stdout, 'left #crew\n', left.stderr);
     assert.equal((await client.groups())[0]?.myRole, null);
     const through = [
-      await as('b', ['group', 'list']),
+      await as('b', ['group', 'list', '--all']),
       await as('b', ['group', 'show', 'crew', '--json']),
       await as('b', ['group', 'show', 'nothing']),
     ];
@@ -382,7 +382,7 @@ describe('cli beside a running client (issue 13: one process per profile no more
     control = null;
     bob = null;
     const alone = [
-      await as('b', ['group', 'list']),
+      await as('b', ['group', 'list', '--all']),
       await as('b', ['group', 'show', 'crew', '--json']),
       await as('b', ['group', 'show', 'nothing']),
     ];
