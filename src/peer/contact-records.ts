@@ -53,7 +53,16 @@ export interface StoredContact extends StoredCard {
    * pinned to their keys, so what is written to it reaches them, never whoever registers it.
    */
   renamedTo?: string;
+  /**
+   * The relay confirmed that rename (the new name's card came from a lookup or the roster,
+   * not only with mail): the old name is free, and a new key under it is a new person.
+   */
+  renameConfirmed?: boolean;
 }
+
+/** An old name the relay confirmed its holder left: no longer pinned to their keys. */
+export const nameLeft = (c: StoredContact): boolean =>
+  c.renamedTo !== undefined && c.renameConfirmed === true;
 
 /** A record as the contact it is now: not an old name of theirs (renamedTo). */
 export const isCurrent = (c: StoredContact): boolean => c.renamedTo === undefined;
@@ -64,6 +73,8 @@ export interface Contact {
   verified: boolean;
   /** The newest changed card waiting for trust(), if any. */
   pending: Card | null;
+  /** An old name its holder left (nameLeft): it pins no key, anyone may take it. */
+  nameLeft?: true;
 }
 
 /** What observing a card meant. 'changed' is new news; 'pending' is a card already held. */
@@ -147,6 +158,7 @@ export function toContact(c: StoredContact): Contact {
     card: fromStored(c),
     verified: c.verified,
     pending: newest === undefined ? null : fromStored(newest),
+    ...(nameLeft(c) ? { nameLeft: true } : {}),
   };
 }
 
@@ -196,5 +208,6 @@ export function contactInfo(
     keyChanged: pending.length > 0,
     pendingKeys: pending.map((p) => pendingKeyOf(me, p)),
     ...(renamedTo === undefined ? {} : { renamedTo }),
+    ...(nameLeft(c) ? { nameLeft: true } : {}),
   };
 }

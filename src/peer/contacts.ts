@@ -6,9 +6,12 @@
  * the owner holds traffic both ways until the user accepts it with trust().
  * Nothing ever switches to a new key silently. A card for an unknown name with
  * exactly a contact's keys (signed over that name) is that contact renamed: the pin and
- * its verification move to the new name; the old name stays pinned to their keys (the relay
- * lets anyone register it now: a card of someone else under it is a key change, as ever),
- * and what is written to it goes to the new name (currentName); list() marks it.
+ * its verification move to the new name, and what is written to the old name goes to the
+ * new one (currentName); list() marks it. Once the relay confirmed the rename (the new
+ * name's card came from a lookup or the roster, not only with mail: nameLeft) the old name
+ * pins no key: a card of someone else under it is a new person, not a key change (a QA
+ * trial met `bob's KEY CHANGED` for whoever registered the freed name). Until then it stays
+ * pinned to their keys, and another key under it is a key change, as under any name.
  *
  * Every further change while one is pending is kept beside it and announced on
  * its own (issue 10, finding 2: a single pending slot let a card pushed while the
@@ -37,6 +40,7 @@ import {
   isCurrent,
   MAX_PENDING_KEYS,
   mismatch,
+  nameLeft,
   numberWith,
   type Observation,
   parseSafetyNumber,
@@ -51,6 +55,7 @@ import {
   toStored,
   withPending,
 } from './contact-records.js';
+import { confirmedRenames, currentOf, formerOf, renameRecords } from './contact-renames.js';
 import { PeerCode, peerError } from './errors.js';
 import type { ContactInfo, PeerEvents } from './events.js';
 import { type PeerStore, PREFIX, putJson } from './store.js';
@@ -101,16 +106,7 @@ export class Contacts {
 
   /** The name a contact goes by now: `name`, or the one they renamed themselves to. */
   currentName(name: string): string {
-    const start = this.byName.get(pseudonymKey(name));
-    let c = start;
-    for (let hops = 0; c?.renamedTo !== undefined && hops < MAX_PENDING_KEYS; hops++) {
-      // Only as far as the same keys, settled: a name since taken by someone else (trusted
-      // there) or with a key change pending is not theirs to follow into.
-      const next = this.byName.get(pseudonymKey(c.renamedTo));
-      if (next === undefined || !sameKeys(next, start!) || pendingOf(next).length > 0) break;
-      c = next;
-    }
-    return c?.pseudonym ?? name;
+    return currentOf(this.byName, name)?.pseudonym ?? name;
   }
 
   /** Contacts, and old names of contacts who renamed themselves (`renamedTo`). */
@@ -137,9 +133,11 @@ export class Contacts {
     const seen = toStored(card);
     const name = pseudonymKey(card.pseudonym);
     const existing = this.byName.get(name);
-    if (existing === undefined) {
-      const former = this.formerName(seen);
-      if (former !== undefined) return this.renamed(former, seen);
+    const relaySays = opts.delivered !== true;
+    // A name its holder left (the relay confirmed it): whoever holds it now is someone new.
+    if (existing === undefined || (nameLeft(existing) && !sameKeys(existing, seen))) {
+      const former = formerOf(this.byName, seen);
+      if (former !== undefined) return this.renamed(former, seen, relaySays);
       const contact: StoredContact = { ...seen, verified: false, addedAtMs: this.clock.now() };
       this.byName.set(name, contact);
       await this.store.write([putJson(contactKey(card.pseudonym), contact)]);
@@ -149,9 +147,10 @@ export class Contacts {
     if (sameKeys(existing, seen)) {
       // Back under a name they had left (the relay says so: a card that came with mail may
       // be older than their latest name): the pin follows them back from their latest one.
-      if (existing.renamedTo !== undefined && opts.delivered !== true) {
-        return this.renamed(this.formerName(seen) ?? existing, seen);
+      if (existing.renamedTo !== undefined && relaySays) {
+        return this.renamed(formerOf(this.byName, seen) ?? existing, seen, true);
       }
+      if (relaySays) await this.confirmRenames(existing);
       await this.refreshSignature(existing, seen);
       return 'known';
     }
@@ -173,19 +172,13 @@ export class Contacts {
     return 'changed';
   }
 
-  /** A contact pinned to exactly these keys under another name, with no key change pending. */
-  private formerName(seen: StoredCard): StoredContact | undefined {
-    const all = [...this.byName.values()].filter(
-      (c) => sameKeys(c, seen) && pendingOf(c).length === 0,
-    );
-    return all.find(isCurrent) ?? all[0];
-  }
-
   /** A contact's own keys signed over a new name (`natter rename`): the pin follows, see above. */
-  private async renamed(former: StoredContact, seen: StoredCard): Promise<Observation> {
-    const { renamedTo: _, ...rest } = former;
-    const moved: StoredContact = { ...rest, ...seen };
-    const old: StoredContact = { ...former, renamedTo: seen.pseudonym };
+  private async renamed(
+    former: StoredContact,
+    seen: StoredCard,
+    confirmed: boolean,
+  ): Promise<Observation> {
+    const { old, moved } = renameRecords(former, seen, confirmed);
     this.byName.set(pseudonymKey(former.pseudonym), old);
     this.byName.set(pseudonymKey(seen.pseudonym), moved);
     await this.store.write([
@@ -198,6 +191,14 @@ export class Contacts {
       contact: this.info(moved),
     });
     return 'known';
+  }
+
+  /** The relay vouches for `current`'s name: the old names they left for it are free now. */
+  private async confirmRenames(current: StoredContact): Promise<void> {
+    const left = confirmedRenames(this.byName, current);
+    if (left.length === 0) return;
+    for (const c of left) this.byName.set(pseudonymKey(c.pseudonym), c);
+    await this.store.write(left.map((c) => putJson(contactKey(c.pseudonym), c)));
   }
 
   /**
@@ -259,7 +260,7 @@ export class Contacts {
     if (chosen === undefined)
       throw mismatch(existing.pseudonym, pending.length, wanted === this.numberOf(existing));
     // A key accepted under an old name of someone: the name is that key's now.
-    const { renamedTo: _, ...rest } = withPending(existing, []);
+    const { renamedTo: _, renameConfirmed: _confirmed, ...rest } = withPending(existing, []);
     const updated: StoredContact = { ...rest, ...cardOf(chosen), verified: true };
     this.byName.set(pseudonymKey(name), updated);
     await this.store.write([putJson(contactKey(existing.pseudonym), updated)]);

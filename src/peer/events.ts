@@ -107,6 +107,8 @@ export interface ContactInfo {
   renamedTo?: string;
   /** Their key is blocked (blocks.ts): set by contacts() and contact(), and 'contact:blocked'. */
   blocked?: boolean;
+  /** The relay confirmed the rename: this old name pins no key; someone new may take it. */
+  nameLeft?: true;
 }
 
 /** Counters since the client was opened. */

@@ -36,6 +36,9 @@ export class NamePins {
   exact(name: string): string | undefined {
     if (this.self !== null && name === this.selfName) return this.self.id;
     const contact = this.contacts.get(name);
+    // An old name the relay confirmed its holder left pins nobody: whoever registered it
+    // since is a new person on the LAN, not an impostor of the contact (contacts.ts).
+    if (contact?.nameLeft === true) return undefined;
     if (contact !== undefined) return toHex(contact.card.userId);
     return this.built().byName.get(name);
   }
@@ -51,6 +54,7 @@ export class NamePins {
     const byName = new Map<string, string>();
     const byLook = new Map<string, string>();
     for (const c of this.contacts.list?.() ?? []) {
+      if (c.nameLeft === true) continue;
       byName.set(pseudonymKey(c.pseudonym), c.userId);
       // Two contacts' names that fold together (both registered before look-alikes were
       // refused): the first keeps the look-alike key; each still has their exact name.

@@ -15,7 +15,7 @@ import type { OnlinePeer, PeerEventMap } from '../events.js';
  */
 export interface ContactLookup {
   get(name: string): Contact | undefined;
-  list?(): readonly { pseudonym: string; userId: string }[];
+  list?(): readonly { pseudonym: string; userId: string; nameLeft?: true }[];
 }
 
 /**

@@ -186,27 +186,52 @@ describe('contacts: trust on first use', () => {
     const newBob = person('bob');
     await p.contacts.observeKnown([newBob.card]);
     assert.equal(p.log['contact:key-changed'], undefined, 'no warning from a roster');
-    // Writing to me under it, though, is a key change of that name, held as ever.
-    assert.equal(await p.contacts.observe(newBob.card), 'changed');
+    // The relay told of the rename (robert's card came from it), so the old name is free:
+    // whoever writes under it now is a new contact, no key change of bob's.
+    assert.equal(await p.contacts.observe(newBob.card, { delivered: true }), 'new');
+    assert.equal(p.log['contact:key-changed'], undefined);
     assert.deepEqual(
       p.log['contact:renamed']?.map((e) => [e.from, e.to]),
       [['bob', 'robert']],
     );
-    assert.equal(p.log['contact:new']?.length, 1, 'bob alone: robert is no new contact');
+    assert.equal(p.log['contact:new']?.length, 2, 'bob, then the new bob: robert is no new one');
+    assert.equal(p.contacts.currentName('bob'), 'bob', 'the name means who holds it now');
     const reloaded = await Contacts.load(p.store, p.events, me.id.signPk);
     assert.deepEqual(
-      reloaded.list().map((c) => [c.pseudonym, c.keyChanged, c.renamedTo]),
+      reloaded.list().map((c) => [c.pseudonym, c.userId, c.keyChanged, c.renamedTo]),
       [
-        ['bob', true, 'robert'],
-        ['robert', false, undefined],
+        ['bob', toHex(newBob.id.signPk), false, undefined],
+        ['robert', toHex(bob.id.signPk), false, undefined],
       ],
-      "the old name marked, with the newcomer's card under it pending",
+      'the newcomer under the freed name, the contact under his new one',
     );
     // The relay's roster brings the new name too (a contact online, not yet written to).
     const q = await memoryPeer(me);
     await q.contacts.observe(bob.card);
     await q.contacts.observeKnown([robert.card]);
     assert.equal(q.contacts.get('robert')?.pseudonym, 'robert');
+  });
+
+  it('keeps an old name pinned to its holder until the relay confirms the rename', async () => {
+    const p = await memoryPeer(me);
+    const bob = person('bob');
+    const squatter = person('bob');
+    await p.contacts.observe(bob.card);
+    // The new name seen only with mail: the old one still pins bob's keys.
+    await p.contacts.observe(person('robert', bob.id).card, { delivered: true });
+    assert.equal(p.contacts.currentName('bob'), 'robert');
+    assert.equal(p.contacts.get('bob')?.nameLeft, undefined);
+    assert.equal(await p.contacts.observe(squatter.card, { delivered: true }), 'changed');
+    // The relay's card for robert (a lookup, the roster) confirms it: the name is free.
+    const q = await memoryPeer(me);
+    await q.contacts.observe(bob.card);
+    await q.contacts.observe(person('robert', bob.id).card, { delivered: true });
+    assert.equal(await q.contacts.observe(person('robert', bob.id).card), 'known');
+    assert.equal(q.contacts.get('bob')?.nameLeft, true);
+    assert.equal(q.contacts.list().find((c) => c.pseudonym === 'bob')?.nameLeft, true);
+    assert.equal(await q.contacts.observe(squatter.card, { delivered: true }), 'new');
+    assert.deepEqual(q.contacts.get('bob')?.card.userId, squatter.id.signPk);
+    assert.equal(q.log['contact:key-changed'], undefined);
   });
 
   it('takes a rename back only from the relay, not from mail that may be older than it', async () => {

@@ -99,6 +99,7 @@ describe('client presence (in-memory LAN, injected clock)', () => {
           [...contacts.values()].map((c) => ({
             pseudonym: c.pseudonym,
             userId: toHex(c.card.userId),
+            ...(c.nameLeft === true ? { nameLeft: true as const } : {}),
           })),
       },
       events,
@@ -340,6 +341,27 @@ describe('client presence (in-memory LAN, injected clock)', () => {
         pinnedFingerprint: fingerprint(realBob.identity.signPk),
       },
     ]);
+  });
+
+  it("lists whoever took a contact's old name once the relay confirmed the rename: no impostor of the contact", async () => {
+    const alice = await node('alice', '10.0.0.1', {}, false);
+    const robert = makePeer('robert');
+    const oldName = { ...robert.card, pseudonym: 'bob' };
+    alice.contacts.set(pseudonymKey('robert'), contactOf(robert.card));
+    alice.contacts.set(pseudonymKey('bob'), contactOf(oldName, { nameLeft: true }));
+    await alice.presence.start();
+    await node('bob', '10.0.0.66');
+    assert.deepEqual(names(alice), ['bob']);
+    assert.deepEqual(alice.conflicts, []);
+    // Until then the old name is still theirs: another key under it is an impostor.
+    const dave = await node('dave', '10.0.0.2', {}, false);
+    dave.contacts.set(pseudonymKey('robert'), contactOf(robert.card));
+    dave.contacts.set(pseudonymKey('bob'), contactOf(oldName));
+    await dave.presence.start();
+    clock.advance(INTERVAL);
+    await flush();
+    assert.deepEqual(names(dave).includes('bob'), false);
+    assert.equal(dave.conflicts.length, 1);
   });
 
   it("reports a name that looks like a contact's, under another key, as a conflict, never as them", async () => {
