@@ -67,6 +67,18 @@ export class ClientReading {
   }
 
   /**
+   * Asks the relay who holds `name` now, whoever the contact book pins it to: after a
+   * contact's rename the relay's answer may be someone new (then a new contact under it,
+   * as `send --to` says). 'unreachable' when no relay answers now.
+   */
+  async askHolder(name: string): Promise<'found' | 'unknown' | 'unreachable'> {
+    const peerName = normalizePseudonym(name);
+    if (!this.c.link.ready) return 'unreachable';
+    const r = await this.c.direct.askAgain(peerName);
+    return r === 'retry' ? 'unreachable' : r === 'ok' ? 'found' : 'unknown';
+  }
+
+  /**
    * Received messages not yet taken, 1:1 and group ones (with `group`), oldest first;
    * each is returned exactly once.
    */

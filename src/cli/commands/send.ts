@@ -30,6 +30,7 @@ const OTHERS_QUEUED = `earlier messages stay queued and will be sent the next ti
 
 import { knownGroup } from '../group-target.js';
 import { messagesFrom, oneText, type SendInputOptions, sendTarget } from '../send-input.js';
+import { settleRenamed } from '../send-renamed.js';
 import { blockedNote, printStates, report } from '../send-report.js';
 import { tellGroupChanges } from './group.js';
 import { sendThroughRunning } from './send-via.js';
@@ -77,6 +78,9 @@ export function addSendCommand(program: Command, withContext: WithContext): void
               kind: 'group',
               group: await knownGroup(ctx, client, target.group, opts.wait, connecting),
             };
+          } else {
+            // An old name of a contact: whom it means now, said on stderr (send-renamed.ts).
+            connecting = (await settleRenamed(ctx, client, target.to, opts.wait))?.connecting;
           }
           const deadline = Date.now() + opts.wait;
           const ids = await queue(client, to, texts);

@@ -150,6 +150,15 @@ export class DirectConversations implements Audience {
     });
   }
 
+  /**
+   * Asks the relay who holds `name` now, even when it is a contact's (an old name of one
+   * who renamed themselves may have a new holder: contacts.ts makes them a new contact).
+   */
+  async askAgain(name: string): Promise<'ok' | 'retry' | 'unknown-recipient' | 'bad-card'> {
+    this.checked.delete(pseudonymKey(name));
+    return this.ask(name);
+  }
+
   /** Asks the relay for `name`'s card and observes it (pins a new one, notices a change). */
   private async ask(name: string): Promise<'ok' | 'retry' | 'unknown-recipient' | 'bad-card'> {
     let card: Card | null;

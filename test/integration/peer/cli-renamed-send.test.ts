@@ -1,0 +1,64 @@
+/**
+ * `send --to NAME` where NAME is an old name of a contact (a QA trial: `send --to bob`
+ * after bob became robert went to robert, exit 0, said nowhere). The name means whoever
+ * holds it now: the contact while nobody else does, said on stderr; someone new once they
+ * registered it, also said, with their fingerprint.
+ */
+import assert from 'node:assert/strict';
+import { jsonLines, profileCli } from '../../helpers/cli.js';
+import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
+import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+
+describe('cli: send to an old name of a contact', () => {
+  let relay: TestRelay;
+  let dir: string;
+  let env: Record<string, string>;
+  const { as } = profileCli(() => ({ dir, env }));
+
+  beforeEach(async () => {
+    relay = await startTestRelay();
+    dir = await makeTempDir();
+    env = { NATTER_RELAY: `${relay.host}:${relay.port}` };
+  });
+
+  afterEach(async () => {
+    await relay.close();
+    await removeTempDirs();
+  });
+
+  const texts = async (p: string) =>
+    jsonLines<{ from: string; text: string }>(await as(p, ['inbox', '--json'])).map((m) => [
+      m.from,
+      m.text,
+    ]);
+
+  it('says where it went: the contact under their new name, then the new holder of the old one', async () => {
+    assert.equal((await as('a', ['init', '--name', 'alice'])).code, 0);
+    assert.equal((await as('b', ['init', '--name', 'bob'])).code, 0);
+    assert.equal((await as('a', ['send', '--to', 'bob', 'hello bob'])).code, 0);
+    const renamed = await as('b', ['rename', 'robert']);
+    assert.equal(renamed.code, 0, renamed.stderr);
+    assert.equal((await as('b', ['send', '--to', 'alice', 'I am robert now'])).code, 0);
+    assert.deepEqual(await texts('a'), [['robert', 'I am robert now']]);
+
+    const toOld = await as('a', ['send', '--to', 'bob', 'still you?']);
+    assert.equal(toOld.code, 0, toOld.stderr);
+    assert.match(toOld.stderr, /bob is now called robert: sending to robert/);
+    assert.deepEqual(await texts('b'), [
+      ['alice', 'hello bob'],
+      ['alice', 'still you?'],
+    ]);
+
+    assert.equal((await as('e', ['init', '--name', 'bob'])).code, 0);
+    const toNew = await as('a', ['send', '--to', 'bob', 'hi new bob']);
+    assert.equal(toNew.code, 0, toNew.stderr);
+    assert.match(
+      toNew.stderr,
+      /bob is now robert's old name; sending to the new bob \(fingerprint [a-z2-7-]{19}\)/,
+    );
+    assert.deepEqual(await texts('e'), [['alice', 'hi new bob']]);
+    assert.deepEqual(await texts('b'), [], 'robert gets nothing meant for the new bob');
+    const contacts = await as('a', ['contacts']);
+    assert.doesNotMatch(contacts.stdout + contacts.stderr, /KEY CHANGED|key changed/i);
+  });
+});
