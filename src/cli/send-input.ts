@@ -67,6 +67,20 @@ export function sendTarget(opts: SendInputOptions): Target {
 export function oneText(args: readonly string[], opts: SendInputOptions): void {
   if (args.length <= 1) return;
   const guessed = opts.to === undefined && opts.group === undefined;
+  const [first = '', second = ''] = args;
+  // `send bob "hi"`: the text was quoted, --to forgotten (a QA trial was told to quote it).
+  // Two words and no --to or --group can mean nothing else, so no contact is looked up
+  // (usage is settled before the profile is opened); a first word no one could register
+  // is no name, and is left to the quoting hint.
+  if (
+    guessed &&
+    args.length === 2 &&
+    pseudonymProblem(normalizePseudonym(withoutAt(first))) === null
+  ) {
+    throw new UsageError(
+      `send: no --to: did you mean natter send --to ${sanitize(shellWord(first))} ${sanitize(shellQuoted(second))}?`,
+    );
+  }
   const target =
     opts.group !== undefined
       ? `--group ${shellWord(opts.group)}`

@@ -31,6 +31,20 @@ describe('cli: send with the message in more than one argument', () => {
     assert.match(r.stderr, /quote it, as in natter send --to bob "hi there" \(E_USAGE\)/);
   });
 
+  it('asks whether --to was meant for a name and one quoted TEXT, as `send bob "hi"`', async () => {
+    const r = await runCli(['--profile', '/nonexistent-profile', 'send', 'bob', 'hi there']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(
+      r.stderr,
+      'natter: send: no --to: did you mean natter send --to bob "hi there"? (E_USAGE)\n',
+    );
+    assert.throws(() => oneText(['@carol', 'hi'], {}), {
+      message: /did you mean natter send --to @carol "hi"\?$/,
+    });
+    // A first word no one could register is no name: the quoting hint, as before.
+    assert.throws(() => oneText(['hi there', 'you'], {}), { message: /quote it/ });
+  });
+
   it('quotes a group name and a text a shell would expand so that they come back as typed', () => {
     assert.throws(() => oneText(['costs', '$5'], { group: 'the team' }), {
       code: 'E_USAGE',
