@@ -80,7 +80,7 @@ export function addConfigCommands(program: Command, withContext: WithContext): v
         if (wanted === undefined || wanted === 'pseudonym')
           ctx.out(`${'pseudonym'.padEnd(PAD)}${sanitize(settings.pseudonym ?? '-')}`);
         if (wanted === undefined || wanted === 'relay') {
-          ctx.out(`${'relay'.padEnd(PAD)}${settings.relay ?? '-'}`);
+          ctx.out(`${'relay'.padEnd(PAD)}${relayLine(settings)}`);
           ctx.out(
             `${'relay id'.padEnd(PAD)}${settings.relayFingerprint ?? '- (not registered with a relay yet)'}`,
           );
@@ -195,6 +195,8 @@ async function readProfileConfig(ctx: CliContext): Promise<ProfileConfig> {
 interface Settings {
   pseudonym: string | null;
   relay: string | null;
+  /** Where a relay found on the LAN was last reached (config.relaySeen): not configured. */
+  relaySeen: string | null;
   relayId: string | null;
   relayFingerprint: string | null;
 }
@@ -204,13 +206,24 @@ function view(config: ProfileConfig): Settings {
   return {
     pseudonym: config.pseudonym ?? null,
     relay: config.relay ?? null,
+    relaySeen: config.relaySeen ?? null,
     relayId,
     relayFingerprint: relayId === null ? null : relayFingerprint(relayId),
   };
 }
 
-const relayPart = ({ relay, relayId, relayFingerprint }: Settings) => ({
+/**
+ * The relay as `config get` prints it: the configured address, else the one a relay found on
+ * the LAN was reached at, said so (a QA trial read `relay -` while connected to it).
+ */
+function relayLine({ relay, relaySeen }: Settings): string {
+  if (relay !== null) return relay;
+  return relaySeen === null ? '-' : `(found on the LAN) ${sanitize(relaySeen)}`;
+}
+
+const relayPart = ({ relay, relaySeen, relayId, relayFingerprint }: Settings) => ({
   relay,
+  relaySeen,
   relayId,
   relayFingerprint,
 });

@@ -85,6 +85,23 @@ describe('cli: the profile settings', () => {
     });
   });
 
+  it('shows the address of a relay found on the LAN, said so, beside no configured one', async () => {
+    assert.equal((await as('a', ['init', '--name', 'alice'])).code, 0);
+    const file = profilePaths(join(dir, 'a')).config;
+    const { relay: _configured, ...saved } = JSON.parse(await readFile(file, 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    await writeFile(file, JSON.stringify({ ...saved, relaySeen: '127.0.0.1:47999' }));
+    const text = await as('a', ['config', 'get', 'relay'], { env: { NATTER_RELAY: undefined } });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^relay +\(found on the LAN\) 127\.0\.0\.1:47999\n/);
+    const json = await as('a', ['config', 'get', '--json'], { env: { NATTER_RELAY: undefined } });
+    const settings = JSON.parse(json.stdout) as Record<string, string | null>;
+    assert.equal(settings.relay, null, 'no configured address');
+    assert.equal(settings.relaySeen, '127.0.0.1:47999');
+  });
+
   describe('natter rename', () => {
     it('moves the identity to a new name and frees the old one', async () => {
       assert.equal((await as('a', ['init', '--name', 'alice'])).code, 0);
@@ -138,15 +155,21 @@ describe('cli: the profile settings', () => {
         'one contact under the new name, still verified; the old name marked',
       );
       assert.match((await as('a', ['contacts'])).stdout, /^bob +\S+ +now called robert$/m);
-      // Written to the old name, it reaches him in the same numbering; someone who registers
-      // the freed name gets nothing of it.
-      assert.equal((await as('c', ['init', '--name', 'bob'])).code, 0);
+      // Written to the old name while nobody else has it, it reaches him in the same
+      // numbering, said on stderr.
       assert.equal((await as('a', ['send', '--to', 'robert', 'hi robert'])).code, 0);
-      assert.equal((await as('a', ['send', '--to', 'bob', 'to the old name'])).code, 0);
+      const toOld = await as('a', ['send', '--to', 'bob', 'to the old name']);
+      assert.match(toOld.stderr, /bob is now called robert: sending to robert/);
       const inbox = await as('b', ['inbox']);
       assert.match(inbox.stdout, /hi robert[\s\S]*to the old name/);
       assert.doesNotMatch(inbox.stderr, /numbered from an earlier point|earlier message/);
-      assert.match((await as('c', ['inbox'])).stderr, /no new messages/);
+      // Once someone registers the freed name, it means them (docs/decisions.md, "Old
+      // names"): a new contact, said on stderr; robert gets nothing of it.
+      assert.equal((await as('c', ['init', '--name', 'bob'])).code, 0);
+      const toNew = await as('a', ['send', '--to', 'bob', 'to the new bob']);
+      assert.match(toNew.stderr, /bob is now robert's old name; sending to the new bob/);
+      assert.match((await as('c', ['inbox'])).stdout, /to the new bob/);
+      assert.match((await as('b', ['inbox'])).stderr, /no new messages/);
     });
 
     it('says so, and changes nothing, when the new name is the one already held', async () => {
