@@ -59,6 +59,7 @@ export type ControlTarget = Pick<
   | 'contact'
   | 'fingerprint'
   | 'findUser'
+  | 'askHolder'
   | 'relayReached'
   | 'trust'
   | 'groups'

@@ -13,6 +13,7 @@ import { isNatterError, NatterError } from '../util/errors.js';
 import { groupInsteadHint } from './group-format.js';
 import { unknownOnRelay } from './relay-hint.js';
 import type { Target } from './send-input.js';
+import { renamedNote } from './send-renamed.js';
 
 /** What became of one message: printed by `send --json`, checked by its report. */
 export interface MessageState {
@@ -113,6 +114,8 @@ export interface Delivery {
    * good (E_RELAY_KEY_CHANGED, a refused login: isFinalRelayRefusal). `refused` is null then.
    */
   unreachable?: { code: string; message: string };
+  /** A direct send to an old name of a contact: where it went (send-renamed.ts), for stderr. */
+  renamed?: string;
 }
 
 /**
@@ -133,13 +136,17 @@ const isDefinite = (err: unknown): err is NatterError =>
  */
 export async function sendAndWait(
   client: Sender &
-    Pick<NatterClient, 'flush' | 'group' | 'groups' | 'connect' | 'relayReached' | 'online'>,
+    Pick<
+      NatterClient,
+      'flush' | 'group' | 'groups' | 'connect' | 'relayReached' | 'online' | 'contact' | 'askHolder'
+    >,
   target: Target,
   texts: string[],
   waitMs: number,
   failFastMs?: number,
 ): Promise<Delivery> {
   const groupName = target.kind === 'group' ? (await client.group(target.group)).name : undefined;
+  const renamed = target.kind === 'direct' ? await renamedNote(client, target.to) : undefined;
   const ids = await queue(client, target, texts);
   const answers = new RelayAnswers(client, ids);
   const stop = new AbortController();
@@ -175,6 +182,7 @@ export async function sendAndWait(
     ...(groupName === undefined ? {} : { groupName }),
     ...(groupHint === '' ? {} : { groupHint }),
     ...(unreachable === undefined ? {} : { unreachable }),
+    ...(renamed === undefined ? {} : { renamed }),
   };
 }
 

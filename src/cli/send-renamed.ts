@@ -22,26 +22,32 @@ export async function settleRenamed(
   name: string,
   waitMs: number,
 ): Promise<{ connecting: Promise<void> } | undefined> {
-  const renamedTo = client.contact(name)?.renamedTo;
-  if (renamedTo === undefined) return undefined;
+  if (client.contact(name)?.renamedTo === undefined) return undefined;
   const connecting = connectRelay(ctx, client, { waitMs });
   connecting.catch(() => undefined);
-  const reached = await connecting.then(
-    () => true,
-    () => false,
-  );
-  if (reached && (await client.askHolder(renamedTo)) !== 'unreachable') {
-    await client.askHolder(name);
-  }
+  await connecting.catch(() => undefined);
+  const note = await renamedNote(client, name);
+  if (note !== undefined) ctx.err(`natter: ${note}`);
+  return { connecting };
+}
+
+/**
+ * For an old name of a contact: asks the relay (when the link is up) who holds the
+ * contact's new name and `name` now, and says where a message to `name` goes; undefined
+ * for a name that is plainly a contact's. A running client's send says it too (delivery.ts).
+ */
+export async function renamedNote(
+  client: Pick<NatterClient, 'contact' | 'askHolder'>,
+  name: string,
+): Promise<string | undefined> {
+  const renamedTo = client.contact(name)?.renamedTo;
+  if (renamedTo === undefined) return undefined;
+  if ((await client.askHolder(renamedTo)) !== 'unreachable') await client.askHolder(name);
   const was = sanitize(name);
   const now = client.contact(name);
   if (now !== undefined && now.renamedTo === undefined && !now.keyChanged) {
-    ctx.err(
-      `natter: ${was} is now ${sanitize(renamedTo)}'s old name; sending to the new ${was} (fingerprint ${now.fingerprint}), a new contact: natter fingerprint ${was} to compare`,
-    );
-  } else {
-    const to = sanitize(now?.renamedTo ?? renamedTo);
-    ctx.err(`natter: ${was} is now called ${to}: sending to ${to}`);
+    return `${was} is now ${sanitize(renamedTo)}'s old name; sending to the new ${was} (fingerprint ${now.fingerprint}), a new contact: natter fingerprint ${was} to compare`;
   }
-  return { connecting };
+  const to = sanitize(now?.renamedTo ?? renamedTo);
+  return `${was} is now called ${to}: sending to ${to}`;
 }

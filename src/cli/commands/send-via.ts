@@ -10,6 +10,7 @@ import { FAIL_FAST_MS } from '../connect.js';
 import { type CliContext, InterruptedError } from '../context.js';
 import { CONTROL_TIMEOUT_MS } from '../control-client.js';
 import { CliCode, cliError } from '../errors.js';
+import { sanitize } from '../format.js';
 import { OUTBOX_HINT } from '../queued.js';
 import type { Target } from '../send-input.js';
 import { blockedNote, printStates, report } from '../send-report.js';
@@ -59,7 +60,9 @@ export async function sendThroughRunning(
     if (delivery === null)
       throw new InterruptedError(`send: interrupted; ${texts.length} message(s): ${KEPT}`);
     const out = (line: string) => ctx.out(line);
-    const { states, refused, groupName, groupHint, unreachable } = delivery;
+    const { states, refused, groupName, groupHint, unreachable, renamed } = delivery;
+    // Said by the running client: an old name of a contact, and whom it meant (send-renamed.ts).
+    if (typeof renamed === 'string') ctx.err(`natter: ${sanitize(renamed)}`);
     if (unreachable !== undefined) {
       printStates(states, opts, out);
       throw linkFailure(unreachable, states.length);

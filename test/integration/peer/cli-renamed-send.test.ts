@@ -5,6 +5,8 @@
  * registered it, also said, with their fingerprint.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { jsonLines, profileCli } from '../../helpers/cli.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
 import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
@@ -60,5 +62,37 @@ describe('cli: send to an old name of a contact', () => {
     assert.deepEqual(await texts('b'), [], 'robert gets nothing meant for the new bob');
     const contacts = await as('a', ['contacts']);
     assert.doesNotMatch(contacts.stdout + contacts.stderr, /KEY CHANGED|key changed/i);
+  });
+
+  it('says it too when a running client on the profile sends', async () => {
+    assert.equal((await as('a', ['init', '--name', 'alice'])).code, 0);
+    assert.equal((await as('b', ['init', '--name', 'bob'])).code, 0);
+    assert.equal((await as('a', ['send', '--to', 'bob', 'hello bob'])).code, 0);
+    assert.equal((await as('b', ['rename', 'robert'])).code, 0);
+    assert.equal((await as('b', ['send', '--to', 'alice', 'I am robert now'])).code, 0);
+    assert.equal((await as('e', ['init', '--name', 'bob'])).code, 0);
+    const log = join(dir, 'a', 'natter.log');
+    const sessions = async () =>
+      (await readFile(log, 'utf8').catch(() => '')).split('relay session ready').length;
+    const before = await sessions();
+    let stop: (s: string) => void = () => undefined;
+    const follow = as('a', ['inbox', '--follow'], {
+      stop: new Promise<string>((resolve) => {
+        stop = resolve;
+      }),
+    });
+    for (let i = 0; i < 500 && (await sessions()) === before; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    let sent: Awaited<ReturnType<typeof as>>;
+    try {
+      sent = await as('a', ['send', '--to', 'bob', 'hi new bob']);
+    } finally {
+      stop('SIGTERM');
+      assert.equal((await follow).code, 0);
+    }
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.match(sent.stderr, /bob is now robert's old name; sending to the new bob \(fingerprint/);
+    assert.deepEqual(await texts('e'), [['alice', 'hi new bob']]);
   });
 });
