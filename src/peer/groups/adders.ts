@@ -25,33 +25,34 @@ function ends(change: GroupChange, me: string): boolean {
  * The user id (hex) of whoever made me (`me`, hex) a member of group `gid` the last time,
  * if I am one now by someone else's change; undefined when I created it, or I am not in it.
  */
-export async function adderOf(
-  store: PeerStore,
-  gid: string,
-  me: string,
-): Promise<string | undefined> {
-  let adder: string | undefined;
-  for await (const [, bytes] of store.scanBytes(`${PREFIX.groupLog}${gid}!`)) {
-    const change = decodeGroupChangeRecord(bytes);
-    if (adds(change, me)) adder = toHex(change.author);
-    else if (ends(change, me)) adder = undefined;
-  }
-  return adder === me ? undefined : adder;
+export function adderOf(store: PeerStore, gid: string, me: string): Promise<string | undefined> {
+  return scanAdder(store, gid, me, true);
 }
 
 /**
  * Who made me a member of `gid` the last time, even if I left or was removed since: a
  * group I left that a blocked key had put me in is hidden (markHidden).
  */
-export async function lastAdderOf(
+export function lastAdderOf(
   store: PeerStore,
   gid: string,
   me: string,
+): Promise<string | undefined> {
+  return scanAdder(store, gid, me, false);
+}
+
+/** The group's log read for my last adder; `endsIt`: a leave or a removal since forgets it. */
+async function scanAdder(
+  store: PeerStore,
+  gid: string,
+  me: string,
+  endsIt: boolean,
 ): Promise<string | undefined> {
   let adder: string | undefined;
   for await (const [, bytes] of store.scanBytes(`${PREFIX.groupLog}${gid}!`)) {
     const change = decodeGroupChangeRecord(bytes);
     if (adds(change, me)) adder = toHex(change.author);
+    else if (endsIt && ends(change, me)) adder = undefined;
   }
   return adder === me ? undefined : adder;
 }

@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { makeTempDir, removeTempDirs } from '../../../helpers/tmp.js';
+import { removeTempDirs } from '../../../helpers/tmp.js';
 import { testWorld } from '../../../helpers/world.js';
-import { acquainted, type CutProxy, sha256File, startCutProxy, writePattern } from './helpers.js';
+import { type CutProxy, proxiedSender, sha256File, writePattern } from './helpers.js';
 
 const MiB = 1024 * 1024;
 
@@ -24,16 +24,7 @@ describe('file transfer: the link lost at the first put', function () {
   });
 
   it('queues the send, says it waits for the relay, then finishes and bob receives it', async () => {
-    const relay = await world.relayOn();
-    const proxy = await startCutProxy(relay);
-    proxies.push(proxy);
-    const alice = await world.client('alice', { ...relay, host: proxy.host, port: proxy.port });
-    const bob = await world.client('bob', relay);
-    await Promise.all([alice.connect(), bob.connect()]);
-    const downloads = await makeTempDir('natter-dl-');
-    await acquainted(alice, bob);
-    await bob.setFileSettings({ downloadDir: downloads, autoAcceptFrom: ['alice'] });
-    const src = await makeTempDir('natter-src-');
+    const { proxy, alice, bob, src } = await proxiedSender(world, proxies);
     const hash = await writePattern(join(src, 'big.bin'), 2 * MiB + 3, 5);
     // The first bytes alice writes after this are the FilePut: the link goes with them,
     // before the relay's answer comes back.

@@ -161,3 +161,22 @@ export async function fileTeam(world: ReturnType<typeof testWorld>) {
   await created;
   return { relay, alice, bob, carol, group };
 }
+
+/**
+ * Alice through a proxy that can cut her link, Bob direct, on a new relay of `world`;
+ * acquainted, Bob auto-accepts from Alice into a temp folder; `src` a temp folder for files
+ * to send. The proxy is pushed on `proxies` for the test file's afterEach to close.
+ */
+export async function proxiedSender(world: ReturnType<typeof testWorld>, proxies: CutProxy[]) {
+  const relay = await world.relayOn();
+  const proxy = await startCutProxy(relay);
+  proxies.push(proxy);
+  const alice = await world.client('alice', { ...relay, host: proxy.host, port: proxy.port });
+  const bob = await world.client('bob', relay);
+  await Promise.all([alice.connect(), bob.connect()]);
+  const downloads = await makeTempDir('natter-dl-');
+  await acquainted(alice, bob);
+  await bob.setFileSettings({ downloadDir: downloads, autoAcceptFrom: ['alice'] });
+  const src = await makeTempDir('natter-src-');
+  return { relay, proxy, alice, bob, downloads, src };
+}

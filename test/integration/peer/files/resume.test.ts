@@ -16,6 +16,7 @@ import {
   acquainted,
   type CutProxy,
   fileTeam,
+  proxiedSender,
   sha256File,
   startCutProxy,
   writePattern,
@@ -40,24 +41,9 @@ describe('file transfer: resume and groups', function () {
     await removeTempDirs();
   });
 
-  /** alice through a proxy that can cut her link, bob direct; acquainted, bob auto-accepts from alice. */
-  async function proxiedSender() {
-    const relay = await world.relayOn();
-    const proxy = await startCutProxy(relay);
-    proxies.push(proxy);
-    const alice = await world.client('alice', { ...relay, host: proxy.host, port: proxy.port });
-    const bob = await world.client('bob', relay);
-    await Promise.all([alice.connect(), bob.connect()]);
-    const downloads = await makeTempDir('natter-dl-');
-    await acquainted(alice, bob);
-    await bob.setFileSettings({ downloadDir: downloads, autoAcceptFrom: ['alice'] });
-    const src = await makeTempDir('natter-src-');
-    return { relay, proxy, alice, bob, downloads, src };
-  }
-
   for (const fraction of [0.1, 0.5, 0.99]) {
     it(`resumes an upload cut at ${fraction * 100} %, resending at most one window`, async () => {
-      const { proxy, alice, bob, src } = await proxiedSender();
+      const { proxy, alice, bob, src } = await proxiedSender(world, proxies);
       const size = 4 * MiB + 5;
       const hash = await writePattern(join(src, 'big.bin'), size, 11);
       let cuts = 0;
@@ -123,7 +109,7 @@ describe('file transfer: resume and groups', function () {
   });
 
   it('resumes an upload after the sender closed mid-upload and opened again', async () => {
-    const { relay, proxy, alice, bob, src } = await proxiedSender();
+    const { relay, proxy, alice, bob, src } = await proxiedSender(world, proxies);
     const size = 4 * MiB + 9;
     const hash = await writePattern(join(src, 'backup.tar'), size, 14);
     const closed = new Promise<void>((resolve, reject) => {
@@ -162,7 +148,7 @@ describe('file transfer: resume and groups', function () {
   });
 
   it('ends a download at once when the sender cancels mid-upload: E_FILE_CANCELLED', async () => {
-    const { proxy, alice, bob, downloads, src } = await proxiedSender();
+    const { proxy, alice, bob, downloads, src } = await proxiedSender(world, proxies);
     const size = 4 * MiB;
     await writePattern(join(src, 'big.bin'), size, 21);
     let id = '';
