@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { CliIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
+import { startTestRelay, type TestRelay } from './relay.js';
+import { makeTempDir, removeTempDirs } from './tmp.js';
 
 export interface CliRun {
   code: number;
@@ -107,4 +109,24 @@ export function profileCli(where: () => { dir: string; env: Record<string, strin
     return r;
   };
   return { as, ok };
+}
+
+/**
+ * profileCli against a test relay of its own for each test, in a temp dir (beforeEach and
+ * afterEach registered here): `NATTER_RELAY` points at it. `dir()` is the test's folder.
+ */
+export function cliOnTestRelay() {
+  let relay: TestRelay | undefined;
+  let dir = '';
+  let env: Record<string, string> = {};
+  beforeEach(async () => {
+    relay = await startTestRelay();
+    dir = await makeTempDir();
+    env = { NATTER_RELAY: `${relay.host}:${relay.port}` };
+  });
+  afterEach(async () => {
+    await relay?.close();
+    await removeTempDirs();
+  });
+  return { ...profileCli(() => ({ dir, env })), dir: () => dir };
 }

@@ -7,26 +7,10 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { jsonLines, profileCli } from '../../helpers/cli.js';
-import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
-import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
+import { cliOnTestRelay, jsonLines } from '../../helpers/cli.js';
 
 describe('cli: send to an old name of a contact', () => {
-  let relay: TestRelay;
-  let dir: string;
-  let env: Record<string, string>;
-  const { as } = profileCli(() => ({ dir, env }));
-
-  beforeEach(async () => {
-    relay = await startTestRelay();
-    dir = await makeTempDir();
-    env = { NATTER_RELAY: `${relay.host}:${relay.port}` };
-  });
-
-  afterEach(async () => {
-    await relay.close();
-    await removeTempDirs();
-  });
+  const { as, dir } = cliOnTestRelay();
 
   const texts = async (p: string) =>
     jsonLines<{ from: string; text: string }>(await as(p, ['inbox', '--json'])).map((m) => [
@@ -71,7 +55,7 @@ describe('cli: send to an old name of a contact', () => {
     assert.equal((await as('b', ['rename', 'robert'])).code, 0);
     assert.equal((await as('b', ['send', '--to', 'alice', 'I am robert now'])).code, 0);
     assert.equal((await as('e', ['init', '--name', 'bob'])).code, 0);
-    const log = join(dir, 'a', 'natter.log');
+    const log = join(dir(), 'a', 'natter.log');
     const sessions = async () =>
       (await readFile(log, 'utf8').catch(() => '')).split('relay session ready').length;
     const before = await sessions();

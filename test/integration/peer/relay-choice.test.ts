@@ -12,9 +12,8 @@ import { profilePaths, readConfig, relayFingerprint } from '../../../src/peer/pr
 import { toHex } from '../../../src/util/bytes.js';
 import { isNatterError } from '../../../src/util/errors.js';
 import { makeProfile } from '../../helpers/profile.js';
-import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
-import { removeTempDirs } from '../../helpers/tmp.js';
 import { freeUdpPort } from '../presence/helpers.js';
+import { loopbackLan } from './lan-relays.js';
 
 /** The connect() default a command waits: every answer here must come well before it. */
 const DEFAULT_WAIT_MS = 30_000;
@@ -23,29 +22,11 @@ const WELL_BEFORE_MS = 15_000;
 
 describe('finding the relay: two relays, no beacon heard, a relay gone (integration: loopback)', function () {
   this.timeout(60_000);
-  let lan: PresenceOptions;
-  let cleanup: (() => Promise<void>)[];
+  const { lan, later, relay } = loopbackLan();
 
-  beforeEach(async () => {
-    const port = await freeUdpPort();
-    lan = { port, extraTargets: ['127.255.255.255'], broadcastInterfaces: false };
-    cleanup = [];
-  });
-
-  afterEach(async () => {
-    for (const step of cleanup.reverse()) await step();
-    await removeTempDirs();
-  });
-
-  async function relay(): Promise<TestRelay> {
-    const r = await startTestRelay({ presence: lan });
-    cleanup.push(() => r.close());
-    return r;
-  }
-
-  async function open(profileDir: string, presence: PresenceOptions = lan) {
+  async function open(profileDir: string, presence: PresenceOptions = lan()) {
     const client = await NatterClient.open({ profileDir, presence });
-    cleanup.push(() => client.close());
+    later(() => client.close());
     return client;
   }
 
@@ -106,7 +87,7 @@ describe('finding the relay: two relays, no beacon heard, a relay gone (integrat
     );
 
     // Presence on a port no relay beacons to: as a host whose firewall drops UDP coming in.
-    const deaf = { ...lan, port: await freeUdpPort() };
+    const deaf = { ...lan(), port: await freeUdpPort() };
     const dave = await open(profile.dir, deaf);
     const { ms, err } = await timed(dave.connect({ timeoutMs: DEFAULT_WAIT_MS }));
     assert.equal(err, null, String(err));
@@ -118,10 +99,10 @@ describe('finding the relay: two relays, no beacon heard, a relay gone (integrat
     const profile = await makeProfile('dave');
     const running = await NatterClient.open({
       profileDir: profile.dir,
-      presence: lan,
+      presence: lan(),
       reconnect: { baseMs: 50, maxMs: 200 },
     });
-    cleanup.push(() => running.close());
+    later(() => running.close());
     await running.connect({ timeoutMs: 5000 });
     const offline = new Promise<void>((resolve) =>
       running.on('connection:state', (e) => e.state === 'offline' && resolve()),
@@ -141,7 +122,7 @@ describe('finding the relay: two relays, no beacon heard, a relay gone (integrat
       alone.connect({ timeoutMs: DEFAULT_WAIT_MS, failFastMs: 1000 }),
     );
     assert.ok(isNatterError(err, 'E_RELAY_UNREACHABLE'), String(err));
-    assert.match(err.message, new RegExp(`UDP port ${lan.port}`));
+    assert.match(err.message, new RegExp(`UDP port ${lan().port}`));
     assert.ok(ms < WELL_BEFORE_MS, `alone: ${ms} ms`);
   });
 
@@ -150,7 +131,7 @@ describe('finding the relay: two relays, no beacon heard, a relay gone (integrat
     const dave = await open(profile.dir);
     const { ms, err } = await timed(dave.connect({ timeoutMs: DEFAULT_WAIT_MS }));
     assert.ok(isNatterError(err, 'E_NO_RELAY'), String(err));
-    assert.match(err.message, new RegExp(`UDP port ${lan.port}`));
+    assert.match(err.message, new RegExp(`UDP port ${lan().port}`));
     assert.match(err.message, /firewall/);
     assert.ok(ms < WELL_BEFORE_MS, `took ${ms} ms`);
   });

@@ -7,44 +7,22 @@
  */
 import assert from 'node:assert/strict';
 import { NatterClient } from '../../../src/peer/client.js';
-import type { PeerEventMap, PresenceOptions } from '../../../src/peer/index.js';
+import type { PeerEventMap } from '../../../src/peer/index.js';
 import { profilePaths, readConfig } from '../../../src/peer/profile.js';
 import { toHex } from '../../../src/util/bytes.js';
 import { isNatterError } from '../../../src/util/errors.js';
 import { makeProfile } from '../../helpers/profile.js';
-import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
-import { removeTempDirs } from '../../helpers/tmp.js';
-import { freeUdpPort, sleep, waitFor } from '../presence/helpers.js';
+import { sleep, waitFor } from '../presence/helpers.js';
+import { loopbackLan } from './lan-relays.js';
 
 describe('a session whose relay moved follows its beacon (integration: loopback)', function () {
   this.timeout(60_000);
-  let lan: PresenceOptions;
-  let cleanup: (() => Promise<void>)[];
-
-  beforeEach(async () => {
-    const port = await freeUdpPort();
-    lan = { port, extraTargets: ['127.255.255.255'], broadcastInterfaces: false };
-    cleanup = [];
-  });
-
-  afterEach(async () => {
-    for (const step of cleanup.reverse()) await step();
-    await removeTempDirs();
-  });
-
-  async function relay(dataDir?: string): Promise<TestRelay> {
-    const r = await startTestRelay({
-      presence: lan,
-      ...(dataDir === undefined ? {} : { dataDir }),
-    });
-    cleanup.push(() => r.close());
-    return r;
-  }
+  const { lan, later, relay } = loopbackLan();
 
   it('reaches its relay at its new address once a beacon of it is heard, without a restart, and remembers it there', async () => {
     const office = await relay();
     const profile = await makeProfile('dave');
-    const once = await NatterClient.open({ profileDir: profile.dir, presence: lan });
+    const once = await NatterClient.open({ profileDir: profile.dir, presence: lan() });
     await once.connect({ timeoutMs: 5000 });
     await once.close();
     const paths = profilePaths(profile.dir);
@@ -52,8 +30,8 @@ describe('a session whose relay moved follows its beacon (integration: loopback)
     await office.close();
 
     // No beacon, so the remembered address, which refuses; the session keeps redialling it.
-    const dave = await NatterClient.open({ profileDir: profile.dir, presence: lan });
-    cleanup.push(() => dave.close());
+    const dave = await NatterClient.open({ profileDir: profile.dir, presence: lan() });
+    later(() => dave.close());
     const states: PeerEventMap['connection:state'][] = [];
     dave.on('connection:state', (e) => states.push(e));
     await assert.rejects(dave.connect({ timeoutMs: 5000, failFastMs: 1000 }), (e) =>
