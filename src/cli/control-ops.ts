@@ -115,7 +115,15 @@ export interface ControlOps
    * (added by the server, control.ts): the list is whole (holder-view.ts); absent from an
    * older natter.
    */
-  watch: { request: NoFields; answer: { peers: OnlinePeer[]; complete?: boolean } };
+  /** `impostors`: as `who` answers them, said before the changes that follow. */
+  watch: {
+    request: NoFields;
+    answer: {
+      peers: OnlinePeer[];
+      complete?: boolean;
+      impostors?: PeerEventMap['roster:conflict'][];
+    };
+  };
   contacts: { request: NoFields; answer: { contacts: ContactInfo[] } };
   fingerprint: { request: { name?: string }; answer: FingerprintView };
   trust: { request: { name: string; safetyNumber?: string }; answer: TrustView };
@@ -192,7 +200,7 @@ const OPS: HandlerTable<ControlOps, ControlTarget> = {
       session.onClose(() => {
         for (const off of offs) off();
       });
-      return { peers: t.online() };
+      return { peers: t.online(), impostors: t.impostors() };
     },
   },
   contacts: { parse: none, run: async (t) => ({ contacts: t.contacts() }) },

@@ -159,6 +159,8 @@ export async function watchThrough(
     };
     // The current list first, as joins, so a watcher sees the same stream either way.
     for (const peer of answer.peers ?? []) stream.change({ kind: 'peer', type: 'join', peer });
+    // And the impostors it hears now, as a watch of its own would say them on hearing them.
+    for (const e of answer.impostors ?? []) stream.change({ kind: 'conflict', ...e });
     // A whole list (holder-view.ts): whoever it lacks has gone, heard leaving or not.
     if (answer.complete === true) stream.settle();
     settleIfCaughtUp();

@@ -60,7 +60,7 @@ describe('cli who --lan: impostor and look-alike beacons', function () {
     await removeTempDirs();
   });
 
-  const { ok } = profileCli(() => ({ dir, env }));
+  const { as, ok } = profileCli(() => ({ dir, env }));
 
   /** The notes `who` wrote on stderr about impostors, sorted. */
   const impostorNotes = (stderr: string) =>
@@ -155,6 +155,37 @@ describe('cli who --lan: impostor and look-alike beacons', function () {
       assert.deepEqual(impostorNotes(text.stderr), expected);
       assert.match(text.stdout, /^carol /m);
       assert.doesNotMatch(text.stdout, /bob|b\u043eb/);
+
+      // A watch attached after both were heard says them too (it said only later ones).
+      let stopWatch: (s: string) => void = () => undefined;
+      const stopped = new Promise<string>((resolve) => {
+        stopWatch = resolve;
+      });
+      const watching = as('alice', ['who', '--watch', '--json'], { stop: stopped });
+      await new Promise((r) => setTimeout(r, 500));
+      stopWatch('SIGINT');
+      const watched = await watching;
+      assert.equal(watched.code, 0, watched.stderr);
+      const lines = watched.stdout
+        .trim()
+        .split('\n')
+        .map(
+          (l) => JSON.parse(l) as { type: string; pseudonym: string; claimedFingerprint?: string },
+        );
+      assert.deepEqual(
+        lines
+          .filter((l) => l.type === 'conflict')
+          .map((l) => [l.pseudonym, l.claimedFingerprint])
+          .sort(),
+        [
+          ['bob', fingerprint(impostor.identity.signPk)],
+          ['b\u043eb', fingerprint(lookalike.identity.signPk)],
+        ].sort(),
+      );
+      assert.deepEqual(
+        lines.filter((l) => l.type !== 'conflict').map((l) => l.pseudonym),
+        ['carol'],
+      );
     } finally {
       await stop();
       await running?.control.close();
