@@ -206,7 +206,13 @@ describe('control socket (a running client, steered by other natter commands)', 
     const c = await ControlClient.connect(path, dir);
     target.events.emit('connection:state', { state: 'ready' });
     await new Promise((resolve) => setTimeout(resolve, WHO_WAIT_MS + 50));
-    assert.deepEqual(await c.request({ op: 'watch' }), { ok: true, peers: [peer], complete: true });
+    // The impostors it hears now come with the list, as `who` answers them.
+    assert.deepEqual(await c.request({ op: 'watch' }), {
+      ok: true,
+      peers: [peer],
+      impostors: [impostor],
+      complete: true,
+    });
     c.close();
   });
 
@@ -215,6 +221,7 @@ describe('control socket (a running client, steered by other natter commands)', 
     assert.deepEqual(await c.request({ op: 'watch' }), {
       ok: true,
       peers: [peer],
+      impostors: [impostor],
       complete: false,
     });
     target.events.emit('roster:change', { type: 'leave', peer, reason: 'bye' });
