@@ -138,6 +138,22 @@ describe('client presence (in-memory LAN, injected clock)', () => {
   }
 
   const names = (n: Node) => n.presence.online().map((p) => p.pseudonym);
+  const fp = (n: Node | TestPeer) => fingerprint(('peer' in n ? n.peer : n).identity.signPk);
+
+  /** `name`, a new peer, pinned as `at`'s contact, and said so as the contact book would. */
+  function pinContact(at: Node, name: string): TestPeer {
+    const peer = makePeer(name);
+    at.contacts.set(pseudonymKey(name), contactOf(peer.card));
+    at.events.emit('contact:new', {
+      pseudonym: name,
+      userId: peer.id,
+      fingerprint: fingerprint(peer.identity.signPk),
+      verified: false,
+      keyChanged: false,
+      pendingKeys: [],
+    });
+    return peer;
+  }
 
   it('lists a LAN peer as an OnlinePeer with its fingerprint, source and address', async () => {
     const alice = await node('alice', '10.0.0.1');
@@ -368,21 +384,11 @@ describe('client presence (in-memory LAN, injected clock)', () => {
     const alice = await node('alice', '10.0.0.1');
     // A stranger heard first: the look-alike index is built, then the contact book changes.
     await node('carol', '10.0.0.3');
-    const mallory = makePeer('mallory');
-    alice.contacts.set(pseudonymKey('mallory'), contactOf(mallory.card));
-    alice.events.emit('contact:new', {
-      pseudonym: 'mallory',
-      userId: mallory.id,
-      fingerprint: fingerprint(mallory.identity.signPk),
-      verified: false,
-      keyChanged: false,
-      pendingKeys: [],
-    });
+    const mallory = pinContact(alice, 'mallory');
     const latin = await node('rnallory', '10.0.0.66');
     const mixed = await node('m\u0430llory', '10.0.0.67');
     const ownLookalike = await node('aIice', '10.0.0.68');
     assert.deepEqual(names(alice), ['carol']);
-    const fp = (n: Node | TestPeer) => fingerprint(('peer' in n ? n.peer : n).identity.signPk);
     assert.deepEqual(
       alice.conflicts.map((c) => [c.pseudonym, c.claimedFingerprint, c.pinnedFingerprint]),
       [
@@ -398,21 +404,11 @@ describe('client presence (in-memory LAN, injected clock)', () => {
     const early = await node('rnallory', '10.0.0.66');
     const before = await node('b0b', '10.0.0.67');
     assert.deepEqual(names(alice), ['b0b', 'rnallory']);
-    const mallory = makePeer('mallory');
-    alice.contacts.set(pseudonymKey('mallory'), contactOf(mallory.card));
-    alice.events.emit('contact:new', {
-      pseudonym: 'mallory',
-      userId: mallory.id,
-      fingerprint: fingerprint(mallory.identity.signPk),
-      verified: false,
-      keyChanged: false,
-      pendingKeys: [],
-    });
+    const mallory = pinContact(alice, 'mallory');
     assert.deepEqual(names(alice), ['b0b']);
     const bob = makePeer('bob');
     alice.presence.onRelayRoster({ type: 'roster-update', full: true, entries: [entry(bob)] });
     assert.deepEqual(names(alice), ['bob']);
-    const fp = (n: Node | TestPeer) => fingerprint(('peer' in n ? n.peer : n).identity.signPk);
     const said = [
       ['rnallory', fp(early), fp(mallory)],
       ['b0b', fp(before), fp(bob)],
