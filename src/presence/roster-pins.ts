@@ -17,6 +17,7 @@ import {
   type RosterChange,
   type RosterConflict,
   type RosterItem,
+  type RosterSource,
   snapshot,
 } from './roster-entry.js';
 
@@ -32,6 +33,17 @@ export type PinLookup =
  */
 export type LookalikeLookup = (lookalikeKey: string) => string | undefined;
 
+/**
+ * An impostor reported, as the conflict that said it last. Its claim lasts while either
+ * source makes it: a LAN claim until `untilMs` unless repeated (0: none), the relay's while
+ * the relay lists it (`relay`): the relay does not repeat its entries, it says when they go.
+ */
+interface Reported {
+  conflict: RosterConflict;
+  untilMs: number;
+  relay: boolean;
+}
+
 /** A first-seen pin; `relay` once the relay has reported that key for the pseudonym. */
 interface LocalPin {
   readonly id: string;
@@ -41,10 +53,8 @@ interface LocalPin {
 export class RosterPins {
   /** First-seen pins: pseudonym key -> user id hex. */
   private readonly localPins = new LruMap<string, LocalPin>(MAX_REMEMBERED_KEYS);
-  /** Impostors already reported, by claimant key, until their claim expires. */
-  private readonly reported = new LruMap<string, { conflict: RosterConflict; untilMs: number }>(
-    MAX_TRACKED_CONFLICTS,
-  );
+  /** Impostors already reported, by claimant key, while their claim lasts. */
+  private readonly reported = new LruMap<string, Reported>(MAX_TRACKED_CONFLICTS);
   /** Names the relay reported, by look-alike key: their owner's user id hex. */
   private readonly relayNames = new LruMap<string, string>(MAX_REMEMBERED_KEYS);
   private refused = 0;
@@ -88,10 +98,12 @@ export class RosterPins {
         id,
         snapshot(id, freshEntry(claim, now, null)),
         pinned,
+        claim.source,
         now + this.claimMs,
       );
     }
     if (this.badName(id, claim, external)) return [];
+    this.admitted(id, name, claim.source);
     if (claim.source === 'relay') {
       const key = lookalikeKey(claim.card.pseudonym);
       this.relayNames.set(key, id, (_k, owner) => this.listed.has(owner));
@@ -150,7 +162,8 @@ export class RosterPins {
    * its claim lasting until its LAN deadline.
    */
   demote(item: RosterItem, pinnedId: string, now: number): RosterChange[] {
-    return this.refuse(item.userIdHex, item, pinnedId, item.expiresAtMs ?? now + this.claimMs);
+    const untilMs = item.expiresAtMs ?? now + this.claimMs;
+    return this.refuse(item.userIdHex, item, pinnedId, 'lan', untilMs);
   }
 
   /**
@@ -187,7 +200,17 @@ export class RosterPins {
     return typeof this.pins === 'function' ? this.pins(name) : this.pins?.get(name);
   }
 
-  private refuse(id: string, item: RosterItem, pinned: string, untilMs: number): RosterChange[] {
+  /**
+   * A claim refused: a LAN claim lasts until `untilMs`, the relay's until the relay drops it
+   * (relayDropped), whichever source said it last.
+   */
+  private refuse(
+    id: string,
+    item: RosterItem,
+    pinned: string,
+    source: RosterSource,
+    untilMs: number,
+  ): RosterChange[] {
     this.refused++;
     const previous = this.reported.peek(id);
     const conflict: RosterConflict = {
@@ -196,21 +219,43 @@ export class RosterPins {
       reason: 'pinned-key-mismatch',
       pinnedUserIdHex: pinned,
     };
-    this.reported.set(id, { conflict, untilMs });
+    this.reported.set(id, {
+      conflict,
+      untilMs: source === 'lan' ? untilMs : (previous?.untilMs ?? 0),
+      relay: source === 'relay' || previous?.relay === true,
+    });
     // Report each impostor claim once while it lasts, not on every heartbeat.
     if (previous !== undefined && previous.conflict.item.pseudonym === item.pseudonym) return [];
     return [conflict];
   }
 
-  /** The key said BYE: its claim, if any, ends now. */
+  /** The key said BYE: its LAN claim, if any, ends now (the relay's lasts while listed). */
   forget(id: string): void {
-    this.reported.delete(id);
+    const r = this.reported.peek(id);
+    if (r?.relay === true) r.untilMs = 0;
+    else this.reported.delete(id);
+  }
+
+  /**
+   * The relay no longer lists `id` (it left, or the link went): the relay's claim, if any,
+   * ends now; a LAN claim lasts until its own deadline.
+   */
+  relayDropped(id: string): void {
+    const r = this.reported.peek(id);
+    if (r === undefined || !r.relay) return;
+    if (r.untilMs === 0) this.reported.delete(id);
+    else r.relay = false;
+  }
+
+  /** The keys whose claims the relay makes now. */
+  relayClaimants(): string[] {
+    return [...this.reported.entries()].filter(([, r]) => r.relay).map(([id]) => id);
   }
 
   /** Forgets impostor claims that have lapsed. */
   expire(now: number): void {
-    for (const [id, c] of [...this.reported.entries()]) {
-      if (c.untilMs <= now) this.reported.delete(id);
+    for (const [id, r] of [...this.reported.entries()]) {
+      if (!r.relay && r.untilMs <= now) this.reported.delete(id);
     }
   }
 
@@ -224,6 +269,20 @@ export class RosterPins {
    * asked for later says (`who` through a running client), not only what was heard since.
    */
   claims(now: number): RosterConflict[] {
-    return [...this.reported.values()].filter((c) => c.untilMs > now).map((c) => c.conflict);
+    return [...this.reported.values()]
+      .filter((r) => r.relay || r.untilMs > now)
+      .map((r) => r.conflict);
+  }
+
+  /**
+   * `id` was admitted under `name`: a claim of theirs reported under that name is no
+   * impostor's any more (a contact re-pinned by trust()); the relay, listing them under
+   * another name now, makes no claim to the old one.
+   */
+  private admitted(id: string, name: string, source: RosterSource): void {
+    const r = this.reported.peek(id);
+    if (r === undefined) return;
+    if (pseudonymKey(r.conflict.item.pseudonym) === name) this.reported.delete(id);
+    else if (source === 'relay') this.relayDropped(id);
   }
 }

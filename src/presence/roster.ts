@@ -132,6 +132,7 @@ export class Roster {
 
   /** The relay reports a user as disconnected: gone at once unless still heard on the LAN. */
   relayGone(userIdHex: string): RosterChange[] {
+    this.pins.relayDropped(userIdHex);
     return this.entries.dropSource(userIdHex, 'relay', 'relay-gone');
   }
 
@@ -145,6 +146,7 @@ export class Roster {
    * keeps their LAN entry (relayGone's rule): the relay cannot vouch for them.
    */
   relayLeft(userIdHex: string): RosterChange[] {
+    this.pins.relayDropped(userIdHex);
     return this.entries.dropUser(userIdHex, 'relay', 'relay-gone');
   }
 
@@ -164,6 +166,8 @@ export class Roster {
     for (const id of this.entries.listedBy('relay')) {
       if (!present.has(id)) changes.push(...this.entries.dropSource(id, 'relay', reason));
     }
+    // The impostors it listed and lists no more: their claims end with it.
+    for (const id of this.pins.relayClaimants()) if (!present.has(id)) this.pins.relayDropped(id);
     for (const e of entries) changes.push(...this.relaySeen(e, now));
     return changes;
   }
@@ -201,7 +205,10 @@ export class Roster {
     return this.pins.conflicts();
   }
 
-  /** The impostors' claims lasting at `now`, as the conflicts that reported them. */
+  /**
+   * The impostors' claims lasting at `now`, as the conflicts that reported them: a LAN
+   * claim until its heartbeats would expire, the relay's while the relay lists it.
+   */
   impostors(now: number): RosterConflict[] {
     return this.pins.claims(now);
   }

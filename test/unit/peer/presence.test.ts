@@ -475,6 +475,7 @@ describe('client presence (in-memory LAN, injected clock)', () => {
     alice.contacts.set(pseudonymKey('bob'), contactOf(oldBob.card));
     alice.presence.onRelayRoster({ type: 'roster-update', full: true, entries: [entry(newBob)] });
     assert.equal(alice.conflicts.length, 1);
+    assert.equal(alice.presence.impostors().length, 1);
     assert.deepEqual(names(alice), []);
     alice.contacts.set(pseudonymKey('bob'), contactOf(newBob.card, { verified: true }));
     alice.events.emit('contact:trusted', {
@@ -489,6 +490,40 @@ describe('client presence (in-memory LAN, injected clock)', () => {
       alice.presence.online().map((p) => [p.pseudonym, p.userId, p.verified]),
       [['bob', newBob.id, true]],
     );
+    assert.deepEqual(alice.presence.impostors(), [], 'no impostor of bob now: bob');
+  });
+
+  it('keeps saying a relay impostor while the relay lists it, past any heartbeat budget, and says it once', async () => {
+    const alice = await node('alice', '10.0.0.1');
+    await node('carol', '10.0.0.3'); // a LAN peer: the roster's expiry runs all along
+    const bob = pinContact(alice, 'bob');
+    const impostor = makePeer('bob');
+    alice.presence.onRelayRoster({ type: 'roster-update', full: true, entries: [entry(impostor)] });
+    const said = [['bob', fp(impostor), fp(bob)]];
+    const impostors = () =>
+      alice.presence
+        .impostors()
+        .map((c) => [c.pseudonym, c.claimedFingerprint, c.pinnedFingerprint]);
+    assert.deepEqual(impostors(), said);
+    for (let i = 0; i < 3 * MISSED; i++) {
+      clock.advance(INTERVAL);
+      await flush();
+    }
+    assert.deepEqual(names(alice), ['carol']);
+    assert.deepEqual(impostors(), said);
+    // A later status of theirs through the relay is the same claim: not said again.
+    alice.presence.onRelayRoster({
+      type: 'roster-update',
+      full: false,
+      entries: [signedEntry(impostor, 'away', 'back soon', 1)],
+    });
+    assert.equal(alice.conflicts.length, 1);
+    alice.presence.onRelayRoster({
+      type: 'roster-update',
+      full: false,
+      entries: [entry(impostor, { online: false })],
+    });
+    assert.deepEqual(impostors(), []);
   });
 
   it('announces a status change at once and sends SetStatus to the relay', async () => {

@@ -187,6 +187,53 @@ describe('presence roster', () => {
       assert.deepEqual(claims(T0 + 3000), [[other.id, alice.id]]);
     });
 
+    it("lists a relay impostor's claim while the relay lists it, however long, not a heartbeat budget", () => {
+      const roster = newRoster({ pins: new Map([['alice', alice.id]]) });
+      const left = makePeer('alice');
+      const unlisted = makePeer('alice');
+      const lost = makePeer('alice');
+      const claim = (p: typeof alice) => ({
+        card: p.card,
+        status: 'online' as const,
+        statusText: '',
+      });
+      const claims = (now: number) =>
+        roster
+          .impostors(now)
+          .map((c) => c.item.userIdHex)
+          .sort();
+      roster.relayReset([claim(left), claim(unlisted), claim(lost)], T0);
+      // The relay says each once; nothing repeats them, and nothing lapses.
+      roster.expire(T0 + 10 * BUDGET);
+      assert.deepEqual(claims(T0 + 10 * BUDGET), [left.id, unlisted.id, lost.id].sort());
+      // One the relay says left; one a full roster no longer lists; then the link goes.
+      roster.relayLeft(left.id);
+      assert.deepEqual(claims(T0 + 10 * BUDGET), [unlisted.id, lost.id].sort());
+      roster.relayReset([claim(lost)], T0 + 10 * BUDGET);
+      assert.deepEqual(claims(T0 + 10 * BUDGET), [lost.id]);
+      roster.relayReset([], T0 + 10 * BUDGET, 'link-lost');
+      assert.deepEqual(claims(T0 + 10 * BUDGET), []);
+      // Back again: said again, as a new claim.
+      assert.deepEqual(types(roster.relaySeen(claim(left), T0 + 11 * BUDGET)), ['conflict']);
+    });
+
+    it('ends a relay claim under a name the relay lists its key under no more, and keeps a LAN claim to its deadline', () => {
+      const roster = newRoster({ pins: new Map([['alice', alice.id]]) });
+      const impostor = makePeer('alice');
+      const claims = (now: number) => roster.impostors(now).map((c) => c.item.userIdHex);
+      roster.seen(presence(impostor, 1), ADDR, T0);
+      roster.relaySeen({ card: impostor.card, status: 'online', statusText: '' }, T0 + 1);
+      assert.deepEqual(claims(T0 + 2 * BUDGET), [impostor.id]);
+      roster.relayGone(impostor.id);
+      assert.deepEqual(claims(T0 + BUDGET - 1), [impostor.id], 'the LAN claim lasts its budget');
+      assert.deepEqual(claims(T0 + BUDGET), []);
+      // The relay lists the key under a name of its own now: no claim to 'alice' from it.
+      const renamed = { ...impostor.card, pseudonym: 'mallory' };
+      roster.relaySeen({ card: impostor.card, status: 'online', statusText: '' }, T0 + 2);
+      roster.relaySeen({ card: renamed, status: 'online', statusText: '' }, T0 + 3);
+      assert.deepEqual(claims(T0 + 2 * BUDGET), []);
+    });
+
     it('keeps the first-seen pin after the pinned user has left', () => {
       const roster = newRoster();
       roster.seen(presence(alice, 1), ADDR, T0);
