@@ -4,7 +4,8 @@
  * in the listener too, so another key under the contact's name, or under a name that
  * looks like it, is never listed as the contact: it is left out and said once on stderr,
  * in the chat's words. A name the relay would refuse (mixed scripts) is dropped. `who`
- * answered through a running client (the chat's control socket) says the same.
+ * answered through a running client (the chat's control socket) says the same, and says an
+ * impostor from the relay's roster for as long as the relay lists it.
  */
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
@@ -16,6 +17,11 @@ import {
 } from '../../../src/cli/control.js';
 import { fingerprint } from '../../../src/crypto/keys.js';
 import { NatterClient } from '../../../src/peer/client.js';
+import {
+  HEARTBEAT_INTERVAL_MS,
+  MISSED_HEARTBEATS_BEFORE_EXPIRY,
+} from '../../../src/presence/constants.js';
+import { type Clock, systemClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { profileCli } from '../../helpers/cli.js';
 import { until } from '../../helpers/cli-relay.js';
@@ -190,6 +196,76 @@ describe('cli who --lan: impostor and look-alike beacons', function () {
       await stop();
       await running?.control.close();
       await running?.client.close();
+    }
+  });
+
+  it("says an impostor from the relay's roster through a running client while the relay lists it, then no more", async () => {
+    await ok('alice', ['init', '--name', 'alice']);
+    await ok('alice', ['fingerprint', 'bob']); // bob pinned, at the first relay
+    // Another relay, where 'bob' is someone else: alice's client moves there.
+    const other = await startTestRelay();
+    const impostor = await makeClient('bob', other);
+    let running: { client: NatterClient; control: ControlServer } | null = null;
+    // The running client's clock, moved on past a heartbeat budget instead of waiting it out.
+    let ahead = 0;
+    const clock: Clock = { ...systemClock, now: () => systemClock.now() + ahead };
+    try {
+      await impostor.connect();
+      const profileDir = join(dir, 'alice');
+      const client = await NatterClient.open({
+        profileDir,
+        relay: { host: other.host, port: other.port },
+        acceptNewRelayKey: true,
+        clock,
+      });
+      const control = await startControlServer(controlSocketPath(profileDir), client, silentLogger);
+      running = { client, control };
+      await client.connect();
+      await until(() => client.impostors().length === 1, 'the relay impostor heard');
+
+      const expected = [
+        `natter: someone on the LAN claims to be bob with another key (${fingerprint(impostor.profile.identity.signPk)}); not shown`,
+      ];
+      const names = (out: string) => (JSON.parse(out) as WhoLine[]).map((p) => p.pseudonym);
+      const first = await ok('alice', ['who', '--json']);
+      assert.deepEqual(impostorNotes(first.stderr), expected);
+      assert.deepEqual(names(first.stdout), []);
+
+      // Past the budget a LAN claim lasts: the relay repeats nothing, and still lists bob.
+      ahead += HEARTBEAT_INTERVAL_MS * MISSED_HEARTBEATS_BEFORE_EXPIRY + 1000;
+      const later = await ok('alice', ['who', '--json']);
+      assert.deepEqual(impostorNotes(later.stderr), expected, 'still said past the budget');
+      assert.deepEqual(names(later.stdout), []);
+      let stopWatch: (s: string) => void = () => undefined;
+      const stopped = new Promise<string>((resolve) => {
+        stopWatch = resolve;
+      });
+      const watching = as('alice', ['who', '--watch', '--json'], { stop: stopped });
+      await new Promise((r) => setTimeout(r, 500));
+      stopWatch('SIGINT');
+      const watched = await watching;
+      assert.equal(watched.code, 0, watched.stderr);
+      const lines = watched.stdout
+        .trim()
+        .split('\n')
+        .map(
+          (l) => JSON.parse(l) as { type: string; pseudonym: string; claimedFingerprint?: string },
+        );
+      assert.deepEqual(
+        lines.filter((l) => l.type === 'conflict').map((l) => [l.pseudonym, l.claimedFingerprint]),
+        [['bob', fingerprint(impostor.profile.identity.signPk)]],
+      );
+
+      // The relay says the impostor left: no longer said.
+      await impostor.close();
+      await until(() => client.impostors().length === 0, 'the relay impostor gone');
+      const gone = await ok('alice', ['who', '--json']);
+      assert.deepEqual(impostorNotes(gone.stderr), []);
+    } finally {
+      await running?.control.close();
+      await running?.client.close();
+      await impostor.close();
+      await other.close();
     }
   });
 });
