@@ -157,10 +157,16 @@ export interface PeerEventMap extends FileEvents {
   /** The online list changed: someone appeared, changed status, or left. */
   'roster:change': { type: 'join' | 'update' | 'leave'; peer: OnlinePeer; reason?: string };
   /**
-   * A heartbeat claimed a pseudonym pinned to a different key: shown as a
-   * conflict, never as that user.
+   * A heartbeat, or the relay's roster (`via: 'relay'`: the relay lists the name under
+   * another key), claimed a pseudonym pinned to a different key: shown as a conflict,
+   * never as that user. `via` is absent for a LAN claim (and from an older natter).
    */
-  'roster:conflict': { pseudonym: string; claimedFingerprint: string; pinnedFingerprint: string };
+  'roster:conflict': {
+    pseudonym: string;
+    claimedFingerprint: string;
+    pinnedFingerprint: string;
+    via?: 'relay';
+  };
   /**
    * Our own status changed, by this process or through the control socket
    * (`natter status` from another terminal): a UI shows it.

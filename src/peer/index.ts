@@ -120,6 +120,7 @@ export {
 export type { DiscoveredRelay, PresenceOptions } from './presence/client-presence.js';
 export { type KnownName, readKnownNames } from './presence/known-names.js';
 export { type ListenerOptions, PresenceListener } from './presence/listener.js';
+export { conflictWords } from './presence/online.js';
 /** A status text as the client will take it (E_BAD_STATUS otherwise). */
 export { checkStatusText } from './presence/options.js';
 export {

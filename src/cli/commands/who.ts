@@ -15,7 +15,12 @@
  * its own when that client quits, stepping aside for a chat (who-hold.ts).
  */
 import type { Command } from 'commander';
-import { type OnlinePeer, type PeerEventMap, PresenceListener } from '../../peer/index.js';
+import {
+  conflictWords,
+  type OnlinePeer,
+  type PeerEventMap,
+  PresenceListener,
+} from '../../peer/index.js';
 import { NatterError } from '../../util/errors.js';
 import { displayWidth } from '../../util/text-width.js';
 import type { CliContext } from '../context.js';
@@ -151,9 +156,7 @@ function printer(ctx: CliContext, json: boolean) {
       const said = `${e.pseudonym}|${e.claimedFingerprint}`;
       if (told.has(said)) return;
       told.add(said);
-      ctx.err(
-        `natter: someone on the LAN claims to be ${sanitize(e.pseudonym)} with another key (${e.claimedFingerprint}); not shown`,
-      );
+      ctx.err(`natter: ${conflictWords(e, sanitize(e.pseudonym))}`);
     },
     list(peers: OnlinePeer[], empty: string) {
       if (json) ctx.out(safeJson(peers.map(peerFields)));
@@ -163,11 +166,19 @@ function printer(ctx: CliContext, json: boolean) {
     change(c: Change) {
       const t = Date.now();
       if (c.kind === 'conflict') {
-        const { pseudonym, claimedFingerprint, pinnedFingerprint } = c;
+        const { pseudonym, claimedFingerprint, pinnedFingerprint, via } = c;
+        const where = via === 'relay' ? " in the relay's roster" : '';
         ctx.out(
           json
-            ? safeJson({ t, type: 'conflict', pseudonym, claimedFingerprint, pinnedFingerprint })
-            : `${clockTime(t)}  ! ${sanitize(pseudonym)} claimed by another key ${claimedFingerprint} (known as ${pinnedFingerprint}): not shown as them`,
+            ? safeJson({
+                t,
+                type: 'conflict',
+                pseudonym,
+                claimedFingerprint,
+                pinnedFingerprint,
+                ...(via === 'relay' ? { via } : {}),
+              })
+            : `${clockTime(t)}  ! ${sanitize(pseudonym)} claimed by another key ${claimedFingerprint}${where} (known as ${pinnedFingerprint}): not shown as them`,
         );
         return;
       }

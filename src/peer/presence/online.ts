@@ -49,7 +49,19 @@ export function conflictEvent(change: RosterConflict): PeerEventMap['roster:conf
     pseudonym: change.item.pseudonym,
     claimedFingerprint: fingerprint(change.item.card.userId),
     pinnedFingerprint: fingerprint(fromHex(change.pinnedUserIdHex)),
+    ...(change.item.source === 'relay' ? { via: 'relay' as const } : {}),
   };
+}
+
+/**
+ * An impostor said in words, the same in the chat and in `who`: where the claim came from
+ * (a LAN heartbeat, or the relay's roster listing the name under another key) and the
+ * claimed key's fingerprint. `name` is the pseudonym already made safe for the terminal.
+ */
+export function conflictWords(e: PeerEventMap['roster:conflict'], name: string): string {
+  return e.via === 'relay'
+    ? `the relay lists someone else as ${name}, with another key (${e.claimedFingerprint}); not shown`
+    : `someone on the LAN claims to be ${name} with another key (${e.claimedFingerprint}); not shown`;
 }
 
 /** The event a roster change becomes. */

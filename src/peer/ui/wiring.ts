@@ -3,7 +3,7 @@
  * reads the core back, except taking damaged reports (takeDamaged). One
  * subscription per event, all undone by the returned function list (at quit).
  */
-import type { PeerEventMap } from '../index.js';
+import { conflictWords, type PeerEventMap } from '../index.js';
 import { staleQuestion } from './commands/delete-history.js';
 import { note, showStore, takeDamaged, takeNotices, takePruned } from './notes.js';
 import { desktopNotification, notificationFor } from './notify.js';
@@ -191,13 +191,7 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
       }
     }),
     core.on('roster:conflict', (e) =>
-      note(
-        p,
-        convOf(e.pseudonym),
-        `someone on the LAN claims to be ${sanitize(e.pseudonym)} with another key (${e.claimedFingerprint}); not shown`,
-        'warn',
-        true,
-      ),
+      note(p, convOf(e.pseudonym), conflictWords(e, sanitize(e.pseudonym)), 'warn', true),
     ),
     // Our status may change from another terminal (`natter status` via the control socket).
     core.on('presence:self', (e) => {

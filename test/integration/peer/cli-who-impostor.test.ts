@@ -72,7 +72,7 @@ describe('cli who --lan: impostor and look-alike beacons', function () {
   const impostorNotes = (stderr: string) =>
     stderr
       .split('\n')
-      .filter((l) => l.includes('claims to be'))
+      .filter((l) => l.includes('claims to be') || l.includes('the relay lists someone else'))
       .sort();
 
   /** Signed heartbeats from `peers`, to loopback broadcast on the test's port, until stopped. */
@@ -224,7 +224,7 @@ describe('cli who --lan: impostor and look-alike beacons', function () {
       await until(() => client.impostors().length === 1, 'the relay impostor heard');
 
       const expected = [
-        `natter: someone on the LAN claims to be bob with another key (${fingerprint(impostor.profile.identity.signPk)}); not shown`,
+        `natter: the relay lists someone else as bob, with another key (${fingerprint(impostor.profile.identity.signPk)}); not shown`,
       ];
       const names = (out: string) => (JSON.parse(out) as WhoLine[]).map((p) => p.pseudonym);
       const first = await ok('alice', ['who', '--json']);
@@ -249,11 +249,19 @@ describe('cli who --lan: impostor and look-alike beacons', function () {
         .trim()
         .split('\n')
         .map(
-          (l) => JSON.parse(l) as { type: string; pseudonym: string; claimedFingerprint?: string },
+          (l) =>
+            JSON.parse(l) as {
+              type: string;
+              pseudonym: string;
+              claimedFingerprint?: string;
+              via?: string;
+            },
         );
       assert.deepEqual(
-        lines.filter((l) => l.type === 'conflict').map((l) => [l.pseudonym, l.claimedFingerprint]),
-        [['bob', fingerprint(impostor.profile.identity.signPk)]],
+        lines
+          .filter((l) => l.type === 'conflict')
+          .map((l) => [l.pseudonym, l.claimedFingerprint, l.via]),
+        [['bob', fingerprint(impostor.profile.identity.signPk), 'relay']],
       );
 
       // The relay says the impostor left: no longer said.
