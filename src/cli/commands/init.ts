@@ -1,5 +1,10 @@
-/** `natter init --name NAME`: create the profile's identity (offline; registration happens on first connect). */
-import { rm } from 'node:fs/promises';
+/**
+ * `natter init --name NAME`: create the profile's identity and register the name with the
+ * relay. Exit 0 when registered, or when no relay is known or reachable now (a note on
+ * stderr: the first command that reaches one registers it); exit 1 when the relay refuses
+ * (the profile kept, said how to go on), and nothing left behind when the name or the
+ * choice of relay is refused (docs/decisions.md, "init's failures").
+ */
 import type { Command } from 'commander';
 import {
   checkNewIdentity,
@@ -8,11 +13,12 @@ import {
   type Me,
   parseRelayAddress,
 } from '../../peer/index.js';
-import { isNatterError } from '../../util/errors.js';
+import { isNatterError, NatterError } from '../../util/errors.js';
 import { connectRelay } from '../connect.js';
 import type { CliContext } from '../context.js';
 import { CliCode, cliError } from '../errors.js';
 import { safeJson, sanitize, takenWhy } from '../format.js';
+import { beforeInit } from '../init-undo.js';
 import type { WithContext } from '../main.js';
 import { parseMs } from '../options.js';
 import { askNewPassphrase } from '../passphrase.js';
@@ -54,26 +60,36 @@ export function addInitCommand(program: Command, withContext: WithContext): void
         const given = await ctx.passphrase();
         const passphrase = given ?? (opts.seal ? await askNewPassphrase(ctx.io) : undefined);
         ctx.typed = passphrase;
-        const me = await createIdentity(ctx, name, passphrase);
-        const fp = me.fingerprint;
-        const registered = await register(ctx, opts.wait);
+        // A refusal before the profile is of any use leaves nothing behind (init-undo.ts).
+        const before = await beforeInit(paths);
+        const undone = async (err: unknown): Promise<never> => {
+          await ctx.dispose();
+          await before.undo();
+          throw err;
+        };
+        const me = await createIdentity(ctx, name, passphrase).catch(undone);
+        const registered = await register(ctx, opts.wait).catch(undone);
         if (opts.json) {
           ctx.out(
             safeJson({
               pseudonym: name,
-              fingerprint: fp,
+              fingerprint: me.fingerprint,
               userId: me.userId,
               profile: paths.dir,
-              registered: registered.relay ?? null,
+              registered: registered.kind === 'registered' ? (registered.relay ?? null) : null,
             }),
           );
-          return;
+        } else {
+          ctx.out(`${sanitize(name)}  ${me.fingerprint}`);
+          ctx.out(
+            `identity created in ${paths.dir}${passphrase === undefined ? '' : ' (sealed with your passphrase)'}`,
+          );
+          if (registered.kind === 'registered') ctx.out(registered.note);
         }
-        ctx.out(`${sanitize(name)}  ${fp}`);
-        ctx.out(
-          `identity created in ${paths.dir}${passphrase === undefined ? '' : ' (sealed with your passphrase)'}`,
-        );
-        ctx.out(registered.note);
+        // Not registered: a note on stderr (exit 0) when it was only put off, the
+        // relay's refusal as this command's failure (exit 1); the profile is kept either way.
+        if (registered.kind === 'deferred') ctx.err(`natter: ${registered.note}`);
+        if (registered.kind === 'refused') throw registered.error;
       }),
     );
 }
@@ -109,21 +125,33 @@ const REFUSED_FOR_NOW: Readonly<Record<string, string>> = {
 };
 
 /**
+ * What became of the Register: done; put off, as the first-run design allows (no relay
+ * known or reachable now: the first command that reaches one registers the name); or
+ * refused by the relay, for now or for a reason the user must act on (the profile stays,
+ * and the next command that reaches the relay registers it).
+ */
+type Registration =
+  | { kind: 'registered'; relay?: string; note: string }
+  | { kind: 'deferred'; note: string }
+  | { kind: 'refused'; error: NatterError };
+
+/** The relay's refusals of the name itself: init is undone, so it simply runs again. */
+const NAME_REFUSED = new Set(['E_PSEUDONYM_TAKEN', 'E_BAD_PSEUDONYM']);
+
+/**
  * Claims the name on the relay now, if one is known or announces itself on the
  * LAN, so others can message this user before they first run send or inbox. A
- * taken name undoes the init, so the user can simply pick another; an
- * unreachable relay is only a note (registration then happens on the first
- * connect).
+ * refusal that the profile cannot outlive (a taken or refused name, several relays
+ * and none chosen) is thrown, and init is undone; the rest is a Registration.
  */
-async function register(
-  ctx: CliContext,
-  waitMs: number,
-): Promise<{ relay?: string; note: string }> {
-  const noRelay = {
-    note: 'no relay known yet: the name is registered the first time you connect (--relay HOST:PORT, or a relay on the LAN)',
-  };
+async function register(ctx: CliContext, waitMs: number): Promise<Registration> {
+  const later = 'the name is registered the first time you connect';
   const configured = await ctx.configuredRelay();
-  if (configured === undefined && ctx.presence(undefined) === false) return noRelay;
+  if (configured === undefined && ctx.presence(undefined) === false)
+    return {
+      kind: 'deferred',
+      note: `no relay known yet: ${later} (--relay HOST:PORT, or a relay on the LAN)`,
+    };
   let address = configured === undefined ? undefined : formatRelayAddress(configured);
   const label = () => (address === undefined ? 'the relay' : `relay ${address}`);
   const client = await ctx.openClient({ connect: true });
@@ -135,41 +163,33 @@ async function register(
     // refused or unresolvable address is said within a second (connect.ts).
     await connectRelay(ctx, client, { waitMs, discoverMs: INIT_DISCOVERY_MS, claiming: true });
   } catch (err) {
-    // None heard: why, in the core's words (the UDP port, a firewall), as a note.
-    if (isNatterError(err, 'E_NO_RELAY'))
-      return { note: `${err.message}; the name is registered the first time you connect` };
-    // Several relays, none chosen: undone like a taken name, so init runs again with --relay.
-    if (isNatterError(err, 'E_SEVERAL_RELAYS')) {
-      await ctx.dispose();
-      await rm(ctx.paths.identity, { force: true });
-      throw err;
-    }
-    if (isNatterError(err, 'E_PSEUDONYM_TAKEN')) {
-      await ctx.dispose();
-      await rm(ctx.paths.identity, { force: true });
+    if (!isNatterError(err)) throw err;
+    // None heard: why, in the core's words (the UDP port, a firewall).
+    if (err.code === 'E_NO_RELAY') return { kind: 'deferred', note: `${err.message}; ${later}` };
+    if (err.code === 'E_RELAY_UNREACHABLE')
+      return { kind: 'deferred', note: `${err.message.replace(/^connect: /, '')}; ${later}` };
+    if (err.code === 'E_RELAY_TIMEOUT')
+      return { kind: 'deferred', note: `${label()} not reachable now: ${later}` };
+    // Several relays, none chosen: init runs again with --relay.
+    if (err.code === 'E_SEVERAL_RELAYS') throw err;
+    if (err.code === 'E_PSEUDONYM_TAKEN')
       throw cliError(
         CliCode.PseudonymTaken,
         `the name '${sanitize(client.me.pseudonym)}' ${takenWhy(err.message)} on ${label()}; choose another`,
       );
-    }
-    if (isNatterError(err, 'E_RELAY_UNREACHABLE')) {
-      return {
-        note: `${err.message.replace(/^connect: /, '')}; the name is registered the first time you connect`,
-      };
-    }
-    const why = isNatterError(err) ? REFUSED_FOR_NOW[err.code] : undefined;
-    if (why !== undefined && isNatterError(err)) {
-      return {
-        note: `not registered yet: ${label()} answered, but ${why} (the name is registered the first time you connect) (${err.code})`,
-      };
-    }
-    if (isNatterError(err, 'E_RELAY_TIMEOUT')) {
-      return {
-        note: `${label()} not reachable now: the name is registered the first time you connect`,
-      };
-    }
-    throw err;
+    if (NAME_REFUSED.has(err.code)) throw err;
+    const kept = `your identity is kept in ${ctx.paths.dir}; natter inbox, or any command that reaches the relay, registers the name then`;
+    const why = REFUSED_FOR_NOW[err.code];
+    const said =
+      why === undefined
+        ? `not registered yet: ${err.message.replace(/^connect: /, '')} (${kept})`
+        : `not registered yet: ${label()} answered, but ${why} (${kept})`;
+    return { kind: 'refused', error: new NatterError(err.code, said, { cause: err }) };
   }
   await client.logout();
-  return { ...(address === undefined ? {} : { relay: address }), note: `registered on ${label()}` };
+  return {
+    kind: 'registered',
+    ...(address === undefined ? {} : { relay: address }),
+    note: `registered on ${label()}`,
+  };
 }

@@ -47,11 +47,12 @@ import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
   it('refuses a new user at once: init says it is not registered yet and why, pins no relay, and inbox says the code', async () => {
     await nats.stop();
     const startedAt = Date.now();
+    // Refused: init fails (exit 1, stderr), the profile kept for the next command (QA trial).
     const init = await as('e', ['init', '--name', 'erin']);
-    assert.equal(init.code, 0, init.stderr);
+    assert.equal(init.code, 1, init.stderr);
     assert.match(
-      init.stdout,
-      /not registered yet: relay 127\.0\.0\.1:\d+ answered, but it cannot reach its store; try again when it is back .*\(E_STORE_UNAVAILABLE\)/,
+      init.stderr,
+      /^natter: not registered yet: relay 127\.0\.0\.1:\d+ answered, but it cannot reach its store; try again when it is back .*\(E_STORE_UNAVAILABLE\)\n$/,
     );
     assert.equal((await readConfig(profilePaths(join(dir, 'e')))).relayId, undefined);
     const inbox = await as('e', ['inbox']);
