@@ -199,9 +199,9 @@ export class RelayLink {
   ): Promise<RelaySession> {
     if (this.session !== null) return this.session;
     const options = this.d.options;
+    const config = await readConfig(this.d.paths);
     let address = options.relay;
     if (address === undefined) {
-      const config = await readConfig(this.d.paths);
       try {
         address = resolveRelayAddress({
           config,
@@ -212,7 +212,9 @@ export class RelayLink {
         return this.openDiscovered(config, deadlineMs, discoverMs, o.listenWholeWait === true);
       }
     }
-    return this.start(address, undefined, this.d.events);
+    // A configured address too follows the pinned relay's beacon while lost (restart trial).
+    const follow = options.acceptNewRelayKey === true ? undefined : config.relayId;
+    return this.start(address, undefined, this.d.events, follow);
   }
 
   /** Listens for the relay, then tries the addresses announcing it (relay-candidates.ts). */
@@ -264,11 +266,15 @@ export class RelayLink {
     });
   }
 
-  /** The session to `address` (whose relay must prove `expectRelayId`, if given), as this link's own. */
+  /**
+   * The session to `address` (whose relay must prove `expectRelayId`, if given), as this
+   * link's own; a configured one follows beacons of `followId` (RelaySessionOptions).
+   */
   private start(
     address: RelayAddress,
     expectRelayId: string | undefined,
     events: PeerEvents,
+    followId?: string,
   ): RelaySession {
     if (this.closed) throw peerError(PeerCode.Closed, 'connect: the client was closed');
     const o = this.d.options;
@@ -276,6 +282,7 @@ export class RelayLink {
     this.session = new RelaySession({
       address,
       ...(expectRelayId === undefined ? {} : { expectRelayId }),
+      ...(followId === undefined ? {} : { followId }),
       paths: this.d.paths,
       store: this.d.store,
       identity: this.d.identity,

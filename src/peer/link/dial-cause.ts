@@ -3,7 +3,8 @@
  * unresolvable address is said at once, with its errno code, instead of as a
  * timeout half a minute later. Pure: reads errors, touches no socket.
  */
-import { isNatterError } from '../../util/errors.js';
+import { describeError, isNatterError, type NatterError } from '../../util/errors.js';
+import type { PeerEventMap } from '../events.js';
 import { LinkCode } from './errors.js';
 
 /**
@@ -64,4 +65,20 @@ export function describeDialFailure(err: unknown): string {
   }
   if (isNatterError(err)) return err.code;
   return 'failed';
+}
+
+/** A failure with a system cause in words ('connection refused (ECONNREFUSED)'), else its message. */
+export function lastAttempt(err: NatterError): string {
+  return dialErrno(err) === undefined ? err.message : describeDialFailure(err);
+}
+
+/** The 'connection:failed' event of a dial to `address` that failed with `err`. */
+export function dialFailedEvent(address: string, err: unknown): PeerEventMap['connection:failed'] {
+  const errno = dialErrno(err);
+  return {
+    address,
+    code: describeError(err).code,
+    ...(errno === undefined ? {} : { errno }),
+    reason: describeDialFailure(err),
+  };
 }

@@ -28,6 +28,11 @@ export interface RelayPinningOptions {
    */
   address: () => string;
   /**
+   * Whether address() is one a beacon of the relay led to (dial-targets.ts follow) rather
+   * than the session's own: remembered only where the relay says it was reached. Default never.
+   */
+  followed?: () => boolean;
+  /**
    * The pseudonym this session claims. One other than the profile's saved name is
    * a rename (OpenOptions.pseudonym): Registered, even where the old one is.
    */
@@ -110,7 +115,9 @@ export class RelayPinning implements RelayPolicy {
     // Pinned before we sign anything for it, so the pin is on disk once connect()
     // resolves, whatever the caller does next (a short command exits at once).
     await pinRelay(this.o.paths, hex);
-    this.seenHere = this.o.expectRelayId !== undefined && !changed;
+    // The beacon's relay proved its id here, before or after a loss (restart trial: a session
+    // that was ready once and then followed its relay to a new port kept the old address).
+    this.seenHere = hex === this.o.expectRelayId;
   }
 
   private async seenAt(address: string): Promise<void> {
@@ -152,6 +159,8 @@ export class RelayPinning implements RelayPolicy {
     if (this.seenHere && reachedDirectly(info.reachedAt, this.o.address()))
       await this.seenAt(this.o.address());
     if (this.o.expectRelayId !== undefined) return;
+    // A configured relay followed to where its beacon came from (restart trial): the same rule.
+    if (this.o.followed?.() === true && !reachedDirectly(info.reachedAt, this.o.address())) return;
     const config = await readConfig(this.o.paths);
     if (config.relay !== this.o.address()) {
       await updateConfig(this.o.paths, (c) => {

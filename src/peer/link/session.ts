@@ -15,7 +15,12 @@ import { formatRelayAddress, type RelayAddress } from '../relay-address.js';
 import type { PeerStore } from '../store.js';
 import type { RelayChannel } from './channel.js';
 import { RelayConnection } from './connection.js';
-import { describeDialFailure, dialErrno, isDefiniteDialFailure } from './dial-cause.js';
+import {
+  describeDialFailure,
+  dialFailedEvent,
+  isDefiniteDialFailure,
+  lastAttempt,
+} from './dial-cause.js';
 import { DialTargets } from './dial-targets.js';
 import { LinkCode, linkError } from './errors.js';
 import type { ReadyInfo, SigningIdentity } from './handshake.js';
@@ -46,6 +51,8 @@ export interface RelaySessionOptions {
   acceptNewRelayKey?: boolean;
   /** The relay id (hex) a relay found by its beacon must prove (pinning.ts). */
   expectRelayId?: string;
+  /** Else (a configured address): the relay id (hex) whose beacons it follows while lost. */
+  followId?: string;
   /** Log in quietly (OpenOptions.quiet). Default false. */
   quiet?: boolean;
   reconnect?: BackoffOptions;
@@ -68,10 +75,12 @@ export class RelaySession {
   constructor(o: RelaySessionOptions) {
     this.addr = formatRelayAddress(o.address);
     this.clock = o.clock ?? systemClock;
-    this.relayIdHex = o.expectRelayId ?? null;
+    const followId = o.expectRelayId ?? o.followId;
+    this.relayIdHex = followId ?? null;
     const pinning = new RelayPinning({
       // A relay followed to where its beacon came from is remembered there (dial-targets.ts).
       address: () => this.targets.followedNow ?? this.addr,
+      followed: () => this.targets.followedNow !== null,
       pseudonym: o.pseudonym,
       paths: o.paths,
       store: o.store,
@@ -82,7 +91,7 @@ export class RelaySession {
     const targets = new DialTargets({
       address: o.address,
       dial: o.connect ?? ((a: RelayAddress) => connectTls(a.host, a.port)),
-      followId: o.expectRelayId,
+      followId,
       clock: this.clock,
       logger: o.logger,
     });
@@ -133,15 +142,9 @@ export class RelaySession {
       pinning.refused(err).catch(() => undefined);
       o.events.emit('error', { code: err.code, message: err.message, fatal: true });
     });
-    connection.on('dial-failed', (err) => {
-      const errno = dialErrno(err);
-      o.events.emit('connection:failed', {
-        address: targets.dialled,
-        code: describeError(err).code,
-        ...(errno === undefined ? {} : { errno }),
-        reason: describeDialFailure(err),
-      });
-    });
+    connection.on('dial-failed', (err) =>
+      o.events.emit('connection:failed', dialFailedEvent(targets.dialled, err)),
+    );
     if (o.onWritable) connection.on('drain', o.onWritable);
     this.connection = connection;
   }
@@ -153,8 +156,8 @@ export class RelaySession {
   /**
    * A beacon of relay `relayIdHex` was heard on the LAN, from `address` (its best, with
    * the signed port): if it is this session's relay (the one it reached, or must reach),
-   * a redial waiting for its backoff goes now. A session that is lost and was opened for
-   * that relay id (found by it, not configured) dials that address too (dial-targets.ts).
+   * a redial waiting for its backoff goes now. A lost session that follows that relay id
+   * (found by it, or the pinned one when configured) dials that address too (dial-targets.ts).
    */
   relayHeard(relayIdHex: string, address?: RelayAddress): void {
     if (relayIdHex !== this.relayIdHex) return;
@@ -291,9 +294,4 @@ export class RelaySession {
     if (this.connection.closed) return linkError(LinkCode.Closed, 'connect: the client was closed');
     return null;
   }
-}
-
-/** A failure with a system cause in words ('connection refused (ECONNREFUSED)'), else its message. */
-function lastAttempt(err: NatterError): string {
-  return dialErrno(err) === undefined ? err.message : describeDialFailure(err);
 }

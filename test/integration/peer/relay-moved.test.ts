@@ -65,4 +65,29 @@ describe('a session whose relay moved follows its beacon (integration: loopback)
       seen = (await readConfig(paths)).relaySeen;
     assert.equal(seen, at, 'remembered where it was reached');
   });
+
+  it('follows its relay to a new port after a loss once it was ready there, and remembers the new address (restart trial)', async () => {
+    const office = await relay();
+    const profile = await makeProfile('dave');
+    const paths = profilePaths(profile.dir);
+    const dave = await NatterClient.open({ profileDir: profile.dir, presence: lan() });
+    later(() => dave.close());
+    const states: PeerEventMap['connection:state'][] = [];
+    dave.on('connection:state', (e) => states.push(e));
+    await dave.connect({ timeoutMs: 5000 });
+    assert.equal((await readConfig(paths)).relaySeen, `127.0.0.1:${office.port}`);
+    await office.close();
+    await waitFor(() => states.some((s) => s.state === 'offline'), 5000, 'the loss');
+    const moved = await relay(office.dataDir);
+    const at = `127.0.0.1:${moved.port}`;
+    await waitFor(
+      () => states.some((s) => s.state === 'ready' && s.relay?.address === at),
+      8000,
+      `a session at ${at}`,
+    );
+    let seen: string | undefined;
+    for (let i = 0; i < 100 && seen !== at; i++, await sleep(20))
+      seen = (await readConfig(paths)).relaySeen;
+    assert.equal(seen, at, 'remembered where it was reached after the move');
+  });
 });

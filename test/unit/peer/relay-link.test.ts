@@ -434,9 +434,60 @@ describe('relay link: a lost session follows a beacon of its relay to another ad
     assert.equal(h.link.relay?.address, `${GENUINE}:47474`);
   });
 
-  it('never moves a configured relay (--relay), whatever beacon is heard', async () => {
+  it('never moves a configured relay (--relay) of a profile that pinned no relay id, whatever beacon is heard', async () => {
     const h = await harness([], { relay: at(NOBODY) });
     await assert.rejects(connect(h, 300), (e) => isNatterError(e, 'E_RELAY_TIMEOUT'));
+    h.link.relayHeard(RELAY_ID, at(GENUINE));
+    await assert.rejects(connect(h, 300), (e) => isNatterError(e, 'E_RELAY_TIMEOUT'));
+    assert.ok(!h.dialled.includes(GENUINE), h.dialled.join(' '));
+  });
+
+  /** A profile that registered with relay RELAY_ID, configured at NOBODY (gone), dialling it in vain. */
+  async function configuredLost(o: { acceptNewRelayKey?: boolean } = {}): Promise<Harness> {
+    const h = await harness([], { relay: at(NOBODY), ...o });
+    await updateConfig(h.paths, (c) => {
+      c.relayId = RELAY_ID;
+      c.relay = `${NOBODY}:47474`;
+    });
+    await assert.rejects(connect(h, 300), (e) => isNatterError(e, 'E_RELAY_TIMEOUT'));
+    return h;
+  }
+
+  /** config.json's relay once the writes after Ready had time to land. */
+  async function configuredAt(h: Harness, expected: string): Promise<string | undefined> {
+    let relay: string | undefined;
+    for (let i = 0; i < 50 && relay !== expected; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      relay = (await readConfig(h.paths)).relay;
+    }
+    return relay;
+  }
+
+  it('follows a beacon of the pinned relay id from a configured address too, and saves the address it was reached at', async () => {
+    const h = await configuredLost();
+    h.link.relayHeard(RELAY_ID, at(GENUINE));
+    await connect(h, 2000);
+    assert.equal(h.link.relay?.address, `${GENUINE}:47474`);
+    assert.equal(await configuredAt(h, `${GENUINE}:47474`), `${GENUINE}:47474`);
+  });
+
+  it('does not move a configured relay for a beacon of another relay id', async () => {
+    const h = await configuredLost();
+    h.link.relayHeard(toHex(IMPOSTOR_KEY.publicKey), at(GENUINE));
+    await assert.rejects(connect(h, 300), (e) => isNatterError(e, 'E_RELAY_TIMEOUT'));
+    assert.ok(!h.dialled.includes(GENUINE), h.dialled.join(' '));
+  });
+
+  it('does not save a followed address the relay says it was not reached at (a host between them)', async () => {
+    const h = await configuredLost();
+    h.link.relayHeard(RELAY_ID, at(PROXIED));
+    await connect(h, 2000);
+    assert.equal(h.link.relay?.address, `${PROXIED}:47474`);
+    assert.equal(await configuredAt(h, `${PROXIED}:47474`), `${NOBODY}:47474`);
+  });
+
+  it('follows no beacon when the user accepts a new relay key: the pinned relay is not the one wanted', async () => {
+    const h = await configuredLost({ acceptNewRelayKey: true });
     h.link.relayHeard(RELAY_ID, at(GENUINE));
     await assert.rejects(connect(h, 300), (e) => isNatterError(e, 'E_RELAY_TIMEOUT'));
     assert.ok(!h.dialled.includes(GENUINE), h.dialled.join(' '));
