@@ -47,6 +47,9 @@ export function wire(c: ClientComponents): void {
     if (e.addedBy !== undefined && c.blocks.has(e.addedBy))
       c.tasks.run(owed.run(), { finishFirst: true });
   });
+  // A lost link hears its relay's beacons even in a command that announces nothing, so a
+  // relay back at another address is followed there (presence/relay-watch.ts).
+  c.events.on('connection:state', (e) => c.presence.watch.linkState(e.state));
   c.events.on('contact:renamed', (e) => c.tasks.run(c.outbox.continueCounter(e.from, e.to)));
   c.events.on('contact:key-changed', (e) =>
     c.tasks.run(c.sender.holdFor(directConversation(e.pseudonym))),

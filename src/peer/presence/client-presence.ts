@@ -34,6 +34,7 @@ import { type ContactLookup, conflictEvent, presenceEvent, toOnlinePeer } from '
 import { beaconSettings, checkStatus, checkStatusText, type PresenceOptions } from './options.js';
 import { RelayRosterFeed } from './relay-feed.js';
 import type { RelayStatusStats } from './relay-statuses.js';
+import { RelayWatch } from './relay-watch.js';
 
 export type { DiscoveredRelay, DiscoveryResult, RelayQuery } from './discovery.js';
 export type { PresenceOptions } from './options.js';
@@ -83,6 +84,8 @@ export class ClientPresence {
   private readonly listenOnly: boolean;
   /** The UDP port of presence and relay beacons; undefined: the default (47475). */
   readonly port: number | undefined;
+  /** Relay beacons heard while no beacon of ours runs: discovery, a lost link (relay-watch.ts). */
+  readonly watch: RelayWatch;
 
   constructor(private readonly o: ClientPresenceOptions) {
     const s: PresenceOptions = o.settings === false ? {} : o.settings;
@@ -110,6 +113,11 @@ export class ClientPresence {
     this.listenOnly = o.self === undefined || (s.announce === false && s.listen === true);
     const active = o.settings !== false && (this.listenOnly || s.announce !== false);
     this.beacon = active ? this.makeBeacon() : null;
+    this.watch = new RelayWatch({
+      network: this.network,
+      seen: (listener, sighting) => this.relaySeen(listener, sighting),
+      whileLost: this.beacon === null && o.settings !== false,
+    });
     o.events.on('contact:trusted', (c) => this.recheckConflicts(c.pseudonym));
     // A beacon listed under a look-alike of a name pinned since is an impostor from now on.
     o.events.on('contact:new', () => this.apply(this.roster.recheckNames(this.clock.now())));
@@ -142,6 +150,7 @@ export class ClientPresence {
   async stop(options: { bye?: boolean } = {}): Promise<void> {
     this.stopped = true;
     this.beaconUp = false;
+    await this.watch.stop();
     await this.beacon?.stop(options);
   }
 
@@ -204,23 +213,13 @@ export class ClientPresence {
    * Waits up to `timeoutMs` for a relay beacon the query allows (discovery.ts)
    * and returns the addresses announcing it, best first. Relays answer our QUERY
    * at once, so this takes milliseconds when one is there. Uses the running
-   * beacon, or a short-lived listener (which sends its own QUERY) when not
-   * announcing.
+   * beacon, or a short-lived listener (which sends its own QUERY: relay-watch.ts).
    */
   async discoverRelay(timeoutMs: number, query: RelayQuery = {}): Promise<DiscoveryResult> {
     if (this.beacon !== null) await this.start().catch(() => undefined);
-    if (this.beaconUp && this.beacon !== null) {
-      return waitForRelay(this.beacon, this.clock, timeoutMs, query);
-    }
-    if (this.stopped) return { found: undefined, ignored: [], heardAny: false };
-    const listener = new Beacon({ ...this.network, announce: false });
-    listener.on('relay:seen', (s) => this.relaySeen(listener, s));
-    try {
-      await listener.start();
-      return await waitForRelay(listener, this.clock, timeoutMs, query);
-    } finally {
-      await listener.stop();
-    }
+    const beacon = this.beaconUp ? this.beacon : null;
+    if (beacon !== null) return waitForRelay(beacon, this.clock, timeoutMs, query);
+    return this.watch.discover(timeoutMs, query);
   }
 
   /** Our status, signed (crypto/status.ts), to the relay if a session is ready. */

@@ -37,6 +37,8 @@ interface Node {
   changes: PeerEventMap['roster:change'][];
   conflicts: PeerEventMap['roster:conflict'][];
   relays: PeerEventMap['relay:discovered'][];
+  /** What the relay link was told of relay beacons: `relayId@host:port`. */
+  heard: string[];
   sent: Frame[];
   contacts: Map<string, Contact>;
   peer: TestPeer;
@@ -91,6 +93,7 @@ describe('client presence (in-memory LAN, injected clock)', () => {
     const contacts = new Map<string, Contact>();
     const peer = makePeer(name ?? 'listener', generateIdentity());
     const sent: Frame[] = [];
+    const heard: string[] = [];
     const presence = new ClientPresence({
       ...(name === null ? {} : { self: { identity: peer.identity, pseudonym: name } }),
       contacts: {
@@ -115,6 +118,7 @@ describe('client presence (in-memory LAN, injected clock)', () => {
           sent.push(frame);
           return true;
         },
+        relayHeard: (id, a) => heard.push(`${id}@${a.host}:${a.port}`),
       },
       clock,
     });
@@ -124,6 +128,7 @@ describe('client presence (in-memory LAN, injected clock)', () => {
       changes: [],
       conflicts: [],
       relays: [],
+      heard,
       sent,
       contacts,
       peer,
@@ -627,6 +632,29 @@ describe('client presence (in-memory LAN, injected clock)', () => {
       clock.advance(ms);
       return pending;
     }
+
+    it('hears relay beacons in a quiet client while its relay link is lost, and not once it is ready again', async () => {
+      const relayId = await relayBeacon('10.0.0.5', 'office');
+      const quiet = await node('alice', '10.0.0.1', { announce: false });
+      const beacons = async () => {
+        for (let i = 0; i < 3; i++) {
+          clock.advance(INTERVAL);
+          for (let j = 0; j < 5; j++) await flush();
+        }
+        return quiet.heard.length;
+      };
+      quiet.presence.watch.linkState('connecting');
+      assert.equal(await beacons(), 0, 'no socket while the first dial goes');
+      quiet.presence.watch.linkState('offline');
+      assert.ok((await beacons()) > 0, 'a lost link listens');
+      assert.equal(quiet.heard[0], `${relayId}@10.0.0.5:47474`);
+      quiet.presence.watch.linkState('ready');
+      await flush();
+      const before = quiet.heard.length;
+      assert.equal(await beacons(), before, 'a ready link closes the listener');
+      quiet.presence.watch.linkState('offline');
+      assert.ok((await beacons()) > before, 'and a link lost again listens again');
+    });
 
     it('finds a relay from its beacon and reports it once', async () => {
       const relayId = await relayBeacon('10.0.0.5', 'office');
