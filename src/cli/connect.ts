@@ -14,6 +14,7 @@ import { isNatterError } from '../util/errors.js';
 import type { CliContext } from './context.js';
 import { CliCode, cliError } from './errors.js';
 import { sanitize, TAKEN, takenWhy } from './format.js';
+import { tellRelayMoved } from './relay-watch.js';
 
 /**
  * A configured relay address whose every attempt within this long was refused (or its
@@ -43,6 +44,7 @@ export async function connectRelay(
   options: ConnectOptions,
 ): Promise<void> {
   const progress = ctx.io.stderr.isTTY ? await Progress.start(ctx, client) : null;
+  tellRelayMoved(ctx, client);
   try {
     await client.connect({
       timeoutMs: options.waitMs,
