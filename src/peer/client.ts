@@ -54,7 +54,10 @@ export class NatterClient extends ClientBlocks {
   /** Opens a profile: identity, local store (E_PROFILE_IN_USE if another process has it). */
   static async open(opts: OpenOptions): Promise<NatterClient> {
     const c = await openComponents(opts);
-    const ready = [takeUpChosenStatus(c, opts.presence), finishDeletions(c)];
+    const ready = [
+      takeUpChosenStatus(c, opts.presence),
+      finishDeletions(c).then(() => c.moves.finish(c.contacts.list())),
+    ];
     await Promise.all(ready).catch((err) => c.store.close().then(() => Promise.reject(err)));
     return new NatterClient(c).keepHistory();
   }
@@ -258,6 +261,7 @@ export class NatterClient extends ClientBlocks {
       await this.c.incoming.idle();
       await this.c.groups.idle();
       await this.stopKeepingHistory();
+      await this.c.moves.idle();
       await this.c.store.close();
     })();
     return this.closing;

@@ -30,6 +30,7 @@ import { CounterWindows, markWindowsOnRename } from './messaging/counters.js';
 import { DamagedReports } from './messaging/damaged.js';
 import { HeldMessages } from './messaging/held.js';
 import { History } from './messaging/history.js';
+import { HistoryMoves } from './messaging/history-move.js';
 import { Incoming } from './messaging/incoming.js';
 import { ConversationNotices } from './messaging/notices.js';
 import { Outbox } from './messaging/outbox.js';
@@ -59,6 +60,8 @@ export interface ClientComponents {
   readonly contacts: Contacts;
   readonly blocks: Blocks;
   readonly history: History;
+  /** A renamed contact's history moved to their name now (messaging/history-move.ts). */
+  readonly moves: HistoryMoves;
   readonly outbox: Outbox;
   readonly damaged: DamagedReports;
   readonly notices: ConversationNotices;
@@ -96,6 +99,8 @@ export async function openComponents(opts: OpenOptions): Promise<ClientComponent
     await markWindowsOnRename(store, config.pseudonym, pseudonym);
     const clock = opts.clock ?? systemClock;
     const events = new PeerEvents();
+    const history = await History.load(store);
+    const moves = new HistoryMoves(store, history, events);
     const c = build({
       me: {
         pseudonym,
@@ -110,9 +115,10 @@ export async function openComponents(opts: OpenOptions): Promise<ClientComponent
       log: (opts.logger ?? silentLogger).child({ component: 'peer' }),
       events,
       store,
-      contacts: await Contacts.load(store, events, identity.signPk, clock),
+      contacts: await Contacts.load(store, events, identity.signPk, clock, moves),
       blocks: await Blocks.load(store),
-      history: await History.load(store),
+      history,
+      moves,
       outbox: await Outbox.load(store),
       groupsLoaded: await Groups.load(store, clock),
       filesLoaded: await loadTransfers(store, clock.now()),
@@ -127,16 +133,17 @@ export async function openComponents(opts: OpenOptions): Promise<ClientComponent
 
 type Loaded = Pick<
   ClientComponents,
-  'me' | 'paths' | 'clock' | 'log' | 'events' | 'store' | 'contacts' | 'history' | 'outbox'
-> & {
-  blocks: Blocks;
-  identity: Identity;
-  /** A relay took our name (nameClaimed): presence may announce it from the start. */
-  claimed: boolean;
-  opts: OpenOptions;
-  groupsLoaded: GroupsLoaded;
-  filesLoaded: TransfersLoaded;
-};
+  'me' | 'paths' | 'clock' | 'log' | 'events' | 'store' | 'contacts' | 'history' | 'moves'
+> &
+  Pick<ClientComponents, 'outbox'> & {
+    blocks: Blocks;
+    identity: Identity;
+    /** A relay took our name (nameClaimed): presence may announce it from the start. */
+    claimed: boolean;
+    opts: OpenOptions;
+    groupsLoaded: GroupsLoaded;
+    filesLoaded: TransfersLoaded;
+  };
 
 /** The parts above the loaded state, each given the parts it uses. */
 function build(l: Loaded): ClientComponents {

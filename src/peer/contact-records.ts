@@ -183,6 +183,13 @@ export function mismatch(who: string, pending: number, ofOldKey: boolean): Natte
 export const numberWith = (me: Uint8Array, card: StoredCard): string =>
   safetyNumber(me, fromHex(card.userId));
 
+/** The key whose safety number with `me` is `wanted`: a pending one (the newest) while any is. */
+export function keyCompared(me: Uint8Array, c: StoredContact, wanted: string) {
+  const pending = pendingOf(c);
+  if (pending.length === 0) return numberWith(me, c) === wanted ? c : undefined;
+  return pending.findLast((p) => numberWith(me, p) === wanted);
+}
+
 /** A changed key waiting for trust(), as the UI sees it. */
 export function pendingKeyOf(me: Uint8Array, p: StoredPending): PendingKey {
   return {

@@ -10,7 +10,8 @@
  * new one (currentName); list() marks it. Once the relay confirmed the rename (the new
  * name's card came from a lookup or the roster, not only with mail: nameLeft) the old name
  * pins no key: a card of someone else under it is a new person, not a key change (a QA
- * trial met `bob's KEY CHANGED` for whoever registered the freed name). Until then it stays
+ * trial met `bob's KEY CHANGED` for whoever registered the freed name), and the history of
+ * the old name's conversation moves to the new name's (NameLeaves). Until then it stays
  * pinned to their keys, and another key under it is a key change, as under any name.
  *
  * Every further change while one is pending is kept beside it and announced on
@@ -38,6 +39,7 @@ import {
   contactInfo,
   contactKey,
   isCurrent,
+  keyCompared,
   MAX_PENDING_KEYS,
   mismatch,
   nameLeft,
@@ -58,6 +60,7 @@ import {
 import { confirmedRenames, currentOf, formerOf, renameRecords } from './contact-renames.js';
 import { PeerCode, peerError } from './errors.js';
 import type { ContactInfo, PeerEvents } from './events.js';
+import type { NameLeaves } from './messaging/history-move.js';
 import { type PeerStore, PREFIX, putJson } from './store.js';
 
 export {
@@ -76,15 +79,18 @@ export class Contacts {
     private readonly events: PeerEvents,
     private readonly me: Uint8Array,
     private readonly clock: Clock,
+    private readonly leaves: NameLeaves | undefined,
   ) {}
 
+  /** `leaves`: told of each name the relay confirmed a contact left (history-move.ts). */
   static async load(
     store: PeerStore,
     events: PeerEvents,
     me: Uint8Array,
     clock: Clock = systemClock,
+    leaves?: NameLeaves,
   ): Promise<Contacts> {
-    const contacts = new Contacts(store, events, me, clock);
+    const contacts = new Contacts(store, events, me, clock, leaves);
     for await (const [, c] of store.scan<StoredContact>(PREFIX.contact)) {
       contacts.byName.set(pseudonymKey(c.pseudonym), c);
     }
@@ -181,10 +187,13 @@ export class Contacts {
     const { old, moved } = renameRecords(former, seen, confirmed);
     this.byName.set(pseudonymKey(former.pseudonym), old);
     this.byName.set(pseudonymKey(seen.pseudonym), moved);
+    const left = confirmed ? (this.leaves?.ops(former.pseudonym, seen.pseudonym) ?? []) : [];
     await this.store.write([
       putJson(contactKey(former.pseudonym), old),
       putJson(contactKey(seen.pseudonym), moved),
+      ...left,
     ]);
+    if (left.length > 0) this.leaves?.written();
     this.events.emit('contact:renamed', {
       from: former.pseudonym,
       to: seen.pseudonym,
@@ -198,7 +207,9 @@ export class Contacts {
     const left = confirmedRenames(this.byName, current);
     if (left.length === 0) return;
     for (const c of left) this.byName.set(pseudonymKey(c.pseudonym), c);
-    await this.store.write(left.map((c) => putJson(contactKey(c.pseudonym), c)));
+    const moves = left.flatMap((c) => this.leaves?.ops(c.pseudonym, current.pseudonym) ?? []);
+    await this.store.write([...left.map((c) => putJson(contactKey(c.pseudonym), c)), ...moves]);
+    if (moves.length > 0) this.leaves?.written();
   }
 
   /**
@@ -251,14 +262,9 @@ export class Contacts {
       );
     }
     const pending = pendingOf(existing);
-    const chosen =
-      pending.length === 0
-        ? this.numberOf(existing) === wanted
-          ? existing
-          : undefined
-        : pending.findLast((p) => this.numberOf(p) === wanted);
+    const chosen = keyCompared(this.me, existing, wanted);
     if (chosen === undefined)
-      throw mismatch(existing.pseudonym, pending.length, wanted === this.numberOf(existing));
+      throw mismatch(existing.pseudonym, pending.length, wanted === numberWith(this.me, existing));
     // A key accepted under an old name of someone: the name is that key's now.
     const { renamedTo: _, renameConfirmed: _confirmed, ...rest } = withPending(existing, []);
     const updated: StoredContact = { ...rest, ...cardOf(chosen), verified: true };
@@ -278,11 +284,7 @@ export class Contacts {
   safetyNumber(name: string): string {
     const c = this.byName.get(pseudonymKey(name));
     if (c === undefined) throw peerError(PeerCode.UnknownContact, `'${name}' is not a contact`);
-    return this.numberOf(pendingOf(c).at(-1) ?? c);
-  }
-
-  private numberOf(card: StoredCard): string {
-    return numberWith(this.me, card);
+    return numberWith(this.me, pendingOf(c).at(-1) ?? c);
   }
 
   /** An old name's latest successor with the same keys (else the name it was left for). */

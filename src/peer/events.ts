@@ -225,6 +225,11 @@ export interface PeerEventMap extends FileEvents {
    * by this process's UI or through the control socket): a UI reads it again.
    */
   'history:deleted': { conversation: ConversationId } & HistoryDeletion;
+  /**
+   * A contact left the name `from` is the conversation with (the relay confirmed their
+   * rename): its `messages` now are in `to`'s, where they are (messaging/history-move.ts).
+   */
+  'history:moved': { from: ConversationId; to: ConversationId; messages: number };
   /** keep-history deleted entries (a pass's sum): a UI takes them once (takeHistoryPruned()). */
   'history:pruned': HistoryPruned;
   'contact:new': ContactInfo;

@@ -35,6 +35,8 @@ export const PREFIX = {
   unread: 'v1!unread!',
   /** A deletion of a conversation's history under way (messaging/history-delete.ts). */
   historyDelete: 'v1!hdel!',
+  /** A renamed contact's history moving to their name now (messaging/history-move.ts). */
+  historyMove: 'v1!hmove!',
   /** Before issue 10: msg id alone → receive time; read and pruned, never written. */
   seen: 'v1!seen!',
   seen2: 'v2!seen!',

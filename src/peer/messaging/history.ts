@@ -27,6 +27,7 @@ import {
   hasEvent,
   newest,
 } from './history-events.js';
+import { findEntry, idKey, indexKeys, inKey, outKey } from './history-keys.js';
 import { readPage } from './history-pages.js';
 import { RecentOutgoing } from './history-recent.js';
 
@@ -47,6 +48,7 @@ export interface HistoryEntry {
 }
 
 const SEQ_KEY = `${PREFIX.meta}seq`;
+const noop = () => undefined;
 
 export { RECENT_OUTGOING_ENTRIES } from './history-recent.js';
 
@@ -59,16 +61,7 @@ const RANK: Record<OutgoingState, number> = {
   delivered: 4,
 };
 
-const outKey = (msgId: string) => `${PREFIX.historyById2}out!${msgId}`;
-const inKey = (senderUserId: string, msgId: string) =>
-  `${PREFIX.historyById2}in!${senderUserId}!${msgId}`;
-
-/** The id key of an entry: in the namespace of whoever chose its id. */
-const idKey = (e: HistoryEntry) =>
-  e.direction === 'out' ? outKey(e.msgId) : inKey(e.peer.userId, e.msgId);
-
-/** Every id key that may point at an entry: its own, and the pre-issue-10 global one. */
-export const indexKeys = (e: HistoryEntry) => [idKey(e), PREFIX.historyById + e.msgId];
+export { indexKeys };
 
 export class History {
   private seq = 0;
@@ -106,27 +99,13 @@ export class History {
     if (gone !== undefined) return gone;
     const recent = this.recent.get(msgId);
     if (recent !== undefined) return recent.entry;
-    return (await this.find(outKey(msgId), msgId, (e) => e.direction === 'out'))?.entry;
+    return (await findEntry(this.store, outKey(msgId), msgId, (e) => e.direction === 'out'))?.entry;
   }
 
   /** A message received from `senderUserId` (hex), by its id (hex). */
   async incoming(senderUserId: string, msgId: string): Promise<HistoryEntry | undefined> {
     const mine = (e: HistoryEntry) => e.direction === 'in' && e.peer.userId === senderUserId;
-    return (await this.find(inKey(senderUserId, msgId), msgId, mine))?.entry;
-  }
-
-  /** The entry under `namespaced`, or under the pre-issue-10 global key if it is `wanted`. */
-  private async find(
-    namespaced: string,
-    msgId: string,
-    wanted: (e: HistoryEntry) => boolean,
-  ): Promise<{ key: string; entry: HistoryEntry } | undefined> {
-    for (const indexKey of [namespaced, PREFIX.historyById + msgId]) {
-      const key = await this.store.getJson<string>(indexKey);
-      const entry = key === undefined ? undefined : await this.store.getJson<HistoryEntry>(key);
-      if (key !== undefined && entry !== undefined && wanted(entry)) return { key, entry };
-    }
-    return undefined;
+    return (await findEntry(this.store, inKey(senderUserId, msgId), msgId, mine))?.entry;
   }
 
   /**
@@ -138,7 +117,7 @@ export class History {
     state: OutgoingState,
     patch: Partial<Pick<HistoryEntry, 'peer' | 'reason'>> = {},
   ): Promise<HistoryEntry | undefined> {
-    return this.inTurn(msgId, () => this.apply(msgId, state, patch));
+    return this.inTurn([msgId], () => this.apply(msgId, state, patch));
   }
 
   /**
@@ -146,18 +125,34 @@ export class History {
    * filling in the peer id, a SendAck marking it stored) would lose one of them.
    * Updates of the same message run one after another.
    */
-  private inTurn<T>(msgId: string, step: () => Promise<T>): Promise<T> {
-    const previous = this.updating.get(msgId) ?? Promise.resolve();
-    const run = previous.then(step);
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.updating.set(msgId, settled);
+  private inTurn<T>(msgIds: readonly string[], step: () => Promise<T>): Promise<T> {
+    const run = Promise.all(msgIds.map((id) => this.updating.get(id))).then(step);
+    const settled = run.then(noop, noop);
+    for (const id of msgIds) this.updating.set(id, settled);
     void settled.then(() => {
-      if (this.updating.get(msgId) === settled) this.updating.delete(msgId);
+      for (const id of msgIds) if (this.updating.get(id) === settled) this.updating.delete(id);
     });
     return run;
+  }
+
+  /**
+   * Runs `step`, which moves entries to another conversation's keys (history-move.ts), with
+   * no update of my messages `msgIds` and no unread take under way; what this process
+   * remembers of those messages is then read from the store again.
+   */
+  exclusive<T>(msgIds: readonly string[], step: () => Promise<T>): Promise<T> {
+    return this.inTurn(msgIds, () =>
+      this.takeTurn(async () => {
+        const done = await step();
+        for (const id of msgIds) this.recent.forget(id);
+        return done;
+      }),
+    );
+  }
+
+  /** The local seq of the last entry appended (a move takes entries up to it). */
+  get lastSeq(): number {
+    return this.seq;
   }
 
   /**
@@ -167,10 +162,10 @@ export class History {
    * (up to RECENT_OUTGOING_ENTRIES such answers); later update()s change nothing.
    */
   erase(msgId: string, state: OutgoingState, reason: string): Promise<HistoryEntry | undefined> {
-    return this.inTurn(msgId, async () => {
+    return this.inTurn([msgId], async () => {
       const found =
         this.recent.get(msgId) ??
-        (await this.find(outKey(msgId), msgId, (e) => e.direction === 'out'));
+        (await findEntry(this.store, outKey(msgId), msgId, (e) => e.direction === 'out'));
       if (found === undefined) return undefined;
       const ended: HistoryEntry = { ...found.entry, state, reason };
       await this.store.write([del(found.key), del(outKey(msgId)), del(PREFIX.historyById + msgId)]);
@@ -187,7 +182,7 @@ export class History {
     if (this.recent.endedAs(msgId) !== undefined) return undefined;
     const found =
       this.recent.get(msgId) ??
-      (await this.find(outKey(msgId), msgId, (e) => e.direction === 'out'));
+      (await findEntry(this.store, outKey(msgId), msgId, (e) => e.direction === 'out'));
     if (found === undefined) return undefined;
     const { key, entry } = found;
     const current = entry.state ?? 'queued';
@@ -244,7 +239,7 @@ export class History {
    * marks of those it showed.
    */
   unread(limit?: number): Promise<{ mark: string; entry: HistoryEntry }[]> {
-    const run = this.taking.then(async () => {
+    return this.takeTurn(async () => {
       const marks: [string, string][] = [];
       const range = limit === undefined ? {} : { limit };
       for await (const pair of this.store.scan<string>(PREFIX.unread, range)) marks.push(pair);
@@ -255,16 +250,12 @@ export class History {
       }
       return out;
     });
-    this.taking = run.catch(() => undefined);
-    return run;
   }
 
   /** Durably clears unread marks from unread(); marks of other keys are ignored. */
   markRead(marks: readonly string[]): Promise<void> {
     const ops = marks.filter((m) => m.startsWith(PREFIX.unread)).map((m) => del(m));
-    const run = this.taking.then(() => (ops.length === 0 ? undefined : this.store.write(ops)));
-    this.taking = run.catch(() => undefined);
-    return run;
+    return this.takeTurn(() => this.store.write(ops));
   }
 
   /**
@@ -273,25 +264,27 @@ export class History {
    * crashes while printing (it stays in history either way).
    */
   takeUnread(): Promise<HistoryEntry[]> {
-    // Serialised: two overlapping calls must not both return the same entries.
-    const run = this.taking.then(() => this.takeUnreadNow());
-    this.taking = run.catch(() => undefined);
-    return run;
+    return this.takeTurn(async () => {
+      const ops: KvOp[] = [];
+      const keys: string[] = [];
+      for await (const [unreadKey, histKey] of this.store.scan<string>(PREFIX.unread)) {
+        ops.push(del(unreadKey));
+        keys.push(histKey);
+      }
+      const entries: HistoryEntry[] = [];
+      for (const key of keys) {
+        const e = await this.store.getJson<HistoryEntry>(key);
+        if (e !== undefined) entries.push(e);
+      }
+      await this.store.write(ops);
+      return entries;
+    });
   }
 
-  private async takeUnreadNow(): Promise<HistoryEntry[]> {
-    const ops: KvOp[] = [];
-    const keys: string[] = [];
-    for await (const [unreadKey, histKey] of this.store.scan<string>(PREFIX.unread)) {
-      ops.push(del(unreadKey));
-      keys.push(histKey);
-    }
-    const entries: HistoryEntry[] = [];
-    for (const key of keys) {
-      const e = await this.store.getJson<HistoryEntry>(key);
-      if (e !== undefined) entries.push(e);
-    }
-    await this.store.write(ops);
-    return entries;
+  /** Serialised: two overlapping takes must not both return the same entries. */
+  private takeTurn<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.taking.then(step);
+    this.taking = run.catch(() => undefined);
+    return run;
   }
 }

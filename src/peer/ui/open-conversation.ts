@@ -159,6 +159,28 @@ export class OpenConversation {
     };
   }
 
+  /**
+   * history:moved (a renamed contact's history follows them, the relay having confirmed the
+   * rename): the old name's messages, and what of them was unread, are the new name's now;
+   * either one on screen is read again.
+   */
+  moved(e: PeerEventMap['history:moved']): void {
+    const from = this.o.state.get(e.from);
+    const to = this.o.state.get(e.to);
+    if (from !== undefined) {
+      if (to !== undefined) {
+        to.unread += from.unread;
+        to.mentioned ||= from.mentioned;
+      }
+      Object.assign(from, { unread: 0, unreadAtOpen: 0, mentioned: false });
+    }
+    if (e.from === this.view.conversation || e.to === this.view.conversation) {
+      this.view.show(this.view.conversation);
+      this.o.tasks.track(this.read());
+    }
+    this.o.changed();
+  }
+
   private async recount(conv: Conversation): Promise<void> {
     const received = (entry: HistoryEntry) => entry.direction === 'in';
     const most = Math.max(conv.unread, conv.unreadAtOpen);

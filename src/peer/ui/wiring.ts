@@ -66,6 +66,11 @@ export function wireEvents(p: ScreenParts): (() => void)[] {
       p.saver.schedule();
       p.render();
     }),
+    core.on('history:moved', (e) => {
+      p.conversation.moved(e);
+      p.saver.schedule();
+      p.render();
+    }),
     core.on('conversation:notice', () => takeNotices(p)),
     core.on('message:refused', (e) => {
       if (refusedShown.get(e.conversation) === e.code) return;
