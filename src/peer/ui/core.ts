@@ -77,6 +77,11 @@ export interface ChatCore {
   contact(name: string): ContactInfo | undefined;
   /** Whether `name` is someone to write to, asking the relay unless a contact (client-reading.ts). */
   findUser(name: string): Promise<UserFound>;
+  /**
+   * Asks the relay who holds `name` now, whatever the contact book pins it to (someone new
+   * becomes a new contact); 'unreachable' with no relay to ask (client-reading.ts).
+   */
+  askHolder(name: string): Promise<'found' | 'unknown' | 'unreachable'>;
   /** Own fingerprint, or the safety number shared with `name`. */
   fingerprint(name?: string): string;
   /**

@@ -429,6 +429,27 @@ export class FakeCore implements ChatCore {
     return 'known';
   }
 
+  /** Whom the relay says holds a name now (askHolder): someone new is a new contact then. */
+  readonly holders = new Map<string, ContactInfo>();
+  /** No relay answers askHolder(). */
+  relayGone = false;
+  /** Names askHolder() was asked, in order. */
+  readonly askedHolders: string[] = [];
+
+  /** Like the core: someone new under a name is a new contact, replacing an old name's record. */
+  async askHolder(name: string): Promise<'found' | 'unknown' | 'unreachable'> {
+    this.askedHolders.push(name);
+    if (this.relayGone) return 'unreachable';
+    if (this.unknownUsers.has(nameKey(name))) return 'unknown';
+    const holder = this.holders.get(nameKey(name));
+    if (holder !== undefined) {
+      const others = this.contactList.filter((c) => nameKey(c.pseudonym) !== nameKey(name));
+      this.contactList = [...others, holder];
+      this.emit('contact:new', holder);
+    }
+    return 'found';
+  }
+
   /** Like the core: the newest pending key's number while the key changed. */
   fingerprint(name?: string): string {
     if (name === undefined) return this.me.fingerprint;

@@ -9,7 +9,7 @@
 import { groupNameKey, MIN_GROUP_ID_PREFIX_CHARS } from '../../index.js';
 import type { ChatState } from '../state.js';
 import { nameKey, sanitize } from '../text.js';
-import { findUserOrSay, nobodyRegistered } from './lookup.js';
+import { findUserOrSay, holderOfOldName, nobodyRegistered } from './lookup.js';
 import type { CommandHost, SlashCommand } from './types.js';
 
 export const msg: SlashCommand<'msg'> = {
@@ -61,11 +61,20 @@ export const msg: SlashCommand<'msg'> = {
       }
     } else {
       const name = spelled(host.state, cmd.name);
-      // A name on screen opens before the next key is handled, with no await first: a
-      // loaded terminal hands `/msg bob` and an `/expand` typed after it over in one read,
-      // and a switch made after that /expand undid it (an e2e run's message stayed collapsed).
-      if (!listed(host.state, name) && !(await someone(host, name))) return;
-      host.open(name);
+      // An old name of a contact: whoever holds it now, asked of the relay (a trial's /msg
+      // bob opened robert's old conversation after someone new had taken the name).
+      const renamedTo = host.core.contact(name)?.renamedTo;
+      if (renamedTo !== undefined) {
+        const holder = await holderOfOldName(host, name, renamedTo);
+        host.open(holder.open);
+        host.notice(holder.say, holder.kind);
+      } else {
+        // A name on screen opens before the next key is handled, with no await first: a
+        // loaded terminal hands `/msg bob` and an `/expand` typed after it over in one read,
+        // and a switch made after that /expand undid it (an e2e run's message stayed collapsed).
+        if (!listed(host.state, name) && !(await someone(host, name))) return;
+        host.open(name);
+      }
     }
     if (text !== undefined) await host.say(text);
   },
