@@ -182,7 +182,7 @@ export class HistoryMoves implements NameLeaves {
     const run = this.running.then(async () => {
       for (const m of await pending(this.store)) {
         const messages = await moveHistory(this.store, this.history, m);
-        if (messages > 0) this.events.emit('history:moved', { ...m, messages });
+        if (messages > 0) this.events.emit('history:moved', { from: m.from, to: m.to, messages });
       }
     });
     this.running = run.catch(() => undefined);

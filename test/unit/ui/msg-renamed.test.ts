@@ -5,6 +5,8 @@
  * opened robert's old conversation after someone new had taken the name).
  */
 import assert from 'node:assert/strict';
+import type { ConversationId } from '../../../src/peer/index.js';
+import { conversationIdOf } from '../../../src/peer/ui/text.js';
 import { contact } from './fake-core.js';
 import { destroyAll, type Harness, noticeText, start } from './harness.js';
 
@@ -73,5 +75,26 @@ describe('ui: /msg an old name of a contact', () => {
     const said = h.app.state.notice?.text ?? '';
     assert.match(said, /^bob is now rob/);
     assert.doesNotMatch(said, /[\u001b\u0007\u202e]/);
+  });
+});
+
+describe('ui: a renamed contact’s history moved by the core', () => {
+  afterEach(destroyAll);
+
+  it('reads the conversation on screen again and carries the old name’s unread over', async () => {
+    const h = await start({ setup: (core) => (core.contactList = renamedBook()) });
+    h.app.open('robert');
+    await h.settle();
+    h.core.receive('bob', 'written as bob');
+    await h.settle();
+    const [bob, robert] = ['bob', 'robert'].map((n) => conversationIdOf(n) as ConversationId);
+    assert.equal(h.app.state.get(bob!)?.unread, 1);
+    // The core moved it (messaging/history-move.ts): robert's now.
+    const moved = h.core.stored.get(bob!)!.splice(0);
+    h.core.entries(robert!).push(...moved.map((e) => ({ ...e, conversation: robert! })));
+    h.core.emit('history:moved', { from: bob!, to: robert!, messages: 1 });
+    await h.settle();
+    assert.match(h.rows().join('\n'), /written as bob/, 'on robert’s screen');
+    assert.equal(h.app.state.get(bob!)?.unread, 0);
   });
 });
