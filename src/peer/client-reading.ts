@@ -219,7 +219,9 @@ export class ClientReading {
     options: { beforeMs?: number } = {},
   ): Promise<HistoryDeletion> {
     const run = this.deleting.then(async () => {
-      const done = await deleteHistory(deletionParts(this.c), conversation, this.boundOf(options));
+      const parts = deletionParts(this.c);
+      const bound = this.boundOf(options);
+      const done = await this.c.history.rewrite(() => deleteHistory(parts, conversation, bound));
       this.c.events.emit('history:deleted', { conversation, ...done });
       return done;
     });

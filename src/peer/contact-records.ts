@@ -138,6 +138,16 @@ export function parseSafetyNumber(text: string): string | null {
   return (digits.match(/.{5}/g) ?? []).join(' ');
 }
 
+/** The safety number the user compared, as trust() takes it; else E_BAD_SAFETY_NUMBER. */
+export function comparedNumber(compared: string): string {
+  const wanted = parseSafetyNumber(compared);
+  if (wanted !== null) return wanted;
+  throw peerError(
+    PeerCode.BadSafetyNumber,
+    `trust: a safety number is ${SAFETY_NUMBER_DIGITS} digits (spaces allowed)`,
+  );
+}
+
 /** Store keys are ASCII: the name is hex-encoded, so any pseudonym sorts and ranges safely. */
 export const contactKey = (name: string) => PREFIX.contact + toHex(utf8(pseudonymKey(name)));
 

@@ -36,6 +36,7 @@ import type { Card } from '../wire/types.js';
 import {
   type Contact,
   cardOf,
+  comparedNumber,
   contactInfo,
   contactKey,
   isCurrent,
@@ -45,10 +46,8 @@ import {
   nameLeft,
   numberWith,
   type Observation,
-  parseSafetyNumber,
   pendingKeyOf,
   pendingOf,
-  SAFETY_NUMBER_DIGITS,
   type StoredCard,
   type StoredContact,
   sameKeys,
@@ -61,7 +60,7 @@ import { confirmedRenames, currentOf, formerOf, renameRecords } from './contact-
 import { PeerCode, peerError } from './errors.js';
 import type { ContactInfo, PeerEvents } from './events.js';
 import type { NameLeaves } from './messaging/history-move.js';
-import { type PeerStore, PREFIX, putJson } from './store.js';
+import { type KvOp, type PeerStore, PREFIX, putJson } from './store.js';
 
 export {
   type Contact,
@@ -187,13 +186,10 @@ export class Contacts {
     const { old, moved } = renameRecords(former, seen, confirmed);
     this.byName.set(pseudonymKey(former.pseudonym), old);
     this.byName.set(pseudonymKey(seen.pseudonym), moved);
-    const left = confirmed ? (this.leaves?.ops(former.pseudonym, seen.pseudonym) ?? []) : [];
-    await this.store.write([
-      putJson(contactKey(former.pseudonym), old),
-      putJson(contactKey(seen.pseudonym), moved),
-      ...left,
-    ]);
-    if (left.length > 0) this.leaves?.written();
+    await this.writeLeaving(
+      [putJson(contactKey(former.pseudonym), old), putJson(contactKey(seen.pseudonym), moved)],
+      confirmed ? [[former.pseudonym, seen.pseudonym]] : [],
+    );
     this.events.emit('contact:renamed', {
       from: former.pseudonym,
       to: seen.pseudonym,
@@ -207,8 +203,16 @@ export class Contacts {
     const left = confirmedRenames(this.byName, current);
     if (left.length === 0) return;
     for (const c of left) this.byName.set(pseudonymKey(c.pseudonym), c);
-    const moves = left.flatMap((c) => this.leaves?.ops(c.pseudonym, current.pseudonym) ?? []);
-    await this.store.write([...left.map((c) => putJson(contactKey(c.pseudonym), c)), ...moves]);
+    await this.writeLeaving(
+      left.map((c) => putJson(contactKey(c.pseudonym), c)),
+      left.map((c) => [c.pseudonym, current.pseudonym] as const),
+    );
+  }
+
+  /** Writes `ops` with the moves of history (from → to) that names left ask (NameLeaves). */
+  private async writeLeaving(ops: KvOp[], left: (readonly [string, string])[]): Promise<void> {
+    const moves = left.flatMap(([from, to]) => this.leaves?.ops(from, to) ?? []);
+    await this.store.write([...ops, ...moves]);
     if (moves.length > 0) this.leaves?.written();
   }
 
@@ -241,35 +245,31 @@ export class Contacts {
   }
 
   /**
-   * The user's decision after comparing `compared`, the safety number they read with
-   * the contact. While keys are pending, it accepts the pending key that number belongs
-   * to (the newest, if two cards share its user id), forgets the old key and the other
-   * pending ones, and marks the contact verified; with none pending, it marks the pinned
-   * key verified. E_SAFETY_NUMBER_MISMATCH when it is no such key's number (the key
-   * changed while the user compared), E_BAD_SAFETY_NUMBER when it is not a safety
-   * number, E_UNKNOWN_CONTACT if there is no such contact.
+   * The user's decision after comparing `compared`, the safety number they read with the
+   * contact. While keys are pending, it accepts the pending key that number belongs to (the
+   * newest, if two cards share its user id), forgets the old key and the other pending ones,
+   * and marks the contact verified; with none pending, it marks the pinned key verified.
+   * E_SAFETY_NUMBER_MISMATCH when it is no such key's number (the key changed while the user
+   * compared), E_BAD_SAFETY_NUMBER when it is not a safety number, E_UNKNOWN_CONTACT if none.
    */
   async trust(name: string, compared: string): Promise<TrustOutcome> {
     const existing = this.byName.get(pseudonymKey(name));
     if (existing === undefined) {
       throw peerError(PeerCode.UnknownContact, `trust: '${name}' is not a contact`);
     }
-    const wanted = parseSafetyNumber(compared);
-    if (wanted === null) {
-      throw peerError(
-        PeerCode.BadSafetyNumber,
-        `trust: a safety number is ${SAFETY_NUMBER_DIGITS} digits (spaces allowed)`,
-      );
-    }
+    const wanted = comparedNumber(compared);
     const pending = pendingOf(existing);
     const chosen = keyCompared(this.me, existing, wanted);
     if (chosen === undefined)
       throw mismatch(existing.pseudonym, pending.length, wanted === numberWith(this.me, existing));
-    // A key accepted under an old name of someone: the name is that key's now.
+    // A key accepted under an old name of someone: the name is that key's now, and, another
+    // key's, what its conversation holds is the contact's, under their name now.
     const { renamedTo: _, renameConfirmed: _confirmed, ...rest } = withPending(existing, []);
     const updated: StoredContact = { ...rest, ...cardOf(chosen), verified: true };
+    const left = existing.renamedTo === undefined || sameKeys(existing, chosen) ? [] : [existing];
+    const moves = left.map((c) => [c.pseudonym, this.latestName(c)] as const);
     this.byName.set(pseudonymKey(name), updated);
-    await this.store.write([putJson(contactKey(existing.pseudonym), updated)]);
+    await this.writeLeaving([putJson(contactKey(existing.pseudonym), updated)], moves);
     const info = this.info(updated);
     this.events.emit('contact:trusted', info);
     return {

@@ -16,7 +16,9 @@
  * seq, so its new key is a function of its old one, and each batch takes its entries with
  * every key that points at them (id keys, unread marks): after any batch the store is
  * whole, and a move resumed at the next open (a process died midway) neither loses nor
- * duplicates an entry. The marker goes last.
+ * duplicates an entry. The marker goes last. Moves run in turn with deletions of history
+ * (History.rewrite), and each batch while none of its messages is being updated
+ * (History.exclusive). A key accepted (trust) under an old name is a name left too.
  */
 import { toHex, utf8 } from '../../util/bytes.js';
 import { type ConversationId, directConversation } from '../conversations/ids.js';
@@ -181,7 +183,7 @@ export class HistoryMoves implements NameLeaves {
   private run(): Promise<unknown> {
     const run = this.running.then(async () => {
       for (const m of await pending(this.store)) {
-        const messages = await moveHistory(this.store, this.history, m);
+        const messages = await this.history.rewrite(() => moveHistory(this.store, this.history, m));
         if (messages > 0) this.events.emit('history:moved', { from: m.from, to: m.to, messages });
       }
     });

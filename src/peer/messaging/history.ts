@@ -66,6 +66,7 @@ export { indexKeys };
 export class History {
   private seq = 0;
   private taking: Promise<unknown> = Promise.resolve();
+  private rewriting: Promise<unknown> = Promise.resolve();
   private readonly updating = new Map<string, Promise<void>>();
   private readonly recent = new RecentOutgoing();
   /** Keys of my messages being deleted (writeDeletion()): no update() writes them back. */
@@ -148,6 +149,13 @@ export class History {
         return done;
       }),
     );
+  }
+
+  /** Runs deletions and moves of whole conversations (history-delete.ts, -move.ts) in turn. */
+  rewrite<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.rewriting.then(step);
+    this.rewriting = run.catch(noop);
+    return run;
   }
 
   /** The local seq of the last entry appended (a move takes entries up to it). */

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { safetyNumber } from '../../../src/crypto/safety.js';
 import { Contacts } from '../../../src/peer/contacts.js';
 import { type ConversationId, directConversation } from '../../../src/peer/conversations/ids.js';
 import { type PeerEventMap, PeerEvents } from '../../../src/peer/events.js';
@@ -123,6 +124,22 @@ describe('peer/history-move: a renamed contact’s history follows them', functi
     await p.moves.idle();
     assert.equal((await p.history.list(bobConv)).length, 1);
     assert.deepEqual(p.moved, []);
+  });
+
+  it('moves it when the user accepts another key under an old name the relay never confirmed', async () => {
+    const bob = person('bob');
+    const p = await open();
+    await p.contacts.observe(bob.card, { delivered: true });
+    await p.add(incomingEntry(bobConv, toHex(bob.id.signPk), 10));
+    await p.contacts.observe(person('robert', bob.id).card, { delivered: true });
+    const carol = person('bob');
+    assert.equal(await p.contacts.observe(carol.card, { delivered: true }), 'changed');
+    await p.contacts.trust('bob', safetyNumber(me.id.signPk, carol.id.signPk));
+    // Her message, held for the key change, released after the trust.
+    await p.add(incomingEntry(bobConv, toHex(carol.id.signPk), 12));
+    await p.moves.idle();
+    assert.deepEqual(await texts(p.history, robertConv), [[robertConv, 'bob', 'hello at 10']]);
+    assert.deepEqual(await texts(p.history, bobConv), [[bobConv, 'bob', 'hello at 12']]);
   });
 
   it('finishes a move a crash stopped halfway at the next open: nothing lost, nothing twice', async () => {
