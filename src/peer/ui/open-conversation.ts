@@ -168,7 +168,8 @@ export class OpenConversation {
     const from = this.o.state.get(e.from);
     const to = this.o.state.get(e.to);
     if (from !== undefined) {
-      if (to !== undefined) {
+      // Unread goes over unless the conversation it goes to is on screen (read as it shows).
+      if (to !== undefined && e.to !== this.view.conversation) {
         to.unread += from.unread;
         to.mentioned ||= from.mentioned;
       }

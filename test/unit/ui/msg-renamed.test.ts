@@ -81,7 +81,7 @@ describe('ui: /msg an old name of a contact', () => {
 describe('ui: a renamed contact’s history moved by the core', () => {
   afterEach(destroyAll);
 
-  it('reads the conversation on screen again and carries the old name’s unread over', async () => {
+  it('reads the conversation on screen again, the old name’s unread read there', async () => {
     const h = await start({ setup: (core) => (core.contactList = renamedBook()) });
     h.app.open('robert');
     await h.settle();
@@ -96,5 +96,22 @@ describe('ui: a renamed contact’s history moved by the core', () => {
     await h.settle();
     assert.match(h.rows().join('\n'), /written as bob/, 'on robert’s screen');
     assert.equal(h.app.state.get(bob!)?.unread, 0);
+    assert.equal(h.app.state.get(robert!)?.unread, 0, 'robert’s is on screen: read');
+  });
+
+  it('counts the old name’s unread in the new name’s conversation when another is on screen', async () => {
+    const h = await start({
+      setup: (core) => (core.contactList = [...renamedBook(), contact('carol')]),
+    });
+    h.app.open('robert');
+    h.app.open('carol');
+    await h.settle();
+    h.core.receive('bob', 'written as bob');
+    await h.settle();
+    const [bob, robert] = ['bob', 'robert'].map((n) => conversationIdOf(n) as ConversationId);
+    h.core.emit('history:moved', { from: bob!, to: robert!, messages: 1 });
+    await h.settle();
+    assert.equal(h.app.state.get(bob!)?.unread, 0);
+    assert.equal(h.app.state.get(robert!)?.unread, 1);
   });
 });
