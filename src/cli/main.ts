@@ -4,7 +4,9 @@
  * stderr; 2 bad usage; 130 stopped by Ctrl-C. Stack traces only with
  * NATTER_DEBUG=1: users get the step that failed and a stable code.
  */
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { describeError } from '../util/errors.js';
 import { addAcceptCommand } from './commands/accept.js';
@@ -38,12 +40,29 @@ export type WithContext = <A extends unknown[]>(
   fn: (ctx: CliContext, ...args: A) => Promise<void>,
 ) => (...args: A) => Promise<void>;
 
-function version(): string {
+/**
+ * The version in natter's package.json: the nearest one named natter above `from`.
+ * This code runs from src/cli/ (tsx), build/cli/ (tsc) and a chunk of the bundle
+ * (dist/chunks/), at three depths below it, so it looks upwards rather than at a
+ * relative path. 'unknown' when there is none.
+ */
+export function packageVersion(from: string = import.meta.url): string {
+  let dir = dirname(fileURLToPath(from));
+  for (;;) {
+    const version = natterVersionIn(join(dir, 'package.json'));
+    if (version !== null) return version;
+    const up = dirname(dir);
+    if (up === dir) return 'unknown';
+    dir = up;
+  }
+}
+
+function natterVersionIn(file: string): string | null {
   try {
-    // src/cli/main.ts and dist/cli/main.js both sit two levels below package.json.
-    return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
+    return pkg.name === 'natter' && typeof pkg.version === 'string' ? pkg.version : null;
   } catch {
-    return 'unknown';
+    return null; // none here (or unreadable): look further up
   }
 }
 
@@ -51,7 +70,7 @@ export function buildProgram(io: CliIo): Command {
   const program = new Command('natter');
   program
     .description('natter: end-to-end encrypted LAN messenger')
-    .version(version())
+    .version(packageVersion())
     .option(
       '--profile <dir>',
       'profile directory (default: NATTER_HOME, else $XDG_DATA_HOME/natter)',
