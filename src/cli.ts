@@ -11,8 +11,16 @@
  * about 5% more CPU at saturation (issue 8, docs/decisions.md "The relay's heap grows
  * at most 2x"). `npm start` passes the same flags (package.json, held to this line by
  * test/unit/cli/node-flags.test.ts); the benchmarks read them from here.
+ *
+ * `npm run build` bundles this file (scripts/bundle.mjs): dist/cli.js is its bundle.
  */
-import { main } from './cli/main.js';
+
+// NATTER_DEBUG=1 prints stack traces (cli/main.ts); with the bundle's source maps on
+// they name src/ files and lines, not the bundle's. Node reads the maps only of modules
+// loaded after this call, so the command comes in by a dynamic import, after it; maps
+// stay off otherwise, since parsing them would slow every start.
+if (process.env.NATTER_DEBUG === '1') process.setSourceMapsEnabled(true);
+const { main } = await import('./cli/main.js');
 
 // A reader that went away (natter inbox | head -1) makes the next write fail with
 // EPIPE: the commands see it in their write callbacks (cli/output.ts) and end

@@ -1,6 +1,6 @@
 /**
- * natter's side of the side-by-side benchmark: the relay as shipped (relay-child.mjs on
- * dist/, via util.ts spawnRelay), with its secure channel (TLS 1.3) or plain TCP
+ * natter's side of the side-by-side benchmark: the relay as compiled (relay-child.mjs on
+ * build/, via util.ts spawnRelay), with its secure channel (TLS 1.3) or plain TCP
  * (NATTER_BENCH_PLAIN, the relay bench's baseline). Every client registers and logs in
  * for real (RawClient); its Sends are real sealed boxes (200 bytes of plaintext, one
  * per recipient, encoded once as lean-wire.ts does) with the 16-byte message id patched

@@ -1,6 +1,6 @@
 /**
  * One natter client of the files benchmark (files.ts), in its own process so its peak
- * RSS is its own, run as shipped: the compiled dist/ without the TypeScript loader
+ * RSS is its own, run as compiled: tsc's output in build/, without the TypeScript loader
  * (relay-child.mjs says why). Presence off; the relay is 127.0.0.1:PORT.
  *
  *   node files-peer.mjs send PROFILE PORT TO PATH
@@ -17,8 +17,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { fileCipherName } from '../../dist/crypto/file-cipher.js';
-import { NatterClient } from '../../dist/peer/index.js';
+import { fileCipherName } from '../../build/crypto/file-cipher.js';
+import { NatterClient } from '../../build/peer/index.js';
 
 const [role, profileDir, portArg, target, path] = process.argv.slice(2);
 if ((role !== 'send' && role !== 'receive') || !profileDir || !portArg || !target) {

@@ -1,7 +1,7 @@
 /**
  * Worker of the groups benchmark: seals group messages ahead of a phase, as the
  * real client does (sealGroupMessage under each sender's own chain, which moves on
- * with every message), and frames each as a GroupSend. Runs the compiled dist/
+ * with every message), and frames each as a GroupSend. Runs tsc's output in build/
  * (npm run bench builds it first), so the worker needs no TypeScript loader.
  *
  * Request {sender, userId, from, count}: messages `from` .. `from + count - 1` of
@@ -10,10 +10,10 @@
  * from, count, stride, buf}: the framed GroupSends back to back, `stride` bytes each.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { randomBytes } from '../../dist/crypto/random.js';
-import { newSenderChain, sealGroupMessage } from '../../dist/crypto/sender-keys.js';
-import { encodeFrame } from '../../dist/wire/codec.js';
-import { frame } from '../../dist/wire/framing.js';
+import { randomBytes } from '../../build/crypto/random.js';
+import { newSenderChain, sealGroupMessage } from '../../build/crypto/sender-keys.js';
+import { encodeFrame } from '../../build/wire/codec.js';
+import { frame } from '../../build/wire/framing.js';
 
 const { groupId, plaintextBytes } = workerData;
 /** sender index -> its chain (epoch 0: the group never loses a member here). */

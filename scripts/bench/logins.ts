@@ -2,7 +2,7 @@
  * `npm run bench -- logins`: a login storm, what a relay restarted under many users sees.
  * N users register once and leave; then all of them log in again, 50 at a time as they
  * come back, and each is sent the roster of everyone online, and told of everyone who
- * comes after (relay/roster-out.ts). The relay runs as shipped (TLS 1.3, dist/).
+ * comes after (relay/roster-out.ts). The relay runs as compiled (TLS 1.3, build/).
  *
  * Prints, for the storm: the time until every client has logged in and read its last
  * roster byte, each login's wait for its Ready, the relay's CPU (all threads) in all and

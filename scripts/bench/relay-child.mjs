@@ -1,6 +1,6 @@
 /**
  * The relay under test, in its own process so it gets its own core, as in real
- * use, and run as shipped: the compiled dist/ (npm run bench builds it first),
+ * use, and run as compiled: tsc's module tree in build/ (npm run bench builds it first),
  * without the TypeScript loader, whose thread and caches would count in the
  * relay's memory. Prints {"port": N} once listening; exits cleanly on SIGTERM.
  * NATTER_BENCH_PLAIN=1 serves plain TCP instead of TLS 1.3 (startRelay's
@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
-import { ONE_HOST_FAIR_SHARES, startRelay } from '../../dist/relay/index.js';
+import { ONE_HOST_FAIR_SHARES, startRelay } from '../../build/relay/index.js';
 
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: relay-child.mjs DATA_DIR');

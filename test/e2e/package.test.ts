@@ -121,7 +121,15 @@ function unreachable(out: string): boolean {
 }
 
 /** Top-level entries left out of the copy that is packed: built, installed or VCS state. */
-const NOT_COPIED = new Set(['node_modules', '.git', 'dist', 'coverage', '.nyc_output', 'tmp']);
+const NOT_COPIED = new Set([
+  'node_modules',
+  '.git',
+  'dist',
+  'build',
+  'coverage',
+  '.nyc_output',
+  'tmp',
+]);
 
 describe('e2e: the packed tarball installs and runs (npm pack, npm install -g)', function () {
   this.timeout(120_000);
@@ -244,8 +252,10 @@ describe('e2e: the packed tarball installs and runs (npm pack, npm install -g)',
     for (const entry of await readdir(join(installed, 'dist'), { recursive: true })) {
       if (!entry.endsWith('.js')) continue;
       const code = await readFile(join(installed, 'dist', entry), 'utf8');
+      // No parentheses in a specifier: the bundle puts a whole command's options on one
+      // line, where `… removed from").option("--json"` would read as importing `).option(`.
       for (const m of code.matchAll(
-        /(?:(?<=[\s}])from\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*|\bcreateRequire\([^)]*\)\s*\(\s*)['"]([^'"\s]+)['"]/g,
+        /(?:(?<=[\s}])from\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*|\bcreateRequire\([^)]*\)\s*\(\s*)['"]([^'"\s()]+)['"]/g,
       )) {
         const spec = m[1] ?? '';
         if (spec.startsWith('.') || spec.startsWith('node:') || spec.startsWith('/')) continue;
