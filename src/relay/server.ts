@@ -8,7 +8,7 @@ import { relayCertificate } from '../crypto/tls-cert.js';
 import { RelayBeacon } from '../presence/relay-beacon.js';
 import { systemClock, type Timer } from '../util/clock.js';
 import { DelayedFlush } from '../util/delayed-flush.js';
-import { describeError, isNatterError } from '../util/errors.js';
+import { describeError, isNatterError, NatterError } from '../util/errors.js';
 import { silentLogger } from '../util/logger.js';
 import { ConnectionShares } from './address-shares.js';
 import { ByteBudget } from './budget.js';
@@ -27,6 +27,7 @@ import { RelayListener } from './listener.js';
 import type { MailStore } from './mail-store.js';
 import { Mailbox } from './mailbox.js';
 import { RegistrationGate } from './registration-gate.js';
+import { RELAY_NAME_RULE, relayNameProblem } from './relay-name.js';
 import type { RelayOptions, RunningRelay } from './relay-options.js';
 import { Session } from './session.js';
 import { type RelayStartNotes, startNotes } from './start-notes.js';
@@ -38,6 +39,10 @@ export async function openRelay(options: RelayOptions): Promise<RunningRelay> {
   const clock = options.clock ?? systemClock;
   const log = options.logger ?? silentLogger;
   const name = options.name ?? 'natter relay';
+  // Before anything opens (the CLI says it as bad usage; here, a caller's mistake).
+  const nameProblem = relayNameProblem(name);
+  if (nameProblem !== null)
+    throw new NatterError('E_BAD_ARGUMENT', `relay: the name ${nameProblem}: ${RELAY_NAME_RULE}`);
   const store = await RelayStore.open({
     dataDir: options.dataDir,
     minFreeDiskBytes: limits.minFreeDiskBytes,

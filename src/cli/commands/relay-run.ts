@@ -10,7 +10,9 @@ import {
   fsWords,
   mixedSchemes,
   parseClusterServers,
+  RELAY_NAME_RULE,
   type RunningRelay,
+  relayNameProblem,
   replicasText,
   startRelay,
 } from '../../relay/index.js';
@@ -33,6 +35,7 @@ export async function runRelay(ctx: CliContext, opts: RelayCliOptions): Promise<
       join(env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share'), 'natter-relay'),
   );
   const name = opts.name ?? env.NATTER_RELAY_NAME;
+  checkName(name, opts.name === undefined ? 'NATTER_RELAY_NAME' : '--name');
   const envMaxUsers = env.NATTER_RELAY_MAX_USERS;
   const maxUsers = opts.maxUsers ?? (envMaxUsers ? parseMaxUsers(envMaxUsers) : undefined);
   // Announced by default, so clients on the LAN need no configuration.
@@ -125,6 +128,13 @@ function clusterReplicasText(relay: RunningRelay, cluster: ClusterOptions): stri
 function checkHost(host: string): void {
   if (isIP(host) === 0 && /^[\d.]+$/.test(host))
     throw new UsageError(`relay: --host ${host} is not an IPv4 address`);
+}
+
+/** Checked with the other options, presence or not: clients see the name in every Challenge too. */
+function checkName(name: string | undefined, given: string): void {
+  const problem = name === undefined ? null : relayNameProblem(name);
+  if (problem !== null)
+    throw new UsageError(`relay: ${given} ${problem}: a relay name is ${RELAY_NAME_RULE}`);
 }
 
 /** A data path that exists must be a directory (EEXIST from mkdir says nothing useful). */

@@ -152,6 +152,44 @@ describe('cli: natter relay that cannot start', () => {
     );
   });
 
+  it('refuses a --name with an escape or over 64 characters as bad usage before it listens, presence or not', async () => {
+    const presenceOn = {
+      NATTER_RELAY_PRESENCE: '1',
+      NATTER_PRESENCE_INTERFACES: '0',
+      NATTER_PRESENCE_TARGETS: '127.255.255.255',
+      NATTER_PRESENCE_PORT: '47606',
+    };
+    for (const name of ['ab\u001b[31mc', 'x'.repeat(300)]) {
+      for (const [env, flags] of [
+        [presenceOn, []],
+        [{}, ['--no-presence']],
+      ] as const) {
+        const r = await runCli(
+          [
+            'relay',
+            '--host',
+            '127.0.0.1',
+            '--port',
+            '0',
+            '--data',
+            await makeTempDir(),
+            '--name',
+            name,
+            ...flags,
+          ],
+          { env, stop: new Promise((resolve) => setTimeout(() => resolve('SIGTERM'), 2_000)) },
+        );
+        assert.equal(r.code, 2, r.stderr);
+        assert.equal(r.stdout, '', 'nothing started');
+        assert.match(
+          r.stderr,
+          /^natter: relay: --name (has 300 characters|holds a control, bidi or zero-width character): a relay name is one line of at most 64 characters, with no control, bidi or zero-width characters \(E_USAGE\)\n$/,
+        );
+        assert.ok(!r.stderr.includes('\u001b'), 'the name is not echoed');
+      }
+    }
+  });
+
   it('refuses --host 999.1.1.1 as bad usage, without looking it up', async () => {
     const r = await start(['--host', '999.1.1.1', '--data', await makeTempDir()]);
     assert.equal(r.code, 2);
