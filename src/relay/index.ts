@@ -7,4 +7,5 @@ export { DEFAULT_RELAY_LIMITS, DEFAULT_RELAY_PORT } from './limits.js';
 export { RELAY_NAME_RULE, relayNameProblem } from './relay-name.js';
 export type { RelayOptions, RunningRelay } from './relay-options.js';
 export { startRelay } from './start.js';
+export { storeNewWarning } from './start-notes.js';
 export { fsWords } from './store/open-cause.js';

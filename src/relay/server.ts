@@ -30,7 +30,13 @@ import { RegistrationGate } from './registration-gate.js';
 import { RELAY_NAME_RULE, relayNameProblem } from './relay-name.js';
 import type { RelayOptions, RunningRelay } from './relay-options.js';
 import { Session } from './session.js';
-import { type RelayStartNotes, startNotes } from './start-notes.js';
+import {
+  type RelayStartNotes,
+  STORE_NEW_CODE,
+  startNotes,
+  storeMissingBesideKey,
+  storeNewWarning,
+} from './start-notes.js';
 import { RelayStore } from './store/index.js';
 import { tellSessions } from './store-reach.js';
 
@@ -43,6 +49,8 @@ export async function openRelay(options: RelayOptions): Promise<RunningRelay> {
   const nameProblem = relayNameProblem(name);
   if (nameProblem !== null)
     throw new NatterError('E_BAD_ARGUMENT', `relay: the name ${nameProblem}: ${RELAY_NAME_RULE}`);
+  // A cluster's local store holds nothing: only a standalone relay loses users with it.
+  const storeNew = options.cluster ? null : await storeMissingBesideKey(options.dataDir);
   const store = await RelayStore.open({
     dataDir: options.dataDir,
     minFreeDiskBytes: limits.minFreeDiskBytes,
@@ -97,7 +105,7 @@ export async function openRelay(options: RelayOptions): Promise<RunningRelay> {
     const own = await relayKeyIn(options.dataDir);
     // A cluster's key is the one stored there first: new only if it is the one just made.
     key = cluster ? await cluster.relayKey(own.key) : own.key;
-    notes = await startNotes(store, own.created && key === own.key);
+    notes = await startNotes(store, own.created && key === own.key, storeNew);
     // A new certificate at every start: it carries nothing but the relay id's key.
     if (options.tls !== false) credentials = await relayCertificate(key);
     await directory.open();
@@ -181,6 +189,8 @@ export async function openRelay(options: RelayOptions): Promise<RunningRelay> {
     users: directory.size,
     tls: credentials !== null,
   });
+  if (notes.storeNew !== null)
+    log.warn(storeNewWarning(notes.storeNew), { code: STORE_NEW_CODE, store: notes.storeNew });
 
   let beacon: RelayBeacon | null = null;
   if (options.presence) {

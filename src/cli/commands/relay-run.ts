@@ -15,6 +15,7 @@ import {
   relayNameProblem,
   replicasText,
   startRelay,
+  storeNewWarning,
 } from '../../relay/index.js';
 import { isNatterError } from '../../util/errors.js';
 import { createLogger } from '../../util/logger.js';
@@ -87,6 +88,7 @@ function startNotes({ relayId, notes }: RunningRelay): string[] {
     said.push(
       `the data directory's disk has ${formatSize(notes.lowDisk.freeBytes)} free, below the free-space watermark of ${formatSize(notes.lowDisk.minFreeBytes)}: new users and new mail are refused until more is free`,
     );
+  if (notes.storeNew !== null) said.push(storeNewWarning(notes.storeNew));
   return said;
 }
 
@@ -169,12 +171,20 @@ function startError(err: unknown, host: string, port: number, dataDir: string): 
       `relay: cannot listen on ${host}:${port} (${code})`,
       because,
     );
-  if (code.startsWith('E'))
+  if (code.startsWith('E')) {
+    // Which part of the data dir failed (blobs/, relay-key.json), not only the dir.
+    const { path } = err as NodeJS.ErrnoException;
+    const part = path !== undefined && resolve(path) !== dataDir ? `${path} ` : '';
+    const why =
+      code === 'EEXIST' && syscall === 'mkdir'
+        ? `${part || `${dataDir} `}exists and is not a directory (EEXIST): move it away, or restore the data directory from a backup`
+        : `${part ? `${part}: ` : ''}${fsWords(code)}`;
     return cliError(
       CliCode.RelayData,
-      `relay: cannot use the data directory ${dataDir}: ${fsWords(code)}`,
+      `relay: cannot use the data directory ${dataDir}: ${why}`,
       because,
     );
+  }
   return err;
 }
 

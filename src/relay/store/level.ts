@@ -16,6 +16,20 @@ const PID_FILE = 'relay.pid';
 /** classic-level stops a nextv() at 16 KiB by default; one catch-up step wants more. */
 const RANGE_HIGH_WATER_BYTES = 1024 * 1024;
 
+/**
+ * LevelDB's own words for a store it cannot open ("Corruption: CURRENT file does not end
+ * with newline", "IO error: …/MANIFEST-000002: No such file or directory"), which
+ * level's "Database failed to open" hides in its cause (the relay operator's trial), and
+ * what to do: such a store is damaged or incomplete, and only a backup has what it lost.
+ */
+function levelReason(err: unknown): string {
+  const cause = (err as { cause?: unknown }).cause;
+  const said = cause instanceof Error ? cause.message : err instanceof Error ? err.message : '';
+  // A file name in the store could hold anything: never a control character to the terminal.
+  const words = said.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').trim() || 'unknown error';
+  return `${words}: the store is damaged or incomplete; restore the data directory from a backup (relay-key.json and store/ together)`;
+}
+
 export class LevelKv implements RelayKv {
   private constructor(
     private readonly db: Level<string, Uint8Array>,
@@ -68,10 +82,11 @@ export class LevelKv implements RelayKv {
           err,
         );
       }
-      const code = await realFsCode(err, join(this.dataDir, 'store'));
+      const store = join(this.dataDir, 'store');
+      const code = await realFsCode(err, store);
       throw relayFailure(
         RelayFailureCode.StoreOpen,
-        `relay: could not open the store in ${this.dataDir}${code === undefined ? '' : `: ${fsWords(code)}`}`,
+        `relay: could not open the store in ${store}: ${code === undefined ? levelReason(err) : fsWords(code)}`,
         err,
       );
     }

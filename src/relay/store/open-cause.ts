@@ -16,6 +16,8 @@ const WORDS: Readonly<Record<string, string>> = {
   EPERM: 'operation not permitted',
   EIO: 'input/output error',
   ENOENT: 'no such file or directory',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'is a directory',
 };
 
 /** LevelDB's "IO error: …: No space left on device" as the code it stands for. */
