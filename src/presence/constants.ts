@@ -110,3 +110,11 @@ export const OTHER_RELAY_WARN_INTERVAL_MS = 60 * 60_000;
  * one line a hour says that more were heard than are named.
  */
 export const MAX_OTHER_RELAYS_NAMED = 64;
+
+/**
+ * Sequence numbers of the relay's own recent beacons, to tell its own beacon looping back
+ * from a twin's (a copy of its data dir, so its key, running elsewhere: E_RELAY_TWIN).
+ * An echo comes back within milliseconds; 1024 beacons are minutes of ticks and replies
+ * at the reply rate's burst, and 8 bytes each.
+ */
+export const OWN_BEACON_SEQS = 1024;

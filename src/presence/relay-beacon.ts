@@ -7,6 +7,7 @@ import { SeqCounter, signPresence } from './datagram.js';
 import { PresenceCode, presenceError } from './errors.js';
 import { type Accepted, type LinkOptions, type LinkStats, PresenceLink } from './link.js';
 import { OtherRelays } from './other-relays.js';
+import { OwnBeacons } from './own-beacons.js';
 import type { RelayPresence } from './relays.js';
 import {
   type InterfaceList,
@@ -39,6 +40,11 @@ export interface RelayBeaconOptions extends LinkOptions {
   listenHost?: string;
   /** Default openPresenceSocket (UDP). */
   openTransport?: OpenTransport;
+  /**
+   * The relay id is a cluster's, announced by its other relays too: beacons with this id
+   * from elsewhere are expected, not a twin (E_RELAY_TWIN). Default false.
+   */
+  sharedKey?: boolean;
 }
 
 export interface RelayBeaconStats extends LinkStats {
@@ -55,6 +61,9 @@ export class RelayBeacon {
   private warned: string | null = null;
   private queriesOutOfScope = 0;
   private readonly otherRelays = new OtherRelays();
+  /** Twins named, keyed by their address and port, on the same terms as other relays. */
+  private readonly twins = new OtherRelays();
+  private readonly ownBeacons = new OwnBeacons();
 
   constructor(private readonly options: RelayBeaconOptions) {
     const { relayPort, name } = options;
@@ -120,7 +129,10 @@ export class RelayBeacon {
    * kernel's source address and the signed port; never its name.
    */
   private otherRelay(p: RelayPresence, address: string): void {
-    if (bytesEqual(p.relayId, this.options.relayId)) return;
+    if (bytesEqual(p.relayId, this.options.relayId)) {
+      if (this.options.sharedKey !== true && !this.ownBeacons.isOurs(p.seq)) this.twin(p, address);
+      return;
+    }
     const note = this.otherRelays.heard(toHex(p.relayId), this.link.clock.now());
     if (note === 'quiet') return;
     if (note === 'too-many') {
@@ -135,6 +147,24 @@ export class RelayBeacon {
     this.link.log.warn(
       `another natter relay is on this LAN: ${id} at ${at}; clients that discover relays will refuse to choose (E_SEVERAL_RELAYS): run one, or give clients --relay`,
       { code: 'E_SEVERAL_RELAYS', otherRelayId: id, otherRelayAddress: at },
+    );
+  }
+
+  /**
+   * A beacon signed with this relay's key that this relay did not send (own-beacons.ts): a
+   * copy of its data dir runs at that address, clients that discover the relay send to
+   * either, and each holds part of the users' mail. Once an hour per address and port.
+   */
+  private twin(p: RelayPresence, address: string): void {
+    const at = `${address}:${p.relayPort}`;
+    const note = this.twins.heard(at, this.link.clock.now());
+    if (note === 'quiet') return;
+    const id = fingerprint(p.relayId);
+    this.link.log.warn(
+      note === 'too-many'
+        ? `more than ${MAX_OTHER_RELAYS_NAMED} other addresses announce this relay's id ${id} within an hour; the others are not named: copies of this relay's data directory are running, and mail is split between them (E_RELAY_TWIN)`
+        : `another relay announces this relay's id ${id} at ${at}: a copy of this relay's data directory is running there, clients that find the relay on the LAN send to either, and mail is split between them (E_RELAY_TWIN): stop the copy, or give it a data directory of its own (a new relay id)`,
+      { code: 'E_RELAY_TWIN', twinAddress: at },
     );
   }
 
@@ -154,13 +184,15 @@ export class RelayBeacon {
   private beacon(): Uint8Array {
     const now = this.link.clock.now();
     const o = this.options;
+    const seq = this.seq.next(now);
+    this.ownBeacons.sent(seq);
     return signPresence(
       {
         kind: 'relay',
         relayId: o.relayId,
         relayPort: o.relayPort,
         relayName: o.name,
-        seq: this.seq.next(now),
+        seq,
         timestampMs: now,
       },
       o.relaySecretKey,

@@ -202,6 +202,7 @@ export async function openRelay(options: RelayOptions): Promise<RunningRelay> {
       relayPort: addr.port,
       listenHost: addr.address,
       name,
+      sharedKey: cluster !== null,
     });
     try {
       await beacon.start();

@@ -4,11 +4,12 @@
  * with the other's short id and address. Real relays, real UDP on loopback broadcast.
  */
 import assert from 'node:assert/strict';
+import { cp } from 'node:fs/promises';
 import { fingerprint } from '../../../src/crypto/keys.js';
 import type { RelayOptions } from '../../../src/relay/index.js';
 import { createLogger } from '../../../src/util/logger.js';
 import { startTestRelay, type TestRelay } from '../../helpers/relay.js';
-import { removeTempDirs } from '../../helpers/tmp.js';
+import { makeTempDir, removeTempDirs } from '../../helpers/tmp.js';
 import { freeUdpPort, sleep, waitFor } from './helpers.js';
 
 /** Short, so several beacons of each relay arrive within the test. */
@@ -39,13 +40,13 @@ describe('a relay hearing another relay on its LAN (integration: loopback)', fun
     await removeTempDirs();
   });
 
-  async function relay(): Promise<LoggedRelay> {
+  async function relay(dataDir?: string): Promise<LoggedRelay> {
     const lines: Record<string, unknown>[] = [];
     const logger = createLogger({
       level: 'warn',
       stream: { write: (line: string) => lines.push(JSON.parse(line)) > 0 },
     });
-    const r = await startTestRelay({ presence, logger });
+    const r = await startTestRelay({ presence, logger, ...(dataDir ? { dataDir } : {}) });
     cleanup.push(() => r.close());
     return { ...r, lines };
   }
@@ -81,5 +82,43 @@ describe('a relay hearing another relay on its LAN (integration: loopback)', fun
     const office = await relay();
     await sleep(10 * INTERVAL_MS);
     assert.deepEqual(warningsOf(office), []);
+  });
+
+  const twinWarningsOf = (r: LoggedRelay) =>
+    r.lines.filter((l) => l.level === 'warn' && l.code === 'E_RELAY_TWIN');
+
+  it('warns at once on each of two relays run on copies of one data dir, naming the other address, and not of several relays', async () => {
+    const first = await relay();
+    await first.close();
+    const copy = await makeTempDir('natter-relay-copy-');
+    await cp(first.dataDir, copy, { recursive: true });
+    const office = await relay(first.dataDir);
+    const twin = await relay(copy);
+    assert.deepEqual(twin.relay.relayId, office.relay.relayId, 'one relay id');
+    for (const r of [office, twin])
+      await waitFor(() => twinWarningsOf(r).length > 0, 5000, 'a twin warning');
+    await sleep(20 * INTERVAL_MS);
+    for (const [self, other] of [
+      [office, twin],
+      [twin, office],
+    ] as const) {
+      const warnings = twinWarningsOf(self);
+      assert.equal(warnings.length, 1, JSON.stringify(warnings));
+      const msg = String(warnings[0]?.msg);
+      assert.ok(
+        msg.includes(
+          `another relay announces this relay's id ${fingerprint(self.relay.relayId)} at 127.0.0.1:${other.port}: a copy of this relay's data directory is running there`,
+        ),
+        msg,
+      );
+      assert.equal(warnings[0]?.twinAddress, `127.0.0.1:${other.port}`);
+      assert.deepEqual(warningsOf(self), [], 'not another relay: the same one twice');
+    }
+  });
+
+  it('says nothing of its own beacons looping back on loopback broadcast', async () => {
+    const office = await relay();
+    await sleep(10 * INTERVAL_MS);
+    assert.deepEqual(twinWarningsOf(office), []);
   });
 });

@@ -25,14 +25,17 @@ class RecordingTransport {
   options: TransportOptions | null = null;
   broadcasts: string[][] = [];
   replies: string[] = [];
+  /** The datagrams broadcast, as sent. */
+  sent: Uint8Array[] = [];
   private receive: ((d: ReceivedDatagram) => void) | null = null;
 
   readonly open: OpenTransport = async (options, onDatagram) => {
     this.options = options;
     this.receive = onDatagram;
     return {
-      broadcast: async () => {
+      broadcast: async (bytes) => {
         this.broadcasts.push([...options.targets()]);
+        this.sent.push(bytes);
       },
       sendTo: async (_bytes, address, port) => {
         this.replies.push(`${address}:${port}`);
@@ -251,7 +254,10 @@ describe('relay beacon: another relay heard on the LAN (injected transport)', ()
   });
 
   it('says nothing of its own beacon looping back, nor of a forged or unsigned one', async () => {
-    transport.inject(beaconOf(own), '127.0.0.1', 47475);
+    // What it broadcast, as a loopback broadcast brings it back.
+    const echo = transport.sent.at(-1);
+    assert.ok(echo, 'the first beacon went out at start');
+    transport.inject(echo, '127.0.0.1', 47475);
     const other = generateSigningKeyPair();
     const forged = beaconOf(other);
     forged[forged.length - 1] = (forged.at(-1) ?? 0) ^ 1;
@@ -264,6 +270,57 @@ describe('relay beacon: another relay heard on the LAN (injected transport)', ()
     );
     assert.deepEqual(lines, []);
     assert.equal(beacon.stats().filter.forged, 2);
+  });
+
+  it('warns at once of a beacon with its own relay id that it did not send (a copy of its data dir), once an hour per address', async () => {
+    for (let i = 0; i < 5; i++) {
+      clock.advance(INTERVAL);
+      await flush();
+      const echo = transport.sent.at(-1);
+      assert.ok(echo);
+      transport.inject(echo, '127.0.0.1', 47475);
+    }
+    assert.equal(lines.length, 0, 'its own beacons looping back are no twin');
+    transport.inject(beaconOf(own), '192.168.1.9', 47475);
+    assert.equal(lines.length, 1, 'at the first beacon');
+    for (let i = 0; i < 10; i++) {
+      clock.advance(2_000);
+      transport.inject(beaconOf(own), '192.168.1.9', 47475);
+    }
+    assert.equal(lines.length, 1, JSON.stringify(lines));
+    const [line] = lines;
+    assert.equal(line?.fields.code, 'E_RELAY_TWIN');
+    assert.equal(line?.fields.twinAddress, '192.168.1.9:47474');
+    assert.ok(
+      line?.msg.includes(
+        `announces this relay's id ${fingerprint(own.publicKey)} at 192.168.1.9:47474: a copy of this relay's data directory is running there`,
+      ),
+      line?.msg,
+    );
+    assert.match(line?.msg ?? '', /mail is split/);
+    clock.advance(60 * 60_000);
+    transport.inject(beaconOf(own), '192.168.1.9', 47475);
+    assert.equal(lines.length, 2);
+  });
+
+  it("says nothing of its own relay id from elsewhere when the key is a cluster's (sharedKey)", async () => {
+    await beacon.stop();
+    const { logger, warnings } = recordingLogger();
+    beacon = new RelayBeacon({
+      relayId: own.publicKey,
+      relaySecretKey: own.secretKey,
+      relayPort: 47474,
+      name: 'office',
+      intervalMs: INTERVAL,
+      clock,
+      listenHost: '127.0.0.1',
+      openTransport: transport.open,
+      logger,
+      sharedKey: true,
+    });
+    await beacon.start();
+    transport.inject(beaconOf(own), '192.168.1.9', 47475);
+    assert.deepEqual(warnings, []);
   });
 
   it("never puts the other relay's name in the log", async () => {
