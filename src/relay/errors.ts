@@ -141,6 +141,17 @@ export const RELAY_WIRE_CODES: readonly RelayWireCode[] = [
   ...Object.values(FileCode),
 ];
 
+/**
+ * A store refusal ('disk-full', 'internal': store/relay-store.ts) as the code the relay
+ * sends for it and says in its log (E_DISK_FULL, E_INTERNAL): one code for a full disk in
+ * the log, where the file policy's warning said 'disk-full' beside E_DISK_FULL (the relay
+ * operator's trial). Clients name it E_RELAY_DISK_FULL (src/peer).
+ */
+export const STORE_REFUSAL_CODES = {
+  'disk-full': SessionCode.DiskFull,
+  internal: SessionCode.Internal,
+} as const;
+
 /** The relay's own failures: thrown from startRelay or logged, never sent. */
 export const RelayFailureCode = {
   AddressInUse: 'E_ADDRESS_IN_USE',

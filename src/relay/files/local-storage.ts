@@ -11,6 +11,7 @@ import { describeError } from '../../util/errors.js';
 import { GroupCommit } from '../../util/group-commit.js';
 import type { Logger } from '../../util/logger.js';
 import { Periodic } from '../../util/periodic.js';
+import { STORE_REFUSAL_CODES } from '../errors.js';
 import type { KvOp, RelayStore, StoreRefusal } from '../store/index.js';
 import { BLOB_IDLE_MS, BLOB_OPEN_FILES, BlobStore, MAX_BLOB_NUMBER } from './blob-store.js';
 import { FileCode, type FileRefusal } from './codes.js';
@@ -134,7 +135,8 @@ export class LocalFileStorage implements FileStorage {
     const { log } = this.options;
     const refused = await this.commits.submit(deleteOps(t.record));
     if (refused) {
-      log.warn('file records not deleted', { transfer: t.tidHex.slice(0, 8), code: refused.code });
+      const code = STORE_REFUSAL_CODES[refused.code];
+      log.warn('file records not deleted', { transfer: t.tidHex.slice(0, 8), code });
       return;
     }
     try {

@@ -13,7 +13,9 @@ import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { Periodic } from '../../util/periodic.js';
 import type { FileOutcome, FrameOf } from '../../wire/types.js';
+import { STORE_REFUSAL_CODES } from '../errors.js';
 import type { RelayLimits } from '../limits.js';
+import { RefusalLog } from '../refusal-log.js';
 import type { RelayStore, StoreRefusal } from '../store/index.js';
 import type { BlobStore } from './blob-store.js';
 import { FileCode } from './codes.js';
@@ -56,6 +58,8 @@ export class RelayFiles implements FileChanges {
   private readonly writers = new Map<string, ChunkWriter>();
   private readonly deleting = new Map<string, Promise<void>>();
   private readonly policies = new Map<string, number>();
+  /** FilePolicy refusals, said once a minute per refusal code. */
+  private readonly policyRefusals = new RefusalLog();
   private readonly sweeper: Periodic;
   private readonly puts: FilePuts;
 
@@ -139,7 +143,7 @@ export class RelayFiles implements FileChanges {
     if (refused) {
       this.options.log.warn('file outcome not stored', {
         transfer: tidHex.slice(0, 8),
-        code: refused.code,
+        code: STORE_REFUSAL_CODES[refused.code],
       });
       return;
     }
@@ -150,7 +154,17 @@ export class RelayFiles implements FileChanges {
   /** FilePolicy: the user's max incoming bytes (0: the default), durable before it applies. */
   async setPolicy(userHex: string, maxIncomingBytes: number): Promise<StoreRefusal | null> {
     const refused = await this.storage.setPolicy(userHex, maxIncomingBytes);
-    if (refused) return refused;
+    if (refused) {
+      // Every client sends its policy at each login: on a full disk, a line a minute
+      // with how many were refused, not one per login (the relay operator's trial).
+      const count = this.policyRefusals.note(refused.code, this.options.clock.now());
+      if (count > 0)
+        this.options.log.warn('file policy not stored', {
+          code: STORE_REFUSAL_CODES[refused.code],
+          refused: count,
+        });
+      return refused;
+    }
     this.policy(userHex, maxIncomingBytes);
     return null;
   }

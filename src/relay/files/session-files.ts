@@ -225,12 +225,10 @@ export class SessionFiles implements UploadOwner, DownloadOwner {
   }
 
   onPolicy(f: FrameOf<'file-policy'>): void {
-    void this.service.setPolicy(this.link.userHex, f.maxIncomingBytes).then(
-      (refused) => {
-        if (refused) this.log.warn('file policy not stored', { code: refused.code });
-      },
-      (err: unknown) => this.log.error('file policy failed', describeError(err)),
-    );
+    // A refusal is said by the service, once a minute for all sessions.
+    void this.service
+      .setPolicy(this.link.userHex, f.maxIncomingBytes)
+      .catch((err: unknown) => this.log.error('file policy failed', describeError(err)));
   }
 
   /** The session's output drained: downloads waiting for room go on. */

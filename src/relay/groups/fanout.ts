@@ -21,7 +21,7 @@ import { bytesEqual, toHex } from '../../util/bytes.js';
 import { describeError } from '../../util/errors.js';
 import { ProtocolCode, ProtocolError } from '../../wire/errors.js';
 import type { Frame, FrameOf, GroupChange } from '../../wire/types.js';
-import { type GroupResultCodeValue, SessionCode } from '../errors.js';
+import { type GroupResultCodeValue, SessionCode, STORE_REFUSAL_CODES } from '../errors.js';
 import type { Hub } from '../hub.js';
 import type { StoreRefusal } from '../store/index.js';
 import type { GroupRecord, GroupRegistry } from './registry.js';
@@ -37,10 +37,7 @@ export interface GroupSender {
 }
 
 /** Store refusals as GroupChangeResult codes (try again later). */
-const STORE_CODES: Record<StoreRefusal['code'], GroupResultCodeValue> = {
-  'disk-full': SessionCode.DiskFull,
-  internal: SessionCode.Internal,
-};
+const STORE_CODES: Record<StoreRefusal['code'], GroupResultCodeValue> = STORE_REFUSAL_CODES;
 
 export class GroupFanout {
   constructor(

@@ -24,7 +24,7 @@ import { newPseudonymProblem, pseudonymKey } from '../../wire/text.js';
 import type { Card, FrameOf } from '../../wire/types.js';
 import { addressOf } from '../address-shares.js';
 import type { Reservation } from '../directory.js';
-import { SessionCode, type SessionCodeValue } from '../errors.js';
+import { SessionCode, type SessionCodeValue, STORE_REFUSAL_CODES } from '../errors.js';
 import type { Session } from '../session.js';
 import { storeStatusFrame } from '../store-reach.js';
 
@@ -173,12 +173,6 @@ function refuseStoreDown(session: Session, step: 'register' | 'login'): boolean 
   );
   return true;
 }
-
-/** Store refusals as session error codes: the client shows them as the reason. */
-const STORE_REFUSAL_CODES = {
-  'disk-full': SessionCode.DiskFull,
-  internal: SessionCode.Internal,
-} as const;
 
 async function admit(
   session: Session,

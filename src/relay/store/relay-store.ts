@@ -27,7 +27,7 @@ import { Backoff } from '../../util/backoff.js';
 import type { Clock, Timer } from '../../util/clock.js';
 import { describeError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
-import { RelayFailureCode, relayFailure } from '../errors.js';
+import { RelayFailureCode, relayFailure, STORE_REFUSAL_CODES } from '../errors.js';
 import type { KvOp, RelayKv } from './kv.js';
 import { LevelKv } from './level.js';
 
@@ -228,11 +228,10 @@ export class RelayStore {
   private setDiskFull(full: boolean): void {
     if (full === this.diskFull) return;
     this.diskFull = full;
-    const { log, clock } = this.options;
+    const { log, clock, minFreeDiskBytes: minFreeBytes } = this.options;
     if (full) {
-      log.warn('disk below the free-space watermark; refusing new mail', {
-        minFreeBytes: this.options.minFreeDiskBytes,
-      });
+      const code = STORE_REFUSAL_CODES['disk-full'];
+      log.warn('disk below the free-space watermark; refusing new mail', { code, minFreeBytes });
       const recheck = () => {
         this.recheckTimer = null;
         if (this.health === 'closed' || !this.diskFull) return;

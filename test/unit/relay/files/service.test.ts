@@ -10,7 +10,7 @@ import { DEFAULT_RELAY_LIMITS, type RelayLimits } from '../../../../src/relay/li
 import { MemoryKv, RelayStore } from '../../../../src/relay/store/index.js';
 import { toHex } from '../../../../src/util/bytes.js';
 import { ManualClock } from '../../../../src/util/clock.js';
-import { silentLogger } from '../../../../src/util/logger.js';
+import { type LogFields, type Logger, silentLogger } from '../../../../src/util/logger.js';
 import type { FileRecipients } from '../../../../src/wire/types.js';
 import { chunkFrame, makeFile, putFrame, type TestFile } from '../../../helpers/file-frames.js';
 import { makeTempDir, removeTempDirs } from '../../../helpers/tmp.js';
@@ -43,13 +43,13 @@ describe('relay file service (memory store, real temp blobs, manual clock)', () 
   let files: RelayFiles;
   const opened: RelayFiles[] = [];
 
-  async function open(limits: Partial<RelayLimits> = {}) {
+  async function open(limits: Partial<RelayLimits> = {}, log: Logger = silentLogger) {
     const l = { ...DEFAULT_RELAY_LIMITS, minFreeDiskBytes: 1000, ...limits };
     const store = new RelayStore(kv, {
       dataDir: dir,
       minFreeDiskBytes: l.minFreeDiskBytes,
       clock,
-      log: silentLogger,
+      log,
       freeBytes: async () => {
         freeReads++;
         return free;
@@ -60,7 +60,7 @@ describe('relay file service (memory store, real temp blobs, manual clock)', () 
       dataDir: dir,
       limits: l,
       clock,
-      log: silentLogger,
+      log,
       isRegistered: (hex) => [alice, bob, carol].includes(hex),
       groupMembers: () => undefined,
     });
@@ -263,5 +263,31 @@ describe('relay file service (memory store, real temp blobs, manual clock)', () 
     assert.equal(files.maxIncoming(bob), 3 * CHUNK);
     await files.setPolicy(bob, 0);
     assert.equal(files.maxIncoming(bob), DEFAULT_RELAY_LIMITS.defaultMaxIncomingFileBytes);
+  });
+
+  it('says a FilePolicy refused for a full disk as E_DISK_FULL, as the store says its full disk, once a minute', async () => {
+    const warnings: { msg: string; fields: LogFields }[] = [];
+    const log: Logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (msg, fields) => warnings.push({ msg, fields: fields ?? {} }),
+      error: () => undefined,
+      child: () => log,
+    };
+    await files.close();
+    files = await open({}, log);
+    free = 0;
+    for (let i = 0; i < 20; i++)
+      assert.equal((await files.setPolicy(bob, CHUNK))?.code, 'disk-full');
+    const said = () => warnings.filter((w) => w.msg === 'file policy not stored');
+    assert.equal(said().length, 1, JSON.stringify(warnings));
+    assert.equal(said()[0]?.fields.code, 'E_DISK_FULL');
+    const store = warnings.filter((w) => /free-space watermark/.test(w.msg));
+    assert.equal(store[0]?.fields.code, 'E_DISK_FULL', JSON.stringify(warnings));
+    clock.advance(60_000);
+    await files.setPolicy(carol, CHUNK);
+    assert.equal(said().length, 2);
+    assert.equal(said()[1]?.fields.refused, 20, 'the 19 held back and this one');
+    assert.ok(!JSON.stringify(warnings).includes('"disk-full"'), 'one code for a full disk');
   });
 });
