@@ -8,6 +8,7 @@ import { generateIdentity, type Identity } from '../../src/crypto/keys.js';
 import {
   ONE_HOST_FAIR_SHARES,
   type RelayLimits,
+  type RelayOptions,
   type RunningRelay,
   startRelay,
 } from '../../src/relay/index.js';
@@ -35,7 +36,11 @@ export class TestCluster {
     this.nats = await startNats();
   }
 
-  async relay(limits: Partial<RelayLimits> = {}): Promise<RunningRelay> {
+  /** `more`: further options (presence, a logger). */
+  async relay(
+    limits: Partial<RelayLimits> = {},
+    more: Pick<RelayOptions, 'presence' | 'logger'> = {},
+  ): Promise<RunningRelay> {
     const dataDir = await makeTempDir('natter-cluster-relay-');
     const r = await startRelay({
       dataDir,
@@ -47,6 +52,7 @@ export class TestCluster {
       ...(process.env.NATTER_TEST_LOG
         ? { logger: createLogger({ base: { relay: this.relays.length } }) }
         : {}),
+      ...more,
     });
     this.relays.push(r);
     this.dataDirs.set(r, dataDir);

@@ -8,12 +8,14 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, nanos } from '@nats-io/transport-node';
 import { GROUP_STREAM, MAIL_STREAM } from '../../../src/relay/cluster/connection.js';
 import { CONSUMER_INACTIVE_MS } from '../../../src/relay/cluster/consumers.js';
+import { createLogger } from '../../../src/util/logger.js';
 import type { FileRecipients, Frame, FrameOf } from '../../../src/wire/types.js';
 import { TestCluster } from '../../helpers/cluster-relays.js';
 import { makeFile, putFrame } from '../../helpers/file-frames.js';
 import { natsServerPath } from '../../helpers/nats.js';
 import { sealedSend } from '../../helpers/raw-client.js';
 import { removeTempDirs } from '../../helpers/tmp.js';
+import { freeUdpPort, sleep } from '../presence/helpers.js';
 
 const isType =
   <T extends Frame['type']>(type: T) =>
@@ -38,6 +40,28 @@ const isType =
       const a = await relay();
       const b = await relay();
       assert.deepEqual(b.relayId, a.relayId);
+    });
+
+    it('its relays announce one id on the LAN without warning of a twin (E_RELAY_TWIN)', async () => {
+      const presence = {
+        port: await freeUdpPort(),
+        extraTargets: ['127.255.255.255'],
+        broadcastInterfaces: false,
+        intervalMs: 100,
+      };
+      const lines: Record<string, unknown>[] = [];
+      const logger = createLogger({
+        level: 'warn',
+        stream: { write: (line: string) => lines.push(JSON.parse(line)) > 0 },
+      });
+      const a = await relay({}, { presence, logger });
+      const b = await relay({}, { presence, logger });
+      assert.deepEqual(b.relayId, a.relayId);
+      await sleep(2_000);
+      assert.deepEqual(
+        lines.filter((l) => l.code === 'E_RELAY_TWIN' || l.code === 'E_SEVERAL_RELAYS'),
+        [],
+      );
     });
 
     it('makes consumers the server removes soon after their relay stops pulling (a killed relay leaves none for long)', async () => {
