@@ -68,6 +68,12 @@ describe('cli: send to an old name of a contact', () => {
     for (let i = 0; i < 500 && (await sessions()) === before; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    // The running client learns the rename from robert's message, which the relay pushes
+    // after the session is ready: a send before that knows no rename to say (1 run in 10).
+    const knowsRobert = async () => (await as('a', ['contacts'])).stdout.includes('robert');
+    for (let i = 0; i < 250 && !(await knowsRobert()); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     let sent: Awaited<ReturnType<typeof as>>;
     try {
       sent = await as('a', ['send', '--to', 'bob', 'hi new bob']);
