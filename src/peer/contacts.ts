@@ -188,7 +188,7 @@ export class Contacts {
     this.byName.set(pseudonymKey(seen.pseudonym), moved);
     await this.writeLeaving(
       [putJson(contactKey(former.pseudonym), old), putJson(contactKey(seen.pseudonym), moved)],
-      confirmed ? [[former.pseudonym, seen.pseudonym]] : [],
+      confirmed ? [[former.pseudonym, seen.pseudonym, former.userId]] : [],
     );
     this.events.emit('contact:renamed', {
       from: former.pseudonym,
@@ -205,13 +205,16 @@ export class Contacts {
     for (const c of left) this.byName.set(pseudonymKey(c.pseudonym), c);
     await this.writeLeaving(
       left.map((c) => putJson(contactKey(c.pseudonym), c)),
-      left.map((c) => [c.pseudonym, current.pseudonym] as const),
+      left.map((c) => [c.pseudonym, current.pseudonym, c.userId] as const),
     );
   }
 
   /** Writes `ops` with the moves of history (from → to) that names left ask (NameLeaves). */
-  private async writeLeaving(ops: KvOp[], left: (readonly [string, string])[]): Promise<void> {
-    const moves = left.flatMap(([from, to]) => this.leaves?.ops(from, to) ?? []);
+  private async writeLeaving(
+    ops: KvOp[],
+    left: (readonly [string, string, string])[],
+  ): Promise<void> {
+    const moves = left.flatMap(([from, to, userId]) => this.leaves?.ops(from, to, userId) ?? []);
     await this.store.write([...ops, ...moves]);
     if (moves.length > 0) this.leaves?.written();
   }
@@ -267,7 +270,7 @@ export class Contacts {
     const { renamedTo: _, renameConfirmed: _confirmed, ...rest } = withPending(existing, []);
     const updated: StoredContact = { ...rest, ...cardOf(chosen), verified: true };
     const left = existing.renamedTo === undefined || sameKeys(existing, chosen) ? [] : [existing];
-    const moves = left.map((c) => [c.pseudonym, this.latestName(c)] as const);
+    const moves = left.map((c) => [c.pseudonym, this.latestName(c), c.userId] as const);
     this.byName.set(pseudonymKey(name), updated);
     await this.writeLeaving([putJson(contactKey(existing.pseudonym), updated)], moves);
     const info = this.info(updated);

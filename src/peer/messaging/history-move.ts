@@ -35,12 +35,19 @@ export interface MoveMarker {
   to: ConversationId;
   /** Entries appended after the move was decided (a higher local seq) stay where they are. */
   uptoSeq: number;
+  /**
+   * The contact's user id (hex): only their entries move (and outgoing ones not yet
+   * resolved to a key), never another key's written under the name meanwhile (a new
+   * holder's, kept under the name before moves existed). Absent in a marker of the first
+   * version: every entry up to uptoSeq moves.
+   */
+  userId?: string;
 }
 
 /** What Contacts asks when it records that a contact left `from` for `to` (contacts.ts). */
 export interface NameLeaves {
-  /** Ops for the contact's batch: the move, decided with it. */
-  ops(from: string, to: string): KvOp[];
+  /** Ops for the contact's batch: the move of `userId`'s entries, decided with it. */
+  ops(from: string, to: string, userId: string): KvOp[];
   /** The batch is durable: the move may run. */
   written(): void;
 }
@@ -55,7 +62,12 @@ async function pending(store: PeerStore): Promise<MoveMarker[]> {
   const all: MoveMarker[] = [];
   for await (const [, m] of store.scan<Partial<MoveMarker>>(PREFIX.historyMove)) {
     if (typeof m.from === 'string' && typeof m.to === 'string' && typeof m.uptoSeq === 'number')
-      all.push({ from: m.from, to: m.to, uptoSeq: m.uptoSeq });
+      all.push({
+        from: m.from,
+        to: m.to,
+        uptoSeq: m.uptoSeq,
+        ...(typeof m.userId === 'string' ? { userId: m.userId } : {}),
+      });
   }
   return all.sort((a, b) => a.uptoSeq - b.uptoSeq);
 }
@@ -87,7 +99,7 @@ export async function moveHistory(
         let count = 0;
         for (const key of mine) {
           const entry = await store.getJson<HistoryEntry>(key);
-          if (entry === undefined) continue;
+          if (entry === undefined || !theirs(entry, m)) continue;
           count++;
           const to = toPrefix + key.slice(fromPrefix.length);
           ops.push(putJson(to, { ...entry, conversation: m.to }), del(key));
@@ -106,6 +118,10 @@ export async function moveHistory(
   await store.write([del(markerKey(m.from))]);
   return moved;
 }
+
+/** Whether `entry` is the moving contact's: their key, or an outgoing one not yet resolved. */
+const theirs = (entry: HistoryEntry, m: MoveMarker): boolean =>
+  m.userId === undefined || entry.peer.userId === m.userId || entry.peer.userId === '';
 
 /** The msg ids of my messages among `keys`. */
 async function outgoingIds(store: PeerStore, keys: string[]): Promise<string[]> {
@@ -139,10 +155,11 @@ export class HistoryMoves implements NameLeaves {
     private readonly events: PeerEvents,
   ) {}
 
-  ops(fromName: string, toName: string): KvOp[] {
+  ops(fromName: string, toName: string, userId: string): KvOp[] {
     const [from, to] = [directConversation(fromName), directConversation(toName)];
     if (from === to) return [];
-    return [putJson(markerKey(from), { from, to, uptoSeq: this.history.lastSeq } as MoveMarker)];
+    const marker: MoveMarker = { from, to, uptoSeq: this.history.lastSeq, userId };
+    return [putJson(markerKey(from), marker)];
   }
 
   written(): void {
@@ -156,13 +173,13 @@ export class HistoryMoves implements NameLeaves {
    * the relay confirmed left, nameLeft, with its contact's name now), still under the old name.
    */
   async finish(
-    contacts: readonly { pseudonym: string; renamedTo?: string; nameLeft?: true }[],
+    contacts: readonly { pseudonym: string; userId: string; renamedTo?: string; nameLeft?: true }[],
   ): Promise<void> {
     const ops: KvOp[] = [];
     for (const c of contacts) {
       if (c.nameLeft !== true || c.renamedTo === undefined) continue;
       if (await this.holdsAny(directConversation(c.pseudonym)))
-        ops.push(...this.ops(c.pseudonym, c.renamedTo));
+        ops.push(...this.ops(c.pseudonym, c.renamedTo, c.userId));
     }
     await this.store.write(ops);
     await this.run();

@@ -115,6 +115,26 @@ describe('peer/history-move: a renamed contact’s history follows them', functi
     assert.deepEqual(await keysUnder(again.store, PREFIX.historyMove), []);
   });
 
+  it('moves only the contact’s entries: another key’s under the name before the confirmation stays', async () => {
+    const bob = person('bob');
+    const p = await open();
+    await p.contacts.observe(bob.card, { delivered: true });
+    const hers = toHex(bob.id.signPk);
+    await p.add(incomingEntry(bobConv, hers, 10));
+    // Another key's message filed under the name already (seq below the move's), and an
+    // outgoing one not yet resolved to a key: the first is not bob's, the second is.
+    const other = toHex(person('bob').id.signPk);
+    await p.add(incomingEntry(bobConv, other, 11, 'bob'));
+    await p.add(outgoing(bobConv, '', 12));
+    await p.contacts.observe(person('robert', bob.id).card);
+    await p.moves.idle();
+    assert.deepEqual(await texts(p.history, bobConv), [[bobConv, 'bob', 'hello at 11']]);
+    assert.deepEqual(await texts(p.history, robertConv), [
+      [robertConv, 'bob', 'hello at 10'],
+      [robertConv, 'bob', 'to bob at 12'],
+    ]);
+  });
+
   it('keeps the history under the old name while the rename is unconfirmed (mail only)', async () => {
     const bob = person('bob');
     const p = await open();
