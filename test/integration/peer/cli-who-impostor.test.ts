@@ -75,6 +75,25 @@ describe('cli who --lan: impostor and look-alike beacons', function () {
       .filter((l) => l.includes('claims to be') || l.includes('the relay lists someone else'))
       .sort();
 
+  /** alice's `who --watch --json` for half a second, stopped with SIGINT: its lines. */
+  async function watchBriefly(): Promise<
+    { type: string; pseudonym: string; claimedFingerprint?: string; via?: string }[]
+  > {
+    let stopWatch: (s: string) => void = () => undefined;
+    const stopped = new Promise<string>((resolve) => {
+      stopWatch = resolve;
+    });
+    const watching = as('alice', ['who', '--watch', '--json'], { stop: stopped });
+    await new Promise((r) => setTimeout(r, 500));
+    stopWatch('SIGINT');
+    const watched = await watching;
+    assert.equal(watched.code, 0, watched.stderr);
+    return watched.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+  }
+
   /** Signed heartbeats from `peers`, to loopback broadcast on the test's port, until stopped. */
   async function forge(peers: TestPeer[]): Promise<() => Promise<void>> {
     const socket = dgram.createSocket({ type: 'udp4', reuseAddr: true });
@@ -163,21 +182,7 @@ describe('cli who --lan: impostor and look-alike beacons', function () {
       assert.doesNotMatch(text.stdout, /bob|b\u043eb/);
 
       // A watch attached after both were heard says them too (it said only later ones).
-      let stopWatch: (s: string) => void = () => undefined;
-      const stopped = new Promise<string>((resolve) => {
-        stopWatch = resolve;
-      });
-      const watching = as('alice', ['who', '--watch', '--json'], { stop: stopped });
-      await new Promise((r) => setTimeout(r, 500));
-      stopWatch('SIGINT');
-      const watched = await watching;
-      assert.equal(watched.code, 0, watched.stderr);
-      const lines = watched.stdout
-        .trim()
-        .split('\n')
-        .map(
-          (l) => JSON.parse(l) as { type: string; pseudonym: string; claimedFingerprint?: string },
-        );
+      const lines = await watchBriefly();
       assert.deepEqual(
         lines
           .filter((l) => l.type === 'conflict')
@@ -236,27 +241,7 @@ describe('cli who --lan: impostor and look-alike beacons', function () {
       const later = await ok('alice', ['who', '--json']);
       assert.deepEqual(impostorNotes(later.stderr), expected, 'still said past the budget');
       assert.deepEqual(names(later.stdout), []);
-      let stopWatch: (s: string) => void = () => undefined;
-      const stopped = new Promise<string>((resolve) => {
-        stopWatch = resolve;
-      });
-      const watching = as('alice', ['who', '--watch', '--json'], { stop: stopped });
-      await new Promise((r) => setTimeout(r, 500));
-      stopWatch('SIGINT');
-      const watched = await watching;
-      assert.equal(watched.code, 0, watched.stderr);
-      const lines = watched.stdout
-        .trim()
-        .split('\n')
-        .map(
-          (l) =>
-            JSON.parse(l) as {
-              type: string;
-              pseudonym: string;
-              claimedFingerprint?: string;
-              via?: string;
-            },
-        );
+      const lines = await watchBriefly();
       assert.deepEqual(
         lines
           .filter((l) => l.type === 'conflict')

@@ -188,6 +188,27 @@ describe('relay beacon: another relay heard on the LAN (injected transport)', ()
   let seq: number;
   const own = generateSigningKeyPair();
 
+  /** A started beacon of `own`'s relay id on loopback, logging to `logger`. */
+  async function ownBeacon(
+    logger: Logger,
+    extra: Partial<RelayBeaconOptions> = {},
+  ): Promise<RelayBeacon> {
+    const b = new RelayBeacon({
+      relayId: own.publicKey,
+      relaySecretKey: own.secretKey,
+      relayPort: 47474,
+      name: 'office',
+      intervalMs: INTERVAL,
+      clock,
+      listenHost: '127.0.0.1',
+      openTransport: transport.open,
+      logger,
+      ...extra,
+    });
+    await b.start();
+    return b;
+  }
+
   beforeEach(async () => {
     clock = new ManualClock();
     transport = new RecordingTransport();
@@ -200,18 +221,7 @@ describe('relay beacon: another relay heard on the LAN (injected transport)', ()
       error: () => undefined,
       child: () => logger,
     };
-    beacon = new RelayBeacon({
-      relayId: own.publicKey,
-      relaySecretKey: own.secretKey,
-      relayPort: 47474,
-      name: 'office',
-      intervalMs: INTERVAL,
-      clock,
-      listenHost: '127.0.0.1',
-      openTransport: transport.open,
-      logger,
-    });
-    await beacon.start();
+    beacon = await ownBeacon(logger);
   });
 
   afterEach(() => beacon.stop());
@@ -306,19 +316,7 @@ describe('relay beacon: another relay heard on the LAN (injected transport)', ()
   it("says nothing of its own relay id from elsewhere when the key is a cluster's (sharedKey)", async () => {
     await beacon.stop();
     const { logger, warnings } = recordingLogger();
-    beacon = new RelayBeacon({
-      relayId: own.publicKey,
-      relaySecretKey: own.secretKey,
-      relayPort: 47474,
-      name: 'office',
-      intervalMs: INTERVAL,
-      clock,
-      listenHost: '127.0.0.1',
-      openTransport: transport.open,
-      logger,
-      sharedKey: true,
-    });
-    await beacon.start();
+    beacon = await ownBeacon(logger, { sharedKey: true });
     transport.inject(beaconOf(own), '192.168.1.9', 47475);
     assert.deepEqual(warnings, []);
   });
