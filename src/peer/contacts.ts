@@ -188,7 +188,7 @@ export class Contacts {
     this.byName.set(pseudonymKey(seen.pseudonym), moved);
     await this.writeLeaving(
       [putJson(contactKey(former.pseudonym), old), putJson(contactKey(seen.pseudonym), moved)],
-      confirmed ? [[former.pseudonym, seen.pseudonym, former.userId]] : [],
+      confirmed ? [[former, seen.pseudonym]] : [],
     );
     this.events.emit('contact:renamed', {
       from: former.pseudonym,
@@ -205,16 +205,13 @@ export class Contacts {
     for (const c of left) this.byName.set(pseudonymKey(c.pseudonym), c);
     await this.writeLeaving(
       left.map((c) => putJson(contactKey(c.pseudonym), c)),
-      left.map((c) => [c.pseudonym, current.pseudonym, c.userId] as const),
+      left.map((c): [StoredContact, string] => [c, current.pseudonym]),
     );
   }
 
-  /** Writes `ops` with the moves of history (from → to) that names left ask (NameLeaves). */
-  private async writeLeaving(
-    ops: KvOp[],
-    left: (readonly [string, string, string])[],
-  ): Promise<void> {
-    const moves = left.flatMap(([from, to, userId]) => this.leaves?.ops(from, to, userId) ?? []);
+  /** Writes `ops` with the moves of history (contact → name) that names left ask (NameLeaves). */
+  private async writeLeaving(ops: KvOp[], left: [StoredContact, string][]): Promise<void> {
+    const moves = left.flatMap(([c, to]) => this.leaves?.ops(c.pseudonym, to, c.userId) ?? []);
     await this.store.write([...ops, ...moves]);
     if (moves.length > 0) this.leaves?.written();
   }
@@ -270,7 +267,7 @@ export class Contacts {
     const { renamedTo: _, renameConfirmed: _confirmed, ...rest } = withPending(existing, []);
     const updated: StoredContact = { ...rest, ...cardOf(chosen), verified: true };
     const left = existing.renamedTo === undefined || sameKeys(existing, chosen) ? [] : [existing];
-    const moves = left.map((c) => [c.pseudonym, this.latestName(c), c.userId] as const);
+    const moves = left.map((c): [StoredContact, string] => [c, this.latestName(c)]);
     this.byName.set(pseudonymKey(name), updated);
     await this.writeLeaving([putJson(contactKey(existing.pseudonym), updated)], moves);
     const info = this.info(updated);
